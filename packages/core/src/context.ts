@@ -1,0 +1,28 @@
+import { Waker } from "./waker.ts";
+
+/**
+ * What a future receives when it is polled: the {@linkcode Waker} of the task that polls it.
+ *
+ * The context borrows its waker; a future that wants to be woken later keeps a clone
+ * (`cx.waker.clone()`, or {@linkcode replaceWaker} on every poll).
+ *
+ * @example
+ * ```ts
+ * import { Context, ready } from "@spindle/core";
+ * console.log(ready(7).poll(Context.noop())); // 7
+ * ```
+ */
+export class Context {
+  /** The waker of the task being polled. */
+  readonly waker: Waker;
+
+  /** A context around `waker`, which stays owned by the caller. */
+  constructor(waker: Waker) {
+    this.waker = waker;
+  }
+
+  /** A context whose waker does nothing, for polling by hand. */
+  static noop(): Context {
+    return new Context(Waker.noop());
+  }
+}

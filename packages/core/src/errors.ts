@@ -1,0 +1,90 @@
+/**
+ * What went wrong, as a stable machine-readable code:
+ *
+ * - `FUTURE_COMPLETED`: a future was polled again after it returned its output.
+ * - `EXECUTOR_CLOSED`: `spawn` on an executor that was closed.
+ * - `BLOCKING_NOT_ALLOWED`: `blockOn` where the thread may not block.
+ * - `DEADLOCK`: `blockOn` found its future pending with nothing left that could wake it.
+ * - `WAKER_CONSUMED`: a waker was used after `wake()` consumed it.
+ * - `CANCELLED`: the task was aborted or its executor closed.
+ * - `NOT_A_FUTURE`: a value that is not a future where one was needed (e.g. `yield 5`).
+ * - `INVALID_ARGUMENT`: an argument out of its documented range.
+ * - `CAPACITY_EXCEEDED`: a fixed-size shared structure is full.
+ */
+export type SpindleErrorCode =
+  | "FUTURE_COMPLETED"
+  | "EXECUTOR_CLOSED"
+  | "BLOCKING_NOT_ALLOWED"
+  | "DEADLOCK"
+  | "WAKER_CONSUMED"
+  | "CANCELLED"
+  | "NOT_A_FUTURE"
+  | "INVALID_ARGUMENT"
+  | "CAPACITY_EXCEEDED";
+
+/**
+ * The error every Spindle package throws for misuse, with a `code` to branch on.
+ *
+ * @example
+ * ```ts
+ * import { ready, Context, SpindleError } from "@spindle/core";
+ *
+ * const future = ready(1);
+ * const cx = Context.noop();
+ * future.poll(cx);
+ * try {
+ *   future.poll(cx);
+ * } catch (error) {
+ *   if (error instanceof SpindleError) console.log(error.code); // FUTURE_COMPLETED
+ * }
+ * ```
+ */
+export class SpindleError extends Error {
+  /** The stable code of this error. */
+  readonly code: SpindleErrorCode;
+
+  /** Creates an error with a code and a message naming the problem. */
+  constructor(code: SpindleErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SpindleError";
+    this.code = code;
+  }
+}
+
+/**
+ * The error a join handle settles with when its task was cancelled: aborted, or dropped because its
+ * executor closed. A `cause` is set when the task's own clean-up (`finally`) threw.
+ *
+ * @example
+ * ```ts
+ * import { LocalExecutor, pending, CancelledError } from "@spindle/core";
+ *
+ * const executor = new LocalExecutor();
+ * const handle = executor.spawn(pending());
+ * handle.abort();
+ * await handle.then(undefined, (e) => console.log(e instanceof CancelledError)); // true
+ * ```
+ */
+export class CancelledError extends SpindleError {
+  /** Creates a cancellation error; `what` names the cancelled thing. */
+  constructor(what: string, options?: ErrorOptions) {
+    super("CANCELLED", `${what} was cancelled`, options);
+    this.name = "CancelledError";
+  }
+}
+
+/** The error for polling a future again after it completed; `what` names the future. */
+export function completedError(what: string): SpindleError {
+  return new SpindleError("FUTURE_COMPLETED", `${what} was polled after it completed`);
+}
+
+/** Renders a value for an error message: short, and safe for any value. */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "object" && value !== null) {
+    const name = value.constructor?.name;
+    return name ? `a ${name}` : "an object";
+  }
+  return String(value);
+}

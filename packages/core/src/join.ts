@@ -1,0 +1,76 @@
+import { ChildSet } from "./child-set.ts";
+import type { Context } from "./context.ts";
+import { type Coroutine, type IntoFuture, intoFuture } from "./coroutine.ts";
+import { completedError } from "./errors.ts";
+import { Future } from "./future.ts";
+import { PENDING, type Poll } from "./poll.ts";
+
+/** The output type of a future or coroutine. */
+export type OutputOf<W> = W extends Future<infer T> ? T : W extends Coroutine<infer T> ? T : never;
+
+/**
+ * Waits for every future and returns their outputs in order. Only the children woken since the last
+ * poll are polled again. If one fails, the others are dropped and the error propagates.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, joinAll, ready } from "@spindle/core";
+ * console.log(blockOn(joinAll([ready(1), ready(2), ready(3)]))); // [ 1, 2, 3 ]
+ * ```
+ */
+export function joinAll<T>(futures: Iterable<IntoFuture<T>>): Future<T[]> {
+  return new JoinAll(Array.from(futures, intoFuture));
+}
+
+/**
+ * `joinAll` for a fixed list of futures of different types, typed as a tuple.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, join, ready } from "@spindle/core";
+ * const [n, s] = blockOn(join(ready(1), ready("one")));
+ * console.log(n + 1, s.toUpperCase()); // 2 ONE
+ * ```
+ */
+export function join<const W extends readonly IntoFuture<unknown>[]>(
+  ...futures: W
+): Future<{ -readonly [K in keyof W]: OutputOf<W[K]> }> {
+  return joinAll(futures) as Future<never>;
+}
+
+class JoinAll<T> extends Future<T[]> {
+  readonly #children: ChildSet<T>;
+  readonly #outputs: T[];
+  #remaining: number;
+  #done = false;
+
+  constructor(children: Future<T>[]) {
+    super();
+    this.#children = new ChildSet(children);
+    this.#outputs = new Array(children.length);
+    this.#remaining = children.length;
+  }
+
+  poll(cx: Context): Poll<T[]> {
+    if (this.#done) throw completedError("joinAll()");
+    const children = this.#children;
+    children.beginPoll(cx);
+    try {
+      for (let index = children.pollNext(); index >= 0; index = children.pollNext()) {
+        this.#outputs[index] = children.output as T;
+        this.#remaining--;
+      }
+    } catch (error) {
+      this[Symbol.dispose]();
+      throw error;
+    }
+    if (this.#remaining > 0) return PENDING;
+    this[Symbol.dispose]();
+    return this.#outputs;
+  }
+
+  override [Symbol.dispose](): void {
+    this.#done = true;
+    this.#children.dropAll();
+  }
+}

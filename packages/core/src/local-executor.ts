@@ -1,0 +1,204 @@
+import { type IntoFuture, intoFuture } from "./coroutine.ts";
+import { enterDriving, exitDriving } from "./driving.ts";
+import { describe, SpindleError } from "./errors.ts";
+import { JoinHandle } from "./join-handle.ts";
+import { RingQueue } from "./ring-queue.ts";
+import { Task, type TaskOwner } from "./task.ts";
+
+/** Options of a {@linkcode LocalExecutor}. */
+export interface LocalExecutorOptions {
+  /**
+   * How many task polls run before the executor yields one turn to the host event loop, so that
+   * the host's timers, I/O callbacks and messages keep running while many tasks are ready
+   * (tokio's `event_interval`). Default 128.
+   */
+  readonly eventInterval?: number;
+  /**
+   * Receives the error of a detached task that failed (nobody can join it any more). Default:
+   * `run()` stops and rejects with that error (or, when `run()` is not active, the error is
+   * thrown as an uncaught exception), as an unhandled rejection would crash a process.
+   */
+  readonly onUnhandledError?: (error: unknown) => void;
+}
+
+const DEFAULT_EVENT_INTERVAL = 128;
+
+/**
+ * Runs tasks on the current thread, interleaved with the host event loop.
+ *
+ * `spawn` queues a task (also from inside a running task); `run()` polls ready tasks until every
+ * spawned task has settled, yielding to the event loop every `eventInterval` polls and parking
+ * (awaiting, without busy-waiting) while no task is ready. Closing the executor drops every task.
+ *
+ * @example
+ * ```ts
+ * import { LocalExecutor, yieldNow, type Coroutine } from "@spindle/core";
+ *
+ * function* count(name: string, log: string[]): Coroutine<number> {
+ *   for (let i = 0; i < 2; i++) {
+ *     log.push(`${name}${i}`);
+ *     yield* yieldNow();
+ *   }
+ *   return 2;
+ * }
+ * const log: string[] = [];
+ * const executor = new LocalExecutor();
+ * const a = executor.spawn(count("a", log));
+ * const b = executor.spawn(count("b", log));
+ * await executor.run();
+ * console.log(log.join(" "), await a + await b); // a0 b0 a1 b1 4
+ * ```
+ */
+export class LocalExecutor implements Disposable {
+  readonly #queue = new RingQueue<Task<unknown>>();
+  readonly #eventInterval: number;
+  readonly #onUnhandledError: ((error: unknown) => void) | null;
+  readonly #owner: TaskOwner;
+  #tasks: Task<unknown> | null = null;
+  #live = 0;
+  #closed = false;
+  #running: Promise<void> | null = null;
+  #unpark: (() => void) | null = null;
+  #failure: { error: unknown } | null = null;
+
+  /** Creates an executor; see {@linkcode LocalExecutorOptions}. */
+  constructor(options: LocalExecutorOptions = {}) {
+    const interval = options.eventInterval ?? DEFAULT_EVENT_INTERVAL;
+    if (!Number.isInteger(interval) || interval < 1) {
+      throw new SpindleError("INVALID_ARGUMENT", `eventInterval must be a positive integer, got ${describe(interval)}`);
+    }
+    this.#eventInterval = interval;
+    this.#onUnhandledError = options.onUnhandledError ?? null;
+    this.#owner = {
+      schedule: (task) => this.#schedule(task),
+      settled: (task) => this.#unlink(task),
+      unhandled: (error) => this.#unhandled(error),
+    };
+  }
+
+  /** How many spawned tasks have not settled yet. */
+  get taskCount(): number {
+    return this.#live;
+  }
+
+  /** Whether `close()` was called. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Spawns a future or coroutine as a task and returns its handle. The task first runs when
+   * `run()` drives the executor. Throws `EXECUTOR_CLOSED` after `close()`.
+   */
+  spawn<T>(work: IntoFuture<T>): JoinHandle<T> {
+    if (this.#closed) throw new SpindleError("EXECUTOR_CLOSED", "spawn() on a LocalExecutor that was closed");
+    const task = new Task(intoFuture(work), this.#owner);
+    this.#link(task as Task<unknown>);
+    task.wake();
+    return new JoinHandle(task);
+  }
+
+  /**
+   * Drives the tasks until every spawned task has settled. Calling it while it runs returns the
+   * same promise. Rejects when a detached task fails and no `onUnhandledError` was given.
+   */
+  run(): Promise<void> {
+    this.#running ??= this.#drive().finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  /**
+   * Closes the executor: every unsettled task is dropped without being polled again (a coroutine's
+   * `finally` blocks run, but cannot wait) and its handle fails with a `CancelledError`; later
+   * `spawn` calls throw `EXECUTOR_CLOSED`.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    while (this.#tasks !== null) this.#tasks.cancelNow();
+    this.#wakeDriver();
+  }
+
+  /** Same as {@linkcode LocalExecutor.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  async #drive(): Promise<void> {
+    for (;;) {
+      this.#pollReady();
+      const failure = this.#failure;
+      if (failure !== null) {
+        this.#failure = null;
+        throw failure.error;
+      }
+      if (this.#live === 0) return;
+      if (this.#queue.length > 0) await yieldToHost();
+      else await new Promise<void>((resolve) => (this.#unpark = resolve));
+    }
+  }
+
+  #pollReady(): void {
+    const queue = this.#queue;
+    enterDriving();
+    try {
+      for (let budget = this.#eventInterval; budget > 0 && this.#failure === null; budget--) {
+        const task = queue.shift();
+        if (task === undefined) break;
+        task.run();
+      }
+    } finally {
+      exitDriving();
+    }
+  }
+
+  #schedule(task: Task<unknown>): void {
+    this.#queue.push(task);
+    this.#wakeDriver();
+  }
+
+  #wakeDriver(): void {
+    const unpark = this.#unpark;
+    if (unpark !== null) {
+      this.#unpark = null;
+      unpark();
+    }
+  }
+
+  #unhandled(error: unknown): void {
+    if (this.#onUnhandledError !== null) {
+      this.#onUnhandledError(error);
+    } else if (this.#running === null) {
+      // Nobody is running the executor to reject: surface it as an uncaught error instead.
+      queueMicrotask(() => {
+        throw error;
+      });
+    } else {
+      this.#failure ??= { error };
+      this.#wakeDriver();
+    }
+  }
+
+  #link(task: Task<unknown>): void {
+    task.next = this.#tasks;
+    if (this.#tasks !== null) this.#tasks.prev = task;
+    this.#tasks = task;
+    this.#live++;
+  }
+
+  #unlink(task: Task<unknown>): void {
+    if (task.prev !== null) task.prev.next = task.next;
+    else this.#tasks = task.next;
+    if (task.next !== null) task.next.prev = task.prev;
+    task.prev = task.next = null;
+    this.#live--;
+    if (this.#live === 0) this.#wakeDriver();
+  }
+}
+
+/** Lets the host event loop run one turn (timers, I/O, messages) before continuing. */
+function yieldToHost(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

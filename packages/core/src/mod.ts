@@ -1,0 +1,42 @@
+/**
+ * Rust's task model for TypeScript on Node, Deno and Bun: poll-based futures that do nothing until
+ * polled, wakers built from a raw waker and its vtable, executors you control, cancellation by
+ * dropping a future, and cross-thread wake and park on `SharedArrayBuffer` + `Atomics`.
+ *
+ * @example
+ * ```ts
+ * import { LocalExecutor, fromPromise, joinAll, type Coroutine } from "@spindle/core";
+ *
+ * function* fetchLength(text: string): Coroutine<number> {
+ *   const value: string = yield* fromPromise(Promise.resolve(text));
+ *   return value.length;
+ * }
+ *
+ * const executor = new LocalExecutor();
+ * const total = executor.spawn(joinAll([fetchLength("spin"), fetchLength("dle")]));
+ * await executor.run();
+ * console.log(await total); // [ 4, 3 ]
+ * ```
+ *
+ * @module
+ */
+export { isPending, isReady, type Pending, PENDING, type Poll } from "./poll.ts";
+export { CancelledError, SpindleError, type SpindleErrorCode } from "./errors.ts";
+export { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
+export { Context } from "./context.ts";
+export { drop, Future, isFuture, type Output } from "./future.ts";
+export { type Coroutine, CoroutineFuture, fromGenerator, type IntoFuture, intoFuture } from "./coroutine.ts";
+export { JoinHandle } from "./join-handle.ts";
+export { LocalExecutor, type LocalExecutorOptions } from "./local-executor.ts";
+export { blockOn } from "./block-on.ts";
+export { ready } from "./ready.ts";
+export { pending } from "./pending.ts";
+export { pollFn } from "./poll-fn.ts";
+export { yieldNow } from "./yield-now.ts";
+export { join, joinAll, type OutputOf } from "./join.ts";
+export { race } from "./race.ts";
+export { select, type Selected } from "./select.ts";
+export { fromPromise } from "./from-promise.ts";
+export { toPromise } from "./to-promise.ts";
+export { Parker, type ParkerHandle, Unparker } from "./parker.ts";
+export { sharedWaker, type SharedWakerHandle, WAKE_TABLE_CAPACITY, wakeShared, WakeTable } from "./wake-table.ts";

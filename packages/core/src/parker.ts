@@ -1,0 +1,133 @@
+import { holdProcessOpen } from "./keep-alive.ts";
+import { assertCanBlock, checkTimeout, spinWhileEquals } from "./futex.ts";
+
+const EMPTY = 0;
+const NOTIFIED = 1;
+const PARKED = -1;
+
+/**
+ * Where a parker's state lives: one 32-bit word of a `SharedArrayBuffer`. Plain data, so it can be
+ * posted to a worker (or stored in shared memory) and turned into an {@linkcode Unparker} there.
+ */
+export interface ParkerHandle {
+  /** The shared memory holding the word. */
+  readonly buffer: SharedArrayBuffer;
+  /** The word's index in an `Int32Array` over `buffer`. */
+  readonly index: number;
+}
+
+/**
+ * Blocks a thread until another thread unparks it, with a token: an `unpark()` that comes before
+ * `park()` makes that park return at once, so no wake-up is ever lost.
+ *
+ * One thread owns a parker and is the only one that parks on it; any thread may unpark. `park`
+ * blocks on a futex (`Atomics.wait`) after a short spin; `parkAsync` waits without blocking
+ * (`Atomics.waitAsync`) and keeps the process alive meanwhile.
+ *
+ * @example
+ * ```ts
+ * import { Parker, Unparker } from "@spindle/core";
+ *
+ * const parker = new Parker();
+ * new Unparker(parker.handle).unpark(); // e.g. from a worker that received `parker.handle`
+ * console.log(parker.park(1000)); // true: the token was already there
+ * console.log(parker.park(1)); // false: timed out
+ * ```
+ */
+export class Parker {
+  readonly #word: Int32Array;
+  readonly #index: number;
+
+  /** A parker over the word `handle` names, or over a new word of its own. */
+  constructor(handle?: ParkerHandle) {
+    this.#word = new Int32Array(handle?.buffer ?? new SharedArrayBuffer(4));
+    this.#index = handle?.index ?? 0;
+  }
+
+  /** Where this parker's word lives, to build an {@linkcode Unparker} on another thread. */
+  get handle(): ParkerHandle {
+    return { buffer: this.#word.buffer as SharedArrayBuffer, index: this.#index };
+  }
+
+  /**
+   * Blocks until unparked or until `timeoutMs` passes (default: no limit). Returns `true` when a
+   * token was consumed, `false` on time-out. Throws `BLOCKING_NOT_ALLOWED` where the thread may
+   * not block.
+   */
+  park(timeoutMs: number = Infinity): boolean {
+    checkTimeout(timeoutMs);
+    assertCanBlock("Parker.park()");
+    const word = this.#word;
+    const index = this.#index;
+    if (spinWhileEquals(word, index, EMPTY) && Atomics.compareExchange(word, index, NOTIFIED, EMPTY) === NOTIFIED) {
+      return true;
+    }
+    if (Atomics.sub(word, index, 1) === NOTIFIED) return true; // NOTIFIED -> EMPTY
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const remaining = deadline - performance.now();
+      if (remaining > 0) Atomics.wait(word, index, PARKED, remaining === Infinity ? undefined : remaining);
+      if (Atomics.compareExchange(word, index, NOTIFIED, EMPTY) === NOTIFIED) return true;
+      if (deadline - performance.now() <= 0) return Atomics.exchange(word, index, EMPTY) === NOTIFIED;
+    }
+  }
+
+  /**
+   * Waits without blocking the thread until unparked or until `timeoutMs` passes. Resolves `true`
+   * when a token was consumed, `false` on time-out. The process stays alive while it waits.
+   */
+  async parkAsync(timeoutMs: number = Infinity): Promise<boolean> {
+    checkTimeout(timeoutMs);
+    const word = this.#word;
+    const index = this.#index;
+    if (Atomics.sub(word, index, 1) === NOTIFIED) return true;
+    const release = holdProcessOpen();
+    try {
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        const remaining = deadline - performance.now();
+        if (remaining > 0) {
+          const wait = Atomics.waitAsync(word, index, PARKED, remaining === Infinity ? undefined : remaining);
+          if (wait.async) await wait.value;
+        }
+        if (Atomics.compareExchange(word, index, NOTIFIED, EMPTY) === NOTIFIED) return true;
+        if (deadline - performance.now() <= 0) return Atomics.exchange(word, index, EMPTY) === NOTIFIED;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** An unparker for this parker, usable on this thread. */
+  unparker(): Unparker {
+    return new Unparker(this.handle);
+  }
+}
+
+/**
+ * Wakes the thread that owns a {@linkcode Parker}; build it on any thread from the parker's handle.
+ *
+ * @example
+ * ```ts
+ * import { Parker, Unparker } from "@spindle/core";
+ * const parker = new Parker();
+ * const unparker = new Unparker(parker.handle);
+ * unparker.unpark();
+ * console.log(parker.park(0)); // true
+ * ```
+ */
+export class Unparker {
+  readonly #word: Int32Array;
+  readonly #index: number;
+
+  /** An unparker for the parker whose word `handle` names. */
+  constructor(handle: ParkerHandle) {
+    this.#word = new Int32Array(handle.buffer);
+    this.#index = handle.index;
+  }
+
+  /** Gives the parker its token, waking it if it is parked. Cheap when it is not. */
+  unpark(): void {
+    if (Atomics.exchange(this.#word, this.#index, NOTIFIED) === PARKED) Atomics.notify(this.#word, this.#index, 1);
+  }
+}

@@ -1,0 +1,50 @@
+import { ChildSet } from "./child-set.ts";
+import type { Context } from "./context.ts";
+import { type IntoFuture, intoFuture } from "./coroutine.ts";
+import { completedError, SpindleError } from "./errors.ts";
+import { Future } from "./future.ts";
+import { PENDING, type Poll } from "./poll.ts";
+
+/**
+ * Waits for the first future to complete (or fail) and drops all the others.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, pending, race, ready } from "@spindle/core";
+ * console.log(blockOn(race([pending<string>(), ready("fast")]))); // fast
+ * ```
+ */
+export function race<T>(futures: Iterable<IntoFuture<T>>): Future<T> {
+  const children = Array.from(futures, intoFuture);
+  if (children.length === 0) throw new SpindleError("INVALID_ARGUMENT", "race() needs at least one future");
+  return new Race(children);
+}
+
+class Race<T> extends Future<T> {
+  readonly #children: ChildSet<T>;
+  #done = false;
+
+  constructor(children: Future<T>[]) {
+    super();
+    this.#children = new ChildSet(children);
+  }
+
+  poll(cx: Context): Poll<T> {
+    if (this.#done) throw completedError("race()");
+    const children = this.#children;
+    children.beginPoll(cx);
+    try {
+      if (children.pollNext() < 0) return PENDING;
+    } catch (error) {
+      this[Symbol.dispose]();
+      throw error;
+    }
+    this[Symbol.dispose]();
+    return children.output as T;
+  }
+
+  override [Symbol.dispose](): void {
+    this.#done = true;
+    this.#children.dropAll();
+  }
+}

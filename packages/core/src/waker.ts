@@ -1,0 +1,168 @@
+import { SpindleError } from "./errors.ts";
+
+/**
+ * The four operations behind a {@linkcode Waker}, as in Rust's `RawWakerVTable`. Executors and
+ * drivers outside core build their wakers from one of these.
+ *
+ * The contract a vtable may rely on:
+ * - every `clone` is balanced by exactly one `wake` or one `drop` of the clone;
+ * - `wake` consumes: `drop` is never called for a waker that was woken;
+ * - `wakeByRef` wakes without consuming.
+ */
+export interface RawWakerVTable<D = unknown> {
+  /** Returns a new raw waker that wakes the same task. */
+  clone(data: D): RawWaker<D>;
+  /** Wakes the task and releases this raw waker. */
+  wake(data: D): void;
+  /** Wakes the task; the raw waker stays alive. */
+  wakeByRef(data: D): void;
+  /** Releases this raw waker without waking. */
+  drop(data: D): void;
+}
+
+/** The data of a waker and the vtable that knows what to do with it. */
+export interface RawWaker<D = unknown> {
+  /** Whatever the vtable needs to find the task: a task object, a shared-memory slot... */
+  readonly data: D;
+  /** The operations on `data`. */
+  readonly vtable: RawWakerVTable<D>;
+}
+
+const NOOP_VTABLE: RawWakerVTable<null> = {
+  clone: () => NOOP_RAW,
+  wake: () => {},
+  wakeByRef: () => {},
+  drop: () => {},
+};
+const NOOP_RAW: RawWaker<null> = { data: null, vtable: NOOP_VTABLE };
+
+/**
+ * A handle that wakes a task, so that its executor polls it again.
+ *
+ * A waker is owned: whoever holds one must end it exactly once, by `wake()` (which consumes it) or
+ * by `drop()` (also `[Symbol.dispose]`). A future that wants to be woken later stores
+ * `cx.waker.clone()`, and on every later poll replaces the stored clone when `willWake` says it
+ * would wake something else: the task may have moved to another executor.
+ *
+ * @example
+ * ```ts
+ * import { Waker, type RawWaker, type RawWakerVTable } from "@spindle/core";
+ *
+ * let wakes = 0;
+ * const vtable: RawWakerVTable<string> = {
+ *   clone: (data) => ({ data, vtable }),
+ *   wake: () => { wakes++; },
+ *   wakeByRef: () => { wakes++; },
+ *   drop: () => {},
+ * };
+ * const waker = Waker.fromRaw({ data: "task-1", vtable });
+ * const copy = waker.clone();
+ * waker.wakeByRef();
+ * copy.wake();
+ * waker.drop();
+ * console.log(wakes); // 2
+ * ```
+ */
+export class Waker implements Disposable {
+  #raw: RawWaker<unknown> | null;
+
+  private constructor(raw: RawWaker<unknown>) {
+    this.#raw = raw;
+  }
+
+  /** Builds a waker that owns `raw`: the vtable's `wake` or `drop` will be called for it once. */
+  static fromRaw<D>(raw: RawWaker<D>): Waker {
+    return new Waker(raw as RawWaker<unknown>);
+  }
+
+  /** A waker that does nothing when woken. */
+  static noop(): Waker {
+    return new Waker(NOOP_RAW);
+  }
+
+  /** The raw waker's data. Throws `WAKER_CONSUMED` after `wake()`. */
+  get data(): unknown {
+    return this.#live("data").data;
+  }
+
+  /** The raw waker's vtable. Throws `WAKER_CONSUMED` after `wake()`. */
+  get vtable(): RawWakerVTable<unknown> {
+    return this.#live("vtable").vtable;
+  }
+
+  /** Whether `wake()` or `drop()` already ended this waker. */
+  get isConsumed(): boolean {
+    return this.#raw === null;
+  }
+
+  /** Wakes the task and consumes this waker; the vtable's `drop` will not be called for it. */
+  wake(): void {
+    const raw = this.#live("wake");
+    this.#raw = null;
+    raw.vtable.wake(raw.data);
+  }
+
+  /** Wakes the task; this waker stays usable. */
+  wakeByRef(): void {
+    const raw = this.#live("wakeByRef");
+    raw.vtable.wakeByRef(raw.data);
+  }
+
+  /** A new waker for the same task, to be ended by its own `wake` or `drop`. */
+  clone(): Waker {
+    const raw = this.#live("clone");
+    return new Waker(raw.vtable.clone(raw.data));
+  }
+
+  /**
+   * Whether this waker and `other` wake the same task (same data, same vtable), so that a stored
+   * clone need not be replaced.
+   */
+  willWake(other: Waker): boolean {
+    const mine = this.#raw;
+    const theirs = other.#raw;
+    return mine !== null && theirs !== null && mine.data === theirs.data && mine.vtable === theirs.vtable;
+  }
+
+  /** Releases this waker without waking. Does nothing if it was already woken or dropped. */
+  drop(): void {
+    const raw = this.#raw;
+    if (raw === null) return;
+    this.#raw = null;
+    raw.vtable.drop(raw.data);
+  }
+
+  /** Same as {@linkcode Waker.drop}, for `using`. */
+  [Symbol.dispose](): void {
+    this.drop();
+  }
+
+  #live(operation: string): RawWaker<unknown> {
+    const raw = this.#raw;
+    if (raw === null) {
+      throw new SpindleError("WAKER_CONSUMED", `Waker.${operation}() was called on a waker that was already woken or dropped`);
+    }
+    return raw;
+  }
+}
+
+/**
+ * Keeps `stored` up to date with the waker of the current poll: returns `stored` when it already
+ * wakes the same task, otherwise drops it and returns a clone of `current`. This is the
+ * "replace the waker on every poll" rule of Rust's futures in one call.
+ *
+ * @example
+ * ```ts
+ * import { Context, Waker, replaceWaker } from "@spindle/core";
+ *
+ * let stored: Waker | null = null;
+ * const cx = Context.noop();
+ * stored = replaceWaker(stored, cx.waker);
+ * console.log(stored.willWake(cx.waker)); // true
+ * ```
+ */
+export function replaceWaker(stored: Waker | null, current: Waker): Waker {
+  if (stored !== null && stored.willWake(current)) return stored;
+  stored?.drop();
+  return current.clone();
+}
