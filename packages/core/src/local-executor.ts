@@ -58,6 +58,7 @@ export class LocalExecutor implements Disposable {
   #live = 0;
   #closed = false;
   #running: Promise<void> | null = null;
+  #active = false;
   #unpark: (() => void) | null = null;
   #failure: { error: unknown } | null = null;
 
@@ -127,16 +128,21 @@ export class LocalExecutor implements Disposable {
   }
 
   async #drive(): Promise<void> {
-    for (;;) {
-      this.#pollReady();
-      const failure = this.#failure;
-      if (failure !== null) {
-        this.#failure = null;
-        throw failure.error;
+    this.#active = true;
+    try {
+      for (;;) {
+        this.#pollReady();
+        const failure = this.#failure;
+        if (failure !== null) {
+          this.#failure = null;
+          throw failure.error;
+        }
+        if (this.#live === 0) return;
+        if (this.#queue.length > 0) await yieldToHost();
+        else await new Promise<void>((resolve) => (this.#unpark = resolve));
       }
-      if (this.#live === 0) return;
-      if (this.#queue.length > 0) await yieldToHost();
-      else await new Promise<void>((resolve) => (this.#unpark = resolve));
+    } finally {
+      this.#active = false;
     }
   }
 
@@ -170,7 +176,7 @@ export class LocalExecutor implements Disposable {
   #unhandled(error: unknown): void {
     if (this.#onUnhandledError !== null) {
       this.#onUnhandledError(error);
-    } else if (this.#running === null) {
+    } else if (!this.#active) {
       // Nobody is running the executor to reject: surface it as an uncaught error instead.
       queueMicrotask(() => {
         throw error;

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  blockOn,
+  Context,
+  type Coroutine,
+  drop,
+  fromPromise,
+  Future,
+  join,
+  joinAll,
+  LocalExecutor,
+  pending,
+  PENDING,
+  type Poll,
+  pollFn,
+  race,
+  ready,
+  select,
+  SpindleError,
+  toPromise,
+  type Waker,
+  yieldNow,
+} from "./mod.ts";
+
+/** A future that completes when `fire()` is called, counting its polls and drops. */
+class Manual<T> extends Future<T> {
+  polls = 0;
+  drops = 0;
+  #value: T | typeof PENDING = PENDING;
+  #waker: Waker | null = null;
+
+  poll(cx: Context): Poll<T> {
+    this.polls++;
+    if (this.#value !== PENDING) return this.#value;
+    this.#waker?.drop();
+    this.#waker = cx.waker.clone();
+    return PENDING;
+  }
+
+  fire(value: T): void {
+    this.#value = value;
+    this.#waker?.wake();
+    this.#waker = null;
+  }
+
+  override [Symbol.dispose](): void {
+    this.drops++;
+  }
+}
+
+test("join is typed as a tuple and keeps order", () => {
+  const [n, s, b] = blockOn(join(ready(1), ready("two"), ready(true)));
+  const check: [number, string, boolean] = [n, s, b];
+  assert.deepEqual(check, [1, "two", true]);
+});
+
+test("joinAll polls only the child that was woken, not the others", async () => {
+  const children = Array.from({ length: 100 }, () => new Manual<number>());
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(joinAll(children));
+  const run = executor.run();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(children.every((c) => c.polls === 1));
+  children[42]!.fire(42);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(children[42]!.polls, 2);
+  assert.equal(children.filter((c) => c.polls === 1).length, 99);
+  children.forEach((c, i) => i !== 42 && c.fire(i));
+  await run;
+  assert.deepEqual(await handle, Array.from({ length: 100 }, (_, i) => i));
+  assert.ok(children.every((c) => c.polls === 2));
+});
+
+test("joinAll fails with the first error and drops the other children", () => {
+  const other = new Manual<number>();
+  const failing = pollFn<number>(() => {
+    throw new Error("child failed");
+  });
+  assert.throws(() => blockOn(joinAll([other, failing])), /child failed/);
+  assert.equal(other.drops, 1);
+});
+
+test("race returns the first output and drops the losers", () => {
+  const losers = [new Manual<string>(), new Manual<string>()];
+  assert.equal(blockOn(race<string>([losers[0]!, ready("winner"), losers[1]!])), "winner");
+  assert.deepEqual(losers.map((l) => l.drops), [1, 1]);
+  assert.throws(() => race([]), (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT");
+});
+
+test("select hands back the unfinished future instead of dropping it", () => {
+  const slow = new Manual<number>();
+  const first = blockOn(select(slow, ready("fast")));
+  assert.equal(first.index, 1);
+  assert.equal(first.value, "fast");
+  assert.equal(first.rest, slow);
+  assert.equal(slow.drops, 0);
+  drop(first.rest);
+  assert.equal(slow.drops, 1);
+});
+
+test("a future that lost a select on one executor completes on a second one", async () => {
+  // The seed's two-executor scenario: the future is first polled under blockOn's waker, then moved
+  // to a LocalExecutor. It completes only because it replaces its stored waker on every poll.
+  const timer = new Manual<string>();
+  function* work(): Coroutine<string> {
+    const value: string = yield* timer;
+    return `got ${value}`;
+  }
+  const first = blockOn(select(work(), ready("ready future")));
+  assert.equal(first.index, 1);
+  const second = new LocalExecutor();
+  const handle = second.spawn(first.rest);
+  const run = second.run();
+  setTimeout(() => timer.fire("the timer"), 5);
+  await run;
+  assert.equal(await handle, "got the timer");
+});
+
+test("fromPromise and toPromise bridge both ways, rejections included", async () => {
+  function* twice(): Coroutine<number> {
+    const n: number = yield* fromPromise(Promise.resolve(21));
+    yield* yieldNow();
+    return n * 2;
+  }
+  assert.equal(await toPromise(twice()), 42);
+  const error = new Error("rejected");
+  await assert.rejects(toPromise(fromPromise(Promise.reject(error))), (e: unknown) => e === error);
+});
+
+test("ready, yieldNow and pending behave as documented", () => {
+  const cx = Context.noop();
+  const r = ready(1);
+  assert.equal(r.poll(cx), 1);
+  assert.throws(() => r.poll(cx), (e: unknown) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+  const y = yieldNow();
+  assert.equal(y.poll(cx), PENDING);
+  assert.equal(y.poll(cx), undefined);
+  assert.equal(pending().poll(cx), PENDING);
+});

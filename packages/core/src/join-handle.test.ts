@@ -1,0 +1,169 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  CancelledError,
+  type Coroutine,
+  fromPromise,
+  LocalExecutor,
+  pending,
+  PENDING,
+  pollFn,
+  SpindleError,
+  yieldNow,
+} from "./mod.ts";
+
+function* value(n: number): Coroutine<number> {
+  yield* yieldNow();
+  return n;
+}
+
+test("a joining task never reads an empty result slot", async () => {
+  const executor = new LocalExecutor();
+  const seen: number[] = [];
+  function* joiner(i: number): Coroutine<void> {
+    // Joiners spawned before and after their target, so both orders of completion occur.
+    const handle = executor.spawn(value(i));
+    seen.push(yield* handle);
+  }
+  for (let i = 0; i < 1000; i++) executor.spawn(joiner(i));
+  await executor.run();
+  assert.equal(seen.length, 1000);
+  assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+});
+
+test("an error thrown in a task reaches the joiner as the same error", async () => {
+  const executor = new LocalExecutor();
+  const error = new TypeError("task failed");
+  function* failing(): Coroutine<number> {
+    yield* yieldNow();
+    throw error;
+  }
+  const handle = executor.spawn(failing());
+  function* joiner(): Coroutine<unknown> {
+    try {
+      return yield* handle;
+    } catch (caught) {
+      return caught;
+    }
+  }
+  const joined = executor.spawn(joiner());
+  await executor.run();
+  assert.equal(await joined, error);
+  await assert.rejects(Promise.resolve(handle), (e: unknown) => e === error);
+});
+
+test("a handle is awaitable from async code and can also be polled", async () => {
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(value(7));
+  const viaPromise = Promise.resolve(handle);
+  function* viaPoll(): Coroutine<number> {
+    return (yield* handle) + 1;
+  }
+  const polled = executor.spawn(viaPoll());
+  await executor.run();
+  assert.equal(await viaPromise, 7);
+  assert.equal(await polled, 8);
+});
+
+test("polling a handle after it returned throws FUTURE_COMPLETED", async () => {
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(value(1));
+  await executor.run();
+  const cx = { waker: null } as never;
+  assert.equal(handle.poll(cx), 1);
+  assert.throws(() => handle.poll(cx), (e: unknown) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+});
+
+test("abort runs finally blocks, including one that waits while unwinding", async () => {
+  const executor = new LocalExecutor();
+  const log: string[] = [];
+  function* cleanup(): Coroutine<void> {
+    try {
+      try {
+        yield* pending<void>();
+      } finally {
+        log.push("inner finally starts");
+        yield* fromPromise(new Promise<void>((resolve) => setTimeout(resolve, 5)));
+        yield* yieldNow();
+        log.push("inner finally done");
+      }
+    } finally {
+      log.push("outer finally");
+    }
+  }
+  const handle = executor.spawn(cleanup());
+  const aborter = executor.spawn(
+    pollFn((cx) => {
+      if (log.length === 0 && !handle.isFinished) {
+        log.push("aborted");
+        handle.abort(); // runs the finally synchronously up to its first wait
+        cx.waker.wakeByRef();
+        return PENDING;
+      }
+      return undefined;
+    }),
+  );
+  await executor.run();
+  await aborter;
+  assert.deepEqual(log, ["aborted", "inner finally starts", "inner finally done", "outer finally"]);
+  await assert.rejects(Promise.resolve(handle), (e: unknown) => e instanceof CancelledError && e.code === "CANCELLED");
+});
+
+test("aborting a task that is not a coroutine drops its future", async () => {
+  const executor = new LocalExecutor();
+  let dropped = 0;
+  const handle = executor.spawn(pollFn(() => PENDING, () => dropped++));
+  handle.abort();
+  handle.abort();
+  await executor.run();
+  assert.equal(dropped, 1);
+  await assert.rejects(Promise.resolve(handle), CancelledError);
+});
+
+test("a task can abort itself from inside its own poll", async () => {
+  const executor = new LocalExecutor();
+  let finallyRan = false;
+  const box: { handle?: { abort(): void } } = {};
+  function* selfAborting(): Coroutine<void> {
+    try {
+      box.handle?.abort();
+      yield* yieldNow();
+      yield* pending<void>();
+    } finally {
+      finallyRan = true;
+    }
+  }
+  const handle = executor.spawn(selfAborting());
+  box.handle = handle;
+  await executor.run();
+  assert.equal(finallyRan, true);
+  await assert.rejects(Promise.resolve(handle), CancelledError);
+});
+
+test("a detached task's failure goes to onUnhandledError; cancellations do not", async () => {
+  const reported: unknown[] = [];
+  const executor = new LocalExecutor({ onUnhandledError: (error) => reported.push(error) });
+  const error = new Error("nobody joins me");
+  function* failing(): Coroutine<void> {
+    yield* yieldNow();
+    throw error;
+  }
+  executor.spawn(failing()).detach();
+  executor.spawn(pending()).abort();
+  const cancelled = executor.spawn(pending());
+  cancelled[Symbol.dispose]();
+  cancelled.abort();
+  await executor.run();
+  assert.deepEqual(reported, [error]);
+});
+
+test("without onUnhandledError, a detached failure rejects run()", async () => {
+  const executor = new LocalExecutor();
+  const error = new Error("loud");
+  function* failing(): Coroutine<void> {
+    yield* yieldNow();
+    throw error;
+  }
+  executor.spawn(failing()).detach();
+  await assert.rejects(executor.run(), (e: unknown) => e === error);
+});

@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  CancelledError,
+  type Coroutine,
+  fromPromise,
+  LocalExecutor,
+  pending,
+  PENDING,
+  pollFn,
+  sharedWaker,
+  SpindleError,
+  type Waker,
+  WakeTable,
+  yieldNow,
+} from "./mod.ts";
+import { random } from "./test-support/runtime.ts";
+
+test("a future that wakes its own waker during poll and returns pending is polled again", async () => {
+  const executor = new LocalExecutor();
+  let polls = 0;
+  const handle = executor.spawn(
+    pollFn((cx) => {
+      if (++polls === 3) return "done";
+      cx.waker.wakeByRef();
+      return PENDING;
+    }),
+  );
+  await executor.run();
+  assert.equal(await handle, "done");
+  assert.equal(polls, 3);
+});
+
+test("a wake from a clone taken during poll, fired after poll returned, reschedules once", async () => {
+  const executor = new LocalExecutor();
+  let polls = 0;
+  let stored: Waker | null = null;
+  const handle = executor.spawn(
+    pollFn((cx) => {
+      polls++;
+      if (stored !== null) return polls;
+      stored = cx.waker.clone();
+      queueMicrotask(() => {
+        stored?.wakeByRef();
+        stored?.wake();
+      });
+      return PENDING;
+    }),
+  );
+  await executor.run();
+  assert.equal(await handle, 2);
+});
+
+test("spawn works from inside a task", async () => {
+  const executor = new LocalExecutor();
+  function* child(n: number): Coroutine<number> {
+    yield* yieldNow();
+    return n * 2;
+  }
+  function* parent(): Coroutine<number> {
+    const handles = [1, 2, 3].map((n) => executor.spawn(child(n)));
+    let sum = 0;
+    for (const handle of handles) sum += yield* handle;
+    return sum;
+  }
+  const handle = executor.spawn(parent());
+  await executor.run();
+  assert.equal(await handle, 12);
+});
+
+test("100,000 tasks woken in random order from several sources each complete exactly once", async () => {
+  const executor = new LocalExecutor();
+  const count = 100_000;
+  const completions = new Uint8Array(count);
+  const wakers: (Waker | null)[] = new Array(count).fill(null);
+  const next = random(42);
+  const table = WakeTable.forThisThread();
+  let registered = 0;
+  let parked = 0;
+  function* waiting(i: number): Coroutine<void> {
+    let woken = false;
+    yield* pollFn((cx) => {
+      if (woken) return undefined;
+      woken = true;
+      wakers[i] = cx.waker.clone();
+      parked++;
+      return PENDING;
+    });
+    completions[i]!++;
+  }
+  for (let i = 0; i < count; i++) executor.spawn(waiting(i));
+  const run = executor.run();
+  // Let every task park first, then wake them in a shuffled order through four different paths.
+  while (parked < count) await new Promise((resolve) => setImmediate(resolve));
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const handles = [];
+  for (const [k, i] of order.entries()) {
+    const waker = wakers[i]!;
+    switch (k % 4) {
+      case 0: // synchronously, from outside the executor
+        waker.wake();
+        break;
+      case 1: // from a microtask
+        queueMicrotask(() => waker.wake());
+        break;
+      case 2: // from a macrotask
+        setTimeout(() => waker.wake(), 0);
+        break;
+      case 3: {
+        // through shared memory, as another thread would
+        const handle = table.register(waker);
+        registered++;
+        handles.push(handle);
+        waker.drop();
+        sharedWaker(handle).wake();
+        break;
+      }
+    }
+  }
+  await run;
+  for (const handle of handles) table.unregister(handle);
+  assert.equal(registered, count / 4);
+  assert.equal(executor.taskCount, 0);
+  assert.equal(completions.every((n) => n === 1), true);
+});
+
+test("the executor shares the thread with the host event loop while many tasks are ready", async () => {
+  const executor = new LocalExecutor({ eventInterval: 64 });
+  let hostTimerRan = false;
+  let pollsWhenTimerRan = -1;
+  let polls = 0;
+  function* busy(): Coroutine<void> {
+    for (let i = 0; i < 200; i++) {
+      polls++;
+      yield* yieldNow();
+    }
+  }
+  for (let i = 0; i < 50; i++) executor.spawn(busy());
+  setTimeout(() => {
+    hostTimerRan = true;
+    pollsWhenTimerRan = polls;
+  }, 1);
+  await executor.run();
+  assert.equal(hostTimerRan, true);
+  assert.ok(pollsWhenTimerRan < 10_000, `the host timer ran only after all ${pollsWhenTimerRan} polls`);
+});
+
+test("run() parks while no task is ready and resumes on a wake from a promise", async () => {
+  const executor = new LocalExecutor();
+  function* waitForTimer(): Coroutine<string> {
+    return yield* fromPromise(new Promise<string>((resolve) => setTimeout(() => resolve("fired"), 20)));
+  }
+  const handle = executor.spawn(waitForTimer());
+  await executor.run();
+  assert.equal(await handle, "fired");
+});
+
+test("close() cancels every task and later spawns throw EXECUTOR_CLOSED", async () => {
+  const executor = new LocalExecutor();
+  let finallyRan = false;
+  function* forever(): Coroutine<void> {
+    try {
+      yield* pending<void>();
+    } finally {
+      finallyRan = true;
+    }
+  }
+  const handle = executor.spawn(forever());
+  const run = executor.run();
+  await new Promise((resolve) => setImmediate(resolve));
+  executor.close();
+  await run;
+  assert.equal(finallyRan, true);
+  await assert.rejects(Promise.resolve(handle), CancelledError);
+  assert.throws(() => executor.spawn(pending()), (e: unknown) => e instanceof SpindleError && e.code === "EXECUTOR_CLOSED");
+});
+
+test("bad options and bad spawn arguments get typed errors naming the value", () => {
+  assert.throws(() => new LocalExecutor({ eventInterval: 0 }), /eventInterval must be a positive integer, got 0/);
+  assert.throws(
+    () => new LocalExecutor().spawn(42 as never),
+    (e: unknown) => e instanceof SpindleError && e.code === "NOT_A_FUTURE" && /got 42/.test(e.message),
+  );
+});

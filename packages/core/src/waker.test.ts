@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type RawWakerVTable, replaceWaker, SpindleError, Waker } from "./mod.ts";
+
+interface Counter {
+  clones: number;
+  wakes: number;
+  wakesByRef: number;
+  drops: number;
+  live: number;
+}
+
+function countingWaker(): { waker: Waker; counter: Counter } {
+  const counter: Counter = { clones: 0, wakes: 0, wakesByRef: 0, drops: 0, live: 1 };
+  const vtable: RawWakerVTable<Counter> = {
+    clone: (c) => {
+      c.clones++;
+      c.live++;
+      return { data: c, vtable };
+    },
+    wake: (c) => {
+      c.wakes++;
+      c.live--;
+    },
+    wakeByRef: (c) => {
+      c.wakesByRef++;
+    },
+    drop: (c) => {
+      c.drops++;
+      c.live--;
+    },
+  };
+  return { waker: Waker.fromRaw({ data: counter, vtable }), counter };
+}
+
+test("every clone is balanced by exactly one wake or drop", () => {
+  const { waker, counter } = countingWaker();
+  const clones = Array.from({ length: 10 }, () => waker.clone());
+  clones.forEach((clone, i) => (i % 2 === 0 ? clone.wake() : clone.drop()));
+  waker.wakeByRef();
+  waker.drop();
+  assert.deepEqual(counter, { clones: 10, wakes: 5, wakesByRef: 1, drops: 6, live: 0 });
+});
+
+test("a consuming wake is never followed by a drop", () => {
+  const { waker, counter } = countingWaker();
+  waker.wake();
+  waker.drop();
+  waker[Symbol.dispose]();
+  assert.equal(counter.wakes, 1);
+  assert.equal(counter.drops, 0);
+  assert.equal(waker.isConsumed, true);
+});
+
+test("using a woken waker throws WAKER_CONSUMED", () => {
+  const { waker } = countingWaker();
+  waker.wake();
+  for (const use of [() => waker.wake(), () => waker.wakeByRef(), () => waker.clone()]) {
+    assert.throws(use, (e: unknown) => e instanceof SpindleError && e.code === "WAKER_CONSUMED");
+  }
+});
+
+test("willWake compares data and vtable", () => {
+  const a = countingWaker();
+  const b = countingWaker();
+  const copy = a.waker.clone();
+  assert.equal(a.waker.willWake(copy), true);
+  assert.equal(a.waker.willWake(b.waker), false);
+  copy.drop();
+  assert.equal(a.waker.willWake(copy), false);
+});
+
+test("replaceWaker keeps a waker for the same task and swaps one for another", () => {
+  const a = countingWaker();
+  const b = countingWaker();
+  const stored = replaceWaker(null, a.waker);
+  assert.equal(replaceWaker(stored, a.waker), stored);
+  assert.equal(a.counter.clones, 1);
+  const swapped = replaceWaker(stored, b.waker);
+  assert.equal(swapped.willWake(b.waker), true);
+  assert.equal(a.counter.drops, 1);
+});
+
+test("the noop waker does nothing and can be cloned", () => {
+  const noop = Waker.noop();
+  const copy = noop.clone();
+  copy.wake();
+  noop.wakeByRef();
+  assert.equal(noop.willWake(Waker.noop()), true);
+});
