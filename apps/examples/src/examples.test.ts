@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { runExample } from "./run-example.ts";
+
+test("custom-waker: clones, wakes, wake-by-refs and drops balance", async () => {
+  const run = await runExample("custom-waker");
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trimEnd().split("\n"), [
+    "clone      -> refs 2",
+    "clone      -> refs 3",
+    "wakeByRef  -> refs 3",
+    "wake       -> refs 2 (consumed)",
+    "drop       -> refs 1",
+    "drop       -> refs 0",
+    "balanced: true",
+    "ready after 3 polls",
+  ]);
+});
+
+test("executor-handoff: the future completes on the second executor", async () => {
+  const run = await runExample("executor-handoff");
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trimEnd().split("\n"), [
+    "first executor: select was won by the ready future; the other future is still pending",
+    "second executor: woken by the worker",
+  ]);
+});

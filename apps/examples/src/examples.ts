@@ -1,0 +1,16 @@
+/** The examples, in tour order, each with the one line that `npm start` prints before running it. */
+export interface Example {
+  readonly name: string;
+  readonly about: string;
+}
+
+export const examples: readonly Example[] = [
+  {
+    name: "custom-waker",
+    about: "a waker built from a raw waker and a hand-written, reference-counting vtable",
+  },
+  {
+    name: "executor-handoff",
+    about: "a future that loses a select on one executor completes on another, because it replaces its waker",
+  },
+];
