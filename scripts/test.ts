@@ -1,0 +1,183 @@
+// `npm test`: (a) `turbo run build typecheck`, (b) the package checks (check-packages.ts), then
+// (c) the test matrix: each runtime's own test runner over each package's src/**/*.test.ts, one
+// leg at a time (2 vCPUs; the concurrency tests are timing-sensitive), output to a log file.
+// A leg fails when its runner exits non-zero, its counts cannot be parsed, it ran no tests
+// (Node reports 0 tests and exit 0 when it finds none) or a test failed.
+// The last line printed is always `N passed, N failed`.
+// Usage: node scripts/test.ts [--runtime node22,deno] [--package core] [--skip-build] [--skip-checks]
+import { spawn } from "node:child_process";
+import { mkdtempSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { checkPackages } from "./check-packages.ts";
+import { bin, type Pkg, publicPackages, root, stripAnsi, testedPackages, turbo } from "./workspace.ts";
+
+const LEG_TIMEOUT_MS = 10 * 60_000;
+
+interface Runtime {
+  bin: string;
+  args: (pkg: Pkg) => string[];
+  /** Counts from the runner's summary, or undefined when there is none. */
+  parse: (log: string, files: string[]) => { passed: number; failed: number } | undefined;
+}
+
+const last = (log: string, re: RegExp): RegExpMatchArray | undefined => [...log.matchAll(re)].at(-1);
+
+// node --test with TAP: the summary comes last, at column 0 (`# pass 3`, `# fail 0`, `# cancelled 0`).
+// A file that defines no tests is reported as one passing test named after the file
+// (`ok 1 - packages/x/src/a.test.ts`); those are not counted.
+// --test-force-exit: without it Node waits for each test file's event loop to drain, so a failed
+// test that leaves an executor parked (its keep-alive timer ref'd) hangs the leg until the timeout;
+// Deno and Bun end a file once its tests are done, and now Node does too.
+const nodeRunner = (node: string): Runtime => ({
+  bin: node,
+  args: (pkg) => ["--conditions=@spindle/source", "--test", "--test-force-exit", "--test-reporter=tap", ...pkg.tests],
+  parse(log, files) {
+    const [pass, fail, cancelled] = ["pass", "fail", "cancelled"].map((k) => last(log, new RegExp(`^# ${k} (\\d+)$`, "gm")));
+    if (!pass || !fail) return undefined;
+    const empty = [...log.matchAll(/^ok \d+ - (.*)$/gm)].filter((m) => files.includes(m[1]!)).length;
+    return { passed: +pass[1]! - empty, failed: +fail[1]! + +(cancelled?.[1] ?? 0) };
+  },
+});
+
+const runtimes: Record<string, Runtime> = {
+  node22: nodeRunner(bin.node22),
+  node24: nodeRunner(bin.node24),
+  // Run from the root so the root deno.json workspace applies. Deno maps a package that has a
+  // deno.json to its source; one without resolves through package.json `exports`, hence
+  // --conditions. Type-checked (no --no-check): Deno's check handles the `node:` imports, once
+  // the root deno.json sets `compilerOptions` (otherwise Deno adopts each package's
+  // tsconfig.json, whose `lib` lacks Deno's, and rejects `import.meta.url`).
+  // `ok | 3 passed | 0 failed` or `FAILED | 2 passed (1 step) | 1 failed (1 step)`; steps
+  // (t.test subtests) are not added in. With --doc, every `@example` of a published package's
+  // sources and the code of its README run too (type-checked), so Deno's counts are higher.
+  deno: {
+    bin: bin.deno,
+    args: (pkg) => ["test", "-A", "--doc", "--conditions=@spindle/source", ...pkg.tests, ...pkg.docs],
+    parse(log) {
+      const m = last(log, /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm);
+      return m && { passed: +m[1]!, failed: +m[2]! };
+    },
+  },
+  // `bun test --conditions` works although only `bun --help` lists it (bunfig.toml has no such
+  // setting). Paths need a `./` or bun takes them as name filters. Bun's default per-test timeout
+  // is 5 s; Node and Deno have none, so raise it to the leg's. Summary: ` 3 pass` / ` 0 fail`.
+  bun: {
+    bin: bin.bun,
+    args: (pkg) => ["test", "--conditions=@spindle/source", `--timeout=${LEG_TIMEOUT_MS}`, ...pkg.tests.map((f) => `./${f}`)],
+    parse(log) {
+      const pass = last(log, /^\s*(\d+) pass$/gm);
+      const fail = last(log, /^\s*(\d+) fail$/gm);
+      return pass && fail ? { passed: +pass[1]!, failed: +fail[1]! } : undefined;
+    },
+  },
+};
+
+interface Leg {
+  runtime: string;
+  pkg: Pkg;
+  log: string;
+  passed: number;
+  failed: number;
+  /** Why the leg failed beyond failed tests: exit code, timeout, no summary, no tests. */
+  problem?: string;
+}
+
+/** Runs one command in its own process group, output to `log`; kills the group on timeout. */
+function runToLog(cmd: string, args: string[], log: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const fd = openSync(log, "w");
+  const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", fd, fd], detached: true });
+  return new Promise((resolve) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid!, "SIGKILL");
+    }, LEG_TIMEOUT_MS);
+    child.on("error", (err) => resolve(String(err)));
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) resolve(`timed out after ${LEG_TIMEOUT_MS / 1000} s`);
+      else resolve(code === 0 ? undefined : `exit ${code ?? signal}`);
+    });
+  });
+}
+
+async function runLeg(runtime: string, pkg: Pkg, logDir: string): Promise<Leg> {
+  const rt = runtimes[runtime]!;
+  const log = join(logDir, `${runtime}-${pkg.short}.log`);
+  // Tests that spawn a child of their own runtime find it here.
+  const env = { ...process.env, SPINDLE_TEST_RUNTIME: runtime, SPINDLE_TEST_RUNTIME_BIN: rt.bin };
+  const exit = await runToLog(rt.bin, rt.args(pkg), log, env);
+  const counts = rt.parse(stripAnsi(readFileSync(log, "utf8")), pkg.tests);
+  const leg: Leg = { runtime, pkg, log, passed: counts?.passed ?? 0, failed: counts?.failed ?? 0 };
+  // A runner exits non-zero when tests fail; otherwise the exit code is a problem of its own.
+  if (exit && !(counts && counts.failed > 0)) leg.problem = exit;
+  else if (!counts) leg.problem = "no test summary in the output";
+  else if (counts.passed + counts.failed === 0) leg.problem = "ran no tests";
+  return leg;
+}
+
+const legFailed = (l: Leg): boolean => l.failed > 0 || l.problem !== undefined;
+
+function table(legs: Leg[], names: string[], pkgs: Pkg[]): string {
+  const cell = (l: Leg | undefined): string =>
+    !l ? "-" : `${l.passed} passed / ${l.failed} failed${l.problem ? ` (${l.problem})` : ""}${legFailed(l) ? " FAIL" : ""}`;
+  const rows = [["", ...names], ...pkgs.map((p) => [p.short, ...names.map((r) => cell(legs.find((l) => l.runtime === r && l.pkg === p)))])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+}
+
+const { values: opts } = parseArgs({
+  options: {
+    runtime: { type: "string" },
+    package: { type: "string" },
+    "skip-build": { type: "boolean", default: false },
+    "skip-checks": { type: "boolean", default: false },
+  },
+});
+const names = opts.runtime?.split(",") ?? Object.keys(runtimes);
+const unknown = names.filter((n) => !(n in runtimes));
+if (unknown.length) {
+  console.error(`unknown runtime ${unknown.join(", ")}; known: ${Object.keys(runtimes).join(", ")}`);
+  process.exit(2);
+}
+const wanted = opts.package?.split(",");
+const pkgs = testedPackages().filter((p) => !wanted || wanted.includes(p.short) || wanted.includes(p.name));
+
+const failures: string[] = [];
+if (!opts["skip-build"]) {
+  console.log("\n== turbo run build typecheck");
+  if (!turbo(["build", "typecheck"])) failures.push("build/typecheck");
+}
+if (!opts["skip-checks"]) {
+  console.log("\n== package checks");
+  if (failures.length) console.log("skipped: the build failed");
+  else if (!checkPackages(publicPackages())) failures.push("package checks");
+}
+
+console.log("\n== tests");
+const logDir = mkdtempSync(join(tmpdir(), "spindle-test-"));
+const legs: Leg[] = [];
+for (const runtime of names) {
+  for (const pkg of pkgs) {
+    const started = performance.now();
+    const leg = await runLeg(runtime, pkg, logDir);
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`${legFailed(leg) ? "FAIL " : "ok  "}${runtime} ${pkg.short}: ${leg.passed} passed / ${leg.failed} failed${leg.problem ? `, ${leg.problem}` : ""} (${secs} s)`);
+    legs.push(leg);
+  }
+}
+if (legs.length === 0) failures.push(`no test legs (no package with tests matches --package ${opts.package})`);
+
+console.log(`\n${table(legs, names, pkgs)}\n\nlogs: ${logDir}`);
+for (const leg of legs.filter(legFailed)) {
+  const tail = stripAnsi(readFileSync(leg.log, "utf8")).trimEnd().split("\n").slice(-60).join("\n");
+  console.log(`\n== ${leg.runtime} ${leg.pkg.short} (last 60 lines of ${leg.log})\n${tail}`);
+}
+const failedLegs = legs.filter(legFailed).length;
+if (failedLegs) failures.push(`${failedLegs} of ${legs.length} test legs`);
+if (failures.length) console.log(`\nFAILED: ${failures.join(", ")}`);
+const sum = (f: (l: Leg) => number): number => legs.reduce((n, l) => n + f(l), 0);
+console.log(`\n${sum((l) => l.passed)} passed, ${sum((l) => l.failed)} failed`);
+process.exitCode = failures.length ? 1 : 0;
