@@ -10,7 +10,7 @@
 // --warmup <n> (default 1), --tasks <n> (default 1,000,000), --batch <n> (default 10,000),
 // --only <id,id> (workload ids, e.g. spindle-trivial, for profiling), --no-effect (skip the Effect
 // workloads and do not load Effect at all),
-// --event-interval <n> (LocalExecutor `eventInterval`; default: the library's default).
+// --time-slice-ms <ms> (LocalExecutor `timeSliceMs`; default: the library's default).
 // Add --allow-natives-syntax (Node) or --v8-flags=--allow-natives-syntax (Deno) to have the
 // V8 tier of the hot functions reported; --expose-gc to collect garbage between runs.
 //
@@ -80,7 +80,7 @@ const TASKS = intOption("tasks", 1_000_000);
 const BATCH = intOption("batch", 10_000);
 const RUNS = Math.max(1, intOption("runs", 5));
 const WARMUP = intOption("warmup", 1);
-const EVENT_INTERVAL = option("event-interval") === undefined ? undefined : intOption("event-interval", 128);
+const TIME_SLICE_MS = option("time-slice-ms") === undefined ? undefined : Number(option("time-slice-ms"));
 const ONLY = option("only")?.split(",");
 const JSON_PATH = option("json");
 if (TASKS % BATCH !== 0) throw new Error(`--tasks (${TASKS}) must be a multiple of --batch (${BATCH})`);
@@ -178,7 +178,7 @@ function* spindleSuspendParent(executor: LocalExecutor, tasks: number, batch: nu
 async function runSpindle(
   parent: (executor: LocalExecutor, tasks: number, batch: number) => Coroutine<number>,
 ): Promise<number> {
-  const executor = new LocalExecutor(EVENT_INTERVAL === undefined ? {} : { eventInterval: EVENT_INTERVAL });
+  const executor = new LocalExecutor(TIME_SLICE_MS === undefined ? {} : { timeSliceMs: TIME_SLICE_MS });
   const handle = executor.spawn(parent(executor, TASKS, BATCH));
   await executor.run();
   return await handle;
@@ -432,7 +432,7 @@ const report = {
   batch: BATCH,
   warmupRuns: WARMUP,
   measuredRuns: RUNS,
-  eventInterval: EVENT_INTERVAL ?? "default",
+  timeSliceMs: TIME_SLICE_MS ?? "default",
   method: `plain loop timed with performance.now() (not mitata): ${WARMUP} warm-up run(s) per workload, then ${RUNS} rounds of one run per workload (order rotated per round); tasks/s from the median run, ratios = median of per-round ratios`,
   gcBetweenRuns: collectGarbage !== undefined,
   effectLoaded,

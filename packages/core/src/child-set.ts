@@ -1,28 +1,50 @@
 import { Context } from "./context.ts";
 import { drop, type Future } from "./future.ts";
 import { PENDING } from "./poll.ts";
-import { type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
+import { type RawWaker, type RawWakerVTable, rebindWaker, replaceWaker, Waker } from "./waker.ts";
 
-interface ChildRef {
+/** The waker a child keeps (a clone): it names the child's index, and is its own raw waker. */
+class ChildRef implements RawWaker<ChildRef> {
+  readonly data: ChildRef = this;
+  readonly vtable: RawWakerVTable<ChildRef> = CHILD_VTABLE;
   readonly set: ChildSet<unknown>;
   readonly index: number;
+
+  constructor(set: ChildSet<unknown>, index: number) {
+    this.set = set;
+    this.index = index;
+  }
 }
 
 const CHILD_VTABLE: RawWakerVTable<ChildRef> = {
-  clone: (child) => ({ data: child, vtable: CHILD_VTABLE }),
+  clone: (child) => child,
   wake: (child) => child.set.wakeChild(child.index),
   wakeByRef: (child) => child.set.wakeChild(child.index),
   drop: () => {},
 };
 
+/** The waker a child is polled with (borrowed): it stands for the child being polled now. */
+const BORROWED_VTABLE: RawWakerVTable<ChildSet<unknown>> = {
+  clone: (set) => new ChildRef(set, set.current),
+  wake: (set) => set.wakeChild(set.current),
+  wakeByRef: (set) => set.wakeChild(set.current),
+  drop: () => {},
+};
+
 /**
- * The children of `joinAll` and `race`. Each child is polled with a waker of its own that records
- * its index and wakes the parent, so a parent poll polls only the children woken since the last
- * one: n children cost O(woken) per wake, not O(n).
+ * The children of `joinAll` and `race`. A child's waker records its index and wakes the parent, so
+ * a parent poll polls only the children woken since the last one: n children cost O(woken) per
+ * wake, not O(n). Children are polled through one shared context whose waker stands for the child
+ * being polled; a child that keeps a waker clones it into one that names its index, so children
+ * that never wait cost no waker at all.
  */
-export class ChildSet<T> {
+export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
+  readonly data: ChildSet<unknown> = this as ChildSet<unknown>;
+  readonly vtable: RawWakerVTable<ChildSet<unknown>> = BORROWED_VTABLE;
+  /** The index of the child being polled. */
+  current = -1;
   readonly #children: (Future<T> | null)[];
-  readonly #contexts: Context[];
+  readonly #cx: Context = new Context(Waker.fromRaw(this as ChildSet<unknown>));
   readonly #isQueued: Uint8Array;
   #woken: number[] = [];
   #batch: number[] = [];
@@ -33,11 +55,11 @@ export class ChildSet<T> {
 
   constructor(children: Future<T>[]) {
     this.#children = children;
-    this.#contexts = children.map(
-      (_, index) => new Context(Waker.fromRaw({ data: { set: this as ChildSet<unknown>, index }, vtable: CHILD_VTABLE })),
-    );
-    this.#isQueued = new Uint8Array(children.length).fill(1);
-    this.#woken = children.map((_, index) => index);
+    const count = children.length;
+    this.#isQueued = new Uint8Array(count).fill(1);
+    const woken: number[] = new Array(count);
+    for (let index = 0; index < count; index++) woken[index] = index;
+    this.#woken = woken;
   }
 
   /** How many children there are. */
@@ -70,12 +92,15 @@ export class ChildSet<T> {
    */
   pollNext(): number {
     const batch = this.#batch;
+    const cx = this.#cx;
     while (this.#cursor < batch.length) {
       const index = batch[this.#cursor++] as number;
       this.#isQueued[index] = 0;
       const child = this.#children[index];
       if (child === null || child === undefined) continue;
-      const output = child.poll(this.#contexts[index] as Context);
+      this.current = index;
+      rebindWaker(cx.waker, this as ChildSet<unknown>);
+      const output = child.poll(cx);
       if (output !== PENDING) {
         this.#children[index] = null;
         this.output = output;

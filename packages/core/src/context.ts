@@ -3,8 +3,10 @@ import { Waker } from "./waker.ts";
 /**
  * What a future receives when it is polled: the {@linkcode Waker} of the task that polls it.
  *
- * The context borrows its waker; a future that wants to be woken later keeps a clone
- * (`cx.waker.clone()`, or {@linkcode replaceWaker} on every poll).
+ * The context borrows its waker for the duration of one poll: a future that wants to be woken later
+ * keeps a clone (`cx.waker.clone()`, or {@linkcode replaceWaker} on every poll), never `cx.waker`
+ * itself (executors reuse it for the next task), and wakes the current task with
+ * `cx.waker.wakeByRef()`.
  *
  * @example
  * ```ts

@@ -1,12 +1,10 @@
 import type { Context } from "./context.ts";
-import { completedError } from "./errors.ts";
 import { Future } from "./future.ts";
-import { PENDING, type Poll } from "./poll.ts";
-import type { Task } from "./task.ts";
+import type { Poll } from "./poll.ts";
 
 /**
  * The handle of a spawned task: a future of the task's output, also awaitable from ordinary
- * `async` code.
+ * `async` code. Executors' `spawn` returns one; it cannot be constructed directly.
  *
  * - Joining (`yield* handle`, `await handle`) gives the task's value, or throws the very error the
  *   task threw, or a {@linkcode CancelledError} after `abort()`.
@@ -24,51 +22,24 @@ import type { Task } from "./task.ts";
  * console.log(await handle); // 42
  * ```
  */
-export class JoinHandle<T> extends Future<T> implements PromiseLike<T> {
-  readonly #task: Task<T>;
-  #joined = false;
-
-  /** Wraps a task; handles are made by executors' `spawn`. */
-  constructor(task: Task<T>) {
-    super();
-    this.#task = task;
-  }
-
+export abstract class JoinHandle<T> extends Future<T> implements PromiseLike<T> {
   /** Whether the task has settled (finished, failed or been cancelled). */
-  get isFinished(): boolean {
-    return this.#task.isComplete;
-  }
+  abstract get isFinished(): boolean;
 
   /** Joins the task: its output once settled; until then the joiner's waker is kept up to date. */
-  poll(cx: Context): Poll<T> {
-    const task = this.#task;
-    if (task.isComplete) {
-      if (this.#joined) throw completedError("a join handle");
-      this.#joined = true;
-      task.clearJoiner();
-      return task.take();
-    }
-    task.registerJoiner(cx.waker);
-    return PENDING;
-  }
+  abstract override poll(cx: Context): Poll<T>;
 
   /** Awaits the task's outcome from `async` code. */
-  then<R1 = T, R2 = never>(
+  abstract then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.#task.promise().then(onFulfilled, onRejected);
-  }
+  ): Promise<R1 | R2>;
 
   /** Cancels the task; joining then fails with a {@linkcode CancelledError}. */
-  abort(): void {
-    this.#task.abort();
-  }
+  abstract abort(): void;
 
   /** Lets the task run on with nobody joining it. */
-  detach(): void {
-    this.#task.detach();
-  }
+  abstract detach(): void;
 
   /** Dropping a handle detaches its task (tokio's semantics); use `abort()` to cancel. */
   override [Symbol.dispose](): void {

@@ -19,7 +19,9 @@ export type OutputOf<W> = W extends Future<infer T> ? T : W extends Coroutine<in
  * ```
  */
 export function joinAll<T>(futures: Iterable<IntoFuture<T>>): Future<T[]> {
-  return new JoinAll(Array.from(futures, intoFuture));
+  const children: Future<T>[] = [];
+  for (const work of futures) children.push(intoFuture(work));
+  return new JoinAll(children);
 }
 
 /**

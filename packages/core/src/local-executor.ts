@@ -1,18 +1,21 @@
+import { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { enterDriving, exitDriving } from "./driving.ts";
 import { describe, SpindleError } from "./errors.ts";
-import { JoinHandle } from "./join-handle.ts";
+import type { JoinHandle } from "./join-handle.ts";
 import { RingQueue } from "./ring-queue.ts";
 import { Task, type TaskOwner } from "./task.ts";
+import { rebindWaker, Waker } from "./waker.ts";
 
 /** Options of a {@linkcode LocalExecutor}. */
 export interface LocalExecutorOptions {
   /**
-   * How many task polls run before the executor yields one turn to the host event loop, so that
-   * the host's timers, I/O callbacks and messages keep running while many tasks are ready
-   * (tokio's `event_interval`). Default 128.
+   * How long, in milliseconds, the executor polls ready tasks before it yields one turn to the host
+   * event loop, so that the host's timers, I/O callbacks and messages keep running while many tasks
+   * are ready (tokio's cooperative budget, measured in time). The clock is read every
+   * 32 polls, so a slice ends after at most 32 more polls. Default 1.
    */
-  readonly eventInterval?: number;
+  readonly timeSliceMs?: number;
   /**
    * Receives the error of a detached task that failed (nobody can join it any more). Default:
    * `run()` stops and rejects with that error (or, when `run()` is not active, the error is
@@ -21,14 +24,16 @@ export interface LocalExecutorOptions {
   readonly onUnhandledError?: (error: unknown) => void;
 }
 
-const DEFAULT_EVENT_INTERVAL = 128;
+const DEFAULT_TIME_SLICE_MS = 1;
+const POLLS_PER_CLOCK_READ = 32;
 
 /**
  * Runs tasks on the current thread, interleaved with the host event loop.
  *
  * `spawn` queues a task (also from inside a running task); `run()` polls ready tasks until every
- * spawned task has settled, yielding to the event loop every `eventInterval` polls and parking
- * (awaiting, without busy-waiting) while no task is ready. Closing the executor drops every task.
+ * spawned task has settled, yielding a turn to the event loop after every `timeSliceMs` of polling
+ * and parking (awaiting, without busy-waiting) while no task is ready. Closing the executor drops
+ * every task.
  *
  * @example
  * ```ts
@@ -51,7 +56,9 @@ const DEFAULT_EVENT_INTERVAL = 128;
  */
 export class LocalExecutor implements Disposable {
   readonly #queue = new RingQueue<Task<unknown>>();
-  readonly #eventInterval: number;
+  readonly #timeSliceMs: number;
+  /** The one context every task is polled with; its waker is rebound to each task in turn. */
+  readonly #cx: Context = new Context(Waker.noop());
   readonly #onUnhandledError: ((error: unknown) => void) | null;
   readonly #owner: TaskOwner;
   #tasks: Task<unknown> | null = null;
@@ -64,11 +71,11 @@ export class LocalExecutor implements Disposable {
 
   /** Creates an executor; see {@linkcode LocalExecutorOptions}. */
   constructor(options: LocalExecutorOptions = {}) {
-    const interval = options.eventInterval ?? DEFAULT_EVENT_INTERVAL;
-    if (!Number.isInteger(interval) || interval < 1) {
-      throw new SpindleError("INVALID_ARGUMENT", `eventInterval must be a positive integer, got ${describe(interval)}`);
+    const slice = options.timeSliceMs ?? DEFAULT_TIME_SLICE_MS;
+    if (typeof slice !== "number" || !(slice > 0) || slice === Infinity) {
+      throw new SpindleError("INVALID_ARGUMENT", `timeSliceMs must be a finite number > 0, got ${describe(slice)}`);
     }
-    this.#eventInterval = interval;
+    this.#timeSliceMs = slice;
     this.#onUnhandledError = options.onUnhandledError ?? null;
     this.#owner = {
       schedule: (task) => this.#schedule(task),
@@ -96,7 +103,7 @@ export class LocalExecutor implements Disposable {
     const task = new Task(intoFuture(work), this.#owner);
     this.#link(task as Task<unknown>);
     task.wake();
-    return new JoinHandle(task);
+    return task;
   }
 
   /**
@@ -148,12 +155,17 @@ export class LocalExecutor implements Disposable {
 
   #pollReady(): void {
     const queue = this.#queue;
+    const cx = this.#cx;
+    const waker = cx.waker;
+    const end = performance.now() + this.#timeSliceMs;
     enterDriving();
     try {
-      for (let budget = this.#eventInterval; budget > 0 && this.#failure === null; budget--) {
+      for (let polls = 1; this.#failure === null; polls++) {
         const task = queue.shift();
         if (task === undefined) break;
-        task.run();
+        rebindWaker(waker, task);
+        task.run(cx);
+        if (polls % POLLS_PER_CLOCK_READ === 0 && performance.now() >= end) break;
       }
     } finally {
       exitDriving();

@@ -1,9 +1,10 @@
-import { Context } from "./context.ts";
+import type { Context } from "./context.ts";
 import { CoroutineFuture } from "./coroutine.ts";
-import { CancelledError } from "./errors.ts";
+import { CancelledError, completedError } from "./errors.ts";
 import { drop, type Future } from "./future.ts";
-import { PENDING } from "./poll.ts";
-import { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
+import { JoinHandle } from "./join-handle.ts";
+import { PENDING, type Poll } from "./poll.ts";
+import { type RawWaker, type RawWakerVTable, replaceWaker, type Waker } from "./waker.ts";
 
 /** What a task needs from the executor that owns it. */
 export interface TaskOwner {
@@ -21,53 +22,50 @@ const RUNNING = 2; // inside poll
 const NOTIFIED = 4; // woken while running: poll again after this poll returns
 const ABORT_REQUESTED = 8; // abort() was called
 const UNWINDING = 16; // the future is running its clean-up (finally blocks) after an abort
-const COMPLETE = 32; // settled; the outcome is stored
-
-const VALUE = 1;
-const ERROR = 2;
+const COMPLETE = 32; // settled; the outcome is stored in #result
+const FAILED = 64; // with COMPLETE: #result is the error
+const OBSERVED = 128; // somebody took the outcome (poll or promise)
+const DETACHED = 256; // nobody will join
+const JOINED = 512; // poll() returned the outcome once
 
 /**
- * The waker vtable of executor tasks: the data is the task itself, so cloning shares one raw
- * waker object and waking is a state check plus a queue push.
+ * The waker vtable of executor tasks: a task is its own raw waker (`data` is the task), so
+ * cloning allocates only the `Waker` and waking is a state check plus a queue push.
  */
 const TASK_VTABLE: RawWakerVTable<Task<unknown>> = {
-  clone: (task) => task.raw,
+  clone: (task) => task,
   wake: (task) => task.wake(),
   wakeByRef: (task) => task.wake(),
   drop: () => {},
 };
 
 /**
- * A spawned future and its outcome. The result is stored before the joiner's waker is woken, so a
- * joiner that is polled after a wake always finds it.
+ * A spawned future, its outcome, and its join handle in one object (one allocation per spawn
+ * besides the future). The result is stored before the joiner's waker is woken, so a joiner that
+ * is polled after a wake always finds it.
  */
-export class Task<T> {
+export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
+  readonly data: Task<unknown> = this as Task<unknown>;
+  readonly vtable: RawWakerVTable<Task<unknown>> = TASK_VTABLE;
   /** Intrusive list links, so the owner can reach every live task without a Set. */
   prev: Task<unknown> | null = null;
   next: Task<unknown> | null = null;
-  readonly raw: RawWaker<Task<unknown>>;
-  readonly #cx: Context;
   readonly #owner: TaskOwner;
   #future: Future<T> | null;
   #state = 0;
-  #outcome = 0;
-  #value: T | undefined = undefined;
-  #error: unknown = undefined;
+  #result: unknown = undefined;
   #joinWaker: Waker | null = null;
-  #observed = false;
-  #detached = false;
   #promise: Promise<T> | null = null;
   #resolve: ((value: T) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
 
   constructor(future: Future<T>, owner: TaskOwner) {
+    super();
     this.#future = future;
     this.#owner = owner;
-    this.raw = { data: this as Task<unknown>, vtable: TASK_VTABLE };
-    this.#cx = new Context(Waker.fromRaw(this.raw));
   }
 
-  get isComplete(): boolean {
+  get isFinished(): boolean {
     return (this.#state & COMPLETE) !== 0;
   }
 
@@ -83,22 +81,22 @@ export class Task<T> {
     this.#owner.schedule(this as Task<unknown>);
   }
 
-  /** Polls the future once; called by the owner for a task taken off its ready queue. */
-  run(): void {
+  /** Polls the future once with `cx`, whose waker the owner has bound to this task. */
+  run(cx: Context): void {
     let state = this.#state;
     if ((state & COMPLETE) !== 0) return;
     this.#state = (state & ~SCHEDULED) | RUNNING;
     let output: T | typeof PENDING;
     try {
-      output = (this.#future as Future<T>).poll(this.#cx);
+      output = (this.#future as Future<T>).poll(cx);
     } catch (error) {
-      if ((this.#state & UNWINDING) !== 0) this.#settle(ERROR, new CancelledError("the task", { cause: error }));
-      else this.#settle(ERROR, error);
+      if ((this.#state & UNWINDING) !== 0) this.#settle(FAILED, new CancelledError("the task", { cause: error }));
+      else this.#settle(FAILED, error);
       return;
     }
     if (output !== PENDING) {
-      if ((this.#state & UNWINDING) !== 0) this.#settle(ERROR, new CancelledError("the task"));
-      else this.#settle(VALUE, output);
+      if ((this.#state & UNWINDING) !== 0) this.#settle(FAILED, new CancelledError("the task"));
+      else this.#settle(0, output);
       return;
     }
     state = this.#state & ~RUNNING;
@@ -109,6 +107,26 @@ export class Task<T> {
       this.#state = (state & ~NOTIFIED) | SCHEDULED;
       this.#owner.schedule(this as Task<unknown>);
     }
+  }
+
+  poll(cx: Context): Poll<T> {
+    const state = this.#state;
+    if ((state & COMPLETE) === 0) {
+      this.#joinWaker = replaceWaker(this.#joinWaker, cx.waker);
+      return PENDING;
+    }
+    if ((state & JOINED) !== 0) throw completedError("a join handle");
+    this.#state = state | JOINED | OBSERVED;
+    this.#clearJoiner();
+    if ((state & FAILED) !== 0) throw this.#result;
+    return this.#result as T;
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#outcome().then(onFulfilled, onRejected);
   }
 
   /**
@@ -122,16 +140,24 @@ export class Task<T> {
     if ((state & RUNNING) === 0) this.#unwind();
   }
 
+  detach(): void {
+    const state = this.#state;
+    if ((state & DETACHED) !== 0) return;
+    this.#state = state | DETACHED;
+    this.#clearJoiner();
+    if ((state & COMPLETE) !== 0) this.#reportIfUnobserved();
+  }
+
   /** Drops the future now, without polling again, and settles as cancelled (executor closing). */
   cancelNow(): void {
-    if (this.isComplete) return;
+    if ((this.#state & COMPLETE) !== 0) return;
     let cause: unknown;
     try {
       drop(this.#future as Future<T>);
     } catch (error) {
       cause = error;
     }
-    this.#settle(ERROR, new CancelledError("the task", cause === undefined ? undefined : { cause }));
+    this.#settle(FAILED, new CancelledError("the task", cause === undefined ? undefined : { cause }));
   }
 
   #unwind(): void {
@@ -146,56 +172,40 @@ export class Task<T> {
         finished = true;
       }
     } catch (error) {
-      this.#settle(ERROR, new CancelledError("the task", { cause: error }));
+      this.#settle(FAILED, new CancelledError("the task", { cause: error }));
       return;
     }
-    if (finished) this.#settle(ERROR, new CancelledError("the task"));
+    if (finished) this.#settle(FAILED, new CancelledError("the task"));
     else this.wake();
   }
 
-  #settle(outcome: number, result: unknown): void {
-    this.#state = COMPLETE;
+  #settle(failed: number, result: unknown): void {
+    this.#state = (this.#state & (DETACHED | OBSERVED)) | COMPLETE | failed;
     this.#future = null;
-    this.#outcome = outcome;
-    if (outcome === VALUE) this.#value = result as T;
-    else this.#error = result;
+    this.#result = result;
     this.#owner.settled(this as Task<unknown>);
     const joiner = this.#joinWaker;
-    this.#joinWaker = null;
-    joiner?.wake();
-    if (this.#resolve !== null) {
-      if (outcome === VALUE) this.#resolve(result as T);
+    if (joiner !== null) {
+      this.#joinWaker = null;
+      joiner.wake();
+    }
+    const resolve = this.#resolve;
+    if (resolve !== null) {
+      if (failed === 0) resolve(result as T);
       else (this.#reject as (error: unknown) => void)(result);
       this.#resolve = this.#reject = null;
-    } else if (this.#detached) {
+    } else if ((this.#state & DETACHED) !== 0) {
       this.#reportIfUnobserved();
     }
   }
 
-  /** The stored outcome: returns the value or throws the error. Only once the task is complete. */
-  take(): T {
-    this.#observed = true;
-    if (this.#outcome === ERROR) throw this.#error;
-    return this.#value as T;
-  }
-
-  /** Keeps the joiner's waker up to date: replaced when the joiner now runs elsewhere. */
-  registerJoiner(current: Waker): void {
-    this.#joinWaker = replaceWaker(this.#joinWaker, current);
-  }
-
-  /** Forgets the joiner's waker. */
-  clearJoiner(): void {
-    this.#joinWaker?.drop();
-    this.#joinWaker = null;
-  }
-
   /** A promise of the outcome, created on first use; independent of the polling joiner. */
-  promise(): Promise<T> {
+  #outcome(): Promise<T> {
     if (this.#promise !== null) return this.#promise;
-    this.#observed = true;
-    if (this.isComplete) {
-      this.#promise = this.#outcome === ERROR ? Promise.reject(this.#error) : Promise.resolve(this.#value as T);
+    const state = this.#state;
+    this.#state = state | OBSERVED;
+    if ((state & COMPLETE) !== 0) {
+      this.#promise = (state & FAILED) !== 0 ? Promise.reject(this.#result) : Promise.resolve(this.#result as T);
     } else {
       this.#promise = new Promise<T>((resolve, reject) => {
         this.#resolve = resolve;
@@ -205,17 +215,18 @@ export class Task<T> {
     return this.#promise;
   }
 
-  /** Nobody will join this task: its failure, if any, goes to the owner's unhandled-error handler. */
-  detach(): void {
-    if (this.#detached) return;
-    this.#detached = true;
-    this.clearJoiner();
-    if (this.isComplete) this.#reportIfUnobserved();
+  #clearJoiner(): void {
+    const joiner = this.#joinWaker;
+    if (joiner !== null) {
+      this.#joinWaker = null;
+      joiner.drop();
+    }
   }
 
   #reportIfUnobserved(): void {
-    if (this.#observed || this.#outcome !== ERROR || this.#error instanceof CancelledError) return;
-    this.#observed = true;
-    this.#owner.unhandled(this.#error);
+    const state = this.#state;
+    if ((state & (OBSERVED | FAILED)) !== FAILED || this.#result instanceof CancelledError) return;
+    this.#state = state | OBSERVED;
+    this.#owner.unhandled(this.#result);
   }
 }

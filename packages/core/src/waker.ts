@@ -10,8 +10,8 @@ import { SpindleError } from "./errors.ts";
  * - `wakeByRef` wakes without consuming.
  */
 export interface RawWakerVTable<D = unknown> {
-  /** Returns a new raw waker that wakes the same task. */
-  clone(data: D): RawWaker<D>;
+  /** Returns a new raw waker that wakes the same task (it may use other data and another vtable). */
+  clone(data: D): RawWaker<unknown>;
   /** Wakes the task and releases this raw waker. */
   wake(data: D): void;
   /** Wakes the task; the raw waker stays alive. */
@@ -26,6 +26,18 @@ export interface RawWaker<D = unknown> {
   readonly data: D;
   /** The operations on `data`. */
   readonly vtable: RawWakerVTable<D>;
+}
+
+let rebind: (waker: Waker, raw: RawWaker<unknown>) => void;
+
+/**
+ * Points a borrowed waker at another raw waker, without going through the vtable. Internal to
+ * core: an executor polls every task through one `Context` whose waker it rebinds before each
+ * poll, instead of allocating a waker and a context per task. Sound because `cx.waker` is only
+ * borrowed for the poll: a future that keeps a waker keeps a `clone()`, which is a waker of its own.
+ */
+export function rebindWaker(waker: Waker, raw: RawWaker<unknown>): void {
+  rebind(waker, raw);
 }
 
 const NOOP_VTABLE: RawWakerVTable<null> = {
@@ -65,6 +77,12 @@ const NOOP_RAW: RawWaker<null> = { data: null, vtable: NOOP_VTABLE };
  */
 export class Waker implements Disposable {
   #raw: RawWaker<unknown> | null;
+
+  static {
+    rebind = (waker, raw) => {
+      waker.#raw = raw;
+    };
+  }
 
   private constructor(raw: RawWaker<unknown>) {
     this.#raw = raw;
