@@ -5,13 +5,12 @@
 // (Node reports 0 tests and exit 0 when it finds none) or a test failed.
 // The last line printed is always `N passed, N failed`.
 // Usage: node scripts/test.ts [--runtime node22,deno] [--package core] [--skip-build] [--skip-checks]
-import { spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkPackages } from "./check-packages.ts";
-import { bin, type Pkg, publicPackages, root, stripAnsi, testedPackages, turbo } from "./workspace.ts";
+import { bin, type Pkg, publicPackages, runBounded, stripAnsi, testedPackages, turbo } from "./workspace.ts";
 
 const LEG_TIMEOUT_MS = 10 * 60_000;
 
@@ -84,23 +83,10 @@ interface Leg {
   problem?: string;
 }
 
-/** Runs one command in its own process group, output to `log`; kills the group on timeout. */
+/** Runs one command with its output to `log`, within the leg's time bound. */
 function runToLog(cmd: string, args: string[], log: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const fd = openSync(log, "w");
-  const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", fd, fd], detached: true });
-  return new Promise((resolve) => {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      process.kill(-child.pid!, "SIGKILL");
-    }, LEG_TIMEOUT_MS);
-    child.on("error", (err) => resolve(String(err)));
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) resolve(`timed out after ${LEG_TIMEOUT_MS / 1000} s`);
-      else resolve(code === 0 ? undefined : `exit ${code ?? signal}`);
-    });
-  });
+  return runBounded(cmd, args, { stdio: ["ignore", fd, fd], timeoutMs: LEG_TIMEOUT_MS, env });
 }
 
 async function runLeg(runtime: string, pkg: Pkg, logDir: string): Promise<Leg> {

@@ -1,7 +1,7 @@
 // Shared by the scripts: the workspace packages (root package.json `workspaces`, plain paths),
 // which are public (no `"private": true`) and which have tests (`src/**/*.test.ts`); the paths of
 // the repo's own tool binaries; helpers to run a command and to run turbo tasks.
-import { spawnSync } from "node:child_process";
+import { spawn, type StdioOptions, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 
@@ -94,4 +94,32 @@ export function turbo(tasks: string[]): boolean {
   const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1", TURBO_NO_UPDATE_NOTIFIER: "1" };
   const args = [bin.turbo, "run", ...tasks, "--cache=local:rw", "--ui=stream", "--log-order=grouped"];
   return spawnSync(bin.node24, args, { cwd: root, env, stdio: "inherit" }).status === 0;
+}
+
+/**
+ * Runs a command from the root in its own process group, and kills the whole group (children
+ * included) after `timeoutMs`. Resolves `undefined` on exit 0, else what went wrong.
+ */
+export function runBounded(
+  cmd: string,
+  args: string[],
+  options: { stdio: StdioOptions; timeoutMs: number; env?: NodeJS.ProcessEnv },
+): Promise<string | undefined> {
+  const child = spawn(cmd, args, { cwd: root, env: options.env ?? process.env, stdio: options.stdio, detached: true });
+  return new Promise((resolve) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid!, "SIGKILL");
+    }, options.timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      resolve(String(err));
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) resolve(`timed out after ${options.timeoutMs / 1000} s`);
+      else resolve(code === 0 ? undefined : `exit ${code ?? signal}`);
+    });
+  });
 }

@@ -282,7 +282,8 @@ const collectGarbage: (() => void) | undefined = typeof Bun !== "undefined"
 const v8Tier: ((fn: unknown) => string) | undefined = (() => {
   if (runtime.name === "bun") return undefined;
   try {
-    return new Function(
+    // V8 aborts the process (not a throw) when given a non-function, so guard here.
+    const tier = new Function(
       "fn",
       `if (%ActiveTierIsTurbofan(fn)) return "TurboFan";
        if (%ActiveTierIsMaglev(fn)) return "Maglev";
@@ -290,6 +291,7 @@ const v8Tier: ((fn: unknown) => string) | undefined = (() => {
        if (%ActiveTierIsIgnition(fn)) return "Ignition";
        return "no code of its own (never run, or deoptimized and not re-tiered)";`,
     ) as (fn: unknown) => string;
+    return (fn) => (typeof fn === "function" ? tier(fn) : "not a function");
   } catch {
     return undefined;
   }
@@ -305,7 +307,8 @@ const hotFunctions: { name: string; library: Library; fn: unknown }[] = [
   { name: "spindleTrivial", library: "spindle", fn: spindleTrivial },
   { name: "LocalExecutor.spawn", library: "spindle", fn: LocalExecutor.prototype.spawn },
   { name: "CoroutineFuture.poll", library: "spindle", fn: CoroutineFuture.prototype.poll },
-  { name: "JoinHandle.poll", library: "spindle", fn: JoinHandle.prototype.poll },
+  // JoinHandle is abstract: the poll that runs is that of the handle class `spawn` returns.
+  { name: "JoinHandle.poll", library: "spindle", fn: Object.getPrototypeOf(new LocalExecutor().spawn(spindleTrivial())).poll },
   { name: "nativeTrivialParent", library: "native", fn: nativeTrivialParent },
   { name: "nativeTrivial", library: "native", fn: nativeTrivial },
 ];
