@@ -28,11 +28,7 @@ export interface ChildResult {
  */
 export function runScript(script: string, limitMs = 20_000): Promise<ChildResult> {
   const bin = process.env.SPINDLE_TEST_RUNTIME_BIN ?? process.execPath;
-  const args = runtime === "deno"
-    ? ["run", "-A", script]
-    : runtime === "bun"
-    ? ["--conditions=@spindle/source", script]
-    : ["--conditions=@spindle/source", script];
+  const args = runtime === "deno" ? ["run", "-A", script] : ["--conditions=@spindle/source", script];
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
