@@ -4,7 +4,7 @@ import { CancelledError, completedError } from "./errors.ts";
 import { drop, type Future } from "./future.ts";
 import { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { type RawWaker, type RawWakerVTable, replaceWaker, type Waker } from "./waker.ts";
+import { type RawWaker, type RawWakerVTable, replaceRawWaker } from "./waker.ts";
 
 /** What a task needs from the executor that owns it. */
 export interface TaskOwner {
@@ -54,7 +54,8 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
   #future: Future<T> | null;
   #state = 0;
   #result: unknown = undefined;
-  #joinWaker: Waker | null = null;
+  /** The joining task's waker, kept raw (see `replaceRawWaker`). */
+  #joiner: RawWaker<unknown> | null = null;
   #promise: Promise<T> | null = null;
   #resolve: ((value: T) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
@@ -112,7 +113,7 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
   poll(cx: Context): Poll<T> {
     const state = this.#state;
     if ((state & COMPLETE) === 0) {
-      this.#joinWaker = replaceWaker(this.#joinWaker, cx.waker);
+      this.#joiner = replaceRawWaker(this.#joiner, cx.waker);
       return PENDING;
     }
     if ((state & JOINED) !== 0) throw completedError("a join handle");
@@ -184,10 +185,10 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     this.#future = null;
     this.#result = result;
     this.#owner.settled(this as Task<unknown>);
-    const joiner = this.#joinWaker;
+    const joiner = this.#joiner;
     if (joiner !== null) {
-      this.#joinWaker = null;
-      joiner.wake();
+      this.#joiner = null;
+      joiner.vtable.wake(joiner.data);
     }
     const resolve = this.#resolve;
     if (resolve !== null) {
@@ -216,10 +217,10 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
   }
 
   #clearJoiner(): void {
-    const joiner = this.#joinWaker;
+    const joiner = this.#joiner;
     if (joiner !== null) {
-      this.#joinWaker = null;
-      joiner.drop();
+      this.#joiner = null;
+      joiner.vtable.drop(joiner.data);
     }
   }
 

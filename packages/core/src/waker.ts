@@ -184,3 +184,16 @@ export function replaceWaker(stored: Waker | null, current: Waker): Waker {
   stored?.drop();
   return current.clone();
 }
+
+/**
+ * {@linkcode replaceWaker} for a holder that keeps the raw waker itself, one object fewer per stored
+ * waker; the holder ends it with `raw.vtable.wake(raw.data)` or `raw.vtable.drop(raw.data)`.
+ * Internal to core (join handles keep their joiner this way).
+ */
+export function replaceRawWaker(stored: RawWaker<unknown> | null, current: Waker): RawWaker<unknown> {
+  const data = current.data;
+  const vtable = current.vtable;
+  if (stored !== null && stored.data === data && stored.vtable === vtable) return stored;
+  if (stored !== null) stored.vtable.drop(stored.data);
+  return vtable.clone(data);
+}
