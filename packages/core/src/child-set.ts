@@ -62,11 +62,6 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
     this.#woken = woken;
   }
 
-  /** How many children there are. */
-  get size(): number {
-    return this.#children.length;
-  }
-
   /** Records that child `index` was woken and wakes the parent. */
   wakeChild(index: number): void {
     if (this.#isQueued[index] === 0) {
