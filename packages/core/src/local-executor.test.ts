@@ -157,6 +157,33 @@ test("run() parks while no task is ready and resumes on a wake from a promise", 
   assert.equal(await handle, "fired");
 });
 
+test("onIdle runs only when no task is ready, and the tasks it wakes run before the executor parks", async () => {
+  const parked: Waker[] = [];
+  const idleCalls: number[] = [];
+  let released = 0;
+  const executor = new LocalExecutor({
+    onIdle: () => {
+      idleCalls.push(parked.length);
+      parked.shift()?.wake();
+    },
+  });
+  const waitOnce = () => {
+    let waited = false;
+    return pollFn((cx) => {
+      if (waited) return ++released;
+      waited = true;
+      parked.push(cx.waker.clone());
+      return PENDING;
+    });
+  };
+  executor.spawn(waitOnce());
+  executor.spawn(waitOnce());
+  await executor.run();
+  assert.equal(released, 2);
+  // Called once with both tasks parked and once with one; never while a task was ready.
+  assert.deepEqual(idleCalls, [2, 1]);
+});
+
 test("close() cancels every task and later spawns throw EXECUTOR_CLOSED", async () => {
   const executor = new LocalExecutor();
   let finallyRan = false;
@@ -180,6 +207,7 @@ test("close() cancels every task and later spawns throw EXECUTOR_CLOSED", async 
 test("bad options and bad spawn arguments get typed errors naming the value", () => {
   assert.throws(() => new LocalExecutor({ timeSliceMs: 0 }), /timeSliceMs must be a finite number > 0, got 0/);
   assert.throws(() => new LocalExecutor({ timeSliceMs: Number.NaN }), /got NaN/);
+  assert.throws(() => new LocalExecutor({ onIdle: "later" as never }), /onIdle must be a function, got "later"/);
   assert.throws(
     () => new LocalExecutor().spawn(42 as never),
     (e: unknown) => e instanceof SpindleError && e.code === "NOT_A_FUTURE" && /got 42/.test(e.message),

@@ -22,6 +22,12 @@ export interface LocalExecutorOptions {
    * thrown as an uncaught exception), as an unhandled rejection would crash a process.
    */
   readonly onUnhandledError?: (error: unknown) => void;
+  /**
+   * Called when no task is ready and the executor is about to park. It may wake tasks, which then
+   * run before the executor parks: a virtual clock advances to its next deadline here, as tokio's
+   * paused clock auto-advances when the runtime has nothing to do. It must not throw.
+   */
+  readonly onIdle?: () => void;
 }
 
 const DEFAULT_TIME_SLICE_MS = 1;
@@ -60,6 +66,7 @@ export class LocalExecutor implements Disposable {
   /** The one context every task is polled with; its waker is rebound to each task in turn. */
   readonly #cx: Context = new Context(Waker.noop());
   readonly #onUnhandledError: ((error: unknown) => void) | null;
+  readonly #onIdle: (() => void) | null;
   readonly #owner: TaskOwner;
   #tasks: Task<unknown> | null = null;
   #live = 0;
@@ -77,6 +84,13 @@ export class LocalExecutor implements Disposable {
     }
     this.#timeSliceMs = slice;
     this.#onUnhandledError = options.onUnhandledError ?? null;
+    for (const hook of ["onUnhandledError", "onIdle"] as const) {
+      const value: unknown = options[hook];
+      if (value !== undefined && typeof value !== "function") {
+        throw new SpindleError("INVALID_ARGUMENT", `${hook} must be a function, got ${describe(value)}`);
+      }
+    }
+    this.#onIdle = options.onIdle ?? null;
     this.#owner = {
       schedule: (task) => this.#schedule(task),
       settled: (task) => this.#unlink(task),
@@ -145,6 +159,10 @@ export class LocalExecutor implements Disposable {
           throw failure.error;
         }
         if (this.#live === 0) return;
+        if (this.#queue.length === 0 && this.#onIdle !== null) {
+          this.#onIdle();
+          if (this.#queue.length > 0) continue;
+        }
         if (this.#queue.length > 0) await yieldToHost();
         else await new Promise<void>((resolve) => (this.#unpark = resolve));
       }
