@@ -1,0 +1,27 @@
+import type { CloseReason } from "./errors.ts";
+
+/**
+ * What moves time for a {@linkcode TimerQueue}: the timer thread, the host's `setTimeout`, or a
+ * virtual clock. A driver reads the clock and calls the queue's `fire()` once the instant it was
+ * armed for has passed. It may fire late or spuriously (the queue checks every deadline), never
+ * early without a later fire.
+ */
+export interface Driver {
+  /** Which kind of driver this is, as {@linkcode TimerReactor.driver} reports it. */
+  readonly kind: DriverKind;
+  /** The current time in milliseconds on the driver's clock. */
+  now(): number;
+  /**
+   * Asks for one `fire()` at or after `deadline`, the queue's earliest deadline, replacing what was
+   * armed before when `deadline` is earlier. `Infinity` means nothing is pending: the driver stops
+   * holding the process open.
+   */
+  arm(deadline: number): void;
+  /** Why the driver stopped, or `null` while it runs. */
+  readonly closeReason: CloseReason | null;
+  /** The error the timer thread died with, when there is one. */
+  readonly closeCause: unknown;
+}
+
+/** The kinds of driver: the timer thread, the host's `setTimeout`, or a virtual clock. */
+export type DriverKind = "thread" | "host" | "virtual";

@@ -1,0 +1,61 @@
+import { clockNow } from "./clock.ts";
+import type { Driver } from "./driver.ts";
+import type { CloseReason } from "./errors.ts";
+import type { TimerQueue } from "./timer-queue.ts";
+
+/**
+ * The fallback driver: one host `setTimeout` for the queue's earliest deadline. It has the same
+ * API and semantics as the timer thread, with the host's precision (whole milliseconds, and
+ * late whenever the event loop is busy) and without waking threads blocked in `blockOn`. A
+ * `setTimeout` that fires early (Node's can, by up to 1 ms) only makes the queue re-arm.
+ */
+export class HostDriver implements Driver {
+  readonly kind = "host" as const;
+  readonly #queue: TimerQueue;
+  #handle: ReturnType<typeof setTimeout> | undefined;
+  #armedFor = Infinity;
+  #closeReason: CloseReason | null = null;
+
+  constructor(queue: TimerQueue) {
+    this.#queue = queue;
+  }
+
+  now(): number {
+    return clockNow();
+  }
+
+  get closeReason(): CloseReason | null {
+    return this.#closeReason;
+  }
+
+  get closeCause(): undefined {
+    return undefined;
+  }
+
+  arm(deadline: number): void {
+    if (deadline === Infinity) {
+      clearTimeout(this.#handle);
+      this.#handle = undefined;
+      this.#armedFor = Infinity;
+      return;
+    }
+    if (deadline >= this.#armedFor || this.#closeReason !== null) return;
+    clearTimeout(this.#handle);
+    this.#armedFor = deadline;
+    this.#handle = setTimeout(this.#fire, Math.max(0, deadline - clockNow()));
+  }
+
+  /** Stops the driver: every pending timer is woken and fails with a `TimerClosedError`. */
+  close(): void {
+    if (this.#closeReason !== null) return;
+    this.#closeReason = "disposed";
+    this.arm(Infinity);
+    this.#queue.fire();
+  }
+
+  readonly #fire = (): void => {
+    this.#handle = undefined;
+    this.#armedFor = Infinity;
+    this.#queue.fire();
+  };
+}

@@ -1,0 +1,153 @@
+import { type Context, Future, PENDING, type Poll, replaceWaker } from "@spindle/core";
+import { checkDuration } from "./durations.ts";
+import { TimerClosedError } from "./errors.ts";
+import { Instant } from "./instant.ts";
+import { TimerEntry, type TimerQueue } from "./timer-queue.ts";
+
+/**
+ * What an {@linkcode Interval} does when a tick is taken late, after the next tick was already due
+ * (tokio's `MissedTickBehavior`):
+ *
+ * - `"burst"` (the default): keep the original schedule; the missed ticks complete at once, one
+ *   per `tick()`, until it has caught up.
+ * - `"delay"`: restart the schedule from now: the next tick is one period after this late one.
+ * - `"skip"`: keep the original phase but drop the missed ticks: the next tick is the first
+ *   scheduled one still in the future.
+ */
+export type MissedTickBehavior = "burst" | "delay" | "skip";
+
+/** Options of {@linkcode Timer.interval}. */
+export interface IntervalOptions {
+  /** What to do with ticks taken late; default `"burst"`. */
+  readonly missedTick?: MissedTickBehavior;
+}
+
+const BEHAVIOURS: readonly MissedTickBehavior[] = ["burst", "delay", "skip"];
+
+/** Creates an interval on `queue`; for the timer only. */
+export let createInterval: (queue: TimerQueue, period: number, options: IntervalOptions) => Interval;
+
+/**
+ * Ticks every `period` milliseconds: each `tick()` completes at the next scheduled instant and
+ * returns it. The first tick completes at once. Dispose the interval to deregister it.
+ *
+ * @example
+ * ```ts
+ * import { blockOn } from "@spindle/core";
+ * import { VirtualClock } from "@spindle/timer";
+ *
+ * const clock = new VirtualClock();
+ * using interval = clock.timer.interval(100, { missedTick: "skip" });
+ * const start = blockOn(interval.tick()); // the first tick is immediate
+ * clock.advance(350); // three ticks missed
+ * console.log(blockOn(interval.tick()).since(start)); // 300
+ * clock.advance(50);
+ * console.log(blockOn(interval.tick()).since(start)); // 400
+ * ```
+ */
+export class Interval implements Disposable {
+  readonly #queue: TimerQueue;
+  readonly #entry: TimerEntry;
+  readonly #period: number;
+  readonly #missedTick: MissedTickBehavior;
+
+  private constructor(queue: TimerQueue, period: number, options: IntervalOptions) {
+    this.#period = checkDuration(period, "the interval's period");
+    if (period === 0) throw new RangeError("the interval's period must be greater than 0 ms, got 0");
+    const missedTick = options.missedTick ?? "burst";
+    if (!BEHAVIOURS.includes(missedTick)) {
+      throw new RangeError(`missedTick must be "burst", "delay" or "skip", got ${JSON.stringify(missedTick)}`);
+    }
+    this.#missedTick = missedTick;
+    this.#queue = queue;
+    this.#entry = new TimerEntry(queue.driver.now());
+  }
+
+  static {
+    createInterval = (queue, period, options) => new Interval(queue, period, options);
+  }
+
+  /** The period in milliseconds. */
+  get period(): number {
+    return this.#period;
+  }
+
+  /** The instant the next tick is scheduled for. */
+  get nextTick(): Instant {
+    return Instant.fromMillis(this.#entry.deadline);
+  }
+
+  /** A future that completes at the next tick with the instant it was scheduled for. */
+  tick(): Future<Instant> {
+    return new Tick(this);
+  }
+
+  /**
+   * Polls for the next tick: its scheduled instant once it is due, else `PENDING` with
+   * `cx.waker` registered (replacing the waker of an earlier poll).
+   */
+  pollTick(cx: Context): Poll<Instant> {
+    const queue = this.#queue;
+    const entry = this.#entry;
+    const driver = queue.driver;
+    const reason = driver.closeReason;
+    if (reason !== null) {
+      queue.remove(entry);
+      const cause = driver.closeCause;
+      throw new TimerClosedError(reason, cause === undefined ? undefined : { cause });
+    }
+    const now = driver.now();
+    const scheduled = entry.deadline;
+    if (now < scheduled) {
+      if (!entry.isQueued) queue.insert(entry, cx.waker.clone());
+      else entry.waker = replaceWaker(entry.waker, cx.waker);
+      return PENDING;
+    }
+    queue.remove(entry);
+    entry.deadline = this.#following(scheduled, now);
+    return Instant.fromMillis(scheduled);
+  }
+
+  /** Stops waiting for a tick: deregisters the interval until the next poll. */
+  cancelTick(): void {
+    this.#queue.remove(this.#entry);
+  }
+
+  /** Deregisters the interval. */
+  [Symbol.dispose](): void {
+    this.#queue.remove(this.#entry);
+  }
+
+  /** The tick after the one scheduled at `scheduled` and taken at `now`. */
+  #following(scheduled: number, now: number): number {
+    const period = this.#period;
+    const next = scheduled + period;
+    if (now < next) return next; // on time
+    switch (this.#missedTick) {
+      case "burst":
+        return next;
+      case "delay":
+        return now + period;
+      case "skip":
+        return scheduled + (Math.floor((now - scheduled) / period) + 1) * period;
+    }
+  }
+}
+
+/** The future of one {@linkcode Interval.tick}; dropping it stops waiting for that tick. */
+class Tick extends Future<Instant> {
+  readonly #interval: Interval;
+
+  constructor(interval: Interval) {
+    super();
+    this.#interval = interval;
+  }
+
+  poll(cx: Context): Poll<Instant> {
+    return this.#interval.pollTick(cx);
+  }
+
+  override [Symbol.dispose](): void {
+    this.#interval.cancelTick();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * A mutex in one word of shared memory, usable from every thread of the process (Drepper's
+ * three-state futex mutex, "Futexes Are Tricky", 2011): 0 unlocked, 1 locked, 2 locked and
+ * possibly awaited.
+ *
+ * Every access is an `Atomics` operation, which is sequentially consistent: the plain reads and
+ * writes of shared memory made while the lock is held are ordered before the unlocking
+ * `Atomics.sub` and after the next owner's locking `Atomics.compareExchange`, so they are seen by
+ * whoever takes the lock next.
+ *
+ * The timer's critical sections are a few loads and stores, so a contended `lock` spins briefly
+ * before it sleeps. A sleep is bounded by `checkMs`; between sleeps `lock` asks `abandoned()` so
+ * that a thread that died holding the lock (a killed timer thread) cannot block the others
+ * forever.
+ */
+export class Mutex {
+  readonly #word: Int32Array;
+  readonly #index: number;
+
+  constructor(word: Int32Array, index: number) {
+    this.#word = word;
+    this.#index = index;
+  }
+
+  /**
+   * Takes the lock; returns `false` without it when `abandoned()` says so while waiting.
+   * `abandoned` is asked only after a wait of `checkMs` timed out.
+   */
+  lock(abandoned: () => boolean = never, checkMs = 50): boolean {
+    const word = this.#word;
+    const i = this.#index;
+    let state = Atomics.compareExchange(word, i, UNLOCKED, LOCKED);
+    if (state === UNLOCKED) return true;
+    for (let spin = 0; spin < SPINS; spin++) {
+      state = Atomics.compareExchange(word, i, UNLOCKED, LOCKED);
+      if (state === UNLOCKED) return true;
+    }
+    // Mark the lock contended so that its holder notifies on unlock; whoever swaps 2 into an
+    // unlocked word owns the lock (it may notify once needlessly, which is harmless).
+    if (state !== CONTENDED) state = Atomics.exchange(word, i, CONTENDED);
+    while (state !== UNLOCKED) {
+      if (Atomics.wait(word, i, CONTENDED, checkMs) === "timed-out" && abandoned()) return false;
+      state = Atomics.exchange(word, i, CONTENDED);
+    }
+    return true;
+  }
+
+  /** Releases the lock held by this thread, waking one waiter if there may be one. */
+  unlock(): void {
+    if (Atomics.sub(this.#word, this.#index, 1) !== LOCKED) {
+      Atomics.store(this.#word, this.#index, UNLOCKED);
+      Atomics.notify(this.#word, this.#index, 1);
+    }
+  }
+}
+
+const UNLOCKED = 0;
+const LOCKED = 1;
+const CONTENDED = 2;
+const SPINS = 100;
+
+const never = (): boolean => false;

@@ -1,0 +1,114 @@
+import { type RawWakerVTable, type SharedWakerHandle, Waker, WakeTable } from "@spindle/core";
+import { clockNow } from "./clock.ts";
+import type { Driver } from "./driver.ts";
+import type { CloseReason } from "./errors.ts";
+import type { SharedTimerState } from "./shared-state.ts";
+import type { TimerQueue } from "./timer-queue.ts";
+
+/**
+ * The client side of the timer thread, one per thread that uses the timer: it publishes its
+ * queue's earliest deadline in the shared state, and the timer thread wakes it through this
+ * thread's {@linkcode WakeTable} when that deadline passes.
+ *
+ * Arming is cheap when it can be: `published` remembers the deadline the timer thread will wake
+ * this client for, so a deadline at or after it needs no lock at all (most sleeps, which are
+ * registered in deadline order). An earlier deadline is written under the mutex, and the
+ * condition variable is notified only when it is earlier than what the thread sleeps until; the
+ * thread marks itself awake (`sleepingUntil = -Infinity`) until it rescans, so many earlier
+ * deadlines from one turn cost one notify.
+ *
+ * While the queue holds a timer, one `WakeTable` slot is registered, which keeps the process alive
+ * and lets `blockOn` park for the timer; an empty queue unregisters it.
+ */
+export class ThreadDriver implements Driver {
+  readonly kind = "thread" as const;
+  readonly #queue: TimerQueue;
+  readonly #state: SharedTimerState;
+  readonly #index: number;
+  readonly #cause: () => unknown;
+  #slot: SharedWakerHandle | null = null;
+  /** The deadline the timer thread will wake this client at (or before); `Infinity` if none. */
+  #published = Infinity;
+  #fireQueued = false;
+
+  constructor(queue: TimerQueue, state: SharedTimerState, index: number, cause: () => unknown) {
+    this.#queue = queue;
+    this.#state = state;
+    this.#index = index;
+    this.#cause = cause;
+  }
+
+  now(): number {
+    return clockNow();
+  }
+
+  get closeReason(): CloseReason | null {
+    return this.#state.closeReason;
+  }
+
+  get closeCause(): unknown {
+    return this.#cause();
+  }
+
+  arm(deadline: number): void {
+    if (deadline === Infinity) {
+      this.#disarm();
+      return;
+    }
+    if (deadline >= this.#published) return;
+    const state = this.#state;
+    const slot = (this.#slot ??= WakeTable.forThisThread().register(Waker.fromRaw({ data: this, vtable: FIRE_VTABLE })));
+    if (!state.lock()) {
+      this.#fireSoon();
+      return;
+    }
+    if (state.isClosed) {
+      state.unlock();
+      this.#fireSoon();
+      return;
+    }
+    state.setWakeSlot(this.#index, slot.slot);
+    state.setDeadline(this.#index, deadline);
+    const notify = deadline < state.sleepingUntil;
+    if (notify) state.sleepingUntil = -Infinity;
+    state.unlock();
+    if (notify) state.notifyThread();
+    this.#published = deadline;
+  }
+
+  /** Woken through the WakeTable: the timer thread took this client's deadline. */
+  fired(): void {
+    this.#published = Infinity;
+    this.#queue.fire();
+  }
+
+  #disarm(): void {
+    const slot = this.#slot;
+    if (slot === null) return;
+    this.#slot = null;
+    this.#published = Infinity;
+    const state = this.#state;
+    if (state.lock()) {
+      state.setDeadline(this.#index, Infinity);
+      state.unlock();
+    }
+    WakeTable.forThisThread().unregister(slot);
+  }
+
+  /** The timer closed: fire once more, soon, so that the queue fails every pending timer. */
+  #fireSoon(): void {
+    if (this.#fireQueued) return;
+    this.#fireQueued = true;
+    queueMicrotask(() => {
+      this.#fireQueued = false;
+      this.#queue.fire();
+    });
+  }
+}
+
+const FIRE_VTABLE: RawWakerVTable<ThreadDriver> = {
+  clone: (driver) => ({ data: driver, vtable: FIRE_VTABLE }),
+  wake: (driver) => driver.fired(),
+  wakeByRef: (driver) => driver.fired(),
+  drop: () => {},
+};

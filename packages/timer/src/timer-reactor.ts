@@ -1,0 +1,186 @@
+import { SpindleError, wakeShared, WakeTable } from "@spindle/core";
+import { Worker } from "node:worker_threads";
+import type { CloseReason } from "./errors.ts";
+import { HostDriver } from "./host-driver.ts";
+import { SharedTimerState } from "./shared-state.ts";
+import { ThreadDriver } from "./thread-driver.ts";
+import { timerThreads } from "./thread-handles.ts";
+import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
+import { createTimer, type Timer } from "./timer.ts";
+import { TimerQueue } from "./timer-queue.ts";
+
+/**
+ * Which driver a reactor uses: `"thread"` (the timer thread; needs `SharedArrayBuffer` and
+ * workers), `"host"` (the host's `setTimeout`, same API, millisecond precision, cannot wake a
+ * thread parked in `blockOn`), or `"auto"` (the thread when the host allows it, else the host).
+ */
+export type DriverChoice = "thread" | "host" | "auto";
+
+/** Options of {@linkcode TimerReactor.start}. */
+export interface TimerReactorOptions {
+  /** The driver; default `"auto"`. {@linkcode TimerReactor.driver} reports the one chosen. */
+  readonly driver?: DriverChoice;
+}
+
+/** How long closing waits for the timer thread to leave its loop before terminating it. */
+const JOIN_TIMEOUT_MS = 1_000;
+
+let makeReactor: (timer: Timer, close: () => void, closeReason: () => CloseReason | null) => TimerReactor;
+
+/**
+ * Owns the timer thread (or the host-timer fallback) and hands out its {@linkcode Timer}.
+ *
+ * The thread sleeps on a condition variable in shared memory until the earliest deadline of any
+ * thread's timers, wakes the due ones through their threads' `WakeTable`s, and holds the process
+ * open only while some sleep is pending. Disposing the reactor stops and joins the thread; every
+ * pending sleep then fails with a {@linkcode TimerClosedError} (`reason: "disposed"`). If the
+ * thread dies, they fail with `reason: "thread-exited"` and the reactor reports itself closed.
+ *
+ * @example
+ * ```ts
+ * import { blockOn } from "@spindle/core";
+ * import { Instant, TimerReactor } from "@spindle/timer";
+ *
+ * using reactor = await TimerReactor.start();
+ * console.log(reactor.driver); // thread
+ * const start = Instant.now();
+ * blockOn(reactor.timer.sleep(2.5)); // blockOn parks; the timer thread wakes it
+ * console.log(start.elapsed() >= 2.5); // true
+ * ```
+ */
+export class TimerReactor implements Disposable {
+  /** The timer of this thread; share it with other threads through {@linkcode Timer.share}. */
+  readonly timer: Timer;
+  readonly #close: () => void;
+  readonly #closeReason: () => CloseReason | null;
+
+  private constructor(timer: Timer, close: () => void, closeReason: () => CloseReason | null) {
+    this.timer = timer;
+    this.#close = close;
+    this.#closeReason = closeReason;
+  }
+
+  /**
+   * Starts a reactor. With the thread driver this resolves once the timer thread serves (tens
+   * of milliseconds; about 55 ms on Node here), so that no first sleep waits for it.
+   */
+  static async start(options: TimerReactorOptions = {}): Promise<TimerReactor> {
+    const choice = (options ?? {}).driver ?? "auto";
+    if (choice !== "thread" && choice !== "host" && choice !== "auto") {
+      throw new SpindleError("INVALID_ARGUMENT", `driver must be "thread", "host" or "auto", got ${JSON.stringify(choice)}`);
+    }
+    if (choice === "host" || (choice === "auto" && !threadsAvailable())) return startHost();
+    try {
+      return await startThread();
+    } catch (error) {
+      if (choice === "auto") return startHost();
+      throw error;
+    }
+  }
+
+  /** The driver in use: `"thread"` or `"host"`. */
+  get driver(): "thread" | "host" {
+    return this.timer.driver === "host" ? "host" : "thread";
+  }
+
+  /** Whether the reactor closed (disposed, or its thread died). */
+  get isClosed(): boolean {
+    return this.#closeReason() !== null;
+  }
+
+  /** Why the reactor closed, or `null` while it runs. */
+  get closeReason(): CloseReason | null {
+    return this.#closeReason();
+  }
+
+  /**
+   * Stops the driver and joins the timer thread: every pending sleep, timeout and interval of
+   * every thread fails with a `TimerClosedError`. Closing twice is harmless.
+   */
+  close(): void {
+    this.#close();
+  }
+
+  /** Same as {@linkcode TimerReactor.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.#close();
+  }
+
+  static {
+    makeReactor = (timer, close, closeReason) => new TimerReactor(timer, close, closeReason);
+  }
+}
+
+
+function threadsAvailable(): boolean {
+  return typeof SharedArrayBuffer === "function" && typeof Atomics.wait === "function" &&
+    typeof BroadcastChannel === "function";
+}
+
+function startHost(): TimerReactor {
+  let driver!: HostDriver;
+  const queue = new TimerQueue((q) => (driver = new HostDriver(q)));
+  return makeReactor(createTimer(queue, null), () => driver.close(), () => driver.closeReason);
+}
+
+/** The thread's module beside this one: `.ts` when running from source, `.js` when built. */
+const THREAD_URL = new URL(import.meta.url.endsWith(".ts") ? "./timer-thread.ts" : "./timer-thread.js", import.meta.url);
+
+async function startThread(): Promise<TimerReactor> {
+  const state = SharedTimerState.create();
+  const channel = `spindle-timer-${crypto.randomUUID()}`;
+  const workerData: ThreadData = { buffer: state.buffer, channel };
+  const worker = new Worker(THREAD_URL, { workerData, name: "spindle-timer" });
+  /** The clients of other threads, for waking them if the thread dies. */
+  const clients: ClientHello[] = [];
+  let cause: unknown;
+  let closing = false;
+  let queue: TimerQueue | undefined;
+
+  await new Promise<void>((resolve, reject) => {
+    worker.on("message", (message: FromThread) => {
+      if (message.kind === "running") resolve();
+      else clients.push(message);
+    });
+    worker.on("error", (error) => (cause = error));
+    worker.on("exit", (code) => {
+      reject(new Error(`the timer thread exited with code ${code} before it started`, { cause }));
+      if (closing) return;
+      // Died: fail every pending timer of every thread. The thread may have died holding the
+      // mutex, so wake the clients without it; a spurious wake is harmless.
+      state.close("thread-exited");
+      for (const client of clients) wakeShared({ buffer: client.buffer, slot: state.wakeSlot(client.index) });
+      queue?.fire();
+    });
+  });
+  // Listeners are attached: from now on the thread must not hold the process open by itself.
+  worker.unref();
+
+  const index = state.allocateClient();
+  const shared = { buffer: state.buffer, channel };
+  const ownQueue = new TimerQueue((q) => new ThreadDriver(q, state, index, () => cause));
+  queue = ownQueue;
+  const timer = createTimer(ownQueue, shared);
+  post(worker, { kind: "client", index, buffer: WakeTable.forThisThread().buffer });
+
+  const close = (): void => {
+    if (closing) return;
+    closing = true;
+    if (state.close("disposed")) {
+      state.notifyThread();
+      post(worker, { kind: "close" });
+      if (!state.waitUntilExited(JOIN_TIMEOUT_MS)) {
+        for (const client of clients) wakeShared({ buffer: client.buffer, slot: state.wakeSlot(client.index) });
+      }
+    }
+    void worker.terminate();
+    ownQueue.fire();
+  };
+  const reactor = makeReactor(timer, close, () => state.closeReason);
+  timerThreads.set(reactor, worker);
+  return reactor;
+}
+
+function post(worker: Worker, message: ToThread): void {
+  worker.postMessage(message);
+}

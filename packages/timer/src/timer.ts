@@ -1,0 +1,155 @@
+import { type Future, type IntoFuture, intoFuture, SpindleError, WakeTable } from "@spindle/core";
+import { checkDuration, render } from "./durations.ts";
+import type { DriverKind } from "./driver.ts";
+import type { CloseReason } from "./errors.ts";
+import { checkInstant, Instant } from "./instant.ts";
+import { createInterval, type Interval, type IntervalOptions } from "./interval.ts";
+import { SharedTimerState } from "./shared-state.ts";
+import { createSleep, type Sleep } from "./sleep.ts";
+import { ThreadDriver } from "./thread-driver.ts";
+import type { ClientHello } from "./thread-messages.ts";
+import { Timeout } from "./timeout.ts";
+import { TimerQueue } from "./timer-queue.ts";
+
+/**
+ * A timer as plain data, for another thread: post it to a worker and call
+ * {@linkcode Timer.fromShared} there. Only timers driven by the timer thread can be shared.
+ */
+export interface SharedTimer {
+  /** The timer's shared state. */
+  readonly buffer: SharedArrayBuffer;
+  /** The channel on which a new thread introduces itself to the timer thread. */
+  readonly channel: string;
+}
+
+/** The timers of this thread by channel name, so that one thread has one client per timer. */
+const timersOfThisThread = new Map<string, Timer>();
+
+/** Creates a timer over `queue`; for the reactor and the virtual clock only. */
+export let createTimer: (queue: TimerQueue, shared: SharedTimer | null) => Timer;
+
+/**
+ * The handle to a timer on this thread: makes sleeps, timeouts and intervals that any executor on
+ * this thread can await. Pass it to tasks freely (it is a reference); for another thread, send
+ * {@linkcode Timer.share} and call {@linkcode Timer.fromShared} there.
+ *
+ * Get one from {@linkcode TimerReactor.start} (real time) or a {@linkcode VirtualClock} (tests).
+ *
+ * @example
+ * ```ts
+ * import { LocalExecutor, type Coroutine } from "@spindle/core";
+ * import { TimerReactor, type Timer } from "@spindle/timer";
+ *
+ * function* delayed(timer: Timer, ms: number, value: string): Coroutine<string> {
+ *   yield* timer.sleep(ms);
+ *   return value;
+ * }
+ * using reactor = await TimerReactor.start();
+ * const executor = new LocalExecutor();
+ * const later = executor.spawn(delayed(reactor.timer, 20, "later"));
+ * const sooner = executor.spawn(delayed(reactor.timer, 5, "sooner"));
+ * await executor.run();
+ * console.log(await sooner, await later); // sooner later
+ * ```
+ */
+export class Timer {
+  readonly #queue: TimerQueue;
+  readonly #shared: SharedTimer | null;
+
+  private constructor(queue: TimerQueue, shared: SharedTimer | null) {
+    this.#queue = queue;
+    this.#shared = shared;
+  }
+
+  static {
+    createTimer = (queue, shared) => {
+      const timer = new Timer(queue, shared);
+      if (shared !== null) timersOfThisThread.set(shared.channel, timer);
+      return timer;
+    };
+  }
+
+  /** What drives this timer: the timer thread, the host's `setTimeout`, or a virtual clock. */
+  get driver(): DriverKind {
+    return this.#queue.driver.kind;
+  }
+
+  /** Whether the timer closed; its pending and future timers fail with a `TimerClosedError`. */
+  get isClosed(): boolean {
+    return this.#queue.driver.closeReason !== null;
+  }
+
+  /** Why the timer closed, or `null` while it runs. */
+  get closeReason(): CloseReason | null {
+    return this.#queue.driver.closeReason;
+  }
+
+  /** How many sleeps, timeouts and interval ticks of this thread are registered and pending. */
+  get pendingCount(): number {
+    return this.#queue.size;
+  }
+
+  /** The current instant on this timer's clock (virtual time under a {@linkcode VirtualClock}). */
+  now(): Instant {
+    return Instant.fromMillis(this.#queue.driver.now());
+  }
+
+  /** A future that completes `ms` milliseconds from now (fractions count). */
+  sleep(ms: number): Sleep {
+    const driver = this.#queue.driver;
+    return createSleep(this.#queue, driver.now() + checkDuration(ms, "the sleep duration"));
+  }
+
+  /** A future that completes at `deadline` (at once if it has passed). */
+  sleepUntil(deadline: Instant): Sleep {
+    return createSleep(this.#queue, checkInstant(deadline).millis);
+  }
+
+  /**
+   * A future that completes with `work`'s output, or fails with an {@linkcode ElapsedError} if it
+   * has not completed within `ms` milliseconds, dropping `work` then.
+   */
+  timeout<T>(work: IntoFuture<T>, ms: number): Future<T> {
+    const sleep = this.sleep(checkDuration(ms, "the timeout"));
+    return new Timeout(intoFuture(work), sleep, ms);
+  }
+
+  /** An interval ticking every `period` ms, the first tick at once; see {@linkcode Interval}. */
+  interval(period: number, options: IntervalOptions = {}): Interval {
+    return createInterval(this.#queue, period, options);
+  }
+
+  /** This timer as plain data for another thread; throws unless the timer thread drives it. */
+  share(): SharedTimer {
+    if (this.#shared === null) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `only a timer driven by the timer thread can be shared with other threads; this one is driven by "${this.driver}"`,
+      );
+    }
+    return this.#shared;
+  }
+
+  /**
+   * The timer shared by {@linkcode Timer.share}, on this thread (one handle per thread: calling it
+   * again returns the same). Its sleeps wake tasks of this thread, including a `blockOn` that
+   * parks this thread.
+   */
+  static fromShared(shared: SharedTimer): Timer {
+    const { buffer, channel } = (shared ?? {}) as Partial<SharedTimer>;
+    if (!(buffer instanceof SharedArrayBuffer) || typeof channel !== "string") {
+      throw new SpindleError("INVALID_ARGUMENT", `Timer.fromShared() needs what Timer.share() returned, got ${render(shared)}`);
+    }
+    const existing = timersOfThisThread.get(channel);
+    if (existing !== undefined) return existing;
+    const state = new SharedTimerState(buffer);
+    const index = state.allocateClient();
+    const queue = new TimerQueue((q) => new ThreadDriver(q, state, index, () => undefined));
+    // Introduce this thread before it can arm: the timer thread needs its WakeTable to wake it.
+    const hello: ClientHello = { kind: "client", index, buffer: WakeTable.forThisThread().buffer };
+    const introductions = new BroadcastChannel(channel);
+    introductions.postMessage(hello);
+    introductions.close();
+    return createTimer(queue, { buffer, channel });
+  }
+}

@@ -1,0 +1,115 @@
+import { checkDuration } from "./durations.ts";
+import type { Driver } from "./driver.ts";
+import type { CloseReason } from "./errors.ts";
+import { checkInstant, Instant } from "./instant.ts";
+import { createTimer, type Timer } from "./timer.ts";
+import { TimerQueue } from "./timer-queue.ts";
+
+/** Options of a {@linkcode VirtualClock}. */
+export interface VirtualClockOptions {
+  /** The instant the clock starts at; default the real `Instant.now()`. */
+  readonly start?: Instant;
+}
+
+/**
+ * Virtual time for tests: a {@linkcode Timer} whose clock moves only when told, so that tests of
+ * code that sleeps are deterministic and instant.
+ *
+ * `advance(ms)` moves the clock and wakes every timer now due (the woken tasks run when their
+ * executor next polls). `autoAdvance`, given to an executor as its `onIdle` hook, jumps to the
+ * next deadline whenever every task waits, as tokio's paused clock does.
+ *
+ * @example
+ * ```ts
+ * import { type Coroutine, LocalExecutor } from "@spindle/core";
+ * import { VirtualClock } from "@spindle/timer";
+ *
+ * const clock = new VirtualClock();
+ * const log: string[] = [];
+ * function* task(name: string, ms: number): Coroutine<void> {
+ *   yield* clock.timer.sleep(ms);
+ *   log.push(`${name} at ${clock.timer.now().since(start)} ms`);
+ * }
+ * const start = clock.now();
+ * const executor = new LocalExecutor({ onIdle: clock.autoAdvance });
+ * executor.spawn(task("hour", 3_600_000));
+ * executor.spawn(task("minute", 60_000));
+ * await executor.run(); // instant
+ * console.log(log); // [ "minute at 60000 ms", "hour at 3600000 ms" ]
+ * ```
+ */
+export class VirtualClock implements Disposable {
+  /** The timer on this clock. */
+  readonly timer: Timer;
+  readonly #queue: TimerQueue;
+  readonly #driver: VirtualDriver;
+
+  constructor(options: VirtualClockOptions = {}) {
+    const start = options.start === undefined ? Instant.now() : checkInstant(options.start);
+    let driver!: VirtualDriver;
+    this.#queue = new TimerQueue(() => (driver = new VirtualDriver(start.millis)));
+    this.#driver = driver;
+    this.timer = createTimer(this.#queue, null);
+  }
+
+  /** The clock's current instant. */
+  now(): Instant {
+    return Instant.fromMillis(this.#driver.time);
+  }
+
+  /** Moves the clock `ms` milliseconds forward and wakes the timers due; returns how many. */
+  advance(ms: number): number {
+    this.#driver.time += checkDuration(ms, "the virtual advance");
+    return this.#queue.fire();
+  }
+
+  /**
+   * Moves the clock to the earliest pending deadline, if it is in the future, and wakes the timers
+   * due then; returns how many (0 when nothing is pending).
+   */
+  advanceToNext(): number {
+    const earliest = this.#queue.earliest;
+    if (earliest === Infinity) return 0;
+    this.#driver.time = Math.max(this.#driver.time, earliest);
+    return this.#queue.fire();
+  }
+
+  /**
+   * {@linkcode VirtualClock.advanceToNext} as a bound function, for an executor's `onIdle` hook:
+   * `new LocalExecutor({ onIdle: clock.autoAdvance })`.
+   */
+  readonly autoAdvance: () => void = () => {
+    this.advanceToNext();
+  };
+
+  /** Closes the clock: pending timers fail with a `TimerClosedError`. */
+  close(): void {
+    if (this.#driver.closeReason !== null) return;
+    this.#driver.closeReason = "disposed";
+    this.#queue.fire();
+  }
+
+  /** Same as {@linkcode VirtualClock.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** A driver whose clock is a number that the {@linkcode VirtualClock} moves. */
+class VirtualDriver implements Driver {
+  readonly kind = "virtual" as const;
+  time: number;
+  closeReason: CloseReason | null = null;
+  readonly closeCause: undefined = undefined;
+
+  constructor(time: number) {
+    this.time = time;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  /** Nothing to arm: the clock fires the queue itself when it moves. */
+  arm(): void {}
+}
