@@ -54,19 +54,23 @@ channel.onmessage = (event: { data: ClientHello }) => {
 
 const CLOSED = 0;
 const UNKNOWN_CLIENT = 1;
+/** How long a closed timer waits for the introductions of clients that armed (sent already). */
+const CLOSE_GRACE_MS = 1_000;
 
 /**
- * Serves until the timer closes (returns `CLOSED`) or an armed client has not introduced itself
- * (returns `UNKNOWN_CLIENT` and how long until the next known deadline). Returns unlocked.
+ * Serves until the timer closes (returns `CLOSED`, having woken every armed client) or an armed
+ * client has not introduced itself (returns `UNKNOWN_CLIENT` and how long to wait for it: until
+ * the next known deadline, or a little while once closed). Returns unlocked.
  */
 function serve(due: SharedWakerHandle[]): { outcome: number; waitMs: number } {
   state.lock();
   for (;;) {
     if (state.isClosed) {
-      collectArmedClients(due);
+      const unknown = collectArmedClients(due);
       state.unlock();
       for (const handle of due) wakeShared(handle);
-      return { outcome: CLOSED, waitMs: 0 };
+      due.length = 0;
+      return unknown ? { outcome: UNKNOWN_CLIENT, waitMs: CLOSE_GRACE_MS } : { outcome: CLOSED, waitMs: 0 };
     }
     const now = clockNow();
     let earliest = Infinity;
@@ -106,22 +110,37 @@ function serve(due: SharedWakerHandle[]): { outcome: number; waitMs: number } {
   }
 }
 
-/** Under the mutex, once closed: every client with a deadline, to be woken so that it fails. */
-function collectArmedClients(due: SharedWakerHandle[]): void {
+/**
+ * Under the mutex, once closed: every client with a deadline, to be woken so that it fails.
+ * Returns whether an armed client has not introduced itself yet (its message may still be queued
+ * behind the creator's `close`).
+ */
+function collectArmedClients(due: SharedWakerHandle[]): boolean {
+  let unknown = false;
   const clients = state.clientCount;
   for (let i = 0; i < clients; i++) {
+    if (state.deadline(i) === Infinity) continue;
     const buffer = buffers[i];
-    if (buffer === undefined || state.deadline(i) === Infinity) continue;
+    if (buffer === undefined) {
+      unknown = true;
+      continue;
+    }
     due.push({ buffer, slot: state.wakeSlot(i) });
     state.setDeadline(i, Infinity);
   }
+  return unknown;
 }
 
 async function run(): Promise<void> {
   const due: SharedWakerHandle[] = [];
+  let closedAt = Infinity;
   for (;;) {
     const { outcome, waitMs } = serve(due);
     if (outcome === CLOSED) break;
+    if (state.isClosed) {
+      closedAt = Math.min(closedAt, clockNow());
+      if (clockNow() - closedAt > CLOSE_GRACE_MS) break;
+    }
     // A client's introduction is on its way: return to the event loop until a message arrives,
     // or the next known deadline is due.
     await new Promise<void>((resolve) => {

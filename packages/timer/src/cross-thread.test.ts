@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Worker } from "node:worker_threads";
+import { blockOn, type Coroutine, LocalExecutor, SpindleError } from "@spindle/core";
+import { Instant, Timer, TimerClosedError, TimerReactor } from "./mod.ts";
+import { timerThreads } from "./thread-handles.ts";
+import { recordingContext } from "./test-support/recording-waker.ts";
+import { startWorker } from "./test-support/runtime.ts";
+
+type Reply = { ready?: true; sleptMs?: number; error?: { name: string; reason?: string } };
+
+function nextReply(worker: Worker): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+}
+
+async function sleepingWorker(reactor: TimerReactor): Promise<Worker> {
+  const worker = startWorker(new URL("./test-support/sleeping-worker.ts", import.meta.url), reactor.timer.share());
+  assert.deepEqual(await nextReply(worker), { ready: true });
+  return worker;
+}
+
+test("a worker parked in blockOn is woken by the timer thread, never early", async () => {
+  using reactor = await TimerReactor.start({ driver: "thread" });
+  const worker = await sleepingWorker(reactor);
+  try {
+    for (const ms of [15, 0.5, 30]) {
+      worker.postMessage({ ms });
+      const reply = await nextReply(worker);
+      assert.ok(reply.sleptMs !== undefined && reply.sleptMs >= ms, `slept ${JSON.stringify(reply)} for ${ms} ms`);
+    }
+  } finally {
+    await worker.terminate();
+  }
+});
+
+test("one shared timer: the main thread's and a worker's sleeps interleave", async () => {
+  using reactor = await TimerReactor.start({ driver: "thread" });
+  const worker = await sleepingWorker(reactor);
+  try {
+    worker.postMessage({ ms: 40 });
+    const workerReply = nextReply(worker);
+    const executor = new LocalExecutor();
+    const main = executor.spawn(function* (): Coroutine<number> {
+      const start = Instant.now();
+      yield* reactor.timer.sleep(10);
+      return start.elapsed();
+    }());
+    await executor.run();
+    assert.ok((await main) >= 10);
+    assert.ok(((await workerReply).sleptMs ?? 0) >= 40);
+  } finally {
+    await worker.terminate();
+  }
+});
+
+test("Timer.fromShared returns one handle per thread and rejects what is not a shared timer", async () => {
+  using reactor = await TimerReactor.start({ driver: "thread" });
+  assert.equal(Timer.fromShared(reactor.timer.share()), reactor.timer);
+  assert.throws(() => Timer.fromShared({} as never), (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT");
+  assert.throws(() => Timer.fromShared({ buffer: new SharedArrayBuffer(8), channel: "x" }), /not the shared state of a Spindle timer/);
+});
+
+test("disposing the reactor fails every pending sleep, on every thread, with reason disposed", async () => {
+  const reactor = await TimerReactor.start({ driver: "thread" });
+  const worker = await sleepingWorker(reactor);
+  try {
+    worker.postMessage({ ms: 60_000 });
+    const workerReply = nextReply(worker);
+    const sleep = reactor.timer.sleep(60_000);
+    const { cx, record } = recordingContext();
+    sleep.poll(cx);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the worker is parked by now
+    reactor.close();
+    assert.equal(reactor.isClosed, true);
+    assert.equal(reactor.closeReason, "disposed");
+    assert.equal(record.wokenAt.length, 1);
+    assert.throws(() => sleep.poll(cx), (e: unknown) => e instanceof TimerClosedError && e.reason === "disposed");
+    assert.throws(() => blockOn(reactor.timer.sleep(1)), TimerClosedError);
+    assert.deepEqual(await workerReply, { error: { name: "TimerClosedError", reason: "disposed" } });
+    reactor.close(); // twice is harmless
+  } finally {
+    await worker.terminate();
+  }
+});
+
+test("if the timer thread dies, every pending sleep fails saying so and the reactor reports closed", async () => {
+  const reactor = await TimerReactor.start({ driver: "thread" });
+  const worker = await sleepingWorker(reactor);
+  try {
+    worker.postMessage({ ms: 60_000 });
+    const workerReply = nextReply(worker);
+    const executor = new LocalExecutor();
+    const main = executor.spawn(reactor.timer.sleep(60_000));
+    const running = executor.run();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await timerThreads.get(reactor)!.terminate(); // fault injection: the thread is killed
+    await running;
+    await assert.rejects(Promise.resolve(main), (e: unknown) => e instanceof TimerClosedError && e.reason === "thread-exited" && /timer thread exited/.test(e.message));
+    assert.equal(reactor.isClosed, true);
+    assert.equal(reactor.closeReason, "thread-exited");
+    assert.deepEqual(await workerReply, { error: { name: "TimerClosedError", reason: "thread-exited" } });
+    assert.throws(() => blockOn(reactor.timer.sleep(1)), (e: unknown) => e instanceof TimerClosedError && e.reason === "thread-exited");
+  } finally {
+    reactor.close();
+    await worker.terminate();
+  }
+});

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { pending, PENDING, SpindleError } from "@spindle/core";
+import { Instant, MAX_DURATION_MS, VirtualClock } from "./mod.ts";
+import { recordingContext } from "./test-support/recording-waker.ts";
+
+test("a sleep registers on its first pending poll and completes once its deadline is reached", () => {
+  const clock = new VirtualClock();
+  const sleep = clock.timer.sleep(5);
+  assert.equal(clock.timer.pendingCount, 0, "creating a sleep registers nothing");
+  assert.equal(sleep.deadline.since(clock.now()), 5);
+  const { cx } = recordingContext();
+  assert.equal(sleep.poll(cx), PENDING);
+  assert.equal(clock.timer.pendingCount, 1);
+  assert.equal(sleep.poll(cx), PENDING, "a second poll does not register twice");
+  assert.equal(clock.timer.pendingCount, 1);
+  clock.advance(5);
+  assert.equal(sleep.poll(cx), undefined);
+  assert.throws(() => sleep.poll(cx), (e: unknown) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+  assert.equal(clock.timer.sleep(0).poll(cx), undefined, "a zero sleep is ready at once");
+});
+
+test("a sleep polled under one waker and then another wakes only the latest", () => {
+  const clock = new VirtualClock();
+  const sleep = clock.timer.sleep(10);
+  const first = recordingContext();
+  const second = recordingContext();
+  assert.equal(sleep.poll(first.cx), PENDING);
+  assert.equal(sleep.poll(second.cx), PENDING);
+  assert.equal(first.record.live, 1, "the first waker's clone was dropped when replaced");
+  clock.advance(10);
+  assert.equal(first.record.wokenAt.length, 0);
+  assert.equal(second.record.wokenAt.length, 1);
+});
+
+test("dropping a pending sleep deregisters it and releases its waker", () => {
+  const clock = new VirtualClock();
+  const { cx, record } = recordingContext();
+  const sleeps = Array.from({ length: 1_000 }, (_, i) => clock.timer.sleep(1 + i));
+  for (const sleep of sleeps) sleep.poll(cx);
+  assert.equal(clock.timer.pendingCount, 1_000);
+  for (const sleep of sleeps) sleep[Symbol.dispose]();
+  assert.equal(clock.timer.pendingCount, 0);
+  assert.equal(record.live, 1, "only the test's own waker is alive");
+  assert.equal(clock.advance(10_000), 0);
+  assert.equal(record.wokenAt.length, 0);
+});
+
+test("bad durations and deadlines get a RangeError naming the value", () => {
+  const { timer } = new VirtualClock();
+  for (const [bad, named] of [[-1, "-1"], [Number.NaN, "NaN"], [Infinity, "Infinity"], ["10", '"10"'], [MAX_DURATION_MS + 1, String(MAX_DURATION_MS + 1)]] as const) {
+    assert.throws(() => timer.sleep(bad as number), (e: unknown) => e instanceof RangeError && e.message.includes(`got ${named}`), String(bad));
+    assert.throws(() => timer.timeout(pending(), bad as number), RangeError);
+    assert.throws(() => timer.interval(bad as number), RangeError);
+  }
+  assert.throws(() => timer.sleepUntil(12 as unknown as Instant), /expected an Instant, got 12/);
+  assert.doesNotThrow(() => timer.sleep(MAX_DURATION_MS));
+});

@@ -1,0 +1,21 @@
+/**
+ * Test worker: receives a shared timer, then for each `{ ms }` message blocks this thread in
+ * `blockOn(timer.sleep(ms))` (parked on its futex; only the timer thread can wake it) and replies
+ * `{ sleptMs }`, or `{ error: { name, reason } }` when the sleep failed.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { blockOn } from "@spindle/core";
+import { Instant, type SharedTimer, Timer, TimerClosedError } from "../mod.ts";
+
+const timer = Timer.fromShared(workerData as SharedTimer);
+parentPort!.on("message", ({ ms }: { ms: number }) => {
+  const start = Instant.now();
+  try {
+    blockOn(timer.sleep(ms));
+    parentPort!.postMessage({ sleptMs: Instant.now().since(start) });
+  } catch (error) {
+    const reason = error instanceof TimerClosedError ? error.reason : undefined;
+    parentPort!.postMessage({ error: { name: (error as Error).name, reason } });
+  }
+});
+parentPort!.postMessage({ ready: true });

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type Context, Future, PENDING, type Poll, pollFn, ready } from "@spindle/core";
+import { ElapsedError, VirtualClock } from "./mod.ts";
+import { recordingContext } from "./test-support/recording-waker.ts";
+
+/** A future that stays pending and counts how often it was dropped. */
+class Forever extends Future<string> {
+  drops = 0;
+  poll(_cx: Context): Poll<string> {
+    return PENDING;
+  }
+  override [Symbol.dispose](): void {
+    this.drops++;
+  }
+}
+
+test("timeout completes with the inner future's output and deregisters its sleep", () => {
+  const clock = new VirtualClock();
+  const { cx } = recordingContext();
+  assert.equal(clock.timer.timeout(ready("fast"), 10).poll(cx), "fast");
+  assert.equal(clock.timer.pendingCount, 0);
+  let polls = 0;
+  const slow = clock.timer.timeout(pollFn((_cx) => (++polls === 2 ? "second poll" : PENDING)), 10);
+  assert.equal(slow.poll(cx), PENDING);
+  assert.equal(clock.timer.pendingCount, 1);
+  clock.advance(9);
+  assert.equal(slow.poll(cx), "second poll");
+  assert.equal(clock.timer.pendingCount, 0);
+});
+
+test("timeout fails with ElapsedError once the deadline passes, and drops the inner future", () => {
+  const clock = new VirtualClock();
+  const inner = new Forever();
+  const guarded = clock.timer.timeout(inner, 250);
+  const { cx, record } = recordingContext();
+  assert.equal(guarded.poll(cx), PENDING);
+  clock.advance(250);
+  assert.equal(record.wokenAt.length, 1);
+  assert.throws(() => guarded.poll(cx), (e: unknown) => e instanceof ElapsedError && e.timeoutMs === 250 && /250 ms/.test(e.message));
+  assert.equal(inner.drops, 1);
+});
+
+test("dropping a pending timeout drops the inner future and deregisters the sleep", () => {
+  const clock = new VirtualClock();
+  const inner = new Forever();
+  const guarded = clock.timer.timeout(inner, 100);
+  guarded.poll(recordingContext().cx);
+  guarded[Symbol.dispose]();
+  assert.equal(inner.drops, 1);
+  assert.equal(clock.timer.pendingCount, 0);
+});
+
+test("an inner future's error passes through and the sleep is released", () => {
+  const clock = new VirtualClock();
+  const failing = clock.timer.timeout(pollFn(() => {
+    throw new TypeError("inner failed");
+  }), 100);
+  assert.throws(() => failing.poll(recordingContext().cx), /inner failed/);
+  assert.equal(clock.timer.pendingCount, 0);
+});

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type RawWakerVTable, Waker } from "@spindle/core";
+import type { Driver } from "./driver.ts";
+import { recordingContext } from "./test-support/recording-waker.ts";
+import { TimerEntry, TimerQueue } from "./timer-queue.ts";
+
+/** A queue on a hand-moved clock that records what it was armed for. */
+function manualQueue(start = 1e11): { queue: TimerQueue; clock: { now: number; armed: number } } {
+  const clock = { now: start, armed: Infinity };
+  const driver: Driver = {
+    kind: "virtual",
+    now: () => clock.now,
+    arm: (deadline) => (clock.armed = deadline),
+    closeReason: null,
+    closeCause: undefined,
+  };
+  return { queue: new TimerQueue(() => driver), clock };
+}
+
+test("random deadlines: each entry is woken exactly once and never before its deadline", () => {
+  const { queue, clock } = manualQueue();
+  const vtable: RawWakerVTable<{ deadline: number; wokenAt: number[] }> = {
+    clone: () => assert.fail("the queue does not clone"),
+    wake: (seen) => void seen.wokenAt.push(clock.now),
+    wakeByRef: () => assert.fail("the queue wakes by value"),
+    drop: () => assert.fail("a fired entry's waker is woken, not dropped"),
+  };
+  const seen = Array.from({ length: 100_000 }, () => ({ deadline: clock.now + Math.random() * 500, wokenAt: [] as number[] }));
+  for (const s of seen) queue.insert(new TimerEntry(s.deadline), Waker.fromRaw({ data: s, vtable }));
+  let fires = 0;
+  while (queue.size > 0) {
+    assert.ok(clock.armed < Infinity, "a non-empty queue is armed");
+    // Fire at the armed instant or a little after, as a real driver would.
+    clock.now = Math.max(clock.now, clock.armed) + Math.random() * 0.2;
+    queue.fire();
+    if (++fires > 1_000_000) assert.fail("the queue does not drain");
+  }
+  for (const s of seen) {
+    assert.equal(s.wokenAt.length, 1, "woken exactly once");
+    assert.ok(s.wokenAt[0]! >= s.deadline, "never early");
+  }
+  assert.equal(clock.armed, Infinity, "an empty queue disarms");
+});
+
+test("entries due in one fire are woken tick by tick, in registration order within a tick", () => {
+  const { queue, clock } = manualQueue(1e11);
+  const woken: string[] = [];
+  const waker = (name: string): Waker =>
+    Waker.fromRaw({ data: name, vtable: { clone: () => assert.fail(), wake: (n: string) => void woken.push(n), wakeByRef: () => {}, drop: () => {} } });
+  const t = clock.now;
+  queue.insert(new TimerEntry(t + 5), waker("5 ms"));
+  queue.insert(new TimerEntry(t + 1.01), waker("1.01 ms, first"));
+  queue.insert(new TimerEntry(t + 1), waker("1 ms, second in the same tick"));
+  queue.insert(new TimerEntry(t + 0.5), waker("0.5 ms"));
+  assert.equal(clock.armed, t + 0.5, "armed for the earliest deadline");
+  clock.now = t + 10;
+  assert.equal(queue.fire(), 4);
+  assert.deepEqual(woken, ["0.5 ms", "1.01 ms, first", "1 ms, second in the same tick", "5 ms"]);
+});
+
+test("an entry due later within the current tick stays queued until its exact deadline", () => {
+  const { queue, clock } = manualQueue(1e11); // a tick boundary: 1e11 ms * 16 is whole
+  const { cx, record } = recordingContext();
+  queue.insert(new TimerEntry(clock.now + 0.05), cx.waker.clone());
+  clock.now += 0.04; // same 62.5 µs tick, not yet due
+  assert.equal(queue.fire(), 0);
+  assert.equal(queue.size, 1);
+  assert.equal(clock.armed, 1e11 + 0.05);
+  clock.now = 1e11 + 0.05;
+  assert.equal(queue.fire(), 1);
+  assert.equal(record.wokenAt.length, 1);
+});
+
+test("removing entries (cancel) leaves the queue empty, disarmed, and wakes nothing", () => {
+  const { queue, clock } = manualQueue();
+  const { cx, record } = recordingContext();
+  const entries = Array.from({ length: 10_000 }, () => new TimerEntry(clock.now + Math.random() * 100));
+  for (const entry of entries) queue.insert(entry, cx.waker.clone());
+  for (let i = entries.length - 1; i >= 0; i -= 2) queue.remove(entries[i]!);
+  for (let i = 0; i < entries.length; i += 2) queue.remove(entries[i]!);
+  assert.equal(queue.size, 0);
+  assert.equal(queue.earliest, Infinity);
+  assert.equal(clock.armed, Infinity);
+  clock.now += 1_000;
+  assert.equal(queue.fire(), 0);
+  assert.equal(record.wokenAt.length, 0);
+  assert.equal(record.live, 1, "every clone given to the queue was dropped");
+  cx.waker.drop();
+});

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { type Coroutine, LocalExecutor, PENDING, type RawWakerVTable, SpindleError, Waker, Context } from "@spindle/core";
+import { clockNow } from "./clock.ts";
+import { Instant, type Timer, TimerReactor } from "./mod.ts";
+import { SharedTimerState } from "./shared-state.ts";
+import { recordingContext } from "./test-support/recording-waker.ts";
+
+const reactor = await TimerReactor.start({ driver: "thread" });
+after(() => reactor.close());
+const timer = reactor.timer;
+
+/** Resolves once `done()` is true, checking every few milliseconds (bounded: a hang bound). */
+async function until(done: () => boolean, what: string, limitMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!done()) {
+    if (Date.now() - start > limitMs) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The shared deadline the timer thread holds for this thread's queue (read under the mutex). */
+function publishedDeadline(t: Timer): number {
+  const state = new SharedTimerState(t.share().buffer);
+  assert.ok(state.lock());
+  try {
+    return state.deadline(0);
+  } finally {
+    state.unlock();
+  }
+}
+
+test("the seed's example: t2 wakes after 10 ms, t1 after 50 then 80 ms, none early", async () => {
+  const log: string[] = [];
+  const early: string[] = [];
+  const start = Instant.now();
+  function* task(name: string, sleeps: number[]): Coroutine<void> {
+    log.push(`${name} start`);
+    let total = 0;
+    for (const ms of sleeps) {
+      const before = Instant.now();
+      yield* timer.sleep(ms);
+      if (before.elapsed() < ms) early.push(`${name} woke ${before.elapsed()} ms into a ${ms} ms sleep`);
+      total += ms;
+      log.push(`${name} after ${total} ms`);
+    }
+  }
+  const executor = new LocalExecutor();
+  executor.spawn(task("t1", [50, 30]));
+  executor.spawn(task("t2", [10]));
+  await executor.run();
+  assert.deepEqual(log, ["t1 start", "t2 start", "t2 after 10 ms", "t1 after 50 ms", "t1 after 80 ms"]);
+  assert.deepEqual(early, []);
+  assert.ok(start.elapsed() >= 80);
+});
+
+interface Seen {
+  deadline: number;
+  wakes: number;
+  early: number;
+}
+
+const COUNTING: RawWakerVTable<Seen> = {
+  clone: (seen) => ({ data: seen, vtable: COUNTING }),
+  wake: (seen) => {
+    seen.wakes++;
+    if (clockNow() < seen.deadline) seen.early++;
+  },
+  wakeByRef: (seen) => COUNTING.wake(seen),
+  drop: () => {},
+};
+
+test("100,000 sleeps with random deadlines each fire exactly once, none early", async () => {
+  const now = clockNow();
+  const seen: Seen[] = [];
+  const sleeps = [];
+  for (let i = 0; i < 100_000; i++) {
+    const s: Seen = { deadline: now + 400 + Math.random() * 300, wakes: 0, early: 0 };
+    const sleep = timer.sleepUntil(Instant.fromMillis(s.deadline));
+    assert.equal(sleep.poll(new Context(Waker.fromRaw({ data: s, vtable: COUNTING }))), PENDING);
+    seen.push(s);
+    sleeps.push(sleep);
+  }
+  await until(() => timer.pendingCount === 0, "every sleep to fire");
+  await new Promise((resolve) => setTimeout(resolve, 20)); // a late duplicate wake would land here
+  assert.equal(seen.filter((s) => s.wakes !== 1).length, 0, "woken exactly once");
+  assert.equal(seen.filter((s) => s.early > 0).length, 0, "never early");
+  const cx = Context.noop();
+  assert.equal(sleeps.filter((s) => s.poll(cx) !== undefined).length, 0, "every sleep is complete when polled");
+  assert.equal(publishedDeadline(timer), Infinity);
+});
+
+test("100,000 sleeps dropped before their deadline leave the registry empty and wake nothing", async () => {
+  const seen: Seen = { deadline: Infinity, wakes: 0, early: 0 };
+  const cx = new Context(Waker.fromRaw({ data: seen, vtable: COUNTING }));
+  const sleeps = Array.from({ length: 100_000 }, () => timer.sleep(400 + Math.random() * 100));
+  for (const sleep of sleeps) assert.equal(sleep.poll(cx), PENDING);
+  assert.equal(timer.pendingCount, 100_000);
+  assert.ok(publishedDeadline(timer) < Infinity);
+  for (const sleep of sleeps) sleep[Symbol.dispose]();
+  assert.equal(timer.pendingCount, 0);
+  assert.equal(publishedDeadline(timer), Infinity, "the timer thread holds no deadline for this thread");
+  await new Promise((resolve) => setTimeout(resolve, 600)); // past every deadline
+  assert.equal(seen.wakes, 0);
+});
+
+test("a sleep polled under one waker and then another wakes only the latest", async () => {
+  const sleep = timer.sleep(15);
+  const first = recordingContext();
+  const second = recordingContext();
+  assert.equal(sleep.poll(first.cx), PENDING);
+  assert.equal(sleep.poll(second.cx), PENDING);
+  await until(() => second.record.wokenAt.length > 0, "the latest waker");
+  assert.equal(first.record.wokenAt.length, 0);
+  assert.equal(sleep.poll(second.cx), undefined);
+});
+
+test("sleeps registered in one turn notify the timer thread once", async () => {
+  const state = new SharedTimerState(timer.share().buffer);
+  await until(() => timer.pendingCount === 0, "earlier sleeps to settle");
+  const before = state.notifies;
+  const { cx } = recordingContext();
+  const sleeps = Array.from({ length: 1_000 }, () => timer.sleep(20));
+  for (const sleep of sleeps) sleep.poll(cx);
+  assert.equal(state.notifies - before, 1);
+  await until(() => timer.pendingCount === 0, "the sleeps to fire");
+});
+
+test("the host driver: same API, reported, and not shareable", async () => {
+  using host = await TimerReactor.start({ driver: "host" });
+  assert.equal(host.driver, "host");
+  assert.equal(host.timer.driver, "host");
+  const start = Instant.now();
+  const executor = new LocalExecutor();
+  const slept = executor.spawn(function* (): Coroutine<number> {
+    yield* host.timer.sleep(12);
+    return start.elapsed();
+  }());
+  await executor.run();
+  assert.ok((await slept) >= 12);
+  assert.throws(() => host.timer.share(), (e: unknown) => e instanceof SpindleError && /driven by "host"/.test(e.message));
+  assert.equal(reactor.driver, "thread");
+});
+
+test("bad options are rejected, naming the value", async () => {
+  await assert.rejects(TimerReactor.start({ driver: "fast" as "thread" }), /"thread", "host" or "auto", got "fast"/);
+});
