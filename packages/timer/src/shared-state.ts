@@ -9,7 +9,8 @@ import { Mutex } from "./sync/mutex.ts";
  *
  * Int32 words: the mutex, the condition variable, the lifecycle (`STATE`, `CLOSE_REASON`,
  * `EXITED`), the number of clients, a count of condition-variable notifies (a statistic the tests
- * read), and per client the `WakeTable` slot to wake. Float64 words: `SLEEPING_UNTIL`, the instant
+ * read), and per client the `WakeTable` slot to wake and whether the thread has read the client's
+ * introduction. Float64 words: `SLEEPING_UNTIL`, the instant
  * the timer thread sleeps until, and per client its earliest deadline (`Infinity` for none).
  *
  * Who may touch what: deadlines, wake slots and `SLEEPING_UNTIL` only under the mutex (they are
@@ -64,6 +65,19 @@ export class SharedTimerState {
   notifyThread(): void {
     Atomics.add(this.#words, NOTIFIES, 1);
     this.#condvar.notifyOne();
+  }
+
+  /**
+   * Records a change for a timer thread that is awake (spinning), without a futex notify: it
+   * compares {@linkcode SharedTimerState.changes} before it sleeps.
+   */
+  signalChange(): void {
+    Atomics.add(this.#words, CONDVAR, 1);
+  }
+
+  /** The change counter: bumped by every notify and every signal. */
+  get changes(): number {
+    return Atomics.load(this.#words, CONDVAR);
   }
 
   /** How many times clients notified the timer thread. */
@@ -137,6 +151,16 @@ export class SharedTimerState {
     this.#times[DEADLINES + i] = deadline;
   }
 
+  /** Whether the timer thread has read client `i`'s introduction (its `WakeTable` buffer). */
+  isIntroduced(i: number): boolean {
+    return Atomics.load(this.#words, INTRODUCED + i) === 1;
+  }
+
+  /** Timer thread: records that it read client `i`'s introduction. */
+  markIntroduced(i: number): void {
+    Atomics.store(this.#words, INTRODUCED + i, 1);
+  }
+
   /** Client `i`'s slot in its thread's `WakeTable` (read atomically, also without the mutex). */
   wakeSlot(i: number): number {
     return Atomics.load(this.#words, WAKE_SLOTS + i);
@@ -171,7 +195,8 @@ const CLIENTS = 4;
 const NOTIFIES = 5;
 const EXITED = 6;
 const WAKE_SLOTS = 8;
-const FLOATS_AT = (WAKE_SLOTS + MAX_CLIENTS) * 4;
+const INTRODUCED = WAKE_SLOTS + MAX_CLIENTS;
+const FLOATS_AT = (INTRODUCED + MAX_CLIENTS) * 4;
 // Float64 words, from FLOATS_AT.
 const SLEEPING_UNTIL = 0;
 const DEADLINES = 1;

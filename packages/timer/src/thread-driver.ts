@@ -1,4 +1,4 @@
-import { type RawWakerVTable, type SharedWakerHandle, Waker, WakeTable } from "@spindle/core";
+import { type RawWakerVTable, type SharedWakerHandle, Waker, wakeShared, WakeTable } from "@spindle/core";
 import { clockNow } from "./clock.ts";
 import type { Driver } from "./driver.ts";
 import type { CloseReason } from "./errors.ts";
@@ -15,7 +15,8 @@ import type { TimerQueue } from "./timer-queue.ts";
  * registered in deadline order). An earlier deadline is written under the mutex, and the
  * condition variable is notified only when it is earlier than what the thread sleeps until; the
  * thread marks itself awake (`sleepingUntil = -Infinity`) until it rescans, so many earlier
- * deadlines from one turn cost one notify.
+ * deadlines from one turn cost one notify. An awake thread may be spinning: it is signalled by a
+ * counter bump, without a futex call.
  *
  * While the queue holds a timer, one `WakeTable` slot is registered, which keeps the process alive
  * and lets `blockOn` park for the timer; an empty queue unregisters it.
@@ -29,7 +30,6 @@ export class ThreadDriver implements Driver {
   #slot: SharedWakerHandle | null = null;
   /** The deadline the timer thread will wake this client at (or before); `Infinity` if none. */
   #published = Infinity;
-  #fireQueued = false;
 
   constructor(queue: TimerQueue, state: SharedTimerState, index: number, cause: () => unknown) {
     this.#queue = queue;
@@ -59,20 +59,27 @@ export class ThreadDriver implements Driver {
     const state = this.#state;
     const slot = (this.#slot ??= WakeTable.forThisThread().register(Waker.fromRaw({ data: this, vtable: FIRE_VTABLE })));
     if (!state.lock()) {
-      this.#fireSoon();
+      wakeShared(slot); // closed while the lock was held by a thread that died: fire to fail
       return;
     }
-    if (state.isClosed) {
-      state.unlock();
-      this.#fireSoon();
-      return;
-    }
+    // The slot is published before the closed check: whoever closes the timer and then reads the
+    // slot to wake this client either reads this slot, or closed before the check below.
     state.setWakeSlot(this.#index, slot.slot);
     state.setDeadline(this.#index, deadline);
-    const notify = deadline < state.sleepingUntil;
+    if (state.isClosed) {
+      state.unlock();
+      wakeShared(slot);
+      return;
+    }
+    const sleepingUntil = state.sleepingUntil;
+    // Until the thread has read this client's introduction, every arm wakes it to read it: the
+    // thread forwards it to the creator, which must know every client to wake it if the thread
+    // dies.
+    const notify = deadline < sleepingUntil || (sleepingUntil !== -Infinity && !state.isIntroduced(this.#index));
     if (notify) state.sleepingUntil = -Infinity;
     state.unlock();
     if (notify) state.notifyThread();
+    else if (sleepingUntil === -Infinity) state.signalChange(); // awake, maybe spinning
     this.#published = deadline;
   }
 
@@ -93,16 +100,6 @@ export class ThreadDriver implements Driver {
       state.unlock();
     }
     WakeTable.forThisThread().unregister(slot);
-  }
-
-  /** The timer closed: fire once more, soon, so that the queue fails every pending timer. */
-  #fireSoon(): void {
-    if (this.#fireQueued) return;
-    this.#fireQueued = true;
-    queueMicrotask(() => {
-      this.#fireQueued = false;
-      this.#queue.fire();
-    });
   }
 }
 

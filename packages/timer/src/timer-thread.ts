@@ -8,78 +8,138 @@
  * `WakeTable` slot to wake; the thread never sees individual timers, so its work per wake is
  * O(clients), whatever the number of timers.
  *
+ * Two short spins buy precision for a little CPU: `Atomics.wait` returns 70–170 µs after its
+ * timeout on this machine, so the thread waits until shortly before a deadline and spins the rest;
+ * and a woken client re-arms for its next deadline at once, so the thread watches for that briefly
+ * before it sleeps, sparing the client a futex notify.
+ *
  * The loop is synchronous and blocks in `Atomics.wait`, so this thread's event loop runs only
  * when an armed client has not introduced itself yet (its buffer is still in a message, sent
  * before it armed): then the loop returns to the event loop until a message arrives.
  */
-import { parentPort, workerData } from "node:worker_threads";
-import { wakeShared, type SharedWakerHandle } from "@spindle/core";
+import { isMainThread, type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { type SharedWakerHandle, wakeShared } from "@spindle/core";
 import { clockNow } from "./clock.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
 
-const data = workerData as ThreadData;
-const port = parentPort!;
-const state = new SharedTimerState(data.buffer);
-/** Each client's WakeTable buffer, by client index, once it introduced itself. */
-const buffers: (SharedArrayBuffer | undefined)[] = [];
-let messageArrived: (() => void) | null = null;
-
-function introduce(hello: ClientHello): void {
-  buffers[hello.index] = hello.buffer;
-  wakeLoop();
-}
-
-function wakeLoop(): void {
-  const resume = messageArrived;
-  messageArrived = null;
-  resume?.();
-}
-
-function send(message: FromThread): void {
-  port.postMessage(message);
-}
-
-port.on("message", (message: ToThread) => {
-  if (message.kind === "client") introduce(message);
-  else wakeLoop();
-});
-const channel = new BroadcastChannel(data.channel);
-channel.onmessage = (event: { data: ClientHello }) => {
-  introduce(event.data);
-  send(event.data);
-};
-// The worker is unref'd by its creator; the channel must not hold the thread open on its own.
-(channel as { unref?: () => void }).unref?.();
-
-const CLOSED = 0;
-const UNKNOWN_CLIENT = 1;
+/** Spin instead of sleeping when the next deadline is this close (ms). */
+const SPIN_BEFORE_DEADLINE_MS = 0.1;
+/** After waking clients, watch this long (ms) for a re-arm before sleeping. */
+const SPIN_AFTER_WAKE_MS = 0.05;
 /** How long a closed timer waits for the introductions of clients that armed (sent already). */
 const CLOSE_GRACE_MS = 1_000;
 
-/**
- * Serves until the timer closes (returns `CLOSED`, having woken every armed client) or an armed
- * client has not introduced itself (returns `UNKNOWN_CLIENT` and how long to wait for it: until
- * the next known deadline, or a little while once closed). Returns unlocked.
- */
-function serve(due: SharedWakerHandle[]): { outcome: number; waitMs: number } {
-  state.lock();
-  for (;;) {
-    if (state.isClosed) {
-      const unknown = collectArmedClients(due);
-      state.unlock();
-      for (const handle of due) wakeShared(handle);
-      due.length = 0;
-      return unknown ? { outcome: UNKNOWN_CLIENT, waitMs: CLOSE_GRACE_MS } : { outcome: CLOSED, waitMs: 0 };
+const pause: (n?: number) => void = (Atomics as { pause?: (n?: number) => void }).pause ?? (() => {});
+
+/** What {@linkcode TimerThread.serve} stopped for. */
+type Outcome =
+  | { readonly closed: true }
+  | { readonly closed: false; readonly waitForMessageMs: number };
+
+class TimerThread {
+  readonly #state: SharedTimerState;
+  readonly #port: MessagePort;
+  readonly #channel: InstanceType<typeof BroadcastChannel>;
+  /** Each client's WakeTable buffer, by client index, once it introduced itself. */
+  readonly #buffers: (SharedArrayBuffer | undefined)[] = [];
+  readonly #due: SharedWakerHandle[] = [];
+  #messageArrived: (() => void) | null = null;
+
+  constructor(data: ThreadData, port: MessagePort) {
+    this.#state = new SharedTimerState(data.buffer);
+    this.#port = port;
+    port.on("message", (message: ToThread) => {
+      if (message.kind === "client") this.#introduce(message);
+      else this.#resume();
+    });
+    this.#channel = new BroadcastChannel(data.channel);
+    this.#channel.onmessage = (event: { data: ClientHello }) => {
+      this.#introduce(event.data);
+      this.#send(event.data); // the creator wakes this client itself if the thread dies
+    };
+    // The worker is unref'd by its creator; the channel must not hold the thread open on its own.
+    (this.#channel as { unref?: () => void }).unref?.();
+  }
+
+  /** Serves until the timer closes, then wakes every armed client and leaves. */
+  async run(): Promise<void> {
+    const state = this.#state;
+    state.markRunning();
+    this.#send({ kind: "running" });
+    try {
+      let closedAt = Infinity;
+      for (;;) {
+        const outcome = this.#serve();
+        if (outcome.closed) break;
+        if (state.isClosed) {
+          closedAt = Math.min(closedAt, clockNow());
+          if (clockNow() - closedAt > CLOSE_GRACE_MS) break;
+        }
+        await this.#nextMessage(outcome.waitForMessageMs);
+      }
+      state.markExited();
+      this.#channel.close();
+    } catch (error) {
+      // A bug here must not leave sleeps pending forever: close, so that every client fails them.
+      state.close("thread-exited");
+      throw error;
     }
-    const now = clockNow();
+  }
+
+  /**
+   * The synchronous loop. Returns, unlocked, when the timer closed and every armed client was
+   * woken, or when an armed client has not introduced itself (with how long to wait for its
+   * message: until the next known deadline, or a grace period once closed).
+   */
+  #serve(): Outcome {
+    const state = this.#state;
+    const due = this.#due;
+    state.lock();
+    for (;;) {
+      if (state.isClosed) {
+        const unknown = this.#collectArmed(due);
+        state.unlock();
+        this.#wake(due);
+        return unknown ? { closed: false, waitForMessageMs: CLOSE_GRACE_MS } : { closed: true };
+      }
+      const now = clockNow();
+      const { earliest, unknown } = this.#collectDue(due, now);
+      if (due.length > 0 || earliest - now <= SPIN_BEFORE_DEADLINE_MS) {
+        // Awake: clients arming meanwhile need not notify; the next scan sees their deadlines.
+        state.sleepingUntil = -Infinity;
+        const changes = state.changes;
+        state.unlock();
+        const woke = due.length > 0;
+        this.#wake(due);
+        spinUntil(state, changes, woke ? clockNow() + SPIN_AFTER_WAKE_MS : earliest);
+        state.lock();
+        continue;
+      }
+      if (unknown) {
+        state.sleepingUntil = -Infinity;
+        state.unlock();
+        return { closed: false, waitForMessageMs: earliest - now };
+      }
+      state.sleepingUntil = earliest;
+      state.waitForChange(earliest - now - SPIN_BEFORE_DEADLINE_MS);
+      state.sleepingUntil = -Infinity;
+    }
+  }
+
+  /**
+   * Under the mutex: takes every due client (clearing its deadline) into `due`; returns the
+   * earliest deadline left and whether an armed client has not introduced itself.
+   */
+  #collectDue(due: SharedWakerHandle[], now: number): { earliest: number; unknown: boolean } {
+    const state = this.#state;
     let earliest = Infinity;
     let unknown = false;
     const clients = state.clientCount;
     for (let i = 0; i < clients; i++) {
       const deadline = state.deadline(i);
       if (deadline === Infinity) continue;
-      const buffer = buffers[i];
+      const buffer = this.#buffers[i];
       if (buffer === undefined) {
         // Armed before its introduction was read: fetch it now rather than at the deadline.
         unknown = true;
@@ -90,77 +150,72 @@ function serve(due: SharedWakerHandle[]): { outcome: number; waitMs: number } {
       }
       if (deadline < earliest) earliest = deadline;
     }
-    if (due.length > 0) {
-      // Awake: clients arming meanwhile need not notify, the next scan sees their deadlines.
-      state.sleepingUntil = -Infinity;
-      state.unlock();
-      for (const handle of due) wakeShared(handle);
-      due.length = 0;
-      state.lock();
-      continue;
-    }
-    if (unknown) {
-      state.sleepingUntil = -Infinity;
-      state.unlock();
-      return { outcome: UNKNOWN_CLIENT, waitMs: earliest - now };
-    }
-    state.sleepingUntil = earliest;
-    state.waitForChange(earliest - now);
-    state.sleepingUntil = -Infinity;
+    return { earliest, unknown };
   }
-}
 
-/**
- * Under the mutex, once closed: every client with a deadline, to be woken so that it fails.
- * Returns whether an armed client has not introduced itself yet (its message may still be queued
- * behind the creator's `close`).
- */
-function collectArmedClients(due: SharedWakerHandle[]): boolean {
-  let unknown = false;
-  const clients = state.clientCount;
-  for (let i = 0; i < clients; i++) {
-    if (state.deadline(i) === Infinity) continue;
-    const buffer = buffers[i];
-    if (buffer === undefined) {
-      unknown = true;
-      continue;
+  /**
+   * Under the mutex, once closed: every armed client, to be woken so that it fails. Returns whether
+   * an armed client has not introduced itself yet (its message may be queued behind `close`).
+   */
+  #collectArmed(due: SharedWakerHandle[]): boolean {
+    const state = this.#state;
+    let unknown = false;
+    const clients = state.clientCount;
+    for (let i = 0; i < clients; i++) {
+      if (state.deadline(i) === Infinity) continue;
+      const buffer = this.#buffers[i];
+      if (buffer === undefined) {
+        unknown = true;
+        continue;
+      }
+      due.push({ buffer, slot: state.wakeSlot(i) });
+      state.setDeadline(i, Infinity);
     }
-    due.push({ buffer, slot: state.wakeSlot(i) });
-    state.setDeadline(i, Infinity);
+    return unknown;
   }
-  return unknown;
-}
 
-async function run(): Promise<void> {
-  const due: SharedWakerHandle[] = [];
-  let closedAt = Infinity;
-  for (;;) {
-    const { outcome, waitMs } = serve(due);
-    if (outcome === CLOSED) break;
-    if (state.isClosed) {
-      closedAt = Math.min(closedAt, clockNow());
-      if (clockNow() - closedAt > CLOSE_GRACE_MS) break;
-    }
-    // A client's introduction is on its way: return to the event loop until a message arrives,
-    // or the next known deadline is due.
-    await new Promise<void>((resolve) => {
-      const timeout = waitMs === Infinity ? undefined : setTimeout(resolve, Math.max(0, waitMs));
-      messageArrived = () => {
+  /** Wakes the collected clients (without the mutex) and empties the list. */
+  #wake(due: SharedWakerHandle[]): void {
+    for (const handle of due) wakeShared(handle);
+    due.length = 0;
+  }
+
+  /** Returns to the event loop until a message arrives or `timeoutMs` passed. */
+  #nextMessage(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timeout = timeoutMs === Infinity ? undefined : setTimeout(resolve, Math.max(0, timeoutMs));
+      this.#messageArrived = () => {
         clearTimeout(timeout);
         resolve();
       };
     });
   }
-  state.markExited();
-  channel.close();
+
+  #introduce(hello: ClientHello): void {
+    this.#buffers[hello.index] = hello.buffer;
+    this.#state.markIntroduced(hello.index);
+    this.#resume();
+  }
+
+  #resume(): void {
+    const resume = this.#messageArrived;
+    this.#messageArrived = null;
+    resume?.();
+  }
+
+  #send(message: FromThread): void {
+    this.#port.postMessage(message);
+  }
 }
 
-state.markRunning();
-send({ kind: "running" });
-try {
-  await run();
-} catch (error) {
-  // A bug here must not leave sleeps pending forever: close, so that every client fails them.
-  state.close("thread-exited");
-  throw error;
+/** Spins until the clock reaches `until` or a client changed the shared state since `changes`. */
+function spinUntil(state: SharedTimerState, changes: number, until: number): void {
+  for (let i = 0; clockNow() < until; i++) {
+    if (state.changes !== changes) return;
+    pause(i);
+  }
 }
+
+// This module is the timer thread's entry point; imported on a main thread (a documentation
+// tool loading every module, say) it starts nothing.
+if (!isMainThread) await new TimerThread(workerData as ThreadData, parentPort!).run();
