@@ -6,6 +6,7 @@ import type { JoinHandle } from "./join-handle.ts";
 import { RingQueue } from "./ring-queue.ts";
 import { Task, type TaskOwner } from "./task.ts";
 import { rebindWaker, Waker } from "./waker.ts";
+import { yieldToHost } from "./yield-to-host.ts";
 
 /** Options of a {@linkcode LocalExecutor}. */
 export interface LocalExecutorOptions {
@@ -232,9 +233,4 @@ export class LocalExecutor implements Disposable {
     this.#live--;
     if (this.#live === 0) this.#wakeDriver();
   }
-}
-
-/** Lets the host event loop run one turn (timers, I/O, messages) before continuing. */
-function yieldToHost(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

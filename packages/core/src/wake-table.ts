@@ -2,6 +2,7 @@ import { describe, SpindleError } from "./errors.ts";
 import { spinWhileEquals } from "./futex.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
+import { yieldToHost } from "./yield-to-host.ts";
 
 /**
  * A waker slot in another thread's {@linkcode WakeTable}: plain data, so it can be posted to a
@@ -194,6 +195,10 @@ export class WakeTable {
       const wait = Atomics.waitAsync(view, EPOCH, epoch);
       if (wait.async) await wait.value;
       Atomics.sub(view, WAITERS, 1);
+      // Woken again while draining: without a turn of the event loop here, a steady stream of
+      // remote wakes would drain on and on, and the tasks just woken (and the host's I/O) would
+      // never run.
+      if (!wait.async) await yieldToHost();
     }
     this.#listening = false;
     this.#stopHoldingOpen();

@@ -23,7 +23,7 @@ async function sleepingWorker(reactor: TimerReactor): Promise<Worker> {
 }
 
 test("a worker parked in blockOn is woken by the timer thread, never early", async () => {
-  using reactor = await TimerReactor.start({ driver: "thread" });
+  const reactor = await TimerReactor.start({ driver: "thread" });
   const worker = await sleepingWorker(reactor);
   try {
     for (const ms of [15, 0.5, 30]) {
@@ -33,11 +33,12 @@ test("a worker parked in blockOn is woken by the timer thread, never early", asy
     }
   } finally {
     await worker.terminate();
+    reactor.close();
   }
 });
 
 test("one shared timer: the main thread's and a worker's sleeps interleave", async () => {
-  using reactor = await TimerReactor.start({ driver: "thread" });
+  const reactor = await TimerReactor.start({ driver: "thread" });
   const worker = await sleepingWorker(reactor);
   try {
     worker.postMessage({ ms: 40 });
@@ -53,14 +54,16 @@ test("one shared timer: the main thread's and a worker's sleeps interleave", asy
     assert.ok(((await workerReply).sleptMs ?? 0) >= 40);
   } finally {
     await worker.terminate();
+    reactor.close();
   }
 });
 
 test("Timer.fromShared returns one handle per thread and rejects what is not a shared timer", async () => {
-  using reactor = await TimerReactor.start({ driver: "thread" });
+  const reactor = await TimerReactor.start({ driver: "thread" });
   assert.equal(Timer.fromShared(reactor.timer.share()), reactor.timer);
   assert.throws(() => Timer.fromShared({} as never), (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT");
   assert.throws(() => Timer.fromShared({ buffer: new SharedArrayBuffer(8), channel: "x" }), /not the shared state of a Spindle timer/);
+  reactor.close();
 });
 
 test("disposing the reactor fails every pending sleep, on every thread, with reason disposed", async () => {

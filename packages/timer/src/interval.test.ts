@@ -7,7 +7,7 @@ import { recordingContext } from "./test-support/recording-waker.ts";
 /** Ticks (relative to the start) taken after each advance, with `ready` ticks drained each time. */
 function ticksAfter(missedTick: MissedTickBehavior, advances: number[]): number[][] {
   const clock = new VirtualClock({ start: Instant.fromMillis(0) });
-  using interval = clock.timer.interval(100, { missedTick });
+  const interval = clock.timer.interval(100, { missedTick });
   const { cx } = recordingContext();
   const rounds: number[][] = [];
   for (const ms of advances) {
@@ -18,6 +18,7 @@ function ticksAfter(missedTick: MissedTickBehavior, advances: number[]): number[
     }
     rounds.push(taken);
   }
+  interval[Symbol.dispose]();
   return rounds;
 }
 

@@ -37,12 +37,13 @@ export let createInterval: (queue: TimerQueue, period: number, options: Interval
  * import { VirtualClock } from "@spindle/timer";
  *
  * const clock = new VirtualClock();
- * using interval = clock.timer.interval(100, { missedTick: "skip" });
+ * const interval = clock.timer.interval(100, { missedTick: "skip" });
  * const start = blockOn(interval.tick()); // the first tick is immediate
  * clock.advance(350); // three ticks missed
  * console.log(blockOn(interval.tick()).since(start)); // 300
  * clock.advance(50);
  * console.log(blockOn(interval.tick()).since(start)); // 400
+ * interval[Symbol.dispose]();
  * ```
  */
 export class Interval implements Disposable {

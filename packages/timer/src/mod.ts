@@ -14,13 +14,14 @@
  *   yield* timer.sleep(ms);
  *   log.push(`${name} after ${ms} ms`);
  * }
- * using reactor = await TimerReactor.start();
+ * const reactor = await TimerReactor.start();
  * const log: string[] = [];
  * const executor = new LocalExecutor();
  * executor.spawn(task(reactor.timer, "t1", 30, log));
  * executor.spawn(task(reactor.timer, "t2", 10, log));
  * await executor.run();
  * console.log(log.join(", ")); // t1 start, t2 start, t2 after 10 ms, t1 after 30 ms
+ * reactor.close(); // or `using reactor = …` where `using` is supported (not Node 22)
  * ```
  *
  * @module

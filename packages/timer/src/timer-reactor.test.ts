@@ -127,7 +127,7 @@ test("sleeps registered in one turn notify the timer thread once", async () => {
 });
 
 test("the host driver: same API, reported, and not shareable", async () => {
-  using host = await TimerReactor.start({ driver: "host" });
+  const host = await TimerReactor.start({ driver: "host" });
   assert.equal(host.driver, "host");
   assert.equal(host.timer.driver, "host");
   const start = Instant.now();
@@ -140,6 +140,7 @@ test("the host driver: same API, reported, and not shareable", async () => {
   assert.ok((await slept) >= 12);
   assert.throws(() => host.timer.share(), (e: unknown) => e instanceof SpindleError && /driven by "host"/.test(e.message));
   assert.equal(reactor.driver, "thread");
+  host.close();
 });
 
 test("bad options are rejected, naming the value", async () => {

@@ -41,11 +41,12 @@ let makeReactor: (timer: Timer, close: () => void, closeReason: () => CloseReaso
  * import { blockOn } from "@spindle/core";
  * import { Instant, TimerReactor } from "@spindle/timer";
  *
- * using reactor = await TimerReactor.start();
+ * const reactor = await TimerReactor.start();
  * console.log(reactor.driver); // thread
  * const start = Instant.now();
  * blockOn(reactor.timer.sleep(2.5)); // blockOn parks; the timer thread wakes it
  * console.log(start.elapsed() >= 2.5); // true
+ * reactor.close(); // stops and joins the timer thread
  * ```
  */
 export class TimerReactor implements Disposable {

@@ -44,12 +44,13 @@ export let createTimer: (queue: TimerQueue, shared: SharedTimer | null) => Timer
  *   yield* timer.sleep(ms);
  *   return value;
  * }
- * using reactor = await TimerReactor.start();
+ * const reactor = await TimerReactor.start();
  * const executor = new LocalExecutor();
  * const later = executor.spawn(delayed(reactor.timer, 20, "later"));
  * const sooner = executor.spawn(delayed(reactor.timer, 5, "sooner"));
  * await executor.run();
  * console.log(await sooner, await later); // sooner later
+ * reactor.close();
  * ```
  */
 export class Timer {
