@@ -67,19 +67,6 @@ export class SharedTimerState {
     this.#condvar.notifyOne();
   }
 
-  /**
-   * Records a change for a timer thread that is awake (spinning), without a futex notify: it
-   * compares {@linkcode SharedTimerState.changes} before it sleeps.
-   */
-  signalChange(): void {
-    Atomics.add(this.#words, CONDVAR, 1);
-  }
-
-  /** The change counter: bumped by every notify and every signal. */
-  get changes(): number {
-    return Atomics.load(this.#words, CONDVAR);
-  }
-
   /** How many times clients notified the timer thread. */
   get notifies(): number {
     return Atomics.load(this.#words, NOTIFIES);

@@ -15,8 +15,7 @@ import type { TimerQueue } from "./timer-queue.ts";
  * registered in deadline order). An earlier deadline is written under the mutex, and the
  * condition variable is notified only when it is earlier than what the thread sleeps until; the
  * thread marks itself awake (`sleepingUntil = -Infinity`) until it rescans, so many earlier
- * deadlines from one turn cost one notify. An awake thread may be spinning: it is signalled by a
- * counter bump, without a futex call.
+ * deadlines from one turn cost one notify.
  *
  * While the queue holds a timer, one `WakeTable` slot is registered, which keeps the process alive
  * and lets `blockOn` park for the timer; an empty queue unregisters it.
@@ -79,7 +78,6 @@ export class ThreadDriver implements Driver {
     if (notify) state.sleepingUntil = -Infinity;
     state.unlock();
     if (notify) state.notifyThread();
-    else if (sleepingUntil === -Infinity) state.signalChange(); // awake, maybe spinning
     this.#published = deadline;
   }
 

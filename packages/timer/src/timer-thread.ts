@@ -8,10 +8,9 @@
  * `WakeTable` slot to wake; the thread never sees individual timers, so its work per wake is
  * O(clients), whatever the number of timers.
  *
- * Two short spins buy precision for a little CPU: `Atomics.wait` returns 70–170 µs after its
- * timeout on this machine, so the thread waits until shortly before a deadline and spins the rest;
- * and a woken client re-arms for its next deadline at once, so the thread watches for that briefly
- * before it sleeps, sparing the client a futex notify.
+ * The thread never spins. Spinning before deadlines (`Atomics.wait` returns 70–170 µs after its
+ * timeout here) and after wakes (for the client's re-arm) halved the median lateness, but on two
+ * vCPUs the spinning thread competes with the very threads it wakes, and the tail got worse.
  *
  * The loop is synchronous and blocks in `Atomics.wait`, so this thread's event loop runs only
  * when an armed client has not introduced itself yet (its buffer is still in a message, sent
@@ -23,14 +22,8 @@ import { clockNow } from "./clock.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
 
-/** Spin instead of sleeping when the next deadline is this close (ms). */
-const SPIN_BEFORE_DEADLINE_MS = 0.1;
-/** After waking clients, watch this long (ms) for a re-arm before sleeping. */
-const SPIN_AFTER_WAKE_MS = 0.05;
 /** How long a closed timer waits for the introductions of clients that armed (sent already). */
 const CLOSE_GRACE_MS = 1_000;
-
-const pause: (n?: number) => void = (Atomics as { pause?: (n?: number) => void }).pause ?? (() => {});
 
 /** What {@linkcode TimerThread.serve} stopped for. */
 type Outcome =
@@ -105,14 +98,11 @@ class TimerThread {
       }
       const now = clockNow();
       const { earliest, unknown } = this.#collectDue(due, now);
-      if (due.length > 0 || earliest - now <= SPIN_BEFORE_DEADLINE_MS) {
+      if (due.length > 0) {
         // Awake: clients arming meanwhile need not notify; the next scan sees their deadlines.
         state.sleepingUntil = -Infinity;
-        const changes = state.changes;
         state.unlock();
-        const woke = due.length > 0;
         this.#wake(due);
-        spinUntil(state, changes, woke ? clockNow() + SPIN_AFTER_WAKE_MS : earliest);
         state.lock();
         continue;
       }
@@ -122,7 +112,7 @@ class TimerThread {
         return { closed: false, waitForMessageMs: earliest - now };
       }
       state.sleepingUntil = earliest;
-      state.waitForChange(earliest - now - SPIN_BEFORE_DEADLINE_MS);
+      state.waitForChange(earliest - now);
       state.sleepingUntil = -Infinity;
     }
   }
@@ -205,14 +195,6 @@ class TimerThread {
 
   #send(message: FromThread): void {
     this.#port.postMessage(message);
-  }
-}
-
-/** Spins until the clock reaches `until` or a client changed the shared state since `changes`. */
-function spinUntil(state: SharedTimerState, changes: number, until: number): void {
-  for (let i = 0; clockNow() < until; i++) {
-    if (state.changes !== changes) return;
-    pause(i);
   }
 }
 
