@@ -6,6 +6,10 @@ export interface Example {
 
 export const examples: readonly Example[] = [
   {
+    name: "sleep-two-tasks",
+    about: "two tasks on one executor sleep on the timer thread; the 10 ms sleeper finishes before the 50 + 30 ms one",
+  },
+  {
     name: "custom-waker",
     about: "a waker built from a raw waker and a hand-written, reference-counting vtable",
   },
