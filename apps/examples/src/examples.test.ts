@@ -2,6 +2,19 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runExample } from "./run-example.ts";
 
+test("sleep-two-tasks: the timer thread wakes the shorter sleep first, and no sleep returns early", async () => {
+  const run = await runExample("sleep-two-tasks");
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trimEnd().split("\n"), [
+    "[t1] start",
+    "[t2] start",
+    "[t2] after 10ms",
+    "[t1] after 50ms",
+    "[t1] after +30ms (≈80ms total)",
+    "all done",
+  ]);
+});
+
 test("custom-waker: clones, wakes, wake-by-refs and drops balance", async () => {
   const run = await runExample("custom-waker");
   assert.equal(run.code, 0, run.stderr);
