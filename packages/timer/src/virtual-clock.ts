@@ -44,6 +44,7 @@ export class VirtualClock implements Disposable {
   readonly #queue: TimerQueue;
   readonly #driver: VirtualDriver;
 
+  /** A clock at `options.start` (default: now), with nothing pending. */
   constructor(options: VirtualClockOptions = {}) {
     const start = options.start === undefined ? Instant.now() : checkInstant(options.start);
     let driver!: VirtualDriver;
