@@ -132,6 +132,8 @@ async function startThread(): Promise<TimerReactor> {
   const channel = `spindle-timer-${crypto.randomUUID()}`;
   const workerData: ThreadData = { buffer: state.buffer, channel };
   const worker = new Worker(THREAD_URL, { workerData, name: "spindle-timer" });
+  const index = state.allocateClient();
+  post(worker, { kind: "client", index, buffer: WakeTable.forThisThread().buffer });
   /** The clients of other threads, for waking them if the thread dies. */
   const clients: ClientHello[] = [];
   let cause: unknown;
@@ -157,12 +159,10 @@ async function startThread(): Promise<TimerReactor> {
   // Listeners are attached: from now on the thread must not hold the process open by itself.
   worker.unref();
 
-  const index = state.allocateClient();
   const shared = { buffer: state.buffer, channel };
   const ownQueue = new TimerQueue((q) => new ThreadDriver(q, state, index, () => cause));
   queue = ownQueue;
   const timer = createTimer(ownQueue, shared);
-  post(worker, { kind: "client", index, buffer: WakeTable.forThisThread().buffer });
 
   const close = (): void => {
     if (closing) return;

@@ -22,6 +22,8 @@ import { clockNow } from "./clock.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
 
+/** The creator's client index: it allocates first, before the timer can be shared. */
+const CREATOR = 0;
 /** How long a closed timer waits for the introductions of clients that armed (sent already). */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -58,6 +60,9 @@ class TimerThread {
   /** Serves until the timer closes, then wakes every armed client and leaves. */
   async run(): Promise<void> {
     const state = this.#state;
+    // The creator introduces itself before it waits for "running": read that first, so that its
+    // first sleep does not wait for the introduction.
+    while (this.#buffers[CREATOR] === undefined) await this.#nextMessage(Infinity);
     state.markRunning();
     this.#send({ kind: "running" });
     try {
