@@ -22,7 +22,7 @@
  */
 export { isPending, isReady, type Pending, PENDING, type Poll } from "./poll.ts";
 export { CancelledError, SpindleError, type SpindleErrorCode } from "./errors.ts";
-export { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
+export { type RawWaker, type RawWakerVTable, replaceRawWaker, replaceWaker, Waker } from "./waker.ts";
 export { Context } from "./context.ts";
 export { drop, Future, isFuture, type Output } from "./future.ts";
 export { type Coroutine, CoroutineFuture, fromGenerator, type IntoFuture, intoFuture } from "./coroutine.ts";

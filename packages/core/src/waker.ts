@@ -187,8 +187,20 @@ export function replaceWaker(stored: Waker | null, current: Waker): Waker {
 
 /**
  * {@linkcode replaceWaker} for a holder that keeps the raw waker itself, one object fewer per stored
- * waker; the holder ends it with `raw.vtable.wake(raw.data)` or `raw.vtable.drop(raw.data)`.
- * Internal to core (join handles keep their joiner this way).
+ * waker (join handles, and drivers that hold many wakers, such as a timer's queue); the holder
+ * ends it with `raw.vtable.wake(raw.data)` or `raw.vtable.drop(raw.data)`. Pass `null` for the
+ * first store.
+ *
+ * @example
+ * ```ts
+ * import { Context, type RawWaker, replaceRawWaker } from "@spindle/core";
+ *
+ * const cx = Context.noop();
+ * let stored: RawWaker<unknown> | null = replaceRawWaker(null, cx.waker);
+ * console.log(replaceRawWaker(stored, cx.waker) === stored); // true: same task, kept
+ * stored.vtable.wake(stored.data); // ends it
+ * stored = null;
+ * ```
  */
 export function replaceRawWaker(stored: RawWaker<unknown> | null, current: Waker): RawWaker<unknown> {
   const data = current.data;

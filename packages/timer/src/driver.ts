@@ -13,8 +13,9 @@ export interface Driver {
   now(): number;
   /**
    * Asks for one `fire()` at or after `deadline`, the queue's earliest deadline, replacing what was
-   * armed before when `deadline` is earlier. `Infinity` means nothing is pending: the driver stops
-   * holding the process open.
+   * armed before when `deadline` is earlier; a deadline already past fires promptly (a sleep's
+   * first poll relies on it). `Infinity` means nothing is pending: the driver stops holding the
+   * process open.
    */
   arm(deadline: number): void;
   /** Why the driver stopped, or `null` while it runs. */

@@ -1,4 +1,4 @@
-import { type Context, Future, PENDING, type Poll, replaceWaker } from "@spindle/core";
+import { type Context, Future, PENDING, type Poll, replaceRawWaker } from "@spindle/core";
 import { checkDuration } from "./durations.ts";
 import { TimerClosedError } from "./errors.ts";
 import { Instant } from "./instant.ts";
@@ -100,8 +100,8 @@ export class Interval implements Disposable {
     const now = driver.now();
     const scheduled = entry.deadline;
     if (now < scheduled) {
-      if (!entry.isQueued) queue.insert(entry, cx.waker.clone());
-      else entry.waker = replaceWaker(entry.waker, cx.waker);
+      if (!entry.isQueued) queue.insert(entry, replaceRawWaker(null, cx.waker));
+      else entry.waker = replaceRawWaker(entry.waker, cx.waker);
       return PENDING;
     }
     queue.remove(entry);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { pending, PENDING, SpindleError } from "@spindle/core";
+import { blockOn, pending, PENDING, SpindleError } from "@spindle/core";
 import { Instant, MAX_DURATION_MS, VirtualClock } from "./mod.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 
@@ -18,6 +18,15 @@ test("a sleep registers on its first pending poll and completes once its deadlin
   assert.equal(sleep.poll(cx), undefined);
   assert.throws(() => sleep.poll(cx), (e: unknown) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
   assert.equal(clock.timer.sleep(0).poll(cx), undefined, "a zero sleep is ready at once");
+});
+
+test("a sleep first polled after its deadline completes at once, by a prompt wake", () => {
+  const clock = new VirtualClock();
+  const sleep = clock.timer.sleep(5);
+  clock.advance(10); // nothing registered yet: nothing fires
+  assert.equal(blockOn(sleep), undefined);
+  assert.equal(clock.timer.pendingCount, 0);
+  assert.equal(blockOn(clock.timer.sleepUntil(clock.now().subtract(1))), undefined);
 });
 
 test("a sleep polled under one waker and then another wakes only the latest", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type RawWakerVTable, Waker } from "@spindle/core";
+import { type RawWaker, type RawWakerVTable, replaceRawWaker } from "@spindle/core";
 import type { Driver } from "./driver.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 import { TimerEntry, TimerQueue } from "./timer-queue.ts";
@@ -27,7 +27,7 @@ test("random deadlines: each entry is woken exactly once and never before its de
     drop: () => assert.fail("a fired entry's waker is woken, not dropped"),
   };
   const seen = Array.from({ length: 100_000 }, () => ({ deadline: clock.now + Math.random() * 500, wokenAt: [] as number[] }));
-  for (const s of seen) queue.insert(new TimerEntry(s.deadline), Waker.fromRaw({ data: s, vtable }));
+  for (const s of seen) queue.insert(new TimerEntry(s.deadline), { data: s, vtable });
   let fires = 0;
   while (queue.size > 0) {
     assert.ok(clock.armed < Infinity, "a non-empty queue is armed");
@@ -46,8 +46,8 @@ test("random deadlines: each entry is woken exactly once and never before its de
 test("entries due in one fire are woken tick by tick, in registration order within a tick", () => {
   const { queue, clock } = manualQueue(1e11);
   const woken: string[] = [];
-  const waker = (name: string): Waker =>
-    Waker.fromRaw({ data: name, vtable: { clone: () => assert.fail(), wake: (n: string) => void woken.push(n), wakeByRef: () => {}, drop: () => {} } });
+  const vtable: RawWakerVTable<string> = { clone: () => assert.fail(), wake: (n) => void woken.push(n), wakeByRef: () => {}, drop: () => {} };
+  const waker = (name: string): RawWaker<string> => ({ data: name, vtable });
   const t = clock.now;
   queue.insert(new TimerEntry(t + 5), waker("5 ms"));
   queue.insert(new TimerEntry(t + 1.01), waker("1.01 ms, first"));
@@ -62,7 +62,7 @@ test("entries due in one fire are woken tick by tick, in registration order with
 test("an entry due later within the current tick stays queued until its exact deadline", () => {
   const { queue, clock } = manualQueue(1e11); // a tick boundary: 1e11 ms * 16 is whole
   const { cx, record } = recordingContext();
-  queue.insert(new TimerEntry(clock.now + 0.05), cx.waker.clone());
+  queue.insert(new TimerEntry(clock.now + 0.05), replaceRawWaker(null, cx.waker));
   clock.now += 0.04; // same 62.5 µs tick, not yet due
   assert.equal(queue.fire(), 0);
   assert.equal(queue.size, 1);
@@ -76,7 +76,7 @@ test("removing entries (cancel) leaves the queue empty, disarmed, and wakes noth
   const { queue, clock } = manualQueue();
   const { cx, record } = recordingContext();
   const entries = Array.from({ length: 10_000 }, () => new TimerEntry(clock.now + Math.random() * 100));
-  for (const entry of entries) queue.insert(entry, cx.waker.clone());
+  for (const entry of entries) queue.insert(entry, replaceRawWaker(null, cx.waker));
   for (let i = entries.length - 1; i >= 0; i -= 2) queue.remove(entries[i]!);
   for (let i = 0; i < entries.length; i += 2) queue.remove(entries[i]!);
   assert.equal(queue.size, 0);

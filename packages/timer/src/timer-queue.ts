@@ -1,4 +1,4 @@
-import type { Waker } from "@spindle/core";
+import type { RawWaker } from "@spindle/core";
 import type { Driver } from "./driver.ts";
 
 /**
@@ -12,8 +12,8 @@ export class TimerEntry {
   bucket: Bucket | null = null;
   /** The entry's index in its bucket. */
   position = 0;
-  /** The waker of the task waiting on this entry; owned by the queue while queued. */
-  waker: Waker | null = null;
+  /** The (raw) waker of the task waiting on this entry; owned by the queue while queued. */
+  waker: RawWaker<unknown> | null = null;
 
   constructor(deadline: number) {
     this.deadline = deadline;
@@ -69,9 +69,16 @@ export class TimerQueue {
   #size = 0;
   /** The instant the driver was last armed for (`Infinity`: not armed). */
   #armedFor = Infinity;
+  /**
+   * Ticks count from here (the clock when the queue was made), so that for 18 hours they stay
+   * small integers: a `Map` lookup by such a key measured 31 ns on V8 against 72–78 ns for ticks
+   * since the clock's epoch, which are doubles (Bun: the same either way).
+   */
+  readonly #origin: number;
 
   constructor(makeDriver: (queue: TimerQueue) => Driver) {
     this.driver = makeDriver(this);
+    this.#origin = Math.floor(this.driver.now());
   }
 
   /** How many entries are queued. */
@@ -89,8 +96,8 @@ export class TimerQueue {
   }
 
   /** Queues `entry` (not queued yet) with `waker`, whose ownership passes to the queue. */
-  insert(entry: TimerEntry, waker: Waker): void {
-    const tick = Math.floor(entry.deadline * TICKS_PER_MS);
+  insert(entry: TimerEntry, waker: RawWaker<unknown>): void {
+    const tick = this.#tickOf(entry.deadline);
     let bucket = this.#recent;
     if (bucket === null || bucket.tick !== tick) {
       bucket = this.#buckets.get(tick) ?? this.#addBucket(tick);
@@ -112,8 +119,9 @@ export class TimerQueue {
     bucket.entries[entry.position] = null;
     entry.bucket = null;
     if (--bucket.live === 0) this.#drop(bucket);
-    entry.waker?.drop();
+    const waker = entry.waker;
     entry.waker = null;
+    if (waker !== null) waker.vtable.drop(waker.data);
     // The driver may still fire once for a removed entry; fire() then finds nothing due. Only an
     // empty queue disarms, so that the driver stops holding the process open.
     if (--this.#size === 0) this.#arm(Infinity);
@@ -126,7 +134,7 @@ export class TimerQueue {
    */
   fire(): number {
     const now = this.driver.closeReason === null ? this.driver.now() : Infinity;
-    const nowTick = Math.floor(now * TICKS_PER_MS);
+    const nowTick = this.#tickOf(now);
     const heap = this.#heap;
     const due: TimerEntry[] = [];
     while (heap.length > 0 && heap[0]!.tick <= nowTick) {
@@ -163,9 +171,13 @@ export class TimerQueue {
     for (const entry of due) {
       const waker = entry.waker;
       entry.waker = null;
-      waker?.wake();
+      if (waker !== null) waker.vtable.wake(waker.data);
     }
     return due.length;
+  }
+
+  #tickOf(instant: number): number {
+    return Math.floor((instant - this.#origin) * TICKS_PER_MS);
   }
 
   #arm(instant: number): void {

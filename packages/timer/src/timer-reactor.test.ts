@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { type Coroutine, LocalExecutor, PENDING, type RawWakerVTable, SpindleError, Waker, Context } from "@spindle/core";
+import { blockOn, Context, type Coroutine, LocalExecutor, PENDING, type RawWakerVTable, SpindleError, Waker } from "@spindle/core";
 import { clockNow } from "./clock.ts";
 import { Instant, type Timer, TimerReactor } from "./mod.ts";
 import { SharedTimerState } from "./shared-state.ts";
@@ -113,6 +113,14 @@ test("a sleep polled under one waker and then another wakes only the latest", as
   await until(() => second.record.wokenAt.length > 0, "the latest waker");
   assert.equal(first.record.wokenAt.length, 0);
   assert.equal(sleep.poll(second.cx), undefined);
+});
+
+test("a sleep first polled after its deadline passed completes promptly", () => {
+  const sleep = timer.sleep(1);
+  const start = Instant.now();
+  while (start.elapsed() < 3); // the deadline passes before the first poll
+  assert.equal(blockOn(sleep), undefined);
+  assert.equal(timer.pendingCount, 0);
 });
 
 test("sleeps registered in one turn notify the timer thread once", async () => {

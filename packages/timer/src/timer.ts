@@ -97,13 +97,14 @@ export class Timer {
 
   /** A future that completes `ms` milliseconds from now (fractions count). */
   sleep(ms: number): Sleep {
-    const driver = this.#queue.driver;
-    return createSleep(this.#queue, driver.now() + checkDuration(ms, "the sleep duration"));
+    const duration = checkDuration(ms, "the sleep duration");
+    const now = this.#queue.driver.now();
+    return createSleep(this.#queue, now + duration, now);
   }
 
   /** A future that completes at `deadline` (at once if it has passed). */
   sleepUntil(deadline: Instant): Sleep {
-    return createSleep(this.#queue, checkInstant(deadline).millis);
+    return createSleep(this.#queue, checkInstant(deadline).millis, Number.NaN);
   }
 
   /**

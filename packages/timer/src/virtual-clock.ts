@@ -48,7 +48,7 @@ export class VirtualClock implements Disposable {
   constructor(options: VirtualClockOptions = {}) {
     const start = options.start === undefined ? Instant.now() : checkInstant(options.start);
     let driver!: VirtualDriver;
-    this.#queue = new TimerQueue(() => (driver = new VirtualDriver(start.millis)));
+    this.#queue = new TimerQueue((queue) => (driver = new VirtualDriver(queue, start.millis)));
     this.#driver = driver;
     this.timer = createTimer(this.#queue, null);
   }
@@ -99,11 +99,13 @@ export class VirtualClock implements Disposable {
 /** A driver whose clock is a number that the {@linkcode VirtualClock} moves. */
 class VirtualDriver implements Driver {
   readonly kind = "virtual" as const;
+  readonly #queue: TimerQueue;
   time: number;
   closeReason: CloseReason | null = null;
   readonly closeCause: undefined = undefined;
 
-  constructor(time: number) {
+  constructor(queue: TimerQueue, time: number) {
+    this.#queue = queue;
     this.time = time;
   }
 
@@ -111,6 +113,8 @@ class VirtualDriver implements Driver {
     return this.time;
   }
 
-  /** Nothing to arm: the clock fires the queue itself when it moves. */
-  arm(): void {}
+  /** The clock fires the queue itself when it moves; only a deadline already past fires now. */
+  arm(deadline: number): void {
+    if (deadline <= this.time) this.#queue.fire();
+  }
 }
