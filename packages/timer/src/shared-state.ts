@@ -49,8 +49,11 @@ export class SharedTimerState {
    * (the thread may have died holding it).
    */
   lock(): boolean {
-    return this.#mutex.lock(() => this.isClosed);
+    return this.#mutex.lock(this.#closed);
   }
+
+  /** Whether the timer closed, as a function made once: `lock` runs on every arm and scan. */
+  readonly #closed = (): boolean => this.isClosed;
 
   unlock(): void {
     this.#mutex.unlock();

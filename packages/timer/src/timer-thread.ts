@@ -17,7 +17,7 @@
  * before it armed): then the loop returns to the event loop until a message arrives.
  */
 import { isMainThread, type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { type SharedWakerHandle, wakeShared } from "@spindle/core";
+import { wakeShared } from "@spindle/core";
 import { clockNow } from "./clock.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
@@ -36,9 +36,16 @@ class TimerThread {
   readonly #state: SharedTimerState;
   readonly #port: MessagePort;
   readonly #channel: InstanceType<typeof BroadcastChannel>;
-  /** Each client's WakeTable buffer, by client index, once it introduced itself. */
-  readonly #buffers: (SharedArrayBuffer | undefined)[] = [];
-  readonly #due: SharedWakerHandle[] = [];
+  /**
+   * Each client's wake handle (its WakeTable buffer, and the slot read under the mutex before each
+   * wake), by client index, once it introduced itself. Reused, like `#due`, so that the loop
+   * allocates nothing: a garbage collection on this thread is a late wake for every client.
+   */
+  readonly #handles: ({ readonly buffer: SharedArrayBuffer; slot: number } | undefined)[] = [];
+  /** The indices of the clients to wake. */
+  readonly #due: number[] = [];
+  /** Set by `#collectDue`: an armed client has not introduced itself yet. */
+  #unknownArmed = false;
   #messageArrived: (() => void) | null = null;
 
   constructor(data: ThreadData, port: MessagePort) {
@@ -62,7 +69,7 @@ class TimerThread {
     const state = this.#state;
     // The creator introduces itself before it waits for "running": read that first, so that its
     // first sleep does not wait for the introduction.
-    while (this.#buffers[CREATOR] === undefined) await this.#nextMessage(Infinity);
+    while (this.#handles[CREATOR] === undefined) await this.#nextMessage(Infinity);
     state.markRunning();
     this.#send({ kind: "running" });
     try {
@@ -102,7 +109,7 @@ class TimerThread {
         return unknown ? { closed: false, waitForMessageMs: CLOSE_GRACE_MS } : { closed: true };
       }
       const now = clockNow();
-      const { earliest, unknown } = this.#collectDue(due, now);
+      const earliest = this.#collectDue(due, now);
       if (due.length > 0) {
         // Awake: clients arming meanwhile need not notify; the next scan sees their deadlines.
         state.sleepingUntil = -Infinity;
@@ -111,7 +118,7 @@ class TimerThread {
         state.lock();
         continue;
       }
-      if (unknown) {
+      if (this.#unknownArmed) {
         state.sleepingUntil = -Infinity;
         state.unlock();
         return { closed: false, waitForMessageMs: earliest - now };
@@ -124,54 +131,56 @@ class TimerThread {
 
   /**
    * Under the mutex: takes every due client (clearing its deadline) into `due`; returns the
-   * earliest deadline left and whether an armed client has not introduced itself.
+   * earliest deadline left, and sets `#unknownArmed`.
    */
-  #collectDue(due: SharedWakerHandle[], now: number): { earliest: number; unknown: boolean } {
+  #collectDue(due: number[], now: number): number {
     const state = this.#state;
     let earliest = Infinity;
-    let unknown = false;
+    this.#unknownArmed = false;
     const clients = state.clientCount;
     for (let i = 0; i < clients; i++) {
       const deadline = state.deadline(i);
       if (deadline === Infinity) continue;
-      const buffer = this.#buffers[i];
-      if (buffer === undefined) {
+      const handle = this.#handles[i];
+      if (handle === undefined) {
         // Armed before its introduction was read: fetch it now rather than at the deadline.
-        unknown = true;
+        this.#unknownArmed = true;
       } else if (deadline <= now) {
-        due.push({ buffer, slot: state.wakeSlot(i) });
+        handle.slot = state.wakeSlot(i);
+        due.push(i);
         state.setDeadline(i, Infinity);
         continue;
       }
       if (deadline < earliest) earliest = deadline;
     }
-    return { earliest, unknown };
+    return earliest;
   }
 
   /**
    * Under the mutex, once closed: every armed client, to be woken so that it fails. Returns whether
    * an armed client has not introduced itself yet (its message may be queued behind `close`).
    */
-  #collectArmed(due: SharedWakerHandle[]): boolean {
+  #collectArmed(due: number[]): boolean {
     const state = this.#state;
     let unknown = false;
     const clients = state.clientCount;
     for (let i = 0; i < clients; i++) {
       if (state.deadline(i) === Infinity) continue;
-      const buffer = this.#buffers[i];
-      if (buffer === undefined) {
+      const handle = this.#handles[i];
+      if (handle === undefined) {
         unknown = true;
         continue;
       }
-      due.push({ buffer, slot: state.wakeSlot(i) });
+      handle.slot = state.wakeSlot(i);
+      due.push(i);
       state.setDeadline(i, Infinity);
     }
     return unknown;
   }
 
   /** Wakes the collected clients (without the mutex) and empties the list. */
-  #wake(due: SharedWakerHandle[]): void {
-    for (const handle of due) wakeShared(handle);
+  #wake(due: number[]): void {
+    for (const i of due) wakeShared(this.#handles[i]!);
     due.length = 0;
   }
 
@@ -187,7 +196,7 @@ class TimerThread {
   }
 
   #introduce(hello: ClientHello): void {
-    this.#buffers[hello.index] = hello.buffer;
+    this.#handles[hello.index] = { buffer: hello.buffer, slot: 0 };
     this.#state.markIntroduced(hello.index);
     this.#resume();
   }
