@@ -389,10 +389,10 @@ const TIMER_FINDINGS: string[] = [
     "made this worse, so the thread does not spin.",
   "- **From source on Node, the timer thread also pays for the TypeScript stripper.** Its worker loads " +
     "`.ts` modules, so Node loads its type stripper there too, and the thread's heap is about 10 MB instead of " +
-    "6 MB; `--trace-gc` showed that heap's occasional full collection taking 6–11 ms, a stall for every wake " +
-    "in flight (the 100,000-timer Node rows above, from source, have a p99 of tens of ms for that reason). Run " +
-    "against the built package (`dist`, what npm users get), the same process showed no full collection on " +
-    "the timer thread and a p99 at wake of 3.5 ms with 100,000 timers. The loop itself allocates nothing.",
+    "6 MB; `--trace-gc` showed that heap's occasional full collection taking 6–11 ms, and one falling inside a " +
+    "measured window stalls every wake in flight (one traced run: an 11 ms collection, a p99 of 10.8 ms at " +
+    "wake with 100,000 timers). Against the built package (`dist`, what npm users get) the same run showed no " +
+    "full collection on the timer thread and a p99 at wake of 3.5 ms. The loop itself allocates nothing.",
   "- **With tasks, 100,000 timers in 100 ms outrun the executor.** One timer falls due every microsecond, and " +
     "waking, polling and finishing one `LocalExecutor` task (resuming its generator, settling its join handle, " +
     "collecting 100,000 coroutines) takes 1.6–1.9 µs on Node: the backlog grows from the first milliseconds and " +
