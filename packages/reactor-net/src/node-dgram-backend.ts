@@ -1,0 +1,86 @@
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { NetError } from "./errors.ts";
+import { type SocketAddress, trustedAddress } from "./socket-address.ts";
+import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
+
+declare const Deno: unknown;
+
+/**
+ * The `node:dgram` backend: Node's own UDP API, also implemented by Deno and Bun. Its traps,
+ * measured here, and what this backend does about them:
+ *
+ * - Node drops synchronous send errors (`EMSGSIZE`) when `send` has no callback: every send here
+ *   has one, and the socket checks datagram sizes before sending.
+ * - Deno reverses the order of sends issued without waiting for the previous one:
+ *   `serializesSends` is set on Deno, so the socket keeps one send in flight there.
+ * - Node delivers at most 32 datagrams per socket per event-loop turn; the receive queue absorbs
+ *   bursts, and its bound (not the runtime's) decides what is dropped.
+ */
+export class NodeDgramBackend implements UdpBackend {
+  readonly name = "node:dgram";
+  readonly serializesSends: boolean = typeof Deno !== "undefined";
+  #socket: Socket | null = null;
+  /** Senders seen recently, so that datagrams from one peer share one address object. */
+  readonly #senders = new Map<string, SocketAddress>();
+
+  bind(address: SocketAddress, options: BindOptions, events: BackendEvents): Promise<SocketAddress> {
+    const socket = createSocket({
+      type: address.family === "IPv6" ? "udp6" : "udp4",
+      reuseAddr: options.reuseAddress,
+      ipv6Only: options.ipv6Only,
+    });
+    this.#socket = socket;
+    return new Promise((resolve, reject) => {
+      const failed = (error: Error): void => {
+        reject(new NetError("BIND_FAILED", `could not bind ${address}: ${error.message}`, { cause: error }));
+      };
+      socket.once("error", failed);
+      socket.bind(address.port, address.address, () => {
+        socket.off("error", failed);
+        socket.on("error", (error) => events.error(error));
+        socket.on("message", (data: Uint8Array, info: RemoteInfo) => events.datagram(data, this.#sender(info)));
+        const bound = socket.address();
+        resolve(trustedAddress(bound.address, bound.port, address.family));
+      });
+    });
+  }
+
+  send(data: Uint8Array, to: SocketAddress, done: (error: Error | null) => void): void {
+    this.#socket!.send(data, to.port, to.address, (error) => done(error ?? null));
+  }
+
+  setBroadcast(on: boolean): void {
+    this.#socket!.setBroadcast(on);
+  }
+
+  setTtl(ttl: number): void {
+    this.#socket!.setTTL(ttl);
+  }
+
+  joinMulticast(group: string, iface?: string): void {
+    this.#socket!.addMembership(group, iface);
+  }
+
+  leaveMulticast(group: string, iface?: string): void {
+    this.#socket!.dropMembership(group, iface);
+  }
+
+  close(): void {
+    const socket = this.#socket;
+    this.#socket = null;
+    socket?.close();
+  }
+
+  #sender(info: RemoteInfo): SocketAddress {
+    const key = `${info.address}|${info.port}`;
+    let from = this.#senders.get(key);
+    if (from === undefined) {
+      if (this.#senders.size >= SENDER_CACHE) this.#senders.clear();
+      from = trustedAddress(info.address, info.port, info.family === "IPv6" ? "IPv6" : "IPv4");
+      this.#senders.set(key, from);
+    }
+    return from;
+  }
+}
+
+const SENDER_CACHE = 256;

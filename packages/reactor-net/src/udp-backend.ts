@@ -1,0 +1,33 @@
+import type { SocketAddress } from "./socket-address.ts";
+
+/** What a socket asks of the runtime's UDP API; one implementation per runtime API. */
+export interface UdpBackend {
+  /** The backend's name, as `UdpSocket.backend` reports it. */
+  readonly name: string;
+  /**
+   * Whether sends must be issued one at a time to arrive in order (Deno reverses the order of
+   * sends issued without waiting for the previous one).
+   */
+  readonly serializesSends: boolean;
+  /** Binds; resolves with the bound address (the port filled in when 0 was asked). */
+  bind(address: SocketAddress, options: BindOptions, events: BackendEvents): Promise<SocketAddress>;
+  /** Hands one datagram to the runtime; `done` is called once, with the runtime's error if any. */
+  send(data: Uint8Array, to: SocketAddress, done: (error: Error | null) => void): void;
+  setBroadcast(on: boolean): void;
+  setTtl(ttl: number): void;
+  joinMulticast(group: string, iface?: string): void;
+  leaveMulticast(group: string, iface?: string): void;
+  close(): void;
+}
+
+/** Socket options a backend applies at bind time. */
+export interface BindOptions {
+  readonly reuseAddress: boolean;
+  readonly ipv6Only: boolean;
+}
+
+/** How a backend reports to its socket. */
+export interface BackendEvents {
+  datagram(data: Uint8Array, from: SocketAddress): void;
+  error(error: Error): void;
+}

@@ -1,0 +1,518 @@
+import { type Context, Future, PENDING, type Poll, pollFn, type RawWaker, replaceRawWaker, SpindleError } from "@spindle/core";
+import { NetError, render } from "./errors.ts";
+import { NodeDgramBackend } from "./node-dgram-backend.ts";
+import { Reactor } from "./reactor.ts";
+import { Interest, Ready } from "./readiness.ts";
+import { ReceiveQueue } from "./receive-queue.ts";
+import type { Registration } from "./registration.ts";
+import { SocketAddress } from "./socket-address.ts";
+import type { UdpBackend } from "./udp-backend.ts";
+
+/** What a `try*` operation returns when it would have to wait: a value, not an exception. */
+export const WOULD_BLOCK: unique symbol = Symbol("spindle.would-block");
+/** The type of {@linkcode WOULD_BLOCK}. */
+export type WouldBlock = typeof WOULD_BLOCK;
+
+/** A received datagram and its sender. */
+export interface Datagram {
+  /** The payload, as the runtime delivered it (not copied). */
+  readonly data: Uint8Array;
+  readonly from: SocketAddress;
+}
+
+/** What `recvFrom(buffer)` wrote into the caller's buffer. */
+export interface Received {
+  /** Bytes written to the buffer. */
+  readonly bytes: number;
+  readonly from: SocketAddress;
+  /** Whether the datagram was longer than the buffer (its tail is lost, as with `recvfrom(2)`). */
+  readonly truncated: boolean;
+}
+
+/** Hands a `sendTo` future's datagram to its socket with a completion; for `SendTo` only. */
+let dispatch: (socket: UdpSocket, data: Uint8Array, to: SocketAddress, completion: SendCompletion, cx: Context) => number | WouldBlock;
+
+/** A socket's counters since it was bound. */
+export interface UdpStats {
+  /** Datagrams that reached the socket (queued or dropped). */
+  readonly received: number;
+  /** Datagrams handed to the application. */
+  readonly delivered: number;
+  /** Datagrams dropped because the receive queue was full. */
+  readonly dropped: number;
+  /** Datagrams the runtime reported sent. */
+  readonly sent: number;
+  /** Sends the runtime reported failed. */
+  readonly sendErrors: number;
+}
+
+/** Options of {@linkcode UdpSocket.bind}. */
+export interface UdpSocketOptions {
+  /** How many unread datagrams the socket keeps; newer ones are dropped and counted. Default 1024. */
+  readonly receiveQueueSize?: number;
+  /** How many sends may be in flight before the socket stops being writable. Default 64. */
+  readonly sendWindow?: number;
+  /** `SO_REUSEADDR`. Default false. */
+  readonly reuseAddress?: boolean;
+  /** For an IPv6 socket: refuse IPv4-mapped traffic. Default false. */
+  readonly ipv6Only?: boolean;
+  /** `SO_BROADCAST`. Default false. */
+  readonly broadcast?: boolean;
+  /** The TTL of outgoing datagrams, 1–255. Default: the system's. */
+  readonly ttl?: number;
+}
+
+/** The largest UDP payload per destination family (65,535 minus the IP and UDP headers). */
+const MAX_PAYLOAD = { IPv4: 65_507, IPv6: 65_527 } as const;
+const DEFAULT_RECEIVE_QUEUE = 1024;
+const DEFAULT_SEND_WINDOW = 64;
+
+/**
+ * A UDP socket with tokio's readiness semantics, the same on Node, Deno and Bun.
+ *
+ * Datagrams the runtime delivers go into a bounded receive queue (full: the newest is dropped and
+ * counted in `stats()`). A task that finds the queue empty gets `PENDING` with its waker stored in
+ * the socket's registration with this thread's {@linkcode Reactor}; the next datagram marks the
+ * socket readable and wakes it. Readiness stays set until a `try*` call finds nothing, and only
+ * the latest waker is kept. Sends are handed to the runtime with at most `sendWindow` in flight
+ * (the socket is writable below that), in order on every runtime.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, fromPromise, type Coroutine, LocalExecutor } from "@spindle/core";
+ * import { UdpSocket } from "@spindle/reactor-net";
+ *
+ * const server = await UdpSocket.bind("127.0.0.1:0");
+ * const client = await UdpSocket.bind("127.0.0.1:0");
+ *
+ * function* echoOnce(): Coroutine<void> {
+ *   const { data, from } = yield* server.recvFrom();
+ *   yield* server.sendTo(data, from);
+ * }
+ * function* ask(): Coroutine<string> {
+ *   yield* client.sendTo(new TextEncoder().encode("ping"), server.localAddr());
+ *   const { data } = yield* client.recvFrom();
+ *   return new TextDecoder().decode(data);
+ * }
+ * const executor = new LocalExecutor();
+ * executor.spawn(echoOnce());
+ * const reply = executor.spawn(ask());
+ * await executor.run();
+ * console.log(await reply); // ping
+ * server.close();
+ * client.close();
+ * ```
+ */
+export class UdpSocket implements Disposable {
+  readonly #backend: UdpBackend;
+  readonly #queue: ReceiveQueue;
+  readonly #window: number;
+  #registration: Registration | null = null;
+  #local: SocketAddress | null = null;
+  #peer: SocketAddress | null = null;
+  #inFlight = 0;
+  readonly #completions = new Set<SendCompletion>();
+  #lastError: Error | null = null;
+  #closed = false;
+  #received = 0;
+  #delivered = 0;
+  #dropped = 0;
+  #sent = 0;
+  #sendErrors = 0;
+
+  private constructor(backend: UdpBackend, queueSize: number, window: number) {
+    this.#backend = backend;
+    this.#queue = new ReceiveQueue(queueSize);
+    this.#window = window;
+  }
+
+  /**
+   * Binds a socket to `address` (`"127.0.0.1:0"`, `"[::1]:5353"`, or a {@linkcode SocketAddress};
+   * port 0 picks a free port). Throws `INVALID_ADDRESS` for a bad address or option value and
+   * `BIND_FAILED` when the runtime refuses.
+   */
+  static async bind(address: string | SocketAddress, options: UdpSocketOptions = {}): Promise<UdpSocket> {
+    const local = SocketAddress.from(address);
+    const queueSize = checkCount(options.receiveQueueSize ?? DEFAULT_RECEIVE_QUEUE, "receiveQueueSize", 1 << 20);
+    const backend = new NodeDgramBackend();
+    const window = backend.serializesSends ? 1 : checkCount(options.sendWindow ?? DEFAULT_SEND_WINDOW, "sendWindow", 1 << 16);
+    if (options.ttl !== undefined) checkTtl(options.ttl);
+    const socket = new UdpSocket(backend, queueSize, window);
+    socket.#local = await backend.bind(local, {
+      reuseAddress: options.reuseAddress === true,
+      ipv6Only: options.ipv6Only === true,
+    }, {
+      datagram: (data, from) => socket.#arrived(data, from),
+      error: (error) => (socket.#lastError = error),
+    });
+    socket.#registration = Reactor.forThisThread().register(
+      { start: (registration) => registration.setReady(Ready.WRITABLE), stop: () => backend.close() },
+      Interest.READABLE | Interest.WRITABLE,
+    );
+    if (options.broadcast === true) backend.setBroadcast(true);
+    if (options.ttl !== undefined) backend.setTtl(options.ttl);
+    return socket;
+  }
+
+  /** The runtime API underneath (`"node:dgram"`). */
+  get backend(): string {
+    return this.#backend.name;
+  }
+
+  /** Whether the socket was closed. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** The address the socket is bound to. */
+  localAddr(): SocketAddress {
+    return this.#local!;
+  }
+
+  /** The peer set by {@linkcode UdpSocket.connect}, or `null`. */
+  peerAddr(): SocketAddress | null {
+    return this.#peer;
+  }
+
+  /**
+   * Sets the default peer: `send` and `recv` use it, and datagrams from other senders are
+   * discarded from now on (as the kernel does for a connected socket).
+   */
+  connect(peer: string | SocketAddress): void {
+    this.#open();
+    this.#peer = this.#destination(peer);
+  }
+
+  /** The oldest queued datagram, or {@linkcode WOULD_BLOCK} (clearing readability) when none. */
+  tryRecvFrom(): Datagram | WouldBlock {
+    this.#open();
+    const queue = this.#queue;
+    const from = queue.peekFrom();
+    if (from === undefined) {
+      this.#registration!.clearReady(Ready.READABLE);
+      return WOULD_BLOCK;
+    }
+    this.#delivered++;
+    return { data: queue.shift(), from };
+  }
+
+  /** The oldest datagram, or `PENDING` with `cx.waker` stored until one arrives. */
+  pollRecvFrom(cx: Context): Poll<Datagram> {
+    for (;;) {
+      const datagram = this.tryRecvFrom();
+      if (datagram !== WOULD_BLOCK) return datagram;
+      if (this.#waitReady(cx, Interest.READABLE) === PENDING) return PENDING;
+    }
+  }
+
+  /** Receives a datagram (its data as delivered), or into `buffer` (see {@linkcode Received}). */
+  recvFrom(): Future<Datagram>;
+  recvFrom(buffer: Uint8Array): Future<Received>;
+  recvFrom(buffer?: Uint8Array): Future<Datagram> | Future<Received> {
+    if (buffer === undefined) return pollFn((cx) => this.pollRecvFrom(cx));
+    if (!(buffer instanceof Uint8Array)) {
+      throw new SpindleError("INVALID_ARGUMENT", `recvFrom(buffer) needs a Uint8Array, got ${render(buffer)}`);
+    }
+    return pollFn((cx) => {
+      const datagram = this.pollRecvFrom(cx);
+      if (datagram === PENDING) return PENDING;
+      const bytes = Math.min(buffer.byteLength, datagram.data.byteLength);
+      buffer.set(bytes === datagram.data.byteLength ? datagram.data : datagram.data.subarray(0, bytes));
+      return { bytes, from: datagram.from, truncated: bytes < datagram.data.byteLength };
+    });
+  }
+
+  /** Receives a datagram from the connected peer. */
+  recv(): Future<Uint8Array> {
+    this.#connectedPeer("recv");
+    return pollFn((cx) => {
+      const datagram = this.pollRecvFrom(cx);
+      return datagram === PENDING ? PENDING : datagram.data;
+    });
+  }
+
+  /** Completes once the socket is readable (a datagram is queued). */
+  readable(): Future<void> {
+    return this.#readyFuture(Interest.READABLE);
+  }
+
+  /** Completes once the socket is writable (below its send window). */
+  writable(): Future<void> {
+    return this.#readyFuture(Interest.WRITABLE);
+  }
+
+  /** Completes with the ready bits among `interest` once any is ready. */
+  ready(interest: number): Future<Ready> {
+    return pollFn((cx) => this.#waitReady(cx, interest));
+  }
+
+  /**
+   * Hands `data` to the runtime for `to`, or returns {@linkcode WOULD_BLOCK} (clearing writability)
+   * while `sendWindow` sends are in flight. Returns the byte count; a failure reported later by
+   * the runtime is counted in `stats().sendErrors` and kept for {@linkcode UdpSocket.takeError}.
+   */
+  trySendTo(data: Uint8Array, to: string | SocketAddress): number | WouldBlock {
+    this.#open();
+    const destination = this.#destination(to);
+    this.#checkPayload(data, destination);
+    return this.#trySend(data, destination, null);
+  }
+
+  /** `trySendTo` to the connected peer. */
+  trySend(data: Uint8Array): number | WouldBlock {
+    return this.trySendTo(data, this.#connectedPeer("trySend"));
+  }
+
+  /** Sends `data` to `to` once writable, or returns `PENDING` with `cx.waker` stored. */
+  pollSendTo(cx: Context, data: Uint8Array, to: string | SocketAddress): Poll<number> {
+    for (;;) {
+      const sent = this.trySendTo(data, to);
+      if (sent !== WOULD_BLOCK) return sent;
+      if (this.#waitReady(cx, Interest.WRITABLE) === PENDING) return PENDING;
+    }
+  }
+
+  /**
+   * A future that sends `data` to `to` and completes with the byte count once the runtime reports
+   * it sent, or fails with `SEND_FAILED` (the runtime's error as `cause`) or `CLOSED`. Bad input
+   * throws here, at the call.
+   */
+  sendTo(data: Uint8Array, to: string | SocketAddress): Future<number> {
+    this.#open();
+    const destination = this.#destination(to);
+    this.#checkPayload(data, destination);
+    return new SendTo(this, data, destination);
+  }
+
+  /** `sendTo` the connected peer. */
+  send(data: Uint8Array): Future<number> {
+    return this.sendTo(data, this.#connectedPeer("send"));
+  }
+
+  /** Counters since the socket was bound. */
+  stats(): UdpStats {
+    return {
+      received: this.#received,
+      delivered: this.#delivered,
+      dropped: this.#dropped,
+      sent: this.#sent,
+      sendErrors: this.#sendErrors,
+    };
+  }
+
+  /** The last asynchronous error the runtime reported (a failed `trySendTo`), then `null`. */
+  takeError(): Error | null {
+    const error = this.#lastError;
+    this.#lastError = null;
+    return error;
+  }
+
+  /** `SO_BROADCAST`. */
+  setBroadcast(on: boolean): void {
+    this.#open();
+    this.#backend.setBroadcast(on);
+  }
+
+  /** The TTL of outgoing datagrams, 1–255. */
+  setTtl(ttl: number): void {
+    this.#open();
+    this.#backend.setTtl(checkTtl(ttl));
+  }
+
+  /** Joins a multicast group (an IP literal), on `iface` (an address) or the default interface. */
+  joinMulticast(group: string, iface?: string): void {
+    this.#open();
+    this.#backend.joinMulticast(new SocketAddress(group, 0).address, iface);
+  }
+
+  /** Leaves a multicast group joined with {@linkcode UdpSocket.joinMulticast}. */
+  leaveMulticast(group: string, iface?: string): void {
+    this.#open();
+    this.#backend.leaveMulticast(new SocketAddress(group, 0).address, iface);
+  }
+
+  /**
+   * Closes the socket: queued datagrams are discarded, and every task waiting on it — to receive,
+   * to send, or for readiness — is woken and fails with `CLOSED`. Closing twice is harmless.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue.clear();
+    const registration = this.#registration!;
+    registration.setReady(Ready.CLOSED);
+    registration[Symbol.dispose](); // stops the backend
+    for (const completion of this.#completions) completion.settle(closedError());
+    this.#completions.clear();
+  }
+
+  /** Same as {@linkcode UdpSocket.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  static {
+    dispatch = (socket, data, to, completion, cx) => {
+      socket.#open();
+      for (;;) {
+        const sent = socket.#trySend(data, to, completion);
+        if (sent !== WOULD_BLOCK) return sent;
+        if (socket.#waitReady(cx, Interest.WRITABLE) === PENDING) return WOULD_BLOCK;
+      }
+    };
+  }
+
+  #trySend(data: Uint8Array, to: SocketAddress, completion: SendCompletion | null): number | WouldBlock {
+    if (this.#inFlight >= this.#window) {
+      this.#registration!.clearReady(Ready.WRITABLE);
+      if (this.#inFlight >= this.#window) return WOULD_BLOCK;
+    }
+    this.#inFlight++;
+    if (completion !== null) this.#completions.add(completion);
+    this.#backend.send(data, to, (error) => this.#sendDone(error, completion));
+    return data.byteLength;
+  }
+
+  #sendDone(error: Error | null, completion: SendCompletion | null): void {
+    this.#inFlight--;
+    if (error === null) {
+      this.#sent++;
+    } else {
+      this.#sendErrors++;
+      if (completion === null) this.#lastError = error;
+    }
+    if (completion !== null && this.#completions.delete(completion)) {
+      completion.settle(error === null ? null : new NetError("SEND_FAILED", `the runtime failed to send: ${error.message}`, { cause: error }));
+    }
+    if (!this.#closed) this.#registration!.setReady(Ready.WRITABLE);
+  }
+
+  #arrived(data: Uint8Array, from: SocketAddress): void {
+    if (this.#closed) return;
+    const peer = this.#peer;
+    if (peer !== null && !peer.equals(from)) return;
+    this.#received++;
+    if (!this.#queue.push(data, from)) {
+      this.#dropped++;
+      return;
+    }
+    this.#registration?.setReady(Ready.READABLE);
+  }
+
+  /** Waits for `interest`: the ready bits, or `PENDING`; throws `CLOSED` once closed. */
+  #waitReady(cx: Context, interest: number): Poll<Ready> {
+    this.#open();
+    const ready = this.#registration!.pollReady(cx, interest);
+    if (ready !== PENDING && (ready & Ready.CLOSED) !== 0) throw closedError();
+    return ready;
+  }
+
+  #readyFuture(interest: number): Future<void> {
+    return pollFn((cx) => (this.#waitReady(cx, interest) === PENDING ? PENDING : undefined));
+  }
+
+  #open(): void {
+    if (this.#closed) throw closedError();
+  }
+
+  #destination(to: string | SocketAddress): SocketAddress {
+    const destination = SocketAddress.from(to);
+    const local = this.#local!;
+    if (destination.family !== local.family) {
+      throw new NetError("INVALID_ADDRESS", `a socket bound to ${local.family} (${local}) cannot reach the ${destination.family} address ${destination}`);
+    }
+    if (destination.port === 0) throw new NetError("INVALID_ADDRESS", `cannot send to port 0 (${destination})`);
+    return destination;
+  }
+
+  #checkPayload(data: Uint8Array, to: SocketAddress): void {
+    if (!(data instanceof Uint8Array)) {
+      throw new SpindleError("INVALID_ARGUMENT", `a datagram must be a Uint8Array, got ${render(data)}`);
+    }
+    const max = MAX_PAYLOAD[to.family];
+    if (data.byteLength > max) {
+      throw new NetError("DATAGRAM_TOO_LARGE", `a UDP datagram over ${to.family} carries at most ${max} bytes, got ${data.byteLength}`);
+    }
+  }
+
+  #connectedPeer(operation: string): SocketAddress {
+    this.#open();
+    if (this.#peer === null) throw new NetError("NOT_CONNECTED", `${operation}() needs a peer: call connect(address) first, or use the *To variant`);
+    return this.#peer;
+  }
+}
+
+/** The outcome of one `sendTo` future's send, and the waker to tell. */
+class SendCompletion {
+  outcome: NetError | null | undefined = undefined;
+  waker: RawWaker<unknown> | null = null;
+
+  settle(error: NetError | null): void {
+    if (this.outcome !== undefined) return;
+    this.outcome = error;
+    const waker = this.waker;
+    this.waker = null;
+    if (waker !== null) waker.vtable.wake(waker.data);
+  }
+}
+
+/** The future of {@linkcode UdpSocket.sendTo}. */
+class SendTo extends Future<number> {
+  readonly #socket: UdpSocket;
+  readonly #data: Uint8Array;
+  readonly #to: SocketAddress;
+  #completion: SendCompletion | null = null;
+  #done = false;
+
+  constructor(socket: UdpSocket, data: Uint8Array, to: SocketAddress) {
+    super();
+    this.#socket = socket;
+    this.#data = data;
+    this.#to = to;
+  }
+
+  poll(cx: Context): Poll<number> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "a sendTo future was polled after it completed");
+    let completion = this.#completion;
+    if (completion === null) {
+      completion = new SendCompletion();
+      if (dispatch(this.#socket, this.#data, this.#to, completion, cx) === WOULD_BLOCK) return PENDING;
+      this.#completion = completion;
+    }
+    const outcome = completion.outcome;
+    if (outcome === undefined) {
+      completion.waker = replaceRawWaker(completion.waker, cx.waker);
+      return PENDING;
+    }
+    this.#done = true;
+    if (outcome !== null) throw outcome;
+    return this.#data.byteLength;
+  }
+
+  /** A send in flight cannot be taken back: dropping only stops waiting for it. */
+  override [Symbol.dispose](): void {
+    const completion = this.#completion;
+    if (completion?.waker) {
+      completion.waker.vtable.drop(completion.waker.data);
+      completion.waker = null;
+    }
+  }
+}
+
+function closedError(): NetError {
+  return new NetError("CLOSED", "the socket is closed");
+}
+
+function checkCount(value: unknown, name: string, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new SpindleError("INVALID_ARGUMENT", `${name} must be an integer from 1 to ${max}, got ${render(value)}`);
+  }
+  return value;
+}
+
+function checkTtl(ttl: unknown): number {
+  if (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 1 || ttl > 255) {
+    throw new SpindleError("INVALID_ARGUMENT", `ttl must be an integer from 1 to 255, got ${render(ttl)}`);
+  }
+  return ttl;
+}
