@@ -5,11 +5,13 @@ import { Ready } from "./readiness.ts";
  * One source's readiness and the tasks waiting on it (tokio's `ScheduledIo`): what
  * {@linkcode Reactor.register} returns.
  *
- * The source reports readiness with `setReady`; a task asks with `pollReady(cx, interest)`, which
- * returns the ready bits or stores `cx.waker` (only the latest waker per direction is kept). As in
- * tokio, readiness stays set until an operation finds nothing to do and calls `clearReady`: a
- * readiness event is not consumed by reading it, so no event is lost between a wake and the poll
- * that follows.
+ * The source reports readiness with `setReady`. A task asks in one of two ways, as in tokio:
+ * `pollReady(cx, interest)` returns the ready bits or stores `cx.waker` in the one slot of each
+ * direction (only the latest waker is kept: for `poll*` methods of one task); a future that may
+ * wait beside others uses its own {@linkcode ReadinessWaiter} with `pollWaiter`, and every such
+ * waiter is woken. Readiness stays set until an operation finds nothing to do and calls
+ * `clearReady`: reading readiness does not consume it, so no event is lost between a wake and the
+ * poll that follows.
  *
  * @example
  * ```ts
@@ -34,6 +36,7 @@ export class Registration implements Disposable {
   #ready = 0;
   #reader: RawWaker<unknown> | null = null;
   #writer: RawWaker<unknown> | null = null;
+  readonly #waiters = new Set<ReadinessWaiter>();
   #disposed = false;
 
   /** For {@linkcode Reactor.register}; not meant to be called directly. */
@@ -62,6 +65,12 @@ export class Registration implements Disposable {
     this.#ready |= gained;
     if (gained & (Ready.READABLE | Ready.CLOSED)) this.#reader = wake(this.#reader);
     if (gained & (Ready.WRITABLE | Ready.CLOSED)) this.#writer = wake(this.#writer);
+    for (const waiter of this.#waiters) {
+      if ((waiter.interest | Ready.CLOSED) & gained) {
+        this.#waiters.delete(waiter);
+        waiter.waker = wake(waiter.waker);
+      }
+    }
   }
 
   /** Clears readiness an operation found to be stale (never `CLOSED`). */
@@ -81,18 +90,47 @@ export class Registration implements Disposable {
     return PENDING;
   }
 
-  /** Drops the stored wakers of `interest` (a waiting future was dropped). */
-  forget(interest: number): void {
-    if (interest & Ready.READABLE) this.#reader = drop(this.#reader);
-    if (interest & Ready.WRITABLE) this.#writer = drop(this.#writer);
+  /**
+   * Like `pollReady` for `waiter.interest`, but the waker goes into `waiter`, which waits beside
+   * every other waiter: each is woken when its readiness arrives.
+   */
+  pollWaiter(cx: Context, waiter: ReadinessWaiter): Poll<Ready> {
+    const ready = this.#ready & (waiter.interest | Ready.CLOSED);
+    if (ready !== 0) {
+      this.forget(waiter);
+      return ready;
+    }
+    waiter.waker = replaceRawWaker(waiter.waker, cx.waker);
+    this.#waiters.add(waiter);
+    return PENDING;
+  }
+
+  /** Stops `waiter` waiting and drops its waker (its future was dropped or completed). */
+  forget(waiter: ReadinessWaiter): void {
+    this.#waiters.delete(waiter);
+    waiter.waker = drop(waiter.waker);
   }
 
   /** Deregisters from the reactor (and stops the source) and drops the stored wakers. */
   [Symbol.dispose](): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.forget(Ready.READABLE | Ready.WRITABLE);
+    this.#reader = drop(this.#reader);
+    this.#writer = drop(this.#writer);
+    for (const waiter of this.#waiters) this.forget(waiter);
     this.#onDispose(this);
+  }
+}
+
+/** One future's place in a {@linkcode Registration}'s waiters: its interest and its waker. */
+export class ReadinessWaiter {
+  /** The readiness bits the future waits for. */
+  readonly interest: number;
+  /** Its waker while it waits. */
+  waker: RawWaker<unknown> | null = null;
+
+  constructor(interest: number) {
+    this.interest = interest;
   }
 }
 

@@ -4,7 +4,7 @@ import { NodeDgramBackend } from "./node-dgram-backend.ts";
 import { Reactor } from "./reactor.ts";
 import { Interest, Ready } from "./readiness.ts";
 import { ReceiveQueue } from "./receive-queue.ts";
-import type { Registration } from "./registration.ts";
+import { ReadinessWaiter, type Registration } from "./registration.ts";
 import { SocketAddress } from "./socket-address.ts";
 import type { UdpBackend } from "./udp-backend.ts";
 
@@ -28,9 +28,6 @@ export interface Received {
   /** Whether the datagram was longer than the buffer (its tail is lost, as with `recvfrom(2)`). */
   readonly truncated: boolean;
 }
-
-/** Hands a `sendTo` future's datagram to its socket with a completion; for `SendTo` only. */
-let dispatch: (socket: UdpSocket, data: Uint8Array, to: SocketAddress, completion: SendCompletion, cx: Context) => number | WouldBlock;
 
 /** A socket's counters since it was bound. */
 export interface UdpStats {
@@ -205,17 +202,20 @@ export class UdpSocket implements Disposable {
     }
   }
 
-  /** Receives a datagram (its data as delivered), or into `buffer` (see {@linkcode Received}). */
+  /**
+   * Receives a datagram (its data as delivered), or into `buffer` (see {@linkcode Received}). Any
+   * number of these futures may wait on one socket; each waits as its own waiter.
+   */
   recvFrom(): Future<Datagram>;
   recvFrom(buffer: Uint8Array): Future<Received>;
   recvFrom(buffer?: Uint8Array): Future<Datagram> | Future<Received> {
-    if (buffer === undefined) return pollFn((cx) => this.pollRecvFrom(cx));
+    if (buffer === undefined) return this.#operation(Interest.READABLE, () => this.tryRecvFrom());
     if (!(buffer instanceof Uint8Array)) {
       throw new SpindleError("INVALID_ARGUMENT", `recvFrom(buffer) needs a Uint8Array, got ${render(buffer)}`);
     }
-    return pollFn((cx) => {
-      const datagram = this.pollRecvFrom(cx);
-      if (datagram === PENDING) return PENDING;
+    return this.#operation(Interest.READABLE, () => {
+      const datagram = this.tryRecvFrom();
+      if (datagram === WOULD_BLOCK) return WOULD_BLOCK;
       const bytes = Math.min(buffer.byteLength, datagram.data.byteLength);
       buffer.set(bytes === datagram.data.byteLength ? datagram.data : datagram.data.subarray(0, bytes));
       return { bytes, from: datagram.from, truncated: bytes < datagram.data.byteLength };
@@ -225,25 +225,26 @@ export class UdpSocket implements Disposable {
   /** Receives a datagram from the connected peer. */
   recv(): Future<Uint8Array> {
     this.#connectedPeer("recv");
-    return pollFn((cx) => {
-      const datagram = this.pollRecvFrom(cx);
-      return datagram === PENDING ? PENDING : datagram.data;
+    return this.#operation(Interest.READABLE, () => {
+      const datagram = this.tryRecvFrom();
+      return datagram === WOULD_BLOCK ? WOULD_BLOCK : datagram.data;
     });
   }
 
   /** Completes once the socket is readable (a datagram is queued). */
   readable(): Future<void> {
-    return this.#readyFuture(Interest.READABLE);
+    return this.#readiness(Ready.READABLE);
   }
 
   /** Completes once the socket is writable (below its send window). */
   writable(): Future<void> {
-    return this.#readyFuture(Interest.WRITABLE);
+    return this.#readiness(Ready.WRITABLE);
   }
 
   /** Completes with the ready bits among `interest` once any is ready. */
   ready(interest: number): Future<Ready> {
-    return pollFn((cx) => this.#waitReady(cx, interest));
+    const registration = this.#registration!;
+    return this.#operation(interest, () => registration.readiness & interest || WOULD_BLOCK);
   }
 
   /**
@@ -281,7 +282,11 @@ export class UdpSocket implements Disposable {
     this.#open();
     const destination = this.#destination(to);
     this.#checkPayload(data, destination);
-    return new SendTo(this, data, destination);
+    const completion = new SendCompletion();
+    return new SendTo(
+      this.#operation(Interest.WRITABLE, () => this.#trySend(data, destination, completion)),
+      completion,
+    );
   }
 
   /** `sendTo` the connected peer. */
@@ -351,16 +356,6 @@ export class UdpSocket implements Disposable {
     this.close();
   }
 
-  static {
-    dispatch = (socket, data, to, completion, cx) => {
-      socket.#open();
-      for (;;) {
-        const sent = socket.#trySend(data, to, completion);
-        if (sent !== WOULD_BLOCK) return sent;
-        if (socket.#waitReady(cx, Interest.WRITABLE) === PENDING) return WOULD_BLOCK;
-      }
-    };
-  }
 
   #trySend(data: Uint8Array, to: SocketAddress, completion: SendCompletion | null): number | WouldBlock {
     if (this.#inFlight >= this.#window) {
@@ -407,8 +402,31 @@ export class UdpSocket implements Disposable {
     return ready;
   }
 
-  #readyFuture(interest: number): Future<void> {
-    return pollFn((cx) => (this.#waitReady(cx, interest) === PENDING ? PENDING : undefined));
+  #readiness(bit: number): Future<void> {
+    const registration = this.#registration!;
+    return this.#operation(bit, () => ((registration.readiness & bit) !== 0 ? undefined : WOULD_BLOCK));
+  }
+
+  /**
+   * A future that runs `attempt` (after checking the socket is open) until it does not return
+   * `WOULD_BLOCK`, waiting for `interest` in between as its own waiter.
+   */
+  #operation<T>(interest: number, attempt: () => T | WouldBlock): Future<T> {
+    const registration = this.#registration!;
+    const waiter = new ReadinessWaiter(interest);
+    return pollFn((cx) => {
+      for (;;) {
+        this.#open();
+        const output = attempt();
+        if (output !== WOULD_BLOCK) {
+          registration.forget(waiter);
+          return output;
+        }
+        const ready = registration.pollWaiter(cx, waiter);
+        if (ready === PENDING) return PENDING;
+        if ((ready & Ready.CLOSED) !== 0) throw closedError();
+      }
+    }, () => registration.forget(waiter));
   }
 
   #open(): void {
@@ -456,29 +474,30 @@ class SendCompletion {
   }
 }
 
-/** The future of {@linkcode UdpSocket.sendTo}. */
+/**
+ * The future of {@linkcode UdpSocket.sendTo}: first the send operation (which waits for room in
+ * the send window), then the runtime's report that the datagram was sent.
+ */
 class SendTo extends Future<number> {
-  readonly #socket: UdpSocket;
-  readonly #data: Uint8Array;
-  readonly #to: SocketAddress;
-  #completion: SendCompletion | null = null;
+  readonly #send: Future<number>;
+  readonly #completion: SendCompletion;
+  #bytes = -1;
   #done = false;
 
-  constructor(socket: UdpSocket, data: Uint8Array, to: SocketAddress) {
+  constructor(send: Future<number>, completion: SendCompletion) {
     super();
-    this.#socket = socket;
-    this.#data = data;
-    this.#to = to;
+    this.#send = send;
+    this.#completion = completion;
   }
 
   poll(cx: Context): Poll<number> {
     if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "a sendTo future was polled after it completed");
-    let completion = this.#completion;
-    if (completion === null) {
-      completion = new SendCompletion();
-      if (dispatch(this.#socket, this.#data, this.#to, completion, cx) === WOULD_BLOCK) return PENDING;
-      this.#completion = completion;
+    if (this.#bytes < 0) {
+      const bytes = this.#send.poll(cx);
+      if (bytes === PENDING) return PENDING;
+      this.#bytes = bytes;
     }
+    const completion = this.#completion;
     const outcome = completion.outcome;
     if (outcome === undefined) {
       completion.waker = replaceRawWaker(completion.waker, cx.waker);
@@ -486,16 +505,15 @@ class SendTo extends Future<number> {
     }
     this.#done = true;
     if (outcome !== null) throw outcome;
-    return this.#data.byteLength;
+    return this.#bytes;
   }
 
   /** A send in flight cannot be taken back: dropping only stops waiting for it. */
   override [Symbol.dispose](): void {
-    const completion = this.#completion;
-    if (completion?.waker) {
-      completion.waker.vtable.drop(completion.waker.data);
-      completion.waker = null;
-    }
+    this.#send[Symbol.dispose]();
+    const waker = this.#completion.waker;
+    this.#completion.waker = null;
+    if (waker !== null) waker.vtable.drop(waker.data);
   }
 }
 

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Context, PENDING, type RawWakerVTable, SpindleError, Waker } from "@spindle/core";
+import { Interest, Reactor, Ready, type Registration } from "./mod.ts";
+
+function countingContext(): { cx: Context; wakes: () => number } {
+  const counter = { wakes: 0 };
+  const vtable: RawWakerVTable<typeof counter> = {
+    clone: (c) => ({ data: c, vtable }),
+    wake: (c) => void c.wakes++,
+    wakeByRef: (c) => void c.wakes++,
+    drop: () => {},
+  };
+  return { cx: new Context(Waker.fromRaw({ data: counter, vtable })), wakes: () => counter.wakes };
+}
+
+function registered(interest: number): { registration: Registration; stopped: () => boolean } {
+  let stopped = false;
+  const registration = Reactor.forThisThread().register({ start() {}, stop: () => (stopped = true) }, interest);
+  return { registration, stopped: () => stopped };
+}
+
+test("pollReady stores the waker; readiness wakes it and stays set until cleared", () => {
+  const { registration } = registered(Interest.READABLE | Interest.WRITABLE);
+  const { cx, wakes } = countingContext();
+  assert.equal(registration.pollReady(cx, Interest.READABLE), PENDING);
+  registration.setReady(Ready.WRITABLE);
+  assert.equal(wakes(), 0, "writability does not wake a reader");
+  registration.setReady(Ready.READABLE);
+  assert.equal(wakes(), 1);
+  registration.setReady(Ready.READABLE);
+  assert.equal(wakes(), 1, "no new wake while already readable");
+  assert.equal(registration.pollReady(cx, Interest.READABLE), Ready.READABLE);
+  assert.equal(registration.pollReady(cx, Interest.READABLE), Ready.READABLE, "polling does not consume readiness");
+  registration.clearReady(Ready.READABLE);
+  assert.equal(registration.pollReady(cx, Interest.READABLE), PENDING);
+  registration[Symbol.dispose]();
+});
+
+test("only the latest waker per direction is woken", () => {
+  const { registration } = registered(Interest.READABLE);
+  const first = countingContext();
+  const second = countingContext();
+  registration.pollReady(first.cx, Interest.READABLE);
+  registration.pollReady(second.cx, Interest.READABLE);
+  registration.setReady(Ready.READABLE);
+  assert.deepEqual([first.wakes(), second.wakes()], [0, 1]);
+  registration[Symbol.dispose]();
+});
+
+test("closing wakes readers and writers and reports CLOSED from then on; dropping stops the source", () => {
+  const { registration, stopped } = registered(Interest.READABLE | Interest.WRITABLE);
+  const reader = countingContext();
+  const writer = countingContext();
+  registration.pollReady(reader.cx, Interest.READABLE);
+  registration.pollReady(writer.cx, Interest.WRITABLE);
+  registration.setReady(Ready.CLOSED);
+  assert.deepEqual([reader.wakes(), writer.wakes()], [1, 1]);
+  assert.equal(registration.pollReady(reader.cx, Interest.READABLE), Ready.CLOSED);
+  registration.clearReady(Ready.CLOSED);
+  assert.equal(registration.isClosed, true, "CLOSED is never cleared");
+  const before = Reactor.forThisThread().registrations;
+  registration[Symbol.dispose]();
+  assert.equal(stopped(), true);
+  assert.equal(Reactor.forThisThread().registrations, before - 1);
+});
+
+test("register rejects what is not a source or an interest", () => {
+  const reactor = Reactor.forThisThread();
+  assert.throws(() => reactor.register({} as never, Interest.READABLE), (e: unknown) => e instanceof SpindleError && /start\(registration\) and stop\(\)/.test(e.message));
+  assert.throws(() => reactor.register({ start() {}, stop() {} }, 4), /got 4/);
+});

@@ -1,0 +1,263 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+import { Context, type Coroutine, fromPromise, joinAll, LocalExecutor, PENDING, type RawWakerVTable, SpindleError, Waker } from "@spindle/core";
+import { NetError, UdpSocket, WOULD_BLOCK } from "./mod.ts";
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const str = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** Resolves once `done()` is true, checking every few milliseconds (a hang bound, not a measure). */
+async function until(done: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!done()) {
+    if (Date.now() - start > limitMs) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function countingContext(): { cx: Context; wakes: () => number } {
+  const counter = { wakes: 0 };
+  const vtable: RawWakerVTable<typeof counter> = {
+    clone: (c) => ({ data: c, vtable }),
+    wake: (c) => void c.wakes++,
+    wakeByRef: (c) => void c.wakes++,
+    drop: () => {},
+  };
+  return { cx: new Context(Waker.fromRaw({ data: counter, vtable })), wakes: () => counter.wakes };
+}
+
+const isClosed = (e: unknown): boolean => e instanceof NetError && e.code === "CLOSED";
+
+for (const host of ["127.0.0.1", "[::1]"]) {
+  test(`loopback echo over ${host.includes(":") ? "IPv6" : "IPv4"}`, async () => {
+    const server = await UdpSocket.bind(`${host}:0`);
+    const client = await UdpSocket.bind(`${host}:0`);
+    function* echo(times: number): Coroutine<void> {
+      for (let i = 0; i < times; i++) {
+        const { data, from } = yield* server.recvFrom();
+        yield* server.sendTo(data, from);
+      }
+    }
+    function* ask(words: string[]): Coroutine<string[]> {
+      const replies: string[] = [];
+      for (const word of words) {
+        yield* client.sendTo(text(word), server.localAddr());
+        const { data, from } = yield* client.recvFrom();
+        assert.ok(from.equals(server.localAddr()), `reply from ${from}`);
+        replies.push(str(data));
+      }
+      return replies;
+    }
+    const executor = new LocalExecutor();
+    executor.spawn(echo(3));
+    const replies = executor.spawn(ask(["one", "two", "three"]));
+    await executor.run();
+    assert.deepEqual(await replies, ["one", "two", "three"]);
+    assert.deepEqual(server.stats(), { received: 3, delivered: 3, dropped: 0, sent: 3, sendErrors: 0 });
+    server.close();
+    client.close();
+  });
+}
+
+test("readiness: pollRecvFrom stores the latest waker, a datagram wakes it, tryRecvFrom reports would-block", async () => {
+  const socket = await UdpSocket.bind("127.0.0.1:0");
+  const peer = await UdpSocket.bind("127.0.0.1:0");
+  try {
+    assert.equal(socket.tryRecvFrom(), WOULD_BLOCK);
+    const first = countingContext();
+    const latest = countingContext();
+    assert.equal(socket.pollRecvFrom(first.cx), PENDING);
+    assert.equal(socket.pollRecvFrom(latest.cx), PENDING);
+    assert.equal(peer.trySendTo(text("hi"), socket.localAddr()), 2);
+    await until(() => latest.wakes() > 0, "the wake");
+    assert.equal(first.wakes(), 0, "only the latest waker is kept");
+    const datagram = socket.pollRecvFrom(latest.cx);
+    assert.ok(datagram !== PENDING && str(datagram.data) === "hi" && datagram.from.equals(peer.localAddr()));
+    assert.equal(socket.tryRecvFrom(), WOULD_BLOCK);
+  } finally {
+    socket.close();
+    peer.close();
+  }
+});
+
+test("overflow: with the queue capped at K, received + dropped account for every datagram", async () => {
+  const K = 8;
+  const N = 50;
+  const socket = await UdpSocket.bind("127.0.0.1:0", { receiveQueueSize: K });
+  const peer = await UdpSocket.bind("127.0.0.1:0");
+  try {
+    const executor = new LocalExecutor();
+    const sends = Array.from({ length: N }, (_, i) => peer.sendTo(text(`d${i}`), socket.localAddr()));
+    executor.spawn(joinAll(sends));
+    await executor.run();
+    await until(() => socket.stats().received === N, `${N} datagrams to arrive`);
+    assert.deepEqual(socket.stats(), { received: N, delivered: 0, dropped: N - K, sent: 0, sendErrors: 0 });
+    const kept: string[] = [];
+    for (let d = socket.tryRecvFrom(); d !== WOULD_BLOCK; d = socket.tryRecvFrom()) kept.push(str(d.data));
+    assert.deepEqual(kept, Array.from({ length: K }, (_, i) => `d${i}`), "the newest are the ones dropped");
+    assert.equal(socket.stats().delivered, K);
+  } finally {
+    socket.close();
+    peer.close();
+  }
+});
+
+test("send order is preserved for a burst of sends issued without waiting", async () => {
+  // Fewer than the ~256 small datagrams the kernel's default receive buffer holds here, so that
+  // none is lost on the way even while the receiving task waits its turn.
+  const N = 200;
+  const receiver = await UdpSocket.bind("127.0.0.1:0", { receiveQueueSize: N });
+  const sender = await UdpSocket.bind("127.0.0.1:0");
+  try {
+    function* receive(): Coroutine<number[]> {
+      const seen: number[] = [];
+      while (seen.length < N) seen.push(Number(str((yield* receiver.recvFrom()).data)));
+      return seen;
+    }
+    const executor = new LocalExecutor();
+    const received = executor.spawn(receive());
+    executor.spawn(joinAll(Array.from({ length: N }, (_, i) => sender.sendTo(text(String(i)), receiver.localAddr()))));
+    await executor.run();
+    assert.deepEqual(await received, Array.from({ length: N }, (_, i) => i));
+    assert.equal(sender.stats().sent, N);
+  } finally {
+    receiver.close();
+    sender.close();
+  }
+});
+
+test("a receive buffer smaller than the datagram gets the head and a truncation flag", async () => {
+  const socket = await UdpSocket.bind("127.0.0.1:0");
+  const peer = await UdpSocket.bind("127.0.0.1:0");
+  try {
+    peer.trySendTo(text("abcdef"), socket.localAddr());
+    const buffer = new Uint8Array(4);
+    const executor = new LocalExecutor();
+    const received = executor.spawn(socket.recvFrom(buffer));
+    await executor.run();
+    const { bytes, truncated, from } = await received;
+    assert.deepEqual([bytes, truncated, str(buffer), from.port], [4, true, "abcd", peer.localAddr().port]);
+  } finally {
+    socket.close();
+    peer.close();
+  }
+});
+
+test("the largest IPv4 datagram goes through; one byte more is rejected before sending", async () => {
+  const socket = await UdpSocket.bind("127.0.0.1:0", { receiveQueueSize: 2 });
+  try {
+    assert.throws(() => socket.trySendTo(new Uint8Array(65_508), socket.localAddr()), (e: unknown) => e instanceof NetError && e.code === "DATAGRAM_TOO_LARGE" && /at most 65507 bytes, got 65508/.test(e.message));
+    const executor = new LocalExecutor();
+    executor.spawn(socket.sendTo(new Uint8Array(65_507), socket.localAddr()));
+    const received = executor.spawn(socket.recvFrom());
+    await executor.run();
+    assert.equal((await received).data.byteLength, 65_507);
+  } finally {
+    socket.close();
+  }
+});
+
+test("bad input gets a clear error naming the value", async () => {
+  await assert.rejects(UdpSocket.bind("127.0.0.1:70000"), /got 70000/);
+  await assert.rejects(UdpSocket.bind("127.0.0.1:0", { receiveQueueSize: 0 }), (e: unknown) => e instanceof SpindleError && /receiveQueueSize must be an integer from 1/.test(e.message));
+  await assert.rejects(UdpSocket.bind("127.0.0.1:0", { ttl: 300 }), /ttl must be an integer from 1 to 255, got 300/);
+  const socket = await UdpSocket.bind("127.0.0.1:0");
+  try {
+    assert.throws(() => socket.trySendTo(text("x"), "[::1]:9"), /bound to IPv4 .* cannot reach the IPv6 address \[::1\]:9/);
+    assert.throws(() => socket.trySendTo(text("x"), "127.0.0.1:0"), /cannot send to port 0/);
+    assert.throws(() => socket.sendTo("text" as unknown as Uint8Array, "127.0.0.1:9"), /must be a Uint8Array, got "text"/);
+    assert.throws(() => socket.recvFrom([] as unknown as Uint8Array), /needs a Uint8Array, got a Array/);
+    assert.throws(() => socket.send(text("x")), (e: unknown) => e instanceof NetError && e.code === "NOT_CONNECTED");
+    assert.throws(() => socket.joinMulticast("not-an-ip"), /not an IPv4 or IPv6 address: "not-an-ip"/);
+  } finally {
+    socket.close();
+  }
+  await assert.rejects(
+    (async () => {
+      const a = await UdpSocket.bind("127.0.0.1:0");
+      try {
+        await UdpSocket.bind(`127.0.0.1:${a.localAddr().port}`);
+      } finally {
+        a.close();
+      }
+    })(),
+    (e: unknown) => e instanceof NetError && e.code === "BIND_FAILED",
+  );
+});
+
+test("closing wakes every waiting task with CLOSED, and later operations fail", async () => {
+  const socket = await UdpSocket.bind("127.0.0.1:0");
+  const executor = new LocalExecutor();
+  const receiving = executor.spawn(socket.recvFrom());
+  const waiting = executor.spawn(socket.readable());
+  const running = executor.run();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  socket.close();
+  await running;
+  await assert.rejects(Promise.resolve(receiving), isClosed);
+  await assert.rejects(Promise.resolve(waiting), isClosed);
+  assert.throws(() => socket.tryRecvFrom(), isClosed);
+  assert.throws(() => socket.trySendTo(text("x"), "127.0.0.1:9"), isClosed);
+  assert.throws(() => socket.sendTo(text("x"), "127.0.0.1:9"), isClosed);
+  socket.close(); // twice is harmless
+});
+
+test("connect: send and recv use the peer, and other senders are discarded", async () => {
+  const a = await UdpSocket.bind("127.0.0.1:0");
+  const b = await UdpSocket.bind("127.0.0.1:0");
+  const stranger = await UdpSocket.bind("127.0.0.1:0");
+  try {
+    a.connect(b.localAddr());
+    b.connect(a.localAddr());
+    stranger.trySendTo(text("noise"), a.localAddr());
+    const executor = new LocalExecutor();
+    executor.spawn(function* (): Coroutine<void> {
+      yield* fromPromise(new Promise((resolve) => setTimeout(resolve, 20))); // the noise arrives first
+      yield* b.send(text("hello"));
+    }());
+    const got = executor.spawn(a.recv());
+    await executor.run();
+    assert.equal(str(await got), "hello");
+    assert.equal(a.stats().received, 1, "the stranger's datagram never reached the queue");
+    assert.ok(a.peerAddr()?.equals(b.localAddr()));
+  } finally {
+    a.close();
+    b.close();
+    stranger.close();
+  }
+});
+
+test("interoperates with a UDP peer this project did not write (Python's socket module)", async () => {
+  const script = fileURLToPath(new URL("./test-support/reverse-echo.py", import.meta.url));
+  const words = ["spindle", "reactor", "udp"];
+  const python = spawn("python3", [script, String(words.length)], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<number | null>((resolve) => python.on("close", resolve));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      python.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      python.once("error", reject);
+    });
+    const socket = await UdpSocket.bind("127.0.0.1:0");
+    try {
+      function* talk(): Coroutine<string[]> {
+        const replies: string[] = [];
+        for (const word of words) {
+          yield* socket.sendTo(text(word), `127.0.0.1:${port}`);
+          replies.push(str((yield* socket.recvFrom()).data));
+        }
+        return replies;
+      }
+      const executor = new LocalExecutor();
+      const replies = executor.spawn(talk());
+      await executor.run();
+      assert.deepEqual(await replies, ["eldnips", "rotcaer", "pdu"]);
+    } finally {
+      socket.close();
+    }
+    assert.equal(await exited, 0);
+  } finally {
+    python.kill();
+  }
+});
