@@ -16,6 +16,7 @@
  * @module
  */
 export { NetError, type NetErrorCode } from "./errors.ts";
+export type { BackendChoice } from "./backends.ts";
 export { SocketAddress } from "./socket-address.ts";
 export { Interest, Ready } from "./readiness.ts";
 export { Registration } from "./registration.ts";

@@ -163,6 +163,7 @@ test("bad input gets a clear error naming the value", async () => {
   await assert.rejects(UdpSocket.bind("127.0.0.1:70000"), /got 70000/);
   await assert.rejects(UdpSocket.bind("127.0.0.1:0", { receiveQueueSize: 0 }), (e: unknown) => e instanceof SpindleError && /receiveQueueSize must be an integer from 1/.test(e.message));
   await assert.rejects(UdpSocket.bind("127.0.0.1:0", { ttl: 300 }), /ttl must be an integer from 1 to 255, got 300/);
+  await assert.rejects(UdpSocket.bind("127.0.0.1:0", { backend: "quic" as "auto" }), /backend must be one of "auto", "node:dgram".*got "quic"/);
   const socket = await UdpSocket.bind("127.0.0.1:0");
   try {
     assert.throws(() => socket.trySendTo(text("x"), "[::1]:9"), /bound to IPv4 .* cannot reach the IPv6 address \[::1\]:9/);

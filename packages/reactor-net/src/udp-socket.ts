@@ -1,6 +1,6 @@
 import { type Context, Future, PENDING, type Poll, pollFn, type RawWaker, replaceRawWaker, SpindleError } from "@spindle/core";
 import { NetError, render } from "./errors.ts";
-import { NodeDgramBackend } from "./node-dgram-backend.ts";
+import { type BackendChoice, createBackend } from "./backends.ts";
 import { Reactor } from "./reactor.ts";
 import { Interest, Ready } from "./readiness.ts";
 import { ReceiveQueue } from "./receive-queue.ts";
@@ -57,6 +57,8 @@ export interface UdpSocketOptions {
   readonly broadcast?: boolean;
   /** The TTL of outgoing datagrams, 1–255. Default: the system's. */
   readonly ttl?: number;
+  /** The runtime UDP API underneath; default `"auto"`. `socket.backend` reports the one used. */
+  readonly backend?: BackendChoice;
 }
 
 /** The largest UDP payload per destination family (65,535 minus the IP and UDP headers). */
@@ -131,7 +133,7 @@ export class UdpSocket implements Disposable {
   static async bind(address: string | SocketAddress, options: UdpSocketOptions = {}): Promise<UdpSocket> {
     const local = SocketAddress.from(address);
     const queueSize = checkCount(options.receiveQueueSize ?? DEFAULT_RECEIVE_QUEUE, "receiveQueueSize", 1 << 20);
-    const backend = new NodeDgramBackend();
+    const backend = createBackend(options.backend ?? "auto");
     const window = backend.serializesSends ? 1 : checkCount(options.sendWindow ?? DEFAULT_SEND_WINDOW, "sendWindow", 1 << 16);
     if (options.ttl !== undefined) checkTtl(options.ttl);
     const socket = new UdpSocket(backend, queueSize, window);

@@ -1,0 +1,24 @@
+import { SpindleError } from "@spindle/core";
+import { render } from "./errors.ts";
+import { NodeDgramBackend } from "./node-dgram-backend.ts";
+import type { UdpBackend } from "./udp-backend.ts";
+
+/**
+ * The runtime UDP APIs a socket can use: `"node:dgram"` (Node's API, which Deno and Bun also
+ * implement), or `"auto"`, the default, which picks the fastest measured on the runtime.
+ */
+export type BackendChoice = "auto" | "node:dgram";
+
+const BACKENDS: Record<Exclude<BackendChoice, "auto">, () => UdpBackend> = {
+  "node:dgram": () => new NodeDgramBackend(),
+};
+
+/** The backend for `choice` on this runtime; throws `INVALID_ARGUMENT` naming an unknown one. */
+export function createBackend(choice: unknown): UdpBackend {
+  if (choice === "auto") return BACKENDS["node:dgram"]();
+  if (typeof choice === "string" && Object.hasOwn(BACKENDS, choice)) return BACKENDS[choice as keyof typeof BACKENDS]();
+  throw new SpindleError(
+    "INVALID_ARGUMENT",
+    `backend must be one of ${["auto", ...Object.keys(BACKENDS)].map((b) => `"${b}"`).join(", ")}, got ${render(choice)}`,
+  );
+}
