@@ -28,6 +28,15 @@ export interface BindOptions {
 
 /** How a backend reports to its socket. */
 export interface BackendEvents {
+  /** A datagram arrived; the socket queues it, or drops and counts it when its queue is full. */
   datagram(data: Uint8Array, from: SocketAddress): void;
+  /** The runtime reported an error outside any send. */
   error(error: Error): void;
+  /**
+   * Whether the receive queue has room. A backend that pulls datagrams (one receive at a time)
+   * pulls only while it has; one that is pushed to cannot wait, and the socket drops instead.
+   */
+  hasRoom(): boolean;
+  /** Resolves once the receive queue has room (at once if it has). */
+  whenRoom(): Promise<void>;
 }

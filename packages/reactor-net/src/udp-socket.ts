@@ -111,6 +111,8 @@ export class UdpSocket implements Disposable {
   #peer: SocketAddress | null = null;
   #inFlight = 0;
   readonly #completions = new Set<SendCompletion>();
+  /** Backends waiting for room in the receive queue (see `BackendEvents.whenRoom`). */
+  #roomWaiters: (() => void)[] = [];
   #lastError: Error | null = null;
   #closed = false;
   #received = 0;
@@ -143,6 +145,11 @@ export class UdpSocket implements Disposable {
     }, {
       datagram: (data, from) => socket.#arrived(data, from),
       error: (error) => (socket.#lastError = error),
+      hasRoom: () => socket.#queue.length < socket.#queue.capacity,
+      whenRoom: () =>
+        socket.#queue.length < socket.#queue.capacity || socket.#closed
+          ? Promise.resolve()
+          : new Promise((resolve) => socket.#roomWaiters.push(resolve)),
     });
     socket.#registration = Reactor.forThisThread().register(
       { start: (registration) => registration.setReady(Ready.WRITABLE), stop: () => backend.close() },
@@ -192,7 +199,9 @@ export class UdpSocket implements Disposable {
       return WOULD_BLOCK;
     }
     this.#delivered++;
-    return { data: queue.shift(), from };
+    const data = queue.shift();
+    if (this.#roomWaiters.length > 0) this.#makeRoom();
+    return { data, from };
   }
 
   /** The oldest datagram, or `PENDING` with `cx.waker` stored until one arrives. */
@@ -351,6 +360,14 @@ export class UdpSocket implements Disposable {
     registration[Symbol.dispose](); // stops the backend
     for (const completion of this.#completions) completion.settle(closedError());
     this.#completions.clear();
+    this.#makeRoom();
+  }
+
+  /** Resumes the backends waiting for room in the receive queue. */
+  #makeRoom(): void {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const resume of waiters) resume();
   }
 
   /** Same as {@linkcode UdpSocket.close}, for `using`. */
