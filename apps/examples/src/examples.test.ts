@@ -15,6 +15,24 @@ test("sleep-two-tasks: the timer thread wakes the shorter sleep first, and no sl
   ]);
 });
 
+test("udp-recv-from: recvFrom is pending until the reactor wakes it; the echo server answers every word", async () => {
+  const run = await runExample("udp-recv-from");
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trimEnd().split("\n"), [
+    "server bound to 127.0.0.1",
+    "tryRecvFrom before any datagram: would block",
+    "first pollRecvFrom: pending (waker stored with the reactor)",
+    '[server] received "hello" from the client',
+    '[client] reply "HELLO"',
+    '[server] received "reactor" from the client',
+    '[client] reply "REACTOR"',
+    '[server] received "bye" from the client',
+    '[client] reply "BYE"',
+    "server stats: received 3, delivered 3, dropped 0, sent 3",
+    "all done",
+  ]);
+});
+
 test("custom-waker: clones, wakes, wake-by-refs and drops balance", async () => {
   const run = await runExample("custom-waker");
   assert.equal(run.code, 0, run.stderr);

@@ -10,6 +10,10 @@ export const examples: readonly Example[] = [
     about: "two tasks on one executor sleep on the timer thread; the 10 ms sleeper finishes before the 50 + 30 ms one",
   },
   {
+    name: "udp-recv-from",
+    about: "a UDP echo server whose recvFrom is pending until the reactor wakes it for an arriving datagram",
+  },
+  {
     name: "custom-waker",
     about: "a waker built from a raw waker and a hand-written, reference-counting vtable",
   },

@@ -15,7 +15,9 @@ export interface ExampleRun {
 /** Runs `apps/examples/src/<name>.ts` with the runtime running this code. */
 export function runExample(name: string): Promise<ExampleRun> {
   const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
-  const args = typeof Deno !== "undefined" ? ["run", "-A", file] : ["--conditions=@spindle/source", file];
+  // The source condition makes every Spindle import resolve to the packages' sources, also those
+  // Deno does not map through the root deno.json workspace (packages not published yet).
+  const args = typeof Deno !== "undefined" ? ["run", "-A", "--conditions=@spindle/source", file] : ["--conditions=@spindle/source", file];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
