@@ -1,16 +1,20 @@
 import { SpindleError } from "@spindle/core";
+import { DenoDatagramBackend } from "./deno-datagram-backend.ts";
 import { render } from "./errors.ts";
 import { NodeDgramBackend } from "./node-dgram-backend.ts";
 import type { UdpBackend } from "./udp-backend.ts";
 
 /**
  * The runtime UDP APIs a socket can use: `"node:dgram"` (Node's API, which Deno and Bun also
- * implement), or `"auto"`, the default, which picks the fastest measured on the runtime.
+ * implement), `"deno"` (`Deno.listenDatagram`: Deno with `--unstable-net` only; elsewhere binding
+ * throws `INVALID_ARGUMENT` saying what is missing), or `"auto"`, the default, which picks the
+ * fastest measured on the runtime.
  */
-export type BackendChoice = "auto" | "node:dgram";
+export type BackendChoice = "auto" | "node:dgram" | "deno";
 
 const BACKENDS: Record<Exclude<BackendChoice, "auto">, () => UdpBackend> = {
   "node:dgram": () => new NodeDgramBackend(),
+  "deno": () => new DenoDatagramBackend(),
 };
 
 /** The backend for `choice` on this runtime; throws `INVALID_ARGUMENT` naming an unknown one. */

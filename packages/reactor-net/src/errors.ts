@@ -7,6 +7,9 @@
  * - `NOT_CONNECTED`: `send` / `recv` on a socket without a peer (see `connect`).
  * - `BIND_FAILED`: the runtime could not bind (address in use, permission…); `cause` has its error.
  * - `SEND_FAILED`: the runtime reported a send error; `cause` has its error.
+ * - `UNSUPPORTED`: the chosen backend's runtime API cannot do what was asked (the message names the
+ *   option and the backend).
+ * - `MULTICAST_FAILED`: the runtime failed to join or leave a multicast group; `cause` has its error.
  */
 export type NetErrorCode =
   | "INVALID_ADDRESS"
@@ -14,7 +17,9 @@ export type NetErrorCode =
   | "CLOSED"
   | "NOT_CONNECTED"
   | "BIND_FAILED"
-  | "SEND_FAILED";
+  | "SEND_FAILED"
+  | "UNSUPPORTED"
+  | "MULTICAST_FAILED";
 
 /**
  * The error of every socket operation of this package, with a `code` to branch on.
