@@ -155,12 +155,17 @@ export class UdpSocket implements Disposable {
       { start: (registration) => registration.setReady(Ready.WRITABLE), stop: () => backend.close() },
       Interest.READABLE | Interest.WRITABLE,
     );
-    if (options.broadcast === true) backend.setBroadcast(true);
-    if (options.ttl !== undefined) backend.setTtl(options.ttl);
+    try {
+      if (options.broadcast === true) backend.setBroadcast(true);
+      if (options.ttl !== undefined) backend.setTtl(options.ttl);
+    } catch (error) {
+      socket.close(); // an option the backend cannot apply (`UNSUPPORTED`) leaves no socket open
+      throw error;
+    }
     return socket;
   }
 
-  /** The runtime API underneath (`"node:dgram"`). */
+  /** The runtime API underneath (`"node:dgram"`, `"deno"`). */
   get backend(): string {
     return this.#backend.name;
   }
