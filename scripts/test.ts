@@ -51,9 +51,10 @@ const runtimes: Record<string, Runtime> = {
   // `ok | 3 passed | 0 failed` or `FAILED | 2 passed (1 step) | 1 failed (1 step)`; steps
   // (t.test subtests) are not added in. With --doc, every `@example` of a published package's
   // sources and the code of its README run too (type-checked), so Deno's counts are higher.
+  // --unstable-net: reactor-net's "deno" backend needs Deno.listenDatagram, which exists only with it.
   deno: {
     bin: bin.deno,
-    args: (pkg) => ["test", "-A", "--doc", "--conditions=@spindle/source", ...pkg.tests, ...pkg.docs],
+    args: (pkg) => ["test", "-A", "--unstable-net", "--doc", "--conditions=@spindle/source", ...pkg.tests, ...pkg.docs],
     parse(log) {
       const m = last(log, /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm);
       return m && { passed: +m[1]!, failed: +m[2]! };
