@@ -11,8 +11,15 @@ export interface UdpBackend {
   readonly serializesSends: boolean;
   /** Binds; resolves with the bound address (the port filled in when 0 was asked). */
   bind(address: SocketAddress, options: BindOptions, events: BackendEvents): Promise<SocketAddress>;
-  /** Hands one datagram to the runtime; `done` is called once, with the runtime's error if any. */
-  send(data: Uint8Array, to: SocketAddress, done: (error: Error | null) => void): void;
+  /**
+   * Hands one datagram to the runtime; `done` is called once (perhaps before `send` returns), with
+   * the runtime's error if any. A runtime that can refuse a send (Bun's `send` returns `false`
+   * when the kernel would block) makes `send` return `false`: nothing was sent, `done` is never
+   * called, the caller still has the datagram, and the backend calls `events.writable()` once the
+   * runtime takes sends again. Any other return (`true`, or nothing from a backend whose runtime
+   * queues every send) means the runtime took the datagram.
+   */
+  send(data: Uint8Array, to: SocketAddress, done: (error: Error | null) => void): boolean | void;
   setBroadcast(on: boolean): void;
   setTtl(ttl: number): void;
   joinMulticast(group: string, iface?: string): void;
@@ -39,4 +46,9 @@ export interface BackendEvents {
   hasRoom(): boolean;
   /** Resolves once the receive queue has room (at once if it has). */
   whenRoom(): Promise<void>;
+  /**
+   * The runtime takes sends again after a `send` returned `false` (Bun's `drain`). Calling it
+   * when no send was refused is harmless.
+   */
+  writable(): void;
 }

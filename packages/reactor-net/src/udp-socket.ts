@@ -74,7 +74,8 @@ const DEFAULT_SEND_WINDOW = 64;
  * the socket's registration with this thread's {@linkcode Reactor}; the next datagram marks the
  * socket readable and wakes it. Readiness stays set until a `try*` call finds nothing, and only
  * the latest waker is kept. Sends are handed to the runtime with at most `sendWindow` in flight
- * (the socket is writable below that), in order on every runtime.
+ * (the socket is writable below that, and while the runtime takes sends: Bun's can refuse one,
+ * and the socket is then not writable until Bun reports `drain`), in order on every runtime.
  *
  * @example
  * ```ts
@@ -110,6 +111,8 @@ export class UdpSocket implements Disposable {
   #local: SocketAddress | null = null;
   #peer: SocketAddress | null = null;
   #inFlight = 0;
+  /** The runtime refused a send (would block) and has not yet said it takes sends again. */
+  #runtimeBlocked = false;
   readonly #completions = new Set<SendCompletion>();
   /** Backends waiting for room in the receive queue (see `BackendEvents.whenRoom`). */
   #roomWaiters: (() => void)[] = [];
@@ -150,6 +153,7 @@ export class UdpSocket implements Disposable {
         socket.#queue.length < socket.#queue.capacity || socket.#closed
           ? Promise.resolve()
           : new Promise((resolve) => socket.#roomWaiters.push(resolve)),
+      writable: () => socket.#runtimeWritable(),
     });
     socket.#registration = Reactor.forThisThread().register(
       { start: (registration) => registration.setReady(Ready.WRITABLE), stop: () => backend.close() },
@@ -252,7 +256,7 @@ export class UdpSocket implements Disposable {
     return this.#readiness(Ready.READABLE);
   }
 
-  /** Completes once the socket is writable (below its send window). */
+  /** Completes once the socket is writable (below its send window, and the runtime takes sends). */
   writable(): Future<void> {
     return this.#readiness(Ready.WRITABLE);
   }
@@ -265,7 +269,8 @@ export class UdpSocket implements Disposable {
 
   /**
    * Hands `data` to the runtime for `to`, or returns {@linkcode WOULD_BLOCK} (clearing writability)
-   * while `sendWindow` sends are in flight. Returns the byte count; a failure reported later by
+   * while `sendWindow` sends are in flight or the runtime would block (nothing is sent then: the
+   * datagram stays the caller's, to send again once writable). Returns the byte count; a failure reported later by
    * the runtime is counted in `stats().sendErrors` and kept for {@linkcode UdpSocket.takeError}.
    */
   trySendTo(data: Uint8Array, to: string | SocketAddress): number | WouldBlock {
@@ -382,14 +387,28 @@ export class UdpSocket implements Disposable {
 
 
   #trySend(data: Uint8Array, to: SocketAddress, completion: SendCompletion | null): number | WouldBlock {
-    if (this.#inFlight >= this.#window) {
+    if (this.#inFlight >= this.#window || this.#runtimeBlocked) {
       this.#registration!.clearReady(Ready.WRITABLE);
-      if (this.#inFlight >= this.#window) return WOULD_BLOCK;
+      if (this.#inFlight >= this.#window || this.#runtimeBlocked) return WOULD_BLOCK;
     }
     this.#inFlight++;
     if (completion !== null) this.#completions.add(completion);
-    this.#backend.send(data, to, (error) => this.#sendDone(error, completion));
+    if (this.#backend.send(data, to, (error) => this.#sendDone(error, completion)) === false) {
+      // The runtime would block: it sent nothing and will not call `done`. The datagram stays the
+      // caller's (a `sendTo` future tries again once writable), so nothing is lost silently.
+      this.#inFlight--;
+      if (completion !== null) this.#completions.delete(completion);
+      this.#runtimeBlocked = true;
+      this.#registration!.clearReady(Ready.WRITABLE);
+      return WOULD_BLOCK;
+    }
     return data.byteLength;
+  }
+
+  /** The backend says the runtime takes sends again (see `BackendEvents.writable`). */
+  #runtimeWritable(): void {
+    this.#runtimeBlocked = false;
+    if (!this.#closed && this.#inFlight < this.#window) this.#registration?.setReady(Ready.WRITABLE);
   }
 
   #sendDone(error: Error | null, completion: SendCompletion | null): void {
@@ -403,7 +422,7 @@ export class UdpSocket implements Disposable {
     if (completion !== null && this.#completions.delete(completion)) {
       completion.settle(error === null ? null : new NetError("SEND_FAILED", `the runtime failed to send: ${error.message}`, { cause: error }));
     }
-    if (!this.#closed) this.#registration!.setReady(Ready.WRITABLE);
+    if (!this.#closed && !this.#runtimeBlocked) this.#registration!.setReady(Ready.WRITABLE);
   }
 
   #arrived(data: Uint8Array, from: SocketAddress): void {
