@@ -1,4 +1,5 @@
 import { SpindleError } from "@spindle/core";
+import { BunUdpBackend } from "./bun-udp-backend.ts";
 import { DenoDatagramBackend } from "./deno-datagram-backend.ts";
 import { render } from "./errors.ts";
 import { NodeDgramBackend } from "./node-dgram-backend.ts";
@@ -7,14 +8,16 @@ import type { UdpBackend } from "./udp-backend.ts";
 /**
  * The runtime UDP APIs a socket can use: `"node:dgram"` (Node's API, which Deno and Bun also
  * implement), `"deno"` (`Deno.listenDatagram`: Deno with `--unstable-net` only; elsewhere binding
- * throws `INVALID_ARGUMENT` saying what is missing), or `"auto"`, the default, which picks the
+ * throws `INVALID_ARGUMENT` saying what is missing), `"bun"` (`Bun.udpSocket`: Bun only; elsewhere
+ * binding throws `INVALID_ARGUMENT` naming the runtime), or `"auto"`, the default, which picks the
  * fastest measured on the runtime.
  */
-export type BackendChoice = "auto" | "node:dgram" | "deno";
+export type BackendChoice = "auto" | "node:dgram" | "deno" | "bun";
 
 const BACKENDS: Record<Exclude<BackendChoice, "auto">, () => UdpBackend> = {
   "node:dgram": () => new NodeDgramBackend(),
   "deno": () => new DenoDatagramBackend(),
+  "bun": () => new BunUdpBackend(),
 };
 
 /** The backend for `choice` on this runtime; throws `INVALID_ARGUMENT` naming an unknown one. */

@@ -169,7 +169,7 @@ export class UdpSocket implements Disposable {
     return socket;
   }
 
-  /** The runtime API underneath (`"node:dgram"`, `"deno"`). */
+  /** The runtime API underneath (`"node:dgram"`, `"deno"`, `"bun"`). */
   get backend(): string {
     return this.#backend.name;
   }
