@@ -31,7 +31,7 @@ function countingContext(): { cx: Context; wakes: () => number } {
 const isClosed = (e: unknown): boolean => e instanceof NetError && e.code === "CLOSED";
 
 /** Every backend: each test below runs once per backend this runtime has, named in its title. */
-const BACKENDS: readonly Exclude<BackendChoice, "auto">[] = ["node:dgram", "deno"];
+const BACKENDS: readonly Exclude<BackendChoice, "auto">[] = ["node:dgram", "deno", "bun"];
 /** Backends that pull datagrams only while the receive queue has room (the kernel keeps the rest). */
 const PULLING: ReadonlySet<BackendChoice> = new Set(["deno"]);
 const denoNamespace = (globalThis as unknown as { Deno?: { listenDatagram?: unknown } }).Deno;
@@ -39,6 +39,7 @@ const RUNTIME = denoNamespace !== undefined ? "Deno" : "Bun" in globalThis ? "Bu
 
 /** The error binding with `backend` must fail with on this runtime, or `undefined` if it can bind. */
 function unavailable(backend: BackendChoice): RegExp | undefined {
+  if (backend === "bun") return RUNTIME === "Bun" ? undefined : new RegExp(`backend "bun" needs Bun's Bun.udpSocket, which ${RUNTIME} does not have`);
   if (backend !== "deno") return undefined;
   if (denoNamespace === undefined) return new RegExp(`needs Deno's Deno.listenDatagram, which ${RUNTIME} does not have`);
   return typeof denoNamespace.listenDatagram === "function" ? undefined : /only with the --unstable-net flag/;
