@@ -303,3 +303,50 @@ eachBackend("interoperates with a UDP peer this project did not write (Python's 
     python.kill();
   }
 });
+
+eachBackend("reuseAddress lets a second socket bind the same address and port", async (bind) => {
+  const first = await bind("127.0.0.1:0", { reuseAddress: true });
+  try {
+    const second = await bind(`127.0.0.1:${first.localAddr().port}`, { reuseAddress: true });
+    assert.ok(second.localAddr().equals(first.localAddr()));
+    second.close();
+  } finally {
+    first.close();
+  }
+});
+
+eachBackend("broadcast: true lets a socket send to a broadcast address (the loopback network's)", async (bind) => {
+  const socket = await bind("127.0.0.1:0", { broadcast: true });
+  try {
+    const executor = new LocalExecutor();
+    const sent = executor.spawn(socket.sendTo(text("x"), `127.255.255.255:${socket.localAddr().port}`));
+    await executor.run();
+    assert.equal(await sent, 1);
+  } finally {
+    socket.close();
+  }
+});
+
+eachBackend("multicast: a socket that joined a group receives what is sent to it, and leaves it", async (bind) => {
+  const group = "239.255.77.77";
+  const member = await bind("0.0.0.0:0");
+  const sender = await bind("0.0.0.0:0");
+  try {
+    member.joinMulticast(group);
+    // A join may complete after the call returns (Deno's does): send until one datagram arrives.
+    const sending = setInterval(() => sender.trySendTo(text("to the group"), `${group}:${member.localAddr().port}`), 5);
+    try {
+      await until(() => member.stats().received > 0, "a datagram sent to the group");
+    } finally {
+      clearInterval(sending);
+    }
+    const datagram = member.tryRecvFrom();
+    assert.ok(datagram !== WOULD_BLOCK && str(datagram.data) === "to the group");
+    member.leaveMulticast(group);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(member.takeError(), null);
+  } finally {
+    member.close();
+    sender.close();
+  }
+});
