@@ -19,8 +19,8 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  * of it, so a queue of small datagrams would hold 64 KiB each.)
  *
  * Sending: Deno reverses the order of sends issued without awaiting the previous one (seen here on
- * every socket's first burst, whenever the sends wait for writability), so `serializesSends` is set
- * and the socket keeps one send in flight.
+ * every fresh socket's first burst: 100 sends arrived 99…0), so `serializesSends` is set and the
+ * socket keeps one send in flight.
  *
  * Options, mapped to what `Deno.listenDatagram` offers (Deno 2.9):
  * - `reuseAddress`: its `reuseAddress` option (`SO_REUSEADDR` on Linux).
@@ -109,14 +109,12 @@ export class DenoDatagramBackend implements UdpBackend {
     const joining = isIPv6Group(group)
       ? conn.joinMulticastV6(group, this.#interfaceIndex(iface))
       : conn.joinMulticastV4(group, iface ?? "0.0.0.0");
-    this.#memberships.set(
-      key,
-      joining.catch((error: Error) => {
-        this.#memberships.delete(key);
-        this.#report(new NetError("MULTICAST_FAILED", `could not join multicast group ${group}: ${error.message}`, { cause: error }));
-        return null;
-      }),
-    );
+    const membership: Promise<Membership | null> = joining.catch((error: Error) => {
+      if (this.#memberships.get(key) === membership) this.#memberships.delete(key);
+      this.#report(new NetError("MULTICAST_FAILED", `could not join multicast group ${group}: ${error.message}`, { cause: error }));
+      return null;
+    });
+    this.#memberships.set(key, membership);
   }
 
   leaveMulticast(group: string, iface?: string): void {
