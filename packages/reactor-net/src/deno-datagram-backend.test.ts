@@ -225,6 +225,21 @@ if (typeof deno?.listenDatagram === "function") {
     }
   });
 
+  test("deno: IPv6 groups are joined by interface index (\"%1\", loopback on Linux) or on the default interface, and left", async () => {
+    const socket = await bind("[::]:0");
+    try {
+      socket.joinMulticast("ff12::1234", "%1");
+      socket.joinMulticast("ff12::1235");
+      await sleep(20);
+      socket.leaveMulticast("ff12::1234", "%1");
+      socket.leaveMulticast("ff12::1235");
+      await sleep(20);
+      assert.equal(socket.takeError(), null);
+    } finally {
+      socket.close();
+    }
+  });
+
   test("deno: without --unstable-net, choosing the backend fails with INVALID_ARGUMENT naming the flag", async () => {
     const script = fileURLToPath(new URL("./test-support/bind-deno-backend.ts", import.meta.url));
     const root = fileURLToPath(new URL("../../..", import.meta.url));
