@@ -11,7 +11,7 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  * Sending: `send(data, port, address)` is synchronous. It returns `true` once the kernel took the
  * datagram, `false` when the kernel would block (nothing was sent), and throws the kernel's
  * error (`EMSGSIZE`, `EACCES` for a broadcast address without `SO_BROADCAST`…). The probe: with a
- * 1 byte `SO_SNDBUF` (raised by the kernel to its minimum) and an unresolved neighbour on the
+ * 1-byte `SO_SNDBUF` (raised by the kernel to its minimum, 4,608) and an unresolved neighbour on the
  * local subnet, whose ARP queue holds the first datagrams charged to the send buffer, sends 0–1
  * return `true`, sends 2–4 return `false`, and `drain` fires when ARP gives up ~3 s later; a send
  * then returns `true` again. (On loopback `send` never refuses: the kernel frees a datagram's
@@ -38,14 +38,15 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  * kernel queues for the socket (`ECONNREFUSED` from a closed port, `EHOSTUNREACH`), as errors with
  * `syscall: "recv"` and `errqueue: true`, even though the socket is not connected. Node reports
  * none of these for an unconnected socket (nor does Bun's own `node:dgram`, which drops them the
- * same way), and this package's `connect` is its own filter, so this backend drops them too: the
- * same datagrams fail silently on every backend. Without any `error` handler Bun would raise them
- * as uncaught exceptions.
+ * same way), and this package's `connect` is its own filter, so this backend drops them too: such
+ * datagrams are lost silently, as with `node:dgram`. (With no `error` handler at all, Bun treats
+ * them as uncaught exceptions: this backend always sets one.)
  *
  * Options, mapped to what `Bun.udpSocket` offers:
  * - `reuseAddress`, `ipv6Only`: its `flags` bind option (not in its type definitions; Bun's own
  *   `node:dgram` passes it): `16` sets `SO_REUSEADDR`, `8` sets `IPV6_V6ONLY` (checked with
- *   `getsockopt` by the probe). Without `ipv6Only`, an IPv6 socket is dual-stack.
+ *   `getsockopt` by the probe). Without `ipv6Only`, an IPv6 socket is dual-stack. A Bun that
+ *   ignored `flags` would bind without them, undetectably; Bun 1.4.5 applies them.
  * - `broadcast`: `setBroadcast`; `ttl`: `setTTL` (the unicast hop limit on an IPv6 socket);
  *   multicast: `addMembership` / `dropMembership`, whose failures (joining twice, leaving a group
  *   not joined, not a multicast address) throw `MULTICAST_FAILED` with Bun's error as `cause`. For
