@@ -19,7 +19,7 @@ export { NetError, type NetErrorCode } from "./errors.ts";
 export type { BackendChoice } from "./backends.ts";
 export { SocketAddress } from "./socket-address.ts";
 export { Interest, Ready } from "./readiness.ts";
-export { Registration } from "./registration.ts";
+export { ReadinessWaiter, Registration } from "./registration.ts";
 export { type EventSource, Reactor } from "./reactor.ts";
 export {
   type Datagram,

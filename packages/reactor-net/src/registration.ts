@@ -129,6 +129,7 @@ export class ReadinessWaiter {
   /** Its waker while it waits. */
   waker: RawWaker<unknown> | null = null;
 
+  /** A waiter for `interest` (readiness bits); pass it to `pollWaiter` on every poll. */
   constructor(interest: number) {
     this.interest = interest;
   }

@@ -17,6 +17,7 @@ export type WouldBlock = typeof WOULD_BLOCK;
 export interface Datagram {
   /** The payload, as the runtime delivered it (not copied). */
   readonly data: Uint8Array;
+  /** The sender. */
   readonly from: SocketAddress;
 }
 
@@ -24,6 +25,7 @@ export interface Datagram {
 export interface Received {
   /** Bytes written to the buffer. */
   readonly bytes: number;
+  /** The sender. */
   readonly from: SocketAddress;
   /** Whether the datagram was longer than the buffer (its tail is lost, as with `recvfrom(2)`). */
   readonly truncated: boolean;
@@ -227,6 +229,7 @@ export class UdpSocket implements Disposable {
    * number of these futures may wait on one socket; each waits as its own waiter.
    */
   recvFrom(): Future<Datagram>;
+  /** Receives a datagram into `buffer`: its length, sender, and whether its tail was cut off. */
   recvFrom(buffer: Uint8Array): Future<Received>;
   recvFrom(buffer?: Uint8Array): Future<Datagram> | Future<Received> {
     if (buffer === undefined) return this.#operation(Interest.READABLE, () => this.tryRecvFrom());
