@@ -273,8 +273,9 @@ export class UdpSocket implements Disposable {
   /**
    * Hands `data` to the runtime for `to`, or returns {@linkcode WOULD_BLOCK} (clearing writability)
    * while `sendWindow` sends are in flight or the runtime would block (nothing is sent then: the
-   * datagram stays the caller's, to send again once writable). Returns the byte count; a failure reported later by
-   * the runtime is counted in `stats().sendErrors` and kept for {@linkcode UdpSocket.takeError}.
+   * datagram stays the caller's, to send again once writable). Returns the byte count; a failure
+   * reported later by the runtime is counted in `stats().sendErrors` and kept for
+   * {@linkcode UdpSocket.takeError}.
    */
   trySendTo(data: Uint8Array, to: string | SocketAddress): number | WouldBlock {
     this.#open();
