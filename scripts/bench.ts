@@ -25,8 +25,11 @@ interface Runtime {
   /** How the docs name it. */
   label: string;
   bin: string;
-  /** The command line that runs `file` (relative to the root) with the benchmark's own `args`. */
-  args: (file: string, args: string[]) => string[];
+  /**
+   * The command line that runs `file` (relative to the root) with the benchmark's own `args`;
+   * `flags` are the runtime's own flags that the benchmark asks for (see `Bench.runtimeFlags`).
+   */
+  args: (file: string, args: string[], flags?: string[]) => string[];
   version: () => string;
 }
 
@@ -38,7 +41,7 @@ const firstLine = (cmd: string, args: string[]): string =>
 const nodeRuntime = (label: string, node: string): Runtime => ({
   label,
   bin: node,
-  args: (file, args) => ["--conditions=@spindle/source", "--allow-natives-syntax", "--expose-gc", file, ...args],
+  args: (file, args, flags = []) => [...flags, "--conditions=@spindle/source", "--allow-natives-syntax", "--expose-gc", file, ...args],
   version: () => firstLine(node, ["--version"]),
 });
 
@@ -49,13 +52,13 @@ const runtimes: Record<string, Runtime> = {
   deno: {
     label: "Deno",
     bin: bin.deno,
-    args: (file, args) => ["run", "-A", "--conditions=@spindle/source", "--v8-flags=--allow-natives-syntax,--expose-gc", file, ...args],
+    args: (file, args, flags = []) => ["run", "-A", ...flags, "--conditions=@spindle/source", "--v8-flags=--allow-natives-syntax,--expose-gc", file, ...args],
     version: () => firstLine(bin.deno, ["--version"]),
   },
   bun: {
     label: "Bun",
     bin: bin.bun,
-    args: (file, args) => ["--conditions=@spindle/source", file, ...args],
+    args: (file, args, flags = []) => [...flags, "--conditions=@spindle/source", file, ...args],
     version: () => `bun ${firstLine(bin.bun, ["--version"])}`,
   },
 };
@@ -85,6 +88,10 @@ interface Bench {
   passes: { pass: string; args: string[] }[];
   /** The section's markdown (without its heading and markers). */
   render: (legs: Leg[]) => string;
+  /** Runtime flags the benchmark needs, per runtime key (e.g. Deno's `--unstable-net`). */
+  runtimeFlags?: Partial<Record<string, string[]>>;
+  /** How long one process may run before it is killed and the leg fails; default LEG_TIMEOUT_MS. */
+  legTimeoutMs?: number;
 }
 
 const fmtRate = (x: number | undefined): string => (x === undefined ? "–" : `${(x / 1e6).toFixed(2)}M`);
@@ -408,8 +415,269 @@ const TIMER_FINDINGS: string[] = [
     "waking, and no Spindle timer fired early in any run.",
 ];
 
+// --- udp -----------------------------------------------------------------------------------------
+
+/** A row of the UDP benchmark as the docs name it: `raw:<api>` or `spindle:<backend>`. */
+const udpRowName = (id: string, auto?: string): string => {
+  const [kind, ...rest] = id.split(":");
+  const api = rest.join(":");
+  return kind === "raw" ? `raw \`${api}\`` : `Spindle \`${api}\`${api === auto ? " (auto)" : ""}`;
+};
+const fmtInt = (x: number | null | undefined): string => (x == null ? "–" : Math.round(x).toLocaleString("en-US"));
+const fmtKps = (x: number | null | undefined): string => (x == null ? "–" : `${(x / 1000).toFixed(1)}k`);
+const fmtPct = (x: number | null | undefined): string => (x == null ? "–" : `${x < 10 && x > 0 ? x.toFixed(2) : x.toFixed(1)} %`);
+const fmtX = (r: { median: number; min: number; max: number } | null | undefined, bold = true): string =>
+  r == null ? "–" : `${bold ? "**" : ""}${r.median.toFixed(2)}×${bold ? "**" : ""} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
+/** A cell whose receiver saw its first datagram only after the sender had finished. */
+const starved = (row: any): boolean =>
+  row.medianFirstArrivalMs != null && row.medianSendMs != null && row.medianFirstArrivalMs >= 0.9 * row.medianSendMs && row.medianLossPercent > 50;
+const udpCell = (r: any, size: number, pacing: string, row: string): any =>
+  r.throughput?.find((c: any) => c.size === size && c.pacing === pacing)?.rows.find((x: any) => x.row === row);
+const UDP_PACING_TITLE: Record<string, string> = {
+  turn: "Pacing `turn`: the sender also yields one host event-loop turn after every {batch} datagrams (how the issue's reference figures were measured)",
+  api: "Pacing `api`: the sender waits only where the API tells it to",
+};
+
+const udp: Bench = {
+  id: "udp",
+  title: "@spindle/reactor-net: UDP one-way throughput and round trips against each runtime's raw API",
+  file: "apps/bench/src/udp.bench.ts",
+  args: ({ runs }) => (runs === undefined ? [] : ["--runs", String(runs)]),
+  passes: [{ pass: "all", args: [] }],
+  // Deno.listenDatagram (the raw peer and reactor-net's "deno" backend) needs --unstable-net.
+  runtimeFlags: { deno: ["--unstable-net"] },
+  legTimeoutMs: 15 * 60_000,
+  render(legs) {
+    const ok = legs.filter((l) => l.result !== undefined);
+    const first = ok[0]?.result;
+    const out: string[] = [];
+    if (first !== undefined) {
+      out.push(
+        `Loopback (127.0.0.1), one process per runtime; every run binds fresh sockets. Rows: the runtime's raw UDP APIs ` +
+          "— its fastest first (Node `node:dgram`, Bun `Bun.udpSocket`, Deno `Deno.listenDatagram`), the peer of every " +
+          "ratio, then the runtime's own `node:dgram` on Bun and Deno — and one row per `UdpSocket` backend that " +
+          "`@spindle/reactor-net` offers on the runtime (found at run time; *(auto)* marks the default). Method: " +
+          `${first.method}. Ratios are Spindle's figure over the peer's in the same round: the median, and in brackets ` +
+          "the lowest and highest round.",
+        "",
+        `**Throughput.** ${first.datagrams.toLocaleString("en-US")} datagrams from one socket to another on the same ` +
+          "thread. Senders wait where their API says so: raw `node:dgram` keeps at most " +
+          `${first.window} sends in flight (its callbacks; Spindle's default \`sendWindow\`), raw \`Bun.udpSocket\` sends ` +
+          "until `send()` returns false and then waits for `drain`, raw `Deno.listenDatagram` awaits each `send()`; " +
+          (first.sender === "future"
+            ? "Spindle's sender is a task on a `LocalExecutor` awaiting one `yield* sendTo()` future per datagram, "
+            : "Spindle's sender is a task on a `LocalExecutor` looping `trySendTo()` and, on `WOULD_BLOCK`, `yield* writable()`, ") +
+          "and its receiver a second task looping `tryRecvFrom()` / `yield* readable()`. Raw receivers: " +
+          "the `message` event, Bun's `data` handler, a loop of `await receive(buffer)` on Deno. Received/s = datagrams " +
+          "received over the time from the first send to the last arrival (the median round); loss = sent − received, " +
+          "in brackets split into Spindle's receive-queue drops (`stats().dropped`) / the kernel's `RcvbufErrors` " +
+          "(system-wide counter, read around each run); CPU = the process's user + system time per datagram. " +
+          `A run ends when all arrived or ${first.quietMs} ms after the last send and arrival.`,
+        "",
+        "On loopback the kernel never refuses a datagram (a full receive buffer drops it), so Node's and Bun's APIs " +
+          "never report backpressure: a sender that waits only on them (pacing `api`) keeps the thread until it is " +
+          "done, and the receiver on the same thread gets only what the kernel buffer held when the sender finished " +
+          "(~256 × 64 B, ~92 × 1,200 B). Those cells are marked *starved*: they show the API, not a rate. Pacing " +
+          `\`turn\` adds one \`setImmediate\` turn after every ${first.batch} datagrams (a Spindle task: \`yield* ` +
+          "fromPromise(turn())`), as a producer sharing its thread with a consumer must; the issue's reference " +
+          "figures (Node ~127k/s, Bun ~184k/s, Deno 32k/s with 82 % loss) match this pacing.",
+        "",
+        `**Round trips.** ${first.roundTrips.toLocaleString("en-US")} sequential exchanges of one ${first.rttPayload}-byte ` +
+          "datagram each way between a client and an echo server in the same process, each timed from before the " +
+          "client's send to its receipt of the echo (the first " +
+          `${first.warmRoundTrips} of each run not recorded). Raw: the echo and the next send from the API's callbacks ` +
+          "(`node:dgram`, Bun) or two `await receive(); await send()` loops (Deno); Spindle: two tasks on one " +
+          "`LocalExecutor` with `yield* sendTo()` / `yield* recvFrom()` futures. Percentiles pool every recorded " +
+          "round trip of every round; the ratios are per-round p50 (p99) over the peer's.",
+        "",
+        "The machine has 2 shared, noisy vCPUs: absolute rates move by tens of percent between runs; ratios within " +
+          "one process move less, and CPU per datagram is steadier than either.",
+        "",
+      );
+    }
+    const measured = new Set<string>(ok.flatMap((l) => (l.result.throughput ?? []).map((c: any) => c.pacing)));
+    const pacings: string[] = ["turn", "api"].filter((p) => measured.has(p));
+    const sizes: number[] = [...new Set<number>(ok.flatMap((l) => (l.result.throughput ?? []).map((c: any) => c.size)))];
+    for (const pacing of pacings) {
+      out.push(
+        `#### Throughput — ${UDP_PACING_TITLE[pacing]!.replace("{batch}", String(first?.batch ?? "?"))}`,
+        "",
+        `| runtime | API | ${sizes.map((s) => `${s.toLocaleString("en-US")} B received/s | loss (queue / kernel) | CPU µs | × raw`).join(" | ")} |`,
+        `| --- | --- | ${sizes.map(() => "---: | ---: | ---: | ---:").join(" | ")} |`,
+      );
+      for (const leg of legs) {
+        const r = leg.result;
+        if (r?.throughput == null) {
+          out.push(`| ${legName(leg)} | failed: ${leg.problem ?? "no throughput results"} |${" |".repeat(sizes.length * 4 - 1)}`);
+          continue;
+        }
+        for (const row of r.rows as { id: string; kind: string }[]) {
+          const cells = sizes.map((size) => {
+            const c = udpCell(r, size, pacing, row.id);
+            if (c === undefined) return "– | – | – | –";
+            const rate = starved(c) ? `*starved* (${fmtKps(c.medianRate)})` : fmtKps(c.medianRate);
+            const split = `${c.medianQueueDropped == null ? "–" : fmtInt(c.medianQueueDropped)} / ${fmtInt(c.medianKernelDropped)}`;
+            const ratio = row.id === r.peer ? "peer" : row.kind === "raw" ? "" : fmtX(c.vsPeer?.rate, !starved(c));
+            return `${rate} | ${fmtPct(c.medianLossPercent)} (${split}) | ${c.medianCpuUsPerDatagram?.toFixed(1) ?? "–"} | ${ratio}`;
+          });
+          out.push(`| ${legName(leg)} | ${udpRowName(row.id, r.backends?.auto)} | ${cells.join(" | ")} |`);
+        }
+      }
+      out.push("");
+    }
+    if (ok.some((l) => l.result.rtt != null)) {
+      out.push(
+        "#### Round trips",
+        "",
+        "Microseconds, every recorded round trip of every measured round.",
+        "",
+        "| runtime | API | p50 µs | p99 µs | max µs | p50 × raw | p99 × raw |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+      );
+      for (const leg of legs) {
+        const r = leg.result;
+        if (r?.rtt == null) {
+          out.push(`| ${legName(leg)} | failed: ${leg.problem ?? "no round-trip results"} | | | | | |`);
+          continue;
+        }
+        for (const x of r.rtt) {
+          const row = (r.rows as { id: string; kind: string }[]).find((y) => y.id === x.row);
+          const peerCell = (k: "p50" | "p99"): string => (x.row === r.peer ? "peer" : row?.kind === "raw" ? "" : fmtX(x.vsPeer?.[k], k === "p50"));
+          out.push(`| ${legName(leg)} | ${udpRowName(x.row, r.backends?.auto)} | ${x.p50.toFixed(1)} | ${x.p99.toFixed(1)} | ${x.max.toFixed(0)} | ${peerCell("p50")} | ${peerCell("p99")} |`);
+        }
+      }
+      out.push("");
+    }
+    // Goals, per Spindle backend.
+    out.push(
+      "#### Goals",
+      "",
+      "From the issue: **at least 0.9× the raw throughput** and **at most 1.1× the raw p50 round trip** on every " +
+        "runtime (median per-round ratio against the runtime's fastest raw API), and **on Deno less loss than raw " +
+        "`Deno.listenDatagram`** (median loss in percentage points below the raw row's). Throughput is judged per " +
+        "size and pacing; a *starved* cell (see above) measures no rate and is not judged (n/a). The ratios are " +
+        "given to three decimals, as judged.",
+      "",
+      `| runtime | backend | ${pacings.flatMap((p) => sizes.map((s) => `≥ 0.9× raw, ${s.toLocaleString("en-US")} B ${p}`)).join(" | ")} | p50 ≤ 1.1× raw | less loss than raw (Deno) |`,
+      `| --- | --- | ${pacings.flatMap(() => sizes.map(() => ":---:")).join(" | ")} | :---: | :---: |`,
+    );
+    for (const leg of ok) {
+      const r = leg.result;
+      for (const row of (r.rows as { id: string; kind: string; api: string }[]).filter((x) => x.kind === "spindle")) {
+        const tp = pacings.flatMap((p) =>
+          sizes.map((s) => {
+            const c = udpCell(r, s, p, row.id);
+            if (c?.vsPeer?.rate == null) return "–";
+            if (starved(c)) return "n/a";
+            return `${check(c.vsPeer.rate.median >= 0.9)} ${c.vsPeer.rate.median.toFixed(3)}×`;
+          })
+        );
+        const p50 = r.rtt?.find((x: any) => x.row === row.id)?.vsPeer?.p50;
+        const rtt = p50 == null ? "–" : `${check(p50.median <= 1.1)} ${p50.median.toFixed(3)}×`;
+        let loss = "–";
+        if (r.runtime.name === "deno" && r.peer === "raw:Deno.listenDatagram") {
+          const pts = pacings.flatMap((p) => sizes.map((s) => udpCell(r, s, p, row.id)?.vsPeer?.lossPoints?.median)).filter((x) => x != null);
+          loss = pts.length === 0 ? "–" : `${check(pts.every((x: number) => x < 0))} ${pts.map((x: number) => `${x > 0 ? "+" : ""}${x.toFixed(1)}`).join(" / ")} pts`;
+        }
+        out.push(`| ${legName(leg)} | ${udpRowName(row.id, r.backends?.auto)} | ${tp.join(" | ")} | ${rtt} | ${loss} |`);
+      }
+    }
+    if (ok.some((l) => l.result.runtime.name === "deno")) {
+      out.push("", `Deno's loss column: Spindle's loss minus raw's, in percentage points of the datagrams sent, for ${pacings.flatMap((p) => sizes.map((s) => `${s.toLocaleString("en-US")} B ${p}`)).join(", ")}.`);
+    }
+    // Fastest backend per runtime.
+    const fastest: string[] = [];
+    for (const leg of ok) {
+      const r = leg.result;
+      const spindle = (r.rows as { id: string; kind: string }[]).filter((x) => x.kind === "spindle");
+      if (spindle.length === 0) continue;
+      const score = (id: string): number => {
+        const ratios = (r.throughput ?? [])
+          .map((c: any) => c.rows.find((x: any) => x.row === id))
+          .filter((c: any) => c?.vsPeer?.rate != null && !starved(c))
+          .map((c: any) => Math.log(c.vsPeer.rate.median));
+        return ratios.length === 0 ? NaN : Math.exp(ratios.reduce((a: number, b: number) => a + b, 0) / ratios.length);
+      };
+      const p50 = (id: string): number => r.rtt?.find((x: any) => x.row === id)?.p50 ?? NaN;
+      const byRate = [...spindle].sort((a, b) => score(b.id) - score(a.id));
+      const byRtt = [...spindle].sort((a, b) => p50(a.id) - p50(b.id));
+      const desc = spindle.map((x) => `${udpRowName(x.id)} ${Number.isNaN(score(x.id)) ? "–" : `${score(x.id).toFixed(2)}×`} raw, p50 ${p50(x.id).toFixed(1)} µs`).join("; ");
+      fastest.push(
+        `- ${legName(leg)}: ${byRate[0]!.id === byRtt[0]!.id ? `**${udpRowName(byRate[0]!.id)}**` : `throughput ${udpRowName(byRate[0]!.id)}, round trips ${udpRowName(byRtt[0]!.id)}`} ` +
+          `(${desc}; default today: \`${r.backends?.auto}\`).`,
+      );
+    }
+    if (fastest.length > 0) {
+      out.push(
+        "",
+        "#### Fastest backend per runtime",
+        "",
+        "Throughput as the geometric mean of the judged throughput ratios above; round trips by pooled p50.",
+        "",
+        ...fastest,
+      );
+    }
+    out.push("", ...UDP_FINDINGS);
+    return out.join("\n");
+  },
+};
+
+/**
+ * What the UDP numbers come from, found with scratch probes, `--cpu-prof`, `strace -c` and
+ * per-thread /proc stats on Node 24 (and checked on Deno and Bun); kept beside the renderer
+ * because the tables do not explain themselves.
+ */
+const UDP_FINDINGS: string[] = [
+  "#### What the numbers come from",
+  "",
+  "Found while writing this benchmark, on this machine; figures from single development runs, so only their size matters.",
+  "",
+  "- **Spindle does not hand the thread back while a sender never has to wait (pacing `api`).** A task that sends " +
+    "200,000 datagrams with `trySendTo()` / `yield* writable()` kept the thread for the whole send: on Node " +
+    "(`node:dgram` backend) it waited on `writable()` 3,124 times (the 64-send window), yet a `setTimeout(0)` set " +
+    "before it fired only after 831 ms, when the last datagram was handed over, and the receiver got 256. Each wait " +
+    "parks the `LocalExecutor`, and `node:dgram`'s send callbacks (`process.nextTick`) wake it again inside the " +
+    "same macrotask, so its 1 ms `timeSliceMs` never ends with a task still queued, and it never yields a turn. " +
+    "With the `bun` backend a send completes at once, the task never waits, and one poll ran 745 ms. The Deno " +
+    "backends complete sends through the event loop (the timer fired after 2–3 ms). The raw APIs do the same " +
+    "(their rows are starved too). A cooperative budget (tokio's is 128 operations per task poll) or a time slice " +
+    "that also counts the parks that ended without a host turn would let the receiver run.",
+  "- **On Node, every received datagram costs the receiving task a full wait.** Node runs microtasks after each " +
+    "`message` callback, so the executor polls the receiver after every datagram. The receive queue then never " +
+    "holds more than one datagram, and the receiver waits on `readable()` 1.00 times per datagram. Each wait is an " +
+    "executor park and wake (a promise), a new `readable()` future (closures, a `ReadinessWaiter`, a `Set` insert) " +
+    "and a coroutine resume. Swapping one side at a time (Node 24, 64 B, pacing `turn`, CPU per datagram, medians " +
+    "of 4 rounds): raw → raw 8.1 µs, Spindle sender → raw receiver 8.6 µs, raw sender → Spindle receiver 9.3 µs, " +
+    "Spindle → Spindle 10.3 µs. The system calls are the same (`strace -c`, either way: 200,000 `sendmsg`, 200,000 " +
+    "`recvmsg`, about 6,260 `epoll_pwait`). The extra is JavaScript on the main thread (+0.4 s of user time per " +
+    "200,000 datagrams, per-thread /proc stats). The run is CPU-bound, so +25–30 % CPU per datagram shows up as " +
+    "0.74–0.85× the raw rate. Waking the receiver once per event-loop turn instead of once per datagram would batch " +
+    "up to 32 datagrams per wait (Node delivers at most 32 per socket per turn).",
+  "- **A Spindle round trip adds four task wakes to the raw one**: the client's send completion, the client's " +
+    "receive, the server's receive and the server's send completion. Each goes through a park and a wake of the " +
+    "executor. CPU profile (Node, 50 µs sampling, 80,000 round trips per side): +5.1 µs of CPU per round trip over " +
+    "raw. Of that, garbage collection is 0.8 µs, `process.nextTick` for the send callbacks 0.5 µs (the raw echo " +
+    "sends without a callback), and the executor and coroutine about 0.4 µs. The rest is spread over small " +
+    "functions: the sender-address cache builds a string key per datagram (0.13 µs per round trip), `setReady`, " +
+    "`sendTo`. Under that, the p50 of one run can jump between about 24 µs and 34 µs from one stretch of " +
+    "5,000 round trips to the next (raw: 19–26 µs).",
+  "- **On Deno the loss is the raw API's, to the datagram.** In every run, Spindle's `deno` backend lost exactly " +
+    "what raw `Deno.listenDatagram` lost (the kernel's `RcvbufErrors` count: 164,864 of 200,000 at 64 B with " +
+    "pacing `turn`, 3,806 with pacing `api`). Its receive loop is the raw loop (one `receive` outstanding), and " +
+    "Deno's scheduling of those operations decides how much is read. Keeping more receives outstanding did not " +
+    "help in a raw probe (pacing `turn`, 64 B, received out of 200,000: 35,136 with 1 or 2 outstanding, 32,800 " +
+    "with 4, 31,105 with 8). So *less loss than raw* is out of reach by reading faster through this API; a larger " +
+    "kernel receive buffer would help, and Deno offers no way to set one (nor does its `node:dgram`, which accepts " +
+    "`recvBufferSize` and ignores it).",
+  "- **Deno's `node:dgram`**, today's default on Deno, is itself slow: raw `node:dgram` reaches 0.02–0.7× raw " +
+    "`Deno.listenDatagram` here, and with pacing `api` it loses 93–98 % of what it sends where `Deno.listenDatagram` " +
+    "loses 2 %. The Spindle backend over it also " +
+    "keeps one send in flight on Deno (sends issued without waiting arrive in reverse order there), which costs " +
+    "it more.",
+];
+
 /** Every package's benchmark, in the order of their sections in docs/benchmarks.md. */
-const benches: Bench[] = [core, timer];
+const benches: Bench[] = [core, timer, udp];
 
 // ---------------------------------------------------------------------------------------------
 // Running
@@ -417,10 +685,10 @@ const benches: Bench[] = [core, timer];
 async function runLeg(runtime: string, bench: Bench, pass: Bench["passes"][number], tmp: string, runs: number | undefined): Promise<Leg> {
   const rt = runtimes[runtime]!;
   const json = join(tmp, `${bench.id}-${pass.pass}-${runtime}.json`);
-  const args = rt.args(bench.file, [...bench.args({ runs }), ...pass.args, "--json", json]);
+  const args = rt.args(bench.file, [...bench.args({ runs }), ...pass.args, "--json", json], bench.runtimeFlags?.[runtime]);
   console.log(`\n== ${bench.id} (${pass.pass}) on ${rt.label}: ${relative(root, rt.bin)} ${args.join(" ")}`);
   const started = performance.now();
-  let problem = await runBounded(rt.bin, args, { stdio: ["ignore", "inherit", "inherit"], timeoutMs: LEG_TIMEOUT_MS });
+  let problem = await runBounded(rt.bin, args, { stdio: ["ignore", "inherit", "inherit"], timeoutMs: bench.legTimeoutMs ?? LEG_TIMEOUT_MS });
   const seconds = (performance.now() - started) / 1000;
   if (problem === undefined) {
     try {
@@ -458,7 +726,7 @@ function section(bench: Bench, legs: Leg[], date: string, names: string[], runs:
   const seconds = names.map((n) => `${runtimes[n]!.label} ${legs.filter((l) => l.runtime === n).reduce((t, l) => t + l.seconds, 0).toFixed(0)} s`);
   const commands = names.flatMap((n) => {
     const rt = runtimes[n]!;
-    return bench.passes.map((p) => `    ${relative(root, rt.bin)} ${rt.args(bench.file, [...bench.args({ runs }), ...p.args, "--json", "<file>"]).join(" ")}`);
+    return bench.passes.map((p) => `    ${relative(root, rt.bin)} ${rt.args(bench.file, [...bench.args({ runs }), ...p.args, "--json", "<file>"], bench.runtimeFlags?.[n]).join(" ")}`);
   });
   const failed = legs.filter((l) => l.problem !== undefined).map((l) => `${runtimes[l.runtime]!.label} (${l.pass}): ${l.problem}`);
   return [
