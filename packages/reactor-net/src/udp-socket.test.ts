@@ -350,3 +350,14 @@ eachBackend("multicast: a socket that joined a group receives what is sent to it
     sender.close();
   }
 });
+
+test("auto picks the runtime's own UDP API: bun on Bun, deno on Deno with --unstable-net, node:dgram on Node", async () => {
+  const host = globalThis as { Bun?: unknown; Deno?: { listenDatagram?: unknown } };
+  const expected = host.Bun !== undefined ? "bun" : typeof host.Deno?.listenDatagram === "function" ? "deno" : "node:dgram";
+  const socket = await UdpSocket.bind("127.0.0.1:0");
+  try {
+    assert.equal(socket.backend, expected);
+  } finally {
+    socket.close();
+  }
+});
