@@ -632,15 +632,16 @@ const UDP_FINDINGS: string[] = [
   "",
   "Found while writing this benchmark, on this machine; figures from single development runs, so only their size matters.",
   "",
-  "- **A sender that never has to wait keeps the thread (pacing `api`).** Before this benchmark's findings were " +
-    "fixed, a task sending 200,000 datagrams with `trySendTo()` / `yield* writable()` on Node (`node:dgram`) " +
-    "waited on `writable()` 3,124 times (the 64-send window), yet a `setTimeout(0)` set before it fired only after " +
-    "831 ms: `node:dgram`'s send callbacks (`process.nextTick`) ended each of the `LocalExecutor`'s parks inside " +
-    "the same host turn, so its time slice never ended with a task queued. The executor now yields a host turn " +
-    "once a slice passes without one, however its parks end (core's changelog). With the `bun` backend a send " +
-    "completes at once and the task never waits at all: one poll of it ran 745 ms, and only a cooperative budget " +
-    "(tokio's: 128 operations per task poll, then `Pending` with a self-wake) would let the receiver run; Spindle " +
-    "has none yet. The raw APIs behave the same (their rows are starved too).",
+  "- **Spindle does not hand the thread back while a sender never has to wait (pacing `api`).** A task that sends " +
+    "200,000 datagrams with `trySendTo()` / `yield* writable()` kept the thread for the whole send: on Node " +
+    "(`node:dgram` backend) it waited on `writable()` 3,124 times (the 64-send window), yet a `setTimeout(0)` set " +
+    "before it fired only after 831 ms, when the last datagram was handed over, and the receiver got 256. Each wait " +
+    "parks the `LocalExecutor`, and `node:dgram`'s send callbacks (`process.nextTick`) wake it again inside the " +
+    "same macrotask, so its 1 ms `timeSliceMs` never ends with a task still queued, and it never yields a turn. " +
+    "With the `bun` backend a send completes at once, the task never waits, and one poll ran 745 ms. The Deno " +
+    "backends complete sends through the event loop (the timer fired after 2–3 ms). The raw APIs do the same " +
+    "(their rows are starved too). A cooperative budget (tokio's is 128 operations per task poll) or a time slice " +
+    "that also counts the parks that ended without a host turn would let the receiver run.",
   "- **On Node, every received datagram costs the receiving task a full wait.** Node runs microtasks after each " +
     "`message` callback, so the executor polls the receiver after every datagram. The receive queue then never " +
     "holds more than one datagram, and the receiver waits on `readable()` 1.00 times per datagram. Each wait is an " +
