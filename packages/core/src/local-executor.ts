@@ -151,10 +151,6 @@ export class LocalExecutor implements Disposable {
 
   async #drive(): Promise<void> {
     this.#active = true;
-    // When the host last had a turn. A park that a microtask or `process.nextTick` ends (a send
-    // callback, a promise) resumes inside the same host turn, so parking alone does not yield:
-    // once a time slice has passed without a turn, the executor yields one before going on.
-    let turnStart = performance.now();
     try {
       for (;;) {
         this.#pollReady();
@@ -168,15 +164,8 @@ export class LocalExecutor implements Disposable {
           this.#onIdle();
           if (this.#queue.length > 0) continue;
         }
-        if (this.#queue.length > 0 || performance.now() - turnStart >= this.#timeSliceMs) {
-          await yieldToHost();
-          turnStart = performance.now();
-        } else {
-          const parkedAt = performance.now();
-          await new Promise<void>((resolve) => (this.#unpark = resolve));
-          // A long park was a real wait, during which the host ran: a new slice begins.
-          if (performance.now() - parkedAt >= this.#timeSliceMs) turnStart = performance.now();
-        }
+        if (this.#queue.length > 0) await yieldToHost();
+        else await new Promise<void>((resolve) => (this.#unpark = resolve));
       }
     } finally {
       this.#active = false;
