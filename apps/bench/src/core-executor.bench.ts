@@ -56,25 +56,10 @@ import {
   yieldNow,
 } from "@spindle/core";
 import type { Workload } from "./workload.ts";
+import { collectGarbage, intOption, log, median, option, runtime } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
-
-function option(name: string): string | undefined {
-  const args = process.argv;
-  const at = args.indexOf(`--${name}`);
-  if (at >= 0) return args[at + 1];
-  const inline = args.find((a) => a.startsWith(`--${name}=`));
-  return inline?.slice(name.length + 3);
-}
-
-function intOption(name: string, fallback: number): number {
-  const raw = option(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw.replaceAll("_", ""));
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${raw}`);
-  return n;
-}
 
 const TASKS = intOption("tasks", 1_000_000);
 const BATCH = intOption("batch", 10_000);
@@ -260,21 +245,6 @@ if (workloads.length === 0) {
 // ---------------------------------------------------------------------------------------------
 // Runtime
 
-declare const Deno: { version: { deno: string; v8: string } } | undefined;
-declare const Bun: { version: string; revision: string; gc(force: boolean): void } | undefined;
-
-const runtime: { name: "node" | "deno" | "bun"; version: string; engine: string } = typeof Bun !== "undefined"
-  ? { name: "bun", version: Bun.version, engine: "JavaScriptCore" }
-  : typeof Deno !== "undefined"
-  ? { name: "deno", version: Deno.version.deno, engine: `V8 ${Deno.version.v8}` }
-  : { name: "node", version: process.versions.node, engine: `V8 ${process.versions.v8}` };
-
-const collectGarbage: (() => void) | undefined = typeof Bun !== "undefined"
-  ? () => Bun.gc(true)
-  : typeof (globalThis as { gc?: unknown }).gc === "function"
-  ? (globalThis as unknown as { gc: () => void }).gc
-  : undefined;
-
 /**
  * The tier of a function's own code on V8 (`%ActiveTierIs*`, the helpers V8's own tests use; the
  * bits of `%GetOptimizationStatus` moved between V8 13 and 15), when natives syntax is enabled.
@@ -356,12 +326,6 @@ async function tiers(): Promise<{ method: string; functions: Record<string, stri
 // ---------------------------------------------------------------------------------------------
 // Measurement
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-
 async function measure(workload: Workload): Promise<number> {
   collectGarbage?.();
   const start = performance.now();
@@ -372,7 +336,6 @@ async function measure(workload: Workload): Promise<number> {
 }
 
 const runsMs = new Map<string, number[]>(workloads.map((w) => [w.id, []]));
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 log(`core-executor: ${runtime.name} ${runtime.version}, ${TASKS.toLocaleString("en-US")} tasks in batches of ${BATCH.toLocaleString("en-US")}, ${WARMUP} warm-up + ${RUNS} measured runs per workload`);
 for (let w = 0; w < WARMUP; w++) {

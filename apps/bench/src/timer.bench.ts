@@ -50,25 +50,10 @@ import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { type Coroutine, Context, LocalExecutor, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
 import { type DriverChoice, Instant, type Sleep, type Timer, TimerReactor } from "@spindle/timer";
+import { collectGarbage, intOption, log, median, option, runtime } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
-
-function option(name: string): string | undefined {
-  const args = process.argv;
-  const at = args.indexOf(`--${name}`);
-  if (at >= 0) return args[at + 1];
-  const inline = args.find((a) => a.startsWith(`--${name}=`));
-  return inline?.slice(name.length + 3);
-}
-
-function intOption(name: string, fallback: number): number {
-  const raw = option(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw.replaceAll("_", ""));
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${raw}`);
-  return n;
-}
 
 const RUNS = Math.max(1, intOption("runs", 5));
 const WARMUP = intOption("warmup", 1);
@@ -98,26 +83,9 @@ const RUN_TIMEOUT_MS = 10_000;
 // ---------------------------------------------------------------------------------------------
 // Runtime
 
-declare const Deno: { version: { deno: string; v8: string } } | undefined;
-declare const Bun: { version: string; gc(force: boolean): void } | undefined;
-
-const runtime: { name: "node" | "deno" | "bun"; version: string; engine: string } = typeof Bun !== "undefined"
-  ? { name: "bun", version: Bun.version, engine: "JavaScriptCore" }
-  : typeof Deno !== "undefined"
-  ? { name: "deno", version: Deno.version.deno, engine: `V8 ${Deno.version.v8}` }
-  : { name: "node", version: process.versions.node, engine: `V8 ${process.versions.v8}` };
-
-const collectGarbage: (() => void) | undefined = typeof Bun !== "undefined"
-  ? () => Bun.gc(true)
-  : typeof (globalThis as { gc?: unknown }).gc === "function"
-  ? (globalThis as unknown as { gc: () => void }).gc
-  : undefined;
-
 /** The timer's clock (packages/timer/src/clock.ts), computed the same way here. */
 const ORIGIN = performance.timeOrigin - Date.UTC(2025, 0, 1);
 const clock = (): number => ORIGIN + performance.now();
-
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** Lets the event loop run one turn (pending callbacks, cross-thread wakes) and collects garbage. */
 async function settle(): Promise<void> {
@@ -447,12 +415,6 @@ interface Ratio {
   min: number;
   max: number;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 const round3 = (x: number): number => +x.toFixed(3);
 

@@ -61,29 +61,10 @@ import process from "node:process";
 import { setImmediate } from "node:timers";
 import { type Coroutine, fromPromise, LocalExecutor, SpindleError } from "@spindle/core";
 import { type SocketAddress, UdpSocket, WOULD_BLOCK } from "@spindle/reactor-net";
+import { collectGarbage, intOption, listOption, log, median, option, runtime } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
-
-function option(name: string): string | undefined {
-  const args = process.argv;
-  const at = args.indexOf(`--${name}`);
-  if (at >= 0) return args[at + 1];
-  const inline = args.find((a) => a.startsWith(`--${name}=`));
-  return inline?.slice(name.length + 3);
-}
-
-function intOption(name: string, fallback: number): number {
-  const raw = option(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw.replaceAll("_", ""));
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${raw}`);
-  return n;
-}
-
-function listOption(name: string): string[] | undefined {
-  return option(name)?.split(",").map((s) => s.trim()).filter((s) => s !== "");
-}
 
 const RUNS = Math.max(1, intOption("runs", 5));
 const WARMUP = intOption("warmup", 1);
@@ -143,20 +124,6 @@ interface BunUdpSocket {
   send(data: Uint8Array, port: number, address: string): boolean;
   close(): void;
 }
-
-const runtime: { name: "node" | "deno" | "bun"; version: string; engine: string } = typeof Bun !== "undefined"
-  ? { name: "bun", version: Bun.version, engine: "JavaScriptCore" }
-  : typeof Deno !== "undefined"
-  ? { name: "deno", version: Deno.version.deno, engine: `V8 ${Deno.version.v8}` }
-  : { name: "node", version: process.versions.node, engine: `V8 ${process.versions.v8}` };
-
-const collectGarbage: (() => void) | undefined = typeof Bun !== "undefined"
-  ? () => Bun.gc(true)
-  : typeof (globalThis as { gc?: unknown }).gc === "function"
-  ? (globalThis as unknown as { gc: () => void }).gc
-  : undefined;
-
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** One turn of the host event loop. */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -731,12 +698,6 @@ interface Ratio {
   min: number;
   max: number;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 const round3 = (x: number): number => +x.toFixed(3);
 
