@@ -8,19 +8,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { type Coroutine, LocalExecutor, joinAll, SpindleError } from "@spindle/core";
 import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "./mod.ts";
-
-const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const str = (b: Uint8Array): string => new TextDecoder().decode(b);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once `done()` is true, checking every few milliseconds (a hang bound, not a measure). */
-async function until(done: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!done()) {
-    if (Date.now() - start > limitMs) assert.fail(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
+import { sleep, str, text, until } from "./test-support/helpers.ts";
 
 /** The next error `socket.takeError()` gives (a hang bound of 10 s). */
 async function nextError(socket: UdpSocket): Promise<Error> {

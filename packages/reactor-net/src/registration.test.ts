@@ -1,18 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Context, PENDING, type RawWakerVTable, SpindleError, Waker } from "@spindle/core";
+import { PENDING, SpindleError } from "@spindle/core";
 import { Interest, Reactor, Ready, type Registration } from "./mod.ts";
-
-function countingContext(): { cx: Context; wakes: () => number } {
-  const counter = { wakes: 0 };
-  const vtable: RawWakerVTable<typeof counter> = {
-    clone: (c) => ({ data: c, vtable }),
-    wake: (c) => void c.wakes++,
-    wakeByRef: (c) => void c.wakes++,
-    drop: () => {},
-  };
-  return { cx: new Context(Waker.fromRaw({ data: counter, vtable })), wakes: () => counter.wakes };
-}
+import { countingContext } from "./test-support/helpers.ts";
 
 function registered(interest: number): { registration: Registration; stopped: () => boolean } {
   let stopped = false;

@@ -2,31 +2,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { Context, type Coroutine, fromPromise, joinAll, LocalExecutor, PENDING, type RawWakerVTable, SpindleError, Waker } from "@spindle/core";
+import { type Coroutine, fromPromise, joinAll, LocalExecutor, PENDING, SpindleError } from "@spindle/core";
 import { type BackendChoice, NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "./mod.ts";
-
-const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const str = (b: Uint8Array): string => new TextDecoder().decode(b);
-
-/** Resolves once `done()` is true, checking every few milliseconds (a hang bound, not a measure). */
-async function until(done: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!done()) {
-    if (Date.now() - start > limitMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
-function countingContext(): { cx: Context; wakes: () => number } {
-  const counter = { wakes: 0 };
-  const vtable: RawWakerVTable<typeof counter> = {
-    clone: (c) => ({ data: c, vtable }),
-    wake: (c) => void c.wakes++,
-    wakeByRef: (c) => void c.wakes++,
-    drop: () => {},
-  };
-  return { cx: new Context(Waker.fromRaw({ data: counter, vtable })), wakes: () => counter.wakes };
-}
+import { countingContext, str, text, until } from "./test-support/helpers.ts";
 
 const isClosed = (e: unknown): boolean => e instanceof NetError && e.code === "CLOSED";
 
