@@ -75,11 +75,6 @@ export class SharedTimerState {
     return Atomics.load(this.#words, NOTIFIES);
   }
 
-  /** Whether the timer thread has started serving. */
-  get isRunning(): boolean {
-    return Atomics.load(this.#words, STATE) === RUNNING;
-  }
-
   get isClosed(): boolean {
     return Atomics.load(this.#words, STATE) === CLOSED;
   }
@@ -89,20 +84,12 @@ export class SharedTimerState {
     return Atomics.load(this.#words, CLOSE_REASON) === THREAD_EXITED ? "thread-exited" : "disposed";
   }
 
-  /** Timer thread: announces that it serves (its channel for new clients is open). */
-  markRunning(): void {
-    Atomics.compareExchange(this.#words, STATE, STARTING, RUNNING);
-    Atomics.notify(this.#words, STATE);
-  }
-
   /** Closes the timer for `reason`; the first reason wins. Returns whether this call closed it. */
   close(reason: CloseReason): boolean {
     const words = this.#words;
     if (Atomics.load(words, STATE) === CLOSED) return false;
     Atomics.store(words, CLOSE_REASON, reason === "thread-exited" ? THREAD_EXITED : DISPOSED);
-    const previous = Atomics.exchange(words, STATE, CLOSED);
-    Atomics.notify(words, STATE);
-    return previous !== CLOSED;
+    return Atomics.exchange(words, STATE, CLOSED) !== CLOSED;
   }
 
   /** Timer thread: announces that it woke every client and stops touching shared memory. */
@@ -192,10 +179,8 @@ const SLEEPING_UNTIL = 0;
 const DEADLINES = 1;
 const BYTES = FLOATS_AT + (DEADLINES + MAX_CLIENTS) * 8;
 
-// STATE values.
-const STARTING = 0;
-const RUNNING = 1;
-const CLOSED = 2;
+// STATE values (0 while open).
+const CLOSED = 1;
 // CLOSE_REASON values.
 const DISPOSED = 1;
 const THREAD_EXITED = 2;

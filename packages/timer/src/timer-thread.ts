@@ -70,7 +70,6 @@ class TimerThread {
     // The creator introduces itself before it waits for "running": read that first, so that its
     // first sleep does not wait for the introduction.
     while (this.#handles[CREATOR] === undefined) await this.#nextMessage(Infinity);
-    state.markRunning();
     this.#send({ kind: "running" });
     try {
       let closedAt = Infinity;
