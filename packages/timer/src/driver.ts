@@ -1,4 +1,4 @@
-import type { CloseReason } from "./errors.ts";
+import { type CloseReason, TimerClosedError } from "./errors.ts";
 
 /**
  * What moves time for a {@linkcode TimerQueue}: the timer thread, the host's `setTimeout`, or a
@@ -26,3 +26,11 @@ export interface Driver {
 
 /** The kinds of driver: the timer thread, the host's `setTimeout`, or a virtual clock. */
 export type DriverKind = "thread" | "host" | "virtual";
+
+/** The error for a timer whose driver closed (with the thread's error as cause), or `null`. */
+export function closedError(driver: Driver): TimerClosedError | null {
+  const reason = driver.closeReason;
+  if (reason === null) return null;
+  const cause = driver.closeCause;
+  return new TimerClosedError(reason, cause === undefined ? undefined : { cause });
+}

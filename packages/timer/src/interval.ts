@@ -1,6 +1,6 @@
-import { type Context, Future, PENDING, type Poll, replaceRawWaker } from "@spindle/core";
+import { type Context, Future, PENDING, type Poll } from "@spindle/core";
+import { closedError } from "./driver.ts";
 import { checkDuration } from "./durations.ts";
-import { TimerClosedError } from "./errors.ts";
 import { Instant } from "./instant.ts";
 import { TimerEntry, type TimerQueue } from "./timer-queue.ts";
 
@@ -91,17 +91,15 @@ export class Interval implements Disposable {
     const queue = this.#queue;
     const entry = this.#entry;
     const driver = queue.driver;
-    const reason = driver.closeReason;
-    if (reason !== null) {
+    const closed = closedError(driver);
+    if (closed !== null) {
       queue.remove(entry);
-      const cause = driver.closeCause;
-      throw new TimerClosedError(reason, cause === undefined ? undefined : { cause });
+      throw closed;
     }
     const now = driver.now();
     const scheduled = entry.deadline;
     if (now < scheduled) {
-      if (!entry.isQueued) queue.insert(entry, replaceRawWaker(null, cx.waker));
-      else entry.waker = replaceRawWaker(entry.waker, cx.waker);
+      queue.wait(entry, cx.waker);
       return PENDING;
     }
     queue.remove(entry);

@@ -1,6 +1,6 @@
-import { type Context, Future, PENDING, type Poll, replaceRawWaker, SpindleError } from "@spindle/core";
+import { type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { closedError } from "./driver.ts";
 import { Instant } from "./instant.ts";
-import { TimerClosedError } from "./errors.ts";
 import { TimerEntry, type TimerQueue } from "./timer-queue.ts";
 
 /** Creates a sleep on `queue` until `deadline` (ms on the queue's clock); for the timer only. */
@@ -62,11 +62,10 @@ export class Sleep extends Future<void> {
     const queue = this.#queue;
     const entry = this.#entry;
     const driver = queue.driver;
-    const reason = driver.closeReason;
-    if (reason !== null) {
+    const closed = closedError(driver);
+    if (closed !== null) {
       this.#finish();
-      const cause = driver.closeCause;
-      throw new TimerClosedError(reason, cause === undefined ? undefined : { cause });
+      throw closed;
     }
     // The first poll compares with the clock reading taken when the sleep was made, which spares
     // a clock read (a fifth of the cost of scheduling) on the hot path. A deadline that passed in
@@ -77,8 +76,7 @@ export class Sleep extends Future<void> {
       this.#finish();
       return undefined;
     }
-    if (!entry.isQueued) queue.insert(entry, replaceRawWaker(null, cx.waker));
-    else entry.waker = replaceRawWaker(entry.waker, cx.waker);
+    queue.wait(entry, cx.waker);
     return PENDING;
   }
 

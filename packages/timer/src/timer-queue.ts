@@ -1,4 +1,4 @@
-import type { RawWaker } from "@spindle/core";
+import { type RawWaker, replaceRawWaker, type Waker } from "@spindle/core";
 import type { Driver } from "./driver.ts";
 
 /**
@@ -17,11 +17,6 @@ export class TimerEntry {
 
   constructor(deadline: number) {
     this.deadline = deadline;
-  }
-
-  /** Whether the entry is queued. */
-  get isQueued(): boolean {
-    return this.bucket !== null;
   }
 }
 
@@ -110,6 +105,15 @@ export class TimerQueue {
     bucket.live++;
     this.#size++;
     if (entry.deadline < this.#armedFor) this.#arm(entry.deadline);
+  }
+
+  /**
+   * Makes `entry` wait for its deadline with `waker`: queues it with a clone of `waker` if it is
+   * not queued, else keeps only the latest waker (replacing the stored one).
+   */
+  wait(entry: TimerEntry, waker: Waker): void {
+    if (entry.bucket === null) this.insert(entry, replaceRawWaker(null, waker));
+    else entry.waker = replaceRawWaker(entry.waker, waker);
   }
 
   /** Removes a queued `entry` and drops its waker; does nothing when it is not queued. */
