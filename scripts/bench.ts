@@ -658,7 +658,8 @@ const UDP_FINDINGS: string[] = [
     "executor. CPU profile (Node, 50 µs sampling, 80,000 round trips per side): +5.1 µs of CPU per round trip over " +
     "raw. Of that, garbage collection is 0.8 µs, `process.nextTick` for the send callbacks 0.5 µs (the raw echo " +
     "sends without a callback), and the executor and coroutine about 0.4 µs. The rest is spread over small " +
-    "functions: the sender-address cache builds a string key per datagram (0.13 µs per round trip), `setReady`, " +
+    "functions: the sender-address cache built a string key per datagram (0.13 µs per round trip; since keyed by " +
+    "port, measured before that change), `setReady`, " +
     "`sendTo`. Under that, the p50 of one run can jump between about 24 µs and 34 µs from one stretch of " +
     "5,000 round trips to the next (raw: 19–26 µs).",
   "- **On Deno the loss is the raw API's, to the datagram.** In every run, Spindle's `deno` backend lost exactly " +

@@ -1,6 +1,7 @@
 import { SpindleError } from "@spindle/core";
 import { NetError } from "./errors.ts";
 import { type SocketAddress, trustedAddress } from "./socket-address.ts";
+import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
 
 /**
@@ -60,7 +61,7 @@ export class BunUdpBackend implements UdpBackend {
   readonly #bun: BunGlobal;
   #socket: BunUdpSocket | null = null;
   /** Senders seen recently, by port, so that datagrams from one peer share one address object. */
-  readonly #senders = new Map<number, SocketAddress>();
+  readonly #senders = new SenderCache();
 
   /** Throws `INVALID_ARGUMENT` when `Bun.udpSocket` is not available (any runtime but Bun). */
   constructor() {
@@ -83,7 +84,7 @@ export class BunUdpBackend implements UdpBackend {
         flags,
         binaryType: "uint8array",
         socket: {
-          data: (_socket, data, port, from) => events.datagram(data, this.#sender(from, port)),
+          data: (_socket, data, port, from) => events.datagram(data, this.#senders.get(from, port)),
           drain: () => events.writable(),
           // Called as `error(err)` (this = the socket); `error(socket, err)` as typed is accepted too.
           error: (first: unknown, second?: unknown) => {
@@ -157,21 +158,11 @@ export class BunUdpBackend implements UdpBackend {
     return method as (...args: unknown[]) => unknown;
   }
 
-  #sender(address: string, port: number): SocketAddress {
-    let from = this.#senders.get(port);
-    if (from === undefined || from.address !== address) {
-      if (this.#senders.size >= SENDER_CACHE) this.#senders.clear();
-      from = trustedAddress(address, port, address.includes(":") ? "IPv6" : "IPv4");
-      this.#senders.set(port, from);
-    }
-    return from;
-  }
 }
 
 /** uSockets' bind flags, as Bun's own `node:dgram` passes them to `Bun.udpSocket`. */
 const SOCKET_IPV6_ONLY = 8;
 const LISTEN_REUSE_ADDR = 16;
-const SENDER_CACHE = 256;
 
 /** This runtime's name, for error messages (worded as the `"deno"` backend words them). */
 function runtimeName(): string {

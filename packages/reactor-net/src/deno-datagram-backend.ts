@@ -1,6 +1,7 @@
 import { SpindleError } from "@spindle/core";
 import { NetError } from "./errors.ts";
 import { type SocketAddress, trustedAddress } from "./socket-address.ts";
+import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
 
 /**
@@ -47,7 +48,7 @@ export class DenoDatagramBackend implements UdpBackend {
   /** Joined groups (`group|iface`), each as its pending or settled membership. */
   readonly #memberships = new Map<string, Promise<Membership | null>>();
   /** Senders seen recently, so that datagrams from one peer share one address object. */
-  readonly #senders = new Map<string, SocketAddress>();
+  readonly #senders = new SenderCache();
 
   /** Throws `INVALID_ARGUMENT` when `Deno.listenDatagram` is not available (see the class doc). */
   constructor() {
@@ -163,7 +164,7 @@ export class DenoDatagramBackend implements UdpBackend {
       }
       if (this.#closed) return;
       const [view, from] = received;
-      events.datagram(view.slice(), this.#sender(from));
+      events.datagram(view.slice(), this.#senders.get(from.hostname, from.port));
     }
   }
 
@@ -183,21 +184,10 @@ export class DenoDatagramBackend implements UdpBackend {
     return found.scopeid;
   }
 
-  #sender(from: DenoAddr): SocketAddress {
-    const key = `${from.hostname}|${from.port}`;
-    let address = this.#senders.get(key);
-    if (address === undefined) {
-      if (this.#senders.size >= SENDER_CACHE) this.#senders.clear();
-      address = trustedAddress(from.hostname, from.port, from.hostname.includes(":") ? "IPv6" : "IPv4");
-      this.#senders.set(key, address);
-    }
-    return address;
-  }
 }
 
 /** More than the largest UDP payload (65,527 bytes over IPv6), so no datagram is truncated. */
 const RECEIVE_BUFFER = 65_536;
-const SENDER_CACHE = 256;
 
 function unsupported(option: string, why: string): NetError {
   return new NetError("UNSUPPORTED", `${option} is not supported on Deno by backend "deno": Deno.listenDatagram ${why}; use backend "node:dgram" for it`);

@@ -1,6 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { NetError } from "./errors.ts";
 import { type SocketAddress, trustedAddress } from "./socket-address.ts";
+import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
 
 declare const Deno: unknown;
@@ -21,7 +22,7 @@ export class NodeDgramBackend implements UdpBackend {
   readonly serializesSends: boolean = typeof Deno !== "undefined";
   #socket: Socket | null = null;
   /** Senders seen recently, so that datagrams from one peer share one address object. */
-  readonly #senders = new Map<string, SocketAddress>();
+  readonly #senders = new SenderCache();
 
   bind(address: SocketAddress, options: BindOptions, events: BackendEvents): Promise<SocketAddress> {
     const socket = createSocket({
@@ -38,7 +39,7 @@ export class NodeDgramBackend implements UdpBackend {
       socket.bind(address.port, address.address, () => {
         socket.off("error", failed);
         socket.on("error", (error) => events.error(error));
-        socket.on("message", (data: Uint8Array, info: RemoteInfo) => events.datagram(data, this.#sender(info)));
+        socket.on("message", (data: Uint8Array, info: RemoteInfo) => events.datagram(data, this.#senders.get(info.address, info.port)));
         const bound = socket.address();
         resolve(trustedAddress(bound.address, bound.port, address.family));
       });
@@ -70,17 +71,4 @@ export class NodeDgramBackend implements UdpBackend {
     this.#socket = null;
     socket?.close();
   }
-
-  #sender(info: RemoteInfo): SocketAddress {
-    const key = `${info.address}|${info.port}`;
-    let from = this.#senders.get(key);
-    if (from === undefined) {
-      if (this.#senders.size >= SENDER_CACHE) this.#senders.clear();
-      from = trustedAddress(info.address, info.port, info.family === "IPv6" ? "IPv6" : "IPv4");
-      this.#senders.set(key, from);
-    }
-    return from;
-  }
 }
-
-const SENDER_CACHE = 256;
