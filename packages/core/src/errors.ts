@@ -78,7 +78,17 @@ export function completedError(what: string): SpindleError {
   return new SpindleError("FUTURE_COMPLETED", `${what} was polled after it completed`);
 }
 
-/** Renders a value for an error message: short, and safe for any value. */
+/**
+ * Renders a value for an error message: short, and safe for any value. Every Spindle package
+ * names bad values this way.
+ *
+ * @example
+ * ```ts
+ * import { describe } from "@spindle/core";
+ *
+ * console.log(describe("10"), describe(NaN), describe([])); // "10" NaN a Array
+ * ```
+ */
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;

@@ -1,7 +1,6 @@
-import { SpindleError } from "@spindle/core";
+import { describe, SpindleError } from "@spindle/core";
 import { BunUdpBackend } from "./bun-udp-backend.ts";
 import { DenoDatagramBackend } from "./deno-datagram-backend.ts";
-import { render } from "./errors.ts";
 import { NodeDgramBackend } from "./node-dgram-backend.ts";
 import type { UdpBackend } from "./udp-backend.ts";
 
@@ -38,6 +37,6 @@ export function createBackend(choice: unknown): UdpBackend {
   if (typeof choice === "string" && Object.hasOwn(BACKENDS, choice)) return BACKENDS[choice as keyof typeof BACKENDS]();
   throw new SpindleError(
     "INVALID_ARGUMENT",
-    `backend must be one of ${["auto", ...Object.keys(BACKENDS)].map((b) => `"${b}"`).join(", ")}, got ${render(choice)}`,
+    `backend must be one of ${["auto", ...Object.keys(BACKENDS)].map((b) => `"${b}"`).join(", ")}, got ${describe(choice)}`,
   );
 }

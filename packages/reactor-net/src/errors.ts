@@ -46,10 +46,3 @@ export class NetError extends Error {
     this.code = code;
   }
 }
-
-/** Renders a bad value for an error message. */
-export function render(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "object" && value !== null) return `a ${value.constructor?.name ?? "object"}`;
-  return String(value);
-}

@@ -1,5 +1,6 @@
+import { describe } from "@spindle/core";
 import { isIPv4, isIPv6 } from "node:net";
-import { NetError, render } from "./errors.ts";
+import { NetError } from "./errors.ts";
 
 /** Makes an address from parts a runtime reported (already valid): no checks, for every datagram. */
 export let trustedAddress: (address: string, port: number, family: "IPv4" | "IPv6") => SocketAddress;
@@ -19,10 +20,10 @@ export class SocketAddress {
    */
   constructor(address: string, port: number) {
     if (typeof address !== "string" || !(isIPv4(address) || isIPv6(address))) {
-      throw new NetError("INVALID_ADDRESS", `not an IPv4 or IPv6 address: ${render(address)} (host names are not resolved)`);
+      throw new NetError("INVALID_ADDRESS", `not an IPv4 or IPv6 address: ${describe(address)} (host names are not resolved)`);
     }
     if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-      throw new NetError("INVALID_ADDRESS", `a port must be an integer from 0 to 65535, got ${render(port)}`);
+      throw new NetError("INVALID_ADDRESS", `a port must be an integer from 0 to 65535, got ${describe(port)}`);
     }
     this.address = address;
     this.port = port;
@@ -51,11 +52,11 @@ export class SocketAddress {
   static from(value: string | SocketAddress): SocketAddress {
     if (value instanceof SocketAddress) return value;
     if (typeof value !== "string") {
-      throw new NetError("INVALID_ADDRESS", `expected "ip:port" or a SocketAddress, got ${render(value)}`);
+      throw new NetError("INVALID_ADDRESS", `expected "ip:port" or a SocketAddress, got ${describe(value)}`);
     }
     const match = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(value);
     if (match === null) {
-      throw new NetError("INVALID_ADDRESS", `expected "ip:port" (IPv6 as "[ip]:port"), got ${render(value)}`);
+      throw new NetError("INVALID_ADDRESS", `expected "ip:port" (IPv6 as "[ip]:port"), got ${describe(value)}`);
     }
     return new SocketAddress((match[1] ?? match[2])!, Number(match[3]));
   }

@@ -1,5 +1,5 @@
-import { type Context, Future, PENDING, type Poll, pollFn, type RawWaker, replaceRawWaker, SpindleError } from "@spindle/core";
-import { NetError, render } from "./errors.ts";
+import { type Context, describe, Future, PENDING, type Poll, pollFn, type RawWaker, replaceRawWaker, SpindleError } from "@spindle/core";
+import { NetError } from "./errors.ts";
 import { type BackendChoice, createBackend } from "./backends.ts";
 import { Reactor } from "./reactor.ts";
 import { Interest, Ready } from "./readiness.ts";
@@ -234,7 +234,7 @@ export class UdpSocket implements Disposable {
   recvFrom(buffer?: Uint8Array): Future<Datagram> | Future<Received> {
     if (buffer === undefined) return this.#operation(Interest.READABLE, () => this.tryRecvFrom());
     if (!(buffer instanceof Uint8Array)) {
-      throw new SpindleError("INVALID_ARGUMENT", `recvFrom(buffer) needs a Uint8Array, got ${render(buffer)}`);
+      throw new SpindleError("INVALID_ARGUMENT", `recvFrom(buffer) needs a Uint8Array, got ${describe(buffer)}`);
     }
     return this.#operation(Interest.READABLE, () => {
       const datagram = this.tryRecvFrom();
@@ -492,7 +492,7 @@ export class UdpSocket implements Disposable {
 
   #checkPayload(data: Uint8Array, to: SocketAddress): void {
     if (!(data instanceof Uint8Array)) {
-      throw new SpindleError("INVALID_ARGUMENT", `a datagram must be a Uint8Array, got ${render(data)}`);
+      throw new SpindleError("INVALID_ARGUMENT", `a datagram must be a Uint8Array, got ${describe(data)}`);
     }
     const max = MAX_PAYLOAD[to.family];
     if (data.byteLength > max) {
@@ -570,14 +570,14 @@ function closedError(): NetError {
 
 function checkCount(value: unknown, name: string, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new SpindleError("INVALID_ARGUMENT", `${name} must be an integer from 1 to ${max}, got ${render(value)}`);
+    throw new SpindleError("INVALID_ARGUMENT", `${name} must be an integer from 1 to ${max}, got ${describe(value)}`);
   }
   return value;
 }
 
 function checkTtl(ttl: unknown): number {
   if (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 1 || ttl > 255) {
-    throw new SpindleError("INVALID_ARGUMENT", `ttl must be an integer from 1 to 255, got ${render(ttl)}`);
+    throw new SpindleError("INVALID_ARGUMENT", `ttl must be an integer from 1 to 255, got ${describe(ttl)}`);
   }
   return ttl;
 }

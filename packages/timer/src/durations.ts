@@ -1,3 +1,5 @@
+import { describe } from "@spindle/core";
+
 /**
  * The longest duration a timer accepts: 2^40 ms, about 34.8 years. Longer durations are rejected
  * with a `RangeError` rather than clamped, so that a unit mistake (seconds passed as
@@ -8,17 +10,10 @@ export const MAX_DURATION_MS: number = 2 ** 40;
 /** Checks a duration in milliseconds, naming the value in the error. */
 export function checkDuration(ms: unknown, what: string): number {
   if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0 || ms === Infinity) {
-    throw new RangeError(`${what} must be a finite number of milliseconds >= 0, got ${render(ms)}`);
+    throw new RangeError(`${what} must be a finite number of milliseconds >= 0, got ${describe(ms)}`);
   }
   if (ms > MAX_DURATION_MS) {
     throw new RangeError(`${what} must be at most ${MAX_DURATION_MS} ms (MAX_DURATION_MS), got ${ms}`);
   }
   return ms;
-}
-
-/** Renders a bad value for an error message. */
-export function render(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "object" && value !== null) return `a ${value.constructor?.name ?? "object"}`;
-  return String(value);
 }

@@ -1,5 +1,6 @@
+import { describe } from "@spindle/core";
 import { clockNow } from "./clock.ts";
-import { checkDuration, render } from "./durations.ts";
+import { checkDuration } from "./durations.ts";
 
 /**
  * A point on a monotonic clock with sub-millisecond resolution, comparable across the threads of
@@ -38,7 +39,7 @@ export class Instant {
    */
   static fromMillis(ms: number): Instant {
     if (typeof ms !== "number" || !Number.isFinite(ms)) {
-      throw new RangeError(`an instant must be a finite number of milliseconds, got ${render(ms)}`);
+      throw new RangeError(`an instant must be a finite number of milliseconds, got ${describe(ms)}`);
     }
     return new Instant(ms);
   }
@@ -83,7 +84,7 @@ export class Instant {
 /** Checks that `value` is an {@linkcode Instant}, naming it otherwise. */
 export function checkInstant(value: unknown): Instant {
   if (!(value instanceof Instant)) {
-    throw new RangeError(`expected an Instant, got ${render(value)}`);
+    throw new RangeError(`expected an Instant, got ${describe(value)}`);
   }
   return value;
 }

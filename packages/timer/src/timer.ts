@@ -1,5 +1,5 @@
-import { type Future, type IntoFuture, intoFuture, SpindleError, WakeTable } from "@spindle/core";
-import { checkDuration, render } from "./durations.ts";
+import { describe, type Future, type IntoFuture, intoFuture, SpindleError, WakeTable } from "@spindle/core";
+import { checkDuration } from "./durations.ts";
 import type { DriverKind } from "./driver.ts";
 import type { CloseReason } from "./errors.ts";
 import { checkInstant, Instant } from "./instant.ts";
@@ -140,7 +140,7 @@ export class Timer {
   static fromShared(shared: SharedTimer): Timer {
     const { buffer, channel } = (shared ?? {}) as Partial<SharedTimer>;
     if (!(buffer instanceof SharedArrayBuffer) || typeof channel !== "string") {
-      throw new SpindleError("INVALID_ARGUMENT", `Timer.fromShared() needs what Timer.share() returned, got ${render(shared)}`);
+      throw new SpindleError("INVALID_ARGUMENT", `Timer.fromShared() needs what Timer.share() returned, got ${describe(shared)}`);
     }
     const existing = timersOfThisThread.get(channel);
     if (existing !== undefined) return existing;
