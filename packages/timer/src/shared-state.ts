@@ -1,7 +1,7 @@
 import { SpindleError } from "@spindle/core";
 import type { CloseReason } from "./errors.ts";
 import { Condvar } from "./sync/condvar.ts";
-import { Mutex } from "./sync/mutex.ts";
+import { Mutex } from "@spindle/core";
 
 /**
  * The memory shared by the timer thread and its clients (one client per thread that uses the

@@ -1,4 +1,4 @@
-import type { Mutex } from "./mutex.ts";
+import type { Mutex } from "@spindle/core";
 
 /**
  * A condition variable in one word of shared memory: a sequence number that every notify bumps.

@@ -1,22 +1,34 @@
 /**
  * A mutex in one word of shared memory, usable from every thread of the process (Drepper's
  * three-state futex mutex, "Futexes Are Tricky", 2011): 0 unlocked, 1 locked, 2 locked and
- * possibly awaited.
+ * possibly awaited. Every thread builds its own `Mutex` over the same word.
  *
  * Every access is an `Atomics` operation, which is sequentially consistent: the plain reads and
  * writes of shared memory made while the lock is held are ordered before the unlocking
  * `Atomics.sub` and after the next owner's locking `Atomics.compareExchange`, so they are seen by
  * whoever takes the lock next.
  *
- * The timer's critical sections are a few loads and stores, so a contended `lock` spins briefly
- * before it sleeps. A sleep is bounded by `checkMs`; between sleeps `lock` asks `abandoned()` so
- * that a thread that died holding the lock (a killed timer thread) cannot block the others
- * forever.
+ * It is meant for critical sections of a few loads and stores, so a contended `lock` spins
+ * briefly before it sleeps. A sleep is bounded by `checkMs`; between sleeps `lock` asks
+ * `abandoned()` so that a thread that died holding the lock cannot block the others forever.
+ *
+ * @example
+ * ```ts
+ * import { Mutex } from "@spindle/core";
+ *
+ * const shared = new Int32Array(new SharedArrayBuffer(8)); // word 0: the lock, word 1: data
+ * const mutex = new Mutex(shared, 0); // another thread: new Mutex(new Int32Array(buffer), 0)
+ * mutex.lock();
+ * shared[1]! += 1;
+ * mutex.unlock();
+ * console.log(shared[1]); // 1
+ * ```
  */
 export class Mutex {
   readonly #word: Int32Array;
   readonly #index: number;
 
+  /** A mutex over `word[index]` (zero: unlocked). */
   constructor(word: Int32Array, index: number) {
     this.#word = word;
     this.#index = index;
