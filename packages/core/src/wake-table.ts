@@ -67,14 +67,43 @@ export class WakeTable {
   #listening = false;
   #release: (() => void) | null = null;
 
-  private constructor() {
-    this.#view = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+  private constructor(buffer: SharedArrayBuffer) {
+    this.#view = new Int32Array(buffer);
   }
 
-  /** This thread's table, created on first use. */
-  static forThisThread(): WakeTable {
-    current ??= new WakeTable();
+  /**
+   * This thread's table, created on first use: over `buffer` when one is given (from
+   * {@linkcode WakeTable.createBuffer}), so that other threads can know a thread's table before
+   * it starts. Throws `INVALID_ARGUMENT` when `buffer` is not such a buffer, or when this thread's
+   * table already exists over another one.
+   */
+  static forThisThread(buffer?: SharedArrayBuffer): WakeTable {
+    if (buffer !== undefined) {
+      if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== WORDS * 4) {
+        throw new SpindleError("INVALID_ARGUMENT", `a WakeTable needs a buffer from WakeTable.createBuffer(), got ${describe(buffer)}`);
+      }
+      if (current !== null && current.buffer !== buffer) {
+        throw new SpindleError("INVALID_ARGUMENT", "this thread's WakeTable already exists over another buffer");
+      }
+    }
+    current ??= new WakeTable(buffer ?? WakeTable.createBuffer());
     return current;
+  }
+
+  /**
+   * Zeroed memory for a table that a thread adopts with {@linkcode WakeTable.forThisThread}, e.g.
+   * a worker that receives it in its `workerData`: wakes aimed at it before it starts are kept.
+   *
+   * @example
+   * ```ts
+   * import { WakeTable } from "@spindle/core";
+   *
+   * const buffer = WakeTable.createBuffer(); // post it to a worker, which adopts it first thing
+   * console.log(buffer.byteLength > 0); // true
+   * ```
+   */
+  static createBuffer(): SharedArrayBuffer {
+    return new SharedArrayBuffer(WORDS * 4);
   }
 
   /** This thread's table if one was created, else `null`. */
