@@ -1,0 +1,122 @@
+import { describe } from "@spindle/core";
+
+/**
+ * A job's argument or result that cannot cross threads (a function, a symbol, a class instance
+ * other than the supported built-ins, a cycle). Thrown by `spawn`; a job whose result cannot cross
+ * fails with it. `path` locates the value (`args[1].items[3]`).
+ *
+ * @example
+ * ```ts
+ * import { UncloneableValueError } from "@spindle/workstealing";
+ *
+ * const error = new UncloneableValueError('job "fib"', "args[0]", () => 1);
+ * console.log(error.message); // job "fib": args[0] (function (anonymous)) cannot cross threads
+ * ```
+ */
+export class UncloneableValueError extends TypeError {
+  /** Where the value sits inside what was being sent. */
+  readonly path: string;
+
+  /** Creates the error; `what` names the job, `path` the value's place, `value` the value. */
+  constructor(what: string, path: string, value: unknown, why = "cannot cross threads") {
+    super(`${what}: ${path} (${describe(value)}) ${why}`);
+    this.name = "UncloneableValueError";
+    this.path = path;
+  }
+}
+
+/**
+ * `spawn` of a name that the job module does not define.
+ *
+ * @example
+ * ```ts
+ * import { UnknownJobError } from "@spindle/workstealing";
+ *
+ * console.log(new UnknownJobError("fibb", ["fib", "sum"]).message);
+ * // no job named "fibb" in the job module (it defines "fib", "sum")
+ * ```
+ */
+export class UnknownJobError extends RangeError {
+  /** The name that was asked for. */
+  readonly job: string;
+
+  /** Creates the error for `job`, listing the names that exist. */
+  constructor(job: unknown, known: readonly string[]) {
+    super(`no job named ${describe(job)} in the job module (it defines ${known.map((n) => JSON.stringify(n)).join(", ") || "none"})`);
+    this.name = "UnknownJobError";
+    this.job = String(job);
+  }
+}
+
+/**
+ * The error of a job whose worker thread died while running it (`process.exit`, an uncaught error,
+ * running out of memory, `terminate`). The worker is replaced and every queued job still runs.
+ *
+ * @example
+ * ```ts
+ * import { WorkerLostError } from "@spindle/workstealing";
+ *
+ * console.log(new WorkerLostError("crash", 1, 7).message);
+ * // job "crash" was lost: worker 1 exited (exit code 7) while running it
+ * ```
+ */
+export class WorkerLostError extends Error {
+  /** The job's name. */
+  readonly job: string;
+  /** The index of the worker that died. */
+  readonly worker: number;
+  /** Its exit code. */
+  readonly exitCode: number;
+
+  /** Creates the error of `job`, lost with `worker`. */
+  constructor(job: string, worker: number, exitCode: number, options?: ErrorOptions) {
+    super(`job ${JSON.stringify(job)} was lost: worker ${worker} exited (exit code ${exitCode}) while running it`, options);
+    this.name = "WorkerLostError";
+    this.job = job;
+    this.worker = worker;
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * `spawn` on a runtime whose bounded queue is full, with `whenFull: "reject"`.
+ *
+ * @example
+ * ```ts
+ * import { QueueFullError } from "@spindle/workstealing";
+ *
+ * console.log(new QueueFullError("fib", 1024).message);
+ * // cannot spawn job "fib": the runtime's queue holds its limit of 1024 jobs
+ * ```
+ */
+export class QueueFullError extends Error {
+  /** The queue's limit. */
+  readonly limit: number;
+
+  /** Creates the error for a spawn of `job` into a queue holding `limit` jobs. */
+  constructor(job: string, limit: number) {
+    super(`cannot spawn job ${JSON.stringify(job)}: the runtime's queue holds its limit of ${limit} jobs`);
+    this.name = "QueueFullError";
+    this.limit = limit;
+  }
+}
+
+/**
+ * `spawn` on a runtime after `shutdown()`, and the error of jobs that a cancelling shutdown
+ * dropped before they started.
+ *
+ * @example
+ * ```ts
+ * import { RuntimeShutdownError } from "@spindle/workstealing";
+ *
+ * console.log(new RuntimeShutdownError("fib").message);
+ * // cannot run job "fib": the runtime was shut down
+ * ```
+ */
+export class RuntimeShutdownError extends Error {
+  /** Creates the error for `job`. */
+  constructor(job: string) {
+    super(`cannot run job ${JSON.stringify(job)}: the runtime was shut down`);
+    this.name = "RuntimeShutdownError";
+  }
+}

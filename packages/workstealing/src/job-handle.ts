@@ -1,0 +1,193 @@
+import {
+  CancelledError,
+  Context,
+  JoinHandle,
+  PENDING,
+  type Poll,
+  type RawWakerVTable,
+  type SharedWakerHandle,
+  SpindleError,
+  Waker,
+  WakeTable,
+} from "@spindle/core";
+import { WorkerLostError } from "./errors.ts";
+import { ABORT, CANCELLED, DONE, EXIT_CODE, isTerminal, LENGTH, LOST, RUNNING, STATE, WAITER, WAITER_SLOT, WORKER } from "./job-record.ts";
+import type { Scheduler } from "./scheduler.ts";
+
+/** Makes a handle; only the runtime and the workers' machines do. */
+export let createJobHandle: <T>(scheduler: Scheduler, id: number, name: string, participant: number) => JobHandle<T>;
+
+/**
+ * The handle of a spawned job, on the thread that spawned it: a `@spindle/core`
+ * {@linkcode JoinHandle}, so `yield* handle` joins it inside a coroutine (a parent job joining
+ * its child) and `await handle` from `async` code.
+ *
+ * - Joining gives the job's result, or throws its error (name, message and stack as thrown on the
+ *   worker), a {@linkcode WorkerLostError} when its worker died, or a `CancelledError` after
+ *   `abort()`.
+ * - `abort()` on a queued job removes it (it never runs); on a running job it cancels it at its
+ *   next suspension point, running its `finally` blocks.
+ * - Dropping the handle (`detach()`) lets the job run on with nobody joining it.
+ *
+ * @example
+ * ```ts
+ * import { Runtime } from "@spindle/workstealing";
+ * import type jobs from "./test-support/example-jobs.ts";
+ *
+ * const runtime = await Runtime.start<typeof jobs>(new URL("./test-support/example-jobs.ts", import.meta.url), { workers: 1 });
+ * const handle = runtime.spawn("add", 2, 3);
+ * console.log(await handle, handle.isFinished); // 5 true
+ * await runtime.shutdown();
+ * ```
+ */
+export class JobHandle<T> extends JoinHandle<T> {
+  readonly #scheduler: Scheduler;
+  readonly #id: number;
+  readonly #name: string;
+  readonly #participant: number;
+  #slot: SharedWakerHandle | null = null;
+  /** Set once the outcome was taken (or the handle detached): the record is no longer ours. */
+  #outcome: { readonly ok: boolean; readonly value: unknown } | null = null;
+  #detached = false;
+  #promise: Promise<T> | null = null;
+
+  private constructor(scheduler: Scheduler, id: number, name: string, participant: number) {
+    super();
+    this.#scheduler = scheduler;
+    this.#id = id;
+    this.#name = name;
+    this.#participant = participant;
+  }
+
+  static {
+    createJobHandle = <T>(scheduler: Scheduler, id: number, name: string, participant: number) =>
+      new JobHandle<T>(scheduler, id, name, participant);
+  }
+
+  /** The job's name. */
+  get job(): string {
+    return this.#name;
+  }
+
+  /** Whether the job has settled (finished, failed, been cancelled or lost). */
+  get isFinished(): boolean {
+    return this.#outcome !== null || (!this.#detached && isTerminal(Atomics.load(this.#scheduler.records, this.#id + STATE)));
+  }
+
+  /** Joins the job: its result once settled; until then the joiner's waker is kept up to date. */
+  poll(cx: Context): Poll<T> {
+    if (this.#outcome !== null || this.#detached) throw new SpindleError("FUTURE_COMPLETED", `the handle of job ${JSON.stringify(this.#name)} was polled after it completed`);
+    const records = this.#scheduler.records;
+    const id = this.#id;
+    if (!isTerminal(Atomics.load(records, id + STATE))) {
+      const table = WakeTable.forThisThread();
+      if (this.#slot === null) {
+        this.#slot = table.register(cx.waker);
+        Atomics.store(records, id + WAITER_SLOT, this.#slot.slot);
+        Atomics.store(records, id + WAITER, this.#participant + 1);
+      } else {
+        table.update(this.#slot, cx.waker);
+      }
+      // The worker stores the state before it reads WAITER: either it sees our registration and
+      // wakes us, or we see its state here.
+      if (!isTerminal(Atomics.load(records, id + STATE))) return PENDING;
+    }
+    return this.#take();
+  }
+
+  /** Awaits the job's outcome from `async` code. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.#promise ??= this.#toPromise();
+    return this.#promise.then(onFulfilled, onRejected);
+  }
+
+  /** Cancels the job: removes it when still queued, else stops it at its next suspension point. */
+  abort(): void {
+    if (this.#outcome !== null || this.#detached) return;
+    const scheduler = this.#scheduler;
+    const id = this.#id;
+    if (scheduler.cancelQueued(id)) return;
+    if (Atomics.load(scheduler.records, id + STATE) !== RUNNING) return;
+    Atomics.store(scheduler.records, id + ABORT, 1);
+    scheduler.requestAbortCheck(Atomics.load(scheduler.records, id + WORKER));
+  }
+
+  /** Lets the job run on with nobody joining it; its result is dropped. */
+  detach(): void {
+    if (this.#outcome !== null || this.#detached) return;
+    this.#detached = true;
+    this.#unregister();
+    this.#scheduler.release(this.#id);
+  }
+
+  #take(): T {
+    this.#unregister();
+    const scheduler = this.#scheduler;
+    const records = scheduler.records;
+    const id = this.#id;
+    const state = Atomics.load(records, id + STATE);
+    let ok = false;
+    let value: unknown;
+    if (state === DONE) {
+      ok = true;
+      value = scheduler.readPayload(id);
+    } else if (state === CANCELLED) {
+      value = Atomics.load(records, id + LENGTH) > 0
+        ? scheduler.readPayload(id)
+        : new CancelledError(`job ${JSON.stringify(this.#name)}`);
+    } else if (state === LOST) {
+      value = new WorkerLostError(this.#name, Atomics.load(records, id + WORKER), Atomics.load(records, id + EXIT_CODE));
+    } else {
+      value = scheduler.readPayload(id);
+    }
+    scheduler.release(id);
+    this.#outcome = { ok, value };
+    if (ok) return value as T;
+    throw value;
+  }
+
+  #unregister(): void {
+    if (this.#slot === null) return;
+    WakeTable.forThisThread().unregister(this.#slot);
+    this.#slot = null;
+  }
+
+  #toPromise(): Promise<T> {
+    const outcome = this.#outcome;
+    if (outcome !== null) return outcome.ok ? Promise.resolve(outcome.value as T) : Promise.reject(outcome.value);
+    return new Promise<T>((resolve, reject) => {
+      const waiter: PromiseWaiter = { handle: this as JobHandle<unknown>, resolve: resolve as (value: unknown) => void, reject };
+      pollForPromise(waiter);
+    });
+  }
+}
+
+/** A promise waiting on a handle: the raw waker's data. */
+interface PromiseWaiter {
+  readonly handle: JobHandle<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
+/** Polls the handle for its promise: settles the promise, or leaves the waker registered. */
+function pollForPromise(waiter: PromiseWaiter): void {
+  let result: unknown;
+  try {
+    result = waiter.handle.poll(new Context(Waker.fromRaw({ data: waiter, vtable: PROMISE_VTABLE })));
+  } catch (error) {
+    waiter.reject(error);
+    return;
+  }
+  if (result !== PENDING) waiter.resolve(result);
+}
+
+/** Waking a promise's waker polls the handle again (on the thread that awaits it). */
+const PROMISE_VTABLE: RawWakerVTable<PromiseWaiter> = {
+  clone: (waiter) => ({ data: waiter, vtable: PROMISE_VTABLE }),
+  wake: pollForPromise,
+  wakeByRef: pollForPromise,
+  drop: () => {},
+};

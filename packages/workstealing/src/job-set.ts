@@ -1,0 +1,106 @@
+import { describe, type Future } from "@spindle/core";
+import type { Timer } from "@spindle/timer";
+import type { JobHandle } from "./job-handle.ts";
+import { jobContext } from "./job-context.ts";
+
+/** A job: a function of plain-data arguments returning a value, a future or a coroutine. */
+// deno-lint-ignore no-explicit-any
+export type JobFunction = (...args: any[]) => unknown;
+
+/** The jobs of a job module, by name. */
+export type Jobs = Record<string, JobFunction>;
+
+/** What a job produces: a coroutine's or future's output, else what the function returns. */
+export type JobOutput<F extends JobFunction> = ReturnType<F> extends Generator<unknown, infer T, unknown> ? T
+  : ReturnType<F> extends Future<infer T> ? T
+  : ReturnType<F>;
+
+/**
+ * The jobs of a job module: what {@linkcode defineJobs} returns and the module exports as its
+ * default export. Every worker imports the module, so the jobs' code exists on every thread and
+ * only their names and arguments travel. Inside a job, `jobs.spawn` forks a child job onto the
+ * current worker (where idle workers can steal it) and `yield*` on its handle joins it.
+ *
+ * @example
+ * ```ts
+ * import { defineJobs, type Coroutine } from "@spindle/workstealing";
+ *
+ * function fibSequential(n: number): number {
+ *   return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
+ * }
+ *
+ * const jobs = defineJobs({
+ *   add(a: number, b: number): number {
+ *     return a + b;
+ *   },
+ *   *fib(n: number): Coroutine<number> {
+ *     if (n < 20) return fibSequential(n);
+ *     const left = jobs.spawn("fib", n - 1); // a child job, stealable by idle workers
+ *     const right = fibSequential(n - 2);
+ *     return (yield* left) + right;
+ *   },
+ * });
+ * export default jobs;
+ * console.log(jobs.names); // [ "add", "fib" ]
+ * ```
+ */
+export class JobSet<J extends Jobs = Jobs> {
+  /** The job functions, by name. */
+  readonly jobs: J;
+  /** The job names, in the order that numbers them. */
+  readonly names: readonly string[];
+  readonly #indexes: Map<string, number>;
+
+  /** Use {@linkcode defineJobs}. */
+  constructor(jobs: J) {
+    this.jobs = jobs;
+    this.names = Object.keys(jobs);
+    this.#indexes = new Map(this.names.map((name, index) => [name, index]));
+  }
+
+  /** The number of job `name`, or -1. */
+  indexOf(name: string): number {
+    return this.#indexes.get(name) ?? -1;
+  }
+
+  /**
+   * Inside a job: spawns child job `name` on this worker (its next-task slot, then its deque, where
+   * idle workers steal it) and returns its handle; `yield* handle` joins it. Throws outside a job.
+   */
+  spawn<K extends keyof J & string>(name: K, ...args: Parameters<J[K]>): JobHandle<JobOutput<J[K]>> {
+    return jobContext(`jobs.spawn(${JSON.stringify(name)})`).spawn(this as JobSet, name, args) as JobHandle<JobOutput<J[K]>>;
+  }
+
+  /** Inside a job: the runtime's `workerData` option, as this worker received it. */
+  get workerData(): unknown {
+    return jobContext("jobs.workerData").workerData;
+  }
+
+  /** Inside a job: the timer the runtime was started with (its `timer` option), on this worker. */
+  get timer(): Timer {
+    return jobContext("jobs.timer").timer;
+  }
+}
+
+/**
+ * Defines the jobs of a job module; export the result as the module's default export and start a
+ * runtime with the module's URL.
+ *
+ * @example
+ * ```ts
+ * import { defineJobs } from "@spindle/workstealing";
+ *
+ * export default defineJobs({
+ *   square(n: number): number {
+ *     return n * n;
+ *   },
+ * });
+ * ```
+ */
+export function defineJobs<J extends Jobs>(jobs: J): JobSet<J> {
+  if (typeof jobs !== "object" || jobs === null) throw new TypeError(`defineJobs() needs an object of job functions, got ${describe(jobs)}`);
+  for (const [name, job] of Object.entries(jobs)) {
+    if (typeof job !== "function") throw new TypeError(`job ${JSON.stringify(name)} must be a function, got ${describe(job)}`);
+  }
+  return new JobSet(jobs);
+}

@@ -1,0 +1,425 @@
+import {
+  type Context,
+  type Coroutine,
+  Future,
+  type IntoFuture,
+  isFuture,
+  type JoinHandle,
+  type LocalExecutor,
+  Parker,
+  PENDING,
+  type Poll,
+} from "@spindle/core";
+import type { Timer } from "@spindle/timer";
+import { RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./errors.ts";
+import type { JobContext } from "./job-context.ts";
+import { createJobHandle, type JobHandle } from "./job-handle.ts";
+import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
+import type { JobSet } from "./job-set.ts";
+import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, type Scheduler, STOPPING } from "./scheduler.ts";
+import { ValueEncoder } from "./value-encoder.ts";
+import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
+
+/**
+ * The loop of one worker thread (async-std's `Machine`, holding processor `processor`): a future
+ * on the worker's `LocalExecutor` that finds jobs and starts them, while the executor runs the
+ * jobs that wait (on child jobs, timers, sockets) between them.
+ *
+ * Where the next job comes from, in order (tokio's `next_task` and `steal_work`):
+ * 1. every {@linkcode INJECTOR_INTERVAL}th job, the injector, so that nothing in it waits forever
+ *    behind local work;
+ * 2. the next-task slot (the child spawned last: fork/join locality), at most
+ *    {@linkcode MAX_SLOT_RUNS} times in a row so that jobs that keep spawning cannot starve the
+ *    deque;
+ * 3. the local deque (newest first), then the injector (a batch: one job now, the rest into the
+ *    deque);
+ * 4. searching (when fewer than half of the workers already search): the injector, then about half
+ *    of another processor's deque, starting at a random victim; a lost race is a retry. A victim
+ *    whose machine has not moved since the last look (stuck in a long job) also gives up its slot.
+ * Then it spins for a while, registers as parked and looks once more, then parks: blocking in
+ * `Atomics.wait` when no job of this worker waits on anything (fastest wake-up), else without
+ * blocking, so that the worker's event loop goes on serving the jobs' timers and sockets.
+ */
+export class Machine extends Future<void> implements JobContext {
+  readonly #scheduler: Scheduler;
+  readonly #processor: number;
+  readonly #set: JobSet;
+  readonly #executor: LocalExecutor;
+  readonly #timer: Timer | null;
+  readonly #deque: WorkDeque;
+  readonly #parker: Parker;
+  readonly #encoder = new ValueEncoder();
+  /** Jobs running as tasks on the executor (they waited at least once, or may). */
+  readonly #running = new Map<number, JoinHandle<void>>();
+  readonly #batch: number[] = [];
+  /** Each victim's heartbeat at this machine's last look, to tell a stuck machine. */
+  readonly #lastSeen: Int32Array;
+  readonly #lastSeenAt: Float64Array;
+  #ticks = 0;
+  #slotRuns = 0;
+  #random: number;
+  #parkedAsync = false;
+  #retiring = false;
+
+  /** The runtime's `workerData`, as this worker received it. */
+  readonly workerData: unknown;
+
+  constructor(scheduler: Scheduler, processor: number, set: JobSet, executor: LocalExecutor, timer: Timer | null, workerData: unknown) {
+    super();
+    this.workerData = workerData;
+    this.#scheduler = scheduler;
+    this.#processor = processor;
+    this.#set = set;
+    this.#executor = executor;
+    this.#timer = timer;
+    this.#deque = scheduler.deque(processor);
+    this.#parker = new Parker({ buffer: scheduler.setup.control, index: scheduler.parkWord(processor) });
+    this.#lastSeen = new Int32Array(scheduler.setup.processors).fill(-1);
+    this.#lastSeenAt = new Float64Array(scheduler.setup.processors);
+    this.#random = (processor + 1) * 0x9e3779b9;
+  }
+
+  /** Runs jobs until the runtime stops. */
+  poll(cx: Context): Poll<void> {
+    const scheduler = this.#scheduler;
+    const p = this.#processor;
+    Atomics.add(scheduler.control, scheduler.processorWord(p, HEARTBEAT), 1);
+    if (scheduler.takeAbortCheck(p)) this.#abortFlagged();
+    if (this.#retiring || (scheduler.closed === STOPPING && this.#running.size === 0)) return undefined;
+    let found = false;
+    for (let n = 0; n < JOBS_PER_POLL; n++) {
+      const id = this.#nextLocal();
+      if (id === 0) break;
+      found = true;
+      if (this.#start(id)) break; // a task to run: let the executor poll it before the next job
+    }
+    if (found) {
+      cx.waker.wakeByRef();
+      return PENDING;
+    }
+    const stolen = this.#search();
+    if (stolen !== 0) {
+      this.#start(stolen);
+      cx.waker.wakeByRef();
+      return PENDING;
+    }
+    return this.#park(cx);
+  }
+
+  // ---- JobContext: what jobs on this worker use ---------------------------------------------
+
+  /** Spawns a child job of a job on this worker: into the slot, the previous occupant into the deque. */
+  spawn(set: JobSet, name: string, args: unknown[]): JobHandle<unknown> {
+    const scheduler = this.#scheduler;
+    const job = checkJob(set, this.#set, name);
+    const length = this.#encoder.encode(args, `job ${JSON.stringify(name)}`, "args");
+    const id = scheduler.createRecord(job, this.#encoder, length);
+    const bumped = scheduler.swapSlot(this.#processor, id);
+    if (bumped !== 0) {
+      this.#pushLocal(bumped);
+      scheduler.idle.notifyWork();
+    }
+    if (this.#parkedAsync) scheduler.unpark(this.#processor);
+    return createJobHandle(scheduler, id, name, this.#processor + 1);
+  }
+
+  /** The runtime's timer on this worker. */
+  get timer(): Timer {
+    if (this.#timer === null) throw new TypeError("jobs.timer: the runtime was started without a timer (Runtime.start(module, { timer }))");
+    return this.#timer;
+  }
+
+  /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
+  finish(id: number, state: number, value: unknown): void {
+    this.#running.delete(id);
+    this.#settle(id, state, value);
+  }
+
+  // ---- finding work ------------------------------------------------------------------------
+
+  /** The next job of this processor (slot, deque, injector), or 0. */
+  #nextLocal(): number {
+    const scheduler = this.#scheduler;
+    const p = this.#processor;
+    this.#ticks++;
+    if (this.#ticks % INJECTOR_INTERVAL === 0) {
+      const id = this.#fromInjector();
+      if (id !== 0) return id;
+    }
+    if (this.#slotRuns < MAX_SLOT_RUNS) {
+      const id = scheduler.takeSlot(p);
+      if (id !== 0) {
+        this.#slotRuns++;
+        return id;
+      }
+    }
+    this.#slotRuns = 0;
+    const popped = this.#deque.pop();
+    if (popped !== EMPTY) return popped;
+    const slot = scheduler.takeSlot(p);
+    if (slot !== 0) return slot;
+    const injected = this.#fromInjector();
+    if (injected !== 0) return injected;
+    return 0;
+  }
+
+  /** A batch from the injector: returns the first job and pushes the rest onto the deque. */
+  #fromInjector(): number {
+    const scheduler = this.#scheduler;
+    const batch = this.#batch;
+    const share = Math.ceil(scheduler.injector.length / Math.max(1, scheduler.idle.active));
+    const room = (scheduler.setup.dequeCapacity >>> 1) - this.#deque.length;
+    batch.length = 0;
+    if (scheduler.injector.popBatch(batch, Math.max(1, Math.min(share, room))) === 0) return 0;
+    scheduler.roomFreed();
+    for (let i = batch.length - 1; i >= 1; i--) this.#pushLocal(batch[i] as number);
+    if (batch.length > 1) scheduler.idle.notifyWork();
+    return batch[0] as number;
+  }
+
+  /** Searches other processors (and the injector) for work, spinning a while; 0 when none. */
+  #search(): number {
+    const scheduler = this.#scheduler;
+    const p = this.#processor;
+    if (!scheduler.idle.tryStartSearching(p)) return 0;
+    const deadline = performance.now() + SPIN_MS;
+    do {
+      const id = this.#stealOnce();
+      if (id !== 0) {
+        scheduler.idle.stopSearching(p);
+        return id;
+      }
+      if (scheduler.closed === STOPPING || scheduler.hasAbortCheck(p)) break;
+    } while (performance.now() < deadline);
+    return 0;
+  }
+
+  /** One round over the injector and every other processor. */
+  #stealOnce(): number {
+    const scheduler = this.#scheduler;
+    const injected = this.#fromInjector();
+    if (injected !== 0) return injected;
+    const processors = scheduler.setup.processors;
+    const start = this.#nextRandom() % processors;
+    let retry = true;
+    while (retry) {
+      retry = false;
+      for (let i = 0; i < processors; i++) {
+        const victim = (start + i) % processors;
+        if (victim === this.#processor) continue;
+        const deque = scheduler.deque(victim);
+        if (!deque.isEmpty) {
+          const id = deque.stealHalfInto(this.#deque, scheduler.setup.dequeCapacity >>> 1);
+          if (id === RETRY) retry = true;
+          else if (id !== EMPTY) return id;
+        }
+        const slot = this.#slotOfStuck(victim);
+        if (slot !== 0) return slot;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * The slot of `victim` when its machine has not moved for {@linkcode STUCK_MS} (a long job, or
+   * parked with a job left in its slot), else 0. Otherwise the slot stays with its owner: it is
+   * the child its running job is about to join.
+   */
+  #slotOfStuck(victim: number): number {
+    const scheduler = this.#scheduler;
+    const heartbeat = Atomics.load(scheduler.control, scheduler.processorWord(victim, HEARTBEAT));
+    const now = performance.now();
+    if (heartbeat !== this.#lastSeen[victim]) {
+      this.#lastSeen[victim] = heartbeat;
+      this.#lastSeenAt[victim] = now;
+      return 0;
+    }
+    return now - (this.#lastSeenAt[victim] as number) >= STUCK_MS ? scheduler.takeSlot(victim) : 0;
+  }
+
+  #nextRandom(): number {
+    let x = this.#random;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#random = x;
+    return x >>> 0;
+  }
+
+  /** Pushes onto the local deque; when it is full, moves half of it to the injector first. */
+  #pushLocal(id: number): void {
+    const deque = this.#deque;
+    if (deque.push(id)) return;
+    const records = this.#scheduler.records;
+    let first = 0;
+    let last = 0;
+    let count = 0;
+    for (let n = this.#scheduler.setup.dequeCapacity >>> 1; n > 0; n--) {
+      const moved = deque.steal();
+      if (moved < 0) break;
+      if (last === 0) first = moved;
+      else Atomics.store(records, last + NEXT, moved);
+      last = moved;
+      count++;
+    }
+    if (count > 0) this.#scheduler.injector.pushChain(first, last, count);
+    if (!deque.push(id)) this.#scheduler.injector.push(id);
+  }
+
+  // ---- parking -----------------------------------------------------------------------------
+
+  #park(cx: Context): Poll<void> {
+    const scheduler = this.#scheduler;
+    const p = this.#processor;
+    scheduler.idle.park(p);
+    if (this.#hasWork()) {
+      scheduler.idle.unparked(p);
+      cx.waker.wakeByRef();
+      return PENDING;
+    }
+    // An extra machine parks for a while only, then retires if nothing came.
+    const timeout = p >= scheduler.setup.workers ? EXTRA_MACHINE_IDLE_MS : Infinity;
+    if (this.#executor.taskCount === 1) {
+      const woken = this.#parker.park(timeout);
+      if (this.#wokenUp(woken)) return undefined;
+      cx.waker.wakeByRef();
+      return PENDING;
+    }
+    this.#parkedAsync = true;
+    const waker = cx.waker.clone();
+    void this.#parker.parkAsync(timeout).then((woken) => {
+      this.#parkedAsync = false;
+      this.#retiring = this.#wokenUp(woken);
+      waker.wake();
+    });
+    return PENDING;
+  }
+
+  /** After a park: takes this machine off the sleepers; returns whether it retires instead. */
+  #wokenUp(woken: boolean): boolean {
+    const scheduler = this.#scheduler;
+    const p = this.#processor;
+    const notified = scheduler.idle.unparked(p);
+    if (woken || notified || this.#running.size > 0 || this.#hasWork()) return false;
+    scheduler.setRetired(p, true);
+    return true;
+  }
+
+  /** The last look before sleeping: anything queued anywhere, or a request to this machine. */
+  #hasWork(): boolean {
+    const scheduler = this.#scheduler;
+    if (scheduler.injector.length > 0 || scheduler.closed === STOPPING) return true;
+    if (scheduler.hasAbortCheck(this.#processor)) return true;
+    for (let p = 0; p < scheduler.setup.processors; p++) {
+      if (!scheduler.deque(p).isEmpty || scheduler.hasSlot(p)) return true;
+    }
+    return false;
+  }
+
+  // ---- running jobs ------------------------------------------------------------------------
+
+  /** Starts job `id`; returns whether it became a task (it did not finish in one call). */
+  #start(id: number): boolean {
+    const scheduler = this.#scheduler;
+    const records = scheduler.records;
+    if (Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) !== QUEUED) {
+      scheduler.release(id); // aborted while queued: its handle already settled
+      return false;
+    }
+    const p = this.#processor;
+    Atomics.store(records, id + WORKER, p);
+    scheduler.linkRunning(p, id);
+    const name = this.#set.names[Atomics.load(records, id + JOB)] as string;
+    if (scheduler.closed === CANCELLING) {
+      this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
+      return false;
+    }
+    let output: unknown;
+    try {
+      const args = scheduler.readPayload(id) as unknown[];
+      output = (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args);
+    } catch (error) {
+      this.#settle(id, FAILED, error);
+      return false;
+    }
+    if (!isCoroutine(output) && !isFuture(output)) {
+      this.#settle(id, DONE, output);
+      return false;
+    }
+    this.#running.set(id, this.#executor.spawn(runJob(this, id, output)));
+    return true;
+  }
+
+  /** Aborts the tasks of jobs flagged by `abort()` (or all of them when the runtime cancels). */
+  #abortFlagged(): void {
+    const records = this.#scheduler.records;
+    const all = this.#scheduler.closed === CANCELLING;
+    for (const [id, task] of this.#running) {
+      if (all || Atomics.load(records, id + ABORT) !== 0) task.abort();
+    }
+  }
+
+  /** Writes the outcome into the record and settles it. */
+  #settle(id: number, state: number, value: unknown): void {
+    const scheduler = this.#scheduler;
+    scheduler.unlinkRunning(this.#processor, id);
+    const name = this.#set.names[Atomics.load(scheduler.records, id + JOB)] as string;
+    let length = 0;
+    if (state === DONE || state === FAILED || value !== undefined) {
+      try {
+        length = this.#encoder.encode(value, `job ${JSON.stringify(name)}`, state === DONE ? "result" : "error");
+      } catch (error) {
+        state = FAILED;
+        length = this.#encoder.encode(plainError(error), `job ${JSON.stringify(name)}`, "error");
+      }
+    }
+    scheduler.replacePayload(id, this.#encoder, length);
+    scheduler.settle(id, state);
+  }
+}
+
+/** The task of a job that did not finish in its first call: drives it, then settles its record. */
+function* runJob(machine: Machine, id: number, work: IntoFuture<unknown>): Coroutine<void> {
+  let settled = false;
+  try {
+    const value: unknown = yield* work;
+    settled = true;
+    machine.finish(id, DONE, value);
+  } catch (error) {
+    settled = true;
+    machine.finish(id, FAILED, error);
+  } finally {
+    if (!settled) machine.finish(id, CANCELLED, undefined);
+  }
+}
+
+function isCoroutine(value: unknown): value is Coroutine<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as Generator).next === "function" &&
+    typeof (value as Generator).throw === "function" && typeof (value as Generator)[Symbol.iterator] === "function";
+}
+
+/** The job's number in `own` (the worker's job set); throws for another set or an unknown name. */
+export function checkJob(set: JobSet, own: JobSet, name: string): number {
+  if (set !== own) throw new TypeError(`jobs.spawn(${JSON.stringify(name)}): this job set is not the runtime's job module`);
+  const index = own.indexOf(name);
+  if (index < 0) throw new UnknownJobError(name, own.names);
+  return index;
+}
+
+/** An error that could not be encoded as it was: its name, message and stack only. */
+function plainError(error: unknown): Error {
+  const source = error instanceof Error ? error : new Error(String(error));
+  const plain = new Error(source.message);
+  plain.name = source.name;
+  plain.stack = source.stack ?? "";
+  if (error instanceof UncloneableValueError) plain.name = "UncloneableValueError";
+  return plain;
+}
+
+const JOBS_PER_POLL = 32;
+const INJECTOR_INTERVAL = 61;
+const MAX_SLOT_RUNS = 3;
+/** How long a machine must not move before a thief takes the job in its slot. */
+const STUCK_MS = 1;
+/** How long a searching machine spins before it parks (a wake from an idle vCPU costs ~50 µs). */
+const SPIN_MS = 0.1;

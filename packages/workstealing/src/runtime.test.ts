@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { threadId } from "node:worker_threads";
+import { blockOn, LocalExecutor, type Coroutine } from "@spindle/core";
+import { type JobHandle, RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./mod.ts";
+import { startTestRuntime } from "./test-support/runtime.ts";
+
+function fibSequential(n: number): number {
+  return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
+}
+
+test("a job runs on a worker thread and its result comes back", async () => {
+  const { runtime } = await startTestRuntime();
+  try {
+    assert.equal(await runtime.spawn("add", 2, 40), 42);
+    const worker = await runtime.spawn("whoami");
+    assert.notEqual(worker, threadId);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("fork/join fib and a parallel sum equal the sequential results", async () => {
+  const { runtime } = await startTestRuntime();
+  try {
+    assert.equal(await runtime.spawn("fib", 24, 10), fibSequential(24));
+    const values = Float64Array.from({ length: 100_000 }, (_, i) => (i % 97) * 0.5);
+    const expected = values.reduce((a, b) => a + b, 0);
+    assert.equal(await runtime.spawn("sum", values, 1_000), expected);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("plain data, typed arrays and errors cross intact", async () => {
+  const { runtime } = await startTestRuntime();
+  try {
+    const value = { n: -0, big: 2n ** 70n, when: new Date(5), map: new Map([["k", [1, "x", null]]]), bytes: new Uint8Array([1, 2, 3]) };
+    assert.deepEqual(await runtime.spawn("echo", value), value);
+    await assert.rejects(Promise.resolve(runtime.spawn("fail", "RangeError", "out of range")), (error: unknown) => {
+      assert.ok(error instanceof RangeError);
+      assert.equal(error.message, "out of range");
+      assert.match(error.stack ?? "", /test-jobs\.ts/); // the stack of the worker that threw
+      return true;
+    });
+    await assert.rejects(Promise.resolve(runtime.spawn("failCustom", "bad token")), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.equal(error.name, "ParseError");
+      assert.equal(error.message, "bad token");
+      assert.equal((error as { code?: number }).code, 42);
+      return true;
+    });
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("bad input fails at spawn, naming the job and the value", async () => {
+  const { runtime } = await startTestRuntime({ workers: 1 });
+  try {
+    // @ts-expect-error: no such job
+    assert.throws(() => runtime.spawn("nope"), (error: unknown) => error instanceof UnknownJobError && /"nope"/.test(error.message) && /"add"/.test(error.message));
+    assert.throws(
+      () => runtime.spawn("echo", { callback: () => 1 }),
+      (error: unknown) => error instanceof UncloneableValueError && /job "echo"/.test(error.message) && /args\[0\]\.callback/.test(error.message),
+    );
+    // Errors cross as their name, message and stack (a class of the worker's is not this thread's).
+    await assert.rejects(Promise.resolve(runtime.spawn("returnFunction")), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.equal(error.name, "UncloneableValueError");
+      assert.match(error.message, /job "returnFunction": result\.callback \(function callback\) cannot cross threads/);
+      return true;
+    });
+    assert.equal(await runtime.spawn("add", 1, 1), 2); // the runtime still works
+  } finally {
+    await runtime.shutdown();
+  }
+  assert.throws(() => runtime.spawn("add", 1, 2), RuntimeShutdownError);
+});
+
+function* joinBoth(a: JobHandle<number>, b: JobHandle<number>): Coroutine<number> {
+  return (yield* a) + (yield* b);
+}
+
+test("handles are futures: joined from a coroutine on the spawning thread", async () => {
+  const { runtime } = await startTestRuntime();
+  try {
+    const executor = new LocalExecutor();
+    const total = executor.spawn(joinBoth(runtime.spawn("add", 1, 2), runtime.spawn("add", 3, 4)));
+    await executor.run();
+    assert.equal(await total, 10);
+    assert.equal(blockOn(runtime.spawn("add", 5, 5)), 10); // blockOn parks this thread until the worker wakes it
+  } finally {
+    await runtime.shutdown();
+  }
+});

@@ -1,0 +1,379 @@
+import { Unparker, wakeShared } from "@spindle/core";
+import type { SharedTimer } from "@spindle/timer";
+import { Idle, idleWords } from "./idle.ts";
+import { Injector, INJECTOR_WORDS } from "./injector.ts";
+import {
+  ABORT,
+  CANCELLED,
+  EXIT_CODE,
+  INLINE,
+  INLINE_BYTES,
+  JOB,
+  LENGTH,
+  LOST,
+  PAYLOAD,
+  QUEUED,
+  REFS,
+  RUN_NEXT,
+  RUN_PREV,
+  STATE,
+  WAITER,
+  WAITER_SLOT,
+  WORKER,
+} from "./job-record.ts";
+import { SharedHeap } from "./shared-heap.ts";
+import { decodeValue } from "./value-decoder.ts";
+import type { ValueEncoder } from "./value-encoder.ts";
+import { WorkDeque } from "./work-deque.ts";
+
+/** What every thread of a runtime needs to build its {@linkcode Scheduler}: plain data for `workerData`. */
+export interface SchedulerSetup {
+  readonly control: SharedArrayBuffer;
+  readonly heap: SharedArrayBuffer;
+  /** Wake tables: the runtime's thread first, then one per processor. */
+  readonly tables: readonly SharedArrayBuffer[];
+  /** Processors: the workers, then room for extra machines. */
+  readonly processors: number;
+  /** The first `workers` processors are the permanent workers. */
+  readonly workers: number;
+  readonly dequeCapacity: number;
+  /** The job module's URL and its job names, in index order. */
+  readonly jobModule: string;
+  readonly names: readonly string[];
+  /** The timer shared with jobs, if the runtime was given one. */
+  readonly timer: SharedTimer | null;
+}
+
+/** How long an extra machine waits for work before it retires. */
+export const EXTRA_MACHINE_IDLE_MS = 100;
+
+/** The participant number of the runtime's own thread; processor `i` is participant `i + 1`. */
+export const RUNTIME_THREAD = 0;
+
+// The control block: runtime-wide words, the injector, the idle state, then one block per processor.
+/** 0 open; SHUTTING_DOWN: no spawns from outside; CANCELLING: queued jobs are dropped too; STOPPING: machines exit. */
+export const CLOSED = 0;
+export const OPEN = 0;
+export const SHUTTING_DOWN = 1;
+export const CANCELLING = 2;
+export const STOPPING = 3;
+/** Jobs spawned and not yet settled. */
+const LIVE = 1;
+/** Bumped whenever the injector shrinks while a spawner waits for room. */
+export const ROOM = 2;
+/** 1 while a spawner waits for room. */
+const ROOM_WANTED = 3;
+const INJECTOR_AT = 4;
+const IDLE_AT = INJECTOR_AT + INJECTOR_WORDS;
+
+// A processor's block.
+/** Its machine's parker word. */
+const PARK = 0;
+/** Bumped by its machine on every turn, so others can tell a machine stuck in a long job. */
+export const HEARTBEAT = 1;
+/** The first record of its list of running jobs. */
+const RUN_HEAD = 2;
+/** Set when a job of it was aborted or the runtime is cancelling: its machine looks at its jobs. */
+const ABORT_PENDING = 3;
+/** The next-task slot: a job id or 0. */
+const SLOT = 4;
+/** 1 once its (extra) machine retired on purpose. */
+const RETIRED = 5;
+const DEQUE = 8;
+
+/**
+ * The shared state of one runtime as seen from one thread: the control block (injector, idle
+ * state, processors' slots and deques), the job heap and the wake tables, with the operations on
+ * job records that the runtime's thread and the workers share.
+ */
+export class Scheduler {
+  readonly setup: SchedulerSetup;
+  readonly control: Int32Array;
+  readonly heap: SharedHeap;
+  readonly records: Int32Array;
+  readonly injector: Injector;
+  readonly idle: Idle;
+  readonly #deques: WorkDeque[] = [];
+  readonly #unparkers: Unparker[] = [];
+  readonly #processorAt: number;
+  readonly #processorWords: number;
+
+  /** The scheduler over `setup`'s memory. */
+  constructor(setup: SchedulerSetup) {
+    this.setup = setup;
+    this.control = new Int32Array(setup.control);
+    this.heap = new SharedHeap(setup.heap);
+    this.records = this.heap.words;
+    this.injector = new Injector(this.control, INJECTOR_AT, this.records);
+    this.idle = new Idle(this.control, IDLE_AT, setup.processors, (p) => this.unpark(p));
+    this.#processorAt = IDLE_AT + idleWords(setup.processors);
+    this.#processorWords = DEQUE + WorkDeque.words(setup.dequeCapacity);
+    for (let p = 0; p < setup.processors; p++) {
+      const at = this.#processorAt + p * this.#processorWords;
+      this.#deques.push(new WorkDeque(this.control, at + DEQUE, setup.dequeCapacity));
+      this.#unparkers.push(new Unparker({ buffer: setup.control, index: at + PARK }));
+    }
+  }
+
+  /** Memory for a new runtime's control block. */
+  static controlBuffer(processors: number, dequeCapacity: number): SharedArrayBuffer {
+    const words = IDLE_AT + idleWords(processors) + processors * (DEQUE + WorkDeque.words(dequeCapacity));
+    return new SharedArrayBuffer(words * 4);
+  }
+
+  /** The index of processor `p`'s word `field` in the control block. */
+  processorWord(p: number, field: number): number {
+    return this.#processorAt + p * this.#processorWords + field;
+  }
+
+  /** Processor `p`'s parker word (for its machine's `Parker`). */
+  parkWord(p: number): number {
+    return this.processorWord(p, PARK);
+  }
+
+  /** Processor `p`'s deque. */
+  deque(p: number): WorkDeque {
+    return this.#deques[p] as WorkDeque;
+  }
+
+  /** Wakes processor `p`'s machine if it is parked (or makes its next park return at once). */
+  unpark(p: number): void {
+    this.#unparkers[p]?.unpark();
+  }
+
+  /** The runtime's state: OPEN, SHUTTING_DOWN, CANCELLING or STOPPING. */
+  get closed(): number {
+    return Atomics.load(this.control, CLOSED);
+  }
+
+  /** Jobs spawned and not settled. */
+  get live(): number {
+    return Atomics.load(this.control, LIVE);
+  }
+
+  /** The words that a waiter for "no live jobs" or "room in the queue" waits on. */
+  get liveWord(): number {
+    return LIVE;
+  }
+
+  /** Starts watching for room in the injector; returns the counter to wait on. */
+  watchRoom(): number {
+    Atomics.store(this.control, ROOM_WANTED, 1);
+    return Atomics.load(this.control, ROOM);
+  }
+
+  /** Stops watching for room. */
+  stopWatchingRoom(): void {
+    Atomics.store(this.control, ROOM_WANTED, 0);
+  }
+
+  /** A worker took jobs from the injector: tells a spawner waiting for room. */
+  roomFreed(): void {
+    if (Atomics.load(this.control, ROOM_WANTED) === 0) return;
+    Atomics.add(this.control, ROOM, 1);
+    Atomics.notify(this.control, ROOM);
+  }
+
+  /** Marks processor `p`'s machine as retired on purpose (or not), before its thread exits. */
+  setRetired(p: number, retired: boolean): void {
+    Atomics.store(this.control, this.processorWord(p, RETIRED), retired ? 1 : 0);
+  }
+
+  /** Whether processor `p`'s machine retired on purpose. */
+  isRetired(p: number): boolean {
+    return Atomics.load(this.control, this.processorWord(p, RETIRED)) === 1;
+  }
+
+  // ---- slots ------------------------------------------------------------------------------
+
+  /** Puts `id` in processor `p`'s slot; returns the job it held before (0 if none). Owner only. */
+  swapSlot(p: number, id: number): number {
+    return Atomics.exchange(this.control, this.processorWord(p, SLOT), id);
+  }
+
+  /**
+   * Takes the job in processor `p`'s slot, or 0. The owner takes it for locality; a thief takes
+   * it only from a machine stuck in a long job (see the machine's steal). An exchange, so exactly
+   * one of them gets it.
+   */
+  takeSlot(p: number): number {
+    const at = this.processorWord(p, SLOT);
+    return Atomics.load(this.control, at) === 0 ? 0 : Atomics.exchange(this.control, at, 0);
+  }
+
+  // ---- records ----------------------------------------------------------------------------
+
+  /**
+   * A new queued record of job `job` holding the `length` bytes the encoder wrote; the caller
+   * holds both references until it publishes the id and hands one to its handle.
+   */
+  createRecord(job: number, encoder: ValueEncoder, length: number): number {
+    const id = this.heap.allocRecord();
+    const records = this.records;
+    this.#writePayload(id, encoder, length);
+    Atomics.store(records, id + JOB, job);
+    Atomics.store(records, id + REFS, 2);
+    Atomics.store(records, id + WORKER, -1);
+    Atomics.store(records, id + ABORT, 0);
+    Atomics.store(records, id + WAITER, 0);
+    Atomics.store(records, id + STATE, QUEUED);
+    Atomics.add(this.control, LIVE, 1);
+    return id;
+  }
+
+  /** Decodes the record's payload (arguments, result or error). */
+  readPayload(id: number): unknown {
+    const records = this.records;
+    const length = Atomics.load(records, id + LENGTH);
+    const offset = Atomics.load(records, id + PAYLOAD);
+    const start = offset === 0 ? (id + INLINE) << 2 : offset;
+    return decodeValue(this.heap.bytes.subarray(start, start + length));
+  }
+
+  /** Replaces the record's payload with the encoder's `length` bytes. */
+  replacePayload(id: number, encoder: ValueEncoder, length: number): void {
+    this.#freePayload(id);
+    this.#writePayload(id, encoder, length);
+  }
+
+  /**
+   * Ends job `id` in terminal `state` (its payload already written), wakes the thread whose
+   * handle waits, and drops the execution's reference.
+   */
+  settle(id: number, state: number): void {
+    Atomics.store(this.records, id + STATE, state);
+    this.#announce(id);
+    this.release(id);
+  }
+
+  /** Tells whoever waits that job `id` settled: its handle's thread, and a waiter for no live jobs. */
+  #announce(id: number): void {
+    const records = this.records;
+    const waiter = Atomics.load(records, id + WAITER);
+    if (waiter !== 0) this.#wake(waiter, Atomics.load(records, id + WAITER_SLOT));
+    if (Atomics.sub(this.control, LIVE, 1) === 1) Atomics.notify(this.control, LIVE);
+  }
+
+  /**
+   * Cancels a job that is still queued: it will never run, and whoever takes it from its queue
+   * only drops the execution's reference. Its handle fails with the error `reason` holds (the
+   * encoder's last `length` bytes), or a `CancelledError`. Returns `false` when a worker took it
+   * first.
+   */
+  cancelQueued(id: number, reason: ValueEncoder | null = null, length = 0): boolean {
+    const records = this.records;
+    if (Atomics.compareExchange(records, id + STATE, QUEUED, CANCELLED) !== QUEUED) return false;
+    if (reason === null) {
+      this.#freePayload(id);
+      Atomics.store(records, id + LENGTH, 0);
+    } else {
+      this.replacePayload(id, reason, length);
+    }
+    this.#announce(id);
+    return true;
+  }
+
+  /** Ends a job whose worker died: state LOST with the exit code, as {@linkcode Scheduler.settle}. */
+  settleLost(id: number, exitCode: number): void {
+    this.#freePayload(id);
+    Atomics.store(this.records, id + LENGTH, 0);
+    Atomics.store(this.records, id + EXIT_CODE, exitCode);
+    this.settle(id, LOST);
+  }
+
+  /** Drops one reference to the record; the last one frees it and its payload. */
+  release(id: number): void {
+    if (Atomics.sub(this.records, id + REFS, 1) !== 1) return;
+    this.#freePayload(id);
+    this.heap.freeRecord(id);
+  }
+
+  /** Wakes the thread waiting on a record: participant `waiter - 1`'s wake-table slot `slot`. */
+  #wake(waiter: number, slot: number): void {
+    const buffer = this.setup.tables[waiter - 1];
+    if (buffer !== undefined) wakeShared({ buffer, slot });
+  }
+
+  // ---- running lists (one per processor, owned by its machine; read by the runtime after it died)
+
+  /** Links `id` into processor `p`'s running list. Owner only. */
+  linkRunning(p: number, id: number): void {
+    const control = this.control;
+    const records = this.records;
+    const head = this.processorWord(p, RUN_HEAD);
+    const first = Atomics.load(control, head);
+    Atomics.store(records, id + RUN_PREV, 0);
+    Atomics.store(records, id + RUN_NEXT, first);
+    if (first !== 0) Atomics.store(records, first + RUN_PREV, id);
+    Atomics.store(control, head, id);
+  }
+
+  /** Unlinks `id` from processor `p`'s running list. Owner only. */
+  unlinkRunning(p: number, id: number): void {
+    const records = this.records;
+    const prev = Atomics.load(records, id + RUN_PREV);
+    const next = Atomics.load(records, id + RUN_NEXT);
+    if (prev === 0) Atomics.store(this.control, this.processorWord(p, RUN_HEAD), next);
+    else Atomics.store(records, prev + RUN_NEXT, next);
+    if (next !== 0) Atomics.store(records, next + RUN_PREV, prev);
+  }
+
+  /** The jobs in processor `p`'s running list (for the runtime, once `p`'s machine is dead). */
+  runningJobs(p: number): number[] {
+    const jobs: number[] = [];
+    for (let id = Atomics.load(this.control, this.processorWord(p, RUN_HEAD)); id !== 0; id = Atomics.load(this.records, id + RUN_NEXT)) {
+      jobs.push(id);
+    }
+    Atomics.store(this.control, this.processorWord(p, RUN_HEAD), 0);
+    return jobs;
+  }
+
+  /** Asks processor `p`'s machine to look at its jobs' abort flags (and the runtime's state). */
+  requestAbortCheck(p: number): void {
+    Atomics.store(this.control, this.processorWord(p, ABORT_PENDING), 1);
+    this.unpark(p);
+  }
+
+  /** Whether an abort check is pending for `p` (without clearing it). */
+  hasAbortCheck(p: number): boolean {
+    return Atomics.load(this.control, this.processorWord(p, ABORT_PENDING)) !== 0;
+  }
+
+  /** Whether processor `p`'s slot holds a job. */
+  hasSlot(p: number): boolean {
+    return Atomics.load(this.control, this.processorWord(p, SLOT)) !== 0;
+  }
+
+  /** Whether an abort check was requested for `p` (clears the request). */
+  takeAbortCheck(p: number): boolean {
+    const at = this.processorWord(p, ABORT_PENDING);
+    return Atomics.load(this.control, at) !== 0 && Atomics.exchange(this.control, at, 0) !== 0;
+  }
+
+  /** Sets the runtime's state (see {@linkcode CLOSED}) and wakes every machine to see it. */
+  close(state: number): void {
+    Atomics.store(this.control, CLOSED, state);
+    for (let p = 0; p < this.setup.processors; p++) this.requestAbortCheck(p);
+  }
+
+  #writePayload(id: number, encoder: ValueEncoder, length: number): void {
+    const records = this.records;
+    let start: number;
+    if (length <= INLINE_BYTES) {
+      Atomics.store(records, id + PAYLOAD, 0);
+      start = (id + INLINE) << 2;
+    } else {
+      start = this.heap.alloc(length);
+      Atomics.store(records, id + PAYLOAD, start);
+    }
+    this.heap.bytes.set(encoder.bytes.subarray(0, length), start);
+    Atomics.store(records, id + LENGTH, length);
+  }
+
+  #freePayload(id: number): void {
+    const offset = Atomics.load(this.records, id + PAYLOAD);
+    if (offset === 0) return;
+    this.heap.free(offset, Atomics.load(this.records, id + LENGTH));
+    Atomics.store(this.records, id + PAYLOAD, 0);
+  }
+}

@@ -1,0 +1,141 @@
+import { Mutex, SpindleError } from "@spindle/core";
+
+/**
+ * The memory every thread of a runtime shares for its jobs: job records and the encoded arguments
+ * and results that do not fit inside a record, in one growable `SharedArrayBuffer`.
+ *
+ * Blocks come in power-of-two size classes from {@linkcode BLOCK_BYTES} up; a free block of a
+ * class is kept on that class's free list (linked through its first word) and reused before the
+ * bump pointer moves on. The caller knows a block's class (records are always the smallest one;
+ * a payload's class follows from its length), so blocks carry no header.
+ *
+ * Every list and the bump pointer are guarded by a {@linkcode Mutex} in the heap's first words.
+ * Records are allocated and freed for every job, so each thread keeps a small cache of free
+ * records and takes or returns them a batch at a time: one lock round trip per
+ * {@linkcode RECORD_BATCH} jobs instead of two per job. Growing happens under the lock; every
+ * thread's views are length-tracking (`new Int32Array(buffer)` over a growable buffer), so they
+ * see the growth.
+ */
+export class SharedHeap {
+  readonly buffer: SharedArrayBuffer;
+  readonly words: Int32Array;
+  readonly bytes: Uint8Array;
+  readonly #mutex: Mutex;
+  readonly #records: number[] = [];
+
+  /** A heap over `buffer`, made by {@linkcode SharedHeap.create} on some thread. */
+  constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.words = new Int32Array(buffer);
+    this.bytes = new Uint8Array(buffer);
+    this.#mutex = new Mutex(this.words, LOCK);
+  }
+
+  /** Reserves a heap of at most `maxBytes` (address space, committed as it grows). */
+  static create(maxBytes: number): SharedHeap {
+    const buffer = new SharedArrayBuffer(INITIAL_BYTES, { maxByteLength: Math.max(INITIAL_BYTES, maxBytes) });
+    const words = new Int32Array(buffer);
+    words[BUMP] = HEADER_BYTES;
+    return new SharedHeap(buffer);
+  }
+
+  /** A record's word index (its job id): never 0. The record's words are not cleared. */
+  allocRecord(): number {
+    const cached = this.#records.pop();
+    if (cached !== undefined) return cached;
+    this.#mutex.lock();
+    try {
+      for (let i = 0; i < RECORD_BATCH; i++) this.#records.push(this.#allocLocked(0) >>> 2);
+    } finally {
+      this.#mutex.unlock();
+    }
+    return this.#records.pop() as number;
+  }
+
+  /** Returns a record to this thread's cache (and a batch of them to the heap when it is full). */
+  freeRecord(id: number): void {
+    const records = this.#records;
+    records.push(id);
+    if (records.length < 2 * RECORD_BATCH) return;
+    this.#mutex.lock();
+    try {
+      while (records.length > RECORD_BATCH) this.#freeLocked((records.pop() as number) << 2, 0);
+    } finally {
+      this.#mutex.unlock();
+    }
+  }
+
+  /** A block of at least `length` bytes; returns its byte offset. */
+  alloc(length: number): number {
+    const sizeClass = classOf(length);
+    this.#mutex.lock();
+    try {
+      return this.#allocLocked(sizeClass);
+    } finally {
+      this.#mutex.unlock();
+    }
+  }
+
+  /** Frees the block at `offset` that was allocated for `length` bytes. */
+  free(offset: number, length: number): void {
+    this.#mutex.lock();
+    try {
+      this.#freeLocked(offset, classOf(length));
+    } finally {
+      this.#mutex.unlock();
+    }
+  }
+
+  /** Bytes handed out so far (the bump pointer), for tests and stats. */
+  get usedBytes(): number {
+    return Atomics.load(this.words, BUMP);
+  }
+
+  #allocLocked(sizeClass: number): number {
+    const words = this.words;
+    const head = words[FREE + sizeClass] as number;
+    if (head !== 0) {
+      words[FREE + sizeClass] = words[head >>> 2] as number;
+      return head;
+    }
+    const size = BLOCK_BYTES << sizeClass;
+    const offset = words[BUMP] as number;
+    const end = offset + size;
+    const buffer = this.buffer;
+    if (end > buffer.byteLength) {
+      if (end > buffer.maxByteLength) {
+        throw new SpindleError(
+          "CAPACITY_EXCEEDED",
+          `the job heap is full: ${size} more bytes would exceed its limit of ${buffer.maxByteLength} bytes (raise the runtime's maxHeapBytes)`,
+        );
+      }
+      buffer.grow(Math.min(buffer.maxByteLength, Math.max(end, buffer.byteLength * 2)));
+    }
+    words[BUMP] = end;
+    return offset;
+  }
+
+  #freeLocked(offset: number, sizeClass: number): void {
+    const words = this.words;
+    words[offset >>> 2] = words[FREE + sizeClass] as number;
+    words[FREE + sizeClass] = offset;
+  }
+}
+
+/** The smallest block, and the size of a job record. */
+export const BLOCK_BYTES = 128;
+/** Records a thread takes from (or gives back to) the heap at a time. */
+const RECORD_BATCH = 64;
+const INITIAL_BYTES = 1 << 20;
+const CLASSES = 24; // 128 B … 1 GiB
+
+// The heap's header: its lock, the bump pointer and one free-list head per class.
+const LOCK = 0;
+const BUMP = 1;
+const FREE = 2;
+const HEADER_BYTES = Math.ceil(((FREE + CLASSES) * 4) / BLOCK_BYTES) * BLOCK_BYTES;
+
+/** The size class of a block holding `length` bytes. */
+function classOf(length: number): number {
+  return length <= BLOCK_BYTES ? 0 : 32 - Math.clz32((length - 1) >>> 7);
+}

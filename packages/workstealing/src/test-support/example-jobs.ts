@@ -1,0 +1,19 @@
+// The job module of the package's doc examples: a tiny job and a fork/join one.
+import { type Coroutine, defineJobs, type JobSet } from "../mod.ts";
+
+function fibSequential(n: number): number {
+  return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
+}
+
+const jobs: JobSet<{ add: (a: number, b: number) => number; fib: (n: number) => Coroutine<number> }> = defineJobs({
+  add(a: number, b: number): number {
+    return a + b;
+  },
+  *fib(n: number): Coroutine<number> {
+    if (n < 15) return fibSequential(n);
+    const left = jobs.spawn("fib", n - 1);
+    const right = jobs.spawn("fib", n - 2);
+    return (yield* left) + (yield* right);
+  },
+});
+export default jobs;

@@ -1,0 +1,121 @@
+// The job module of the runtime's tests. Shared counters come through the runtime's workerData:
+// { counters: Int32Array over a SharedArrayBuffer }.
+import process from "node:process";
+import { threadId } from "node:worker_threads";
+import { type Coroutine, pending } from "@spindle/core";
+import { defineJobs, type JobSet } from "../mod.ts";
+
+function fibSequential(n: number): number {
+  return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
+}
+
+function counters(): Int32Array {
+  return (jobs.workerData as { counters: Int32Array }).counters;
+}
+
+function busyWait(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+/** The jobs of the tests. */
+export type TestJobs = {
+  add: (a: number, b: number) => number;
+  echo: (value: unknown) => unknown;
+  fail: (name: string, message: string) => never;
+  failCustom: (message: string) => never;
+  returnFunction: () => unknown;
+  fib: (n: number, cutoff: number) => Coroutine<number>;
+  sum: (values: Float64Array, cutoff: number) => Coroutine<number>;
+  count: (index: number) => number;
+  tree: (node: number, depth: number, fanout: number) => Coroutine<number>;
+  exit: (code: number) => never;
+  crashLater: () => Coroutine<void>;
+  sleep: (ms: number) => Coroutine<number>;
+  guarded: (index: number) => Coroutine<void>;
+  block: (ms: number) => number;
+  whoami: () => number;
+};
+
+const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
+  add(a, b) {
+    return a + b;
+  },
+  echo(value) {
+    return value;
+  },
+  fail(name, message) {
+    const error = name === "RangeError" ? new RangeError(message) : new TypeError(message);
+    throw error;
+  },
+  failCustom(message) {
+    throw new ParseError(message);
+  },
+  returnFunction() {
+    return { callback: () => 1 };
+  },
+  *fib(n, cutoff) {
+    if (n <= cutoff) return fibSequential(n);
+    const left = jobs.spawn("fib", n - 1, cutoff);
+    const right = jobs.spawn("fib", n - 2, cutoff);
+    return (yield* left) + (yield* right);
+  },
+  *sum(values, cutoff) {
+    if (values.length <= cutoff) return values.reduce((a, b) => a + b, 0);
+    const half = values.length >> 1;
+    const left = jobs.spawn("sum", values.subarray(0, half), cutoff);
+    const right = jobs.spawn("sum", values.subarray(half), cutoff);
+    return (yield* left) + (yield* right);
+  },
+  count(index) {
+    return Atomics.add(counters(), index, 1) + 1;
+  },
+  // A fork/join tree: node `node` counts itself, then joins `fanout` children (ids node*fanout+1…).
+  *tree(node, depth, fanout) {
+    Atomics.add(counters(), node, 1);
+    if (depth === 0) return 1;
+    const children = [];
+    for (let i = 1; i <= fanout; i++) children.push(jobs.spawn("tree", node * fanout + i, depth - 1, fanout));
+    let total = 1;
+    for (const child of children) total += yield* child;
+    return total;
+  },
+  exit(code) {
+    process.exit(code);
+  },
+  *crashLater() {
+    setTimeout(() => {
+      throw new Error("uncaught on a worker");
+    }, 1);
+    yield* pending();
+  },
+  *sleep(ms) {
+    const start = performance.now();
+    yield* jobs.timer.sleep(ms);
+    return performance.now() - start;
+  },
+  *guarded(index) {
+    Atomics.store(counters(), index, 1);
+    try {
+      yield* pending();
+    } finally {
+      Atomics.store(counters(), index, 2);
+    }
+  },
+  block(ms) {
+    busyWait(ms);
+    return threadId;
+  },
+  whoami() {
+    return threadId;
+  },
+});
+export default jobs;
+
+class ParseError extends Error {
+  readonly code = 42;
+  constructor(message: string) {
+    super(message);
+    this.name = "ParseError";
+  }
+}

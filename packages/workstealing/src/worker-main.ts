@@ -1,0 +1,21 @@
+// The entry point of every worker thread of a runtime: adopt the wake table the runtime made for
+// this processor, import the job module, then run the machine on a LocalExecutor until the
+// runtime stops (or, for an extra machine, until it retires).
+import { parentPort, workerData } from "node:worker_threads";
+import { LocalExecutor, WakeTable } from "@spindle/core";
+import { Timer } from "@spindle/timer";
+import { enterJobContext } from "./job-context.ts";
+import type { JobSet } from "./job-set.ts";
+import { Machine } from "./machine.ts";
+import { Scheduler, type SchedulerSetup } from "./scheduler.ts";
+
+const { setup, processor, data } = workerData as { setup: SchedulerSetup; processor: number; data: unknown };
+WakeTable.forThisThread(setup.tables[processor + 1]);
+const set = ((await import(setup.jobModule)) as { default: JobSet }).default;
+const executor = new LocalExecutor();
+const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);
+const machine = new Machine(new Scheduler(setup), processor, set, executor, timer, data);
+enterJobContext(machine);
+executor.spawn(machine);
+parentPort?.postMessage("ready");
+await executor.run();
