@@ -28,7 +28,7 @@ export type TestJobs = {
   fib: (n: number, cutoff: number) => Coroutine<number>;
   sum: (values: Float64Array, cutoff: number) => Coroutine<number>;
   count: (index: number) => number;
-  tree: (node: number, depth: number, fanout: number) => Coroutine<number>;
+  tree: (base: number, node: number, depth: number, fanout: number) => Coroutine<number>;
   exit: (code: number) => never;
   crashLater: () => Coroutine<void>;
   sleep: (ms: number) => Coroutine<number>;
@@ -70,12 +70,13 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   count(index) {
     return Atomics.add(counters(), index, 1) + 1;
   },
-  // A fork/join tree: node `node` counts itself, then joins `fanout` children (ids node*fanout+1…).
-  *tree(node, depth, fanout) {
-    Atomics.add(counters(), node, 1);
+  // A fork/join tree: node `node` counts itself at `base + node`, then joins its `fanout`
+  // children (nodes node * fanout + 1 …); returns the number of nodes below and including it.
+  *tree(base, node, depth, fanout) {
+    Atomics.add(counters(), base + node, 1);
     if (depth === 0) return 1;
     const children = [];
-    for (let i = 1; i <= fanout; i++) children.push(jobs.spawn("tree", node * fanout + i, depth - 1, fanout));
+    for (let i = 1; i <= fanout; i++) children.push(jobs.spawn("tree", base, node * fanout + i, depth - 1, fanout));
     let total = 1;
     for (const child of children) total += yield* child;
     return total;
