@@ -26,6 +26,7 @@ export class Idle {
   /** Where `SLEEPING[0]` and `SEARCHING_FLAG[0]` are. */
   readonly #sleeping: number;
   readonly #searchingFlag: number;
+  readonly #arrived: number;
 
   /**
    * The idle state whose words start at `control[at]` ({@linkcode idleWords}`(max)` of them) for
@@ -39,6 +40,7 @@ export class Idle {
     this.#unpark = unpark;
     this.#sleeping = at + SLEEPERS + max;
     this.#searchingFlag = at + SLEEPERS + 2 * max;
+    this.#arrived = at + SLEEPERS + 3 * max;
   }
 
   /** How many machines run (parked or not). */
@@ -136,20 +138,25 @@ export class Idle {
     return notified;
   }
 
-  /** A machine for `processor` starts: it counts as unparked and not searching. */
+  /** The machine of `processor` starts (on its thread): it counts as unparked and not searching. */
   arrive(processor: number): void {
     const control = this.#control;
     const at = this.#at;
+    Atomics.store(control, this.#arrived + processor, 1);
     Atomics.add(control, at + ACTIVE, 1);
     Atomics.add(control, at + UNPARKED, 1);
     Atomics.store(control, this.#searchingFlag + processor, 0);
     Atomics.store(control, this.#sleeping + processor, 0);
   }
 
-  /** The machine of `processor` is gone (exited or died): takes its part out of the counts. */
+  /**
+   * The machine of `processor` is gone (exited or died): takes its part out of the counts, if it
+   * had arrived.
+   */
   depart(processor: number): void {
     const control = this.#control;
     const at = this.#at;
+    if (Atomics.exchange(control, this.#arrived + processor, 0) === 0) return;
     this.#mutex.lock();
     if (Atomics.load(control, this.#sleeping + processor) === 1) this.#removeSleeper(processor);
     else Atomics.sub(control, at + UNPARKED, 1);
@@ -179,9 +186,10 @@ const SEARCHING = 2;
 const UNPARKED = 3;
 const COUNT = 4;
 const SLEEPERS = 5;
-// Then `max` words of the sleepers' list, and per processor a SLEEPING and a SEARCHING_FLAG word.
+// Then `max` words of the sleepers' list, and per processor a SLEEPING, a SEARCHING_FLAG and an
+// ARRIVED word.
 
 /** Words of the control block the idle state of `max` processors occupies. */
 export function idleWords(max: number): number {
-  return SLEEPERS + 3 * max;
+  return SLEEPERS + 4 * max;
 }

@@ -90,6 +90,9 @@ export class Machine extends Future<void> implements JobContext {
     for (let n = 0; n < JOBS_PER_POLL; n++) {
       const id = this.#nextLocal();
       if (id === 0) break;
+      // A searcher that found work stops searching before it runs it (a job may run long), and
+      // if it was the last searcher it wakes another worker for whatever else is queued.
+      if (!found) scheduler.idle.stopSearching(p);
       found = true;
       if (this.#start(id)) break; // a task to run: let the executor poll it before the next job
     }

@@ -157,7 +157,7 @@ export class Runtime<S extends JobSet = JobSet> {
     return runtime;
   }
 
-  /** Machines running now: the workers plus any extra machines. */
+  /** Machines running now (started and serving): the workers plus any extra machines. */
   get machines(): number {
     return this.#scheduler.idle.active;
   }
@@ -233,7 +233,6 @@ export class Runtime<S extends JobSet = JobSet> {
   /** Starts the machine of processor `p` on a new thread; resolves when it is ready. */
   #startMachine(p: number): Promise<void> {
     const scheduler = this.#scheduler;
-    scheduler.idle.arrive(p);
     scheduler.setRetired(p, false);
     const workerData = { setup: scheduler.setup, processor: p, data: this.#workerData };
     const thread = new Worker(WORKER_URL, { workerData, name: `spindle-machine-${p}` });
