@@ -249,9 +249,9 @@ export class Scheduler {
   /** Tells whoever waits that job `id` settled: its handle's thread, and a waiter for no live jobs. */
   #announce(id: number): void {
     const records = this.records;
+    if (Atomics.sub(this.control, LIVE, 1) === 1) Atomics.notify(this.control, LIVE);
     const waiter = Atomics.load(records, id + WAITER);
     if (waiter !== 0) this.#wake(waiter, Atomics.load(records, id + WAITER_SLOT));
-    if (Atomics.sub(this.control, LIVE, 1) === 1) Atomics.notify(this.control, LIVE);
   }
 
   /**

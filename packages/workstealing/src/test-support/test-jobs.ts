@@ -34,6 +34,7 @@ export type TestJobs = {
   sleep: (ms: number) => Coroutine<number>;
   guarded: (index: number) => Coroutine<void>;
   block: (ms: number) => number;
+  hold: (index: number, ms: number) => number;
   whoami: () => number;
 };
 
@@ -104,6 +105,12 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     }
   },
   block(ms) {
+    busyWait(ms);
+    return threadId;
+  },
+  // Like block, but says it started: counter `index` becomes 1.
+  hold(index, ms) {
+    Atomics.store(counters(), index, 1);
     busyWait(ms);
     return threadId;
   },

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CancelledError } from "@spindle/core";
+import { startTestRuntime, until } from "./test-support/runtime.ts";
+
+test("abort() on a queued job removes it: it never runs and its handle fails with CancelledError", async () => {
+  const { runtime, counters } = await startTestRuntime({ workers: 1, maxExtraMachines: 0 });
+  try {
+    const blocker = runtime.spawn("block", 200); // holds the only worker
+    const queued = runtime.spawn("count", 3);
+    queued.abort();
+    await assert.rejects(Promise.resolve(queued), CancelledError);
+    await blocker;
+    assert.equal(await runtime.spawn("add", 1, 1), 2); // the worker went past the removed job
+    assert.equal(counters[3], 0);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("abort() on a running job cancels it at its suspension point and runs its finally blocks", async () => {
+  const { runtime, counters } = await startTestRuntime({ workers: 2 });
+  try {
+    const job = runtime.spawn("guarded", 5);
+    await until(() => Atomics.load(counters, 5) === 1, "the job to start");
+    job.abort();
+    await assert.rejects(Promise.resolve(job), CancelledError);
+    assert.equal(Atomics.load(counters, 5), 2, "its finally block ran");
+    assert.equal(runtime.liveJobs, 0);
+  } finally {
+    await runtime.shutdown();
+  }
+});
