@@ -1,0 +1,546 @@
+import { UncloneableValueError } from "./errors.ts";
+import {
+  ARRAY,
+  ARRAY_BUFFER,
+  BACK_REFERENCE,
+  BIGINT,
+  BIGINT64,
+  BOXED,
+  DATA_VIEW,
+  DATE,
+  ERROR,
+  FALSE,
+  FLOAT64,
+  HAS_BACK_REFERENCES,
+  HOLE,
+  INT32,
+  MAP,
+  MAX_SHORT_STRING,
+  NULL,
+  NULL_PROTO_OBJECT,
+  OBJECT,
+  REGEXP,
+  RESIZABLE_ARRAY_BUFFER,
+  SET,
+  STRING_ASCII,
+  STRING_UTF16,
+  STRING_UTF8,
+  TRUE,
+  TYPED_ARRAY,
+  TYPED_ARRAY_NAMES,
+  UNDEFINED,
+} from "./value-tags.ts";
+
+/** How many objects a message may hold before identity lookups move from a scan to a `Map`. */
+const SCAN_LIMIT = 16;
+const MAX_U32 = 0xffff_ffff;
+const U64_MASK = 0xffff_ffff_ffff_ffffn;
+
+const SHARE_INSTEAD = "cannot cross threads as a value: share it through the job module instead";
+const SHARED_VIEW = "is backed by a SharedArrayBuffer, which cannot cross threads as a value: share it through the job module instead";
+const NOT_PLAIN = "cannot cross threads: only plain objects, arrays and built-ins such as Map, Date or Error can";
+
+const hasOwn = Object.prototype.hasOwnProperty;
+const getTime = Date.prototype.getTime;
+const mapForEach = Map.prototype.forEach as (this: Map<unknown, unknown>, f: (value: unknown, key: unknown) => void) => void;
+const setForEach = Set.prototype.forEach as (this: Set<unknown>, f: (value: unknown) => void) => void;
+const numberValue = Number.prototype.valueOf;
+const stringValue = String.prototype.valueOf;
+const booleanValue = Boolean.prototype.valueOf;
+const bigintValue = BigInt.prototype.valueOf;
+/** `%TypedArray%.prototype[Symbol.toStringTag]`: the kind of a typed array, `undefined` for a DataView. */
+const typedArrayName = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get as (
+  this: ArrayBufferView,
+) => string | undefined;
+const typedArrayKinds = new Map(TYPED_ARRAY_NAMES.map((name, kind) => [name, kind]));
+const SharedArrayBufferClass: typeof SharedArrayBuffer | undefined = globalThis.SharedArrayBuffer;
+const textEncoder = new TextEncoder();
+
+/** An uncloneable value met while encoding; each container it sits in adds its step on the way out. */
+class Rejected {
+  readonly value: unknown;
+  readonly why: string | undefined;
+  readonly steps: string[] = [];
+
+  constructor(value: unknown, why?: string) {
+    this.value = value;
+    this.why = why;
+  }
+}
+
+/** Adds `step` to the path of a rejection passing through a container. */
+function through(error: unknown, step: string): unknown {
+  if (error instanceof Rejected) error.steps.push(step);
+  return error;
+}
+
+/** The path step of property `key`: `.name`, or `["not an identifier"]`. */
+function propertyStep(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+/** The path step of the value of a Map entry: `.get(key)` for a primitive key, else by position. */
+function mapValueStep(key: unknown, index: number): string {
+  switch (typeof key) {
+    case "string":
+      return `.get(${JSON.stringify(key)})`;
+    case "bigint":
+      return `.get(${key}n)`;
+    case "number":
+    case "boolean":
+    case "undefined":
+      return `.get(${Object.is(key, -0) ? "-0" : String(key)})`;
+    default:
+      return key === null ? ".get(null)" : `.values()[${index}]`;
+  }
+}
+
+function isShared(buffer: ArrayBufferLike): boolean {
+  return SharedArrayBufferClass !== undefined && buffer instanceof SharedArrayBufferClass;
+}
+
+/**
+ * Encodes job arguments and results into the wire format of `value-tags.ts`, with the semantics of
+ * structured clone: cycles and shared references survive, functions, symbols and class instances
+ * are refused with an `UncloneableValueError` naming where they sit. One encoder is reused for
+ * every message of a thread: its scratch buffer only grows, and a small acyclic value costs no
+ * allocation. Not reentrant: a getter read while encoding must not use the same encoder.
+ *
+ * Where it differs from structured clone: class instances (and objects whose prototype is another
+ * object) are refused rather than copied as plain objects; an array's non-index properties are
+ * dropped (its holes are kept); a typed array or DataView carries only the bytes it covers, into a
+ * buffer of its own, so views that shared a buffer (or a view sent with its buffer) no longer
+ * share one; SharedArrayBuffers are refused instead of shared; errors keep any name and their own
+ * enumerable properties; null-prototype objects keep their null prototype. Encoding recurses, so
+ * nesting is bounded by the stack, as in V8's serializer.
+ */
+export class ValueEncoder {
+  #u8: Uint8Array;
+  #view: DataView;
+  #pos = 0;
+  #length = 0;
+  #bytes: Uint8Array | undefined;
+  /** The objects of the message so far, in id order, while there are at most SCAN_LIMIT. */
+  readonly #seen: unknown[] = new Array<unknown>(SCAN_LIMIT).fill(undefined);
+  #seenCount = 0;
+  /** Object → id, once a message holds more than SCAN_LIMIT objects; kept and cleared. */
+  #ids: Map<object, number> | undefined;
+  #backReferences = false;
+
+  /** Creates an encoder whose scratch buffer starts at `capacity` bytes. */
+  constructor(capacity = 1024) {
+    const buffer = new ArrayBuffer(Math.max(16, capacity));
+    this.#u8 = new Uint8Array(buffer);
+    this.#view = new DataView(buffer);
+  }
+
+  /**
+   * Encodes `value` into the scratch buffer and returns its byte length. `what` names the job
+   * for errors (`job "fib"`), `root` the top-level path (`args` or `result`). Throws an
+   * `UncloneableValueError` whose path locates the refused value (`args[1].items[3]`); an error
+   * thrown by a getter propagates unchanged.
+   */
+  encode(value: unknown, what: string, root: string): number {
+    this.#pos = 1;
+    this.#length = 0;
+    this.#bytes = undefined;
+    this.#backReferences = false;
+    try {
+      this.#value(value);
+    } catch (error) {
+      if (error instanceof Rejected) {
+        throw new UncloneableValueError(what, root + error.steps.reverse().join(""), error.value, error.why);
+      }
+      throw error;
+    } finally {
+      this.#forget();
+    }
+    this.#u8[0] = this.#backReferences ? HAS_BACK_REFERENCES : 0;
+    return (this.#length = this.#pos);
+  }
+
+  /** The bytes of the last encoding: a view of the scratch buffer, valid until the next `encode`. */
+  get bytes(): Uint8Array {
+    return (this.#bytes ??= this.#u8.subarray(0, this.#length));
+  }
+
+  /** Drops the references to the message's objects so the encoder keeps none alive. */
+  #forget(): void {
+    const count = this.#seenCount;
+    if (count > SCAN_LIMIT) {
+      this.#ids!.clear();
+    } else {
+      const seen = this.#seen;
+      for (let i = 0; i < count; i++) seen[i] = undefined;
+    }
+    this.#seenCount = 0;
+  }
+
+  /** Makes room for `n` more bytes. */
+  #reserve(n: number): void {
+    if (this.#pos + n > this.#u8.length) this.#grow(n);
+  }
+
+  #grow(n: number): void {
+    let capacity = this.#u8.length * 2;
+    while (capacity < this.#pos + n) capacity *= 2;
+    const buffer = new ArrayBuffer(capacity);
+    const u8 = new Uint8Array(buffer);
+    u8.set(this.#u8.subarray(0, this.#pos));
+    this.#u8 = u8;
+    this.#view = new DataView(buffer);
+  }
+
+  #tag(tag: number): void {
+    this.#reserve(1);
+    this.#u8[this.#pos++] = tag;
+  }
+
+  /** Writes `tag` and a u32 that must fit (lengths of buffers may not). */
+  #tagAndLength(tag: number, length: number, value: unknown): void {
+    if (length > MAX_U32) throw new Rejected(value, "is larger than 4 GiB, the most one message can carry");
+    this.#reserve(5);
+    const pos = this.#pos;
+    this.#u8[pos] = tag;
+    this.#view.setUint32(pos + 1, length, true);
+    this.#pos = pos + 5;
+  }
+
+  #value(value: unknown): void {
+    switch (typeof value) {
+      case "number":
+        return this.#number(value);
+      case "string":
+        return this.#string(value);
+      case "object":
+        return value === null ? this.#tag(NULL) : this.#object(value);
+      case "boolean":
+        return this.#tag(value ? TRUE : FALSE);
+      case "undefined":
+        return this.#tag(UNDEFINED);
+      case "bigint":
+        return this.#bigint(value);
+      default:
+        throw new Rejected(value);
+    }
+  }
+
+  #number(value: number): void {
+    this.#reserve(9);
+    const pos = this.#pos;
+    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+      this.#u8[pos] = INT32;
+      this.#view.setInt32(pos + 1, value, true);
+      this.#pos = pos + 5;
+    } else {
+      this.#u8[pos] = FLOAT64;
+      this.#view.setFloat64(pos + 1, value, true);
+      this.#pos = pos + 9;
+    }
+  }
+
+  #string(value: string): void {
+    const n = value.length;
+    if (n > MAX_SHORT_STRING) return this.#longString(value);
+    this.#reserve(2 + n);
+    const u8 = this.#u8;
+    const start = this.#pos + 2;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) return this.#longString(value);
+      u8[start + i] = c;
+    }
+    u8[start - 2] = STRING_ASCII;
+    u8[start - 1] = n;
+    this.#pos = start + n;
+  }
+
+  /** A string that is long or not ASCII: UTF-8, or UTF-16 code units when it has lone surrogates. */
+  #longString(value: string): void {
+    const n = value.length;
+    if (!value.isWellFormed()) {
+      this.#tagAndLength(STRING_UTF16, n, value);
+      this.#reserve(2 * n);
+      const view = this.#view;
+      const start = this.#pos;
+      for (let i = 0; i < n; i++) view.setUint16(start + 2 * i, value.charCodeAt(i), true);
+      this.#pos = start + 2 * n;
+      return;
+    }
+    const at = this.#pos;
+    this.#tagAndLength(STRING_UTF8, 0, value);
+    // At least one byte per code unit; when that is not enough, room for the rest at three bytes
+    // each (encodeInto never splits a surrogate pair, so `read` is a safe place to resume).
+    this.#reserve(n);
+    const first = textEncoder.encodeInto(value, this.#u8.subarray(this.#pos));
+    this.#pos += first.written;
+    if (first.read < n) {
+      this.#reserve(3 * (n - first.read));
+      this.#pos += textEncoder.encodeInto(value.slice(first.read), this.#u8.subarray(this.#pos)).written;
+    }
+    this.#view.setUint32(at + 1, this.#pos - at - 5, true);
+  }
+
+  #bigint(value: bigint): void {
+    if (BigInt.asIntN(64, value) === value) {
+      this.#reserve(9);
+      this.#u8[this.#pos] = BIGINT64;
+      this.#view.setBigInt64(this.#pos + 1, value, true);
+      this.#pos += 9;
+      return;
+    }
+    const negative = value < 0n;
+    let magnitude = negative ? -value : value;
+    let words = 0;
+    for (let rest = magnitude; rest > 0n; rest >>= 64n) words++;
+    this.#reserve(6 + 8 * words);
+    const view = this.#view;
+    let pos = this.#pos;
+    this.#u8[pos] = BIGINT;
+    this.#u8[pos + 1] = negative ? 1 : 0;
+    view.setUint32(pos + 2, words, true);
+    pos += 6;
+    for (let i = 0; i < words; i++, pos += 8, magnitude >>= 64n) view.setBigUint64(pos, magnitude & U64_MASK, true);
+    this.#pos = pos;
+  }
+
+  /** The id of `value` if the message already holds it; otherwise gives it the next id and returns -1. */
+  #idOf(value: object): number {
+    const count = this.#seenCount;
+    if (count < SCAN_LIMIT) {
+      const seen = this.#seen;
+      for (let i = 0; i < count; i++) if (seen[i] === value) return i;
+      seen[count] = value;
+    } else {
+      let ids = this.#ids;
+      if (count === SCAN_LIMIT) {
+        const seen = this.#seen;
+        for (let i = 0; i < count; i++) if (seen[i] === value) return i;
+        ids ??= this.#ids = new Map();
+        for (let i = 0; i < count; i++) {
+          ids.set(seen[i] as object, i);
+          seen[i] = undefined;
+        }
+      } else {
+        const id = ids!.get(value);
+        if (id !== undefined) return id;
+      }
+      ids!.set(value, count);
+    }
+    this.#seenCount = count + 1;
+    return -1;
+  }
+
+  #object(value: object): void {
+    const id = this.#idOf(value);
+    if (id >= 0) {
+      this.#backReferences = true;
+      this.#reserve(5);
+      this.#u8[this.#pos] = BACK_REFERENCE;
+      this.#view.setUint32(this.#pos + 1, id, true);
+      this.#pos += 5;
+      return;
+    }
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === Array.prototype) return this.#array(value as readonly unknown[]);
+    if (proto === Object.prototype || proto === null) return this.#plainObject(value, proto === null);
+    this.#builtIn(value);
+  }
+
+  #array(array: readonly unknown[]): void {
+    const n = array.length;
+    this.#tagAndLength(ARRAY, n, array);
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const item = array[i];
+        if (item === undefined && !(i in array)) this.#tag(HOLE);
+        else this.#value(item);
+      }
+    } catch (error) {
+      throw through(error, `[${i}]`);
+    }
+  }
+
+  #plainObject(object: object, nullProto: boolean): void {
+    this.#reserve(5);
+    const at = this.#pos;
+    this.#u8[at] = nullProto ? NULL_PROTO_OBJECT : OBJECT;
+    this.#pos = at + 5;
+    let count = 0;
+    let key = "";
+    try {
+      for (key in object) {
+        if (!hasOwn.call(object, key)) continue;
+        this.#string(key);
+        this.#value((object as Record<string, unknown>)[key]);
+        count++;
+      }
+    } catch (error) {
+      throw through(error, propertyStep(key));
+    }
+    this.#view.setUint32(at + 1, count, true);
+  }
+
+  /** Every accepted object other than a plain object or a plain array. */
+  #builtIn(value: object): void {
+    if (Array.isArray(value)) return this.#array(value);
+    if (ArrayBuffer.isView(value)) return this.#arrayBufferView(value);
+    if (value instanceof Date) {
+      this.#reserve(9);
+      this.#u8[this.#pos] = DATE;
+      this.#view.setFloat64(this.#pos + 1, getTime.call(value), true);
+      this.#pos += 9;
+      return;
+    }
+    if (value instanceof Error) return this.#error(value);
+    if (value instanceof Map) return this.#map(value);
+    if (value instanceof Set) return this.#set(value);
+    if (value instanceof RegExp) {
+      this.#tag(REGEXP);
+      this.#string(value.source);
+      this.#string(value.flags);
+      return;
+    }
+    if (value instanceof ArrayBuffer) return this.#arrayBuffer(value);
+    if (SharedArrayBufferClass !== undefined && value instanceof SharedArrayBufferClass) throw new Rejected(value, SHARE_INSTEAD);
+    if (value instanceof Number) return this.#boxed(numberValue.call(value));
+    if (value instanceof String) return this.#boxed(stringValue.call(value));
+    if (value instanceof Boolean) return this.#boxed(booleanValue.call(value));
+    if (value instanceof BigInt) return this.#boxed(bigintValue.call(value));
+    const plainly = value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef;
+    throw new Rejected(value, plainly ? undefined : NOT_PLAIN);
+  }
+
+  #boxed(primitive: unknown): void {
+    this.#tag(BOXED);
+    this.#value(primitive);
+  }
+
+  #map(map: Map<unknown, unknown>): void {
+    this.#reserve(5);
+    const at = this.#pos;
+    this.#u8[at] = MAP;
+    this.#pos = at + 5;
+    let count = 0;
+    let key: unknown;
+    let onKey = true;
+    try {
+      mapForEach.call(map, (value, k) => {
+        key = k;
+        onKey = true;
+        this.#value(k);
+        onKey = false;
+        this.#value(value);
+        count++;
+      });
+    } catch (error) {
+      throw through(error, onKey ? `.keys()[${count}]` : mapValueStep(key, count));
+    }
+    this.#view.setUint32(at + 1, count, true);
+  }
+
+  #set(set: Set<unknown>): void {
+    this.#reserve(5);
+    const at = this.#pos;
+    this.#u8[at] = SET;
+    this.#pos = at + 5;
+    let count = 0;
+    try {
+      setForEach.call(set, (value) => {
+        this.#value(value);
+        count++;
+      });
+    } catch (error) {
+      throw through(error, `.values()[${count}]`);
+    }
+    this.#view.setUint32(at + 1, count, true);
+  }
+
+  /** Copies `length` bytes of `buffer` from `offset` into the message. */
+  #bytesOf(buffer: ArrayBufferLike, offset: number, length: number): void {
+    this.#reserve(length);
+    this.#u8.set(new Uint8Array(buffer, offset, length), this.#pos);
+    this.#pos += length;
+  }
+
+  #arrayBuffer(buffer: ArrayBuffer): void {
+    if (buffer.detached) throw new Rejected(buffer, "is detached");
+    const length = buffer.byteLength;
+    if (buffer.resizable) {
+      this.#tagAndLength(RESIZABLE_ARRAY_BUFFER, length, buffer);
+      const max = buffer.maxByteLength;
+      if (max > MAX_U32) throw new Rejected(buffer, "may grow beyond 4 GiB, the most one message can carry");
+      this.#reserve(4);
+      this.#view.setUint32(this.#pos, max, true);
+      this.#pos += 4;
+    } else {
+      this.#tagAndLength(ARRAY_BUFFER, length, buffer);
+    }
+    this.#bytesOf(buffer, 0, length);
+  }
+
+  /** A typed array or DataView: the bytes it covers, copied (its buffer is not sent). */
+  #arrayBufferView(view: ArrayBufferView): void {
+    const buffer = view.buffer;
+    if (isShared(buffer)) throw new Rejected(view, SHARED_VIEW);
+    if ((buffer as ArrayBuffer).detached) throw new Rejected(view, "is over a detached ArrayBuffer");
+    const name = typedArrayName.call(view);
+    const length = view.byteLength;
+    if (name === undefined) {
+      this.#tagAndLength(DATA_VIEW, length, view);
+    } else {
+      this.#tag(TYPED_ARRAY);
+      // The kind byte stands where #tagAndLength puts its tag.
+      this.#tagAndLength(typedArrayKinds.get(name)!, length, view);
+    }
+    this.#bytesOf(buffer, view.byteOffset, length);
+  }
+
+  #error(error: Error): void {
+    const name: unknown = error.name;
+    const message: unknown = error.message;
+    this.#tag(ERROR);
+    this.#string(typeof name === "string" ? name : "Error");
+    this.#string(typeof message === "string" ? message : String(message));
+    this.#reserve(4);
+    const at = this.#pos;
+    this.#pos = at + 4;
+    let count = 0;
+    let key = "stack";
+    try {
+      const stack: unknown = error.stack;
+      if (typeof stack === "string") {
+        this.#string(key);
+        this.#string(stack);
+        count++;
+      }
+      key = "cause";
+      if (hasOwn.call(error, key)) {
+        this.#string(key);
+        this.#value(error.cause);
+        count++;
+      }
+      key = "errors";
+      if (hasOwn.call(error, key)) {
+        this.#string(key);
+        this.#value((error as AggregateError).errors);
+        count++;
+      }
+      for (key in error) {
+        if (!hasOwn.call(error, key) || isErrorField(key)) continue;
+        this.#string(key);
+        this.#value((error as unknown as Record<string, unknown>)[key]);
+        count++;
+      }
+    } catch (caught) {
+      throw through(caught, propertyStep(key));
+    }
+    this.#view.setUint32(at, count, true);
+  }
+}
+
+/** The properties of an error that ERROR carries in its own slots. */
+function isErrorField(key: string): boolean {
+  return key === "name" || key === "message" || key === "stack" || key === "cause" || key === "errors";
+}

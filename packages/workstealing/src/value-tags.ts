@@ -1,0 +1,138 @@
+/**
+ * The wire format of job arguments and results, shared by `ValueEncoder` and `decodeValue`.
+ * Internal: both ends always run the same copy of this package, so the format has no version.
+ *
+ * ```text
+ * message   = flags:u8 value
+ *   flags   bit 0 (HAS_BACK_REFERENCES): some `BACK_REFERENCE` follows, so the decoder must
+ *           remember every object it builds; without it the decoder remembers none.
+ * value     = tag:u8 payload
+ * ```
+ *
+ * Every number is little-endian; `u32` counts and lengths cap a single string, array, map, set
+ * or buffer at 2³² − 1 entries or bytes. Nothing is aligned (the decoder reads through a
+ * DataView and copies buffers out).
+ *
+ * | tag                      | payload                                                           |
+ * | ------------------------ | ----------------------------------------------------------------- |
+ * | UNDEFINED, NULL          | none                                                              |
+ * | FALSE, TRUE              | none                                                              |
+ * | INT32                    | i32: a number that is an int32 and not -0                         |
+ * | FLOAT64                  | f64: any other number (-0, NaN, ±Infinity kept)                   |
+ * | BIGINT64                 | i64: a bigint within the int64 range                              |
+ * | BIGINT                   | sign:u8 (1 = negative) count:u32, then count u64 words of the     |
+ * |                          | magnitude, least significant first                                |
+ * | STRING_ASCII             | length:u8, then that many bytes < 0x80 (strings up to 64 chars)   |
+ * | STRING_UTF8              | byteLength:u32, then UTF-8 (well-formed strings)                  |
+ * | STRING_UTF16             | length:u32, then UTF-16LE code units (strings with lone           |
+ * |                          | surrogates, which UTF-8 cannot carry)                             |
+ * | ARRAY                    | length:u32, then `length` values; HOLE stands for a missing index |
+ * | HOLE                     | none (only inside ARRAY)                                          |
+ * | OBJECT, NULL_PROTO_OBJECT| count:u32, then count × (key value); a key is a string value      |
+ * | MAP                      | size:u32, then size × (key value)                                 |
+ * | SET                      | size:u32, then size values                                        |
+ * | DATE                     | f64 time value (NaN for an invalid date)                          |
+ * | REGEXP                   | source (string value) flags (string value)                        |
+ * | ARRAY_BUFFER             | byteLength:u32, then the bytes                                    |
+ * | RESIZABLE_ARRAY_BUFFER   | byteLength:u32 maxByteLength:u32, then the bytes                  |
+ * | TYPED_ARRAY              | kind:u8 (index in TYPED_ARRAY_NAMES) byteLength:u32, then the     |
+ * |                          | bytes the view covers                                             |
+ * | DATA_VIEW                | byteLength:u32, then the bytes the view covers                    |
+ * | BOXED                    | the primitive value (a Boolean, Number, String or BigInt object)  |
+ * | ERROR                    | name (string value) message (string value) count:u32, then        |
+ * |                          | count × (key value): "stack", "cause" and "errors" when present,  |
+ * |                          | then the other own enumerable properties                          |
+ * | BACK_REFERENCE           | id:u32, the object built id-th (0-based) in this message          |
+ *
+ * Objects (ARRAY, the two OBJECTs, MAP, SET, DATE, REGEXP, the two ARRAY_BUFFERs, TYPED_ARRAY,
+ * DATA_VIEW, BOXED, ERROR) are numbered in the order their tags appear, which is the order the
+ * decoder creates them: each container before its contents (an ERROR after its name and message,
+ * which are no objects), so a cycle refers back to a container still being filled.
+ */
+
+/** `flags` bit: the message holds at least one BACK_REFERENCE. */
+export const HAS_BACK_REFERENCES = 1;
+
+/** `undefined`. */
+export const UNDEFINED = 0;
+/** `null`. */
+export const NULL = 1;
+/** `false`. */
+export const FALSE = 2;
+/** `true`. */
+export const TRUE = 3;
+/** An int32 number other than -0. */
+export const INT32 = 4;
+/** Any other number. */
+export const FLOAT64 = 5;
+/** A bigint that fits in an int64. */
+export const BIGINT64 = 6;
+/** Any other bigint. */
+export const BIGINT = 7;
+/** A short string of ASCII characters, with a one-byte length. */
+export const STRING_ASCII = 8;
+/** A well-formed string as UTF-8. */
+export const STRING_UTF8 = 9;
+/** A string with lone surrogates, as UTF-16 code units. */
+export const STRING_UTF16 = 10;
+/** A dense array. */
+export const ARRAY = 11;
+/** A missing index of an array. */
+export const HOLE = 12;
+/** A plain object whose prototype is `Object.prototype`. */
+export const OBJECT = 13;
+/** A plain object whose prototype is `null`. */
+export const NULL_PROTO_OBJECT = 14;
+/** A `Map`. */
+export const MAP = 15;
+/** A `Set`. */
+export const SET = 16;
+/** A `Date`. */
+export const DATE = 17;
+/** A `RegExp` (its `lastIndex` is not kept, as with structured clone). */
+export const REGEXP = 18;
+/** A fixed-length `ArrayBuffer`. */
+export const ARRAY_BUFFER = 19;
+/** A resizable `ArrayBuffer`. */
+export const RESIZABLE_ARRAY_BUFFER = 20;
+/** A typed array. */
+export const TYPED_ARRAY = 21;
+/** A `DataView`. */
+export const DATA_VIEW = 22;
+/** A primitive wrapper object. */
+export const BOXED = 23;
+/** An `Error`. */
+export const ERROR = 24;
+/** An object already sent in this message. */
+export const BACK_REFERENCE = 25;
+
+/** The longest string that may use STRING_ASCII (its length must fit the u8). */
+export const MAX_SHORT_STRING = 64;
+
+/** The typed array kinds, indexed by TYPED_ARRAY's `kind` byte. */
+export const TYPED_ARRAY_NAMES: readonly string[] = [
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
+  "Float16Array",
+];
+
+/** The error constructors rebuilt by name; any other name arrives as an `Error` with that name. */
+export const ERROR_NAMES: readonly string[] = [
+  "Error",
+  "TypeError",
+  "RangeError",
+  "SyntaxError",
+  "ReferenceError",
+  "EvalError",
+  "URIError",
+  "AggregateError",
+];
