@@ -56,3 +56,14 @@ test("executor-handoff: the future completes on the second executor", async () =
     "second executor: woken by the worker",
   ]);
 });
+
+test("fork-join: fork/join results equal the sequential ones and a job's error arrives intact", async () => {
+  const run = await runExample("fork-join");
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trimEnd().split("\n"), [
+    "fib(30) = 832040 (sequential: 832040)",
+    "sum of 1..1,000,000 = 500000500000",
+    'parse("4.5") failed on its worker: RangeError: not an integer: "4.5"',
+    "all done",
+  ]);
+});

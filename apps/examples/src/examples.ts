@@ -21,4 +21,8 @@ export const examples: readonly Example[] = [
     name: "executor-handoff",
     about: "a future that loses a select on one executor completes on another, because it replaces its waker",
   },
+  {
+    name: "fork-join",
+    about: "fib(30) forks child jobs that two worker threads steal from each other; results and errors cross through shared memory",
+  },
 ];

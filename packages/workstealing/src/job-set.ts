@@ -3,9 +3,11 @@ import type { Timer } from "@spindle/timer";
 import type { JobHandle } from "./job-handle.ts";
 import { jobContext } from "./job-context.ts";
 
-/** A job: a function of plain-data arguments returning a value, a future or a coroutine. */
-// deno-lint-ignore no-explicit-any
-export type JobFunction = (...args: any[]) => unknown;
+/**
+ * A job: a function of plain-data arguments returning a value, a future or a coroutine. (`never[]`
+ * accepts every parameter list: any function is assignable to it.)
+ */
+export type JobFunction = (...args: never[]) => unknown;
 
 /** The jobs of a job module, by name. */
 export type Jobs = Record<string, JobFunction>;

@@ -40,6 +40,7 @@ export {
   type JobArgs,
   type JobName,
   type JobResult,
+  type JobsOf,
   Runtime,
   type RuntimeOptions,
   type ShutdownOptions,

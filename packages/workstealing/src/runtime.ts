@@ -42,11 +42,12 @@ export interface RuntimeOptions {
 
 /** How a runtime shuts down: let every job finish, or cancel queued and running ones. */
 export interface ShutdownOptions {
+  /** `"drain"` (default): every spawned job settles first; `"cancel"`: queued and running jobs are cancelled. */
   readonly mode?: "drain" | "cancel";
 }
 
-/** The job set a job module's default export is. */
-type JobsOf<S> = S extends JobSet<infer J> ? J : Jobs;
+/** The jobs of a job set (`typeof jobs` of a job module). */
+export type JobsOf<S> = S extends JobSet<infer J> ? J : Jobs;
 /** The job names of a job set. */
 export type JobName<S> = keyof JobsOf<S> & string;
 /** The arguments of job `K` of a job set. */
