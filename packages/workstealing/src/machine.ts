@@ -135,6 +135,7 @@ export class Machine extends Future<void> implements JobContext {
   /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
   finish(id: number, state: number, value: unknown): void {
     this.#running.delete(id);
+    this.#scheduler.unlinkRunning(this.#processor, id);
     this.#settle(id, state, value);
   }
 
@@ -331,12 +332,14 @@ export class Machine extends Future<void> implements JobContext {
     }
     const p = this.#processor;
     Atomics.store(records, id + WORKER, p);
-    scheduler.linkRunning(p, id);
-    const name = this.#set.names[Atomics.load(records, id + JOB)] as string;
+    const name = this.#set.names[records[id + JOB] as number] as string;
     if (scheduler.closed === CANCELLING) {
       this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
       return false;
     }
+    // While the job's function runs, CURRENT names it (should the worker die now, the runtime
+    // fails it); a job that becomes a task joins the running list instead.
+    scheduler.setCurrent(p, id);
     let output: unknown;
     try {
       const args = scheduler.readPayload(id) as unknown[];
@@ -349,6 +352,8 @@ export class Machine extends Future<void> implements JobContext {
       this.#settle(id, DONE, output);
       return false;
     }
+    scheduler.linkRunning(p, id);
+    scheduler.setCurrent(p, 0);
     this.#running.set(id, this.#executor.spawn(runJob(this, id, output)));
     return true;
   }
@@ -365,7 +370,6 @@ export class Machine extends Future<void> implements JobContext {
   /** Writes the outcome into the record and settles it. */
   #settle(id: number, state: number, value: unknown): void {
     const scheduler = this.#scheduler;
-    scheduler.unlinkRunning(this.#processor, id);
     const name = this.#set.names[Atomics.load(scheduler.records, id + JOB)] as string;
     let length = 0;
     if (state === DONE || state === FAILED || value !== undefined) {
@@ -378,6 +382,7 @@ export class Machine extends Future<void> implements JobContext {
     }
     scheduler.replacePayload(id, this.#encoder, length);
     scheduler.settle(id, state);
+    scheduler.setCurrent(this.#processor, 0);
   }
 }
 

@@ -59,6 +59,7 @@ const BLOCKED_CHECK_MS = 10;
 const DEQUE_CAPACITY = 256;
 const DEFAULT_MAX_HEAP_BYTES = 1 << 30;
 const STOP_GRACE_MS = 2_000;
+const DRAIN_POLL_MS = 1;
 
 /**
  * A work-stealing runtime over worker threads (the async-std design): a global injector, one
@@ -146,7 +147,7 @@ export class Runtime<S extends JobSet = JobSet> {
       names: set.names,
       timer: options.timer?.share() ?? null,
     };
-    const runtime = new Runtime<S>(new Scheduler(setup), set, workers, maxExtra, options);
+    const runtime = new Runtime<S>(new Scheduler(setup, RUNTIME_THREAD), set, workers, maxExtra, options);
     try {
       await Promise.all(Array.from({ length: workers }, (_, p) => runtime.#startMachine(p)));
     } catch (error) {
@@ -213,10 +214,8 @@ export class Runtime<S extends JobSet = JobSet> {
     if (cancel) {
       for (const id of this.#waitingForRoom.splice(0)) this.#cancelNeverQueued(id);
     }
-    for (let live = scheduler.live; live !== 0; live = scheduler.live) {
-      const wait = Atomics.waitAsync(scheduler.control, scheduler.liveWord, live);
-      if (wait.async) await wait.value;
-    }
+    // Polled: the live count is a sum of per-thread counters, which nobody could notify on cheaply.
+    while (scheduler.live !== 0) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     if (this.#monitor !== null) clearInterval(this.#monitor);
     scheduler.close(STOPPING);
     const exits = this.#threads.map((thread, p) => thread === null ? null : this.#exit(p, thread));

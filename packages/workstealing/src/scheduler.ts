@@ -14,6 +14,7 @@ import {
   PAYLOAD,
   QUEUED,
   REFS,
+  RUNNING,
   RUN_NEXT,
   RUN_PREV,
   STATE,
@@ -50,21 +51,27 @@ export const EXTRA_MACHINE_IDLE_MS = 100;
 /** The participant number of the runtime's own thread; processor `i` is participant `i + 1`. */
 export const RUNTIME_THREAD = 0;
 
-// The control block: runtime-wide words, the injector, the idle state, then one block per processor.
+// The control block, in 64-byte cache lines so that words written by different threads at a high
+// rate do not share one: runtime-wide words; the injector; the idle state; one line of counters
+// per participant (each thread counts its own spawns and settlements); one block per processor
+// (its words, then its deque).
+const LINE = 16;
+const align = (words: number): number => Math.ceil(words / LINE) * LINE;
 /** 0 open; SHUTTING_DOWN: no spawns from outside; CANCELLING: queued jobs are dropped too; STOPPING: machines exit. */
 export const CLOSED = 0;
 export const OPEN = 0;
 export const SHUTTING_DOWN = 1;
 export const CANCELLING = 2;
 export const STOPPING = 3;
-/** Jobs spawned and not yet settled. */
-const LIVE = 1;
 /** Bumped whenever the injector shrinks while a spawner waits for room. */
-export const ROOM = 2;
+export const ROOM = 1;
 /** 1 while a spawner waits for room. */
-const ROOM_WANTED = 3;
-const INJECTOR_AT = 4;
-const IDLE_AT = INJECTOR_AT + INJECTOR_WORDS;
+const ROOM_WANTED = 2;
+const INJECTOR_AT = LINE;
+const IDLE_AT = INJECTOR_AT + align(INJECTOR_WORDS);
+// A participant's counter line: jobs it spawned, jobs it settled.
+const SPAWNED = 0;
+const SETTLED = 1;
 
 // A processor's block.
 /** Its machine's parker word. */
@@ -79,7 +86,9 @@ const ABORT_PENDING = 3;
 const SLOT = 4;
 /** 1 once its (extra) machine retired on purpose. */
 const RETIRED = 5;
-const DEQUE = 8;
+/** The job its machine is calling right now (a plain job, or a job's first call), or 0. */
+const CURRENT = 6;
+const DEQUE = LINE;
 
 /**
  * The shared state of one runtime as seen from one thread: the control block (injector, idle
@@ -95,19 +104,24 @@ export class Scheduler {
   readonly idle: Idle;
   readonly #deques: WorkDeque[] = [];
   readonly #unparkers: Unparker[] = [];
+  readonly #countersAt: number;
   readonly #processorAt: number;
   readonly #processorWords: number;
+  /** This thread's counter line. */
+  readonly #counters: number;
 
-  /** The scheduler over `setup`'s memory. */
-  constructor(setup: SchedulerSetup) {
+  /** The scheduler over `setup`'s memory, for `participant` (the runtime's thread, or processor p + 1). */
+  constructor(setup: SchedulerSetup, participant: number) {
     this.setup = setup;
     this.control = new Int32Array(setup.control);
     this.heap = new SharedHeap(setup.heap);
     this.records = this.heap.words;
     this.injector = new Injector(this.control, INJECTOR_AT, this.records);
     this.idle = new Idle(this.control, IDLE_AT, setup.processors, (p) => this.unpark(p));
-    this.#processorAt = IDLE_AT + idleWords(setup.processors);
-    this.#processorWords = DEQUE + WorkDeque.words(setup.dequeCapacity);
+    this.#countersAt = align(IDLE_AT + idleWords(setup.processors));
+    this.#counters = this.#countersAt + participant * LINE;
+    this.#processorAt = this.#countersAt + (setup.processors + 1) * LINE;
+    this.#processorWords = align(DEQUE + WorkDeque.words(setup.dequeCapacity));
     for (let p = 0; p < setup.processors; p++) {
       const at = this.#processorAt + p * this.#processorWords;
       this.#deques.push(new WorkDeque(this.control, at + DEQUE, setup.dequeCapacity));
@@ -117,8 +131,8 @@ export class Scheduler {
 
   /** Memory for a new runtime's control block. */
   static controlBuffer(processors: number, dequeCapacity: number): SharedArrayBuffer {
-    const words = IDLE_AT + idleWords(processors) + processors * (DEQUE + WorkDeque.words(dequeCapacity));
-    return new SharedArrayBuffer(words * 4);
+    const counters = align(IDLE_AT + idleWords(processors)) + (processors + 1) * LINE;
+    return new SharedArrayBuffer((counters + processors * align(DEQUE + WorkDeque.words(dequeCapacity))) * 4);
   }
 
   /** The index of processor `p`'s word `field` in the control block. */
@@ -146,14 +160,24 @@ export class Scheduler {
     return Atomics.load(this.control, CLOSED);
   }
 
-  /** Jobs spawned and not settled. */
+  /**
+   * Jobs spawned and not settled. Settlements are read before spawns: both only grow and a job
+   * settles after it was spawned, so 0 means that at some moment between the reads no job was
+   * live (and none can be spawned by a job after that).
+   */
   get live(): number {
-    return Atomics.load(this.control, LIVE);
+    const control = this.control;
+    const participants = this.setup.processors + 1;
+    let settled = 0;
+    for (let q = 0; q < participants; q++) settled += Atomics.load(control, this.#countersAt + q * LINE + SETTLED);
+    let spawned = 0;
+    for (let q = 0; q < participants; q++) spawned += Atomics.load(control, this.#countersAt + q * LINE + SPAWNED);
+    return spawned - settled;
   }
 
-  /** The words that a waiter for "no live jobs" or "room in the queue" waits on. */
-  get liveWord(): number {
-    return LIVE;
+  /** Records that processor `p`'s machine is calling job `id` (0: none), for its death. */
+  setCurrent(p: number, id: number): void {
+    Atomics.store(this.control, this.processorWord(p, CURRENT), id);
   }
 
   /** Starts watching for room in the injector; returns the counter to wait on. */
@@ -208,24 +232,28 @@ export class Scheduler {
    * holds both references until it publishes the id and hands one to its handle.
    */
   createRecord(job: number, encoder: ValueEncoder, length: number): number {
+    // Plain writes: nobody else can see the record until the caller publishes its id with an
+    // `Atomics` operation (a deque push or the injector's lock), which orders them before it.
     const id = this.heap.allocRecord();
     const records = this.records;
     this.#writePayload(id, encoder, length);
-    Atomics.store(records, id + JOB, job);
-    Atomics.store(records, id + REFS, 2);
-    Atomics.store(records, id + WORKER, -1);
-    Atomics.store(records, id + ABORT, 0);
-    Atomics.store(records, id + WAITER, 0);
-    Atomics.store(records, id + STATE, QUEUED);
-    Atomics.add(this.control, LIVE, 1);
+    records[id + JOB] = job;
+    records[id + REFS] = 2;
+    records[id + WORKER] = -1;
+    records[id + ABORT] = 0;
+    records[id + WAITER] = 0;
+    records[id + STATE] = QUEUED;
+    this.control[this.#counters + SPAWNED]!++; // only this thread writes its counter line
     return id;
   }
 
   /** Decodes the record's payload (arguments, result or error). */
   readPayload(id: number): unknown {
+    // Plain reads: the caller read STATE (or took the job) with an `Atomics` operation after the
+    // writer wrote the payload and then published it.
     const records = this.records;
-    const length = Atomics.load(records, id + LENGTH);
-    const offset = Atomics.load(records, id + PAYLOAD);
+    const length = records[id + LENGTH] as number;
+    const offset = records[id + PAYLOAD] as number;
     const start = offset === 0 ? (id + INLINE) << 2 : offset;
     return decodeValue(this.heap.bytes.subarray(start, start + length));
   }
@@ -249,7 +277,7 @@ export class Scheduler {
   /** Tells whoever waits that job `id` settled: its handle's thread, and a waiter for no live jobs. */
   #announce(id: number): void {
     const records = this.records;
-    if (Atomics.sub(this.control, LIVE, 1) === 1) Atomics.notify(this.control, LIVE);
+    Atomics.add(this.control, this.#counters + SETTLED, 1);
     const waiter = Atomics.load(records, id + WAITER);
     if (waiter !== 0) this.#wake(waiter, Atomics.load(records, id + WAITER_SLOT));
   }
@@ -318,9 +346,14 @@ export class Scheduler {
     if (next !== 0) Atomics.store(records, next + RUN_PREV, prev);
   }
 
-  /** The jobs in processor `p`'s running list (for the runtime, once `p`'s machine is dead). */
+  /**
+   * The jobs processor `p` was running: its current call and its running list (for the runtime,
+   * once `p`'s machine is dead).
+   */
   runningJobs(p: number): number[] {
     const jobs: number[] = [];
+    const current = Atomics.exchange(this.control, this.processorWord(p, CURRENT), 0);
+    if (current !== 0 && Atomics.load(this.records, current + STATE) === RUNNING) jobs.push(current);
     for (let id = Atomics.load(this.control, this.processorWord(p, RUN_HEAD)); id !== 0; id = Atomics.load(this.records, id + RUN_NEXT)) {
       jobs.push(id);
     }
@@ -360,14 +393,15 @@ export class Scheduler {
     const records = this.records;
     let start: number;
     if (length <= INLINE_BYTES) {
-      Atomics.store(records, id + PAYLOAD, 0);
+      records[id + PAYLOAD] = 0;
       start = (id + INLINE) << 2;
     } else {
       start = this.heap.alloc(length);
-      Atomics.store(records, id + PAYLOAD, start);
+      records[id + PAYLOAD] = start;
     }
-    this.heap.bytes.set(encoder.bytes.subarray(0, length), start);
-    Atomics.store(records, id + LENGTH, length);
+    const bytes = encoder.bytes;
+    this.heap.bytes.set(bytes.length === length ? bytes : bytes.subarray(0, length), start);
+    records[id + LENGTH] = length;
   }
 
   #freePayload(id: number): void {

@@ -14,7 +14,7 @@ WakeTable.forThisThread(setup.tables[processor + 1]);
 const set = ((await import(setup.jobModule)) as { default: JobSet }).default;
 const executor = new LocalExecutor();
 const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);
-const scheduler = new Scheduler(setup);
+const scheduler = new Scheduler(setup, processor + 1);
 scheduler.idle.arrive(processor);
 const machine = new Machine(scheduler, processor, set, executor, timer, data);
 enterJobContext(machine);
