@@ -20,7 +20,6 @@ import { Mutex } from "@spindle/core";
 export class Idle {
   readonly #control: Int32Array;
   readonly #at: number;
-  readonly #max: number;
   readonly #mutex: Mutex;
   readonly #unpark: (processor: number) => void;
   /** Where `SLEEPING[0]` and `SEARCHING_FLAG[0]` are. */
@@ -35,7 +34,6 @@ export class Idle {
   constructor(control: Int32Array, at: number, max: number, unpark: (processor: number) => void) {
     this.#control = control;
     this.#at = at;
-    this.#max = max;
     this.#mutex = new Mutex(control, at + LOCK);
     this.#unpark = unpark;
     this.#sleeping = at + SLEEPERS + max;
@@ -46,11 +44,6 @@ export class Idle {
   /** How many machines run (parked or not). */
   get active(): number {
     return Atomics.load(this.#control, this.#at + ACTIVE);
-  }
-
-  /** How many are searching. */
-  get searching(): number {
-    return Atomics.load(this.#control, this.#at + SEARCHING);
   }
 
   /** Wakes one parked worker to look for new work, unless one is searching or none is parked. */
@@ -73,11 +66,6 @@ export class Idle {
     Atomics.add(control, at + UNPARKED, 1);
     this.#mutex.unlock();
     this.#unpark(processor);
-  }
-
-  /** Wakes every parked worker (shutdown, or a state change every worker must see). */
-  notifyAll(): void {
-    for (let processor = 0; processor < this.#max; processor++) this.#unpark(processor);
   }
 
   /** Makes `processor` a searcher unless half of the workers already search; returns whether. */

@@ -9,6 +9,7 @@ import {
   Parker,
   PENDING,
   type Poll,
+  WakeTable,
 } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./errors.ts";
@@ -49,6 +50,7 @@ export class Machine extends Future<void> implements JobContext {
   readonly #deque: WorkDeque;
   readonly #parker: Parker;
   readonly #encoder = new ValueEncoder();
+  readonly #wakeTable = WakeTable.forThisThread();
   /** Jobs running as tasks on the executor (they waited at least once, or may). */
   readonly #running = new Map<number, JoinHandle<void>>();
   readonly #batch: number[] = [];
@@ -84,6 +86,9 @@ export class Machine extends Future<void> implements JobContext {
     const scheduler = this.#scheduler;
     const p = this.#processor;
     Atomics.add(scheduler.control, scheduler.processorWord(p, HEARTBEAT), 1);
+    // Wakes for this worker's jobs (a child job finished, a timer fired) run their tasks now,
+    // not only when the wake table's listener gets an event-loop turn.
+    this.#wakeTable.drain();
     if (scheduler.takeAbortCheck(p)) this.#abortFlagged();
     if (this.#retiring || (scheduler.closed === STOPPING && this.#running.size === 0)) return undefined;
     let found = false;

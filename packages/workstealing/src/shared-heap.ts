@@ -86,11 +86,6 @@ export class SharedHeap {
     }
   }
 
-  /** Bytes handed out so far (the bump pointer), for tests and stats. */
-  get usedBytes(): number {
-    return Atomics.load(this.words, BUMP);
-  }
-
   #allocLocked(sizeClass: number): number {
     const words = this.words;
     const head = words[FREE + sizeClass] as number;
