@@ -343,13 +343,15 @@ function skewedList(order: "heavy-first" | "spread", light: number): number[] {
 /** What one run of a part measured, per contender. */
 interface SpinRun {
   ms: number;
+  /** CPU time the whole process used during the run (all its threads). */
+  cpuMs: number;
   /** Summed in-worker time of the tasks. */
   workNs: number;
   tiers: number[];
 }
 
-function summarizeSpin(ms: number, results: number[] | { ns: number; tiers: number[] }): SpinRun {
-  if (!Array.isArray(results)) return { ms, workNs: results.ns, tiers: results.tiers };
+function summarizeSpin({ ms, cpuMs, value: results }: { ms: number; cpuMs: number; value: number[] | { ns: number; tiers: number[] } }): SpinRun {
+  if (!Array.isArray(results)) return { ms, cpuMs, workNs: results.ns, tiers: results.tiers };
   const tiers = [0, 0, 0, 0, 0, 0, 0, 0];
   let workNs = 0;
   for (const r of results) {
@@ -357,15 +359,18 @@ function summarizeSpin(ms: number, results: number[] | { ns: number; tiers: numb
     workNs += d.ns;
     tiers[d.tier]!++;
   }
-  return { ms, workNs, tiers };
+  return { ms, cpuMs, workNs, tiers };
 }
 
-async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
   collectGarbage?.();
   await sleep(5);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await f();
-  return { ms: performance.now() - t0, value };
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, value };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -470,13 +475,12 @@ async function runConfig(workers: number): Promise<ConfigReport> {
     const iters = new Array<number>(SPIN_TASKS).fill(calibration.itersPerTask);
     const runs = await rounds("uniform", (c) => c.spinAll !== undefined || c.bareUniform !== undefined, async (c) => {
       if (c.bareUniform) {
-        const { ms, value } = await timed(() => c.bareUniform!(SPIN_TASKS, calibration.itersPerTask));
-        return summarizeSpin(ms, value);
+        return summarizeSpin(await timed(() => c.bareUniform!(SPIN_TASKS, calibration.itersPerTask)));
       }
-      const { ms, value } = await timed(() => c.spinAll!(iters));
-      if (value.length !== SPIN_TASKS) throw new Error(`${value.length} results for ${SPIN_TASKS} tasks`);
-      return summarizeSpin(ms, value);
-    }, (r) => `${r.ms.toFixed(0)} ms (${(r.workNs / SPIN_TASKS / 1000).toFixed(1)} µs/task in workers)`);
+      const run = await timed(() => c.spinAll!(iters));
+      if (run.value.length !== SPIN_TASKS) throw new Error(`${run.value.length} results for ${SPIN_TASKS} tasks`);
+      return summarizeSpin(run);
+    }, (r) => `${r.ms.toFixed(0)} ms (${(r.workNs / SPIN_TASKS / 1000).toFixed(1)} µs/task in workers, process CPU ${(r.cpuMs / r.ms).toFixed(2)})`);
     report.uniform = {
       tasks: SPIN_TASKS,
       results: Object.fromEntries([...runs].map(([id, rs]) => [id, spinSummary(rs, SPIN_TASKS)])),
@@ -493,8 +497,7 @@ async function runConfig(workers: number): Promise<ConfigReport> {
     for (const order of orders) {
       const list = skewedList(order, calibration.itersPerTask);
       const runs = await rounds(`skewed-${order}`, (c) => c.spinAll !== undefined, async (c) => {
-        const { ms, value } = await timed(() => c.spinAll!(list));
-        return summarizeSpin(ms, value);
+        return summarizeSpin(await timed(() => c.spinAll!(list)));
       }, (r) => `${(r.ms / ideal).toFixed(2)}× ideal`);
       out.orders[order] = Object.fromEntries([...runs].map(([id, rs]) => [id, {
         ...spinSummary(rs, SKEW_TASKS),
@@ -592,6 +595,9 @@ function spinSummary(rs: SpinRun[], tasks: number): any {
     medianMs: r3(median(rs.map((r) => r.ms))),
     // Mean in-worker time of one task (all tasks of the run), median over rounds.
     workerUsPerTask: r3(median(rs.map((r) => r.workNs / tasks / 1000))),
+    // CPUs the process kept busy during the run (CPU time ÷ wall time), median over rounds: the
+    // workers' share plus the main thread's and the runtime's own threads'.
+    processCpus: r3(median(rs.map((r) => r.cpuMs / r.ms))),
     tiers: tierCounts(tiers),
   };
 }
