@@ -9,6 +9,7 @@ import {
   Parker,
   PENDING,
   type Poll,
+  Waker,
   WakeTable,
 } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
@@ -62,6 +63,8 @@ export class Machine extends Future<void> implements JobContext {
   #random: number;
   #parkedAsync = false;
   #retiring = false;
+  /** When this machine last ran out of work (null while it has some). */
+  #idleSince: number | null = null;
 
   /** The runtime's `workerData`, as this worker received it. */
   readonly workerData: unknown;
@@ -102,11 +105,13 @@ export class Machine extends Future<void> implements JobContext {
       if (this.#start(id)) break; // a task to run: let the executor poll it before the next job
     }
     if (found) {
+      this.#idleSince = null;
       cx.waker.wakeByRef();
       return PENDING;
     }
     const stolen = this.#search();
     if (stolen !== 0) {
+      this.#idleSince = null;
       this.#start(stolen);
       cx.waker.wakeByRef();
       return PENDING;
@@ -286,17 +291,20 @@ export class Machine extends Future<void> implements JobContext {
       cx.waker.wakeByRef();
       return PENDING;
     }
-    // An extra machine parks for a while only, then retires if nothing came.
-    const timeout = p >= scheduler.setup.workers ? EXTRA_MACHINE_IDLE_MS : Infinity;
+    this.#idleSince ??= performance.now();
     if (this.#executor.taskCount === 1) {
-      const woken = this.#parker.park(timeout);
+      // Nothing of this worker waits on its event loop: block, for the fastest wake-up, but only
+      // for a while, then give the event loop a turn (a job may have left host callbacks behind).
+      const woken = this.#parker.park(SYNC_PARK_MS);
       if (this.#wokenUp(woken)) return undefined;
-      cx.waker.wakeByRef();
+      if (woken) cx.waker.wakeByRef();
+      else setImmediate(wakeLater, cx.waker.clone());
       return PENDING;
     }
+    // Jobs of this worker wait on timers, sockets or child jobs: park without blocking.
     this.#parkedAsync = true;
     const waker = cx.waker.clone();
-    void this.#parker.parkAsync(timeout).then((woken) => {
+    void this.#parker.parkAsync(p >= scheduler.setup.workers ? EXTRA_MACHINE_IDLE_MS : Infinity).then((woken) => {
       this.#parkedAsync = false;
       this.#retiring = this.#wokenUp(woken);
       waker.wake();
@@ -304,12 +312,21 @@ export class Machine extends Future<void> implements JobContext {
     return PENDING;
   }
 
-  /** After a park: takes this machine off the sleepers; returns whether it retires instead. */
+  /**
+   * After a park: takes this machine off the sleepers (unless a notifier did); returns whether
+   * it retires instead — an extra machine idle for {@linkcode EXTRA_MACHINE_IDLE_MS}.
+   */
   #wokenUp(woken: boolean): boolean {
     const scheduler = this.#scheduler;
     const p = this.#processor;
     const notified = scheduler.idle.unparked(p);
-    if (woken || notified || this.#running.size > 0 || this.#hasWork()) return false;
+    if (woken || notified) {
+      this.#idleSince = null;
+      return false;
+    }
+    const extra = p >= scheduler.setup.workers;
+    if (!extra || this.#running.size > 0 || this.#hasWork()) return false;
+    if (performance.now() - (this.#idleSince as number) < EXTRA_MACHINE_IDLE_MS) return false;
     scheduler.setRetired(p, true);
     return true;
   }
@@ -432,6 +449,13 @@ function plainError(error: unknown): Error {
 const JOBS_PER_POLL = 32;
 const INJECTOR_INTERVAL = 61;
 const MAX_SLOT_RUNS = 3;
+/** How long an idle machine blocks in `Atomics.wait` before it gives its event loop a turn. */
+const SYNC_PARK_MS = 10;
+
+function wakeLater(waker: Waker): void {
+  waker.wake();
+}
+
 /** How long a machine must not move before a thief takes the job in its slot. */
 const STUCK_MS = 1;
 /** How long a searching machine spins before it parks (a wake from an idle vCPU costs ~50 µs). */

@@ -2,7 +2,7 @@
 // { counters: Int32Array over a SharedArrayBuffer }.
 import process from "node:process";
 import { threadId } from "node:worker_threads";
-import { type Coroutine, pending } from "@spindle/core";
+import { type Coroutine, fromPromise, pending } from "@spindle/core";
 import { defineJobs, type JobSet } from "../mod.ts";
 
 function fibSequential(n: number): number {
@@ -36,6 +36,8 @@ export type TestJobs = {
   block: (ms: number) => number;
   hold: (index: number, ms: number) => number;
   whoami: () => number;
+  hostCallback: (index: number, ms: number) => void;
+  hostPromise: (ms: number) => Coroutine<string>;
 };
 
 const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
@@ -116,6 +118,14 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   },
   whoami() {
     return threadId;
+  },
+  // Leaves a host timer behind and returns at once: only the worker's event loop can run it.
+  hostCallback(index, ms) {
+    setTimeout(() => Atomics.store(counters(), index, 1), ms);
+  },
+  // Waits on a host promise (the worker's event loop settles it).
+  *hostPromise(ms) {
+    return yield* fromPromise(new Promise<string>((resolve) => setTimeout(() => resolve("host timer fired"), ms)));
   },
 });
 export default jobs;
