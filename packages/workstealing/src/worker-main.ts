@@ -1,7 +1,8 @@
 // The entry point of every worker thread of a runtime: adopt the wake table the runtime made for
 // this processor, import the job module, then run the machine on a LocalExecutor until the
-// runtime stops (or, for an extra machine, until it retires).
-import { parentPort, workerData } from "node:worker_threads";
+// runtime stops (or, for an extra machine, until it retires). Imported on a main thread (as
+// `deno test --doc` does with every source file) it does nothing.
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { LocalExecutor, WakeTable } from "@spindle/core";
 import { Timer } from "@spindle/timer";
 import { enterJobContext } from "./job-context.ts";
@@ -9,15 +10,26 @@ import type { JobSet } from "./job-set.ts";
 import { Machine } from "./machine.ts";
 import { Scheduler, type SchedulerSetup } from "./scheduler.ts";
 
-const { setup, processor, data } = workerData as { setup: SchedulerSetup; processor: number; data: unknown };
-WakeTable.forThisThread(setup.tables[processor + 1]);
-const set = ((await import(setup.jobModule)) as { default: JobSet }).default;
-const executor = new LocalExecutor();
-const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);
-const scheduler = new Scheduler(setup, processor + 1);
-scheduler.idle.arrive(processor);
-const machine = new Machine(scheduler, processor, set, executor, timer, data);
-enterJobContext(machine);
-executor.spawn(machine);
-parentPort?.postMessage("ready");
-await executor.run();
+/** What the runtime passes to a machine's thread. */
+interface MachineData {
+  readonly setup: SchedulerSetup;
+  readonly processor: number;
+  /** The runtime's `workerData` option. */
+  readonly data: unknown;
+}
+
+async function runMachine({ setup, processor, data }: MachineData): Promise<void> {
+  WakeTable.forThisThread(setup.tables[processor + 1]);
+  const set = ((await import(setup.jobModule)) as { default: JobSet }).default;
+  const executor = new LocalExecutor();
+  const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);
+  const scheduler = new Scheduler(setup, processor + 1);
+  scheduler.idle.arrive(processor);
+  const machine = new Machine(scheduler, processor, set, executor, timer, data);
+  enterJobContext(machine);
+  executor.spawn(machine);
+  parentPort?.postMessage("ready");
+  await executor.run();
+}
+
+if (!isMainThread) await runMachine(workerData as MachineData);
