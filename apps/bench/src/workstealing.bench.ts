@@ -37,6 +37,7 @@
 //    wall ÷ (the tasks' summed in-worker time ÷ WORKERS), which leaves out a slower JIT tier.
 // 4. fib: `fibSequential(FIB)` on the main thread against Spindle's fork/join `fib(FIB, CUTOFF)`
 //    (a job spawning child jobs; the pools cannot do this). Speed-up = sequential ÷ Spindle.
+//    FIB_WARMUP warm-up runs, 3 × RUNS measured rounds (see FIB_WARMUP).
 // 5. rtt: ROUND_TRIPS sequential round trips of one tiny task (submit, await, repeat), each timed
 //    with performance.now(); the first 10 % of a run are not recorded. p50 and p99.
 // Rounds: WARMUP rounds, then RUNS rounds running every contender once per part, order rotated per
@@ -61,6 +62,14 @@ const SPIN_TASKS = Math.max(1, intOption("spin-tasks", 20_000));
 const SPIN_US = Math.max(1, intOption("spin-us", 50));
 const FIB = intOption("fib", 32);
 const CUTOFF = intOption("cutoff", 20);
+/**
+ * Fork/join runs are short (tens of ms), and the path they take in Spindle's workers (spawning
+ * from a job, joining, stealing) is cold until then: in a probe the first 8–10 runs of fib(32)
+ * took 1.5–2.5× longer than later ones. So this part warms up with FIB_WARMUP runs and measures
+ * FIB_ROUNDS_FACTOR × RUNS rounds.
+ */
+const FIB_WARMUP = intOption("fib-warmup", 10);
+const FIB_ROUNDS_FACTOR = 3;
 const ROUND_TRIPS = Math.max(10, intOption("round-trips", 2_000));
 const JSON_PATH = option("json");
 const CORES = availableParallelism();
@@ -512,34 +521,47 @@ async function runConfig(workers: number): Promise<ConfigReport> {
   if (PARTS.includes("fib")) {
     const expected = fibSequential(FIB);
     const seqMs: number[] = [];
+    const seqCpus: number[] = [];
     const spindleMs: number[] = [];
+    const spindleCpus: number[] = [];
     const spindle = live.find((c) => c.fib !== undefined);
     const failed = (report.failures.fib ??= {});
-    for (let round = -WARMUP; round < RUNS; round++) {
+    for (let round = -FIB_WARMUP; round < RUNS * FIB_ROUNDS_FACTOR; round++) {
       const seq = await timed(async () => fibSequential(FIB));
       if (seq.value !== expected) throw new Error("fibSequential is not deterministic");
-      let line = `sequential ${seq.ms.toFixed(1)} ms`;
+      let line = `sequential ${seq.ms.toFixed(1)} ms (${(seq.cpuMs / seq.ms).toFixed(2)} CPUs)`;
       if (spindle !== undefined && failed.spindle === undefined) {
         try {
           const par = await timed(() => withTimeout(spindle.fib!(FIB, CUTOFF), RUN_TIMEOUT_MS, "spindle fib"));
           if (par.value !== expected) throw new Error(`fib(${FIB}) = ${par.value}, expected ${expected}`);
-          line += `, spindle ${par.ms.toFixed(1)} ms (${(seq.ms / par.ms).toFixed(2)}×)`;
-          if (round >= 0) spindleMs.push(par.ms);
+          line += `, spindle ${par.ms.toFixed(1)} ms (${(par.cpuMs / par.ms).toFixed(2)} CPUs; ${(seq.ms / par.ms).toFixed(2)}×)`;
+          if (round >= 0) {
+            spindleMs.push(par.ms);
+            spindleCpus.push(par.cpuMs / par.ms);
+          }
         } catch (e) {
           failed.spindle = errorText(e);
           line += `, spindle FAILED ${errorText(e)}`;
         }
       }
-      if (round >= 0) seqMs.push(seq.ms);
+      if (round >= 0) {
+        seqMs.push(seq.ms);
+        seqCpus.push(seq.cpuMs / seq.ms);
+      }
       log(`  fib ${round < 0 ? "warm-up" : `round ${round + 1}`}: ${line}`);
     }
     report.fib = {
       n: FIB,
+      warmupRuns: FIB_WARMUP,
       cutoff: CUTOFF,
       sequentialMs: seqMs.map(r3),
       spindleMs: spindleMs.map(r3),
       medianSequentialMs: r3(median(seqMs)),
       medianSpindleMs: spindleMs.length ? r3(median(spindleMs)) : null,
+      // CPUs the process kept busy (CPU time ÷ wall time), median over rounds: about 1 while the
+      // main thread runs fibSequential alone, up to WORKERS while Spindle's workers share fib.
+      sequentialCpus: r3(median(seqCpus)),
+      spindleCpus: spindleCpus.length ? r3(median(spindleCpus)) : null,
       speedup: spindleMs.length ? perRound(seqMs, spindleMs, (a, b) => a / b) : null,
     };
   }
