@@ -930,6 +930,11 @@ const WORKSTEALING_FINDINGS: string[] = [
     "processes kept both vCPUs busy, and mostly 60–150 µs on a quiet machine, where their workers park between tasks and " +
     "the vCPU goes idle (waking a thread whose vCPU went idle costs 45–60 µs here, RUNTIME-FACTS). So goal 5 is " +
     "easier on a quiet machine; the load averages above say how quiet this run was.",
+  "- **Spindle's idle workers are not free.** Each idle machine blocks at most 10 ms at a time and then gives its " +
+    "event loop a turn, so it wakes ~100 times a second; in a probe (2 workers idle for 1 s, per-thread CPU from " +
+    "`/proc`) each used 35–40 ms of CPU per second on Node, Deno and Bun, and on Bun the JIT thread another ~45 ms. " +
+    "That is the *idle* column above (it includes every pool started before, and Spindle starts first), and a small " +
+    "tax on the peers, which share the process; the peers' idle workers use ~0.1 %.",
   "- **No Maglev effect here**: on Node and Deno the loop's function was in TurboFan in every contender's workers " +
     "(it runs 20,000 times per run, and its loop is compiled on-stack), and its in-worker time was within a few " +
     "per cent of the main thread's calibration where nothing competed for the CPU.",
