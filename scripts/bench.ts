@@ -918,7 +918,7 @@ const WORKSTEALING_FINDINGS: string[] = [
     "heavy tasks spread through the list one worker ends up with most of them (the process keeps ~1.2 CPUs busy) " +
     "and the run takes about 2× ideal.",
   "- **Skew: Spindle's remaining gap is mostly the work itself.** Its wall time ÷ the work as its workers ran it " +
-    "(in brackets in table 3) was 1.04–1.07 on every runtime; against the nominal work it is 1.08–1.13, because " +
+    "(in brackets in table 3) was 1.04–1.07 on every runtime; against the nominal work it is 1.07–1.16, because " +
     "the loop ran a few per cent slower in the workers than calibrated on the main thread.",
   "- **Fork/join is limited by CPU spent beside the work.** Both workers stay busy (~1.9 CPUs), yet the speed-up " +
     "stays at 1.2–1.6×: the process spends 20–50 % more CPU time than the sequential run does. A probe with one worker " +
@@ -927,7 +927,8 @@ const WORKSTEALING_FINDINGS: string[] = [
     "a fresh runtime are up to 2× slower (the spawn-from-a-job path is cold in the workers), hence this part's " +
     "longer warm-up.",
   "- **The peers' round trips depend on the machine's load.** Their p50 was 15–30 µs in development runs while other " +
-    "processes kept both vCPUs busy, and mostly 60–150 µs on a quiet machine, where their workers park between tasks and " +
+    "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
+    "run), where their workers park between tasks and " +
     "the vCPU goes idle (waking a thread whose vCPU went idle costs 45–60 µs here, RUNTIME-FACTS). So goal 5 is " +
     "easier on a quiet machine; the load averages above say how quiet this run was.",
   "- **Spindle's idle workers are not free.** Each idle machine blocks at most 10 ms at a time and then gives its " +
