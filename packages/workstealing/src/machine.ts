@@ -9,7 +9,6 @@ import {
   Parker,
   PENDING,
   type Poll,
-  Waker,
   WakeTable,
 } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
@@ -63,6 +62,8 @@ export class Machine extends Future<void> implements JobContext {
   #random: number;
   #parkedAsync = false;
   #retiring = false;
+  /** Set after a blocking park timed out: the next park waits without blocking. */
+  #idleLong = false;
   /** When this machine last ran out of work (null while it has some). */
   #idleSince: number | null = null;
 
@@ -292,13 +293,15 @@ export class Machine extends Future<void> implements JobContext {
       return PENDING;
     }
     this.#idleSince ??= performance.now();
-    if (this.#executor.taskCount === 1) {
-      // Nothing of this worker waits on its event loop: block, for the fastest wake-up, but only
-      // for a while, then give the event loop a turn (a job may have left host callbacks behind).
+    if (this.#executor.taskCount === 1 && !this.#idleLong) {
+      // Nothing of this worker waits on its event loop: block, for the fastest wake-up when work
+      // comes soon. After SYNC_PARK_MS without any, park without blocking instead, so that the
+      // event loop runs (a job may have left host callbacks behind) and an idle worker costs
+      // nothing.
       const woken = this.#parker.park(SYNC_PARK_MS);
       if (this.#wokenUp(woken)) return undefined;
-      if (woken) cx.waker.wakeByRef();
-      else setImmediate(wakeLater, cx.waker.clone());
+      if (!woken) this.#idleLong = true;
+      cx.waker.wakeByRef();
       return PENDING;
     }
     // Jobs of this worker wait on timers, sockets or child jobs: park without blocking.
@@ -306,6 +309,7 @@ export class Machine extends Future<void> implements JobContext {
     const waker = cx.waker.clone();
     void this.#parker.parkAsync(p >= scheduler.setup.workers ? EXTRA_MACHINE_IDLE_MS : Infinity).then((woken) => {
       this.#parkedAsync = false;
+      this.#idleLong = false;
       this.#retiring = this.#wokenUp(woken);
       waker.wake();
     });
@@ -449,12 +453,8 @@ function plainError(error: unknown): Error {
 const JOBS_PER_POLL = 32;
 const INJECTOR_INTERVAL = 61;
 const MAX_SLOT_RUNS = 3;
-/** How long an idle machine blocks in `Atomics.wait` before it gives its event loop a turn. */
+/** How long an idle machine blocks in `Atomics.wait` before it parks without blocking. */
 const SYNC_PARK_MS = 10;
-
-function wakeLater(waker: Waker): void {
-  waker.wake();
-}
 
 /** How long a machine must not move before a thief takes the job in its slot. */
 const STUCK_MS = 1;
