@@ -6,11 +6,28 @@ import type { JobSet } from "./job-set.ts";
 /** What a job can reach on its worker: spawning children, and the timer shared with the runtime. */
 export interface JobContext {
   spawn(set: JobSet, name: string, args: unknown[]): JobHandle<unknown>;
+  /**
+   * Takes child job `id` back for its joiner to run in place, when it has not started and is
+   * this worker's next job (its slot, or the bottom of its deque): marks it running and calls the
+   * job's function. Returns what the function returned (a value, future or coroutine) or threw, or
+   * `null` when the job is elsewhere.
+   */
+  takeBack(id: number): InlineStart | null;
+  /** Ends a job joined in place: settles its record, which nobody else holds, and frees it. */
+  settleInline(id: number, state: number): void;
   readonly timer: Timer;
   readonly workerData: unknown;
 }
 
+/** How a job taken back for its joiner started: with an output, or by throwing. */
+export type InlineStart = { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly error: unknown };
+
 let current: JobContext | null = null;
+
+/** The context of this worker, or `null` on a thread that is not a runtime's worker. */
+export function currentJobContext(): JobContext | null {
+  return current;
+}
 
 /** Installs the worker's context (done once by the worker's machine). */
 export function enterJobContext(context: JobContext): void {

@@ -1,6 +1,8 @@
 import {
   CancelledError,
   Context,
+  type Future,
+  isFuture,
   JoinHandle,
   PENDING,
   type Poll,
@@ -11,7 +13,9 @@ import {
   WakeTable,
 } from "@spindle/core";
 import { WorkerLostError } from "./errors.ts";
-import { ABORT, CANCELLED, DONE, EXIT_CODE, isTerminal, LENGTH, LOST, RUNNING, STATE, WAITER, WAITER_SLOT, WORKER } from "./job-record.ts";
+import { currentJobContext, type InlineStart, type JobContext } from "./job-context.ts";
+import { isCoroutine } from "./is-coroutine.ts";
+import { ABORT, CANCELLED, DONE, EXIT_CODE, FAILED, isTerminal, LENGTH, LOST, RUNNING, STATE, WAITER, WAITER_SLOT, WORKER } from "./job-record.ts";
 import type { Scheduler } from "./scheduler.ts";
 
 /** Makes a handle; only the runtime and the workers' machines do. */
@@ -93,6 +97,43 @@ export class JobHandle<T> extends JoinHandle<T> {
       if (!isTerminal(Atomics.load(records, id + STATE))) return PENDING;
     }
     return this.#take();
+  }
+
+  /**
+   * `yield* handle` inside a job: when the child has not started and is this worker's next job,
+   * the joiner takes it back and runs it in place (rayon's `join`): no task, no wake-up, no copy
+   * of the result. Otherwise it waits as any future does.
+   */
+  override [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
+    if (this.#outcome === null && !this.#detached && this.#slot === null) {
+      const context = currentJobContext();
+      const start = context?.takeBack(this.#id) ?? null;
+      if (start !== null) return this.#joinInPlace(context as JobContext, start);
+    }
+    return super[Symbol.iterator]();
+  }
+
+  *#joinInPlace(context: JobContext, start: InlineStart): Generator<Future<unknown>, T, unknown> {
+    const id = this.#id;
+    let state = CANCELLED;
+    try {
+      if (!start.ok) {
+        state = FAILED;
+        throw start.error;
+      }
+      const output = start.output;
+      const value = (isCoroutine(output) || isFuture(output) ? yield* output as Iterable<Future<unknown>, unknown, unknown> : output) as T;
+      state = DONE;
+      this.#outcome = { ok: true, value };
+      return value;
+    } catch (error) {
+      if (state === CANCELLED) state = FAILED;
+      this.#outcome = { ok: false, value: error };
+      throw error;
+    } finally {
+      if (state === CANCELLED) this.#outcome = { ok: false, value: new CancelledError(`job ${JSON.stringify(this.#name)}`) };
+      context.settleInline(id, state);
+    }
   }
 
   /** Awaits the job's outcome from `async` code. */

@@ -13,7 +13,8 @@ import {
 } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./errors.ts";
-import type { JobContext } from "./job-context.ts";
+import type { InlineStart, JobContext } from "./job-context.ts";
+import { isCoroutine } from "./is-coroutine.ts";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { JobSet } from "./job-set.ts";
@@ -135,6 +136,41 @@ export class Machine extends Future<void> implements JobContext {
     }
     if (this.#parkedAsync) scheduler.unpark(this.#processor);
     return createJobHandle(scheduler, id, name, this.#processor + 1);
+  }
+
+  /** Takes a child job back for its joiner (see {@linkcode JobContext.takeBack}). */
+  takeBack(id: number): InlineStart | null {
+    const scheduler = this.#scheduler;
+    const p = this.#processor;
+    if (!scheduler.takeSlotIf(p, id)) {
+      const bottom = this.#deque.pop();
+      if (bottom !== id) {
+        if (bottom !== EMPTY) this.#deque.push(bottom);
+        return null;
+      }
+    }
+    const records = scheduler.records;
+    if (Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) !== QUEUED) {
+      scheduler.release(id); // aborted while queued: the joiner finds it cancelled
+      return null;
+    }
+    Atomics.store(records, id + WORKER, p);
+    scheduler.linkRunning(p, id);
+    const name = this.#set.names[records[id + JOB] as number] as string;
+    try {
+      const args = scheduler.readPayload(id) as unknown[];
+      return { ok: true, output: (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** Ends a job joined in place (see {@linkcode JobContext.settleInline}). */
+  settleInline(id: number, state: number): void {
+    const scheduler = this.#scheduler;
+    scheduler.unlinkRunning(this.#processor, id);
+    scheduler.settle(id, state); // drops the execution's reference
+    scheduler.release(id); // and the handle's: its joiner has the outcome
   }
 
   /** The runtime's timer on this worker. */
@@ -427,10 +463,6 @@ function* runJob(machine: Machine, id: number, work: IntoFuture<unknown>): Corou
   }
 }
 
-function isCoroutine(value: unknown): value is Coroutine<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as Generator).next === "function" &&
-    typeof (value as Generator).throw === "function" && typeof (value as Generator)[Symbol.iterator] === "function";
-}
 
 /** The job's number in `own` (the worker's job set); throws for another set or an unknown name. */
 export function checkJob(set: JobSet, own: JobSet, name: string): number {

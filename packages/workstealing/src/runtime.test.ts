@@ -55,6 +55,15 @@ test("plain data, typed arrays and errors cross intact", async () => {
   }
 });
 
+test("a child's error reaches the parent that joins it", async () => {
+  const { runtime } = await startTestRuntime();
+  try {
+    assert.equal(await runtime.spawn("catchChild", "RangeError", "inner"), "RangeError: inner; finished true");
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
 test("bad input fails at spawn, naming the job and the value", async () => {
   const { runtime } = await startTestRuntime({ workers: 1 });
   try {

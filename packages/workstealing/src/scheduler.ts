@@ -215,6 +215,11 @@ export class Scheduler {
     return Atomics.exchange(this.control, this.processorWord(p, SLOT), id);
   }
 
+  /** Takes job `id` out of processor `p`'s slot if it is there; returns whether it was. */
+  takeSlotIf(p: number, id: number): boolean {
+    return Atomics.compareExchange(this.control, this.processorWord(p, SLOT), id, 0) === id;
+  }
+
   /**
    * Takes the job in processor `p`'s slot, or 0. The owner takes it for locality; a thief takes
    * it only from a machine stuck in a long job (see the machine's steal). An exchange, so exactly

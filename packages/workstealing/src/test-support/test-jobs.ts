@@ -37,6 +37,7 @@ export type TestJobs = {
   hold: (index: number, ms: number) => number;
   whoami: () => number;
   hostCallback: (index: number, ms: number) => void;
+  catchChild: (name: string, message: string) => Coroutine<string>;
   hostPromise: (ms: number) => Coroutine<string>;
 };
 
@@ -118,6 +119,16 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   },
   whoami() {
     return threadId;
+  },
+  // Joins a failing child (usually in place, as it is this worker's next job) and catches its error.
+  *catchChild(name, message) {
+    const child = jobs.spawn("fail", name, message);
+    try {
+      yield* child;
+      return "no error";
+    } catch (error) {
+      return `${(error as Error).constructor.name}: ${(error as Error).message}; finished ${child.isFinished}`;
+    }
   },
   // Leaves a host timer behind and returns at once: only the worker's event loop can run it.
   hostCallback(index, ms) {
