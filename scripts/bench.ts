@@ -920,22 +920,25 @@ const WORKSTEALING_FINDINGS: string[] = [
   "- **Skew: Spindle's remaining gap is mostly the work itself.** Its wall time ÷ the work as its workers ran it " +
     "(in brackets in table 3) was 1.04–1.07 on every runtime; against the nominal work it is 1.07–1.16, because " +
     "the loop ran a few per cent slower in the workers than calibrated on the main thread.",
-  "- **Fork/join is limited by CPU spent beside the work.** Both workers stay busy (~1.9 CPUs), yet the speed-up " +
-    "stays at 1.2–1.6×: the process spends 20–50 % more CPU time than the sequential run does. A probe with one worker " +
-    "(no stealing) put the cost of each of fib(32)'s 376 spawn + join pairs at ~4–7 µs (1.6–2.8 ms over a ~13–22 ms " +
-    "sequential run); where the rest goes (stealing, a parent waiting for a stolen child) is not measured yet. The first 8–10 runs in " +
-    "a fresh runtime are up to 2× slower (the spawn-from-a-job path is cold in the workers), hence this part's " +
-    "longer warm-up.",
+  "- **Fork/join: joining in place closed most of the gap, not all of it.** A child that nobody stole is taken " +
+    "back by its joiner and run inside it (rayon's `join`): no task, no wake-up, no result copy. That moved fib(32) " +
+    "from 1.3–1.5× to 1.5–1.75× (both workers busy, ~1.9 CPUs). What remains is CPU beside the work (each spawn " +
+    "still encodes its arguments into a shared record and pushes it onto the deque, ~1–2 µs; a stolen child's " +
+    "join goes through the wake table) and a tail where one worker waits for the other's last stolen subtree. The " +
+    "first 8–10 runs in a fresh runtime are up to 2× slower (the spawn-from-a-job path is cold in the workers), hence " +
+    "this part's longer warm-up.",
   "- **The peers' round trips depend on the machine's load.** Their p50 was 15–30 µs in development runs while other " +
     "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
     "run), where their workers park between tasks and " +
     "the vCPU goes idle (waking a thread whose vCPU went idle costs 45–60 µs here, RUNTIME-FACTS). So goal 5 is " +
     "easier on a quiet machine; the load averages above say how quiet this run was.",
-  "- **Spindle's idle workers are not free.** Each idle machine blocks at most 10 ms at a time and then gives its " +
-    "event loop a turn, so it wakes ~100 times a second; in a probe (2 workers idle for 1 s, per-thread CPU from " +
-    "`/proc`) each used 35–40 ms of CPU per second on Node, Deno and Bun, and on Bun the JIT thread another ~45 ms. " +
-    "That is the *idle* column above (it includes every pool started before, and Spindle starts first), and a small " +
-    "tax on the peers, which share the process; the peers' idle workers use ~0.1 %.",
+  "- **Spindle's idle workers cost nothing.** An idle machine blocks in `Atomics.wait` for 10 ms (the fastest " +
+    "wake-up when work comes soon), then parks with `Atomics.waitAsync`, so its event loop runs and it wakes only " +
+    "for work. (A first version woke every 10 ms to give its event loop a turn: 35–40 ms of CPU per second per idle " +
+    "worker.) The first job after a long idle pays the asynchronous wake-up, about 1 ms in a probe.",
+  "- **Round trips: Spindle's p50 on Node is 3–4× its p50 on Deno.** The worker side is the same code; the " +
+    "difference is in how fast each runtime's main thread gets from a worker's `Atomics.notify` to the awaiting " +
+    "promise (`Atomics.waitAsync` in the main thread's wake-table listener, then a microtask). Not investigated further.",
   "- **No Maglev effect here**: on Node and Deno the loop's function was in TurboFan in every contender's workers " +
     "(it runs 20,000 times per run, and its loop is compiled on-stack), and its in-worker time was within a few " +
     "per cent of the main thread's calibration where nothing competed for the CPU.",

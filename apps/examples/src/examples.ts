@@ -22,7 +22,11 @@ export const examples: readonly Example[] = [
     about: "a future that loses a select on one executor completes on another, because it replaces its waker",
   },
   {
-    name: "fork-join",
-    about: "fib(30) forks child jobs that two worker threads steal from each other; results and errors cross through shared memory",
+    name: "parallel-fib",
+    about: "fib(32) forks child jobs that two worker threads steal from each other; a job's error arrives intact",
+  },
+  {
+    name: "parallel-map",
+    about: "100 prime-counting jobs spawned from the main thread, shared out and stolen between two worker threads",
   },
 ];

@@ -18,7 +18,7 @@ import { isCoroutine } from "./is-coroutine.ts";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { JobSet } from "./job-set.ts";
-import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, type Scheduler, STOPPING } from "./scheduler.ts";
+import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
 
@@ -156,6 +156,7 @@ export class Machine extends Future<void> implements JobContext {
     }
     Atomics.store(records, id + WORKER, p);
     scheduler.linkRunning(p, id);
+    scheduler.count(p, STAT.JOBS_RUN);
     const name = this.#set.names[records[id + JOB] as number] as string;
     try {
       const args = scheduler.readPayload(id) as unknown[];
@@ -223,6 +224,7 @@ export class Machine extends Future<void> implements JobContext {
     batch.length = 0;
     if (scheduler.injector.popBatch(batch, Math.max(1, Math.min(share, room))) === 0) return 0;
     scheduler.roomFreed();
+    scheduler.count(this.#processor, STAT.FROM_INJECTOR, batch.length);
     for (let i = batch.length - 1; i >= 1; i--) this.#pushLocal(batch[i] as number);
     if (batch.length > 1) scheduler.idle.notifyWork();
     return batch[0] as number;
@@ -260,15 +262,22 @@ export class Machine extends Future<void> implements JobContext {
         if (victim === this.#processor) continue;
         const deque = scheduler.deque(victim);
         if (!deque.isEmpty) {
+          const before = this.#deque.length;
           const id = deque.stealHalfInto(this.#deque, scheduler.setup.dequeCapacity >>> 1);
           if (id === RETRY) retry = true;
-          else if (id !== EMPTY) return id;
+          else if (id !== EMPTY) return this.#stole(id, 1 + this.#deque.length - before);
         }
         const slot = this.#slotOfStuck(victim);
-        if (slot !== 0) return slot;
+        if (slot !== 0) return this.#stole(slot, 1);
       }
     }
     return 0;
+  }
+
+  #stole(id: number, jobs: number): number {
+    this.#scheduler.count(this.#processor, STAT.STEALS);
+    this.#scheduler.count(this.#processor, STAT.JOBS_STOLEN, jobs);
+    return id;
   }
 
   /**
@@ -323,6 +332,7 @@ export class Machine extends Future<void> implements JobContext {
     const scheduler = this.#scheduler;
     const p = this.#processor;
     scheduler.idle.park(p);
+    scheduler.count(p, STAT.PARKS);
     if (this.#hasWork()) {
       scheduler.idle.unparked(p);
       cx.waker.wakeByRef();
@@ -394,6 +404,8 @@ export class Machine extends Future<void> implements JobContext {
     }
     const p = this.#processor;
     Atomics.store(records, id + WORKER, p);
+    scheduler.count(p, STAT.JOBS_RUN);
+    scheduler.count(p, HEARTBEAT); // a machine that starts jobs is not stuck, however long its turn
     const name = this.#set.names[records[id + JOB] as number] as string;
     if (scheduler.closed === CANCELLING) {
       this.#settle(id, CANCELLED, new RuntimeShutdownError(name));

@@ -45,5 +45,5 @@ export {
   type RuntimeOptions,
   type ShutdownOptions,
 } from "./runtime.ts";
-export { EXTRA_MACHINE_IDLE_MS } from "./scheduler.ts";
+export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./scheduler.ts";
 export { QueueFullError, RuntimeShutdownError, UncloneableValueError, UnknownJobError, WorkerLostError } from "./errors.ts";

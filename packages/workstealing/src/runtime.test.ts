@@ -24,6 +24,10 @@ test("fork/join fib and a parallel sum equal the sequential results", async () =
   const { runtime } = await startTestRuntime();
   try {
     assert.equal(await runtime.spawn("fib", 24, 10), fibSequential(24));
+    const stats = runtime.stats();
+    const run = stats.reduce((total, worker) => total + worker.jobsRun, 0);
+    assert.ok(run >= 1_000, `the fork/join tree's jobs were counted (${run})`);
+    assert.ok(stats.some((worker) => worker.steals > 0), "an idle worker stole children");
     const values = Float64Array.from({ length: 100_000 }, (_, i) => (i % 97) * 0.5);
     const expected = values.reduce((a, b) => a + b, 0);
     assert.equal(await runtime.spawn("sum", values, 1_000), expected);

@@ -6,7 +6,7 @@ import { QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { JOB } from "./job-record.ts";
 import { type JobOutput, JobSet, type Jobs } from "./job-set.ts";
-import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, OPEN, ROOM, RUNTIME_THREAD, Scheduler, type SchedulerSetup, SHUTTING_DOWN, STOPPING } from "./scheduler.ts";
+import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, OPEN, type ProcessorStats, ROOM, RUNTIME_THREAD, Scheduler, type SchedulerSetup, SHUTTING_DOWN, STOPPING } from "./scheduler.ts";
 import { SharedHeap } from "./shared-heap.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import { EMPTY, RETRY } from "./work-deque.ts";
@@ -56,6 +56,8 @@ export type JobArgs<S, K extends JobName<S>> = Parameters<JobsOf<S>[K]>;
 export type JobResult<S, K extends JobName<S>> = JobOutput<JobsOf<S>[K]>;
 
 const BLOCKED_CHECK_MS = 10;
+/** A machine whose heartbeat has not changed for this long is stuck in one job. */
+const BLOCKED_AFTER_MS = 100;
 const DEQUE_CAPACITY = 256;
 const DEFAULT_MAX_HEAP_BYTES = 1 << 30;
 const STOP_GRACE_MS = 2_000;
@@ -101,6 +103,8 @@ export class Runtime<S extends JobSet = JobSet> {
   #admitting = false;
   #monitor: ReturnType<typeof setInterval> | null = null;
   #heartbeats: Int32Array;
+  /** When each machine's heartbeat last changed (as this thread saw it). */
+  #movedAt: Float64Array;
   #shutdown: Promise<void> | null = null;
 
   private constructor(scheduler: Scheduler, set: JobSet, workers: number, maxExtra: number, options: RuntimeOptions) {
@@ -113,6 +117,7 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#workerData = options.workerData;
     this.#threads = new Array<Worker | null>(workers + maxExtra).fill(null);
     this.#heartbeats = new Int32Array(workers + maxExtra).fill(-1);
+    this.#movedAt = new Float64Array(workers + maxExtra);
   }
 
   /**
@@ -162,6 +167,14 @@ export class Runtime<S extends JobSet = JobSet> {
   /** Machines running now (started and serving): the workers plus any extra machines. */
   get machines(): number {
     return this.#scheduler.idle.active;
+  }
+
+  /**
+   * What each processor's machine did so far (index: processor; the workers first, then extra
+   * machines): jobs run, steals and the jobs they took, jobs taken from the injector, parks.
+   */
+  stats(): ProcessorStats[] {
+    return Array.from({ length: this.#threads.length }, (_, p) => this.#scheduler.stats(p));
   }
 
   /** Jobs spawned (here or inside jobs) that have not settled. */
@@ -280,18 +293,23 @@ export class Runtime<S extends JobSet = JobSet> {
   }
 
   /**
-   * Every {@linkcode BLOCKED_CHECK_MS}: when work is queued and no machine has moved since the
-   * last check (all stuck in long jobs), starts an extra machine, up to `maxExtraMachines`.
+   * Every {@linkcode BLOCKED_CHECK_MS}: when work is queued and no machine has moved for
+   * {@linkcode BLOCKED_AFTER_MS} (all stuck in long jobs), starts an extra machine, up to
+   * `maxExtraMachines`.
    */
   #checkBlocked(): void {
     const scheduler = this.#scheduler;
+    const now = performance.now();
     let allStuck = true;
     let queued = scheduler.injector.length > 0;
     for (let p = 0; p < this.#threads.length; p++) {
       if (this.#threads[p] === null) continue;
       const heartbeat = Atomics.load(scheduler.control, scheduler.processorWord(p, HEARTBEAT));
-      if (heartbeat !== this.#heartbeats[p]) allStuck = false;
-      this.#heartbeats[p] = heartbeat;
+      if (heartbeat !== this.#heartbeats[p]) {
+        this.#heartbeats[p] = heartbeat;
+        this.#movedAt[p] = now;
+      }
+      if (now - (this.#movedAt[p] as number) < BLOCKED_AFTER_MS) allStuck = false;
       if (!scheduler.deque(p).isEmpty || scheduler.hasSlot(p)) queued = true;
     }
     if (!allStuck || !queued || scheduler.closed === STOPPING) return;

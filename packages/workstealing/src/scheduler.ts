@@ -48,6 +48,20 @@ export interface SchedulerSetup {
 /** How long an extra machine waits for work before it retires. */
 export const EXTRA_MACHINE_IDLE_MS = 100;
 
+/** What one processor's machine did since the runtime started (across replacements). */
+export interface ProcessorStats {
+  /** Jobs it started, including children joined in place. */
+  readonly jobsRun: number;
+  /** Successful steals: batches taken from other processors. */
+  readonly steals: number;
+  /** Jobs those steals took. */
+  readonly jobsStolen: number;
+  /** Jobs it took from the injector. */
+  readonly fromInjector: number;
+  /** Times it parked for want of work. */
+  readonly parks: number;
+}
+
 /** The participant number of the runtime's own thread; processor `i` is participant `i + 1`. */
 export const RUNTIME_THREAD = 0;
 
@@ -73,6 +87,9 @@ const IDLE_AT = INJECTOR_AT + align(INJECTOR_WORDS);
 const SPAWNED = 0;
 const SETTLED = 1;
 
+/** Statistic fields of a processor, for {@linkcode Scheduler.count}. */
+export const STAT = { JOBS_RUN: 7, STEALS: 8, JOBS_STOLEN: 9, FROM_INJECTOR: 10, PARKS: 11 } as const;
+
 // A processor's block.
 /** Its machine's parker word. */
 const PARK = 0;
@@ -88,6 +105,8 @@ const SLOT = 4;
 const RETIRED = 5;
 /** The job its machine is calling right now (a plain job, or a job's first call), or 0. */
 const CURRENT = 6;
+// Words 7–11: statistics (STAT), written by the processor's machine only, read with Atomics.
+const { JOBS_RUN, STEALS, JOBS_STOLEN, FROM_INJECTOR, PARKS } = STAT;
 const DEQUE = LINE;
 
 /**
@@ -173,6 +192,23 @@ export class Scheduler {
     let spawned = 0;
     for (let q = 0; q < participants; q++) spawned += Atomics.load(control, this.#countersAt + q * LINE + SPAWNED);
     return spawned - settled;
+  }
+
+  /** Adds `n` to word `field` of processor `p` (a statistic, the heartbeat; its own machine only). */
+  count(p: number, field: number, n = 1): void {
+    this.control[this.processorWord(p, field)]! += n;
+  }
+
+  /** Processor `p`'s statistics. */
+  stats(p: number): ProcessorStats {
+    const word = (field: number): number => Atomics.load(this.control, this.processorWord(p, field));
+    return {
+      jobsRun: word(JOBS_RUN),
+      steals: word(STEALS),
+      jobsStolen: word(JOBS_STOLEN),
+      fromInjector: word(FROM_INJECTOR),
+      parks: word(PARKS),
+    };
   }
 
   /** Records that processor `p`'s machine is calling job `id` (0: none), for its death. */
