@@ -123,14 +123,16 @@ test("a sleep first polled after its deadline passed completes promptly", () => 
   assert.equal(timer.pendingCount, 0);
 });
 
-test("sleeps registered in one turn notify the timer thread once", async () => {
+test("sleeps registered in one turn notify the timer thread at most once", async () => {
   const state = new SharedTimerState(timer.share().buffer);
   await until(() => timer.pendingCount === 0, "earlier sleeps to settle");
   const before = state.notifies;
   const { cx } = recordingContext();
   const sleeps = Array.from({ length: 1_000 }, () => timer.sleep(20));
   for (const sleep of sleeps) sleep.poll(cx);
-  assert.equal(state.notifies - before, 1);
+  // Once, or not at all when the timer thread already sleeps until an earlier deadline (it has
+  // not rescanned since the earlier sleeps fired): never once per sleep.
+  assert.ok(state.notifies - before <= 1, `${state.notifies - before} notifies for 1,000 sleeps`);
   await until(() => timer.pendingCount === 0, "the sleeps to fire");
 });
 
