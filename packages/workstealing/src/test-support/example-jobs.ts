@@ -1,4 +1,5 @@
-// The job module of the package's doc examples: a tiny job and a fork/join one.
+// The job module of the package's README and doc examples (the README shows it as jobs.ts): a
+// tiny job and a fork/join one.
 import { type Coroutine, defineJobs, type JobSet } from "../mod.ts";
 
 function fibSequential(n: number): number {
@@ -10,10 +11,10 @@ const jobs: JobSet<{ add: (a: number, b: number) => number; fib: (n: number) => 
     return a + b;
   },
   *fib(n: number): Coroutine<number> {
-    if (n < 15) return fibSequential(n);
-    const left = jobs.spawn("fib", n - 1);
+    if (n < 20) return fibSequential(n);
+    const left = jobs.spawn("fib", n - 1); // onto this worker's slot; idle workers steal it
     const right = jobs.spawn("fib", n - 2);
-    return (yield* left) + (yield* right);
+    return (yield* left) + (yield* right); // join
   },
 });
 export default jobs;
