@@ -5,7 +5,9 @@ import { startTestRuntime, until } from "./test-support/runtime.ts";
 test("when every worker is stuck in a long job, an extra machine runs the queued jobs", async () => {
   const { runtime, counters } = await startTestRuntime({ workers: 2, maxExtraMachines: 1 });
   try {
-    const stuck = [runtime.spawn("hold", 0, 2_000), runtime.spawn("hold", 1, 2_000)];
+    // 4 s: the extra machine starts after 100 ms of no progress, and a worker takes 1–2 s to
+    // start on a loaded machine under Deno (it type-checks its modules).
+    const stuck = [runtime.spawn("hold", 0, 4_000), runtime.spawn("hold", 1, 4_000)];
     await until(() => Atomics.load(counters, 0) === 1 && Atomics.load(counters, 1) === 1, "both workers to be stuck");
     const quick = Array.from({ length: 20 }, () => runtime.spawn("whoami"));
     const quickThreads = new Set(await Promise.all(quick));
