@@ -26,12 +26,14 @@ const last = (log: string, re: RegExp): RegExpMatchArray | undefined => [...log.
 // node --test with TAP: the summary comes last, at column 0 (`# pass 3`, `# fail 0`, `# cancelled 0`).
 // A file that defines no tests is reported as one passing test named after the file
 // (`ok 1 - packages/x/src/a.test.ts`); those are not counted.
-// --test-force-exit: without it Node waits for each test file's event loop to drain, so a failed
-// test that leaves an executor parked (its keep-alive timer ref'd) hangs the leg until the timeout;
-// Deno and Bun end a file once its tests are done, and now Node does too.
+// No --test-force-exit: with it, Node 22 and 24 sometimes end a test file's process before the
+// results of its last tests reach the runner (a file of 40 quick tests reported 34–40 of them),
+// and the leg passes with tests silently missing. Without it Node waits for each file's event loop
+// to drain, so a test that leaves something ref'd (a parked executor, a worker) hangs its leg
+// until LEG_TIMEOUT_MS and fails it: every test must clean up after itself.
 const nodeRunner = (node: string): Runtime => ({
   bin: node,
-  args: (pkg) => ["--conditions=@spindle/source", "--test", "--test-force-exit", "--test-reporter=tap", ...pkg.tests],
+  args: (pkg) => ["--conditions=@spindle/source", "--test", "--test-reporter=tap", ...pkg.tests],
   parse(log, files) {
     const [pass, fail, cancelled] = ["pass", "fail", "cancelled"].map((k) => last(log, new RegExp(`^# ${k} (\\d+)$`, "gm")));
     if (!pass || !fail) return undefined;
