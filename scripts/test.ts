@@ -164,6 +164,14 @@ for (const leg of legs.filter(legFailed)) {
   const tail = stripAnsi(readFileSync(leg.log, "utf8")).trimEnd().split("\n").slice(-60).join("\n");
   console.log(`\n== ${leg.runtime} ${leg.pkg.short} (last 60 lines of ${leg.log})\n${tail}`);
 }
+// Node 22 and Node 24 run the very same test files, so they must count the same tests; a
+// difference means results were lost (as --test-force-exit once did).
+for (const pkg of pkgs) {
+  const [a, b] = ["node22", "node24"].map((r) => legs.find((l) => l.runtime === r && l.pkg === pkg));
+  if (a && b && !legFailed(a) && !legFailed(b) && a.passed !== b.passed) {
+    failures.push(`${pkg.short}: Node 22 counted ${a.passed} tests, Node 24 ${b.passed}`);
+  }
+}
 const failedLegs = legs.filter(legFailed).length;
 if (failedLegs) failures.push(`${failedLegs} of ${legs.length} test legs`);
 if (failures.length) console.log(`\nFAILED: ${failures.join(", ")}`);
