@@ -5,19 +5,14 @@ import { clockNow } from "./clock.ts";
 import { Instant, type Timer, TimerReactor } from "./mod.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
+import { until } from "./test-support/runtime.ts";
 
 const reactor = await TimerReactor.start({ driver: "thread" });
 after(() => reactor.close());
 const timer = reactor.timer;
 
-/** Resolves once `done()` is true, checking every few milliseconds (bounded: a hang bound). */
-async function until(done: () => boolean, what: string, limitMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!done()) {
-    if (Date.now() - start > limitMs) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+/** `until` with this file's bound (20 s) and step (5 ms). */
+const waitFor = (done: () => boolean, what: string): Promise<void> => until(done, what, 20_000, 5);
 
 /** The shared deadline the timer thread holds for this thread's queue (read under the mutex). */
 function publishedDeadline(t: Timer): number {
@@ -81,7 +76,7 @@ test("100,000 sleeps with random deadlines each fire exactly once, none early", 
     seen.push(s);
     sleeps.push(sleep);
   }
-  await until(() => timer.pendingCount === 0, "every sleep to fire");
+  await waitFor(() => timer.pendingCount === 0, "every sleep to fire");
   await new Promise((resolve) => setTimeout(resolve, 20)); // a late duplicate wake would land here
   assert.equal(seen.filter((s) => s.wakes !== 1).length, 0, "woken exactly once");
   assert.equal(seen.filter((s) => s.early > 0).length, 0, "never early");
@@ -110,7 +105,7 @@ test("a sleep polled under one waker and then another wakes only the latest", as
   const second = recordingContext();
   assert.equal(sleep.poll(first.cx), PENDING);
   assert.equal(sleep.poll(second.cx), PENDING);
-  await until(() => second.record.wokenAt.length > 0, "the latest waker");
+  await waitFor(() => second.record.wokenAt.length > 0, "the latest waker");
   assert.equal(first.record.wokenAt.length, 0);
   assert.equal(sleep.poll(second.cx), undefined);
 });
@@ -125,7 +120,7 @@ test("a sleep first polled after its deadline passed completes promptly", () => 
 
 test("sleeps registered in one turn notify the timer thread at most once", async () => {
   const state = new SharedTimerState(timer.share().buffer);
-  await until(() => timer.pendingCount === 0, "earlier sleeps to settle");
+  await waitFor(() => timer.pendingCount === 0, "earlier sleeps to settle");
   const before = state.notifies;
   const { cx } = recordingContext();
   const sleeps = Array.from({ length: 1_000 }, () => timer.sleep(20));
@@ -133,7 +128,7 @@ test("sleeps registered in one turn notify the timer thread at most once", async
   // Once, or not at all when the timer thread already sleeps until an earlier deadline (it has
   // not rescanned since the earlier sleeps fired): never once per sleep.
   assert.ok(state.notifies - before <= 1, `${state.notifies - before} notifies for 1,000 sleeps`);
-  await until(() => timer.pendingCount === 0, "the sleeps to fire");
+  await waitFor(() => timer.pendingCount === 0, "the sleeps to fire");
 });
 
 test("the host driver: same API, reported, and not shareable", async () => {

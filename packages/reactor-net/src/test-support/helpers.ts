@@ -2,7 +2,6 @@
  * Test support (not published): what the socket and registration tests share — text in and out
  * of datagrams, bounded waits, and a context whose waker counts its wakes.
  */
-import assert from "node:assert/strict";
 import { Context, type RawWakerVTable, Waker } from "@spindle/core";
 
 /** UTF-8 bytes of `s`. */
@@ -14,14 +13,7 @@ export const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Resolves once `done()` is true, checking every few milliseconds (a hang bound, not a measure). */
-export async function until(done: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!done()) {
-    if (Date.now() - start > limitMs) assert.fail(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
+export { until } from "../../../core/src/test-support/runtime.ts";
 
 /** A context whose waker (and its clones) counts wakes. */
 export function countingContext(): { cx: Context; wakes: () => number } {

@@ -3,4 +3,4 @@
  * the tests, child processes of the same runtime, workers from `.ts` modules), shared rather than
  * copied.
  */
-export { type ChildResult, runScript, runtime, startWorker } from "../../../core/src/test-support/runtime.ts";
+export { type ChildResult, runScript, runtime, startWorker, until } from "../../../core/src/test-support/runtime.ts";

@@ -6,6 +6,7 @@
  * The test imports the layout helpers from this module too.
  */
 import { isMainThread, parentPort } from "node:worker_threads";
+import { random } from "../../../core/src/test-support/runtime.ts";
 import { EMPTY, RETRY, WorkDeque } from "../work-deque.ts";
 
 /** What the test posts to each worker for one run. */
@@ -59,17 +60,6 @@ export function dequeOffset(k: number, capacity: number): number {
 /** Int32 words of memory the stress test needs. */
 export function memoryWords(threads: number, capacity: number): number {
   return dequeOffset(threads, capacity);
-}
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function run(data: StressData): StressStats {

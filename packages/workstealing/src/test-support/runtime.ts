@@ -15,11 +15,4 @@ export async function startTestRuntime(
   return { runtime, counters };
 }
 
-/** Waits until `condition()` holds, polling every millisecond, or fails after `timeoutMs`. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
+export { until } from "../../../core/src/test-support/runtime.ts";
