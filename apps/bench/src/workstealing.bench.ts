@@ -121,36 +121,36 @@ interface Contender {
 const ADD_OPTS = { name: "add" } as const;
 const SPIN_OPTS = { name: "spin" } as const;
 
-async function startPiscina(workers: number): Promise<Contender> {
-  const { Piscina } = await import("piscina");
-  const pool = new Piscina({ filename: peerFile("pool-task.ts").href, minThreads: workers, maxThreads: workers });
+/** piscina and tinypool share one API: `new Pool({ filename, minThreads, maxThreads })`, `run(task, { name })`. */
+interface RunPool {
+  run(task: unknown, options: { name: string }): Promise<number>;
+  destroy(): Promise<void>;
+}
+
+function runPoolContender(id: "piscina" | "tinypool", pool: RunPool): Contender {
   return {
-    id: "piscina",
+    id,
     async tiny(n) {
       const ps: Promise<number>[] = new Array(n);
       for (let i = 0; i < n; i++) ps[i] = pool.run({ a: i, b: 1 }, ADD_OPTS);
       return sum(await Promise.all(ps));
     },
-    spinAll: (iters) => Promise.all(iters.map((it) => pool.run(it, SPIN_OPTS) as Promise<number>)),
+    spinAll: (iters) => Promise.all(iters.map((it) => pool.run(it, SPIN_OPTS))),
     once: () => pool.run({ a: 1, b: 2 }, ADD_OPTS),
     close: () => pool.destroy(),
   };
 }
 
+async function startPiscina(workers: number): Promise<Contender> {
+  const { Piscina } = await import("piscina");
+  const pool = new Piscina({ filename: peerFile("pool-task.ts").href, minThreads: workers, maxThreads: workers });
+  return runPoolContender("piscina", pool);
+}
+
 async function startTinypool(workers: number): Promise<Contender> {
   const { Tinypool } = await import("tinypool");
   const pool = new Tinypool({ filename: peerFile("pool-task.ts").href, minThreads: workers, maxThreads: workers });
-  return {
-    id: "tinypool",
-    async tiny(n) {
-      const ps: Promise<number>[] = new Array(n);
-      for (let i = 0; i < n; i++) ps[i] = pool.run({ a: i, b: 1 }, ADD_OPTS);
-      return sum(await Promise.all(ps));
-    },
-    spinAll: (iters) => Promise.all(iters.map((it) => pool.run(it, SPIN_OPTS) as Promise<number>)),
-    once: () => pool.run({ a: 1, b: 2 }, ADD_OPTS),
-    close: () => pool.destroy(),
-  };
+  return runPoolContender("tinypool", pool);
 }
 
 async function startPoolifier(workers: number): Promise<Contender> {
