@@ -4,18 +4,25 @@
 // per benchmark between `<!-- section:<id> -->` and `<!-- /section:<id> -->`.
 //
 // Each benchmark is one entry of `benches` below: the file to run, and how to render its JSON
-// results (one per runtime) as markdown. To add one (timer, UDP, work-stealing), write
-// apps/bench/src/<name>.bench.ts so that it takes `--json <file>`, and add an entry. Sections of
-// benchmarks that were not run this time (`--only`) are kept from the existing file.
+// results (one per runtime) as markdown tables and SVG charts (scripts/bench-charts.ts); the charts
+// go to docs/charts/<id>-<name>.svg (charts/ beside the `--out` file) and the section links them. To
+// add one, write apps/bench/src/<name>.bench.ts so that it takes `--json <file>`, and add an entry.
+// Sections of benchmarks that were not run this time (`--only`) are kept from the existing file,
+// with their charts.
 //
-// Usage: node scripts/bench.ts [--only core] [--runtime node24,deno,bun] [--runs 5] [--out docs/benchmarks.md]
+// `--render-from <dir>` runs nothing: it re-renders the sections (tables and charts) from the JSON
+// results a run left in its temp dir (`<id>-<pass>-<runtime>.json`, the dir is printed at the end),
+// e.g. after changing a renderer. The section then gives when the results were saved (file times).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join, relative, resolve as resolvePath } from "node:path";
+import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { parseArgs } from "node:util";
+import { type BarChart, type BarValue, barChart } from "./bench-charts.ts";
 import { bin, root, runBounded } from "./workspace.ts";
 
+const USAGE = `Usage: node scripts/bench.ts [--only core,timer] [--runtime node24,deno,bun] [--runs 5] [--out docs/benchmarks.md]
+       node scripts/bench.ts --render-from <dir> [--only ...] [--runtime ...] [--out ...]`;
 const LEG_TIMEOUT_MS = 5 * 60_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -73,8 +80,12 @@ interface Leg {
   pass: string;
   result?: any;
   problem?: string;
-  seconds: number;
+  /** How long the process ran; unknown for results re-rendered from files. */
+  seconds?: number;
 }
+
+/** Adds a chart to the section being rendered; returns the markdown that shows it. */
+type ChartSink = (name: string, chart: BarChart) => string;
 
 interface Bench {
   /** The section id in docs/benchmarks.md. */
@@ -86,8 +97,8 @@ interface Bench {
   args: (opts: { runs?: number }) => string[];
   /** The processes to run per runtime, one after another: a name and its own extra arguments. */
   passes: { pass: string; args: string[] }[];
-  /** The section's markdown (without its heading and markers). */
-  render: (legs: Leg[]) => string;
+  /** The section's markdown (without its heading and markers); `chart` places a chart in it. */
+  render: (legs: Leg[], chart: ChartSink) => string;
   /** Runtime flags the benchmark needs, per runtime key (e.g. Deno's `--unstable-net`). */
   runtimeFlags?: Partial<Record<string, string[]>>;
   /** How long one process may run before it is killed and the leg fails; default LEG_TIMEOUT_MS. */
@@ -99,6 +110,13 @@ const fmtRatio = (r: { median: number; min: number; max: number } | null | undef
   r == null ? "–" : `**${r.median.toFixed(2)}×** (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
 const check = (ok: boolean | undefined): string => (ok === undefined ? "–" : ok ? "✓" : "✗");
 const runtimeName: Record<string, string> = { node: "Node", deno: "Deno", bun: "Bun" };
+/** A median ratio at the end of a bar, as the tables write it. */
+const fmtTimes = (x: number): string => `${x.toFixed(2)}×`;
+const fmtTimesTick = (x: number): string => `${Number(x.toPrecision(3))}×`;
+const fmtCountTick = (x: number): string => (x >= 1e6 ? `${x / 1e6}M` : x >= 1e3 ? `${x / 1e3}k` : String(x));
+/** A bar's value, or "failed" where the leg has no results and "–" where it lacks this figure. */
+const barValue = (leg: Leg, value: number | null | undefined): BarValue =>
+  value ?? { missing: leg.result === undefined ? "failed" : "–" };
 
 const core: Bench = {
   id: "core",
@@ -111,7 +129,7 @@ const core: Bench = {
     { pass: "all", args: [] },
     { pass: "no-effect", args: ["--no-effect"] },
   ],
-  render(allLegs) {
+  render(allLegs, chart) {
     const legs = allLegs.filter((l) => l.pass === "all");
     const ok = legs.filter((l) => l.result !== undefined);
     const first = ok[0]?.result;
@@ -120,6 +138,10 @@ const core: Bench = {
       ["suspend-once", "Tasks that suspend once and are woken by the batch driver"],
     ];
     const out: string[] = [];
+    // The charts show the main rows (Effect loaded): one bar group per runtime and shape.
+    const categories = legs.flatMap((l) => shapes.map(([shape]) => `${legName(l)}, ${shape}`));
+    const perShape = (value: (r: any, shape: string) => number | undefined): BarValue[] =>
+      legs.flatMap((l) => shapes.map(([shape]) => barValue(l, l.result && value(l.result, shape))));
     if (first !== undefined) {
       out.push(
         `${first.tasks.toLocaleString("en-US")} tasks per run, in batches of ${first.batch.toLocaleString("en-US")}: a parent ` +
@@ -137,6 +159,18 @@ const core: Bench = {
           "and lowers Spindle's rate on Node and Deno (not native's); the goals below are judged on the main rows. " +
           "Effect's own rate differs a lot between runtimes (several times lower on Deno than on Node), so the " +
           "Spindle / Effect ratio does too.",
+        "",
+        chart("throughput", {
+          title: "@spindle/core: tasks spawned and joined per second",
+          subtitle: "Median run, Effect loaded (the main rows of the tables below); higher is better",
+          categories,
+          series: [["spindle", "Spindle"], ["native", "native (async / Promise.all)"], ["effect", "Effect"]].map(([lib, name]) => ({
+            name: name!,
+            values: perShape((r, shape) => r.results.find((x: any) => x.id === `${lib}-${shape}`)?.tasksPerSec),
+          })),
+          format: fmtRate,
+          formatTick: fmtCountTick,
+        }),
         "",
       );
     }
@@ -169,6 +203,26 @@ const core: Bench = {
       "From the issue: Spindle should reach **at least native Promise throughput** (Spindle / native ≥ 1) and " +
         "**at least 5× Effect's fork/join** (Spindle / Effect ≥ 5), judged on the median per-round ratio.",
       "",
+    );
+    if (first !== undefined) {
+      out.push(
+        chart("goals", {
+          title: "@spindle/core: Spindle's throughput over its peers' against the goals",
+          subtitle: "Spindle's tasks/s ÷ the peer's, median per-round ratio (Effect loaded); higher is better",
+          categories,
+          series: [["native", "Spindle / native"], ["effect", "Spindle / Effect"]].map(([peer, name]) => ({
+            name: name!,
+            values: perShape((r, shape) => r.ratios[shape]?.[peer!]?.median),
+          })),
+          format: fmtTimes,
+          formatTick: fmtTimesTick,
+          scale: "log",
+          references: [{ value: 1, label: "goal ≥ 1× native" }, { value: 5, label: "goal ≥ 5× Effect" }],
+        }),
+        "",
+      );
+    }
+    out.push(
       "| runtime | ≥ native, trivial | ≥ native, suspend-once | ≥ 5× Effect, trivial | ≥ 5× Effect, suspend-once |",
       "| --- | :---: | :---: | :---: | :---: |",
     );
@@ -213,6 +267,8 @@ const core: Bench = {
   },
 };
 
+/** How many timers the p99 lateness goal is judged at. */
+const GOAL_TIMERS = 100_000;
 /** Milliseconds of lateness: 3 decimals below 1 ms, 2 below 10 ms, else 1. */
 const fmtMs = (x: number): string => x.toFixed(Math.abs(x) < 1 ? 3 : Math.abs(x) < 10 ? 2 : 1);
 const legName = (leg: Leg): string =>
@@ -224,12 +280,17 @@ const timer: Bench = {
   file: "apps/bench/src/timer.bench.ts",
   args: ({ runs }) => (runs === undefined ? [] : ["--runs", String(runs)]),
   passes: [{ pass: "all", args: [] }],
-  render(legs) {
+  render(legs, chart) {
     const ok = legs.filter((l) => l.result !== undefined);
     const first = ok[0]?.result;
     const out: string[] = [];
     const cellOf = (r: any, variant: string, n: number, load: string): any =>
       r.lateness?.cells.find((c: any) => c.variant === variant && c.timers === n && c.load === load);
+    /** `idle`, or `busy` with the measured share of time the main thread spun. */
+    const loadLabel = (r: any, n: number, load: string): string => {
+      const busy = r == null ? undefined : cellOf(r, "spindle-waker", n, load)?.busyFraction;
+      return load === "busy" && busy != null ? `busy (${(busy * 100).toFixed(0)} %)` : load;
+    };
     if (first !== undefined) {
       const lat = first.lateness;
       const cost = first.cost;
@@ -283,6 +344,20 @@ const timer: Bench = {
       out.push(
         "#### Cost to schedule and to cancel one timer",
         "",
+        chart("cost", {
+          title: "@spindle/timer: cost of a timer, Spindle over setTimeout",
+          subtitle: "Spindle's time ÷ setTimeout's (clearTimeout's) per timer, median per-round ratio; lower is better",
+          categories: legs.map(legName),
+          series: [["schedule", "schedule"], ["cancel", "cancel"]].map(([key, name]) => ({
+            name: name!,
+            values: legs.map((l) => barValue(l, l.result?.cost?.ratios?.[key!]?.median)),
+          })),
+          format: fmtTimes,
+          formatTick: fmtTimesTick,
+          scale: "auto",
+          references: [{ value: 1, label: "goal ≤ 1×" }],
+        }),
+        "",
         "| runtime | Spindle schedule | setTimeout schedule | Spindle / setTimeout | Spindle cancel | clearTimeout | Spindle / setTimeout |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
       );
@@ -314,6 +389,27 @@ const timer: Bench = {
         "Milliseconds: p50 / p99 (per-round p99 range) / max, and how many timers fired before their deadline, out of " +
           `${withLateness[0]!.result.measuredRounds} × N.`,
         "",
+      );
+      if (sizes.includes(GOAL_TIMERS)) {
+        const loads = legs.flatMap((leg) => ["idle", "busy"].map((load) => ({ leg, load })));
+        out.push(
+          chart("lateness", {
+            title: `@spindle/timer: p99 lateness with ${GOAL_TIMERS.toLocaleString("en-US")} timers`,
+            subtitle: "Milliseconds after the deadline, pooled over every measured round, main thread idle or busy; lower is better",
+            categories: loads.map(({ leg, load }) => `${legName(leg)}, ${loadLabel(leg.result, GOAL_TIMERS, load)}`),
+            series: [["spindle-waker", "Spindle at wake"], ["spindle-task", "Spindle at task poll"], ["settimeout", "setTimeout"]].map(([variant, name]) => ({
+              name: name!,
+              values: loads.map(({ leg, load }) => barValue(leg, leg.result?.lateness && cellOf(leg.result, variant!, GOAL_TIMERS, load)?.p99)),
+            })),
+            format: (ms) => `${fmtMs(ms)} ms`,
+            formatTick: (ms) => `${Number(ms.toPrecision(3))} ms`,
+            scale: "log",
+            references: [{ value: 0.5, label: "goal ≤ 0.5 ms" }],
+          }),
+          "",
+        );
+      }
+      out.push(
         "| runtime | timers | main thread | Spindle at wake | Spindle at task poll | setTimeout |",
         "| --- | ---: | --- | --- | --- | --- |",
       );
@@ -325,10 +421,8 @@ const timer: Bench = {
         }
         for (const n of sizes) {
           for (const load of ["idle", "busy"]) {
-            const busy = cellOf(r, "spindle-waker", n, load)?.busyFraction;
-            const loadLabel = load === "busy" && busy != null ? `busy (${(busy * 100).toFixed(0)} %)` : load;
             out.push(
-              `| ${legName(leg)} | ${n.toLocaleString("en-US")} | ${loadLabel} | ${fmtCell(cellOf(r, "spindle-waker", n, load))} | ` +
+              `| ${legName(leg)} | ${n.toLocaleString("en-US")} | ${loadLabel(r, n, load)} | ${fmtCell(cellOf(r, "spindle-waker", n, load))} | ` +
                 `${fmtCell(cellOf(r, "spindle-task", n, load))} | ${fmtCell(cellOf(r, "settimeout", n, load))} |`,
             );
           }
@@ -352,7 +446,7 @@ const timer: Bench = {
       const r = leg.result;
       const ratio = (key: string): boolean | undefined => (r?.cost?.ratios?.[key] == null ? undefined : r.cost.ratios[key].median <= 1);
       const p99 = (variant: string, load: string): boolean | undefined => {
-        const c = r == null ? undefined : cellOf(r, variant, 100_000, load);
+        const c = r == null ? undefined : cellOf(r, variant, GOAL_TIMERS, load);
         return c === undefined ? undefined : c.p99 <= 0.5;
       };
       const spindleCells = (r?.lateness?.cells ?? []).filter((c: any) => c.variant !== "settimeout");
@@ -447,7 +541,7 @@ const udp: Bench = {
   // Deno.listenDatagram (the raw peer and reactor-net's "deno" backend) needs --unstable-net.
   runtimeFlags: { deno: ["--unstable-net"] },
   legTimeoutMs: 15 * 60_000,
-  render(legs) {
+  render(legs, chart) {
     const ok = legs.filter((l) => l.result !== undefined);
     const first = ok[0]?.result;
     const out: string[] = [];
@@ -558,6 +652,51 @@ const udp: Bench = {
         "size and pacing; a *starved* cell (see above) measures no rate and is not judged (n/a). The ratios are " +
         "given to three decimals, as judged.",
       "",
+    );
+    // One bar group per Spindle backend and runtime.
+    const backends = ok.flatMap((leg) =>
+      (leg.result.rows as { id: string; kind: string }[]).filter((x) => x.kind === "spindle").map((row) => ({ leg, r: leg.result, row: row.id }))
+    );
+    if (backends.length > 0) {
+      const categories = backends.map(({ leg, r, row }) => `${legName(leg)}, ${udpRowName(row, r.backends?.auto).replaceAll("`", "")}`);
+      out.push(
+        chart("throughput", {
+          title: "@spindle/reactor-net: UDP throughput, Spindle over the raw API",
+          subtitle: "Datagrams received per second ÷ the fastest raw API's, median per-round ratio; higher is better",
+          categories,
+          series: pacings.flatMap((p) =>
+            sizes.map((size) => ({
+              name: `${size.toLocaleString("en-US")} B, pacing ${p}`,
+              values: backends.map(({ r, row }): BarValue => {
+                const c = udpCell(r, size, p, row);
+                if (c?.vsPeer?.rate == null) return { missing: "–" };
+                return starved(c) ? { missing: "starved (not judged)" } : c.vsPeer.rate.median;
+              }),
+            }))
+          ),
+          format: fmtTimes,
+          formatTick: fmtTimesTick,
+          scale: "auto",
+          references: [{ value: 0.9, label: "goal ≥ 0.9×" }],
+        }),
+        "",
+        chart("rtt", {
+          title: "@spindle/reactor-net: UDP round trip, Spindle over the raw API",
+          subtitle: "p50 round trip ÷ the fastest raw API's, median per-round ratio; lower is better",
+          categories,
+          series: [{
+            name: "p50 round trip",
+            values: backends.map(({ r, row }) => r.rtt?.find((x: any) => x.row === row)?.vsPeer?.p50?.median ?? { missing: "–" }),
+          }],
+          format: fmtTimes,
+          formatTick: fmtTimesTick,
+          scale: "auto",
+          references: [{ value: 1.1, label: "goal ≤ 1.1×" }],
+        }),
+        "",
+      );
+    }
+    out.push(
       `| runtime | backend | ${pacings.flatMap((p) => sizes.map((s) => `≥ 0.9× raw, ${s.toLocaleString("en-US")} B ${p}`)).join(" | ")} | p50 ≤ 1.1× raw | less loss than raw (Deno) |`,
       `| --- | --- | ${pacings.flatMap(() => sizes.map(() => ":---:")).join(" | ")} | :---: | :---: |`,
     );
@@ -688,14 +827,20 @@ const wsRows = (legs: Leg[]): { leg: Leg; c: any; label: string }[] =>
       label: leg.result.configs.length > 1 ? `${legName(leg)}, ${c.workers} workers` : legName(leg),
     }))
   );
-/** A contender's cell: its figure, or why it has none (not supported here, failed in this part). */
-const wsCell = (c: any, id: string, part: string, figure: string | undefined): string => {
+/** Why a contender has no figure in a part (not in this run, not supported here, failed), if so. */
+const wsMissing = (c: any, id: string, part: string): string | undefined => {
   const info = c.contenders?.[id];
   if (info === undefined) return "–";
   if (!info.supported) return "not supported";
   const failed = c.failures?.[part]?.[id];
-  if (failed !== undefined) return `failed: ${failed}`;
-  return figure ?? "–";
+  return failed === undefined ? undefined : `failed: ${failed}`;
+};
+/** A contender's cell: its figure, or why it has none. */
+const wsCell = (c: any, id: string, part: string, figure: string | undefined): string => wsMissing(c, id, part) ?? figure ?? "–";
+/** A contender's bar: its figure, or why it has none. */
+const wsBar = (c: any, id: string, part: string, figure: number | null | undefined): BarValue => {
+  const missing = wsMissing(c, id, part) ?? (figure == null ? "–" : undefined);
+  return missing === undefined ? figure! : { missing };
 };
 const fmtRateWs = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(1)}k`);
 const fmtMsWs = (x: number | undefined): string | undefined => (x == null ? undefined : `${x.toFixed(x < 100 ? 1 : 0)} ms`);
@@ -713,7 +858,7 @@ const workstealing: Bench = {
   file: "apps/bench/src/workstealing.bench.ts",
   args: ({ runs }) => (runs === undefined ? [] : ["--runs", String(runs)]),
   passes: [{ pass: "all", args: [] }],
-  render(legs) {
+  render(legs, chart) {
     const ok = legs.filter((l) => l.result !== undefined);
     const first = ok[0]?.result;
     const rows = wsRows(ok);
@@ -766,6 +911,19 @@ const workstealing: Bench = {
         `#### 1. Tiny tasks: ${first.configs[0].tiny?.tasks?.toLocaleString("en-US") ?? "200,000"} × \`add(i, 1)\`, all submitted, then all awaited`,
         "",
         "Tasks per second (median run). Pools: `Promise.all` of their promises; Spindle: its join handles awaited in order.",
+        "",
+        chart("tiny", {
+          title: "@spindle/workstealing: tiny tasks per second",
+          subtitle: `${first.configs[0].tiny?.tasks?.toLocaleString("en-US") ?? "200,000"} × add(i, 1), all submitted, then all awaited; median run; higher is better`,
+          categories: rows.filter((x) => x.c.tiny).map((x) => x.label),
+          series: ["spindle", ...WS_PEERS].map((id) => ({
+            name: WS_NAMES[id]!,
+            values: rows.filter((x) => x.c.tiny).map(({ c }) => wsBar(c, id, "tiny", c.tiny.results[id]?.tasksPerSec)),
+          })),
+          format: fmtRateWs,
+          formatTick: fmtCountTick,
+          scale: "log",
+        }),
         "",
         `| runtime | Spindle | ${WS_PEERS.join(" | ")} | ${WS_PEERS.map((p) => `Spindle / ${p}`).join(" | ")} |`,
         `| --- | ---: | ${WS_PEERS.map(() => "---:").join(" | ")} | ${WS_PEERS.map(() => "---:").join(" | ")} |`,
@@ -838,6 +996,20 @@ const workstealing: Bench = {
           `are short, so this part has its own rounds: ${f.warmupRuns ?? "?"} warm-up runs (the fork/join path is cold in ` +
           `the workers until then), then ${f.spindleMs.length} measured rounds. *CPUs busy*: the process's CPU time ÷ wall ` +
           "time during the run, median over rounds (2 when both workers worked throughout).",
+        "",
+        chart("fib", {
+          title: `@spindle/workstealing: fork/join speed-up, fib(${f.n})`,
+          subtitle: "Sequential time on the main thread ÷ Spindle's, median per-round ratio; higher is better",
+          categories: rows.filter((x) => x.c.fib).map((x) => x.label),
+          series: [{
+            name: "Spindle",
+            values: rows.filter((x) => x.c.fib).map(({ c }) => wsBar(c, "spindle", "fib", c.fib.speedup?.median)),
+          }],
+          format: fmtTimes,
+          formatTick: fmtTimesTick,
+          scale: "auto",
+          references: [{ value: 1.8, label: "goal ≥ 1.8×" }],
+        }),
         "",
         "| runtime | sequential (main thread) | Spindle | speed-up | CPUs busy: sequential / Spindle |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -950,9 +1122,12 @@ const benches: Bench[] = [core, timer, udp, workstealing];
 // ---------------------------------------------------------------------------------------------
 // Running
 
+/** A leg's JSON results: where a run writes them (its temp dir) and where `--render-from` reads them. */
+const legFile = (dir: string, bench: Bench, pass: string, runtime: string): string => join(dir, `${bench.id}-${pass}-${runtime}.json`);
+
 async function runLeg(runtime: string, bench: Bench, pass: Bench["passes"][number], tmp: string, runs: number | undefined): Promise<Leg> {
   const rt = runtimes[runtime]!;
-  const json = join(tmp, `${bench.id}-${pass.pass}-${runtime}.json`);
+  const json = legFile(tmp, bench, pass.pass, runtime);
   const args = rt.args(bench.file, [...bench.args({ runs }), ...pass.args, "--json", json], bench.runtimeFlags?.[runtime]);
   console.log(`\n== ${bench.id} (${pass.pass}) on ${rt.label}: ${relative(root, rt.bin)} ${args.join(" ")}`);
   const started = performance.now();
@@ -968,8 +1143,42 @@ async function runLeg(runtime: string, bench: Bench, pass: Bench["passes"][numbe
   return { runtime, pass: pass.pass, problem, seconds };
 }
 
+/**
+ * The legs of `bench` whose results a run saved in `dir`, for each runtime of `names` with any
+ * (a pass without its file is a failed leg), and when each file was written.
+ */
+function savedLegs(bench: Bench, dir: string, names: string[]): { legs: Leg[]; savedAt: Date[] } {
+  const legs: Leg[] = [];
+  const savedAt: Date[] = [];
+  for (const runtime of names) {
+    const files = bench.passes.map(({ pass }) => ({ pass, file: legFile(dir, bench, pass, runtime) }));
+    if (!files.some(({ file }) => existsSync(file))) continue;
+    for (const { pass, file } of files) {
+      if (!existsSync(file)) {
+        legs.push({ runtime, pass, problem: "no saved results" });
+        continue;
+      }
+      savedAt.push(statSync(file).mtime);
+      try {
+        legs.push({ runtime, pass, result: JSON.parse(readFileSync(file, "utf8")) });
+      } catch (error) {
+        legs.push({ runtime, pass, problem: `unreadable results (${(error as Error).message})` });
+      }
+    }
+  }
+  return { legs, savedAt };
+}
+
+const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, "Z");
+
+/** When saved results were written: one time, or the first and the last. */
+function savedRange(times: Date[]): string {
+  const sorted = times.map(isoSeconds).sort();
+  return sorted[0] === sorted.at(-1) ? sorted[0]! : `${sorted[0]} to ${sorted.at(-1)}`;
+}
+
 // ---------------------------------------------------------------------------------------------
-// docs/benchmarks.md
+// docs/benchmarks.md and docs/charts
 
 const sectionRe = /<!-- section:([\w-]+) -->\n[\s\S]*?<!-- \/section:\1 -->/g;
 
@@ -990,31 +1199,52 @@ function cpuModel(): string {
   return cpus()[0]?.model ?? "unknown";
 }
 
-function section(bench: Bench, legs: Leg[], date: string, names: string[], runs: number | undefined): string {
-  const seconds = names.map((n) => `${runtimes[n]!.label} ${legs.filter((l) => l.runtime === n).reduce((t, l) => t + l.seconds, 0).toFixed(0)} s`);
+/** A section's markdown, and its charts: file name in the charts dir → SVG. */
+interface Section {
+  markdown: string;
+  charts: Map<string, string>;
+}
+
+/** `measured` says when the results were measured (after the word "Measured"). */
+function section(bench: Bench, legs: Leg[], measured: string, runs: number | undefined): Section {
+  const names = [...new Set(legs.map((l) => l.runtime))];
   const commands = names.flatMap((n) => {
     const rt = runtimes[n]!;
     return bench.passes.map((p) => `    ${relative(root, rt.bin)} ${rt.args(bench.file, [...bench.args({ runs }), ...p.args, "--json", "<file>"], bench.runtimeFlags?.[n]).join(" ")}`);
   });
   const failed = legs.filter((l) => l.problem !== undefined).map((l) => `${runtimes[l.runtime]!.label} (${l.pass}): ${l.problem}`);
-  return [
+  const charts = new Map<string, string>();
+  const chart: ChartSink = (name, spec) => {
+    const file = `${bench.id}-${name}.svg`;
+    charts.set(file, barChart(spec));
+    return `![${spec.title.replace(/[[\]]/g, "\\$&")}](${CHARTS_DIR}/${file})`;
+  };
+  const markdown = [
     `<!-- section:${bench.id} -->`,
     `## ${bench.title}`,
     "",
-    `Measured ${date} (${seconds.join(", ")}). Source: \`${bench.file}\`. Processes, one after another:`,
+    `Measured ${measured}. Source: \`${bench.file}\`. Processes, one after another:`,
     "",
     ...commands,
     ...(failed.length ? ["", `**Failed:** ${failed.join("; ")}.`] : []),
     "",
-    bench.render(legs),
+    bench.render(legs, chart),
     `<!-- /section:${bench.id} -->`,
   ].join("\n");
+  return { markdown, charts };
 }
 
-function writeDocs(file: string, fresh: Map<string, string>, names: string[], date: string): void {
+/** Where the charts go, relative to the markdown file (its links are relative too). */
+const CHARTS_DIR = "charts";
+
+/**
+ * Writes `file` with the `fresh` sections and the existing file's others; `lastRun` completes the
+ * header's "Last run:" line, `names` are the runtimes this run used.
+ */
+function writeDocs(file: string, fresh: Map<string, Section>, names: string[], lastRun: string): void {
   const kept = existingSections(file);
   const ids = [...benches.map((b) => b.id), ...[...kept.keys()].filter((id) => !benches.some((b) => b.id === id))];
-  const sections = ids.flatMap((id) => fresh.get(id) ?? kept.get(id) ?? []);
+  const sections = ids.flatMap((id) => fresh.get(id)?.markdown ?? kept.get(id) ?? []);
   const doc = [
     "# Benchmarks",
     "",
@@ -1022,7 +1252,7 @@ function writeDocs(file: string, fresh: Map<string, string>, names: string[], da
     "     `<!-- /section:<id> -->` belongs to the entry <id> of `benches` in scripts/bench.ts; a run with",
     "     `--only <id>` rewrites that section and keeps the others. Edit the script, not this file. -->",
     "",
-    `Last run: ${date}, with \`npm run bench\` (\`node_modules/node24/bin/node scripts/bench.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(" ")}` : ""}\`), runtimes run one after another.`,
+    `Last run: ${lastRun}`,
     "",
     `Machine: ${cpuModel()}, ${cpus().length} vCPUs (shared and noisy: compare the ratios measured within one process rather ` +
       "than absolute rates across runs or machines); " +
@@ -1033,53 +1263,103 @@ function writeDocs(file: string, fresh: Map<string, string>, names: string[], da
     ...sections.flatMap((s) => [s, ""]),
   ].join("\n");
   writeFileSync(file, doc);
+  const chartsDir = join(dirname(file), CHARTS_DIR);
+  mkdirSync(chartsDir, { recursive: true });
+  for (const [id, { charts }] of fresh) {
+    // Drop the section's charts that this render did not make (no results for them): nothing links them now.
+    for (const old of readdirSync(chartsDir)) {
+      if (old.startsWith(`${id}-`) && old.endsWith(".svg") && !charts.has(old)) rmSync(join(chartsDir, old));
+    }
+    for (const [name, svg] of charts) writeFileSync(join(chartsDir, name), svg);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Main
 
-const { values: opts } = parseArgs({
-  options: {
-    only: { type: "string" },
-    runtime: { type: "string" },
-    runs: { type: "string" },
-    out: { type: "string", default: "docs/benchmarks.md" },
-  },
-});
-const names = opts.runtime?.split(",") ?? DEFAULT_RUNTIMES;
+/** The command line's options; on a bad one, prints why and the usage, and exits with 2. */
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        only: { type: "string" },
+        runtime: { type: "string" },
+        runs: { type: "string" },
+        out: { type: "string", default: "docs/benchmarks.md" },
+        "render-from": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const opts = parseOptions();
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const renderFrom = opts["render-from"] === undefined ? undefined : resolvePath(root, opts["render-from"]);
+// Re-rendering takes every runtime with saved results unless told otherwise.
+const names = opts.runtime?.split(",") ?? (renderFrom === undefined ? DEFAULT_RUNTIMES : Object.keys(runtimes));
 const unknownRuntimes = names.filter((n) => !(n in runtimes));
 const wanted = opts.only?.split(",");
 const selected = benches.filter((b) => !wanted || wanted.includes(b.id));
-if (unknownRuntimes.length || selected.length === 0) {
+if (unknownRuntimes.length || selected.length === 0 || (renderFrom !== undefined && !existsSync(renderFrom))) {
   console.error(
     unknownRuntimes.length
       ? `unknown runtime ${unknownRuntimes.join(", ")}; known: ${Object.keys(runtimes).join(", ")}`
-      : `--only ${opts.only} matches no benchmark; known: ${benches.map((b) => b.id).join(", ")}`,
+      : selected.length === 0
+      ? `--only ${opts.only} matches no benchmark; known: ${benches.map((b) => b.id).join(", ")}`
+      : `--render-from ${opts["render-from"]}: no such directory`,
   );
   process.exit(2);
 }
 const runs = opts.runs === undefined ? undefined : Number(opts.runs);
-
-const started = performance.now();
-const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-const tmp = mkdtempSync(join(tmpdir(), "spindle-bench-"));
-const fresh = new Map<string, string>();
-const failures: string[] = [];
-for (const bench of selected) {
-  const legs: Leg[] = [];
-  for (const runtime of names) {
-    for (const pass of bench.passes) {
-      const leg = await runLeg(runtime, bench, pass, tmp, runs);
-      if (leg.problem !== undefined) failures.push(`${bench.id} (${pass.pass}) on ${runtime}: ${leg.problem}`);
-      legs.push(leg);
-    }
-  }
-  fresh.set(bench.id, section(bench, legs, date, names, runs));
-}
 const out = resolvePath(root, opts.out!);
-writeDocs(out, fresh, names, date);
-console.log(`\nwrote ${relative(root, out)} (JSON results in ${tmp}) in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-if (failures.length) {
-  console.log(`FAILED: ${failures.join("; ")}`);
-  process.exitCode = 1;
+const command = `\`node_modules/node24/bin/node scripts/bench.ts${process.argv.slice(2).map((a) => ` ${a}`).join("")}\``;
+const fresh = new Map<string, Section>();
+
+if (renderFrom === undefined) {
+  const started = performance.now();
+  const date = isoSeconds(new Date());
+  const tmp = mkdtempSync(join(tmpdir(), "spindle-bench-"));
+  const failures: string[] = [];
+  for (const bench of selected) {
+    const legs: Leg[] = [];
+    for (const runtime of names) {
+      for (const pass of bench.passes) {
+        const leg = await runLeg(runtime, bench, pass, tmp, runs);
+        if (leg.problem !== undefined) failures.push(`${bench.id} (${pass.pass}) on ${runtime}: ${leg.problem}`);
+        legs.push(leg);
+      }
+    }
+    const seconds = names.map((n) => `${runtimes[n]!.label} ${legs.filter((l) => l.runtime === n).reduce((t, l) => t + l.seconds!, 0).toFixed(0)} s`);
+    fresh.set(bench.id, section(bench, legs, `${date} (${seconds.join(", ")})`, runs));
+  }
+  writeDocs(out, fresh, names, `${date}, with \`npm run bench\` (${command}), runtimes run one after another.`);
+  console.log(`\nwrote ${relative(root, out)} (JSON results in ${tmp}) in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (failures.length) {
+    console.log(`FAILED: ${failures.join("; ")}`);
+    process.exitCode = 1;
+  }
+} else {
+  const savedAt: Date[] = [];
+  const used = new Set<string>();
+  for (const bench of selected) {
+    const saved = savedLegs(bench, renderFrom, names);
+    if (saved.legs.length === 0) continue;
+    savedAt.push(...saved.savedAt);
+    for (const leg of saved.legs) used.add(leg.runtime);
+    const measured = `${savedRange(saved.savedAt)} (when its processes saved their results; re-rendered from them with \`--render-from\`)`;
+    fresh.set(bench.id, section(bench, saved.legs, measured, runs));
+  }
+  if (fresh.size === 0) {
+    console.error(`--render-from ${opts["render-from"]}: no results of ${selected.map((b) => b.id).join(", ")} there (files <id>-<pass>-<runtime>.json)`);
+    process.exit(2);
+  }
+  writeDocs(out, fresh, names.filter((n) => used.has(n)), `results saved ${savedRange(savedAt)}, re-rendered with ${command}, runtimes run one after another.`);
+  console.log(`wrote ${relative(root, out)} (${[...fresh.keys()].join(", ")}) from ${renderFrom}`);
 }
