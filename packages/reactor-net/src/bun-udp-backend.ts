@@ -102,7 +102,7 @@ export class BunUdpBackend implements UdpBackend {
     return trustedAddress(socket.address.address, socket.port, address.family);
   }
 
-  send(data: Uint8Array, to: SocketAddress, done: (error: Error | null) => void): boolean {
+  send(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): boolean {
     let taken: boolean;
     try {
       taken = this.#socket!.send(data, to.port, to.address);

@@ -87,7 +87,7 @@ export class DenoDatagramBackend implements UdpBackend {
     return Promise.resolve(trustedAddress(conn.addr.hostname, conn.addr.port, address.family));
   }
 
-  send(data: Uint8Array, to: SocketAddress, done: (error: Error | null) => void): void {
+  send(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): void {
     this.#conn!.send(data, { transport: "udp", hostname: to.address, port: to.port }).then(
       () => done(null),
       (error: Error) => done(error),

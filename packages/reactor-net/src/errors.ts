@@ -46,3 +46,8 @@ export class NetError extends Error {
     this.code = code;
   }
 }
+
+/** The error every operation on a closed socket fails with. */
+export function closedError(): NetError {
+  return new NetError("CLOSED", "the socket is closed");
+}

@@ -29,6 +29,7 @@ export class NodeDgramBackend implements UdpBackend {
       type: address.family === "IPv6" ? "udp6" : "udp4",
       reuseAddr: options.reuseAddress,
       ipv6Only: options.ipv6Only,
+      lookup: ipLiteralLookup,
     });
     this.#socket = socket;
     return new Promise((resolve, reject) => {
@@ -46,8 +47,8 @@ export class NodeDgramBackend implements UdpBackend {
     });
   }
 
-  send(data: Uint8Array, to: SocketAddress, done: (error: Error | null) => void): void {
-    this.#socket!.send(data, to.port, to.address, (error) => done(error ?? null));
+  send(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): void {
+    this.#socket!.send(data, to.port, to.address, done);
   }
 
   setBroadcast(on: boolean): void {
@@ -71,4 +72,13 @@ export class NodeDgramBackend implements UdpBackend {
     this.#socket = null;
     socket?.close();
   }
+}
+
+/**
+ * `node:dgram`'s host-name lookup for sends, for IP literals only (a socket checks every
+ * destination is one): answers at once. The default, `dns.lookup`, answers IP literals on the
+ * next tick, so every send would wait for a tick before its system call.
+ */
+function ipLiteralLookup(address: string, family: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
+  callback(null, address, address.includes(":") ? 6 : 4);
 }

@@ -36,7 +36,13 @@ export class Registration implements Disposable {
   #ready = 0;
   #reader: RawWaker<unknown> | null = null;
   #writer: RawWaker<unknown> | null = null;
-  readonly #waiters = new Set<ReadinessWaiter>();
+  /**
+   * The waiters with a stored waker (a waiter is here exactly while its `waker` is set). Arrays,
+   * not a `Set`: V8 shrinks a `Set`'s table when it empties, an allocation per wait on a socket
+   * that waits once per datagram. The spare array takes the waiters that stay during a wake pass.
+   */
+  #waiters: ReadinessWaiter[] = [];
+  #spare: ReadinessWaiter[] | null = [];
   #disposed = false;
 
   /** For {@linkcode Reactor.register}; not meant to be called directly. */
@@ -65,12 +71,22 @@ export class Registration implements Disposable {
     this.#ready |= gained;
     if (gained & (Ready.READABLE | Ready.CLOSED)) this.#reader = wake(this.#reader);
     if (gained & (Ready.WRITABLE | Ready.CLOSED)) this.#writer = wake(this.#writer);
-    for (const waiter of this.#waiters) {
-      if ((waiter.interest | Ready.CLOSED) & gained) {
-        this.#waiters.delete(waiter);
-        waiter.waker = wake(waiter.waker);
-      }
+    if (this.#waiters.length > 0) this.#wakeWaiters(gained);
+  }
+
+  /** Wakes the waiters of `gained`; a wake may add or forget waiters meanwhile. */
+  #wakeWaiters(gained: Ready): void {
+    const waiters = this.#waiters;
+    const staying = this.#spare ?? [];
+    this.#waiters = staying;
+    this.#spare = null;
+    for (const waiter of waiters) {
+      if (waiter.waker === null) continue; // forgotten during this pass
+      if ((waiter.interest | Ready.CLOSED) & gained) waiter.waker = wake(waiter.waker);
+      else staying.push(waiter);
     }
+    waiters.length = 0;
+    this.#spare = waiters;
   }
 
   /** Clears readiness an operation found to be stale (never `CLOSED`). */
@@ -100,14 +116,16 @@ export class Registration implements Disposable {
       this.forget(waiter);
       return ready;
     }
+    if (waiter.waker === null) this.#waiters.push(waiter);
     waiter.waker = replaceRawWaker(waiter.waker, cx.waker);
-    this.#waiters.add(waiter);
     return PENDING;
   }
 
   /** Stops `waiter` waiting and drops its waker (its future was dropped or completed). */
   forget(waiter: ReadinessWaiter): void {
-    this.#waiters.delete(waiter);
+    if (waiter.waker === null) return;
+    const at = this.#waiters.indexOf(waiter);
+    if (at >= 0) this.#waiters.splice(at, 1);
     waiter.waker = drop(waiter.waker);
   }
 
@@ -117,7 +135,8 @@ export class Registration implements Disposable {
     this.#disposed = true;
     this.#reader = drop(this.#reader);
     this.#writer = drop(this.#writer);
-    for (const waiter of this.#waiters) this.forget(waiter);
+    for (const waiter of this.#waiters) waiter.waker = drop(waiter.waker);
+    this.#waiters = [];
     this.#onDispose(this);
   }
 }
@@ -126,7 +145,10 @@ export class Registration implements Disposable {
 export class ReadinessWaiter {
   /** The readiness bits the future waits for. */
   readonly interest: number;
-  /** Its waker while it waits. */
+  /**
+   * Its waker while it waits, set and cleared by the registration only (set exactly while the
+   * registration holds the waiter).
+   */
   waker: RawWaker<unknown> | null = null;
 
   /** A waiter for `interest` (readiness bits); pass it to `pollWaiter` on every poll. */

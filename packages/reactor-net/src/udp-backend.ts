@@ -13,13 +13,13 @@ export interface UdpBackend {
   bind(address: SocketAddress, options: BindOptions, events: BackendEvents): Promise<SocketAddress>;
   /**
    * Hands one datagram to the runtime; `done` is called once (perhaps before `send` returns), with
-   * the runtime's error if any. A runtime that can refuse a send (Bun's `send` returns `false`
+   * the runtime's error, or `null` / nothing once sent (a runtime's own callback can be `done`). A runtime that can refuse a send (Bun's `send` returns `false`
    * when the kernel would block) makes `send` return `false`: nothing was sent, `done` is never
    * called, the caller still has the datagram, and the backend calls `events.writable()` once the
    * runtime takes sends again. Any other return (`true`, or nothing from a backend whose runtime
    * queues every send) means the runtime took the datagram.
    */
-  send(data: Uint8Array, to: SocketAddress, done: (error: Error | null) => void): boolean | void;
+  send(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): boolean | void;
   setBroadcast(on: boolean): void;
   setTtl(ttl: number): void;
   joinMulticast(group: string, iface?: string): void;

@@ -1,17 +1,16 @@
-import { type Context, describe, Future, PENDING, type Poll, pollFn, type RawWaker, replaceRawWaker, SpindleError } from "@spindle/core";
-import { NetError } from "./errors.ts";
+import { type Context, describe, type Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { closedError, NetError } from "./errors.ts";
 import { type BackendChoice, createBackend } from "./backends.ts";
 import { Reactor } from "./reactor.ts";
 import { Interest, Ready } from "./readiness.ts";
 import { ReceiveQueue } from "./receive-queue.ts";
-import { ReadinessWaiter, type Registration } from "./registration.ts";
+import type { Registration } from "./registration.ts";
 import { SocketAddress } from "./socket-address.ts";
+import { SendsInFlight, SendTo } from "./send-to.ts";
+import { SocketOperation, WOULD_BLOCK, type WouldBlock } from "./socket-operation.ts";
 import type { UdpBackend } from "./udp-backend.ts";
 
-/** What a `try*` operation returns when it would have to wait: a value, not an exception. */
-export const WOULD_BLOCK: unique symbol = Symbol("spindle.would-block");
-/** The type of {@linkcode WOULD_BLOCK}. */
-export type WouldBlock = typeof WOULD_BLOCK;
+export { WOULD_BLOCK, type WouldBlock };
 
 /** A received datagram and its sender. */
 export interface Datagram {
@@ -115,10 +114,16 @@ export class UdpSocket implements Disposable {
   #inFlight = 0;
   /** The runtime refused a send (would block) and has not yet said it takes sends again. */
   #runtimeBlocked = false;
-  readonly #completions = new Set<SendCompletion>();
+  readonly #sending = new SendsInFlight();
   /** Backends waiting for room in the receive queue (see `BackendEvents.whenRoom`). */
   #roomWaiters: (() => void)[] = [];
   #lastError: Error | null = null;
+  /** The attempts of `recvFrom()` and `readable()` / `writable()`, made once per socket. */
+  readonly #recvAttempt = (): Datagram | WouldBlock => this.tryRecvFrom();
+  readonly #readableAttempt = (): undefined | WouldBlock => this.#readyNow(Ready.READABLE);
+  readonly #writableAttempt = (): undefined | WouldBlock => this.#readyNow(Ready.WRITABLE);
+  /** The runtime's report on a `trySendTo` datagram (no future waits for it). */
+  readonly #untrackedSendDone = (error?: Error | null): void => this.#sendDone(error, null);
   #closed = false;
   #received = 0;
   #delivered = 0;
@@ -232,7 +237,7 @@ export class UdpSocket implements Disposable {
   /** Receives a datagram into `buffer`: its length, sender, and whether its tail was cut off. */
   recvFrom(buffer: Uint8Array): Future<Received>;
   recvFrom(buffer?: Uint8Array): Future<Datagram> | Future<Received> {
-    if (buffer === undefined) return this.#operation(Interest.READABLE, () => this.tryRecvFrom());
+    if (buffer === undefined) return this.#operation(Interest.READABLE, this.#recvAttempt);
     if (!(buffer instanceof Uint8Array)) {
       throw new SpindleError("INVALID_ARGUMENT", `recvFrom(buffer) needs a Uint8Array, got ${describe(buffer)}`);
     }
@@ -256,12 +261,12 @@ export class UdpSocket implements Disposable {
 
   /** Completes once the socket is readable (a datagram is queued). */
   readable(): Future<void> {
-    return this.#readiness(Ready.READABLE);
+    return this.#operation(Interest.READABLE, this.#readableAttempt);
   }
 
   /** Completes once the socket is writable (below its send window, and the runtime takes sends). */
   writable(): Future<void> {
-    return this.#readiness(Ready.WRITABLE);
+    return this.#operation(Interest.WRITABLE, this.#writableAttempt);
   }
 
   /** Completes with the ready bits among `interest` once any is ready. */
@@ -307,11 +312,8 @@ export class UdpSocket implements Disposable {
     this.#open();
     const destination = this.#destination(to);
     this.#checkPayload(data, destination);
-    const completion = new SendCompletion();
-    return new SendTo(
-      this.#operation(Interest.WRITABLE, () => this.#trySend(data, destination, completion)),
-      completion,
-    );
+    const send: SendTo = new SendTo(this.#registration!, () => this.#trySend(data, destination, send));
+    return send;
   }
 
   /** `sendTo` the connected peer. */
@@ -372,8 +374,7 @@ export class UdpSocket implements Disposable {
     const registration = this.#registration!;
     registration.setReady(Ready.CLOSED);
     registration[Symbol.dispose](); // stops the backend
-    for (const completion of this.#completions) completion.settle(closedError());
-    this.#completions.clear();
+    this.#sending.settleAll(closedError);
     this.#makeRoom();
   }
 
@@ -390,18 +391,20 @@ export class UdpSocket implements Disposable {
   }
 
 
-  #trySend(data: Uint8Array, to: SocketAddress, completion: SendCompletion | null): number | WouldBlock {
+  /** Hands `data` to the runtime; `send` is the `sendTo` future waiting for the report, if any. */
+  #trySend(data: Uint8Array, to: SocketAddress, send: SendTo | null): number | WouldBlock {
     if (this.#inFlight >= this.#window || this.#runtimeBlocked) {
       this.#registration!.clearReady(Ready.WRITABLE);
       if (this.#inFlight >= this.#window || this.#runtimeBlocked) return WOULD_BLOCK;
     }
     this.#inFlight++;
-    if (completion !== null) this.#completions.add(completion);
-    if (this.#backend.send(data, to, (error) => this.#sendDone(error, completion)) === false) {
+    if (send !== null) this.#sending.add(send);
+    const done = send === null ? this.#untrackedSendDone : (error?: Error | null) => this.#sendDone(error, send);
+    if (this.#backend.send(data, to, done) === false) {
       // The runtime would block: it sent nothing and will not call `done`. The datagram stays the
       // caller's (a `sendTo` future tries again once writable), so nothing is lost silently.
       this.#inFlight--;
-      if (completion !== null) this.#completions.delete(completion);
+      if (send !== null) this.#sending.remove(send);
       this.#runtimeBlocked = true;
       this.#registration!.clearReady(Ready.WRITABLE);
       return WOULD_BLOCK;
@@ -415,16 +418,16 @@ export class UdpSocket implements Disposable {
     if (!this.#closed && this.#inFlight < this.#window) this.#registration?.setReady(Ready.WRITABLE);
   }
 
-  #sendDone(error: Error | null, completion: SendCompletion | null): void {
+  #sendDone(error: Error | null | undefined, send: SendTo | null): void {
     this.#inFlight--;
-    if (error === null) {
+    if (error == null) {
       this.#sent++;
     } else {
       this.#sendErrors++;
-      if (completion === null) this.#lastError = error;
+      if (send === null) this.#lastError = error;
     }
-    if (completion !== null && this.#completions.delete(completion)) {
-      completion.settle(error === null ? null : new NetError("SEND_FAILED", `the runtime failed to send: ${error.message}`, { cause: error }));
+    if (send !== null && this.#sending.remove(send)) {
+      send.settle(error == null ? null : new NetError("SEND_FAILED", `the runtime failed to send: ${error.message}`, { cause: error }));
     }
     if (!this.#closed && !this.#runtimeBlocked) this.#registration!.setReady(Ready.WRITABLE);
   }
@@ -449,31 +452,13 @@ export class UdpSocket implements Disposable {
     return ready;
   }
 
-  #readiness(bit: number): Future<void> {
-    const registration = this.#registration!;
-    return this.#operation(bit, () => ((registration.readiness & bit) !== 0 ? undefined : WOULD_BLOCK));
+  #readyNow(bit: number): undefined | WouldBlock {
+    return (this.#registration!.readiness & bit) !== 0 ? undefined : WOULD_BLOCK;
   }
 
-  /**
-   * A future that runs `attempt` (after checking the socket is open) until it does not return
-   * `WOULD_BLOCK`, waiting for `interest` in between as its own waiter.
-   */
+  /** A future that runs `attempt` until it does not return `WOULD_BLOCK` (see `SocketOperation`). */
   #operation<T>(interest: number, attempt: () => T | WouldBlock): Future<T> {
-    const registration = this.#registration!;
-    const waiter = new ReadinessWaiter(interest);
-    return pollFn((cx) => {
-      for (;;) {
-        this.#open();
-        const output = attempt();
-        if (output !== WOULD_BLOCK) {
-          registration.forget(waiter);
-          return output;
-        }
-        const ready = registration.pollWaiter(cx, waiter);
-        if (ready === PENDING) return PENDING;
-        if ((ready & Ready.CLOSED) !== 0) throw closedError();
-      }
-    }, () => registration.forget(waiter));
+    return new SocketOperation(this.#registration!, interest, attempt);
   }
 
   #open(): void {
@@ -505,67 +490,6 @@ export class UdpSocket implements Disposable {
     if (this.#peer === null) throw new NetError("NOT_CONNECTED", `${operation}() needs a peer: call connect(address) first, or use the *To variant`);
     return this.#peer;
   }
-}
-
-/** The outcome of one `sendTo` future's send, and the waker to tell. */
-class SendCompletion {
-  outcome: NetError | null | undefined = undefined;
-  waker: RawWaker<unknown> | null = null;
-
-  settle(error: NetError | null): void {
-    if (this.outcome !== undefined) return;
-    this.outcome = error;
-    const waker = this.waker;
-    this.waker = null;
-    if (waker !== null) waker.vtable.wake(waker.data);
-  }
-}
-
-/**
- * The future of {@linkcode UdpSocket.sendTo}: first the send operation (which waits for room in
- * the send window), then the runtime's report that the datagram was sent.
- */
-class SendTo extends Future<number> {
-  readonly #send: Future<number>;
-  readonly #completion: SendCompletion;
-  #bytes = -1;
-  #done = false;
-
-  constructor(send: Future<number>, completion: SendCompletion) {
-    super();
-    this.#send = send;
-    this.#completion = completion;
-  }
-
-  poll(cx: Context): Poll<number> {
-    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "a sendTo future was polled after it completed");
-    if (this.#bytes < 0) {
-      const bytes = this.#send.poll(cx);
-      if (bytes === PENDING) return PENDING;
-      this.#bytes = bytes;
-    }
-    const completion = this.#completion;
-    const outcome = completion.outcome;
-    if (outcome === undefined) {
-      completion.waker = replaceRawWaker(completion.waker, cx.waker);
-      return PENDING;
-    }
-    this.#done = true;
-    if (outcome !== null) throw outcome;
-    return this.#bytes;
-  }
-
-  /** A send in flight cannot be taken back: dropping only stops waiting for it. */
-  override [Symbol.dispose](): void {
-    this.#send[Symbol.dispose]();
-    const waker = this.#completion.waker;
-    this.#completion.waker = null;
-    if (waker !== null) waker.vtable.drop(waker.data);
-  }
-}
-
-function closedError(): NetError {
-  return new NetError("CLOSED", "the socket is closed");
 }
 
 function checkCount(value: unknown, name: string, max: number): number {

@@ -1,0 +1,50 @@
+import { type Context, Future, PENDING, type Poll, type RawWaker } from "@spindle/core";
+import { closedError } from "./errors.ts";
+import { Ready } from "./readiness.ts";
+import type { ReadinessWaiter, Registration } from "./registration.ts";
+
+/** What a `try*` operation returns when it would have to wait: a value, not an exception. */
+export const WOULD_BLOCK: unique symbol = Symbol("spindle.would-block");
+/** The type of {@linkcode WOULD_BLOCK}. */
+export type WouldBlock = typeof WOULD_BLOCK;
+
+/**
+ * A socket operation as a future (`recvFrom`, `sendTo`, `readable`...): it runs `attempt` until
+ * that does not return `WOULD_BLOCK`, and in between waits for `interest` as its own
+ * {@linkcode ReadinessWaiter} in the socket's registration, so that any number of operations wait
+ * side by side and each is woken. The future is its own waiter: one object per operation, which
+ * matters on paths that wait once per datagram. Fails with `CLOSED` once the socket is closed.
+ */
+export class SocketOperation<T> extends Future<T> implements ReadinessWaiter {
+  readonly interest: number;
+  waker: RawWaker<unknown> | null = null;
+  readonly #registration: Registration;
+  readonly #attempt: () => T | WouldBlock;
+
+  constructor(registration: Registration, interest: number, attempt: () => T | WouldBlock) {
+    super();
+    this.#registration = registration;
+    this.interest = interest;
+    this.#attempt = attempt;
+  }
+
+  poll(cx: Context): Poll<T> {
+    const registration = this.#registration;
+    for (;;) {
+      if (registration.isClosed) throw closedError();
+      const output = this.#attempt();
+      if (output !== WOULD_BLOCK) {
+        registration.forget(this);
+        return output as T;
+      }
+      const ready = registration.pollWaiter(cx, this);
+      if (ready === PENDING) return PENDING;
+      if ((ready & Ready.CLOSED) !== 0) throw closedError();
+    }
+  }
+
+  /** Dropped before it completed: stops waiting. */
+  override [Symbol.dispose](): void {
+    this.#registration.forget(this);
+  }
+}
