@@ -226,7 +226,10 @@ export class Machine extends Future<void> implements JobContext {
     scheduler.roomFreed();
     scheduler.count(this.#processor, STAT.FROM_INJECTOR, batch.length);
     for (let i = batch.length - 1; i >= 1; i--) this.#pushLocal(batch[i] as number);
-    if (batch.length > 1) scheduler.idle.notifyWork();
+    // Work left behind (on the deque, or still in the injector: its spawners skipped the wake while
+    // a worker searched, and this one may be that searcher, or a parking worker's last look) must
+    // not wait for this worker's job: tokio's `notify_if_work_pending`.
+    if (batch.length > 1 || scheduler.injector.length > 0) scheduler.idle.notifyWork();
     return batch[0] as number;
   }
 
