@@ -782,25 +782,24 @@ const UDP_FINDINGS: string[] = [
     "(their rows are starved too). A cooperative budget (tokio's is 128 operations per task poll) or a time slice " +
     "that also counts the parks that ended without a host turn would let the receiver run.",
   "- **On Node, every received datagram costs the receiving task a full wait.** Node runs microtasks after each " +
-    "`message` callback, so the executor polls the receiver after every datagram. The receive queue then never " +
-    "holds more than one datagram, and the receiver waits on `readable()` 1.00 times per datagram. Each wait is an " +
-    "executor park and wake (a promise), a new `readable()` future (closures, a `ReadinessWaiter`, a `Set` insert) " +
-    "and a coroutine resume. Swapping one side at a time (Node 24, 64 B, pacing `turn`, CPU per datagram, medians " +
-    "of 4 rounds): raw → raw 8.1 µs, Spindle sender → raw receiver 8.6 µs, raw sender → Spindle receiver 9.3 µs, " +
-    "Spindle → Spindle 10.3 µs. The system calls are the same (`strace -c`, either way: 200,000 `sendmsg`, 200,000 " +
-    "`recvmsg`, about 6,260 `epoll_pwait`). The extra is JavaScript on the main thread (+0.4 s of user time per " +
-    "200,000 datagrams, per-thread /proc stats). The run is CPU-bound, so +25–30 % CPU per datagram shows up as " +
-    "0.74–0.85× the raw rate. Waking the receiver once per event-loop turn instead of once per datagram would batch " +
-    "up to 32 datagrams per wait (Node delivers at most 32 per socket per turn).",
-  "- **A Spindle round trip adds four task wakes to the raw one**: the client's send completion, the client's " +
-    "receive, the server's receive and the server's send completion. Each goes through a park and a wake of the " +
-    "executor. CPU profile (Node, 50 µs sampling, 80,000 round trips per side): +5.1 µs of CPU per round trip over " +
-    "raw. Of that, garbage collection is 0.8 µs, `process.nextTick` for the send callbacks 0.5 µs (the raw echo " +
-    "sends without a callback), and the executor and coroutine about 0.4 µs. The rest is spread over small " +
-    "functions: the sender-address cache built a string key per datagram (0.13 µs per round trip; since keyed by " +
-    "port, measured before that change), `setReady`, " +
-    "`sendTo`. Under that, the p50 of one run can jump between about 24 µs and 34 µs from one stretch of " +
-    "5,000 round trips to the next (raw: 19–26 µs).",
+    "`message` callback, so the executor polls the receiver after every datagram: the receive queue never holds " +
+    "more than one, and the receiver waits on `readable()` once per datagram. A wait was an executor park and wake " +
+    "(a new promise per park), a `readable()` future built from closures, a `ReadinessWaiter` and a `Set` insert " +
+    "(V8 reallocates a `Set`'s table when it empties: once per datagram), and a coroutine resume; the young " +
+    "generation was collected 3.5× as often as raw's (553 against 158 scavenges per 50,000 round trips). Now the " +
+    "executor resumes by `queueMicrotask`, an operation is one future that is its own waiter, waiters sit in " +
+    "arrays and in-flight sends in an intrusive list (369 scavenges), and the `node:dgram` backend answers the " +
+    "address lookup of its sends itself (Node's `dns.lookup` answers an IP literal on the next tick, so each send " +
+    "reached the kernel a tick late). That moved Node 24 (64 B / 1,200 B, pacing `turn`) from 0.81× / 0.84× raw " +
+    "to 0.97× / 0.90× in a 3-round run, and Bun's `bun` backend from 0.76× / 0.85× to 0.84× / 0.97×. The " +
+    "system calls are the same as raw's (`strace -c`: one `sendmsg` and one `recvmsg` per datagram).",
+  "- **The round-trip gap on Node is the receiving task's JavaScript, not the send completion.** Probes (Node 24, " +
+    "30,000 round trips, p50): raw 18.3 µs; a Spindle client against a raw echo server 20.0–20.3 µs; Spindle on " +
+    "both sides 20.6–21.0 µs; Spindle with `trySendTo` instead of `yield* sendTo()` (no wait for the runtime's " +
+    "report) 20.7 µs; a raw client that awaits a promise per echo 18.5–18.9 µs. So a promise hop costs 0.2–0.4 µs " +
+    "and the rest (about 2 µs) is the wake, task poll, coroutine resume and the futures around one receive and " +
+    "one send, spread thinly over small functions in a CPU profile. Within one benchmark process Spindle's p50 " +
+    "also drifts up by 1–2 µs over rounds (raw less), which standalone probes do not show.",
   "- **On Deno the loss is the raw API's, to the datagram.** In every run, Spindle's `deno` backend lost exactly " +
     "what raw `Deno.listenDatagram` lost (the kernel's `RcvbufErrors` count: 164,864 of 200,000 at 64 B with " +
     "pacing `turn`, 3,806 with pacing `api`). Its receive loop is the raw loop (one `receive` outstanding), and " +
@@ -809,7 +808,7 @@ const UDP_FINDINGS: string[] = [
     "with 4, 31,105 with 8). So *less loss than raw* is out of reach by reading faster through this API; a larger " +
     "kernel receive buffer would help, and Deno offers no way to set one (nor does its `node:dgram`, which accepts " +
     "`recvBufferSize` and ignores it).",
-  "- **Deno's `node:dgram`**, today's default on Deno, is itself slow: raw `node:dgram` reaches 0.02–0.7× raw " +
+  "- **Deno's `node:dgram`** (the default on Deno without `--unstable-net`) is itself slow: raw `node:dgram` reaches 0.02–0.7× raw " +
     "`Deno.listenDatagram` here, and with pacing `api` it loses 93–98 % of what it sends where `Deno.listenDatagram` " +
     "loses 2 %. The Spindle backend over it also " +
     "keeps one send in flight on Deno (sends issued without waiting arrive in reverse order there), which costs " +
