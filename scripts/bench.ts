@@ -994,7 +994,11 @@ const workstealing: Bench = {
           "plainly. Against `fibSequential` on the main thread; speed-up = sequential ÷ Spindle, per round. The runs " +
           `are short, so this part has its own rounds: ${f.warmupRuns ?? "?"} warm-up runs (the fork/join path is cold in ` +
           `the workers until then), then ${f.spindleMs.length} measured rounds. *CPUs busy*: the process's CPU time ÷ wall ` +
-          "time during the run, median over rounds (2 when both workers worked throughout).",
+          "time during the run, median over rounds (2 when both workers worked throughout). *Bare threads*: in each " +
+          "round the two bare threads also compute the same leaves (every `fib(k)` at or below the cut-off), sharing " +
+          "them out through one atomic counter with no scheduler at all: their speed-up is what the two vCPUs gave in " +
+          "parallel in that round (this machine's sometimes run two threads at little more than the speed of one), " +
+          "and Spindle ÷ bare is the scheduler's own cost.",
         "",
         chart("fib", {
           title: `@spindle/workstealing: fork/join speed-up, fib(${f.n})`,
@@ -1003,6 +1007,9 @@ const workstealing: Bench = {
           series: [{
             name: "Spindle",
             values: rows.filter((x) => x.c.fib).map(({ c }) => wsBar(c, "spindle", "fib", c.fib.speedup?.median)),
+          }, {
+            name: "bare threads (no scheduler)",
+            values: rows.filter((x) => x.c.fib).map(({ c }) => wsBar(c, "bare", "fib", c.fib.bareSpeedup?.median)),
           }],
           format: fmtTimes,
           formatTick: fmtTimesTick,
@@ -1010,14 +1017,15 @@ const workstealing: Bench = {
           references: [{ value: 1.8, label: "goal ≥ 1.8×" }],
         }),
         "",
-        "| runtime | sequential (main thread) | Spindle | speed-up | CPUs busy: sequential / Spindle |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| runtime | sequential (main thread) | Spindle | speed-up | CPUs busy: sequential / Spindle | bare threads | bare speed-up | Spindle ÷ bare |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
       );
       for (const { c, label } of rows) {
         if (c.fib == null) continue;
         out.push(
           `| ${label} | ${fmtMsWs(c.fib.medianSequentialMs)} | ${wsCell(c, "spindle", "fib", fmtMsWs(c.fib.medianSpindleMs ?? undefined))} | ${fmtRatio(c.fib.speedup)} | ` +
-            `${c.fib.sequentialCpus?.toFixed(2) ?? "–"} / ${c.fib.spindleCpus?.toFixed(2) ?? "–"} |`,
+            `${c.fib.sequentialCpus?.toFixed(2) ?? "–"} / ${c.fib.spindleCpus?.toFixed(2) ?? "–"} | ` +
+            `${wsCell(c, "bare", "fib", fmtMsWs(c.fib.medianBareMs ?? undefined))} | ${fmtRatio(c.fib.bareSpeedup)} | ${fmtRatio(c.fib.vsBare)} |`,
         );
       }
       out.push("");
@@ -1057,7 +1065,8 @@ const workstealing: Bench = {
       out.push(
         `| ${label} | ${goal(c.tiny?.ratios?.piscina, (x) => x >= 10)} | ${goal(c.uniform?.vsBare?.spindle, (x) => x <= 1.1)} | ` +
           `${goal(c.skewed?.orders?.["heavy-first"]?.spindle?.vsIdeal, (x) => x <= 1.1)} | ${goal(c.skewed?.orders?.spread?.spindle?.vsIdeal, (x) => x <= 1.1)} | ` +
-          `${goal(c.fib?.speedup, (x) => x >= 1.8)} | ${goal(c.rtt?.p50Ratios?.piscina, (x) => x <= 0.5)} |`,
+          `${goal(c.fib?.speedup, (x) => x >= 1.8)}${c.fib?.bareSpeedup ? ` (bare threads ${c.fib.bareSpeedup.median.toFixed(2)}×)` : ""} | ` +
+          `${goal(c.rtt?.p50Ratios?.piscina, (x) => x <= 0.5)} |`,
       );
     }
     out.push("", ...WORKSTEALING_FINDINGS);

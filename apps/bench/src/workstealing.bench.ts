@@ -37,6 +37,9 @@
 //    wall ÷ (the tasks' summed in-worker time ÷ WORKERS), which leaves out a slower JIT tier.
 // 4. fib: `fibSequential(FIB)` on the main thread against Spindle's fork/join `fib(FIB, CUTOFF)`
 //    (a job spawning child jobs; the pools cannot do this). Speed-up = sequential ÷ Spindle.
+//    In each round the bare threads also compute the same leaves, shared out by one atomic
+//    counter (no scheduler): their speed-up is what the cores gave in parallel in that round, as
+//    this machine's two vCPUs sometimes run two threads at the speed of one.
 //    FIB_WARMUP warm-up runs, 3 × RUNS measured rounds (see FIB_WARMUP).
 // 5. rtt: ROUND_TRIPS sequential round trips of one tiny task (submit, await, repeat), each timed
 //    with performance.now(); the first 10 % of a run are not recorded. p50 and p99.
@@ -115,6 +118,8 @@ interface Contender {
   once?(): Promise<number>;
   /** Fork/join `fib(n, cutoff)`. */
   fib?(n: number, cutoff: number): Promise<number>;
+  /** The bare threads' fib run: the leaves of `fib(n, cutoff)` shared out by one atomic counter. */
+  bareFib?(n: number, cutoff: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -201,7 +206,7 @@ async function startSpindle(workers: number): Promise<Contender> {
 async function startBare(workers: number): Promise<Contender> {
   const threads: Worker[] = [];
   for (let i = 0; i < workers; i++) threads.push(new Worker(peerFile("bare-thread.ts")));
-  const ask = (w: Worker, msg: { count: number; iters: number }): Promise<{ ns: number; tiers: number[] }> =>
+  const ask = <R>(w: Worker, msg: { count: number; iters: number } | { fib: number; cutoff: number; next: Int32Array }): Promise<R> =>
     new Promise((resolve, reject) => {
       const onError = (e: unknown) => reject(e);
       w.once("error", onError);
@@ -214,10 +219,14 @@ async function startBare(workers: number): Promise<Contender> {
   return {
     id: "bare",
     async bareUniform(count, iters) {
-      const parts = await Promise.all(threads.map((w, i) => ask(w, { count: Math.floor((count * (i + 1)) / workers) - Math.floor((count * i) / workers), iters })));
+      const parts = await Promise.all(threads.map((w, i) => ask<{ ns: number; tiers: number[] }>(w, { count: Math.floor((count * (i + 1)) / workers) - Math.floor((count * i) / workers), iters })));
       const tiers = [0, 0, 0, 0, 0, 0, 0, 0];
       for (const p of parts) p.tiers.forEach((n, t) => (tiers[t]! += n));
       return { ns: sum(parts.map((p) => p.ns)), tiers };
+    },
+    async bareFib(n, cutoff) {
+      const next = new Int32Array(new SharedArrayBuffer(4));
+      return sum(await Promise.all(threads.map((w) => ask<number>(w, { fib: n, cutoff, next }))));
     },
     async close() {
       await Promise.all(threads.map((w) => w.terminate()));
@@ -524,24 +533,45 @@ async function runConfig(workers: number): Promise<ConfigReport> {
     const seqCpus: number[] = [];
     const spindleMs: number[] = [];
     const spindleCpus: number[] = [];
+    const bareMs: number[] = [];
     const spindle = live.find((c) => c.fib !== undefined);
+    const bare = live.find((c) => c.bareFib !== undefined);
     const failed = (report.failures.fib ??= {});
+    /** One parallel run of a contender, checked; its time, or why not. */
+    const parallel = async (id: string, run: () => Promise<number>): Promise<{ ms: number; cpuMs: number } | string> => {
+      try {
+        const r = await timed(() => withTimeout(run(), RUN_TIMEOUT_MS, `${id} fib`));
+        if (r.value !== expected) throw new Error(`fib(${FIB}) = ${r.value}, expected ${expected}`);
+        return r;
+      } catch (e) {
+        return errorText(e);
+      }
+    };
     for (let round = -FIB_WARMUP; round < RUNS * FIB_ROUNDS_FACTOR; round++) {
       const seq = await timed(async () => fibSequential(FIB));
       if (seq.value !== expected) throw new Error("fibSequential is not deterministic");
       let line = `sequential ${seq.ms.toFixed(1)} ms (${(seq.cpuMs / seq.ms).toFixed(2)} CPUs)`;
       if (spindle !== undefined && failed.spindle === undefined) {
-        try {
-          const par = await timed(() => withTimeout(spindle.fib!(FIB, CUTOFF), RUN_TIMEOUT_MS, "spindle fib"));
-          if (par.value !== expected) throw new Error(`fib(${FIB}) = ${par.value}, expected ${expected}`);
+        const par = await parallel("spindle", () => spindle.fib!(FIB, CUTOFF));
+        if (typeof par === "string") {
+          failed.spindle = par;
+          line += `, spindle FAILED ${par}`;
+        } else {
           line += `, spindle ${par.ms.toFixed(1)} ms (${(par.cpuMs / par.ms).toFixed(2)} CPUs; ${(seq.ms / par.ms).toFixed(2)}×)`;
           if (round >= 0) {
             spindleMs.push(par.ms);
             spindleCpus.push(par.cpuMs / par.ms);
           }
-        } catch (e) {
-          failed.spindle = errorText(e);
-          line += `, spindle FAILED ${errorText(e)}`;
+        }
+      }
+      if (bare !== undefined && failed.bare === undefined) {
+        const par = await parallel("bare", () => bare.bareFib!(FIB, CUTOFF));
+        if (typeof par === "string") {
+          failed.bare = par;
+          line += `, bare FAILED ${par}`;
+        } else {
+          line += `, bare threads ${par.ms.toFixed(1)} ms (${(seq.ms / par.ms).toFixed(2)}×)`;
+          if (round >= 0) bareMs.push(par.ms);
         }
       }
       if (round >= 0) {
@@ -556,13 +586,19 @@ async function runConfig(workers: number): Promise<ConfigReport> {
       cutoff: CUTOFF,
       sequentialMs: seqMs.map(r3),
       spindleMs: spindleMs.map(r3),
+      bareMs: bareMs.map(r3),
       medianSequentialMs: r3(median(seqMs)),
       medianSpindleMs: spindleMs.length ? r3(median(spindleMs)) : null,
+      medianBareMs: bareMs.length ? r3(median(bareMs)) : null,
       // CPUs the process kept busy (CPU time ÷ wall time), median over rounds: about 1 while the
       // main thread runs fibSequential alone, up to WORKERS while Spindle's workers share fib.
       sequentialCpus: r3(median(seqCpus)),
       spindleCpus: spindleCpus.length ? r3(median(spindleCpus)) : null,
       speedup: spindleMs.length ? perRound(seqMs, spindleMs, (a, b) => a / b) : null,
+      // The bare threads' speed-up: what the cores gave in parallel in each round (2.0 at best).
+      bareSpeedup: bareMs.length ? perRound(seqMs, bareMs, (a, b) => a / b) : null,
+      // Spindle's time over the bare threads' in the same round: the scheduler's own cost.
+      vsBare: spindleMs.length && bareMs.length === spindleMs.length ? perRound(spindleMs, bareMs, (a, b) => a / b) : null,
     };
   }
 

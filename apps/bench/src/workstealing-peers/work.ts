@@ -81,3 +81,16 @@ export function spinTier(): number {
 export function fibSequential(n: number): number {
   return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
 }
+
+/**
+ * The leaves of the fork/join `fib(n, cutoff)` tree (the `n` at or below the cut-off where its
+ * recursion stops), in a fixed order: the bare threads' share of benchmark 4 is exactly this work.
+ */
+export function fibLeaves(n: number, cutoff: number, into: number[] = []): number[] {
+  if (n <= cutoff) into.push(n);
+  else {
+    fibLeaves(n - 1, cutoff, into);
+    fibLeaves(n - 2, cutoff, into);
+  }
+  return into;
+}
