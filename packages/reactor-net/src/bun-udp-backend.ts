@@ -57,7 +57,6 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  */
 export class BunUdpBackend implements UdpBackend {
   readonly name = "bun";
-  readonly serializesSends = false;
   readonly #bun: BunGlobal;
   #socket: BunUdpSocket | null = null;
   /** Senders seen recently, by port, so that datagrams from one peer share one address object. */

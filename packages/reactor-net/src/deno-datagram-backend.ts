@@ -1,6 +1,7 @@
 import { SpindleError } from "@spindle/core";
 import { NetError } from "./errors.ts";
 import { type SocketAddress, trustedAddress } from "./socket-address.ts";
+import { SendChain } from "./send-chain.ts";
 import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
 
@@ -20,8 +21,8 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  * of it, so a queue of small datagrams would hold 64 KiB each.)
  *
  * Sending: Deno reverses the order of sends issued without awaiting the previous one (seen here on
- * every fresh socket's first burst: 100 sends arrived 99…0), so `serializesSends` is set and the
- * socket keeps one send in flight.
+ * every fresh socket's first burst: 100 sends arrived 99…0), so sends go through a
+ * {@linkcode SendChain}: issued one at a time, each after the runtime reported on the previous.
  *
  * Options, mapped to what `Deno.listenDatagram` offers (Deno 2.9):
  * - `reuseAddress`: its `reuseAddress` option (`SO_REUSEADDR` on Linux).
@@ -39,7 +40,6 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  */
 export class DenoDatagramBackend implements UdpBackend {
   readonly name = "deno";
-  readonly serializesSends = true;
   readonly #deno: DenoNet;
   readonly #listenDatagram: ListenDatagram;
   #conn: DatagramConn | null = null;
@@ -49,6 +49,12 @@ export class DenoDatagramBackend implements UdpBackend {
   readonly #memberships = new Map<string, Promise<Membership | null>>();
   /** Senders seen recently, so that datagrams from one peer share one address object. */
   readonly #senders = new SenderCache();
+  /** Sends, one at a time and in order (see the class doc). */
+  readonly #sends = new SendChain((data, to) => {
+    const conn = this.#conn;
+    if (conn === null) return Promise.reject(new Error("the socket is closed"));
+    return conn.send(data, { transport: "udp", hostname: to.address, port: to.port });
+  });
 
   /** Throws `INVALID_ARGUMENT` when `Deno.listenDatagram` is not available (see the class doc). */
   constructor() {
@@ -88,10 +94,7 @@ export class DenoDatagramBackend implements UdpBackend {
   }
 
   send(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): void {
-    this.#conn!.send(data, { transport: "udp", hostname: to.address, port: to.port }).then(
-      () => done(null),
-      (error: Error) => done(error),
-    );
+    this.#sends.push(data, to, done);
   }
 
   setBroadcast(on: boolean): void {

@@ -1,6 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { NetError } from "./errors.ts";
 import { type SocketAddress, trustedAddress } from "./socket-address.ts";
+import { SendChain } from "./send-chain.ts";
 import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
 
@@ -13,16 +14,19 @@ declare const Deno: unknown;
  * - Node drops synchronous send errors (`EMSGSIZE`) when `send` has no callback: every send here
  *   has one, and the socket checks datagram sizes before sending.
  * - Deno reverses the order of sends issued without waiting for the previous one:
- *   `serializesSends` is set on Deno, so the socket keeps one send in flight there.
+ *   on Deno, sends go through a {@linkcode SendChain} (one at a time, in order).
  * - Node delivers at most 32 datagrams per socket per event-loop turn; the receive queue absorbs
  *   bursts, and its bound (not the runtime's) decides what is dropped.
  */
 export class NodeDgramBackend implements UdpBackend {
   readonly name = "node:dgram";
-  readonly serializesSends: boolean = typeof Deno !== "undefined";
   #socket: Socket | null = null;
   /** Senders seen recently, so that datagrams from one peer share one address object. */
   readonly #senders = new SenderCache();
+  /** On Deno only: sends one at a time, in order. */
+  readonly #chain: SendChain | null = typeof Deno === "undefined" ? null : new SendChain((data, to) =>
+    new Promise<void>((resolve, reject) => this.#socket!.send(data, to.port, to.address, (error) => (error ? reject(error) : resolve())))
+  );
 
   bind(address: SocketAddress, options: BindOptions, events: BackendEvents): Promise<SocketAddress> {
     const socket = createSocket({
@@ -48,7 +52,8 @@ export class NodeDgramBackend implements UdpBackend {
   }
 
   send(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): void {
-    this.#socket!.send(data, to.port, to.address, done);
+    if (this.#chain !== null) this.#chain.push(data, to, done);
+    else this.#socket!.send(data, to.port, to.address, done);
   }
 
   setBroadcast(on: boolean): void {

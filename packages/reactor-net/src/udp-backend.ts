@@ -4,11 +4,6 @@ import type { SocketAddress } from "./socket-address.ts";
 export interface UdpBackend {
   /** The backend's name, as `UdpSocket.backend` reports it. */
   readonly name: string;
-  /**
-   * Whether sends must be issued one at a time to arrive in order (Deno reverses the order of
-   * sends issued without waiting for the previous one).
-   */
-  readonly serializesSends: boolean;
   /** Binds; resolves with the bound address (the port filled in when 0 was asked). */
   bind(address: SocketAddress, options: BindOptions, events: BackendEvents): Promise<SocketAddress>;
   /**

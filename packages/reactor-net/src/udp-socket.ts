@@ -48,7 +48,11 @@ export interface UdpStats {
 export interface UdpSocketOptions {
   /** How many unread datagrams the socket keeps; newer ones are dropped and counted. Default 1024. */
   readonly receiveQueueSize?: number;
-  /** How many sends may be in flight before the socket stops being writable. Default 64. */
+  /**
+   * How many sends may be in flight before the socket stops being writable; it is writable again
+   * once half of them were reported sent (so a sender waits once per half window, not once per
+   * datagram). Default 64.
+   */
   readonly sendWindow?: number;
   /** `SO_REUSEADDR`. Default false. */
   readonly reuseAddress?: boolean;
@@ -146,7 +150,7 @@ export class UdpSocket implements Disposable {
     const local = SocketAddress.from(address);
     const queueSize = checkCount(options.receiveQueueSize ?? DEFAULT_RECEIVE_QUEUE, "receiveQueueSize", 1 << 20);
     const backend = createBackend(options.backend ?? "auto");
-    const window = backend.serializesSends ? 1 : checkCount(options.sendWindow ?? DEFAULT_SEND_WINDOW, "sendWindow", 1 << 16);
+    const window = checkCount(options.sendWindow ?? DEFAULT_SEND_WINDOW, "sendWindow", 1 << 16);
     if (options.ttl !== undefined) checkTtl(options.ttl);
     const socket = new UdpSocket(backend, queueSize, window);
     socket.#local = await backend.bind(local, {
@@ -264,7 +268,10 @@ export class UdpSocket implements Disposable {
     return this.#operation(Interest.READABLE, this.#readableAttempt);
   }
 
-  /** Completes once the socket is writable (below its send window, and the runtime takes sends). */
+  /**
+   * Completes once the socket is writable: the runtime takes sends, and after a full send window,
+   * half of it was reported sent.
+   */
   writable(): Future<void> {
     return this.#operation(Interest.WRITABLE, this.#writableAttempt);
   }
@@ -429,7 +436,7 @@ export class UdpSocket implements Disposable {
     if (send !== null && this.#sending.remove(send)) {
       send.settle(error == null ? null : new NetError("SEND_FAILED", `the runtime failed to send: ${error.message}`, { cause: error }));
     }
-    if (!this.#closed && !this.#runtimeBlocked) this.#registration!.setReady(Ready.WRITABLE);
+    if (!this.#closed && !this.#runtimeBlocked && this.#inFlight <= this.#window >> 1) this.#registration!.setReady(Ready.WRITABLE);
   }
 
   #arrived(data: Uint8Array, from: SocketAddress): void {
