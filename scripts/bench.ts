@@ -1100,13 +1100,19 @@ const WORKSTEALING_FINDINGS: string[] = [
   "- **Skew: Spindle's remaining gap is mostly the work itself.** Its wall time ÷ the work as its workers ran it " +
     "(in brackets in table 3) was 1.04–1.07 on every runtime; against the nominal work it is 1.07–1.16, because " +
     "the loop ran a few per cent slower in the workers than calibrated on the main thread.",
-  "- **Fork/join: joining in place closed most of the gap, not all of it.** A child that nobody stole is taken " +
-    "back by its joiner and run inside it (rayon's `join`): no task, no wake-up, no result copy. That moved fib(32) " +
-    "from 1.3–1.5× to 1.5–1.75× (both workers busy, ~1.9 CPUs). What remains is CPU beside the work (each spawn " +
-    "still encodes its arguments into a shared record and pushes it onto the deque, ~1–2 µs; a stolen child's " +
-    "join goes through the wake table) and a tail where one worker waits for the other's last stolen subtree. The " +
-    "first 8–10 runs in a fresh runtime are up to 2× slower (the spawn-from-a-job path is cold in the workers), hence " +
-    "this part's longer warm-up.",
+  "- **Fork/join: the two cores are not always there, and Spindle costs 13–24 % beyond bare threads.** In " +
+    "some stretches of a session, two plain threads each computing fib(31) at once took 1.6–2.0× as long as one " +
+    "alone (the two vCPUs ran two threads at little more than the speed of one), in others 1.0×; so a speed-up " +
+    "over the main thread alone says as much about the host as about the scheduler, and table 4 gives the bare " +
+    "threads' speed-up on the same leaves, per round, beside Spindle's. Against them, Spindle's fork/join took " +
+    "1.13–1.24× as long in this run. Where that goes, from probes: a child that nobody stole is taken back by " +
+    "its joiner and run inside it (rayon's `join`: no task, no wake-up, no result copy), so spawning and joining " +
+    "one costs about 1 µs inside a job (20,000 in a loop, every runtime), and the whole fork/join on one worker " +
+    "costs 5 % more than plain recursion there; the first leaf starts 0.2–0.5 ms after the main thread's " +
+    "`spawn` and the second worker's 0.1–0.2 ms later. On Bun, in some rounds the leaves themselves ran slower in " +
+    "Spindle's workers (their leaf times added up to 14–25 ms for 13 ms of sequential work) where the bare " +
+    "threads' did not; not explained yet. The first 8–10 runs in a fresh runtime are up to 2× slower (the " +
+    "spawn-from-a-job path is cold in the workers), hence this part's longer warm-up.",
   "- **The peers' round trips depend on the machine's load.** Their p50 was 15–30 µs in development runs while other " +
     "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
     "run), where their workers park between tasks and " +
@@ -1116,9 +1122,13 @@ const WORKSTEALING_FINDINGS: string[] = [
     "wake-up when work comes soon), then parks with `Atomics.waitAsync`, so its event loop runs and it wakes only " +
     "for work. (A first version woke every 10 ms to give its event loop a turn: 35–40 ms of CPU per second per idle " +
     "worker.) The first job after a long idle pays the asynchronous wake-up, about 1 ms in a probe.",
-  "- **Round trips: Spindle's p50 on Node is 3–4× its p50 on Deno.** The worker side is the same code; the " +
-    "difference is in how fast each runtime's main thread gets from a worker's `Atomics.notify` to the awaiting " +
-    "promise (`Atomics.waitAsync` in the main thread's wake-table listener, then a microtask). Not investigated further.",
+  "- **Spindle's round trip is mostly one wake of an idle vCPU.** With every contender's threads alive (this " +
+    "benchmark) Spindle's p50 was 9–26 µs in this run; with only Spindle and piscina started " +
+    "(`--contenders spindle,piscina --only rtt`, Node 24, 3 rounds) it was 46–55 µs against piscina's 75–94 µs " +
+    "(0.69×). A worker that found no work spins for 0.1 ms and then blocks; when the next job comes later than " +
+    "that, the kernel has let its vCPU go idle, and waking it costs about 50 µs here. The other pools' idle threads " +
+    "keep the vCPUs from going idle as often; in a previous run, on a busier machine, Spindle's p50 on Node was " +
+    "43 µs (0.58× piscina).",
   "- **No Maglev effect here**: on Node and Deno the loop's function was in TurboFan in every contender's workers " +
     "(it runs 20,000 times per run, and its loop is compiled on-stack), and its in-worker time was within a few " +
     "per cent of the main thread's calibration where nothing competed for the CPU.",
