@@ -50,8 +50,8 @@ export interface UdpSocketOptions {
   readonly receiveQueueSize?: number;
   /**
    * How many sends may be in flight before the socket stops being writable; it is writable again
-   * once half of them were reported sent (so a sender waits once per half window, not once per
-   * datagram). Default 64.
+   * once half of them were reported sent (as Linux reports a socket writable once half of its send
+   * buffer is free), so a sender waits once per half window, not once per datagram. Default 64.
    */
   readonly sendWindow?: number;
   /** `SO_REUSEADDR`. Default false. */
