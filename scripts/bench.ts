@@ -786,13 +786,15 @@ const UDP_FINDINGS: string[] = [
     "more than one, and the receiver waits on `readable()` once per datagram. A wait was an executor park and wake " +
     "(a new promise per park), a `readable()` future built from closures, a `ReadinessWaiter` and a `Set` insert " +
     "(V8 reallocates a `Set`'s table when it empties: once per datagram), and a coroutine resume; the young " +
-    "generation was collected 3.5× as often as raw's (553 against 158 scavenges per 50,000 round trips). Now the " +
-    "executor resumes by `queueMicrotask`, an operation is one future that is its own waiter, waiters sit in " +
-    "arrays and in-flight sends in an intrusive list (369 scavenges), and the `node:dgram` backend answers the " +
+    "generation was collected 3.5× as often as raw's (553 against 158 scavenges in 3 × 50,000 round trips). Now " +
+    "an operation is one future that is its own waiter, waiters sit in arrays and in-flight sends in an " +
+    "intrusive list (455 scavenges), and the `node:dgram` backend answers the " +
     "address lookup of its sends itself (Node's `dns.lookup` answers an IP literal on the next tick, so each send " +
     "reached the kernel a tick late). That moved Node 24 (64 B / 1,200 B, pacing `turn`) from 0.81× / 0.84× raw " +
     "to 0.97× / 0.90× in a 3-round run, and Bun's `bun` backend from 0.76× / 0.85× to 0.84× / 0.97×. The " +
-    "system calls are the same as raw's (`strace -c`: one `sendmsg` and one `recvmsg` per datagram).",
+    "system calls are the same as raw's (`strace -c`: one `sendmsg` and one `recvmsg` per datagram). Tried and " +
+    "reverted: resuming the executor by `queueMicrotask` instead of a promise per park (369 scavenges); the UDP " +
+    "figures did not move, and core's spawn/join benchmark ran 1.3–1.8× slower on Node with it.",
   "- **The round-trip gap on Node is the receiving task's JavaScript, not the send completion.** Probes (Node 24, " +
     "30,000 round trips, p50): raw 18.3 µs; a Spindle client against a raw echo server 20.0–20.3 µs; Spindle on " +
     "both sides 20.6–21.0 µs; Spindle with `trySendTo` instead of `yield* sendTo()` (no wait for the runtime's " +
