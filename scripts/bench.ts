@@ -1113,7 +1113,10 @@ const WORKSTEALING_FINDINGS: string[] = [
     "costs 5 % more than plain recursion there; the first leaf starts 0.2–0.5 ms after the main thread's " +
     "`spawn` and the second worker's 0.1–0.2 ms later. On Bun, in some rounds the leaves themselves ran slower in " +
     "Spindle's workers (their leaf times added up to 14–25 ms for 13 ms of sequential work) where the bare " +
-    "threads' did not; not explained yet. The first 8–10 runs in a fresh runtime are up to 2× slower (the " +
+    "threads' did not, and in some rounds Spindle kept only 1.0–1.4 CPUs busy while the bare threads, in the same " +
+    "round, got two: one worker sat idle. Not explained yet; a suspect is the non-blocking park (a worker whose " +
+    "job waits on a stolen child parks with `Atomics.waitAsync`, and that wake took up to 1.5 ms on Bun in a " +
+    "probe, against 0.1–0.4 ms at p50). The first 8–10 runs in a fresh runtime are up to 2× slower (the " +
     "spawn-from-a-job path is cold in the workers), hence this part's longer warm-up.",
   "- **The peers' round trips depend on the machine's load.** Their p50 was 15–30 µs in development runs while other " +
     "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
