@@ -1116,7 +1116,10 @@ const WORKSTEALING_FINDINGS: string[] = [
     "threads' did not, and in some rounds Spindle kept only 1.0–1.4 CPUs busy while the bare threads, in the same " +
     "round, got two: one worker sat idle. Not explained yet; a suspect is the non-blocking park (a worker whose " +
     "job waits on a stolen child parks with `Atomics.waitAsync`, and that wake took up to 1.5 ms on Bun in a " +
-    "probe, against 0.1–0.4 ms at p50). The first 8–10 runs in a fresh runtime are up to 2× slower (the " +
+    "probe, against 0.1–0.4 ms at p50). Part of the slower leaves is garbage collection in the workers: on " +
+    "Node, back-to-back runs showed about one young-generation collection per worker every three runs, each " +
+    "stopping that worker for 0.5–4 ms. Back to back, Bun's workers spent 0.4 ms per run each in searches (most " +
+    "of which found work). The first 8–10 runs in a fresh runtime are up to 2× slower (the " +
     "spawn-from-a-job path is cold in the workers), hence this part's longer warm-up.",
   "- **The peers' round trips depend on the machine's load.** Their p50 was 15–30 µs in development runs while other " +
     "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
