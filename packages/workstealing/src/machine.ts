@@ -127,7 +127,7 @@ export class Machine extends Future<void> implements JobContext {
   spawn(set: JobSet, name: string, args: unknown[]): JobHandle<unknown> {
     const scheduler = this.#scheduler;
     const job = checkJob(set, this.#set, name);
-    const length = this.#encoder.encode(args, `job ${JSON.stringify(name)}`, "args");
+    const length = this.#encoder.encode(args, name, "args");
     const id = scheduler.createRecord(job, this.#encoder, length);
     const bumped = scheduler.swapSlot(this.#processor, id);
     if (bumped !== 0) {
@@ -451,10 +451,10 @@ export class Machine extends Future<void> implements JobContext {
     let length = 0;
     if (state === DONE || state === FAILED || value !== undefined) {
       try {
-        length = this.#encoder.encode(value, `job ${JSON.stringify(name)}`, state === DONE ? "result" : "error");
+        length = this.#encoder.encode(value, name, state === DONE ? "result" : "error");
       } catch (error) {
         state = FAILED;
-        length = this.#encoder.encode(plainError(error), `job ${JSON.stringify(name)}`, "error");
+        length = this.#encoder.encode(plainError(error), name, "error");
       }
     }
     scheduler.replacePayload(id, this.#encoder, length);

@@ -192,7 +192,7 @@ export class Runtime<S extends JobSet = JobSet> {
     if (scheduler.closed !== OPEN) throw new RuntimeShutdownError(name);
     const job = this.#set.indexOf(name);
     if (job < 0) throw new UnknownJobError(name, this.#set.names);
-    const length = this.#encoder.encode(args, `job ${JSON.stringify(name)}`, "args");
+    const length = this.#encoder.encode(args, name, "args");
     const full = this.#waitingForRoom.length > 0 || scheduler.injector.length >= this.#limit;
     if (full && this.#reject) throw new QueueFullError(name, this.#limit);
     const id = scheduler.createRecord(job, this.#encoder, length);
@@ -350,7 +350,7 @@ export class Runtime<S extends JobSet = JobSet> {
   #cancelNeverQueued(id: number): void {
     const scheduler = this.#scheduler;
     const name = this.#set.names[Atomics.load(scheduler.records, id + JOB)] as string;
-    const length = this.#encoder.encode(new RuntimeShutdownError(name), `job ${JSON.stringify(name)}`, "error");
+    const length = this.#encoder.encode(new RuntimeShutdownError(name), name, "error");
     if (scheduler.cancelQueued(id, this.#encoder, length)) scheduler.release(id); // nobody will take it from a queue
   }
 }

@@ -9,14 +9,14 @@ const encoder = new ValueEncoder();
 
 /** Encodes `value` and decodes the result from a copy (so nothing can alias the scratch buffer). */
 function roundTrip<T>(value: T, into: ValueEncoder = encoder): T {
-  const length = into.encode(value, 'job "test"', "args");
+  const length = into.encode(value, "test", "args");
   assert.equal(into.bytes.length, length);
   return decodeValue(into.bytes.slice()) as T;
 }
 
 /** Encodes `value` and decodes it from a copy placed at `offset` in a SharedArrayBuffer. */
 function roundTripShared<T>(value: T, offset = 13): { decoded: T; heap: Uint8Array } {
-  const length = encoder.encode(value, 'job "test"', "result");
+  const length = encoder.encode(value, "test", "result");
   const heap = new Uint8Array(new SharedArrayBuffer(offset + length + 32));
   heap.fill(0xee);
   heap.set(encoder.bytes, offset);
@@ -27,7 +27,7 @@ function roundTripShared<T>(value: T, offset = 13): { decoded: T; heap: Uint8Arr
 /** The UncloneableValueError that encoding `value` (with `root` "args") throws. */
 function rejection(value: unknown, root = "args"): UncloneableValueError {
   try {
-    encoder.encode(value, 'job "fib"', root);
+    encoder.encode(value, "fib", root);
   } catch (error) {
     assert.ok(error instanceof UncloneableValueError, `expected an UncloneableValueError, got ${String(error)}`);
     assert.ok(error instanceof TypeError);
@@ -255,7 +255,7 @@ test("decoding from a SharedArrayBuffer at an offset copies everything out into 
   assert.deepEqual(decoded, value, "overwriting the shared bytes changes nothing decoded");
 
   // The decoder keeps views over the heap it last read: a second message there decodes too.
-  const length = encoder.encode([3, 4], 'job "test"', "args");
+  const length = encoder.encode([3, 4], "test", "args");
   heap.set(encoder.bytes, 40);
   assert.deepEqual(decodeValue(heap.subarray(40, 40 + length)), [3, 4]);
   assert.deepEqual(decodeValue(encoder.bytes), [3, 4]);
@@ -264,7 +264,7 @@ test("decoding from a SharedArrayBuffer at an offset copies everything out into 
 
 test("decoded typed arrays and buffers do not alias the encoded bytes", () => {
   const source = new Uint8Array([1, 2, 3]);
-  encoder.encode(source, 'job "test"', "args");
+  encoder.encode(source, "test", "args");
   const bytes = encoder.bytes;
   const decoded = decodeValue(bytes) as Uint8Array;
   assert.notEqual(decoded.buffer, bytes.buffer);
@@ -451,7 +451,7 @@ test("the encoder stays usable after a refusal and after a throwing getter", () 
       throw failure;
     },
   };
-  assert.throws(() => encoder.encode({ object }, 'job "test"', "args"), (error) => error === failure);
+  assert.throws(() => encoder.encode({ object }, "test", "args"), (error) => error === failure);
   assert.deepEqual(roundTrip({ a: [1] }), { a: [1] });
 });
 
@@ -463,7 +463,7 @@ test("a large value grows the scratch buffer by doubling and round trips", () =>
     unicode: "€".repeat(100_000),
     bytes: new Uint8Array(1 << 20).map((_, i) => i & 0xff),
   };
-  const length = small.encode(big, 'job "big"', "args");
+  const length = small.encode(big, "big", "args");
   assert.ok(length > (1 << 20) * 2 + 300_000);
   assert.ok(small.bytes.buffer.byteLength >= length);
   assert.equal(Math.log2(small.bytes.buffer.byteLength) % 1, 0, "capacity stays a power of two");
@@ -476,26 +476,26 @@ test("a large value grows the scratch buffer by doubling and round trips", () =>
 });
 
 test("bytes is the last encoding, exactly", () => {
-  const length = encoder.encode([3, 4], 'job "test"', "args");
+  const length = encoder.encode([3, 4], "test", "args");
   const bytes = encoder.bytes;
   assert.equal(bytes.length, length);
   assert.equal(encoder.bytes, bytes, "reading bytes twice gives the same view");
   assert.equal(bytes.byteOffset, 0);
-  encoder.encode("next", 'job "test"', "args");
+  encoder.encode("next", "test", "args");
   assert.equal(decodeValue(encoder.bytes), "next");
 });
 
 test("bytes that are not an encoding are refused with a RangeError", () => {
   assert.throws(() => decodeValue(new Uint8Array(0)), RangeError);
   assert.throws(() => decodeValue(new Uint8Array([0, 200])), /unknown tag 200/);
-  encoder.encode([1, 2, 3], 'job "test"', "args");
+  encoder.encode([1, 2, 3], "test", "args");
   const truncated = encoder.bytes.slice(0, encoder.bytes.length - 2);
   assert.throws(() => decodeValue(truncated), RangeError);
   assert.throws(() => decodeValue(new Uint8Array([0, 25, 0, 0, 0, 0])), /back-reference/);
 });
 
 test("bytes after the value are ignored", () => {
-  const length = encoder.encode({ a: "b" }, 'job "test"', "args");
+  const length = encoder.encode({ a: "b" }, "test", "args");
   const padded = new Uint8Array(length + 10).fill(0xff);
   padded.set(encoder.bytes);
   assert.deepEqual(decodeValue(padded), { a: "b" });

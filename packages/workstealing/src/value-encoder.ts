@@ -135,12 +135,12 @@ export class ValueEncoder {
   }
 
   /**
-   * Encodes `value` into the scratch buffer and returns its byte length. `what` names the job
-   * for errors (`job "fib"`), `root` the top-level path (`args` or `result`). Throws an
+   * Encodes `value` into the scratch buffer and returns its byte length. `job` is the job's name
+   * (for errors: `job "fib"`), `root` the top-level path (`args` or `result`). Throws an
    * `UncloneableValueError` whose path locates the refused value (`args[1].items[3]`); an error
    * thrown by a getter propagates unchanged.
    */
-  encode(value: unknown, what: string, root: string): number {
+  encode(value: unknown, job: string, root: string): number {
     this.#pos = 1;
     this.#length = 0;
     this.#bytes = undefined;
@@ -149,7 +149,7 @@ export class ValueEncoder {
       this.#value(value);
     } catch (error) {
       if (error instanceof Rejected) {
-        throw new UncloneableValueError(what, root + error.steps.reverse().join(""), error.value, error.why);
+        throw new UncloneableValueError(`job ${JSON.stringify(job)}`, root + error.steps.reverse().join(""), error.value, error.why);
       }
       throw error;
     } finally {
