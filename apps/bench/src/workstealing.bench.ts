@@ -541,47 +541,30 @@ async function runConfig(workers: number): Promise<ConfigReport> {
     const expected = fibSequential(FIB);
     const seqMs: number[] = [];
     const seqCpus: number[] = [];
-    const spindleMs: number[] = [];
-    const spindleCpus: number[] = [];
-    const bareMs: number[] = [];
     const spindle = live.find((c) => c.fib !== undefined);
     const bare = live.find((c) => c.bareFib !== undefined);
     const failed = (report.failures.fib ??= {});
-    /** One parallel run of a contender, checked; its time, or why not. */
-    const parallel = async (id: string, run: () => Promise<number>): Promise<{ ms: number; cpuMs: number } | string> => {
-      try {
-        const r = await timed(() => withTimeout(run(), RUN_TIMEOUT_MS, `${id} fib`));
-        if (r.value !== expected) throw new Error(`fib(${FIB}) = ${r.value}, expected ${expected}`);
-        return r;
-      } catch (e) {
-        return errorText(e);
-      }
-    };
+    /** The parallel contenders of each round: Spindle's fork/join, then the bare threads. */
+    const spindleRuns = { id: "spindle", label: "spindle", run: spindle && (() => spindle.fib!(FIB, CUTOFF)), ms: [] as number[], cpus: [] as number[] };
+    const bareRuns = { id: "bare", label: "bare threads", run: bare && (() => bare.bareFib!(FIB, CUTOFF)), ms: [] as number[], cpus: [] as number[] };
+    const parallels = [spindleRuns, bareRuns];
     for (let round = -FIB_WARMUP; round < RUNS * FIB_ROUNDS_FACTOR; round++) {
       const seq = await timed(async () => fibSequential(FIB));
       if (seq.value !== expected) throw new Error("fibSequential is not deterministic");
       let line = `sequential ${seq.ms.toFixed(1)} ms (${(seq.cpuMs / seq.ms).toFixed(2)} CPUs)`;
-      if (spindle !== undefined && failed.spindle === undefined) {
-        const par = await parallel("spindle", () => spindle.fib!(FIB, CUTOFF));
-        if (typeof par === "string") {
-          failed.spindle = par;
-          line += `, spindle FAILED ${par}`;
-        } else {
-          line += `, spindle ${par.ms.toFixed(1)} ms (${(par.cpuMs / par.ms).toFixed(2)} CPUs; ${(seq.ms / par.ms).toFixed(2)}×)`;
+      for (const p of parallels) {
+        if (p.run === undefined || failed[p.id] !== undefined) continue;
+        try {
+          const par = await timed(() => withTimeout(p.run!(), RUN_TIMEOUT_MS, `${p.id} fib`));
+          if (par.value !== expected) throw new Error(`fib(${FIB}) = ${par.value}, expected ${expected}`);
+          line += `, ${p.label} ${par.ms.toFixed(1)} ms (${(par.cpuMs / par.ms).toFixed(2)} CPUs; ${(seq.ms / par.ms).toFixed(2)}×)`;
           if (round >= 0) {
-            spindleMs.push(par.ms);
-            spindleCpus.push(par.cpuMs / par.ms);
+            p.ms.push(par.ms);
+            p.cpus.push(par.cpuMs / par.ms);
           }
-        }
-      }
-      if (bare !== undefined && failed.bare === undefined) {
-        const par = await parallel("bare", () => bare.bareFib!(FIB, CUTOFF));
-        if (typeof par === "string") {
-          failed.bare = par;
-          line += `, bare FAILED ${par}`;
-        } else {
-          line += `, bare threads ${par.ms.toFixed(1)} ms (${(seq.ms / par.ms).toFixed(2)}×)`;
-          if (round >= 0) bareMs.push(par.ms);
+        } catch (e) {
+          failed[p.id] = errorText(e);
+          line += `, ${p.id} FAILED ${failed[p.id]}`;
         }
       }
       if (round >= 0) {
@@ -590,6 +573,8 @@ async function runConfig(workers: number): Promise<ConfigReport> {
       }
       log(`  fib ${round < 0 ? "warm-up" : `round ${round + 1}`}: ${line}`);
     }
+    const { ms: spindleMs, cpus: spindleCpus } = spindleRuns;
+    const bareMs = bareRuns.ms;
     report.fib = {
       n: FIB,
       warmupRuns: FIB_WARMUP,
