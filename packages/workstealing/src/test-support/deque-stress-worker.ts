@@ -93,6 +93,13 @@ function run(data: StressData): StressStats {
     if (job < 0 || job >= data.n) stats.outOfRange++;
     else if (Atomics.add(counts, job, 1) !== 0) stats.duplicates++;
   };
+  /** Takes what is left in this thread's own deque (others may still steal from it meanwhile). */
+  const drainOwn = (): void => {
+    for (let job = own.pop(); job !== EMPTY; job = own.pop()) {
+      take(job);
+      stats.popped++;
+    }
+  };
 
   // Start barrier, so the owner does not finish before the thieves exist.
   Atomics.add(control, READY, 1);
@@ -135,10 +142,7 @@ function run(data: StressData): StressStats {
         break;
       }
     }
-    for (let job = own.pop(); job !== EMPTY; job = own.pop()) {
-      take(job);
-      stats.popped++;
-    }
+    drainOwn();
     Atomics.store(control, DONE, 1);
     if (sink === 0.5) stats.taken = -1; // keeps `work` from being optimised away; never true
     return stats;
@@ -177,10 +181,7 @@ function run(data: StressData): StressStats {
   }
   // The owner is done and its deque is empty for good: drain ours and leave. Thieves still
   // running may take from it concurrently; pop returns EMPTY once it is empty either way.
-  for (let job = own.pop(); job !== EMPTY; job = own.pop()) {
-    take(job);
-    stats.popped++;
-  }
+  drainOwn();
   return stats;
 }
 
