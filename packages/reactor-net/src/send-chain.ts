@@ -16,7 +16,7 @@ interface ChainedSend {
  */
 export class SendChain {
   readonly #issue: (data: Uint8Array, to: SocketAddress) => Promise<unknown>;
-  #queue: ChainedSend[] = [];
+  #queue: (ChainedSend | undefined)[] = [];
   #next = 0;
   #running = false;
 
@@ -35,7 +35,7 @@ export class SendChain {
     this.#running = true;
     while (this.#next < this.#queue.length) {
       const send = this.#queue[this.#next]!;
-      this.#queue[this.#next++] = undefined as unknown as ChainedSend;
+      this.#queue[this.#next++] = undefined; // sent: not kept alive by the rest of the burst
       let error: Error | null = null;
       try {
         await this.#issue(send.data, send.to);
