@@ -32,6 +32,12 @@ export interface LocalExecutorOptions {
 }
 
 const DEFAULT_TIME_SLICE_MS = 1;
+/**
+ * Resumes a parked driver as a microtask: `RESOLVED.then(resume)` allocates one reaction, where a
+ * promise per park allocates a promise and its resolving functions, and Node's `queueMicrotask`
+ * an async resource per call.
+ */
+const RESOLVED = Promise.resolve();
 const POLLS_PER_CLOCK_READ = 32;
 
 /**
@@ -39,8 +45,8 @@ const POLLS_PER_CLOCK_READ = 32;
  *
  * `spawn` queues a task (also from inside a running task); `run()` polls ready tasks until every
  * spawned task has settled, yielding a turn to the event loop after every `timeSliceMs` of polling
- * and parking (awaiting, without busy-waiting) while no task is ready. Closing the executor drops
- * every task.
+ * and parking (back to the event loop until a wake, no busy-waiting) while no task is ready.
+ * Closing the executor drops every task.
  *
  * @example
  * ```ts
@@ -72,9 +78,14 @@ export class LocalExecutor implements Disposable {
   #tasks: Task<unknown> | null = null;
   #live = 0;
   #closed = false;
+  /** The promise `run()` returned while the executor runs, and how to settle it. */
   #running: Promise<void> | null = null;
+  #settleRun: { resolve: () => void; reject: (error: unknown) => void } | null = null;
   #active = false;
-  #unpark: (() => void) | null = null;
+  /** The driver waits for a wake: no task is ready and no host turn is awaited. */
+  #parked = false;
+  /** `#drive`, bound once: the driver resumes by a microtask, not by a promise per park. */
+  readonly #resume = (): void => this.#drive();
   #failure: { error: unknown } | null = null;
 
   /** Creates an executor; see {@linkcode LocalExecutorOptions}. */
@@ -126,10 +137,14 @@ export class LocalExecutor implements Disposable {
    * same promise. Rejects when a detached task fails and no `onUnhandledError` was given.
    */
   run(): Promise<void> {
-    this.#running ??= this.#drive().finally(() => {
-      this.#running = null;
-    });
-    return this.#running;
+    let running = this.#running;
+    if (running === null) {
+      running = new Promise((resolve, reject) => (this.#settleRun = { resolve, reject }));
+      this.#running = running;
+      this.#active = true;
+      this.#drive(); // may settle `running` at once
+    }
+    return running;
   }
 
   /**
@@ -149,27 +164,43 @@ export class LocalExecutor implements Disposable {
     this.close();
   }
 
-  async #drive(): Promise<void> {
-    this.#active = true;
+  /**
+   * Polls ready tasks, then settles `run()` (all settled, or a failure), yields a host turn (time
+   * slice used up) or parks until `#wakeDriver` queues it again as a microtask.
+   */
+  #drive(): void {
     try {
       for (;;) {
         this.#pollReady();
         const failure = this.#failure;
         if (failure !== null) {
           this.#failure = null;
-          throw failure.error;
+          return this.#finish(failure);
         }
-        if (this.#live === 0) return;
+        if (this.#live === 0) return this.#finish(null);
         if (this.#queue.length === 0 && this.#onIdle !== null) {
           this.#onIdle();
           if (this.#queue.length > 0) continue;
         }
-        if (this.#queue.length > 0) await yieldToHost();
-        else await new Promise<void>((resolve) => (this.#unpark = resolve));
+        if (this.#queue.length > 0) {
+          yieldToHost().then(this.#resume);
+        } else {
+          this.#parked = true;
+        }
+        return;
       }
-    } finally {
-      this.#active = false;
+    } catch (error) {
+      this.#finish({ error });
     }
+  }
+
+  #finish(failure: { error: unknown } | null): void {
+    const settle = this.#settleRun!;
+    this.#settleRun = null;
+    this.#running = null;
+    this.#active = false;
+    if (failure === null) settle.resolve();
+    else settle.reject(failure.error);
   }
 
   #pollReady(): void {
@@ -197,10 +228,9 @@ export class LocalExecutor implements Disposable {
   }
 
   #wakeDriver(): void {
-    const unpark = this.#unpark;
-    if (unpark !== null) {
-      this.#unpark = null;
-      unpark();
+    if (this.#parked) {
+      this.#parked = false;
+      RESOLVED.then(this.#resume);
     }
   }
 
