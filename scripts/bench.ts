@@ -44,11 +44,11 @@ const firstLine = (cmd: string, args: string[]): string =>
   (spawnSync(cmd, args, { encoding: "utf8" }).stdout ?? "").trim().split("\n")[0] ?? "?";
 
 // V8 natives syntax lets a benchmark report which tier (Ignition/Maglev/TurboFan) its hot functions
-// reached; --expose-gc lets it collect garbage between measured runs. Neither changes the JIT.
+// reached; it does not change the JIT. No benchmark forces garbage collection (see harness.ts).
 const nodeRuntime = (label: string, node: string): Runtime => ({
   label,
   bin: node,
-  args: (file, args, flags = []) => [...flags, "--conditions=@spindle/source", "--allow-natives-syntax", "--expose-gc", file, ...args],
+  args: (file, args, flags = []) => [...flags, "--conditions=@spindle/source", "--allow-natives-syntax", file, ...args],
   version: () => firstLine(node, ["--version"]),
 });
 
@@ -59,7 +59,7 @@ const runtimes: Record<string, Runtime> = {
   deno: {
     label: "Deno",
     bin: bin.deno,
-    args: (file, args, flags = []) => ["run", "-A", ...flags, "--conditions=@spindle/source", "--v8-flags=--allow-natives-syntax,--expose-gc", file, ...args],
+    args: (file, args, flags = []) => ["run", "-A", ...flags, "--conditions=@spindle/source", "--v8-flags=--allow-natives-syntax", file, ...args],
     version: () => firstLine(bin.deno, ["--version"]),
   },
   bun: {

@@ -12,7 +12,8 @@
 // workloads and do not load Effect at all),
 // --time-slice-ms <ms> (LocalExecutor `timeSliceMs`; default: the library's default).
 // Add --allow-natives-syntax (Node) or --v8-flags=--allow-natives-syntax (Deno) to have the
-// V8 tier of the hot functions reported; --expose-gc to collect garbage between runs.
+// V8 tier of the hot functions reported. No garbage is collected by force between runs (see
+// harness.ts).
 //
 // Method. Each workload runs TASKS tasks in batches of BATCH, every batch driven by one parent that
 // spawns BATCH children and then joins them all, which is the shape all three libraries share:
@@ -56,7 +57,7 @@ import {
   yieldNow,
 } from "@spindle/core";
 import type { Workload } from "./workload.ts";
-import { collectGarbage, intOption, log, median, option, runtime } from "./harness.ts";
+import { intOption, log, median, option, runtime } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -327,7 +328,6 @@ async function tiers(): Promise<{ method: string; functions: Record<string, stri
 // Measurement
 
 async function measure(workload: Workload): Promise<number> {
-  collectGarbage?.();
   const start = performance.now();
   const sum = await workload.run();
   const ms = performance.now() - start;
@@ -399,8 +399,7 @@ const report = {
   warmupRuns: WARMUP,
   measuredRuns: RUNS,
   timeSliceMs: TIME_SLICE_MS ?? "default",
-  method: `plain loop timed with performance.now() (not mitata): ${WARMUP} warm-up run(s) per workload, then ${RUNS} rounds of one run per workload (order rotated per round); tasks/s from the median run, ratios = median of per-round ratios`,
-  gcBetweenRuns: collectGarbage !== undefined,
+  method: `plain loop timed with performance.now() (not mitata): ${WARMUP} warm-up run(s) per workload, then ${RUNS} rounds of one run per workload (order rotated per round); tasks/s from the median run, ratios = median of per-round ratios; no forced garbage collection`,
   effectLoaded,
   results,
   ratios,

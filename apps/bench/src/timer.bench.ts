@@ -1,8 +1,8 @@
 // The @spindle/timer reactor against the host's `setTimeout`, in the same process: what it costs
 // to schedule and to cancel a timer, and how late timers fire after their deadline.
 //
-//   node_modules/node24/bin/node --conditions=@spindle/source --expose-gc apps/bench/src/timer.bench.ts
-//   node_modules/.bin/deno run -A --conditions=@spindle/source --v8-flags=--expose-gc apps/bench/src/timer.bench.ts
+//   node_modules/node24/bin/node --conditions=@spindle/source apps/bench/src/timer.bench.ts
+//   node_modules/.bin/deno run -A --conditions=@spindle/source apps/bench/src/timer.bench.ts
 //   node_modules/.bin/bun --conditions=@spindle/source apps/bench/src/timer.bench.ts
 //
 // Options: --json <file> (write the results as JSON), --runs <n> (measured rounds, default 5),
@@ -11,7 +11,7 @@
 // the lateness deadlines are spread over, default 100), --driver thread|host|auto (default thread),
 // --only cost,lateness (which part to run), --variants / --loads (lateness variants and loads, for
 // profiling; the report needs all three variants).
-// Add --expose-gc (Node) or --v8-flags=--expose-gc (Deno) to collect garbage between runs.
+// No garbage is collected by force between runs (see harness.ts).
 //
 // Method.
 // 1. Cost. TIMERS durations drawn at random in [1000, 2000) whole milliseconds (whole, because
@@ -22,9 +22,9 @@
 //    callback), then `clearTimeout` on each. The scheduling loop and the cancelling loop are timed
 //    separately with `performance.now()`, in one synchronous stretch (no timer can fire: the first
 //    deadline is a second away, and a wake or callback would be counted and fail the run). After
-//    WARMUP rounds, RUNS rounds run both once each, order rotated per round, garbage collected
-//    before each run; ns per timer from the median run, the ratio Spindle / setTimeout is the
-//    median of the per-round ratios (same round, same process).
+//    WARMUP rounds, RUNS rounds run both once each, order rotated per round; ns per timer from
+//    the median run, the ratio Spindle / setTimeout is the median of the per-round ratios (same
+//    round, same process).
 // 2. Lateness. N timers with deadlines drawn uniformly in a WINDOW_MS window that starts LEAD ms
 //    after scheduling begins (LEAD grows with N, so that scheduling always ends before the window:
 //    only dispatch is measured; a run whose scheduling overran the window start fails). Lateness
@@ -50,7 +50,7 @@ import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { type Coroutine, Context, LocalExecutor, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
 import { type DriverChoice, Instant, type Sleep, type Timer, TimerReactor } from "@spindle/timer";
-import { collectGarbage, intOption, log, median, option, runtime } from "./harness.ts";
+import { intOption, log, median, option, runtime } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -87,10 +87,9 @@ const RUN_TIMEOUT_MS = 10_000;
 const ORIGIN = performance.timeOrigin - Date.UTC(2025, 0, 1);
 const clock = (): number => ORIGIN + performance.now();
 
-/** Lets the event loop run one turn (pending callbacks, cross-thread wakes) and collects garbage. */
+/** Lets the event loop run one turn (pending callbacks, cross-thread wakes). */
 async function settle(): Promise<void> {
   await new Promise<void>((resolve) => setTimeout(resolve, 0));
-  collectGarbage?.();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,8 +488,7 @@ const report = {
   driver: reactor.driver,
   warmupRounds: WARMUP,
   measuredRounds: RUNS,
-  gcBetweenRuns: collectGarbage !== undefined,
-  method: `plain loops timed with performance.now(): ${WARMUP} warm-up round(s), then ${RUNS} rounds running every workload once (order rotated per round, garbage collected before each run)`,
+  method: `plain loops timed with performance.now(): ${WARMUP} warm-up round(s), then ${RUNS} rounds running every workload once (order rotated per round, no forced garbage collection)`,
   cost,
   lateness: lateness === null
     ? null

@@ -1,8 +1,8 @@
 // @spindle/reactor-net's UdpSocket against the runtime's own UDP APIs, in the same process, over
 // loopback: one-way throughput and sequential round-trip latency.
 //
-//   node_modules/node24/bin/node --conditions=@spindle/source --expose-gc apps/bench/src/udp.bench.ts
-//   node_modules/.bin/deno run -A --unstable-net --conditions=@spindle/source --v8-flags=--expose-gc apps/bench/src/udp.bench.ts
+//   node_modules/node24/bin/node --conditions=@spindle/source apps/bench/src/udp.bench.ts
+//   node_modules/.bin/deno run -A --unstable-net --conditions=@spindle/source apps/bench/src/udp.bench.ts
 //   node_modules/.bin/bun --conditions=@spindle/source apps/bench/src/udp.bench.ts
 //
 // Options: --json <file> (write the results as JSON), --runs <n> (measured rounds, default 5),
@@ -14,8 +14,8 @@
 // every one this runtime has), --only throughput,rtt (which part to run), --sender try|future
 // (Spindle's throughput sender: trySendTo + writable(), the default, or one `sendTo` future per
 // datagram, which waits for the runtime's report that it was sent).
-// Add --expose-gc (Node) or --v8-flags=--expose-gc (Deno) to collect garbage between runs; Deno
-// needs --unstable-net for Deno.listenDatagram (without it that row is skipped and says why).
+// No garbage is collected by force between runs (see harness.ts). Deno needs --unstable-net for
+// Deno.listenDatagram (without it that row is skipped and says why).
 //
 // Method.
 // Rows: each runtime's raw APIs (Node: node:dgram; Bun: Bun.udpSocket and node:dgram; Deno:
@@ -52,7 +52,7 @@
 //    The first WARM_ROUND_TRIPS exchanges of each run are not recorded. A run fails after
 //    RUN_LIMIT_MS (the watchdog closes the sockets, which wakes every waiter).
 // Rounds: WARMUP rounds, then RUNS rounds that run every row once per cell (size and pacing, or
-// the round-trip cell), order rotated per round, garbage collected before each run. Rates and
+// the round-trip cell), order rotated per round, no forced garbage collection. Rates and
 // percentiles are medians over rounds (p50 / p99 pool every recorded round trip); ratios are
 // Spindle over the first raw row in the same round, median and range over rounds.
 import dgram from "node:dgram";
@@ -61,7 +61,7 @@ import process from "node:process";
 import { setImmediate } from "node:timers";
 import { type Coroutine, fromPromise, LocalExecutor, SpindleError } from "@spindle/core";
 import { type SocketAddress, UdpSocket, WOULD_BLOCK } from "@spindle/reactor-net";
-import { collectGarbage, intOption, listOption, log, median, option, runtime } from "./harness.ts";
+import { intOption, listOption, log, median, option, runtime } from "./harness.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -130,7 +130,6 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 async function settle(): Promise<void> {
   await turn();
-  collectGarbage?.();
   await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
@@ -874,9 +873,8 @@ const report = {
   rttPayload: RTT_PAYLOAD,
   warmupRounds: WARMUP,
   measuredRounds: RUNS,
-  gcBetweenRuns: collectGarbage !== undefined,
   method: `${WARMUP} warm-up round(s), then ${RUNS} rounds running every row once per cell (order rotated per round, ` +
-    `garbage ${collectGarbage !== undefined ? "collected" : "not collected (no gc exposed)"} before each run), fresh sockets per run`,
+    `no forced garbage collection), fresh sockets per run`,
   throughput,
   rtt,
 };

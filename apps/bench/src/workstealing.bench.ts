@@ -1,8 +1,8 @@
 // @spindle/workstealing's Runtime against the worker pools piscina, tinypool and poolifier
 // (`FixedThreadPool`), and against bare `node:worker_threads` threads, in the same process.
 //
-//   node_modules/node24/bin/node --conditions=@spindle/source --allow-natives-syntax --expose-gc apps/bench/src/workstealing.bench.ts
-//   node_modules/.bin/deno run -A --conditions=@spindle/source --v8-flags=--allow-natives-syntax,--expose-gc apps/bench/src/workstealing.bench.ts
+//   node_modules/node24/bin/node --conditions=@spindle/source --allow-natives-syntax apps/bench/src/workstealing.bench.ts
+//   node_modules/.bin/deno run -A --conditions=@spindle/source --v8-flags=--allow-natives-syntax apps/bench/src/workstealing.bench.ts
 //   node_modules/.bin/bun --conditions=@spindle/source apps/bench/src/workstealing.bench.ts
 //
 // Options: --json <file> (write the results as JSON), --runs <n> (measured rounds, default 3),
@@ -44,7 +44,7 @@
 // 5. rtt: ROUND_TRIPS sequential round trips of one tiny task (submit, await, repeat), each timed
 //    with performance.now(); the first 10 % of a run are not recorded. p50 and p99.
 // Rounds: WARMUP rounds, then RUNS rounds running every contender once per part, order rotated per
-// round, garbage collected (main thread) before each run. Times are medians over rounds, round-trip
+// round, no forced garbage collection. Times are medians over rounds, round-trip
 // percentiles pool every recorded round trip, and ratios are the median (and range) of per-round
 // ratios. A contender that fails to start or to answer on this runtime is reported as
 // `not supported: <error>`; one that fails later, as failed in that part.
@@ -52,7 +52,7 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
-import { collectGarbage, intOption, listOption, log, median, option, runtime } from "./harness.ts";
+import { intOption, listOption, log, median, option, runtime } from "./harness.ts";
 import { decodeSpin, fibSequential, spin, spinTask, spinTier, TIER_NAMES } from "./workstealing-peers/work.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -391,7 +391,6 @@ function summarizeSpin({ ms, cpuMs, value: results }: { ms: number; cpuMs: numbe
 }
 
 async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
-  collectGarbage?.();
   await sleep(5);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -600,8 +599,7 @@ async function runConfig(workers: number): Promise<ConfigReport> {
   if (PARTS.includes("rtt")) {
     const skip = Math.floor(ROUND_TRIPS / 10);
     const runs = await rounds("rtt", (c) => c.once !== undefined, async (c) => {
-      collectGarbage?.();
-      await sleep(5);
+          await sleep(5);
       const us = new Float64Array(ROUND_TRIPS - skip);
       for (let i = 0; i < ROUND_TRIPS; i++) {
         const t0 = performance.now();
@@ -670,7 +668,7 @@ const report = {
   partBudgetS: PART_BUDGET_MS / 1000,
   // The machine's 1-minute load average when the benchmark began and ended (other processes share its vCPUs).
   loadAverage: { start: r3(loadBefore), end: r3(loadavg()[0]!) },
-  method: `${WARMUP} warm-up round(s), then ${RUNS} rounds of one run per contender and part (order rotated per round); times are medians over rounds, ratios medians of per-round ratios`,
+  method: `${WARMUP} warm-up round(s), then ${RUNS} rounds of one run per contender and part (order rotated per round); times are medians over rounds, ratios medians of per-round ratios; no forced garbage collection`,
   calibration,
   configs,
   seconds: r3((performance.now() - started) / 1000),
