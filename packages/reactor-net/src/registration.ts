@@ -1,5 +1,6 @@
 import { type Context, PENDING, type Poll, type RawWaker, replaceRawWaker } from "@spindle/core";
 import { Ready } from "./readiness.ts";
+import { WaiterList } from "./waiter-list.ts";
 
 /**
  * One source's readiness and the tasks waiting on it (tokio's `ScheduledIo`): what
@@ -37,12 +38,12 @@ export class Registration implements Disposable {
   #reader: RawWaker<unknown> | null = null;
   #writer: RawWaker<unknown> | null = null;
   /**
-   * The waiters with a stored waker (a waiter is here exactly while its `waker` is set). Arrays,
-   * not a `Set`: V8 shrinks a `Set`'s table when it empties, an allocation per wait on a socket
-   * that waits once per datagram. The spare array takes the waiters that stay during a wake pass.
+   * The waiters with a stored waker (a waiter is here exactly while its `waker` is set). Not a
+   * `Set`: V8 shrinks a `Set`'s table when it empties, an allocation per wait on a socket that
+   * waits once per datagram. The spare list takes the waiters that stay during a wake pass.
    */
-  #waiters: ReadinessWaiter[] = [];
-  #spare: ReadinessWaiter[] | null = [];
+  #waiters = new WaiterList();
+  #spare: WaiterList | null = new WaiterList();
   #disposed = false;
 
   /** For {@linkcode Reactor.register}; not meant to be called directly. */
@@ -77,15 +78,16 @@ export class Registration implements Disposable {
   /** Wakes the waiters of `gained`; a wake may add or forget waiters meanwhile. */
   #wakeWaiters(gained: Ready): void {
     const waiters = this.#waiters;
-    const staying = this.#spare ?? [];
+    const staying = this.#spare ?? new WaiterList();
     this.#waiters = staying;
     this.#spare = null;
-    for (const waiter of waiters) {
+    for (let i = 0; i < waiters.length; i++) {
+      const waiter = waiters.at(i);
       if (waiter.waker === null) continue; // forgotten during this pass
       if ((waiter.interest | Ready.CLOSED) & gained) waiter.waker = wake(waiter.waker);
       else staying.push(waiter);
     }
-    waiters.length = 0;
+    waiters.clear();
     this.#spare = waiters;
   }
 
@@ -124,8 +126,7 @@ export class Registration implements Disposable {
   /** Stops `waiter` waiting and drops its waker (its future was dropped or completed). */
   forget(waiter: ReadinessWaiter): void {
     if (waiter.waker === null) return;
-    const at = this.#waiters.indexOf(waiter);
-    if (at >= 0) this.#waiters.splice(at, 1);
+    this.#waiters.remove(waiter);
     waiter.waker = drop(waiter.waker);
   }
 
@@ -135,8 +136,12 @@ export class Registration implements Disposable {
     this.#disposed = true;
     this.#reader = drop(this.#reader);
     this.#writer = drop(this.#writer);
-    for (const waiter of this.#waiters) waiter.waker = drop(waiter.waker);
-    this.#waiters = [];
+    const waiters = this.#waiters;
+    for (let i = 0; i < waiters.length; i++) {
+      const waiter = waiters.at(i);
+      waiter.waker = drop(waiter.waker);
+    }
+    waiters.clear();
     this.#onDispose(this);
   }
 }

@@ -1,0 +1,44 @@
+import type { ReadinessWaiter } from "./registration.ts";
+
+/**
+ * The waiters of a {@linkcode Registration}, in the order they started waiting: an array with its
+ * own length. Emptying it keeps the array's storage, where setting an array's `length` to 0 makes
+ * V8 free it (and a socket that waits once per datagram would allocate it again every time).
+ */
+export class WaiterList {
+  #items: (ReadinessWaiter | null)[] = [];
+  #length = 0;
+
+  /** How many waiters the list holds. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The waiter at `index` (`0 <= index < length`). */
+  at(index: number): ReadinessWaiter {
+    return this.#items[index] as ReadinessWaiter;
+  }
+
+  push(waiter: ReadinessWaiter): void {
+    this.#items[this.#length++] = waiter;
+  }
+
+  /** Removes `waiter` if present, keeping the others' order. */
+  remove(waiter: ReadinessWaiter): void {
+    const items = this.#items;
+    const last = this.#length - 1;
+    for (let i = 0; i <= last; i++) {
+      if (items[i] !== waiter) continue;
+      items.copyWithin(i, i + 1, last + 1);
+      items[last] = null;
+      this.#length = last;
+      return;
+    }
+  }
+
+  /** Empties the list, keeping its storage. */
+  clear(): void {
+    this.#items.fill(null, 0, this.#length);
+    this.#length = 0;
+  }
+}
