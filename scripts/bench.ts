@@ -581,8 +581,13 @@ const udp: Bench = {
           "client's send to its receipt of the echo (the first " +
           `${first.warmRoundTrips} of each run not recorded). Raw: the echo and the next send from the API's callbacks ` +
           "(`node:dgram`, Bun) or two `await receive(); await send()` loops (Deno); Spindle: two tasks on one " +
-          "`LocalExecutor` with `yield* sendTo()` / `yield* recvFrom()` futures. Percentiles pool every recorded " +
-          "round trip of every round; the ratios are per-round p50 (p99) over the peer's.",
+          "`LocalExecutor`, each receiving with `yield* recvFrom()` and sending " +
+          (first.sender === "future"
+            ? "with `yield* sendTo()`, which also waits for the runtime's report that the datagram was sent. "
+            : "with `trySendTo()` (waiting on `writable()` only if it would block), as the raw `node:dgram` and Bun " +
+              "loops send without waiting for a report (`yield* sendTo()` also waits for that report; see the " +
+              "findings). ") +
+          "Percentiles pool every recorded round trip of every round; the ratios are per-round p50 (p99) over the peer's.",
         "",
         "The machine has 2 shared, noisy vCPUs: absolute rates move by tens of percent between runs; ratios within " +
           "one process move less, and CPU per datagram is steadier than either.",

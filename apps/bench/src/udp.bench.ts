@@ -12,8 +12,8 @@
 // latency run, default 20,000), --backends <names> (UdpSocket backends to run; default every one
 // reactor-net offers on this runtime, read at run time), --raw <apis> (raw APIs to run; default
 // every one this runtime has), --only throughput,rtt (which part to run), --sender try|future
-// (Spindle's throughput sender: trySendTo + writable(), the default, or one `sendTo` future per
-// datagram, which waits for the runtime's report that it was sent).
+// (how Spindle sends, in both parts: trySendTo + writable(), the default, or one `sendTo` future
+// per datagram, which also waits for the runtime's report that it was sent).
 // No garbage is collected by force between runs (see harness.ts). Deno needs --unstable-net for
 // Deno.listenDatagram (without it that row is skipped and says why).
 //
@@ -48,7 +48,9 @@
 //    client and an echo server on this thread; each is timed with performance.now() from before
 //    the client's send to the client receiving the echo. Raw: the echo and the next send from the
 //    APIs' callbacks (node:dgram, Bun) or two `await receive(); await send()` loops (Deno).
-//    Spindle: two tasks on one LocalExecutor, `yield* sendTo()` / `yield* recvFrom()` futures.
+//    Spindle: two tasks on one LocalExecutor, `yield* recvFrom()` and the --sender send:
+//    `trySendTo()` (waiting on `writable()` only when it would block), as raw node:dgram and Bun
+//    send without waiting for a report; with --sender future, `yield* sendTo()`.
 //    The first WARM_ROUND_TRIPS exchanges of each run are not recorded. A run fails after
 //    RUN_LIMIT_MS (the watchdog closes the sockets, which wakes every waiter).
 // Rounds: WARMUP rounds, then RUNS rounds that run every row once per cell (size and pacing, or
@@ -82,7 +84,7 @@ const ROUND_TRIPS = Math.max(1, intOption("round-trips", 20_000));
 const PARTS = listOption("only") ?? ["throughput", "rtt"];
 for (const part of PARTS) if (part !== "throughput" && part !== "rtt") throw new Error(`--only: unknown part ${part}`);
 const JSON_PATH = option("json");
-/** How Spindle's throughput sender sends: `try` (trySendTo + writable()) or `future` (yield* sendTo()). */
+/** How Spindle sends: `try` (trySendTo + writable()) or `future` (yield* sendTo()). */
 const SENDER = option("sender") ?? "try";
 if (SENDER !== "try" && SENDER !== "future") throw new Error(`--sender: try or future, got ${SENDER}`);
 
@@ -434,17 +436,20 @@ async function rawDenoThroughput(meter: Meter, size: number, pacing: Pacing): Pr
   }
 }
 
+/** Sends one datagram the --sender way. */
+function* send(socket: UdpSocket, data: Uint8Array, to: SocketAddress): Coroutine<void> {
+  if (SENDER === "future") {
+    yield* socket.sendTo(data, to);
+    return;
+  }
+  while (socket.trySendTo(data, to) === WOULD_BLOCK) yield* socket.writable();
+}
+
 function* spindleSender(tx: UdpSocket, payload: Uint8Array, to: SocketAddress, meter: Meter, pacing: Pacing): Coroutine<void> {
   meter.begin();
   let sinceTurn = 0;
-  for (let i = 0; i < meter.n;) {
-    if (SENDER === "future") {
-      yield* tx.sendTo(payload, to);
-    } else if (tx.trySendTo(payload, to) === WOULD_BLOCK) {
-      yield* tx.writable();
-      continue;
-    }
-    i++;
+  for (let i = 0; i < meter.n; i++) {
+    yield* send(tx, payload, to);
     meter.sent++;
     if (pacing === "turn" && ++sinceTurn === BATCH) {
       sinceTurn = 0;
@@ -645,7 +650,7 @@ async function rawDenoRtt(n: number): Promise<RttRun> {
 function* spindleEcho(server: UdpSocket, total: number): Coroutine<void> {
   for (let i = 0; i < total; i++) {
     const { data, from } = yield* server.recvFrom();
-    yield* server.sendTo(data, from);
+    yield* send(server, data, from);
   }
 }
 
@@ -653,7 +658,7 @@ function* spindleAsk(client: UdpSocket, to: SocketAddress, total: number, times:
   const payload = new Uint8Array(RTT_PAYLOAD);
   for (let i = 0; i < total; i++) {
     const sentAt = performance.now();
-    yield* client.sendTo(payload, to);
+    yield* send(client, payload, to);
     yield* client.recvFrom();
     const at = i - WARM_ROUND_TRIPS;
     if (at >= 0) times[at] = (performance.now() - sentAt) * 1000;
