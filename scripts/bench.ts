@@ -244,6 +244,14 @@ const core: Bench = {
         "the garbage they make (~18 % of the time). Known next steps: a task that drives its generator directly " +
         "(no separate coroutine future), and `joinAll` registering itself on child tasks instead of through a " +
         "cloned waker per child.",
+      "",
+      "No benchmark here forces a garbage collection between runs any more. A forced full collection (`gc()` with " +
+        "`--expose-gc`, `Bun.gc(true)`) frees the previous run's executor and closures, which V8 had embedded in " +
+        "the optimized code of the hot functions; that code is then deoptimized (`--trace-deopt`: \"embedded weak " +
+        "objects cleared\", 99 times after the second round), so every measured run re-optimized from the " +
+        "interpreter. Spindle's trivial rate on Node 24 was 4.9M/s with a forced collection before each run and " +
+        "6.0–6.7M/s without, in back-to-back runs; native promises did not move. A program does not force " +
+        "collections, so the figures above are taken without.",
     );
     const tiers = ok.filter((l) => l.result.tiers != null);
     if (tiers.length > 0) {
@@ -797,16 +805,22 @@ const UDP_FINDINGS: string[] = [
     "address lookup of its sends itself (Node's `dns.lookup` answers an IP literal on the next tick, so each send " +
     "reached the kernel a tick late). That moved Node 24 (64 B / 1,200 B, pacing `turn`) from 0.81× / 0.84× raw " +
     "to 0.97× / 0.90× in a 3-round run, and Bun's `bun` backend from 0.76× / 0.85× to 0.84× / 0.97×. The " +
-    "system calls are the same as raw's (`strace -c`: one `sendmsg` and one `recvmsg` per datagram). Tried and " +
-    "reverted: resuming the executor by `queueMicrotask` instead of a promise per park (369 scavenges); the UDP " +
-    "figures did not move, and core's spawn/join benchmark ran 1.3–1.8× slower on Node with it.",
-  "- **The round-trip gap on Node is the receiving task's JavaScript, not the send completion.** Probes (Node 24, " +
-    "30,000 round trips, p50): raw 18.3 µs; a Spindle client against a raw echo server 20.0–20.3 µs; Spindle on " +
-    "both sides 20.6–21.0 µs; Spindle with `trySendTo` instead of `yield* sendTo()` (no wait for the runtime's " +
-    "report) 20.7 µs; a raw client that awaits a promise per echo 18.5–18.9 µs. So a promise hop costs 0.2–0.4 µs " +
-    "and the rest (about 2 µs) is the wake, task poll, coroutine resume and the futures around one receive and " +
-    "one send, spread thinly over small functions in a CPU profile. Within one benchmark process Spindle's p50 " +
-    "also drifts up by 1–2 µs over rounds (raw less), which standalone probes do not show.",
+    "system calls are the same as raw's (`strace -c`: one `sendmsg` and one `recvmsg` per datagram). Since then " +
+    "the executor resumes a parked driver with one reaction on an already-resolved promise (not a promise and " +
+    "its resolving functions per park; Node's `queueMicrotask` would build an async resource per call), " +
+    "`yield* future` allocates one object instead of three, and a registration's waiter list keeps its storage " +
+    "when emptied (setting an array's `length` to 0 makes V8 free it): 262 → 208 MB allocated per 50,000 round " +
+    "trips in a sampling heap profile (raw: 97 MB).",
+  "- **Round trips: what is left on Node is about 2 µs of JavaScript and garbage per round trip.** The " +
+    "benchmark's Spindle loops send with `trySendTo()`, as the raw loops send without waiting for a report. " +
+    "`yield* sendTo()` also waits for the runtime's report that the datagram was sent, which `node:dgram` gives " +
+    "on the next tick: one more task wake and poll per send, 20.8–21.1 µs against 19.8–20.6 µs p50 in three " +
+    "alternating probe pairs (Node 24, 40,000 round trips; raw 18.3 µs). The rest, from `perf record` of both " +
+    "sides in one process: the same system calls as raw (`strace -c`), about 10 % more samples in Node's own " +
+    "C++ and builtins (the microtask that resumes the executor, write barriers, class construction) and twice the " +
+    "JIT-code samples, spread over small functions. Within one benchmark process Spindle's p50 used to drift up " +
+    "by 1–2 µs over rounds where probes did not: that was the forced garbage collection before each run, which " +
+    "deoptimized the hot code every time (see the core section); without it the benchmark and the probes agree.",
   "- **On Deno the loss is the raw API's, to the datagram.** In every run, Spindle's `deno` backend lost exactly " +
     "what raw `Deno.listenDatagram` lost (the kernel's `RcvbufErrors` count: 164,864 of 200,000 at 64 B with " +
     "pacing `turn`, 3,806 with pacing `api`). Its receive loop is the raw loop (one `receive` outstanding), and " +
@@ -1105,14 +1119,15 @@ const WORKSTEALING_FINDINGS: string[] = [
     "heavy tasks spread through the list one worker ends up with most of them (the process keeps ~1.2 CPUs busy) " +
     "and the run takes about 2× ideal.",
   "- **Skew: Spindle's remaining gap is mostly the work itself.** Its wall time ÷ the work as its workers ran it " +
-    "(in brackets in table 3) was 1.04–1.07 on every runtime; against the nominal work it is 1.07–1.16, because " +
-    "the loop ran a few per cent slower in the workers than calibrated on the main thread.",
-  "- **Fork/join: the two cores are not always there, and Spindle costs 13–24 % beyond bare threads.** In " +
+    "(in brackets in table 3) was 1.03–1.07 on every runtime in development runs; against the nominal work it is " +
+    "1.06–1.16, because the loop ran a few per cent slower in the workers than calibrated on the main thread (and " +
+    "more so when the two vCPUs ran two threads at less than twice the speed of one).",
+  "- **Fork/join: the two cores are not always there, and Spindle costs 13–27 % beyond bare threads.** In " +
     "some stretches of a session, two plain threads each computing fib(31) at once took 1.6–2.0× as long as one " +
     "alone (the two vCPUs ran two threads at little more than the speed of one), in others 1.0×; so a speed-up " +
     "over the main thread alone says as much about the host as about the scheduler, and table 4 gives the bare " +
     "threads' speed-up on the same leaves, per round, beside Spindle's. Against them, Spindle's fork/join took " +
-    "1.13–1.24× as long in this run. Where that goes, from probes: a child that nobody stole is taken back by " +
+    "1.13–1.27× as long in the full runs of the last session. Where that goes, from probes: a child that nobody stole is taken back by " +
     "its joiner and run inside it (rayon's `join`: no task, no wake-up, no result copy), so spawning and joining " +
     "one costs about 1 µs inside a job (20,000 in a loop, every runtime), and the whole fork/join on one worker " +
     "costs 5 % more than plain recursion there; the first leaf starts 0.2–0.5 ms after the main thread's " +
@@ -1136,12 +1151,12 @@ const WORKSTEALING_FINDINGS: string[] = [
     "for work. (A first version woke every 10 ms to give its event loop a turn: 35–40 ms of CPU per second per idle " +
     "worker.) The first job after a long idle pays the asynchronous wake-up, about 1 ms in a probe.",
   "- **Spindle's round trip is mostly one wake of an idle vCPU.** With every contender's threads alive (this " +
-    "benchmark) Spindle's p50 was 9–26 µs in this run; with only Spindle and piscina started " +
+    "benchmark) Spindle's p50 was 9–35 µs in the last session's full runs; with only Spindle and piscina started " +
     "(`--contenders spindle,piscina --only rtt`, Node 24, 3 rounds) it was 46–55 µs against piscina's 75–94 µs " +
     "(0.69×). A worker that found no work spins for 0.1 ms and then blocks; when the next job comes later than " +
     "that, the kernel has let its vCPU go idle, and waking it costs about 50 µs here. The other pools' idle threads " +
     "keep the vCPUs from going idle as often; in a previous run, on a busier machine, Spindle's p50 on Node was " +
-    "43 µs (0.58× piscina).",
+    "43 µs (0.58× piscina), and in one full run 34.5 µs (0.52×).",
   "- **No Maglev effect here**: on Node and Deno the loop's function was in TurboFan in every contender's workers " +
     "(it runs 20,000 times per run, and its loop is compiled on-stack), and its in-worker time was within a few " +
     "per cent of the main thread's calibration where nothing competed for the CPU.",
