@@ -14,7 +14,12 @@ export { WOULD_BLOCK, type WouldBlock };
 
 /** A received datagram and its sender. */
 export interface Datagram {
-  /** The payload, as the runtime delivered it (not copied). */
+  /**
+   * The payload, as the runtime delivered it (on Deno's `deno` backend, copied once out of the
+   * reused receive buffer; up to 4 KiB, into a shared pool). It may be a view that shares its
+   * `buffer` with other datagrams, as a Node `Buffer` does: use `byteOffset` / `byteLength`, and
+   * copy it before transferring its `buffer`.
+   */
   readonly data: Uint8Array;
   /** The sender. */
   readonly from: SocketAddress;
