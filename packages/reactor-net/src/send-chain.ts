@@ -16,9 +16,15 @@ interface ChainedSend {
  */
 export class SendChain {
   readonly #issue: (data: Uint8Array, to: SocketAddress) => Promise<unknown>;
-  #queue: (ChainedSend | undefined)[] = [];
+  /** Sends waiting behind the one in flight: `#queue[#next .. #tail)`. Emptied in place. */
+  readonly #queue: (ChainedSend | undefined)[] = [];
   #next = 0;
-  #running = false;
+  #tail = 0;
+  /** The report callback of the send in flight, or `null` when the chain is idle. */
+  #inFlight: ((error?: Error | null) => void) | null = null;
+  // Bound once: a send costs the runtime's promise and one `then`, no closures of its own.
+  readonly #sent = (): void => this.#reported(null);
+  readonly #failed = (error: unknown): void => this.#reported(error as Error);
 
   /** A chain that sends with `issue`, which resolves once the runtime sent the datagram. */
   constructor(issue: (data: Uint8Array, to: SocketAddress) => Promise<unknown>) {
@@ -27,25 +33,32 @@ export class SendChain {
 
   /** Queues a send; `done` gets the runtime's report once it and every earlier send was issued. */
   push(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): void {
-    this.#queue.push({ data, to, done });
-    if (!this.#running) void this.#run();
+    if (this.#inFlight === null) this.#start(data, to, done);
+    else this.#queue[this.#tail++] = { data, to, done };
   }
 
-  async #run(): Promise<void> {
-    this.#running = true;
-    while (this.#next < this.#queue.length) {
-      const send = this.#queue[this.#next]!;
-      this.#queue[this.#next++] = undefined; // sent: not kept alive by the rest of the burst
-      let error: Error | null = null;
-      try {
-        await this.#issue(send.data, send.to);
-      } catch (failure) {
-        error = failure as Error;
-      }
-      send.done(error);
+  #start(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): void {
+    this.#inFlight = done;
+    let sending: Promise<unknown>;
+    try {
+      sending = this.#issue(data, to);
+    } catch (error) {
+      sending = Promise.reject(error);
     }
-    this.#queue = [];
-    this.#next = 0;
-    this.#running = false;
+    sending.then(this.#sent, this.#failed);
+  }
+
+  /** The runtime reported on the send in flight: pass it on, then issue the next one. */
+  #reported(error: Error | null): void {
+    const done = this.#inFlight!;
+    done(error); // may push more sends: they queue behind the one still marked in flight
+    if (this.#next === this.#tail) {
+      this.#next = this.#tail = 0;
+      this.#inFlight = null;
+      return;
+    }
+    const send = this.#queue[this.#next]!;
+    this.#queue[this.#next++] = undefined; // sent: not kept alive by the rest of the burst
+    this.#start(send.data, send.to, send.done);
   }
 }
