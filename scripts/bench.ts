@@ -1146,7 +1146,13 @@ const WORKSTEALING_FINDINGS: string[] = [
     "waiting jobs all wait on wake-table wakes blocks on its wake table (new work interrupting it) instead of " +
     "parking without blocking. In a probe (fib(32), cut-off 20, 3 alternating pairs per runtime) Bun ran " +
     "2–20 % faster with it, Node and Deno no faster or up to 12 % slower, and the benchmark's fork/join part " +
-    "on Bun did not move beyond its noise; not adopted.",
+    "on Bun did not move beyond its noise; not adopted. A timeline of single runs (Node 24, fib(32), 10 runs) " +
+    "shows where the time beyond the leaves goes: the first leaf starts 0.1–0.3 ms after the spawn; between the " +
+    "first and the last leaf each worker spends about 6 % outside leaves (searches, spawns, joins); and from the " +
+    "last leaf to the root job's end, as the joins unwind across the workers that stole from each other, takes " +
+    "0.3–1.4 ms (Deno 0.3–1.0, Bun 0.4–3.9), against nothing in sequential code; the result then reaches the " +
+    "main thread 0.1–0.3 ms later. The blocking park above did not shorten that unwinding, so it is not the " +
+    "wake-up of a parked worker alone.",
   "- **The peers' round trips depend on the machine's load.** Their p50 was 15–30 µs in development runs while other " +
     "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
     "run), where their workers park between tasks and " +
