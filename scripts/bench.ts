@@ -1151,8 +1151,12 @@ const WORKSTEALING_FINDINGS: string[] = [
     "first and the last leaf each worker spends about 6 % outside leaves (searches, spawns, joins); and from the " +
     "last leaf to the root job's end, as the joins unwind across the workers that stole from each other, takes " +
     "0.3–1.4 ms (Deno 0.3–1.0, Bun 0.4–3.9), against nothing in sequential code; the result then reaches the " +
-    "main thread 0.1–0.3 ms later. The blocking park above did not shorten that unwinding, so it is not the " +
-    "wake-up of a parked worker alone.",
+    "main thread 0.1–0.3 ms later. Each level of that unwinding on the root's path typically crossed to the " +
+    "other worker (each child there had been stolen), and some single hops took 1–3 ms. Neither the blocking " +
+    "park above nor spinning 0.5 ms on the wake table before parking shortened it (the unwinding took 0.3–1.6 ms " +
+    "and 0.9–3.7 ms with them, against 0.35–1.75 ms without, in alternating probe runs on Node), so it is not " +
+    "the wake-up of a parked worker alone; the next suspect is how the two workers share the two vCPUs with " +
+    "the other threads of the process.",
   "- **The peers' round trips depend on the machine's load.** Their p50 was 15–30 µs in development runs while other " +
     "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
     "run), where their workers park between tasks and " +
