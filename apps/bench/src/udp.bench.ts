@@ -61,7 +61,7 @@ import dgram from "node:dgram";
 import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { setImmediate } from "node:timers";
-import { type Coroutine, fromPromise, LocalExecutor, SpindleError } from "@spindle/core";
+import { type Coroutine, fromGenerator, fromPromise, type Future, LocalExecutor, SpindleError } from "@spindle/core";
 import { type SocketAddress, UdpSocket, WOULD_BLOCK } from "@spindle/reactor-net";
 import { intOption, listOption, log, median, option, runtime } from "./harness.ts";
 
@@ -436,20 +436,25 @@ async function rawDenoThroughput(meter: Meter, size: number, pacing: Pacing): Pr
   }
 }
 
-/** Sends one datagram the --sender way. */
-function* send(socket: UdpSocket, data: Uint8Array, to: SocketAddress): Coroutine<void> {
-  if (SENDER === "future") {
-    yield* socket.sendTo(data, to);
-    return;
-  }
-  while (socket.trySendTo(data, to) === WOULD_BLOCK) yield* socket.writable();
+/**
+ * Sends one datagram the --sender way: `null` once sent, or a future to wait on (`yield* sendTo()`,
+ * or `writable()` and a retry when `trySendTo` would block). No generator on the fast path.
+ */
+function send(socket: UdpSocket, data: Uint8Array, to: SocketAddress): Future<unknown> | null {
+  if (SENDER === "future") return socket.sendTo(data, to);
+  return socket.trySendTo(data, to) === WOULD_BLOCK ? fromGenerator(sendWhenWritable(socket, data, to)) : null;
+}
+
+function* sendWhenWritable(socket: UdpSocket, data: Uint8Array, to: SocketAddress): Coroutine<void> {
+  do yield* socket.writable(); while (socket.trySendTo(data, to) === WOULD_BLOCK);
 }
 
 function* spindleSender(tx: UdpSocket, payload: Uint8Array, to: SocketAddress, meter: Meter, pacing: Pacing): Coroutine<void> {
   meter.begin();
   let sinceTurn = 0;
   for (let i = 0; i < meter.n; i++) {
-    yield* send(tx, payload, to);
+    const wait = send(tx, payload, to);
+    if (wait !== null) yield* wait;
     meter.sent++;
     if (pacing === "turn" && ++sinceTurn === BATCH) {
       sinceTurn = 0;
@@ -650,7 +655,8 @@ async function rawDenoRtt(n: number): Promise<RttRun> {
 function* spindleEcho(server: UdpSocket, total: number): Coroutine<void> {
   for (let i = 0; i < total; i++) {
     const { data, from } = yield* server.recvFrom();
-    yield* send(server, data, from);
+    const wait = send(server, data, from);
+    if (wait !== null) yield* wait;
   }
 }
 
@@ -658,7 +664,8 @@ function* spindleAsk(client: UdpSocket, to: SocketAddress, total: number, times:
   const payload = new Uint8Array(RTT_PAYLOAD);
   for (let i = 0; i < total; i++) {
     const sentAt = performance.now();
-    yield* send(client, payload, to);
+    const wait = send(client, payload, to);
+    if (wait !== null) yield* wait;
     yield* client.recvFrom();
     const at = i - WARM_ROUND_TRIPS;
     if (at >= 0) times[at] = (performance.now() - sentAt) * 1000;
