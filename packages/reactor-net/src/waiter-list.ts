@@ -38,7 +38,8 @@ export class WaiterList {
 
   /** Empties the list, keeping its storage. */
   clear(): void {
-    this.#items.fill(null, 0, this.#length);
+    const items = this.#items;
+    for (let i = 0; i < this.#length; i++) items[i] = null; // usually one: cheaper than fill()
     this.#length = 0;
   }
 }
