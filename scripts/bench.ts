@@ -811,14 +811,16 @@ const UDP_FINDINGS: string[] = [
     "`yield* future` allocates one object instead of three, and a registration's waiter list keeps its storage " +
     "when emptied (setting an array's `length` to 0 makes V8 free it): 262 → 208 MB allocated per 50,000 round " +
     "trips in a sampling heap profile (raw: 97 MB).",
-  "- **Round trips: what is left on Node is about 2 µs of JavaScript and garbage per round trip.** The " +
+  "- **Round trips: what is left on Node is about 1.5 µs of JavaScript and garbage per round trip.** The " +
     "benchmark's Spindle loops send with `trySendTo()`, as the raw loops send without waiting for a report. " +
     "`yield* sendTo()` also waits for the runtime's report that the datagram was sent, which `node:dgram` gives " +
     "on the next tick: one more task wake and poll per send, 20.8–21.1 µs against 19.8–20.6 µs p50 in three " +
     "alternating probe pairs (Node 24, 40,000 round trips; raw 18.3 µs). The rest, from `perf record` of both " +
     "sides in one process: the same system calls as raw (`strace -c`), about 10 % more samples in Node's own " +
     "C++ and builtins (the microtask that resumes the executor, write barriers, class construction) and twice the " +
-    "JIT-code samples, spread over small functions. Within one benchmark process Spindle's p50 used to drift up " +
+    "JIT-code samples, spread over small functions. Small things count at this size: emptying the waiter list " +
+    "with `Array.prototype.fill` instead of a loop cost about 0.3 µs per round trip (1.10× → 1.08–1.09× raw in 3 " +
+    "A/B pairs), and reading the clock for a lone woken task 0.2 µs. Within one benchmark process Spindle's p50 used to drift up " +
     "by 1–2 µs over rounds where probes did not: that was the forced garbage collection before each run, which " +
     "deoptimized the hot code every time (see the core section); without it the benchmark and the probes agree.",
   "- **On Deno the loss is the raw API's, to the datagram.** In every run, Spindle's `deno` backend lost exactly " +
