@@ -40,4 +40,5 @@ export { fromPromise } from "./from-promise.ts";
 export { toPromise } from "./to-promise.ts";
 export { Parker, type ParkerHandle, Unparker } from "./parker.ts";
 export { Mutex } from "./mutex.ts";
+export { RingQueue } from "./ring-queue.ts";
 export { sharedWaker, type SharedWakerHandle, WAKE_TABLE_CAPACITY, wakeShared, WakeTable } from "./wake-table.ts";

@@ -1,6 +1,17 @@
 /**
  * A growable FIFO ring buffer: O(1) push and shift without the element shuffling of
- * `Array.prototype.shift` on large arrays. Internal to the executors.
+ * `Array.prototype.shift` on large arrays. The executors' ready queue; also for queues of other
+ * packages on hot paths.
+ *
+ * @example
+ * ```ts
+ * import { RingQueue } from "@spindle/core";
+ *
+ * const queue = new RingQueue<string>();
+ * queue.push("a");
+ * queue.push("b");
+ * console.log(queue.shift(), queue.length); // a 1
+ * ```
  */
 export class RingQueue<T> {
   #items: (T | undefined)[] = new Array(16);

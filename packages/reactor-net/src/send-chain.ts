@@ -1,3 +1,4 @@
+import { RingQueue } from "@spindle/core";
 import type { SocketAddress } from "./socket-address.ts";
 
 /** One send waiting in a {@linkcode SendChain}. */
@@ -16,10 +17,8 @@ interface ChainedSend {
  */
 export class SendChain {
   readonly #issue: (data: Uint8Array, to: SocketAddress) => Promise<unknown>;
-  /** Sends waiting behind the one in flight: a ring of `#waiting` entries from `#head`. */
-  #queue: (ChainedSend | undefined)[] = new Array(16);
-  #head = 0;
-  #waiting = 0;
+  /** Sends waiting behind the one in flight. */
+  readonly #waiting = new RingQueue<ChainedSend>();
   /** The report callback of the send in flight, or `null` when the chain is idle. */
   #inFlight: ((error?: Error | null) => void) | null = null;
   // Bound once: a send costs the runtime's promise and one `then`, no closures of its own.
@@ -37,8 +36,7 @@ export class SendChain {
       this.#start(data, to, done);
       return;
     }
-    if (this.#waiting === this.#queue.length) this.#grow();
-    this.#queue[(this.#head + this.#waiting++) % this.#queue.length] = { data, to, done };
+    this.#waiting.push({ data, to, done });
   }
 
   #start(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): void {
@@ -56,24 +54,11 @@ export class SendChain {
   #reported(error: Error | null): void {
     const done = this.#inFlight!;
     done(error); // may push more sends: they queue behind the one still marked in flight
-    if (this.#waiting === 0) {
+    const send = this.#waiting.shift();
+    if (send === undefined) {
       this.#inFlight = null;
       return;
     }
-    const queue = this.#queue;
-    const send = queue[this.#head]!;
-    queue[this.#head] = undefined; // sent: not kept alive by the rest of the burst
-    this.#head = (this.#head + 1) % queue.length;
-    this.#waiting--;
     this.#start(send.data, send.to, send.done);
-  }
-
-  /** Doubles the ring, its entries in order from index 0. */
-  #grow(): void {
-    const old = this.#queue;
-    const queue = new Array<ChainedSend | undefined>(old.length * 2);
-    for (let i = 0; i < this.#waiting; i++) queue[i] = old[(this.#head + i) % old.length];
-    this.#queue = queue;
-    this.#head = 0;
   }
 }
