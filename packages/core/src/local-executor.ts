@@ -82,7 +82,6 @@ export class LocalExecutor implements Disposable {
   /** The promise `run()` returned while the executor runs, and how to settle it. */
   #running: Promise<void> | null = null;
   #settleRun: { resolve: () => void; reject: (error: unknown) => void } | null = null;
-  #active = false;
   /** The driver waits for a wake: no task is ready and no host turn is awaited. */
   #parked = false;
   /** `#drive`, bound once: the driver resumes by a microtask, not by a promise per park. */
@@ -142,7 +141,6 @@ export class LocalExecutor implements Disposable {
     if (running === null) {
       running = new Promise((resolve, reject) => (this.#settleRun = { resolve, reject }));
       this.#running = running;
-      this.#active = true;
       this.#drive(); // may settle `running` at once
     }
     return running;
@@ -199,7 +197,6 @@ export class LocalExecutor implements Disposable {
     const settle = this.#settleRun!;
     this.#settleRun = null;
     this.#running = null;
-    this.#active = false;
     if (failure === null) settle.resolve();
     else settle.reject(failure.error);
   }
@@ -239,7 +236,7 @@ export class LocalExecutor implements Disposable {
   #unhandled(error: unknown): void {
     if (this.#onUnhandledError !== null) {
       this.#onUnhandledError(error);
-    } else if (!this.#active) {
+    } else if (this.#running === null) {
       // Nobody is running the executor to reject: surface it as an uncaught error instead.
       queueMicrotask(() => {
         throw error;
