@@ -38,6 +38,8 @@ import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
  * 4. searching (when fewer than half of the workers already search): the injector, then about half
  *    of another processor's deque, starting at a random victim; a lost race is a retry. A victim
  *    whose machine has not moved since the last look (stuck in a long job) also gives up its slot.
+ * A job of this worker that was woken (its stolen child finished, its timer fired) runs before
+ * the machine searches or parks, so that the joins above a stolen child unwind without delay.
  * Then it spins for a while, registers as parked and looks once more, then parks: blocking in
  * `Atomics.wait` when no job of this worker waits on anything (fastest wake-up), else without
  * blocking, so that the worker's event loop goes on serving the jobs' timers and sockets.
@@ -93,7 +95,7 @@ export class Machine extends Future<void> implements JobContext {
     Atomics.add(scheduler.control, scheduler.processorWord(p, HEARTBEAT), 1);
     // Wakes for this worker's jobs (a child job finished, a timer fired) run their tasks now,
     // not only when the wake table's listener gets an event-loop turn.
-    this.#wakeTable.drain();
+    const woken = this.#wakeTable.drain();
     if (scheduler.takeAbortCheck(p)) this.#abortFlagged();
     if (this.#retiring || (scheduler.closed === STOPPING && this.#running.size === 0)) return undefined;
     let found = false;
@@ -106,7 +108,9 @@ export class Machine extends Future<void> implements JobContext {
       found = true;
       if (this.#start(id)) break; // a task to run: let the executor poll it before the next job
     }
-    if (found) {
+    // A woken job runs before this machine searches (which spins) or parks: a joiner whose
+    // stolen child just finished goes on at once, and so does the chain of joins above it.
+    if (found || woken > 0) {
       this.#idleSince = null;
       cx.waker.wakeByRef();
       return PENDING;
@@ -116,6 +120,10 @@ export class Machine extends Future<void> implements JobContext {
       this.#idleSince = null;
       this.#start(stolen);
       cx.waker.wakeByRef();
+      return PENDING;
+    }
+    if (this.#wakeTable.drain() > 0) {
+      cx.waker.wakeByRef(); // woken while searching
       return PENDING;
     }
     return this.#park(cx);
@@ -233,11 +241,16 @@ export class Machine extends Future<void> implements JobContext {
     return batch[0] as number;
   }
 
-  /** Searches other processors (and the injector) for work, spinning a while; 0 when none. */
+  /**
+   * Searches other processors (and the injector) for work, spinning a while; 0 when none, or
+   * when a job of this worker was woken meanwhile (it runs first).
+   */
   #search(): number {
     const scheduler = this.#scheduler;
     const p = this.#processor;
     if (!scheduler.idle.tryStartSearching(p)) return 0;
+    const table = this.#wakeTable;
+    const epoch = table.epoch;
     const deadline = performance.now() + SPIN_MS;
     do {
       const id = this.#stealOnce();
@@ -245,7 +258,7 @@ export class Machine extends Future<void> implements JobContext {
         scheduler.idle.stopSearching(p);
         return id;
       }
-      if (scheduler.closed === STOPPING || scheduler.hasAbortCheck(p)) break;
+      if (scheduler.closed === STOPPING || scheduler.hasAbortCheck(p) || table.epoch !== epoch) break;
     } while (performance.now() < deadline);
     return 0;
   }
