@@ -831,6 +831,18 @@ const UDP_FINDINGS: string[] = [
     "with 4, 31,105 with 8). So *less loss than raw* is out of reach by reading faster through this API; a larger " +
     "kernel receive buffer would help, and Deno offers no way to set one (nor does its `node:dgram`, which accepts " +
     "`recvBufferSize` and ignores it).",
+  "- **Deno, pacing `api`: what the last tenth is made of.** `perf record` (V8's perf map, with the builtins " +
+    "located in the binary's embedded copy) of a receiver-only probe (a raw sender, 6 × 200,000 datagrams of " +
+    "64 B): Spindle's receiving side took 11 % more samples than raw's `await receive()` loop. About a third of " +
+    "the extra is V8's native code (garbage collection, write barriers), a seventh megamorphic property loads, the " +
+    "rest the receive loop, the executor's wake and the task's poll. The megamorphic loads are the sender " +
+    "addresses: Deno builds each one with a hidden class of its own (375,251 distinct maps in an IC log of " +
+    "1.2 million datagrams), so reading its `hostname` and `port` misses V8's caches every time, 100–150 ns per " +
+    "datagram in a micro-probe. The raw loop never reads the sender; `recvFrom` must. A hand-written future " +
+    "polling `pollRecvFrom` instead of `yield* readable()` saved about 0.2 µs more per datagram (the benchmark " +
+    "keeps the idiomatic loop). No gain from: issuing the next `receive` before delivering a datagram, sending " +
+    "through an `async` loop instead of one `then` per send, a `readable()` future that is its own iterator. " +
+    "Two `receive`s outstanding made raw itself collapse with this pacing (24k/s, 87 % lost).",
   "- **Deno's `node:dgram`** (the default on Deno without `--unstable-net`) is itself slow: raw `node:dgram` reaches 0.02–0.7× raw " +
     "`Deno.listenDatagram` here, and with pacing `api` it loses 93–98 % of what it sends where `Deno.listenDatagram` " +
     "loses 2 %. The Spindle backend over it also " +
@@ -1124,41 +1136,41 @@ const WORKSTEALING_FINDINGS: string[] = [
     "(in brackets in table 3) was 1.03–1.07 on every runtime in development runs; against the nominal work it is " +
     "1.06–1.16, because the loop ran a few per cent slower in the workers than calibrated on the main thread (and " +
     "more so when the two vCPUs ran two threads at less than twice the speed of one).",
-  "- **Fork/join: the two cores are not always there, and Spindle costs 13–27 % beyond bare threads.** In " +
+  "- **Fork/join: the two cores are not always there, and Spindle's slow rounds are two workers on one vCPU.** In " +
     "some stretches of a session, two plain threads each computing fib(31) at once took 1.6–2.0× as long as one " +
-    "alone (the two vCPUs ran two threads at little more than the speed of one), in others 1.0×; so a speed-up " +
-    "over the main thread alone says as much about the host as about the scheduler, and table 4 gives the bare " +
-    "threads' speed-up on the same leaves, per round, beside Spindle's. Against them, Spindle's fork/join took " +
-    "1.13–1.27× as long in the full runs of the last session. Where that goes, from probes: a child that nobody stole is taken back by " +
-    "its joiner and run inside it (rayon's `join`: no task, no wake-up, no result copy), so spawning and joining " +
-    "one costs about 1 µs inside a job (20,000 in a loop, every runtime), and the whole fork/join on one worker " +
-    "costs 5 % more than plain recursion there; the first leaf starts 0.2–0.5 ms after the main thread's " +
-    "`spawn` and the second worker's 0.1–0.2 ms later. On Bun, in some rounds the leaves themselves ran slower in " +
-    "Spindle's workers (their leaf times added up to 14–25 ms for 13 ms of sequential work) where the bare " +
-    "threads' did not, and in some rounds Spindle kept only 1.0–1.4 CPUs busy while the bare threads, in the same " +
-    "round, got two: one worker sat idle. Not explained yet; a suspect is the non-blocking park (a worker whose " +
-    "job waits on a stolen child parks with `Atomics.waitAsync`, and that wake took up to 1.5 ms on Bun in a " +
-    "probe, against 0.1–0.4 ms at p50). Part of the slower leaves is garbage collection in the workers: on " +
-    "Node, back-to-back runs showed about one young-generation collection per worker every three runs, each " +
-    "stopping that worker for 0.5–4 ms. Back to back, Bun's workers spent 0.4 ms per run each in searches (most " +
-    "of which found work). The first 8–10 runs in a fresh runtime are up to 2× slower (the " +
-    "spawn-from-a-job path is cold in the workers), hence this part's longer warm-up. Measured since: from a " +
-    "child's completion on one worker to its joiner's wake-table drain on the other took 0.07–0.22 ms on " +
-    "average (up to 3.8 ms) over 10 runs, about five such wakes per worker per run. Tried: a machine whose " +
-    "waiting jobs all wait on wake-table wakes blocks on its wake table (new work interrupting it) instead of " +
-    "parking without blocking. In a probe (fib(32), cut-off 20, 3 alternating pairs per runtime) Bun ran " +
-    "2–20 % faster with it, Node and Deno no faster or up to 12 % slower, and the benchmark's fork/join part " +
-    "on Bun did not move beyond its noise; not adopted. A timeline of single runs (Node 24, fib(32), 10 runs) " +
-    "shows where the time beyond the leaves goes: the first leaf starts 0.1–0.3 ms after the spawn; between the " +
-    "first and the last leaf each worker spends about 6 % outside leaves (searches, spawns, joins); and from the " +
-    "last leaf to the root job's end, as the joins unwind across the workers that stole from each other, takes " +
-    "0.3–1.4 ms (Deno 0.3–1.0, Bun 0.4–3.9), against nothing in sequential code; the result then reaches the " +
-    "main thread 0.1–0.3 ms later. Each level of that unwinding on the root's path typically crossed to the " +
-    "other worker (each child there had been stolen), and some single hops took 1–3 ms. Neither the blocking " +
-    "park above nor spinning 0.5 ms on the wake table before parking shortened it (the unwinding took 0.3–1.6 ms " +
-    "and 0.9–3.7 ms with them, against 0.35–1.75 ms without, in alternating probe runs on Node), so it is not " +
-    "the wake-up of a parked worker alone; the next suspect is how the two workers share the two vCPUs with " +
-    "the other threads of the process.",
+    "alone, in others 1.0×; so a speed-up over the main thread alone says as much about the host as about the " +
+    "scheduler, and table 4 gives the bare threads' speed-up on the same leaves, per round, beside Spindle's. " +
+    "Spindle's rounds are bimodal (on Node about 12.5–13.5 ms or 16–25 ms), and a probe that sampled the vCPU each " +
+    "leaf ran on (`/proc/thread-self/stat`) showed why: in every slow run, one worker ran 50–200 leaves (3–5 ms) " +
+    "on the other worker's vCPU while the second vCPU sat idle, until the kernel moved it; each worker's leaves " +
+    "then added up to 15–19 ms instead of 11. In fast runs each worker kept a vCPU of its own. Slow runs were " +
+    "more frequent after idle gaps like this benchmark's (35 ms between runs: median 14.2 ms, back to back 13.2). " +
+    "The bare threads are woken by the main thread, which sleeps right after; Spindle's second worker is woken by " +
+    "the first, which keeps running (new work wakes one worker at a time, as in tokio), and that is where the " +
+    "kernel sometimes places both on one vCPU. Wake-ups are also where single runs lose milliseconds: waking a " +
+    "thread whose vCPU is idle took 12–35 µs at p50 and 2–5 ms at p99 in a probe (200 wakes, 2 ms apart; Node, " +
+    "Deno and Bun, with `Atomics.wait` and `Atomics.waitAsync` alike), and a fork/join run has a wake per " +
+    "cross-worker join on its last path.",
+  "- **Fork/join: where the rest goes.** In fast runs (Node 24, fib(32), medians of 40 back-to-back runs): the " +
+    "first leaf starts 0.1 ms after the spawn; the leaves add up to 22.4–22.6 ms over both workers (22.2 ms " +
+    "sequential); each worker spends 0.6 ms outside leaves between its first and last one, mostly spawning and " +
+    "joining children (a child that nobody stole is taken back by its joiner and run inside it, rayon's `join`: " +
+    "about 1.5 µs per child, no task, no wake-up, no result copy) and 0.1–0.2 ms waiting for work to steal; from " +
+    "the last leaf to the result on the main thread takes 0.3–0.5 ms, as the joins unwind across the workers that " +
+    "stole from each other (about ten levels, most of them crossing to the other worker). The first 8–10 runs in " +
+    "a fresh runtime are up to 2× slower (the spawn-from-a-job path is cold in the workers), hence this part's " +
+    "longer warm-up.",
+  "- **Fork/join: a woken joiner no longer waits out the search.** A machine drained its wake table at the start " +
+    "of each poll, but when it then had no job of its own it searched the other workers for 0.1 ms (spinning) " +
+    "before the executor could run the job it had just woken: every level of the unwinding that crossed workers " +
+    "paid that. Woken jobs now run first, and a search stops when a wake arrives. In 50 interleaved runs each " +
+    "(Node 24), fork/join took 12.4–12.8 ms (median) against 12.9–13.2 ms before, and the unwinding to the main " +
+    "thread 0.32–0.36 ms against 0.43–0.46 ms; Deno and Bun did not move beyond their noise. The benchmark's " +
+    "medians did not show it, being decided by the slow rounds above. Tried and not adopted: spinning 0.1–0.3 ms " +
+    "on the wake table while jobs of the worker wait on other workers (the unwinding shortened to 0.2 ms, the " +
+    "wall time did not move beyond noise, and it burns a vCPU the other worker or the main thread may need); " +
+    "earlier, blocking on the wake table instead of parking without blocking (Bun 2–20 % faster in a probe, Node " +
+    "and Deno no faster or up to 12 % slower, the benchmark unmoved).",
   "- **The peers' round trips depend on the machine's load.** Their p50 was 15–30 µs in development runs while other " +
     "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
     "run), where their workers park between tasks and " +
