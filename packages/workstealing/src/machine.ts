@@ -19,6 +19,7 @@ import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { JobSet } from "./job-set.ts";
 import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
+import { RecentArgs } from "./recent-args.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
 
@@ -53,6 +54,7 @@ export class Machine extends Future<void> implements JobContext {
   readonly #deque: WorkDeque;
   readonly #parker: Parker;
   readonly #encoder = new ValueEncoder();
+  readonly #recentArgs = new RecentArgs();
   readonly #wakeTable = WakeTable.forThisThread();
   /** Jobs running as tasks on the executor (they waited at least once, or may). */
   readonly #running = new Map<number, JoinHandle<void>>();
@@ -137,6 +139,7 @@ export class Machine extends Future<void> implements JobContext {
     const job = checkJob(set, this.#set, name);
     const length = this.#encoder.encode(args, name, "args");
     const id = scheduler.createRecord(job, this.#encoder, length);
+    this.#recentArgs.remember(id, args);
     const bumped = scheduler.swapSlot(this.#processor, id);
     if (bumped !== 0) {
       this.#pushLocal(bumped);
@@ -167,7 +170,7 @@ export class Machine extends Future<void> implements JobContext {
     scheduler.count(p, STAT.JOBS_RUN);
     const name = this.#set.names[records[id + JOB] as number] as string;
     try {
-      const args = scheduler.readPayload(id) as unknown[];
+      const args = this.#recentArgs.take(id) ?? scheduler.readPayload(id) as unknown[];
       return { ok: true, output: (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args) };
     } catch (error) {
       return { ok: false, error };

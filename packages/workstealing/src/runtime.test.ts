@@ -36,6 +36,18 @@ test("fork/join fib and a parallel sum equal the sequential results", async () =
   }
 });
 
+test("a child joined in place gets its arguments as they were at spawn", async () => {
+  const { runtime } = await startTestRuntime();
+  try {
+    // Objects are copied at spawn even when the joiner runs the child itself; primitives may be
+    // handed over as they are (they cannot change), and come back equal either way.
+    assert.deepEqual(await runtime.spawn("spawnThenChange"), { n: 1, list: [1] });
+    assert.equal(await runtime.spawn("fib", 16, 4), fibSequential(16));
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
 test("plain data, typed arrays and errors cross intact", async () => {
   const { runtime } = await startTestRuntime();
   try {

@@ -39,6 +39,7 @@ export type TestJobs = {
   hostCallback: (index: number, ms: number) => void;
   catchChild: (name: string, message: string) => Coroutine<string>;
   hostPromise: (ms: number) => Coroutine<string>;
+  spawnThenChange: () => Coroutine<unknown>;
 };
 
 const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
@@ -133,6 +134,15 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   // Leaves a host timer behind and returns at once: only the worker's event loop can run it.
   hostCallback(index, ms) {
     setTimeout(() => Atomics.store(counters(), index, 1), ms);
+  },
+  // Spawns a child with an object argument, changes the object, then joins the child (usually in
+  // place, as it is this worker's next job): the child must see the argument as it was at spawn.
+  *spawnThenChange() {
+    const argument = { n: 1, list: [1] };
+    const child = jobs.spawn("echo", argument);
+    argument.n = 2;
+    argument.list.push(2);
+    return yield* child;
   },
   // Waits on a host promise (the worker's event loop settles it).
   *hostPromise(ms) {
