@@ -1,7 +1,7 @@
 import { describe, type Future } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import type { JobHandle } from "./job-handle.ts";
-import { jobContext } from "./job-context.ts";
+import { currentJobContext, jobContext } from "./job-context.ts";
 
 /**
  * A job: a function of plain-data arguments returning a value, a future or a coroutine. (`never[]`
@@ -70,7 +70,9 @@ export class JobSet<J extends Jobs = Jobs> {
    * idle workers steal it) and returns its handle; `yield* handle` joins it. Throws outside a job.
    */
   spawn<K extends keyof J & string>(name: K, ...args: Parameters<J[K]>): JobHandle<JobOutput<J[K]>> {
-    return jobContext(`jobs.spawn(${JSON.stringify(name)})`).spawn(this as JobSet, name, args) as JobHandle<JobOutput<J[K]>>;
+    // The label is built only for the error: a spawn inside a job pays for no string.
+    const context = currentJobContext() ?? jobContext(`jobs.spawn(${JSON.stringify(name)})`);
+    return context.spawn(this as JobSet, name, args) as JobHandle<JobOutput<J[K]>>;
   }
 
   /** Inside a job: the runtime's `workerData` option, as this worker received it. */

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { threadId } from "node:worker_threads";
-import { blockOn, LocalExecutor, type Coroutine } from "@spindle/core";
+import { blockOn, LocalExecutor, SpindleError, type Coroutine } from "@spindle/core";
 import { type JobHandle, RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./mod.ts";
 import { startTestRuntime } from "./test-support/runtime.ts";
+import testJobs from "./test-support/test-jobs.ts";
 
 function fibSequential(n: number): number {
   return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
@@ -34,6 +35,14 @@ test("fork/join fib and a parallel sum equal the sequential results", async () =
   } finally {
     await runtime.shutdown();
   }
+});
+
+test("the job module's spawn, workerData and timer fail clearly outside a job", () => {
+  const outside = (operation: string) => (error: unknown) =>
+    error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && error.message.startsWith(`${operation} works inside a job`);
+  assert.throws(() => testJobs.spawn("add", 1, 2), outside('jobs.spawn("add")'));
+  assert.throws(() => testJobs.workerData, outside("jobs.workerData"));
+  assert.throws(() => testJobs.timer, outside("jobs.timer"));
 });
 
 test("a child joined in place gets its arguments as they were at spawn", async () => {
