@@ -5,8 +5,8 @@ import { Mutex } from "@spindle/core";
  * `idle.rs`, in shared memory):
  *
  * - New work wakes at most one parked worker, and none while some worker is already searching (a
- *   searcher will find the work; when it does and it was the last searcher, it wakes the next one,
- *   so work spreads one wake at a time instead of in a thundering herd).
+ *   searcher will find the work; when it does and it was the last searcher, it wakes the next one
+ *   if more work is queued, so work spreads one wake at a time instead of in a thundering herd).
  * - At most half of the workers search at once (`tryStartSearching`): the rest park, instead of
  *   burning CPU on steals that mostly fail.
  * - No lost wake-up: a worker registers as parked (`park`, under the lock) and then looks at every
@@ -80,15 +80,15 @@ export class Idle {
   }
 
   /**
-   * `processor` found work and stops searching; when it was the last searcher, wakes another
-   * worker to search for what else there may be.
+   * `processor` found work and stops searching. Returns whether it was the last searcher: then,
+   * if work is left in the queues, the caller wakes another worker to take it (`notifyWork`).
    */
-  stopSearching(processor: number): void {
+  stopSearching(processor: number): boolean {
     const control = this.#control;
     const at = this.#at;
-    if (Atomics.load(control, this.#searchingFlag + processor) === 0) return;
+    if (Atomics.load(control, this.#searchingFlag + processor) === 0) return false;
     Atomics.store(control, this.#searchingFlag + processor, 0);
-    if (Atomics.sub(control, at + SEARCHING, 1) === 1) this.notifyWork();
+    return Atomics.sub(control, at + SEARCHING, 1) === 1;
   }
 
   /** Registers `processor` as parked; it must look at every queue once more before sleeping. */

@@ -106,7 +106,7 @@ export class Machine extends Future<void> implements JobContext {
       if (id === 0) break;
       // A searcher that found work stops searching before it runs it (a job may run long), and
       // if it was the last searcher it wakes another worker for whatever else is queued.
-      if (!found) scheduler.idle.stopSearching(p);
+      if (!found) this.#stopSearching();
       found = true;
       if (this.#start(id)) break; // a task to run: let the executor poll it before the next job
     }
@@ -258,12 +258,36 @@ export class Machine extends Future<void> implements JobContext {
     do {
       const id = this.#stealOnce();
       if (id !== 0) {
-        scheduler.idle.stopSearching(p);
+        this.#stopSearching();
         return id;
       }
       if (scheduler.closed === STOPPING || scheduler.hasAbortCheck(p) || table.epoch !== epoch) break;
     } while (performance.now() < deadline);
     return 0;
+  }
+
+  /**
+   * This machine found work and stops searching. The last searcher wakes another worker when work
+   * is left for it in the injector or a deque (tokio wakes one in any case; here a worker that
+   * would find nothing is not woken, so a lone job in flight keeps one worker spinning, not two,
+   * and the thread waiting for its result finds a vCPU free). No wake-up is lost: a spawner
+   * publishes its job and then reads the searcher count, this machine lowers that count and then
+   * reads the queues, all sequentially consistent, so either the spawner sees no searcher and
+   * wakes a worker, or this machine sees the job.
+   */
+  #stopSearching(): void {
+    const scheduler = this.#scheduler;
+    if (scheduler.idle.stopSearching(this.#processor) && this.#workLeft()) scheduler.idle.notifyWork();
+  }
+
+  /** Whether another worker could take work now: the injector or a deque holds some. */
+  #workLeft(): boolean {
+    const scheduler = this.#scheduler;
+    if (scheduler.injector.length > 0) return true;
+    for (let p = 0; p < scheduler.setup.processors; p++) {
+      if (!scheduler.deque(p).isEmpty) return true;
+    }
+    return false;
   }
 
   /** One round over the injector and every other processor. */
