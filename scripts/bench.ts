@@ -1150,16 +1150,22 @@ const WORKSTEALING_FINDINGS: string[] = [
     "kernel sometimes places both on one vCPU. Wake-ups are also where single runs lose milliseconds: waking a " +
     "thread whose vCPU is idle took 12–35 µs at p50 and 2–5 ms at p99 in a probe (200 wakes, 2 ms apart; Node, " +
     "Deno and Bun, with `Atomics.wait` and `Atomics.waitAsync` alike), and a fork/join run has a wake per " +
-    "cross-worker join on its last path.",
+    "cross-worker join on its last path. How many rounds are slow decides the median: over seven runs of this " +
+    "section on 2026-11-29 (with the changes below landing between some of them), Spindle's median speed-up " +
+    "ranged 1.28–1.73× on Node, 1.25–1.68× on Deno and 1.21–1.56× on Bun, the bare threads' 1.63–1.95×.",
   "- **Fork/join: where the rest goes.** In fast runs (Node 24, fib(32), medians of 40 back-to-back runs): the " +
     "first leaf starts 0.1 ms after the spawn; the leaves add up to 22.4–22.6 ms over both workers (22.2 ms " +
     "sequential); each worker spends 0.6 ms outside leaves between its first and last one, mostly spawning and " +
     "joining children (a child that nobody stole is taken back by its joiner and run inside it, rayon's `join`: " +
-    "about 1.5 µs per child, no task, no wake-up, no result copy) and 0.1–0.2 ms waiting for work to steal; from " +
+    "no task, no wake-up, no result copy) and 0.1–0.2 ms waiting for work to steal; from " +
     "the last leaf to the result on the main thread takes 0.3–0.5 ms, as the joins unwind across the workers that " +
     "stole from each other (about ten levels, most of them crossing to the other worker). The first 8–10 runs in " +
     "a fresh runtime are up to 2× slower (the spawn-from-a-job path is cold in the workers), hence this part's " +
-    "longer warm-up.",
+    "longer warm-up. Spawning and joining a child in place cost 1.42 µs on Node 24, 1.10 on Deno and 0.75 on " +
+    "Bun (a fork/join with a trivial leaf on one worker, medians of 12 runs); it now costs 1.0–1.15, 0.86 and " +
+    "0.61 µs: a child taken back runs with the arguments it was spawned with when all are primitives (the codec " +
+    "keeps primitives exactly, and they cannot change), instead of decoding its record's copy, and `jobs.spawn` " +
+    "no longer builds its error label on every call.",
   "- **Fork/join: a woken joiner no longer waits out the search.** A machine drained its wake table at the start " +
     "of each poll, but when it then had no job of its own it searched the other workers for 0.1 ms (spinning) " +
     "before the executor could run the job it had just woken: every level of the unwinding that crossed workers " +
@@ -1180,13 +1186,16 @@ const WORKSTEALING_FINDINGS: string[] = [
     "wake-up when work comes soon), then parks with `Atomics.waitAsync`, so its event loop runs and it wakes only " +
     "for work. (A first version woke every 10 ms to give its event loop a turn: 35–40 ms of CPU per second per idle " +
     "worker.) The first job after a long idle pays the asynchronous wake-up, about 1 ms in a probe.",
-  "- **Spindle's round trip is mostly one wake of an idle vCPU.** With every contender's threads alive (this " +
-    "benchmark) Spindle's p50 was 9–35 µs in the last session's full runs; with only Spindle and piscina started " +
-    "(`--contenders spindle,piscina --only rtt`, Node 24, 3 rounds) it was 46–55 µs against piscina's 75–94 µs " +
-    "(0.69×). A worker that found no work spins for 0.1 ms and then blocks; when the next job comes later than " +
-    "that, the kernel has let its vCPU go idle, and waking it costs about 50 µs here. The other pools' idle threads " +
-    "keep the vCPUs from going idle as often; in a previous run, on a busier machine, Spindle's p50 on Node was " +
-    "43 µs (0.58× piscina), and in one full run 34.5 µs (0.52×).",
+  "- **Spindle's round trip: one worker spins, and nobody else wakes.** Until this session a worker that took " +
+    "a job as the last searcher woke another worker in any case (tokio's rule), so with one job in flight the " +
+    "second worker woke, found nothing, spun 0.1 ms and parked, once per job (2,038–2,158 parks per 2,000 round " +
+    "trips on Node), and its spinning took the vCPU the main thread needed to wake up for the result. Its p50 " +
+    "was 64–74 µs with only Spindle running (Node 24, a probe of 2,000 round trips) and 9–50 µs in this " +
+    "benchmark, depending on how busy the other threads kept the vCPUs (Spindle ÷ piscina 0.45–0.69× on Node in " +
+    "five runs of one day). Now the last searcher wakes another worker only when work is left in the injector or " +
+    "a deque: the worker that ran the job spins for the next one, which the main thread spawns within its 0.1 ms, " +
+    "and nothing parks. The probe's p50 fell to 5–9 µs on Node (282–438 parks per 2,000), and p90 from 45–117 µs " +
+    "to 4–34 µs on Deno and Bun; fork/join did not move beyond noise (60 interleaved runs each).",
   "- **No Maglev effect here**: on Node and Deno the loop's function was in TurboFan in every contender's workers " +
     "(it runs 20,000 times per run, and its loop is compiled on-stack), and its in-worker time was within a few " +
     "per cent of the main thread's calibration where nothing competed for the CPU.",
