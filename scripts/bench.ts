@@ -1186,15 +1186,15 @@ const WORKSTEALING_FINDINGS: string[] = [
     "wake-up when work comes soon), then parks with `Atomics.waitAsync`, so its event loop runs and it wakes only " +
     "for work. (A first version woke every 10 ms to give its event loop a turn: 35–40 ms of CPU per second per idle " +
     "worker.) The first job after a long idle pays the asynchronous wake-up, about 1 ms in a probe.",
-  "- **Spindle's round trip: one worker spins, and nobody else wakes.** Until this session a worker that took " +
+  "- **Spindle's round trip: one worker spins, and nobody else wakes.** Until 2026-11-29 a worker that took " +
     "a job as the last searcher woke another worker in any case (tokio's rule), so with one job in flight the " +
     "second worker woke, found nothing, spun 0.1 ms and parked, once per job (2,038–2,158 parks per 2,000 round " +
     "trips on Node), and its spinning took the vCPU the main thread needed to wake up for the result. Its p50 " +
     "was 64–74 µs with only Spindle running (Node 24, a probe of 2,000 round trips) and 9–50 µs in this " +
     "benchmark, depending on how busy the other threads kept the vCPUs (Spindle ÷ piscina 0.45–0.69× on Node in " +
     "five runs of one day). Now the last searcher wakes another worker only when work is left in the injector or " +
-    "a deque: the worker that ran the job spins for the next one, which the main thread spawns within its 0.1 ms, " +
-    "and nothing parks. The probe's p50 fell to 5–9 µs on Node (282–438 parks per 2,000), and p90 from 45–117 µs " +
+    "a deque: the worker that ran the job spins for the next one, which the main thread mostly spawns within its " +
+    "0.1 ms. The probe's p50 fell to 5–9 µs on Node (282–438 parks per 2,000), and p90 from 45–117 µs " +
     "to 4–34 µs on Deno and Bun; fork/join did not move beyond noise (60 interleaved runs each).",
   "- **No Maglev effect here**: on Node and Deno the loop's function was in TurboFan in every contender's workers " +
     "(it runs 20,000 times per run, and its loop is compiled on-stack), and its in-worker time was within a few " +
