@@ -427,10 +427,9 @@ export class Machine extends Future<void> implements JobContext {
   /** The last look before sleeping: anything queued anywhere, or a request to this machine. */
   #hasWork(): boolean {
     const scheduler = this.#scheduler;
-    if (scheduler.injector.length > 0 || scheduler.closed === STOPPING) return true;
-    if (scheduler.hasAbortCheck(this.#processor)) return true;
+    if (scheduler.closed === STOPPING || scheduler.hasAbortCheck(this.#processor) || this.#workLeft()) return true;
     for (let p = 0; p < scheduler.setup.processors; p++) {
-      if (!scheduler.deque(p).isEmpty || scheduler.hasSlot(p)) return true;
+      if (scheduler.hasSlot(p)) return true;
     }
     return false;
   }
