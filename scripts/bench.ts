@@ -835,10 +835,13 @@ const UDP_FINDINGS: string[] = [
     "located in the binary's embedded copy) of a receiver-only probe (a raw sender, 6 × 200,000 datagrams of " +
     "64 B): Spindle's receiving side took 11 % more samples than raw's `await receive()` loop. About a third of " +
     "the extra is V8's native code (garbage collection, write barriers), a seventh megamorphic property loads, the " +
-    "rest the receive loop, the executor's wake and the task's poll. The megamorphic loads are the sender " +
-    "addresses: Deno builds each one with a hidden class of its own (375,251 distinct maps in an IC log of " +
-    "1.2 million datagrams), so reading its `hostname` and `port` misses V8's caches every time, 100–150 ns per " +
-    "datagram in a micro-probe. The raw loop never reads the sender; `recvFrom` must. A hand-written future " +
+    "rest the receive loop, the executor's wake and the task's poll. The megamorphic loads were the sender " +
+    "addresses: Deno builds each one as a dictionary-mode object with a hidden class of its own (375,251 " +
+    "distinct maps in an IC log of 1.2 million datagrams), so reading its `hostname` and `port` by name missed " +
+    "V8's caches every time and called into the runtime, 100–150 ns per datagram in a micro-probe. The raw loop " +
+    "never reads the sender; `recvFrom` must. Since 2026-11-29 the backend reads them with `Reflect.get`, which " +
+    "looks the dictionary up inline (15 ns for both): in back-to-back runs (3 rounds each) the rate over raw went " +
+    "from 0.89–0.92× to 0.92–0.94× at 64 B and from 0.87× to 0.90× at 1,200 B. A hand-written future " +
     "polling `pollRecvFrom` instead of `yield* readable()` saved about 0.2 µs more per datagram (the benchmark " +
     "keeps the idiomatic loop). No gain from: issuing the next `receive` before delivering a datagram, sending " +
     "through an `async` loop instead of one `then` per send, a `readable()` future that is its own iterator. " +
@@ -1145,9 +1148,14 @@ const WORKSTEALING_FINDINGS: string[] = [
     "on the other worker's vCPU while the second vCPU sat idle, until the kernel moved it; each worker's leaves " +
     "then added up to 15–19 ms instead of 11. In fast runs each worker kept a vCPU of its own. Slow runs were " +
     "more frequent after idle gaps like this benchmark's (35 ms between runs: median 14.2 ms, back to back 13.2). " +
-    "The bare threads are woken by the main thread, which sleeps right after; Spindle's second worker is woken by " +
-    "the first, which keeps running (new work wakes one worker at a time, as in tokio), and that is where the " +
-    "kernel sometimes places both on one vCPU. Wake-ups are also where single runs lose milliseconds: waking a " +
+    "A scheduler trace (ftrace `sched_switch`, `sched_wakeup` and `sched_migrate_task`, rounds shaped like " +
+    "this benchmark's) shows how it happens. This guest's kernel is booted with `sched_vcpu_pack=15`, a " +
+    "vCPU-packing option that mainline Linux does not have. A woken thread whose previous vCPU was its waker's " +
+    "stayed there although the other vCPU was idle; the two then took turns in 4 ms slices until the idle " +
+    "vCPU's load balancer pulled one over, 1–13 ms later. In Spindle, the main thread wakes one worker, which " +
+    "wakes the second 0.3 ms later, as soon as a child can be stolen. Every packed round in the trace was one " +
+    "where the second worker had last run on the vCPU the first now ran on. The bare threads are packed the " +
+    "same way: in 60 rounds, 16 of theirs and 12 of Spindle's. Wake-ups are also where single runs lose milliseconds: waking a " +
     "thread whose vCPU is idle took 12–35 µs at p50 and 2–5 ms at p99 in a probe (200 wakes, 2 ms apart; Node, " +
     "Deno and Bun, with `Atomics.wait` and `Atomics.waitAsync` alike), and a fork/join run has a wake per " +
     "cross-worker join on its last path. How many rounds are slow decides the median: over seven runs of this " +
@@ -1161,7 +1169,14 @@ const WORKSTEALING_FINDINGS: string[] = [
     "the last leaf to the result on the main thread takes 0.3–0.5 ms, as the joins unwind across the workers that " +
     "stole from each other (about ten levels, most of them crossing to the other worker). The first 8–10 runs in " +
     "a fresh runtime are up to 2× slower (the spawn-from-a-job path is cold in the workers), hence this part's " +
-    "longer warm-up. Spawning and joining a child in place cost 1.42 µs on Node 24, 1.10 on Deno and 0.75 on " +
+    "longer warm-up. In rounds shaped like this benchmark's (the main thread busy 22 ms, then 12 ms idle, " +
+    "before each fork/join; Node 24, medians of 40), the costs are larger. The first leaf starts 0.41 ms after " +
+    "the spawn: both workers had been idle for over 10 ms, so each wakes through its event loop. The leaves add " +
+    "up to 23.7 ms, since two busy vCPUs run a few per cent slower each. Each worker spends 0.74 ms outside its " +
+    "leaves, and the unwinding takes 0.66 ms. So Spindle's rounds that the kernel did not pack are not at 1.8× " +
+    "either. In the 60-round trace above, rounds where each worker kept one vCPU had a median of 1.66× for " +
+    "Spindle and 1.91× for the bare threads, which pay none of these costs but the first wake-up. " +
+    "Spawning and joining a child in place cost 1.42 µs on Node 24, 1.10 on Deno and 0.75 on " +
     "Bun (a fork/join with a trivial leaf on one worker, medians of 12 runs); it now costs 1.0–1.15, 0.86 and " +
     "0.61 µs: a child taken back runs with the arguments it was spawned with when all are primitives (the codec " +
     "keeps primitives exactly, and they cannot change), instead of decoding its record's copy, and `jobs.spawn` " +
