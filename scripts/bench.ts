@@ -1178,7 +1178,10 @@ const WORKSTEALING_FINDINGS: string[] = [
     "up to 23.7 ms, since two busy vCPUs run a few per cent slower each. Each worker spends 0.74 ms outside its " +
     "leaves, and the unwinding takes 0.66 ms. So Spindle's rounds that the kernel did not pack are not at 1.8× " +
     "either. In the 60-round trace above, rounds where each worker kept one vCPU had a median of 1.66× for " +
-    "Spindle and 1.91× for the bare threads, which pay none of these costs but the first wake-up. " +
+    "Spindle and 1.91× for the bare threads, which pay none of these costs but the first wake-up. In 40 " +
+    "interleaved rounds of a probe (sequential, Spindle, bare threads, one after another), the leaves added up " +
+    "to the same 22.4–22.5 ms in both; in the 21 rounds where neither was slowed by packing, Spindle took " +
+    "12.63 ms (1.75×) and the bare threads 11.52 ms (1.92×). So Spindle's own cost is about 1.1 ms per round. " +
     "Spawning and joining a child in place cost 1.42 µs on Node 24, 1.10 on Deno and 0.75 on " +
     "Bun (a fork/join with a trivial leaf on one worker, medians of 12 runs); it now costs 1.0–1.15, 0.86 and " +
     "0.61 µs: a child taken back runs with the arguments it was spawned with when all are primitives (the codec " +
