@@ -1163,7 +1163,8 @@ const WORKSTEALING_FINDINGS: string[] = [
     "Deno and Bun, with `Atomics.wait` and `Atomics.waitAsync` alike), and a fork/join run has a wake per " +
     "cross-worker join on its last path. How many rounds are slow decides the median: over seven runs of this " +
     "section on 2026-11-29 (with the changes below landing between some of them), Spindle's median speed-up " +
-    "ranged 1.28–1.73× on Node, 1.25–1.68× on Deno and 1.21–1.56× on Bun, the bare threads' 1.63–1.95×.",
+    "ranged 1.28–1.73× on Node, 1.25–1.68× on Deno and 1.21–1.56× on Bun, the bare threads' 1.63–1.95×. " +
+    "Those runs measured 9 rounds each; this part now measures 30, so that one run's median says more.",
   "- **Fork/join: where the rest goes.** In fast runs (Node 24, fib(32), medians of 40 back-to-back runs): the " +
     "first leaf starts 0.1 ms after the spawn; the leaves add up to 22.4–22.6 ms over both workers (22.2 ms " +
     "sequential); each worker spends 0.6 ms outside leaves between its first and last one, mostly spawning and " +

@@ -40,7 +40,7 @@
 //    In each round the bare threads also compute the same leaves, shared out by one atomic
 //    counter (no scheduler): their speed-up is what the cores gave in parallel in that round, as
 //    this machine's two vCPUs sometimes run two threads at the speed of one.
-//    FIB_WARMUP warm-up runs, 3 × RUNS measured rounds (see FIB_WARMUP).
+//    FIB_WARMUP warm-up runs, FIB_ROUNDS_FACTOR × RUNS measured rounds (see FIB_WARMUP).
 // 5. rtt: ROUND_TRIPS sequential round trips of one tiny task (submit, await, repeat), each timed
 //    with performance.now(); the first 10 % of a run are not recorded. p50 and p99.
 // Rounds: WARMUP rounds, then RUNS rounds running every contender once per part, order rotated per
@@ -69,10 +69,11 @@ const CUTOFF = intOption("cutoff", 20);
  * Fork/join runs are short (tens of ms), and the path they take in Spindle's workers (spawning
  * from a job, joining, stealing) is cold until then: in a probe the first 8–10 runs of fib(32)
  * took 1.5–2.5× longer than later ones. So this part warms up with FIB_WARMUP runs and measures
- * FIB_ROUNDS_FACTOR × RUNS rounds.
+ * FIB_ROUNDS_FACTOR × RUNS rounds: many, because rounds here are bimodal (the kernel sometimes
+ * runs both workers on one vCPU for milliseconds) and a median of 9 moved by 0.3× between runs.
  */
 const FIB_WARMUP = intOption("fib-warmup", 10);
-const FIB_ROUNDS_FACTOR = 3;
+const FIB_ROUNDS_FACTOR = 10;
 const ROUND_TRIPS = Math.max(10, intOption("round-trips", 2_000));
 const JSON_PATH = option("json");
 const CORES = availableParallelism();
