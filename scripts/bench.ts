@@ -896,6 +896,8 @@ const workstealing: Bench = {
   id: "workstealing",
   title: "@spindle/workstealing: the Runtime against piscina, tinypool, poolifier and bare threads",
   file: "apps/bench/src/workstealing.bench.ts",
+  // tinypool's 200,000-task runs take 20–30 s each, warm-ups included.
+  legTimeoutMs: 10 * 60_000,
   args: ({ runs }) => (runs === undefined ? [] : ["--runs", String(runs)]),
   passes: [{ pass: "all", args: [] }],
   render(legs, chart) {
@@ -1131,9 +1133,18 @@ const WORKSTEALING_FINDINGS: string[] = [
     "their workers wait for the next task between tasks (the process keeps ~1.5 CPUs busy, not 2) while the main " +
     "thread's message handling competes with them for the 2 vCPUs (the pools' loop took 58–78 µs per task in their " +
     "workers, Spindle's and the bare threads' 52–54 µs).",
+  "- **Tiny tasks: the warm-up is two full-size runs.** Until 2026-12-05 it was one run of 20,000 tasks. " +
+    "Spindle's first two 200,000-task runs in a process were 25–40 % slower than its later ones (Node 24, a " +
+    "probe: 0.17–0.20M/s and 0.20–0.22M/s, then 0.25–0.35M/s), also after ten 20,000-task runs: holding " +
+    "200,000 handles at once, the engine's heap grows to the load in those runs. The pools' time budget " +
+    "leaves most of them two measured rounds, so the ratio came from Spindle's cold runs (on 2026-12-05, " +
+    "Node: 7.46× piscina, the measured rounds at 0.25 and 0.28M/s and a third at 0.33M/s). piscina's rate " +
+    "did not move between its warm-up and its measured runs. With the two full-size warm-ups, the run above " +
+    "still gave 8.13× on Node: Spindle ran 0.24–0.31M/s, against 0.43M/s on 2026-11-29 with the same code, on " +
+    "a day when its fork/join was slower too (piscina: 0.027–0.039M/s, against 0.034M/s).",
   "- **tinypool slows down as its queue grows**: its task queue is an array drained with `shift()`, which on V8 " +
     "costs time in proportion to what is queued (a scratch loop: ~1 µs per `shift` with 20,000 objects queued, " +
-    "~15 µs with 200,000), so its 200,000-task run is 2–3× slower per task than its 20,000-task warm-up. " +
+    "~15 µs with 200,000), so its 200,000-task runs are 2–3× slower per task than 20,000-task runs. " +
     "piscina's default queue (`FixedQueue`) does not do this.",
   "- **poolifier places tasks when they are submitted**, on the least used worker, and does not move them: with the " +
     "heavy tasks spread through the list one worker ends up with most of them (the process keeps ~1.2 CPUs busy) " +
@@ -1188,6 +1199,29 @@ const WORKSTEALING_FINDINGS: string[] = [
     "0.61 µs: a child taken back runs with the arguments it was spawned with when all are primitives (the codec " +
     "keeps primitives exactly, and they cannot change), instead of decoding its record's copy, and `jobs.spawn` " +
     "no longer builds its error label on every call.",
+  "- **Fork/join on 2026-12-05: the workers are off their vCPUs, not busy with the scheduler.** On this day, " +
+    "with the code of 2026-11-29, two runs of this section gave Spindle 1.63× and 1.49× on Node, 1.56× and " +
+    "1.17× on Deno, 1.33× and 1.25× on Bun (the bare threads 1.79–1.91×), and this part alone " +
+    "(`--only fib --contenders spindle,bare`) 1.31× on Node and 1.13× on Bun; the run of 2026-11-29 gave " +
+    "1.66×, 1.48× and 1.46×. A probe timed each worker's thread CPU (`process.threadCpuUsage`, Node 24, 20 rounds of " +
+    "fib(32), 17–18 ms sequential). From its first job to its last leaf, each worker used 7.2–11.8 ms of CPU, " +
+    "about its half of the leaves, over 9.1–16.8 ms of wall time. In slow rounds its leaves took up to 4 ms " +
+    "longer than the CPU it used: the thread was runnable but not running. The same probe placed the lost time " +
+    "(60 rounds each, Node / Deno / Bun): " +
+    "the second worker's first job started more than 1.5 ms after the spawn in 39 / 18 / 20 of 60 rounds (the " +
+    "bare threads' second start: 0.3–0.8 ms at the median). A log of the joins after the last leaf showed " +
+    "1–8 crossings between the workers, mostly 0.03–0.15 ms apart. In 7 / 2 / 14 rounds one crossing took " +
+    "more than 1 ms (up to 4.5): that is a wake-up of the other worker. Both are wake-ups from a busy worker to a parked one. " +
+    "Under this kernel's vCPU packing, such a wake-up can leave the woken worker queued on the waker's vCPU, " +
+    "until the idle vCPU's load balancer pulls it over. The bare threads are woken only by the main " +
+    "thread, which then goes idle, and never wait for each other. The issue's rule that new work wakes at most " +
+    "one parked worker means Spindle's first worker wakes the second. As an experiment outside that rule, the " +
+    "main thread woke both workers at the spawn. On Node the late second starts fell from 28–42 to 18–19 of " +
+    "60 rounds and the median rose from 1.30 / 1.20× to 1.44 / 1.37×. On Bun the median went from 1.14 / 1.08× " +
+    "to 1.20 / 1.13× (40 rounds each). Tried and not adopted: spinning up to 2 ms instead of " +
+    "0.1 ms while jobs of the worker wait, so that the joins would not need a wake-up. The unwinding's median " +
+    "rose from 0.65–0.75 to 1.1 ms and the late second starts from 22–26 to 37–46 of 60, because a spinning worker can hold the " +
+    "vCPU that a worker packed with it needs.",
   "- **Fork/join: a woken joiner no longer waits out the search.** A machine drained its wake table at the start " +
     "of each poll, but when it then had no job of its own it searched the other workers for 0.1 ms (spinning) " +
     "before the executor could run the job it had just woken: every level of the unwinding that crossed workers " +

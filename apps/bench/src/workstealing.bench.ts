@@ -6,7 +6,7 @@
 //   node_modules/.bin/bun --conditions=@spindle/source apps/bench/src/workstealing.bench.ts
 //
 // Options: --json <file> (write the results as JSON), --runs <n> (measured rounds, default 3),
-// --warmup <n> (warm-up rounds, default 1), --tasks <n> (tiny tasks per run, default 200,000),
+// --warmup <n> (warm-up rounds, default 1; part 1: --tiny-warmup, default 2), --tasks <n> (tiny tasks per run, default 200,000),
 // --spin-tasks <n> (50 µs tasks per run, default 20,000), --spin-us <µs> (default 50),
 // --part-budget-s <s> (see PART_BUDGET_MS, default 10),
 // --fib <n> (default 32), --cutoff <n> (default 20), --round-trips <n> (per run, default 2,000),
@@ -29,6 +29,7 @@
 // and tinypool, `pool.execute(data, name)` for poolifier, `rt.spawn(name, ...args)` for Spindle):
 // 1. tiny: TASKS tasks `add(i, 1)`, all submitted, then all awaited (`Promise.all` of the
 //    pools' promises; Spindle's join handles are awaited in order). Tasks per second.
+//    TINY_WARMUP full-size warm-up rounds (see TINY_WARMUP).
 // 2. uniform: SPIN_TASKS tasks of SPIN_US, submitted all then awaited; the bare threads get
 //    SPIN_TASKS / WORKERS each in one message and loop. Wall time; ratio to the bare threads.
 // 3. skewed: 20 tasks of 400 × SPIN_US (20 ms) and 1,980 of SPIN_US, in two orders: `heavy-first`
@@ -73,6 +74,13 @@ const CUTOFF = intOption("cutoff", 20);
  * runs both workers on one vCPU for milliseconds) and a median of 9 moved by 0.3× between runs.
  */
 const FIB_WARMUP = intOption("fib-warmup", 10);
+/**
+ * Warm-up rounds of part 1, at full size. Holding 200,000 handles at once, a contender's first
+ * two full-size runs in a process can be slower than its later ones while the engine's heap
+ * grows to the load: Spindle's were 25–40 % slower on Node 24 in a probe, also after ten
+ * 20,000-task runs. So this part warms up with two full-size runs of every contender.
+ */
+const TINY_WARMUP = intOption("tiny-warmup", 2);
 const FIB_ROUNDS_FACTOR = 10;
 const ROUND_TRIPS = Math.max(10, intOption("round-trips", 2_000));
 const JSON_PATH = option("json");
@@ -449,13 +457,13 @@ async function runConfig(workers: number): Promise<ConfigReport> {
     }
   }
 
-  /** Runs `f` for every live contender that offers `has`, WARMUP + RUNS rounds, order rotated. */
-  async function rounds<T>(part: string, has: (c: Contender) => boolean, f: (c: Contender, warmUp: boolean) => Promise<T>, show: (t: T) => string): Promise<Map<string, T[]>> {
+  /** Runs `f` for every live contender that offers `has`, `warmups` + RUNS rounds, order rotated. */
+  async function rounds<T>(part: string, has: (c: Contender) => boolean, f: (c: Contender, warmUp: boolean) => Promise<T>, show: (t: T) => string, warmups = WARMUP): Promise<Map<string, T[]>> {
     const out = new Map<string, T[]>();
     const failed = (report.failures[part] ??= {});
     const cs = live.filter(has);
     const spent = new Map<string, number>();
-    for (let round = -WARMUP; round < RUNS; round++) {
+    for (let round = -warmups; round < RUNS; round++) {
       const line: string[] = [];
       for (let k = 0; k < cs.length; k++) {
         const c = cs[(Math.max(0, round) + k) % cs.length]!;
@@ -484,15 +492,11 @@ async function runConfig(workers: number): Promise<ConfigReport> {
   }
 
   if (PARTS.includes("tiny")) {
-    // Warm-up runs are a tenth of the size: enough to compile everything, and a pool that queues
-    // 200,000 tasks can take half a minute per run.
-    const warmTasks = Math.max(1, Math.floor(TASKS / 10));
-    const runs = await rounds("tiny", (c) => c.tiny !== undefined, async (c, warmUp) => {
-      const n = warmUp ? warmTasks : TASKS;
-      const { ms, value } = await timed(() => c.tiny!(n));
-      if (value !== (n * (n - 1)) / 2 + n) throw new Error(`sum ${value}, expected ${(n * (n - 1)) / 2 + n}`);
-      return warmUp ? (ms * TASKS) / n : ms;
-    }, (ms) => `${((TASKS / ms) * 1e3 / 1e6).toFixed(3)}M/s`);
+    const runs = await rounds("tiny", (c) => c.tiny !== undefined, async (c) => {
+      const { ms, value } = await timed(() => c.tiny!(TASKS));
+      if (value !== (TASKS * (TASKS - 1)) / 2 + TASKS) throw new Error(`sum ${value}, expected ${(TASKS * (TASKS - 1)) / 2 + TASKS}`);
+      return ms;
+    }, (ms) => `${((TASKS / ms) * 1e3 / 1e6).toFixed(3)}M/s`, TINY_WARMUP);
     const results = Object.fromEntries([...runs].map(([id, ms]) => [id, { ms: ms.map(r3), tasksPerSec: Math.round((TASKS / median(ms)) * 1e3) }]));
     const sp = runs.get("spindle");
     const ratios = Object.fromEntries(["piscina", "tinypool", "poolifier"].map((p) => [p, perRound(sp, runs.get(p), (a, b) => b / a)]));
@@ -669,7 +673,7 @@ const report = {
   partBudgetS: PART_BUDGET_MS / 1000,
   // The machine's 1-minute load average when the benchmark began and ended (other processes share its vCPUs).
   loadAverage: { start: r3(loadBefore), end: r3(loadavg()[0]!) },
-  method: `${WARMUP} warm-up round(s), then ${RUNS} rounds of one run per contender and part (order rotated per round); times are medians over rounds, ratios medians of per-round ratios; no forced garbage collection`,
+  method: `${WARMUP} warm-up round(s) (part 1: ${TINY_WARMUP}, at full size), then ${RUNS} rounds of one run per contender and part (order rotated per round); times are medians over rounds, ratios medians of per-round ratios; no forced garbage collection`,
   calibration,
   configs,
   seconds: r3((performance.now() - started) / 1000),
