@@ -1135,8 +1135,8 @@ const WORKSTEALING_FINDINGS: string[] = [
     "workers, Spindle's and the bare threads' 52–54 µs).",
   "- **Tiny tasks: the warm-up is two full-size runs.** Until 2026-12-05 it was one run of 20,000 tasks. " +
     "Spindle's first two 200,000-task runs in a process were 25–40 % slower than its later ones (Node 24, a " +
-    "probe: 0.17–0.20M/s and 0.20–0.22M/s, then 0.25–0.35M/s), also after ten 20,000-task runs: holding " +
-    "200,000 handles at once, the engine's heap grows to the load in those runs. The pools' time budget " +
+    "probe: 0.17–0.20M/s and 0.20–0.22M/s, then 0.25–0.35M/s), also after ten 20,000-task runs, so it is " +
+    "the size of a run that matters (most likely the engine's heap growing to 200,000 live handles). The pools' time budget " +
     "leaves most of them two measured rounds, so the ratio came from Spindle's cold runs (on 2026-12-05, " +
     "Node: 7.46× piscina, the measured rounds at 0.25 and 0.28M/s and a third at 0.33M/s). piscina's rate " +
     "did not move between its warm-up and its measured runs. With the two full-size warm-ups, the run above " +

@@ -74,14 +74,15 @@ const CUTOFF = intOption("cutoff", 20);
  * runs both workers on one vCPU for milliseconds) and a median of 9 moved by 0.3× between runs.
  */
 const FIB_WARMUP = intOption("fib-warmup", 10);
+const FIB_ROUNDS_FACTOR = 10;
 /**
- * Warm-up rounds of part 1, at full size. Holding 200,000 handles at once, a contender's first
- * two full-size runs in a process can be slower than its later ones while the engine's heap
- * grows to the load: Spindle's were 25–40 % slower on Node 24 in a probe, also after ten
- * 20,000-task runs. So this part warms up with two full-size runs of every contender.
+ * Warm-up rounds of part 1, at full size. A contender's first two full-size runs in a process can
+ * be slower than its later ones: Spindle's were 25–40 % slower on Node 24 in a probe, also after
+ * ten 20,000-task runs, so it is the size of a run that matters (most likely the engine's heap
+ * growing to 200,000 live handles). So this part warms up with two full-size runs of every
+ * contender.
  */
 const TINY_WARMUP = intOption("tiny-warmup", 2);
-const FIB_ROUNDS_FACTOR = 10;
 const ROUND_TRIPS = Math.max(10, intOption("round-trips", 2_000));
 const JSON_PATH = option("json");
 const CORES = availableParallelism();
