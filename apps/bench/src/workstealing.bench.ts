@@ -459,7 +459,7 @@ async function runConfig(workers: number): Promise<ConfigReport> {
   }
 
   /** Runs `f` for every live contender that offers `has`, `warmups` + RUNS rounds, order rotated. */
-  async function rounds<T>(part: string, has: (c: Contender) => boolean, f: (c: Contender, warmUp: boolean) => Promise<T>, show: (t: T) => string, warmups = WARMUP): Promise<Map<string, T[]>> {
+  async function rounds<T>(part: string, has: (c: Contender) => boolean, f: (c: Contender) => Promise<T>, show: (t: T) => string, warmups = WARMUP): Promise<Map<string, T[]>> {
     const out = new Map<string, T[]>();
     const failed = (report.failures[part] ??= {});
     const cs = live.filter(has);
@@ -475,7 +475,7 @@ async function runConfig(workers: number): Promise<ConfigReport> {
         }
         try {
           const t0 = performance.now();
-          const t = await withTimeout(f(c, round < 0), RUN_TIMEOUT_MS, `${c.id} ${part}`);
+          const t = await withTimeout(f(c), RUN_TIMEOUT_MS, `${c.id} ${part}`);
           if (round >= 0) {
             (out.get(c.id) ?? out.set(c.id, []).get(c.id)!).push(t);
             spent.set(c.id, (spent.get(c.id) ?? 0) + performance.now() - t0);
