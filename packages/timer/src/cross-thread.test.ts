@@ -3,6 +3,7 @@ import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
 import { blockOn, type Coroutine, LocalExecutor, SpindleError } from "@spindle/core";
 import { Instant, Timer, TimerClosedError, TimerReactor } from "./mod.ts";
+import { SharedTimerState } from "./shared-state.ts";
 import { timerThreads } from "./thread-handles.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 import { startWorker } from "./test-support/runtime.ts";
@@ -14,6 +15,21 @@ function nextReply(worker: Worker): Promise<Reply> {
     worker.once("message", resolve);
     worker.once("error", reject);
   });
+}
+
+/**
+ * Resolves once the sleeping worker (the timer's second client) has armed its sleep and the timer
+ * thread has read its introduction, so that the thread, and the creator, can wake it. A fixed
+ * wait was not enough: Node delivers a `BroadcastChannel`'s first message 30–45 ms late, more
+ * on a loaded machine.
+ */
+async function untilWorkerParked(reactor: TimerReactor): Promise<void> {
+  const state = new SharedTimerState(reactor.timer.share().buffer);
+  const worker = 1;
+  for (const start = Date.now(); !(state.isIntroduced(worker) && state.deadline(worker) !== Infinity);) {
+    assert.ok(Date.now() - start < 10_000, "the worker's sleep was not armed and introduced within 10 s");
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 async function sleepingWorker(reactor: TimerReactor): Promise<Worker> {
@@ -75,7 +91,7 @@ test("disposing the reactor fails every pending sleep, on every thread, with rea
     const sleep = reactor.timer.sleep(60_000);
     const { cx, record } = recordingContext();
     sleep.poll(cx);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the worker is parked by now
+    await untilWorkerParked(reactor);
     reactor.close();
     assert.equal(reactor.isClosed, true);
     assert.equal(reactor.closeReason, "disposed");
@@ -98,7 +114,7 @@ test("if the timer thread dies, every pending sleep fails saying so and the reac
     const executor = new LocalExecutor();
     const main = executor.spawn(reactor.timer.sleep(60_000));
     const running = executor.run();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilWorkerParked(reactor);
     await timerThreads.get(reactor)!.terminate(); // fault injection: the thread is killed
     await running;
     await assert.rejects(Promise.resolve(main), (e: unknown) => e instanceof TimerClosedError && e.reason === "thread-exited" && /timer thread exited/.test(e.message));

@@ -143,7 +143,11 @@ async function startThread(): Promise<TimerReactor> {
   await new Promise<void>((resolve, reject) => {
     worker.on("message", (message: FromThread) => {
       if (message.kind === "running") resolve();
-      else clients.push(message);
+      else {
+        clients.push(message);
+        // Forwarded just before the thread died, and delivered after its exit: wake it now.
+        if (state.closeReason === "thread-exited") wakeShared({ buffer: message.buffer, slot: state.wakeSlot(message.index) });
+      }
     });
     worker.on("error", (error) => (cause = error));
     worker.on("exit", (code) => {

@@ -57,8 +57,10 @@ class TimerThread {
     });
     this.#channel = new BroadcastChannel(data.channel);
     this.#channel.onmessage = (event: { data: ClientHello }) => {
+      // Forwarded before it counts as introduced: the creator wakes this client itself if the
+      // thread dies, so a client this thread knows is one whose introduction is on its way there.
+      this.#send(event.data);
       this.#introduce(event.data);
-      this.#send(event.data); // the creator wakes this client itself if the thread dies
     };
     // The worker is unref'd by its creator; the channel must not hold the thread open on its own.
     (this.#channel as { unref?: () => void }).unref?.();
