@@ -136,6 +136,7 @@ async function startThread(): Promise<TimerReactor> {
   post(worker, { kind: "client", index, buffer: WakeTable.forThisThread().buffer });
   /** The clients of other threads, for waking them if the thread dies. */
   const clients: ClientHello[] = [];
+  const wakeClient = (client: ClientHello): void => wakeShared({ buffer: client.buffer, slot: state.wakeSlot(client.index) });
   let cause: unknown;
   let closing = false;
   let queue: TimerQueue | undefined;
@@ -146,7 +147,7 @@ async function startThread(): Promise<TimerReactor> {
       else {
         clients.push(message);
         // Forwarded just before the thread died, and delivered after its exit: wake it now.
-        if (state.closeReason === "thread-exited") wakeShared({ buffer: message.buffer, slot: state.wakeSlot(message.index) });
+        if (state.closeReason === "thread-exited") wakeClient(message);
       }
     });
     worker.on("error", (error) => (cause = error));
@@ -156,7 +157,7 @@ async function startThread(): Promise<TimerReactor> {
       // Died: fail every pending timer of every thread. The thread may have died holding the
       // mutex, so wake the clients without it; a spurious wake is harmless.
       state.close("thread-exited");
-      for (const client of clients) wakeShared({ buffer: client.buffer, slot: state.wakeSlot(client.index) });
+      for (const client of clients) wakeClient(client);
       queue?.fire();
     });
   });
@@ -175,7 +176,7 @@ async function startThread(): Promise<TimerReactor> {
       state.notifyThread();
       post(worker, { kind: "close" });
       if (!state.waitUntilExited(JOIN_TIMEOUT_MS)) {
-        for (const client of clients) wakeShared({ buffer: client.buffer, slot: state.wakeSlot(client.index) });
+        for (const client of clients) wakeClient(client);
       }
     }
     void worker.terminate();
