@@ -134,7 +134,7 @@ if (bun !== undefined) {
       await sleep(20);
       assert.deepEqual(order, [], "not writable before drain");
       assert.equal(watched.refusals, 1, "the waiting sends did not ask the runtime");
-      assert.deepEqual(sender.stats(), { received: 0, delivered: 0, dropped: 0, sent: 1, sendErrors: 0 });
+      assert.deepEqual(sender.stats(), { received: 0, delivered: 0, dropped: 0, queued: 0, discarded: 0, sent: 1, sendErrors: 0 });
 
       watched.refuse = false;
       watched.handlers!.drain.call(watched.real, watched.real); // as Bun calls it once the kernel takes sends
@@ -145,7 +145,7 @@ if (bun !== undefined) {
       const got: string[] = [];
       for (let d = receiver.tryRecvFrom(); d !== WOULD_BLOCK; d = receiver.tryRecvFrom()) got.push(str(d.data));
       assert.deepEqual(got, ["0", "1", "2", "3"]);
-      assert.deepEqual(sender.stats(), { received: 0, delivered: 0, dropped: 0, sent: 4, sendErrors: 0 });
+      assert.deepEqual(sender.stats(), { received: 0, delivered: 0, dropped: 0, queued: 0, discarded: 0, sent: 4, sendErrors: 0 });
     } finally {
       sender.close();
       receiver.close();
@@ -270,7 +270,7 @@ if (bun !== undefined) {
       await assert.rejects(Promise.resolve(refused), hasCode("SEND_FAILED", "EACCES"));
       assert.equal(plain.trySendTo(text("no"), to), 2, "trySendTo: the failure is reported after");
       assert.equal((plain.takeError() as { code?: string } | null)?.code, "EACCES");
-      assert.deepEqual(plain.stats(), { received: 0, delivered: 0, dropped: 0, sent: 0, sendErrors: 2 });
+      assert.deepEqual(plain.stats(), { received: 0, delivered: 0, dropped: 0, queued: 0, discarded: 0, sent: 0, sendErrors: 2 });
       assert.equal(broadcasting.trySendTo(text("set at bind"), to), 11);
       plain.setBroadcast(true);
       assert.equal(plain.trySendTo(text("set later"), to), 9);
