@@ -170,7 +170,7 @@ if (bun !== undefined) {
     peer.close();
   });
 
-  test("bun: Bun calls the error handler as error(err) with this = the socket; ICMP reports are dropped, as on Node", async () => {
+  test("bun: Bun calls the error handler as error(err) with this = the socket; ICMP reports to an unconnected socket are dropped, as on Node", async () => {
     const closed = await bind("127.0.0.1:0");
     const port = closed.localAddr().port;
     closed.close();
@@ -194,6 +194,50 @@ if (bun !== undefined) {
       assert.equal(socket.takeError()?.message, "as Bun's types say");
     } finally {
       socket.close();
+    }
+  });
+
+  test("bun: a send just after a refused one goes out: the kernel's leftover ECONNREFUSED is about the earlier datagram", async () => {
+    const closed = await bind("127.0.0.1:0");
+    const port = closed.localAddr().port;
+    closed.close();
+    const live = await bind("127.0.0.1:0");
+    const socket = await bind("127.0.0.1:0");
+    try {
+      // On loopback the ICMP error arrives during the first send; Bun's IP_RECVERR then fails the
+      // socket's next send with it, whatever its destination (measured: it threw ECONNREFUSED).
+      assert.equal(socket.trySendTo(text("nobody"), `127.0.0.1:${port}`), 6);
+      assert.equal(socket.trySendTo(text("live"), live.localAddr()), 4);
+      await within(until(() => live.stats().received === 1, "the second datagram"), "the second datagram");
+      assert.equal(socket.stats().sendErrors, 0);
+      assert.equal(socket.takeError(), null, "unconnected: the refusal is not reported");
+    } finally {
+      socket.close();
+      live.close();
+    }
+  });
+
+  test("bun: on a connected socket Bun's ICMP reports fail the next operation: CONNECTION_REFUSED or PEER_UNREACHABLE, the error as cause", async () => {
+    const peer = await bind("127.0.0.1:0");
+    const { socket, watched } = await watchedBind("127.0.0.1:0");
+    try {
+      const report = (code: string): void => {
+        const error = Object.assign(new Error(`${code}: as Bun reports it, recv`), { code, syscall: "recv", errqueue: true });
+        watched.handlers!.error.call(watched.real, error);
+      };
+      report("ECONNREFUSED");
+      assert.equal(socket.takeError(), null, "unconnected: dropped");
+      await socket.connect(peer.localAddr());
+      report("EHOSTUNREACH");
+      assert.ok(hasCode("PEER_UNREACHABLE", "EHOSTUNREACH")(socket.takeError()));
+      report("ECONNREFUSED");
+      assert.throws(() => socket.trySend(text("x")), hasCode("CONNECTION_REFUSED", "ECONNREFUSED"));
+      assert.equal(socket.trySend(text("y")), 1);
+      await until(() => peer.stats().received === 1, "the datagram after the refusal");
+      assert.equal(socket.stats().sendErrors, 1);
+    } finally {
+      socket.close();
+      peer.close();
     }
   });
 

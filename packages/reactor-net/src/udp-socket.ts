@@ -267,7 +267,11 @@ export class UdpSocket implements Disposable {
     }
   }
 
-  /** The oldest queued datagram, or {@linkcode WOULD_BLOCK} (clearing readability) when none. */
+  /**
+   * The oldest queued datagram, or {@linkcode WOULD_BLOCK} (clearing readability) when none. With
+   * the queue empty, a connected peer's pending refusal is thrown instead, once (see
+   * {@linkcode UdpSocket.connect}).
+   */
   tryRecvFrom(): Datagram | WouldBlock {
     this.#open();
     const queue = this.#queue;
@@ -313,7 +317,10 @@ export class UdpSocket implements Disposable {
     });
   }
 
-  /** Receives a datagram from the connected peer. */
+  /**
+   * Receives a datagram from the connected peer; fails with `CONNECTION_REFUSED` /
+   * `PEER_UNREACHABLE` when the peer's host reports it unreachable (see {@linkcode UdpSocket.connect}).
+   */
   recv(): Future<Uint8Array> {
     this.#connectedPeer("recv");
     return this.#operation(Interest.READABLE, () => {
@@ -346,7 +353,8 @@ export class UdpSocket implements Disposable {
    * while `sendWindow` sends are in flight or the runtime would block (nothing is sent then: the
    * datagram stays the caller's, to send again once writable). Returns the byte count; a failure
    * reported later by the runtime is counted in `stats().sendErrors` and kept for
-   * {@linkcode UdpSocket.takeError}.
+   * {@linkcode UdpSocket.takeError}. On a connected socket, `to` must be the peer, and a pending
+   * refusal of the peer is thrown instead of sending (see {@linkcode UdpSocket.connect}).
    */
   trySendTo(data: Uint8Array, to: string | SocketAddress): number | WouldBlock {
     this.#open();
@@ -371,7 +379,8 @@ export class UdpSocket implements Disposable {
 
   /**
    * A future that sends `data` to `to` and completes with the byte count once the runtime reports
-   * it sent, or fails with `SEND_FAILED` (the runtime's error as `cause`) or `CLOSED`. Bad input
+   * it sent, or fails with `SEND_FAILED` (the runtime's error as `cause`), `CLOSED`, or on a
+   * connected socket a pending refusal of the peer (see {@linkcode UdpSocket.connect}). Bad input
    * throws here, at the call.
    */
   sendTo(data: Uint8Array, to: string | SocketAddress): Future<number> {
