@@ -18,13 +18,14 @@ declare const Deno: unknown;
  * - Node delivers at most 32 datagrams per socket per event-loop turn; the receive queue absorbs
  *   bursts, and its bound (not the runtime's) decides what is dropped.
  * - A `node:dgram` socket whose bind fails stays open, with its file descriptor (Node 22 and 24:
- *   1,000 failed binds held 1,000 more descriptors): a failed bind closes it here.
+ *   1,000 failed binds held 1,000 more descriptors; `probes/refusal-and-descriptors.ts`): a failed
+ *   bind closes it here.
  * - `connect` connects the kernel socket (synchronously: the lookup here answers at once), so the
  *   kernel filters other senders and reports ICMP errors for the peer: Node and Bun emit them as
- *   `error` events from `recvmsg` (`ECONNREFUSED` ~1 ms after a send to a closed port on loopback),
- *   or fail the next send with them. A connected `node:dgram` socket refuses sends that name an
- *   address (`ERR_SOCKET_DGRAM_IS_CONNECTED`), so sends to the peer go without one. Deno's
- *   `node:dgram` only emulates `connect` and reports no ICMP error.
+ *   `error` events from `recvmsg` (`ECONNREFUSED` 0.3–40 ms after a send to a closed port on
+ *   loopback), or fail the next send with them. A connected `node:dgram` socket refuses sends
+ *   that name an address (`ERR_SOCKET_DGRAM_IS_CONNECTED`), so sends to the peer go without one.
+ *   Deno's `node:dgram` only emulates `connect` and reports no ICMP error.
  * - Closing drops the reports of sends still in flight (no callback is called: measured on Node,
  *   Deno and Bun), and Deno's chained sends not yet issued are failed with `CLOSED`.
  */
