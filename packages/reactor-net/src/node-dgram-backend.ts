@@ -1,11 +1,18 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { closedError, NetError } from "./errors.ts";
+import { closedError, isIcmpError, NetError } from "./errors.ts";
 import { type SocketAddress, trustedAddress } from "./socket-address.ts";
 import { SendChain } from "./send-chain.ts";
 import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
 
 declare const Deno: unknown;
+declare const Bun: unknown;
+
+/**
+ * Bun's `node:dgram` sets `IP_RECVERR` (it is `Bun.udpSocket` underneath): an earlier datagram's
+ * ICMP error also fails the socket's next send, whatever its destination (see the class doc).
+ */
+const SENDS_CARRY_ICMP_ERRORS = typeof Bun !== "undefined";
 
 /**
  * The `node:dgram` backend: Node's own UDP API, also implemented by Deno and Bun. Its traps,
@@ -26,6 +33,13 @@ declare const Deno: unknown;
  *   loopback), or fail the next send with them. A connected `node:dgram` socket refuses sends
  *   that name an address (`ERR_SOCKET_DGRAM_IS_CONNECTED`), so sends to the peer go without one.
  *   Deno's `node:dgram` only emulates `connect` and reports no ICMP error.
+ * - Bun's `node:dgram` also fails the next send with an earlier datagram's ICMP error, connected
+ *   or not, and reports that error as an `error` event too (connected), or not at all: measured,
+ *   of three sends issued at once to a closed port, the second failed with `ECONNREFUSED` and two
+ *   `error` events followed (one refusal reported twice); unconnected, a send to a live peer
+ *   just after one to a closed port failed and its datagram never arrived. Node reports each
+ *   refusal once (the second send's failure, or an event) and an unconnected socket's never. So on
+ *   Bun a send that fails with an ICMP error is made once more; on Node its failure is the report.
  * - Closing drops the reports of sends still in flight (no callback is called: measured on Node,
  *   Deno and Bun), and Deno's chained sends not yet issued are failed with `CLOSED`.
  */
@@ -116,16 +130,22 @@ export class NodeDgramBackend implements UdpBackend {
     this.#chain?.cancel(closedError);
   }
 
-  /** Hands one datagram to `node:dgram`: without an address to the connected peer, as it requires. */
-  #sendNow(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): void {
+  /**
+   * Hands one datagram to `node:dgram`: without an address to the connected peer, as it requires.
+   * On Bun, a send failed by an earlier datagram's ICMP error is made once more (see the class doc).
+   */
+  #sendNow(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void, retry = SENDS_CARRY_ICMP_ERRORS): void {
     const socket = this.#socket;
     if (socket === null) {
       done(closedError());
       return;
     }
+    const report = retry
+      ? (error?: Error | null): void => (error != null && isIcmpError(error) ? this.#sendNow(data, to, done, false) : done(error))
+      : done;
     const peer = this.#peer;
-    if (peer === null) socket.send(data, to.port, to.address, done);
-    else if (peer.equals(to)) socket.send(data, done);
+    if (peer === null) socket.send(data, to.port, to.address, report);
+    else if (peer.equals(to)) socket.send(data, report);
     else done(new NetError("INVALID_ADDRESS", `the socket was connected to ${peer} before this send to ${to} was issued`));
   }
 }

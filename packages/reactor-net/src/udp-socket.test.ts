@@ -473,6 +473,27 @@ eachBackend("connect: sends only to the peer, rejects bad peers, and a kernel re
   }
 });
 
+eachBackend("unconnected: sends to a live peer just after one to a closed port arrive, and the refusal is not reported", async (bind) => {
+  const port = await closedPort(bind);
+  const live = await bind("127.0.0.1:0");
+  const socket = await bind("127.0.0.1:0");
+  try {
+    // Bun's UDP sockets set IP_RECVERR: the kernel then fails the next send, whatever its
+    // destination, with the closed port's ICMP error (measured: the datagram to the live peer was
+    // lost). The kernel reports nothing to an unconnected socket otherwise, and neither does this.
+    assert.equal(socket.trySendTo(text("nobody"), `127.0.0.1:${port}`), 6);
+    assert.equal(socket.trySendTo(text("live 1"), live.localAddr()), 6);
+    assert.equal(socket.trySendTo(text("live 2"), live.localAddr()), 6);
+    await within(until(() => live.stats().received === 2, "both datagrams to the live peer"), "both datagrams");
+    await sleep(20);
+    assert.deepEqual([socket.stats().sent, socket.stats().sendErrors], [3, 0]);
+    assert.equal(socket.takeError(), null);
+  } finally {
+    socket.close();
+    live.close();
+  }
+});
+
 /** How many file descriptors this process has open (Linux). */
 const openDescriptors = (): number => readdirSync("/proc/self/fd").length;
 
