@@ -349,9 +349,9 @@ eachBackend("closing fails the sends still waiting for the runtime with CLOSED, 
   }
 });
 
-/** A port on 127.0.0.1 where nothing listens (bound, then closed). */
-async function closedPort(bind: Bind): Promise<number> {
-  const socket = await bind("127.0.0.1:0");
+/** A port on `host` (127.0.0.1 unless given) where nothing listens (bound, then closed). */
+async function closedPort(bind: Bind, host = "127.0.0.1"): Promise<number> {
+  const socket = await bind(`${host}:0`);
   const port = socket.localAddr().port;
   socket.close();
   return port;
@@ -365,40 +365,42 @@ async function closedPort(bind: Bind): Promise<number> {
  */
 const REPORTS_ICMP = RUNTIME !== "Deno";
 
-eachBackend("connect: a peer that refuses (ICMP port unreachable) fails the waiting recv with CONNECTION_REFUSED (cause ECONNREFUSED), once", async (bind) => {
-  const port = await closedPort(bind);
-  const socket = await bind("127.0.0.1:0");
-  try {
-    await socket.connect(`127.0.0.1:${port}`);
-    const executor = new LocalExecutor();
-    const reply = executor.spawn(socket.recv());
-    const other = executor.spawn(socket.recvFrom());
-    const sent = executor.spawn(socket.send(text("ping")));
-    const running = executor.run();
-    if (!REPORTS_ICMP) {
-      await sleep(300);
-      assert.equal(await sent, 4);
-      assert.equal(socket.takeError(), null, "Deno reports no refusal (see REPORTS_ICMP)");
+for (const host of ["127.0.0.1", "[::1]"]) {
+  eachBackend(`connect over ${host.includes(":") ? "IPv6" : "IPv4"}: a peer that refuses (ICMP port unreachable) fails the waiting recv with CONNECTION_REFUSED (cause ECONNREFUSED), once`, async (bind) => {
+    const port = await closedPort(bind, host);
+    const socket = await bind(`${host}:0`);
+    try {
+      await socket.connect(`${host}:${port}`);
+      const executor = new LocalExecutor();
+      const reply = executor.spawn(socket.recv());
+      const other = executor.spawn(socket.recvFrom());
+      const sent = executor.spawn(socket.send(text("ping")));
+      const running = executor.run();
+      if (!REPORTS_ICMP) {
+        await sleep(300);
+        assert.equal(await sent, 4);
+        assert.equal(socket.takeError(), null, "Deno reports no refusal (see REPORTS_ICMP)");
+        socket.close();
+        await within(running, "the receives to fail once closed");
+        await assert.rejects(Promise.resolve(reply), isClosed);
+        await assert.rejects(Promise.resolve(other), isClosed);
+        return;
+      }
+      assert.equal(await within(Promise.resolve(sent), "the send"), 4, "the datagram left: the refusal comes after");
+      // Exactly one of the two receives gets the refusal, within 2 s (~1 ms measured on loopback).
+      const first = await within(Promise.race([reply, other].map((f) => Promise.resolve(f).then(() => "ok", (e: unknown) => e))), "the refusal", 2_000);
+      assert.ok(refused(first), String(first));
+      assert.ok((first as Error).message.includes(`peer ${host}:${port} refused a datagram`), (first as Error).message);
+      assert.equal(socket.takeError(), null, "reported once");
       socket.close();
-      await within(running, "the receives to fail once closed");
-      await assert.rejects(Promise.resolve(reply), isClosed);
-      await assert.rejects(Promise.resolve(other), isClosed);
-      return;
+      await within(running, "the other receive to fail once closed");
+      const outcomes = await Promise.all([reply, other].map((f) => Promise.resolve(f).then(() => "ok", (e: unknown) => refused(e) ? "refused" : isClosed(e) ? "closed" : e)));
+      assert.deepEqual(outcomes.sort(), ["closed", "refused"]);
+    } finally {
+      socket.close();
     }
-    assert.equal(await within(Promise.resolve(sent), "the send"), 4, "the datagram left: the refusal comes after");
-    // Exactly one of the two receives gets the refusal, within 2 s (~1 ms measured on loopback).
-    const first = await within(Promise.race([reply, other].map((f) => Promise.resolve(f).then(() => "ok", (e: unknown) => e))), "the refusal", 2_000);
-    assert.ok(refused(first), String(first));
-    assert.match((first as Error).message, new RegExp(`peer 127\\.0\\.0\\.1:${port} refused a datagram`));
-    assert.equal(socket.takeError(), null, "reported once");
-    socket.close();
-    await within(running, "the other receive to fail once closed");
-    const outcomes = await Promise.all([reply, other].map((f) => Promise.resolve(f).then(() => "ok", (e: unknown) => refused(e) ? "refused" : isClosed(e) ? "closed" : e)));
-    assert.deepEqual(outcomes.sort(), ["closed", "refused"]);
-  } finally {
-    socket.close();
-  }
-});
+  });
+}
 
 eachBackend("connect: with no receive waiting, a refusal fails the next send (nothing sent) or takeError, once", async (bind) => {
   const port = await closedPort(bind);
