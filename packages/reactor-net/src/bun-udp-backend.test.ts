@@ -134,7 +134,7 @@ if (bun !== undefined) {
       await sleep(20);
       assert.deepEqual(order, [], "not writable before drain");
       assert.equal(watched.refusals, 1, "the waiting sends did not ask the runtime");
-      assert.deepEqual(sender.stats(), { received: 0, delivered: 0, dropped: 0, sent: 1, sendErrors: 0 });
+      assert.deepEqual(sender.stats(), { received: 0, delivered: 0, dropped: 0, queued: 0, discarded: 0, sent: 1, sendErrors: 0 });
 
       watched.refuse = false;
       watched.handlers!.drain.call(watched.real, watched.real); // as Bun calls it once the kernel takes sends
@@ -145,7 +145,7 @@ if (bun !== undefined) {
       const got: string[] = [];
       for (let d = receiver.tryRecvFrom(); d !== WOULD_BLOCK; d = receiver.tryRecvFrom()) got.push(str(d.data));
       assert.deepEqual(got, ["0", "1", "2", "3"]);
-      assert.deepEqual(sender.stats(), { received: 0, delivered: 0, dropped: 0, sent: 4, sendErrors: 0 });
+      assert.deepEqual(sender.stats(), { received: 0, delivered: 0, dropped: 0, queued: 0, discarded: 0, sent: 4, sendErrors: 0 });
     } finally {
       sender.close();
       receiver.close();
@@ -170,7 +170,7 @@ if (bun !== undefined) {
     peer.close();
   });
 
-  test("bun: Bun calls the error handler as error(err) with this = the socket; ICMP reports are dropped, as on Node", async () => {
+  test("bun: Bun calls the error handler as error(err) with this = the socket; ICMP reports to an unconnected socket are dropped, as on Node", async () => {
     const closed = await bind("127.0.0.1:0");
     const port = closed.localAddr().port;
     closed.close();
@@ -194,6 +194,30 @@ if (bun !== undefined) {
       assert.equal(socket.takeError()?.message, "as Bun's types say");
     } finally {
       socket.close();
+    }
+  });
+
+  test("bun: on a connected socket Bun's ICMP reports fail the next operation: CONNECTION_REFUSED or PEER_UNREACHABLE, the error as cause", async () => {
+    const peer = await bind("127.0.0.1:0");
+    const { socket, watched } = await watchedBind("127.0.0.1:0");
+    try {
+      const report = (code: string): void => {
+        const error = Object.assign(new Error(`${code}: as Bun reports it, recv`), { code, syscall: "recv", errqueue: true });
+        watched.handlers!.error.call(watched.real, error);
+      };
+      report("ECONNREFUSED");
+      assert.equal(socket.takeError(), null, "unconnected: dropped");
+      await socket.connect(peer.localAddr());
+      report("EHOSTUNREACH");
+      assert.ok(hasCode("PEER_UNREACHABLE", "EHOSTUNREACH")(socket.takeError()));
+      report("ECONNREFUSED");
+      assert.throws(() => socket.trySend(text("x")), hasCode("CONNECTION_REFUSED", "ECONNREFUSED"));
+      assert.equal(socket.trySend(text("y")), 1);
+      await until(() => peer.stats().received === 1, "the datagram after the refusal");
+      assert.equal(socket.stats().sendErrors, 1);
+    } finally {
+      socket.close();
+      peer.close();
     }
   });
 
@@ -270,7 +294,7 @@ if (bun !== undefined) {
       await assert.rejects(Promise.resolve(refused), hasCode("SEND_FAILED", "EACCES"));
       assert.equal(plain.trySendTo(text("no"), to), 2, "trySendTo: the failure is reported after");
       assert.equal((plain.takeError() as { code?: string } | null)?.code, "EACCES");
-      assert.deepEqual(plain.stats(), { received: 0, delivered: 0, dropped: 0, sent: 0, sendErrors: 2 });
+      assert.deepEqual(plain.stats(), { received: 0, delivered: 0, dropped: 0, queued: 0, discarded: 0, sent: 0, sendErrors: 2 });
       assert.equal(broadcasting.trySendTo(text("set at bind"), to), 11);
       plain.setBroadcast(true);
       assert.equal(plain.trySendTo(text("set later"), to), 9);

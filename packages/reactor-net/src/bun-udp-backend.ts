@@ -1,5 +1,5 @@
 import { SpindleError } from "@spindle/core";
-import { NetError } from "./errors.ts";
+import { isIcmpError, NetError } from "./errors.ts";
 import { type SocketAddress, trustedAddress } from "./socket-address.ts";
 import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
@@ -37,11 +37,24 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  * `error(socket, err)` as its type definitions say (the probe: one argument, an `Error`, and
  * `this === socket`); this backend accepts either form. Bun also reports ICMP errors that the
  * kernel queues for the socket (`ECONNREFUSED` from a closed port, `EHOSTUNREACH`), as errors with
- * `syscall: "recv"` and `errqueue: true`, even though the socket is not connected. Node reports
- * none of these for an unconnected socket (nor does Bun's own `node:dgram`, which drops them the
- * same way), and this package's `connect` is its own filter, so this backend drops them too: such
- * datagrams are lost silently, as with `node:dgram`. (With no `error` handler at all, Bun treats
- * them as uncaught exceptions: this backend always sets one.)
+ * `syscall: "recv"` and `errqueue: true`, even though the socket is not connected (Bun sets
+ * `IP_RECVERR`); they carry no address. This backend passes them on as `events.unreachable`: the
+ * socket reports them when connected and drops them otherwise, as Node, Bun's own `node:dgram`
+ * and the kernel do for an unconnected socket. (With no `error` handler at all, Bun treats them
+ * as uncaught exceptions: this backend always sets one.)
+ *
+ * `IP_RECVERR` also makes the kernel fail the socket's next send with the same error, whatever
+ * its destination: on loopback the ICMP error arrives during the refused send, so a send just
+ * after it, even to a live peer, threw `ECONNREFUSED` (syscall `send`) without sending, and the
+ * same send made again went out. So a send that throws an ICMP error is made once more: that
+ * error was about an earlier datagram, and arrives through the `error` handler anyway.
+ *
+ * Connecting: a `Bun.udpSocket` socket can be connected only when it is created (its `connect`
+ * option); Bun 1.4.5's socket has no `connect` method (its `node:dgram` uses a private one), and
+ * re-creating the socket would give up its port. So `connect` only names the peer here: the
+ * socket filters other senders in JavaScript, and the ICMP reports above tell it of refusals,
+ * as a connected kernel socket would (one difference: a report for a datagram sent to another
+ * address just before `connect` is taken as the peer's).
  *
  * Options, mapped to what `Bun.udpSocket` offers:
  * - `reuseAddress`, `ipv6Only`: its `flags` bind option (not in its type definitions; Bun's own
@@ -88,8 +101,8 @@ export class BunUdpBackend implements UdpBackend {
           // Called as `error(err)` (this = the socket); `error(socket, err)` as typed is accepted too.
           error: (first: unknown, second?: unknown) => {
             const error: BunError = first instanceof Error ? first : second instanceof Error ? second : new Error(String(first));
-            if (error.errqueue === true && error.syscall === "recv") return; // an ICMP report: see the class doc
-            events.error(error);
+            if (error.errqueue === true && error.syscall === "recv") events.unreachable(error); // see the class doc
+            else events.error(error);
           },
         },
       });
@@ -102,16 +115,31 @@ export class BunUdpBackend implements UdpBackend {
   }
 
   send(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): boolean {
+    const socket = this.#socket!;
     let taken: boolean;
     try {
-      taken = this.#socket!.send(data, to.port, to.address);
+      taken = socket.send(data, to.port, to.address);
     } catch (error) {
-      done(error as Error);
-      return true;
+      if (!isIcmpError(error)) {
+        done(error as Error);
+        return true;
+      }
+      // An earlier datagram's ICMP error, reported to this send (see the class doc): once more.
+      try {
+        taken = socket.send(data, to.port, to.address);
+      } catch (again) {
+        done(again as Error);
+        return true;
+      }
     }
     if (!taken) return false; // would block: `drain` follows (see the class doc)
     done(null);
     return true;
+  }
+
+  /** Names the peer only: Bun's socket cannot be connected after it was created (see the class doc). */
+  connect(_peer: SocketAddress): Promise<void> {
+    return Promise.resolve();
   }
 
   setBroadcast(on: boolean): void {

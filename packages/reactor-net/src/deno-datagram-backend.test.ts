@@ -75,7 +75,7 @@ if (typeof deno?.listenDatagram === "function") {
         await sending.run();
         await until(() => socket.stats().received === K, `${K} datagrams to arrive`);
         await sleep(20); // time for any excess to show
-        assert.deepEqual(socket.stats(), { received: K, delivered: 0, dropped: 0, sent: 0, sendErrors: 0 });
+        assert.deepEqual(socket.stats(), { received: K, delivered: 0, dropped: 0, queued: K, discarded: 0, sent: 0, sendErrors: 0 });
         assert.equal(receives.now, 0, "no receive while the queue is full");
         if (existsSync("/proc/net/udp")) {
           const kernel = kernelSocket(socket.localAddr().port);
@@ -91,7 +91,7 @@ if (typeof deno?.listenDatagram === "function") {
         const seen = reading.spawn(readAll());
         await reading.run();
         assert.deepEqual(await seen, Array.from({ length: N }, (_, i) => `d${i}`), "all of them, in order");
-        assert.deepEqual(socket.stats(), { received: N, delivered: N, dropped: 0, sent: 0, sendErrors: 0 });
+        assert.deepEqual(socket.stats(), { received: N, delivered: N, dropped: 0, queued: 0, discarded: 0, sent: 0, sendErrors: 0 });
         await sleep(5);
         assert.equal(receives.now, 1, "with room again, one receive waits for the next datagram");
         assert.equal(receives.most, 1, "never more than one receive at a time per socket");

@@ -1,5 +1,5 @@
 import { SpindleError } from "@spindle/core";
-import { NetError } from "./errors.ts";
+import { closedError, NetError } from "./errors.ts";
 import { type SocketAddress, trustedAddress } from "./socket-address.ts";
 import { CopyPool } from "./copy-pool.ts";
 import { SendChain } from "./send-chain.ts";
@@ -26,6 +26,15 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  * Sending: Deno reverses the order of sends issued without awaiting the previous one (seen here on
  * every fresh socket's first burst: 100 sends arrived 99…0), so sends go through a
  * {@linkcode SendChain}: issued one at a time, each after the runtime reported on the previous.
+ *
+ * Connecting: `Deno.listenDatagram` has no `connect` (nor does any other Deno API for UDP: Deno's
+ * `node:dgram` emulates it in JavaScript), so `connect` only names the peer and the socket filters
+ * other senders in JavaScript. The kernel socket stays unconnected and Deno sets no `IP_RECVERR`,
+ * so no ICMP error reaches it: measured on Deno 2.9.6, a `receive` stayed pending 300 ms after
+ * three sends to a closed loopback port, and every send resolved. A peer's refusal is therefore
+ * never reported on Deno (the README's support table says so).
+ *
+ * Closing fails the sends still waiting in the chain with `CLOSED` at once.
  *
  * Options, mapped to what `Deno.listenDatagram` offers (Deno 2.9):
  * - `reuseAddress`: its `reuseAddress` option (`SO_REUSEADDR` on Linux).
@@ -55,7 +64,7 @@ export class DenoDatagramBackend implements UdpBackend {
   /** Sends, one at a time and in order (see the class doc). */
   readonly #sends = new SendChain((data, to) => {
     const conn = this.#conn;
-    if (conn === null) return Promise.reject(new Error("the socket is closed"));
+    if (conn === null) return Promise.reject(closedError());
     return conn.send(data, { transport: "udp", hostname: to.address, port: to.port });
   });
 
@@ -98,6 +107,11 @@ export class DenoDatagramBackend implements UdpBackend {
 
   send(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): void {
     this.#sends.push(data, to, done);
+  }
+
+  /** Names the peer only: Deno cannot connect a UDP socket (see the class doc). */
+  connect(_peer: SocketAddress): Promise<void> {
+    return Promise.resolve();
   }
 
   setBroadcast(on: boolean): void {
@@ -145,6 +159,7 @@ export class DenoDatagramBackend implements UdpBackend {
     this.#conn = null;
     // Ends the outstanding receive: Deno rejects it with `Interrupted`, which the loop expects.
     conn?.close();
+    this.#sends.cancel(closedError);
   }
 
   /**

@@ -49,11 +49,13 @@ export class ReceiveQueue {
     return data;
   }
 
-  /** Drops every queued datagram. */
-  clear(): void {
+  /** Drops every queued datagram; returns how many there were. */
+  clear(): number {
+    const dropped = this.#length;
     this.#data.fill(undefined);
     this.#from.fill(undefined);
     this.#head = 0;
     this.#length = 0;
+    return dropped;
   }
 }

@@ -39,6 +39,15 @@ export class SendChain {
     this.#waiting.push({ data, to, done });
   }
 
+  /**
+   * Fails every send still waiting behind the one in flight with `error`, at once and in order:
+   * the socket closed, so they will never be issued. (The send in flight gets whatever report
+   * the runtime still gives; closing runtimes drop it.)
+   */
+  cancel(error: () => Error): void {
+    for (let send = this.#waiting.shift(); send !== undefined; send = this.#waiting.shift()) send.done(error());
+  }
+
   #start(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): void {
     this.#inFlight = done;
     let sending: Promise<unknown>;

@@ -15,6 +15,13 @@ export interface UdpBackend {
    * queues every send) means the runtime took the datagram.
    */
   send(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void): boolean | void;
+  /**
+   * Makes `peer` the socket's only destination, connecting the kernel socket where the runtime
+   * can (`node:dgram`: then the kernel reports ICMP errors for it through `events.unreachable`),
+   * replacing an earlier peer. From the call on, `send` is only asked to send to `peer`. Rejects
+   * with the runtime's error when the kernel refuses (the socket is then unconnected).
+   */
+  connect(peer: SocketAddress): Promise<void>;
   setBroadcast(on: boolean): void;
   setTtl(ttl: number): void;
   joinMulticast(group: string, iface?: string): void;
@@ -34,6 +41,12 @@ export interface BackendEvents {
   datagram(data: Uint8Array, from: SocketAddress): void;
   /** The runtime reported an error outside any send. */
   error(error: Error): void;
+  /**
+   * The runtime reported an ICMP error (`ECONNREFUSED`, `EHOSTUNREACH`…) for a datagram the socket
+   * sent. The socket reports it when connected (its peer is the only destination) and drops it
+   * otherwise, as the kernel does for an unconnected socket.
+   */
+  unreachable(error: Error): void;
   /**
    * Whether the receive queue has room. A backend that pulls datagrams (one receive at a time)
    * pulls only while it has; one that is pushed to cannot wait, and the socket drops instead.

@@ -1,5 +1,5 @@
 import { type Context, describe, type Future, PENDING, type Poll, SpindleError } from "@spindle/core";
-import { closedError, NetError } from "./errors.ts";
+import { closedError, isIcmpError, NetError, peerError } from "./errors.ts";
 import { type BackendChoice, createBackend } from "./backends.ts";
 import { Reactor } from "./reactor.ts";
 import { Interest, Ready } from "./readiness.ts";
@@ -35,17 +35,30 @@ export interface Received {
   readonly truncated: boolean;
 }
 
-/** A socket's counters since it was bound. */
+/**
+ * A socket's counters since it was bound. At every moment, also after `close()`:
+ * `received === delivered + dropped + queued + discarded`.
+ */
 export interface UdpStats {
-  /** Datagrams that reached the socket (queued or dropped). */
+  /** Datagrams that reached the socket (before it closed). */
   readonly received: number;
   /** Datagrams handed to the application. */
   readonly delivered: number;
-  /** Datagrams dropped because the receive queue was full. */
+  /** Datagrams dropped on arrival because the receive queue was full. */
   readonly dropped: number;
+  /** Datagrams in the receive queue now, unread (0 once closed). */
+  readonly queued: number;
+  /** Datagrams that were queued, unread, when the socket closed: `close()` discards them. */
+  readonly discarded: number;
   /** Datagrams the runtime reported sent. */
   readonly sent: number;
-  /** Sends the runtime reported failed. */
+  /**
+   * Sends that failed: the runtime reported an error, the connected peer's refusal failed them
+   * (see {@linkcode UdpSocket.connect}), or the socket closed before the runtime took them (on
+   * Deno, whose sends wait in line). Sends the runtime took but had not reported on when the
+   * socket closed are in neither count: every runtime drops those reports at close (their
+   * `sendTo` futures fail with `CLOSED`; the datagrams may have left).
+   */
   readonly sendErrors: number;
 }
 
@@ -127,6 +140,12 @@ export class UdpSocket implements Disposable {
   /** Backends waiting for room in the receive queue (see `BackendEvents.whenRoom`). */
   #roomWaiters: (() => void)[] = [];
   #lastError: Error | null = null;
+  /**
+   * The connected peer's ICMP report (refused, unreachable) that no operation has reported yet:
+   * the next receive (once the queue is empty), send or `takeError()` fails with it, once — as a
+   * connected kernel socket keeps one pending error (`SO_ERROR`) for its next call.
+   */
+  #peerError: NetError | null = null;
   /** The attempts of `recvFrom()` and `readable()` / `writable()`, made once per socket. */
   readonly #recvAttempt = (): Datagram | WouldBlock => this.tryRecvFrom();
   readonly #readableAttempt = (): undefined | WouldBlock => this.#readyNow(Ready.READABLE);
@@ -137,6 +156,7 @@ export class UdpSocket implements Disposable {
   #received = 0;
   #delivered = 0;
   #dropped = 0;
+  #discarded = 0;
   #sent = 0;
   #sendErrors = 0;
 
@@ -164,6 +184,7 @@ export class UdpSocket implements Disposable {
     }, {
       datagram: (data, from) => socket.#arrived(data, from),
       error: (error) => (socket.#lastError = error),
+      unreachable: (error) => socket.#unreachable(error),
       hasRoom: () => socket.#queue.length < socket.#queue.capacity,
       whenRoom: () =>
         socket.#queue.length < socket.#queue.capacity || socket.#closed
@@ -206,20 +227,57 @@ export class UdpSocket implements Disposable {
   }
 
   /**
-   * Sets the default peer: `send` and `recv` use it, and datagrams from other senders are
-   * discarded from now on (as the kernel does for a connected socket).
+   * Connects the socket to `peer`, as `connect(2)` does (replacing an earlier peer): `send` and
+   * `recv` use it, the socket sends to no other address (`sendTo` another throws
+   * `INVALID_ADDRESS`, as `node:dgram`, Bun and BSD sockets refuse), and datagrams from other
+   * senders are discarded from now on, uncounted. The peer is set at once; the promise resolves
+   * once the kernel socket is connected, or rejects with `CONNECT_FAILED` (the runtime's error as
+   * `cause`; the socket is then unconnected).
+   *
+   * ICMP errors for datagrams sent to the peer (port unreachable: nothing listens there) are
+   * reported as tokio and the kernel report them: once, to the next operation — a waiting
+   * `recv` / `recvFrom` (once the queue is empty), else the next send or receive, or
+   * `takeError()` — which fails with `CONNECTION_REFUSED` (`cause.code` `ECONNREFUSED`) or
+   * `PEER_UNREACHABLE`. A failing send sends nothing. Where a runtime cannot see these errors
+   * (Deno), a refused datagram is lost silently, as on an unconnected socket (see the README).
+   *
+   * @example
+   * ```ts
+   * import { UdpSocket } from "@spindle/reactor-net";
+   *
+   * const a = await UdpSocket.bind("127.0.0.1:0");
+   * const b = await UdpSocket.bind("127.0.0.1:0");
+   * await a.connect(b.localAddr());
+   * console.log(a.peerAddr()?.equals(b.localAddr())); // true
+   * a.close();
+   * b.close();
+   * ```
    */
-  connect(peer: string | SocketAddress): void {
+  async connect(peer: string | SocketAddress): Promise<void> {
     this.#open();
-    this.#peer = this.#destination(peer);
+    const destination = this.#destination(peer);
+    this.#peer = destination;
+    this.#peerError = null; // a new peer: an earlier one's refusal is no longer news
+    try {
+      await this.#backend.connect(destination);
+    } catch (error) {
+      const cause = error as Error;
+      if (this.#peer === destination) this.#peer = null;
+      throw new NetError("CONNECT_FAILED", `could not connect to ${destination}: ${cause.message}`, { cause });
+    }
   }
 
-  /** The oldest queued datagram, or {@linkcode WOULD_BLOCK} (clearing readability) when none. */
+  /**
+   * The oldest queued datagram, or {@linkcode WOULD_BLOCK} (clearing readability) when none. With
+   * the queue empty, a connected peer's pending refusal is thrown instead, once (see
+   * {@linkcode UdpSocket.connect}).
+   */
   tryRecvFrom(): Datagram | WouldBlock {
     this.#open();
     const queue = this.#queue;
     const from = queue.peekFrom();
     if (from === undefined) {
+      if (this.#peerError !== null) throw this.#takePeerError();
       this.#registration!.clearReady(Ready.READABLE);
       return WOULD_BLOCK;
     }
@@ -259,7 +317,10 @@ export class UdpSocket implements Disposable {
     });
   }
 
-  /** Receives a datagram from the connected peer. */
+  /**
+   * Receives a datagram from the connected peer; fails with `CONNECTION_REFUSED` /
+   * `PEER_UNREACHABLE` when the peer's host reports it unreachable (see {@linkcode UdpSocket.connect}).
+   */
   recv(): Future<Uint8Array> {
     this.#connectedPeer("recv");
     return this.#operation(Interest.READABLE, () => {
@@ -292,11 +353,12 @@ export class UdpSocket implements Disposable {
    * while `sendWindow` sends are in flight or the runtime would block (nothing is sent then: the
    * datagram stays the caller's, to send again once writable). Returns the byte count; a failure
    * reported later by the runtime is counted in `stats().sendErrors` and kept for
-   * {@linkcode UdpSocket.takeError}.
+   * {@linkcode UdpSocket.takeError}. On a connected socket, `to` must be the peer, and a pending
+   * refusal of the peer is thrown instead of sending (see {@linkcode UdpSocket.connect}).
    */
   trySendTo(data: Uint8Array, to: string | SocketAddress): number | WouldBlock {
     this.#open();
-    const destination = this.#destination(to);
+    const destination = this.#sendDestination(to);
     this.#checkPayload(data, destination);
     return this.#trySend(data, destination, null);
   }
@@ -317,12 +379,13 @@ export class UdpSocket implements Disposable {
 
   /**
    * A future that sends `data` to `to` and completes with the byte count once the runtime reports
-   * it sent, or fails with `SEND_FAILED` (the runtime's error as `cause`) or `CLOSED`. Bad input
+   * it sent, or fails with `SEND_FAILED` (the runtime's error as `cause`), `CLOSED`, or on a
+   * connected socket a pending refusal of the peer (see {@linkcode UdpSocket.connect}). Bad input
    * throws here, at the call.
    */
   sendTo(data: Uint8Array, to: string | SocketAddress): Future<number> {
     this.#open();
-    const destination = this.#destination(to);
+    const destination = this.#sendDestination(to);
     this.#checkPayload(data, destination);
     const send: SendTo = new SendTo(this.#registration!, () => this.#trySend(data, destination, send));
     return send;
@@ -339,13 +402,19 @@ export class UdpSocket implements Disposable {
       received: this.#received,
       delivered: this.#delivered,
       dropped: this.#dropped,
+      queued: this.#queue.length,
+      discarded: this.#discarded,
       sent: this.#sent,
       sendErrors: this.#sendErrors,
     };
   }
 
-  /** The last asynchronous error the runtime reported (a failed `trySendTo`), then `null`. */
+  /**
+   * The connected peer's pending refusal (see {@linkcode UdpSocket.connect}), else the last
+   * asynchronous error the runtime reported (a failed `trySendTo`…), then `null`.
+   */
   takeError(): Error | null {
+    if (this.#peerError !== null) return this.#takePeerError();
     const error = this.#lastError;
     this.#lastError = null;
     return error;
@@ -376,13 +445,14 @@ export class UdpSocket implements Disposable {
   }
 
   /**
-   * Closes the socket: queued datagrams are discarded, and every task waiting on it — to receive,
-   * to send, or for readiness — is woken and fails with `CLOSED`. Closing twice is harmless.
+   * Closes the socket: queued datagrams are discarded (counted in `stats().discarded`), and every
+   * task waiting on it — to receive, to send, or for readiness — is woken and fails with
+   * `CLOSED`. Closing twice is harmless.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue.clear();
+    this.#discarded += this.#queue.clear();
     const registration = this.#registration!;
     registration.setReady(Ready.CLOSED);
     registration[Symbol.dispose](); // stops the backend
@@ -405,6 +475,10 @@ export class UdpSocket implements Disposable {
 
   /** Hands `data` to the runtime; `send` is the `sendTo` future waiting for the report, if any. */
   #trySend(data: Uint8Array, to: SocketAddress, send: SendTo | null): number | WouldBlock {
+    if (this.#peerError !== null) {
+      this.#sendErrors++;
+      throw this.#takePeerError();
+    }
     if (this.#inFlight >= this.#window || this.#runtimeBlocked) {
       this.#registration!.clearReady(Ready.WRITABLE);
       if (this.#inFlight >= this.#window || this.#runtimeBlocked) return WOULD_BLOCK;
@@ -432,16 +506,45 @@ export class UdpSocket implements Disposable {
 
   #sendDone(error: Error | null | undefined, send: SendTo | null): void {
     this.#inFlight--;
-    if (error == null) {
-      this.#sent++;
-    } else {
+    let failure: NetError | null = null;
+    if (error != null) {
       this.#sendErrors++;
-      if (send === null) this.#lastError = error;
+      const peer = this.#peer;
+      if (error instanceof NetError) failure = error; // the backend's own: CLOSED when never issued (see `SendChain.cancel`)
+      else if (peer !== null && isIcmpError(error)) failure = peerError(peer.toString(), error); // the kernel's pending refusal
+      else failure = new NetError("SEND_FAILED", `the runtime failed to send: ${error.message}`, { cause: error });
+      // A `trySendTo` has returned already: its failure waits for `takeError` (a refusal for the
+      // next operation too); sends the closing socket cancelled are no news.
+      if (send === null && !this.#closed) {
+        if (failure.code === "CONNECTION_REFUSED" || failure.code === "PEER_UNREACHABLE") this.#setPeerError(failure);
+        else this.#lastError = failure.code === "SEND_FAILED" ? error : failure;
+      }
+    } else {
+      this.#sent++;
     }
-    if (send !== null && this.#sending.remove(send)) {
-      send.settle(error == null ? null : new NetError("SEND_FAILED", `the runtime failed to send: ${error.message}`, { cause: error }));
-    }
+    if (send !== null && this.#sending.remove(send)) send.settle(failure);
     if (!this.#closed && !this.#runtimeBlocked && this.#inFlight <= this.#window >> 1) this.#registration!.setReady(Ready.WRITABLE);
+  }
+
+  /** The runtime's ICMP report (see `BackendEvents.unreachable`): pending for the next operation. */
+  #unreachable(error: Error): void {
+    const peer = this.#peer;
+    if (this.#closed || peer === null) return; // unconnected: dropped, as the kernel drops it
+    this.#setPeerError(peerError(peer.toString(), error));
+  }
+
+  /** Keeps `error` for the next operation (one at a time, the latest) and wakes the receivers. */
+  #setPeerError(error: NetError): void {
+    this.#peerError = error;
+    this.#registration!.setReady(Ready.READABLE); // the first waiting receiver fails with it
+  }
+
+  /** Takes the pending refusal (see `#peerError`), to throw; the readability it gave goes too. */
+  #takePeerError(): NetError {
+    const error = this.#peerError!;
+    this.#peerError = null;
+    if (this.#queue.length === 0) this.#registration!.clearReady(Ready.READABLE);
+    return error;
   }
 
   #arrived(data: Uint8Array, from: SocketAddress): void {
@@ -484,6 +587,16 @@ export class UdpSocket implements Disposable {
       throw new NetError("INVALID_ADDRESS", `a socket bound to ${local.family} (${local}) cannot reach the ${destination.family} address ${destination}`);
     }
     if (destination.port === 0) throw new NetError("INVALID_ADDRESS", `cannot send to port 0 (${destination})`);
+    return destination;
+  }
+
+  /** `to` as a send's destination: on a connected socket, only its peer. */
+  #sendDestination(to: string | SocketAddress): SocketAddress {
+    const destination = this.#destination(to);
+    const peer = this.#peer;
+    if (peer !== null && !peer.equals(destination)) {
+      throw new NetError("INVALID_ADDRESS", `this socket is connected to ${peer} and sends only there, not to ${destination}: use send(data), or an unconnected socket`);
+    }
     return destination;
   }
 
