@@ -45,8 +45,9 @@ export class ThreadDriver implements Driver {
     return this.#state.closeReason;
   }
 
+  /** The timer thread's error (creator only), or the corruption this thread found. */
   get closeCause(): unknown {
-    return this.#cause();
+    return this.#cause() ?? this.#state.corruption ?? undefined;
   }
 
   arm(deadline: number): void {

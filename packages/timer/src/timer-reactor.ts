@@ -136,9 +136,13 @@ async function startThread(): Promise<TimerReactor> {
   post(worker, { kind: "client", index, buffer: WakeTable.forThisThread().buffer });
   /** The clients of other threads, for waking them if the thread dies. */
   const clients: ClientHello[] = [];
-  const wakeClient = (client: ClientHello): void => wakeShared({ buffer: client.buffer, slot: state.wakeSlot(client.index) });
+  const wakeClient = (client: ClientHello): void => {
+    const slot = state.wakeSlot(client.index); // -1: corrupted, and the timer closed for it
+    if (slot >= 0) wakeShared({ buffer: client.buffer, slot });
+  };
   let cause: unknown;
   let closing = false;
+  let exited = false;
   let queue: TimerQueue | undefined;
 
   await new Promise<void>((resolve, reject) => {
@@ -147,12 +151,13 @@ async function startThread(): Promise<TimerReactor> {
       else {
         clients.push(message);
         // Forwarded just before the thread died, and delivered after its exit: wake it now.
-        if (state.closeReason === "thread-exited") wakeClient(message);
+        if (exited) wakeClient(message);
       }
     });
     worker.on("error", (error) => (cause = error));
     worker.on("exit", (code) => {
       reject(new Error(`the timer thread exited with code ${code} before it started`, { cause }));
+      exited = true;
       if (closing) return;
       // Died: fail every pending timer of every thread. The thread may have died holding the
       // mutex, so wake the clients without it; a spurious wake is harmless.
