@@ -101,6 +101,8 @@ export class TimerStateError extends SpindleError {
   readonly field: string;
   /** What it held. */
   readonly value: unknown;
+  /** What it should have held. */
+  readonly expected: string;
 
   /**
    * Creates the error for `field` holding `value` where `expected` was needed; `attach` says
@@ -115,5 +117,6 @@ export class TimerStateError extends SpindleError {
     this.name = "TimerStateError";
     this.field = field;
     this.value = value;
+    this.expected = expected;
   }
 }

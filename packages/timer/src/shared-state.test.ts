@@ -162,10 +162,14 @@ test("the timer thread, finding a wake slot out of range, closes the timer as co
     await until(() => reactor.timer.pendingCount === 2, "both sleeps to be armed", 10_000, 1);
     Atomics.store(new Int32Array(reactor.timer.share().buffer), WORD_INDEX.wakeSlots, -5); // the creator's slot
     await within(running, 10_000, "the executor of the two sleeps");
+    // The creator's own slot was the corrupted word: its sleeps fail once the thread has told it,
+    // with what the thread found.
     for (const handle of [first, later]) {
       await assert.rejects(
         Promise.resolve(handle),
-        (e: unknown) => e instanceof TimerClosedError && e.reason === "corrupted" && (e.cause as Error | undefined)?.name === "TimerStateError",
+        (e: unknown) =>
+          e instanceof TimerClosedError && e.reason === "corrupted" && e.cause instanceof TimerStateError &&
+          e.cause.field === "the wake slot of client 0" && e.cause.value === -5,
       );
     }
     assert.equal(reactor.closeReason, "corrupted");

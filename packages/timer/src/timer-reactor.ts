@@ -1,6 +1,6 @@
 import { SpindleError, wakeShared, WakeTable } from "@spindle/core";
 import { Worker } from "node:worker_threads";
-import type { CloseReason } from "./errors.ts";
+import { type CloseReason, TimerStateError } from "./errors.ts";
 import { HostDriver } from "./host-driver.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import { ThreadDriver } from "./thread-driver.ts";
@@ -148,7 +148,12 @@ async function startThread(): Promise<TimerReactor> {
   await new Promise<void>((resolve, reject) => {
     worker.on("message", (message: FromThread) => {
       if (message.kind === "running") resolve();
-      else {
+      else if (message.kind === "corrupted") {
+        // The thread closed the timer and left its loop: end it; the exit fails what is pending.
+        const found = message.found;
+        if (found !== null) cause ??= new TimerStateError(found.field, found.value, found.expected, false);
+        void worker.terminate();
+      } else {
         clients.push(message);
         // Forwarded just before the thread died, and delivered after its exit: wake it now.
         if (exited) wakeClient(message);

@@ -89,6 +89,13 @@ class TimerThread {
         }
         await this.#nextMessage(outcome.waitForMessageMs);
       }
+      // Every client this thread could reach was woken to fail. Nobody will terminate this thread
+      // for a close it was not asked for: tell the creator, which ends it, fails its own timers
+      // (its slot may be the corrupted word) with what this thread found as their cause.
+      if (state.closeReason === "corrupted") {
+        const found = state.corruption;
+        this.#send({ kind: "corrupted", found: found && { field: found.field, value: found.value, expected: found.expected } });
+      }
       state.markExited();
       this.#channel.close();
     } catch (error) {
@@ -96,9 +103,6 @@ class TimerThread {
       state.close("thread-exited");
       throw error;
     }
-    // Every client was woken to fail; the creator receives this as the thread's error, the cause
-    // of its own timers' TimerClosedErrors.
-    if (state.corruption !== null) throw state.corruption;
   }
 
   /**
