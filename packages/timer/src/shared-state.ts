@@ -177,7 +177,11 @@ export class SharedTimerState {
   /** `lock`, bound once for the condition variable. */
   readonly #relock = (): boolean => this.lock();
 
-  /** Wakes the timer thread from `waitForChange` and counts the notify. */
+  /**
+   * Wakes the timer thread from `waitForChange` and counts the notify. Called after `unlock`: the
+   * condition variable's `add` bumps the sequence the thread read under the lock, so a notify
+   * that lands before the thread sleeps makes its wait return at once (see `Condvar`).
+   */
   notifyThread(): void {
     Atomics.add(this.#words, NOTIFIES, 1);
     this.#condvar.notifyOne();
@@ -223,7 +227,11 @@ export class SharedTimerState {
     this.notifyThread();
   }
 
-  /** Timer thread: announces that it woke every client and stops touching shared memory. */
+  /**
+   * Timer thread: announces that it woke every client and stops touching shared memory. The store
+   * pairs with the load in `waitUntilExited`; the `notify` ends that thread's `wait`, which also
+   * returns at once if the store came first (the word no longer holds 0).
+   */
   markExited(): void {
     Atomics.store(this.#words, EXITED, 1);
     Atomics.notify(this.#words, EXITED);
@@ -235,7 +243,11 @@ export class SharedTimerState {
     return Atomics.load(this.#words, EXITED) === 1;
   }
 
-  /** Reserves the next client index; throws `CAPACITY_EXCEEDED` when all are taken. */
+  /**
+   * Reserves the next client index; throws `CAPACITY_EXCEEDED` when all are taken. The `add`
+   * hands each caller a distinct index whatever the interleaving; the index is published to the
+   * timer thread by the client's introduction and by its (locked) deadline, never by this word.
+   */
   allocateClient(): number {
     const index = Atomics.add(this.#words, CLIENTS, 1);
     if (index < 0) throw new TimerStateError("clients", index, `0 to ${MAX_CLIENTS}`, true);
@@ -275,12 +287,15 @@ export class SharedTimerState {
     this.#times[DEADLINES + i] = deadline;
   }
 
-  /** Whether the timer thread has read client `i`'s introduction (its `WakeTable` buffer). */
+  /**
+   * Whether the timer thread has read client `i`'s introduction (its `WakeTable` buffer). Pairs
+   * with `markIntroduced`; a stale 0 only costs the caller a needless notify.
+   */
   isIntroduced(i: number): boolean {
     return Atomics.load(this.#words, INTRODUCED + i) === 1;
   }
 
-  /** Timer thread: records that it read client `i`'s introduction. */
+  /** Timer thread: records, after storing the client's handle, that it read its introduction. */
   markIntroduced(i: number): void {
     Atomics.store(this.#words, INTRODUCED + i, 1);
   }
