@@ -25,11 +25,17 @@ export interface LocalExecutorOptions {
    */
   readonly onUnhandledError?: (error: unknown) => void;
   /**
-   * Called when no task is ready and the executor is about to park. It may wake tasks, which then
-   * run before the executor parks: a virtual clock advances to its next deadline here, as tokio's
-   * paused clock auto-advances when the runtime has nothing to do. It must not throw.
+   * Called every time no task is ready and the executor is about to park. It may wake tasks, which
+   * then run before the executor parks: a virtual clock advances to its next deadline here, as
+   * tokio's paused clock auto-advances whenever the runtime has nothing to do. It must not throw.
+   *
+   * `again` asks for another call. Called during `onIdle` (say, the clock jumped but woke only
+   * wakers of other executors or of hand-polled futures), the executor, if still no task is ready,
+   * gives the host one turn and calls `onIdle` again instead of parking. Called later, while the
+   * executor is parked (say, a deadline appeared), it resumes the executor, which calls `onIdle`.
+   * A hook that never calls it lets the executor park until one of its tasks is woken.
    */
-  readonly onIdle?: () => void;
+  readonly onIdle?: (again: () => void) => void;
 }
 
 const DEFAULT_TIME_SLICE_MS = 1;
@@ -74,7 +80,14 @@ export class LocalExecutor implements Disposable {
   /** The one context every task is polled with; its waker is rebound to each task in turn. */
   readonly #cx: Context = new Context(Waker.noop());
   readonly #onUnhandledError: ((error: unknown) => void) | null;
-  readonly #onIdle: (() => void) | null;
+  readonly #onIdle: ((again: () => void) => void) | null;
+  /** `onIdle` asked to be called again (see {@linkcode LocalExecutorOptions.onIdle}). */
+  #idleAgain = false;
+  /** The `again` function given to `onIdle`, made once. */
+  readonly #callIdleAgain = (): void => {
+    this.#idleAgain = true;
+    this.#wakeDriver();
+  };
   readonly #owner: TaskOwner;
   #tasks: Task<unknown> | null = null;
   #live = 0;
@@ -178,10 +191,14 @@ export class LocalExecutor implements Disposable {
         }
         if (this.#live === 0) return this.#finish(null);
         if (this.#queue.length === 0 && this.#onIdle !== null) {
-          this.#onIdle();
+          this.#idleAgain = false;
+          this.#onIdle(this.#callIdleAgain);
           if (this.#queue.length > 0) continue;
         }
-        if (this.#queue.length > 0) {
+        // Idle again after `onIdle` asked for another call: a host turn first, so that what it
+        // woke elsewhere (another executor's tasks, promises) runs before it is called again.
+        if (this.#queue.length > 0 || this.#idleAgain) {
+          this.#idleAgain = false;
           yieldToHost().then(this.#resume);
         } else {
           this.#parked = true;

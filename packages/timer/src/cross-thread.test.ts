@@ -24,7 +24,7 @@ function nextReply(worker: Worker): Promise<Reply> {
  * on a loaded machine.
  */
 async function untilWorkerParked(reactor: TimerReactor): Promise<void> {
-  const state = new SharedTimerState(reactor.timer.share().buffer);
+  const state = SharedTimerState.attach(reactor.timer.share().buffer);
   const worker = 1;
   for (const start = Date.now(); !(state.isIntroduced(worker) && state.deadline(worker) !== Infinity);) {
     assert.ok(Date.now() - start < 10_000, "the worker's sleep was not armed and introduced within 10 s");

@@ -1,10 +1,17 @@
-/** Why a timer stopped: its reactor was disposed, or its thread exited without being asked to. */
-export type CloseReason = "disposed" | "thread-exited";
+import { describe, SpindleError } from "@spindle/core";
+
+/**
+ * Why a timer stopped: its reactor was disposed, its thread exited without being asked to, or its
+ * shared state was found corrupted (see {@linkcode TimerStateError}).
+ */
+export type CloseReason = "disposed" | "thread-exited" | "corrupted";
 
 /**
  * The error of a sleep, timeout or interval whose timer closed before it fired: the reactor was
- * disposed (`reason: "disposed"`), or the timer thread died (`reason: "thread-exited"`, with the
- * thread's error as `cause` when there was one).
+ * disposed (`reason: "disposed"`), the timer thread died (`reason: "thread-exited"`, with the
+ * thread's error as `cause` when there was one), or a thread found the timer's shared memory
+ * corrupted (`reason: "corrupted"`, with the {@linkcode TimerStateError} as `cause` on the thread
+ * that found it).
  *
  * @example
  * ```ts
@@ -30,7 +37,9 @@ export class TimerClosedError extends Error {
     super(
       reason === "disposed"
         ? "the timer was closed (its reactor was disposed) before this timer fired"
-        : "the timer thread exited unexpectedly; every pending timer of it fails",
+        : reason === "thread-exited"
+        ? "the timer thread exited unexpectedly; every pending timer of it fails"
+        : "the timer's shared memory was found corrupted; every pending timer of it fails",
       options,
     );
     this.name = "TimerClosedError";
@@ -66,5 +75,48 @@ export class ElapsedError extends Error {
     super(`the future did not complete within ${timeoutMs} ms`);
     this.name = "ElapsedError";
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * Shared memory that is not a working timer's state: what {@linkcode Timer.fromShared} throws for
+ * a buffer that is not what `Timer.share()` returned (wrong size, layout word, or a word outside
+ * its range), and the `cause` of the {@linkcode TimerClosedError}s of a timer found corrupted in
+ * use. `field` names the word and `value` is what it held.
+ *
+ * @example
+ * ```ts
+ * import { Timer, TimerStateError } from "@spindle/timer";
+ *
+ * const buffer = new SharedArrayBuffer(16);
+ * try {
+ *   Timer.fromShared({ buffer, channel: "not-a-timer" });
+ * } catch (error) {
+ *   if (error instanceof TimerStateError) console.log(error.field); // buffer
+ * }
+ * ```
+ */
+export class TimerStateError extends SpindleError {
+  /** The part of the shared state that was wrong (`"buffer"`, `"layout"`, `"mutex"`, …). */
+  readonly field: string;
+  /** What it held. */
+  readonly value: unknown;
+  /** What it should have held. */
+  readonly expected: string;
+
+  /**
+   * Creates the error for `field` holding `value` where `expected` was needed; `attach` says
+   * whether it was found when a thread attached (not a timer's state) or in use (corrupted).
+   */
+  constructor(field: string, value: unknown, expected: string, attach: boolean) {
+    super(
+      "INVALID_ARGUMENT",
+      `${attach ? "not the shared state of a Spindle timer (see Timer.share())" : "the timer's shared state is corrupted"}: ` +
+        `${field} is ${describe(value)}, expected ${expected}`,
+    );
+    this.name = "TimerStateError";
+    this.field = field;
+    this.value = value;
+    this.expected = expected;
   }
 }

@@ -1,21 +1,62 @@
-import { SpindleError } from "@spindle/core";
-import type { CloseReason } from "./errors.ts";
+import { Mutex, SpindleError, WAKE_TABLE_CAPACITY } from "@spindle/core";
+import { clockNow } from "./clock.ts";
+import { type CloseReason, TimerStateError } from "./errors.ts";
 import { Condvar } from "./sync/condvar.ts";
-import { Mutex } from "@spindle/core";
 
 /**
  * The memory shared by the timer thread and its clients (one client per thread that uses the
  * timer), in one `SharedArrayBuffer`.
  *
- * Int32 words: the mutex, the condition variable, the lifecycle (`STATE`, `CLOSE_REASON`,
- * `EXITED`), the number of clients, a count of condition-variable notifies (a statistic the tests
- * read), and per client the `WakeTable` slot to wake and whether the thread has read the client's
- * introduction. Float64 words: `SLEEPING_UNTIL`, the instant
- * the timer thread sleeps until, and per client its earliest deadline (`Infinity` for none).
+ * Int32 words: the mutex, the condition variable, `STATE` (open, or why it closed), `LAYOUT` (a
+ * tag checked on attach), the number of clients, a count of condition-variable notifies (a
+ * statistic the tests read), `EXITED`, and per client the `WakeTable` slot to wake and whether the
+ * thread has read the client's introduction. Float64 words: `SLEEPING_UNTIL`, the instant the
+ * timer thread sleeps until, and per client its earliest deadline (`Infinity` for none).
  *
- * Who may touch what: deadlines, wake slots and `SLEEPING_UNTIL` only under the mutex (they are
- * plain Float64 accesses, ordered by the mutex's atomics). The lifecycle words are atomics, read
- * without the lock, so that a client can see that the thread died even if it died holding the lock.
+ * ## Who may touch what, and why the orderings suffice
+ *
+ * Every `Atomics` operation is sequentially consistent, and a plain access is ordered against
+ * them in each thread's program order (the memory model's happens-before through
+ * synchronizes-with of atomics on the same word).
+ *
+ * - The Float64 words (deadlines, `SLEEPING_UNTIL`) are plain accesses, made only while holding
+ *   the mutex: they pair with the mutex's locking `compareExchange`/`exchange` and unlocking
+ *   `sub`/`store`, so whoever takes the lock next sees every write of the previous holder. Plain
+ *   Float64 accesses may tear (the memory model promises tear-free reads only for integer
+ *   arrays), which is one more reason never to read them without the lock.
+ * - The wake slots are Int32 atomics. A client stores its slot under the mutex before it stores
+ *   its deadline (`ThreadDriver.arm`); the timer thread loads it under the mutex when it takes
+ *   the deadline, so the mutex already orders them. The creator also loads them without the
+ *   mutex, when the thread died (it may have died holding the lock): the atomic load then sees
+ *   the latest slot stored, or one stored before it, both registered or harmlessly stale (a
+ *   wake of a slot that was unregistered or reused is spurious, which every future tolerates).
+ * - `STATE` is read without the lock by everyone (`isClosed`), so that a client sees that the
+ *   timer closed even if the thread died holding the lock. It changes once, from `OPEN` to a
+ *   reason, by one `compareExchange`: the first reason wins, and the reason read is the one that
+ *   closed it. A client that publishes its slot and deadline and then loads `STATE` (under the
+ *   lock) either sees it closed and fails by itself, or closed after the load, in which case
+ *   whoever closed it will wake every armed client and read the slot already stored (both
+ *   orders are sequentially consistent atomics on the lock and `STATE`).
+ * - `INTRODUCED[i]` is stored by the timer thread after it recorded client `i`'s `WakeTable`,
+ *   and loaded by client `i` under the lock: the load only decides whether to notify, so a stale
+ *   0 costs one needless notify.
+ * - `CLIENTS` is an atomic counter (`add` hands out indices); `EXITED` is stored once by the
+ *   thread and waited on by the creator; `NOTIFIES` is a statistic.
+ * - `LAYOUT` is written before the buffer is shared (the buffer reaches the thread through
+ *   `postMessage`, which orders it) and only read afterwards.
+ *
+ * ## Validation
+ *
+ * A buffer from outside (`Timer.fromShared`, the thread's `workerData`) is checked on attach:
+ * size, the `LAYOUT` tag (a magic number with a version), and every Int32 word that has a closed
+ * set of values (mutex, state, exited, clients, each client's slot and introduced flag): one pass
+ * over 2,056 words, once per thread. A failure throws a {@linkcode TimerStateError} naming the
+ * word and its value. The Float64 words are not checked on attach (they may only be read under
+ * the lock); values read in use are checked where they are used, with one comparison each: a
+ * mutex word outside 0–2, a lock not taken within {@linkcode LOCK_LIMIT_MS}, a client index,
+ * slot or count out of range, a `NaN` deadline. Any of these closes the timer with reason
+ * `"corrupted"` (the finder's `TimerClosedError`s carry the `TimerStateError` as `cause`), so
+ * every pending timer fails in bounded time instead of a thread waiting forever.
  */
 export class SharedTimerState {
   readonly buffer: SharedArrayBuffer;
@@ -23,20 +64,38 @@ export class SharedTimerState {
   readonly #times: Float64Array;
   readonly #mutex: Mutex;
   readonly #condvar: Condvar;
+  /** The corruption this thread found, if any: the cause of its `TimerClosedError`s. */
+  #corruption: TimerStateError | null = null;
+  /** When the current `lock()` first found the lock still held after a wait (`NaN`: not yet). */
+  #lockWaitFrom = Number.NaN;
 
   /** Fresh state: no client, no deadline, the thread not started. */
   static create(): SharedTimerState {
-    const state = new SharedTimerState(new SharedArrayBuffer(BYTES));
+    const buffer = new SharedArrayBuffer(BYTES);
+    // Written before the buffer is shared with any thread (see the class comment).
+    Atomics.store(new Int32Array(buffer, 0, FLOATS_AT / 4), LAYOUT, LAYOUT_TAG);
+    const state = new SharedTimerState(buffer);
     // Until the thread has scanned once it counts as awake: arming needs no notify.
     state.#times.fill(Infinity);
     state.#times[SLEEPING_UNTIL] = -Infinity;
     return state;
   }
 
-  constructor(buffer: SharedArrayBuffer) {
+  /**
+   * The state in `buffer`, which came from another thread (`Timer.share()`'s buffer); throws a
+   * {@linkcode TimerStateError} naming the first word found wrong.
+   */
+  static attach(buffer: unknown): SharedTimerState {
     if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== BYTES) {
-      throw new SpindleError("INVALID_ARGUMENT", "not the shared state of a Spindle timer (see Timer.share())");
+      const value = buffer instanceof SharedArrayBuffer ? `a SharedArrayBuffer of ${buffer.byteLength} bytes` : buffer;
+      throw new TimerStateError("buffer", value, `a SharedArrayBuffer of ${BYTES} bytes`, true);
     }
+    const state = new SharedTimerState(buffer);
+    state.#check();
+    return state;
+  }
+
+  private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
     this.#words = new Int32Array(buffer, 0, FLOATS_AT / 4);
     this.#times = new Float64Array(buffer, FLOATS_AT);
@@ -44,27 +103,85 @@ export class SharedTimerState {
     this.#condvar = new Condvar(this.#words, CONDVAR);
   }
 
-  /**
-   * Takes the mutex. Returns `false`, without it, when the timer closed while this thread waited
-   * (the thread may have died holding it).
-   */
-  lock(): boolean {
-    return this.#mutex.lock(this.#closed);
+  /** The attach-time checks (see the class comment); atomic loads, no lock. */
+  #check(): void {
+    const words = this.#words;
+    const expect = (field: string, value: number, ok: boolean, expected: string): void => {
+      if (!ok) throw new TimerStateError(field, value, expected, true);
+    };
+    const layout = Atomics.load(words, LAYOUT);
+    expect("layout", layout, layout === LAYOUT_TAG, `${LAYOUT_TAG} (a Spindle timer of this version)`);
+    const mutex = Atomics.load(words, MUTEX);
+    expect("mutex", mutex, isLockWord(mutex), "0, 1 or 2");
+    const state = Atomics.load(words, STATE);
+    expect("state", state, state >= OPEN && state <= CORRUPTED, `${OPEN} to ${CORRUPTED}`);
+    const exited = Atomics.load(words, EXITED);
+    expect("exited", exited, exited === 0 || exited === 1, "0 or 1");
+    const clients = Atomics.load(words, CLIENTS);
+    // A failed allocateClient adds and then subtracts: MAX_CLIENTS may be passed for a moment.
+    expect("clients", clients, clients >= 0 && clients <= 2 * MAX_CLIENTS, `0 to ${MAX_CLIENTS}`);
+    for (let i = 0; i < MAX_CLIENTS; i++) {
+      const slot = Atomics.load(words, WAKE_SLOTS + i);
+      expect(`the wake slot of client ${i}`, slot, isSlot(slot), `0 to ${WAKE_TABLE_CAPACITY - 1}`);
+      const introduced = Atomics.load(words, INTRODUCED + i);
+      expect(`the introduced flag of client ${i}`, introduced, introduced === 0 || introduced === 1, "0 or 1");
+    }
   }
 
-  /** Whether the timer closed, as a function made once: `lock` runs on every arm and scan. */
-  readonly #closed = (): boolean => this.isClosed;
+  /**
+   * Takes the mutex. Returns `false`, without it, when the timer is closed and the lock could not
+   * be taken: the timer closed while this thread waited (the thread may have died holding it), or
+   * the lock word is corrupted, or the lock stayed held for {@linkcode LOCK_LIMIT_MS} (a holder
+   * that died inside its few loads and stores, or corruption), which closes it as `"corrupted"`.
+   */
+  lock(): boolean {
+    // One extra load per lock: a corrupted word would otherwise be swapped for "contended" and
+    // waited on for the limit.
+    const word = Atomics.load(this.#words, MUTEX);
+    if (!isLockWord(word)) {
+      this.#corrupted(new TimerStateError("mutex", word, "0, 1 or 2", false));
+      return false;
+    }
+    this.#lockWaitFrom = Number.NaN;
+    return this.#mutex.lock(this.#abandoned);
+  }
+
+  /**
+   * Asked by the mutex after each timed-out wait (every 50 ms): give up when closed, or when the
+   * lock stayed held for the limit. A function made once: `lock` runs on every arm and scan.
+   */
+  readonly #abandoned = (): boolean => {
+    if (this.isClosed) return true;
+    const now = clockNow();
+    if (Number.isNaN(this.#lockWaitFrom)) this.#lockWaitFrom = now;
+    else if (now - this.#lockWaitFrom >= LOCK_LIMIT_MS) {
+      const held = `held for ${LOCK_LIMIT_MS} ms (word ${Atomics.load(this.#words, MUTEX)})`;
+      this.#corrupted(new TimerStateError("mutex", held, "a lock held for a few loads and stores", false));
+      return true;
+    }
+    return false;
+  };
 
   unlock(): void {
     this.#mutex.unlock();
   }
 
-  /** Timer thread only, holding the mutex: sleeps until notified or `timeoutMs` passed. */
-  waitForChange(timeoutMs: number): void {
-    this.#condvar.wait(this.#mutex, timeoutMs);
+  /**
+   * Timer thread only, holding the mutex: sleeps until notified or `timeoutMs` passed, and takes
+   * the mutex again; `false` (without it) as {@linkcode SharedTimerState.lock}.
+   */
+  waitForChange(timeoutMs: number): boolean {
+    return this.#condvar.wait(this.#mutex, timeoutMs, this.#relock);
   }
 
-  /** Wakes the timer thread from `waitForChange` and counts the notify. */
+  /** `lock`, bound once for the condition variable. */
+  readonly #relock = (): boolean => this.lock();
+
+  /**
+   * Wakes the timer thread from `waitForChange` and counts the notify. Called after `unlock`: the
+   * condition variable's `add` bumps the sequence the thread read under the lock, so a notify
+   * that lands before the thread sleeps makes its wait return at once (see `Condvar`).
+   */
   notifyThread(): void {
     Atomics.add(this.#words, NOTIFIES, 1);
     this.#condvar.notifyOne();
@@ -76,23 +193,45 @@ export class SharedTimerState {
   }
 
   get isClosed(): boolean {
-    return Atomics.load(this.#words, STATE) === CLOSED;
+    return Atomics.load(this.#words, STATE) !== OPEN;
   }
 
+  /** Why the timer closed, or `null`; a `STATE` outside its values reads as `"corrupted"`. */
   get closeReason(): CloseReason | null {
-    if (!this.isClosed) return null;
-    return Atomics.load(this.#words, CLOSE_REASON) === THREAD_EXITED ? "thread-exited" : "disposed";
+    const state = Atomics.load(this.#words, STATE);
+    if (state === OPEN) return null;
+    return state === DISPOSED ? "disposed" : state === THREAD_EXITED ? "thread-exited" : "corrupted";
   }
 
-  /** Closes the timer for `reason`; the first reason wins. Returns whether this call closed it. */
+  /** The corruption this thread found, or `null`. */
+  get corruption(): TimerStateError | null {
+    return this.#corruption;
+  }
+
+  /**
+   * Closes the timer for `reason` by one `compareExchange` from `OPEN`: the first reason wins, and
+   * it is the one every thread reads. Returns whether this call closed it.
+   */
   close(reason: CloseReason): boolean {
-    const words = this.#words;
-    if (Atomics.load(words, STATE) === CLOSED) return false;
-    Atomics.store(words, CLOSE_REASON, reason === "thread-exited" ? THREAD_EXITED : DISPOSED);
-    return Atomics.exchange(words, STATE, CLOSED) !== CLOSED;
+    const code = reason === "disposed" ? DISPOSED : reason === "thread-exited" ? THREAD_EXITED : CORRUPTED;
+    return Atomics.compareExchange(this.#words, STATE, OPEN, code) === OPEN;
   }
 
-  /** Timer thread: announces that it woke every client and stops touching shared memory. */
+  /**
+   * Records `error` as this thread's finding, closes the timer as `"corrupted"` and wakes the
+   * timer thread, which then wakes every armed client to fail.
+   */
+  #corrupted(error: TimerStateError): void {
+    this.#corruption ??= error;
+    this.close("corrupted");
+    this.notifyThread();
+  }
+
+  /**
+   * Timer thread: announces that it woke every client and stops touching shared memory. The store
+   * pairs with the load in `waitUntilExited`; the `notify` ends that thread's `wait`, which also
+   * returns at once if the store came first (the word no longer holds 0).
+   */
   markExited(): void {
     Atomics.store(this.#words, EXITED, 1);
     Atomics.notify(this.#words, EXITED);
@@ -104,9 +243,14 @@ export class SharedTimerState {
     return Atomics.load(this.#words, EXITED) === 1;
   }
 
-  /** Reserves the next client index; throws `CAPACITY_EXCEEDED` when all are taken. */
+  /**
+   * Reserves the next client index; throws `CAPACITY_EXCEEDED` when all are taken. The `add`
+   * hands each caller a distinct index whatever the interleaving; the index is published to the
+   * timer thread by the client's introduction and by its (locked) deadline, never by this word.
+   */
   allocateClient(): number {
     const index = Atomics.add(this.#words, CLIENTS, 1);
+    if (index < 0) throw new TimerStateError("clients", index, `0 to ${MAX_CLIENTS}`, true);
     if (index >= MAX_CLIENTS) {
       Atomics.sub(this.#words, CLIENTS, 1);
       throw new SpindleError("CAPACITY_EXCEEDED", `a timer serves at most ${MAX_CLIENTS} threads`);
@@ -114,45 +258,79 @@ export class SharedTimerState {
     return index;
   }
 
-  /** How many client indices were handed out. */
+  /** How many client indices were handed out (all of them, if the count is corrupted). */
   get clientCount(): number {
-    return Math.min(Atomics.load(this.#words, CLIENTS), MAX_CLIENTS);
+    const clients = Atomics.load(this.#words, CLIENTS);
+    if (clients < 0) {
+      this.#corrupted(new TimerStateError("clients", clients, `0 to ${MAX_CLIENTS}`, false));
+      return MAX_CLIENTS;
+    }
+    return Math.min(clients, MAX_CLIENTS);
   }
 
-  /** Under the mutex: client `i`'s earliest deadline, `Infinity` when it has none. */
+  /**
+   * Under the mutex: client `i`'s earliest deadline, `Infinity` when it has none. A `NaN` (no
+   * deadline is written as one) closes the timer as corrupted and reads as due, so that the
+   * client is woken to fail.
+   */
   deadline(i: number): number {
-    return this.#times[DEADLINES + i]!;
+    const deadline = this.#times[DEADLINES + i]!;
+    if (deadline !== deadline) {
+      this.#corrupted(new TimerStateError(`the deadline of client ${i}`, deadline, "an instant or Infinity", false));
+      return -Infinity;
+    }
+    return deadline;
   }
 
+  /** Under the mutex: sets client `i`'s earliest deadline. */
   setDeadline(i: number, deadline: number): void {
     this.#times[DEADLINES + i] = deadline;
   }
 
-  /** Whether the timer thread has read client `i`'s introduction (its `WakeTable` buffer). */
+  /**
+   * Whether the timer thread has read client `i`'s introduction (its `WakeTable` buffer). Pairs
+   * with `markIntroduced`; a stale 0 only costs the caller a needless notify.
+   */
   isIntroduced(i: number): boolean {
     return Atomics.load(this.#words, INTRODUCED + i) === 1;
   }
 
-  /** Timer thread: records that it read client `i`'s introduction. */
+  /** Timer thread: records, after storing the client's handle, that it read its introduction. */
   markIntroduced(i: number): void {
     Atomics.store(this.#words, INTRODUCED + i, 1);
   }
 
-  /** Client `i`'s slot in its thread's `WakeTable` (read atomically, also without the mutex). */
+  /**
+   * Client `i`'s slot in its thread's `WakeTable` (an atomic load, also made without the mutex;
+   * see the class comment), or -1 when the word is out of range: that closes the timer as
+   * corrupted (the client cannot be reached through it).
+   */
   wakeSlot(i: number): number {
-    return Atomics.load(this.#words, WAKE_SLOTS + i);
+    const slot = Atomics.load(this.#words, WAKE_SLOTS + i);
+    if (!isSlot(slot)) {
+      this.#corrupted(new TimerStateError(`the wake slot of client ${i}`, slot, `0 to ${WAKE_TABLE_CAPACITY - 1}`, false));
+      return -1;
+    }
+    return slot;
   }
 
+  /** Under the mutex (before the deadline it goes with): client `i`'s `WakeTable` slot. */
   setWakeSlot(i: number, slot: number): void {
     Atomics.store(this.#words, WAKE_SLOTS + i, slot);
   }
 
   /**
    * Under the mutex: the instant the timer thread sleeps until; `-Infinity` while it is awake or
-   * already notified, when it rescans every deadline before it sleeps again.
+   * already notified, when it rescans every deadline before it sleeps again. A `NaN` closes the
+   * timer as corrupted and reads as awake.
    */
   get sleepingUntil(): number {
-    return this.#times[SLEEPING_UNTIL]!;
+    const instant = this.#times[SLEEPING_UNTIL]!;
+    if (instant !== instant) {
+      this.#corrupted(new TimerStateError("sleepingUntil", instant, "an instant or ±Infinity", false));
+      return -Infinity;
+    }
+    return instant;
   }
 
   set sleepingUntil(instant: number) {
@@ -163,11 +341,26 @@ export class SharedTimerState {
 /** How many threads one timer serves. */
 export const MAX_CLIENTS = 1024;
 
+/**
+ * How long a lock may stay held before the state counts as corrupted. Critical sections here are
+ * a few loads and stores (microseconds); only a holder that died inside one (a worker terminated
+ * there) or a corrupted word keeps the lock this long.
+ */
+export const LOCK_LIMIT_MS = 2_000;
+
+function isLockWord(word: number): boolean {
+  return word === 0 || word === 1 || word === 2;
+}
+
+function isSlot(slot: number): boolean {
+  return slot >= 0 && slot < WAKE_TABLE_CAPACITY;
+}
+
 // Int32 words.
 const MUTEX = 0;
 const CONDVAR = 1;
 const STATE = 2;
-const CLOSE_REASON = 3;
+const LAYOUT = 3;
 const CLIENTS = 4;
 const NOTIFIES = 5;
 const EXITED = 6;
@@ -179,8 +372,22 @@ const SLEEPING_UNTIL = 0;
 const DEADLINES = 1;
 const BYTES = FLOATS_AT + (DEADLINES + MAX_CLIENTS) * 8;
 
-// STATE values (0 while open).
-const CLOSED = 1;
-// CLOSE_REASON values.
+/** `LAYOUT`: "STMR" (Spindle timer) with the layout's version in the low byte. */
+const LAYOUT_TAG = 0x53544d01;
+
+/** Where each Int32 word is, for the fault-injection tests (not exported from the package). */
+export const WORD_INDEX: Readonly<Record<"mutex" | "state" | "layout" | "clients" | "exited" | "wakeSlots" | "introduced", number>> = {
+  mutex: MUTEX,
+  state: STATE,
+  layout: LAYOUT,
+  clients: CLIENTS,
+  exited: EXITED,
+  wakeSlots: WAKE_SLOTS,
+  introduced: INTRODUCED,
+};
+
+// STATE values: open, or the reason it closed.
+const OPEN = 0;
 const DISPOSED = 1;
 const THREAD_EXITED = 2;
+const CORRUPTED = 3;

@@ -45,8 +45,9 @@ export class ThreadDriver implements Driver {
     return this.#state.closeReason;
   }
 
+  /** The timer thread's error (creator only), or the corruption this thread found. */
   get closeCause(): unknown {
-    return this.#cause();
+    return this.#cause() ?? this.#state.corruption ?? undefined;
   }
 
   arm(deadline: number): void {
@@ -56,7 +57,7 @@ export class ThreadDriver implements Driver {
     }
     if (deadline >= this.#published) return;
     const state = this.#state;
-    const slot = (this.#slot ??= WakeTable.forThisThread().register(Waker.fromRaw({ data: this, vtable: FIRE_VTABLE })));
+    const slot = this.#slot ?? this.#register();
     if (!state.lock()) {
       wakeShared(slot); // closed while the lock was held by a thread that died: fire to fail
       return;
@@ -79,6 +80,21 @@ export class ThreadDriver implements Driver {
     state.unlock();
     if (notify) state.notifyThread();
     this.#published = deadline;
+  }
+
+  /**
+   * Registers this client's `WakeTable` slot. Registering starts the table's listener, which
+   * drains at once: a wake that landed on the slot number before (a late or spurious wake of a
+   * slot unregistered since) calls `fired`, and so `arm`, re-entrantly, which registers a slot of
+   * its own. Keep that one: assigning this one over it would leak a registration, which holds the
+   * process open for good.
+   */
+  #register(): SharedWakerHandle {
+    const table = WakeTable.forThisThread();
+    const registered = table.register(Waker.fromRaw({ data: this, vtable: FIRE_VTABLE }));
+    if (this.#slot === null) return (this.#slot = registered);
+    table.unregister(registered);
+    return this.#slot;
   }
 
   /** Woken through the WakeTable: the timer thread took this client's deadline. */

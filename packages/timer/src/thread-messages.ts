@@ -5,8 +5,9 @@
  *
  * - creator → thread (its `parentPort`): `ClientHello` for the creator's own client, `close`.
  * - other threads → thread (a `BroadcastChannel` named in the shared timer): `ClientHello`.
- * - thread → creator: `running` once it serves, and every `ClientHello` it received from other
- *   threads, so that the creator can wake those clients itself if the thread dies.
+ * - thread → creator: `running` once it serves, every `ClientHello` it received from other
+ *   threads, so that the creator can wake those clients itself if the thread dies, and
+ *   `corrupted` if it found the shared state corrupted.
  */
 export interface ClientHello {
   readonly kind: "client";
@@ -19,8 +20,18 @@ export interface ClientHello {
 /** What the creator sends the timer thread. */
 export type ToThread = ClientHello | { readonly kind: "close" };
 
+/**
+ * The timer closed as corrupted and the thread left its loop: what the thread's
+ * {@linkcode TimerStateError} said when it was the one that found it (for the creator's
+ * `TimerClosedError`s' `cause`). The creator then ends the thread and fails its own timers.
+ */
+export interface CorruptionFound {
+  readonly kind: "corrupted";
+  readonly found: { readonly field: string; readonly value: unknown; readonly expected: string } | null;
+}
+
 /** What the timer thread sends its creator. */
-export type FromThread = ClientHello | { readonly kind: "running" };
+export type FromThread = ClientHello | CorruptionFound | { readonly kind: "running" };
 
 /** What `workerData` holds for the timer thread. */
 export interface ThreadData {

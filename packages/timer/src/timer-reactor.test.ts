@@ -16,7 +16,7 @@ const waitFor = (done: () => boolean, what: string): Promise<void> => until(done
 
 /** The shared deadline the timer thread holds for this thread's queue (read under the mutex). */
 function publishedDeadline(t: Timer): number {
-  const state = new SharedTimerState(t.share().buffer);
+  const state = SharedTimerState.attach(t.share().buffer);
   assert.ok(state.lock());
   try {
     return state.deadline(0);
@@ -119,7 +119,7 @@ test("a sleep first polled after its deadline passed completes promptly", () => 
 });
 
 test("sleeps registered in one turn notify the timer thread at most once", async () => {
-  const state = new SharedTimerState(timer.share().buffer);
+  const state = SharedTimerState.attach(timer.share().buffer);
   await waitFor(() => timer.pendingCount === 0, "earlier sleeps to settle");
   const before = state.notifies;
   const { cx } = recordingContext();

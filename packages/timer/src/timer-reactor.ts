@@ -1,6 +1,6 @@
 import { SpindleError, wakeShared, WakeTable } from "@spindle/core";
 import { Worker } from "node:worker_threads";
-import type { CloseReason } from "./errors.ts";
+import { type CloseReason, TimerStateError } from "./errors.ts";
 import { HostDriver } from "./host-driver.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import { ThreadDriver } from "./thread-driver.ts";
@@ -136,23 +136,33 @@ async function startThread(): Promise<TimerReactor> {
   post(worker, { kind: "client", index, buffer: WakeTable.forThisThread().buffer });
   /** The clients of other threads, for waking them if the thread dies. */
   const clients: ClientHello[] = [];
-  const wakeClient = (client: ClientHello): void => wakeShared({ buffer: client.buffer, slot: state.wakeSlot(client.index) });
+  const wakeClient = (client: ClientHello): void => {
+    const slot = state.wakeSlot(client.index); // -1: corrupted, and the timer closed for it
+    if (slot >= 0) wakeShared({ buffer: client.buffer, slot });
+  };
   let cause: unknown;
   let closing = false;
+  let exited = false;
   let queue: TimerQueue | undefined;
 
   await new Promise<void>((resolve, reject) => {
     worker.on("message", (message: FromThread) => {
       if (message.kind === "running") resolve();
-      else {
+      else if (message.kind === "corrupted") {
+        // The thread closed the timer and left its loop: end it; the exit fails what is pending.
+        const found = message.found;
+        if (found !== null) cause ??= new TimerStateError(found.field, found.value, found.expected, false);
+        void worker.terminate();
+      } else {
         clients.push(message);
         // Forwarded just before the thread died, and delivered after its exit: wake it now.
-        if (state.closeReason === "thread-exited") wakeClient(message);
+        if (exited) wakeClient(message);
       }
     });
     worker.on("error", (error) => (cause = error));
     worker.on("exit", (code) => {
       reject(new Error(`the timer thread exited with code ${code} before it started`, { cause }));
+      exited = true;
       if (closing) return;
       // Died: fail every pending timer of every thread. The thread may have died holding the
       // mutex, so wake the clients without it; a spurious wake is harmless.

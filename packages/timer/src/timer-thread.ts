@@ -17,7 +17,7 @@
  * before it armed): then the loop returns to the event loop until a message arrives.
  */
 import { isMainThread, type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { wakeShared } from "@spindle/core";
+import { wakeShared, WakeTable } from "@spindle/core";
 import { clockNow } from "./clock.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
@@ -49,18 +49,23 @@ class TimerThread {
   #messageArrived: (() => void) | null = null;
 
   constructor(data: ThreadData, port: MessagePort) {
-    this.#state = new SharedTimerState(data.buffer);
+    this.#state = SharedTimerState.attach(data.buffer);
     this.#port = port;
     port.on("message", (message: ToThread) => {
       if (message.kind === "client") this.#introduce(message);
       else this.#resume();
     });
     this.#channel = new BroadcastChannel(data.channel);
-    this.#channel.onmessage = (event: { data: ClientHello }) => {
+    this.#channel.onmessage = (event: { data: unknown }) => {
+      const hello = event.data;
+      // Anyone holding the shared timer can post here: a message that is not a well-formed
+      // introduction is ignored (no Timer.fromShared sends one), so that it cannot kill the thread
+      // or redirect a client's wakes to a buffer that is not a WakeTable.
+      if (!this.#isHello(hello)) return;
       // Forwarded before it counts as introduced: the creator wakes this client itself if the
       // thread dies, so a client this thread knows is one whose introduction is on its way there.
-      this.#send(event.data);
-      this.#introduce(event.data);
+      this.#send(hello);
+      this.#introduce(hello);
     };
     // The worker is unref'd by its creator; the channel must not hold the thread open on its own.
     (this.#channel as { unref?: () => void }).unref?.();
@@ -84,6 +89,13 @@ class TimerThread {
         }
         await this.#nextMessage(outcome.waitForMessageMs);
       }
+      // Every client this thread could reach was woken to fail. Nobody will terminate this thread
+      // for a close it was not asked for: tell the creator, which ends it, fails its own timers
+      // (its slot may be the corrupted word) with what this thread found as their cause.
+      if (state.closeReason === "corrupted") {
+        const found = state.corruption;
+        this.#send({ kind: "corrupted", found: found && { field: found.field, value: found.value, expected: found.expected } });
+      }
       state.markExited();
       this.#channel.close();
     } catch (error) {
@@ -101,7 +113,7 @@ class TimerThread {
   #serve(): Outcome {
     const state = this.#state;
     const due = this.#due;
-    state.lock();
+    if (!state.lock()) return this.#wakeEveryKnownClient();
     for (;;) {
       if (state.isClosed) {
         const unknown = this.#collectArmed(due);
@@ -116,7 +128,7 @@ class TimerThread {
         state.sleepingUntil = -Infinity;
         state.unlock();
         this.#wake(due);
-        state.lock();
+        if (!state.lock()) return this.#wakeEveryKnownClient();
         continue;
       }
       if (this.#unknownArmed) {
@@ -125,7 +137,7 @@ class TimerThread {
         return { closed: false, waitForMessageMs: earliest - now };
       }
       state.sleepingUntil = earliest;
-      state.waitForChange(earliest - now);
+      if (!state.waitForChange(earliest - now)) return this.#wakeEveryKnownClient();
       state.sleepingUntil = -Infinity;
     }
   }
@@ -181,8 +193,35 @@ class TimerThread {
 
   /** Wakes the collected clients (without the mutex) and empties the list. */
   #wake(due: number[]): void {
-    for (const i of due) wakeShared(this.#handles[i]!);
+    for (const i of due) {
+      const handle = this.#handles[i]!;
+      if (handle.slot >= 0) wakeShared(handle); // -1: the slot word was corrupted (now closed)
+    }
     due.length = 0;
+  }
+
+  /**
+   * The timer closed and its lock cannot be taken (corrupted, or held by a thread that died):
+   * wakes every client this thread knows, without the lock, as the creator does when the thread
+   * dies (a spurious wake is harmless), so that their timers fail.
+   */
+  #wakeEveryKnownClient(): Outcome {
+    const state = this.#state;
+    for (let i = 0; i < this.#handles.length; i++) {
+      const handle = this.#handles[i];
+      if (handle === undefined) continue;
+      handle.slot = state.wakeSlot(i);
+      if (handle.slot >= 0) wakeShared(handle);
+    }
+    return { closed: true };
+  }
+
+  /** Whether `message` is a well-formed introduction of a client index handed out. */
+  #isHello(message: unknown): message is ClientHello {
+    if (typeof message !== "object" || message === null) return false;
+    const { kind, index, buffer } = message as Partial<ClientHello>;
+    return kind === "client" && Number.isInteger(index) && index! >= 0 && index! < this.#state.clientCount &&
+      buffer instanceof SharedArrayBuffer && buffer.byteLength === (wakeTableBytes ??= WakeTable.createBuffer().byteLength);
   }
 
   /** Returns to the event loop until a message arrives or `timeoutMs` passed. */
@@ -212,6 +251,9 @@ class TimerThread {
     this.#port.postMessage(message);
   }
 }
+
+/** The size of every `WakeTable` buffer, measured on the first introduction from a thread. */
+let wakeTableBytes: number | undefined;
 
 // This module is the timer thread's entry point; imported on a main thread (a documentation
 // tool loading every module, say) it starts nothing.

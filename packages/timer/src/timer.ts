@@ -135,7 +135,8 @@ export class Timer {
   /**
    * The timer shared by {@linkcode Timer.share}, on this thread (one handle per thread: calling it
    * again returns the same). Its sleeps wake tasks of this thread, including a `blockOn` that
-   * parks this thread.
+   * parks this thread. Throws a {@linkcode TimerStateError} naming the first wrong word when the
+   * buffer is not a timer's shared state (wrong size or layout tag, a word out of its range).
    */
   static fromShared(shared: SharedTimer): Timer {
     const { buffer, channel } = (shared ?? {}) as Partial<SharedTimer>;
@@ -144,7 +145,7 @@ export class Timer {
     }
     const existing = timersOfThisThread.get(channel);
     if (existing !== undefined) return existing;
-    const state = new SharedTimerState(buffer);
+    const state = SharedTimerState.attach(buffer);
     const index = state.allocateClient();
     const queue = new TimerQueue((q) => new ThreadDriver(q, state, index, () => undefined));
     // Introduce this thread before it can arm: the timer thread needs its WakeTable to wake it.

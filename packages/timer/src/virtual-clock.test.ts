@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Coroutine, LocalExecutor, PENDING } from "@spindle/core";
-import { Instant, TimerClosedError, VirtualClock } from "./mod.ts";
+import { blockOn, Context, type Coroutine, fromPromise, LocalExecutor, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
+import { Instant, type Sleep, TimerClosedError, VirtualClock } from "./mod.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 
 test("virtual time: a 1-hour sleep completes at once under advance()", () => {
@@ -64,4 +64,93 @@ test("closing the clock fails pending sleeps and new ones with TimerClosedError"
   assert.throws(() => blockOn(clock.timer.sleep(1)), TimerClosedError);
   assert.equal(clock.timer.isClosed, true);
   assert.equal(clock.timer.closeReason, "disposed");
+});
+
+/** `promise`, or a rejection naming `what` if it has not settled within `ms` (a hang bound). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+test("autoAdvance keeps jumping after a jump that woke only hand-polled sleeps, which their waker may drop (tokio's drop_from_wake)", async () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  // 100 sleeps polled once by hand with a waker of no task; waking it drops every one of them.
+  const sleeps: Sleep[] = [];
+  let wakes = 0;
+  const vtable: RawWakerVTable<null> = {
+    clone: () => ({ data: null, vtable }),
+    wake: () => {
+      wakes++;
+      for (const sleep of sleeps.splice(0)) sleep[Symbol.dispose]();
+    },
+    wakeByRef: () => vtable.wake(null),
+    drop: () => {},
+  };
+  const dropAll = Waker.fromRaw({ data: null, vtable });
+  const cx = new Context(dropAll);
+  for (let i = 0; i < 100; i++) {
+    const sleep = clock.timer.sleep(10);
+    assert.equal(sleep.poll(cx), PENDING);
+    sleeps.push(sleep);
+  }
+  function* later(): Coroutine<number> {
+    yield* clock.timer.sleep(11);
+    return clock.now().millis;
+  }
+  const executor = new LocalExecutor({ onIdle: clock.autoAdvance });
+  const handle = executor.spawn(later());
+  await within(executor.run(), 5_000, "the executor");
+  assert.equal(await handle, 11);
+  assert.ok(wakes >= 1, "the hand-polled sleeps were woken at 10 ms");
+  assert.equal(sleeps.length, 0);
+  assert.equal(clock.timer.pendingCount, 0);
+});
+
+test("two executors on one clock: after a jump that woke only the other executor's task, autoAdvance jumps again", async () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const log: string[] = [];
+  function* sleeper(name: string, ms: number): Coroutine<void> {
+    yield* clock.timer.sleep(ms);
+    log.push(`${name} at ${clock.now().millis}`);
+  }
+  // The other executor's sleep is registered (it parks, with no onIdle of its own); the first
+  // jump of the auto-advancing one wakes only that task, while its own 20 ms sleep is pending.
+  const other = new LocalExecutor();
+  other.spawn(sleeper("other", 10));
+  const otherRun = other.run();
+  const advancing = new LocalExecutor({ onIdle: clock.autoAdvance });
+  advancing.spawn(sleeper("advancing", 20));
+  await within(Promise.all([otherRun, advancing.run()]), 5_000, "the two executors");
+  assert.deepEqual(log, ["other at 10", "advancing at 20"]);
+});
+
+test("an executor idle with nothing on the clock resumes and advances when someone registers a deadline", async () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  function* waiter(): Coroutine<number> {
+    yield* fromPromise(released);
+    return clock.now().millis;
+  }
+  const executor = new LocalExecutor({ onIdle: clock.autoAdvance });
+  const handle = executor.spawn(waiter());
+  const running = executor.run();
+  // The executor is parked (its task waits on a promise, the clock has no deadline); a sleep
+  // polled by hand from a host callback, whose wake releases the task, must still fire.
+  setTimeout(() => {
+    const sleep = clock.timer.sleep(30_000);
+    const vtable: RawWakerVTable<null> = {
+      clone: () => ({ data: null, vtable }),
+      wake: release,
+      wakeByRef: release,
+      drop: () => {},
+    };
+    const cx = new Context(Waker.fromRaw({ data: null, vtable }));
+    assert.equal(sleep.poll(cx), PENDING);
+  }, 5);
+  await within(running, 5_000, "the executor");
+  assert.equal(await handle, 30_000);
 });

@@ -17,7 +17,8 @@ export interface VirtualClockOptions {
  *
  * `advance(ms)` moves the clock and wakes every timer now due (the woken tasks run when their
  * executor next polls). `autoAdvance`, given to an executor as its `onIdle` hook, jumps to the
- * next deadline whenever every task waits, as tokio's paused clock does.
+ * next deadline whenever every task waits, as tokio's paused clock does, and keeps jumping while
+ * deadlines are pending, whoever's sleeps they are (a hand-polled future's, another executor's).
  *
  * @example
  * ```ts
@@ -76,11 +77,19 @@ export class VirtualClock implements Disposable {
   }
 
   /**
-   * {@linkcode VirtualClock.advanceToNext} as a bound function, for an executor's `onIdle` hook:
-   * `new LocalExecutor({ onIdle: clock.autoAdvance })`.
+   * An executor's `onIdle` hook: `new LocalExecutor({ onIdle: clock.autoAdvance })`. Each call
+   * is {@linkcode VirtualClock.advanceToNext}; then, while deadlines are pending, it asks the
+   * executor (through `again`) to call it again if the jump woke none of its tasks: the executor
+   * gives the host a turn, so that what the jump woke elsewhere runs first, and jumps again. With
+   * nothing pending, the executor parks, and the next deadline registered on this clock, by
+   * anyone, resumes it. So the clock keeps advancing while any executor using it is idle and a
+   * sleep is pending.
    */
-  readonly autoAdvance: () => void = () => {
+  readonly autoAdvance: (again?: () => void) => void = (again) => {
     this.advanceToNext();
+    if (again === undefined) return;
+    if (this.#queue.earliest !== Infinity) again();
+    else this.#driver.onNextDeadline(again);
   };
 
   /** Closes the clock: pending timers fail with a `TimerClosedError`. */
@@ -103,6 +112,8 @@ class VirtualDriver implements Driver {
   time: number;
   closeReason: CloseReason | null = null;
   readonly closeCause: undefined = undefined;
+  /** The idle executors to resume when a deadline appears (their `onIdle`'s `again`). */
+  readonly #idle = new Set<() => void>();
 
   constructor(queue: TimerQueue, time: number) {
     this.#queue = queue;
@@ -113,8 +124,21 @@ class VirtualDriver implements Driver {
     return this.time;
   }
 
-  /** The clock fires the queue itself when it moves; only a deadline already past fires now. */
+  /** Calls `again` once, when the queue next has a deadline. */
+  onNextDeadline(again: () => void): void {
+    this.#idle.add(again);
+  }
+
+  /**
+   * The clock fires the queue itself when it moves; only a deadline already past fires now. A
+   * future deadline resumes the idle executors, which then advance to it.
+   */
   arm(deadline: number): void {
     if (deadline <= this.time) this.#queue.fire();
+    else if (deadline !== Infinity && this.#idle.size > 0) {
+      const idle = [...this.#idle];
+      this.#idle.clear();
+      for (const again of idle) again();
+    }
   }
 }

@@ -19,13 +19,15 @@ export class Condvar {
 
   /**
    * Releases `mutex` (held by this thread), sleeps until notified or `timeoutMs` passed
-   * (fractions of a millisecond count; `Infinity` waits for a notify), then takes `mutex` again.
+   * (fractions of a millisecond count; `Infinity` waits for a notify), then takes `mutex` again
+   * with `relock` (default `mutex.lock()`, which waits as long as it takes) and returns what it
+   * returned: `false` means the mutex was not taken.
    */
-  wait(mutex: Mutex, timeoutMs: number): void {
+  wait(mutex: Mutex, timeoutMs: number, relock: () => boolean = () => mutex.lock()): boolean {
     const seq = Atomics.load(this.#word, this.#index);
     mutex.unlock();
     Atomics.wait(this.#word, this.#index, seq, timeoutMs === Infinity ? undefined : Math.max(0, timeoutMs));
-    mutex.lock();
+    return relock();
   }
 
   /** Wakes one waiting thread (the timer thread is the only one that waits). */

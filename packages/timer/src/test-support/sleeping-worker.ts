@@ -1,7 +1,8 @@
 /**
  * Test worker: receives a shared timer, then for each `{ ms }` message blocks this thread in
  * `blockOn(timer.sleep(ms))` (parked on its futex; only the timer thread can wake it) and replies
- * `{ sleptMs }`, or `{ error: { name, reason } }` when the sleep failed.
+ * `{ sleptMs }`, or `{ error: { name, reason, cause } }` when the sleep failed (`cause`: its
+ * cause's name, when it has one).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { blockOn } from "@spindle/core";
@@ -15,7 +16,8 @@ parentPort!.on("message", ({ ms }: { ms: number }) => {
     parentPort!.postMessage({ sleptMs: Instant.now().since(start) });
   } catch (error) {
     const reason = error instanceof TimerClosedError ? error.reason : undefined;
-    parentPort!.postMessage({ error: { name: (error as Error).name, reason } });
+    const cause = (error as Error).cause as Error | undefined;
+    parentPort!.postMessage({ error: { name: (error as Error).name, reason, ...(cause === undefined ? {} : { cause: cause.name }) } });
   }
 });
 parentPort!.postMessage({ ready: true });
