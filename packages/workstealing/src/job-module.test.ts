@@ -5,9 +5,9 @@ import { fileURLToPath } from "node:url";
 import { SpindleError } from "@spindle/core";
 import { JobSet, Runtime } from "./mod.ts";
 import { isJobSet } from "./job-set.ts";
-import type exampleJobs from "./test-support/example-jobs.ts";
+import type exampleJobs from "./examples/jobs.ts";
 
-const EXAMPLE_JOBS = new URL("./test-support/example-jobs.ts", import.meta.url);
+const EXAMPLE_JOBS = new URL("./examples/jobs.ts", import.meta.url);
 
 test("a relative job-module string is refused, showing the new URL(..., import.meta.url) form", async () => {
   for (const relative of ["./jobs.ts", "jobs.ts", "../x/jobs.js"]) {

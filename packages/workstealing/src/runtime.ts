@@ -81,9 +81,9 @@ const DRAIN_POLL_MS = 1;
  * @example
  * ```ts
  * import { Runtime } from "@spindle/workstealing";
- * import type jobs from "./test-support/example-jobs.ts";
+ * import type jobs from "./examples/jobs.ts";
  *
- * const runtime = await Runtime.start<typeof jobs>(new URL("./test-support/example-jobs.ts", import.meta.url), { workers: 2 });
+ * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 2 });
  * const sums = [1, 2, 3].map((n) => runtime.spawn("add", n, 10));
  * console.log(await Promise.all(sums)); // [ 11, 12, 13 ]
  * console.log(await runtime.spawn("fib", 25)); // 75025
