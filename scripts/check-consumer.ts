@@ -107,6 +107,9 @@ function install(app: string, tarballs: string[]): { ok: boolean; output: string
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "spindle-consumer", private: true, type: "module" }, null, 2));
   for (const file of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, file), join(app, file));
   const r = sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-update-notifier", ...tarballs], app);
+  // The development condition points at src/, which the tarball lacks: prepack strips it.
+  const leaked = publicPackages().filter((p) => r.ok && readFileSync(join(app, "node_modules", p.name, "package.json"), "utf8").includes("@spindle/source"));
+  if (leaked.length) return { ok: false, output: `the packed package.json of ${leaked.map((p) => p.name).join(", ")} keeps the "@spindle/source" condition` };
   // For tsc: the root's @types/node, linked (the npm cache holds its tarball but not its registry
   // metadata, which an offline `npm install @types/node` needs).
   if (r.ok) symlinkSync(join(root, "node_modules/@types"), join(app, "node_modules/@types"), "dir");
