@@ -8,8 +8,8 @@
 //   - over http: the packages' sources served by a local HTTP server on 127.0.0.1 (as JSR serves
 //     them, but over plain http), run by Deno through an import map (Deno only: Node and Bun do
 //     not import from http);
-//   - an esbuild bundle and a `bun build` bundle made as docs/guides/bundling.md says, run from a
-//     folder without node_modules.
+//   - an esbuild, a `bun build` and a webpack bundle made as docs/guides/bundling.md says, each run
+//     from a folder without node_modules.
 // It also type-checks the `.ts` program with tsc under `nodenext` and `bundler` resolution and the
 // `lib` the READMEs tell consumers to use. Every run must exit by itself within RUN_TIMEOUT_MS and
 // print the expected lines. Prints a table runtime x mode and returns whether all passed.
@@ -19,6 +19,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, normalize, sep } from "node:path";
+import { pathToFileURL } from "node:url";
 import { bin, publicPackages, root, stripAnsi } from "./workspace.ts";
 
 const RUN_TIMEOUT_MS = 60_000;
@@ -29,7 +30,8 @@ const DENO_PERMISSIONS = ["--no-prompt", "--allow-read", "--allow-net"];
 
 type RuntimeName = "node22" | "node24" | "deno" | "bun";
 const RUNTIMES: RuntimeName[] = ["node22", "node24", "deno", "bun"];
-const MODES = ["tarball .mjs", "tarball .ts", "over http", "esbuild bundle", "bun bundle"] as const;
+const MODES = ["tarball .mjs", "tarball .ts", "over http", "esbuild bundle", "bun bundle", "webpack bundle"] as const;
+type Bundler = "esbuild" | "bun" | "webpack";
 type Mode = (typeof MODES)[number];
 
 interface Outcome {
@@ -178,10 +180,13 @@ async function overHttp(tmp: string): Promise<Outcome> {
  * worker entries (which keep their names: the packages start them by those names), into `out`,
  * then moves `out` to a folder without node_modules (a package.json saying ESM only).
  */
-function bundle(app: string, tmp: string, tool: "esbuild" | "bun"): { ok: boolean; output: string; dir: string } {
+function bundle(app: string, tmp: string, tool: Bundler): { ok: boolean; output: string; dir: string } {
   const out = join(app, `out-${tool}`);
   const workers = ["node_modules/@spindle/timer/dist/timer-thread.js", "node_modules/@spindle/workstealing/dist/worker-main.js"];
-  const steps: [string, string[]][] = tool === "esbuild"
+  if (tool === "webpack") writeFileSync(join(app, "webpack.build.mjs"), webpackBuild(out));
+  const steps: [string, string[]][] = tool === "webpack"
+    ? [[bin.node24, ["webpack.build.mjs"]]]
+    : tool === "esbuild"
     ? [
       [join(root, "node_modules/.bin/esbuild"), ["app.mjs", "jobs.mjs", "--bundle", "--platform=node", "--format=esm", `--outdir=${out}`, "--out-extension:.js=.mjs", "--log-level=warning"]],
       [join(root, "node_modules/.bin/esbuild"), [...workers, "--bundle", "--platform=node", "--format=esm", `--outdir=${out}`, "--entry-names=[name]", "--log-level=warning"]],
@@ -196,10 +201,36 @@ function bundle(app: string, tmp: string, tool: "esbuild" | "bun"): { ok: boolea
     output += r.output;
     if (!r.ok) return { ok: false, output, dir: out };
   }
+  if (tool === "webpack") writeFileSync(join(out, "package.json"), "{}"); // only .mjs files: no type needed
   const dir = join(tmp, `bundle-${tool}`);
   cpSync(out, dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
   return { ok: true, output, dir };
+}
+
+/**
+ * webpack (its Node API, no CLI), ESM output: webpack follows the packages' literal
+ * `new Worker(new URL("./x.js", import.meta.url))` and emits each worker as a chunk; the job
+ * module is an entry of its own, a module library (its default export is the job set).
+ */
+function webpackBuild(out: string): string {
+  const webpack = pathToFileURL(join(root, "node_modules/webpack/lib/index.js")).href;
+  return `import webpack from ${JSON.stringify(webpack)};
+webpack({
+  mode: "production",
+  target: "node22",
+  context: import.meta.dirname,
+  entry: { app: "./app.mjs", jobs: { import: "./jobs.mjs", library: { type: "module" } } },
+  experiments: { outputModule: true },
+  output: { path: ${JSON.stringify(out)}, filename: "[name].mjs", chunkFilename: "[id].mjs", module: true, chunkFormat: "module" },
+  optimization: { minimize: false },
+}, (error, stats) => {
+  if (error || stats.hasErrors()) {
+    console.error(error ?? stats.toString({ colors: false, all: false, errors: true }));
+    process.exit(1);
+  }
+});
+`;
 }
 
 function table(results: Map<string, Outcome>): string {
@@ -229,9 +260,9 @@ export async function checkConsumer(): Promise<boolean> {
     step("tsc (nodenext; lib es2022, @types/node)", typecheck(app, "nodenext"));
     step("tsc (bundler; lib es2022 + esnext.disposable + dom, no @types/node)", typecheck(app, "bundler"));
     const bundles = new Map<Mode, string>();
-    for (const tool of ["esbuild", "bun"] as const) {
+    for (const tool of ["esbuild", "bun", "webpack"] as const) {
       const b = bundle(app, tmp, tool);
-      if (step(`${tool} bundle`, b)) bundles.set(tool === "esbuild" ? "esbuild bundle" : "bun bundle", b.dir);
+      if (step(`${tool} bundle`, b)) bundles.set(`${tool} bundle`, b.dir);
     }
 
     const results = new Map<string, Outcome>();

@@ -1,5 +1,5 @@
 // `npm test`: (a) `turbo run build typecheck`, (b) the package checks (check-packages.ts) and the
-// consumer check (check-consumer.ts: packed tarballs, sources over http, bundles; ~15 s), then
+// consumer check (check-consumer.ts: packed tarballs, sources over http, bundles; 15-50 s), then
 // (c) the test matrix: each runtime's own test runner over each package's src/**/*.test.ts, one
 // leg at a time (2 vCPUs; the concurrency tests are timing-sensitive), output to a log file.
 // A leg fails when its runner exits non-zero, its counts cannot be parsed, it ran no tests

@@ -170,7 +170,8 @@ function startHost(fallbackReason: Error | null): TimerReactor {
 function spawnThread(workerData: ThreadData): Worker {
   const options = { workerData, name: "spindle-timer" };
   if (import.meta.url.startsWith("file:")) return new Worker(new URL("./timer-thread.js", import.meta.url), options);
-  return new Worker(importing(new URL("./timer-thread.js", import.meta.url)), options);
+  // webpackIgnore: this URL is only imported by the data: module, not a file to copy into a bundle.
+  return new Worker(importing(new URL(/* webpackIgnore: true */ "./timer-thread.js", import.meta.url)), options);
 }
 
 /** A `data:` module that imports `entry`. */

@@ -145,7 +145,8 @@ export class Runtime<S extends JobSet = JobSet> {
     const url = jobModuleUrl(jobModule);
     let set: unknown;
     try {
-      set = ((await import(url)) as { default?: unknown }).default;
+      // Left to the runtime: a bundler must not try to resolve the user's module at build time.
+      set = ((await import(/* webpackIgnore: true */ /* @vite-ignore */ url)) as { default?: unknown }).default;
     } catch (error) {
       throw permissionDenied(error, `importing the job module ${url}`) ?? error;
     }
@@ -408,6 +409,7 @@ function jobModuleUrl(jobModule: unknown): string {
 function spawnMachineThread(workerData: unknown, p: number): Worker {
   const options = { workerData, name: `spindle-machine-${p}` };
   if (import.meta.url.startsWith("file:")) return new Worker(new URL("./worker-main.js", import.meta.url), options);
-  const entry = new URL("./worker-main.js", import.meta.url).href;
+  // webpackIgnore: this URL is only imported by the data: module, not a file to copy into a bundle.
+  const entry = new URL(/* webpackIgnore: true */ "./worker-main.js", import.meta.url).href;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(`import ${JSON.stringify(entry)};`)}`), options);
 }
