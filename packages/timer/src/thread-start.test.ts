@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { cpSync, rmSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
@@ -33,6 +34,34 @@ test("auto without a threads primitive falls back to the host, keeps the reason 
   const host = await TimerReactor.start({ driver: "host" });
   assert.equal(host.fallbackReason, null, "a chosen host driver is no fallback");
   host.close();
+});
+
+test("a thread entry that cannot load: thread rejects with its error as cause, auto keeps it as the reason", async () => {
+  // A copy of the package's sources without the thread's entry (timer-thread.js), as a bundle that
+  // lost it would be; beside src/ so that its imports resolve as the originals' do.
+  const copy = new URL(`../missing-entry-${crypto.randomUUID()}/`, import.meta.url);
+  cpSync(new URL("./", import.meta.url), copy, {
+    recursive: true,
+    filter: (source) => !/(\.test\.ts|test-support|timer-thread\.(js|ts))$/.test(source),
+  });
+  try {
+    const copied = (await import(new URL("./mod.ts", copy).href)) as typeof import("./mod.ts");
+    await assert.rejects(copied.TimerReactor.start({ driver: "thread" }), (error: unknown) => {
+      assert.ok(error instanceof copied.TimerThreadStartError, String(error));
+      assert.ok(error.cause instanceof Error, `the runtime's error is the cause: ${String(error.cause)}`);
+      // The message shows the runtime's ("Cannot find module '…/timer-thread.js'"; under
+      // `deno test`, which type-checks a worker's modules, "Type checking failed").
+      assert.ok(error.message.endsWith(error.cause.message), error.message);
+      return true;
+    });
+    const auto = await copied.TimerReactor.start({ warnOnFallback: false });
+    assert.equal(auto.driver, "host");
+    assert.ok(auto.fallbackReason instanceof copied.TimerThreadStartError);
+    assert.ok(auto.fallbackReason.cause instanceof Error);
+    auto.close();
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 });
 
 // Permissions exist only on Deno (Node and Bun grant everything): this test is defined there only.
