@@ -1,7 +1,8 @@
 // Publish gates for every public package, all offline: publint (strict), attw (needs a build),
 // `deno doc --lint`, no relative `.ts` specifiers left in dist/**/*.d.ts (TypeScript issue 61037),
-// no `any` in those declarations, a LICENSE in the package folder,
-// the root deno.json workspace lists the package and its deno.json version equals package.json's;
+// no `any` in those declarations, a LICENSE and a CHANGELOG.md in the package folder,
+// the root deno.json workspace lists the package, its deno.json version and the root
+// package-lock.json's entry for it equal package.json's;
 // then one `deno publish --dry-run` at the root, which checks every JSR package together.
 // Prints `ok  <check> <package>` or `FAIL <check> <package>` plus the tool's output.
 // Usage: node scripts/check-packages.ts   (build first: `npm run build`)
@@ -67,6 +68,18 @@ function license(pkg: Pkg): Result {
   return { ok, output: ok ? "" : `${pkg.dir}/LICENSE is missing (npm and JSR ship the package folder only)` };
 }
 
+function changelog(pkg: Pkg): Result {
+  const ok = existsSync(join(pkg.path, "CHANGELOG.md"));
+  return { ok, output: ok ? "" : `${pkg.dir}/CHANGELOG.md is missing (package.json "files" and deno.json "publish" list it)` };
+}
+
+/** `npm run version-packages` bumps package.json; the lockfile must follow (`npm install --package-lock-only`). */
+function lockfile(pkg: Pkg): Result {
+  const locked = readJson(join(root, "package-lock.json")).packages?.[pkg.dir]?.version;
+  const ok = locked === pkg.version;
+  return { ok, output: ok ? "" : `package-lock.json has ${pkg.name} ${locked}, package.json ${pkg.version} (run npm install --package-lock-only --offline)` };
+}
+
 function denoWorkspace(pkg: Pkg): Result {
   const members: string[] = readJson(join(root, "deno.json")).workspace ?? [];
   const ok = members.some((m) => m.replace(/^\.\//, "").replace(/\/$/, "") === pkg.dir);
@@ -85,6 +98,8 @@ const perPackage: Record<string, (pkg: Pkg) => Result> = {
   "dts-specifiers": dtsSpecifiers,
   "no-any": noAny,
   license,
+  changelog,
+  lockfile,
   "deno-workspace": denoWorkspace,
   versions,
 };

@@ -1,8 +1,10 @@
-// `npm run release:dry`: what a release would publish, offline. Builds, then runs
+// `npm run release:dry`: what a release would publish, offline. Builds, runs the consumer check
+// (check-consumer.ts: the packed tarballs installed and run as users do), then
 // `npm pack --dry-run` in each public package, printing its file list and failing on test files,
 // src/ files or another package's files; then the package checks (check-packages.ts).
 // Usage: node scripts/release-dry.ts
 import { spawnSync } from "node:child_process";
+import { checkConsumer } from "./check-consumer.ts";
 import { checkPackages } from "./check-packages.ts";
 import { type Pkg, publicPackages, turbo } from "./workspace.ts";
 
@@ -33,6 +35,8 @@ function pack(pkg: Pkg): boolean {
 console.log("== turbo run build");
 let ok = turbo(["build"]);
 if (ok) {
+  console.log("\n== consumer check");
+  ok = (await checkConsumer()) && ok;
   console.log("\n== npm pack --dry-run");
   for (const pkg of publicPackages()) ok = pack(pkg) && ok;
   console.log("\n== package checks");

@@ -1,4 +1,5 @@
-// `npm test`: (a) `turbo run build typecheck`, (b) the package checks (check-packages.ts), then
+// `npm test`: (a) `turbo run build typecheck`, (b) the package checks (check-packages.ts) and the
+// consumer check (check-consumer.ts: packed tarballs, sources over http, bundles; 15-50 s), then
 // (c) the test matrix: each runtime's own test runner over each package's src/**/*.test.ts, one
 // leg at a time (2 vCPUs; the concurrency tests are timing-sensitive), output to a log file.
 // A leg fails when its runner exits non-zero, its counts cannot be parsed, it ran no tests
@@ -9,6 +10,7 @@ import { mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { checkConsumer } from "./check-consumer.ts";
 import { checkPackages } from "./check-packages.ts";
 import { bin, type Pkg, publicPackages, runBounded, stripAnsi, testedPackages, turbo } from "./workspace.ts";
 
@@ -143,6 +145,9 @@ if (!opts["skip-checks"]) {
   console.log("\n== package checks");
   if (failures.length) console.log("skipped: the build failed");
   else if (!checkPackages(publicPackages())) failures.push("package checks");
+  console.log("\n== consumer check");
+  if (failures.length) console.log("skipped: the build failed");
+  else if (!(await checkConsumer())) failures.push("consumer check");
 }
 
 console.log("\n== tests");

@@ -10,6 +10,8 @@
  * - `NOT_A_FUTURE`: a value that is not a future where one was needed (e.g. `yield 5`).
  * - `INVALID_ARGUMENT`: an argument out of its documented range.
  * - `CAPACITY_EXCEEDED`: a fixed-size shared structure is full.
+ * - `PERMISSION_DENIED`: the runtime refused an operation for lack of a permission (Deno's
+ *   `--allow-*` flags); see {@linkcode PermissionDeniedError}.
  */
 export type SpindleErrorCode =
   | "FUTURE_COMPLETED"
@@ -20,7 +22,8 @@ export type SpindleErrorCode =
   | "CANCELLED"
   | "NOT_A_FUTURE"
   | "INVALID_ARGUMENT"
-  | "CAPACITY_EXCEEDED";
+  | "CAPACITY_EXCEEDED"
+  | "PERMISSION_DENIED";
 
 /**
  * The error every Spindle package throws for misuse, with a `code` to branch on.

@@ -22,6 +22,7 @@
  */
 export { isPending, isReady, type Pending, PENDING, type Poll } from "./poll.ts";
 export { CancelledError, describe, SpindleError, type SpindleErrorCode } from "./errors.ts";
+export { permissionDenied, PermissionDeniedError } from "./permission.ts";
 export { type RawWaker, type RawWakerVTable, replaceRawWaker, replaceWaker, Waker } from "./waker.ts";
 export { Context } from "./context.ts";
 export { drop, Future, isFuture, type Output } from "./future.ts";

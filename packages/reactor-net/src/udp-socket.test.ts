@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import process from "node:process";
 import { test } from "node:test";
 import { type Coroutine, fromPromise, joinAll, LocalExecutor, PENDING, SpindleError } from "@spindle/core";
 import { type BackendChoice, NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "./mod.ts";
@@ -613,3 +614,14 @@ test("auto picks the runtime's own UDP API: bun on Bun, deno on Deno with --unst
     socket.close();
   }
 });
+
+// Permissions exist only on Deno (Node and Bun grant everything): this test is defined there only.
+if (typeof (globalThis as { Deno?: unknown }).Deno !== "undefined") {
+  test("deno: without --allow-net, binding with either backend fails with PermissionDeniedError naming the flag", () => {
+    const script = fileURLToPath(new URL("./test-support/without-net.ts", import.meta.url));
+    const bin = process.env.SPINDLE_TEST_RUNTIME_BIN ?? process.execPath;
+    const out = execFileSync(bin, ["run", "--no-prompt", "--unstable-net", "--allow-env", script], { encoding: "utf8", timeout: 20_000 });
+    const refused = { name: "PermissionDeniedError", flag: "--allow-net" };
+    assert.deepEqual(JSON.parse(out), { "node:dgram": refused, deno: refused });
+  });
+}

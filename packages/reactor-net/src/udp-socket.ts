@@ -1,4 +1,4 @@
-import { type Context, describe, type Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { type Context, describe, type Future, PENDING, permissionDenied, type Poll, SpindleError } from "@spindle/core";
 import { closedError, isIcmpError, NetError, peerError } from "./errors.ts";
 import { type BackendChoice, createBackend } from "./backends.ts";
 import { Reactor } from "./reactor.ts";
@@ -169,7 +169,8 @@ export class UdpSocket implements Disposable {
   /**
    * Binds a socket to `address` (`"127.0.0.1:0"`, `"[::1]:5353"`, or a {@linkcode SocketAddress};
    * port 0 picks a free port). Throws `INVALID_ADDRESS` for a bad address or option value and
-   * `BIND_FAILED` when the runtime refuses.
+   * `BIND_FAILED` when the runtime refuses; on Deno without `--allow-net`, core's
+   * `PermissionDeniedError` naming that flag.
    */
   static async bind(address: string | SocketAddress, options: UdpSocketOptions = {}): Promise<UdpSocket> {
     const local = SocketAddress.from(address);
@@ -178,20 +179,24 @@ export class UdpSocket implements Disposable {
     const window = checkCount(options.sendWindow ?? DEFAULT_SEND_WINDOW, "sendWindow", 1 << 16);
     if (options.ttl !== undefined) checkTtl(options.ttl);
     const socket = new UdpSocket(backend, queueSize, window);
-    socket.#local = await backend.bind(local, {
-      reuseAddress: options.reuseAddress === true,
-      ipv6Only: options.ipv6Only === true,
-    }, {
-      datagram: (data, from) => socket.#arrived(data, from),
-      error: (error) => (socket.#lastError = error),
-      unreachable: (error) => socket.#unreachable(error),
-      hasRoom: () => socket.#queue.length < socket.#queue.capacity,
-      whenRoom: () =>
-        socket.#queue.length < socket.#queue.capacity || socket.#closed
-          ? Promise.resolve()
-          : new Promise((resolve) => socket.#roomWaiters.push(resolve)),
-      writable: () => socket.#runtimeWritable(),
-    });
+    try {
+      socket.#local = await backend.bind(local, {
+        reuseAddress: options.reuseAddress === true,
+        ipv6Only: options.ipv6Only === true,
+      }, {
+        datagram: (data, from) => socket.#arrived(data, from),
+        error: (error) => (socket.#lastError = error),
+        unreachable: (error) => socket.#unreachable(error),
+        hasRoom: () => socket.#queue.length < socket.#queue.capacity,
+        whenRoom: () =>
+          socket.#queue.length < socket.#queue.capacity || socket.#closed
+            ? Promise.resolve()
+            : new Promise((resolve) => socket.#roomWaiters.push(resolve)),
+        writable: () => socket.#runtimeWritable(),
+      });
+    } catch (error) {
+      throw permissionDenied(error, `binding a UDP socket to ${local}`) ?? error;
+    }
     socket.#registration = Reactor.forThisThread().register(
       { start: (registration) => registration.setReady(Ready.WRITABLE), stop: () => backend.close() },
       Interest.READABLE | Interest.WRITABLE,

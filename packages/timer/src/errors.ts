@@ -120,3 +120,24 @@ export class TimerStateError extends SpindleError {
     this.expected = expected;
   }
 }
+
+/**
+ * The timer thread did not start: its worker could not be created, or exited (or failed) before
+ * it served. `cause` is the runtime's error (a module that was not found, say). A missing Deno
+ * permission is reported as core's `PermissionDeniedError` instead, naming the flag.
+ *
+ * @example
+ * ```ts
+ * import { TimerThreadStartError } from "@spindle/timer";
+ *
+ * const error = new TimerThreadStartError(new Error("Cannot find module './timer-thread.js'"));
+ * console.log(error.message); // the timer thread could not start: Cannot find module './timer-thread.js'
+ * ```
+ */
+export class TimerThreadStartError extends Error {
+  /** Creates the error for a thread that failed to start because of `cause`. */
+  constructor(cause: unknown) {
+    super(`the timer thread could not start: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "TimerThreadStartError";
+  }
+}

@@ -28,7 +28,7 @@
  */
 export { Instant } from "./instant.ts";
 export { MAX_DURATION_MS } from "./durations.ts";
-export { type CloseReason, ElapsedError, TimerClosedError, TimerStateError } from "./errors.ts";
+export { type CloseReason, ElapsedError, TimerClosedError, TimerStateError, TimerThreadStartError } from "./errors.ts";
 export type { DriverKind } from "./driver.ts";
 export { Sleep } from "./sleep.ts";
 export { Interval, type IntervalOptions, type MissedTickBehavior } from "./interval.ts";

@@ -1,6 +1,6 @@
-import { SpindleError, wakeShared, WakeTable } from "@spindle/core";
+import { permissionDenied, SpindleError, wakeShared, WakeTable } from "@spindle/core";
 import { Worker } from "node:worker_threads";
-import { type CloseReason, TimerStateError } from "./errors.ts";
+import { type CloseReason, TimerStateError, TimerThreadStartError } from "./errors.ts";
 import { HostDriver } from "./host-driver.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import { ThreadDriver } from "./thread-driver.ts";
@@ -20,12 +20,19 @@ export type DriverChoice = "thread" | "host" | "auto";
 export interface TimerReactorOptions {
   /** The driver; default `"auto"`. {@linkcode TimerReactor.driver} reports the one chosen. */
   readonly driver?: DriverChoice;
+  /**
+   * With `"auto"`: whether falling back to the host driver prints one warning (`console.warn`,
+   * once per process) saying why. Default `true`; the reason is on
+   * {@linkcode TimerReactor.fallbackReason} either way.
+   */
+  readonly warnOnFallback?: boolean;
 }
 
 /** How long closing waits for the timer thread to leave its loop before terminating it. */
 const JOIN_TIMEOUT_MS = 1_000;
 
-let makeReactor: (timer: Timer, close: () => void, closeReason: () => CloseReason | null) => TimerReactor;
+let makeReactor: (timer: Timer, close: () => void, closeReason: () => CloseReason | null, fallbackReason: Error | null) => TimerReactor;
+let warnedOnFallback = false;
 
 /**
  * Owns the timer thread (or the host-timer fallback) and hands out its {@linkcode Timer}.
@@ -54,28 +61,42 @@ export class TimerReactor implements Disposable {
   readonly timer: Timer;
   readonly #close: () => void;
   readonly #closeReason: () => CloseReason | null;
+  /**
+   * Why `"auto"` fell back to the host driver (the thread's start error, or the missing
+   * primitive); `null` when the thread runs or the host driver was chosen.
+   */
+  readonly fallbackReason: Error | null;
 
-  private constructor(timer: Timer, close: () => void, closeReason: () => CloseReason | null) {
+  private constructor(timer: Timer, close: () => void, closeReason: () => CloseReason | null, fallbackReason: Error | null) {
     this.timer = timer;
     this.#close = close;
     this.#closeReason = closeReason;
+    this.fallbackReason = fallbackReason;
   }
 
   /**
    * Starts a reactor. With the thread driver this resolves once the timer thread serves (tens
    * of milliseconds; about 55 ms on Node here), so that no first sleep waits for it.
+   *
+   * With `driver: "thread"`, a thread that cannot start rejects with a
+   * {@linkcode TimerThreadStartError} whose `cause` is the runtime's error, or with core's
+   * `PermissionDeniedError` naming Deno's missing flag (`--allow-read`). With `"auto"` the same
+   * error becomes {@linkcode TimerReactor.fallbackReason} and the host driver runs.
    */
   static async start(options: TimerReactorOptions = {}): Promise<TimerReactor> {
     const choice = (options ?? {}).driver ?? "auto";
     if (choice !== "thread" && choice !== "host" && choice !== "auto") {
       throw new SpindleError("INVALID_ARGUMENT", `driver must be "thread", "host" or "auto", got ${JSON.stringify(choice)}`);
     }
-    if (choice === "host" || (choice === "auto" && !threadsAvailable())) return startHost();
+    if (choice === "host") return startHost(null);
+    const missing = missingPrimitive();
+    if (choice === "auto" && missing !== null) return fallBack(new TimerThreadStartError(`this host lacks ${missing}`), options);
     try {
       return await startThread();
     } catch (error) {
-      if (choice === "auto") return startHost();
-      throw error;
+      const reason = permissionDenied(error, "starting the timer thread") ?? new TimerThreadStartError(error);
+      if (choice === "auto") return fallBack(reason, options);
+      throw reason;
     }
   }
 
@@ -108,30 +129,61 @@ export class TimerReactor implements Disposable {
   }
 
   static {
-    makeReactor = (timer, close, closeReason) => new TimerReactor(timer, close, closeReason);
+    makeReactor = (timer, close, closeReason, fallbackReason) => new TimerReactor(timer, close, closeReason, fallbackReason);
   }
 }
 
-
-function threadsAvailable(): boolean {
-  return typeof SharedArrayBuffer === "function" && typeof Atomics.wait === "function" &&
-    typeof BroadcastChannel === "function";
+/** What the timer thread needs that this host lacks, or `null`. */
+function missingPrimitive(): string | null {
+  if (typeof SharedArrayBuffer !== "function") return "SharedArrayBuffer";
+  if (typeof Atomics.wait !== "function") return "Atomics.wait";
+  if (typeof BroadcastChannel !== "function") return "BroadcastChannel";
+  return null;
 }
 
-function startHost(): TimerReactor {
+function fallBack(reason: Error, options: TimerReactorOptions): TimerReactor {
+  if (options.warnOnFallback !== false && !warnedOnFallback) {
+    warnedOnFallback = true;
+    console.warn(
+      `@spindle/timer: ${reason.message}; using the host driver (setTimeout: millisecond precision, cannot wake a thread in blockOn). ` +
+        `The reason is on reactor.fallbackReason; pass { warnOnFallback: false } to silence this, or { driver: "host" } to choose it.`,
+    );
+  }
+  return startHost(reason);
+}
+
+function startHost(fallbackReason: Error | null): TimerReactor {
   let driver!: HostDriver;
   const queue = new TimerQueue((q) => (driver = new HostDriver(q)));
-  return makeReactor(createTimer(queue, null), () => driver.close(), () => driver.closeReason);
+  return makeReactor(createTimer(queue, null), () => driver.close(), () => driver.closeReason, fallbackReason);
 }
 
-/** The thread's module beside this one: `.ts` when running from source, `.js` when built. */
-const THREAD_URL = new URL(import.meta.url.endsWith(".ts") ? "./timer-thread.ts" : "./timer-thread.js", import.meta.url);
+/**
+ * Starts the timer thread's worker. The entry is named by the literal
+ * `new Worker(new URL("./timer-thread.js", import.meta.url))`, the form bundlers follow, and is
+ * resolved only here, never at module load (a bundler that moved it must not break the import).
+ * From source, `./timer-thread.js` is a shim beside `timer-thread.ts` that imports it.
+ *
+ * Loaded over `http(s):` (as JSR serves Deno), the worker starts from a `data:` module that
+ * imports the entry: Deno's `node:worker_threads` accepts only `file:` and `data:` URLs.
+ */
+function spawnThread(workerData: ThreadData): Worker {
+  const options = { workerData, name: "spindle-timer" };
+  if (import.meta.url.startsWith("file:")) return new Worker(new URL("./timer-thread.js", import.meta.url), options);
+  // webpackIgnore: this URL is only imported by the data: module, not a file to copy into a bundle.
+  return new Worker(importing(new URL(/* webpackIgnore: true */ "./timer-thread.js", import.meta.url)), options);
+}
+
+/** A `data:` module that imports `entry`. */
+function importing(entry: URL): URL {
+  return new URL(`data:text/javascript,${encodeURIComponent(`import ${JSON.stringify(entry.href)};`)}`);
+}
 
 async function startThread(): Promise<TimerReactor> {
   const state = SharedTimerState.create();
   const channel = `spindle-timer-${crypto.randomUUID()}`;
   const workerData: ThreadData = { buffer: state.buffer, channel };
-  const worker = new Worker(THREAD_URL, { workerData, name: "spindle-timer" });
+  const worker = spawnThread(workerData);
   const index = state.allocateClient();
   post(worker, { kind: "client", index, buffer: WakeTable.forThisThread().buffer });
   /** The clients of other threads, for waking them if the thread dies. */
@@ -161,7 +213,7 @@ async function startThread(): Promise<TimerReactor> {
     });
     worker.on("error", (error) => (cause = error));
     worker.on("exit", (code) => {
-      reject(new Error(`the timer thread exited with code ${code} before it started`, { cause }));
+      reject(cause ?? new Error(`the timer thread exited with code ${code} before it started`));
       exited = true;
       if (closing) return;
       // Died: fail every pending timer of every thread. The thread may have died holding the
@@ -192,7 +244,7 @@ async function startThread(): Promise<TimerReactor> {
     void worker.terminate();
     ownQueue.fire();
   };
-  const reactor = makeReactor(timer, close, () => state.closeReason);
+  const reactor = makeReactor(timer, close, () => state.closeReason, null);
   timerThreads.set(reactor, worker);
   return reactor;
 }

@@ -126,7 +126,8 @@ export class Timer {
     if (this.#shared === null) {
       throw new SpindleError(
         "INVALID_ARGUMENT",
-        `only a timer driven by the timer thread can be shared with other threads; this one is driven by "${this.driver}"`,
+        `only a timer driven by the timer thread can be shared with other threads; this one is driven by "${this.driver}"` +
+          (this.driver === "host" ? ` (a TimerReactor that fell back to it from driver "auto" says why in reactor.fallbackReason)` : ""),
       );
     }
     return this.#shared;

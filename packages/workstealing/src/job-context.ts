@@ -24,18 +24,27 @@ export type InlineStart = { readonly ok: true; readonly output: unknown } | { re
 
 let current: JobContext | null = null;
 
+/**
+ * The worker's context is also kept under this global key, for a second copy of this module in
+ * the same thread: a job module bundled on its own carries its own copy of the package, whose
+ * `jobs.spawn` must still find the machine that the worker's copy installed.
+ */
+const CONTEXT = Symbol.for("@spindle/workstealing.jobContext");
+
 /** The context of this worker, or `null` on a thread that is not a runtime's worker. */
 export function currentJobContext(): JobContext | null {
-  return current;
+  return current ?? ((globalThis as Record<symbol, unknown>)[CONTEXT] as JobContext | undefined) ?? null;
 }
 
 /** Installs the worker's context (done once by the worker's machine). */
 export function enterJobContext(context: JobContext): void {
   current = context;
+  Object.defineProperty(globalThis, CONTEXT, { value: context, configurable: true });
 }
 
 /** The context of this worker; throws when called outside a worker of a runtime. */
 export function jobContext(operation: string): JobContext {
+  const current = currentJobContext();
   if (current === null) {
     throw new SpindleError(
       "INVALID_ARGUMENT",

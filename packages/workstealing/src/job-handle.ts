@@ -36,9 +36,9 @@ export let createJobHandle: <T>(scheduler: Scheduler, id: number, name: string, 
  * @example
  * ```ts
  * import { Runtime } from "@spindle/workstealing";
- * import type jobs from "./test-support/example-jobs.ts";
+ * import type jobs from "./examples/jobs.ts";
  *
- * const runtime = await Runtime.start<typeof jobs>(new URL("./test-support/example-jobs.ts", import.meta.url), { workers: 1 });
+ * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 1 });
  * const handle = runtime.spawn("add", 2, 3);
  * console.log(await handle, handle.isFinished); // 5 true
  * await runtime.shutdown();

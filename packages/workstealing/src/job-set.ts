@@ -18,6 +18,12 @@ export type JobOutput<F extends JobFunction> = ReturnType<F> extends Generator<u
   : ReturnType<F>;
 
 /**
+ * The brand on every job set's prototype, the same symbol in every copy of this package: a bundle,
+ * or a second install, may load two copies, and `instanceof` fails across them.
+ */
+const JOB_SET = Symbol.for("@spindle/workstealing.JobSet");
+
+/**
  * The jobs of a job module: what {@linkcode defineJobs} returns and the module exports as its
  * default export. Every worker imports the module, so the jobs' code exists on every thread and
  * only their names and arguments travel. Inside a job, `jobs.spawn` forks a child job onto the
@@ -60,6 +66,10 @@ export class JobSet<J extends Jobs = Jobs> {
     this.#indexes = new Map(this.names.map((name, index) => [name, index]));
   }
 
+  static {
+    Object.defineProperty(JobSet.prototype, JOB_SET, { value: true });
+  }
+
   /** The number of job `name`, or -1. */
   indexOf(name: string): number {
     return this.#indexes.get(name) ?? -1;
@@ -84,6 +94,11 @@ export class JobSet<J extends Jobs = Jobs> {
   get timer(): Timer {
     return jobContext("jobs.timer").timer;
   }
+}
+
+/** Whether `value` is a job set made by {@linkcode defineJobs} of any copy of this package. */
+export function isJobSet(value: unknown): value is JobSet {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[JOB_SET] === true;
 }
 
 /**

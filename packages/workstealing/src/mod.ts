@@ -24,9 +24,9 @@
  * @example
  * ```ts
  * import { Runtime } from "@spindle/workstealing";
- * import type jobs from "./test-support/example-jobs.ts";
+ * import type jobs from "./examples/jobs.ts";
  *
- * const runtime = await Runtime.start<typeof jobs>(new URL("./test-support/example-jobs.ts", import.meta.url));
+ * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url));
  * console.log(await runtime.spawn("fib", 20)); // 6765
  * await runtime.shutdown();
  * ```

@@ -1,11 +1,13 @@
 import { availableParallelism } from "node:os";
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { describe, SpindleError, WakeTable } from "@spindle/core";
+import { describe, permissionDenied, SpindleError, WakeTable } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { JOB } from "./job-record.ts";
-import { type JobOutput, JobSet, type Jobs } from "./job-set.ts";
+import { isJobSet, type JobOutput, type JobSet, type Jobs } from "./job-set.ts";
 import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, OPEN, type ProcessorStats, ROOM, RUNTIME_THREAD, Scheduler, type SchedulerSetup, SHUTTING_DOWN, STOPPING } from "./scheduler.ts";
 import { SharedHeap } from "./shared-heap.ts";
 import { ValueEncoder } from "./value-encoder.ts";
@@ -79,9 +81,9 @@ const DRAIN_POLL_MS = 1;
  * @example
  * ```ts
  * import { Runtime } from "@spindle/workstealing";
- * import type jobs from "./test-support/example-jobs.ts";
+ * import type jobs from "./examples/jobs.ts";
  *
- * const runtime = await Runtime.start<typeof jobs>(new URL("./test-support/example-jobs.ts", import.meta.url), { workers: 2 });
+ * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 2 });
  * const sums = [1, 2, 3].map((n) => runtime.spawn("add", n, 10));
  * console.log(await Promise.all(sums)); // [ 11, 12, 13 ]
  * console.log(await runtime.spawn("fib", 25)); // 75025
@@ -123,6 +125,11 @@ export class Runtime<S extends JobSet = JobSet> {
   /**
    * Starts a runtime whose jobs are the default export (a {@linkcode defineJobs} set) of the
    * module at `jobModule`; resolves once every worker has imported it.
+   *
+   * `jobModule` is a `URL` (usually `new URL("./jobs.ts", import.meta.url)`), an absolute path,
+   * or an absolute URL string of any scheme the runtime can import; a relative string throws
+   * `INVALID_ARGUMENT` (it has no base this package could know). On Deno, a missing
+   * `--allow-read` rejects with core's `PermissionDeniedError`.
    */
   static async start<S extends JobSet = JobSet>(jobModule: URL | string, options: RuntimeOptions = {}): Promise<Runtime<S>> {
     const workers = options.workers ?? availableParallelism();
@@ -135,9 +142,15 @@ export class Runtime<S extends JobSet = JobSet> {
     if (whenFull !== undefined && whenFull !== "wait" && whenFull !== "reject") {
       throw new SpindleError("INVALID_ARGUMENT", `queue.whenFull must be "wait" or "reject", got ${describe(whenFull)}`);
     }
-    const url = jobModule instanceof URL ? jobModule.href : String(jobModule);
-    const set = ((await import(url)) as { default?: unknown }).default;
-    if (!(set instanceof JobSet)) {
+    const url = jobModuleUrl(jobModule);
+    let set: unknown;
+    try {
+      // Left to the runtime: a bundler must not try to resolve the user's module at build time.
+      set = ((await import(/* webpackIgnore: true */ /* @vite-ignore */ url)) as { default?: unknown }).default;
+    } catch (error) {
+      throw permissionDenied(error, `importing the job module ${url}`) ?? error;
+    }
+    if (!isJobSet(set)) {
       throw new TypeError(`the job module ${url} must export defineJobs({...}) as its default export, got ${describe(set)}`);
     }
     const processors = workers + maxExtra;
@@ -157,7 +170,7 @@ export class Runtime<S extends JobSet = JobSet> {
       await Promise.all(Array.from({ length: workers }, (_, p) => runtime.#startMachine(p)));
     } catch (error) {
       await runtime.shutdown({ mode: "cancel" });
-      throw error;
+      throw permissionDenied(error, "starting the runtime's worker threads") ?? error;
     }
     if (maxExtra > 0) runtime.#monitor = setInterval(() => runtime.#checkBlocked(), BLOCKED_CHECK_MS);
     runtime.#monitor?.unref?.();
@@ -248,7 +261,12 @@ export class Runtime<S extends JobSet = JobSet> {
     const scheduler = this.#scheduler;
     scheduler.setRetired(p, false);
     const workerData = { setup: scheduler.setup, processor: p, data: this.#workerData };
-    const thread = new Worker(WORKER_URL, { workerData, name: `spindle-machine-${p}` });
+    let thread: Worker;
+    try {
+      thread = spawnMachineThread(workerData, p);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.#threads[p] = thread;
     let error: unknown = null;
     return new Promise<void>((resolve, reject) => {
@@ -361,4 +379,37 @@ function checkCount(name: string, value: unknown, min: number): void {
   }
 }
 
-const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker-main.ts" : "./worker-main.js", import.meta.url);
+/**
+ * The job module as an absolute URL string: a `URL`, an absolute path, or an absolute URL string.
+ * A relative string is refused: `import()` here would resolve it against this package's folder.
+ */
+function jobModuleUrl(jobModule: unknown): string {
+  if (jobModule instanceof URL) return jobModule.href;
+  if (typeof jobModule === "string") {
+    // A Windows path (`C:\jobs.ts`) parses as a URL of scheme `c:`, so paths are tried first.
+    if (isAbsolute(jobModule)) return pathToFileURL(jobModule).href;
+    if (URL.canParse(jobModule)) return jobModule;
+  }
+  throw new SpindleError(
+    "INVALID_ARGUMENT",
+    `the job module must be a URL, an absolute path or an absolute URL string, got ${describe(jobModule)}; ` +
+      `for a module beside yours pass new URL(${JSON.stringify(typeof jobModule === "string" ? jobModule : "./jobs.ts")}, import.meta.url)`,
+  );
+}
+
+/**
+ * Starts the thread of machine `p`. The entry is named by the literal
+ * `new Worker(new URL("./worker-main.js", import.meta.url))`, the form bundlers follow, resolved
+ * only here, never at module load. From source, `./worker-main.js` is a shim beside
+ * `worker-main.ts` that imports it.
+ *
+ * Loaded over `http(s):` (as JSR serves Deno), the worker starts from a `data:` module that
+ * imports the entry: Deno's `node:worker_threads` accepts only `file:` and `data:` URLs.
+ */
+function spawnMachineThread(workerData: unknown, p: number): Worker {
+  const options = { workerData, name: `spindle-machine-${p}` };
+  if (import.meta.url.startsWith("file:")) return new Worker(new URL("./worker-main.js", import.meta.url), options);
+  // webpackIgnore: this URL is only imported by the data: module, not a file to copy into a bundle.
+  const entry = new URL(/* webpackIgnore: true */ "./worker-main.js", import.meta.url).href;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(`import ${JSON.stringify(entry)};`)}`), options);
+}

@@ -20,7 +20,8 @@ interface MachineData {
 
 async function runMachine({ setup, processor, data }: MachineData): Promise<void> {
   WakeTable.forThisThread(setup.tables[processor + 1]);
-  const set = ((await import(setup.jobModule)) as { default: JobSet }).default;
+  // Left to the runtime: a bundler must not try to resolve the user's module at build time.
+  const set = ((await import(/* webpackIgnore: true */ /* @vite-ignore */ setup.jobModule)) as { default: JobSet }).default;
   const executor = new LocalExecutor();
   const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);
   const scheduler = new Scheduler(setup, processor + 1);

@@ -1,5 +1,6 @@
-// The job module of the package's README and doc examples (the README shows it as jobs.ts): a
-// tiny job and a fork/join one.
+// The job module of the package's README and API examples (the README shows it as jobs.ts): a
+// tiny job and a fork/join one. Published with the package so that the examples run where they
+// are read; in your program, the job module is your own file.
 import { type Coroutine, defineJobs, type JobSet } from "../mod.ts";
 
 function fibSequential(n: number): number {
