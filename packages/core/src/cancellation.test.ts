@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CancelledError, type Coroutine, fromPromise, LocalExecutor, pending, yieldNow } from "./mod.ts";
+import { within } from "./test-support/within.ts";
 
 /** A real wait in a `finally` block: a host timer, so that the unwinding spans event-loop turns. */
 function sleep(ms: number): Promise<void> {
@@ -30,15 +31,6 @@ function* level(depth: number, waits: boolean, log: string[], started: () => voi
     }
     log.push(`finally ${depth}`);
   }
-}
-
-/** Settles within `ms` or fails the test, so that a regression shows as a failure, not a hang. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
 for (const depth of [1, 2, 3]) {

@@ -82,6 +82,10 @@ export class LocalExecutor implements Disposable {
   /** The promise `run()` returned while the executor runs, and how to settle it. */
   #running: Promise<void> | null = null;
   #settleRun: { resolve: () => void; reject: (error: unknown) => void } | null = null;
+  /** `run()` was called once: from then on a task that becomes ready is run without another call. */
+  #started = false;
+  /** A drive is under way (polling, waiting for a host turn, or parked) until `#finish`. */
+  #driving = false;
   /** The driver waits for a wake: no task is ready and no host turn is awaited. */
   #parked = false;
   /** `#drive`, bound once: the driver resumes by a microtask, not by a promise per park. */
@@ -121,8 +125,9 @@ export class LocalExecutor implements Disposable {
   }
 
   /**
-   * Spawns a future or coroutine as a task and returns its handle. The task first runs when
-   * `run()` drives the executor. Throws `EXECUTOR_CLOSED` after `close()`.
+   * Spawns a future or coroutine as a task and returns its handle. Before the first `run()` the
+   * task waits for it; once `run()` was called, the executor runs the task without another call,
+   * also after that `run()` settled. Throws `EXECUTOR_CLOSED` after `close()`.
    */
   spawn<T>(work: IntoFuture<T>): JoinHandle<T> {
     if (this.#closed) throw new SpindleError("EXECUTOR_CLOSED", "spawn() on a LocalExecutor that was closed");
@@ -133,15 +138,25 @@ export class LocalExecutor implements Disposable {
   }
 
   /**
-   * Drives the tasks until every spawned task has settled. Calling it while it runs returns the
-   * same promise. Rejects when a detached task fails and no `onUnhandledError` was given.
+   * Starts the executor and returns a promise that settles once every spawned task has settled.
+   * Calling it while that promise is pending returns the same promise. It rejects when a detached
+   * task fails and no `onUnhandledError` was given.
+   *
+   * The executor stays started: a task spawned (or woken) after the promise settled runs without
+   * another `run()`, as tasks of a tokio runtime do; call `run()` again to learn when those have
+   * settled. While no `run()` promise is pending, a detached task's failure without
+   * `onUnhandledError` is thrown as an uncaught exception.
    */
   run(): Promise<void> {
     let running = this.#running;
     if (running === null) {
       running = new Promise((resolve, reject) => (this.#settleRun = { resolve, reject }));
       this.#running = running;
-      this.#drive(); // may settle `running` at once
+      this.#started = true;
+      if (!this.#driving) {
+        this.#driving = true;
+        this.#drive(); // may settle `running` at once
+      }
     }
     return running;
   }
@@ -194,11 +209,20 @@ export class LocalExecutor implements Disposable {
   }
 
   #finish(failure: { error: unknown } | null): void {
-    const settle = this.#settleRun!;
+    this.#driving = false;
+    const settle = this.#settleRun;
     this.#settleRun = null;
     this.#running = null;
-    if (failure === null) settle.resolve();
-    else settle.reject(failure.error);
+    if (settle === null) {
+      if (failure !== null) this.#throwUncaught(failure.error); // a drive nobody awaits
+    } else if (failure === null) {
+      settle.resolve();
+    } else {
+      settle.reject(failure.error);
+    }
+    // Tasks still live after a failure stopped the drive: one that is already ready starts the
+    // next drive (`#wakeDriver` starts it for later wakes).
+    if (this.#queue.length > 0) this.#wakeDriver();
   }
 
   #pollReady(): void {
@@ -226,11 +250,24 @@ export class LocalExecutor implements Disposable {
     this.#wakeDriver();
   }
 
+  /**
+   * Resumes a parked drive, or, once `run()` was called, starts a drive when none is under way: a
+   * task spawned or woken after `run()` settled is not left waiting for a call that may never come.
+   */
   #wakeDriver(): void {
     if (this.#parked) {
       this.#parked = false;
       RESOLVED.then(this.#resume);
+    } else if (!this.#driving && this.#started && !this.#closed) {
+      this.#driving = true;
+      RESOLVED.then(this.#resume);
     }
+  }
+
+  #throwUncaught(error: unknown): void {
+    queueMicrotask(() => {
+      throw error;
+    });
   }
 
   #unhandled(error: unknown): void {
@@ -238,9 +275,7 @@ export class LocalExecutor implements Disposable {
       this.#onUnhandledError(error);
     } else if (this.#running === null) {
       // Nobody is running the executor to reject: surface it as an uncaught error instead.
-      queueMicrotask(() => {
-        throw error;
-      });
+      this.#throwUncaught(error);
     } else {
       this.#failure ??= { error };
       this.#wakeDriver();
