@@ -1,5 +1,6 @@
 import { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
+import { budgetExhausted, enterBudget, exitBudget, resetBudget } from "./coop-budget.ts";
 import { enterDriving, exitDriving } from "./driving.ts";
 import { describe, SpindleError } from "./errors.ts";
 import type { JoinHandle } from "./join-handle.ts";
@@ -11,11 +12,15 @@ import { yieldToHost } from "./yield-to-host.ts";
 /** Options of a {@linkcode LocalExecutor}. */
 export interface LocalExecutorOptions {
   /**
-   * How long, in milliseconds, the executor polls ready tasks before it yields one turn to the host
-   * event loop, so that the host's timers, I/O callbacks and messages keep running while many tasks
-   * are ready (tokio's cooperative budget, measured in time). The slice starts when a second task
-   * is polled in a row and the clock is read every 32 polls, so a slice ends at most 32 polls
-   * late, and waking a lone task costs no clock read. Default 1.
+   * How long, in milliseconds, the executor polls tasks before it yields one turn to the host
+   * event loop, so that the host's timers, I/O callbacks and messages keep running while tasks
+   * keep being ready or woken. The slice starts at the second poll since the host last had a turn
+   * from the executor, and lasts across parks whose wakes come within the same host turn (a
+   * `process.nextTick` or microtask wake). The clock is read every 32 polls and after a poll that
+   * used up its task's cooperative budget (see `consumeBudget`), so a slice ends at
+   * most that late; waking a lone task costs no clock read. When the slice ends, the executor
+   * yields at once if a task is ready, or else makes its next wake resume it after a host turn.
+   * Default 1.
    */
   readonly timeSliceMs?: number;
   /**
@@ -90,6 +95,19 @@ export class LocalExecutor implements Disposable {
   #parked = false;
   /** `#drive`, bound once: the driver resumes by a microtask, not by a promise per park. */
   readonly #resume = (): void => this.#drive();
+  /** `#drive` after the host had a turn: a new time slice starts. */
+  readonly #resumeAfterTurn = (): void => {
+    this.#pollsSinceTurn = 0;
+    this.#sliceEnd = Infinity;
+    this.#turnDue = false;
+    this.#drive();
+  };
+  /** Tasks polled since the host last had a turn from this executor (kept across parks). */
+  #pollsSinceTurn = 0;
+  /** When the current time slice ends (`performance.now()`); Infinity until its second poll. */
+  #sliceEnd = Infinity;
+  /** The slice ended: the driver yields to the host before it polls again. */
+  #turnDue = false;
   #failure: { error: unknown } | null = null;
 
   /** Creates an executor; see {@linkcode LocalExecutorOptions}. */
@@ -197,7 +215,7 @@ export class LocalExecutor implements Disposable {
           if (this.#queue.length > 0) continue;
         }
         if (this.#queue.length > 0) {
-          yieldToHost().then(this.#resume);
+          yieldToHost().then(this.#resumeAfterTurn);
         } else {
           this.#parked = true;
         }
@@ -225,23 +243,37 @@ export class LocalExecutor implements Disposable {
     if (this.#queue.length > 0) this.#wakeDriver();
   }
 
+  /**
+   * Polls ready tasks until none is left or the time slice ends (then `#turnDue` is set). Each
+   * task poll gets a fresh cooperative budget.
+   */
   #pollReady(): void {
+    if (this.#turnDue) return; // the slice ended before the last park: the host comes first
     const queue = this.#queue;
     const cx = this.#cx;
     const waker = cx.waker;
-    let end = Infinity;
+    let polls = this.#pollsSinceTurn;
+    let end = this.#sliceEnd;
     enterDriving();
+    const budget = enterBudget();
     try {
-      for (let polls = 1; this.#failure === null; polls++) {
+      while (this.#failure === null) {
         const task = queue.shift();
         if (task === undefined) break;
-        if (polls === 2) end = performance.now() + this.#timeSliceMs;
+        if (++polls === 2) end = performance.now() + this.#timeSliceMs;
         rebindWaker(waker, task);
+        resetBudget();
         task.run(cx);
-        if (polls % POLLS_PER_CLOCK_READ === 0 && performance.now() >= end) break;
+        if ((polls % POLLS_PER_CLOCK_READ === 0 || budgetExhausted()) && performance.now() >= end) {
+          this.#turnDue = true;
+          break;
+        }
       }
     } finally {
+      exitBudget(budget);
       exitDriving();
+      this.#pollsSinceTurn = polls;
+      this.#sliceEnd = end;
     }
   }
 
@@ -257,7 +289,8 @@ export class LocalExecutor implements Disposable {
   #wakeDriver(): void {
     if (this.#parked) {
       this.#parked = false;
-      RESOLVED.then(this.#resume);
+      if (this.#turnDue) yieldToHost().then(this.#resumeAfterTurn);
+      else RESOLVED.then(this.#resume);
     } else if (!this.#driving && this.#started && !this.#closed) {
       this.#driving = true;
       RESOLVED.then(this.#resume);

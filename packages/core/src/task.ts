@@ -1,4 +1,5 @@
 import type { Context } from "./context.ts";
+import { consumeBudget } from "./coop-budget.ts";
 import { CoroutineFuture } from "./coroutine.ts";
 import { CancelledError, completedError } from "./errors.ts";
 import { drop, type Future } from "./future.ts";
@@ -117,6 +118,7 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
       return PENDING;
     }
     if ((state & JOINED) !== 0) throw completedError("a join handle");
+    if (!consumeBudget(cx)) return PENDING;
     this.#state = state | JOINED | OBSERVED;
     this.#clearJoiner();
     if ((state & FAILED) !== 0) throw this.#result;
