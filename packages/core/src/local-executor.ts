@@ -51,7 +51,8 @@ const POLLS_PER_CLOCK_READ = 32;
  *
  * `spawn` queues a task (also from inside a running task); `run()` polls ready tasks until every
  * spawned task has settled, yielding a turn to the event loop after every `timeSliceMs` of polling
- * and parking (back to the event loop until a wake, no busy-waiting) while no task is ready.
+ * and parking (back to the event loop until a wake, no busy-waiting) while no task is ready. Once
+ * `run()` was called the executor stays started: tasks spawned after it settled run too.
  * Closing the executor drops every task.
  *
  * @example
