@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CancelledError, type Coroutine, fromPromise, LocalExecutor, pending, yieldNow } from "./mod.ts";
+import { CancelledError, Context, type Coroutine, CoroutineFuture, fromGenerator, fromPromise, LocalExecutor, pending, PENDING, yieldNow } from "./mod.ts";
 import { within } from "./test-support/within.ts";
 
 /** A real wait in a `finally` block: a host timer, so that the unwinding spans event-loop turns. */
@@ -181,4 +181,32 @@ test("closing the executor while a nested finally waits runs no code after the y
   await within(assert.rejects(Promise.resolve(handle), CancelledError), 5000, "the handle");
   await run;
   assert.deepEqual(log, ["inner finally starts", "outer finally"]);
+});
+
+test("CoroutineFuture.cancel() by hand: the unwinding goes on under poll, and poll then throws the cancellation", () => {
+  const log: string[] = [];
+  function* inner(): Coroutine<number> {
+    try {
+      yield* pending<void>();
+      return 1;
+    } finally {
+      yield* yieldNow(); // pending once: the unwinding waits here
+      log.push("inner finally");
+    }
+  }
+  function* outer(): Coroutine<number> {
+    const n: number = yield* inner();
+    log.push("after inner");
+    return n;
+  }
+  const future = fromGenerator(outer());
+  const cx = Context.noop();
+  assert.equal(future.poll(cx), PENDING);
+  const reason = new CancelledError("the test's coroutine");
+  assert.equal(future.cancel(reason), false, "the finally waits");
+  assert.deepEqual(log, []);
+  assert.equal(future.poll(cx), PENDING, "yieldNow() in the finally is pending once");
+  assert.throws(() => future.poll(cx), (e: unknown) => e === reason);
+  assert.deepEqual(log, ["inner finally"]);
+  assert.equal(new CoroutineFuture(outer()).cancel(), true, "a coroutine that never ran has nothing to unwind");
 });

@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { completedError, describe, SpindleError } from "./errors.ts";
+import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
 import { drop, Future, isFuture } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -116,13 +116,13 @@ export class CoroutineFuture<T> extends Future<T> {
 
   /**
    * Cancels the coroutine, as an executor does for `abort()`: drops the future it waits on and
-   * throws `reason` (a `CancelledError`) into it at that `yield*`. Returns `true` when the
+   * throws `reason` (by default a new `CancelledError`) into it at that `yield*`. Returns `true` when the
    * coroutine finished unwinding; `false` when a `catch` or `finally` block waits on a future,
    * in which case polling continues the unwinding and then fails with `reason`. Throws the error
    * a clean-up block threw instead. A coroutine that catches `reason` and returns does not
    * complete: its value is discarded and the future fails with `reason` all the same.
    */
-  cancel(reason: unknown): boolean {
+  cancel(reason: unknown = new CancelledError("the coroutine")): boolean {
     if (this.#finished) return true;
     if (this.#cancelled) return false; // already unwinding: polling goes on with it
     this.#cancelled = true;
