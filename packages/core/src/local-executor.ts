@@ -96,19 +96,32 @@ export class LocalExecutor implements Disposable {
   #parked = false;
   /** `#drive`, bound once: the driver resumes by a microtask, not by a promise per park. */
   readonly #resume = (): void => this.#drive();
-  /** `#drive` after the host had a turn: a new time slice starts. */
-  readonly #resumeAfterTurn = (): void => {
+  /**
+   * Runs once the host had a turn after the slice ended (a `setImmediate`, scheduled once per
+   * slice): a new slice starts, and a driver that waited for this turn goes on. A wake that comes
+   * later, from a host callback, resumes the driver at once: only wakes within the turn in which
+   * the slice ended wait for it.
+   */
+  readonly #hostTurned = (): void => {
+    this.#turnProbe = false;
     this.#pollsSinceTurn = 0;
     this.#sliceEnd = Infinity;
     this.#turnDue = false;
-    this.#drive();
+    if (this.#awaitingTurn) {
+      this.#awaitingTurn = false;
+      this.#drive();
+    }
   };
   /** Tasks polled since the host last had a turn from this executor (kept across parks). */
   #pollsSinceTurn = 0;
   /** When the current time slice ends (`performance.now()`); Infinity until its second poll. */
   #sliceEnd = Infinity;
-  /** The slice ended: the driver yields to the host before it polls again. */
+  /** The slice ended: the host gets a turn (`#hostTurned`) before the executor polls again. */
   #turnDue = false;
+  /** `#hostTurned` is scheduled. */
+  #turnProbe = false;
+  /** The driver waits for `#hostTurned` to go on (tasks are ready, or a wake came meanwhile). */
+  #awaitingTurn = false;
   #failure: { error: unknown } | null = null;
 
   /** Creates an executor; see {@linkcode LocalExecutorOptions}. */
@@ -216,9 +229,10 @@ export class LocalExecutor implements Disposable {
           if (this.#queue.length > 0) continue;
         }
         if (this.#queue.length > 0) {
-          yieldToHost().then(this.#resumeAfterTurn);
+          this.#awaitTurn(); // the slice ended with tasks ready
         } else {
           this.#parked = true;
+          if (this.#turnDue) this.#scheduleTurnProbe(); // the next wake waits for the host's turn
         }
         return;
       }
@@ -290,12 +304,24 @@ export class LocalExecutor implements Disposable {
   #wakeDriver(): void {
     if (this.#parked) {
       this.#parked = false;
-      if (this.#turnDue) yieldToHost().then(this.#resumeAfterTurn);
+      if (this.#turnDue) this.#awaitTurn();
       else RESOLVED.then(this.#resume);
     } else if (!this.#driving && this.#started && !this.#closed) {
       this.#driving = true;
       RESOLVED.then(this.#resume);
     }
+  }
+
+  /** The driver goes on once the host had its turn. */
+  #awaitTurn(): void {
+    this.#awaitingTurn = true;
+    this.#scheduleTurnProbe();
+  }
+
+  #scheduleTurnProbe(): void {
+    if (this.#turnProbe) return;
+    this.#turnProbe = true;
+    yieldToHost().then(this.#hostTurned);
   }
 
   #throwUncaught(error: unknown): void {
