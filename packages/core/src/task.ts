@@ -162,7 +162,8 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     } catch (error) {
       cause = error;
     }
-    this.#settle(FAILED, new CancelledError("the task", cause === undefined ? undefined : { cause }));
+    if (cause === undefined && (this.#state & UNWINDING) !== 0) this.#settle(FAILED, this.#result); // the error the coroutine saw
+    else this.#settle(FAILED, new CancelledError("the task", cause === undefined ? undefined : { cause }));
   }
 
   /** Starts cancelling; while UNWINDING, `#result` holds the `CancelledError` the task settles with. */
