@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { completedError, describe, SpindleError } from "./errors.ts";
+import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
 import { drop, Future, isFuture } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -57,11 +57,25 @@ function isGenerator(value: unknown): value is Coroutine<unknown> {
   return typeof candidate?.next === "function" && typeof candidate.throw === "function";
 }
 
-/** The future that drives a coroutine; see {@linkcode fromGenerator}. */
+/**
+ * The future that drives a coroutine; see {@linkcode fromGenerator}.
+ *
+ * Cancelling it ({@linkcode CoroutineFuture.cancel}, what `abort()` does) throws a
+ * `CancelledError` into the coroutine at the `yield*` where it waits, so that it unwinds through
+ * every nested `yield*` as an exception does: no code after that `yield*` runs, each `finally`
+ * block runs once and may wait on futures, and the future then fails with that error. It is a
+ * throw, not the generator's `return()`, because a return cannot survive a `finally` block that
+ * waits inside a nested `yield*`: once that block resumes, the generator that delegated to it
+ * carries on after its `yield*` as if the inner one had returned (ECMAScript's `yield*`
+ * semantics; effection issue 1190 describes the same trap).
+ */
 export class CoroutineFuture<T> extends Future<T> {
   #coroutine: Coroutine<T>;
   #awaiting: Future<unknown> | null = null;
   #finished = false;
+  /** Set by `cancel()`: from then on the future can only fail (with `#cancellation` or a clean-up error). */
+  #cancelled = false;
+  #cancellation: unknown = undefined;
 
   /** Drives `coroutine`; prefer {@linkcode fromGenerator}. */
   constructor(coroutine: Coroutine<T>) {
@@ -88,17 +102,8 @@ export class CoroutineFuture<T> extends Future<T> {
         }
         this.#awaiting = null;
       }
-      let step: IteratorResult<Future<unknown>, T>;
-      try {
-        step = failed ? this.#coroutine.throw(input) : this.#coroutine.next(input);
-      } catch (error) {
-        this.#finished = true;
-        throw error;
-      }
-      if (step.done === true) {
-        this.#finished = true;
-        return step.value;
-      }
+      const step = this.#resume(failed, input);
+      if (step.done === true) return this.#complete(step.value);
       const next: unknown = step.value;
       if (isFuture(next)) {
         this.#awaiting = next;
@@ -110,18 +115,24 @@ export class CoroutineFuture<T> extends Future<T> {
   }
 
   /**
-   * Starts unwinding, as an executor does for `abort()`: drops the awaited future and makes the
-   * coroutine return, which runs its `finally` blocks. Returns `true` when the coroutine finished;
-   * `false` when a `finally` block waits on a future, in which case polling continues the unwinding.
+   * Cancels the coroutine, as an executor does for `abort()`: drops the future it waits on and
+   * throws `reason` (by default a new `CancelledError`) into it at that `yield*`. Returns `true` when the
+   * coroutine finished unwinding; `false` when a `catch` or `finally` block waits on a future,
+   * in which case polling continues the unwinding and then fails with `reason`. Throws the error
+   * a clean-up block threw instead. A coroutine that catches `reason` and returns does not
+   * complete: its value is discarded and the future fails with `reason` all the same.
    */
-  cancel(): boolean {
+  cancel(reason: unknown = new CancelledError("the coroutine")): boolean {
     if (this.#finished) return true;
+    if (this.#cancelled) return false; // already unwinding: polling goes on with it
+    this.#cancelled = true;
+    this.#cancellation = reason;
     this.#dropAwaiting();
     let step: IteratorResult<Future<unknown>, T>;
     try {
-      step = this.#coroutine.return(undefined as T);
+      step = this.#resume(true, reason);
     } catch (error) {
-      this.#finished = true;
+      if (error === reason) return true;
       throw error;
     }
     if (step.done === true) {
@@ -133,11 +144,40 @@ export class CoroutineFuture<T> extends Future<T> {
   }
 
   /**
-   * Drops the coroutine at once: drops the awaited future and runs the `finally` blocks; a
-   * `finally` block that waits on a future has that future dropped too, as nothing will poll it.
+   * Drops the coroutine at once: drops the awaited future and makes the coroutine return, which
+   * runs its `finally` blocks (not its `catch` blocks); a `finally` block that waits on a future
+   * has that future dropped and is left at that point, as nothing will poll it.
    */
   override [Symbol.dispose](): void {
-    while (!this.cancel());
+    while (!this.#finished) {
+      this.#dropAwaiting();
+      let step: IteratorResult<Future<unknown>, T>;
+      try {
+        step = this.#coroutine.return(undefined as T);
+      } catch (error) {
+        this.#finished = true;
+        throw error;
+      }
+      if (step.done === true) this.#finished = true;
+      else this.#awaiting = isFuture(step.value) ? step.value : null;
+    }
+  }
+
+  /** Resumes the generator with `input` (thrown in when `failed`); a throw out of it finishes it. */
+  #resume(failed: boolean, input: unknown): IteratorResult<Future<unknown>, T> {
+    try {
+      return failed ? this.#coroutine.throw(input) : this.#coroutine.next(input);
+    } catch (error) {
+      this.#finished = true;
+      throw error;
+    }
+  }
+
+  /** The coroutine returned: its output, or, when it was cancelled, the cancellation. */
+  #complete(value: T): T {
+    this.#finished = true;
+    if (this.#cancelled) throw this.#cancellation;
+    return value;
   }
 
   #dropAwaiting(): void {

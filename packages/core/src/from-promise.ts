@@ -1,4 +1,5 @@
 import type { Context } from "./context.ts";
+import { consumeBudget } from "./coop-budget.ts";
 import { completedError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
@@ -46,9 +47,11 @@ class PromiseFuture<T> extends Future<T> {
         this.#waker = replaceWaker(this.#waker, cx.waker);
         return PENDING;
       case FULFILLED:
+        if (!consumeBudget(cx)) return PENDING;
         this.#state = TAKEN;
         return this.#result as T;
       case REJECTED:
+        if (!consumeBudget(cx)) return PENDING;
         this.#state = TAKEN;
         throw this.#result;
       default:

@@ -15,6 +15,7 @@ import {
   yieldNow,
 } from "./mod.ts";
 import { random } from "./test-support/runtime.ts";
+import { within } from "./test-support/within.ts";
 
 test("a future that wakes its own waker during poll and returns pending is polled again", async () => {
   const executor = new LocalExecutor();
@@ -212,4 +213,71 @@ test("bad options and bad spawn arguments get typed errors naming the value", ()
     () => new LocalExecutor().spawn(42 as never),
     (e: unknown) => e instanceof SpindleError && e.code === "NOT_A_FUTURE" && /got 42/.test(e.message),
   );
+});
+
+test("a task spawned after run() resolved runs without another run() call, and run() again waits for it", async () => {
+  const executor = new LocalExecutor();
+  function* twice(n: number): Coroutine<number> {
+    yield* yieldNow();
+    const m: number = yield* fromPromise(new Promise<number>((resolve) => setTimeout(() => resolve(n), 1)));
+    return 2 * m;
+  }
+  const first = executor.spawn(twice(1));
+  await executor.run();
+  assert.equal(await first, 2);
+  const late = executor.spawn(twice(2));
+  assert.equal(await within(Promise.resolve(late), 5000, "the task spawned after run() resolved"), 4);
+  const later = executor.spawn(twice(3));
+  await within(executor.run(), 5000, "a second run()");
+  assert.equal(later.isFinished, true);
+  assert.equal(await later, 6);
+  assert.equal(executor.taskCount, 0);
+});
+
+test("a task spawned after run() resolved can join another such task, and spawn more", async () => {
+  const executor = new LocalExecutor();
+  await executor.run();
+  function* leaf(n: number): Coroutine<number> {
+    yield* yieldNow();
+    return n;
+  }
+  function* parent(): Coroutine<number> {
+    const handles = [1, 2, 3].map((n) => executor.spawn(leaf(n)));
+    let sum = 0;
+    for (const handle of handles) sum += yield* handle;
+    return sum;
+  }
+  assert.equal(await within(Promise.resolve(executor.spawn(parent())), 5000, "the late parent"), 6);
+});
+
+test("after a detached failure rejected run(), the other tasks still run when woken", async () => {
+  const executor = new LocalExecutor();
+  let release!: (value: string) => void;
+  const gate = new Promise<string>((resolve) => (release = resolve));
+  function* waiter(): Coroutine<string> {
+    return yield* fromPromise(gate);
+  }
+  function* failing(): Coroutine<never> {
+    yield* yieldNow();
+    throw new RangeError("detached failure");
+  }
+  const waiting = executor.spawn(waiter());
+  executor.spawn(failing()).detach();
+  await assert.rejects(executor.run(), RangeError);
+  assert.equal(executor.taskCount, 1);
+  release("released");
+  assert.equal(await within(Promise.resolve(waiting), 5000, "the task woken after run() rejected"), "released");
+});
+
+test("before the first run(), a spawned task waits for it", async () => {
+  const executor = new LocalExecutor();
+  let polled = false;
+  const handle = executor.spawn(pollFn(() => {
+    polled = true;
+    return "ran";
+  }));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(polled, false);
+  await executor.run();
+  assert.equal(await handle, "ran");
 });

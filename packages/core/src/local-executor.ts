@@ -1,5 +1,6 @@
 import { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
+import { budgetExhausted, enterBudget, exitBudget, resetBudget } from "./coop-budget.ts";
 import { enterDriving, exitDriving } from "./driving.ts";
 import { describe, SpindleError } from "./errors.ts";
 import type { JoinHandle } from "./join-handle.ts";
@@ -11,11 +12,15 @@ import { yieldToHost } from "./yield-to-host.ts";
 /** Options of a {@linkcode LocalExecutor}. */
 export interface LocalExecutorOptions {
   /**
-   * How long, in milliseconds, the executor polls ready tasks before it yields one turn to the host
-   * event loop, so that the host's timers, I/O callbacks and messages keep running while many tasks
-   * are ready (tokio's cooperative budget, measured in time). The slice starts when a second task
-   * is polled in a row and the clock is read every 32 polls, so a slice ends at most 32 polls
-   * late, and waking a lone task costs no clock read. Default 1.
+   * How long, in milliseconds, the executor polls tasks before it yields one turn to the host
+   * event loop, so that the host's timers, I/O callbacks and messages keep running while tasks
+   * keep being ready or woken. The slice starts at the second poll since the host last had a turn
+   * from the executor, and lasts across parks whose wakes come within the same host turn (a
+   * `process.nextTick` or microtask wake). The clock is read every 32 polls and after a poll that
+   * used up its task's cooperative budget (see `consumeBudget`), so a slice ends at
+   * most that late; waking a lone task costs no clock read. When the slice ends, the executor
+   * yields at once if a task is ready, or else makes its next wake resume it after a host turn.
+   * Default 1.
    */
   readonly timeSliceMs?: number;
   /**
@@ -52,7 +57,8 @@ const POLLS_PER_CLOCK_READ = 32;
  *
  * `spawn` queues a task (also from inside a running task); `run()` polls ready tasks until every
  * spawned task has settled, yielding a turn to the event loop after every `timeSliceMs` of polling
- * and parking (back to the event loop until a wake, no busy-waiting) while no task is ready.
+ * and parking (back to the event loop until a wake, no busy-waiting) while no task is ready. Once
+ * `run()` was called the executor stays started: tasks spawned after it settled run too.
  * Closing the executor drops every task.
  *
  * @example
@@ -95,10 +101,40 @@ export class LocalExecutor implements Disposable {
   /** The promise `run()` returned while the executor runs, and how to settle it. */
   #running: Promise<void> | null = null;
   #settleRun: { resolve: () => void; reject: (error: unknown) => void } | null = null;
+  /** `run()` was called once: from then on a task that becomes ready is run without another call. */
+  #started = false;
+  /** A drive is under way (polling, waiting for a host turn, or parked) until `#finish`. */
+  #driving = false;
   /** The driver waits for a wake: no task is ready and no host turn is awaited. */
   #parked = false;
   /** `#drive`, bound once: the driver resumes by a microtask, not by a promise per park. */
   readonly #resume = (): void => this.#drive();
+  /**
+   * Runs once the host had a turn after the slice ended (a `setImmediate`, scheduled once per
+   * slice): a new slice starts, and a driver that waited for this turn goes on. A wake that comes
+   * later, from a host callback, resumes the driver at once: only wakes within the turn in which
+   * the slice ended wait for it.
+   */
+  readonly #hostTurned = (): void => {
+    this.#turnProbe = false;
+    this.#pollsSinceTurn = 0;
+    this.#sliceEnd = Infinity;
+    this.#turnDue = false;
+    if (this.#awaitingTurn) {
+      this.#awaitingTurn = false;
+      this.#drive();
+    }
+  };
+  /** Tasks polled since the host last had a turn from this executor (kept across parks). */
+  #pollsSinceTurn = 0;
+  /** When the current time slice ends (`performance.now()`); Infinity until its second poll. */
+  #sliceEnd = Infinity;
+  /** The slice ended: the host gets a turn (`#hostTurned`) before the executor polls again. */
+  #turnDue = false;
+  /** `#hostTurned` is scheduled. */
+  #turnProbe = false;
+  /** The driver waits for `#hostTurned` to go on (tasks are ready, or a wake came meanwhile). */
+  #awaitingTurn = false;
   #failure: { error: unknown } | null = null;
 
   /** Creates an executor; see {@linkcode LocalExecutorOptions}. */
@@ -134,8 +170,9 @@ export class LocalExecutor implements Disposable {
   }
 
   /**
-   * Spawns a future or coroutine as a task and returns its handle. The task first runs when
-   * `run()` drives the executor. Throws `EXECUTOR_CLOSED` after `close()`.
+   * Spawns a future or coroutine as a task and returns its handle. Before the first `run()` the
+   * task waits for it; once `run()` was called, the executor runs the task without another call,
+   * also after that `run()` settled. Throws `EXECUTOR_CLOSED` after `close()`.
    */
   spawn<T>(work: IntoFuture<T>): JoinHandle<T> {
     if (this.#closed) throw new SpindleError("EXECUTOR_CLOSED", "spawn() on a LocalExecutor that was closed");
@@ -146,15 +183,25 @@ export class LocalExecutor implements Disposable {
   }
 
   /**
-   * Drives the tasks until every spawned task has settled. Calling it while it runs returns the
-   * same promise. Rejects when a detached task fails and no `onUnhandledError` was given.
+   * Starts the executor and returns a promise that settles once every spawned task has settled.
+   * Calling it while that promise is pending returns the same promise. It rejects when a detached
+   * task fails and no `onUnhandledError` was given.
+   *
+   * The executor stays started: a task spawned (or woken) after the promise settled runs without
+   * another `run()`, as tasks of a tokio runtime do; call `run()` again to learn when those have
+   * settled. While no `run()` promise is pending, a detached task's failure without
+   * `onUnhandledError` is thrown as an uncaught exception.
    */
   run(): Promise<void> {
     let running = this.#running;
     if (running === null) {
       running = new Promise((resolve, reject) => (this.#settleRun = { resolve, reject }));
       this.#running = running;
-      this.#drive(); // may settle `running` at once
+      this.#started = true;
+      if (!this.#driving) {
+        this.#driving = true;
+        this.#drive(); // may settle `running` at once
+      }
     }
     return running;
   }
@@ -195,13 +242,15 @@ export class LocalExecutor implements Disposable {
           this.#onIdle(this.#callIdleAgain);
           if (this.#queue.length > 0) continue;
         }
-        // Idle again after `onIdle` asked for another call: a host turn first, so that what it
-        // woke elsewhere (another executor's tasks, promises) runs before it is called again.
+        // The slice ended with tasks ready, or `onIdle` asked for another call: a host turn
+        // first, so that what it woke elsewhere (another executor's tasks, promises) runs before
+        // it is called again.
         if (this.#queue.length > 0 || this.#idleAgain) {
           this.#idleAgain = false;
-          yieldToHost().then(this.#resume);
+          this.#awaitTurn();
         } else {
           this.#parked = true;
+          if (this.#turnDue) this.#scheduleTurnProbe(); // the next wake waits for the host's turn
         }
         return;
       }
@@ -211,30 +260,53 @@ export class LocalExecutor implements Disposable {
   }
 
   #finish(failure: { error: unknown } | null): void {
-    const settle = this.#settleRun!;
+    this.#driving = false;
+    const settle = this.#settleRun;
     this.#settleRun = null;
     this.#running = null;
-    if (failure === null) settle.resolve();
-    else settle.reject(failure.error);
+    if (settle === null) {
+      if (failure !== null) this.#throwUncaught(failure.error); // a drive nobody awaits
+    } else if (failure === null) {
+      settle.resolve();
+    } else {
+      settle.reject(failure.error);
+    }
+    // Tasks still live after a failure stopped the drive: one that is already ready starts the
+    // next drive (`#wakeDriver` starts it for later wakes).
+    if (this.#queue.length > 0) this.#wakeDriver();
   }
 
+  /**
+   * Polls ready tasks until none is left or the time slice ends (then `#turnDue` is set). Each
+   * task poll gets a fresh cooperative budget.
+   */
   #pollReady(): void {
+    if (this.#turnDue) return; // the slice ended before the last park: the host comes first
     const queue = this.#queue;
     const cx = this.#cx;
     const waker = cx.waker;
-    let end = Infinity;
+    let polls = this.#pollsSinceTurn;
+    let end = this.#sliceEnd;
     enterDriving();
+    const budget = enterBudget();
     try {
-      for (let polls = 1; this.#failure === null; polls++) {
+      while (this.#failure === null) {
         const task = queue.shift();
         if (task === undefined) break;
-        if (polls === 2) end = performance.now() + this.#timeSliceMs;
+        if (++polls === 2) end = performance.now() + this.#timeSliceMs;
         rebindWaker(waker, task);
+        resetBudget();
         task.run(cx);
-        if (polls % POLLS_PER_CLOCK_READ === 0 && performance.now() >= end) break;
+        if ((polls % POLLS_PER_CLOCK_READ === 0 || budgetExhausted()) && performance.now() >= end) {
+          this.#turnDue = true;
+          break;
+        }
       }
     } finally {
+      exitBudget(budget);
       exitDriving();
+      this.#pollsSinceTurn = polls;
+      this.#sliceEnd = end;
     }
   }
 
@@ -243,11 +315,37 @@ export class LocalExecutor implements Disposable {
     this.#wakeDriver();
   }
 
+  /**
+   * Resumes a parked drive, or, once `run()` was called, starts a drive when none is under way: a
+   * task spawned or woken after `run()` settled is not left waiting for a call that may never come.
+   */
   #wakeDriver(): void {
     if (this.#parked) {
       this.#parked = false;
+      if (this.#turnDue) this.#awaitTurn();
+      else RESOLVED.then(this.#resume);
+    } else if (!this.#driving && this.#started && !this.#closed) {
+      this.#driving = true;
       RESOLVED.then(this.#resume);
     }
+  }
+
+  /** The driver goes on once the host had its turn. */
+  #awaitTurn(): void {
+    this.#awaitingTurn = true;
+    this.#scheduleTurnProbe();
+  }
+
+  #scheduleTurnProbe(): void {
+    if (this.#turnProbe) return;
+    this.#turnProbe = true;
+    yieldToHost().then(this.#hostTurned);
+  }
+
+  #throwUncaught(error: unknown): void {
+    queueMicrotask(() => {
+      throw error;
+    });
   }
 
   #unhandled(error: unknown): void {
@@ -255,9 +353,7 @@ export class LocalExecutor implements Disposable {
       this.#onUnhandledError(error);
     } else if (this.#running === null) {
       // Nobody is running the executor to reject: surface it as an uncaught error instead.
-      queueMicrotask(() => {
-        throw error;
-      });
+      this.#throwUncaught(error);
     } else {
       this.#failure ??= { error };
       this.#wakeDriver();

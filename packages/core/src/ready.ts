@@ -1,10 +1,13 @@
 import type { Context } from "./context.ts";
 import { completedError } from "./errors.ts";
 import { Future } from "./future.ts";
-import type { Poll } from "./poll.ts";
+import { PENDING, type Poll } from "./poll.ts";
+import { consumeBudget } from "./coop-budget.ts";
 
 /**
- * A future that is ready at once with `value`.
+ * A future that is ready at once with `value`. Inside a task it takes a unit of the task's
+ * cooperative budget (see {@linkcode consumeBudget}), so a loop over `ready` futures still lets
+ * the executor and the host run.
  *
  * @example
  * ```ts
@@ -25,8 +28,9 @@ class Ready<T> extends Future<T> {
     this.#value = value;
   }
 
-  poll(_cx: Context): Poll<T> {
+  poll(cx: Context): Poll<T> {
     if (this.#done) throw completedError("ready()");
+    if (!consumeBudget(cx)) return PENDING;
     this.#done = true;
     return this.#value;
   }

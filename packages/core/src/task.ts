@@ -1,4 +1,5 @@
 import type { Context } from "./context.ts";
+import { consumeBudget } from "./coop-budget.ts";
 import { CoroutineFuture } from "./coroutine.ts";
 import { CancelledError, completedError } from "./errors.ts";
 import { drop, type Future } from "./future.ts";
@@ -91,12 +92,12 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     try {
       output = (this.#future as Future<T>).poll(cx);
     } catch (error) {
-      if ((this.#state & UNWINDING) !== 0) this.#settle(FAILED, new CancelledError("the task", { cause: error }));
+      if ((this.#state & UNWINDING) !== 0) this.#settleCancelled(error);
       else this.#settle(FAILED, error);
       return;
     }
     if (output !== PENDING) {
-      if ((this.#state & UNWINDING) !== 0) this.#settle(FAILED, new CancelledError("the task"));
+      if ((this.#state & UNWINDING) !== 0) this.#settle(FAILED, this.#result);
       else this.#settle(0, output);
       return;
     }
@@ -117,6 +118,7 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
       return PENDING;
     }
     if ((state & JOINED) !== 0) throw completedError("a join handle");
+    if (!consumeBudget(cx)) return PENDING;
     this.#state = state | JOINED | OBSERVED;
     this.#clearJoiner();
     if ((state & FAILED) !== 0) throw this.#result;
@@ -131,8 +133,10 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
   }
 
   /**
-   * Cancels the task: a coroutine runs its `finally` blocks (polled to completion if they wait on
-   * futures), any other future is dropped; then the task settles with a {@linkcode CancelledError}.
+   * Cancels the task: a coroutine gets a {@linkcode CancelledError} thrown in at the `yield*` where
+   * it waits and unwinds (its `finally` blocks run, polled to completion if they wait on futures),
+   * any other future is dropped; then the task settles with that `CancelledError`, whatever the
+   * coroutine does with it.
    */
   abort(): void {
     const state = this.#state;
@@ -158,26 +162,35 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     } catch (error) {
       cause = error;
     }
-    this.#settle(FAILED, new CancelledError("the task", cause === undefined ? undefined : { cause }));
+    if (cause === undefined && (this.#state & UNWINDING) !== 0) this.#settle(FAILED, this.#result); // the error the coroutine saw
+    else this.#settle(FAILED, new CancelledError("the task", cause === undefined ? undefined : { cause }));
   }
 
+  /** Starts cancelling; while UNWINDING, `#result` holds the `CancelledError` the task settles with. */
   #unwind(): void {
     this.#state |= UNWINDING;
+    const reason = new CancelledError("the task");
+    this.#result = reason;
     const future = this.#future as Future<T>;
     let finished: boolean;
     try {
       if (future instanceof CoroutineFuture) {
-        finished = future.cancel();
+        finished = future.cancel(reason);
       } else {
         drop(future);
         finished = true;
       }
     } catch (error) {
-      this.#settle(FAILED, new CancelledError("the task", { cause: error }));
+      this.#settleCancelled(error);
       return;
     }
-    if (finished) this.#settle(FAILED, new CancelledError("the task"));
+    if (finished) this.#settle(FAILED, reason);
     else this.wake();
+  }
+
+  /** Settles an unwinding task whose future threw `error`: the cancellation itself, or a clean-up's error as its cause. */
+  #settleCancelled(error: unknown): void {
+    this.#settle(FAILED, error === this.#result ? error : new CancelledError("the task", { cause: error }));
   }
 
   #settle(failed: number, result: unknown): void {

@@ -1,4 +1,4 @@
-import { type Context, Future, PENDING, type Poll, type RawWaker } from "@spindle/core";
+import { consumeBudget, type Context, Future, PENDING, type Poll, type RawWaker, refundBudget } from "@spindle/core";
 import { closedError } from "./errors.ts";
 import { Ready } from "./readiness.ts";
 import type { ReadinessWaiter, Registration } from "./registration.ts";
@@ -30,6 +30,10 @@ export class SocketOperation<T> extends Future<T> implements ReadinessWaiter {
 
   poll(cx: Context): Poll<T> {
     const registration = this.#registration;
+    // An operation that completes takes a unit of the task's cooperative budget, so that a loop
+    // of operations that never wait (sends the runtime takes at once, a full receive queue)
+    // still returns to the executor and lets the host run.
+    if (!consumeBudget(cx)) return PENDING;
     for (;;) {
       if (registration.isClosed) throw closedError();
       const output = this.#attempt();
@@ -38,7 +42,10 @@ export class SocketOperation<T> extends Future<T> implements ReadinessWaiter {
         return output as T;
       }
       const ready = registration.pollWaiter(cx, this);
-      if (ready === PENDING) return PENDING;
+      if (ready === PENDING) {
+        refundBudget();
+        return PENDING;
+      }
       if ((ready & Ready.CLOSED) !== 0) throw closedError();
     }
   }

@@ -1,4 +1,4 @@
-import { type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { consumeBudget, type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
 import { closedError } from "./driver.ts";
 import { Instant } from "./instant.ts";
 import { TimerEntry, type TimerQueue } from "./timer-queue.ts";
@@ -73,6 +73,7 @@ export class Sleep extends Future<void> {
     const now = Number.isNaN(this.#createdAt) ? driver.now() : this.#createdAt;
     this.#createdAt = Number.NaN;
     if (now >= entry.deadline) {
+      if (!consumeBudget(cx)) return PENDING; // the task's cooperative budget is used up: woken, polled again
       this.#finish();
       return undefined;
     }

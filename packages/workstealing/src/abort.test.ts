@@ -31,3 +31,23 @@ test("abort() on a running job cancels it at its suspension point and runs its f
     await runtime.shutdown();
   }
 });
+
+for (const swallow of [false, true]) {
+  test(`abort() of a running job whose finally waits inside a nested yield* rejects with CancelledError${swallow ? ", also when the job swallows the cancellation" : ""}`, async () => {
+    const { runtime, counters } = await startTestRuntime({ workers: 2 });
+    try {
+      const job = runtime.spawn("guardedNested", 4, swallow);
+      await until(() => Atomics.load(counters, 4) === 1, "the job to wait in its nested yield*");
+      job.abort();
+      const started = performance.now();
+      await assert.rejects(Promise.resolve(job), CancelledError);
+      assert.ok(performance.now() - started < 5000, "the handle settles within 5 s");
+      assert.equal(Atomics.load(counters, 5), 1, "the inner finally ran once, after its wait");
+      assert.equal(Atomics.load(counters, 6), 0, "no code ran after the cancelled yield*");
+      assert.equal(Atomics.load(counters, 7), 1, "the outer finally ran once");
+      assert.equal(runtime.liveJobs, 0);
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+}

@@ -1,4 +1,5 @@
 import {
+  CancelledError,
   type Context,
   type Coroutine,
   Future,
@@ -189,6 +190,11 @@ export class Machine extends Future<void> implements JobContext {
   get timer(): Timer {
     if (this.#timer === null) throw new TypeError("jobs.timer: the runtime was started without a timer (Runtime.start(module, { timer }))");
     return this.#timer;
+  }
+
+  /** Whether job `id` (a task of this worker) is being aborted: its `abort()` or a cancelling shutdown. */
+  isAborting(id: number): boolean {
+    return Atomics.load(this.#scheduler.records, id + ABORT) !== 0 || this.#scheduler.closed === CANCELLING;
   }
 
   /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
@@ -502,16 +508,23 @@ export class Machine extends Future<void> implements JobContext {
   }
 }
 
-/** The task of a job that did not finish in its first call: drives it, then settles its record. */
+/**
+ * The task of a job that did not finish in its first call: drives it, then settles its record.
+ * `abort()` throws a `CancelledError` into `work` (see `CoroutineFuture`): the job is cancelled
+ * when that error comes out of it, and also when the job caught it and returned anyway. Dropping
+ * the task (its executor closing) returns out of the `yield*` instead: the `finally` settles it.
+ */
 function* runJob(machine: Machine, id: number, work: IntoFuture<unknown>): Coroutine<void> {
   let settled = false;
   try {
     const value: unknown = yield* work;
     settled = true;
-    machine.finish(id, DONE, value);
+    if (machine.isAborting(id)) machine.finish(id, CANCELLED, undefined);
+    else machine.finish(id, DONE, value);
   } catch (error) {
     settled = true;
-    machine.finish(id, FAILED, error);
+    if (error instanceof CancelledError && machine.isAborting(id)) machine.finish(id, CANCELLED, undefined);
+    else machine.finish(id, FAILED, error);
   } finally {
     if (!settled) machine.finish(id, CANCELLED, undefined);
   }

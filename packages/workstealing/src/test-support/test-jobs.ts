@@ -33,6 +33,7 @@ export type TestJobs = {
   crashLater: () => Coroutine<void>;
   sleep: (ms: number) => Coroutine<number>;
   guarded: (index: number) => Coroutine<void>;
+  guardedNested: (index: number, swallow: boolean) => Coroutine<string>;
   block: (ms: number) => number;
   hold: (index: number, ms: number) => number;
   whoami: () => number;
@@ -107,6 +108,31 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     } finally {
       Atomics.store(counters(), index, 2);
     }
+  },
+  // Counter `index` becomes 1 once it waits inside a nested yield*; on abort the inner finally
+  // waits on a host timer, then counts in `index + 1`; `index + 2` counts code that ran after the
+  // cancelled yield*, `index + 3` the outer finally. With `swallow`, a catch swallows the
+  // cancellation and the job returns a value.
+  *guardedNested(index, swallow) {
+    const shared = counters();
+    function* inner(): Coroutine<void> {
+      try {
+        Atomics.store(shared, index, 1);
+        yield* pending();
+      } finally {
+        yield* fromPromise(new Promise((resolve) => setTimeout(resolve, 5)));
+        Atomics.add(shared, index + 1, 1);
+      }
+    }
+    try {
+      yield* inner();
+      Atomics.add(shared, index + 2, 1);
+    } catch (error) {
+      if (!swallow) throw error;
+    } finally {
+      Atomics.add(shared, index + 3, 1);
+    }
+    return "resurrected?";
   },
   block(ms) {
     busyWait(ms);

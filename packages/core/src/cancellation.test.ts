@@ -1,0 +1,212 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CancelledError, Context, type Coroutine, CoroutineFuture, fromGenerator, fromPromise, LocalExecutor, pending, PENDING, yieldNow } from "./mod.ts";
+import { within } from "./test-support/within.ts";
+
+/** A real wait in a `finally` block: a host timer, so that the unwinding spans event-loop turns. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * `depth` nested coroutines (`yield*`), the innermost waiting forever; every level logs its
+ * `finally` (after waiting in it when `waits`) and logs "after" if it ever runs past its `yield*`.
+ */
+function* level(depth: number, waits: boolean, log: string[], started: () => void): Coroutine<number> {
+  try {
+    if (depth === 1) {
+      started();
+      yield* pending<void>();
+    } else {
+      yield* level(depth - 1, waits, log, started);
+    }
+    log.push(`after ${depth}`);
+    yield* yieldNow();
+    log.push(`after ${depth}, waited`);
+    return depth;
+  } finally {
+    if (waits) {
+      yield* fromPromise(sleep(2));
+      yield* yieldNow();
+    }
+    log.push(`finally ${depth}`);
+  }
+}
+
+for (const depth of [1, 2, 3]) {
+  for (const waits of [false, true]) {
+    test(`abort unwinds ${depth} nested yield* level(s) ${waits ? "whose finally blocks wait" : "with plain finally blocks"}: each finally once, no code after a cancelled yield*`, async () => {
+      const executor = new LocalExecutor();
+      const log: string[] = [];
+      let started = false;
+      const handle = executor.spawn(level(depth, waits, log, () => (started = true)));
+      const run = executor.run();
+      while (!started) await sleep(0);
+      handle.abort();
+      await within(assert.rejects(Promise.resolve(handle), CancelledError), 5000, "the aborted handle");
+      await within(run, 5000, "run()");
+      const finallies = Array.from({ length: depth }, (_, i) => `finally ${i + 1}`);
+      assert.deepEqual(log, finallies, "innermost finally first, each once, nothing after a yield*");
+    });
+  }
+}
+
+test("the cancelled coroutine sees the handle's CancelledError at its yield*, and a catch that rethrows it keeps unwinding", async () => {
+  const executor = new LocalExecutor();
+  const seen: unknown[] = [];
+  const log: string[] = [];
+  function* inner(): Coroutine<void> {
+    try {
+      yield* pending<void>();
+    } catch (error) {
+      seen.push(error);
+      yield* fromPromise(sleep(1)); // a catch block may wait too
+      throw error;
+    } finally {
+      log.push("inner finally");
+    }
+  }
+  function* outer(): Coroutine<string> {
+    try {
+      yield* inner();
+      log.push("after inner");
+    } catch (error) {
+      seen.push(error);
+      throw error;
+    }
+    return "completed";
+  }
+  const handle = executor.spawn(outer());
+  const run = executor.run();
+  await sleep(0);
+  handle.abort();
+  const error = await within(Promise.resolve(handle).then(() => null, (e: unknown) => e), 5000, "the handle");
+  await run;
+  assert.ok(error instanceof CancelledError);
+  assert.equal(error.code, "CANCELLED");
+  assert.equal(seen.length, 2);
+  assert.ok(seen.every((e) => e === error), "each catch saw the very error the handle fails with");
+  assert.deepEqual(log, ["inner finally"]);
+});
+
+test("a catch that swallows the cancellation cannot turn it into a result: the task still fails with CancelledError (the statements after its try statement run, as after any caught error)", async () => {
+  const executor = new LocalExecutor();
+  const log: string[] = [];
+  function* inner(): Coroutine<void> {
+    try {
+      yield* pending<void>();
+      log.push("after pending");
+    } finally {
+      yield* fromPromise(sleep(1));
+      log.push("inner finally");
+    }
+  }
+  function* swallowing(): Coroutine<string> {
+    try {
+      yield* inner();
+      log.push("after yield* inner");
+    } catch (error) {
+      log.push(`caught ${(error as Error).name}`);
+    } finally {
+      yield* yieldNow();
+      log.push("outer finally");
+    }
+    // JavaScript gives a catch block that swallows an error no way to be undone: the statements
+    // after its try statement run, as after any caught exception. The task stays cancelled.
+    log.push("after the try statement");
+    yield* fromPromise(sleep(1));
+    return "resurrected?";
+  }
+  const handle = executor.spawn(swallowing());
+  const run = executor.run();
+  await sleep(0);
+  handle.abort();
+  await within(assert.rejects(Promise.resolve(handle), CancelledError), 5000, "the handle");
+  await within(run, 5000, "run()");
+  assert.deepEqual(log, ["inner finally", "caught CancelledError", "outer finally", "after the try statement"]);
+  assert.equal(executor.taskCount, 0);
+});
+
+test("a finally block that throws while unwinding: the handle fails with CancelledError, the thrown error as its cause", async () => {
+  const executor = new LocalExecutor();
+  const failure = new RangeError("clean-up failed");
+  function* inner(): Coroutine<void> {
+    try {
+      yield* pending<void>();
+    } finally {
+      yield* yieldNow();
+      throw failure;
+    }
+  }
+  function* outer(): Coroutine<void> {
+    yield* inner();
+  }
+  const handle = executor.spawn(outer());
+  const run = executor.run();
+  await sleep(0);
+  handle.abort();
+  const error = await within(Promise.resolve(handle).then(() => null, (e: unknown) => e), 5000, "the handle");
+  await run;
+  assert.ok(error instanceof CancelledError);
+  assert.equal(error.cause, failure);
+});
+
+test("closing the executor while a nested finally waits runs no code after the yield* (a drop cannot wait: the wait is cut short)", async () => {
+  const executor = new LocalExecutor();
+  const log: string[] = [];
+  function* inner(): Coroutine<void> {
+    try {
+      yield* pending<void>();
+    } finally {
+      log.push("inner finally starts");
+      yield* pending<void>(); // waits until the drop cuts it short
+      log.push("inner finally done");
+    }
+  }
+  function* outer(): Coroutine<void> {
+    try {
+      yield* inner();
+      log.push("after yield* inner");
+    } finally {
+      log.push("outer finally");
+    }
+  }
+  const handle = executor.spawn(outer());
+  const run = executor.run();
+  await sleep(0);
+  handle.abort();
+  await sleep(0);
+  assert.deepEqual(log, ["inner finally starts"]);
+  executor.close();
+  await within(assert.rejects(Promise.resolve(handle), CancelledError), 5000, "the handle");
+  await run;
+  assert.deepEqual(log, ["inner finally starts", "outer finally"]);
+});
+
+test("CoroutineFuture.cancel() by hand: the unwinding goes on under poll, and poll then throws the cancellation", () => {
+  const log: string[] = [];
+  function* inner(): Coroutine<number> {
+    try {
+      yield* pending<void>();
+      return 1;
+    } finally {
+      yield* yieldNow(); // pending once: the unwinding waits here
+      log.push("inner finally");
+    }
+  }
+  function* outer(): Coroutine<number> {
+    const n: number = yield* inner();
+    log.push("after inner");
+    return n;
+  }
+  const future = fromGenerator(outer());
+  const cx = Context.noop();
+  assert.equal(future.poll(cx), PENDING);
+  const reason = new CancelledError("the test's coroutine");
+  assert.equal(future.cancel(reason), false, "the finally waits");
+  assert.deepEqual(log, []);
+  assert.equal(future.poll(cx), PENDING, "yieldNow() in the finally is pending once");
+  assert.throws(() => future.poll(cx), (e: unknown) => e === reason);
+  assert.deepEqual(log, ["inner finally"]);
+  assert.equal(new CoroutineFuture(outer()).cancel(), true, "a coroutine that never ran has nothing to unwind");
+});

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  blockOn,
+  consumeBudget,
+  Context,
+  type Coroutine,
+  fromPromise,
+  type Future,
+  LocalExecutor,
+  PENDING,
+  pollFn,
+  ready,
+  yieldNow,
+} from "./mod.ts";
+
+/**
+ * Runs `body` as the only task for about `ms` and measures how late a host `setTimeout(0)` set
+ * when the task started fired, and how many host timer ticks ran meanwhile.
+ */
+async function hostTurnsDuring(ms: number, step: () => Future<unknown>): Promise<{ firstTimerMs: number; ticks: number; steps: number }> {
+  const executor = new LocalExecutor();
+  let firstTimerMs = -1;
+  let ticks = 0;
+  let steps = 0;
+  let running = true;
+  const start = performance.now();
+  setTimeout(() => (firstTimerMs = performance.now() - start), 0);
+  const tick = (): void => {
+    ticks++;
+    if (running) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  function* loop(): Coroutine<void> {
+    while (performance.now() - start < ms) {
+      yield* step();
+      steps++;
+    }
+  }
+  executor.spawn(loop());
+  await executor.run();
+  running = false;
+  return { firstTimerMs, ticks, steps };
+}
+
+// A 1 ms slice; generous bounds for a loaded 2-vCPU machine (a process descheduled for tens of
+// milliseconds still passes). Before the budget, the loop kept the thread for all of its 300 ms:
+// the first timer fired only after the loop, and no tick ran meanwhile.
+const LOOP_MS = 300;
+const FIRST_TIMER_LIMIT_MS = 200;
+const MIN_TICKS = 3;
+
+test("a task that loops over always-ready futures still lets a host setTimeout(0) fire", async () => {
+  const { firstTimerMs, ticks, steps } = await hostTurnsDuring(LOOP_MS, () => ready(1));
+  assert.ok(steps > 1000, `the loop made progress (${steps} steps)`);
+  assert.ok(firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS, firstTimerMs < 0 ? `the host timer did not fire during the ${LOOP_MS} ms loop` : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`);
+  assert.ok(ticks >= MIN_TICKS, `only ${ticks} host timer ticks in ${LOOP_MS} ms`);
+});
+
+test("a task whose futures are woken by microtasks (no host turn between parks) still lets a host setTimeout(0) fire", async () => {
+  // Each step parks the executor, and a microtask wakes it within the same host turn, as
+  // node:dgram's send reports (process.nextTick) did for a sendTo loop.
+  const step = (): Future<void> => {
+    let woken = false;
+    return pollFn((cx) => {
+      if (woken) return undefined;
+      woken = true;
+      const waker = cx.waker.clone();
+      queueMicrotask(() => waker.wake());
+      return PENDING;
+    });
+  };
+  const { firstTimerMs, ticks, steps } = await hostTurnsDuring(LOOP_MS, step);
+  assert.ok(steps > 1000, `the loop made progress (${steps} steps)`);
+  assert.ok(firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS, firstTimerMs < 0 ? `the host timer did not fire during the ${LOOP_MS} ms loop` : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`);
+  assert.ok(ticks >= MIN_TICKS, `only ${ticks} host timer ticks in ${LOOP_MS} ms`);
+});
+
+test("a loop over settled promises (fromPromise) and finished join handles shares the thread too", async () => {
+  const executor = new LocalExecutor();
+  function* child(): Coroutine<number> {
+    return 1;
+  }
+  const done = executor.spawn(child());
+  await executor.run();
+  let joined = false;
+  const { firstTimerMs, steps } = await hostTurnsDuring(LOOP_MS, () => {
+    if (!joined) {
+      joined = true;
+      return done;
+    }
+    return fromPromise(Promise.resolve(1));
+  });
+  assert.ok(steps > 1000, `the loop made progress (${steps} steps)`);
+  assert.ok(firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS, firstTimerMs < 0 ? `the host timer did not fire during the ${LOOP_MS} ms loop` : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`);
+});
+
+test("the budget makes a task yield to other ready tasks after 128 ready futures", async () => {
+  const executor = new LocalExecutor();
+  const order: string[] = [];
+  function* greedy(): Coroutine<void> {
+    for (let i = 0; i < 300; i++) {
+      yield* ready(i);
+      if (i % 100 === 0) order.push(`greedy ${i}`);
+    }
+    order.push("greedy done");
+  }
+  function* polite(): Coroutine<void> {
+    order.push("other");
+    yield* yieldNow();
+  }
+  executor.spawn(greedy());
+  executor.spawn(polite());
+  await executor.run();
+  assert.deepEqual(order, ["greedy 0", "greedy 100", "other", "greedy 200", "greedy done"]);
+});
+
+test("outside an executor the budget is unlimited: blockOn and hand polling never see a refusal", () => {
+  function* many(): Coroutine<number> {
+    let sum = 0;
+    for (let i = 0; i < 10_000; i++) sum += yield* ready(1);
+    return sum;
+  }
+  assert.equal(blockOn(many()), 10_000);
+  const cx = Context.noop();
+  for (let i = 0; i < 10_000; i++) assert.equal(consumeBudget(cx), true);
+});

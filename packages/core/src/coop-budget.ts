@@ -1,0 +1,97 @@
+import type { Context } from "./context.ts";
+
+/**
+ * Tokio's cooperative budget: how many operations a task may complete in one poll before the
+ * futures it waits on answer `PENDING` (waking it at once), so that it returns to its executor.
+ *
+ * A coroutine that waits only on futures that are already ready (a send that the runtime takes at
+ * once, a queue that is never empty, `ready(x)`) would otherwise never return from its poll, and
+ * the executor could neither run other tasks nor give the host its turn. Leaf futures call
+ * {@linkcode consumeBudget} before they complete; the executor gives each task poll a fresh
+ * budget and reads the clock after a poll that used it up, ending its time slice there.
+ *
+ * Outside an executor's poll loop (`blockOn`, a future polled by hand) the budget is unlimited.
+ * The state is per thread (module state), as one thread polls one task at a time.
+ */
+const TASK_BUDGET = 128;
+/** The budget outside an executor: large enough never to run out between refills. */
+const UNCONSTRAINED = 0x3fff_ffff;
+
+let left = UNCONSTRAINED;
+let constrained = false;
+
+/**
+ * Takes one unit of the running task's budget for an operation about to complete. Returns
+ * `false` when the budget is used up: the caller then returns `PENDING` without doing the
+ * operation; `cx.waker` is already woken, so the task is polled again after the others (and the
+ * host) had their turn.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, consumeBudget, Future, PENDING, type Context, type Poll } from "@spindle/core";
+ *
+ * class AlwaysReady extends Future<number> {
+ *   poll(cx: Context): Poll<number> {
+ *     if (!consumeBudget(cx)) return PENDING; // a task polled 128 of these: let others run
+ *     return 42;
+ *   }
+ * }
+ * console.log(blockOn(new AlwaysReady())); // 42 (blockOn is unconstrained)
+ * ```
+ */
+export function consumeBudget(cx: Context): boolean {
+  if (--left > 0) return true;
+  if (!constrained) {
+    left = UNCONSTRAINED;
+    return true;
+  }
+  left = 0;
+  cx.waker.wakeByRef();
+  return false;
+}
+
+/**
+ * Gives back the unit {@linkcode consumeBudget} took when the operation turned out not to be
+ * ready (the future waits instead of completing).
+ *
+ * @example
+ * ```ts
+ * import { consumeBudget, refundBudget, Context } from "@spindle/core";
+ *
+ * const cx = Context.noop();
+ * if (consumeBudget(cx)) {
+ *   const ready = false; // the operation would block
+ *   if (!ready) refundBudget();
+ * }
+ * ```
+ */
+export function refundBudget(): void {
+  left++;
+}
+
+/** Starts an executor's poll loop: budgets apply until {@linkcode exitBudget}; returns what to restore. */
+export function enterBudget(): number {
+  const saved = constrained ? left : -1;
+  constrained = true;
+  return saved;
+}
+
+/** Gives the task about to be polled a fresh budget. */
+export function resetBudget(): void {
+  left = TASK_BUDGET;
+}
+
+/** Whether the task just polled used up its budget (a leaf future answered `PENDING` for it). */
+export function budgetExhausted(): boolean {
+  return left <= 0;
+}
+
+/** Ends an executor's poll loop, restoring the state {@linkcode enterBudget} returned. */
+export function exitBudget(saved: number): void {
+  if (saved < 0) {
+    constrained = false;
+    left = UNCONSTRAINED;
+  } else {
+    left = saved;
+  }
+}
