@@ -210,6 +210,7 @@ export class ValueEncoder {
       const nested = (this.#nested ??= new ValueEncoder(64));
       const length = nested.encode(value, job, root);
       this.#result = nested.#result;
+      this.#bytes = undefined; // a call nested in this one may have set it
       return (this.#length = length);
     }
     this.#busy = true;
