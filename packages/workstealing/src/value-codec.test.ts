@@ -159,6 +159,43 @@ test("an own __proto__ key stays an own property and does not change the prototy
   assert.equal((decoded as { polluted?: unknown }).polluted, undefined);
 });
 
+test("decoding runs no user code: prototype setters and replaced Map/Set methods are not called", () => {
+  const error = new Error("e");
+  Object.defineProperty(error, "code", { value: 7, enumerable: true });
+  const value = { hooked: 1, toString: "kept", map: new Map([[1, 2]]), set: new Set([3]), error };
+  const length = encoder.encode(value, "test", "args");
+  const bytes = encoder.bytes.slice(0, length);
+  let calls = 0;
+  const count = () => void calls++;
+  const originalSet = Map.prototype.set;
+  const originalAdd = Set.prototype.add;
+  let decoded: typeof value;
+  Object.defineProperty(Object.prototype, "hooked", { set: count, configurable: true });
+  Object.defineProperty(Error.prototype, "code", { set: count, configurable: true });
+  Map.prototype.set = function () {
+    calls++;
+    return this;
+  };
+  Set.prototype.add = function () {
+    calls++;
+    return this;
+  };
+  try {
+    decoded = decodeValue(bytes) as typeof value;
+  } finally {
+    Map.prototype.set = originalSet;
+    Set.prototype.add = originalAdd;
+    delete (Object.prototype as { hooked?: unknown }).hooked;
+    delete (Error.prototype as { code?: unknown }).code;
+  }
+  assert.equal(calls, 0, "no setter or replaced method ran");
+  assert.deepEqual(Object.getOwnPropertyDescriptor(decoded, "hooked"), { value: 1, writable: true, enumerable: true, configurable: true });
+  assert.equal(decoded.toString, "kept");
+  assert.deepEqual([...decoded.map], [[1, 2]]);
+  assert.deepEqual([...decoded.set], [3]);
+  assert.equal(Object.getOwnPropertyDescriptor(decoded.error, "code")?.value, 7);
+});
+
 test("many distinct keys round trip (the decoder's key cache never confuses two keys)", () => {
   const object: Record<string, number> = {};
   for (let i = 0; i < 3_000; i++) object[`k${i.toString(36)}`] = i;

@@ -58,9 +58,14 @@ function defineHidden(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, enumerable: false, configurable: true });
 }
 
-/** Defines `key` as a plain data property (`__proto__` must not reach the prototype setter). */
+/**
+ * Defines `key` as a plain data property, as structured clone does. A key that the prototype chain
+ * already has is defined rather than assigned: assigning `__proto__` would change the prototype,
+ * assigning a key with a setter on `Object.prototype` would run user code instead of storing the
+ * value, and assigning `toString` under a frozen `Object.prototype` would throw.
+ */
 function assign(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key in target) Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
   else target[key] = value;
 }
 
