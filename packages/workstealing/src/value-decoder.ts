@@ -187,7 +187,10 @@ class Reader {
     return new CorruptValueError(at - this.start, detail);
   }
 
-  /** Checks that `n` more bytes, of the record that starts at `at`, lie inside the message. */
+  /**
+   * Checks that `n` more bytes, of the record that starts at `at`, lie inside the message. `what`
+   * is a constant: these checks run on every read, and a message is built only to be thrown.
+   */
   need(n: number, at: number, what: string): void {
     if (n > this.end - this.pos) {
       throw this.corrupt(at, `${what} needs ${n} bytes at byte ${this.pos - this.start}, but the message ends at byte ${this.end - this.start}`);
@@ -299,7 +302,7 @@ class Reader {
       this.need(1, pos, "a short string");
       const n = u8[pos + 1]!;
       this.pos = pos + 2;
-      this.need(n, pos, `a short string of ${n} characters`);
+      this.need(n, pos, "a short string");
       this.pos = pos + 2 + n;
       return ascii(u8, pos + 2, n);
     }
@@ -362,7 +365,7 @@ class Reader {
     const n = u8[pos + 1]!;
     const start = pos + 2;
     this.pos = start;
-    this.need(n, pos, `a key of ${n} characters`);
+    this.need(n, pos, "a key");
     this.pos = start + n;
     let hash = n;
     for (let i = 0; i < n; i++) hash = (Math.imul(hash, 31) + u8[start + i]!) | 0;
@@ -447,7 +450,7 @@ class Reader {
     const max = this.view.getUint32(this.pos, true);
     this.pos += 4;
     if (max < length) throw this.corrupt(at, `a resizable ArrayBuffer of ${length} bytes with a maximum of ${max}`);
-    this.need(length, at, `a resizable ArrayBuffer of ${length} bytes`);
+    this.need(length, at, "a resizable ArrayBuffer's bytes");
     const buffer = new ArrayBuffer(length, { maxByteLength: max });
     new Uint8Array(buffer).set(this.u8.subarray(this.pos, this.pos + length));
     this.pos += length;
@@ -462,7 +465,7 @@ class Reader {
       if (kind < typedArrayClasses.length) throw new TypeError(`cannot decode a ${TYPED_ARRAY_NAMES[kind]}: this runtime does not have it`);
       throw this.corrupt(at, `typed array kind ${kind}`);
     }
-    const length = this.count(at, `a ${TYPED_ARRAY_NAMES[kind]}'s byte length`, 1);
+    const length = this.count(at, "a typed array's byte length", 1);
     const size = (Class as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
     if (length % size !== 0) throw this.corrupt(at, `a ${TYPED_ARRAY_NAMES[kind]} of ${length} bytes, not a multiple of ${size}`);
     const bytes = this.copy(length);
