@@ -1,6 +1,6 @@
 // The job module of spawn-during-encoding.test.ts: jobs whose arguments or results have getters
 // that spawn jobs while the worker's encoder is encoding them.
-import { type Coroutine } from "@spindle/core";
+import type { Coroutine } from "@spindle/core";
 import { defineJobs, type JobHandle, type JobSet } from "../mod.ts";
 
 /** The jobs of the encoding tests. */
