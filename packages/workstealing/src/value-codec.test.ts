@@ -117,6 +117,41 @@ test("arrays round trip nested, and keep their holes apart from undefined", () =
   assert.equal(0 in decodedLong, false);
 });
 
+test("arrays that are mostly holes cross as their present indices, however long", () => {
+  // new Array(2 ** 32 - 1) was 4 GiB of holes to encode (and as long a loop).
+  const huge = new Array<unknown>(2 ** 32 - 1);
+  huge[7] = "seven";
+  huge[2 ** 32 - 2] = { last: true };
+  const length = encoder.encode(huge, "test", "args");
+  assert.ok(length < 64, `${length} bytes`);
+  const decoded = roundTrip(huge);
+  assert.equal(decoded.length, 2 ** 32 - 1);
+  assert.deepEqual(Object.keys(decoded), ["7", "4294967294"]);
+  assert.deepEqual(decoded[2 ** 32 - 2], { last: true });
+  assert.equal(roundTrip(new Array(1e9)).length, 1e9);
+  // Identity and paths inside one; a Proxy whose ownKeys lists the indices out of order.
+  const self: unknown[] = [];
+  self[100_000] = self;
+  self[5] = { shared: self };
+  const decodedSelf = roundTrip(self);
+  assert.equal(decodedSelf[100_000], decodedSelf);
+  assert.equal((decodedSelf[5] as { shared: unknown }).shared, decodedSelf);
+  const bad: unknown[] = [];
+  bad[200_000] = () => 1;
+  assert.match(rejection({ bad }).message, /args\.bad\[200000\] \(function/);
+  const target: unknown[] = [];
+  target[70_000] = "b";
+  target[3] = "a";
+  const shuffled = new Proxy(target, { ownKeys: () => ["70000", "length", "3"] });
+  assert.deepEqual(Object.entries(roundTrip(shuffled)), [["3", "a"], ["70000", "b"]]);
+  // A long array that is mostly present stays dense, holes kept.
+  const dense = Array.from({ length: 100_000 }, (_, i) => i);
+  delete dense[50];
+  const decodedDense = roundTrip(dense);
+  assert.equal(50 in decodedDense, false);
+  assert.equal(decodedDense[99_999], 99_999);
+});
+
 test("plain objects keep own enumerable string keys, their order, and a null prototype", () => {
   const object = { b: 1, a: { deep: [true, null] }, 2: "two", 1: "one", "with space": "", ключ: "ü", "": 0 };
   const decoded = roundTrip(object);

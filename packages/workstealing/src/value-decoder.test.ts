@@ -33,6 +33,7 @@ const SAMPLES: [string, unknown][] = [
   ["UTF-8 string", "héllo wörld, a string longer than the short ones ".repeat(3)],
   ["UTF-16 string", "lone \ud800 surrogate"],
   ["array", [1, , "three", [4]]],
+  ["sparse array", Object.assign(new Array(70_000), { 3: "three", 69_999: [4] })],
   ["object", { a: 1, "key with space": [2], nested: { b: null } }],
   ["null-prototype object", Object.assign(Object.create(null) as object, { x: 1, y: "z" })],
   ["Map", new Map<unknown, unknown>([["k", 1], [2, { v: true }]])],
@@ -106,6 +107,7 @@ test("a count or length larger than the message fails before anything is read or
       ["DataView", [0, DATA_VIEW, ...u32(n)], /a DataView's byte length is \d+/],
       ["bigint", [0, tags.BIGINT, 0, ...u32(n)], /a bigint's word count is \d+/],
       ["error", [0, tags.ERROR, tags.STRING_ASCII, 0, tags.STRING_ASCII, 0, ...u32(n)], /an error's property count is \d+/],
+      ["sparse array", [0, tags.SPARSE_ARRAY, ...u32(0xffff_ffff), ...u32(n)], /a sparse array's element count is \d+/],
     );
   }
   headers.push(
@@ -140,6 +142,9 @@ test("records that are whole but impossible fail with CorruptValueError naming w
     ["regexp flags", [0, tags.REGEXP, tags.STRING_ASCII, 1, 0x61, tags.STRING_ASCII, 2, 0x7a, 0x7a], /a RegExp with source "a" and flags "zz"/],
     ["regexp source", [0, tags.REGEXP, tags.STRING_ASCII, 1, 0x28, tags.STRING_ASCII, 0], /a RegExp with source "\(" and flags ""/],
     ["empty message", [], /the message is empty/],
+    ["sparse array count", [0, tags.SPARSE_ARRAY, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], /a sparse array of length 1 with 2 elements/],
+    ["sparse array index", [0, tags.SPARSE_ARRAY, 9, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, tags.NULL], /a sparse array of length 9 with index 9 after none/],
+    ["sparse array order", [0, tags.SPARSE_ARRAY, 9, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, tags.NULL, 4, 0, 0, 0, tags.NULL], /with index 4 after 4/],
   ];
   for (const [name, bytes, message] of cases) assert.match(corruption(new Uint8Array(bytes), name).message, message, name);
 });

@@ -22,6 +22,7 @@ import {
   REGEXP,
   RESIZABLE_ARRAY_BUFFER,
   SET,
+  SPARSE_ARRAY,
   STRING_ASCII,
   STRING_UTF16,
   STRING_UTF8,
@@ -52,6 +53,8 @@ const BOXABLE = new Set([FALSE, TRUE, INT32, FLOAT64, BIGINT64, BIGINT, STRING_A
 /** The fewest bytes an entry of an OBJECT, MAP and SET can take (an empty short key is 2 bytes). */
 const MIN_PROPERTY_BYTES = 3;
 const MIN_MAP_ENTRY_BYTES = 2;
+/** The fewest bytes an element of a SPARSE_ARRAY takes: its u32 index and a one-byte value. */
+const MIN_SPARSE_ELEMENT_BYTES = 5;
 
 /** Defines `key` as a non-enumerable data property, as the error constructors make theirs. */
 function defineHidden(target: object, key: string, value: unknown): void {
@@ -235,6 +238,8 @@ class Reader {
         return this.array(pos);
       case OBJECT:
         return this.object(pos, this.remember({}));
+      case SPARSE_ARRAY:
+        return this.sparseArray(pos);
       case UNDEFINED:
         return undefined;
       case NULL:
@@ -349,6 +354,28 @@ class Reader {
       } else {
         array.push(this.value());
       }
+    }
+    return array;
+  }
+
+  sparseArray(at: number): unknown[] {
+    this.need(4, at, "a sparse array");
+    const length = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    const count = this.count(at, "a sparse array's element count", MIN_SPARSE_ELEMENT_BYTES);
+    if (count > length) throw this.corrupt(at, `a sparse array of length ${length} with ${count} elements`);
+    const array = this.remember([] as unknown[]);
+    array.length = length;
+    let previous = -1;
+    for (let i = 0; i < count; i++) {
+      this.need(4, at, "a sparse array's index");
+      const index = this.view.getUint32(this.pos, true);
+      if (index <= previous || index >= length) {
+        throw this.corrupt(at, `a sparse array of length ${length} with index ${index} after ${previous < 0 ? "none" : previous}`);
+      }
+      this.pos += 4;
+      array[index] = this.value();
+      previous = index;
     }
     return array;
   }

@@ -22,6 +22,7 @@ import {
   REGEXP,
   RESIZABLE_ARRAY_BUFFER,
   SET,
+  SPARSE_ARRAY,
   STRING_ASCII,
   STRING_UTF16,
   STRING_UTF8,
@@ -31,6 +32,15 @@ import {
   UNDEFINED,
 } from "./value-tags.ts";
 
+/**
+ * From this length on, an array is checked for holes: when most of `SPARSE_SAMPLES` evenly spaced
+ * indices are missing it is sent as SPARSE_ARRAY, its present indices only. Otherwise
+ * `new Array(2 ** 32 - 1)` would be 4 GiB of HOLEs (and as long a loop); structured clone keeps
+ * such arrays sparse too. Listing the indices (`Object.keys`) is cheap for a sparse array and
+ * costs 240 ns (V8) to 1.5 µs (Bun) per element of a dense one, hence the sampling first.
+ */
+const SPARSE_MIN_LENGTH = 1 << 16;
+const SPARSE_SAMPLES = 32;
 /** How many objects a message may hold before identity lookups move from a scan to a `Map`. */
 const SCAN_LIMIT = 16;
 const MAX_U32 = 0xffff_ffff;
@@ -132,6 +142,13 @@ function mapValueStep(key: unknown, index: number): string {
 /** The value of a lowercase hex digit's character code. */
 function hexValue(code: number): number {
   return code <= 0x39 ? code - 0x30 : code - 0x57;
+}
+
+/** Whether fewer than a quarter of `SPARSE_SAMPLES` evenly spaced indices of `array` are present. */
+function isMostlyHoles(array: readonly unknown[], n: number): boolean {
+  let present = 0;
+  for (let k = 0; k < SPARSE_SAMPLES; k++) if (Math.floor(((k + 0.5) * n) / SPARSE_SAMPLES) in array) present++;
+  return present < SPARSE_SAMPLES / 4;
 }
 
 /** Whether `value` has the internal slots that `intrinsic` (a built-in's method or getter) reads. */
@@ -430,6 +447,7 @@ export class ValueEncoder {
 
   #array(array: readonly unknown[]): void {
     const n = array.length;
+    if (n >= SPARSE_MIN_LENGTH && isMostlyHoles(array, n)) return this.#sparseArray(array, n);
     this.#tagAndLength(ARRAY, n, array);
     let i = 0;
     try {
@@ -441,6 +459,36 @@ export class ValueEncoder {
     } catch (error) {
       throw through(error, `[${i}]`);
     }
+  }
+
+  /** An array that is mostly holes: its length, then each present index with its value. */
+  #sparseArray(array: readonly unknown[], n: number): void {
+    this.#tagAndLength(SPARSE_ARRAY, n, array);
+    this.#reserve(4);
+    const at = this.#pos;
+    this.#pos = at + 4;
+    // Properties that are not indices are dropped, as in ARRAY. An array lists its indices in
+    // rising order; a Proxy's `ownKeys` may not (sorting a sorted list is one pass).
+    const indices: number[] = [];
+    for (const key of Object.keys(array)) {
+      const index = Number(key);
+      if (index < n && String(index) === key) indices.push(index);
+    }
+    indices.sort((a, b) => a - b);
+    let count = 0;
+    let index = 0;
+    try {
+      for (; count < indices.length; count++) {
+        index = indices[count]!;
+        this.#reserve(4);
+        this.#view.setUint32(this.#pos, index, true);
+        this.#pos += 4;
+        this.#value(array[index]);
+      }
+    } catch (error) {
+      throw through(error, `[${index}]`);
+    }
+    this.#view.setUint32(at, count, true);
   }
 
   #plainObject(object: object, nullProto: boolean): void {
