@@ -2,7 +2,7 @@
 // machine) is encoding: the nested spawn must not touch the encoding in progress.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type JobHandle, Runtime } from "./mod.ts";
+import { type JobHandle, Runtime, RuntimeShutdownError } from "./mod.ts";
 import type jobs from "./test-support/encoding-jobs.ts";
 
 const ENCODING_JOBS = new URL("./test-support/encoding-jobs.ts", import.meta.url);
@@ -60,5 +60,27 @@ test("a getter that throws while spawn encodes fails that spawn only, with the g
     assert.deepEqual(await runtime.spawn("echo", { after: "x".repeat(4096).length }), { after: 4096 });
   } finally {
     await runtime.shutdown();
+  }
+});
+
+test("a getter that shuts the runtime down while spawn encodes makes that spawn throw RuntimeShutdownError", async () => {
+  for (const mode of ["drain", "cancel"] as const) {
+    const runtime = await Runtime.start<typeof jobs>(ENCODING_JOBS, { workers: 1 });
+    let stopped: Promise<void> | undefined;
+    const argument = {
+      get x() {
+        stopped = runtime.shutdown({ mode });
+        return 1;
+      },
+    };
+    // Before, the job was queued after the shutdown had begun: its handle and the shutdown hung.
+    assert.throws(() => runtime.spawn("echo", argument), (error) => error instanceof RuntimeShutdownError, mode);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`shutdown (${mode}) still pending after 10 s`)), 10_000)));
+    try {
+      await Promise.race([stopped, limit]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 });
