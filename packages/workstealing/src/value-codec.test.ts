@@ -194,16 +194,18 @@ test("an own __proto__ key stays an own property and does not change the prototy
   assert.equal((decoded as { polluted?: unknown }).polluted, undefined);
 });
 
-test("decoding runs no user code: prototype setters and replaced Map/Set methods are not called", () => {
+test("decoding runs no user code: prototype setters and replaced Map, Set and Array methods are not called", () => {
   const error = new Error("e");
   Object.defineProperty(error, "code", { value: 7, enumerable: true });
-  const value = { hooked: 1, toString: "kept", map: new Map([[1, 2]]), set: new Set([3]), error };
+  const long = Array.from({ length: 60_000 }, (_, i) => i); // decoded by push, past preallocation
+  const value = { hooked: 1, toString: "kept", map: new Map([[1, 2]]), set: new Set([3]), error, long };
   const length = encoder.encode(value, "test", "args");
   const bytes = encoder.bytes.slice(0, length);
   let calls = 0;
   const count = () => void calls++;
   const originalSet = Map.prototype.set;
   const originalAdd = Set.prototype.add;
+  const originalPush = Array.prototype.push;
   let decoded: typeof value;
   Object.defineProperty(Object.prototype, "hooked", { set: count, configurable: true });
   Object.defineProperty(Error.prototype, "code", { set: count, configurable: true });
@@ -215,9 +217,14 @@ test("decoding runs no user code: prototype setters and replaced Map/Set methods
     calls++;
     return this;
   };
+  Array.prototype.push = function () {
+    calls++;
+    return 0;
+  };
   try {
     decoded = decodeValue(bytes) as typeof value;
   } finally {
+    Array.prototype.push = originalPush;
     Map.prototype.set = originalSet;
     Set.prototype.add = originalAdd;
     delete (Object.prototype as { hooked?: unknown }).hooked;
@@ -229,6 +236,7 @@ test("decoding runs no user code: prototype setters and replaced Map/Set methods
   assert.deepEqual([...decoded.map], [[1, 2]]);
   assert.deepEqual([...decoded.set], [3]);
   assert.equal(Object.getOwnPropertyDescriptor(decoded.error, "code")?.value, 7);
+  assert.deepEqual(decoded.long, long);
 });
 
 test("many distinct keys round trip (the decoder's key cache never confuses two keys)", () => {

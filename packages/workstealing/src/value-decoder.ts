@@ -42,9 +42,11 @@ const errorClasses = new Map(ERROR_NAMES.map((name) => [name, (globalThis as Rec
 const PREALLOCATED_ARRAY_LIMIT = 50_000;
 const SharedArrayBufferClass: typeof SharedArrayBuffer | undefined = globalThis.SharedArrayBuffer;
 const textDecoder = new TextDecoder();
-// Taken before user code runs, so that a replaced Map.prototype.set is not called while decoding.
+// Taken before user code runs, so that a replaced Map.prototype.set (or Set.prototype.add,
+// Array.prototype.push) is not called on the objects being decoded.
 const mapSet = Map.prototype.set;
 const setAdd = Set.prototype.add;
+const arrayPush = Array.prototype.push;
 const EMPTY_U8 = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(EMPTY_U8.buffer);
 const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
@@ -352,7 +354,7 @@ class Reader {
         this.pos++;
         array.length = i + 1;
       } else {
-        array.push(this.value());
+        arrayPush.call(array, this.value());
       }
     }
     return array;
