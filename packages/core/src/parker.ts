@@ -1,3 +1,4 @@
+import { describe, SpindleError } from "./errors.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { assertCanBlock, checkTimeout, spinWhileEquals } from "./futex.ts";
 
@@ -38,9 +39,12 @@ export class Parker {
   readonly #word: Int32Array;
   readonly #index: number;
 
-  /** A parker over the word `handle` names, or over a new word of its own. */
+  /**
+   * A parker over the word `handle` names, or over a new word of its own. Throws
+   * `INVALID_ARGUMENT` for a handle that names no word (see {@linkcode Unparker}).
+   */
   constructor(handle?: ParkerHandle) {
-    this.#word = new Int32Array(handle?.buffer ?? new SharedArrayBuffer(4));
+    this.#word = handle === undefined ? new Int32Array(new SharedArrayBuffer(4)) : wordOf(handle);
     this.#index = handle?.index ?? 0;
   }
 
@@ -120,9 +124,14 @@ export class Unparker {
   readonly #word: Int32Array;
   readonly #index: number;
 
-  /** An unparker for the parker whose word `handle` names. */
+  /**
+   * An unparker for the parker whose word `handle` names. Throws `INVALID_ARGUMENT`, naming the
+   * value, unless `handle.buffer` is a `SharedArrayBuffer` and `handle.index` an integer index of
+   * one of its 32-bit words (`Atomics` would truncate 1.5 to word 1 and NaN to word 0, another
+   * parker's, and throw a bare error for the rest).
+   */
   constructor(handle: ParkerHandle) {
-    this.#word = new Int32Array(handle.buffer);
+    this.#word = wordOf(handle);
     this.#index = handle.index;
   }
 
@@ -130,4 +139,20 @@ export class Unparker {
   unpark(): void {
     if (Atomics.exchange(this.#word, this.#index, NOTIFIED) === PARKED) Atomics.notify(this.#word, this.#index, 1);
   }
+}
+
+/** The words of the buffer `handle` names, once `handle` is checked to name one of them. */
+function wordOf(handle: ParkerHandle): Int32Array {
+  if (typeof handle !== "object" || handle === null) {
+    throw new SpindleError("INVALID_ARGUMENT", `a parker handle is { buffer, index } from Parker.handle, got ${describe(handle)}`);
+  }
+  const { buffer, index } = handle;
+  if (!(buffer instanceof SharedArrayBuffer)) {
+    throw new SpindleError("INVALID_ARGUMENT", `a parker handle's buffer is a SharedArrayBuffer, got ${describe(buffer)}`);
+  }
+  const words = new Int32Array(buffer);
+  if ((index >>> 0) !== index || index >= words.length) {
+    throw new SpindleError("INVALID_ARGUMENT", `a parker handle's index is an integer from 0 to ${words.length - 1}, got ${describe(index)}`);
+  }
+  return words;
 }

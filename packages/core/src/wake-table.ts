@@ -1,5 +1,5 @@
 import { describe, SpindleError } from "./errors.ts";
-import { spinWhileEquals } from "./futex.ts";
+import { checkTimeout, spinWhileEquals } from "./futex.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
 import { yieldToHost } from "./yield-to-host.ts";
@@ -79,7 +79,7 @@ export class WakeTable {
    */
   static forThisThread(buffer?: SharedArrayBuffer): WakeTable {
     if (buffer !== undefined) {
-      if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== WORDS * 4) {
+      if (!isTableBuffer(buffer)) {
         throw new SpindleError("INVALID_ARGUMENT", `a WakeTable needs a buffer from WakeTable.createBuffer(), got ${describe(buffer)}`);
       }
       if (current !== null && current.buffer !== buffer) {
@@ -188,9 +188,13 @@ export class WakeTable {
 
   /**
    * Blocks this thread until a remote wake bumps the epoch past `epoch` (read it before draining,
-   * so that a wake landing in between is not missed) or `timeoutMs` passes.
+   * so that a wake landing in between is not missed) or `timeoutMs` passes. Throws
+   * `INVALID_ARGUMENT` for an `epoch` that is not an int32, a `RangeError` for a timeout that is
+   * not a number ≥ 0 (`Atomics.wait` would wait forever on NaN).
    */
   waitSync(epoch: number, timeoutMs: number = Infinity): void {
+    if ((epoch | 0) !== epoch) throw new SpindleError("INVALID_ARGUMENT", `an epoch is an int32 read from WakeTable.epoch, got ${describe(epoch)}`);
+    checkTimeout(timeoutMs);
     const view = this.#view;
     if (spinWhileEquals(view, EPOCH, epoch)) return;
     Atomics.add(view, WAITERS, 1);
@@ -199,7 +203,7 @@ export class WakeTable {
   }
 
   #own(handle: SharedWakerHandle): number {
-    const slot = handle.slot;
+    const slot = checkSlot(checkHandle(handle).slot);
     if (handle.buffer !== this.buffer || this.#wakers[slot] === undefined) {
       throw new SpindleError("INVALID_ARGUMENT", `slot ${describe(slot)} is not registered in this thread's WakeTable`);
     }
@@ -244,20 +248,56 @@ function lowestBit(bits: number): number {
   return 31 - Math.clz32(bits & -bits);
 }
 
+/** Whether `buffer` is a table's memory: a SharedArrayBuffer of {@linkcode WakeTable.createBuffer}'s size. */
+function isTableBuffer(buffer: unknown): buffer is SharedArrayBuffer {
+  return buffer instanceof SharedArrayBuffer && buffer.byteLength === WORDS * 4;
+}
+
+/** Returns `handle` if it is an object; the error names it otherwise. */
+function checkHandle(handle: SharedWakerHandle): SharedWakerHandle {
+  if (typeof handle !== "object" || handle === null) {
+    throw new SpindleError("INVALID_ARGUMENT", `a shared waker handle is { buffer, slot } from WakeTable.register(), got ${describe(handle)}`);
+  }
+  return handle;
+}
+
+/**
+ * Returns `slot` if it is a slot number: an integer from 0 below {@linkcode WAKE_TABLE_CAPACITY}.
+ * Without this check the bit arithmetic would wake another slot (1.5 wakes slot 1, NaN slot 0)
+ * and a slot past the table would throw a bare RangeError from `Atomics`.
+ */
+function checkSlot(slot: number): number {
+  if ((slot >>> 0) !== slot || slot >= WAKE_TABLE_CAPACITY) {
+    throw new SpindleError("INVALID_ARGUMENT", `a wake slot is an integer from 0 to ${WAKE_TABLE_CAPACITY - 1}, got ${describe(slot)}`);
+  }
+  return slot;
+}
+
 const views = new WeakMap<SharedArrayBuffer, Int32Array>();
+
+/** The view over the table that `handle` names; the error names what is wrong with the handle. */
+function tableView(handle: SharedWakerHandle): Int32Array {
+  const buffer = checkHandle(handle).buffer;
+  let view = views.get(buffer);
+  if (view === undefined) {
+    if (!isTableBuffer(buffer)) {
+      throw new SpindleError("INVALID_ARGUMENT", `a shared waker's buffer comes from WakeTable.createBuffer(), got ${describe(buffer)}`);
+    }
+    view = new Int32Array(buffer);
+    views.set(buffer, view);
+  }
+  return view;
+}
 
 /**
  * Wakes a registered slot from any thread: sets its bit, then notifies the owning thread if it is
  * waiting. The bit is set before the epoch is bumped, so an owner that sees the new epoch finds the
- * bit when it drains.
+ * bit when it drains. Throws `INVALID_ARGUMENT`, naming the value, for a handle whose buffer is
+ * not a table's or whose slot is not a slot number (see {@linkcode WAKE_TABLE_CAPACITY}).
  */
 export function wakeShared(handle: SharedWakerHandle): void {
-  let view = views.get(handle.buffer);
-  if (view === undefined) {
-    view = new Int32Array(handle.buffer);
-    views.set(handle.buffer, view);
-  }
-  const slot = handle.slot;
+  const view = tableView(handle);
+  const slot = checkSlot(handle.slot);
   Atomics.or(view, BITS + (slot >>> 5), 1 << (slot & 31));
   Atomics.or(view, SUMMARY + (slot >>> 10), 1 << ((slot >>> 5) & 31));
   Atomics.add(view, EPOCH, 1);
@@ -272,7 +312,8 @@ const SHARED_VTABLE: RawWakerVTable<SharedWakerHandle> = {
 };
 
 /**
- * A waker, usable on any thread, for a slot of some thread's {@linkcode WakeTable}.
+ * A waker, usable on any thread, for a slot of some thread's {@linkcode WakeTable}. Throws
+ * `INVALID_ARGUMENT` at once for a handle that {@linkcode wakeShared} would refuse.
  *
  * @example
  * ```ts
@@ -286,6 +327,8 @@ const SHARED_VTABLE: RawWakerVTable<SharedWakerHandle> = {
  * ```
  */
 export function sharedWaker(handle: SharedWakerHandle): Waker {
+  tableView(handle);
+  checkSlot(handle.slot);
   const raw: RawWaker<SharedWakerHandle> = { data: handle, vtable: SHARED_VTABLE };
   return Waker.fromRaw(raw);
 }

@@ -120,3 +120,30 @@ export class RuntimeShutdownError extends Error {
     this.name = "RuntimeShutdownError";
   }
 }
+
+/**
+ * Bytes that are not a value's encoding: the shared memory holding a job's arguments or result
+ * was overwritten or cut short. Thrown before anything outside the message is read and before
+ * anything is allocated for a length the message cannot hold; `offset` is the byte (from the
+ * message's start) where the offending record begins.
+ *
+ * @example
+ * ```ts
+ * import { CorruptValueError } from "@spindle/workstealing";
+ *
+ * const error = new CorruptValueError(1, "an array's length is 4294967295, more than the 5 bytes left in the message can hold");
+ * console.log(error.message);
+ * // corrupt value encoding at byte 1: an array's length is 4294967295, more than the 5 bytes left in the message can hold
+ * ```
+ */
+export class CorruptValueError extends RangeError {
+  /** The byte, from the start of the message, where the offending record begins. */
+  readonly offset: number;
+
+  /** Creates the error for the record at byte `offset`; `detail` says what is wrong with it. */
+  constructor(offset: number, detail: string, options?: ErrorOptions) {
+    super(`corrupt value encoding at byte ${offset}: ${detail}`, options);
+    this.name = "CorruptValueError";
+    this.offset = offset;
+  }
+}

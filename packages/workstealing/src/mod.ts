@@ -46,4 +46,4 @@ export {
   type ShutdownOptions,
 } from "./runtime.ts";
 export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./scheduler.ts";
-export { QueueFullError, RuntimeShutdownError, UncloneableValueError, UnknownJobError, WorkerLostError } from "./errors.ts";
+export { CorruptValueError, QueueFullError, RuntimeShutdownError, UncloneableValueError, UnknownJobError, WorkerLostError } from "./errors.ts";

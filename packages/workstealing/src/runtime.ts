@@ -206,6 +206,8 @@ export class Runtime<S extends JobSet = JobSet> {
     const job = this.#set.indexOf(name);
     if (job < 0) throw new UnknownJobError(name, this.#set.names);
     const length = this.#encoder.encode(args, name, "args");
+    // A getter of `args` may have shut the runtime down while they were encoded.
+    if (scheduler.closed !== OPEN) throw new RuntimeShutdownError(name);
     const full = this.#waitingForRoom.length > 0 || scheduler.injector.length >= this.#limit;
     if (full && this.#reject) throw new QueueFullError(name, this.#limit);
     const id = scheduler.createRecord(job, this.#encoder, length);

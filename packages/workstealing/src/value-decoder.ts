@@ -1,3 +1,4 @@
+import { CorruptValueError } from "./errors.ts";
 import {
   ARRAY,
   ARRAY_BUFFER,
@@ -21,6 +22,7 @@ import {
   REGEXP,
   RESIZABLE_ARRAY_BUFFER,
   SET,
+  SPARSE_ARRAY,
   STRING_ASCII,
   STRING_UTF16,
   STRING_UTF8,
@@ -40,21 +42,35 @@ const errorClasses = new Map(ERROR_NAMES.map((name) => [name, (globalThis as Rec
 const PREALLOCATED_ARRAY_LIMIT = 50_000;
 const SharedArrayBufferClass: typeof SharedArrayBuffer | undefined = globalThis.SharedArrayBuffer;
 const textDecoder = new TextDecoder();
+// Taken before user code runs, so that a replaced Map.prototype.set (or Set.prototype.add,
+// Array.prototype.push) is not called on the objects being decoded.
+const mapSet = Map.prototype.set;
+const setAdd = Set.prototype.add;
+const arrayPush = Array.prototype.push;
 const EMPTY_U8 = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(EMPTY_U8.buffer);
-
-function corrupt(detail: string): RangeError {
-  return new RangeError(`corrupt value encoding: ${detail}`);
-}
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
+/** The tags BOXED may wrap: the primitives that have wrapper objects. */
+const BOXABLE = new Set([FALSE, TRUE, INT32, FLOAT64, BIGINT64, BIGINT, STRING_ASCII, STRING_UTF8, STRING_UTF16]);
+/** The fewest bytes an entry of an OBJECT, MAP and SET can take (an empty short key is 2 bytes). */
+const MIN_PROPERTY_BYTES = 3;
+const MIN_MAP_ENTRY_BYTES = 2;
+/** The fewest bytes an element of a SPARSE_ARRAY takes: its u32 index and a one-byte value. */
+const MIN_SPARSE_ELEMENT_BYTES = 5;
 
 /** Defines `key` as a non-enumerable data property, as the error constructors make theirs. */
 function defineHidden(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, writable: true, enumerable: false, configurable: true });
 }
 
-/** Defines `key` as a plain data property (`__proto__` must not reach the prototype setter). */
+/**
+ * Defines `key` as a plain data property, as structured clone does. A key that the prototype chain
+ * already has is defined rather than assigned: assigning `__proto__` would change the prototype,
+ * assigning a key with a setter on `Object.prototype` would run user code instead of storing the
+ * value, and assigning `toString` under a frozen `Object.prototype` would throw.
+ */
 function assign(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key in target) Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
   else target[key] = value;
 }
 
@@ -101,10 +117,21 @@ function internalize(key: string): string {
 }
 
 /** Reads one message; a single instance serves every call that does not nest in another. */
+/**
+ * Reads one message; a single instance serves every call that does not nest in another.
+ *
+ * Every read is checked against the end of the message before it happens (`need`), and every
+ * count against the bytes left before anything is allocated for it (`count`): the message may sit
+ * inside the whole shared heap, whose other bytes must never be read as its own. Any value takes
+ * at least one byte, so no loop runs more often than the message has bytes.
+ */
 class Reader {
   u8: Uint8Array = EMPTY_U8;
   view: DataView = EMPTY_VIEW;
   pos = 0;
+  /** Where the message starts and ends in `u8`. */
+  start = 0;
+  end = 0;
   /** The SharedArrayBuffer last decoded from (the heap), and views over all of it for the next call. */
   shared: SharedArrayBuffer | undefined;
   sharedU8: Uint8Array = EMPTY_U8;
@@ -117,7 +144,7 @@ class Reader {
 
   decode(bytes: Uint8Array): unknown {
     const length = bytes.byteLength;
-    if (length === 0) throw corrupt("no bytes");
+    if (length === 0) throw new CorruptValueError(0, "the message is empty");
     const buffer = bytes.buffer;
     let start = 0;
     if (buffer === this.shared) {
@@ -134,14 +161,21 @@ class Reader {
       this.u8 = bytes;
       this.view = new DataView(buffer, bytes.byteOffset, length);
     }
-    const end = start + length;
-    this.track = (this.u8[start]! & HAS_BACK_REFERENCES) !== 0;
+    this.start = start;
+    this.end = start + length;
+    const flags = this.u8[start]!;
+    if ((flags & ~HAS_BACK_REFERENCES) !== 0) throw new CorruptValueError(0, `unknown flags ${flags}`);
+    this.track = flags !== 0;
     this.pos = start + 1;
     this.busy = true;
     try {
-      const value = this.value();
-      if (this.pos > end) throw corrupt(`read ${this.pos - end} bytes past the end`);
-      return value;
+      return this.value();
+    } catch (error) {
+      // Nesting deeper than this thread's stack, or a size the engine cannot allocate.
+      if (error instanceof RangeError && !(error instanceof CorruptValueError)) {
+        throw new CorruptValueError(this.pos - start, `cannot be decoded here (${error.message})`, { cause: error });
+      }
+      throw error;
     } finally {
       this.busy = false;
       const refs = this.refs;
@@ -153,23 +187,48 @@ class Reader {
     }
   }
 
+  /** The error for the record at absolute position `at`. */
+  corrupt(at: number, detail: string): CorruptValueError {
+    return new CorruptValueError(at - this.start, detail);
+  }
+
+  /**
+   * Checks that `n` more bytes, of the record that starts at `at`, lie inside the message. `what`
+   * is a constant: these checks run on every read, and a message is built only to be thrown.
+   */
+  need(n: number, at: number, what: string): void {
+    if (n > this.end - this.pos) {
+      throw this.corrupt(at, `${what} needs ${n} bytes at byte ${this.pos - this.start}, but the message ends at byte ${this.end - this.start}`);
+    }
+  }
+
+  /**
+   * Reads the u32 count of the record at `at` and checks that `count` items of at least
+   * `minBytes` each fit in what is left, before anything is allocated for them.
+   */
+  count(at: number, what: string, minBytes: number): number {
+    this.need(4, at, what);
+    const n = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    if (n * minBytes > this.end - this.pos) {
+      throw this.corrupt(at, `${what} is ${n}, more than the ${this.end - this.pos} bytes left in the message can hold`);
+    }
+    return n;
+  }
+
   remember<T>(object: T): T {
     if (this.track) this.refs[this.refCount++] = object;
     return object;
   }
 
-  u32(): number {
-    const n = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return n;
-  }
-
   value(): unknown {
     const pos = this.pos;
+    if (pos >= this.end) throw this.corrupt(pos, "a value is missing: the message ends here");
     const tag = this.u8[pos];
     this.pos = pos + 1;
     switch (tag) {
       case INT32:
+        this.need(4, pos, "an int32");
         this.pos = pos + 5;
         return this.view.getInt32(pos + 1, true);
       case STRING_ASCII:
@@ -178,9 +237,11 @@ class Reader {
         this.pos = pos;
         return this.string();
       case ARRAY:
-        return this.array();
+        return this.array(pos);
       case OBJECT:
-        return this.object(this.remember({}));
+        return this.object(pos, this.remember({}));
+      case SPARSE_ARRAY:
+        return this.sparseArray(pos);
       case UNDEFINED:
         return undefined;
       case NULL:
@@ -190,52 +251,50 @@ class Reader {
       case TRUE:
         return true;
       case FLOAT64:
+        this.need(8, pos, "a float64");
         this.pos = pos + 9;
         return this.view.getFloat64(pos + 1, true);
       case HOLE:
-        throw corrupt(`a hole outside an array at byte ${pos}`);
+        throw this.corrupt(pos, "a hole outside an array");
       case NULL_PROTO_OBJECT:
-        return this.object(this.remember(Object.create(null) as Record<string, unknown>));
+        return this.object(pos, this.remember(Object.create(null) as Record<string, unknown>));
       case BACK_REFERENCE: {
-        const id = this.u32();
-        if (!this.track || id >= this.refCount) throw corrupt(`a back-reference to object ${id} at byte ${pos}`);
+        this.need(4, pos, "a back-reference");
+        const id = this.view.getUint32(pos + 1, true);
+        this.pos = pos + 5;
+        if (!this.track || id >= this.refCount) throw this.corrupt(pos, `a back-reference to object ${id}, of ${this.refCount} so far`);
         return this.refs[id];
       }
       case BIGINT64:
+        this.need(8, pos, "a bigint64");
         this.pos = pos + 9;
         return this.view.getBigInt64(pos + 1, true);
       case BIGINT:
-        return this.bigint();
+        return this.bigint(pos);
       case MAP:
-        return this.map();
+        return this.map(pos);
       case SET:
-        return this.set();
+        return this.set(pos);
       case DATE:
+        this.need(8, pos, "a date");
         this.pos = pos + 9;
         return this.remember(new Date(this.view.getFloat64(pos + 1, true)));
-      case REGEXP: {
-        const source = this.string();
-        return this.remember(new RegExp(source, this.string()));
-      }
+      case REGEXP:
+        return this.regExp(pos);
       case ARRAY_BUFFER:
-        return this.remember(this.copy(this.u32()).buffer);
-      case RESIZABLE_ARRAY_BUFFER: {
-        const length = this.u32();
-        const buffer = new ArrayBuffer(length, { maxByteLength: this.u32() });
-        new Uint8Array(buffer).set(this.u8.subarray(this.pos, this.pos + length));
-        this.pos += length;
-        return this.remember(buffer);
-      }
+        return this.remember(this.copy(this.count(pos, "an ArrayBuffer's byte length", 1)).buffer);
+      case RESIZABLE_ARRAY_BUFFER:
+        return this.resizableArrayBuffer(pos);
       case TYPED_ARRAY:
-        return this.typedArray();
+        return this.typedArray(pos);
       case DATA_VIEW:
-        return this.remember(new DataView(this.copy(this.u32()).buffer));
+        return this.remember(new DataView(this.copy(this.count(pos, "a DataView's byte length", 1)).buffer));
       case BOXED:
-        return this.boxed();
+        return this.boxed(pos);
       case ERROR:
-        return this.error();
+        return this.error(pos);
       default:
-        throw corrupt(`unknown tag ${tag} at byte ${pos}`);
+        throw this.corrupt(pos, `unknown tag ${tag}`);
     }
   }
 
@@ -243,20 +302,26 @@ class Reader {
   string(): string {
     const u8 = this.u8;
     const pos = this.pos;
+    if (pos >= this.end) throw this.corrupt(pos, "a string is missing: the message ends here");
     const tag = u8[pos];
+    this.pos = pos + 1;
     if (tag === STRING_ASCII) {
+      this.need(1, pos, "a short string");
       const n = u8[pos + 1]!;
+      this.pos = pos + 2;
+      this.need(n, pos, "a short string");
       this.pos = pos + 2 + n;
       return ascii(u8, pos + 2, n);
     }
-    this.pos = pos + 1;
-    const n = this.u32();
-    const start = this.pos;
     if (tag === STRING_UTF8) {
+      const n = this.count(pos, "a UTF-8 string's byte length", 1);
+      const start = this.pos;
       this.pos = start + n;
       return textDecoder.decode(u8.subarray(start, start + n));
     }
-    if (tag !== STRING_UTF16) throw corrupt(`tag ${tag} where a string belongs, at byte ${pos}`);
+    if (tag !== STRING_UTF16) throw this.corrupt(pos, `tag ${tag} where a string belongs`);
+    const n = this.count(pos, "a UTF-16 string's length", 2);
+    const start = this.pos;
     const view = this.view;
     const units: number[] = [];
     let s = "";
@@ -271,25 +336,48 @@ class Reader {
     return s + String.fromCharCode(...units);
   }
 
-  array(): unknown[] {
-    const n = this.u32();
+  array(at: number): unknown[] {
+    const n = this.count(at, "an array's length", 1);
     const u8 = this.u8;
+    // A HOLE is read only inside the message; at its end, `value` reports the missing item.
     if (n <= PREALLOCATED_ARRAY_LIMIT) {
       const array = this.remember(new Array<unknown>(n));
       for (let i = 0; i < n; i++) {
-        if (u8[this.pos] === HOLE) this.pos++;
+        if (this.pos < this.end && u8[this.pos] === HOLE) this.pos++;
         else array[i] = this.value();
       }
       return array;
     }
     const array = this.remember([] as unknown[]);
     for (let i = 0; i < n; i++) {
-      if (u8[this.pos] === HOLE) {
+      if (this.pos < this.end && u8[this.pos] === HOLE) {
         this.pos++;
         array.length = i + 1;
       } else {
-        array.push(this.value());
+        arrayPush.call(array, this.value());
       }
+    }
+    return array;
+  }
+
+  sparseArray(at: number): unknown[] {
+    this.need(4, at, "a sparse array");
+    const length = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    const count = this.count(at, "a sparse array's element count", MIN_SPARSE_ELEMENT_BYTES);
+    if (count > length) throw this.corrupt(at, `a sparse array of length ${length} with ${count} elements`);
+    const array = this.remember([] as unknown[]);
+    array.length = length;
+    let previous = -1;
+    for (let i = 0; i < count; i++) {
+      this.need(4, at, "a sparse array's index");
+      const index = this.view.getUint32(this.pos, true);
+      if (index <= previous || index >= length) {
+        throw this.corrupt(at, `a sparse array of length ${length} with index ${index} after ${previous < 0 ? "none" : previous}`);
+      }
+      this.pos += 4;
+      array[index] = this.value();
+      previous = index;
     }
     return array;
   }
@@ -302,9 +390,11 @@ class Reader {
   key(): string {
     const u8 = this.u8;
     const pos = this.pos;
-    if (u8[pos] !== STRING_ASCII) return this.string();
+    if (pos + 1 >= this.end || u8[pos] !== STRING_ASCII) return this.string();
     const n = u8[pos + 1]!;
     const start = pos + 2;
+    this.pos = start;
+    this.need(n, pos, "a key");
     this.pos = start + n;
     let hash = n;
     for (let i = 0; i < n; i++) hash = (Math.imul(hash, 31) + u8[start + i]!) | 0;
@@ -318,8 +408,8 @@ class Reader {
     return (keyCache[slot] = internalize(ascii(u8, start, n)));
   }
 
-  object(object: Record<string, unknown>): Record<string, unknown> {
-    const count = this.u32();
+  object(at: number, object: Record<string, unknown>): Record<string, unknown> {
+    const count = this.count(at, "an object's property count", MIN_PROPERTY_BYTES);
     for (let i = 0; i < count; i++) {
       const key = this.key();
       assign(object, key, this.value());
@@ -327,35 +417,45 @@ class Reader {
     return object;
   }
 
-  map(): Map<unknown, unknown> {
-    const size = this.u32();
+  map(at: number): Map<unknown, unknown> {
+    const size = this.count(at, "a Map's size", MIN_MAP_ENTRY_BYTES);
     const map = this.remember(new Map<unknown, unknown>());
     for (let i = 0; i < size; i++) {
       const key = this.value();
-      map.set(key, this.value());
+      mapSet.call(map, key, this.value());
     }
     return map;
   }
 
-  set(): Set<unknown> {
-    const size = this.u32();
+  set(at: number): Set<unknown> {
+    const size = this.count(at, "a Set's size", 1);
     const set = this.remember(new Set<unknown>());
-    for (let i = 0; i < size; i++) set.add(this.value());
+    for (let i = 0; i < size; i++) setAdd.call(set, this.value());
     return set;
   }
 
-  bigint(): bigint {
-    const negative = this.u8[this.pos] === 1;
-    this.pos++;
-    const words = this.u32();
+  /** The magnitude's words, least significant first, become hex digits that `BigInt` parses in linear time. */
+  bigint(at: number): bigint {
+    this.need(1, at, "a bigint");
+    const sign = this.u8[this.pos++]!;
+    if (sign > 1) throw this.corrupt(at, `a bigint with sign byte ${sign}`);
+    const words = this.count(at, "a bigint's word count", 8);
+    const u8 = this.u8;
     const start = this.pos;
-    let magnitude = 0n;
-    for (let i = words - 1; i >= 0; i--) magnitude = (magnitude << 64n) | this.view.getBigUint64(start + 8 * i, true);
-    this.pos = start + 8 * words;
-    return negative ? -magnitude : magnitude;
+    const n = 8 * words;
+    this.pos = start + n;
+    if (n === 0) return 0n;
+    const digits = new Uint8Array(2 * n);
+    for (let i = 0, d = 2 * n - 2; i < n; i++, d -= 2) {
+      const byte = u8[start + i]!;
+      digits[d] = HEX_DIGITS[byte >>> 4]!;
+      digits[d + 1] = HEX_DIGITS[byte & 15]!;
+    }
+    const magnitude = BigInt(`0x${textDecoder.decode(digits)}`);
+    return sign === 1 ? -magnitude : magnitude;
   }
 
-  /** A fresh (never shared) copy of the next `length` bytes. */
+  /** A fresh (never shared) copy of the next `length` bytes, which `count` found in bounds. */
   copy(length: number): Uint8Array<ArrayBuffer> {
     const copy = new Uint8Array(length);
     copy.set(this.u8.subarray(this.pos, this.pos + length));
@@ -363,25 +463,52 @@ class Reader {
     return copy;
   }
 
-  typedArray(): ArrayBufferView {
+  regExp(at: number): RegExp {
+    const source = this.string();
+    const flags = this.string();
+    try {
+      return this.remember(new RegExp(source, flags));
+    } catch (error) {
+      throw new CorruptValueError(at - this.start, `a RegExp with source ${JSON.stringify(source)} and flags ${JSON.stringify(flags)} (${(error as Error).message})`);
+    }
+  }
+
+  resizableArrayBuffer(at: number): ArrayBuffer {
+    const length = this.count(at, "a resizable ArrayBuffer's byte length", 1);
+    this.need(4, at, "a resizable ArrayBuffer's maximum");
+    const max = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    if (max < length) throw this.corrupt(at, `a resizable ArrayBuffer of ${length} bytes with a maximum of ${max}`);
+    this.need(length, at, "a resizable ArrayBuffer's bytes");
+    const buffer = new ArrayBuffer(length, { maxByteLength: max });
+    new Uint8Array(buffer).set(this.u8.subarray(this.pos, this.pos + length));
+    this.pos += length;
+    return this.remember(buffer);
+  }
+
+  typedArray(at: number): ArrayBufferView {
+    this.need(1, at, "a typed array");
     const kind = this.u8[this.pos++]!;
-    const length = this.u32();
     const Class = typedArrayClasses[kind];
     if (Class === undefined) {
-      throw kind < typedArrayClasses.length
-        ? new TypeError(`cannot decode a ${TYPED_ARRAY_NAMES[kind]}: this runtime does not have it`)
-        : corrupt(`typed array kind ${kind} at byte ${this.pos - 5}`);
+      if (kind < typedArrayClasses.length) throw new TypeError(`cannot decode a ${TYPED_ARRAY_NAMES[kind]}: this runtime does not have it`);
+      throw this.corrupt(at, `typed array kind ${kind}`);
     }
+    const length = this.count(at, "a typed array's byte length", 1);
+    const size = (Class as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+    if (length % size !== 0) throw this.corrupt(at, `a ${TYPED_ARRAY_NAMES[kind]} of ${length} bytes, not a multiple of ${size}`);
     const bytes = this.copy(length);
     return this.remember(kind === UINT8_KIND ? bytes : new Class(bytes.buffer));
   }
 
-  boxed(): object {
-    const box = Object(this.value()) as object;
-    return this.remember(box);
+  boxed(at: number): object {
+    this.need(1, at, "a boxed primitive");
+    const tag = this.u8[this.pos]!;
+    if (!BOXABLE.has(tag)) throw this.corrupt(at, `a boxed primitive of tag ${tag}`);
+    return this.remember(Object(this.value()) as object);
   }
 
-  error(): Error {
+  error(at: number): Error {
     const name = this.string();
     const message = this.string();
     const Class = errorClasses.get(name);
@@ -393,7 +520,7 @@ class Reader {
       error = name === "AggregateError" ? new AggregateError([], message) : new Class(message);
     }
     this.remember(error);
-    const count = this.u32();
+    const count = this.count(at, "an error's property count", MIN_PROPERTY_BYTES);
     for (let i = 0; i < count; i++) {
       const key = this.key();
       const value = this.value();
@@ -409,8 +536,9 @@ const reader = new Reader();
 /**
  * Decodes a message written by `ValueEncoder`. `bytes` may be a view into a SharedArrayBuffer;
  * nothing returned aliases it (strings, typed arrays and buffers are copied out into ordinary,
- * unshared memory). Bytes after the value are ignored. Throws a `RangeError` on bytes that are
- * not an encoding.
+ * unshared memory), and nothing outside it is read. Bytes after the value are ignored. Throws a
+ * `CorruptValueError` (a `RangeError`) naming the byte and the record when `bytes` is not an
+ * encoding, before reading past it or allocating for a length it cannot hold.
  */
 export function decodeValue(bytes: Uint8Array): unknown {
   return (reader.busy ? new Reader() : reader).decode(bytes);

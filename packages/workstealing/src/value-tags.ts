@@ -28,6 +28,8 @@
  * |                          | surrogates, which UTF-8 cannot carry)                             |
  * | ARRAY                    | length:u32, then `length` values; HOLE stands for a missing index |
  * | HOLE                     | none (only inside ARRAY)                                          |
+ * | SPARSE_ARRAY             | length:u32 count:u32, then count × (index:u32 value), indices     |
+ * |                          | rising and below length: an array that is mostly holes            |
  * | OBJECT, NULL_PROTO_OBJECT| count:u32, then count × (key value); a key is a string value      |
  * | MAP                      | size:u32, then size × (key value)                                 |
  * | SET                      | size:u32, then size values                                        |
@@ -44,7 +46,7 @@
  * |                          | then the other own enumerable properties                          |
  * | BACK_REFERENCE           | id:u32, the object built id-th (0-based) in this message          |
  *
- * Objects (ARRAY, the two OBJECTs, MAP, SET, DATE, REGEXP, the two ARRAY_BUFFERs, TYPED_ARRAY,
+ * Objects (ARRAY, SPARSE_ARRAY, the two OBJECTs, MAP, SET, DATE, REGEXP, the two ARRAY_BUFFERs, TYPED_ARRAY,
  * DATA_VIEW, BOXED, ERROR) are numbered in the order their tags appear, which is the order the
  * decoder creates them: each container before its contents (an ERROR after its name and message,
  * which are no objects), so a cycle refers back to a container still being filled.
@@ -105,6 +107,8 @@ export const BOXED = 23;
 export const ERROR = 24;
 /** An object already sent in this message. */
 export const BACK_REFERENCE = 25;
+/** An array that is mostly holes, as its present indices and their values. */
+export const SPARSE_ARRAY = 26;
 
 /** The longest string that may use STRING_ASCII (its length must fit the u8). */
 export const MAX_SHORT_STRING = 64;

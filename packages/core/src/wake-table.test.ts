@@ -1,0 +1,101 @@
+// Slot numbers and shared memory that come from outside (a message, a record in shared memory)
+// are checked before they are used: a bad one is an INVALID_ARGUMENT naming it, and wakes nothing.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type SharedWakerHandle, sharedWaker, SpindleError, WAKE_TABLE_CAPACITY, wakeShared, Waker, WakeTable } from "./mod.ts";
+
+/** A waker that counts its wakes. */
+function countingWaker(): { waker: Waker; wakes: () => number } {
+  let wakes = 0;
+  const vtable = {
+    clone: (data: null) => ({ data, vtable }),
+    wake: () => void wakes++,
+    wakeByRef: () => void wakes++,
+    drop: () => {},
+  };
+  return { waker: Waker.fromRaw({ data: null, vtable }), wakes: () => wakes };
+}
+
+function invalid(pattern: RegExp): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof SpindleError, `expected a SpindleError, got ${String(error)}`);
+    assert.equal(error.code, "INVALID_ARGUMENT");
+    assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+const BAD_SLOTS: [unknown, RegExp][] = [
+  [1.5, /got 1\.5$/],
+  [NaN, /got NaN$/],
+  [-1, /got -1$/],
+  [WAKE_TABLE_CAPACITY, new RegExp(`got ${WAKE_TABLE_CAPACITY}$`)],
+  [2 ** 32, /got 4294967296$/],
+  [Infinity, /got Infinity$/],
+  ["1", /got "1"$/],
+  [undefined, /got undefined$/],
+  [null, /got null$/],
+];
+
+test("a slot that is not an integer in the table wakes nothing and is an INVALID_ARGUMENT naming it", () => {
+  const table = WakeTable.forThisThread();
+  const zero = countingWaker();
+  const one = countingWaker();
+  const handles = [table.register(zero.waker), table.register(one.waker)];
+  try {
+    table.drain();
+    for (const [slot, message] of BAD_SLOTS) {
+      const handle = { buffer: table.buffer, slot } as unknown as SharedWakerHandle;
+      assert.throws(() => wakeShared(handle), invalid(message), `wakeShared, slot ${String(slot)}`);
+      assert.throws(() => sharedWaker(handle), invalid(message), `sharedWaker, slot ${String(slot)}`);
+      assert.throws(() => table.unregister(handle), invalid(message), `unregister, slot ${String(slot)}`);
+      assert.throws(() => table.update(handle, zero.waker), invalid(message), `update, slot ${String(slot)}`);
+    }
+    // Before the check, 1.5 woke slot 1 and NaN slot 0.
+    assert.equal(table.drain(), 0);
+    assert.equal(zero.wakes() + one.wakes(), 0);
+    // The free list took no bad slot: the next registrations get integer slots.
+    const again = table.register(Waker.noop());
+    assert.ok(Number.isInteger(again.slot));
+    table.unregister(again);
+    wakeShared(handles[1]!);
+    assert.equal(table.drain(), 1);
+    assert.equal(one.wakes(), 1);
+  } finally {
+    for (const handle of handles) table.unregister(handle);
+  }
+});
+
+test("a handle whose buffer is not a wake table's is an INVALID_ARGUMENT naming it", () => {
+  const cases: [unknown, RegExp][] = [
+    [{ buffer: new SharedArrayBuffer(64), slot: 0 }, /buffer comes from WakeTable\.createBuffer\(\), got a SharedArrayBuffer$/],
+    [{ buffer: new ArrayBuffer(WakeTable.createBuffer().byteLength), slot: 0 }, /got a ArrayBuffer$/],
+    [{ buffer: undefined, slot: 0 }, /got undefined$/],
+    [{ slot: 0 }, /got undefined$/],
+    [null, /handle is \{ buffer, slot \} from WakeTable\.register\(\), got null$/],
+    [7, /got 7$/],
+  ];
+  const table = WakeTable.forThisThread();
+  for (const [handle, message] of cases) {
+    assert.throws(() => wakeShared(handle as SharedWakerHandle), invalid(message));
+    assert.throws(() => sharedWaker(handle as SharedWakerHandle), invalid(message));
+  }
+  assert.throws(() => table.unregister(null as unknown as SharedWakerHandle), invalid(/got null$/));
+  assert.throws(() => WakeTable.forThisThread(new SharedArrayBuffer(64)), invalid(/needs a buffer from WakeTable\.createBuffer\(\)/));
+});
+
+test("the first and last slots of a table are accepted", () => {
+  const other = WakeTable.createBuffer(); // another thread's table, never drained here
+  wakeShared({ buffer: other, slot: 0 });
+  sharedWaker({ buffer: other, slot: WAKE_TABLE_CAPACITY - 1 }).wake();
+  const view = new Int32Array(other);
+  assert.equal(view[0], 2, "two wakes bumped the epoch");
+});
+
+test("waitSync refuses an epoch that is not an int32 and a timeout that would wait forever", () => {
+  const table = WakeTable.forThisThread();
+  assert.throws(() => table.waitSync(1.5, 0), invalid(/an epoch is an int32 read from WakeTable\.epoch, got 1\.5$/));
+  assert.throws(() => table.waitSync(table.epoch, NaN), /timeout must be a number of milliseconds ≥ 0, got NaN/);
+  assert.throws(() => table.waitSync(table.epoch, -1), RangeError);
+  table.waitSync(table.epoch, 0); // returns at once
+});
