@@ -26,7 +26,7 @@ export { permissionDenied, PermissionDeniedError } from "./permission.ts";
 export { type RawWaker, type RawWakerVTable, replaceRawWaker, replaceWaker, Waker } from "./waker.ts";
 export { Context } from "./context.ts";
 export { drop, Future, isFuture, type Output } from "./future.ts";
-export { type Coroutine, CoroutineFuture, fromGenerator, type IntoFuture, intoFuture } from "./coroutine.ts";
+export { type Coroutine, CoroutineFuture, fromGenerator, type IntoFuture, intoFuture, isCoroutine } from "./coroutine.ts";
 export { JoinHandle } from "./join-handle.ts";
 export { LocalExecutor, type LocalExecutorOptions } from "./local-executor.ts";
 export { blockOn } from "./block-on.ts";
