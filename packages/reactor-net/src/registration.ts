@@ -42,8 +42,8 @@ export class Registration implements Disposable {
    * `Set`: V8 shrinks a `Set`'s table when it empties, an allocation per wait on a socket that
    * waits once per datagram. The spare list takes the waiters that stay during a wake pass.
    */
-  #waiters = new WaiterList();
-  #spare: WaiterList | null = new WaiterList();
+  #waiters = new WaiterList<ReadinessWaiter>();
+  #spare: WaiterList<ReadinessWaiter> | null = new WaiterList<ReadinessWaiter>();
   #disposed = false;
 
   /** For {@linkcode Reactor.register}; not meant to be called directly. */
@@ -78,7 +78,7 @@ export class Registration implements Disposable {
   /** Wakes the waiters of `gained`; a wake may add or forget waiters meanwhile. */
   #wakeWaiters(gained: Ready): void {
     const waiters = this.#waiters;
-    const staying = this.#spare ?? new WaiterList();
+    const staying = this.#spare ?? new WaiterList<ReadinessWaiter>();
     this.#waiters = staying;
     this.#spare = null;
     for (let i = 0; i < waiters.length; i++) {
