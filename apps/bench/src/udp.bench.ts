@@ -64,6 +64,7 @@ import { setImmediate } from "node:timers";
 import { type Coroutine, fromGenerator, fromPromise, type Future, LocalExecutor, SpindleError } from "@spindle/core";
 import { type SocketAddress, UdpSocket, WOULD_BLOCK } from "@spindle/reactor-net";
 import { intOption, listOption, log, median, option, runtime } from "./harness.ts";
+import type { Pacing, RttStats, ThroughputRun, UdpResult, UdpRow as Row } from "./udp.section.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -76,7 +77,6 @@ const SIZES = (listOption("sizes") ?? ["64", "1200"]).map((s) => {
   if (!Number.isInteger(n) || n < 1 || n > 65_507) throw new Error(`--sizes must list payload sizes from 1 to 65507, got ${s}`);
   return n;
 });
-type Pacing = "api" | "turn";
 const PACINGS = (listOption("pacings") ?? ["api", "turn"]) as Pacing[];
 for (const p of PACINGS) if (p !== "api" && p !== "turn") throw new Error(`--pacings: unknown pacing ${p} (api, turn)`);
 const BATCH = Math.max(1, intOption("batch", 32));
@@ -159,13 +159,6 @@ const RAW_APIS: RawApi[] = runtime.name === "bun"
   : runtime.name === "deno"
   ? ["Deno.listenDatagram", "node:dgram"]
   : ["node:dgram"];
-
-interface Row {
-  /** `raw:<api>` or `spindle:<backend>`. */
-  id: string;
-  kind: "raw" | "spindle";
-  api: string;
-}
 
 /**
  * The backend names `UdpSocket.bind`'s `backend` option accepts here, read at run time: an
@@ -265,28 +258,6 @@ class Meter {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
-}
-
-interface ThroughputRun {
-  sent: number;
-  received: number;
-  /** Received per second, from the first send to the last arrival. */
-  rate: number;
-  /** Sent - received. */
-  lost: number;
-  /** Spindle's receive queue drops (`stats().dropped`); null for raw rows. */
-  queueDropped: number | null;
-  /** The kernel's RcvbufErrors increase during the run (system-wide), or null. */
-  kernelDropped: number | null;
-  sendErrors: number;
-  /** Milliseconds from the first send to the last send handed over. */
-  sendMs: number;
-  /** Milliseconds from the first send to the first arrival. */
-  firstArrivalMs: number;
-  /** Milliseconds from the first send to the last arrival. */
-  lastArrivalMs: number;
-  /** Process CPU time (user + system, every thread) per datagram sent, in microseconds. */
-  cpuUsPerDatagram: number;
 }
 
 async function dgramBind(): Promise<dgram.Socket> {
@@ -721,14 +692,6 @@ function ratioOf(perRound: number[]): Ratio | null {
 /** Nearest-rank percentile of sorted values. */
 const rank = (sorted: Float64Array, p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
 
-interface RttStats {
-  count: number;
-  /** Microseconds. */
-  p50: number;
-  p99: number;
-  max: number;
-}
-
 function rttStats(times: Float64Array): RttStats {
   const sorted = Float64Array.from(times).sort();
   const r = (x: number): number => +x.toFixed(1);
@@ -889,7 +852,7 @@ const report = {
     `no forced garbage collection), fresh sockets per run`,
   throughput,
   rtt,
-};
+} satisfies UdpResult;
 
 const lines: string[] = [`### udp: ${runtime.name} ${runtime.version} (${runtime.engine}), peer ${peer?.id ?? "none"}`, ""];
 const fmtK = (x: number | null): string => (x === null ? "–" : `${(x / 1000).toFixed(1)}k`);
