@@ -58,6 +58,7 @@ import {
 } from "@spindle/core";
 import type { Workload } from "./workload.ts";
 import { intOption, log, median, option, runtime } from "./harness.ts";
+import type { CoreExecutorResult } from "./core-executor.section.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -404,7 +405,7 @@ const report = {
   results,
   ratios,
   tiers: tierReport ?? null,
-};
+} satisfies CoreExecutorResult;
 
 const fmtRate = (x: number | undefined): string => (x === undefined ? "–" : `${(x / 1e6).toFixed(2)}M`);
 const fmtRatio = (r: Ratio | null | undefined): string =>

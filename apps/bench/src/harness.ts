@@ -35,8 +35,15 @@ export function listOption(name: string): string[] | undefined {
   return option(name)?.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
+/** A runtime as a benchmark reports it in its results. */
+export interface BenchRuntime {
+  name: "node" | "deno" | "bun";
+  version: string;
+  engine: string;
+}
+
 /** The runtime running the benchmark. */
-export const runtime: { name: "node" | "deno" | "bun"; version: string; engine: string } = typeof Bun !== "undefined"
+export const runtime: BenchRuntime = typeof Bun !== "undefined"
   ? { name: "bun", version: Bun.version, engine: "JavaScriptCore" }
   : typeof Deno !== "undefined"
   ? { name: "deno", version: Deno.version.deno, engine: `V8 ${Deno.version.v8}` }

@@ -51,6 +51,7 @@ import process from "node:process";
 import { type Coroutine, Context, LocalExecutor, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
 import { type DriverChoice, Instant, type Sleep, type Timer, TimerReactor } from "@spindle/timer";
 import { intOption, log, median, option, runtime } from "./harness.ts";
+import type { CostReport, LatenessCellReport, Load, Stats, TimerResult, Variant } from "./timer.section.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -201,8 +202,6 @@ async function costPart(timer: Timer): Promise<CostReport> {
 // ---------------------------------------------------------------------------------------------
 // 2. Lateness
 
-type Variant = "spindle-waker" | "spindle-task" | "settimeout";
-type Load = "idle" | "busy";
 const VARIANTS = (option("variants") ?? "spindle-waker,spindle-task,settimeout").split(",") as Variant[];
 const LOADS = (option("loads") ?? "idle,busy").split(",") as Load[];
 
@@ -421,17 +420,6 @@ function ratioOf(perRound: number[]): Ratio {
   return { median: round3(median(perRound)), min: round3(Math.min(...perRound)), max: round3(Math.max(...perRound)) };
 }
 
-interface Stats {
-  count: number;
-  /** Milliseconds; nearest-rank percentiles. */
-  p50: number;
-  p99: number;
-  max: number;
-  min: number;
-  /** Timers seen fired before their deadline. */
-  early: number;
-}
-
 function stats(lateness: Float64Array): Stats {
   const sorted = Float64Array.from(lateness).sort();
   const rank = (p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
@@ -446,23 +434,6 @@ function stats(lateness: Float64Array): Stats {
     min: r(sorted[0] as number),
     early,
   };
-}
-
-interface CostReport {
-  timers: number;
-  durations: string;
-  spindle: { scheduleNs: number[]; cancelNs: number[]; medianScheduleNs: number; medianCancelNs: number };
-  settimeout: { scheduleNs: number[]; cancelNs: number[]; medianScheduleNs: number; medianCancelNs: number };
-  ratios: { schedule: Ratio; cancel: Ratio; total: Ratio };
-}
-
-interface LatenessCellReport extends Stats {
-  variant: Variant;
-  timers: number;
-  load: Load;
-  perRoundP99: number[];
-  minSlackMs: number;
-  busyFraction: number | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -498,7 +469,7 @@ const report = {
       busy: { spinMs: BUSY_SPIN_MS, yieldMs: BUSY_YIELD_MS },
       cells: lateness,
     },
-};
+} satisfies TimerResult;
 
 const lines: string[] = [`### timer: ${runtime.name} ${runtime.version} (${runtime.engine}), driver ${reactor.driver}`, ""];
 if (cost !== null) {

@@ -57,13 +57,16 @@
 // the round-trip cell), order rotated per round, no forced garbage collection. Rates and
 // percentiles are medians over rounds (p50 / p99 pool every recorded round trip); ratios are
 // Spindle over the first raw row in the same round, median and range over rounds.
-import dgram from "node:dgram";
+// Files: the raw peers are in udp-raw-peers.ts, what every row shares (the meter, the watchdog) in
+// udp-harness.ts, the results' type and their section of docs/benchmarks.md in udp.section.ts.
 import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { setImmediate } from "node:timers";
 import { type Coroutine, fromGenerator, fromPromise, type Future, LocalExecutor, SpindleError } from "@spindle/core";
 import { type SocketAddress, UdpSocket, WOULD_BLOCK } from "@spindle/reactor-net";
 import { intOption, listOption, log, median, option, runtime } from "./harness.ts";
+import { HOST, Meter, QUIET_MS, RTT_PAYLOAD, type RttRun, turn, WARM_ROUND_TRIPS, watchdog } from "./udp-harness.ts";
+import { RAW_APIS, type RawApi, rawRtt, rawThroughput, rawUnavailable, WINDOW } from "./udp-raw-peers.ts";
+import type { Pacing, RttStats, ThroughputRun, UdpResult, UdpRow as Row } from "./udp.section.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -76,7 +79,6 @@ const SIZES = (listOption("sizes") ?? ["64", "1200"]).map((s) => {
   if (!Number.isInteger(n) || n < 1 || n > 65_507) throw new Error(`--sizes must list payload sizes from 1 to 65507, got ${s}`);
   return n;
 });
-type Pacing = "api" | "turn";
 const PACINGS = (listOption("pacings") ?? ["api", "turn"]) as Pacing[];
 for (const p of PACINGS) if (p !== "api" && p !== "turn") throw new Error(`--pacings: unknown pacing ${p} (api, turn)`);
 const BATCH = Math.max(1, intOption("batch", 32));
@@ -88,47 +90,8 @@ const JSON_PATH = option("json");
 const SENDER = option("sender") ?? "try";
 if (SENDER !== "try" && SENDER !== "future") throw new Error(`--sender: try or future, got ${SENDER}`);
 
-/** Raw node:dgram sends in flight at most (Spindle's default `sendWindow`). */
-const WINDOW = 64;
-/** A throughput run ends this long after the last send or arrival, whichever is later. */
-const QUIET_MS = 200;
-/** Any run fails after this long. */
-const RUN_LIMIT_MS = 60_000;
-/** Round trips per run done before recording. */
-const WARM_ROUND_TRIPS = 200;
-const RTT_PAYLOAD = 64;
-const HOST = "127.0.0.1";
-
 // ---------------------------------------------------------------------------------------------
 // Runtime
-
-declare const Deno:
-  | {
-    version: { deno: string; v8: string };
-    listenDatagram?: (options: { transport: "udp"; hostname: string; port: number }) => DenoDatagramConn;
-  }
-  | undefined;
-declare const Bun: { version: string; gc(force: boolean): void; udpSocket(options: unknown): Promise<BunUdpSocket> } | undefined;
-
-interface DenoNetAddr {
-  transport: "udp";
-  hostname: string;
-  port: number;
-}
-interface DenoDatagramConn {
-  readonly addr: DenoNetAddr;
-  receive(buffer?: Uint8Array): Promise<[Uint8Array, DenoNetAddr]>;
-  send(data: Uint8Array, to: DenoNetAddr): Promise<number>;
-  close(): void;
-}
-interface BunUdpSocket {
-  readonly port: number;
-  send(data: Uint8Array, port: number, address: string): boolean;
-  close(): void;
-}
-
-/** One turn of the host event loop. */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 async function settle(): Promise<void> {
   await turn();
@@ -149,23 +112,7 @@ function kernelRcvbufErrors(): number | null {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rows: raw APIs and Spindle backends
-
-type RawApi = "node:dgram" | "Bun.udpSocket" | "Deno.listenDatagram";
-
-/** The raw APIs of this runtime, its fastest first (the peer of every ratio). */
-const RAW_APIS: RawApi[] = runtime.name === "bun"
-  ? ["Bun.udpSocket", "node:dgram"]
-  : runtime.name === "deno"
-  ? ["Deno.listenDatagram", "node:dgram"]
-  : ["node:dgram"];
-
-interface Row {
-  /** `raw:<api>` or `spindle:<backend>`. */
-  id: string;
-  kind: "raw" | "spindle";
-  api: string;
-}
+// Rows: Spindle backends (the raw APIs' rows are in udp-raw-peers.ts)
 
 /**
  * The backend names `UdpSocket.bind`'s `backend` option accepts here, read at run time: an
@@ -203,238 +150,8 @@ async function offeredBackends(): Promise<{ offered: string[]; usable: string[];
   return { offered, usable, unusable, auto };
 }
 
-function rawUnavailable(api: RawApi): string | null {
-  if (api === "Deno.listenDatagram" && typeof Deno?.listenDatagram !== "function") return "Deno.listenDatagram needs --unstable-net";
-  return null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Bounded waiting
-
-/** Rejects after RUN_LIMIT_MS unless cleared; `onExpire` closes what the run waits on. */
-function watchdog(what: string, onExpire: () => void): { expired: Promise<never>; clear: () => void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onExpire();
-      reject(new Error(`${what}: not finished after ${RUN_LIMIT_MS} ms`));
-    }, RUN_LIMIT_MS);
-  });
-  expired.catch(() => {});
-  return { expired, clear: () => clearTimeout(timer) };
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. Throughput
-
-/** What a throughput run counts; the sender and receiver of every row report into it. */
-class Meter {
-  readonly n: number;
-  sent = 0;
-  received = 0;
-  start = 0;
-  sendEnd = 0;
-  firstArrival = 0;
-  lastArrival = 0;
-  sendErrors = 0;
-
-  constructor(n: number) {
-    this.n = n;
-  }
-
-  begin(): void {
-    this.start = performance.now();
-  }
-
-  arrived(): void {
-    const now = performance.now();
-    if (this.received++ === 0) this.firstArrival = now;
-    this.lastArrival = now;
-  }
-
-  sendsDone(): void {
-    this.sendEnd = performance.now();
-  }
-
-  /** Resolves when every datagram arrived or QUIET_MS passed after the last send and arrival. */
-  async finished(): Promise<void> {
-    for (;;) {
-      if (this.received >= this.n) return;
-      const now = performance.now();
-      if (this.sendEnd > 0 && now - Math.max(this.sendEnd, this.lastArrival) >= QUIET_MS) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-interface ThroughputRun {
-  sent: number;
-  received: number;
-  /** Received per second, from the first send to the last arrival. */
-  rate: number;
-  /** Sent - received. */
-  lost: number;
-  /** Spindle's receive queue drops (`stats().dropped`); null for raw rows. */
-  queueDropped: number | null;
-  /** The kernel's RcvbufErrors increase during the run (system-wide), or null. */
-  kernelDropped: number | null;
-  sendErrors: number;
-  /** Milliseconds from the first send to the last send handed over. */
-  sendMs: number;
-  /** Milliseconds from the first send to the first arrival. */
-  firstArrivalMs: number;
-  /** Milliseconds from the first send to the last arrival. */
-  lastArrivalMs: number;
-  /** Process CPU time (user + system, every thread) per datagram sent, in microseconds. */
-  cpuUsPerDatagram: number;
-}
-
-async function dgramBind(): Promise<dgram.Socket> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(0, HOST, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  });
-  return socket;
-}
-
-async function rawDgramThroughput(meter: Meter, size: number, pacing: Pacing): Promise<void> {
-  const rx = await dgramBind();
-  const tx = await dgramBind();
-  const port = rx.address().port;
-  rx.on("message", () => meter.arrived());
-  const payload = new Uint8Array(size);
-  let inFlight = 0;
-  let resume: (() => void) | null = null;
-  const done = (error: Error | null): void => {
-    inFlight--;
-    if (error) meter.sendErrors++;
-    const r = resume;
-    resume = null;
-    r?.();
-  };
-  const dog = watchdog("raw node:dgram throughput", () => {
-    rx.close();
-    tx.close();
-  });
-  try {
-    const send = async (): Promise<void> => {
-      meter.begin();
-      let sinceTurn = 0;
-      for (let i = 0; i < meter.n; i++) {
-        while (inFlight >= WINDOW) await new Promise<void>((resolve) => (resume = resolve));
-        inFlight++;
-        tx.send(payload, port, HOST, done);
-        meter.sent++;
-        if (pacing === "turn" && ++sinceTurn === BATCH) {
-          sinceTurn = 0;
-          await turn();
-        }
-      }
-      meter.sendsDone();
-    };
-    await Promise.race([Promise.all([send(), meter.finished()]), dog.expired]);
-  } finally {
-    dog.clear();
-    rx.close();
-    tx.close();
-  }
-}
-
-async function rawBunThroughput(meter: Meter, size: number, pacing: Pacing): Promise<void> {
-  let resume: (() => void) | null = null;
-  const rx = await Bun!.udpSocket({ hostname: HOST, port: 0, socket: { data: () => meter.arrived() } });
-  const tx = await Bun!.udpSocket({
-    hostname: HOST,
-    port: 0,
-    socket: {
-      drain: () => {
-        const r = resume;
-        resume = null;
-        r?.();
-      },
-    },
-  });
-  const payload = new Uint8Array(size);
-  const dog = watchdog("raw Bun.udpSocket throughput", () => {
-    rx.close();
-    tx.close();
-  });
-  try {
-    const send = async (): Promise<void> => {
-      meter.begin();
-      let sinceTurn = 0;
-      for (let i = 0; i < meter.n;) {
-        if (!tx.send(payload, rx.port, HOST)) {
-          await new Promise<void>((resolve) => (resume = resolve));
-          continue;
-        }
-        i++;
-        meter.sent++;
-        if (pacing === "turn" && ++sinceTurn === BATCH) {
-          sinceTurn = 0;
-          await turn();
-        }
-      }
-      meter.sendsDone();
-    };
-    await Promise.race([Promise.all([send(), meter.finished()]), dog.expired]);
-  } finally {
-    dog.clear();
-    rx.close();
-    tx.close();
-  }
-}
-
-async function rawDenoThroughput(meter: Meter, size: number, pacing: Pacing): Promise<void> {
-  const listen = Deno!.listenDatagram!;
-  const rx = listen({ transport: "udp", hostname: HOST, port: 0 });
-  const tx = listen({ transport: "udp", hostname: HOST, port: 0 });
-  const to: DenoNetAddr = { transport: "udp", hostname: HOST, port: rx.addr.port };
-  const payload = new Uint8Array(size);
-  let closed = false;
-  const close = (): void => {
-    if (closed) return;
-    closed = true;
-    rx.close();
-    tx.close();
-  };
-  const dog = watchdog("raw Deno.listenDatagram throughput", close);
-  const receiving = (async () => {
-    const buffer = new Uint8Array(65_536);
-    try {
-      for (;;) {
-        await rx.receive(buffer);
-        meter.arrived();
-      }
-    } catch (error) {
-      if (!closed) throw error;
-    }
-  })();
-  try {
-    const send = async (): Promise<void> => {
-      meter.begin();
-      let sinceTurn = 0;
-      for (let i = 0; i < meter.n; i++) {
-        await tx.send(payload, to);
-        meter.sent++;
-        if (pacing === "turn" && ++sinceTurn === BATCH) {
-          sinceTurn = 0;
-          await turn();
-        }
-      }
-      meter.sendsDone();
-    };
-    await Promise.race([Promise.all([send(), meter.finished()]), dog.expired]);
-  } finally {
-    dog.clear();
-    close();
-    await receiving;
-  }
-}
 
 /**
  * Sends one datagram the --sender way: `null` once sent, or a future to wait on (`yield* sendTo()`,
@@ -502,9 +219,7 @@ async function throughputRun(row: Row, size: number, pacing: Pacing): Promise<Th
   const cpuBefore = process.cpuUsage();
   let queueDropped: number | null = null;
   if (row.kind === "spindle") queueDropped = await spindleThroughput(row.api, meter, size, pacing);
-  else if (row.api === "node:dgram") await rawDgramThroughput(meter, size, pacing);
-  else if (row.api === "Bun.udpSocket") await rawBunThroughput(meter, size, pacing);
-  else await rawDenoThroughput(meter, size, pacing);
+  else await rawThroughput(row.api as RawApi, meter, size, pacing, BATCH);
   const cpu = process.cpuUsage(cpuBefore);
   const kernelAfter = kernelRcvbufErrors();
   const seconds = (meter.lastArrival - meter.start) / 1000;
@@ -525,132 +240,6 @@ async function throughputRun(row: Row, size: number, pacing: Pacing): Promise<Th
 
 // ---------------------------------------------------------------------------------------------
 // 2. Round trips
-
-/** Microseconds per recorded round trip of one run. */
-type RttRun = Float64Array;
-
-async function rawDgramRtt(n: number): Promise<RttRun> {
-  const server = await dgramBind();
-  const client = await dgramBind();
-  const port = server.address().port;
-  const times = new Float64Array(n);
-  const total = n + WARM_ROUND_TRIPS;
-  const payload = new Uint8Array(RTT_PAYLOAD);
-  server.on("message", (data, from) => server.send(data, from.port, from.address));
-  const dog = watchdog("raw node:dgram round trips", () => {
-    server.close();
-    client.close();
-  });
-  try {
-    const done = new Promise<void>((resolve) => {
-      let i = 0;
-      let sentAt = 0;
-      client.on("message", () => {
-        const at = i++ - WARM_ROUND_TRIPS;
-        if (at >= 0) times[at] = (performance.now() - sentAt) * 1000;
-        if (i === total) return resolve();
-        sentAt = performance.now();
-        client.send(payload, port, HOST);
-      });
-      sentAt = performance.now();
-      client.send(payload, port, HOST);
-    });
-    await Promise.race([done, dog.expired]);
-  } finally {
-    dog.clear();
-    server.close();
-    client.close();
-  }
-  return times;
-}
-
-async function rawBunRtt(n: number): Promise<RttRun> {
-  const times = new Float64Array(n);
-  const total = n + WARM_ROUND_TRIPS;
-  const payload = new Uint8Array(RTT_PAYLOAD);
-  let i = 0;
-  let sentAt = 0;
-  let finish: () => void = () => {};
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  const server = await Bun!.udpSocket({
-    hostname: HOST,
-    port: 0,
-    socket: { data: (socket: BunUdpSocket, data: Uint8Array, port: number, address: string) => socket.send(data, port, address) },
-  });
-  const client = await Bun!.udpSocket({
-    hostname: HOST,
-    port: 0,
-    socket: {
-      data: (socket: BunUdpSocket) => {
-        const at = i++ - WARM_ROUND_TRIPS;
-        if (at >= 0) times[at] = (performance.now() - sentAt) * 1000;
-        if (i === total) return finish();
-        sentAt = performance.now();
-        socket.send(payload, server.port, HOST);
-      },
-    },
-  });
-  const dog = watchdog("raw Bun.udpSocket round trips", () => {
-    server.close();
-    client.close();
-  });
-  try {
-    sentAt = performance.now();
-    client.send(payload, server.port, HOST);
-    await Promise.race([done, dog.expired]);
-  } finally {
-    dog.clear();
-    server.close();
-    client.close();
-  }
-  return times;
-}
-
-async function rawDenoRtt(n: number): Promise<RttRun> {
-  const listen = Deno!.listenDatagram!;
-  const server = listen({ transport: "udp", hostname: HOST, port: 0 });
-  const client = listen({ transport: "udp", hostname: HOST, port: 0 });
-  const to: DenoNetAddr = { transport: "udp", hostname: HOST, port: server.addr.port };
-  const times = new Float64Array(n);
-  const total = n + WARM_ROUND_TRIPS;
-  const payload = new Uint8Array(RTT_PAYLOAD);
-  let closed = false;
-  const close = (): void => {
-    if (closed) return;
-    closed = true;
-    server.close();
-    client.close();
-  };
-  const dog = watchdog("raw Deno.listenDatagram round trips", close);
-  const echo = (async () => {
-    const buffer = new Uint8Array(65_536);
-    try {
-      for (let i = 0; i < total; i++) {
-        const [data, from] = await server.receive(buffer);
-        await server.send(data, from);
-      }
-    } catch (error) {
-      if (!closed) throw error;
-    }
-  })();
-  const ask = async (): Promise<void> => {
-    const buffer = new Uint8Array(65_536);
-    for (let i = 0; i < total; i++) {
-      const sentAt = performance.now();
-      await client.send(payload, to);
-      await client.receive(buffer);
-      const at = i - WARM_ROUND_TRIPS;
-      if (at >= 0) times[at] = (performance.now() - sentAt) * 1000;
-    }
-  };
-  try {
-    await Promise.race([Promise.all([ask(), echo]), dog.expired]);
-  } finally {
-    dog.clear();
-    close();
-  }
-  return times;
-}
 
 function* spindleEcho(server: UdpSocket, total: number): Coroutine<void> {
   for (let i = 0; i < total; i++) {
@@ -695,9 +284,7 @@ async function spindleRtt(backend: string, n: number): Promise<RttRun> {
 async function rttRun(row: Row): Promise<RttRun> {
   await settle();
   if (row.kind === "spindle") return spindleRtt(row.api, ROUND_TRIPS);
-  if (row.api === "node:dgram") return rawDgramRtt(ROUND_TRIPS);
-  if (row.api === "Bun.udpSocket") return rawBunRtt(ROUND_TRIPS);
-  return rawDenoRtt(ROUND_TRIPS);
+  return rawRtt(row.api as RawApi, ROUND_TRIPS);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -720,14 +307,6 @@ function ratioOf(perRound: number[]): Ratio | null {
 
 /** Nearest-rank percentile of sorted values. */
 const rank = (sorted: Float64Array, p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
-
-interface RttStats {
-  count: number;
-  /** Microseconds. */
-  p50: number;
-  p99: number;
-  max: number;
-}
 
 function rttStats(times: Float64Array): RttStats {
   const sorted = Float64Array.from(times).sort();
@@ -889,7 +468,7 @@ const report = {
     `no forced garbage collection), fresh sockets per run`,
   throughput,
   rtt,
-};
+} satisfies UdpResult;
 
 const lines: string[] = [`### udp: ${runtime.name} ${runtime.version} (${runtime.engine}), peer ${peer?.id ?? "none"}`, ""];
 const fmtK = (x: number | null): string => (x === null ? "–" : `${(x / 1000).toFixed(1)}k`);

@@ -54,6 +54,7 @@ import { availableParallelism, loadavg } from "node:os";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { intOption, listOption, log, median, option, runtime } from "./harness.ts";
+import type { Calibration, ConfigReport, SkewedReport, SpinSummary, WorkstealingResult } from "./workstealing.section.ts";
 import { decodeSpin, fibSequential, spin, spinTask, spinTier, TIER_NAMES } from "./workstealing-peers/work.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -321,16 +322,6 @@ function tierCounts(counts: number[]): Record<string, number> {
 // ---------------------------------------------------------------------------------------------
 // Calibration (main thread, once)
 
-interface Calibration {
-  itersPerTask: number;
-  nsPerIter: number;
-  /** Median main-thread time of one `spinTask(itersPerTask)` in a tight loop. */
-  lightUs: number;
-  /** Median main-thread time of one `spinTask(HEAVY_FACTOR × itersPerTask)`. */
-  heavyMs: number;
-  mainTier: string;
-}
-
 function calibrate(): Calibration {
   // Warm up until V8 reports the loop in TurboFan (where it can tell): on a busy host its
   // background compile can finish late, and a loop calibrated in Sparkplug runs 2× slower, which
@@ -418,18 +409,6 @@ log(
   `calibration: ${calibration.nsPerIter} ns per spin round, ${calibration.itersPerTask} rounds per ${SPIN_US} µs task ` +
     `(main thread: ${calibration.lightUs} µs per task, ${calibration.heavyMs} ms per heavy task, spin in ${calibration.mainTier})`,
 );
-
-/** Everything measured with one worker count. */
-interface ConfigReport {
-  workers: number;
-  contenders: Record<string, { supported: boolean; problem?: string; idleCpu?: number; startMs?: number }>;
-  failures: Record<string, Record<string, string>>;
-  tiny?: any;
-  uniform?: any;
-  skewed?: any;
-  fib?: any;
-  rtt?: any;
-}
 
 async function runConfig(workers: number): Promise<ConfigReport> {
   const report: ConfigReport = { workers, contenders: {}, failures: {} };
@@ -526,7 +505,7 @@ async function runConfig(workers: number): Promise<ConfigReport> {
     // The tasks' nominal work (20 × 20 ms + 1,980 × 50 µs, as calibrated) split evenly.
     const ideal = ((HEAVY_TASKS * HEAVY_FACTOR + SKEW_TASKS - HEAVY_TASKS) * SPIN_US) / 1000 / workers;
     const orders = ["heavy-first", "spread"] as const;
-    const out: Record<string, any> = { idealMs: r3(ideal), orders: {} };
+    const out: Pick<SkewedReport, "idealMs" | "orders"> = { idealMs: r3(ideal), orders: {} };
     for (const order of orders) {
       const list = skewedList(order, calibration.itersPerTask);
       const runs = await rounds(`skewed-${order}`, (c) => c.spinAll !== undefined, async (c) => {
@@ -644,7 +623,7 @@ async function runConfig(workers: number): Promise<ConfigReport> {
   return report;
 }
 
-function spinSummary(rs: SpinRun[], tasks: number): any {
+function spinSummary(rs: SpinRun[], tasks: number): SpinSummary {
   const tiers = [0, 0, 0, 0, 0, 0, 0, 0];
   for (const r of rs) r.tiers.forEach((n, t) => (tiers[t]! += n));
   return {
@@ -678,7 +657,7 @@ const report = {
   calibration,
   configs,
   seconds: r3((performance.now() - started) / 1000),
-};
+} satisfies WorkstealingResult;
 if (JSON_PATH !== undefined) writeFileSync(JSON_PATH, `${JSON.stringify(report, null, 2)}\n`);
 
 // A short summary on stdout (scripts/bench.ts renders the JSON into docs/benchmarks.md).
@@ -687,19 +666,19 @@ const lines: string[] = [`### workstealing: ${runtime.name} ${runtime.version} (
 for (const c of configs) {
   lines.push("", `${c.workers} workers: ${Object.entries(c.contenders).map(([id, x]) => (x.supported ? id : `${id} not supported (${x.problem})`)).join(", ")}`);
   if (c.tiny) {
-    lines.push(`- tiny: ${Object.entries(c.tiny.results).map(([id, x]: [string, any]) => `${id} ${(x.tasksPerSec / 1e6).toFixed(3)}M/s`).join(", ")}; Spindle vs ${Object.entries(c.tiny.ratios).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`);
+    lines.push(`- tiny: ${Object.entries(c.tiny.results).map(([id, x]) => `${id} ${(x.tasksPerSec / 1e6).toFixed(3)}M/s`).join(", ")}; Spindle vs ${Object.entries(c.tiny.ratios).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`);
   }
   if (c.uniform) {
-    lines.push(`- uniform: ${Object.entries(c.uniform.results).map(([id, x]: [string, any]) => `${id} ${x.medianMs.toFixed(0)} ms (${x.workerUsPerTask.toFixed(1)} µs/task)`).join(", ")}; vs bare ${Object.entries(c.uniform.vsBare).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`);
+    lines.push(`- uniform: ${Object.entries(c.uniform.results).map(([id, x]) => `${id} ${x.medianMs.toFixed(0)} ms (${x.workerUsPerTask.toFixed(1)} µs/task)`).join(", ")}; vs bare ${Object.entries(c.uniform.vsBare).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`);
   }
   if (c.skewed) {
     for (const [order, rs] of Object.entries(c.skewed.orders)) {
-      lines.push(`- skewed ${order} (ideal ${c.skewed.idealMs.toFixed(0)} ms): ${Object.entries(rs as any).map(([id, x]: [string, any]) => `${id} ${fmtR(x.vsIdeal)}`).join(", ")}`);
+      lines.push(`- skewed ${order} (ideal ${c.skewed.idealMs.toFixed(0)} ms): ${Object.entries(rs).map(([id, x]) => `${id} ${fmtR(x.vsIdeal)}`).join(", ")}`);
     }
   }
   if (c.fib) lines.push(`- fib(${c.fib.n}), cut-off ${c.fib.cutoff}: sequential ${c.fib.medianSequentialMs} ms, Spindle ${c.fib.medianSpindleMs ?? "–"} ms, speed-up ${fmtR(c.fib.speedup)}`);
   if (c.rtt) {
-    lines.push(`- round trip p50 / p99 µs: ${Object.entries(c.rtt.results).map(([id, x]: [string, any]) => `${id} ${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`).join(", ")}; Spindle p50 vs ${Object.entries(c.rtt.p50Ratios).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`);
+    lines.push(`- round trip p50 / p99 µs: ${Object.entries(c.rtt.results).map(([id, x]) => `${id} ${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`).join(", ")}; Spindle p50 vs ${Object.entries(c.rtt.p50Ratios).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`);
   }
   for (const [part, f] of Object.entries(c.failures)) for (const [id, why] of Object.entries(f)) lines.push(`- FAILED ${part} ${id}: ${why}`);
 }

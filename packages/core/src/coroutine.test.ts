@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Coroutine, fromGenerator, Future, PENDING, pollFn, ready, SpindleError, yieldNow } from "./mod.ts";
+import { blockOn, type Coroutine, fromGenerator, Future, isCoroutine, PENDING, pollFn, ready, SpindleError, yieldNow } from "./mod.ts";
 import { Context } from "./context.ts";
 
 function* addThree(a: number): Coroutine<number> {
@@ -91,4 +91,13 @@ test("dropping a suspended coroutine drops its awaited future and runs finally b
   assert.equal(future.poll(Context.noop()), PENDING);
   future[Symbol.dispose]();
   assert.deepEqual(log, ["awaited future dropped", "finally ran"]);
+});
+
+test("isCoroutine accepts generator objects only, not futures or other iterables", () => {
+  assert.equal(isCoroutine(addThree(1)), true);
+  assert.equal(isCoroutine(ready(1)), false);
+  assert.equal(isCoroutine([1, 2]), false);
+  assert.equal(isCoroutine(new Map().values()), false);
+  assert.equal(isCoroutine(null), false);
+  assert.equal(isCoroutine({ next() {}, throw() {} }), false);
 });

@@ -48,13 +48,30 @@ export function fromGenerator<T>(coroutine: Coroutine<T>): CoroutineFuture<T> {
  */
 export function intoFuture<T>(work: IntoFuture<T>): Future<T> {
   if (isFuture(work)) return work as Future<T>;
-  if (isGenerator(work)) return new CoroutineFuture(work);
+  if (isCoroutine(work)) return new CoroutineFuture(work);
   throw new SpindleError("NOT_A_FUTURE", `expected a future or a generator, got ${describe(work)}`);
 }
 
-function isGenerator(value: unknown): value is Coroutine<unknown> {
-  const candidate = value as { next?: unknown; throw?: unknown } | null;
-  return typeof candidate?.next === "function" && typeof candidate.throw === "function";
+/**
+ * Whether `value` is a coroutine: a generator object (it has `next`, `throw` and
+ * `[Symbol.iterator]`, so `yield*` can delegate to it), not just any iterable. Futures are not
+ * coroutines (see `isFuture`), although both can be `yield*`ed.
+ *
+ * @example
+ * ```ts
+ * import { type Coroutine, isCoroutine, ready } from "@spindle/core";
+ *
+ * function* one(): Coroutine<number> {
+ *   return yield* ready(1);
+ * }
+ * console.log(isCoroutine(one()), isCoroutine([1]), isCoroutine(ready(1))); // true false false
+ * ```
+ */
+export function isCoroutine(value: unknown): value is Coroutine<unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as Partial<Coroutine<unknown>>;
+  return typeof candidate.next === "function" && typeof candidate.throw === "function" &&
+    typeof candidate[Symbol.iterator] === "function";
 }
 
 /**

@@ -3,7 +3,8 @@ import { consumeBudget } from "./coop-budget.ts";
 import { completedError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { replaceWaker, type Waker } from "./waker.ts";
+import type { RawWaker } from "./waker.ts";
+import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
 
 /**
  * A promise as a future: ready with the promise's value, or throwing its rejection reason. The
@@ -31,7 +32,7 @@ const TAKEN = 3;
 class PromiseFuture<T> extends Future<T> {
   #state = WAITING;
   #result: unknown = undefined;
-  #waker: Waker | null = null;
+  #waker: RawWaker<unknown> | null = null;
 
   constructor(promise: PromiseLike<T>) {
     super();
@@ -44,7 +45,7 @@ class PromiseFuture<T> extends Future<T> {
   poll(cx: Context): Poll<T> {
     switch (this.#state) {
       case WAITING:
-        this.#waker = replaceWaker(this.#waker, cx.waker);
+        this.#waker = replaceRawWaker(this.#waker, cx.waker);
         return PENDING;
       case FULFILLED:
         if (!consumeBudget(cx)) return PENDING;
@@ -60,15 +61,12 @@ class PromiseFuture<T> extends Future<T> {
   }
 
   override [Symbol.dispose](): void {
-    this.#waker?.drop();
-    this.#waker = null;
+    this.#waker = dropRawWaker(this.#waker);
   }
 
   #settle(state: number, result: unknown): void {
     this.#state = state;
     this.#result = result;
-    const waker = this.#waker;
-    this.#waker = null;
-    waker?.wake();
+    this.#waker = wakeRawWaker(this.#waker);
   }
 }

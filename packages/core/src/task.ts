@@ -5,7 +5,8 @@ import { CancelledError, completedError } from "./errors.ts";
 import { drop, type Future } from "./future.ts";
 import { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { type RawWaker, type RawWakerVTable, replaceRawWaker } from "./waker.ts";
+import type { RawWaker, RawWakerVTable } from "./waker.ts";
+import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
 
 /** What a task needs from the executor that owns it. */
 export interface TaskOwner {
@@ -120,7 +121,7 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     if ((state & JOINED) !== 0) throw completedError("a join handle");
     if (!consumeBudget(cx)) return PENDING;
     this.#state = state | JOINED | OBSERVED;
-    this.#clearJoiner();
+    this.#joiner = dropRawWaker(this.#joiner);
     if ((state & FAILED) !== 0) throw this.#result;
     return this.#result as T;
   }
@@ -149,7 +150,7 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     const state = this.#state;
     if ((state & DETACHED) !== 0) return;
     this.#state = state | DETACHED;
-    this.#clearJoiner();
+    this.#joiner = dropRawWaker(this.#joiner);
     if ((state & COMPLETE) !== 0) this.#reportIfUnobserved();
   }
 
@@ -198,11 +199,7 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     this.#future = null;
     this.#result = result;
     this.#owner.settled(this as Task<unknown>);
-    const joiner = this.#joiner;
-    if (joiner !== null) {
-      this.#joiner = null;
-      joiner.vtable.wake(joiner.data);
-    }
+    this.#joiner = wakeRawWaker(this.#joiner);
     const resolve = this.#resolve;
     if (resolve !== null) {
       if (failed === 0) resolve(result as T);
@@ -227,14 +224,6 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
       });
     }
     return this.#promise;
-  }
-
-  #clearJoiner(): void {
-    const joiner = this.#joiner;
-    if (joiner !== null) {
-      this.#joiner = null;
-      joiner.vtable.drop(joiner.data);
-    }
   }
 
   #reportIfUnobserved(): void {

@@ -184,28 +184,3 @@ export function replaceWaker(stored: Waker | null, current: Waker): Waker {
   stored?.drop();
   return current.clone();
 }
-
-/**
- * {@linkcode replaceWaker} for a holder that keeps the raw waker itself, one object fewer per stored
- * waker (join handles, and drivers that hold many wakers, such as a timer's queue); the holder
- * ends it with `raw.vtable.wake(raw.data)` or `raw.vtable.drop(raw.data)`. Pass `null` for the
- * first store.
- *
- * @example
- * ```ts
- * import { Context, type RawWaker, replaceRawWaker } from "@spindle/core";
- *
- * const cx = Context.noop();
- * let stored: RawWaker<unknown> | null = replaceRawWaker(null, cx.waker);
- * console.log(replaceRawWaker(stored, cx.waker) === stored); // true: same task, kept
- * stored.vtable.wake(stored.data); // ends it
- * stored = null;
- * ```
- */
-export function replaceRawWaker(stored: RawWaker<unknown> | null, current: Waker): RawWaker<unknown> {
-  const data = current.data;
-  const vtable = current.vtable;
-  if (stored !== null && stored.data === data && stored.vtable === vtable) return stored;
-  if (stored !== null) stored.vtable.drop(stored.data);
-  return vtable.clone(data);
-}

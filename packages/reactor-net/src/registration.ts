@@ -1,4 +1,4 @@
-import { type Context, PENDING, type Poll, type RawWaker, replaceRawWaker } from "@spindle/core";
+import { type Context, dropRawWaker, PENDING, type Poll, type RawWaker, replaceRawWaker, wakeRawWaker, WakerSlot } from "@spindle/core";
 import { Ready } from "./readiness.ts";
 import { WaiterList } from "./waiter-list.ts";
 
@@ -35,15 +35,15 @@ export class Registration implements Disposable {
   readonly #interest: number;
   readonly #onDispose: (registration: Registration) => void;
   #ready = 0;
-  #reader: RawWaker<unknown> | null = null;
-  #writer: RawWaker<unknown> | null = null;
+  readonly #reader = new WakerSlot();
+  readonly #writer = new WakerSlot();
   /**
    * The waiters with a stored waker (a waiter is here exactly while its `waker` is set). Not a
    * `Set`: V8 shrinks a `Set`'s table when it empties, an allocation per wait on a socket that
    * waits once per datagram. The spare list takes the waiters that stay during a wake pass.
    */
-  #waiters = new WaiterList();
-  #spare: WaiterList | null = new WaiterList();
+  #waiters = new WaiterList<ReadinessWaiter>();
+  #spare: WaiterList<ReadinessWaiter> | null = new WaiterList<ReadinessWaiter>();
   #disposed = false;
 
   /** For {@linkcode Reactor.register}; not meant to be called directly. */
@@ -70,21 +70,21 @@ export class Registration implements Disposable {
     const gained = bits & (this.#interest | Ready.CLOSED) & ~this.#ready;
     if (gained === 0) return;
     this.#ready |= gained;
-    if (gained & (Ready.READABLE | Ready.CLOSED)) this.#reader = wake(this.#reader);
-    if (gained & (Ready.WRITABLE | Ready.CLOSED)) this.#writer = wake(this.#writer);
+    if (gained & (Ready.READABLE | Ready.CLOSED)) this.#reader.wake();
+    if (gained & (Ready.WRITABLE | Ready.CLOSED)) this.#writer.wake();
     if (this.#waiters.length > 0) this.#wakeWaiters(gained);
   }
 
   /** Wakes the waiters of `gained`; a wake may add or forget waiters meanwhile. */
   #wakeWaiters(gained: Ready): void {
     const waiters = this.#waiters;
-    const staying = this.#spare ?? new WaiterList();
+    const staying = this.#spare ?? new WaiterList<ReadinessWaiter>();
     this.#waiters = staying;
     this.#spare = null;
     for (let i = 0; i < waiters.length; i++) {
       const waiter = waiters.at(i);
       if (waiter.waker === null) continue; // forgotten during this pass
-      if ((waiter.interest | Ready.CLOSED) & gained) waiter.waker = wake(waiter.waker);
+      if ((waiter.interest | Ready.CLOSED) & gained) waiter.waker = wakeRawWaker(waiter.waker);
       else staying.push(waiter);
     }
     waiters.clear();
@@ -103,8 +103,8 @@ export class Registration implements Disposable {
   pollReady(cx: Context, interest: number): Poll<Ready> {
     const ready = this.#ready & (interest | Ready.CLOSED);
     if (ready !== 0) return ready;
-    if (interest & Ready.READABLE) this.#reader = replaceRawWaker(this.#reader, cx.waker);
-    if (interest & Ready.WRITABLE) this.#writer = replaceRawWaker(this.#writer, cx.waker);
+    if (interest & Ready.READABLE) this.#reader.register(cx.waker);
+    if (interest & Ready.WRITABLE) this.#writer.register(cx.waker);
     return PENDING;
   }
 
@@ -127,19 +127,19 @@ export class Registration implements Disposable {
   forget(waiter: ReadinessWaiter): void {
     if (waiter.waker === null) return;
     this.#waiters.remove(waiter);
-    waiter.waker = drop(waiter.waker);
+    waiter.waker = dropRawWaker(waiter.waker);
   }
 
   /** Deregisters from the reactor (and stops the source) and drops the stored wakers. */
   [Symbol.dispose](): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#reader = drop(this.#reader);
-    this.#writer = drop(this.#writer);
+    this.#reader.drop();
+    this.#writer.drop();
     const waiters = this.#waiters;
     for (let i = 0; i < waiters.length; i++) {
       const waiter = waiters.at(i);
-      waiter.waker = drop(waiter.waker);
+      waiter.waker = dropRawWaker(waiter.waker);
     }
     waiters.clear();
     this.#onDispose(this);
@@ -160,14 +160,4 @@ export class ReadinessWaiter {
   constructor(interest: number) {
     this.interest = interest;
   }
-}
-
-function wake(waker: RawWaker<unknown> | null): null {
-  if (waker !== null) waker.vtable.wake(waker.data);
-  return null;
-}
-
-function drop(waker: RawWaker<unknown> | null): null {
-  if (waker !== null) waker.vtable.drop(waker.data);
-  return null;
 }

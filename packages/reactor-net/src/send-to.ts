@@ -1,4 +1,4 @@
-import { type Context, PENDING, type Poll, type RawWaker, replaceRawWaker, SpindleError } from "@spindle/core";
+import { type Context, dropRawWaker, PENDING, type Poll, type RawWaker, replaceRawWaker, SpindleError, wakeRawWaker } from "@spindle/core";
 import type { NetError } from "./errors.ts";
 import { Interest } from "./readiness.ts";
 import type { Registration } from "./registration.ts";
@@ -46,17 +46,13 @@ export class SendTo extends SocketOperation<number> {
   settle(error: NetError | null): void {
     if (this.#outcome !== undefined) return;
     this.#outcome = error;
-    const waker = this.#sentWaker;
-    this.#sentWaker = null;
-    if (waker !== null) waker.vtable.wake(waker.data);
+    this.#sentWaker = wakeRawWaker(this.#sentWaker);
   }
 
   /** A send in flight cannot be taken back: dropping only stops waiting for it. */
   override [Symbol.dispose](): void {
     super[Symbol.dispose]();
-    const waker = this.#sentWaker;
-    this.#sentWaker = null;
-    if (waker !== null) waker.vtable.drop(waker.data);
+    this.#sentWaker = dropRawWaker(this.#sentWaker);
   }
 }
 

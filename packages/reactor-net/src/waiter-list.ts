@@ -1,12 +1,12 @@
-import type { ReadinessWaiter } from "./registration.ts";
-
 /**
- * The waiters of a {@linkcode Registration}, in the order they started waiting: an array with its
- * own length. Emptying it keeps the array's storage, where setting an array's `length` to 0 makes
- * V8 free it (and a socket that waits once per datagram would allocate it again every time).
+ * Waiters of type `T` in the order they started waiting (a `Registration` keeps its
+ * `ReadinessWaiter`s in one): an array with its own length. Emptying it keeps the array's storage,
+ * where setting an array's `length` to 0 makes V8 free it (and a socket that waits once per
+ * datagram would allocate it again every time). Generic, so that it needs nothing from its users'
+ * files (no import cycle with `registration.ts`).
  */
-export class WaiterList {
-  #items: (ReadinessWaiter | null)[] = [];
+export class WaiterList<T extends object> {
+  #items: (T | null)[] = [];
   #length = 0;
 
   /** How many waiters the list holds. */
@@ -15,16 +15,16 @@ export class WaiterList {
   }
 
   /** The waiter at `index` (`0 <= index < length`). */
-  at(index: number): ReadinessWaiter {
-    return this.#items[index] as ReadinessWaiter;
+  at(index: number): T {
+    return this.#items[index] as T;
   }
 
-  push(waiter: ReadinessWaiter): void {
+  push(waiter: T): void {
     this.#items[this.#length++] = waiter;
   }
 
   /** Removes `waiter` if present, keeping the others' order. */
-  remove(waiter: ReadinessWaiter): void {
+  remove(waiter: T): void {
     const items = this.#items;
     const last = this.#length - 1;
     for (let i = 0; i <= last; i++) {

@@ -1,4 +1,4 @@
-import { type RawWaker, replaceRawWaker, type Waker } from "@spindle/core";
+import { dropRawWaker, type RawWaker, replaceRawWaker, type Waker, wakeRawWaker } from "@spindle/core";
 import type { Driver } from "./driver.ts";
 
 /**
@@ -123,9 +123,7 @@ export class TimerQueue {
     bucket.entries[entry.position] = null;
     entry.bucket = null;
     if (--bucket.live === 0) this.#drop(bucket);
-    const waker = entry.waker;
-    entry.waker = null;
-    if (waker !== null) waker.vtable.drop(waker.data);
+    entry.waker = dropRawWaker(entry.waker);
     // The driver may still fire once for a removed entry; fire() then finds nothing due. Only an
     // empty queue disarms, so that the driver stops holding the process open.
     if (--this.#size === 0) this.#arm(Infinity);
@@ -172,11 +170,7 @@ export class TimerQueue {
     }
     this.#size -= due.length;
     this.#arm(this.earliest);
-    for (const entry of due) {
-      const waker = entry.waker;
-      entry.waker = null;
-      if (waker !== null) waker.vtable.wake(waker.data);
-    }
+    for (const entry of due) entry.waker = wakeRawWaker(entry.waker);
     return due.length;
   }
 

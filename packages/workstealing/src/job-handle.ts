@@ -14,7 +14,7 @@ import {
 } from "@spindle/core";
 import { WorkerLostError } from "./errors.ts";
 import { currentJobContext, type InlineStart, type JobContext } from "./job-context.ts";
-import { isCoroutine } from "./is-coroutine.ts";
+import { isCoroutine } from "@spindle/core";
 import { ABORT, CANCELLED, DONE, EXIT_CODE, FAILED, isTerminal, LENGTH, LOST, RUNNING, STATE, WAITER, WAITER_SLOT, WORKER } from "./job-record.ts";
 import type { Scheduler } from "./scheduler.ts";
 

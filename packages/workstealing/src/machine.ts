@@ -15,7 +15,7 @@ import {
 import type { Timer } from "@spindle/timer";
 import { RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./errors.ts";
 import type { InlineStart, JobContext } from "./job-context.ts";
-import { isCoroutine } from "./is-coroutine.ts";
+import { isCoroutine } from "@spindle/core";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { JobSet } from "./job-set.ts";

@@ -1,4 +1,4 @@
-// Grouped horizontal bar charts as SVG, for docs/benchmarks.md (see scripts/bench.ts): one group of
+// Grouped horizontal bar charts as SVG, for docs/benchmarks.md (see scripts/bench/docs.ts): one group of
 // bars per category (e.g. a runtime), one bar per series (e.g. a contender), a value at the end of
 // each bar, an x axis with grid lines, and optional dashed reference lines (goals).
 //
