@@ -1,4 +1,5 @@
 import { Context } from "./context.ts";
+import { budgetExhausted } from "./coop-budget.ts";
 import { drop, type Future } from "./future.ts";
 import { PENDING } from "./poll.ts";
 import { type RawWaker, type RawWakerVTable, rebindWaker, replaceWaker, Waker } from "./waker.ts";
@@ -46,9 +47,14 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
   readonly #children: (Future<T> | null)[];
   readonly #cx: Context = new Context(Waker.fromRaw(this as ChildSet<unknown>));
   readonly #isQueued: Uint8Array;
-  #woken: number[] = [];
-  #batch: number[] = [];
-  #cursor = 0;
+  /**
+   * The woken children, in order: `[#head, #end)` is the batch of this parent poll, anything after
+   * `#end` was woken since it began (polled on the next one, so a child that wakes itself cannot
+   * keep the parent in one poll forever).
+   */
+  readonly #woken: number[];
+  #head = 0;
+  #end = 0;
   #parent: Waker | null = null;
   /** The output of the child that {@linkcode ChildSet.pollNext} last returned. */
   output: T | undefined = undefined;
@@ -74,22 +80,27 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
   /** Starts a parent poll: keeps the parent's waker and takes the children woken so far. */
   beginPoll(cx: Context): void {
     this.#parent = replaceWaker(this.#parent, cx.waker);
-    const batch = this.#woken;
-    this.#woken = this.#batch;
-    this.#woken.length = 0;
-    this.#batch = batch;
-    this.#cursor = 0;
+    this.#end = this.#woken.length;
   }
 
   /**
    * Polls the woken children of this batch until one is ready: returns its index (its output is in
    * `output`) or -1 when none of the rest is. A child's error propagates to the caller.
+   *
+   * Once the task's cooperative budget is used up, every further child would answer `PENDING` and
+   * wake itself: the rest of the batch stays queued, unpolled, for the parent's next poll, and the
+   * parent is woken for it. Polling them anyway (or moving them to a new list) cost n²/128 steps
+   * for n ready children.
    */
   pollNext(): number {
-    const batch = this.#batch;
+    const woken = this.#woken;
     const cx = this.#cx;
-    while (this.#cursor < batch.length) {
-      const index = batch[this.#cursor++] as number;
+    while (this.#head < this.#end) {
+      if (budgetExhausted()) {
+        this.#parent?.wakeByRef(); // usually woken already; a spurious wake is harmless
+        return -1;
+      }
+      const index = woken[this.#head++] as number;
       this.#isQueued[index] = 0;
       const child = this.#children[index];
       if (child === null || child === undefined) continue;
@@ -102,6 +113,10 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
         return index;
       }
     }
+    // The batch is done: drop it from the front of the list (what remains was woken meanwhile).
+    woken.copyWithin(0, this.#head);
+    woken.length -= this.#head;
+    this.#head = this.#end = 0;
     return -1;
   }
 

@@ -7,6 +7,7 @@ import {
   type Coroutine,
   fromPromise,
   type Future,
+  joinAll,
   LocalExecutor,
   PENDING,
   pollFn,
@@ -124,4 +125,24 @@ test("outside an executor the budget is unlimited: blockOn and hand polling neve
   assert.equal(blockOn(many()), 10_000);
   const cx = Context.noop();
   for (let i = 0; i < 10_000; i++) assert.equal(consumeBudget(cx), true);
+});
+
+test("joinAll of n ready children in a task polls each child about once, not n/128 times, when the budget runs out", async () => {
+  const n = 10_000;
+  let polls = 0;
+  const child = (value: number): Future<number> =>
+    pollFn((cx) => {
+      polls++;
+      return consumeBudget(cx) ? value : PENDING;
+    });
+  const executor = new LocalExecutor();
+  const sum = executor.spawn((function* (): Coroutine<number> {
+    const outputs: number[] = yield* joinAll(Array.from({ length: n }, (_, i) => child(i)));
+    return outputs.reduce((a, b) => a + b, 0);
+  })());
+  await executor.run();
+  assert.equal(await sum, (n * (n - 1)) / 2);
+  // Each child is polled once, plus once more for the one per parent poll that found the budget
+  // empty (n / 127 of them); polling the rest of the batch after that cost about n² / 256.
+  assert.ok(polls <= n + Math.ceil(n / 100), `${polls} child polls for ${n} children`);
 });
