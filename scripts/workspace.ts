@@ -36,6 +36,7 @@ export interface Pkg {
   docs: string[];
 }
 
+// deno-lint-ignore no-explicit-any -- a manifest read field by field (package.json, deno.json, the lockfile)
 export function readJson(file: string): any {
   return JSON.parse(readFileSync(file, "utf8"));
 }
@@ -80,6 +81,7 @@ export function packages(): Pkg[] {
 export const publicPackages = (): Pkg[] => packages().filter((p) => p.public);
 export const testedPackages = (): Pkg[] => packages().filter((p) => p.tests.length > 0);
 
+// deno-lint-ignore no-control-regex -- ESC starts the ANSI sequences this removes
 export const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
 
 /** Runs a command from the root; returns its exit status and combined, ANSI-free output. */

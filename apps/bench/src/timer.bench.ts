@@ -47,7 +47,6 @@
 //    every measured round (no round is dropped), and the per-round p99 range is given beside them.
 // Every wait is bounded: a run that has not completed RUN_TIMEOUT_MS after its window fails.
 import { writeFileSync } from "node:fs";
-import process from "node:process";
 import { type Coroutine, Context, LocalExecutor, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
 import { type DriverChoice, Instant, type Sleep, type Timer, TimerReactor } from "@spindle/timer";
 import { intOption, log, median, option, runtime } from "./harness.ts";

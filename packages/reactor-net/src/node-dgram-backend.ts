@@ -165,6 +165,6 @@ function isConnected(socket: Socket): boolean {
  * destination is one): answers at once. The default, `dns.lookup`, answers IP literals on the
  * next tick, so every send would wait for a tick before its system call.
  */
-function ipLiteralLookup(address: string, family: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
+function ipLiteralLookup(address: string, _family: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
   callback(null, address, address.includes(":") ? 6 : 4);
 }
