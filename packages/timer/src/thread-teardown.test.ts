@@ -17,8 +17,9 @@ test(`${runtime}: the timer thread's module graph has no top-level await, so ter
 });
 
 test(`${runtime}: closing the reactor with a sleep never polled and one pending, then exiting, ends with code 0 every time`, async () => {
-  // Before the fix: one crash in about 2,600 closes here (Node 22 and 24; far more often on
-  // other machines). 20 runs, two at a time; each is bounded by runScript's 20 s kill.
+  // Before the fix: one crash in about 3,000 closes here (Node 22 and 24; reportedly far more
+  // often elsewhere), so this guards the symptom and the test above the cause. 20 runs, two at a
+  // time; each is bounded by runScript's 20 s kill.
   const RUNS = 20;
   const results = [];
   for (let i = 0; i < RUNS; i += 2) results.push(...await Promise.all([runScript(script), runScript(script)]));

@@ -264,8 +264,8 @@ let wakeTableBytes: number | undefined;
 // is about to run: V8 executes the importer, the termination leaves no exception value, and its
 // `ToHandleChecked` fails. From source the entry is the `timer-thread.js` shim importing this
 // module, and the creator terminates the thread right after it leaves its loop, so the process
-// could crash at `close()`: measured here once in about 2,600 closes; a plain worker that
-// signals and then ends its top-level await under a shim crashed on ~80 % of terminates. Deno
+// could crash at `close()`: measured here once in about 3,000 closes; a plain worker that
+// signals and then ends its top-level await under a shim crashed on 12 of 15 terminates. Deno
 // and Bun are not affected (see docs/architecture.md). The thread is held open by its port's
 // listener, not by the evaluation, so nothing waits on `run()`; a bug that escapes it is
 // rethrown from a task, which ends the thread and reaches the creator's `error` listener.
