@@ -257,4 +257,22 @@ let wakeTableBytes: number | undefined;
 
 // This module is the timer thread's entry point; imported on a main thread (a documentation
 // tool loading every module, say) it starts nothing.
-if (!isMainThread) await new TimerThread(workerData as ThreadData, parentPort!).run();
+//
+// No top-level await here or anywhere in this thread's module graph. Node 22 and 24 (V8) abort
+// the whole process with "Check failed: (location_) != nullptr" when a worker is terminated (by
+// `terminate()` or at process exit) while an async module's evaluation settles and its importer
+// is about to run: V8 executes the importer, the termination leaves no exception value, and its
+// `ToHandleChecked` fails. From source the entry is the `timer-thread.js` shim importing this
+// module, and the creator terminates the thread right after it leaves its loop, so the process
+// could crash at `close()`: measured here once in about 3,000 closes; a plain worker that
+// signals and then ends its top-level await under a shim crashed on 12 of 15 terminates. Deno
+// and Bun are not affected (see docs/architecture.md). The thread is held open by its port's
+// listener, not by the evaluation, so nothing waits on `run()`; a bug that escapes it is
+// rethrown from a task, which ends the thread and reaches the creator's `error` listener.
+if (!isMainThread) {
+  new TimerThread(workerData as ThreadData, parentPort!).run().catch((error: unknown) => {
+    setTimeout(() => {
+      throw error;
+    });
+  });
+}

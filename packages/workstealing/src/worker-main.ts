@@ -33,4 +33,15 @@ async function runMachine({ setup, processor, data }: MachineData): Promise<void
   await executor.run();
 }
 
-if (!isMainThread) await runMachine(workerData as MachineData);
+// No top-level await: Node 22 and 24 abort the process ("Check failed: (location_) != nullptr")
+// when a worker is terminated, or the process exits, while an async module's evaluation settles
+// and its importer (the `worker-main.js` shim, from source) is about to run; see the timer
+// thread's entry and docs/architecture.md. A failure (a job module that does not load) is
+// rethrown from a task: it ends the thread and reaches the runtime's `error` listener.
+if (!isMainThread) {
+  runMachine(workerData as MachineData).catch((error: unknown) => {
+    setTimeout(() => {
+      throw error;
+    });
+  });
+}
