@@ -1,5 +1,6 @@
-// `npm test`: (a) `turbo run build typecheck`, (b) the package checks (check-packages.ts) and the
-// consumer check (check-consumer.ts: packed tarballs, sources over http, bundles; 15-50 s), then
+// `npm test`: (a) `turbo run build typecheck`, (b) `deno fmt --check` and `deno lint`, the package
+// checks (check-packages.ts) and the consumer check (check-consumer.ts: packed tarballs, sources
+// over http, bundles; 15-50 s), then
 // (c) the test matrix: each runtime's own test runner over each package's src/**/*.test.ts, one
 // leg at a time (2 vCPUs; the concurrency tests are timing-sensitive), output to a log file.
 // A leg fails when its runner exits non-zero, its counts cannot be parsed, it ran no tests
@@ -12,7 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkConsumer } from "./check-consumer.ts";
 import { checkPackages } from "./check-packages.ts";
-import { bin, type Pkg, publicPackages, runBounded, stripAnsi, testedPackages, turbo } from "./workspace.ts";
+import { bin, capture, type Pkg, publicPackages, runBounded, stripAnsi, testedPackages, turbo } from "./workspace.ts";
 
 const LEG_TIMEOUT_MS = 10 * 60_000;
 
@@ -142,6 +143,15 @@ if (!opts["skip-build"]) {
   if (!turbo(["build", "typecheck"])) failures.push("build/typecheck");
 }
 if (!opts["skip-checks"]) {
+  console.log("\n== format and lint (deno fmt --check, deno lint; settings in deno.json)");
+  for (const args of [["fmt", "--check"], ["lint"]]) {
+    const r = capture(bin.deno, args);
+    console.log(`${r.ok ? "ok  " : "FAIL"} deno ${args.join(" ")}`);
+    if (!r.ok) {
+      console.log(stripAnsi(r.output).trimEnd().split("\n").slice(-40).join("\n"));
+      failures.push(`deno ${args.join(" ")}`);
+    }
+  }
   console.log("\n== package checks");
   if (failures.length) console.log("skipped: the build failed");
   else if (!checkPackages(publicPackages())) failures.push("package checks");
