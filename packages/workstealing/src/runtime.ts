@@ -288,6 +288,7 @@ export class Runtime<S extends JobSet = JobSet> {
       scheduler.injector.push(id);
       moved++;
     }
+    scheduler.unpark(p);
     if (p < this.#workers) void this.#startMachine(p).catch(() => {});
     if (moved > 0) scheduler.idle.notifyWork();
   }
