@@ -3,10 +3,11 @@
 // runtime stops (or, for an extra machine, until it retires). Imported on a main thread (as
 // `deno test --doc` does with every source file) it does nothing.
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { LocalExecutor, WakeTable } from "@spindle/core";
+import { describe, LocalExecutor, WakeTable } from "@spindle/core";
 import { Timer } from "@spindle/timer";
-import { enterJobContext } from "./job-context.ts";
-import type { JobSet } from "./job-set.ts";
+import { reportFatalErrors } from "./crash-report.ts";
+import { enterJobContext, importingJobModule } from "./job-context.ts";
+import { JobSet } from "./job-set.ts";
 import { Machine } from "./machine.ts";
 import { Scheduler, type SchedulerSetup } from "./scheduler.ts";
 
@@ -20,15 +21,21 @@ interface MachineData {
 
 async function runMachine({ setup, processor, data }: MachineData): Promise<void> {
   WakeTable.forThisThread(setup.tables[processor + 1]);
-  const set = ((await import(setup.jobModule)) as { default: JobSet }).default;
+  importingJobModule(true);
+  const set = ((await import(setup.jobModule)) as { default?: unknown }).default;
+  importingJobModule(false);
+  if (!(set instanceof JobSet)) {
+    throw new TypeError(`the job module ${setup.jobModule} must export defineJobs({...}) as its default export, got ${describe(set)}`);
+  }
   const executor = new LocalExecutor();
   const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);
   const scheduler = new Scheduler(setup, processor + 1);
+  reportFatalErrors(scheduler, processor);
   scheduler.idle.arrive(processor);
   const machine = new Machine(scheduler, processor, set, executor, timer, data);
   enterJobContext(machine);
   executor.spawn(machine);
-  parentPort?.postMessage("ready");
+  parentPort?.postMessage({ names: set.names }); // ready; the runtime's thread learns the job names here
   await executor.run();
 }
 
