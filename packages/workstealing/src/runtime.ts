@@ -533,7 +533,7 @@ export class Runtime<S extends JobSet = JobSet> {
     }
     if (p < this.#workers && !cancelling) void this.#startMachine(p).catch(() => {});
     if (moved > 0) scheduler.idle.notifyWork();
-    if (lost === 0 && cause !== undefined && !terminated) {
+    if (running.length === 0 && cause !== undefined && !terminated) {
       // Nobody's handle carries it: a host callback of a job that had finished, say.
       process.emitWarning(`spindle: worker ${p} died (exit code ${lostCode}) while running no job`, { detail: String((cause as Error)?.stack ?? cause) });
     }

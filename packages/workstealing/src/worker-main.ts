@@ -39,4 +39,14 @@ async function runMachine({ setup, processor, data }: MachineData): Promise<void
   await executor.run();
 }
 
-if (!isMainThread) await runMachine(workerData as MachineData);
+// Not a top-level await: Deno keeps about 1 MB per exited worker whose entry module was still
+// evaluating (a pending top-level await) when the thread died, so every death of a machine grew
+// the process for good (issue 17, item 12; measured in the package README). A failure to start
+// becomes an uncaught error of this thread, which the runtime sees in the worker's `error` event.
+if (!isMainThread) {
+  runMachine(workerData as MachineData).catch((error: unknown) => {
+    queueMicrotask(() => {
+      throw error;
+    });
+  });
+}
