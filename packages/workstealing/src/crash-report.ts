@@ -29,14 +29,18 @@ export function crash(scheduler: Scheduler, p: number, error: unknown): never {
 
 /**
  * Makes this thread report what kills it: an uncaught error (a job that throws in a host
- * callback) or an unhandled rejection ends the thread as it would anyway, but through
- * {@linkcode crash}, so that the runtime learns the error (the worker's `error` event carries only
- * its name and message on Deno and Bun, measured).
+ * callback) or an unhandled rejection that nothing else listens for ends the thread as it would
+ * anyway, but through {@linkcode crash}, so that the runtime learns the error (the worker's `error`
+ * event carries only its name and message on Deno and Bun, measured).
  */
 export function reportFatalErrors(scheduler: Scheduler, p: number): void {
-  const fatal = (error: unknown): void => crash(scheduler, p, error);
-  process.on("uncaughtException", fatal);
-  process.on("unhandledRejection", fatal);
+  for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+    process.on(event, (error: unknown) => {
+      // A job module that handles these events itself keeps its worker alive, as it would
+      // without this listener.
+      if (process.listenerCount(event) === 1) crash(scheduler, p, error);
+    });
+  }
 }
 
 /** An error reduced to what always crosses threads: its name, message and stack. */

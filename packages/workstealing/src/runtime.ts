@@ -286,7 +286,8 @@ export class Runtime<S extends JobSet = JobSet> {
    * const controller = new AbortController();
    * controller.abort(new Error("no longer needed"));
    * const handle = runtime.spawnWith({ signal: controller.signal }, "fib", 30);
-   * await handle.then(undefined, (error) => console.log(error.name, error.cause.message)); // AbortError no longer needed
+   * await handle.then(undefined, (error: unknown) => console.log((error as Error).name, ((error as Error).cause as Error).message));
+   * // AbortError no longer needed
    * await runtime.shutdown();
    * ```
    */

@@ -1,10 +1,12 @@
 // A program whose entry script is also its job module (the `new Worker(import.meta.url)` pattern),
 // starting the runtime with top-level await on the main thread only. Run by entry-script.test.ts.
 import { isMainThread } from "node:worker_threads";
-import { defineJobs, Runtime } from "../mod.ts";
+import { defineJobs, type JobSet, Runtime } from "../mod.ts";
 
-const jobs = defineJobs({
-  double(n: number): number {
+type EntryJobs = { double: (n: number) => number };
+
+const jobs: JobSet<EntryJobs> = defineJobs<EntryJobs>({
+  double(n) {
     return 2 * n;
   },
 });

@@ -1,10 +1,12 @@
 // An entry script that is its own job module and starts the runtime without checking
 // isMainThread: every worker importing it would start a runtime of its own. Run by
 // entry-script.test.ts, which expects the error that says what to do.
-import { defineJobs, Runtime } from "../mod.ts";
+import { defineJobs, type JobSet, Runtime } from "../mod.ts";
 
-const jobs = defineJobs({
-  double(n: number): number {
+type EntryJobs = { double: (n: number) => number };
+
+const jobs: JobSet<EntryJobs> = defineJobs<EntryJobs>({
+  double(n) {
     return 2 * n;
   },
 });
