@@ -77,6 +77,8 @@ export class Machine extends Future<void> implements JobContext {
   /** Jobs whose tasks this machine aborted and that have not finished: when each was aborted. */
   readonly #aborting = new Map<number, number>();
   #abortTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The processor's generation when this machine started (see {@linkcode Machine.#checkAlive}). */
+  readonly #generation: number;
 
   /** The runtime's `workerData`, as this worker received it. */
   readonly workerData: unknown;
@@ -94,10 +96,23 @@ export class Machine extends Future<void> implements JobContext {
     this.#lastSeen = new Int32Array(scheduler.setup.processors).fill(-1);
     this.#lastSeenAt = new Float64Array(scheduler.setup.processors);
     this.#random = (processor + 1) * 0x9e3779b9;
+    this.#generation = scheduler.generation(processor);
+  }
+
+  /**
+   * Stops this thread for good, without touching shared state, when the runtime has given up on
+   * it (terminated it because a job would not stop) and yet it runs on: Deno 2.9's `terminate()`
+   * leaves a thread in a busy loop running (measured), and a job that ends its loop late would
+   * otherwise settle jobs and take work that the runtime already handed to the replacement.
+   */
+  #checkAlive(): void {
+    if (this.#scheduler.generation(this.#processor) === this.#generation) return;
+    for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // sleeps, costs no CPU
   }
 
   /** Runs jobs until the runtime stops. */
   poll(cx: Context): Poll<void> {
+    this.#checkAlive();
     const scheduler = this.#scheduler;
     const p = this.#processor;
     Atomics.add(scheduler.control, scheduler.processorWord(p, HEARTBEAT), 1);
@@ -147,6 +162,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /** Spawns a child job of a job on this worker: into the slot, the previous occupant into the deque. */
   spawn(set: JobSet, name: string, args: unknown[]): JobHandle<unknown> {
+    this.#checkAlive();
     const scheduler = this.#scheduler;
     const job = checkJob(set, this.#set, name);
     const length = this.#encoder.encode(args, name, "args");
@@ -163,6 +179,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /** Takes a child job back for its joiner (see {@linkcode JobContext.takeBack}). */
   takeBack(id: number): InlineStart | null {
+    this.#checkAlive();
     const scheduler = this.#scheduler;
     const p = this.#processor;
     if (!scheduler.takeSlotIf(p, id)) {
@@ -192,6 +209,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /** Ends a job joined in place (see {@linkcode JobContext.settleInline}). */
   settleInline(id: number, state: number): void {
+    this.#checkAlive();
     const scheduler = this.#scheduler;
     scheduler.unlinkRunning(this.#processor, id);
     scheduler.settle(id, state); // drops the execution's reference
@@ -541,6 +559,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /** Writes the outcome into the record and settles it. */
   #settle(id: number, state: number, value: unknown): void {
+    this.#checkAlive();
     const scheduler = this.#scheduler;
     const name = this.#set.names[Atomics.load(scheduler.records, id + JOB)] as string;
     let length = 0;

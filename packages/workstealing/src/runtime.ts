@@ -587,6 +587,7 @@ export class Runtime<S extends JobSet = JobSet> {
       }
       if (now - (this.#stopSince[p] as number) >= this.#graceMs && scheduler.hasRunningJobs(p)) {
         this.#terminated[p] = true;
+        scheduler.abandon(p); // should the thread outlive terminate(), its machine stops there
         void thread.terminate();
       }
     }

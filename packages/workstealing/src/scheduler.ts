@@ -130,7 +130,13 @@ const STOP_REQUESTS = 14;
  * request counted up to here has been taken (see {@linkcode Scheduler.requestStop}).
  */
 const STOPS_HANDLED = 15;
-const DEQUE = LINE;
+/**
+ * Bumped by the runtime when it gives up on the processor's thread (terminates it): a machine
+ * that finds it changed since its start is a thread that outlived its termination (Deno 2.9's
+ * `terminate()` does not stop a thread in a busy loop, measured) and must not touch shared state.
+ */
+const GENERATION = LINE;
+const DEQUE = 2 * LINE;
 
 /**
  * The shared state of one runtime as seen from one thread: the control block (injector, idle
@@ -497,6 +503,16 @@ export class Scheduler {
   /** Publishes that processor `p`'s machine took every stop request up to `count`. Its machine only. */
   markStopsHandled(p: number, count: number): void {
     Atomics.store(this.control, this.processorWord(p, STOPS_HANDLED), count);
+  }
+
+  /** Processor `p`'s generation (see {@linkcode GENERATION}): read by a machine when it starts. */
+  generation(p: number): number {
+    return Atomics.load(this.control, this.processorWord(p, GENERATION));
+  }
+
+  /** Gives up on processor `p`'s thread: a machine of an older generation stops where it is. */
+  abandon(p: number): void {
+    Atomics.add(this.control, this.processorWord(p, GENERATION), 1);
   }
 
   /** Processor `p`'s heartbeat: bumped by its machine on every turn and every job start. */

@@ -55,6 +55,25 @@ test("a job whose finally block waits past abortGraceMs has its worker ended and
   }
 });
 
+test("a long synchronous job aborted and terminated does not touch the runtime's state when it ends late (Deno's terminate() lets it run on)", async () => {
+  // Deno 2.9.6: Worker.terminate() of a thread in a busy loop fires "exit" but the thread runs on
+  // (measured: thread count and CPU unchanged). Without the generation check, that thread settled
+  // its job a second time when the loop ended: the live-job count went negative.
+  const { runtime, counters } = await startTestRuntime({ workers: 1, maxExtraMachines: 0, abortGraceMs: GRACE_MS });
+  try {
+    const long = runtime.spawn("hold", 2, 1_500);
+    await until(() => Atomics.load(counters, 2) === 1, "the long job to start", LIMIT_MS);
+    long.abort();
+    assert.ok(reasonOf(await settleWithin(long, "the long job", LIMIT_MS), "the long job") instanceof CancelledError);
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // past the end of its loop
+    assert.equal(runtime.liveJobs, 0);
+    assert.equal(await settleWithin(runtime.spawn("add", 1, 1), "a later job", LIMIT_MS).then((o) => o.status === "fulfilled" && o.value), 2);
+    assert.equal(runtime.liveJobs, 0);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
 test("spawnWith({ timeout }) aborts a running job at its deadline (JobTimeoutError), and removes a queued one without running it", async () => {
   const { runtime, counters } = await startTestRuntime({ workers: 1, maxExtraMachines: 0, abortGraceMs: GRACE_MS });
   try {
