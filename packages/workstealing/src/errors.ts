@@ -1,4 +1,4 @@
-import { describe } from "@spindle/core";
+import { CancelledError, describe } from "@spindle/core";
 
 /**
  * A job's argument or result that cannot cross threads (a function, a symbol, a class instance
@@ -49,8 +49,12 @@ export class UnknownJobError extends RangeError {
 }
 
 /**
- * The error of a job whose worker thread died while running it (`process.exit`, an uncaught error,
- * running out of memory, `terminate`). The worker is replaced and every queued job still runs.
+ * The error of a job whose worker thread died while running it (`process.exit`, an uncaught error
+ * or unhandled rejection in a host callback, running out of memory, `terminate`, or the runtime
+ * terminating the worker because another job on it would not stop after an abort). The worker is
+ * replaced and every queued job still runs. `cause` is the error that killed the worker, when the
+ * worker could report it (an uncaught error or rejection, with its name, message and stack; the
+ * runtime's own error when it terminated the worker).
  *
  * @example
  * ```ts
@@ -75,6 +79,62 @@ export class WorkerLostError extends Error {
     this.job = job;
     this.worker = worker;
     this.exitCode = exitCode;
+  }
+}
+
+/**
+ * The error of a job spawned with a `signal` (`runtime.spawnWith({ signal }, ...)`) that fired
+ * before the job settled; named `"AbortError"` (as piscina's), with the signal's reason as `cause`.
+ * A `CancelledError`, as every way of stopping a job is.
+ *
+ * @example
+ * ```ts
+ * import { JobAbortedError } from "@spindle/workstealing";
+ *
+ * const error = new JobAbortedError("fib", new Error("user left"));
+ * console.log(error.name, error.message, (error.cause as Error).message);
+ * // AbortError job "fib" was aborted by its signal user left
+ * ```
+ */
+export class JobAbortedError extends CancelledError {
+  /** The job's name. */
+  readonly job: string;
+
+  /** Creates the error of `job`, whose signal fired with `reason`. */
+  constructor(job: string, reason: unknown) {
+    super(`job ${JSON.stringify(job)}`, { cause: reason });
+    this.name = "AbortError";
+    this.message = `job ${JSON.stringify(job)} was aborted by its signal`;
+    this.job = job;
+  }
+}
+
+/**
+ * The error of a job spawned with a `timeout` (`runtime.spawnWith({ timeout }, ...)`) that had not
+ * settled when it ran out; named `"TimeoutError"`. A `CancelledError`, as every way of stopping a
+ * job is.
+ *
+ * @example
+ * ```ts
+ * import { JobTimeoutError } from "@spindle/workstealing";
+ *
+ * const error = new JobTimeoutError("fib", 500);
+ * console.log(error.name, error.message); // TimeoutError job "fib" did not settle within 500 ms
+ * ```
+ */
+export class JobTimeoutError extends CancelledError {
+  /** The job's name. */
+  readonly job: string;
+  /** The deadline it was given, in milliseconds from its spawn. */
+  readonly timeoutMs: number;
+
+  /** Creates the error of `job`, which ran out of its `timeoutMs`. */
+  constructor(job: string, timeoutMs: number) {
+    super(`job ${JSON.stringify(job)}`);
+    this.name = "TimeoutError";
+    this.message = `job ${JSON.stringify(job)} did not settle within ${timeoutMs} ms`;
+    this.job = job;
+    this.timeoutMs = timeoutMs;
   }
 }
 

@@ -23,6 +23,20 @@ export interface JobContext {
 export type InlineStart = { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly error: unknown };
 
 let current: JobContext | null = null;
+let importing = false;
+
+/** Marks that this thread (a runtime's worker) is importing the job module, or no longer is. */
+export function importingJobModule(now: boolean): void {
+  importing = now;
+}
+
+/**
+ * Whether this thread is a runtime's worker importing the job module: a job module that starts a
+ * runtime at its top level without checking `isMainThread` would start one in every worker.
+ */
+export function isImportingJobModule(): boolean {
+  return importing;
+}
 
 /**
  * The worker's context is also kept under this global key, for a second copy of this module in

@@ -20,6 +20,10 @@ import type { Scheduler } from "./scheduler.ts";
 
 /** Makes a handle; only the runtime and the workers' machines do. */
 export let createJobHandle: <T>(scheduler: Scheduler, id: number, name: string, participant: number) => JobHandle<T>;
+/** Aborts the job as `abort()` does, its handle then failing with `error` (a deadline, a signal). */
+export let abortJobHandle: (handle: JobHandle<unknown>, error: Error) => void;
+/** Whether nothing more can happen to the handle's job for its owner: settled, taken or detached. */
+export let isJobHandleDone: (handle: JobHandle<unknown>) => boolean;
 
 /**
  * The handle of a spawned job, on the thread that spawned it: a `@spindle/core`
@@ -30,7 +34,10 @@ export let createJobHandle: <T>(scheduler: Scheduler, id: number, name: string, 
  *   worker), a {@linkcode WorkerLostError} when its worker died, or a `CancelledError` after
  *   `abort()`.
  * - `abort()` on a queued job removes it (it never runs); on a running job it cancels it at its
- *   next suspension point, running its `finally` blocks.
+ *   next suspension point, running its `finally` blocks. A job that has not stopped within the
+ *   runtime's `abortGraceMs` (an endless loop, a `finally` that waits too long) has its worker
+ *   terminated and replaced: the handle still fails with `CancelledError`, and the other jobs
+ *   running on that worker with {@linkcode WorkerLostError}.
  * - Dropping the handle (`detach()`) lets the job run on with nobody joining it.
  *
  * @example
@@ -54,6 +61,8 @@ export class JobHandle<T> extends JoinHandle<T> {
   #outcome: { readonly ok: boolean; readonly value: unknown } | null = null;
   #detached = false;
   #promise: Promise<T> | null = null;
+  /** What a cancelled outcome fails with when it was a deadline or a signal that aborted the job. */
+  #cancelError: Error | null = null;
 
   private constructor(scheduler: Scheduler, id: number, name: string, participant: number) {
     super();
@@ -66,6 +75,12 @@ export class JobHandle<T> extends JoinHandle<T> {
   static {
     createJobHandle = <T>(scheduler: Scheduler, id: number, name: string, participant: number) =>
       new JobHandle<T>(scheduler, id, name, participant);
+    abortJobHandle = (handle, error) => {
+      if (handle.#outcome !== null || handle.#detached || handle.isFinished) return;
+      handle.#cancelError ??= error;
+      handle.abort();
+    };
+    isJobHandleDone = (handle) => handle.#detached || handle.isFinished;
   }
 
   /** The job's name. */
@@ -153,7 +168,7 @@ export class JobHandle<T> extends JoinHandle<T> {
     if (scheduler.cancelQueued(id)) return;
     if (Atomics.load(scheduler.records, id + STATE) !== RUNNING) return;
     Atomics.store(scheduler.records, id + ABORT, 1);
-    scheduler.requestAbortCheck(Atomics.load(scheduler.records, id + WORKER));
+    scheduler.requestStop(Atomics.load(scheduler.records, id + WORKER));
   }
 
   /** Lets the job run on with nobody joining it; its result is dropped. */
@@ -176,11 +191,13 @@ export class JobHandle<T> extends JoinHandle<T> {
       ok = true;
       value = scheduler.readPayload(id);
     } else if (state === CANCELLED) {
-      value = Atomics.load(records, id + LENGTH) > 0
+      value = this.#cancelError ?? (Atomics.load(records, id + LENGTH) > 0
         ? scheduler.readPayload(id)
-        : new CancelledError(`job ${JSON.stringify(this.#name)}`);
+        : new CancelledError(`job ${JSON.stringify(this.#name)}`));
     } else if (state === LOST) {
-      value = new WorkerLostError(this.#name, Atomics.load(records, id + WORKER), Atomics.load(records, id + EXIT_CODE));
+      // The payload, when there is one, is the error that killed the worker.
+      const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: scheduler.readPayload(id) } : undefined;
+      value = new WorkerLostError(this.#name, Atomics.load(records, id + WORKER), Atomics.load(records, id + EXIT_CODE), cause);
     } else {
       value = scheduler.readPayload(id);
     }

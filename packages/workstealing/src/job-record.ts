@@ -25,7 +25,7 @@ export const PAYLOAD = 2;
 export const LENGTH = 3;
 /** References: the handle and the execution. */
 export const REFS = 4;
-/** The processor running the job, or -1. */
+/** The processor running the job, or -1; stored just before STATE becomes RUNNING, so an `abort()` that sees RUNNING finds it. */
 export const WORKER = 5;
 /** 1 once `abort()` asked a running job to stop. */
 export const ABORT = 6;
@@ -38,7 +38,7 @@ export const NEXT = 9;
 /** Neighbours in the running list of the worker running the job. */
 export const RUN_PREV = 10;
 export const RUN_NEXT = 11;
-/** The exit code of the worker that died running the job (state LOST). */
+/** The exit code of the worker that died running the job (state LOST; the payload, if any, is the error that killed it). */
 export const EXIT_CODE = 12;
 /** Where an inline payload starts, and how many bytes fit there. */
 export const INLINE = 16;

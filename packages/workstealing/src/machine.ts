@@ -13,6 +13,7 @@ import {
   WakeTable,
 } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
+import { crash } from "./crash-report.ts";
 import { RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./errors.ts";
 import type { InlineStart, JobContext } from "./job-context.ts";
 import { isCoroutine } from "@spindle/core";
@@ -72,6 +73,13 @@ export class Machine extends Future<void> implements JobContext {
   #idleLong = false;
   /** When this machine last ran out of work (null while it has some). */
   #idleSince: number | null = null;
+  /** The stop-request count this machine has published as handled. */
+  #stopsHandled = 0;
+  /** Jobs whose tasks this machine aborted and that have not finished: when each was aborted. */
+  readonly #aborting = new Map<number, number>();
+  #abortTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The processor's generation when this machine started (see {@linkcode Machine.#checkAlive}). */
+  readonly #generation: number;
 
   /** The runtime's `workerData`, as this worker received it. */
   readonly workerData: unknown;
@@ -89,17 +97,36 @@ export class Machine extends Future<void> implements JobContext {
     this.#lastSeen = new Int32Array(scheduler.setup.processors).fill(-1);
     this.#lastSeenAt = new Float64Array(scheduler.setup.processors);
     this.#random = (processor + 1) * 0x9e3779b9;
+    this.#generation = scheduler.generation(processor);
+  }
+
+  /**
+   * Stops this thread for good, without touching shared state, when the runtime has given up on
+   * it (terminated it because a job would not stop) and yet it runs on: Deno 2.9's `terminate()`
+   * leaves a thread in a busy loop running (measured), and a job that ends its loop late would
+   * otherwise settle jobs and take work that the runtime already handed to the replacement.
+   */
+  #checkAlive(): void {
+    if (this.#scheduler.generation(this.#processor) === this.#generation) return;
+    for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // sleeps, costs no CPU
   }
 
   /** Runs jobs until the runtime stops. */
   poll(cx: Context): Poll<void> {
+    this.#checkAlive();
     const scheduler = this.#scheduler;
     const p = this.#processor;
     Atomics.add(scheduler.control, scheduler.processorWord(p, HEARTBEAT), 1);
     // Wakes for this worker's jobs (a child job finished, a timer fired) run their tasks now,
     // not only when the wake table's listener gets an event-loop turn.
     const woken = this.#wakeTable.drain();
+    // The count is read before the check is taken: see Scheduler.requestStop.
+    const stopRequests = scheduler.stopRequests(p);
     if (scheduler.takeAbortCheck(p)) this.#abortFlagged();
+    if (stopRequests !== this.#stopsHandled) {
+      this.#stopsHandled = stopRequests;
+      scheduler.markStopsHandled(p, stopRequests);
+    }
     if (this.#retiring || (scheduler.closed === STOPPING && this.#running.size === 0)) return undefined;
     let found = false;
     for (let n = 0; n < JOBS_PER_POLL; n++) {
@@ -136,6 +163,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /** Spawns a child job of a job on this worker: into the slot, the previous occupant into the deque. */
   spawn(set: JobSet, name: string, args: unknown[]): JobHandle<unknown> {
+    this.#checkAlive();
     const scheduler = this.#scheduler;
     const job = checkJob(set, this.#set, name);
     const length = this.#encoder.encode(args, name, "args");
@@ -152,6 +180,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /** Takes a child job back for its joiner (see {@linkcode JobContext.takeBack}). */
   takeBack(id: number): InlineStart | null {
+    this.#checkAlive();
     const scheduler = this.#scheduler;
     const p = this.#processor;
     if (!scheduler.takeSlotIf(p, id)) {
@@ -162,11 +191,12 @@ export class Machine extends Future<void> implements JobContext {
       }
     }
     const records = scheduler.records;
+    // WORKER before STATE (see #start): an abort() that sees RUNNING knows whom to ask.
+    Atomics.store(records, id + WORKER, p);
     if (Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) !== QUEUED) {
       scheduler.release(id); // aborted while queued: the joiner finds it cancelled
       return null;
     }
-    Atomics.store(records, id + WORKER, p);
     scheduler.linkRunning(p, id);
     scheduler.count(p, STAT.JOBS_RUN);
     const name = this.#set.names[records[id + JOB] as number] as string;
@@ -180,6 +210,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /** Ends a job joined in place (see {@linkcode JobContext.settleInline}). */
   settleInline(id: number, state: number): void {
+    this.#checkAlive();
     const scheduler = this.#scheduler;
     scheduler.unlinkRunning(this.#processor, id);
     scheduler.settle(id, state); // drops the execution's reference
@@ -200,6 +231,10 @@ export class Machine extends Future<void> implements JobContext {
   /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
   finish(id: number, state: number, value: unknown): void {
     this.#running.delete(id);
+    if (this.#aborting.delete(id) && this.#aborting.size === 0 && this.#abortTimer !== null) {
+      clearTimeout(this.#abortTimer);
+      this.#abortTimer = null;
+    }
     this.#scheduler.unlinkRunning(this.#processor, id);
     this.#settle(id, state, value);
   }
@@ -446,12 +481,15 @@ export class Machine extends Future<void> implements JobContext {
   #start(id: number): boolean {
     const scheduler = this.#scheduler;
     const records = scheduler.records;
+    const p = this.#processor;
+    // WORKER is stored before STATE becomes RUNNING, so that an abort() that sees RUNNING asks
+    // this machine (this thread is the job's only taker, so the early store harms nothing if an
+    // abort() cancelled it while queued).
+    Atomics.store(records, id + WORKER, p);
     if (Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) !== QUEUED) {
       scheduler.release(id); // aborted while queued: its handle already settled
       return false;
     }
-    const p = this.#processor;
-    Atomics.store(records, id + WORKER, p);
     scheduler.count(p, STAT.JOBS_RUN);
     scheduler.count(p, HEARTBEAT); // a machine that starts jobs is not stuck, however long its turn
     const name = this.#set.names[records[id + JOB] as number] as string;
@@ -480,17 +518,54 @@ export class Machine extends Future<void> implements JobContext {
     return true;
   }
 
-  /** Aborts the tasks of jobs flagged by `abort()` (or all of them when the runtime cancels). */
+  /**
+   * Aborts the tasks of jobs flagged by `abort()` (or all of them when the runtime cancels), and
+   * watches that each stops within the runtime's `abortGraceMs`.
+   */
   #abortFlagged(): void {
     const records = this.#scheduler.records;
     const all = this.#scheduler.closed === CANCELLING;
+    const now = performance.now();
     for (const [id, task] of this.#running) {
-      if (all || Atomics.load(records, id + ABORT) !== 0) task.abort();
+      if (!all && Atomics.load(records, id + ABORT) === 0) continue;
+      task.abort();
+      if (!this.#aborting.has(id) && this.#running.has(id)) this.#aborting.set(id, now);
     }
+    if (this.#aborting.size > 0 && this.#abortTimer === null) this.#armAbortTimer(this.#scheduler.setup.abortGraceMs);
+  }
+
+  #armAbortTimer(ms: number): void {
+    this.#abortTimer = setTimeout(() => {
+      this.#abortTimer = null;
+      this.#checkAborting();
+    }, ms);
+  }
+
+  /**
+   * An aborted job still unwinding after the grace period (a `finally` block that waits too
+   * long, a coroutine that swallows the cancellation) ends this thread: the runtime settles the
+   * job as cancelled and the other jobs running here as lost (this error their cause), and
+   * replaces the machine. The same rule as for a machine stuck in a job, which the runtime's
+   * watchdog terminates; here the thread is healthy and can say so itself.
+   */
+  #checkAborting(): void {
+    const grace = this.#scheduler.setup.abortGraceMs;
+    const now = performance.now();
+    let next = Infinity;
+    const late: string[] = [];
+    for (const [id, since] of this.#aborting) {
+      if (now - since >= grace) late.push(JSON.stringify(this.#set.names[Atomics.load(this.#scheduler.records, id + JOB)]));
+      else next = Math.min(next, since + grace - now);
+    }
+    if (late.length > 0) {
+      crash(this.#scheduler, this.#processor, new Error(`worker ${this.#processor} was ended: job ${late.join(", ")} did not stop within ${grace} ms of being aborted`));
+    }
+    if (next !== Infinity) this.#armAbortTimer(next);
   }
 
   /** Writes the outcome into the record and settles it. */
   #settle(id: number, state: number, value: unknown): void {
+    this.#checkAlive();
     const scheduler = this.#scheduler;
     const name = this.#set.names[Atomics.load(scheduler.records, id + JOB)] as string;
     let length = 0;

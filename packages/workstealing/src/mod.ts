@@ -41,9 +41,20 @@ export {
   type JobName,
   type JobResult,
   type JobsOf,
+  DEFAULT_ABORT_GRACE_MS,
   Runtime,
   type RuntimeOptions,
   type ShutdownOptions,
+  type SpawnOptions,
 } from "./runtime.ts";
 export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./scheduler.ts";
-export { CorruptValueError, QueueFullError, RuntimeShutdownError, UncloneableValueError, UnknownJobError, WorkerLostError } from "./errors.ts";
+export {
+  CorruptValueError,
+  JobAbortedError,
+  JobTimeoutError,
+  QueueFullError,
+  RuntimeShutdownError,
+  UncloneableValueError,
+  UnknownJobError,
+  WorkerLostError,
+} from "./errors.ts";

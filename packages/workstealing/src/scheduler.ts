@@ -38,11 +38,15 @@ export interface SchedulerSetup {
   /** The first `workers` processors are the permanent workers. */
   readonly workers: number;
   readonly dequeCapacity: number;
-  /** The job module's URL and its job names, in index order. */
+  /** The job module's URL (every worker imports it and numbers its jobs in key order). */
   readonly jobModule: string;
-  readonly names: readonly string[];
   /** The timer shared with jobs, if the runtime was given one. */
   readonly timer: SharedTimer | null;
+  /**
+   * How long an aborted job may take to stop (reach a suspension point and run its `finally`
+   * blocks) before its worker is terminated: the runtime's `abortGraceMs` option.
+   */
+  readonly abortGraceMs: number;
 }
 
 /** How long an extra machine waits for work before it retires. */
@@ -107,7 +111,32 @@ const RETIRED = 5;
 const CURRENT = 6;
 // Words 7–11: statistics (STAT), written by the processor's machine only, read with Atomics.
 const { JOBS_RUN, STEALS, JOBS_STOLEN, FROM_INJECTOR, PARKS } = STAT;
-const DEQUE = LINE;
+/**
+ * The error its machine reported just before its thread ended (an uncaught error, a rejection
+ * nobody handled, an aborted job that would not stop): the heap offset of the encoded error, or 0,
+ * and its length. Written by the dying machine (length, then offset), read and cleared by the
+ * runtime once the thread has exited.
+ */
+const CRASH_AT = 12;
+const CRASH_LENGTH = 13;
+/**
+ * Bumped whenever someone asks this processor's machine to stop a running job (`abort()`, a
+ * deadline, a signal, a cancelling shutdown). The runtime compares it with the machine's
+ * heartbeat to tell a machine that cannot get to the request (stuck in a job) from one that did.
+ */
+const STOP_REQUESTS = 14;
+/**
+ * The stop-request count its machine had read before it last took its abort check: every
+ * request counted up to here has been taken (see {@linkcode Scheduler.requestStop}).
+ */
+const STOPS_HANDLED = 15;
+/**
+ * Bumped by the runtime when it gives up on the processor's thread (terminates it): a machine
+ * that finds it changed since its start is a thread that outlived its termination (Deno 2.9's
+ * `terminate()` does not stop a thread in a busy loop, measured) and must not touch shared state.
+ */
+const GENERATION = LINE;
+const DEQUE = 2 * LINE;
 
 /**
  * The shared state of one runtime as seen from one thread: the control block (injector, idle
@@ -342,12 +371,53 @@ export class Scheduler {
     return true;
   }
 
-  /** Ends a job whose worker died: state LOST with the exit code, as {@linkcode Scheduler.settle}. */
-  settleLost(id: number, exitCode: number): void {
-    this.#freePayload(id);
-    Atomics.store(this.records, id + LENGTH, 0);
+  /**
+   * Ends a job whose worker died (the runtime's thread, after the exit): state LOST with the exit
+   * code and, when the encoder holds one (`length` > 0), the error that killed the worker as its
+   * payload; as {@linkcode Scheduler.settle}.
+   */
+  settleLost(id: number, exitCode: number, cause: ValueEncoder | null = null, length = 0): void {
+    if (cause === null || length === 0) {
+      this.#freePayload(id);
+      Atomics.store(this.records, id + LENGTH, 0);
+    } else {
+      this.replacePayload(id, cause, length);
+    }
     Atomics.store(this.records, id + EXIT_CODE, exitCode);
     this.settle(id, LOST);
+  }
+
+  /** Ends an aborted job whose worker was terminated (it would not stop): state CANCELLED. */
+  settleTerminated(id: number): void {
+    this.#freePayload(id);
+    Atomics.store(this.records, id + LENGTH, 0);
+    this.settle(id, CANCELLED);
+  }
+
+  /**
+   * Stores the error that is about to end processor `p`'s thread (the encoder's last `length`
+   * bytes) for the runtime, which attaches it to the jobs it loses. Its machine only.
+   */
+  reportCrash(p: number, encoder: ValueEncoder, length: number): void {
+    const at = this.heap.alloc(Math.max(1, length));
+    const bytes = encoder.bytes;
+    this.heap.bytes.set(bytes.length === length ? bytes : bytes.subarray(0, length), at);
+    // The bytes (plain writes) are ordered before these stores; the runtime reads the offset
+    // first, once the thread has exited, and only then the length and the bytes.
+    Atomics.store(this.control, this.processorWord(p, CRASH_LENGTH), length);
+    Atomics.store(this.control, this.processorWord(p, CRASH_AT), at);
+  }
+
+  /** The error processor `p`'s last thread reported before it ended, or `undefined`; clears it. */
+  takeCrash(p: number): unknown {
+    const at = Atomics.exchange(this.control, this.processorWord(p, CRASH_AT), 0);
+    if (at === 0) return undefined;
+    const length = Atomics.load(this.control, this.processorWord(p, CRASH_LENGTH));
+    try {
+      return decodeValue(this.heap.bytes.subarray(at, at + length));
+    } finally {
+      this.heap.free(at, Math.max(1, length));
+    }
   }
 
   /** Drops one reference to the record; the last one frees it and its payload. */
@@ -408,6 +478,53 @@ export class Scheduler {
     this.unpark(p);
   }
 
+  /**
+   * Asks processor `p`'s machine to stop a running job (whose abort flag the caller set) and
+   * counts the request, so that the runtime can tell whether the machine got to it.
+   */
+  requestStop(p: number): void {
+    // The check is requested before the request is counted, and the machine reads the count
+    // before it takes the check (all sequentially consistent): a machine that publishes, as
+    // handled, a count that includes this request has taken this request's check too.
+    this.requestAbortCheck(p);
+    Atomics.add(this.control, this.processorWord(p, STOP_REQUESTS), 1);
+  }
+
+  /** How many stop requests processor `p` has received (see {@linkcode Scheduler.requestStop}). */
+  stopRequests(p: number): number {
+    return Atomics.load(this.control, this.processorWord(p, STOP_REQUESTS));
+  }
+
+  /** The stop-request count processor `p`'s machine has handled. */
+  stopsHandled(p: number): number {
+    return Atomics.load(this.control, this.processorWord(p, STOPS_HANDLED));
+  }
+
+  /** Publishes that processor `p`'s machine took every stop request up to `count`. Its machine only. */
+  markStopsHandled(p: number, count: number): void {
+    Atomics.store(this.control, this.processorWord(p, STOPS_HANDLED), count);
+  }
+
+  /** Processor `p`'s generation (see {@linkcode GENERATION}): read by a machine when it starts. */
+  generation(p: number): number {
+    return Atomics.load(this.control, this.processorWord(p, GENERATION));
+  }
+
+  /** Gives up on processor `p`'s thread: a machine of an older generation stops where it is. */
+  abandon(p: number): void {
+    Atomics.add(this.control, this.processorWord(p, GENERATION), 1);
+  }
+
+  /** Processor `p`'s heartbeat: bumped by its machine on every turn and every job start. */
+  heartbeat(p: number): number {
+    return Atomics.load(this.control, this.processorWord(p, HEARTBEAT));
+  }
+
+  /** Whether processor `p` has running jobs (a current call or a non-empty running list). */
+  hasRunningJobs(p: number): boolean {
+    return Atomics.load(this.control, this.processorWord(p, CURRENT)) !== 0 || Atomics.load(this.control, this.processorWord(p, RUN_HEAD)) !== 0;
+  }
+
   /** Whether an abort check is pending for `p` (without clearing it). */
   hasAbortCheck(p: number): boolean {
     return Atomics.load(this.control, this.processorWord(p, ABORT_PENDING)) !== 0;
@@ -427,7 +544,10 @@ export class Scheduler {
   /** Sets the runtime's state (see {@linkcode CLOSED}) and wakes every machine to see it. */
   close(state: number): void {
     Atomics.store(this.control, CLOSED, state);
-    for (let p = 0; p < this.setup.processors; p++) this.requestAbortCheck(p);
+    for (let p = 0; p < this.setup.processors; p++) {
+      if (state === CANCELLING) this.requestStop(p);
+      else this.requestAbortCheck(p);
+    }
   }
 
   #writePayload(id: number, encoder: ValueEncoder, length: number): void {

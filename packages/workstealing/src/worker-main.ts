@@ -3,10 +3,11 @@
 // runtime stops (or, for an extra machine, until it retires). Imported on a main thread (as
 // `deno test --doc` does with every source file) it does nothing.
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { LocalExecutor, WakeTable } from "@spindle/core";
+import { describe, LocalExecutor, WakeTable } from "@spindle/core";
 import { Timer } from "@spindle/timer";
-import { enterJobContext } from "./job-context.ts";
-import type { JobSet } from "./job-set.ts";
+import { reportFatalErrors } from "./crash-report.ts";
+import { enterJobContext, importingJobModule } from "./job-context.ts";
+import { isJobSet } from "./job-set.ts";
 import { Machine } from "./machine.ts";
 import { Scheduler, type SchedulerSetup } from "./scheduler.ts";
 
@@ -20,24 +21,33 @@ interface MachineData {
 
 async function runMachine({ setup, processor, data }: MachineData): Promise<void> {
   WakeTable.forThisThread(setup.tables[processor + 1]);
+  importingJobModule(true);
   // Left to the runtime: a bundler must not try to resolve the user's module at build time.
-  const set = ((await import(/* webpackIgnore: true */ /* @vite-ignore */ setup.jobModule)) as { default: JobSet }).default;
+  const set = ((await import(/* webpackIgnore: true */ /* @vite-ignore */ setup.jobModule)) as { default?: unknown }).default;
+  importingJobModule(false);
+  if (!isJobSet(set)) {
+    throw new TypeError(`the job module ${setup.jobModule} must export defineJobs({...}) as its default export, got ${describe(set)}`);
+  }
   const executor = new LocalExecutor();
   const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);
   const scheduler = new Scheduler(setup, processor + 1);
+  reportFatalErrors(scheduler, processor);
   scheduler.idle.arrive(processor);
   const machine = new Machine(scheduler, processor, set, executor, timer, data);
   enterJobContext(machine);
   executor.spawn(machine);
-  parentPort?.postMessage("ready");
+  parentPort?.postMessage({ names: set.names }); // ready; the runtime's thread learns the job names here
   await executor.run();
 }
 
-// No top-level await: Node 22 and 24 abort the process ("Check failed: (location_) != nullptr")
-// when a worker is terminated, or the process exits, while an async module's evaluation settles
-// and its importer (the `worker-main.js` shim, from source) is about to run; see the timer
-// thread's entry and docs/architecture.md. A failure (a job module that does not load) is
-// rethrown from a task: it ends the thread and reaches the runtime's `error` listener.
+// No top-level await, for two reasons. Node 22 and 24 abort the process ("Check failed:
+// (location_) != nullptr") when a worker is terminated, or the process exits, while an async
+// module's evaluation settles and its importer (the `worker-main.js` shim, from source) is about
+// to run; see the timer thread's entry and docs/architecture.md. And Deno keeps about 1 MB per
+// exited worker whose entry module was still evaluating (a pending top-level await) when the
+// thread died, so every death of a machine grew the process for good (measured in the package
+// README). A failure (a job module that does not load) is rethrown from a task: it ends the
+// thread and reaches the runtime's `error` listener.
 if (!isMainThread) {
   runMachine(workerData as MachineData).catch((error: unknown) => {
     setTimeout(() => {

@@ -41,6 +41,9 @@ export type TestJobs = {
   catchChild: (name: string, message: string) => Coroutine<string>;
   hostPromise: (ms: number) => Coroutine<string>;
   spawnThenChange: () => Coroutine<unknown>;
+  crashWith: (how: "throw" | "reject") => Coroutine<void>;
+  spin: (index: number) => never;
+  stubbornFinally: (index: number) => Coroutine<void>;
 };
 
 const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
@@ -169,6 +172,33 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     argument.n = 2;
     argument.list.push(2);
     return yield* child;
+  },
+  // Kills its worker from a host callback: an uncaught TypeError with an own `code`, or a
+  // rejection nobody handles (a RangeError).
+  *crashWith(how) {
+    if (how === "throw") {
+      setTimeout(() => {
+        throw Object.assign(new TypeError("thrown in a host callback"), { code: "E_HOST" });
+      }, 1);
+    } else {
+      void Promise.reject(new RangeError("rejected with nobody listening"));
+    }
+    yield* pending();
+  },
+  // Never returns and never suspends: counter `index` becomes 1 when it starts.
+  spin(index) {
+    Atomics.store(counters(), index, 1);
+    for (;;) busyWait(1_000);
+  },
+  // Its finally block waits for ever: counter `index` is 1 once it runs, 2 once it is unwinding.
+  *stubbornFinally(index) {
+    Atomics.store(counters(), index, 1);
+    try {
+      yield* pending();
+    } finally {
+      Atomics.store(counters(), index, 2);
+      yield* pending();
+    }
   },
   // Waits on a host promise (the worker's event loop settles it).
   *hostPromise(ms) {

@@ -1,0 +1,53 @@
+// How a machine's thread ends on purpose after a fatal error, telling the runtime why first: the
+// runtime attaches that error, as the `cause` of a WorkerLostError, to every job the thread loses.
+import process from "node:process";
+import type { Scheduler } from "./scheduler.ts";
+import { ValueEncoder } from "./value-encoder.ts";
+
+/** The exit code of a machine's thread that ended itself after a fatal error (as an uncaught error's). */
+export const CRASH_EXIT_CODE = 1;
+
+/**
+ * Ends this thread (processor `p`'s machine) after storing `error` in shared memory for the
+ * runtime. The error crosses as job errors do (name, message, stack, `cause`, own properties); one
+ * that cannot is reduced to its name, message and stack.
+ */
+export function crash(scheduler: Scheduler, p: number, error: unknown): never {
+  try {
+    const encoder = new ValueEncoder();
+    let length: number;
+    try {
+      length = encoder.encode(error, "worker", "error");
+    } catch {
+      length = encoder.encode(plainError(error), "worker", "error");
+    }
+    scheduler.reportCrash(p, encoder, length);
+  } finally {
+    process.exit(CRASH_EXIT_CODE);
+  }
+}
+
+/**
+ * Makes this thread report what kills it: an uncaught error (a job that throws in a host
+ * callback) or an unhandled rejection that nothing else listens for ends the thread as it would
+ * anyway, but through {@linkcode crash}, so that the runtime learns the error (the worker's `error`
+ * event carries only its name and message on Deno and Bun, measured).
+ */
+export function reportFatalErrors(scheduler: Scheduler, p: number): void {
+  for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+    process.on(event, (error: unknown) => {
+      // A job module that handles these events itself keeps its worker alive, as it would
+      // without this listener.
+      if (process.listenerCount(event) === 1) crash(scheduler, p, error);
+    });
+  }
+}
+
+/** An error reduced to what always crosses threads: its name, message and stack. */
+export function plainError(error: unknown): Error {
+  const source = error instanceof Error ? error : new Error(String(error));
+  const plain = new Error(source.message);
+  plain.name = source.name;
+  plain.stack = source.stack ?? "";
+  return plain;
+}
