@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { blockOn, pending, PENDING, SpindleError } from "@spindle/core";
-import { Instant, MAX_DURATION_MS, VirtualClock } from "./mod.ts";
+import { type Instant, MAX_DURATION_MS, VirtualClock } from "./mod.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 
 test("a sleep registers on its first pending poll and completes once its deadline is reached", () => {

@@ -195,6 +195,7 @@ async function startThread(): Promise<TimerReactor> {
   let cause: unknown;
   let closing = false;
   let exited = false;
+  // deno-lint-ignore prefer-const -- the exit listener below reads it before it is assigned
   let queue: TimerQueue | undefined;
 
   await new Promise<void>((resolve, reject) => {

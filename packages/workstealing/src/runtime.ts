@@ -10,7 +10,7 @@ import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from
 import { isImportingJobModule } from "./job-context.ts";
 import { ABORT, JOB } from "./job-record.ts";
 import type { JobOutput, JobSet, Jobs } from "./job-set.ts";
-import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, OPEN, type ProcessorStats, ROOM, RUNTIME_THREAD, Scheduler, type SchedulerSetup, SHUTTING_DOWN, STOPPING } from "./scheduler.ts";
+import { CANCELLING, type EXTRA_MACHINE_IDLE_MS, HEARTBEAT, OPEN, type ProcessorStats, ROOM, RUNTIME_THREAD, Scheduler, type SchedulerSetup, SHUTTING_DOWN, STOPPING } from "./scheduler.ts";
 import { SharedHeap } from "./shared-heap.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import { EMPTY, RETRY } from "./work-deque.ts";
