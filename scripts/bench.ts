@@ -31,7 +31,8 @@ import { type AnyBench, isoSeconds, runLeg, savedLegs, savedRange } from "./benc
 import { DEFAULT_RUNTIMES, runtimes } from "./bench/runtimes.ts";
 import { root } from "./workspace.ts";
 
-const USAGE = `Usage: node scripts/bench.ts [--only core,timer] [--runtime node24,deno,bun] [--runs 5] [--out docs/benchmarks.md]
+const USAGE =
+  `Usage: node scripts/bench.ts [--only core,timer] [--runtime node24,deno,bun] [--runs 5] [--out docs/benchmarks.md]
        node scripts/bench.ts --render-from <dir> [--only ...] [--runtime ...] [--out ...]`;
 
 /** Every package's benchmark, in the order of their sections in docs/benchmarks.md. */
@@ -80,7 +81,9 @@ if (unknownRuntimes.length || selected.length === 0 || (renderFrom !== undefined
 }
 const runs = opts.runs === undefined ? undefined : Number(opts.runs);
 const out = resolvePath(root, opts.out!);
-const command = `\`node_modules/node24/bin/node scripts/bench.ts${process.argv.slice(2).map((a) => ` ${a}`).join("")}\``;
+const command = `\`node_modules/node24/bin/node scripts/bench.ts${
+  process.argv.slice(2).map((a) => ` ${a}`).join("")
+}\``;
 const fresh = new Map<string, Section>();
 
 if (renderFrom === undefined) {
@@ -97,11 +100,15 @@ if (renderFrom === undefined) {
         legs.push(leg);
       }
     }
-    const seconds = names.map((n) => `${runtimes[n]!.label} ${legs.filter((l) => l.runtime === n).reduce((t, l) => t + l.seconds!, 0).toFixed(0)} s`);
+    const seconds = names.map((n) =>
+      `${runtimes[n]!.label} ${legs.filter((l) => l.runtime === n).reduce((t, l) => t + l.seconds!, 0).toFixed(0)} s`
+    );
     fresh.set(bench.id, section(bench, legs, `${date} (${seconds.join(", ")})`, runs));
   }
   writeDocs(out, ids, fresh, names, `${date}, with \`npm run bench\` (${command}), runtimes run one after another.`);
-  console.log(`\nwrote ${relative(root, out)} (JSON results in ${tmp}) in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `\nwrote ${relative(root, out)} (JSON results in ${tmp}) in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
   if (failures.length) {
     console.log(`FAILED: ${failures.join("; ")}`);
     process.exitCode = 1;
@@ -114,13 +121,25 @@ if (renderFrom === undefined) {
     if (saved.legs.length === 0) continue;
     savedAt.push(...saved.savedAt);
     for (const leg of saved.legs) used.add(leg.runtime);
-    const measured = `${savedRange(saved.savedAt)} (when its processes saved their results; re-rendered from them with \`--render-from\`)`;
+    const measured = `${
+      savedRange(saved.savedAt)
+    } (when its processes saved their results; re-rendered from them with \`--render-from\`)`;
     fresh.set(bench.id, section(bench, saved.legs, measured, runs));
   }
   if (fresh.size === 0) {
-    console.error(`--render-from ${opts["render-from"]}: no results of ${selected.map((b) => b.id).join(", ")} there (files <id>-<pass>-<runtime>.json)`);
+    console.error(
+      `--render-from ${opts["render-from"]}: no results of ${
+        selected.map((b) => b.id).join(", ")
+      } there (files <id>-<pass>-<runtime>.json)`,
+    );
     process.exit(2);
   }
-  writeDocs(out, ids, fresh, names.filter((n) => used.has(n)), `results saved ${savedRange(savedAt)}, re-rendered with ${command}, runtimes run one after another.`);
+  writeDocs(
+    out,
+    ids,
+    fresh,
+    names.filter((n) => used.has(n)),
+    `results saved ${savedRange(savedAt)}, re-rendered with ${command}, runtimes run one after another.`,
+  );
   console.log(`wrote ${relative(root, out)} (${[...fresh.keys()].join(", ")}) from ${renderFrom}`);
 }

@@ -15,7 +15,18 @@
 // print the expected lines. Prints a table runtime x mode and returns whether all passed.
 // Usage: node scripts/check-consumer.ts   (build first: `npm run build`)
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, normalize, sep } from "node:path";
@@ -50,7 +61,13 @@ interface Ran {
 }
 
 /** Runs a command in its own process group; kills the group after `timeoutMs`. */
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = RUN_TIMEOUT_MS): Promise<Ran> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = RUN_TIMEOUT_MS,
+): Promise<Ran> {
   const started = performance.now();
   const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let stdout = "";
@@ -66,7 +83,13 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
     child.on("error", (error) => (stderr += String(error)));
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: stripAnsi(stdout), stderr: stripAnsi(stderr), timedOut, ms: performance.now() - started });
+      resolve({
+        code,
+        stdout: stripAnsi(stdout),
+        stderr: stripAnsi(stderr),
+        timedOut,
+        ms: performance.now() - started,
+      });
     });
   });
 }
@@ -106,12 +129,24 @@ function pack(dir: string): string[] {
 /** The consumer project: the fixtures and the tarballs installed offline. */
 function install(app: string, tarballs: string[]): { ok: boolean; output: string } {
   mkdirSync(app, { recursive: true });
-  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "spindle-consumer", private: true, type: "module" }, null, 2));
+  writeFileSync(
+    join(app, "package.json"),
+    JSON.stringify({ name: "spindle-consumer", private: true, type: "module" }, null, 2),
+  );
   for (const file of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, file), join(app, file));
   const r = sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-update-notifier", ...tarballs], app);
   // The development condition points at src/, which the tarball lacks: prepack strips it.
-  const leaked = publicPackages().filter((p) => r.ok && readFileSync(join(app, "node_modules", p.name, "package.json"), "utf8").includes("@spindle/source"));
-  if (leaked.length) return { ok: false, output: `the packed package.json of ${leaked.map((p) => p.name).join(", ")} keeps the "@spindle/source" condition` };
+  const leaked = publicPackages().filter((p) =>
+    r.ok && readFileSync(join(app, "node_modules", p.name, "package.json"), "utf8").includes("@spindle/source")
+  );
+  if (leaked.length) {
+    return {
+      ok: false,
+      output: `the packed package.json of ${
+        leaked.map((p) => p.name).join(", ")
+      } keeps the "@spindle/source" condition`,
+    };
+  }
   // For tsc: the root's @types/node, linked (the npm cache holds its tarball but not its registry
   // metadata, which an offline `npm install @types/node` needs).
   if (r.ok) symlinkSync(join(root, "node_modules/@types"), join(app, "node_modules/@types"), "dir");
@@ -128,7 +163,14 @@ function typecheck(app: string, kind: "nodenext" | "bundler"): { ok: boolean; ou
   const setup = kind === "nodenext"
     ? { module: "nodenext", moduleResolution: "nodenext", lib: ["es2022"], types: ["node"] }
     : { module: "preserve", moduleResolution: "bundler", lib: ["es2022", "esnext.disposable", "dom"], types: [] };
-  const compilerOptions = { ...setup, target: "es2022", strict: true, noEmit: true, allowImportingTsExtensions: true, skipLibCheck: false };
+  const compilerOptions = {
+    ...setup,
+    target: "es2022",
+    strict: true,
+    noEmit: true,
+    allowImportingTsExtensions: true,
+    skipLibCheck: false,
+  };
   writeFileSync(join(app, file), JSON.stringify({ compilerOptions, files: ["app.ts", "jobs.ts"] }, null, 2));
   return sh(join(root, "node_modules/.bin/tsc"), ["-p", file], app);
 }
@@ -182,14 +224,34 @@ async function overHttp(tmp: string): Promise<Outcome> {
  */
 function bundle(app: string, tmp: string, tool: Bundler): { ok: boolean; output: string; dir: string } {
   const out = join(app, `out-${tool}`);
-  const workers = ["node_modules/@spindle/timer/dist/timer-thread.js", "node_modules/@spindle/workstealing/dist/worker-main.js"];
+  const workers = [
+    "node_modules/@spindle/timer/dist/timer-thread.js",
+    "node_modules/@spindle/workstealing/dist/worker-main.js",
+  ];
   if (tool === "webpack") writeFileSync(join(app, "webpack.build.mjs"), webpackBuild(out));
   const steps: [string, string[]][] = tool === "webpack"
     ? [[bin.node24, ["webpack.build.mjs"]]]
     : tool === "esbuild"
     ? [
-      [join(root, "node_modules/.bin/esbuild"), ["app.mjs", "jobs.mjs", "--bundle", "--platform=node", "--format=esm", `--outdir=${out}`, "--out-extension:.js=.mjs", "--log-level=warning"]],
-      [join(root, "node_modules/.bin/esbuild"), [...workers, "--bundle", "--platform=node", "--format=esm", `--outdir=${out}`, "--entry-names=[name]", "--log-level=warning"]],
+      [join(root, "node_modules/.bin/esbuild"), [
+        "app.mjs",
+        "jobs.mjs",
+        "--bundle",
+        "--platform=node",
+        "--format=esm",
+        `--outdir=${out}`,
+        "--out-extension:.js=.mjs",
+        "--log-level=warning",
+      ]],
+      [join(root, "node_modules/.bin/esbuild"), [
+        ...workers,
+        "--bundle",
+        "--platform=node",
+        "--format=esm",
+        `--outdir=${out}`,
+        "--entry-names=[name]",
+        "--log-level=warning",
+      ]],
     ]
     : [
       [bin.bun, ["build", "app.mjs", "jobs.mjs", "--target=node", `--outdir=${out}`, "--entry-naming=[name].mjs"]],
@@ -222,7 +284,9 @@ webpack({
   context: import.meta.dirname,
   entry: { app: "./app.mjs", jobs: { import: "./jobs.mjs", library: { type: "module" } } },
   experiments: { outputModule: true },
-  output: { path: ${JSON.stringify(out)}, filename: "[name].mjs", chunkFilename: "[id].mjs", module: true, chunkFormat: "module" },
+  output: { path: ${
+    JSON.stringify(out)
+  }, filename: "[name].mjs", chunkFilename: "[id].mjs", module: true, chunkFormat: "module" },
   optimization: { minimize: false },
 }, (error, stats) => {
   if (error || stats.hasErrors()) {
@@ -234,7 +298,10 @@ webpack({
 }
 
 function table(results: Map<string, Outcome>): string {
-  const rows = [["", ...MODES], ...RUNTIMES.map((r) => [r, ...MODES.map((m) => results.get(`${r} ${m}`)?.cell ?? "n/a")])];
+  const rows = [
+    ["", ...MODES],
+    ...RUNTIMES.map((r) => [r, ...MODES.map((m) => results.get(`${r} ${m}`)?.cell ?? "n/a")]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }
@@ -293,7 +360,11 @@ export async function checkConsumer(): Promise<boolean> {
     return false;
   } finally {
     const secs = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(failures.length ? `consumer check FAILED (${failures.join(", ")}) in ${secs} s; files kept in ${tmp}` : `consumer check: ok in ${secs} s`);
+    console.log(
+      failures.length
+        ? `consumer check FAILED (${failures.join(", ")}) in ${secs} s; files kept in ${tmp}`
+        : `consumer check: ok in ${secs} s`,
+    );
     if (failures.length === 0) rmSync(tmp, { recursive: true, force: true });
   }
 }

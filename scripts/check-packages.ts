@@ -70,14 +70,22 @@ function license(pkg: Pkg): Result {
 
 function changelog(pkg: Pkg): Result {
   const ok = existsSync(join(pkg.path, "CHANGELOG.md"));
-  return { ok, output: ok ? "" : `${pkg.dir}/CHANGELOG.md is missing (package.json "files" and deno.json "publish" list it)` };
+  return {
+    ok,
+    output: ok ? "" : `${pkg.dir}/CHANGELOG.md is missing (package.json "files" and deno.json "publish" list it)`,
+  };
 }
 
 /** `npm run version-packages` bumps package.json; the lockfile must follow (`npm install --package-lock-only`). */
 function lockfile(pkg: Pkg): Result {
   const locked = readJson(join(root, "package-lock.json")).packages?.[pkg.dir]?.version;
   const ok = locked === pkg.version;
-  return { ok, output: ok ? "" : `package-lock.json has ${pkg.name} ${locked}, package.json ${pkg.version} (run npm install --package-lock-only --offline)` };
+  return {
+    ok,
+    output: ok
+      ? ""
+      : `package-lock.json has ${pkg.name} ${locked}, package.json ${pkg.version} (run npm install --package-lock-only --offline)`,
+  };
 }
 
 function denoWorkspace(pkg: Pkg): Result {

@@ -9,8 +9,10 @@ import { join } from "node:path";
 const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])(\.\.?\/[^"']*?)(?<!\.d)\.(m|c)?ts\2/g;
 
 export function fixSpecifiers(text: string): string {
-  return text.replace(SPECIFIER, (_m, lead: string, q: string, path: string, mc: string | undefined) =>
-    `${lead}${q}${path}.${mc ?? ""}js${q}`);
+  return text.replace(
+    SPECIFIER,
+    (_m, lead: string, q: string, path: string, mc: string | undefined) => `${lead}${q}${path}.${mc ?? ""}js${q}`,
+  );
 }
 
 export function fixDir(dir: string): string[] {

@@ -13,13 +13,17 @@ const CONDITION = "@spindle/source";
 /** `exports` without the development condition, at any depth. */
 function withoutCondition(value: unknown): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== CONDITION).map(([key, v]) => [key, withoutCondition(v)]));
+  return Object.fromEntries(
+    Object.entries(value).filter(([key]) => key !== CONDITION).map(([key, v]) => [key, withoutCondition(v)]),
+  );
 }
 
 const command = process.argv[2];
 if (command === "strip") {
   if (existsSync(BACKUP)) {
-    console.error(`${BACKUP} exists: an earlier pack was interrupted; run \`node ../../scripts/pack-manifest.ts restore\` first`);
+    console.error(
+      `${BACKUP} exists: an earlier pack was interrupted; run \`node ../../scripts/pack-manifest.ts restore\` first`,
+    );
     process.exit(1);
   }
   const text = readFileSync(MANIFEST, "utf8");

@@ -26,7 +26,11 @@ function pack(pkg: Pkg): boolean {
   }
   const [info] = JSON.parse(r.stdout) as { filename: string; size: number; files: { path: string; size: number }[] }[];
   const problems = info!.files.flatMap((f) => unwanted(f.path) ? [`${f.path}: ${unwanted(f.path)}`] : []);
-  console.log(`${problems.length ? "FAIL " : "ok  "}npm-pack ${pkg.name}: ${info!.filename}, ${info!.files.length} files, ${info!.size} B packed`);
+  console.log(
+    `${problems.length ? "FAIL " : "ok  "}npm-pack ${pkg.name}: ${info!.filename}, ${info!.files.length} files, ${
+      info!.size
+    } B packed`,
+  );
   for (const f of info!.files) console.log(`    ${String(f.size).padStart(8)}  ${f.path}`);
   for (const p of problems) console.log(`    not for publishing: ${p}`);
   return problems.length === 0;

@@ -38,7 +38,9 @@ const nodeRunner = (node: string): Runtime => ({
   bin: node,
   args: (pkg) => ["--conditions=@spindle/source", "--test", "--test-reporter=tap", ...pkg.tests],
   parse(log, files) {
-    const [pass, fail, cancelled] = ["pass", "fail", "cancelled"].map((k) => last(log, new RegExp(`^# ${k} (\\d+)$`, "gm")));
+    const [pass, fail, cancelled] = ["pass", "fail", "cancelled"].map((k) =>
+      last(log, new RegExp(`^# ${k} (\\d+)$`, "gm"))
+    );
     if (!pass || !fail) return undefined;
     const empty = [...log.matchAll(/^ok \d+ - (.*)$/gm)].filter((m) => files.includes(m[1]!)).length;
     return { passed: +pass[1]! - empty, failed: +fail[1]! + +(cancelled?.[1] ?? 0) };
@@ -70,7 +72,9 @@ const runtimes: Record<string, Runtime> = {
   // is 5 s; Node and Deno have none, so raise it to the leg's. Summary: ` 3 pass` / ` 0 fail`.
   bun: {
     bin: bin.bun,
-    args: (pkg) => ["test", "--conditions=@spindle/source", `--timeout=${LEG_TIMEOUT_MS}`, ...pkg.tests.map((f) => `./${f}`)],
+    args: (
+      pkg,
+    ) => ["test", "--conditions=@spindle/source", `--timeout=${LEG_TIMEOUT_MS}`, ...pkg.tests.map((f) => `./${f}`)],
     parse(log) {
       const pass = last(log, /^\s*(\d+) pass$/gm);
       const fail = last(log, /^\s*(\d+) fail$/gm);
@@ -114,8 +118,13 @@ const legFailed = (l: Leg): boolean => l.failed > 0 || l.problem !== undefined;
 
 function table(legs: Leg[], names: string[], pkgs: Pkg[]): string {
   const cell = (l: Leg | undefined): string =>
-    !l ? "-" : `${l.passed} passed / ${l.failed} failed${l.problem ? ` (${l.problem})` : ""}${legFailed(l) ? " FAIL" : ""}`;
-  const rows = [["", ...names], ...pkgs.map((p) => [p.short, ...names.map((r) => cell(legs.find((l) => l.runtime === r && l.pkg === p)))])];
+    !l
+      ? "-"
+      : `${l.passed} passed / ${l.failed} failed${l.problem ? ` (${l.problem})` : ""}${legFailed(l) ? " FAIL" : ""}`;
+  const rows = [
+    ["", ...names],
+    ...pkgs.map((p) => [p.short, ...names.map((r) => cell(legs.find((l) => l.runtime === r && l.pkg === p)))]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }
@@ -168,7 +177,11 @@ for (const runtime of names) {
     const started = performance.now();
     const leg = await runLeg(runtime, pkg, logDir);
     const secs = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`${legFailed(leg) ? "FAIL " : "ok  "}${runtime} ${pkg.short}: ${leg.passed} passed / ${leg.failed} failed${leg.problem ? `, ${leg.problem}` : ""} (${secs} s)`);
+    console.log(
+      `${legFailed(leg) ? "FAIL " : "ok  "}${runtime} ${pkg.short}: ${leg.passed} passed / ${leg.failed} failed${
+        leg.problem ? `, ${leg.problem}` : ""
+      } (${secs} s)`,
+    );
     legs.push(leg);
   }
 }

@@ -1,7 +1,7 @@
 // Shared by the scripts: the workspace packages (root package.json `workspaces`, plain paths),
 // which are public (no `"private": true`) and which have tests (`src/**/*.test.ts`); the paths of
 // the repo's own tool binaries; helpers to run a command and to run turbo tasks.
-import { spawn, type StdioOptions, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type StdioOptions } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 

@@ -41,11 +41,20 @@ export interface Section {
 }
 
 /** Renders `bench`'s section from `legs`; `measured` says when the results were measured (after the word "Measured"). */
-export function section(bench: AnyBench, legs: Leg<BenchResult>[], measured: string, runs: number | undefined): Section {
+export function section(
+  bench: AnyBench,
+  legs: Leg<BenchResult>[],
+  measured: string,
+  runs: number | undefined,
+): Section {
   const names = [...new Set(legs.map((l) => l.runtime))];
   const commands = names.flatMap((n) => {
     const rt = runtimes[n]!;
-    return bench.passes.map((p) => `    ${relative(root, rt.bin)} ${rt.args(bench.file, [...bench.args({ runs }), ...p.args, "--json", "<file>"], bench.runtimeFlags?.[n]).join(" ")}`);
+    return bench.passes.map((p) =>
+      `    ${relative(root, rt.bin)} ${
+        rt.args(bench.file, [...bench.args({ runs }), ...p.args, "--json", "<file>"], bench.runtimeFlags?.[n]).join(" ")
+      }`
+    );
   });
   const failed = legs.filter((l) => l.problem !== undefined).map((l) => `${l.label} (${l.pass}): ${l.problem}`);
   const charts = new Map<string, string>();
@@ -74,7 +83,13 @@ export function section(bench: AnyBench, legs: Leg<BenchResult>[], measured: str
  * (then any other kept section); `lastRun` completes the header's "Last run:" line, `names` are
  * the runtimes this run used.
  */
-export function writeDocs(file: string, ids: string[], fresh: Map<string, Section>, names: string[], lastRun: string): void {
+export function writeDocs(
+  file: string,
+  ids: string[],
+  fresh: Map<string, Section>,
+  names: string[],
+  lastRun: string,
+): void {
   const kept = existingSections(file);
   const order = [...ids, ...[...kept.keys()].filter((id) => !ids.includes(id))];
   const sections = order.flatMap((id) => fresh.get(id)?.markdown ?? kept.get(id) ?? []);
@@ -88,8 +103,8 @@ export function writeDocs(file: string, ids: string[], fresh: Map<string, Sectio
     `Last run: ${lastRun}`,
     "",
     `Machine: ${cpuModel()}, ${cpus().length} vCPUs (shared and noisy: compare the ratios measured within one process rather ` +
-      "than absolute rates across runs or machines); " +
-      `${process.platform} ${(spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout ?? "").trim()}.`,
+    "than absolute rates across runs or machines); " +
+    `${process.platform} ${(spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout ?? "").trim()}.`,
     "",
     `Runtimes: ${names.map((n) => `${runtimes[n]!.label}: ${runtimes[n]!.version()}`).join("; ")}.`,
     "",

@@ -12,16 +12,30 @@ const LEG_TIMEOUT_MS = 5 * 60_000;
 export type AnyBench = BenchSection<BenchResult>;
 
 /** A leg's JSON results: where a run writes them (its temp dir) and where `--render-from` reads them. */
-export const legFile = (dir: string, bench: AnyBench, pass: string, runtime: string): string => join(dir, `${bench.id}-${pass}-${runtime}.json`);
+export const legFile = (dir: string, bench: AnyBench, pass: string, runtime: string): string =>
+  join(dir, `${bench.id}-${pass}-${runtime}.json`);
 
 /** Runs one pass of `bench` on `runtime`, its results going to `tmp`. */
-export async function runLeg(runtime: string, bench: AnyBench, pass: AnyBench["passes"][number], tmp: string, runs: number | undefined): Promise<Leg<BenchResult>> {
+export async function runLeg(
+  runtime: string,
+  bench: AnyBench,
+  pass: AnyBench["passes"][number],
+  tmp: string,
+  runs: number | undefined,
+): Promise<Leg<BenchResult>> {
   const rt = runtimes[runtime]!;
   const json = legFile(tmp, bench, pass.pass, runtime);
-  const args = rt.args(bench.file, [...bench.args({ runs }), ...pass.args, "--json", json], bench.runtimeFlags?.[runtime]);
+  const args = rt.args(
+    bench.file,
+    [...bench.args({ runs }), ...pass.args, "--json", json],
+    bench.runtimeFlags?.[runtime],
+  );
   console.log(`\n== ${bench.id} (${pass.pass}) on ${rt.label}: ${relative(root, rt.bin)} ${args.join(" ")}`);
   const started = performance.now();
-  let problem = await runBounded(rt.bin, args, { stdio: ["ignore", "inherit", "inherit"], timeoutMs: bench.legTimeoutMs ?? LEG_TIMEOUT_MS });
+  let problem = await runBounded(rt.bin, args, {
+    stdio: ["ignore", "inherit", "inherit"],
+    timeoutMs: bench.legTimeoutMs ?? LEG_TIMEOUT_MS,
+  });
   const seconds = (performance.now() - started) / 1000;
   const leg = { runtime, label: rt.label, pass: pass.pass, seconds };
   if (problem === undefined) {
@@ -38,7 +52,11 @@ export async function runLeg(runtime: string, bench: AnyBench, pass: AnyBench["p
  * The legs of `bench` whose results a run saved in `dir`, for each runtime of `names` with any
  * (a pass without its file is a failed leg), and when each file was written.
  */
-export function savedLegs(bench: AnyBench, dir: string, names: string[]): { legs: Leg<BenchResult>[]; savedAt: Date[] } {
+export function savedLegs(
+  bench: AnyBench,
+  dir: string,
+  names: string[],
+): { legs: Leg<BenchResult>[]; savedAt: Date[] } {
   const legs: Leg<BenchResult>[] = [];
   const savedAt: Date[] = [];
   for (const runtime of names) {

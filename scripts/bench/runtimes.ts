@@ -34,7 +34,11 @@ export const runtimes: Record<string, Runtime> = {
   deno: {
     label: "Deno",
     bin: bin.deno,
-    args: (file, args, flags = []) => ["run", "-A", ...flags, "--conditions=@spindle/source", "--v8-flags=--allow-natives-syntax", file, ...args],
+    args: (
+      file,
+      args,
+      flags = [],
+    ) => ["run", "-A", ...flags, "--conditions=@spindle/source", "--v8-flags=--allow-natives-syntax", file, ...args],
     version: () => firstLine(bin.deno, ["--version"]),
   },
   bun: {

@@ -10,7 +10,10 @@ const reactor = await TimerReactor.start({ driver: "thread" });
 const timer = reactor.timer;
 const server = await UdpSocket.bind("127.0.0.1:0");
 const client = await UdpSocket.bind("127.0.0.1:0");
-const runtime = await Runtime.start<typeof jobs>(new URL(/* webpackIgnore: true */ "./jobs.ts", import.meta.url), { workers: 2, timer });
+const runtime = await Runtime.start<typeof jobs>(new URL(/* webpackIgnore: true */ "./jobs.ts", import.meta.url), {
+  workers: 2,
+  timer,
+});
 
 function* main(): Coroutine<string[]> {
   const lines: string[] = [];

@@ -110,7 +110,14 @@ export function barChart(chart: BarChart): string {
     out.push(textAt(tx, ty, content, attrs));
   };
   const label = (tx: number, ty: number, content: string, attrs = ""): void => {
-    labels.push(textAt(tx, ty, content, `font-size="11" stroke="#ffffff" stroke-width="3" paint-order="stroke"${attrs ? ` ${attrs}` : ""}`));
+    labels.push(
+      textAt(
+        tx,
+        ty,
+        content,
+        `font-size="11" stroke="#ffffff" stroke-width="3" paint-order="stroke"${attrs ? ` ${attrs}` : ""}`,
+      ),
+    );
   };
 
   text(PAD, 28, chart.title, `font-size="15" font-weight="600"`);
@@ -125,7 +132,11 @@ export function barChart(chart: BarChart): string {
       legendX = PAD;
       legendY += 18;
     }
-    out.push(`<rect x="${px(legendX)}" y="${px(legendY)}" width="10" height="10" rx="2" fill="${PALETTE[i % PALETTE.length]}"/>`);
+    out.push(
+      `<rect x="${px(legendX)}" y="${px(legendY)}" width="10" height="10" rx="2" fill="${
+        PALETTE[i % PALETTE.length]
+      }"/>`,
+    );
     text(legendX + 14, legendY + 9.5, s.name, `font-size="12"`);
     legendX += width;
   });
@@ -137,7 +148,9 @@ export function barChart(chart: BarChart): string {
 
   // Grid and tick labels.
   for (const tick of axis.ticks) {
-    out.push(`<line x1="${px(x(tick))}" y1="${px(plotTop)}" x2="${px(x(tick))}" y2="${px(plotBottom)}" stroke="${GRID}"/>`);
+    out.push(
+      `<line x1="${px(x(tick))}" y1="${px(plotTop)}" x2="${px(x(tick))}" y2="${px(plotBottom)}" stroke="${GRID}"/>`,
+    );
     text(x(tick), plotBottom + 16, formatTick(tick), `font-size="11" fill="${MUTED}" text-anchor="middle"`);
   }
   if (log) text(plotRight, plotBottom + 32, "log scale", `font-size="11" fill="${MUTED}" text-anchor="end"`);
@@ -145,35 +158,59 @@ export function barChart(chart: BarChart): string {
   // Groups: a label, then one bar (or the reason for none) per series.
   categories.forEach((category, c) => {
     const top = plotTop + c * groupHeight;
-    if (c > 0) out.push(`<line x1="${PAD}" y1="${px(top)}" x2="${px(plotRight)}" y2="${px(top)}" stroke="${GRID}" stroke-dasharray="2 3"/>`);
+    if (c > 0) {
+      out.push(
+        `<line x1="${PAD}" y1="${px(top)}" x2="${px(plotRight)}" y2="${
+          px(top)
+        }" stroke="${GRID}" stroke-dasharray="2 3"/>`,
+      );
+    }
     text(plotLeft - 10, top + groupHeight / 2 + 4, category, `font-size="12" text-anchor="end"`);
     series.forEach((s, i) => {
       const y = top + GROUP_PAD + i * (BAR + BAR_GAP);
       const value = s.values[c] ?? { missing: "–" };
       if (typeof value !== "number") {
-        const why = value.missing.length > MISSING_MAX_CHARS ? `${value.missing.slice(0, MISSING_MAX_CHARS - 1)}…` : value.missing;
+        const why = value.missing.length > MISSING_MAX_CHARS
+          ? `${value.missing.slice(0, MISSING_MAX_CHARS - 1)}…`
+          : value.missing;
         label(plotLeft + 4, y + BAR - 3, why, `font-style="italic" fill="${MUTED}"`);
         return;
       }
       const end = x(value);
-      out.push(`<rect x="${px(plotLeft)}" y="${px(y)}" width="${px(Math.max(end - plotLeft, 1))}" height="${BAR}" fill="${PALETTE[i % PALETTE.length]}"/>`);
+      out.push(
+        `<rect x="${px(plotLeft)}" y="${px(y)}" width="${px(Math.max(end - plotLeft, 1))}" height="${BAR}" fill="${
+          PALETTE[i % PALETTE.length]
+        }"/>`,
+      );
       label(end + 4, y + BAR - 3, format(value));
     });
   });
-  out.push(`<line x1="${px(plotLeft)}" y1="${px(plotTop)}" x2="${px(plotLeft)}" y2="${px(plotBottom)}" stroke="${MUTED}"/>`);
+  out.push(
+    `<line x1="${px(plotLeft)}" y1="${px(plotTop)}" x2="${px(plotLeft)}" y2="${px(plotBottom)}" stroke="${MUTED}"/>`,
+  );
 
   // Reference lines over the bars (under their labels), labelled above the plot.
   for (const ref of references) {
     const rx = x(ref.value);
-    out.push(`<line x1="${px(rx)}" y1="${px(plotTop - 4)}" x2="${px(rx)}" y2="${px(plotBottom)}" stroke="${REFERENCE}" stroke-width="1.5" stroke-dasharray="5 3"/>`);
-    const anchor = rx + textWidth(ref.label, 11) / 2 > WIDTH - PAD ? "end" : rx - textWidth(ref.label, 11) / 2 < PAD ? "start" : "middle";
+    out.push(
+      `<line x1="${px(rx)}" y1="${px(plotTop - 4)}" x2="${px(rx)}" y2="${
+        px(plotBottom)
+      }" stroke="${REFERENCE}" stroke-width="1.5" stroke-dasharray="5 3"/>`,
+    );
+    const anchor = rx + textWidth(ref.label, 11) / 2 > WIDTH - PAD
+      ? "end"
+      : rx - textWidth(ref.label, 11) / 2 < PAD
+      ? "start"
+      : "middle";
     text(rx, plotTop - 8, ref.label, `font-size="11" fill="${REFERENCE}" text-anchor="${anchor}"`);
   }
   out.push(...labels);
 
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${px(height)}" viewBox="0 0 ${WIDTH} ${px(height)}" ` +
-      `role="img" aria-label="${escapeXml(chart.title)}" font-family="${escapeXml(FONT)}" fill="${INK}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${px(height)}" viewBox="0 0 ${WIDTH} ${
+      px(height)
+    }" ` +
+    `role="img" aria-label="${escapeXml(chart.title)}" font-family="${escapeXml(FONT)}" fill="${INK}">`,
     `<title>${escapeXml(chart.title)}</title>`,
     `<rect x="0.5" y="0.5" width="${WIDTH - 1}" height="${px(height - 1)}" rx="6" fill="#ffffff" stroke="${GRID}"/>`,
     ...out,

@@ -48,8 +48,8 @@ import {
   type Coroutine,
   CoroutineFuture,
   Future,
-  JoinHandle,
   joinAll,
+  JoinHandle,
   LocalExecutor,
   PENDING,
   type Poll,
@@ -216,12 +216,24 @@ async function nativeSuspendParent(tasks: number, batch: number): Promise<number
 type Library = Workload["library"];
 type Shape = Workload["shape"];
 /** The workloads in the order a round runs them (rotated per round). */
-const order = ["spindle-trivial", "native-trivial", "effect-trivial", "spindle-suspend-once", "native-suspend-once", "effect-suspend-once"];
+const order = [
+  "spindle-trivial",
+  "native-trivial",
+  "effect-trivial",
+  "spindle-suspend-once",
+  "native-suspend-once",
+  "effect-suspend-once",
+];
 
 const spindleAndNative: Workload[] = [
   { id: "spindle-trivial", library: "spindle", shape: "trivial", run: () => runSpindle(spindleTrivialParent) },
   { id: "native-trivial", library: "native", shape: "trivial", run: () => nativeTrivialParent(TASKS, BATCH) },
-  { id: "spindle-suspend-once", library: "spindle", shape: "suspend-once", run: () => runSpindle(spindleSuspendParent) },
+  {
+    id: "spindle-suspend-once",
+    library: "spindle",
+    shape: "suspend-once",
+    run: () => runSpindle(spindleSuspendParent),
+  },
   { id: "native-suspend-once", library: "native", shape: "suspend-once", run: () => nativeSuspendParent(TASKS, BATCH) },
 ];
 const effectIds = ["effect-trivial", "effect-suspend-once"];
@@ -280,7 +292,11 @@ const hotFunctions: { name: string; library: Library; fn: unknown }[] = [
   { name: "LocalExecutor.spawn", library: "spindle", fn: LocalExecutor.prototype.spawn },
   { name: "CoroutineFuture.poll", library: "spindle", fn: CoroutineFuture.prototype.poll },
   // JoinHandle is abstract: the poll that runs is that of the handle class `spawn` returns.
-  { name: "JoinHandle.poll", library: "spindle", fn: Object.getPrototypeOf(new LocalExecutor().spawn(spindleTrivial())).poll },
+  {
+    name: "JoinHandle.poll",
+    library: "spindle",
+    fn: Object.getPrototypeOf(new LocalExecutor().spawn(spindleTrivial())).poll,
+  },
   { name: "nativeTrivialParent", library: "native", fn: nativeTrivialParent },
   { name: "nativeTrivial", library: "native", fn: nativeTrivial },
 ];
@@ -318,7 +334,9 @@ async function tiers(): Promise<{ method: string; functions: Record<string, stri
     if (typeof jsc.numberOfDFGCompiles !== "function") return undefined;
     const functions: Record<string, string> = {};
     for (const h of hotFunctions) {
-      if (workloads.some((w) => w.library === h.library)) functions[h.name] = `${jsc.numberOfDFGCompiles(h.fn)} DFG compiles`;
+      if (workloads.some((w) => w.library === h.library)) {
+        functions[h.name] = `${jsc.numberOfDFGCompiles(h.fn)} DFG compiles`;
+      }
     }
     return { method: "bun:jsc numberOfDFGCompiles after the measured runs (>0: optimized by DFG/FTL)", functions };
   }
@@ -338,7 +356,11 @@ async function measure(workload: Workload): Promise<number> {
 
 const runsMs = new Map<string, number[]>(workloads.map((w) => [w.id, []]));
 
-log(`core-executor: ${runtime.name} ${runtime.version}, ${TASKS.toLocaleString("en-US")} tasks in batches of ${BATCH.toLocaleString("en-US")}, ${WARMUP} warm-up + ${RUNS} measured runs per workload`);
+log(
+  `core-executor: ${runtime.name} ${runtime.version}, ${TASKS.toLocaleString("en-US")} tasks in batches of ${
+    BATCH.toLocaleString("en-US")
+  }, ${WARMUP} warm-up + ${RUNS} measured runs per workload`,
+);
 for (let w = 0; w < WARMUP; w++) {
   for (const workload of workloads) log(`  warm-up ${workload.id}: ${(await measure(workload)).toFixed(0)} ms`);
 }
@@ -376,7 +398,14 @@ interface Ratio {
 const results: WorkloadResult[] = workloads.map((w) => {
   const ms = runsMs.get(w.id) as number[];
   const medianMs = median(ms);
-  return { id: w.id, library: w.library, shape: w.shape, runsMs: ms.map((x) => +x.toFixed(2)), medianMs: +medianMs.toFixed(2), tasksPerSec: Math.round(TASKS / (medianMs / 1000)) };
+  return {
+    id: w.id,
+    library: w.library,
+    shape: w.shape,
+    runsMs: ms.map((x) => +x.toFixed(2)),
+    medianMs: +medianMs.toFixed(2),
+    tasksPerSec: Math.round(TASKS / (medianMs / 1000)),
+  };
 });
 
 function ratio(shape: Shape, peer: Library): Ratio | null {
@@ -400,7 +429,8 @@ const report = {
   warmupRuns: WARMUP,
   measuredRuns: RUNS,
   timeSliceMs: TIME_SLICE_MS ?? "default",
-  method: `plain loop timed with performance.now() (not mitata): ${WARMUP} warm-up run(s) per workload, then ${RUNS} rounds of one run per workload (order rotated per round); tasks/s from the median run, ratios = median of per-round ratios; no forced garbage collection`,
+  method:
+    `plain loop timed with performance.now() (not mitata): ${WARMUP} warm-up run(s) per workload, then ${RUNS} rounds of one run per workload (order rotated per round); tasks/s from the median run, ratios = median of per-round ratios; no forced garbage collection`,
   effectLoaded,
   results,
   ratios,
@@ -420,7 +450,9 @@ const lines = [
   "| workload | Spindle tasks/s | native tasks/s | Effect tasks/s | Spindle / native | Spindle / Effect |",
   "| --- | ---: | ---: | ---: | ---: | ---: |",
   ...shapes.map((s) =>
-    `| ${s} | ${fmtRate(rate(`spindle-${s}`))} | ${fmtRate(rate(`native-${s}`))} | ${fmtRate(rate(`effect-${s}`))} | ${fmtRatio(ratios[s]?.native)} | ${fmtRatio(ratios[s]?.effect)} |`
+    `| ${s} | ${fmtRate(rate(`spindle-${s}`))} | ${fmtRate(rate(`native-${s}`))} | ${fmtRate(rate(`effect-${s}`))} | ${
+      fmtRatio(ratios[s]?.native)
+    } | ${fmtRatio(ratios[s]?.effect)} |`
   ),
   "",
   tierReport === undefined

@@ -66,7 +66,9 @@ export const coreSection: BenchSection<CoreExecutorResult> = {
       legs.flatMap((l) => shapes.map(([shape]) => barValue(l, l.result && value(l.result, shape))));
     if (first !== undefined) {
       out.push(
-        `${first.tasks.toLocaleString("en-US")} tasks per run, in batches of ${first.batch.toLocaleString("en-US")}: a parent ` +
+        `${first.tasks.toLocaleString("en-US")} tasks per run, in batches of ${
+          first.batch.toLocaleString("en-US")
+        }: a parent ` +
           "spawns a batch and joins it before the next. Spindle: a parent coroutine on a `LocalExecutor` calls " +
           "`executor.spawn(child())` and `yield* joinAll(handles)` (child: a top-level `function*`); native: a parent " +
           "`async` function calls `child()` and `await Promise.all(promises)`; Effect " +
@@ -86,7 +88,9 @@ export const coreSection: BenchSection<CoreExecutorResult> = {
           title: "@spindle/core: tasks spawned and joined per second",
           subtitle: "Median run, Effect loaded (the main rows of the tables below); higher is better",
           categories,
-          series: [["spindle", "Spindle"], ["native", "native (async / Promise.all)"], ["effect", "Effect"]].map(([lib, name]) => ({
+          series: [["spindle", "Spindle"], ["native", "native (async / Promise.all)"], ["effect", "Effect"]].map((
+            [lib, name],
+          ) => ({
             name: name!,
             values: perShape((r, shape) => r.results.find((x) => x.id === `${lib}-${shape}`)?.tasksPerSec),
           })),
@@ -110,7 +114,8 @@ export const coreSection: BenchSection<CoreExecutorResult> = {
           continue;
         }
         const r = leg.result;
-        const rate = (lib: string): number | undefined => r.results.find((x) => x.id === `${lib}-${shape}`)?.tasksPerSec;
+        const rate = (lib: string): number | undefined =>
+          r.results.find((x) => x.id === `${lib}-${shape}`)?.tasksPerSec;
         out.push(
           `| ${label} | ${fmtRate(rate("spindle"))} | ${fmtRate(rate("native"))} | ${fmtRate(rate("effect"))} | ` +
             `${fmtRatio(r.ratios[shape]?.native)} | ${fmtRatio(r.ratios[shape]?.effect)} |`,
@@ -170,8 +175,8 @@ export const coreSection: BenchSection<CoreExecutorResult> = {
       "",
       "No benchmark here forces a garbage collection between runs any more. A forced full collection (`gc()` with " +
         "`--expose-gc`, `Bun.gc(true)`) frees the previous run's executor and closures, which V8 had embedded in " +
-        "the optimized code of the hot functions; that code is then deoptimized (`--trace-deopt`: \"embedded weak " +
-        "objects cleared\", 99 times after the second round), so every measured run re-optimized from the " +
+        'the optimized code of the hot functions; that code is then deoptimized (`--trace-deopt`: "embedded weak ' +
+        'objects cleared", 99 times after the second round), so every measured run re-optimized from the ' +
         "interpreter. Spindle's trivial rate on Node 24 was 4.9M/s with a forced collection before each run and " +
         "6.0–6.7M/s without, in back-to-back runs; native promises did not move. A program does not force " +
         "collections, so the figures above are taken without.",

@@ -57,7 +57,17 @@ function effectSuspendParent(tasks: number, batch: number): Effect.Effect<number
 /** The Effect workloads, running `tasks` tasks in batches of `batch`. */
 export function effectWorkloads(tasks: number, batch: number): Workload[] {
   return [
-    { id: "effect-trivial", library: "effect", shape: "trivial", run: () => Effect.runPromise(effectTrivialParent(tasks, batch)) },
-    { id: "effect-suspend-once", library: "effect", shape: "suspend-once", run: () => Effect.runPromise(effectSuspendParent(tasks, batch)) },
+    {
+      id: "effect-trivial",
+      library: "effect",
+      shape: "trivial",
+      run: () => Effect.runPromise(effectTrivialParent(tasks, batch)),
+    },
+    {
+      id: "effect-suspend-once",
+      library: "effect",
+      shape: "suspend-once",
+      run: () => Effect.runPromise(effectSuspendParent(tasks, batch)),
+    },
   ];
 }

@@ -59,4 +59,5 @@ export interface BenchSection<R extends BenchResult> {
 export type MeasuredLeg<R> = Leg<R> & { result: R };
 
 /** The legs that have results, in their order. */
-export const measuredLegs = <R>(legs: Leg<R>[]): MeasuredLeg<R>[] => legs.filter((l): l is MeasuredLeg<R> => l.result !== undefined);
+export const measuredLegs = <R>(legs: Leg<R>[]): MeasuredLeg<R>[] =>
+  legs.filter((l): l is MeasuredLeg<R> => l.result !== undefined);

@@ -47,7 +47,7 @@
 //    every measured round (no round is dropped), and the per-round p99 range is given beside them.
 // Every wait is bounded: a run that has not completed RUN_TIMEOUT_MS after its window fails.
 import { writeFileSync } from "node:fs";
-import { type Coroutine, Context, LocalExecutor, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
+import { Context, type Coroutine, LocalExecutor, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
 import { type DriverChoice, Instant, type Sleep, type Timer, TimerReactor } from "@spindle/timer";
 import { intOption, log, median, option, runtime } from "./harness.ts";
 import type { CostReport, LatenessCellReport, Load, Stats, TimerResult, Variant } from "./timer.section.ts";
@@ -125,7 +125,9 @@ function spindleCost(timer: Timer, durations: Float64Array): CostRun {
     sleeps[i] = sleep;
   }
   const scheduled = performance.now();
-  if (timer.pendingCount !== n) throw new Error(`spindle-cost: ${timer.pendingCount} timers pending after scheduling ${n}`);
+  if (timer.pendingCount !== n) {
+    throw new Error(`spindle-cost: ${timer.pendingCount} timers pending after scheduling ${n}`);
+  }
   const cancelStart = performance.now();
   for (let i = 0; i < n; i++) (sleeps[i] as Sleep)[Symbol.dispose]();
   const end = performance.now();
@@ -155,7 +157,9 @@ async function costPart(timer: Timer): Promise<CostReport> {
     await settle();
     const fired = costFires.count;
     const run = id === "spindle" ? spindleCost(timer, durations) : hostCost(durations);
-    if (costFires.count !== fired) throw new Error(`${id}-cost: ${costFires.count - fired} timers fired during the run`);
+    if (costFires.count !== fired) {
+      throw new Error(`${id}-cost: ${costFires.count - fired} timers fired during the run`);
+    }
     return run;
   };
   const ns = (ms: number): string => `${((ms * 1e6) / TIMERS).toFixed(0)} ns`;
@@ -298,7 +302,13 @@ async function latenessRun(timer: Timer, variant: Variant, n: number, load: Load
   let finished = false;
   const allFired = new Promise<void>((resolve, reject) => {
     const timeout = setTimeout(() => {
-      if (!finished) reject(new Error(`${variant} ${n} ${load}: ${state.fired} of ${n} timers fired by ${RUN_TIMEOUT_MS} ms after the window`));
+      if (!finished) {
+        reject(
+          new Error(
+            `${variant} ${n} ${load}: ${state.fired} of ${n} timers fired by ${RUN_TIMEOUT_MS} ms after the window`,
+          ),
+        );
+      }
     }, hardDeadline - clock());
     state.done = () => {
       finished = true;
@@ -345,9 +355,13 @@ async function latenessRun(timer: Timer, variant: Variant, n: number, load: Load
   }
   const busyFraction = busy === null ? null : await busy;
   const slackMs = windowStart - state.scheduledAt;
-  if (!(slackMs > 0)) throw new Error(`${variant} ${n} ${load}: scheduling ended ${(-slackMs).toFixed(1)} ms after the window started`);
+  if (!(slackMs > 0)) {
+    throw new Error(`${variant} ${n} ${load}: scheduling ended ${(-slackMs).toFixed(1)} ms after the window started`);
+  }
   if (state.duplicates !== 0) throw new Error(`${variant} ${n} ${load}: ${state.duplicates} timers fired twice`);
-  if (timer.pendingCount !== 0) throw new Error(`${variant} ${n} ${load}: ${timer.pendingCount} Spindle timers still pending`);
+  if (timer.pendingCount !== 0) {
+    throw new Error(`${variant} ${n} ${load}: ${timer.pendingCount} Spindle timers still pending`);
+  }
   return { lateness: state.lateness, slackMs, busyFraction };
 }
 
@@ -360,7 +374,9 @@ interface Cell {
 
 async function latenessPart(timer: Timer): Promise<LatenessCellReport[]> {
   const cells: Cell[] = [];
-  for (const n of SIZES) for (const load of LOADS) for (const variant of VARIANTS) cells.push({ variant, n, load, runs: [] });
+  for (const n of SIZES) {
+    for (const load of LOADS) for (const variant of VARIANTS) cells.push({ variant, n, load, runs: [] });
+  }
   const cellOf = (variant: Variant, n: number, load: Load): Cell =>
     cells.find((c) => c.variant === variant && c.n === n && c.load === load) as Cell;
   const brief = (r: LatenessRun): string => {
@@ -440,7 +456,9 @@ function stats(lateness: Float64Array): Stats {
 
 log(
   `timer: ${runtime.name} ${runtime.version}, driver ${DRIVER}, ${WARMUP} warm-up + ${RUNS} measured rounds; ` +
-    `cost: ${TIMERS.toLocaleString("en-US")} timers; lateness: ${SIZES.map((n) => n.toLocaleString("en-US")).join(" and ")} timers over ${WINDOW_MS} ms`,
+    `cost: ${TIMERS.toLocaleString("en-US")} timers; lateness: ${
+      SIZES.map((n) => n.toLocaleString("en-US")).join(" and ")
+    } timers over ${WINDOW_MS} ms`,
 );
 const reactor = await TimerReactor.start({ driver: DRIVER });
 let cost: CostReport | null = null;
@@ -458,34 +476,45 @@ const report = {
   driver: reactor.driver,
   warmupRounds: WARMUP,
   measuredRounds: RUNS,
-  method: `plain loops timed with performance.now(): ${WARMUP} warm-up round(s), then ${RUNS} rounds running every workload once (order rotated per round, no forced garbage collection)`,
+  method:
+    `plain loops timed with performance.now(): ${WARMUP} warm-up round(s), then ${RUNS} rounds running every workload once (order rotated per round, no forced garbage collection)`,
   cost,
-  lateness: lateness === null
-    ? null
-    : {
-      windowMs: WINDOW_MS,
-      leadMs: Object.fromEntries(SIZES.map((n) => [n, leadMs(n)])),
-      busy: { spinMs: BUSY_SPIN_MS, yieldMs: BUSY_YIELD_MS },
-      cells: lateness,
-    },
+  lateness: lateness === null ? null : {
+    windowMs: WINDOW_MS,
+    leadMs: Object.fromEntries(SIZES.map((n) => [n, leadMs(n)])),
+    busy: { spinMs: BUSY_SPIN_MS, yieldMs: BUSY_YIELD_MS },
+    cells: lateness,
+  },
 } satisfies TimerResult;
 
-const lines: string[] = [`### timer: ${runtime.name} ${runtime.version} (${runtime.engine}), driver ${reactor.driver}`, ""];
+const lines: string[] = [
+  `### timer: ${runtime.name} ${runtime.version} (${runtime.engine}), driver ${reactor.driver}`,
+  "",
+];
 if (cost !== null) {
   const fmt = (r: Ratio): string => `${r.median.toFixed(2)}× (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
   lines.push(
-    `${TIMERS.toLocaleString("en-US")} timers per run; ns per timer (median run) and Spindle / setTimeout time ratio (median of rounds):`,
+    `${
+      TIMERS.toLocaleString("en-US")
+    } timers per run; ns per timer (median run) and Spindle / setTimeout time ratio (median of rounds):`,
     "",
     "| | Spindle ns | setTimeout ns | Spindle / setTimeout |",
     "| --- | ---: | ---: | ---: |",
-    `| schedule | ${cost.spindle.medianScheduleNs.toFixed(0)} | ${cost.settimeout.medianScheduleNs.toFixed(0)} | ${fmt(cost.ratios.schedule)} |`,
-    `| cancel | ${cost.spindle.medianCancelNs.toFixed(0)} | ${cost.settimeout.medianCancelNs.toFixed(0)} | ${fmt(cost.ratios.cancel)} |`,
+    `| schedule | ${cost.spindle.medianScheduleNs.toFixed(0)} | ${cost.settimeout.medianScheduleNs.toFixed(0)} | ${
+      fmt(cost.ratios.schedule)
+    } |`,
+    `| cancel | ${cost.spindle.medianCancelNs.toFixed(0)} | ${cost.settimeout.medianCancelNs.toFixed(0)} | ${
+      fmt(cost.ratios.cancel)
+    } |`,
     "",
   );
 }
 if (lateness !== null) {
   lines.push("Lateness in ms (p50 / p99 / max, early count), every timer of every measured round:", "");
-  lines.push("| timers | main thread | Spindle at wake | Spindle at task poll | setTimeout |", "| ---: | --- | --- | --- | --- |");
+  lines.push(
+    "| timers | main thread | Spindle at wake | Spindle at task poll | setTimeout |",
+    "| ---: | --- | --- | --- | --- |",
+  );
   for (const n of SIZES) {
     for (const load of LOADS) {
       const cell = (v: Variant): string => {
@@ -493,7 +522,11 @@ if (lateness !== null) {
         if (c === undefined) return "–";
         return `${c.p50.toFixed(3)} / ${c.p99.toFixed(3)} / ${c.max.toFixed(2)}, ${c.early} early`;
       };
-      lines.push(`| ${n.toLocaleString("en-US")} | ${load} | ${cell("spindle-waker")} | ${cell("spindle-task")} | ${cell("settimeout")} |`);
+      lines.push(
+        `| ${n.toLocaleString("en-US")} | ${load} | ${cell("spindle-waker")} | ${cell("spindle-task")} | ${
+          cell("settimeout")
+        } |`,
+      );
     }
   }
 }

@@ -92,7 +92,9 @@ export const timerSection: BenchSection<TimerResult> = {
       );
       if (cost != null) {
         out.push(
-          `**Cost.** ${cost.timers.toLocaleString("en-US")} timers per run, durations ${cost.durations} (the same for ` +
+          `**Cost.** ${
+            cost.timers.toLocaleString("en-US")
+          } timers per run, durations ${cost.durations} (the same for ` +
             "both, far enough ahead that none fires; whole milliseconds because Node keeps one timer list per distinct " +
             "duration). Spindle: `timer.sleep(ms)` plus one `poll` with a `Context` (the poll registers: the queue " +
             "stores a clone of `cx.waker`), later `[Symbol.dispose]()` (deregisters); setTimeout: `setTimeout(callback, ms)` " +
@@ -158,8 +160,12 @@ export const timerSection: BenchSection<TimerResult> = {
           continue;
         }
         out.push(
-          `| ${legName(leg)} | ${c.spindle.medianScheduleNs.toFixed(0)} ns | ${c.settimeout.medianScheduleNs.toFixed(0)} ns | ` +
-            `${fmtRatio(c.ratios.schedule)} | ${c.spindle.medianCancelNs.toFixed(0)} ns | ${c.settimeout.medianCancelNs.toFixed(0)} ns | ` +
+          `| ${legName(leg)} | ${c.spindle.medianScheduleNs.toFixed(0)} ns | ${
+            c.settimeout.medianScheduleNs.toFixed(0)
+          } ns | ` +
+            `${fmtRatio(c.ratios.schedule)} | ${c.spindle.medianCancelNs.toFixed(0)} ns | ${
+              c.settimeout.medianCancelNs.toFixed(0)
+            } ns | ` +
             `${fmtRatio(c.ratios.cancel)} |`,
         );
       }
@@ -171,7 +177,9 @@ export const timerSection: BenchSection<TimerResult> = {
       const fmtCell = (c: LatenessCellReport | undefined): string =>
         c === undefined
           ? "–"
-          : `${fmtMs(c.p50)} / ${fmtMs(c.p99)} (${fmtMs(Math.min(...c.perRoundP99))}–${fmtMs(Math.max(...c.perRoundP99))}) / ` +
+          : `${fmtMs(c.p50)} / ${fmtMs(c.p99)} (${fmtMs(Math.min(...c.perRoundP99))}–${
+            fmtMs(Math.max(...c.perRoundP99))
+          }) / ` +
             `${fmtMs(c.max)}, ${c.early === 0 ? "0 early" : `**${c.early.toLocaleString("en-US")} early**`}`;
       out.push(
         "#### Lateness after the deadline",
@@ -185,11 +193,17 @@ export const timerSection: BenchSection<TimerResult> = {
         out.push(
           chart("lateness", {
             title: `@spindle/timer: p99 lateness with ${GOAL_TIMERS.toLocaleString("en-US")} timers`,
-            subtitle: "Milliseconds after the deadline, pooled over every measured round, main thread idle or busy; lower is better",
+            subtitle:
+              "Milliseconds after the deadline, pooled over every measured round, main thread idle or busy; lower is better",
             categories: loads.map(({ leg, load }) => `${legName(leg)}, ${loadLabel(leg.result, GOAL_TIMERS, load)}`),
-            series: ([["spindle-waker", "Spindle at wake"], ["spindle-task", "Spindle at task poll"], ["settimeout", "setTimeout"]] as const).map(([variant, name]) => ({
+            series: ([["spindle-waker", "Spindle at wake"], ["spindle-task", "Spindle at task poll"], [
+              "settimeout",
+              "setTimeout",
+            ]] as const).map(([variant, name]) => ({
               name,
-              values: loads.map(({ leg, load }) => barValue(leg, leg.result?.lateness && cellOf(leg.result, variant, GOAL_TIMERS, load)?.p99)),
+              values: loads.map(({ leg, load }) =>
+                barValue(leg, leg.result?.lateness && cellOf(leg.result, variant, GOAL_TIMERS, load)?.p99)
+              ),
             })),
             format: (ms) => `${fmtMs(ms)} ms`,
             formatTick: (ms) => `${Number(ms.toPrecision(3))} ms`,
@@ -212,7 +226,9 @@ export const timerSection: BenchSection<TimerResult> = {
         for (const n of sizes) {
           for (const load of LOADS) {
             out.push(
-              `| ${legName(leg)} | ${n.toLocaleString("en-US")} | ${loadLabel(r, n, load)} | ${fmtCell(cellOf(r, "spindle-waker", n, load))} | ` +
+              `| ${legName(leg)} | ${n.toLocaleString("en-US")} | ${loadLabel(r, n, load)} | ${
+                fmtCell(cellOf(r, "spindle-waker", n, load))
+              } | ` +
                 `${fmtCell(cellOf(r, "spindle-task", n, load))} | ${fmtCell(cellOf(r, "settimeout", n, load))} |`,
             );
           }
@@ -264,40 +280,40 @@ const TIMER_FINDINGS: string[] = [
   "#### What the numbers come from",
   "",
   "Found on Node 24 (and checked on Deno and Bun) with `--cpu-prof` and with scratch scripts that time the " +
-    "package's internals, on this machine; numbers from single runs, so only their size matters.",
+  "package's internals, on this machine; numbers from single runs, so only their size matters.",
   "",
   "- **Registering a sleep costs more than a `setTimeout` on Node and Bun** (Deno's own `setTimeout` costs " +
-    "several times more than either). A registered sleep is four objects (the `Sleep`, its queue entry, the " +
-    "raw waker clone, and about one bucket per six timers when deadlines are spread over a second) and a " +
-    "bucket lookup in a `Map` (31 ns on V8 with the small-integer tick keys the queue uses, 72–78 ns with " +
-    "ticks since the clock's epoch, which it used before); on Node about a third of the time is the garbage " +
-    "collector moving those objects. Node's `setTimeout` appends one object to a list per duration and reads " +
-    "the event loop's cached time. Bun's `clearTimeout` costs about 20 ns, which a deregistration that drops a " +
-    "waker and may drop a bucket does not match.",
+  "several times more than either). A registered sleep is four objects (the `Sleep`, its queue entry, the " +
+  "raw waker clone, and about one bucket per six timers when deadlines are spread over a second) and a " +
+  "bucket lookup in a `Map` (31 ns on V8 with the small-integer tick keys the queue uses, 72–78 ns with " +
+  "ticks since the clock's epoch, which it used before); on Node about a third of the time is the garbage " +
+  "collector moving those objects. Node's `setTimeout` appends one object to a list per duration and reads " +
+  "the event loop's cached time. Bun's `clearTimeout` costs about 20 ns, which a deregistration that drops a " +
+  "waker and may drop a bucket does not match.",
   "- **The tail of the lateness at wake is the machine, not the queue.** In a build that recorded, on the " +
-    "timer thread, how late it took each due thread out (10,000 and 100,000 timers, Node, Deno, Bun): p50 " +
-    "0.01–0.03 ms, p99 0.11–0.46 ms; the main thread received the wake 0.02–0.05 ms after the deadline at p50. " +
-    "The p99 of 1–5 ms comes from a few stalls of 1.6–4 ms, and in each run the timer thread's own worst " +
-    "lateness matched the main thread's worst lag: the timer thread did not get a CPU (2 shared vCPUs, the " +
-    "main thread and V8's helper threads). Spinning on the timer thread before deadlines halved the median but " +
-    "made this worse, so the thread does not spin.",
+  "timer thread, how late it took each due thread out (10,000 and 100,000 timers, Node, Deno, Bun): p50 " +
+  "0.01–0.03 ms, p99 0.11–0.46 ms; the main thread received the wake 0.02–0.05 ms after the deadline at p50. " +
+  "The p99 of 1–5 ms comes from a few stalls of 1.6–4 ms, and in each run the timer thread's own worst " +
+  "lateness matched the main thread's worst lag: the timer thread did not get a CPU (2 shared vCPUs, the " +
+  "main thread and V8's helper threads). Spinning on the timer thread before deadlines halved the median but " +
+  "made this worse, so the thread does not spin.",
   "- **From source on Node, the timer thread also pays for the TypeScript stripper.** Its worker loads " +
-    "`.ts` modules, so Node loads its type stripper there too, and the thread's heap is about 10 MB instead of " +
-    "6 MB; `--trace-gc` showed that heap's occasional full collection taking 6–11 ms, and one falling inside a " +
-    "measured window stalls every wake in flight (one traced run: an 11 ms collection, a p99 of 10.8 ms at " +
-    "wake with 100,000 timers). Against the built package (`dist`, what npm users get) the same run showed no " +
-    "full collection on the timer thread and a p99 at wake of 3.5 ms. The loop itself allocates nothing.",
+  "`.ts` modules, so Node loads its type stripper there too, and the thread's heap is about 10 MB instead of " +
+  "6 MB; `--trace-gc` showed that heap's occasional full collection taking 6–11 ms, and one falling inside a " +
+  "measured window stalls every wake in flight (one traced run: an 11 ms collection, a p99 of 10.8 ms at " +
+  "wake with 100,000 timers). Against the built package (`dist`, what npm users get) the same run showed no " +
+  "full collection on the timer thread and a p99 at wake of 3.5 ms. The loop itself allocates nothing.",
   "- **With tasks, 100,000 timers in 100 ms outrun the executor.** One timer falls due every microsecond, and " +
-    "waking, polling and finishing one `LocalExecutor` task (resuming its generator, settling its join handle, " +
-    "collecting 100,000 coroutines) takes 1.6–1.9 µs on Node: the backlog grows from the first milliseconds and " +
-    "the tasks run tens to hundreds of milliseconds late. This is the executor's throughput, which the core " +
-    "benchmark measures; the timer's dispatch is the *at wake* column.",
+  "waking, polling and finishing one `LocalExecutor` task (resuming its generator, settling its join handle, " +
+  "collecting 100,000 coroutines) takes 1.6–1.9 µs on Node: the backlog grows from the first milliseconds and " +
+  "the tasks run tens to hundreds of milliseconds late. This is the executor's throughput, which the core " +
+  "benchmark measures; the timer's dispatch is the *at wake* column.",
   "- **Fixed since the first run of this benchmark:** core's `WakeTable` listener drained again without " +
-    "yielding whenever the timer thread had already woken it anew (655 consecutive drains over 45.8 ms in one " +
-    "traced run), so no promise, task or I/O could run; it now yields a turn of the event loop between such " +
-    "drains.",
+  "yielding whenever the timer thread had already woken it anew (655 consecutive drains over 45.8 ms in one " +
+  "traced run), so no promise, task or I/O could run; it now yields a turn of the event loop between such " +
+  "drains.",
   "- **`setTimeout` fires early; Spindle never did.** Measured against the exact deadline, callbacks ran up " +
-    "to about 2 ms early on Node (its timers count from the event loop's cached time, in whole milliseconds), " +
-    "and up to about 1 ms early on Deno and Bun. Spindle compares each exact deadline with the clock before " +
-    "waking, and no Spindle timer fired early in any run.",
+  "to about 2 ms early on Node (its timers count from the event loop's cached time, in whole milliseconds), " +
+  "and up to about 1 ms early on Deno and Bun. Spindle compares each exact deadline with the clock before " +
+  "waking, and no Spindle timer fired early in any run.",
 ];

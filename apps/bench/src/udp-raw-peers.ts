@@ -18,7 +18,9 @@ declare const Deno:
     listenDatagram?: (options: { transport: "udp"; hostname: string; port: number }) => DenoDatagramConn;
   }
   | undefined;
-declare const Bun: { version: string; gc(force: boolean): void; udpSocket(options: unknown): Promise<BunUdpSocket> } | undefined;
+declare const Bun:
+  | { version: string; gc(force: boolean): void; udpSocket(options: unknown): Promise<BunUdpSocket> }
+  | undefined;
 
 interface DenoNetAddr {
   transport: "udp";
@@ -49,7 +51,9 @@ export const RAW_APIS: RawApi[] = runtime.name === "bun"
 
 /** Why `api` cannot run in this process, or null. */
 export function rawUnavailable(api: RawApi): string | null {
-  if (api === "Deno.listenDatagram" && typeof Deno?.listenDatagram !== "function") return "Deno.listenDatagram needs --unstable-net";
+  if (api === "Deno.listenDatagram" && typeof Deno?.listenDatagram !== "function") {
+    return "Deno.listenDatagram needs --unstable-net";
+  }
   return null;
 }
 
@@ -259,7 +263,9 @@ async function rawBunRtt(n: number): Promise<RttRun> {
   const server = await Bun!.udpSocket({
     hostname: HOST,
     port: 0,
-    socket: { data: (socket: BunUdpSocket, data: Uint8Array, port: number, address: string) => socket.send(data, port, address) },
+    socket: {
+      data: (socket: BunUdpSocket, data: Uint8Array, port: number, address: string) => socket.send(data, port, address),
+    },
   });
   const client = await Bun!.udpSocket({
     hostname: HOST,

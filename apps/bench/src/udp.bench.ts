@@ -76,7 +76,9 @@ const WARMUP = intOption("warmup", 1);
 const DATAGRAMS = Math.max(1, intOption("datagrams", 200_000));
 const SIZES = (listOption("sizes") ?? ["64", "1200"]).map((s) => {
   const n = Number(s.replaceAll("_", ""));
-  if (!Number.isInteger(n) || n < 1 || n > 65_507) throw new Error(`--sizes must list payload sizes from 1 to 65507, got ${s}`);
+  if (!Number.isInteger(n) || n < 1 || n > 65_507) {
+    throw new Error(`--sizes must list payload sizes from 1 to 65507, got ${s}`);
+  }
   return n;
 });
 const PACINGS = (listOption("pacings") ?? ["api", "turn"]) as Pacing[];
@@ -120,7 +122,9 @@ function kernelRcvbufErrors(): number | null {
  * (packages/reactor-net/src/backends.ts), so backends added later are found without a change
  * here. Each is then bound once: one that this runtime cannot run is reported, not run.
  */
-async function offeredBackends(): Promise<{ offered: string[]; usable: string[]; unusable: Record<string, string>; auto: string }> {
+async function offeredBackends(): Promise<
+  { offered: string[]; usable: string[]; unusable: Record<string, string>; auto: string }
+> {
   let message = "";
   try {
     const socket = await UdpSocket.bind(`${HOST}:0`, { backend: "\u0000probe" as never });
@@ -166,7 +170,13 @@ function* sendWhenWritable(socket: UdpSocket, data: Uint8Array, to: SocketAddres
   do yield* socket.writable(); while (socket.trySendTo(data, to) === WOULD_BLOCK);
 }
 
-function* spindleSender(tx: UdpSocket, payload: Uint8Array, to: SocketAddress, meter: Meter, pacing: Pacing): Coroutine<void> {
+function* spindleSender(
+  tx: UdpSocket,
+  payload: Uint8Array,
+  to: SocketAddress,
+  meter: Meter,
+  pacing: Pacing,
+): Coroutine<void> {
   meter.begin();
   let sinceTurn = 0;
   for (let i = 0; i < meter.n; i++) {
@@ -306,12 +316,18 @@ function ratioOf(perRound: number[]): Ratio | null {
 }
 
 /** Nearest-rank percentile of sorted values. */
-const rank = (sorted: Float64Array, p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
+const rank = (sorted: Float64Array, p: number): number =>
+  sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
 
 function rttStats(times: Float64Array): RttStats {
   const sorted = Float64Array.from(times).sort();
   const r = (x: number): number => +x.toFixed(1);
-  return { count: sorted.length, p50: r(rank(sorted, 0.5)), p99: r(rank(sorted, 0.99)), max: r(sorted[sorted.length - 1] as number) };
+  return {
+    count: sorted.length,
+    p50: r(rank(sorted, 0.5)),
+    p99: r(rank(sorted, 0.99)),
+    max: r(sorted[sorted.length - 1] as number),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,11 +336,19 @@ function rttStats(times: Float64Array): RttStats {
 const backends = await offeredBackends();
 const wantedBackends = listOption("backends") ?? backends.usable;
 for (const name of wantedBackends) {
-  if (!backends.offered.includes(name)) throw new Error(`--backends: reactor-net offers no backend ${name} (it offers ${backends.offered.join(", ")})`);
-  if (!backends.usable.includes(name)) throw new Error(`--backends: ${name} does not run here: ${backends.unusable[name]}`);
+  if (!backends.offered.includes(name)) {
+    throw new Error(`--backends: reactor-net offers no backend ${name} (it offers ${backends.offered.join(", ")})`);
+  }
+  if (!backends.usable.includes(name)) {
+    throw new Error(`--backends: ${name} does not run here: ${backends.unusable[name]}`);
+  }
 }
 const wantedRaw = (listOption("raw") ?? RAW_APIS) as RawApi[];
-for (const api of wantedRaw) if (!RAW_APIS.includes(api)) throw new Error(`--raw: ${api} is not a raw API of ${runtime.name} (${RAW_APIS.join(", ")})`);
+for (const api of wantedRaw) {
+  if (!RAW_APIS.includes(api)) {
+    throw new Error(`--raw: ${api} is not a raw API of ${runtime.name} (${RAW_APIS.join(", ")})`);
+  }
+}
 const rawSkipped: Record<string, string> = {};
 const rows: Row[] = [];
 for (const api of wantedRaw) {
@@ -337,9 +361,19 @@ const peer = rows.find((r) => r.kind === "raw") ?? null;
 
 log(
   `udp: ${runtime.name} ${runtime.version}; backends offered ${backends.offered.join(", ")} (auto = ${backends.auto}` +
-    `${Object.keys(backends.unusable).length ? `; not here: ${Object.entries(backends.unusable).map(([k, v]) => `${k}: ${v}`).join("; ")}` : ""}); ` +
-    `rows ${rows.map((r) => r.id).join(", ")}${Object.keys(rawSkipped).length ? ` (skipped: ${Object.entries(rawSkipped).map(([k, v]) => `${k}: ${v}`).join("; ")})` : ""}; ` +
-    `${WARMUP} warm-up + ${RUNS} measured rounds; ${DATAGRAMS.toLocaleString("en-US")} datagrams of ${SIZES.join(" and ")} B, pacing ${PACINGS.join(" and ")} (batch ${BATCH}); ` +
+    `${
+      Object.keys(backends.unusable).length
+        ? `; not here: ${Object.entries(backends.unusable).map(([k, v]) => `${k}: ${v}`).join("; ")}`
+        : ""
+    }); ` +
+    `rows ${rows.map((r) => r.id).join(", ")}${
+      Object.keys(rawSkipped).length
+        ? ` (skipped: ${Object.entries(rawSkipped).map(([k, v]) => `${k}: ${v}`).join("; ")})`
+        : ""
+    }; ` +
+    `${WARMUP} warm-up + ${RUNS} measured rounds; ${DATAGRAMS.toLocaleString("en-US")} datagrams of ${
+      SIZES.join(" and ")
+    } B, pacing ${PACINGS.join(" and ")} (batch ${BATCH}); ` +
     `${ROUND_TRIPS.toLocaleString("en-US")} round trips`,
 );
 
@@ -351,7 +385,9 @@ interface ThroughputCell {
 
 const throughputCells: ThroughputCell[] = [];
 if (PARTS.includes("throughput")) {
-  for (const size of SIZES) for (const pacing of PACINGS) throughputCells.push({ size, pacing, runs: new Map(rows.map((r) => [r.id, []])) });
+  for (const size of SIZES) {
+    for (const pacing of PACINGS) throughputCells.push({ size, pacing, runs: new Map(rows.map((r) => [r.id, []])) });
+  }
   const k = (x: number): string => `${(x / 1000).toFixed(1)}k/s`;
   for (let round = -WARMUP; round < RUNS; round++) {
     const label = round < 0 ? "warm-up" : `round ${round + 1}`;
@@ -362,7 +398,11 @@ if (PARTS.includes("throughput")) {
         const r = await throughputRun(row, cell.size, cell.pacing);
         if (round >= 0) cell.runs.get(row.id)!.push(r);
         const drops = r.queueDropped === null ? "" : `, queue dropped ${r.queueDropped}`;
-        line.push(`${row.id} ${k(r.rate)} lost ${r.lost}${drops} (kernel ${r.kernelDropped ?? "?"}), first arrival ${r.firstArrivalMs} ms, sends ${r.sendMs} ms, cpu ${r.cpuUsPerDatagram} µs/datagram`);
+        line.push(
+          `${row.id} ${k(r.rate)} lost ${r.lost}${drops} (kernel ${
+            r.kernelDropped ?? "?"
+          }), first arrival ${r.firstArrivalMs} ms, sends ${r.sendMs} ms, cpu ${r.cpuUsPerDatagram} µs/datagram`,
+        );
       }
       log(`  throughput ${label}, ${cell.size} B, pacing ${cell.pacing}: ${line.join("; ")}`);
     }
@@ -470,15 +510,25 @@ const report = {
   rtt,
 } satisfies UdpResult;
 
-const lines: string[] = [`### udp: ${runtime.name} ${runtime.version} (${runtime.engine}), peer ${peer?.id ?? "none"}`, ""];
+const lines: string[] = [
+  `### udp: ${runtime.name} ${runtime.version} (${runtime.engine}), peer ${peer?.id ?? "none"}`,
+  "",
+];
 const fmtK = (x: number | null): string => (x === null ? "–" : `${(x / 1000).toFixed(1)}k`);
-const fmtR = (r: Ratio | null | undefined): string => (r == null ? "–" : `${r.median.toFixed(2)}× (${r.min.toFixed(2)}–${r.max.toFixed(2)})`);
+const fmtR = (
+  r: Ratio | null | undefined,
+): string => (r == null ? "–" : `${r.median.toFixed(2)}× (${r.min.toFixed(2)}–${r.max.toFixed(2)})`);
 if (throughput.length > 0) {
-  lines.push("| size | pacing | row | received/s | loss | queue dropped | kernel dropped | first arrival ms | rate / peer |", "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push(
+    "| size | pacing | row | received/s | loss | queue dropped | kernel dropped | first arrival ms | rate / peer |",
+    "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  );
   for (const cell of throughput) {
     for (const r of cell.rows) {
       lines.push(
-        `| ${cell.size} | ${cell.pacing} | ${r.row} | ${fmtK(r.medianRate)} | ${r.medianLossPercent}% | ${r.medianQueueDropped ?? "–"} | ` +
+        `| ${cell.size} | ${cell.pacing} | ${r.row} | ${fmtK(r.medianRate)} | ${r.medianLossPercent}% | ${
+          r.medianQueueDropped ?? "–"
+        } | ` +
           `${r.medianKernelDropped ?? "–"} | ${r.medianFirstArrivalMs} | ${fmtR(r.vsPeer?.rate)} |`,
       );
     }

@@ -54,7 +54,13 @@ import { availableParallelism, loadavg } from "node:os";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { intOption, listOption, log, median, option, runtime } from "./harness.ts";
-import type { Calibration, ConfigReport, SkewedReport, SpinSummary, WorkstealingResult } from "./workstealing.section.ts";
+import type {
+  Calibration,
+  ConfigReport,
+  SkewedReport,
+  SpinSummary,
+  WorkstealingResult,
+} from "./workstealing.section.ts";
 import { decodeSpin, fibSequential, spin, spinTask, spinTier, TIER_NAMES } from "./workstealing-peers/work.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -87,15 +93,21 @@ const TINY_WARMUP = intOption("tiny-warmup", 2);
 const ROUND_TRIPS = Math.max(10, intOption("round-trips", 2_000));
 const JSON_PATH = option("json");
 const CORES = availableParallelism();
-const WORKER_COUNTS = (listOption("workers") ?? ["2", String(CORES)]).map(Number).filter((n, i, all) => n >= 1 && all.indexOf(n) === i);
+const WORKER_COUNTS = (listOption("workers") ?? ["2", String(CORES)]).map(Number).filter((n, i, all) =>
+  n >= 1 && all.indexOf(n) === i
+);
 const ALL_CONTENDERS = ["spindle", "piscina", "tinypool", "poolifier", "bare"] as const;
 type ContenderId = (typeof ALL_CONTENDERS)[number];
 const CONTENDERS = (listOption("contenders") ?? [...ALL_CONTENDERS]) as ContenderId[];
 const ALL_PARTS = ["tiny", "uniform", "skewed", "fib", "rtt"] as const;
 type Part = (typeof ALL_PARTS)[number];
 const PARTS = (listOption("only") ?? [...ALL_PARTS]) as Part[];
-for (const c of CONTENDERS) if (!ALL_CONTENDERS.includes(c)) throw new Error(`--contenders: unknown ${c}; known: ${ALL_CONTENDERS.join(", ")}`);
-for (const p of PARTS) if (!ALL_PARTS.includes(p)) throw new Error(`--only: unknown part ${p}; known: ${ALL_PARTS.join(", ")}`);
+for (const c of CONTENDERS) {
+  if (!ALL_CONTENDERS.includes(c)) throw new Error(`--contenders: unknown ${c}; known: ${ALL_CONTENDERS.join(", ")}`);
+}
+for (const p of PARTS) {
+  if (!ALL_PARTS.includes(p)) throw new Error(`--only: unknown part ${p}; known: ${ALL_PARTS.join(", ")}`);
+}
 
 /** Skewed part: this many heavy tasks of HEAVY_FACTOR × SPIN_US among SKEW_TASKS. */
 const HEAVY_TASKS = 20;
@@ -172,7 +184,10 @@ async function startTinypool(workers: number): Promise<Contender> {
 async function startPoolifier(workers: number): Promise<Contender> {
   const { FixedThreadPool } = await import("poolifier");
   // poolifier takes a file path, not a URL.
-  const pool = new FixedThreadPool<unknown, number>(workers, decodeURIComponent(peerFile("poolifier-worker.ts").pathname));
+  const pool = new FixedThreadPool<unknown, number>(
+    workers,
+    decodeURIComponent(peerFile("poolifier-worker.ts").pathname),
+  );
   return {
     id: "poolifier",
     async tiny(n) {
@@ -188,11 +203,14 @@ async function startPoolifier(workers: number): Promise<Contender> {
 
 async function startSpindle(workers: number): Promise<Contender> {
   const { Runtime } = await import("@spindle/workstealing");
-  const rt = await Runtime.start<typeof import("./workstealing-jobs.ts").default>(new URL("./workstealing-jobs.ts", import.meta.url), {
-    workers,
-    // No extra machines: every contender runs exactly WORKERS threads (see the method above).
-    maxExtraMachines: 0,
-  });
+  const rt = await Runtime.start<typeof import("./workstealing-jobs.ts").default>(
+    new URL("./workstealing-jobs.ts", import.meta.url),
+    {
+      workers,
+      // No extra machines: every contender runs exactly WORKERS threads (see the method above).
+      maxExtraMachines: 0,
+    },
+  );
   return {
     id: "spindle",
     async tiny(n) {
@@ -217,7 +235,10 @@ async function startSpindle(workers: number): Promise<Contender> {
 async function startBare(workers: number): Promise<Contender> {
   const threads: Worker[] = [];
   for (let i = 0; i < workers; i++) threads.push(new Worker(peerFile("bare-thread.ts")));
-  const ask = <R>(w: Worker, msg: { count: number; iters: number } | { fib: number; cutoff: number; next: Int32Array }): Promise<R> =>
+  const ask = <R>(
+    w: Worker,
+    msg: { count: number; iters: number } | { fib: number; cutoff: number; next: Int32Array },
+  ): Promise<R> =>
     new Promise((resolve, reject) => {
       const onError = (e: unknown) => reject(e);
       w.once("error", onError);
@@ -230,7 +251,14 @@ async function startBare(workers: number): Promise<Contender> {
   return {
     id: "bare",
     async bareUniform(count, iters) {
-      const parts = await Promise.all(threads.map((w, i) => ask<{ ns: number; tiers: number[] }>(w, { count: Math.floor((count * (i + 1)) / workers) - Math.floor((count * i) / workers), iters })));
+      const parts = await Promise.all(
+        threads.map((w, i) =>
+          ask<{ ns: number; tiers: number[] }>(w, {
+            count: Math.floor((count * (i + 1)) / workers) - Math.floor((count * i) / workers),
+            iters,
+          })
+        ),
+      );
       const tiers = [0, 0, 0, 0, 0, 0, 0, 0];
       for (const p of parts) p.tiers.forEach((n, t) => (tiers[t]! += n));
       return { ns: sum(parts.map((p) => p.ns)), tiers };
@@ -287,7 +315,8 @@ async function idleCpu(ms: number): Promise<number> {
   return (used.user + used.system) / 1000 / (performance.now() - t0);
 }
 
-const percentile = (sorted: Float64Array | number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
+const percentile = (sorted: Float64Array | number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 
 interface Ratio {
   median: number;
@@ -303,7 +332,11 @@ function ratioOf(perRound: number[]): Ratio | null {
 }
 
 /** Per-round ratios `f(mine[i], theirs[i])` over the rounds both have. */
-function perRound(mine: number[] | undefined, theirs: number[] | undefined, f: (a: number, b: number) => number): Ratio | null {
+function perRound(
+  mine: number[] | undefined,
+  theirs: number[] | undefined,
+  f: (a: number, b: number) => number,
+): Ratio | null {
   if (mine === undefined || theirs === undefined) return null;
   const out: number[] = [];
   for (let i = 0; i < Math.min(mine.length, theirs.length); i++) out.push(f(mine[i]!, theirs[i]!));
@@ -379,7 +412,9 @@ interface SpinRun {
   tiers: number[];
 }
 
-function summarizeSpin({ ms, cpuMs, value: results }: { ms: number; cpuMs: number; value: number[] | { ns: number; tiers: number[] } }): SpinRun {
+function summarizeSpin(
+  { ms, cpuMs, value: results }: { ms: number; cpuMs: number; value: number[] | { ns: number; tiers: number[] } },
+): SpinRun {
   if (!Array.isArray(results)) return { ms, cpuMs, workNs: results.ns, tiers: results.tiers };
   const tiers = [0, 0, 0, 0, 0, 0, 0, 0];
   let workNs = 0;
@@ -430,7 +465,11 @@ async function runConfig(workers: number): Promise<ConfigReport> {
       const idle = r3(await idleCpu(300));
       report.contenders[id] = { supported: true, idleCpu: idle, startMs };
       live.push(c);
-      log(`  ${id}: started in ${startMs.toFixed(0)} ms; process idle CPU after it: ${(idle * 100).toFixed(1)} % of one CPU`);
+      log(
+        `  ${id}: started in ${startMs.toFixed(0)} ms; process idle CPU after it: ${
+          (idle * 100).toFixed(1)
+        } % of one CPU`,
+      );
     } catch (e) {
       report.contenders[id] = { supported: false, problem: errorText(e) };
       log(`  ${id}: not supported: ${errorText(e)}`);
@@ -438,7 +477,13 @@ async function runConfig(workers: number): Promise<ConfigReport> {
   }
 
   /** Runs `f` for every live contender that offers `has`, `warmups` + RUNS rounds, order rotated. */
-  async function rounds<T>(part: string, has: (c: Contender) => boolean, f: (c: Contender) => Promise<T>, show: (t: T) => string, warmups = WARMUP): Promise<Map<string, T[]>> {
+  async function rounds<T>(
+    part: string,
+    has: (c: Contender) => boolean,
+    f: (c: Contender) => Promise<T>,
+    show: (t: T) => string,
+    warmups = WARMUP,
+  ): Promise<Map<string, T[]>> {
     const out = new Map<string, T[]>();
     const failed = (report.failures[part] ??= {});
     const cs = live.filter(has);
@@ -472,32 +517,57 @@ async function runConfig(workers: number): Promise<ConfigReport> {
   }
 
   if (PARTS.includes("tiny")) {
-    const runs = await rounds("tiny", (c) => c.tiny !== undefined, async (c) => {
-      const { ms, value } = await timed(() => c.tiny!(TASKS));
-      if (value !== (TASKS * (TASKS - 1)) / 2 + TASKS) throw new Error(`sum ${value}, expected ${(TASKS * (TASKS - 1)) / 2 + TASKS}`);
-      return ms;
-    }, (ms) => `${((TASKS / ms) * 1e3 / 1e6).toFixed(3)}M/s`, TINY_WARMUP);
-    const results = Object.fromEntries([...runs].map(([id, ms]) => [id, { ms: ms.map(r3), tasksPerSec: Math.round((TASKS / median(ms)) * 1e3) }]));
+    const runs = await rounds(
+      "tiny",
+      (c) => c.tiny !== undefined,
+      async (c) => {
+        const { ms, value } = await timed(() => c.tiny!(TASKS));
+        if (value !== (TASKS * (TASKS - 1)) / 2 + TASKS) {
+          throw new Error(`sum ${value}, expected ${(TASKS * (TASKS - 1)) / 2 + TASKS}`);
+        }
+        return ms;
+      },
+      (ms) => `${((TASKS / ms) * 1e3 / 1e6).toFixed(3)}M/s`,
+      TINY_WARMUP,
+    );
+    const results = Object.fromEntries(
+      [...runs].map(([id, ms]) => [id, { ms: ms.map(r3), tasksPerSec: Math.round((TASKS / median(ms)) * 1e3) }]),
+    );
     const sp = runs.get("spindle");
-    const ratios = Object.fromEntries(["piscina", "tinypool", "poolifier"].map((p) => [p, perRound(sp, runs.get(p), (a, b) => b / a)]));
+    const ratios = Object.fromEntries(
+      ["piscina", "tinypool", "poolifier"].map((p) => [p, perRound(sp, runs.get(p), (a, b) => b / a)]),
+    );
     report.tiny = { tasks: TASKS, results, ratios };
   }
 
   if (PARTS.includes("uniform")) {
     const iters = new Array<number>(SPIN_TASKS).fill(calibration.itersPerTask);
-    const runs = await rounds("uniform", (c) => c.spinAll !== undefined || c.bareUniform !== undefined, async (c) => {
-      if (c.bareUniform) {
-        return summarizeSpin(await timed(() => c.bareUniform!(SPIN_TASKS, calibration.itersPerTask)));
-      }
-      const run = await timed(() => c.spinAll!(iters));
-      if (run.value.length !== SPIN_TASKS) throw new Error(`${run.value.length} results for ${SPIN_TASKS} tasks`);
-      return summarizeSpin(run);
-    }, (r) => `${r.ms.toFixed(0)} ms (${(r.workNs / SPIN_TASKS / 1000).toFixed(1)} µs/task in workers, process CPU ${(r.cpuMs / r.ms).toFixed(2)})`);
+    const runs = await rounds(
+      "uniform",
+      (c) => c.spinAll !== undefined || c.bareUniform !== undefined,
+      async (c) => {
+        if (c.bareUniform) {
+          return summarizeSpin(await timed(() => c.bareUniform!(SPIN_TASKS, calibration.itersPerTask)));
+        }
+        const run = await timed(() => c.spinAll!(iters));
+        if (run.value.length !== SPIN_TASKS) throw new Error(`${run.value.length} results for ${SPIN_TASKS} tasks`);
+        return summarizeSpin(run);
+      },
+      (r) =>
+        `${r.ms.toFixed(0)} ms (${(r.workNs / SPIN_TASKS / 1000).toFixed(1)} µs/task in workers, process CPU ${
+          (r.cpuMs / r.ms).toFixed(2)
+        })`,
+    );
     report.uniform = {
       tasks: SPIN_TASKS,
       results: Object.fromEntries([...runs].map(([id, rs]) => [id, spinSummary(rs, SPIN_TASKS)])),
       // Wall time over the bare threads' in the same round: ≤ 1.1 is the goal for Spindle.
-      vsBare: Object.fromEntries(["spindle", "piscina", "tinypool", "poolifier"].map((p) => [p, perRound(runs.get(p)?.map((r) => r.ms), runs.get("bare")?.map((r) => r.ms), (a, b) => a / b)])),
+      vsBare: Object.fromEntries(
+        ["spindle", "piscina", "tinypool", "poolifier"].map((p) => [
+          p,
+          perRound(runs.get(p)?.map((r) => r.ms), runs.get("bare")?.map((r) => r.ms), (a, b) => a / b),
+        ]),
+      ),
     };
   }
 
@@ -529,8 +599,20 @@ async function runConfig(workers: number): Promise<ConfigReport> {
     const bare = live.find((c) => c.bareFib !== undefined);
     const failed = (report.failures.fib ??= {});
     /** The parallel contenders of each round: Spindle's fork/join, then the bare threads. */
-    const spindleRuns = { id: "spindle", label: "spindle", run: spindle && (() => spindle.fib!(FIB, CUTOFF)), ms: [] as number[], cpus: [] as number[] };
-    const bareRuns = { id: "bare", label: "bare threads", run: bare && (() => bare.bareFib!(FIB, CUTOFF)), ms: [] as number[], cpus: [] as number[] };
+    const spindleRuns = {
+      id: "spindle",
+      label: "spindle",
+      run: spindle && (() => spindle.fib!(FIB, CUTOFF)),
+      ms: [] as number[],
+      cpus: [] as number[],
+    };
+    const bareRuns = {
+      id: "bare",
+      label: "bare threads",
+      run: bare && (() => bare.bareFib!(FIB, CUTOFF)),
+      ms: [] as number[],
+      cpus: [] as number[],
+    };
     const parallels = [spindleRuns, bareRuns];
     for (let round = -FIB_WARMUP; round < RUNS * FIB_ROUNDS_FACTOR; round++) {
       const seq = await timed(async () => fibSequential(FIB));
@@ -541,7 +623,9 @@ async function runConfig(workers: number): Promise<ConfigReport> {
         try {
           const par = await timed(() => withTimeout(p.run!(), RUN_TIMEOUT_MS, `${p.id} fib`));
           if (par.value !== expected) throw new Error(`fib(${FIB}) = ${par.value}, expected ${expected}`);
-          line += `, ${p.label} ${par.ms.toFixed(1)} ms (${(par.cpuMs / par.ms).toFixed(2)} CPUs; ${(seq.ms / par.ms).toFixed(2)}×)`;
+          line += `, ${p.label} ${par.ms.toFixed(1)} ms (${(par.cpuMs / par.ms).toFixed(2)} CPUs; ${
+            (seq.ms / par.ms).toFixed(2)
+          }×)`;
           if (round >= 0) {
             p.ms.push(par.ms);
             p.cpus.push(par.cpuMs / par.ms);
@@ -577,14 +661,16 @@ async function runConfig(workers: number): Promise<ConfigReport> {
       // The bare threads' speed-up: what the cores gave in parallel in each round (2.0 at best).
       bareSpeedup: bareMs.length ? perRound(seqMs, bareMs, (a, b) => a / b) : null,
       // Spindle's time over the bare threads' in the same round: the scheduler's own cost.
-      vsBare: spindleMs.length && bareMs.length === spindleMs.length ? perRound(spindleMs, bareMs, (a, b) => a / b) : null,
+      vsBare: spindleMs.length && bareMs.length === spindleMs.length
+        ? perRound(spindleMs, bareMs, (a, b) => a / b)
+        : null,
     };
   }
 
   if (PARTS.includes("rtt")) {
     const skip = Math.floor(ROUND_TRIPS / 10);
     const runs = await rounds("rtt", (c) => c.once !== undefined, async (c) => {
-          await sleep(5);
+      await sleep(5);
       const us = new Float64Array(ROUND_TRIPS - skip);
       for (let i = 0; i < ROUND_TRIPS; i++) {
         const t0 = performance.now();
@@ -608,7 +694,9 @@ async function runConfig(workers: number): Promise<ConfigReport> {
       recorded: ROUND_TRIPS - skip,
       results,
       // Spindle's p50 over the peer's, per round: ≤ 0.5 against piscina is the goal.
-      p50Ratios: Object.fromEntries(["piscina", "tinypool", "poolifier"].map((p) => [p, perRound(p50s("spindle"), p50s(p), (a, b) => a / b)])),
+      p50Ratios: Object.fromEntries(
+        ["piscina", "tinypool", "poolifier"].map((p) => [p, perRound(p50s("spindle"), p50s(p), (a, b) => a / b)]),
+      ),
     };
   }
 
@@ -653,7 +741,8 @@ const report = {
   partBudgetS: PART_BUDGET_MS / 1000,
   // The machine's 1-minute load average when the benchmark began and ended (other processes share its vCPUs).
   loadAverage: { start: r3(loadBefore), end: r3(loadavg()[0]!) },
-  method: `${WARMUP} warm-up round(s) (part 1: ${TINY_WARMUP}, at full size), then ${RUNS} rounds of one run per contender and part (order rotated per round); times are medians over rounds, ratios medians of per-round ratios; no forced garbage collection`,
+  method:
+    `${WARMUP} warm-up round(s) (part 1: ${TINY_WARMUP}, at full size), then ${RUNS} rounds of one run per contender and part (order rotated per round); times are medians over rounds, ratios medians of per-round ratios; no forced garbage collection`,
   calibration,
   configs,
   seconds: r3((performance.now() - started) / 1000),
@@ -661,26 +750,61 @@ const report = {
 if (JSON_PATH !== undefined) writeFileSync(JSON_PATH, `${JSON.stringify(report, null, 2)}\n`);
 
 // A short summary on stdout (scripts/bench.ts renders the JSON into docs/benchmarks.md).
-const fmtR = (r: Ratio | null | undefined): string => (r == null ? "–" : `${r.median.toFixed(2)}× (${r.min.toFixed(2)}–${r.max.toFixed(2)})`);
+const fmtR = (
+  r: Ratio | null | undefined,
+): string => (r == null ? "–" : `${r.median.toFixed(2)}× (${r.min.toFixed(2)}–${r.max.toFixed(2)})`);
 const lines: string[] = [`### workstealing: ${runtime.name} ${runtime.version} (${runtime.engine}), ${report.method}`];
 for (const c of configs) {
-  lines.push("", `${c.workers} workers: ${Object.entries(c.contenders).map(([id, x]) => (x.supported ? id : `${id} not supported (${x.problem})`)).join(", ")}`);
+  lines.push(
+    "",
+    `${c.workers} workers: ${
+      Object.entries(c.contenders).map(([id, x]) => (x.supported ? id : `${id} not supported (${x.problem})`)).join(
+        ", ",
+      )
+    }`,
+  );
   if (c.tiny) {
-    lines.push(`- tiny: ${Object.entries(c.tiny.results).map(([id, x]) => `${id} ${(x.tasksPerSec / 1e6).toFixed(3)}M/s`).join(", ")}; Spindle vs ${Object.entries(c.tiny.ratios).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`);
+    lines.push(
+      `- tiny: ${
+        Object.entries(c.tiny.results).map(([id, x]) => `${id} ${(x.tasksPerSec / 1e6).toFixed(3)}M/s`).join(", ")
+      }; Spindle vs ${Object.entries(c.tiny.ratios).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`,
+    );
   }
   if (c.uniform) {
-    lines.push(`- uniform: ${Object.entries(c.uniform.results).map(([id, x]) => `${id} ${x.medianMs.toFixed(0)} ms (${x.workerUsPerTask.toFixed(1)} µs/task)`).join(", ")}; vs bare ${Object.entries(c.uniform.vsBare).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`);
+    lines.push(
+      `- uniform: ${
+        Object.entries(c.uniform.results).map(([id, x]) =>
+          `${id} ${x.medianMs.toFixed(0)} ms (${x.workerUsPerTask.toFixed(1)} µs/task)`
+        ).join(", ")
+      }; vs bare ${Object.entries(c.uniform.vsBare).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`,
+    );
   }
   if (c.skewed) {
     for (const [order, rs] of Object.entries(c.skewed.orders)) {
-      lines.push(`- skewed ${order} (ideal ${c.skewed.idealMs.toFixed(0)} ms): ${Object.entries(rs).map(([id, x]) => `${id} ${fmtR(x.vsIdeal)}`).join(", ")}`);
+      lines.push(
+        `- skewed ${order} (ideal ${c.skewed.idealMs.toFixed(0)} ms): ${
+          Object.entries(rs).map(([id, x]) => `${id} ${fmtR(x.vsIdeal)}`).join(", ")
+        }`,
+      );
     }
   }
-  if (c.fib) lines.push(`- fib(${c.fib.n}), cut-off ${c.fib.cutoff}: sequential ${c.fib.medianSequentialMs} ms, Spindle ${c.fib.medianSpindleMs ?? "–"} ms, speed-up ${fmtR(c.fib.speedup)}`);
-  if (c.rtt) {
-    lines.push(`- round trip p50 / p99 µs: ${Object.entries(c.rtt.results).map(([id, x]) => `${id} ${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`).join(", ")}; Spindle p50 vs ${Object.entries(c.rtt.p50Ratios).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`);
+  if (c.fib) {
+    lines.push(
+      `- fib(${c.fib.n}), cut-off ${c.fib.cutoff}: sequential ${c.fib.medianSequentialMs} ms, Spindle ${
+        c.fib.medianSpindleMs ?? "–"
+      } ms, speed-up ${fmtR(c.fib.speedup)}`,
+    );
   }
-  for (const [part, f] of Object.entries(c.failures)) for (const [id, why] of Object.entries(f)) lines.push(`- FAILED ${part} ${id}: ${why}`);
+  if (c.rtt) {
+    lines.push(
+      `- round trip p50 / p99 µs: ${
+        Object.entries(c.rtt.results).map(([id, x]) => `${id} ${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`).join(", ")
+      }; Spindle p50 vs ${Object.entries(c.rtt.p50Ratios).map(([p, r]) => `${p} ${fmtR(r as Ratio)}`).join(", ")}`,
+    );
+  }
+  for (const [part, f] of Object.entries(c.failures)) {
+    for (const [id, why] of Object.entries(f)) lines.push(`- FAILED ${part} ${id}: ${why}`);
+  }
 }
 console.log(lines.join("\n"));
 // A pool that failed mid-run (or did not close) may keep threads alive: end here.

@@ -122,9 +122,17 @@ export interface WorkstealingResult {
 }
 
 const WS_PEERS = ["piscina", "tinypool", "poolifier"] as const;
-const WS_NAMES: Record<ContenderId, string> = { spindle: "Spindle", piscina: "piscina", tinypool: "tinypool", poolifier: "poolifier", bare: "bare threads" };
+const WS_NAMES: Record<ContenderId, string> = {
+  spindle: "Spindle",
+  piscina: "piscina",
+  tinypool: "tinypool",
+  poolifier: "poolifier",
+  bare: "bare threads",
+};
 /** Every (leg, worker count) pair with results: one table row each. */
-const wsRows = (legs: MeasuredLeg<WorkstealingResult>[]): { leg: MeasuredLeg<WorkstealingResult>; c: ConfigReport; label: string }[] =>
+const wsRows = (
+  legs: MeasuredLeg<WorkstealingResult>[],
+): { leg: MeasuredLeg<WorkstealingResult>; c: ConfigReport; label: string }[] =>
   legs.flatMap((leg) =>
     (leg.result.configs ?? []).map((c) => ({
       leg,
@@ -141,19 +149,24 @@ const wsMissing = (c: ConfigReport, id: ContenderId, part: string): string | und
   return failed === undefined ? undefined : `failed: ${failed}`;
 };
 /** A contender's cell: its figure, or why it has none. */
-const wsCell = (c: ConfigReport, id: ContenderId, part: string, figure: string | undefined): string => wsMissing(c, id, part) ?? figure ?? "–";
+const wsCell = (c: ConfigReport, id: ContenderId, part: string, figure: string | undefined): string =>
+  wsMissing(c, id, part) ?? figure ?? "–";
 /** A contender's bar: its figure, or why it has none. */
 const wsBar = (c: ConfigReport, id: ContenderId, part: string, figure: number | null | undefined): BarValue => {
   const missing = wsMissing(c, id, part) ?? (figure == null ? "–" : undefined);
   return missing === undefined ? figure! : { missing };
 };
 const fmtRateWs = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(1)}k`);
-const fmtMsWs = (x: number | undefined): string | undefined => (x == null ? undefined : `${x.toFixed(x < 100 ? 1 : 0)} ms`);
+const fmtMsWs = (
+  x: number | undefined,
+): string | undefined => (x == null ? undefined : `${x.toFixed(x < 100 ? 1 : 0)} ms`);
 const tierText = (tiers: Record<string, number> | undefined): string => {
   const entries = Object.entries(tiers ?? {});
   if (entries.length === 0) return "tier not reported";
   const total = entries.reduce((t, [, n]) => t + n, 0);
-  const share = (n: number): string => (n === total ? "" : n / total < 0.01 ? " <1 %" : ` ${((n / total) * 100).toFixed(0)} %`);
+  const share = (
+    n: number,
+  ): string => (n === total ? "" : n / total < 0.01 ? " <1 %" : ` ${((n / total) * 100).toFixed(0)} %`);
   return entries.sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t}${share(n)}`).join(", ");
 };
 
@@ -180,7 +193,9 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
           "poolifier: `FixedThreadPool(workers, file)`; every other option at its default). Tasks go through each " +
           "library's own API: `rt.spawn(name, ...args)` (Spindle), `pool.run(task, { name })` (piscina, tinypool), " +
           "`pool.execute(data, name)` (poolifier). The 50 µs task is a busy loop (xorshift rounds) calibrated once on the " +
-          `main thread (on Node here: ${cal.nsPerIter} ns per round, ${cal.itersPerTask.toLocaleString("en-US")} rounds per task; ` +
+          `main thread (on Node here: ${cal.nsPerIter} ns per round, ${
+            cal.itersPerTask.toLocaleString("en-US")
+          } rounds per task; ` +
           "each runtime calibrates itself) and the same round count goes to every contender; each task times its loop in the " +
           "thread that ran it and samples the V8 tier of the loop's function there, so the tables say how fast, and in " +
           `which tier, it ran in each contender's workers. Method: ${first.method}; a contender whose measured runs of one ` +
@@ -188,7 +203,13 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
           "half a minute here), so some medians rest on fewer rounds (the tables say how many). Ratios are per round " +
           "(same round, same process), median and in brackets the lowest and highest. The machine has 2 shared, noisy " +
           "vCPUs, and other processes may run beside these (1-minute load average at the start and end of each process: " +
-          `${ok.map((l) => `${legName(l)} ${l.result.loadAverage?.start?.toFixed(1) ?? "?"} → ${l.result.loadAverage?.end?.toFixed(1) ?? "?"}`).join(", ")}; ` +
+          `${
+            ok.map((l) =>
+              `${legName(l)} ${l.result.loadAverage?.start?.toFixed(1) ?? "?"} → ${
+                l.result.loadAverage?.end?.toFixed(1) ?? "?"
+              }`
+            ).join(", ")
+          }; ` +
           "with 2 workers busy a quiet machine shows about 2): absolute figures move a lot between runs; ratios less.",
         "",
         "#### Support",
@@ -200,11 +221,15 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
       );
       for (const { c, label } of rows) {
         out.push(
-          `| ${label} | ${ALL.map((id) => {
-            const info = c.contenders?.[id];
-            if (info === undefined) return "–";
-            return info.supported ? `✓ (idle: ${((info.idleCpu ?? NaN) * 100).toFixed(1)} % CPU)` : `not supported: ${info.problem}`;
-          }).join(" | ")} |`,
+          `| ${label} | ${
+            ALL.map((id) => {
+              const info = c.contenders?.[id];
+              if (info === undefined) return "–";
+              return info.supported
+                ? `✓ (idle: ${((info.idleCpu ?? NaN) * 100).toFixed(1)} % CPU)`
+                : `not supported: ${info.problem}`;
+            }).join(" | ")
+          } |`,
         );
       }
       out.push(
@@ -216,13 +241,17 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
     }
     if (first !== undefined && rows.some((r) => r.c.tiny)) {
       out.push(
-        `#### 1. Tiny tasks: ${firstConfig?.tiny?.tasks?.toLocaleString("en-US") ?? "200,000"} × \`add(i, 1)\`, all submitted, then all awaited`,
+        `#### 1. Tiny tasks: ${
+          firstConfig?.tiny?.tasks?.toLocaleString("en-US") ?? "200,000"
+        } × \`add(i, 1)\`, all submitted, then all awaited`,
         "",
         "Tasks per second (median run). Pools: `Promise.all` of their promises; Spindle: its join handles awaited in order.",
         "",
         chart("tiny", {
           title: "@spindle/workstealing: tiny tasks per second",
-          subtitle: `${firstConfig?.tiny?.tasks?.toLocaleString("en-US") ?? "200,000"} × add(i, 1), all submitted, then all awaited; median run; higher is better`,
+          subtitle: `${
+            firstConfig?.tiny?.tasks?.toLocaleString("en-US") ?? "200,000"
+          } × add(i, 1), all submitted, then all awaited; median run; higher is better`,
           categories: rows.filter((x) => x.c.tiny).map((x) => x.label),
           series: (["spindle", ...WS_PEERS] as const).map((id) => ({
             name: WS_NAMES[id],
@@ -241,15 +270,30 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
         if (t == null) continue;
         const rate = (id: ContenderId): string => {
           const r = t.results[id];
-          return wsCell(c, id, "tiny", r ? `${fmtRateWs(r.tasksPerSec)}${r.ms.length < leg.result.measuredRuns ? ` (${r.ms.length} run${r.ms.length === 1 ? "" : "s"})` : ""}` : undefined);
+          return wsCell(
+            c,
+            id,
+            "tiny",
+            r
+              ? `${fmtRateWs(r.tasksPerSec)}${
+                r.ms.length < leg.result.measuredRuns ? ` (${r.ms.length} run${r.ms.length === 1 ? "" : "s"})` : ""
+              }`
+              : undefined,
+          );
         };
-        out.push(`| ${label} | ${rate("spindle")} | ${WS_PEERS.map(rate).join(" | ")} | ${WS_PEERS.map((p) => fmtRatio(t.ratios[p])).join(" | ")} |`);
+        out.push(
+          `| ${label} | ${rate("spindle")} | ${WS_PEERS.map(rate).join(" | ")} | ${
+            WS_PEERS.map((p) => fmtRatio(t.ratios[p])).join(" | ")
+          } |`,
+        );
       }
       out.push("");
     }
     if (first !== undefined && rows.some((r) => r.c.uniform)) {
       out.push(
-        `#### 2. ${firstConfig?.uniform?.tasks?.toLocaleString("en-US") ?? "20,000"} tasks of ${first.spinUs} µs against bare threads`,
+        `#### 2. ${
+          firstConfig?.uniform?.tasks?.toLocaleString("en-US") ?? "20,000"
+        } tasks of ${first.spinUs} µs against bare threads`,
         "",
         "Wall time (median run), and in brackets: the mean time one task's loop took in the worker that ran it; the " +
           "V8 tier of the loop's function there (share of tasks by the tier last sampled in their thread; not reported on " +
@@ -257,17 +301,34 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
           "wait give 2, less means waiting, or other processes holding the vCPUs). The bare threads are `node:worker_threads` workers that get their half of the tasks in one message and " +
           "call the same function in a plain loop. Ratios: wall time over the bare threads' in the same round.",
         "",
-        `| runtime | Spindle | ${WS_PEERS.join(" | ")} | bare threads | Spindle / bare | ${WS_PEERS.map((p) => `${p} / bare`).join(" | ")} |`,
-        `| --- | --- | ${WS_PEERS.map(() => "---").join(" | ")} | --- | ---: | ${WS_PEERS.map(() => "---:").join(" | ")} |`,
+        `| runtime | Spindle | ${WS_PEERS.join(" | ")} | bare threads | Spindle / bare | ${
+          WS_PEERS.map((p) => `${p} / bare`).join(" | ")
+        } |`,
+        `| --- | --- | ${WS_PEERS.map(() => "---").join(" | ")} | --- | ---: | ${
+          WS_PEERS.map(() => "---:").join(" | ")
+        } |`,
       );
       for (const { c, label } of rows) {
         const u = c.uniform;
         if (u == null) continue;
         const cell = (id: ContenderId): string => {
           const r = u.results[id];
-          return wsCell(c, id, "uniform", r ? `${fmtMsWs(r.medianMs)} (${r.workerUsPerTask.toFixed(1)} µs; ${tierText(r.tiers)}; ${r.processCpus?.toFixed(2) ?? "–"} CPUs)` : undefined);
+          return wsCell(
+            c,
+            id,
+            "uniform",
+            r
+              ? `${fmtMsWs(r.medianMs)} (${r.workerUsPerTask.toFixed(1)} µs; ${tierText(r.tiers)}; ${
+                r.processCpus?.toFixed(2) ?? "–"
+              } CPUs)`
+              : undefined,
+          );
         };
-        out.push(`| ${label} | ${cell("spindle")} | ${WS_PEERS.map(cell).join(" | ")} | ${cell("bare")} | ${fmtRatio(u.vsBare.spindle)} | ${WS_PEERS.map((p) => fmtRatio(u.vsBare[p])).join(" | ")} |`);
+        out.push(
+          `| ${label} | ${cell("spindle")} | ${WS_PEERS.map(cell).join(" | ")} | ${cell("bare")} | ${
+            fmtRatio(u.vsBare.spindle)
+          } | ${WS_PEERS.map((p) => fmtRatio(u.vsBare[p])).join(" | ")} |`,
+        );
       }
       out.push("");
     }
@@ -275,10 +336,14 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
     if (first !== undefined && skewedConfig?.skewed != null) {
       const sk = skewedConfig.skewed;
       out.push(
-        `#### 3. Skewed: ${sk.heavy} tasks of ${((sk.heavyFactor * first.spinUs) / 1000).toFixed(0)} ms and ${(sk.tasks - sk.heavy).toLocaleString("en-US")} of ${first.spinUs} µs`,
+        `#### 3. Skewed: ${sk.heavy} tasks of ${((sk.heavyFactor * first.spinUs) / 1000).toFixed(0)} ms and ${
+          (sk.tasks - sk.heavy).toLocaleString("en-US")
+        } of ${first.spinUs} µs`,
         "",
         "Wall time ÷ ideal, ideal = the tasks' nominal work ÷ workers (" +
-          `${sk.idealMs.toFixed(1)} ms with ${skewedConfig.workers} workers). Orders: *heavy first* (the ${sk.heavy} heavy tasks ` +
+          `${
+            sk.idealMs.toFixed(1)
+          } ms with ${skewedConfig.workers} workers). Orders: *heavy first* (the ${sk.heavy} heavy tasks ` +
           `submitted first, together) and *spread* (one heavy task every ${sk.tasks / sk.heavy}). In brackets after ` +
           "Spindle's: its wall time ÷ the work as its workers actually ran it (summed in-worker task time ÷ workers), " +
           "which leaves out a slower JIT tier or a descheduled thread.",
@@ -291,8 +356,21 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
         for (const order of ["heavy-first", "spread"] as const) {
           const rs = c.skewed.orders[order] ?? {};
           const sp = rs.spindle;
-          const spCell = wsCell(c, "spindle", `skewed-${order}`, sp ? `${fmtRatio(sp.vsIdeal)} [${sp.vsWorkerIdeal?.median?.toFixed(2) ?? "–"}× of in-worker ideal]` : undefined);
-          out.push(`| ${label} | ${order.replace("-", " ")} | ${spCell} | ${WS_PEERS.map((p) => wsCell(c, p, `skewed-${order}`, rs[p] ? fmtRatio(rs[p]?.vsIdeal) : undefined)).join(" | ")} |`);
+          const spCell = wsCell(
+            c,
+            "spindle",
+            `skewed-${order}`,
+            sp
+              ? `${fmtRatio(sp.vsIdeal)} [${sp.vsWorkerIdeal?.median?.toFixed(2) ?? "–"}× of in-worker ideal]`
+              : undefined,
+          );
+          out.push(
+            `| ${label} | ${order.replace("-", " ")} | ${spCell} | ${
+              WS_PEERS.map((p) => wsCell(c, p, `skewed-${order}`, rs[p] ? fmtRatio(rs[p]?.vsIdeal) : undefined)).join(
+                " | ",
+              )
+            } |`,
+          );
         }
       }
       out.push("");
@@ -306,7 +384,9 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
         "Spindle only (the pools cannot spawn from inside a task): job `fib` spawns `fib(n - 1)` as a child job " +
           "(stealable) and computes `fib(n - 2)` inline, then joins the child; at or below the cut-off it recurses " +
           "plainly. Against `fibSequential` on the main thread; speed-up = sequential ÷ Spindle, per round. The runs " +
-          `are short, so this part has its own rounds: ${f.warmupRuns ?? "?"} warm-up runs (the fork/join path is cold in ` +
+          `are short, so this part has its own rounds: ${
+            f.warmupRuns ?? "?"
+          } warm-up runs (the fork/join path is cold in ` +
           `the workers until then), then ${f.spindleMs.length} measured rounds. *CPUs busy*: the process's CPU time ÷ wall ` +
           "time during the run, median over rounds (2 when both workers worked throughout). *Bare threads*: in each " +
           "round the two bare threads also compute the same leaves (every `fib(k)` at or below the cut-off), sharing " +
@@ -337,9 +417,13 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
       for (const { c, label } of rows) {
         if (c.fib == null) continue;
         out.push(
-          `| ${label} | ${fmtMsWs(c.fib.medianSequentialMs)} | ${wsCell(c, "spindle", "fib", fmtMsWs(c.fib.medianSpindleMs ?? undefined))} | ${fmtRatio(c.fib.speedup)} | ` +
+          `| ${label} | ${fmtMsWs(c.fib.medianSequentialMs)} | ${
+            wsCell(c, "spindle", "fib", fmtMsWs(c.fib.medianSpindleMs ?? undefined))
+          } | ${fmtRatio(c.fib.speedup)} | ` +
             `${c.fib.sequentialCpus?.toFixed(2) ?? "–"} / ${c.fib.spindleCpus?.toFixed(2) ?? "–"} | ` +
-            `${wsCell(c, "bare", "fib", fmtMsWs(c.fib.medianBareMs ?? undefined))} | ${fmtRatio(c.fib.bareSpeedup)} | ${fmtRatio(c.fib.vsBare)} |`,
+            `${wsCell(c, "bare", "fib", fmtMsWs(c.fib.medianBareMs ?? undefined))} | ${fmtRatio(c.fib.bareSpeedup)} | ${
+              fmtRatio(c.fib.vsBare)
+            } |`,
         );
       }
       out.push("");
@@ -350,8 +434,12 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
       out.push(
         "#### 5. Round trips of one tiny task",
         "",
-        `${rt.roundTrips.toLocaleString("en-US")} sequential round trips per run (submit \`add(1, 2)\`, await it, repeat; the ` +
-          `first ${(rt.roundTrips - rt.recorded).toLocaleString("en-US")} not recorded), each timed with \`performance.now()\`. ` +
+        `${
+          rt.roundTrips.toLocaleString("en-US")
+        } sequential round trips per run (submit \`add(1, 2)\`, await it, repeat; the ` +
+          `first ${
+            (rt.roundTrips - rt.recorded).toLocaleString("en-US")
+          } not recorded), each timed with \`performance.now()\`. ` +
           "p50 / p99 in µs over every recorded round trip; the ratio is Spindle's p50 over the peer's, per round.",
         "",
         `| runtime | Spindle | ${WS_PEERS.join(" | ")} | ${WS_PEERS.map((p) => `Spindle / ${p} p50`).join(" | ")} |`,
@@ -364,7 +452,11 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
           const x = r.results[id];
           return wsCell(c, id, "rtt", x ? `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}` : undefined);
         };
-        out.push(`| ${label} | ${cell("spindle")} | ${WS_PEERS.map(cell).join(" | ")} | ${WS_PEERS.map((p) => fmtRatio(r.p50Ratios[p])).join(" | ")} |`);
+        out.push(
+          `| ${label} | ${cell("spindle")} | ${WS_PEERS.map(cell).join(" | ")} | ${
+            WS_PEERS.map((p) => fmtRatio(r.p50Ratios[p])).join(" | ")
+          } |`,
+        );
       }
       out.push("");
     }
@@ -382,9 +474,15 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
       const goal = (r: { median: number } | null | undefined, ok: (x: number) => boolean): string =>
         r == null ? "–" : `${check(ok(r.median))} ${r.median.toFixed(2)}×`;
       out.push(
-        `| ${label} | ${goal(c.tiny?.ratios?.piscina, (x) => x >= 10)} | ${goal(c.uniform?.vsBare?.spindle, (x) => x <= 1.1)} | ` +
-          `${goal(c.skewed?.orders?.["heavy-first"]?.spindle?.vsIdeal, (x) => x <= 1.1)} | ${goal(c.skewed?.orders?.spread?.spindle?.vsIdeal, (x) => x <= 1.1)} | ` +
-          `${goal(c.fib?.speedup, (x) => x >= 1.8)}${c.fib?.bareSpeedup ? ` (bare threads ${c.fib.bareSpeedup.median.toFixed(2)}×)` : ""} | ` +
+        `| ${label} | ${goal(c.tiny?.ratios?.piscina, (x) => x >= 10)} | ${
+          goal(c.uniform?.vsBare?.spindle, (x) => x <= 1.1)
+        } | ` +
+          `${goal(c.skewed?.orders?.["heavy-first"]?.spindle?.vsIdeal, (x) => x <= 1.1)} | ${
+            goal(c.skewed?.orders?.spread?.spindle?.vsIdeal, (x) => x <= 1.1)
+          } | ` +
+          `${goal(c.fib?.speedup, (x) => x >= 1.8)}${
+            c.fib?.bareSpeedup ? ` (bare threads ${c.fib.bareSpeedup.median.toFixed(2)}×)` : ""
+          } | ` +
           `${goal(c.rtt?.p50Ratios?.piscina, (x) => x <= 0.5)} |`,
       );
     }
@@ -401,134 +499,134 @@ const WORKSTEALING_FINDINGS: string[] = [
   "#### What the numbers come from",
   "",
   "Found while writing this benchmark, on this machine, with scratch probes beside it; figures from development runs, " +
-    "so only their size matters.",
+  "so only their size matters.",
   "",
   "- **The pools pay a message round trip per task.** piscina and tinypool keep one task in flight per worker by " +
-    "default (`concurrentTasksPerWorker: 1`); poolifier (task queue off by default) posts each task to a worker when " +
-    "it is submitted. That caps piscina and tinypool at 20–40k tiny tasks/s with 2 workers, and with 50 µs tasks " +
-    "their workers wait for the next task between tasks (the process keeps ~1.5 CPUs busy, not 2) while the main " +
-    "thread's message handling competes with them for the 2 vCPUs (the pools' loop took 58–78 µs per task in their " +
-    "workers, Spindle's and the bare threads' 52–54 µs).",
+  "default (`concurrentTasksPerWorker: 1`); poolifier (task queue off by default) posts each task to a worker when " +
+  "it is submitted. That caps piscina and tinypool at 20–40k tiny tasks/s with 2 workers, and with 50 µs tasks " +
+  "their workers wait for the next task between tasks (the process keeps ~1.5 CPUs busy, not 2) while the main " +
+  "thread's message handling competes with them for the 2 vCPUs (the pools' loop took 58–78 µs per task in their " +
+  "workers, Spindle's and the bare threads' 52–54 µs).",
   "- **Tiny tasks: the warm-up is two full-size runs.** Until 2026-12-05 it was one run of 20,000 tasks. " +
-    "Spindle's first two 200,000-task runs in a process were 25–40 % slower than its later ones (Node 24, a " +
-    "probe: 0.17–0.20M/s and 0.20–0.22M/s, then 0.25–0.35M/s), also after ten 20,000-task runs, so it is " +
-    "the size of a run that matters (most likely the engine's heap growing to 200,000 live handles). The pools' time budget " +
-    "leaves most of them two measured rounds, so the ratio came from Spindle's cold runs (on 2026-12-05, " +
-    "Node: 7.46× piscina, the measured rounds at 0.25 and 0.28M/s and a third at 0.33M/s). piscina's rate " +
-    "did not move between its warm-up and its measured runs. With the two full-size warm-ups, the run above " +
-    "still gave 8.13× on Node: Spindle ran 0.24–0.31M/s, against 0.43M/s on 2026-11-29 with the same code, on " +
-    "a day when its fork/join was slower too (piscina: 0.027–0.039M/s, against 0.034M/s).",
+  "Spindle's first two 200,000-task runs in a process were 25–40 % slower than its later ones (Node 24, a " +
+  "probe: 0.17–0.20M/s and 0.20–0.22M/s, then 0.25–0.35M/s), also after ten 20,000-task runs, so it is " +
+  "the size of a run that matters (most likely the engine's heap growing to 200,000 live handles). The pools' time budget " +
+  "leaves most of them two measured rounds, so the ratio came from Spindle's cold runs (on 2026-12-05, " +
+  "Node: 7.46× piscina, the measured rounds at 0.25 and 0.28M/s and a third at 0.33M/s). piscina's rate " +
+  "did not move between its warm-up and its measured runs. With the two full-size warm-ups, the run above " +
+  "still gave 8.13× on Node: Spindle ran 0.24–0.31M/s, against 0.43M/s on 2026-11-29 with the same code, on " +
+  "a day when its fork/join was slower too (piscina: 0.027–0.039M/s, against 0.034M/s).",
   "- **tinypool slows down as its queue grows**: its task queue is an array drained with `shift()`, which on V8 " +
-    "costs time in proportion to what is queued (a scratch loop: ~1 µs per `shift` with 20,000 objects queued, " +
-    "~15 µs with 200,000), so its 200,000-task runs are 2–3× slower per task than 20,000-task runs. " +
-    "piscina's default queue (`FixedQueue`) does not do this.",
+  "costs time in proportion to what is queued (a scratch loop: ~1 µs per `shift` with 20,000 objects queued, " +
+  "~15 µs with 200,000), so its 200,000-task runs are 2–3× slower per task than 20,000-task runs. " +
+  "piscina's default queue (`FixedQueue`) does not do this.",
   "- **poolifier places tasks when they are submitted**, on the least used worker, and does not move them: with the " +
-    "heavy tasks spread through the list one worker ends up with most of them (the process keeps ~1.2 CPUs busy) " +
-    "and the run takes about 2× ideal.",
+  "heavy tasks spread through the list one worker ends up with most of them (the process keeps ~1.2 CPUs busy) " +
+  "and the run takes about 2× ideal.",
   "- **Skew: Spindle's remaining gap is mostly the work itself.** Its wall time ÷ the work as its workers ran it " +
-    "(in brackets in table 3) was 1.03–1.07 on every runtime in development runs; against the nominal work it is " +
-    "1.06–1.16, because the loop ran a few per cent slower in the workers than calibrated on the main thread (and " +
-    "more so when the two vCPUs ran two threads at less than twice the speed of one).",
+  "(in brackets in table 3) was 1.03–1.07 on every runtime in development runs; against the nominal work it is " +
+  "1.06–1.16, because the loop ran a few per cent slower in the workers than calibrated on the main thread (and " +
+  "more so when the two vCPUs ran two threads at less than twice the speed of one).",
   "- **Fork/join: the two cores are not always there, and Spindle's slow rounds are two workers on one vCPU.** In " +
-    "some stretches of a session, two plain threads each computing fib(31) at once took 1.6–2.0× as long as one " +
-    "alone, in others 1.0×; so a speed-up over the main thread alone says as much about the host as about the " +
-    "scheduler, and table 4 gives the bare threads' speed-up on the same leaves, per round, beside Spindle's. " +
-    "Spindle's rounds are bimodal (on Node about 12.5–13.5 ms or 16–25 ms), and a probe that sampled the vCPU each " +
-    "leaf ran on (`/proc/thread-self/stat`) showed why: in every slow run, one worker ran 50–200 leaves (3–5 ms) " +
-    "on the other worker's vCPU while the second vCPU sat idle, until the kernel moved it; each worker's leaves " +
-    "then added up to 15–19 ms instead of 11. In fast runs each worker kept a vCPU of its own. Slow runs were " +
-    "more frequent after idle gaps like this benchmark's (35 ms between runs: median 14.2 ms, back to back 13.2). " +
-    "A scheduler trace (ftrace `sched_switch`, `sched_wakeup` and `sched_migrate_task`, rounds shaped like " +
-    "this benchmark's) shows how it happens. This guest's kernel is booted with `sched_vcpu_pack=15`, a " +
-    "vCPU-packing option that mainline Linux does not have. A woken thread whose previous vCPU was its waker's " +
-    "stayed there although the other vCPU was idle; the two then took turns in 4 ms slices until the idle " +
-    "vCPU's load balancer pulled one over, 1–13 ms later. In Spindle, the main thread wakes one worker, which " +
-    "wakes the second 0.3 ms later, as soon as a child can be stolen. Every packed round in the trace was one " +
-    "where the second worker had last run on the vCPU the first now ran on. The bare threads are packed the " +
-    "same way: in 60 rounds, 16 of theirs and 12 of Spindle's. Wake-ups are also where single runs lose milliseconds: waking a " +
-    "thread whose vCPU is idle took 12–35 µs at p50 and 2–5 ms at p99 in a probe (200 wakes, 2 ms apart; Node, " +
-    "Deno and Bun, with `Atomics.wait` and `Atomics.waitAsync` alike), and a fork/join run has a wake per " +
-    "cross-worker join on its last path. How many rounds are slow decides the median: over seven runs of this " +
-    "section on 2026-11-29 (with the changes below landing between some of them), Spindle's median speed-up " +
-    "ranged 1.28–1.73× on Node, 1.25–1.68× on Deno and 1.21–1.56× on Bun, the bare threads' 1.63–1.95×. " +
-    "Those runs measured 9 rounds each; this part now measures 30, so that one run's median says more.",
+  "some stretches of a session, two plain threads each computing fib(31) at once took 1.6–2.0× as long as one " +
+  "alone, in others 1.0×; so a speed-up over the main thread alone says as much about the host as about the " +
+  "scheduler, and table 4 gives the bare threads' speed-up on the same leaves, per round, beside Spindle's. " +
+  "Spindle's rounds are bimodal (on Node about 12.5–13.5 ms or 16–25 ms), and a probe that sampled the vCPU each " +
+  "leaf ran on (`/proc/thread-self/stat`) showed why: in every slow run, one worker ran 50–200 leaves (3–5 ms) " +
+  "on the other worker's vCPU while the second vCPU sat idle, until the kernel moved it; each worker's leaves " +
+  "then added up to 15–19 ms instead of 11. In fast runs each worker kept a vCPU of its own. Slow runs were " +
+  "more frequent after idle gaps like this benchmark's (35 ms between runs: median 14.2 ms, back to back 13.2). " +
+  "A scheduler trace (ftrace `sched_switch`, `sched_wakeup` and `sched_migrate_task`, rounds shaped like " +
+  "this benchmark's) shows how it happens. This guest's kernel is booted with `sched_vcpu_pack=15`, a " +
+  "vCPU-packing option that mainline Linux does not have. A woken thread whose previous vCPU was its waker's " +
+  "stayed there although the other vCPU was idle; the two then took turns in 4 ms slices until the idle " +
+  "vCPU's load balancer pulled one over, 1–13 ms later. In Spindle, the main thread wakes one worker, which " +
+  "wakes the second 0.3 ms later, as soon as a child can be stolen. Every packed round in the trace was one " +
+  "where the second worker had last run on the vCPU the first now ran on. The bare threads are packed the " +
+  "same way: in 60 rounds, 16 of theirs and 12 of Spindle's. Wake-ups are also where single runs lose milliseconds: waking a " +
+  "thread whose vCPU is idle took 12–35 µs at p50 and 2–5 ms at p99 in a probe (200 wakes, 2 ms apart; Node, " +
+  "Deno and Bun, with `Atomics.wait` and `Atomics.waitAsync` alike), and a fork/join run has a wake per " +
+  "cross-worker join on its last path. How many rounds are slow decides the median: over seven runs of this " +
+  "section on 2026-11-29 (with the changes below landing between some of them), Spindle's median speed-up " +
+  "ranged 1.28–1.73× on Node, 1.25–1.68× on Deno and 1.21–1.56× on Bun, the bare threads' 1.63–1.95×. " +
+  "Those runs measured 9 rounds each; this part now measures 30, so that one run's median says more.",
   "- **Fork/join: where the rest goes.** In fast runs (Node 24, fib(32), medians of 40 back-to-back runs): the " +
-    "first leaf starts 0.1 ms after the spawn; the leaves add up to 22.4–22.6 ms over both workers (22.2 ms " +
-    "sequential); each worker spends 0.6 ms outside leaves between its first and last one, mostly spawning and " +
-    "joining children (a child that nobody stole is taken back by its joiner and run inside it, rayon's `join`: " +
-    "no task, no wake-up, no result copy) and 0.1–0.2 ms waiting for work to steal; from " +
-    "the last leaf to the result on the main thread takes 0.3–0.5 ms, as the joins unwind across the workers that " +
-    "stole from each other (about ten levels, most of them crossing to the other worker). The first 8–10 runs in " +
-    "a fresh runtime are up to 2× slower (the spawn-from-a-job path is cold in the workers), hence this part's " +
-    "longer warm-up. In rounds shaped like this benchmark's (the main thread busy 22 ms, then 12 ms idle, " +
-    "before each fork/join; Node 24, medians of 40), the costs are larger. The first leaf starts 0.41 ms after " +
-    "the spawn: both workers had been idle for over 10 ms, so each wakes through its event loop. The leaves add " +
-    "up to 23.7 ms, since two busy vCPUs run a few per cent slower each. Each worker spends 0.74 ms outside its " +
-    "leaves, and the unwinding takes 0.66 ms. So Spindle's rounds that the kernel did not pack are not at 1.8× " +
-    "either. In the 60-round trace above, rounds where each worker kept one vCPU had a median of 1.66× for " +
-    "Spindle and 1.91× for the bare threads, which pay none of these costs but the first wake-up. In 40 " +
-    "interleaved rounds of a probe (sequential, Spindle, bare threads, one after another), the leaves added up " +
-    "to the same 22.4–22.5 ms in both; in the 21 rounds where neither was slowed by packing, Spindle took " +
-    "12.63 ms (1.75×) and the bare threads 11.52 ms (1.92×). So Spindle's own cost is about 1.1 ms per round. " +
-    "Spawning and joining a child in place cost 1.42 µs on Node 24, 1.10 on Deno and 0.75 on " +
-    "Bun (a fork/join with a trivial leaf on one worker, medians of 12 runs); it now costs 1.0–1.15, 0.86 and " +
-    "0.61 µs: a child taken back runs with the arguments it was spawned with when all are primitives (the codec " +
-    "keeps primitives exactly, and they cannot change), instead of decoding its record's copy, and `jobs.spawn` " +
-    "no longer builds its error label on every call.",
+  "first leaf starts 0.1 ms after the spawn; the leaves add up to 22.4–22.6 ms over both workers (22.2 ms " +
+  "sequential); each worker spends 0.6 ms outside leaves between its first and last one, mostly spawning and " +
+  "joining children (a child that nobody stole is taken back by its joiner and run inside it, rayon's `join`: " +
+  "no task, no wake-up, no result copy) and 0.1–0.2 ms waiting for work to steal; from " +
+  "the last leaf to the result on the main thread takes 0.3–0.5 ms, as the joins unwind across the workers that " +
+  "stole from each other (about ten levels, most of them crossing to the other worker). The first 8–10 runs in " +
+  "a fresh runtime are up to 2× slower (the spawn-from-a-job path is cold in the workers), hence this part's " +
+  "longer warm-up. In rounds shaped like this benchmark's (the main thread busy 22 ms, then 12 ms idle, " +
+  "before each fork/join; Node 24, medians of 40), the costs are larger. The first leaf starts 0.41 ms after " +
+  "the spawn: both workers had been idle for over 10 ms, so each wakes through its event loop. The leaves add " +
+  "up to 23.7 ms, since two busy vCPUs run a few per cent slower each. Each worker spends 0.74 ms outside its " +
+  "leaves, and the unwinding takes 0.66 ms. So Spindle's rounds that the kernel did not pack are not at 1.8× " +
+  "either. In the 60-round trace above, rounds where each worker kept one vCPU had a median of 1.66× for " +
+  "Spindle and 1.91× for the bare threads, which pay none of these costs but the first wake-up. In 40 " +
+  "interleaved rounds of a probe (sequential, Spindle, bare threads, one after another), the leaves added up " +
+  "to the same 22.4–22.5 ms in both; in the 21 rounds where neither was slowed by packing, Spindle took " +
+  "12.63 ms (1.75×) and the bare threads 11.52 ms (1.92×). So Spindle's own cost is about 1.1 ms per round. " +
+  "Spawning and joining a child in place cost 1.42 µs on Node 24, 1.10 on Deno and 0.75 on " +
+  "Bun (a fork/join with a trivial leaf on one worker, medians of 12 runs); it now costs 1.0–1.15, 0.86 and " +
+  "0.61 µs: a child taken back runs with the arguments it was spawned with when all are primitives (the codec " +
+  "keeps primitives exactly, and they cannot change), instead of decoding its record's copy, and `jobs.spawn` " +
+  "no longer builds its error label on every call.",
   "- **Fork/join on 2026-12-05: the workers are off their vCPUs, not busy with the scheduler.** On this day, " +
-    "with the code of 2026-11-29, two runs of this section gave Spindle 1.63× and 1.49× on Node, 1.56× and " +
-    "1.17× on Deno, 1.33× and 1.25× on Bun (the bare threads 1.79–1.91×), and this part alone " +
-    "(`--only fib --contenders spindle,bare`) 1.31× on Node and 1.13× on Bun; the run of 2026-11-29 gave " +
-    "1.66×, 1.48× and 1.46×. A probe timed each worker's thread CPU (`process.threadCpuUsage`, Node 24, 20 rounds of " +
-    "fib(32), 17–18 ms sequential). From its first job to its last leaf, each worker used 7.2–11.8 ms of CPU, " +
-    "about its half of the leaves, over 9.1–16.8 ms of wall time. In slow rounds its leaves took up to 4 ms " +
-    "longer than the CPU it used: the thread was runnable but not running. The same probe placed the lost time " +
-    "(60 rounds each, Node / Deno / Bun): " +
-    "the second worker's first job started more than 1.5 ms after the spawn in 39 / 18 / 20 of 60 rounds (the " +
-    "bare threads' second start: 0.3–0.8 ms at the median). A log of the joins after the last leaf showed " +
-    "1–8 crossings between the workers, mostly 0.03–0.15 ms apart. In 7 / 2 / 14 rounds one crossing took " +
-    "more than 1 ms (up to 4.5): that is a wake-up of the other worker. Both are wake-ups from a busy worker to a parked one. " +
-    "Under this kernel's vCPU packing, such a wake-up can leave the woken worker queued on the waker's vCPU, " +
-    "until the idle vCPU's load balancer pulls it over. The bare threads are woken only by the main " +
-    "thread, which then goes idle, and never wait for each other. The issue's rule that new work wakes at most " +
-    "one parked worker means Spindle's first worker wakes the second. As an experiment outside that rule, the " +
-    "main thread woke both workers at the spawn. On Node the late second starts fell from 28–42 to 18–19 of " +
-    "60 rounds and the median rose from 1.30 / 1.20× to 1.44 / 1.37×. On Bun the median went from 1.14 / 1.08× " +
-    "to 1.20 / 1.13× (40 rounds each). Tried and not adopted: spinning up to 2 ms instead of " +
-    "0.1 ms while jobs of the worker wait, so that the joins would not need a wake-up. The unwinding's median " +
-    "rose from 0.65–0.75 to 1.1 ms and the late second starts from 22–26 to 37–46 of 60, because a spinning worker can hold the " +
-    "vCPU that a worker packed with it needs.",
+  "with the code of 2026-11-29, two runs of this section gave Spindle 1.63× and 1.49× on Node, 1.56× and " +
+  "1.17× on Deno, 1.33× and 1.25× on Bun (the bare threads 1.79–1.91×), and this part alone " +
+  "(`--only fib --contenders spindle,bare`) 1.31× on Node and 1.13× on Bun; the run of 2026-11-29 gave " +
+  "1.66×, 1.48× and 1.46×. A probe timed each worker's thread CPU (`process.threadCpuUsage`, Node 24, 20 rounds of " +
+  "fib(32), 17–18 ms sequential). From its first job to its last leaf, each worker used 7.2–11.8 ms of CPU, " +
+  "about its half of the leaves, over 9.1–16.8 ms of wall time. In slow rounds its leaves took up to 4 ms " +
+  "longer than the CPU it used: the thread was runnable but not running. The same probe placed the lost time " +
+  "(60 rounds each, Node / Deno / Bun): " +
+  "the second worker's first job started more than 1.5 ms after the spawn in 39 / 18 / 20 of 60 rounds (the " +
+  "bare threads' second start: 0.3–0.8 ms at the median). A log of the joins after the last leaf showed " +
+  "1–8 crossings between the workers, mostly 0.03–0.15 ms apart. In 7 / 2 / 14 rounds one crossing took " +
+  "more than 1 ms (up to 4.5): that is a wake-up of the other worker. Both are wake-ups from a busy worker to a parked one. " +
+  "Under this kernel's vCPU packing, such a wake-up can leave the woken worker queued on the waker's vCPU, " +
+  "until the idle vCPU's load balancer pulls it over. The bare threads are woken only by the main " +
+  "thread, which then goes idle, and never wait for each other. The issue's rule that new work wakes at most " +
+  "one parked worker means Spindle's first worker wakes the second. As an experiment outside that rule, the " +
+  "main thread woke both workers at the spawn. On Node the late second starts fell from 28–42 to 18–19 of " +
+  "60 rounds and the median rose from 1.30 / 1.20× to 1.44 / 1.37×. On Bun the median went from 1.14 / 1.08× " +
+  "to 1.20 / 1.13× (40 rounds each). Tried and not adopted: spinning up to 2 ms instead of " +
+  "0.1 ms while jobs of the worker wait, so that the joins would not need a wake-up. The unwinding's median " +
+  "rose from 0.65–0.75 to 1.1 ms and the late second starts from 22–26 to 37–46 of 60, because a spinning worker can hold the " +
+  "vCPU that a worker packed with it needs.",
   "- **Fork/join: a woken joiner no longer waits out the search.** A machine drained its wake table at the start " +
-    "of each poll, but when it then had no job of its own it searched the other workers for 0.1 ms (spinning) " +
-    "before the executor could run the job it had just woken: every level of the unwinding that crossed workers " +
-    "paid that. Woken jobs now run first, and a search stops when a wake arrives. In 50 interleaved runs each " +
-    "(Node 24), fork/join took 12.4–12.8 ms (median) against 12.9–13.2 ms before, and the unwinding to the main " +
-    "thread 0.32–0.36 ms against 0.43–0.46 ms; Deno and Bun did not move beyond their noise. The benchmark's " +
-    "medians did not show it, being decided by the slow rounds above. Tried and not adopted: spinning 0.1–0.3 ms " +
-    "on the wake table while jobs of the worker wait on other workers (the unwinding shortened to 0.2 ms, the " +
-    "wall time did not move beyond noise, and it burns a vCPU the other worker or the main thread may need); " +
-    "earlier, blocking on the wake table instead of parking without blocking (Bun 2–20 % faster in a probe, Node " +
-    "and Deno no faster or up to 12 % slower, the benchmark unmoved).",
+  "of each poll, but when it then had no job of its own it searched the other workers for 0.1 ms (spinning) " +
+  "before the executor could run the job it had just woken: every level of the unwinding that crossed workers " +
+  "paid that. Woken jobs now run first, and a search stops when a wake arrives. In 50 interleaved runs each " +
+  "(Node 24), fork/join took 12.4–12.8 ms (median) against 12.9–13.2 ms before, and the unwinding to the main " +
+  "thread 0.32–0.36 ms against 0.43–0.46 ms; Deno and Bun did not move beyond their noise. The benchmark's " +
+  "medians did not show it, being decided by the slow rounds above. Tried and not adopted: spinning 0.1–0.3 ms " +
+  "on the wake table while jobs of the worker wait on other workers (the unwinding shortened to 0.2 ms, the " +
+  "wall time did not move beyond noise, and it burns a vCPU the other worker or the main thread may need); " +
+  "earlier, blocking on the wake table instead of parking without blocking (Bun 2–20 % faster in a probe, Node " +
+  "and Deno no faster or up to 12 % slower, the benchmark unmoved).",
   "- **The peers' round trips depend on the machine's load.** Their p50 was 15–30 µs in development runs while other " +
-    "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
-    "run), where their workers park between tasks and " +
-    "the vCPU goes idle (waking a thread whose vCPU went idle costs 45–60 µs here, RUNTIME-FACTS). So goal 5 is " +
-    "easier on a quiet machine; the load averages above say how quiet this run was.",
+  "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
+  "run), where their workers park between tasks and " +
+  "the vCPU goes idle (waking a thread whose vCPU went idle costs 45–60 µs here, RUNTIME-FACTS). So goal 5 is " +
+  "easier on a quiet machine; the load averages above say how quiet this run was.",
   "- **Spindle's idle workers cost nothing.** An idle machine blocks in `Atomics.wait` for 10 ms (the fastest " +
-    "wake-up when work comes soon), then parks with `Atomics.waitAsync`, so its event loop runs and it wakes only " +
-    "for work. (A first version woke every 10 ms to give its event loop a turn: 35–40 ms of CPU per second per idle " +
-    "worker.) The first job after a long idle pays the asynchronous wake-up, about 1 ms in a probe.",
+  "wake-up when work comes soon), then parks with `Atomics.waitAsync`, so its event loop runs and it wakes only " +
+  "for work. (A first version woke every 10 ms to give its event loop a turn: 35–40 ms of CPU per second per idle " +
+  "worker.) The first job after a long idle pays the asynchronous wake-up, about 1 ms in a probe.",
   "- **Spindle's round trip: one worker spins, and nobody else wakes.** Until 2026-11-29 a worker that took " +
-    "a job as the last searcher woke another worker in any case (tokio's rule), so with one job in flight the " +
-    "second worker woke, found nothing, spun 0.1 ms and parked, once per job (2,038–2,158 parks per 2,000 round " +
-    "trips on Node), and its spinning took the vCPU the main thread needed to wake up for the result. Its p50 " +
-    "was 64–74 µs with only Spindle running (Node 24, a probe of 2,000 round trips) and 9–50 µs in this " +
-    "benchmark, depending on how busy the other threads kept the vCPUs (Spindle ÷ piscina 0.45–0.69× on Node in " +
-    "five runs of one day). Now the last searcher wakes another worker only when work is left in the injector or " +
-    "a deque: the worker that ran the job spins for the next one, which the main thread mostly spawns within its " +
-    "0.1 ms. The probe's p50 fell to 5–9 µs on Node (282–438 parks per 2,000), and p90 from 45–117 µs " +
-    "to 4–34 µs on Deno and Bun; fork/join did not move beyond noise (60 interleaved runs each).",
+  "a job as the last searcher woke another worker in any case (tokio's rule), so with one job in flight the " +
+  "second worker woke, found nothing, spun 0.1 ms and parked, once per job (2,038–2,158 parks per 2,000 round " +
+  "trips on Node), and its spinning took the vCPU the main thread needed to wake up for the result. Its p50 " +
+  "was 64–74 µs with only Spindle running (Node 24, a probe of 2,000 round trips) and 9–50 µs in this " +
+  "benchmark, depending on how busy the other threads kept the vCPUs (Spindle ÷ piscina 0.45–0.69× on Node in " +
+  "five runs of one day). Now the last searcher wakes another worker only when work is left in the injector or " +
+  "a deque: the worker that ran the job spins for the next one, which the main thread mostly spawns within its " +
+  "0.1 ms. The probe's p50 fell to 5–9 µs on Node (282–438 parks per 2,000), and p90 from 45–117 µs " +
+  "to 4–34 µs on Deno and Bun; fork/join did not move beyond noise (60 interleaved runs each).",
   "- **No Maglev effect here**: on Node and Deno the loop's function was in TurboFan in every contender's workers " +
-    "(it runs 20,000 times per run, and its loop is compiled on-stack), and its in-worker time was within a few " +
-    "per cent of the main thread's calibration where nothing competed for the CPU.",
+  "(it runs 20,000 times per run, and its loop is compiled on-stack), and its in-worker time was within a few " +
+  "per cent of the main thread's calibration where nothing competed for the CPU.",
 ];

@@ -64,7 +64,10 @@ test("parallel-fib: the fork/join result equals one thread's, and both workers r
   assert.equal(lines[0], "fib(32) = 2178309 (one thread: 2178309)");
   assert.match(lines[1]!, /^one thread [\d.]+ ms, 2 workers [\d.]+ ms: speed-up [\d.]+×$/);
   for (const line of lines.slice(2, 4)) assert.match(line, /^worker [01]: [1-9]\d* jobs run, \d+ steals \(\d+ jobs\)$/);
-  assert.deepEqual(lines.slice(4), ['parse("4.5") failed on its worker: RangeError: not an integer: "4.5"', "all done"]);
+  assert.deepEqual(lines.slice(4), [
+    'parse("4.5") failed on its worker: RangeError: not an integer: "4.5"',
+    "all done",
+  ]);
 });
 
 test("parallel-map: every range's count equals one thread's, shared between the workers", async () => {
@@ -74,7 +77,9 @@ test("parallel-map: every range's count equals one thread's, shared between the 
   assert.equal(lines[0], "primes below 2000000: 148933 (same per range as one thread: true)");
   assert.match(lines[1]!, /^one thread [\d.]+ ms, 2 workers [\d.]+ ms: speed-up [\d.]+×$/);
   // One line per machine that ran ranges (an extra machine may join if both workers look stuck).
-  const shares = lines.slice(2, -1).map((line) => Number(/^worker \d: (\d+) of 100 ranges, \d+ steals$/.exec(line)?.[1]));
+  const shares = lines.slice(2, -1).map((line) =>
+    Number(/^worker \d: (\d+) of 100 ranges, \d+ steals$/.exec(line)?.[1])
+  );
   assert.ok(shares.length >= 1 && shares.every((n) => n > 0), lines.join("\n"));
   assert.equal(shares.reduce((a, b) => a + b, 0), 100);
   assert.equal(lines.at(-1), "all done");

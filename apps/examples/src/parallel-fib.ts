@@ -5,7 +5,9 @@
 import { Runtime } from "@spindle/workstealing";
 import jobs, { fibSequential } from "./support/parallel-jobs.ts";
 
-const runtime = await Runtime.start<typeof jobs>(new URL("./support/parallel-jobs.ts", import.meta.url), { workers: 2 });
+const runtime = await Runtime.start<typeof jobs>(new URL("./support/parallel-jobs.ts", import.meta.url), {
+  workers: 2,
+});
 try {
   for (let i = 0; i < 5; i++) await runtime.spawn("fib", 27); // warm the workers' JIT up
   let start = performance.now();
@@ -15,7 +17,11 @@ try {
   const fib = await runtime.spawn("fib", 32);
   const twoWorkers = performance.now() - start;
   console.log(`fib(32) = ${fib} (one thread: ${expected})`);
-  console.log(`one thread ${oneThread.toFixed(1)} ms, 2 workers ${twoWorkers.toFixed(1)} ms: speed-up ${(oneThread / twoWorkers).toFixed(2)}×`);
+  console.log(
+    `one thread ${oneThread.toFixed(1)} ms, 2 workers ${twoWorkers.toFixed(1)} ms: speed-up ${
+      (oneThread / twoWorkers).toFixed(2)
+    }×`,
+  );
   for (const [worker, stats] of runtime.stats().slice(0, 2).entries()) {
     console.log(`worker ${worker}: ${stats.jobsRun} jobs run, ${stats.steals} steals (${stats.jobsStolen} jobs)`);
   }

@@ -17,7 +17,9 @@ export function runExample(name: string): Promise<ExampleRun> {
   const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
   // The source condition makes every Spindle import resolve to the packages' sources, also those
   // Deno does not map through the root deno.json workspace (packages not published yet).
-  const args = typeof Deno !== "undefined" ? ["run", "-A", "--conditions=@spindle/source", file] : ["--conditions=@spindle/source", file];
+  const args = typeof Deno !== "undefined"
+    ? ["run", "-A", "--conditions=@spindle/source", file]
+    : ["--conditions=@spindle/source", file];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

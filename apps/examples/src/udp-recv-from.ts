@@ -7,7 +7,7 @@
  *
  * The lines never print the port (the OS picks it), so the output is the same on every run.
  */
-import { type Coroutine, LocalExecutor, pollFn, PENDING } from "@spindle/core";
+import { type Coroutine, LocalExecutor, PENDING, pollFn } from "@spindle/core";
 import { UdpSocket, WOULD_BLOCK } from "@spindle/reactor-net";
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -34,7 +34,9 @@ function* client(socket: UdpSocket, server: UdpSocket, words: string[]): Corouti
 const serverSocket = await UdpSocket.bind("127.0.0.1:0"); // port 0: the OS picks a free port
 const clientSocket = await UdpSocket.bind("127.0.0.1:0");
 console.log(`server bound to ${serverSocket.localAddr().address}`);
-console.log(`tryRecvFrom before any datagram: ${serverSocket.tryRecvFrom() === WOULD_BLOCK ? "would block" : "a datagram?"}`);
+console.log(
+  `tryRecvFrom before any datagram: ${serverSocket.tryRecvFrom() === WOULD_BLOCK ? "would block" : "a datagram?"}`,
+);
 
 const executor = new LocalExecutor();
 // One poll by hand shows what the server task sees first: pending, its waker stored.
@@ -50,7 +52,9 @@ executor.spawn(server(serverSocket));
 executor.spawn(client(clientSocket, serverSocket, ["hello", "reactor", "bye"]));
 await executor.run();
 const stats = serverSocket.stats();
-console.log(`server stats: received ${stats.received}, delivered ${stats.delivered}, dropped ${stats.dropped}, sent ${stats.sent}`);
+console.log(
+  `server stats: received ${stats.received}, delivered ${stats.delivered}, dropped ${stats.dropped}, sent ${stats.sent}`,
+);
 serverSocket.close();
 clientSocket.close();
 console.log("all done");

@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CancelledError, Context, type Coroutine, CoroutineFuture, fromGenerator, fromPromise, LocalExecutor, pending, PENDING, yieldNow } from "./mod.ts";
+import {
+  CancelledError,
+  Context,
+  type Coroutine,
+  CoroutineFuture,
+  fromGenerator,
+  fromPromise,
+  LocalExecutor,
+  PENDING,
+  pending,
+  yieldNow,
+} from "./mod.ts";
 import { within } from "./test-support/within.ts";
 
 /** A real wait in a `finally` block: a host timer, so that the unwinding spans event-loop turns. */

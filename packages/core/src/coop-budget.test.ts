@@ -19,7 +19,10 @@ import {
  * Runs `body` as the only task for about `ms` and measures how late a host `setTimeout(0)` set
  * when the task started fired, and how many host timer ticks ran meanwhile.
  */
-async function hostTurnsDuring(ms: number, step: () => Future<unknown>): Promise<{ firstTimerMs: number; ticks: number; steps: number }> {
+async function hostTurnsDuring(
+  ms: number,
+  step: () => Future<unknown>,
+): Promise<{ firstTimerMs: number; ticks: number; steps: number }> {
   const executor = new LocalExecutor();
   let firstTimerMs = -1;
   let ticks = 0;
@@ -54,7 +57,12 @@ const MIN_TICKS = 3;
 test("a task that loops over always-ready futures still lets a host setTimeout(0) fire", async () => {
   const { firstTimerMs, ticks, steps } = await hostTurnsDuring(LOOP_MS, () => ready(1));
   assert.ok(steps > 1000, `the loop made progress (${steps} steps)`);
-  assert.ok(firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS, firstTimerMs < 0 ? `the host timer did not fire during the ${LOOP_MS} ms loop` : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`);
+  assert.ok(
+    firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS,
+    firstTimerMs < 0
+      ? `the host timer did not fire during the ${LOOP_MS} ms loop`
+      : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`,
+  );
   assert.ok(ticks >= MIN_TICKS, `only ${ticks} host timer ticks in ${LOOP_MS} ms`);
 });
 
@@ -73,7 +81,12 @@ test("a task whose futures are woken by microtasks (no host turn between parks) 
   };
   const { firstTimerMs, ticks, steps } = await hostTurnsDuring(LOOP_MS, step);
   assert.ok(steps > 1000, `the loop made progress (${steps} steps)`);
-  assert.ok(firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS, firstTimerMs < 0 ? `the host timer did not fire during the ${LOOP_MS} ms loop` : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`);
+  assert.ok(
+    firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS,
+    firstTimerMs < 0
+      ? `the host timer did not fire during the ${LOOP_MS} ms loop`
+      : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`,
+  );
   assert.ok(ticks >= MIN_TICKS, `only ${ticks} host timer ticks in ${LOOP_MS} ms`);
 });
 
@@ -93,7 +106,12 @@ test("a loop over settled promises (fromPromise) and finished join handles share
     return fromPromise(Promise.resolve(1));
   });
   assert.ok(steps > 1000, `the loop made progress (${steps} steps)`);
-  assert.ok(firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS, firstTimerMs < 0 ? `the host timer did not fire during the ${LOOP_MS} ms loop` : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`);
+  assert.ok(
+    firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS,
+    firstTimerMs < 0
+      ? `the host timer did not fire during the ${LOOP_MS} ms loop`
+      : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`,
+  );
 });
 
 test("the budget makes a task yield to other ready tasks after 128 ready futures", async () => {

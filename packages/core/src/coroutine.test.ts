@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Coroutine, fromGenerator, Future, isCoroutine, PENDING, pollFn, ready, SpindleError, yieldNow } from "./mod.ts";
+import {
+  blockOn,
+  type Coroutine,
+  fromGenerator,
+  Future,
+  isCoroutine,
+  PENDING,
+  pollFn,
+  ready,
+  SpindleError,
+  yieldNow,
+} from "./mod.ts";
 import { Context } from "./context.ts";
 
 function* addThree(a: number): Coroutine<number> {

@@ -31,7 +31,12 @@ function wokenFromWorker(delayMs: number): { future: Future<string>; acknowledge
     table.unregister(handle);
     return "woken by the worker";
   });
-  return { future, get acknowledged() { return acknowledged; } };
+  return {
+    future,
+    get acknowledged() {
+      return acknowledged;
+    },
+  };
 }
 
 test("a LocalExecutor task parked on a cross-thread waker is woken by another thread", async () => {

@@ -5,8 +5,8 @@ import {
   type Coroutine,
   fromPromise,
   LocalExecutor,
-  pending,
   PENDING,
+  pending,
   pollFn,
   sharedWaker,
   SpindleError,
@@ -202,7 +202,10 @@ test("close() cancels every task and later spawns throw EXECUTOR_CLOSED", async 
   await run;
   assert.equal(finallyRan, true);
   await assert.rejects(Promise.resolve(handle), CancelledError);
-  assert.throws(() => executor.spawn(pending()), (e: unknown) => e instanceof SpindleError && e.code === "EXECUTOR_CLOSED");
+  assert.throws(
+    () => executor.spawn(pending()),
+    (e: unknown) => e instanceof SpindleError && e.code === "EXECUTOR_CLOSED",
+  );
 });
 
 test("bad options and bad spawn arguments get typed errors naming the value", () => {

@@ -20,14 +20,21 @@
  *
  * @module
  */
-export { isPending, isReady, type Pending, PENDING, type Poll } from "./poll.ts";
+export { isPending, isReady, PENDING, type Pending, type Poll } from "./poll.ts";
 export { CancelledError, describe, SpindleError, type SpindleErrorCode } from "./errors.ts";
 export { permissionDenied, PermissionDeniedError } from "./permission.ts";
 export { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
 export { dropRawWaker, replaceRawWaker, wakeRawWaker, WakerSlot } from "./waker-slot.ts";
 export { Context } from "./context.ts";
 export { drop, Future, isFuture, type Output } from "./future.ts";
-export { type Coroutine, CoroutineFuture, fromGenerator, type IntoFuture, intoFuture, isCoroutine } from "./coroutine.ts";
+export {
+  type Coroutine,
+  CoroutineFuture,
+  fromGenerator,
+  type IntoFuture,
+  intoFuture,
+  isCoroutine,
+} from "./coroutine.ts";
 export { JoinHandle } from "./join-handle.ts";
 export { LocalExecutor, type LocalExecutorOptions } from "./local-executor.ts";
 export { blockOn } from "./block-on.ts";

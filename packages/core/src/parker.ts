@@ -144,15 +144,24 @@ export class Unparker {
 /** The words of the buffer `handle` names, once `handle` is checked to name one of them. */
 function wordOf(handle: ParkerHandle): Int32Array {
   if (typeof handle !== "object" || handle === null) {
-    throw new SpindleError("INVALID_ARGUMENT", `a parker handle is { buffer, index } from Parker.handle, got ${describe(handle)}`);
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `a parker handle is { buffer, index } from Parker.handle, got ${describe(handle)}`,
+    );
   }
   const { buffer, index } = handle;
   if (!(buffer instanceof SharedArrayBuffer)) {
-    throw new SpindleError("INVALID_ARGUMENT", `a parker handle's buffer is a SharedArrayBuffer, got ${describe(buffer)}`);
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `a parker handle's buffer is a SharedArrayBuffer, got ${describe(buffer)}`,
+    );
   }
   const words = new Int32Array(buffer);
   if ((index >>> 0) !== index || index >= words.length) {
-    throw new SpindleError("INVALID_ARGUMENT", `a parker handle's index is an integer from 0 to ${words.length - 1}, got ${describe(index)}`);
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `a parker handle's index is an integer from 0 to ${words.length - 1}, got ${describe(index)}`,
+    );
   }
   return words;
 }

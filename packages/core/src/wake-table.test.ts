@@ -2,7 +2,15 @@
 // are checked before they are used: a bad one is an INVALID_ARGUMENT naming it, and wakes nothing.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type SharedWakerHandle, sharedWaker, SpindleError, WAKE_TABLE_CAPACITY, wakeShared, Waker, WakeTable } from "./mod.ts";
+import {
+  sharedWaker,
+  type SharedWakerHandle,
+  SpindleError,
+  WAKE_TABLE_CAPACITY,
+  Waker,
+  wakeShared,
+  WakeTable,
+} from "./mod.ts";
 
 /** A waker that counts its wakes. */
 function countingWaker(): { waker: Waker; wakes: () => number } {
@@ -68,7 +76,10 @@ test("a slot that is not an integer in the table wakes nothing and is an INVALID
 
 test("a handle whose buffer is not a wake table's is an INVALID_ARGUMENT naming it", () => {
   const cases: [unknown, RegExp][] = [
-    [{ buffer: new SharedArrayBuffer(64), slot: 0 }, /buffer comes from WakeTable\.createBuffer\(\), got a SharedArrayBuffer$/],
+    [
+      { buffer: new SharedArrayBuffer(64), slot: 0 },
+      /buffer comes from WakeTable\.createBuffer\(\), got a SharedArrayBuffer$/,
+    ],
     [{ buffer: new ArrayBuffer(WakeTable.createBuffer().byteLength), slot: 0 }, /got a ArrayBuffer$/],
     [{ buffer: undefined, slot: 0 }, /got undefined$/],
     [{ slot: 0 }, /got undefined$/],
@@ -81,7 +92,10 @@ test("a handle whose buffer is not a wake table's is an INVALID_ARGUMENT naming 
     assert.throws(() => sharedWaker(handle as SharedWakerHandle), invalid(message));
   }
   assert.throws(() => table.unregister(null as unknown as SharedWakerHandle), invalid(/got null$/));
-  assert.throws(() => WakeTable.forThisThread(new SharedArrayBuffer(64)), invalid(/needs a buffer from WakeTable\.createBuffer\(\)/));
+  assert.throws(
+    () => WakeTable.forThisThread(new SharedArrayBuffer(64)),
+    invalid(/needs a buffer from WakeTable\.createBuffer\(\)/),
+  );
 });
 
 test("the first and last slots of a table are accepted", () => {

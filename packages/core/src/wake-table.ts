@@ -80,7 +80,10 @@ export class WakeTable {
   static forThisThread(buffer?: SharedArrayBuffer): WakeTable {
     if (buffer !== undefined) {
       if (!isTableBuffer(buffer)) {
-        throw new SpindleError("INVALID_ARGUMENT", `a WakeTable needs a buffer from WakeTable.createBuffer(), got ${describe(buffer)}`);
+        throw new SpindleError(
+          "INVALID_ARGUMENT",
+          `a WakeTable needs a buffer from WakeTable.createBuffer(), got ${describe(buffer)}`,
+        );
       }
       if (current !== null && current.buffer !== buffer) {
         throw new SpindleError("INVALID_ARGUMENT", "this thread's WakeTable already exists over another buffer");
@@ -135,7 +138,10 @@ export class WakeTable {
     if (slot === undefined) {
       slot = this.#wakers.length;
       if (slot >= WAKE_TABLE_CAPACITY) {
-        throw new SpindleError("CAPACITY_EXCEEDED", `a WakeTable holds at most ${WAKE_TABLE_CAPACITY} registered wakers`);
+        throw new SpindleError(
+          "CAPACITY_EXCEEDED",
+          `a WakeTable holds at most ${WAKE_TABLE_CAPACITY} registered wakers`,
+        );
       }
     }
     this.#wakers[slot] = waker.clone();
@@ -193,7 +199,12 @@ export class WakeTable {
    * not a number ≥ 0 (`Atomics.wait` would wait forever on NaN).
    */
   waitSync(epoch: number, timeoutMs: number = Infinity): void {
-    if ((epoch | 0) !== epoch) throw new SpindleError("INVALID_ARGUMENT", `an epoch is an int32 read from WakeTable.epoch, got ${describe(epoch)}`);
+    if ((epoch | 0) !== epoch) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `an epoch is an int32 read from WakeTable.epoch, got ${describe(epoch)}`,
+      );
+    }
     checkTimeout(timeoutMs);
     const view = this.#view;
     if (spinWhileEquals(view, EPOCH, epoch)) return;
@@ -256,7 +267,10 @@ function isTableBuffer(buffer: unknown): buffer is SharedArrayBuffer {
 /** Returns `handle` if it is an object; the error names it otherwise. */
 function checkHandle(handle: SharedWakerHandle): SharedWakerHandle {
   if (typeof handle !== "object" || handle === null) {
-    throw new SpindleError("INVALID_ARGUMENT", `a shared waker handle is { buffer, slot } from WakeTable.register(), got ${describe(handle)}`);
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `a shared waker handle is { buffer, slot } from WakeTable.register(), got ${describe(handle)}`,
+    );
   }
   return handle;
 }
@@ -268,7 +282,10 @@ function checkHandle(handle: SharedWakerHandle): SharedWakerHandle {
  */
 function checkSlot(slot: number): number {
   if ((slot >>> 0) !== slot || slot >= WAKE_TABLE_CAPACITY) {
-    throw new SpindleError("INVALID_ARGUMENT", `a wake slot is an integer from 0 to ${WAKE_TABLE_CAPACITY - 1}, got ${describe(slot)}`);
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `a wake slot is an integer from 0 to ${WAKE_TABLE_CAPACITY - 1}, got ${describe(slot)}`,
+    );
   }
   return slot;
 }
@@ -281,7 +298,10 @@ function tableView(handle: SharedWakerHandle): Int32Array {
   let view = views.get(buffer);
   if (view === undefined) {
     if (!isTableBuffer(buffer)) {
-      throw new SpindleError("INVALID_ARGUMENT", `a shared waker's buffer comes from WakeTable.createBuffer(), got ${describe(buffer)}`);
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `a shared waker's buffer comes from WakeTable.createBuffer(), got ${describe(buffer)}`,
+      );
     }
     view = new Int32Array(buffer);
     views.set(buffer, view);

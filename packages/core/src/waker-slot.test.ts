@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dropRawWaker, type RawWaker, type RawWakerVTable, replaceRawWaker, Waker, wakeRawWaker, WakerSlot } from "./mod.ts";
+import {
+  dropRawWaker,
+  type RawWaker,
+  type RawWakerVTable,
+  replaceRawWaker,
+  Waker,
+  wakeRawWaker,
+  WakerSlot,
+} from "./mod.ts";
 
 interface Counter {
   wakes: number;

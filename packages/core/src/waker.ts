@@ -158,7 +158,10 @@ export class Waker implements Disposable {
   #live(operation: string): RawWaker<unknown> {
     const raw = this.#raw;
     if (raw === null) {
-      throw new SpindleError("WAKER_CONSUMED", `Waker.${operation}() was called on a waker that was already woken or dropped`);
+      throw new SpindleError(
+        "WAKER_CONSUMED",
+        `Waker.${operation}() was called on a waker that was already woken or dropped`,
+      );
     }
     return raw;
   }

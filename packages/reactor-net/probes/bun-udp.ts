@@ -28,7 +28,11 @@ console.log(`Bun ${Bun.version}`);
     socket: {
       error(...args: unknown[]) {
         const e = args[0] as { code?: string; syscall?: string; errqueue?: boolean };
-        calls.push(`${args.length} argument(s), this === socket: ${this === socket}, first: ${e?.constructor?.name} ${e?.code} syscall=${e?.syscall} errqueue=${e?.errqueue}`);
+        calls.push(
+          `${args.length} argument(s), this === socket: ${
+            this === socket
+          }, first: ${e?.constructor?.name} ${e?.code} syscall=${e?.syscall} errqueue=${e?.errqueue}`,
+        );
       },
     },
   });
@@ -41,7 +45,12 @@ console.log(`Bun ${Bun.version}`);
 // 2. Buffer ownership: keep every datagram, check none changed after the later ones arrived.
 for (const binaryType of ["buffer", "uint8array", "arraybuffer"] as const) {
   const kept: (ArrayBuffer | Uint8Array)[] = [];
-  const receiver = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, binaryType, socket: { data: (_s, data) => void kept.push(data) } });
+  const receiver = await Bun.udpSocket({
+    hostname: "127.0.0.1",
+    port: 0,
+    binaryType,
+    socket: { data: (_s, data) => void kept.push(data) },
+  });
   const sender = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
   for (let i = 0; i < 64; i++) sender.send(new Uint8Array(100).fill(i), receiver.port, "127.0.0.1");
   await Bun.sleep(100);
@@ -62,7 +71,11 @@ for (const binaryType of ["buffer", "uint8array", "arraybuffer"] as const) {
 // 3. The `flags` bind option, as Bun's node:dgram uses it: 16 SO_REUSEADDR, 8 IPV6_V6ONLY.
 for (const flags of [0, 8, 16]) {
   const socket = await Bun.udpSocket({ hostname: "::", port: 0, flags } as Parameters<typeof Bun.udpSocket>[0]);
-  console.log(`flags ${flags}: SO_REUSEADDR=${getopt(socket.fd, SOL_SOCKET, SO_REUSEADDR)} IPV6_V6ONLY=${getopt(socket.fd, IPPROTO_IPV6, IPV6_V6ONLY)}`);
+  console.log(
+    `flags ${flags}: SO_REUSEADDR=${getopt(socket.fd, SOL_SOCKET, SO_REUSEADDR)} IPV6_V6ONLY=${
+      getopt(socket.fd, IPPROTO_IPV6, IPV6_V6ONLY)
+    }`,
+  );
   socket.close();
 }
 
@@ -75,7 +88,10 @@ if (neighbour === undefined) {
   const socket = await Bun.udpSocket({
     hostname: "0.0.0.0",
     port: 0,
-    socket: { drain: () => void log.push(`drain at ${at()}`), error: (e: unknown) => void log.push(`error ${(e as { code?: string }).code} at ${at()}`) },
+    socket: {
+      drain: () => void log.push(`drain at ${at()}`),
+      error: (e: unknown) => void log.push(`error ${(e as { code?: string }).code} at ${at()}`),
+    },
   });
   libc.symbols.setsockopt(socket.fd, SOL_SOCKET, SO_SNDBUF, ptr(new Int32Array([1])), 4); // the kernel raises it to its minimum
   await Bun.sleep(20); // the drain Bun sends after creating a socket

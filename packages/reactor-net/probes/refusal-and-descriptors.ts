@@ -33,7 +33,10 @@ closed.close();
 {
   const socket = await bound();
   const seen: string[] = [];
-  socket.on("error", (e: Error & { code?: string; syscall?: string }) => void seen.push(`${at()} error event ${e.code} ${e.syscall}`));
+  socket.on(
+    "error",
+    (e: Error & { code?: string; syscall?: string }) => void seen.push(`${at()} error event ${e.code} ${e.syscall}`),
+  );
   socket.connect(closedPort, "127.0.0.1");
   let connected = true;
   try {
@@ -43,7 +46,10 @@ closed.close();
   }
   seen.push(`${at()} connected right after connect(): ${connected}`);
   for (let i = 0; i < 3; i++) {
-    socket.send(new Uint8Array([i]), (e) => void seen.push(`${at()} send ${i}: ${e ? (e as { code?: string }).code : "ok"}`));
+    socket.send(
+      new Uint8Array([i]),
+      (e) => void seen.push(`${at()} send ${i}: ${e ? (e as { code?: string }).code : "ok"}`),
+    );
     await sleep(30);
   }
   console.log("node:dgram, connected, sends to a closed port:", seen);
@@ -56,10 +62,20 @@ if (typeof host.Deno?.listenDatagram === "function") {
   const receive = conn.receive().then(() => "received", (e: Error) => `rejected ${e.name}`);
   const sends: string[] = [];
   for (let i = 0; i < 3; i++) {
-    sends.push(await conn.send(new Uint8Array(1), { transport: "udp", hostname: "127.0.0.1", port: closedPort }).then(String, (e: Error) => e.name));
+    sends.push(
+      await conn.send(new Uint8Array(1), { transport: "udp", hostname: "127.0.0.1", port: closedPort }).then(
+        String,
+        (e: Error) => e.name,
+      ),
+    );
     await sleep(30);
   }
-  console.log("Deno.listenDatagram sends to a closed port:", sends, "receive:", await Promise.race([receive, sleep(300).then(() => "pending 300 ms later")]));
+  console.log(
+    "Deno.listenDatagram sends to a closed port:",
+    sends,
+    "receive:",
+    await Promise.race([receive, sleep(300).then(() => "pending 300 ms later")]),
+  );
   conn.close();
   await receive;
 }
@@ -71,18 +87,31 @@ if (host.Bun !== undefined) {
   const socket = await host.Bun.udpSocket({
     hostname: "127.0.0.1",
     port: 0,
-    socket: { error: (e: Error & { code?: string; syscall?: string; errqueue?: boolean }) => void errors.push(`${e.code} ${e.syscall} errqueue=${e.errqueue}`) },
+    socket: {
+      error: (e: Error & { code?: string; syscall?: string; errqueue?: boolean }) =>
+        void errors.push(`${e.code} ${e.syscall} errqueue=${e.errqueue}`),
+    },
   });
   socket.send(new Uint8Array(1), closedPort, "127.0.0.1");
   let second: string;
   try {
     second = String(socket.send(new Uint8Array(1), live.port, "127.0.0.1"));
   } catch (e) {
-    second = `threw ${(e as { code?: string }).code} (syscall ${(e as { syscall?: string }).syscall}); again: ${socket.send(new Uint8Array(1), live.port, "127.0.0.1")}`;
+    second = `threw ${(e as { code?: string }).code} (syscall ${(e as { syscall?: string }).syscall}); again: ${
+      socket.send(new Uint8Array(1), live.port, "127.0.0.1")
+    }`;
   }
   await sleep(50);
-  console.log("Bun.udpSocket, unconnected: a send to a live peer just after one to a closed port:", second, "error handler:", errors);
-  console.log("Bun.udpSocket socket has connect():", typeof (socket as unknown as { connect?: unknown }).connect === "function");
+  console.log(
+    "Bun.udpSocket, unconnected: a send to a live peer just after one to a closed port:",
+    second,
+    "error handler:",
+    errors,
+  );
+  console.log(
+    "Bun.udpSocket socket has connect():",
+    typeof (socket as unknown as { connect?: unknown }).connect === "function",
+  );
   socket.close();
   live.close();
 }
@@ -105,7 +134,9 @@ if (process.platform === "linux") {
       });
     }
     await sleep(50);
-    console.log(`node:dgram, 200 failed binds, close() on failure: ${closeOnFailure}: +${descriptors() - before} descriptors`);
+    console.log(
+      `node:dgram, 200 failed binds, close() on failure: ${closeOnFailure}: +${descriptors() - before} descriptors`,
+    );
   }
   holder.close();
 }

@@ -37,6 +37,8 @@ export function createBackend(choice: unknown): UdpBackend {
   if (typeof choice === "string" && Object.hasOwn(BACKENDS, choice)) return BACKENDS[choice as keyof typeof BACKENDS]();
   throw new SpindleError(
     "INVALID_ARGUMENT",
-    `backend must be one of ${["auto", ...Object.keys(BACKENDS)].map((b) => `"${b}"`).join(", ")}, got ${describe(choice)}`,
+    `backend must be one of ${["auto", ...Object.keys(BACKENDS)].map((b) => `"${b}"`).join(", ")}, got ${
+      describe(choice)
+    }`,
   );
 }

@@ -14,7 +14,10 @@ import { sleep, str, text, until } from "./test-support/helpers.ts";
 /** `promise`, or a failure naming `what` after 10 s (a hang bound, not a measure). */
 async function within<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000)));
+  const late = new Promise<never>((
+    _,
+    reject,
+  ) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000)));
   try {
     return await Promise.race([promise, late]);
   } finally {
@@ -23,7 +26,8 @@ async function within<T>(promise: Promise<T>, what: string): Promise<T> {
 }
 
 const hasCode = (code: string, cause?: string) => (e: unknown): boolean =>
-  e instanceof NetError && e.code === code && (cause === undefined || (e.cause as { code?: string } | undefined)?.code === cause);
+  e instanceof NetError && e.code === code &&
+  (cause === undefined || (e.cause as { code?: string } | undefined)?.code === cause);
 
 // The slice of Bun's API the wrapper touches.
 type Handler = (this: unknown, ...args: unknown[]) => unknown;
@@ -41,7 +45,8 @@ interface BunUdp {
 }
 const bun = (globalThis as unknown as { Bun?: BunUdp }).Bun;
 
-const bind = (address: string, options: UdpSocketOptions = {}): Promise<UdpSocket> => UdpSocket.bind(address, { ...options, backend: "bun" });
+const bind = (address: string, options: UdpSocketOptions = {}): Promise<UdpSocket> =>
+  UdpSocket.bind(address, { ...options, backend: "bun" });
 
 /** What the wrapper saw of the one Bun socket opened through it, and its switch to refuse sends. */
 interface Watched {
@@ -58,15 +63,26 @@ interface Watched {
   hide: readonly string[];
 }
 
-const watching = (hide: readonly string[] = []): Watched =>
-  ({ real: null, handlers: null, errorCalls: [], drains: 0, refuse: false, refusals: 0, hide });
+const watching = (hide: readonly string[] = []): Watched => ({
+  real: null,
+  handlers: null,
+  errorCalls: [],
+  drains: 0,
+  refuse: false,
+  refusals: 0,
+  hide,
+});
 
 /**
  * Binds with backend "bun" while `Bun.udpSocket` is wrapped: the socket Bun creates is real, its
  * handlers are watched, and the backend sees it through a proxy that can refuse sends and hide
  * the methods named in `watched.hide`.
  */
-async function watchedBind(address: string, options: UdpSocketOptions = {}, watched: Watched = watching()): Promise<{ socket: UdpSocket; watched: Watched }> {
+async function watchedBind(
+  address: string,
+  options: UdpSocketOptions = {},
+  watched: Watched = watching(),
+): Promise<{ socket: UdpSocket; watched: Watched }> {
   const namespace = bun!;
   const udpSocket = namespace.udpSocket;
   namespace.udpSocket = async (opts) => {
@@ -119,7 +135,11 @@ if (bun !== undefined) {
       await until(() => watched.drains === 1, "the drain Bun sends after creating the socket");
       assert.equal(sender.trySendTo(text("0"), to), 1);
       watched.refuse = true;
-      assert.equal(sender.trySendTo(text("x"), to), WOULD_BLOCK, "refused: nothing sent, the datagram stays the caller's");
+      assert.equal(
+        sender.trySendTo(text("x"), to),
+        WOULD_BLOCK,
+        "refused: nothing sent, the datagram stays the caller's",
+      );
       assert.equal(sender.trySendTo(text("x"), to), WOULD_BLOCK, "not writable: the runtime is not asked again");
       assert.equal(watched.refusals, 1);
 
@@ -134,7 +154,15 @@ if (bun !== undefined) {
       await sleep(20);
       assert.deepEqual(order, [], "not writable before drain");
       assert.equal(watched.refusals, 1, "the waiting sends did not ask the runtime");
-      assert.deepEqual(sender.stats(), { received: 0, delivered: 0, dropped: 0, queued: 0, discarded: 0, sent: 1, sendErrors: 0 });
+      assert.deepEqual(sender.stats(), {
+        received: 0,
+        delivered: 0,
+        dropped: 0,
+        queued: 0,
+        discarded: 0,
+        sent: 1,
+        sendErrors: 0,
+      });
 
       watched.refuse = false;
       watched.handlers!.drain.call(watched.real, watched.real); // as Bun calls it once the kernel takes sends
@@ -145,7 +173,15 @@ if (bun !== undefined) {
       const got: string[] = [];
       for (let d = receiver.tryRecvFrom(); d !== WOULD_BLOCK; d = receiver.tryRecvFrom()) got.push(str(d.data));
       assert.deepEqual(got, ["0", "1", "2", "3"]);
-      assert.deepEqual(sender.stats(), { received: 0, delivered: 0, dropped: 0, queued: 0, discarded: 0, sent: 4, sendErrors: 0 });
+      assert.deepEqual(sender.stats(), {
+        received: 0,
+        delivered: 0,
+        dropped: 0,
+        queued: 0,
+        discarded: 0,
+        sent: 4,
+        sendErrors: 0,
+      });
     } finally {
       sender.close();
       receiver.close();
@@ -202,7 +238,11 @@ if (bun !== undefined) {
     const { socket, watched } = await watchedBind("127.0.0.1:0");
     try {
       const report = (code: string): void => {
-        const error = Object.assign(new Error(`${code}: as Bun reports it, recv`), { code, syscall: "recv", errqueue: true });
+        const error = Object.assign(new Error(`${code}: as Bun reports it, recv`), {
+          code,
+          syscall: "recv",
+          errqueue: true,
+        });
         watched.handlers!.error.call(watched.real, error);
       };
       report("ECONNREFUSED");
@@ -226,13 +266,18 @@ if (bun !== undefined) {
     const receiver = await bind("127.0.0.1:0", { receiveQueueSize: N });
     const sender = await bind("127.0.0.1:0");
     try {
-      for (let i = 0; i < N; i++) assert.equal(sender.trySendTo(new Uint8Array(100).fill(i), receiver.localAddr()), 100);
+      for (let i = 0; i < N; i++) {
+        assert.equal(sender.trySendTo(new Uint8Array(100).fill(i), receiver.localAddr()), 100);
+      }
       await until(() => receiver.stats().received === N, `${N} datagrams`);
       const kept: Uint8Array[] = [];
       for (let d = receiver.tryRecvFrom(); d !== WOULD_BLOCK; d = receiver.tryRecvFrom()) kept.push(d.data);
       assert.equal(kept.length, N);
       assert.ok(kept.every((data) => data.constructor === Uint8Array), "plain Uint8Arrays (binaryType uint8array)");
-      assert.ok(kept.every((data) => data.byteOffset === 0 && data.buffer.byteLength === 100), "each in its own 100-byte buffer");
+      assert.ok(
+        kept.every((data) => data.byteOffset === 0 && data.buffer.byteLength === 100),
+        "each in its own 100-byte buffer",
+      );
       assert.equal(new Set(kept.map((data) => data.buffer)).size, N, "no two share a buffer");
       assert.ok(kept.every((data, i) => data.every((byte) => byte === i)), "intact after the later ones arrived");
     } finally {
@@ -270,8 +315,14 @@ if (bun !== undefined) {
           await until(() => socket.stats().received === (ipv6Only ? 1 : 2), "the datagrams");
           await sleep(20); // time for anything more to show
           const got: string[] = [];
-          for (let d = socket.tryRecvFrom(); d !== WOULD_BLOCK; d = socket.tryRecvFrom()) got.push(`${str(d.data)} from ${d.from.address}`);
-          assert.deepEqual(got, ipv6Only ? ["over IPv6 from ::1"] : ["over IPv4 from ::ffff:127.0.0.1", "over IPv6 from ::1"], `ipv6Only: ${ipv6Only}`);
+          for (let d = socket.tryRecvFrom(); d !== WOULD_BLOCK; d = socket.tryRecvFrom()) {
+            got.push(`${str(d.data)} from ${d.from.address}`);
+          }
+          assert.deepEqual(
+            got,
+            ipv6Only ? ["over IPv6 from ::1"] : ["over IPv4 from ::ffff:127.0.0.1", "over IPv6 from ::1"],
+            `ipv6Only: ${ipv6Only}`,
+          );
         } finally {
           socket.close();
         }
@@ -294,7 +345,15 @@ if (bun !== undefined) {
       await assert.rejects(Promise.resolve(refused), hasCode("SEND_FAILED", "EACCES"));
       assert.equal(plain.trySendTo(text("no"), to), 2, "trySendTo: the failure is reported after");
       assert.equal((plain.takeError() as { code?: string } | null)?.code, "EACCES");
-      assert.deepEqual(plain.stats(), { received: 0, delivered: 0, dropped: 0, queued: 0, discarded: 0, sent: 0, sendErrors: 2 });
+      assert.deepEqual(plain.stats(), {
+        received: 0,
+        delivered: 0,
+        dropped: 0,
+        queued: 0,
+        discarded: 0,
+        sent: 0,
+        sendErrors: 2,
+      });
       assert.equal(broadcasting.trySendTo(text("set at bind"), to), 11);
       plain.setBroadcast(true);
       assert.equal(plain.trySendTo(text("set later"), to), 9);
@@ -316,7 +375,10 @@ if (bun !== undefined) {
       socket.joinMulticast("224.0.0.114", "127.0.0.1");
       assert.throws(() => socket.joinMulticast("224.0.0.114", "127.0.0.1"), hasCode("MULTICAST_FAILED", "EADDRINUSE"));
       socket.leaveMulticast("224.0.0.114", "127.0.0.1");
-      assert.throws(() => socket.leaveMulticast("224.0.0.114", "127.0.0.1"), hasCode("MULTICAST_FAILED", "EADDRNOTAVAIL"));
+      assert.throws(
+        () => socket.leaveMulticast("224.0.0.114", "127.0.0.1"),
+        hasCode("MULTICAST_FAILED", "EADDRNOTAVAIL"),
+      );
     } finally {
       socket.close();
     }
@@ -324,16 +386,23 @@ if (bun !== undefined) {
 
   test("bun: an option this Bun's socket lacks fails with UNSUPPORTED naming the option and Bun, and leaves nothing open", async () => {
     const unsupported = (option: string) => (e: unknown): boolean =>
-      hasCode("UNSUPPORTED")(e) && new RegExp(`^${option} is not supported on Bun \\S+ by backend "bun"`).test((e as Error).message);
-    for (const [hidden, options, option] of [
-      ["setBroadcast", { broadcast: true }, "broadcast"],
-      ["setTTL", { ttl: 5 }, "ttl"],
-    ] as const) {
+      hasCode("UNSUPPORTED")(e) &&
+      new RegExp(`^${option} is not supported on Bun \\S+ by backend "bun"`).test((e as Error).message);
+    for (
+      const [hidden, options, option] of [
+        ["setBroadcast", { broadcast: true }, "broadcast"],
+        ["setTTL", { ttl: 5 }, "ttl"],
+      ] as const
+    ) {
       const watched = watching([hidden]);
       await assert.rejects(watchedBind("127.0.0.1:0", options, watched), unsupported(option));
       assert.equal(watched.real!.closed, true, `the socket bound before ${option} failed is closed`);
     }
-    const { socket, watched } = await watchedBind("127.0.0.1:0", {}, watching(["setBroadcast", "setTTL", "addMembership", "dropMembership"]));
+    const { socket, watched } = await watchedBind(
+      "127.0.0.1:0",
+      {},
+      watching(["setBroadcast", "setTTL", "addMembership", "dropMembership"]),
+    );
     try {
       assert.throws(() => socket.setBroadcast(true), unsupported("broadcast"));
       assert.throws(() => socket.setTtl(5), unsupported("ttl"));

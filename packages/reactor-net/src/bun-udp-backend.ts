@@ -79,7 +79,10 @@ export class BunUdpBackend implements UdpBackend {
   constructor() {
     const bun = (globalThis as unknown as { Bun?: BunGlobal }).Bun;
     if (bun === undefined || typeof bun.udpSocket !== "function") {
-      throw new SpindleError("INVALID_ARGUMENT", `backend "bun" needs Bun's Bun.udpSocket, which ${runtimeName()} does not have; use "node:dgram" or "auto"`);
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `backend "bun" needs Bun's Bun.udpSocket, which ${runtimeName()} does not have; use "node:dgram" or "auto"`,
+      );
     }
     this.#bun = bun;
   }
@@ -100,7 +103,11 @@ export class BunUdpBackend implements UdpBackend {
           drain: () => events.writable(),
           // Called as `error(err)` (this = the socket); `error(socket, err)` as typed is accepted too.
           error: (first: unknown, second?: unknown) => {
-            const error: BunError = first instanceof Error ? first : second instanceof Error ? second : new Error(String(first));
+            const error: BunError = first instanceof Error
+              ? first
+              : second instanceof Error
+              ? second
+              : new Error(String(first));
             if (error.errqueue === true && error.syscall === "recv") events.unreachable(error); // see the class doc
             else events.error(error);
           },
@@ -180,11 +187,15 @@ export class BunUdpBackend implements UdpBackend {
   #method(name: OptionMethod, option: string): (...args: unknown[]) => unknown {
     const method = (this.#socket as unknown as Record<string, unknown>)[name];
     if (typeof method !== "function") {
-      throw new NetError("UNSUPPORTED", `${option} is not supported on Bun ${this.#bun.version ?? ""} by backend "bun": its Bun.udpSocket socket has no ${name}(); use backend "node:dgram" for it`);
+      throw new NetError(
+        "UNSUPPORTED",
+        `${option} is not supported on Bun ${
+          this.#bun.version ?? ""
+        } by backend "bun": its Bun.udpSocket socket has no ${name}(); use backend "node:dgram" for it`,
+      );
     }
     return method as (...args: unknown[]) => unknown;
   }
-
 }
 
 /** uSockets' bind flags, as Bun's own `node:dgram` passes them to `Bun.udpSocket`. */

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { type Coroutine, LocalExecutor, joinAll, SpindleError } from "@spindle/core";
+import { type Coroutine, joinAll, LocalExecutor, SpindleError } from "@spindle/core";
 import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "./mod.ts";
 import { sleep, str, text, until } from "./test-support/helpers.ts";
 
@@ -28,7 +28,8 @@ interface DenoNet {
 }
 const deno = (globalThis as unknown as { Deno?: DenoNet }).Deno;
 
-const bind = (address: string, options: UdpSocketOptions = {}): Promise<UdpSocket> => UdpSocket.bind(address, { ...options, backend: "deno" });
+const bind = (address: string, options: UdpSocketOptions = {}): Promise<UdpSocket> =>
+  UdpSocket.bind(address, { ...options, backend: "deno" });
 
 /**
  * Runs `body` with `Deno.listenDatagram` wrapped so that it counts the `receive` calls in
@@ -57,7 +58,9 @@ async function countingReceives(body: (receives: { now: number; most: number }) 
 /** The kernel's view of the UDP socket bound to 127.0.0.1:`port` (Linux `/proc/net/udp`). */
 function kernelSocket(port: number): { queuedBytes: number; drops: number } {
   const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
-  const line = readFileSync("/proc/net/udp", "utf8").split("\n").map((l) => l.trim().split(/\s+/)).find((f) => f[1] === local);
+  const line = readFileSync("/proc/net/udp", "utf8").split("\n").map((l) => l.trim().split(/\s+/)).find((f) =>
+    f[1] === local
+  );
   assert.ok(line !== undefined, `no socket on ${local} in /proc/net/udp`);
   return { queuedBytes: parseInt(line[4]!.split(":")[1]!, 16), drops: Number(line.at(-1)) };
 }
@@ -75,7 +78,15 @@ if (typeof deno?.listenDatagram === "function") {
         await sending.run();
         await until(() => socket.stats().received === K, `${K} datagrams to arrive`);
         await sleep(20); // time for any excess to show
-        assert.deepEqual(socket.stats(), { received: K, delivered: 0, dropped: 0, queued: K, discarded: 0, sent: 0, sendErrors: 0 });
+        assert.deepEqual(socket.stats(), {
+          received: K,
+          delivered: 0,
+          dropped: 0,
+          queued: K,
+          discarded: 0,
+          sent: 0,
+          sendErrors: 0,
+        });
         assert.equal(receives.now, 0, "no receive while the queue is full");
         if (existsSync("/proc/net/udp")) {
           const kernel = kernelSocket(socket.localAddr().port);
@@ -91,7 +102,15 @@ if (typeof deno?.listenDatagram === "function") {
         const seen = reading.spawn(readAll());
         await reading.run();
         assert.deepEqual(await seen, Array.from({ length: N }, (_, i) => `d${i}`), "all of them, in order");
-        assert.deepEqual(socket.stats(), { received: N, delivered: N, dropped: 0, queued: 0, discarded: 0, sent: 0, sendErrors: 0 });
+        assert.deepEqual(socket.stats(), {
+          received: N,
+          delivered: N,
+          dropped: 0,
+          queued: 0,
+          discarded: 0,
+          sent: 0,
+          sendErrors: 0,
+        });
         await sleep(5);
         assert.equal(receives.now, 1, "with room again, one receive waits for the next datagram");
         assert.equal(receives.most, 1, "never more than one receive at a time per socket");
@@ -154,7 +173,8 @@ if (typeof deno?.listenDatagram === "function") {
 
   test("deno: options Deno.listenDatagram lacks fail with UNSUPPORTED naming the option and Deno, and leave no socket open", async () => {
     const unsupported = (option: string) => (e: unknown): boolean =>
-      e instanceof NetError && e.code === "UNSUPPORTED" && e.message.startsWith(`${option} is not supported on Deno by backend "deno"`);
+      e instanceof NetError && e.code === "UNSUPPORTED" &&
+      e.message.startsWith(`${option} is not supported on Deno by backend "deno"`);
     await assert.rejects(bind("[::]:0", { ipv6Only: true }), unsupported("ipv6Only: true"));
     await countingReceives(async (receives) => {
       await assert.rejects(bind("127.0.0.1:0", { ttl: 64 }), unsupported("ttl"));
@@ -215,14 +235,24 @@ if (typeof deno?.listenDatagram === "function") {
       const failure = await nextError(socket);
       assert.ok(failure instanceof NetError && failure.code === "MULTICAST_FAILED", String(failure));
       assert.match(failure.message, /could not join multicast group 239\.255\.77\.78/);
-      assert.throws(() => socket.leaveMulticast("239.255.77.79"), (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /has not joined 239\.255\.77\.79/.test(e.message));
-      assert.throws(() => socket.joinMulticast("ff12::1", "no-such-interface"), (e: unknown) => e instanceof NetError && e.code === "INVALID_ADDRESS" && /by interface index.*"no-such-interface"/.test(e.message));
+      assert.throws(
+        () => socket.leaveMulticast("239.255.77.79"),
+        (e: unknown) =>
+          e instanceof SpindleError && e.code === "INVALID_ARGUMENT" &&
+          /has not joined 239\.255\.77\.79/.test(e.message),
+      );
+      assert.throws(
+        () => socket.joinMulticast("ff12::1", "no-such-interface"),
+        (e: unknown) =>
+          e instanceof NetError && e.code === "INVALID_ADDRESS" &&
+          /by interface index.*"no-such-interface"/.test(e.message),
+      );
     } finally {
       socket.close();
     }
   });
 
-  test("deno: IPv6 groups are joined by interface index (\"%1\", loopback on Linux) or on the default interface, and left", async () => {
+  test('deno: IPv6 groups are joined by interface index ("%1", loopback on Linux) or on the default interface, and left', async () => {
     const socket = await bind("[::]:0");
     try {
       socket.joinMulticast("ff12::1234", "%1");
@@ -240,7 +270,10 @@ if (typeof deno?.listenDatagram === "function") {
   test("deno: without --unstable-net, choosing the backend fails with INVALID_ARGUMENT naming the flag", async () => {
     const script = fileURLToPath(new URL("./test-support/bind-deno-backend.ts", import.meta.url));
     const root = fileURLToPath(new URL("../../..", import.meta.url));
-    const child = spawn(deno!.execPath(), ["run", "-A", "--conditions=@spindle/source", script], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(deno!.execPath(), ["run", "-A", "--conditions=@spindle/source", script], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let output = "";
     child.stdout.on("data", (chunk: Uint8Array) => (output += str(chunk)));
     const code = await new Promise<number | null>((resolve, reject) => {
@@ -248,6 +281,9 @@ if (typeof deno?.listenDatagram === "function") {
       child.on("error", reject);
     });
     assert.equal(code, 0);
-    assert.match(output, /^INVALID_ARGUMENT: backend "deno" needs Deno\.listenDatagram, which Deno offers only with the --unstable-net flag/);
+    assert.match(
+      output,
+      /^INVALID_ARGUMENT: backend "deno" needs Deno\.listenDatagram, which Deno offers only with the --unstable-net flag/,
+    );
   });
 }

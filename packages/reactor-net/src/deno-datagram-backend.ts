@@ -72,10 +72,16 @@ export class DenoDatagramBackend implements UdpBackend {
   constructor() {
     const deno = (globalThis as unknown as { Deno?: DenoNet }).Deno;
     if (deno === undefined) {
-      throw new SpindleError("INVALID_ARGUMENT", `backend "deno" needs Deno's Deno.listenDatagram, which ${otherRuntime()} does not have; use "node:dgram" or "auto"`);
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `backend "deno" needs Deno's Deno.listenDatagram, which ${otherRuntime()} does not have; use "node:dgram" or "auto"`,
+      );
     }
     if (typeof deno.listenDatagram !== "function") {
-      throw new SpindleError("INVALID_ARGUMENT", `backend "deno" needs Deno.listenDatagram, which Deno offers only with the --unstable-net flag (start deno with --unstable-net, or use "node:dgram" or "auto")`);
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `backend "deno" needs Deno.listenDatagram, which Deno offers only with the --unstable-net flag (start deno with --unstable-net, or use "node:dgram" or "auto")`,
+      );
     }
     this.#deno = deno;
     this.#listenDatagram = deno.listenDatagram;
@@ -83,7 +89,9 @@ export class DenoDatagramBackend implements UdpBackend {
 
   bind(address: SocketAddress, options: BindOptions, events: BackendEvents): Promise<SocketAddress> {
     if (options.ipv6Only) {
-      return Promise.reject(unsupported("ipv6Only: true", "has no IPv6-only option (its IPv6 sockets are always dual-stack)"));
+      return Promise.reject(
+        unsupported("ipv6Only: true", "has no IPv6-only option (its IPv6 sockets are always dual-stack)"),
+      );
     }
     let conn: DatagramConn;
     try {
@@ -132,7 +140,9 @@ export class DenoDatagramBackend implements UdpBackend {
       : conn.joinMulticastV4(group, iface ?? "0.0.0.0");
     const membership: Promise<Membership | null> = joining.catch((error: Error) => {
       if (this.#memberships.get(key) === membership) this.#memberships.delete(key);
-      this.#report(new NetError("MULTICAST_FAILED", `could not join multicast group ${group}: ${error.message}`, { cause: error }));
+      this.#report(
+        new NetError("MULTICAST_FAILED", `could not join multicast group ${group}: ${error.message}`, { cause: error }),
+      );
       return null;
     });
     this.#memberships.set(key, membership);
@@ -142,13 +152,20 @@ export class DenoDatagramBackend implements UdpBackend {
     const key = `${group}|${iface ?? ""}`;
     const membership = this.#memberships.get(key);
     if (membership === undefined) {
-      throw new SpindleError("INVALID_ARGUMENT", `leaveMulticast: this socket has not joined ${group}${iface === undefined ? "" : ` on ${iface}`}`);
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `leaveMulticast: this socket has not joined ${group}${iface === undefined ? "" : ` on ${iface}`}`,
+      );
     }
     this.#memberships.delete(key);
     membership
       .then((joined) => joined?.leave())
       .catch((error: Error) => {
-        this.#report(new NetError("MULTICAST_FAILED", `could not leave multicast group ${group}: ${error.message}`, { cause: error }));
+        this.#report(
+          new NetError("MULTICAST_FAILED", `could not leave multicast group ${group}: ${error.message}`, {
+            cause: error,
+          }),
+        );
       });
   }
 
@@ -211,18 +228,25 @@ export class DenoDatagramBackend implements UdpBackend {
     if (/^\d+$/.test(name)) return Number(name);
     const found = this.#deno.networkInterfaces().find((i) => i.name === name && i.family === "IPv6" && i.scopeid);
     if (found?.scopeid == null) {
-      throw new NetError("INVALID_ADDRESS", `Deno joins IPv6 multicast groups by interface index, and found none for ${JSON.stringify(iface)} (give it as "%<index>")`);
+      throw new NetError(
+        "INVALID_ADDRESS",
+        `Deno joins IPv6 multicast groups by interface index, and found none for ${
+          JSON.stringify(iface)
+        } (give it as "%<index>")`,
+      );
     }
     return found.scopeid;
   }
-
 }
 
 /** More than the largest UDP payload (65,527 bytes over IPv6), so no datagram is truncated. */
 const RECEIVE_BUFFER = 65_536;
 
 function unsupported(option: string, why: string): NetError {
-  return new NetError("UNSUPPORTED", `${option} is not supported on Deno by backend "deno": Deno.listenDatagram ${why}; use backend "node:dgram" for it`);
+  return new NetError(
+    "UNSUPPORTED",
+    `${option} is not supported on Deno by backend "deno": Deno.listenDatagram ${why}; use backend "node:dgram" for it`,
+  );
 }
 
 function otherRuntime(): string {

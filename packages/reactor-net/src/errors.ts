@@ -68,7 +68,11 @@ export function closedError(): NetError {
 export function peerError(peer: string, cause: Error): NetError {
   const code = (cause as { code?: unknown }).code;
   return code === "ECONNREFUSED"
-    ? new NetError("CONNECTION_REFUSED", `the peer ${peer} refused a datagram (ICMP port unreachable: nothing listens on that port)`, { cause })
+    ? new NetError(
+      "CONNECTION_REFUSED",
+      `the peer ${peer} refused a datagram (ICMP port unreachable: nothing listens on that port)`,
+      { cause },
+    )
     : new NetError("PEER_UNREACHABLE", `the peer ${peer} is unreachable: ${cause.message}`, { cause });
 }
 

@@ -51,9 +51,11 @@ export class NodeDgramBackend implements UdpBackend {
   /** Senders seen recently, so that datagrams from one peer share one address object. */
   readonly #senders = new SenderCache();
   /** On Deno only: sends one at a time, in order. */
-  readonly #chain: SendChain | null = typeof Deno === "undefined" ? null : new SendChain((data, to) =>
-    new Promise<void>((resolve, reject) => this.#sendNow(data, to, (error) => (error ? reject(error) : resolve())))
-  );
+  readonly #chain: SendChain | null = typeof Deno === "undefined"
+    ? null
+    : new SendChain((data, to) =>
+      new Promise<void>((resolve, reject) => this.#sendNow(data, to, (error) => (error ? reject(error) : resolve())))
+    );
 
   bind(address: SocketAddress, options: BindOptions, events: BackendEvents): Promise<SocketAddress> {
     const socket = createSocket({
@@ -72,10 +74,15 @@ export class NodeDgramBackend implements UdpBackend {
       socket.bind(address.port, address.address, () => {
         socket.off("error", failed);
         // Errors of the receive path are the kernel's ICMP reports for a connected socket.
-        socket.on("error", (error: Error & { syscall?: string }) =>
-          error.syscall === "recvmsg" || error.syscall === "recv" ? events.unreachable(error) : events.error(error)
+        socket.on(
+          "error",
+          (error: Error & { syscall?: string }) =>
+            error.syscall === "recvmsg" || error.syscall === "recv" ? events.unreachable(error) : events.error(error),
         );
-        socket.on("message", (data: Uint8Array, info: RemoteInfo) => events.datagram(data, this.#senders.get(info.address, info.port)));
+        socket.on(
+          "message",
+          (data: Uint8Array, info: RemoteInfo) => events.datagram(data, this.#senders.get(info.address, info.port)),
+        );
         const bound = socket.address();
         resolve(trustedAddress(bound.address, bound.port, address.family));
       });
@@ -134,19 +141,28 @@ export class NodeDgramBackend implements UdpBackend {
    * Hands one datagram to `node:dgram`: without an address to the connected peer, as it requires.
    * On Bun, a send failed by an earlier datagram's ICMP error is made once more (see the class doc).
    */
-  #sendNow(data: Uint8Array, to: SocketAddress, done: (error?: Error | null) => void, retry = SENDS_CARRY_ICMP_ERRORS): void {
+  #sendNow(
+    data: Uint8Array,
+    to: SocketAddress,
+    done: (error?: Error | null) => void,
+    retry = SENDS_CARRY_ICMP_ERRORS,
+  ): void {
     const socket = this.#socket;
     if (socket === null) {
       done(closedError());
       return;
     }
     const report = retry
-      ? (error?: Error | null): void => (error != null && isIcmpError(error) ? this.#sendNow(data, to, done, false) : done(error))
+      ? (
+        error?: Error | null,
+      ): void => (error != null && isIcmpError(error) ? this.#sendNow(data, to, done, false) : done(error))
       : done;
     const peer = this.#peer;
     if (peer === null) socket.send(data, to.port, to.address, report);
     else if (peer.equals(to)) socket.send(data, report);
-    else done(new NetError("INVALID_ADDRESS", `the socket was connected to ${peer} before this send to ${to} was issued`));
+    else {done(
+        new NetError("INVALID_ADDRESS", `the socket was connected to ${peer} before this send to ${to} was issued`),
+      );}
   }
 }
 
@@ -165,6 +181,10 @@ function isConnected(socket: Socket): boolean {
  * destination is one): answers at once. The default, `dns.lookup`, answers IP literals on the
  * next tick, so every send would wait for a tick before its system call.
  */
-function ipLiteralLookup(address: string, _family: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
+function ipLiteralLookup(
+  address: string,
+  _family: unknown,
+  callback: (error: Error | null, address: string, family: number) => void,
+): void {
   callback(null, address, address.includes(":") ? 6 : 4);
 }

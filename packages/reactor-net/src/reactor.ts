@@ -57,7 +57,10 @@ export class Reactor {
       throw new SpindleError("INVALID_ARGUMENT", "a source needs start(registration) and stop() methods");
     }
     if (!Number.isInteger(interest) || interest < 1 || interest > 3) {
-      throw new SpindleError("INVALID_ARGUMENT", `interest must be Interest.READABLE, Interest.WRITABLE or both, got ${interest}`);
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `interest must be Interest.READABLE, Interest.WRITABLE or both, got ${interest}`,
+      );
     }
     const registration = new Registration(interest, (r) => this.#deregister(r));
     this.#registrations.set(registration, source);

@@ -57,6 +57,9 @@ test("closing wakes readers and writers and reports CLOSED from then on; droppin
 
 test("register rejects what is not a source or an interest", () => {
   const reactor = Reactor.forThisThread();
-  assert.throws(() => reactor.register({} as never, Interest.READABLE), (e: unknown) => e instanceof SpindleError && /start\(registration\) and stop\(\)/.test(e.message));
+  assert.throws(
+    () => reactor.register({} as never, Interest.READABLE),
+    (e: unknown) => e instanceof SpindleError && /start\(registration\) and stop\(\)/.test(e.message),
+  );
   assert.throws(() => reactor.register({ start() {}, stop() {} }, 4), /got 4/);
 });

@@ -1,4 +1,13 @@
-import { type Context, dropRawWaker, PENDING, type Poll, type RawWaker, replaceRawWaker, wakeRawWaker, WakerSlot } from "@spindle/core";
+import {
+  type Context,
+  dropRawWaker,
+  PENDING,
+  type Poll,
+  type RawWaker,
+  replaceRawWaker,
+  wakeRawWaker,
+  WakerSlot,
+} from "@spindle/core";
 import { Ready } from "./readiness.ts";
 import { WaiterList } from "./waiter-list.ts";
 

@@ -21,11 +21,15 @@ test("a send chain issues one send at a time, in order, through bursts larger th
   for (let burst = 0; burst < 3; burst++) {
     for (let i = 0; i < 100; i++) {
       const n = burst * 100 + i;
-      all.push(new Promise((resolve) => chain.push(new Uint8Array([n % 256]), to, (error) => {
-        assert.equal(error, null);
-        reported.push(n % 256);
-        resolve();
-      })));
+      all.push(
+        new Promise((resolve) =>
+          chain.push(new Uint8Array([n % 256]), to, (error) => {
+            assert.equal(error, null);
+            reported.push(n % 256);
+            resolve();
+          })
+        ),
+      );
     }
     await Promise.all(all);
   }

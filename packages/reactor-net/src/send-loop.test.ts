@@ -70,7 +70,10 @@ for (const backend of BACKENDS) {
     }
     const elapsed = performance.now() - started;
     assert.equal(sent, SENDS);
-    assert.ok(sentWhenTimerFired >= 0 && sentWhenTimerFired < SENDS, `the host timer fired only after all ${SENDS} sends (${elapsed.toFixed(0)} ms)`);
+    assert.ok(
+      sentWhenTimerFired >= 0 && sentWhenTimerFired < SENDS,
+      `the host timer fired only after all ${SENDS} sends (${elapsed.toFixed(0)} ms)`,
+    );
     // Before, the receiver got what the kernel buffer held when the sender finished; now it reads
     // during the loop (measured: about 6,000 of 20,000 on Node, 1,000-2,000 on Deno, 14,000-20,000
     // on Bun; the kernel drops the rest).

@@ -1,4 +1,13 @@
-import { type Context, dropRawWaker, PENDING, type Poll, type RawWaker, replaceRawWaker, SpindleError, wakeRawWaker } from "@spindle/core";
+import {
+  type Context,
+  dropRawWaker,
+  PENDING,
+  type Poll,
+  type RawWaker,
+  replaceRawWaker,
+  SpindleError,
+  wakeRawWaker,
+} from "@spindle/core";
 import type { NetError } from "./errors.ts";
 import { Interest } from "./readiness.ts";
 import type { Registration } from "./registration.ts";

@@ -22,7 +22,11 @@ test("bad addresses and ports get INVALID_ADDRESS naming the value", () => {
     [42, /got 42/],
   ];
   for (const [value, message] of cases) {
-    assert.throws(() => SocketAddress.from(value as string), (e: unknown) => e instanceof NetError && e.code === "INVALID_ADDRESS" && message.test(e.message), String(value));
+    assert.throws(
+      () => SocketAddress.from(value as string),
+      (e: unknown) => e instanceof NetError && e.code === "INVALID_ADDRESS" && message.test(e.message),
+      String(value),
+    );
   }
   assert.throws(() => new SocketAddress("10.0.0.1", -1), /got -1/);
   assert.throws(() => new SocketAddress("10.0.0.1", 1.5), /got 1.5/);

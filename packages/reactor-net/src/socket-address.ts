@@ -20,7 +20,10 @@ export class SocketAddress {
    */
   constructor(address: string, port: number) {
     if (typeof address !== "string" || !(isIPv4(address) || isIPv6(address))) {
-      throw new NetError("INVALID_ADDRESS", `not an IPv4 or IPv6 address: ${describe(address)} (host names are not resolved)`);
+      throw new NetError(
+        "INVALID_ADDRESS",
+        `not an IPv4 or IPv6 address: ${describe(address)} (host names are not resolved)`,
+      );
     }
     if (!Number.isInteger(port) || port < 0 || port > 65_535) {
       throw new NetError("INVALID_ADDRESS", `a port must be an integer from 0 to 65535, got ${describe(port)}`);

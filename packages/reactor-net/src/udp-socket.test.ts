@@ -10,13 +10,17 @@ import { countingContext, sleep, str, text, until } from "./test-support/helpers
 
 const isClosed = (e: unknown): boolean => e instanceof NetError && e.code === "CLOSED";
 const hasCode = (code: string, cause?: string) => (e: unknown): boolean =>
-  e instanceof NetError && e.code === code && (cause === undefined || (e.cause as { code?: string } | undefined)?.code === cause);
+  e instanceof NetError && e.code === code &&
+  (cause === undefined || (e.cause as { code?: string } | undefined)?.code === cause);
 const refused = hasCode("CONNECTION_REFUSED", "ECONNREFUSED");
 
 /** `promise`, or a failure naming `what` after `ms` (a bound on a loaded 2-vCPU machine). */
 async function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
+  const late = new Promise<never>((
+    _,
+    reject,
+  ) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
   try {
     return await Promise.race([promise, late]);
   } finally {
@@ -33,9 +37,15 @@ const RUNTIME = denoNamespace !== undefined ? "Deno" : "Bun" in globalThis ? "Bu
 
 /** The error binding with `backend` must fail with on this runtime, or `undefined` if it can bind. */
 function unavailable(backend: BackendChoice): RegExp | undefined {
-  if (backend === "bun") return RUNTIME === "Bun" ? undefined : new RegExp(`backend "bun" needs Bun's Bun.udpSocket, which ${RUNTIME} does not have`);
+  if (backend === "bun") {
+    return RUNTIME === "Bun"
+      ? undefined
+      : new RegExp(`backend "bun" needs Bun's Bun.udpSocket, which ${RUNTIME} does not have`);
+  }
   if (backend !== "deno") return undefined;
-  if (denoNamespace === undefined) return new RegExp(`needs Deno's Deno.listenDatagram, which ${RUNTIME} does not have`);
+  if (denoNamespace === undefined) {
+    return new RegExp(`needs Deno's Deno.listenDatagram, which ${RUNTIME} does not have`);
+  }
   return typeof denoNamespace.listenDatagram === "function" ? undefined : /only with the --unstable-net flag/;
 }
 
@@ -46,7 +56,8 @@ type Bind = (address: string, options?: UdpSocketOptions) => Promise<UdpSocket>;
 function eachBackend(title: string, body: (bind: Bind, backend: BackendChoice) => Promise<void>): void {
   for (const backend of BACKENDS) {
     if (unavailable(backend) !== undefined) continue; // tested just below: it must fail clearly
-    test(`${backend}: ${title}`, () => body((address, options) => UdpSocket.bind(address, { ...options, backend }), backend));
+    test(`${backend}: ${title}`, () =>
+      body((address, options) => UdpSocket.bind(address, { ...options, backend }), backend));
   }
 }
 
@@ -54,7 +65,10 @@ for (const backend of BACKENDS) {
   const missing = unavailable(backend);
   if (missing === undefined) continue;
   test(`${backend}: not available on ${RUNTIME}, so binding fails with INVALID_ARGUMENT saying what is missing`, async () => {
-    await assert.rejects(UdpSocket.bind("127.0.0.1:0", { backend }), (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && missing.test(e.message));
+    await assert.rejects(
+      UdpSocket.bind("127.0.0.1:0", { backend }),
+      (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && missing.test(e.message),
+    );
   });
 }
 
@@ -83,61 +97,91 @@ for (const host of ["127.0.0.1", "[::1]"]) {
     const replies = executor.spawn(ask(["one", "two", "three"]));
     await executor.run();
     assert.deepEqual(await replies, ["one", "two", "three"]);
-    assert.deepEqual(server.stats(), { received: 3, delivered: 3, dropped: 0, queued: 0, discarded: 0, sent: 3, sendErrors: 0 });
+    assert.deepEqual(server.stats(), {
+      received: 3,
+      delivered: 3,
+      dropped: 0,
+      queued: 0,
+      discarded: 0,
+      sent: 3,
+      sendErrors: 0,
+    });
     server.close();
     client.close();
   });
 }
 
-eachBackend("readiness: pollRecvFrom stores the latest waker, a datagram wakes it, tryRecvFrom reports would-block", async (bind) => {
-  const socket = await bind("127.0.0.1:0");
-  const peer = await bind("127.0.0.1:0");
-  try {
-    assert.equal(socket.tryRecvFrom(), WOULD_BLOCK);
-    const first = countingContext();
-    const latest = countingContext();
-    assert.equal(socket.pollRecvFrom(first.cx), PENDING);
-    assert.equal(socket.pollRecvFrom(latest.cx), PENDING);
-    assert.equal(peer.trySendTo(text("hi"), socket.localAddr()), 2);
-    await until(() => latest.wakes() > 0, "the wake");
-    assert.equal(first.wakes(), 0, "only the latest waker is kept");
-    const datagram = socket.pollRecvFrom(latest.cx);
-    assert.ok(datagram !== PENDING && str(datagram.data) === "hi" && datagram.from.equals(peer.localAddr()));
-    assert.equal(socket.tryRecvFrom(), WOULD_BLOCK);
-  } finally {
-    socket.close();
-    peer.close();
-  }
-});
-
-eachBackend("overflow: with the queue capped at K, received + dropped account for every datagram", async (bind, backend) => {
-  const K = 8;
-  const N = 50;
-  const socket = await bind("127.0.0.1:0", { receiveQueueSize: K });
-  const peer = await bind("127.0.0.1:0");
-  try {
-    const executor = new LocalExecutor();
-    const sends = Array.from({ length: N }, (_, i) => peer.sendTo(text(`d${i}`), socket.localAddr()));
-    executor.spawn(joinAll(sends));
-    await executor.run();
-    if (PULLING.has(backend)) {
-      // Only K datagrams leave the kernel; the rest wait there for room (deno-datagram-backend.test.ts).
-      await until(() => socket.stats().received === K, `${K} datagrams to arrive`);
-      await new Promise((resolve) => setTimeout(resolve, 20)); // time for any excess to show
-      assert.deepEqual(socket.stats(), { received: K, delivered: 0, dropped: 0, queued: K, discarded: 0, sent: 0, sendErrors: 0 });
-    } else {
-      await until(() => socket.stats().received === N, `${N} datagrams to arrive`);
-      assert.deepEqual(socket.stats(), { received: N, delivered: 0, dropped: N - K, queued: K, discarded: 0, sent: 0, sendErrors: 0 });
+eachBackend(
+  "readiness: pollRecvFrom stores the latest waker, a datagram wakes it, tryRecvFrom reports would-block",
+  async (bind) => {
+    const socket = await bind("127.0.0.1:0");
+    const peer = await bind("127.0.0.1:0");
+    try {
+      assert.equal(socket.tryRecvFrom(), WOULD_BLOCK);
+      const first = countingContext();
+      const latest = countingContext();
+      assert.equal(socket.pollRecvFrom(first.cx), PENDING);
+      assert.equal(socket.pollRecvFrom(latest.cx), PENDING);
+      assert.equal(peer.trySendTo(text("hi"), socket.localAddr()), 2);
+      await until(() => latest.wakes() > 0, "the wake");
+      assert.equal(first.wakes(), 0, "only the latest waker is kept");
+      const datagram = socket.pollRecvFrom(latest.cx);
+      assert.ok(datagram !== PENDING && str(datagram.data) === "hi" && datagram.from.equals(peer.localAddr()));
+      assert.equal(socket.tryRecvFrom(), WOULD_BLOCK);
+    } finally {
+      socket.close();
+      peer.close();
     }
-    const kept: string[] = [];
-    for (let d = socket.tryRecvFrom(); d !== WOULD_BLOCK; d = socket.tryRecvFrom()) kept.push(str(d.data));
-    assert.deepEqual(kept, Array.from({ length: K }, (_, i) => `d${i}`), "the newest are the ones dropped");
-    assert.equal(socket.stats().delivered, K);
-  } finally {
-    socket.close();
-    peer.close();
-  }
-});
+  },
+);
+
+eachBackend(
+  "overflow: with the queue capped at K, received + dropped account for every datagram",
+  async (bind, backend) => {
+    const K = 8;
+    const N = 50;
+    const socket = await bind("127.0.0.1:0", { receiveQueueSize: K });
+    const peer = await bind("127.0.0.1:0");
+    try {
+      const executor = new LocalExecutor();
+      const sends = Array.from({ length: N }, (_, i) => peer.sendTo(text(`d${i}`), socket.localAddr()));
+      executor.spawn(joinAll(sends));
+      await executor.run();
+      if (PULLING.has(backend)) {
+        // Only K datagrams leave the kernel; the rest wait there for room (deno-datagram-backend.test.ts).
+        await until(() => socket.stats().received === K, `${K} datagrams to arrive`);
+        await new Promise((resolve) => setTimeout(resolve, 20)); // time for any excess to show
+        assert.deepEqual(socket.stats(), {
+          received: K,
+          delivered: 0,
+          dropped: 0,
+          queued: K,
+          discarded: 0,
+          sent: 0,
+          sendErrors: 0,
+        });
+      } else {
+        await until(() => socket.stats().received === N, `${N} datagrams to arrive`);
+        assert.deepEqual(socket.stats(), {
+          received: N,
+          delivered: 0,
+          dropped: N - K,
+          queued: K,
+          discarded: 0,
+          sent: 0,
+          sendErrors: 0,
+        });
+      }
+      const kept: string[] = [];
+      for (let d = socket.tryRecvFrom(); d !== WOULD_BLOCK; d = socket.tryRecvFrom()) kept.push(str(d.data));
+      assert.deepEqual(kept, Array.from({ length: K }, (_, i) => `d${i}`), "the newest are the ones dropped");
+      assert.equal(socket.stats().delivered, K);
+    } finally {
+      socket.close();
+      peer.close();
+    }
+  },
+);
 
 eachBackend("send order is preserved for a burst of sends issued without waiting", async (bind) => {
   // Fewer than the ~256 small datagrams the kernel's default receive buffer holds here, so that
@@ -183,7 +227,11 @@ eachBackend("a receive buffer smaller than the datagram gets the head and a trun
 eachBackend("the largest IPv4 datagram goes through; one byte more is rejected before sending", async (bind) => {
   const socket = await bind("127.0.0.1:0", { receiveQueueSize: 2 });
   try {
-    assert.throws(() => socket.trySendTo(new Uint8Array(65_508), socket.localAddr()), (e: unknown) => e instanceof NetError && e.code === "DATAGRAM_TOO_LARGE" && /at most 65507 bytes, got 65508/.test(e.message));
+    assert.throws(
+      () => socket.trySendTo(new Uint8Array(65_508), socket.localAddr()),
+      (e: unknown) =>
+        e instanceof NetError && e.code === "DATAGRAM_TOO_LARGE" && /at most 65507 bytes, got 65508/.test(e.message),
+    );
     const executor = new LocalExecutor();
     executor.spawn(socket.sendTo(new Uint8Array(65_507), socket.localAddr()));
     const received = executor.spawn(socket.recvFrom());
@@ -196,14 +244,26 @@ eachBackend("the largest IPv4 datagram goes through; one byte more is rejected b
 
 eachBackend("bad input gets a clear error naming the value", async (bind) => {
   await assert.rejects(bind("127.0.0.1:70000"), /got 70000/);
-  await assert.rejects(bind("127.0.0.1:0", { receiveQueueSize: 0 }), (e: unknown) => e instanceof SpindleError && /receiveQueueSize must be an integer from 1/.test(e.message));
+  await assert.rejects(
+    bind("127.0.0.1:0", { receiveQueueSize: 0 }),
+    (e: unknown) => e instanceof SpindleError && /receiveQueueSize must be an integer from 1/.test(e.message),
+  );
   await assert.rejects(bind("127.0.0.1:0", { ttl: 300 }), /ttl must be an integer from 1 to 255, got 300/);
-  await assert.rejects(UdpSocket.bind("127.0.0.1:0", { backend: "quic" as "auto" }), /backend must be one of "auto", "node:dgram", "deno".*got "quic"/);
+  await assert.rejects(
+    UdpSocket.bind("127.0.0.1:0", { backend: "quic" as "auto" }),
+    /backend must be one of "auto", "node:dgram", "deno".*got "quic"/,
+  );
   const socket = await bind("127.0.0.1:0");
   try {
-    assert.throws(() => socket.trySendTo(text("x"), "[::1]:9"), /bound to IPv4 .* cannot reach the IPv6 address \[::1\]:9/);
+    assert.throws(
+      () => socket.trySendTo(text("x"), "[::1]:9"),
+      /bound to IPv4 .* cannot reach the IPv6 address \[::1\]:9/,
+    );
     assert.throws(() => socket.trySendTo(text("x"), "127.0.0.1:0"), /cannot send to port 0/);
-    assert.throws(() => socket.sendTo("text" as unknown as Uint8Array, "127.0.0.1:9"), /must be a Uint8Array, got "text"/);
+    assert.throws(
+      () => socket.sendTo("text" as unknown as Uint8Array, "127.0.0.1:9"),
+      /must be a Uint8Array, got "text"/,
+    );
     assert.throws(() => socket.recvFrom([] as unknown as Uint8Array), /needs a Uint8Array, got a Array/);
     assert.throws(() => socket.send(text("x")), (e: unknown) => e instanceof NetError && e.code === "NOT_CONNECTED");
     assert.throws(() => socket.joinMulticast("not-an-ip"), /not an IPv4 or IPv6 address: "not-an-ip"/);
@@ -265,90 +325,103 @@ eachBackend("connect: send and recv use the peer, and other senders are discarde
   }
 });
 
-eachBackend("stats: received = delivered + dropped + queued + discarded at every moment, under load and after close", async (bind) => {
-  const K = 16;
-  const N = 300;
-  const READ = 50;
-  const socket = await bind("127.0.0.1:0", { receiveQueueSize: K });
-  const peer = await bind("127.0.0.1:0");
-  let checks = 0;
-  const holds = (where: string): void => {
-    const s = socket.stats();
-    assert.equal(s.received, s.delivered + s.dropped + s.queued + s.discarded, `${where}: ${JSON.stringify(s)}`);
-    checks++;
-  };
-  // Between any two host callbacks (datagrams arrive in host callbacks), and after every receive.
-  const sampling = setInterval(() => holds("between host turns"), 0);
-  try {
-    function* read(): Coroutine<void> {
-      for (let i = 0; i < READ; i++) {
-        yield* socket.recvFrom();
-        holds(`after receive ${i}`);
+eachBackend(
+  "stats: received = delivered + dropped + queued + discarded at every moment, under load and after close",
+  async (bind) => {
+    const K = 16;
+    const N = 300;
+    const READ = 50;
+    const socket = await bind("127.0.0.1:0", { receiveQueueSize: K });
+    const peer = await bind("127.0.0.1:0");
+    let checks = 0;
+    const holds = (where: string): void => {
+      const s = socket.stats();
+      assert.equal(s.received, s.delivered + s.dropped + s.queued + s.discarded, `${where}: ${JSON.stringify(s)}`);
+      checks++;
+    };
+    // Between any two host callbacks (datagrams arrive in host callbacks), and after every receive.
+    const sampling = setInterval(() => holds("between host turns"), 0);
+    try {
+      function* read(): Coroutine<void> {
+        for (let i = 0; i < READ; i++) {
+          yield* socket.recvFrom();
+          holds(`after receive ${i}`);
+        }
       }
-    }
-    function* send(): Coroutine<void> {
-      for (let sent = 0; sent < N; sent += 30) {
-        yield* joinAll(Array.from({ length: 30 }, (_, i) => peer.sendTo(text(`d${sent + i}`), socket.localAddr())));
-        holds("after a burst");
-        yield* fromPromise(sleep(2));
+      function* send(): Coroutine<void> {
+        for (let sent = 0; sent < N; sent += 30) {
+          yield* joinAll(Array.from({ length: 30 }, (_, i) => peer.sendTo(text(`d${sent + i}`), socket.localAddr())));
+          holds("after a burst");
+          yield* fromPromise(sleep(2));
+        }
       }
+      const executor = new LocalExecutor();
+      executor.spawn(read());
+      executor.spawn(send());
+      await within(executor.run(), `${READ} of ${N} datagrams read`);
+      await until(() => socket.stats().queued === K, "the queue to fill");
+      await sleep(20); // time for the rest to arrive (or, on "deno", to stay in the kernel)
+      const before = socket.stats();
+      holds("before close");
+      assert.equal(before.delivered, READ);
+      assert.ok(before.dropped + before.delivered + before.queued === before.received);
+      socket.close();
+      const after = socket.stats();
+      assert.deepEqual(
+        { ...after, queued: before.queued, discarded: 0 },
+        before,
+        "close changes only queued and discarded",
+      );
+      assert.deepEqual([after.queued, after.discarded], [0, K], "the queued datagrams are discarded and counted");
+      holds("after close");
+      peer.trySendTo(text("late"), socket.localAddr());
+      await sleep(20);
+      assert.deepEqual(socket.stats(), after, "nothing reaches a closed socket");
+      assert.ok(checks > READ, `checked ${checks} times`);
+    } finally {
+      clearInterval(sampling);
+      socket.close();
+      peer.close();
     }
-    const executor = new LocalExecutor();
-    executor.spawn(read());
-    executor.spawn(send());
-    await within(executor.run(), `${READ} of ${N} datagrams read`);
-    await until(() => socket.stats().queued === K, "the queue to fill");
-    await sleep(20); // time for the rest to arrive (or, on "deno", to stay in the kernel)
-    const before = socket.stats();
-    holds("before close");
-    assert.equal(before.delivered, READ);
-    assert.ok(before.dropped + before.delivered + before.queued === before.received);
-    socket.close();
-    const after = socket.stats();
-    assert.deepEqual({ ...after, queued: before.queued, discarded: 0 }, before, "close changes only queued and discarded");
-    assert.deepEqual([after.queued, after.discarded], [0, K], "the queued datagrams are discarded and counted");
-    holds("after close");
-    peer.trySendTo(text("late"), socket.localAddr());
-    await sleep(20);
-    assert.deepEqual(socket.stats(), after, "nothing reaches a closed socket");
-    assert.ok(checks > READ, `checked ${checks} times`);
-  } finally {
-    clearInterval(sampling);
-    socket.close();
-    peer.close();
-  }
-});
+  },
+);
 
-eachBackend("closing fails the sends still waiting for the runtime with CLOSED, counted in sendErrors, and keeps takeError clean", async (bind) => {
-  const receiver = await bind("127.0.0.1:0");
-  const socket = await bind("127.0.0.1:0", { sendWindow: 64 });
-  try {
-    const executor = new LocalExecutor();
-    const sends = Array.from({ length: 20 }, (_, i) => executor.spawn(socket.sendTo(text(`s${String(i).padStart(2, "0")}`), receiver.localAddr())));
-    const running = executor.run();
-    // run() polled every send once before returning: each was handed to the backend.
-    for (let i = 0; i < 20; i++) socket.trySendTo(text(`t${i}`), receiver.localAddr());
-    socket.close();
-    // On Deno both backends hand sends to the runtime one at a time (SendChain): those still in line
-    // failed at close, at once. Elsewhere the runtime took every send, and drops its reports at close.
-    const { sent, sendErrors } = socket.stats();
-    if (RUNTIME === "Deno") assert.ok(sent + sendErrors >= 39, `${sent} sent + ${sendErrors} failed, of 40`);
-    await within(running, "every sendTo to settle once closed");
-    for (const send of sends) {
-      try {
-        assert.equal(await send, 3);
-      } catch (error) {
-        assert.ok(isClosed(error), String(error));
+eachBackend(
+  "closing fails the sends still waiting for the runtime with CLOSED, counted in sendErrors, and keeps takeError clean",
+  async (bind) => {
+    const receiver = await bind("127.0.0.1:0");
+    const socket = await bind("127.0.0.1:0", { sendWindow: 64 });
+    try {
+      const executor = new LocalExecutor();
+      const sends = Array.from(
+        { length: 20 },
+        (_, i) => executor.spawn(socket.sendTo(text(`s${String(i).padStart(2, "0")}`), receiver.localAddr())),
+      );
+      const running = executor.run();
+      // run() polled every send once before returning: each was handed to the backend.
+      for (let i = 0; i < 20; i++) socket.trySendTo(text(`t${i}`), receiver.localAddr());
+      socket.close();
+      // On Deno both backends hand sends to the runtime one at a time (SendChain): those still in line
+      // failed at close, at once. Elsewhere the runtime took every send, and drops its reports at close.
+      const { sent, sendErrors } = socket.stats();
+      if (RUNTIME === "Deno") assert.ok(sent + sendErrors >= 39, `${sent} sent + ${sendErrors} failed, of 40`);
+      await within(running, "every sendTo to settle once closed");
+      for (const send of sends) {
+        try {
+          assert.equal(await send, 3);
+        } catch (error) {
+          assert.ok(isClosed(error), String(error));
+        }
       }
+      await sleep(20); // late reports of sends in flight at close
+      assert.equal(socket.takeError(), null, "a send the closing socket cancelled is no error to report");
+      assert.ok(socket.stats().sent + socket.stats().sendErrors <= 40);
+    } finally {
+      socket.close();
+      receiver.close();
     }
-    await sleep(20); // late reports of sends in flight at close
-    assert.equal(socket.takeError(), null, "a send the closing socket cancelled is no error to report");
-    assert.ok(socket.stats().sent + socket.stats().sendErrors <= 40);
-  } finally {
-    socket.close();
-    receiver.close();
-  }
-});
+  },
+);
 
 /** A port on `host` (127.0.0.1 unless given) where nothing listens (bound, then closed). */
 async function closedPort(bind: Bind, host = "127.0.0.1"): Promise<number> {
@@ -367,135 +440,168 @@ async function closedPort(bind: Bind, host = "127.0.0.1"): Promise<number> {
 const REPORTS_ICMP = RUNTIME !== "Deno";
 
 for (const host of ["127.0.0.1", "[::1]"]) {
-  eachBackend(`connect over ${host.includes(":") ? "IPv6" : "IPv4"}: a peer that refuses (ICMP port unreachable) fails the waiting recv with CONNECTION_REFUSED (cause ECONNREFUSED), once`, async (bind) => {
-    const port = await closedPort(bind, host);
-    const socket = await bind(`${host}:0`);
+  eachBackend(
+    `connect over ${
+      host.includes(":") ? "IPv6" : "IPv4"
+    }: a peer that refuses (ICMP port unreachable) fails the waiting recv with CONNECTION_REFUSED (cause ECONNREFUSED), once`,
+    async (bind) => {
+      const port = await closedPort(bind, host);
+      const socket = await bind(`${host}:0`);
+      try {
+        await socket.connect(`${host}:${port}`);
+        const executor = new LocalExecutor();
+        const reply = executor.spawn(socket.recv());
+        const other = executor.spawn(socket.recvFrom());
+        const sent = executor.spawn(socket.send(text("ping")));
+        const running = executor.run();
+        if (!REPORTS_ICMP) {
+          await sleep(300);
+          assert.equal(await sent, 4);
+          assert.equal(socket.takeError(), null, "Deno reports no refusal (see REPORTS_ICMP)");
+          socket.close();
+          await within(running, "the receives to fail once closed");
+          await assert.rejects(Promise.resolve(reply), isClosed);
+          await assert.rejects(Promise.resolve(other), isClosed);
+          return;
+        }
+        assert.equal(await within(Promise.resolve(sent), "the send"), 4, "the datagram left: the refusal comes after");
+        // Exactly one of the two receives gets the refusal, within 2 s (~1 ms measured on loopback).
+        const first = await within(
+          Promise.race([reply, other].map((f) => Promise.resolve(f).then(() => "ok", (e: unknown) => e))),
+          "the refusal",
+          2_000,
+        );
+        assert.ok(refused(first), String(first));
+        assert.ok(
+          (first as Error).message.includes(`peer ${host}:${port} refused a datagram`),
+          (first as Error).message,
+        );
+        assert.equal(socket.takeError(), null, "reported once");
+        socket.close();
+        await within(running, "the other receive to fail once closed");
+        const outcomes = await Promise.all(
+          [reply, other].map((f) =>
+            Promise.resolve(f).then(() => "ok", (e: unknown) => refused(e) ? "refused" : isClosed(e) ? "closed" : e)
+          ),
+        );
+        assert.deepEqual(outcomes.sort(), ["closed", "refused"]);
+      } finally {
+        socket.close();
+      }
+    },
+  );
+}
+
+eachBackend(
+  "connect: with no receive waiting, a refusal fails the next send (nothing sent) or takeError, once",
+  async (bind) => {
+    const port = await closedPort(bind);
+    const socket = await bind("127.0.0.1:0");
     try {
-      await socket.connect(`${host}:${port}`);
-      const executor = new LocalExecutor();
-      const reply = executor.spawn(socket.recv());
-      const other = executor.spawn(socket.recvFrom());
-      const sent = executor.spawn(socket.send(text("ping")));
-      const running = executor.run();
+      await socket.connect(`127.0.0.1:${port}`);
+      const awaitRefusal = async (): Promise<void> => {
+        // A refusal makes the socket readable (tokio: error readiness wakes readers).
+        const executor = new LocalExecutor();
+        executor.spawn(socket.readable());
+        await within(executor.run(), "the refusal", 2_000);
+      };
+      assert.equal(socket.trySend(text("one")), 3);
       if (!REPORTS_ICMP) {
         await sleep(300);
-        assert.equal(await sent, 4);
         assert.equal(socket.takeError(), null, "Deno reports no refusal (see REPORTS_ICMP)");
-        socket.close();
-        await within(running, "the receives to fail once closed");
-        await assert.rejects(Promise.resolve(reply), isClosed);
-        await assert.rejects(Promise.resolve(other), isClosed);
+        assert.equal(socket.trySend(text("two")), 3);
         return;
       }
-      assert.equal(await within(Promise.resolve(sent), "the send"), 4, "the datagram left: the refusal comes after");
-      // Exactly one of the two receives gets the refusal, within 2 s (~1 ms measured on loopback).
-      const first = await within(Promise.race([reply, other].map((f) => Promise.resolve(f).then(() => "ok", (e: unknown) => e))), "the refusal", 2_000);
-      assert.ok(refused(first), String(first));
-      assert.ok((first as Error).message.includes(`peer ${host}:${port} refused a datagram`), (first as Error).message);
-      assert.equal(socket.takeError(), null, "reported once");
-      socket.close();
-      await within(running, "the other receive to fail once closed");
-      const outcomes = await Promise.all([reply, other].map((f) => Promise.resolve(f).then(() => "ok", (e: unknown) => refused(e) ? "refused" : isClosed(e) ? "closed" : e)));
-      assert.deepEqual(outcomes.sort(), ["closed", "refused"]);
+      await awaitRefusal();
+      assert.throws(() => socket.trySend(text("two")), refused);
+      assert.equal(socket.stats().sendErrors, 1, "the refused send counts as failed");
+      assert.equal(socket.trySend(text("three")), 5, "reported once: the next send goes");
+      await awaitRefusal();
+      const executor = new LocalExecutor();
+      const send = executor.spawn(socket.send(text("four")));
+      await executor.run();
+      await assert.rejects(Promise.resolve(send), refused);
+      assert.equal(socket.trySend(text("five")), 4);
+      await awaitRefusal();
+      assert.ok(refused(socket.takeError()), "takeError takes a pending refusal");
+      assert.equal(socket.takeError(), null);
+      await sleep(20);
+      const { sent, sendErrors } = socket.stats();
+      assert.deepEqual([sent, sendErrors], [3, 2]);
     } finally {
       socket.close();
     }
-  });
-}
+  },
+);
 
-eachBackend("connect: with no receive waiting, a refusal fails the next send (nothing sent) or takeError, once", async (bind) => {
-  const port = await closedPort(bind);
-  const socket = await bind("127.0.0.1:0");
-  try {
-    await socket.connect(`127.0.0.1:${port}`);
-    const awaitRefusal = async (): Promise<void> => {
-      // A refusal makes the socket readable (tokio: error readiness wakes readers).
-      const executor = new LocalExecutor();
-      executor.spawn(socket.readable());
-      await within(executor.run(), "the refusal", 2_000);
-    };
-    assert.equal(socket.trySend(text("one")), 3);
-    if (!REPORTS_ICMP) {
-      await sleep(300);
-      assert.equal(socket.takeError(), null, "Deno reports no refusal (see REPORTS_ICMP)");
-      assert.equal(socket.trySend(text("two")), 3);
-      return;
+eachBackend(
+  "connect: sends only to the peer, rejects bad peers, and a kernel refusal (EACCES to a broadcast address) is CONNECT_FAILED",
+  async (bind, backend) => {
+    const a = await bind("127.0.0.1:0");
+    const b = await bind("127.0.0.1:0");
+    try {
+      await assert.rejects(
+        a.connect("127.0.0.1:0"),
+        (e: unknown) => hasCode("INVALID_ADDRESS")(e) && /cannot send to port 0/.test((e as Error).message),
+      );
+      await assert.rejects(a.connect("[::1]:9"), hasCode("INVALID_ADDRESS"));
+      assert.equal(a.peerAddr(), null);
+      await a.connect(b.localAddr());
+      assert.throws(
+        () => a.trySendTo(text("x"), "127.0.0.1:9"),
+        (e: unknown) =>
+          hasCode("INVALID_ADDRESS")(e) &&
+          /connected to 127\.0\.0\.1:\d+ and sends only there, not to 127\.0\.0\.1:9/.test((e as Error).message),
+      );
+      assert.throws(() => a.sendTo(text("x"), "127.0.0.1:9"), hasCode("INVALID_ADDRESS"));
+      assert.equal(a.trySendTo(text("to b"), b.localAddr()), 4, "sendTo the peer is a send");
+      await until(() => b.stats().received === 1, "the datagram");
+      // The kernel refuses to connect to a broadcast address without SO_BROADCAST (EACCES). Only a
+      // backend that connects the kernel socket sees it: node:dgram on Node (cause: the EACCES error)
+      // and on Bun (cause: "Failed to connect socket", no code); Deno's node:dgram emulates connect,
+      // and the "deno" and "bun" backends only name the peer.
+      const connecting = a.connect("255.255.255.255:9");
+      if (backend === "node:dgram" && RUNTIME !== "Deno") {
+        await assert.rejects(connecting, hasCode("CONNECT_FAILED", RUNTIME === "Node" ? "EACCES" : undefined));
+        assert.equal(a.peerAddr(), null, "a failed connect leaves the socket unconnected");
+        assert.equal(a.trySendTo(text("again"), b.localAddr()), 5, "and usable");
+        await until(() => b.stats().received === 2, "the second datagram");
+      } else {
+        await connecting;
+        assert.equal(a.peerAddr()?.toString(), "255.255.255.255:9");
+      }
+      await a.connect(b.localAddr()); // connecting again replaces the peer
+      assert.equal(a.trySend(text("back")), 4);
+    } finally {
+      a.close();
+      b.close();
     }
-    await awaitRefusal();
-    assert.throws(() => socket.trySend(text("two")), refused);
-    assert.equal(socket.stats().sendErrors, 1, "the refused send counts as failed");
-    assert.equal(socket.trySend(text("three")), 5, "reported once: the next send goes");
-    await awaitRefusal();
-    const executor = new LocalExecutor();
-    const send = executor.spawn(socket.send(text("four")));
-    await executor.run();
-    await assert.rejects(Promise.resolve(send), refused);
-    assert.equal(socket.trySend(text("five")), 4);
-    await awaitRefusal();
-    assert.ok(refused(socket.takeError()), "takeError takes a pending refusal");
-    assert.equal(socket.takeError(), null);
-    await sleep(20);
-    const { sent, sendErrors } = socket.stats();
-    assert.deepEqual([sent, sendErrors], [3, 2]);
-  } finally {
-    socket.close();
-  }
-});
+  },
+);
 
-eachBackend("connect: sends only to the peer, rejects bad peers, and a kernel refusal (EACCES to a broadcast address) is CONNECT_FAILED", async (bind, backend) => {
-  const a = await bind("127.0.0.1:0");
-  const b = await bind("127.0.0.1:0");
-  try {
-    await assert.rejects(a.connect("127.0.0.1:0"), (e: unknown) => hasCode("INVALID_ADDRESS")(e) && /cannot send to port 0/.test((e as Error).message));
-    await assert.rejects(a.connect("[::1]:9"), hasCode("INVALID_ADDRESS"));
-    assert.equal(a.peerAddr(), null);
-    await a.connect(b.localAddr());
-    assert.throws(() => a.trySendTo(text("x"), "127.0.0.1:9"), (e: unknown) => hasCode("INVALID_ADDRESS")(e) && /connected to 127\.0\.0\.1:\d+ and sends only there, not to 127\.0\.0\.1:9/.test((e as Error).message));
-    assert.throws(() => a.sendTo(text("x"), "127.0.0.1:9"), hasCode("INVALID_ADDRESS"));
-    assert.equal(a.trySendTo(text("to b"), b.localAddr()), 4, "sendTo the peer is a send");
-    await until(() => b.stats().received === 1, "the datagram");
-    // The kernel refuses to connect to a broadcast address without SO_BROADCAST (EACCES). Only a
-    // backend that connects the kernel socket sees it: node:dgram on Node (cause: the EACCES error)
-    // and on Bun (cause: "Failed to connect socket", no code); Deno's node:dgram emulates connect,
-    // and the "deno" and "bun" backends only name the peer.
-    const connecting = a.connect("255.255.255.255:9");
-    if (backend === "node:dgram" && RUNTIME !== "Deno") {
-      await assert.rejects(connecting, hasCode("CONNECT_FAILED", RUNTIME === "Node" ? "EACCES" : undefined));
-      assert.equal(a.peerAddr(), null, "a failed connect leaves the socket unconnected");
-      assert.equal(a.trySendTo(text("again"), b.localAddr()), 5, "and usable");
-      await until(() => b.stats().received === 2, "the second datagram");
-    } else {
-      await connecting;
-      assert.equal(a.peerAddr()?.toString(), "255.255.255.255:9");
+eachBackend(
+  "unconnected: sends to a live peer just after one to a closed port arrive, and the refusal is not reported",
+  async (bind) => {
+    const port = await closedPort(bind);
+    const live = await bind("127.0.0.1:0");
+    const socket = await bind("127.0.0.1:0");
+    try {
+      // Bun's UDP sockets set IP_RECVERR: the kernel then fails the next send, whatever its
+      // destination, with the closed port's ICMP error (measured: the datagram to the live peer was
+      // lost). The kernel reports nothing to an unconnected socket otherwise, and neither does this.
+      assert.equal(socket.trySendTo(text("nobody"), `127.0.0.1:${port}`), 6);
+      assert.equal(socket.trySendTo(text("live 1"), live.localAddr()), 6);
+      assert.equal(socket.trySendTo(text("live 2"), live.localAddr()), 6);
+      await within(until(() => live.stats().received === 2, "both datagrams to the live peer"), "both datagrams");
+      await sleep(20);
+      assert.deepEqual([socket.stats().sent, socket.stats().sendErrors], [3, 0]);
+      assert.equal(socket.takeError(), null);
+    } finally {
+      socket.close();
+      live.close();
     }
-    await a.connect(b.localAddr()); // connecting again replaces the peer
-    assert.equal(a.trySend(text("back")), 4);
-  } finally {
-    a.close();
-    b.close();
-  }
-});
-
-eachBackend("unconnected: sends to a live peer just after one to a closed port arrive, and the refusal is not reported", async (bind) => {
-  const port = await closedPort(bind);
-  const live = await bind("127.0.0.1:0");
-  const socket = await bind("127.0.0.1:0");
-  try {
-    // Bun's UDP sockets set IP_RECVERR: the kernel then fails the next send, whatever its
-    // destination, with the closed port's ICMP error (measured: the datagram to the live peer was
-    // lost). The kernel reports nothing to an unconnected socket otherwise, and neither does this.
-    assert.equal(socket.trySendTo(text("nobody"), `127.0.0.1:${port}`), 6);
-    assert.equal(socket.trySendTo(text("live 1"), live.localAddr()), 6);
-    assert.equal(socket.trySendTo(text("live 2"), live.localAddr()), 6);
-    await within(until(() => live.stats().received === 2, "both datagrams to the live peer"), "both datagrams");
-    await sleep(20);
-    assert.deepEqual([socket.stats().sent, socket.stats().sendErrors], [3, 0]);
-    assert.equal(socket.takeError(), null);
-  } finally {
-    socket.close();
-    live.close();
-  }
-});
+  },
+);
 
 /** How many file descriptors this process has open (Linux). */
 const openDescriptors = (): number => readdirSync("/proc/self/fd").length;
@@ -511,7 +617,9 @@ eachBackend("a failed bind, or a bind whose options fail, leaves no file descrip
     const before = counting ? openDescriptors() : 0;
     for (let i = 0; i < N; i++) await assert.rejects(bind(taken), hasCode("BIND_FAILED"));
     // An option the backend cannot apply fails after the bind: "deno" has no unicast TTL.
-    if (backend === "deno") for (let i = 0; i < N; i++) await assert.rejects(bind("127.0.0.1:0", { ttl: 5 }), hasCode("UNSUPPORTED"));
+    if (backend === "deno") {
+      for (let i = 0; i < N; i++) await assert.rejects(bind("127.0.0.1:0", { ttl: 5 }), hasCode("UNSUPPORTED"));
+    }
     await sleep(20); // closes that complete asynchronously
     if (counting) {
       const after = openDescriptors();
@@ -606,7 +714,11 @@ eachBackend("multicast: a socket that joined a group receives what is sent to it
 
 test("auto picks the runtime's own UDP API: bun on Bun, deno on Deno with --unstable-net, node:dgram on Node", async () => {
   const host = globalThis as { Bun?: unknown; Deno?: { listenDatagram?: unknown } };
-  const expected = host.Bun !== undefined ? "bun" : typeof host.Deno?.listenDatagram === "function" ? "deno" : "node:dgram";
+  const expected = host.Bun !== undefined
+    ? "bun"
+    : typeof host.Deno?.listenDatagram === "function"
+    ? "deno"
+    : "node:dgram";
   const socket = await UdpSocket.bind("127.0.0.1:0");
   try {
     assert.equal(socket.backend, expected);
@@ -620,7 +732,10 @@ if (typeof (globalThis as { Deno?: unknown }).Deno !== "undefined") {
   test("deno: without --allow-net, binding with either backend fails with PermissionDeniedError naming the flag", () => {
     const script = fileURLToPath(new URL("./test-support/without-net.ts", import.meta.url));
     const bin = process.env.SPINDLE_TEST_RUNTIME_BIN ?? process.execPath;
-    const out = execFileSync(bin, ["run", "--no-prompt", "--unstable-net", "--allow-env", script], { encoding: "utf8", timeout: 20_000 });
+    const out = execFileSync(bin, ["run", "--no-prompt", "--unstable-net", "--allow-env", script], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     const refused = { name: "PermissionDeniedError", flag: "--allow-net" };
     assert.deepEqual(JSON.parse(out), { "node:dgram": refused, deno: refused });
   });

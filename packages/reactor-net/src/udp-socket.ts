@@ -477,7 +477,6 @@ export class UdpSocket implements Disposable {
     this.close();
   }
 
-
   /** Hands `data` to the runtime; `send` is the `sendTo` future waiting for the report, if any. */
   #trySend(data: Uint8Array, to: SocketAddress, send: SendTo | null): number | WouldBlock {
     if (this.#peerError !== null) {
@@ -528,7 +527,9 @@ export class UdpSocket implements Disposable {
       this.#sent++;
     }
     if (send !== null && this.#sending.remove(send)) send.settle(failure);
-    if (!this.#closed && !this.#runtimeBlocked && this.#inFlight <= this.#window >> 1) this.#registration!.setReady(Ready.WRITABLE);
+    if (!this.#closed && !this.#runtimeBlocked && this.#inFlight <= this.#window >> 1) {
+      this.#registration!.setReady(Ready.WRITABLE);
+    }
   }
 
   /** The runtime's ICMP report (see `BackendEvents.unreachable`): pending for the next operation. */
@@ -589,7 +590,10 @@ export class UdpSocket implements Disposable {
     const destination = SocketAddress.from(to);
     const local = this.#local!;
     if (destination.family !== local.family) {
-      throw new NetError("INVALID_ADDRESS", `a socket bound to ${local.family} (${local}) cannot reach the ${destination.family} address ${destination}`);
+      throw new NetError(
+        "INVALID_ADDRESS",
+        `a socket bound to ${local.family} (${local}) cannot reach the ${destination.family} address ${destination}`,
+      );
     }
     if (destination.port === 0) throw new NetError("INVALID_ADDRESS", `cannot send to port 0 (${destination})`);
     return destination;
@@ -600,7 +604,10 @@ export class UdpSocket implements Disposable {
     const destination = this.#destination(to);
     const peer = this.#peer;
     if (peer !== null && !peer.equals(destination)) {
-      throw new NetError("INVALID_ADDRESS", `this socket is connected to ${peer} and sends only there, not to ${destination}: use send(data), or an unconnected socket`);
+      throw new NetError(
+        "INVALID_ADDRESS",
+        `this socket is connected to ${peer} and sends only there, not to ${destination}: use send(data), or an unconnected socket`,
+      );
     }
     return destination;
   }
@@ -611,13 +618,21 @@ export class UdpSocket implements Disposable {
     }
     const max = MAX_PAYLOAD[to.family];
     if (data.byteLength > max) {
-      throw new NetError("DATAGRAM_TOO_LARGE", `a UDP datagram over ${to.family} carries at most ${max} bytes, got ${data.byteLength}`);
+      throw new NetError(
+        "DATAGRAM_TOO_LARGE",
+        `a UDP datagram over ${to.family} carries at most ${max} bytes, got ${data.byteLength}`,
+      );
     }
   }
 
   #connectedPeer(operation: string): SocketAddress {
     this.#open();
-    if (this.#peer === null) throw new NetError("NOT_CONNECTED", `${operation}() needs a peer: call connect(address) first, or use the *To variant`);
+    if (this.#peer === null) {
+      throw new NetError(
+        "NOT_CONNECTED",
+        `${operation}() needs a peer: call connect(address) first, or use the *To variant`,
+      );
+    }
     return this.#peer;
   }
 }

@@ -77,8 +77,14 @@ test("one shared timer: the main thread's and a worker's sleeps interleave", asy
 test("Timer.fromShared returns one handle per thread and rejects what is not a shared timer", async () => {
   const reactor = await TimerReactor.start({ driver: "thread" });
   assert.equal(Timer.fromShared(reactor.timer.share()), reactor.timer);
-  assert.throws(() => Timer.fromShared({} as never), (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT");
-  assert.throws(() => Timer.fromShared({ buffer: new SharedArrayBuffer(8), channel: "x" }), /not the shared state of a Spindle timer/);
+  assert.throws(
+    () => Timer.fromShared({} as never),
+    (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT",
+  );
+  assert.throws(
+    () => Timer.fromShared({ buffer: new SharedArrayBuffer(8), channel: "x" }),
+    /not the shared state of a Spindle timer/,
+  );
   reactor.close();
 });
 
@@ -117,11 +123,18 @@ test("if the timer thread dies, every pending sleep fails saying so and the reac
     await untilWorkerParked(reactor);
     await timerThreads.get(reactor)!.terminate(); // fault injection: the thread is killed
     await running;
-    await assert.rejects(Promise.resolve(main), (e: unknown) => e instanceof TimerClosedError && e.reason === "thread-exited" && /timer thread exited/.test(e.message));
+    await assert.rejects(
+      Promise.resolve(main),
+      (e: unknown) =>
+        e instanceof TimerClosedError && e.reason === "thread-exited" && /timer thread exited/.test(e.message),
+    );
     assert.equal(reactor.isClosed, true);
     assert.equal(reactor.closeReason, "thread-exited");
     assert.deepEqual(await workerReply, { error: { name: "TimerClosedError", reason: "thread-exited" } });
-    assert.throws(() => blockOn(reactor.timer.sleep(1)), (e: unknown) => e instanceof TimerClosedError && e.reason === "thread-exited");
+    assert.throws(
+      () => blockOn(reactor.timer.sleep(1)),
+      (e: unknown) => e instanceof TimerClosedError && e.reason === "thread-exited",
+    );
   } finally {
     reactor.close();
     await worker.terminate();

@@ -111,7 +111,9 @@ export class TimerStateError extends SpindleError {
   constructor(field: string, value: unknown, expected: string, attach: boolean) {
     super(
       "INVALID_ARGUMENT",
-      `${attach ? "not the shared state of a Spindle timer (see Timer.share())" : "the timer's shared state is corrupted"}: ` +
+      `${
+        attach ? "not the shared state of a Spindle timer (see Timer.share())" : "the timer's shared state is corrupted"
+      }: ` +
         `${field} is ${describe(value)}, expected ${expected}`,
     );
     this.name = "TimerStateError";

@@ -21,7 +21,10 @@ test("Instant is monotonic, sub-millisecond, and adds and compares", () => {
 test("bad durations and instants get a RangeError naming the value", () => {
   const now = Instant.now();
   for (const bad of [-1, Number.NaN, Infinity, -Infinity, "5", null, MAX_DURATION_MS * 2]) {
-    assert.throws(() => now.add(bad as number), (e: unknown) => e instanceof RangeError && e.message.includes(String(bad === "5" ? '"5"' : bad)));
+    assert.throws(
+      () => now.add(bad as number),
+      (e: unknown) => e instanceof RangeError && e.message.includes(String(bad === "5" ? '"5"' : bad)),
+    );
   }
   assert.throws(() => Instant.fromMillis(Number.NaN), /finite number of milliseconds, got NaN/);
   assert.throws(() => now.compare(5 as unknown as Instant), /expected an Instant, got 5/);

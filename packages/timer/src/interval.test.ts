@@ -51,5 +51,8 @@ test("a bad period or missedTick is rejected, naming the value", () => {
   const { timer } = new VirtualClock();
   assert.throws(() => timer.interval(0), /greater than 0 ms, got 0/);
   assert.throws(() => timer.interval(-5), /got -5/);
-  assert.throws(() => timer.interval(10, { missedTick: "later" as MissedTickBehavior }), /"burst", "delay" or "skip", got "later"/);
+  assert.throws(
+    () => timer.interval(10, { missedTick: "later" as MissedTickBehavior }),
+    /"burst", "delay" or "skip", got "later"/,
+  );
 });

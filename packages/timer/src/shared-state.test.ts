@@ -63,7 +63,9 @@ async function untilThreadSleeps(reactor: TimerReactor): Promise<void> {
 }
 
 function isStateError(field: string, value: unknown): (e: unknown) => boolean {
-  return (e) => e instanceof TimerStateError && e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.field === field && e.value === value;
+  return (e) =>
+    e instanceof TimerStateError && e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.field === field &&
+    e.value === value;
 }
 
 test("Timer.fromShared rejects a right-sized buffer of 0xff with a TimerStateError naming the layout word, without blocking", () => {
@@ -73,7 +75,9 @@ test("Timer.fromShared rejects a right-sized buffer of 0xff with a TimerStateErr
   const start = performance.now();
   assert.throws(
     () => Timer.fromShared({ buffer, channel: "spindle-timer-corrupted" }),
-    (e: unknown) => isStateError("layout", -1)(e) && /not the shared state of a Spindle timer.*layout is -1/.test((e as Error).message),
+    (e: unknown) =>
+      isStateError("layout", -1)(e) &&
+      /not the shared state of a Spindle timer.*layout is -1/.test((e as Error).message),
   );
   assert.ok(performance.now() - start < 1_000, "rejected at once (a hang bound)");
 });
@@ -92,8 +96,14 @@ test("attaching checks every word with a closed set of values and names the one 
   for (const [field, word, value] of cases) {
     assert.throws(() => SharedTimerState.attach(corruptedCopy(word, value)), isStateError(field, value), field);
   }
-  assert.throws(() => SharedTimerState.attach(new SharedArrayBuffer(64)), isStateError("buffer", "a SharedArrayBuffer of 64 bytes"));
-  assert.throws(() => SharedTimerState.attach(new ArrayBuffer(8)), (e: unknown) => e instanceof TimerStateError && e.field === "buffer");
+  assert.throws(
+    () => SharedTimerState.attach(new SharedArrayBuffer(64)),
+    isStateError("buffer", "a SharedArrayBuffer of 64 bytes"),
+  );
+  assert.throws(
+    () => SharedTimerState.attach(new ArrayBuffer(8)),
+    (e: unknown) => e instanceof TimerStateError && e.field === "buffer",
+  );
   assert.doesNotThrow(() => SharedTimerState.attach(SharedTimerState.create().buffer));
 });
 
@@ -123,9 +133,14 @@ test("a mutex word corrupted after attach fails the sleep that meets it, and eve
     Atomics.store(new Int32Array(reactor.timer.share().buffer), WORD_INDEX.mutex, -1);
     worker.postMessage({ ms: 10 }); // the worker's arm meets the corrupted word
     // Before the fix the worker spun forever in the lock: bounded here.
-    assert.deepEqual(await nextReply(worker, 10_000), { error: { name: "TimerClosedError", reason: "corrupted", cause: "TimerStateError" } });
+    assert.deepEqual(await nextReply(worker, 10_000), {
+      error: { name: "TimerClosedError", reason: "corrupted", cause: "TimerStateError" },
+    });
     await within(running, 10_000, "the main thread's sleep");
-    await assert.rejects(Promise.resolve(main), (e: unknown) => e instanceof TimerClosedError && e.reason === "corrupted");
+    await assert.rejects(
+      Promise.resolve(main),
+      (e: unknown) => e instanceof TimerClosedError && e.reason === "corrupted",
+    );
     assert.equal(reactor.closeReason, "corrupted");
   } finally {
     reactor.close();
@@ -140,7 +155,9 @@ test(`a lock that stays held (its holder died inside the critical section) close
     Atomics.store(new Int32Array(reactor.timer.share().buffer), WORD_INDEX.mutex, 1); // held by nobody
     const start = performance.now();
     worker.postMessage({ ms: 10 });
-    assert.deepEqual(await nextReply(worker, LOCK_LIMIT_MS + 10_000), { error: { name: "TimerClosedError", reason: "corrupted", cause: "TimerStateError" } });
+    assert.deepEqual(await nextReply(worker, LOCK_LIMIT_MS + 10_000), {
+      error: { name: "TimerClosedError", reason: "corrupted", cause: "TimerStateError" },
+    });
     assert.ok(performance.now() - start >= LOCK_LIMIT_MS, "a live holder gets the whole limit");
     assert.equal(reactor.closeReason, "corrupted");
   } finally {
@@ -185,7 +202,17 @@ test("malformed introductions on the timer's channel are ignored: the timer thre
     const state = SharedTimerState.attach(shared.buffer);
     const channel = new BroadcastChannel(shared.channel);
     const wakeTable = WakeTable.forThisThread().buffer;
-    for (const bad of [null, 42, { kind: "client" }, { kind: "client", index: 5_000, buffer: wakeTable }, { kind: "client", index: 1.5, buffer: wakeTable }, { kind: "client", index: -1, buffer: wakeTable }, { kind: "client", index: 0, buffer: new SharedArrayBuffer(8) }]) {
+    for (
+      const bad of [
+        null,
+        42,
+        { kind: "client" },
+        { kind: "client", index: 5_000, buffer: wakeTable },
+        { kind: "client", index: 1.5, buffer: wakeTable },
+        { kind: "client", index: -1, buffer: wakeTable },
+        { kind: "client", index: 0, buffer: new SharedArrayBuffer(8) },
+      ]
+    ) {
       channel.postMessage(bad);
     }
     // A well-formed introduction from the same sender arrives after them (one sender's messages

@@ -308,7 +308,9 @@ export class SharedTimerState {
   wakeSlot(i: number): number {
     const slot = Atomics.load(this.#words, WAKE_SLOTS + i);
     if (!isSlot(slot)) {
-      this.#corrupted(new TimerStateError(`the wake slot of client ${i}`, slot, `0 to ${WAKE_TABLE_CAPACITY - 1}`, false));
+      this.#corrupted(
+        new TimerStateError(`the wake slot of client ${i}`, slot, `0 to ${WAKE_TABLE_CAPACITY - 1}`, false),
+      );
       return -1;
     }
     return slot;
@@ -376,7 +378,9 @@ const BYTES = FLOATS_AT + (DEADLINES + MAX_CLIENTS) * 8;
 const LAYOUT_TAG = 0x53544d01;
 
 /** Where each Int32 word is, for the fault-injection tests (not exported from the package). */
-export const WORD_INDEX: Readonly<Record<"mutex" | "state" | "layout" | "clients" | "exited" | "wakeSlots" | "introduced", number>> = {
+export const WORD_INDEX: Readonly<
+  Record<"mutex" | "state" | "layout" | "clients" | "exited" | "wakeSlots" | "introduced", number>
+> = {
   mutex: MUTEX,
   state: STATE,
   layout: LAYOUT,

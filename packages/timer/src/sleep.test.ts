@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, pending, PENDING, SpindleError } from "@spindle/core";
+import { blockOn, PENDING, pending, SpindleError } from "@spindle/core";
 import { type Instant, MAX_DURATION_MS, VirtualClock } from "./mod.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 
@@ -57,8 +57,17 @@ test("dropping a pending sleep deregisters it and releases its waker", () => {
 
 test("bad durations and deadlines get a RangeError naming the value", () => {
   const { timer } = new VirtualClock();
-  for (const [bad, named] of [[-1, "-1"], [Number.NaN, "NaN"], [Infinity, "Infinity"], ["10", '"10"'], [MAX_DURATION_MS + 1, String(MAX_DURATION_MS + 1)]] as const) {
-    assert.throws(() => timer.sleep(bad as number), (e: unknown) => e instanceof RangeError && e.message.includes(`got ${named}`), String(bad));
+  for (
+    const [bad, named] of [[-1, "-1"], [Number.NaN, "NaN"], [Infinity, "Infinity"], ["10", '"10"'], [
+      MAX_DURATION_MS + 1,
+      String(MAX_DURATION_MS + 1),
+    ]] as const
+  ) {
+    assert.throws(
+      () => timer.sleep(bad as number),
+      (e: unknown) => e instanceof RangeError && e.message.includes(`got ${named}`),
+      String(bad),
+    );
     assert.throws(() => timer.timeout(pending(), bad as number), RangeError);
     assert.throws(() => timer.interval(bad as number), RangeError);
   }

@@ -19,7 +19,11 @@ test("auto without a threads primitive falls back to the host, keeps the reason 
     assert.ok(quiet.fallbackReason instanceof TimerThreadStartError, String(quiet.fallbackReason));
     assert.match(quiet.fallbackReason.message, /BroadcastChannel/);
     assert.equal(warnings.length, 0, "warnOnFallback: false prints nothing");
-    assert.throws(() => quiet.timer.share(), /fallbackReason/, "sharing it (Runtime.start's timer option) points at the reason");
+    assert.throws(
+      () => quiet.timer.share(),
+      /fallbackReason/,
+      "sharing it (Runtime.start's timer option) points at the reason",
+    );
     const loud = [await TimerReactor.start(), await TimerReactor.start()];
     assert.equal(warnings.length, 1, "one warning per process");
     assert.match(String(warnings[0]![0]), /BroadcastChannel.*host driver.*warnOnFallback/);

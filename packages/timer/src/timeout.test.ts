@@ -37,7 +37,10 @@ test("timeout fails with ElapsedError once the deadline passes, and drops the in
   assert.equal(guarded.poll(cx), PENDING);
   clock.advance(250);
   assert.equal(record.wokenAt.length, 1);
-  assert.throws(() => guarded.poll(cx), (e: unknown) => e instanceof ElapsedError && e.timeoutMs === 250 && /250 ms/.test(e.message));
+  assert.throws(
+    () => guarded.poll(cx),
+    (e: unknown) => e instanceof ElapsedError && e.timeoutMs === 250 && /250 ms/.test(e.message),
+  );
   assert.equal(inner.drops, 1);
 });
 
@@ -53,9 +56,12 @@ test("dropping a pending timeout drops the inner future and deregisters the slee
 
 test("an inner future's error passes through and the sleep is released", () => {
   const clock = new VirtualClock();
-  const failing = clock.timer.timeout(pollFn(() => {
-    throw new TypeError("inner failed");
-  }), 100);
+  const failing = clock.timer.timeout(
+    pollFn(() => {
+      throw new TypeError("inner failed");
+    }),
+    100,
+  );
   assert.throws(() => failing.poll(recordingContext().cx), /inner failed/);
   assert.equal(clock.timer.pendingCount, 0);
 });

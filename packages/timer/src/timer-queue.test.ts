@@ -26,7 +26,10 @@ test("random deadlines: each entry is woken exactly once and never before its de
     wakeByRef: () => assert.fail("the queue wakes by value"),
     drop: () => assert.fail("a fired entry's waker is woken, not dropped"),
   };
-  const seen = Array.from({ length: 100_000 }, () => ({ deadline: clock.now + Math.random() * 500, wokenAt: [] as number[] }));
+  const seen = Array.from(
+    { length: 100_000 },
+    () => ({ deadline: clock.now + Math.random() * 500, wokenAt: [] as number[] }),
+  );
   for (const s of seen) queue.insert(new TimerEntry(s.deadline), { data: s, vtable });
   let fires = 0;
   while (queue.size > 0) {
@@ -46,7 +49,12 @@ test("random deadlines: each entry is woken exactly once and never before its de
 test("entries due in one fire are woken tick by tick, in registration order within a tick", () => {
   const { queue, clock } = manualQueue(1e11);
   const woken: string[] = [];
-  const vtable: RawWakerVTable<string> = { clone: () => assert.fail(), wake: (n) => void woken.push(n), wakeByRef: () => {}, drop: () => {} };
+  const vtable: RawWakerVTable<string> = {
+    clone: () => assert.fail(),
+    wake: (n) => void woken.push(n),
+    wakeByRef: () => {},
+    drop: () => {},
+  };
   const waker = (name: string): RawWaker<string> => ({ data: name, vtable });
   const t = clock.now;
   queue.insert(new TimerEntry(t + 5), waker("5 ms"));

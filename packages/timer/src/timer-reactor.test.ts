@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { blockOn, Context, type Coroutine, LocalExecutor, PENDING, type RawWakerVTable, SpindleError, Waker } from "@spindle/core";
+import {
+  blockOn,
+  Context,
+  type Coroutine,
+  LocalExecutor,
+  PENDING,
+  type RawWakerVTable,
+  SpindleError,
+  Waker,
+} from "@spindle/core";
 import { clockNow } from "./clock.ts";
 import { Instant, type Timer, TimerReactor } from "./mod.ts";
 import { SharedTimerState } from "./shared-state.ts";
@@ -144,7 +153,10 @@ test("the host driver: same API, reported, and not shareable", async () => {
   }());
   await executor.run();
   assert.ok((await slept) >= 12);
-  assert.throws(() => host.timer.share(), (e: unknown) => e instanceof SpindleError && /driven by "host"/.test(e.message));
+  assert.throws(
+    () => host.timer.share(),
+    (e: unknown) => e instanceof SpindleError && /driven by "host"/.test(e.message),
+  );
   assert.equal(reactor.driver, "thread");
   host.close();
 });

@@ -31,7 +31,12 @@ export interface TimerReactorOptions {
 /** How long closing waits for the timer thread to leave its loop before terminating it. */
 const JOIN_TIMEOUT_MS = 1_000;
 
-let makeReactor: (timer: Timer, close: () => void, closeReason: () => CloseReason | null, fallbackReason: Error | null) => TimerReactor;
+let makeReactor: (
+  timer: Timer,
+  close: () => void,
+  closeReason: () => CloseReason | null,
+  fallbackReason: Error | null,
+) => TimerReactor;
 let warnedOnFallback = false;
 
 /**
@@ -67,7 +72,12 @@ export class TimerReactor implements Disposable {
    */
   readonly fallbackReason: Error | null;
 
-  private constructor(timer: Timer, close: () => void, closeReason: () => CloseReason | null, fallbackReason: Error | null) {
+  private constructor(
+    timer: Timer,
+    close: () => void,
+    closeReason: () => CloseReason | null,
+    fallbackReason: Error | null,
+  ) {
     this.timer = timer;
     this.#close = close;
     this.#closeReason = closeReason;
@@ -86,11 +96,16 @@ export class TimerReactor implements Disposable {
   static async start(options: TimerReactorOptions = {}): Promise<TimerReactor> {
     const choice = (options ?? {}).driver ?? "auto";
     if (choice !== "thread" && choice !== "host" && choice !== "auto") {
-      throw new SpindleError("INVALID_ARGUMENT", `driver must be "thread", "host" or "auto", got ${JSON.stringify(choice)}`);
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `driver must be "thread", "host" or "auto", got ${JSON.stringify(choice)}`,
+      );
     }
     if (choice === "host") return startHost(null);
     const missing = missingPrimitive();
-    if (choice === "auto" && missing !== null) return fallBack(new TimerThreadStartError(`this host lacks ${missing}`), options);
+    if (choice === "auto" && missing !== null) {
+      return fallBack(new TimerThreadStartError(`this host lacks ${missing}`), options);
+    }
     try {
       return await startThread();
     } catch (error) {
@@ -129,7 +144,8 @@ export class TimerReactor implements Disposable {
   }
 
   static {
-    makeReactor = (timer, close, closeReason, fallbackReason) => new TimerReactor(timer, close, closeReason, fallbackReason);
+    makeReactor = (timer, close, closeReason, fallbackReason) =>
+      new TimerReactor(timer, close, closeReason, fallbackReason);
   }
 }
 

@@ -94,7 +94,10 @@ class TimerThread {
       // (its slot may be the corrupted word) with what this thread found as their cause.
       if (state.closeReason === "corrupted") {
         const found = state.corruption;
-        this.#send({ kind: "corrupted", found: found && { field: found.field, value: found.value, expected: found.expected } });
+        this.#send({
+          kind: "corrupted",
+          found: found && { field: found.field, value: found.value, expected: found.expected },
+        });
       }
       state.markExited();
       this.#channel.close();
@@ -221,7 +224,8 @@ class TimerThread {
     if (typeof message !== "object" || message === null) return false;
     const { kind, index, buffer } = message as Partial<ClientHello>;
     return kind === "client" && Number.isInteger(index) && index! >= 0 && index! < this.#state.clientCount &&
-      buffer instanceof SharedArrayBuffer && buffer.byteLength === (wakeTableBytes ??= WakeTable.createBuffer().byteLength);
+      buffer instanceof SharedArrayBuffer &&
+      buffer.byteLength === (wakeTableBytes ??= WakeTable.createBuffer().byteLength);
   }
 
   /** Returns to the event loop until a message arrives or `timeoutMs` passed. */

@@ -127,7 +127,9 @@ export class Timer {
       throw new SpindleError(
         "INVALID_ARGUMENT",
         `only a timer driven by the timer thread can be shared with other threads; this one is driven by "${this.driver}"` +
-          (this.driver === "host" ? ` (a TimerReactor that fell back to it from driver "auto" says why in reactor.fallbackReason)` : ""),
+          (this.driver === "host"
+            ? ` (a TimerReactor that fell back to it from driver "auto" says why in reactor.fallbackReason)`
+            : ""),
       );
     }
     return this.#shared;
@@ -142,7 +144,10 @@ export class Timer {
   static fromShared(shared: SharedTimer): Timer {
     const { buffer, channel } = (shared ?? {}) as Partial<SharedTimer>;
     if (!(buffer instanceof SharedArrayBuffer) || typeof channel !== "string") {
-      throw new SpindleError("INVALID_ARGUMENT", `Timer.fromShared() needs what Timer.share() returned, got ${describe(shared)}`);
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `Timer.fromShared() needs what Timer.share() returned, got ${describe(shared)}`,
+      );
     }
     const existing = timersOfThisThread.get(channel);
     if (existing !== undefined) return existing;

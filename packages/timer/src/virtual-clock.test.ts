@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, Context, type Coroutine, fromPromise, LocalExecutor, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
+import {
+  blockOn,
+  Context,
+  type Coroutine,
+  fromPromise,
+  LocalExecutor,
+  PENDING,
+  type RawWakerVTable,
+  Waker,
+} from "@spindle/core";
 import { Instant, type Sleep, TimerClosedError, VirtualClock } from "./mod.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 

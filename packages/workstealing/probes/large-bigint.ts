@@ -30,7 +30,9 @@ for (const kib of sizes.length > 0 ? sizes : [512, 2048]) {
     structuredClone(value);
     const cloneMs = performance.now() - start;
     console.log(
-      `${kib} KiB ${value < 0n ? "negative" : "positive"}: encode ${encodeMs.toFixed(1)} ms, decode ${decodeMs.toFixed(1)} ms, ` +
+      `${kib} KiB ${value < 0n ? "negative" : "positive"}: encode ${encodeMs.toFixed(1)} ms, decode ${
+        decodeMs.toFixed(1)
+      } ms, ` +
         `structuredClone ${cloneMs.toFixed(1)} ms, round trip ${decoded === value ? "equal" : "DIFFERENT"}`,
     );
   }

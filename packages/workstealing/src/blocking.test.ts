@@ -14,7 +14,11 @@ test("when every worker is stuck in a long job, an extra machine runs the queued
     assert.equal(stuck.some((handle) => handle.isFinished), false, "the quick jobs did not wait for the stuck ones");
     const stuckThreads = await Promise.all(stuck);
     assert.notEqual(stuckThreads[0], stuckThreads[1]);
-    assert.deepEqual([...quickThreads].filter((thread) => stuckThreads.includes(thread)), [], "an extra machine ran the quick jobs");
+    assert.deepEqual(
+      [...quickThreads].filter((thread) => stuckThreads.includes(thread)),
+      [],
+      "an extra machine ran the quick jobs",
+    );
   } finally {
     await runtime.shutdown();
   }

@@ -4,7 +4,11 @@ import { QueueFullError } from "./mod.ts";
 import { startTestRuntime, until } from "./test-support/runtime.ts";
 
 test('a full bounded queue rejects spawn with QueueFullError when whenFull is "reject"', async () => {
-  const { runtime, counters } = await startTestRuntime({ workers: 1, maxExtraMachines: 0, queue: { limit: 4, whenFull: "reject" } });
+  const { runtime, counters } = await startTestRuntime({
+    workers: 1,
+    maxExtraMachines: 0,
+    queue: { limit: 4, whenFull: "reject" },
+  });
   try {
     const blocker = runtime.spawn("hold", 0, 300);
     await until(() => Atomics.load(counters, 0) === 1, "the only worker to be held");
@@ -30,7 +34,11 @@ test('a full bounded queue rejects spawn with QueueFullError when whenFull is "r
 });
 
 test('with whenFull "wait", jobs beyond the limit wait for room and all run, in order', async () => {
-  const { runtime } = await startTestRuntime({ workers: 1, maxExtraMachines: 0, queue: { limit: 2, whenFull: "wait" } });
+  const { runtime } = await startTestRuntime({
+    workers: 1,
+    maxExtraMachines: 0,
+    queue: { limit: 2, whenFull: "wait" },
+  });
   try {
     const blocker = runtime.spawn("block", 100);
     const handles = Array.from({ length: 500 }, (_, i) => runtime.spawn("add", i, 1));

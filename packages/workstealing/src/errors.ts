@@ -42,7 +42,11 @@ export class UnknownJobError extends RangeError {
 
   /** Creates the error for `job`, listing the names that exist. */
   constructor(job: unknown, known: readonly string[]) {
-    super(`no job named ${describe(job)} in the job module (it defines ${known.map((n) => JSON.stringify(n)).join(", ") || "none"})`);
+    super(
+      `no job named ${describe(job)} in the job module (it defines ${
+        known.map((n) => JSON.stringify(n)).join(", ") || "none"
+      })`,
+    );
     this.name = "UnknownJobError";
     this.job = String(job);
   }
@@ -74,7 +78,10 @@ export class WorkerLostError extends Error {
 
   /** Creates the error of `job`, lost with `worker`. */
   constructor(job: string, worker: number, exitCode: number, options?: ErrorOptions) {
-    super(`job ${JSON.stringify(job)} was lost: worker ${worker} exited (exit code ${exitCode}) while running it`, options);
+    super(
+      `job ${JSON.stringify(job)} was lost: worker ${worker} exited (exit code ${exitCode}) while running it`,
+      options,
+    );
     this.name = "WorkerLostError";
     this.job = job;
     this.worker = worker;

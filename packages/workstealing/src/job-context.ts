@@ -20,7 +20,10 @@ export interface JobContext {
 }
 
 /** How a job taken back for its joiner started: with an output, or by throwing. */
-export type InlineStart = { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly error: unknown };
+export type InlineStart = { readonly ok: true; readonly output: unknown } | {
+  readonly ok: false;
+  readonly error: unknown;
+};
 
 let current: JobContext | null = null;
 let importing = false;

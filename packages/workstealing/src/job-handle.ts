@@ -15,7 +15,21 @@ import {
 import { WorkerLostError } from "./errors.ts";
 import { currentJobContext, type InlineStart, type JobContext } from "./job-context.ts";
 import { isCoroutine } from "@spindle/core";
-import { ABORT, CANCELLED, DONE, EXIT_CODE, FAILED, isTerminal, LENGTH, LOST, RUNNING, STATE, WAITER, WAITER_SLOT, WORKER } from "./job-record.ts";
+import {
+  ABORT,
+  CANCELLED,
+  DONE,
+  EXIT_CODE,
+  FAILED,
+  isTerminal,
+  LENGTH,
+  LOST,
+  RUNNING,
+  STATE,
+  WAITER,
+  WAITER_SLOT,
+  WORKER,
+} from "./job-record.ts";
 import type { Scheduler } from "./scheduler.ts";
 
 /** Makes a handle; only the runtime and the workers' machines do. */
@@ -90,12 +104,18 @@ export class JobHandle<T> extends JoinHandle<T> {
 
   /** Whether the job has settled (finished, failed, been cancelled or lost). */
   get isFinished(): boolean {
-    return this.#outcome !== null || (!this.#detached && isTerminal(Atomics.load(this.#scheduler.records, this.#id + STATE)));
+    return this.#outcome !== null ||
+      (!this.#detached && isTerminal(Atomics.load(this.#scheduler.records, this.#id + STATE)));
   }
 
   /** Joins the job: its result once settled; until then the joiner's waker is kept up to date. */
   poll(cx: Context): Poll<T> {
-    if (this.#outcome !== null || this.#detached) throw new SpindleError("FUTURE_COMPLETED", `the handle of job ${JSON.stringify(this.#name)} was polled after it completed`);
+    if (this.#outcome !== null || this.#detached) {
+      throw new SpindleError(
+        "FUTURE_COMPLETED",
+        `the handle of job ${JSON.stringify(this.#name)} was polled after it completed`,
+      );
+    }
     const records = this.#scheduler.records;
     const id = this.#id;
     if (!isTerminal(Atomics.load(records, id + STATE))) {
@@ -137,7 +157,9 @@ export class JobHandle<T> extends JoinHandle<T> {
         throw start.error;
       }
       const output = start.output;
-      const value = (isCoroutine(output) || isFuture(output) ? yield* output as Iterable<Future<unknown>, unknown, unknown> : output) as T;
+      const value = (isCoroutine(output) || isFuture(output)
+        ? yield* output as Iterable<Future<unknown>, unknown, unknown>
+        : output) as T;
       state = DONE;
       this.#outcome = { ok: true, value };
       return value;
@@ -146,7 +168,9 @@ export class JobHandle<T> extends JoinHandle<T> {
       this.#outcome = { ok: false, value: error };
       throw error;
     } finally {
-      if (state === CANCELLED) this.#outcome = { ok: false, value: new CancelledError(`job ${JSON.stringify(this.#name)}`) };
+      if (state === CANCELLED) {
+        this.#outcome = { ok: false, value: new CancelledError(`job ${JSON.stringify(this.#name)}`) };
+      }
       context.settleInline(id, state);
     }
   }
@@ -191,13 +215,19 @@ export class JobHandle<T> extends JoinHandle<T> {
       ok = true;
       value = scheduler.readPayload(id);
     } else if (state === CANCELLED) {
-      value = this.#cancelError ?? (Atomics.load(records, id + LENGTH) > 0
-        ? scheduler.readPayload(id)
-        : new CancelledError(`job ${JSON.stringify(this.#name)}`));
+      value = this.#cancelError ??
+        (Atomics.load(records, id + LENGTH) > 0
+          ? scheduler.readPayload(id)
+          : new CancelledError(`job ${JSON.stringify(this.#name)}`));
     } else if (state === LOST) {
       // The payload, when there is one, is the error that killed the worker.
       const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: scheduler.readPayload(id) } : undefined;
-      value = new WorkerLostError(this.#name, Atomics.load(records, id + WORKER), Atomics.load(records, id + EXIT_CODE), cause);
+      value = new WorkerLostError(
+        this.#name,
+        Atomics.load(records, id + WORKER),
+        Atomics.load(records, id + EXIT_CODE),
+        cause,
+      );
     } else {
       value = scheduler.readPayload(id);
     }
@@ -217,7 +247,11 @@ export class JobHandle<T> extends JoinHandle<T> {
     const outcome = this.#outcome;
     if (outcome !== null) return outcome.ok ? Promise.resolve(outcome.value as T) : Promise.reject(outcome.value);
     return new Promise<T>((resolve, reject) => {
-      const waiter: PromiseWaiter = { handle: this as JobHandle<unknown>, resolve: resolve as (value: unknown) => void, reject };
+      const waiter: PromiseWaiter = {
+        handle: this as JobHandle<unknown>,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
       pollForPromise(waiter);
     });
   }

@@ -18,7 +18,10 @@ test("a relative job-module string is refused, showing the new URL(..., import.m
       return true;
     });
   }
-  await assert.rejects(Runtime.start(42 as never, { workers: 1 }), /must be a URL, an absolute path or an absolute URL string, got 42/);
+  await assert.rejects(
+    Runtime.start(42 as never, { workers: 1 }),
+    /must be a URL, an absolute path or an absolute URL string, got 42/,
+  );
 });
 
 test("the job module may be a URL, an absolute path or a file: URL string", async () => {

@@ -117,9 +117,13 @@ export function isJobSet(value: unknown): value is JobSet {
  * ```
  */
 export function defineJobs<J extends Jobs>(jobs: J): JobSet<J> {
-  if (typeof jobs !== "object" || jobs === null) throw new TypeError(`defineJobs() needs an object of job functions, got ${describe(jobs)}`);
+  if (typeof jobs !== "object" || jobs === null) {
+    throw new TypeError(`defineJobs() needs an object of job functions, got ${describe(jobs)}`);
+  }
   for (const [name, job] of Object.entries(jobs)) {
-    if (typeof job !== "function") throw new TypeError(`job ${JSON.stringify(name)} must be a function, got ${describe(job)}`);
+    if (typeof job !== "function") {
+      throw new TypeError(`job ${JSON.stringify(name)} must be a function, got ${describe(job)}`);
+    }
   }
   return new JobSet(jobs);
 }

@@ -84,7 +84,14 @@ export class Machine extends Future<void> implements JobContext {
   /** The runtime's `workerData`, as this worker received it. */
   readonly workerData: unknown;
 
-  constructor(scheduler: Scheduler, processor: number, set: JobSet, executor: LocalExecutor, timer: Timer | null, workerData: unknown) {
+  constructor(
+    scheduler: Scheduler,
+    processor: number,
+    set: JobSet,
+    executor: LocalExecutor,
+    timer: Timer | null,
+    workerData: unknown,
+  ) {
     super();
     this.workerData = workerData;
     this.#scheduler = scheduler;
@@ -219,7 +226,9 @@ export class Machine extends Future<void> implements JobContext {
 
   /** The runtime's timer on this worker. */
   get timer(): Timer {
-    if (this.#timer === null) throw new TypeError("jobs.timer: the runtime was started without a timer (Runtime.start(module, { timer }))");
+    if (this.#timer === null) {
+      throw new TypeError("jobs.timer: the runtime was started without a timer (Runtime.start(module, { timer }))");
+    }
     return this.#timer;
   }
 
@@ -554,11 +563,20 @@ export class Machine extends Future<void> implements JobContext {
     let next = Infinity;
     const late: string[] = [];
     for (const [id, since] of this.#aborting) {
-      if (now - since >= grace) late.push(JSON.stringify(this.#set.names[Atomics.load(this.#scheduler.records, id + JOB)]));
-      else next = Math.min(next, since + grace - now);
+      if (now - since >= grace) {
+        late.push(JSON.stringify(this.#set.names[Atomics.load(this.#scheduler.records, id + JOB)]));
+      } else next = Math.min(next, since + grace - now);
     }
     if (late.length > 0) {
-      crash(this.#scheduler, this.#processor, new Error(`worker ${this.#processor} was ended: job ${late.join(", ")} did not stop within ${grace} ms of being aborted`));
+      crash(
+        this.#scheduler,
+        this.#processor,
+        new Error(
+          `worker ${this.#processor} was ended: job ${
+            late.join(", ")
+          } did not stop within ${grace} ms of being aborted`,
+        ),
+      );
     }
     if (next !== Infinity) this.#armAbortTimer(next);
   }
@@ -605,10 +623,11 @@ function* runJob(machine: Machine, id: number, work: IntoFuture<unknown>): Corou
   }
 }
 
-
 /** The job's number in `own` (the worker's job set); throws for another set or an unknown name. */
 export function checkJob(set: JobSet, own: JobSet, name: string): number {
-  if (set !== own) throw new TypeError(`jobs.spawn(${JSON.stringify(name)}): this job set is not the runtime's job module`);
+  if (set !== own) {
+    throw new TypeError(`jobs.spawn(${JSON.stringify(name)}): this job set is not the runtime's job module`);
+  }
   const index = own.indexOf(name);
   if (index < 0) throw new UnknownJobError(name, own.names);
   return index;

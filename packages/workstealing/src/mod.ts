@@ -37,11 +37,11 @@ export type { Coroutine } from "@spindle/core";
 export { defineJobs, type JobFunction, type JobOutput, type Jobs, JobSet } from "./job-set.ts";
 export { JobHandle } from "./job-handle.ts";
 export {
+  DEFAULT_ABORT_GRACE_MS,
   type JobArgs,
   type JobName,
   type JobResult,
   type JobsOf,
-  DEFAULT_ABORT_GRACE_MS,
   Runtime,
   type RuntimeOptions,
   type ShutdownOptions,

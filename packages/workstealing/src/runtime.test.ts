@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { threadId } from "node:worker_threads";
-import { blockOn, LocalExecutor, SpindleError, type Coroutine } from "@spindle/core";
+import { blockOn, type Coroutine, LocalExecutor, SpindleError } from "@spindle/core";
 import { type JobHandle, RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./mod.ts";
 import { startTestRuntime } from "./test-support/runtime.ts";
 import testJobs from "./test-support/test-jobs.ts";
@@ -39,7 +39,8 @@ test("fork/join fib and a parallel sum equal the sequential results", async () =
 
 test("the job module's spawn, workerData and timer fail clearly outside a job", () => {
   const outside = (operation: string) => (error: unknown) =>
-    error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && error.message.startsWith(`${operation} works inside a job`);
+    error instanceof SpindleError && error.code === "INVALID_ARGUMENT" &&
+    error.message.startsWith(`${operation} works inside a job`);
   assert.throws(() => testJobs.spawn("add", 1, 2), outside('jobs.spawn("add")'));
   assert.throws(() => testJobs.workerData, outside("jobs.workerData"));
   assert.throws(() => testJobs.timer, outside("jobs.timer"));
@@ -60,7 +61,13 @@ test("a child joined in place gets its arguments as they were at spawn", async (
 test("plain data, typed arrays and errors cross intact", async () => {
   const { runtime } = await startTestRuntime();
   try {
-    const value = { n: -0, big: 2n ** 70n, when: new Date(5), map: new Map([["k", [1, "x", null]]]), bytes: new Uint8Array([1, 2, 3]) };
+    const value = {
+      n: -0,
+      big: 2n ** 70n,
+      when: new Date(5),
+      map: new Map([["k", [1, "x", null]]]),
+      bytes: new Uint8Array([1, 2, 3]),
+    };
     assert.deepEqual(await runtime.spawn("echo", value), value);
     await assert.rejects(Promise.resolve(runtime.spawn("fail", "RangeError", "out of range")), (error: unknown) => {
       assert.ok(error instanceof RangeError);
@@ -92,11 +99,17 @@ test("a child's error reaches the parent that joins it", async () => {
 test("bad input fails at spawn, naming the job and the value", async () => {
   const { runtime } = await startTestRuntime({ workers: 1 });
   try {
-    // @ts-expect-error: no such job
-    assert.throws(() => runtime.spawn("nope"), (error: unknown) => error instanceof UnknownJobError && /"nope"/.test(error.message) && /"add"/.test(error.message));
+    assert.throws(
+      // @ts-expect-error: no such job
+      () => runtime.spawn("nope"),
+      (error: unknown) =>
+        error instanceof UnknownJobError && /"nope"/.test(error.message) && /"add"/.test(error.message),
+    );
     assert.throws(
       () => runtime.spawn("echo", { callback: () => 1 }),
-      (error: unknown) => error instanceof UncloneableValueError && /job "echo"/.test(error.message) && /args\[0\]\.callback/.test(error.message),
+      (error: unknown) =>
+        error instanceof UncloneableValueError && /job "echo"/.test(error.message) &&
+        /args\[0\]\.callback/.test(error.message),
     );
     // Errors cross as their name, message and stack (a class of the worker's is not this thread's).
     await assert.rejects(Promise.resolve(runtime.spawn("returnFunction")), (error: unknown) => {

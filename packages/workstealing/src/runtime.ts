@@ -9,8 +9,20 @@ import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError,
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
 import { ABORT, JOB } from "./job-record.ts";
-import type { JobOutput, JobSet, Jobs } from "./job-set.ts";
-import { CANCELLING, type EXTRA_MACHINE_IDLE_MS, HEARTBEAT, OPEN, type ProcessorStats, ROOM, RUNTIME_THREAD, Scheduler, type SchedulerSetup, SHUTTING_DOWN, STOPPING } from "./scheduler.ts";
+import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
+import {
+  CANCELLING,
+  type EXTRA_MACHINE_IDLE_MS,
+  HEARTBEAT,
+  OPEN,
+  type ProcessorStats,
+  ROOM,
+  RUNTIME_THREAD,
+  Scheduler,
+  type SchedulerSetup,
+  SHUTTING_DOWN,
+  STOPPING,
+} from "./scheduler.ts";
 import { SharedHeap } from "./shared-heap.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import { EMPTY, RETRY } from "./work-deque.ts";
@@ -202,12 +214,17 @@ export class Runtime<S extends JobSet = JobSet> {
    * only on the main thread (`if (isMainThread)`): a call made while a worker imports the module
    * throws `INVALID_ARGUMENT`.
    */
-  static async start<S extends JobSet = JobSet>(jobModule: URL | string, options: RuntimeOptions = {}): Promise<Runtime<S>> {
+  static async start<S extends JobSet = JobSet>(
+    jobModule: URL | string,
+    options: RuntimeOptions = {},
+  ): Promise<Runtime<S>> {
     const url = jobModuleUrl(jobModule);
     if (isImportingJobModule()) {
       throw new SpindleError(
         "INVALID_ARGUMENT",
-        `Runtime.start(${JSON.stringify(url)}) was called by a worker importing the job module: a job module that starts a runtime at its top level must do so only on the main thread (if (isMainThread) { ... })`,
+        `Runtime.start(${
+          JSON.stringify(url)
+        }) was called by a worker importing the job module: a job module that starts a runtime at its top level must do so only on the main thread (if (isMainThread) { ... })`,
       );
     }
     const workers = options.workers ?? availableParallelism();
@@ -218,7 +235,10 @@ export class Runtime<S extends JobSet = JobSet> {
     if (limit !== undefined) checkCount("queue.limit", limit, 1);
     const whenFull: unknown = options.queue?.whenFull;
     if (whenFull !== undefined && whenFull !== "wait" && whenFull !== "reject") {
-      throw new SpindleError("INVALID_ARGUMENT", `queue.whenFull must be "wait" or "reject", got ${describe(whenFull)}`);
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `queue.whenFull must be "wait" or "reject", got ${describe(whenFull)}`,
+      );
     }
     const grace: unknown = options.abortGraceMs;
     if (grace !== undefined) checkMs("abortGraceMs", grace);
@@ -408,7 +428,9 @@ export class Runtime<S extends JobSet = JobSet> {
     if (timeout !== undefined) checkMs("timeout", timeout);
     if (mode === "cancel") this.#cancel();
     if (this.#shutdown === null) {
-      const deadline = typeof timeout === "number" && mode === "drain" ? setTimeout(() => this.#cancel(), timeout) : null;
+      const deadline = typeof timeout === "number" && mode === "drain"
+        ? setTimeout(() => this.#cancel(), timeout)
+        : null;
       this.#shutdown = this.#stop().finally(() => deadline !== null && clearTimeout(deadline));
     }
     return this.#shutdown;
@@ -517,7 +539,11 @@ export class Runtime<S extends JobSet = JobSet> {
     let cause: unknown = reported ?? error ?? undefined;
     if (cause === undefined && terminated) {
       const stuck = running.filter(isAborted).map((id) => JSON.stringify(this.#names[Atomics.load(records, id + JOB)]));
-      cause = new Error(`worker ${p} was terminated: ${stuck.length > 0 ? `job ${stuck.join(", ")}` : "a job"} did not stop within ${this.#graceMs} ms of being aborted`);
+      cause = new Error(
+        `worker ${p} was terminated: ${
+          stuck.length > 0 ? `job ${stuck.join(", ")}` : "a job"
+        } did not stop within ${this.#graceMs} ms of being aborted`,
+      );
     }
     const lostCode = (error !== null || reported !== undefined) && code === 0 ? 1 : code;
     const causeLength = cause === undefined ? 0 : this.#encodeCause(cause);
@@ -551,7 +577,9 @@ export class Runtime<S extends JobSet = JobSet> {
     if (moved > 0) scheduler.idle.notifyWork();
     if (running.length === 0 && cause !== undefined && !terminated) {
       // Nobody's handle carries it: a host callback of a job that had finished, say.
-      process.emitWarning(`spindle: worker ${p} died (exit code ${lostCode}) while running no job`, { detail: String((cause as Error)?.stack ?? cause) });
+      process.emitWarning(`spindle: worker ${p} died (exit code ${lostCode}) while running no job`, {
+        detail: String((cause as Error)?.stack ?? cause),
+      });
     }
   }
 
@@ -674,7 +702,10 @@ export class Runtime<S extends JobSet = JobSet> {
 
 function checkMs(name: string, value: unknown): void {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
-    throw new SpindleError("INVALID_ARGUMENT", `${name} must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describe(value)}`);
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${name} must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describe(value)}`,
+    );
   }
 }
 
@@ -698,7 +729,9 @@ function jobModuleUrl(jobModule: unknown): string {
   throw new SpindleError(
     "INVALID_ARGUMENT",
     `the job module must be a URL, an absolute path or an absolute URL string, got ${describe(jobModule)}; ` +
-      `for a module beside yours pass new URL(${JSON.stringify(typeof jobModule === "string" ? jobModule : "./jobs.ts")}, import.meta.url)`,
+      `for a module beside yours pass new URL(${
+        JSON.stringify(typeof jobModule === "string" ? jobModule : "./jobs.ts")
+      }, import.meta.url)`,
   );
 }
 

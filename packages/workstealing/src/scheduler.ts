@@ -14,9 +14,9 @@ import {
   PAYLOAD,
   QUEUED,
   REFS,
-  RUNNING,
   RUN_NEXT,
   RUN_PREV,
+  RUNNING,
   STATE,
   WAITER,
   WAITER_SLOT,
@@ -465,7 +465,11 @@ export class Scheduler {
     const jobs: number[] = [];
     const current = Atomics.exchange(this.control, this.processorWord(p, CURRENT), 0);
     if (current !== 0 && Atomics.load(this.records, current + STATE) === RUNNING) jobs.push(current);
-    for (let id = Atomics.load(this.control, this.processorWord(p, RUN_HEAD)); id !== 0; id = Atomics.load(this.records, id + RUN_NEXT)) {
+    for (
+      let id = Atomics.load(this.control, this.processorWord(p, RUN_HEAD));
+      id !== 0;
+      id = Atomics.load(this.records, id + RUN_NEXT)
+    ) {
       jobs.push(id);
     }
     Atomics.store(this.control, this.processorWord(p, RUN_HEAD), 0);
@@ -522,7 +526,8 @@ export class Scheduler {
 
   /** Whether processor `p` has running jobs (a current call or a non-empty running list). */
   hasRunningJobs(p: number): boolean {
-    return Atomics.load(this.control, this.processorWord(p, CURRENT)) !== 0 || Atomics.load(this.control, this.processorWord(p, RUN_HEAD)) !== 0;
+    return Atomics.load(this.control, this.processorWord(p, CURRENT)) !== 0 ||
+      Atomics.load(this.control, this.processorWord(p, RUN_HEAD)) !== 0;
   }
 
   /** Whether an abort check is pending for `p` (without clearing it). */

@@ -10,7 +10,10 @@ test('shutdown() ("drain") lets every spawned job finish, then spawn fails clear
   await runtime.shutdown();
   assert.deepEqual(await Promise.all(handles), new Array(200).fill(1));
   assert.ok(counters.every((count) => count === 1));
-  assert.throws(() => runtime.spawn("add", 1, 2), (error: unknown) => error instanceof RuntimeShutdownError && /job "add"/.test(error.message));
+  assert.throws(
+    () => runtime.spawn("add", 1, 2),
+    (error: unknown) => error instanceof RuntimeShutdownError && /job "add"/.test(error.message),
+  );
   assert.equal(runtime.machines, 0);
 });
 
@@ -26,7 +29,16 @@ test('shutdown({ mode: "cancel" }) cancels queued jobs and aborts running ones',
   const outcomes = await Promise.allSettled([blocker, ...queued]);
   const cancelled = outcomes.filter((o) => o.status === "rejected");
   assert.ok(cancelled.length > 0, "some queued jobs were cancelled");
-  for (const o of cancelled) assert.ok((o as PromiseRejectedResult).reason instanceof Error && /shut down/.test((o as PromiseRejectedResult).reason.message));
+  for (const o of cancelled) {
+    assert.ok(
+      (o as PromiseRejectedResult).reason instanceof Error &&
+        /shut down/.test((o as PromiseRejectedResult).reason.message),
+    );
+  }
   const ran = counters.slice(0, 50).filter((c) => c === 1).length;
-  assert.equal(ran + cancelled.length - (outcomes[0]!.status === "rejected" ? 1 : 0), 50, "each queued job either ran or was cancelled");
+  assert.equal(
+    ran + cancelled.length - (outcomes[0]!.status === "rejected" ? 1 : 0),
+    50,
+    "each queued job either ran or was cancelled",
+  );
 });

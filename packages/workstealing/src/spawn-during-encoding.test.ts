@@ -24,7 +24,12 @@ test("runtime.spawn inside a getter of another spawn's argument: both jobs get t
     // On the old encoder this came back as 4: the nested encodings overwrote the outer one.
     assert.deepEqual(await runtime.spawn("echo", argument), { a: 1, b: 2, c: 3, d: 4 });
     assert.deepEqual(await Promise.all(inner), [{ nested: [1, 2, 3], text: "inner" }, 5]);
-    assert.deepEqual(await runtime.spawn("echo", [argument, argument]), [{ a: 1, b: 2, c: 3, d: 4 }, { a: 1, b: 2, c: 3, d: 4 }]);
+    assert.deepEqual(await runtime.spawn("echo", [argument, argument]), [{ a: 1, b: 2, c: 3, d: 4 }, {
+      a: 1,
+      b: 2,
+      c: 3,
+      d: 4,
+    }]);
     assert.equal(inner.length, 4, "the getter ran once: the second reference is a back-reference");
     assert.deepEqual(await Promise.all(inner.slice(2)), [{ nested: [1, 2, 3], text: "inner" }, 5]);
   } finally {
@@ -76,7 +81,10 @@ test("a getter that shuts the runtime down while spawn encodes makes that spawn 
     // Before, the job was queued after the shutdown had begun: its handle and the shutdown hung.
     assert.throws(() => runtime.spawn("echo", argument), (error) => error instanceof RuntimeShutdownError, mode);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const limit = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`shutdown (${mode}) still pending after 10 s`)), 10_000)));
+    const limit = new Promise((
+      _,
+      reject,
+    ) => (timer = setTimeout(() => reject(new Error(`shutdown (${mode}) still pending after 10 s`)), 10_000)));
     try {
       await Promise.race([stopped, limit]);
     } finally {

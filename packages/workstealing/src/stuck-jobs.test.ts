@@ -49,7 +49,10 @@ test("a job whose finally block waits past abortGraceMs has its worker ended and
     const stopped = reasonOf(await settleWithin(stubborn, "the stubborn job", LIMIT_MS), "the stubborn job");
     assert.ok(stopped instanceof CancelledError, String(stopped));
     assert.equal(Atomics.load(counters, 3), 2, "its finally block began");
-    assert.equal(await settleWithin(runtime.spawn("hostPromise", 1), "a job on the replacement", LIMIT_MS).then((o) => o.status), "fulfilled");
+    assert.equal(
+      await settleWithin(runtime.spawn("hostPromise", 1), "a job on the replacement", LIMIT_MS).then((o) => o.status),
+      "fulfilled",
+    );
   } finally {
     await runtime.shutdown();
   }
@@ -67,7 +70,12 @@ test("a long synchronous job aborted and terminated does not touch the runtime's
     assert.ok(reasonOf(await settleWithin(long, "the long job", LIMIT_MS), "the long job") instanceof CancelledError);
     await new Promise((resolve) => setTimeout(resolve, 2_000)); // past the end of its loop
     assert.equal(runtime.liveJobs, 0);
-    assert.equal(await settleWithin(runtime.spawn("add", 1, 1), "a later job", LIMIT_MS).then((o) => o.status === "fulfilled" && o.value), 2);
+    assert.equal(
+      await settleWithin(runtime.spawn("add", 1, 1), "a later job", LIMIT_MS).then((o) =>
+        o.status === "fulfilled" && o.value
+      ),
+      2,
+    );
     assert.equal(runtime.liveJobs, 0);
   } finally {
     await runtime.shutdown();
@@ -84,11 +92,16 @@ test("spawnWith({ timeout }) aborts a running job at its deadline (JobTimeoutErr
     assert.ok(error instanceof CancelledError);
     assert.equal(error.name, "TimeoutError");
     assert.equal(error.timeoutMs, 50);
-    assert.ok(reasonOf(await settleWithin(queued, "the queued job", LIMIT_MS), "the queued job") instanceof JobTimeoutError);
+    assert.ok(
+      reasonOf(await settleWithin(queued, "the queued job", LIMIT_MS), "the queued job") instanceof JobTimeoutError,
+    );
     assert.equal(Atomics.load(counters, 2), 0, "the queued job never ran");
     // A deadline that does not fire changes nothing (and holds nothing open: the test ends).
     assert.equal(await runtime.spawnWith({ timeout: 60_000 }, "add", 1, 2), 3);
-    assert.throws(() => runtime.spawnWith({ timeout: -1 }, "add", 1, 2), (e: unknown) => e instanceof SpindleError && /timeout must be/.test(e.message));
+    assert.throws(
+      () => runtime.spawnWith({ timeout: -1 }, "add", 1, 2),
+      (e: unknown) => e instanceof SpindleError && /timeout must be/.test(e.message),
+    );
   } finally {
     await runtime.shutdown();
   }
@@ -104,7 +117,10 @@ test("spawnWith({ signal }): an aborted signal fails the job at once without run
     assert.equal(error.name, "AbortError");
     assert.equal(error.cause, reason);
     const controller = new AbortController();
-    const shared = Array.from({ length: 20 }, (_, i) => runtime.spawnWith({ signal: controller.signal }, "count", 10 + i));
+    const shared = Array.from(
+      { length: 20 },
+      (_, i) => runtime.spawnWith({ signal: controller.signal }, "count", 10 + i),
+    );
     const spinning = runtime.spawnWith({ signal: controller.signal }, "spin", 5);
     await Promise.all(shared);
     await until(() => Atomics.load(counters, 5) === 1, "the endless job to start", LIMIT_MS);
@@ -126,11 +142,16 @@ test('shutdown({ mode: "cancel" }) with a job in an endless loop resolves in bou
   const queued = Array.from({ length: 40 }, (_, i) => runtime.spawn("count", i));
   const outcome = await settleWithin(runtime.shutdown({ mode: "cancel" }), "the shutdown", LIMIT_MS);
   assert.equal(outcome.status, "fulfilled");
-  assert.ok(reasonOf(await settleWithin(spinning, "the endless job", 1_000), "the endless job") instanceof CancelledError);
+  assert.ok(
+    reasonOf(await settleWithin(spinning, "the endless job", 1_000), "the endless job") instanceof CancelledError,
+  );
   for (const [i, handle] of queued.entries()) {
     const result = await settleWithin(handle, `queued job ${i}`, 1_000);
     if (result.status === "fulfilled") assert.equal(Atomics.load(counters, i), 1, `queued job ${i} ran once`);
-    else assert.ok((result.reason as Error).name === "RuntimeShutdownError" && Atomics.load(counters, i) === 0, `queued job ${i}: ${String(result.reason)}`);
+    else {assert.ok(
+        (result.reason as Error).name === "RuntimeShutdownError" && Atomics.load(counters, i) === 0,
+        `queued job ${i}: ${String(result.reason)}`,
+      );}
   }
   assert.equal(runtime.machines, 0);
 });
@@ -146,6 +167,8 @@ test("a draining shutdown with a timeout cancels at the deadline; a later cancel
       assert.equal(runtime.shutdown({ mode: "cancel" }), draining, "the same shutdown");
     }
     assert.equal((await settleWithin(draining, `the shutdown (${how})`, LIMIT_MS)).status, "fulfilled");
-    assert.ok(reasonOf(await settleWithin(spinning, "the endless job", 1_000), "the endless job") instanceof CancelledError);
+    assert.ok(
+      reasonOf(await settleWithin(spinning, "the endless job", 1_000), "the endless job") instanceof CancelledError,
+    );
   }
 });

@@ -36,10 +36,29 @@ function rejection(value: unknown, root = "args"): UncloneableValueError {
   assert.fail("encode did not throw");
 }
 
-const Float16ArrayClass = (globalThis as Record<string, unknown>)["Float16Array"] as (new (values: number[]) => ArrayBufferView) | undefined;
+const Float16ArrayClass = (globalThis as Record<string, unknown>)["Float16Array"] as
+  | (new (values: number[]) => ArrayBufferView)
+  | undefined;
 
 test("primitives round trip, keeping -0, NaN and the int32 edges", () => {
-  const values = [undefined, null, true, false, 0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 1.5, -1e-300, Number.MAX_VALUE, Infinity, -Infinity];
+  const values = [
+    undefined,
+    null,
+    true,
+    false,
+    0,
+    1,
+    -1,
+    2 ** 31 - 1,
+    -(2 ** 31),
+    2 ** 31,
+    -(2 ** 31) - 1,
+    1.5,
+    -1e-300,
+    Number.MAX_VALUE,
+    Infinity,
+    -Infinity,
+  ];
   for (const value of values) assert.equal(roundTrip(value), value);
   assert.ok(Object.is(roundTrip(-0), -0));
   assert.ok(Object.is(roundTrip(0), 0));
@@ -48,11 +67,25 @@ test("primitives round trip, keeping -0, NaN and the int32 edges", () => {
 });
 
 test("bigints round trip, small and beyond 64 bits, of either sign", () => {
-  const values = [0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 63n, -(2n ** 63n) - 1n, 2n ** 64n, 2n ** 64n - 1n, -(3n ** 200n), 7n ** 99n];
+  const values = [
+    0n,
+    1n,
+    -1n,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+    2n ** 63n,
+    -(2n ** 63n) - 1n,
+    2n ** 64n,
+    2n ** 64n - 1n,
+    -(3n ** 200n),
+    7n ** 99n,
+  ];
   for (const value of values) assert.equal(roundTrip(value), value);
   // Every digit count around the word boundaries (odd and even hex lengths), both signs.
   for (let bits = 60n; bits <= 200n; bits++) {
-    for (const value of [2n ** bits, 2n ** bits - 1n, -(2n ** bits), -(2n ** bits) + 1n, 2n ** bits + 0x0123456789abcdefn]) {
+    for (
+      const value of [2n ** bits, 2n ** bits - 1n, -(2n ** bits), -(2n ** bits) + 1n, 2n ** bits + 0x0123456789abcdefn]
+    ) {
       assert.equal(roundTrip(value), value);
     }
   }
@@ -75,7 +108,14 @@ test("a 512 KiB bigint round trips, of either sign, also from shared memory", ()
     assert.equal(roundTrip(value), value);
     assert.equal(roundTripShared(value, 3).decoded, value);
   }
-  assert.deepEqual(roundTrip([large, -large, 0n, -1n, 2n ** 64n, -(2n ** 64n)]), [large, -large, 0n, -1n, 2n ** 64n, -(2n ** 64n)]);
+  assert.deepEqual(roundTrip([large, -large, 0n, -1n, 2n ** 64n, -(2n ** 64n)]), [
+    large,
+    -large,
+    0n,
+    -1n,
+    2n ** 64n,
+    -(2n ** 64n),
+  ]);
 });
 
 test("strings round trip: empty, ASCII at the short limit, UTF-8, emoji, long, lone surrogates", () => {
@@ -171,7 +211,12 @@ test("objects drop symbol keys, non-enumerable and inherited properties, and rea
   Object.defineProperty(object, "computed", { get: () => 4, enumerable: true });
   const decoded = roundTrip(object);
   assert.deepEqual(decoded, { kept: 1, computed: 4 });
-  assert.deepEqual(Object.getOwnPropertyDescriptor(decoded, "computed"), { value: 4, writable: true, enumerable: true, configurable: true });
+  assert.deepEqual(Object.getOwnPropertyDescriptor(decoded, "computed"), {
+    value: 4,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
 });
 
 test("an enumerable property added to Object.prototype is not sent", () => {
@@ -231,7 +276,12 @@ test("decoding runs no user code: prototype setters and replaced Map, Set and Ar
     delete (Error.prototype as { code?: unknown }).code;
   }
   assert.equal(calls, 0, "no setter or replaced method ran");
-  assert.deepEqual(Object.getOwnPropertyDescriptor(decoded, "hooked"), { value: 1, writable: true, enumerable: true, configurable: true });
+  assert.deepEqual(Object.getOwnPropertyDescriptor(decoded, "hooked"), {
+    value: 1,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
   assert.equal(decoded.toString, "kept");
   assert.deepEqual([...decoded.map], [[1, 2]]);
   assert.deepEqual([...decoded.set], [3]);
@@ -587,7 +637,12 @@ test("a getter that encodes while the same encoder encodes (a spawn inside a get
       nested.push(decodeValue(encoder.bytes.slice()));
       return 2;
     },
-    c: new Map([["k", new Proxy({ x: 1 }, { get: (target, key) => (key === "x" ? (encoder.encode([9, 9], "inner", "args"), 10) : Reflect.get(target, key)) })]]),
+    c: new Map([[
+      "k",
+      new Proxy({ x: 1 }, {
+        get: (target, key) => (key === "x" ? (encoder.encode([9, 9], "inner", "args"), 10) : Reflect.get(target, key)),
+      }),
+    ]]),
     d: shared,
     e: many[3],
   };

@@ -66,7 +66,10 @@ function corruption(bytes: Uint8Array, what: string): CorruptValueError {
   } catch (error) {
     assert.ok(error instanceof CorruptValueError, `${what}: expected a CorruptValueError, got ${String(error)}`);
     assert.ok(error instanceof RangeError);
-    assert.ok(error.offset >= 0 && error.offset <= bytes.length, `${what}: offset ${error.offset} lies in the message (or at its end)`);
+    assert.ok(
+      error.offset >= 0 && error.offset <= bytes.length,
+      `${what}: offset ${error.offset} lies in the message (or at its end)`,
+    );
     return error;
   }
   assert.fail(`${what}: decoding did not throw`);
@@ -82,7 +85,10 @@ test("a truncated record of every tag fails with CorruptValueError, even when th
     // The heap around the cut holds the rest of the message (and more copies of it): reading
     // past the cut would find a valid continuation, so only a bounds check can notice.
     for (let cut = 1; cut < full.length; cut++) {
-      const error = corruption(inHeap(full.subarray(0, cut), 4 * full.length + 64, full, 0), `${name} cut to ${cut} of ${full.length} bytes`);
+      const error = corruption(
+        inHeap(full.subarray(0, cut), 4 * full.length + 64, full, 0),
+        `${name} cut to ${cut} of ${full.length} bytes`,
+      );
       assert.match(error.message, /^corrupt value encoding at byte \d+: /);
     }
   }
@@ -102,11 +108,19 @@ test("a count or length larger than the message fails before anything is read or
       ["UTF-8 string", [0, STRING_UTF8, ...u32(n)], /a UTF-8 string's byte length is \d+/],
       ["UTF-16 string", [0, STRING_UTF16, ...u32(n)], /a UTF-16 string's length is \d+/],
       ["ArrayBuffer", [0, ARRAY_BUFFER, ...u32(n)], /an ArrayBuffer's byte length is \d+/],
-      ["resizable ArrayBuffer", [0, tags.RESIZABLE_ARRAY_BUFFER, ...u32(n), ...u32(0xffff_ffff)], /a resizable ArrayBuffer('s byte length is \d+|'s bytes needs 2 bytes at byte 10)/],
+      [
+        "resizable ArrayBuffer",
+        [0, tags.RESIZABLE_ARRAY_BUFFER, ...u32(n), ...u32(0xffff_ffff)],
+        /a resizable ArrayBuffer('s byte length is \d+|'s bytes needs 2 bytes at byte 10)/,
+      ],
       ["typed array", [0, tags.TYPED_ARRAY, 8, ...u32(n)], /a typed array's byte length is \d+/],
       ["DataView", [0, DATA_VIEW, ...u32(n)], /a DataView's byte length is \d+/],
       ["bigint", [0, tags.BIGINT, 0, ...u32(n)], /a bigint's word count is \d+/],
-      ["error", [0, tags.ERROR, tags.STRING_ASCII, 0, tags.STRING_ASCII, 0, ...u32(n)], /an error's property count is \d+/],
+      [
+        "error",
+        [0, tags.ERROR, tags.STRING_ASCII, 0, tags.STRING_ASCII, 0, ...u32(n)],
+        /an error's property count is \d+/,
+      ],
       ["sparse array", [0, tags.SPARSE_ARRAY, ...u32(0xffff_ffff), ...u32(n)], /a sparse array's element count is \d+/],
     );
   }
@@ -130,23 +144,65 @@ test("records that are whole but impossible fail with CorruptValueError naming w
     ["unknown tag", [0, 200], /at byte 1: unknown tag 200/],
     ["unknown flags", [6, tags.NULL], /at byte 0: unknown flags 6/],
     ["hole outside an array", [0, tags.HOLE], /a hole outside an array/],
-    ["back-reference without the flag", [0, tags.BACK_REFERENCE, 0, 0, 0, 0], /a back-reference to object 0, of 0 so far/],
-    ["back-reference ahead", [1, tags.ARRAY, 1, 0, 0, 0, tags.BACK_REFERENCE, 5, 0, 0, 0], /at byte 6: a back-reference to object 5, of 1 so far/],
+    [
+      "back-reference without the flag",
+      [0, tags.BACK_REFERENCE, 0, 0, 0, 0],
+      /a back-reference to object 0, of 0 so far/,
+    ],
+    [
+      "back-reference ahead",
+      [1, tags.ARRAY, 1, 0, 0, 0, tags.BACK_REFERENCE, 5, 0, 0, 0],
+      /at byte 6: a back-reference to object 5, of 1 so far/,
+    ],
     ["bigint sign", [0, tags.BIGINT, 2, 0, 0, 0, 0], /a bigint with sign byte 2/],
     ["typed array kind", [0, tags.TYPED_ARRAY, 99, 0, 0, 0, 0], /typed array kind 99/],
-    ["typed array length", [0, tags.TYPED_ARRAY, 8, 3, 0, 0, 0, 1, 2, 3], /a Float64Array of 3 bytes, not a multiple of 8/],
-    ["resizable maximum", [0, tags.RESIZABLE_ARRAY_BUFFER, 2, 0, 0, 0, 1, 0, 0, 0, 5, 6], /a resizable ArrayBuffer of 2 bytes with a maximum of 1/],
+    [
+      "typed array length",
+      [0, tags.TYPED_ARRAY, 8, 3, 0, 0, 0, 1, 2, 3],
+      /a Float64Array of 3 bytes, not a multiple of 8/,
+    ],
+    [
+      "resizable maximum",
+      [0, tags.RESIZABLE_ARRAY_BUFFER, 2, 0, 0, 0, 1, 0, 0, 0, 5, 6],
+      /a resizable ArrayBuffer of 2 bytes with a maximum of 1/,
+    ],
     ["boxed object", [0, tags.BOXED, tags.ARRAY, 0, 0, 0, 0], /a boxed primitive of tag 11/],
     ["boxed null", [0, tags.BOXED, tags.NULL], /a boxed primitive of tag 1/],
-    ["key that is no string", [0, tags.OBJECT, 1, 0, 0, 0, tags.INT32, 1, 0, 0, 0, tags.NULL], /tag 4 where a string belongs/],
-    ["regexp flags", [0, tags.REGEXP, tags.STRING_ASCII, 1, 0x61, tags.STRING_ASCII, 2, 0x7a, 0x7a], /a RegExp with source "a" and flags "zz"/],
-    ["regexp source", [0, tags.REGEXP, tags.STRING_ASCII, 1, 0x28, tags.STRING_ASCII, 0], /a RegExp with source "\(" and flags ""/],
+    [
+      "key that is no string",
+      [0, tags.OBJECT, 1, 0, 0, 0, tags.INT32, 1, 0, 0, 0, tags.NULL],
+      /tag 4 where a string belongs/,
+    ],
+    [
+      "regexp flags",
+      [0, tags.REGEXP, tags.STRING_ASCII, 1, 0x61, tags.STRING_ASCII, 2, 0x7a, 0x7a],
+      /a RegExp with source "a" and flags "zz"/,
+    ],
+    [
+      "regexp source",
+      [0, tags.REGEXP, tags.STRING_ASCII, 1, 0x28, tags.STRING_ASCII, 0],
+      /a RegExp with source "\(" and flags ""/,
+    ],
     ["empty message", [], /the message is empty/],
-    ["sparse array count", [0, tags.SPARSE_ARRAY, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], /a sparse array of length 1 with 2 elements/],
-    ["sparse array index", [0, tags.SPARSE_ARRAY, 9, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, tags.NULL], /a sparse array of length 9 with index 9 after none/],
-    ["sparse array order", [0, tags.SPARSE_ARRAY, 9, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, tags.NULL, 4, 0, 0, 0, tags.NULL], /with index 4 after 4/],
+    [
+      "sparse array count",
+      [0, tags.SPARSE_ARRAY, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+      /a sparse array of length 1 with 2 elements/,
+    ],
+    [
+      "sparse array index",
+      [0, tags.SPARSE_ARRAY, 9, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, tags.NULL],
+      /a sparse array of length 9 with index 9 after none/,
+    ],
+    [
+      "sparse array order",
+      [0, tags.SPARSE_ARRAY, 9, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, tags.NULL, 4, 0, 0, 0, tags.NULL],
+      /with index 4 after 4/,
+    ],
   ];
-  for (const [name, bytes, message] of cases) assert.match(corruption(new Uint8Array(bytes), name).message, message, name);
+  for (const [name, bytes, message] of cases) {
+    assert.match(corruption(new Uint8Array(bytes), name).message, message, name);
+  }
 });
 
 test("nesting deeper than the stack fails with CorruptValueError, keeping the engine's error as cause", () => {
@@ -179,7 +235,9 @@ function outcome(bytes: Uint8Array, what: string): { value?: string; error?: str
     return { value: inspect(decodeValue(bytes), { depth: Infinity }).replace(/\n\s+at [^\n]*/g, "") };
   } catch (error) {
     // Node 22 has no Float16Array: that kind is a value this runtime cannot build, not corruption.
-    if (error instanceof TypeError && /cannot decode a Float16Array/.test(error.message)) return { error: error.message };
+    if (error instanceof TypeError && /cannot decode a Float16Array/.test(error.message)) {
+      return { error: error.message };
+    }
     assert.ok(error instanceof CorruptValueError, `${what}: expected a CorruptValueError, got ${String(error)}`);
     return { error: error.message };
   }
@@ -197,7 +255,9 @@ test("random and mutated bytes decode alike whatever surrounds them, or fail wit
   }
   for (let i = 0; i < 2_000; i++) {
     const message = valid[Math.floor(next() * valid.length)]!.slice();
-    for (let flips = 1 + Math.floor(next() * 3); flips > 0; flips--) message[Math.floor(next() * message.length)] = byte();
+    for (let flips = 1 + Math.floor(next() * 3); flips > 0; flips--) {
+      message[Math.floor(next() * message.length)] = byte();
+    }
     messages.push(message);
   }
   const everything = valid[valid.length - 1]!;

@@ -36,8 +36,12 @@ type ViewConstructor = new (buffer: ArrayBuffer) => ArrayBufferView;
 
 const UINT8_KIND = TYPED_ARRAY_NAMES.indexOf("Uint8Array");
 /** The typed array constructors by kind; `undefined` for a kind this runtime lacks (Float16Array). */
-const typedArrayClasses = TYPED_ARRAY_NAMES.map((name) => (globalThis as Record<string, unknown>)[name] as ViewConstructor | undefined);
-const errorClasses = new Map(ERROR_NAMES.map((name) => [name, (globalThis as Record<string, unknown>)[name] as ErrorConstructor]));
+const typedArrayClasses = TYPED_ARRAY_NAMES.map((name) =>
+  (globalThis as Record<string, unknown>)[name] as ViewConstructor | undefined
+);
+const errorClasses = new Map(
+  ERROR_NAMES.map((name) => [name, (globalThis as Record<string, unknown>)[name] as ErrorConstructor]),
+);
 /** Beyond this length `new Array(n)` may make a slow dictionary-mode array; such arrays grow by push. */
 const PREALLOCATED_ARRAY_LIMIT = 50_000;
 const SharedArrayBufferClass: typeof SharedArrayBuffer | undefined = globalThis.SharedArrayBuffer;
@@ -70,8 +74,9 @@ function defineHidden(target: object, key: string, value: unknown): void {
  * value, and assigning `toString` under a frozen `Object.prototype` would throw.
  */
 function assign(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key in target) Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-  else target[key] = value;
+  if (key in target) {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else target[key] = value;
 }
 
 /**
@@ -198,7 +203,12 @@ class Reader {
    */
   need(n: number, at: number, what: string): void {
     if (n > this.end - this.pos) {
-      throw this.corrupt(at, `${what} needs ${n} bytes at byte ${this.pos - this.start}, but the message ends at byte ${this.end - this.start}`);
+      throw this.corrupt(
+        at,
+        `${what} needs ${n} bytes at byte ${this.pos - this.start}, but the message ends at byte ${
+          this.end - this.start
+        }`,
+      );
     }
   }
 
@@ -211,7 +221,10 @@ class Reader {
     const n = this.view.getUint32(this.pos, true);
     this.pos += 4;
     if (n * minBytes > this.end - this.pos) {
-      throw this.corrupt(at, `${what} is ${n}, more than the ${this.end - this.pos} bytes left in the message can hold`);
+      throw this.corrupt(
+        at,
+        `${what} is ${n}, more than the ${this.end - this.pos} bytes left in the message can hold`,
+      );
     }
     return n;
   }
@@ -262,7 +275,9 @@ class Reader {
         this.need(4, pos, "a back-reference");
         const id = this.view.getUint32(pos + 1, true);
         this.pos = pos + 5;
-        if (!this.track || id >= this.refCount) throw this.corrupt(pos, `a back-reference to object ${id}, of ${this.refCount} so far`);
+        if (!this.track || id >= this.refCount) {
+          throw this.corrupt(pos, `a back-reference to object ${id}, of ${this.refCount} so far`);
+        }
         return this.refs[id];
       }
       case BIGINT64:
@@ -373,7 +388,10 @@ class Reader {
       this.need(4, at, "a sparse array's index");
       const index = this.view.getUint32(this.pos, true);
       if (index <= previous || index >= length) {
-        throw this.corrupt(at, `a sparse array of length ${length} with index ${index} after ${previous < 0 ? "none" : previous}`);
+        throw this.corrupt(
+          at,
+          `a sparse array of length ${length} with index ${index} after ${previous < 0 ? "none" : previous}`,
+        );
       }
       this.pos += 4;
       array[index] = this.value();
@@ -469,7 +487,12 @@ class Reader {
     try {
       return this.remember(new RegExp(source, flags));
     } catch (error) {
-      throw new CorruptValueError(at - this.start, `a RegExp with source ${JSON.stringify(source)} and flags ${JSON.stringify(flags)} (${(error as Error).message})`);
+      throw new CorruptValueError(
+        at - this.start,
+        `a RegExp with source ${JSON.stringify(source)} and flags ${JSON.stringify(flags)} (${
+          (error as Error).message
+        })`,
+      );
     }
   }
 
@@ -491,12 +514,16 @@ class Reader {
     const kind = this.u8[this.pos++]!;
     const Class = typedArrayClasses[kind];
     if (Class === undefined) {
-      if (kind < typedArrayClasses.length) throw new TypeError(`cannot decode a ${TYPED_ARRAY_NAMES[kind]}: this runtime does not have it`);
+      if (kind < typedArrayClasses.length) {
+        throw new TypeError(`cannot decode a ${TYPED_ARRAY_NAMES[kind]}: this runtime does not have it`);
+      }
       throw this.corrupt(at, `typed array kind ${kind}`);
     }
     const length = this.count(at, "a typed array's byte length", 1);
     const size = (Class as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-    if (length % size !== 0) throw this.corrupt(at, `a ${TYPED_ARRAY_NAMES[kind]} of ${length} bytes, not a multiple of ${size}`);
+    if (length % size !== 0) {
+      throw this.corrupt(at, `a ${TYPED_ARRAY_NAMES[kind]} of ${length} bytes, not a multiple of ${size}`);
+    }
     const bytes = this.copy(length);
     return this.remember(kind === UINT8_KIND ? bytes : new Class(bytes.buffer));
   }

@@ -46,7 +46,8 @@ const SCAN_LIMIT = 16;
 const MAX_U32 = 0xffff_ffff;
 
 const SHARE_INSTEAD = "cannot cross threads as a value: share it through the job module instead";
-const SHARED_VIEW = "is backed by a SharedArrayBuffer, which cannot cross threads as a value: share it through the job module instead";
+const SHARED_VIEW =
+  "is backed by a SharedArrayBuffer, which cannot cross threads as a value: share it through the job module instead";
 const NOT_PLAIN = "cannot cross threads: only plain objects, arrays and built-ins such as Map, Date or Error can";
 
 // The built-ins' own methods and getters, taken before any user code runs: what is read through
@@ -56,7 +57,10 @@ const NOT_PLAIN = "cannot cross threads: only plain objects, arrays and built-in
 // (`Object.create(Map.prototype)`, a Proxy of a Map) fails their brand check (see `#branded`).
 const hasOwn = Object.prototype.hasOwnProperty;
 const getTime = Date.prototype.getTime;
-const mapForEach = Map.prototype.forEach as (this: Map<unknown, unknown>, f: (value: unknown, key: unknown) => void) => void;
+const mapForEach = Map.prototype.forEach as (
+  this: Map<unknown, unknown>,
+  f: (value: unknown, key: unknown) => void,
+) => void;
 const setForEach = Set.prototype.forEach as (this: Set<unknown>, f: (value: unknown) => void) => void;
 const numberValue = Number.prototype.valueOf;
 const stringValue = String.prototype.valueOf;
@@ -237,7 +241,12 @@ export class ValueEncoder {
       this.#value(value);
     } catch (error) {
       if (error instanceof Rejected) {
-        throw new UncloneableValueError(`job ${JSON.stringify(job)}`, root + error.steps.reverse().join(""), error.value, error.why);
+        throw new UncloneableValueError(
+          `job ${JSON.stringify(job)}`,
+          root + error.steps.reverse().join(""),
+          error.value,
+          error.why,
+        );
       }
       throw error;
     } finally {
@@ -539,12 +548,15 @@ export class ValueEncoder {
       return;
     }
     if (value instanceof ArrayBuffer && isA(bufferByteLength, value)) return this.#arrayBuffer(value);
-    if (SharedArrayBufferClass !== undefined && value instanceof SharedArrayBufferClass) throw new Rejected(value, SHARE_INSTEAD);
+    if (SharedArrayBufferClass !== undefined && value instanceof SharedArrayBufferClass) {
+      throw new Rejected(value, SHARE_INSTEAD);
+    }
     if (value instanceof Number && isA(numberValue, value)) return this.#boxed(numberValue.call(value));
     if (value instanceof String && isA(stringValue, value)) return this.#boxed(stringValue.call(value));
     if (value instanceof Boolean && isA(booleanValue, value)) return this.#boxed(booleanValue.call(value));
     if (value instanceof BigInt && isA(bigintValue, value)) return this.#boxed(bigintValue.call(value));
-    const plainly = value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef;
+    const plainly = value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet ||
+      value instanceof WeakRef;
     throw new Rejected(value, plainly ? undefined : NOT_PLAIN);
   }
 

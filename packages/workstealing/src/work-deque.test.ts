@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { Worker } from "node:worker_threads";
-import {
-  type StressData,
-  type StressStats,
-  dequeOffset,
-  memoryWords,
-} from "./test-support/deque-stress-worker.ts";
+import { dequeOffset, memoryWords, type StressData, type StressStats } from "./test-support/deque-stress-worker.ts";
 import { BOTTOM_WORD, EMPTY, SLOTS_WORD, TOP_WORD, WorkDeque } from "./work-deque.ts";
 
 /** A deque of `capacity` over fresh shared memory, at `offset` words into its view. */

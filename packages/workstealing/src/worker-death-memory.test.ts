@@ -14,7 +14,10 @@ const MAX_GROWTH_MB = 12;
 test(`20 worker deaths grow the process's resident memory by less than ${MAX_GROWTH_MB} MB`, async () => {
   const result = await runScript(fileURLToPath(new URL("./test-support/death-loop.ts", import.meta.url)), 120_000);
   assert.equal(result.code, 0, result.stderr);
-  const { deaths, growthMb } = JSON.parse(result.stdout.trim().split("\n").at(-1) as string) as { deaths: number; growthMb: number };
+  const { deaths, growthMb } = JSON.parse(result.stdout.trim().split("\n").at(-1) as string) as {
+    deaths: number;
+    growthMb: number;
+  };
   assert.equal(deaths, 20);
   assert.ok(growthMb < MAX_GROWTH_MB, `RSS grew by ${growthMb.toFixed(1)} MB over ${deaths} deaths`);
 });

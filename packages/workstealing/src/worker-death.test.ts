@@ -23,7 +23,10 @@ test("after a worker dies from an asynchronous error, its job fails promptly and
     for (const [round, how] of (["throw", "reject"] as const).entries()) {
       const queued = Array.from({ length: 20 }, (_, i) => runtime.spawn("count", round * 20 + i));
       const crashed = runtime.spawn("crashWith", how);
-      const error = reasonOf(await settleWithin(crashed, `round ${round}: the crashing job`, SETTLE_MS), "the crashing job");
+      const error = reasonOf(
+        await settleWithin(crashed, `round ${round}: the crashing job`, SETTLE_MS),
+        "the crashing job",
+      );
       assert.ok(error instanceof WorkerLostError, `round ${round}: ${String(error)}`);
       const waiting = [
         ...Array.from({ length: 4 }, () => runtime.spawn("hostPromise", 1)),
@@ -34,11 +37,17 @@ test("after a worker dies from an asynchronous error, its job fails promptly and
         assert.equal(outcome.status, "fulfilled", `round ${round}: waiting job ${i}`);
       }
       for (const [i, handle] of queued.entries()) {
-        assert.deepEqual(await settleWithin(handle, `round ${round}: queued job ${i}`, SETTLE_MS), { status: "fulfilled", value: 1 });
+        assert.deepEqual(await settleWithin(handle, `round ${round}: queued job ${i}`, SETTLE_MS), {
+          status: "fulfilled",
+          value: 1,
+        });
       }
       // Once the replacement has settled in, a job that waits on a host timer is as quick.
       await until(() => runtime.machines === 1, "the replacement", REPLACEMENT_MS);
-      assert.equal((await settleWithin(runtime.spawn("hostPromise", 1), `round ${round}: a later waiting job`, SETTLE_MS)).status, "fulfilled");
+      assert.equal(
+        (await settleWithin(runtime.spawn("hostPromise", 1), `round ${round}: a later waiting job`, SETTLE_MS)).status,
+        "fulfilled",
+      );
     }
     assert.ok(counters.slice(0, 40).every((count) => count === 1), "every queued job ran exactly once");
   } finally {
@@ -49,7 +58,10 @@ test("after a worker dies from an asynchronous error, its job fails promptly and
 test("WorkerLostError carries the uncaught error that killed the worker as its cause: name, message, stack and own properties", async () => {
   const { runtime } = await startTestRuntime({ workers: 2, maxExtraMachines: 0 });
   try {
-    const error = reasonOf(await settleWithin(runtime.spawn("crashWith", "throw"), "the crashing job", SETTLE_MS), "the crashing job");
+    const error = reasonOf(
+      await settleWithin(runtime.spawn("crashWith", "throw"), "the crashing job", SETTLE_MS),
+      "the crashing job",
+    );
     assert.ok(error instanceof WorkerLostError);
     assert.equal(error.job, "crashWith");
     assert.equal(error.exitCode, 1);
@@ -66,14 +78,20 @@ test("WorkerLostError carries the uncaught error that killed the worker as its c
 test("WorkerLostError carries an unhandled rejection that killed the worker as its cause", async () => {
   const { runtime } = await startTestRuntime({ workers: 2, maxExtraMachines: 0 });
   try {
-    const error = reasonOf(await settleWithin(runtime.spawn("crashWith", "reject"), "the crashing job", SETTLE_MS), "the crashing job");
+    const error = reasonOf(
+      await settleWithin(runtime.spawn("crashWith", "reject"), "the crashing job", SETTLE_MS),
+      "the crashing job",
+    );
     assert.ok(error instanceof WorkerLostError);
     const cause = error.cause as Error;
     assert.ok(cause instanceof RangeError, `cause: ${String(cause)}`);
     assert.equal(cause.message, "rejected with nobody listening");
     assert.match(cause.stack ?? "", /test-jobs\.ts/);
     // A worker that exits on purpose reports no error: no cause.
-    const exited = reasonOf(await settleWithin(runtime.spawn("exit", 5), "the exiting job", SETTLE_MS), "the exiting job");
+    const exited = reasonOf(
+      await settleWithin(runtime.spawn("exit", 5), "the exiting job", SETTLE_MS),
+      "the exiting job",
+    );
     assert.ok(exited instanceof WorkerLostError);
     assert.equal(exited.exitCode, 5);
     assert.equal(exited.cause, undefined);

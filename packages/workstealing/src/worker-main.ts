@@ -23,10 +23,13 @@ async function runMachine({ setup, processor, data }: MachineData): Promise<void
   WakeTable.forThisThread(setup.tables[processor + 1]);
   importingJobModule(true);
   // Left to the runtime: a bundler must not try to resolve the user's module at build time.
-  const set = ((await import(/* webpackIgnore: true */ /* @vite-ignore */ setup.jobModule)) as { default?: unknown }).default;
+  const set =
+    ((await import(/* webpackIgnore: true */ /* @vite-ignore */ setup.jobModule)) as { default?: unknown }).default;
   importingJobModule(false);
   if (!isJobSet(set)) {
-    throw new TypeError(`the job module ${setup.jobModule} must export defineJobs({...}) as its default export, got ${describe(set)}`);
+    throw new TypeError(
+      `the job module ${setup.jobModule} must export defineJobs({...}) as its default export, got ${describe(set)}`,
+    );
   }
   const executor = new LocalExecutor();
   const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);

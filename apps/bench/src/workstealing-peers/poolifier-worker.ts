@@ -12,4 +12,7 @@ function spinJob(iters?: number): number {
   return spinTask(iters!);
 }
 
-export default new ThreadWorker<unknown, number>({ add: addTask as (data?: unknown) => number, spin: spinJob as (data?: unknown) => number });
+export default new ThreadWorker<unknown, number>({
+  add: addTask as (data?: unknown) => number,
+  spin: spinJob as (data?: unknown) => number,
+});

@@ -42,7 +42,14 @@ let spinCalls = 0;
 let lastTier = 0;
 
 /** Tier codes: what `spinTask` packs into its result. */
-export const TIER_NAMES: readonly string[] = ["not sampled", "Ignition", "Sparkplug", "Maglev", "TurboFan", "no code of its own"];
+export const TIER_NAMES: readonly string[] = [
+  "not sampled",
+  "Ignition",
+  "Sparkplug",
+  "Maglev",
+  "TurboFan",
+  "no code of its own",
+];
 
 /** A `spinTask` result as its parts. */
 export function decodeSpin(result: number): { ns: number; tier: number } {

@@ -17,7 +17,9 @@ parentPort!.on("message", ({ ms }: { ms: number }) => {
   } catch (error) {
     const reason = error instanceof TimerClosedError ? error.reason : undefined;
     const cause = (error as Error).cause as Error | undefined;
-    parentPort!.postMessage({ error: { name: (error as Error).name, reason, ...(cause === undefined ? {} : { cause: cause.name }) } });
+    parentPort!.postMessage({
+      error: { name: (error as Error).name, reason, ...(cause === undefined ? {} : { cause: cause.name }) },
+    });
   }
 });
 parentPort!.postMessage({ ready: true });

@@ -21,13 +21,20 @@ export { until } from "../../../core/src/test-support/runtime.ts";
  * The outcome of `handle`; fails naming `what` when it has not settled within `limitMs` (a hang
  * bound, generous for a loaded 2-vCPU machine, not a measure).
  */
-export async function settleWithin<T>(handle: PromiseLike<T>, what: string, limitMs = 5_000): Promise<PromiseSettledResult<T>> {
+export async function settleWithin<T>(
+  handle: PromiseLike<T>,
+  what: string,
+  limitMs = 5_000,
+): Promise<PromiseSettledResult<T>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not settle within ${limitMs} ms`)), limitMs);
   });
   try {
-    return await Promise.race([Promise.allSettled([handle]).then(([outcome]) => outcome as PromiseSettledResult<T>), late]);
+    return await Promise.race([
+      Promise.allSettled([handle]).then(([outcome]) => outcome as PromiseSettledResult<T>),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -35,6 +42,8 @@ export async function settleWithin<T>(handle: PromiseLike<T>, what: string, limi
 
 /** The rejection reason of a settled outcome; fails when it was fulfilled. */
 export function reasonOf(outcome: PromiseSettledResult<unknown>, what: string): unknown {
-  if (outcome.status === "fulfilled") throw new Error(`${what} was expected to fail, but gave ${String(outcome.value)}`);
+  if (outcome.status === "fulfilled") {
+    throw new Error(`${what} was expected to fail, but gave ${String(outcome.value)}`);
+  }
   return outcome.reason;
 }
