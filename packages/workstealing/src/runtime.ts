@@ -12,6 +12,7 @@ import { ABORT, JOB } from "./job-record.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
 import {
   CANCELLING,
+  // deno-lint-ignore no-unused-vars -- for the {@linkcode} in RuntimeOptions' maxExtraMachines
   type EXTRA_MACHINE_IDLE_MS,
   HEARTBEAT,
   OPEN,
