@@ -88,9 +88,9 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
    * `output`) or -1 when none of the rest is. A child's error propagates to the caller.
    *
    * Once the task's cooperative budget is used up, every further child would answer `PENDING` and
-   * wake itself: the rest of the batch stays queued, unpolled, for the parent's next poll, and the
-   * parent is woken for it. Polling them anyway (or moving them to a new list) cost n²/128 steps
-   * for n ready children.
+   * wake itself: the rest of the batch, led by the child that found the budget empty, stays queued
+   * in order, unpolled, for the parent's next poll, and the parent is woken for it. Polling them
+   * anyway (or moving them to a new list) cost n²/128 steps for n ready children.
    */
   pollNext(): number {
     const woken = this.#woken;
@@ -111,6 +111,14 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
         this.#children[index] = null;
         this.output = output;
         return index;
+      }
+      if (budgetExhausted()) {
+        // The child found the budget empty and woke itself, which queued it behind the children
+        // not polled yet: keep it first instead, so that children are first polled in order (a
+        // burst of sends goes out in the order the caller wrote it).
+        if (woken[woken.length - 1] === index) woken.pop();
+        this.#isQueued[index] = 1;
+        this.#head--;
       }
     }
     // The batch is done: drop it from the front of the list (what remains was woken meanwhile).
