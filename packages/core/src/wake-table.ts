@@ -16,11 +16,12 @@ export interface SharedWakerHandle {
   readonly slot: number;
 }
 
-// Layout of the table's Int32Array. Every word is read and written only with `Atomics`: every one
-// of them is written by more than one thread (wakers on any thread, the owner when it drains or
-// waits). All `Atomics` operations are sequentially consistent (SC): they fall in one total order
-// that respects each thread's program order (see work-deque.ts, "Memory model"). The waker's side
-// is `wakeShared`, the owner's side `drain` and the waits (`waitSync`, `#listenLoop`); the pairs:
+// Layout of the table's Int32Array. Every word is read and written only with `Atomics`, since each
+// is shared: wakers on any thread set bits, bump EPOCH and read WAITERS; the owner clears bits,
+// reads EPOCH and counts its waits in WAITERS. All `Atomics` operations are sequentially
+// consistent (SC): they fall in one total order that respects each thread's program order (see
+// work-deque.ts, "Memory model"). The waker's side is `wakeShared`, the owner's side `drain` and
+// the waits (`waitSync`, `#listenLoop`); the pairs:
 //
 // - BITS then SUMMARY (waker) against SUMMARY then BITS (drain): a set bit is always found by a
 //   drain that starts after the waker set the summary bit (argued in `drain`);
