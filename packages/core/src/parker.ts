@@ -12,7 +12,9 @@ import { assertCanBlock, checkTimeout, spinWhileEquals } from "./futex.ts";
 //   -> PARKED, by the decrement in `park`), and only while it parks; every return from `park` or
 //   `parkAsync` leaves EMPTY or NOTIFIED behind. So the owner, entering a park, finds EMPTY or
 //   NOTIFIED. This needs one park at a time: a second park of the same parker (say a `park` while a
-//   `parkAsync` of it is pending) would decrement PARKED to -2, a value no one notifies for.
+//   `parkAsync` of it is pending) would decrement PARKED to -2, a value no one notifies for. A
+//   thread that dies parked leaves PARKED behind; whoever gives the word to a new owner resets it
+//   first (the work-stealing runtime does so with an `unpark`, which leaves a spurious token).
 //
 // What an unparker did before `unpark()` happens-before what the owner does after a park that
 // consumed that token: the owner's read-modify-write that finds NOTIFIED reads the unparker's
