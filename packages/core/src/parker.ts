@@ -2,6 +2,23 @@ import { describe, SpindleError } from "./errors.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { assertCanBlock, checkTimeout, spinWhileEquals } from "./futex.ts";
 
+// The parker's one word, read and written only with `Atomics` (unparkers on any thread write it),
+// all sequentially consistent (SC: one total order that respects each thread's program order).
+//
+// - EMPTY: no token, and the owner is not waiting. Zeroed memory is EMPTY.
+// - NOTIFIED: a token, left by an `unpark` that no park has consumed yet. Unparkers store it (an
+//   exchange, from any state); only the owner takes it away (NOTIFIED -> EMPTY).
+// - PARKED: the owner is waiting, or about to wait, on the word. Only the owner stores it (EMPTY
+//   -> PARKED, by the decrement in `park`), and only while it parks; every return from `park` or
+//   `parkAsync` leaves EMPTY or NOTIFIED behind. So the owner, entering a park, finds EMPTY or
+//   NOTIFIED. This needs one park at a time: a second park of the same parker (say a `park` while a
+//   `parkAsync` of it is pending) would decrement PARKED to -2, a value no one notifies for. A
+//   thread that dies parked leaves PARKED behind; whoever gives the word to a new owner resets it
+//   first (the work-stealing runtime does so with an `unpark`, which leaves a spurious token).
+//
+// What an unparker did before `unpark()` happens-before what the owner does after a park that
+// consumed that token: the owner's read-modify-write that finds NOTIFIED reads the unparker's
+// exchange.
 const EMPTY = 0;
 const NOTIFIED = 1;
 const PARKED = -1;
@@ -21,9 +38,9 @@ export interface ParkerHandle {
  * Blocks a thread until another thread unparks it, with a token: an `unpark()` that comes before
  * `park()` makes that park return at once, so no wake-up is ever lost.
  *
- * One thread owns a parker and is the only one that parks on it; any thread may unpark. `park`
- * blocks on a futex (`Atomics.wait`) after a short spin; `parkAsync` waits without blocking
- * (`Atomics.waitAsync`) and keeps the process alive meanwhile.
+ * One thread owns a parker and is the only one that parks on it, one `park` or `parkAsync` at a
+ * time; any thread may unpark. `park` blocks on a futex (`Atomics.wait`) after a short spin;
+ * `parkAsync` waits without blocking (`Atomics.waitAsync`) and keeps the process alive meanwhile.
  *
  * @example
  * ```ts
@@ -63,15 +80,31 @@ export class Parker {
     assertCanBlock("Parker.park()");
     const word = this.#word;
     const index = this.#index;
+    // Spin while EMPTY (loads only, so unparkers are not told to notify). The word is EMPTY or
+    // NOTIFIED here (see the states above), so a change is a token, and the CAS takes it.
     if (spinWhileEquals(word, index, EMPTY) && Atomics.compareExchange(word, index, NOTIFIED, EMPTY) === NOTIFIED) {
       return true;
     }
+    // One read-modify-write both consumes a token that came meanwhile (NOTIFIED -> EMPTY) and
+    // announces the wait (EMPTY -> PARKED): a separate check and store would let an unpark slip in
+    // between and see no PARKED, hence not notify.
     if (Atomics.sub(word, index, 1) === NOTIFIED) return true; // NOTIFIED -> EMPTY
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const remaining = deadline - performance.now();
+      // No lost wake-up: an unpark exchanges NOTIFIED in, then notifies because it saw PARKED.
+      // `Atomics.wait` reads the word and enqueues this thread in one critical section of the
+      // waiter list, which `notify` enters too: if the exchange came first, the wait sees
+      // NOTIFIED and returns "not-equal"; if not, the notify finds this thread enqueued.
       if (remaining > 0) Atomics.wait(word, index, PARKED, remaining === Infinity ? undefined : remaining);
+      // Whatever ended the wait (a notify, the time-out, a spurious or stale wake-up), the word
+      // decides. Only an unpark changes it from PARKED, to NOTIFIED; a CAS that fails leaves
+      // PARKED in place, and the loop waits again. A stale wake-up comes from an unpark that saw
+      // PARKED in an earlier park of this thread and notified after that park had returned.
       if (Atomics.compareExchange(word, index, NOTIFIED, EMPTY) === NOTIFIED) return true;
+      // Time-out: leave EMPTY behind and report a token that arrived after the CAS above. An
+      // unpark after this exchange sees EMPTY, does not notify, and leaves its token for the next
+      // park: no token is lost.
       if (deadline - performance.now() <= 0) return Atomics.exchange(word, index, EMPTY) === NOTIFIED;
     }
   }
@@ -84,6 +117,8 @@ export class Parker {
     checkTimeout(timeoutMs);
     const word = this.#word;
     const index = this.#index;
+    // The same sequence as park, without the spin; `Atomics.waitAsync` checks the word and enqueues
+    // in one critical section as `wait` does, so the same argument loses no wake-up.
     if (Atomics.sub(word, index, 1) === NOTIFIED) return true;
     const release = holdProcessOpen();
     try {
@@ -137,6 +172,9 @@ export class Unparker {
 
   /** Gives the parker its token, waking it if it is parked. Cheap when it is not. */
   unpark(): void {
+    // The exchange leaves a token whatever the state; only a PARKED owner needs the notify (the
+    // other states mean it is not waiting, and will see the token before it does). One waiter to
+    // wake at most: only the owner waits on the word, one park at a time.
     if (Atomics.exchange(this.#word, this.#index, NOTIFIED) === PARKED) Atomics.notify(this.#word, this.#index, 1);
   }
 }

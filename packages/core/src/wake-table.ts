@@ -16,9 +16,25 @@ export interface SharedWakerHandle {
   readonly slot: number;
 }
 
-// Layout of the table's Int32Array. Every access from another thread is an Atomics operation.
-const EPOCH = 0; // bumped by every remote wake; what waiters wait on
-const WAITERS = 1; // threads (or async waits) currently waiting on EPOCH
+// Layout of the table's Int32Array. Every word is read and written only with `Atomics`, since each
+// is shared: wakers on any thread set bits, bump EPOCH and read WAITERS; the owner clears bits,
+// reads EPOCH and counts its waits in WAITERS. All `Atomics` operations are sequentially
+// consistent (SC): they fall in one total order that respects each thread's program order (see
+// work-deque.ts, "Memory model"). The waker's side is `wakeShared`, the owner's side `drain` and
+// the waits (`waitSync`, `#listenLoop`); the pairs:
+//
+// - BITS then SUMMARY (waker) against SUMMARY then BITS (drain): a set bit is always found by a
+//   drain that starts after the waker set the summary bit (argued in `drain`);
+// - SUMMARY then EPOCH (waker) against "read EPOCH, then drain" (owner): an owner that sees the
+//   bumped epoch drains after the summary bit was set; one that does not see it waits on the old
+//   epoch, which the bump ends (argued in `waitSync`);
+// - EPOCH then WAITERS (waker) against WAITERS then the wait's check of EPOCH (owner): the waker
+//   skips `Atomics.notify` only when the owner's wait will see the new epoch (argued in `waitSync`).
+//
+// The table's other fields (`#wakers`, `#free`, the counts) are ordinary objects of the owner
+// thread; other threads never see them.
+const EPOCH = 0; // bumped by every remote wake; what waiters wait on (wraps after 2^32 wakes)
+const WAITERS = 1; // waits currently pending on EPOCH: the listener's waitAsync, a blockOn's wait
 const SUMMARY = 2; // one bit per group of 32 slots: "a bit may be set in this group"
 /** How many slots one table holds. */
 export const WAKE_TABLE_CAPACITY: number = 1 << 20;
@@ -126,6 +142,7 @@ export class WakeTable {
 
   /** The wake counter; pass it to {@linkcode WakeTable.waitSync} after draining. */
   get epoch(): number {
+    // SC load, taken before the drain: see waitSync for why that order loses no wake.
     return Atomics.load(this.#view, EPOCH);
   }
 
@@ -161,18 +178,41 @@ export class WakeTable {
     const slot = this.#own(handle);
     this.#wakers[slot]?.drop();
     this.#wakers[slot] = undefined;
+    // An atomic read-modify-write, since wakers set the other 31 bits of this word concurrently (a
+    // plain read and write could erase their bits). A wake aimed at this slot that lands after
+    // this clear (it raced with the unregister) stays set: the drain skips it while the slot is
+    // free, or wakes the slot's next user spuriously once it is reused; both are harmless (see
+    // the class doc). The group's summary bit is left alone: at worst one drain visits an empty
+    // group.
     Atomics.and(this.#view, BITS + (slot >>> 5), ~(1 << (slot & 31)));
     this.#free.push(slot);
     if (--this.#registered === 0) this.#stopHoldingOpen();
   }
 
-  /** Wakes (by reference) the waker of every slot woken since the last drain; returns how many. */
+  /**
+   * Wakes (by reference) the waker of every slot woken since the last drain; returns how many.
+   *
+   * No set bit is missed. A waker sets the slot's bit, then the group's summary bit (both SC);
+   * the drain exchanges the summary word to 0, then each group's bits word it found set. If the
+   * summary exchange saw the waker's summary bit, the waker's bit store came earlier still, so the
+   * bits exchange that follows takes it. If it did not, the summary bit is set after the exchange
+   * and stays set, so the next drain visits the group (and finds the bit, unless this drain's bits
+   * exchange already took it: an empty visit). A bit is therefore without a set summary bit only
+   * while its waker is between its two stores, and that waker bumps the epoch afterwards, which
+   * makes the owner drain again (see `waitSync`).
+   */
   drain(): number {
     const view = this.#view;
     const wakers = this.#wakers;
     const summaryWords = (wakers.length + 1023) >>> 10;
     let woken = 0;
+    // Only the summary words that cover slots ever registered: a wake for a slot never registered
+    // (a stale or forged handle) wakes nothing, whether its bits are drained (no waker there) or
+    // left set past these words.
     for (let s = 0; s < summaryWords; s++) {
+      // A load before the exchange, so that an idle group of 1,024 slots costs a read, not a write
+      // of a shared cache line. A 0 read here just before a waker's summary store is the case
+      // above: the next drain finds it.
       if (Atomics.load(view, SUMMARY + s) === 0) continue;
       let groups = Atomics.exchange(view, SUMMARY + s, 0);
       while (groups !== 0) {
@@ -207,9 +247,24 @@ export class WakeTable {
     }
     checkTimeout(timeoutMs);
     const view = this.#view;
+    // The spin only loads, so it needs no WAITERS count: a wake seen here ends it, one that comes
+    // later is caught by the wait below.
     if (spinWhileEquals(view, EPOCH, epoch)) return;
+    // No lost wake-up (a Dekker pair with wakeShared, all SC): we add to WAITERS and then the wait
+    // reads EPOCH; a waker adds to EPOCH and then reads WAITERS. In the one total order, either
+    // the waker's WAITERS load comes after our add, and it notifies, or it comes before, and then
+    // its EPOCH bump precedes our wait's read of EPOCH, which returns "not-equal" at once.
+    // `Atomics.wait` reads the word and enqueues this thread in one critical section of the
+    // runtime's waiter list, which `Atomics.notify` enters too, so a notify that follows the bump
+    // either finds us enqueued or came before a read that sees the bump. The caller read `epoch`
+    // before draining: a wake that drain missed stored its summary bit after the drain's exchange
+    // (see drain), hence after that read, and bumps EPOCH after that store, so the wait does not
+    // sleep on the value it read.
+    // EPOCH wraps: a wait whose caller missed exactly a multiple of 2^32 wakes in between would
+    // sleep until the next wake or the timeout; accepted.
     Atomics.add(view, WAITERS, 1);
     Atomics.wait(view, EPOCH, epoch, timeoutMs === Infinity ? undefined : timeoutMs);
+    // After the wait: a waker that still sees this count notifies nobody, a needless system call.
     Atomics.sub(view, WAITERS, 1);
   }
 
@@ -232,6 +287,8 @@ export class WakeTable {
   async #listenLoop(): Promise<void> {
     const view = this.#view;
     while (this.#registered > 0) {
+      // The same protocol as waitSync: the epoch before the drain, WAITERS before the wait's SC
+      // check of EPOCH (waitAsync checks the word and enqueues in one step, as wait does).
       const epoch = Atomics.load(view, EPOCH);
       this.drain();
       if (this.#registered === 0) break;
@@ -318,9 +375,19 @@ function tableView(handle: SharedWakerHandle): Int32Array {
 export function wakeShared(handle: SharedWakerHandle): void {
   const view = tableView(handle);
   const slot = checkSlot(handle.slot);
+  // Bit, then summary, then epoch, then waiters: each SC, each step's order argued on the owner's
+  // side (drain for the first two, WakeTable.waitSync for the last two). The ors are atomic
+  // read-modify-writes because other wakers set other bits of the same words concurrently. What
+  // this thread did before the wake happens-before what the owner does after a drain that finds
+  // the bit: the drain's exchange reads our or's write, or a later read-modify-write of the word
+  // that read it.
   Atomics.or(view, BITS + (slot >>> 5), 1 << (slot & 31));
   Atomics.or(view, SUMMARY + (slot >>> 10), 1 << ((slot >>> 5) & 31));
   Atomics.add(view, EPOCH, 1);
+  // Wake every waiter, not one: the owner thread may have two waits pending at once (the
+  // listener's waitAsync, queued first, and a blockOn blocked in waitSync), and notify wakes in
+  // arrival order, so a count of 1 could resolve the listener's promise while the blocked thread
+  // sleeps on.
   if (Atomics.load(view, WAITERS) !== 0) Atomics.notify(view, EPOCH);
 }
 

@@ -16,6 +16,29 @@ import { Mutex } from "@spindle/core";
  *
  * `SLEEPING[i]` and `SEARCHING_FLAG[i]` record each worker's part in the counts, so that the
  * runtime can take a dead worker's part out of them.
+ *
+ * # Memory model
+ *
+ * `Atomics` operations are sequentially consistent (SC), and the {@linkcode Mutex} orders what is
+ * done under it before the next holder's section (see `work-deque.ts` and `mutex.ts`). Hence:
+ *
+ * - `COUNT` and the sleepers' list are plain: read and written only under the lock.
+ * - `ACTIVE`, `SEARCHING` and `UNPARKED` are `Atomics`: they are read without the lock (the quick
+ *   checks of `notifyWork` and `tryStartSearching`, `active`) and changed without it too
+ *   (`tryStartSearching`, `stopSearching`, `arrive`).
+ * - `SLEEPING[p]`, `SEARCHING_FLAG[p]` and `ARRIVED[p]` are `Atomics`: read by `p`'s machine
+ *   without the lock, and written by other threads (a notifier; the runtime's thread in
+ *   `depart`). Each is written, outside the lock, only by `p`'s own machine, and by another
+ *   thread only where that machine does not write it: a notifier writes `p`'s words in the
+ *   critical section that takes `p` off the sleepers' list (while `p` sleeps or makes its last
+ *   look; the one exception is the window described in `unparked`), and `depart` only once `p`'s
+ *   thread has exited.
+ *
+ * Unlike tokio, which packs its searching and unparked counts into one word, the quick checks read
+ * two or three words one after the other: they are not one snapshot. Where that matters is said at
+ * the check. A thread stopped between two steps of a method (only `terminate()` can stop one there,
+ * and the runtime terminates a machine only when it stopped answering in a job, or at shutdown)
+ * would leave a count off by one.
  */
 export class Idle {
   readonly #control: Int32Array;
@@ -41,7 +64,7 @@ export class Idle {
     this.#arrived = at + SLEEPERS + 3 * max;
   }
 
-  /** How many machines run (parked or not). */
+  /** How many machines run (parked or not). A moment ago: for heuristics (a batch's share). */
   get active(): number {
     return Atomics.load(this.#control, this.#at + ACTIVE);
   }
@@ -50,9 +73,32 @@ export class Idle {
   notifyWork(): void {
     const control = this.#control;
     const at = this.#at;
+    // The caller published its job first (a deque's bottom store, the injector's LENGTH add, a
+    // slot exchange: all SC). Then the unlocked check, so that a spawn costs two or three loads
+    // when nobody needs waking. Skipping the wake is safe in both cases:
+    // - SEARCHING ≠ 0: our load precedes, in the SC order, the decrement that next brings it to 0,
+    //   and the machine making that decrement looks at every queue afterwards (`park`'s caller
+    //   looks once more; a last searcher that stops looks for work left and notifies: the
+    //   machine's `#stopSearching`), so that look sees our job.
+    // - UNPARKED ≥ ACTIVE: no machine is parked, so each is still to park; `park` decrements
+    //   UNPARKED and its caller then looks at every queue once more, and our load preceded that
+    //   decrement, so that look sees our job.
+    // Departures weaken both. A searcher that dies does not look (its decrement is `depart`'s),
+    // and a notifier may pick a sleeper that died and has not departed yet, wasting the wake.
+    // And the second check reads two words at two moments: a machine departing between them
+    // (UNPARKED read before, ACTIVE after) can hide a sleeper, and the wake is skipped. What
+    // catches the job then: the runtime's thread notifies when a dead machine left jobs behind, a
+    // dead worker's replacement looks at every queue, a sleeper in a blocking park looks again
+    // within its 10 ms, and with `maxExtraMachines` > 0 (the only case with machines that retire)
+    // an extra machine starts once no machine has moved for 100 ms. A sleeper parked without
+    // blocking may otherwise sleep on with the job queued. tokio reads both counts from one word
+    // and has no departures.
     if (Atomics.load(control, at + SEARCHING) !== 0) return;
     if (Atomics.load(control, at + UNPARKED) >= Atomics.load(control, at + ACTIVE)) return;
     this.#mutex.lock();
+    // The re-check, exact under the lock for the list: a searcher may have started since (a
+    // notifier, or tryStartSearching, which takes no lock), and the list may be empty although a
+    // machine counted as parked a moment ago (another notifier took it, or it woke up by itself).
     const count = control[at + COUNT] as number;
     if (Atomics.load(control, at + SEARCHING) !== 0 || count === 0) {
       this.#mutex.unlock();
@@ -60,11 +106,16 @@ export class Idle {
     }
     const processor = control[at + SLEEPERS + count - 1] as number;
     control[at + COUNT] = count - 1;
+    // The woken machine reads SLEEPING without the lock (`unparked`'s fast path) and then acts on
+    // its searching flag, hence Atomics for both. Note the order: SLEEPING is cleared
+    // first, so that machine can see 0 and run on before the flag and SEARCHING below are set
+    // (see `unparked`).
     Atomics.store(control, this.#sleeping + processor, 0);
     Atomics.store(control, this.#searchingFlag + processor, 1);
     Atomics.add(control, at + SEARCHING, 1);
     Atomics.add(control, at + UNPARKED, 1);
     this.#mutex.unlock();
+    // Outside the lock: the futex wake needs none (the parker keeps a token if it comes early).
     this.#unpark(processor);
   }
 
@@ -72,7 +123,16 @@ export class Idle {
   tryStartSearching(processor: number): boolean {
     const control = this.#control;
     const at = this.#at;
+    // Our own flag: set by a notifier while we slept, or by us. No other thread writes it while we
+    // run (see the class doc; the exception is the window described in `unparked`), so the check
+    // and the store below race with nobody.
     if (Atomics.load(control, this.#searchingFlag + processor) === 1) return true;
+    // At most ceil(ACTIVE / 2) searchers, but only as a heuristic, and not exactly: this check and
+    // the add below are not one step, so machines checking at once all pass; a notifier adds a
+    // searcher without this check (it saw none under the lock, but this method takes no lock);
+    // and ACTIVE drops when a machine departs. More than half may then search for a while. Like
+    // tokio's idle.rs, nothing relies on the limit but CPU use: a searcher too many only spins
+    // and parks.
     if (2 * Atomics.load(control, at + SEARCHING) >= Atomics.load(control, at + ACTIVE)) return false;
     Atomics.store(control, this.#searchingFlag + processor, 1);
     Atomics.add(control, at + SEARCHING, 1);
@@ -86,8 +146,11 @@ export class Idle {
   stopSearching(processor: number): boolean {
     const control = this.#control;
     const at = this.#at;
+    // Our own flag, as in tryStartSearching.
     if (Atomics.load(control, this.#searchingFlag + processor) === 0) return false;
     Atomics.store(control, this.#searchingFlag + processor, 0);
+    // SC decrement, then the caller looks for work left (the machine's `#stopSearching`): the
+    // partner of a spawner's "publish, then read SEARCHING" in notifyWork.
     return Atomics.sub(control, at + SEARCHING, 1) === 1;
   }
 
@@ -95,6 +158,10 @@ export class Idle {
   park(processor: number): void {
     const control = this.#control;
     const at = this.#at;
+    // Under the lock: the list and COUNT change, and a notifier must find this machine either on
+    // the list with the counts of a parked machine, or not at all. The two SC decrements (of
+    // SEARCHING when this machine searched, of UNPARKED) are the partners of notifyWork's
+    // unlocked loads: the caller looks at every queue after this returns, hence after them.
     this.#mutex.lock();
     if (Atomics.load(control, this.#searchingFlag + processor) === 1) {
       Atomics.store(control, this.#searchingFlag + processor, 0);
@@ -104,6 +171,7 @@ export class Idle {
     const count = control[at + COUNT] as number;
     control[at + SLEEPERS + count] = processor;
     control[at + COUNT] = count + 1;
+    // Read without the lock only by this machine (`unparked`), which program order covers.
     Atomics.store(control, this.#sleeping + processor, 1);
     this.#mutex.unlock();
   }
@@ -115,7 +183,19 @@ export class Idle {
   unparked(processor: number): boolean {
     const control = this.#control;
     const at = this.#at;
+    // Fast path, without the lock: SLEEPING[p] is set to 1 only by this machine (park) and cleared
+    // only under the lock, by a notifier that took this machine off the list or by this machine
+    // itself. So 0 means a notifier took it off the list, for good, and there is nothing to undo.
+    // Caveat: that notifier clears SLEEPING before it sets our searching flag and adds to
+    // SEARCHING and UNPARKED (notifyWork), and this path does not wait for it. A machine that
+    // takes this path while the notifier is between those steps (say, descheduled there) and
+    // reaches `stopSearching` before the flag is set finds the flag 0 and keeps it; the notifier
+    // then sets it, and SEARCHING counts this machine as a searcher while it runs a job, so
+    // notifyWork skips wakes until the machine next stops searching or parks. Clearing SLEEPING
+    // last in notifyWork would close that window.
     if (Atomics.load(control, this.#sleeping + processor) === 0) return true;
+    // Slow path: a notifier may have taken us off the list since the load above; under the lock
+    // the list and SLEEPING agree, so this answer is exact.
     this.#mutex.lock();
     const notified = Atomics.load(control, this.#sleeping + processor) === 0;
     if (!notified) {
@@ -130,6 +210,10 @@ export class Idle {
   arrive(processor: number): void {
     const control = this.#control;
     const at = this.#at;
+    // Without the lock: this machine is on no list (zeroed memory, or a predecessor's `depart`
+    // took it off under the lock before this machine was started), so no notifier touches its
+    // words, and the flag and SLEEPING stores only restate 0. The counts are atomic adds, which
+    // commute with everyone else's. (A thread stopped between these steps: see the class doc.)
     Atomics.store(control, this.#arrived + processor, 1);
     Atomics.add(control, at + ACTIVE, 1);
     Atomics.add(control, at + UNPARKED, 1);
@@ -144,7 +228,11 @@ export class Idle {
   depart(processor: number): void {
     const control = this.#control;
     const at = this.#at;
+    // An exchange: a machine's part is taken out once, however often its exit is reported.
     if (Atomics.exchange(control, this.#arrived + processor, 0) === 0) return;
+    // Under the lock: it edits the list and must agree with a notifier that may be choosing this
+    // machine at this moment. The machine's thread has exited, so its words change only here and
+    // in a notifier's critical section, which the lock orders with this one.
     this.#mutex.lock();
     if (Atomics.load(control, this.#sleeping + processor) === 1) this.#removeSleeper(processor);
     else Atomics.sub(control, at + UNPARKED, 1);
@@ -153,6 +241,7 @@ export class Idle {
     this.#mutex.unlock();
   }
 
+  /** Under the lock: takes `processor` off the list (plain words) and clears its SLEEPING. */
   #removeSleeper(processor: number): void {
     const control = this.#control;
     const at = this.#at;
