@@ -31,8 +31,8 @@ import { Mutex } from "@spindle/core";
  *   `depart`). Each is written, outside the lock, only by `p`'s own machine, and by another
  *   thread only where that machine does not write it: a notifier writes `p`'s words in the
  *   critical section that takes `p` off the sleepers' list (while `p` sleeps or makes its last
- *   look; the one exception is the window described in `unparked`), and `depart` only once `p`'s
- *   thread has exited.
+ *   look, and clearing SLEEPING last, so that `p` does not run on before the others are written),
+ *   and `depart` only once `p`'s thread has exited.
  *
  * Unlike tokio, which packs its searching and unparked counts into one word, the quick checks read
  * two or three words one after the other: they are not one snapshot. Where that matters is said at
@@ -107,13 +107,15 @@ export class Idle {
     const processor = control[at + SLEEPERS + count - 1] as number;
     control[at + COUNT] = count - 1;
     // The woken machine reads SLEEPING without the lock (`unparked`'s fast path) and then acts on
-    // its searching flag, hence Atomics for both. Note the order: SLEEPING is cleared
-    // first, so that machine can see 0 and run on before the flag and SEARCHING below are set
-    // (see `unparked`).
-    Atomics.store(control, this.#sleeping + processor, 0);
+    // its searching flag, hence Atomics for both. Note the order: SLEEPING is cleared last, so
+    // that a machine whose fast path sees 0 also sees (SC) its flag set and itself counted in
+    // SEARCHING and UNPARKED. Cleared first, the machine could run on before the flag was set,
+    // find it 0 in `stopSearching`, and leave SEARCHING counting it while it ran a job: every
+    // notifyWork would then skip its wake until that machine next stopped searching or parked.
     Atomics.store(control, this.#searchingFlag + processor, 1);
     Atomics.add(control, at + SEARCHING, 1);
     Atomics.add(control, at + UNPARKED, 1);
+    Atomics.store(control, this.#sleeping + processor, 0);
     this.#mutex.unlock();
     // Outside the lock: the futex wake needs none (the parker keeps a token if it comes early).
     this.#unpark(processor);
@@ -124,8 +126,7 @@ export class Idle {
     const control = this.#control;
     const at = this.#at;
     // Our own flag: set by a notifier while we slept, or by us. No other thread writes it while we
-    // run (see the class doc; the exception is the window described in `unparked`), so the check
-    // and the store below race with nobody.
+    // run (see the class doc), so the check and the store below race with nobody.
     if (Atomics.load(control, this.#searchingFlag + processor) === 1) return true;
     // At most ceil(ACTIVE / 2) searchers, but only as a heuristic, and not exactly: this check and
     // the add below are not one step, so machines checking at once all pass; a notifier adds a
@@ -185,14 +186,9 @@ export class Idle {
     const at = this.#at;
     // Fast path, without the lock: SLEEPING[p] is set to 1 only by this machine (park) and cleared
     // only under the lock, by a notifier that took this machine off the list or by this machine
-    // itself. So 0 means a notifier took it off the list, for good, and there is nothing to undo.
-    // Caveat: that notifier clears SLEEPING before it sets our searching flag and adds to
-    // SEARCHING and UNPARKED (notifyWork), and this path does not wait for it. A machine that
-    // takes this path while the notifier is between those steps (say, descheduled there) and
-    // reaches `stopSearching` before the flag is set finds the flag 0 and keeps it; the notifier
-    // then sets it, and SEARCHING counts this machine as a searcher while it runs a job, so
-    // notifyWork skips wakes until the machine next stops searching or parks. Clearing SLEEPING
-    // last in notifyWork would close that window.
+    // itself. So 0 means a notifier took it off the list, for good, and there is nothing to undo;
+    // the notifier clears it after setting our searching flag and counting us in SEARCHING and
+    // UNPARKED (notifyWork), so this load, pairing with that last store, sees all three done.
     if (Atomics.load(control, this.#sleeping + processor) === 0) return true;
     // Slow path: a notifier may have taken us off the list since the load above; under the lock
     // the list and SLEEPING agree, so this answer is exact.
