@@ -9,46 +9,19 @@ import {
   wakeRawWaker,
   WakerSlot,
 } from "./mod.ts";
-
-interface Counter {
-  wakes: number;
-  drops: number;
-  live: number;
-}
-
-/** A waker whose clones are counted: `live` is the number of clones not yet woken or dropped. */
-function countingWaker(): { waker: Waker; counter: Counter } {
-  const counter: Counter = { wakes: 0, drops: 0, live: 0 };
-  const vtable: RawWakerVTable<Counter> = {
-    clone: (c) => {
-      c.live++;
-      return { data: c, vtable };
-    },
-    wake: (c) => {
-      c.wakes++;
-      c.live--;
-    },
-    wakeByRef: (c) => {
-      c.wakes++;
-    },
-    drop: (c) => {
-      c.drops++;
-      c.live--;
-    },
-  };
-  return { waker: Waker.fromRaw({ data: counter, vtable }), counter };
-}
+import { countingWaker } from "./test-support/counting-waker.ts";
 
 test("a waker slot keeps one clone per task however often it registers, and wakes it once", () => {
   const { waker, counter } = countingWaker();
   const slot = new WakerSlot();
   slot.register(waker);
   slot.register(waker);
-  assert.equal(counter.live, 1);
+  assert.equal(counter.clones, 1);
+  assert.equal(counter.live, 2); // the original and the slot's one clone
   assert.equal(slot.isEmpty, false);
   slot.wake();
   slot.wake();
-  assert.deepEqual(counter, { wakes: 1, drops: 0, live: 0 });
+  assert.deepEqual(counter, { clones: 1, wakes: 1, wakesByRef: 0, drops: 0, live: 1 });
   assert.equal(slot.isEmpty, true);
 });
 
@@ -58,10 +31,10 @@ test("registering another task's waker drops the stored clone", () => {
   const slot = new WakerSlot();
   slot.register(first.waker);
   slot.register(second.waker);
-  assert.deepEqual(first.counter, { wakes: 0, drops: 1, live: 0 });
-  assert.equal(second.counter.live, 1);
+  assert.deepEqual(first.counter, { clones: 1, wakes: 0, wakesByRef: 0, drops: 1, live: 1 });
+  assert.equal(second.counter.live, 2);
   slot.drop();
-  assert.deepEqual(second.counter, { wakes: 0, drops: 1, live: 0 });
+  assert.deepEqual(second.counter, { clones: 1, wakes: 0, wakesByRef: 0, drops: 1, live: 1 });
 });
 
 test("a waker slot is empty while its waker's wake runs", () => {
@@ -86,7 +59,7 @@ test("disposing a waker slot drops its waker without waking", () => {
   slot.register(waker);
   slot[Symbol.dispose]();
   slot[Symbol.dispose]();
-  assert.deepEqual(counter, { wakes: 0, drops: 1, live: 0 });
+  assert.deepEqual(counter, { clones: 1, wakes: 0, wakesByRef: 0, drops: 1, live: 1 });
 });
 
 test("wakeRawWaker and dropRawWaker end a stored raw waker once and leave null", () => {
@@ -98,5 +71,5 @@ test("wakeRawWaker and dropRawWaker end a stored raw waker once and leave null",
   stored = replaceRawWaker(stored, waker);
   stored = dropRawWaker(stored);
   assert.equal(dropRawWaker(stored), null);
-  assert.deepEqual(counter, { wakes: 1, drops: 1, live: 0 });
+  assert.deepEqual(counter, { clones: 2, wakes: 1, wakesByRef: 0, drops: 1, live: 1 });
 });

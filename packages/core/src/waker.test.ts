@@ -1,37 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type RawWakerVTable, replaceWaker, SpindleError, Waker } from "./mod.ts";
-
-interface Counter {
-  clones: number;
-  wakes: number;
-  wakesByRef: number;
-  drops: number;
-  live: number;
-}
-
-function countingWaker(): { waker: Waker; counter: Counter } {
-  const counter: Counter = { clones: 0, wakes: 0, wakesByRef: 0, drops: 0, live: 1 };
-  const vtable: RawWakerVTable<Counter> = {
-    clone: (c) => {
-      c.clones++;
-      c.live++;
-      return { data: c, vtable };
-    },
-    wake: (c) => {
-      c.wakes++;
-      c.live--;
-    },
-    wakeByRef: (c) => {
-      c.wakesByRef++;
-    },
-    drop: (c) => {
-      c.drops++;
-      c.live--;
-    },
-  };
-  return { waker: Waker.fromRaw({ data: counter, vtable }), counter };
-}
+import { replaceWaker, SpindleError, Waker } from "./mod.ts";
+import { countingWaker } from "./test-support/counting-waker.ts";
 
 test("every clone is balanced by exactly one wake or drop", () => {
   const { waker, counter } = countingWaker();
