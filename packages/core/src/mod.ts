@@ -46,6 +46,7 @@ export { consumeBudget, refundBudget } from "./coop-budget.ts";
 export { join, joinAll, type OutputOf } from "./join.ts";
 export { race } from "./race.ts";
 export { select, type Selected } from "./select.ts";
+export { isStream, type Item, next, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 export { fromPromise } from "./from-promise.ts";
 export { toPromise } from "./to-promise.ts";
 export { Parker, type ParkerHandle, Unparker } from "./parker.ts";
