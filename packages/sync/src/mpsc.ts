@@ -341,7 +341,9 @@ class Send<T> extends PermitFuture<void> {
   readonly #channel: Channel<T>;
   readonly #value: T;
   #counted = true;
-  protected readonly what = "Sender.send()";
+  protected get what(): string {
+    return "Sender.send()";
+  }
 
   constructor(channel: Channel<T>, value: T) {
     super(channel.slots!, 1);

@@ -122,7 +122,9 @@ export class MutexGuard<T> implements Disposable {
 class Lock<T> extends PermitFuture<MutexGuard<T>> {
   readonly #queue: PermitQueue;
   readonly #cell: Cell<T>;
-  protected readonly what = "Mutex.lock()";
+  protected get what(): string {
+    return "Mutex.lock()";
+  }
 
   constructor(queue: PermitQueue, cell: Cell<T>) {
     super(queue, 1);

@@ -125,7 +125,7 @@ export abstract class PermitFuture<R> extends Future<R> {
   }
 
   /** What the future's name is in errors (`Semaphore.acquire()`...). */
-  protected abstract readonly what: string;
+  protected abstract get what(): string;
 
   poll(cx: Context): Poll<R> {
     if (this.#state === DONE) throw new SpindleError("FUTURE_COMPLETED", `${this.what} was polled after it completed`);

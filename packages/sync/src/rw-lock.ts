@@ -167,12 +167,16 @@ export class RwLockWriteGuard<T> implements Disposable {
 
 class Acquire<G> extends PermitFuture<G> {
   readonly #make: () => G;
-  protected readonly what: string;
+  readonly #what: string;
 
   constructor(queue: PermitQueue, n: number, make: () => G, what: string) {
     super(queue, n);
     this.#make = make;
-    this.what = what;
+    this.#what = what;
+  }
+
+  protected get what(): string {
+    return this.#what;
   }
 
   protected granted(): G {

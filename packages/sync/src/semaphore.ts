@@ -150,7 +150,9 @@ export class SemaphorePermit implements Disposable {
 class Acquire extends PermitFuture<SemaphorePermit> {
   readonly #queue: PermitQueue;
   readonly #n: number;
-  protected readonly what = "Semaphore.acquire()";
+  protected get what(): string {
+    return "Semaphore.acquire()";
+  }
 
   constructor(queue: PermitQueue, n: number) {
     super(queue, n);
