@@ -98,3 +98,13 @@ test("a dropped receiver stops waiting: its waker is dropped and a send no longe
   tx.drop();
   assert.throws(() => tx.send(2), ClosedError);
 });
+
+test("a dropped pending receive (next(rx)) takes nothing: the value waits for the next receive", () => {
+  const [tx, rx] = broadcast<number>(4);
+  const task = new TestTask();
+  const recv = rx.recv();
+  assert.equal(task.poll(recv), PENDING);
+  recv[Symbol.dispose]();
+  tx.send(7);
+  assert.equal(rx.tryRecv(), 7);
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Coroutine, LocalExecutor, PENDING, yieldNow } from "@spindle/core";
+import { blockOn, type Coroutine, LocalExecutor, PENDING, pending, yieldNow } from "@spindle/core";
 import { ClosedError, Mutex, type MutexGuard } from "./mod.ts";
 import { TestTask } from "./test-support/harness.ts";
 
@@ -89,4 +89,33 @@ test("tasks holding the lock across suspension points never interleave", async (
   for (let i = 0; i < 10; i++) executor.spawn(add(50));
   await executor.run();
   assert.equal(mutex.tryLock()!.value, 500);
+});
+
+test("a task aborted while it holds the guard gives the lock back through its finally block", async () => {
+  const mutex = new Mutex(0);
+  const executor = new LocalExecutor();
+  let released = false;
+  const holder = executor.spawn(function* (): Coroutine<void> {
+    const guard = yield* mutex.lock();
+    try {
+      yield* pending();
+    } finally {
+      guard.release();
+      released = true;
+    }
+  }());
+  const waiter = executor.spawn(function* (): Coroutine<number> {
+    yield* yieldNow();
+    holder.abort();
+    const guard = yield* mutex.lock();
+    guard.value = 1;
+    const seen = guard.value;
+    guard.release();
+    return seen;
+  }());
+  await executor.run();
+  await holder.then(() => assert.fail("the holder was aborted"), () => {});
+  assert.equal(released, true);
+  assert.equal(await waiter, 1);
+  assert.equal(mutex.isLocked, false);
 });
