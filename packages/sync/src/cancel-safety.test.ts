@@ -4,9 +4,19 @@
 // woken fails).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Future, next, PENDING, STREAM_END, type StreamEnd } from "@spindle/core";
-import { mpsc, Notify, Semaphore, type SemaphorePermit } from "./mod.ts";
-import { random, TestTask } from "./test-support/harness.ts";
+import {
+  type Coroutine,
+  type Future,
+  LocalExecutor,
+  next,
+  PENDING,
+  select,
+  STREAM_END,
+  type StreamEnd,
+  yieldNow,
+} from "@spindle/core";
+import { mpsc, Mutex, Notify, Semaphore, type SemaphorePermit, type Sender } from "./mod.ts";
+import { random, runWithin, TestTask } from "./test-support/harness.ts";
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 
@@ -210,4 +220,83 @@ test("notify: notified() futures dropped at random lose no notifyOne (each compl
     assert.equal(completions + permit, calls, `seed ${seed}: ${calls} notifyOne calls, ${completions} completions`);
     assert.ok(calls > 100, `seed ${seed}: the test exercised notifyOne (${calls} calls)`);
   }
+});
+
+// The same on a real executor: each wait races `yieldNow()` in a `select`, which drops the wait
+// whenever it is still pending on its second poll.
+
+function* orDrop<T>(future: Future<T>): Coroutine<{ ok: true; value: T } | { ok: false }> {
+  const first = yield* select(future, yieldNow());
+  if (first.index === 0) {
+    first.rest[Symbol.dispose]();
+    return { ok: true, value: first.value };
+  }
+  first.rest[Symbol.dispose]();
+  return { ok: false };
+}
+
+test("on a LocalExecutor, sends and receives dropped by select lose nothing and keep per-producer order", async () => {
+  const [tx, rx] = mpsc.bounded<[number, number]>(2);
+  const PER_PRODUCER = 300;
+  let dropped = 0;
+  function* producer(id: number, tx: Sender<[number, number]>): Coroutine<void> {
+    for (let i = 0; i < PER_PRODUCER;) {
+      if ((yield* orDrop(tx.send([id, i]))).ok) i++;
+      else dropped++;
+    }
+    tx.drop();
+  }
+  function* consumer(): Coroutine<number[][]> {
+    const seen: number[][] = [[], [], [], []];
+    for (;;) {
+      const got = yield* orDrop(next(rx));
+      if (!got.ok) {
+        dropped++;
+        continue;
+      }
+      if (got.value === STREAM_END) return seen;
+      seen[got.value[0]]!.push(got.value[1]);
+    }
+  }
+  const executor = new LocalExecutor();
+  for (let id = 0; id < 4; id++) executor.spawn(producer(id, tx.clone()));
+  tx.drop();
+  const seen = executor.spawn(consumer());
+  await runWithin(executor, 20_000, "producers and consumer");
+  for (const values of await seen) assert.deepEqual(values, Array.from({ length: PER_PRODUCER }, (_, i) => i));
+  assert.ok(dropped > 100, `waits were dropped (${dropped})`);
+});
+
+test("on a LocalExecutor, lock and acquire futures dropped by select lose no permit", async () => {
+  const mutex = new Mutex(0);
+  const semaphore = new Semaphore(3);
+  let inside = 0;
+  let dropped = 0;
+  function* worker(): Coroutine<void> {
+    for (let done = 0; done < 100;) {
+      const permit = yield* orDrop(semaphore.acquire(1 + (done % 2)));
+      if (!permit.ok) {
+        dropped++;
+        continue;
+      }
+      const guard = yield* orDrop(mutex.lock());
+      if (guard.ok) {
+        assert.equal(++inside, 1);
+        yield* yieldNow();
+        guard.value.value++;
+        inside--;
+        guard.value.release();
+        done++;
+      } else {
+        dropped++;
+      }
+      permit.value.release();
+    }
+  }
+  const executor = new LocalExecutor();
+  for (let i = 0; i < 8; i++) executor.spawn(worker());
+  await runWithin(executor, 20_000, "workers");
+  assert.equal(mutex.tryLock()!.value, 800);
+  assert.equal(semaphore.availablePermits, 3);
+  assert.ok(dropped > 100, `waits were dropped (${dropped})`);
 });

@@ -1,8 +1,10 @@
-// Polling by hand for the sync tests: a waker that counts its wakes, and a pending future or stream
-// poll that can be repeated and dropped at will.
+// Test support for the sync tests: polling by hand (a waker that counts its wakes, for pending
+// futures and stream polls that can be repeated and dropped at will), a seeded generator, and a
+// hang bound for executor runs.
 import {
   Context,
   type Future,
+  type LocalExecutor,
   type Poll,
   type RawWakerVTable,
   type Stream,
@@ -57,4 +59,25 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Runs `executor` to completion, failing with a message naming `what` unless every task settled
+ * within `ms` (a hang bound, generous for a loaded 2-vCPU machine; a lost permit or wake-up shows
+ * as tasks that never finish). On failure the executor is closed, so nothing is left running.
+ */
+export async function runWithin(executor: LocalExecutor, ms: number, what: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const left = executor.taskCount;
+      executor.close();
+      reject(new Error(`${what}: ${left} task(s) had not settled within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    await Promise.race([executor.run(), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
