@@ -2,6 +2,11 @@ import { type Context, type Future, next, PENDING, type Poll, Stream, STREAM_END
 import { checkCapacity, ClosedError, LaggedError, SendError } from "./errors.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeBroadcastSender: <T>(shared: Shared<T>) => BroadcastSender<T>;
+let makeBroadcastReceiver: <T>(shared: Shared<T>, next: number) => BroadcastReceiver<T>;
+
 /**
  * What the ends of one broadcast channel share: the last `capacity` values in a ring, indexed by
  * their sequence number modulo `capacity`; `tail` is the sequence number the next value gets.
@@ -46,7 +51,7 @@ class Shared<T> {
  */
 export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastReceiver<T>] {
   const shared = new Shared<T>(checkCapacity("broadcast(capacity): capacity", capacity));
-  return [new BroadcastSender(shared), new BroadcastReceiver(shared, 0)];
+  return [makeBroadcastSender(shared), makeBroadcastReceiver(shared, 0)];
 }
 
 /**
@@ -70,9 +75,12 @@ export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastRe
 export class BroadcastSender<T> implements Disposable {
   #shared: Shared<T> | null;
 
-  /** Internal: made by `broadcast` and `clone`. */
-  constructor(shared: Shared<T>) {
+  private constructor(shared: Shared<T>) {
     this.#shared = shared;
+  }
+
+  static {
+    makeBroadcastSender = <T>(shared: Shared<T>): BroadcastSender<T> => new BroadcastSender(shared);
   }
 
   /** How many receivers are live. */
@@ -98,7 +106,7 @@ export class BroadcastSender<T> implements Disposable {
   subscribe(): BroadcastReceiver<T> {
     const shared = this.#live("subscribe()");
     shared.receivers++;
-    return new BroadcastReceiver(shared, shared.tail);
+    return makeBroadcastReceiver(shared, shared.tail);
   }
 
   /** Another sender of the same channel. */
@@ -154,11 +162,15 @@ export class BroadcastReceiver<T> extends Stream<T> {
   #next: number;
   readonly #node = new WaitNode();
 
-  /** Internal: made by `broadcast`, `subscribe` and `resubscribe`. */
-  constructor(shared: Shared<T>, next: number) {
+  private constructor(shared: Shared<T>, next: number) {
     super();
     this.#shared = shared;
     this.#next = next;
+  }
+
+  static {
+    makeBroadcastReceiver = <T>(shared: Shared<T>, next: number): BroadcastReceiver<T> =>
+      new BroadcastReceiver(shared, next);
   }
 
   /** How many values sent are not yet read by this receiver (at most the capacity). */

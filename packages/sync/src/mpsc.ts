@@ -16,6 +16,12 @@ import {
 import { checkCapacity, ClosedError, SendError } from "./errors.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
 
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeSender: <T>(channel: Channel<T>) => Sender<T>;
+let makeUnboundedSender: <T>(channel: Channel<T>) => UnboundedSender<T>;
+let makeReceiver: <T>(channel: Channel<T>) => Receiver<T>;
+
 /**
  * What the ends of one mpsc channel share. Single-threaded: every end is used on the thread that
  * made the channel.
@@ -101,11 +107,11 @@ export interface Mpsc {
 export const mpsc: Mpsc = {
   bounded<T>(capacity: number): [Sender<T>, Receiver<T>] {
     const channel = new Channel<T>(checkCapacity("mpsc.bounded(capacity): capacity", capacity));
-    return [new Sender(channel), new Receiver(channel)];
+    return [makeSender(channel), makeReceiver(channel)];
   },
   unbounded<T>(): [UnboundedSender<T>, Receiver<T>] {
     const channel = new Channel<T>(null);
-    return [new UnboundedSender(channel), new Receiver(channel)];
+    return [makeUnboundedSender(channel), makeReceiver(channel)];
   },
 };
 
@@ -129,9 +135,12 @@ function droppedSender(operation: string): ClosedError {
 export class Sender<T> implements Disposable {
   #channel: Channel<T> | null;
 
-  /** Internal: made by `mpsc.bounded` and `clone`. */
-  constructor(channel: Channel<T>) {
+  private constructor(channel: Channel<T>) {
     this.#channel = channel;
+  }
+
+  static {
+    makeSender = <T>(channel: Channel<T>): Sender<T> => new Sender(channel);
   }
 
   /** The channel's capacity. */
@@ -207,9 +216,12 @@ export class Sender<T> implements Disposable {
 export class UnboundedSender<T> implements Disposable {
   #channel: Channel<T> | null;
 
-  /** Internal: made by `mpsc.unbounded` and `clone`. */
-  constructor(channel: Channel<T>) {
+  private constructor(channel: Channel<T>) {
     this.#channel = channel;
+  }
+
+  static {
+    makeUnboundedSender = <T>(channel: Channel<T>): UnboundedSender<T> => new UnboundedSender(channel);
   }
 
   /** Whether the receiver was closed or dropped (sends fail), or this sender was dropped. */
@@ -269,10 +281,13 @@ export class UnboundedSender<T> implements Disposable {
 export class Receiver<T> extends Stream<T> {
   #channel: Channel<T> | null;
 
-  /** Internal: made by `mpsc.bounded` and `mpsc.unbounded`. */
-  constructor(channel: Channel<T>) {
+  private constructor(channel: Channel<T>) {
     super();
     this.#channel = channel;
+  }
+
+  static {
+    makeReceiver = <T>(channel: Channel<T>): Receiver<T> => new Receiver(channel);
   }
 
   /** How many values are buffered. */

@@ -2,6 +2,10 @@ import type { Future } from "@spindle/core";
 import { ClosedError } from "./errors.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
 
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeMutexGuard: <T>(queue: PermitQueue, cell: Cell<T>) => MutexGuard<T>;
+
 /** The value a lock guards, shared by the lock and its guards. */
 interface Cell<T> {
   value: T;
@@ -60,7 +64,7 @@ export class Mutex<T> {
 
   /** The lock's guard if it is free and nobody waits for it, otherwise `null`. */
   tryLock(): MutexGuard<T> | null {
-    return this.#queue.tryTake(1) ? new MutexGuard(this.#queue, this.#cell) : null;
+    return this.#queue.tryTake(1) ? makeMutexGuard(this.#queue, this.#cell) : null;
   }
 }
 
@@ -83,10 +87,13 @@ export class MutexGuard<T> implements Disposable {
   #queue: PermitQueue | null;
   readonly #cell: Cell<T>;
 
-  /** Internal: made by `Mutex.lock` and `tryLock`. */
-  constructor(queue: PermitQueue, cell: Cell<T>) {
+  private constructor(queue: PermitQueue, cell: Cell<T>) {
     this.#queue = queue;
     this.#cell = cell;
+  }
+
+  static {
+    makeMutexGuard = <T>(queue: PermitQueue, cell: Cell<T>): MutexGuard<T> => new MutexGuard(queue, cell);
   }
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */
@@ -133,6 +140,6 @@ class Lock<T> extends PermitFuture<MutexGuard<T>> {
   }
 
   protected granted(): MutexGuard<T> {
-    return new MutexGuard(this.#queue, this.#cell);
+    return makeMutexGuard(this.#queue, this.#cell);
   }
 }

@@ -14,6 +14,11 @@ import {
 } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
 
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeOneshotSender: <T>(slot: Slot<T>) => OneshotSender<T>;
+let makeOneshotReceiver: <T>(slot: Slot<T>) => OneshotReceiver<T>;
+
 const EMPTY = 0;
 const FULL = 1;
 const TAKEN = 2;
@@ -49,7 +54,7 @@ class Slot<T> {
  */
 export function oneshot<T>(): [OneshotSender<T>, OneshotReceiver<T>] {
   const slot = new Slot<T>();
-  return [new OneshotSender(slot), new OneshotReceiver(slot)];
+  return [makeOneshotSender(slot), makeOneshotReceiver(slot)];
 }
 
 /**
@@ -73,9 +78,12 @@ export function oneshot<T>(): [OneshotSender<T>, OneshotReceiver<T>] {
 export class OneshotSender<T> implements Disposable {
   #slot: Slot<T> | null;
 
-  /** Internal: made by `oneshot`. */
-  constructor(slot: Slot<T>) {
+  private constructor(slot: Slot<T>) {
     this.#slot = slot;
+  }
+
+  static {
+    makeOneshotSender = <T>(slot: Slot<T>): OneshotSender<T> => new OneshotSender(slot);
   }
 
   /** Whether the receiver was dropped (a send would fail), or this sender already sent or was dropped. */
@@ -132,10 +140,13 @@ export class OneshotSender<T> implements Disposable {
 export class OneshotReceiver<T> extends Future<T> implements Stream<T> {
   readonly #slot: Slot<T>;
 
-  /** Internal: made by `oneshot`. */
-  constructor(slot: Slot<T>) {
+  private constructor(slot: Slot<T>) {
     super();
     this.#slot = slot;
+  }
+
+  static {
+    makeOneshotReceiver = <T>(slot: Slot<T>): OneshotReceiver<T> => new OneshotReceiver(slot);
   }
 
   /** The value once sent; fails with {@linkcode ClosedError} if the sender was dropped without sending. */

@@ -2,6 +2,11 @@ import type { Future } from "@spindle/core";
 import { ClosedError, MAX_PERMITS } from "./errors.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
 
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeRwLockReadGuard: <T>(queue: PermitQueue, cell: Cell<T>) => RwLockReadGuard<T>;
+let makeRwLockWriteGuard: <T>(queue: PermitQueue, cell: Cell<T>) => RwLockWriteGuard<T>;
+
 interface Cell<T> {
   value: T;
 }
@@ -44,7 +49,7 @@ export class RwLock<T> {
 
   /** A future of shared (read) access. */
   read(): Future<RwLockReadGuard<T>> {
-    return new Acquire(this.#queue, 1, () => new RwLockReadGuard(this.#queue, this.#cell), "RwLock.read()");
+    return new Acquire(this.#queue, 1, () => makeRwLockReadGuard(this.#queue, this.#cell), "RwLock.read()");
   }
 
   /** A future of exclusive (write) access. */
@@ -52,19 +57,19 @@ export class RwLock<T> {
     return new Acquire(
       this.#queue,
       MAX_READERS,
-      () => new RwLockWriteGuard(this.#queue, this.#cell),
+      () => makeRwLockWriteGuard(this.#queue, this.#cell),
       "RwLock.write()",
     );
   }
 
   /** Read access now, or `null` when a writer holds the lock or waits for it. */
   tryRead(): RwLockReadGuard<T> | null {
-    return this.#queue.tryTake(1) ? new RwLockReadGuard(this.#queue, this.#cell) : null;
+    return this.#queue.tryTake(1) ? makeRwLockReadGuard(this.#queue, this.#cell) : null;
   }
 
   /** Write access now, or `null` when anyone holds the lock or waits for it. */
   tryWrite(): RwLockWriteGuard<T> | null {
-    return this.#queue.tryTake(MAX_READERS) ? new RwLockWriteGuard(this.#queue, this.#cell) : null;
+    return this.#queue.tryTake(MAX_READERS) ? makeRwLockWriteGuard(this.#queue, this.#cell) : null;
   }
 }
 
@@ -85,10 +90,14 @@ export class RwLockReadGuard<T> implements Disposable {
   #queue: PermitQueue | null;
   readonly #cell: Cell<T>;
 
-  /** Internal: made by `RwLock.read` and `tryRead`. */
-  constructor(queue: PermitQueue, cell: Cell<T>) {
+  private constructor(queue: PermitQueue, cell: Cell<T>) {
     this.#queue = queue;
     this.#cell = cell;
+  }
+
+  static {
+    makeRwLockReadGuard = <T>(queue: PermitQueue, cell: Cell<T>): RwLockReadGuard<T> =>
+      new RwLockReadGuard(queue, cell);
   }
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */
@@ -129,10 +138,14 @@ export class RwLockWriteGuard<T> implements Disposable {
   #queue: PermitQueue | null;
   readonly #cell: Cell<T>;
 
-  /** Internal: made by `RwLock.write` and `tryWrite`. */
-  constructor(queue: PermitQueue, cell: Cell<T>) {
+  private constructor(queue: PermitQueue, cell: Cell<T>) {
     this.#queue = queue;
     this.#cell = cell;
+  }
+
+  static {
+    makeRwLockWriteGuard = <T>(queue: PermitQueue, cell: Cell<T>): RwLockWriteGuard<T> =>
+      new RwLockWriteGuard(queue, cell);
   }
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */

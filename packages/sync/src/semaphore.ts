@@ -2,6 +2,10 @@ import { describe, type Future, SpindleError } from "@spindle/core";
 import { checkPermits, ClosedError, MAX_PERMITS } from "./errors.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
 
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeSemaphorePermit: (queue: PermitQueue, count: number) => SemaphorePermit;
+
 /**
  * An async counting semaphore (tokio's `Semaphore`): `acquire(n)` waits until `n` permits are
  * free and returns a {@linkcode SemaphorePermit} that gives them back on `release()` (or
@@ -69,7 +73,7 @@ export class Semaphore {
     checkPermits("Semaphore.tryAcquire(n): n", n);
     const queue = this.#queue;
     if (queue.closed) throw new ClosedError("semaphore", "tryAcquire() after close()");
-    return queue.tryTake(n) ? new SemaphorePermit(queue, n) : null;
+    return queue.tryTake(n) ? makeSemaphorePermit(queue, n) : null;
   }
 
   /**
@@ -119,10 +123,13 @@ export class SemaphorePermit implements Disposable {
   /** How many permits this holds (0 once released or forgotten). */
   count: number;
 
-  /** Internal: made by `Semaphore.acquire` and `tryAcquire`. */
-  constructor(queue: PermitQueue, count: number) {
+  private constructor(queue: PermitQueue, count: number) {
     this.#queue = queue;
     this.count = count;
+  }
+
+  static {
+    makeSemaphorePermit = (queue: PermitQueue, count: number) => new SemaphorePermit(queue, count);
   }
 
   /** Gives the permits back to the semaphore. Does nothing the second time. */
@@ -161,6 +168,6 @@ class Acquire extends PermitFuture<SemaphorePermit> {
   }
 
   protected granted(): SemaphorePermit {
-    return new SemaphorePermit(this.#queue, this.#n);
+    return makeSemaphorePermit(this.#queue, this.#n);
   }
 }

@@ -11,6 +11,11 @@ import {
 import { ClosedError, SendError } from "./errors.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeWatchSender: <T>(shared: Shared<T>) => WatchSender<T>;
+let makeWatchReceiver: <T>(shared: Shared<T>, seen: number) => WatchReceiver<T>;
+
 let pollChanged: <T>(receiver: WatchReceiver<T>, node: WaitNode, cx: Context) => boolean;
 let leaveChanged: <T>(receiver: WatchReceiver<T>, node: WaitNode) => void;
 let ready: boolean;
@@ -59,7 +64,7 @@ class Shared<T> {
  */
 export function watch<T>(initial: T): [WatchSender<T>, WatchReceiver<T>] {
   const shared = new Shared(initial);
-  return [new WatchSender(shared), new WatchReceiver(shared, 0)];
+  return [makeWatchSender(shared), makeWatchReceiver(shared, 0)];
 }
 
 /**
@@ -77,9 +82,12 @@ export function watch<T>(initial: T): [WatchSender<T>, WatchReceiver<T>] {
 export class WatchSender<T> implements Disposable {
   #shared: Shared<T> | null;
 
-  /** Internal: made by `watch` and `clone`. */
-  constructor(shared: Shared<T>) {
+  private constructor(shared: Shared<T>) {
     this.#shared = shared;
+  }
+
+  static {
+    makeWatchSender = <T>(shared: Shared<T>): WatchSender<T> => new WatchSender(shared);
   }
 
   /** How many receivers are live. */
@@ -115,7 +123,7 @@ export class WatchSender<T> implements Disposable {
   subscribe(): WatchReceiver<T> {
     const shared = this.#live("subscribe()");
     shared.receivers++;
-    return new WatchReceiver(shared, shared.version);
+    return makeWatchReceiver(shared, shared.version);
   }
 
   /** Another sender of the same channel. */
@@ -169,11 +177,14 @@ export class WatchReceiver<T> extends Stream<T> {
   #seen: number;
   readonly #node = new WaitNode();
 
-  /** Internal: made by `watch`, `subscribe` and `clone`. */
-  constructor(shared: Shared<T>, seen: number) {
+  private constructor(shared: Shared<T>, seen: number) {
     super();
     this.#shared = shared;
     this.#seen = seen;
+  }
+
+  static {
+    makeWatchReceiver = <T>(shared: Shared<T>, seen: number): WatchReceiver<T> => new WatchReceiver(shared, seen);
   }
 
   /** The current value, without marking it seen. */
