@@ -4,7 +4,7 @@ import type { Worker } from "node:worker_threads";
 import { blockOn, type Coroutine, LocalExecutor, SpindleError } from "@spindle/core";
 import { Instant, Timer, TimerClosedError, TimerReactor } from "./mod.ts";
 import { SharedTimerState } from "./thread/shared-state.ts";
-import { timerThreads } from "./thread/thread-handles.ts";
+import { timerThreads } from "./thread/reactor-workers.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 import { startWorker } from "./test-support/runtime.ts";
 

@@ -4,7 +4,7 @@ import { type CloseReason, TimerStateError, TimerThreadStartError } from "../err
 import { HostDriver } from "./host-driver.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import { ThreadDriver } from "./thread-driver.ts";
-import { timerThreads } from "./thread-handles.ts";
+import { timerThreads } from "./reactor-workers.ts";
 import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
 import { createTimer, type Timer } from "../timer.ts";
 import { TimerQueue } from "../timer-queue.ts";
