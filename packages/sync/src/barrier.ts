@@ -1,4 +1,4 @@
-import { type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { consumeBudget, type Context, Future, PENDING, type Poll, refundBudget, SpindleError } from "@spindle/core";
 import { checkCapacity } from "./errors.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
@@ -101,6 +101,7 @@ class Wait extends Future<BarrierWaitResult> {
     if (this.#generation === -2) {
       throw new SpindleError("FUTURE_COMPLETED", "Barrier.wait() was polled after it completed");
     }
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     if (this.#generation === -1) {
       const node = new WaitNode();
       const generation = arrive(barrier, node);
@@ -118,6 +119,7 @@ class Wait extends Future<BarrierWaitResult> {
       this.#generation = -2;
       return FOLLOWER;
     }
+    refundBudget();
     node.register(cx.waker);
     return PENDING;
   }

@@ -1,4 +1,15 @@
-import { type Context, type Future, next, PENDING, type Poll, Stream, STREAM_END, type StreamEnd } from "@spindle/core";
+import {
+  consumeBudget,
+  type Context,
+  type Future,
+  next,
+  PENDING,
+  type Poll,
+  refundBudget,
+  Stream,
+  STREAM_END,
+  type StreamEnd,
+} from "@spindle/core";
 import { checkCapacity, ClosedError, LaggedError, SendError } from "./errors.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
@@ -181,8 +192,10 @@ export class BroadcastReceiver<T> extends Stream<T> {
 
   /** The next value, `STREAM_END`, or `PENDING`; throws {@linkcode LaggedError} after a lag. */
   pollNext(cx: Context): Poll<T | StreamEnd> {
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     const item = this.tryRecv();
     if (item === PENDING) {
+      refundBudget();
       const node = this.#node;
       node.register(cx.waker);
       if (!node.queued) this.#shared!.waiting.push(node);

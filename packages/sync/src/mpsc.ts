@@ -1,4 +1,5 @@
 import {
+  consumeBudget,
   type Context,
   dropRawWaker,
   type Future,
@@ -6,6 +7,7 @@ import {
   PENDING,
   type Poll,
   type RawWaker,
+  refundBudget,
   replaceRawWaker,
   RingQueue,
   Stream,
@@ -303,8 +305,10 @@ export class Receiver<T> extends Stream<T> {
 
   /** The next value, `STREAM_END`, or `PENDING` with the task's waker kept. */
   pollNext(cx: Context): Poll<T | StreamEnd> {
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     const item = this.tryRecv();
     if (item !== PENDING) return item;
+    refundBudget();
     const channel = this.#channel!;
     channel.receiver = replaceRawWaker(channel.receiver, cx.waker);
     return PENDING;

@@ -1,4 +1,4 @@
-import { type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { consumeBudget, type Context, Future, PENDING, type Poll, refundBudget, SpindleError } from "@spindle/core";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
 /** A `notified()` future's node: set `notified` when `notifyOne` chose it. */
@@ -97,6 +97,7 @@ class Notified extends Future<void> {
 
   poll(cx: Context): Poll<void> {
     if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "Notify.notified() was polled after it completed");
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     const notify = this.#notify;
     let waiter = this.#waiter;
     if (waiter?.notified || generationOf(notify) !== this.#generation) return this.#complete();
@@ -105,6 +106,7 @@ class Notified extends Future<void> {
       waiter = this.#waiter = new NotifyWaiter();
       waitersOf(notify).push(waiter);
     }
+    refundBudget();
     waiter.register(cx.waker);
     return PENDING;
   }

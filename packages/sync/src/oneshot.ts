@@ -1,10 +1,12 @@
 import {
+  consumeBudget,
   type Context,
   dropRawWaker,
   Future,
   PENDING,
   type Poll,
   type RawWaker,
+  refundBudget,
   replaceRawWaker,
   SpindleError,
   type Stream,
@@ -151,6 +153,7 @@ export class OneshotReceiver<T> extends Future<T> implements Stream<T> {
 
   /** The value once sent; fails with {@linkcode ClosedError} if the sender was dropped without sending. */
   poll(cx: Context): Poll<T> {
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     const item = this.tryRecv();
     if (item === STREAM_END) {
       if (this.#slot.state === TAKEN) {
@@ -158,15 +161,21 @@ export class OneshotReceiver<T> extends Future<T> implements Stream<T> {
       }
       throw new ClosedError("channel", "the oneshot sender was dropped without sending");
     }
-    if (item === PENDING) this.#slot.waker = replaceRawWaker(this.#slot.waker, cx.waker);
+    if (item === PENDING) this.#wait(cx);
     return item;
   }
 
   /** The value once sent, then `STREAM_END`; `STREAM_END` at once if the sender was dropped. */
   pollNext(cx: Context): Poll<T | StreamEnd> {
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     const item = this.tryRecv();
-    if (item === PENDING) this.#slot.waker = replaceRawWaker(this.#slot.waker, cx.waker);
+    if (item === PENDING) this.#wait(cx);
     return item;
+  }
+
+  #wait(cx: Context): void {
+    refundBudget();
+    this.#slot.waker = replaceRawWaker(this.#slot.waker, cx.waker);
   }
 
   /** The value if it was sent; `PENDING` while it may still come; `STREAM_END` when it never will (or was taken). */

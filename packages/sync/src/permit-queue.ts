@@ -1,4 +1,4 @@
-import { type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { consumeBudget, type Context, Future, PENDING, type Poll, refundBudget, SpindleError } from "@spindle/core";
 import { ClosedError } from "./errors.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
@@ -129,6 +129,7 @@ export abstract class PermitFuture<R> extends Future<R> {
 
   poll(cx: Context): Poll<R> {
     if (this.#state === DONE) throw new SpindleError("FUTURE_COMPLETED", `${this.what} was polled after it completed`);
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     const queue = this.#queue;
     let waiter = this.#waiter;
     if (waiter === null) {
@@ -149,6 +150,7 @@ export abstract class PermitFuture<R> extends Future<R> {
       waiter.dropWaker();
       return this.#fail();
     }
+    refundBudget();
     waiter.register(cx.waker);
     return PENDING;
   }

@@ -1,8 +1,10 @@
 import {
+  consumeBudget,
   type Context,
   Future,
   PENDING,
   type Poll,
+  refundBudget,
   SpindleError,
   Stream,
   STREAM_END,
@@ -217,11 +219,13 @@ export class WatchReceiver<T> extends Stream<T> {
   /** The latest value not seen yet (marking it seen), `STREAM_END` once the senders are gone, or `PENDING`. */
   pollNext(cx: Context): Poll<T | StreamEnd> {
     const shared = this.#live("pollNext()");
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     if (shared.version !== this.#seen) {
       this.#seen = shared.version;
       return shared.value;
     }
     if (shared.senders === 0) return STREAM_END;
+    refundBudget();
     this.#node.register(cx.waker);
     if (!this.#node.queued) shared.waiting.push(this.#node);
     return PENDING;
@@ -282,13 +286,17 @@ class Changed<T> extends Future<void> {
 
   poll(cx: Context): Poll<void> {
     if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "WatchReceiver.changed() was polled after it completed");
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     try {
       ready = pollChanged(this.#receiver, this.#node, cx);
     } catch (error) {
       this.#finish();
       throw error;
     }
-    if (!ready) return PENDING;
+    if (!ready) {
+      refundBudget();
+      return PENDING;
+    }
     this.#finish();
   }
 
