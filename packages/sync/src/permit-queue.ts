@@ -94,10 +94,6 @@ export class PermitQueue {
   }
 }
 
-const IDLE = 0;
-const WAITING = 1;
-const DONE = 2;
-
 /**
  * The future of an acquisition of `n` permits from a {@linkcode PermitQueue}: ready with
  * `granted()` once it holds them; fails with `closedError()` when the queue closes first. Dropped
@@ -108,7 +104,8 @@ export abstract class PermitFuture<R> extends Future<R> {
   readonly #queue: PermitQueue;
   readonly #needed: number;
   #waiter: PermitWaiter | null = null;
-  #state = IDLE;
+  /** Granted, failed or dropped: polling again is a misuse. */
+  #done = false;
 
   constructor(queue: PermitQueue, needed: number) {
     super();
@@ -128,7 +125,7 @@ export abstract class PermitFuture<R> extends Future<R> {
   protected abstract get what(): string;
 
   poll(cx: Context): Poll<R> {
-    if (this.#state === DONE) throw new SpindleError("FUTURE_COMPLETED", `${this.what} was polled after it completed`);
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", `${this.what} was polled after it completed`);
     if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     const queue = this.#queue;
     let waiter = this.#waiter;
@@ -136,7 +133,6 @@ export abstract class PermitFuture<R> extends Future<R> {
       if (queue.closed) return this.#fail();
       if (queue.tryTake(this.#needed)) return this.#grant();
       waiter = this.#waiter = new PermitWaiter(this.#needed);
-      this.#state = WAITING;
       queue.enqueue(waiter);
     }
     if (!waiter.queued) {
@@ -156,7 +152,7 @@ export abstract class PermitFuture<R> extends Future<R> {
   }
 
   #grant(): R {
-    this.#state = DONE;
+    this.#done = true;
     try {
       return this.granted();
     } catch (error) {
@@ -166,7 +162,7 @@ export abstract class PermitFuture<R> extends Future<R> {
   }
 
   #fail(): never {
-    this.#state = DONE;
+    this.#done = true;
     this.#waiter = null;
     throw this.closedError();
   }
@@ -175,11 +171,11 @@ export abstract class PermitFuture<R> extends Future<R> {
   override [Symbol.dispose](): void {
     const waiter = this.#waiter;
     if (waiter === null) {
-      this.#state = DONE;
+      this.#done = true;
       return;
     }
     this.#waiter = null;
-    this.#state = DONE;
+    this.#done = true;
     waiter.dropWaker();
     this.#queue.cancel(waiter);
   }
