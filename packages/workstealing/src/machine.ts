@@ -20,7 +20,7 @@ import { isCoroutine } from "@spindle/core";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { JobSet } from "./job-set.ts";
-import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
+import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, type SharedState, STAT, STOPPING } from "./shared-state.ts";
 import { RecentArgs } from "./recent-args.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
@@ -48,7 +48,7 @@ import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
  * blocking, so that the worker's event loop goes on serving the jobs' timers and sockets.
  */
 export class Machine extends Future<void> implements JobContext {
-  readonly #scheduler: Scheduler;
+  readonly #shared: SharedState;
   readonly #processor: number;
   readonly #set: JobSet;
   readonly #executor: LocalExecutor;
@@ -85,7 +85,7 @@ export class Machine extends Future<void> implements JobContext {
   readonly workerData: unknown;
 
   constructor(
-    scheduler: Scheduler,
+    shared: SharedState,
     processor: number,
     set: JobSet,
     executor: LocalExecutor,
@@ -94,17 +94,17 @@ export class Machine extends Future<void> implements JobContext {
   ) {
     super();
     this.workerData = workerData;
-    this.#scheduler = scheduler;
+    this.#shared = shared;
     this.#processor = processor;
     this.#set = set;
     this.#executor = executor;
     this.#timer = timer;
-    this.#deque = scheduler.deque(processor);
-    this.#parker = new Parker({ buffer: scheduler.setup.control, index: scheduler.parkWord(processor) });
-    this.#lastSeen = new Int32Array(scheduler.setup.processors).fill(-1);
-    this.#lastSeenAt = new Float64Array(scheduler.setup.processors);
+    this.#deque = shared.deque(processor);
+    this.#parker = new Parker({ buffer: shared.setup.control, index: shared.parkWord(processor) });
+    this.#lastSeen = new Int32Array(shared.setup.processors).fill(-1);
+    this.#lastSeenAt = new Float64Array(shared.setup.processors);
     this.#random = (processor + 1) * 0x9e3779b9;
-    this.#generation = scheduler.generation(processor);
+    this.#generation = shared.generation(processor);
   }
 
   /**
@@ -114,27 +114,27 @@ export class Machine extends Future<void> implements JobContext {
    * otherwise settle jobs and take work that the runtime already handed to the replacement.
    */
   #checkAlive(): void {
-    if (this.#scheduler.generation(this.#processor) === this.#generation) return;
+    if (this.#shared.generation(this.#processor) === this.#generation) return;
     for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // sleeps, costs no CPU
   }
 
   /** Runs jobs until the runtime stops. */
   poll(cx: Context): Poll<void> {
     this.#checkAlive();
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const p = this.#processor;
-    Atomics.add(scheduler.control, scheduler.processorWord(p, HEARTBEAT), 1);
+    Atomics.add(shared.control, shared.processorWord(p, HEARTBEAT), 1);
     // Wakes for this worker's jobs (a child job finished, a timer fired) run their tasks now,
     // not only when the wake table's listener gets an event-loop turn.
     const woken = this.#wakeTable.drain();
-    // The count is read before the check is taken: see Scheduler.requestStop.
-    const stopRequests = scheduler.stopRequests(p);
-    if (scheduler.takeAbortCheck(p)) this.#abortFlagged();
+    // The count is read before the check is taken: see SharedState.requestStop.
+    const stopRequests = shared.stopRequests(p);
+    if (shared.takeAbortCheck(p)) this.#abortFlagged();
     if (stopRequests !== this.#stopsHandled) {
       this.#stopsHandled = stopRequests;
-      scheduler.markStopsHandled(p, stopRequests);
+      shared.markStopsHandled(p, stopRequests);
     }
-    if (this.#retiring || (scheduler.closed === STOPPING && this.#running.size === 0)) return undefined;
+    if (this.#retiring || (shared.state === STOPPING && this.#running.size === 0)) return undefined;
     let found = false;
     for (let n = 0; n < JOBS_PER_POLL; n++) {
       const id = this.#nextLocal();
@@ -171,44 +171,44 @@ export class Machine extends Future<void> implements JobContext {
   /** Spawns a child job of a job on this worker: into the slot, the previous occupant into the deque. */
   spawn(set: JobSet, name: string, args: unknown[]): JobHandle<unknown> {
     this.#checkAlive();
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const job = checkJob(set, this.#set, name);
     const length = this.#encoder.encode(args, name, "args");
-    const id = scheduler.createRecord(job, this.#encoder, length);
+    const id = shared.createRecord(job, this.#encoder, length);
     this.#recentArgs.remember(id, args);
-    const bumped = scheduler.swapSlot(this.#processor, id);
+    const bumped = shared.swapSlot(this.#processor, id);
     if (bumped !== 0) {
       this.#pushLocal(bumped);
-      scheduler.idle.notifyWork();
+      shared.idle.notifyWork();
     }
-    if (this.#parkedAsync) scheduler.unpark(this.#processor);
-    return createJobHandle(scheduler, id, name, this.#processor + 1);
+    if (this.#parkedAsync) shared.unpark(this.#processor);
+    return createJobHandle(shared, id, name, this.#processor + 1);
   }
 
   /** Takes a child job back for its joiner (see {@linkcode JobContext.takeBack}). */
   takeBack(id: number): InlineStart | null {
     this.#checkAlive();
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const p = this.#processor;
-    if (!scheduler.takeSlotIf(p, id)) {
+    if (!shared.takeSlotIf(p, id)) {
       const bottom = this.#deque.pop();
       if (bottom !== id) {
         if (bottom !== EMPTY) this.#deque.push(bottom);
         return null;
       }
     }
-    const records = scheduler.records;
+    const records = shared.records;
     // WORKER before STATE (see #start): an abort() that sees RUNNING knows whom to ask.
     Atomics.store(records, id + WORKER, p);
     if (Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) !== QUEUED) {
-      scheduler.release(id); // aborted while queued: the joiner finds it cancelled
+      shared.release(id); // aborted while queued: the joiner finds it cancelled
       return null;
     }
-    scheduler.linkRunning(p, id);
-    scheduler.count(p, STAT.JOBS_RUN);
+    shared.linkRunning(p, id);
+    shared.count(p, STAT.JOBS_RUN);
     const name = this.#set.names[records[id + JOB] as number] as string;
     try {
-      const args = this.#recentArgs.take(id) ?? scheduler.readPayload(id) as unknown[];
+      const args = this.#recentArgs.take(id) ?? shared.readPayload(id) as unknown[];
       return { ok: true, output: (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args) };
     } catch (error) {
       return { ok: false, error };
@@ -218,10 +218,10 @@ export class Machine extends Future<void> implements JobContext {
   /** Ends a job joined in place (see {@linkcode JobContext.settleInline}). */
   settleInline(id: number, state: number): void {
     this.#checkAlive();
-    const scheduler = this.#scheduler;
-    scheduler.unlinkRunning(this.#processor, id);
-    scheduler.settle(id, state); // drops the execution's reference
-    scheduler.release(id); // and the handle's: its joiner has the outcome
+    const shared = this.#shared;
+    shared.unlinkRunning(this.#processor, id);
+    shared.settle(id, state); // drops the execution's reference
+    shared.release(id); // and the handle's: its joiner has the outcome
   }
 
   /** The runtime's timer on this worker. */
@@ -234,7 +234,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /** Whether job `id` (a task of this worker) is being aborted: its `abort()` or a cancelling shutdown. */
   isAborting(id: number): boolean {
-    return Atomics.load(this.#scheduler.records, id + ABORT) !== 0 || this.#scheduler.closed === CANCELLING;
+    return Atomics.load(this.#shared.records, id + ABORT) !== 0 || this.#shared.state === CANCELLING;
   }
 
   /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
@@ -244,7 +244,7 @@ export class Machine extends Future<void> implements JobContext {
       clearTimeout(this.#abortTimer);
       this.#abortTimer = null;
     }
-    this.#scheduler.unlinkRunning(this.#processor, id);
+    this.#shared.unlinkRunning(this.#processor, id);
     this.#settle(id, state, value);
   }
 
@@ -252,7 +252,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /** The next job of this processor (slot, deque, injector), or 0. */
   #nextLocal(): number {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const p = this.#processor;
     this.#ticks++;
     if (this.#ticks % INJECTOR_INTERVAL === 0) {
@@ -260,7 +260,7 @@ export class Machine extends Future<void> implements JobContext {
       if (id !== 0) return id;
     }
     if (this.#slotRuns < MAX_SLOT_RUNS) {
-      const id = scheduler.takeSlot(p);
+      const id = shared.takeSlot(p);
       if (id !== 0) {
         this.#slotRuns++;
         return id;
@@ -269,7 +269,7 @@ export class Machine extends Future<void> implements JobContext {
     this.#slotRuns = 0;
     const popped = this.#deque.pop();
     if (popped !== EMPTY) return popped;
-    const slot = scheduler.takeSlot(p);
+    const slot = shared.takeSlot(p);
     if (slot !== 0) return slot;
     const injected = this.#fromInjector();
     if (injected !== 0) return injected;
@@ -278,19 +278,19 @@ export class Machine extends Future<void> implements JobContext {
 
   /** A batch from the injector: returns the first job and pushes the rest onto the deque. */
   #fromInjector(): number {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const batch = this.#batch;
-    const share = Math.ceil(scheduler.injector.length / Math.max(1, scheduler.idle.active));
-    const room = (scheduler.setup.dequeCapacity >>> 1) - this.#deque.length;
+    const share = Math.ceil(shared.injector.length / Math.max(1, shared.idle.active));
+    const room = (shared.setup.dequeCapacity >>> 1) - this.#deque.length;
     batch.length = 0;
-    if (scheduler.injector.popBatch(batch, Math.max(1, Math.min(share, room))) === 0) return 0;
-    scheduler.roomFreed();
-    scheduler.count(this.#processor, STAT.FROM_INJECTOR, batch.length);
+    if (shared.injector.popBatch(batch, Math.max(1, Math.min(share, room))) === 0) return 0;
+    shared.roomFreed();
+    shared.count(this.#processor, STAT.FROM_INJECTOR, batch.length);
     for (let i = batch.length - 1; i >= 1; i--) this.#pushLocal(batch[i] as number);
     // Work left behind (on the deque, or still in the injector: its spawners skipped the wake while
     // a worker searched, and this one may be that searcher, or a parking worker's last look) must
     // not wait for this worker's job: tokio's `notify_if_work_pending`.
-    if (batch.length > 1 || scheduler.injector.length > 0) scheduler.idle.notifyWork();
+    if (batch.length > 1 || shared.injector.length > 0) shared.idle.notifyWork();
     return batch[0] as number;
   }
 
@@ -299,9 +299,9 @@ export class Machine extends Future<void> implements JobContext {
    * when a job of this worker was woken meanwhile (it runs first).
    */
   #search(): number {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const p = this.#processor;
-    if (!scheduler.idle.tryStartSearching(p)) return 0;
+    if (!shared.idle.tryStartSearching(p)) return 0;
     const table = this.#wakeTable;
     const epoch = table.epoch;
     const deadline = performance.now() + SPIN_MS;
@@ -311,7 +311,7 @@ export class Machine extends Future<void> implements JobContext {
         this.#stopSearching();
         return id;
       }
-      if (scheduler.closed === STOPPING || scheduler.hasAbortCheck(p) || table.epoch !== epoch) break;
+      if (shared.state === STOPPING || shared.hasAbortCheck(p) || table.epoch !== epoch) break;
     } while (performance.now() < deadline);
     return 0;
   }
@@ -326,26 +326,26 @@ export class Machine extends Future<void> implements JobContext {
    * wakes a worker, or this machine sees the job.
    */
   #stopSearching(): void {
-    const scheduler = this.#scheduler;
-    if (scheduler.idle.stopSearching(this.#processor) && this.#workLeft()) scheduler.idle.notifyWork();
+    const shared = this.#shared;
+    if (shared.idle.stopSearching(this.#processor) && this.#workLeft()) shared.idle.notifyWork();
   }
 
   /** Whether another worker could take work now: the injector or a deque holds some. */
   #workLeft(): boolean {
-    const scheduler = this.#scheduler;
-    if (scheduler.injector.length > 0) return true;
-    for (let p = 0; p < scheduler.setup.processors; p++) {
-      if (!scheduler.deque(p).isEmpty) return true;
+    const shared = this.#shared;
+    if (shared.injector.length > 0) return true;
+    for (let p = 0; p < shared.setup.processors; p++) {
+      if (!shared.deque(p).isEmpty) return true;
     }
     return false;
   }
 
   /** One round over the injector and every other processor. */
   #stealOnce(): number {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const injected = this.#fromInjector();
     if (injected !== 0) return injected;
-    const processors = scheduler.setup.processors;
+    const processors = shared.setup.processors;
     const start = this.#nextRandom() % processors;
     let retry = true;
     while (retry) {
@@ -353,10 +353,10 @@ export class Machine extends Future<void> implements JobContext {
       for (let i = 0; i < processors; i++) {
         const victim = (start + i) % processors;
         if (victim === this.#processor) continue;
-        const deque = scheduler.deque(victim);
+        const deque = shared.deque(victim);
         if (!deque.isEmpty) {
           const before = this.#deque.length;
-          const id = deque.stealHalfInto(this.#deque, scheduler.setup.dequeCapacity >>> 1);
+          const id = deque.stealHalfInto(this.#deque, shared.setup.dequeCapacity >>> 1);
           if (id === RETRY) retry = true;
           else if (id !== EMPTY) return this.#stole(id, 1 + this.#deque.length - before);
         }
@@ -368,8 +368,8 @@ export class Machine extends Future<void> implements JobContext {
   }
 
   #stole(id: number, jobs: number): number {
-    this.#scheduler.count(this.#processor, STAT.STEALS);
-    this.#scheduler.count(this.#processor, STAT.JOBS_STOLEN, jobs);
+    this.#shared.count(this.#processor, STAT.STEALS);
+    this.#shared.count(this.#processor, STAT.JOBS_STOLEN, jobs);
     return id;
   }
 
@@ -379,15 +379,15 @@ export class Machine extends Future<void> implements JobContext {
    * the child its running job is about to join.
    */
   #slotOfStuck(victim: number): number {
-    const scheduler = this.#scheduler;
-    const heartbeat = Atomics.load(scheduler.control, scheduler.processorWord(victim, HEARTBEAT));
+    const shared = this.#shared;
+    const heartbeat = Atomics.load(shared.control, shared.processorWord(victim, HEARTBEAT));
     const now = performance.now();
     if (heartbeat !== this.#lastSeen[victim]) {
       this.#lastSeen[victim] = heartbeat;
       this.#lastSeenAt[victim] = now;
       return 0;
     }
-    return now - (this.#lastSeenAt[victim] as number) >= STUCK_MS ? scheduler.takeSlot(victim) : 0;
+    return now - (this.#lastSeenAt[victim] as number) >= STUCK_MS ? shared.takeSlot(victim) : 0;
   }
 
   #nextRandom(): number {
@@ -403,11 +403,11 @@ export class Machine extends Future<void> implements JobContext {
   #pushLocal(id: number): void {
     const deque = this.#deque;
     if (deque.push(id)) return;
-    const records = this.#scheduler.records;
+    const records = this.#shared.records;
     let first = 0;
     let last = 0;
     let count = 0;
-    for (let n = this.#scheduler.setup.dequeCapacity >>> 1; n > 0; n--) {
+    for (let n = this.#shared.setup.dequeCapacity >>> 1; n > 0; n--) {
       const moved = deque.steal();
       if (moved < 0) break;
       if (last === 0) first = moved;
@@ -415,19 +415,19 @@ export class Machine extends Future<void> implements JobContext {
       last = moved;
       count++;
     }
-    if (count > 0) this.#scheduler.injector.pushChain(first, last, count);
-    if (!deque.push(id)) this.#scheduler.injector.push(id);
+    if (count > 0) this.#shared.injector.pushChain(first, last, count);
+    if (!deque.push(id)) this.#shared.injector.push(id);
   }
 
   // ---- parking -----------------------------------------------------------------------------
 
   #park(cx: Context): Poll<void> {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const p = this.#processor;
-    scheduler.idle.park(p);
-    scheduler.count(p, STAT.PARKS);
+    shared.idle.park(p);
+    shared.count(p, STAT.PARKS);
     if (this.#hasWork()) {
-      scheduler.idle.unparked(p);
+      shared.idle.unparked(p);
       cx.waker.wakeByRef();
       return PENDING;
     }
@@ -446,7 +446,7 @@ export class Machine extends Future<void> implements JobContext {
     // Jobs of this worker wait on timers, sockets or child jobs: park without blocking.
     this.#parkedAsync = true;
     const waker = cx.waker.clone();
-    void this.#parker.parkAsync(p >= scheduler.setup.workers ? EXTRA_MACHINE_IDLE_MS : Infinity).then((woken) => {
+    void this.#parker.parkAsync(p >= shared.setup.workers ? EXTRA_MACHINE_IDLE_MS : Infinity).then((woken) => {
       this.#parkedAsync = false;
       this.#idleLong = false;
       this.#retiring = this.#wokenUp(woken);
@@ -460,26 +460,26 @@ export class Machine extends Future<void> implements JobContext {
    * it retires instead — an extra machine idle for {@linkcode EXTRA_MACHINE_IDLE_MS}.
    */
   #wokenUp(woken: boolean): boolean {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const p = this.#processor;
-    const notified = scheduler.idle.unparked(p);
+    const notified = shared.idle.unparked(p);
     if (woken || notified) {
       this.#idleSince = null;
       return false;
     }
-    const extra = p >= scheduler.setup.workers;
+    const extra = p >= shared.setup.workers;
     if (!extra || this.#running.size > 0 || this.#hasWork()) return false;
     if (performance.now() - (this.#idleSince as number) < EXTRA_MACHINE_IDLE_MS) return false;
-    scheduler.setRetired(p, true);
+    shared.setRetired(p, true);
     return true;
   }
 
   /** The last look before sleeping: anything queued anywhere, or a request to this machine. */
   #hasWork(): boolean {
-    const scheduler = this.#scheduler;
-    if (scheduler.closed === STOPPING || scheduler.hasAbortCheck(this.#processor) || this.#workLeft()) return true;
-    for (let p = 0; p < scheduler.setup.processors; p++) {
-      if (scheduler.hasSlot(p)) return true;
+    const shared = this.#shared;
+    if (shared.state === STOPPING || shared.hasAbortCheck(this.#processor) || this.#workLeft()) return true;
+    for (let p = 0; p < shared.setup.processors; p++) {
+      if (shared.hasSlot(p)) return true;
     }
     return false;
   }
@@ -488,30 +488,30 @@ export class Machine extends Future<void> implements JobContext {
 
   /** Starts job `id`; returns whether it became a task (it did not finish in one call). */
   #start(id: number): boolean {
-    const scheduler = this.#scheduler;
-    const records = scheduler.records;
+    const shared = this.#shared;
+    const records = shared.records;
     const p = this.#processor;
     // WORKER is stored before STATE becomes RUNNING, so that an abort() that sees RUNNING asks
     // this machine (this thread is the job's only taker, so the early store harms nothing if an
     // abort() cancelled it while queued).
     Atomics.store(records, id + WORKER, p);
     if (Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) !== QUEUED) {
-      scheduler.release(id); // aborted while queued: its handle already settled
+      shared.release(id); // aborted while queued: its handle already settled
       return false;
     }
-    scheduler.count(p, STAT.JOBS_RUN);
-    scheduler.count(p, HEARTBEAT); // a machine that starts jobs is not stuck, however long its turn
+    shared.count(p, STAT.JOBS_RUN);
+    shared.count(p, HEARTBEAT); // a machine that starts jobs is not stuck, however long its turn
     const name = this.#set.names[records[id + JOB] as number] as string;
-    if (scheduler.closed === CANCELLING) {
+    if (shared.state === CANCELLING) {
       this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
       return false;
     }
     // While the job's function runs, CURRENT names it (should the worker die now, the runtime
     // fails it); a job that becomes a task joins the running list instead.
-    scheduler.setCurrent(p, id);
+    shared.setCurrent(p, id);
     let output: unknown;
     try {
-      const args = scheduler.readPayload(id) as unknown[];
+      const args = shared.readPayload(id) as unknown[];
       output = (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args);
     } catch (error) {
       this.#settle(id, FAILED, error);
@@ -521,8 +521,8 @@ export class Machine extends Future<void> implements JobContext {
       this.#settle(id, DONE, output);
       return false;
     }
-    scheduler.linkRunning(p, id);
-    scheduler.setCurrent(p, 0);
+    shared.linkRunning(p, id);
+    shared.setCurrent(p, 0);
     this.#running.set(id, this.#executor.spawn(runJob(this, id, output)));
     return true;
   }
@@ -532,15 +532,15 @@ export class Machine extends Future<void> implements JobContext {
    * watches that each stops within the runtime's `abortGraceMs`.
    */
   #abortFlagged(): void {
-    const records = this.#scheduler.records;
-    const all = this.#scheduler.closed === CANCELLING;
+    const records = this.#shared.records;
+    const all = this.#shared.state === CANCELLING;
     const now = performance.now();
     for (const [id, task] of this.#running) {
       if (!all && Atomics.load(records, id + ABORT) === 0) continue;
       task.abort();
       if (!this.#aborting.has(id) && this.#running.has(id)) this.#aborting.set(id, now);
     }
-    if (this.#aborting.size > 0 && this.#abortTimer === null) this.#armAbortTimer(this.#scheduler.setup.abortGraceMs);
+    if (this.#aborting.size > 0 && this.#abortTimer === null) this.#armAbortTimer(this.#shared.setup.abortGraceMs);
   }
 
   #armAbortTimer(ms: number): void {
@@ -558,18 +558,18 @@ export class Machine extends Future<void> implements JobContext {
    * watchdog terminates; here the thread is healthy and can say so itself.
    */
   #checkAborting(): void {
-    const grace = this.#scheduler.setup.abortGraceMs;
+    const grace = this.#shared.setup.abortGraceMs;
     const now = performance.now();
     let next = Infinity;
     const late: string[] = [];
     for (const [id, since] of this.#aborting) {
       if (now - since >= grace) {
-        late.push(JSON.stringify(this.#set.names[Atomics.load(this.#scheduler.records, id + JOB)]));
+        late.push(JSON.stringify(this.#set.names[Atomics.load(this.#shared.records, id + JOB)]));
       } else next = Math.min(next, since + grace - now);
     }
     if (late.length > 0) {
       crash(
-        this.#scheduler,
+        this.#shared,
         this.#processor,
         new Error(
           `worker ${this.#processor} was ended: job ${
@@ -584,8 +584,8 @@ export class Machine extends Future<void> implements JobContext {
   /** Writes the outcome into the record and settles it. */
   #settle(id: number, state: number, value: unknown): void {
     this.#checkAlive();
-    const scheduler = this.#scheduler;
-    const name = this.#set.names[Atomics.load(scheduler.records, id + JOB)] as string;
+    const shared = this.#shared;
+    const name = this.#set.names[Atomics.load(shared.records, id + JOB)] as string;
     let length = 0;
     if (state === DONE || state === FAILED || value !== undefined) {
       try {
@@ -595,9 +595,9 @@ export class Machine extends Future<void> implements JobContext {
         length = this.#encoder.encode(plainError(error), name, "error");
       }
     }
-    scheduler.replacePayload(id, this.#encoder, length);
-    scheduler.settle(id, state);
-    scheduler.setCurrent(this.#processor, 0);
+    shared.replacePayload(id, this.#encoder, length);
+    shared.settle(id, state);
+    shared.setCurrent(this.#processor, 0);
   }
 }
 

@@ -27,8 +27,8 @@ import { decodeValue } from "./value-decoder.ts";
 import type { ValueEncoder } from "./value-encoder.ts";
 import { WorkDeque } from "./work-deque.ts";
 
-/** What every thread of a runtime needs to build its {@linkcode Scheduler}: plain data for `workerData`. */
-export interface SchedulerSetup {
+/** What every thread of a runtime needs to build its {@linkcode SharedState}: plain data for `workerData`. */
+export interface SharedStateSetup {
   readonly control: SharedArrayBuffer;
   readonly heap: SharedArrayBuffer;
   /** Wake tables: the runtime's thread first, then one per processor. */
@@ -75,8 +75,11 @@ export const RUNTIME_THREAD = 0;
 // (its words, then its deque).
 const LINE = 16;
 const align = (words: number): number => Math.ceil(words / LINE) * LINE;
-/** 0 open; SHUTTING_DOWN: no spawns from outside; CANCELLING: queued jobs are dropped too; STOPPING: machines exit. */
-export const CLOSED = 0;
+/**
+ * The runtime's state word: OPEN; SHUTTING_DOWN: no spawns from outside; CANCELLING: queued jobs
+ * are dropped too; STOPPING: machines exit. It only moves forward.
+ */
+const RUNTIME_STATE = 0;
 export const OPEN = 0;
 export const SHUTTING_DOWN = 1;
 export const CANCELLING = 2;
@@ -91,7 +94,7 @@ const IDLE_AT = INJECTOR_AT + align(INJECTOR_WORDS);
 const SPAWNED = 0;
 const SETTLED = 1;
 
-/** Statistic fields of a processor, for {@linkcode Scheduler.count}. */
+/** Statistic fields of a processor, for {@linkcode SharedState.count}. */
 export const STAT = { JOBS_RUN: 7, STEALS: 8, JOBS_STOLEN: 9, FROM_INJECTOR: 10, PARKS: 11 } as const;
 
 // A processor's block.
@@ -127,7 +130,7 @@ const CRASH_LENGTH = 13;
 const STOP_REQUESTS = 14;
 /**
  * The stop-request count its machine had read before it last took its abort check: every
- * request counted up to here has been taken (see {@linkcode Scheduler.requestStop}).
+ * request counted up to here has been taken (see {@linkcode SharedState.requestStop}).
  */
 const STOPS_HANDLED = 15;
 /**
@@ -143,8 +146,8 @@ const DEQUE = 2 * LINE;
  * state, processors' slots and deques), the job heap and the wake tables, with the operations on
  * job records that the runtime's thread and the workers share.
  */
-export class Scheduler {
-  readonly setup: SchedulerSetup;
+export class SharedState {
+  readonly setup: SharedStateSetup;
   readonly control: Int32Array;
   readonly heap: SharedHeap;
   readonly records: Int32Array;
@@ -158,8 +161,8 @@ export class Scheduler {
   /** This thread's counter line. */
   readonly #counters: number;
 
-  /** The scheduler over `setup`'s memory, for `participant` (the runtime's thread, or processor p + 1). */
-  constructor(setup: SchedulerSetup, participant: number) {
+  /** The shared state over `setup`'s memory, for `participant` (the runtime's thread, or processor p + 1). */
+  constructor(setup: SharedStateSetup, participant: number) {
     this.setup = setup;
     this.control = new Int32Array(setup.control);
     this.heap = new SharedHeap(setup.heap);
@@ -204,8 +207,8 @@ export class Scheduler {
   }
 
   /** The runtime's state: OPEN, SHUTTING_DOWN, CANCELLING or STOPPING. */
-  get closed(): number {
-    return Atomics.load(this.control, CLOSED);
+  get state(): number {
+    return Atomics.load(this.control, RUNTIME_STATE);
   }
 
   /**
@@ -374,7 +377,7 @@ export class Scheduler {
   /**
    * Ends a job whose worker died (the runtime's thread, after the exit): state LOST with the exit
    * code and, when the encoder holds one (`length` > 0), the error that killed the worker as its
-   * payload; as {@linkcode Scheduler.settle}.
+   * payload; as {@linkcode SharedState.settle}.
    */
   settleLost(id: number, exitCode: number, cause: ValueEncoder | null = null, length = 0): void {
     if (cause === null || length === 0) {
@@ -494,7 +497,7 @@ export class Scheduler {
     Atomics.add(this.control, this.processorWord(p, STOP_REQUESTS), 1);
   }
 
-  /** How many stop requests processor `p` has received (see {@linkcode Scheduler.requestStop}). */
+  /** How many stop requests processor `p` has received (see {@linkcode SharedState.requestStop}). */
   stopRequests(p: number): number {
     return Atomics.load(this.control, this.processorWord(p, STOP_REQUESTS));
   }
@@ -546,9 +549,9 @@ export class Scheduler {
     return Atomics.load(this.control, at) !== 0 && Atomics.exchange(this.control, at, 0) !== 0;
   }
 
-  /** Sets the runtime's state (see {@linkcode CLOSED}) and wakes every machine to see it. */
+  /** Sets the runtime's state (see {@linkcode SharedState.state}) and wakes every machine to see it. */
   close(state: number): void {
-    Atomics.store(this.control, CLOSED, state);
+    Atomics.store(this.control, RUNTIME_STATE, state);
     for (let p = 0; p < this.setup.processors; p++) {
       if (state === CANCELLING) this.requestStop(p);
       else this.requestAbortCheck(p);
