@@ -105,7 +105,7 @@ export class JobHandle<T> extends JoinHandle<T> {
   /** Whether the job has settled (finished, failed, been cancelled or lost). */
   get isFinished(): boolean {
     return this.#outcome !== null ||
-      (!this.#detached && isTerminal(Atomics.load(this.#shared.records, this.#id + STATE)));
+      (!this.#detached && isTerminal(Atomics.load(this.#shared.records.words, this.#id + STATE)));
   }
 
   /** Joins the job: its result once settled; until then the joiner's waker is kept up to date. */
@@ -116,7 +116,7 @@ export class JobHandle<T> extends JoinHandle<T> {
         `the handle of job ${JSON.stringify(this.#name)} was polled after it completed`,
       );
     }
-    const records = this.#shared.records;
+    const records = this.#shared.records.words;
     const id = this.#id;
     if (!isTerminal(Atomics.load(records, id + STATE))) {
       const table = WakeTable.forThisThread();
@@ -189,10 +189,10 @@ export class JobHandle<T> extends JoinHandle<T> {
     if (this.#outcome !== null || this.#detached) return;
     const shared = this.#shared;
     const id = this.#id;
-    if (shared.cancelQueued(id)) return;
-    if (Atomics.load(shared.records, id + STATE) !== RUNNING) return;
-    Atomics.store(shared.records, id + ABORT, 1);
-    shared.requestStop(Atomics.load(shared.records, id + WORKER));
+    if (shared.records.cancelQueued(id)) return;
+    if (Atomics.load(shared.records.words, id + STATE) !== RUNNING) return;
+    Atomics.store(shared.records.words, id + ABORT, 1);
+    shared.requestStop(Atomics.load(shared.records.words, id + WORKER));
   }
 
   /** Lets the job run on with nobody joining it; its result is dropped. */
@@ -200,28 +200,28 @@ export class JobHandle<T> extends JoinHandle<T> {
     if (this.#outcome !== null || this.#detached) return;
     this.#detached = true;
     this.#unregister();
-    this.#shared.release(this.#id);
+    this.#shared.records.release(this.#id);
   }
 
   #take(): T {
     this.#unregister();
     const shared = this.#shared;
-    const records = shared.records;
+    const records = shared.records.words;
     const id = this.#id;
     const state = Atomics.load(records, id + STATE);
     let ok = false;
     let value: unknown;
     if (state === DONE) {
       ok = true;
-      value = shared.readPayload(id);
+      value = shared.records.readPayload(id);
     } else if (state === CANCELLED) {
       value = this.#cancelError ??
         (Atomics.load(records, id + LENGTH) > 0
-          ? shared.readPayload(id)
+          ? shared.records.readPayload(id)
           : new CancelledError(`job ${JSON.stringify(this.#name)}`));
     } else if (state === LOST) {
       // The payload, when there is one, is the error that killed the worker.
-      const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.readPayload(id) } : undefined;
+      const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined;
       value = new WorkerLostError(
         this.#name,
         Atomics.load(records, id + WORKER),
@@ -229,9 +229,9 @@ export class JobHandle<T> extends JoinHandle<T> {
         cause,
       );
     } else {
-      value = shared.readPayload(id);
+      value = shared.records.readPayload(id);
     }
-    shared.release(id);
+    shared.records.release(id);
     this.#outcome = { ok, value };
     if (ok) return value as T;
     throw value;

@@ -18,7 +18,7 @@ import { RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./
 import type { InlineStart, JobContext } from "./job-context.ts";
 import { isCoroutine } from "@spindle/core";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
-import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
+import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT } from "./job-record.ts";
 import type { JobSet } from "./job-set.ts";
 import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, type SharedState, STAT, STOPPING } from "./shared-state.ts";
 import { RecentArgs } from "./recent-args.ts";
@@ -174,7 +174,7 @@ export class Machine extends Future<void> implements JobContext {
     const shared = this.#shared;
     const job = checkJob(set, this.#set, name);
     const length = this.#encoder.encode(args, name, "args");
-    const id = shared.createRecord(job, this.#encoder, length);
+    const id = shared.records.create(job, this.#encoder, length);
     this.#recentArgs.remember(id, args);
     const bumped = shared.swapSlot(this.#processor, id);
     if (bumped !== 0) {
@@ -197,18 +197,16 @@ export class Machine extends Future<void> implements JobContext {
         return null;
       }
     }
-    const records = shared.records;
-    // WORKER before STATE (see #start): an abort() that sees RUNNING knows whom to ask.
-    Atomics.store(records, id + WORKER, p);
-    if (Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) !== QUEUED) {
-      shared.release(id); // aborted while queued: the joiner finds it cancelled
+    const records = shared.records.words;
+    if (!shared.records.claim(id, p)) {
+      shared.records.release(id); // aborted while queued: the joiner finds it cancelled
       return null;
     }
     shared.linkRunning(p, id);
     shared.count(p, STAT.JOBS_RUN);
     const name = this.#set.names[records[id + JOB] as number] as string;
     try {
-      const args = this.#recentArgs.take(id) ?? shared.readPayload(id) as unknown[];
+      const args = this.#recentArgs.take(id) ?? shared.records.readPayload(id) as unknown[];
       return { ok: true, output: (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args) };
     } catch (error) {
       return { ok: false, error };
@@ -220,8 +218,8 @@ export class Machine extends Future<void> implements JobContext {
     this.#checkAlive();
     const shared = this.#shared;
     shared.unlinkRunning(this.#processor, id);
-    shared.settle(id, state); // drops the execution's reference
-    shared.release(id); // and the handle's: its joiner has the outcome
+    shared.records.settle(id, state); // drops the execution's reference
+    shared.records.release(id); // and the handle's: its joiner has the outcome
   }
 
   /** The runtime's timer on this worker. */
@@ -234,7 +232,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /** Whether job `id` (a task of this worker) is being aborted: its `abort()` or a cancelling shutdown. */
   isAborting(id: number): boolean {
-    return Atomics.load(this.#shared.records, id + ABORT) !== 0 || this.#shared.state === CANCELLING;
+    return Atomics.load(this.#shared.records.words, id + ABORT) !== 0 || this.#shared.state === CANCELLING;
   }
 
   /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
@@ -403,7 +401,7 @@ export class Machine extends Future<void> implements JobContext {
   #pushLocal(id: number): void {
     const deque = this.#deque;
     if (deque.push(id)) return;
-    const records = this.#shared.records;
+    const records = this.#shared.records.words;
     let first = 0;
     let last = 0;
     let count = 0;
@@ -489,14 +487,10 @@ export class Machine extends Future<void> implements JobContext {
   /** Starts job `id`; returns whether it became a task (it did not finish in one call). */
   #start(id: number): boolean {
     const shared = this.#shared;
-    const records = shared.records;
+    const records = shared.records.words;
     const p = this.#processor;
-    // WORKER is stored before STATE becomes RUNNING, so that an abort() that sees RUNNING asks
-    // this machine (this thread is the job's only taker, so the early store harms nothing if an
-    // abort() cancelled it while queued).
-    Atomics.store(records, id + WORKER, p);
-    if (Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) !== QUEUED) {
-      shared.release(id); // aborted while queued: its handle already settled
+    if (!shared.records.claim(id, p)) {
+      shared.records.release(id); // aborted while queued: its handle already settled
       return false;
     }
     shared.count(p, STAT.JOBS_RUN);
@@ -511,7 +505,7 @@ export class Machine extends Future<void> implements JobContext {
     shared.setCurrent(p, id);
     let output: unknown;
     try {
-      const args = shared.readPayload(id) as unknown[];
+      const args = shared.records.readPayload(id) as unknown[];
       output = (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args);
     } catch (error) {
       this.#settle(id, FAILED, error);
@@ -532,7 +526,7 @@ export class Machine extends Future<void> implements JobContext {
    * watches that each stops within the runtime's `abortGraceMs`.
    */
   #abortFlagged(): void {
-    const records = this.#shared.records;
+    const records = this.#shared.records.words;
     const all = this.#shared.state === CANCELLING;
     const now = performance.now();
     for (const [id, task] of this.#running) {
@@ -564,7 +558,7 @@ export class Machine extends Future<void> implements JobContext {
     const late: string[] = [];
     for (const [id, since] of this.#aborting) {
       if (now - since >= grace) {
-        late.push(JSON.stringify(this.#set.names[Atomics.load(this.#shared.records, id + JOB)]));
+        late.push(JSON.stringify(this.#set.names[Atomics.load(this.#shared.records.words, id + JOB)]));
       } else next = Math.min(next, since + grace - now);
     }
     if (late.length > 0) {
@@ -585,7 +579,7 @@ export class Machine extends Future<void> implements JobContext {
   #settle(id: number, state: number, value: unknown): void {
     this.#checkAlive();
     const shared = this.#shared;
-    const name = this.#set.names[Atomics.load(shared.records, id + JOB)] as string;
+    const name = this.#set.names[Atomics.load(shared.records.words, id + JOB)] as string;
     let length = 0;
     if (state === DONE || state === FAILED || value !== undefined) {
       try {
@@ -595,8 +589,8 @@ export class Machine extends Future<void> implements JobContext {
         length = this.#encoder.encode(plainError(error), name, "error");
       }
     }
-    shared.replacePayload(id, this.#encoder, length);
-    shared.settle(id, state);
+    shared.records.replacePayload(id, this.#encoder, length);
+    shared.records.settle(id, state);
     shared.setCurrent(this.#processor, 0);
   }
 }

@@ -344,15 +344,15 @@ export class Runtime<S extends JobSet = JobSet> {
     const signal = options?.signal;
     if (signal?.aborted === true) {
       // Fails at once without running: a record that never enters a queue, cancelled here.
-      const id = shared.createRecord(job, this.#encoder, length);
+      const id = shared.records.create(job, this.#encoder, length);
       const handle = createJobHandle<unknown>(shared, id, name, RUNTIME_THREAD);
       abortJobHandle(handle, new JobAbortedError(name, signal.reason));
-      shared.release(id); // the execution's reference: nobody will take it from a queue
+      shared.records.release(id); // the execution's reference: nobody will take it from a queue
       return handle;
     }
     const full = this.#waitingForRoom.length > 0 || shared.injector.length >= this.#limit;
     if (full && this.#reject) throw new QueueFullError(name, this.#limit);
-    const id = shared.createRecord(job, this.#encoder, length);
+    const id = shared.records.create(job, this.#encoder, length);
     if (full) {
       this.#waitingForRoom.push(id);
       void this.#admit();
@@ -473,10 +473,10 @@ export class Runtime<S extends JobSet = JobSet> {
   /** Cancels a job this thread took from a queue (it drops the queue's reference, as a machine would). */
   #cancelTaken(id: number): void {
     const shared = this.#shared;
-    const name = this.#names[Atomics.load(shared.records, id + JOB)] as string;
+    const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
     const length = this.#encoder.encode(new RuntimeShutdownError(name), name, "error");
-    shared.cancelQueued(id, this.#encoder, length); // false: aborted while queued, settled already
-    shared.release(id);
+    shared.records.cancelQueued(id, this.#encoder, length); // false: aborted while queued, settled already
+    shared.records.release(id);
   }
 
   /** Waits for machine `p`'s thread to exit, terminating it after a grace period. */
@@ -535,7 +535,7 @@ export class Runtime<S extends JobSet = JobSet> {
     // replaced.
     const cancelling = shared.state === CANCELLING;
     const running = shared.runningJobs(p);
-    const records = shared.records;
+    const records = shared.records.words;
     const isAborted = (id: number): boolean => cancelling || Atomics.load(records, id + ABORT) !== 0;
     let cause: unknown = reported ?? error ?? undefined;
     if (cause === undefined && terminated) {
@@ -551,9 +551,9 @@ export class Runtime<S extends JobSet = JobSet> {
     let lost = 0;
     for (const id of running) {
       if (isAborted(id)) {
-        shared.settleTerminated(id);
+        shared.records.settleTerminated(id);
       } else {
-        shared.settleLost(id, lostCode, this.#encoder, causeLength);
+        shared.records.settleLost(id, lostCode, this.#encoder, causeLength);
         lost++;
       }
     }
@@ -694,10 +694,10 @@ export class Runtime<S extends JobSet = JobSet> {
   /** Settles a job that never entered the queue, for a cancelling shutdown. */
   #cancelNeverQueued(id: number): void {
     const shared = this.#shared;
-    const name = this.#names[Atomics.load(shared.records, id + JOB)] as string;
+    const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
     const length = this.#encoder.encode(new RuntimeShutdownError(name), name, "error");
-    shared.cancelQueued(id, this.#encoder, length); // false: aborted while waiting, settled already
-    shared.release(id); // nobody will take it from a queue
+    shared.records.cancelQueued(id, this.#encoder, length); // false: aborted while waiting, settled already
+    shared.records.release(id); // nobody will take it from a queue
   }
 }
 

@@ -1,27 +1,8 @@
-import { Unparker, wakeShared } from "@spindle/core";
+import { Unparker } from "@spindle/core";
 import type { SharedTimer } from "@spindle/timer";
 import { Idle, idleWords } from "./idle.ts";
 import { Injector, INJECTOR_WORDS } from "./injector.ts";
-import {
-  ABORT,
-  CANCELLED,
-  EXIT_CODE,
-  INLINE,
-  INLINE_BYTES,
-  JOB,
-  LENGTH,
-  LOST,
-  PAYLOAD,
-  QUEUED,
-  REFS,
-  RUN_NEXT,
-  RUN_PREV,
-  RUNNING,
-  STATE,
-  WAITER,
-  WAITER_SLOT,
-  WORKER,
-} from "./job-record.ts";
+import { COUNTER_LINE, JobRecords, RUN_NEXT, RUN_PREV, RUNNING, STATE } from "./job-record.ts";
 import { SharedHeap } from "./shared-heap.ts";
 import { decodeValue } from "./value-decoder.ts";
 import type { ValueEncoder } from "./value-encoder.ts";
@@ -90,9 +71,6 @@ export const ROOM = 1;
 const ROOM_WANTED = 2;
 const INJECTOR_AT = LINE;
 const IDLE_AT = INJECTOR_AT + align(INJECTOR_WORDS);
-// A participant's counter line: jobs it spawned, jobs it settled.
-const SPAWNED = 0;
-const SETTLED = 1;
 
 /** Statistic fields of a processor, for {@linkcode SharedState.count}. */
 export const STAT = { JOBS_RUN: 7, STEALS: 8, JOBS_STOLEN: 9, FROM_INJECTOR: 10, PARKS: 11 } as const;
@@ -150,28 +128,24 @@ export class SharedState {
   readonly setup: SharedStateSetup;
   readonly control: Int32Array;
   readonly heap: SharedHeap;
-  readonly records: Int32Array;
+  readonly records: JobRecords;
   readonly injector: Injector;
   readonly idle: Idle;
   readonly #deques: WorkDeque[] = [];
   readonly #unparkers: Unparker[] = [];
-  readonly #countersAt: number;
   readonly #processorAt: number;
   readonly #processorWords: number;
-  /** This thread's counter line. */
-  readonly #counters: number;
 
   /** The shared state over `setup`'s memory, for `participant` (the runtime's thread, or processor p + 1). */
   constructor(setup: SharedStateSetup, participant: number) {
     this.setup = setup;
     this.control = new Int32Array(setup.control);
     this.heap = new SharedHeap(setup.heap);
-    this.records = this.heap.words;
-    this.injector = new Injector(this.control, INJECTOR_AT, this.records);
+    this.injector = new Injector(this.control, INJECTOR_AT, this.heap.words);
     this.idle = new Idle(this.control, IDLE_AT, setup.processors, (p) => this.unpark(p));
-    this.#countersAt = align(IDLE_AT + idleWords(setup.processors));
-    this.#counters = this.#countersAt + participant * LINE;
-    this.#processorAt = this.#countersAt + (setup.processors + 1) * LINE;
+    const countersAt = align(IDLE_AT + idleWords(setup.processors));
+    this.records = new JobRecords(this.heap, setup.tables, this.control, countersAt, participant);
+    this.#processorAt = countersAt + (setup.processors + 1) * COUNTER_LINE;
     this.#processorWords = align(DEQUE + WorkDeque.words(setup.dequeCapacity));
     for (let p = 0; p < setup.processors; p++) {
       const at = this.#processorAt + p * this.#processorWords;
@@ -182,7 +156,7 @@ export class SharedState {
 
   /** Memory for a new runtime's control block. */
   static controlBuffer(processors: number, dequeCapacity: number): SharedArrayBuffer {
-    const counters = align(IDLE_AT + idleWords(processors)) + (processors + 1) * LINE;
+    const counters = align(IDLE_AT + idleWords(processors)) + (processors + 1) * COUNTER_LINE;
     return new SharedArrayBuffer((counters + processors * align(DEQUE + WorkDeque.words(dequeCapacity))) * 4);
   }
 
@@ -211,19 +185,9 @@ export class SharedState {
     return Atomics.load(this.control, RUNTIME_STATE);
   }
 
-  /**
-   * Jobs spawned and not settled. Settlements are read before spawns: both only grow and a job
-   * settles after it was spawned, so 0 means that at some moment between the reads no job was
-   * live (and none can be spawned by a job after that).
-   */
+  /** Jobs spawned and not settled (see {@linkcode JobRecords.live}). */
   get live(): number {
-    const control = this.control;
-    const participants = this.setup.processors + 1;
-    let settled = 0;
-    for (let q = 0; q < participants; q++) settled += Atomics.load(control, this.#countersAt + q * LINE + SETTLED);
-    let spawned = 0;
-    for (let q = 0; q < participants; q++) spawned += Atomics.load(control, this.#countersAt + q * LINE + SPAWNED);
-    return spawned - settled;
+    return this.records.live;
   }
 
   /** Adds `n` to word `field` of processor `p` (a statistic, the heartbeat; its own machine only). */
@@ -298,105 +262,6 @@ export class SharedState {
     return Atomics.load(this.control, at) === 0 ? 0 : Atomics.exchange(this.control, at, 0);
   }
 
-  // ---- records ----------------------------------------------------------------------------
-
-  /**
-   * A new queued record of job `job` holding the `length` bytes the encoder wrote; the caller
-   * holds both references until it publishes the id and hands one to its handle.
-   */
-  createRecord(job: number, encoder: ValueEncoder, length: number): number {
-    // Plain writes: nobody else can see the record until the caller publishes its id with an
-    // `Atomics` operation (a deque push or the injector's lock), which orders them before it.
-    const id = this.heap.allocRecord();
-    const records = this.records;
-    this.#writePayload(id, encoder, length);
-    records[id + JOB] = job;
-    records[id + REFS] = 2;
-    records[id + WORKER] = -1;
-    records[id + ABORT] = 0;
-    records[id + WAITER] = 0;
-    records[id + STATE] = QUEUED;
-    this.control[this.#counters + SPAWNED]!++; // only this thread writes its counter line
-    return id;
-  }
-
-  /** Decodes the record's payload (arguments, result or error). */
-  readPayload(id: number): unknown {
-    // Plain reads: the caller read STATE (or took the job) with an `Atomics` operation after the
-    // writer wrote the payload and then published it.
-    const records = this.records;
-    const length = records[id + LENGTH] as number;
-    const offset = records[id + PAYLOAD] as number;
-    const start = offset === 0 ? (id + INLINE) << 2 : offset;
-    return decodeValue(this.heap.bytes.subarray(start, start + length));
-  }
-
-  /** Replaces the record's payload with the encoder's `length` bytes. */
-  replacePayload(id: number, encoder: ValueEncoder, length: number): void {
-    this.#freePayload(id);
-    this.#writePayload(id, encoder, length);
-  }
-
-  /**
-   * Ends job `id` in terminal `state` (its payload already written), wakes the thread whose
-   * handle waits, and drops the execution's reference.
-   */
-  settle(id: number, state: number): void {
-    Atomics.store(this.records, id + STATE, state);
-    this.#announce(id);
-    this.release(id);
-  }
-
-  /** Tells whoever waits that job `id` settled: its handle's thread, and a waiter for no live jobs. */
-  #announce(id: number): void {
-    const records = this.records;
-    Atomics.add(this.control, this.#counters + SETTLED, 1);
-    const waiter = Atomics.load(records, id + WAITER);
-    if (waiter !== 0) this.#wake(waiter, Atomics.load(records, id + WAITER_SLOT));
-  }
-
-  /**
-   * Cancels a job that is still queued: it will never run, and whoever takes it from its queue
-   * only drops the execution's reference. Its handle fails with the error `reason` holds (the
-   * encoder's last `length` bytes), or a `CancelledError`. Returns `false` when a worker took it
-   * first.
-   */
-  cancelQueued(id: number, reason: ValueEncoder | null = null, length = 0): boolean {
-    const records = this.records;
-    if (Atomics.compareExchange(records, id + STATE, QUEUED, CANCELLED) !== QUEUED) return false;
-    if (reason === null) {
-      this.#freePayload(id);
-      Atomics.store(records, id + LENGTH, 0);
-    } else {
-      this.replacePayload(id, reason, length);
-    }
-    this.#announce(id);
-    return true;
-  }
-
-  /**
-   * Ends a job whose worker died (the runtime's thread, after the exit): state LOST with the exit
-   * code and, when the encoder holds one (`length` > 0), the error that killed the worker as its
-   * payload; as {@linkcode SharedState.settle}.
-   */
-  settleLost(id: number, exitCode: number, cause: ValueEncoder | null = null, length = 0): void {
-    if (cause === null || length === 0) {
-      this.#freePayload(id);
-      Atomics.store(this.records, id + LENGTH, 0);
-    } else {
-      this.replacePayload(id, cause, length);
-    }
-    Atomics.store(this.records, id + EXIT_CODE, exitCode);
-    this.settle(id, LOST);
-  }
-
-  /** Ends an aborted job whose worker was terminated (it would not stop): state CANCELLED. */
-  settleTerminated(id: number): void {
-    this.#freePayload(id);
-    Atomics.store(this.records, id + LENGTH, 0);
-    this.settle(id, CANCELLED);
-  }
-
   /**
    * Stores the error that is about to end processor `p`'s thread (the encoder's last `length`
    * bytes) for the runtime, which attaches it to the jobs it loses. Its machine only.
@@ -423,25 +288,12 @@ export class SharedState {
     }
   }
 
-  /** Drops one reference to the record; the last one frees it and its payload. */
-  release(id: number): void {
-    if (Atomics.sub(this.records, id + REFS, 1) !== 1) return;
-    this.#freePayload(id);
-    this.heap.freeRecord(id);
-  }
-
-  /** Wakes the thread waiting on a record: participant `waiter - 1`'s wake-table slot `slot`. */
-  #wake(waiter: number, slot: number): void {
-    const buffer = this.setup.tables[waiter - 1];
-    if (buffer !== undefined) wakeShared({ buffer, slot });
-  }
-
   // ---- running lists (one per processor, owned by its machine; read by the runtime after it died)
 
   /** Links `id` into processor `p`'s running list. Owner only. */
   linkRunning(p: number, id: number): void {
     const control = this.control;
-    const records = this.records;
+    const records = this.records.words;
     const head = this.processorWord(p, RUN_HEAD);
     const first = Atomics.load(control, head);
     Atomics.store(records, id + RUN_PREV, 0);
@@ -452,7 +304,7 @@ export class SharedState {
 
   /** Unlinks `id` from processor `p`'s running list. Owner only. */
   unlinkRunning(p: number, id: number): void {
-    const records = this.records;
+    const records = this.records.words;
     const prev = Atomics.load(records, id + RUN_PREV);
     const next = Atomics.load(records, id + RUN_NEXT);
     if (prev === 0) Atomics.store(this.control, this.processorWord(p, RUN_HEAD), next);
@@ -467,11 +319,11 @@ export class SharedState {
   runningJobs(p: number): number[] {
     const jobs: number[] = [];
     const current = Atomics.exchange(this.control, this.processorWord(p, CURRENT), 0);
-    if (current !== 0 && Atomics.load(this.records, current + STATE) === RUNNING) jobs.push(current);
+    if (current !== 0 && Atomics.load(this.records.words, current + STATE) === RUNNING) jobs.push(current);
     for (
       let id = Atomics.load(this.control, this.processorWord(p, RUN_HEAD));
       id !== 0;
-      id = Atomics.load(this.records, id + RUN_NEXT)
+      id = Atomics.load(this.records.words, id + RUN_NEXT)
     ) {
       jobs.push(id);
     }
@@ -556,27 +408,5 @@ export class SharedState {
       if (state === CANCELLING) this.requestStop(p);
       else this.requestAbortCheck(p);
     }
-  }
-
-  #writePayload(id: number, encoder: ValueEncoder, length: number): void {
-    const records = this.records;
-    let start: number;
-    if (length <= INLINE_BYTES) {
-      records[id + PAYLOAD] = 0;
-      start = (id + INLINE) << 2;
-    } else {
-      start = this.heap.alloc(length);
-      records[id + PAYLOAD] = start;
-    }
-    const bytes = encoder.bytes;
-    this.heap.bytes.set(bytes.length === length ? bytes : bytes.subarray(0, length), start);
-    records[id + LENGTH] = length;
-  }
-
-  #freePayload(id: number): void {
-    const offset = Atomics.load(this.records, id + PAYLOAD);
-    if (offset === 0) return;
-    this.heap.free(offset, Atomics.load(this.records, id + LENGTH));
-    Atomics.store(this.records, id + PAYLOAD, 0);
   }
 }
