@@ -192,7 +192,7 @@ export class JobHandle<T> extends JoinHandle<T> {
     if (shared.records.cancelQueued(id)) return;
     if (Atomics.load(shared.records.words, id + STATE) !== RUNNING) return;
     Atomics.store(shared.records.words, id + ABORT, 1);
-    shared.requestStop(Atomics.load(shared.records.words, id + WORKER));
+    shared.processor(Atomics.load(shared.records.words, id + WORKER)).requestStop();
   }
 
   /** Lets the job run on with nobody joining it; its result is dropped. */

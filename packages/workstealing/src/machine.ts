@@ -20,7 +20,8 @@ import { isCoroutine } from "@spindle/core";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT } from "./job-record.ts";
 import type { JobSet } from "./job-set.ts";
-import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, type SharedState, STAT, STOPPING } from "./shared-state.ts";
+import { EXTRA_MACHINE_IDLE_MS, type Processor, STAT } from "./processor.ts";
+import { CANCELLING, type SharedState, STOPPING } from "./shared-state.ts";
 import { RecentArgs } from "./recent-args.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
@@ -50,6 +51,8 @@ import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
 export class Machine extends Future<void> implements JobContext {
   readonly #shared: SharedState;
   readonly #processor: number;
+  /** The processor this machine holds. */
+  readonly #own: Processor;
   readonly #set: JobSet;
   readonly #executor: LocalExecutor;
   readonly #timer: Timer | null;
@@ -99,12 +102,13 @@ export class Machine extends Future<void> implements JobContext {
     this.#set = set;
     this.#executor = executor;
     this.#timer = timer;
-    this.#deque = shared.deque(processor);
-    this.#parker = new Parker({ buffer: shared.setup.control, index: shared.parkWord(processor) });
+    this.#own = shared.processor(processor);
+    this.#deque = this.#own.deque;
+    this.#parker = new Parker(this.#own.parker);
     this.#lastSeen = new Int32Array(shared.setup.processors).fill(-1);
     this.#lastSeenAt = new Float64Array(shared.setup.processors);
     this.#random = (processor + 1) * 0x9e3779b9;
-    this.#generation = shared.generation(processor);
+    this.#generation = this.#own.generation();
   }
 
   /**
@@ -114,7 +118,7 @@ export class Machine extends Future<void> implements JobContext {
    * otherwise settle jobs and take work that the runtime already handed to the replacement.
    */
   #checkAlive(): void {
-    if (this.#shared.generation(this.#processor) === this.#generation) return;
+    if (this.#own.generation() === this.#generation) return;
     for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // sleeps, costs no CPU
   }
 
@@ -122,17 +126,16 @@ export class Machine extends Future<void> implements JobContext {
   poll(cx: Context): Poll<void> {
     this.#checkAlive();
     const shared = this.#shared;
-    const p = this.#processor;
-    Atomics.add(shared.control, shared.processorWord(p, HEARTBEAT), 1);
+    this.#own.beat();
     // Wakes for this worker's jobs (a child job finished, a timer fired) run their tasks now,
     // not only when the wake table's listener gets an event-loop turn.
     const woken = this.#wakeTable.drain();
-    // The count is read before the check is taken: see SharedState.requestStop.
-    const stopRequests = shared.stopRequests(p);
-    if (shared.takeAbortCheck(p)) this.#abortFlagged();
+    // The count is read before the check is taken: see Processor.requestStop.
+    const stopRequests = this.#own.stopRequests();
+    if (this.#own.takeAbortCheck()) this.#abortFlagged();
     if (stopRequests !== this.#stopsHandled) {
       this.#stopsHandled = stopRequests;
-      shared.markStopsHandled(p, stopRequests);
+      this.#own.markStopsHandled(stopRequests);
     }
     if (this.#retiring || (shared.state === STOPPING && this.#running.size === 0)) return undefined;
     let found = false;
@@ -176,12 +179,12 @@ export class Machine extends Future<void> implements JobContext {
     const length = this.#encoder.encode(args, name, "args");
     const id = shared.records.create(job, this.#encoder, length);
     this.#recentArgs.remember(id, args);
-    const bumped = shared.swapSlot(this.#processor, id);
+    const bumped = this.#own.swapSlot(id);
     if (bumped !== 0) {
       this.#pushLocal(bumped);
       shared.idle.notifyWork();
     }
-    if (this.#parkedAsync) shared.unpark(this.#processor);
+    if (this.#parkedAsync) this.#own.unpark();
     return createJobHandle(shared, id, name, this.#processor + 1);
   }
 
@@ -190,7 +193,7 @@ export class Machine extends Future<void> implements JobContext {
     this.#checkAlive();
     const shared = this.#shared;
     const p = this.#processor;
-    if (!shared.takeSlotIf(p, id)) {
+    if (!this.#own.takeSlotIf(id)) {
       const bottom = this.#deque.pop();
       if (bottom !== id) {
         if (bottom !== EMPTY) this.#deque.push(bottom);
@@ -202,8 +205,8 @@ export class Machine extends Future<void> implements JobContext {
       shared.records.release(id); // aborted while queued: the joiner finds it cancelled
       return null;
     }
-    shared.linkRunning(p, id);
-    shared.count(p, STAT.JOBS_RUN);
+    this.#own.linkRunning(id);
+    this.#own.count(STAT.JOBS_RUN);
     const name = this.#set.names[records[id + JOB] as number] as string;
     try {
       const args = this.#recentArgs.take(id) ?? shared.records.readPayload(id) as unknown[];
@@ -217,7 +220,7 @@ export class Machine extends Future<void> implements JobContext {
   settleInline(id: number, state: number): void {
     this.#checkAlive();
     const shared = this.#shared;
-    shared.unlinkRunning(this.#processor, id);
+    this.#own.unlinkRunning(id);
     shared.records.settle(id, state); // drops the execution's reference
     shared.records.release(id); // and the handle's: its joiner has the outcome
   }
@@ -242,7 +245,7 @@ export class Machine extends Future<void> implements JobContext {
       clearTimeout(this.#abortTimer);
       this.#abortTimer = null;
     }
-    this.#shared.unlinkRunning(this.#processor, id);
+    this.#own.unlinkRunning(id);
     this.#settle(id, state, value);
   }
 
@@ -250,15 +253,13 @@ export class Machine extends Future<void> implements JobContext {
 
   /** The next job of this processor (slot, deque, injector), or 0. */
   #nextLocal(): number {
-    const shared = this.#shared;
-    const p = this.#processor;
     this.#ticks++;
     if (this.#ticks % INJECTOR_INTERVAL === 0) {
       const id = this.#fromInjector();
       if (id !== 0) return id;
     }
     if (this.#slotRuns < MAX_SLOT_RUNS) {
-      const id = shared.takeSlot(p);
+      const id = this.#own.takeSlot();
       if (id !== 0) {
         this.#slotRuns++;
         return id;
@@ -267,7 +268,7 @@ export class Machine extends Future<void> implements JobContext {
     this.#slotRuns = 0;
     const popped = this.#deque.pop();
     if (popped !== EMPTY) return popped;
-    const slot = shared.takeSlot(p);
+    const slot = this.#own.takeSlot();
     if (slot !== 0) return slot;
     const injected = this.#fromInjector();
     if (injected !== 0) return injected;
@@ -283,7 +284,7 @@ export class Machine extends Future<void> implements JobContext {
     batch.length = 0;
     if (shared.injector.popBatch(batch, Math.max(1, Math.min(share, room))) === 0) return 0;
     shared.roomFreed();
-    shared.count(this.#processor, STAT.FROM_INJECTOR, batch.length);
+    this.#own.count(STAT.FROM_INJECTOR, batch.length);
     for (let i = batch.length - 1; i >= 1; i--) this.#pushLocal(batch[i] as number);
     // Work left behind (on the deque, or still in the injector: its spawners skipped the wake while
     // a worker searched, and this one may be that searcher, or a parking worker's last look) must
@@ -309,7 +310,7 @@ export class Machine extends Future<void> implements JobContext {
         this.#stopSearching();
         return id;
       }
-      if (shared.state === STOPPING || shared.hasAbortCheck(p) || table.epoch !== epoch) break;
+      if (shared.state === STOPPING || this.#own.hasAbortCheck() || table.epoch !== epoch) break;
     } while (performance.now() < deadline);
     return 0;
   }
@@ -333,7 +334,7 @@ export class Machine extends Future<void> implements JobContext {
     const shared = this.#shared;
     if (shared.injector.length > 0) return true;
     for (let p = 0; p < shared.setup.processors; p++) {
-      if (!shared.deque(p).isEmpty) return true;
+      if (!shared.processor(p).deque.isEmpty) return true;
     }
     return false;
   }
@@ -351,7 +352,7 @@ export class Machine extends Future<void> implements JobContext {
       for (let i = 0; i < processors; i++) {
         const victim = (start + i) % processors;
         if (victim === this.#processor) continue;
-        const deque = shared.deque(victim);
+        const deque = shared.processor(victim).deque;
         if (!deque.isEmpty) {
           const before = this.#deque.length;
           const id = deque.stealHalfInto(this.#deque, shared.setup.dequeCapacity >>> 1);
@@ -366,8 +367,8 @@ export class Machine extends Future<void> implements JobContext {
   }
 
   #stole(id: number, jobs: number): number {
-    this.#shared.count(this.#processor, STAT.STEALS);
-    this.#shared.count(this.#processor, STAT.JOBS_STOLEN, jobs);
+    this.#own.count(STAT.STEALS);
+    this.#own.count(STAT.JOBS_STOLEN, jobs);
     return id;
   }
 
@@ -378,14 +379,14 @@ export class Machine extends Future<void> implements JobContext {
    */
   #slotOfStuck(victim: number): number {
     const shared = this.#shared;
-    const heartbeat = Atomics.load(shared.control, shared.processorWord(victim, HEARTBEAT));
+    const heartbeat = shared.processor(victim).heartbeat();
     const now = performance.now();
     if (heartbeat !== this.#lastSeen[victim]) {
       this.#lastSeen[victim] = heartbeat;
       this.#lastSeenAt[victim] = now;
       return 0;
     }
-    return now - (this.#lastSeenAt[victim] as number) >= STUCK_MS ? shared.takeSlot(victim) : 0;
+    return now - (this.#lastSeenAt[victim] as number) >= STUCK_MS ? shared.processor(victim).takeSlot() : 0;
   }
 
   #nextRandom(): number {
@@ -423,7 +424,7 @@ export class Machine extends Future<void> implements JobContext {
     const shared = this.#shared;
     const p = this.#processor;
     shared.idle.park(p);
-    shared.count(p, STAT.PARKS);
+    this.#own.count(STAT.PARKS);
     if (this.#hasWork()) {
       shared.idle.unparked(p);
       cx.waker.wakeByRef();
@@ -468,16 +469,16 @@ export class Machine extends Future<void> implements JobContext {
     const extra = p >= shared.setup.workers;
     if (!extra || this.#running.size > 0 || this.#hasWork()) return false;
     if (performance.now() - (this.#idleSince as number) < EXTRA_MACHINE_IDLE_MS) return false;
-    shared.setRetired(p, true);
+    this.#own.setRetired(true);
     return true;
   }
 
   /** The last look before sleeping: anything queued anywhere, or a request to this machine. */
   #hasWork(): boolean {
     const shared = this.#shared;
-    if (shared.state === STOPPING || shared.hasAbortCheck(this.#processor) || this.#workLeft()) return true;
+    if (shared.state === STOPPING || this.#own.hasAbortCheck() || this.#workLeft()) return true;
     for (let p = 0; p < shared.setup.processors; p++) {
-      if (shared.hasSlot(p)) return true;
+      if (shared.processor(p).hasSlot()) return true;
     }
     return false;
   }
@@ -493,8 +494,8 @@ export class Machine extends Future<void> implements JobContext {
       shared.records.release(id); // aborted while queued: its handle already settled
       return false;
     }
-    shared.count(p, STAT.JOBS_RUN);
-    shared.count(p, HEARTBEAT); // a machine that starts jobs is not stuck, however long its turn
+    this.#own.count(STAT.JOBS_RUN);
+    this.#own.beat(); // a machine that starts jobs is not stuck, however long its turn
     const name = this.#set.names[records[id + JOB] as number] as string;
     if (shared.state === CANCELLING) {
       this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
@@ -502,7 +503,7 @@ export class Machine extends Future<void> implements JobContext {
     }
     // While the job's function runs, CURRENT names it (should the worker die now, the runtime
     // fails it); a job that becomes a task joins the running list instead.
-    shared.setCurrent(p, id);
+    this.#own.setCurrent(id);
     let output: unknown;
     try {
       const args = shared.records.readPayload(id) as unknown[];
@@ -515,8 +516,8 @@ export class Machine extends Future<void> implements JobContext {
       this.#settle(id, DONE, output);
       return false;
     }
-    shared.linkRunning(p, id);
-    shared.setCurrent(p, 0);
+    this.#own.linkRunning(id);
+    this.#own.setCurrent(0);
     this.#running.set(id, this.#executor.spawn(runJob(this, id, output)));
     return true;
   }
@@ -563,8 +564,7 @@ export class Machine extends Future<void> implements JobContext {
     }
     if (late.length > 0) {
       crash(
-        this.#shared,
-        this.#processor,
+        this.#own,
         new Error(
           `worker ${this.#processor} was ended: job ${
             late.join(", ")
@@ -591,7 +591,7 @@ export class Machine extends Future<void> implements JobContext {
     }
     shared.records.replacePayload(id, this.#encoder, length);
     shared.records.settle(id, state);
-    shared.setCurrent(this.#processor, 0);
+    this.#own.setCurrent(0);
   }
 }
 

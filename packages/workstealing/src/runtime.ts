@@ -10,13 +10,16 @@ import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from
 import { isImportingJobModule } from "./job-context.ts";
 import { ABORT, JOB } from "./job-record.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
+import type {
+  // deno-lint-ignore no-unused-vars -- for the {@linkcode} in RuntimeOptions' maxExtraMachines
+  EXTRA_MACHINE_IDLE_MS,
+  // deno-lint-ignore no-unused-vars -- for the {@linkcode} in #checkStops
+  Processor,
+  ProcessorStats,
+} from "./processor.ts";
 import {
   CANCELLING,
-  // deno-lint-ignore no-unused-vars -- for the {@linkcode} in RuntimeOptions' maxExtraMachines
-  type EXTRA_MACHINE_IDLE_MS,
-  HEARTBEAT,
   OPEN,
-  type ProcessorStats,
   ROOM,
   RUNTIME_THREAD,
   SharedState,
@@ -281,7 +284,7 @@ export class Runtime<S extends JobSet = JobSet> {
    * machines): jobs run, steals and the jobs they took, jobs taken from the injector, parks.
    */
   stats(): ProcessorStats[] {
-    return Array.from({ length: this.#threads.length }, (_, p) => this.#shared.stats(p));
+    return Array.from({ length: this.#threads.length }, (_, p) => this.#shared.processor(p).stats());
   }
 
   /** Jobs spawned (here or inside jobs) that have not settled. */
@@ -490,7 +493,7 @@ export class Runtime<S extends JobSet = JobSet> {
   /** Starts the machine of processor `p` on a new thread; resolves with the job names when it is ready. */
   #startMachine(p: number): Promise<readonly string[]> {
     const shared = this.#shared;
-    shared.setRetired(p, false);
+    shared.processor(p).setRetired(false);
     const workerData = { setup: shared.setup, processor: p, data: this.#workerData };
     let thread: Worker;
     try {
@@ -513,28 +516,29 @@ export class Runtime<S extends JobSet = JobSet> {
   /** A machine's thread exited: expected (stopping, retiring), or a death to recover from. */
   #onExit(p: number, code: number, error: unknown): void {
     const shared = this.#shared;
+    const processor = shared.processor(p);
     this.#threads[p] = null;
     shared.idle.depart(p);
     // The next machine of `p` must not inherit a park its predecessor left half done: a thread
     // that died parked leaves the parker word PARKED, and the next park would then spin instead
     // of sleeping (an async park for good, starving its event loop: issue 17, item 1).
-    shared.unpark(p);
-    const reported = shared.takeCrash(p);
+    processor.unpark();
+    const reported = processor.takeCrash();
     const terminated = this.#terminated[p] === true;
     this.#terminated[p] = false;
     this.#stopSince[p] = NaN;
-    this.#stopTarget[p] = shared.stopRequests(p);
+    this.#stopTarget[p] = processor.stopRequests();
     const exited = this.#exited[p];
     if (exited !== undefined) {
       delete this.#exited[p];
       exited(code);
     }
-    if (shared.state === STOPPING || shared.isRetired(p)) return;
+    if (shared.state === STOPPING || processor.isRetired()) return;
     // Died: its running jobs are lost (aborted ones end as cancelled: that is what was asked), its
     // queued ones move to the injector (or are cancelled, when the runtime cancels), and it is
     // replaced.
     const cancelling = shared.state === CANCELLING;
-    const running = shared.runningJobs(p);
+    const running = processor.runningJobs();
     const records = shared.records.words;
     const isAborted = (id: number): boolean => cancelling || Atomics.load(records, id + ABORT) !== 0;
     let cause: unknown = reported ?? error ?? undefined;
@@ -566,10 +570,10 @@ export class Runtime<S extends JobSet = JobSet> {
         moved++;
       }
     };
-    const slot = shared.takeSlot(p);
+    const slot = processor.takeSlot();
     if (slot !== 0) queued(slot);
     for (;;) {
-      const id = shared.deque(p).steal();
+      const id = processor.deque.steal();
       if (id === RETRY) continue;
       if (id === EMPTY) break;
       queued(id);
@@ -606,7 +610,7 @@ export class Runtime<S extends JobSet = JobSet> {
   }
 
   /**
-   * The watchdog: a machine asked to stop a job ({@linkcode SharedState.requestStop}) that has not
+   * The watchdog: a machine asked to stop a job ({@linkcode Processor.requestStop}) that has not
    * got to the request within `abortGraceMs`, while it runs jobs, is stuck in one (an endless
    * loop, or a long synchronous stretch): its thread is terminated, and {@linkcode Runtime.#onExit}
    * settles its jobs and replaces it. A machine that got to the request but whose aborted job
@@ -618,20 +622,21 @@ export class Runtime<S extends JobSet = JobSet> {
     for (let p = 0; p < this.#threads.length; p++) {
       const thread = this.#threads[p];
       if (thread === null || thread === undefined || this.#terminated[p] === true) continue;
-      const handled = shared.stopsHandled(p);
+      const processor = shared.processor(p);
+      const handled = processor.stopsHandled();
       if (!Number.isNaN(this.#stopSince[p] as number) && ((handled - (this.#stopTarget[p] as number)) | 0) >= 0) {
         this.#stopSince[p] = NaN; // it got to every request pending when the watch began
       }
-      const requests = shared.stopRequests(p);
+      const requests = processor.stopRequests();
       if (Number.isNaN(this.#stopSince[p] as number)) {
         if (((handled - requests) | 0) >= 0) continue;
         this.#stopTarget[p] = requests;
         this.#stopSince[p] = now;
         continue;
       }
-      if (now - (this.#stopSince[p] as number) >= this.#graceMs && shared.hasRunningJobs(p)) {
+      if (now - (this.#stopSince[p] as number) >= this.#graceMs && processor.hasRunningJobs()) {
         this.#terminated[p] = true;
-        shared.abandon(p); // should the thread outlive terminate(), its machine stops there
+        processor.abandon(); // should the thread outlive terminate(), its machine stops there
         void thread.terminate();
       }
     }
@@ -649,13 +654,14 @@ export class Runtime<S extends JobSet = JobSet> {
     let queued = shared.injector.length > 0;
     for (let p = 0; p < this.#threads.length; p++) {
       if (this.#threads[p] === null) continue;
-      const heartbeat = Atomics.load(shared.control, shared.processorWord(p, HEARTBEAT));
+      const heartbeat = shared.processor(p).heartbeat();
       if (heartbeat !== this.#heartbeats[p]) {
         this.#heartbeats[p] = heartbeat;
         this.#movedAt[p] = now;
       }
       if (now - (this.#movedAt[p] as number) < BLOCKED_AFTER_MS) allStuck = false;
-      if (!shared.deque(p).isEmpty || shared.hasSlot(p)) queued = true;
+      const processor = shared.processor(p);
+      if (!processor.deque.isEmpty || processor.hasSlot()) queued = true;
     }
     if (!allStuck || !queued || shared.state === STOPPING) return;
     for (let p = this.#workers; p < this.#workers + this.#maxExtra; p++) {

@@ -34,7 +34,7 @@ async function runMachine({ setup, processor, data }: MachineData): Promise<void
   const executor = new LocalExecutor();
   const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);
   const shared = new SharedState(setup, processor + 1);
-  reportFatalErrors(shared, processor);
+  reportFatalErrors(shared.processor(processor));
   shared.idle.arrive(processor);
   const machine = new Machine(shared, processor, set, executor, timer, data);
   enterJobContext(machine);
