@@ -1,35 +1,22 @@
-import {
-  CancelledError,
-  type Context,
-  type Coroutine,
-  Future,
-  type IntoFuture,
-  isFuture,
-  type JoinHandle,
-  type LocalExecutor,
-  Parker,
-  PENDING,
-  type Poll,
-  WakeTable,
-} from "@spindle/core";
+import { type Context, Future, type LocalExecutor, Parker, PENDING, type Poll, WakeTable } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
-import { crash } from "./crash-report.ts";
-import { RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./errors.ts";
+import { UnknownJobError } from "./errors.ts";
+import { Harness } from "./harness.ts";
 import type { InlineStart, JobContext } from "./job-context.ts";
-import { isCoroutine } from "@spindle/core";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
-import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT } from "./job-record.ts";
+import { NEXT } from "./job-record.ts";
 import type { JobSet } from "./job-set.ts";
 import { EXTRA_MACHINE_IDLE_MS, type Processor, STAT } from "./processor.ts";
-import { CANCELLING, type SharedState, STOPPING } from "./shared-state.ts";
 import { RecentArgs } from "./recent-args.ts";
+import { type SharedState, STOPPING } from "./shared-state.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
 
 /**
  * The loop of one worker thread (async-std's `Machine`, holding processor `processor`): a future
- * on the worker's `LocalExecutor` that finds jobs and starts them, while the executor runs the
- * jobs that wait (on child jobs, timers, sockets) between them.
+ * on the worker's `LocalExecutor` that finds jobs and hands them to its {@linkcode Harness}, which
+ * runs them, while the executor runs the jobs that wait (on child jobs, timers, sockets) between
+ * them. This file is about where jobs come from, searching and parking.
  *
  * Where the next job comes from, in order (tokio's `next_task` and `steal_work`):
  * 1. every {@linkcode INJECTOR_INTERVAL}th job, the injector, so that nothing in it waits forever
@@ -61,8 +48,7 @@ export class Machine extends Future<void> implements JobContext {
   readonly #encoder = new ValueEncoder();
   readonly #recentArgs = new RecentArgs();
   readonly #wakeTable = WakeTable.forThisThread();
-  /** Jobs running as tasks on the executor (they waited at least once, or may). */
-  readonly #running = new Map<number, JoinHandle<void>>();
+  readonly #harness: Harness;
   readonly #batch: number[] = [];
   /** Each victim's heartbeat at this machine's last look, to tell a stuck machine. */
   readonly #lastSeen: Int32Array;
@@ -78,9 +64,6 @@ export class Machine extends Future<void> implements JobContext {
   #idleSince: number | null = null;
   /** The stop-request count this machine has published as handled. */
   #stopsHandled = 0;
-  /** Jobs whose tasks this machine aborted and that have not finished: when each was aborted. */
-  readonly #aborting = new Map<number, number>();
-  #abortTimer: ReturnType<typeof setTimeout> | null = null;
   /** The processor's generation when this machine started (see {@linkcode Machine.#checkAlive}). */
   readonly #generation: number;
 
@@ -109,6 +92,15 @@ export class Machine extends Future<void> implements JobContext {
     this.#lastSeenAt = new Float64Array(shared.setup.processors);
     this.#random = (processor + 1) * 0x9e3779b9;
     this.#generation = this.#own.generation();
+    this.#harness = new Harness(
+      shared,
+      this.#own,
+      set,
+      executor,
+      this.#encoder,
+      this.#recentArgs,
+      () => this.#checkAlive(),
+    );
   }
 
   /**
@@ -132,12 +124,12 @@ export class Machine extends Future<void> implements JobContext {
     const woken = this.#wakeTable.drain();
     // The count is read before the check is taken: see Processor.requestStop.
     const stopRequests = this.#own.stopRequests();
-    if (this.#own.takeAbortCheck()) this.#abortFlagged();
+    if (this.#own.takeAbortCheck()) this.#harness.abortFlagged();
     if (stopRequests !== this.#stopsHandled) {
       this.#stopsHandled = stopRequests;
       this.#own.markStopsHandled(stopRequests);
     }
-    if (this.#retiring || (shared.state === STOPPING && this.#running.size === 0)) return undefined;
+    if (this.#retiring || (shared.state === STOPPING && this.#harness.running === 0)) return undefined;
     let found = false;
     for (let n = 0; n < JOBS_PER_POLL; n++) {
       const id = this.#nextLocal();
@@ -146,7 +138,7 @@ export class Machine extends Future<void> implements JobContext {
       // if it was the last searcher it wakes another worker for whatever else is queued.
       if (!found) this.#stopSearching();
       found = true;
-      if (this.#start(id)) break; // a task to run: let the executor poll it before the next job
+      if (this.#harness.start(id)) break; // a task to run: let the executor poll it before the next job
     }
     // A woken job runs before this machine searches (which spins) or parks: a joiner whose
     // stolen child just finished goes on at once, and so does the chain of joins above it.
@@ -158,7 +150,7 @@ export class Machine extends Future<void> implements JobContext {
     const stolen = this.#search();
     if (stolen !== 0) {
       this.#idleSince = null;
-      this.#start(stolen);
+      this.#harness.start(stolen);
       cx.waker.wakeByRef();
       return PENDING;
     }
@@ -191,8 +183,6 @@ export class Machine extends Future<void> implements JobContext {
   /** Takes a child job back for its joiner (see {@linkcode JobContext.takeBack}). */
   takeBack(id: number): InlineStart | null {
     this.#checkAlive();
-    const shared = this.#shared;
-    const p = this.#processor;
     if (!this.#own.takeSlotIf(id)) {
       const bottom = this.#deque.pop();
       if (bottom !== id) {
@@ -200,29 +190,12 @@ export class Machine extends Future<void> implements JobContext {
         return null;
       }
     }
-    const records = shared.records.words;
-    if (!shared.records.claim(id, p)) {
-      shared.records.release(id); // aborted while queued: the joiner finds it cancelled
-      return null;
-    }
-    this.#own.linkRunning(id);
-    this.#own.count(STAT.JOBS_RUN);
-    const name = this.#set.names[records[id + JOB] as number] as string;
-    try {
-      const args = this.#recentArgs.take(id) ?? shared.records.readPayload(id) as unknown[];
-      return { ok: true, output: (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args) };
-    } catch (error) {
-      return { ok: false, error };
-    }
+    return this.#harness.startInPlace(id);
   }
 
   /** Ends a job joined in place (see {@linkcode JobContext.settleInline}). */
   settleInline(id: number, state: number): void {
-    this.#checkAlive();
-    const shared = this.#shared;
-    this.#own.unlinkRunning(id);
-    shared.records.settle(id, state); // drops the execution's reference
-    shared.records.release(id); // and the handle's: its joiner has the outcome
+    this.#harness.settleInline(id, state);
   }
 
   /** The runtime's timer on this worker. */
@@ -231,22 +204,6 @@ export class Machine extends Future<void> implements JobContext {
       throw new TypeError("jobs.timer: the runtime was started without a timer (Runtime.start(module, { timer }))");
     }
     return this.#timer;
-  }
-
-  /** Whether job `id` (a task of this worker) is being aborted: its `abort()` or a cancelling shutdown. */
-  isAborting(id: number): boolean {
-    return Atomics.load(this.#shared.records.words, id + ABORT) !== 0 || this.#shared.state === CANCELLING;
-  }
-
-  /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
-  finish(id: number, state: number, value: unknown): void {
-    this.#running.delete(id);
-    if (this.#aborting.delete(id) && this.#aborting.size === 0 && this.#abortTimer !== null) {
-      clearTimeout(this.#abortTimer);
-      this.#abortTimer = null;
-    }
-    this.#own.unlinkRunning(id);
-    this.#settle(id, state, value);
   }
 
   // ---- finding work ------------------------------------------------------------------------
@@ -467,7 +424,7 @@ export class Machine extends Future<void> implements JobContext {
       return false;
     }
     const extra = p >= shared.setup.workers;
-    if (!extra || this.#running.size > 0 || this.#hasWork()) return false;
+    if (!extra || this.#harness.running > 0 || this.#hasWork()) return false;
     if (performance.now() - (this.#idleSince as number) < EXTRA_MACHINE_IDLE_MS) return false;
     this.#own.setRetired(true);
     return true;
@@ -482,139 +439,6 @@ export class Machine extends Future<void> implements JobContext {
     }
     return false;
   }
-
-  // ---- running jobs ------------------------------------------------------------------------
-
-  /** Starts job `id`; returns whether it became a task (it did not finish in one call). */
-  #start(id: number): boolean {
-    const shared = this.#shared;
-    const records = shared.records.words;
-    const p = this.#processor;
-    if (!shared.records.claim(id, p)) {
-      shared.records.release(id); // aborted while queued: its handle already settled
-      return false;
-    }
-    this.#own.count(STAT.JOBS_RUN);
-    this.#own.beat(); // a machine that starts jobs is not stuck, however long its turn
-    const name = this.#set.names[records[id + JOB] as number] as string;
-    if (shared.state === CANCELLING) {
-      this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
-      return false;
-    }
-    // While the job's function runs, CURRENT names it (should the worker die now, the runtime
-    // fails it); a job that becomes a task joins the running list instead.
-    this.#own.setCurrent(id);
-    let output: unknown;
-    try {
-      const args = shared.records.readPayload(id) as unknown[];
-      output = (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args);
-    } catch (error) {
-      this.#settle(id, FAILED, error);
-      return false;
-    }
-    if (!isCoroutine(output) && !isFuture(output)) {
-      this.#settle(id, DONE, output);
-      return false;
-    }
-    this.#own.linkRunning(id);
-    this.#own.setCurrent(0);
-    this.#running.set(id, this.#executor.spawn(runJob(this, id, output)));
-    return true;
-  }
-
-  /**
-   * Aborts the tasks of jobs flagged by `abort()` (or all of them when the runtime cancels), and
-   * watches that each stops within the runtime's `abortGraceMs`.
-   */
-  #abortFlagged(): void {
-    const records = this.#shared.records.words;
-    const all = this.#shared.state === CANCELLING;
-    const now = performance.now();
-    for (const [id, task] of this.#running) {
-      if (!all && Atomics.load(records, id + ABORT) === 0) continue;
-      task.abort();
-      if (!this.#aborting.has(id) && this.#running.has(id)) this.#aborting.set(id, now);
-    }
-    if (this.#aborting.size > 0 && this.#abortTimer === null) this.#armAbortTimer(this.#shared.setup.abortGraceMs);
-  }
-
-  #armAbortTimer(ms: number): void {
-    this.#abortTimer = setTimeout(() => {
-      this.#abortTimer = null;
-      this.#checkAborting();
-    }, ms);
-  }
-
-  /**
-   * An aborted job still unwinding after the grace period (a `finally` block that waits too
-   * long, a coroutine that swallows the cancellation) ends this thread: the runtime settles the
-   * job as cancelled and the other jobs running here as lost (this error their cause), and
-   * replaces the machine. The same rule as for a machine stuck in a job, which the runtime's
-   * watchdog terminates; here the thread is healthy and can say so itself.
-   */
-  #checkAborting(): void {
-    const grace = this.#shared.setup.abortGraceMs;
-    const now = performance.now();
-    let next = Infinity;
-    const late: string[] = [];
-    for (const [id, since] of this.#aborting) {
-      if (now - since >= grace) {
-        late.push(JSON.stringify(this.#set.names[Atomics.load(this.#shared.records.words, id + JOB)]));
-      } else next = Math.min(next, since + grace - now);
-    }
-    if (late.length > 0) {
-      crash(
-        this.#own,
-        new Error(
-          `worker ${this.#processor} was ended: job ${
-            late.join(", ")
-          } did not stop within ${grace} ms of being aborted`,
-        ),
-      );
-    }
-    if (next !== Infinity) this.#armAbortTimer(next);
-  }
-
-  /** Writes the outcome into the record and settles it. */
-  #settle(id: number, state: number, value: unknown): void {
-    this.#checkAlive();
-    const shared = this.#shared;
-    const name = this.#set.names[Atomics.load(shared.records.words, id + JOB)] as string;
-    let length = 0;
-    if (state === DONE || state === FAILED || value !== undefined) {
-      try {
-        length = this.#encoder.encode(value, name, state === DONE ? "result" : "error");
-      } catch (error) {
-        state = FAILED;
-        length = this.#encoder.encode(plainError(error), name, "error");
-      }
-    }
-    shared.records.replacePayload(id, this.#encoder, length);
-    shared.records.settle(id, state);
-    this.#own.setCurrent(0);
-  }
-}
-
-/**
- * The task of a job that did not finish in its first call: drives it, then settles its record.
- * `abort()` throws a `CancelledError` into `work` (see `CoroutineFuture`): the job is cancelled
- * when that error comes out of it, and also when the job caught it and returned anyway. Dropping
- * the task (its executor closing) returns out of the `yield*` instead: the `finally` settles it.
- */
-function* runJob(machine: Machine, id: number, work: IntoFuture<unknown>): Coroutine<void> {
-  let settled = false;
-  try {
-    const value: unknown = yield* work;
-    settled = true;
-    if (machine.isAborting(id)) machine.finish(id, CANCELLED, undefined);
-    else machine.finish(id, DONE, value);
-  } catch (error) {
-    settled = true;
-    if (error instanceof CancelledError && machine.isAborting(id)) machine.finish(id, CANCELLED, undefined);
-    else machine.finish(id, FAILED, error);
-  } finally {
-    if (!settled) machine.finish(id, CANCELLED, undefined);
-  }
 }
 
 /** The job's number in `own` (the worker's job set); throws for another set or an unknown name. */
@@ -625,16 +449,6 @@ export function checkJob(set: JobSet, own: JobSet, name: string): number {
   const index = own.indexOf(name);
   if (index < 0) throw new UnknownJobError(name, own.names);
   return index;
-}
-
-/** An error that could not be encoded as it was: its name, message and stack only. */
-function plainError(error: unknown): Error {
-  const source = error instanceof Error ? error : new Error(String(error));
-  const plain = new Error(source.message);
-  plain.name = source.name;
-  plain.stack = source.stack ?? "";
-  if (error instanceof UncloneableValueError) plain.name = "UncloneableValueError";
-  return plain;
 }
 
 const JOBS_PER_POLL = 32;
