@@ -380,10 +380,10 @@ export class Machine extends Future<void> implements JobContext {
   #park(cx: Context): Poll<void> {
     const shared = this.#shared;
     const p = this.#processor;
-    shared.idle.park(p);
+    shared.idle.transitionToParked(p);
     this.#own.count(STAT.PARKS);
     if (this.#hasWork()) {
-      shared.idle.unparked(p);
+      shared.idle.transitionFromParked(p);
       cx.waker.wakeByRef();
       return PENDING;
     }
@@ -418,7 +418,7 @@ export class Machine extends Future<void> implements JobContext {
   #wokenUp(woken: boolean): boolean {
     const shared = this.#shared;
     const p = this.#processor;
-    const notified = shared.idle.unparked(p);
+    const notified = shared.idle.transitionFromParked(p);
     if (woken || notified) {
       this.#idleSince = null;
       return false;
