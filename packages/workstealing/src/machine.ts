@@ -2,6 +2,7 @@ import { type Context, Future, type LocalExecutor, Parker, PENDING, type Poll, W
 import type { Timer } from "@spindle/timer";
 import { UnknownJobError } from "./errors.ts";
 import { Harness } from "./harness.ts";
+import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import type { InlineStart, JobContext } from "./job-context.ts";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { NEXT } from "./job-record.ts";
@@ -50,9 +51,8 @@ export class Machine extends Future<void> implements JobContext {
   readonly #wakeTable = WakeTable.forThisThread();
   readonly #harness: Harness;
   readonly #batch: number[] = [];
-  /** Each victim's heartbeat at this machine's last look, to tell a stuck machine. */
-  readonly #lastSeen: Int32Array;
-  readonly #lastSeenAt: Float64Array;
+  /** The victims' heartbeats, to tell a stuck machine. */
+  readonly #heartbeats: HeartbeatWatch;
   #ticks = 0;
   #slotRuns = 0;
   #random: number;
@@ -88,8 +88,7 @@ export class Machine extends Future<void> implements JobContext {
     this.#own = shared.processor(processor);
     this.#deque = this.#own.deque;
     this.#parker = new Parker(this.#own.parker);
-    this.#lastSeen = new Int32Array(shared.setup.processors).fill(-1);
-    this.#lastSeenAt = new Float64Array(shared.setup.processors);
+    this.#heartbeats = new HeartbeatWatch(shared.processors);
     this.#random = (processor + 1) * 0x9e3779b9;
     this.#generation = this.#own.generation();
     this.#harness = new Harness(
@@ -335,15 +334,9 @@ export class Machine extends Future<void> implements JobContext {
    * the child its running job is about to join.
    */
   #slotOfStuck(victim: number): number {
-    const shared = this.#shared;
-    const heartbeat = shared.processor(victim).heartbeat();
-    const now = performance.now();
-    if (heartbeat !== this.#lastSeen[victim]) {
-      this.#lastSeen[victim] = heartbeat;
-      this.#lastSeenAt[victim] = now;
-      return 0;
-    }
-    return now - (this.#lastSeenAt[victim] as number) >= STUCK_MS ? shared.processor(victim).takeSlot() : 0;
+    return this.#heartbeats.stillFor(victim, performance.now()) >= STUCK_MS
+      ? this.#shared.processor(victim).takeSlot()
+      : 0;
   }
 
   #nextRandom(): number {

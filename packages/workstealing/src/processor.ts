@@ -83,8 +83,8 @@ export class Processor {
 
   /** Bumps the heartbeat: its machine, on every turn and every job start. */
   beat(): void {
-    // Only the owner writes it. The watchers (a thief's stuck check, the runtime's blocked check)
-    // only compare it with the value they saw before, so it pairs with no
+    // Only the owner writes it. The watchers (`heartbeat-watch.ts`: a thief's stuck check, the
+    // runtime's blocked check) only compare it with the value they saw before, so it pairs with no
     // other word; an `Atomics` add so that each bump is visible to them at once.
     Atomics.add(this.#control, this.#at + HEARTBEAT, 1);
   }

@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import { describe, permissionDenied, SpindleError, WakeTable } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
+import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
 import { ABORT, JOB } from "./job-record.ts";
@@ -171,9 +172,8 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #waitingForRoom: number[] = [];
   #admitting = false;
   #monitor: ReturnType<typeof setInterval> | null = null;
-  #heartbeats: Int32Array;
-  /** When each machine's heartbeat last changed (as this thread saw it). */
-  #movedAt: Float64Array;
+  /** The machines' heartbeats, to tell when all are blocked. */
+  readonly #heartbeats: HeartbeatWatch;
   #shutdown: Promise<void> | null = null;
   #cancelling = false;
   readonly #graceMs: number;
@@ -196,8 +196,7 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#reject = options.queue?.whenFull === "reject";
     this.#workerData = options.workerData;
     this.#threads = new Array<Worker | null>(workers + maxExtra).fill(null);
-    this.#heartbeats = new Int32Array(workers + maxExtra).fill(-1);
-    this.#movedAt = new Float64Array(workers + maxExtra);
+    this.#heartbeats = new HeartbeatWatch(shared.processors);
     this.#graceMs = options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
     this.#stopTarget = new Int32Array(workers + maxExtra);
     this.#stopSince = new Float64Array(workers + maxExtra).fill(NaN);
@@ -654,12 +653,7 @@ export class Runtime<S extends JobSet = JobSet> {
     let queued = shared.injector.length > 0;
     for (let p = 0; p < this.#threads.length; p++) {
       if (this.#threads[p] === null) continue;
-      const heartbeat = shared.processor(p).heartbeat();
-      if (heartbeat !== this.#heartbeats[p]) {
-        this.#heartbeats[p] = heartbeat;
-        this.#movedAt[p] = now;
-      }
-      if (now - (this.#movedAt[p] as number) < BLOCKED_AFTER_MS) allStuck = false;
+      if (this.#heartbeats.stillFor(p, now) < BLOCKED_AFTER_MS) allStuck = false;
       const processor = shared.processor(p);
       if (!processor.deque.isEmpty || processor.hasSlot()) queued = true;
     }
