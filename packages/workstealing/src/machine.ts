@@ -163,7 +163,7 @@ export class Machine extends Future<void> implements JobContext {
   // ---- JobContext: what jobs on this worker use ---------------------------------------------
 
   /** Spawns a child job of a job on this worker: into the slot, the previous occupant into the deque. */
-  spawn(set: JobSet, name: string, args: unknown[]): JobHandle<unknown> {
+  spawn(set: object, name: string, args: unknown[]): JobHandle<unknown> {
     this.#checkAlive();
     const shared = this.#shared;
     const job = checkJob(set, this.#set, name);
@@ -435,7 +435,7 @@ export class Machine extends Future<void> implements JobContext {
 }
 
 /** The job's number in `own` (the worker's job set); throws for another set or an unknown name. */
-export function checkJob(set: JobSet, own: JobSet, name: string): number {
+export function checkJob(set: object, own: JobSet, name: string): number {
   if (set !== own) {
     throw new TypeError(`jobs.spawn(${JSON.stringify(name)}): this job set is not the runtime's job module`);
   }

@@ -1,3 +1,5 @@
+// A runtime's shared memory as one thread sees it, and the plain data (SharedStateSetup) that
+// every thread builds it from: see SharedState below.
 import type { SharedTimer } from "@spindle/timer";
 import { Idle, idleWords } from "./idle.ts";
 import { Injector, INJECTOR_WORDS } from "./injector.ts";
