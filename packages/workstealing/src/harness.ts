@@ -138,6 +138,8 @@ export class Harness {
 
   /** Whether job `id` (a task of this worker) is being aborted: its `abort()` or a cancelling shutdown. */
   isAborting(id: number): boolean {
+    // ABORT is stored (SC) by abort() before it requests the stop, and the runtime's state before
+    // close() requests the checks: a task aborted for either reason finds it set here.
     return Atomics.load(this.#shared.records.words, id + ABORT) !== 0 || this.#shared.state === CANCELLING;
   }
 
@@ -161,6 +163,8 @@ export class Harness {
     const all = this.#shared.state === CANCELLING;
     const now = performance.now();
     for (const [id, task] of this.#running) {
+      // abort() stores ABORT before it requests the abort check, and the machine took that check
+      // before calling this (both SC; Processor.requestStop): a flagged job is seen here.
       if (!all && Atomics.load(records, id + ABORT) === 0) continue;
       task.abort();
       if (!this.#aborting.has(id) && this.#running.has(id)) this.#aborting.set(id, now);
@@ -209,6 +213,7 @@ export class Harness {
   #settle(id: number, state: number, value: unknown): void {
     this.#checkAlive();
     const shared = this.#shared;
+    // JOB was written before the id was published (JobRecords.create) and never changes.
     const name = this.#set.names[Atomics.load(shared.records.words, id + JOB)] as string;
     let length = 0;
     if (state === DONE || state === FAILED || value !== undefined) {

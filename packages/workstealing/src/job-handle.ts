@@ -190,6 +190,10 @@ export class JobHandle<T> extends JoinHandle<T> {
     const shared = this.#shared;
     const id = this.#id;
     if (shared.records.cancelQueued(id)) return;
+    // Not queued: RUNNING or settled. WORKER was stored before RUNNING (JobRecords.claim), so once
+    // RUNNING is seen it names the job's processor; and this handle's reference keeps the record
+    // from being freed and reused meanwhile. ABORT is stored before the stop is requested, so the
+    // machine that takes the request sees the flag (harness.ts, abortFlagged).
     if (Atomics.load(shared.records.words, id + STATE) !== RUNNING) return;
     Atomics.store(shared.records.words, id + ABORT, 1);
     shared.processor(Atomics.load(shared.records.words, id + WORKER)).requestStop();

@@ -359,6 +359,9 @@ export class Machine extends Future<void> implements JobContext {
     for (let n = this.#shared.setup.dequeCapacity >>> 1; n > 0; n--) {
       const moved = deque.steal();
       if (moved < 0) break;
+      // Links between records that no queue holds now (just taken back from our own deque),
+      // written before pushChain's lock, which orders them before any popper's reads
+      // (injector.ts, memory model).
       if (last === 0) first = moved;
       else Atomics.store(records, last + NEXT, moved);
       last = moved;

@@ -539,6 +539,8 @@ export class Runtime<S extends JobSet = JobSet> {
     const cancelling = shared.state === CANCELLING;
     const running = processor.runningJobs();
     const records = shared.records.words;
+    // An abort() on another thread may set ABORT after this read: the job then settles as lost,
+    // once, which its handle reports as it would any loss.
     const isAborted = (id: number): boolean => cancelling || Atomics.load(records, id + ABORT) !== 0;
     let cause: unknown = reported ?? error ?? undefined;
     if (cause === undefined && terminated) {
