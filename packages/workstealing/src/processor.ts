@@ -17,8 +17,8 @@ import { WorkDeque } from "./work-deque.ts";
  * Every word is read and written with `Atomics` (sequentially consistent, SC), except the
  * statistics, which only the owner writes (plain adds) and which others read with `Atomics` for
  * reporting only. Most words have one writer, the processor's machine (the *owner*); the others
- * are the slot (taken by thieves too), the abort and stop words (written by aborters) and the
- * generation (bumped by the runtime's thread). Each method says what its accesses pair with.
+ * are the park word (any unparker: `parker.ts`), the slot (taken by thieves too), the abort and
+ * stop words (written by aborters) and the generation (bumped by the runtime's thread). Each method says what its accesses pair with.
  * After the owner's thread has exited, the runtime's thread reads and resets the words the thread
  * left (`runningJobs`, `takeCrash`, `isRetired`, the park word) before a replacement starts.
  */
@@ -145,8 +145,8 @@ export class Processor {
     const records = this.#heap.words;
     const head = this.#at + RUN_HEAD;
     // Only the owner changes the list while its thread lives; the runtime walks it once the
-    // thread has exited. `Atomics` because record words are (job-record.ts); the head is stored
-    // last, so a watchdog reading it sees a list that is whole.
+    // thread has exited. `Atomics` because record words are (job-record.ts), and because the
+    // watchdog reads the head while the machine runs (hasRunningJobs).
     const first = Atomics.load(control, head);
     Atomics.store(records, id + RUN_PREV, 0);
     Atomics.store(records, id + RUN_NEXT, first);
@@ -172,8 +172,8 @@ export class Processor {
   runningJobs(): number[] {
     const control = this.#control;
     const records = this.#heap.words;
-    // After the thread's exit: nobody else writes these words now. The exchange takes the
-    // current call once, however often the exit is reported.
+    // After the thread's exit: nobody else writes these words now. Both are cleared for the
+    // processor's next machine.
     const jobs: number[] = [];
     const current = Atomics.exchange(control, this.#at + CURRENT, 0);
     if (current !== 0 && Atomics.load(records, current + STATE) === RUNNING) jobs.push(current);
