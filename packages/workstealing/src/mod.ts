@@ -47,7 +47,7 @@ export {
   type ShutdownOptions,
   type SpawnOptions,
 } from "./runtime.ts";
-export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./scheduler.ts";
+export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./processor.ts";
 export {
   CorruptValueError,
   JobAbortedError,
