@@ -2,9 +2,10 @@
 // runs and joins, next to native `async` functions joined with `Promise.all` and Effect 4 fibers
 // forked with `Effect.forkChild` and joined with `Fiber.joinAll`, in the same process.
 //
-//   node_modules/node24/bin/node --conditions=@spindle/source apps/bench/src/core-executor.bench.ts
-//   node_modules/.bin/deno run -A apps/bench/src/core-executor.bench.ts
-//   node_modules/.bin/bun --conditions=@spindle/source apps/bench/src/core-executor.bench.ts
+//   node_modules/node24/bin/node apps/bench/src/core-executor.bench.ts
+//   node_modules/.bin/deno run -A --config scripts/bench/deno-dist.json apps/bench/src/core-executor.bench.ts
+//   node_modules/.bin/bun apps/bench/src/core-executor.bench.ts
+//   (build first, `npx turbo run build`: benchmarks import the built packages, as npm users do)
 //
 // Options: --json <file> (write the results as JSON), --runs <n> (measured runs, default 5),
 // --warmup <n> (default 1), --tasks <n> (default 1,000,000), --batch <n> (default 10,000),
