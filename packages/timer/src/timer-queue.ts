@@ -111,6 +111,19 @@ export class TimerQueue {
     else entry.waker = replaceRawWaker(entry.waker, waker);
   }
 
+  /**
+   * Moves `entry` to `deadline`: a queued entry keeps its waker and is re-linked (O(1), no
+   * allocation), and the driver is armed earlier if needed; an entry not queued only takes the
+   * new deadline, for its next registration.
+   */
+  reschedule(entry: TimerEntry, deadline: number): void {
+    entry.deadline = deadline;
+    if (entry.slot === NOT_QUEUED) return;
+    this.#unlink(entry);
+    this.#place(entry);
+    if (deadline < this.#armedFor) this.#arm(deadline);
+  }
+
   /** Removes a queued `entry` and drops its waker; does nothing when it is not queued. */
   remove(entry: TimerEntry): void {
     if (entry.slot === NOT_QUEUED) return;
