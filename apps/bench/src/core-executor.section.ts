@@ -193,9 +193,9 @@ export const coreSection: BenchSection<CoreExecutorResult> = {
         "generator and one object per task, no scheduler) costs 40–55 ns per task, native `async` + `Promise.all` " +
         "60–80 ns. A Spindle task created, run and joined without an executor (`new Task`, `run`, `poll`) costs " +
         "72–75 ns: the task object is about 30 ns over the floor. The executor (spawn, the ready queue, the poll " +
-        "loop, settling) adds 55–85 ns, and joining 10,000 handles with `joinAll` another 60–100 ns (each handle is " +
-        "polled twice: once to register, once to take its output, and every task is touched again in each of " +
-        "those passes after 10,000 others, so the working set of 1.5 MB falls out of the cache); the garbage " +
+        "loop, settling) adds 55–85 ns, and joining 10,000 handles with `joinAll` another 60–100 ns (a " +
+        "variant in which a settling task hands its output straight to the `joinAll` instead of being polled a " +
+        "second time measured the same within the noise, so it was not kept); the garbage " +
         "collector takes 15–19 % (a generator, its final iterator result and the task per task, all alive until " +
         "the batch is joined). The task now drives its generator itself (no coroutine future), the ready queue is " +
         "intrusive and `joinAll` registers on child tasks without a cloned waker per child; each removed an " +

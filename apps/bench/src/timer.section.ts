@@ -287,7 +287,11 @@ const TIMER_FINDINGS: string[] = [
   "its entry and the raw waker clone (none for an executor task, which is its own waker), inserting links " +
   "the entry at a slot's tail and cancelling unlinks it, with no `Map` lookup, heap or bucket. Before, with " +
   "a calendar queue (a `Map` of 62.5 µs buckets in a min-heap), scheduling cost 2.7× a `setTimeout` on Node " +
-  "and 2.1× on Bun, and a third of Node's time was the garbage collector moving the buckets.",
+  "and 2.1× on Bun, and a third of Node's time was the garbage collector moving the buckets. On Bun a " +
+  "sleep still costs more than its `setTimeout` (about 120–180 ns): `timer.sleep(ms)` reads the clock " +
+  "(`performance.now()`, ~50 ns there, where the host's timer reads the event loop's cached time), its first " +
+  "poll reads the timer's closed word in shared memory (`Atomics.load`, ~25 ns) and allocates the sleep " +
+  "and its entry (~60 ns), before the O(1) insert.",
   "- **The tail of the lateness at wake is the machine, not the queue.** In a build that recorded, on the " +
   "timer thread, how late it took each due thread out (10,000 and 100,000 timers, Node, Deno, Bun): p50 " +
   "0.01–0.03 ms, p99 0.11–0.46 ms; the main thread received the wake 0.02–0.05 ms after the deadline at p50. " +
