@@ -281,11 +281,7 @@ export class UdpSocket implements Disposable {
     this.#open();
     const queue = this.#queue;
     const from = queue.peekFrom();
-    if (from === undefined) {
-      if (this.#peerError !== null) throw this.#takePeerError();
-      this.#registration!.clearReady(Ready.READABLE);
-      return WOULD_BLOCK;
-    }
+    if (from === undefined) return this.#nothingQueued();
     this.#delivered++;
     const data = queue.shift();
     if (this.#roomWaiters.length > 0) this.#makeRoom();
@@ -310,28 +306,169 @@ export class UdpSocket implements Disposable {
   recvFrom(buffer: Uint8Array): Future<Received>;
   recvFrom(buffer?: Uint8Array): Future<Datagram> | Future<Received> {
     if (buffer === undefined) return this.#operation(Interest.READABLE, this.#recvAttempt);
-    if (!(buffer instanceof Uint8Array)) {
-      throw new SpindleError("INVALID_ARGUMENT", `recvFrom(buffer) needs a Uint8Array, got ${describe(buffer)}`);
-    }
-    return this.#operation(Interest.READABLE, () => {
-      const datagram = this.tryRecvFrom();
-      if (datagram === WOULD_BLOCK) return WOULD_BLOCK;
-      const bytes = Math.min(buffer.byteLength, datagram.data.byteLength);
-      buffer.set(bytes === datagram.data.byteLength ? datagram.data : datagram.data.subarray(0, bytes));
-      return { bytes, from: datagram.from, truncated: bytes < datagram.data.byteLength };
-    });
+    checkBuffer(buffer, "recvFrom");
+    return this.#operation(Interest.READABLE, () => copyInto(buffer, this.tryRecvFrom()));
   }
 
   /**
-   * Receives a datagram from the connected peer; fails with `CONNECTION_REFUSED` /
-   * `PEER_UNREACHABLE` when the peer's host reports it unreachable (see {@linkcode UdpSocket.connect}).
+   * The connected peer's oldest datagram, or {@linkcode WOULD_BLOCK} (clearing readability); into
+   * `buffer` when given. Throws `NOT_CONNECTED` without a peer, and the peer's pending refusal once
+   * the queue is empty (see {@linkcode UdpSocket.connect}).
    */
-  recv(): Future<Uint8Array> {
+  tryRecv(): Uint8Array | WouldBlock;
+  /** `tryRecv` into `buffer` (see {@linkcode Received}). */
+  tryRecv(buffer: Uint8Array): Received | WouldBlock;
+  tryRecv(buffer?: Uint8Array): Uint8Array | Received | WouldBlock {
+    this.#connectedPeer("tryRecv");
+    if (buffer === undefined) return dataOf(this.tryRecvFrom());
+    checkBuffer(buffer, "tryRecv");
+    return copyInto(buffer, this.tryRecvFrom());
+  }
+
+  /** `tryRecv`, or `PENDING` with `cx.waker` stored (the latest only) until a datagram arrives. */
+  pollRecv(cx: Context): Poll<Uint8Array>;
+  /** `pollRecv` into `buffer`. */
+  pollRecv(cx: Context, buffer: Uint8Array): Poll<Received>;
+  pollRecv(cx: Context, buffer?: Uint8Array): Poll<Uint8Array | Received> {
+    return this.#pollRead<Uint8Array | Received>(
+      cx,
+      () => buffer === undefined ? this.tryRecv() : this.tryRecv(buffer),
+    );
+  }
+
+  /**
+   * Receives a datagram from the connected peer (into `buffer` when given); fails with
+   * `CONNECTION_REFUSED` / `PEER_UNREACHABLE` when the peer's host reports it unreachable (see
+   * {@linkcode UdpSocket.connect}). Throws `NOT_CONNECTED` without a peer.
+   */
+  recv(): Future<Uint8Array>;
+  /** Receives a datagram from the connected peer into `buffer` (see {@linkcode Received}). */
+  recv(buffer: Uint8Array): Future<Received>;
+  recv(buffer?: Uint8Array): Future<Uint8Array> | Future<Received> {
     this.#connectedPeer("recv");
-    return this.#operation(Interest.READABLE, () => {
-      const datagram = this.tryRecvFrom();
-      return datagram === WOULD_BLOCK ? WOULD_BLOCK : datagram.data;
-    });
+    if (buffer === undefined) return this.#operation(Interest.READABLE, () => dataOf(this.tryRecvFrom()));
+    checkBuffer(buffer, "recv");
+    return this.#operation(Interest.READABLE, () => copyInto(buffer, this.tryRecvFrom()));
+  }
+
+  /**
+   * The oldest queued datagram, left in the queue: the next peek or receive gets it again, and
+   * `stats()` counts it delivered only once it is received. {@linkcode WOULD_BLOCK} (clearing
+   * readability) when none; with the queue empty, a connected peer's pending refusal is thrown
+   * instead, once, as `recvfrom(2)` with `MSG_PEEK` reports it.
+   *
+   * @example
+   * ```ts
+   * import { LocalExecutor } from "@spindle/core";
+   * import { UdpSocket } from "@spindle/reactor-net";
+   *
+   * const socket = await UdpSocket.bind("127.0.0.1:0");
+   * const executor = new LocalExecutor();
+   * executor.spawn(socket.sendTo(new TextEncoder().encode("hi"), socket.localAddr()));
+   * const sender = executor.spawn(socket.peekSender());
+   * await executor.run();
+   * console.log((await sender).equals(socket.localAddr()), socket.stats().queued); // true 1
+   * socket.close();
+   * ```
+   */
+  tryPeekFrom(): Datagram | WouldBlock;
+  /** `tryPeekFrom` into `buffer` (see {@linkcode Received}). */
+  tryPeekFrom(buffer: Uint8Array): Received | WouldBlock;
+  tryPeekFrom(buffer?: Uint8Array): Datagram | Received | WouldBlock {
+    this.#open();
+    if (buffer !== undefined) checkBuffer(buffer, "tryPeekFrom");
+    const queue = this.#queue;
+    const from = queue.peekFrom();
+    if (from === undefined) return this.#nothingQueued();
+    const datagram = { data: queue.peekData(), from };
+    return buffer === undefined ? datagram : copyInto(buffer, datagram);
+  }
+
+  /** The oldest queued datagram's sender, left in the queue (see {@linkcode UdpSocket.tryPeekFrom}). */
+  tryPeekSender(): SocketAddress | WouldBlock {
+    this.#open();
+    return this.#queue.peekFrom() ?? this.#nothingQueued();
+  }
+
+  /** `tryPeekFrom` on a connected socket: the data (or into `buffer`); `NOT_CONNECTED` without a peer. */
+  tryPeek(): Uint8Array | WouldBlock;
+  /** `tryPeek` into `buffer`. */
+  tryPeek(buffer: Uint8Array): Received | WouldBlock;
+  tryPeek(buffer?: Uint8Array): Uint8Array | Received | WouldBlock {
+    this.#connectedPeer("tryPeek");
+    return buffer === undefined ? dataOf(this.tryPeekFrom()) : this.tryPeekFrom(buffer);
+  }
+
+  /** `tryPeekFrom`, or `PENDING` with `cx.waker` stored (the latest only) until a datagram arrives. */
+  pollPeekFrom(cx: Context): Poll<Datagram>;
+  /** `pollPeekFrom` into `buffer`. */
+  pollPeekFrom(cx: Context, buffer: Uint8Array): Poll<Received>;
+  pollPeekFrom(cx: Context, buffer?: Uint8Array): Poll<Datagram | Received> {
+    return this.#pollRead<Datagram | Received>(
+      cx,
+      () => buffer === undefined ? this.tryPeekFrom() : this.tryPeekFrom(buffer),
+    );
+  }
+
+  /** `tryPeekSender`, or `PENDING` with `cx.waker` stored (the latest only). */
+  pollPeekSender(cx: Context): Poll<SocketAddress> {
+    return this.#pollRead(cx, () => this.tryPeekSender());
+  }
+
+  /** `tryPeek`, or `PENDING` with `cx.waker` stored (the latest only). */
+  pollPeek(cx: Context): Poll<Uint8Array>;
+  /** `pollPeek` into `buffer`. */
+  pollPeek(cx: Context, buffer: Uint8Array): Poll<Received>;
+  pollPeek(cx: Context, buffer?: Uint8Array): Poll<Uint8Array | Received> {
+    return this.#pollRead<Uint8Array | Received>(
+      cx,
+      () => buffer === undefined ? this.tryPeek() : this.tryPeek(buffer),
+    );
+  }
+
+  /** A future of the oldest datagram once one is queued, left in the queue (see `tryPeekFrom`). */
+  peekFrom(): Future<Datagram>;
+  /** `peekFrom` into `buffer`. */
+  peekFrom(buffer: Uint8Array): Future<Received>;
+  peekFrom(buffer?: Uint8Array): Future<Datagram> | Future<Received> {
+    this.#open();
+    if (buffer === undefined) return this.#operation(Interest.READABLE, () => this.tryPeekFrom());
+    checkBuffer(buffer, "peekFrom");
+    return this.#operation(Interest.READABLE, () => this.tryPeekFrom(buffer));
+  }
+
+  /**
+   * A future of the oldest datagram's sender, left in the queue: to pick a session (DTLS, gossip)
+   * before reading.
+   */
+  peekSender(): Future<SocketAddress> {
+    this.#open();
+    return this.#operation(Interest.READABLE, () => this.tryPeekSender());
+  }
+
+  /** `peekFrom` on a connected socket: the data (or into `buffer`); `NOT_CONNECTED` without a peer. */
+  peek(): Future<Uint8Array>;
+  /** `peek` into `buffer`. */
+  peek(buffer: Uint8Array): Future<Received>;
+  peek(buffer?: Uint8Array): Future<Uint8Array> | Future<Received> {
+    this.#connectedPeer("peek");
+    if (buffer === undefined) return this.#operation(Interest.READABLE, () => dataOf(this.tryPeekFrom()));
+    checkBuffer(buffer, "peek");
+    return this.#operation(Interest.READABLE, () => this.tryPeekFrom(buffer));
+  }
+
+  /**
+   * `undefined` once the socket is readable (a datagram is queued, or a connected peer's refusal is
+   * pending), else `PENDING` with `cx.waker` stored in the slot `pollRecvFrom` uses (the latest
+   * only). Readability stays set until a `try*` receive or peek finds nothing.
+   */
+  pollRecvReady(cx: Context): Poll<void> {
+    return this.#waitReady(cx, Interest.READABLE) === PENDING ? PENDING : undefined;
+  }
+
+  /** `undefined` once the socket is writable, else `PENDING` with `cx.waker` stored (the latest only). */
+  pollSendReady(cx: Context): Poll<void> {
+    return this.#waitReady(cx, Interest.WRITABLE) === PENDING ? PENDING : undefined;
   }
 
   /** Completes once the socket is readable (a datagram is queued). */
@@ -380,6 +517,11 @@ export class UdpSocket implements Disposable {
       if (sent !== WOULD_BLOCK) return sent;
       if (this.#waitReady(cx, Interest.WRITABLE) === PENDING) return PENDING;
     }
+  }
+
+  /** `pollSendTo` the connected peer; `NOT_CONNECTED` without one. */
+  pollSend(cx: Context, data: Uint8Array): Poll<number> {
+    return this.pollSendTo(cx, data, this.#connectedPeer("pollSend"));
   }
 
   /**
@@ -565,6 +707,22 @@ export class UdpSocket implements Disposable {
     this.#registration?.setReady(Ready.READABLE);
   }
 
+  /** Nothing is queued: the pending refusal of the peer (thrown), else would-block, clearing readability. */
+  #nothingQueued(): WouldBlock {
+    if (this.#peerError !== null) throw this.#takePeerError();
+    this.#registration!.clearReady(Ready.READABLE);
+    return WOULD_BLOCK;
+  }
+
+  /** Runs `attempt` until it finds something, waiting for readability with `cx.waker` between. */
+  #pollRead<T>(cx: Context, attempt: () => T | WouldBlock): Poll<T> {
+    for (;;) {
+      const output = attempt();
+      if (output !== WOULD_BLOCK) return output as T;
+      if (this.#waitReady(cx, Interest.READABLE) === PENDING) return PENDING;
+    }
+  }
+
   /** Waits for `interest`: the ready bits, or `PENDING`; throws `CLOSED` once closed. */
   #waitReady(cx: Context, interest: number): Poll<Ready> {
     this.#open();
@@ -636,6 +794,26 @@ export class UdpSocket implements Disposable {
     return this.#peer;
   }
 }
+
+/** Throws `INVALID_ARGUMENT` unless `buffer` is a `Uint8Array`. */
+function checkBuffer(buffer: unknown, operation: string): void {
+  if (!(buffer instanceof Uint8Array)) {
+    throw new SpindleError("INVALID_ARGUMENT", `${operation}(buffer) needs a Uint8Array, got ${describe(buffer)}`);
+  }
+}
+
+/** Copies `datagram` into `buffer`, as much as fits (see {@linkcode Received}). */
+function copyInto(buffer: Uint8Array, datagram: Datagram | WouldBlock): Received | WouldBlock {
+  if (datagram === WOULD_BLOCK) return WOULD_BLOCK;
+  const { data, from } = datagram;
+  const bytes = Math.min(buffer.byteLength, data.byteLength);
+  buffer.set(bytes === data.byteLength ? data : data.subarray(0, bytes));
+  return { bytes, from, truncated: bytes < data.byteLength };
+}
+
+/** The data of `datagram`, or would-block. */
+const dataOf = (datagram: Datagram | WouldBlock): Uint8Array | WouldBlock =>
+  datagram === WOULD_BLOCK ? WOULD_BLOCK : datagram.data;
 
 function checkCount(value: unknown, name: string, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
