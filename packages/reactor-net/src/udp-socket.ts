@@ -140,6 +140,11 @@ export class UdpSocket implements Disposable {
   /** Backends waiting for room in the receive queue (see `BackendEvents.whenRoom`). */
   #roomWaiters: (() => void)[] = [];
   #lastError: Error | null = null;
+  /** The options as this socket set them (no runtime reads them back; see their getters). */
+  #broadcast: boolean;
+  #ttl: number | null = null;
+  #multicastLoop = true;
+  #multicastTtl = 1;
   /**
    * The connected peer's ICMP report (refused, unreachable) that no operation has reported yet:
    * the next receive (once the queue is empty), send or `takeError()` fails with it, once — as a
@@ -164,6 +169,7 @@ export class UdpSocket implements Disposable {
     this.#backend = backend;
     this.#queue = new ReceiveQueue(queueSize);
     this.#window = window;
+    this.#broadcast = backend.broadcastByDefault;
   }
 
   /**
@@ -202,8 +208,8 @@ export class UdpSocket implements Disposable {
       Interest.READABLE | Interest.WRITABLE,
     );
     try {
-      if (options.broadcast === true) backend.setBroadcast(true);
-      if (options.ttl !== undefined) backend.setTtl(options.ttl);
+      if (options.broadcast === true) socket.setBroadcast(true);
+      if (options.ttl !== undefined) socket.setTtl(options.ttl);
     } catch (error) {
       socket.close(); // an option the backend cannot apply (`UNSUPPORTED`) leaves no socket open
       throw error;
@@ -567,16 +573,143 @@ export class UdpSocket implements Disposable {
     return error;
   }
 
-  /** `SO_BROADCAST`. */
+  /**
+   * Sets `SO_BROADCAST`: whether the socket may send to broadcast addresses. `UNSUPPORTED` for
+   * `false` on the `"deno"` backend (Deno turns it on for every UDP socket).
+   */
   setBroadcast(on: boolean): void {
-    this.#open();
-    this.#backend.setBroadcast(on);
+    this.#setOption("broadcast", checkFlag(on, "broadcast"), () => this.#backend.setBroadcast(on));
+    this.#broadcast = on;
   }
 
-  /** The TTL of outgoing datagrams, 1–255. */
-  setTtl(ttl: number): void {
+  /** `SO_BROADCAST` as this socket set it: off unless set (on with the `"deno"` backend, always). */
+  broadcast(): boolean {
     this.#open();
-    this.#backend.setTtl(checkTtl(ttl));
+    return this.#broadcast;
+  }
+
+  /** Sets the TTL (IPv6: the unicast hop limit) of outgoing datagrams, 1–255. */
+  setTtl(ttl: number): void {
+    this.#setOption("ttl", checkTtl(ttl), () => this.#backend.setTtl(ttl));
+    this.#ttl = ttl;
+  }
+
+  /**
+   * The TTL this socket set (`ttl` option or {@linkcode UdpSocket.setTtl}), or `null` when it set
+   * none and the system's default applies (Linux: `net.ipv4.ip_default_ttl`, 64): no runtime
+   * reads the option back from the kernel.
+   */
+  ttl(): number | null {
+    this.#open();
+    return this.#ttl;
+  }
+
+  /**
+   * Sets `IP_MULTICAST_LOOP` on an IPv4 socket: whether multicast it sends is looped back to this
+   * host's members. On the `"deno"` backend, only once a group is joined (see the README).
+   *
+   * @example
+   * ```ts
+   * import { UdpSocket } from "@spindle/reactor-net";
+   *
+   * const socket = await UdpSocket.bind("0.0.0.0:0", { backend: "node:dgram" });
+   * socket.setMulticastLoopV4(false);
+   * socket.setMulticastTtlV4(4);
+   * console.log(socket.multicastLoopV4(), socket.multicastTtlV4()); // false 4
+   * socket.close();
+   * ```
+   */
+  setMulticastLoopV4(on: boolean): void {
+    this.#setMulticastLoop("IPv4", on);
+  }
+
+  /** `IP_MULTICAST_LOOP` as this IPv4 socket set it: on unless set (the system's default). */
+  multicastLoopV4(): boolean {
+    this.#family("multicastLoopV4", "IPv4");
+    return this.#multicastLoop;
+  }
+
+  /** Sets `IPV6_MULTICAST_LOOP` on an IPv6 socket (see {@linkcode UdpSocket.setMulticastLoopV4}). */
+  setMulticastLoopV6(on: boolean): void {
+    this.#setMulticastLoop("IPv6", on);
+  }
+
+  /** `IPV6_MULTICAST_LOOP` as this IPv6 socket set it: on unless set. */
+  multicastLoopV6(): boolean {
+    this.#family("multicastLoopV6", "IPv6");
+    return this.#multicastLoop;
+  }
+
+  /** Sets `IP_MULTICAST_TTL` on an IPv4 socket, 0–255 (0: this host only). */
+  setMulticastTtlV4(ttl: number): void {
+    this.#family("multicastTtlV4", "IPv4");
+    if (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 0 || ttl > 255) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `multicastTtlV4 must be an integer from 0 to 255, got ${describe(ttl)}`,
+      );
+    }
+    this.#setOption("multicastTtlV4", ttl, () => this.#backend.setMulticastTtl(ttl));
+    this.#multicastTtl = ttl;
+  }
+
+  /** `IP_MULTICAST_TTL` as this IPv4 socket set it: 1 unless set (the system's default). */
+  multicastTtlV4(): number {
+    this.#family("multicastTtlV4", "IPv4");
+    return this.#multicastTtl;
+  }
+
+  /**
+   * Sets the interface outgoing multicast leaves by: a local address (`"127.0.0.1"`), for IPv6 with
+   * a scope (`"::%eth0"`), as `node:dgram`'s `setMulticastInterface`. `OPTION_FAILED` when the
+   * runtime refuses it.
+   */
+  setMulticastInterface(iface: string): void {
+    if (typeof iface !== "string") {
+      throw new SpindleError("INVALID_ARGUMENT", `multicastInterface must be an address, got ${describe(iface)}`);
+    }
+    this.#setOption("multicastInterface", iface, () => this.#backend.setMulticastInterface(iface));
+  }
+
+  /**
+   * Sets `IP_TOS` / the IPv6 traffic class, 0–255: no runtime's UDP API offers it (Node 22 / 24,
+   * Deno 2.9, Bun 1.4), so every backend throws `UNSUPPORTED` naming the runtime.
+   */
+  setTos(tos: number): void {
+    if (typeof tos !== "number" || !Number.isInteger(tos) || tos < 0 || tos > 255) {
+      throw new SpindleError("INVALID_ARGUMENT", `tos must be an integer from 0 to 255, got ${describe(tos)}`);
+    }
+    this.#setOption("tos", tos, () => this.#backend.setTos(tos));
+  }
+
+  /** `IP_TOS`: no runtime reads it, so every backend throws `UNSUPPORTED` (see `setTos`). */
+  tos(): number {
+    this.#open();
+    return this.#backend.tos();
+  }
+
+  /** Sets `SO_RCVBUF`, in bytes (the kernel doubles it, and caps it at `net.core.rmem_max`). */
+  setRecvBufferSize(bytes: number): void {
+    checkCount(bytes, "recvBufferSize", 0x7fff_ffff);
+    this.#setOption("recvBufferSize", bytes, () => this.#backend.setRecvBufferSize(bytes));
+  }
+
+  /** `SO_RCVBUF` as the kernel reports it (`node:dgram` on Node and Bun only; see the README). */
+  recvBufferSize(): number {
+    this.#open();
+    return this.#backend.recvBufferSize();
+  }
+
+  /** Sets `SO_SNDBUF`, in bytes (the kernel doubles it, and caps it at `net.core.wmem_max`). */
+  setSendBufferSize(bytes: number): void {
+    checkCount(bytes, "sendBufferSize", 0x7fff_ffff);
+    this.#setOption("sendBufferSize", bytes, () => this.#backend.setSendBufferSize(bytes));
+  }
+
+  /** `SO_SNDBUF` as the kernel reports it (`node:dgram` on Node and Bun only; see the README). */
+  sendBufferSize(): number {
+    this.#open();
+    return this.#backend.sendBufferSize();
   }
 
   /** Joins a multicast group (an IP literal), on `iface` (an address) or the default interface. */
@@ -605,6 +738,40 @@ export class UdpSocket implements Disposable {
     registration[Symbol.dispose](); // stops the backend
     this.#sending.settleAll(closedError);
     this.#makeRoom();
+  }
+
+  /**
+   * Applies an option through the backend: its `UNSUPPORTED` (a `NetError`) as it is, the
+   * runtime's refusal as `OPTION_FAILED` naming the option and value.
+   */
+  #setOption(option: string, value: unknown, apply: () => void): void {
+    this.#open();
+    try {
+      apply();
+    } catch (error) {
+      if (error instanceof NetError) throw error;
+      const cause = error as Error;
+      throw new NetError("OPTION_FAILED", `could not set ${option} to ${describe(value)}: ${cause.message}`, { cause });
+    }
+  }
+
+  #setMulticastLoop(family: "IPv4" | "IPv6", on: boolean): void {
+    const option = family === "IPv4" ? "multicastLoopV4" : "multicastLoopV6";
+    this.#family(option, family);
+    this.#setOption(option, checkFlag(on, option), () => this.#backend.setMulticastLoop(on));
+    this.#multicastLoop = on;
+  }
+
+  /** Throws `CLOSED` once closed, and `INVALID_ARGUMENT` unless the socket is of `family`. */
+  #family(option: string, family: "IPv4" | "IPv6"): void {
+    this.#open();
+    const local = this.#local!;
+    if (local.family !== family) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `${option} applies to an ${family} socket; this one is bound to ${local.family} (${local})`,
+      );
+    }
   }
 
   /** Resumes the backends waiting for room in the receive queue. */
@@ -820,6 +987,13 @@ function checkCount(value: unknown, name: string, max: number): number {
     throw new SpindleError("INVALID_ARGUMENT", `${name} must be an integer from 1 to ${max}, got ${describe(value)}`);
   }
   return value;
+}
+
+function checkFlag(on: unknown, name: string): boolean {
+  if (typeof on !== "boolean") {
+    throw new SpindleError("INVALID_ARGUMENT", `${name} must be a boolean, got ${describe(on)}`);
+  }
+  return on;
 }
 
 function checkTtl(ttl: unknown): number {
