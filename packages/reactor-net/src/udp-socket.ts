@@ -1,4 +1,15 @@
-import { type Context, describe, type Future, PENDING, permissionDenied, type Poll, SpindleError } from "@spindle/core";
+import {
+  type Context,
+  type Coroutine,
+  describe,
+  fromGenerator,
+  fromPromise,
+  type Future,
+  PENDING,
+  permissionDenied,
+  type Poll,
+  SpindleError,
+} from "@spindle/core";
 import { closedError, isIcmpError, NetError, peerError } from "./errors.ts";
 import { type BackendChoice, createBackend } from "./backends.ts";
 import { Reactor } from "./reactor.ts";
@@ -6,6 +17,7 @@ import { Interest, Ready } from "./readiness.ts";
 import { ReceiveQueue } from "./receive-queue.ts";
 import type { Registration } from "./registration.ts";
 import { SocketAddress } from "./socket-address.ts";
+import { type HostAndPort, parseAddress, resolveHost } from "./host-address.ts";
 import { SendsInFlight, SendTo } from "./send-to.ts";
 import { SocketOperation, WOULD_BLOCK, type WouldBlock } from "./socket-operation.ts";
 import type { UdpBackend } from "./udp-backend.ts";
@@ -179,11 +191,40 @@ export class UdpSocket implements Disposable {
    * `PermissionDeniedError` naming that flag.
    */
   static async bind(address: string | SocketAddress, options: UdpSocketOptions = {}): Promise<UdpSocket> {
-    const local = SocketAddress.from(address);
+    const target = parseAddress(address);
     const queueSize = checkCount(options.receiveQueueSize ?? DEFAULT_RECEIVE_QUEUE, "receiveQueueSize", 1 << 20);
-    const backend = createBackend(options.backend ?? "auto");
+    let backend: UdpBackend | null = createBackend(options.backend ?? "auto");
     const window = checkCount(options.sendWindow ?? DEFAULT_SEND_WINDOW, "sendWindow", 1 << 16);
     if (options.ttl !== undefined) checkTtl(options.ttl);
+    if (target instanceof SocketAddress) return await UdpSocket.#bindAt(target, backend, queueSize, window, options);
+    // A host name: each of its addresses in the resolver's order, until one binds (as tokio does).
+    let failure: unknown;
+    for (const local of await resolveHost(target)) {
+      try {
+        return await UdpSocket.#bindAt(
+          local,
+          backend ?? createBackend(options.backend ?? "auto"),
+          queueSize,
+          window,
+          options,
+        );
+      } catch (error) {
+        if (!(error instanceof NetError && error.code === "BIND_FAILED")) throw error;
+        failure = error;
+        backend = null;
+      }
+    }
+    throw failure;
+  }
+
+  /** Binds a socket to `local` with `backend` (see {@linkcode UdpSocket.bind}). */
+  static async #bindAt(
+    local: SocketAddress,
+    backend: UdpBackend,
+    queueSize: number,
+    window: number,
+    options: UdpSocketOptions,
+  ): Promise<UdpSocket> {
     const socket = new UdpSocket(backend, queueSize, window);
     try {
       socket.#local = await backend.bind(local, {
@@ -266,7 +307,14 @@ export class UdpSocket implements Disposable {
    */
   async connect(peer: string | SocketAddress): Promise<void> {
     this.#open();
-    const destination = this.#destination(peer);
+    const target = parseAddress(peer);
+    let destination: SocketAddress;
+    if (target instanceof SocketAddress) destination = this.#destination(target);
+    else {
+      const [address] = await resolveHost(target, this.#local!.family);
+      this.#open(); // closed while resolving
+      destination = this.#destination(address!);
+    }
     this.#peer = destination;
     this.#peerError = null; // a new peer: an earlier one's refusal is no longer news
     try {
@@ -538,10 +586,28 @@ export class UdpSocket implements Disposable {
    */
   sendTo(data: Uint8Array, to: string | SocketAddress): Future<number> {
     this.#open();
-    const destination = this.#sendDestination(to);
+    const target = parseAddress(to);
+    if (!(target instanceof SocketAddress)) return this.#sendToHost(data, target);
+    const destination = this.#sendDestination(target);
     this.#checkPayload(data, destination);
     const send: SendTo = new SendTo(this.#registration!, () => this.#trySend(data, destination, send));
     return send;
+  }
+
+  /**
+   * `sendTo` a host name: resolved once, to an address of the socket's family (the first the
+   * resolver gives), then sent to as an address. Bad data throws here, at the call.
+   */
+  #sendToHost(data: Uint8Array, target: HostAndPort): Future<number> {
+    const local = this.#local!;
+    this.#checkPayload(data, local); // the destination will be of the socket's family
+    return fromGenerator(this.#sendAfter(fromPromise(resolveHost(target, local.family)), data));
+  }
+
+  /** Waits for `resolving`, then sends `data` to its first address. */
+  *#sendAfter(resolving: Future<SocketAddress[]>, data: Uint8Array): Coroutine<number> {
+    const [address] = yield* resolving;
+    return yield* this.sendTo(data, address!);
   }
 
   /** `sendTo` the connected peer. */
