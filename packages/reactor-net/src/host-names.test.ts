@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import { type Coroutine, LocalExecutor } from "@spindle/core";
 import { NetError, type UdpSocket, WOULD_BLOCK } from "./mod.ts";
-import { str, text, until } from "./test-support/helpers.ts";
+import { sleep, str, text, until } from "./test-support/helpers.ts";
 import { eachBackend } from "./test-support/each-backend.ts";
 
 /** Resolves in .invalid, which DNS reserves never to resolve (RFC 6761). */
@@ -162,11 +162,46 @@ eachBackend(
   },
 );
 
-eachBackend("closing while sendTo resolves a name fails it with CLOSED", async (bind) => {
+eachBackend(
+  "closing while sendTo waits for the resolver fails it with CLOSED at once, not when the resolver answers",
+  async (bind) => {
+    const original = dns.lookup;
+    dns.lookup = (() => {}) as unknown as typeof dns.lookup; // a resolver that never answers
+    try {
+      const socket = await bind("127.0.0.1:0");
+      const executor = new LocalExecutor();
+      const sending = executor.spawn(socket.sendTo(text("late"), "localhost:9"));
+      const running = executor.run();
+      await sleep(10); // the send waits for the resolver
+      const closedAt = Date.now();
+      socket.close();
+      // Bound for a loaded 2-vCPU machine: the close wakes the waiting send synchronously.
+      let bound: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        bound = setTimeout(() => reject(new Error("the send did not settle within 2 s of close")), 2_000);
+      });
+      try {
+        await Promise.race([running, late]);
+      } finally {
+        clearTimeout(bound);
+      }
+      await assert.rejects(async () => await sending, (e: unknown) => e instanceof NetError && e.code === "CLOSED");
+      assert.ok(Date.now() - closedAt < 2_000, `settled ${Date.now() - closedAt} ms after close`);
+    } finally {
+      dns.lookup = original;
+    }
+  },
+);
+
+eachBackend("sendTo a host name checks the data and port at the call, before resolving", async (bind) => {
   const socket = await bind("127.0.0.1:0");
-  const executor = new LocalExecutor();
-  const sending = executor.spawn(socket.sendTo(text("late"), "localhost:9"));
-  socket.close();
-  await executor.run();
-  await assert.rejects(async () => await sending, (e: unknown) => e instanceof NetError && e.code === "CLOSED");
+  try {
+    assert.throws(() => socket.sendTo(text("x"), "localhost:0"), /cannot send to port 0 \(localhost:0\)/);
+    assert.throws(
+      () => socket.sendTo(new Uint8Array(65_508), "localhost:9"),
+      (e: unknown) => e instanceof NetError && e.code === "DATAGRAM_TOO_LARGE",
+    );
+  } finally {
+    socket.close();
+  }
 });

@@ -1,8 +1,6 @@
 import {
   type Context,
-  type Coroutine,
   describe,
-  fromGenerator,
   fromPromise,
   type Future,
   PENDING,
@@ -19,6 +17,7 @@ import type { Registration } from "./registration.ts";
 import { SocketAddress } from "./socket-address.ts";
 import { type HostAndPort, parseAddress, resolveHost } from "./host-address.ts";
 import { SendsInFlight, SendTo } from "./send-to.ts";
+import { SendToHost } from "./send-to-host.ts";
 import { SocketOperation, WOULD_BLOCK, type WouldBlock } from "./socket-operation.ts";
 import type { UdpBackend } from "./udp-backend.ts";
 
@@ -596,18 +595,14 @@ export class UdpSocket implements Disposable {
 
   /**
    * `sendTo` a host name: resolved once, to an address of the socket's family (the first the
-   * resolver gives), then sent to as an address. Bad data throws here, at the call.
+   * resolver gives), then sent to as an address. Bad data or port 0 throw here, at the call.
    */
   #sendToHost(data: Uint8Array, target: HostAndPort): Future<number> {
     const local = this.#local!;
     this.#checkPayload(data, local); // the destination will be of the socket's family
-    return fromGenerator(this.#sendAfter(fromPromise(resolveHost(target, local.family)), data));
-  }
-
-  /** Waits for `resolving`, then sends `data` to its first address. */
-  *#sendAfter(resolving: Future<SocketAddress[]>, data: Uint8Array): Coroutine<number> {
-    const [address] = yield* resolving;
-    return yield* this.sendTo(data, address!);
+    if (target.port === 0) throw new NetError("INVALID_ADDRESS", `cannot send to port 0 (${target.host}:0)`);
+    const resolving = fromPromise(resolveHost(target, local.family));
+    return new SendToHost(this.#registration!, resolving, (to) => this.sendTo(data, to));
   }
 
   /** `sendTo` the connected peer. */
