@@ -3,8 +3,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type Coroutine, type Future, LocalExecutor, PENDING } from "@spindle/core";
 import { NetError, type UdpSocket, WOULD_BLOCK } from "./mod.ts";
-import { countingContext, str, text, until } from "./test-support/helpers.ts";
-import { type Bind, eachBackend } from "./test-support/each-backend.ts";
+import { countingContext, sleep, str, text, until, within } from "./test-support/helpers.ts";
+import { type Bind, eachBackend, RUNTIME } from "./test-support/each-backend.ts";
 
 const notConnected = (e: unknown): boolean => e instanceof NetError && e.code === "NOT_CONNECTED";
 
@@ -228,7 +228,7 @@ eachBackend("closing fails a waiting peek with CLOSED, and peeking a closed sock
   const running = executor.run();
   await new Promise((resolve) => setTimeout(resolve, 10));
   socket.close();
-  await running;
+  await within(running, "the waiting peek to fail once closed", 2_000);
   const isClosed = (e: unknown): boolean => e instanceof NetError && e.code === "CLOSED";
   await assert.rejects(async () => await waiting, isClosed);
   assert.throws(() => socket.tryPeekFrom(), isClosed);
@@ -265,6 +265,46 @@ eachBackend(
       assert.equal(await exited, 0);
     } finally {
       python.kill();
+    }
+  },
+);
+
+/**
+ * Whether the runtime reports ICMP errors to a connected socket: not Deno (measured in
+ * udp-socket.test.ts, `REPORTS_ICMP`; the README's support table).
+ */
+const REPORTS_ICMP = RUNTIME !== "Deno";
+const refused = (e: unknown): boolean =>
+  e instanceof NetError && e.code === "CONNECTION_REFUSED" &&
+  (e.cause as { code?: string } | undefined)?.code === "ECONNREFUSED";
+
+eachBackend(
+  "a waiting peek gets a connected peer's refusal (CONNECTION_REFUSED), once; then tryPeek would block",
+  async (bind) => {
+    const gone = await bind("127.0.0.1:0");
+    const port = gone.localAddr().port;
+    gone.close();
+    const socket = await bind("127.0.0.1:0");
+    try {
+      await socket.connect(`127.0.0.1:${port}`);
+      const executor = new LocalExecutor();
+      const peeked = executor.spawn(socket.peek());
+      const running = executor.run();
+      assert.equal(socket.trySend(text("anyone?")), 7);
+      if (!REPORTS_ICMP) {
+        await sleep(300);
+        assert.equal(socket.tryPeek(), WOULD_BLOCK, "Deno reports no refusal");
+        socket.close();
+        await within(running, "the waiting peek to fail once closed", 2_000);
+        await assert.rejects(async () => await peeked, (e: unknown) => e instanceof NetError && e.code === "CLOSED");
+        return;
+      }
+      await within(running, "the refusal to wake the peek", 2_000); // ~1 ms measured on loopback
+      await assert.rejects(async () => await peeked, refused);
+      assert.equal(socket.tryPeek(), WOULD_BLOCK, "reported once");
+      assert.equal(socket.takeError(), null);
+    } finally {
+      socket.close();
     }
   },
 );

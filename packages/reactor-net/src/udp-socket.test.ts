@@ -6,7 +6,7 @@ import process from "node:process";
 import { test } from "node:test";
 import { type Coroutine, fromPromise, joinAll, LocalExecutor, PENDING, SpindleError } from "@spindle/core";
 import { NetError, UdpSocket, WOULD_BLOCK } from "./mod.ts";
-import { countingContext, sleep, str, text, until } from "./test-support/helpers.ts";
+import { countingContext, sleep, str, text, until, within } from "./test-support/helpers.ts";
 import { BACKENDS, type Bind, eachBackend, PULLING, RUNTIME, unavailable } from "./test-support/each-backend.ts";
 
 const isClosed = (e: unknown): boolean => e instanceof NetError && e.code === "CLOSED";
@@ -14,20 +14,6 @@ const hasCode = (code: string, cause?: string) => (e: unknown): boolean =>
   e instanceof NetError && e.code === code &&
   (cause === undefined || (e.cause as { code?: string } | undefined)?.code === cause);
 const refused = hasCode("CONNECTION_REFUSED", "ECONNREFUSED");
-
-/** `promise`, or a failure naming `what` after `ms` (a bound on a loaded 2-vCPU machine). */
-async function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((
-    _,
-    reject,
-  ) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 for (const backend of BACKENDS) {
   const missing = unavailable(backend);
