@@ -185,9 +185,11 @@ export class UdpSocket implements Disposable {
 
   /**
    * Binds a socket to `address` (`"127.0.0.1:0"`, `"[::1]:5353"`, or a {@linkcode SocketAddress};
-   * port 0 picks a free port). Throws `INVALID_ADDRESS` for a bad address or option value and
-   * `BIND_FAILED` when the runtime refuses; on Deno without `--allow-net`, core's
-   * `PermissionDeniedError` naming that flag.
+   * port 0 picks a free port), or to a host name's address (`"localhost:0"`: resolved once, its
+   * addresses tried in the resolver's order until one binds). Throws `INVALID_ADDRESS` for a bad
+   * address or option value, `RESOLVE_FAILED` for a name that does not resolve, and `BIND_FAILED`
+   * when the runtime refuses; on Deno without `--allow-net`, core's `PermissionDeniedError` naming
+   * that flag.
    */
   static async bind(address: string | SocketAddress, options: UdpSocketOptions = {}): Promise<UdpSocket> {
     const target = parseAddress(address);
@@ -281,9 +283,10 @@ export class UdpSocket implements Disposable {
    * Connects the socket to `peer`, as `connect(2)` does (replacing an earlier peer): `send` and
    * `recv` use it, the socket sends to no other address (`sendTo` another throws
    * `INVALID_ADDRESS`, as `node:dgram`, Bun and BSD sockets refuse), and datagrams from other
-   * senders are discarded from now on, uncounted. The peer is set at once; the promise resolves
-   * once the kernel socket is connected, or rejects with `CONNECT_FAILED` (the runtime's error as
-   * `cause`; the socket is then unconnected).
+   * senders are discarded from now on, uncounted. The peer is set at once (for a host name such as
+   * `"localhost:5353"`, once it resolved to an address of the socket's family, or the promise
+   * rejects with `RESOLVE_FAILED`); the promise resolves once the kernel socket is connected, or
+   * rejects with `CONNECT_FAILED` (the runtime's error as `cause`; the socket is then unconnected).
    *
    * ICMP errors for datagrams sent to the peer (port unreachable: nothing listens there) are
    * reported as tokio and the kernel report them: once, to the next operation — a waiting
@@ -544,7 +547,8 @@ export class UdpSocket implements Disposable {
   }
 
   /**
-   * Hands `data` to the runtime for `to`, or returns {@linkcode WOULD_BLOCK} (clearing writability)
+   * Hands `data` to the runtime for `to` (an IP address: host names are resolved by `sendTo`, which
+   * can wait), or returns {@linkcode WOULD_BLOCK} (clearing writability)
    * while `sendWindow` sends are in flight or the runtime would block (nothing is sent then: the
    * datagram stays the caller's, to send again once writable). Returns the byte count; a failure
    * reported later by the runtime is counted in `stats().sendErrors` and kept for
@@ -581,7 +585,9 @@ export class UdpSocket implements Disposable {
    * A future that sends `data` to `to` and completes with the byte count once the runtime reports
    * it sent, or fails with `SEND_FAILED` (the runtime's error as `cause`), `CLOSED`, or on a
    * connected socket a pending refusal of the peer (see {@linkcode UdpSocket.connect}). Bad input
-   * throws here, at the call.
+   * throws here, at the call. `to` may name a host (`"localhost:5353"`): the future resolves it once,
+   * to an address of the socket's family, then sends (`RESOLVE_FAILED` when it does not resolve;
+   * closing the socket meanwhile fails it with `CLOSED` at once).
    */
   sendTo(data: Uint8Array, to: string | SocketAddress): Future<number> {
     this.#open();
