@@ -121,7 +121,7 @@ eachBackend(
       assert.equal(socket.pollSendReady(cx), undefined);
       assert.equal(socket.trySend(text("fills the window")), 16);
       if (backend === "bun") {
-        // Bun.udpSocket's send reports synchronously (bun-udp-backend.ts): the window never fills on
+        // Bun.udpSocket's send reports synchronously (backends/bun-udp-backend.ts): the window never fills on
         // loopback, so the socket stays writable.
         assert.equal(socket.pollSendReady(cx), undefined);
         return;

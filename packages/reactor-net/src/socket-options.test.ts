@@ -77,7 +77,7 @@ eachBackend(
     try {
       assert.equal(socket.ttl(), null);
       if (backend === "deno") {
-        // Deno.listenDatagram has no unicast TTL (deno-datagram-backend.ts).
+        // Deno.listenDatagram has no unicast TTL (backends/deno-datagram-backend.ts).
         assert.throws(() => socket.setTtl(7), unsupported("ttl", "deno"));
         assert.equal(socket.ttl(), null);
         return;
@@ -109,7 +109,7 @@ eachBackend(
     try {
       assert.equal(socket.multicastLoopV4(), true);
       if (backend === "deno") {
-        // Deno sets it only through a joined group's membership (deno-datagram-backend.ts).
+        // Deno sets it only through a joined group's membership (backends/deno-datagram-backend.ts).
         assert.throws(
           () => socket.setMulticastLoopV4(false),
           (e: unknown) => unsupported("multicastLoopV4", "deno")(e) && /join a group first/.test((e as Error).message),

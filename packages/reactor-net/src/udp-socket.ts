@@ -9,7 +9,7 @@ import {
   SpindleError,
 } from "@spindle/core";
 import { closedError, isIcmpError, NetError, peerError } from "./errors.ts";
-import { type BackendChoice, createBackend } from "./backends.ts";
+import { type BackendChoice, createBackend } from "./backends/backend-choice.ts";
 import { Reactor } from "./reactor.ts";
 import { Interest, Ready } from "./readiness.ts";
 import { ReceiveQueue } from "./receive-queue.ts";
@@ -19,7 +19,7 @@ import { type HostAndPort, parseAddress, resolveHost } from "./host-address.ts";
 import { SendsInFlight, SendTo } from "./send-to.ts";
 import { SendToHost } from "./send-to-host.ts";
 import { SocketOperation, WOULD_BLOCK, type WouldBlock } from "./socket-operation.ts";
-import type { UdpBackend } from "./udp-backend.ts";
+import type { UdpBackend } from "./backends/udp-backend.ts";
 
 export { WOULD_BLOCK, type WouldBlock };
 
