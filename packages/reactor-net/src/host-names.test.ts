@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import { type Coroutine, LocalExecutor } from "@spindle/core";
 import { NetError, type UdpSocket, WOULD_BLOCK } from "./mod.ts";
-import { sleep, str, text, until } from "./test-support/helpers.ts";
+import { sleep, str, text, until, within } from "./test-support/helpers.ts";
 import { eachBackend } from "./test-support/each-backend.ts";
 
 /** Resolves in .invalid, which DNS reserves never to resolve (RFC 6761). */
@@ -187,6 +187,28 @@ eachBackend(
       }
       await assert.rejects(async () => await sending, (e: unknown) => e instanceof NetError && e.code === "CLOSED");
       assert.ok(Date.now() - closedAt < 2_000, `settled ${Date.now() - closedAt} ms after close`);
+    } finally {
+      dns.lookup = original;
+    }
+  },
+);
+
+eachBackend(
+  "closing while connect waits for the resolver rejects it with CLOSED at once; the socket stays unconnected",
+  async (bind) => {
+    const original = dns.lookup;
+    dns.lookup = (() => {}) as unknown as typeof dns.lookup; // a resolver that never answers
+    try {
+      const socket = await bind("127.0.0.1:0");
+      const connecting = socket.connect("localhost:9");
+      await sleep(10); // the connect waits for the resolver
+      socket.close();
+      // Bound for a loaded 2-vCPU machine: the close rejects the waiting connect synchronously.
+      await assert.rejects(
+        within(connecting, "the connect to fail once closed", 2_000),
+        (e: unknown) => e instanceof NetError && e.code === "CLOSED",
+      );
+      assert.equal(socket.peerAddr(), null);
     } finally {
       dns.lookup = original;
     }

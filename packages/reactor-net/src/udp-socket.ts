@@ -169,6 +169,8 @@ export class UdpSocket implements Disposable {
   /** The runtime's report on a `trySendTo` datagram (no future waits for it). */
   readonly #untrackedSendDone = (error?: Error | null): void => this.#sendDone(error, null);
   #closed = false;
+  /** Settled by `close()`: what a `connect` waiting for the resolver also waits for (made on first use). */
+  #closing: { promise: Promise<never>; reject: (error: Error) => void } | null = null;
   #received = 0;
   #delivered = 0;
   #dropped = 0;
@@ -313,8 +315,8 @@ export class UdpSocket implements Disposable {
     let destination: SocketAddress;
     if (target instanceof SocketAddress) destination = this.#destination(target);
     else {
-      const [address] = await resolveHost(target, this.#local!.family);
-      this.#open(); // closed while resolving
+      // Closing the socket ends the wait at once (the resolution, if it comes, is unobserved).
+      const [address] = await Promise.race([resolveHost(target, this.#local!.family), this.#whenClosed()]);
       destination = this.#destination(address!);
     }
     this.#peer = destination;
@@ -799,6 +801,7 @@ export class UdpSocket implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing?.reject(closedError());
     this.#discarded += this.#queue.clear();
     const registration = this.#registration!;
     registration.setReady(Ready.CLOSED);
@@ -839,6 +842,17 @@ export class UdpSocket implements Disposable {
         `${option} applies to an ${family} socket; this one is bound to ${local.family} (${local})`,
       );
     }
+  }
+
+  /** A promise that rejects with `CLOSED` when the socket closes. */
+  #whenClosed(): Promise<never> {
+    if (this.#closing === null) {
+      let reject!: (error: Error) => void;
+      const promise = new Promise<never>((_, fail) => (reject = fail));
+      promise.catch(() => {}); // only ever awaited in a race: its rejection alone is no failure
+      this.#closing = { promise, reject };
+    }
+    return this.#closing.promise;
   }
 
   /** Resumes the backends waiting for room in the receive queue. */
