@@ -167,9 +167,10 @@ export class NodeDgramBackend implements UdpBackend {
   }
 
   /**
-   * Deno's `node:dgram` only pretends to size buffers: measured on Deno 2.9 with `ss -m`, after
-   * `setRecvBufferSize(100000)` it reported 200,000 while the kernel socket kept its 212,992 bytes
-   * (and it reported 65,536 before, not the kernel's size). So on Deno these are `UNSUPPORTED`.
+   * Deno's `node:dgram` only pretends to size buffers: measured on Deno 2.9 with `ss -m`
+   * (`probes/buffer-sizes.ts`), after `setRecvBufferSize(100000)` it reported 200,000 while the
+   * kernel socket kept its 212,992 bytes (and it reported 65,536 before, not the kernel's size).
+   * So on Deno these are `UNSUPPORTED`.
    */
   #checkBufferSizes(option: string): void {
     if (typeof Deno !== "undefined") {
