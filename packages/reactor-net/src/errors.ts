@@ -16,6 +16,10 @@
  * - `UNSUPPORTED`: the chosen backend's runtime API cannot do what was asked (the message names the
  *   option and the backend).
  * - `MULTICAST_FAILED`: the runtime failed to join or leave a multicast group; `cause` has its error.
+ * - `OPTION_FAILED`: the runtime refused a socket option's value (a multicast interface that is not
+ *   local…); `cause` has its error.
+ * - `RESOLVE_FAILED`: a host name did not resolve (the runtime's resolver found no address of the
+ *   needed family); `cause` has the resolver's error when it gave one (`code` `ENOTFOUND`…).
  */
 export type NetErrorCode =
   | "INVALID_ADDRESS"
@@ -28,7 +32,9 @@ export type NetErrorCode =
   | "PEER_UNREACHABLE"
   | "SEND_FAILED"
   | "UNSUPPORTED"
-  | "MULTICAST_FAILED";
+  | "MULTICAST_FAILED"
+  | "OPTION_FAILED"
+  | "RESOLVE_FAILED";
 
 /**
  * The error of every socket operation of this package, with a `code` to branch on.
@@ -54,6 +60,29 @@ export class NetError extends Error {
     this.name = "NetError";
     this.code = code;
   }
+}
+
+/** This runtime and its version, for error messages: `"Node 24.1.0"`, `"Deno 2.9.6"`, `"Bun 1.4.5"`. */
+export function runtimeLabel(): string {
+  const host = globalThis as unknown as {
+    Bun?: { version?: string };
+    Deno?: { version?: { deno?: string } };
+    process?: { versions?: { node?: string } };
+  };
+  if (host.Bun !== undefined) return `Bun ${host.Bun.version ?? ""}`.trim();
+  if (host.Deno !== undefined) return `Deno ${host.Deno.version?.deno ?? ""}`.trim();
+  return `Node ${host.process?.versions?.node ?? ""}`.trim();
+}
+
+/**
+ * `UNSUPPORTED` for `option` on `backend`: the message names the option, the runtime and the
+ * backend, says why (`why`), and what to use instead when there is something.
+ */
+export function unsupportedOption(option: string, backend: string, why: string, instead?: string): NetError {
+  return new NetError(
+    "UNSUPPORTED",
+    `${option} is not supported on ${runtimeLabel()} by backend "${backend}": ${why}${instead ? `; ${instead}` : ""}`,
+  );
 }
 
 /** The error every operation on a closed socket fails with. */

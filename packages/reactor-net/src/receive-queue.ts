@@ -38,6 +38,11 @@ export class ReceiveQueue {
     return this.#length === 0 ? undefined : this.#from[this.#head];
   }
 
+  /** The oldest datagram's data, left in the queue (check `peekFrom` first). */
+  peekData(): Uint8Array {
+    return this.#data[this.#head]!;
+  }
+
   /** Removes the oldest datagram and returns its data (check `peekFrom` first). */
   shift(): Uint8Array {
     const head = this.#head;

@@ -16,13 +16,15 @@ export class SocketAddress {
 
   /**
    * An address from its parts; throws `INVALID_ADDRESS` naming the bad part. Only IP literals are
-   * accepted: this package does not resolve host names.
+   * accepted (`UdpSocket.bind`, `connect` and `sendTo` resolve host names).
    */
   constructor(address: string, port: number) {
     if (typeof address !== "string" || !(isIPv4(address) || isIPv6(address))) {
       throw new NetError(
         "INVALID_ADDRESS",
-        `not an IPv4 or IPv6 address: ${describe(address)} (host names are not resolved)`,
+        `not an IPv4 or IPv6 address: ${
+          describe(address)
+        } (a SocketAddress holds an IP address; UdpSocket.bind, connect and sendTo also take host names)`,
       );
     }
     if (!Number.isInteger(port) || port < 0 || port > 65_535) {

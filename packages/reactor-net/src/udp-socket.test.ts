@@ -5,61 +5,15 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { test } from "node:test";
 import { type Coroutine, fromPromise, joinAll, LocalExecutor, PENDING, SpindleError } from "@spindle/core";
-import { type BackendChoice, NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "./mod.ts";
-import { countingContext, sleep, str, text, until } from "./test-support/helpers.ts";
+import { NetError, UdpSocket, WOULD_BLOCK } from "./mod.ts";
+import { countingContext, sleep, str, text, until, within } from "./test-support/helpers.ts";
+import { BACKENDS, type Bind, eachBackend, PULLING, RUNTIME, unavailable } from "./test-support/each-backend.ts";
 
 const isClosed = (e: unknown): boolean => e instanceof NetError && e.code === "CLOSED";
 const hasCode = (code: string, cause?: string) => (e: unknown): boolean =>
   e instanceof NetError && e.code === code &&
   (cause === undefined || (e.cause as { code?: string } | undefined)?.code === cause);
 const refused = hasCode("CONNECTION_REFUSED", "ECONNREFUSED");
-
-/** `promise`, or a failure naming `what` after `ms` (a bound on a loaded 2-vCPU machine). */
-async function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((
-    _,
-    reject,
-  ) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Every backend: each test below runs once per backend this runtime has, named in its title. */
-const BACKENDS: readonly Exclude<BackendChoice, "auto">[] = ["node:dgram", "deno", "bun"];
-/** Backends that pull datagrams only while the receive queue has room (the kernel keeps the rest). */
-const PULLING: ReadonlySet<BackendChoice> = new Set(["deno"]);
-const denoNamespace = (globalThis as unknown as { Deno?: { listenDatagram?: unknown } }).Deno;
-const RUNTIME = denoNamespace !== undefined ? "Deno" : "Bun" in globalThis ? "Bun" : "Node";
-
-/** The error binding with `backend` must fail with on this runtime, or `undefined` if it can bind. */
-function unavailable(backend: BackendChoice): RegExp | undefined {
-  if (backend === "bun") {
-    return RUNTIME === "Bun"
-      ? undefined
-      : new RegExp(`backend "bun" needs Bun's Bun.udpSocket, which ${RUNTIME} does not have`);
-  }
-  if (backend !== "deno") return undefined;
-  if (denoNamespace === undefined) {
-    return new RegExp(`needs Deno's Deno.listenDatagram, which ${RUNTIME} does not have`);
-  }
-  return typeof denoNamespace.listenDatagram === "function" ? undefined : /only with the --unstable-net flag/;
-}
-
-/** `UdpSocket.bind` with one backend. */
-type Bind = (address: string, options?: UdpSocketOptions) => Promise<UdpSocket>;
-
-/** Defines `body` as one test per backend available here. */
-function eachBackend(title: string, body: (bind: Bind, backend: BackendChoice) => Promise<void>): void {
-  for (const backend of BACKENDS) {
-    if (unavailable(backend) !== undefined) continue; // tested just below: it must fail clearly
-    test(`${backend}: ${title}`, () =>
-      body((address, options) => UdpSocket.bind(address, { ...options, backend }), backend));
-  }
-}
 
 for (const backend of BACKENDS) {
   const missing = unavailable(backend);

@@ -1,4 +1,13 @@
-import { type Context, describe, type Future, PENDING, permissionDenied, type Poll, SpindleError } from "@spindle/core";
+import {
+  type Context,
+  describe,
+  fromPromise,
+  type Future,
+  PENDING,
+  permissionDenied,
+  type Poll,
+  SpindleError,
+} from "@spindle/core";
 import { closedError, isIcmpError, NetError, peerError } from "./errors.ts";
 import { type BackendChoice, createBackend } from "./backends/backend-choice.ts";
 import { Reactor } from "./reactor.ts";
@@ -6,7 +15,9 @@ import { Interest, Ready } from "./readiness.ts";
 import { ReceiveQueue } from "./receive-queue.ts";
 import type { Registration } from "./registration.ts";
 import { SocketAddress } from "./socket-address.ts";
+import { type HostAndPort, parseAddress, resolveHost } from "./host-address.ts";
 import { SendsInFlight, SendTo } from "./send-to.ts";
+import { SendToHost } from "./send-to-host.ts";
 import { SocketOperation, WOULD_BLOCK, type WouldBlock } from "./socket-operation.ts";
 import type { UdpBackend } from "./backends/udp-backend.ts";
 
@@ -140,6 +151,11 @@ export class UdpSocket implements Disposable {
   /** Backends waiting for room in the receive queue (see `BackendEvents.whenRoom`). */
   #roomWaiters: (() => void)[] = [];
   #lastError: Error | null = null;
+  /** The options as this socket set them (no runtime reads them back; see their getters). */
+  #broadcast: boolean;
+  #ttl: number | null = null;
+  #multicastLoop = true;
+  #multicastTtl = 1;
   /**
    * The connected peer's ICMP report (refused, unreachable) that no operation has reported yet:
    * the next receive (once the queue is empty), send or `takeError()` fails with it, once — as a
@@ -153,6 +169,8 @@ export class UdpSocket implements Disposable {
   /** The runtime's report on a `trySendTo` datagram (no future waits for it). */
   readonly #untrackedSendDone = (error?: Error | null): void => this.#sendDone(error, null);
   #closed = false;
+  /** Settled by `close()`: what a `connect` waiting for the resolver also waits for (made on first use). */
+  #closing: { promise: Promise<never>; reject: (error: Error) => void } | null = null;
   #received = 0;
   #delivered = 0;
   #dropped = 0;
@@ -164,20 +182,52 @@ export class UdpSocket implements Disposable {
     this.#backend = backend;
     this.#queue = new ReceiveQueue(queueSize);
     this.#window = window;
+    this.#broadcast = backend.broadcastByDefault;
   }
 
   /**
    * Binds a socket to `address` (`"127.0.0.1:0"`, `"[::1]:5353"`, or a {@linkcode SocketAddress};
-   * port 0 picks a free port). Throws `INVALID_ADDRESS` for a bad address or option value and
-   * `BIND_FAILED` when the runtime refuses; on Deno without `--allow-net`, core's
-   * `PermissionDeniedError` naming that flag.
+   * port 0 picks a free port), or to a host name's address (`"localhost:0"`: resolved once, its
+   * addresses tried in the resolver's order until one binds). Throws `INVALID_ADDRESS` for a bad
+   * address or option value, `RESOLVE_FAILED` for a name that does not resolve, and `BIND_FAILED`
+   * when the runtime refuses; on Deno without `--allow-net`, core's `PermissionDeniedError` naming
+   * that flag.
    */
   static async bind(address: string | SocketAddress, options: UdpSocketOptions = {}): Promise<UdpSocket> {
-    const local = SocketAddress.from(address);
+    const target = parseAddress(address);
     const queueSize = checkCount(options.receiveQueueSize ?? DEFAULT_RECEIVE_QUEUE, "receiveQueueSize", 1 << 20);
-    const backend = createBackend(options.backend ?? "auto");
+    let backend: UdpBackend | null = createBackend(options.backend ?? "auto");
     const window = checkCount(options.sendWindow ?? DEFAULT_SEND_WINDOW, "sendWindow", 1 << 16);
     if (options.ttl !== undefined) checkTtl(options.ttl);
+    if (target instanceof SocketAddress) return await UdpSocket.#bindAt(target, backend, queueSize, window, options);
+    // A host name: each of its addresses in the resolver's order, until one binds (as tokio does).
+    let failure: unknown;
+    for (const local of await resolveHost(target)) {
+      try {
+        return await UdpSocket.#bindAt(
+          local,
+          backend ?? createBackend(options.backend ?? "auto"),
+          queueSize,
+          window,
+          options,
+        );
+      } catch (error) {
+        if (!(error instanceof NetError && error.code === "BIND_FAILED")) throw error;
+        failure = error;
+        backend = null;
+      }
+    }
+    throw failure;
+  }
+
+  /** Binds a socket to `local` with `backend` (see {@linkcode UdpSocket.bind}). */
+  static async #bindAt(
+    local: SocketAddress,
+    backend: UdpBackend,
+    queueSize: number,
+    window: number,
+    options: UdpSocketOptions,
+  ): Promise<UdpSocket> {
     const socket = new UdpSocket(backend, queueSize, window);
     try {
       socket.#local = await backend.bind(local, {
@@ -202,8 +252,8 @@ export class UdpSocket implements Disposable {
       Interest.READABLE | Interest.WRITABLE,
     );
     try {
-      if (options.broadcast === true) backend.setBroadcast(true);
-      if (options.ttl !== undefined) backend.setTtl(options.ttl);
+      if (options.broadcast === true) socket.setBroadcast(true);
+      if (options.ttl !== undefined) socket.setTtl(options.ttl);
     } catch (error) {
       socket.close(); // an option the backend cannot apply (`UNSUPPORTED`) leaves no socket open
       throw error;
@@ -235,9 +285,10 @@ export class UdpSocket implements Disposable {
    * Connects the socket to `peer`, as `connect(2)` does (replacing an earlier peer): `send` and
    * `recv` use it, the socket sends to no other address (`sendTo` another throws
    * `INVALID_ADDRESS`, as `node:dgram`, Bun and BSD sockets refuse), and datagrams from other
-   * senders are discarded from now on, uncounted. The peer is set at once; the promise resolves
-   * once the kernel socket is connected, or rejects with `CONNECT_FAILED` (the runtime's error as
-   * `cause`; the socket is then unconnected).
+   * senders are discarded from now on, uncounted. The peer is set at once (for a host name such as
+   * `"localhost:5353"`, once it resolved to an address of the socket's family, or the promise
+   * rejects with `RESOLVE_FAILED`); the promise resolves once the kernel socket is connected, or
+   * rejects with `CONNECT_FAILED` (the runtime's error as `cause`; the socket is then unconnected).
    *
    * ICMP errors for datagrams sent to the peer (port unreachable: nothing listens there) are
    * reported as tokio and the kernel report them: once, to the next operation — a waiting
@@ -260,7 +311,14 @@ export class UdpSocket implements Disposable {
    */
   async connect(peer: string | SocketAddress): Promise<void> {
     this.#open();
-    const destination = this.#destination(peer);
+    const target = parseAddress(peer);
+    let destination: SocketAddress;
+    if (target instanceof SocketAddress) destination = this.#destination(target);
+    else {
+      // Closing the socket ends the wait at once (the resolution, if it comes, is unobserved).
+      const [address] = await Promise.race([resolveHost(target, this.#local!.family), this.#whenClosed()]);
+      destination = this.#destination(address!);
+    }
     this.#peer = destination;
     this.#peerError = null; // a new peer: an earlier one's refusal is no longer news
     try {
@@ -281,11 +339,7 @@ export class UdpSocket implements Disposable {
     this.#open();
     const queue = this.#queue;
     const from = queue.peekFrom();
-    if (from === undefined) {
-      if (this.#peerError !== null) throw this.#takePeerError();
-      this.#registration!.clearReady(Ready.READABLE);
-      return WOULD_BLOCK;
-    }
+    if (from === undefined) return this.#nothingQueued();
     this.#delivered++;
     const data = queue.shift();
     if (this.#roomWaiters.length > 0) this.#makeRoom();
@@ -310,28 +364,169 @@ export class UdpSocket implements Disposable {
   recvFrom(buffer: Uint8Array): Future<Received>;
   recvFrom(buffer?: Uint8Array): Future<Datagram> | Future<Received> {
     if (buffer === undefined) return this.#operation(Interest.READABLE, this.#recvAttempt);
-    if (!(buffer instanceof Uint8Array)) {
-      throw new SpindleError("INVALID_ARGUMENT", `recvFrom(buffer) needs a Uint8Array, got ${describe(buffer)}`);
-    }
-    return this.#operation(Interest.READABLE, () => {
-      const datagram = this.tryRecvFrom();
-      if (datagram === WOULD_BLOCK) return WOULD_BLOCK;
-      const bytes = Math.min(buffer.byteLength, datagram.data.byteLength);
-      buffer.set(bytes === datagram.data.byteLength ? datagram.data : datagram.data.subarray(0, bytes));
-      return { bytes, from: datagram.from, truncated: bytes < datagram.data.byteLength };
-    });
+    checkBuffer(buffer, "recvFrom");
+    return this.#operation(Interest.READABLE, () => copyInto(buffer, this.tryRecvFrom()));
   }
 
   /**
-   * Receives a datagram from the connected peer; fails with `CONNECTION_REFUSED` /
-   * `PEER_UNREACHABLE` when the peer's host reports it unreachable (see {@linkcode UdpSocket.connect}).
+   * The connected peer's oldest datagram, or {@linkcode WOULD_BLOCK} (clearing readability); into
+   * `buffer` when given. Throws `NOT_CONNECTED` without a peer, and the peer's pending refusal once
+   * the queue is empty (see {@linkcode UdpSocket.connect}).
    */
-  recv(): Future<Uint8Array> {
+  tryRecv(): Uint8Array | WouldBlock;
+  /** `tryRecv` into `buffer` (see {@linkcode Received}). */
+  tryRecv(buffer: Uint8Array): Received | WouldBlock;
+  tryRecv(buffer?: Uint8Array): Uint8Array | Received | WouldBlock {
+    this.#connectedPeer("tryRecv");
+    if (buffer === undefined) return dataOf(this.tryRecvFrom());
+    checkBuffer(buffer, "tryRecv");
+    return copyInto(buffer, this.tryRecvFrom());
+  }
+
+  /** `tryRecv`, or `PENDING` with `cx.waker` stored (the latest only) until a datagram arrives. */
+  pollRecv(cx: Context): Poll<Uint8Array>;
+  /** `pollRecv` into `buffer`. */
+  pollRecv(cx: Context, buffer: Uint8Array): Poll<Received>;
+  pollRecv(cx: Context, buffer?: Uint8Array): Poll<Uint8Array | Received> {
+    return this.#pollRead<Uint8Array | Received>(
+      cx,
+      () => buffer === undefined ? this.tryRecv() : this.tryRecv(buffer),
+    );
+  }
+
+  /**
+   * Receives a datagram from the connected peer (into `buffer` when given); fails with
+   * `CONNECTION_REFUSED` / `PEER_UNREACHABLE` when the peer's host reports it unreachable (see
+   * {@linkcode UdpSocket.connect}). Throws `NOT_CONNECTED` without a peer.
+   */
+  recv(): Future<Uint8Array>;
+  /** Receives a datagram from the connected peer into `buffer` (see {@linkcode Received}). */
+  recv(buffer: Uint8Array): Future<Received>;
+  recv(buffer?: Uint8Array): Future<Uint8Array> | Future<Received> {
     this.#connectedPeer("recv");
-    return this.#operation(Interest.READABLE, () => {
-      const datagram = this.tryRecvFrom();
-      return datagram === WOULD_BLOCK ? WOULD_BLOCK : datagram.data;
-    });
+    if (buffer === undefined) return this.#operation(Interest.READABLE, () => dataOf(this.tryRecvFrom()));
+    checkBuffer(buffer, "recv");
+    return this.#operation(Interest.READABLE, () => copyInto(buffer, this.tryRecvFrom()));
+  }
+
+  /**
+   * The oldest queued datagram, left in the queue: the next peek or receive gets it again, and
+   * `stats()` counts it delivered only once it is received. {@linkcode WOULD_BLOCK} (clearing
+   * readability) when none; with the queue empty, a connected peer's pending refusal is thrown
+   * instead, once, as `recvfrom(2)` with `MSG_PEEK` reports it.
+   *
+   * @example
+   * ```ts
+   * import { LocalExecutor } from "@spindle/core";
+   * import { UdpSocket } from "@spindle/reactor-net";
+   *
+   * const socket = await UdpSocket.bind("127.0.0.1:0");
+   * const executor = new LocalExecutor();
+   * executor.spawn(socket.sendTo(new TextEncoder().encode("hi"), socket.localAddr()));
+   * const sender = executor.spawn(socket.peekSender());
+   * await executor.run();
+   * console.log((await sender).equals(socket.localAddr()), socket.stats().queued); // true 1
+   * socket.close();
+   * ```
+   */
+  tryPeekFrom(): Datagram | WouldBlock;
+  /** `tryPeekFrom` into `buffer` (see {@linkcode Received}). */
+  tryPeekFrom(buffer: Uint8Array): Received | WouldBlock;
+  tryPeekFrom(buffer?: Uint8Array): Datagram | Received | WouldBlock {
+    this.#open();
+    if (buffer !== undefined) checkBuffer(buffer, "tryPeekFrom");
+    const queue = this.#queue;
+    const from = queue.peekFrom();
+    if (from === undefined) return this.#nothingQueued();
+    const datagram = { data: queue.peekData(), from };
+    return buffer === undefined ? datagram : copyInto(buffer, datagram);
+  }
+
+  /** The oldest queued datagram's sender, left in the queue (see {@linkcode UdpSocket.tryPeekFrom}). */
+  tryPeekSender(): SocketAddress | WouldBlock {
+    this.#open();
+    return this.#queue.peekFrom() ?? this.#nothingQueued();
+  }
+
+  /** `tryPeekFrom` on a connected socket: the data (or into `buffer`); `NOT_CONNECTED` without a peer. */
+  tryPeek(): Uint8Array | WouldBlock;
+  /** `tryPeek` into `buffer`. */
+  tryPeek(buffer: Uint8Array): Received | WouldBlock;
+  tryPeek(buffer?: Uint8Array): Uint8Array | Received | WouldBlock {
+    this.#connectedPeer("tryPeek");
+    return buffer === undefined ? dataOf(this.tryPeekFrom()) : this.tryPeekFrom(buffer);
+  }
+
+  /** `tryPeekFrom`, or `PENDING` with `cx.waker` stored (the latest only) until a datagram arrives. */
+  pollPeekFrom(cx: Context): Poll<Datagram>;
+  /** `pollPeekFrom` into `buffer`. */
+  pollPeekFrom(cx: Context, buffer: Uint8Array): Poll<Received>;
+  pollPeekFrom(cx: Context, buffer?: Uint8Array): Poll<Datagram | Received> {
+    return this.#pollRead<Datagram | Received>(
+      cx,
+      () => buffer === undefined ? this.tryPeekFrom() : this.tryPeekFrom(buffer),
+    );
+  }
+
+  /** `tryPeekSender`, or `PENDING` with `cx.waker` stored (the latest only). */
+  pollPeekSender(cx: Context): Poll<SocketAddress> {
+    return this.#pollRead(cx, () => this.tryPeekSender());
+  }
+
+  /** `tryPeek`, or `PENDING` with `cx.waker` stored (the latest only). */
+  pollPeek(cx: Context): Poll<Uint8Array>;
+  /** `pollPeek` into `buffer`. */
+  pollPeek(cx: Context, buffer: Uint8Array): Poll<Received>;
+  pollPeek(cx: Context, buffer?: Uint8Array): Poll<Uint8Array | Received> {
+    return this.#pollRead<Uint8Array | Received>(
+      cx,
+      () => buffer === undefined ? this.tryPeek() : this.tryPeek(buffer),
+    );
+  }
+
+  /** A future of the oldest datagram once one is queued, left in the queue (see `tryPeekFrom`). */
+  peekFrom(): Future<Datagram>;
+  /** `peekFrom` into `buffer`. */
+  peekFrom(buffer: Uint8Array): Future<Received>;
+  peekFrom(buffer?: Uint8Array): Future<Datagram> | Future<Received> {
+    this.#open();
+    if (buffer === undefined) return this.#operation(Interest.READABLE, () => this.tryPeekFrom());
+    checkBuffer(buffer, "peekFrom");
+    return this.#operation(Interest.READABLE, () => this.tryPeekFrom(buffer));
+  }
+
+  /**
+   * A future of the oldest datagram's sender, left in the queue: to pick a session (DTLS, gossip)
+   * before reading.
+   */
+  peekSender(): Future<SocketAddress> {
+    this.#open();
+    return this.#operation(Interest.READABLE, () => this.tryPeekSender());
+  }
+
+  /** `peekFrom` on a connected socket: the data (or into `buffer`); `NOT_CONNECTED` without a peer. */
+  peek(): Future<Uint8Array>;
+  /** `peek` into `buffer`. */
+  peek(buffer: Uint8Array): Future<Received>;
+  peek(buffer?: Uint8Array): Future<Uint8Array> | Future<Received> {
+    this.#connectedPeer("peek");
+    if (buffer === undefined) return this.#operation(Interest.READABLE, () => dataOf(this.tryPeekFrom()));
+    checkBuffer(buffer, "peek");
+    return this.#operation(Interest.READABLE, () => this.tryPeekFrom(buffer));
+  }
+
+  /**
+   * `undefined` once the socket is readable (a datagram is queued, or a connected peer's refusal is
+   * pending), else `PENDING` with `cx.waker` stored in the slot `pollRecvFrom` uses (the latest
+   * only). Readability stays set until a `try*` receive or peek finds nothing.
+   */
+  pollRecvReady(cx: Context): Poll<void> {
+    return this.#waitReady(cx, Interest.READABLE) === PENDING ? PENDING : undefined;
+  }
+
+  /** `undefined` once the socket is writable, else `PENDING` with `cx.waker` stored (the latest only). */
+  pollSendReady(cx: Context): Poll<void> {
+    return this.#waitReady(cx, Interest.WRITABLE) === PENDING ? PENDING : undefined;
   }
 
   /** Completes once the socket is readable (a datagram is queued). */
@@ -354,7 +549,8 @@ export class UdpSocket implements Disposable {
   }
 
   /**
-   * Hands `data` to the runtime for `to`, or returns {@linkcode WOULD_BLOCK} (clearing writability)
+   * Hands `data` to the runtime for `to` (an IP address: host names are resolved by `sendTo`, which
+   * can wait), or returns {@linkcode WOULD_BLOCK} (clearing writability)
    * while `sendWindow` sends are in flight or the runtime would block (nothing is sent then: the
    * datagram stays the caller's, to send again once writable). Returns the byte count; a failure
    * reported later by the runtime is counted in `stats().sendErrors` and kept for
@@ -382,18 +578,39 @@ export class UdpSocket implements Disposable {
     }
   }
 
+  /** `pollSendTo` the connected peer; `NOT_CONNECTED` without one. */
+  pollSend(cx: Context, data: Uint8Array): Poll<number> {
+    return this.pollSendTo(cx, data, this.#connectedPeer("pollSend"));
+  }
+
   /**
    * A future that sends `data` to `to` and completes with the byte count once the runtime reports
    * it sent, or fails with `SEND_FAILED` (the runtime's error as `cause`), `CLOSED`, or on a
    * connected socket a pending refusal of the peer (see {@linkcode UdpSocket.connect}). Bad input
-   * throws here, at the call.
+   * throws here, at the call. `to` may name a host (`"localhost:5353"`): the future resolves it once,
+   * to an address of the socket's family, then sends (`RESOLVE_FAILED` when it does not resolve;
+   * closing the socket meanwhile fails it with `CLOSED` at once).
    */
   sendTo(data: Uint8Array, to: string | SocketAddress): Future<number> {
     this.#open();
-    const destination = this.#sendDestination(to);
+    const target = parseAddress(to);
+    if (!(target instanceof SocketAddress)) return this.#sendToHost(data, target);
+    const destination = this.#sendDestination(target);
     this.#checkPayload(data, destination);
     const send: SendTo = new SendTo(this.#registration!, () => this.#trySend(data, destination, send));
     return send;
+  }
+
+  /**
+   * `sendTo` a host name: resolved once, to an address of the socket's family (the first the
+   * resolver gives), then sent to as an address. Bad data or port 0 throw here, at the call.
+   */
+  #sendToHost(data: Uint8Array, target: HostAndPort): Future<number> {
+    const local = this.#local!;
+    this.#checkPayload(data, local); // the destination will be of the socket's family
+    if (target.port === 0) throw new NetError("INVALID_ADDRESS", `cannot send to port 0 (${target.host}:0)`);
+    const resolving = fromPromise(resolveHost(target, local.family));
+    return new SendToHost(this.#registration!, resolving, (to) => this.sendTo(data, to));
   }
 
   /** `sendTo` the connected peer. */
@@ -425,16 +642,143 @@ export class UdpSocket implements Disposable {
     return error;
   }
 
-  /** `SO_BROADCAST`. */
+  /**
+   * Sets `SO_BROADCAST`: whether the socket may send to broadcast addresses. `UNSUPPORTED` for
+   * `false` on the `"deno"` backend (Deno turns it on for every UDP socket).
+   */
   setBroadcast(on: boolean): void {
-    this.#open();
-    this.#backend.setBroadcast(on);
+    this.#setOption("broadcast", checkFlag(on, "broadcast"), () => this.#backend.setBroadcast(on));
+    this.#broadcast = on;
   }
 
-  /** The TTL of outgoing datagrams, 1–255. */
-  setTtl(ttl: number): void {
+  /** `SO_BROADCAST` as this socket set it: off unless set (on with the `"deno"` backend, always). */
+  broadcast(): boolean {
     this.#open();
-    this.#backend.setTtl(checkTtl(ttl));
+    return this.#broadcast;
+  }
+
+  /** Sets the TTL (IPv6: the unicast hop limit) of outgoing datagrams, 1–255. */
+  setTtl(ttl: number): void {
+    this.#setOption("ttl", checkTtl(ttl), () => this.#backend.setTtl(ttl));
+    this.#ttl = ttl;
+  }
+
+  /**
+   * The TTL this socket set (`ttl` option or {@linkcode UdpSocket.setTtl}), or `null` when it set
+   * none and the system's default applies (Linux: `net.ipv4.ip_default_ttl`, 64): no runtime
+   * reads the option back from the kernel.
+   */
+  ttl(): number | null {
+    this.#open();
+    return this.#ttl;
+  }
+
+  /**
+   * Sets `IP_MULTICAST_LOOP` on an IPv4 socket: whether multicast it sends is looped back to this
+   * host's members. On the `"deno"` backend, only once a group is joined (see the README).
+   *
+   * @example
+   * ```ts
+   * import { UdpSocket } from "@spindle/reactor-net";
+   *
+   * const socket = await UdpSocket.bind("0.0.0.0:0", { backend: "node:dgram" });
+   * socket.setMulticastLoopV4(false);
+   * socket.setMulticastTtlV4(4);
+   * console.log(socket.multicastLoopV4(), socket.multicastTtlV4()); // false 4
+   * socket.close();
+   * ```
+   */
+  setMulticastLoopV4(on: boolean): void {
+    this.#setMulticastLoop("IPv4", on);
+  }
+
+  /** `IP_MULTICAST_LOOP` as this IPv4 socket set it: on unless set (the system's default). */
+  multicastLoopV4(): boolean {
+    this.#family("multicastLoopV4", "IPv4");
+    return this.#multicastLoop;
+  }
+
+  /** Sets `IPV6_MULTICAST_LOOP` on an IPv6 socket (see {@linkcode UdpSocket.setMulticastLoopV4}). */
+  setMulticastLoopV6(on: boolean): void {
+    this.#setMulticastLoop("IPv6", on);
+  }
+
+  /** `IPV6_MULTICAST_LOOP` as this IPv6 socket set it: on unless set. */
+  multicastLoopV6(): boolean {
+    this.#family("multicastLoopV6", "IPv6");
+    return this.#multicastLoop;
+  }
+
+  /** Sets `IP_MULTICAST_TTL` on an IPv4 socket, 0–255 (0: this host only). */
+  setMulticastTtlV4(ttl: number): void {
+    this.#family("multicastTtlV4", "IPv4");
+    if (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 0 || ttl > 255) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `multicastTtlV4 must be an integer from 0 to 255, got ${describe(ttl)}`,
+      );
+    }
+    this.#setOption("multicastTtlV4", ttl, () => this.#backend.setMulticastTtl(ttl));
+    this.#multicastTtl = ttl;
+  }
+
+  /** `IP_MULTICAST_TTL` as this IPv4 socket set it: 1 unless set (the system's default). */
+  multicastTtlV4(): number {
+    this.#family("multicastTtlV4", "IPv4");
+    return this.#multicastTtl;
+  }
+
+  /**
+   * Sets the interface outgoing multicast leaves by: a local address (`"127.0.0.1"`), for IPv6 with
+   * a scope (`"::%eth0"`), as `node:dgram`'s `setMulticastInterface`. `OPTION_FAILED` when the
+   * runtime refuses it.
+   */
+  setMulticastInterface(iface: string): void {
+    if (typeof iface !== "string") {
+      throw new SpindleError("INVALID_ARGUMENT", `multicastInterface must be an address, got ${describe(iface)}`);
+    }
+    this.#setOption("multicastInterface", iface, () => this.#backend.setMulticastInterface(iface));
+  }
+
+  /**
+   * Sets `IP_TOS` / the IPv6 traffic class, 0–255: no runtime's UDP API offers it (Node 22 / 24,
+   * Deno 2.9, Bun 1.4), so every backend throws `UNSUPPORTED` naming the runtime.
+   */
+  setTos(tos: number): void {
+    if (typeof tos !== "number" || !Number.isInteger(tos) || tos < 0 || tos > 255) {
+      throw new SpindleError("INVALID_ARGUMENT", `tos must be an integer from 0 to 255, got ${describe(tos)}`);
+    }
+    this.#setOption("tos", tos, () => this.#backend.setTos(tos));
+  }
+
+  /** `IP_TOS`: no runtime reads it, so every backend throws `UNSUPPORTED` (see `setTos`). */
+  tos(): number {
+    this.#open();
+    return this.#backend.tos();
+  }
+
+  /** Sets `SO_RCVBUF`, in bytes (the kernel doubles it, and caps it at `net.core.rmem_max`). */
+  setRecvBufferSize(bytes: number): void {
+    checkCount(bytes, "recvBufferSize", 0x7fff_ffff);
+    this.#setOption("recvBufferSize", bytes, () => this.#backend.setRecvBufferSize(bytes));
+  }
+
+  /** `SO_RCVBUF` as the kernel reports it (`node:dgram` on Node and Bun only; see the README). */
+  recvBufferSize(): number {
+    this.#open();
+    return this.#backend.recvBufferSize();
+  }
+
+  /** Sets `SO_SNDBUF`, in bytes (the kernel doubles it, and caps it at `net.core.wmem_max`). */
+  setSendBufferSize(bytes: number): void {
+    checkCount(bytes, "sendBufferSize", 0x7fff_ffff);
+    this.#setOption("sendBufferSize", bytes, () => this.#backend.setSendBufferSize(bytes));
+  }
+
+  /** `SO_SNDBUF` as the kernel reports it (`node:dgram` on Node and Bun only; see the README). */
+  sendBufferSize(): number {
+    this.#open();
+    return this.#backend.sendBufferSize();
   }
 
   /** Joins a multicast group (an IP literal), on `iface` (an address) or the default interface. */
@@ -457,12 +801,58 @@ export class UdpSocket implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing?.reject(closedError());
     this.#discarded += this.#queue.clear();
     const registration = this.#registration!;
     registration.setReady(Ready.CLOSED);
     registration[Symbol.dispose](); // stops the backend
     this.#sending.settleAll(closedError);
     this.#makeRoom();
+  }
+
+  /**
+   * Applies an option through the backend: its `UNSUPPORTED` (a `NetError`) as it is, the
+   * runtime's refusal as `OPTION_FAILED` naming the option and value.
+   */
+  #setOption(option: string, value: unknown, apply: () => void): void {
+    this.#open();
+    try {
+      apply();
+    } catch (error) {
+      if (error instanceof NetError) throw error;
+      const cause = error as Error;
+      throw new NetError("OPTION_FAILED", `could not set ${option} to ${describe(value)}: ${cause.message}`, { cause });
+    }
+  }
+
+  #setMulticastLoop(family: "IPv4" | "IPv6", on: boolean): void {
+    const option = family === "IPv4" ? "multicastLoopV4" : "multicastLoopV6";
+    this.#family(option, family);
+    this.#setOption(option, checkFlag(on, option), () => this.#backend.setMulticastLoop(on));
+    this.#multicastLoop = on;
+  }
+
+  /** Throws `CLOSED` once closed, and `INVALID_ARGUMENT` unless the socket is of `family`. */
+  #family(option: string, family: "IPv4" | "IPv6"): void {
+    this.#open();
+    const local = this.#local!;
+    if (local.family !== family) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `${option} applies to an ${family} socket; this one is bound to ${local.family} (${local})`,
+      );
+    }
+  }
+
+  /** A promise that rejects with `CLOSED` when the socket closes. */
+  #whenClosed(): Promise<never> {
+    if (this.#closing === null) {
+      let reject!: (error: Error) => void;
+      const promise = new Promise<never>((_, fail) => (reject = fail));
+      promise.catch(() => {}); // only ever awaited in a race: its rejection alone is no failure
+      this.#closing = { promise, reject };
+    }
+    return this.#closing.promise;
   }
 
   /** Resumes the backends waiting for room in the receive queue. */
@@ -565,6 +955,22 @@ export class UdpSocket implements Disposable {
     this.#registration?.setReady(Ready.READABLE);
   }
 
+  /** Nothing is queued: the pending refusal of the peer (thrown), else would-block, clearing readability. */
+  #nothingQueued(): WouldBlock {
+    if (this.#peerError !== null) throw this.#takePeerError();
+    this.#registration!.clearReady(Ready.READABLE);
+    return WOULD_BLOCK;
+  }
+
+  /** Runs `attempt` until it finds something, waiting for readability with `cx.waker` between. */
+  #pollRead<T>(cx: Context, attempt: () => T | WouldBlock): Poll<T> {
+    for (;;) {
+      const output = attempt();
+      if (output !== WOULD_BLOCK) return output as T;
+      if (this.#waitReady(cx, Interest.READABLE) === PENDING) return PENDING;
+    }
+  }
+
   /** Waits for `interest`: the ready bits, or `PENDING`; throws `CLOSED` once closed. */
   #waitReady(cx: Context, interest: number): Poll<Ready> {
     this.#open();
@@ -637,11 +1043,38 @@ export class UdpSocket implements Disposable {
   }
 }
 
+/** Throws `INVALID_ARGUMENT` unless `buffer` is a `Uint8Array`. */
+function checkBuffer(buffer: unknown, operation: string): void {
+  if (!(buffer instanceof Uint8Array)) {
+    throw new SpindleError("INVALID_ARGUMENT", `${operation}(buffer) needs a Uint8Array, got ${describe(buffer)}`);
+  }
+}
+
+/** Copies `datagram` into `buffer`, as much as fits (see {@linkcode Received}). */
+function copyInto(buffer: Uint8Array, datagram: Datagram | WouldBlock): Received | WouldBlock {
+  if (datagram === WOULD_BLOCK) return WOULD_BLOCK;
+  const { data, from } = datagram;
+  const bytes = Math.min(buffer.byteLength, data.byteLength);
+  buffer.set(bytes === data.byteLength ? data : data.subarray(0, bytes));
+  return { bytes, from, truncated: bytes < data.byteLength };
+}
+
+/** The data of `datagram`, or would-block. */
+const dataOf = (datagram: Datagram | WouldBlock): Uint8Array | WouldBlock =>
+  datagram === WOULD_BLOCK ? WOULD_BLOCK : datagram.data;
+
 function checkCount(value: unknown, name: string, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
     throw new SpindleError("INVALID_ARGUMENT", `${name} must be an integer from 1 to ${max}, got ${describe(value)}`);
   }
   return value;
+}
+
+function checkFlag(on: unknown, name: string): boolean {
+  if (typeof on !== "boolean") {
+    throw new SpindleError("INVALID_ARGUMENT", `${name} must be a boolean, got ${describe(on)}`);
+  }
+  return on;
 }
 
 function checkTtl(ttl: unknown): number {

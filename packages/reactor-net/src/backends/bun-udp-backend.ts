@@ -1,5 +1,5 @@
 import { SpindleError } from "@spindle/core";
-import { isIcmpError, NetError } from "../errors.ts";
+import { isIcmpError, NetError, unsupportedOption } from "../errors.ts";
 import { type SocketAddress, trustedAddress } from "../socket-address.ts";
 import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
@@ -62,6 +62,8 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  *   `getsockopt` by the probe). Without `ipv6Only`, an IPv6 socket is dual-stack. A Bun that
  *   ignored `flags` would bind without them, undetectably; Bun 1.4.5 applies them.
  * - `broadcast`: `setBroadcast`; `ttl`: `setTTL` (the unicast hop limit on an IPv6 socket);
+ *   `multicastLoopV4/V6`: `setMulticastLoopback`; `multicastTtlV4`: `setMulticastTTL`;
+ *   `setMulticastInterface`: `setMulticastInterface`. No buffer sizes and no `IP_TOS`: `UNSUPPORTED`.
  *   multicast: `addMembership` / `dropMembership`, whose failures (joining twice, leaving a group
  *   not joined, not a multicast address) throw `MULTICAST_FAILED` with Bun's error as `cause`. For
  *   IPv6, `iface` is an address, optionally with a scope (`"::%eth0"`).
@@ -70,6 +72,7 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  */
 export class BunUdpBackend implements UdpBackend {
   readonly name = "bun";
+  readonly broadcastByDefault = false;
   readonly #bun: BunGlobal;
   #socket: BunUdpSocket | null = null;
   /** Senders seen recently, by port, so that datagrams from one peer share one address object. */
@@ -157,6 +160,46 @@ export class BunUdpBackend implements UdpBackend {
     this.#method("setTTL", "ttl").call(this.#socket, ttl);
   }
 
+  setMulticastLoop(on: boolean): void {
+    this.#method("setMulticastLoopback", "multicastLoop").call(this.#socket, on);
+  }
+
+  setMulticastTtl(ttl: number): void {
+    this.#method("setMulticastTTL", "multicastTtlV4").call(this.#socket, ttl);
+  }
+
+  setMulticastInterface(iface: string): void {
+    this.#method("setMulticastInterface", "multicastInterface").call(this.#socket, iface);
+  }
+
+  setTos(_tos: number): void {
+    throw this.#noTos();
+  }
+
+  tos(): number {
+    throw this.#noTos();
+  }
+
+  #noTos(): NetError {
+    return unsupportedOption("tos", this.name, "Bun.udpSocket has no IP_TOS option", "nor has node:dgram");
+  }
+
+  recvBufferSize(): number {
+    throw noBufferSizes("recvBufferSize");
+  }
+
+  setRecvBufferSize(_bytes: number): void {
+    throw noBufferSizes("setRecvBufferSize");
+  }
+
+  sendBufferSize(): number {
+    throw noBufferSizes("sendBufferSize");
+  }
+
+  setSendBufferSize(_bytes: number): void {
+    throw noBufferSizes("setSendBufferSize");
+  }
+
   joinMulticast(group: string, iface?: string): void {
     const join = this.#method("addMembership", "joinMulticast");
     try {
@@ -198,6 +241,10 @@ export class BunUdpBackend implements UdpBackend {
   }
 }
 
+function noBufferSizes(option: string): NetError {
+  return unsupportedOption(option, "bun", "Bun.udpSocket has no buffer sizes", 'use backend "node:dgram" for it');
+}
+
 /** uSockets' bind flags, as Bun's own `node:dgram` passes them to `Bun.udpSocket`. */
 const SOCKET_IPV6_ONLY = 8;
 const LISTEN_REUSE_ADDR = 16;
@@ -209,7 +256,14 @@ function runtimeName(): string {
 
 // The slice of Bun's API this backend uses (declared here: the package's tsconfig has no Bun types,
 // and Bun's own declare the error handler wrongly, see the class doc).
-type OptionMethod = "setBroadcast" | "setTTL" | "addMembership" | "dropMembership";
+type OptionMethod =
+  | "setBroadcast"
+  | "setTTL"
+  | "setMulticastLoopback"
+  | "setMulticastTTL"
+  | "setMulticastInterface"
+  | "addMembership"
+  | "dropMembership";
 interface BunError extends Error {
   readonly syscall?: string;
   readonly errqueue?: boolean;
@@ -220,6 +274,9 @@ interface BunUdpSocket {
   send(data: Uint8Array, port: number, address: string): boolean;
   setBroadcast?(on: boolean): boolean;
   setTTL?(ttl: number): number;
+  setMulticastLoopback?(on: boolean): boolean;
+  setMulticastTTL?(ttl: number): number;
+  setMulticastInterface?(iface: string): boolean;
   addMembership?(group: string, iface?: string): boolean;
   dropMembership?(group: string, iface?: string): boolean;
   close(): void;

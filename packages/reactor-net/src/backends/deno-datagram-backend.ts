@@ -1,5 +1,5 @@
 import { SpindleError } from "@spindle/core";
-import { closedError, NetError } from "../errors.ts";
+import { closedError, NetError, unsupportedOption } from "../errors.ts";
 import { type SocketAddress, trustedAddress } from "../socket-address.ts";
 import { CopyPool } from "./copy-pool.ts";
 import { SendChain } from "./send-chain.ts";
@@ -43,6 +43,11 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  *   off, so `broadcast: true` / `setBroadcast(true)` change nothing and `setBroadcast(false)` throws
  *   `UNSUPPORTED`. A Deno socket may send to broadcast addresses even without `broadcast: true`.
  * - `ttl` / `setTtl`: not offered (only the multicast TTL of a joined group is): `UNSUPPORTED`.
+ * - `setMulticastLoopV4/V6`, `setMulticastTtlV4`: Deno offers them only on a joined group's
+ *   membership (`setLoopback`, `setTTL`; each sets the socket's option, for every group). So they
+ *   need a group of the socket's family joined first (else `UNSUPPORTED` saying so), and apply
+ *   asynchronously, as joins do: a failure arrives later through `takeError()` as `OPTION_FAILED`.
+ * - `setMulticastInterface`, `tos`, buffer sizes: not offered: `UNSUPPORTED`.
  * - `joinMulticast` / `leaveMulticast`: `joinMulticastV4(group, interfaceAddress)` and
  *   `joinMulticastV6(group, interfaceIndex)`, then the membership's `leave()`. Deno joins
  *   asynchronously: the call returns at once, and a failure (no such interface, not a multicast
@@ -52,9 +57,11 @@ import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
  */
 export class DenoDatagramBackend implements UdpBackend {
   readonly name = "deno";
+  readonly broadcastByDefault = true;
   readonly #deno: DenoNet;
   readonly #listenDatagram: ListenDatagram;
   #conn: DatagramConn | null = null;
+  #family: "IPv4" | "IPv6" = "IPv4";
   #events: BackendEvents | null = null;
   #closed = false;
   /** Joined groups (`group|iface`), each as its pending or settled membership. */
@@ -107,6 +114,7 @@ export class DenoDatagramBackend implements UdpBackend {
       return Promise.reject(new NetError("BIND_FAILED", `could not bind ${address}: ${cause.message}`, { cause }));
     }
     this.#conn = conn;
+    this.#family = address.family;
     this.#events = events;
     // The loop catches everything it awaits; this catch is for a bug in it, never a silent one.
     this.#receive(conn, events).catch((error: unknown) => events.error(error as Error));
@@ -129,6 +137,74 @@ export class DenoDatagramBackend implements UdpBackend {
 
   setTtl(_ttl: number): void {
     throw unsupported("ttl", "cannot set the TTL of outgoing datagrams (only a joined multicast group's)");
+  }
+
+  setMulticastLoop(on: boolean): void {
+    const option = `multicastLoop${this.#family === "IPv4" ? "V4" : "V6"}`;
+    this.#throughMemberships(option, this.#family, (membership) => membership.setLoopback(on));
+  }
+
+  setMulticastTtl(ttl: number): void {
+    this.#throughMemberships("multicastTtlV4", "IPv4", (membership) => membership.setTTL!(ttl));
+  }
+
+  setMulticastInterface(_iface: string): void {
+    throw unsupportedOption(
+      "multicastInterface",
+      this.name,
+      "Deno.listenDatagram has no multicast interface option (a join names its interface)",
+    );
+  }
+
+  setTos(_tos: number): void {
+    throw this.#noTos();
+  }
+
+  tos(): number {
+    throw this.#noTos();
+  }
+
+  #noTos(): NetError {
+    return unsupportedOption("tos", this.name, "Deno.listenDatagram has no IP_TOS option", "nor has node:dgram");
+  }
+
+  recvBufferSize(): number {
+    throw noBufferSizes("recvBufferSize");
+  }
+
+  setRecvBufferSize(_bytes: number): void {
+    throw noBufferSizes("setRecvBufferSize");
+  }
+
+  sendBufferSize(): number {
+    throw noBufferSizes("sendBufferSize");
+  }
+
+  setSendBufferSize(_bytes: number): void {
+    throw noBufferSizes("setSendBufferSize");
+  }
+
+  /**
+   * Sets a multicast option through every joined group of `family` (Deno sets it on the socket
+   * through any of them; see the class doc). A failure arrives through `takeError()`.
+   */
+  #throughMemberships(option: string, family: "IPv4" | "IPv6", apply: (membership: Membership) => Promise<void>): void {
+    const joined = [...this.#memberships].filter(([key]) =>
+      isIPv6Group(key.slice(0, key.indexOf("|"))) === (family === "IPv6")
+    );
+    if (joined.length === 0) {
+      throw unsupported(
+        option,
+        `sets it only through a joined ${family} multicast group's membership: join a group first`,
+      );
+    }
+    for (const [, membership] of joined) {
+      membership
+        .then((member) => (member === null ? undefined : apply(member)))
+        .catch((error: Error) =>
+          this.#report(new NetError("OPTION_FAILED", `could not set ${option}: ${error.message}`, { cause: error }))
+        );
+    }
   }
 
   joinMulticast(group: string, iface?: string): void {
@@ -242,6 +318,15 @@ export class DenoDatagramBackend implements UdpBackend {
 /** More than the largest UDP payload (65,527 bytes over IPv6), so no datagram is truncated. */
 const RECEIVE_BUFFER = 65_536;
 
+function noBufferSizes(option: string): NetError {
+  return unsupportedOption(
+    option,
+    "deno",
+    "Deno.listenDatagram has no buffer sizes",
+    "nor has Deno's node:dgram (it keeps the size in JavaScript only)",
+  );
+}
+
 function unsupported(option: string, why: string): NetError {
   return new NetError(
     "UNSUPPORTED",
@@ -270,6 +355,9 @@ interface DenoAddr {
 }
 interface Membership {
   leave(): Promise<void>;
+  setLoopback(loopback: boolean): Promise<void>;
+  /** IPv4 memberships only. */
+  setTTL?(ttl: number): Promise<void>;
 }
 interface DatagramConn {
   readonly addr: DenoAddr;

@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { closedError, isIcmpError, NetError } from "../errors.ts";
+import { closedError, isIcmpError, NetError, unsupportedOption } from "../errors.ts";
 import { type SocketAddress, trustedAddress } from "../socket-address.ts";
 import { SendChain } from "./send-chain.ts";
 import { SenderCache } from "./sender-cache.ts";
@@ -45,6 +45,7 @@ const SENDS_CARRY_ICMP_ERRORS = typeof Bun !== "undefined";
  */
 export class NodeDgramBackend implements UdpBackend {
   readonly name = "node:dgram";
+  readonly broadcastByDefault = false;
   #socket: Socket | null = null;
   /** The peer the kernel socket is connected to, or `null`. */
   #peer: SocketAddress | null = null;
@@ -119,6 +120,66 @@ export class NodeDgramBackend implements UdpBackend {
 
   setTtl(ttl: number): void {
     this.#socket!.setTTL(ttl);
+  }
+
+  setMulticastLoop(on: boolean): void {
+    this.#socket!.setMulticastLoopback(on);
+  }
+
+  setMulticastTtl(ttl: number): void {
+    this.#socket!.setMulticastTTL(ttl);
+  }
+
+  setMulticastInterface(iface: string): void {
+    this.#socket!.setMulticastInterface(iface);
+  }
+
+  setTos(_tos: number): void {
+    throw this.#noTos();
+  }
+
+  tos(): number {
+    throw this.#noTos();
+  }
+
+  #noTos(): NetError {
+    return unsupportedOption("tos", this.name, "node:dgram has no IP_TOS option");
+  }
+
+  recvBufferSize(): number {
+    this.#checkBufferSizes("recvBufferSize");
+    return this.#socket!.getRecvBufferSize();
+  }
+
+  setRecvBufferSize(bytes: number): void {
+    this.#checkBufferSizes("setRecvBufferSize");
+    this.#socket!.setRecvBufferSize(bytes);
+  }
+
+  sendBufferSize(): number {
+    this.#checkBufferSizes("sendBufferSize");
+    return this.#socket!.getSendBufferSize();
+  }
+
+  setSendBufferSize(bytes: number): void {
+    this.#checkBufferSizes("setSendBufferSize");
+    this.#socket!.setSendBufferSize(bytes);
+  }
+
+  /**
+   * Deno's `node:dgram` only pretends to size buffers: measured on Deno 2.9 with `ss -m`
+   * (`probes/buffer-sizes.ts`), after `setRecvBufferSize(100000)` it reported 200,000 while the
+   * kernel socket kept its 212,992 bytes (and it reported 65,536 before, not the kernel's size).
+   * So on Deno these are `UNSUPPORTED`.
+   */
+  #checkBufferSizes(option: string): void {
+    if (typeof Deno !== "undefined") {
+      throw unsupportedOption(
+        option,
+        this.name,
+        "Deno's node:dgram keeps the size in JavaScript and never sets the kernel socket's buffer",
+      );
+    }
   }
 
   joinMulticast(group: string, iface?: string): void {

@@ -22,8 +22,25 @@ export interface UdpBackend {
    * with the runtime's error when the kernel refuses (the socket is then unconnected).
    */
   connect(peer: SocketAddress): Promise<void>;
+  /** Whether a new socket of this backend has `SO_BROADCAST` on (Deno turns it on for every UDP socket). */
+  readonly broadcastByDefault: boolean;
   setBroadcast(on: boolean): void;
   setTtl(ttl: number): void;
+  /** `IP_MULTICAST_LOOP` / `IPV6_MULTICAST_LOOP`, the one of the socket's family. */
+  setMulticastLoop(on: boolean): void;
+  /** `IP_MULTICAST_TTL` (an IPv4 socket). */
+  setMulticastTtl(ttl: number): void;
+  /** The interface outgoing multicast leaves by (an address; for IPv6 with a scope: `"::%eth0"`). */
+  setMulticastInterface(iface: string): void;
+  /** `IP_TOS`: no runtime offers it today; every backend throws `UNSUPPORTED`. */
+  setTos(tos: number): void;
+  tos(): number;
+  /** `SO_RCVBUF` as the kernel reports it (Linux doubles what was set). */
+  recvBufferSize(): number;
+  setRecvBufferSize(bytes: number): void;
+  /** `SO_SNDBUF` as the kernel reports it. */
+  sendBufferSize(): number;
+  setSendBufferSize(bytes: number): void;
   joinMulticast(group: string, iface?: string): void;
   leaveMulticast(group: string, iface?: string): void;
   close(): void;

@@ -13,6 +13,20 @@ export const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** `promise`, or a failure naming `what` after `ms` (a bound on a loaded 2-vCPU machine). */
+export async function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((
+    _,
+    reject,
+  ) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export { until } from "../../../core/src/test-support/runtime.ts";
 
 /** A context whose waker (and its clones) counts wakes. */
