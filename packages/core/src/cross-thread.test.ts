@@ -11,7 +11,7 @@ import {
   type SharedWakerHandle,
   WakeTable,
 } from "./mod.ts";
-import { nextMessage, startWorker } from "./test-support/runtime.ts";
+import { nextMessage, startWorker } from "@spindle/test-support";
 
 const worker = startWorker(new URL("./test-support/wake-from-worker.ts", import.meta.url), null);
 after(() => worker.terminate());

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { type Coroutine, joinAll, LocalExecutor, SpindleError } from "@spindle/core";
 import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "./mod.ts";
-import { sleep, str, text, until } from "./test-support/helpers.ts";
+import { until } from "@spindle/test-support";
+import { sleep, str, text } from "./test-support/helpers.ts";
 
 /** The next error `socket.takeError()` gives (a hang bound of 10 s). */
 async function nextError(socket: UdpSocket): Promise<Error> {

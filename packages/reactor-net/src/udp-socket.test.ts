@@ -6,7 +6,8 @@ import process from "node:process";
 import { test } from "node:test";
 import { type Coroutine, fromPromise, joinAll, LocalExecutor, PENDING, SpindleError } from "@spindle/core";
 import { type BackendChoice, NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "./mod.ts";
-import { countingContext, sleep, str, text, until } from "./test-support/helpers.ts";
+import { countingWaker, until } from "@spindle/test-support";
+import { sleep, str, text } from "./test-support/helpers.ts";
 
 const isClosed = (e: unknown): boolean => e instanceof NetError && e.code === "CLOSED";
 const hasCode = (code: string, cause?: string) => (e: unknown): boolean =>
@@ -118,13 +119,13 @@ eachBackend(
     const peer = await bind("127.0.0.1:0");
     try {
       assert.equal(socket.tryRecvFrom(), WOULD_BLOCK);
-      const first = countingContext();
-      const latest = countingContext();
+      const first = countingWaker();
+      const latest = countingWaker();
       assert.equal(socket.pollRecvFrom(first.cx), PENDING);
       assert.equal(socket.pollRecvFrom(latest.cx), PENDING);
       assert.equal(peer.trySendTo(text("hi"), socket.localAddr()), 2);
-      await until(() => latest.wakes() > 0, "the wake");
-      assert.equal(first.wakes(), 0, "only the latest waker is kept");
+      await until(() => latest.woken() > 0, "the wake");
+      assert.equal(first.woken(), 0, "only the latest waker is kept");
       const datagram = socket.pollRecvFrom(latest.cx);
       assert.ok(datagram !== PENDING && str(datagram.data) === "hi" && datagram.from.equals(peer.localAddr()));
       assert.equal(socket.tryRecvFrom(), WOULD_BLOCK);

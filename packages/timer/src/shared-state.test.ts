@@ -5,7 +5,7 @@ import { type Coroutine, LocalExecutor, SpindleError, WAKE_TABLE_CAPACITY, Waker
 import { clockNow } from "./clock.ts";
 import { Timer, TimerClosedError, TimerReactor, TimerStateError } from "./mod.ts";
 import { LOCK_LIMIT_MS, MAX_CLIENTS, SharedTimerState, WORD_INDEX } from "./shared-state.ts";
-import { startWorker, until } from "./test-support/runtime.ts";
+import { startWorker, until } from "@spindle/test-support";
 
 type Reply = { ready?: true; sleptMs?: number; error?: { name: string; reason?: string; cause?: string } };
 

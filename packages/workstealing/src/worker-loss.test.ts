@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WorkerLostError } from "./mod.ts";
-import { startTestRuntime, until } from "./test-support/runtime.ts";
+import { until, withRuntime } from "@spindle/test-support";
+import { startTestRuntime } from "./test-support/runtime.ts";
 
 test("a worker that exits fails its running job with WorkerLostError and is replaced; queued jobs still run", async () => {
-  const { runtime, counters } = await startTestRuntime({ workers: 2, maxExtraMachines: 0 }, 1_000);
-  try {
+  await withRuntime(startTestRuntime({ workers: 2, maxExtraMachines: 0 }, 1_000), async ({ runtime, counters }) => {
     const lost = runtime.spawn("exit", 7);
     const queued = Array.from({ length: 1_000 }, (_, i) => runtime.spawn("count", i));
     await assert.rejects(Promise.resolve(lost), (error: unknown) => {
@@ -22,14 +22,11 @@ test("a worker that exits fails its running job with WorkerLostError and is repl
     assert.equal(await runtime.spawn("add", 1, 2), 3);
     assert.equal(long.isFinished, false);
     await long;
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("a worker killed by an uncaught error fails its job, and the runtime goes on", async () => {
-  const { runtime } = await startTestRuntime({ workers: 2, maxExtraMachines: 0 });
-  try {
+  await withRuntime(startTestRuntime({ workers: 2, maxExtraMachines: 0 }), async ({ runtime }) => {
     await assert.rejects(Promise.resolve(runtime.spawn("crashLater")), (error: unknown) => {
       assert.ok(error instanceof WorkerLostError);
       assert.equal(error.job, "crashLater");
@@ -37,7 +34,5 @@ test("a worker killed by an uncaught error fails its job, and the runtime goes o
       return true;
     });
     assert.equal(await runtime.spawn("add", 20, 22), 42);
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
