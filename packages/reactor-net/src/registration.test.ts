@@ -10,7 +10,7 @@ function registered(interest: number): { registration: Registration; stopped: ()
   return { registration, stopped: () => stopped };
 }
 
-test("pollReady stores the waker; readiness wakes it and stays set until cleared", () => {
+test("pollReady stores the waker and readiness of its direction wakes it once", () => {
   const { registration } = registered(Interest.READABLE | Interest.WRITABLE);
   const { cx, woken } = countingWaker();
   assert.equal(registration.pollReady(cx, Interest.READABLE), PENDING);
@@ -20,6 +20,13 @@ test("pollReady stores the waker; readiness wakes it and stays set until cleared
   assert.equal(woken(), 1);
   registration.setReady(Ready.READABLE);
   assert.equal(woken(), 1, "no new wake while already readable");
+  registration[Symbol.dispose]();
+});
+
+test("readiness stays set until cleared: polling does not consume it", () => {
+  const { registration } = registered(Interest.READABLE);
+  const { cx } = countingWaker();
+  registration.setReady(Ready.READABLE);
   assert.equal(registration.pollReady(cx, Interest.READABLE), Ready.READABLE);
   assert.equal(registration.pollReady(cx, Interest.READABLE), Ready.READABLE, "polling does not consume readiness");
   registration.clearReady(Ready.READABLE);
@@ -38,8 +45,8 @@ test("only the latest waker per direction is woken", () => {
   registration[Symbol.dispose]();
 });
 
-test("closing wakes readers and writers and reports CLOSED from then on; dropping stops the source", () => {
-  const { registration, stopped } = registered(Interest.READABLE | Interest.WRITABLE);
+test("closing wakes readers and writers and reports CLOSED from then on", () => {
+  const { registration } = registered(Interest.READABLE | Interest.WRITABLE);
   const reader = countingWaker();
   const writer = countingWaker();
   registration.pollReady(reader.cx, Interest.READABLE);
@@ -47,9 +54,17 @@ test("closing wakes readers and writers and reports CLOSED from then on; droppin
   registration.setReady(Ready.CLOSED);
   assert.deepEqual([reader.woken(), writer.woken()], [1, 1]);
   assert.equal(registration.pollReady(reader.cx, Interest.READABLE), Ready.CLOSED);
+  assert.equal(registration.pollReady(writer.cx, Interest.WRITABLE), Ready.CLOSED);
   registration.clearReady(Ready.CLOSED);
   assert.equal(registration.isClosed, true, "CLOSED is never cleared");
+  assert.equal(registration.pollReady(reader.cx, Interest.READABLE), Ready.CLOSED);
+  registration[Symbol.dispose]();
+});
+
+test("dropping a registration stops its source and leaves the reactor", () => {
+  const { registration, stopped } = registered(Interest.READABLE | Interest.WRITABLE);
   const before = Reactor.forThisThread().registrations;
+  assert.equal(stopped(), false);
   registration[Symbol.dispose]();
   assert.equal(stopped(), true);
   assert.equal(Reactor.forThisThread().registrations, before - 1);
