@@ -14,34 +14,58 @@ const GRACE_MS = 100;
 // 2–3 s, and more under load).
 const LIMIT_MS = 30_000;
 
-test("abort() of a job in an endless loop terminates its worker after abortGraceMs; a job suspended there fails with WorkerLostError; queued jobs run once", async () => {
-  await withRuntime(
-    startTestRuntime({ workers: 1, maxExtraMachines: 0, abortGraceMs: GRACE_MS }, 64),
-    async ({ runtime, counters }) => {
-      const suspended = runtime.spawn("guarded", 60);
-      await until(() => Atomics.load(counters, 60) === 1, "the suspended job to start", LIMIT_MS);
-      const spinning = runtime.spawn("spin", 61);
-      await until(() => Atomics.load(counters, 61) === 1, "the endless job to start", LIMIT_MS);
-      const queued = Array.from({ length: 40 }, (_, i) => runtime.spawn("count", i));
-      const abortedAt = performance.now();
-      spinning.abort();
-      const stopped = reasonOf(await settleWithin(spinning, "the endless job", LIMIT_MS), "the endless job");
-      assert.ok(stopped instanceof CancelledError, String(stopped));
-      assert.ok(performance.now() - abortedAt >= GRACE_MS - 5, "not before the grace period");
-      const lost = reasonOf(await settleWithin(suspended, "the suspended job", LIMIT_MS), "the suspended job");
-      assert.ok(lost instanceof WorkerLostError, String(lost));
-      assert.match((lost.cause as Error).message, /job "spin" did not stop within 100 ms/);
-      for (const [i, handle] of queued.entries()) {
-        assert.deepEqual(await settleWithin(handle, `queued job ${i}`, LIMIT_MS), { status: "fulfilled", value: 1 });
-      }
-      assert.ok(counters.slice(0, 40).every((count) => count === 1), "each queued job ran exactly once");
-      assert.equal(await runtime.spawn("add", 2, 2), 4);
-      await until(() => runtime.liveJobs === 0, "no live jobs", LIMIT_MS);
-    },
-  );
+type TestRuntime = Awaited<ReturnType<typeof startTestRuntime>>;
+
+/**
+ * On a one-worker runtime: a job suspended on the worker (counter 60), then a job in an endless
+ * loop (61) aborted with 40 jobs queued behind it (counters 0–39).
+ */
+async function abortEndlessJob({ runtime, counters }: TestRuntime) {
+  const suspended = runtime.spawn("guarded", 60);
+  await until(() => Atomics.load(counters, 60) === 1, "the suspended job to start", LIMIT_MS);
+  const spinning = runtime.spawn("spin", 61);
+  await until(() => Atomics.load(counters, 61) === 1, "the endless job to start", LIMIT_MS);
+  const queued = Array.from({ length: 40 }, (_, i) => runtime.spawn("count", i));
+  const abortedAt = performance.now();
+  spinning.abort();
+  return { suspended, spinning, queued, abortedAt };
+}
+
+const stuckRuntime = (): Promise<TestRuntime> =>
+  startTestRuntime({ workers: 1, maxExtraMachines: 0, abortGraceMs: GRACE_MS }, 64);
+
+test("abort() of a job in an endless loop fails it with CancelledError, not before abortGraceMs", async () => {
+  await withRuntime(stuckRuntime(), async (fixture) => {
+    const { spinning, abortedAt } = await abortEndlessJob(fixture);
+    const stopped = reasonOf(await settleWithin(spinning, "the endless job", LIMIT_MS), "the endless job");
+    assert.ok(stopped instanceof CancelledError, String(stopped));
+    assert.ok(performance.now() - abortedAt >= GRACE_MS - 5, "not before the grace period");
+  });
 });
 
-test("a job whose finally block waits past abortGraceMs has its worker ended and replaced; its handle fails with CancelledError", async () => {
+test("a job suspended on the worker terminated for an endless job fails with WorkerLostError naming that job", async () => {
+  await withRuntime(stuckRuntime(), async (fixture) => {
+    const { suspended } = await abortEndlessJob(fixture);
+    const lost = reasonOf(await settleWithin(suspended, "the suspended job", LIMIT_MS), "the suspended job");
+    assert.ok(lost instanceof WorkerLostError, String(lost));
+    assert.match((lost.cause as Error).message, /job "spin" did not stop within 100 ms/);
+  });
+});
+
+test("jobs queued behind an aborted endless job each run exactly once, and the runtime goes on", async () => {
+  await withRuntime(stuckRuntime(), async (fixture) => {
+    const { runtime, counters } = fixture;
+    const { queued } = await abortEndlessJob(fixture);
+    for (const [i, handle] of queued.entries()) {
+      assert.deepEqual(await settleWithin(handle, `queued job ${i}`, LIMIT_MS), { status: "fulfilled", value: 1 });
+    }
+    assert.ok(counters.slice(0, 40).every((count) => count === 1), "each queued job ran exactly once");
+    assert.equal(await runtime.spawn("add", 2, 2), 4);
+    await until(() => runtime.liveJobs === 0, "no live jobs", LIMIT_MS);
+  });
+});
+
+test("a job whose finally block waits past abortGraceMs fails with CancelledError", async () => {
   await withRuntime(
     startTestRuntime({ workers: 1, maxExtraMachines: 0, abortGraceMs: GRACE_MS }),
     async ({ runtime, counters }) => {
@@ -51,6 +75,20 @@ test("a job whose finally block waits past abortGraceMs has its worker ended and
       const stopped = reasonOf(await settleWithin(stubborn, "the stubborn job", LIMIT_MS), "the stubborn job");
       assert.ok(stopped instanceof CancelledError, String(stopped));
       assert.equal(Atomics.load(counters, 3), 2, "its finally block began");
+    },
+  );
+});
+
+test("the worker of a job whose finally block waits past abortGraceMs is ended and replaced", async () => {
+  await withRuntime(
+    startTestRuntime({ workers: 1, maxExtraMachines: 0, abortGraceMs: GRACE_MS }),
+    async ({ runtime, counters }) => {
+      const stubborn = runtime.spawn("stubbornFinally", 3);
+      await until(() => Atomics.load(counters, 3) === 1, "the job to start", LIMIT_MS);
+      stubborn.abort();
+      await settleWithin(stubborn, "the stubborn job", LIMIT_MS);
+      // The only worker was held by the finally block for ever: a job that runs now runs on its
+      // replacement.
       assert.equal(
         await settleWithin(runtime.spawn("hostPromise", 1), "a job on the replacement", LIMIT_MS).then((o) => o.status),
         "fulfilled",
@@ -108,7 +146,7 @@ test("spawnWith({ timeout }) aborts a running job at its deadline (JobTimeoutErr
   );
 });
 
-test("spawnWith({ signal }): an aborted signal fails the job at once without running it; a later abort stops a running job (AbortError, the reason as cause)", async () => {
+test("spawnWith({ signal }) with an aborted signal fails the job at once without running it (AbortError, the reason as cause)", async () => {
   await withRuntime(
     startTestRuntime({ workers: 1, maxExtraMachines: 0, abortGraceMs: GRACE_MS }, 64),
     async ({ runtime, counters }) => {
@@ -118,58 +156,98 @@ test("spawnWith({ signal }): an aborted signal fails the job at once without run
       assert.ok(error instanceof JobAbortedError, String(error));
       assert.equal(error.name, "AbortError");
       assert.equal(error.cause, reason);
+      assert.equal(await runtime.spawn("add", 1, 1), 2); // a job after it: the early one had its turn
+      assert.equal(Atomics.load(counters, 4), 0, "the job of the aborted signal never ran");
+    },
+  );
+});
+
+test("spawnWith({ signal }): a later abort stops a running job (AbortError, the reason as cause), and jobs done before are untouched", async () => {
+  await withRuntime(
+    startTestRuntime({ workers: 1, maxExtraMachines: 0, abortGraceMs: GRACE_MS }, 64),
+    async ({ runtime, counters }) => {
+      const reason = new Error("not needed any more");
       const controller = new AbortController();
       const shared = Array.from(
         { length: 20 },
         (_, i) => runtime.spawnWith({ signal: controller.signal }, "count", 10 + i),
       );
       const spinning = runtime.spawnWith({ signal: controller.signal }, "spin", 5);
-      await Promise.all(shared);
+      assert.deepEqual(await Promise.all(shared), new Array(20).fill(1));
       await until(() => Atomics.load(counters, 5) === 1, "the endless job to start", LIMIT_MS);
       controller.abort(reason);
       const stopped = reasonOf(await settleWithin(spinning, "the endless job", LIMIT_MS), "the endless job");
       assert.ok(stopped instanceof JobAbortedError, String(stopped));
       assert.equal(stopped.cause, reason);
-      assert.equal(Atomics.load(counters, 4), 0, "the job of the aborted signal never ran");
-      assert.throws(() => runtime.spawnWith({ signal: "stop" as unknown as AbortSignal }, "add", 1, 2), SpindleError);
     },
   );
 });
 
-test('shutdown({ mode: "cancel" }) with a job in an endless loop resolves in bounded time; queued jobs ran once or were cancelled', async () => {
-  const { runtime, counters } = await startTestRuntime({ workers: 2, maxExtraMachines: 0, abortGraceMs: GRACE_MS }, 64);
+test("spawnWith rejects a signal that is not an AbortSignal", async () => {
+  await withRuntime(startTestRuntime({ workers: 1, maxExtraMachines: 0 }), ({ runtime }) => {
+    assert.throws(() => runtime.spawnWith({ signal: "stop" as unknown as AbortSignal }, "add", 1, 2), SpindleError);
+  });
+});
+
+/** On a two-worker runtime: a job in an endless loop (counter 60) and 40 jobs queued (0–39). */
+async function endlessJobAndQueue() {
+  const fixture = await startTestRuntime({ workers: 2, maxExtraMachines: 0, abortGraceMs: GRACE_MS }, 64);
+  const { runtime, counters } = fixture;
   const spinning = runtime.spawn("spin", 60);
   await until(() => Atomics.load(counters, 60) === 1, "the endless job to start", LIMIT_MS);
   const queued = Array.from({ length: 40 }, (_, i) => runtime.spawn("count", i));
+  return { ...fixture, spinning, queued };
+}
+
+test('shutdown({ mode: "cancel" }) with a job in an endless loop resolves in bounded time, cancelling that job', async () => {
+  const { runtime, spinning } = await endlessJobAndQueue();
   const outcome = await settleWithin(runtime.shutdown({ mode: "cancel" }), "the shutdown", LIMIT_MS);
   assert.equal(outcome.status, "fulfilled");
   assert.ok(
     reasonOf(await settleWithin(spinning, "the endless job", 1_000), "the endless job") instanceof CancelledError,
   );
-  for (const [i, handle] of queued.entries()) {
-    const result = await settleWithin(handle, `queued job ${i}`, 1_000);
-    if (result.status === "fulfilled") assert.equal(Atomics.load(counters, i), 1, `queued job ${i} ran once`);
-    else {assert.ok(
-        (result.reason as Error).name === "RuntimeShutdownError" && Atomics.load(counters, i) === 0,
-        `queued job ${i}: ${String(result.reason)}`,
-      );}
-  }
   assert.equal(runtime.machines, 0);
 });
 
-test("a draining shutdown with a timeout cancels at the deadline; a later cancelling shutdown cancels a drain under way", async () => {
-  for (const how of ["timeout", "later cancel"] as const) {
-    const { runtime, counters } = await startTestRuntime({ workers: 1, maxExtraMachines: 0, abortGraceMs: GRACE_MS });
-    const spinning = runtime.spawn("spin", 1);
-    await until(() => Atomics.load(counters, 1) === 1, "the endless job to start", LIMIT_MS);
-    const draining = how === "timeout" ? runtime.shutdown({ timeout: 50 }) : runtime.shutdown();
-    if (how === "later cancel") {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.equal(runtime.shutdown({ mode: "cancel" }), draining, "the same shutdown");
+test('after shutdown({ mode: "cancel" }) past an endless job, each queued job ran once or was cancelled without running', async () => {
+  const { runtime, counters, queued } = await endlessJobAndQueue();
+  await settleWithin(runtime.shutdown({ mode: "cancel" }), "the shutdown", LIMIT_MS);
+  for (const [i, handle] of queued.entries()) {
+    const result = await settleWithin(handle, `queued job ${i}`, 1_000);
+    if (result.status === "fulfilled") assert.equal(Atomics.load(counters, i), 1, `queued job ${i} ran once`);
+    else {
+      assert.ok(
+        (result.reason as Error).name === "RuntimeShutdownError" && Atomics.load(counters, i) === 0,
+        `queued job ${i}: ${String(result.reason)}`,
+      );
     }
-    assert.equal((await settleWithin(draining, `the shutdown (${how})`, LIMIT_MS)).status, "fulfilled");
-    assert.ok(
-      reasonOf(await settleWithin(spinning, "the endless job", 1_000), "the endless job") instanceof CancelledError,
-    );
   }
+});
+
+/** A one-worker runtime with a job in an endless loop (counter 1). */
+async function endlessJob() {
+  const fixture = await startTestRuntime({ workers: 1, maxExtraMachines: 0, abortGraceMs: GRACE_MS });
+  const spinning = fixture.runtime.spawn("spin", 1);
+  await until(() => Atomics.load(fixture.counters, 1) === 1, "the endless job to start", LIMIT_MS);
+  return { ...fixture, spinning };
+}
+
+test("a draining shutdown with a timeout cancels at the deadline", async () => {
+  const { runtime, spinning } = await endlessJob();
+  const draining = runtime.shutdown({ timeout: 50 });
+  assert.equal((await settleWithin(draining, "the shutdown", LIMIT_MS)).status, "fulfilled");
+  assert.ok(
+    reasonOf(await settleWithin(spinning, "the endless job", 1_000), "the endless job") instanceof CancelledError,
+  );
+});
+
+test("a cancelling shutdown called during a drain cancels the drain under way (the same shutdown)", async () => {
+  const { runtime, spinning } = await endlessJob();
+  const draining = runtime.shutdown();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(runtime.shutdown({ mode: "cancel" }), draining, "the same shutdown");
+  assert.equal((await settleWithin(draining, "the shutdown", LIMIT_MS)).status, "fulfilled");
+  assert.ok(
+    reasonOf(await settleWithin(spinning, "the endless job", 1_000), "the endless job") instanceof CancelledError,
+  );
 });
