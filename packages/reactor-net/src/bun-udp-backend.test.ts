@@ -9,22 +9,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Coroutine, joinAll, LocalExecutor } from "@spindle/core";
 import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "./mod.ts";
-import { until } from "@spindle/test-support";
+import { until, within } from "@spindle/test-support";
 import { sleep, str, text } from "./test-support/helpers.ts";
-
-/** `promise`, or a failure naming `what` after 10 s (a hang bound, not a measure). */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((
-    _,
-    reject,
-  ) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 10_000)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const hasCode = (code: string, cause?: string) => (e: unknown): boolean =>
   e instanceof NetError && e.code === code &&
@@ -167,7 +153,7 @@ if (bun !== undefined) {
 
       watched.refuse = false;
       watched.handlers!.drain.call(watched.real, watched.real); // as Bun calls it once the kernel takes sends
-      await within(running, "the waiting sends to go once drained");
+      await within(running, 10_000, "the waiting sends to go once drained");
       assert.deepEqual(order, ["writable"]);
       assert.deepEqual(await sends, [1, 1, 1]);
       await until(() => receiver.stats().received === 4, "4 datagrams");
@@ -215,7 +201,7 @@ if (bun !== undefined) {
     await sleep(10);
     assert.equal(send.isFinished, false, "the send waits while Bun refuses it");
     socket.close();
-    await within(running, "the waiting send to fail once closed");
+    await within(running, 10_000, "the waiting send to fail once closed");
     await assert.rejects(Promise.resolve(send), hasCode("CLOSED"));
     assert.equal(watched.real!.closed, true);
     peer.close();
