@@ -44,7 +44,7 @@ test("new work wakes exactly one parked machine, which comes back as a searcher"
   assert.equal(state.tryStartSearching(first), true, "already a searcher");
 });
 
-test("no wake while a machine searches; the last searcher to stop says so, and a wake follows", () => {
+test("new work wakes no parked machine while one searches, and does once the last searcher has stopped", () => {
   const { idle: state, woken } = idle(3);
   state.park(2);
   assert.equal(state.tryStartSearching(0), true);

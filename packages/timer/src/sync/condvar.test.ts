@@ -64,7 +64,7 @@ test("a notify with nobody waiting is not kept for the next wait", () => {
   mutex.unlock();
 });
 
-test("wait returns what relock returned; false leaves the mutex released", () => {
+test("wait returns what relock returned (false: the mutex stays released)", () => {
   const { words, mutex, condvar } = setup();
   mutex.lock();
   assert.equal(condvar.wait(mutex, 0, () => false), false);
