@@ -7,5 +7,5 @@ export { type Counter, type CountingWaker, countingWaker } from "./counting-wake
 export { random } from "./random.ts";
 export { type ChildResult, nextMessage, runScript, runtime, startWorker } from "./runtime.ts";
 export { until } from "./until.ts";
-export { type ShutsDown, withRuntime } from "./with-runtime.ts";
+export { sharedRuntime, type ShutsDown, withRuntime } from "./with-runtime.ts";
 export { within } from "./within.ts";
