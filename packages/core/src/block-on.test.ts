@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { blockOn, LocalExecutor, PENDING, pollFn, type SharedWakerHandle, SpindleError, WakeTable } from "./mod.ts";
-import { nextMessage, startWorker } from "./test-support/runtime.ts";
+import { nextMessage, startWorker } from "@spindle/test-support";
 
 const worker = startWorker(new URL("./test-support/wake-from-worker.ts", import.meta.url), null);
 after(() => worker.terminate());

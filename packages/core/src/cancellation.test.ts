@@ -12,7 +12,7 @@ import {
   pending,
   yieldNow,
 } from "./mod.ts";
-import { within } from "./test-support/within.ts";
+import { within } from "@spindle/test-support";
 
 /** A real wait in a `finally` block: a host timer, so that the unwinding spans event-loop turns. */
 function sleep(ms: number): Promise<void> {

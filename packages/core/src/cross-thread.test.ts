@@ -11,7 +11,7 @@ import {
   type SharedWakerHandle,
   WakeTable,
 } from "./mod.ts";
-import { nextMessage, startWorker } from "./test-support/runtime.ts";
+import { nextMessage, startWorker } from "@spindle/test-support";
 
 const worker = startWorker(new URL("./test-support/wake-from-worker.ts", import.meta.url), null);
 after(() => worker.terminate());
@@ -55,20 +55,28 @@ test("blockOn parks on the futex and is woken by another thread", async () => {
   await woken.acknowledged;
 });
 
-test("a Parker is unparked by another thread; an unpark before park returns at once", async () => {
+test("a Parker is unparked by another thread, in park and in parkAsync", async () => {
   const parker = new Parker();
   worker.postMessage({ kind: "unpark", handle: parker.handle, delayMs: 20 });
   assert.equal(parker.park(10_000), true);
   await nextMessage(worker);
-  assert.equal(parker.park(0), false);
-  parker.unparker().unpark();
-  parker.unparker().unpark();
-  assert.equal(parker.park(0), true, "a token given before park is kept");
-  assert.equal(parker.park(1), false, "tokens do not accumulate");
   worker.postMessage({ kind: "unpark", handle: parker.handle, delayMs: 20 });
   const acknowledged = nextMessage(worker);
   assert.equal(await parker.parkAsync(10_000), true);
   await acknowledged;
+});
+
+test("an unpark before park is kept as one token: the next park returns at once, the one after waits", () => {
+  const parker = new Parker();
+  assert.equal(parker.park(0), false, "no token yet");
+  parker.unparker().unpark();
+  parker.unparker().unpark();
+  assert.equal(parker.park(0), true, "a token given before park is kept");
+  assert.equal(parker.park(1), false, "tokens do not accumulate");
+});
+
+test("park rejects a negative or NaN timeout", () => {
+  const parker = new Parker();
   assert.throws(() => parker.park(-1), RangeError);
   assert.throws(() => parker.park(Number.NaN), /got NaN/);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { countingWaker } from "./test-support/counting-waker.ts";
+import { countingWaker } from "@spindle/test-support";
 import {
   CancelledError,
   Context,
@@ -144,7 +144,7 @@ test("a task can abort itself from inside its own poll", async () => {
   await assert.rejects(Promise.resolve(handle), CancelledError);
 });
 
-test("a detached task's failure goes to onUnhandledError; cancellations do not", async () => {
+test("a detached task's failure goes to onUnhandledError", async () => {
   const reported: unknown[] = [];
   const executor = new LocalExecutor({ onUnhandledError: (error) => reported.push(error) });
   const error = new Error("nobody joins me");
@@ -153,12 +153,21 @@ test("a detached task's failure goes to onUnhandledError; cancellations do not",
     throw error;
   }
   executor.spawn(failing()).detach();
-  executor.spawn(pending()).abort();
-  const cancelled = executor.spawn(pending());
-  cancelled[Symbol.dispose]();
-  cancelled.abort();
   await executor.run();
   assert.deepEqual(reported, [error]);
+});
+
+test("an aborted or dropped task's cancellation is not reported to onUnhandledError", async () => {
+  const reported: unknown[] = [];
+  const executor = new LocalExecutor({ onUnhandledError: (error) => reported.push(error) });
+  const aborted = executor.spawn(pending());
+  aborted.abort();
+  const dropped = executor.spawn(pending());
+  dropped[Symbol.dispose]();
+  dropped.abort();
+  await executor.run();
+  assert.deepEqual(reported, []);
+  await assert.rejects(Promise.resolve(aborted), CancelledError);
 });
 
 test("without onUnhandledError, a detached failure rejects run()", async () => {

@@ -14,8 +14,7 @@ import {
   WakeTable,
   yieldNow,
 } from "./mod.ts";
-import { random } from "./test-support/runtime.ts";
-import { within } from "./test-support/within.ts";
+import { random, within } from "@spindle/test-support";
 
 test("a future that wakes its own waker during poll and returns pending is polled again", async () => {
   const executor = new LocalExecutor();

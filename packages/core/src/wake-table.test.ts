@@ -11,18 +11,7 @@ import {
   wakeShared,
   WakeTable,
 } from "./mod.ts";
-
-/** A waker that counts its wakes. */
-function countingWaker(): { waker: Waker; wakes: () => number } {
-  let wakes = 0;
-  const vtable = {
-    clone: (data: null) => ({ data, vtable }),
-    wake: () => void wakes++,
-    wakeByRef: () => void wakes++,
-    drop: () => {},
-  };
-  return { waker: Waker.fromRaw({ data: null, vtable }), wakes: () => wakes };
-}
+import { countingWaker } from "@spindle/test-support";
 
 function invalid(pattern: RegExp): (error: unknown) => boolean {
   return (error) => {
@@ -61,14 +50,14 @@ test("a slot that is not an integer in the table wakes nothing and is an INVALID
     }
     // Before the check, 1.5 woke slot 1 and NaN slot 0.
     assert.equal(table.drain(), 0);
-    assert.equal(zero.wakes() + one.wakes(), 0);
+    assert.equal(zero.woken() + one.woken(), 0);
     // The free list took no bad slot: the next registrations get integer slots.
     const again = table.register(Waker.noop());
     assert.ok(Number.isInteger(again.slot));
     table.unregister(again);
     wakeShared(handles[1]!);
     assert.equal(table.drain(), 1);
-    assert.equal(one.wakes(), 1);
+    assert.equal(one.woken(), 1);
   } finally {
     for (const handle of handles) table.unregister(handle);
   }

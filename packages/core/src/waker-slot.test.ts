@@ -9,7 +9,7 @@ import {
   wakeRawWaker,
   WakerSlot,
 } from "./mod.ts";
-import { countingWaker } from "./test-support/counting-waker.ts";
+import { countingWaker } from "@spindle/test-support";
 
 test("a waker slot keeps one clone per task however often it registers, and wakes it once", () => {
   const { waker, counter } = countingWaker();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { replaceWaker, SpindleError, Waker } from "./mod.ts";
-import { countingWaker } from "./test-support/counting-waker.ts";
+import { countingWaker } from "@spindle/test-support";
 
 test("every clone is balanced by exactly one wake or drop", () => {
   const { waker, counter } = countingWaker();

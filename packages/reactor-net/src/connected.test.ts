@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { type Coroutine, LocalExecutor, PENDING } from "@spindle/core";
 import { NetError, type UdpSocket, WOULD_BLOCK } from "./mod.ts";
-import { countingContext, str, text, until } from "./test-support/helpers.ts";
+import { countingWaker, until } from "@spindle/test-support";
+import { str, text } from "./test-support/helpers.ts";
 import { type Bind, eachBackend } from "./test-support/each-backend.ts";
 
 const notConnected = (e: unknown): boolean => e instanceof NetError && e.code === "NOT_CONNECTED";
@@ -61,19 +62,19 @@ eachBackend(
 
 eachBackend("pollRecv: only the latest waker is kept and woken, then the datagram (or into a buffer)", async (bind) => {
   await connectedPair(bind, async (socket, peer) => {
-    const first = countingContext();
-    const latest = countingContext();
+    const first = countingWaker();
+    const latest = countingWaker();
     assert.equal(socket.pollRecv(first.cx), PENDING);
     assert.equal(socket.pollRecv(latest.cx), PENDING);
     await deliver(peer, socket, "one");
-    await until(() => latest.wakes() > 0, "the wake");
-    assert.equal(first.wakes(), 0, "only the latest waker is kept");
+    await until(() => latest.woken() > 0, "the wake");
+    assert.equal(first.woken(), 0, "only the latest waker is kept");
     const data = socket.pollRecv(latest.cx);
     assert.ok(data !== PENDING && str(data) === "one");
     const buffer = new Uint8Array(8);
     assert.equal(socket.pollRecv(latest.cx, buffer), PENDING);
     await deliver(peer, socket, "two");
-    await until(() => latest.wakes() > 1, "the second wake");
+    await until(() => latest.woken() > 1, "the second wake");
     const into = socket.pollRecv(latest.cx, buffer);
     assert.ok(into !== PENDING && into.bytes === 3 && !into.truncated && str(buffer.subarray(0, 3)) === "two");
   });
@@ -101,10 +102,10 @@ eachBackend("recv(buffer): a future that receives the peer's datagram into the c
 
 eachBackend("pollSend: NOT_CONNECTED without a peer; sends to the peer and returns the byte count", async (bind) => {
   const lone = await bind("127.0.0.1:0");
-  assert.throws(() => lone.pollSend(countingContext().cx, text("x")), notConnected);
+  assert.throws(() => lone.pollSend(countingWaker().cx, text("x")), notConnected);
   lone.close();
   await connectedPair(bind, async (socket, peer) => {
-    const { cx } = countingContext();
+    const { cx } = countingWaker();
     assert.equal(socket.pollSend(cx, text("polled send")), 11);
     await until(() => peer.stats().queued === 1, "the datagram to arrive");
     const datagram = peer.tryRecvFrom();
@@ -117,7 +118,7 @@ eachBackend(
   "pollSendReady: ready at once; with the send window full, PENDING until the runtime reports a send, then woken",
   async (bind, backend) => {
     await connectedPair(bind, async (socket) => {
-      const { cx, wakes } = countingContext();
+      const { cx, woken: wakes } = countingWaker();
       assert.equal(socket.pollSendReady(cx), undefined);
       assert.equal(socket.trySend(text("fills the window")), 16);
       if (backend === "bun") {
@@ -140,13 +141,13 @@ eachBackend(
   "pollRecvReady: PENDING with the latest waker; a datagram wakes it; ready until a try* finds nothing",
   async (bind) => {
     await connectedPair(bind, async (socket, peer) => {
-      const first = countingContext();
-      const latest = countingContext();
+      const first = countingWaker();
+      const latest = countingWaker();
       assert.equal(socket.pollRecvReady(first.cx), PENDING);
       assert.equal(socket.pollRecvReady(latest.cx), PENDING);
       await deliver(peer, socket, "ready");
-      await until(() => latest.wakes() > 0, "the wake");
-      assert.equal(first.wakes(), 0, "only the latest waker is kept");
+      await until(() => latest.woken() > 0, "the wake");
+      assert.equal(first.woken(), 0, "only the latest waker is kept");
       assert.equal(socket.pollRecvReady(latest.cx), undefined);
       assert.equal(socket.pollRecvReady(latest.cx), undefined, "readiness is not consumed by asking");
       assert.ok(socket.tryRecv() !== WOULD_BLOCK);

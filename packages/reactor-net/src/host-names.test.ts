@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import { type Coroutine, LocalExecutor } from "@spindle/core";
 import { NetError, type UdpSocket, WOULD_BLOCK } from "./mod.ts";
-import { sleep, str, text, until, within } from "./test-support/helpers.ts";
+import { until, within } from "@spindle/test-support";
+import { sleep, str, text } from "./test-support/helpers.ts";
 import { eachBackend } from "./test-support/each-backend.ts";
 
 /** Resolves in .invalid, which DNS reserves never to resolve (RFC 6761). */
@@ -205,7 +206,7 @@ eachBackend(
       socket.close();
       // Bound for a loaded 2-vCPU machine: the close rejects the waiting connect synchronously.
       await assert.rejects(
-        within(connecting, "the connect to fail once closed", 2_000),
+        within(connecting, 2_000, "the connect to fail once closed"),
         (e: unknown) => e instanceof NetError && e.code === "CLOSED",
       );
       assert.equal(socket.peerAddr(), null);

@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { type Coroutine, type Future, LocalExecutor, PENDING } from "@spindle/core";
 import { NetError, type UdpSocket, WOULD_BLOCK } from "./mod.ts";
-import { countingContext, sleep, str, text, until, within } from "./test-support/helpers.ts";
+import { countingWaker, until, within } from "@spindle/test-support";
+import { sleep, str, text } from "./test-support/helpers.ts";
 import { type Bind, eachBackend, RUNTIME } from "./test-support/each-backend.ts";
 
 const notConnected = (e: unknown): boolean => e instanceof NetError && e.code === "NOT_CONNECTED";
@@ -93,7 +94,7 @@ eachBackend(
   async (bind) => {
     await pair(bind, async (socket, peer) => {
       assert.equal(socket.tryPeekSender(), WOULD_BLOCK);
-      const { cx, wakes } = countingContext();
+      const { cx, woken: wakes } = countingWaker();
       assert.equal(socket.pollRecvReady(cx), PENDING, "readability was cleared by the empty peek");
       await deliver(peer, socket, "who");
       await until(() => wakes() > 0, "the readiness wake");
@@ -125,13 +126,13 @@ eachBackend(
 
 eachBackend("pollPeekFrom: only the latest waker is kept and woken; the datagram stays queued", async (bind) => {
   await pair(bind, async (socket, peer) => {
-    const first = countingContext();
-    const latest = countingContext();
+    const first = countingWaker();
+    const latest = countingWaker();
     assert.equal(socket.pollPeekFrom(first.cx), PENDING);
     assert.equal(socket.pollPeekFrom(latest.cx), PENDING);
     await deliver(peer, socket, "polled");
-    await until(() => latest.wakes() > 0, "the wake");
-    assert.equal(first.wakes(), 0, "only the latest waker is kept");
+    await until(() => latest.woken() > 0, "the wake");
+    assert.equal(first.woken(), 0, "only the latest waker is kept");
     const datagram = socket.pollPeekFrom(latest.cx);
     assert.ok(datagram !== PENDING && str(datagram.data) === "polled" && datagram.from.equals(peer.localAddr()));
     const buffer = new Uint8Array(3);
@@ -143,7 +144,7 @@ eachBackend("pollPeekFrom: only the latest waker is kept and woken; the datagram
 
 eachBackend("pollPeekSender: PENDING with the waker stored, then the sender, left queued", async (bind) => {
   await pair(bind, async (socket, peer) => {
-    const { cx, wakes } = countingContext();
+    const { cx, woken: wakes } = countingWaker();
     assert.equal(socket.pollPeekSender(cx), PENDING);
     await deliver(peer, socket, "from");
     await until(() => wakes() > 0, "the wake");
@@ -157,7 +158,7 @@ eachBackend(
   "pollPeek: the connected peer's datagram after a wake, left queued; NOT_CONNECTED without a peer",
   async (bind) => {
     await pair(bind, async (socket, peer) => {
-      const { cx, wakes } = countingContext();
+      const { cx, woken: wakes } = countingWaker();
       assert.throws(() => socket.pollPeek(cx), notConnected);
       await socket.connect(peer.localAddr());
       assert.equal(socket.pollPeek(cx), PENDING);
@@ -228,7 +229,7 @@ eachBackend("closing fails a waiting peek with CLOSED, and peeking a closed sock
   const running = executor.run();
   await new Promise((resolve) => setTimeout(resolve, 10));
   socket.close();
-  await within(running, "the waiting peek to fail once closed", 2_000);
+  await within(running, 2_000, "the waiting peek to fail once closed");
   const isClosed = (e: unknown): boolean => e instanceof NetError && e.code === "CLOSED";
   await assert.rejects(async () => await waiting, isClosed);
   assert.throws(() => socket.tryPeekFrom(), isClosed);
@@ -295,11 +296,11 @@ eachBackend(
         await sleep(300);
         assert.equal(socket.tryPeek(), WOULD_BLOCK, "Deno reports no refusal");
         socket.close();
-        await within(running, "the waiting peek to fail once closed", 2_000);
+        await within(running, 2_000, "the waiting peek to fail once closed");
         await assert.rejects(async () => await peeked, (e: unknown) => e instanceof NetError && e.code === "CLOSED");
         return;
       }
-      await within(running, "the refusal to wake the peek", 2_000); // ~1 ms measured on loopback
+      await within(running, 2_000, "the refusal to wake the peek"); // ~1 ms measured on loopback
       await assert.rejects(async () => await peeked, refused);
       assert.equal(socket.tryPeek(), WOULD_BLOCK, "reported once");
       assert.equal(socket.takeError(), null);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PENDING, SpindleError } from "@spindle/core";
 import { Interest, Reactor, Ready, type Registration } from "./mod.ts";
-import { countingContext } from "./test-support/helpers.ts";
+import { countingWaker } from "@spindle/test-support";
 
 function registered(interest: number): { registration: Registration; stopped: () => boolean } {
   let stopped = false;
@@ -10,16 +10,23 @@ function registered(interest: number): { registration: Registration; stopped: ()
   return { registration, stopped: () => stopped };
 }
 
-test("pollReady stores the waker; readiness wakes it and stays set until cleared", () => {
+test("pollReady stores the waker and readiness of its direction wakes it once", () => {
   const { registration } = registered(Interest.READABLE | Interest.WRITABLE);
-  const { cx, wakes } = countingContext();
+  const { cx, woken } = countingWaker();
   assert.equal(registration.pollReady(cx, Interest.READABLE), PENDING);
   registration.setReady(Ready.WRITABLE);
-  assert.equal(wakes(), 0, "writability does not wake a reader");
+  assert.equal(woken(), 0, "writability does not wake a reader");
   registration.setReady(Ready.READABLE);
-  assert.equal(wakes(), 1);
+  assert.equal(woken(), 1);
   registration.setReady(Ready.READABLE);
-  assert.equal(wakes(), 1, "no new wake while already readable");
+  assert.equal(woken(), 1, "no new wake while already readable");
+  registration[Symbol.dispose]();
+});
+
+test("readiness stays set until cleared: polling does not consume it", () => {
+  const { registration } = registered(Interest.READABLE);
+  const { cx } = countingWaker();
+  registration.setReady(Ready.READABLE);
   assert.equal(registration.pollReady(cx, Interest.READABLE), Ready.READABLE);
   assert.equal(registration.pollReady(cx, Interest.READABLE), Ready.READABLE, "polling does not consume readiness");
   registration.clearReady(Ready.READABLE);
@@ -29,27 +36,35 @@ test("pollReady stores the waker; readiness wakes it and stays set until cleared
 
 test("only the latest waker per direction is woken", () => {
   const { registration } = registered(Interest.READABLE);
-  const first = countingContext();
-  const second = countingContext();
+  const first = countingWaker();
+  const second = countingWaker();
   registration.pollReady(first.cx, Interest.READABLE);
   registration.pollReady(second.cx, Interest.READABLE);
   registration.setReady(Ready.READABLE);
-  assert.deepEqual([first.wakes(), second.wakes()], [0, 1]);
+  assert.deepEqual([first.woken(), second.woken()], [0, 1]);
   registration[Symbol.dispose]();
 });
 
-test("closing wakes readers and writers and reports CLOSED from then on; dropping stops the source", () => {
-  const { registration, stopped } = registered(Interest.READABLE | Interest.WRITABLE);
-  const reader = countingContext();
-  const writer = countingContext();
+test("closing wakes readers and writers and reports CLOSED from then on", () => {
+  const { registration } = registered(Interest.READABLE | Interest.WRITABLE);
+  const reader = countingWaker();
+  const writer = countingWaker();
   registration.pollReady(reader.cx, Interest.READABLE);
   registration.pollReady(writer.cx, Interest.WRITABLE);
   registration.setReady(Ready.CLOSED);
-  assert.deepEqual([reader.wakes(), writer.wakes()], [1, 1]);
+  assert.deepEqual([reader.woken(), writer.woken()], [1, 1]);
   assert.equal(registration.pollReady(reader.cx, Interest.READABLE), Ready.CLOSED);
+  assert.equal(registration.pollReady(writer.cx, Interest.WRITABLE), Ready.CLOSED);
   registration.clearReady(Ready.CLOSED);
   assert.equal(registration.isClosed, true, "CLOSED is never cleared");
+  assert.equal(registration.pollReady(reader.cx, Interest.READABLE), Ready.CLOSED);
+  registration[Symbol.dispose]();
+});
+
+test("dropping a registration stops its source and leaves the reactor", () => {
+  const { registration, stopped } = registered(Interest.READABLE | Interest.WRITABLE);
   const before = Reactor.forThisThread().registrations;
+  assert.equal(stopped(), false);
   registration[Symbol.dispose]();
   assert.equal(stopped(), true);
   assert.equal(Reactor.forThisThread().registrations, before - 1);

@@ -3,7 +3,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { SpindleError } from "@spindle/core";
 import { NetError, type UdpSocket } from "./mod.ts";
-import { sleep, text, until } from "./test-support/helpers.ts";
+import { until } from "@spindle/test-support";
+import { sleep, text } from "./test-support/helpers.ts";
 import { eachBackend, RUNTIME } from "./test-support/each-backend.ts";
 
 /** `UNSUPPORTED` naming `option`, this runtime and `backend`. */

@@ -6,7 +6,7 @@ import { Instant, Timer, TimerClosedError, TimerReactor } from "./mod.ts";
 import { SharedTimerState } from "./thread/shared-state.ts";
 import { timerThreads } from "./thread/reactor-workers.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
-import { startWorker } from "./test-support/runtime.ts";
+import { startWorker } from "@spindle/test-support";
 
 type Reply = { ready?: true; sleptMs?: number; error?: { name: string; reason?: string } };
 

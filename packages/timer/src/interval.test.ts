@@ -22,8 +22,12 @@ function ticksAfter(missedTick: MissedTickBehavior, advances: number[]): number[
   return rounds;
 }
 
-test("the first tick is immediate; on-time ticks keep the period", () => {
-  assert.deepEqual(ticksAfter("burst", [0, 99, 1, 100]), [[0], [], [100], [200]]);
+test("the first tick is immediate", () => {
+  assert.deepEqual(ticksAfter("burst", [0]), [[0]]);
+});
+
+test("on-time ticks keep the period", () => {
+  assert.deepEqual(ticksAfter("burst", [0, 99, 1, 100, 100]), [[0], [], [100], [200], [300]]);
 });
 
 test("missed ticks: burst catches up, delay restarts from now, skip keeps the phase", () => {
@@ -33,7 +37,7 @@ test("missed ticks: burst catches up, delay restarts from now, skip keeps the ph
   assert.deepEqual(ticksAfter("skip", [0, 350, 50]), [[0], [100], [400]]);
 });
 
-test("tick() is a future; dropping a pending tick and the interval deregisters", () => {
+test("tick() is a future: ready at once when due, pending and registered with the timer until then", () => {
   const clock = new VirtualClock({ start: Instant.fromMillis(0) });
   const interval = clock.timer.interval(10);
   assert.equal(blockOn(interval.tick()).millis, 0);
@@ -41,8 +45,18 @@ test("tick() is a future; dropping a pending tick and the interval deregisters",
   assert.equal(tick.poll(recordingContext().cx), PENDING);
   assert.equal(clock.timer.pendingCount, 1);
   tick[Symbol.dispose]();
+  interval[Symbol.dispose]();
+});
+
+test("dropping a pending tick and then the interval deregisters both from the timer", () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const interval = clock.timer.interval(10);
+  blockOn(interval.tick());
+  const tick = interval.tick();
+  assert.equal(tick.poll(recordingContext().cx), PENDING);
+  tick[Symbol.dispose]();
   assert.equal(clock.timer.pendingCount, 0);
-  assert.equal(interval.nextTick.millis, 10);
+  assert.equal(interval.nextTick.millis, 10, "the interval keeps its schedule");
   interval[Symbol.dispose]();
   assert.equal(clock.timer.pendingCount, 0);
 });

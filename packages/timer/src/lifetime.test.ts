@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { runScript, runtime } from "./test-support/runtime.ts";
+import { runScript, runtime } from "@spindle/test-support";
 
 const script = (name: string): string => fileURLToPath(new URL(`./test-support/${name}`, import.meta.url));
 

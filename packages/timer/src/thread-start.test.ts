@@ -5,7 +5,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { TimerReactor, TimerThreadStartError } from "./mod.ts";
-import { runtime } from "./test-support/runtime.ts";
+import { runtime } from "@spindle/test-support";
 
 test("auto without a threads primitive falls back to the host, keeps the reason and warns once", async () => {
   const saved = globalThis.BroadcastChannel;

@@ -10,6 +10,7 @@ import {
   type RawWakerVTable,
   Waker,
 } from "@spindle/core";
+import { within } from "@spindle/test-support";
 import { Instant, type Sleep, TimerClosedError, VirtualClock } from "./mod.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 
@@ -74,15 +75,6 @@ test("closing the clock fails pending sleeps and new ones with TimerClosedError"
   assert.equal(clock.timer.isClosed, true);
   assert.equal(clock.timer.closeReason, "disposed");
 });
-
-/** `promise`, or a rejection naming `what` if it has not settled within `ms` (a hang bound). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
 
 test("autoAdvance keeps jumping after a jump that woke only hand-polled sleeps, which their waker may drop (tokio's drop_from_wake)", async () => {
   const clock = new VirtualClock({ start: Instant.fromMillis(0) });

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startTestRuntime, until } from "./test-support/runtime.ts";
+import { until, withRuntime } from "@spindle/test-support";
+import { startTestRuntime } from "./test-support/runtime.ts";
 
 test("when every worker is stuck in a long job, an extra machine runs the queued jobs", async () => {
-  const { runtime, counters } = await startTestRuntime({ workers: 2, maxExtraMachines: 1 });
-  try {
+  await withRuntime(startTestRuntime({ workers: 2, maxExtraMachines: 1 }), async ({ runtime, counters }) => {
     // 4 s: the extra machine starts after 100 ms of no progress, and a worker takes 1–2 s to
     // start on a loaded machine under Deno (it type-checks its modules).
     const stuck = [runtime.spawn("hold", 0, 4_000), runtime.spawn("hold", 1, 4_000)];
@@ -19,20 +19,15 @@ test("when every worker is stuck in a long job, an extra machine runs the queued
       [],
       "an extra machine ran the quick jobs",
     );
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("a job stuck in long synchronous code does not hold the jobs queued behind it", async () => {
-  const { runtime } = await startTestRuntime({ workers: 2, maxExtraMachines: 0 });
-  try {
+  await withRuntime(startTestRuntime({ workers: 2, maxExtraMachines: 0 }), async ({ runtime }) => {
     const long = runtime.spawn("block", 1_000);
     const quick = Array.from({ length: 200 }, (_, i) => runtime.spawn("add", i, 1));
     assert.deepEqual(await Promise.all(quick), quick.map((_, i) => i + 1));
     assert.equal(long.isFinished, false);
     await long;
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });

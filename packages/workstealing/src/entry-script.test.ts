@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runScript } from "../../core/src/test-support/runtime.ts";
+import { runScript } from "@spindle/test-support";
 
 const script = (name: string): string => fileURLToPath(new URL(`./test-support/${name}`, import.meta.url));
 

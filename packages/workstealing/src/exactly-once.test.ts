@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { withRuntime } from "@spindle/test-support";
 import { startTestRuntime } from "./test-support/runtime.ts";
 
 // Over 1,000,000 jobs: flat ones spawned from this thread in waves, and fork/join trees whose
@@ -13,8 +14,7 @@ const DEPTH = 7;
 const TREE_NODES = (FANOUT ** (DEPTH + 1) - 1) / (FANOUT - 1); // 3,280
 
 test(`each of ${FLAT + TREES * TREE_NODES} jobs (flat and fork/join trees) runs exactly once`, async () => {
-  const { runtime, counters } = await startTestRuntime({}, FLAT + TREES * TREE_NODES);
-  try {
+  await withRuntime(startTestRuntime({}, FLAT + TREES * TREE_NODES), async ({ runtime, counters }) => {
     for (let start = 0; start < FLAT; start += WAVE) {
       const handles = [];
       for (let i = start; i < start + WAVE; i++) handles.push(runtime.spawn("count", i));
@@ -28,7 +28,5 @@ test(`each of ${FLAT + TREES * TREE_NODES} jobs (flat and fork/join trees) runs 
     const wrong = counters.findIndex((count) => count !== 1);
     assert.equal(wrong, -1, `job ${wrong} ran ${counters[wrong]} times`);
     assert.equal(runtime.liveJobs, 0);
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });

@@ -3,6 +3,7 @@ import { copyFileSync, rmSync } from "node:fs";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { SpindleError } from "@spindle/core";
+import { withRuntime } from "@spindle/test-support";
 import { JobSet, Runtime } from "./mod.ts";
 import { isJobSet } from "./job-set.ts";
 import type exampleJobs from "./examples/jobs.ts";
@@ -26,12 +27,12 @@ test("a relative job-module string is refused, showing the new URL(..., import.m
 
 test("the job module may be a URL, an absolute path or a file: URL string", async () => {
   for (const jobModule of [EXAMPLE_JOBS, fileURLToPath(EXAMPLE_JOBS), EXAMPLE_JOBS.href]) {
-    const runtime = await Runtime.start<typeof exampleJobs>(jobModule, { workers: 1, maxExtraMachines: 0 });
-    try {
-      assert.equal(await runtime.spawn("add", 2, 3), 5, String(jobModule));
-    } finally {
-      await runtime.shutdown();
-    }
+    await withRuntime(
+      Runtime.start<typeof exampleJobs>(jobModule, { workers: 1, maxExtraMachines: 0 }),
+      async (runtime) => {
+        assert.equal(await runtime.spawn("add", 2, 3), 5, String(jobModule));
+      },
+    );
   }
 });
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { threadId } from "node:worker_threads";
 import { blockOn, type Coroutine, LocalExecutor, SpindleError } from "@spindle/core";
+import { withRuntime } from "@spindle/test-support";
 import { type JobHandle, RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./mod.ts";
 import { startTestRuntime } from "./test-support/runtime.ts";
 import testJobs from "./test-support/test-jobs.ts";
@@ -11,19 +12,15 @@ function fibSequential(n: number): number {
 }
 
 test("a job runs on a worker thread and its result comes back", async () => {
-  const { runtime } = await startTestRuntime();
-  try {
+  await withRuntime(startTestRuntime(), async ({ runtime }) => {
     assert.equal(await runtime.spawn("add", 2, 40), 42);
     const worker = await runtime.spawn("whoami");
     assert.notEqual(worker, threadId);
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("fork/join fib and a parallel sum equal the sequential results", async () => {
-  const { runtime } = await startTestRuntime();
-  try {
+  await withRuntime(startTestRuntime(), async ({ runtime }) => {
     assert.equal(await runtime.spawn("fib", 24, 10), fibSequential(24));
     const stats = runtime.stats();
     const run = stats.reduce((total, worker) => total + worker.jobsRun, 0);
@@ -32,9 +29,7 @@ test("fork/join fib and a parallel sum equal the sequential results", async () =
     const values = Float64Array.from({ length: 100_000 }, (_, i) => (i % 97) * 0.5);
     const expected = values.reduce((a, b) => a + b, 0);
     assert.equal(await runtime.spawn("sum", values, 1_000), expected);
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("the job module's spawn, workerData and timer fail clearly outside a job", () => {
@@ -47,20 +42,16 @@ test("the job module's spawn, workerData and timer fail clearly outside a job", 
 });
 
 test("a child joined in place gets its arguments as they were at spawn", async () => {
-  const { runtime } = await startTestRuntime();
-  try {
+  await withRuntime(startTestRuntime(), async ({ runtime }) => {
     // Objects are copied at spawn even when the joiner runs the child itself; primitives may be
     // handed over as they are (they cannot change), and come back equal either way.
     assert.deepEqual(await runtime.spawn("spawnThenChange"), { n: 1, list: [1] });
     assert.equal(await runtime.spawn("fib", 16, 4), fibSequential(16));
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("plain data, typed arrays and errors cross intact", async () => {
-  const { runtime } = await startTestRuntime();
-  try {
+  await withRuntime(startTestRuntime(), async ({ runtime }) => {
     const value = {
       n: -0,
       big: 2n ** 70n,
@@ -82,23 +73,17 @@ test("plain data, typed arrays and errors cross intact", async () => {
       assert.equal((error as { code?: number }).code, 42);
       return true;
     });
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("a child's error reaches the parent that joins it", async () => {
-  const { runtime } = await startTestRuntime();
-  try {
+  await withRuntime(startTestRuntime(), async ({ runtime }) => {
     assert.equal(await runtime.spawn("catchChild", "RangeError", "inner"), "RangeError: inner; finished true");
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("bad input fails at spawn, naming the job and the value", async () => {
-  const { runtime } = await startTestRuntime({ workers: 1 });
-  try {
+  const stopped = await withRuntime(startTestRuntime({ workers: 1 }), async ({ runtime }) => {
     assert.throws(
       // @ts-expect-error: no such job
       () => runtime.spawn("nope"),
@@ -119,10 +104,9 @@ test("bad input fails at spawn, naming the job and the value", async () => {
       return true;
     });
     assert.equal(await runtime.spawn("add", 1, 1), 2); // the runtime still works
-  } finally {
-    await runtime.shutdown();
-  }
-  assert.throws(() => runtime.spawn("add", 1, 2), RuntimeShutdownError);
+    return runtime;
+  });
+  assert.throws(() => stopped.spawn("add", 1, 2), RuntimeShutdownError);
 });
 
 function* joinBoth(a: JobHandle<number>, b: JobHandle<number>): Coroutine<number> {
@@ -130,14 +114,11 @@ function* joinBoth(a: JobHandle<number>, b: JobHandle<number>): Coroutine<number
 }
 
 test("handles are futures: joined from a coroutine on the spawning thread", async () => {
-  const { runtime } = await startTestRuntime();
-  try {
+  await withRuntime(startTestRuntime(), async ({ runtime }) => {
     const executor = new LocalExecutor();
     const total = executor.spawn(joinBoth(runtime.spawn("add", 1, 2), runtime.spawn("add", 3, 4)));
     await executor.run();
     assert.equal(await total, 10);
     assert.equal(blockOn(runtime.spawn("add", 5, 5)), 10); // blockOn parks this thread until the worker wakes it
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CancelledError } from "@spindle/core";
 import { RuntimeShutdownError } from "./mod.ts";
-import { startTestRuntime, until } from "./test-support/runtime.ts";
+import { until } from "@spindle/test-support";
+import { startTestRuntime } from "./test-support/runtime.ts";
 
 test('shutdown() ("drain") lets every spawned job finish, then spawn fails clearly', async () => {
   const { runtime, counters } = await startTestRuntime({ workers: 2 }, 200);

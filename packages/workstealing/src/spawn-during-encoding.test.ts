@@ -2,14 +2,14 @@
 // machine) is encoding: the nested spawn must not touch the encoding in progress.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { withRuntime } from "@spindle/test-support";
 import { type JobHandle, Runtime, RuntimeShutdownError } from "./mod.ts";
 import type jobs from "./test-support/encoding-jobs.ts";
 
 const ENCODING_JOBS = new URL("./test-support/encoding-jobs.ts", import.meta.url);
 
 test("runtime.spawn inside a getter of another spawn's argument: both jobs get their own arguments", async () => {
-  const runtime = await Runtime.start<typeof jobs>(ENCODING_JOBS, { workers: 2 });
-  try {
+  await withRuntime(Runtime.start<typeof jobs>(ENCODING_JOBS, { workers: 2 }), async (runtime) => {
     const inner: JobHandle<unknown>[] = [];
     const argument = {
       a: 1,
@@ -32,24 +32,18 @@ test("runtime.spawn inside a getter of another spawn's argument: both jobs get t
     }]);
     assert.equal(inner.length, 4, "the getter ran once: the second reference is a back-reference");
     assert.deepEqual(await Promise.all(inner.slice(2)), [{ nested: [1, 2, 3], text: "inner" }, 5]);
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("jobs.spawn inside getters on a worker, of a child's argument and of a result, corrupts nothing", async () => {
-  const runtime = await Runtime.start<typeof jobs>(ENCODING_JOBS, { workers: 2 });
-  try {
+  await withRuntime(Runtime.start<typeof jobs>(ENCODING_JOBS, { workers: 2 }), async (runtime) => {
     assert.deepEqual(await runtime.spawn("spawnInArgumentGetter"), [{ a: "a", b: "b", c: "c", d: "d" }, 42]);
     assert.deepEqual(await runtime.spawn("spawnInResultGetter"), { a: 1, b: 2, c: 3, d: 4 });
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("a getter that throws while spawn encodes fails that spawn only, with the getter's error", async () => {
-  const runtime = await Runtime.start<typeof jobs>(ENCODING_JOBS, { workers: 2 });
-  try {
+  await withRuntime(Runtime.start<typeof jobs>(ENCODING_JOBS, { workers: 2 }), async (runtime) => {
     const failure = new Error("getter failed");
     const before = runtime.liveJobs;
     for (let i = 0; i < 1_000; i++) {
@@ -63,9 +57,7 @@ test("a getter that throws while spawn encodes fails that spawn only, with the g
     }
     assert.equal(runtime.liveJobs, before, "no job was created for a failed spawn");
     assert.deepEqual(await runtime.spawn("echo", { after: "x".repeat(4096).length }), { after: 4096 });
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("a getter that shuts the runtime down while spawn encodes makes that spawn throw RuntimeShutdownError", async () => {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runScript } from "../../core/src/test-support/runtime.ts";
+import { runScript } from "@spindle/test-support";
 
 // Well under the old growth on Deno (about 23 MB over the script's 20 deaths) and well over what
 // was seen after the fix on every runtime (-3 to +4 MB).

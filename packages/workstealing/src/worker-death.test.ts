@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WorkerLostError } from "./mod.ts";
-import { reasonOf, settleWithin, startTestRuntime, until } from "./test-support/runtime.ts";
+import { until, withRuntime } from "@spindle/test-support";
+import { reasonOf, settleWithin, startTestRuntime } from "./test-support/runtime.ts";
 
 // Each handle must settle within these (hang bounds, not measures): a job that needs no new
 // worker takes milliseconds; one that waits for the replacement waits for a worker's start,
@@ -18,8 +19,7 @@ test("after a worker dies from an asynchronous error, its job fails promptly and
   // spun on for good, so jobs there waiting on a host timer or promise (or a crashing job's own
   // timer) waited until some other job reached that worker. With one worker, the jobs spawned
   // right after the death all go to the replacement: every round hung.
-  const { runtime, counters } = await startTestRuntime({ workers: 1, maxExtraMachines: 0 }, 64);
-  try {
+  await withRuntime(startTestRuntime({ workers: 1, maxExtraMachines: 0 }, 64), async ({ runtime, counters }) => {
     for (const [round, how] of (["throw", "reject"] as const).entries()) {
       const queued = Array.from({ length: 20 }, (_, i) => runtime.spawn("count", round * 20 + i));
       const crashed = runtime.spawn("crashWith", how);
@@ -50,14 +50,11 @@ test("after a worker dies from an asynchronous error, its job fails promptly and
       );
     }
     assert.ok(counters.slice(0, 40).every((count) => count === 1), "every queued job ran exactly once");
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("WorkerLostError carries the uncaught error that killed the worker as its cause: name, message, stack and own properties", async () => {
-  const { runtime } = await startTestRuntime({ workers: 2, maxExtraMachines: 0 });
-  try {
+  await withRuntime(startTestRuntime({ workers: 2, maxExtraMachines: 0 }), async ({ runtime }) => {
     const error = reasonOf(
       await settleWithin(runtime.spawn("crashWith", "throw"), "the crashing job", SETTLE_MS),
       "the crashing job",
@@ -70,14 +67,11 @@ test("WorkerLostError carries the uncaught error that killed the worker as its c
     assert.equal(cause.message, "thrown in a host callback");
     assert.equal(cause.code, "E_HOST");
     assert.match(cause.stack ?? "", /test-jobs\.ts/);
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });
 
 test("WorkerLostError carries an unhandled rejection that killed the worker as its cause", async () => {
-  const { runtime } = await startTestRuntime({ workers: 2, maxExtraMachines: 0 });
-  try {
+  await withRuntime(startTestRuntime({ workers: 2, maxExtraMachines: 0 }), async ({ runtime }) => {
     const error = reasonOf(
       await settleWithin(runtime.spawn("crashWith", "reject"), "the crashing job", SETTLE_MS),
       "the crashing job",
@@ -95,7 +89,5 @@ test("WorkerLostError carries an unhandled rejection that killed the worker as i
     assert.ok(exited instanceof WorkerLostError);
     assert.equal(exited.exitCode, 5);
     assert.equal(exited.cause, undefined);
-  } finally {
-    await runtime.shutdown();
-  }
+  });
 });

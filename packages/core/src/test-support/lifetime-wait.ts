@@ -4,7 +4,7 @@
  * own keep-alive can hold the process open. Prints what happened.
  */
 import { LocalExecutor, Parker, PENDING, pollFn, type SharedWakerHandle, WakeTable } from "../mod.ts";
-import { startWorker } from "./runtime.ts";
+import { startWorker } from "@spindle/test-support";
 
 const worker = startWorker(new URL("./wake-from-worker.ts", import.meta.url), null);
 worker.unref();

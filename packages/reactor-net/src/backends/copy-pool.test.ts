@@ -16,16 +16,23 @@ test("a copy keeps its bytes when the receive buffer is overwritten", () => {
   });
 });
 
-test("small copies share a pool, aligned to 8 bytes; a full pool is replaced", () => {
+test("small copies share a pool, each aligned to 8 bytes", () => {
   const pool = new CopyPool();
   const a = pool.copy(new Uint8Array(3));
   const b = pool.copy(new Uint8Array(5));
+  const c = pool.copy(new Uint8Array(8));
   assert.equal(a.buffer, b.buffer);
-  assert.equal(b.byteOffset, 8);
+  assert.equal(b.buffer, c.buffer);
+  assert.deepEqual([a.byteOffset, b.byteOffset, c.byteOffset], [0, 8, 16]);
+});
+
+test("a copy that does not fit the pool's room starts a new pool at offset 0", () => {
+  const pool = new CopyPool();
+  const first = pool.copy(new Uint8Array(3));
   const filler = new Uint8Array(4096);
-  let last = b;
+  let last = first;
   for (let i = 0; i < 4; i++) last = pool.copy(filler);
-  assert.notEqual(last.buffer, a.buffer, "the fourth 4 KiB copy does not fit the first pool");
+  assert.notEqual(last.buffer, first.buffer, "the fourth 4 KiB copy does not fit the first pool");
   assert.equal(last.byteOffset, 0);
 });
 

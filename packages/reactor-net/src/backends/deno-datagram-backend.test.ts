@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { type Coroutine, joinAll, LocalExecutor, SpindleError } from "@spindle/core";
 import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "../mod.ts";
-import { sleep, str, text, until } from "../test-support/helpers.ts";
+import { until } from "@spindle/test-support";
+import { sleep, str, text } from "../test-support/helpers.ts";
 
 /** The next error `socket.takeError()` gives (a hang bound of 10 s). */
 async function nextError(socket: UdpSocket): Promise<Error> {
@@ -228,13 +229,21 @@ if (typeof deno?.listenDatagram === "function") {
     });
   });
 
-  test("deno: multicast failures Deno reports later arrive as MULTICAST_FAILED through takeError; bad leaves and interfaces throw", async () => {
+  test("deno: a multicast join Deno fails later arrives as MULTICAST_FAILED through takeError", async () => {
     const socket = await bind("0.0.0.0:0");
     try {
       socket.joinMulticast("239.255.77.78", "192.0.2.254"); // no interface has this address
       const failure = await nextError(socket);
       assert.ok(failure instanceof NetError && failure.code === "MULTICAST_FAILED", String(failure));
       assert.match(failure.message, /could not join multicast group 239\.255\.77\.78/);
+    } finally {
+      socket.close();
+    }
+  });
+
+  test("deno: leaving a group not joined and joining on an unknown interface throw at once", async () => {
+    const socket = await bind("0.0.0.0:0");
+    try {
       assert.throws(
         () => socket.leaveMulticast("239.255.77.79"),
         (e: unknown) =>

@@ -5,7 +5,7 @@ import { type Coroutine, LocalExecutor, SpindleError, WAKE_TABLE_CAPACITY, Waker
 import { clockNow } from "../clock.ts";
 import { Timer, TimerClosedError, TimerReactor, TimerStateError } from "../mod.ts";
 import { LOCK_LIMIT_MS, MAX_CLIENTS, SharedTimerState, WORD_INDEX } from "./shared-state.ts";
-import { startWorker, until } from "../test-support/runtime.ts";
+import { startWorker, until, within } from "@spindle/test-support";
 
 type Reply = { ready?: true; sleptMs?: number; error?: { name: string; reason?: string; cause?: string } };
 
@@ -19,15 +19,6 @@ function nextReply(worker: Worker, ms: number): Promise<Reply> {
     });
     worker.once("error", reject);
   });
-}
-
-/** `promise`, or a rejection naming `what` if it has not settled within `ms` (a hang bound). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 /** A worker that joined `reactor`'s timer and waits for `{ ms }` to block in a sleep. */

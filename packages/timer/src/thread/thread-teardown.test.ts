@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runScript, runtime } from "../test-support/runtime.ts";
+import { runScript, runtime } from "@spindle/test-support";
 
 const script = fileURLToPath(new URL("../test-support/close-and-exit.ts", import.meta.url));
 

@@ -2,7 +2,8 @@
 // (one JSON line), for worker-death-memory.test.ts: run in a child process of its own, so that
 // the test runner's own allocations (and Deno's type-checks of each worker) stay out of it.
 import process from "node:process";
-import { startTestRuntime, until } from "./runtime.ts";
+import { until } from "@spindle/test-support";
+import { startTestRuntime } from "./runtime.ts";
 
 const WARM_UP = 3;
 /** Deaths measured (after the warm-up). */

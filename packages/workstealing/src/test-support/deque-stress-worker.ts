@@ -6,7 +6,7 @@
  * The test imports the layout helpers from this module too.
  */
 import { isMainThread, parentPort } from "node:worker_threads";
-import { random } from "../../../core/src/test-support/runtime.ts";
+import { random } from "@spindle/test-support";
 import { EMPTY, RETRY, WorkDeque } from "../work-deque.ts";
 
 /** What the test posts to each worker for one run. */

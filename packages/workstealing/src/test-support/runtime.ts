@@ -15,8 +15,6 @@ export async function startTestRuntime(
   return { runtime, counters };
 }
 
-export { until } from "../../../core/src/test-support/runtime.ts";
-
 /**
  * The outcome of `handle`; fails naming `what` when it has not settled within `limitMs` (a hang
  * bound, generous for a loaded 2-vCPU machine, not a measure).

@@ -1,5 +1,5 @@
 /**
- * Test support (not published): which runtime runs the tests, how to run a script in a child
+ * Which runtime runs the tests, how to run a script in a child
  * process of that same runtime, and how to start a worker thread from a `.ts` module.
  */
 import { spawn } from "node:child_process";
@@ -55,28 +55,4 @@ export function nextMessage<T>(worker: Worker): Promise<T> {
     worker.once("message", resolve);
     worker.once("error", reject);
   });
-}
-
-/**
- * Resolves once `done()` is true, checking every `everyMs` milliseconds; fails naming `what`
- * after `limitMs` (a hang bound, not a measure).
- */
-export async function until(done: () => boolean, what: string, limitMs = 10_000, everyMs = 2): Promise<void> {
-  const start = Date.now();
-  while (!done()) {
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
-/** A tiny deterministic PRNG (mulberry32) so stress tests can shuffle reproducibly. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,5 +1,5 @@
 /**
- * Test support (not published): `promise`, failing with a message naming `what` unless it settles
+ * `promise`, failing with a message naming `what` unless it settles
  * within `ms` — a hang bound that turns a regression into a failure instead of a stuck test.
  */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

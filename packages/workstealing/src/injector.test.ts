@@ -1,0 +1,166 @@
+// The global injector on its own (tokio tests its inject queue directly): FIFO order for single
+// pushes and chains, batches of at most `max`, a length that matches what it holds, reuse after it
+// empties, and, with two threads pushing and popping at once, every job popped exactly once and
+// each pusher's jobs in the order it pushed them.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import type { Worker } from "node:worker_threads";
+import { nextMessage, random, startWorker } from "@spindle/test-support";
+import { Injector, INJECTOR_WORDS } from "./injector.ts";
+import { NEXT } from "./job-record.ts";
+import { idOf, type InjectorRun } from "./test-support/injector-worker.ts";
+
+/** Words between two ids in the test heaps: a job record's words, NEXT among them. */
+const STRIDE = NEXT + 1;
+/** Where the injector's words start in the control block: not 0, so offsets are exercised. */
+const AT = 3;
+const GUARD = 0x5a5a5a5a;
+
+/** An injector in a control block with guard words around it, over a heap of `records` records. */
+function injector(records: number): { queue: Injector; control: Int32Array; heap: Int32Array } {
+  const control = new Int32Array(new SharedArrayBuffer((AT + INJECTOR_WORDS + 3) * 4)).fill(GUARD);
+  control.fill(0, AT, AT + INJECTOR_WORDS);
+  const heap = new Int32Array(new SharedArrayBuffer((records + 1) * STRIDE * 4));
+  return { queue: new Injector(control, AT, heap), control, heap };
+}
+
+/** The id of the `i`-th record (never 0). */
+const id = (i: number): number => (i + 1) * STRIDE;
+
+/** Links `ids` through NEXT, as a caller of pushChain does. */
+function link(heap: Int32Array, ids: number[]): void {
+  for (let k = 0; k + 1 < ids.length; k++) Atomics.store(heap, ids[k]! + NEXT, ids[k + 1]!);
+}
+
+function drain(queue: Injector, max: number): number[] {
+  const out: number[] = [];
+  while (queue.popBatch(out, max) > 0);
+  return out;
+}
+
+test("jobs pushed one at a time come out oldest first, whatever the batch size", () => {
+  for (const max of [1, 3, 64, 1000]) {
+    const { queue } = injector(100);
+    const ids = Array.from({ length: 100 }, (_, i) => id(i));
+    for (const job of ids) queue.push(job);
+    assert.deepEqual(drain(queue, max), ids, `batches of ${max}`);
+  }
+});
+
+test("a chain keeps its order and its place between single pushes", () => {
+  const { queue, heap } = injector(10);
+  const chain = [id(1), id(2), id(3), id(4)];
+  link(heap, chain);
+  queue.push(id(0));
+  queue.pushChain(chain[0]!, chain.at(-1)!, chain.length);
+  queue.push(id(5));
+  assert.equal(queue.length, 6);
+  assert.deepEqual(drain(queue, 2), [id(0), ...chain, id(5)]);
+});
+
+test("a batch takes at most max jobs, and the length counts exactly what is left", () => {
+  const { queue } = injector(20);
+  for (let i = 0; i < 20; i++) queue.push(id(i));
+  const into: number[] = [];
+  assert.equal(queue.popBatch(into, 7), 7);
+  assert.equal(into.length, 7);
+  assert.equal(queue.length, 13);
+  assert.equal(queue.popBatch(into, 0), 0, "a batch of 0 takes nothing");
+  assert.equal(queue.length, 13);
+  assert.equal(queue.popBatch(into, 100), 13);
+  assert.equal(queue.length, 0);
+  assert.deepEqual(into, Array.from({ length: 20 }, (_, i) => id(i)));
+});
+
+test("an empty injector pops nothing, and takes pushes again once emptied", () => {
+  const { queue } = injector(6);
+  const into: number[] = [];
+  assert.equal(queue.popBatch(into, 8), 0);
+  queue.push(id(0));
+  queue.push(id(1));
+  assert.deepEqual(drain(queue, 8), [id(0), id(1)]);
+  assert.equal(queue.popBatch(into, 8), 0, "emptied: nothing left behind");
+  // Emptied, its tail must be reset too: a push after it must not link from the old tail.
+  queue.push(id(2));
+  queue.push(id(3));
+  assert.deepEqual(drain(queue, 1), [id(2), id(3)]);
+  assert.deepEqual(into, []);
+});
+
+test("the injector writes only its own words of the control block", () => {
+  const { queue, control, heap } = injector(50);
+  const rng = random(7);
+  let pushed = 0;
+  const into: number[] = [];
+  for (let step = 0; step < 500; step++) {
+    if (rng() < 0.6 && pushed < 50) queue.push(id(pushed++));
+    else queue.popBatch(into, 1 + Math.floor(rng() * 5));
+  }
+  into.push(...drain(queue, 50));
+  assert.deepEqual(into, Array.from({ length: pushed }, (_, i) => id(i)), "FIFO over a random mix");
+  const outside = [...control.subarray(0, AT), ...control.subarray(AT + INJECTOR_WORDS)];
+  assert.ok(outside.every((word) => word === GUARD), `guard words changed: ${outside}`);
+  assert.equal(heap[0], 0, "no write below the first record");
+});
+
+// Two workers, each pushing its own jobs (singly and in chains) while popping batches; the
+// main thread takes what is left. Started once for the file and one at a time (each start
+// type-checks the module again under deno test).
+const THREADS = 2;
+let threads: Worker[] | undefined;
+after(() => Promise.all((threads ?? []).map((worker) => worker.terminate())));
+
+async function workers(): Promise<Worker[]> {
+  if (threads === undefined) {
+    threads = [];
+    for (let i = 0; i < THREADS; i++) {
+      const worker = startWorker(new URL("./test-support/injector-worker.ts", import.meta.url), null);
+      threads.push(worker);
+      assert.equal(await nextMessage(worker), "ready");
+    }
+  }
+  return threads;
+}
+
+test("two threads pushing and popping at once: every job is popped exactly once, each pusher's in order", async () => {
+  const n = 20_000;
+  const pool = await workers();
+  for (const seed of [1, 2, 3]) {
+    const control = new SharedArrayBuffer((AT + INJECTOR_WORDS + 1) * 4);
+    const heap = new SharedArrayBuffer((THREADS * n + 1) * STRIDE * 4);
+    const base = { n, first: STRIDE, stride: STRIDE, at: AT, control, heap, barrier: AT + INJECTOR_WORDS };
+    const runs = pool.map((worker, pusher) => {
+      const run: InjectorRun = { ...base, pusher, threads: THREADS, seed: seed * 10 + pusher };
+      const done = nextMessage<number[]>(worker);
+      worker.postMessage(run);
+      return done;
+    });
+    const popped = [...await Promise.all(runs)];
+    const queue = new Injector(new Int32Array(control), AT, new Int32Array(heap));
+    popped.push(drain(queue, 128));
+    assert.equal(queue.length, 0);
+    // Exactly once: each id of each pusher is seen once, and nothing else is.
+    const seen = new Int32Array(THREADS * n);
+    for (const list of popped) {
+      for (const job of list) {
+        const index = (job - STRIDE) / STRIDE;
+        assert.ok(Number.isInteger(index) && index >= 0 && index < THREADS * n, `a job that was never pushed: ${job}`);
+        seen[index]!++;
+      }
+    }
+    const wrong = seen.findIndex((count) => count !== 1);
+    assert.equal(wrong, -1, `seed ${seed}: job ${wrong} popped ${seen[wrong]} times`);
+    // FIFO: within what one thread popped, each pusher's jobs are in the order they were pushed.
+    for (const list of popped) {
+      const last = new Array<number>(THREADS).fill(-1);
+      for (const job of list) {
+        const index = (job - STRIDE) / STRIDE;
+        const pusher = Math.floor(index / n);
+        const i = index % n;
+        assert.ok(i > last[pusher]!, `seed ${seed}: pusher ${pusher}'s job ${i} came after its job ${last[pusher]}`);
+        last[pusher] = i;
+      }
+    }
+    assert.equal(idOf(base, THREADS - 1, n - 1), THREADS * n * STRIDE, "the layout the checks above assume");
+  }
+});

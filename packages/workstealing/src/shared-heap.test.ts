@@ -1,0 +1,169 @@
+// The job heap on its own: blocks never overlap, freed blocks are reused before the heap grows,
+// growth is visible through every view, a full heap fails with a typed error and keeps working,
+// and two threads allocating and freeing at once never get the same block.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import type { Worker } from "node:worker_threads";
+import { SpindleError } from "@spindle/core";
+import { nextMessage, random, startWorker, within } from "@spindle/test-support";
+import { BLOCK_BYTES, SharedHeap } from "./shared-heap.ts";
+import type { HeapReport, HeapRun, Held } from "./test-support/heap-worker.ts";
+
+const MiB = 1 << 20;
+
+/** Fails naming the first two of `blocks` that share a byte. */
+function assertDisjoint(blocks: readonly Held[], what: string): void {
+  const sorted = [...blocks].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    const before = sorted[i - 1]!;
+    const block = sorted[i]!;
+    assert.ok(
+      before.offset + before.length <= block.offset,
+      `${what}: [${before.offset}, +${before.length}) overlaps [${block.offset}, +${block.length})`,
+    );
+  }
+}
+
+function assertPlaced(heap: SharedHeap, block: Held): void {
+  assert.ok(block.offset > 0, `offset ${block.offset} is inside the header`);
+  assert.equal(block.offset % BLOCK_BYTES, 0, `offset ${block.offset} is block-aligned`);
+  assert.ok(block.offset + block.length <= heap.buffer.byteLength, `[${block.offset}, +${block.length}) fits the heap`);
+}
+
+test("records and payload blocks are aligned, inside the heap and never overlap", () => {
+  const heap = SharedHeap.create(64 * MiB);
+  const rng = random(11);
+  const blocks: Held[] = [];
+  for (let i = 0; i < 2_000; i++) {
+    const block = rng() < 0.5
+      ? { offset: heap.allocRecord() << 2, length: BLOCK_BYTES }
+      : { length: 1 + Math.floor(rng() * 20_000), offset: 0 };
+    const placed = block.offset === 0 ? { ...block, offset: heap.alloc(block.length) } : block;
+    assertPlaced(heap, placed);
+    blocks.push(placed);
+  }
+  assertDisjoint(blocks, "live blocks");
+});
+
+test("a record id is never 0 and the same record is not handed out twice while held", () => {
+  const heap = SharedHeap.create(16 * MiB);
+  const ids = Array.from({ length: 1_000 }, () => heap.allocRecord());
+  assert.ok(ids.every((id) => id > 0));
+  assert.equal(new Set(ids).size, ids.length);
+});
+
+test("a freed block is reused by the next allocation of its size class, not of another", () => {
+  const heap = SharedHeap.create(16 * MiB);
+  const a = heap.alloc(1000); // the 1 KiB class
+  const b = heap.alloc(1000);
+  heap.free(a, 1000);
+  assert.notEqual(heap.alloc(100), a, "a 128-byte block does not take a 1 KiB one");
+  assert.equal(heap.alloc(900), a, "the same class reuses the freed block");
+  assert.notEqual(heap.alloc(1000), a, "and only once");
+  heap.free(b, 1000);
+  assert.equal(heap.alloc(513), b, "513 bytes is the 1 KiB class too");
+});
+
+test("freed records are reused, from this thread's cache and the heap's list, before any new record", () => {
+  const heap = SharedHeap.create(16 * MiB);
+  // A multiple of the batch the cache takes at a time (64), so that none is left cached unused.
+  const first = Array.from({ length: 320 }, () => heap.allocRecord());
+  // 320 frees overflow the cache: batches go back to the heap's list, the rest stay cached.
+  for (const id of first) heap.freeRecord(id);
+  const again = Array.from({ length: 320 }, () => heap.allocRecord());
+  assert.equal(new Set(again).size, 320, "no record twice");
+  assert.deepEqual([...again].sort((x, y) => x - y), [...first].sort((x, y) => x - y), "all reused, none new");
+});
+
+test("random allocations and frees keep every live block's bytes intact", () => {
+  const heap = SharedHeap.create(64 * MiB);
+  const rng = random(5);
+  const live: (Held & { tag: number })[] = [];
+  const intact = (block: Held & { tag: number }): boolean =>
+    heap.bytes.subarray(block.offset, block.offset + block.length).every((byte) => byte === block.tag);
+  for (let step = 0; step < 20_000; step++) {
+    if (live.length > 0 && rng() < 0.45) {
+      const block = live.splice(Math.floor(rng() * live.length), 1)[0]!;
+      assert.ok(intact(block), `step ${step}: a block was written by another allocation`);
+      if (block.length === BLOCK_BYTES) heap.freeRecord(block.offset >>> 2);
+      else heap.free(block.offset, block.length);
+    } else {
+      const tag = 1 + (step % 255);
+      const length = rng() < 0.4 ? BLOCK_BYTES : 1 + Math.floor(rng() * 5_000);
+      const offset = length === BLOCK_BYTES ? heap.allocRecord() << 2 : heap.alloc(length);
+      heap.bytes.fill(tag, offset, offset + length);
+      live.push({ offset, length, tag });
+    }
+  }
+  assert.ok(live.every(intact));
+  assertDisjoint(live, "live blocks");
+});
+
+test("the heap grows as it fills, and every view over its buffer sees the growth", () => {
+  const heap = SharedHeap.create(8 * MiB);
+  const other = new SharedHeap(heap.buffer); // another thread's view of the same heap
+  const initial = heap.buffer.byteLength;
+  const blocks = Array.from({ length: 6 }, () => heap.alloc(MiB));
+  assert.ok(heap.buffer.byteLength > initial, `grew from ${initial} bytes`);
+  const last = blocks.at(-1)!;
+  heap.bytes[last + MiB - 1] = 42;
+  assert.equal(other.bytes[last + MiB - 1], 42, "the other view reaches the new bytes");
+  assertDisjoint(blocks.map((offset) => ({ offset, length: MiB })), "1 MiB blocks");
+});
+
+test("an allocation past the limit fails with CAPACITY_EXCEEDED naming the sizes, and the heap still works", () => {
+  const heap = SharedHeap.create(2 * MiB);
+  assert.throws(
+    () => heap.alloc(4 * MiB),
+    (error: unknown) =>
+      error instanceof SpindleError && error.code === "CAPACITY_EXCEEDED" &&
+      /4194304 more bytes would exceed its limit of 2097152 bytes/.test(error.message) &&
+      /maxHeapBytes/.test(error.message),
+  );
+  assert.equal(heap.words[0], 0, "the heap's lock (its first word) was released");
+  const small = heap.alloc(100);
+  assertPlaced(heap, { offset: small, length: 100 });
+  assert.ok(heap.buffer.byteLength <= 2 * MiB);
+});
+
+// Two workers over one heap, allocating and freeing at once. Started once for the file and one
+// at a time (each start type-checks the module again under deno test).
+const THREADS = 2;
+let threads: Worker[] | undefined;
+after(() => Promise.all((threads ?? []).map((worker) => worker.terminate())));
+
+async function workers(): Promise<Worker[]> {
+  if (threads === undefined) {
+    threads = [];
+    for (let i = 0; i < THREADS; i++) {
+      const worker = startWorker(new URL("./test-support/heap-worker.ts", import.meta.url), null);
+      threads.push(worker);
+      assert.equal(await nextMessage(worker), "ready");
+    }
+  }
+  return threads;
+}
+
+test("two threads allocating and freeing at once never hold the same bytes", async () => {
+  const pool = await workers();
+  for (const seed of [1, 2]) {
+    const heap = SharedHeap.create(256 * MiB);
+    // A hang bound: a heap whose lists are corrupted can send a worker round a cycle for ever.
+    const reports = await within(
+      Promise.all(pool.map((worker, i) => {
+        const run: HeapRun = { buffer: heap.buffer, tag: i + 1, steps: 50_000, seed: seed * 10 + i };
+        const report = nextMessage<HeapReport>(worker);
+        worker.postMessage(run);
+        return report;
+      })),
+      60_000,
+      `seed ${seed}: the workers' reports`,
+    );
+    reports.forEach((report, i) =>
+      assert.equal(report.broken, 0, `seed ${seed}: thread ${i} found its bytes overwritten`)
+    );
+    const held = reports.flatMap((report) => report.held);
+    for (const block of held) assertPlaced(heap, block);
+    assertDisjoint(held, `seed ${seed}: blocks the threads hold at the end`);
+  }
+});
