@@ -49,6 +49,7 @@ export { select, type Selected } from "./select.ts";
 export { isStream, type Item, next, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 export { fromPromise } from "./from-promise.ts";
 export { toPromise } from "./to-promise.ts";
+export { CancellationToken } from "./cancellation-token.ts";
 export { Parker, type ParkerHandle, Unparker } from "./parker.ts";
 export { Mutex } from "./mutex.ts";
 export { RingQueue } from "./ring-queue.ts";
