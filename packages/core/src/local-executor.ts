@@ -287,7 +287,7 @@ export class LocalExecutor implements Disposable {
     const waker = cx.waker;
     let polls = this.#pollsSinceTurn;
     let end = this.#sliceEnd;
-    enterDriving();
+    const outer = enterDriving(this);
     const budget = enterBudget();
     try {
       while (this.#failure === null) {
@@ -304,7 +304,7 @@ export class LocalExecutor implements Disposable {
       }
     } finally {
       exitBudget(budget);
-      exitDriving();
+      exitDriving(outer);
       this.#pollsSinceTurn = polls;
       this.#sliceEnd = end;
     }
