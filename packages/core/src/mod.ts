@@ -47,6 +47,8 @@ export { join, joinAll, type OutputOf } from "./join.ts";
 export { race } from "./race.ts";
 export { select, type Selected } from "./select.ts";
 export { isStream, type Item, next, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+export { fromAsyncIterable, fromIterable, toAsyncIterable } from "./async-iterable.ts";
+export { chunks, filter, map, merge, take, takeUntil, zip } from "./stream-combinators.ts";
 export { fromPromise } from "./from-promise.ts";
 export { toPromise, type ToPromiseOptions } from "./to-promise.ts";
 export { CancellationToken } from "./cancellation-token.ts";
