@@ -48,6 +48,7 @@ export { race } from "./race.ts";
 export { select, type Selected } from "./select.ts";
 export { isStream, type Item, next, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 export { fromAsyncIterable, fromIterable, toAsyncIterable } from "./async-iterable.ts";
+export { asCompleted } from "./as-completed.ts";
 export { chunks, filter, map, merge, take, takeUntil, zip } from "./stream-combinators.ts";
 export { fromPromise } from "./from-promise.ts";
 export { toPromise, type ToPromiseOptions } from "./to-promise.ts";

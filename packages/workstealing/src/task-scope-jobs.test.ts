@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CancelledError } from "@spindle/core";
+import { asCompleted, CancelledError, toAsyncIterable } from "@spindle/core";
 import { Runtime } from "./mod.ts";
 import type jobs from "./test-support/scope-jobs.ts";
 import { settleWithin, until } from "./test-support/runtime.ts";
@@ -40,6 +40,22 @@ test("a scope in a job takes its child jobs' results in completion order", async
   try {
     const outcome = await settleWithin(runtime.spawn("sumOfChildren", 20), "the job");
     assert.deepEqual(outcome, { status: "fulfilled", value: (20 * 21 * 41) / 6 });
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("for await over a job-result stream: asCompleted(handles) of runtime.spawn", async () => {
+  const { runtime } = await start();
+  try {
+    const handles = [1, 2, 3, 4, 5].map((n) => runtime.spawn("square", n));
+    const results: number[] = [];
+    const loop = (async () => {
+      for await (const square of toAsyncIterable(asCompleted(handles))) results.push(square);
+    })();
+    await settleWithin(loop, "the job-result stream");
+    assert.deepEqual(results.sort((a, b) => a - b), [1, 4, 9, 16, 25]);
+    assert.equal(runtime.liveJobs, 0);
   } finally {
     await runtime.shutdown();
   }
