@@ -6,6 +6,7 @@ import { describe, SpindleError } from "./errors.ts";
 import type { JoinHandle } from "./join-handle.ts";
 import { RingQueue } from "./ring-queue.ts";
 import { Task, type TaskOwner } from "./task.ts";
+import { inheritLocals } from "./task-local.ts";
 import { rebindWaker, Waker } from "./waker.ts";
 import { yieldToHost } from "./yield-to-host.ts";
 
@@ -176,7 +177,7 @@ export class LocalExecutor implements Disposable {
    */
   spawn<T>(work: IntoFuture<T>): JoinHandle<T> {
     if (this.#closed) throw new SpindleError("EXECUTOR_CLOSED", "spawn() on a LocalExecutor that was closed");
-    const task = new Task(intoFuture(work), this.#owner);
+    const task = new Task(inheritLocals(intoFuture(work)), this.#owner);
     this.#link(task as Task<unknown>);
     task.wake();
     return task;

@@ -56,6 +56,7 @@ export { CancellationToken } from "./cancellation-token.ts";
 export { abortable, type CancelSource, whenAborted } from "./abortable.ts";
 export { type AbortHandle, type FailurePolicy, scoped, TaskScope, type TaskScopeOptions } from "./task-scope.ts";
 export type { Spawner } from "./driving.ts";
+export { TaskLocal } from "./task-local.ts";
 export { Parker, type ParkerHandle, Unparker } from "./parker.ts";
 export { Mutex } from "./mutex.ts";
 export { RingQueue } from "./ring-queue.ts";

@@ -9,6 +9,7 @@ import { PENDING, type Poll } from "./poll.ts";
 import { RingQueue } from "./ring-queue.ts";
 import { STREAM_END, type StreamEnd } from "./stream.ts";
 import { Task, type TaskOwner } from "./task.ts";
+import { inheritLocals } from "./task-local.ts";
 import { toPromise } from "./to-promise.ts";
 import { type RawWaker, rebindWaker, Waker } from "./waker.ts";
 import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
@@ -487,7 +488,7 @@ class InlineRunner implements Spawner, TaskOwner {
   }
 
   spawn<R>(work: IntoFuture<R>): JoinHandle<R> {
-    const task = new Task(intoFuture(work), this);
+    const task = new Task(inheritLocals(intoFuture(work)), this);
     task.wake();
     return task;
   }
