@@ -3,7 +3,7 @@ import { Context } from "./context.ts";
 import { type Coroutine, CoroutineFuture, type IntoFuture, intoFuture, isCoroutine } from "./coroutine.ts";
 import { currentSpawner, type Spawner } from "./driving.ts";
 import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
-import { Future, isFuture } from "./future.ts";
+import { drop, Future, isFuture } from "./future.ts";
 import type { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { RingQueue } from "./ring-queue.ts";
@@ -59,8 +59,8 @@ const WAIT_CLOSE = 2;
 /** The scope's side of its waiting futures (assigned in the class's static block). */
 let pollScope: (scope: TaskScope<unknown>, wait: ScopeWait<unknown>, cx: Context) => Poll<unknown>;
 let forgetWait: (scope: TaskScope<unknown>, wait: ScopeWait<unknown>) => void;
-/** A task cancelled or dropped before its first poll never entered the `try` that reports: report it. */
-let reportDropped: (scope: TaskScope<unknown>, slot: number) => void;
+/** A task of the scope reports how it settled: its output, its error (`failed`), or `CANCELLED`. */
+let reportTo: (scope: TaskScope<unknown>, slot: number, outcome: unknown, failed: boolean) => void;
 
 /** What a task of the scope reports when it was dropped before it settled. */
 const CANCELLED: unique symbol = Symbol("cancelled");
@@ -269,27 +269,14 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
 
   #start(work: IntoFuture<T>): AbortHandle {
     const slot = this.#freeSlots.pop() ?? this.#handles.length;
-    const handle = this.#spawner.spawn(new ScopeTask(this as TaskScope<unknown>, slot, this.#run(slot, work)));
+    const scope = this as TaskScope<unknown>;
+    const task = isCoroutine(work)
+      ? new ScopeCoroutine(scope, slot, work)
+      : new ScopeFuture(scope, slot, work as Future<unknown>);
+    const handle = this.#spawner.spawn(task as Future<unknown>) as JoinHandle<void>;
     this.#handles[slot] = handle;
     this.#live++;
     return handle;
-  }
-
-  /**
-   * A task of the scope: runs `work` and reports its outcome, even when dropped (`finally`). It
-   * never fails itself, so that its executor never sees an unjoined failure.
-   */
-  *#run(slot: number, work: IntoFuture<T>): Coroutine<void> {
-    let outcome: unknown = CANCELLED;
-    let failed = false;
-    try {
-      outcome = yield* work as Iterable<Future<unknown>, T, unknown>;
-    } catch (error) {
-      outcome = error;
-      failed = true;
-    } finally {
-      this.#report(slot, outcome, failed);
-    }
   }
 
   #report(slot: number, outcome: unknown, failed: boolean): void {
@@ -391,45 +378,105 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
       return PENDING;
     };
     forgetWait = (scope, wait) => scope.#waiters.delete(wait);
-    reportDropped = (scope, slot) => scope.#report(slot, CANCELLED, false);
+    reportTo = (scope, slot, outcome, failed) => scope.#report(slot, outcome, failed);
   }
 }
 
 /**
- * The future of a scope's task: the coroutine of `#run`, which reports the outcome from its
- * `finally`; a cancel or drop before the first poll (the generator never started, so no `finally`
- * runs) reports here instead.
+ * A scope's task over a coroutine: the coroutine itself (an executor cancels it by throwing into
+ * it, so its `finally` blocks may wait), reporting to the scope once how it settled: from the poll
+ * that completes or fails, from a cancel that finishes the unwinding at once (or before the
+ * coroutine ever started, when no `finally` runs), or from a drop. Its own outcome goes to its
+ * task, which nobody joins and which is not detached, so a failure is not reported twice.
  */
-class ScopeTask extends CoroutineFuture<void> {
+class ScopeCoroutine extends CoroutineFuture<unknown> {
   readonly #scope: TaskScope<unknown>;
   readonly #slot: number;
-  #started = false;
+  #reported = false;
 
-  constructor(scope: TaskScope<unknown>, slot: number, run: Coroutine<void>) {
-    super(run);
+  constructor(scope: TaskScope<unknown>, slot: number, coroutine: Coroutine<unknown>) {
+    super(coroutine);
     this.#scope = scope;
     this.#slot = slot;
   }
 
-  override poll(cx: Context): Poll<void> {
-    this.#started = true;
-    return super.poll(cx);
+  override poll(cx: Context): Poll<unknown> {
+    let output: Poll<unknown>;
+    try {
+      output = super.poll(cx);
+    } catch (error) {
+      this.#report(error, true);
+      throw error;
+    }
+    if (output !== PENDING) this.#report(output, false);
+    return output;
   }
 
   override cancel(reason?: unknown): boolean {
-    this.#reportIfUnstarted();
-    return super.cancel(reason);
+    let finished: boolean;
+    try {
+      finished = super.cancel(reason);
+    } catch (error) {
+      this.#report(error, true);
+      throw error;
+    }
+    if (finished) this.#report(CANCELLED, false);
+    return finished;
   }
 
   override [Symbol.dispose](): void {
-    this.#reportIfUnstarted();
-    super[Symbol.dispose]();
+    try {
+      super[Symbol.dispose]();
+    } finally {
+      this.#report(CANCELLED, false);
+    }
   }
 
-  #reportIfUnstarted(): void {
-    if (this.#started) return;
-    this.#started = true;
-    reportDropped(this.#scope, this.#slot);
+  #report(outcome: unknown, failed: boolean): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    reportTo(this.#scope, this.#slot, outcome, failed);
+  }
+}
+
+/** A scope's task over a plain future (an executor drops it to abort it). */
+class ScopeFuture extends Future<unknown> {
+  readonly #scope: TaskScope<unknown>;
+  readonly #slot: number;
+  readonly #inner: Future<unknown>;
+  #reported = false;
+
+  constructor(scope: TaskScope<unknown>, slot: number, inner: Future<unknown>) {
+    super();
+    this.#scope = scope;
+    this.#slot = slot;
+    this.#inner = inner;
+  }
+
+  poll(cx: Context): Poll<unknown> {
+    let output: Poll<unknown>;
+    try {
+      output = this.#inner.poll(cx);
+    } catch (error) {
+      this.#report(error, true);
+      throw error;
+    }
+    if (output !== PENDING) this.#report(output, false);
+    return output;
+  }
+
+  override [Symbol.dispose](): void {
+    try {
+      drop(this.#inner);
+    } finally {
+      this.#report(CANCELLED, false);
+    }
+  }
+
+  #report(outcome: unknown, failed: boolean): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    reportTo(this.#scope, this.#slot, outcome, failed);
   }
 }
 
