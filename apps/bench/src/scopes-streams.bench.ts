@@ -3,8 +3,9 @@
 //     `scope.close()`), against the same tasks spawned with `executor.spawn` and joined with
 //     `joinAll(handles)`. One parent coroutine per batch, one LocalExecutor `run()` for the whole
 //     run, as in core-executor.bench.ts. Goal: scope time <= 1.1x plain time.
-//   - pipeline: map / filter / take over ITEMS numbers, consumed in a coroutine
-//     (`yield* next(stream)`, run by `toPromise`), against the same pipeline of native async
+//   - pipeline: map / filter / take over ITEMS numbers, consumed in a coroutine (run by
+//     `toPromise`) by `yield* fold(stream, 0, add)` (the loop inside one future) and, as a second
+//     Spindle row, by a `yield* next(stream)` loop (a future per item), against the same pipeline of native async
 //     generators consumed with `for await`, and Effect 4's `Stream` (`Stream.range` → map → filter →
 //     take → `runFold`). Goal: >= 3x native async generators, and ahead of Effect's Stream.
 //   - for await: `for await` over `toAsyncIterable(fromIterable(range))` against `for await` over
@@ -23,6 +24,7 @@ import process from "node:process";
 import {
   type Coroutine,
   filter,
+  fold,
   fromIterable,
   joinAll,
   type JoinHandle,
@@ -115,9 +117,25 @@ function* consume(stream: Stream<number>): Coroutine<number> {
   return sum;
 }
 
+const add = (sum: number, x: number): number => sum + x;
+
+function pipeline(): Stream<number> {
+  return take(filter(map(fromIterable(range(ITEMS)), double), notThird), TAKE);
+}
+
+function* consumeByFold(stream: Stream<number>): Coroutine<number> {
+  return yield* fold(stream, 0, add);
+}
+
 async function spindlePipeline(): Promise<number> {
   const start = performance.now();
-  await toPromise(consume(take(filter(map(fromIterable(range(ITEMS)), double), notThird), TAKE)));
+  await toPromise(consumeByFold(pipeline()));
+  return performance.now() - start;
+}
+
+async function spindlePipelineNext(): Promise<number> {
+  const start = performance.now();
+  await toPromise(consume(pipeline()));
   return performance.now() - start;
 }
 
@@ -186,6 +204,7 @@ const workloads: [string, () => Promise<number>][] = [
   ["scope", () => runTasks(true)],
   ["plain-spawn", () => runTasks(false)],
   ["spindle-pipeline", spindlePipeline],
+  ["spindle-pipeline-next", spindlePipelineNext],
   ["native-pipeline", nativePipeline],
   ...(effectPipeline === null ? [] : [["effect-pipeline", effectPipeline] as [string, () => Promise<number>]]),
   ["spindle-for-await", spindleForAwait],
@@ -223,6 +242,8 @@ const result = {
     scopeOverPlain: ratio("scope", "plain-spawn"),
     nativeOverSpindlePipeline: ratio("native-pipeline", "spindle-pipeline"),
     effectOverSpindlePipeline: ratio("effect-pipeline", "spindle-pipeline"),
+    nativeOverSpindlePipelineNext: ratio("native-pipeline", "spindle-pipeline-next"),
+    effectOverSpindlePipelineNext: ratio("effect-pipeline", "spindle-pipeline-next"),
     nativeOverSpindleForAwait: ratio("native-for-await", "spindle-for-await"),
   },
 } satisfies ScopesStreamsResult;

@@ -20,6 +20,9 @@ export interface ScopesStreamsResult {
     nativeOverSpindlePipeline: Ratio | null;
     /** Effect Stream pipeline time over Spindle's (goal > 1). */
     effectOverSpindlePipeline: Ratio | null;
+    /** The same two, Spindle consuming with a `yield* next(stream)` loop instead of `fold`. */
+    nativeOverSpindlePipelineNext: Ratio | null;
+    effectOverSpindlePipelineNext: Ratio | null;
     /** Native `for await` time over `for await` on a Spindle stream (goal >= 1). */
     nativeOverSpindleForAwait: Ratio | null;
   };
@@ -41,7 +44,8 @@ export const scopesStreamsSection: BenchSection<ScopesStreamsResult> = {
         `Scope: ${first.tasks.toLocaleString("en-US")} tasks (each yields once) spawned into \`TaskScope\`s of ` +
           `${first.batch.toLocaleString("en-US")} and joined (\`scope.joinAll()\`, \`scope.close()\`), against ` +
           "`executor.spawn` + `joinAll(handles)`. Pipeline: `map` → `filter` → `take` over " +
-          `${first.items.toLocaleString("en-US")} numbers consumed in a coroutine (\`yield* next(stream)\`), against ` +
+          `${first.items.toLocaleString("en-US")} numbers consumed in a coroutine by \`yield* fold(stream, 0, add)\` ` +
+          "(second row per runtime: by a `yield* next(stream)` loop, one future per item), against " +
           "native async generators consumed with `for await` and Effect 4's `Stream` (`runFold`). For await: " +
           "`for await` over `toAsyncIterable(fromIterable(range))` against a native async generator. Times are medians " +
           `of ${first.measuredRounds} rounds; ratios the median per-round ratio (range in brackets).`,
@@ -60,18 +64,22 @@ export const scopesStreamsSection: BenchSection<ScopesStreamsResult> = {
       }
       const m = r.medianMs;
       const q = r.ratios;
+      const goal = (x: Ratio | null, ok: (median: number) => boolean): string =>
+        `${fmtRatio(x)} ${check(x ? ok(x.median) : undefined)}`;
       out.push(
-        `| ${legName(leg)} | ${ms(m["scope"])} | ${ms(m["plain-spawn"])} | ${fmtRatio(q.scopeOverPlain)} ${
-          check(q.scopeOverPlain ? q.scopeOverPlain.median <= 1.1 : undefined)
-        } | ${ms(m["spindle-pipeline"])} | ${ms(m["native-pipeline"])} | ${ms(m["effect-pipeline"])} | ${
-          fmtRatio(q.nativeOverSpindlePipeline)
-        } ${check(q.nativeOverSpindlePipeline ? q.nativeOverSpindlePipeline.median >= 3 : undefined)} | ${
-          fmtRatio(q.effectOverSpindlePipeline)
-        } ${check(q.effectOverSpindlePipeline ? q.effectOverSpindlePipeline.median > 1 : undefined)} | ${
-          ms(m["spindle-for-await"])
-        } | ${ms(m["native-for-await"])} | ${fmtRatio(q.nativeOverSpindleForAwait)} ${
-          check(q.nativeOverSpindleForAwait ? q.nativeOverSpindleForAwait.median >= 1 : undefined)
-        } |`,
+        `| ${legName(leg)} | ${ms(m["scope"])} | ${ms(m["plain-spawn"])} | ${
+          goal(q.scopeOverPlain, (x) => x <= 1.1)
+        } | ` +
+          `${ms(m["spindle-pipeline"])} | ${ms(m["native-pipeline"])} | ${ms(m["effect-pipeline"])} | ` +
+          `${goal(q.nativeOverSpindlePipeline, (x) => x >= 3)} | ${
+            goal(q.effectOverSpindlePipeline, (x) => x > 1)
+          } | ` +
+          `${ms(m["spindle-for-await"])} | ${ms(m["native-for-await"])} | ` +
+          `${goal(q.nativeOverSpindleForAwait, (x) => x >= 1)} |`,
+        `| ${legName(leg)}, \`next\` loop | | | | ${ms(m["spindle-pipeline-next"])} | | | ` +
+          `${goal(q.nativeOverSpindlePipelineNext, (x) => x >= 3)} | ${
+            goal(q.effectOverSpindlePipelineNext, (x) => x > 1)
+          } | | | |`,
       );
     }
     out.push("");

@@ -49,6 +49,7 @@ export { select, type Selected } from "./select.ts";
 export { isStream, type Item, next, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 export { fromAsyncIterable, fromIterable, toAsyncIterable } from "./async-iterable.ts";
 export { asCompleted } from "./as-completed.ts";
+export { fold, forEach } from "./stream-fold.ts";
 export { chunks, filter, map, merge, take, takeUntil, zip } from "./stream-combinators.ts";
 export { fromPromise } from "./from-promise.ts";
 export { toPromise, type ToPromiseOptions } from "./to-promise.ts";

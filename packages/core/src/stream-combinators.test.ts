@@ -7,6 +7,8 @@ import {
   type Context,
   type Coroutine,
   filter,
+  fold,
+  forEach,
   fromIterable,
   map,
   merge,
@@ -137,3 +139,30 @@ test("bad input: negative, NaN or fractional sizes are RangeErrors naming the va
   assert.throws(() => zip(s, undefined as never), invalid(/got undefined/));
   assert.throws(() => takeUntil(s, 3 as never), (e) => e instanceof SpindleError && e.code === "NOT_A_FUTURE");
 });
+
+test("fold and forEach run a stream to its end (waiting where it is pending) and drop it; a failing reducer drops it too", () => {
+  const source = new Source(5);
+  assert.equal(blockOn(fold(source, 0, (sum, n) => sum + n)), 10);
+  assert.equal(source.dropped, 1);
+  const seen: number[] = [];
+  blockOn(forEach(new Source(3), (n) => seen.push(n)));
+  assert.deepEqual(seen, [0, 1, 2]);
+  const failing = new Source(5);
+  assert.throws(
+    () =>
+      blockOn(fold(failing, 0, (_, n) => {
+        if (n === 2) throw new Error("reducer failed");
+        return n;
+      })),
+    /reducer failed/,
+  );
+  assert.equal(failing.dropped, 1);
+  assert.equal(failing.taken, 3, "nothing taken after the failure");
+  assert.throws(() => fold(s0(), 0, 5 as never), (e) => e instanceof SpindleError && /got 5/.test(e.message));
+  assert.throws(() => fold(5 as never, 0, (a) => a), (e) => e instanceof SpindleError && /got 5/.test(e.message));
+  assert.throws(() => forEach(s0(), null as never), (e) => e instanceof SpindleError && /got null/.test(e.message));
+});
+
+function s0(): Stream<number> {
+  return fromIterable([]);
+}
