@@ -10,6 +10,7 @@
  * - `NOT_A_FUTURE`: a value that is not a future where one was needed (e.g. `yield 5`).
  * - `INVALID_ARGUMENT`: an argument out of its documented range.
  * - `CAPACITY_EXCEEDED`: a fixed-size shared structure is full.
+ * - `SCOPE_CLOSED`: a task spawned into a `TaskScope` that was closed or aborted.
  * - `PERMISSION_DENIED`: the runtime refused an operation for lack of a permission (Deno's
  *   `--allow-*` flags); see {@linkcode PermissionDeniedError}.
  */
@@ -23,7 +24,8 @@ export type SpindleErrorCode =
   | "NOT_A_FUTURE"
   | "INVALID_ARGUMENT"
   | "CAPACITY_EXCEEDED"
-  | "PERMISSION_DENIED";
+  | "PERMISSION_DENIED"
+  | "SCOPE_CLOSED";
 
 /**
  * The error every Spindle package throws for misuse, with a `code` to branch on.

@@ -1,6 +1,6 @@
 import type { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
-import { completedError } from "./errors.ts";
+import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
@@ -9,6 +9,11 @@ import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
 /**
  * A promise as a future: ready with the promise's value, or throwing its rejection reason. The
  * rejection counts as handled from the start; dropping the future ignores the outcome.
+ *
+ * Given a function instead, `fromPromise` calls it on the first poll with an `AbortSignal` and
+ * waits for the promise it returns; dropping the future before that promise settles (a task
+ * aborted while it waits, a `race` lost, a `timeout` elapsed) aborts the signal with a
+ * {@linkcode CancelledError}, so `fromPromise((signal) => fetch(url, { signal }))` stops the fetch.
  *
  * @example
  * ```ts
@@ -20,7 +25,8 @@ import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
  * console.log(await toPromise(double())); // 42
  * ```
  */
-export function fromPromise<T>(promise: PromiseLike<T>): Future<T> {
+export function fromPromise<T>(promise: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>)): Future<T> {
+  if (typeof promise === "function") return new AbortingPromiseFuture(promise);
   return new PromiseFuture(promise);
 }
 
@@ -34,12 +40,22 @@ class PromiseFuture<T> extends Future<T> {
   #result: unknown = undefined;
   #waker: RawWaker<unknown> | null = null;
 
-  constructor(promise: PromiseLike<T>) {
+  constructor(promise: PromiseLike<T> | null) {
     super();
+    if (promise !== null) this.watch(promise);
+  }
+
+  /** Waits for `promise`. */
+  protected watch(promise: PromiseLike<T>): void {
     promise.then(
       (value) => this.#settle(FULFILLED, value),
       (error: unknown) => this.#settle(REJECTED, error),
     );
+  }
+
+  /** Whether the promise is still unsettled. */
+  protected get isWaiting(): boolean {
+    return this.#state === WAITING;
   }
 
   poll(cx: Context): Poll<T> {
@@ -68,5 +84,44 @@ class PromiseFuture<T> extends Future<T> {
     this.#state = state;
     this.#result = result;
     this.#waker = wakeRawWaker(this.#waker);
+  }
+}
+
+/**
+ * `fromPromise(factory)`: calls the factory with a signal on the first poll, and aborts the signal
+ * when dropped while the promise is unsettled.
+ */
+class AbortingPromiseFuture<T> extends PromiseFuture<T> {
+  #factory: ((signal: AbortSignal) => PromiseLike<T>) | null;
+  #controller: AbortController | null = null;
+
+  constructor(factory: (signal: AbortSignal) => PromiseLike<T>) {
+    super(null);
+    this.#factory = factory;
+  }
+
+  override poll(cx: Context): Poll<T> {
+    const factory = this.#factory;
+    if (factory !== null) {
+      this.#factory = null;
+      const controller = this.#controller = new AbortController();
+      const promise = factory(controller.signal);
+      if (typeof (promise as { then?: unknown } | null)?.then !== "function") {
+        throw new SpindleError(
+          "INVALID_ARGUMENT",
+          `fromPromise(): the function must return a promise, got ${describe(promise)}`,
+        );
+      }
+      this.watch(promise);
+    }
+    return super.poll(cx);
+  }
+
+  override [Symbol.dispose](): void {
+    this.#factory = null;
+    const controller = this.#controller;
+    this.#controller = null;
+    if (controller !== null && this.isWaiting) controller.abort(new CancelledError("fromPromise()"));
+    super[Symbol.dispose]();
   }
 }

@@ -1,11 +1,10 @@
 import { Context } from "./context.ts";
-import { type IntoFuture, isCoroutine } from "./coroutine.ts";
+import type { IntoFuture } from "./coroutine.ts";
 import { budgetExhausted, enterBudget, exitBudget, resetBudget } from "./coop-budget.ts";
 import { enterDriving, exitDriving } from "./driving.ts";
 import { describe, SpindleError } from "./errors.ts";
-import { isFuture } from "./future.ts";
 import type { JoinHandle } from "./join-handle.ts";
-import { Task, type TaskOwner } from "./task.ts";
+import { spawnTask, type Task, type TaskOwner } from "./task.ts";
 import { rebindWaker, Waker } from "./waker.ts";
 import { yieldToHost } from "./yield-to-host.ts";
 
@@ -178,10 +177,7 @@ export class LocalExecutor implements Disposable {
    */
   spawn<T>(work: IntoFuture<T>): JoinHandle<T> {
     if (this.#closed) throw new SpindleError("EXECUTOR_CLOSED", "spawn() on a LocalExecutor that was closed");
-    let task: Task<T>;
-    if (isFuture(work)) task = new Task(work, null, this.#owner);
-    else if (isCoroutine(work)) task = new Task(null, work, this.#owner); // driven by the task itself
-    else throw new SpindleError("NOT_A_FUTURE", `expected a future or a generator, got ${describe(work)}`);
+    const task = spawnTask(work, this.#owner);
     this.#link(task as Task<unknown>);
     task.wake();
     return task;
@@ -291,7 +287,7 @@ export class LocalExecutor implements Disposable {
     const waker = cx.waker;
     let polls = this.#pollsSinceTurn;
     let end = this.#sliceEnd;
-    enterDriving();
+    const outer = enterDriving(this);
     const budget = enterBudget();
     try {
       while (this.#failure === null) {
@@ -312,7 +308,7 @@ export class LocalExecutor implements Disposable {
       }
     } finally {
       exitBudget(budget);
-      exitDriving();
+      exitDriving(outer);
       this.#pollsSinceTurn = polls;
       this.#sliceEnd = end;
     }

@@ -1,13 +1,26 @@
 import { CHILD_SET_VTABLE, type ChildSet } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
-import { type Coroutine, CoroutineFuture } from "./coroutine.ts";
+import { type Coroutine, CoroutineFuture, type IntoFuture, isCoroutine } from "./coroutine.ts";
 import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
 import { drop, type Future, isFuture } from "./future.ts";
 import { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Poll } from "./poll.ts";
+import { inheritLocals } from "./task-local.ts";
 import type { RawWaker, RawWakerVTable } from "./waker.ts";
 import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
+
+/**
+ * A task for `owner` running `work`: a future it polls, or a coroutine it drives itself; either
+ * carries the task-local values in force where it is spawned.
+ */
+export function spawnTask<T>(work: IntoFuture<T>, owner: TaskOwner): Task<T> {
+  if (!isFuture(work) && !isCoroutine(work)) {
+    throw new SpindleError("NOT_A_FUTURE", `expected a future or a generator, got ${describe(work)}`);
+  }
+  const inherited = inheritLocals(work);
+  return isFuture(inherited) ? new Task(inherited, null, owner) : new Task(null, inherited, owner);
+}
 
 /** What a task needs from the executor that owns it. */
 export interface TaskOwner {

@@ -1,5 +1,17 @@
+import { checkSignal } from "./cancellation-token.ts";
 import type { IntoFuture } from "./coroutine.ts";
+import { CancelledError, describe, SpindleError } from "./errors.ts";
 import { LocalExecutor } from "./local-executor.ts";
+
+/** Options of {@linkcode toPromise}. */
+export interface ToPromiseOptions {
+  /**
+   * Aborts the work when the signal aborts: the task is aborted (a coroutine unwinds, running its
+   * `finally` blocks) and, once it has, the promise rejects with the signal's `reason`, as the
+   * platform's abortable APIs do. An already aborted signal rejects at once, without running it.
+   */
+  readonly signal?: AbortSignal;
+}
 
 /**
  * Runs a future (or coroutine) on the host event loop and returns a promise of its output: the
@@ -10,11 +22,40 @@ import { LocalExecutor } from "./local-executor.ts";
  * import { ready, toPromise } from "@spindle/core";
  * console.log(await toPromise(ready("done"))); // done
  * ```
+ *
+ * @example With a signal
+ * ```ts
+ * import { pending, toPromise } from "@spindle/core";
+ * const controller = new AbortController();
+ * const waiting = toPromise(pending(), { signal: controller.signal });
+ * controller.abort(new Error("enough"));
+ * await waiting.catch((e) => console.log((e as Error).message)); // enough
+ * ```
  */
-export function toPromise<T>(work: IntoFuture<T>): Promise<T> {
+export function toPromise<T>(work: IntoFuture<T>, options?: ToPromiseOptions): Promise<T> {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new SpindleError("INVALID_ARGUMENT", `toPromise() options must be an object, got ${describe(options)}`);
+  }
+  const signal = options?.signal;
+  if (signal !== undefined) {
+    checkSignal(signal, "toPromise()'s signal option");
+    if (signal.aborted) return Promise.reject(signal.reason);
+  }
   const executor = new LocalExecutor();
   const handle = executor.spawn(work);
   // run() rejects only for failures of detached tasks; this task is joined through the promise.
   void executor.run();
-  return Promise.resolve(handle);
+  if (signal === undefined) return Promise.resolve(handle);
+  const onAbort = (): void => handle.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  return Promise.resolve(handle).then(
+    (value) => {
+      signal.removeEventListener("abort", onAbort);
+      return value;
+    },
+    (error: unknown) => {
+      signal.removeEventListener("abort", onAbort);
+      throw signal.aborted && error instanceof CancelledError ? signal.reason : error;
+    },
+  );
 }

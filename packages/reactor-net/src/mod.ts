@@ -21,6 +21,7 @@ export { SocketAddress } from "./socket-address.ts";
 export { Interest, Ready } from "./readiness.ts";
 export { ReadinessWaiter, Registration } from "./registration.ts";
 export { type EventSource, Reactor } from "./reactor.ts";
+export { datagrams } from "./datagram-stream.ts";
 export {
   type Datagram,
   type Received,

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  blockOn,
+  CancellationToken,
+  CancelledError,
+  Context,
+  drop,
+  LocalExecutor,
+  PENDING,
+  SpindleError,
+} from "./mod.ts";
+import { listenerCount } from "./cancellation-token.ts";
+import { within } from "@spindle/test-support";
+
+test("a child token is cancelled with its parent and the same reason; cancelling a child leaves the parent", () => {
+  const root = new CancellationToken();
+  const child = root.child();
+  const grandchild = child.child();
+  const sibling = root.child();
+  sibling.cancel("only me");
+  assert.equal(root.isCancelled, false);
+  assert.equal(child.isCancelled, false);
+  const reason = new Error("shutdown");
+  root.cancel(reason);
+  for (const token of [root, child, grandchild]) {
+    assert.equal(token.isCancelled, true);
+    assert.equal(token.reason, reason);
+  }
+  assert.equal(sibling.reason, "only me");
+  root.cancel("again"); // later calls do nothing
+  assert.equal(root.reason, reason);
+  assert.equal(root.child().reason, reason, "a child of a cancelled token starts cancelled");
+});
+
+test("cancel() without a reason uses a CancelledError; throwIfCancelled throws the reason", () => {
+  const token = new CancellationToken();
+  token.throwIfCancelled();
+  token.cancel();
+  assert.ok(token.reason instanceof CancelledError);
+  assert.throws(() => token.throwIfCancelled(), (e) => e === token.reason);
+});
+
+test("cancelled() completes with the reason in a task, and a dropped one leaves no listener", async () => {
+  const token = new CancellationToken();
+  const dropped = token.cancelled();
+  assert.equal(dropped.poll(Context.noop()), PENDING);
+  assert.equal(listenerCount(token), 1);
+  drop(dropped);
+  assert.equal(listenerCount(token), 0);
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(token.cancelled());
+  const run = executor.run();
+  await Promise.resolve();
+  assert.equal(handle.isFinished, false);
+  token.cancel("done");
+  assert.equal(await within(Promise.resolve(handle), 2_000, "cancelled()"), "done");
+  await run;
+  assert.equal(blockOn(token.cancelled()), "done", "already cancelled: ready at once");
+});
+
+test("onCancel runs each callback once; a throwing callback does not stop the others", () => {
+  const token = new CancellationToken();
+  const calls: unknown[] = [];
+  const removed = token.onCancel(() => calls.push("removed"));
+  token.onCancel(() => {
+    throw new Error("first failure");
+  });
+  token.onCancel((reason) => calls.push(reason));
+  removed[Symbol.dispose]();
+  assert.throws(() => token.cancel("r"), /first failure/);
+  token.cancel("again");
+  assert.deepEqual(calls, ["r"]);
+  token.onCancel((reason) => calls.push(`late ${reason}`));
+  assert.deepEqual(calls, ["r", "late r"]);
+});
+
+test("token.signal aborts with the token's reason; fromSignal cancels with the signal's reason", () => {
+  const token = new CancellationToken();
+  const signal = token.signal;
+  assert.equal(token.signal, signal);
+  assert.equal(signal.aborted, false);
+  token.cancel("stop");
+  assert.equal(signal.aborted, true);
+  assert.equal(signal.reason, "stop");
+  const cancelled = new CancellationToken();
+  cancelled.cancel("early");
+  assert.equal(cancelled.signal.reason, "early");
+
+  const controller = new AbortController();
+  const fromSignal = CancellationToken.fromSignal(controller.signal);
+  const child = fromSignal.child();
+  controller.abort("from the platform");
+  assert.equal(fromSignal.reason, "from the platform");
+  assert.equal(child.reason, "from the platform");
+  assert.equal(CancellationToken.fromSignal(AbortSignal.abort("was")).reason, "was");
+});
+
+test("a disposed token is detached from its parent and its signal", () => {
+  const parent = new CancellationToken();
+  const child = parent.child();
+  child[Symbol.dispose]();
+  assert.equal(listenerCount(parent), 0);
+  parent.cancel();
+  assert.equal(child.isCancelled, false);
+  const controller = new AbortController();
+  const token = CancellationToken.fromSignal(controller.signal);
+  token[Symbol.dispose]();
+  controller.abort();
+  assert.equal(token.isCancelled, false);
+});
+
+test("100,000 children made and disposed (or cancelled) leave the parent with no listener", () => {
+  const parent = new CancellationToken();
+  for (let i = 0; i < 100_000; i++) {
+    const child = parent.child();
+    if (i % 3 === 0) child.cancel();
+    else if (i % 3 === 1) child[Symbol.dispose]();
+    else {
+      const waiting = child.cancelled();
+      waiting.poll(Context.noop());
+      drop(waiting);
+      child[Symbol.dispose]();
+    }
+  }
+  assert.equal(listenerCount(parent), 0);
+});
+
+test("bad input is a typed error naming the value", () => {
+  assert.throws(
+    () => CancellationToken.fromSignal({ aborted: false } as unknown as AbortSignal),
+    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /got a Object/.test(e.message),
+  );
+  assert.throws(
+    () => new CancellationToken().onCancel("x" as never),
+    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /"x"/.test(e.message),
+  );
+});

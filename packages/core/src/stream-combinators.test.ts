@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  blockOn,
+  CancellationToken,
+  chunks,
+  type Context,
+  type Coroutine,
+  filter,
+  fold,
+  forEach,
+  fromIterable,
+  map,
+  merge,
+  next,
+  PENDING,
+  pending,
+  type Poll,
+  ready,
+  SpindleError,
+  Stream,
+  STREAM_END,
+  type StreamEnd,
+  take,
+  takeUntil,
+  toAsyncIterable,
+  zip,
+} from "./mod.ts";
+
+/** Items 0..count-1, pending before each one (waking at once); counts what it handed out and drops. */
+class Source extends Stream<number> {
+  taken = 0;
+  dropped = 0;
+  polls = 0;
+  readonly count: number;
+  #ready = false;
+  constructor(count: number) {
+    super();
+    this.count = count;
+  }
+  pollNext(cx: Context): Poll<number | StreamEnd> {
+    this.polls++;
+    if (this.taken === this.count) return STREAM_END;
+    if (!this.#ready) {
+      this.#ready = true;
+      cx.waker.wakeByRef();
+      return PENDING;
+    }
+    this.#ready = false;
+    return this.taken++;
+  }
+  override [Symbol.dispose](): void {
+    this.dropped++;
+  }
+}
+
+function* collect<T>(stream: Stream<T>, limit = Infinity): Coroutine<T[]> {
+  const items: T[] = [];
+  for (let item; items.length < limit && (item = yield* next(stream)) !== STREAM_END;) items.push(item);
+  return items;
+}
+
+test("map, filter and take compose lazily; take drops its source after the last item", () => {
+  const source = new Source(100);
+  const pipeline = take(filter(map(source, (n) => n * 3), (n) => n % 2 === 0), 4);
+  assert.equal(source.polls, 0, "nothing is polled before the pipeline is");
+  assert.deepEqual(blockOn(collect(pipeline)), [0, 6, 12, 18]);
+  assert.equal(source.taken, 7);
+  assert.equal(source.dropped, 1);
+  assert.equal(blockOn(next(pipeline)), STREAM_END);
+});
+
+test("dropping a pipeline mid-way loses no item taken from its source", () => {
+  const source = new Source(50);
+  const pipeline = map(source, (n) => n);
+  const got = blockOn(collect(pipeline, 5));
+  pipeline[Symbol.dispose]();
+  assert.deepEqual(got, [0, 1, 2, 3, 4]);
+  assert.equal(source.taken, 5, "every item the source handed out reached the consumer");
+  assert.equal(source.dropped, 1);
+});
+
+test("takeUntil ends once its future completes, checked before each item, and drops both", async () => {
+  const token = new CancellationToken();
+  const source = new Source(10);
+  const seen: number[] = [];
+  for await (const n of toAsyncIterable(takeUntil(source, token.cancelled()))) {
+    seen.push(n);
+    if (n === 3) token.cancel();
+  }
+  assert.deepEqual(seen, [0, 1, 2, 3]);
+  assert.equal(source.taken, 4);
+  assert.equal(source.dropped, 1);
+  assert.deepEqual(blockOn(collect(takeUntil(fromIterable([1, 2]), pending()))), [1, 2]);
+  assert.deepEqual(blockOn(collect(takeUntil(fromIterable([1, 2]), ready(0)))), []);
+});
+
+test("merge interleaves fairly and ends when all sources end; zip pairs until either ends", () => {
+  const a = new Source(3);
+  const b = new Source(1);
+  assert.deepEqual(blockOn(collect(merge(a, b, fromIterable([100, 101])))).sort((x, y) => x - y), [
+    0,
+    0,
+    1,
+    2,
+    100,
+    101,
+  ]);
+  assert.deepEqual(blockOn(collect(merge(fromIterable(["a1", "a2"]), fromIterable(["b1", "b2"])))), [
+    "a1",
+    "b1",
+    "a2",
+    "b2",
+  ]);
+  assert.equal(a.dropped + b.dropped, 2);
+  assert.deepEqual(blockOn(collect(merge<number>())), []);
+  const letters = new Source(5);
+  assert.deepEqual(blockOn(collect(zip(fromIterable(["x", "y"]), letters))), [["x", 0], ["y", 1]]);
+  assert.equal(letters.dropped, 1);
+});
+
+test("chunks groups items, with a short last chunk", () => {
+  assert.deepEqual(blockOn(collect(chunks(new Source(7), 3))), [[0, 1, 2], [3, 4, 5], [6]]);
+  assert.deepEqual(blockOn(collect(chunks(new Source(0), 3))), []);
+});
+
+test("bad input: negative, NaN or fractional sizes are RangeErrors naming the value; non-streams and non-functions typed errors", () => {
+  const s = fromIterable([1]);
+  assert.throws(() => take(s, -1), (e) => e instanceof RangeError && /got -1/.test(e.message));
+  assert.throws(() => take(s, NaN), (e) => e instanceof RangeError && /got NaN/.test(e.message));
+  assert.throws(() => chunks(s, 0), (e) => e instanceof RangeError && /got 0/.test(e.message));
+  assert.throws(() => chunks(s, 1.5), (e) => e instanceof RangeError && /got 1.5/.test(e.message));
+  assert.throws(() => chunks(s, "2" as never), (e) => e instanceof RangeError && /got "2"/.test(e.message));
+  const invalid = (pattern: RegExp) => (e: unknown) =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
+  assert.throws(() => map([1] as never, (n) => n), invalid(/got a Array/));
+  assert.throws(() => filter(s, "yes" as never), invalid(/got "yes"/));
+  assert.throws(() => merge(s, 5 as never), invalid(/got 5/));
+  assert.throws(() => zip(s, undefined as never), invalid(/got undefined/));
+  assert.throws(() => takeUntil(s, 3 as never), (e) => e instanceof SpindleError && e.code === "NOT_A_FUTURE");
+});
+
+test("fold and forEach run a stream to its end (waiting where it is pending) and drop it; a failing reducer drops it too", () => {
+  const source = new Source(5);
+  assert.equal(blockOn(fold(source, 0, (sum, n) => sum + n)), 10);
+  assert.equal(source.dropped, 1);
+  const seen: number[] = [];
+  blockOn(forEach(new Source(3), (n) => seen.push(n)));
+  assert.deepEqual(seen, [0, 1, 2]);
+  const failing = new Source(5);
+  assert.throws(
+    () =>
+      blockOn(fold(failing, 0, (_, n) => {
+        if (n === 2) throw new Error("reducer failed");
+        return n;
+      })),
+    /reducer failed/,
+  );
+  assert.equal(failing.dropped, 1);
+  assert.equal(failing.taken, 3, "nothing taken after the failure");
+  assert.throws(() => fold(s0(), 0, 5 as never), (e) => e instanceof SpindleError && /got 5/.test(e.message));
+  assert.throws(() => fold(5 as never, 0, (a) => a), (e) => e instanceof SpindleError && /got 5/.test(e.message));
+  assert.throws(() => forEach(s0(), null as never), (e) => e instanceof SpindleError && /got null/.test(e.message));
+});
+
+function s0(): Stream<number> {
+  return fromIterable([]);
+}

@@ -1,0 +1,88 @@
+import type { Context } from "./context.ts";
+import { completedError, describe, SpindleError } from "./errors.ts";
+import { Future } from "./future.ts";
+import { PENDING, type Poll } from "./poll.ts";
+import { type Stream, STREAM_END } from "./stream.ts";
+
+/**
+ * A future that runs `stream` to its end, folding each item into an accumulator (Effect's
+ * `runFold`, `futures`' `fold`): `reducer(accumulator, item)` for every item, starting from
+ * `initial`, and completes with the last accumulator. It polls the stream in a loop, with no
+ * future per item, until the stream is pending or ends. Dropping it drops the stream.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, fold, fromIterable, map } from "@spindle/core";
+ * console.log(blockOn(fold(map(fromIterable([1, 2, 3]), (n) => n * n), 0, (sum, n) => sum + n))); // 14
+ * ```
+ */
+export function fold<T, A>(stream: Stream<T>, initial: A, reducer: (accumulator: A, item: T) => A): Future<A> {
+  if (typeof (stream as Partial<Stream<T>> | null)?.pollNext !== "function") {
+    throw new SpindleError("INVALID_ARGUMENT", `fold() needs a stream, got ${describe(stream)}`);
+  }
+  if (typeof reducer !== "function") {
+    throw new SpindleError("INVALID_ARGUMENT", `fold() needs a reducer function, got ${describe(reducer)}`);
+  }
+  return new Fold(stream, initial, reducer);
+}
+
+/**
+ * A future that runs `stream` to its end, calling `fn` with each item (`futures`' `for_each`).
+ *
+ * @example
+ * ```ts
+ * import { blockOn, forEach, fromIterable } from "@spindle/core";
+ * const seen: string[] = [];
+ * blockOn(forEach(fromIterable(["a", "b"]), (s) => seen.push(s)));
+ * console.log(seen); // [ "a", "b" ]
+ * ```
+ */
+export function forEach<T>(stream: Stream<T>, fn: (item: T) => void): Future<void> {
+  if (typeof fn !== "function") {
+    throw new SpindleError("INVALID_ARGUMENT", `forEach() needs a function, got ${describe(fn)}`);
+  }
+  return fold<T, undefined>(stream, undefined, (_, item) => void fn(item));
+}
+
+class Fold<T, A> extends Future<A> {
+  #stream: Stream<T> | null;
+  #accumulator: A;
+  readonly #reducer: (accumulator: A, item: T) => A;
+
+  constructor(stream: Stream<T>, initial: A, reducer: (accumulator: A, item: T) => A) {
+    super();
+    this.#stream = stream;
+    this.#accumulator = initial;
+    this.#reducer = reducer;
+  }
+
+  poll(cx: Context): Poll<A> {
+    const stream = this.#stream;
+    if (stream === null) throw completedError("fold()");
+    const reducer = this.#reducer;
+    let accumulator = this.#accumulator;
+    try {
+      for (;;) {
+        const item = stream.pollNext(cx);
+        if (item === PENDING) {
+          this.#accumulator = accumulator;
+          return PENDING;
+        }
+        if (item === STREAM_END) {
+          this[Symbol.dispose]();
+          return accumulator;
+        }
+        accumulator = reducer(accumulator, item);
+      }
+    } catch (error) {
+      this[Symbol.dispose]();
+      throw error;
+    }
+  }
+
+  override [Symbol.dispose](): void {
+    const stream = this.#stream;
+    this.#stream = null;
+    stream?.[Symbol.dispose]();
+  }
+}

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  type Context,
+  type Coroutine,
+  fromIterable,
+  LocalExecutor,
+  next,
+  PENDING,
+  type Poll,
+  SpindleError,
+  Stream,
+  STREAM_END,
+  type StreamEnd,
+  take,
+  toAsyncIterable,
+} from "@spindle/core";
+import {
+  debounce,
+  ElapsedError,
+  Instant,
+  type Sleep,
+  throttle,
+  ticks,
+  timeoutEach,
+  type Timer,
+  TimerReactor,
+  VirtualClock,
+} from "./mod.ts";
+
+/** Yields `value` at each scheduled virtual time, then ends at `endAt`. */
+class Scheduled<T> extends Stream<T> {
+  readonly #timer: Timer;
+  readonly #items: [number, T][];
+  readonly #endAt: number;
+  #sleep: Sleep | null = null;
+  constructor(timer: Timer, items: [number, T][], endAt: number) {
+    super();
+    this.#timer = timer;
+    this.#items = items.slice();
+    this.#endAt = endAt;
+  }
+  pollNext(cx: Context): Poll<T | StreamEnd> {
+    const due = this.#items[0]?.[0] ?? this.#endAt;
+    this.#sleep ??= this.#timer.sleepUntil(Instant.fromMillis(due));
+    if (this.#sleep.poll(cx) === PENDING) return PENDING;
+    this.#sleep = null;
+    const item = this.#items.shift();
+    return item === undefined ? STREAM_END : item[1];
+  }
+}
+
+/** Drains `stream` on an executor that advances the virtual clock when idle: [time, item or error]. */
+async function timeline<T>(clock: VirtualClock, stream: Stream<T>, keepOnError = false): Promise<[number, unknown][]> {
+  function* drain(): Coroutine<[number, unknown][]> {
+    const seen: [number, unknown][] = [];
+    for (;;) {
+      try {
+        const item = yield* next(stream);
+        if (item === STREAM_END) return seen;
+        seen.push([clock.now().millis, item]);
+      } catch (error) {
+        seen.push([clock.now().millis, (error as Error).name]);
+        if (!keepOnError) return seen;
+      }
+    }
+  }
+  const executor = new LocalExecutor({ onIdle: clock.autoAdvance });
+  const handle = executor.spawn(drain());
+  await executor.run();
+  return await handle;
+}
+
+test("ticks(interval) is a stream of the scheduled instants; dropping it drops the interval", () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const stream = ticks(clock.timer.interval(10));
+  return timeline(clock, take(stream, 3)).then((seen) => {
+    assert.deepEqual(seen.map(([at, tick]) => [at, (tick as Instant).millis]), [[0, 0], [10, 10], [20, 20]]);
+    assert.equal(clock.timer.pendingCount, 0);
+  });
+});
+
+test("for await over an interval on the timer thread", async () => {
+  const reactor = await TimerReactor.start();
+  try {
+    const start = performance.now();
+    const seen: number[] = [];
+    for await (const tick of toAsyncIterable(take(ticks(reactor.timer.interval(5)), 4))) seen.push(tick.millis);
+    const elapsed = performance.now() - start;
+    assert.equal(seen.length, 4);
+    for (let i = 1; i < seen.length; i++) assert.equal(Math.round((seen[i] as number) - (seen[i - 1] as number)), 5);
+    assert.ok(elapsed >= 14, `three periods passed (${elapsed.toFixed(1)} ms)`);
+    assert.equal(reactor.timer.pendingCount, 0, "the finished stream dropped its interval");
+  } finally {
+    reactor.close();
+  }
+});
+
+test("throttle delays items to one per period, losing none", async () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const seen = await timeline(clock, throttle(fromIterable(["a", "b", "c"]), clock.timer, 100));
+  assert.deepEqual(seen, [[0, "a"], [100, "b"], [200, "c"]]);
+});
+
+test("debounce lets out the latest item after a quiet period, and the last one at the end", async () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const source = new Scheduled(clock.timer, [[0, "h"], [10, "he"], [20, "hel"], [130, "help"], [260, "helps"]], 280);
+  const seen = await timeline(clock, debounce(source, clock.timer, 50));
+  assert.deepEqual(seen, [[70, "hel"], [180, "help"], [280, "helps"]]);
+});
+
+test("timeoutEach fails a wait longer than the timeout with ElapsedError, and the stream goes on", async () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const source = new Scheduled(clock.timer, [[0, 1], [10, 2], [110, 3]], 120);
+  const seen = await timeline(clock, timeoutEach(source, clock.timer, 50), true);
+  assert.deepEqual(seen, [[0, 1], [10, 2], [60, "ElapsedError"], [110, 3]]);
+  assert.ok(new ElapsedError(1) instanceof Error);
+});
+
+test("bad input: a non-interval, a non-timer, negative or NaN periods", () => {
+  const clock = new VirtualClock();
+  const s = fromIterable([1]);
+  const invalid = (pattern: RegExp) => (e: unknown) =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
+  assert.throws(() => ticks(5 as never), invalid(/got 5/));
+  assert.throws(() => throttle(s, {} as never, 10), invalid(/a Object/));
+  assert.throws(() => debounce([1] as never, clock.timer, 10), invalid(/a Array/));
+  assert.throws(() => throttle(s, clock.timer, -1), (e) => e instanceof RangeError && /-1/.test(e.message));
+  assert.throws(() => debounce(s, clock.timer, NaN), (e) => e instanceof RangeError && /NaN/.test(e.message));
+  assert.throws(() => timeoutEach(s, clock.timer, -5), (e) => e instanceof RangeError && /-5/.test(e.message));
+});

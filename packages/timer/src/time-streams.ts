@@ -1,0 +1,275 @@
+import {
+  type Context,
+  describe,
+  drop,
+  type Future,
+  PENDING,
+  type Poll,
+  SpindleError,
+  Stream,
+  STREAM_END,
+  type StreamEnd,
+} from "@spindle/core";
+import { checkDuration } from "./durations.ts";
+import { ElapsedError } from "./errors.ts";
+import type { Instant } from "./instant.ts";
+import { Interval } from "./interval.ts";
+import { Timer } from "./timer.ts";
+
+// Streams over the timer: an interval's ticks, and the time-based stream combinators (core's
+// combinators cannot use time: @spindle/core does not depend on the timer).
+
+function checkStream(value: unknown, what: string): void {
+  if (typeof (value as Partial<Stream<unknown>> | null)?.pollNext !== "function") {
+    throw new SpindleError("INVALID_ARGUMENT", `${what} needs a stream, got ${describe(value)}`);
+  }
+}
+
+function checkTimer(value: unknown, what: string): void {
+  if (!(value instanceof Timer)) {
+    throw new SpindleError("INVALID_ARGUMENT", `${what} needs a Timer, got ${describe(value)}`);
+  }
+}
+
+/**
+ * An interval's ticks as a stream that never ends: each item is the instant the tick was
+ * scheduled for. Dropping the stream drops the interval.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, next } from "@spindle/core";
+ * import { Instant, ticks, VirtualClock } from "@spindle/timer";
+ *
+ * const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+ * const stream = ticks(clock.timer.interval(10));
+ * console.log((blockOn(next(stream)) as Instant).millis); // 0
+ * clock.advance(10);
+ * console.log((blockOn(next(stream)) as Instant).millis); // 10
+ * stream[Symbol.dispose]();
+ * ```
+ */
+export function ticks(interval: Interval): Stream<Instant> {
+  if (!(interval instanceof Interval)) {
+    throw new SpindleError("INVALID_ARGUMENT", `ticks() needs an Interval, got ${describe(interval)}`);
+  }
+  return new TickStream(interval);
+}
+
+class TickStream extends Stream<Instant> {
+  readonly #interval: Interval;
+
+  constructor(interval: Interval) {
+    super();
+    this.#interval = interval;
+  }
+
+  pollNext(cx: Context): Poll<Instant> {
+    return this.#interval.pollTick(cx);
+  }
+
+  override [Symbol.dispose](): void {
+    this.#interval[Symbol.dispose]();
+  }
+}
+
+/**
+ * Lets at most one item through per `ms` (tokio-stream's `throttle`): after an item, the next one
+ * is not taken from `stream` until `ms` have passed, so nothing is dropped, only delayed.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, fromIterable, next } from "@spindle/core";
+ * import { Instant, throttle, VirtualClock } from "@spindle/timer";
+ *
+ * const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+ * const slow = throttle(fromIterable(["a", "b"]), clock.timer, 100);
+ * console.log(blockOn(next(slow))); // a
+ * clock.advance(100);
+ * console.log(blockOn(next(slow))); // b
+ * ```
+ */
+export function throttle<T>(stream: Stream<T>, timer: Timer, ms: number): Stream<T> {
+  checkStream(stream, "throttle()");
+  checkTimer(timer, "throttle()");
+  return new ThrottleStream(stream, timer, checkDuration(ms, "throttle()'s period"));
+}
+
+class ThrottleStream<T> extends Stream<T> {
+  readonly #source: Stream<T>;
+  readonly #timer: Timer;
+  readonly #ms: number;
+  #gap: Future<void> | null = null;
+
+  constructor(source: Stream<T>, timer: Timer, ms: number) {
+    super();
+    this.#source = source;
+    this.#timer = timer;
+    this.#ms = ms;
+  }
+
+  pollNext(cx: Context): Poll<T | StreamEnd> {
+    const gap = this.#gap;
+    if (gap !== null) {
+      if (gap.poll(cx) === PENDING) return PENDING;
+      this.#gap = null;
+    }
+    const item = this.#source.pollNext(cx);
+    if (item !== PENDING && item !== STREAM_END && this.#ms > 0) this.#gap = this.#timer.sleep(this.#ms);
+    return item;
+  }
+
+  override [Symbol.dispose](): void {
+    const gap = this.#gap;
+    this.#gap = null;
+    if (gap !== null) drop(gap);
+    this.#source[Symbol.dispose]();
+  }
+}
+
+/**
+ * The latest item once `ms` have passed without a newer one (items that a newer one replaced
+ * within `ms` are skipped); when `stream` ends, its last waiting item comes out at once, then the
+ * end.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, fromIterable, next } from "@spindle/core";
+ * import { debounce, Instant, VirtualClock } from "@spindle/timer";
+ *
+ * const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+ * const settled = debounce(fromIterable(["t", "ty", "typ"]), clock.timer, 50);
+ * console.log(blockOn(next(settled))); // typ (the source ended: the last item comes out)
+ * ```
+ */
+export function debounce<T>(stream: Stream<T>, timer: Timer, ms: number): Stream<T> {
+  checkStream(stream, "debounce()");
+  checkTimer(timer, "debounce()");
+  return new DebounceStream(stream, timer, checkDuration(ms, "debounce()'s quiet period"));
+}
+
+const NONE: unique symbol = Symbol("none");
+
+class DebounceStream<T> extends Stream<T> {
+  #source: Stream<T> | null;
+  readonly #timer: Timer;
+  readonly #ms: number;
+  #latest: T | typeof NONE = NONE;
+  #quiet: Future<void> | null = null;
+
+  constructor(source: Stream<T>, timer: Timer, ms: number) {
+    super();
+    this.#source = source;
+    this.#timer = timer;
+    this.#ms = ms;
+  }
+
+  pollNext(cx: Context): Poll<T | StreamEnd> {
+    const source = this.#source;
+    if (source !== null) {
+      for (;;) {
+        const item = source.pollNext(cx);
+        if (item === PENDING) break;
+        if (item === STREAM_END) {
+          this.#source = null;
+          source[Symbol.dispose]();
+          this.#dropQuiet();
+          return this.#takeLatest();
+        }
+        this.#latest = item;
+        this.#dropQuiet();
+        this.#quiet = this.#timer.sleep(this.#ms);
+      }
+    } else {
+      return this.#takeLatest();
+    }
+    const quiet = this.#quiet;
+    if (quiet === null || quiet.poll(cx) === PENDING) return PENDING;
+    this.#quiet = null;
+    return this.#takeLatest();
+  }
+
+  override [Symbol.dispose](): void {
+    this.#dropQuiet();
+    this.#latest = NONE;
+    const source = this.#source;
+    this.#source = null;
+    source?.[Symbol.dispose]();
+  }
+
+  #takeLatest(): T | StreamEnd {
+    const latest = this.#latest;
+    this.#latest = NONE;
+    return latest === NONE ? STREAM_END : latest;
+  }
+
+  #dropQuiet(): void {
+    const quiet = this.#quiet;
+    this.#quiet = null;
+    if (quiet !== null) drop(quiet);
+  }
+}
+
+/**
+ * Fails a wait for the next item that lasts longer than `ms` (tokio-stream's `timeout`): the poll
+ * throws an {@linkcode ElapsedError}, and the clock restarts, so a consumer that catches it may go
+ * on waiting. The source is not dropped by the error.
+ *
+ * @example
+ * ```ts
+ * import { LocalExecutor, next, PENDING, type Poll, Stream } from "@spindle/core";
+ * import { ElapsedError, Instant, timeoutEach, VirtualClock } from "@spindle/timer";
+ *
+ * class Silent extends Stream<number> {
+ *   pollNext(): Poll<number> {
+ *     return PENDING; // never an item (and never woken)
+ *   }
+ * }
+ * const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+ * const executor = new LocalExecutor({ onIdle: clock.autoAdvance });
+ * const first = executor.spawn(next(timeoutEach(new Silent(), clock.timer, 20)));
+ * await executor.run();
+ * await first.then(undefined, (e) => console.log(e instanceof ElapsedError, clock.now().millis)); // true 20
+ * ```
+ */
+export function timeoutEach<T>(stream: Stream<T>, timer: Timer, ms: number): Stream<T> {
+  checkStream(stream, "timeoutEach()");
+  checkTimer(timer, "timeoutEach()");
+  return new TimeoutEachStream(stream, timer, checkDuration(ms, "timeoutEach()'s timeout"));
+}
+
+class TimeoutEachStream<T> extends Stream<T> {
+  readonly #source: Stream<T>;
+  readonly #timer: Timer;
+  readonly #ms: number;
+  #deadline: Future<void> | null = null;
+
+  constructor(source: Stream<T>, timer: Timer, ms: number) {
+    super();
+    this.#source = source;
+    this.#timer = timer;
+    this.#ms = ms;
+  }
+
+  pollNext(cx: Context): Poll<T | StreamEnd> {
+    const item = this.#source.pollNext(cx);
+    if (item !== PENDING) {
+      this.#dropDeadline();
+      return item;
+    }
+    const deadline = this.#deadline ??= this.#timer.sleep(this.#ms);
+    if (deadline.poll(cx) === PENDING) return PENDING;
+    this.#deadline = null;
+    throw new ElapsedError(this.#ms);
+  }
+
+  override [Symbol.dispose](): void {
+    this.#dropDeadline();
+    this.#source[Symbol.dispose]();
+  }
+
+  #dropDeadline(): void {
+    const deadline = this.#deadline;
+    this.#deadline = null;
+    if (deadline !== null) drop(deadline);
+  }
+}
