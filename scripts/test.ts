@@ -15,7 +15,11 @@ import { checkConsumer } from "./check-consumer.ts";
 import { checkPackages } from "./check-packages.ts";
 import { bin, capture, type Pkg, publicPackages, runBounded, stripAnsi, testedPackages, turbo } from "./workspace.ts";
 
-const LEG_TIMEOUT_MS = 10 * 60_000;
+// A bound on one package's leg on one runtime (a hang fails it instead of stalling CI). Deno
+// type-checks each worker's modules when it starts, so its work-stealing leg is the longest:
+// 265 s on a quiet machine before the direct injector, heap and idle tests were added (about
+// 30 s more), and far longer on a loaded one; 15 minutes leaves room for both.
+const LEG_TIMEOUT_MS = 15 * 60_000;
 
 interface Runtime {
   bin: string;
