@@ -1,4 +1,14 @@
-import { describe, type Future, type IntoFuture, intoFuture, SpindleError, WakeTable } from "@spindle/core";
+import {
+  abortable,
+  CancellationToken,
+  type CancelSource,
+  describe,
+  type Future,
+  type IntoFuture,
+  intoFuture,
+  SpindleError,
+  WakeTable,
+} from "@spindle/core";
 import { checkDuration } from "./durations.ts";
 import type { DriverKind } from "./driver.ts";
 import type { CloseReason } from "./errors.ts";
@@ -10,6 +20,28 @@ import { ThreadDriver } from "./thread/thread-driver.ts";
 import type { ClientHello } from "./thread/thread-messages.ts";
 import { Timeout } from "./timeout.ts";
 import { TimerQueue } from "./timer-queue.ts";
+
+/** Options of {@linkcode Timer.sleep} and {@linkcode Timer.timeout}. */
+export interface AbortOptions {
+  /** Fails the future with the signal's reason when it aborts (an `AbortSignal` or a `CancellationToken`). */
+  readonly signal?: CancelSource;
+}
+
+/** `future`, failing with `options.signal`'s reason once it aborts; `future` itself without a signal. */
+function withSignal<T>(future: Future<T>, options: AbortOptions, what: string): Future<T> {
+  if (typeof options !== "object" || options === null) {
+    throw new SpindleError("INVALID_ARGUMENT", `${what} options must be an object, got ${describe(options)}`);
+  }
+  const signal: unknown = options.signal;
+  if (signal === undefined) return future;
+  if (!(signal instanceof AbortSignal) && !(signal instanceof CancellationToken)) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${what} needs options.signal to be an AbortSignal or a CancellationToken, got ${describe(signal)}`,
+    );
+  }
+  return abortable(future, signal);
+}
 
 /**
  * A timer as plain data, for another thread: post it to a worker and call
@@ -95,11 +127,33 @@ export class Timer {
     return Instant.fromMillis(this.#queue.driver.now());
   }
 
-  /** A future that completes `ms` milliseconds from now (fractions count). */
-  sleep(ms: number): Sleep {
+  /**
+   * A future that completes `ms` milliseconds from now (fractions count). With `{ signal }` (an
+   * `AbortSignal` or a `CancellationToken`) it fails with the signal's reason as soon as the signal
+   * aborts, as `abortable(timer.sleep(ms), signal)` does, and deregisters the sleep.
+   *
+   * @example
+   * ```ts
+   * import { blockOn } from "@spindle/core";
+   * import { VirtualClock } from "@spindle/timer";
+   *
+   * const clock = new VirtualClock();
+   * const controller = new AbortController();
+   * controller.abort(new Error("not needed any more"));
+   * try {
+   *   blockOn(clock.timer.sleep(1_000, { signal: controller.signal }));
+   * } catch (error) {
+   *   console.log((error as Error).message); // not needed any more
+   * }
+   * ```
+   */
+  sleep(ms: number): Sleep;
+  sleep(ms: number, options: AbortOptions): Future<void>;
+  sleep(ms: number, options?: AbortOptions): Sleep | Future<void> {
     const duration = checkDuration(ms, "the sleep duration");
     const now = this.#queue.driver.now();
-    return createSleep(this.#queue, now + duration, now);
+    const sleep = createSleep(this.#queue, now + duration, now);
+    return options === undefined ? sleep : withSignal(sleep, options, "sleep()");
   }
 
   /** A future that completes at `deadline` (at once if it has passed). */
@@ -109,11 +163,13 @@ export class Timer {
 
   /**
    * A future that completes with `work`'s output, or fails with an {@linkcode ElapsedError} if it
-   * has not completed within `ms` milliseconds, dropping `work` then.
+   * has not completed within `ms` milliseconds, dropping `work` then. With `{ signal }` it also
+   * fails with the signal's reason, dropping `work`, as soon as the signal aborts.
    */
-  timeout<T>(work: IntoFuture<T>, ms: number): Future<T> {
+  timeout<T>(work: IntoFuture<T>, ms: number, options?: AbortOptions): Future<T> {
     const sleep = this.sleep(checkDuration(ms, "the timeout"));
-    return new Timeout(intoFuture(work), sleep, ms);
+    const timeout = new Timeout(intoFuture(work), sleep, ms);
+    return options === undefined ? timeout : withSignal(timeout, options, "timeout()");
   }
 
   /**
