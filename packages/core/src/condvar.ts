@@ -1,4 +1,5 @@
 import type { Mutex } from "./mutex.ts";
+import { checkSharedWord } from "./shared-word.ts";
 
 /**
  * A condition variable in one word of shared memory: a sequence number that every notify bumps.
@@ -37,6 +38,7 @@ export class Condvar {
 
   /** A condition variable over `word[index]`. */
   constructor(word: Int32Array, index: number) {
+    checkSharedWord(word, index, "new Condvar()");
     this.#word = word;
     this.#index = index;
   }

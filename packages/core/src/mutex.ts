@@ -1,3 +1,4 @@
+import { checkSharedWord } from "./shared-word.ts";
 /**
  * A mutex in one word of shared memory, usable from every thread of the process (Drepper's
  * three-state futex mutex, "Futexes Are Tricky", 2011): 0 unlocked, 1 locked, 2 locked and
@@ -30,6 +31,7 @@ export class Mutex {
 
   /** A mutex over `word[index]` (zero: unlocked). */
   constructor(word: Int32Array, index: number) {
+    checkSharedWord(word, index, "new Mutex()");
     this.#word = word;
     this.#index = index;
   }
