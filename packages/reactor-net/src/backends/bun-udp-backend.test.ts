@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { type Coroutine, joinAll, LocalExecutor } from "@spindle/core";
 import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "../mod.ts";
 import { until, within } from "@spindle/test-support";
-import { sleep, str, text } from "../test-support/helpers.ts";
+import { closedPort, sleep, str, text } from "../test-support/helpers.ts";
 
 const hasCode = (code: string, cause?: string) => (e: unknown): boolean =>
   e instanceof NetError && e.code === code &&
@@ -208,9 +208,7 @@ if (bun !== undefined) {
   });
 
   test("bun: Bun calls the error handler as error(err) with this = the socket", async () => {
-    const closed = await bind("127.0.0.1:0");
-    const port = closed.localAddr().port;
-    closed.close();
+    const port = await closedPort(bind);
     const { socket, watched } = await watchedBind("127.0.0.1:0");
     try {
       // A datagram to a closed port: the kernel queues ICMP port unreachable, which Bun reports.
@@ -228,9 +226,7 @@ if (bun !== undefined) {
   });
 
   test("bun: ICMP reports to an unconnected socket are dropped, as on Node", async () => {
-    const closed = await bind("127.0.0.1:0");
-    const port = closed.localAddr().port;
-    closed.close();
+    const port = await closedPort(bind);
     const { socket, watched } = await watchedBind("127.0.0.1:0");
     try {
       assert.equal(socket.trySendTo(text("anyone?"), `127.0.0.1:${port}`), 7);
