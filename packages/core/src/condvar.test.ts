@@ -3,10 +3,10 @@
 // not stored for later waits, and, with producers on two threads and a consumer on a third, every
 // item is taken, never two threads inside, and no wake-up lost.
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
 import { Mutex } from "./mod.ts";
-import { nextMessage, startWorker, within } from "@spindle/test-support";
+import { request, within, workerPool } from "@spindle/test-support";
 import { Condvar } from "./condvar.ts";
 import {
   CONDVAR_WORDS,
@@ -91,25 +91,10 @@ test("a timeout of zero or less, or a fraction of a millisecond, does not sleep 
 // run). Started once for the file and one at a time (each start type-checks the module again
 // under deno test).
 const THREADS = 3;
-let threads: Worker[] | undefined;
-after(() => Promise.all((threads ?? []).map((worker) => worker.terminate())));
-
-async function workers(): Promise<Worker[]> {
-  if (threads === undefined) {
-    threads = [];
-    for (let i = 0; i < THREADS; i++) {
-      const worker = startWorker(new URL("./test-support/condvar-worker.ts", import.meta.url), null);
-      threads.push(worker);
-      assert.equal(await nextMessage(worker), "ready");
-    }
-  }
-  return threads;
-}
+const workers = workerPool(new URL("./test-support/condvar-worker.ts", import.meta.url), THREADS);
 
 function run(worker: Worker, message: CondvarMessage): Promise<CondvarReport> {
-  const report = nextMessage<CondvarReport>(worker);
-  worker.postMessage(message);
-  return report;
+  return request<CondvarReport>(worker, message);
 }
 
 test("two producer threads and a consumer thread: every item taken, never two inside, no wake-up lost", async () => {

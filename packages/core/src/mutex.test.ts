@@ -2,19 +2,11 @@
 // wake-up across threads, a contended unlock that wakes the waiter, and giving up a lock whose
 // holder is gone only when `abandoned()` says so, after a timed-out wait.
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
-import { nextMessage, startWorker, within } from "@spindle/test-support";
+import { nextMessage, request, within, workerPool } from "@spindle/test-support";
 import { Mutex } from "./mod.ts";
-import {
-  BARRIER,
-  count,
-  COUNTER,
-  type CountResult,
-  LOCK,
-  MUTEX_WORDS,
-  type MutexMessage,
-} from "./test-support/mutex-worker.ts";
+import { COUNTER, type CountResult, LOCK, MUTEX_WORDS, type MutexMessage } from "./test-support/mutex-worker.ts";
 
 const words = (): Int32Array => new Int32Array(new SharedArrayBuffer(MUTEX_WORDS * 4));
 
@@ -71,20 +63,7 @@ test("mutexes in different words of one buffer are independent locks", () => {
 // Workers started once for the file and one at a time (each start type-checks the module
 // again under deno test).
 const THREADS = 3;
-let threads: Worker[] | undefined;
-after(() => Promise.all((threads ?? []).map((worker) => worker.terminate())));
-
-async function workers(): Promise<Worker[]> {
-  if (threads === undefined) {
-    threads = [];
-    for (let i = 0; i < THREADS; i++) {
-      const worker = startWorker(new URL("./test-support/mutex-worker.ts", import.meta.url), null);
-      threads.push(worker);
-      assert.equal(await nextMessage(worker), "ready");
-    }
-  }
-  return threads;
-}
+const workers = workerPool(new URL("./test-support/mutex-worker.ts", import.meta.url), THREADS);
 
 function send(worker: Worker, message: MutexMessage): void {
   worker.postMessage(message);
@@ -119,11 +98,9 @@ test("three threads taking the lock 50,000 times each: never two inside, no upda
   const deadline = Date.now() + 20_000;
   // Only workers take part: the main thread stays free to enforce the time bound below, even if
   // a broken mutex left the workers spinning.
-  const results = pool.map((worker) => {
-    const result = nextMessage<CountResult>(worker);
-    send(worker, { kind: "count", buffer, n, threads: THREADS, deadline });
-    return result;
-  });
+  const results = pool.map((worker) =>
+    request<CountResult>(worker, { kind: "count", buffer, n, threads: THREADS, deadline } satisfies MutexMessage)
+  );
   const all = await within(Promise.all(results), 40_000, "the workers' counts");
   assert.deepEqual(all.map((r) => r.completed), Array(THREADS).fill(n), "every thread got the lock n times");
   assert.deepEqual(all.map((r) => r.overlaps), Array(THREADS).fill(0), "never two threads inside");

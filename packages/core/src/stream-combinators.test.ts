@@ -4,7 +4,6 @@ import {
   blockOn,
   CancellationToken,
   chunks,
-  type Context,
   type Coroutine,
   filter,
   fold,
@@ -13,46 +12,17 @@ import {
   map,
   merge,
   next,
-  PENDING,
   pending,
-  type Poll,
   ready,
   SpindleError,
-  Stream,
+  type Stream,
   STREAM_END,
-  type StreamEnd,
   take,
   takeUntil,
   toAsyncIterable,
   zip,
 } from "./mod.ts";
-
-/** Items 0..count-1, pending before each one (waking at once); counts what it handed out and drops. */
-class Source extends Stream<number> {
-  taken = 0;
-  dropped = 0;
-  polls = 0;
-  readonly count: number;
-  #ready = false;
-  constructor(count: number) {
-    super();
-    this.count = count;
-  }
-  pollNext(cx: Context): Poll<number | StreamEnd> {
-    this.polls++;
-    if (this.taken === this.count) return STREAM_END;
-    if (!this.#ready) {
-      this.#ready = true;
-      cx.waker.wakeByRef();
-      return PENDING;
-    }
-    this.#ready = false;
-    return this.taken++;
-  }
-  override [Symbol.dispose](): void {
-    this.dropped++;
-  }
-}
+import { CountingStream } from "@spindle/test-support";
 
 function* collect<T>(stream: Stream<T>, limit = Infinity): Coroutine<T[]> {
   const items: T[] = [];
@@ -61,7 +31,7 @@ function* collect<T>(stream: Stream<T>, limit = Infinity): Coroutine<T[]> {
 }
 
 test("map, filter and take compose lazily; take drops its source after the last item", () => {
-  const source = new Source(100);
+  const source = new CountingStream(100);
   const pipeline = take(filter(map(source, (n) => n * 3), (n) => n % 2 === 0), 4);
   assert.equal(source.polls, 0, "nothing is polled before the pipeline is");
   assert.deepEqual(blockOn(collect(pipeline)), [0, 6, 12, 18]);
@@ -71,7 +41,7 @@ test("map, filter and take compose lazily; take drops its source after the last 
 });
 
 test("dropping a pipeline mid-way loses no item taken from its source", () => {
-  const source = new Source(50);
+  const source = new CountingStream(50);
   const pipeline = map(source, (n) => n);
   const got = blockOn(collect(pipeline, 5));
   pipeline[Symbol.dispose]();
@@ -82,7 +52,7 @@ test("dropping a pipeline mid-way loses no item taken from its source", () => {
 
 test("takeUntil ends once its future completes, checked before each item, and drops both", async () => {
   const token = new CancellationToken();
-  const source = new Source(10);
+  const source = new CountingStream(10);
   const seen: number[] = [];
   for await (const n of toAsyncIterable(takeUntil(source, token.cancelled()))) {
     seen.push(n);
@@ -96,8 +66,8 @@ test("takeUntil ends once its future completes, checked before each item, and dr
 });
 
 test("merge interleaves fairly and ends when all sources end; zip pairs until either ends", () => {
-  const a = new Source(3);
-  const b = new Source(1);
+  const a = new CountingStream(3);
+  const b = new CountingStream(1);
   assert.deepEqual(blockOn(collect(merge(a, b, fromIterable([100, 101])))).sort((x, y) => x - y), [
     0,
     0,
@@ -114,14 +84,14 @@ test("merge interleaves fairly and ends when all sources end; zip pairs until ei
   ]);
   assert.equal(a.dropped + b.dropped, 2);
   assert.deepEqual(blockOn(collect(merge<number>())), []);
-  const letters = new Source(5);
+  const letters = new CountingStream(5);
   assert.deepEqual(blockOn(collect(zip(fromIterable(["x", "y"]), letters))), [["x", 0], ["y", 1]]);
   assert.equal(letters.dropped, 1);
 });
 
 test("chunks groups items, with a short last chunk", () => {
-  assert.deepEqual(blockOn(collect(chunks(new Source(7), 3))), [[0, 1, 2], [3, 4, 5], [6]]);
-  assert.deepEqual(blockOn(collect(chunks(new Source(0), 3))), []);
+  assert.deepEqual(blockOn(collect(chunks(new CountingStream(7), 3))), [[0, 1, 2], [3, 4, 5], [6]]);
+  assert.deepEqual(blockOn(collect(chunks(new CountingStream(0), 3))), []);
 });
 
 test("bad input: negative, NaN or fractional sizes are RangeErrors naming the value; non-streams and non-functions typed errors", () => {
@@ -141,13 +111,13 @@ test("bad input: negative, NaN or fractional sizes are RangeErrors naming the va
 });
 
 test("fold and forEach run a stream to its end (waiting where it is pending) and drop it; a failing reducer drops it too", () => {
-  const source = new Source(5);
+  const source = new CountingStream(5);
   assert.equal(blockOn(fold(source, 0, (sum, n) => sum + n)), 10);
   assert.equal(source.dropped, 1);
   const seen: number[] = [];
-  blockOn(forEach(new Source(3), (n) => seen.push(n)));
+  blockOn(forEach(new CountingStream(3), (n) => seen.push(n)));
   assert.deepEqual(seen, [0, 1, 2]);
-  const failing = new Source(5);
+  const failing = new CountingStream(5);
   assert.throws(
     () =>
       blockOn(fold(failing, 0, (_, n) => {

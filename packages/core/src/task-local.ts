@@ -101,6 +101,17 @@ function withFrame<R>(frame: Frame, work: IntoFuture<R>): Future<R> {
   return new LocalsFuture(frame, work as Future<R>);
 }
 
+/** `body()` with `frame` in force, the frame before it restored afterwards however it ends. */
+function inFrame<T>(frame: Frame, body: () => T): T {
+  const saved = current;
+  current = frame;
+  try {
+    return body();
+  } finally {
+    current = saved;
+  }
+}
+
 /** Never run: the base class's coroutine of a {@linkcode LocalsCoroutine}, which delegates instead. */
 function* unused(): Coroutine<never> {
   throw new Error("unreachable");
@@ -122,33 +133,15 @@ class LocalsCoroutine<R> extends CoroutineFuture<R> {
   }
 
   override poll(cx: Context): Poll<R> {
-    const saved = current;
-    current = this.#frame;
-    try {
-      return this.#inner.poll(cx);
-    } finally {
-      current = saved;
-    }
+    return inFrame(this.#frame, () => this.#inner.poll(cx));
   }
 
   override cancel(reason?: unknown): boolean {
-    const saved = current;
-    current = this.#frame;
-    try {
-      return this.#inner.cancel(reason);
-    } finally {
-      current = saved;
-    }
+    return inFrame(this.#frame, () => this.#inner.cancel(reason));
   }
 
   override [Symbol.dispose](): void {
-    const saved = current;
-    current = this.#frame;
-    try {
-      this.#inner[Symbol.dispose]();
-    } finally {
-      current = saved;
-    }
+    inFrame(this.#frame, () => this.#inner[Symbol.dispose]());
   }
 }
 
@@ -164,13 +157,7 @@ class LocalsFuture<R> extends Future<R> {
   }
 
   poll(cx: Context): Poll<R> {
-    const saved = current;
-    current = this.#frame;
-    try {
-      return this.#inner.poll(cx);
-    } finally {
-      current = saved;
-    }
+    return inFrame(this.#frame, () => this.#inner.poll(cx));
   }
 
   override [Symbol.dispose](): void {

@@ -2,10 +2,8 @@ import assert from "node:assert/strict";
 import { type Coroutine, LocalExecutor, PENDING } from "@spindle/core";
 import { NetError, type UdpSocket, WOULD_BLOCK } from "./mod.ts";
 import { countingWaker, until } from "@spindle/test-support";
-import { str, text } from "./test-support/helpers.ts";
+import { deliver, notConnected, pair, str, text } from "./test-support/helpers.ts";
 import { type Bind, eachBackend } from "./test-support/each-backend.ts";
-
-const notConnected = (e: unknown): boolean => e instanceof NetError && e.code === "NOT_CONNECTED";
 
 /** A socket connected to a peer on loopback (the peer unconnected), closed after `body`. */
 async function connectedPair(
@@ -13,22 +11,10 @@ async function connectedPair(
   body: (socket: UdpSocket, peer: UdpSocket) => Promise<void>,
   options = {},
 ): Promise<void> {
-  const socket = await bind("127.0.0.1:0", options);
-  const peer = await bind("127.0.0.1:0");
-  try {
+  await pair(bind, async (socket, peer) => {
     await socket.connect(peer.localAddr());
     await body(socket, peer);
-  } finally {
-    socket.close();
-    peer.close();
-  }
-}
-
-/** Sends `word` from `peer` to `socket` and waits until it is queued there. */
-async function deliver(peer: UdpSocket, socket: UdpSocket, word: string): Promise<void> {
-  const queued = socket.stats().queued;
-  assert.equal(peer.trySendTo(text(word), socket.localAddr()), word.length);
-  await until(() => socket.stats().queued > queued, `"${word}" to arrive`);
+  }, options);
 }
 
 eachBackend(

@@ -1,32 +1,9 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { type Coroutine, type Future, LocalExecutor, PENDING } from "@spindle/core";
 import { NetError, type UdpSocket, WOULD_BLOCK } from "./mod.ts";
 import { countingWaker, until, within } from "@spindle/test-support";
-import { sleep, str, text } from "./test-support/helpers.ts";
-import { type Bind, eachBackend, RUNTIME } from "./test-support/each-backend.ts";
-
-const notConnected = (e: unknown): boolean => e instanceof NetError && e.code === "NOT_CONNECTED";
-
-/** Two sockets on loopback, closed after `body`. */
-async function pair(bind: Bind, body: (socket: UdpSocket, peer: UdpSocket) => Promise<void>): Promise<void> {
-  const socket = await bind("127.0.0.1:0");
-  const peer = await bind("127.0.0.1:0");
-  try {
-    await body(socket, peer);
-  } finally {
-    socket.close();
-    peer.close();
-  }
-}
-
-/** Sends `word` from `peer` to `socket` and waits until it is queued there. */
-async function deliver(peer: UdpSocket, socket: UdpSocket, word: string): Promise<void> {
-  const queued = socket.stats().queued;
-  assert.equal(peer.trySendTo(text(word), socket.localAddr()), word.length);
-  await until(() => socket.stats().queued > queued, `"${word}" to arrive`);
-}
+import { closedPort, deliver, notConnected, pair, sleep, str, text, withReverseEcho } from "./test-support/helpers.ts";
+import { eachBackend, RUNTIME } from "./test-support/each-backend.ts";
 
 /** Runs `future` to completion on an executor. */
 async function run<T>(future: Future<T> | Coroutine<T>): Promise<T> {
@@ -239,14 +216,7 @@ eachBackend("closing fails a waiting peek with CLOSED, and peeking a closed sock
 eachBackend(
   "peek against a Python socket peer: peekSender and peekFrom see its reply, recvFrom takes it once",
   async (bind) => {
-    const script = fileURLToPath(new URL("./test-support/reverse-echo.py", import.meta.url));
-    const python = spawn("python3", [script, "1"], { stdio: ["ignore", "pipe", "inherit"] });
-    const exited = new Promise<number | null>((resolve) => python.on("close", resolve));
-    try {
-      const port = await new Promise<number>((resolve, reject) => {
-        python.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-        python.once("error", reject);
-      });
+    await withReverseEcho(1, async (port) => {
       const socket = await bind("127.0.0.1:0");
       try {
         function* talk(): Coroutine<string[]> {
@@ -263,10 +233,7 @@ eachBackend(
       } finally {
         socket.close();
       }
-      assert.equal(await exited, 0);
-    } finally {
-      python.kill();
-    }
+    });
   },
 );
 
@@ -282,9 +249,7 @@ const refused = (e: unknown): boolean =>
 eachBackend(
   "a waiting peek gets a connected peer's refusal (CONNECTION_REFUSED), once; then tryPeek would block",
   async (bind) => {
-    const gone = await bind("127.0.0.1:0");
-    const port = gone.localAddr().port;
-    gone.close();
+    const port = await closedPort(bind);
     const socket = await bind("127.0.0.1:0");
     try {
       await socket.connect(`127.0.0.1:${port}`);

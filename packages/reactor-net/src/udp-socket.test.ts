@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -7,8 +7,8 @@ import { test } from "node:test";
 import { type Coroutine, fromPromise, joinAll, LocalExecutor, PENDING, SpindleError } from "@spindle/core";
 import { NetError, UdpSocket, WOULD_BLOCK } from "./mod.ts";
 import { countingWaker, until, within } from "@spindle/test-support";
-import { sleep, str, text } from "./test-support/helpers.ts";
-import { BACKENDS, type Bind, eachBackend, PULLING, RUNTIME, unavailable } from "./test-support/each-backend.ts";
+import { closedPort, sleep, str, text, withReverseEcho } from "./test-support/helpers.ts";
+import { BACKENDS, eachBackend, PULLING, RUNTIME, unavailable } from "./test-support/each-backend.ts";
 
 const isClosed = (e: unknown): boolean => e instanceof NetError && e.code === "CLOSED";
 const hasCode = (code: string, cause?: string) => (e: unknown): boolean =>
@@ -390,14 +390,6 @@ eachBackend(
   },
 );
 
-/** A port on `host` (127.0.0.1 unless given) where nothing listens (bound, then closed). */
-async function closedPort(bind: Bind, host = "127.0.0.1"): Promise<number> {
-  const socket = await bind(`${host}:0`);
-  const port = socket.localAddr().port;
-  socket.close();
-  return port;
-}
-
 /**
  * Whether the runtime reports ICMP errors to a connected socket. Deno cannot (measured on Deno
  * 2.9.6: `Deno.listenDatagram` has no connect and no `IP_RECVERR`, and its `node:dgram` emulates
@@ -608,15 +600,8 @@ eachBackend("a failed bind, or a bind whose options fail, leaves no file descrip
 });
 
 eachBackend("interoperates with a UDP peer this project did not write (Python's socket module)", async (bind) => {
-  const script = fileURLToPath(new URL("./test-support/reverse-echo.py", import.meta.url));
   const words = ["spindle", "reactor", "udp"];
-  const python = spawn("python3", [script, String(words.length)], { stdio: ["ignore", "pipe", "inherit"] });
-  const exited = new Promise<number | null>((resolve) => python.on("close", resolve));
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      python.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-      python.once("error", reject);
-    });
+  await withReverseEcho(words.length, async (port) => {
     const socket = await bind("127.0.0.1:0");
     try {
       function* talk(): Coroutine<string[]> {
@@ -634,10 +619,7 @@ eachBackend("interoperates with a UDP peer this project did not write (Python's 
     } finally {
       socket.close();
     }
-    assert.equal(await exited, 0);
-  } finally {
-    python.kill();
-  }
+  });
 });
 
 eachBackend("reuseAddress lets a second socket bind the same address and port", async (bind) => {

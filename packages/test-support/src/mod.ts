@@ -1,11 +1,13 @@
 /**
  * What the Spindle packages' tests share (a private workspace package, never published): a
  * counting waker, bounded waits, child processes and workers of the runtime running the tests,
- * a deterministic PRNG and a runtime that is always shut down.
+ * a deterministic PRNG, a runtime that is always shut down and a shared pool of worker threads.
  */
+export { CountingStream } from "./counting-stream.ts";
 export { type Counter, type CountingWaker, countingWaker } from "./counting-waker.ts";
 export { random } from "./random.ts";
 export { type ChildResult, nextMessage, runScript, runtime, startWorker } from "./runtime.ts";
 export { until } from "./until.ts";
 export { sharedRuntime, type ShutsDown, withRuntime } from "./with-runtime.ts";
 export { within } from "./within.ts";
+export { request, workerPool } from "./worker-pool.ts";

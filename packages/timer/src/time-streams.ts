@@ -19,16 +19,18 @@ import { Timer } from "./timer.ts";
 // Streams over the timer: an interval's ticks, and the time-based stream combinators (core's
 // combinators cannot use time: @spindle/core does not depend on the timer).
 
-function checkStream(value: unknown, what: string): void {
-  if (typeof (value as Partial<Stream<unknown>> | null)?.pollNext !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `${what} needs a stream, got ${describe(value)}`);
+/**
+ * Checks a time combinator's arguments in order (the stream, the timer, then the duration, which
+ * the errors call `fn`'s `durationName`) and returns the duration.
+ */
+function checkTimedArgs(fn: string, stream: unknown, timer: unknown, ms: number, durationName: string): number {
+  if (typeof (stream as Partial<Stream<unknown>> | null)?.pollNext !== "function") {
+    throw new SpindleError("INVALID_ARGUMENT", `${fn} needs a stream, got ${describe(stream)}`);
   }
-}
-
-function checkTimer(value: unknown, what: string): void {
-  if (!(value instanceof Timer)) {
-    throw new SpindleError("INVALID_ARGUMENT", `${what} needs a Timer, got ${describe(value)}`);
+  if (!(timer instanceof Timer)) {
+    throw new SpindleError("INVALID_ARGUMENT", `${fn} needs a Timer, got ${describe(timer)}`);
   }
+  return checkDuration(ms, `${fn}'s ${durationName}`);
 }
 
 /**
@@ -89,9 +91,7 @@ class TickStream extends Stream<Instant> {
  * ```
  */
 export function throttle<T>(stream: Stream<T>, timer: Timer, ms: number): Stream<T> {
-  checkStream(stream, "throttle()");
-  checkTimer(timer, "throttle()");
-  return new ThrottleStream(stream, timer, checkDuration(ms, "throttle()'s period"));
+  return new ThrottleStream(stream, timer, checkTimedArgs("throttle()", stream, timer, ms, "period"));
 }
 
 class ThrottleStream<T> extends Stream<T> {
@@ -142,9 +142,7 @@ class ThrottleStream<T> extends Stream<T> {
  * ```
  */
 export function debounce<T>(stream: Stream<T>, timer: Timer, ms: number): Stream<T> {
-  checkStream(stream, "debounce()");
-  checkTimer(timer, "debounce()");
-  return new DebounceStream(stream, timer, checkDuration(ms, "debounce()'s quiet period"));
+  return new DebounceStream(stream, timer, checkTimedArgs("debounce()", stream, timer, ms, "quiet period"));
 }
 
 const NONE: unique symbol = Symbol("none");
@@ -232,9 +230,7 @@ class DebounceStream<T> extends Stream<T> {
  * ```
  */
 export function timeoutEach<T>(stream: Stream<T>, timer: Timer, ms: number): Stream<T> {
-  checkStream(stream, "timeoutEach()");
-  checkTimer(timer, "timeoutEach()");
-  return new TimeoutEachStream(stream, timer, checkDuration(ms, "timeoutEach()'s timeout"));
+  return new TimeoutEachStream(stream, timer, checkTimedArgs("timeoutEach()", stream, timer, ms, "timeout"));
 }
 
 class TimeoutEachStream<T> extends Stream<T> {

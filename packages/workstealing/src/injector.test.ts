@@ -3,9 +3,8 @@
 // empties, and, with two threads pushing and popping at once, every job popped exactly once and
 // each pusher's jobs in the order it pushed them.
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
-import type { Worker } from "node:worker_threads";
-import { nextMessage, random, startWorker } from "@spindle/test-support";
+import { test } from "node:test";
+import { random, request, workerPool } from "@spindle/test-support";
 import { Injector, INJECTOR_WORDS } from "./injector.ts";
 import { NEXT } from "./job-record.ts";
 import { idOf, type InjectorRun } from "./test-support/injector-worker.ts";
@@ -107,20 +106,7 @@ test("the injector writes only its own words of the control block", () => {
 // main thread takes what is left. Started once for the file and one at a time (each start
 // type-checks the module again under deno test).
 const THREADS = 2;
-let threads: Worker[] | undefined;
-after(() => Promise.all((threads ?? []).map((worker) => worker.terminate())));
-
-async function workers(): Promise<Worker[]> {
-  if (threads === undefined) {
-    threads = [];
-    for (let i = 0; i < THREADS; i++) {
-      const worker = startWorker(new URL("./test-support/injector-worker.ts", import.meta.url), null);
-      threads.push(worker);
-      assert.equal(await nextMessage(worker), "ready");
-    }
-  }
-  return threads;
-}
+const workers = workerPool(new URL("./test-support/injector-worker.ts", import.meta.url), THREADS);
 
 test("two threads pushing and popping at once: every job is popped exactly once, each pusher's in order", async () => {
   const n = 20_000;
@@ -131,9 +117,7 @@ test("two threads pushing and popping at once: every job is popped exactly once,
     const base = { n, first: STRIDE, stride: STRIDE, at: AT, control, heap, barrier: AT + INJECTOR_WORDS };
     const runs = pool.map((worker, pusher) => {
       const run: InjectorRun = { ...base, pusher, threads: THREADS, seed: seed * 10 + pusher };
-      const done = nextMessage<number[]>(worker);
-      worker.postMessage(run);
-      return done;
+      return request<number[]>(worker, run);
     });
     const popped = [...await Promise.all(runs)];
     const queue = new Injector(new Int32Array(control), AT, new Int32Array(heap));

@@ -2,10 +2,9 @@
 // growth is visible through every view, a full heap fails with a typed error and keeps working,
 // and two threads allocating and freeing at once never get the same block.
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
-import type { Worker } from "node:worker_threads";
+import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
-import { nextMessage, random, startWorker, within } from "@spindle/test-support";
+import { random, request, within, workerPool } from "@spindle/test-support";
 import { BLOCK_BYTES, SharedHeap } from "./shared-heap.ts";
 import type { HeapReport, HeapRun, Held } from "./test-support/heap-worker.ts";
 
@@ -129,20 +128,7 @@ test("an allocation past the limit fails with CAPACITY_EXCEEDED naming the sizes
 // Two workers over one heap, allocating and freeing at once. Started once for the file and one
 // at a time (each start type-checks the module again under deno test).
 const THREADS = 2;
-let threads: Worker[] | undefined;
-after(() => Promise.all((threads ?? []).map((worker) => worker.terminate())));
-
-async function workers(): Promise<Worker[]> {
-  if (threads === undefined) {
-    threads = [];
-    for (let i = 0; i < THREADS; i++) {
-      const worker = startWorker(new URL("./test-support/heap-worker.ts", import.meta.url), null);
-      threads.push(worker);
-      assert.equal(await nextMessage(worker), "ready");
-    }
-  }
-  return threads;
-}
+const workers = workerPool(new URL("./test-support/heap-worker.ts", import.meta.url), THREADS);
 
 test("two threads allocating and freeing at once never hold the same bytes", async () => {
   const pool = await workers();
@@ -152,9 +138,7 @@ test("two threads allocating and freeing at once never hold the same bytes", asy
     const reports = await within(
       Promise.all(pool.map((worker, i) => {
         const run: HeapRun = { buffer: heap.buffer, tag: i + 1, steps: 50_000, seed: seed * 10 + i };
-        const report = nextMessage<HeapReport>(worker);
-        worker.postMessage(run);
-        return report;
+        return request<HeapReport>(worker, run);
       })),
       60_000,
       `seed ${seed}: the workers' reports`,

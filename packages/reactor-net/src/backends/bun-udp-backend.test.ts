@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { type Coroutine, joinAll, LocalExecutor } from "@spindle/core";
 import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "../mod.ts";
 import { until, within } from "@spindle/test-support";
-import { sleep, str, text } from "../test-support/helpers.ts";
+import { closedPort, sleep, str, text } from "../test-support/helpers.ts";
 
 const hasCode = (code: string, cause?: string) => (e: unknown): boolean =>
   e instanceof NetError && e.code === code &&
@@ -207,38 +207,37 @@ if (bun !== undefined) {
     peer.close();
   });
 
-  test("bun: Bun calls the error handler as error(err) with this = the socket", async () => {
-    const closed = await bind("127.0.0.1:0");
-    const port = closed.localAddr().port;
-    closed.close();
+  /**
+   * A watched socket that sent a datagram to a closed port, once Bun has reported it (the kernel
+   * queues ICMP port unreachable); closed after `body`.
+   */
+  async function afterRefusal(body: (socket: UdpSocket, watched: Watched) => void): Promise<void> {
+    const port = await closedPort(bind);
     const { socket, watched } = await watchedBind("127.0.0.1:0");
     try {
-      // A datagram to a closed port: the kernel queues ICMP port unreachable, which Bun reports.
       assert.equal(socket.trySendTo(text("anyone?"), `127.0.0.1:${port}`), 7);
       await until(() => watched.errorCalls.length > 0, "Bun's error report");
+      body(socket, watched);
+    } finally {
+      socket.close();
+    }
+  }
+
+  test("bun: Bun calls the error handler as error(err) with this = the socket", async () => {
+    await afterRefusal((_socket, watched) => {
       const [{ self, args }] = watched.errorCalls as [{ self: unknown; args: unknown[] }];
       assert.equal(self, watched.real, "this is the socket");
       assert.equal(args.length, 1, "one argument: the error, not (socket, error) as Bun's types say");
       const reported = args[0] as { code?: string; syscall?: string; errqueue?: boolean };
       assert.ok(reported instanceof Error);
       assert.deepEqual([reported.code, reported.syscall, reported.errqueue], ["ECONNREFUSED", "recv", true]);
-    } finally {
-      socket.close();
-    }
+    });
   });
 
   test("bun: ICMP reports to an unconnected socket are dropped, as on Node", async () => {
-    const closed = await bind("127.0.0.1:0");
-    const port = closed.localAddr().port;
-    closed.close();
-    const { socket, watched } = await watchedBind("127.0.0.1:0");
-    try {
-      assert.equal(socket.trySendTo(text("anyone?"), `127.0.0.1:${port}`), 7);
-      await until(() => watched.errorCalls.length > 0, "Bun's error report");
+    await afterRefusal((socket) => {
       assert.equal(socket.takeError(), null, "dropped: node:dgram reports nothing for an unconnected socket");
-    } finally {
-      socket.close();
-    }
+    });
   });
 
   test("bun: any other error reaches takeError, in Bun's real form and in the form of its types", async () => {

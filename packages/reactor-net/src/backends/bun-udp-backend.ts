@@ -201,22 +201,27 @@ export class BunUdpBackend implements UdpBackend {
   }
 
   joinMulticast(group: string, iface?: string): void {
-    const join = this.#method("addMembership", "joinMulticast");
-    try {
-      iface === undefined ? join.call(this.#socket, group) : join.call(this.#socket, group, iface);
-    } catch (error) {
-      const cause = error as Error;
-      throw new NetError("MULTICAST_FAILED", `could not join multicast group ${group}: ${cause.message}`, { cause });
-    }
+    this.#membership("addMembership", "joinMulticast", "join", group, iface);
   }
 
   leaveMulticast(group: string, iface?: string): void {
-    const leave = this.#method("dropMembership", "leaveMulticast");
+    this.#membership("dropMembership", "leaveMulticast", "leave", group, iface);
+  }
+
+  /** Joins or leaves `group` through the socket's `name` method; a failure is MULTICAST_FAILED naming the group. */
+  #membership(
+    name: OptionMethod,
+    option: string,
+    verb: "join" | "leave",
+    group: string,
+    iface: string | undefined,
+  ): void {
+    const change = this.#method(name, option);
     try {
-      iface === undefined ? leave.call(this.#socket, group) : leave.call(this.#socket, group, iface);
+      iface === undefined ? change.call(this.#socket, group) : change.call(this.#socket, group, iface);
     } catch (error) {
       const cause = error as Error;
-      throw new NetError("MULTICAST_FAILED", `could not leave multicast group ${group}: ${cause.message}`, { cause });
+      throw new NetError("MULTICAST_FAILED", `could not ${verb} multicast group ${group}: ${cause.message}`, { cause });
     }
   }
 
