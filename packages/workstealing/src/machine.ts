@@ -20,7 +20,8 @@ import { isCoroutine } from "@spindle/core";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { JobSet } from "./job-set.ts";
-import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
+import { CANCELLING, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
+import { retireAfterMs } from "./idle-retirement.ts";
 import { RecentArgs } from "./recent-args.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
@@ -446,7 +447,7 @@ export class Machine extends Future<void> implements JobContext {
     // Jobs of this worker wait on timers, sockets or child jobs: park without blocking.
     this.#parkedAsync = true;
     const waker = cx.waker.clone();
-    void this.#parker.parkAsync(p >= scheduler.setup.workers ? EXTRA_MACHINE_IDLE_MS : Infinity).then((woken) => {
+    void this.#parker.parkAsync(retireAfterMs(scheduler.setup, p)).then((woken) => {
       this.#parkedAsync = false;
       this.#idleLong = false;
       this.#retiring = this.#wokenUp(woken);
@@ -457,7 +458,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /**
    * After a park: takes this machine off the sleepers (unless a notifier did); returns whether
-   * it retires instead — an extra machine idle for {@linkcode EXTRA_MACHINE_IDLE_MS}.
+   * it retires instead: a machine that may retire ({@linkcode retireAfterMs}) idle that long.
    */
   #wokenUp(woken: boolean): boolean {
     const scheduler = this.#scheduler;
@@ -467,9 +468,9 @@ export class Machine extends Future<void> implements JobContext {
       this.#idleSince = null;
       return false;
     }
-    const extra = p >= scheduler.setup.workers;
-    if (!extra || this.#running.size > 0 || this.#hasWork()) return false;
-    if (performance.now() - (this.#idleSince as number) < EXTRA_MACHINE_IDLE_MS) return false;
+    const retireAfter = retireAfterMs(scheduler.setup, p);
+    if (retireAfter === Infinity || this.#running.size > 0 || this.#hasWork()) return false;
+    if (performance.now() - (this.#idleSince as number) < retireAfter) return false;
     scheduler.setRetired(p, true);
     return true;
   }

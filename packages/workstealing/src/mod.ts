@@ -38,6 +38,7 @@ export { defineJobs, type JobFunction, type JobOutput, type Jobs, JobSet } from 
 export { JobHandle } from "./job-handle.ts";
 export {
   DEFAULT_ABORT_GRACE_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
   type JobArgs,
   type JobName,
   type JobResult,

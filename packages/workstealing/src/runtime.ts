@@ -24,14 +24,33 @@ import {
   SHUTTING_DOWN,
   STOPPING,
 } from "./scheduler.ts";
+import { ProcessRef } from "./process-ref.ts";
 import { SharedHeap } from "./shared-heap.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import { EMPTY, RETRY } from "./work-deque.ts";
 
 /** Options of {@linkcode Runtime.start}. */
 export interface RuntimeOptions {
-  /** Worker threads (machines). Default: the available parallelism. */
+  /** Worker threads (machines), at most. Default: the available parallelism. */
   readonly workers?: number;
+  /**
+   * Workers that always run (piscina's `minThreads`); the runtime starts these, and starts the
+   * others, up to `workers`, when work is queued and no machine is free to take it. A worker
+   * beyond `minWorkers` that finds no work for `idleTimeout` ms exits. Default: `workers` (a
+   * fixed pool); from 1 to `workers`.
+   */
+  readonly minWorkers?: number;
+  /**
+   * How long, in ms, a worker beyond `minWorkers` may go without work before its thread exits
+   * (piscina's `idleTimeout`). Default {@linkcode DEFAULT_IDLE_TIMEOUT_MS}; from 0 to 2^31 - 1.
+   */
+  readonly idleTimeout?: number;
+  /**
+   * `true`: an idle runtime (no live job) does not keep the process alive, as an idle piscina
+   * pool does not; while any job is live it does. Default `false`: the runtime keeps the process
+   * alive until {@linkcode Runtime.shutdown}, like an open server. See {@linkcode Runtime.unref}.
+   */
+  readonly unref?: boolean;
   /**
    * Extra machines the runtime may start while every machine is stuck in a long synchronous job
    * and work is queued (async-std's blocking resilience); they retire after
@@ -65,6 +84,9 @@ export interface RuntimeOptions {
    */
   readonly abortGraceMs?: number;
 }
+
+/** The default of {@linkcode RuntimeOptions.idleTimeout}. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 1_000;
 
 /** The default of {@linkcode RuntimeOptions.abortGraceMs}. */
 export const DEFAULT_ABORT_GRACE_MS = 1_000;
@@ -167,6 +189,8 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #exited: ((code: number) => void)[] = [];
   readonly #waitingForRoom: number[] = [];
   #admitting = false;
+  /** Workers beyond `minWorkers` whose thread is not running (retired, or not started yet). */
+  #retiredWorkers = 0;
   #monitor: ReturnType<typeof setInterval> | null = null;
   #heartbeats: Int32Array;
   /** When each machine's heartbeat last changed (as this thread saw it). */
@@ -184,6 +208,8 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #terminated: boolean[];
   readonly #watched = new Map<JobHandle<unknown>, Watch>();
   readonly #signals = new Map<AbortSignal, SignalWatch>();
+  readonly #minWorkers: number;
+  readonly #processRef: ProcessRef;
 
   private constructor(scheduler: Scheduler, workers: number, maxExtra: number, options: RuntimeOptions) {
     this.#scheduler = scheduler;
@@ -199,6 +225,14 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#stopTarget = new Int32Array(workers + maxExtra);
     this.#stopSince = new Float64Array(workers + maxExtra).fill(NaN);
     this.#terminated = new Array<boolean>(workers + maxExtra).fill(false);
+    this.#minWorkers = scheduler.setup.minWorkers;
+    this.#retiredWorkers = workers - this.#minWorkers;
+    this.#processRef = new ProcessRef(this.#threads);
+    if (options.unref === true) {
+      this.#processRef.unref();
+      // Until the monitor runs: unref'd workers alone would not keep a process awaiting the start.
+      this.#processRef.hold();
+    }
   }
 
   /**
@@ -243,6 +277,17 @@ export class Runtime<S extends JobSet = JobSet> {
     }
     const grace: unknown = options.abortGraceMs;
     if (grace !== undefined) checkMs("abortGraceMs", grace);
+    const minWorkers = options.minWorkers ?? workers;
+    checkCount("minWorkers", minWorkers, 1);
+    if (minWorkers > workers) {
+      throw new SpindleError("INVALID_ARGUMENT", `minWorkers must be at most workers (${workers}), got ${minWorkers}`);
+    }
+    const idleTimeout: unknown = options.idleTimeout;
+    if (idleTimeout !== undefined) checkMs("idleTimeout", idleTimeout);
+    const unref: unknown = options.unref;
+    if (unref !== undefined && typeof unref !== "boolean") {
+      throw new SpindleError("INVALID_ARGUMENT", `unref must be a boolean, got ${describe(unref)}`);
+    }
     const processors = workers + maxExtra;
     const setup: SchedulerSetup = {
       control: Scheduler.controlBuffer(processors, DEQUE_CAPACITY),
@@ -250,6 +295,8 @@ export class Runtime<S extends JobSet = JobSet> {
       tables: [WakeTable.forThisThread().buffer, ...Array.from({ length: processors }, () => WakeTable.createBuffer())],
       processors,
       workers,
+      minWorkers,
+      idleTimeoutMs: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
       dequeCapacity: DEQUE_CAPACITY,
       jobModule: url,
       timer: options.timer?.share() ?? null,
@@ -259,7 +306,7 @@ export class Runtime<S extends JobSet = JobSet> {
     try {
       // The workers import the job module (this thread does not: it may be the entry script,
       // still evaluating its top-level await of this call) and report its job names.
-      const [names] = await Promise.all(Array.from({ length: workers }, (_, p) => runtime.#startMachine(p)));
+      const [names] = await Promise.all(Array.from({ length: minWorkers }, (_, p) => runtime.#startMachine(p)));
       runtime.#names = names as readonly string[];
       runtime.#indexes = new Map(runtime.#names.map((name, index) => [name, index]));
     } catch (error) {
@@ -282,6 +329,33 @@ export class Runtime<S extends JobSet = JobSet> {
    */
   stats(): ProcessorStats[] {
     return Array.from({ length: this.#threads.length }, (_, p) => this.#scheduler.stats(p));
+  }
+
+  /**
+   * From now on, while it has no live job, the runtime does not keep the process alive (its
+   * worker threads are unref'd): a program whose only remaining work is an idle runtime exits,
+   * as one with an idle piscina pool does, without calling {@linkcode Runtime.shutdown}. While a
+   * job is live (spawned and not settled, awaited or not) the process stays alive. The
+   * `unref: true` option does this from the start.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 1 });
+   * runtime.unref();
+   * console.log(await runtime.spawn("add", 1, 2)); // 3
+   * // no shutdown(): the process may exit here
+   * ```
+   */
+  unref(): void {
+    this.#processRef.unref();
+  }
+
+  /** Undoes {@linkcode Runtime.unref}: the runtime keeps the process alive until it is shut down. */
+  ref(): void {
+    this.#processRef.ref();
   }
 
   /** Jobs spawned (here or inside jobs) that have not settled. */
@@ -359,7 +433,9 @@ export class Runtime<S extends JobSet = JobSet> {
     } else {
       scheduler.injector.push(id);
       scheduler.idle.notifyWork();
+      if (this.#retiredWorkers > 0) this.#startRetiredOnDemand();
     }
+    this.#processRef.hold();
     const handle = createJobHandle<unknown>(scheduler, id, name, RUNTIME_THREAD);
     if (options !== null && (options.timeout !== undefined || signal !== undefined)) this.#watch(handle, name, options);
     return handle;
@@ -455,6 +531,7 @@ export class Runtime<S extends JobSet = JobSet> {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
     if (this.#monitor !== null) clearInterval(this.#monitor);
+    this.#processRef.close();
     for (const handle of [...this.#watched.keys()]) this.#unwatch(handle);
     scheduler.close(STOPPING);
     const exits = this.#threads.map((thread, p) => thread === null ? null : this.#exit(p, thread));
@@ -499,6 +576,8 @@ export class Runtime<S extends JobSet = JobSet> {
       return Promise.reject(error);
     }
     this.#threads[p] = thread;
+    if (p >= this.#minWorkers && p < this.#workers) this.#retiredWorkers--;
+    this.#processRef.adopt(thread);
     let error: unknown = null;
     return new Promise<readonly string[]>((resolve, reject) => {
       thread.once("message", (ready: { names: readonly string[] }) => resolve(ready.names));
@@ -514,6 +593,7 @@ export class Runtime<S extends JobSet = JobSet> {
   #onExit(p: number, code: number, error: unknown): void {
     const scheduler = this.#scheduler;
     this.#threads[p] = null;
+    if (p >= this.#minWorkers && p < this.#workers) this.#retiredWorkers++;
     scheduler.idle.depart(p);
     // The next machine of `p` must not inherit a park its predecessor left half done: a thread
     // that died parked leaves the parker word PARKED, and the next park would then spin instead
@@ -598,6 +678,8 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Every {@linkcode BLOCKED_CHECK_MS}: the stop watchdog, deadlines' clean-up, blocked machines. */
   #tick(): void {
+    this.#processRef.check(this.#scheduler.live);
+    if (this.#retiredWorkers > 0) this.#startRetiredOnDemand();
     this.#checkStops();
     for (const handle of this.#watched.keys()) {
       if (isJobHandleDone(handle)) this.#unwatch(handle);
@@ -664,6 +746,34 @@ export class Runtime<S extends JobSet = JobSet> {
         return;
       }
     }
+  }
+
+  /**
+   * Starts a worker beyond `minWorkers` whose thread is not running (it retired after
+   * `idleTimeout`, or was never started) when work is queued and no machine is free to take it
+   * (parked or searching), as piscina starts a thread for a task that finds every thread busy.
+   * Called on each spawn from this thread and on each tick (which catches jobs spawned inside
+   * jobs). One at a time: the next call starts another if the new one is not enough.
+   */
+  #startRetiredOnDemand(): void {
+    const scheduler = this.#scheduler;
+    if (scheduler.closed === STOPPING || scheduler.idle.free > 0 || !this.#workQueued()) return;
+    for (let p = this.#minWorkers; p < this.#workers; p++) {
+      if (this.#threads[p] === null) {
+        void this.#startMachine(p).catch(() => {});
+        return;
+      }
+    }
+  }
+
+  /** Whether any job waits in a queue: the injector, a deque or a slot. */
+  #workQueued(): boolean {
+    const scheduler = this.#scheduler;
+    if (scheduler.injector.length > 0) return true;
+    for (let p = 0; p < this.#threads.length; p++) {
+      if (!scheduler.deque(p).isEmpty || scheduler.hasSlot(p)) return true;
+    }
+    return false;
   }
 
   /** Moves jobs waiting for room into the injector as room frees, in spawn order. */

@@ -35,8 +35,12 @@ export interface SchedulerSetup {
   readonly tables: readonly SharedArrayBuffer[];
   /** Processors: the workers, then room for extra machines. */
   readonly processors: number;
-  /** The first `workers` processors are the permanent workers. */
+  /** The first `workers` processors are the workers (the rest: room for extra machines). */
   readonly workers: number;
+  /** The first `minWorkers` workers never retire; the others retire after `idleTimeoutMs` idle. */
+  readonly minWorkers: number;
+  /** How long a worker beyond `minWorkers` may go without work before it retires (the runtime's `idleTimeout`). */
+  readonly idleTimeoutMs: number;
   readonly dequeCapacity: number;
   /** The job module's URL (every worker imports it and numbers its jobs in key order). */
   readonly jobModule: string;

@@ -44,6 +44,7 @@ export type TestJobs = {
   crashWith: (how: "throw" | "reject") => Coroutine<void>;
   spin: (index: number) => never;
   stubbornFinally: (index: number) => Coroutine<void>;
+  gate: (index: number) => number;
 };
 
 const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
@@ -199,6 +200,14 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
       Atomics.store(counters(), index, 2);
       yield* pending();
     }
+  },
+  // Holds its worker until the test opens the gate: counter `index` is 1 once it runs; the job
+  // returns (its thread's id) once the test stores 2 there.
+  gate(index) {
+    const shared = counters();
+    Atomics.store(shared, index, 1);
+    while (Atomics.load(shared, index) !== 2) Atomics.wait(shared, index, 1, 50);
+    return threadId;
   },
   // Waits on a host promise (the worker's event loop settles it).
   *hostPromise(ms) {
