@@ -18,7 +18,8 @@ import { RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./
 import type { InlineStart, JobContext } from "./job-context.ts";
 import { isCoroutine } from "@spindle/core";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
-import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
+import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
+import { runChunk } from "./map-chunk.ts";
 import type { JobSet } from "./job-set.ts";
 import { CANCELLING, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
 import { retireAfterMs } from "./idle-retirement.ts";
@@ -513,7 +514,8 @@ export class Machine extends Future<void> implements JobContext {
     let output: unknown;
     try {
       const args = scheduler.readPayload(id) as unknown[];
-      output = (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args);
+      const job = this.#set.jobs[name] as (...args: unknown[]) => unknown;
+      output = records[id + MAP_CHUNK] === 0 ? job(...args) : runChunk(job, args[0] as unknown[]);
     } catch (error) {
       this.#settle(id, FAILED, error);
       return false;

@@ -36,6 +36,8 @@
 export type { Coroutine } from "@spindle/core";
 export { defineJobs, type JobFunction, type JobOutput, type Jobs, JobSet } from "./job-set.ts";
 export { JobHandle } from "./job-handle.ts";
+export type { MapOptions } from "./job-map.ts";
+export { JobScope, join, scope } from "./job-scope.ts";
 export {
   DEFAULT_ABORT_GRACE_MS,
   DEFAULT_IDLE_TIMEOUT_MS,

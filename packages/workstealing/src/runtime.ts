@@ -8,7 +8,8 @@ import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
-import { ABORT, JOB } from "./job-record.ts";
+import { ABORT, JOB, MAP_CHUNK } from "./job-record.ts";
+import { mapInChunks, type MapOptions } from "./job-map.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
 import {
   CANCELLING,
@@ -407,7 +408,64 @@ export class Runtime<S extends JobSet = JobSet> {
     return this.#spawn(name, args, options) as JobHandle<JobResult<S, K>>;
   }
 
-  #spawn(name: string, args: unknown[], options: SpawnOptions | null): JobHandle<unknown> {
+  /**
+   * Calls job `name` on each of `items` (a data-parallel map, as rayon's `par_iter().map()`)
+   * and resolves with the results in the items' order. The items are cut into chunks of
+   * `chunkSize`; each chunk is one job (one record, one copy of its items into the shared heap),
+   * which a worker runs by calling the job on its items in order, so that tiny items do not each
+   * pay for a job. The job takes one argument (the item) and returns a value, a future or a
+   * coroutine.
+   *
+   * Errors and aborts as for single jobs: an item that throws fails its chunk, and the map rejects
+   * with that error (name, message, stack, `cause` as thrown), once the other chunks have
+   * settled: those still queued never run, those running finish and are dropped. `signal` and
+   * `timeout` abort every chunk as {@linkcode Runtime.spawnWith} aborts a job; the map rejects
+   * with {@linkcode JobAbortedError} / {@linkcode JobTimeoutError}. Throws what `spawn` throws
+   * (`UnknownJobError`, `UncloneableValueError`, ...) as a rejection, and `INVALID_ARGUMENT` for
+   * bad options.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 2 });
+   * console.log(await runtime.map("square", [1, 2, 3, 4, 5], { chunkSize: 2 })); // [ 1, 4, 9, 16, 25 ]
+   * await runtime.shutdown();
+   * ```
+   */
+  map<K extends JobName<S>>(
+    name: K,
+    items: Iterable<JobArgs<S, K>[0]> | ArrayLike<JobArgs<S, K>[0]>,
+    options: MapOptions = {},
+  ): Promise<JobResult<S, K>[]> {
+    try {
+      if (typeof options !== "object" || options === null) {
+        throw new SpindleError("INVALID_ARGUMENT", `map() options must be an object, got ${describe(options)}`);
+      }
+      const list: readonly unknown[] = Array.isArray(items) ? items : Array.from(items as Iterable<unknown>);
+      if (!this.#indexes.has(name)) throw new UnknownJobError(name, this.#names);
+      const chunkSize: unknown = options.chunkSize ?? Math.max(1, Math.ceil(list.length / (4 * this.#workers)));
+      if (typeof chunkSize !== "number" || !Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 2 ** 31 - 1) {
+        throw new SpindleError(
+          "INVALID_ARGUMENT",
+          `chunkSize must be an integer from 1 to ${2 ** 31 - 1}, got ${describe(chunkSize)}`,
+        );
+      }
+      const timeout: unknown = options.timeout;
+      if (timeout !== undefined) checkMs("timeout", timeout);
+      const signal: unknown = options.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        throw new SpindleError("INVALID_ARGUMENT", `signal must be an AbortSignal, got ${describe(signal)}`);
+      }
+      const spawnOptions: SpawnOptions | null = timeout !== undefined || signal !== undefined ? options : null;
+      return mapInChunks(list, chunkSize, (chunk) => this.#spawn(name, [chunk], spawnOptions, true));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #spawn(name: string, args: unknown[], options: SpawnOptions | null, chunk = false): JobHandle<unknown> {
     const scheduler = this.#scheduler;
     if (scheduler.closed !== OPEN) throw new RuntimeShutdownError(name);
     const job = this.#indexes.get(name) ?? -1;
@@ -427,6 +485,8 @@ export class Runtime<S extends JobSet = JobSet> {
     const full = this.#waitingForRoom.length > 0 || scheduler.injector.length >= this.#limit;
     if (full && this.#reject) throw new QueueFullError(name, this.#limit);
     const id = scheduler.createRecord(job, this.#encoder, length);
+    // A plain write, published with the id by the injector push (as createRecord's writes).
+    if (chunk) scheduler.records[id + MAP_CHUNK] = 1;
     if (full) {
       this.#waitingForRoom.push(id);
       void this.#admit();

@@ -11,6 +11,7 @@ import {
   JOB,
   LENGTH,
   LOST,
+  MAP_CHUNK,
   PAYLOAD,
   QUEUED,
   REFS,
@@ -316,6 +317,7 @@ export class Scheduler {
     records[id + WORKER] = -1;
     records[id + ABORT] = 0;
     records[id + WAITER] = 0;
+    records[id + MAP_CHUNK] = 0;
     records[id + STATE] = QUEUED;
     this.control[this.#counters + SPAWNED]!++; // only this thread writes its counter line
     return id;

@@ -7,9 +7,16 @@ function fibSequential(n: number): number {
   return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
 }
 
-const jobs: JobSet<{ add: (a: number, b: number) => number; fib: (n: number) => Coroutine<number> }> = defineJobs({
+const jobs: JobSet<{
+  add: (a: number, b: number) => number;
+  square: (n: number) => number;
+  fib: (n: number) => Coroutine<number>;
+}> = defineJobs({
   add(a: number, b: number): number {
     return a + b;
+  },
+  square(n: number): number {
+    return n * n;
   },
   *fib(n: number): Coroutine<number> {
     if (n < 20) return fibSequential(n);

@@ -2,8 +2,8 @@
 // { counters: Int32Array over a SharedArrayBuffer }.
 import process from "node:process";
 import { threadId } from "node:worker_threads";
-import { type Coroutine, fromPromise, pending } from "@spindle/core";
-import { defineJobs, type JobSet } from "../mod.ts";
+import { type Coroutine, fromPromise, pending, yieldNow } from "@spindle/core";
+import { defineJobs, type JobSet, join, scope } from "../mod.ts";
 
 function fibSequential(n: number): number {
   return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
@@ -45,6 +45,16 @@ export type TestJobs = {
   spin: (index: number) => never;
   stubbornFinally: (index: number) => Coroutine<void>;
   gate: (index: number) => number;
+  double: (n: number) => number;
+  doubleLater: (n: number) => Coroutine<number>;
+  checkItem: (n: number) => number;
+  waitItem: (index: number) => Coroutine<void>;
+  joinPair: (a: number, b: number) => Coroutine<[number, number]>;
+  joinFirstFails: (index: number) => Coroutine<void>;
+  scopeJoinsTheRest: (base: number, n: number) => Coroutine<number>;
+  scopeBodyFails: (base: number, n: number) => Coroutine<void>;
+  scopeChildFails: (base: number) => Coroutine<string>;
+  scopeWaits: (base: number, n: number) => Coroutine<void>;
 };
 
 const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
@@ -208,6 +218,70 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     Atomics.store(shared, index, 1);
     while (Atomics.load(shared, index) !== 2) Atomics.wait(shared, index, 1, 50);
     return threadId;
+  },
+  // Items of runtime.map: synchronous, suspending once, and failing for a negative item (a
+  // non-negative one counts itself at counter n, after 1 ms of work).
+  double(n) {
+    return n * 2;
+  },
+  *doubleLater(n) {
+    yield* yieldNow();
+    return n * 2;
+  },
+  checkItem(n) {
+    if (n < 0) throw new RangeError(`item ${n}`, { cause: { item: n } });
+    busyWait(1);
+    Atomics.add(counters(), n, 1);
+    return n;
+  },
+  // Counter `index` is 1 while it waits (for ever), 2 once its finally block ran (aborted).
+  *waitItem(index) {
+    Atomics.store(counters(), index, 1);
+    try {
+      yield* pending();
+    } finally {
+      Atomics.store(counters(), index, 2);
+    }
+  },
+  *joinPair(a, b) {
+    return yield* join(jobs.spawn("add", a, 1), jobs.spawn("add", b, 1));
+  },
+  // The first child fails; the second (waiting for ever once it runs) must be aborted.
+  *joinFirstFails(index) {
+    yield* join(jobs.spawn("fail", "RangeError", "first"), jobs.spawn("waitItem", index));
+  },
+  // Spawns n counting children and joins none of them: the scope must join them before it
+  // returns; returns how many had counted by then.
+  *scopeJoinsTheRest(base, n) {
+    yield* scope(jobs, function* (s) {
+      for (let i = 0; i < n; i++) s.spawn("count", base + i);
+    });
+    let counted = 0;
+    for (let i = 0; i < n; i++) counted += Atomics.load(counters(), base + i);
+    return counted;
+  },
+  // Spawns n children that wait for ever, then fails: the scope aborts them and waits.
+  *scopeBodyFails(base, n) {
+    yield* scope(jobs, function* (s) {
+      for (let i = 0; i < n; i++) s.spawn("waitItem", base + i);
+      yield* yieldNow();
+      throw new TypeError("body failed");
+    });
+  },
+  // A child that fails and one that waits for ever, neither joined by the body.
+  *scopeChildFails(base) {
+    return yield* scope(jobs, function* (s) {
+      s.spawn("fail", "RangeError", "child failed");
+      s.spawn("waitItem", base);
+      return "body returned";
+    });
+  },
+  // Spawns n children that wait for ever and waits itself: for aborting from outside.
+  *scopeWaits(base, n) {
+    yield* scope(jobs, function* (s) {
+      for (let i = 0; i < n; i++) s.spawn("waitItem", base + i);
+      yield* pending();
+    });
   },
   // Waits on a host promise (the worker's event loop settles it).
   *hostPromise(ms) {
