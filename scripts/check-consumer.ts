@@ -225,7 +225,7 @@ async function overHttp(tmp: string): Promise<Outcome> {
 function bundle(app: string, tmp: string, tool: Bundler): { ok: boolean; output: string; dir: string } {
   const out = join(app, `out-${tool}`);
   const workers = [
-    "node_modules/@spindle/timer/dist/timer-thread.js",
+    "node_modules/@spindle/timer/dist/thread/timer-thread.js",
     "node_modules/@spindle/workstealing/dist/worker-main.js",
   ];
   if (tool === "webpack") writeFileSync(join(app, "webpack.build.mjs"), webpackBuild(out));

@@ -119,7 +119,7 @@ function kernelRcvbufErrors(): number | null {
 /**
  * The backend names `UdpSocket.bind`'s `backend` option accepts here, read at run time: an
  * unknown name is refused with INVALID_ARGUMENT and a message that lists the accepted ones
- * (packages/reactor-net/src/backends.ts), so backends added later are found without a change
+ * (packages/reactor-net/src/backends/backend-choice.ts), so backends added later are found without a change
  * here. Each is then bound once: one that this runtime cannot run is reported, not run.
  */
 async function offeredBackends(): Promise<

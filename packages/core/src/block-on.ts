@@ -2,7 +2,7 @@ import { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { enterDriving, exitDriving, isDriving } from "./driving.ts";
 import { SpindleError } from "./errors.ts";
-import { assertCanBlock } from "./futex.ts";
+import { assertCanBlock } from "./atomics-wait.ts";
 import { PENDING } from "./poll.ts";
 import { type RawWakerVTable, Waker } from "./waker.ts";
 import { WakeTable } from "./wake-table.ts";

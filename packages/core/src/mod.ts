@@ -50,6 +50,7 @@ export { isStream, type Item, next, Stream, STREAM_END, type StreamEnd } from ".
 export { fromPromise } from "./from-promise.ts";
 export { toPromise } from "./to-promise.ts";
 export { Parker, type ParkerHandle, Unparker } from "./parker.ts";
+export { Condvar } from "./condvar.ts";
 export { Mutex } from "./mutex.ts";
 export { RingQueue } from "./ring-queue.ts";
 export { sharedWaker, type SharedWakerHandle, WAKE_TABLE_CAPACITY, wakeShared, WakeTable } from "./wake-table.ts";

@@ -1,6 +1,6 @@
 import { describe, SpindleError } from "./errors.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
-import { assertCanBlock, checkTimeout, spinWhileEquals } from "./futex.ts";
+import { assertCanBlock, checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
 
 // The parker's one word, read and written only with `Atomics` (unparkers on any thread write it),
 // all sequentially consistent (SC: one total order that respects each thread's program order).

@@ -1,5 +1,5 @@
 import { describe, SpindleError } from "./errors.ts";
-import { checkTimeout, spinWhileEquals } from "./futex.ts";
+import { checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
 import { yieldToHost } from "./yield-to-host.ts";

@@ -16,7 +16,7 @@
  * @module
  */
 export { NetError, type NetErrorCode } from "./errors.ts";
-export type { BackendChoice } from "./backends.ts";
+export type { BackendChoice } from "./backends/backend-choice.ts";
 export { SocketAddress } from "./socket-address.ts";
 export { Interest, Ready } from "./readiness.ts";
 export { ReadinessWaiter, Registration } from "./registration.ts";

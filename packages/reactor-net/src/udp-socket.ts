@@ -1,6 +1,6 @@
 import { type Context, describe, type Future, PENDING, permissionDenied, type Poll, SpindleError } from "@spindle/core";
 import { closedError, isIcmpError, NetError, peerError } from "./errors.ts";
-import { type BackendChoice, createBackend } from "./backends.ts";
+import { type BackendChoice, createBackend } from "./backends/backend-choice.ts";
 import { Reactor } from "./reactor.ts";
 import { Interest, Ready } from "./readiness.ts";
 import { ReceiveQueue } from "./receive-queue.ts";
@@ -8,7 +8,7 @@ import type { Registration } from "./registration.ts";
 import { SocketAddress } from "./socket-address.ts";
 import { SendsInFlight, SendTo } from "./send-to.ts";
 import { SocketOperation, WOULD_BLOCK, type WouldBlock } from "./socket-operation.ts";
-import type { UdpBackend } from "./udp-backend.ts";
+import type { UdpBackend } from "./backends/udp-backend.ts";
 
 export { WOULD_BLOCK, type WouldBlock };
 

@@ -3,8 +3,8 @@ import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
 import { blockOn, type Coroutine, LocalExecutor, SpindleError } from "@spindle/core";
 import { Instant, Timer, TimerClosedError, TimerReactor } from "./mod.ts";
-import { SharedTimerState } from "./shared-state.ts";
-import { timerThreads } from "./thread-handles.ts";
+import { SharedTimerState } from "./thread/shared-state.ts";
+import { timerThreads } from "./thread/reactor-workers.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 import { startWorker } from "./test-support/runtime.ts";
 

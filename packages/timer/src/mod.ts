@@ -33,5 +33,5 @@ export type { DriverKind } from "./driver.ts";
 export { Sleep } from "./sleep.ts";
 export { Interval, type IntervalOptions, type MissedTickBehavior } from "./interval.ts";
 export { type SharedTimer, Timer } from "./timer.ts";
-export { type DriverChoice, TimerReactor, type TimerReactorOptions } from "./timer-reactor.ts";
+export { type DriverChoice, TimerReactor, type TimerReactorOptions } from "./thread/timer-reactor.ts";
 export { VirtualClock, type VirtualClockOptions } from "./virtual-clock.ts";

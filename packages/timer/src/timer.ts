@@ -4,10 +4,10 @@ import type { DriverKind } from "./driver.ts";
 import type { CloseReason } from "./errors.ts";
 import { checkInstant, Instant } from "./instant.ts";
 import { createInterval, type Interval, type IntervalOptions } from "./interval.ts";
-import { SharedTimerState } from "./shared-state.ts";
+import { SharedTimerState } from "./thread/shared-state.ts";
 import { createSleep, type Sleep } from "./sleep.ts";
-import { ThreadDriver } from "./thread-driver.ts";
-import type { ClientHello } from "./thread-messages.ts";
+import { ThreadDriver } from "./thread/thread-driver.ts";
+import type { ClientHello } from "./thread/thread-messages.ts";
 import { Timeout } from "./timeout.ts";
 import { TimerQueue } from "./timer-queue.ts";
 

@@ -24,7 +24,7 @@ import type { JobSet } from "./job-set.ts";
 import { CANCELLING, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
 import { retireAfterMs } from "./idle-retirement.ts";
 import { RecentArgs } from "./recent-args.ts";
-import { ValueEncoder } from "./value-encoder.ts";
+import { ValueEncoder } from "./codec/value-encoder.ts";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
 
 /**

@@ -27,7 +27,7 @@ import {
 } from "./scheduler.ts";
 import { ProcessRef } from "./process-ref.ts";
 import { SharedHeap } from "./shared-heap.ts";
-import { ValueEncoder } from "./value-encoder.ts";
+import { ValueEncoder } from "./codec/value-encoder.ts";
 import { EMPTY, RETRY } from "./work-deque.ts";
 
 /** Options of {@linkcode Runtime.start}. */

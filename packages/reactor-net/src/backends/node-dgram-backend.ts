@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { closedError, isIcmpError, NetError } from "./errors.ts";
-import { type SocketAddress, trustedAddress } from "./socket-address.ts";
+import { closedError, isIcmpError, NetError } from "../errors.ts";
+import { type SocketAddress, trustedAddress } from "../socket-address.ts";
 import { SendChain } from "./send-chain.ts";
 import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";

@@ -10,11 +10,11 @@ import {
   SpindleError,
   Waker,
 } from "@spindle/core";
-import { clockNow } from "./clock.ts";
-import { Instant, type Timer, TimerReactor } from "./mod.ts";
+import { clockNow } from "../clock.ts";
+import { Instant, type Timer, TimerReactor } from "../mod.ts";
 import { SharedTimerState } from "./shared-state.ts";
-import { recordingContext } from "./test-support/recording-waker.ts";
-import { until } from "./test-support/runtime.ts";
+import { recordingContext } from "../test-support/recording-waker.ts";
+import { until } from "../test-support/runtime.ts";
 
 const reactor = await TimerReactor.start({ driver: "thread" });
 after(() => reactor.close());

@@ -1,6 +1,6 @@
 import { SpindleError } from "@spindle/core";
-import { closedError, NetError } from "./errors.ts";
-import { type SocketAddress, trustedAddress } from "./socket-address.ts";
+import { closedError, NetError } from "../errors.ts";
+import { type SocketAddress, trustedAddress } from "../socket-address.ts";
 import { CopyPool } from "./copy-pool.ts";
 import { SendChain } from "./send-chain.ts";
 import { SenderCache } from "./sender-cache.ts";

@@ -1,7 +1,7 @@
-import { clockNow } from "./clock.ts";
-import type { Driver } from "./driver.ts";
-import type { CloseReason } from "./errors.ts";
-import type { TimerQueue } from "./timer-queue.ts";
+import { clockNow } from "../clock.ts";
+import type { Driver } from "../driver.ts";
+import type { CloseReason } from "../errors.ts";
+import type { TimerQueue } from "../timer-queue.ts";
 
 /**
  * The fallback driver: one host `setTimeout` for the queue's earliest deadline. It has the same

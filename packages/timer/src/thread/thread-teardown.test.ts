@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runScript, runtime } from "./test-support/runtime.ts";
+import { runScript, runtime } from "../test-support/runtime.ts";
 
-const script = fileURLToPath(new URL("./test-support/close-and-exit.ts", import.meta.url));
+const script = fileURLToPath(new URL("../test-support/close-and-exit.ts", import.meta.url));
 
 test(`${runtime}: the timer thread's module graph has no top-level await, so terminating the thread never lands in an async module's completion`, () => {
   // Node 22 and 24 (V8) abort the process ("Check failed: (location_) != nullptr") when a worker

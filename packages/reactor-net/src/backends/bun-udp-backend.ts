@@ -1,6 +1,6 @@
 import { SpindleError } from "@spindle/core";
-import { isIcmpError, NetError } from "./errors.ts";
-import { type SocketAddress, trustedAddress } from "./socket-address.ts";
+import { isIcmpError, NetError } from "../errors.ts";
+import { type SocketAddress, trustedAddress } from "../socket-address.ts";
 import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
 

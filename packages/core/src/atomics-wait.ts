@@ -1,7 +1,9 @@
 import { describe, SpindleError } from "./errors.ts";
 
 /**
- * Shared helpers of the futex-based primitives ({@linkcode Parker}, `WakeTable`, `blockOn`).
+ * What the primitives that block in `Atomics.wait` ({@linkcode Parker}, `WakeTable`, `blockOn`)
+ * share: whether this thread may wait at all, the check of a wait's timeout, and the brief spin
+ * before a wait.
  */
 
 let blockingAllowed: boolean | undefined;

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
 import { type Coroutine, LocalExecutor, SpindleError, WAKE_TABLE_CAPACITY, Waker, WakeTable } from "@spindle/core";
-import { clockNow } from "./clock.ts";
-import { Timer, TimerClosedError, TimerReactor, TimerStateError } from "./mod.ts";
+import { clockNow } from "../clock.ts";
+import { Timer, TimerClosedError, TimerReactor, TimerStateError } from "../mod.ts";
 import { LOCK_LIMIT_MS, MAX_CLIENTS, SharedTimerState, WORD_INDEX } from "./shared-state.ts";
-import { startWorker, until } from "./test-support/runtime.ts";
+import { startWorker, until } from "../test-support/runtime.ts";
 
 type Reply = { ready?: true; sleptMs?: number; error?: { name: string; reason?: string; cause?: string } };
 
@@ -32,7 +32,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 
 /** A worker that joined `reactor`'s timer and waits for `{ ms }` to block in a sleep. */
 async function sleepingWorker(reactor: TimerReactor): Promise<Worker> {
-  const worker = startWorker(new URL("./test-support/sleeping-worker.ts", import.meta.url), reactor.timer.share());
+  const worker = startWorker(new URL("../test-support/sleeping-worker.ts", import.meta.url), reactor.timer.share());
   assert.deepEqual(await nextReply(worker, 20_000), { ready: true });
   return worker;
 }

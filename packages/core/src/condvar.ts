@@ -1,4 +1,4 @@
-import type { Mutex } from "@spindle/core";
+import type { Mutex } from "./mutex.ts";
 
 /**
  * A condition variable in one word of shared memory: a sequence number that every notify bumps.
@@ -7,11 +7,35 @@ import type { Mutex } from "@spindle/core";
  * sequence is unchanged. A notify that lands after the mutex was released but before the sleep
  * began has already bumped the sequence, so `Atomics.wait` returns at once: no wakeup is lost.
  * Like every condition variable, it can wake spuriously; the caller re-checks its condition.
+ * Every thread builds its own `Condvar` over the same word, used with one {@linkcode Mutex}.
+ *
+ * @example
+ * ```ts
+ * import { Condvar, Mutex } from "@spindle/core";
+ *
+ * // word 0: the lock, word 1: the condition variable, word 2: the data they guard
+ * const shared = new Int32Array(new SharedArrayBuffer(12));
+ * const mutex = new Mutex(shared, 0); // another thread: new Mutex(new Int32Array(buffer), 0)
+ * const changed = new Condvar(shared, 1); // and new Condvar(new Int32Array(buffer), 1)
+ *
+ * // A producer (usually another thread): change the data under the lock, then notify.
+ * mutex.lock();
+ * shared[2] = 42;
+ * mutex.unlock();
+ * changed.notifyOne();
+ *
+ * // A consumer: waits under the lock until the data is there, re-checking after every wake.
+ * mutex.lock();
+ * while (shared[2] === 0) changed.wait(mutex, 100);
+ * console.log(shared[2]); // 42
+ * mutex.unlock();
+ * ```
  */
 export class Condvar {
   readonly #word: Int32Array;
   readonly #index: number;
 
+  /** A condition variable over `word[index]`. */
   constructor(word: Int32Array, index: number) {
     this.#word = word;
     this.#index = index;
@@ -30,7 +54,7 @@ export class Condvar {
     return relock();
   }
 
-  /** Wakes one waiting thread (the timer thread is the only one that waits). */
+  /** Wakes one waiting thread, if one waits. */
   notifyOne(): void {
     Atomics.add(this.#word, this.#index, 1);
     Atomics.notify(this.#word, this.#index, 1);

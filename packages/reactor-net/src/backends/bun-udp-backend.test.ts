@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Coroutine, joinAll, LocalExecutor } from "@spindle/core";
-import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "./mod.ts";
-import { sleep, str, text, until } from "./test-support/helpers.ts";
+import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "../mod.ts";
+import { sleep, str, text, until } from "../test-support/helpers.ts";
 
 /** `promise`, or a failure naming `what` after 10 s (a hang bound, not a measure). */
 async function within<T>(promise: Promise<T>, what: string): Promise<T> {

@@ -1,4 +1,4 @@
-import type { SocketAddress } from "./socket-address.ts";
+import type { SocketAddress } from "../socket-address.ts";
 
 /** What a socket asks of the runtime's UDP API; one implementation per runtime API. */
 export interface UdpBackend {

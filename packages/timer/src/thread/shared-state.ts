@@ -1,7 +1,6 @@
-import { Mutex, SpindleError, WAKE_TABLE_CAPACITY } from "@spindle/core";
-import { clockNow } from "./clock.ts";
-import { type CloseReason, TimerStateError } from "./errors.ts";
-import { Condvar } from "./sync/condvar.ts";
+import { Condvar, Mutex, SpindleError, WAKE_TABLE_CAPACITY } from "@spindle/core";
+import { clockNow } from "../clock.ts";
+import { type CloseReason, TimerStateError } from "../errors.ts";
 
 /**
  * The memory shared by the timer thread and its clients (one client per thread that uses the

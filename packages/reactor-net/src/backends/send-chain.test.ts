@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SendChain } from "./send-chain.ts";
-import { SocketAddress } from "./socket-address.ts";
+import { SocketAddress } from "../socket-address.ts";
 
 const to = SocketAddress.from("127.0.0.1:9");
 

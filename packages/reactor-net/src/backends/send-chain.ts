@@ -1,5 +1,5 @@
 import { RingQueue } from "@spindle/core";
-import type { SocketAddress } from "./socket-address.ts";
+import type { SocketAddress } from "../socket-address.ts";
 
 /** One send waiting in a {@linkcode SendChain}. */
 interface ChainedSend {

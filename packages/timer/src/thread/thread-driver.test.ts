@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Coroutine, LocalExecutor, Waker, wakeShared, WakeTable } from "@spindle/core";
-import { Instant, TimerReactor } from "./mod.ts";
+import { Instant, TimerReactor } from "../mod.ts";
 
 const turns = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -18,7 +18,7 @@
  */
 import { isMainThread, type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { wakeShared, WakeTable } from "@spindle/core";
-import { clockNow } from "./clock.ts";
+import { clockNow } from "../clock.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
 

@@ -1,9 +1,9 @@
 import { type RawWakerVTable, type SharedWakerHandle, Waker, wakeShared, WakeTable } from "@spindle/core";
-import { clockNow } from "./clock.ts";
-import type { Driver } from "./driver.ts";
-import type { CloseReason } from "./errors.ts";
+import { clockNow } from "../clock.ts";
+import type { Driver } from "../driver.ts";
+import type { CloseReason } from "../errors.ts";
 import type { SharedTimerState } from "./shared-state.ts";
-import type { TimerQueue } from "./timer-queue.ts";
+import type { TimerQueue } from "../timer-queue.ts";
 
 /**
  * The client side of the timer thread, one per thread that uses the timer: it publishes its

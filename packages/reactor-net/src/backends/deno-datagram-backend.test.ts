@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { type Coroutine, joinAll, LocalExecutor, SpindleError } from "@spindle/core";
-import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "./mod.ts";
-import { sleep, str, text, until } from "./test-support/helpers.ts";
+import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "../mod.ts";
+import { sleep, str, text, until } from "../test-support/helpers.ts";
 
 /** The next error `socket.takeError()` gives (a hang bound of 10 s). */
 async function nextError(socket: UdpSocket): Promise<Error> {
@@ -268,8 +268,8 @@ if (typeof deno?.listenDatagram === "function") {
   });
 
   test("deno: without --unstable-net, choosing the backend fails with INVALID_ARGUMENT naming the flag", async () => {
-    const script = fileURLToPath(new URL("./test-support/bind-deno-backend.ts", import.meta.url));
-    const root = fileURLToPath(new URL("../../..", import.meta.url));
+    const script = fileURLToPath(new URL("../test-support/bind-deno-backend.ts", import.meta.url));
+    const root = fileURLToPath(new URL("../../../..", import.meta.url));
     const child = spawn(deno!.execPath(), ["run", "-A", "--conditions=@spindle/source", script], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],

@@ -1,13 +1,13 @@
 import { permissionDenied, SpindleError, wakeShared, WakeTable } from "@spindle/core";
 import { Worker } from "node:worker_threads";
-import { type CloseReason, TimerStateError, TimerThreadStartError } from "./errors.ts";
+import { type CloseReason, TimerStateError, TimerThreadStartError } from "../errors.ts";
 import { HostDriver } from "./host-driver.ts";
 import { SharedTimerState } from "./shared-state.ts";
 import { ThreadDriver } from "./thread-driver.ts";
-import { timerThreads } from "./thread-handles.ts";
+import { timerThreads } from "./reactor-workers.ts";
 import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
-import { createTimer, type Timer } from "./timer.ts";
-import { TimerQueue } from "./timer-queue.ts";
+import { createTimer, type Timer } from "../timer.ts";
+import { TimerQueue } from "../timer-queue.ts";
 
 /**
  * Which driver a reactor uses: `"thread"` (the timer thread; needs `SharedArrayBuffer` and

@@ -1,4 +1,4 @@
-import { type SocketAddress, trustedAddress } from "./socket-address.ts";
+import { type SocketAddress, trustedAddress } from "../socket-address.ts";
 
 /**
  * The senders a backend saw recently, so that datagrams from one peer share one address object:
