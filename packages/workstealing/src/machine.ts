@@ -24,6 +24,8 @@ import type { JobSet } from "./job-set.ts";
 import { CANCELLING, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
 import { retireAfterMs } from "./idle-retirement.ts";
 import { RecentArgs } from "./recent-args.ts";
+import { RecyclePolicy } from "./recycling.ts";
+import process from "node:process";
 import { ValueEncoder } from "./codec/value-encoder.ts";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
 
@@ -71,6 +73,10 @@ export class Machine extends Future<void> implements JobContext {
   #random: number;
   #parkedAsync = false;
   #retiring = false;
+  /** When this machine's thread is to be replaced (the runtime's recycling options). */
+  readonly #recycle: RecyclePolicy;
+  /** Set once the thread is due for replacement: see {@linkcode Machine.#pollRecycling}. */
+  #recycling = false;
   /** Set after a blocking park timed out: the next park waits without blocking. */
   #idleLong = false;
   /** When this machine last ran out of work (null while it has some). */
@@ -107,6 +113,7 @@ export class Machine extends Future<void> implements JobContext {
     this.#lastSeenAt = new Float64Array(scheduler.setup.processors);
     this.#random = (processor + 1) * 0x9e3779b9;
     this.#generation = scheduler.generation(processor);
+    this.#recycle = new RecyclePolicy(scheduler.setup.recycle);
   }
 
   /**
@@ -137,6 +144,7 @@ export class Machine extends Future<void> implements JobContext {
       scheduler.markStopsHandled(p, stopRequests);
     }
     if (this.#retiring || (scheduler.closed === STOPPING && this.#running.size === 0)) return undefined;
+    if (this.#recycling) return this.#pollRecycling(cx, woken);
     let found = false;
     for (let n = 0; n < JOBS_PER_POLL; n++) {
       const id = this.#nextLocal();
@@ -146,6 +154,7 @@ export class Machine extends Future<void> implements JobContext {
       if (!found) this.#stopSearching();
       found = true;
       if (this.#start(id)) break; // a task to run: let the executor poll it before the next job
+      if (this.#recycling) break;
     }
     // A woken job runs before this machine searches (which spins) or parks: a joiner whose
     // stolen child just finished goes on at once, and so does the chain of joins above it.
@@ -166,6 +175,38 @@ export class Machine extends Future<void> implements JobContext {
       return PENDING;
     }
     return this.#park(cx);
+  }
+
+  /**
+   * A machine due for replacement (after `maxJobsPerWorker` jobs, or above
+   * `maxMemoryBeforeRecycle`): it takes nothing more from the injector or other processors, and
+   * runs only what is its own (its slot and deque, which its running jobs may be about to join),
+   * until none of its jobs is running; then it ends its thread between jobs. The runtime moves
+   * what is left in its slot and deque to the injector and starts a fresh machine over the
+   * processor, as after a death, and nothing is lost: no job was running. Meanwhile it is not on
+   * the idle sleepers' list (a notifier must not wake it for work it would refuse): it waits on
+   * its parker with a short timeout, woken early by a child spawned here or an abort request.
+   */
+  #pollRecycling(cx: Context, woken: number): Poll<void> {
+    if (this.#running.size === 0) process.exit(0);
+    const scheduler = this.#scheduler;
+    const own = scheduler.takeSlot(this.#processor) || this.#deque.pop();
+    if (own > 0) {
+      this.#start(own);
+      cx.waker.wakeByRef();
+      return PENDING;
+    }
+    if (woken > 0) {
+      cx.waker.wakeByRef();
+      return PENDING;
+    }
+    this.#parkedAsync = true;
+    const waker = cx.waker.clone();
+    void this.#parker.parkAsync(RECYCLE_WAIT_MS).then(() => {
+      this.#parkedAsync = false;
+      waker.wake();
+    });
+    return PENDING;
   }
 
   // ---- JobContext: what jobs on this worker use ---------------------------------------------
@@ -503,6 +544,7 @@ export class Machine extends Future<void> implements JobContext {
     }
     scheduler.count(p, STAT.JOBS_RUN);
     scheduler.count(p, HEARTBEAT); // a machine that starts jobs is not stuck, however long its turn
+    if (this.#recycle.active && this.#recycle.jobStarted()) this.#recycling = true;
     const name = this.#set.names[records[id + JOB] as number] as string;
     if (scheduler.closed === CANCELLING) {
       this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
@@ -647,6 +689,8 @@ function plainError(error: unknown): Error {
 }
 
 const JOBS_PER_POLL = 32;
+/** How often a machine due for replacement looks whether its last running job has ended. */
+const RECYCLE_WAIT_MS = 5;
 const INJECTOR_INTERVAL = 61;
 const MAX_SLOT_RUNS = 3;
 /** How long an idle machine blocks in `Atomics.wait` before it parks without blocking. */

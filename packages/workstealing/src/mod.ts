@@ -59,5 +59,6 @@ export {
   RuntimeShutdownError,
   UncloneableValueError,
   UnknownJobError,
+  UnsupportedOptionError,
   WorkerLostError,
 } from "./errors.ts";

@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { isAbsolute } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { type ResourceLimits, Worker } from "node:worker_threads";
 import { describe, permissionDenied, SpindleError, WakeTable } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
@@ -26,6 +26,7 @@ import {
   STOPPING,
 } from "./scheduler.ts";
 import { ProcessRef } from "./process-ref.ts";
+import { checkResourceLimits } from "./resource-limits.ts";
 import { SharedHeap } from "./shared-heap.ts";
 import { ValueEncoder } from "./codec/value-encoder.ts";
 import { EMPTY, RETRY } from "./work-deque.ts";
@@ -52,6 +53,28 @@ export interface RuntimeOptions {
    * alive until {@linkcode Runtime.shutdown}, like an open server. See {@linkcode Runtime.unref}.
    */
   readonly unref?: boolean;
+  /**
+   * Limits of each worker thread's JS engine, as `node:worker_threads` takes them
+   * (`maxOldGenerationSizeMb`, `maxYoungGenerationSizeMb`, `codeRangeSizeMb`, `stackSizeMb`). A
+   * worker that reaches one dies as any worker does: its running jobs fail with
+   * {@linkcode WorkerLostError} (`cause`: the out-of-memory error), its queued jobs run elsewhere,
+   * and it is replaced. Node applies every field; Deno only `maxOldGenerationSizeMb`; Bun none:
+   * there `Runtime.start` throws {@linkcode UnsupportedOptionError} (code `UNSUPPORTED`).
+   */
+  readonly resourceLimits?: ResourceLimits;
+  /**
+   * Replace a worker's thread by a fresh one after it has taken this many jobs from the queues
+   * (children joined in place do not count), between jobs: it takes nothing new, finishes the jobs
+   * it runs, and its queued jobs move to the other workers. Every job runs once. Default: never.
+   * From 1 to 2^31 - 1.
+   */
+  readonly maxJobsPerWorker?: number;
+  /**
+   * Replace a worker's thread, between jobs as with `maxJobsPerWorker`, once its JS heap in use
+   * exceeds this many bytes (tinypool's `maxMemoryLimitBeforeRecycle`; checked when a job
+   * starts, at most once per ms). Default: never. A positive number.
+   */
+  readonly maxMemoryBeforeRecycle?: number;
   /**
    * Extra machines the runtime may start while every machine is stuck in a long synchronous job
    * and work is queued (async-std's blocking resilience); they retire after
@@ -285,6 +308,24 @@ export class Runtime<S extends JobSet = JobSet> {
     }
     const idleTimeout: unknown = options.idleTimeout;
     if (idleTimeout !== undefined) checkMs("idleTimeout", idleTimeout);
+    const resourceLimits = options.resourceLimits === undefined ? null : checkResourceLimits(options.resourceLimits);
+    const maxJobs: unknown = options.maxJobsPerWorker;
+    if (
+      maxJobs !== undefined &&
+      (typeof maxJobs !== "number" || !Number.isInteger(maxJobs) || maxJobs < 1 || maxJobs > MAX_TIMER_MS)
+    ) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `maxJobsPerWorker must be an integer from 1 to ${MAX_TIMER_MS}, got ${describe(maxJobs)}`,
+      );
+    }
+    const maxMemory: unknown = options.maxMemoryBeforeRecycle;
+    if (maxMemory !== undefined && (typeof maxMemory !== "number" || !(maxMemory > 0) || !Number.isFinite(maxMemory))) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `maxMemoryBeforeRecycle must be a positive number of bytes, got ${describe(maxMemory)}`,
+      );
+    }
     const unref: unknown = options.unref;
     if (unref !== undefined && typeof unref !== "boolean") {
       throw new SpindleError("INVALID_ARGUMENT", `unref must be a boolean, got ${describe(unref)}`);
@@ -298,6 +339,8 @@ export class Runtime<S extends JobSet = JobSet> {
       workers,
       minWorkers,
       idleTimeoutMs: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
+      recycle: { maxJobs: options.maxJobsPerWorker ?? 0, maxMemory: options.maxMemoryBeforeRecycle ?? 0 },
+      resourceLimits,
       dequeCapacity: DEQUE_CAPACITY,
       jobModule: url,
       timer: options.timer?.share() ?? null,
@@ -631,7 +674,7 @@ export class Runtime<S extends JobSet = JobSet> {
     const workerData = { setup: scheduler.setup, processor: p, data: this.#workerData };
     let thread: Worker;
     try {
-      thread = spawnMachineThread(workerData, p);
+      thread = spawnMachineThread(workerData, p, scheduler.setup.resourceLimits);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -915,8 +958,8 @@ function jobModuleUrl(jobModule: unknown): string {
  * Loaded over `http(s):` (as JSR serves Deno), the worker starts from a `data:` module that
  * imports the entry: Deno's `node:worker_threads` accepts only `file:` and `data:` URLs.
  */
-function spawnMachineThread(workerData: unknown, p: number): Worker {
-  const options = { workerData, name: `spindle-machine-${p}` };
+function spawnMachineThread(workerData: unknown, p: number, resourceLimits: ResourceLimits | null): Worker {
+  const options = { workerData, name: `spindle-machine-${p}`, ...(resourceLimits === null ? {} : { resourceLimits }) };
   if (import.meta.url.startsWith("file:")) return new Worker(new URL("./worker-main.js", import.meta.url), options);
   // webpackIgnore: this URL is only imported by the data: module, not a file to copy into a bundle.
   const entry = new URL(/* webpackIgnore: true */ "./worker-main.js", import.meta.url).href;

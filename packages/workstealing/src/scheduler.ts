@@ -23,6 +23,8 @@ import {
   WAITER_SLOT,
   WORKER,
 } from "./job-record.ts";
+import type { ResourceLimits } from "node:worker_threads";
+import type { RecycleLimits } from "./recycling.ts";
 import { SharedHeap } from "./shared-heap.ts";
 import { decodeValue } from "./codec/value-decoder.ts";
 import type { ValueEncoder } from "./codec/value-encoder.ts";
@@ -42,6 +44,10 @@ export interface SchedulerSetup {
   readonly minWorkers: number;
   /** How long a worker beyond `minWorkers` may go without work before it retires (the runtime's `idleTimeout`). */
   readonly idleTimeoutMs: number;
+  /** When a machine's thread is replaced by a fresh one, between jobs. */
+  readonly recycle: RecycleLimits;
+  /** The engine limits of every machine thread (the runtime's `resourceLimits`), or null. */
+  readonly resourceLimits: ResourceLimits | null;
   readonly dequeCapacity: number;
   /** The job module's URL (every worker imports it and numbers its jobs in key order). */
   readonly jobModule: string;

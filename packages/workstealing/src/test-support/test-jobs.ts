@@ -55,7 +55,11 @@ export type TestJobs = {
   scopeBodyFails: (base: number, n: number) => Coroutine<void>;
   scopeChildFails: (base: number) => Coroutine<string>;
   scopeWaits: (base: number, n: number) => Coroutine<void>;
+  leak: (mb: number) => number;
 };
+
+/** What the `leak` job keeps on its worker, for ever. */
+const retained: number[][] = [];
 
 const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   add(a, b) {
@@ -282,6 +286,11 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
       for (let i = 0; i < n; i++) s.spawn("waitItem", base + i);
       yield* pending();
     });
+  },
+  // Keeps about `mb` MB of JS heap on its worker for good (a leak); returns the thread's id.
+  leak(mb) {
+    retained.push(new Array<number>(mb * 131_072).fill(1.5));
+    return threadId;
   },
   // Waits on a host promise (the worker's event loop settles it).
   *hostPromise(ms) {
