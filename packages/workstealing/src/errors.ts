@@ -240,3 +240,23 @@ export class UnsupportedOptionError extends TypeError {
     this.option = option;
   }
 }
+
+/**
+ * A {@linkcode SharedBuffer} used after its `release()`: read, passed to a job, received by a
+ * job, or released again. Thrown on the thread that used it (inside a job, the job fails with
+ * it, crossing back as an `Error` named `"BufferReleasedError"`).
+ *
+ * @example
+ * ```ts
+ * import { BufferReleasedError } from "@spindle/workstealing";
+ *
+ * console.log(new BufferReleasedError("read").message); // a SharedBuffer was read after it was released
+ * ```
+ */
+export class BufferReleasedError extends Error {
+  /** Creates the error for a buffer `use`d after its release. */
+  constructor(use: string) {
+    super(`a SharedBuffer was ${use} after it was released`);
+    this.name = "BufferReleasedError";
+  }
+}

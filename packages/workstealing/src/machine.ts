@@ -114,6 +114,7 @@ export class Machine extends Future<void> implements JobContext {
     this.#random = (processor + 1) * 0x9e3779b9;
     this.#generation = scheduler.generation(processor);
     this.#recycle = new RecyclePolicy(scheduler.setup.recycle);
+    this.#encoder.useHeap(scheduler.setup.heap);
   }
 
   /**

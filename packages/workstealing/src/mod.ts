@@ -38,6 +38,7 @@ export { defineJobs, type JobFunction, type JobOutput, type Jobs, JobSet } from 
 export { JobHandle } from "./job-handle.ts";
 export type { MapOptions } from "./job-map.ts";
 export { JobScope, join, scope } from "./job-scope.ts";
+export { SharedBuffer, type TypedArrayClass } from "./shared-buffer.ts";
 export {
   DEFAULT_ABORT_GRACE_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -52,6 +53,7 @@ export {
 } from "./runtime.ts";
 export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./scheduler.ts";
 export {
+  BufferReleasedError,
   CorruptValueError,
   JobAbortedError,
   JobTimeoutError,

@@ -26,6 +26,7 @@ import {
   STOPPING,
 } from "./scheduler.ts";
 import { ProcessRef } from "./process-ref.ts";
+import { MAX_SHARED_BUFFER_BYTES, SharedBuffer } from "./shared-buffer.ts";
 import { checkResourceLimits } from "./resource-limits.ts";
 import { SharedHeap } from "./shared-heap.ts";
 import { ValueEncoder } from "./codec/value-encoder.ts";
@@ -249,6 +250,7 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#stopTarget = new Int32Array(workers + maxExtra);
     this.#stopSince = new Float64Array(workers + maxExtra).fill(NaN);
     this.#terminated = new Array<boolean>(workers + maxExtra).fill(false);
+    this.#encoder.useHeap(scheduler.setup.heap);
     this.#minWorkers = scheduler.setup.minWorkers;
     this.#retiredWorkers = workers - this.#minWorkers;
     this.#processRef = new ProcessRef(this.#threads);
@@ -400,6 +402,40 @@ export class Runtime<S extends JobSet = JobSet> {
   /** Undoes {@linkcode Runtime.unref}: the runtime keeps the process alive until it is shut down. */
   ref(): void {
     this.#processRef.ref();
+  }
+
+  /**
+   * A zeroed {@linkcode SharedBuffer} of `byteLength` bytes in the runtime's shared heap, which
+   * jobs receive by reference (as an argument or a result) and read and write in place: nothing
+   * is copied. Release it once (`buffer.release()`) when no job uses it any more; any use after
+   * that throws {@linkcode BufferReleasedError}. Counts against `maxHeapBytes` (in power-of-two
+   * blocks), plus a 128-byte header kept until the runtime ends.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 1 });
+   * const buffer = runtime.alloc(16);
+   * buffer.array(Float64Array).set([1.5, 2.5]);
+   * console.log(await runtime.spawn("sumShared", buffer, 0, 2)); // 4
+   * buffer.release();
+   * await runtime.shutdown();
+   * ```
+   */
+  alloc(byteLength: number): SharedBuffer {
+    if (
+      typeof byteLength !== "number" || !Number.isInteger(byteLength) || byteLength < 0 ||
+      byteLength > MAX_SHARED_BUFFER_BYTES
+    ) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `alloc() needs a byte length from 0 to ${MAX_SHARED_BUFFER_BYTES}, got ${describe(byteLength)}`,
+      );
+    }
+    if (this.#scheduler.closed !== OPEN) throw new RuntimeShutdownError("alloc");
+    return SharedBuffer.allocate(this.#scheduler.setup.heap, byteLength);
   }
 
   /** Jobs spawned (here or inside jobs) that have not settled. */

@@ -3,7 +3,7 @@
 import process from "node:process";
 import { threadId } from "node:worker_threads";
 import { type Coroutine, fromPromise, pending, yieldNow } from "@spindle/core";
-import { defineJobs, type JobSet, join, scope } from "../mod.ts";
+import { defineJobs, type JobSet, join, scope, type SharedBuffer } from "../mod.ts";
 
 function fibSequential(n: number): number {
   return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
@@ -56,6 +56,10 @@ export type TestJobs = {
   scopeChildFails: (base: number) => Coroutine<string>;
   scopeWaits: (base: number, n: number) => Coroutine<void>;
   leak: (mb: number) => number;
+  sumBuffer: (buffer: SharedBuffer, from: number, to: number) => number;
+  fillBuffer: (buffer: SharedBuffer, from: number, to: number, value: number) => void;
+  returnBuffer: (buffer: SharedBuffer) => SharedBuffer;
+  releaseBuffer: (buffer: SharedBuffer) => void;
 };
 
 /** What the `leak` job keeps on its worker, for ever. */
@@ -286,6 +290,22 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
       for (let i = 0; i < n; i++) s.spawn("waitItem", base + i);
       yield* pending();
     });
+  },
+  // Shared buffers (runtime.alloc), read and written in place.
+  sumBuffer(buffer, from, to) {
+    const values = buffer.array(Float64Array);
+    let total = 0;
+    for (let i = from; i < to; i++) total += values[i]!;
+    return total;
+  },
+  fillBuffer(buffer, from, to, value) {
+    buffer.array(Float64Array).fill(value, from, to);
+  },
+  returnBuffer(buffer) {
+    return buffer;
+  },
+  releaseBuffer(buffer) {
+    buffer.release();
   },
   // Keeps about `mb` MB of JS heap on its worker for good (a leak); returns the thread's id.
   leak(mb) {
