@@ -46,6 +46,12 @@ export const EXIT_CODE = 12;
  * plain job. Written by the spawner before it publishes the id, like every field.
  */
 export const MAP_CHUNK = 13;
+/**
+ * Words 14-15: when the job was spawned (epoch ms, a float64: the record's byte offset is a
+ * multiple of 128, so this word pair is 8-byte aligned), written by the spawner before it publishes
+ * the id, only when the runtime keeps metrics.
+ */
+export const SPAWNED_AT = 14;
 /** Where an inline payload starts, and how many bytes fit there. */
 export const INLINE = 16;
 export const INLINE_BYTES = 64;

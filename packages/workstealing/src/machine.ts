@@ -18,13 +18,27 @@ import { RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./
 import type { InlineStart, JobContext } from "./job-context.ts";
 import { isCoroutine } from "@spindle/core";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
-import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, NEXT, QUEUED, RUNNING, STATE, WORKER } from "./job-record.ts";
+import {
+  ABORT,
+  CANCELLED,
+  DONE,
+  FAILED,
+  JOB,
+  MAP_CHUNK,
+  NEXT,
+  QUEUED,
+  RUNNING,
+  SPAWNED_AT,
+  STATE,
+  WORKER,
+} from "./job-record.ts";
 import { runChunk } from "./map-chunk.ts";
 import type { JobSet } from "./job-set.ts";
 import { CANCELLING, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
 import { retireAfterMs } from "./idle-retirement.ts";
 import { RecentArgs } from "./recent-args.ts";
 import { RecyclePolicy } from "./recycling.ts";
+import { epochMs, MetricsRecorder } from "./metrics.ts";
 import process from "node:process";
 import { ValueEncoder } from "./codec/value-encoder.ts";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
@@ -77,6 +91,12 @@ export class Machine extends Future<void> implements JobContext {
   readonly #recycle: RecyclePolicy;
   /** Set once the thread is due for replacement: see {@linkcode Machine.#pollRecycling}. */
   #recycling = false;
+  /** This processor's metrics (the runtime's `metrics: true`), or null. */
+  readonly #metrics: MetricsRecorder | null;
+  /** The records' spawn times, over the heap (with metrics). */
+  readonly #spawnTimes: Float64Array | null;
+  /** Running jobs' number, wait and start time, for their run-time metric (with metrics). */
+  readonly #timed = new Map<number, readonly [job: number, waitMs: number, startedAt: number]>();
   /** Set after a blocking park timed out: the next park waits without blocking. */
   #idleLong = false;
   /** When this machine last ran out of work (null while it has some). */
@@ -114,6 +134,10 @@ export class Machine extends Future<void> implements JobContext {
     this.#random = (processor + 1) * 0x9e3779b9;
     this.#generation = scheduler.generation(processor);
     this.#recycle = new RecyclePolicy(scheduler.setup.recycle);
+    const metrics = scheduler.setup.metrics;
+    this.#metrics = metrics === null ? null : new MetricsRecorder(metrics, processor);
+    this.#metrics?.started();
+    this.#spawnTimes = metrics === null ? null : new Float64Array(scheduler.setup.heap);
     this.#encoder.useHeap(scheduler.setup.heap);
   }
 
@@ -219,6 +243,7 @@ export class Machine extends Future<void> implements JobContext {
     const job = checkJob(set, this.#set, name);
     const length = this.#encoder.encode(args, name, "args");
     const id = scheduler.createRecord(job, this.#encoder, length);
+    if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     this.#recentArgs.remember(id, args);
     const bumped = scheduler.swapSlot(this.#processor, id);
     if (bumped !== 0) {
@@ -250,6 +275,7 @@ export class Machine extends Future<void> implements JobContext {
     }
     scheduler.linkRunning(p, id);
     scheduler.count(p, STAT.JOBS_RUN);
+    if (this.#metrics !== null) this.#timeStart(id);
     const name = this.#set.names[records[id + JOB] as number] as string;
     try {
       const args = this.#recentArgs.take(id) ?? scheduler.readPayload(id) as unknown[];
@@ -262,6 +288,7 @@ export class Machine extends Future<void> implements JobContext {
   /** Ends a job joined in place (see {@linkcode JobContext.settleInline}). */
   settleInline(id: number, state: number): void {
     this.#checkAlive();
+    if (this.#metrics !== null) this.#timeEnd(id);
     const scheduler = this.#scheduler;
     scheduler.unlinkRunning(this.#processor, id);
     scheduler.settle(id, state); // drops the execution's reference
@@ -284,6 +311,7 @@ export class Machine extends Future<void> implements JobContext {
   /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
   finish(id: number, state: number, value: unknown): void {
     this.#running.delete(id);
+    if (this.#metrics !== null) this.#timeEnd(id);
     if (this.#aborting.delete(id) && this.#aborting.size === 0 && this.#abortTimer !== null) {
       clearTimeout(this.#abortTimer);
       this.#abortTimer = null;
@@ -481,7 +509,9 @@ export class Machine extends Future<void> implements JobContext {
       // comes soon. After SYNC_PARK_MS without any, park without blocking instead, so that the
       // event loop runs (a job may have left host callbacks behind) and an idle worker costs
       // nothing.
+      const parkedAt = this.#metrics === null ? 0 : performance.now();
       const woken = this.#parker.park(SYNC_PARK_MS);
+      this.#metrics?.parked(performance.now() - parkedAt);
       if (this.#wokenUp(woken)) return undefined;
       if (!woken) this.#idleLong = true;
       cx.waker.wakeByRef();
@@ -490,7 +520,9 @@ export class Machine extends Future<void> implements JobContext {
     // Jobs of this worker wait on timers, sockets or child jobs: park without blocking.
     this.#parkedAsync = true;
     const waker = cx.waker.clone();
+    const parkedAt = this.#metrics === null ? 0 : performance.now();
     void this.#parker.parkAsync(retireAfterMs(scheduler.setup, p)).then((woken) => {
+      this.#metrics?.parked(performance.now() - parkedAt);
       this.#parkedAsync = false;
       this.#idleLong = false;
       this.#retiring = this.#wokenUp(woken);
@@ -546,7 +578,17 @@ export class Machine extends Future<void> implements JobContext {
     scheduler.count(p, STAT.JOBS_RUN);
     scheduler.count(p, HEARTBEAT); // a machine that starts jobs is not stuck, however long its turn
     if (this.#recycle.active && this.#recycle.jobStarted()) this.#recycling = true;
-    const name = this.#set.names[records[id + JOB] as number] as string;
+    const jobIndex = records[id + JOB] as number;
+    const name = this.#set.names[jobIndex] as string;
+    // With metrics, a job that finishes in its call is timed here (from locals: once settled, its
+    // record may be freed), one that becomes a task in `finish` (through #timed): no map entry
+    // for the common, plain job.
+    let startedAt = 0;
+    let waitMs = 0;
+    if (this.#metrics !== null) {
+      startedAt = epochMs();
+      waitMs = Math.max(0, startedAt - ((this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number));
+    }
     if (scheduler.closed === CANCELLING) {
       this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
       return false;
@@ -561,12 +603,15 @@ export class Machine extends Future<void> implements JobContext {
       output = records[id + MAP_CHUNK] === 0 ? job(...args) : runChunk(job, args[0] as unknown[]);
     } catch (error) {
       this.#settle(id, FAILED, error);
+      this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
       return false;
     }
     if (!isCoroutine(output) && !isFuture(output)) {
       this.#settle(id, DONE, output);
+      this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
       return false;
     }
+    if (this.#metrics !== null) this.#timed.set(id, [jobIndex, waitMs, startedAt]);
     scheduler.linkRunning(p, id);
     scheduler.setCurrent(p, 0);
     this.#running.set(id, this.#executor.spawn(runJob(this, id, output)));
@@ -625,6 +670,21 @@ export class Machine extends Future<void> implements JobContext {
       );
     }
     if (next !== Infinity) this.#armAbortTimer(next);
+  }
+
+  /** With metrics: job `id` (ours: running here) starts now; it is timed when it settles. */
+  #timeStart(id: number): void {
+    const now = epochMs();
+    const spawnedAt = (this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number;
+    this.#timed.set(id, [Atomics.load(this.#scheduler.records, id + JOB), Math.max(0, now - spawnedAt), now]);
+  }
+
+  /** With metrics: job `id` settles now: its run and wait go into its histograms. */
+  #timeEnd(id: number): void {
+    const timed = this.#timed.get(id);
+    if (timed === undefined) return;
+    this.#timed.delete(id);
+    (this.#metrics as MetricsRecorder).job(timed[0], timed[1], epochMs() - timed[2]);
   }
 
   /** Writes the outcome into the record and settles it. */

@@ -39,6 +39,7 @@ export { JobHandle } from "./job-handle.ts";
 export type { MapOptions } from "./job-map.ts";
 export { JobScope, join, scope } from "./job-scope.ts";
 export { SharedBuffer, type TypedArrayClass } from "./shared-buffer.ts";
+export type { DurationStats, JobMetrics, RuntimeMetrics, WorkerMetrics } from "./metrics.ts";
 export {
   DEFAULT_ABORT_GRACE_MS,
   DEFAULT_IDLE_TIMEOUT_MS,

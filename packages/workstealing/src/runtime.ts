@@ -8,7 +8,7 @@ import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
-import { ABORT, JOB, MAP_CHUNK } from "./job-record.ts";
+import { ABORT, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
 import { mapInChunks, type MapOptions } from "./job-map.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
 import {
@@ -26,6 +26,7 @@ import {
   STOPPING,
 } from "./scheduler.ts";
 import { ProcessRef } from "./process-ref.ts";
+import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
 import { MAX_SHARED_BUFFER_BYTES, SharedBuffer } from "./shared-buffer.ts";
 import { checkResourceLimits } from "./resource-limits.ts";
 import { SharedHeap } from "./shared-heap.ts";
@@ -76,6 +77,13 @@ export interface RuntimeOptions {
    * starts, at most once per ms). Default: never. A positive number.
    */
   readonly maxMemoryBeforeRecycle?: number;
+  /**
+   * `true`: keep per-job-name run-time and wait-time histograms and each worker's busy time,
+   * read with {@linkcode Runtime.metrics}. They cost two clock reads and a few shared-memory
+   * writes per job (see the package README for the measured cost), hence off by default; the
+   * counters of `metrics()` (steals, parks, injector depth, extra machines) are always kept.
+   */
+  readonly metrics?: boolean;
   /**
    * Extra machines the runtime may start while every machine is stuck in a long synchronous job
    * and work is queued (async-std's blocking resilience); they retire after
@@ -234,6 +242,10 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #watched = new Map<JobHandle<unknown>, Watch>();
   readonly #signals = new Map<AbortSignal, SignalWatch>();
   readonly #minWorkers: number;
+  readonly #metricsReader: MetricsReader | null;
+  /** The records' spawn times, over the heap (with metrics). */
+  readonly #spawnTimes: Float64Array | null;
+  #extraMachinesStarted = 0;
   readonly #processRef: ProcessRef;
 
   private constructor(scheduler: Scheduler, workers: number, maxExtra: number, options: RuntimeOptions) {
@@ -251,6 +263,9 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#stopSince = new Float64Array(workers + maxExtra).fill(NaN);
     this.#terminated = new Array<boolean>(workers + maxExtra).fill(false);
     this.#encoder.useHeap(scheduler.setup.heap);
+    const metrics = scheduler.setup.metrics;
+    this.#metricsReader = metrics === null ? null : new MetricsReader(metrics, scheduler.setup.processors);
+    this.#spawnTimes = metrics === null ? null : new Float64Array(scheduler.setup.heap);
     this.#minWorkers = scheduler.setup.minWorkers;
     this.#retiredWorkers = workers - this.#minWorkers;
     this.#processRef = new ProcessRef(this.#threads);
@@ -343,6 +358,7 @@ export class Runtime<S extends JobSet = JobSet> {
       idleTimeoutMs: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
       recycle: { maxJobs: options.maxJobsPerWorker ?? 0, maxMemory: options.maxMemoryBeforeRecycle ?? 0 },
       resourceLimits,
+      metrics: options.metrics === true ? metricsBuffer(processors) : null,
       dequeCapacity: DEQUE_CAPACITY,
       jobModule: url,
       timer: options.timer?.share() ?? null,
@@ -436,6 +452,49 @@ export class Runtime<S extends JobSet = JobSet> {
     }
     if (this.#scheduler.closed !== OPEN) throw new RuntimeShutdownError("alloc");
     return SharedBuffer.allocate(this.#scheduler.setup.heap, byteLength);
+  }
+
+  /**
+   * The runtime's metrics, as tokio's `RuntimeMetrics`: steals, parks, the injector's depth, extra
+   * machines started, and each worker's counters; with the `metrics: true` option also, per job
+   * name, run-time and wait-time histograms (count, p50, p90, p99 in ms; percentiles are bucket
+   * bounds, at most 19 % above the true value) and each worker's busy ratio (time not parked
+   * while its thread ran ÷ time since the start). A map chunk counts as one job of its name.
+   * Without the option, `jobs` is empty and busy ratios are `NaN`.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 2, metrics: true });
+   * await Promise.all([1, 2, 3].map((n) => runtime.spawn("add", n, 1)));
+   * const metrics = runtime.metrics();
+   * console.log(metrics.jobs.add?.run.count, metrics.workers.length); // 3 4
+   * await runtime.shutdown();
+   * ```
+   */
+  metrics(): RuntimeMetrics {
+    const scheduler = this.#scheduler;
+    const reader = this.#metricsReader;
+    const workers: WorkerMetrics[] = [];
+    let steals = 0;
+    let parks = 0;
+    for (let p = 0; p < this.#threads.length; p++) {
+      const stats = scheduler.stats(p);
+      steals += stats.steals;
+      parks += stats.parks;
+      workers.push({ ...stats, busyRatio: reader === null ? NaN : reader.busyRatio(p) });
+    }
+    return {
+      jobs: reader === null ? {} : reader.jobs(this.#names),
+      workers,
+      steals,
+      parks,
+      injectorDepth: scheduler.injector.length,
+      extraMachinesStarted: this.#extraMachinesStarted,
+      elapsedMs: reader?.elapsedMs ?? NaN,
+    };
   }
 
   /** Jobs spawned (here or inside jobs) that have not settled. */
@@ -564,8 +623,9 @@ export class Runtime<S extends JobSet = JobSet> {
     const full = this.#waitingForRoom.length > 0 || scheduler.injector.length >= this.#limit;
     if (full && this.#reject) throw new QueueFullError(name, this.#limit);
     const id = scheduler.createRecord(job, this.#encoder, length);
-    // A plain write, published with the id by the injector push (as createRecord's writes).
+    // Plain writes, published with the id by the injector push (as createRecord's writes).
     if (chunk) scheduler.records[id + MAP_CHUNK] = 1;
+    if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     if (full) {
       this.#waitingForRoom.push(id);
       void this.#admit();
@@ -716,6 +776,7 @@ export class Runtime<S extends JobSet = JobSet> {
     }
     this.#threads[p] = thread;
     if (p >= this.#minWorkers && p < this.#workers) this.#retiredWorkers--;
+    if (p >= this.#workers) this.#extraMachinesStarted++;
     this.#processRef.adopt(thread);
     let error: unknown = null;
     return new Promise<readonly string[]>((resolve, reject) => {
@@ -733,6 +794,7 @@ export class Runtime<S extends JobSet = JobSet> {
     const scheduler = this.#scheduler;
     this.#threads[p] = null;
     if (p >= this.#minWorkers && p < this.#workers) this.#retiredWorkers++;
+    this.#metricsReader?.exited(p);
     scheduler.idle.depart(p);
     // The next machine of `p` must not inherit a park its predecessor left half done: a thread
     // that died parked leaves the parker word PARKED, and the next park would then spin instead

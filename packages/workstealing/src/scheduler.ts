@@ -46,6 +46,8 @@ export interface SchedulerSetup {
   readonly idleTimeoutMs: number;
   /** When a machine's thread is replaced by a fresh one, between jobs. */
   readonly recycle: RecycleLimits;
+  /** The metrics' shared memory (the runtime's `metrics: true`), or null. */
+  readonly metrics: SharedArrayBuffer | null;
   /** The engine limits of every machine thread (the runtime's `resourceLimits`), or null. */
   readonly resourceLimits: ResourceLimits | null;
   readonly dequeCapacity: number;
