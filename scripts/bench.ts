@@ -23,6 +23,7 @@ import { join, relative, resolve as resolvePath } from "node:path";
 import { parseArgs } from "node:util";
 import { coreSection } from "../apps/bench/src/core-executor.section.ts";
 import type { BenchResult, Leg } from "../apps/bench/src/section.ts";
+import { syncSection } from "../apps/bench/src/sync.section.ts";
 import { timerSection } from "../apps/bench/src/timer.section.ts";
 import { udpSection } from "../apps/bench/src/udp.section.ts";
 import { workstealingSection } from "../apps/bench/src/workstealing.section.ts";
@@ -36,7 +37,7 @@ const USAGE =
        node scripts/bench.ts --render-from <dir> [--only ...] [--runtime ...] [--out ...]`;
 
 /** Every package's benchmark, in the order of their sections in docs/benchmarks.md. */
-const benches: AnyBench[] = [coreSection, timerSection, udpSection, workstealingSection];
+const benches: AnyBench[] = [coreSection, timerSection, udpSection, syncSection, workstealingSection];
 const ids = benches.map((b) => b.id);
 
 /** The command line's options; on a bad one, prints why and the usage, and exits with 2. */

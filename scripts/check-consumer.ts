@@ -1,8 +1,9 @@
 // The consumer check: the packages used the way users get them, offline. Packs every public
 // package (`npm pack`), installs the tarballs into a temporary folder outside the workspace
 // (`npm install --offline`: only what the npm cache holds, which `npm install` at the root filled),
-// and runs one program using all four packages (scripts/consumer/: a sleep, a UDP echo, a
-// `timeout` around `recvFrom`, fork/join jobs that sleep on `jobs.timer`) on Node 22, Node 24,
+// and runs one program using all five packages (scripts/consumer/: a sleep, a UDP echo, a
+// `timeout` around `recvFrom`, a bounded mpsc channel between two tasks, fork/join jobs that sleep
+// on `jobs.timer`) on Node 22, Node 24,
 // Deno and Bun, as:
 //   - `.mjs` and `.ts` against the installed tarballs;
 //   - over http: the packages' sources served by a local HTTP server on 127.0.0.1 (as JSR serves
@@ -35,7 +36,7 @@ import { bin, publicPackages, root, stripAnsi } from "./workspace.ts";
 
 const RUN_TIMEOUT_MS = 60_000;
 const FIXTURES = join(root, "scripts/consumer");
-const EXPECTED = ["sleep ok", "echo ping", "timeout elapsed", "fib 6765", "naps 40"].join("\n");
+const EXPECTED = ["sleep ok", "echo ping", "timeout elapsed", "channel 6", "fib 6765", "naps 40"].join("\n");
 /** The permissions the packages need on Deno (the READMEs list them): workers read their entry files, sockets need the network. */
 const DENO_PERMISSIONS = ["--no-prompt", "--allow-read", "--allow-net"];
 

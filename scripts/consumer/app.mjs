@@ -1,8 +1,9 @@
-// The consumer check's program, as plain JavaScript (scripts/check-consumer.ts): all four packages as a user installs
+// The consumer check's program, as plain JavaScript (scripts/check-consumer.ts): all five packages as a user installs
 // them. Prints the lines the check expects, then exits by itself.
-import { LocalExecutor } from "@spindle/core";
+import { LocalExecutor, next, STREAM_END } from "@spindle/core";
 import { ElapsedError, Instant, TimerReactor } from "@spindle/timer";
 import { UdpSocket } from "@spindle/reactor-net";
+import { mpsc } from "@spindle/sync";
 import { Runtime } from "@spindle/workstealing";
 
 const reactor = await TimerReactor.start({ driver: "thread" });
@@ -32,6 +33,15 @@ function* main() {
   } catch (error) {
     lines.push(`timeout ${error instanceof ElapsedError ? "elapsed" : String(error)}`);
   }
+
+  const [tx, rx] = mpsc.bounded(1);
+  executor.spawn(function* () {
+    for (const n of [1, 2, 3]) yield* tx.send(n);
+    tx.drop();
+  }());
+  let sum = 0;
+  for (let n; (n = yield* next(rx)) !== STREAM_END;) sum += n;
+  lines.push(`channel ${sum}`);
   return lines;
 }
 

@@ -1,8 +1,9 @@
-// The consumer check's program (scripts/check-consumer.ts): all four packages as a user installs
+// The consumer check's program (scripts/check-consumer.ts): all five packages as a user installs
 // them. Prints the lines the check expects, then exits by itself.
-import { type Coroutine, LocalExecutor } from "@spindle/core";
+import { type Coroutine, LocalExecutor, next, STREAM_END } from "@spindle/core";
 import { ElapsedError, Instant, TimerReactor } from "@spindle/timer";
 import { UdpSocket } from "@spindle/reactor-net";
+import { mpsc } from "@spindle/sync";
 import { Runtime } from "@spindle/workstealing";
 import type jobs from "./jobs.ts";
 
@@ -33,6 +34,15 @@ function* main(): Coroutine<string[]> {
   } catch (error) {
     lines.push(`timeout ${error instanceof ElapsedError ? "elapsed" : String(error)}`);
   }
+
+  const [tx, rx] = mpsc.bounded<number>(1);
+  executor.spawn(function* (): Coroutine<void> {
+    for (const n of [1, 2, 3]) yield* tx.send(n);
+    tx.drop();
+  }());
+  let sum = 0;
+  for (let n; (n = yield* next(rx)) !== STREAM_END;) sum += n;
+  lines.push(`channel ${sum}`);
   return lines;
 }
 

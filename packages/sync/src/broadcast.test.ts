@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type Coroutine, LocalExecutor, next, PENDING, STREAM_END, yieldNow } from "@spindle/core";
+import { broadcast, type BroadcastReceiver, ClosedError, LaggedError, SendError } from "./mod.ts";
+import { TestTask } from "./test-support/harness.ts";
+
+test("every receiver sees every value sent after it subscribed, then the end", async () => {
+  const [tx, rx1] = broadcast<number>(8);
+  const rx2 = tx.subscribe();
+  function* collect(rx: BroadcastReceiver<number>): Coroutine<number[]> {
+    const seen: number[] = [];
+    for (let n; (n = yield* next(rx)) !== STREAM_END;) seen.push(n);
+    return seen;
+  }
+  const executor = new LocalExecutor();
+  const a = executor.spawn(collect(rx1));
+  const b = executor.spawn(collect(rx2));
+  executor.spawn(function* (): Coroutine<void> {
+    for (let i = 0; i < 20; i++) {
+      assert.equal(tx.send(i), 2);
+      if (i % 4 === 3) yield* yieldNow();
+    }
+    tx.drop();
+  }());
+  await executor.run();
+  const expected = Array.from({ length: 20 }, (_, i) => i);
+  assert.deepEqual(await a, expected);
+  assert.deepEqual(await b, expected);
+});
+
+test("a receiver that fell behind learns how many values it missed, then reads the oldest kept", () => {
+  const [tx, rx] = broadcast<number>(3);
+  const fast = tx.subscribe();
+  for (let i = 1; i <= 7; i++) {
+    tx.send(i);
+    assert.equal(fast.tryRecv(), i);
+  }
+  assert.equal(rx.length, 3);
+  assert.throws(() => rx.tryRecv(), (e) => e instanceof LaggedError && e.missed === 4);
+  assert.deepEqual([rx.tryRecv(), rx.tryRecv(), rx.tryRecv()], [5, 6, 7]);
+  assert.equal(rx.tryRecv(), PENDING);
+});
+
+test("a lag is reported through pollNext too, and the stream goes on after it", () => {
+  const [tx, rx] = broadcast<string>(1);
+  tx.send("a");
+  tx.send("b");
+  const task = new TestTask();
+  assert.throws(() => task.pollNext(rx), LaggedError);
+  assert.equal(task.pollNext(rx), "b");
+});
+
+test("waiting receivers are all woken by a send", () => {
+  const [tx, rx1] = broadcast<number>(2);
+  const rx2 = rx1.resubscribe();
+  const [a, b] = [new TestTask(), new TestTask()];
+  assert.equal(a.pollNext(rx1), PENDING);
+  assert.equal(b.pollNext(rx2), PENDING);
+  tx.send(1);
+  assert.deepEqual([a.wakes, b.wakes], [1, 1]);
+  assert.deepEqual([a.pollNext(rx1), b.pollNext(rx2)], [1, 1]);
+});
+
+test("the last sender dropped: receivers read what is left, then end; waiting ones are woken", () => {
+  const [tx, rx] = broadcast<number>(4);
+  const waiting = tx.subscribe();
+  const task = new TestTask();
+  assert.equal(task.pollNext(waiting), PENDING);
+  const other = tx.clone();
+  tx.send(1);
+  tx.drop();
+  other.drop();
+  assert.equal(rx.tryRecv(), 1);
+  assert.equal(rx.tryRecv(), STREAM_END);
+  assert.equal(task.pollNext(waiting), 1);
+  assert.equal(task.pollNext(waiting), STREAM_END);
+});
+
+test("send with no receiver left fails with SendError handing the value back", () => {
+  const [tx, rx] = broadcast<string>(2);
+  assert.equal(tx.receiverCount, 1);
+  rx[Symbol.dispose]();
+  assert.equal(tx.receiverCount, 0);
+  assert.throws(() => tx.send("v"), (e) => e instanceof SendError && e.value === "v");
+  assert.throws(() => rx.tryRecv(), ClosedError);
+});
+
+test("a dropped receiver stops waiting: its waker is dropped and a send no longer counts it", () => {
+  const [tx, rx] = broadcast<number>(2);
+  const keep = tx.subscribe();
+  const task = new TestTask();
+  assert.equal(task.pollNext(rx), PENDING);
+  rx[Symbol.dispose]();
+  assert.equal(task.live, 0);
+  assert.equal(tx.send(1), 1);
+  assert.equal(task.wakes, 0);
+  assert.equal(keep.tryRecv(), 1);
+  tx.drop();
+  assert.throws(() => tx.send(2), ClosedError);
+});
+
+test("a dropped pending receive (next(rx)) takes nothing: the value waits for the next receive", () => {
+  const [tx, rx] = broadcast<number>(4);
+  const task = new TestTask();
+  const recv = rx.recv();
+  assert.equal(task.poll(recv), PENDING);
+  recv[Symbol.dispose]();
+  tx.send(7);
+  assert.equal(rx.tryRecv(), 7);
+});

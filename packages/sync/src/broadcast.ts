@@ -1,0 +1,246 @@
+import {
+  consumeBudget,
+  type Context,
+  type Future,
+  next,
+  PENDING,
+  type Poll,
+  refundBudget,
+  Stream,
+  STREAM_END,
+  type StreamEnd,
+} from "@spindle/core";
+import { checkCapacity, ClosedError, LaggedError, SendError } from "./errors.ts";
+import { WaitList, WaitNode } from "./wait-list.ts";
+
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeBroadcastSender: <T>(shared: Shared<T>) => BroadcastSender<T>;
+let makeBroadcastReceiver: <T>(shared: Shared<T>, next: number) => BroadcastReceiver<T>;
+
+/**
+ * What the ends of one broadcast channel share: the last `capacity` values in a ring, indexed by
+ * their sequence number modulo `capacity`; `tail` is the sequence number the next value gets.
+ * Single-threaded.
+ */
+class Shared<T> {
+  readonly ring: (T | undefined)[];
+  readonly capacity: number;
+  tail = 0;
+  senders = 1;
+  receivers = 1;
+  /** Receivers waiting for a value past the tail (or the end). */
+  readonly waiting: WaitList<WaitNode> = new WaitList<WaitNode>();
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.ring = new Array(capacity);
+  }
+}
+
+/**
+ * A bounded multi-producer, multi-consumer channel where every receiver sees every value (tokio's
+ * `broadcast`, Effect's `PubSub.sliding`). Sending never waits: the channel keeps the last
+ * `capacity` values (a positive integer), and a receiver that fell further behind gets a
+ * {@linkcode LaggedError} saying how many it missed, then continues from the oldest value kept.
+ * Returns the first sender and a receiver; more receivers come from `sender.subscribe()` (they see
+ * what is sent from then on). After the last sender is dropped, receivers read what is left, then
+ * end.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, next, STREAM_END } from "@spindle/core";
+ * import { broadcast } from "@spindle/sync";
+ *
+ * const [tx, rx1] = broadcast<string>(16);
+ * const rx2 = tx.subscribe();
+ * tx.send("hello");
+ * tx.drop();
+ * console.log(blockOn(next(rx1)), blockOn(next(rx2))); // hello hello
+ * console.log(blockOn(next(rx1)) === STREAM_END); // true
+ * ```
+ */
+export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastReceiver<T>] {
+  const shared = new Shared<T>(checkCapacity("broadcast(capacity): capacity", capacity));
+  return [makeBroadcastSender(shared), makeBroadcastReceiver(shared, 0)];
+}
+
+/**
+ * The sending end of a {@linkcode broadcast} channel. Clone it for more producers; drop every clone
+ * so that the receivers end.
+ *
+ * @example
+ * ```ts
+ * import { broadcast, SendError } from "@spindle/sync";
+ *
+ * const [tx, rx] = broadcast<number>(4);
+ * console.log(tx.send(1)); // 1 (receivers that will see it)
+ * rx[Symbol.dispose]();
+ * try {
+ *   tx.send(2);
+ * } catch (error) {
+ *   console.log(error instanceof SendError && error.value); // 2
+ * }
+ * ```
+ */
+export class BroadcastSender<T> implements Disposable {
+  #shared: Shared<T> | null;
+
+  private constructor(shared: Shared<T>) {
+    this.#shared = shared;
+  }
+
+  static {
+    makeBroadcastSender = <T>(shared: Shared<T>): BroadcastSender<T> => new BroadcastSender(shared);
+  }
+
+  /** How many receivers are live. */
+  get receiverCount(): number {
+    return this.#shared?.receivers ?? 0;
+  }
+
+  /**
+   * Sends `value` to every live receiver and returns how many there are. Throws
+   * {@linkcode SendError} (holding `value`) when there is none, {@linkcode ClosedError} if this
+   * sender was dropped.
+   */
+  send(value: T): number {
+    const shared = this.#live("send()");
+    if (shared.receivers === 0) throw new SendError(value);
+    shared.ring[shared.tail % shared.capacity] = value;
+    shared.tail++;
+    shared.waiting.wakeAll();
+    return shared.receivers;
+  }
+
+  /** A new receiver that sees the values sent from now on. */
+  subscribe(): BroadcastReceiver<T> {
+    const shared = this.#live("subscribe()");
+    shared.receivers++;
+    return makeBroadcastReceiver(shared, shared.tail);
+  }
+
+  /** Another sender of the same channel. */
+  clone(): BroadcastSender<T> {
+    const shared = this.#live("clone()");
+    shared.senders++;
+    return new BroadcastSender(shared);
+  }
+
+  /** Drops this sender; after the last one the receivers read what is left, then end. Idempotent. */
+  drop(): void {
+    const shared = this.#shared;
+    if (shared === null) return;
+    this.#shared = null;
+    if (--shared.senders === 0) shared.waiting.wakeAll();
+  }
+
+  /** Same as {@linkcode BroadcastSender.drop}, for `using`. */
+  [Symbol.dispose](): void {
+    this.drop();
+  }
+
+  #live(operation: string): Shared<T> {
+    if (this.#shared === null) {
+      throw new ClosedError("sender", `BroadcastSender.${operation} on a sender that was dropped`);
+    }
+    return this.#shared;
+  }
+}
+
+/**
+ * A receiving end of a {@linkcode broadcast} channel: a core `Stream` of every value sent after
+ * it subscribed. A poll (or `tryRecv`) throws {@linkcode LaggedError} once when values were
+ * overwritten before this receiver read them; the next poll returns the oldest value kept.
+ *
+ * @example
+ * ```ts
+ * import { broadcast, LaggedError } from "@spindle/sync";
+ *
+ * const [tx, rx] = broadcast<number>(2);
+ * for (let i = 1; i <= 4; i++) tx.send(i);
+ * try {
+ *   rx.tryRecv();
+ * } catch (error) {
+ *   console.log((error as LaggedError).missed); // 2
+ * }
+ * console.log(rx.tryRecv(), rx.tryRecv()); // 3 4
+ * ```
+ */
+export class BroadcastReceiver<T> extends Stream<T> {
+  #shared: Shared<T> | null;
+  /** The sequence number of the next value this receiver reads. */
+  #next: number;
+  readonly #node = new WaitNode();
+
+  private constructor(shared: Shared<T>, next: number) {
+    super();
+    this.#shared = shared;
+    this.#next = next;
+  }
+
+  static {
+    makeBroadcastReceiver = <T>(shared: Shared<T>, next: number): BroadcastReceiver<T> =>
+      new BroadcastReceiver(shared, next);
+  }
+
+  /** How many values sent are not yet read by this receiver (at most the capacity). */
+  get length(): number {
+    const shared = this.#shared;
+    return shared === null ? 0 : Math.min(shared.tail - this.#next, shared.capacity);
+  }
+
+  /** The next value, `STREAM_END`, or `PENDING`; throws {@linkcode LaggedError} after a lag. */
+  pollNext(cx: Context): Poll<T | StreamEnd> {
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+    const item = this.tryRecv();
+    if (item === PENDING) {
+      refundBudget();
+      const node = this.#node;
+      node.register(cx.waker);
+      if (!node.queued) this.#shared!.waiting.push(node);
+    }
+    return item;
+  }
+
+  /** A future of the next value or `STREAM_END` (`next(receiver)`); it fails with {@linkcode LaggedError} after a lag. */
+  recv(): Future<T | StreamEnd> {
+    return next(this);
+  }
+
+  /**
+   * The next value now, `PENDING` when there is none yet, `STREAM_END` once every sender is gone
+   * and everything was read. Throws {@linkcode LaggedError} after a lag, {@linkcode ClosedError}
+   * after this receiver was dropped.
+   */
+  tryRecv(): T | typeof PENDING | StreamEnd {
+    const shared = this.#shared;
+    if (shared === null) throw new ClosedError("receiver", "a receive on a broadcast receiver that was dropped");
+    const oldest = shared.tail - shared.capacity;
+    if (this.#next < oldest) {
+      const missed = oldest - this.#next;
+      this.#next = oldest;
+      throw new LaggedError(missed);
+    }
+    if (this.#next < shared.tail) return shared.ring[this.#next++ % shared.capacity] as T;
+    return shared.senders === 0 ? STREAM_END : PENDING;
+  }
+
+  /** A new receiver of the same channel that sees the values sent from now on. */
+  resubscribe(): BroadcastReceiver<T> {
+    const shared = this.#shared;
+    if (shared === null) throw new ClosedError("receiver", "resubscribe() on a broadcast receiver that was dropped");
+    shared.receivers++;
+    return new BroadcastReceiver(shared, shared.tail);
+  }
+
+  /** Drops the receiver: it stops counting as one, and stops waiting. Idempotent. */
+  override [Symbol.dispose](): void {
+    const shared = this.#shared;
+    if (shared === null) return;
+    this.#shared = null;
+    shared.waiting.remove(this.#node);
+    this.#node.dropWaker();
+    shared.receivers--;
+  }
+}

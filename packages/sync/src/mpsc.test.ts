@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { blockOn, type Coroutine, LocalExecutor, next, PENDING, Stream, STREAM_END } from "@spindle/core";
+import { ClosedError, mpsc, type Receiver, type Sender, SendError } from "./mod.ts";
+import { TestTask } from "./test-support/harness.ts";
+
+test("the receiver is a core Stream that yields values in order, then ends after the last sender is dropped", async () => {
+  const [tx, rx] = mpsc.bounded<number>(4);
+  assert.ok(rx instanceof Stream);
+  function* produce(tx: Sender<number>, from: number): Coroutine<void> {
+    for (let i = from; i < from + 100; i++) yield* tx.send(i);
+    tx.drop();
+  }
+  function* consume(rx: Receiver<number>): Coroutine<number[]> {
+    const seen: number[] = [];
+    for (let n; (n = yield* next(rx)) !== STREAM_END;) seen.push(n);
+    return seen;
+  }
+  const executor = new LocalExecutor();
+  executor.spawn(produce(tx.clone(), 1000));
+  executor.spawn(produce(tx, 0));
+  const seen = executor.spawn(consume(rx));
+  await executor.run();
+  const values = await seen;
+  assert.equal(values.length, 200);
+  for (const from of [0, 1000]) {
+    assert.deepEqual(
+      values.filter((v) => v >= from && v < from + 100),
+      Array.from({ length: 100 }, (_, i) => from + i),
+    );
+  }
+});
+
+test("a bounded send waits while the buffer is full and proceeds when the receiver takes a value", () => {
+  const [tx, rx] = mpsc.bounded<string>(1);
+  const [sender, receiver] = [new TestTask(), new TestTask()];
+  assert.equal(sender.poll(tx.send("a")), undefined);
+  const second = tx.send("b");
+  assert.equal(sender.poll(second), PENDING);
+  assert.equal(tx.trySend("c"), false);
+  assert.equal(receiver.pollNext(rx), "a");
+  assert.equal(sender.wakes, 1);
+  assert.equal(sender.poll(second), undefined);
+  assert.equal(rx.tryRecv(), "b");
+  assert.equal(rx.tryRecv(), PENDING);
+});
+
+test("the receiver waits for a value and is woken by a send", () => {
+  const [tx, rx] = mpsc.unbounded<number>();
+  const task = new TestTask();
+  assert.equal(task.pollNext(rx), PENDING);
+  tx.send(5);
+  assert.equal(task.wakes, 1);
+  assert.equal(task.pollNext(rx), 5);
+});
+
+test("values buffered when the last sender is dropped are drained before the end", () => {
+  const [tx, rx] = mpsc.unbounded<string>();
+  const other = tx.clone();
+  tx.send("x");
+  tx.drop();
+  other.send("y");
+  assert.equal(rx.isClosed, false);
+  other[Symbol.dispose]();
+  assert.equal(blockOn(rx.recv()), "x");
+  assert.equal(blockOn(rx.recv()), "y");
+  assert.equal(blockOn(rx.recv()), STREAM_END);
+  assert.equal(rx.tryRecv(), STREAM_END);
+});
+
+test("the last sender dropped wakes a waiting receiver, which sees the end", () => {
+  const [tx, rx] = mpsc.bounded<number>(2);
+  const task = new TestTask();
+  assert.equal(task.pollNext(rx), PENDING);
+  tx.drop();
+  assert.equal(task.wakes, 1);
+  assert.equal(task.pollNext(rx), STREAM_END);
+});
+
+test("a pending send keeps the channel open until it settles: the value is not cut off", () => {
+  const [tx, rx] = mpsc.bounded<string>(1);
+  tx.trySend("first");
+  const task = new TestTask();
+  const pending = tx.send("second");
+  assert.equal(task.poll(pending), PENDING);
+  tx.drop();
+  assert.equal(rx.tryRecv(), "first");
+  assert.equal(task.poll(pending), undefined);
+  assert.equal(rx.tryRecv(), "second");
+  assert.equal(rx.tryRecv(), STREAM_END);
+});
+
+test("send to a closed channel fails with SendError handing the value back (unbounded, bounded, waiting, trySend)", () => {
+  const [utx, urx] = mpsc.unbounded<{ id: number }>();
+  urx[Symbol.dispose]();
+  const value = { id: 1 };
+  assert.throws(() => utx.send(value), (e) => e instanceof SendError && e.value === value);
+
+  const [tx, rx] = mpsc.bounded<string>(1);
+  tx.trySend("fills");
+  const task = new TestTask();
+  const waiting = tx.send("waits");
+  assert.equal(task.poll(waiting), PENDING);
+  rx.close();
+  assert.equal(task.wakes, 1);
+  assert.throws(() => task.poll(waiting), (e) => e instanceof SendError && e.value === "waits");
+  assert.throws(() => blockOn(tx.send("later")), (e) => e instanceof SendError && e.value === "later");
+  assert.throws(() => tx.trySend("try"), (e) => e instanceof SendError && e.value === "try");
+  assert.equal(tx.isClosed, true);
+  assert.equal(rx.tryRecv(), "fills", "close() keeps what is buffered for draining");
+  assert.equal(rx.tryRecv(), STREAM_END);
+});
+
+test("using a dropped sender or receiver throws ClosedError", () => {
+  const [tx, rx] = mpsc.bounded<number>(1);
+  tx.drop();
+  tx.drop();
+  assert.throws(() => tx.send(1), (e) => e instanceof ClosedError && e.what === "sender");
+  assert.throws(() => tx.trySend(1), ClosedError);
+  assert.throws(() => tx.clone(), ClosedError);
+  rx[Symbol.dispose]();
+  assert.throws(() => rx.tryRecv(), (e) => e instanceof ClosedError && e.what === "receiver");
+  const [utx] = mpsc.unbounded<number>();
+  utx.drop();
+  assert.throws(() => utx.send(1), ClosedError);
+});
+
+test("a dropped pending recv takes no value", () => {
+  const [tx, rx] = mpsc.bounded<number>(4);
+  const task = new TestTask();
+  const recv = rx.recv();
+  assert.equal(task.poll(recv), PENDING);
+  recv[Symbol.dispose]();
+  tx.trySend(1);
+  assert.equal(rx.tryRecv(), 1);
+});
+
+test("a dropped pending send sends nothing and passes its slot to the next waiting sender", () => {
+  const [tx, rx] = mpsc.bounded<string>(1);
+  tx.trySend("full");
+  const [a, b] = [new TestTask(), new TestTask()];
+  const first = tx.send("dropped");
+  const second = tx.send("kept");
+  assert.equal(a.poll(first), PENDING);
+  assert.equal(b.poll(second), PENDING);
+  assert.equal(rx.tryRecv(), "full"); // frees the slot, which goes to `first`
+  assert.equal(a.wakes, 1);
+  first[Symbol.dispose]();
+  assert.equal(b.wakes, 1, "the slot went on");
+  assert.equal(b.poll(second), undefined);
+  assert.equal(rx.tryRecv(), "kept");
+  assert.equal(rx.tryRecv(), PENDING);
+  tx.drop();
+  assert.equal(rx.tryRecv(), STREAM_END, "the dropped send no longer holds the channel open");
+});
+
+test("capacity and length report the channel's state", () => {
+  const [tx, rx] = mpsc.bounded<number>(3);
+  assert.equal(tx.capacity, 3);
+  tx.trySend(1);
+  tx.trySend(2);
+  assert.equal(rx.length, 2);
+});

@@ -1,0 +1,400 @@
+import {
+  consumeBudget,
+  type Context,
+  dropRawWaker,
+  type Future,
+  next,
+  PENDING,
+  type Poll,
+  type RawWaker,
+  refundBudget,
+  replaceRawWaker,
+  RingQueue,
+  Stream,
+  STREAM_END,
+  type StreamEnd,
+  wakeRawWaker,
+} from "@spindle/core";
+import { checkCapacity, ClosedError, SendError } from "./errors.ts";
+import { PermitFuture, PermitQueue } from "./permit-queue.ts";
+
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeSender: <T>(channel: Channel<T>) => Sender<T>;
+let makeUnboundedSender: <T>(channel: Channel<T>) => UnboundedSender<T>;
+let makeReceiver: <T>(channel: Channel<T>) => Receiver<T>;
+
+/**
+ * What the ends of one mpsc channel share. Single-threaded: every end is used on the thread that
+ * made the channel.
+ *
+ * Closing: the channel is closed for the receiver when `senders` reaches 0 (every sender handle
+ * dropped and every send future settled; a pending send counts as a sender, so a value on its way
+ * is never cut off), and for the senders when the receiver is closed or dropped. The receiver
+ * drains what the buffer holds before it sees the end.
+ */
+class Channel<T> {
+  readonly buffer: RingQueue<T> = new RingQueue<T>();
+  /** Bounded channels: the free buffer slots, which senders acquire and the receiver releases. */
+  readonly slots: PermitQueue | null;
+  readonly capacity: number;
+  /** Live sender handles plus unsettled send futures. */
+  senders = 1;
+  /** False once the receiver was closed or dropped: sends fail, handing the value back. */
+  receiving = true;
+  /** The receiver's waker while it waits for a value or the end. */
+  receiver: RawWaker<unknown> | null = null;
+
+  constructor(capacity: number | null) {
+    this.slots = capacity === null ? null : new PermitQueue(capacity);
+    this.capacity = capacity ?? Infinity;
+  }
+
+  /** Puts a value in (its slot, if bounded, is already taken) and wakes the receiver. */
+  push(value: T): void {
+    this.buffer.push(value);
+    this.receiver = wakeRawWaker(this.receiver);
+  }
+
+  /** One sender handle or send future is gone; the last wakes the receiver to see the end. */
+  dropSender(): void {
+    if (--this.senders === 0) this.receiver = wakeRawWaker(this.receiver);
+  }
+}
+
+/** The mpsc channel constructors; see {@linkcode mpsc}. */
+export interface Mpsc {
+  /**
+   * A bounded channel of `capacity` values (a positive integer): `send` waits while the buffer is
+   * full. Returns the first sender and the receiver.
+   */
+  bounded<T>(capacity: number): [Sender<T>, Receiver<T>];
+  /** An unbounded channel: `send` never waits. Returns the first sender and the receiver. */
+  unbounded<T>(): [UnboundedSender<T>, Receiver<T>];
+}
+
+/**
+ * Multi-producer, single-consumer channels (tokio's `mpsc`), bounded (backpressure: `send` waits
+ * for room) or unbounded. Senders are cloned with `clone()` and dropped with `drop()` (or
+ * `[Symbol.dispose]`); once the last is dropped the receiver yields what is buffered, then ends.
+ * The {@linkcode Receiver} is a core `Stream`: `yield* next(rx)` (or `rx.recv()`) gives the next
+ * value or `STREAM_END`.
+ *
+ * Cancel-safe: dropping a pending `recv` takes no value (a value leaves the channel only when a
+ * poll returns it); dropping a pending `send` sends nothing and hands its reserved slot, if it
+ * had been given one, to the next waiting sender.
+ *
+ * @example
+ * ```ts
+ * import { type Coroutine, LocalExecutor, next, STREAM_END } from "@spindle/core";
+ * import { mpsc, type Receiver, type Sender } from "@spindle/sync";
+ *
+ * function* produce(tx: Sender<number>): Coroutine<void> {
+ *   for (let i = 1; i <= 5; i++) yield* tx.send(i); // waits while 2 values are buffered
+ *   tx.drop();
+ * }
+ * function* consume(rx: Receiver<number>): Coroutine<number> {
+ *   let sum = 0;
+ *   for (let n; (n = yield* next(rx)) !== STREAM_END;) sum += n;
+ *   return sum;
+ * }
+ * const [tx, rx] = mpsc.bounded<number>(2);
+ * const executor = new LocalExecutor();
+ * executor.spawn(produce(tx));
+ * const sum = executor.spawn(consume(rx));
+ * await executor.run();
+ * console.log(await sum); // 15
+ * ```
+ */
+export const mpsc: Mpsc = {
+  bounded<T>(capacity: number): [Sender<T>, Receiver<T>] {
+    const channel = new Channel<T>(checkCapacity("mpsc.bounded(capacity): capacity", capacity));
+    return [makeSender(channel), makeReceiver(channel)];
+  },
+  unbounded<T>(): [UnboundedSender<T>, Receiver<T>] {
+    const channel = new Channel<T>(null);
+    return [makeUnboundedSender(channel), makeReceiver(channel)];
+  },
+};
+
+function droppedSender(operation: string): ClosedError {
+  return new ClosedError("sender", `${operation} on a sender that was dropped`);
+}
+
+/**
+ * The sending end of a bounded {@linkcode mpsc} channel. Clone it for more producers; drop every
+ * clone (`drop()` or `[Symbol.dispose]`) so that the receiver sees the end.
+ *
+ * @example
+ * ```ts
+ * import { mpsc } from "@spindle/sync";
+ *
+ * const [tx, rx] = mpsc.bounded<string>(1);
+ * console.log(tx.trySend("a"), tx.trySend("b")); // true false
+ * console.log(rx.tryRecv()); // a
+ * ```
+ */
+export class Sender<T> implements Disposable {
+  #channel: Channel<T> | null;
+
+  private constructor(channel: Channel<T>) {
+    this.#channel = channel;
+  }
+
+  static {
+    makeSender = <T>(channel: Channel<T>): Sender<T> => new Sender(channel);
+  }
+
+  /** The channel's capacity. */
+  get capacity(): number {
+    return this.#live("capacity").capacity;
+  }
+
+  /** Whether the receiver was closed or dropped (sends fail), or this sender was dropped. */
+  get isClosed(): boolean {
+    return this.#channel === null || !this.#channel.receiving;
+  }
+
+  /**
+   * A future that waits for a free slot and sends `value`. Fails with {@linkcode SendError}
+   * (holding `value`) if the receiver is closed or dropped first. Dropped before it completes, it
+   * sends nothing. Throws {@linkcode ClosedError} if this sender was dropped.
+   */
+  send(value: T): Future<void> {
+    return new Send(this.#live("send()"), value);
+  }
+
+  /**
+   * Sends `value` now if a slot is free and no other send waits: true if sent, false if the
+   * channel is full. Throws {@linkcode SendError} (holding `value`) if the receiver is gone.
+   */
+  trySend(value: T): boolean {
+    const channel = this.#live("trySend()");
+    if (!channel.receiving) throw new SendError(value);
+    if (!channel.slots!.tryTake(1)) return false;
+    channel.push(value);
+    return true;
+  }
+
+  /** Another sender of the same channel. */
+  clone(): Sender<T> {
+    const channel = this.#live("clone()");
+    channel.senders++;
+    return new Sender(channel);
+  }
+
+  /** Drops this sender; after the last one the receiver drains the buffer and ends. Idempotent. */
+  drop(): void {
+    const channel = this.#channel;
+    if (channel === null) return;
+    this.#channel = null;
+    channel.dropSender();
+  }
+
+  /** Same as {@linkcode Sender.drop}, for `using`. */
+  [Symbol.dispose](): void {
+    this.drop();
+  }
+
+  #live(operation: string): Channel<T> {
+    if (this.#channel === null) throw droppedSender(`Sender.${operation}`);
+    return this.#channel;
+  }
+}
+
+/**
+ * The sending end of an unbounded {@linkcode mpsc} channel: `send` never waits.
+ *
+ * @example
+ * ```ts
+ * import { mpsc } from "@spindle/sync";
+ *
+ * const [tx, rx] = mpsc.unbounded<number>();
+ * tx.send(1);
+ * tx.clone().send(2);
+ * console.log(rx.tryRecv(), rx.tryRecv()); // 1 2
+ * ```
+ */
+export class UnboundedSender<T> implements Disposable {
+  #channel: Channel<T> | null;
+
+  private constructor(channel: Channel<T>) {
+    this.#channel = channel;
+  }
+
+  static {
+    makeUnboundedSender = <T>(channel: Channel<T>): UnboundedSender<T> => new UnboundedSender(channel);
+  }
+
+  /** Whether the receiver was closed or dropped (sends fail), or this sender was dropped. */
+  get isClosed(): boolean {
+    return this.#channel === null || !this.#channel.receiving;
+  }
+
+  /**
+   * Sends `value`. Throws {@linkcode SendError} (holding `value`) if the receiver is closed or
+   * dropped, {@linkcode ClosedError} if this sender was dropped.
+   */
+  send(value: T): void {
+    const channel = this.#channel;
+    if (channel === null) throw droppedSender("UnboundedSender.send()");
+    if (!channel.receiving) throw new SendError(value);
+    channel.push(value);
+  }
+
+  /** Another sender of the same channel. */
+  clone(): UnboundedSender<T> {
+    const channel = this.#channel;
+    if (channel === null) throw droppedSender("UnboundedSender.clone()");
+    channel.senders++;
+    return new UnboundedSender(channel);
+  }
+
+  /** Drops this sender; after the last one the receiver drains the buffer and ends. Idempotent. */
+  drop(): void {
+    const channel = this.#channel;
+    if (channel === null) return;
+    this.#channel = null;
+    channel.dropSender();
+  }
+
+  /** Same as {@linkcode UnboundedSender.drop}, for `using`. */
+  [Symbol.dispose](): void {
+    this.drop();
+  }
+}
+
+/**
+ * The receiving end of an {@linkcode mpsc} channel, a core `Stream` of the values sent, in the
+ * order they entered the channel, ending once every sender is dropped and the buffer is drained
+ * (or after `close()` and draining).
+ *
+ * @example
+ * ```ts
+ * import { blockOn, STREAM_END } from "@spindle/core";
+ * import { mpsc } from "@spindle/sync";
+ *
+ * const [tx, rx] = mpsc.unbounded<string>();
+ * tx.send("last words");
+ * tx.drop();
+ * console.log(blockOn(rx.recv()), blockOn(rx.recv()) === STREAM_END); // last words true
+ * ```
+ */
+export class Receiver<T> extends Stream<T> {
+  #channel: Channel<T> | null;
+
+  private constructor(channel: Channel<T>) {
+    super();
+    this.#channel = channel;
+  }
+
+  static {
+    makeReceiver = <T>(channel: Channel<T>): Receiver<T> => new Receiver(channel);
+  }
+
+  /** How many values are buffered. */
+  get length(): number {
+    return this.#channel?.buffer.length ?? 0;
+  }
+
+  /** Whether no more values can come in: every sender dropped, or `close()` called. */
+  get isClosed(): boolean {
+    const channel = this.#channel;
+    return channel === null || channel.senders === 0 || !channel.receiving;
+  }
+
+  /** The next value, `STREAM_END`, or `PENDING` with the task's waker kept. */
+  pollNext(cx: Context): Poll<T | StreamEnd> {
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+    const item = this.tryRecv();
+    if (item !== PENDING) return item;
+    refundBudget();
+    const channel = this.#channel!;
+    channel.receiver = replaceRawWaker(channel.receiver, cx.waker);
+    return PENDING;
+  }
+
+  /** A future of the next value or `STREAM_END` (`next(receiver)`); dropping it takes nothing. */
+  recv(): Future<T | StreamEnd> {
+    return next(this);
+  }
+
+  /**
+   * The next value now; `PENDING` when none is buffered but more may come; `STREAM_END` when the
+   * channel is closed and drained. Throws {@linkcode ClosedError} after the receiver was dropped.
+   */
+  tryRecv(): T | typeof PENDING | StreamEnd {
+    const channel = this.#channel;
+    if (channel === null) throw new ClosedError("receiver", "a receive on a receiver that was dropped");
+    if (channel.buffer.length !== 0) {
+      const value = channel.buffer.shift() as T;
+      channel.slots?.release(1);
+      return value;
+    }
+    return channel.senders === 0 || !channel.receiving ? STREAM_END : PENDING;
+  }
+
+  /**
+   * Closes the channel for the senders: pending and later sends fail with {@linkcode SendError};
+   * what is buffered can still be received, then the stream ends.
+   */
+  close(): void {
+    const channel = this.#channel;
+    if (channel === null || !channel.receiving) return;
+    channel.receiving = false;
+    channel.slots?.close();
+  }
+
+  /** Drops the receiver: closes the channel and drops what is buffered. */
+  override [Symbol.dispose](): void {
+    const channel = this.#channel;
+    if (channel === null) return;
+    this.close();
+    this.#channel = null;
+    while (channel.buffer.length !== 0) channel.buffer.shift();
+    channel.receiver = dropRawWaker(channel.receiver);
+  }
+}
+
+class Send<T> extends PermitFuture<void> {
+  readonly #channel: Channel<T>;
+  readonly #value: T;
+  #counted = true;
+  protected get what(): string {
+    return "Sender.send()";
+  }
+
+  constructor(channel: Channel<T>, value: T) {
+    super(channel.slots!, 1);
+    channel.senders++;
+    this.#channel = channel;
+    this.#value = value;
+  }
+
+  protected granted(): void {
+    const channel = this.#channel;
+    try {
+      if (!channel.receiving) throw new SendError(this.#value);
+      channel.push(this.#value);
+    } finally {
+      this.#settle();
+    }
+  }
+
+  protected override closedError(): Error {
+    this.#settle();
+    return new SendError(this.#value);
+  }
+
+  override [Symbol.dispose](): void {
+    super[Symbol.dispose]();
+    this.#settle();
+  }
+
+  /** The send future stops counting as a sender (once). */
+  #settle(): void {
+    if (!this.#counted) return;
+    this.#counted = false;
+    this.#channel.dropSender();
+  }
+}

@@ -1,0 +1,145 @@
+import type { Future } from "@spindle/core";
+import { ClosedError } from "./errors.ts";
+import { PermitFuture, PermitQueue } from "./permit-queue.ts";
+
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeMutexGuard: <T>(queue: PermitQueue, cell: Cell<T>) => MutexGuard<T>;
+
+/** The value a lock guards, shared by the lock and its guards. */
+interface Cell<T> {
+  value: T;
+}
+
+/**
+ * An async mutual-exclusion lock around a value (tokio's `Mutex<T>`): `lock()` waits until no
+ * other task holds it and returns a {@linkcode MutexGuard} through which the value is read and
+ * replaced; `guard.release()` (or `[Symbol.dispose]`, for `using`) unlocks it. Waiting tasks get
+ * the lock in the order they asked for it (FIFO), and `tryLock` never overtakes them.
+ *
+ * Unlike core's `Mutex` (a futex that blocks a thread), waiting here suspends only the task. A
+ * pending `lock()` dropped (a lost `select` branch, an aborted task) leaves the queue, and if the
+ * lock had already been handed to it, passes the lock on to the next waiter.
+ *
+ * @example
+ * ```ts
+ * import { type Coroutine, LocalExecutor, yieldNow } from "@spindle/core";
+ * import { Mutex } from "@spindle/sync";
+ *
+ * const counter = new Mutex(0);
+ * function* add(times: number): Coroutine<void> {
+ *   for (let i = 0; i < times; i++) {
+ *     const guard = yield* counter.lock();
+ *     const seen = guard.value;
+ *     yield* yieldNow(); // others run meanwhile, but none can take the lock
+ *     guard.value = seen + 1;
+ *     guard.release();
+ *   }
+ * }
+ * const executor = new LocalExecutor();
+ * executor.spawn(add(100));
+ * executor.spawn(add(100));
+ * await executor.run();
+ * console.log(counter.tryLock()!.value); // 200
+ * ```
+ */
+export class Mutex<T> {
+  readonly #queue = new PermitQueue(1);
+  readonly #cell: Cell<T>;
+
+  /** A mutex guarding `value`. */
+  constructor(value: T) {
+    this.#cell = { value };
+  }
+
+  /** Whether a guard holds the lock now (or it is handed to a waiter that has not run yet). */
+  get isLocked(): boolean {
+    return this.#queue.free === 0;
+  }
+
+  /** A future of the lock: ready with a guard once this task holds it. */
+  lock(): Future<MutexGuard<T>> {
+    return new Lock(this.#queue, this.#cell);
+  }
+
+  /** The lock's guard if it is free and nobody waits for it, otherwise `null`. */
+  tryLock(): MutexGuard<T> | null {
+    return this.#queue.tryTake(1) ? makeMutexGuard(this.#queue, this.#cell) : null;
+  }
+}
+
+/**
+ * The holder of a {@linkcode Mutex}'s lock: `value` reads and replaces the guarded value until
+ * `release()` (or `[Symbol.dispose]`) unlocks it; after that `value` throws {@linkcode ClosedError}.
+ *
+ * @example
+ * ```ts
+ * import { Mutex } from "@spindle/sync";
+ *
+ * const names = new Mutex<string[]>([]);
+ * const guard = names.tryLock()!;
+ * guard.value.push("ada");
+ * guard.release();
+ * console.log(names.isLocked); // false
+ * ```
+ */
+export class MutexGuard<T> implements Disposable {
+  #queue: PermitQueue | null;
+  readonly #cell: Cell<T>;
+
+  private constructor(queue: PermitQueue, cell: Cell<T>) {
+    this.#queue = queue;
+    this.#cell = cell;
+  }
+
+  static {
+    makeMutexGuard = <T>(queue: PermitQueue, cell: Cell<T>): MutexGuard<T> => new MutexGuard(queue, cell);
+  }
+
+  /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */
+  get value(): T {
+    this.#held();
+    return this.#cell.value;
+  }
+
+  /** Replaces the guarded value. Throws {@linkcode ClosedError} after `release()`. */
+  set value(value: T) {
+    this.#held();
+    this.#cell.value = value;
+  }
+
+  /** Unlocks the mutex (the next waiter gets it). Does nothing the second time. */
+  release(): void {
+    const queue = this.#queue;
+    if (queue === null) return;
+    this.#queue = null;
+    queue.release(1);
+  }
+
+  /** Same as {@linkcode MutexGuard.release}, for `using`. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  #held(): void {
+    if (this.#queue === null) throw new ClosedError("guard", "the value was used after the guard released the lock");
+  }
+}
+
+class Lock<T> extends PermitFuture<MutexGuard<T>> {
+  readonly #queue: PermitQueue;
+  readonly #cell: Cell<T>;
+  protected get what(): string {
+    return "Mutex.lock()";
+  }
+
+  constructor(queue: PermitQueue, cell: Cell<T>) {
+    super(queue, 1);
+    this.#queue = queue;
+    this.#cell = cell;
+  }
+
+  protected granted(): MutexGuard<T> {
+    return makeMutexGuard(this.#queue, this.#cell);
+  }
+}

@@ -1,0 +1,182 @@
+import { consumeBudget, type Context, Future, PENDING, type Poll, refundBudget, SpindleError } from "@spindle/core";
+import { ClosedError } from "./errors.ts";
+import { WaitList, WaitNode } from "./wait-list.ts";
+
+/** A future waiting for `needed` permits; `assigned` of them are already its own. */
+export class PermitWaiter extends WaitNode {
+  readonly needed: number;
+  assigned = 0;
+
+  constructor(needed: number) {
+    super();
+    this.needed = needed;
+  }
+}
+
+/**
+ * The counting core shared by `Semaphore`, `Mutex`, `RwLock` and the bounded channels' free slots:
+ * a number of free permits and a FIFO of waiters, with tokio's batch-semaphore rule that permits
+ * are handed to waiters at release time, front first, a waiter keeping what it got until it has
+ * all it needs. Consequences that the users rely on:
+ *
+ * - Fairness: `free > 0` only while nobody waits, or while the front waiter needs more than there
+ *   is (it keeps a partial assignment). A newcomer (`tryTake`) never overtakes a waiter, and a
+ *   writer of an `RwLock` waiting for every permit holds back the readers behind it.
+ * - Cancel safety: a waiter removed before it was satisfied returns what it was assigned; one
+ *   satisfied (woken) but dropped before it took its permits returns all of them. Both go through
+ *   {@linkcode PermitQueue.release}, so they pass to the next waiter: no permit is lost.
+ */
+export class PermitQueue {
+  /** Permits nobody holds or is assigned. */
+  free: number;
+  /** After {@linkcode PermitQueue.close}: waiters fail, and so do new acquisitions. */
+  closed = false;
+  readonly #waiters = new WaitList<PermitWaiter>();
+
+  constructor(permits: number) {
+    this.free = permits;
+  }
+
+  /** How many futures wait. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /** Takes `n` permits at once if nobody waits ahead and enough are free (never when closed). */
+  tryTake(n: number): boolean {
+    if (this.closed || this.#waiters.length !== 0 || this.free < n) return false;
+    this.free -= n;
+    return true;
+  }
+
+  /** Queues `waiter` behind the others and hands it what is free if it is at the front. */
+  enqueue(waiter: PermitWaiter): void {
+    this.#waiters.push(waiter);
+    this.#assign();
+  }
+
+  /** Gives `n` permits back (a holder released them) and hands them on to the waiters, front first. */
+  release(n: number): void {
+    this.free += n;
+    this.#assign();
+  }
+
+  /**
+   * A waiter went away (its future was dropped): out of the queue, and what it was given goes
+   * back through {@linkcode PermitQueue.release}. `waiter` may be queued (partly assigned) or
+   * already satisfied but not yet consumed; a consumed waiter must not be passed here.
+   */
+  cancel(waiter: PermitWaiter): void {
+    this.#waiters.remove(waiter);
+    const given = waiter.assigned;
+    waiter.assigned = 0;
+    if (given !== 0) this.release(given);
+  }
+
+  /** Closes the queue: every waiter is woken (its future then fails) and no acquisition succeeds. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#waiters.wakeAll();
+  }
+
+  #assign(): void {
+    if (this.closed) return;
+    const waiters = this.#waiters;
+    for (let head = waiters.head; head !== null; head = waiters.head) {
+      const give = Math.min(head.needed - head.assigned, this.free);
+      head.assigned += give;
+      this.free -= give;
+      if (head.assigned !== head.needed) return;
+      waiters.shift();
+      head.wake();
+    }
+  }
+}
+
+/**
+ * The future of an acquisition of `n` permits from a {@linkcode PermitQueue}: ready with
+ * `granted()` once it holds them; fails with `closedError()` when the queue closes first. Dropped
+ * while waiting (or woken but not yet polled), it hands what it was given on (see
+ * {@linkcode PermitQueue.cancel}).
+ */
+export abstract class PermitFuture<R> extends Future<R> {
+  readonly #queue: PermitQueue;
+  readonly #needed: number;
+  #waiter: PermitWaiter | null = null;
+  /** Granted, failed or dropped: polling again is a misuse. */
+  #done = false;
+
+  constructor(queue: PermitQueue, needed: number) {
+    super();
+    this.#queue = queue;
+    this.#needed = needed;
+  }
+
+  /** The output once the permits are this future's; runs once. May throw (the permits are then released). */
+  protected abstract granted(): R;
+
+  /** The error when the queue closed before the permits were granted. */
+  protected closedError(): Error {
+    return new ClosedError("semaphore", `${this.what} on a semaphore that was closed`);
+  }
+
+  /** What the future's name is in errors (`Semaphore.acquire()`...). */
+  protected abstract get what(): string;
+
+  poll(cx: Context): Poll<R> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", `${this.what} was polled after it completed`);
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+    const queue = this.#queue;
+    let waiter = this.#waiter;
+    if (waiter === null) {
+      if (queue.closed) return this.#fail();
+      if (queue.tryTake(this.#needed)) return this.#grant();
+      waiter = this.#waiter = new PermitWaiter(this.#needed);
+      queue.enqueue(waiter);
+    }
+    if (!waiter.queued) {
+      // Out of the queue: satisfied, or woken by close() short of what it needs.
+      if (waiter.assigned === waiter.needed) {
+        waiter.assigned = 0;
+        waiter.dropWaker();
+        this.#waiter = null;
+        return this.#grant();
+      }
+      waiter.dropWaker();
+      return this.#fail();
+    }
+    refundBudget();
+    waiter.register(cx.waker);
+    return PENDING;
+  }
+
+  #grant(): R {
+    this.#done = true;
+    try {
+      return this.granted();
+    } catch (error) {
+      this.#queue.release(this.#needed);
+      throw error;
+    }
+  }
+
+  #fail(): never {
+    this.#done = true;
+    this.#waiter = null;
+    throw this.closedError();
+  }
+
+  /** Drops the acquisition: out of the queue, and the permits it was given pass to the next waiter. */
+  override [Symbol.dispose](): void {
+    const waiter = this.#waiter;
+    if (waiter === null) {
+      this.#done = true;
+      return;
+    }
+    this.#waiter = null;
+    this.#done = true;
+    waiter.dropWaker();
+    this.#queue.cancel(waiter);
+  }
+}

@@ -1,0 +1,311 @@
+import {
+  consumeBudget,
+  type Context,
+  Future,
+  PENDING,
+  type Poll,
+  refundBudget,
+  SpindleError,
+  Stream,
+  STREAM_END,
+  type StreamEnd,
+} from "@spindle/core";
+import { ClosedError, SendError } from "./errors.ts";
+import { WaitList, WaitNode } from "./wait-list.ts";
+
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeWatchSender: <T>(shared: Shared<T>) => WatchSender<T>;
+let makeWatchReceiver: <T>(shared: Shared<T>, seen: number) => WatchReceiver<T>;
+
+let pollChanged: <T>(receiver: WatchReceiver<T>, node: WaitNode, cx: Context) => boolean;
+let leaveChanged: <T>(receiver: WatchReceiver<T>, node: WaitNode) => void;
+let ready: boolean;
+
+/** What the ends of one watch channel share: the latest value and its version. Single-threaded. */
+class Shared<T> {
+  value: T;
+  /** Bumped by every send. */
+  version = 0;
+  senders = 1;
+  receivers = 1;
+  /** Receivers and `changed()` futures waiting for a new version (or the end). */
+  readonly waiting: WaitList<WaitNode> = new WaitList<WaitNode>();
+
+  constructor(value: T) {
+    this.value = value;
+  }
+}
+
+/**
+ * A channel that holds only the latest value (tokio's `watch`, Effect's `SubscriptionRef`):
+ * senders replace it, receivers read it with `borrow()` and wait for the next one with
+ * `changed()`. Each receiver remembers the version it saw last; the receiver returned here has
+ * seen `initial`. A receiver is also a core `Stream` of the values it had not seen (only the
+ * latest when several were sent meanwhile), ending once every sender is dropped.
+ *
+ * @example
+ * ```ts
+ * import { type Coroutine, LocalExecutor, yieldNow } from "@spindle/core";
+ * import { watch, type WatchReceiver } from "@spindle/sync";
+ *
+ * const [tx, rx] = watch("starting");
+ * function* observe(rx: WatchReceiver<string>): Coroutine<string> {
+ *   yield* rx.changed();
+ *   return rx.borrowAndUpdate();
+ * }
+ * const executor = new LocalExecutor();
+ * const seen = executor.spawn(observe(rx));
+ * executor.spawn(function* (): Coroutine<void> {
+ *   yield* yieldNow();
+ *   tx.send("running");
+ * }());
+ * await executor.run();
+ * console.log(await seen); // running
+ * ```
+ */
+export function watch<T>(initial: T): [WatchSender<T>, WatchReceiver<T>] {
+  const shared = new Shared(initial);
+  return [makeWatchSender(shared), makeWatchReceiver(shared, 0)];
+}
+
+/**
+ * The sending end of a {@linkcode watch} channel.
+ *
+ * @example
+ * ```ts
+ * import { watch } from "@spindle/sync";
+ *
+ * const [tx, rx] = watch(1);
+ * tx.send(2);
+ * console.log(rx.hasChanged, rx.borrowAndUpdate(), rx.hasChanged); // true 2 false
+ * ```
+ */
+export class WatchSender<T> implements Disposable {
+  #shared: Shared<T> | null;
+
+  private constructor(shared: Shared<T>) {
+    this.#shared = shared;
+  }
+
+  static {
+    makeWatchSender = <T>(shared: Shared<T>): WatchSender<T> => new WatchSender(shared);
+  }
+
+  /** How many receivers are live. */
+  get receiverCount(): number {
+    return this.#shared?.receivers ?? 0;
+  }
+
+  /**
+   * Replaces the value and wakes the receivers waiting for a change. Throws
+   * {@linkcode SendError} (holding `value`) when no receiver is left; use `sendReplace` to store
+   * the value regardless.
+   */
+  send(value: T): void {
+    const shared = this.#live("send()");
+    if (shared.receivers === 0) throw new SendError(value);
+    this.#store(shared, value);
+  }
+
+  /** Replaces the value even when no receiver is left (later subscribers see it); returns the old one. */
+  sendReplace(value: T): T {
+    const shared = this.#live("sendReplace()");
+    const old = shared.value;
+    this.#store(shared, value);
+    return old;
+  }
+
+  /** The current value. */
+  borrow(): T {
+    return this.#live("borrow()").value;
+  }
+
+  /** A new receiver that has seen the current value. */
+  subscribe(): WatchReceiver<T> {
+    const shared = this.#live("subscribe()");
+    shared.receivers++;
+    return makeWatchReceiver(shared, shared.version);
+  }
+
+  /** Another sender of the same channel. */
+  clone(): WatchSender<T> {
+    const shared = this.#live("clone()");
+    shared.senders++;
+    return new WatchSender(shared);
+  }
+
+  /** Drops this sender; after the last one `changed()` fails and the streams end. Idempotent. */
+  drop(): void {
+    const shared = this.#shared;
+    if (shared === null) return;
+    this.#shared = null;
+    if (--shared.senders === 0) shared.waiting.wakeAll();
+  }
+
+  /** Same as {@linkcode WatchSender.drop}, for `using`. */
+  [Symbol.dispose](): void {
+    this.drop();
+  }
+
+  #store(shared: Shared<T>, value: T): void {
+    shared.value = value;
+    shared.version++;
+    shared.waiting.wakeAll();
+  }
+
+  #live(operation: string): Shared<T> {
+    if (this.#shared === null) throw new ClosedError("sender", `WatchSender.${operation} on a sender that was dropped`);
+    return this.#shared;
+  }
+}
+
+/**
+ * A receiving end of a {@linkcode watch} channel.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, next } from "@spindle/core";
+ * import { watch } from "@spindle/sync";
+ *
+ * const [tx, rx] = watch(0);
+ * tx.send(1);
+ * tx.send(2);
+ * console.log(blockOn(next(rx))); // 2 (only the latest)
+ * ```
+ */
+export class WatchReceiver<T> extends Stream<T> {
+  #shared: Shared<T> | null;
+  #seen: number;
+  readonly #node = new WaitNode();
+
+  private constructor(shared: Shared<T>, seen: number) {
+    super();
+    this.#shared = shared;
+    this.#seen = seen;
+  }
+
+  static {
+    makeWatchReceiver = <T>(shared: Shared<T>, seen: number): WatchReceiver<T> => new WatchReceiver(shared, seen);
+  }
+
+  /** The current value, without marking it seen. */
+  borrow(): T {
+    return this.#live("borrow()").value;
+  }
+
+  /** The current value, marking it seen. */
+  borrowAndUpdate(): T {
+    const shared = this.#live("borrowAndUpdate()");
+    this.#seen = shared.version;
+    return shared.value;
+  }
+
+  /** Whether a value was sent since this receiver last marked one seen. */
+  get hasChanged(): boolean {
+    const shared = this.#live("hasChanged");
+    return shared.version !== this.#seen;
+  }
+
+  /**
+   * A future that completes when a value this receiver has not seen is there, marking it seen; it
+   * fails with {@linkcode ClosedError} when every sender is gone and nothing new is there.
+   */
+  changed(): Future<void> {
+    this.#live("changed()");
+    return new Changed(this);
+  }
+
+  /** The latest value not seen yet (marking it seen), `STREAM_END` once the senders are gone, or `PENDING`. */
+  pollNext(cx: Context): Poll<T | StreamEnd> {
+    const shared = this.#live("pollNext()");
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+    if (shared.version !== this.#seen) {
+      this.#seen = shared.version;
+      return shared.value;
+    }
+    if (shared.senders === 0) return STREAM_END;
+    refundBudget();
+    this.#node.register(cx.waker);
+    if (!this.#node.queued) shared.waiting.push(this.#node);
+    return PENDING;
+  }
+
+  /** Another receiver that has seen what this one has. */
+  clone(): WatchReceiver<T> {
+    const shared = this.#live("clone()");
+    shared.receivers++;
+    return new WatchReceiver(shared, this.#seen);
+  }
+
+  /** Drops the receiver. Idempotent. */
+  override [Symbol.dispose](): void {
+    const shared = this.#shared;
+    if (shared === null) return;
+    this.#shared = null;
+    shared.waiting.remove(this.#node);
+    this.#node.dropWaker();
+    shared.receivers--;
+  }
+
+  static {
+    pollChanged = (receiver, node, cx) => {
+      const shared = receiver.#live("changed()");
+      if (shared.version !== receiver.#seen) {
+        receiver.#seen = shared.version;
+        return true;
+      }
+      if (shared.senders === 0) throw new ClosedError("channel", "changed() after every watch sender was dropped");
+      node.register(cx.waker);
+      if (!node.queued) shared.waiting.push(node);
+      return false;
+    };
+    leaveChanged = (receiver, node) => {
+      receiver.#shared?.waiting.remove(node);
+      node.dropWaker();
+    };
+  }
+
+  #live(operation: string): Shared<T> {
+    if (this.#shared === null) {
+      throw new ClosedError("receiver", `WatchReceiver.${operation} on a receiver that was dropped`);
+    }
+    return this.#shared;
+  }
+}
+
+class Changed<T> extends Future<void> {
+  readonly #receiver: WatchReceiver<T>;
+  readonly #node = new WaitNode();
+  #done = false;
+
+  constructor(receiver: WatchReceiver<T>) {
+    super();
+    this.#receiver = receiver;
+  }
+
+  poll(cx: Context): Poll<void> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "WatchReceiver.changed() was polled after it completed");
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+    try {
+      ready = pollChanged(this.#receiver, this.#node, cx);
+    } catch (error) {
+      this.#finish();
+      throw error;
+    }
+    if (!ready) {
+      refundBudget();
+      return PENDING;
+    }
+    this.#finish();
+  }
+
+  override [Symbol.dispose](): void {
+    if (!this.#done) this.#finish();
+  }
+
+  #finish(): void {
+    this.#done = true;
+    leaveChanged(this.#receiver, this.#node);
+  }
+}
