@@ -602,13 +602,14 @@ export class Machine extends Future<void> implements JobContext {
       const job = this.#set.jobs[name] as (...args: unknown[]) => unknown;
       output = records[id + MAP_CHUNK] === 0 ? job(...args) : runChunk(job, args[0] as unknown[]);
     } catch (error) {
-      this.#settle(id, FAILED, error);
+      // Counted before the settlement, so that whoever sees the job settled sees it counted.
       this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
+      this.#settle(id, FAILED, error);
       return false;
     }
     if (!isCoroutine(output) && !isFuture(output)) {
-      this.#settle(id, DONE, output);
       this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
+      this.#settle(id, DONE, output);
       return false;
     }
     if (this.#metrics !== null) this.#timed.set(id, [jobIndex, waitMs, startedAt]);

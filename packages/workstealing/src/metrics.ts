@@ -1,7 +1,9 @@
 // Runtime metrics (the runtime's `metrics: true` option), in shared memory: per job name, run-time
 // and wait-time histograms; per processor, time parked and time alive. Each processor's machine
-// writes its own region only (one writer per word, plain increments; readers use Atomics.load,
-// and a reading that is a moment stale is what a metric is), the runtime's thread reads them all.
+// writes its own region only (one writer per word, plain increments), the runtime's thread reads
+// them all with Atomics.load. A job is counted before its settlement, whose state store is
+// sequentially consistent and which a joiner reads with Atomics.load: whoever has seen a job
+// settled sees it counted. Otherwise a reading may be a moment stale, which is what a metric is.
 
 /** Job names that get histograms of their own; a job set's later names share the last one. */
 export const METRIC_JOBS = 64;
