@@ -1,7 +1,8 @@
 // `npm run bench`: runs every package's benchmark under Node 24, Deno and Bun, one process at a time
 // (2 noisy vCPUs: nothing else of ours runs meanwhile), each writing its results as JSON to a temp
 // file, then writes docs/benchmarks.md: a header (date, machine, runtimes, command) and one section
-// per benchmark between `<!-- section:<id> -->` and `<!-- /section:<id> -->`.
+// per benchmark between `<!-- section:<id> -->` and `<!-- /section:<id> -->`. It builds the packages
+// first and every benchmark imports them from `dist`, as npm users do (scripts/bench/runtimes.ts).
 //
 // Each benchmark is one entry of `benches` below, a `BenchSection` that its
 // apps/bench/src/<name>.section.ts exports beside apps/bench/src/<name>.bench.ts: the file to run,
@@ -30,7 +31,7 @@ import { workstealingSection } from "../apps/bench/src/workstealing.section.ts";
 import { type Section, section, writeDocs } from "./bench/docs.ts";
 import { type AnyBench, isoSeconds, runLeg, savedLegs, savedRange } from "./bench/run.ts";
 import { DEFAULT_RUNTIMES, runtimes } from "./bench/runtimes.ts";
-import { root } from "./workspace.ts";
+import { root, turbo } from "./workspace.ts";
 
 const USAGE =
   `Usage: node scripts/bench.ts [--only core,timer] [--runtime node24,deno,bun] [--runs 5] [--out docs/benchmarks.md]
@@ -88,6 +89,11 @@ const command = `\`node_modules/node24/bin/node scripts/bench.ts${
 const fresh = new Map<string, Section>();
 
 if (renderFrom === undefined) {
+  // Every benchmark runs the built packages (see scripts/bench/runtimes.ts): build them first.
+  if (!turbo(["build", "--filter=./packages/*"])) {
+    console.error("npm run bench: the build failed; nothing was measured");
+    process.exit(1);
+  }
   const started = performance.now();
   const date = isoSeconds(new Date());
   const tmp = mkdtempSync(join(tmpdir(), "spindle-bench-"));

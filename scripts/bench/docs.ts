@@ -11,6 +11,12 @@ import { root } from "../workspace.ts";
 import type { AnyBench } from "./run.ts";
 import { runtimes } from "./runtimes.ts";
 
+/** The header's word on what the benchmarks import (scripts/bench/runtimes.ts). */
+const BUILT_PACKAGES_NOTE =
+  "Packages: every benchmark imports the built packages (`dist`, what npm users run; `npm run bench` builds " +
+  "them first), not the TypeScript sources: Node and Bun run without `--conditions=@spindle/source`, and " +
+  "Deno with `--config scripts/bench/deno-dist.json` instead of the root workspace.";
+
 /** Where the charts go, relative to the markdown file (its links are relative too). */
 const CHARTS_DIR = "charts";
 
@@ -107,6 +113,8 @@ export function writeDocs(
     `${process.platform} ${(spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout ?? "").trim()}.`,
     "",
     `Runtimes: ${names.map((n) => `${runtimes[n]!.label}: ${runtimes[n]!.version()}`).join("; ")}.`,
+    "",
+    BUILT_PACKAGES_NOTE,
     "",
     ...sections.flatMap((s) => [s, ""]),
   ].join("\n");

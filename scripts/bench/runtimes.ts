@@ -17,12 +17,16 @@ export interface Runtime {
 const firstLine = (cmd: string, args: string[]): string =>
   (spawnSync(cmd, args, { encoding: "utf8" }).stdout ?? "").trim().split("\n")[0] ?? "?";
 
-// V8 natives syntax lets a benchmark report which tier (Ignition/Maglev/TurboFan) its hot functions
-// reached; it does not change the JIT. No benchmark forces garbage collection (see harness.ts).
+// Benchmarks run the built packages (`dist`, what npm users run), never the TypeScript sources:
+// no `--conditions=@spindle/source`, and Deno runs with scripts/bench/deno-dist.json instead of the
+// root deno.json, whose workspace would map @spindle/* to their sources. `npm run bench` builds
+// first. V8 natives syntax lets a benchmark report which tier (Ignition/Maglev/TurboFan) its hot
+// functions reached; it does not change the JIT. No benchmark forces garbage collection (see
+// harness.ts).
 const nodeRuntime = (label: string, node: string): Runtime => ({
   label,
   bin: node,
-  args: (file, args, flags = []) => [...flags, "--conditions=@spindle/source", "--allow-natives-syntax", file, ...args],
+  args: (file, args, flags = []) => [...flags, "--allow-natives-syntax", file, ...args],
   version: () => firstLine(node, ["--version"]),
 });
 
@@ -30,7 +34,8 @@ const nodeRuntime = (label: string, node: string): Runtime => ({
 export const runtimes: Record<string, Runtime> = {
   node24: nodeRuntime("Node 24", bin.node24),
   node22: nodeRuntime("Node 22", bin.node22),
-  // Run from the root: the root deno.json workspace maps @spindle/core to its source.
+  // Run from the root, with a config that only reads node_modules (where @spindle/* link to the
+  // packages, whose package.json exports point at dist).
   deno: {
     label: "Deno",
     bin: bin.deno,
@@ -38,13 +43,22 @@ export const runtimes: Record<string, Runtime> = {
       file,
       args,
       flags = [],
-    ) => ["run", "-A", ...flags, "--conditions=@spindle/source", "--v8-flags=--allow-natives-syntax", file, ...args],
+    ) => [
+      "run",
+      "-A",
+      "--config",
+      "scripts/bench/deno-dist.json",
+      ...flags,
+      "--v8-flags=--allow-natives-syntax",
+      file,
+      ...args,
+    ],
     version: () => firstLine(bin.deno, ["--version"]),
   },
   bun: {
     label: "Bun",
     bin: bin.bun,
-    args: (file, args, flags = []) => [...flags, "--conditions=@spindle/source", file, ...args],
+    args: (file, args, flags = []) => [...flags, file, ...args],
     version: () => `bun ${firstLine(bin.bun, ["--version"])}`,
   },
 };

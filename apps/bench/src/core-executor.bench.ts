@@ -2,9 +2,10 @@
 // runs and joins, next to native `async` functions joined with `Promise.all` and Effect 4 fibers
 // forked with `Effect.forkChild` and joined with `Fiber.joinAll`, in the same process.
 //
-//   node_modules/node24/bin/node --conditions=@spindle/source apps/bench/src/core-executor.bench.ts
-//   node_modules/.bin/deno run -A apps/bench/src/core-executor.bench.ts
-//   node_modules/.bin/bun --conditions=@spindle/source apps/bench/src/core-executor.bench.ts
+//   node_modules/node24/bin/node apps/bench/src/core-executor.bench.ts
+//   node_modules/.bin/deno run -A --config scripts/bench/deno-dist.json apps/bench/src/core-executor.bench.ts
+//   node_modules/.bin/bun apps/bench/src/core-executor.bench.ts
+//   (build first, `npx turbo run build`: benchmarks import the built packages, as npm users do)
 //
 // Options: --json <file> (write the results as JSON), --runs <n> (measured runs, default 5),
 // --warmup <n> (default 1), --tasks <n> (default 1,000,000), --batch <n> (default 10,000),
@@ -24,6 +25,10 @@
 //   - native: a parent `async` function calls `child()` BATCH times and `await Promise.all(...)`.
 //   - Effect (effect-workloads.ts): an `Effect.gen` parent does `yield* Effect.forkChild(child)`
 //     BATCH times and `yield* Fiber.joinAll(fibers)`, run with `Effect.runPromise`.
+//   - floor (trivial only): what any generator-based task must do at the least, no scheduler: create
+//     a generator per task and one object that keeps it (a "handle"), then run each generator to
+//     its end and store its output in that object, then sum the outputs. Spindle's trivial rate is
+//     compared with it (Spindle / floor) as well as with native.
 // Two shapes of child:
 //   - trivial: returns 1 at once (a top-level `function*`, an `async function`, `Effect.succeed(1)`:
 //     the cheapest form each library has).
@@ -46,7 +51,6 @@ import process from "node:process";
 import {
   type Context,
   type Coroutine,
-  CoroutineFuture,
   Future,
   joinAll,
   JoinHandle,
@@ -172,6 +176,34 @@ async function runSpindle(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Floor: a generator per task and one object per task, no scheduler
+
+/** The one object a floor task keeps: its generator, then its output. */
+class FloorTask {
+  coroutine: Coroutine<number> | null;
+  output = 0;
+
+  constructor(coroutine: Coroutine<number>) {
+    this.coroutine = coroutine;
+  }
+}
+
+function floorTrivial(tasks: number, batch: number): number {
+  let sum = 0;
+  for (let started = 0; started < tasks; started += batch) {
+    const handles: FloorTask[] = new Array(batch);
+    for (let i = 0; i < batch; i++) handles[i] = new FloorTask(spindleTrivial());
+    for (let i = 0; i < batch; i++) {
+      const handle = handles[i] as FloorTask;
+      handle.output = (handle.coroutine as Coroutine<number>).next().value as number;
+      handle.coroutine = null;
+    }
+    for (let i = 0; i < batch; i++) sum += (handles[i] as FloorTask).output;
+  }
+  return sum;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Native
 
 async function nativeTrivial(): Promise<number> {
@@ -219,6 +251,7 @@ type Shape = Workload["shape"];
 const order = [
   "spindle-trivial",
   "native-trivial",
+  "floor-trivial",
   "effect-trivial",
   "spindle-suspend-once",
   "native-suspend-once",
@@ -228,6 +261,12 @@ const order = [
 const spindleAndNative: Workload[] = [
   { id: "spindle-trivial", library: "spindle", shape: "trivial", run: () => runSpindle(spindleTrivialParent) },
   { id: "native-trivial", library: "native", shape: "trivial", run: () => nativeTrivialParent(TASKS, BATCH) },
+  {
+    id: "floor-trivial",
+    library: "floor",
+    shape: "trivial",
+    run: () => Promise.resolve(floorTrivial(TASKS, BATCH)),
+  },
   {
     id: "spindle-suspend-once",
     library: "spindle",
@@ -290,7 +329,6 @@ const hotFunctions: { name: string; library: Library; fn: unknown }[] = [
   { name: "spindleTrivialParent", library: "spindle", fn: spindleTrivialParent },
   { name: "spindleTrivial", library: "spindle", fn: spindleTrivial },
   { name: "LocalExecutor.spawn", library: "spindle", fn: LocalExecutor.prototype.spawn },
-  { name: "CoroutineFuture.poll", library: "spindle", fn: CoroutineFuture.prototype.poll },
   // JoinHandle is abstract: the poll that runs is that of the handle class `spawn` returns.
   {
     name: "JoinHandle.poll",
@@ -419,6 +457,8 @@ function ratio(shape: Shape, peer: Library): Ratio | null {
 
 const shapes: Shape[] = ["trivial", "suspend-once"];
 const ratios = Object.fromEntries(shapes.map((s) => [s, { native: ratio(s, "native"), effect: ratio(s, "effect") }]));
+/** Spindle's trivial rate over the floor's (goal: within 1.3x of it, i.e. >= 0.77). */
+const floorRatio = ratio("trivial", "floor");
 const tierReport = await tiers();
 
 const report = {
@@ -434,6 +474,7 @@ const report = {
   effectLoaded,
   results,
   ratios,
+  floorRatio,
   tiers: tierReport ?? null,
 } satisfies CoreExecutorResult;
 
@@ -454,6 +495,7 @@ const lines = [
       fmtRatio(ratios[s]?.native)
     } | ${fmtRatio(ratios[s]?.effect)} |`
   ),
+  `| floor (trivial) | ${fmtRate(rate("floor-trivial"))} | | | Spindle / floor: ${fmtRatio(floorRatio)} | |`,
   "",
   tierReport === undefined
     ? "Tier: not reported (enable V8 natives syntax: --allow-natives-syntax)."

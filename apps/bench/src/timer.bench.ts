@@ -1,9 +1,10 @@
 // The @spindle/timer reactor against the host's `setTimeout`, in the same process: what it costs
 // to schedule and to cancel a timer, and how late timers fire after their deadline.
 //
-//   node_modules/node24/bin/node --conditions=@spindle/source apps/bench/src/timer.bench.ts
-//   node_modules/.bin/deno run -A --conditions=@spindle/source apps/bench/src/timer.bench.ts
-//   node_modules/.bin/bun --conditions=@spindle/source apps/bench/src/timer.bench.ts
+//   node_modules/node24/bin/node apps/bench/src/timer.bench.ts
+//   node_modules/.bin/deno run -A --config scripts/bench/deno-dist.json apps/bench/src/timer.bench.ts
+//   node_modules/.bin/bun apps/bench/src/timer.bench.ts
+//   (build first, `npx turbo run build`: benchmarks import the built packages, as npm users do)
 //
 // Options: --json <file> (write the results as JSON), --runs <n> (measured rounds, default 5),
 // --warmup <n> (warm-up rounds, default 1), --timers <n> (timers per cost run, default 100,000),

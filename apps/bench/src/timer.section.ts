@@ -282,14 +282,16 @@ const TIMER_FINDINGS: string[] = [
   "Found on Node 24 (and checked on Deno and Bun) with `--cpu-prof` and with scratch scripts that time the " +
   "package's internals, on this machine; numbers from single runs, so only their size matters.",
   "",
-  "- **Registering a sleep costs more than a `setTimeout` on Node and Bun** (Deno's own `setTimeout` costs " +
-  "several times more than either). A registered sleep is four objects (the `Sleep`, its queue entry, the " +
-  "raw waker clone, and about one bucket per six timers when deadlines are spread over a second) and a " +
-  "bucket lookup in a `Map` (31 ns on V8 with the small-integer tick keys the queue uses, 72–78 ns with " +
-  "ticks since the clock's epoch, which it used before); on Node about a third of the time is the garbage " +
-  "collector moving those objects. Node's `setTimeout` appends one object to a list per duration and reads " +
-  "the event loop's cached time. Bun's `clearTimeout` costs about 20 ns, which a deregistration that drops a " +
-  "waker and may drop a bucket does not match.",
+  "- **Registering and cancelling a sleep.** The queue is a hierarchical timing wheel (five levels of 64 " +
+  "slots, 62.5 µs to 17.5 min per slot) whose slots are intrusive lists: a registered sleep is the `Sleep`, " +
+  "its entry and the raw waker clone (none for an executor task, which is its own waker), inserting links " +
+  "the entry at a slot's tail and cancelling unlinks it, with no `Map` lookup, heap or bucket. Before, with " +
+  "a calendar queue (a `Map` of 62.5 µs buckets in a min-heap), scheduling cost 2.7× a `setTimeout` on Node " +
+  "and 2.1× on Bun, and a third of Node's time was the garbage collector moving the buckets. On Bun a " +
+  "sleep still costs more than its `setTimeout` (about 120–180 ns): `timer.sleep(ms)` reads the clock " +
+  "(`performance.now()`, ~50 ns there, where the host's timer reads the event loop's cached time), its first " +
+  "poll reads the timer's closed word in shared memory (`Atomics.load`, ~25 ns) and allocates the sleep " +
+  "and its entry (~60 ns), before the O(1) insert.",
   "- **The tail of the lateness at wake is the machine, not the queue.** In a build that recorded, on the " +
   "timer thread, how late it took each due thread out (10,000 and 100,000 timers, Node, Deno, Bun): p50 " +
   "0.01–0.03 ms, p99 0.11–0.46 ms; the main thread received the wake 0.02–0.05 ms after the deadline at p50. " +
@@ -297,7 +299,8 @@ const TIMER_FINDINGS: string[] = [
   "lateness matched the main thread's worst lag: the timer thread did not get a CPU (2 shared vCPUs, the " +
   "main thread and V8's helper threads). Spinning on the timer thread before deadlines halved the median but " +
   "made this worse, so the thread does not spin.",
-  "- **From source on Node, the timer thread also pays for the TypeScript stripper.** Its worker loads " +
+  "- **From source on Node, the timer thread also paid for the TypeScript stripper** (the benchmarks now run " +
+  "the built packages, as npm users do). Its worker loads " +
   "`.ts` modules, so Node loads its type stripper there too, and the thread's heap is about 10 MB instead of " +
   "6 MB; `--trace-gc` showed that heap's occasional full collection taking 6–11 ms, and one falling inside a " +
   "measured window stalls every wake in flight (one traced run: an 11 ms collection, a p99 of 10.8 ms at " +

@@ -1,9 +1,10 @@
 // @spindle/reactor-net's UdpSocket against the runtime's own UDP APIs, in the same process, over
 // loopback: one-way throughput and sequential round-trip latency.
 //
-//   node_modules/node24/bin/node --conditions=@spindle/source apps/bench/src/udp.bench.ts
-//   node_modules/.bin/deno run -A --unstable-net --conditions=@spindle/source apps/bench/src/udp.bench.ts
-//   node_modules/.bin/bun --conditions=@spindle/source apps/bench/src/udp.bench.ts
+//   node_modules/node24/bin/node apps/bench/src/udp.bench.ts
+//   node_modules/.bin/deno run -A --config scripts/bench/deno-dist.json --unstable-net apps/bench/src/udp.bench.ts
+//   node_modules/.bin/bun apps/bench/src/udp.bench.ts
+//   (build first, `npx turbo run build`: benchmarks import the built packages, as npm users do)
 //
 // Options: --json <file> (write the results as JSON), --runs <n> (measured rounds, default 5),
 // --warmup <n> (warm-up rounds, default 1), --datagrams <n> (per throughput run, default 200,000),

@@ -1,9 +1,10 @@
 // @spindle/workstealing's Runtime against the worker pools piscina, tinypool and poolifier
 // (`FixedThreadPool`), and against bare `node:worker_threads` threads, in the same process.
 //
-//   node_modules/node24/bin/node --conditions=@spindle/source --allow-natives-syntax apps/bench/src/workstealing.bench.ts
-//   node_modules/.bin/deno run -A --conditions=@spindle/source --v8-flags=--allow-natives-syntax apps/bench/src/workstealing.bench.ts
-//   node_modules/.bin/bun --conditions=@spindle/source apps/bench/src/workstealing.bench.ts
+//   node_modules/node24/bin/node --allow-natives-syntax apps/bench/src/workstealing.bench.ts
+//   node_modules/.bin/deno run -A --config scripts/bench/deno-dist.json --v8-flags=--allow-natives-syntax apps/bench/src/workstealing.bench.ts
+//   node_modules/.bin/bun apps/bench/src/workstealing.bench.ts
+//   (build first, `npx turbo run build`: benchmarks import the built packages, as npm users do)
 //
 // Options: --json <file> (write the results as JSON), --runs <n> (measured rounds, default 3),
 // --warmup <n> (warm-up rounds, default 1; part 1: --tiny-warmup, default 2), --tasks <n> (tiny tasks per run, default 200,000),

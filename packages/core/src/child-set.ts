@@ -24,8 +24,12 @@ const CHILD_VTABLE: RawWakerVTable<ChildRef> = {
   drop: () => {},
 };
 
-/** The waker a child is polled with (borrowed): it stands for the child being polled now. */
-const BORROWED_VTABLE: RawWakerVTable<ChildSet<unknown>> = {
+/**
+ * The vtable of the waker a child is polled with (borrowed): it stands for the child being polled
+ * now (`set.current`). A task's join handle recognises it and keeps the set and the index itself
+ * instead of cloning a waker per child (see `Task.poll`), as tokio's `JoinSet` links its tasks.
+ */
+export const CHILD_SET_VTABLE: RawWakerVTable<ChildSet<unknown>> = {
   clone: (set) => new ChildRef(set, set.current),
   wake: (set) => set.wakeChild(set.current),
   wakeByRef: (set) => set.wakeChild(set.current),
@@ -37,22 +41,26 @@ const BORROWED_VTABLE: RawWakerVTable<ChildSet<unknown>> = {
  * a parent poll polls only the children woken since the last one: n children cost O(woken) per
  * wake, not O(n). Children are polled through one shared context whose waker stands for the child
  * being polled; a child that keeps a waker clones it into one that names its index, so children
- * that never wait cost no waker at all.
+ * that never wait cost no waker at all, and a join handle that waits keeps the set and its index in
+ * its task instead of a clone.
  */
 export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
   readonly data: ChildSet<unknown> = this as ChildSet<unknown>;
-  readonly vtable: RawWakerVTable<ChildSet<unknown>> = BORROWED_VTABLE;
+  readonly vtable: RawWakerVTable<ChildSet<unknown>> = CHILD_SET_VTABLE;
   /** The index of the child being polled. */
   current = -1;
   readonly #children: (Future<T> | null)[];
   readonly #cx: Context = new Context(Waker.fromRaw(this as ChildSet<unknown>));
+  /** Children `[#swept, length)` were never polled: queued implicitly, in order, before `#woken`. */
+  #swept = 0;
+  /** Whether a child is in `#woken` (only children below `#swept` ever are). */
   readonly #isQueued: Uint8Array;
   /**
-   * The woken children, in order: `[#head, #end)` is the batch of this parent poll, anything after
-   * `#end` was woken since it began (polled on the next one, so a child that wakes itself cannot
-   * keep the parent in one poll forever).
+   * The children woken since their first poll, in order: `[#head, #end)` is the batch of this
+   * parent poll, anything after `#end` was woken since it began (polled on the next one, so a
+   * child that wakes itself cannot keep the parent in one poll forever).
    */
-  readonly #woken: number[];
+  readonly #woken: number[] = [];
   #head = 0;
   #end = 0;
   #parent: Waker | null = null;
@@ -61,16 +69,12 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
 
   constructor(children: Future<T>[]) {
     this.#children = children;
-    const count = children.length;
-    this.#isQueued = new Uint8Array(count).fill(1);
-    const woken: number[] = new Array(count);
-    for (let index = 0; index < count; index++) woken[index] = index;
-    this.#woken = woken;
+    this.#isQueued = new Uint8Array(children.length);
   }
 
   /** Records that child `index` was woken and wakes the parent. */
   wakeChild(index: number): void {
-    if (this.#isQueued[index] === 0) {
+    if (index < this.#swept && this.#isQueued[index] === 0) {
       this.#isQueued[index] = 1;
       this.#woken.push(index);
     }
@@ -84,8 +88,9 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
   }
 
   /**
-   * Polls the woken children of this batch until one is ready: returns its index (its output is in
-   * `output`) or -1 when none of the rest is. A child's error propagates to the caller.
+   * Polls the children never polled yet, then the woken children of this batch, until one is
+   * ready: returns its index (its output is in `output`) or -1 when none of the rest is. A child's
+   * error propagates to the caller.
    *
    * Once the task's cooperative budget is used up, every further child would answer `PENDING` and
    * wake itself: the rest of the batch, led by the child that found the budget empty, stays queued
@@ -93,29 +98,38 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
    * anyway (or moving them to a new list) cost n²/128 steps for n ready children.
    */
   pollNext(): number {
-    const woken = this.#woken;
+    const children = this.#children;
+    const count = children.length;
     const cx = this.#cx;
-    while (this.#head < this.#end) {
+    while (this.#swept < count) {
       if (budgetExhausted()) {
         this.#parent?.wakeByRef(); // usually woken already; a spurious wake is harmless
         return -1;
       }
+      const index = this.#swept++;
+      const output = this.#pollChild(index, cx);
+      if (output !== PENDING) return index;
+      const woken = this.#woken;
+      if (budgetExhausted() && woken[woken.length - 1] === index) {
+        // The child found the budget empty and woke itself: put it back first, unswept, so that
+        // children are first polled in order (a burst of sends goes out in the order written).
+        woken.pop();
+        this.#isQueued[index] = 0;
+        this.#swept--;
+      }
+    }
+    const woken = this.#woken;
+    while (this.#head < this.#end) {
+      if (budgetExhausted()) {
+        this.#parent?.wakeByRef();
+        return -1;
+      }
       const index = woken[this.#head++] as number;
       this.#isQueued[index] = 0;
-      const child = this.#children[index];
-      if (child === null || child === undefined) continue;
-      this.current = index;
-      rebindWaker(cx.waker, this as ChildSet<unknown>);
-      const output = child.poll(cx);
-      if (output !== PENDING) {
-        this.#children[index] = null;
-        this.output = output;
-        return index;
-      }
+      const output = this.#pollChild(index, cx);
+      if (output !== PENDING) return index;
       if (budgetExhausted()) {
-        // The child found the budget empty and woke itself, which queued it behind the children
-        // not polled yet: keep it first instead, so that children are first polled in order (a
-        // burst of sends goes out in the order the caller wrote it).
+        // As above: keep the child first instead of behind the children not polled yet.
         if (woken[woken.length - 1] === index) woken.pop();
         this.#isQueued[index] = 1;
         this.#head--;
@@ -126,6 +140,20 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
     woken.length -= this.#head;
     this.#head = this.#end = 0;
     return -1;
+  }
+
+  /** Polls child `index` unless it completed; when it completes now, keeps its output and forgets it. */
+  #pollChild(index: number, cx: Context): unknown {
+    const child = this.#children[index];
+    if (child === null || child === undefined) return PENDING;
+    this.current = index;
+    rebindWaker(cx.waker, this as ChildSet<unknown>);
+    const output = child.poll(cx);
+    if (output !== PENDING) {
+      this.#children[index] = null;
+      this.output = output;
+    }
+    return output;
   }
 
   /** Drops every child that has not completed, and the parent's waker. */

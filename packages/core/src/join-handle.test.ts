@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { countingWaker } from "./test-support/counting-waker.ts";
 import {
   CancelledError,
+  Context,
   type Coroutine,
   fromPromise,
+  joinAll,
   LocalExecutor,
   PENDING,
   pending,
   pollFn,
+  race,
   SpindleError,
   yieldNow,
 } from "./mod.ts";
@@ -166,4 +170,57 @@ test("without onUnhandledError, a detached failure rejects run()", async () => {
   }
   executor.spawn(failing()).detach();
   await assert.rejects(executor.run(), (e: unknown) => e === error);
+});
+
+test("joinAll over join handles wakes its task once per settled child and returns the outputs in order", async () => {
+  const executor = new LocalExecutor();
+  function* slow(n: number, turns: number): Coroutine<number> {
+    for (let i = 0; i < turns; i++) yield* yieldNow();
+    return n;
+  }
+  let parentPolls = 0;
+  function* parent(): Coroutine<number[]> {
+    const handles = [executor.spawn(slow(1, 3)), executor.spawn(slow(2, 1)), executor.spawn(slow(3, 2))];
+    const all = joinAll(handles);
+    const counted = pollFn((cx) => {
+      parentPolls++;
+      return all.poll(cx);
+    });
+    return yield* counted;
+  }
+  const outputs = executor.spawn(parent());
+  await executor.run();
+  assert.deepEqual(await outputs, [1, 2, 3]);
+  // The first poll registers on the three handles; then one poll per settled child, at most.
+  assert.ok(parentPolls >= 2 && parentPolls <= 4, `the parent was polled ${parentPolls} times`);
+});
+
+test("a handle polled by a joinAll and then by another waker wakes only the latest one", async () => {
+  const executor = new LocalExecutor();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const handle = executor.spawn(fromPromise(gate));
+  // First joined by a joinAll polled by hand with a counting waker...
+  const first = countingWaker();
+  const all = joinAll([handle]);
+  assert.equal(all.poll(new Context(first.waker)), PENDING);
+  // ...then polled directly with a second waker: the latest waker replaces the set's registration.
+  const second = countingWaker();
+  assert.equal(handle.poll(new Context(second.waker)), PENDING);
+  release();
+  await executor.run();
+  assert.equal(second.counter.wakes, 1, "the latest waker is woken once");
+  assert.equal(first.counter.wakes + first.counter.wakesByRef, 0, "the joinAll's parent is not woken any more");
+  assert.equal(second.counter.clones, 1);
+  // A handle joined by a race that lost is detached: the task runs on and its outcome is not lost.
+  const executor2 = new LocalExecutor();
+  let release2!: () => void;
+  const gate2 = new Promise<void>((resolve) => (release2 = resolve));
+  const loser = executor2.spawn(fromPromise(gate2.then(() => 7)));
+  const winner = race([loser, pollFn(() => 5)]);
+  assert.equal(winner.poll(Context.noop()), 5);
+  release2();
+  await executor2.run();
+  assert.equal(loser.isFinished, true);
+  assert.equal(await loser, 7);
 });

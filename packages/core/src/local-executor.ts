@@ -1,10 +1,10 @@
 import { Context } from "./context.ts";
-import { type IntoFuture, intoFuture } from "./coroutine.ts";
+import { type IntoFuture, isCoroutine } from "./coroutine.ts";
 import { budgetExhausted, enterBudget, exitBudget, resetBudget } from "./coop-budget.ts";
 import { enterDriving, exitDriving } from "./driving.ts";
 import { describe, SpindleError } from "./errors.ts";
+import { isFuture } from "./future.ts";
 import type { JoinHandle } from "./join-handle.ts";
-import { RingQueue } from "./ring-queue.ts";
 import { Task, type TaskOwner } from "./task.ts";
 import { rebindWaker, Waker } from "./waker.ts";
 import { yieldToHost } from "./yield-to-host.ts";
@@ -81,7 +81,9 @@ const POLLS_PER_CLOCK_READ = 32;
  * ```
  */
 export class LocalExecutor implements Disposable {
-  readonly #queue = new RingQueue<Task<unknown>>();
+  /** The ready queue, intrusive (linked through `Task.nextReady`): FIFO, no array to grow. */
+  #readyHead: Task<unknown> | null = null;
+  #readyTail: Task<unknown> | null = null;
   readonly #timeSliceMs: number;
   /** The one context every task is polled with; its waker is rebound to each task in turn. */
   readonly #cx: Context = new Context(Waker.noop());
@@ -176,7 +178,10 @@ export class LocalExecutor implements Disposable {
    */
   spawn<T>(work: IntoFuture<T>): JoinHandle<T> {
     if (this.#closed) throw new SpindleError("EXECUTOR_CLOSED", "spawn() on a LocalExecutor that was closed");
-    const task = new Task(intoFuture(work), this.#owner);
+    let task: Task<T>;
+    if (isFuture(work)) task = new Task(work, null, this.#owner);
+    else if (isCoroutine(work)) task = new Task(null, work, this.#owner); // driven by the task itself
+    else throw new SpindleError("NOT_A_FUTURE", `expected a future or a generator, got ${describe(work)}`);
     this.#link(task as Task<unknown>);
     task.wake();
     return task;
@@ -237,15 +242,15 @@ export class LocalExecutor implements Disposable {
           return this.#finish(failure);
         }
         if (this.#live === 0) return this.#finish(null);
-        if (this.#queue.length === 0 && this.#onIdle !== null) {
+        if (this.#readyHead === null && this.#onIdle !== null) {
           this.#idleAgain = false;
           this.#onIdle(this.#callIdleAgain);
-          if (this.#queue.length > 0) continue;
+          if (this.#readyHead !== null) continue;
         }
         // The slice ended with tasks ready, or `onIdle` asked for another call: a host turn
         // first, so that what it woke elsewhere (another executor's tasks, promises) runs before
         // it is called again.
-        if (this.#queue.length > 0 || this.#idleAgain) {
+        if (this.#readyHead !== null || this.#idleAgain) {
           this.#idleAgain = false;
           this.#awaitTurn();
         } else {
@@ -273,7 +278,7 @@ export class LocalExecutor implements Disposable {
     }
     // Tasks still live after a failure stopped the drive: one that is already ready starts the
     // next drive (`#wakeDriver` starts it for later wakes).
-    if (this.#queue.length > 0) this.#wakeDriver();
+    if (this.#readyHead !== null) this.#wakeDriver();
   }
 
   /**
@@ -282,7 +287,6 @@ export class LocalExecutor implements Disposable {
    */
   #pollReady(): void {
     if (this.#turnDue) return; // the slice ended before the last park: the host comes first
-    const queue = this.#queue;
     const cx = this.#cx;
     const waker = cx.waker;
     let polls = this.#pollsSinceTurn;
@@ -291,8 +295,12 @@ export class LocalExecutor implements Disposable {
     const budget = enterBudget();
     try {
       while (this.#failure === null) {
-        const task = queue.shift();
-        if (task === undefined) break;
+        const task = this.#readyHead;
+        if (task === null) break;
+        const next = task.nextReady;
+        this.#readyHead = next;
+        if (next === null) this.#readyTail = null;
+        else task.nextReady = null;
         if (++polls === 2) end = performance.now() + this.#timeSliceMs;
         rebindWaker(waker, task);
         resetBudget();
@@ -311,7 +319,10 @@ export class LocalExecutor implements Disposable {
   }
 
   #schedule(task: Task<unknown>): void {
-    this.#queue.push(task);
+    const tail = this.#readyTail;
+    if (tail === null) this.#readyHead = task;
+    else tail.nextReady = task;
+    this.#readyTail = task;
     this.#wakeDriver();
   }
 

@@ -1,8 +1,9 @@
+import { CHILD_SET_VTABLE, type ChildSet } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
-import { CoroutineFuture } from "./coroutine.ts";
-import { CancelledError, completedError } from "./errors.ts";
-import { drop, type Future } from "./future.ts";
+import { type Coroutine, CoroutineFuture } from "./coroutine.ts";
+import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
+import { drop, type Future, isFuture } from "./future.ts";
 import { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker, RawWakerVTable } from "./waker.ts";
@@ -42,9 +43,11 @@ const TASK_VTABLE: RawWakerVTable<Task<unknown>> = {
 };
 
 /**
- * A spawned future, its outcome, and its join handle in one object (one allocation per spawn
- * besides the future). The result is stored before the joiner's waker is woken, so a joiner that
- * is polled after a wake always finds it.
+ * A spawned future or coroutine, its outcome, and its join handle in one object (one allocation
+ * per spawn besides the generator). A coroutine is driven by the task itself (no
+ * `CoroutineFuture` in between): `#awaiting` is the future it waits on, or, for a spawned future,
+ * that future. The result is stored before the joiner is woken, so a joiner that is polled after
+ * a wake always finds it.
  */
 export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
   readonly data: Task<unknown> = this as Task<unknown>;
@@ -52,19 +55,31 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
   /** Intrusive list links, so the owner can reach every live task without a Set. */
   prev: Task<unknown> | null = null;
   next: Task<unknown> | null = null;
+  /** The intrusive ready queue's link (the owner's queue; meaningful while SCHEDULED). */
+  nextReady: Task<unknown> | null = null;
   readonly #owner: TaskOwner;
-  #future: Future<T> | null;
+  /** The coroutine this task drives, or `null` for a spawned future (then in `#awaiting`). */
+  #coroutine: Coroutine<T> | null;
+  /** The future the coroutine waits on, or the spawned future; `null` once settled. */
+  #awaiting: Future<unknown> | null;
   #state = 0;
   #result: unknown = undefined;
-  /** The joining task's waker, kept raw (see `replaceRawWaker`). */
+  /** The joining task's waker, kept raw (see `replaceRawWaker`); `null` while `#joinSet` joins. */
   #joiner: RawWaker<unknown> | null = null;
-  #promise: Promise<T> | null = null;
-  #resolve: ((value: T) => void) | null = null;
-  #reject: ((error: unknown) => void) | null = null;
+  /**
+   * A `joinAll`/`race` joining this handle as its child `#joinIndex`: registered without cloning a
+   * waker per child (the set's borrowed waker names the child being polled; the task keeps the index).
+   */
+  #joinSet: ChildSet<unknown> | null = null;
+  #joinIndex = 0;
+  /** The promise of `then`, with its resolving functions, created on first use. */
+  #promise: PromiseWithResolvers<T> | null = null;
 
-  constructor(future: Future<T>, owner: TaskOwner) {
+  /** A task of `owner` running `future`, or driving `coroutine` when `future` is `null`. */
+  constructor(future: Future<T> | null, coroutine: Coroutine<T> | null, owner: TaskOwner) {
     super();
-    this.#future = future;
+    this.#awaiting = future;
+    this.#coroutine = coroutine;
     this.#owner = owner;
   }
 
@@ -84,14 +99,14 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     this.#owner.schedule(this as Task<unknown>);
   }
 
-  /** Polls the future once with `cx`, whose waker the owner has bound to this task. */
+  /** Polls the task once with `cx`, whose waker the owner has bound to this task. */
   run(cx: Context): void {
     let state = this.#state;
     if ((state & COMPLETE) !== 0) return;
     this.#state = (state & ~SCHEDULED) | RUNNING;
-    let output: T | typeof PENDING;
+    let output: unknown;
     try {
-      output = (this.#future as Future<T>).poll(cx);
+      output = this.#coroutine === null ? (this.#awaiting as Future<unknown>).poll(cx) : this.#step(cx);
     } catch (error) {
       if ((this.#state & UNWINDING) !== 0) this.#settleCancelled(error);
       else this.#settle(FAILED, error);
@@ -112,16 +127,66 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     }
   }
 
+  /**
+   * Resumes the coroutine until it waits on a pending future or returns: each `yield* f` polls `f`
+   * until it is ready and resumes the generator with its output, or throws its error into it (as
+   * `CoroutineFuture.poll` does). A throw out of the generator propagates: the task settles.
+   */
+  #step(cx: Context): unknown {
+    const coroutine = this.#coroutine as Coroutine<T>;
+    let awaiting = this.#awaiting;
+    let input: unknown = undefined;
+    let failed = false;
+    for (;;) {
+      if (awaiting !== null) {
+        try {
+          input = awaiting.poll(cx);
+          if (input === PENDING) return PENDING;
+          failed = false;
+        } catch (error) {
+          input = error;
+          failed = true;
+        }
+        this.#awaiting = null;
+      }
+      const step = failed ? coroutine.throw(input) : coroutine.next(input);
+      if (step.done === true) return step.value;
+      awaiting = step.value;
+      if (isFuture(awaiting)) {
+        this.#awaiting = awaiting;
+      } else {
+        input = new SpindleError(
+          "NOT_A_FUTURE",
+          `a coroutine yielded ${describe(awaiting)}; use \`yield*\` on a future`,
+        );
+        failed = true;
+        awaiting = null;
+      }
+    }
+  }
+
   poll(cx: Context): Poll<T> {
     const state = this.#state;
     if ((state & COMPLETE) === 0) {
-      this.#joiner = replaceRawWaker(this.#joiner, cx.waker);
+      const waker = cx.waker;
+      const vtable = waker.vtable;
+      if (vtable === CHILD_SET_VTABLE) {
+        // A joinAll/race polls this handle as one of its children: keep the set and the index.
+        const set = waker.data as ChildSet<unknown>;
+        this.#joiner = dropRawWaker(this.#joiner);
+        this.#joinSet = set;
+        this.#joinIndex = set.current;
+      } else {
+        this.#joinSet = null;
+        this.#joiner = replaceRawWaker(this.#joiner, waker);
+      }
       return PENDING;
     }
     if ((state & JOINED) !== 0) throw completedError("a join handle");
     if (!consumeBudget(cx)) return PENDING;
     this.#state = state | JOINED | OBSERVED;
     this.#joiner = dropRawWaker(this.#joiner);
+    this.#joinSet = null;
     if ((state & FAILED) !== 0) throw this.#result;
     return this.#result as T;
   }
@@ -151,6 +216,7 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     if ((state & DETACHED) !== 0) return;
     this.#state = state | DETACHED;
     this.#joiner = dropRawWaker(this.#joiner);
+    this.#joinSet = null;
     if ((state & COMPLETE) !== 0) this.#reportIfUnobserved();
   }
 
@@ -159,7 +225,7 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     if ((this.#state & COMPLETE) !== 0) return;
     let cause: unknown;
     try {
-      drop(this.#future as Future<T>);
+      this.#dropWork();
     } catch (error) {
       cause = error;
     }
@@ -167,26 +233,67 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     else this.#settle(FAILED, new CancelledError("the task", cause === undefined ? undefined : { cause }));
   }
 
+  /**
+   * Drops what the task runs: the awaited future, then, for a coroutine, makes it return, which
+   * runs its `finally` blocks (a block that waits has that future dropped and is left there), as
+   * `CoroutineFuture`'s dispose does.
+   */
+  #dropWork(): void {
+    const coroutine = this.#coroutine;
+    for (;;) {
+      const awaiting = this.#awaiting;
+      this.#awaiting = null;
+      if (awaiting !== null) drop(awaiting);
+      if (coroutine === null) return;
+      const step = coroutine.return(undefined as T);
+      if (step.done === true) return;
+      this.#awaiting = isFuture(step.value) ? step.value : null;
+    }
+  }
+
   /** Starts cancelling; while UNWINDING, `#result` holds the `CancelledError` the task settles with. */
   #unwind(): void {
     this.#state |= UNWINDING;
     const reason = new CancelledError("the task");
     this.#result = reason;
-    const future = this.#future as Future<T>;
     let finished: boolean;
     try {
-      if (future instanceof CoroutineFuture) {
-        finished = future.cancel(reason);
-      } else {
-        drop(future);
-        finished = true;
-      }
+      finished = this.#cancelWork(reason);
     } catch (error) {
       this.#settleCancelled(error);
       return;
     }
     if (finished) this.#settle(FAILED, reason);
     else this.wake();
+  }
+
+  /**
+   * Throws `reason` into the coroutine at the `yield*` where it waits (after dropping the future
+   * there), or drops a spawned future; `CoroutineFuture.cancel` for a task. Returns whether the
+   * work finished unwinding; `false` when a clean-up block waits on a future (polling goes on).
+   * Throws the error a clean-up block threw.
+   */
+  #cancelWork(reason: CancelledError): boolean {
+    const coroutine = this.#coroutine;
+    const awaiting = this.#awaiting;
+    if (coroutine === null) {
+      if (awaiting instanceof CoroutineFuture) return awaiting.cancel(reason);
+      this.#awaiting = null;
+      if (awaiting !== null) drop(awaiting);
+      return true;
+    }
+    this.#awaiting = null;
+    if (awaiting !== null) drop(awaiting);
+    let step: IteratorResult<Future<unknown>, T>;
+    try {
+      step = coroutine.throw(reason);
+    } catch (error) {
+      if (error === reason) return true;
+      throw error;
+    }
+    if (step.done === true) return true;
+    this.#awaiting = isFuture(step.value) ? step.value : null;
+    return false;
   }
 
   /** Settles an unwinding task whose future threw `error`: the cancellation itself, or a clean-up's error as its cause. */
@@ -196,15 +303,21 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
 
   #settle(failed: number, result: unknown): void {
     this.#state = (this.#state & (DETACHED | OBSERVED)) | COMPLETE | failed;
-    this.#future = null;
+    this.#awaiting = null;
+    this.#coroutine = null;
     this.#result = result;
     this.#owner.settled(this as Task<unknown>);
-    this.#joiner = wakeRawWaker(this.#joiner);
-    const resolve = this.#resolve;
-    if (resolve !== null) {
-      if (failed === 0) resolve(result as T);
-      else (this.#reject as (error: unknown) => void)(result);
-      this.#resolve = this.#reject = null;
+    const set = this.#joinSet;
+    if (set !== null) {
+      this.#joinSet = null;
+      set.wakeChild(this.#joinIndex);
+    } else {
+      this.#joiner = wakeRawWaker(this.#joiner);
+    }
+    const promise = this.#promise; // `then` was called before the outcome existed
+    if (promise !== null) {
+      if (failed === 0) promise.resolve(result as T);
+      else promise.reject(result);
     } else if ((this.#state & DETACHED) !== 0) {
       this.#reportIfUnobserved();
     }
@@ -212,18 +325,17 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
 
   /** A promise of the outcome, created on first use; independent of the polling joiner. */
   #outcome(): Promise<T> {
-    if (this.#promise !== null) return this.#promise;
+    let promise = this.#promise;
+    if (promise !== null) return promise.promise;
     const state = this.#state;
     this.#state = state | OBSERVED;
+    promise = Promise.withResolvers<T>();
+    this.#promise = promise;
     if ((state & COMPLETE) !== 0) {
-      this.#promise = (state & FAILED) !== 0 ? Promise.reject(this.#result) : Promise.resolve(this.#result as T);
-    } else {
-      this.#promise = new Promise<T>((resolve, reject) => {
-        this.#resolve = resolve;
-        this.#reject = reject;
-      });
+      if ((state & FAILED) !== 0) promise.reject(this.#result);
+      else promise.resolve(this.#result as T);
     }
-    return this.#promise;
+    return promise.promise;
   }
 
   #reportIfUnobserved(): void {

@@ -56,3 +56,54 @@ test("a bad period or missedTick is rejected, naming the value", () => {
     /"burst", "delay" or "skip", got "later"/,
   );
 });
+
+test("intervalAt: the first tick at the start instant, then every period; a non-Instant start is rejected", () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const interval = clock.timer.intervalAt(Instant.fromMillis(1_000), 100);
+  const { cx } = recordingContext();
+  assert.equal(interval.pollTick(cx), PENDING, "no tick before the start");
+  clock.advance(999);
+  assert.equal(interval.pollTick(cx), PENDING);
+  clock.advance(1);
+  assert.equal((interval.pollTick(cx) as Instant).millis, 1_000);
+  clock.advance(100);
+  assert.equal((interval.pollTick(cx) as Instant).millis, 1_100);
+  interval[Symbol.dispose]();
+  assert.throws(() => clock.timer.intervalAt(1_000 as never, 100), (e: unknown) => e instanceof RangeError);
+});
+
+test("interval reset, resetImmediately, resetAfter and resetAt move the next tick; a waiting task follows it", () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const interval = clock.timer.interval(100);
+  const { cx, record } = recordingContext();
+  assert.equal((interval.pollTick(cx) as Instant).millis, 0);
+  assert.equal(interval.pollTick(cx), PENDING); // waiting for the tick at 100
+  clock.advance(30);
+  interval.reset(); // next at 30 + 100
+  assert.equal(interval.nextTick.millis, 130);
+  clock.advance(70); // 100: the old tick is not due any more
+  assert.equal(record.wokenAt.length, 0, "not woken at the old tick");
+  clock.advance(30); // 130
+  assert.equal(record.wokenAt.length, 1, "the waiting task is woken at the moved tick");
+  assert.equal((interval.pollTick(cx) as Instant).millis, 130);
+  assert.equal(interval.nextTick.millis, 230, "the period goes on from the moved tick");
+  interval.resetImmediately();
+  assert.equal((interval.pollTick(cx) as Instant).millis, 130, "due at once");
+  assert.equal(interval.nextTick.millis, 230);
+  interval.resetAfter(15);
+  assert.equal(interval.pollTick(cx), PENDING);
+  clock.advance(15);
+  assert.equal((interval.pollTick(cx) as Instant).millis, 145);
+  interval.resetAt(Instant.fromMillis(500));
+  assert.equal(interval.pollTick(cx), PENDING);
+  clock.advance(355);
+  assert.equal((interval.pollTick(cx) as Instant).millis, 500);
+  assert.equal(interval.nextTick.millis, 600);
+  assert.throws(() => interval.resetAfter(-1), (e: unknown) => e instanceof RangeError && /-1/.test(e.message));
+  assert.throws(
+    () => interval.resetAt("later" as never),
+    (e: unknown) => e instanceof RangeError && /later/.test(e.message),
+  );
+  interval[Symbol.dispose]();
+  assert.equal(clock.timer.pendingCount, 0);
+});

@@ -1,7 +1,7 @@
 import { type Context, Future, PENDING, type Poll } from "@spindle/core";
 import { closedError } from "./driver.ts";
 import { checkDuration } from "./durations.ts";
-import { Instant } from "./instant.ts";
+import { checkInstant, Instant } from "./instant.ts";
 import { TimerEntry, type TimerQueue } from "./timer-queue.ts";
 
 /**
@@ -24,8 +24,13 @@ export interface IntervalOptions {
 
 const BEHAVIOURS: readonly MissedTickBehavior[] = ["burst", "delay", "skip"];
 
-/** Creates an interval on `queue`; for the timer only. */
-export let createInterval: (queue: TimerQueue, period: number, options: IntervalOptions) => Interval;
+/** Creates an interval on `queue` whose first tick is at `start` (`NaN`: now); for the timer only. */
+export let createInterval: (
+  queue: TimerQueue,
+  period: number,
+  options: IntervalOptions,
+  start: number,
+) => Interval;
 
 /**
  * Ticks every `period` milliseconds: each `tick()` completes at the next scheduled instant and
@@ -52,7 +57,7 @@ export class Interval implements Disposable {
   readonly #period: number;
   readonly #missedTick: MissedTickBehavior;
 
-  private constructor(queue: TimerQueue, period: number, options: IntervalOptions) {
+  private constructor(queue: TimerQueue, period: number, options: IntervalOptions, start: number) {
     this.#period = checkDuration(period, "the interval's period");
     if (period === 0) throw new RangeError("the interval's period must be greater than 0 ms, got 0");
     const missedTick = options.missedTick ?? "burst";
@@ -61,11 +66,11 @@ export class Interval implements Disposable {
     }
     this.#missedTick = missedTick;
     this.#queue = queue;
-    this.#entry = new TimerEntry(queue.driver.now());
+    this.#entry = new TimerEntry(Number.isNaN(start) ? queue.driver.now() : start);
   }
 
   static {
-    createInterval = (queue, period, options) => new Interval(queue, period, options);
+    createInterval = (queue, period, options, start) => new Interval(queue, period, options, start);
   }
 
   /** The period in milliseconds. */
@@ -107,6 +112,50 @@ export class Interval implements Disposable {
     return Instant.fromMillis(scheduled);
   }
 
+  /**
+   * Restarts the schedule one period from now: the next tick is at now + `period` (tokio's
+   * `Interval::reset`). A task waiting for a tick keeps waiting, for the new one.
+   *
+   * @example
+   * ```ts
+   * import { blockOn } from "@spindle/core";
+   * import { VirtualClock } from "@spindle/timer";
+   *
+   * const clock = new VirtualClock();
+   * const interval = clock.timer.interval(100);
+   * const start = blockOn(interval.tick()); // immediate
+   * clock.advance(30);
+   * interval.reset(); // e.g. a heartbeat pushed back because a message just went out
+   * console.log(interval.nextTick.since(start)); // 130
+   * interval[Symbol.dispose]();
+   * ```
+   */
+  reset(): void {
+    this.#moveNextTick(this.#queue.driver.now() + this.#period);
+  }
+
+  /** Makes the next tick due now (tokio's `Interval::reset_immediately`); the period goes on from there. */
+  resetImmediately(): void {
+    this.#moveNextTick(this.#queue.driver.now());
+  }
+
+  /**
+   * Makes the next tick due `ms` milliseconds from now (tokio's `Interval::reset_after`); the
+   * period goes on from there. Throws a `RangeError` naming a negative, NaN or too large `ms`.
+   */
+  resetAfter(ms: number): void {
+    const after = checkDuration(ms, "the delay before the next tick");
+    this.#moveNextTick(this.#queue.driver.now() + after);
+  }
+
+  /**
+   * Makes the next tick due at `deadline` (tokio's `Interval::reset_at`); the period goes on from
+   * there. Throws a `RangeError` naming the value when `deadline` is not an {@linkcode Instant}.
+   */
+  resetAt(deadline: Instant): void {
+    this.#moveNextTick(checkInstant(deadline).millis);
+  }
+
   /** Stops waiting for a tick: deregisters the interval until the next poll. */
   cancelTick(): void {
     this.#queue.remove(this.#entry);
@@ -115,6 +164,11 @@ export class Interval implements Disposable {
   /** Deregisters the interval. */
   [Symbol.dispose](): void {
     this.#queue.remove(this.#entry);
+  }
+
+  /** Re-arms the entry for a tick at `deadline`, keeping a waiting task's waker (no allocation). */
+  #moveNextTick(deadline: number): void {
+    this.#queue.reschedule(this.#entry, deadline);
   }
 
   /** The tick after the one scheduled at `scheduled` and taken at `now`. */

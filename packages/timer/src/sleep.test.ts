@@ -74,3 +74,44 @@ test("bad durations and deadlines get a RangeError naming the value", () => {
   assert.throws(() => timer.sleepUntil(12 as unknown as Instant), /expected an Instant, got 12/);
   assert.doesNotThrow(() => timer.sleep(MAX_DURATION_MS));
 });
+
+test("sleep.reset moves the deadline in place: a waiting task wakes at the new deadline only, also after completion", () => {
+  const clock = new VirtualClock();
+  const sleep = clock.timer.sleep(10);
+  const { cx, record } = recordingContext();
+  assert.equal(sleep.poll(cx), PENDING);
+  sleep.reset(clock.now().add(50)); // later: the old deadline must not wake anyone
+  assert.equal(sleep.deadline.since(clock.now()), 50);
+  clock.advance(10);
+  assert.equal(record.wokenAt.length, 0, "not woken at the old deadline");
+  assert.equal(sleep.isElapsed, false);
+  assert.equal(clock.timer.pendingCount, 1, "still registered, once");
+  clock.advance(40);
+  assert.equal(record.wokenAt.length, 1, "woken once, at the new deadline");
+  assert.equal(sleep.isElapsed, true);
+  assert.equal(sleep.poll(cx), undefined);
+  // After completing, reset makes the same sleep pending again.
+  sleep.reset(clock.now().add(5));
+  assert.equal(sleep.isElapsed, false);
+  assert.equal(sleep.poll(cx), PENDING);
+  sleep.reset(clock.now().subtract(1)); // earlier, already passed: the waiting task is woken at once
+  assert.equal(record.wokenAt.length, 2);
+  assert.equal(sleep.poll(cx), undefined);
+  assert.equal(clock.timer.pendingCount, 0);
+  assert.equal(record.live, 1, "every clone the timer took was released");
+});
+
+test("sleep.isElapsed follows the clock whether or not the sleep is polled; reset rejects a non-Instant", () => {
+  const clock = new VirtualClock();
+  const sleep = clock.timer.sleep(3);
+  assert.equal(sleep.isElapsed, false);
+  clock.advance(2.5);
+  assert.equal(sleep.isElapsed, false);
+  clock.advance(0.5);
+  assert.equal(sleep.isElapsed, true, "elapsed at its deadline, never polled");
+  assert.throws(
+    () => sleep.reset(5 as unknown as Instant),
+    (e: unknown) => e instanceof RangeError && /5/.test(e.message),
+  );
+  assert.equal(sleep.isElapsed, true, "a rejected reset changes nothing");
+});

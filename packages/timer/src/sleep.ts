@@ -1,6 +1,6 @@
 import { consumeBudget, type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
 import { closedError } from "./driver.ts";
-import { Instant } from "./instant.ts";
+import { checkInstant, Instant } from "./instant.ts";
 import { TimerEntry, type TimerQueue } from "./timer-queue.ts";
 
 /** Creates a sleep on `queue` until `deadline` (ms on the queue's clock); for the timer only. */
@@ -54,6 +54,53 @@ export class Sleep extends Future<void> {
   /** The instant this sleep completes at. */
   get deadline(): Instant {
     return Instant.fromMillis(this.#entry.deadline);
+  }
+
+  /**
+   * Whether the deadline has passed on the timer's clock (tokio's `Sleep::is_elapsed`), whether
+   * or not the sleep was polled since.
+   *
+   * @example
+   * ```ts
+   * import { VirtualClock } from "@spindle/timer";
+   *
+   * const clock = new VirtualClock();
+   * const sleep = clock.timer.sleep(10);
+   * console.log(sleep.isElapsed); // false
+   * clock.advance(10);
+   * console.log(sleep.isElapsed); // true
+   * ```
+   */
+  get isElapsed(): boolean {
+    return this.#done || this.#queue.driver.now() >= this.#entry.deadline;
+  }
+
+  /**
+   * Moves the deadline to `deadline` without making a new sleep (tokio's `Sleep::reset`), before
+   * or after the sleep completed: it is pending again until then. A task waiting on it keeps
+   * waiting, now for the new deadline (woken at once if that has passed). Throws a `RangeError`
+   * naming the value when `deadline` is not an {@linkcode Instant}.
+   *
+   * @example
+   * ```ts
+   * import { blockOn } from "@spindle/core";
+   * import { VirtualClock } from "@spindle/timer";
+   *
+   * const clock = new VirtualClock();
+   * const sleep = clock.timer.sleep(10);
+   * sleep.reset(clock.timer.now().add(50)); // e.g. a keep-alive pushed back by new activity
+   * clock.advance(10);
+   * console.log(sleep.isElapsed); // false
+   * clock.advance(40);
+   * blockOn(sleep);
+   * console.log(sleep.deadline.since(clock.timer.now())); // 0
+   * ```
+   */
+  reset(deadline: Instant): void {
+    const millis = checkInstant(deadline).millis;
+    this.#done = false;
+    this.#createdAt = Number.NaN;
+    this.#queue.reschedule(this.#entry, millis);
   }
 
   /** Completes once the deadline has passed; see the class documentation. */

@@ -65,3 +65,30 @@ test("an inner future's error passes through and the sleep is released", () => {
   assert.throws(() => failing.poll(recordingContext().cx), /inner failed/);
   assert.equal(clock.timer.pendingCount, 0);
 });
+
+test("timeoutAt: the inner output before the deadline, ElapsedError at it, RangeError for a non-Instant", () => {
+  const clock = new VirtualClock();
+  const { cx } = recordingContext();
+  let ready = false;
+  const inner = pollFn((): Poll<string> => (ready ? "done" : PENDING));
+  const early = clock.timer.timeoutAt(inner, clock.now().add(20));
+  assert.equal(early.poll(cx), PENDING);
+  clock.advance(10);
+  ready = true;
+  assert.equal(early.poll(cx), "done");
+  assert.equal(clock.timer.pendingCount, 0, "its sleep deregistered");
+
+  const forever = new Forever();
+  const late = clock.timer.timeoutAt(forever, clock.now().add(20));
+  assert.equal(late.poll(cx), PENDING);
+  clock.advance(19.9);
+  assert.equal(late.poll(cx), PENDING, "not before the deadline");
+  clock.advance(0.1);
+  assert.throws(() => late.poll(cx), (e: unknown) => e instanceof ElapsedError && e.timeoutMs === 20);
+  assert.equal(forever.drops, 1, "the inner future was dropped");
+  assert.throws(() => clock.timer.timeoutAt(new Forever(), clock.now().subtract(1)).poll(cx), ElapsedError);
+  assert.throws(
+    () => clock.timer.timeoutAt(new Forever(), "soon" as never),
+    (e: unknown) => e instanceof RangeError && /soon/.test(e.message),
+  );
+});

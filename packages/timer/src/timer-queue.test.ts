@@ -96,3 +96,60 @@ test("removing entries (cancel) leaves the queue empty, disarmed, and wakes noth
   assert.equal(record.live, 1, "every clone given to the queue was dropped");
   cx.waker.drop();
 });
+
+test("deadlines from microseconds to days (every wheel level and the far list), with cancels: each fires once, never early, and earliest is exact", () => {
+  const { queue, clock } = manualQueue(1e11 + 0.3);
+  const woken = new Map<number, number>();
+  const wokenAt = new Map<number, number>();
+  const vtable: RawWakerVTable<number> = {
+    clone: () => assert.fail("the queue does not clone"),
+    wake: (id) => {
+      woken.set(id, (woken.get(id) ?? 0) + 1);
+      wokenAt.set(id, clock.now);
+    },
+    wakeByRef: () => assert.fail("the queue wakes by value"),
+    drop: () => {},
+  };
+  const day = 86_400_000;
+  const entries: TimerEntry[] = [];
+  const removed = new Set<number>();
+  for (let id = 0; id < 3_000; id++) {
+    // Log-uniform in [0.01 ms, 3 days): every level of the wheel, and beyond its 18.6 h span.
+    const delay = 0.01 * Math.exp(Math.random() * Math.log((3 * day) / 0.01));
+    const entry = new TimerEntry(clock.now + delay);
+    entries.push(entry);
+    queue.insert(entry, { data: id, vtable });
+  }
+  // A few late inserts after the clock moved on without a fire (the wheel lags behind the clock).
+  clock.now += 5_000;
+  for (let id = 3_000; id < 3_100; id++) {
+    const entry = new TimerEntry(clock.now + Math.random() * 10);
+    entries.push(entry);
+    queue.insert(entry, { data: id, vtable });
+  }
+  let fires = 0;
+  while (queue.size > 0) {
+    // Cancel one pending entry now and then.
+    if (Math.random() < 0.05) {
+      const id = Math.floor(Math.random() * entries.length);
+      if (!woken.has(id) && !removed.has(id)) {
+        queue.remove(entries[id]!);
+        removed.add(id);
+      }
+    }
+    let expected = Infinity;
+    for (let id = 0; id < entries.length; id++) {
+      if (!woken.has(id) && !removed.has(id)) expected = Math.min(expected, entries[id]!.deadline);
+    }
+    assert.equal(queue.earliest, expected, "earliest is the smallest pending deadline");
+    assert.ok(clock.armed <= expected, "armed no later than the earliest deadline");
+    clock.now = Math.max(clock.now, clock.armed) + Math.random() * (Math.random() < 0.1 ? 60_000 : 0.2);
+    queue.fire();
+    if (++fires > 1_000_000) assert.fail("the queue does not drain");
+  }
+  for (let id = 0; id < entries.length; id++) {
+    assert.equal(woken.get(id) ?? 0, removed.has(id) ? 0 : 1, `entry ${id} woken exactly once unless cancelled`);
+    if (woken.has(id)) assert.ok(wokenAt.get(id)! >= entries[id]!.deadline, `entry ${id} woken before its deadline`);
+  }
+  assert.equal(clock.armed, Infinity, "an empty queue disarms");
+});

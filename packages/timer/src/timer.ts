@@ -116,9 +116,55 @@ export class Timer {
     return new Timeout(intoFuture(work), sleep, ms);
   }
 
+  /**
+   * {@linkcode Timer.timeout} with a deadline instead of a duration (tokio's `timeout_at`): fails
+   * with an {@linkcode ElapsedError} (whose `timeoutMs` counts from now) if `work` has not completed
+   * by `deadline`, at once if it has passed and `work` is not ready.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, pending } from "@spindle/core";
+   * import { ElapsedError, VirtualClock } from "@spindle/timer";
+   *
+   * const clock = new VirtualClock();
+   * const deadline = clock.timer.now(); // already reached
+   * try {
+   *   blockOn(clock.timer.timeoutAt(pending(), deadline));
+   * } catch (error) {
+   *   console.log(error instanceof ElapsedError); // true
+   * }
+   * ```
+   */
+  timeoutAt<T>(work: IntoFuture<T>, deadline: Instant): Future<T> {
+    const sleep = this.sleepUntil(deadline);
+    return new Timeout(intoFuture(work), sleep, Math.max(0, deadline.millis - this.#queue.driver.now()));
+  }
+
   /** An interval ticking every `period` ms, the first tick at once; see {@linkcode Interval}. */
   interval(period: number, options: IntervalOptions = {}): Interval {
-    return createInterval(this.#queue, period, options);
+    return createInterval(this.#queue, period, options, Number.NaN);
+  }
+
+  /**
+   * An interval whose first tick is at `start` (tokio's `interval_at`), then every `period` ms;
+   * see {@linkcode Interval}. Throws a `RangeError` naming the value when `start` is not an
+   * {@linkcode Instant}.
+   *
+   * @example
+   * ```ts
+   * import { blockOn } from "@spindle/core";
+   * import { VirtualClock } from "@spindle/timer";
+   *
+   * const clock = new VirtualClock();
+   * const start = clock.timer.now().add(1_000);
+   * const interval = clock.timer.intervalAt(start, 100);
+   * clock.advance(1_100);
+   * console.log(blockOn(interval.tick()).since(start), blockOn(interval.tick()).since(start)); // 0 100
+   * interval[Symbol.dispose]();
+   * ```
+   */
+  intervalAt(start: Instant, period: number, options: IntervalOptions = {}): Interval {
+    return createInterval(this.#queue, period, options, checkInstant(start).millis);
   }
 
   /** This timer as plain data for another thread; throws unless the timer thread drives it. */

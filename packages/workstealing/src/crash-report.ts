@@ -1,18 +1,18 @@
 // How a machine's thread ends on purpose after a fatal error, telling the runtime why first: the
 // runtime attaches that error, as the `cause` of a WorkerLostError, to every job the thread loses.
 import process from "node:process";
-import type { Scheduler } from "./scheduler.ts";
+import type { Processor } from "./processor.ts";
 import { ValueEncoder } from "./codec/value-encoder.ts";
 
 /** The exit code of a machine's thread that ended itself after a fatal error (as an uncaught error's). */
 export const CRASH_EXIT_CODE = 1;
 
 /**
- * Ends this thread (processor `p`'s machine) after storing `error` in shared memory for the
+ * Ends this thread (`processor`'s machine) after storing `error` in shared memory for the
  * runtime. The error crosses as job errors do (name, message, stack, `cause`, own properties); one
  * that cannot is reduced to its name, message and stack.
  */
-export function crash(scheduler: Scheduler, p: number, error: unknown): never {
+export function crash(processor: Processor, error: unknown): never {
   try {
     const encoder = new ValueEncoder();
     let length: number;
@@ -21,7 +21,7 @@ export function crash(scheduler: Scheduler, p: number, error: unknown): never {
     } catch {
       length = encoder.encode(plainError(error), "worker", "error");
     }
-    scheduler.reportCrash(p, encoder, length);
+    processor.reportCrash(encoder, length);
   } finally {
     process.exit(CRASH_EXIT_CODE);
   }
@@ -33,12 +33,12 @@ export function crash(scheduler: Scheduler, p: number, error: unknown): never {
  * anyway, but through {@linkcode crash}, so that the runtime learns the error (the worker's `error`
  * event carries only its name and message on Deno and Bun, measured).
  */
-export function reportFatalErrors(scheduler: Scheduler, p: number): void {
+export function reportFatalErrors(processor: Processor): void {
   for (const event of ["uncaughtException", "unhandledRejection"] as const) {
     process.on(event, (error: unknown) => {
       // A job module that handles these events itself keeps its worker alive, as it would
       // without this listener.
-      if (process.listenerCount(event) === 1) crash(scheduler, p, error);
+      if (process.listenerCount(event) === 1) crash(processor, error);
     });
   }
 }

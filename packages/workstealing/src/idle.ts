@@ -9,9 +9,9 @@ import { Mutex } from "@spindle/core";
  *   if more work is queued, so work spreads one wake at a time instead of in a thundering herd).
  * - At most half of the workers search at once (`tryStartSearching`): the rest park, instead of
  *   burning CPU on steals that mostly fail.
- * - No lost wake-up: a worker registers as parked (`park`, under the lock) and then looks at every
- *   queue once more before it sleeps; a spawner publishes its job and then reads `UNPARKED` and
- *   `SEARCHING`. Every access is a sequentially consistent `Atomics` operation, so either the
+ * - No lost wake-up: a worker registers as parked (`transitionToParked`, under the lock) and
+ *   then looks at every queue once more before it sleeps; a spawner publishes its job and then
+ *   reads `UNPARKED` and `SEARCHING`. Every access is a sequentially consistent `Atomics` operation, so either the
  *   spawner sees the worker parked and wakes one, or the worker's last look sees the job.
  *
  * `SLEEPING[i]` and `SEARCHING_FLAG[i]` record each worker's part in the counts, so that the
@@ -90,12 +90,12 @@ export class Idle {
     // slot exchange: all SC). Then the unlocked check, so that a spawn costs two or three loads
     // when nobody needs waking. Skipping the wake is safe in both cases:
     // - SEARCHING ≠ 0: our load precedes, in the SC order, the decrement that next brings it to 0,
-    //   and the machine making that decrement looks at every queue afterwards (`park`'s caller
-    //   looks once more; a last searcher that stops looks for work left and notifies: the
-    //   machine's `#stopSearching`), so that look sees our job.
-    // - UNPARKED ≥ ACTIVE: no machine is parked, so each is still to park; `park` decrements
-    //   UNPARKED and its caller then looks at every queue once more, and our load preceded that
-    //   decrement, so that look sees our job.
+    //   and the machine making that decrement looks at every queue afterwards
+    //   (`transitionToParked`'s caller looks once more; a last searcher that stops looks for work
+    //   left and notifies: the machine's `#stopSearching`), so that look sees our job.
+    // - UNPARKED ≥ ACTIVE: no machine is parked, so each is still to park; `transitionToParked`
+    //   decrements UNPARKED and its caller then looks at every queue once more, and our load
+    //   preceded that decrement, so that look sees our job.
     // Departures weaken both. A searcher that dies does not look (its decrement is `depart`'s),
     // and a notifier may pick a sleeper that died and has not departed yet, wasting the wake.
     // And the second check reads two words at two moments: a machine departing between them
@@ -119,8 +119,8 @@ export class Idle {
     }
     const processor = control[at + SLEEPERS + count - 1] as number;
     control[at + COUNT] = count - 1;
-    // The woken machine reads SLEEPING without the lock (`unparked`'s fast path) and then acts on
-    // its searching flag, hence Atomics for both. Note the order: SLEEPING is cleared last, so
+    // The woken machine reads SLEEPING without the lock (`transitionFromParked`'s fast path) and
+    // then acts on its searching flag, hence Atomics for both. Note the order: SLEEPING is cleared last, so
     // that a machine whose fast path sees 0 also sees (SC) its flag set and itself counted in
     // SEARCHING and UNPARKED. Cleared first, the machine could run on before the flag was set,
     // find it 0 in `stopSearching`, and leave SEARCHING counting it while it ran a job: every
@@ -168,8 +168,11 @@ export class Idle {
     return Atomics.sub(control, at + SEARCHING, 1) === 1;
   }
 
-  /** Registers `processor` as parked; it must look at every queue once more before sleeping. */
-  park(processor: number): void {
+  /**
+   * Records `processor` as parked (tokio's `transition_worker_to_parked`): it does not sleep here,
+   * its `Parker` does; before sleeping it must look at every queue once more.
+   */
+  transitionToParked(processor: number): void {
     const control = this.#control;
     const at = this.#at;
     // Under the lock: the list and COUNT change, and a notifier must find this machine either on
@@ -185,20 +188,22 @@ export class Idle {
     const count = control[at + COUNT] as number;
     control[at + SLEEPERS + count] = processor;
     control[at + COUNT] = count + 1;
-    // Read without the lock only by this machine (`unparked`), which program order covers.
+    // Read without the lock only by this machine (`transitionFromParked`), which program order
+    // covers.
     Atomics.store(control, this.#sleeping + processor, 1);
     this.#mutex.unlock();
   }
 
   /**
-   * `processor` woke up (or gave up sleeping): when nobody notified it, it takes itself off the
-   * sleepers' list. Returns whether it was notified (it is then a searcher).
+   * Records that `processor` woke up (or gave up sleeping), the counterpart of
+   * {@linkcode Idle.transitionToParked}: when nobody notified it, it takes itself off the sleepers'
+   * list. Returns whether it was notified (it is then a searcher).
    */
-  unparked(processor: number): boolean {
+  transitionFromParked(processor: number): boolean {
     const control = this.#control;
     const at = this.#at;
-    // Fast path, without the lock: SLEEPING[p] is set to 1 only by this machine (park) and cleared
-    // only under the lock, by a notifier that took this machine off the list or by this machine
+    // Fast path, without the lock: SLEEPING[p] is set to 1 only by this machine
+    // (transitionToParked) and cleared only under the lock, by a notifier that took this machine off the list or by this machine
     // itself. So 0 means a notifier took it off the list, for good, and there is nothing to undo;
     // the notifier clears it after setting our searching flag and counting us in SEARCHING and
     // UNPARKED (notifyWork), so this load, pairing with that last store, sees all three done.

@@ -1,11 +1,18 @@
-import { SpindleError } from "@spindle/core";
+import { type JoinHandle, SpindleError } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
-import type { JobHandle } from "./job-handle.ts";
-import type { JobSet } from "./job-set.ts";
 
-/** What a job can reach on its worker: spawning children, and the timer shared with the runtime. */
+/**
+ * What a job can reach on its worker: spawning children, and the timer shared with the runtime.
+ *
+ * The worker's machine implements it. This module names neither `JobSet` nor `JobHandle`, which
+ * both reach the context through it: it is the bottom of their imports, so they form no cycle.
+ */
 export interface JobContext {
-  spawn(set: JobSet, name: string, args: unknown[]): JobHandle<unknown>;
+  /**
+   * Spawns child job `name` of job set `set` (the context refuses any set but its worker's job
+   * module) with `args`; returns the child's `JobHandle`.
+   */
+  spawn(set: object, name: string, args: unknown[]): JoinHandle<unknown>;
   /**
    * Takes child job `id` back for its joiner to run in place, when it has not started and is
    * this worker's next job (its slot, or the bottom of its deque): marks it running and calls the

@@ -30,10 +30,10 @@ import {
   WAITER_SLOT,
   WORKER,
 } from "./job-record.ts";
-import type { Scheduler } from "./scheduler.ts";
+import type { SharedState } from "./shared-state.ts";
 
 /** Makes a handle; only the runtime and the workers' machines do. */
-export let createJobHandle: <T>(scheduler: Scheduler, id: number, name: string, participant: number) => JobHandle<T>;
+export let createJobHandle: <T>(shared: SharedState, id: number, name: string, participant: number) => JobHandle<T>;
 /** Aborts the job as `abort()` does, its handle then failing with `error` (a deadline, a signal). */
 export let abortJobHandle: (handle: JobHandle<unknown>, error: Error) => void;
 /** Whether nothing more can happen to the handle's job for its owner: settled, taken or detached. */
@@ -70,7 +70,7 @@ export let cancelIfQueued: (handle: JobHandle<unknown>) => boolean;
  * ```
  */
 export class JobHandle<T> extends JoinHandle<T> {
-  readonly #scheduler: Scheduler;
+  readonly #shared: SharedState;
   readonly #id: number;
   readonly #name: string;
   readonly #participant: number;
@@ -82,17 +82,17 @@ export class JobHandle<T> extends JoinHandle<T> {
   /** What a cancelled outcome fails with when it was a deadline or a signal that aborted the job. */
   #cancelError: Error | null = null;
 
-  private constructor(scheduler: Scheduler, id: number, name: string, participant: number) {
+  private constructor(shared: SharedState, id: number, name: string, participant: number) {
     super();
-    this.#scheduler = scheduler;
+    this.#shared = shared;
     this.#id = id;
     this.#name = name;
     this.#participant = participant;
   }
 
   static {
-    createJobHandle = <T>(scheduler: Scheduler, id: number, name: string, participant: number) =>
-      new JobHandle<T>(scheduler, id, name, participant);
+    createJobHandle = <T>(shared: SharedState, id: number, name: string, participant: number) =>
+      new JobHandle<T>(shared, id, name, participant);
     abortJobHandle = (handle, error) => {
       if (handle.#outcome !== null || handle.#detached || handle.isFinished) return;
       handle.#cancelError ??= error;
@@ -101,7 +101,7 @@ export class JobHandle<T> extends JoinHandle<T> {
     isJobHandleDone = (handle) => handle.#detached || handle.isFinished;
     isJobHandleTaken = (handle) => handle.#detached || handle.#outcome !== null;
     cancelIfQueued = (handle) =>
-      handle.#outcome === null && !handle.#detached && handle.#scheduler.cancelQueued(handle.#id);
+      handle.#outcome === null && !handle.#detached && handle.#shared.records.cancelQueued(handle.#id);
   }
 
   /** The job's name. */
@@ -112,7 +112,7 @@ export class JobHandle<T> extends JoinHandle<T> {
   /** Whether the job has settled (finished, failed, been cancelled or lost). */
   get isFinished(): boolean {
     return this.#outcome !== null ||
-      (!this.#detached && isTerminal(Atomics.load(this.#scheduler.records, this.#id + STATE)));
+      (!this.#detached && isTerminal(Atomics.load(this.#shared.records.words, this.#id + STATE)));
   }
 
   /** Joins the job: its result once settled; until then the joiner's waker is kept up to date. */
@@ -123,7 +123,7 @@ export class JobHandle<T> extends JoinHandle<T> {
         `the handle of job ${JSON.stringify(this.#name)} was polled after it completed`,
       );
     }
-    const records = this.#scheduler.records;
+    const records = this.#shared.records.words;
     const id = this.#id;
     if (!isTerminal(Atomics.load(records, id + STATE))) {
       const table = WakeTable.forThisThread();
@@ -194,12 +194,16 @@ export class JobHandle<T> extends JoinHandle<T> {
   /** Cancels the job: removes it when still queued, else stops it at its next suspension point. */
   abort(): void {
     if (this.#outcome !== null || this.#detached) return;
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const id = this.#id;
-    if (scheduler.cancelQueued(id)) return;
-    if (Atomics.load(scheduler.records, id + STATE) !== RUNNING) return;
-    Atomics.store(scheduler.records, id + ABORT, 1);
-    scheduler.requestStop(Atomics.load(scheduler.records, id + WORKER));
+    if (shared.records.cancelQueued(id)) return;
+    // Not queued: RUNNING or settled. WORKER was stored before RUNNING (JobRecords.claim), so once
+    // RUNNING is seen it names the job's processor; and this handle's reference keeps the record
+    // from being freed and reused meanwhile. ABORT is stored before the stop is requested, so the
+    // machine that takes the request sees the flag (harness.ts, abortFlagged).
+    if (Atomics.load(shared.records.words, id + STATE) !== RUNNING) return;
+    Atomics.store(shared.records.words, id + ABORT, 1);
+    shared.processor(Atomics.load(shared.records.words, id + WORKER)).requestStop();
   }
 
   /** Lets the job run on with nobody joining it; its result is dropped. */
@@ -207,28 +211,28 @@ export class JobHandle<T> extends JoinHandle<T> {
     if (this.#outcome !== null || this.#detached) return;
     this.#detached = true;
     this.#unregister();
-    this.#scheduler.release(this.#id);
+    this.#shared.records.release(this.#id);
   }
 
   #take(): T {
     this.#unregister();
-    const scheduler = this.#scheduler;
-    const records = scheduler.records;
+    const shared = this.#shared;
+    const records = shared.records.words;
     const id = this.#id;
     const state = Atomics.load(records, id + STATE);
     let ok = false;
     let value: unknown;
     if (state === DONE) {
       ok = true;
-      value = scheduler.readPayload(id);
+      value = shared.records.readPayload(id);
     } else if (state === CANCELLED) {
       value = this.#cancelError ??
         (Atomics.load(records, id + LENGTH) > 0
-          ? scheduler.readPayload(id)
+          ? shared.records.readPayload(id)
           : new CancelledError(`job ${JSON.stringify(this.#name)}`));
     } else if (state === LOST) {
       // The payload, when there is one, is the error that killed the worker.
-      const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: scheduler.readPayload(id) } : undefined;
+      const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined;
       value = new WorkerLostError(
         this.#name,
         Atomics.load(records, id + WORKER),
@@ -236,9 +240,9 @@ export class JobHandle<T> extends JoinHandle<T> {
         cause,
       );
     } else {
-      value = scheduler.readPayload(id);
+      value = shared.records.readPayload(id);
     }
-    scheduler.release(id);
+    shared.records.release(id);
     this.#outcome = { ok, value };
     if (ok) return value as T;
     throw value;

@@ -1,18 +1,27 @@
+import { wakeShared } from "@spindle/core";
+import type { SharedHeap } from "./shared-heap.ts";
+import { decodeValue } from "./codec/value-decoder.ts";
+import type { ValueEncoder } from "./codec/value-encoder.ts";
+
 /**
  * A job record: 32 words of the shared heap (one {@linkcode BLOCK_BYTES} block) that every thread
- * reads and writes with `Atomics`. A job's id is the word index of its record.
+ * reads and writes with `Atomics`. A job's id is the word index of its record. The layout and the
+ * states come first, then {@linkcode JobRecords}, whose methods are the only transitions.
  *
  * Who writes what:
  * - the spawner fills every field before it publishes the id (injector or deque push, both
- *   `Atomics` operations that order those writes before the id becomes visible);
+ *   `Atomics` operations that order those writes before the id becomes visible):
+ *   {@linkcode JobRecords.create};
  * - `STATE` moves QUEUED → RUNNING (compare-exchange by the worker that takes the job, so that an
- *   `abort()` racing with it either removes the job or finds it running) and then to one terminal
- *   state, stored after the result payload is written: a reader that sees a terminal state sees
- *   the payload;
+ *   `abort()` racing with it either removes the job or finds it running: {@linkcode JobRecords.claim}
+ *   against {@linkcode JobRecords.cancelQueued}) and then to one terminal state, stored after the
+ *   result payload is written: a reader that sees a terminal state sees the payload
+ *   ({@linkcode JobRecords.settle});
  * - `WAITER` and `WAITER_SLOT` belong to the handle's thread, `ABORT` to whoever aborts,
  *   `RUN_PREV`/`RUN_NEXT` to the worker running the job (its list of running jobs, which the
- *   runtime walks when that worker dies).
- * - `REFS` counts the handle and the execution; whichever drops it to zero frees the record.
+ *   runtime walks when that worker dies: `processor.ts`).
+ * - `REFS` counts the handle and the execution; whichever drops it to zero frees the record
+ *   ({@linkcode JobRecords.release}).
  */
 
 /** The record's state (see the states below). */
@@ -72,4 +81,236 @@ export const LOST = 6;
 /** Whether `state` is one a job ends in. */
 export function isTerminal(state: number): boolean {
   return state >= DONE;
+}
+
+// A participant's counter line (16 words of the control block, one cache line): the records it
+// created and the ones it settled. Each is written by its participant only.
+const SPAWNED = 0;
+const SETTLED = 1;
+/** Words between two participants' counter lines (a 64-byte cache line). */
+export const COUNTER_LINE = 16;
+
+/**
+ * The job records of one runtime as seen from one participant (the runtime's thread 0, or
+ * processor `p`'s worker `p + 1`): every transition of the protocol above, and the per-participant
+ * counts of records created and settled that tell how many jobs are live.
+ */
+export class JobRecords {
+  /** The heap's words: a record's fields are `words[id + FIELD]`. */
+  readonly words: Int32Array;
+  readonly #heap: SharedHeap;
+  readonly #tables: readonly SharedArrayBuffer[];
+  readonly #control: Int32Array;
+  /** Where participant 0's counter line starts in the control block. */
+  readonly #countersAt: number;
+  /** This participant's counter line. */
+  readonly #counters: number;
+
+  /**
+   * The records in `heap`, for `participant`; `tables` are the participants' wake tables (by
+   * participant number), and the counter lines start at `control[countersAt]`, one per
+   * participant, {@linkcode COUNTER_LINE} words apart.
+   */
+  constructor(
+    heap: SharedHeap,
+    tables: readonly SharedArrayBuffer[],
+    control: Int32Array,
+    countersAt: number,
+    participant: number,
+  ) {
+    this.words = heap.words;
+    this.#heap = heap;
+    this.#tables = tables;
+    this.#control = control;
+    this.#countersAt = countersAt;
+    this.#counters = countersAt + participant * COUNTER_LINE;
+  }
+
+  /**
+   * Jobs spawned and not settled. Settlements are read before spawns: both only grow and a job
+   * settles after it was spawned, so 0 means that at some moment between the reads no job was
+   * live (and none can be spawned by a job after that).
+   */
+  get live(): number {
+    const control = this.#control;
+    const participants = this.#tables.length;
+    let settled = 0;
+    for (let q = 0; q < participants; q++) {
+      settled += Atomics.load(control, this.#countersAt + q * COUNTER_LINE + SETTLED);
+    }
+    let spawned = 0;
+    for (let q = 0; q < participants; q++) {
+      spawned += Atomics.load(control, this.#countersAt + q * COUNTER_LINE + SPAWNED);
+    }
+    return spawned - settled;
+  }
+
+  /**
+   * A new queued record of job `job` holding the `length` bytes the encoder wrote; the caller
+   * holds both references until it publishes the id and hands one to its handle.
+   */
+  create(job: number, encoder: ValueEncoder, length: number): number {
+    // Plain writes: nobody else can see the record until the caller publishes its id with an
+    // `Atomics` operation (a deque push or the injector's lock), which orders them before it.
+    const id = this.#heap.allocRecord();
+    const records = this.words;
+    this.#writePayload(id, encoder, length);
+    records[id + JOB] = job;
+    records[id + REFS] = 2;
+    records[id + WORKER] = -1;
+    records[id + ABORT] = 0;
+    records[id + WAITER] = 0;
+    records[id + MAP_CHUNK] = 0;
+    records[id + STATE] = QUEUED;
+    // Plain: only this thread writes its counter line. It comes before the id's publication (an
+    // `Atomics` operation), hence before the job's settlement; `live` reads it with `Atomics`.
+    this.#control[this.#counters + SPAWNED]!++;
+    return id;
+  }
+
+  /**
+   * QUEUED → RUNNING on processor `processor`, by the worker that took job `id` from a queue (its
+   * only taker); returns `false` when an `abort()` cancelled it first (the caller then drops the
+   * queue's reference with {@linkcode JobRecords.release}).
+   */
+  claim(id: number, processor: number): boolean {
+    const records = this.words;
+    // WORKER is stored before STATE becomes RUNNING (both SC), so that an abort() that sees
+    // RUNNING reads the processor to ask. The caller is the job's only taker, so the early store
+    // harms nothing if an abort() cancelled it while queued. The compare-exchange pairs with
+    // cancelQueued's: exactly one of them moves the state out of QUEUED.
+    Atomics.store(records, id + WORKER, processor);
+    return Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) === QUEUED;
+  }
+
+  /** Decodes the record's payload (arguments, result or error). */
+  readPayload(id: number): unknown {
+    // Plain reads: the caller read STATE (or took the job) with an `Atomics` operation after the
+    // writer wrote the payload and then published it.
+    const records = this.words;
+    const length = records[id + LENGTH] as number;
+    const offset = records[id + PAYLOAD] as number;
+    const start = offset === 0 ? (id + INLINE) << 2 : offset;
+    return decodeValue(this.#heap.bytes.subarray(start, start + length));
+  }
+
+  /**
+   * Replaces the record's payload with the encoder's `length` bytes. By the record's only writer
+   * at this point (its executor, or the runtime's thread for a job whose worker died), before the
+   * state store that publishes it.
+   */
+  replacePayload(id: number, encoder: ValueEncoder, length: number): void {
+    this.#freePayload(id);
+    this.#writePayload(id, encoder, length);
+  }
+
+  /**
+   * Ends job `id` in terminal `state` (its payload already written), wakes the thread whose
+   * handle waits, and drops the execution's reference.
+   */
+  settle(id: number, state: number): void {
+    // The SC store of the terminal state comes after the payload's writes, so a reader that sees
+    // it sees the payload; and before `#announce` reads WAITER, pairing with the handle's
+    // "store WAITER, then re-read STATE" (job-handle.ts, poll): one of the two sees the other.
+    Atomics.store(this.words, id + STATE, state);
+    this.#announce(id);
+    this.release(id);
+  }
+
+  /** Tells whoever waits that job `id` settled: its handle's thread, and a waiter for no live jobs. */
+  #announce(id: number): void {
+    const records = this.words;
+    // An `Atomics` add although only this thread writes the line: `live` on another thread must
+    // see it, ordered after the state store above (SC).
+    Atomics.add(this.#control, this.#counters + SETTLED, 1);
+    const waiter = Atomics.load(records, id + WAITER);
+    if (waiter !== 0) this.#wake(waiter, Atomics.load(records, id + WAITER_SLOT));
+  }
+
+  /**
+   * Cancels a job that is still queued: it will never run, and whoever takes it from its queue
+   * only drops the execution's reference. Its handle fails with the error `reason` holds (the
+   * encoder's last `length` bytes), or a `CancelledError`. Returns `false` when a worker took it
+   * first.
+   */
+  cancelQueued(id: number, reason: ValueEncoder | null = null, length = 0): boolean {
+    const records = this.words;
+    // The partner of claim's compare-exchange: whichever moves STATE out of QUEUED first owns the
+    // record's payload from here on. The reason is written after the exchange, so a handle reads
+    // it safely when it is on this thread (`abort()`, or the runtime's thread cancelling its own
+    // spawns: program order). A handle on another thread (a worker's child that overflowed into
+    // the injector, cancelled by a cancelling shutdown) could see CANCELLED before the reason is
+    // written: a gap this comment records rather than closes.
+    if (Atomics.compareExchange(records, id + STATE, QUEUED, CANCELLED) !== QUEUED) return false;
+    if (reason === null) {
+      this.#freePayload(id);
+      Atomics.store(records, id + LENGTH, 0);
+    } else {
+      this.replacePayload(id, reason, length);
+    }
+    this.#announce(id);
+    return true;
+  }
+
+  /**
+   * Ends a job whose worker died (the runtime's thread, after the exit): state LOST with the exit
+   * code and, when the encoder holds one (`length` > 0), the error that killed the worker as its
+   * payload; as {@linkcode JobRecords.settle}.
+   */
+  settleLost(id: number, exitCode: number, cause: ValueEncoder | null = null, length = 0): void {
+    if (cause === null || length === 0) {
+      this.#freePayload(id);
+      Atomics.store(this.words, id + LENGTH, 0);
+    } else {
+      this.replacePayload(id, cause, length);
+    }
+    Atomics.store(this.words, id + EXIT_CODE, exitCode);
+    this.settle(id, LOST);
+  }
+
+  /** Ends an aborted job whose worker was terminated (it would not stop): state CANCELLED. */
+  settleTerminated(id: number): void {
+    this.#freePayload(id);
+    Atomics.store(this.words, id + LENGTH, 0);
+    this.settle(id, CANCELLED);
+  }
+
+  /** Drops one reference to the record; the last one frees it and its payload. */
+  release(id: number): void {
+    // SC subtract: the two holders (handle, execution) release on different threads, and exactly
+    // one sees the count reach zero; the other's reads of the record came before its subtract.
+    if (Atomics.sub(this.words, id + REFS, 1) !== 1) return;
+    this.#freePayload(id);
+    this.#heap.freeRecord(id);
+  }
+
+  /** Wakes the thread waiting on a record: participant `waiter - 1`'s wake-table slot `slot`. */
+  #wake(waiter: number, slot: number): void {
+    const buffer = this.#tables[waiter - 1];
+    if (buffer !== undefined) wakeShared({ buffer, slot });
+  }
+
+  #writePayload(id: number, encoder: ValueEncoder, length: number): void {
+    // Plain writes, published by the caller's later `Atomics` store (the id's publication, or the
+    // terminal state).
+    const records = this.words;
+    let start: number;
+    if (length <= INLINE_BYTES) {
+      records[id + PAYLOAD] = 0;
+      start = (id + INLINE) << 2;
+    } else {
+      start = this.#heap.alloc(length);
+      records[id + PAYLOAD] = start;
+    }
+    const bytes = encoder.bytes;
+    this.#heap.bytes.set(bytes.length === length ? bytes : bytes.subarray(0, length), start);
+    records[id + LENGTH] = length;
+  }
+
+  #freePayload(id: number): void {
+    const offset = Atomics.load(this.words, id + PAYLOAD);
+    if (offset === 0) return;
+    this.#heap.free(offset, Atomics.load(this.words, id + LENGTH));
+    Atomics.store(this.words, id + PAYLOAD, 0);
+  }
 }

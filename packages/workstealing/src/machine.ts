@@ -1,52 +1,26 @@
-import {
-  CancelledError,
-  type Context,
-  type Coroutine,
-  Future,
-  type IntoFuture,
-  isFuture,
-  type JoinHandle,
-  type LocalExecutor,
-  Parker,
-  PENDING,
-  type Poll,
-  WakeTable,
-} from "@spindle/core";
+import { type Context, Future, type LocalExecutor, Parker, PENDING, type Poll, WakeTable } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
-import { crash } from "./crash-report.ts";
-import { RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./errors.ts";
+import { UnknownJobError } from "./errors.ts";
+import { Harness } from "./harness.ts";
+import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import type { InlineStart, JobContext } from "./job-context.ts";
-import { isCoroutine } from "@spindle/core";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
-import {
-  ABORT,
-  CANCELLED,
-  DONE,
-  FAILED,
-  JOB,
-  MAP_CHUNK,
-  NEXT,
-  QUEUED,
-  RUNNING,
-  SPAWNED_AT,
-  STATE,
-  WORKER,
-} from "./job-record.ts";
-import { runChunk } from "./map-chunk.ts";
-import type { JobSet } from "./job-set.ts";
-import { CANCELLING, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
+import { NEXT, SPAWNED_AT } from "./job-record.ts";
 import { retireAfterMs } from "./idle-retirement.ts";
-import { RecentArgs } from "./recent-args.ts";
-import { RecyclePolicy } from "./recycling.ts";
-import { epochMs, MetricsRecorder } from "./metrics.ts";
+import { epochMs } from "./metrics.ts";
 import process from "node:process";
+import type { JobSet } from "./job-set.ts";
+import { type Processor, STAT } from "./processor.ts";
+import { RecentArgs } from "./recent-args.ts";
+import { type SharedState, STOPPING } from "./shared-state.ts";
 import { ValueEncoder } from "./codec/value-encoder.ts";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
 
 /**
  * The loop of one worker thread (async-std's `Machine`, holding processor `processor`): a future
- * on the worker's `LocalExecutor` that finds jobs and starts them, while the executor runs the
- * jobs that wait (on child jobs, timers, sockets) between them.
+ * on the worker's `LocalExecutor` that finds jobs and hands them to its {@linkcode Harness}, which
+ * runs them, while the executor runs the jobs that wait (on child jobs, timers, sockets) between
+ * them. This file is about where jobs come from, searching and parking.
  *
  * Where the next job comes from, in order (tokio's `next_task` and `steal_work`):
  * 1. every {@linkcode INJECTOR_INTERVAL}th job, the injector, so that nothing in it waits forever
@@ -66,8 +40,10 @@ import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
  * blocking, so that the worker's event loop goes on serving the jobs' timers and sockets.
  */
 export class Machine extends Future<void> implements JobContext {
-  readonly #scheduler: Scheduler;
+  readonly #shared: SharedState;
   readonly #processor: number;
+  /** The processor this machine holds. */
+  readonly #own: Processor;
   readonly #set: JobSet;
   readonly #executor: LocalExecutor;
   readonly #timer: Timer | null;
@@ -76,44 +52,31 @@ export class Machine extends Future<void> implements JobContext {
   readonly #encoder = new ValueEncoder();
   readonly #recentArgs = new RecentArgs();
   readonly #wakeTable = WakeTable.forThisThread();
-  /** Jobs running as tasks on the executor (they waited at least once, or may). */
-  readonly #running = new Map<number, JoinHandle<void>>();
+  readonly #harness: Harness;
   readonly #batch: number[] = [];
-  /** Each victim's heartbeat at this machine's last look, to tell a stuck machine. */
-  readonly #lastSeen: Int32Array;
-  readonly #lastSeenAt: Float64Array;
+  /** The victims' heartbeats, to tell a stuck machine. */
+  readonly #heartbeats: HeartbeatWatch;
   #ticks = 0;
   #slotRuns = 0;
   #random: number;
   #parkedAsync = false;
   #retiring = false;
-  /** When this machine's thread is to be replaced (the runtime's recycling options). */
-  readonly #recycle: RecyclePolicy;
-  /** Set once the thread is due for replacement: see {@linkcode Machine.#pollRecycling}. */
-  #recycling = false;
-  /** This processor's metrics (the runtime's `metrics: true`), or null. */
-  readonly #metrics: MetricsRecorder | null;
-  /** The records' spawn times, over the heap (with metrics). */
-  readonly #spawnTimes: Float64Array | null;
-  /** Running jobs' number, wait and start time, for their run-time metric (with metrics). */
-  readonly #timed = new Map<number, readonly [job: number, waitMs: number, startedAt: number]>();
   /** Set after a blocking park timed out: the next park waits without blocking. */
   #idleLong = false;
   /** When this machine last ran out of work (null while it has some). */
   #idleSince: number | null = null;
   /** The stop-request count this machine has published as handled. */
   #stopsHandled = 0;
-  /** Jobs whose tasks this machine aborted and that have not finished: when each was aborted. */
-  readonly #aborting = new Map<number, number>();
-  #abortTimer: ReturnType<typeof setTimeout> | null = null;
   /** The processor's generation when this machine started (see {@linkcode Machine.#checkAlive}). */
   readonly #generation: number;
+  /** The records' spawn times, over the heap (with metrics): a child's spawn writes its own. */
+  readonly #spawnTimes: Float64Array | null;
 
   /** The runtime's `workerData`, as this worker received it. */
   readonly workerData: unknown;
 
   constructor(
-    scheduler: Scheduler,
+    shared: SharedState,
     processor: number,
     set: JobSet,
     executor: LocalExecutor,
@@ -122,23 +85,28 @@ export class Machine extends Future<void> implements JobContext {
   ) {
     super();
     this.workerData = workerData;
-    this.#scheduler = scheduler;
+    this.#shared = shared;
     this.#processor = processor;
     this.#set = set;
     this.#executor = executor;
     this.#timer = timer;
-    this.#deque = scheduler.deque(processor);
-    this.#parker = new Parker({ buffer: scheduler.setup.control, index: scheduler.parkWord(processor) });
-    this.#lastSeen = new Int32Array(scheduler.setup.processors).fill(-1);
-    this.#lastSeenAt = new Float64Array(scheduler.setup.processors);
+    this.#own = shared.processor(processor);
+    this.#deque = this.#own.deque;
+    this.#parker = new Parker(this.#own.parker);
+    this.#heartbeats = new HeartbeatWatch(shared.processors);
     this.#random = (processor + 1) * 0x9e3779b9;
-    this.#generation = scheduler.generation(processor);
-    this.#recycle = new RecyclePolicy(scheduler.setup.recycle);
-    const metrics = scheduler.setup.metrics;
-    this.#metrics = metrics === null ? null : new MetricsRecorder(metrics, processor);
-    this.#metrics?.started();
-    this.#spawnTimes = metrics === null ? null : new Float64Array(scheduler.setup.heap);
-    this.#encoder.useHeap(scheduler.setup.heap);
+    this.#generation = this.#own.generation();
+    this.#harness = new Harness(
+      shared,
+      this.#own,
+      set,
+      executor,
+      this.#encoder,
+      this.#recentArgs,
+      () => this.#checkAlive(),
+    );
+    this.#encoder.useHeap(shared.setup.heap);
+    this.#spawnTimes = shared.setup.metrics === null ? null : new Float64Array(shared.setup.heap);
   }
 
   /**
@@ -148,28 +116,27 @@ export class Machine extends Future<void> implements JobContext {
    * otherwise settle jobs and take work that the runtime already handed to the replacement.
    */
   #checkAlive(): void {
-    if (this.#scheduler.generation(this.#processor) === this.#generation) return;
+    if (this.#own.generation() === this.#generation) return;
     for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // sleeps, costs no CPU
   }
 
   /** Runs jobs until the runtime stops. */
   poll(cx: Context): Poll<void> {
     this.#checkAlive();
-    const scheduler = this.#scheduler;
-    const p = this.#processor;
-    Atomics.add(scheduler.control, scheduler.processorWord(p, HEARTBEAT), 1);
+    const shared = this.#shared;
+    this.#own.beat();
     // Wakes for this worker's jobs (a child job finished, a timer fired) run their tasks now,
     // not only when the wake table's listener gets an event-loop turn.
     const woken = this.#wakeTable.drain();
-    // The count is read before the check is taken: see Scheduler.requestStop.
-    const stopRequests = scheduler.stopRequests(p);
-    if (scheduler.takeAbortCheck(p)) this.#abortFlagged();
+    // The count is read before the check is taken: see Processor.requestStop.
+    const stopRequests = this.#own.stopRequests();
+    if (this.#own.takeAbortCheck()) this.#harness.abortFlagged();
     if (stopRequests !== this.#stopsHandled) {
       this.#stopsHandled = stopRequests;
-      scheduler.markStopsHandled(p, stopRequests);
+      this.#own.markStopsHandled(stopRequests);
     }
-    if (this.#retiring || (scheduler.closed === STOPPING && this.#running.size === 0)) return undefined;
-    if (this.#recycling) return this.#pollRecycling(cx, woken);
+    if (this.#retiring || (shared.state === STOPPING && this.#harness.running === 0)) return undefined;
+    if (this.#harness.recycleDue) return this.#pollRecycling(cx, woken);
     let found = false;
     for (let n = 0; n < JOBS_PER_POLL; n++) {
       const id = this.#nextLocal();
@@ -178,8 +145,8 @@ export class Machine extends Future<void> implements JobContext {
       // if it was the last searcher it wakes another worker for whatever else is queued.
       if (!found) this.#stopSearching();
       found = true;
-      if (this.#start(id)) break; // a task to run: let the executor poll it before the next job
-      if (this.#recycling) break;
+      if (this.#harness.start(id)) break; // a task to run: let the executor poll it before the next job
+      if (this.#harness.recycleDue) break;
     }
     // A woken job runs before this machine searches (which spins) or parks: a joiner whose
     // stolen child just finished goes on at once, and so does the chain of joins above it.
@@ -191,7 +158,7 @@ export class Machine extends Future<void> implements JobContext {
     const stolen = this.#search();
     if (stolen !== 0) {
       this.#idleSince = null;
-      this.#start(stolen);
+      this.#harness.start(stolen);
       cx.waker.wakeByRef();
       return PENDING;
     }
@@ -213,11 +180,10 @@ export class Machine extends Future<void> implements JobContext {
    * its parker with a short timeout, woken early by a child spawned here or an abort request.
    */
   #pollRecycling(cx: Context, woken: number): Poll<void> {
-    if (this.#running.size === 0) process.exit(0);
-    const scheduler = this.#scheduler;
-    const own = scheduler.takeSlot(this.#processor) || this.#deque.pop();
+    if (this.#harness.running === 0) process.exit(0);
+    const own = this.#own.takeSlot() || this.#deque.pop();
     if (own > 0) {
-      this.#start(own);
+      this.#harness.start(own);
       cx.waker.wakeByRef();
       return PENDING;
     }
@@ -237,62 +203,39 @@ export class Machine extends Future<void> implements JobContext {
   // ---- JobContext: what jobs on this worker use ---------------------------------------------
 
   /** Spawns a child job of a job on this worker: into the slot, the previous occupant into the deque. */
-  spawn(set: JobSet, name: string, args: unknown[]): JobHandle<unknown> {
+  spawn(set: object, name: string, args: unknown[]): JobHandle<unknown> {
     this.#checkAlive();
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const job = checkJob(set, this.#set, name);
     const length = this.#encoder.encode(args, name, "args");
-    const id = scheduler.createRecord(job, this.#encoder, length);
+    const id = shared.records.create(job, this.#encoder, length);
     if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     this.#recentArgs.remember(id, args);
-    const bumped = scheduler.swapSlot(this.#processor, id);
+    const bumped = this.#own.swapSlot(id);
     if (bumped !== 0) {
       this.#pushLocal(bumped);
-      scheduler.idle.notifyWork();
+      shared.idle.notifyWork();
     }
-    if (this.#parkedAsync) scheduler.unpark(this.#processor);
-    return createJobHandle(scheduler, id, name, this.#processor + 1);
+    if (this.#parkedAsync) this.#own.unpark();
+    return createJobHandle(shared, id, name, this.#processor + 1);
   }
 
   /** Takes a child job back for its joiner (see {@linkcode JobContext.takeBack}). */
   takeBack(id: number): InlineStart | null {
     this.#checkAlive();
-    const scheduler = this.#scheduler;
-    const p = this.#processor;
-    if (!scheduler.takeSlotIf(p, id)) {
+    if (!this.#own.takeSlotIf(id)) {
       const bottom = this.#deque.pop();
       if (bottom !== id) {
         if (bottom !== EMPTY) this.#deque.push(bottom);
         return null;
       }
     }
-    const records = scheduler.records;
-    // WORKER before STATE (see #start): an abort() that sees RUNNING knows whom to ask.
-    Atomics.store(records, id + WORKER, p);
-    if (Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) !== QUEUED) {
-      scheduler.release(id); // aborted while queued: the joiner finds it cancelled
-      return null;
-    }
-    scheduler.linkRunning(p, id);
-    scheduler.count(p, STAT.JOBS_RUN);
-    if (this.#metrics !== null) this.#timeStart(id);
-    const name = this.#set.names[records[id + JOB] as number] as string;
-    try {
-      const args = this.#recentArgs.take(id) ?? scheduler.readPayload(id) as unknown[];
-      return { ok: true, output: (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args) };
-    } catch (error) {
-      return { ok: false, error };
-    }
+    return this.#harness.startInPlace(id);
   }
 
   /** Ends a job joined in place (see {@linkcode JobContext.settleInline}). */
   settleInline(id: number, state: number): void {
-    this.#checkAlive();
-    if (this.#metrics !== null) this.#timeEnd(id);
-    const scheduler = this.#scheduler;
-    scheduler.unlinkRunning(this.#processor, id);
-    scheduler.settle(id, state); // drops the execution's reference
-    scheduler.release(id); // and the handle's: its joiner has the outcome
+    this.#harness.settleInline(id, state);
   }
 
   /** The runtime's timer on this worker. */
@@ -303,36 +246,17 @@ export class Machine extends Future<void> implements JobContext {
     return this.#timer;
   }
 
-  /** Whether job `id` (a task of this worker) is being aborted: its `abort()` or a cancelling shutdown. */
-  isAborting(id: number): boolean {
-    return Atomics.load(this.#scheduler.records, id + ABORT) !== 0 || this.#scheduler.closed === CANCELLING;
-  }
-
-  /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
-  finish(id: number, state: number, value: unknown): void {
-    this.#running.delete(id);
-    if (this.#metrics !== null) this.#timeEnd(id);
-    if (this.#aborting.delete(id) && this.#aborting.size === 0 && this.#abortTimer !== null) {
-      clearTimeout(this.#abortTimer);
-      this.#abortTimer = null;
-    }
-    this.#scheduler.unlinkRunning(this.#processor, id);
-    this.#settle(id, state, value);
-  }
-
   // ---- finding work ------------------------------------------------------------------------
 
   /** The next job of this processor (slot, deque, injector), or 0. */
   #nextLocal(): number {
-    const scheduler = this.#scheduler;
-    const p = this.#processor;
     this.#ticks++;
     if (this.#ticks % INJECTOR_INTERVAL === 0) {
       const id = this.#fromInjector();
       if (id !== 0) return id;
     }
     if (this.#slotRuns < MAX_SLOT_RUNS) {
-      const id = scheduler.takeSlot(p);
+      const id = this.#own.takeSlot();
       if (id !== 0) {
         this.#slotRuns++;
         return id;
@@ -341,7 +265,7 @@ export class Machine extends Future<void> implements JobContext {
     this.#slotRuns = 0;
     const popped = this.#deque.pop();
     if (popped !== EMPTY) return popped;
-    const slot = scheduler.takeSlot(p);
+    const slot = this.#own.takeSlot();
     if (slot !== 0) return slot;
     const injected = this.#fromInjector();
     if (injected !== 0) return injected;
@@ -350,19 +274,19 @@ export class Machine extends Future<void> implements JobContext {
 
   /** A batch from the injector: returns the first job and pushes the rest onto the deque. */
   #fromInjector(): number {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const batch = this.#batch;
-    const share = Math.ceil(scheduler.injector.length / Math.max(1, scheduler.idle.active));
-    const room = (scheduler.setup.dequeCapacity >>> 1) - this.#deque.length;
+    const share = Math.ceil(shared.injector.length / Math.max(1, shared.idle.active));
+    const room = (shared.setup.dequeCapacity >>> 1) - this.#deque.length;
     batch.length = 0;
-    if (scheduler.injector.popBatch(batch, Math.max(1, Math.min(share, room))) === 0) return 0;
-    scheduler.roomFreed();
-    scheduler.count(this.#processor, STAT.FROM_INJECTOR, batch.length);
+    if (shared.injector.popBatch(batch, Math.max(1, Math.min(share, room))) === 0) return 0;
+    shared.roomFreed();
+    this.#own.count(STAT.FROM_INJECTOR, batch.length);
     for (let i = batch.length - 1; i >= 1; i--) this.#pushLocal(batch[i] as number);
     // Work left behind (on the deque, or still in the injector: its spawners skipped the wake while
     // a worker searched, and this one may be that searcher, or a parking worker's last look) must
     // not wait for this worker's job: tokio's `notify_if_work_pending`.
-    if (batch.length > 1 || scheduler.injector.length > 0) scheduler.idle.notifyWork();
+    if (batch.length > 1 || shared.injector.length > 0) shared.idle.notifyWork();
     return batch[0] as number;
   }
 
@@ -371,9 +295,9 @@ export class Machine extends Future<void> implements JobContext {
    * when a job of this worker was woken meanwhile (it runs first).
    */
   #search(): number {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const p = this.#processor;
-    if (!scheduler.idle.tryStartSearching(p)) return 0;
+    if (!shared.idle.tryStartSearching(p)) return 0;
     const table = this.#wakeTable;
     const epoch = table.epoch;
     const deadline = performance.now() + SPIN_MS;
@@ -383,7 +307,7 @@ export class Machine extends Future<void> implements JobContext {
         this.#stopSearching();
         return id;
       }
-      if (scheduler.closed === STOPPING || scheduler.hasAbortCheck(p) || table.epoch !== epoch) break;
+      if (shared.state === STOPPING || this.#own.hasAbortCheck() || table.epoch !== epoch) break;
     } while (performance.now() < deadline);
     return 0;
   }
@@ -398,26 +322,26 @@ export class Machine extends Future<void> implements JobContext {
    * wakes a worker, or this machine sees the job.
    */
   #stopSearching(): void {
-    const scheduler = this.#scheduler;
-    if (scheduler.idle.stopSearching(this.#processor) && this.#workLeft()) scheduler.idle.notifyWork();
+    const shared = this.#shared;
+    if (shared.idle.stopSearching(this.#processor) && this.#workLeft()) shared.idle.notifyWork();
   }
 
   /** Whether another worker could take work now: the injector or a deque holds some. */
   #workLeft(): boolean {
-    const scheduler = this.#scheduler;
-    if (scheduler.injector.length > 0) return true;
-    for (let p = 0; p < scheduler.setup.processors; p++) {
-      if (!scheduler.deque(p).isEmpty) return true;
+    const shared = this.#shared;
+    if (shared.injector.length > 0) return true;
+    for (let p = 0; p < shared.setup.processors; p++) {
+      if (!shared.processor(p).deque.isEmpty) return true;
     }
     return false;
   }
 
   /** One round over the injector and every other processor. */
   #stealOnce(): number {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const injected = this.#fromInjector();
     if (injected !== 0) return injected;
-    const processors = scheduler.setup.processors;
+    const processors = shared.setup.processors;
     const start = this.#nextRandom() % processors;
     let retry = true;
     while (retry) {
@@ -425,10 +349,10 @@ export class Machine extends Future<void> implements JobContext {
       for (let i = 0; i < processors; i++) {
         const victim = (start + i) % processors;
         if (victim === this.#processor) continue;
-        const deque = scheduler.deque(victim);
+        const deque = shared.processor(victim).deque;
         if (!deque.isEmpty) {
           const before = this.#deque.length;
-          const id = deque.stealHalfInto(this.#deque, scheduler.setup.dequeCapacity >>> 1);
+          const id = deque.stealHalfInto(this.#deque, shared.setup.dequeCapacity >>> 1);
           if (id === RETRY) retry = true;
           else if (id !== EMPTY) return this.#stole(id, 1 + this.#deque.length - before);
         }
@@ -440,8 +364,8 @@ export class Machine extends Future<void> implements JobContext {
   }
 
   #stole(id: number, jobs: number): number {
-    this.#scheduler.count(this.#processor, STAT.STEALS);
-    this.#scheduler.count(this.#processor, STAT.JOBS_STOLEN, jobs);
+    this.#own.count(STAT.STEALS);
+    this.#own.count(STAT.JOBS_STOLEN, jobs);
     return id;
   }
 
@@ -451,15 +375,9 @@ export class Machine extends Future<void> implements JobContext {
    * the child its running job is about to join.
    */
   #slotOfStuck(victim: number): number {
-    const scheduler = this.#scheduler;
-    const heartbeat = Atomics.load(scheduler.control, scheduler.processorWord(victim, HEARTBEAT));
-    const now = performance.now();
-    if (heartbeat !== this.#lastSeen[victim]) {
-      this.#lastSeen[victim] = heartbeat;
-      this.#lastSeenAt[victim] = now;
-      return 0;
-    }
-    return now - (this.#lastSeenAt[victim] as number) >= STUCK_MS ? scheduler.takeSlot(victim) : 0;
+    return this.#heartbeats.stillFor(victim, performance.now()) >= STUCK_MS
+      ? this.#shared.processor(victim).takeSlot()
+      : 0;
   }
 
   #nextRandom(): number {
@@ -475,31 +393,34 @@ export class Machine extends Future<void> implements JobContext {
   #pushLocal(id: number): void {
     const deque = this.#deque;
     if (deque.push(id)) return;
-    const records = this.#scheduler.records;
+    const records = this.#shared.records.words;
     let first = 0;
     let last = 0;
     let count = 0;
-    for (let n = this.#scheduler.setup.dequeCapacity >>> 1; n > 0; n--) {
+    for (let n = this.#shared.setup.dequeCapacity >>> 1; n > 0; n--) {
       const moved = deque.steal();
       if (moved < 0) break;
+      // Links between records that no queue holds now (just taken back from our own deque),
+      // written before pushChain's lock, which orders them before any popper's reads
+      // (injector.ts, memory model).
       if (last === 0) first = moved;
       else Atomics.store(records, last + NEXT, moved);
       last = moved;
       count++;
     }
-    if (count > 0) this.#scheduler.injector.pushChain(first, last, count);
-    if (!deque.push(id)) this.#scheduler.injector.push(id);
+    if (count > 0) this.#shared.injector.pushChain(first, last, count);
+    if (!deque.push(id)) this.#shared.injector.push(id);
   }
 
   // ---- parking -----------------------------------------------------------------------------
 
   #park(cx: Context): Poll<void> {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const p = this.#processor;
-    scheduler.idle.park(p);
-    scheduler.count(p, STAT.PARKS);
+    shared.idle.transitionToParked(p);
+    this.#own.count(STAT.PARKS);
     if (this.#hasWork()) {
-      scheduler.idle.unparked(p);
+      shared.idle.transitionFromParked(p);
       cx.waker.wakeByRef();
       return PENDING;
     }
@@ -509,9 +430,9 @@ export class Machine extends Future<void> implements JobContext {
       // comes soon. After SYNC_PARK_MS without any, park without blocking instead, so that the
       // event loop runs (a job may have left host callbacks behind) and an idle worker costs
       // nothing.
-      const parkedAt = this.#metrics === null ? 0 : performance.now();
+      const parkedAt = this.#harness.timesParks ? performance.now() : 0;
       const woken = this.#parker.park(SYNC_PARK_MS);
-      this.#metrics?.parked(performance.now() - parkedAt);
+      if (this.#harness.timesParks) this.#harness.parked(performance.now() - parkedAt);
       if (this.#wokenUp(woken)) return undefined;
       if (!woken) this.#idleLong = true;
       cx.waker.wakeByRef();
@@ -520,9 +441,9 @@ export class Machine extends Future<void> implements JobContext {
     // Jobs of this worker wait on timers, sockets or child jobs: park without blocking.
     this.#parkedAsync = true;
     const waker = cx.waker.clone();
-    const parkedAt = this.#metrics === null ? 0 : performance.now();
-    void this.#parker.parkAsync(retireAfterMs(scheduler.setup, p)).then((woken) => {
-      this.#metrics?.parked(performance.now() - parkedAt);
+    const parkedAt = this.#harness.timesParks ? performance.now() : 0;
+    void this.#parker.parkAsync(retireAfterMs(shared.setup, p)).then((woken) => {
+      if (this.#harness.timesParks) this.#harness.parked(performance.now() - parkedAt);
       this.#parkedAsync = false;
       this.#idleLong = false;
       this.#retiring = this.#wokenUp(woken);
@@ -536,218 +457,39 @@ export class Machine extends Future<void> implements JobContext {
    * it retires instead: a machine that may retire ({@linkcode retireAfterMs}) idle that long.
    */
   #wokenUp(woken: boolean): boolean {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const p = this.#processor;
-    const notified = scheduler.idle.unparked(p);
+    const notified = shared.idle.transitionFromParked(p);
     if (woken || notified) {
       this.#idleSince = null;
       return false;
     }
-    const retireAfter = retireAfterMs(scheduler.setup, p);
-    if (retireAfter === Infinity || this.#running.size > 0 || this.#hasWork()) return false;
+    const retireAfter = retireAfterMs(shared.setup, p);
+    if (retireAfter === Infinity || this.#harness.running > 0 || this.#hasWork()) return false;
     if (performance.now() - (this.#idleSince as number) < retireAfter) return false;
-    scheduler.setRetired(p, true);
+    this.#own.setRetired(true);
     return true;
   }
 
   /** The last look before sleeping: anything queued anywhere, or a request to this machine. */
   #hasWork(): boolean {
-    const scheduler = this.#scheduler;
-    if (scheduler.closed === STOPPING || scheduler.hasAbortCheck(this.#processor) || this.#workLeft()) return true;
-    for (let p = 0; p < scheduler.setup.processors; p++) {
-      if (scheduler.hasSlot(p)) return true;
+    const shared = this.#shared;
+    if (shared.state === STOPPING || this.#own.hasAbortCheck() || this.#workLeft()) return true;
+    for (let p = 0; p < shared.setup.processors; p++) {
+      if (shared.processor(p).hasSlot()) return true;
     }
     return false;
-  }
-
-  // ---- running jobs ------------------------------------------------------------------------
-
-  /** Starts job `id`; returns whether it became a task (it did not finish in one call). */
-  #start(id: number): boolean {
-    const scheduler = this.#scheduler;
-    const records = scheduler.records;
-    const p = this.#processor;
-    // WORKER is stored before STATE becomes RUNNING, so that an abort() that sees RUNNING asks
-    // this machine (this thread is the job's only taker, so the early store harms nothing if an
-    // abort() cancelled it while queued).
-    Atomics.store(records, id + WORKER, p);
-    if (Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) !== QUEUED) {
-      scheduler.release(id); // aborted while queued: its handle already settled
-      return false;
-    }
-    scheduler.count(p, STAT.JOBS_RUN);
-    scheduler.count(p, HEARTBEAT); // a machine that starts jobs is not stuck, however long its turn
-    if (this.#recycle.active && this.#recycle.jobStarted()) this.#recycling = true;
-    const jobIndex = records[id + JOB] as number;
-    const name = this.#set.names[jobIndex] as string;
-    // With metrics, a job that finishes in its call is timed here (from locals: once settled, its
-    // record may be freed), one that becomes a task in `finish` (through #timed): no map entry
-    // for the common, plain job.
-    let startedAt = 0;
-    let waitMs = 0;
-    if (this.#metrics !== null) {
-      startedAt = epochMs();
-      waitMs = Math.max(0, startedAt - ((this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number));
-    }
-    if (scheduler.closed === CANCELLING) {
-      this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
-      return false;
-    }
-    // While the job's function runs, CURRENT names it (should the worker die now, the runtime
-    // fails it); a job that becomes a task joins the running list instead.
-    scheduler.setCurrent(p, id);
-    let output: unknown;
-    try {
-      const args = scheduler.readPayload(id) as unknown[];
-      const job = this.#set.jobs[name] as (...args: unknown[]) => unknown;
-      output = records[id + MAP_CHUNK] === 0 ? job(...args) : runChunk(job, args[0] as unknown[]);
-    } catch (error) {
-      // Counted before the settlement, so that whoever sees the job settled sees it counted.
-      this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
-      this.#settle(id, FAILED, error);
-      return false;
-    }
-    if (!isCoroutine(output) && !isFuture(output)) {
-      this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
-      this.#settle(id, DONE, output);
-      return false;
-    }
-    if (this.#metrics !== null) this.#timed.set(id, [jobIndex, waitMs, startedAt]);
-    scheduler.linkRunning(p, id);
-    scheduler.setCurrent(p, 0);
-    this.#running.set(id, this.#executor.spawn(runJob(this, id, output)));
-    return true;
-  }
-
-  /**
-   * Aborts the tasks of jobs flagged by `abort()` (or all of them when the runtime cancels), and
-   * watches that each stops within the runtime's `abortGraceMs`.
-   */
-  #abortFlagged(): void {
-    const records = this.#scheduler.records;
-    const all = this.#scheduler.closed === CANCELLING;
-    const now = performance.now();
-    for (const [id, task] of this.#running) {
-      if (!all && Atomics.load(records, id + ABORT) === 0) continue;
-      task.abort();
-      if (!this.#aborting.has(id) && this.#running.has(id)) this.#aborting.set(id, now);
-    }
-    if (this.#aborting.size > 0 && this.#abortTimer === null) this.#armAbortTimer(this.#scheduler.setup.abortGraceMs);
-  }
-
-  #armAbortTimer(ms: number): void {
-    this.#abortTimer = setTimeout(() => {
-      this.#abortTimer = null;
-      this.#checkAborting();
-    }, ms);
-  }
-
-  /**
-   * An aborted job still unwinding after the grace period (a `finally` block that waits too
-   * long, a coroutine that swallows the cancellation) ends this thread: the runtime settles the
-   * job as cancelled and the other jobs running here as lost (this error their cause), and
-   * replaces the machine. The same rule as for a machine stuck in a job, which the runtime's
-   * watchdog terminates; here the thread is healthy and can say so itself.
-   */
-  #checkAborting(): void {
-    const grace = this.#scheduler.setup.abortGraceMs;
-    const now = performance.now();
-    let next = Infinity;
-    const late: string[] = [];
-    for (const [id, since] of this.#aborting) {
-      if (now - since >= grace) {
-        late.push(JSON.stringify(this.#set.names[Atomics.load(this.#scheduler.records, id + JOB)]));
-      } else next = Math.min(next, since + grace - now);
-    }
-    if (late.length > 0) {
-      crash(
-        this.#scheduler,
-        this.#processor,
-        new Error(
-          `worker ${this.#processor} was ended: job ${
-            late.join(", ")
-          } did not stop within ${grace} ms of being aborted`,
-        ),
-      );
-    }
-    if (next !== Infinity) this.#armAbortTimer(next);
-  }
-
-  /** With metrics: job `id` (ours: running here) starts now; it is timed when it settles. */
-  #timeStart(id: number): void {
-    const now = epochMs();
-    const spawnedAt = (this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number;
-    this.#timed.set(id, [Atomics.load(this.#scheduler.records, id + JOB), Math.max(0, now - spawnedAt), now]);
-  }
-
-  /** With metrics: job `id` settles now: its run and wait go into its histograms. */
-  #timeEnd(id: number): void {
-    const timed = this.#timed.get(id);
-    if (timed === undefined) return;
-    this.#timed.delete(id);
-    (this.#metrics as MetricsRecorder).job(timed[0], timed[1], epochMs() - timed[2]);
-  }
-
-  /** Writes the outcome into the record and settles it. */
-  #settle(id: number, state: number, value: unknown): void {
-    this.#checkAlive();
-    const scheduler = this.#scheduler;
-    const name = this.#set.names[Atomics.load(scheduler.records, id + JOB)] as string;
-    let length = 0;
-    if (state === DONE || state === FAILED || value !== undefined) {
-      try {
-        length = this.#encoder.encode(value, name, state === DONE ? "result" : "error");
-      } catch (error) {
-        state = FAILED;
-        length = this.#encoder.encode(plainError(error), name, "error");
-      }
-    }
-    scheduler.replacePayload(id, this.#encoder, length);
-    scheduler.settle(id, state);
-    scheduler.setCurrent(this.#processor, 0);
-  }
-}
-
-/**
- * The task of a job that did not finish in its first call: drives it, then settles its record.
- * `abort()` throws a `CancelledError` into `work` (see `CoroutineFuture`): the job is cancelled
- * when that error comes out of it, and also when the job caught it and returned anyway. Dropping
- * the task (its executor closing) returns out of the `yield*` instead: the `finally` settles it.
- */
-function* runJob(machine: Machine, id: number, work: IntoFuture<unknown>): Coroutine<void> {
-  let settled = false;
-  try {
-    const value: unknown = yield* work;
-    settled = true;
-    if (machine.isAborting(id)) machine.finish(id, CANCELLED, undefined);
-    else machine.finish(id, DONE, value);
-  } catch (error) {
-    settled = true;
-    if (error instanceof CancelledError && machine.isAborting(id)) machine.finish(id, CANCELLED, undefined);
-    else machine.finish(id, FAILED, error);
-  } finally {
-    if (!settled) machine.finish(id, CANCELLED, undefined);
   }
 }
 
 /** The job's number in `own` (the worker's job set); throws for another set or an unknown name. */
-export function checkJob(set: JobSet, own: JobSet, name: string): number {
+export function checkJob(set: object, own: JobSet, name: string): number {
   if (set !== own) {
     throw new TypeError(`jobs.spawn(${JSON.stringify(name)}): this job set is not the runtime's job module`);
   }
   const index = own.indexOf(name);
   if (index < 0) throw new UnknownJobError(name, own.names);
   return index;
-}
-
-/** An error that could not be encoded as it was: its name, message and stack only. */
-function plainError(error: unknown): Error {
-  const source = error instanceof Error ? error : new Error(String(error));
-  const plain = new Error(source.message);
-  plain.name = source.name;
-  plain.stack = source.stack ?? "";
-  if (error instanceof UncloneableValueError) plain.name = "UncloneableValueError";
-  return plain;
 }
 
 const JOBS_PER_POLL = 32;

@@ -52,7 +52,7 @@ export {
   type ShutdownOptions,
   type SpawnOptions,
 } from "./runtime.ts";
-export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./scheduler.ts";
+export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./processor.ts";
 export {
   BufferReleasedError,
   CorruptValueError,

@@ -6,25 +6,29 @@ import { type ResourceLimits, Worker } from "node:worker_threads";
 import { describe, permissionDenied, SpindleError, WakeTable } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
+import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
 import { ABORT, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
 import { mapInChunks, type MapOptions } from "./job-map.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
+import type {
+  // deno-lint-ignore no-unused-vars -- for the {@linkcode} in RuntimeOptions' maxExtraMachines
+  EXTRA_MACHINE_IDLE_MS,
+  // deno-lint-ignore no-unused-vars -- for the {@linkcode} in #checkStops
+  Processor,
+  ProcessorStats,
+} from "./processor.ts";
 import {
   CANCELLING,
-  // deno-lint-ignore no-unused-vars -- for the {@linkcode} in RuntimeOptions' maxExtraMachines
-  type EXTRA_MACHINE_IDLE_MS,
-  HEARTBEAT,
   OPEN,
-  type ProcessorStats,
   ROOM,
   RUNTIME_THREAD,
-  Scheduler,
-  type SchedulerSetup,
+  SharedState,
+  type SharedStateSetup,
   SHUTTING_DOWN,
   STOPPING,
-} from "./scheduler.ts";
+} from "./shared-state.ts";
 import { ProcessRef } from "./process-ref.ts";
 import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
 import { MAX_SHARED_BUFFER_BYTES, SharedBuffer } from "./shared-buffer.ts";
@@ -208,7 +212,7 @@ interface SignalWatch {
  * ```
  */
 export class Runtime<S extends JobSet = JobSet> {
-  readonly #scheduler: Scheduler;
+  readonly #shared: SharedState;
   /** The job names, in index order, as the first worker to import the job module reported them. */
   #names: readonly string[] = [];
   #indexes = new Map<string, number>();
@@ -225,9 +229,8 @@ export class Runtime<S extends JobSet = JobSet> {
   /** Workers beyond `minWorkers` whose thread is not running (retired, or not started yet). */
   #retiredWorkers = 0;
   #monitor: ReturnType<typeof setInterval> | null = null;
-  #heartbeats: Int32Array;
-  /** When each machine's heartbeat last changed (as this thread saw it). */
-  #movedAt: Float64Array;
+  /** The machines' heartbeats, to tell when all are blocked. */
+  readonly #heartbeats: HeartbeatWatch;
   #shutdown: Promise<void> | null = null;
   #cancelling = false;
   readonly #graceMs: number;
@@ -248,25 +251,24 @@ export class Runtime<S extends JobSet = JobSet> {
   #extraMachinesStarted = 0;
   readonly #processRef: ProcessRef;
 
-  private constructor(scheduler: Scheduler, workers: number, maxExtra: number, options: RuntimeOptions) {
-    this.#scheduler = scheduler;
+  private constructor(shared: SharedState, workers: number, maxExtra: number, options: RuntimeOptions) {
+    this.#shared = shared;
     this.#workers = workers;
     this.#maxExtra = maxExtra;
     this.#limit = options.queue?.limit ?? Infinity;
     this.#reject = options.queue?.whenFull === "reject";
     this.#workerData = options.workerData;
     this.#threads = new Array<Worker | null>(workers + maxExtra).fill(null);
-    this.#heartbeats = new Int32Array(workers + maxExtra).fill(-1);
-    this.#movedAt = new Float64Array(workers + maxExtra);
+    this.#heartbeats = new HeartbeatWatch(shared.processors);
     this.#graceMs = options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
     this.#stopTarget = new Int32Array(workers + maxExtra);
     this.#stopSince = new Float64Array(workers + maxExtra).fill(NaN);
     this.#terminated = new Array<boolean>(workers + maxExtra).fill(false);
-    this.#encoder.useHeap(scheduler.setup.heap);
-    const metrics = scheduler.setup.metrics;
-    this.#metricsReader = metrics === null ? null : new MetricsReader(metrics, scheduler.setup.processors);
-    this.#spawnTimes = metrics === null ? null : new Float64Array(scheduler.setup.heap);
-    this.#minWorkers = scheduler.setup.minWorkers;
+    this.#encoder.useHeap(shared.setup.heap);
+    const metrics = shared.setup.metrics;
+    this.#metricsReader = metrics === null ? null : new MetricsReader(metrics, shared.setup.processors);
+    this.#spawnTimes = metrics === null ? null : new Float64Array(shared.setup.heap);
+    this.#minWorkers = shared.setup.minWorkers;
     this.#retiredWorkers = workers - this.#minWorkers;
     this.#processRef = new ProcessRef(this.#threads);
     if (options.unref === true) {
@@ -348,8 +350,8 @@ export class Runtime<S extends JobSet = JobSet> {
       throw new SpindleError("INVALID_ARGUMENT", `unref must be a boolean, got ${describe(unref)}`);
     }
     const processors = workers + maxExtra;
-    const setup: SchedulerSetup = {
-      control: Scheduler.controlBuffer(processors, DEQUE_CAPACITY),
+    const setup: SharedStateSetup = {
+      control: SharedState.controlBuffer(processors, DEQUE_CAPACITY),
       heap: SharedHeap.create(options.maxHeapBytes ?? DEFAULT_MAX_HEAP_BYTES).buffer,
       tables: [WakeTable.forThisThread().buffer, ...Array.from({ length: processors }, () => WakeTable.createBuffer())],
       processors,
@@ -364,7 +366,7 @@ export class Runtime<S extends JobSet = JobSet> {
       timer: options.timer?.share() ?? null,
       abortGraceMs: options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
     };
-    const runtime = new Runtime<S>(new Scheduler(setup, RUNTIME_THREAD), workers, maxExtra, options);
+    const runtime = new Runtime<S>(new SharedState(setup, RUNTIME_THREAD), workers, maxExtra, options);
     try {
       // The workers import the job module (this thread does not: it may be the entry script,
       // still evaluating its top-level await of this call) and report its job names.
@@ -382,7 +384,7 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Machines running now (started and serving): the workers plus any extra machines. */
   get machines(): number {
-    return this.#scheduler.idle.active;
+    return this.#shared.idle.active;
   }
 
   /**
@@ -390,7 +392,7 @@ export class Runtime<S extends JobSet = JobSet> {
    * machines): jobs run, steals and the jobs they took, jobs taken from the injector, parks.
    */
   stats(): ProcessorStats[] {
-    return Array.from({ length: this.#threads.length }, (_, p) => this.#scheduler.stats(p));
+    return Array.from({ length: this.#threads.length }, (_, p) => this.#shared.processor(p).stats());
   }
 
   /**
@@ -450,8 +452,8 @@ export class Runtime<S extends JobSet = JobSet> {
         `alloc() needs a byte length from 0 to ${MAX_SHARED_BUFFER_BYTES}, got ${describe(byteLength)}`,
       );
     }
-    if (this.#scheduler.closed !== OPEN) throw new RuntimeShutdownError("alloc");
-    return SharedBuffer.allocate(this.#scheduler.setup.heap, byteLength);
+    if (this.#shared.state !== OPEN) throw new RuntimeShutdownError("alloc");
+    return SharedBuffer.allocate(this.#shared.setup.heap, byteLength);
   }
 
   /**
@@ -475,13 +477,13 @@ export class Runtime<S extends JobSet = JobSet> {
    * ```
    */
   metrics(): RuntimeMetrics {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const reader = this.#metricsReader;
     const workers: WorkerMetrics[] = [];
     let steals = 0;
     let parks = 0;
     for (let p = 0; p < this.#threads.length; p++) {
-      const stats = scheduler.stats(p);
+      const stats = shared.processor(p).stats();
       steals += stats.steals;
       parks += stats.parks;
       workers.push({ ...stats, busyRatio: reader === null ? NaN : reader.busyRatio(p) });
@@ -491,7 +493,7 @@ export class Runtime<S extends JobSet = JobSet> {
       workers,
       steals,
       parks,
-      injectorDepth: scheduler.injector.length,
+      injectorDepth: shared.injector.length,
       extraMachinesStarted: this.#extraMachinesStarted,
       elapsedMs: reader?.elapsedMs ?? NaN,
     };
@@ -499,7 +501,7 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Jobs spawned (here or inside jobs) that have not settled. */
   get liveJobs(): number {
-    return this.#scheduler.live;
+    return this.#shared.live;
   }
 
   /**
@@ -604,38 +606,38 @@ export class Runtime<S extends JobSet = JobSet> {
   }
 
   #spawn(name: string, args: unknown[], options: SpawnOptions | null, chunk = false): JobHandle<unknown> {
-    const scheduler = this.#scheduler;
-    if (scheduler.closed !== OPEN) throw new RuntimeShutdownError(name);
+    const shared = this.#shared;
+    if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
     const job = this.#indexes.get(name) ?? -1;
     if (job < 0) throw new UnknownJobError(name, this.#names);
     const length = this.#encoder.encode(args, name, "args");
     // A getter of `args` may have shut the runtime down while they were encoded.
-    if (scheduler.closed !== OPEN) throw new RuntimeShutdownError(name);
+    if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
     const signal = options?.signal;
     if (signal?.aborted === true) {
       // Fails at once without running: a record that never enters a queue, cancelled here.
-      const id = scheduler.createRecord(job, this.#encoder, length);
-      const handle = createJobHandle<unknown>(scheduler, id, name, RUNTIME_THREAD);
+      const id = shared.records.create(job, this.#encoder, length);
+      const handle = createJobHandle<unknown>(shared, id, name, RUNTIME_THREAD);
       abortJobHandle(handle, new JobAbortedError(name, signal.reason));
-      scheduler.release(id); // the execution's reference: nobody will take it from a queue
+      shared.records.release(id); // the execution's reference: nobody will take it from a queue
       return handle;
     }
-    const full = this.#waitingForRoom.length > 0 || scheduler.injector.length >= this.#limit;
+    const full = this.#waitingForRoom.length > 0 || shared.injector.length >= this.#limit;
     if (full && this.#reject) throw new QueueFullError(name, this.#limit);
-    const id = scheduler.createRecord(job, this.#encoder, length);
+    const id = shared.records.create(job, this.#encoder, length);
     // Plain writes, published with the id by the injector push (as createRecord's writes).
-    if (chunk) scheduler.records[id + MAP_CHUNK] = 1;
+    if (chunk) shared.records.words[id + MAP_CHUNK] = 1;
     if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     if (full) {
       this.#waitingForRoom.push(id);
       void this.#admit();
     } else {
-      scheduler.injector.push(id);
-      scheduler.idle.notifyWork();
+      shared.injector.push(id);
+      shared.idle.notifyWork();
       if (this.#retiredWorkers > 0) this.#startRetiredOnDemand();
     }
     this.#processRef.hold();
-    const handle = createJobHandle<unknown>(scheduler, id, name, RUNTIME_THREAD);
+    const handle = createJobHandle<unknown>(shared, id, name, RUNTIME_THREAD);
     if (options !== null && (options.timeout !== undefined || signal !== undefined)) this.#watch(handle, name, options);
     return handle;
   }
@@ -716,23 +718,23 @@ export class Runtime<S extends JobSet = JobSet> {
   #cancel(): void {
     if (this.#cancelling) return;
     this.#cancelling = true;
-    this.#scheduler.close(CANCELLING);
+    this.#shared.close(CANCELLING);
     for (const id of this.#waitingForRoom.splice(0)) this.#cancelNeverQueued(id);
   }
 
   async #stop(): Promise<void> {
-    const scheduler = this.#scheduler;
-    if (scheduler.closed === OPEN) scheduler.close(SHUTTING_DOWN);
+    const shared = this.#shared;
+    if (shared.state === OPEN) shared.close(SHUTTING_DOWN);
     // Polled: the live count is a sum of per-thread counters, which nobody could notify on cheaply.
     // Meanwhile the monitor goes on terminating machines whose jobs will not stop.
-    while (scheduler.live !== 0) {
+    while (shared.live !== 0) {
       if (this.#cancelling) this.#cancelInjected();
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
     if (this.#monitor !== null) clearInterval(this.#monitor);
     this.#processRef.close();
     for (const handle of [...this.#watched.keys()]) this.#unwatch(handle);
-    scheduler.close(STOPPING);
+    shared.close(STOPPING);
     const exits = this.#threads.map((thread, p) => thread === null ? null : this.#exit(p, thread));
     await Promise.all(exits);
   }
@@ -740,7 +742,7 @@ export class Runtime<S extends JobSet = JobSet> {
   /** Cancels every job in the injector (a cancelling shutdown: nothing waits for a machine). */
   #cancelInjected(): void {
     const batch: number[] = [];
-    while (this.#scheduler.injector.popBatch(batch, DEQUE_CAPACITY) > 0) {
+    while (this.#shared.injector.popBatch(batch, DEQUE_CAPACITY) > 0) {
       for (const id of batch) this.#cancelTaken(id);
       batch.length = 0;
     }
@@ -748,11 +750,11 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Cancels a job this thread took from a queue (it drops the queue's reference, as a machine would). */
   #cancelTaken(id: number): void {
-    const scheduler = this.#scheduler;
-    const name = this.#names[Atomics.load(scheduler.records, id + JOB)] as string;
+    const shared = this.#shared;
+    const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
     const length = this.#encoder.encode(new RuntimeShutdownError(name), name, "error");
-    scheduler.cancelQueued(id, this.#encoder, length); // false: aborted while queued, settled already
-    scheduler.release(id);
+    shared.records.cancelQueued(id, this.#encoder, length); // false: aborted while queued, settled already
+    shared.records.release(id);
   }
 
   /** Waits for machine `p`'s thread to exit, terminating it after a grace period. */
@@ -765,12 +767,12 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Starts the machine of processor `p` on a new thread; resolves with the job names when it is ready. */
   #startMachine(p: number): Promise<readonly string[]> {
-    const scheduler = this.#scheduler;
-    scheduler.setRetired(p, false);
-    const workerData = { setup: scheduler.setup, processor: p, data: this.#workerData };
+    const shared = this.#shared;
+    shared.processor(p).setRetired(false);
+    const workerData = { setup: shared.setup, processor: p, data: this.#workerData };
     let thread: Worker;
     try {
-      thread = spawnMachineThread(workerData, p, scheduler.setup.resourceLimits);
+      thread = spawnMachineThread(workerData, p, shared.setup.resourceLimits);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -791,32 +793,35 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** A machine's thread exited: expected (stopping, retiring), or a death to recover from. */
   #onExit(p: number, code: number, error: unknown): void {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
+    const processor = shared.processor(p);
     this.#threads[p] = null;
     if (p >= this.#minWorkers && p < this.#workers) this.#retiredWorkers++;
     this.#metricsReader?.exited(p);
-    scheduler.idle.depart(p);
+    shared.idle.depart(p);
     // The next machine of `p` must not inherit a park its predecessor left half done: a thread
     // that died parked leaves the parker word PARKED, and the next park would then spin instead
     // of sleeping (an async park for good, starving its event loop: issue 17, item 1).
-    scheduler.unpark(p);
-    const reported = scheduler.takeCrash(p);
+    processor.unpark();
+    const reported = processor.takeCrash();
     const terminated = this.#terminated[p] === true;
     this.#terminated[p] = false;
     this.#stopSince[p] = NaN;
-    this.#stopTarget[p] = scheduler.stopRequests(p);
+    this.#stopTarget[p] = processor.stopRequests();
     const exited = this.#exited[p];
     if (exited !== undefined) {
       delete this.#exited[p];
       exited(code);
     }
-    if (scheduler.closed === STOPPING || scheduler.isRetired(p)) return;
+    if (shared.state === STOPPING || processor.isRetired()) return;
     // Died: its running jobs are lost (aborted ones end as cancelled: that is what was asked), its
     // queued ones move to the injector (or are cancelled, when the runtime cancels), and it is
     // replaced.
-    const cancelling = scheduler.closed === CANCELLING;
-    const running = scheduler.runningJobs(p);
-    const records = scheduler.records;
+    const cancelling = shared.state === CANCELLING;
+    const running = processor.runningJobs();
+    const records = shared.records.words;
+    // An abort() on another thread may set ABORT after this read: the job then settles as lost,
+    // once, which its handle reports as it would any loss.
     const isAborted = (id: number): boolean => cancelling || Atomics.load(records, id + ABORT) !== 0;
     let cause: unknown = reported ?? error ?? undefined;
     if (cause === undefined && terminated) {
@@ -832,9 +837,9 @@ export class Runtime<S extends JobSet = JobSet> {
     let lost = 0;
     for (const id of running) {
       if (isAborted(id)) {
-        scheduler.settleTerminated(id);
+        shared.records.settleTerminated(id);
       } else {
-        scheduler.settleLost(id, lostCode, this.#encoder, causeLength);
+        shared.records.settleLost(id, lostCode, this.#encoder, causeLength);
         lost++;
       }
     }
@@ -843,20 +848,20 @@ export class Runtime<S extends JobSet = JobSet> {
       if (cancelling) {
         this.#cancelTaken(id);
       } else {
-        scheduler.injector.push(id);
+        shared.injector.push(id);
         moved++;
       }
     };
-    const slot = scheduler.takeSlot(p);
+    const slot = processor.takeSlot();
     if (slot !== 0) queued(slot);
     for (;;) {
-      const id = scheduler.deque(p).steal();
+      const id = processor.deque.steal();
       if (id === RETRY) continue;
       if (id === EMPTY) break;
       queued(id);
     }
     if (p < this.#workers && !cancelling) void this.#startMachine(p).catch(() => {});
-    if (moved > 0) scheduler.idle.notifyWork();
+    if (moved > 0) shared.idle.notifyWork();
     if (running.length === 0 && cause !== undefined && !terminated) {
       // Nobody's handle carries it: a host callback of a job that had finished, say.
       process.emitWarning(`spindle: worker ${p} died (exit code ${lostCode}) while running no job`, {
@@ -879,7 +884,7 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Every {@linkcode BLOCKED_CHECK_MS}: the stop watchdog, deadlines' clean-up, blocked machines. */
   #tick(): void {
-    this.#processRef.check(this.#scheduler.live);
+    this.#processRef.check(this.#shared.live);
     if (this.#retiredWorkers > 0) this.#startRetiredOnDemand();
     this.#checkStops();
     for (const handle of this.#watched.keys()) {
@@ -889,32 +894,33 @@ export class Runtime<S extends JobSet = JobSet> {
   }
 
   /**
-   * The watchdog: a machine asked to stop a job ({@linkcode Scheduler.requestStop}) that has not
+   * The watchdog: a machine asked to stop a job ({@linkcode Processor.requestStop}) that has not
    * got to the request within `abortGraceMs`, while it runs jobs, is stuck in one (an endless
    * loop, or a long synchronous stretch): its thread is terminated, and {@linkcode Runtime.#onExit}
    * settles its jobs and replaces it. A machine that got to the request but whose aborted job
    * takes too long to unwind ends its own thread (see the machine's `#checkAborting`).
    */
   #checkStops(): void {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const now = performance.now();
     for (let p = 0; p < this.#threads.length; p++) {
       const thread = this.#threads[p];
       if (thread === null || thread === undefined || this.#terminated[p] === true) continue;
-      const handled = scheduler.stopsHandled(p);
+      const processor = shared.processor(p);
+      const handled = processor.stopsHandled();
       if (!Number.isNaN(this.#stopSince[p] as number) && ((handled - (this.#stopTarget[p] as number)) | 0) >= 0) {
         this.#stopSince[p] = NaN; // it got to every request pending when the watch began
       }
-      const requests = scheduler.stopRequests(p);
+      const requests = processor.stopRequests();
       if (Number.isNaN(this.#stopSince[p] as number)) {
         if (((handled - requests) | 0) >= 0) continue;
         this.#stopTarget[p] = requests;
         this.#stopSince[p] = now;
         continue;
       }
-      if (now - (this.#stopSince[p] as number) >= this.#graceMs && scheduler.hasRunningJobs(p)) {
+      if (now - (this.#stopSince[p] as number) >= this.#graceMs && processor.hasRunningJobs()) {
         this.#terminated[p] = true;
-        scheduler.abandon(p); // should the thread outlive terminate(), its machine stops there
+        processor.abandon(); // should the thread outlive terminate(), its machine stops there
         void thread.terminate();
       }
     }
@@ -926,21 +932,17 @@ export class Runtime<S extends JobSet = JobSet> {
    * `maxExtraMachines`.
    */
   #checkBlocked(): void {
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const now = performance.now();
     let allStuck = true;
-    let queued = scheduler.injector.length > 0;
+    let queued = shared.injector.length > 0;
     for (let p = 0; p < this.#threads.length; p++) {
       if (this.#threads[p] === null) continue;
-      const heartbeat = Atomics.load(scheduler.control, scheduler.processorWord(p, HEARTBEAT));
-      if (heartbeat !== this.#heartbeats[p]) {
-        this.#heartbeats[p] = heartbeat;
-        this.#movedAt[p] = now;
-      }
-      if (now - (this.#movedAt[p] as number) < BLOCKED_AFTER_MS) allStuck = false;
-      if (!scheduler.deque(p).isEmpty || scheduler.hasSlot(p)) queued = true;
+      if (this.#heartbeats.stillFor(p, now) < BLOCKED_AFTER_MS) allStuck = false;
+      const processor = shared.processor(p);
+      if (!processor.deque.isEmpty || processor.hasSlot()) queued = true;
     }
-    if (!allStuck || !queued || scheduler.closed === STOPPING) return;
+    if (!allStuck || !queued || shared.state === STOPPING) return;
     for (let p = this.#workers; p < this.#workers + this.#maxExtra; p++) {
       if (this.#threads[p] === null) {
         void this.#startMachine(p).catch(() => {});
@@ -957,8 +959,8 @@ export class Runtime<S extends JobSet = JobSet> {
    * jobs). One at a time: the next call starts another if the new one is not enough.
    */
   #startRetiredOnDemand(): void {
-    const scheduler = this.#scheduler;
-    if (scheduler.closed === STOPPING || scheduler.idle.free > 0 || !this.#workQueued()) return;
+    const shared = this.#shared;
+    if (shared.state === STOPPING || shared.idle.free > 0 || !this.#workQueued()) return;
     for (let p = this.#minWorkers; p < this.#workers; p++) {
       if (this.#threads[p] === null) {
         void this.#startMachine(p).catch(() => {});
@@ -969,10 +971,10 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Whether any job waits in a queue: the injector, a deque or a slot. */
   #workQueued(): boolean {
-    const scheduler = this.#scheduler;
-    if (scheduler.injector.length > 0) return true;
+    const shared = this.#shared;
+    if (shared.injector.length > 0) return true;
     for (let p = 0; p < this.#threads.length; p++) {
-      if (!scheduler.deque(p).isEmpty || scheduler.hasSlot(p)) return true;
+      if (!shared.processor(p).deque.isEmpty || shared.processor(p).hasSlot()) return true;
     }
     return false;
   }
@@ -981,34 +983,34 @@ export class Runtime<S extends JobSet = JobSet> {
   async #admit(): Promise<void> {
     if (this.#admitting) return;
     this.#admitting = true;
-    const scheduler = this.#scheduler;
+    const shared = this.#shared;
     const waiting = this.#waitingForRoom;
     try {
       while (waiting.length > 0) {
-        const room = scheduler.watchRoom();
+        const room = shared.watchRoom();
         let admitted = 0;
-        while (waiting.length > 0 && scheduler.injector.length < this.#limit) {
-          scheduler.injector.push(waiting.shift() as number);
+        while (waiting.length > 0 && shared.injector.length < this.#limit) {
+          shared.injector.push(waiting.shift() as number);
           admitted++;
         }
-        if (admitted > 0) scheduler.idle.notifyWork();
+        if (admitted > 0) shared.idle.notifyWork();
         if (waiting.length === 0) break;
-        const wait = Atomics.waitAsync(scheduler.control, ROOM, room, BLOCKED_CHECK_MS);
+        const wait = Atomics.waitAsync(shared.control, ROOM, room, BLOCKED_CHECK_MS);
         if (wait.async) await wait.value;
       }
     } finally {
-      scheduler.stopWatchingRoom();
+      shared.stopWatchingRoom();
       this.#admitting = false;
     }
   }
 
   /** Settles a job that never entered the queue, for a cancelling shutdown. */
   #cancelNeverQueued(id: number): void {
-    const scheduler = this.#scheduler;
-    const name = this.#names[Atomics.load(scheduler.records, id + JOB)] as string;
+    const shared = this.#shared;
+    const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
     const length = this.#encoder.encode(new RuntimeShutdownError(name), name, "error");
-    scheduler.cancelQueued(id, this.#encoder, length); // false: aborted while waiting, settled already
-    scheduler.release(id); // nobody will take it from a queue
+    shared.records.cancelQueued(id, this.#encoder, length); // false: aborted while waiting, settled already
+    shared.records.release(id); // nobody will take it from a queue
   }
 }
 

@@ -9,11 +9,11 @@ import { reportFatalErrors } from "./crash-report.ts";
 import { enterJobContext, importingJobModule } from "./job-context.ts";
 import { isJobSet } from "./job-set.ts";
 import { Machine } from "./machine.ts";
-import { Scheduler, type SchedulerSetup } from "./scheduler.ts";
+import { SharedState, type SharedStateSetup } from "./shared-state.ts";
 
 /** What the runtime passes to a machine's thread. */
 interface MachineData {
-  readonly setup: SchedulerSetup;
+  readonly setup: SharedStateSetup;
   readonly processor: number;
   /** The runtime's `workerData` option. */
   readonly data: unknown;
@@ -33,10 +33,10 @@ async function runMachine({ setup, processor, data }: MachineData): Promise<void
   }
   const executor = new LocalExecutor();
   const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);
-  const scheduler = new Scheduler(setup, processor + 1);
-  reportFatalErrors(scheduler, processor);
-  scheduler.idle.arrive(processor);
-  const machine = new Machine(scheduler, processor, set, executor, timer, data);
+  const shared = new SharedState(setup, processor + 1);
+  reportFatalErrors(shared.processor(processor));
+  shared.idle.arrive(processor);
+  const machine = new Machine(shared, processor, set, executor, timer, data);
   enterJobContext(machine);
   executor.spawn(machine);
   parentPort?.postMessage({ names: set.names }); // ready; the runtime's thread learns the job names here

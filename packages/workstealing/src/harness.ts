@@ -1,0 +1,331 @@
+import {
+  CancelledError,
+  type Coroutine,
+  type IntoFuture,
+  isCoroutine,
+  isFuture,
+  type JoinHandle,
+  type LocalExecutor,
+} from "@spindle/core";
+import { crash } from "./crash-report.ts";
+import { RuntimeShutdownError, UncloneableValueError } from "./errors.ts";
+import type { InlineStart } from "./job-context.ts";
+import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
+import { runChunk } from "./map-chunk.ts";
+import { epochMs, MetricsRecorder } from "./metrics.ts";
+import { RecyclePolicy } from "./recycling.ts";
+import type { JobSet } from "./job-set.ts";
+import { type Processor, STAT } from "./processor.ts";
+import type { RecentArgs } from "./recent-args.ts";
+import { CANCELLING, type SharedState } from "./shared-state.ts";
+import type { ValueEncoder } from "./codec/value-encoder.ts";
+
+/**
+ * How one worker runs the jobs its machine took (tokio's `harness.rs`): claims a job's record
+ * (QUEUED → RUNNING), calls its function, settles the record with what it returned or threw, or
+ * keeps it as a task on the worker's executor until it finishes; and stops the tasks of aborted
+ * jobs, ending the thread when one does not stop within the runtime's `abortGraceMs`.
+ *
+ * While a job's function runs, the processor's CURRENT word names it; a job that becomes a task
+ * joins the processor's running list instead. Should the worker die, the runtime's thread fails
+ * those jobs (`processor.ts`, `runningJobs`).
+ */
+export class Harness {
+  readonly #shared: SharedState;
+  readonly #own: Processor;
+  readonly #set: JobSet;
+  readonly #executor: LocalExecutor;
+  readonly #encoder: ValueEncoder;
+  readonly #recentArgs: RecentArgs;
+  readonly #checkAlive: () => void;
+  /** Jobs running as tasks on the executor (they waited at least once, or may). */
+  readonly #running = new Map<number, JoinHandle<void>>();
+  /** Jobs whose tasks were aborted and that have not finished: when each was aborted. */
+  readonly #aborting = new Map<number, number>();
+  #abortTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When this machine's thread is to be replaced (the runtime's recycling options). */
+  readonly #recycle: RecyclePolicy;
+  #recycleDue = false;
+  /** This processor's metrics (the runtime's `metrics: true`), or null. */
+  readonly #metrics: MetricsRecorder | null;
+  /** The records' spawn times, over the heap (with metrics). */
+  readonly #spawnTimes: Float64Array | null;
+  /** Tasks' and in-place jobs' number, wait and start time, for their run-time metric (with metrics). */
+  readonly #timed = new Map<number, readonly [job: number, waitMs: number, startedAt: number]>();
+
+  /**
+   * The harness of processor `own`'s machine: runs `set`'s jobs on `executor`, encoding outcomes
+   * with `encoder`; takes a child's arguments from `recentArgs` when its spawner kept them; calls
+   * `checkAlive` (the machine's) before it touches shared state.
+   */
+  constructor(
+    shared: SharedState,
+    own: Processor,
+    set: JobSet,
+    executor: LocalExecutor,
+    encoder: ValueEncoder,
+    recentArgs: RecentArgs,
+    checkAlive: () => void,
+  ) {
+    this.#shared = shared;
+    this.#own = own;
+    this.#set = set;
+    this.#executor = executor;
+    this.#encoder = encoder;
+    this.#recentArgs = recentArgs;
+    this.#checkAlive = checkAlive;
+    this.#recycle = new RecyclePolicy(shared.setup.recycle);
+    const metrics = shared.setup.metrics;
+    this.#metrics = metrics === null ? null : new MetricsRecorder(metrics, own.index);
+    this.#metrics?.started();
+    this.#spawnTimes = metrics === null ? null : new Float64Array(shared.setup.heap);
+  }
+
+  /**
+   * Whether the machine's thread is due for replacement (after `maxJobsPerWorker` jobs taken from
+   * the queues, or above `maxMemoryBeforeRecycle`): see the machine's `#pollRecycling`.
+   */
+  get recycleDue(): boolean {
+    return this.#recycleDue;
+  }
+
+  /** How many jobs run as tasks here. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** Starts job `id`; returns whether it became a task (it did not finish in one call). */
+  start(id: number): boolean {
+    const shared = this.#shared;
+    const records = shared.records.words;
+    if (!shared.records.claim(id, this.#own.index)) {
+      shared.records.release(id); // aborted while queued: its handle already settled
+      return false;
+    }
+    this.#own.count(STAT.JOBS_RUN);
+    this.#own.beat(); // a machine that starts jobs is not stuck, however long its turn
+    if (this.#recycle.active && this.#recycle.jobStarted()) this.#recycleDue = true;
+    const jobIndex = records[id + JOB] as number;
+    const name = this.#set.names[jobIndex] as string;
+    // With metrics, a job that finishes in its call is timed here (from locals, and before its
+    // settlement: whoever sees it settled sees it counted), one that becomes a task in `finish`
+    // (through #timed): no map entry for the common, plain job.
+    let startedAt = 0;
+    let waitMs = 0;
+    if (this.#metrics !== null) {
+      startedAt = epochMs();
+      waitMs = Math.max(0, startedAt - ((this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number));
+    }
+    if (shared.state === CANCELLING) {
+      this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
+      return false;
+    }
+    // While the job's function runs, CURRENT names it (should the worker die now, the runtime
+    // fails it); a job that becomes a task joins the running list instead.
+    this.#own.setCurrent(id);
+    let output: unknown;
+    try {
+      const args = shared.records.readPayload(id) as unknown[];
+      const job = this.#set.jobs[name] as (...args: unknown[]) => unknown;
+      output = records[id + MAP_CHUNK] === 0 ? job(...args) : runChunk(job, args[0] as unknown[]);
+    } catch (error) {
+      this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
+      this.#settle(id, FAILED, error);
+      return false;
+    }
+    if (!isCoroutine(output) && !isFuture(output)) {
+      this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
+      this.#settle(id, DONE, output);
+      return false;
+    }
+    if (this.#metrics !== null) this.#timed.set(id, [jobIndex, waitMs, startedAt]);
+    this.#own.linkRunning(id);
+    this.#own.setCurrent(0);
+    this.#running.set(id, this.#executor.spawn(runJob(this, id, output)));
+    return true;
+  }
+
+  /**
+   * Starts child job `id` for its joiner to run in place (see `JobContext.takeBack`), once the
+   * machine took it back from its slot or deque: the joiner gets what the function returned (a
+   * value, future or coroutine) or threw, or `null` when an `abort()` cancelled the job first.
+   */
+  startInPlace(id: number): InlineStart | null {
+    const shared = this.#shared;
+    if (!shared.records.claim(id, this.#own.index)) {
+      shared.records.release(id); // aborted while queued: the joiner finds it cancelled
+      return null;
+    }
+    this.#own.linkRunning(id);
+    this.#own.count(STAT.JOBS_RUN);
+    if (this.#metrics !== null) this.#timeStart(id);
+    const name = this.#set.names[shared.records.words[id + JOB] as number] as string;
+    try {
+      const args = this.#recentArgs.take(id) ?? shared.records.readPayload(id) as unknown[];
+      return { ok: true, output: (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** Ends a job joined in place (see `JobContext.settleInline`). */
+  settleInline(id: number, state: number): void {
+    this.#checkAlive();
+    if (this.#metrics !== null) this.#timeEnd(id);
+    const shared = this.#shared;
+    this.#own.unlinkRunning(id);
+    shared.records.settle(id, state); // drops the execution's reference
+    shared.records.release(id); // and the handle's: its joiner has the outcome
+  }
+
+  /** Whether job `id` (a task of this worker) is being aborted: its `abort()` or a cancelling shutdown. */
+  isAborting(id: number): boolean {
+    // ABORT is stored (SC) by abort() before it requests the stop, and the runtime's state before
+    // close() requests the checks: a task aborted for either reason finds it set here.
+    return Atomics.load(this.#shared.records.words, id + ABORT) !== 0 || this.#shared.state === CANCELLING;
+  }
+
+  /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
+  finish(id: number, state: number, value: unknown): void {
+    this.#running.delete(id);
+    if (this.#metrics !== null) this.#timeEnd(id);
+    if (this.#aborting.delete(id) && this.#aborting.size === 0 && this.#abortTimer !== null) {
+      clearTimeout(this.#abortTimer);
+      this.#abortTimer = null;
+    }
+    this.#own.unlinkRunning(id);
+    this.#settle(id, state, value);
+  }
+
+  /**
+   * Aborts the tasks of jobs flagged by `abort()` (or all of them when the runtime cancels), and
+   * watches that each stops within the runtime's `abortGraceMs`.
+   */
+  abortFlagged(): void {
+    const records = this.#shared.records.words;
+    const all = this.#shared.state === CANCELLING;
+    const now = performance.now();
+    for (const [id, task] of this.#running) {
+      // abort() stores ABORT before it requests the abort check, and the machine took that check
+      // before calling this (both SC; Processor.requestStop): a flagged job is seen here.
+      if (!all && Atomics.load(records, id + ABORT) === 0) continue;
+      task.abort();
+      if (!this.#aborting.has(id) && this.#running.has(id)) this.#aborting.set(id, now);
+    }
+    if (this.#aborting.size > 0 && this.#abortTimer === null) this.#armAbortTimer(this.#shared.setup.abortGraceMs);
+  }
+
+  #armAbortTimer(ms: number): void {
+    this.#abortTimer = setTimeout(() => {
+      this.#abortTimer = null;
+      this.#checkAborting();
+    }, ms);
+  }
+
+  /**
+   * An aborted job still unwinding after the grace period (a `finally` block that waits too
+   * long, a coroutine that swallows the cancellation) ends this thread: the runtime settles the
+   * job as cancelled and the other jobs running here as lost (this error their cause), and
+   * replaces the machine. The same rule as for a machine stuck in a job, which the runtime's
+   * watchdog terminates; here the thread is healthy and can say so itself.
+   */
+  #checkAborting(): void {
+    const grace = this.#shared.setup.abortGraceMs;
+    const now = performance.now();
+    let next = Infinity;
+    const late: string[] = [];
+    for (const [id, since] of this.#aborting) {
+      if (now - since >= grace) {
+        late.push(JSON.stringify(this.#set.names[Atomics.load(this.#shared.records.words, id + JOB)]));
+      } else next = Math.min(next, since + grace - now);
+    }
+    if (late.length > 0) {
+      crash(
+        this.#own,
+        new Error(
+          `worker ${this.#own.index} was ended: job ${
+            late.join(", ")
+          } did not stop within ${grace} ms of being aborted`,
+        ),
+      );
+    }
+    if (next !== Infinity) this.#armAbortTimer(next);
+  }
+
+  /** With metrics: job `id` (ours: running here) starts now; it is timed when it settles. */
+  #timeStart(id: number): void {
+    const now = epochMs();
+    const spawnedAt = (this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number;
+    this.#timed.set(id, [Atomics.load(this.#shared.records.words, id + JOB), Math.max(0, now - spawnedAt), now]);
+  }
+
+  /** With metrics: job `id` settles now (before its record does): its run and wait go into its histograms. */
+  #timeEnd(id: number): void {
+    const timed = this.#timed.get(id);
+    if (timed === undefined) return;
+    this.#timed.delete(id);
+    (this.#metrics as MetricsRecorder).job(timed[0], timed[1], epochMs() - timed[2]);
+  }
+
+  /** The machine parked for `ms` (with metrics). */
+  parked(ms: number): void {
+    this.#metrics?.parked(ms);
+  }
+
+  /** Whether metrics are kept (the machine then times its parks). */
+  get timesParks(): boolean {
+    return this.#metrics !== null;
+  }
+
+  /** Writes the outcome into the record and settles it. */
+  #settle(id: number, state: number, value: unknown): void {
+    this.#checkAlive();
+    const shared = this.#shared;
+    // JOB was written before the id was published (JobRecords.create) and never changes.
+    const name = this.#set.names[Atomics.load(shared.records.words, id + JOB)] as string;
+    let length = 0;
+    if (state === DONE || state === FAILED || value !== undefined) {
+      try {
+        length = this.#encoder.encode(value, name, state === DONE ? "result" : "error");
+      } catch (error) {
+        state = FAILED;
+        length = this.#encoder.encode(plainError(error), name, "error");
+      }
+    }
+    shared.records.replacePayload(id, this.#encoder, length);
+    shared.records.settle(id, state);
+    this.#own.setCurrent(0);
+  }
+}
+
+/**
+ * The task of a job that did not finish in its first call: drives it, then settles its record.
+ * `abort()` throws a `CancelledError` into `work` (see `CoroutineFuture`): the job is cancelled
+ * when that error comes out of it, and also when the job caught it and returned anyway. Dropping
+ * the task (its executor closing) returns out of the `yield*` instead: the `finally` settles it.
+ */
+function* runJob(harness: Harness, id: number, work: IntoFuture<unknown>): Coroutine<void> {
+  let settled = false;
+  try {
+    const value: unknown = yield* work;
+    settled = true;
+    if (harness.isAborting(id)) harness.finish(id, CANCELLED, undefined);
+    else harness.finish(id, DONE, value);
+  } catch (error) {
+    settled = true;
+    if (error instanceof CancelledError && harness.isAborting(id)) harness.finish(id, CANCELLED, undefined);
+    else harness.finish(id, FAILED, error);
+  } finally {
+    if (!settled) harness.finish(id, CANCELLED, undefined);
+  }
+}
+
+/** An error that could not be encoded as it was: its name, message and stack only. */
+function plainError(error: unknown): Error {
+  const source = error instanceof Error ? error : new Error(String(error));
+  const plain = new Error(source.message);
+  plain.name = source.name;
+  plain.stack = source.stack ?? "";
+  if (error instanceof UncloneableValueError) plain.name = "UncloneableValueError";
+  return plain;
+}

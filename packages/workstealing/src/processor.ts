@@ -1,0 +1,365 @@
+import { type ParkerHandle, Unparker } from "@spindle/core";
+import { RUN_NEXT, RUN_PREV, RUNNING, STATE } from "./job-record.ts";
+import type { SharedHeap } from "./shared-heap.ts";
+import { decodeValue } from "./codec/value-decoder.ts";
+import type { ValueEncoder } from "./codec/value-encoder.ts";
+import { WorkDeque } from "./work-deque.ts";
+
+/**
+ * One processor of a runtime (tokio's `Core`, async-std's `Processor`): the block of the control
+ * block that the machine holding it works from, and that outlives that machine. Its words: the
+ * next-task slot, the park word, the heartbeat, the abort-check flag and stop-request counts, the
+ * running list, the job being called, the statistics, the crash words and the generation; then
+ * its Chase–Lev deque.
+ *
+ * # Memory model
+ *
+ * Every word is read and written with `Atomics` (sequentially consistent, SC), except the
+ * statistics, which only the owner writes (plain adds) and which others read with `Atomics` for
+ * reporting only. Most words have one writer, the processor's machine (the *owner*); the others
+ * are the park word (any unparker: `parker.ts`), the slot (taken by thieves too), the abort and
+ * stop words (written by aborters) and the generation (bumped by the runtime's thread). Each method says what its accesses pair with.
+ * After the owner's thread has exited, the runtime's thread reads and resets the words the thread
+ * left (`runningJobs`, `takeCrash`, `isRetired`, the park word) before a replacement starts.
+ */
+export class Processor {
+  /** This processor's number `p` (its worker is participant `p + 1`). */
+  readonly index: number;
+  /** Its Chase–Lev deque (owner: its machine; thieves: every other machine). */
+  readonly deque: WorkDeque;
+  /** Its machine's park word, for the machine's `Parker`. */
+  readonly parker: ParkerHandle;
+  readonly #control: Int32Array;
+  readonly #heap: SharedHeap;
+  readonly #at: number;
+  readonly #unparker: Unparker;
+
+  /**
+   * Processor `index`, whose block of {@linkcode Processor.words}`(dequeCapacity)` words starts at
+   * `control[at]`; `heap` holds the job records of its running list and its crash report.
+   */
+  constructor(control: Int32Array, at: number, index: number, dequeCapacity: number, heap: SharedHeap) {
+    this.index = index;
+    this.#control = control;
+    this.#heap = heap;
+    this.#at = at;
+    this.deque = new WorkDeque(control, at + DEQUE, dequeCapacity);
+    this.parker = { buffer: control.buffer as SharedArrayBuffer, index: at + PARK };
+    this.#unparker = new Unparker(this.parker);
+  }
+
+  /** Words of the control block one processor occupies (whole cache lines). */
+  static words(dequeCapacity: number): number {
+    return align(DEQUE + WorkDeque.words(dequeCapacity));
+  }
+
+  /** Wakes its machine if it is parked (or makes its next park return at once). */
+  unpark(): void {
+    // The parker's own protocol (parker.ts): a token left before the park is not lost.
+    this.#unparker.unpark();
+  }
+
+  // ---- statistics and heartbeat ---------------------------------------------------------------
+
+  /** Adds `n` to statistic `field` ({@linkcode STAT}). Its machine only. */
+  count(field: number, n = 1): void {
+    // Plain: only the owner writes a statistic, and `stats` reads it for reporting only, paired
+    // with nothing; a reader sees some value the owner wrote.
+    this.#control[this.#at + field]! += n;
+  }
+
+  /** What its machines did so far. */
+  stats(): ProcessorStats {
+    const control = this.#control;
+    const word = (field: number): number => Atomics.load(control, this.#at + field);
+    return {
+      jobsRun: word(STAT.JOBS_RUN),
+      steals: word(STAT.STEALS),
+      jobsStolen: word(STAT.JOBS_STOLEN),
+      fromInjector: word(STAT.FROM_INJECTOR),
+      parks: word(STAT.PARKS),
+    };
+  }
+
+  /** Bumps the heartbeat: its machine, on every turn and every job start. */
+  beat(): void {
+    // Only the owner writes it. The watchers (`heartbeat-watch.ts`: a thief's stuck check, the
+    // runtime's blocked check) only compare it with the value they saw before, so it pairs with no
+    // other word; an `Atomics` add so that each bump is visible to them at once.
+    Atomics.add(this.#control, this.#at + HEARTBEAT, 1);
+  }
+
+  /** The heartbeat (see {@linkcode Processor.beat}). */
+  heartbeat(): number {
+    return Atomics.load(this.#control, this.#at + HEARTBEAT);
+  }
+
+  // ---- the next-task slot ---------------------------------------------------------------------
+
+  /** Puts `id` in the slot; returns the job it held before (0 if none). Owner only. */
+  swapSlot(id: number): number {
+    // An exchange, not a store: a thief may take the old occupant at the same moment (takeSlot),
+    // and exactly one of the two must get it. The SC write also publishes the new job's record
+    // (written before it) to whoever takes it.
+    return Atomics.exchange(this.#control, this.#at + SLOT, id);
+  }
+
+  /** Takes job `id` out of the slot if it is there; returns whether it was. */
+  takeSlotIf(id: number): boolean {
+    // Against a thief's exchange in takeSlot: one of them empties the slot.
+    return Atomics.compareExchange(this.#control, this.#at + SLOT, id, 0) === id;
+  }
+
+  /**
+   * Takes the job in the slot, or 0. The owner takes it for locality; a thief takes it only from
+   * a machine stuck in a long job (see the machine's steal). An exchange, so exactly one of them
+   * gets it.
+   */
+  takeSlot(): number {
+    const at = this.#at + SLOT;
+    // The load only skips the exchange when the slot is empty; a job put there just after it is
+    // the owner's to run (a thief's miss is harmless).
+    return Atomics.load(this.#control, at) === 0 ? 0 : Atomics.exchange(this.#control, at, 0);
+  }
+
+  /** Whether the slot holds a job. */
+  hasSlot(): boolean {
+    // A parking machine's last look and the runtime's blocked check. SC: the owner's exchange
+    // that filled the slot comes before, or after, this load in one order; a job put there later
+    // is its owner's, which is running (it just spawned it).
+    return Atomics.load(this.#control, this.#at + SLOT) !== 0;
+  }
+
+  // ---- jobs running here (read by the runtime after the machine died) --------------------------
+
+  /** Records that its machine is calling job `id` (0: none), for its death. Owner only. */
+  setCurrent(id: number): void {
+    // SC store: the runtime's watchdog reads it while the machine runs (hasRunningJobs), and the
+    // runtime's thread takes it after the thread exited (runningJobs).
+    Atomics.store(this.#control, this.#at + CURRENT, id);
+  }
+
+  /** Links `id` into its running list. Owner only. */
+  linkRunning(id: number): void {
+    const control = this.#control;
+    const records = this.#heap.words;
+    const head = this.#at + RUN_HEAD;
+    // Only the owner changes the list while its thread lives; the runtime walks it once the
+    // thread has exited. `Atomics` because record words are (job-record.ts), and because the
+    // watchdog reads the head while the machine runs (hasRunningJobs).
+    const first = Atomics.load(control, head);
+    Atomics.store(records, id + RUN_PREV, 0);
+    Atomics.store(records, id + RUN_NEXT, first);
+    if (first !== 0) Atomics.store(records, first + RUN_PREV, id);
+    Atomics.store(control, head, id);
+  }
+
+  /** Unlinks `id` from its running list. Owner only. */
+  unlinkRunning(id: number): void {
+    const records = this.#heap.words;
+    // As in linkRunning: the owner alone, while its thread lives.
+    const prev = Atomics.load(records, id + RUN_PREV);
+    const next = Atomics.load(records, id + RUN_NEXT);
+    if (prev === 0) Atomics.store(this.#control, this.#at + RUN_HEAD, next);
+    else Atomics.store(records, prev + RUN_NEXT, next);
+    if (next !== 0) Atomics.store(records, next + RUN_PREV, prev);
+  }
+
+  /**
+   * The jobs it was running: its current call and its running list (for the runtime, once its
+   * machine is dead); empties both.
+   */
+  runningJobs(): number[] {
+    const control = this.#control;
+    const records = this.#heap.words;
+    // After the thread's exit: nobody else writes these words now. Both are cleared for the
+    // processor's next machine.
+    const jobs: number[] = [];
+    const current = Atomics.exchange(control, this.#at + CURRENT, 0);
+    if (current !== 0 && Atomics.load(records, current + STATE) === RUNNING) jobs.push(current);
+    for (let id = Atomics.load(control, this.#at + RUN_HEAD); id !== 0; id = Atomics.load(records, id + RUN_NEXT)) {
+      jobs.push(id);
+    }
+    Atomics.store(control, this.#at + RUN_HEAD, 0);
+    return jobs;
+  }
+
+  /** Whether it has running jobs (a current call or a non-empty running list). */
+  hasRunningJobs(): boolean {
+    // The watchdog, while the machine runs: a stale answer at worst terminates a machine that has
+    // just finished its last job (it is replaced and its queued jobs move to the injector), or
+    // waits one more tick.
+    return Atomics.load(this.#control, this.#at + CURRENT) !== 0 ||
+      Atomics.load(this.#control, this.#at + RUN_HEAD) !== 0;
+  }
+
+  // ---- abort checks and stop requests ---------------------------------------------------------
+
+  /** Asks its machine to look at its jobs' abort flags (and the runtime's state). */
+  requestAbortCheck(): void {
+    // SC store, then the unpark: the machine takes the flag at the top of its turn and looks at it
+    // in its search and in its last look before parking (hasAbortCheck); a machine that parks
+    // before seeing it is woken by the unpark, whose token the parker keeps if it comes early.
+    Atomics.store(this.#control, this.#at + ABORT_PENDING, 1);
+    this.unpark();
+  }
+
+  /**
+   * Asks its machine to stop a running job (whose abort flag the caller set) and counts the
+   * request, so that the runtime can tell whether the machine got to it.
+   */
+  requestStop(): void {
+    // The check is requested before the request is counted, and the machine reads the count
+    // before it takes the check (all sequentially consistent): a machine that publishes, as
+    // handled, a count that includes this request has taken this request's check too.
+    this.requestAbortCheck();
+    Atomics.add(this.#control, this.#at + STOP_REQUESTS, 1);
+  }
+
+  /** How many stop requests it has received (see {@linkcode Processor.requestStop}). */
+  stopRequests(): number {
+    return Atomics.load(this.#control, this.#at + STOP_REQUESTS);
+  }
+
+  /** The stop-request count its machine has handled. */
+  stopsHandled(): number {
+    return Atomics.load(this.#control, this.#at + STOPS_HANDLED);
+  }
+
+  /** Publishes that its machine took every stop request up to `count`. Its machine only. */
+  markStopsHandled(count: number): void {
+    // SC, after the machine's takeAbortCheck: see requestStop.
+    Atomics.store(this.#control, this.#at + STOPS_HANDLED, count);
+  }
+
+  /** Whether an abort check was requested (clears the request). Its machine only. */
+  takeAbortCheck(): boolean {
+    const at = this.#at + ABORT_PENDING;
+    // The load skips the exchange on the common path; a request stored just after it is taken on
+    // the next turn (requestAbortCheck's unpark makes sure there is one).
+    return Atomics.load(this.#control, at) !== 0 && Atomics.exchange(this.#control, at, 0) !== 0;
+  }
+
+  /** Whether an abort check is pending (without clearing it). */
+  hasAbortCheck(): boolean {
+    return Atomics.load(this.#control, this.#at + ABORT_PENDING) !== 0;
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------
+
+  /** Its generation (see {@linkcode GENERATION}): read by a machine when it starts and as it runs. */
+  generation(): number {
+    return Atomics.load(this.#control, this.#at + GENERATION);
+  }
+
+  /** Gives up on its thread: a machine of an older generation stops where it is. */
+  abandon(): void {
+    // SC add before the runtime's terminate(): a thread that outlives the termination reads the
+    // new generation at its next check (machine.ts, #checkAlive) and stops there.
+    Atomics.add(this.#control, this.#at + GENERATION, 1);
+  }
+
+  /** Marks its machine as retired on purpose (or not), before its thread exits. */
+  setRetired(retired: boolean): void {
+    // Stored by the retiring machine before its thread exits, and reset by the runtime's thread
+    // before it starts the next one; read by the runtime's thread after the exit (isRetired).
+    Atomics.store(this.#control, this.#at + RETIRED, retired ? 1 : 0);
+  }
+
+  /** Whether its machine retired on purpose. */
+  isRetired(): boolean {
+    return Atomics.load(this.#control, this.#at + RETIRED) === 1;
+  }
+
+  /**
+   * Stores the error that is about to end its thread (the encoder's last `length` bytes) for the
+   * runtime, which attaches it to the jobs it loses. Its machine only.
+   */
+  reportCrash(encoder: ValueEncoder, length: number): void {
+    const at = this.#heap.alloc(Math.max(1, length));
+    const bytes = encoder.bytes;
+    this.#heap.bytes.set(bytes.length === length ? bytes : bytes.subarray(0, length), at);
+    // The bytes (plain writes) are ordered before these stores; the runtime reads the offset
+    // first, once the thread has exited, and only then the length and the bytes.
+    Atomics.store(this.#control, this.#at + CRASH_LENGTH, length);
+    Atomics.store(this.#control, this.#at + CRASH_AT, at);
+  }
+
+  /** The error its last thread reported before it ended, or `undefined`; clears it. */
+  takeCrash(): unknown {
+    // The exchange pairs with reportCrash's last store (see there) and takes the report once.
+    const at = Atomics.exchange(this.#control, this.#at + CRASH_AT, 0);
+    if (at === 0) return undefined;
+    const length = Atomics.load(this.#control, this.#at + CRASH_LENGTH);
+    try {
+      return decodeValue(this.#heap.bytes.subarray(at, at + length));
+    } finally {
+      this.#heap.free(at, Math.max(1, length));
+    }
+  }
+}
+
+/** What one processor's machine did since the runtime started (across replacements). */
+export interface ProcessorStats {
+  /** Jobs it started, including children joined in place. */
+  readonly jobsRun: number;
+  /** Successful steals: batches taken from other processors. */
+  readonly steals: number;
+  /** Jobs those steals took. */
+  readonly jobsStolen: number;
+  /** Jobs it took from the injector. */
+  readonly fromInjector: number;
+  /** Times it parked for want of work. */
+  readonly parks: number;
+}
+
+/** How long an extra machine waits for work before it retires. */
+export const EXTRA_MACHINE_IDLE_MS = 100;
+
+/** Statistic fields of a processor, for {@linkcode Processor.count}. */
+export const STAT = { JOBS_RUN: 7, STEALS: 8, JOBS_STOLEN: 9, FROM_INJECTOR: 10, PARKS: 11 } as const;
+
+// A processor's block, in 64-byte cache lines (16 words).
+const LINE = 16;
+const align = (words: number): number => Math.ceil(words / LINE) * LINE;
+/** Its machine's parker word. */
+const PARK = 0;
+/** Bumped by its machine on every turn, so others can tell a machine stuck in a long job. */
+const HEARTBEAT = 1;
+/** The first record of its list of running jobs. */
+const RUN_HEAD = 2;
+/** Set when a job of it was aborted or the runtime is cancelling: its machine looks at its jobs. */
+const ABORT_PENDING = 3;
+/** The next-task slot: a job id or 0. */
+const SLOT = 4;
+/** 1 once its (extra) machine retired on purpose. */
+const RETIRED = 5;
+/** The job its machine is calling right now (a plain job, or a job's first call), or 0. */
+const CURRENT = 6;
+// Words 7–11: statistics (STAT), written by the processor's machine only, read with Atomics.
+/**
+ * The error its machine reported just before its thread ended (an uncaught error, a rejection
+ * nobody handled, an aborted job that would not stop): the heap offset of the encoded error, or 0,
+ * and its length. Written by the dying machine (length, then offset), read and cleared by the
+ * runtime once the thread has exited.
+ */
+const CRASH_AT = 12;
+const CRASH_LENGTH = 13;
+/**
+ * Bumped whenever someone asks this processor's machine to stop a running job (`abort()`, a
+ * deadline, a signal, a cancelling shutdown). The runtime compares it with the count its machine
+ * handled to tell a machine that cannot get to the request (stuck in a job) from one that did.
+ */
+const STOP_REQUESTS = 14;
+/**
+ * The stop-request count its machine had read before it last took its abort check: every
+ * request counted up to here has been taken (see {@linkcode Processor.requestStop}).
+ */
+const STOPS_HANDLED = 15;
+/**
+ * Bumped by the runtime when it gives up on the processor's thread (terminates it): a machine
+ * that finds it changed since its start is a thread that outlived its termination (Deno 2.9's
+ * `terminate()` does not stop a thread in a busy loop, measured) and must not touch shared state.
+ */
+const GENERATION = LINE;
+const DEQUE = 2 * LINE;

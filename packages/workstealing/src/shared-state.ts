@@ -1,0 +1,158 @@
+// A runtime's shared memory as one thread sees it, and the plain data (SharedStateSetup) that
+// every thread builds it from: see SharedState below.
+import type { SharedTimer } from "@spindle/timer";
+import { Idle, idleWords } from "./idle.ts";
+import { Injector, INJECTOR_WORDS } from "./injector.ts";
+import { COUNTER_LINE, JobRecords } from "./job-record.ts";
+import { Processor } from "./processor.ts";
+import { SharedHeap } from "./shared-heap.ts";
+import type { ResourceLimits } from "node:worker_threads";
+import type { RecycleLimits } from "./recycling.ts";
+
+/** What every thread of a runtime needs to build its {@linkcode SharedState}: plain data for `workerData`. */
+export interface SharedStateSetup {
+  readonly control: SharedArrayBuffer;
+  readonly heap: SharedArrayBuffer;
+  /** Wake tables: the runtime's thread first, then one per processor. */
+  readonly tables: readonly SharedArrayBuffer[];
+  /** Processors: the workers, then room for extra machines. */
+  readonly processors: number;
+  /** The first `workers` processors are the workers (the rest: room for extra machines). */
+  readonly workers: number;
+  /** The first `minWorkers` workers never retire; the others retire after `idleTimeoutMs` idle. */
+  readonly minWorkers: number;
+  /** How long a worker beyond `minWorkers` may go without work before it retires (the runtime's `idleTimeout`). */
+  readonly idleTimeoutMs: number;
+  /** When a machine's thread is replaced by a fresh one, between jobs. */
+  readonly recycle: RecycleLimits;
+  /** The metrics' shared memory (the runtime's `metrics: true`), or null. */
+  readonly metrics: SharedArrayBuffer | null;
+  /** The engine limits of every machine thread (the runtime's `resourceLimits`), or null. */
+  readonly resourceLimits: ResourceLimits | null;
+  readonly dequeCapacity: number;
+  /** The job module's URL (every worker imports it and numbers its jobs in key order). */
+  readonly jobModule: string;
+  /** The timer shared with jobs, if the runtime was given one. */
+  readonly timer: SharedTimer | null;
+  /**
+   * How long an aborted job may take to stop (reach a suspension point and run its `finally`
+   * blocks) before its worker is terminated: the runtime's `abortGraceMs` option.
+   */
+  readonly abortGraceMs: number;
+}
+
+/** The participant number of the runtime's own thread; processor `i` is participant `i + 1`. */
+export const RUNTIME_THREAD = 0;
+
+// The control block, in 64-byte cache lines so that words written by different threads at a high
+// rate do not share one: runtime-wide words; the injector; the idle state; one line of counters
+// per participant (each thread counts its own spawns and settlements); one block per processor
+// (its words, then its deque).
+const LINE = 16;
+const align = (words: number): number => Math.ceil(words / LINE) * LINE;
+/**
+ * The runtime's state word: OPEN; SHUTTING_DOWN: no spawns from outside; CANCELLING: queued jobs
+ * are dropped too; STOPPING: machines exit. It only moves forward.
+ */
+const RUNTIME_STATE = 0;
+export const OPEN = 0;
+export const SHUTTING_DOWN = 1;
+export const CANCELLING = 2;
+export const STOPPING = 3;
+/** Bumped whenever the injector shrinks while a spawner waits for room. */
+export const ROOM = 1;
+/** 1 while a spawner waits for room. */
+const ROOM_WANTED = 2;
+const INJECTOR_AT = LINE;
+const IDLE_AT = INJECTOR_AT + align(INJECTOR_WORDS);
+
+/**
+ * The shared state of one runtime as seen from one thread (tokio's `Shared`): the control block
+ * and the job heap, and the parts built over them: the {@linkcode Injector}, the {@linkcode Idle}
+ * state, the {@linkcode JobRecords} and the {@linkcode Processor}s. Itself it holds only the
+ * runtime-wide words: the runtime's state and the room watch of a bounded injector. It makes no
+ * scheduling decision: the machines (`machine.ts`) and the runtime's thread (`runtime.ts`) do.
+ */
+export class SharedState {
+  readonly setup: SharedStateSetup;
+  readonly control: Int32Array;
+  readonly heap: SharedHeap;
+  readonly records: JobRecords;
+  readonly injector: Injector;
+  readonly idle: Idle;
+  /** The processors, by number. */
+  readonly processors: readonly Processor[];
+
+  /** The shared state over `setup`'s memory, for `participant` (the runtime's thread, or processor p + 1). */
+  constructor(setup: SharedStateSetup, participant: number) {
+    this.setup = setup;
+    this.control = new Int32Array(setup.control);
+    this.heap = new SharedHeap(setup.heap);
+    this.injector = new Injector(this.control, INJECTOR_AT, this.heap.words);
+    const countersAt = align(IDLE_AT + idleWords(setup.processors));
+    this.records = new JobRecords(this.heap, setup.tables, this.control, countersAt, participant);
+    const processorAt = countersAt + (setup.processors + 1) * COUNTER_LINE;
+    const words = Processor.words(setup.dequeCapacity);
+    this.processors = Array.from(
+      { length: setup.processors },
+      (_, p) => new Processor(this.control, processorAt + p * words, p, setup.dequeCapacity, this.heap),
+    );
+    this.idle = new Idle(this.control, IDLE_AT, setup.processors, (p) => this.processor(p).unpark());
+  }
+
+  /** Memory for a new runtime's control block. */
+  static controlBuffer(processors: number, dequeCapacity: number): SharedArrayBuffer {
+    const counters = align(IDLE_AT + idleWords(processors)) + (processors + 1) * COUNTER_LINE;
+    return new SharedArrayBuffer((counters + processors * Processor.words(dequeCapacity)) * 4);
+  }
+
+  /** Processor `p`. */
+  processor(p: number): Processor {
+    return this.processors[p] as Processor;
+  }
+
+  /** The runtime's state: OPEN, SHUTTING_DOWN, CANCELLING or STOPPING. */
+  get state(): number {
+    // SC load, paired with close's store: see there.
+    return Atomics.load(this.control, RUNTIME_STATE);
+  }
+
+  /** Sets the runtime's state (see {@linkcode SharedState.state}) and wakes every machine to see it. */
+  close(state: number): void {
+    // The SC store comes before each processor's abort-check request (an SC store, then an
+    // unpark): a machine that takes the request, or is woken by it, reads the new state after it.
+    Atomics.store(this.control, RUNTIME_STATE, state);
+    for (const processor of this.processors) {
+      if (state === CANCELLING) processor.requestStop();
+      else processor.requestAbortCheck();
+    }
+  }
+
+  /** Jobs spawned and not settled (see {@linkcode JobRecords.live}). */
+  get live(): number {
+    return this.records.live;
+  }
+
+  /** Starts watching for room in the injector; returns the counter to wait on. */
+  watchRoom(): number {
+    // SC: ROOM_WANTED is set before ROOM is read, and a worker that took jobs from the injector
+    // (its LENGTH changed under the lock before) reads ROOM_WANTED before it bumps ROOM: either it
+    // sees the watch and bumps after our read (the wait returns), or our caller, which checks the
+    // injector's length after this, sees the room.
+    Atomics.store(this.control, ROOM_WANTED, 1);
+    return Atomics.load(this.control, ROOM);
+  }
+
+  /** Stops watching for room. */
+  stopWatchingRoom(): void {
+    Atomics.store(this.control, ROOM_WANTED, 0);
+  }
+
+  /** A worker took jobs from the injector: tells a spawner waiting for room. */
+  roomFreed(): void {
+    // The unlocked check keeps a worker's batch free of a notify when nobody waits (see watchRoom).
+    if (Atomics.load(this.control, ROOM_WANTED) === 0) return;
+    Atomics.add(this.control, ROOM, 1);
+    Atomics.notify(this.control, ROOM);
+  }
+}
