@@ -47,7 +47,7 @@ test("a runtime starts minWorkers workers and the others on demand, which retire
 });
 
 test("jobs spawned while workers retire and restart run exactly once", async () => {
-  const WAVES = 30;
+  const WAVES = 12;
   const PER_WAVE = 2_000;
   // idleTimeout 0: the second worker retires as soon as it parks without work, so retirements
   // race with every wave's spawns.
