@@ -24,11 +24,14 @@ export interface ChildResult {
 
 /**
  * Runs `script` (a `.ts` file) in a child process of the runtime running the tests and resolves
- * when it exits; kills it after `limitMs` (a hang bound, not a performance measure).
+ * when it exits; kills it after `limitMs` (a hang bound, not a performance measure). `scriptArgs`
+ * follow the script on its command line.
  */
-export function runScript(script: string, limitMs = 20_000): Promise<ChildResult> {
+export function runScript(script: string, limitMs = 20_000, scriptArgs: readonly string[] = []): Promise<ChildResult> {
   const bin = process.env.SPINDLE_TEST_RUNTIME_BIN ?? process.execPath;
-  const args = runtime === "deno" ? ["run", "-A", script] : ["--conditions=@spindle/source", script];
+  const args = runtime === "deno"
+    ? ["run", "-A", script, ...scriptArgs]
+    : ["--conditions=@spindle/source", script, ...scriptArgs];
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

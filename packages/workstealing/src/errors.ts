@@ -214,3 +214,49 @@ export class CorruptValueError extends RangeError {
     this.offset = offset;
   }
 }
+
+/**
+ * An option this runtime (Node, Deno or Bun) cannot honour, refused at `Runtime.start` rather
+ * than silently ignored: `code` is `"UNSUPPORTED"`, `option` names it.
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedOptionError } from "@spindle/workstealing";
+ *
+ * const error = new UnsupportedOptionError("resourceLimits", "Bun 1.4.5 ignores a worker's resourceLimits");
+ * console.log(error.code, error.message); // UNSUPPORTED resourceLimits: Bun 1.4.5 ignores a worker's resourceLimits
+ * ```
+ */
+export class UnsupportedOptionError extends TypeError {
+  /** Always `"UNSUPPORTED"`. */
+  readonly code = "UNSUPPORTED";
+  /** The option refused. */
+  readonly option: string;
+
+  /** Creates the error for `option`, saying `why`. */
+  constructor(option: string, why: string) {
+    super(`${option}: ${why}`);
+    this.name = "UnsupportedOptionError";
+    this.option = option;
+  }
+}
+
+/**
+ * A {@linkcode SharedBuffer} used after its `release()`: read, passed to a job, received by a
+ * job, or released again. Thrown on the thread that used it (inside a job, the job fails with
+ * it, crossing back as an `Error` named `"BufferReleasedError"`).
+ *
+ * @example
+ * ```ts
+ * import { BufferReleasedError } from "@spindle/workstealing";
+ *
+ * console.log(new BufferReleasedError("read").message); // a SharedBuffer was read after it was released
+ * ```
+ */
+export class BufferReleasedError extends Error {
+  /** Creates the error for a buffer `use`d after its release. */
+  constructor(use: string) {
+    super(`a SharedBuffer was ${use} after it was released`);
+    this.name = "BufferReleasedError";
+  }
+}

@@ -10,7 +10,10 @@ import {
 import { crash } from "./crash-report.ts";
 import { RuntimeShutdownError, UncloneableValueError } from "./errors.ts";
 import type { InlineStart } from "./job-context.ts";
-import { ABORT, CANCELLED, DONE, FAILED, JOB } from "./job-record.ts";
+import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
+import { runChunk } from "./map-chunk.ts";
+import { epochMs, MetricsRecorder } from "./metrics.ts";
+import { RecyclePolicy } from "./recycling.ts";
 import type { JobSet } from "./job-set.ts";
 import { type Processor, STAT } from "./processor.ts";
 import type { RecentArgs } from "./recent-args.ts";
@@ -40,6 +43,15 @@ export class Harness {
   /** Jobs whose tasks were aborted and that have not finished: when each was aborted. */
   readonly #aborting = new Map<number, number>();
   #abortTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When this machine's thread is to be replaced (the runtime's recycling options). */
+  readonly #recycle: RecyclePolicy;
+  #recycleDue = false;
+  /** This processor's metrics (the runtime's `metrics: true`), or null. */
+  readonly #metrics: MetricsRecorder | null;
+  /** The records' spawn times, over the heap (with metrics). */
+  readonly #spawnTimes: Float64Array | null;
+  /** Tasks' and in-place jobs' number, wait and start time, for their run-time metric (with metrics). */
+  readonly #timed = new Map<number, readonly [job: number, waitMs: number, startedAt: number]>();
 
   /**
    * The harness of processor `own`'s machine: runs `set`'s jobs on `executor`, encoding outcomes
@@ -62,6 +74,19 @@ export class Harness {
     this.#encoder = encoder;
     this.#recentArgs = recentArgs;
     this.#checkAlive = checkAlive;
+    this.#recycle = new RecyclePolicy(shared.setup.recycle);
+    const metrics = shared.setup.metrics;
+    this.#metrics = metrics === null ? null : new MetricsRecorder(metrics, own.index);
+    this.#metrics?.started();
+    this.#spawnTimes = metrics === null ? null : new Float64Array(shared.setup.heap);
+  }
+
+  /**
+   * Whether the machine's thread is due for replacement (after `maxJobsPerWorker` jobs taken from
+   * the queues, or above `maxMemoryBeforeRecycle`): see the machine's `#pollRecycling`.
+   */
+  get recycleDue(): boolean {
+    return this.#recycleDue;
   }
 
   /** How many jobs run as tasks here. */
@@ -79,7 +104,18 @@ export class Harness {
     }
     this.#own.count(STAT.JOBS_RUN);
     this.#own.beat(); // a machine that starts jobs is not stuck, however long its turn
-    const name = this.#set.names[records[id + JOB] as number] as string;
+    if (this.#recycle.active && this.#recycle.jobStarted()) this.#recycleDue = true;
+    const jobIndex = records[id + JOB] as number;
+    const name = this.#set.names[jobIndex] as string;
+    // With metrics, a job that finishes in its call is timed here (from locals, and before its
+    // settlement: whoever sees it settled sees it counted), one that becomes a task in `finish`
+    // (through #timed): no map entry for the common, plain job.
+    let startedAt = 0;
+    let waitMs = 0;
+    if (this.#metrics !== null) {
+      startedAt = epochMs();
+      waitMs = Math.max(0, startedAt - ((this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number));
+    }
     if (shared.state === CANCELLING) {
       this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
       return false;
@@ -90,15 +126,19 @@ export class Harness {
     let output: unknown;
     try {
       const args = shared.records.readPayload(id) as unknown[];
-      output = (this.#set.jobs[name] as (...args: unknown[]) => unknown)(...args);
+      const job = this.#set.jobs[name] as (...args: unknown[]) => unknown;
+      output = records[id + MAP_CHUNK] === 0 ? job(...args) : runChunk(job, args[0] as unknown[]);
     } catch (error) {
+      this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
       this.#settle(id, FAILED, error);
       return false;
     }
     if (!isCoroutine(output) && !isFuture(output)) {
+      this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
       this.#settle(id, DONE, output);
       return false;
     }
+    if (this.#metrics !== null) this.#timed.set(id, [jobIndex, waitMs, startedAt]);
     this.#own.linkRunning(id);
     this.#own.setCurrent(0);
     this.#running.set(id, this.#executor.spawn(runJob(this, id, output)));
@@ -118,6 +158,7 @@ export class Harness {
     }
     this.#own.linkRunning(id);
     this.#own.count(STAT.JOBS_RUN);
+    if (this.#metrics !== null) this.#timeStart(id);
     const name = this.#set.names[shared.records.words[id + JOB] as number] as string;
     try {
       const args = this.#recentArgs.take(id) ?? shared.records.readPayload(id) as unknown[];
@@ -130,6 +171,7 @@ export class Harness {
   /** Ends a job joined in place (see `JobContext.settleInline`). */
   settleInline(id: number, state: number): void {
     this.#checkAlive();
+    if (this.#metrics !== null) this.#timeEnd(id);
     const shared = this.#shared;
     this.#own.unlinkRunning(id);
     shared.records.settle(id, state); // drops the execution's reference
@@ -146,6 +188,7 @@ export class Harness {
   /** Ends job `id` (a task of this worker) in `state` with `value`. Called by {@linkcode runJob}. */
   finish(id: number, state: number, value: unknown): void {
     this.#running.delete(id);
+    if (this.#metrics !== null) this.#timeEnd(id);
     if (this.#aborting.delete(id) && this.#aborting.size === 0 && this.#abortTimer !== null) {
       clearTimeout(this.#abortTimer);
       this.#abortTimer = null;
@@ -207,6 +250,31 @@ export class Harness {
       );
     }
     if (next !== Infinity) this.#armAbortTimer(next);
+  }
+
+  /** With metrics: job `id` (ours: running here) starts now; it is timed when it settles. */
+  #timeStart(id: number): void {
+    const now = epochMs();
+    const spawnedAt = (this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number;
+    this.#timed.set(id, [Atomics.load(this.#shared.records.words, id + JOB), Math.max(0, now - spawnedAt), now]);
+  }
+
+  /** With metrics: job `id` settles now (before its record does): its run and wait go into its histograms. */
+  #timeEnd(id: number): void {
+    const timed = this.#timed.get(id);
+    if (timed === undefined) return;
+    this.#timed.delete(id);
+    (this.#metrics as MetricsRecorder).job(timed[0], timed[1], epochMs() - timed[2]);
+  }
+
+  /** The machine parked for `ms` (with metrics). */
+  parked(ms: number): void {
+    this.#metrics?.parked(ms);
+  }
+
+  /** Whether metrics are kept (the machine then times its parks). */
+  get timesParks(): boolean {
+    return this.#metrics !== null;
   }
 
   /** Writes the outcome into the record and settles it. */

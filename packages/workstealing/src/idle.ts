@@ -69,6 +69,19 @@ export class Idle {
     return Atomics.load(this.#control, this.#at + ACTIVE);
   }
 
+  /**
+   * How many machines are parked or about to (registered as parked and making their last look),
+   * plus those searching: machines that would take new work at once. A moment ago, from two or
+   * three loads that are not one snapshot: for the runtime's heuristic of starting a retired
+   * worker when none is free, which a later look corrects.
+   */
+  get free(): number {
+    const control = this.#control;
+    const at = this.#at;
+    return Atomics.load(control, at + ACTIVE) - Atomics.load(control, at + UNPARKED) +
+      Atomics.load(control, at + SEARCHING);
+  }
+
   /** Wakes one parked worker to look for new work, unless one is searching or none is parked. */
   notifyWork(): void {
     const control = this.#control;

@@ -38,6 +38,10 @@ export let createJobHandle: <T>(shared: SharedState, id: number, name: string, p
 export let abortJobHandle: (handle: JobHandle<unknown>, error: Error) => void;
 /** Whether nothing more can happen to the handle's job for its owner: settled, taken or detached. */
 export let isJobHandleDone: (handle: JobHandle<unknown>) => boolean;
+/** Whether the handle's outcome was taken (joined, awaited) or the handle detached: it cannot be joined again. */
+export let isJobHandleTaken: (handle: JobHandle<unknown>) => boolean;
+/** Removes the handle's job if it is still queued (it never runs; the handle fails with `CancelledError`); returns whether. */
+export let cancelIfQueued: (handle: JobHandle<unknown>) => boolean;
 
 /**
  * The handle of a spawned job, on the thread that spawned it: a `@spindle/core`
@@ -95,6 +99,9 @@ export class JobHandle<T> extends JoinHandle<T> {
       handle.abort();
     };
     isJobHandleDone = (handle) => handle.#detached || handle.isFinished;
+    isJobHandleTaken = (handle) => handle.#detached || handle.#outcome !== null;
+    cancelIfQueued = (handle) =>
+      handle.#outcome === null && !handle.#detached && handle.#shared.records.cancelQueued(handle.#id);
   }
 
   /** The job's name. */

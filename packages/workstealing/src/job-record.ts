@@ -49,6 +49,18 @@ export const RUN_PREV = 10;
 export const RUN_NEXT = 11;
 /** The exit code of the worker that died running the job (state LOST; the payload, if any, is the error that killed it). */
 export const EXIT_CODE = 12;
+/**
+ * 1 when the record is a chunk of `runtime.map`: its arguments are `[items]`, and the worker calls
+ * the job on each item (see `map-chunk.ts`), its result the array of their results; 0 for a
+ * plain job. Written by the spawner before it publishes the id, like every field.
+ */
+export const MAP_CHUNK = 13;
+/**
+ * Words 14-15: when the job was spawned (epoch ms, a float64: the record's byte offset is a
+ * multiple of 128, so this word pair is 8-byte aligned), written by the spawner before it publishes
+ * the id, only when the runtime keeps metrics.
+ */
+export const SPAWNED_AT = 14;
 /** Where an inline payload starts, and how many bytes fit there. */
 export const INLINE = 16;
 export const INLINE_BYTES = 64;
@@ -148,6 +160,7 @@ export class JobRecords {
     records[id + WORKER] = -1;
     records[id + ABORT] = 0;
     records[id + WAITER] = 0;
+    records[id + MAP_CHUNK] = 0;
     records[id + STATE] = QUEUED;
     // Plain: only this thread writes its counter line. It comes before the id's publication (an
     // `Atomics` operation), hence before the job's settlement; `live` reads it with `Atomics`.

@@ -5,9 +5,12 @@ import { Harness } from "./harness.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import type { InlineStart, JobContext } from "./job-context.ts";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
-import { NEXT } from "./job-record.ts";
+import { NEXT, SPAWNED_AT } from "./job-record.ts";
+import { retireAfterMs } from "./idle-retirement.ts";
+import { epochMs } from "./metrics.ts";
+import process from "node:process";
 import type { JobSet } from "./job-set.ts";
-import { EXTRA_MACHINE_IDLE_MS, type Processor, STAT } from "./processor.ts";
+import { type Processor, STAT } from "./processor.ts";
 import { RecentArgs } from "./recent-args.ts";
 import { type SharedState, STOPPING } from "./shared-state.ts";
 import { ValueEncoder } from "./codec/value-encoder.ts";
@@ -66,6 +69,8 @@ export class Machine extends Future<void> implements JobContext {
   #stopsHandled = 0;
   /** The processor's generation when this machine started (see {@linkcode Machine.#checkAlive}). */
   readonly #generation: number;
+  /** The records' spawn times, over the heap (with metrics): a child's spawn writes its own. */
+  readonly #spawnTimes: Float64Array | null;
 
   /** The runtime's `workerData`, as this worker received it. */
   readonly workerData: unknown;
@@ -100,6 +105,8 @@ export class Machine extends Future<void> implements JobContext {
       this.#recentArgs,
       () => this.#checkAlive(),
     );
+    this.#encoder.useHeap(shared.setup.heap);
+    this.#spawnTimes = shared.setup.metrics === null ? null : new Float64Array(shared.setup.heap);
   }
 
   /**
@@ -129,6 +136,7 @@ export class Machine extends Future<void> implements JobContext {
       this.#own.markStopsHandled(stopRequests);
     }
     if (this.#retiring || (shared.state === STOPPING && this.#harness.running === 0)) return undefined;
+    if (this.#harness.recycleDue) return this.#pollRecycling(cx, woken);
     let found = false;
     for (let n = 0; n < JOBS_PER_POLL; n++) {
       const id = this.#nextLocal();
@@ -138,6 +146,7 @@ export class Machine extends Future<void> implements JobContext {
       if (!found) this.#stopSearching();
       found = true;
       if (this.#harness.start(id)) break; // a task to run: let the executor poll it before the next job
+      if (this.#harness.recycleDue) break;
     }
     // A woken job runs before this machine searches (which spins) or parks: a joiner whose
     // stolen child just finished goes on at once, and so does the chain of joins above it.
@@ -160,6 +169,37 @@ export class Machine extends Future<void> implements JobContext {
     return this.#park(cx);
   }
 
+  /**
+   * A machine due for replacement (after `maxJobsPerWorker` jobs, or above
+   * `maxMemoryBeforeRecycle`): it takes nothing more from the injector or other processors, and
+   * runs only what is its own (its slot and deque, which its running jobs may be about to join),
+   * until none of its jobs is running; then it ends its thread between jobs. The runtime moves
+   * what is left in its slot and deque to the injector and starts a fresh machine over the
+   * processor, as after a death, and nothing is lost: no job was running. Meanwhile it is not on
+   * the idle sleepers' list (a notifier must not wake it for work it would refuse): it waits on
+   * its parker with a short timeout, woken early by a child spawned here or an abort request.
+   */
+  #pollRecycling(cx: Context, woken: number): Poll<void> {
+    if (this.#harness.running === 0) process.exit(0);
+    const own = this.#own.takeSlot() || this.#deque.pop();
+    if (own > 0) {
+      this.#harness.start(own);
+      cx.waker.wakeByRef();
+      return PENDING;
+    }
+    if (woken > 0) {
+      cx.waker.wakeByRef();
+      return PENDING;
+    }
+    this.#parkedAsync = true;
+    const waker = cx.waker.clone();
+    void this.#parker.parkAsync(RECYCLE_WAIT_MS).then(() => {
+      this.#parkedAsync = false;
+      waker.wake();
+    });
+    return PENDING;
+  }
+
   // ---- JobContext: what jobs on this worker use ---------------------------------------------
 
   /** Spawns a child job of a job on this worker: into the slot, the previous occupant into the deque. */
@@ -169,6 +209,7 @@ export class Machine extends Future<void> implements JobContext {
     const job = checkJob(set, this.#set, name);
     const length = this.#encoder.encode(args, name, "args");
     const id = shared.records.create(job, this.#encoder, length);
+    if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     this.#recentArgs.remember(id, args);
     const bumped = this.#own.swapSlot(id);
     if (bumped !== 0) {
@@ -389,7 +430,9 @@ export class Machine extends Future<void> implements JobContext {
       // comes soon. After SYNC_PARK_MS without any, park without blocking instead, so that the
       // event loop runs (a job may have left host callbacks behind) and an idle worker costs
       // nothing.
+      const parkedAt = this.#harness.timesParks ? performance.now() : 0;
       const woken = this.#parker.park(SYNC_PARK_MS);
+      if (this.#harness.timesParks) this.#harness.parked(performance.now() - parkedAt);
       if (this.#wokenUp(woken)) return undefined;
       if (!woken) this.#idleLong = true;
       cx.waker.wakeByRef();
@@ -398,7 +441,9 @@ export class Machine extends Future<void> implements JobContext {
     // Jobs of this worker wait on timers, sockets or child jobs: park without blocking.
     this.#parkedAsync = true;
     const waker = cx.waker.clone();
-    void this.#parker.parkAsync(p >= shared.setup.workers ? EXTRA_MACHINE_IDLE_MS : Infinity).then((woken) => {
+    const parkedAt = this.#harness.timesParks ? performance.now() : 0;
+    void this.#parker.parkAsync(retireAfterMs(shared.setup, p)).then((woken) => {
+      if (this.#harness.timesParks) this.#harness.parked(performance.now() - parkedAt);
       this.#parkedAsync = false;
       this.#idleLong = false;
       this.#retiring = this.#wokenUp(woken);
@@ -409,7 +454,7 @@ export class Machine extends Future<void> implements JobContext {
 
   /**
    * After a park: takes this machine off the sleepers (unless a notifier did); returns whether
-   * it retires instead — an extra machine idle for {@linkcode EXTRA_MACHINE_IDLE_MS}.
+   * it retires instead: a machine that may retire ({@linkcode retireAfterMs}) idle that long.
    */
   #wokenUp(woken: boolean): boolean {
     const shared = this.#shared;
@@ -419,9 +464,9 @@ export class Machine extends Future<void> implements JobContext {
       this.#idleSince = null;
       return false;
     }
-    const extra = p >= shared.setup.workers;
-    if (!extra || this.#harness.running > 0 || this.#hasWork()) return false;
-    if (performance.now() - (this.#idleSince as number) < EXTRA_MACHINE_IDLE_MS) return false;
+    const retireAfter = retireAfterMs(shared.setup, p);
+    if (retireAfter === Infinity || this.#harness.running > 0 || this.#hasWork()) return false;
+    if (performance.now() - (this.#idleSince as number) < retireAfter) return false;
     this.#own.setRetired(true);
     return true;
   }
@@ -448,6 +493,8 @@ export function checkJob(set: object, own: JobSet, name: string): number {
 }
 
 const JOBS_PER_POLL = 32;
+/** How often a machine due for replacement looks whether its last running job has ended. */
+const RECYCLE_WAIT_MS = 5;
 const INJECTOR_INTERVAL = 61;
 const MAX_SLOT_RUNS = 3;
 /** How long an idle machine blocks in `Atomics.wait` before it parks without blocking. */

@@ -36,8 +36,13 @@
 export type { Coroutine } from "@spindle/core";
 export { defineJobs, type JobFunction, type JobOutput, type Jobs, JobSet } from "./job-set.ts";
 export { JobHandle } from "./job-handle.ts";
+export type { MapOptions } from "./job-map.ts";
+export { JobScope, join, scope } from "./job-scope.ts";
+export { SharedBuffer, type TypedArrayClass } from "./shared-buffer.ts";
+export type { DurationStats, JobMetrics, RuntimeMetrics, WorkerMetrics } from "./metrics.ts";
 export {
   DEFAULT_ABORT_GRACE_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
   type JobArgs,
   type JobName,
   type JobResult,
@@ -49,6 +54,7 @@ export {
 } from "./runtime.ts";
 export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./processor.ts";
 export {
+  BufferReleasedError,
   CorruptValueError,
   JobAbortedError,
   JobTimeoutError,
@@ -56,5 +62,6 @@ export {
   RuntimeShutdownError,
   UncloneableValueError,
   UnknownJobError,
+  UnsupportedOptionError,
   WorkerLostError,
 } from "./errors.ts";

@@ -2,14 +2,15 @@ import { availableParallelism } from "node:os";
 import { isAbsolute } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { type ResourceLimits, Worker } from "node:worker_threads";
 import { describe, permissionDenied, SpindleError, WakeTable } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
-import { ABORT, JOB } from "./job-record.ts";
+import { ABORT, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
+import { mapInChunks, type MapOptions } from "./job-map.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
 import type {
   // deno-lint-ignore no-unused-vars -- for the {@linkcode} in RuntimeOptions' maxExtraMachines
@@ -28,14 +29,65 @@ import {
   SHUTTING_DOWN,
   STOPPING,
 } from "./shared-state.ts";
+import { ProcessRef } from "./process-ref.ts";
+import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
+import { MAX_SHARED_BUFFER_BYTES, SharedBuffer } from "./shared-buffer.ts";
+import { checkResourceLimits } from "./resource-limits.ts";
 import { SharedHeap } from "./shared-heap.ts";
 import { ValueEncoder } from "./codec/value-encoder.ts";
 import { EMPTY, RETRY } from "./work-deque.ts";
 
 /** Options of {@linkcode Runtime.start}. */
 export interface RuntimeOptions {
-  /** Worker threads (machines). Default: the available parallelism. */
+  /** Worker threads (machines), at most. Default: the available parallelism. */
   readonly workers?: number;
+  /**
+   * Workers that always run (piscina's `minThreads`); the runtime starts these, and starts the
+   * others, up to `workers`, when work is queued and no machine is free to take it. A worker
+   * beyond `minWorkers` that finds no work for `idleTimeout` ms exits. Default: `workers` (a
+   * fixed pool); from 1 to `workers`.
+   */
+  readonly minWorkers?: number;
+  /**
+   * How long, in ms, a worker beyond `minWorkers` may go without work before its thread exits
+   * (piscina's `idleTimeout`). Default {@linkcode DEFAULT_IDLE_TIMEOUT_MS}; from 0 to 2^31 - 1.
+   */
+  readonly idleTimeout?: number;
+  /**
+   * `true`: an idle runtime (no live job) does not keep the process alive, as an idle piscina
+   * pool does not; while any job is live it does. Default `false`: the runtime keeps the process
+   * alive until {@linkcode Runtime.shutdown}, like an open server. See {@linkcode Runtime.unref}.
+   */
+  readonly unref?: boolean;
+  /**
+   * Limits of each worker thread's JS engine, as `node:worker_threads` takes them
+   * (`maxOldGenerationSizeMb`, `maxYoungGenerationSizeMb`, `codeRangeSizeMb`, `stackSizeMb`). A
+   * worker that reaches one dies as any worker does: its running jobs fail with
+   * {@linkcode WorkerLostError} (`cause`: the out-of-memory error), its queued jobs run elsewhere,
+   * and it is replaced. Node applies every field; Deno only `maxOldGenerationSizeMb`; Bun none:
+   * there `Runtime.start` throws {@linkcode UnsupportedOptionError} (code `UNSUPPORTED`).
+   */
+  readonly resourceLimits?: ResourceLimits;
+  /**
+   * Replace a worker's thread by a fresh one after it has taken this many jobs from the queues
+   * (children joined in place do not count), between jobs: it takes nothing new, finishes the jobs
+   * it runs, and its queued jobs move to the other workers. Every job runs once. Default: never.
+   * From 1 to 2^31 - 1.
+   */
+  readonly maxJobsPerWorker?: number;
+  /**
+   * Replace a worker's thread, between jobs as with `maxJobsPerWorker`, once its JS heap in use
+   * exceeds this many bytes (tinypool's `maxMemoryLimitBeforeRecycle`; checked when a job
+   * starts, at most once per ms). Default: never. A positive number.
+   */
+  readonly maxMemoryBeforeRecycle?: number;
+  /**
+   * `true`: keep per-job-name run-time and wait-time histograms and each worker's busy time,
+   * read with {@linkcode Runtime.metrics}. They cost two clock reads and a few shared-memory
+   * writes per job (see the package README for the measured cost), hence off by default; the
+   * counters of `metrics()` (steals, parks, injector depth, extra machines) are always kept.
+   */
+  readonly metrics?: boolean;
   /**
    * Extra machines the runtime may start while every machine is stuck in a long synchronous job
    * and work is queued (async-std's blocking resilience); they retire after
@@ -69,6 +121,9 @@ export interface RuntimeOptions {
    */
   readonly abortGraceMs?: number;
 }
+
+/** The default of {@linkcode RuntimeOptions.idleTimeout}. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 1_000;
 
 /** The default of {@linkcode RuntimeOptions.abortGraceMs}. */
 export const DEFAULT_ABORT_GRACE_MS = 1_000;
@@ -171,6 +226,8 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #exited: ((code: number) => void)[] = [];
   readonly #waitingForRoom: number[] = [];
   #admitting = false;
+  /** Workers beyond `minWorkers` whose thread is not running (retired, or not started yet). */
+  #retiredWorkers = 0;
   #monitor: ReturnType<typeof setInterval> | null = null;
   /** The machines' heartbeats, to tell when all are blocked. */
   readonly #heartbeats: HeartbeatWatch;
@@ -187,6 +244,12 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #terminated: boolean[];
   readonly #watched = new Map<JobHandle<unknown>, Watch>();
   readonly #signals = new Map<AbortSignal, SignalWatch>();
+  readonly #minWorkers: number;
+  readonly #metricsReader: MetricsReader | null;
+  /** The records' spawn times, over the heap (with metrics). */
+  readonly #spawnTimes: Float64Array | null;
+  #extraMachinesStarted = 0;
+  readonly #processRef: ProcessRef;
 
   private constructor(shared: SharedState, workers: number, maxExtra: number, options: RuntimeOptions) {
     this.#shared = shared;
@@ -201,6 +264,18 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#stopTarget = new Int32Array(workers + maxExtra);
     this.#stopSince = new Float64Array(workers + maxExtra).fill(NaN);
     this.#terminated = new Array<boolean>(workers + maxExtra).fill(false);
+    this.#encoder.useHeap(shared.setup.heap);
+    const metrics = shared.setup.metrics;
+    this.#metricsReader = metrics === null ? null : new MetricsReader(metrics, shared.setup.processors);
+    this.#spawnTimes = metrics === null ? null : new Float64Array(shared.setup.heap);
+    this.#minWorkers = shared.setup.minWorkers;
+    this.#retiredWorkers = workers - this.#minWorkers;
+    this.#processRef = new ProcessRef(this.#threads);
+    if (options.unref === true) {
+      this.#processRef.unref();
+      // Until the monitor runs: unref'd workers alone would not keep a process awaiting the start.
+      this.#processRef.hold();
+    }
   }
 
   /**
@@ -245,6 +320,35 @@ export class Runtime<S extends JobSet = JobSet> {
     }
     const grace: unknown = options.abortGraceMs;
     if (grace !== undefined) checkMs("abortGraceMs", grace);
+    const minWorkers = options.minWorkers ?? workers;
+    checkCount("minWorkers", minWorkers, 1);
+    if (minWorkers > workers) {
+      throw new SpindleError("INVALID_ARGUMENT", `minWorkers must be at most workers (${workers}), got ${minWorkers}`);
+    }
+    const idleTimeout: unknown = options.idleTimeout;
+    if (idleTimeout !== undefined) checkMs("idleTimeout", idleTimeout);
+    const resourceLimits = options.resourceLimits === undefined ? null : checkResourceLimits(options.resourceLimits);
+    const maxJobs: unknown = options.maxJobsPerWorker;
+    if (
+      maxJobs !== undefined &&
+      (typeof maxJobs !== "number" || !Number.isInteger(maxJobs) || maxJobs < 1 || maxJobs > MAX_TIMER_MS)
+    ) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `maxJobsPerWorker must be an integer from 1 to ${MAX_TIMER_MS}, got ${describe(maxJobs)}`,
+      );
+    }
+    const maxMemory: unknown = options.maxMemoryBeforeRecycle;
+    if (maxMemory !== undefined && (typeof maxMemory !== "number" || !(maxMemory > 0) || !Number.isFinite(maxMemory))) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `maxMemoryBeforeRecycle must be a positive number of bytes, got ${describe(maxMemory)}`,
+      );
+    }
+    const unref: unknown = options.unref;
+    if (unref !== undefined && typeof unref !== "boolean") {
+      throw new SpindleError("INVALID_ARGUMENT", `unref must be a boolean, got ${describe(unref)}`);
+    }
     const processors = workers + maxExtra;
     const setup: SharedStateSetup = {
       control: SharedState.controlBuffer(processors, DEQUE_CAPACITY),
@@ -252,6 +356,11 @@ export class Runtime<S extends JobSet = JobSet> {
       tables: [WakeTable.forThisThread().buffer, ...Array.from({ length: processors }, () => WakeTable.createBuffer())],
       processors,
       workers,
+      minWorkers,
+      idleTimeoutMs: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
+      recycle: { maxJobs: options.maxJobsPerWorker ?? 0, maxMemory: options.maxMemoryBeforeRecycle ?? 0 },
+      resourceLimits,
+      metrics: options.metrics === true ? metricsBuffer(processors) : null,
       dequeCapacity: DEQUE_CAPACITY,
       jobModule: url,
       timer: options.timer?.share() ?? null,
@@ -261,7 +370,7 @@ export class Runtime<S extends JobSet = JobSet> {
     try {
       // The workers import the job module (this thread does not: it may be the entry script,
       // still evaluating its top-level await of this call) and report its job names.
-      const [names] = await Promise.all(Array.from({ length: workers }, (_, p) => runtime.#startMachine(p)));
+      const [names] = await Promise.all(Array.from({ length: minWorkers }, (_, p) => runtime.#startMachine(p)));
       runtime.#names = names as readonly string[];
       runtime.#indexes = new Map(runtime.#names.map((name, index) => [name, index]));
     } catch (error) {
@@ -284,6 +393,110 @@ export class Runtime<S extends JobSet = JobSet> {
    */
   stats(): ProcessorStats[] {
     return Array.from({ length: this.#threads.length }, (_, p) => this.#shared.processor(p).stats());
+  }
+
+  /**
+   * From now on, while it has no live job, the runtime does not keep the process alive (its
+   * worker threads are unref'd): a program whose only remaining work is an idle runtime exits,
+   * as one with an idle piscina pool does, without calling {@linkcode Runtime.shutdown}. While a
+   * job is live (spawned and not settled, awaited or not) the process stays alive. The
+   * `unref: true` option does this from the start.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 1 });
+   * runtime.unref();
+   * console.log(await runtime.spawn("add", 1, 2)); // 3
+   * // no shutdown(): the process may exit here
+   * ```
+   */
+  unref(): void {
+    this.#processRef.unref();
+  }
+
+  /** Undoes {@linkcode Runtime.unref}: the runtime keeps the process alive until it is shut down. */
+  ref(): void {
+    this.#processRef.ref();
+  }
+
+  /**
+   * A zeroed {@linkcode SharedBuffer} of `byteLength` bytes in the runtime's shared heap, which
+   * jobs receive by reference (as an argument or a result) and read and write in place: nothing
+   * is copied. Release it once (`buffer.release()`) when no job uses it any more; any use after
+   * that throws {@linkcode BufferReleasedError}. Counts against `maxHeapBytes` (in power-of-two
+   * blocks), plus a 128-byte header kept until the runtime ends.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 1 });
+   * const buffer = runtime.alloc(16);
+   * buffer.array(Float64Array).set([1.5, 2.5]);
+   * console.log(await runtime.spawn("sumShared", buffer, 0, 2)); // 4
+   * buffer.release();
+   * await runtime.shutdown();
+   * ```
+   */
+  alloc(byteLength: number): SharedBuffer {
+    if (
+      typeof byteLength !== "number" || !Number.isInteger(byteLength) || byteLength < 0 ||
+      byteLength > MAX_SHARED_BUFFER_BYTES
+    ) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `alloc() needs a byte length from 0 to ${MAX_SHARED_BUFFER_BYTES}, got ${describe(byteLength)}`,
+      );
+    }
+    if (this.#shared.state !== OPEN) throw new RuntimeShutdownError("alloc");
+    return SharedBuffer.allocate(this.#shared.setup.heap, byteLength);
+  }
+
+  /**
+   * The runtime's metrics, as tokio's `RuntimeMetrics`: steals, parks, the injector's depth, extra
+   * machines started, and each worker's counters; with the `metrics: true` option also, per job
+   * name, run-time and wait-time histograms (count, p50, p90, p99 in ms; percentiles are bucket
+   * bounds, at most 19 % above the true value) and each worker's busy ratio (time not parked
+   * while its thread ran ÷ time since the start). A map chunk counts as one job of its name.
+   * Without the option, `jobs` is empty and busy ratios are `NaN`.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 2, metrics: true });
+   * await Promise.all([1, 2, 3].map((n) => runtime.spawn("add", n, 1)));
+   * const metrics = runtime.metrics();
+   * console.log(metrics.jobs.add?.run.count, metrics.workers.length); // 3 4
+   * await runtime.shutdown();
+   * ```
+   */
+  metrics(): RuntimeMetrics {
+    const shared = this.#shared;
+    const reader = this.#metricsReader;
+    const workers: WorkerMetrics[] = [];
+    let steals = 0;
+    let parks = 0;
+    for (let p = 0; p < this.#threads.length; p++) {
+      const stats = shared.processor(p).stats();
+      steals += stats.steals;
+      parks += stats.parks;
+      workers.push({ ...stats, busyRatio: reader === null ? NaN : reader.busyRatio(p) });
+    }
+    return {
+      jobs: reader === null ? {} : reader.jobs(this.#names),
+      workers,
+      steals,
+      parks,
+      injectorDepth: shared.injector.length,
+      extraMachinesStarted: this.#extraMachinesStarted,
+      elapsedMs: reader?.elapsedMs ?? NaN,
+    };
   }
 
   /** Jobs spawned (here or inside jobs) that have not settled. */
@@ -335,7 +548,64 @@ export class Runtime<S extends JobSet = JobSet> {
     return this.#spawn(name, args, options) as JobHandle<JobResult<S, K>>;
   }
 
-  #spawn(name: string, args: unknown[], options: SpawnOptions | null): JobHandle<unknown> {
+  /**
+   * Calls job `name` on each of `items` (a data-parallel map, as rayon's `par_iter().map()`)
+   * and resolves with the results in the items' order. The items are cut into chunks of
+   * `chunkSize`; each chunk is one job (one record, one copy of its items into the shared heap),
+   * which a worker runs by calling the job on its items in order, so that tiny items do not each
+   * pay for a job. The job takes one argument (the item) and returns a value, a future or a
+   * coroutine.
+   *
+   * Errors and aborts as for single jobs: an item that throws fails its chunk, and the map rejects
+   * with that error (name, message, stack, `cause` as thrown), once the other chunks have
+   * settled: those still queued never run, those running finish and are dropped. `signal` and
+   * `timeout` abort every chunk as {@linkcode Runtime.spawnWith} aborts a job; the map rejects
+   * with {@linkcode JobAbortedError} / {@linkcode JobTimeoutError}. Throws what `spawn` throws
+   * (`UnknownJobError`, `UncloneableValueError`, ...) as a rejection, and `INVALID_ARGUMENT` for
+   * bad options.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 2 });
+   * console.log(await runtime.map("square", [1, 2, 3, 4, 5], { chunkSize: 2 })); // [ 1, 4, 9, 16, 25 ]
+   * await runtime.shutdown();
+   * ```
+   */
+  map<K extends JobName<S>>(
+    name: K,
+    items: Iterable<JobArgs<S, K>[0]> | ArrayLike<JobArgs<S, K>[0]>,
+    options: MapOptions = {},
+  ): Promise<JobResult<S, K>[]> {
+    try {
+      if (typeof options !== "object" || options === null) {
+        throw new SpindleError("INVALID_ARGUMENT", `map() options must be an object, got ${describe(options)}`);
+      }
+      const list: readonly unknown[] = Array.isArray(items) ? items : Array.from(items as Iterable<unknown>);
+      if (!this.#indexes.has(name)) throw new UnknownJobError(name, this.#names);
+      const chunkSize: unknown = options.chunkSize ?? Math.max(1, Math.ceil(list.length / (4 * this.#workers)));
+      if (typeof chunkSize !== "number" || !Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 2 ** 31 - 1) {
+        throw new SpindleError(
+          "INVALID_ARGUMENT",
+          `chunkSize must be an integer from 1 to ${2 ** 31 - 1}, got ${describe(chunkSize)}`,
+        );
+      }
+      const timeout: unknown = options.timeout;
+      if (timeout !== undefined) checkMs("timeout", timeout);
+      const signal: unknown = options.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        throw new SpindleError("INVALID_ARGUMENT", `signal must be an AbortSignal, got ${describe(signal)}`);
+      }
+      const spawnOptions: SpawnOptions | null = timeout !== undefined || signal !== undefined ? options : null;
+      return mapInChunks(list, chunkSize, (chunk) => this.#spawn(name, [chunk], spawnOptions, true));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #spawn(name: string, args: unknown[], options: SpawnOptions | null, chunk = false): JobHandle<unknown> {
     const shared = this.#shared;
     if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
     const job = this.#indexes.get(name) ?? -1;
@@ -355,13 +625,18 @@ export class Runtime<S extends JobSet = JobSet> {
     const full = this.#waitingForRoom.length > 0 || shared.injector.length >= this.#limit;
     if (full && this.#reject) throw new QueueFullError(name, this.#limit);
     const id = shared.records.create(job, this.#encoder, length);
+    // Plain writes, published with the id by the injector push (as createRecord's writes).
+    if (chunk) shared.records.words[id + MAP_CHUNK] = 1;
+    if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     if (full) {
       this.#waitingForRoom.push(id);
       void this.#admit();
     } else {
       shared.injector.push(id);
       shared.idle.notifyWork();
+      if (this.#retiredWorkers > 0) this.#startRetiredOnDemand();
     }
+    this.#processRef.hold();
     const handle = createJobHandle<unknown>(shared, id, name, RUNTIME_THREAD);
     if (options !== null && (options.timeout !== undefined || signal !== undefined)) this.#watch(handle, name, options);
     return handle;
@@ -457,6 +732,7 @@ export class Runtime<S extends JobSet = JobSet> {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
     if (this.#monitor !== null) clearInterval(this.#monitor);
+    this.#processRef.close();
     for (const handle of [...this.#watched.keys()]) this.#unwatch(handle);
     shared.close(STOPPING);
     const exits = this.#threads.map((thread, p) => thread === null ? null : this.#exit(p, thread));
@@ -496,11 +772,14 @@ export class Runtime<S extends JobSet = JobSet> {
     const workerData = { setup: shared.setup, processor: p, data: this.#workerData };
     let thread: Worker;
     try {
-      thread = spawnMachineThread(workerData, p);
+      thread = spawnMachineThread(workerData, p, shared.setup.resourceLimits);
     } catch (error) {
       return Promise.reject(error);
     }
     this.#threads[p] = thread;
+    if (p >= this.#minWorkers && p < this.#workers) this.#retiredWorkers--;
+    if (p >= this.#workers) this.#extraMachinesStarted++;
+    this.#processRef.adopt(thread);
     let error: unknown = null;
     return new Promise<readonly string[]>((resolve, reject) => {
       thread.once("message", (ready: { names: readonly string[] }) => resolve(ready.names));
@@ -517,6 +796,8 @@ export class Runtime<S extends JobSet = JobSet> {
     const shared = this.#shared;
     const processor = shared.processor(p);
     this.#threads[p] = null;
+    if (p >= this.#minWorkers && p < this.#workers) this.#retiredWorkers++;
+    this.#metricsReader?.exited(p);
     shared.idle.depart(p);
     // The next machine of `p` must not inherit a park its predecessor left half done: a thread
     // that died parked leaves the parker word PARKED, and the next park would then spin instead
@@ -603,6 +884,8 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Every {@linkcode BLOCKED_CHECK_MS}: the stop watchdog, deadlines' clean-up, blocked machines. */
   #tick(): void {
+    this.#processRef.check(this.#shared.live);
+    if (this.#retiredWorkers > 0) this.#startRetiredOnDemand();
     this.#checkStops();
     for (const handle of this.#watched.keys()) {
       if (isJobHandleDone(handle)) this.#unwatch(handle);
@@ -666,6 +949,34 @@ export class Runtime<S extends JobSet = JobSet> {
         return;
       }
     }
+  }
+
+  /**
+   * Starts a worker beyond `minWorkers` whose thread is not running (it retired after
+   * `idleTimeout`, or was never started) when work is queued and no machine is free to take it
+   * (parked or searching), as piscina starts a thread for a task that finds every thread busy.
+   * Called on each spawn from this thread and on each tick (which catches jobs spawned inside
+   * jobs). One at a time: the next call starts another if the new one is not enough.
+   */
+  #startRetiredOnDemand(): void {
+    const shared = this.#shared;
+    if (shared.state === STOPPING || shared.idle.free > 0 || !this.#workQueued()) return;
+    for (let p = this.#minWorkers; p < this.#workers; p++) {
+      if (this.#threads[p] === null) {
+        void this.#startMachine(p).catch(() => {});
+        return;
+      }
+    }
+  }
+
+  /** Whether any job waits in a queue: the injector, a deque or a slot. */
+  #workQueued(): boolean {
+    const shared = this.#shared;
+    if (shared.injector.length > 0) return true;
+    for (let p = 0; p < this.#threads.length; p++) {
+      if (!shared.processor(p).deque.isEmpty || shared.processor(p).hasSlot()) return true;
+    }
+    return false;
   }
 
   /** Moves jobs waiting for room into the injector as room frees, in spawn order. */
@@ -747,8 +1058,8 @@ function jobModuleUrl(jobModule: unknown): string {
  * Loaded over `http(s):` (as JSR serves Deno), the worker starts from a `data:` module that
  * imports the entry: Deno's `node:worker_threads` accepts only `file:` and `data:` URLs.
  */
-function spawnMachineThread(workerData: unknown, p: number): Worker {
-  const options = { workerData, name: `spindle-machine-${p}` };
+function spawnMachineThread(workerData: unknown, p: number, resourceLimits: ResourceLimits | null): Worker {
+  const options = { workerData, name: `spindle-machine-${p}`, ...(resourceLimits === null ? {} : { resourceLimits }) };
   if (import.meta.url.startsWith("file:")) return new Worker(new URL("./worker-main.js", import.meta.url), options);
   // webpackIgnore: this URL is only imported by the data: module, not a file to copy into a bundle.
   const entry = new URL(/* webpackIgnore: true */ "./worker-main.js", import.meta.url).href;

@@ -6,6 +6,8 @@ import { Injector, INJECTOR_WORDS } from "./injector.ts";
 import { COUNTER_LINE, JobRecords } from "./job-record.ts";
 import { Processor } from "./processor.ts";
 import { SharedHeap } from "./shared-heap.ts";
+import type { ResourceLimits } from "node:worker_threads";
+import type { RecycleLimits } from "./recycling.ts";
 
 /** What every thread of a runtime needs to build its {@linkcode SharedState}: plain data for `workerData`. */
 export interface SharedStateSetup {
@@ -15,8 +17,18 @@ export interface SharedStateSetup {
   readonly tables: readonly SharedArrayBuffer[];
   /** Processors: the workers, then room for extra machines. */
   readonly processors: number;
-  /** The first `workers` processors are the permanent workers. */
+  /** The first `workers` processors are the workers (the rest: room for extra machines). */
   readonly workers: number;
+  /** The first `minWorkers` workers never retire; the others retire after `idleTimeoutMs` idle. */
+  readonly minWorkers: number;
+  /** How long a worker beyond `minWorkers` may go without work before it retires (the runtime's `idleTimeout`). */
+  readonly idleTimeoutMs: number;
+  /** When a machine's thread is replaced by a fresh one, between jobs. */
+  readonly recycle: RecycleLimits;
+  /** The metrics' shared memory (the runtime's `metrics: true`), or null. */
+  readonly metrics: SharedArrayBuffer | null;
+  /** The engine limits of every machine thread (the runtime's `resourceLimits`), or null. */
+  readonly resourceLimits: ResourceLimits | null;
   readonly dequeCapacity: number;
   /** The job module's URL (every worker imports it and numbers its jobs in key order). */
   readonly jobModule: string;

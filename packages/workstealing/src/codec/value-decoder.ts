@@ -1,4 +1,5 @@
 import { CorruptValueError } from "../errors.ts";
+import { noHeaderAt, SharedBuffer } from "../shared-buffer.ts";
 import {
   ARRAY,
   ARRAY_BUFFER,
@@ -22,6 +23,7 @@ import {
   REGEXP,
   RESIZABLE_ARRAY_BUFFER,
   SET,
+  SHARED_BUFFER,
   SPARSE_ARRAY,
   STRING_ASCII,
   STRING_UTF16,
@@ -308,6 +310,8 @@ class Reader {
         return this.boxed(pos);
       case ERROR:
         return this.error(pos);
+      case SHARED_BUFFER:
+        return this.sharedBuffer(pos);
       default:
         throw this.corrupt(pos, `unknown tag ${tag}`);
     }
@@ -528,6 +532,23 @@ class Reader {
     return this.remember(kind === UINT8_KIND ? bytes : new Class(bytes.buffer));
   }
 
+  /** A SharedBuffer of the heap this message is in (a message outside any heap cannot hold one). */
+  sharedBuffer(at: number): SharedBuffer {
+    this.need(4, at, "a SharedBuffer");
+    const header = this.view.getUint32(at + 1, true);
+    this.pos = at + 5;
+    const heap = this.u8.buffer;
+    if (SharedArrayBufferClass === undefined || !(heap instanceof SharedArrayBufferClass)) {
+      throw this.corrupt(at, noHeaderAt(header));
+    }
+    try {
+      return this.remember(SharedBuffer.at(heap, header));
+    } catch (error) {
+      if (error instanceof RangeError) throw this.corrupt(at, error.message);
+      throw error;
+    }
+  }
+
   boxed(at: number): object {
     this.need(1, at, "a boxed primitive");
     const tag = this.u8[this.pos]!;
@@ -563,7 +584,8 @@ const reader = new Reader();
 /**
  * Decodes a message written by `ValueEncoder`. `bytes` may be a view into a SharedArrayBuffer;
  * nothing returned aliases it (strings, typed arrays and buffers are copied out into ordinary,
- * unshared memory), and nothing outside it is read. Bytes after the value are ignored. Throws a
+ * unshared memory) but a `SharedBuffer` (which is shared by design, and points into the heap the
+ * message is in), and nothing outside the message is read but a SharedBuffer's header. Bytes after the value are ignored. Throws a
  * `CorruptValueError` (a `RangeError`) naming the byte and the record when `bytes` is not an
  * encoding, before reading past it or allocating for a length it cannot hold.
  */

@@ -1,4 +1,5 @@
 import { UncloneableValueError } from "../errors.ts";
+import { isSharedBuffer, type SharedBuffer } from "../shared-buffer.ts";
 import {
   ARRAY,
   ARRAY_BUFFER,
@@ -22,6 +23,7 @@ import {
   REGEXP,
   RESIZABLE_ARRAY_BUFFER,
   SET,
+  SHARED_BUFFER,
   SPARSE_ARRAY,
   STRING_ASCII,
   STRING_UTF16,
@@ -198,6 +200,7 @@ export class ValueEncoder {
   /** Object → id, once a message holds more than SCAN_LIMIT objects; kept and cleared. */
   #ids: Map<object, number> | undefined;
   #backReferences = false;
+  #heap: SharedArrayBuffer | null = null;
   /** Whether an `encode` is running: a call made meanwhile goes to `#nested`. */
   #busy = false;
   /** Encodes what is sent while this encoder is busy; made on the first such call. */
@@ -527,6 +530,7 @@ export class ValueEncoder {
    * built-in's method throw a bare TypeError.
    */
   #builtIn(value: object): void {
+    if (isSharedBuffer(value)) return this.#sharedBuffer(value);
     if (Array.isArray(value)) return this.#array(value);
     if (ArrayBuffer.isView(value)) return this.#arrayBufferView(value);
     if (value instanceof Date && isA(getTime, value)) {
@@ -558,6 +562,24 @@ export class ValueEncoder {
     const plainly = value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet ||
       value instanceof WeakRef;
     throw new Rejected(value, plainly ? undefined : NOT_PLAIN);
+  }
+
+  /** A SharedBuffer crosses as its header's place in the heap: its bytes are not copied. */
+  #sharedBuffer(buffer: SharedBuffer): void {
+    const { heap, header } = buffer.locate();
+    if (heap !== this.#heap) throw new Rejected(buffer, "belongs to another runtime's heap");
+    this.#reserve(5);
+    this.#u8[this.#pos] = SHARED_BUFFER;
+    this.#view.setUint32(this.#pos + 1, header, true);
+    this.#pos += 5;
+  }
+
+  /**
+   * The runtime's heap: SharedBuffers of it may be sent (by reference); without it (an encoder
+   * that writes outside any runtime), none.
+   */
+  useHeap(heap: SharedArrayBuffer): void {
+    this.#heap = heap;
   }
 
   #boxed(primitive: unknown): void {

@@ -109,6 +109,8 @@ export const ERROR = 24;
 export const BACK_REFERENCE = 25;
 /** An array that is mostly holes, as its present indices and their values. */
 export const SPARSE_ARRAY = 26;
+/** A `SharedBuffer` of the runtime's heap, by reference: the u32 byte offset of its header. */
+export const SHARED_BUFFER = 27;
 
 /** The longest string that may use STRING_ASCII (its length must fit the u8). */
 export const MAX_SHORT_STRING = 64;

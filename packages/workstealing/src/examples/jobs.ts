@@ -1,15 +1,30 @@
 // The job module of the package's README and API examples (the README shows it as jobs.ts): a
 // tiny job and a fork/join one. Published with the package so that the examples run where they
 // are read; in your program, the job module is your own file.
-import { type Coroutine, defineJobs, type JobSet } from "../mod.ts";
+import { type Coroutine, defineJobs, type JobSet, type SharedBuffer } from "../mod.ts";
 
 function fibSequential(n: number): number {
   return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
 }
 
-const jobs: JobSet<{ add: (a: number, b: number) => number; fib: (n: number) => Coroutine<number> }> = defineJobs({
+const jobs: JobSet<{
+  add: (a: number, b: number) => number;
+  square: (n: number) => number;
+  sumShared: (buffer: SharedBuffer, from: number, to: number) => number;
+  fib: (n: number) => Coroutine<number>;
+}> = defineJobs({
   add(a: number, b: number): number {
     return a + b;
+  },
+  square(n: number): number {
+    return n * n;
+  },
+  // Sums elements [from, to) of a buffer from runtime.alloc, in place (nothing is copied).
+  sumShared(buffer: SharedBuffer, from: number, to: number): number {
+    const values = buffer.array(Float64Array);
+    let total = 0;
+    for (let i = from; i < to; i++) total += values[i]!;
+    return total;
   },
   *fib(n: number): Coroutine<number> {
     if (n < 20) return fibSequential(n);

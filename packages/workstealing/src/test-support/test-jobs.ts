@@ -2,8 +2,8 @@
 // { counters: Int32Array over a SharedArrayBuffer }.
 import process from "node:process";
 import { threadId } from "node:worker_threads";
-import { type Coroutine, fromPromise, pending } from "@spindle/core";
-import { defineJobs, type JobSet } from "../mod.ts";
+import { type Coroutine, fromPromise, pending, yieldNow } from "@spindle/core";
+import { defineJobs, type JobSet, join, scope, type SharedBuffer } from "../mod.ts";
 
 function fibSequential(n: number): number {
   return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
@@ -44,7 +44,26 @@ export type TestJobs = {
   crashWith: (how: "throw" | "reject") => Coroutine<void>;
   spin: (index: number) => never;
   stubbornFinally: (index: number) => Coroutine<void>;
+  gate: (index: number) => number;
+  double: (n: number) => number;
+  doubleLater: (n: number) => Coroutine<number>;
+  checkItem: (n: number) => number;
+  waitItem: (index: number) => Coroutine<void>;
+  joinPair: (a: number, b: number) => Coroutine<[number, number]>;
+  joinFirstFails: (index: number) => Coroutine<void>;
+  scopeJoinsTheRest: (base: number, n: number) => Coroutine<number>;
+  scopeBodyFails: (base: number, n: number) => Coroutine<void>;
+  scopeChildFails: (base: number) => Coroutine<string>;
+  scopeWaits: (base: number, n: number) => Coroutine<void>;
+  leak: (mb: number) => number;
+  sumBuffer: (buffer: SharedBuffer, from: number, to: number) => number;
+  fillBuffer: (buffer: SharedBuffer, from: number, to: number, value: number) => void;
+  returnBuffer: (buffer: SharedBuffer) => SharedBuffer;
+  releaseBuffer: (buffer: SharedBuffer) => void;
 };
+
+/** What the `leak` job keeps on its worker, for ever. */
+const retained: number[][] = [];
 
 const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   add(a, b) {
@@ -199,6 +218,99 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
       Atomics.store(counters(), index, 2);
       yield* pending();
     }
+  },
+  // Holds its worker until the test opens the gate: counter `index` is 1 once it runs; the job
+  // returns (its thread's id) once the test stores 2 there.
+  gate(index) {
+    const shared = counters();
+    Atomics.store(shared, index, 1);
+    while (Atomics.load(shared, index) !== 2) Atomics.wait(shared, index, 1, 50);
+    return threadId;
+  },
+  // Items of runtime.map: synchronous, suspending once, and failing for a negative item (a
+  // non-negative one counts itself at counter n, after 1 ms of work).
+  double(n) {
+    return n * 2;
+  },
+  *doubleLater(n) {
+    yield* yieldNow();
+    return n * 2;
+  },
+  checkItem(n) {
+    if (n < 0) throw new RangeError(`item ${n}`, { cause: { item: n } });
+    busyWait(1);
+    Atomics.add(counters(), n, 1);
+    return n;
+  },
+  // Counter `index` is 1 while it waits (for ever), 2 once its finally block ran (aborted).
+  *waitItem(index) {
+    Atomics.store(counters(), index, 1);
+    try {
+      yield* pending();
+    } finally {
+      Atomics.store(counters(), index, 2);
+    }
+  },
+  *joinPair(a, b) {
+    return yield* join(jobs.spawn("add", a, 1), jobs.spawn("add", b, 1));
+  },
+  // The first child fails; the second (waiting for ever once it runs) must be aborted.
+  *joinFirstFails(index) {
+    yield* join(jobs.spawn("fail", "RangeError", "first"), jobs.spawn("waitItem", index));
+  },
+  // Spawns n counting children and joins none of them: the scope must join them before it
+  // returns; returns how many had counted by then.
+  *scopeJoinsTheRest(base, n) {
+    yield* scope(jobs, function* (s) {
+      for (let i = 0; i < n; i++) s.spawn("count", base + i);
+    });
+    let counted = 0;
+    for (let i = 0; i < n; i++) counted += Atomics.load(counters(), base + i);
+    return counted;
+  },
+  // Spawns n children that wait for ever, then fails: the scope aborts them and waits.
+  *scopeBodyFails(base, n) {
+    yield* scope(jobs, function* (s) {
+      for (let i = 0; i < n; i++) s.spawn("waitItem", base + i);
+      yield* yieldNow();
+      throw new TypeError("body failed");
+    });
+  },
+  // A child that fails and one that waits for ever, neither joined by the body.
+  *scopeChildFails(base) {
+    return yield* scope(jobs, function* (s) {
+      s.spawn("fail", "RangeError", "child failed");
+      s.spawn("waitItem", base);
+      return "body returned";
+    });
+  },
+  // Spawns n children that wait for ever and waits itself: for aborting from outside.
+  *scopeWaits(base, n) {
+    yield* scope(jobs, function* (s) {
+      for (let i = 0; i < n; i++) s.spawn("waitItem", base + i);
+      yield* pending();
+    });
+  },
+  // Shared buffers (runtime.alloc), read and written in place.
+  sumBuffer(buffer, from, to) {
+    const values = buffer.array(Float64Array);
+    let total = 0;
+    for (let i = from; i < to; i++) total += values[i]!;
+    return total;
+  },
+  fillBuffer(buffer, from, to, value) {
+    buffer.array(Float64Array).fill(value, from, to);
+  },
+  returnBuffer(buffer) {
+    return buffer;
+  },
+  releaseBuffer(buffer) {
+    buffer.release();
+  },
+  // Keeps about `mb` MB of JS heap on its worker for good (a leak); returns the thread's id.
+  leak(mb) {
+    retained.push(new Array<number>(mb * 131_072).fill(1.5));
+    return threadId;
   },
   // Waits on a host promise (the worker's event loop settles it).
   *hostPromise(ms) {

@@ -1,0 +1,105 @@
+// Item 4 of issue 23: runtime.map, results in order, errors and aborts as for single jobs.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CancelledError, SpindleError } from "@spindle/core";
+import { JobAbortedError, JobTimeoutError, UncloneableValueError, UnknownJobError } from "./mod.ts";
+import { settleWithin, startTestRuntime, until } from "./test-support/runtime.ts";
+
+/** Hang bound for each map, generous for a loaded 2-vCPU machine. */
+const SETTLE_WITHIN_MS = 20_000;
+
+test("map returns every result in the items' order, for any chunk size and iterable", async () => {
+  const { runtime } = await startTestRuntime();
+  try {
+    const items = Array.from({ length: 10_001 }, (_, i) => i);
+    const doubled = items.map((n) => n * 2);
+    for (const chunkSize of [1, 7, 1_000, 10_001, 50_000]) {
+      assert.deepEqual(await runtime.map("double", items, { chunkSize }), doubled, `chunkSize ${chunkSize}`);
+    }
+    assert.deepEqual(await runtime.map("double", items), doubled, "default chunk size");
+    assert.deepEqual(await runtime.map("doubleLater", items.slice(0, 500), { chunkSize: 16 }), doubled.slice(0, 500));
+    assert.deepEqual(await runtime.map("double", new Set([3, 1, 2])), [6, 2, 4]);
+    assert.deepEqual(await runtime.map("double", []), []);
+    // Results that are arrays stay whole: only the chunks' arrays are joined.
+    assert.deepEqual(await runtime.map("echo", [[1], [2, 3]], { chunkSize: 1 }), [[1], [2, 3]]);
+    assert.equal(runtime.liveJobs, 0);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("a failing item fails the map with its error; queued chunks never run, none runs twice", async () => {
+  const ITEMS = 2_000;
+  const { runtime, counters } = await startTestRuntime({ workers: 2 }, ITEMS);
+  try {
+    // Item -1 leads the first chunk: its failure removes the chunks still queued (the others take
+    // 1 ms each, about a second in all, against a few ms for the failure to reach this thread).
+    const items = [-1, ...Array.from({ length: ITEMS - 1 }, (_, i) => i + 1)];
+    const outcome = await settleWithin(runtime.map("checkItem", items, { chunkSize: 1 }), "the map", SETTLE_WITHIN_MS);
+    assert.equal(outcome.status, "rejected");
+    const error = (outcome as PromiseRejectedResult).reason as RangeError;
+    assert.ok(error instanceof RangeError);
+    assert.equal(error.message, "item -1");
+    assert.deepEqual(error.cause, { item: -1 });
+    // Settled once every chunk had: nothing of the map runs on after it rejected.
+    assert.equal(runtime.liveJobs, 0);
+    const ran = counters.reduce((total, count) => total + count, 0);
+    assert.ok(counters.every((count) => count <= 1), "an item ran twice");
+    assert.ok(ran < ITEMS - 1, `the queued chunks were removed (${ran} of ${ITEMS - 1} ran)`);
+    assert.deepEqual(await runtime.map("double", [1, 2]), [2, 4], "the runtime goes on");
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("a map's signal aborts every chunk, running ones at their suspension point", async () => {
+  const { runtime, counters } = await startTestRuntime({ workers: 2 });
+  try {
+    const controller = new AbortController();
+    const map = runtime.map("waitItem", [0, 1, 2, 3], { chunkSize: 1, signal: controller.signal });
+    await until(() => counters.slice(0, 4).every((count) => count === 1), "every chunk waiting");
+    controller.abort(new Error("user left"));
+    const outcome = await settleWithin(map, "the aborted map", SETTLE_WITHIN_MS);
+    const error = (outcome as PromiseRejectedResult).reason;
+    assert.ok(error instanceof JobAbortedError, String(error));
+    assert.ok(error instanceof CancelledError);
+    assert.equal((error.cause as Error).message, "user left");
+    assert.deepEqual([...counters.slice(0, 4)], [2, 2, 2, 2], "every chunk's finally ran before the map settled");
+    // Already aborted: fails at once, nothing runs.
+    const before = runtime.stats().reduce((total, worker) => total + worker.jobsRun, 0);
+    await assert.rejects(runtime.map("double", [1, 2, 3], { signal: controller.signal }), JobAbortedError);
+    assert.equal(runtime.stats().reduce((total, worker) => total + worker.jobsRun, 0), before);
+    const timedOut = await settleWithin(
+      runtime.map("waitItem", [4, 5], { chunkSize: 1, timeout: 50 }),
+      "the map with a deadline",
+      SETTLE_WITHIN_MS,
+    );
+    assert.ok((timedOut as PromiseRejectedResult).reason instanceof JobTimeoutError);
+    assert.equal(runtime.liveJobs, 0);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("bad map input rejects with a typed error naming the value; nothing is left queued", async () => {
+  const { runtime } = await startTestRuntime({ workers: 1 });
+  try {
+    // @ts-expect-error: no such job
+    await assert.rejects(runtime.map("nope", [1]), UnknownJobError);
+    for (const chunkSize of [0, 1.5, -1, "2"]) {
+      await assert.rejects(
+        // @ts-expect-error: a bad chunk size on purpose
+        runtime.map("double", [1], { chunkSize }),
+        (error: unknown) =>
+          error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && /chunkSize/.test(error.message),
+      );
+    }
+    await assert.rejects(
+      runtime.map("echo", [1, 2, 3, () => 4], { chunkSize: 2 }),
+      (error: unknown) => error instanceof UncloneableValueError && /job "echo"/.test(error.message),
+    );
+    assert.equal(runtime.liveJobs, 0, "the chunk spawned before the bad one was removed or settled");
+  } finally {
+    await runtime.shutdown();
+  }
+});

@@ -1,0 +1,197 @@
+// Runtime metrics (the runtime's `metrics: true` option), in shared memory: per job name, run-time
+// and wait-time histograms; per processor, time parked and time alive. Each processor's machine
+// writes its own region only (one writer per word, plain increments), the runtime's thread reads
+// them all with Atomics.load. A job is counted before its settlement, whose state store is
+// sequentially consistent and which a joiner reads with Atomics.load: whoever has seen a job
+// settled sees it counted. Otherwise a reading may be a moment stale, which is what a metric is.
+
+/** Job names that get histograms of their own; a job set's later names share the last one. */
+export const METRIC_JOBS = 64;
+/** Buckets per histogram: 4 per power of two of µs, from 1 µs to about 2^31 µs (36 min). */
+const BUCKETS = 128;
+const HISTOGRAM_WORDS = BUCKETS;
+const RUN = 0;
+const WAIT = 1;
+// Per processor, after its histograms, a float64 area: ms parked, ms alive in machines that
+// ended, and when the current machine started (epoch ms; 0 when none runs).
+const PARKED_MS = 0;
+const ALIVE_MS = 1;
+const ALIVE_SINCE = 2;
+const TIME_WORDS = 4;
+
+/** The words of one processor: its histograms, then its times (as float64, 2 words each). */
+const processorWords = METRIC_JOBS * 2 * HISTOGRAM_WORDS + TIME_WORDS * 2;
+
+/** The bucket of a duration in ms: 0 up to 1 µs, then 4 per power of two. */
+function bucketOf(ms: number): number {
+  const us = ms * 1_000;
+  if (!(us > 1)) return 0;
+  return Math.min(BUCKETS - 1, 1 + Math.floor(4 * Math.log2(us)));
+}
+
+/** The upper bound of bucket `b`, in ms (a percentile is reported as this: at most 19 % high). */
+function bucketBound(b: number): number {
+  return b === 0 ? 0.001 : 2 ** (b / 4) / 1_000;
+}
+
+/** Now, in ms since the epoch, comparable between threads (to well under a ms). */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Percentiles of one histogram, in ms (bucket upper bounds), and its count. */
+export interface DurationStats {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+}
+
+/** Metrics of one job name. */
+export interface JobMetrics {
+  /** From the start of the job's call to its settlement (a coroutine's waits included). */
+  readonly run: DurationStats;
+  /** From the spawn to the start of the job's call (time queued). */
+  readonly wait: DurationStats;
+}
+
+/** One worker's (or extra machine's) counters, as tokio's `RuntimeMetrics` per worker. */
+export interface WorkerMetrics {
+  /** Jobs started (children joined in place included). */
+  readonly jobsRun: number;
+  /** Successful steals, and the jobs they took. */
+  readonly steals: number;
+  readonly jobsStolen: number;
+  /** Times it parked for want of work. */
+  readonly parks: number;
+  /** Time not parked while its thread ran ÷ time since the runtime started (0 to 1). */
+  readonly busyRatio: number;
+}
+
+/** What {@linkcode Runtime.metrics} returns. */
+export interface RuntimeMetrics {
+  /** Per job name that has run at least once. */
+  readonly jobs: Readonly<Record<string, JobMetrics>>;
+  /** Per processor: the workers first, then the extra machines' slots. */
+  readonly workers: readonly WorkerMetrics[];
+  /** Sums over the workers. */
+  readonly steals: number;
+  readonly parks: number;
+  /** Jobs in the injector now (spawned from the runtime's thread, not taken by a worker yet). */
+  readonly injectorDepth: number;
+  /** Extra machines started since the runtime started (blocking resilience). */
+  readonly extraMachinesStarted: number;
+  /** Ms since the runtime started. */
+  readonly elapsedMs: number;
+}
+
+/** The shared memory of the metrics of `processors` processors. */
+export function metricsBuffer(processors: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(processors * processorWords * 4);
+}
+
+/** A machine's writer of its processor's metrics. */
+export class MetricsRecorder {
+  readonly #words: Int32Array;
+  readonly #times: Float64Array;
+
+  constructor(buffer: SharedArrayBuffer, processor: number) {
+    const at = processor * processorWords * 4;
+    this.#words = new Int32Array(buffer, at, METRIC_JOBS * 2 * HISTOGRAM_WORDS);
+    this.#times = new Float64Array(buffer, at + METRIC_JOBS * 2 * HISTOGRAM_WORDS * 4, TIME_WORDS);
+  }
+
+  /** A job of number `job` ran for `runMs` after waiting `waitMs`. */
+  job(job: number, waitMs: number, runMs: number): void {
+    const base = Math.min(job, METRIC_JOBS - 1) * 2 * HISTOGRAM_WORDS;
+    this.#words[base + RUN * HISTOGRAM_WORDS + bucketOf(runMs)]!++;
+    this.#words[base + WAIT * HISTOGRAM_WORDS + bucketOf(waitMs)]!++;
+  }
+
+  /** The machine parked for `ms`. */
+  parked(ms: number): void {
+    this.#times[PARKED_MS]! += ms;
+  }
+
+  /** The machine started (its thread is alive from now). */
+  started(): void {
+    this.#times[ALIVE_SINCE] = epochMs();
+  }
+}
+
+/** The runtime thread's view: marks machines' exits, and reads everything. */
+export class MetricsReader {
+  readonly #buffer: SharedArrayBuffer;
+  readonly #processors: number;
+  readonly #startedAt = epochMs();
+
+  constructor(buffer: SharedArrayBuffer, processors: number) {
+    this.#buffer = buffer;
+    this.#processors = processors;
+  }
+
+  #times(p: number): Float64Array {
+    return new Float64Array(this.#buffer, p * processorWords * 4 + METRIC_JOBS * 2 * HISTOGRAM_WORDS * 4, TIME_WORDS);
+  }
+
+  /** Processor `p`'s machine exited (its thread is gone): its alive time so far is banked. */
+  exited(p: number): void {
+    const times = this.#times(p);
+    const since = times[ALIVE_SINCE]!;
+    if (since > 0) times[ALIVE_MS]! += epochMs() - since;
+    times[ALIVE_SINCE] = 0;
+  }
+
+  /** Each processor's busy ratio: (time alive - time parked) ÷ time since the runtime started. */
+  busyRatio(p: number): number {
+    const times = this.#times(p);
+    const now = epochMs();
+    const since = times[ALIVE_SINCE]!;
+    const alive = times[ALIVE_MS]! + (since > 0 ? now - since : 0);
+    const elapsed = now - this.#startedAt;
+    return elapsed <= 0 ? 0 : Math.min(1, Math.max(0, (alive - times[PARKED_MS]!) / elapsed));
+  }
+
+  /** Ms since the runtime started. */
+  get elapsedMs(): number {
+    return epochMs() - this.#startedAt;
+  }
+
+  /** Per job name (index order of `names`), summed over the processors. */
+  jobs(names: readonly string[]): Record<string, JobMetrics> {
+    const out: Record<string, JobMetrics> = {};
+    const sums = new Float64Array(2 * HISTOGRAM_WORDS);
+    for (let j = 0; j < Math.min(names.length, METRIC_JOBS); j++) {
+      sums.fill(0);
+      for (let p = 0; p < this.#processors; p++) {
+        const words = new Int32Array(
+          this.#buffer,
+          (p * processorWords + j * 2 * HISTOGRAM_WORDS) * 4,
+          2 * HISTOGRAM_WORDS,
+        );
+        for (let i = 0; i < 2 * HISTOGRAM_WORDS; i++) sums[i]! += Atomics.load(words, i);
+      }
+      const run = stats(sums.subarray(0, HISTOGRAM_WORDS));
+      if (run.count === 0) continue;
+      const name = j === METRIC_JOBS - 1 && names.length > METRIC_JOBS ? "(others)" : names[j] as string;
+      out[name] = { run, wait: stats(sums.subarray(HISTOGRAM_WORDS)) };
+    }
+    return out;
+  }
+}
+
+function stats(buckets: Float64Array): DurationStats {
+  let count = 0;
+  for (const n of buckets) count += n;
+  const at = (q: number): number => {
+    if (count === 0) return 0;
+    const rank = Math.ceil(q * count);
+    let seen = 0;
+    for (let b = 0; b < buckets.length; b++) {
+      seen += buckets[b]!;
+      if (seen >= rank) return bucketBound(b);
+    }
+    return bucketBound(buckets.length - 1);
+  };
+  return { count, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+}

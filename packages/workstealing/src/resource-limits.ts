@@ -1,0 +1,53 @@
+// The runtime's `resourceLimits` option: checked, and refused where the runtime would not apply it.
+import process from "node:process";
+import type { ResourceLimits } from "node:worker_threads";
+import { describe, SpindleError } from "@spindle/core";
+import { UnsupportedOptionError } from "./errors.ts";
+
+declare const Deno: { readonly version: { readonly deno: string } } | undefined;
+
+const FIELDS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"] as const;
+
+/**
+ * `limits` as `node:worker_threads` takes them, after checking each field (a positive number of
+ * MB). Refused with {@linkcode UnsupportedOptionError} where this runtime would not apply them:
+ * on Bun every field (Bun 1.4.5 ignores a worker's `resourceLimits`: measured, a worker limited to
+ * 32 MB of old generation allocated 100 MB and its stack depth did not change with
+ * `stackSizeMb`); on Deno every field but `maxOldGenerationSizeMb` (Deno 2.9.6 enforces that one,
+ * ending the worker with `ERR_WORKER_OUT_OF_MEMORY` as Node does; a `stackSizeMb` aborted the
+ * whole process with a stack overflow, and the others were not measured).
+ */
+export function checkResourceLimits(limits: unknown): ResourceLimits {
+  if (typeof limits !== "object" || limits === null) {
+    throw new SpindleError("INVALID_ARGUMENT", `resourceLimits must be an object, got ${describe(limits)}`);
+  }
+  const checked: Record<string, number> = {};
+  for (const [field, value] of Object.entries(limits)) {
+    if (!(FIELDS as readonly string[]).includes(field)) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `resourceLimits.${field} is not a limit (the limits: ${FIELDS.join(", ")})`,
+      );
+    }
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `resourceLimits.${field} must be a positive number of MB, got ${describe(value)}`,
+      );
+    }
+    if (process.versions.bun !== undefined) {
+      throw new UnsupportedOptionError(
+        `resourceLimits.${field}`,
+        `Bun ${process.versions.bun} does not apply a worker's resourceLimits`,
+      );
+    }
+    if (typeof Deno !== "undefined" && field !== "maxOldGenerationSizeMb") {
+      throw new UnsupportedOptionError(
+        `resourceLimits.${field}`,
+        `Deno ${Deno.version.deno} applies only resourceLimits.maxOldGenerationSizeMb to a worker`,
+      );
+    }
+    checked[field] = value;
+  }
+  return checked;
+}

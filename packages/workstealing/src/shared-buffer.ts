@@ -1,0 +1,173 @@
+// Buffers in a runtime's shared heap (`runtime.alloc`): memory that the runtime's thread and every
+// job read and write in place, passed to and from jobs by reference, never copied.
+import { SharedHeap } from "./shared-heap.ts";
+import { BufferReleasedError } from "./errors.ts";
+
+/**
+ * The brand of every SharedBuffer, the same symbol in every copy of this package (a job module
+ * bundled with its own copy must still recognise the buffers it receives).
+ */
+const SHARED_BUFFER = Symbol.for("@spindle/workstealing.SharedBuffer");
+
+// A buffer's header: one 128-byte heap block of its own, apart from the data block so that the
+// data block is exactly the requested size class (a 64 MiB buffer takes a 64 MiB block).
+/** 1 while live, 2 once released (a compare-exchange makes exactly one release win). */
+const STATE = 0;
+/** The data block's byte offset in the heap. */
+const DATA = 1;
+/** The buffer's length in bytes. */
+const LENGTH = 2;
+/**
+ * A constant that marks a header: a decoder finds a header only at a place the message names, so
+ * corrupt bytes naming some other place of the heap must not pass for one (nor for a released one).
+ */
+const MAGIC = 3;
+const MAGIC_VALUE = 0x5b0f_f3ed;
+const LIVE = 1;
+const RELEASED = 2;
+const HEADER_BYTES = 16;
+/** The largest buffer: its length must fit the header's int32 word. */
+export const MAX_SHARED_BUFFER_BYTES: number = 2 ** 31 - 1;
+
+/** A typed array class: `Float64Array`, `Int32Array`, `Uint8Array`, ... */
+export interface TypedArrayClass<T> {
+  new (buffer: SharedArrayBuffer, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+const heaps = new WeakMap<SharedArrayBuffer, SharedHeap>();
+function heapOver(buffer: SharedArrayBuffer): SharedHeap {
+  let heap = heaps.get(buffer);
+  if (heap === undefined) heaps.set(buffer, heap = new SharedHeap(buffer));
+  return heap;
+}
+
+/**
+ * A buffer of the runtime's shared heap, made by {@linkcode Runtime.alloc}: the runtime's thread
+ * and the jobs it is passed to (as an argument, or back as a result, by reference: only its
+ * place crosses, never its bytes) read and write the same memory in place.
+ *
+ * Ownership rule: the buffer lives until one `release()` (from any thread; usually the thread
+ * that allocated it, once the jobs using it have settled). Afterwards every use — `bytes()`,
+ * `array()`, passing it to a job, a job receiving it — throws {@linkcode BufferReleasedError}.
+ * Views taken before the release must not be used after it: their memory goes back to the heap
+ * and is reused (a typed array over shared memory cannot be revoked). Concurrent writers
+ * coordinate as with any shared memory (`Atomics`, or disjoint ranges: each job its own slice).
+ *
+ * @example
+ * ```ts
+ * import { Runtime } from "@spindle/workstealing";
+ * import type jobs from "./examples/jobs.ts";
+ *
+ * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 2 });
+ * const buffer = runtime.alloc(8 * 1_000);
+ * buffer.array(Float64Array).fill(0.5);
+ * console.log(await runtime.spawn("sumShared", buffer, 0, 1_000)); // 500: summed in place, nothing copied
+ * buffer.release();
+ * await runtime.shutdown();
+ * ```
+ */
+export class SharedBuffer {
+  readonly #heap: SharedArrayBuffer;
+  readonly #header: Int32Array;
+  readonly #data: number;
+  /** The buffer's length in bytes. */
+  readonly byteLength: number;
+
+  private constructor(heap: SharedArrayBuffer, header: number) {
+    this.#heap = heap;
+    this.#header = new Int32Array(heap, header, HEADER_BYTES >> 2);
+    this.#data = Atomics.load(this.#header, DATA);
+    this.byteLength = Atomics.load(this.#header, LENGTH);
+  }
+
+  static {
+    Object.defineProperty(SharedBuffer.prototype, SHARED_BUFFER, { value: true });
+  }
+
+  /** Allocates a zeroed buffer of `byteLength` bytes in the heap over `heap`. */
+  static allocate(heap: SharedArrayBuffer, byteLength: number): SharedBuffer {
+    const shared = heapOver(heap);
+    const data = shared.alloc(Math.max(1, byteLength));
+    const header = shared.alloc(HEADER_BYTES);
+    shared.bytes.fill(0, data, data + byteLength);
+    const words = new Int32Array(heap, header, HEADER_BYTES >> 2);
+    // The data and length are stored before the state: a thread that sees LIVE sees both. The
+    // buffer reaches other threads only inside a job's payload, published after this.
+    Atomics.store(words, DATA, data);
+    Atomics.store(words, LENGTH, byteLength);
+    Atomics.store(words, MAGIC, MAGIC_VALUE);
+    Atomics.store(words, STATE, LIVE);
+    return new SharedBuffer(heap, header);
+  }
+
+  /**
+   * The buffer whose header is at `header` in `heap`, as a decoder finds it in a message; throws
+   * {@linkcode BufferReleasedError} when it was released, and `RangeError` when `header` cannot
+   * be a header (the caller turns that into its corrupt-message error).
+   */
+  static at(heap: SharedArrayBuffer, header: number): SharedBuffer {
+    if (header <= 0 || header % HEADER_BYTES !== 0 || header + HEADER_BYTES > heap.byteLength) {
+      throw new RangeError(noHeaderAt(header));
+    }
+    const words = new Int32Array(heap, header, HEADER_BYTES >> 2);
+    if (Atomics.load(words, MAGIC) !== MAGIC_VALUE) throw new RangeError(noHeaderAt(header));
+    const state = Atomics.load(words, STATE);
+    if (state === RELEASED) throw new BufferReleasedError("received by a job");
+    const data = Atomics.load(words, DATA);
+    const length = Atomics.load(words, LENGTH);
+    if (state !== LIVE || data <= 0 || length < 0 || data + length > heap.byteLength) {
+      throw new RangeError(noHeaderAt(header));
+    }
+    return new SharedBuffer(heap, header);
+  }
+
+  /** Where the buffer is: its heap and its header's byte offset (what a message carries). Throws once released. */
+  locate(): { readonly heap: SharedArrayBuffer; readonly header: number } {
+    this.#checkLive("passed to a job");
+    return { heap: this.#heap, header: this.#header.byteOffset };
+  }
+
+  /** Whether {@linkcode SharedBuffer.release} was called (on any thread). */
+  get released(): boolean {
+    return Atomics.load(this.#header, STATE) !== LIVE;
+  }
+
+  /** A `Uint8Array` over the buffer's bytes (shared memory: no copy). */
+  bytes(): Uint8Array {
+    return this.array(Uint8Array);
+  }
+
+  /**
+   * A typed array of class `Kind` over the buffer (`buffer.array(Float64Array)`), as many whole
+   * elements as fit; shared memory, no copy.
+   */
+  array<T>(Kind: TypedArrayClass<T>): T {
+    this.#checkLive("read");
+    return new Kind(this.#heap, this.#data, Math.floor(this.byteLength / Kind.BYTES_PER_ELEMENT));
+  }
+
+  /** Gives the buffer's memory back to the heap; throws {@linkcode BufferReleasedError} when it already was. */
+  release(): void {
+    if (Atomics.compareExchange(this.#header, STATE, LIVE, RELEASED) !== LIVE) {
+      throw new BufferReleasedError("released again");
+    }
+    // The header block stays (128 bytes until the runtime ends), so that a later use of this
+    // buffer reads RELEASED rather than whatever a reused block would hold.
+    heapOver(this.#heap).free(this.#data, Math.max(1, this.byteLength));
+  }
+
+  #checkLive(use: string): void {
+    if (Atomics.load(this.#header, STATE) !== LIVE) throw new BufferReleasedError(use);
+  }
+}
+
+/** The error text for a place that holds no buffer header (the same whether or not the message is in a heap). */
+export function noHeaderAt(header: number): string {
+  return `no SharedBuffer header at byte ${header} of the heap the message is in`;
+}
+
+/** Whether `value` is a SharedBuffer of any copy of this package. */
+export function isSharedBuffer(value: unknown): value is SharedBuffer {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[SHARED_BUFFER] === true;
+}
