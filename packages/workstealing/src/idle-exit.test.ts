@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runScript, runtime } from "../../core/src/test-support/runtime.ts";
 import { Runtime } from "./mod.ts";
 import type jobs from "./test-support/test-jobs.ts";
+import { runScript, runtime } from "@spindle/test-support";
 import { TEST_JOBS } from "./test-support/runtime.ts";
 
 const SCRIPT = fileURLToPath(new URL("./test-support/idle-runtime.ts", import.meta.url));

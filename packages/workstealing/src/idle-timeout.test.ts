@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
 import { Runtime } from "./mod.ts";
-import { settleWithin, startTestRuntime, TEST_JOBS, until } from "./test-support/runtime.ts";
+import { until } from "@spindle/test-support";
+import { settleWithin, startTestRuntime, TEST_JOBS } from "./test-support/runtime.ts";
 
 /** Hang bounds, generous for a loaded 2-vCPU machine (idleTimeout is 50 ms here). */
 const RETIRE_WITHIN_MS = 5_000;

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CancelledError, SpindleError } from "@spindle/core";
 import { JobAbortedError, JobTimeoutError, UncloneableValueError, UnknownJobError } from "./mod.ts";
-import { settleWithin, startTestRuntime, until } from "./test-support/runtime.ts";
+import { until } from "@spindle/test-support";
+import { settleWithin, startTestRuntime } from "./test-support/runtime.ts";
 
 /** Hang bound for each map, generous for a loaded 2-vCPU machine. */
 const SETTLE_WITHIN_MS = 20_000;

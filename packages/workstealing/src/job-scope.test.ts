@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CancelledError } from "@spindle/core";
-import { settleWithin, startTestRuntime, until } from "./test-support/runtime.ts";
+import { until } from "@spindle/test-support";
+import { settleWithin, startTestRuntime } from "./test-support/runtime.ts";
 
 const SETTLE_WITHIN_MS = 10_000;
 

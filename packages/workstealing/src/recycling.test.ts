@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
-import { runtime as runtimeName } from "../../core/src/test-support/runtime.ts";
 import { Runtime, UnsupportedOptionError, WorkerLostError } from "./mod.ts";
+import { runtime as runtimeName } from "@spindle/test-support";
 import { settleWithin, startTestRuntime, TEST_JOBS } from "./test-support/runtime.ts";
 
 const SETTLE_WITHIN_MS = 60_000;

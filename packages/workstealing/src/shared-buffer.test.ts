@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
 import { BufferReleasedError, SharedBuffer, UncloneableValueError } from "./mod.ts";
-import { settleWithin, startTestRuntime, until } from "./test-support/runtime.ts";
+import { until } from "@spindle/test-support";
+import { settleWithin, startTestRuntime } from "./test-support/runtime.ts";
 
 const MIB = 2 ** 20;
 
