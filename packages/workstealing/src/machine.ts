@@ -22,7 +22,7 @@ import { ABORT, CANCELLED, DONE, FAILED, JOB, NEXT, QUEUED, RUNNING, STATE, WORK
 import type { JobSet } from "./job-set.ts";
 import { CANCELLING, EXTRA_MACHINE_IDLE_MS, HEARTBEAT, type Scheduler, STAT, STOPPING } from "./scheduler.ts";
 import { RecentArgs } from "./recent-args.ts";
-import { ValueEncoder } from "./codec/value-encoder.ts";
+import { ValueEncoder } from "@spindle/codec";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
 
 /**

@@ -25,7 +25,7 @@ import {
   STOPPING,
 } from "./scheduler.ts";
 import { SharedHeap } from "./shared-heap.ts";
-import { ValueEncoder } from "./codec/value-encoder.ts";
+import { ValueEncoder } from "@spindle/codec";
 import { EMPTY, RETRY } from "./work-deque.ts";
 
 /** Options of {@linkcode Runtime.start}. */

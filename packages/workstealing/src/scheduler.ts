@@ -23,8 +23,8 @@ import {
   WORKER,
 } from "./job-record.ts";
 import { SharedHeap } from "./shared-heap.ts";
-import { decodeValue } from "./codec/value-decoder.ts";
-import type { ValueEncoder } from "./codec/value-encoder.ts";
+import { decodeValue } from "@spindle/codec";
+import type { ValueEncoder } from "@spindle/codec";
 import { WorkDeque } from "./work-deque.ts";
 
 /** What every thread of a runtime needs to build its {@linkcode Scheduler}: plain data for `workerData`. */

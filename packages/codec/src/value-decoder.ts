@@ -1,4 +1,4 @@
-import { CorruptValueError } from "../errors.ts";
+import { CorruptValueError } from "./errors.ts";
 import {
   ARRAY,
   ARRAY_BUFFER,

@@ -1,4 +1,4 @@
-import { UncloneableValueError } from "../errors.ts";
+import { UncloneableValueError } from "./errors.ts";
 import {
   ARRAY,
   ARRAY_BUFFER,
