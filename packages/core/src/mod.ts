@@ -50,6 +50,8 @@ export { isStream, type Item, next, Stream, STREAM_END, type StreamEnd } from ".
 export { fromPromise } from "./from-promise.ts";
 export { toPromise } from "./to-promise.ts";
 export { Parker, type ParkerHandle, Unparker } from "./parker.ts";
+export { assertCanBlock, checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
+export { holdProcessOpen } from "./keep-alive.ts";
 export { Condvar } from "./condvar.ts";
 export { Mutex } from "./mutex.ts";
 export { RingQueue } from "./ring-queue.ts";
