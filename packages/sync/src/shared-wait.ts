@@ -41,6 +41,12 @@ export class AsyncCounterWait {
       }
       return check();
     }
+    // A hand-off under way usually lands within a brief spin, which costs far less than a wake
+    // through the event loop (the counter is only read here: the re-check below decides).
+    if (spinWhileEquals(this.#words, this.#counter, Atomics.load(this.#words, this.#counter))) {
+      const early = check();
+      if (early !== EMPTY) return early;
+    }
     // Counted before the counter is read: pairs with the signaller's load of the waiter count.
     Atomics.add(this.#words, this.#waiters, 1);
     const seen = Atomics.load(this.#words, this.#counter);
