@@ -53,3 +53,4 @@ export {
   type SharedSenderHandle,
 } from "./shared-channel.ts";
 export { MAX_SHARED_CAPACITY, MAX_SLOT_BYTES, ValueTooLargeError } from "./shared-ring.ts";
+export { UncloneableValueError } from "@spindle/codec";
