@@ -20,6 +20,8 @@ export class AsyncCounterWait {
   #release: (() => void) | undefined;
   /** Whether a waitAsync is pending for this waiter (the waiter count holds one for it). */
   #armed = false;
+  /** Which arming the pending waitAsync belongs to: a settlement of an older one is ignored. */
+  #generation = 0;
 
   constructor(words: Int32Array, counter: number, waiters: number) {
     this.#words = words;
@@ -65,12 +67,14 @@ export class AsyncCounterWait {
     this.#armed = true;
     this.#waker = waker.clone();
     this.#release = holdProcessOpen();
-    result.value.then(() => this.#settle());
+    const generation = ++this.#generation;
+    result.value.then(() => this.#settle(generation));
     return EMPTY;
   }
 
-  #settle(): void {
-    if (!this.#armed) return; // dropped meanwhile: its count and hold were given back then
+  #settle(generation: number): void {
+    // Dropped meanwhile (its count and hold were given back then), or an older arming's wait.
+    if (!this.#armed || generation !== this.#generation) return;
     this.#disarm();
     const waker = this.#waker;
     this.#waker = undefined;
