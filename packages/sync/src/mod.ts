@@ -54,3 +54,5 @@ export {
 } from "./shared-channel.ts";
 export { MAX_SHARED_CAPACITY, MAX_SLOT_BYTES, ValueTooLargeError } from "./shared-ring.ts";
 export { UncloneableValueError } from "@spindle/codec";
+export { SharedSemaphore, type SharedSemaphoreHandle, SharedSemaphorePermit } from "./shared-semaphore.ts";
+export { SharedNotify, type SharedNotifyHandle } from "./shared-notify.ts";

@@ -1,5 +1,6 @@
 import { decodeValue, ValueEncoder } from "@spindle/codec";
 import { describe, SpindleError } from "@spindle/core";
+import { signalCounter } from "./shared-signal.ts";
 
 /**
  * The shared memory of a cross-thread channel: a bounded multi-producer, multi-consumer ring of
@@ -201,7 +202,7 @@ export class SharedRing {
         // Publishes the slot: pairs with the receiver's Atomics.load of this sequence word, which
         // then sees the bytes and length above (synchronizes-with).
         Atomics.store(this.#sequences, index, 2 * tail + 1);
-        this.#signal(SENT, RECV_WAITERS);
+        signalCounter(this.words, SENT, RECV_WAITERS);
         return true;
       }
       if (d < 0) {
@@ -241,7 +242,7 @@ export class SharedRing {
         // Frees the slot for the send one lap later: pairs with the sender's Atomics.load.
         const free = head + this.capacity;
         Atomics.store(this.#sequences, index, 2 * (free >= modulus ? free - modulus : free));
-        this.#signal(FREED, SEND_WAITERS);
+        signalCounter(this.words, FREED, SEND_WAITERS);
         return decodeValue(bytes);
       }
       if (d < 0) {
@@ -263,21 +264,8 @@ export class SharedRing {
   close(): void {
     // Sets the mark on the word senders claim with: every claim is ordered before or after it.
     if ((Atomics.or(this.words, TAIL, CLOSED_MARK) & CLOSED_MARK) !== 0) return;
-    this.#signal(SENT, RECV_WAITERS);
-    this.#signal(FREED, SEND_WAITERS);
-  }
-
-  /**
-   * Bumps an event counter and wakes its waiters. A waiter increments the waiter count, then reads
-   * the counter, then re-checks the ring, then waits for the counter to change; all seq-cst, so
-   * either this load sees the waiter (and notifies) or the waiter's read of the counter comes
-   * after the bump above (and its re-check sees what was published). Wakes all waiters: a
-   * dropped async waiter stays registered with the runtime until notified, and must not absorb
-   * the wake-up a live one needs.
-   */
-  #signal(counter: number, waiters: number): void {
-    Atomics.add(this.words, counter, 1);
-    if (Atomics.load(this.words, waiters) !== 0) Atomics.notify(this.words, counter);
+    signalCounter(this.words, SENT, RECV_WAITERS);
+    signalCounter(this.words, FREED, SEND_WAITERS);
   }
 }
 

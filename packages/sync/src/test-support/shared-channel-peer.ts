@@ -6,12 +6,30 @@
  *   - "send-later": waits `delayMs`, then sends `value` with `sendBlocking`; posts "sent".
  *   - "close-later": waits `delayMs`, then closes the channel; posts "closed".
  *   - "recv-later": waits `delayMs`, then receives one value with `recvBlocking`; posts it.
+ *   - "semaphore": `rounds` times takes one permit of `semaphore` with `acquireBlocking`, counts
+ *     itself in `inside[0]` while holding it (the most seen at once goes to `inside[1]`), gives
+ *     it back; posts "done".
+ *   - "notify-wait": blocks in `notifiedBlocking` on `notify`; posts "notified".
+ *   - "notify-later": waits `delayMs`, then calls `notifyOne` on `notify`; posts "notified one".
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { SharedReceiver, type SharedReceiverHandle, SharedSender, type SharedSenderHandle } from "../mod.ts";
+import {
+  SharedNotify,
+  type SharedNotifyHandle,
+  SharedReceiver,
+  type SharedReceiverHandle,
+  SharedSemaphore,
+  type SharedSemaphoreHandle,
+  SharedSender,
+  type SharedSenderHandle,
+} from "../mod.ts";
 
 export interface PeerData {
-  readonly op: "echo" | "send-later" | "close-later" | "recv-later";
+  readonly op: "echo" | "send-later" | "close-later" | "recv-later" | "semaphore" | "notify-wait" | "notify-later";
+  readonly semaphore?: SharedSemaphoreHandle;
+  readonly notify?: SharedNotifyHandle;
+  readonly inside?: Int32Array;
+  readonly rounds?: number;
   readonly tx?: SharedSenderHandle<unknown>;
   readonly rx?: SharedReceiverHandle<unknown>;
   readonly delayMs?: number;
@@ -46,5 +64,30 @@ switch (data.op) {
   case "recv-later":
     nap(data.delayMs ?? 0);
     parentPort!.postMessage(SharedReceiver.from(data.rx!).recvBlocking());
+    break;
+  case "semaphore": {
+    const semaphore = SharedSemaphore.from(data.semaphore!);
+    const inside = data.inside!;
+    for (let i = 0; i < data.rounds!; i++) {
+      const permit = semaphore.acquireBlocking()!;
+      const now = Atomics.add(inside, 0, 1) + 1;
+      for (let seen = Atomics.load(inside, 1); now > seen; seen = Atomics.load(inside, 1)) {
+        if (Atomics.compareExchange(inside, 1, seen, now) === seen) break;
+      }
+      if (i % 16 === 0) nap(0.05);
+      Atomics.sub(inside, 0, 1);
+      permit.release();
+    }
+    parentPort!.postMessage("done");
+    break;
+  }
+  case "notify-wait":
+    SharedNotify.from(data.notify!).notifiedBlocking();
+    parentPort!.postMessage("notified");
+    break;
+  case "notify-later":
+    nap(data.delayMs ?? 0);
+    SharedNotify.from(data.notify!).notifyOne();
+    parentPort!.postMessage("notified one");
     break;
 }
