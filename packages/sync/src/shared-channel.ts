@@ -24,7 +24,9 @@ export interface SharedChannelOptions {
  * Turn it back into an end with `SharedSender.from` / `SharedReceiver.from`.
  */
 export interface SharedEndHandle<T, End extends "sender" | "receiver"> {
+  /** Which end this is. */
   readonly end: End;
+  /** The channel's shared memory, holding its whole state. */
   readonly buffer: SharedArrayBuffer;
   /** Never set: carries the value type through `postMessage` for TypeScript. */
   readonly __type?: T;

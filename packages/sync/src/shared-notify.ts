@@ -27,7 +27,9 @@ let adopting: SharedArrayBuffer | undefined;
 
 /** What crosses to another thread for a {@linkcode SharedNotify}: plain data holding its buffer. */
 export interface SharedNotifyHandle {
+  /** What the handle is for. */
   readonly kind: "notify";
+  /** The shared memory holding the whole state. */
   readonly buffer: SharedArrayBuffer;
 }
 

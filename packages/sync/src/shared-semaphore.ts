@@ -27,7 +27,9 @@ let adopting: SharedArrayBuffer | undefined;
 
 /** What crosses to another thread for a {@linkcode SharedSemaphore}: plain data holding its buffer. */
 export interface SharedSemaphoreHandle {
+  /** What the handle is for. */
   readonly kind: "semaphore";
+  /** The shared memory holding the whole state. */
   readonly buffer: SharedArrayBuffer;
 }
 
