@@ -1,9 +1,9 @@
 // The consumer check: the packages used the way users get them, offline. Packs every public
 // package (`npm pack`), installs the tarballs into a temporary folder outside the workspace
 // (`npm install --offline`: only what the npm cache holds, which `npm install` at the root filled),
-// and runs one program using all five packages (scripts/consumer/: a sleep, a UDP echo, a
+// and runs one program using all six packages (scripts/consumer/: a sleep, a UDP echo, a
 // `timeout` around `recvFrom`, a bounded mpsc channel between two tasks, fork/join jobs that sleep
-// on `jobs.timer`) on Node 22, Node 24,
+// on `jobs.timer`, their arguments and results carried by @spindle/codec) on Node 22, Node 24,
 // Deno and Bun, as:
 //   - `.mjs` and `.ts` against the installed tarballs;
 //   - over http: the packages' sources served by a local HTTP server on 127.0.0.1 (as JSR serves

@@ -11,6 +11,13 @@ let blockingAllowed: boolean | undefined;
 /**
  * Throws `BLOCKING_NOT_ALLOWED` when this thread may not block in `Atomics.wait` (a browser's main
  * thread, or a host without `SharedArrayBuffer`). Node, Deno and Bun allow it on every thread.
+ *
+ * @example
+ * ```ts
+ * import { assertCanBlock } from "@spindle/core";
+ *
+ * assertCanBlock("recvBlocking()"); // returns on Node, Deno and Bun
+ * ```
  */
 export function assertCanBlock(operation: string): void {
   blockingAllowed ??= probeBlocking();
@@ -31,7 +38,21 @@ function probeBlocking(): boolean {
   }
 }
 
-/** Throws a `RangeError` naming `timeoutMs` unless it is a number ≥ 0 (`Infinity` allowed). */
+/**
+ * Throws a `RangeError` naming `timeoutMs` unless it is a number ≥ 0 (`Infinity` allowed).
+ *
+ * @example
+ * ```ts
+ * import { checkTimeout } from "@spindle/core";
+ *
+ * checkTimeout(Infinity);
+ * try {
+ *   checkTimeout(-1);
+ * } catch (error) {
+ *   console.log((error as RangeError).message); // timeout must be a number of milliseconds ≥ 0, got -1
+ * }
+ * ```
+ */
 export function checkTimeout(timeoutMs: number): void {
   if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs) || timeoutMs < 0) {
     throw new RangeError(`timeout must be a number of milliseconds ≥ 0, got ${describe(timeoutMs)}`);
@@ -46,6 +67,14 @@ const pause: (n?: number) => void = (Atomics as { pause?: (n?: number) => void }
  * in `Atomics.wait` costs 5 µs when its vCPU is awake and 45–60 µs when it went idle (measured
  * here); a hand-off already under way usually lands within this spin, which costs well under a
  * microsecond.
+ *
+ * @example
+ * ```ts
+ * import { spinWhileEquals } from "@spindle/core";
+ *
+ * const word = new Int32Array(new SharedArrayBuffer(4));
+ * console.log(spinWhileEquals(word, 0, 0)); // false: nobody changed it
+ * ```
  */
 export function spinWhileEquals(word: Int32Array, index: number, value: number): boolean {
   for (let i = 0; i < SPIN_LIMIT; i++) {

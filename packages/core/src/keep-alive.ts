@@ -9,7 +9,21 @@
 let holders = 0;
 let interval: ReturnType<typeof setInterval> | undefined;
 
-/** Holds the process open until the returned function is called (calling it twice is harmless). */
+/**
+ * Holds the process open until the returned function is called (calling it twice is harmless).
+ *
+ * @example
+ * ```ts
+ * import { holdProcessOpen } from "@spindle/core";
+ *
+ * const word = new Int32Array(new SharedArrayBuffer(4));
+ * const release = holdProcessOpen(); // a pending waitAsync alone would let the process exit
+ * const wait = Atomics.waitAsync(word, 0, 0);
+ * setTimeout(() => Atomics.notify(word, 0), 1);
+ * if (wait.async) await wait.value;
+ * release();
+ * ```
+ */
 export function holdProcessOpen(): () => void {
   if (holders++ === 0) interval = setInterval(() => {}, 2 ** 30);
   let released = false;

@@ -59,6 +59,8 @@ export { type AbortHandle, type FailurePolicy, scoped, TaskScope, type TaskScope
 export type { Spawner } from "./driving.ts";
 export { TaskLocal } from "./task-local.ts";
 export { Parker, type ParkerHandle, Unparker } from "./parker.ts";
+export { assertCanBlock, checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
+export { holdProcessOpen } from "./keep-alive.ts";
 export { Condvar } from "./condvar.ts";
 export { Mutex } from "./mutex.ts";
 export { RingQueue } from "./ring-queue.ts";

@@ -43,3 +43,16 @@ export { Mutex, MutexGuard } from "./mutex.ts";
 export { RwLock, RwLockReadGuard, RwLockWriteGuard } from "./rw-lock.ts";
 export { Notify } from "./notify.ts";
 export { Barrier, type BarrierWaitResult } from "./barrier.ts";
+export {
+  sharedChannel,
+  type SharedChannelOptions,
+  type SharedEndHandle,
+  SharedReceiver,
+  type SharedReceiverHandle,
+  SharedSender,
+  type SharedSenderHandle,
+} from "./shared-channel.ts";
+export { MAX_SHARED_CAPACITY, MAX_SLOT_BYTES, ValueTooLargeError } from "./shared-ring.ts";
+export { UncloneableValueError } from "@spindle/codec";
+export { SharedSemaphore, type SharedSemaphoreHandle, SharedSemaphorePermit } from "./shared-semaphore.ts";
+export { SharedNotify, type SharedNotifyHandle } from "./shared-notify.ts";

@@ -9,8 +9,8 @@
 //   decode 42-49 s on Node 22, 33-34 s / 28-42 s on Node 24, 15 s / 33-37 s on Deno, 4 s / 4.5 s
 //   on Bun; after (hex digits): 6-30 ms each way on every runtime, 2 MiB in 12-84 ms.
 import process from "node:process";
-import { decodeValue } from "../src/codec/value-decoder.ts";
-import { ValueEncoder } from "../src/codec/value-encoder.ts";
+import { decodeValue } from "@spindle/codec";
+import { ValueEncoder } from "@spindle/codec";
 
 const sizes = process.argv.slice(2).map(Number);
 for (const kib of sizes.length > 0 ? sizes : [512, 2048]) {

@@ -2,7 +2,7 @@
 // runtime attaches that error, as the `cause` of a WorkerLostError, to every job the thread loses.
 import process from "node:process";
 import type { Processor } from "./processor.ts";
-import { ValueEncoder } from "./codec/value-encoder.ts";
+import { ValueEncoder } from "@spindle/codec";
 
 /** The exit code of a machine's thread that ended itself after a fatal error (as an uncaught error's). */
 export const CRASH_EXIT_CODE = 1;

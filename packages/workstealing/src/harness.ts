@@ -18,7 +18,7 @@ import type { JobSet } from "./job-set.ts";
 import { type Processor, STAT } from "./processor.ts";
 import type { RecentArgs } from "./recent-args.ts";
 import { CANCELLING, type SharedState } from "./shared-state.ts";
-import type { ValueEncoder } from "./codec/value-encoder.ts";
+import type { ValueEncoder } from "@spindle/codec";
 
 /**
  * How one worker runs the jobs its machine took (tokio's `harness.rs`): claims a job's record

@@ -1,7 +1,7 @@
 import { wakeShared } from "@spindle/core";
-import type { SharedHeap } from "./shared-heap.ts";
-import { decodeValue } from "./codec/value-decoder.ts";
-import type { ValueEncoder } from "./codec/value-encoder.ts";
+import type { SharedHeap } from "@spindle/codec";
+import { decodeValue } from "@spindle/codec";
+import type { ValueEncoder } from "@spindle/codec";
 
 /**
  * A job record: 32 words of the shared heap (one {@linkcode BLOCK_BYTES} block) that every thread

@@ -13,7 +13,7 @@ import type { JobSet } from "./job-set.ts";
 import { type Processor, STAT } from "./processor.ts";
 import { RecentArgs } from "./recent-args.ts";
 import { type SharedState, STOPPING } from "./shared-state.ts";
-import { ValueEncoder } from "./codec/value-encoder.ts";
+import { ValueEncoder } from "@spindle/codec";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
 
 /**

@@ -1,8 +1,8 @@
 import { type ParkerHandle, Unparker } from "@spindle/core";
 import { RUN_NEXT, RUN_PREV, RUNNING, STATE } from "./job-record.ts";
-import type { SharedHeap } from "./shared-heap.ts";
-import { decodeValue } from "./codec/value-decoder.ts";
-import type { ValueEncoder } from "./codec/value-encoder.ts";
+import type { SharedHeap } from "@spindle/codec";
+import { decodeValue } from "@spindle/codec";
+import type { ValueEncoder } from "@spindle/codec";
 import { WorkDeque } from "./work-deque.ts";
 
 /**

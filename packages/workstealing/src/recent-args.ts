@@ -1,4 +1,4 @@
-import { BLOCK_BYTES } from "./shared-heap.ts";
+import { BLOCK_BYTES } from "@spindle/codec";
 
 /** How many children's arguments a machine keeps (a power of two). */
 const CAPACITY = 64;

@@ -31,10 +31,10 @@ import {
 } from "./shared-state.ts";
 import { ProcessRef } from "./process-ref.ts";
 import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
-import { MAX_SHARED_BUFFER_BYTES, SharedBuffer } from "./shared-buffer.ts";
+import { MAX_SHARED_BUFFER_BYTES, SharedBuffer } from "@spindle/codec";
 import { checkResourceLimits } from "./resource-limits.ts";
-import { SharedHeap } from "./shared-heap.ts";
-import { ValueEncoder } from "./codec/value-encoder.ts";
+import { SharedHeap } from "@spindle/codec";
+import { ValueEncoder } from "@spindle/codec";
 import { EMPTY, RETRY } from "./work-deque.ts";
 
 /** Options of {@linkcode Runtime.start}. */

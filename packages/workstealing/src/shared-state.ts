@@ -5,7 +5,7 @@ import { Idle, idleWords } from "./idle.ts";
 import { Injector, INJECTOR_WORDS } from "./injector.ts";
 import { COUNTER_LINE, JobRecords } from "./job-record.ts";
 import { Processor } from "./processor.ts";
-import { SharedHeap } from "./shared-heap.ts";
+import { SharedHeap } from "@spindle/codec";
 import type { ResourceLimits } from "node:worker_threads";
 import type { RecycleLimits } from "./recycling.ts";
 

@@ -1,5 +1,5 @@
-import { CorruptValueError } from "../errors.ts";
-import { noHeaderAt, SharedBuffer } from "../shared-buffer.ts";
+import { CorruptValueError } from "./errors.ts";
+import { noHeaderAt, SharedBuffer } from "./shared-buffer.ts";
 import {
   ARRAY,
   ARRAY_BUFFER,

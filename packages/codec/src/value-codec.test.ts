@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { test } from "node:test";
-import { UncloneableValueError } from "../errors.ts";
+import { UncloneableValueError } from "./errors.ts";
 import { decodeValue } from "./value-decoder.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 

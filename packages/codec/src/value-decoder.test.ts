@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { inspect } from "node:util";
-import { CorruptValueError } from "../errors.ts";
+import { CorruptValueError } from "./errors.ts";
 import { decodeValue } from "./value-decoder.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 import * as tags from "./value-tags.ts";

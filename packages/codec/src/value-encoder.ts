@@ -1,5 +1,5 @@
-import { UncloneableValueError } from "../errors.ts";
-import { isSharedBuffer, type SharedBuffer } from "../shared-buffer.ts";
+import { UncloneableValueError } from "./errors.ts";
+import { isSharedBuffer, type SharedBuffer } from "./shared-buffer.ts";
 import {
   ARRAY,
   ARRAY_BUFFER,

@@ -1,0 +1,276 @@
+import { decodeValue, ValueEncoder } from "@spindle/codec";
+import { describe, SpindleError } from "@spindle/core";
+import { signalCounter } from "./shared-signal.ts";
+
+/**
+ * The shared memory of a cross-thread channel: a bounded multi-producer, multi-consumer ring of
+ * fixed-size byte slots in one `SharedArrayBuffer` (Vyukov's bounded queue, as crossbeam's
+ * `ArrayQueue`: each slot has a sequence word saying whose turn it is), the closed mark, and two
+ * event counters that waiting threads wait on with `Atomics.wait` or `Atomics.waitAsync`.
+ *
+ * Positions count modulo `MODULUS` (a multiple of the capacity, at most 2^29), so that
+ * `position % capacity` stays continuous when a position wraps and bit 30 of the tail word is free
+ * for the closed mark. A slot's sequence word is `2p` when it is free for the send at position `p`
+ * and `2p + 1` once that send published it (modulo `2 × MODULUS`): the doubling keeps "full" and
+ * "free" apart even with one slot, where Vyukov's `p + 1` would make them equal (crossbeam marks its tail the same way): a sender's claim of a slot and
+ * `close()` are ordered by the same word, so every claim that succeeded before the close is
+ * received and none succeeds after it.
+ *
+ * Every access is an `Atomics` operation except the slot bytes and lengths, which are written by
+ * the one sender that claimed the slot before it publishes the slot's sequence word
+ * (`Atomics.store`), and read by the one receiver that claimed it after it read that word
+ * (`Atomics.load`): the sequentially consistent store and load order the plain accesses around
+ * them (ECMAScript memory model: synchronizes-with).
+ */
+
+/** Where the next receive takes from (a position). */
+const HEAD = 0;
+/** Where the next send goes (a position), with `CLOSED_MARK` once closed. */
+const TAIL = 1;
+/** Event counter bumped after every publish and by close: receivers wait on it. */
+export const SENT = 2;
+/** Event counter bumped after every slot is freed and by close: senders wait on it. */
+export const FREED = 3;
+/** How many receivers are about to wait or waiting on SENT. */
+export const RECV_WAITERS = 4;
+/** How many senders are about to wait or waiting on FREED. */
+export const SEND_WAITERS = 5;
+const CAPACITY = 6;
+const SLOT_BYTES = 7;
+const MODULUS = 8;
+const HEADER_WORDS = 9;
+
+const CLOSED_MARK = 1 << 30;
+const POSITION_MASK = CLOSED_MARK - 1;
+
+/** The largest capacity (slots) of a shared channel. */
+export const MAX_SHARED_CAPACITY: number = 1 << 20;
+/** The largest slot size in bytes. */
+export const MAX_SLOT_BYTES: number = 1 << 24;
+/** The largest ring (capacity × slot bytes). */
+const MAX_RING_BYTES = 2 ** 31 - 1;
+
+/** `receive` found nothing to take now. */
+export const EMPTY: unique symbol = Symbol("EMPTY");
+/** `receive` found the channel closed and drained. */
+export const DRAINED: unique symbol = Symbol("DRAINED");
+
+/**
+ * A value too large for a shared channel's slots: its encoding takes `size` bytes, a slot holds
+ * `slotBytes`. Nothing was sent. Make the channel with a larger `slotBytes`.
+ *
+ * @example
+ * ```ts
+ * import { ValueTooLargeError } from "@spindle/sync";
+ *
+ * console.log(new ValueTooLargeError(300, 256).message);
+ * // the value's encoding takes 300 bytes, more than the channel's slots hold (slotBytes 256)
+ * ```
+ */
+export class ValueTooLargeError extends RangeError {
+  /** The encoded size of the value, in bytes. */
+  readonly size: number;
+  /** The channel's slot size, in bytes. */
+  readonly slotBytes: number;
+
+  /** Creates the error for an encoding of `size` bytes and slots of `slotBytes`. */
+  constructor(size: number, slotBytes: number) {
+    super(`the value's encoding takes ${size} bytes, more than the channel's slots hold (slotBytes ${slotBytes})`);
+    this.name = "ValueTooLargeError";
+    this.size = size;
+    this.slotBytes = slotBytes;
+  }
+}
+
+/** One encoder per thread, reused: its scratch buffer only grows. */
+let encoder: ValueEncoder | undefined;
+
+/** Signed distance from position `b` to position `a` modulo `modulus`, in (-modulus/2, modulus/2]. */
+function distance(a: number, b: number, modulus: number): number {
+  let d = (a - b) % modulus;
+  if (d > modulus / 2) d -= modulus;
+  else if (d <= -modulus / 2) d += modulus;
+  return d;
+}
+
+/** The ring over one channel's `SharedArrayBuffer`, rebuilt from the buffer on any thread. */
+export class SharedRing {
+  readonly buffer: SharedArrayBuffer;
+  readonly words: Int32Array;
+  readonly capacity: number;
+  readonly slotBytes: number;
+  readonly #modulus: number;
+  readonly #sequences: Int32Array;
+  readonly #lengths: Int32Array;
+  readonly #data: Uint8Array;
+
+  /** Allocates a ring of `capacity` slots of `slotBytes` bytes, checking both (INVALID_ARGUMENT). */
+  static allocate(capacity: unknown, slotBytes: unknown): SharedRing {
+    checkInteger("capacity", capacity, MAX_SHARED_CAPACITY);
+    checkInteger("slotBytes", slotBytes, MAX_SLOT_BYTES);
+    if (capacity * slotBytes > MAX_RING_BYTES) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `capacity × slotBytes must be at most ${MAX_RING_BYTES} bytes, got ${capacity} × ${slotBytes}`,
+      );
+    }
+    const buffer = new SharedArrayBuffer((HEADER_WORDS + 2 * capacity) * 4 + capacity * slotBytes);
+    const words = new Int32Array(buffer, 0, HEADER_WORDS);
+    // Written before the buffer is shared with any thread (postMessage orders it): plain stores.
+    words[CAPACITY] = capacity;
+    words[SLOT_BYTES] = slotBytes;
+    words[MODULUS] = capacity * Math.floor(2 ** 29 / capacity);
+    const sequences = new Int32Array(buffer, HEADER_WORDS * 4, capacity);
+    for (let i = 0; i < capacity; i++) sequences[i] = 2 * i; // slot i is free for the send at position i
+    return new SharedRing(buffer);
+  }
+
+  /** The ring over `buffer`, made by `allocate` on any thread. */
+  constructor(buffer: SharedArrayBuffer) {
+    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER_WORDS * 4) {
+      throw new SpindleError("INVALID_ARGUMENT", `not a shared channel's buffer: ${describe(buffer)}`);
+    }
+    this.buffer = buffer;
+    this.words = new Int32Array(buffer, 0, HEADER_WORDS);
+    // Constant since allocation, which happened before this thread got the buffer.
+    this.capacity = this.words[CAPACITY]!;
+    this.slotBytes = this.words[SLOT_BYTES]!;
+    this.#modulus = this.words[MODULUS]!;
+    this.#sequences = new Int32Array(buffer, HEADER_WORDS * 4, this.capacity);
+    this.#lengths = new Int32Array(buffer, (HEADER_WORDS + this.capacity) * 4, this.capacity);
+    this.#data = new Uint8Array(buffer, (HEADER_WORDS + 2 * this.capacity) * 4, this.capacity * this.slotBytes);
+  }
+
+  /** Whether `close()` was called on any thread. */
+  get isClosed(): boolean {
+    // Pairs with the Atomics.or in close(): seq-cst, so a close on any thread is seen here next.
+    return (Atomics.load(this.words, TAIL) & CLOSED_MARK) !== 0;
+  }
+
+  /** How many values are in the ring now (a snapshot; exact only when nobody is sending or receiving). */
+  get length(): number {
+    const tail = Atomics.load(this.words, TAIL) & POSITION_MASK;
+    const head = Atomics.load(this.words, HEAD);
+    return Math.max(0, Math.min(this.capacity, distance(tail, head, this.#modulus)));
+  }
+
+  /** Encodes `value` (throws UncloneableValueError / ValueTooLargeError before touching the ring). */
+  encode(value: unknown): Uint8Array {
+    const enc = (encoder ??= new ValueEncoder(256));
+    let size: number;
+    try {
+      size = enc.encode(value, "channel", "value");
+    } catch (error) {
+      // The codec names what it encodes as a job's; this is a channel's value.
+      if (error instanceof TypeError && error.name === "UncloneableValueError") {
+        error.message = error.message.replace(/^job "channel"/, "shared channel send");
+      }
+      throw error;
+    }
+    if (size > this.slotBytes) throw new ValueTooLargeError(size, this.slotBytes);
+    return enc.bytes;
+  }
+
+  /**
+   * Puts `bytes` (an encoding that fits a slot) into the ring: `true` when sent, `false` when the
+   * ring is full; throws nothing. `closed` is returned when the channel was closed (nothing sent).
+   */
+  trySend(bytes: Uint8Array): boolean | "closed" {
+    const words = this.words;
+    const modulus = this.#modulus;
+    const laps = 2 * modulus;
+    // Pairs with the CAS below on other senders and with close()'s Atomics.or: seq-cst.
+    let tail = Atomics.load(words, TAIL);
+    for (;;) {
+      if ((tail & CLOSED_MARK) !== 0) return "closed";
+      const index = tail % this.capacity;
+      // Pairs with the receiver's Atomics.store freeing this slot (sequence 2 × tail): once seen,
+      // the receiver of the previous lap is done reading the bytes.
+      const sequence = Atomics.load(this.#sequences, index);
+      const d = distance(sequence, 2 * tail, laps);
+      if (d === 0) {
+        const next = tail + 1 === modulus ? 0 : tail + 1;
+        // Claims position `tail`; fails if another sender claimed it or close() set the mark.
+        const seen = Atomics.compareExchange(words, TAIL, tail, next);
+        if (seen !== tail) {
+          tail = seen;
+          continue;
+        }
+        // The slot is this sender's alone until the store below publishes it: plain writes.
+        this.#lengths[index] = bytes.length;
+        this.#data.set(bytes, index * this.slotBytes);
+        // Publishes the slot: pairs with the receiver's Atomics.load of this sequence word, which
+        // then sees the bytes and length above (synchronizes-with).
+        Atomics.store(this.#sequences, index, 2 * tail + 1);
+        signalCounter(this.words, SENT, RECV_WAITERS);
+        return true;
+      }
+      if (d < 0) {
+        // The slot still holds the value from one lap ago: full, unless the tail moved meanwhile.
+        const now = Atomics.load(words, TAIL);
+        if (now === tail) return false;
+        tail = now;
+        continue;
+      }
+      tail = Atomics.load(words, TAIL); // another sender claimed this position: catch up
+    }
+  }
+
+  /** Takes the oldest value: the value, `EMPTY` when none is ready, `DRAINED` when closed and empty. */
+  tryReceive(): unknown {
+    const words = this.words;
+    const modulus = this.#modulus;
+    const laps = 2 * modulus;
+    // Pairs with the CAS below on other receivers (seq-cst).
+    let head = Atomics.load(words, HEAD);
+    for (;;) {
+      const index = head % this.capacity;
+      const next = head + 1 === modulus ? 0 : head + 1;
+      // Pairs with the sender's publishing Atomics.store: 2 × head + 1 once the bytes are there.
+      const sequence = Atomics.load(this.#sequences, index);
+      const d = distance(sequence, 2 * head + 1, laps);
+      if (d === 0) {
+        const seen = Atomics.compareExchange(words, HEAD, head, next);
+        if (seen !== head) {
+          head = seen;
+          continue;
+        }
+        // The slot is this receiver's alone until the store below frees it: plain reads, copied
+        // out (slice makes an unshared buffer) before the slot can be reused.
+        const start = index * this.slotBytes;
+        const bytes = this.#data.slice(start, start + this.#lengths[index]!);
+        // Frees the slot for the send one lap later: pairs with the sender's Atomics.load.
+        const free = head + this.capacity;
+        Atomics.store(this.#sequences, index, 2 * (free >= modulus ? free - modulus : free));
+        signalCounter(this.words, FREED, SEND_WAITERS);
+        return decodeValue(bytes);
+      }
+      if (d < 0) {
+        // Nothing published at `head`. Pairs with close()'s Atomics.or and the senders' CAS: a
+        // tail equal to head means no send was claimed, so with the mark the channel is drained;
+        // a tail past head means a sender is between its claim and its publish: empty for now.
+        const tail = Atomics.load(words, TAIL);
+        if ((tail & POSITION_MASK) === head) return (tail & CLOSED_MARK) !== 0 ? DRAINED : EMPTY;
+        const now = Atomics.load(words, HEAD);
+        if (now === head) return EMPTY;
+        head = now;
+        continue;
+      }
+      head = Atomics.load(words, HEAD); // another receiver took this position: catch up
+    }
+  }
+
+  /** Closes the channel for every thread: sends fail; receivers drain, then see the end. */
+  close(): void {
+    // Sets the mark on the word senders claim with: every claim is ordered before or after it.
+    if ((Atomics.or(this.words, TAIL, CLOSED_MARK) & CLOSED_MARK) !== 0) return;
+    signalCounter(this.words, SENT, RECV_WAITERS);
+    signalCounter(this.words, FREED, SEND_WAITERS);
+  }
+}
+
+function checkInteger(name: string, value: unknown, max: number): asserts value is number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new SpindleError("INVALID_ARGUMENT", `${name} must be an integer from 1 to ${max}, got ${describe(value)}`);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * One thread of the shared-channel stress test (shared-channel-stress.test.ts). Runs a producer and
+ * a consumer task on a LocalExecutor. The producer sends `count` messages `{ p, s }` (its index,
+ * then 0, 1, 2...) choosing at random among an awaited `send`, a `send` dropped by `select` when not
+ * ready at once (sent again later), `trySend`, and `sendBlocking` with a 1 ms timeout; it posts
+ * "sent" when done. The consumer receives until the end choosing at random among an awaited `recv`,
+ * a `recv` dropped mid-receive by `select`, `tryRecv`, and `recvBlocking` with a 1 ms timeout; it
+ * posts what it received, in order, when it sees STREAM_END (after the main thread's close()).
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { type Coroutine, drop, LocalExecutor, PENDING, select, STREAM_END, yieldNow } from "@spindle/core";
+import { SharedReceiver, type SharedReceiverHandle, SharedSender, type SharedSenderHandle } from "../mod.ts";
+import { random } from "./harness.ts";
+
+export interface StressMessage {
+  readonly p: number;
+  readonly s: number;
+  readonly pad: string;
+}
+
+export interface StressData {
+  readonly index: number;
+  readonly count: number;
+  readonly seed: number;
+  readonly tx: SharedSenderHandle<StressMessage>;
+  readonly rx: SharedReceiverHandle<StressMessage>;
+}
+
+export interface StressReport {
+  readonly received: Array<[number, number]>;
+  readonly droppedReceives: number;
+  readonly droppedSends: number;
+}
+
+const data = workerData as StressData;
+const rand = random(data.seed);
+const tx = SharedSender.from(data.tx);
+const rx = SharedReceiver.from(data.rx);
+let droppedReceives = 0;
+let droppedSends = 0;
+
+function* produce(): Coroutine<void> {
+  for (let s = 0; s < data.count;) {
+    const message = { p: data.index, s, pad: "x".repeat(s % 40) };
+    const r = rand();
+    if (r < 0.3) {
+      yield* tx.send(message);
+      s++;
+    } else if (r < 0.6) {
+      const first = yield* select(tx.send(message), yieldNow());
+      if (first.index === 0) s++;
+      else {
+        drop(first.rest); // dropped mid-send: nothing was sent; send the same message again
+        droppedSends++;
+      }
+    } else if (r < 0.85) {
+      if (tx.trySend(message)) s++;
+      else yield* yieldNow();
+    } else {
+      if (tx.sendBlocking(message, 1)) s++;
+      else yield* yieldNow();
+    }
+  }
+  parentPort!.postMessage("sent");
+}
+
+function* consume(): Coroutine<Array<[number, number]>> {
+  const received: Array<[number, number]> = [];
+  for (;;) {
+    const r = rand();
+    let got: StressMessage | typeof PENDING | typeof STREAM_END;
+    if (r < 0.3) {
+      got = yield* rx.recv();
+    } else if (r < 0.6) {
+      const first = yield* select(rx.recv(), yieldNow());
+      if (first.index === 0) got = first.value;
+      else {
+        drop(first.rest); // dropped mid-receive: must take nothing
+        droppedReceives++;
+        got = PENDING;
+      }
+    } else if (r < 0.85) {
+      got = rx.tryRecv();
+      if (got === PENDING) yield* yieldNow();
+    } else {
+      got = rx.recvBlocking(1);
+      if (got === PENDING) yield* yieldNow();
+    }
+    if (got === STREAM_END) return received;
+    if (got !== PENDING) received.push([got.p, got.s]);
+  }
+}
+
+const executor = new LocalExecutor();
+executor.spawn(produce());
+const received = executor.spawn(consume());
+await executor.run();
+const report: StressReport = { received: await received, droppedReceives, droppedSends };
+parentPort!.postMessage(report);
