@@ -31,7 +31,9 @@ export const MAX_SHARED_BUFFER_BYTES: number = 2 ** 31 - 1;
 
 /** A typed array class: `Float64Array`, `Int32Array`, `Uint8Array`, ... */
 export interface TypedArrayClass<T> {
+  /** A view of `length` elements of `buffer` from `byteOffset`. */
   new (buffer: SharedArrayBuffer, byteOffset: number, length: number): T;
+  /** The size of one element in bytes. */
   readonly BYTES_PER_ELEMENT: number;
 }
 

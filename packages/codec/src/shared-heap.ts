@@ -17,8 +17,11 @@ import { Mutex, SpindleError } from "@spindle/core";
  * see the growth.
  */
 export class SharedHeap {
+  /** The heap's growable shared memory, to hand to other threads. */
   readonly buffer: SharedArrayBuffer;
+  /** The heap as 32-bit words (length-tracking: sees the heap grow). */
   readonly words: Int32Array;
+  /** The heap as bytes (length-tracking: sees the heap grow). */
   readonly bytes: Uint8Array;
   readonly #mutex: Mutex;
   readonly #records: number[] = [];

@@ -148,6 +148,7 @@ export class Timer {
    * ```
    */
   sleep(ms: number): Sleep;
+  /** A sleep of `ms` milliseconds that fails with `options.signal`'s reason once it aborts. */
   sleep(ms: number, options: AbortOptions): Future<void>;
   sleep(ms: number, options?: AbortOptions): Sleep | Future<void> {
     const duration = checkDuration(ms, "the sleep duration");

@@ -41,9 +41,13 @@ export function epochMs(): number {
 
 /** Percentiles of one histogram, in ms (bucket upper bounds), and its count. */
 export interface DurationStats {
+  /** How many durations were recorded. */
   readonly count: number;
+  /** The median, in ms. */
   readonly p50: number;
+  /** The 90th percentile, in ms. */
   readonly p90: number;
+  /** The 99th percentile, in ms. */
   readonly p99: number;
 }
 
@@ -59,8 +63,9 @@ export interface JobMetrics {
 export interface WorkerMetrics {
   /** Jobs started (children joined in place included). */
   readonly jobsRun: number;
-  /** Successful steals, and the jobs they took. */
+  /** Successful steals. */
   readonly steals: number;
+  /** The jobs those steals took. */
   readonly jobsStolen: number;
   /** Times it parked for want of work. */
   readonly parks: number;
@@ -74,8 +79,9 @@ export interface RuntimeMetrics {
   readonly jobs: Readonly<Record<string, JobMetrics>>;
   /** Per processor: the workers first, then the extra machines' slots. */
   readonly workers: readonly WorkerMetrics[];
-  /** Sums over the workers. */
+  /** Steals, summed over the workers. */
   readonly steals: number;
+  /** Parks, summed over the workers. */
   readonly parks: number;
   /** Jobs in the injector now (spawned from the runtime's thread, not taken by a worker yet). */
   readonly injectorDepth: number;
