@@ -6,7 +6,7 @@ import { Instant, Timer, TimerClosedError, TimerReactor } from "./mod.ts";
 import { SharedTimerState } from "./thread/shared-state.ts";
 import { timerThreads } from "./thread/reactor-workers.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
-import { startWorker } from "@spindle/test-support";
+import { startWorker, within } from "@spindle/test-support";
 
 type Reply = { ready?: true; sleptMs?: number; error?: { name: string; reason?: string } };
 
@@ -104,7 +104,9 @@ test("disposing the reactor fails every pending sleep, on every thread, with rea
     assert.equal(record.wokenAt.length, 1);
     assert.throws(() => sleep.poll(cx), (e: unknown) => e instanceof TimerClosedError && e.reason === "disposed");
     assert.throws(() => blockOn(reactor.timer.sleep(1)), TimerClosedError);
-    assert.deepEqual(await workerReply, { error: { name: "TimerClosedError", reason: "disposed" } });
+    assert.deepEqual(await within(workerReply, 10_000, "the worker's sleep to fail once the reactor closed"), {
+      error: { name: "TimerClosedError", reason: "disposed" },
+    });
     reactor.close(); // twice is harmless
   } finally {
     await worker.terminate();
@@ -130,7 +132,9 @@ test("if the timer thread dies, every pending sleep fails saying so and the reac
     );
     assert.equal(reactor.isClosed, true);
     assert.equal(reactor.closeReason, "thread-exited");
-    assert.deepEqual(await workerReply, { error: { name: "TimerClosedError", reason: "thread-exited" } });
+    assert.deepEqual(await within(workerReply, 10_000, "the worker's sleep to fail once the thread died"), {
+      error: { name: "TimerClosedError", reason: "thread-exited" },
+    });
     assert.throws(
       () => blockOn(reactor.timer.sleep(1)),
       (e: unknown) => e instanceof TimerClosedError && e.reason === "thread-exited",
