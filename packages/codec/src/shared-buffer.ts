@@ -56,17 +56,21 @@ function heapOver(buffer: SharedArrayBuffer): SharedHeap {
  * and is reused (a typed array over shared memory cannot be revoked). Concurrent writers
  * coordinate as with any shared memory (`Atomics`, or disjoint ranges: each job its own slice).
  *
+ * The work-stealing runtime hands them out with `runtime.alloc(bytes)` (its README shows a job
+ * summing one in place); on their own they live in a {@linkcode SharedHeap}:
+ *
  * @example
  * ```ts
- * import { Runtime } from "@spindle/workstealing";
- * import type jobs from "./examples/jobs.ts";
+ * import { SharedBuffer, SharedHeap, ValueEncoder } from "@spindle/codec";
  *
- * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 2 });
- * const buffer = runtime.alloc(8 * 1_000);
+ * const heap = SharedHeap.create(1 << 20);
+ * const buffer = SharedBuffer.allocate(heap.buffer, 8 * 4);
  * buffer.array(Float64Array).fill(0.5);
- * console.log(await runtime.spawn("sumShared", buffer, 0, 1_000)); // 500: summed in place, nothing copied
+ * const encoder = new ValueEncoder();
+ * encoder.useHeap(heap.buffer);
+ * const length = encoder.encode({ samples: buffer }, "message", "value");
+ * console.log(length < 16); // true: the buffer crosses as its place in the heap, not its bytes
  * buffer.release();
- * await runtime.shutdown();
  * ```
  */
 export class SharedBuffer {
