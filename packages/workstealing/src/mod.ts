@@ -40,6 +40,7 @@ export type { MapOptions } from "./job-map.ts";
 export { JobScope, join, scope } from "./job-scope.ts";
 export { SharedBuffer, type TypedArrayClass } from "@spindle/codec";
 export type { DurationStats, JobMetrics, RuntimeMetrics, WorkerMetrics } from "./metrics.ts";
+export type { ResourceLimits } from "./resource-limits.ts";
 export {
   DEFAULT_ABORT_GRACE_MS,
   DEFAULT_IDLE_TIMEOUT_MS,

@@ -1,10 +1,24 @@
 // The runtime's `resourceLimits` option: checked, and refused where the runtime would not apply it.
 import process from "node:process";
-import type { ResourceLimits } from "node:worker_threads";
 import { describe, SpindleError } from "@spindle/core";
 import { UnsupportedOptionError } from "./errors.ts";
 
 declare const Deno: { readonly version: { readonly deno: string } } | undefined;
+
+/**
+ * A worker thread's memory and stack limits in MB, as `node:worker_threads` takes them (declared
+ * here so that the package's types need no `@types/node`).
+ */
+export interface ResourceLimits {
+  /** The old generation's maximum size. */
+  readonly maxOldGenerationSizeMb?: number;
+  /** The young generation's maximum size. */
+  readonly maxYoungGenerationSizeMb?: number;
+  /** The size of the range reserved for generated code. */
+  readonly codeRangeSizeMb?: number;
+  /** The thread's maximum stack size. */
+  readonly stackSizeMb?: number;
+}
 
 const FIELDS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"] as const;
 

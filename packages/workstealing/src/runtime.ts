@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { isAbsolute } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { type ResourceLimits, Worker } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import { describe, permissionDenied, SpindleError, WakeTable } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
@@ -32,7 +32,7 @@ import {
 import { ProcessRef } from "./process-ref.ts";
 import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
 import { MAX_SHARED_BUFFER_BYTES, SharedBuffer } from "@spindle/codec";
-import { checkResourceLimits } from "./resource-limits.ts";
+import { checkResourceLimits, type ResourceLimits } from "./resource-limits.ts";
 import { SharedHeap } from "@spindle/codec";
 import { ValueEncoder } from "@spindle/codec";
 import { EMPTY, RETRY } from "./work-deque.ts";

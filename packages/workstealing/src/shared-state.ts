@@ -6,7 +6,7 @@ import { Injector, INJECTOR_WORDS } from "./injector.ts";
 import { COUNTER_LINE, JobRecords } from "./job-record.ts";
 import { Processor } from "./processor.ts";
 import { SharedHeap } from "@spindle/codec";
-import type { ResourceLimits } from "node:worker_threads";
+import type { ResourceLimits } from "./resource-limits.ts";
 import type { RecycleLimits } from "./recycling.ts";
 
 /** What every thread of a runtime needs to build its {@linkcode SharedState}: plain data for `workerData`. */
