@@ -38,7 +38,7 @@ async function sharedFlood(payload: string | null): Promise<number> {
   const executor = new LocalExecutor();
   const count = executor.spawn(drain(rx));
   const start = performance.now();
-  worker.postMessage({ kind: "shared-flood", tx: tx.handle, count: MESSAGES, payload });
+  worker.postMessage({ kind: "shared-flood", tx: tx.handle(), count: MESSAGES, payload });
   await executor.run();
   const ms = performance.now() - start;
   if ((await count) !== MESSAGES) throw new Error(`received ${await count} of ${MESSAGES}`);
@@ -73,7 +73,7 @@ function* trips(tx: SharedSender<number>, back: SharedReceiver<number>, times: n
 async function sharedPingPong(): Promise<number[]> {
   const [tx, rx] = sharedChannel<number>(1);
   const [backTx, back] = sharedChannel<number>(1);
-  worker.postMessage({ kind: "shared-echo", rx: rx.handle, tx: backTx.handle });
+  worker.postMessage({ kind: "shared-echo", rx: rx.handle(), tx: backTx.handle() });
   const times: number[] = [];
   const executor = new LocalExecutor();
   executor.spawn(trips(tx, back, times));

@@ -30,8 +30,8 @@ for (const capacity of [1, 16]) {
           index,
           count: PER_PRODUCER,
           seed: 1000 * capacity + index,
-          tx: tx.handle,
-          rx: rx.handle,
+          tx: tx.handle(),
+          rx: rx.handle(),
         };
         const worker = startWorker(url, data);
         workers.push(worker);

@@ -72,7 +72,7 @@ test("values keep their shape: strings, numbers, objects, typed arrays, Map, Dat
 
 test("close() on any end closes for all: sends fail with the value back, receivers drain then end", async () => {
   const [tx, rx] = sharedChannel<number>(4);
-  const other = SharedSender.from<number>(structuredClone(tx.handle));
+  const other = SharedSender.from<number>(structuredClone(tx.handle()));
   tx.trySend(1);
   tx.trySend(2);
   rx.close();
@@ -89,7 +89,7 @@ test("close() on any end closes for all: sends fail with the value back, receive
 
 test("a recv future on this thread is woken by a send on another thread", async () => {
   const [tx, rx] = sharedChannel<string>(2);
-  const worker = peer({ op: "send-later", tx: tx.handle, delayMs: 50, value: "from the worker" });
+  const worker = peer({ op: "send-later", tx: tx.handle(), delayMs: 50, value: "from the worker" });
   try {
     assert.equal(await run(rx.recv(), "recv woken by a worker's send"), "from the worker");
   } finally {
@@ -100,7 +100,7 @@ test("a recv future on this thread is woken by a send on another thread", async 
 test("a send future waiting on a full channel is woken by a receive on another thread", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   tx.trySend(1);
-  const worker = peer({ op: "recv-later", rx: rx.handle, delayMs: 50 });
+  const worker = peer({ op: "recv-later", rx: rx.handle(), delayMs: 50 });
   try {
     const received = nextMessage<number>(worker);
     await run(tx.send(2), "send woken by a worker's receive");
@@ -114,8 +114,8 @@ test("a send future waiting on a full channel is woken by a receive on another t
 test("close() on another thread wakes a pending recv future and a thread blocked in recvBlocking", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   const [tx2, rx2] = sharedChannel<number>(1);
-  const closer = peer({ op: "close-later", tx: tx.handle, delayMs: 50 });
-  const blocked = peer({ op: "echo", rx: rx2.handle, tx: sharedChannel<number>(1)[0].handle });
+  const closer = peer({ op: "close-later", tx: tx.handle(), delayMs: 50 });
+  const blocked = peer({ op: "echo", rx: rx2.handle(), tx: sharedChannel<number>(1)[0].handle() });
   try {
     assert.equal(await run(rx.recv(), "recv woken by close"), STREAM_END);
     const ended = nextMessage<string>(blocked);
@@ -129,7 +129,7 @@ test("close() on another thread wakes a pending recv future and a thread blocked
 test("values make a round trip through a worker (echo with recvBlocking/sendBlocking)", async () => {
   const [toWorker, workerRx] = sharedChannel<unknown>(4, { slotBytes: 256 });
   const [workerTx, back] = sharedChannel<unknown>(4, { slotBytes: 256 });
-  const worker = peer({ op: "echo", rx: workerRx.handle, tx: workerTx.handle });
+  const worker = peer({ op: "echo", rx: workerRx.handle(), tx: workerTx.handle() });
   try {
     const values = ["é ✓", 42, { a: [1, { b: new Uint8Array([1, 2, 3]) }] }, 2n ** 70n];
     function* trip(): Coroutine<unknown[]> {

@@ -8,8 +8,20 @@ import {
   STREAM_END,
   type StreamEnd,
 } from "@spindle/core";
-import { SendError } from "./errors.ts";
-import { DRAINED, EMPTY, FREED, RECV_WAITERS, SEND_WAITERS, SENT, SharedRing } from "./shared-ring.ts";
+import { describe, SpindleError } from "@spindle/core";
+import { ClosedError, SendError } from "./errors.ts";
+import {
+  DRAINED,
+  EMPTY,
+  type EndKind,
+  FREED,
+  RECEIVERS,
+  RECV_WAITERS,
+  SEND_WAITERS,
+  SENDERS,
+  SENT,
+  SharedRing,
+} from "./shared-ring.ts";
 import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 
 /** Options of {@linkcode sharedChannel}. */
@@ -21,7 +33,8 @@ export interface SharedChannelOptions {
 /**
  * What crosses to another thread for one end of a shared channel: plain data holding only the
  * channel's `SharedArrayBuffer`, for `postMessage`, `workerData` or a job argument's sibling.
- * Turn it back into an end with `SharedSender.from` / `SharedReceiver.from`.
+ * Made by `handle()` on a live end, it counts as one live end until `SharedSender.from` /
+ * `SharedReceiver.from` opens it on the other thread (the end opened then carries that count).
  */
 export interface SharedEndHandle<T, End extends "sender" | "receiver"> {
   /** Which end this is. */
@@ -44,13 +57,20 @@ export type SharedReceiverHandle<T> = SharedEndHandle<T, "receiver">;
  * argument can be: numbers, strings, plain objects and arrays, Map, Set, Date, typed arrays...);
  * a value that cannot cross throws the codec's `UncloneableValueError` naming its path.
  *
- * Hand an end to another thread as its `handle` (`worker.postMessage(tx.handle)`, `workerData`)
- * and rebuild it there with `SharedSender.from(handle)` / `SharedReceiver.from(handle)`; ends are
+ * Hand an end to another thread as a `handle()` (`worker.postMessage(tx.handle())`, `workerData`)
+ * and open it there with `SharedSender.from(handle)` / `SharedReceiver.from(handle)`; ends are
  * cheap views of the buffer, any number on any thread. A task waits in `send`/`recv` futures (the
  * thread's event loop wakes it through `Atomics.waitAsync`); a thread that may block uses
- * `sendBlocking`/`recvBlocking`. `close()` on any end, on any thread, closes the channel for all:
- * sends fail with `SendError`, receivers drain what is left, then get `STREAM_END`. Dropping an
- * end does not close the channel (no end counts the others across threads).
+ * `sendBlocking`/`recvBlocking`.
+ *
+ * Closing, as tokio's and crossbeam's channels: the channel counts its live senders and receivers
+ * in its shared memory, on every thread together (an end made by `clone()`, a handle made by
+ * `handle()` until it is opened, a pending send future). Once the last sender is dropped
+ * (`drop()` or `[Symbol.dispose]`, on any thread) the receivers drain what is left, then get
+ * `STREAM_END`; once the last receiver is dropped, sends fail with `SendError` handing the value
+ * back. `close()` on any end closes the channel for all at once. An end collected by the garbage
+ * collector without being dropped is dropped then (a safety net: drop ends explicitly, since
+ * collection may come late or never).
  *
  * Each value is received exactly once, and the values of one sender arrive in the order it sent
  * them. Dropping a pending `recv` or `send` future takes or sends nothing.
@@ -61,9 +81,10 @@ export type SharedReceiverHandle<T> = SharedEndHandle<T, "receiver">;
  * import { sharedChannel, SharedReceiver } from "@spindle/sync";
  *
  * const [tx, rx] = sharedChannel<{ id: number; name: string }>(16, { slotBytes: 128 });
+ * const there = SharedReceiver.from(structuredClone(rx.handle())); // as a worker opens it
+ * rx.drop(); // the receiver on "the other thread" is live: the channel stays open
  * tx.trySend({ id: 1, name: "one" });
- * tx.close();
- * const there = SharedReceiver.from(structuredClone(rx.handle)); // as a worker rebuilds it
+ * tx.drop(); // the last sender: the channel closes
  * console.log(blockOn(there.recv())); // { id: 1, name: "one" }
  * console.log(blockOn(there.recv()) === STREAM_END); // true
  * ```
@@ -79,8 +100,74 @@ export function sharedChannel<T>(
 let makeSender: <T>(ring: SharedRing) => SharedSender<T>;
 let makeReceiver: <T>(ring: SharedRing) => SharedReceiver<T>;
 
+/** The count an end of one channel holds, for the safety net below. */
+interface CountedEnd {
+  readonly ring: SharedRing;
+  readonly kind: EndKind;
+}
+
 /**
- * The sending end of a {@linkcode sharedChannel}, usable on any thread.
+ * Drops the count of an end that was garbage-collected without `drop()`: it can send or receive
+ * nothing more, so this loses nothing, and the channel closes once every end that could still use
+ * it is gone, as a dropped Rust end would. Ends that are dropped unregister themselves.
+ */
+const collected = new FinalizationRegistry<CountedEnd>(({ ring, kind }) => ring.dropEnd(kind));
+
+/**
+ * The link of one end to its channel: the ring while the end is live, and whether it holds one of
+ * the channel's live-end counts (an end opened after the count of its kind reached 0 holds none).
+ */
+class EndLink {
+  #ring: SharedRing | null;
+  readonly #kind: EndKind;
+  readonly #counted: boolean;
+
+  /** `counted`: the caller already counted this end in the ring. */
+  constructor(owner: object, ring: SharedRing, kind: EndKind, counted: boolean) {
+    this.#ring = ring;
+    this.#kind = kind;
+    this.#counted = counted;
+    if (counted) collected.register(owner, { ring, kind }, this);
+  }
+
+  /** The ring while the end is live; `null` after `drop()`. */
+  get ring(): SharedRing | null {
+    return this.#ring;
+  }
+
+  /** The ring; throws ClosedError naming `operation` after `drop()`. */
+  live(operation: string): SharedRing {
+    const ring = this.#ring;
+    if (ring === null) {
+      const side = this.#kind === SENDERS ? "sender" : "receiver";
+      const name = this.#kind === SENDERS ? "SharedSender" : "SharedReceiver";
+      throw new ClosedError(side, `${name}.${operation} on a ${side} that was dropped`);
+    }
+    return ring;
+  }
+
+  /** Gives the end's count back (the last closes the channel). Idempotent. */
+  drop(): void {
+    const ring = this.#ring;
+    if (ring === null) return;
+    this.#ring = null;
+    if (!this.#counted) return;
+    collected.unregister(this);
+    ring.dropEnd(this.#kind);
+  }
+}
+
+/** The ring of `handle` (an end `kind`'s), or INVALID_ARGUMENT naming what it is instead. */
+function ringOf(handle: SharedEndHandle<unknown, "sender" | "receiver">, end: "sender" | "receiver"): SharedRing {
+  if (typeof handle !== "object" || handle === null || handle.end !== end) {
+    throw new SpindleError("INVALID_ARGUMENT", `not a shared channel ${end}'s handle: ${describe(handle)}`);
+  }
+  return new SharedRing(handle.buffer);
+}
+
+/**
+ * The sending end of a {@linkcode sharedChannel}, usable on any thread. Drop it (`drop()` or
+ * `[Symbol.dispose]`) when done: the channel closes once every sender, on every thread, is dropped.
  *
  * @example
  * ```ts
@@ -91,50 +178,69 @@ let makeReceiver: <T>(ring: SharedRing) => SharedReceiver<T>;
  * console.log(rx.tryRecv()); // a
  * ```
  */
-export class SharedSender<T> {
-  readonly #ring: SharedRing;
+export class SharedSender<T> implements Disposable {
+  readonly #link: EndLink;
 
-  private constructor(ring: SharedRing) {
-    this.#ring = ring;
+  private constructor(ring: SharedRing, counted: boolean) {
+    this.#link = new EndLink(this, ring, SENDERS, counted);
   }
 
   static {
-    makeSender = <T>(ring: SharedRing): SharedSender<T> => new SharedSender<T>(ring);
+    makeSender = <T>(ring: SharedRing): SharedSender<T> => new SharedSender<T>(ring, true);
   }
 
-  /** Rebuilds a sender on this thread from the `handle` of one made on any thread. */
+  /**
+   * Opens on this thread the sender `handle` (from `handle()` on any thread). It takes over the
+   * handle's count; a copy of a handle already opened counts as one more sender, unless every
+   * sender was dropped meanwhile (then this one finds the channel closed). Throws
+   * `INVALID_ARGUMENT` for anything but a sender's handle.
+   */
   static from<T>(handle: SharedSenderHandle<T>): SharedSender<T> {
-    return new SharedSender<T>(new SharedRing(handle.buffer));
+    const ring = ringOf(handle, "sender");
+    return new SharedSender<T>(ring, ring.claim(SENDERS));
   }
 
-  /** What to post to another thread (plain data: the channel's `SharedArrayBuffer`). */
-  get handle(): SharedSenderHandle<T> {
-    return { end: "sender", buffer: this.#ring.buffer };
+  /**
+   * A sender for another thread (plain data: the channel's `SharedArrayBuffer`), to post or pass
+   * as `workerData` and open there with `SharedSender.from`. It counts as a live sender from now
+   * until that end is dropped: a handle never opened keeps the channel open (call `close()`).
+   */
+  handle(): SharedSenderHandle<T> {
+    const ring = this.#link.live("handle()");
+    ring.reserve(SENDERS);
+    return { end: "sender", buffer: ring.buffer };
   }
 
   /** How many values the channel holds at most. */
   get capacity(): number {
-    return this.#ring.capacity;
+    return this.#link.live("capacity").capacity;
   }
 
   /** The most bytes one value's encoding may take. */
   get slotBytes(): number {
-    return this.#ring.slotBytes;
+    return this.#link.live("slotBytes").slotBytes;
   }
 
-  /** Whether the channel was closed, on any thread. */
+  /** Whether the channel was closed, on any thread, or this sender was dropped. */
   get isClosed(): boolean {
-    return this.#ring.isClosed;
+    return this.#link.ring?.isClosed ?? true;
+  }
+
+  /** How many receivers are live on every thread (handles not opened yet included; a snapshot). */
+  get receiverCount(): number {
+    return this.#link.ring?.liveEnds(RECEIVERS) ?? 0;
   }
 
   /**
    * A future that sends `value` once there is room. The value is encoded now: throws the codec's
    * `UncloneableValueError` or `ValueTooLargeError` at once. The future fails with
    * {@linkcode SendError} (holding `value`) if the channel is closed first. Dropping it pending
-   * sends nothing.
+   * sends nothing. Until it settles it counts as a sender, so dropping this sender meanwhile does
+   * not cut the value off.
    */
   send(value: T): Future<void> {
-    return new SharedSend(this.#ring, value, this.#ring.encode(value).slice());
+    const ring = this.#link.live("send()");
+    return new SharedSend(ring, value, ring.encode(value).slice());
   }
 
   /**
@@ -142,7 +248,8 @@ export class SharedSender<T> {
    * {@linkcode SendError} if closed, `UncloneableValueError` or `ValueTooLargeError` for the value.
    */
   trySend(value: T): boolean {
-    const sent = this.#ring.trySend(this.#ring.encode(value));
+    const ring = this.#link.live("trySend()");
+    const sent = ring.trySend(ring.encode(value));
     if (sent === "closed") throw new SendError(value);
     return sent;
   }
@@ -153,7 +260,7 @@ export class SharedSender<T> {
    * what `trySend` throws.
    */
   sendBlocking(value: T, timeoutMs: number = Infinity): boolean {
-    const ring = this.#ring;
+    const ring = this.#link.live("sendBlocking()");
     const bytes = ring.encode(value);
     const sent = blockUntil(ring.words, FREED, SEND_WAITERS, "SharedSender.sendBlocking()", timeoutMs, () => {
       const sent = ring.trySend(bytes);
@@ -163,20 +270,33 @@ export class SharedSender<T> {
     return sent === true;
   }
 
-  /** Another sender of the same channel (same as `SharedSender.from(this.handle)`). */
+  /** Another sender of the same channel, on this thread (it counts as one more). */
   clone(): SharedSender<T> {
-    return new SharedSender<T>(this.#ring);
+    const ring = this.#link.live("clone()");
+    ring.addEnd(SENDERS);
+    return new SharedSender<T>(ring, true);
+  }
+
+  /** Drops this sender; after the last one, on any thread, the channel closes. Idempotent. */
+  drop(): void {
+    this.#link.drop();
+  }
+
+  /** Same as {@linkcode SharedSender.drop}, for `using`. */
+  [Symbol.dispose](): void {
+    this.#link.drop();
   }
 
   /** Closes the channel for every thread: sends fail, receivers drain and then end. Idempotent. */
   close(): void {
-    this.#ring.close();
+    this.#link.live("close()").close();
   }
 }
 
 /**
  * The receiving end of a {@linkcode sharedChannel}, usable on any thread; several receivers
- * (on one thread or many) share the values, each value going to one of them.
+ * (on one thread or many) share the values, each value going to one of them. Once every receiver
+ * is dropped, sends fail with {@linkcode SendError}.
  *
  * @example
  * ```ts
@@ -186,44 +306,59 @@ export class SharedSender<T> {
  * const [tx, rx] = sharedChannel<number>(4);
  * console.log(rx.tryRecv() === PENDING); // true
  * tx.trySend(7);
- * tx.close();
+ * tx.drop(); // the last sender
  * console.log(rx.tryRecv(), rx.tryRecv() === STREAM_END); // 7 true
  * ```
  */
-export class SharedReceiver<T> {
-  readonly #ring: SharedRing;
+export class SharedReceiver<T> implements Disposable {
+  readonly #link: EndLink;
 
-  private constructor(ring: SharedRing) {
-    this.#ring = ring;
+  private constructor(ring: SharedRing, counted: boolean) {
+    this.#link = new EndLink(this, ring, RECEIVERS, counted);
   }
 
   static {
-    makeReceiver = <T>(ring: SharedRing): SharedReceiver<T> => new SharedReceiver<T>(ring);
+    makeReceiver = <T>(ring: SharedRing): SharedReceiver<T> => new SharedReceiver<T>(ring, true);
   }
 
-  /** Rebuilds a receiver on this thread from the `handle` of one made on any thread. */
+  /**
+   * Opens on this thread the receiver `handle` (from `handle()` on any thread), taking over its
+   * count as {@linkcode SharedSender.from} does. Throws `INVALID_ARGUMENT` for anything but a
+   * receiver's handle.
+   */
   static from<T>(handle: SharedReceiverHandle<T>): SharedReceiver<T> {
-    return new SharedReceiver<T>(new SharedRing(handle.buffer));
+    const ring = ringOf(handle, "receiver");
+    return new SharedReceiver<T>(ring, ring.claim(RECEIVERS));
   }
 
-  /** What to post to another thread (plain data: the channel's `SharedArrayBuffer`). */
-  get handle(): SharedReceiverHandle<T> {
-    return { end: "receiver", buffer: this.#ring.buffer };
+  /**
+   * A receiver for another thread (plain data: the channel's `SharedArrayBuffer`), to open there
+   * with `SharedReceiver.from`. It counts as a live receiver from now until that end is dropped.
+   */
+  handle(): SharedReceiverHandle<T> {
+    const ring = this.#link.live("handle()");
+    ring.reserve(RECEIVERS);
+    return { end: "receiver", buffer: ring.buffer };
   }
 
   /** How many values the channel holds at most. */
   get capacity(): number {
-    return this.#ring.capacity;
+    return this.#link.live("capacity").capacity;
   }
 
   /** How many values are in the channel now (a snapshot while other threads use it). */
   get length(): number {
-    return this.#ring.length;
+    return this.#link.ring?.length ?? 0;
   }
 
-  /** Whether the channel was closed, on any thread (values may still be there to receive). */
+  /** Whether the channel was closed, on any thread, or this receiver was dropped. */
   get isClosed(): boolean {
-    return this.#ring.isClosed;
+    return this.#link.ring?.isClosed ?? true;
+  }
+
+  /** How many senders are live on every thread (handles not opened yet and pending sends included). */
+  get senderCount(): number {
+    return this.#link.ring?.liveEnds(SENDERS) ?? 0;
   }
 
   /**
@@ -232,12 +367,12 @@ export class SharedReceiver<T> {
    * codec's `CorruptValueError` if the shared memory was overwritten.
    */
   recv(): Future<T | StreamEnd> {
-    return new SharedRecv<T>(this.#ring);
+    return new SharedRecv<T>(this.#link.live("recv()"));
   }
 
   /** The next value now; `PENDING` when there is none yet; `STREAM_END` once closed and drained. */
   tryRecv(): T | typeof PENDING | StreamEnd {
-    const got = this.#ring.tryReceive();
+    const got = this.#link.live("tryRecv()").tryReceive();
     return got === EMPTY ? PENDING : got === DRAINED ? STREAM_END : got as T;
   }
 
@@ -247,7 +382,7 @@ export class SharedReceiver<T> {
    * where the thread may not block.
    */
   recvBlocking(timeoutMs: number = Infinity): T | typeof PENDING | StreamEnd {
-    const ring = this.#ring;
+    const ring = this.#link.live("recvBlocking()");
     const got = blockUntil(
       ring.words,
       SENT,
@@ -259,14 +394,29 @@ export class SharedReceiver<T> {
     return got === EMPTY ? PENDING : got === DRAINED ? STREAM_END : got as T;
   }
 
-  /** Another receiver of the same channel (same as `SharedReceiver.from(this.handle)`). */
+  /** Another receiver of the same channel, on this thread (it counts as one more). */
   clone(): SharedReceiver<T> {
-    return new SharedReceiver<T>(this.#ring);
+    const ring = this.#link.live("clone()");
+    ring.addEnd(RECEIVERS);
+    return new SharedReceiver<T>(ring, true);
+  }
+
+  /**
+   * Drops this receiver; after the last one, on any thread, the channel closes (sends fail; what
+   * is left in it is never received). Idempotent.
+   */
+  drop(): void {
+    this.#link.drop();
+  }
+
+  /** Same as {@linkcode SharedReceiver.drop}, for `using`. */
+  [Symbol.dispose](): void {
+    this.#link.drop();
   }
 
   /** Closes the channel for every thread: sends fail; what is in it can still be received. */
   close(): void {
-    this.#ring.close();
+    this.#link.live("close()").close();
   }
 }
 
@@ -298,14 +448,17 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
   }
 }
 
+/** A pending send: counts as a live sender from its creation (by a live sender) until it settles. */
 class SharedSend<T> extends Future<void> {
   readonly #ring: SharedRing;
   readonly #value: T;
   readonly #bytes: Uint8Array;
   readonly #wait: AsyncCounterWait;
+  #counted = true;
 
   constructor(ring: SharedRing, value: T, bytes: Uint8Array) {
     super();
+    ring.addEnd(SENDERS);
     this.#ring = ring;
     this.#value = value;
     this.#bytes = bytes;
@@ -325,11 +478,19 @@ class SharedSend<T> extends Future<void> {
       refundBudget();
       return PENDING;
     }
-    this.#wait.drop();
+    this.#settle();
     if (sent === "closed") throw new SendError(this.#value);
   }
 
   override [Symbol.dispose](): void {
+    this.#settle();
+  }
+
+  /** Stops waiting and stops counting as a sender (once). */
+  #settle(): void {
     this.#wait.drop();
+    if (!this.#counted) return;
+    this.#counted = false;
+    this.#ring.dropEnd(SENDERS);
   }
 }

@@ -38,7 +38,21 @@ export const SEND_WAITERS = 5;
 const CAPACITY = 6;
 const SLOT_BYTES = 7;
 const MODULUS = 8;
-const HEADER_WORDS = 9;
+/**
+ * Live senders: ends opened on some thread, pending send futures, and handles made for another
+ * thread but not opened there yet. The last to go closes the channel.
+ */
+export const SENDERS = 9;
+/** Live receivers, counted like the senders. */
+export const RECEIVERS = 10;
+/** Of `SENDERS`, the handles not opened yet: `from()` takes one over instead of adding to the count. */
+const RESERVED_SENDERS = 11;
+/** Of `RECEIVERS`, the handles not opened yet. */
+const RESERVED_RECEIVERS = 12;
+const HEADER_WORDS = 13;
+
+/** Which end a count is about: the index of its count word. */
+export type EndKind = typeof SENDERS | typeof RECEIVERS;
 
 const CLOSED_MARK = 1 << 30;
 const POSITION_MASK = CLOSED_MARK - 1;
@@ -120,6 +134,8 @@ export class SharedRing {
     words[CAPACITY] = capacity;
     words[SLOT_BYTES] = slotBytes;
     words[MODULUS] = capacity * Math.floor(2 ** 29 / capacity);
+    words[SENDERS] = 1; // the sender and the receiver sharedChannel() returns
+    words[RECEIVERS] = 1;
     const sequences = new Int32Array(buffer, HEADER_WORDS * 4, capacity);
     for (let i = 0; i < capacity; i++) sequences[i] = 2 * i; // slot i is free for the send at position i
     return new SharedRing(buffer);
@@ -258,6 +274,61 @@ export class SharedRing {
       }
       head = Atomics.load(words, HEAD); // another receiver took this position: catch up
     }
+  }
+
+  /**
+   * One more live end of `kind`, made by an end that is live itself (`clone()`, a send future):
+   * the count is at least 1, so it cannot revive a channel whose count reached 0.
+   */
+  addEnd(kind: EndKind): void {
+    // Pairs with the Atomics.sub in dropEnd on any thread: the RMWs on one word are totally ordered.
+    Atomics.add(this.words, kind, 1);
+  }
+
+  /**
+   * One more live end of `kind` for a handle on its way to another thread, made by a live end: the
+   * handle counts until `claim()` opens it, so the channel cannot close while it is in flight.
+   */
+  reserve(kind: EndKind): void {
+    // The count first, then the reservation: whoever claims the reservation (and later drops the
+    // end) finds the count already raised, so the count never falls below the live reservations.
+    Atomics.add(this.words, kind, 1);
+    Atomics.add(this.words, kind + 2, 1);
+  }
+
+  /**
+   * Opens an end of `kind` from a handle: takes over a reservation if any is left, else counts a
+   * new end if the channel has any live end of that kind. `false`: the count had reached 0 (the
+   * channel is closed), and the end opened does not count.
+   */
+  claim(kind: EndKind): boolean {
+    const words = this.words;
+    const reserved = kind + 2;
+    for (;;) {
+      // Reservations are alike: taking any one keeps `count = live ends + reservations`.
+      // Pairs with the Atomics.add in reserve() and the CAS of other claimers (seq-cst).
+      const r = Atomics.load(words, reserved);
+      if (r > 0) {
+        if (Atomics.compareExchange(words, reserved, r, r - 1) === r) return true;
+        continue;
+      }
+      // No reservation (this handle's was taken by a copy of it): join the live ends, never from
+      // 0 (the last end's dropEnd closed the channel; pairs with its Atomics.sub).
+      const live = Atomics.load(words, kind);
+      if (live === 0) return false;
+      if (Atomics.compareExchange(words, kind, live, live + 1) === live) return true;
+    }
+  }
+
+  /** A live end of `kind` is gone; the last one closes the channel (waking every waiter). */
+  dropEnd(kind: EndKind): void {
+    // Pairs with addEnd/reserve/claim: exactly one dropper sees the count go from 1 to 0.
+    if (Atomics.sub(this.words, kind, 1) === 1) this.close();
+  }
+
+  /** How many ends of `kind` are live (a snapshot), handles not yet opened included. */
+  liveEnds(kind: EndKind): number {
+    return Atomics.load(this.words, kind);
   }
 
   /** Closes the channel for every thread: sends fail; receivers drain, then see the end. */

@@ -10,7 +10,7 @@ import { startWorker } from "@spindle/test-support";
 const [tx, rx] = sharedChannel<string>(1);
 const worker = startWorker(new URL("./shared-channel-peer.ts", import.meta.url), {
   op: "send-later",
-  tx: tx.handle,
+  tx: tx.handle(),
   delayMs: 100,
   value: "late",
 });
