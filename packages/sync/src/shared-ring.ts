@@ -54,6 +54,11 @@ const HEADER_WORDS = 13;
 /** Which end a count is about: the index of its count word. */
 export type EndKind = typeof SENDERS | typeof RECEIVERS;
 
+/** The word counting the not-yet-opened handles of `kind`. */
+function reservedWord(kind: EndKind): number {
+  return kind === SENDERS ? RESERVED_SENDERS : RESERVED_RECEIVERS;
+}
+
 const CLOSED_MARK = 1 << 30;
 const POSITION_MASK = CLOSED_MARK - 1;
 
@@ -293,7 +298,7 @@ export class SharedRing {
     // The count first, then the reservation: whoever claims the reservation (and later drops the
     // end) finds the count already raised, so the count never falls below the live reservations.
     Atomics.add(this.words, kind, 1);
-    Atomics.add(this.words, kind + 2, 1);
+    Atomics.add(this.words, reservedWord(kind), 1);
   }
 
   /**
@@ -303,7 +308,7 @@ export class SharedRing {
    */
   claim(kind: EndKind): boolean {
     const words = this.words;
-    const reserved = kind + 2;
+    const reserved = reservedWord(kind);
     for (;;) {
       // Reservations are alike: taking any one keeps `count = live ends + reservations`.
       // Pairs with the Atomics.add in reserve() and the CAS of other claimers (seq-cst).
