@@ -58,7 +58,8 @@ export function section(
     const rt = runtimes[n]!;
     return bench.passes.map((p) =>
       `    ${relative(root, rt.bin)} ${
-        rt.args(bench.file, [...bench.args({ runs }), ...p.args, "--json", "<file>"], bench.runtimeFlags?.[n]).join(" ")
+        rt.args(p.file ?? bench.file, [...bench.args({ runs }), ...p.args, "--json", "<file>"], bench.runtimeFlags?.[n])
+          .join(" ")
       }`
     );
   });
@@ -73,7 +74,9 @@ export function section(
     `<!-- section:${bench.id} -->`,
     `## ${bench.title}`,
     "",
-    `Measured ${measured}. Source: \`${bench.file}\`. Processes, one after another:`,
+    `Measured ${measured}. Source: ${
+      [...new Set([bench.file, ...bench.passes.flatMap((p) => p.file ?? [])])].map((f) => `\`${f}\``).join(", ")
+    }. Processes, one after another:`,
     "",
     ...commands,
     ...(failed.length ? ["", `**Failed:** ${failed.join("; ")}.`] : []),

@@ -26,7 +26,7 @@ export async function runLeg(
   const rt = runtimes[runtime]!;
   const json = legFile(tmp, bench, pass.pass, runtime);
   const args = rt.args(
-    bench.file,
+    pass.file ?? bench.file,
     [...bench.args({ runs }), ...pass.args, "--json", json],
     bench.runtimeFlags?.[runtime],
   );

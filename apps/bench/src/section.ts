@@ -42,8 +42,11 @@ export interface BenchSection<R extends BenchResult> {
   file: string;
   /** Arguments for every pass (e.g. `--runs`). */
   args: (opts: { runs?: number }) => string[];
-  /** The processes to run per runtime, one after another: a name and its own extra arguments. */
-  passes: { pass: string; args: string[] }[];
+  /**
+   * The processes to run per runtime, one after another: a name, its own extra arguments, and the
+   * file it runs when not `file` (relative to the root; it takes `--json <file>` too).
+   */
+  passes: { pass: string; args: string[]; file?: string }[];
   /**
    * The section's markdown (without its heading and markers); `chart` places a chart in it.
    * (Method syntax: a section of any result type can sit in one list of sections.)

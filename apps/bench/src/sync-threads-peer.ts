@@ -1,6 +1,6 @@
 // The worker side of sync-threads.bench.ts. Messages from the main thread say what to run:
 //   { kind: "shared-flood", tx, count, payload }: sends `count` values (a number i, or `payload`)
-//     on the shared channel with `sendBlocking`, then closes it.
+//     on the shared channel with `sendBlocking`, then drops its sender (the last: the channel closes).
 //   { kind: "port-flood", count, payload }: posts `count` values to the parent with `postMessage`.
 //   { kind: "shared-echo", rx, tx }: receives with `recvBlocking` and sends each value back with
 //     `sendBlocking`, until the channel ends.
@@ -30,7 +30,7 @@ port.on("message", (command: Command | unknown) => {
       const tx = SharedSender.from(c.tx);
       if (c.payload === null) { for (let i = 0; i < c.count; i++) tx.sendBlocking(i); }
       else for (let i = 0; i < c.count; i++) tx.sendBlocking(c.payload);
-      tx.close();
+      tx.drop();
       break;
     }
     case "port-flood":
@@ -42,6 +42,8 @@ port.on("message", (command: Command | unknown) => {
       const rx = SharedReceiver.from(c.rx);
       const tx = SharedSender.from(c.tx);
       for (let v; (v = rx.recvBlocking()) !== STREAM_END;) tx.sendBlocking(v);
+      rx.drop();
+      tx.drop();
       break;
     }
     case "port-echo":

@@ -1,8 +1,10 @@
-// The sync benchmark's section of docs/benchmarks.md (see sync.bench.ts): the results it writes,
-// and how they are rendered, with the prose that explains them.
+// The sync benchmark's section of docs/benchmarks.md: two passes per runtime, `one-thread`
+// (sync.bench.ts: channels and locks on one thread) and `threads` (sync-threads.bench.ts:
+// `sharedChannel` against `postMessage`); the results they write, and how they are rendered, with
+// the prose that explains them.
 import type { BenchRuntime } from "./harness.ts";
 import { barValue, check, fmtRate, fmtRatio, fmtTimes, fmtTimesTick, legName } from "./section-format.ts";
-import { type BenchSection, measuredLegs, type Ratio } from "./section.ts";
+import { type BenchSection, type Leg, type MeasuredLeg, measuredLegs, type Ratio } from "./section.ts";
 
 /** The workloads, `<library>-<structure>`. */
 export type SyncWorkloadId =
@@ -43,6 +45,146 @@ export interface SyncResult {
   ratios: Record<SyncPeer, Ratio>;
 }
 
+/** What a flood of the cross-thread pass carries: a number, or one 64-byte string. */
+export type SyncPayload = "number" | "string64";
+
+/** One flood of the cross-thread pass: `messages` values from a worker to the main thread. */
+export interface SyncFlood {
+  payload: SyncPayload;
+  /** Median rates, values per second. */
+  sharedPerSec: number;
+  portPerSec: number;
+  sharedRunsMs: number[];
+  portRunsMs: number[];
+  /** Spindle's rate over postMessage's, per round. */
+  ratio: Ratio;
+}
+
+/** What `sync-threads.bench.ts --json <file>` writes. */
+export interface SyncThreadsResult {
+  bench: "sync-threads";
+  runtime: BenchRuntime;
+  messages: number;
+  trips: number;
+  capacity: number;
+  slotBytes: number;
+  warmupRuns: number;
+  measuredRuns: number;
+  floods: SyncFlood[];
+  /** Round trips main → worker → main; medians over rounds of each round's percentile, in µs. */
+  pingPong: {
+    sharedP50Us: number;
+    sharedP99Us: number;
+    portP50Us: number;
+    portP99Us: number;
+    /** Spindle's p50 over postMessage's, per round (lower is better). */
+    p50Ratio: Ratio;
+  };
+}
+
+/** The issue's cross-thread goals: flood rate ≥ 5× postMessage's, round-trip p50 ≤ 0.5×. */
+const THREAD_FLOOD_GOAL = 5;
+const THREAD_P50_GOAL = 0.5;
+const PAYLOAD_NAME: Record<SyncPayload, string> = { number: "a number", string64: "a 64-byte string" };
+
+/** The legs of one pass (`bench` tells the result types apart; a failed leg is told by its pass). */
+function passLegs<R extends SyncResult | SyncThreadsResult>(
+  legs: Leg<SyncResult | SyncThreadsResult>[],
+  pass: string,
+): Leg<R>[] {
+  return legs.filter((l) => l.pass === pass) as Leg<R>[];
+}
+
+/** The cross-thread pass's part of the section. */
+function renderThreads(
+  legs: Leg<SyncThreadsResult>[],
+  chart: Parameters<BenchSection<SyncResult>["render"]>[1],
+): string[] {
+  const ok: MeasuredLeg<SyncThreadsResult>[] = measuredLegs(legs);
+  const first = ok[0]?.result;
+  if (first === undefined) {
+    return legs.length === 0 ? [] : ["", "### Across threads", "", "No results (see Failed above)."];
+  }
+  const out = [
+    "",
+    "### Across threads: `sharedChannel` against `postMessage`",
+    "",
+    `Flood: ${first.messages.toLocaleString("en-US")} values from a worker to the main thread, a number or a ` +
+    "64-byte string. Spindle: the worker `sendBlocking`s into a `sharedChannel` of capacity " +
+    `${first.capacity.toLocaleString("en-US")} (${first.slotBytes}-byte slots) and drops its sender, which ` +
+    "closes the channel; the main thread `yield* rx.recv()`s on a `LocalExecutor` until the end. " +
+    "postMessage: the worker posts each value to `parentPort`, the main thread counts them in a `message` " +
+    `listener. Ping-pong: ${first.trips.toLocaleString("en-US")} round trips of a number, main → worker → ` +
+    "main, one at a time (Spindle: the main thread's `send`/`recv` futures, the worker's blocking calls; " +
+    "postMessage both ways). Each trip is timed.",
+    "",
+    `Method: ${first.warmupRuns} warm-up and ${first.measuredRuns} measured rounds, each workload once per round ` +
+    "in rotation; ratios are per round, the median in bold and the lowest and highest round in brackets.",
+    "",
+    chart("threads", {
+      title: "@spindle/sync across threads: sharedChannel's flood rate over postMessage's",
+      subtitle: "median per-round ratio; higher is better",
+      categories: legs.map(legName),
+      series: (["number", "string64"] as const).map((payload) => ({
+        name: PAYLOAD_NAME[payload],
+        values: legs.map((l) => barValue(l, l.result?.floods.find((f) => f.payload === payload)?.ratio.median)),
+      })),
+      format: fmtTimes,
+      formatTick: fmtTimesTick,
+      scale: "auto",
+    }),
+    "",
+    "| runtime | flood | Spindle (values/s) | postMessage (values/s) | Spindle / postMessage |",
+    "| --- | --- | ---: | ---: | ---: |",
+  ];
+  for (const leg of legs) {
+    if (leg.result === undefined) {
+      out.push(`| ${leg.label} | failed: ${leg.problem} | | | |`);
+      continue;
+    }
+    for (const f of leg.result.floods) {
+      out.push(
+        `| ${legName(leg)} | ${PAYLOAD_NAME[f.payload]} | ${fmtRate(f.sharedPerSec)} | ${fmtRate(f.portPerSec)} | ` +
+          `${fmtRatio(f.ratio)} |`,
+      );
+    }
+  }
+  const us = (x: number) => `${x.toFixed(1)} µs`;
+  out.push(
+    "",
+    "| runtime | round trip p50: Spindle | postMessage | p99: Spindle | postMessage | p50 Spindle / postMessage |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  );
+  for (const leg of ok) {
+    const p = leg.result.pingPong;
+    out.push(
+      `| ${legName(leg)} | ${us(p.sharedP50Us)} | ${us(p.portP50Us)} | ${us(p.sharedP99Us)} | ${us(p.portP99Us)} | ` +
+        `${fmtRatio(p.p50Ratio)} |`,
+    );
+  }
+  out.push(
+    "",
+    "#### Goals across threads",
+    "",
+    "| runtime | measure | Spindle / postMessage | goal | met |",
+    "| --- | --- | ---: | ---: | :---: |",
+  );
+  for (const leg of ok) {
+    for (const f of leg.result.floods) {
+      out.push(
+        `| ${legName(leg)} | flood of ${PAYLOAD_NAME[f.payload]}s, rate | ${fmtRatio(f.ratio)} | ` +
+          `≥ ${THREAD_FLOOD_GOAL}× | ${check(f.ratio.median >= THREAD_FLOOD_GOAL)} |`,
+      );
+    }
+    const r = leg.result.pingPong.p50Ratio;
+    out.push(
+      `| ${legName(leg)} | round trip p50 | ${fmtRatio(r)} | ≤ ${THREAD_P50_GOAL}× | ` +
+        `${check(r.median <= THREAD_P50_GOAL)} |`,
+    );
+  }
+  return out;
+}
+
 /** The issue's goals: Spindle's rate over the peer's, median per-round ratio. */
 const GOALS: [SyncPeer, string, number][] = [
   ["effect-queue", "Effect `Queue.bounded`", 5],
@@ -51,13 +193,19 @@ const GOALS: [SyncPeer, string, number][] = [
   ["async-sema", "`async-sema` `Sema(4)`", 2],
 ];
 
-export const syncSection: BenchSection<SyncResult> = {
+export const syncSection: BenchSection<SyncResult | SyncThreadsResult> = {
   id: "sync",
-  title: "@spindle/sync: bounded channel and lock throughput on one thread",
+  title: "@spindle/sync: channel and lock throughput on one thread, and a shared channel across threads",
   file: "apps/bench/src/sync.bench.ts",
   args: ({ runs }) => (runs === undefined ? [] : ["--runs", String(runs)]),
-  passes: [{ pass: "all", args: [] }],
-  render(legs, chart) {
+  passes: [
+    { pass: "one-thread", args: [] },
+    { pass: "threads", args: [], file: "apps/bench/src/sync-threads.bench.ts" },
+  ],
+  // The threads pass: 4 floods of 1,000,000 values per round on a loaded machine.
+  legTimeoutMs: 10 * 60_000,
+  render(allLegs, chart) {
+    const legs = passLegs<SyncResult>(allLegs, "one-thread");
     const ok = measuredLegs(legs);
     const first = ok[0]?.result;
     const out: string[] = [];
@@ -121,6 +269,7 @@ export const syncSection: BenchSection<SyncResult> = {
           "unbounded one took 9.3 s on Node 24 here (Spindle's bounded channel: 0.23 s).",
       );
     }
+    out.push(...renderThreads(passLegs<SyncThreadsResult>(allLegs, "threads"), chart));
     return out.join("\n");
   },
 };
