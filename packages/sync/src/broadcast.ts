@@ -10,7 +10,8 @@ import {
   STREAM_END,
   type StreamEnd,
 } from "@spindle/core";
-import { checkCapacity, ClosedError, LaggedError, SendError } from "./errors.ts";
+import { type EndCounts, EndLink } from "./channel-end.ts";
+import { checkCapacity, LaggedError, SendError } from "./errors.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
 // The constructors below are private (users get these objects only from this module); each
@@ -23,7 +24,7 @@ let makeBroadcastReceiver: <T>(shared: Shared<T>, next: number) => BroadcastRece
  * their sequence number modulo `capacity`; `tail` is the sequence number the next value gets.
  * Single-threaded.
  */
-class Shared<T> {
+class Shared<T> implements EndCounts {
   readonly ring: (T | undefined)[];
   readonly capacity: number;
   tail = 0;
@@ -36,6 +37,14 @@ class Shared<T> {
     this.capacity = capacity;
     this.ring = new Array(capacity);
   }
+
+  /** Wakes the waiting receivers to read what is left, then see the end. */
+  lastSenderGone(): void {
+    this.waiting.wakeAll();
+  }
+
+  /** Nothing to do: a send finds no receiver and fails. */
+  lastReceiverGone(): void {}
 }
 
 /**
@@ -84,10 +93,10 @@ export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastRe
  * ```
  */
 export class BroadcastSender<T> implements Disposable {
-  #shared: Shared<T> | null;
+  readonly #link: EndLink<Shared<T>>;
 
   private constructor(shared: Shared<T>) {
-    this.#shared = shared;
+    this.#link = new EndLink(this, shared, "sender", "BroadcastSender");
   }
 
   static {
@@ -96,7 +105,7 @@ export class BroadcastSender<T> implements Disposable {
 
   /** How many receivers are live. */
   get receiverCount(): number {
-    return this.#shared?.receivers ?? 0;
+    return this.#link.shared?.receivers ?? 0;
   }
 
   /**
@@ -105,7 +114,7 @@ export class BroadcastSender<T> implements Disposable {
    * sender was dropped.
    */
   send(value: T): number {
-    const shared = this.#live("send()");
+    const shared = this.#link.live("send()");
     if (shared.receivers === 0) throw new SendError(value);
     shared.ring[shared.tail % shared.capacity] = value;
     shared.tail++;
@@ -115,36 +124,26 @@ export class BroadcastSender<T> implements Disposable {
 
   /** A new receiver that sees the values sent from now on. */
   subscribe(): BroadcastReceiver<T> {
-    const shared = this.#live("subscribe()");
+    const shared = this.#link.live("subscribe()");
     shared.receivers++;
     return makeBroadcastReceiver(shared, shared.tail);
   }
 
   /** Another sender of the same channel. */
   clone(): BroadcastSender<T> {
-    const shared = this.#live("clone()");
+    const shared = this.#link.live("clone()");
     shared.senders++;
     return new BroadcastSender(shared);
   }
 
   /** Drops this sender; after the last one the receivers read what is left, then end. Idempotent. */
   drop(): void {
-    const shared = this.#shared;
-    if (shared === null) return;
-    this.#shared = null;
-    if (--shared.senders === 0) shared.waiting.wakeAll();
+    this.#link.drop();
   }
 
   /** Same as {@linkcode BroadcastSender.drop}, for `using`. */
   [Symbol.dispose](): void {
-    this.drop();
-  }
-
-  #live(operation: string): Shared<T> {
-    if (this.#shared === null) {
-      throw new ClosedError("sender", `BroadcastSender.${operation} on a sender that was dropped`);
-    }
-    return this.#shared;
+    this.#link.drop();
   }
 }
 
@@ -168,14 +167,14 @@ export class BroadcastSender<T> implements Disposable {
  * ```
  */
 export class BroadcastReceiver<T> extends Stream<T> {
-  #shared: Shared<T> | null;
+  readonly #link: EndLink<Shared<T>>;
   /** The sequence number of the next value this receiver reads. */
   #next: number;
   readonly #node = new WaitNode();
 
   private constructor(shared: Shared<T>, next: number) {
     super();
-    this.#shared = shared;
+    this.#link = new EndLink(this, shared, "receiver", "BroadcastReceiver", this.#node);
     this.#next = next;
   }
 
@@ -186,7 +185,7 @@ export class BroadcastReceiver<T> extends Stream<T> {
 
   /** How many values sent are not yet read by this receiver (at most the capacity). */
   get length(): number {
-    const shared = this.#shared;
+    const shared = this.#link.shared;
     return shared === null ? 0 : Math.min(shared.tail - this.#next, shared.capacity);
   }
 
@@ -198,7 +197,7 @@ export class BroadcastReceiver<T> extends Stream<T> {
       refundBudget();
       const node = this.#node;
       node.register(cx.waker);
-      if (!node.queued) this.#shared!.waiting.push(node);
+      if (!node.queued) this.#link.shared!.waiting.push(node);
     }
     return item;
   }
@@ -214,8 +213,7 @@ export class BroadcastReceiver<T> extends Stream<T> {
    * after this receiver was dropped.
    */
   tryRecv(): T | typeof PENDING | StreamEnd {
-    const shared = this.#shared;
-    if (shared === null) throw new ClosedError("receiver", "a receive on a broadcast receiver that was dropped");
+    const shared = this.#link.live("tryRecv()");
     const oldest = shared.tail - shared.capacity;
     if (this.#next < oldest) {
       const missed = oldest - this.#next;
@@ -228,19 +226,13 @@ export class BroadcastReceiver<T> extends Stream<T> {
 
   /** A new receiver of the same channel that sees the values sent from now on. */
   resubscribe(): BroadcastReceiver<T> {
-    const shared = this.#shared;
-    if (shared === null) throw new ClosedError("receiver", "resubscribe() on a broadcast receiver that was dropped");
+    const shared = this.#link.live("resubscribe()");
     shared.receivers++;
     return new BroadcastReceiver(shared, shared.tail);
   }
 
   /** Drops the receiver: it stops counting as one, and stops waiting. Idempotent. */
   override [Symbol.dispose](): void {
-    const shared = this.#shared;
-    if (shared === null) return;
-    this.#shared = null;
-    shared.waiting.remove(this.#node);
-    this.#node.dropWaker();
-    shared.receivers--;
+    this.#link.drop();
   }
 }

@@ -15,7 +15,8 @@ import {
   type StreamEnd,
   wakeRawWaker,
 } from "@spindle/core";
-import { checkCapacity, ClosedError, SendError } from "./errors.ts";
+import { type EndCounts, EndLink } from "./channel-end.ts";
+import { checkCapacity, SendError } from "./errors.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
 
 // The constructors below are private (users get these objects only from this module); each
@@ -33,13 +34,15 @@ let makeReceiver: <T>(channel: Channel<T>) => Receiver<T>;
  * is never cut off), and for the senders when the receiver is closed or dropped. The receiver
  * drains what the buffer holds before it sees the end.
  */
-class Channel<T> {
+class Channel<T> implements EndCounts {
   readonly buffer: RingQueue<T> = new RingQueue<T>();
   /** Bounded channels: the free buffer slots, which senders acquire and the receiver releases. */
   readonly slots: PermitQueue | null;
   readonly capacity: number;
   /** Live sender handles plus unsettled send futures. */
   senders = 1;
+  /** The receiver, until it is dropped. */
+  receivers = 1;
   /** False once the receiver was closed or dropped: sends fail, handing the value back. */
   receiving = true;
   /** The receiver's waker while it waits for a value or the end. */
@@ -56,9 +59,28 @@ class Channel<T> {
     this.receiver = wakeRawWaker(this.receiver);
   }
 
-  /** One sender handle or send future is gone; the last wakes the receiver to see the end. */
+  /** One send future is gone (sender handles go through their EndLink). */
   dropSender(): void {
-    if (--this.senders === 0) this.receiver = wakeRawWaker(this.receiver);
+    if (--this.senders === 0) this.lastSenderGone();
+  }
+
+  /** Wakes the receiver to see the end. */
+  lastSenderGone(): void {
+    this.receiver = wakeRawWaker(this.receiver);
+  }
+
+  /** The receiver was dropped: closed for the senders, and what is buffered is dropped. */
+  lastReceiverGone(): void {
+    this.close();
+    while (this.buffer.length !== 0) this.buffer.shift();
+    this.receiver = dropRawWaker(this.receiver);
+  }
+
+  /** Closes the channel for the senders (pending and later sends fail); the buffer stays. */
+  close(): void {
+    if (!this.receiving) return;
+    this.receiving = false;
+    this.slots?.close();
   }
 }
 
@@ -117,10 +139,6 @@ export const mpsc: Mpsc = {
   },
 };
 
-function droppedSender(operation: string): ClosedError {
-  return new ClosedError("sender", `${operation} on a sender that was dropped`);
-}
-
 /**
  * The sending end of a bounded {@linkcode mpsc} channel. Clone it for more producers; drop every
  * clone (`drop()` or `[Symbol.dispose]`) so that the receiver sees the end.
@@ -135,10 +153,10 @@ function droppedSender(operation: string): ClosedError {
  * ```
  */
 export class Sender<T> implements Disposable {
-  #channel: Channel<T> | null;
+  readonly #link: EndLink<Channel<T>>;
 
   private constructor(channel: Channel<T>) {
-    this.#channel = channel;
+    this.#link = new EndLink(this, channel, "sender", "Sender");
   }
 
   static {
@@ -147,12 +165,12 @@ export class Sender<T> implements Disposable {
 
   /** The channel's capacity. */
   get capacity(): number {
-    return this.#live("capacity").capacity;
+    return this.#link.live("capacity").capacity;
   }
 
   /** Whether the receiver was closed or dropped (sends fail), or this sender was dropped. */
   get isClosed(): boolean {
-    return this.#channel === null || !this.#channel.receiving;
+    return !(this.#link.shared?.receiving ?? false);
   }
 
   /**
@@ -161,7 +179,7 @@ export class Sender<T> implements Disposable {
    * sends nothing. Throws {@linkcode ClosedError} if this sender was dropped.
    */
   send(value: T): Future<void> {
-    return new Send(this.#live("send()"), value);
+    return new Send(this.#link.live("send()"), value);
   }
 
   /**
@@ -169,7 +187,7 @@ export class Sender<T> implements Disposable {
    * channel is full. Throws {@linkcode SendError} (holding `value`) if the receiver is gone.
    */
   trySend(value: T): boolean {
-    const channel = this.#live("trySend()");
+    const channel = this.#link.live("trySend()");
     if (!channel.receiving) throw new SendError(value);
     if (!channel.slots!.tryTake(1)) return false;
     channel.push(value);
@@ -178,27 +196,19 @@ export class Sender<T> implements Disposable {
 
   /** Another sender of the same channel. */
   clone(): Sender<T> {
-    const channel = this.#live("clone()");
+    const channel = this.#link.live("clone()");
     channel.senders++;
     return new Sender(channel);
   }
 
   /** Drops this sender; after the last one the receiver drains the buffer and ends. Idempotent. */
   drop(): void {
-    const channel = this.#channel;
-    if (channel === null) return;
-    this.#channel = null;
-    channel.dropSender();
+    this.#link.drop();
   }
 
   /** Same as {@linkcode Sender.drop}, for `using`. */
   [Symbol.dispose](): void {
-    this.drop();
-  }
-
-  #live(operation: string): Channel<T> {
-    if (this.#channel === null) throw droppedSender(`Sender.${operation}`);
-    return this.#channel;
+    this.#link.drop();
   }
 }
 
@@ -216,10 +226,10 @@ export class Sender<T> implements Disposable {
  * ```
  */
 export class UnboundedSender<T> implements Disposable {
-  #channel: Channel<T> | null;
+  readonly #link: EndLink<Channel<T>>;
 
   private constructor(channel: Channel<T>) {
-    this.#channel = channel;
+    this.#link = new EndLink(this, channel, "sender", "UnboundedSender");
   }
 
   static {
@@ -228,7 +238,7 @@ export class UnboundedSender<T> implements Disposable {
 
   /** Whether the receiver was closed or dropped (sends fail), or this sender was dropped. */
   get isClosed(): boolean {
-    return this.#channel === null || !this.#channel.receiving;
+    return !(this.#link.shared?.receiving ?? false);
   }
 
   /**
@@ -236,31 +246,26 @@ export class UnboundedSender<T> implements Disposable {
    * dropped, {@linkcode ClosedError} if this sender was dropped.
    */
   send(value: T): void {
-    const channel = this.#channel;
-    if (channel === null) throw droppedSender("UnboundedSender.send()");
+    const channel = this.#link.live("send()");
     if (!channel.receiving) throw new SendError(value);
     channel.push(value);
   }
 
   /** Another sender of the same channel. */
   clone(): UnboundedSender<T> {
-    const channel = this.#channel;
-    if (channel === null) throw droppedSender("UnboundedSender.clone()");
+    const channel = this.#link.live("clone()");
     channel.senders++;
     return new UnboundedSender(channel);
   }
 
   /** Drops this sender; after the last one the receiver drains the buffer and ends. Idempotent. */
   drop(): void {
-    const channel = this.#channel;
-    if (channel === null) return;
-    this.#channel = null;
-    channel.dropSender();
+    this.#link.drop();
   }
 
   /** Same as {@linkcode UnboundedSender.drop}, for `using`. */
   [Symbol.dispose](): void {
-    this.drop();
+    this.#link.drop();
   }
 }
 
@@ -281,11 +286,11 @@ export class UnboundedSender<T> implements Disposable {
  * ```
  */
 export class Receiver<T> extends Stream<T> {
-  #channel: Channel<T> | null;
+  readonly #link: EndLink<Channel<T>>;
 
   private constructor(channel: Channel<T>) {
     super();
-    this.#channel = channel;
+    this.#link = new EndLink(this, channel, "receiver", "Receiver");
   }
 
   static {
@@ -294,12 +299,12 @@ export class Receiver<T> extends Stream<T> {
 
   /** How many values are buffered. */
   get length(): number {
-    return this.#channel?.buffer.length ?? 0;
+    return this.#link.shared?.buffer.length ?? 0;
   }
 
   /** Whether no more values can come in: every sender dropped, or `close()` called. */
   get isClosed(): boolean {
-    const channel = this.#channel;
+    const channel = this.#link.shared;
     return channel === null || channel.senders === 0 || !channel.receiving;
   }
 
@@ -309,7 +314,7 @@ export class Receiver<T> extends Stream<T> {
     const item = this.tryRecv();
     if (item !== PENDING) return item;
     refundBudget();
-    const channel = this.#channel!;
+    const channel = this.#link.shared!;
     channel.receiver = replaceRawWaker(channel.receiver, cx.waker);
     return PENDING;
   }
@@ -324,8 +329,7 @@ export class Receiver<T> extends Stream<T> {
    * channel is closed and drained. Throws {@linkcode ClosedError} after the receiver was dropped.
    */
   tryRecv(): T | typeof PENDING | StreamEnd {
-    const channel = this.#channel;
-    if (channel === null) throw new ClosedError("receiver", "a receive on a receiver that was dropped");
+    const channel = this.#link.live("tryRecv()");
     if (channel.buffer.length !== 0) {
       const value = channel.buffer.shift() as T;
       channel.slots?.release(1);
@@ -339,20 +343,12 @@ export class Receiver<T> extends Stream<T> {
    * what is buffered can still be received, then the stream ends.
    */
   close(): void {
-    const channel = this.#channel;
-    if (channel === null || !channel.receiving) return;
-    channel.receiving = false;
-    channel.slots?.close();
+    this.#link.shared?.close();
   }
 
-  /** Drops the receiver: closes the channel and drops what is buffered. */
+  /** Drops the receiver: closes the channel and drops what is buffered. Idempotent. */
   override [Symbol.dispose](): void {
-    const channel = this.#channel;
-    if (channel === null) return;
-    this.close();
-    this.#channel = null;
-    while (channel.buffer.length !== 0) channel.buffer.shift();
-    channel.receiver = dropRawWaker(channel.receiver);
+    this.#link.drop();
   }
 }
 

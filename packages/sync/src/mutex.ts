@@ -1,15 +1,10 @@
 import type { Future } from "@spindle/core";
-import { ClosedError } from "./errors.ts";
+import { type Cell, Lease } from "./lease.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
 let makeMutexGuard: <T>(queue: PermitQueue, cell: Cell<T>) => MutexGuard<T>;
-
-/** The value a lock guards, shared by the lock and its guards. */
-interface Cell<T> {
-  value: T;
-}
 
 /**
  * An async mutual-exclusion lock around a value (tokio's `Mutex<T>`): `lock()` waits until no
@@ -84,12 +79,10 @@ export class Mutex<T> {
  * ```
  */
 export class MutexGuard<T> implements Disposable {
-  #queue: PermitQueue | null;
-  readonly #cell: Cell<T>;
+  readonly #lease: Lease<T>;
 
   private constructor(queue: PermitQueue, cell: Cell<T>) {
-    this.#queue = queue;
-    this.#cell = cell;
+    this.#lease = new Lease(queue, cell, 1, "guard");
   }
 
   static {
@@ -98,31 +91,22 @@ export class MutexGuard<T> implements Disposable {
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */
   get value(): T {
-    this.#held();
-    return this.#cell.value;
+    return this.#lease.value;
   }
 
   /** Replaces the guarded value. Throws {@linkcode ClosedError} after `release()`. */
   set value(value: T) {
-    this.#held();
-    this.#cell.value = value;
+    this.#lease.value = value;
   }
 
   /** Unlocks the mutex (the next waiter gets it). Does nothing the second time. */
   release(): void {
-    const queue = this.#queue;
-    if (queue === null) return;
-    this.#queue = null;
-    queue.release(1);
+    this.#lease.release();
   }
 
   /** Same as {@linkcode MutexGuard.release}, for `using`. */
   [Symbol.dispose](): void {
-    this.release();
-  }
-
-  #held(): void {
-    if (this.#queue === null) throw new ClosedError("guard", "the value was used after the guard released the lock");
+    this.#lease.release();
   }
 }
 

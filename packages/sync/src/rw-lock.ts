@@ -1,15 +1,12 @@
 import type { Future } from "@spindle/core";
-import { ClosedError, MAX_PERMITS } from "./errors.ts";
+import { MAX_PERMITS } from "./errors.ts";
+import { type Cell, Lease } from "./lease.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
 let makeRwLockReadGuard: <T>(queue: PermitQueue, cell: Cell<T>) => RwLockReadGuard<T>;
 let makeRwLockWriteGuard: <T>(queue: PermitQueue, cell: Cell<T>) => RwLockWriteGuard<T>;
-
-interface Cell<T> {
-  value: T;
-}
 
 /** The most readers that hold an {@linkcode RwLock} at once; a writer takes all of them. */
 const MAX_READERS = MAX_PERMITS;
@@ -87,12 +84,10 @@ export class RwLock<T> {
  * ```
  */
 export class RwLockReadGuard<T> implements Disposable {
-  #queue: PermitQueue | null;
-  readonly #cell: Cell<T>;
+  readonly #lease: Lease<T>;
 
   private constructor(queue: PermitQueue, cell: Cell<T>) {
-    this.#queue = queue;
-    this.#cell = cell;
+    this.#lease = new Lease(queue, cell, 1, "read guard");
   }
 
   static {
@@ -102,21 +97,17 @@ export class RwLockReadGuard<T> implements Disposable {
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */
   get value(): T {
-    if (this.#queue === null) throw new ClosedError("guard", "the value was read after the read guard was released");
-    return this.#cell.value;
+    return this.#lease.value;
   }
 
   /** Gives the read access back. Does nothing the second time. */
   release(): void {
-    const queue = this.#queue;
-    if (queue === null) return;
-    this.#queue = null;
-    queue.release(1);
+    this.#lease.release();
   }
 
   /** Same as {@linkcode RwLockReadGuard.release}, for `using`. */
   [Symbol.dispose](): void {
-    this.release();
+    this.#lease.release();
   }
 }
 
@@ -135,12 +126,10 @@ export class RwLockReadGuard<T> implements Disposable {
  * ```
  */
 export class RwLockWriteGuard<T> implements Disposable {
-  #queue: PermitQueue | null;
-  readonly #cell: Cell<T>;
+  readonly #lease: Lease<T>;
 
   private constructor(queue: PermitQueue, cell: Cell<T>) {
-    this.#queue = queue;
-    this.#cell = cell;
+    this.#lease = new Lease(queue, cell, MAX_READERS, "write guard");
   }
 
   static {
@@ -150,31 +139,22 @@ export class RwLockWriteGuard<T> implements Disposable {
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */
   get value(): T {
-    this.#held();
-    return this.#cell.value;
+    return this.#lease.value;
   }
 
   /** Replaces the guarded value. Throws {@linkcode ClosedError} after `release()`. */
   set value(value: T) {
-    this.#held();
-    this.#cell.value = value;
+    this.#lease.value = value;
   }
 
   /** Gives the write access back. Does nothing the second time. */
   release(): void {
-    const queue = this.#queue;
-    if (queue === null) return;
-    this.#queue = null;
-    queue.release(MAX_READERS);
+    this.#lease.release();
   }
 
   /** Same as {@linkcode RwLockWriteGuard.release}, for `using`. */
   [Symbol.dispose](): void {
-    this.release();
-  }
-
-  #held(): void {
-    if (this.#queue === null) throw new ClosedError("guard", "the value was used after the write guard was released");
+    this.#lease.release();
   }
 }
 

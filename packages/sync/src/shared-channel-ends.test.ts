@@ -7,6 +7,7 @@ import type { Worker } from "node:worker_threads";
 import { type Coroutine, type Future, LocalExecutor, PENDING, STREAM_END } from "@spindle/core";
 import { nextMessage, startWorker, within } from "@spindle/test-support";
 import { ClosedError, SendError, sharedChannel, SharedReceiver, SharedSender } from "./mod.ts";
+import { collectGarbage, collectUntil } from "./test-support/harness.ts";
 import type { EndsData, EndsMessage } from "./test-support/shared-channel-ends.ts";
 
 const THREADS = 4;
@@ -62,6 +63,26 @@ test("one thread: after the last receiver is dropped a send fails with SendError
   assert.throws(() => tx.trySend("late"), (e) => e instanceof SendError && e.value === "late");
   assert.throws(() => tx.sendBlocking("blocked", 0), (e) => e instanceof SendError && e.value === "blocked");
   assert.equal(tx.receiverCount, 0);
+});
+
+test("one thread: an end collected without drop() counts as dropped; a handle never opened keeps counting", async () => {
+  const [tx, rx] = sharedChannel<number>(1);
+  (() => void tx.clone())(); // lost without drop()
+  tx.drop();
+  assert.equal(rx.senderCount, 1);
+  assert.ok(await collectUntil(() => rx.isClosed), "the collected clone's drop closes the channel");
+  assert.equal(rx.senderCount, 0);
+  assert.equal(rx.tryRecv(), STREAM_END);
+
+  const [tx2, rx2] = sharedChannel<number>(1);
+  void tx2.handle(); // plain data, posted nowhere: it cannot be told from one in flight
+  tx2.drop();
+  for (let i = 0; i < 3; i++) collectGarbage();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(rx2.isClosed, false, "a handle never opened counts as a live sender");
+  assert.equal(rx2.senderCount, 1);
+  rx2.close(); // what a program does about it: close explicitly
+  assert.equal(rx2.tryRecv(), STREAM_END);
 });
 
 test("a handle of the wrong end or not a handle is refused naming it", () => {

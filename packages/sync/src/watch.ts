@@ -10,6 +10,7 @@ import {
   STREAM_END,
   type StreamEnd,
 } from "@spindle/core";
+import { type EndCounts, EndLink } from "./channel-end.ts";
 import { ClosedError, SendError } from "./errors.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
@@ -23,7 +24,7 @@ let leaveChanged: <T>(receiver: WatchReceiver<T>, node: WaitNode) => void;
 let ready: boolean;
 
 /** What the ends of one watch channel share: the latest value and its version. Single-threaded. */
-class Shared<T> {
+class Shared<T> implements EndCounts {
   value: T;
   /** Bumped by every send. */
   version = 0;
@@ -35,6 +36,14 @@ class Shared<T> {
   constructor(value: T) {
     this.value = value;
   }
+
+  /** Wakes the waiting receivers and `changed()` futures to see the end. */
+  lastSenderGone(): void {
+    this.waiting.wakeAll();
+  }
+
+  /** Nothing to do: a send finds no receiver and fails. */
+  lastReceiverGone(): void {}
 }
 
 /**
@@ -82,10 +91,10 @@ export function watch<T>(initial: T): [WatchSender<T>, WatchReceiver<T>] {
  * ```
  */
 export class WatchSender<T> implements Disposable {
-  #shared: Shared<T> | null;
+  readonly #link: EndLink<Shared<T>>;
 
   private constructor(shared: Shared<T>) {
-    this.#shared = shared;
+    this.#link = new EndLink(this, shared, "sender", "WatchSender");
   }
 
   static {
@@ -94,7 +103,7 @@ export class WatchSender<T> implements Disposable {
 
   /** How many receivers are live. */
   get receiverCount(): number {
-    return this.#shared?.receivers ?? 0;
+    return this.#link.shared?.receivers ?? 0;
   }
 
   /**
@@ -137,15 +146,12 @@ export class WatchSender<T> implements Disposable {
 
   /** Drops this sender; after the last one `changed()` fails and the streams end. Idempotent. */
   drop(): void {
-    const shared = this.#shared;
-    if (shared === null) return;
-    this.#shared = null;
-    if (--shared.senders === 0) shared.waiting.wakeAll();
+    this.#link.drop();
   }
 
   /** Same as {@linkcode WatchSender.drop}, for `using`. */
   [Symbol.dispose](): void {
-    this.drop();
+    this.#link.drop();
   }
 
   #store(shared: Shared<T>, value: T): void {
@@ -155,8 +161,7 @@ export class WatchSender<T> implements Disposable {
   }
 
   #live(operation: string): Shared<T> {
-    if (this.#shared === null) throw new ClosedError("sender", `WatchSender.${operation} on a sender that was dropped`);
-    return this.#shared;
+    return this.#link.live(operation);
   }
 }
 
@@ -175,13 +180,13 @@ export class WatchSender<T> implements Disposable {
  * ```
  */
 export class WatchReceiver<T> extends Stream<T> {
-  #shared: Shared<T> | null;
+  readonly #link: EndLink<Shared<T>>;
   #seen: number;
   readonly #node = new WaitNode();
 
   private constructor(shared: Shared<T>, seen: number) {
     super();
-    this.#shared = shared;
+    this.#link = new EndLink(this, shared, "receiver", "WatchReceiver", this.#node);
     this.#seen = seen;
   }
 
@@ -240,12 +245,7 @@ export class WatchReceiver<T> extends Stream<T> {
 
   /** Drops the receiver. Idempotent. */
   override [Symbol.dispose](): void {
-    const shared = this.#shared;
-    if (shared === null) return;
-    this.#shared = null;
-    shared.waiting.remove(this.#node);
-    this.#node.dropWaker();
-    shared.receivers--;
+    this.#link.drop();
   }
 
   static {
@@ -261,16 +261,13 @@ export class WatchReceiver<T> extends Stream<T> {
       return false;
     };
     leaveChanged = (receiver, node) => {
-      receiver.#shared?.waiting.remove(node);
+      receiver.#link.shared?.waiting.remove(node);
       node.dropWaker();
     };
   }
 
   #live(operation: string): Shared<T> {
-    if (this.#shared === null) {
-      throw new ClosedError("receiver", `WatchReceiver.${operation} on a receiver that was dropped`);
-    }
-    return this.#shared;
+    return this.#link.live(operation);
   }
 }
 
