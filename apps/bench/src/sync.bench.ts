@@ -2,7 +2,8 @@
 // rates of @spindle/sync against its peers, in one process per runtime.
 //
 // - channel: MESSAGES numbers from one task to another through a bounded queue of capacity 1,024:
-//   Spindle's `mpsc.bounded` between two coroutine tasks of one `LocalExecutor`; Effect 4's
+//   Spindle's `mpsc.bounded` between two coroutine tasks of one `LocalExecutor` (`yield* tx.send(i)`,
+//   `yield* rx.recv()`); Effect 4's
 //   `Queue.bounded` between two fibers (`Effect.forkChild` + `Queue.offer` / `Queue.take`, one
 //   `Effect.runPromise`); and a hand-written promise-based bounded queue between two `async` functions (what
 //   users write today: `await queue.push(v)` resolves at once while there is room, else when the
@@ -20,7 +21,7 @@
 // workload alike; ratios are per round.
 // Usage: node apps/bench/src/sync.bench.ts [--runs 3] [--warmup 1] [--messages 1000000] [--locks 1000000] [--json file]
 import { writeFileSync } from "node:fs";
-import { type Coroutine, LocalExecutor, next, STREAM_END, yieldNow } from "@spindle/core";
+import { type Coroutine, LocalExecutor, STREAM_END, yieldNow } from "@spindle/core";
 import { mpsc, Mutex, type Receiver, Semaphore, type Sender } from "@spindle/sync";
 import { Mutex as AsyncMutex } from "async-mutex";
 import { Sema } from "async-sema";
@@ -57,7 +58,7 @@ function* produce(tx: Sender<number>): Coroutine<void> {
 
 function* consume(rx: Receiver<number>): Coroutine<number> {
   let sum = 0;
-  for (let n; (n = yield* next(rx)) !== STREAM_END;) sum += n;
+  for (let n; (n = yield* rx.recv()) !== STREAM_END;) sum += n;
   return sum;
 }
 

@@ -2,7 +2,6 @@ import {
   consumeBudget,
   type Context,
   type Future,
-  next,
   PENDING,
   type Poll,
   refundBudget,
@@ -12,6 +11,7 @@ import {
 } from "@spindle/core";
 import { type EndCounts, EndLink } from "./channel-end.ts";
 import { checkCapacity, LaggedError, SendError } from "./errors.ts";
+import { Recv } from "./ready-now.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
 // The constructors below are private (users get these objects only from this module); each
@@ -204,7 +204,7 @@ export class BroadcastReceiver<T> extends Stream<T> {
 
   /** A future of the next value or `STREAM_END` (`next(receiver)`); it fails with {@linkcode LaggedError} after a lag. */
   recv(): Future<T | StreamEnd> {
-    return next(this);
+    return new Recv(this, "BroadcastReceiver.recv()");
   }
 
   /**

@@ -3,7 +3,6 @@ import {
   type Context,
   dropRawWaker,
   type Future,
-  next,
   PENDING,
   type Poll,
   type RawWaker,
@@ -18,6 +17,7 @@ import {
 import { type EndCounts, EndLink } from "./channel-end.ts";
 import { checkCapacity, SendError } from "./errors.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
+import { Recv } from "./ready-now.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
@@ -319,9 +319,12 @@ export class Receiver<T> extends Stream<T> {
     return PENDING;
   }
 
-  /** A future of the next value or `STREAM_END` (`next(receiver)`); dropping it takes nothing. */
+  /**
+   * A future of the next value or `STREAM_END` (what `next(receiver)` gives; `yield*` on it takes
+   * a buffered value without suspending the coroutine); dropping it takes nothing.
+   */
   recv(): Future<T | StreamEnd> {
-    return next(this);
+    return new Recv(this, "Receiver.recv()");
   }
 
   /**

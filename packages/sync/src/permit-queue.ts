@@ -1,5 +1,6 @@
 import { consumeBudget, type Context, Future, PENDING, type Poll, refundBudget, SpindleError } from "@spindle/core";
 import { ClosedError } from "./errors.ts";
+import { awaitIterator, READY_VOID, ReadyNow, takeBudgetNow } from "./ready-now.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
 /** A future waiting for `needed` permits; `assigned` of them are already its own. */
@@ -123,6 +124,21 @@ export abstract class PermitFuture<R> extends Future<R> {
 
   /** What the future's name is in errors (`Semaphore.acquire()`...). */
   protected abstract get what(): string;
+
+  /**
+   * `yield*` on the future: when the permits are free and nobody waits ahead, takes them and
+   * completes here, without suspending the coroutine (see {@linkcode ReadyNow}).
+   */
+  override [Symbol.iterator](): Iterator<Future<unknown>, R, unknown> {
+    if (this.#waiter === null && !this.#done && !this.#queue.closed && takeBudgetNow()) {
+      if (this.#queue.tryTake(this.#needed)) {
+        const output = this.#grant();
+        return output === undefined ? READY_VOID as ReadyNow<R> : new ReadyNow(output);
+      }
+      refundBudget();
+    }
+    return awaitIterator.call(this) as Iterator<Future<unknown>, R, unknown>;
+  }
 
   poll(cx: Context): Poll<R> {
     if (this.#done) throw new SpindleError("FUTURE_COMPLETED", `${this.what} was polled after it completed`);
