@@ -86,6 +86,7 @@ export interface SyncThreadsResult {
 const THREAD_FLOOD_GOAL = 5;
 const THREAD_P50_GOAL = 0.5;
 const PAYLOAD_NAME: Record<SyncPayload, string> = { number: "a number", string64: "a 64-byte string" };
+const PAYLOAD_PLURAL: Record<SyncPayload, string> = { number: "numbers", string64: "64-byte strings" };
 
 /** The legs of one pass (`bench` tells the result types apart; a failed leg is told by its pass). */
 function passLegs<R extends SyncResult | SyncThreadsResult>(
@@ -172,7 +173,7 @@ function renderThreads(
   for (const leg of ok) {
     for (const f of leg.result.floods) {
       out.push(
-        `| ${legName(leg)} | flood of ${PAYLOAD_NAME[f.payload]}s, rate | ${fmtRatio(f.ratio)} | ` +
+        `| ${legName(leg)} | flood of ${PAYLOAD_PLURAL[f.payload]}, rate | ${fmtRatio(f.ratio)} | ` +
           `≥ ${THREAD_FLOOD_GOAL}× | ${check(f.ratio.median >= THREAD_FLOOD_GOAL)} |`,
       );
     }
