@@ -20,11 +20,38 @@ export interface EndCounts {
 }
 
 /**
+ * What the safety net below keeps of an end: weak references only. A strong one to the shared
+ * state would keep the end itself alive whenever the shared state reaches it (a receiver's waker
+ * stored in the channel holds the receiver's task, which holds the receiver), and the entry would
+ * never be collected: the registry would leak every end abandoned while it waited.
+ */
+interface Collected {
+  readonly shared: WeakRef<EndCounts>;
+  readonly node: WeakRef<WaitNode> | null;
+  readonly side: Side;
+}
+
+/**
  * Drops an end that was garbage-collected without being dropped: it can send or receive nothing
  * more, so this loses nothing, and the channel closes once the ends that could still use it are
  * gone, as a dropped Rust end would (later than an explicit drop, or never if no collection runs).
+ * A shared state already collected has no end left to tell.
  */
-const collected = new FinalizationRegistry<EndLink<EndCounts>>((link) => link.drop());
+const collected = new FinalizationRegistry<Collected>((end) => {
+  const shared = end.shared.deref();
+  if (shared !== undefined) countOut(shared, end.side, end.node?.deref() ?? null);
+});
+
+/** An end of `side` is gone: it stops waiting with `node`, and the last of its side tells the channel. */
+function countOut(shared: EndCounts, side: Side, node: WaitNode | null): void {
+  if (node !== null) {
+    shared.waiting!.remove(node);
+    node.dropWaker();
+  }
+  if (side === "sender") {
+    if (--shared.senders === 0) shared.lastSenderGone();
+  } else if (--shared.receivers === 0) shared.lastReceiverGone();
+}
 
 /**
  * The link of one channel end (a sender or receiver of `mpsc`, `broadcast`, `watch`) to what the
@@ -47,7 +74,8 @@ export class EndLink<S extends EndCounts> {
     this.#side = side;
     this.#name = name;
     this.#node = node;
-    collected.register(owner, this, this);
+    const held = { shared: new WeakRef<EndCounts>(shared), node: node && new WeakRef(node), side };
+    collected.register(owner, held, this);
   }
 
   /** The shared state; `null` once the end was dropped. */
@@ -70,13 +98,6 @@ export class EndLink<S extends EndCounts> {
     if (shared === null) return;
     this.#shared = null;
     collected.unregister(this);
-    const node = this.#node;
-    if (node !== null) {
-      shared.waiting!.remove(node);
-      node.dropWaker();
-    }
-    if (this.#side === "sender") {
-      if (--shared.senders === 0) shared.lastSenderGone();
-    } else if (--shared.receivers === 0) shared.lastReceiverGone();
+    countOut(shared, this.#side, this.#node);
   }
 }

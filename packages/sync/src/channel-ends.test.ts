@@ -142,3 +142,25 @@ test("broadcast: a receiver collected without being dropped stops counting", asy
   assert.equal(tx.send(1), 1);
   assert.equal(rx.tryRecv(), 1);
 });
+
+test("ends abandoned while they wait are collected: the safety net holds nothing that reaches them", async () => {
+  const seen = new Set<string>();
+  const observer = new FinalizationRegistry<string>((name) => seen.add(name));
+  (() => {
+    // Each waiting task holds its channel's ends (as a coroutine's frame would) and the channel
+    // holds the task's waker: a cycle that only a strong reference from a registry keeps alive.
+    const [tx, rx] = mpsc.bounded<number>(1);
+    const mpscTask = Object.assign(new TestTask(), { ends: [tx, rx] });
+    assert.equal(mpscTask.pollNext(rx), PENDING);
+    observer.register(rx, "mpsc receiver");
+    const [btx, brx] = broadcast<number>(1);
+    const broadcastTask = Object.assign(new TestTask(), { ends: [btx, brx] });
+    assert.equal(broadcastTask.pollNext(brx), PENDING);
+    observer.register(brx, "broadcast receiver");
+    const [wtx, wrx] = watch<number>(0);
+    const watchTask = Object.assign(new TestTask(), { ends: [wtx, wrx] });
+    assert.equal(watchTask.pollNext(wrx), PENDING);
+    observer.register(wrx, "watch receiver");
+  })();
+  assert.ok(await collectUntil(() => seen.size === 3), `collected: ${[...seen].join(", ") || "none"}`);
+});
