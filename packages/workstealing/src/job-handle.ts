@@ -263,8 +263,11 @@ export class JobHandle<T> extends JoinHandle<T> {
     } else {
       value = shared.records.readPayload(id);
     }
-    shared.records.release(id);
+    // The outcome is ours before the reference is dropped: should the release throw (the
+    // runtime's thread giving up on a heap lock held by a worker that died, see SharedState), the
+    // handle is not taken a second time, which would drop the reference twice.
     this.#outcome = { ok, value };
+    shared.records.release(id);
     if (ok) return value as T;
     throw value;
   }
