@@ -798,6 +798,9 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#threads[p] = null;
     if (p >= this.#minWorkers && p < this.#workers) this.#retiredWorkers++;
     this.#metricsReader?.exited(p);
+    // First of all, before anything here needs a lock: a thread that ended inside a critical
+    // section (terminated, out of memory) left its lock held, which would block every thread.
+    shared.recoverLocksOf(p);
     shared.idle.depart(p);
     // The next machine of `p` must not inherit a park its predecessor left half done: a thread
     // that died parked leaves the parker word PARKED, and the next park would then spin instead
