@@ -19,13 +19,12 @@
 import { isMainThread, type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { wakeShared, WakeTable } from "@spindle/core";
 import { clockNow } from "../clock.ts";
-import { SharedTimerState } from "./shared-state.ts";
-import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
+import process from "node:process";
+import { CLOSE_GRACE_MS, SharedTimerState } from "./shared-state.ts";
+import type { ClientHello, FromThread, ThreadData, ThreadFault, ToThread } from "./thread-messages.ts";
 
 /** The creator's client index: it allocates first, before the timer can be shared. */
 const CREATOR = 0;
-/** How long a closed timer waits for the introductions of clients that armed (sent already). */
-const CLOSE_GRACE_MS = 1_000;
 
 /** What {@linkcode TimerThread.serve} stopped for. */
 type Outcome =
@@ -47,9 +46,13 @@ class TimerThread {
   /** Set by `#collectDue`: an armed client has not introduced itself yet. */
   #unknownArmed = false;
   #messageArrived: (() => void) | null = null;
+  /** Tests only: the fault to die of, and when (`dieAt`, on the clock, once serving). */
+  readonly #fault: ThreadFault | undefined;
+  #dieAt = Infinity;
 
   constructor(data: ThreadData, port: MessagePort) {
     this.#state = SharedTimerState.attach(data.buffer);
+    this.#fault = data.fault;
     this.#port = port;
     port.on("message", (message: ToThread) => {
       if (message.kind === "client") this.#introduce(message);
@@ -77,6 +80,11 @@ class TimerThread {
     // The creator introduces itself before it waits for "running": read that first, so that its
     // first sleep does not wait for the introduction.
     while (this.#handles[CREATOR] === undefined) await this.#nextMessage(Infinity);
+    const fault = this.#fault;
+    if (fault !== undefined) {
+      if (fault.afterMs === null) this.#die(fault);
+      this.#dieAt = clockNow() + fault.afterMs;
+    }
     this.#send({ kind: "running" });
     try {
       let closedAt = Infinity;
@@ -102,10 +110,20 @@ class TimerThread {
       state.markExited();
       this.#channel.close();
     } catch (error) {
-      // A bug here must not leave sleeps pending forever: close, so that every client fails them.
+      // A bug here must not leave sleeps pending forever: close, and wake every client known but
+      // the creator (the creator wakes them too once the thread's exit reaches it, but they may
+      // be parked in blockOn meanwhile). The creator's own timers fail from its exit listener,
+      // which runs after its error listener, so that their cause is this error.
       state.close("thread-exited");
+      this.#wakeEveryKnownClient(CREATOR);
       throw error;
     }
+  }
+
+  /** Tests only: dies of `fault` (see {@linkcode ThreadFault}). */
+  #die(fault: ThreadFault): never {
+    if (fault.kind === "exit") process.exit(fault.code);
+    throw new Error(`injected timer thread fault (code ${fault.code})`);
   }
 
   /**
@@ -125,6 +143,10 @@ class TimerThread {
         return unknown ? { closed: false, waitForMessageMs: CLOSE_GRACE_MS } : { closed: true };
       }
       const now = clockNow();
+      if (now >= this.#dieAt) {
+        state.unlock();
+        this.#die(this.#fault!);
+      }
       const earliest = this.#collectDue(due, now);
       if (due.length > 0) {
         // Awake: clients arming meanwhile need not notify; the next scan sees their deadlines.
@@ -140,7 +162,7 @@ class TimerThread {
         return { closed: false, waitForMessageMs: earliest - now };
       }
       state.sleepingUntil = earliest;
-      if (!state.waitForChange(earliest - now)) return this.#wakeEveryKnownClient();
+      if (!state.waitForChange(Math.min(earliest, this.#dieAt) - now)) return this.#wakeEveryKnownClient();
       state.sleepingUntil = -Infinity;
     }
   }
@@ -205,14 +227,14 @@ class TimerThread {
 
   /**
    * The timer closed and its lock cannot be taken (corrupted, or held by a thread that died):
-   * wakes every client this thread knows, without the lock, as the creator does when the thread
-   * dies (a spurious wake is harmless), so that their timers fail.
+   * wakes every client this thread knows (but `except`), without the lock, as the creator does
+   * when the thread dies (a spurious wake is harmless), so that their timers fail.
    */
-  #wakeEveryKnownClient(): Outcome {
+  #wakeEveryKnownClient(except = -1): Outcome {
     const state = this.#state;
     for (let i = 0; i < this.#handles.length; i++) {
       const handle = this.#handles[i];
-      if (handle === undefined) continue;
+      if (handle === undefined || i === except) continue;
       handle.slot = state.wakeSlot(i);
       if (handle.slot >= 0) wakeShared(handle);
     }
