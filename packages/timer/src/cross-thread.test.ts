@@ -157,8 +157,8 @@ test("if the timer thread dies, every pending sleep fails saying so and the reac
 });
 
 /**
- * Starts a reactor whose thread dies of `fault` (`afterMs` after it serves), with a worker and the
- * main thread sleeping on it, and resolves with how each sleep failed, bounded by 10 s.
+ * Starts a reactor whose thread dies of `fault` once the worker's sleep (client 1) is armed and
+ * introduced, with the main thread's sleep armed before, and resolves with how each sleep failed, bounded by 10 s.
  */
 async function sleepsWhenTheThreadDies(fault: ThreadFault): Promise<{ main: unknown; worker: Reply }> {
   nextThreadFault.fault = fault;
@@ -170,8 +170,6 @@ async function sleepsWhenTheThreadDies(fault: ThreadFault): Promise<{ main: unkn
     const executor = new LocalExecutor();
     const main = executor.spawn(reactor.timer.sleep(60_000));
     const running = executor.run();
-    await untilWorkerParked(reactor);
-    assert.equal(reactor.closeReason, null, "the fault struck before both sleeps were armed: raise afterMs");
     await within(running, 10_000, "the main thread's sleep to fail once the thread died");
     const failure = await Promise.resolve(main).then(() => "completed", (error: unknown) => error);
     return { main: failure, worker: await within(workerReply, 10_000, "the worker's sleep to fail") };
@@ -182,7 +180,7 @@ async function sleepsWhenTheThreadDies(fault: ThreadFault): Promise<{ main: unkn
 }
 
 test("a timer thread that throws: sleeps fail with thread-exited, the thread's error as cause here and an Error saying so elsewhere", async () => {
-  const { main, worker } = await sleepsWhenTheThreadDies({ kind: "throw", code: 0, afterMs: 1_500 });
+  const { main, worker } = await sleepsWhenTheThreadDies({ kind: "throw", code: 0, whenArmed: 1 });
   assert.ok(main instanceof TimerClosedError && main.reason === "thread-exited", String(main));
   assert.ok(main.cause instanceof Error && /injected timer thread fault/.test(main.cause.message), String(main.cause));
   assert.equal(worker.error?.reason, "thread-exited");
@@ -190,7 +188,7 @@ test("a timer thread that throws: sleeps fail with thread-exited, the thread's e
 });
 
 test("a timer thread that calls process.exit(7): every sleep's cause names the exit code", async () => {
-  const { main, worker } = await sleepsWhenTheThreadDies({ kind: "exit", code: 7, afterMs: 1_500 });
+  const { main, worker } = await sleepsWhenTheThreadDies({ kind: "exit", code: 7, whenArmed: 1 });
   assert.ok(main instanceof TimerClosedError && main.reason === "thread-exited", String(main));
   assert.ok(main.cause instanceof Error, `the cause is defined: ${String(main.cause)}`);
   assert.equal(main.cause.message, "the timer thread exited with code 7");
@@ -204,7 +202,7 @@ test("a timer thread that calls process.exit(7): every sleep's cause names the e
 
 test("a timer thread that dies before it serves: start rejects with its error or exit code as cause", async () => {
   for (const kind of ["exit", "throw"] as const) {
-    nextThreadFault.fault = { kind, code: 3, afterMs: null };
+    nextThreadFault.fault = { kind, code: 3, whenArmed: null };
     await assert.rejects(TimerReactor.start({ driver: "thread" }), (error: unknown) => {
       assert.ok(error instanceof TimerThreadStartError, String(error));
       assert.ok(error.cause instanceof Error, `the cause is defined: ${String(error.cause)}`);

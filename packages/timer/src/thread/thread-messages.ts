@@ -22,13 +22,13 @@ export type ToThread = ClientHello | { readonly kind: "close" };
 
 /**
  * Fault injection for the tests (set through `reactor-workers.ts`, never by the public API): the
- * thread dies `afterMs` after it starts serving (or, with `afterMs: null`, before it serves), by
+ * thread dies once client `whenArmed` is introduced and armed (with `null`, before it serves), by
  * an uncaught error (`"throw"`) or by `process.exit(code)` (`"exit"`).
  */
 export interface ThreadFault {
   readonly kind: "throw" | "exit";
   readonly code: number;
-  readonly afterMs: number | null;
+  readonly whenArmed: number | null;
 }
 
 /**

@@ -46,9 +46,8 @@ class TimerThread {
   /** Set by `#collectDue`: an armed client has not introduced itself yet. */
   #unknownArmed = false;
   #messageArrived: (() => void) | null = null;
-  /** Tests only: the fault to die of, and when (`dieAt`, on the clock, once serving). */
+  /** Tests only: the fault to die of (see {@linkcode ThreadFault}). */
   readonly #fault: ThreadFault | undefined;
-  #dieAt = Infinity;
 
   constructor(data: ThreadData, port: MessagePort) {
     this.#state = SharedTimerState.attach(data.buffer);
@@ -80,11 +79,7 @@ class TimerThread {
     // The creator introduces itself before it waits for "running": read that first, so that its
     // first sleep does not wait for the introduction.
     while (this.#handles[CREATOR] === undefined) await this.#nextMessage(Infinity);
-    const fault = this.#fault;
-    if (fault !== undefined) {
-      if (fault.afterMs === null) this.#die(fault);
-      this.#dieAt = clockNow() + fault.afterMs;
-    }
+    if (this.#fault?.whenArmed === null) this.#die(this.#fault);
     this.#send({ kind: "running" });
     try {
       let closedAt = Infinity;
@@ -142,11 +137,15 @@ class TimerThread {
         this.#wake(due);
         return unknown ? { closed: false, waitForMessageMs: CLOSE_GRACE_MS } : { closed: true };
       }
-      const now = clockNow();
-      if (now >= this.#dieAt) {
+      const fault = this.#fault;
+      if (
+        fault !== undefined && this.#handles[fault.whenArmed!] !== undefined &&
+        state.deadline(fault.whenArmed!) !== Infinity
+      ) {
         state.unlock();
-        this.#die(this.#fault!);
+        this.#die(fault);
       }
+      const now = clockNow();
       const earliest = this.#collectDue(due, now);
       if (due.length > 0) {
         // Awake: clients arming meanwhile need not notify; the next scan sees their deadlines.
@@ -162,7 +161,7 @@ class TimerThread {
         return { closed: false, waitForMessageMs: earliest - now };
       }
       state.sleepingUntil = earliest;
-      if (!state.waitForChange(Math.min(earliest, this.#dieAt) - now)) return this.#wakeEveryKnownClient();
+      if (!state.waitForChange(earliest - now)) return this.#wakeEveryKnownClient();
       state.sleepingUntil = -Infinity;
     }
   }
