@@ -4,10 +4,10 @@ import type { Worker } from "node:worker_threads";
 import { blockOn, type Coroutine, LocalExecutor, SpindleError } from "@spindle/core";
 import { Instant, Timer, TimerClosedError, TimerReactor, TimerThreadStartError } from "./mod.ts";
 import { SharedTimerState } from "./thread/shared-state.ts";
-import { nextThreadFault, timerThreads } from "./thread/reactor-workers.ts";
+import { creatorClients, nextThreadFault, timerThreads } from "./thread/reactor-workers.ts";
 import type { ThreadFault } from "./thread/thread-messages.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
-import { startWorker, within } from "@spindle/test-support";
+import { startWorker, until, within } from "@spindle/test-support";
 
 type Reply = {
   ready?: true;
@@ -133,6 +133,15 @@ test("if the timer thread dies, every pending sleep fails saying so and the reac
     const main = executor.spawn(reactor.timer.sleep(60_000));
     const running = executor.run();
     await untilWorkerParked(reactor);
+    // Deno drops what a worker posted and its parent has not received yet when the worker is
+    // terminated (measured: the timer thread's forward of the worker's introduction was lost in 4
+    // of 6 runs of this test alone): a client introduced in the last moments before the thread is
+    // killed is not known to the creator, which cannot wake it (see the README's support notes).
+    // Only an external terminate (this fault injection) or a crash kills the thread that way.
+    await until(
+      () => creatorClients.get(reactor)!.some((client) => client.index === 1),
+      "the creator to know the worker",
+    );
     await timerThreads.get(reactor)!.terminate(); // fault injection: the thread is killed
     await running;
     await assert.rejects(

@@ -4,7 +4,7 @@ import { type CloseReason, TimerStateError, TimerThreadStartError } from "../err
 import { HostDriver } from "./host-driver.ts";
 import { CLOSE_GRACE_MS, SharedTimerState } from "./shared-state.ts";
 import { ThreadDriver } from "./thread-driver.ts";
-import { nextThreadFault, timerThreads } from "./reactor-workers.ts";
+import { creatorClients, nextThreadFault, timerThreads } from "./reactor-workers.ts";
 import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
 import { createTimer, type Timer } from "../timer.ts";
 import { closeCauseFor } from "../driver.ts";
@@ -222,6 +222,7 @@ async function startThread(): Promise<TimerReactor> {
   let cause: unknown;
   let started = false;
   let closing = false;
+  let exited = false;
   // deno-lint-ignore prefer-const -- the exit listener below reads it before it is assigned
   let queue: TimerQueue | undefined;
 
@@ -246,6 +247,7 @@ async function startThread(): Promise<TimerReactor> {
     worker.on("exit", (code) => {
       cause ??= new Error(`the timer thread exited with code ${code}${started ? "" : " before it started"}`);
       reject(cause);
+      exited = true;
       // Died, or was ended after a close: fail every pending timer of every thread it knew. The
       // code is stored before the close, for the failures of the other threads (see
       // SharedTimerState). Woken whatever closed the timer: the thread may have died during a
@@ -271,22 +273,25 @@ async function startThread(): Promise<TimerReactor> {
       cause ??= closeCauseFor("disposed", null); // made here: its stack shows who closed the timer
       state.notifyThread();
       post(worker, { kind: "close" });
-      if (!state.waitUntilExited(JOIN_TIMEOUT_MS)) {
-        // The thread still waits for the introduction of a client that armed before the close
-        // (its message is in flight). It wakes that client when the message arrives and then
-        // leaves its loop, within CLOSE_GRACE_MS: end it only then. Meanwhile wake every client
-        // known here (spurious for those the thread woke already).
-        wakeEveryClient();
-        void state.whenExited(CLOSE_GRACE_MS + JOIN_TIMEOUT_MS).then(() => worker.terminate());
-        ownQueue.fire();
-        return;
-      }
     }
-    void worker.terminate();
+    // Joined whoever closed the timer (a thread that found corruption serves on, as after a
+    // close, until it woke every client that armed): ending the thread earlier could strand a
+    // client whose introduction it still waits for. Not when it is known to have died.
+    if (exited || state.waitUntilExited(JOIN_TIMEOUT_MS)) {
+      void worker.terminate();
+    } else {
+      // The thread still waits for the introduction of a client that armed before the close
+      // (its message is in flight). It wakes that client when the message arrives and then
+      // leaves its loop, within CLOSE_GRACE_MS: end it only then. Meanwhile wake every client
+      // known here (spurious for those the thread woke already).
+      wakeEveryClient();
+      void state.whenExited(CLOSE_GRACE_MS + JOIN_TIMEOUT_MS).then(() => worker.terminate());
+    }
     ownQueue.fire();
   };
   const reactor = makeReactor(timer, close, () => state.closeReason, null);
   timerThreads.set(reactor, worker);
+  creatorClients.set(reactor, clients);
   return reactor;
 }
 
