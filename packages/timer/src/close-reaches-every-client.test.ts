@@ -3,7 +3,8 @@ import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
 import { type Coroutine, type Future, LocalExecutor } from "@spindle/core";
 import { TimerClosedError, TimerReactor } from "./mod.ts";
-import { random, within, workerPool } from "@spindle/test-support";
+import { SharedTimerState } from "./thread/shared-state.ts";
+import { random, until, within, workerPool } from "@spindle/test-support";
 
 type Failure = { name: string; reason?: string; cause?: string };
 type WorkerMessage = { round: number; hello?: unknown; failures?: Failure[] };
@@ -42,6 +43,7 @@ test("close() fails every sleep of every thread with TimerClosedError in bounded
     const shared = reactor.timer.share();
     const channel = new BroadcastChannel(shared.channel);
     const relays: Promise<void>[] = [];
+    const extras: (() => number)[] = [];
     const start = performance.now();
     const closeAt = 30 + rnd() * 120;
     let closedAt = Infinity;
@@ -88,13 +90,51 @@ test("close() fails every sleep of every thread with TimerClosedError in bounded
           assert.deepEqual(failure, { name: "TimerClosedError", reason: "disposed", cause: "Error" }, `seed ${seed}`);
         }
         closedFor.push(`${reply.failures.length}`);
+        extras.push(reply.extra);
       }
       await Promise.all(relays);
       await delay(50);
+      assert.deepEqual(extras.map((extra) => extra()), workers.map(() => 0), `seed ${seed}: one reply per worker`);
     } finally {
       for (const worker of workers) worker.removeAllListeners("message");
       channel.close();
     }
   }
   assert.equal(closedFor.length, SEEDS * WORKERS);
+});
+
+test("a timer that closed as corrupted and is then disposed still wakes a client whose introduction was in flight", async () => {
+  // The timer thread, closing for corruption, waits for the introduction of a client that armed
+  // before; close() used to terminate it at once (the timer was already closed), so the client,
+  // introduced later, was never woken.
+  const [worker] = await pool();
+  const reactor = await TimerReactor.start({ driver: "thread" });
+  const shared = reactor.timer.share();
+  const state = SharedTimerState.attach(shared.buffer);
+  const channel = new BroadcastChannel(shared.channel);
+  try {
+    let onHello!: (hello: { index: number }) => void;
+    let onReply!: (failures: Failure[]) => void;
+    const hello = new Promise<{ index: number }>((resolve) => (onHello = resolve));
+    const reply = new Promise<Failure[]>((resolve) => (onReply = resolve));
+    worker!.on("message", (message: WorkerMessage) => {
+      if (message.round !== -1) return;
+      if (message.hello !== undefined) onHello(message.hello as { index: number });
+      else onReply(message.failures!);
+    });
+    worker!.postMessage({ round: -1, shared, delayMs: 0, mode: "blockOn", relayHello: true });
+    const { index } = await hello;
+    await until(() => state.deadline(index) !== Infinity, "the worker to arm its sleep");
+    state.close("corrupted"); // as a thread that found corruption does
+    state.notifyThread();
+    reactor.close();
+    await delay(300);
+    channel.postMessage(await hello); // delivered late
+    assert.deepEqual(await within(reply, BOUND_MS, "the worker's sleep to fail"), [
+      { name: "TimerClosedError", reason: "corrupted", cause: "Error" },
+    ]);
+  } finally {
+    worker!.removeAllListeners("message");
+    channel.close();
+  }
 });
