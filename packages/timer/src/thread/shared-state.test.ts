@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
-import { type Coroutine, LocalExecutor, SpindleError, WAKE_TABLE_CAPACITY, Waker, WakeTable } from "@spindle/core";
+import {
+  blockOn,
+  type Coroutine,
+  LocalExecutor,
+  SpindleError,
+  WAKE_TABLE_CAPACITY,
+  Waker,
+  WakeTable,
+} from "@spindle/core";
 import { clockNow } from "../clock.ts";
 import { Timer, TimerClosedError, TimerReactor, TimerStateError } from "../mod.ts";
 import { LOCK_LIMIT_MS, MAX_CLIENTS, SharedTimerState, WORD_INDEX } from "./shared-state.ts";
@@ -151,6 +159,13 @@ test(`a lock that stays held (its holder died inside the critical section) close
     });
     assert.ok(performance.now() - start >= LOCK_LIMIT_MS, "a live holder gets the whole limit");
     assert.equal(reactor.closeReason, "corrupted");
+    // The worker found it; this thread's failures still say why (before the fix: no cause).
+    assert.throws(
+      () => blockOn(reactor.timer.sleep(1)),
+      (e: unknown) =>
+        e instanceof TimerClosedError && e.reason === "corrupted" && e.cause instanceof Error &&
+        /another thread found the timer's shared state corrupted/.test(e.cause.message),
+    );
   } finally {
     reactor.close();
     await worker.terminate();
