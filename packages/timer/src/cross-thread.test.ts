@@ -37,6 +37,12 @@ async function untilWorkerParked(reactor: TimerReactor): Promise<void> {
   }
 }
 
+/** Resolves once the reactor's timer thread exits (bounded by 10 s); call it before it can. */
+function timerThreadExit(reactor: TimerReactor): Promise<unknown> {
+  const thread = timerThreads.get(reactor)!;
+  return within(new Promise((resolve) => thread.once("exit", resolve)), 10_000, "the timer thread's exit");
+}
+
 async function sleepingWorker(reactor: TimerReactor): Promise<Worker> {
   const worker = startWorker(new URL("./test-support/sleeping-worker.ts", import.meta.url), reactor.timer.share());
   assert.deepEqual(await nextReply(worker), { ready: true });
@@ -103,6 +109,7 @@ test("disposing the reactor fails every pending sleep, on every thread, with rea
     const { cx, record } = recordingContext();
     sleep.poll(cx);
     await untilWorkerParked(reactor);
+    const threadExited = timerThreadExit(reactor); // listened to before the close ends it
     reactor.close();
     assert.equal(reactor.isClosed, true);
     assert.equal(reactor.closeReason, "disposed");
@@ -117,6 +124,12 @@ test("disposing the reactor fails every pending sleep, on every thread, with rea
     assert.deepEqual(await within(workerReply, 10_000, "the worker's sleep to fail once the reactor closed"), {
       error: { name: "TimerClosedError", reason: "disposed", cause: "Error" },
     });
+    await threadExited;
+    assert.throws(
+      () => blockOn(reactor.timer.sleep(1)),
+      (e: unknown) => e instanceof TimerClosedError && /timer was closed/.test((e.cause as Error).message),
+      "the thread's exit, once the close ended it, is not taken for the cause",
+    );
     reactor.close(); // twice is harmless
   } finally {
     await worker.terminate();

@@ -243,17 +243,23 @@ async function startThread(): Promise<TimerReactor> {
         if (state.isClosed) wakeClient(message);
       }
     });
-    worker.on("error", (error) => (cause ??= error));
+    worker.on("error", (error) => {
+      // The thread's error is the cause unless something else closed the timer first (a close,
+      // a corruption): the thread closes it as "thread-exited" itself before its error escapes.
+      const reason = state.closeReason;
+      if (reason === null || reason === "thread-exited") cause ??= error;
+    });
     worker.on("exit", (code) => {
-      cause ??= new Error(`the timer thread exited with code ${code}${started ? "" : " before it started"}`);
-      reject(cause);
+      const exit = new Error(`the timer thread exited with code ${code}${started ? "" : " before it started"}`);
+      reject(cause ?? exit);
       exited = true;
       // Died, or was ended after a close: fail every pending timer of every thread it knew. The
       // code is stored before the close, for the failures of the other threads (see
-      // SharedTimerState). Woken whatever closed the timer: the thread may have died during a
-      // close before it woke them all.
+      // SharedTimerState). The exit is the cause only when it closed the timer: a thread ended
+      // after a close or a corruption leaves that one's cause. Woken whatever closed the timer:
+      // the thread may have died during a close before it woke them all.
       state.recordExitCode(code);
-      state.close("thread-exited");
+      if (state.close("thread-exited")) cause ??= exit;
       wakeEveryClient();
       queue?.fire();
     });
