@@ -20,17 +20,39 @@ export interface Driver {
   arm(deadline: number): void;
   /** Why the driver stopped, or `null` while it runs. */
   readonly closeReason: CloseReason | null;
-  /** The error the timer thread died with, when there is one. */
+  /**
+   * Once closed, what closed it, as the `cause` of the timers' `TimerClosedError`s: the error
+   * the timer thread died with, an `Error` naming its exit code, the corruption found, or the
+   * `Error` made where the timer was closed; `undefined` while it runs.
+   */
   readonly closeCause: unknown;
 }
 
 /** The kinds of driver: the timer thread, the host's `setTimeout`, or a virtual clock. */
 export type DriverKind = "thread" | "host" | "virtual";
 
-/** The error for a timer whose driver closed (with the thread's error as cause), or `null`. */
+/**
+ * The error for a timer whose driver closed, or `null`. Its `cause` is the driver's
+ * `closeCause`, or (should a driver know none) {@linkcode closeCauseFor} the reason: every
+ * `TimerClosedError` a timer hands out says why, whichever way it closed.
+ */
 export function closedError(driver: Driver): TimerClosedError | null {
   const reason = driver.closeReason;
   if (reason === null) return null;
-  const cause = driver.closeCause;
-  return new TimerClosedError(reason, cause === undefined ? undefined : { cause });
+  return new TimerClosedError(reason, { cause: driver.closeCause ?? closeCauseFor(reason, null) });
+}
+
+/**
+ * The cause of a timer's failures when this thread knows nothing more specific: the error of
+ * `TimerReactor.close()` (made where it was called, on the closing thread), the timer thread's
+ * exit (with its `exitCode` when one was recorded), or corruption another thread found.
+ */
+export function closeCauseFor(reason: CloseReason, exitCode: number | null): Error {
+  return new Error(
+    reason === "disposed"
+      ? "the timer was closed (TimerReactor.close() or VirtualClock.close())"
+      : reason === "thread-exited"
+      ? `the timer thread exited unexpectedly${exitCode === null ? "" : ` with code ${exitCode}`}`
+      : "another thread found the timer's shared state corrupted (its TimerClosedErrors carry the TimerStateError)",
+  );
 }

@@ -34,6 +34,48 @@ function checkTimedArgs(fn: string, stream: unknown, timer: unknown, ms: number,
 }
 
 /**
+ * The one sleep of `ms` that a time combinator holds at a time (throttle's gap, debounce's quiet
+ * period, timeoutEach's deadline): started or restarted on demand, polled, and dropped (so that
+ * it deregisters from the timer) when cleared or replaced.
+ */
+class SleepSlot {
+  readonly #timer: Timer;
+  /** The length of each sleep, checked by `checkTimedArgs`. */
+  readonly ms: number;
+  #sleep: Future<void> | null = null;
+
+  constructor(timer: Timer, ms: number) {
+    this.#timer = timer;
+    this.ms = ms;
+  }
+
+  /** Whether a sleep is started and has not yet been seen to elapse. */
+  get isStarted(): boolean {
+    return this.#sleep !== null;
+  }
+
+  /** Drops the current sleep, if any, and starts a new one of `ms` from now. */
+  restart(): void {
+    this.clear();
+    this.#sleep = this.#timer.sleep(this.ms);
+  }
+
+  /** Polls the started sleep: `true` once it elapsed (the slot is then empty), else `false`. */
+  pollElapsed(cx: Context): boolean {
+    if (this.#sleep!.poll(cx) === PENDING) return false;
+    this.#sleep = null;
+    return true;
+  }
+
+  /** Drops the current sleep, if any. */
+  clear(): void {
+    const sleep = this.#sleep;
+    this.#sleep = null;
+    if (sleep !== null) drop(sleep);
+  }
+}
+
+/**
  * An interval's ticks as a stream that never ends: each item is the instant the tick was
  * scheduled for. Dropping the stream drops the interval.
  *
@@ -96,32 +138,24 @@ export function throttle<T>(stream: Stream<T>, timer: Timer, ms: number): Stream
 
 class ThrottleStream<T> extends Stream<T> {
   readonly #source: Stream<T>;
-  readonly #timer: Timer;
-  readonly #ms: number;
-  #gap: Future<void> | null = null;
+  readonly #gap: SleepSlot;
 
   constructor(source: Stream<T>, timer: Timer, ms: number) {
     super();
     this.#source = source;
-    this.#timer = timer;
-    this.#ms = ms;
+    this.#gap = new SleepSlot(timer, ms);
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
     const gap = this.#gap;
-    if (gap !== null) {
-      if (gap.poll(cx) === PENDING) return PENDING;
-      this.#gap = null;
-    }
+    if (gap.isStarted && !gap.pollElapsed(cx)) return PENDING;
     const item = this.#source.pollNext(cx);
-    if (item !== PENDING && item !== STREAM_END && this.#ms > 0) this.#gap = this.#timer.sleep(this.#ms);
+    if (item !== PENDING && item !== STREAM_END && gap.ms > 0) gap.restart();
     return item;
   }
 
   override [Symbol.dispose](): void {
-    const gap = this.#gap;
-    this.#gap = null;
-    if (gap !== null) drop(gap);
+    this.#gap.clear();
     this.#source[Symbol.dispose]();
   }
 }
@@ -149,20 +183,18 @@ const NONE: unique symbol = Symbol("none");
 
 class DebounceStream<T> extends Stream<T> {
   #source: Stream<T> | null;
-  readonly #timer: Timer;
-  readonly #ms: number;
+  readonly #quiet: SleepSlot;
   #latest: T | typeof NONE = NONE;
-  #quiet: Future<void> | null = null;
 
   constructor(source: Stream<T>, timer: Timer, ms: number) {
     super();
     this.#source = source;
-    this.#timer = timer;
-    this.#ms = ms;
+    this.#quiet = new SleepSlot(timer, ms);
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
     const source = this.#source;
+    const quiet = this.#quiet;
     if (source !== null) {
       for (;;) {
         const item = source.pollNext(cx);
@@ -170,24 +202,21 @@ class DebounceStream<T> extends Stream<T> {
         if (item === STREAM_END) {
           this.#source = null;
           source[Symbol.dispose]();
-          this.#dropQuiet();
+          quiet.clear();
           return this.#takeLatest();
         }
         this.#latest = item;
-        this.#dropQuiet();
-        this.#quiet = this.#timer.sleep(this.#ms);
+        quiet.restart();
       }
     } else {
       return this.#takeLatest();
     }
-    const quiet = this.#quiet;
-    if (quiet === null || quiet.poll(cx) === PENDING) return PENDING;
-    this.#quiet = null;
+    if (!quiet.isStarted || !quiet.pollElapsed(cx)) return PENDING;
     return this.#takeLatest();
   }
 
   override [Symbol.dispose](): void {
-    this.#dropQuiet();
+    this.#quiet.clear();
     this.#latest = NONE;
     const source = this.#source;
     this.#source = null;
@@ -198,12 +227,6 @@ class DebounceStream<T> extends Stream<T> {
     const latest = this.#latest;
     this.#latest = NONE;
     return latest === NONE ? STREAM_END : latest;
-  }
-
-  #dropQuiet(): void {
-    const quiet = this.#quiet;
-    this.#quiet = null;
-    if (quiet !== null) drop(quiet);
   }
 }
 
@@ -235,37 +258,28 @@ export function timeoutEach<T>(stream: Stream<T>, timer: Timer, ms: number): Str
 
 class TimeoutEachStream<T> extends Stream<T> {
   readonly #source: Stream<T>;
-  readonly #timer: Timer;
-  readonly #ms: number;
-  #deadline: Future<void> | null = null;
+  readonly #deadline: SleepSlot;
 
   constructor(source: Stream<T>, timer: Timer, ms: number) {
     super();
     this.#source = source;
-    this.#timer = timer;
-    this.#ms = ms;
+    this.#deadline = new SleepSlot(timer, ms);
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
+    const deadline = this.#deadline;
     const item = this.#source.pollNext(cx);
     if (item !== PENDING) {
-      this.#dropDeadline();
+      deadline.clear();
       return item;
     }
-    const deadline = this.#deadline ??= this.#timer.sleep(this.#ms);
-    if (deadline.poll(cx) === PENDING) return PENDING;
-    this.#deadline = null;
-    throw new ElapsedError(this.#ms);
+    if (!deadline.isStarted) deadline.restart();
+    if (!deadline.pollElapsed(cx)) return PENDING;
+    throw new ElapsedError(deadline.ms);
   }
 
   override [Symbol.dispose](): void {
-    this.#dropDeadline();
+    this.#deadline.clear();
     this.#source[Symbol.dispose]();
-  }
-
-  #dropDeadline(): void {
-    const deadline = this.#deadline;
-    this.#deadline = null;
-    if (deadline !== null) drop(deadline);
   }
 }

@@ -1,5 +1,5 @@
 import { checkDuration } from "./durations.ts";
-import type { Driver } from "./driver.ts";
+import { closeCauseFor, type Driver } from "./driver.ts";
 import type { CloseReason } from "./errors.ts";
 import { checkInstant, Instant } from "./instant.ts";
 import { createTimer, type Timer } from "./timer.ts";
@@ -96,6 +96,7 @@ export class VirtualClock implements Disposable {
   close(): void {
     if (this.#driver.closeReason !== null) return;
     this.#driver.closeReason = "disposed";
+    this.#driver.closeCause = closeCauseFor("disposed", null);
     this.#queue.fire();
   }
 
@@ -111,7 +112,7 @@ class VirtualDriver implements Driver {
   readonly #queue: TimerQueue;
   time: number;
   closeReason: CloseReason | null = null;
-  readonly closeCause: undefined = undefined;
+  closeCause: Error | undefined;
   /** The idle executors to resume when a deadline appears (their `onIdle`'s `again`). */
   readonly #idle = new Set<() => void>();
 

@@ -2,14 +2,14 @@
  * Test worker: receives a shared timer, then for each `{ ms }` message blocks this thread in
  * `blockOn(timer.sleep(ms))` (parked on its futex; only the timer thread can wake it) and replies
  * `{ sleptMs }`, or `{ error: { name, reason, cause } }` when the sleep failed (`cause`: its
- * cause's name, when it has one).
+ * cause's name, when it has one; with `{ ms, causeMessage: true }` also `causeMessage`).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { blockOn } from "@spindle/core";
 import { Instant, type SharedTimer, Timer, TimerClosedError } from "../mod.ts";
 
 const timer = Timer.fromShared(workerData as SharedTimer);
-parentPort!.on("message", ({ ms }: { ms: number }) => {
+parentPort!.on("message", ({ ms, causeMessage }: { ms: number; causeMessage?: true }) => {
   const start = Instant.now();
   try {
     blockOn(timer.sleep(ms));
@@ -18,7 +18,12 @@ parentPort!.on("message", ({ ms }: { ms: number }) => {
     const reason = error instanceof TimerClosedError ? error.reason : undefined;
     const cause = (error as Error).cause as Error | undefined;
     parentPort!.postMessage({
-      error: { name: (error as Error).name, reason, ...(cause === undefined ? {} : { cause: cause.name }) },
+      error: {
+        name: (error as Error).name,
+        reason,
+        ...(cause === undefined ? {} : { cause: cause.name }),
+        ...(causeMessage && cause !== undefined ? { causeMessage: cause.message } : {}),
+      },
     });
   }
 });

@@ -1,5 +1,5 @@
 import { clockNow } from "../clock.ts";
-import type { Driver } from "../driver.ts";
+import { closeCauseFor, type Driver } from "../driver.ts";
 import type { CloseReason } from "../errors.ts";
 import type { TimerQueue } from "../timer-queue.ts";
 
@@ -15,6 +15,7 @@ export class HostDriver implements Driver {
   #handle: ReturnType<typeof setTimeout> | undefined;
   #armedFor = Infinity;
   #closeReason: CloseReason | null = null;
+  #closeCause: Error | undefined;
 
   constructor(queue: TimerQueue) {
     this.#queue = queue;
@@ -28,8 +29,8 @@ export class HostDriver implements Driver {
     return this.#closeReason;
   }
 
-  get closeCause(): undefined {
-    return undefined;
+  get closeCause(): Error | undefined {
+    return this.#closeCause;
   }
 
   arm(deadline: number): void {
@@ -49,6 +50,7 @@ export class HostDriver implements Driver {
   close(): void {
     if (this.#closeReason !== null) return;
     this.#closeReason = "disposed";
+    this.#closeCause = closeCauseFor("disposed", null);
     this.arm(Infinity);
     this.#queue.fire();
   }

@@ -1,10 +1,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
-import { type Coroutine, LocalExecutor, SpindleError, WAKE_TABLE_CAPACITY, Waker, WakeTable } from "@spindle/core";
+import {
+  blockOn,
+  type Coroutine,
+  LocalExecutor,
+  SpindleError,
+  WAKE_TABLE_CAPACITY,
+  Waker,
+  WakeTable,
+} from "@spindle/core";
 import { clockNow } from "../clock.ts";
 import { Timer, TimerClosedError, TimerReactor, TimerStateError } from "../mod.ts";
 import { LOCK_LIMIT_MS, MAX_CLIENTS, SharedTimerState, WORD_INDEX } from "./shared-state.ts";
+import { timerThreads } from "./reactor-workers.ts";
 import { startWorker, until, within } from "@spindle/test-support";
 
 type Reply = { ready?: true; sleptMs?: number; error?: { name: string; reason?: string; cause?: string } };
@@ -142,6 +151,8 @@ test("a mutex word corrupted after attach fails the sleep that meets it, and eve
 test(`a lock that stays held (its holder died inside the critical section) closes the timer as corrupted after ${LOCK_LIMIT_MS} ms instead of hanging`, async () => {
   const reactor = await TimerReactor.start({ driver: "thread" });
   const worker = await sleepingWorker(reactor);
+  const thread = timerThreads.get(reactor)!;
+  const threadExited = new Promise((resolve) => thread.once("exit", resolve));
   try {
     Atomics.store(new Int32Array(reactor.timer.share().buffer), WORD_INDEX.mutex, 1); // held by nobody
     const start = performance.now();
@@ -151,6 +162,19 @@ test(`a lock that stays held (its holder died inside the critical section) close
     });
     assert.ok(performance.now() - start >= LOCK_LIMIT_MS, "a live holder gets the whole limit");
     assert.equal(reactor.closeReason, "corrupted");
+    // The timer thread leaves its loop and is ended: its exit is not taken for the cause.
+    await within(threadExited, 10_000, "the timer thread's exit");
+    // The worker (or the timer thread, when its own wait for the lock ran out first) found it;
+    // this thread's failures still say why: the finding the thread reported, else an Error saying
+    // another thread found it (before the fix: no cause when the worker was the finder).
+    assert.throws(
+      () => blockOn(reactor.timer.sleep(1)),
+      (e: unknown) =>
+        e instanceof TimerClosedError && e.reason === "corrupted" &&
+        (e.cause instanceof TimerStateError ||
+          (e.cause instanceof Error &&
+            /another thread found the timer's shared state corrupted/.test(e.cause.message))),
+    );
   } finally {
     reactor.close();
     await worker.terminate();

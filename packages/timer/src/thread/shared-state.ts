@@ -8,7 +8,7 @@ import { type CloseReason, TimerStateError } from "../errors.ts";
  *
  * Int32 words: the mutex, the condition variable, `STATE` (open, or why it closed), `LAYOUT` (a
  * tag checked on attach), the number of clients, a count of condition-variable notifies (a
- * statistic the tests read), `EXITED`, and per client the `WakeTable` slot to wake and whether the
+ * statistic the tests read), `EXITED`, `EXIT_CODE`, and per client the `WakeTable` slot to wake and whether the
  * thread has read the client's introduction. Float64 words: `SLEEPING_UNTIL`, the instant the
  * timer thread sleeps until, and per client its earliest deadline (`Infinity` for none).
  *
@@ -41,6 +41,10 @@ import { type CloseReason, TimerStateError } from "../errors.ts";
  *   0 costs one needless notify.
  * - `CLIENTS` is an atomic counter (`add` hands out indices); `EXITED` is stored once by the
  *   thread and waited on by the creator; `NOTIFIES` is a statistic.
+ * - `EXIT_CODE` is stored by the creator when the thread died, before its `compareExchange` of
+ *   `STATE` to `"thread-exited"`: a thread that loads `STATE` closed and then `EXIT_CODE` sees the
+ *   code (both SC, in that order on each side), and names it in its failures' `cause`. It only
+ *   words a message, so a stale or corrupted value is not checked.
  * - `LAYOUT` is written before the buffer is shared (the buffer reaches the thread through
  *   `postMessage`, which orders it) and only read afterwards.
  *
@@ -243,6 +247,29 @@ export class SharedTimerState {
   }
 
   /**
+   * Resolves once the thread exited its loop or `timeoutMs` passed, without blocking (the same
+   * pairing with `markExited` as `waitUntilExited`).
+   */
+  async whenExited(timeoutMs: number): Promise<void> {
+    const wait = Atomics.waitAsync(this.#words, EXITED, 0, timeoutMs);
+    if (wait.async) await wait.value;
+  }
+
+  /**
+   * Creator: the thread died with `code`; stored (as `code + 1`, so that the zeroed word means
+   * none) before the timer is closed for it.
+   */
+  recordExitCode(code: number): void {
+    Atomics.store(this.#words, EXIT_CODE, (code | 0) + 1);
+  }
+
+  /** The exit code of a thread that died (see `recordExitCode`), or `null` when none was recorded. */
+  get exitCode(): number | null {
+    const stored = Atomics.load(this.#words, EXIT_CODE);
+    return stored === 0 ? null : stored - 1;
+  }
+
+  /**
    * Reserves the next client index; throws `CAPACITY_EXCEEDED` when all are taken. The `add`
    * hands each caller a distinct index whatever the interleaving; the index is published to the
    * timer thread by the client's introduction and by its (locked) deadline, never by this word.
@@ -339,6 +366,14 @@ export class SharedTimerState {
   }
 }
 
+/**
+ * How long a closed timer's thread waits for the introductions of clients that armed before the
+ * close (sent already, still in flight) before it leaves its loop. It leaves as soon as every
+ * armed client was woken; only an armed client whose thread died before its introduction was
+ * delivered (nobody waits on it) makes it wait this long.
+ */
+export const CLOSE_GRACE_MS = 10_000;
+
 /** How many threads one timer serves. */
 export const MAX_CLIENTS = 1024;
 
@@ -365,6 +400,7 @@ const LAYOUT = 3;
 const CLIENTS = 4;
 const NOTIFIES = 5;
 const EXITED = 6;
+const EXIT_CODE = 7;
 const WAKE_SLOTS = 8;
 const INTRODUCED = WAKE_SLOTS + MAX_CLIENTS;
 const FLOATS_AT = (INTRODUCED + MAX_CLIENTS) * 4;

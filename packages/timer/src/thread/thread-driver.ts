@@ -1,6 +1,6 @@
 import { type RawWakerVTable, type SharedWakerHandle, Waker, wakeShared, WakeTable } from "@spindle/core";
 import { clockNow } from "../clock.ts";
-import type { Driver } from "../driver.ts";
+import { closeCauseFor, type Driver } from "../driver.ts";
 import type { CloseReason } from "../errors.ts";
 import type { SharedTimerState } from "./shared-state.ts";
 import type { TimerQueue } from "../timer-queue.ts";
@@ -29,6 +29,8 @@ export class ThreadDriver implements Driver {
   #slot: SharedWakerHandle | null = null;
   /** The deadline the timer thread will wake this client at (or before); `Infinity` if none. */
   #published = Infinity;
+  /** The cause made on this thread for a close it knows nothing more of (one for all failures). */
+  #fallbackCause: Error | undefined;
 
   constructor(queue: TimerQueue, state: SharedTimerState, index: number, cause: () => unknown) {
     this.#queue = queue;
@@ -45,9 +47,17 @@ export class ThreadDriver implements Driver {
     return this.#state.closeReason;
   }
 
-  /** The timer thread's error (creator only), or the corruption this thread found. */
+  /**
+   * Once closed: what the creator knows (the thread's error, an `Error` naming its exit code, the
+   * corruption the thread reported, the `Error` of `close()`), else the corruption this thread
+   * found, else an `Error` for the reason (naming the thread's exit code, read from the shared
+   * state, when it died); `undefined` while open.
+   */
   get closeCause(): unknown {
-    return this.#cause() ?? this.#state.corruption ?? undefined;
+    const state = this.#state;
+    const reason = state.closeReason;
+    if (reason === null) return undefined;
+    return this.#cause() ?? state.corruption ?? (this.#fallbackCause ??= closeCauseFor(reason, state.exitCode));
   }
 
   arm(deadline: number): void {

@@ -21,6 +21,17 @@ export interface ClientHello {
 export type ToThread = ClientHello | { readonly kind: "close" };
 
 /**
+ * Fault injection for the tests (set through `reactor-workers.ts`, never by the public API): the
+ * thread dies once client `whenArmed` is introduced and armed (with `null`, before it serves), by
+ * an uncaught error (`"throw"`) or by `process.exit(code)` (`"exit"`).
+ */
+export interface ThreadFault {
+  readonly kind: "throw" | "exit";
+  readonly code: number;
+  readonly whenArmed: number | null;
+}
+
+/**
  * The timer closed as corrupted and the thread left its loop: what the thread's
  * {@linkcode TimerStateError} said when it was the one that found it (for the creator's
  * `TimerClosedError`s' `cause`). The creator then ends the thread and fails its own timers.
@@ -38,4 +49,6 @@ export interface ThreadData {
   readonly buffer: SharedArrayBuffer;
   /** The name of the `BroadcastChannel` on which other threads introduce themselves. */
   readonly channel: string;
+  /** Tests only: how the thread is to die. */
+  readonly fault?: ThreadFault;
 }

@@ -2,11 +2,12 @@ import { permissionDenied, SpindleError, wakeShared, WakeTable } from "@spindle/
 import { Worker } from "node:worker_threads";
 import { type CloseReason, TimerStateError, TimerThreadStartError } from "../errors.ts";
 import { HostDriver } from "./host-driver.ts";
-import { SharedTimerState } from "./shared-state.ts";
+import { CLOSE_GRACE_MS, SharedTimerState } from "./shared-state.ts";
 import { ThreadDriver } from "./thread-driver.ts";
-import { timerThreads } from "./reactor-workers.ts";
+import { creatorClients, nextThreadFault, timerThreads } from "./reactor-workers.ts";
 import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
 import { createTimer, type Timer } from "../timer.ts";
+import { closeCauseFor } from "../driver.ts";
 import { TimerQueue } from "../timer-queue.ts";
 
 /**
@@ -198,7 +199,9 @@ function importing(entry: URL): URL {
 async function startThread(): Promise<TimerReactor> {
   const state = SharedTimerState.create();
   const channel = `spindle-timer-${crypto.randomUUID()}`;
-  const workerData: ThreadData = { buffer: state.buffer, channel };
+  const fault = nextThreadFault.fault;
+  nextThreadFault.fault = null;
+  const workerData: ThreadData = { buffer: state.buffer, channel, ...(fault === null ? {} : { fault }) };
   const worker = spawnThread(workerData);
   const index = state.allocateClient();
   post(worker, { kind: "client", index, buffer: WakeTable.forThisThread().buffer });
@@ -208,7 +211,16 @@ async function startThread(): Promise<TimerReactor> {
     const slot = state.wakeSlot(client.index); // -1: corrupted, and the timer closed for it
     if (slot >= 0) wakeShared({ buffer: client.buffer, slot });
   };
+  /**
+   * Wakes every client this thread knows, without the mutex (the thread may have died holding
+   * it); a client woken while its timer runs, or twice, takes it as a spurious wake.
+   */
+  const wakeEveryClient = (): void => {
+    for (const client of clients) wakeClient(client);
+  };
+  /** What closed the timer (the first one known wins): the `cause` of its failures here. */
   let cause: unknown;
+  let started = false;
   let closing = false;
   let exited = false;
   // deno-lint-ignore prefer-const -- the exit listener below reads it before it is assigned
@@ -216,27 +228,39 @@ async function startThread(): Promise<TimerReactor> {
 
   await new Promise<void>((resolve, reject) => {
     worker.on("message", (message: FromThread) => {
-      if (message.kind === "running") resolve();
-      else if (message.kind === "corrupted") {
+      if (message.kind === "running") {
+        started = true;
+        resolve();
+      } else if (message.kind === "corrupted") {
         // The thread closed the timer and left its loop: end it; the exit fails what is pending.
         const found = message.found;
         if (found !== null) cause ??= new TimerStateError(found.field, found.value, found.expected, false);
         void worker.terminate();
       } else {
         clients.push(message);
-        // Forwarded just before the thread died, and delivered after its exit: wake it now.
-        if (exited) wakeClient(message);
+        // Introduced once the timer had closed (the thread still waits for it, or has died): it
+        // may have armed before the close, so wake it now rather than trust that the thread will.
+        if (state.isClosed) wakeClient(message);
       }
     });
-    worker.on("error", (error) => (cause = error));
+    worker.on("error", (error) => {
+      // The thread's error is the cause unless something else closed the timer first (a close,
+      // a corruption): the thread closes it as "thread-exited" itself before its error escapes.
+      const reason = state.closeReason;
+      if (reason === null || reason === "thread-exited") cause ??= error;
+    });
     worker.on("exit", (code) => {
-      reject(cause ?? new Error(`the timer thread exited with code ${code} before it started`));
+      const exit = new Error(`the timer thread exited with code ${code}${started ? "" : " before it started"}`);
+      reject(cause ?? exit);
       exited = true;
-      if (closing) return;
-      // Died: fail every pending timer of every thread. The thread may have died holding the
-      // mutex, so wake the clients without it; a spurious wake is harmless.
-      state.close("thread-exited");
-      for (const client of clients) wakeClient(client);
+      // Died, or was ended after a close: fail every pending timer of every thread it knew. The
+      // code is stored before the close, for the failures of the other threads (see
+      // SharedTimerState). The exit is the cause only when it closed the timer: a thread ended
+      // after a close or a corruption leaves that one's cause. Woken whatever closed the timer:
+      // the thread may have died during a close before it woke them all.
+      state.recordExitCode(code);
+      if (state.close("thread-exited")) cause ??= exit;
+      wakeEveryClient();
       queue?.fire();
     });
   });
@@ -252,17 +276,28 @@ async function startThread(): Promise<TimerReactor> {
     if (closing) return;
     closing = true;
     if (state.close("disposed")) {
+      cause ??= closeCauseFor("disposed", null); // made here: its stack shows who closed the timer
       state.notifyThread();
       post(worker, { kind: "close" });
-      if (!state.waitUntilExited(JOIN_TIMEOUT_MS)) {
-        for (const client of clients) wakeClient(client);
-      }
     }
-    void worker.terminate();
+    // Joined whoever closed the timer (a thread that found corruption serves on, as after a
+    // close, until it woke every client that armed): ending the thread earlier could strand a
+    // client whose introduction it still waits for. Not when it is known to have died.
+    if (exited || state.waitUntilExited(JOIN_TIMEOUT_MS)) {
+      void worker.terminate();
+    } else {
+      // The thread still waits for the introduction of a client that armed before the close
+      // (its message is in flight). It wakes that client when the message arrives and then
+      // leaves its loop, within CLOSE_GRACE_MS: end it only then. Meanwhile wake every client
+      // known here (spurious for those the thread woke already).
+      wakeEveryClient();
+      void state.whenExited(CLOSE_GRACE_MS + JOIN_TIMEOUT_MS).then(() => worker.terminate());
+    }
     ownQueue.fire();
   };
   const reactor = makeReactor(timer, close, () => state.closeReason, null);
   timerThreads.set(reactor, worker);
+  creatorClients.set(reactor, clients);
   return reactor;
 }
 

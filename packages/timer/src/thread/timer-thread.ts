@@ -19,13 +19,12 @@
 import { isMainThread, type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { wakeShared, WakeTable } from "@spindle/core";
 import { clockNow } from "../clock.ts";
-import { SharedTimerState } from "./shared-state.ts";
-import type { ClientHello, FromThread, ThreadData, ToThread } from "./thread-messages.ts";
+import process from "node:process";
+import { CLOSE_GRACE_MS, SharedTimerState } from "./shared-state.ts";
+import type { ClientHello, FromThread, ThreadData, ThreadFault, ToThread } from "./thread-messages.ts";
 
 /** The creator's client index: it allocates first, before the timer can be shared. */
 const CREATOR = 0;
-/** How long a closed timer waits for the introductions of clients that armed (sent already). */
-const CLOSE_GRACE_MS = 1_000;
 
 /** What {@linkcode TimerThread.serve} stopped for. */
 type Outcome =
@@ -47,9 +46,12 @@ class TimerThread {
   /** Set by `#collectDue`: an armed client has not introduced itself yet. */
   #unknownArmed = false;
   #messageArrived: (() => void) | null = null;
+  /** Tests only: the fault to die of (see {@linkcode ThreadFault}). */
+  readonly #fault: ThreadFault | undefined;
 
   constructor(data: ThreadData, port: MessagePort) {
     this.#state = SharedTimerState.attach(data.buffer);
+    this.#fault = data.fault;
     this.#port = port;
     port.on("message", (message: ToThread) => {
       if (message.kind === "client") this.#introduce(message);
@@ -77,6 +79,7 @@ class TimerThread {
     // The creator introduces itself before it waits for "running": read that first, so that its
     // first sleep does not wait for the introduction.
     while (this.#handles[CREATOR] === undefined) await this.#nextMessage(Infinity);
+    if (this.#fault?.whenArmed === null) this.#die(this.#fault);
     this.#send({ kind: "running" });
     try {
       let closedAt = Infinity;
@@ -102,10 +105,20 @@ class TimerThread {
       state.markExited();
       this.#channel.close();
     } catch (error) {
-      // A bug here must not leave sleeps pending forever: close, so that every client fails them.
+      // A bug here must not leave sleeps pending forever: close, and wake every client known but
+      // the creator (the creator wakes them too once the thread's exit reaches it, but they may
+      // be parked in blockOn meanwhile). The creator's own timers fail from its exit listener,
+      // which runs after its error listener, so that their cause is this error.
       state.close("thread-exited");
+      this.#wakeEveryKnownClient(CREATOR);
       throw error;
     }
+  }
+
+  /** Tests only: dies of `fault` (see {@linkcode ThreadFault}). */
+  #die(fault: ThreadFault): never {
+    if (fault.kind === "exit") process.exit(fault.code);
+    throw new Error(`injected timer thread fault (code ${fault.code})`);
   }
 
   /**
@@ -123,6 +136,14 @@ class TimerThread {
         state.unlock();
         this.#wake(due);
         return unknown ? { closed: false, waitForMessageMs: CLOSE_GRACE_MS } : { closed: true };
+      }
+      const fault = this.#fault;
+      if (
+        fault !== undefined && this.#handles[fault.whenArmed!] !== undefined &&
+        state.deadline(fault.whenArmed!) !== Infinity
+      ) {
+        state.unlock();
+        this.#die(fault);
       }
       const now = clockNow();
       const earliest = this.#collectDue(due, now);
@@ -205,14 +226,14 @@ class TimerThread {
 
   /**
    * The timer closed and its lock cannot be taken (corrupted, or held by a thread that died):
-   * wakes every client this thread knows, without the lock, as the creator does when the thread
-   * dies (a spurious wake is harmless), so that their timers fail.
+   * wakes every client this thread knows (but `except`), without the lock, as the creator does
+   * when the thread dies (a spurious wake is harmless), so that their timers fail.
    */
-  #wakeEveryKnownClient(): Outcome {
+  #wakeEveryKnownClient(except = -1): Outcome {
     const state = this.#state;
     for (let i = 0; i < this.#handles.length; i++) {
       const handle = this.#handles[i];
-      if (handle === undefined) continue;
+      if (handle === undefined || i === except) continue;
       handle.slot = state.wakeSlot(i);
       if (handle.slot >= 0) wakeShared(handle);
     }
