@@ -27,5 +27,6 @@ export {
   type TypedArrayClass,
 } from "./shared-buffer.ts";
 export { BLOCK_BYTES, SharedHeap } from "./shared-heap.ts";
-export { decodeValue } from "./value-decoder.ts";
+export { move } from "./move.ts";
+export { decodeValue, dropMessage } from "./value-decoder.ts";
 export { ValueEncoder } from "./value-encoder.ts";
