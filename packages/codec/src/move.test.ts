@@ -210,3 +210,31 @@ test("move() refuses what it cannot move with INVALID_ARGUMENT naming it; an enc
       error instanceof UncloneableValueError && error.path === "value.data" && /shared heap/.test(error.message),
   );
 });
+
+test("a message encoded by a getter meanwhile (a nested spawn) carries moved buffers and heap buffers too", () => {
+  const { heap, encoder, send, receive } = setup();
+  const shared = SharedBuffer.allocate(heap.buffer, 8);
+  const again = move(new Uint8Array([1, 2, 3]));
+  let inner: { at: number; length: number } | undefined;
+  let refused: unknown;
+  const outer = send({
+    first: again,
+    get spawnsMeanwhile() {
+      inner = send([move(new Uint8Array([9, 8])), shared]);
+      try {
+        encoder.encode([again], "child", "args"); // already sent by the message in progress
+      } catch (error) {
+        refused = error;
+      }
+      return "x";
+    },
+  });
+  assert.ok(refused instanceof BufferReleasedError);
+  const [moved, same] = receive(inner!) as [SharedBuffer, SharedBuffer];
+  assert.deepEqual([...moved.bytes()], [9, 8]);
+  assert.equal(same.array(Uint8Array).buffer, heap.buffer);
+  const { first, spawnsMeanwhile } = receive(outer) as { first: SharedBuffer; spawnsMeanwhile: string };
+  assert.deepEqual([...first.bytes()], [1, 2, 3]);
+  assert.equal(spawnsMeanwhile, "x");
+  for (const buffer of [moved, first, shared]) buffer.release();
+});
