@@ -60,7 +60,8 @@ function heapOver(buffer: SharedArrayBuffer): SharedHeap {
 }
 
 /**
- * A buffer of the runtime's shared heap, made by {@linkcode Runtime.alloc}: the runtime's thread
+ * A buffer of the runtime's shared heap, made by {@linkcode Runtime.alloc} (or received from
+ * `move`, which copies a plain buffer into the heap once): the runtime's thread
  * and the jobs it is passed to (as an argument, or back as a result, by reference: only its
  * place crosses, never its bytes) read and write the same memory in place.
  *
