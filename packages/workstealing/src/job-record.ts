@@ -1,6 +1,6 @@
 import { wakeShared } from "@spindle/core";
 import type { SharedHeap } from "@spindle/codec";
-import { decodeValue } from "@spindle/codec";
+import { decodeValue, dropMessage } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
 
 /**
@@ -319,10 +319,20 @@ export class JobRecords {
     records[id + LENGTH] = length;
   }
 
+  /**
+   * Frees the record's payload (the inline one too), first releasing the buffers `move` copied
+   * into the heap for it that no decoder received (the arguments of a job aborted before it ran,
+   * a result nobody read); received ones belong to their receiver. LENGTH becomes 0, so that a
+   * second call finds no payload to read.
+   */
   #freePayload(id: number): void {
-    const offset = Atomics.load(this.words, id + PAYLOAD);
+    const words = this.words;
+    const offset = Atomics.load(words, id + PAYLOAD);
+    const length = Atomics.load(words, id + LENGTH);
+    if (length > 0) dropMessage(this.#heap.bytes, offset === 0 ? (id + INLINE) << 2 : offset, length);
+    Atomics.store(words, id + LENGTH, 0);
     if (offset === 0) return;
-    this.#heap.free(offset, Atomics.load(this.words, id + LENGTH));
-    Atomics.store(this.words, id + PAYLOAD, 0);
+    this.#heap.free(offset, length);
+    Atomics.store(words, id + PAYLOAD, 0);
   }
 }
