@@ -17,12 +17,11 @@ export interface LocalExecutorOptions {
    * from the executor, and lasts across parks whose wakes come within the same host turn (a
    * `process.nextTick` or microtask wake). The clock is read every 32 polls and after a poll that
    * used up its task's cooperative budget (see `consumeBudget`), so a slice ends at
-   * most that late; waking a lone task costs no clock read. When the slice ends, the executor
-   * asks the host for a turn (one `setImmediate`) and polls on for one more slice: if the turn
-   * came by then (wakes from I/O callbacks: the host was turning all along), a new slice starts
-   * and nothing waited; if not, the executor yields at once if a task is ready, or else makes its
-   * next wake resume it after that turn. So tasks keep the thread for at most two slices.
-   * Default 1.
+   * most that late; waking a lone task costs no clock read. Half-way through the slice the
+   * executor asks the host for a turn (one `setImmediate`): if the turn comes before the slice
+   * ends (wakes from I/O callbacks: the host was turning all along), a new slice starts and
+   * nothing waits. If not, when the slice ends the executor yields at once if a task is ready, or
+   * else makes its next wake resume it after that turn. Default 1.
    */
   readonly timeSliceMs?: number;
   /**
@@ -114,15 +113,16 @@ export class LocalExecutor implements Disposable {
   /** `#drive`, bound once: the driver resumes by a microtask, not by a promise per park. */
   readonly #resume = (): void => this.#drive();
   /**
-   * Runs once the host had a turn after the slice ended (a `setImmediate`, scheduled once per
-   * slice): a new slice starts, and a driver that waited for this turn goes on. A wake that comes
-   * later, from a host callback, resumes the driver at once: only wakes within the turn in which
-   * the slice ended wait for it. Not waiting for the turn unless a second slice ends first
-   * matters on Deno: after code resumed from a macrotask (`setImmediate`, a timer, a message),
-   * UDP sends complete about 130 in a row before a receive on the same thread gets its turn
-   * (Deno 2.9.6), while sends and receives woken from the event loop alternate. Waiting for a
-   * turn every slice lost 52-58 % of the 1,200-byte datagrams of the UDP benchmark's `api`
-   * pacing in the kernel's receive buffer (it holds 92), where raw `Deno.listenDatagram` lost 2 %.
+   * Runs once the host had a turn since the executor asked (a `setImmediate`, scheduled at most
+   * once per slice, half-way through it): a new slice starts, and a driver that waited for this
+   * turn goes on. A wake that comes later, from a host callback, resumes the driver at once: only
+   * wakes within the turn in which the slice ended wait for it. Asking before the slice ends,
+   * and waiting only when no turn came, matters on Deno: after code resumed from a macrotask
+   * (`setImmediate`, a timer, a message), UDP sends complete about 130 in a row before a receive
+   * on the same thread gets its turn (Deno 2.9.6), while sends and receives woken from the event
+   * loop alternate. Waiting for a turn every slice lost 52-58 % of the 1,200-byte datagrams of
+   * the UDP benchmark's `api` pacing in the kernel's receive buffer (it holds 92), where raw
+   * `Deno.listenDatagram` lost 2 %.
    */
   readonly #hostTurned = (): void => {
     this.#turnProbe = false;
@@ -309,15 +309,21 @@ export class LocalExecutor implements Disposable {
         rebindWaker(waker, task);
         resetBudget();
         task.run(cx);
-        if ((polls % POLLS_PER_CLOCK_READ === 0 || budgetExhausted()) && performance.now() >= end) {
-          if (this.#turnProbe) {
-            this.#turnDue = true; // a whole slice went by with the probe pending: no host turn
-            break;
+        if (polls % POLLS_PER_CLOCK_READ === 0 || budgetExhausted()) {
+          const now = performance.now();
+          const half = this.#timeSliceMs / 2;
+          // Half-way through the slice, ask the host for a turn: it may well be having them (I/O
+          // callbacks wake the parked driver), and then the slice restarts and nothing waits.
+          // Only a slice that ends with the question unanswered since an earlier read waits.
+          if (now >= end - half) {
+            if (!this.#turnProbe) {
+              this.#scheduleTurnProbe();
+              if (now >= end) end = now + half;
+            } else if (now >= end) {
+              this.#turnDue = true;
+              break;
+            }
           }
-          // The host may well have had turns meanwhile (I/O callbacks woke the parked driver):
-          // ask, and poll one more slice. Only a slice that ends with no answer waits for one.
-          this.#scheduleTurnProbe();
-          end = performance.now() + this.#timeSliceMs;
         }
       }
     } finally {
