@@ -12,6 +12,7 @@ import {
   PENDING,
   pollFn,
   ready,
+  type Waker,
   yieldNow,
 } from "./mod.ts";
 
@@ -163,4 +164,51 @@ test("joinAll of n ready children in a task polls each child about once, not n/1
   // Each child is polled once, plus once more for the one per parent poll that found the budget
   // empty (n / 127 of them); polling the rest of the batch after that cost about n² / 256.
   assert.ok(polls <= n + Math.ceil(n / 100), `${polls} child polls for ${n} children`);
+});
+
+test("a task woken from host callbacks is polled in the turn of each wake: the host had its turns, so the slice never makes it wait for another", async () => {
+  // A setImmediate chain wakes the task once per host turn; a microtask queued after each wake
+  // looks whether the poll came first (it runs as the executor's microtask). Before, the time
+  // slice ran on across these parks and, once it ended (every ~1 ms), held the next wake back
+  // for one more host turn: on Deno that resumed a UDP sender from a macrotask, whose sends then
+  // passed the receiver (see LocalExecutor's `#hostTurned`).
+  const executor = new LocalExecutor();
+  let waker: Waker | null = null;
+  let awaitingPoll = false;
+  let polls = 0;
+  let late = 0;
+  let running = true;
+  const hostTurn = (): void => {
+    if (!running) return;
+    const woken = waker;
+    waker = null;
+    if (woken !== null) {
+      awaitingPoll = true;
+      woken.wake();
+      queueMicrotask(() => {
+        if (awaitingPoll) late++;
+      });
+    }
+    setImmediate(hostTurn);
+  };
+  function* woken(): Coroutine<void> {
+    // 2,000 wakes: well over one 1 ms slice (20-110 ms here), checked every 32 polls.
+    while (polls < 2000) {
+      yield* pollFn((cx) => {
+        if (awaitingPoll) {
+          awaitingPoll = false;
+          polls++;
+          return undefined;
+        }
+        waker = cx.waker.clone();
+        return PENDING;
+      });
+    }
+  }
+  const task = executor.spawn(woken());
+  setImmediate(hostTurn);
+  await executor.run();
+  running = false;
+  await task;
+  assert.equal(late, 0, `${late} of ${polls} polls came a host turn after their wake`);
 });
