@@ -1,0 +1,27 @@
+// A worker of the shared-sync checks: rebuilds the end named by `workerData.role` and acts on it.
+import process from "node:process";
+import { parentPort, workerData } from "node:worker_threads";
+import { SharedNotify, SharedReceiver, SharedSemaphore, SharedSender } from "@spindle/sync";
+
+const { role, handle, count } = workerData as { role: string; handle: never; count: number };
+if (role === "send") {
+  const tx = SharedSender.from<number>(handle);
+  for (let i = 0; i < count; i++) tx.sendBlocking(i);
+  parentPort!.postMessage("sent");
+} else if (role === "recv-then-die") {
+  const rx = SharedReceiver.from<number>(handle);
+  parentPort!.postMessage(["got", rx.recvBlocking(5_000)]);
+  process.exit(3); // dies while holding a receiver end
+} else if (role === "hold-permit-then-die") {
+  const semaphore = SharedSemaphore.from(handle);
+  semaphore.acquireBlocking(1, 5_000);
+  parentPort!.postMessage("holding");
+  process.exit(4); // dies while holding a permit
+} else if (role === "notify") {
+  const notify = SharedNotify.from(handle);
+  notify.notifyOne();
+  parentPort!.postMessage("notified");
+} else if (role === "wait-notify") {
+  const notify = SharedNotify.from(handle);
+  parentPort!.postMessage(["woken", notify.notifiedBlocking(10_000)]);
+}
