@@ -2,7 +2,18 @@
 // the public API, and hostile input. Runs from the built packages on every runtime.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, Context, type Coroutine, LocalExecutor, next, PENDING, type RawWakerVTable, SpindleError, STREAM_END, Waker } from "@spindle/core";
+import {
+  blockOn,
+  Context,
+  type Coroutine,
+  LocalExecutor,
+  next,
+  PENDING,
+  type RawWakerVTable,
+  SpindleError,
+  STREAM_END,
+  Waker,
+} from "@spindle/core";
 import {
   Barrier,
   broadcast,
@@ -106,7 +117,9 @@ test("mpsc: many producers on a LocalExecutor, random drops of receives; every v
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       if (seed % 3 === 0 && rx.length === 0) {
         const receive = rx.recv(); // polled once while empty, then dropped
-        if (receive.poll(new CountingContext().cx) !== PENDING) throw new Error("a dropped receive must not have taken");
+        if (receive.poll(new CountingContext().cx) !== PENDING) {
+          throw new Error("a dropped receive must not have taken");
+        }
         receive[Symbol.dispose]();
       }
       const item = yield* next(rx);
@@ -297,8 +310,17 @@ test("Barrier (tokio single / lots): n waiters released together, one leader per
 
 test("sync hostile input: capacities and permits out of range are INVALID_ARGUMENT naming the value", () => {
   const invalid = (name: string, f: () => unknown, shown: string) =>
-    assert.throws(f, (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(shown), name);
-  for (const [value, shown] of [[0, "0"], [-1, "-1"], [Number.NaN, "NaN"], [Infinity, "Infinity"], [1.5, "1.5"], [2 ** 31, "2147483648"], ["3", '"3"']] as const) {
+    assert.throws(
+      f,
+      (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(shown),
+      name,
+    );
+  for (
+    const [value, shown] of [[0, "0"], [-1, "-1"], [Number.NaN, "NaN"], [Infinity, "Infinity"], [1.5, "1.5"], [
+      2 ** 31,
+      "2147483648",
+    ], ["3", '"3"']] as const
+  ) {
     invalid("mpsc.bounded", () => mpsc.bounded(value as number), shown);
     invalid("broadcast", () => broadcast(value as number), shown);
     invalid("Barrier", () => new Barrier(value as number), shown);
