@@ -1,4 +1,7 @@
 // Helpers of the README checks: a waker that counts its wakes, and a poll through it.
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { Context, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
 
 /** A context whose waker counts `wake` / `wakeByRef` calls (clones share the count). */
@@ -28,4 +31,37 @@ export function within<T>(what: string, ms: number, promise: PromiseLike<T>): Pr
     timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms);
   });
   return Promise.race([Promise.resolve(promise), limit]).finally(() => clearTimeout(timer));
+}
+
+declare const Deno: unknown;
+
+/** What a child process printed, and whether it had to be killed after the limit. */
+export interface ChildRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+}
+
+/** Runs `./<name>` (beside this file) with the runtime running this code; kills it after `ms`. */
+export function runChild(name: string, ms: number): Promise<ChildRun> {
+  const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  const args = typeof Deno !== "undefined" ? ["run", "-A", "--conditions=@spindle/source", file] : [file];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, ms);
+    child.stdout.on("data", (chunk: Uint8Array) => (stdout += new TextDecoder().decode(chunk)));
+    child.stderr.on("data", (chunk: Uint8Array) => (stderr += new TextDecoder().decode(chunk)));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, timedOut });
+    });
+  });
 }
