@@ -15,7 +15,7 @@ import {
   UncloneableValueError,
   ValueTooLargeError,
 } from "@spindle/sync";
-import { CountingContext, within } from "./support.ts";
+import { CountingContext, runChild, within } from "./support.ts";
 
 const workerUrl = new URL("./shared-worker.ts", import.meta.url);
 
@@ -137,4 +137,22 @@ test("SharedNotify: notifyOne from a worker wakes a future here; one from here w
   await within("waiter exit", 15_000, waiter.exit);
   assert.deepEqual(waiter.messages, [["woken", true]]);
   assert.equal(notify.notifiedBlocking(0), false, "the notification was consumed, not kept");
+});
+
+test("sharedChannel: a waiting recv keeps the process alive until a worker's value lands; a dropped one does not", async () => {
+  const waiting = await runChild("keep-alive-child.ts", 30_000);
+  assert.equal(waiting.timedOut, false);
+  assert.equal(waiting.stdout.trim(), "received late value", waiting.stderr);
+  const dropped = await runChild("keep-alive-child.ts", 30_000, ["drop"]);
+  assert.equal(dropped.timedOut, false, "a dropped recv gives its process hold back");
+  assert.equal(dropped.stdout.trim(), "dropped", dropped.stderr);
+});
+
+test("sharedChannel: ends rebuilt from handles on this thread share one ring (SharedReceiver.from)", () => {
+  const [tx, rx] = sharedChannel<number>(2);
+  const other = SharedReceiver.from<number>(structuredClone(rx.handle));
+  tx.trySend(1);
+  tx.trySend(2);
+  assert.equal(tx.trySend(3), false, "full");
+  assert.deepEqual([other.tryRecv(), rx.tryRecv(), other.tryRecv()], [1, 2, PENDING]);
 });
