@@ -46,7 +46,9 @@ export interface ChildRun {
 /** Runs `./<name> ...extra` (beside this file) with the runtime running this code; kills it after `ms`. */
 export function runChild(name: string, ms: number, extra: string[] = []): Promise<ChildRun> {
   const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
-  const args = typeof Deno !== "undefined" ? ["run", "-A", "--conditions=@spindle/source", file, ...extra] : [file, ...extra];
+  const args = typeof Deno !== "undefined"
+    ? ["run", "-A", "--conditions=@spindle/source", file, ...extra]
+    : [file, ...extra];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
