@@ -1,7 +1,12 @@
 // The job module of the README checks' work-stealing probes.
 import process from "node:process";
 import { threadId } from "node:worker_threads";
-import { type Coroutine, defineJobs, join, scope, type SharedBuffer } from "@spindle/workstealing";
+import { type Coroutine, PENDING, STREAM_END, TaskScope } from "@spindle/core";
+import { SharedReceiver, SharedSender } from "@spindle/sync";
+import { defineJobs, join, scope, type SharedBuffer } from "@spindle/workstealing";
+
+type SharedSenderHandle = SharedSender<never>["handle"];
+type SharedReceiverHandle = SharedReceiver<never>["handle"];
 
 const jobs = defineJobs({
   add(a: number, b: number): number {
@@ -25,6 +30,49 @@ const jobs = defineJobs({
     let total = 0;
     for (const v of buffer.array(Float64Array)) total += v;
     return total;
+  },
+  dieOn(n: number): number {
+    if (n === 7) process.exit(9);
+    return n;
+  },
+  *slowSquare(n: number): Coroutine<number> {
+    yield* jobs.timer.sleep(20);
+    return n * n;
+  },
+  *pipeTo(handle: SharedSenderHandle, count: number): Coroutine<number> {
+    const tx = SharedSender.from<number>(handle);
+    for (let i = 0; i < count; i++) tx.sendBlocking(i);
+    return count;
+  },
+  *drainFrom(handle: SharedReceiverHandle): Coroutine<number> {
+    const rx = SharedReceiver.from<number>(handle);
+    let total = 0;
+    for (let v; (v = rx.recvBlocking(10_000)) !== STREAM_END;) {
+      if (v === PENDING) throw new Error("no value within 10 s");
+      total += v;
+    }
+    return total;
+  },
+  // Three children sleeping in a TaskScope; each counts its clean-up in word 0 of `log`, the scope's
+  // close in word 1 (a SharedBuffer from runtime.alloc: it crosses by reference).
+  *scopedSleepers(log: SharedBuffer): Coroutine<void> {
+    const words = log.array(Int32Array);
+    const scope = new TaskScope<void>();
+    try {
+      for (let i = 0; i < 3; i++) {
+        scope.spawn(function* (): Coroutine<void> {
+          try {
+            yield* jobs.timer.sleep(60_000);
+          } finally {
+            Atomics.add(words, 0, 1);
+          }
+        }());
+      }
+      yield* scope.joinAll();
+    } finally {
+      yield* scope.close();
+      Atomics.add(words, 1, 1);
+    }
   },
   die(code: number): number {
     process.exit(code);

@@ -96,3 +96,27 @@ test("codec: new ValueEncoder(NaN) is refused (seen: the next encode that must g
   assert.equal(run.timedOut, false, "the encode returned (or the constructor threw) within 10 s");
   assert.match(run.stdout, /refused|encoded 10\d\d/);
 });
+
+test("sync + workstealing: a sharedChannel end passed to a job reaches it (README: an end's handle goes to any thread)", async () => {
+  // sync README: "post an end's handle to a worker ... rebuild it there with SharedSender.from", and
+  // inside a work-stealing job that waits, "use recvBlocking/sendBlocking or try*". Seen: a handle
+  // passed as a job argument is refused by the codec ("args[0].buffer (a SharedArrayBuffer) cannot
+  // cross threads as a value: share it through the job module instead"), and a job module cannot
+  // receive a buffer made at run time, so no job can reach a channel (nor a SharedSemaphore or
+  // SharedNotify) made by the program.
+  const { Runtime } = await import("@spindle/workstealing");
+  const { sharedChannel } = await import("@spindle/sync");
+  const runtime = await Runtime.start<typeof import("./jobs.ts").default>(new URL("./jobs.ts", import.meta.url), {
+    workers: 1,
+  });
+  try {
+    const [tx, rx] = sharedChannel<number>(4);
+    const sent = runtime.spawn("pipeTo", tx.handle as never, 10);
+    let total = 0;
+    for (let received = 0; received < 10; received++) total += rx.recvBlocking(10_000) as number;
+    assert.equal(await sent, 10);
+    assert.equal(total, 45);
+  } finally {
+    await within("shutdown", 30_000, runtime.shutdown({ mode: "cancel" }));
+  }
+});

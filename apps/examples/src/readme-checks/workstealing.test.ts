@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
+import { TimerReactor } from "@spindle/timer";
 import { BufferReleasedError, Runtime } from "@spindle/workstealing";
 import type jobs from "./jobs.ts";
 import { within } from "./support.ts";
@@ -188,5 +189,62 @@ test("workstealing: a worker that dies in a job fails that job with WorkerLostEr
     assert.deepEqual(await runtime.map("square", [1, 2, 3]), [1, 4, 9]);
   } finally {
     await within("shutdown", 30_000, runtime.shutdown());
+  }
+});
+
+test("workstealing: a job's deadline aborts it; its TaskScope's children run their finally blocks before the handle fails", async () => {
+  // jobs.timer needs the runtime to be given a timer (the README does not say so; the guide does).
+  const reactor = await TimerReactor.start();
+  const runtime = await Runtime.start<typeof jobs>(module, { workers: 2, timer: reactor.timer });
+  try {
+    const log = runtime.alloc(8);
+    const started = Date.now();
+    const error = await within(
+      "deadline",
+      20_000,
+      Promise.resolve(runtime.spawnWith({ timeout: 200 }, "scopedSleepers", log)).then(() => null, (e: Error) => e),
+    );
+    assert.equal(error?.name, "TimeoutError");
+    assert.ok(Date.now() - started < 10_000);
+    assert.deepEqual([...log.array(Int32Array)], [3, 1], "3 children cleaned up, then the scope closed");
+    log.release();
+  } finally {
+    await within("shutdown", 30_000, runtime.shutdown());
+    reactor.close();
+  }
+});
+
+test("workstealing: a worker dying inside a map chunk rejects the map with WorkerLostError; the other chunks are not lost", async () => {
+  const runtime = await Runtime.start<typeof jobs>(module, { workers: 2 });
+  try {
+    const error = await within(
+      "map",
+      30_000,
+      runtime.map("dieOn", Array.from({ length: 20 }, (_, i) => i), { chunkSize: 2 }).then(() => null, (e: Error) => e),
+    );
+    assert.equal(error?.name, "WorkerLostError");
+    assert.deepEqual(await runtime.map("square", [1, 2, 3], { chunkSize: 1 }), [1, 4, 9]);
+  } finally {
+    await within("shutdown", 30_000, runtime.shutdown());
+  }
+});
+
+test("workstealing: a map aborted by its signal while chunks run rejects with AbortError, and shutdown drains in bounded time", async () => {
+  // jobs.timer needs the runtime to be given a timer (the README does not say so; the guide does).
+  const reactor = await TimerReactor.start();
+  const runtime = await Runtime.start<typeof jobs>(module, { workers: 2, timer: reactor.timer });
+  try {
+    const controller = new AbortController();
+    const mapped = runtime.map("slowSquare", Array.from({ length: 200 }, (_, i) => i), {
+      chunkSize: 1,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new Error("enough")), 50);
+    const error = await within("aborted map", 20_000, mapped.then(() => null, (e: Error) => e));
+    assert.equal(error?.name, "AbortError");
+    assert.equal((error?.cause as Error | undefined)?.message, "enough");
+  } finally {
+    await within("shutdown", 30_000, runtime.shutdown());
+    reactor.close();
   }
 });
