@@ -156,3 +156,59 @@ test("sharedChannel: ends rebuilt from handles on this thread share one ring (Sh
   assert.equal(tx.trySend(3), false, "full");
   assert.deepEqual([other.tryRecv(), rx.tryRecv(), other.tryRecv()], [1, 2, PENDING]);
 });
+
+test("sharedChannel stress: 3 worker senders, a blocking worker receiver and a future receiver here; each value exactly once, in order per sender", async () => {
+  const [tx, rx] = sharedChannel<number>(2, { slotBytes: 16 });
+  const senders = [1, 2, 3].map((tag) => startWorker({ role: "send-tagged", handle: tx.handle, count: 1_500, tag }));
+  const receiver = startWorker({ role: "recv-all", handle: rx.handle });
+  const here: number[] = [];
+  const executor = new LocalExecutor();
+  executor.spawn(function* (): Coroutine<void> {
+    for (let v; (v = yield* rx.recv()) !== STREAM_END;) here.push(v);
+  }());
+  const run = executor.run();
+  await within("senders", 60_000, Promise.all(senders.map((s) => s.exit)));
+  tx.close();
+  await within("receivers", 30_000, Promise.all([run, receiver.exit]));
+  const there = receiver.messages[0] as number[];
+  for (const list of [here, there]) {
+    for (const tag of [1, 2, 3]) {
+      const mine = list.filter((v) => Math.floor(v / 1_000_000) === tag);
+      assert.deepEqual(mine, [...mine].sort((a, b) => a - b), "in order per sender");
+    }
+  }
+  const all = [...here, ...there].sort((a, b) => a - b);
+  const expected = [1, 2, 3].flatMap((tag) => Array.from({ length: 1_500 }, (_, i) => tag * 1_000_000 + i));
+  assert.deepEqual(all, expected, "each value exactly once");
+});
+
+test("SharedSemaphore / SharedNotify cancel safety: a woken future dropped before its poll takes nothing", async () => {
+  const semaphore = new SharedSemaphore(0);
+  const executor = new LocalExecutor();
+  const acquired = executor.spawn(semaphore.acquire(2));
+  const run = executor.run();
+  const adder = startWorker({ role: "add-permits", handle: semaphore.handle, count: 2 });
+  await within("acquire woken by a worker's addPermits", 10_000, run);
+  (await acquired).release();
+  await adder.exit;
+  const dropped = semaphore.acquire(3); // 2 free: waits
+  assert.equal(dropped.poll(new CountingContext().cx), PENDING);
+  semaphore.addPermits(1); // now enough: the future is woken, then dropped before its poll
+  dropped[Symbol.dispose]();
+  const permit = semaphore.tryAcquire(3);
+  assert.ok(permit !== null, "all 3 permits are there");
+  permit.release();
+
+  const notify = new SharedNotify();
+  const waiting = notify.notified();
+  assert.equal(waiting.poll(new CountingContext().cx), PENDING);
+  notify.notifyOne();
+  waiting[Symbol.dispose]();
+  assert.equal(notify.notifiedBlocking(0), true, "the notification dropped with the future became the permit");
+  const before = notify.notified();
+  notify.notifyWaiters();
+  const after = notify.notified();
+  assert.notEqual(before.poll(new CountingContext().cx), PENDING, "made before notifyWaiters: completes");
+  assert.equal(after.poll(new CountingContext().cx), PENDING, "made after: waits");
+  after[Symbol.dispose]();
+});
