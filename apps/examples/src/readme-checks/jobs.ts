@@ -1,8 +1,8 @@
 // The job module of the README checks' work-stealing probes.
 import process from "node:process";
 import { threadId } from "node:worker_threads";
-import { type Coroutine, PENDING, STREAM_END, TaskScope } from "@spindle/core";
-import { SharedReceiver, SharedSender } from "@spindle/sync";
+import { type Coroutine, next, PENDING, STREAM_END, TaskScope } from "@spindle/core";
+import { mpsc, Mutex, SharedReceiver, SharedSender } from "@spindle/sync";
 import { defineJobs, join, scope, type SharedBuffer } from "@spindle/workstealing";
 
 type SharedSenderHandle = SharedSender<never>["handle"];
@@ -36,7 +36,7 @@ const jobs = defineJobs({
     return n;
   },
   *slowSquare(n: number): Coroutine<number> {
-    yield* jobs.timer.sleep(20);
+    yield* jobs.timer.sleep(2_000);
     return n * n;
   },
   *pipeTo(handle: SharedSenderHandle, count: number): Coroutine<number> {
@@ -72,6 +72,31 @@ const jobs = defineJobs({
     } finally {
       yield* scope.close();
       Atomics.add(words, 1, 1);
+    }
+  },
+  // A bounded mpsc channel and a Mutex inside one job: producers in a TaskScope, the job consumes.
+  *channelInJob(producers: number, each: number): Coroutine<number> {
+    const [tx, rx] = mpsc.bounded<number>(2);
+    const total = new Mutex(0);
+    const scope = new TaskScope<void>();
+    try {
+      for (let p = 0; p < producers; p++) {
+        const mine = tx.clone();
+        scope.spawn(function* (): Coroutine<void> {
+          for (let i = 1; i <= each; i++) yield* mine.send(i);
+          mine.drop();
+        }());
+      }
+      tx.drop();
+      for (let v; (v = yield* next(rx)) !== STREAM_END;) {
+        const guard = yield* total.lock();
+        guard.value += v;
+        guard.release();
+      }
+      yield* scope.joinAll();
+      return total.tryLock()!.value;
+    } finally {
+      yield* scope.close();
     }
   },
   die(code: number): number {

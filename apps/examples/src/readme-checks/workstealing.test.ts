@@ -39,6 +39,7 @@ test("workstealing: map in order, map errors as Promise.all, join and scope insi
       (e: Error) => e.name === "AbortError",
     );
     assert.deepEqual(await runtime.spawn("pair", 3, 4), [9, 16]);
+    assert.equal(await runtime.spawn("channelInJob", 3, 100), 3 * 5050, "sync's mpsc and Mutex inside a job");
     await assert.rejects(Promise.resolve(runtime.spawn("pairFailing", 13)), /unlucky 13/);
     assert.equal(await runtime.spawn("sumOfSquares", 10), 285);
     await assert.rejects(Promise.resolve(runtime.spawn("scopeUnjoined", 20)), /unlucky 13/);
@@ -172,7 +173,7 @@ test("workstealing: resourceLimits per runtime (Node all fields, Deno maxOldGene
     const error = await within(
       "out of memory",
       60_000,
-      runtime.spawn("allocate", 512).then(() => null, (e: Error) => e),
+      runtime.spawn("allocate", 512).then(() => null, (e: unknown) => e as Error),
     );
     assert.ok(error !== null, "the job over the limit fails");
     assert.equal(error.name, "WorkerLostError");
