@@ -378,3 +378,40 @@ test("sync: re-entrancy: a waker that sends on the channel from inside the send 
   (permit as { release(): void }).release();
   assert.ok(semaphore.tryAcquire(2) !== null, "both permits are there: none lost, none invented");
 });
+
+test("sync: drop() and release() are idempotent: a second call neither ends a channel nor frees a lock twice", () => {
+  const [tx, rx] = mpsc.bounded<number>(2);
+  const clone = tx.clone();
+  clone.drop();
+  clone.drop();
+  clone[Symbol.dispose]();
+  assert.equal(rx.tryRecv(), PENDING, "the original sender keeps the channel open");
+  const [btx, brx] = broadcast<number>(2);
+  const extra = btx.subscribe();
+  extra[Symbol.dispose]();
+  extra[Symbol.dispose]();
+  assert.equal(btx.receiverCount, 1);
+  assert.equal(btx.send(1), 1);
+  assert.equal(brx.tryRecv(), 1);
+  const mutex = new Mutex(0);
+  const first = mutex.tryLock()!;
+  const next = mutex.lock();
+  assert.ok(isPending(next));
+  first.release();
+  const second = next.poll(new CountingContext().cx);
+  assert.notEqual(second, PENDING);
+  first.release(); // stale: must not unlock the new holder's lock
+  assert.ok(isPending(mutex.lock()), "the lock is still held by the second guard");
+  const lock = new RwLock(0);
+  const r1 = lock.tryRead()!;
+  const r2 = lock.tryRead()!;
+  r1.release();
+  r1.release();
+  assert.equal(lock.tryWrite(), null, "r2 still reads");
+  r2.release();
+  const semaphore = new Semaphore(1);
+  const permit = semaphore.tryAcquire()!;
+  permit.release();
+  permit.release();
+  assert.equal(semaphore.tryAcquire(2), null, "one permit, not two");
+});

@@ -124,7 +124,9 @@ test("workstealing: maxJobsPerWorker recycles threads; every job runs exactly on
       Promise.all(Array.from({ length: 24 }, (_, i) => runtime.spawn("add", i, 1000))),
     );
     assert.deepEqual(results, Array.from({ length: 24 }, (_, i) => i + 1000));
-    const threads = new Set(await within("threads", 120_000, Promise.all(Array.from({ length: 18 }, () => runtime.spawn("thread")))));
+    const threads = new Set(
+      await within("threads", 120_000, Promise.all(Array.from({ length: 18 }, () => runtime.spawn("thread")))),
+    );
     assert.ok(threads.size >= 3, `18 jobs at 6 per thread need at least 3 threads (saw ${threads.size})`);
   } finally {
     await within("shutdown", 30_000, runtime.shutdown());
