@@ -9,14 +9,16 @@
 // map: every contender maps the same items with `mapItem` in chunks of CHUNK: Spindle with
 // `runtime.map("mapItem", items, { chunkSize })`, piscina with one `pool.run(chunk)` per chunk
 // (structured clone both ways), the bare threads with the chunks dealt round robin in one message
-// per thread. sum: Spindle with one job per worker over a Float64Array argument (copied into the
-// shared heap and out), over a buffer from `runtime.alloc` (by reference: ranges as arguments),
-// and with the array in a SharedArrayBuffer passed once as workerData; piscina with the buffer's
-// halves transferred; bare threads over a SharedArrayBuffer. One job (or task) per worker.
+// per thread. sum: Spindle with one job per worker over a Float64Array argument (copied three
+// times: into the encoder's scratch memory, the shared heap, out of it), over the same halves
+// passed with `move()` (copied once, into the heap, from a plain Float64Array), over a buffer from
+// `runtime.alloc` (by reference: ranges as arguments), and with the array in a SharedArrayBuffer
+// passed once as workerData; piscina with the buffer's halves transferred (sliced out of the array
+// first: one copy, as `move`); bare threads over a SharedArrayBuffer. One job (or task) per worker.
 import { loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import { Piscina } from "piscina";
-import { Runtime } from "@spindle/workstealing";
+import { move, Runtime } from "@spindle/workstealing";
 import { intOption, log, median } from "./harness.ts";
 import type jobs from "./workstealing-map-peers/jobs.ts";
 import { mapChunk } from "./workstealing-map-peers/work.ts";
@@ -31,6 +33,8 @@ const items = Array.from({ length: ITEMS }, (_, i) => i);
 const expected = mapChunk(items);
 const shared = new Float64Array(new SharedArrayBuffer(SUM_BYTES));
 for (let i = 0; i < shared.length; i++) shared[i] = i % 1024;
+/** The same values in this thread's own memory, as a program's data usually is (what `move` takes). */
+const plain = new Float64Array(shared);
 let expectedSum = 0;
 for (let i = 0; i < shared.length; i++) expectedSum += shared[i] as number;
 
@@ -86,6 +90,16 @@ const contenders: Record<string, () => Promise<void>> = {
       Array.from({ length: WORKERS }, (_, w) => runtime.spawn("sum", shared.slice(w * share, (w + 1) * share))),
     );
     check(parts.reduce((a, b) => a + b, 0) === expectedSum, "spindle sum");
+  },
+  "sum spindle (move)": async () => {
+    const share = Math.ceil(plain.length / WORKERS);
+    const parts = await Promise.all(
+      Array.from(
+        { length: WORKERS },
+        (_, w) => runtime.spawn("sumMoved", move(plain.subarray(w * share, (w + 1) * share))),
+      ),
+    );
+    check(parts.reduce((a, b) => a + b, 0) === expectedSum, "spindle moved sum");
   },
   "sum spindle (runtime.alloc)": async () => {
     const share = Math.ceil(shared.length / WORKERS);
@@ -154,11 +168,11 @@ log(
 );
 const sumRatio = (name: string): string => (m(name) / m("sum bare (SAB)")).toFixed(2);
 log(
-  `sum / bare: spindle copied ${sumRatio("sum spindle (copied args)")}x, runtime.alloc ${
-    sumRatio("sum spindle (runtime.alloc)")
-  }x, workerData SAB ${sumRatio("sum spindle (workerData SAB)")}x, piscina transferred ${
-    sumRatio("sum piscina (transferred)")
-  }x`,
+  `sum / bare: spindle copied ${sumRatio("sum spindle (copied args)")}x, move ${
+    sumRatio("sum spindle (move)")
+  }x, runtime.alloc ${sumRatio("sum spindle (runtime.alloc)")}x, workerData SAB ${
+    sumRatio("sum spindle (workerData SAB)")
+  }x, piscina transferred ${sumRatio("sum piscina (transferred)")}x`,
 );
 allocated.release();
 await runtime.shutdown();

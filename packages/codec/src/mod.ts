@@ -26,6 +26,8 @@ export {
   SharedBuffer,
   type TypedArrayClass,
 } from "./shared-buffer.ts";
+export { ANONYMOUS_OWNER, MAX_LOCK_OWNER, OwnedMutex } from "./owned-mutex.ts";
 export { BLOCK_BYTES, SharedHeap } from "./shared-heap.ts";
-export { decodeValue } from "./value-decoder.ts";
+export { move } from "./move.ts";
+export { decodeValue, dropMessage } from "./value-decoder.ts";
 export { ValueEncoder } from "./value-encoder.ts";

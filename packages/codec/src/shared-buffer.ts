@@ -1,5 +1,6 @@
-// Buffers in a runtime's shared heap (`runtime.alloc`): memory that the runtime's thread and every
-// job read and write in place, passed to and from jobs by reference, never copied.
+// Buffers in a runtime's shared heap (`runtime.alloc`, `move`): memory that the runtime's thread
+// and every job read and write in place, passed to and from jobs by reference, never copied.
+import { SpindleError } from "@spindle/core";
 import { SharedHeap } from "./shared-heap.ts";
 import { BufferReleasedError } from "./errors.ts";
 
@@ -11,7 +12,13 @@ const SHARED_BUFFER = Symbol.for("@spindle/workstealing.SharedBuffer");
 
 // A buffer's header: one 128-byte heap block of its own, apart from the data block so that the
 // data block is exactly the requested size class (a 64 MiB buffer takes a 64 MiB block).
-/** 1 while live, 2 once released (a compare-exchange makes exactly one release win). */
+/**
+ * LIVE while some thread owns the buffer, RELEASED once released; MOVING while a buffer made by
+ * {@linkcode move} sits in a message that no thread has received yet (the message owns it). Every
+ * change is a compare-exchange, so exactly one of "receive" (MOVING → LIVE, the decoder), "drop"
+ * (MOVING → RELEASED, whoever frees a message that will not be decoded) and "release" (LIVE →
+ * RELEASED) wins each step.
+ */
 const STATE = 0;
 /** The data block's byte offset in the heap. */
 const DATA = 1;
@@ -25,6 +32,7 @@ const MAGIC = 3;
 const MAGIC_VALUE = 0x5b0f_f3ed;
 const LIVE = 1;
 const RELEASED = 2;
+const MOVING = 3;
 const HEADER_BYTES = 16;
 /** The largest buffer: its length must fit the header's int32 word. */
 export const MAX_SHARED_BUFFER_BYTES: number = 2 ** 31 - 1;
@@ -36,6 +44,13 @@ export interface TypedArrayClass<T> {
   /** The size of one element in bytes. */
   readonly BYTES_PER_ELEMENT: number;
 }
+
+// Access to a SharedBuffer's private state for the codec of this package (set in its static block).
+let sourceOf: (buffer: SharedBuffer) => Uint8Array | null;
+let wrap: (bytes: Uint8Array) => SharedBuffer;
+let received: (heap: SharedArrayBuffer, header: number) => SharedBuffer;
+let spend: (buffer: SharedBuffer) => boolean;
+let unspend: (buffer: SharedBuffer) => void;
 
 const heaps = new WeakMap<SharedArrayBuffer, SharedHeap>();
 function heapOver(buffer: SharedArrayBuffer): SharedHeap {
@@ -74,21 +89,38 @@ function heapOver(buffer: SharedArrayBuffer): SharedHeap {
  * ```
  */
 export class SharedBuffer {
+  /** The heap; for a buffer made by `move` and not sent yet, the source's ArrayBuffer. */
   readonly #heap: SharedArrayBuffer;
+  /** The header's words in the heap; for a `move` buffer not sent yet, words of its own. */
   readonly #header: Int32Array;
+  /** The data's byte offset in `#heap`. */
   readonly #data: number;
+  /** For a buffer made by `move`: the source's bytes, until it is sent; `null` otherwise. */
+  readonly #source: Uint8Array | null;
   /** The buffer's length in bytes. */
   readonly byteLength: number;
 
-  private constructor(heap: SharedArrayBuffer, header: number) {
+  private constructor(heap: SharedArrayBuffer, header: Int32Array, source: Uint8Array | null = null) {
     this.#heap = heap;
-    this.#header = new Int32Array(heap, header, HEADER_BYTES >> 2);
-    this.#data = Atomics.load(this.#header, DATA);
-    this.byteLength = Atomics.load(this.#header, LENGTH);
+    this.#header = header;
+    this.#source = source;
+    this.#data = Atomics.load(header, DATA);
+    this.byteLength = Atomics.load(header, LENGTH);
   }
 
   static {
     Object.defineProperty(SharedBuffer.prototype, SHARED_BUFFER, { value: true });
+    sourceOf = (buffer) => buffer.#source;
+    wrap = (bytes) => {
+      const header = new Int32Array(HEADER_BYTES >> 2);
+      header[DATA] = bytes.byteOffset;
+      header[LENGTH] = bytes.byteLength;
+      header[STATE] = LIVE;
+      return new SharedBuffer(bytes.buffer as unknown as SharedArrayBuffer, header, bytes);
+    };
+    received = (heap, header) => new SharedBuffer(heap, new Int32Array(heap, header, HEADER_BYTES >> 2));
+    spend = (buffer) => Atomics.compareExchange(buffer.#header, STATE, LIVE, RELEASED) === LIVE;
+    unspend = (buffer) => void Atomics.store(buffer.#header, STATE, LIVE);
   }
 
   /** Allocates a zeroed buffer of `byteLength` bytes in the heap over `heap`. */
@@ -104,7 +136,7 @@ export class SharedBuffer {
     Atomics.store(words, LENGTH, byteLength);
     Atomics.store(words, MAGIC, MAGIC_VALUE);
     Atomics.store(words, STATE, LIVE);
-    return new SharedBuffer(heap, header);
+    return new SharedBuffer(heap, words);
   }
 
   /**
@@ -113,24 +145,25 @@ export class SharedBuffer {
    * be a header (the caller turns that into its corrupt-message error).
    */
   static at(heap: SharedArrayBuffer, header: number): SharedBuffer {
-    if (header <= 0 || header % HEADER_BYTES !== 0 || header + HEADER_BYTES > heap.byteLength) {
-      throw new RangeError(noHeaderAt(header));
-    }
-    const words = new Int32Array(heap, header, HEADER_BYTES >> 2);
-    if (Atomics.load(words, MAGIC) !== MAGIC_VALUE) throw new RangeError(noHeaderAt(header));
+    const words = headerAt(heap, header);
     const state = Atomics.load(words, STATE);
     if (state === RELEASED) throw new BufferReleasedError("received by a job");
-    const data = Atomics.load(words, DATA);
-    const length = Atomics.load(words, LENGTH);
-    if (state !== LIVE || data <= 0 || length < 0 || data + length > heap.byteLength) {
-      throw new RangeError(noHeaderAt(header));
-    }
-    return new SharedBuffer(heap, header);
+    if (state !== LIVE) throw new RangeError(noHeaderAt(header));
+    return new SharedBuffer(heap, words);
   }
 
-  /** Where the buffer is: its heap and its header's byte offset (what a message carries). Throws once released. */
+  /**
+   * Where the buffer is: its heap and its header's byte offset (what a message carries). Throws
+   * once released, and for a buffer made by {@linkcode move} (it crosses by its one move instead).
+   */
   locate(): { readonly heap: SharedArrayBuffer; readonly header: number } {
     this.#checkLive("passed to a job");
+    if (this.#source !== null) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        "a SharedBuffer made by move() has no place in a heap until it is sent",
+      );
+    }
     return { heap: this.#heap, header: this.#header.byteOffset };
   }
 
@@ -153,19 +186,129 @@ export class SharedBuffer {
     return new Kind(this.#heap, this.#data, Math.floor(this.byteLength / Kind.BYTES_PER_ELEMENT));
   }
 
-  /** Gives the buffer's memory back to the heap; throws {@linkcode BufferReleasedError} when it already was. */
+  /**
+   * Gives the buffer's memory back to the heap; throws {@linkcode BufferReleasedError} when it
+   * already was. A buffer made by {@linkcode move} and not sent yet is only marked released (its
+   * memory is its source's).
+   */
   release(): void {
     if (Atomics.compareExchange(this.#header, STATE, LIVE, RELEASED) !== LIVE) {
       throw new BufferReleasedError("released again");
     }
     // The header block stays (128 bytes until the runtime ends), so that a later use of this
     // buffer reads RELEASED rather than whatever a reused block would hold.
-    heapOver(this.#heap).free(this.#data, Math.max(1, this.byteLength));
+    if (this.#source === null) heapOver(this.#heap).free(this.#data, Math.max(1, this.byteLength));
+  }
+
+  /** Releases the buffer unless it already was (for `using`). */
+  [Symbol.dispose](): void {
+    if (Atomics.load(this.#header, STATE) === LIVE) this.release();
   }
 
   #checkLive(use: string): void {
     if (Atomics.load(this.#header, STATE) !== LIVE) throw new BufferReleasedError(use);
   }
+}
+
+/**
+ * For `move`: a SharedBuffer that stands for `bytes` (a view of the sender's own memory) until it
+ * is sent.
+ */
+export function wrapForMove(bytes: Uint8Array): SharedBuffer {
+  return wrap(bytes);
+}
+
+/**
+ * For the encoder: the bytes a buffer made by {@linkcode move} stands for, or `null` for a buffer
+ * of a heap (which crosses by reference).
+ */
+export function movedBytes(buffer: SharedBuffer): Uint8Array | null {
+  try {
+    return sourceOf(buffer);
+  } catch {
+    return null; // a SharedBuffer of another copy of this package: it crosses by `locate()`
+  }
+}
+
+/**
+ * For the encoder: marks a `move` buffer sent (released on this side); `false` when it already
+ * was sent or released. {@linkcode unsendMoved} undoes it when the message fails.
+ */
+export function sendMoved(buffer: SharedBuffer): boolean {
+  return spend(buffer);
+}
+
+/** Undoes {@linkcode sendMoved} for a message that failed to encode. */
+export function unsendMoved(buffer: SharedBuffer): void {
+  unspend(buffer);
+}
+
+/**
+ * For the encoder: copies `bytes` into a new block of the heap over `heap`, with a header in state
+ * MOVING (owned by the message being written); returns the header's byte offset.
+ */
+export function placeMoved(heap: SharedArrayBuffer, bytes: Uint8Array): number {
+  const shared = heapOver(heap);
+  const length = bytes.byteLength;
+  const data = shared.alloc(Math.max(1, length));
+  let header: number;
+  try {
+    header = shared.alloc(HEADER_BYTES);
+  } catch (error) {
+    shared.free(data, Math.max(1, length));
+    throw error;
+  }
+  shared.bytes.set(bytes, data); // the one copy
+  const words = new Int32Array(heap, header, HEADER_BYTES >> 2);
+  // As in `allocate`: the fields before the state, all before the message that names the header
+  // is published (by the caller's later `Atomics` publication of the job or result).
+  Atomics.store(words, DATA, data);
+  Atomics.store(words, LENGTH, length);
+  Atomics.store(words, MAGIC, MAGIC_VALUE);
+  Atomics.store(words, STATE, MOVING);
+  return header;
+}
+
+/**
+ * For the decoder: takes ownership of the moved buffer whose header is at `header` (MOVING →
+ * LIVE). Throws `RangeError` when `header` is no header, or not one in transit (received already,
+ * or dropped): a message's moved buffer is received at most once.
+ */
+export function receiveMoved(heap: SharedArrayBuffer, header: number): SharedBuffer {
+  const words = headerAt(heap, header);
+  // The compare-exchange pairs with `dropMoved`'s and with another decoder's: one of them wins.
+  if (Atomics.compareExchange(words, STATE, MOVING, LIVE) !== MOVING) {
+    throw new RangeError(`the moved SharedBuffer at byte ${header} of the heap was received already or dropped`);
+  }
+  return received(heap, header);
+}
+
+/**
+ * Releases the moved buffer at `header` if no thread received it (MOVING → RELEASED); does nothing
+ * when it was received (its receiver owns it) or when `header` is no header.
+ */
+export function dropMoved(heap: SharedArrayBuffer, header: number): void {
+  let words: Int32Array;
+  try {
+    words = headerAt(heap, header);
+  } catch {
+    return;
+  }
+  if (Atomics.compareExchange(words, STATE, MOVING, RELEASED) !== MOVING) return;
+  heapOver(heap).free(Atomics.load(words, DATA), Math.max(1, Atomics.load(words, LENGTH)));
+}
+
+/** The words of a header at `header` in `heap`, checked to be one; `RangeError` otherwise. */
+function headerAt(heap: SharedArrayBuffer, header: number): Int32Array {
+  if (header <= 0 || header % HEADER_BYTES !== 0 || header + HEADER_BYTES > heap.byteLength) {
+    throw new RangeError(noHeaderAt(header));
+  }
+  const words = new Int32Array(heap, header, HEADER_BYTES >> 2);
+  if (Atomics.load(words, MAGIC) !== MAGIC_VALUE) throw new RangeError(noHeaderAt(header));
+  const data = Atomics.load(words, DATA);
+  const length = Atomics.load(words, LENGTH);
+  if (data <= 0 || length < 0 || data + length > heap.byteLength) throw new RangeError(noHeaderAt(header));
+  return words;
 }
 
 /** The error text for a place that holds no buffer header (the same whether or not the message is in a heap). */

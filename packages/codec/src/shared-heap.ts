@@ -1,4 +1,11 @@
-import { Mutex, SpindleError } from "@spindle/core";
+import { SpindleError } from "@spindle/core";
+import { ANONYMOUS_OWNER, OwnedMutex } from "./owned-mutex.ts";
+
+/**
+ * Takes the heap's lock and keeps it: for tests only (a job that holds the lock when its worker
+ * dies), not exported by the package.
+ */
+export let holdHeapLock: (heap: SharedHeap) => void;
 
 /**
  * The memory every thread of a runtime shares for its jobs: job records and the encoded arguments
@@ -9,7 +16,13 @@ import { Mutex, SpindleError } from "@spindle/core";
  * bump pointer moves on. The caller knows a block's class (records are always the smallest one;
  * a payload's class follows from its length), so blocks carry no header.
  *
- * Every list and the bump pointer are guarded by a {@linkcode Mutex} in the heap's first words.
+ * Every list and the bump pointer are guarded by an {@linkcode OwnedMutex} in the heap's first
+ * words, so that a thread that died holding it does not block the others for good: whoever learns
+ * of the death calls {@linkcode SharedHeap.recoverLock}. Nothing needs repairing then: every
+ * critical section changes the heap with one store (a free list's head, or the bump pointer after
+ * the growth it needs), before which it wrote only words of a block that no list or thread can
+ * reach, so a thread stopped at any point leaves the heap whole; at worst the block it was taking
+ * or giving back is lost (and the records in its cache, which died with it).
  * Records are allocated and freed for every job, so each thread keeps a small cache of free
  * records and takes or returns them a batch at a time: one lock round trip per
  * {@linkcode RECORD_BATCH} jobs instead of two per job. Growing happens under the lock; every
@@ -23,15 +36,44 @@ export class SharedHeap {
   readonly words: Int32Array;
   /** The heap as bytes (length-tracking: sees the heap grow). */
   readonly bytes: Uint8Array;
-  readonly #mutex: Mutex;
+  readonly #mutex: OwnedMutex;
   readonly #records: number[] = [];
 
-  /** A heap over `buffer`, made by {@linkcode SharedHeap.create} on some thread. */
-  constructor(buffer: SharedArrayBuffer) {
+  /**
+   * A heap over `buffer`, made by {@linkcode SharedHeap.create} on some thread, used by lock owner
+   * `owner` (this thread's number among the threads that share the heap, 1 to 2^30 - 1, for
+   * {@linkcode SharedHeap.recoverLock}); a wait for the lock longer than `patienceMs` throws
+   * (see {@linkcode OwnedMutex}). Without an owner it takes the owner and patience that an earlier
+   * heap over the same buffer was given on this thread, else an anonymous owner whose lock
+   * cannot be recovered.
+   */
+  constructor(buffer: SharedArrayBuffer, owner?: number, patienceMs?: number) {
     this.buffer = buffer;
     this.words = new Int32Array(buffer);
     this.bytes = new Uint8Array(buffer);
-    this.#mutex = new Mutex(this.words, LOCK);
+    let identity = identities.get(buffer);
+    if (owner !== undefined) identities.set(buffer, identity = { owner, patienceMs: patienceMs ?? Infinity });
+    this.#mutex = new OwnedMutex(
+      this.words,
+      LOCK,
+      identity?.owner ?? ANONYMOUS_OWNER,
+      identity?.patienceMs ?? Infinity,
+      "the shared heap's lock",
+    );
+  }
+
+  static {
+    holdHeapLock = (heap) => heap.#mutex.lock();
+  }
+
+  /**
+   * Takes the heap's lock back from `deadOwner`, a thread that ended holding it (a no-op when it
+   * does not hold it); returns whether it did. The heap needs no repair (see the class doc).
+   */
+  recoverLock(deadOwner: number): boolean {
+    if (!this.#mutex.recover(deadOwner)) return false;
+    this.#mutex.unlock();
+    return true;
   }
 
   /** Reserves a heap of at most `maxBytes` (address space, committed as it grows). */
@@ -119,6 +161,9 @@ export class SharedHeap {
     words[FREE + sizeClass] = offset;
   }
 }
+
+/** Each thread's lock owner and patience for a heap's buffer (see the constructor). */
+const identities = new WeakMap<SharedArrayBuffer, { readonly owner: number; readonly patienceMs: number }>();
 
 /** The smallest block, and the size of a job record. */
 export const BLOCK_BYTES = 128;

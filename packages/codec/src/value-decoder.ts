@@ -1,5 +1,5 @@
 import { CorruptValueError } from "./errors.ts";
-import { noHeaderAt, SharedBuffer } from "./shared-buffer.ts";
+import { dropMoved, noHeaderAt, receiveMoved, SharedBuffer } from "./shared-buffer.ts";
 import {
   ARRAY,
   ARRAY_BUFFER,
@@ -14,9 +14,11 @@ import {
   FALSE,
   FLOAT64,
   HAS_BACK_REFERENCES,
+  HAS_MOVES,
   HOLE,
   INT32,
   MAP,
+  MOVED_BUFFER,
   NULL,
   NULL_PROTO_OBJECT,
   OBJECT,
@@ -148,6 +150,8 @@ class Reader {
   readonly refs: unknown[] = [];
   refCount = 0;
   busy = false;
+  /** The moved buffers this call received: released again should the message turn out corrupt. */
+  readonly received: SharedBuffer[] = [];
 
   decode(bytes: Uint8Array): unknown {
     const length = bytes.byteLength;
@@ -171,13 +175,14 @@ class Reader {
     this.start = start;
     this.end = start + length;
     const flags = this.u8[start]!;
-    if ((flags & ~HAS_BACK_REFERENCES) !== 0) throw new CorruptValueError(0, `unknown flags ${flags}`);
-    this.track = flags !== 0;
+    if ((flags & ~(HAS_BACK_REFERENCES | HAS_MOVES)) !== 0) throw new CorruptValueError(0, `unknown flags ${flags}`);
+    this.track = (flags & HAS_BACK_REFERENCES) !== 0;
     this.pos = start + 1;
     this.busy = true;
     try {
       return this.value();
     } catch (error) {
+      for (const buffer of this.received) buffer.release();
       // Nesting deeper than this thread's stack, or a size the engine cannot allocate.
       if (error instanceof RangeError && !(error instanceof CorruptValueError)) {
         throw new CorruptValueError(this.pos - start, `cannot be decoded here (${error.message})`, { cause: error });
@@ -185,6 +190,7 @@ class Reader {
       throw error;
     } finally {
       this.busy = false;
+      this.received.length = 0;
       const refs = this.refs;
       for (let i = 0; i < this.refCount; i++) refs[i] = undefined;
       this.refCount = 0;
@@ -312,6 +318,8 @@ class Reader {
         return this.error(pos);
       case SHARED_BUFFER:
         return this.sharedBuffer(pos);
+      case MOVED_BUFFER:
+        return this.movedBuffer(pos);
       default:
         throw this.corrupt(pos, `unknown tag ${tag}`);
     }
@@ -549,6 +557,26 @@ class Reader {
     }
   }
 
+  /** A buffer made by `move`, in the heap this message is in: this decoder becomes its owner. */
+  movedBuffer(at: number): SharedBuffer {
+    this.need(4, at, "a moved SharedBuffer");
+    const header = this.view.getUint32(at + 1, true);
+    this.pos = at + 5;
+    const heap = this.u8.buffer;
+    if (SharedArrayBufferClass === undefined || !(heap instanceof SharedArrayBufferClass)) {
+      throw this.corrupt(at, noHeaderAt(header));
+    }
+    let buffer: SharedBuffer;
+    try {
+      buffer = receiveMoved(heap, header);
+    } catch (error) {
+      if (error instanceof RangeError) throw this.corrupt(at, error.message);
+      throw error;
+    }
+    this.received.push(buffer);
+    return this.remember(buffer);
+  }
+
   boxed(at: number): object {
     this.need(1, at, "a boxed primitive");
     const tag = this.u8[this.pos]!;
@@ -591,4 +619,36 @@ const reader = new Reader();
  */
 export function decodeValue(bytes: Uint8Array): unknown {
   return (reader.busy ? new Reader() : reader).decode(bytes);
+}
+
+/**
+ * Releases what the message of `length` bytes at `start` of `heap` (a view over all of a
+ * `SharedHeap`) owns and no decoder took: the buffers `move` copied into the heap for it. Called
+ * by whoever frees a message's bytes (a job's arguments when it is aborted before it ran, a
+ * result never read); buffers a decoder received belong to their receiver and are left alone. A
+ * message without moved buffers costs one byte read. Reads nothing outside the message; a list
+ * that does not fit in it is ignored, and so is a header that is none.
+ *
+ * @example
+ * ```ts
+ * import { dropMessage, move, SharedHeap, ValueEncoder } from "@spindle/codec";
+ *
+ * const heap = SharedHeap.create(1 << 20);
+ * const encoder = new ValueEncoder();
+ * encoder.useHeap(heap.buffer);
+ * const length = encoder.encode([move(new Uint8Array(1000))], "job", "args");
+ * const at = heap.alloc(length);
+ * heap.bytes.set(encoder.bytes, at);
+ * dropMessage(heap.bytes, at, length); // never decoded: the moved 1000 bytes go back to the heap
+ * heap.free(at, length);
+ * ```
+ */
+export function dropMessage(heap: Uint8Array, start: number, length: number): void {
+  if (length < 5 || ((heap[start] as number) & HAS_MOVES) === 0) return;
+  const buffer = heap.buffer;
+  if (SharedArrayBufferClass === undefined || !(buffer instanceof SharedArrayBufferClass)) return;
+  const view = new DataView(buffer, heap.byteOffset + start, length);
+  const count = view.getUint32(length - 4, true);
+  if (count > (length - 5) / 4) return;
+  for (let i = 0, at = length - 4 - 4 * count; i < count; i++, at += 4) dropMoved(buffer, view.getUint32(at, true));
 }

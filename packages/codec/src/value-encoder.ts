@@ -1,5 +1,13 @@
-import { UncloneableValueError } from "./errors.ts";
-import { isSharedBuffer, type SharedBuffer } from "./shared-buffer.ts";
+import { BufferReleasedError, UncloneableValueError } from "./errors.ts";
+import {
+  dropMoved,
+  isSharedBuffer,
+  movedBytes,
+  placeMoved,
+  sendMoved,
+  type SharedBuffer,
+  unsendMoved,
+} from "./shared-buffer.ts";
 import {
   ARRAY,
   ARRAY_BUFFER,
@@ -13,10 +21,12 @@ import {
   FALSE,
   FLOAT64,
   HAS_BACK_REFERENCES,
+  HAS_MOVES,
   HOLE,
   INT32,
   MAP,
   MAX_SHORT_STRING,
+  MOVED_BUFFER,
   NULL,
   NULL_PROTO_OBJECT,
   OBJECT,
@@ -207,6 +217,11 @@ export class ValueEncoder {
   #nested: ValueEncoder | undefined;
   /** The buffer holding the last finished encoding: the scratch buffer, or a nested encoder's. */
   #result: Uint8Array;
+  /** The `move` buffers sent in the message being (or last) written, and their headers in the heap. */
+  readonly #moves: SharedBuffer[] = [];
+  readonly #moveHeaders: number[] = [];
+  /** The encoder that wrote the last finished encoding: this one, or its nested one. */
+  #last: ValueEncoder = this;
 
   /** Creates an encoder whose scratch buffer starts at `capacity` bytes. */
   constructor(capacity = 1024) {
@@ -226,23 +241,33 @@ export class ValueEncoder {
    * runs inside `encode` through getters, Proxy traps and `Error.prepareStackTrace`) is served by
    * a nested encoder with a scratch buffer and object table of its own, so neither encoding sees
    * the other's bytes; its result is `bytes` until the outer call finishes and replaces it.
+   *
+   * A buffer made by `move` is copied into a block of the heap (see `useHeap`) that the message
+   * then owns; a caller that does not store the message where a decoder will read it (or release
+   * it with `dropMessage`) calls {@linkcode ValueEncoder.discard}. A throw releases them itself.
    */
   encode(value: unknown, job: string, root: string): number {
     this.#bytes = undefined;
     this.#length = 0;
     if (this.#busy) {
       const nested = (this.#nested ??= new ValueEncoder(64));
+      nested.#heap = this.#heap;
       const length = nested.encode(value, job, root);
       this.#result = nested.#result;
+      this.#last = nested;
       this.#bytes = undefined; // a call nested in this one may have set it
       return (this.#length = length);
     }
     this.#busy = true;
     this.#pos = 1;
     this.#backReferences = false;
+    this.#moves.length = 0;
+    this.#moveHeaders.length = 0;
     try {
       this.#value(value);
+      if (this.#moves.length > 0) this.#writeMoves();
     } catch (error) {
+      this.#undoMoves();
       if (error instanceof Rejected) {
         throw new UncloneableValueError(
           `job ${JSON.stringify(job)}`,
@@ -256,10 +281,46 @@ export class ValueEncoder {
       this.#forget();
       this.#busy = false;
     }
-    this.#u8[0] = this.#backReferences ? HAS_BACK_REFERENCES : 0;
+    this.#u8[0] = (this.#backReferences ? HAS_BACK_REFERENCES : 0) | (this.#moves.length > 0 ? HAS_MOVES : 0);
     this.#result = this.#u8;
+    this.#last = this;
     this.#bytes = undefined; // a nested call may have set it
     return (this.#length = this.#pos);
+  }
+
+  /**
+   * Drops the last finished message, which its caller will not store (a spawn refused after its
+   * arguments were encoded): the buffers it moved into the heap are released, and the buffers
+   * `move` made can be sent again. Without moved buffers it does nothing.
+   */
+  discard(): void {
+    const last = this.#last;
+    if (last !== this) return last.discard();
+    this.#undoMoves();
+  }
+
+  /** Releases the heap blocks of the message's moved buffers and makes their `move` buffers sendable again. */
+  #undoMoves(): void {
+    const heap = this.#heap;
+    const headers = this.#moveHeaders;
+    if (heap !== null) { for (const header of headers) dropMoved(heap, header); }
+    for (const buffer of this.#moves) unsendMoved(buffer);
+    this.#moves.length = 0;
+    headers.length = 0;
+  }
+
+  /** The list of moved buffers' headers that ends a message holding any (see `value-tags.ts`). */
+  #writeMoves(): void {
+    const headers = this.#moveHeaders;
+    this.#reserve(4 * headers.length + 4);
+    const view = this.#view;
+    let pos = this.#pos;
+    for (const header of headers) {
+      view.setUint32(pos, header, true);
+      pos += 4;
+    }
+    view.setUint32(pos, headers.length, true);
+    this.#pos = pos + 4;
   }
 
   /** The bytes of the last finished encoding: a view of scratch memory, valid until the next `encode`. */
@@ -566,10 +627,42 @@ export class ValueEncoder {
 
   /** A SharedBuffer crosses as its header's place in the heap: its bytes are not copied. */
   #sharedBuffer(buffer: SharedBuffer): void {
+    const moved = movedBytes(buffer);
+    if (moved !== null) return this.#movedBuffer(buffer, moved);
     const { heap, header } = buffer.locate();
     if (heap !== this.#heap) throw new Rejected(buffer, "belongs to another runtime's heap");
     this.#reserve(5);
     this.#u8[this.#pos] = SHARED_BUFFER;
+    this.#view.setUint32(this.#pos + 1, header, true);
+    this.#pos += 5;
+  }
+
+  /**
+   * A buffer made by `move`: its bytes, copied once straight from the sender's memory into a new
+   * block of the heap, which the message owns until a decoder receives it. The `move` buffer is
+   * marked sent at once (a getter that sends it again meanwhile finds it released).
+   */
+  #movedBuffer(buffer: SharedBuffer, bytes: Uint8Array): void {
+    const heap = this.#heap;
+    if (heap === null) {
+      throw new Rejected(buffer, "was made by move(), which needs a runtime's shared heap to move into");
+    }
+    // A source that was detached or shrunk since `move` reads shorter than the buffer it made.
+    if (bytes.byteLength !== buffer.byteLength) {
+      throw new Rejected(buffer, "was made by move() over an ArrayBuffer since detached or shrunk");
+    }
+    if (!sendMoved(buffer)) throw new BufferReleasedError("passed to a job");
+    let header: number;
+    try {
+      header = placeMoved(heap, bytes);
+    } catch (error) {
+      unsendMoved(buffer);
+      throw error;
+    }
+    this.#moves.push(buffer);
+    this.#moveHeaders.push(header);
+    this.#reserve(5);
+    this.#u8[this.#pos] = MOVED_BUFFER;
     this.#view.setUint32(this.#pos + 1, header, true);
     this.#pos += 5;
   }

@@ -3,10 +3,13 @@
  * Internal: both ends always run the same copy of this package, so the format has no version.
  *
  * ```text
- * message   = flags:u8 value
+ * message   = flags:u8 value [moves]
  *   flags   bit 0 (HAS_BACK_REFERENCES): some `BACK_REFERENCE` follows, so the decoder must
  *           remember every object it builds; without it the decoder remembers none.
+ *           bit 1 (HAS_MOVES): the value holds MOVED_BUFFERs, and `moves` ends the message.
  * value     = tag:u8 payload
+ * moves     = count × header:u32, count:u32 (last): the MOVED_BUFFERs' headers, so that whoever
+ *           frees a message that no decoder read releases them (`dropMessage`)
  * ```
  *
  * Every number is little-endian; `u32` counts and lengths cap a single string, array, map, set
@@ -45,15 +48,20 @@
  * |                          | count × (key value): "stack", "cause" and "errors" when present,  |
  * |                          | then the other own enumerable properties                          |
  * | BACK_REFERENCE           | id:u32, the object built id-th (0-based) in this message          |
+ * | SHARED_BUFFER            | header:u32, a SharedBuffer's header in the heap the message is in |
+ * | MOVED_BUFFER             | header:u32, a SharedBuffer made by `move`, in transit: the decoder |
+ * |                          | takes ownership of it (its state MOVING → LIVE)                   |
  *
  * Objects (ARRAY, SPARSE_ARRAY, the two OBJECTs, MAP, SET, DATE, REGEXP, the two ARRAY_BUFFERs, TYPED_ARRAY,
- * DATA_VIEW, BOXED, ERROR) are numbered in the order their tags appear, which is the order the
+ * DATA_VIEW, BOXED, ERROR, SHARED_BUFFER, MOVED_BUFFER) are numbered in the order their tags appear, which is the order the
  * decoder creates them: each container before its contents (an ERROR after its name and message,
  * which are no objects), so a cycle refers back to a container still being filled.
  */
 
 /** `flags` bit: the message holds at least one BACK_REFERENCE. */
 export const HAS_BACK_REFERENCES = 1;
+/** `flags` bit: the message holds MOVED_BUFFERs, listed at its end. */
+export const HAS_MOVES = 2;
 
 /** `undefined`. */
 export const UNDEFINED = 0;
@@ -111,6 +119,8 @@ export const BACK_REFERENCE = 25;
 export const SPARSE_ARRAY = 26;
 /** A `SharedBuffer` of the runtime's heap, by reference: the u32 byte offset of its header. */
 export const SHARED_BUFFER = 27;
+/** A SharedBuffer made by `move`, in transit to its receiver: the u32 byte offset of its header. */
+export const MOVED_BUFFER = 28;
 
 /** The longest string that may use STRING_ASCII (its length must fit the u8). */
 export const MAX_SHORT_STRING = 64;

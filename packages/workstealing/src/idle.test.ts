@@ -208,3 +208,24 @@ test("machines sleeping without a timeout take every job: no notification is los
     assert.equal(state.active, 0, "every machine counted out");
   }
 });
+
+test("a notifier that died holding the lock, having taken a sleeper off the list, leaves it parked on the list and everyone unparked", () => {
+  const { control, woken } = idle(3);
+  const survivor = new Idle(control, AT, 3, (processor) => woken.push(processor), 1);
+  survivor.transitionToParked(1);
+  survivor.transitionToParked(2);
+  // The dead notifier (owner 9) took machine 2 off the list (COUNT 2 → 1) and stopped there: its
+  // SLEEPING is still 1 and the lock names the dead owner. Offsets from idle.ts: LOCK 0, COUNT 4.
+  control[AT] = 9;
+  control[AT + 4] = 1;
+  assert.equal(survivor.recover(9), true);
+  assert.equal(control[AT], 0, "the lock is free again");
+  assert.deepEqual(woken.toSorted(), [0, 1, 2], "every machine is unparked to look again");
+  woken.length = 0;
+  // Both sleepers are on the list again: two notifications wake both, once each.
+  survivor.notifyWork();
+  survivor.transitionFromParked(woken[0]!);
+  survivor.stopSearching(woken[0]!);
+  survivor.notifyWork();
+  assert.deepEqual(woken.toSorted(), [1, 2]);
+});

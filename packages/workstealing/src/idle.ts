@@ -1,4 +1,4 @@
-import { Mutex } from "@spindle/core";
+import { ANONYMOUS_OWNER, OwnedMutex } from "@spindle/codec";
 
 /**
  * Which workers are searching for work and which are parked, and the rule for waking one (tokio's
@@ -19,8 +19,8 @@ import { Mutex } from "@spindle/core";
  *
  * # Memory model
  *
- * `Atomics` operations are sequentially consistent (SC), and the {@linkcode Mutex} orders what is
- * done under it before the next holder's section (see `work-deque.ts` and `mutex.ts`). Hence:
+ * `Atomics` operations are sequentially consistent (SC), and the {@linkcode OwnedMutex} orders
+ * what is done under it before the next holder's section (see `work-deque.ts`). Hence:
  *
  * - `COUNT` and the sleepers' list are plain: read and written only under the lock.
  * - `ACTIVE`, `SEARCHING` and `UNPARKED` are `Atomics`: they are read without the lock (the quick
@@ -43,7 +43,8 @@ import { Mutex } from "@spindle/core";
 export class Idle {
   readonly #control: Int32Array;
   readonly #at: number;
-  readonly #mutex: Mutex;
+  readonly #mutex: OwnedMutex;
+  readonly #max: number;
   readonly #unpark: (processor: number) => void;
   /** Where `SLEEPING[0]` and `SEARCHING_FLAG[0]` are. */
   readonly #sleeping: number;
@@ -52,12 +53,22 @@ export class Idle {
 
   /**
    * The idle state whose words start at `control[at]` ({@linkcode idleWords}`(max)` of them) for
-   * up to `max` processors; `unpark` wakes a processor's machine.
+   * up to `max` processors; `unpark` wakes a processor's machine. `owner` is this thread's lock
+   * owner number (for {@linkcode Idle.recover}), `patienceMs` bounds its waits for the lock (see
+   * {@linkcode OwnedMutex}).
    */
-  constructor(control: Int32Array, at: number, max: number, unpark: (processor: number) => void) {
+  constructor(
+    control: Int32Array,
+    at: number,
+    max: number,
+    unpark: (processor: number) => void,
+    owner: number = ANONYMOUS_OWNER,
+    patienceMs: number = Infinity,
+  ) {
     this.#control = control;
     this.#at = at;
-    this.#mutex = new Mutex(control, at + LOCK);
+    this.#max = max;
+    this.#mutex = new OwnedMutex(control, at + LOCK, owner, patienceMs, "the idle state's lock");
     this.#unpark = unpark;
     this.#sleeping = at + SLEEPERS + max;
     this.#searchingFlag = at + SLEEPERS + 2 * max;
@@ -253,6 +264,32 @@ export class Idle {
     if (Atomics.exchange(control, this.#searchingFlag + processor, 0) === 1) Atomics.sub(control, at + SEARCHING, 1);
     Atomics.sub(control, at + ACTIVE, 1);
     this.#mutex.unlock();
+  }
+
+  /**
+   * Takes the lock back from `deadOwner`, a machine's thread that ended holding it (in a
+   * notifier's or a park's critical section), and repairs the sleepers' list; returns whether it
+   * held the lock. The list is rebuilt from the SLEEPING words, which agree with it outside a
+   * critical section (a machine is on the list exactly while its SLEEPING is 1, both changed
+   * under the lock). A notifier that died after taking a machine off the list but before clearing
+   * its SLEEPING leaves it on the rebuilt list, parked as it was, rather than lost to every later
+   * notifier. The counts are not rebuilt: machines change them without the lock, so a rebuilt
+   * value could overwrite a live machine's add; a count the dead thread left off by one is the
+   * case the class doc admits for `terminate()`. Every machine is then unparked: one the dead
+   * notifier meant to wake, or that slept while a job's wake was skipped, looks at the queues.
+   */
+  recover(deadOwner: number): boolean {
+    if (!this.#mutex.recover(deadOwner)) return false;
+    const control = this.#control;
+    const at = this.#at;
+    let count = 0;
+    for (let p = 0; p < this.#max; p++) {
+      if (Atomics.load(control, this.#sleeping + p) === 1) control[at + SLEEPERS + count++] = p;
+    }
+    control[at + COUNT] = count;
+    this.#mutex.unlock();
+    for (let p = 0; p < this.#max; p++) this.#unpark(p);
+    return true;
   }
 
   /** Under the lock: takes `processor` off the list (plain words) and clears its SLEEPING. */

@@ -148,3 +148,54 @@ test("two threads pushing and popping at once: every job is popped exactly once,
     assert.equal(idOf(base, THREADS - 1, n - 1), THREADS * n * STRIDE, "the layout the checks above assume");
   }
 });
+
+// A holder that died inside a critical section (terminated, out of memory), simulated by writing
+// the words it would have left: the lock naming it, its pending record, the list half changed.
+// The layout (offsets from the injector's first word) is injector.ts's.
+const LOCK_WORD = 0;
+const HEAD_WORD = 1;
+const TAIL_WORD = 2;
+const LENGTH_WORD = 3;
+const PENDING_FIRST_WORD = 4;
+const PENDING_POP_WORD = 5;
+const DEAD = 9;
+
+test("a push cut short by its holder's death is completed by the recovery, linked or not yet", () => {
+  for (const linked of [true, false]) {
+    const { queue, control, heap } = injector(10);
+    queue.push(id(0));
+    queue.push(id(1));
+    // The dead holder's chain id(2) → id(3), its last NEXT cleared before the lock.
+    link(heap, [id(2), id(3)]);
+    Atomics.store(heap, id(3) + NEXT, 0);
+    control[AT + LOCK_WORD] = DEAD;
+    control[AT + PENDING_FIRST_WORD] = id(2);
+    if (linked) Atomics.store(heap, id(1) + NEXT, id(2)); // TAIL and LENGTH not moved yet
+    assert.equal(new Injector(control, AT, heap, 1).recover(DEAD), true);
+    assert.equal(control[AT + LOCK_WORD], 0, "the lock is free again");
+    assert.equal(queue.length, 4, `linked: ${linked}`);
+    queue.push(id(4)); // links from the repaired tail
+    assert.deepEqual(drain(queue, 3), [id(0), id(1), id(2), id(3), id(4)], `linked: ${linked}`);
+  }
+});
+
+test("a pop cut short by its holder's death is undone by the recovery: no job is lost", () => {
+  const { queue, control, heap } = injector(10);
+  for (let i = 0; i < 5; i++) queue.push(id(i));
+  // The dead popper moved HEAD past two jobs (and, having emptied nothing, left TAIL), not LENGTH.
+  control[AT + LOCK_WORD] = DEAD;
+  control[AT + PENDING_POP_WORD] = id(0);
+  control[AT + HEAD_WORD] = id(2);
+  assert.equal(new Injector(control, AT, heap, 1).recover(DEAD), true);
+  assert.equal(queue.length, 5);
+  assert.equal(control[AT + TAIL_WORD], id(4));
+  assert.deepEqual(drain(queue, 2), [0, 1, 2, 3, 4].map(id));
+  assert.equal(control[AT + LENGTH_WORD], 0);
+});
+
+test("recovering from an owner that does not hold the lock changes nothing", () => {
+  const { queue, control, heap } = injector(4);
+  queue.push(id(0));
+  assert.equal(new Injector(control, AT, heap, 1).recover(DEAD), false);
+  assert.deepEqual(drain(queue, 4), [id(0)]);
+});

@@ -1,15 +1,15 @@
-import { Mutex } from "@spindle/core";
+import { ANONYMOUS_OWNER, OwnedMutex } from "@spindle/codec";
 import { NEXT } from "./job-record.ts";
 
 /**
  * The global injector: the queue of jobs that belong to no worker yet (spawned by the runtime's
  * thread, or moved out of a full deque). A FIFO list linked through the records' `NEXT` words,
- * guarded by a {@linkcode Mutex}; workers take a batch per lock.
+ * guarded by an {@linkcode OwnedMutex}; workers take a batch per lock.
  *
  * # Memory model
  *
- * `Atomics` operations are sequentially consistent (SC), and the {@linkcode Mutex} orders what is
- * done under it before the next holder's section, plain accesses included (see `mutex.ts`):
+ * `Atomics` operations are sequentially consistent (SC), and the {@linkcode OwnedMutex} orders
+ * what is done under it before the next holder's section, plain accesses included:
  *
  * - `HEAD` and `TAIL` are plain: read and written only under the lock.
  * - `LENGTH` is changed only under the lock, but read without it (`length`, and `popBatch`'s
@@ -25,19 +25,46 @@ import { NEXT } from "./job-record.ts";
  *   reads their `NEXT`, and they come before the pusher's `lock()`, so the lock orders them
  *   before any popper's reads, as it would plain writes. The link from the old tail is written
  *   under the lock.
+ * - `PENDING_*` are plain, under the lock: what the holder is doing (see below).
+ *
+ * # A holder that dies
+ *
+ * A thread stopped inside a critical section (terminated, out of memory) would leave the lock
+ * held, and the list half changed: a chain linked from the old tail but TAIL and LENGTH not yet
+ * moved (the next push would then overwrite the link and lose the chain), or HEAD moved past jobs
+ * that never reached the popper's deque (lost with it). So each section first records what it is
+ * about to do: a push its chain (`PENDING_FIRST`), a pop the head it starts from
+ * (`PENDING_POP`); both are cleared before the unlock. The runtime's thread, once it learns that
+ * the holder died, takes the lock back ({@linkcode Injector.recover}) and repairs the list: an
+ * unfinished pop is undone (HEAD goes back to where it was: a pop changes no `NEXT` word, and the
+ * popper dies before it could use what it took, the unlock being the last step), an unfinished
+ * push is completed (its chain is appended unless the walk from HEAD already reaches it), and
+ * TAIL and LENGTH are recomputed from that walk (the list ends where a `NEXT` is 0: a chain's
+ * last `NEXT` is cleared before the lock). A holder that died between its lock and its first
+ * record loses the chain it was pushing, as one that died just before the lock would.
  */
 export class Injector {
   readonly #control: Int32Array;
   readonly #heap: Int32Array;
-  readonly #mutex: Mutex;
+  readonly #mutex: OwnedMutex;
   readonly #at: number;
 
-  /** The injector whose words start at `control[at]` ({@linkcode INJECTOR_WORDS} of them). */
-  constructor(control: Int32Array, at: number, heap: Int32Array) {
+  /**
+   * The injector whose words start at `control[at]` ({@linkcode INJECTOR_WORDS} of them), used by
+   * lock owner `owner` (this thread's number, for {@linkcode Injector.recover}), whose waits for
+   * the lock give up after `patienceMs` (see {@linkcode OwnedMutex}).
+   */
+  constructor(
+    control: Int32Array,
+    at: number,
+    heap: Int32Array,
+    owner: number = ANONYMOUS_OWNER,
+    patienceMs: number = Infinity,
+  ) {
     this.#control = control;
     this.#heap = heap;
     this.#at = at;
-    this.#mutex = new Mutex(control, at + LOCK);
+    this.#mutex = new OwnedMutex(control, at + LOCK, owner, patienceMs, "the injector's lock");
   }
 
   /** How many jobs it holds (a moment ago). */
@@ -60,12 +87,14 @@ export class Injector {
     // Before the lock: no queue holds `last` yet (see the class doc).
     Atomics.store(this.#heap, last + NEXT, 0);
     this.#mutex.lock();
+    control[at + PENDING_FIRST] = first; // the chain a recovery completes (class doc)
     const tail = control[at + TAIL] as number;
     if (tail === 0) control[at + HEAD] = first;
     else Atomics.store(this.#heap, tail + NEXT, first);
     control[at + TAIL] = last;
     // The publication the idle protocol pairs with (class doc); poppers need only the lock.
     Atomics.add(control, at + LENGTH, count);
+    control[at + PENDING_FIRST] = 0;
     this.#mutex.unlock();
   }
 
@@ -83,6 +112,7 @@ export class Injector {
     // so the walk below sees one consistent list (empty if another popper emptied it meanwhile).
     this.#mutex.lock();
     let id = control[at + HEAD] as number;
+    control[at + PENDING_POP] = id; // the record a recovery undoes to (class doc)
     let taken = 0;
     while (id !== 0 && taken < max) {
       into.push(id);
@@ -92,8 +122,46 @@ export class Injector {
     control[at + HEAD] = id;
     if (id === 0) control[at + TAIL] = 0;
     Atomics.sub(control, at + LENGTH, taken);
+    control[at + PENDING_POP] = 0;
     this.#mutex.unlock();
     return taken;
+  }
+
+  /**
+   * Takes the lock back from `deadOwner`, a thread that ended holding it, and repairs the list
+   * (see the class doc); returns whether it held the lock.
+   */
+  recover(deadOwner: number): boolean {
+    if (!this.#mutex.recover(deadOwner)) return false;
+    const control = this.#control;
+    const at = this.#at;
+    const heap = this.#heap;
+    // Under the lock now, after the dead thread's exit: its writes are all visible (OwnedMutex).
+    const popFrom = control[at + PENDING_POP] as number;
+    if (popFrom !== 0) control[at + HEAD] = popFrom;
+    const first = control[at + PENDING_FIRST] as number;
+    let tail = 0;
+    let length = 0;
+    let linked = false;
+    for (let id = control[at + HEAD] as number; id !== 0; id = Atomics.load(heap, id + NEXT)) {
+      if (id === first) linked = true;
+      tail = id;
+      length++;
+    }
+    if (first !== 0 && !linked) {
+      if (tail === 0) control[at + HEAD] = first;
+      else Atomics.store(heap, tail + NEXT, first);
+      for (let id = first; id !== 0; id = Atomics.load(heap, id + NEXT)) {
+        tail = id;
+        length++;
+      }
+    }
+    control[at + TAIL] = tail;
+    control[at + PENDING_POP] = 0;
+    control[at + PENDING_FIRST] = 0;
+    Atomics.store(control, at + LENGTH, length);
+    this.#mutex.unlock();
+    return true;
   }
 }
 
@@ -101,5 +169,9 @@ const LOCK = 0;
 const HEAD = 1;
 const TAIL = 2;
 const LENGTH = 3;
+/** The first record of the chain a holder is pushing (0: none); its last `NEXT` is 0. */
+const PENDING_FIRST = 4;
+/** The head a holder is popping from (0: none). */
+const PENDING_POP = 5;
 /** Words of the control block an injector occupies. */
-export const INJECTOR_WORDS = 4;
+export const INJECTOR_WORDS = 6;

@@ -1,5 +1,6 @@
 import {
   CancelledError,
+  consumeBudget,
   Context,
   type Future,
   isFuture,
@@ -11,6 +12,7 @@ import {
   SpindleError,
   Waker,
   WakeTable,
+  yieldNow,
 } from "@spindle/core";
 import { WorkerLostError } from "./errors.ts";
 import { currentJobContext, type InlineStart, type JobContext } from "./job-context.ts";
@@ -138,6 +140,10 @@ export class JobHandle<T> extends JoinHandle<T> {
       // wakes us, or we see its state here.
       if (!isTerminal(Atomics.load(records, id + STATE))) return PENDING;
     }
+    // A settled handle is a future that is ready at once: it takes from the task's cooperative
+    // budget, as core's JoinHandle does, so that a job joining handle after settled handle still
+    // lets its worker's other tasks and its machine run (`consumeBudget`).
+    if (!consumeBudget(cx)) return PENDING;
     return this.#take();
   }
 
@@ -149,10 +155,25 @@ export class JobHandle<T> extends JoinHandle<T> {
   override [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
     if (this.#outcome === null && !this.#detached && this.#slot === null) {
       const context = currentJobContext();
-      const start = context?.takeBack(this.#id) ?? null;
-      if (start !== null) return this.#joinInPlace(context as JobContext, start);
+      if (context !== null) {
+        // A join in place completes without suspending, like a ready future: it takes from the
+        // task's cooperative budget too. Without this, a job that spawns and joins children in
+        // a loop never returned to its worker's executor: the worker's other jobs starved, and
+        // its machine neither beat its heartbeat nor took stop requests (the runtime then
+        // terminated the worker of a job that was progressing). Out of budget, the joiner
+        // yields once, and then joins as it would have (tokio's per-poll budget).
+        if (!consumeBudget(NO_WAKE)) return this.#joinAfterYield();
+        const start = context.takeBack(this.#id);
+        if (start !== null) return this.#joinInPlace(context, start);
+      }
     }
     return super[Symbol.iterator]();
+  }
+
+  /** The join of a task whose budget is used up: lets the worker run its other tasks first. */
+  *#joinAfterYield(): Generator<Future<unknown>, T, unknown> {
+    yield* yieldNow(); // wakes the task, polled again after the others with a fresh budget
+    return yield* { [Symbol.iterator]: () => this[Symbol.iterator]() };
   }
 
   *#joinInPlace(context: JobContext, start: InlineStart): Generator<Future<unknown>, T, unknown> {
@@ -242,8 +263,11 @@ export class JobHandle<T> extends JoinHandle<T> {
     } else {
       value = shared.records.readPayload(id);
     }
-    shared.records.release(id);
+    // The outcome is ours before the reference is dropped: should the release throw (the
+    // runtime's thread giving up on a heap lock held by a worker that died, see SharedState), the
+    // handle is not taken a second time, which would drop the reference twice.
     this.#outcome = { ok, value };
+    shared.records.release(id);
     if (ok) return value as T;
     throw value;
   }
@@ -267,6 +291,12 @@ export class JobHandle<T> extends JoinHandle<T> {
     });
   }
 }
+
+/**
+ * The context a join in place takes its budget with: `consumeBudget` wakes it when the budget is
+ * used up, and the joiner's `yieldNow` wakes the real task instead.
+ */
+const NO_WAKE: Context = Context.noop();
 
 /** A promise waiting on a handle: the raw waker's data. */
 interface PromiseWaiter {

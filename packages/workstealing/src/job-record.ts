@@ -1,6 +1,6 @@
 import { wakeShared } from "@spindle/core";
 import type { SharedHeap } from "@spindle/codec";
-import { decodeValue } from "@spindle/codec";
+import { decodeValue, dropMessage } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
 
 /**
@@ -16,7 +16,10 @@ import type { ValueEncoder } from "@spindle/codec";
  *   `abort()` racing with it either removes the job or finds it running: {@linkcode JobRecords.claim}
  *   against {@linkcode JobRecords.cancelQueued}) and then to one terminal state, stored after the
  *   result payload is written: a reader that sees a terminal state sees the payload
- *   ({@linkcode JobRecords.settle});
+ *   ({@linkcode JobRecords.settle}). A queued job that is cancelled goes QUEUED → CANCEL_PENDING →
+ *   CANCELLED: the compare-exchange to CANCEL_PENDING takes the record from `claim`, the reason is
+ *   written, and only then the CANCELLED store publishes it. No terminal state is ever stored
+ *   before its payload: the rule every reader of a record (its handle, on any thread) relies on.
  * - `WAITER` and `WAITER_SLOT` belong to the handle's thread, `ABORT` to whoever aborts,
  *   `RUN_PREV`/`RUN_NEXT` to the worker running the job (its list of running jobs, which the
  *   runtime walks when that worker dies: `processor.ts`).
@@ -77,10 +80,16 @@ export const FAILED = 4;
 export const CANCELLED = 5;
 /** Its worker died while running it. */
 export const LOST = 6;
+/**
+ * Being cancelled while queued: taken out of QUEUED by {@linkcode JobRecords.cancelQueued}, whose
+ * thread is writing the reason; CANCELLED follows. Not terminal: a handle that sees it waits for
+ * the wake that CANCELLED's publication sends, as for a running job.
+ */
+export const CANCEL_PENDING = 7;
 
-/** Whether `state` is one a job ends in. */
+/** Whether `state` is one a job ends in (CANCEL_PENDING is not: its payload is being written). */
 export function isTerminal(state: number): boolean {
-  return state >= DONE;
+  return state >= DONE && state <= LOST;
 }
 
 // A participant's counter line (16 words of the control block, one cache line): the records it
@@ -236,18 +245,21 @@ export class JobRecords {
   cancelQueued(id: number, reason: ValueEncoder | null = null, length = 0): boolean {
     const records = this.words;
     // The partner of claim's compare-exchange: whichever moves STATE out of QUEUED first owns the
-    // record's payload from here on. The reason is written after the exchange, so a handle reads
-    // it safely when it is on this thread (`abort()`, or the runtime's thread cancelling its own
-    // spawns: program order). A handle on another thread (a worker's child that overflowed into
-    // the injector, cancelled by a cancelling shutdown) could see CANCELLED before the reason is
-    // written: a gap this comment records rather than closes.
-    if (Atomics.compareExchange(records, id + STATE, QUEUED, CANCELLED) !== QUEUED) return false;
+    // record's payload from here on. It moves it to CANCEL_PENDING, not CANCELLED: the handle may be
+    // on another thread (a worker's child that overflowed into the injector, cancelled by the
+    // runtime's thread in a cancelling shutdown), and must not see a terminal state before the
+    // reason. The reason's writes (plain, and the heap's lock) come before the SC store of
+    // CANCELLED below, so a handle whose SC load sees CANCELLED reads the reason, never the
+    // arguments it replaced; one that sees CANCEL_PENDING waits (not terminal), its WAITER store
+    // paired with `#announce`'s load as in `settle`.
+    if (Atomics.compareExchange(records, id + STATE, QUEUED, CANCEL_PENDING) !== QUEUED) return false;
     if (reason === null) {
       this.#freePayload(id);
       Atomics.store(records, id + LENGTH, 0);
     } else {
       this.replacePayload(id, reason, length);
     }
+    Atomics.store(records, id + STATE, CANCELLED);
     this.#announce(id);
     return true;
   }
@@ -307,10 +319,20 @@ export class JobRecords {
     records[id + LENGTH] = length;
   }
 
+  /**
+   * Frees the record's payload (the inline one too), first releasing the buffers `move` copied
+   * into the heap for it that no decoder received (the arguments of a job aborted before it ran,
+   * a result nobody read); received ones belong to their receiver. LENGTH becomes 0, so that a
+   * second call finds no payload to read.
+   */
   #freePayload(id: number): void {
-    const offset = Atomics.load(this.words, id + PAYLOAD);
+    const words = this.words;
+    const offset = Atomics.load(words, id + PAYLOAD);
+    const length = Atomics.load(words, id + LENGTH);
+    if (length > 0) dropMessage(this.#heap.bytes, offset === 0 ? (id + INLINE) << 2 : offset, length);
+    Atomics.store(words, id + LENGTH, 0);
     if (offset === 0) return;
-    this.#heap.free(offset, Atomics.load(this.words, id + LENGTH));
-    Atomics.store(this.words, id + PAYLOAD, 0);
+    this.#heap.free(offset, length);
+    Atomics.store(words, id + PAYLOAD, 0);
   }
 }

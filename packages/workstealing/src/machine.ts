@@ -208,7 +208,13 @@ export class Machine extends Future<void> implements JobContext {
     const shared = this.#shared;
     const job = checkJob(set, this.#set, name);
     const length = this.#encoder.encode(args, name, "args");
-    const id = shared.records.create(job, this.#encoder, length);
+    let id: number;
+    try {
+      id = shared.records.create(job, this.#encoder, length);
+    } catch (error) {
+      this.#encoder.discard(); // the arguments will never be read: their moved buffers go back
+      throw error;
+    }
     if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     this.#recentArgs.remember(id, args);
     const bumped = this.#own.swapSlot(id);

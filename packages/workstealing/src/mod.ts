@@ -38,7 +38,7 @@ export { defineJobs, type JobFunction, type JobOutput, type Jobs, JobSet } from 
 export { JobHandle } from "./job-handle.ts";
 export type { MapOptions } from "./job-map.ts";
 export { JobScope, join, scope } from "./job-scope.ts";
-export { SharedBuffer, type TypedArrayClass } from "@spindle/codec";
+export { move, SharedBuffer, type TypedArrayClass } from "@spindle/codec";
 export type { DurationStats, JobMetrics, RuntimeMetrics, WorkerMetrics } from "./metrics.ts";
 export type { ResourceLimits } from "./resource-limits.ts";
 export {

@@ -1,5 +1,5 @@
 import { type ParkerHandle, Unparker } from "@spindle/core";
-import { RUN_NEXT, RUN_PREV, RUNNING, STATE } from "./job-record.ts";
+import { RUN_NEXT, RUN_PREV, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
@@ -176,7 +176,14 @@ export class Processor {
     // processor's next machine.
     const jobs: number[] = [];
     const current = Atomics.exchange(control, this.#at + CURRENT, 0);
-    if (current !== 0 && Atomics.load(records, current + STATE) === RUNNING) jobs.push(current);
+    // CURRENT is cleared after the job's settlement, which may have freed the record (its handle
+    // detached) and, through the heap, handed it to a spawner on another thread, whose worker may
+    // now run it: a record still RUNNING is this processor's only if WORKER names it (stored by
+    // `claim` before RUNNING, and no live machine but the dead one claims for this processor).
+    if (
+      current !== 0 && Atomics.load(records, current + STATE) === RUNNING &&
+      Atomics.load(records, current + WORKER) === this.index
+    ) jobs.push(current);
     for (let id = Atomics.load(control, this.#at + RUN_HEAD); id !== 0; id = Atomics.load(records, id + RUN_NEXT)) {
       jobs.push(id);
     }

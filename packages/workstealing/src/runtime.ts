@@ -611,20 +611,27 @@ export class Runtime<S extends JobSet = JobSet> {
     const job = this.#indexes.get(name) ?? -1;
     if (job < 0) throw new UnknownJobError(name, this.#names);
     const length = this.#encoder.encode(args, name, "args");
-    // A getter of `args` may have shut the runtime down while they were encoded.
-    if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
+    let id: number;
+    let full: boolean;
+    try {
+      // A getter of `args` may have shut the runtime down while they were encoded.
+      if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
+      full = this.#waitingForRoom.length > 0 || shared.injector.length >= this.#limit;
+      if (full && this.#reject && options?.signal?.aborted !== true) throw new QueueFullError(name, this.#limit);
+      id = shared.records.create(job, this.#encoder, length);
+    } catch (error) {
+      // The arguments will never be read: buffers `move` put in the heap for them go back.
+      this.#encoder.discard();
+      throw error;
+    }
     const signal = options?.signal;
     if (signal?.aborted === true) {
       // Fails at once without running: a record that never enters a queue, cancelled here.
-      const id = shared.records.create(job, this.#encoder, length);
       const handle = createJobHandle<unknown>(shared, id, name, RUNTIME_THREAD);
       abortJobHandle(handle, new JobAbortedError(name, signal.reason));
       shared.records.release(id); // the execution's reference: nobody will take it from a queue
       return handle;
     }
-    const full = this.#waitingForRoom.length > 0 || shared.injector.length >= this.#limit;
-    if (full && this.#reject) throw new QueueFullError(name, this.#limit);
-    const id = shared.records.create(job, this.#encoder, length);
     // Plain writes, published with the id by the injector push (as createRecord's writes).
     if (chunk) shared.records.words[id + MAP_CHUNK] = 1;
     if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
@@ -798,6 +805,9 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#threads[p] = null;
     if (p >= this.#minWorkers && p < this.#workers) this.#retiredWorkers++;
     this.#metricsReader?.exited(p);
+    // First of all, before anything here needs a lock: a thread that ended inside a critical
+    // section (terminated, out of memory) left its lock held, which would block every thread.
+    shared.recoverLocksOf(p);
     shared.idle.depart(p);
     // The next machine of `p` must not inherit a park its predecessor left half done: a thread
     // that died parked leaves the parker word PARKED, and the next park would then spin instead

@@ -43,6 +43,12 @@ export interface SharedStateSetup {
 
 /** The participant number of the runtime's own thread; processor `i` is participant `i + 1`. */
 export const RUNTIME_THREAD = 0;
+/**
+ * How long the runtime's thread waits for a lock of shared memory before it throws a
+ * `SpindleError` of code `DEADLOCK` (its holder died, and the exit event that would let this
+ * thread recover the lock cannot run while it waits). A live holder keeps a lock for microseconds.
+ */
+const LOCK_PATIENCE_MS = 5_000;
 
 // The control block, in 64-byte cache lines so that words written by different threads at a high
 // rate do not share one: runtime-wide words; the injector; the idle state; one line of counters
@@ -87,8 +93,15 @@ export class SharedState {
   constructor(setup: SharedStateSetup, participant: number) {
     this.setup = setup;
     this.control = new Int32Array(setup.control);
-    this.heap = new SharedHeap(setup.heap);
-    this.injector = new Injector(this.control, INJECTOR_AT, this.heap.words);
+    // Each thread locks the shared words as owner `participant + 1`, so that the runtime's thread
+    // can take back a lock from a machine that died holding it (recoverLocksOf). The runtime's
+    // own thread cannot learn of that death while it waits for the lock (the exit event is
+    // its event loop's), so its waits are bounded: past LOCK_PATIENCE_MS it throws rather than
+    // hang. A machine's thread waits until the runtime's thread has recovered the lock.
+    const owner = participant + 1;
+    const patience = participant === RUNTIME_THREAD ? LOCK_PATIENCE_MS : Infinity;
+    this.heap = new SharedHeap(setup.heap, owner, patience);
+    this.injector = new Injector(this.control, INJECTOR_AT, this.heap.words, owner, patience);
     const countersAt = align(IDLE_AT + idleWords(setup.processors));
     this.records = new JobRecords(this.heap, setup.tables, this.control, countersAt, participant);
     const processorAt = countersAt + (setup.processors + 1) * COUNTER_LINE;
@@ -97,7 +110,22 @@ export class SharedState {
       { length: setup.processors },
       (_, p) => new Processor(this.control, processorAt + p * words, p, setup.dequeCapacity, this.heap),
     );
-    this.idle = new Idle(this.control, IDLE_AT, setup.processors, (p) => this.processor(p).unpark());
+    this.idle = new Idle(this.control, IDLE_AT, setup.processors, (p) => this.processor(p).unpark(), owner, patience);
+  }
+
+  /**
+   * Takes back every lock of shared memory that processor `p`'s machine held when its thread
+   * ended (the heap's, the injector's, the idle state's), repairing what each protects; returns
+   * the names of those it held. By the runtime's thread, after the thread's exit and before
+   * anything else that may need those locks.
+   */
+  recoverLocksOf(p: number): string[] {
+    const owner = p + 2; // participant p + 1's lock owner number
+    const recovered: string[] = [];
+    if (this.heap.recoverLock(owner)) recovered.push("heap");
+    if (this.injector.recover(owner)) recovered.push("injector");
+    if (this.idle.recover(owner)) recovered.push("idle");
+    return recovered;
   }
 
   /** Memory for a new runtime's control block. */

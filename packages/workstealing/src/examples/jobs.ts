@@ -11,6 +11,7 @@ const jobs: JobSet<{
   add: (a: number, b: number) => number;
   square: (n: number) => number;
   sumShared: (buffer: SharedBuffer, from: number, to: number) => number;
+  sumMoved: (buffer: SharedBuffer) => number;
   fib: (n: number) => Coroutine<number>;
 }> = defineJobs({
   add(a: number, b: number): number {
@@ -24,6 +25,14 @@ const jobs: JobSet<{
     const values = buffer.array(Float64Array);
     let total = 0;
     for (let i = from; i < to; i++) total += values[i]!;
+    return total;
+  },
+  // Sums a buffer passed with move(): the job owns it, and releases it when done.
+  sumMoved(buffer: SharedBuffer): number {
+    const values = buffer.array(Float64Array);
+    let total = 0;
+    for (let i = 0; i < values.length; i++) total += values[i]!;
+    buffer.release();
     return total;
   },
   *fib(n: number): Coroutine<number> {

@@ -3,7 +3,7 @@
 import process from "node:process";
 import { threadId } from "node:worker_threads";
 import { type Coroutine, fromPromise, pending, yieldNow } from "@spindle/core";
-import { defineJobs, type JobSet, join, scope, type SharedBuffer } from "../mod.ts";
+import { defineJobs, type JobSet, join, move, scope, type SharedBuffer } from "../mod.ts";
 
 function fibSequential(n: number): number {
   return n < 2 ? n : fibSequential(n - 1) + fibSequential(n - 2);
@@ -60,7 +60,16 @@ export type TestJobs = {
   fillBuffer: (buffer: SharedBuffer, from: number, to: number, value: number) => void;
   returnBuffer: (buffer: SharedBuffer) => SharedBuffer;
   releaseBuffer: (buffer: SharedBuffer) => void;
+  scaleMoved: (buffer: SharedBuffer, factor: number) => SharedBuffer;
+  makeMoved: (length: number, value: number) => SharedBuffer;
+  sumMovedChild: (length: number, value: number) => Coroutine<number>;
+  keepMoved: (buffer: SharedBuffer) => number;
+  readKept: () => number;
+  releaseKept: () => void;
 };
+
+/** The buffer `keepMoved` keeps on its worker after its job ended. */
+let kept: SharedBuffer | undefined;
 
 /** What the `leak` job keeps on its worker, for ever. */
 const retained: number[][] = [];
@@ -306,6 +315,33 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   },
   releaseBuffer(buffer) {
     buffer.release();
+  },
+  // Moved buffers (move): received as SharedBuffers the job owns.
+  scaleMoved(buffer, factor) {
+    const values = buffer.array(Float64Array);
+    for (let i = 0; i < values.length; i++) values[i]! *= factor;
+    return buffer; // by reference: the caller now owns it
+  },
+  makeMoved(length, value) {
+    return move(new Float64Array(length).fill(value));
+  },
+  // A child that returns a moved buffer, joined here (in place, or stolen and received).
+  *sumMovedChild(length, value) {
+    const buffer = yield* jobs.spawn("makeMoved", length, value);
+    let total = 0;
+    for (const x of buffer.array(Float64Array)) total += x;
+    buffer.release();
+    return total;
+  },
+  keepMoved(buffer) {
+    kept = buffer; // outlives its job: still the job module's until released
+    return buffer.array(Float64Array)[0]!;
+  },
+  readKept() {
+    return (kept as SharedBuffer).array(Float64Array)[0]!;
+  },
+  releaseKept() {
+    (kept as SharedBuffer).release();
   },
   // Keeps about `mb` MB of JS heap on its worker for good (a leak); returns the thread's id.
   leak(mb) {

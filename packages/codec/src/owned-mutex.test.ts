@@ -1,0 +1,91 @@
+// OwnedMutex: the word names its holder, a survivor takes the lock back from a dead holder (and
+// waiters on other threads are woken), a wait gives up after its patience, and a holder that asks
+// again is told at once instead of waiting for itself.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SpindleError } from "@spindle/core";
+import { startWorker } from "@spindle/test-support";
+import { OwnedMutex } from "./owned-mutex.ts";
+
+const words = (): Int32Array => new Int32Array(new SharedArrayBuffer(8));
+
+test("the lock word holds its owner's number while it is held, 0 once released", () => {
+  const word = words();
+  const mutex = new OwnedMutex(word, 0, 7);
+  mutex.lock();
+  assert.equal(word[0], 7);
+  mutex.unlock();
+  assert.equal(word[0], 0);
+});
+
+test("a lock held by a dead owner is taken back by the survivor that recovers it, and only from that owner", () => {
+  const word = words();
+  new OwnedMutex(word, 0, 3).lock(); // owner 3 "dies" holding it
+  const survivor = new OwnedMutex(word, 0, 1);
+  assert.equal(survivor.recover(4), false, "owner 4 does not hold it");
+  assert.equal(survivor.recover(3), true);
+  new OwnedMutex(word, 0, 3).unlock(); // a late unlock by the dead owner releases nothing
+  assert.notEqual(word[0], 0, "still held by the survivor");
+  survivor.unlock();
+  assert.equal(word[0], 0);
+  assert.equal(survivor.recover(3), false, "nothing to recover once free");
+});
+
+test("a wait longer than the patience throws DEADLOCK naming the lock and its owner", () => {
+  const word = words();
+  new OwnedMutex(word, 0, 3).lock();
+  const started = performance.now();
+  assert.throws(
+    () => new OwnedMutex(word, 0, 1, 120, "the test's lock").lock(),
+    (error: unknown) =>
+      error instanceof SpindleError && error.code === "DEADLOCK" && /the test's lock .*owner 3/.test(error.message),
+  );
+  assert.ok(performance.now() - started >= 100, "it waited about its patience first");
+});
+
+test("a holder that locks again gets DEADLOCK at once instead of waiting for itself", () => {
+  const word = words();
+  const mutex = new OwnedMutex(word, 0, 5);
+  mutex.lock();
+  assert.throws(() => mutex.lock(), (error: unknown) => error instanceof SpindleError && error.code === "DEADLOCK");
+  mutex.unlock();
+});
+
+test("a bad word, index or owner is refused with INVALID_ARGUMENT naming it", () => {
+  const invalid = (error: unknown): boolean => error instanceof SpindleError && error.code === "INVALID_ARGUMENT";
+  assert.throws(() => new OwnedMutex(new Int32Array(2), 0, 1), invalid);
+  assert.throws(() => new OwnedMutex(words(), 2, 1), invalid);
+  assert.throws(() => new OwnedMutex(words(), 0, 0), (e: unknown) => invalid(e) && /got 0/.test(String(e)));
+  assert.throws(() => new OwnedMutex(words(), 0, 2 ** 30), invalid);
+});
+
+test("a thread waiting for a dead owner's lock gets it once a survivor recovers it", async () => {
+  const word = words();
+  new OwnedMutex(word, 0, 3).lock(); // owner 3 "dies" holding it
+  const worker = startWorker(new URL("./test-support/lock-waiter.ts", import.meta.url), { buffer: word.buffer });
+  try {
+    const reply = new Promise<number>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    // Wait until the worker waits (it marks the lock contended), then recover the lock.
+    const deadline = performance.now() + 10_000;
+    while ((Atomics.load(word, 0) & 0x4000_0000) === 0 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const survivor = new OwnedMutex(word, 0, 1);
+    assert.equal(survivor.recover(3), true);
+    survivor.unlock();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const held = await Promise.race([
+      reply,
+      new Promise<never>((
+        _,
+        reject,
+      ) => (timer = setTimeout(() => reject(new Error("the waiter did not get the lock within 10 s")), 10_000))),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(held, 2, "the waiter held it as owner 2");
+  } finally {
+    await worker.terminate();
+  }
+});

@@ -1,0 +1,169 @@
+import { describe, SpindleError } from "@spindle/core";
+
+/**
+ * A mutex in one word of shared memory whose word names its owner, so that a thread that outlives
+ * a dead owner can take the lock back (a POSIX robust mutex, without the kernel's help): the word
+ * is 0 when unlocked, else the owner's number (1 to {@linkcode MAX_LOCK_OWNER}), plus
+ * {@linkcode CONTENDED} once a thread may be waiting for it.
+ *
+ * A thread that dies holding a plain mutex (terminated, out of memory) leaves it locked for good,
+ * and every thread that needs it then waits forever. Here whoever learns of the death (a runtime,
+ * from its worker's `exit` event) calls {@linkcode OwnedMutex.recover} with the dead thread's
+ * number: the word is cleared and every waiter woken. What the lock protects is the caller's to
+ * check or repair, under the lock, before it unlocks again: `recover` leaves the caller holding it.
+ *
+ * # Memory model
+ *
+ * Every access to the word is an `Atomics` operation (sequentially consistent): the plain reads
+ * and writes made under the lock are ordered before the unlocking exchange and after the next
+ * owner's locking compare-exchange, so the next owner sees them. A recovering thread calls
+ * `recover` only once the owner's thread has ended (the host reports the exit after joining the
+ * thread), so it sees every write the dead owner made, as the next owner would have.
+ *
+ * Waits are bounded ({@linkcode WAIT_SLICE_MS}) and the lock's `patienceMs` bounds the whole wait:
+ * a thread that cannot learn of deaths while it waits (the thread that would recover the lock,
+ * blocked in `Atomics.wait`, does not get to run the host's exit callbacks) gives up with a
+ * `SpindleError` of code `DEADLOCK` naming the owner, instead of waiting forever.
+ *
+ * @example
+ * ```ts
+ * import { OwnedMutex } from "@spindle/codec";
+ *
+ * const shared = new Int32Array(new SharedArrayBuffer(8)); // word 0: the lock, word 1: data
+ * const mutex = new OwnedMutex(shared, 0, 1); // this thread is owner 1
+ * mutex.lock();
+ * shared[1]! += 1;
+ * // Should owner 1 die here, another thread (owner 2) that learns of it takes the lock back:
+ * const survivor = new OwnedMutex(shared, 0, 2);
+ * console.log(survivor.recover(1)); // true: the survivor now holds the lock
+ * survivor.unlock();
+ * console.log(shared[0], shared[1]); // 0 1
+ * ```
+ */
+export class OwnedMutex {
+  readonly #word: Int32Array;
+  readonly #index: number;
+  readonly #owner: number;
+  readonly #patienceMs: number;
+  readonly #what: string;
+
+  /**
+   * The mutex over `word[index]` (zero: unlocked) as used by owner `owner` (this thread's number,
+   * 1 to {@linkcode MAX_LOCK_OWNER}, distinct from every other thread that uses the word). A
+   * `lock()` that has waited `patienceMs` (default: no limit), or that finds the lock held by its
+   * own owner number, throws; `what` names the lock in that error.
+   */
+  constructor(
+    word: Int32Array,
+    index: number,
+    owner: number,
+    patienceMs: number = Infinity,
+    what: string = "the lock",
+  ) {
+    if (!(word instanceof Int32Array) || !(word.buffer instanceof SharedArrayBuffer)) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `new OwnedMutex() needs an Int32Array over a SharedArrayBuffer, got ${describe(word)}`,
+      );
+    }
+    if (!Number.isInteger(index) || index < 0 || index >= word.length) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `new OwnedMutex() needs an index from 0 to ${word.length - 1}, got ${describe(index)}`,
+      );
+    }
+    if (!Number.isInteger(owner) || owner < 1 || owner > MAX_LOCK_OWNER) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `a lock owner must be an integer from 1 to ${MAX_LOCK_OWNER}, got ${describe(owner)}`,
+      );
+    }
+    this.#word = word;
+    this.#index = index;
+    this.#owner = owner;
+    this.#patienceMs = patienceMs;
+    this.#what = what;
+  }
+
+  /** Takes the lock, waiting as long as its holder keeps it (at most `patienceMs`, then throws `DEADLOCK`). */
+  lock(): void {
+    const word = this.#word;
+    const i = this.#index;
+    const owner = this.#owner;
+    if (Atomics.compareExchange(word, i, UNLOCKED, owner) === UNLOCKED) return;
+    for (let spin = 0; spin < SPINS; spin++) {
+      if (Atomics.compareExchange(word, i, UNLOCKED, owner) === UNLOCKED) return;
+    }
+    const since = performance.now();
+    for (;;) {
+      const seen = Atomics.load(word, i);
+      if (seen === UNLOCKED) {
+        // Taken as contended: other threads may be waiting, and our unlock must wake one.
+        if (Atomics.compareExchange(word, i, UNLOCKED, owner | CONTENDED) === UNLOCKED) return;
+        continue;
+      }
+      if ((seen & MAX_LOCK_OWNER) === owner && owner !== ANONYMOUS_OWNER) {
+        // This owner holds it already (a thread that must take the lock on its way out, its
+        // crash report, after it failed while holding it): waiting would never end.
+        throw new SpindleError("DEADLOCK", `${this.#what} is already held by this thread (owner ${owner})`);
+      }
+      // Mark it contended so that its holder notifies on unlock (a failed exchange: the word
+      // changed, look again).
+      if ((seen & CONTENDED) === 0 && Atomics.compareExchange(word, i, seen, seen | CONTENDED) !== seen) continue;
+      if (Atomics.wait(word, i, seen | CONTENDED, WAIT_SLICE_MS) !== "timed-out") continue;
+      if (performance.now() - since >= this.#patienceMs) {
+        throw new SpindleError(
+          "DEADLOCK",
+          `${this.#what} has been held by owner ${seen & MAX_LOCK_OWNER} for over ${this.#patienceMs} ms: ` +
+            `its thread has presumably died holding it, and it is recovered once that death is handled`,
+        );
+      }
+    }
+  }
+
+  /** Releases the lock this owner holds, waking one waiter if there may be one. */
+  unlock(): void {
+    // An exchange from our own number only: a lock recovered from us (we were taken for dead)
+    // and taken by another owner since is not ours to release.
+    const word = this.#word;
+    const i = this.#index;
+    const owner = this.#owner;
+    if (Atomics.compareExchange(word, i, owner, UNLOCKED) === owner) return;
+    if (Atomics.compareExchange(word, i, owner | CONTENDED, UNLOCKED) === (owner | CONTENDED)) {
+      Atomics.notify(word, i, 1);
+    }
+  }
+
+  /**
+   * Takes the lock from `deadOwner`, whose thread has ended, if it holds it; returns whether it
+   * did: the caller then holds the lock (as this mutex's owner), checks or repairs what it
+   * protects, and unlocks. Waiters are woken to wait on the new holder.
+   */
+  recover(deadOwner: number): boolean {
+    const word = this.#word;
+    const i = this.#index;
+    for (;;) {
+      const seen = Atomics.load(word, i);
+      if ((seen & MAX_LOCK_OWNER) !== deadOwner || seen === UNLOCKED) return false;
+      // Contended from here on: a waiter that slept on the dead owner must be woken by our unlock.
+      if (Atomics.compareExchange(word, i, seen, this.#owner | CONTENDED) === seen) {
+        Atomics.notify(word, i);
+        return true;
+      }
+    }
+  }
+}
+
+/** The largest owner number a lock word holds (the bits below {@linkcode CONTENDED}). */
+export const MAX_LOCK_OWNER = 0x3fff_ffff;
+/**
+ * The owner number of threads that do not say who they are: any number of them share it, so no
+ * lock of theirs can be recovered, nor a second `lock()` by the holder told from another thread's.
+ */
+export const ANONYMOUS_OWNER: number = MAX_LOCK_OWNER;
+/** Set in the word once a thread may wait for the lock. */
+const CONTENDED = 0x4000_0000;
+const UNLOCKED = 0;
+const SPINS = 100;
+/** The longest single wait: how often a waiter looks at its patience. */
+const WAIT_SLICE_MS = 50;

@@ -1,0 +1,87 @@
+// A queued job cancelled on one thread while its handle is joined on another (a worker's child
+// that overflowed into the injector, cancelled by the runtime's thread in a cancelling shutdown):
+// the handle fails with exactly the reason given, cause kept, once, in bounded time. The
+// cancelling side below is what the runtime's thread does for each job it takes from the
+// injector (`runtime.ts`, `#cancelTaken`); the joining side is the worker of
+// `test-support/cancel-race-worker.ts`, which watches each handle's state in a busy loop, so that
+// it reads the record the moment its state turns terminal.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { WakeTable } from "@spindle/core";
+import { SharedHeap, ValueEncoder } from "@spindle/codec";
+import { request, workerPool } from "@spindle/test-support";
+import { JOB } from "./job-record.ts";
+import { RUNTIME_THREAD, SharedState, type SharedStateSetup } from "./shared-state.ts";
+import type { CancelRaceReport, CancelRaceRun } from "./test-support/cancel-race-worker.ts";
+
+const workers = workerPool(new URL("./test-support/cancel-race-worker.ts", import.meta.url), 1);
+/** The worker's wake table, the same in every round (a thread adopts one table for good). */
+const workerTable = WakeTable.createBuffer();
+
+/** A runtime's shared state with one processor (participant 1: the worker), no machine running. */
+function setupForOneWorker(): SharedStateSetup {
+  return {
+    control: SharedState.controlBuffer(1, 256),
+    heap: SharedHeap.create(64 << 20).buffer,
+    tables: [WakeTable.forThisThread().buffer, workerTable],
+    processors: 1,
+    workers: 1,
+    minWorkers: 1,
+    idleTimeoutMs: 1_000,
+    recycle: { maxJobs: 0, maxMemory: 0 },
+    metrics: null,
+    resourceLimits: null,
+    dequeCapacity: 256,
+    jobModule: "",
+    timer: null,
+    abortGraceMs: 1_000,
+  };
+}
+
+test("a job cancelled on another thread fails its handle with exactly the reason given, cause kept, once", async () => {
+  const n = 500;
+  const limitMs = 20_000; // generous for a loaded 2-vCPU machine; a run takes well under a second
+  const [worker] = await workers();
+  for (let round = 0; round < 3; round++) {
+    const setup = setupForOneWorker();
+    const shared = new SharedState(setup, RUNTIME_THREAD);
+    const encoder = new ValueEncoder();
+    encoder.useHeap(setup.heap);
+    const turn = new Int32Array(new SharedArrayBuffer(4));
+    const run: CancelRaceRun = { setup, n, turn: turn.buffer as SharedArrayBuffer, limitMs };
+    const report = request<CancelRaceReport>(worker!, run);
+    // Every job in the injector, oldest first (the worker pushes them in job order)...
+    const ids: number[] = [];
+    const deadline = performance.now() + limitMs;
+    while (ids.length < n && performance.now() < deadline) {
+      if (shared.injector.popBatch(ids, n) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.equal(ids.length, n, "every job reached the injector in time");
+    // ...then each cancelled as soon as the worker watches its handle.
+    let cancelled = 0;
+    for (const id of ids) {
+      const job = Atomics.load(shared.records.words, id + JOB);
+      const reason = new Error(`reason ${job}`, { cause: { job } });
+      const length = encoder.encode(reason, "child", "error");
+      while (Atomics.load(turn, 0) !== job + 1 && performance.now() < deadline);
+      assert.ok(shared.records.cancelQueued(id, encoder, length), `job ${job} was still queued`);
+      shared.records.release(id);
+      cancelled++;
+    }
+    assert.equal(cancelled, n);
+    const { outcomes, live } = await report;
+    for (let job = 0; job < n; job++) {
+      const outcome = outcomes[job];
+      assert.ok(
+        outcome !== null && outcome !== undefined,
+        `round ${round}: job ${job}'s handle did not settle within ${limitMs} ms`,
+      );
+      assert.deepEqual(
+        outcome,
+        { ok: false, name: "Error", message: `reason ${job}`, causeJob: job, settlements: 1 },
+        `round ${round}: job ${job}'s handle`,
+      );
+    }
+    assert.equal(live, 0, `round ${round}: every job settled exactly once (spawned - settled)`);
+  }
+});
