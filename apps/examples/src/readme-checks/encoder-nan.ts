@@ -1,4 +1,4 @@
-// Child process of known-bugs.test.ts: a ValueEncoder made with a NaN capacity, then an encode that
+// Child process of readme-checks.test.ts: a ValueEncoder made with a NaN capacity, then an encode that
 // must grow its scratch buffer. Prints "refused" or "encoded <bytes>".
 import { ValueEncoder } from "@spindle/codec";
 

@@ -2,11 +2,15 @@
 import process from "node:process";
 import { threadId } from "node:worker_threads";
 import { type Coroutine, next, PENDING, STREAM_END, TaskScope } from "@spindle/core";
-import { mpsc, Mutex, SharedReceiver, SharedSender } from "@spindle/sync";
+import {
+  mpsc,
+  Mutex,
+  SharedReceiver,
+  type SharedReceiverHandle,
+  SharedSender,
+  type SharedSenderHandle,
+} from "@spindle/sync";
 import { defineJobs, join, scope, type SharedBuffer } from "@spindle/workstealing";
-
-type SharedSenderHandle = SharedSender<never>["handle"];
-type SharedReceiverHandle = SharedReceiver<never>["handle"];
 
 const jobs = defineJobs({
   add(a: number, b: number): number {
@@ -39,12 +43,23 @@ const jobs = defineJobs({
     yield* jobs.timer.sleep(2_000);
     return n * n;
   },
-  *pipeTo(handle: SharedSenderHandle, count: number): Coroutine<number> {
+  *pipeTo(handle: SharedSenderHandle<number>, count: number): Coroutine<number> {
     const tx = SharedSender.from<number>(handle);
     for (let i = 0; i < count; i++) tx.sendBlocking(i);
     return count;
   },
-  *drainFrom(handle: SharedReceiverHandle): Coroutine<number> {
+  // The sync and workstealing READMEs' route for a channel end: its handle in the runtime's
+  // workerData option, opened in the job and dropped when the job is done with it.
+  sendThroughWorkerData(tag: number, count: number): number {
+    const tx = SharedSender.from<number>((jobs.workerData as { tx: SharedSenderHandle<number> }).tx);
+    try {
+      for (let i = 0; i < count; i++) tx.sendBlocking(tag * 1_000 + i);
+    } finally {
+      tx.drop();
+    }
+    return threadId;
+  },
+  *drainFrom(handle: SharedReceiverHandle<number>): Coroutine<number> {
     const rx = SharedReceiver.from<number>(handle);
     let total = 0;
     for (let v; (v = rx.recvBlocking(10_000)) !== STREAM_END;) {

@@ -15,7 +15,7 @@ if (process.argv.at(-1) === "drop") {
 } else {
   const executor = new LocalExecutor();
   const got = executor.spawn(rx.recv());
-  const worker = new Worker(new URL("./keep-alive-sender.ts", import.meta.url), { workerData: tx.handle });
+  const worker = new Worker(new URL("./keep-alive-sender.ts", import.meta.url), { workerData: tx.handle() });
   worker.unref(); // only the pending recv may keep this process alive
   await executor.run();
   console.log(`received ${String(await got)}`);

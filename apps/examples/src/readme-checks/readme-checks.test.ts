@@ -1,9 +1,16 @@
 // @spindle/core's structured concurrency, @spindle/timer's new API and @spindle/codec, checked from
 // their READMEs and docs/guides/structured-concurrency.md alone (the sync and work-stealing checks
-// are in sync.test.ts, shared.test.ts and workstealing.test.ts; bugs in known-bugs.test.ts).
+// are in sync.test.ts, shared.test.ts and workstealing.test.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CorruptValueError, decodeValue, UncloneableValueError, ValueEncoder } from "@spindle/codec";
+import {
+  CorruptValueError,
+  decodeValue,
+  SharedBuffer,
+  SharedHeap,
+  UncloneableValueError,
+  ValueEncoder,
+} from "@spindle/codec";
 import {
   abortable,
   asCompleted,
@@ -50,7 +57,7 @@ import {
   TimerReactor,
   VirtualClock,
 } from "@spindle/timer";
-import { CountingContext, within } from "./support.ts";
+import { CountingContext, runChild, within } from "./support.ts";
 
 const invalid = (name: string) => (e: unknown) =>
   e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(name);
@@ -620,4 +627,49 @@ test("codec: damaged encodings (20,000 seeded mutations and cuts) decode or thro
   }
   assert.deepEqual(other.slice(0, 5), []);
   assert.throws(() => decodeValue(new Uint8Array(0)), (e) => e instanceof CorruptValueError && e.offset === 0);
+});
+
+test("codec: SharedBuffer.allocate / SharedHeap.alloc refuse bad lengths and keep the heap usable", () => {
+  // Was (found by the README checks): allocate(heap, NaN) gave a 0-byte buffer, 1.5 a 1-byte one,
+  // -1 a bare RangeError; and allocate(heap, 2^31) or heap.alloc(2^31) overflowed the heap's
+  // offsets: later allocations returned negative offsets or threw RangeError forever.
+  const isInvalidArgument = (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT";
+  for (const bad of [-1, Number.NaN, 1.5, 2 ** 31]) {
+    const heap = SharedHeap.create(4 << 20);
+    assert.throws(
+      () => SharedBuffer.allocate(heap.buffer, bad),
+      (e) => isInvalidArgument(e) && String((e as Error).message).includes(String(bad)),
+      `allocate(${bad})`,
+    );
+    assert.throws(
+      () => heap.alloc(bad),
+      (e) => isInvalidArgument(e) && String((e as Error).message).includes(String(bad)),
+      `heap.alloc(${bad})`,
+    );
+    const after = SharedBuffer.allocate(heap.buffer, 16);
+    assert.ok(after.locate().header > 0, "the heap still allocates");
+    assert.ok(heap.alloc(16) > 0);
+  }
+  assert.throws(() => SharedHeap.create(-1), isInvalidArgument);
+  assert.throws(() => SharedBuffer.allocate(new SharedArrayBuffer(1 << 16), 16), isInvalidArgument);
+  assert.throws(
+    () => new SharedHeap(5 as never),
+    (e) => isInvalidArgument(e) && !/[Mm]utex/.test((e as Error).message),
+  );
+});
+
+test("codec: new ValueEncoder(NaN) is refused (was: the next encode that must grow looped forever)", async () => {
+  // Was, on Node 22/24, Deno and Bun: new ValueEncoder(NaN) was accepted, and encoding a value
+  // larger than the (zero-sized) scratch buffer never returned. Run in a child process so a hang
+  // is bounded.
+  const run = await runChild("encoder-nan.ts", 10_000);
+  assert.equal(run.timedOut, false, "the encode returned (or the constructor threw) within 10 s");
+  assert.match(run.stdout, /refused: .*INVALID_ARGUMENT|refused: .*NaN/);
+  for (const bad of [Infinity, 2 ** 40, -1, 1.5, "8"]) {
+    assert.throws(
+      () => new ValueEncoder(bad as never),
+      (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT",
+    );
+  }
+  assert.throws(() => decodeValue(5 as never), (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT");
 });

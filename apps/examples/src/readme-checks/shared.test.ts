@@ -29,8 +29,8 @@ function startWorker(workerData: unknown): { worker: Worker; messages: unknown[]
 
 test("sharedChannel: two worker producers, futures on this thread; each value once, in order per producer", async () => {
   const [tx, rx] = sharedChannel<number>(4, { slotBytes: 16 });
-  const a = startWorker({ role: "send", handle: tx.handle, count: 500 });
-  const b = startWorker({ role: "send", handle: tx.clone().handle, count: 500 });
+  const a = startWorker({ role: "send", handle: tx.handle(), count: 500 });
+  const b = startWorker({ role: "send", handle: tx.clone().handle(), count: 500 });
   function* drain(): Coroutine<number[]> {
     const got: number[] = [];
     while (got.length < 1000) {
@@ -55,7 +55,7 @@ test("sharedChannel: two worker producers, futures on this thread; each value on
 
 test("sharedChannel: a worker that dies holding a receiver loses nothing it did not take", async () => {
   const [tx, rx] = sharedChannel<number>(4);
-  const dying = startWorker({ role: "recv-then-die", handle: rx.handle });
+  const dying = startWorker({ role: "recv-then-die", handle: rx.handle() });
   tx.sendBlocking(1);
   assert.equal(await within("worker exit", 10_000, dying.exit), 3);
   assert.deepEqual(dying.messages, [["got", 1]]);
@@ -69,7 +69,7 @@ test("sharedChannel: a pending recv future is woken by close from another end", 
   const executor = new LocalExecutor();
   const got = executor.spawn(rx.recv());
   const run = executor.run();
-  setTimeout(() => SharedSender.from<number>(structuredClone(tx.handle)).close(), 20);
+  setTimeout(() => SharedSender.from<number>(structuredClone(tx.handle())).close(), 20);
   await within("recv after close", 10_000, run);
   assert.equal(await got, STREAM_END);
   assert.throws(() => tx.trySend(1), SendError);
@@ -150,7 +150,7 @@ test("sharedChannel: a waiting recv keeps the process alive until a worker's val
 
 test("sharedChannel: ends rebuilt from handles on this thread share one ring (SharedReceiver.from)", () => {
   const [tx, rx] = sharedChannel<number>(2);
-  const other = SharedReceiver.from<number>(structuredClone(rx.handle));
+  const other = SharedReceiver.from<number>(structuredClone(rx.handle()));
   tx.trySend(1);
   tx.trySend(2);
   assert.equal(tx.trySend(3), false, "full");
@@ -159,8 +159,8 @@ test("sharedChannel: ends rebuilt from handles on this thread share one ring (Sh
 
 test("sharedChannel stress: 3 worker senders, a blocking worker receiver and a future receiver here; each value exactly once, in order per sender", async () => {
   const [tx, rx] = sharedChannel<number>(2, { slotBytes: 16 });
-  const senders = [1, 2, 3].map((tag) => startWorker({ role: "send-tagged", handle: tx.handle, count: 1_500, tag }));
-  const receiver = startWorker({ role: "recv-all", handle: rx.handle });
+  const senders = [1, 2, 3].map((tag) => startWorker({ role: "send-tagged", handle: tx.handle(), count: 1_500, tag }));
+  const receiver = startWorker({ role: "recv-all", handle: rx.handle() });
   const here: number[] = [];
   const executor = new LocalExecutor();
   executor.spawn(function* (): Coroutine<void> {
@@ -211,4 +211,76 @@ test("SharedSemaphore / SharedNotify cancel safety: a woken future dropped befor
   assert.notEqual(before.poll(new CountingContext().cx), PENDING, "made before notifyWaiters: completes");
   assert.equal(after.poll(new CountingContext().cx), PENDING, "made after: waits");
   after[Symbol.dispose]();
+});
+
+const isInvalidArgument = (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT";
+
+test("sync: SharedReceiver.from / SharedSender.from refuse a SharedArrayBuffer that is not a channel's", () => {
+  // README Errors: "from() of something that is not a channel's buffer" is INVALID_ARGUMENT.
+  // Was (found by the README checks): accepted; the first use threw a bare RangeError ("Invalid
+  // atomic access index"), or ValueTooLargeError with slotBytes 0 for a sender.
+  for (const bytes of [64, 4096]) {
+    assert.throws(
+      () => SharedReceiver.from({ end: "receiver", buffer: new SharedArrayBuffer(bytes) } as never),
+      isInvalidArgument,
+    );
+    assert.throws(
+      () => SharedSender.from({ end: "sender", buffer: new SharedArrayBuffer(bytes) } as never),
+      isInvalidArgument,
+    );
+  }
+  // Nor the buffer of a semaphore or a notify of the same size, nor one another's.
+  assert.throws(() => SharedNotify.from(new SharedSemaphore(1).handle as never), isInvalidArgument);
+  assert.throws(
+    () => SharedSemaphore.from({ kind: "semaphore", buffer: new SharedArrayBuffer(16) }),
+    isInvalidArgument,
+  );
+  assert.throws(() => SharedNotify.from({ kind: "notify", buffer: new SharedArrayBuffer(20) }), isInvalidArgument);
+});
+
+test("sync: SharedReceiver.from(null) is INVALID_ARGUMENT, not a TypeError", () => {
+  // SharedSemaphore.from(null) and SharedNotify.from(42) already say INVALID_ARGUMENT.
+  assert.throws(() => SharedReceiver.from(null as never), isInvalidArgument);
+  assert.throws(() => SharedSender.from(undefined as never), isInvalidArgument);
+});
+
+test("sync + workstealing: a sharedChannel end reaches jobs through workerData (recycled workers too); as a job argument it is refused naming that route", async () => {
+  // Decision (lead): the codec does not carry SharedArrayBuffers. A handle passed as a job
+  // argument fails with UncloneableValueError naming the path and the route that works; a handle
+  // in the runtime's workerData option reaches every worker, also the threads that replace
+  // recycled ones (maxJobsPerWorker: 1 makes every job run on a fresh thread).
+  const { Runtime } = await import("@spindle/workstealing");
+  const [tx, rx] = sharedChannel<number>(64);
+  const runtime = await Runtime.start<typeof import("./jobs.ts").default>(new URL("./jobs.ts", import.meta.url), {
+    workers: 2,
+    maxJobsPerWorker: 1,
+    workerData: { tx: tx.handle() },
+  });
+  try {
+    assert.throws(
+      () => runtime.spawn("pipeTo", tx.handle() as never, 10),
+      (e) => e instanceof UncloneableValueError && e.path === "args[0].buffer" && /workerData/.test(e.message),
+    );
+    // A recycle costs a worker start (about 8 s for Deno from sources under load, see the
+    // recycling check in workstealing.test.ts): 4 jobs, a generous bound.
+    const threads = await within(
+      "jobs sending through workerData",
+      120_000,
+      Promise.all(Array.from({ length: 4 }, (_, tag) => runtime.spawn("sendThroughWorkerData", tag, 10))),
+    );
+    assert.ok(new Set(threads).size >= 3, `a thread started by recycling ran a job (threads: ${threads})`);
+    const seen: number[] = [];
+    for (let v = rx.tryRecv(); typeof v === "number"; v = rx.tryRecv()) seen.push(v);
+    assert.equal(seen.length, 40);
+    for (let tag = 0; tag < 4; tag++) {
+      assert.deepEqual(
+        seen.filter((v) => Math.floor(v / 1_000) === tag),
+        Array.from({ length: 10 }, (_, i) => tag * 1_000 + i),
+      );
+    }
+  } finally {
+    tx.drop();
+    rx.drop();
+    await within("shutdown", 30_000, runtime.shutdown({ mode: "cancel" }));
+  }
 });

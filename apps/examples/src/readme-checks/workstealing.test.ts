@@ -60,6 +60,10 @@ test("workstealing: hostile options and arguments are INVALID_ARGUMENT naming th
       ["maxJobsPerWorker", 0, "0"],
       ["maxMemoryBeforeRecycle", -1, "-1"],
       ["unref", 1, "1"],
+      ["metrics", "yes", '"yes"'],
+      ["maxHeapBytes", -1, "-1"],
+      ["maxHeapBytes", 2 ** 32, String(2 ** 32)],
+      ["timer", 5, "5"],
       ["resourceLimits", { maxOldGenerationSizeMb: -1 }, "-1"],
       ["resourceLimits", { bogus: 5 }, "bogus"],
     ] as const
@@ -77,6 +81,44 @@ test("workstealing: hostile options and arguments are INVALID_ARGUMENT naming th
     await assert.rejects((async () => runtime.spawnWith({ timeout: -1 }, "add", 1, 2))(), isInvalid("-1"));
   } finally {
     await runtime.shutdown();
+  }
+  assert.throws(() => runtime.alloc(16), /cannot alloc\(\) a SharedBuffer: the runtime was shut down/);
+});
+
+test("workstealing: runtime.map refuses items that are not an array or iterable (5, true, null, an array-like)", async () => {
+  // README: "map(name, items, ...) calls job name on every item of an array or iterable"; bad input
+  // rejects with INVALID_ARGUMENT. Was (found by the README checks): map("square", 5) and
+  // map("square", true) resolved [] (nothing ran, no error); map("square", null) threw a bare
+  // TypeError; { length: 2 } ran the job on two undefined items.
+  const runtime = await Runtime.start<typeof jobs>(module, { workers: 1 });
+  try {
+    for (const items of [5, true, null, { length: 2 }]) {
+      await assert.rejects(
+        (async () => runtime.map("square", items as never))(),
+        (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT",
+        JSON.stringify(items),
+      );
+    }
+    assert.deepEqual(await runtime.map("square", new Set([2, 3])), [4, 9], "an iterable is mapped");
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("workstealing: runtime.alloc over 1 GiB fails with CAPACITY_EXCEEDED and leaves the runtime working", async () => {
+  // README: alloc takes 0..2^31-1 bytes and counts against maxHeapBytes (default 1 GiB) in
+  // power-of-two blocks. Was (found by the README checks): alloc(2^30 + 1) (rounded to a 2^31
+  // block) threw a bare RangeError and corrupted the heap: every later alloc and spawn threw.
+  const runtime = await Runtime.start<typeof jobs>(module, { workers: 1 });
+  try {
+    for (const bytes of [2 ** 30 + 1, 2 ** 31 - 1]) {
+      assert.throws(() => runtime.alloc(bytes), (e) => e instanceof SpindleError && e.code === "CAPACITY_EXCEEDED");
+    }
+    const small = runtime.alloc(64);
+    small.release();
+    assert.equal(await runtime.spawn("add", 1, 2), 3);
+  } finally {
+    await within("shutdown after a refused alloc", 30_000, runtime.shutdown({ mode: "cancel" }));
   }
 });
 
