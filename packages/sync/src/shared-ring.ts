@@ -178,6 +178,15 @@ export class SharedRing {
     this.#data = new Uint8Array(buffer, (HEADER_WORDS + 2 * this.capacity) * 4, this.capacity * this.slotBytes);
   }
 
+  /**
+   * Why a send found the channel closed, for its SendError: every receiver is gone (`undefined`,
+   * SendError's default), or an end called `close()`.
+   */
+  whyClosed(): string | undefined {
+    // A snapshot after the send saw the closed mark; the count only goes down once it is 0.
+    return Atomics.load(this.words, RECEIVERS) === 0 ? undefined : "the channel was closed";
+  }
+
   /** Whether `close()` was called on any thread. */
   get isClosed(): boolean {
     // Pairs with the Atomics.or in close(): seq-cst, so a close on any thread is seen here next.
