@@ -27,7 +27,7 @@ export {
   type TypedArrayClass,
 } from "./shared-buffer.ts";
 export { ANONYMOUS_OWNER, MAX_LOCK_OWNER, OwnedMutex } from "./owned-mutex.ts";
-export { BLOCK_BYTES, SharedHeap } from "./shared-heap.ts";
+export { BLOCK_BYTES, MAX_BLOCK_BYTES, MAX_HEAP_BYTES, SharedHeap } from "./shared-heap.ts";
 export { move } from "./move.ts";
 export { decodeValue, dropMessage } from "./value-decoder.ts";
 export { ValueEncoder } from "./value-encoder.ts";

@@ -86,7 +86,7 @@ export function move(value: ArrayBuffer | ArrayBufferView): SharedBuffer {
         "INVALID_ARGUMENT",
         `move() takes memory of this thread, got ${
           describe(value)
-        } over a SharedArrayBuffer (share that through the job module instead)`,
+        } over a SharedArrayBuffer (already shared: pass it in the runtime's workerData option instead)`,
       );
     }
     if (!bufferDetached.call(buffer)) {

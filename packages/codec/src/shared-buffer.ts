@@ -1,6 +1,6 @@
 // Buffers in a runtime's shared heap (`runtime.alloc`, `move`): memory that the runtime's thread
 // and every job read and write in place, passed to and from jobs by reference, never copied.
-import { SpindleError } from "@spindle/core";
+import { describe, SpindleError } from "@spindle/core";
 import { SharedHeap } from "./shared-heap.ts";
 import { BufferReleasedError } from "./errors.ts";
 
@@ -124,11 +124,32 @@ export class SharedBuffer {
     unspend = (buffer) => void Atomics.store(buffer.#header, STATE, LIVE);
   }
 
-  /** Allocates a zeroed buffer of `byteLength` bytes in the heap over `heap`. */
+  /**
+   * Allocates a zeroed buffer of `byteLength` bytes (an integer from 0 to
+   * {@linkcode MAX_SHARED_BUFFER_BYTES}) in the heap over `heap` (a {@linkcode SharedHeap}'s
+   * buffer); over 1 GiB, or when the heap is full, it throws `CAPACITY_EXCEEDED`.
+   */
   static allocate(heap: SharedArrayBuffer, byteLength: number): SharedBuffer {
+    if (
+      typeof byteLength !== "number" || !Number.isInteger(byteLength) || byteLength < 0 ||
+      byteLength > MAX_SHARED_BUFFER_BYTES
+    ) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `a SharedBuffer's length must be an integer from 0 to ${MAX_SHARED_BUFFER_BYTES} bytes, got ${
+          describe(byteLength)
+        }`,
+      );
+    }
     const shared = heapOver(heap);
     const data = shared.alloc(Math.max(1, byteLength));
-    const header = shared.alloc(HEADER_BYTES);
+    let header: number;
+    try {
+      header = shared.alloc(HEADER_BYTES);
+    } catch (error) {
+      shared.free(data, Math.max(1, byteLength));
+      throw error;
+    }
     shared.bytes.fill(0, data, data + byteLength);
     const words = new Int32Array(heap, header, HEADER_BYTES >> 2);
     // The data and length are stored before the state: a thread that sees LIVE sees both. The

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
 import { random, request, within, workerPool } from "@spindle/test-support";
 import { BLOCK_BYTES, SharedHeap } from "./shared-heap.ts";
+import { SharedBuffer } from "./shared-buffer.ts";
 import type { HeapReport, HeapRun, Held } from "./test-support/heap-worker.ts";
 
 const MiB = 1 << 20;
@@ -150,4 +151,68 @@ test("two threads allocating and freeing at once never hold the same bytes", asy
     for (const block of held) assertPlaced(heap, block);
     assertDisjoint(held, `seed ${seed}: blocks the threads hold at the end`);
   }
+});
+
+const isCode = (code: string) => (e: unknown) => e instanceof SpindleError && e.code === code;
+
+test("a block over 1 GiB is CAPACITY_EXCEEDED and the heap keeps working (its int32 offsets never overflow)", () => {
+  // Before: a 2^30 + 1 block was rounded to a 2^31 one, whose size overflowed the int32 arithmetic
+  // and left a negative bump pointer: every later alloc threw a bare RangeError.
+  const heap = SharedHeap.create(4 * MiB);
+  for (const length of [2 ** 30 + 1, 2 ** 31 - 1]) {
+    assert.throws(() => heap.alloc(length), isCode("CAPACITY_EXCEEDED"), String(length));
+  }
+  const block = heap.alloc(64);
+  assert.ok(block > 0 && block % BLOCK_BYTES === 0, `offset ${block}`);
+  heap.free(block, 64);
+});
+
+test("bad lengths and sizes are INVALID_ARGUMENT naming the value; only a heap's buffer makes a heap", () => {
+  const heap = SharedHeap.create(4 * MiB);
+  for (const bad of [-1, Number.NaN, 1.5, 2 ** 31, "8"]) {
+    assert.throws(
+      () => heap.alloc(bad as number),
+      (e) => isCode("INVALID_ARGUMENT")(e) && (e as Error).message.includes(String(bad)),
+      `alloc(${String(bad)})`,
+    );
+  }
+  for (const bad of [-1, 0, Number.NaN, 1.5, 2 ** 31, Infinity]) {
+    assert.throws(
+      () => SharedHeap.create(bad),
+      (e) => isCode("INVALID_ARGUMENT")(e) && (e as Error).message.includes(String(bad)),
+      `create(${bad})`,
+    );
+  }
+  for (const bad of [5, null, new SharedArrayBuffer(4096), new SharedArrayBuffer(4096, { maxByteLength: 8192 })]) {
+    assert.throws(
+      () => new SharedHeap(bad as SharedArrayBuffer),
+      (e) => isCode("INVALID_ARGUMENT")(e) && /shared heap's buffer/.test((e as Error).message),
+      String(bad),
+    );
+  }
+  assert.ok(heap.alloc(16) > 0, "the heap still allocates");
+});
+
+test("a heap that is not a runtime's names SharedHeap.create's maxBytes when it is full", () => {
+  const heap = SharedHeap.create(MiB);
+  assert.throws(
+    () => heap.alloc(MiB),
+    (e) => isCode("CAPACITY_EXCEEDED")(e) && /SharedHeap\.create/.test((e as Error).message),
+  );
+});
+
+test("SharedBuffer.allocate refuses bad lengths and non-heaps, is CAPACITY_EXCEEDED over 1 GiB, and leaves the heap working", () => {
+  const heap = SharedHeap.create(4 * MiB);
+  for (const bad of [-1, Number.NaN, 1.5, 2 ** 31, Infinity]) {
+    assert.throws(
+      () => SharedBuffer.allocate(heap.buffer, bad),
+      (e) => isCode("INVALID_ARGUMENT")(e) && (e as Error).message.includes(String(bad)),
+      `allocate(${bad})`,
+    );
+  }
+  assert.throws(() => SharedBuffer.allocate(heap.buffer, 2 ** 30 + 1), isCode("CAPACITY_EXCEEDED"));
+  assert.throws(() => SharedBuffer.allocate(new SharedArrayBuffer(1 << 16), 16), isCode("INVALID_ARGUMENT"));
+  const after = SharedBuffer.allocate(heap.buffer, 16);
+  assert.ok(after.locate().header > 0, "the heap still allocates");
+  after.release();
 });

@@ -1,4 +1,4 @@
-import { SpindleError } from "@spindle/core";
+import { describe, SpindleError } from "@spindle/core";
 import { ANONYMOUS_OWNER, OwnedMutex } from "./owned-mutex.ts";
 
 /**
@@ -48,6 +48,7 @@ export class SharedHeap {
    * cannot be recovered.
    */
   constructor(buffer: SharedArrayBuffer, owner?: number, patienceMs?: number) {
+    checkHeapBuffer(buffer);
     this.buffer = buffer;
     this.words = new Int32Array(buffer);
     this.bytes = new Uint8Array(buffer);
@@ -76,11 +77,25 @@ export class SharedHeap {
     return true;
   }
 
-  /** Reserves a heap of at most `maxBytes` (address space, committed as it grows). */
+  /**
+   * Reserves a heap of at most `maxBytes` (address space, committed as it grows): an integer from
+   * 1 to {@linkcode MAX_HEAP_BYTES} (offsets are 32-bit words); a heap takes at least 1 MiB.
+   */
   static create(maxBytes: number): SharedHeap {
+    if (typeof maxBytes !== "number" || !Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_HEAP_BYTES) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `a shared heap's size must be an integer number of bytes from 1 to ${MAX_HEAP_BYTES}, got ${
+          describe(maxBytes)
+        }`,
+      );
+    }
     const buffer = new SharedArrayBuffer(INITIAL_BYTES, { maxByteLength: Math.max(INITIAL_BYTES, maxBytes) });
     const words = new Int32Array(buffer);
     words[BUMP] = HEADER_BYTES;
+    // Plain stores: the buffer reaches other threads only by a later message (postMessage, or the
+    // setup a runtime hands its workers), which orders them before any other thread's reads.
+    words[MAGIC] = MAGIC_VALUE;
     return new SharedHeap(buffer);
   }
 
@@ -110,8 +125,24 @@ export class SharedHeap {
     }
   }
 
-  /** A block of at least `length` bytes; returns its byte offset. */
+  /**
+   * A block of at least `length` bytes (an integer from 0 to 2^31 - 1); returns its byte offset.
+   * A block over {@linkcode MAX_BLOCK_BYTES}, or one the heap has no room left for, throws
+   * `CAPACITY_EXCEEDED` and leaves the heap as it was.
+   */
   alloc(length: number): number {
+    if (typeof length !== "number" || !Number.isInteger(length) || length < 0 || length > 2 ** 31 - 1) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `a heap block's length must be an integer from 0 to ${2 ** 31 - 1} bytes, got ${describe(length)}`,
+      );
+    }
+    if (length > MAX_BLOCK_BYTES) {
+      throw new SpindleError(
+        "CAPACITY_EXCEEDED",
+        `a shared heap's blocks hold at most ${MAX_BLOCK_BYTES} bytes (1 GiB), ${length} were asked for`,
+      );
+    }
     const sizeClass = classOf(length);
     this.#mutex.lock();
     try {
@@ -146,7 +177,8 @@ export class SharedHeap {
       if (end > buffer.maxByteLength) {
         throw new SpindleError(
           "CAPACITY_EXCEEDED",
-          `the job heap is full: ${size} more bytes would exceed its limit of ${buffer.maxByteLength} bytes (raise the runtime's maxHeapBytes)`,
+          `the shared heap is full: ${size} more bytes would exceed its limit of ${buffer.maxByteLength} bytes ` +
+            `(raise SharedHeap.create's maxBytes, for a runtime its maxHeapBytes option)`,
         );
       }
       buffer.grow(Math.min(buffer.maxByteLength, Math.max(end, buffer.byteLength * 2)));
@@ -165,6 +197,28 @@ export class SharedHeap {
 /** Each thread's lock owner and patience for a heap's buffer (see the constructor). */
 const identities = new WeakMap<SharedArrayBuffer, { readonly owner: number; readonly patienceMs: number }>();
 
+/**
+ * Throws `INVALID_ARGUMENT` unless `buffer` is a heap's: a growable SharedArrayBuffer that
+ * {@linkcode SharedHeap.create} marked.
+ */
+function checkHeapBuffer(buffer: unknown): void {
+  const isHeap = buffer instanceof SharedArrayBuffer && buffer.growable && buffer.byteLength >= HEADER_BYTES &&
+    buffer.maxByteLength <= MAX_HEAP_BYTES &&
+    // Pairs with create's store, published by whatever brought the buffer to this thread.
+    Atomics.load(new Int32Array(buffer, 0, HEADER_BYTES >> 2), MAGIC) === MAGIC_VALUE;
+  if (!isHeap) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `expected a shared heap's buffer (from SharedHeap.create or a runtime), got ${describe(buffer)}`,
+    );
+  }
+}
+
+/** The most bytes a heap may hold: its offsets are int32 words. */
+export const MAX_HEAP_BYTES: number = 2 ** 31 - 1;
+/** The largest block: the largest power of two a heap's offsets can hold. */
+export const MAX_BLOCK_BYTES: number = 2 ** 30;
+
 /** The smallest block, and the size of a job record. */
 export const BLOCK_BYTES = 128;
 /** Records a thread takes from (or gives back to) the heap at a time. */
@@ -176,7 +230,10 @@ const CLASSES = 24; // 128 B … 1 GiB
 const LOCK = 0;
 const BUMP = 1;
 const FREE = 2;
-const HEADER_BYTES = Math.ceil(((FREE + CLASSES) * 4) / BLOCK_BYTES) * BLOCK_BYTES;
+/** A constant marking a heap made by `create` (after the lists: word 26 of the first block). */
+const MAGIC = FREE + CLASSES;
+const MAGIC_VALUE = 0x4ea9_5bd1;
+const HEADER_BYTES = Math.ceil(((MAGIC + 1) * 4) / BLOCK_BYTES) * BLOCK_BYTES;
 
 /** The size class of a block holding `length` bytes. */
 function classOf(length: number): number {

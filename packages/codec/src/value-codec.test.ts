@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { test } from "node:test";
+import { SpindleError } from "@spindle/core";
 import { UncloneableValueError } from "./errors.ts";
 import { decodeValue } from "./value-decoder.ts";
 import { ValueEncoder } from "./value-encoder.ts";
@@ -582,13 +583,13 @@ test("weak collections, weak references, promises and class instances are refuse
   }
 });
 
-test("SharedArrayBuffers and views over them are refused: share them through the job module", () => {
+test("SharedArrayBuffers and views over them are refused, naming the route that works (workerData)", () => {
   const buffer = rejection({ heap: new SharedArrayBuffer(8) });
   assert.equal(buffer.path, "args.heap");
-  assert.match(buffer.message, /\(a SharedArrayBuffer\) .*share it through the job module instead/);
+  assert.match(buffer.message, /\(a SharedArrayBuffer\) .*pass it in the runtime's workerData option/);
   const view = rejection([new Int32Array(new SharedArrayBuffer(8))]);
   assert.equal(view.path, "args[0]");
-  assert.match(view.message, /\(a Int32Array\) is backed by a SharedArrayBuffer.*job module/);
+  assert.match(view.message, /\(a Int32Array\) is backed by a SharedArrayBuffer.*workerData/);
 });
 
 test("a detached ArrayBuffer is refused", () => {
@@ -762,4 +763,27 @@ test("bytes after the value are ignored", () => {
   const padded = new Uint8Array(length + 10).fill(0xff);
   padded.set(encoder.bytes);
   assert.deepEqual(decodeValue(padded), { a: "b" });
+});
+
+test("new ValueEncoder(capacity) refuses what is not an integer from 0 to 2^30, naming it; the smallest one grows", () => {
+  // Before: NaN made a 0-byte scratch buffer that the next growing encode doubled forever.
+  for (const bad of [Number.NaN, Infinity, 2 ** 40, -1, 1.5, "8"]) {
+    assert.throws(
+      () => new ValueEncoder(bad as number),
+      (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(String(bad)),
+      String(bad),
+    );
+  }
+  const small = new ValueEncoder(0);
+  assert.deepEqual(roundTrip({ a: "x".repeat(1000) }, small), { a: "x".repeat(1000) });
+});
+
+test("decodeValue of something that is not a Uint8Array is INVALID_ARGUMENT naming it", () => {
+  for (const bad of [5, null, "ab", [1, 2]]) {
+    assert.throws(
+      () => decodeValue(bad as never),
+      (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && !/NaN/.test(e.message),
+      String(bad),
+    );
+  }
 });

@@ -1,3 +1,4 @@
+import { describe, SpindleError } from "@spindle/core";
 import { CorruptValueError } from "./errors.ts";
 import { dropMoved, noHeaderAt, receiveMoved, SharedBuffer } from "./shared-buffer.ts";
 import {
@@ -615,9 +616,13 @@ const reader = new Reader();
  * unshared memory) but a `SharedBuffer` (which is shared by design, and points into the heap the
  * message is in), and nothing outside the message is read but a SharedBuffer's header. Bytes after the value are ignored. Throws a
  * `CorruptValueError` (a `RangeError`) naming the byte and the record when `bytes` is not an
- * encoding, before reading past it or allocating for a length it cannot hold.
+ * encoding, before reading past it or allocating for a length it cannot hold, and
+ * `INVALID_ARGUMENT` when `bytes` is not a `Uint8Array`.
  */
 export function decodeValue(bytes: Uint8Array): unknown {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new SpindleError("INVALID_ARGUMENT", `decodeValue() takes a Uint8Array, got ${describe(bytes)}`);
+  }
   return (reader.busy ? new Reader() : reader).decode(bytes);
 }
 

@@ -1,3 +1,4 @@
+import { describe, SpindleError } from "@spindle/core";
 import { BufferReleasedError, UncloneableValueError } from "./errors.ts";
 import {
   dropMoved,
@@ -56,10 +57,14 @@ const SPARSE_SAMPLES = 32;
 /** How many objects a message may hold before identity lookups move from a scan to a `Map`. */
 const SCAN_LIMIT = 16;
 const MAX_U32 = 0xffff_ffff;
+/** The largest scratch buffer an encoder may start with (it grows beyond as messages need). */
+const MAX_INITIAL_CAPACITY = 2 ** 30;
 
-const SHARE_INSTEAD = "cannot cross threads as a value: share it through the job module instead";
-const SHARED_VIEW =
-  "is backed by a SharedArrayBuffer, which cannot cross threads as a value: share it through the job module instead";
+/** What works instead for shared memory (a sync channel's or semaphore's handle carries some too). */
+const SHARE_ROUTE = "pass it in the runtime's workerData option (jobs read it as jobs.workerData) " +
+  "or post it to a worker you own; for data, use runtime.alloc() or move()";
+const SHARE_INSTEAD = `cannot cross threads as a value: ${SHARE_ROUTE}`;
+const SHARED_VIEW = `is backed by a SharedArrayBuffer, which cannot cross threads as a value: ${SHARE_ROUTE}`;
 const NOT_PLAIN = "cannot cross threads: only plain objects, arrays and built-ins such as Map, Date or Error can";
 
 // The built-ins' own methods and getters, taken before any user code runs: what is read through
@@ -223,8 +228,21 @@ export class ValueEncoder {
   /** The encoder that wrote the last finished encoding: this one, or its nested one. */
   #last: ValueEncoder = this;
 
-  /** Creates an encoder whose scratch buffer starts at `capacity` bytes. */
+  /**
+   * Creates an encoder whose scratch buffer starts at `capacity` bytes (an integer from 0 to
+   * 2^30; at least 16 are taken); it grows as messages need.
+   */
   constructor(capacity = 1024) {
+    if (
+      typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 0 || capacity > MAX_INITIAL_CAPACITY
+    ) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `a ValueEncoder's capacity must be an integer from 0 to ${MAX_INITIAL_CAPACITY} bytes, got ${
+          describe(capacity)
+        }`,
+      );
+    }
     const buffer = new ArrayBuffer(Math.max(16, capacity));
     this.#u8 = this.#result = new Uint8Array(buffer);
     this.#view = new DataView(buffer);
@@ -346,7 +364,8 @@ export class ValueEncoder {
   }
 
   #grow(n: number): void {
-    let capacity = this.#u8.length * 2;
+    // From at least 16 bytes, so that doubling always makes progress.
+    let capacity = Math.max(16, this.#u8.length * 2);
     while (capacity < this.#pos + n) capacity *= 2;
     const buffer = new ArrayBuffer(capacity);
     const u8 = new Uint8Array(buffer);

@@ -14,6 +14,7 @@ import {
   LocalExecutor,
   PENDING,
   pending,
+  ready,
   SpindleError,
   toPromise,
   whenAborted,
@@ -220,4 +221,24 @@ test("bad input: a non-signal, a non-promise factory result", () => {
   assert.throws(() => toPromise(pending(), 5 as never), invalid(/got 5/));
   const future = fromPromise(() => 42 as never);
   assert.throws(() => future.poll(Context.noop()), invalid(/must return a promise, got 42/));
+});
+
+test("fromPromise of something that is not a promise or a function is INVALID_ARGUMENT naming it", () => {
+  for (const bad of [5, null, { then: 1 }]) {
+    assert.throws(
+      () => blockOn(fromPromise(bad as never)),
+      (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("fromPromise()"),
+      String(bad),
+    );
+  }
+});
+
+test("abortable() polled after it completed names abortable(), not whenAborted()", () => {
+  const future = abortable(ready(1), new AbortController().signal);
+  const cx = Context.noop();
+  assert.equal(future.poll(cx), 1);
+  assert.throws(
+    () => future.poll(cx),
+    (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED" && /abortable\(\)/.test(e.message),
+  );
 });

@@ -67,15 +67,19 @@ class Abortable<T> extends Future<T> {
   /** The `abort` listener while one is added (a function for a signal, a listener for a token). */
   #listener: (() => void) | { onCancel(): void } | null = null;
   #done = false;
+  /** Whether it was made by `whenAborted` (no work), for the error of a poll after completion. */
+  readonly #bare: boolean;
 
   constructor(work: Future<T> | null, source: CancelSource) {
     super();
     this.#work = work;
     this.#source = source;
+    this.#bare = work === null;
   }
 
   poll(cx: Context): Poll<T> {
-    if (this.#done) throw completedError(this.#work === null ? "whenAborted()" : "abortable()");
+    // Not `#work === null`: the work is dropped once it completes, so that named `whenAborted()` too.
+    if (this.#done) throw completedError(this.#bare ? "whenAborted()" : "abortable()");
     const source = this.#source;
     const aborted = source instanceof AbortSignal ? source.aborted : source.isCancelled;
     if (aborted) {

@@ -27,6 +27,12 @@ import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
  */
 export function fromPromise<T>(promise: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>)): Future<T> {
   if (typeof promise === "function") return new AbortingPromiseFuture(promise);
+  if (typeof (promise as { then?: unknown } | null)?.then !== "function") {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `fromPromise() needs a promise (or a function returning one), got ${describe(promise)}`,
+    );
+  }
   return new PromiseFuture(promise);
 }
 

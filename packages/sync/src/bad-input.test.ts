@@ -1,7 +1,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { blockOn, SpindleError } from "@spindle/core";
-import { Barrier, broadcast, ClosedError, MAX_PERMITS, mpsc, Mutex, Semaphore } from "./mod.ts";
+import {
+  Barrier,
+  broadcast,
+  ClosedError,
+  MAX_PERMITS,
+  mpsc,
+  Mutex,
+  Semaphore,
+  SendError,
+  sharedChannel,
+  SharedNotify,
+  SharedReceiver,
+  SharedSemaphore,
+  SharedSender,
+} from "./mod.ts";
 
 const NOT_CAPACITIES: unknown[] = [0, -1, 1.5, NaN, Infinity, "10", null, undefined, 2 ** 31, 10n];
 
@@ -67,4 +81,55 @@ test("use after close or drop fails with ClosedError naming what was closed", ()
   for (const [fn, what] of cases) {
     assert.throws(fn, (e) => e instanceof ClosedError && e.what === what && e.message.includes(what));
   }
+});
+
+test("from() of a SharedArrayBuffer that is not a channel's, semaphore's or notify's, or of null, is INVALID_ARGUMENT", () => {
+  // Before: a channel end accepted any SharedArrayBuffer of 52 bytes or more (its first use threw a
+  // bare RangeError, or ValueTooLargeError with slotBytes 0), and from(null) threw a TypeError; a
+  // semaphore's buffer passed for a notify's and back when their sizes matched.
+  const isInvalid = (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT";
+  const [tx, rx] = sharedChannel<number>(2);
+  const channelBytes = tx.handle().buffer.byteLength;
+  for (const bytes of [64, 4096, channelBytes]) {
+    const buffer = new SharedArrayBuffer(bytes);
+    assert.throws(() => SharedReceiver.from({ end: "receiver", buffer } as never), isInvalid, `${bytes} bytes`);
+    assert.throws(() => SharedSender.from({ end: "sender", buffer } as never), isInvalid, `${bytes} bytes`);
+  }
+  // A channel's buffer cut short or with a header that does not match its length.
+  const forged = new SharedArrayBuffer(channelBytes + 8);
+  new Uint8Array(forged).set(new Uint8Array(rx.handle().buffer));
+  assert.throws(() => SharedReceiver.from({ end: "receiver", buffer: forged } as never), isInvalid);
+  for (const bad of [null, undefined, 5]) {
+    assert.throws(() => SharedReceiver.from(bad as never), isInvalid, String(bad));
+    assert.throws(() => SharedSender.from(bad as never), isInvalid, String(bad));
+  }
+  const semaphore = new SharedSemaphore(1);
+  const notify = new SharedNotify();
+  assert.throws(() => SharedNotify.from({ kind: "notify", buffer: semaphore.handle.buffer }), isInvalid);
+  assert.throws(() => SharedSemaphore.from({ kind: "semaphore", buffer: notify.handle.buffer }), isInvalid);
+  for (const bytes of [12, 16, 20]) {
+    const buffer = new SharedArrayBuffer(bytes);
+    assert.throws(() => SharedSemaphore.from({ kind: "semaphore", buffer }), isInvalid, `${bytes} bytes`);
+    assert.throws(() => SharedNotify.from({ kind: "notify", buffer }), isInvalid, `${bytes} bytes`);
+  }
+  assert.equal(SharedSemaphore.from(structuredClone(semaphore.handle)).availablePermits, 1, "a real handle opens");
+  tx.drop();
+  rx.drop();
+});
+
+test("a SendError after the receiver's close() says the channel was closed, after its drop that no receiver is left", () => {
+  const [tx, rx] = mpsc.unbounded<number>();
+  rx.close();
+  assert.throws(() => tx.send(1), (e) => e instanceof SendError && /closed the channel/.test(e.message));
+  rx[Symbol.dispose]();
+  assert.throws(() => tx.send(2), (e) => e instanceof SendError && /no receiver is left/.test(e.message));
+  const [stx, srx] = sharedChannel<number>(2);
+  srx.close();
+  assert.throws(() => stx.trySend(1), (e) => e instanceof SendError && /the channel was closed/.test(e.message));
+  stx.drop();
+  srx.drop();
+  const [dtx, drx] = sharedChannel<number>(2);
+  drx.drop();
+  assert.throws(() => dtx.trySend(1), (e) => e instanceof SendError && /no receiver is left/.test(e.message));
+  dtx.drop();
 });

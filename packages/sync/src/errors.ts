@@ -52,9 +52,12 @@ export class SendError<T> extends ClosedError {
   /** The value that was not sent. */
   readonly value: T;
 
-  /** Creates the error handing `value` back. */
-  constructor(value: T, what = "channel") {
-    super(what, `the value ${describe(value)} was not sent (no receiver is left)`);
+  /**
+   * Creates the error handing `value` back; `why` says why it was not sent (default: no receiver
+   * is left).
+   */
+  constructor(value: T, what = "channel", why = "no receiver is left") {
+    super(what, `the value ${describe(value)} was not sent (${why})`);
     this.name = "SendError";
     this.value = value;
   }

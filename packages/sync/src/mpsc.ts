@@ -84,6 +84,11 @@ class Channel<T> implements EndCounts {
   }
 }
 
+/** The SendError for `value` on a closed channel: its receiver closed it, or is gone. */
+function notSent<T>(channel: { readonly receivers: number }, value: T): SendError<T> {
+  return new SendError(value, "channel", channel.receivers === 0 ? undefined : "the receiver closed the channel");
+}
+
 /** The mpsc channel constructors; see {@linkcode mpsc}. */
 export interface Mpsc {
   /**
@@ -188,7 +193,7 @@ export class Sender<T> implements Disposable {
    */
   trySend(value: T): boolean {
     const channel = this.#link.live("trySend()");
-    if (!channel.receiving) throw new SendError(value);
+    if (!channel.receiving) throw notSent(channel, value);
     if (!channel.slots!.tryTake(1)) return false;
     channel.push(value);
     return true;
@@ -247,7 +252,7 @@ export class UnboundedSender<T> implements Disposable {
    */
   send(value: T): void {
     const channel = this.#link.live("send()");
-    if (!channel.receiving) throw new SendError(value);
+    if (!channel.receiving) throw notSent(channel, value);
     channel.push(value);
   }
 
@@ -373,7 +378,7 @@ class Send<T> extends PermitFuture<void> {
   protected granted(): void {
     const channel = this.#channel;
     try {
-      if (!channel.receiving) throw new SendError(this.#value);
+      if (!channel.receiving) throw notSent(channel, this.#value);
       channel.push(this.#value);
     } finally {
       this.#settle();
@@ -382,7 +387,7 @@ class Send<T> extends PermitFuture<void> {
 
   protected override closedError(): Error {
     this.#settle();
-    return new SendError(this.#value);
+    return notSent(this.#channel, this.#value);
   }
 
   override [Symbol.dispose](): void {

@@ -250,7 +250,7 @@ export class SharedSender<T> implements Disposable {
   trySend(value: T): boolean {
     const ring = this.#link.live("trySend()");
     const sent = ring.trySend(ring.encode(value));
-    if (sent === "closed") throw new SendError(value);
+    if (sent === "closed") throw new SendError(value, "channel", ring.whyClosed());
     return sent;
   }
 
@@ -266,7 +266,7 @@ export class SharedSender<T> implements Disposable {
       const sent = ring.trySend(bytes);
       return sent === false ? EMPTY : sent;
     });
-    if (sent === "closed") throw new SendError(value);
+    if (sent === "closed") throw new SendError(value, "channel", ring.whyClosed());
     return sent === true;
   }
 
@@ -479,7 +479,7 @@ class SharedSend<T> extends Future<void> {
       return PENDING;
     }
     this.#settle();
-    if (sent === "closed") throw new SendError(this.#value);
+    if (sent === "closed") throw new SendError(this.#value, "channel", this.#ring.whyClosed());
   }
 
   override [Symbol.dispose](): void {

@@ -20,7 +20,10 @@ const ROUNDS = 1;
 const EVENTS = 2;
 /** How many waiters are about to wait or waiting on EVENTS. */
 const WAITERS = 3;
-const WORDS = 4;
+/** A constant marking a notify's buffer, so that `from()` refuses any other SharedArrayBuffer. */
+const MAGIC = 4;
+const MAGIC_VALUE = 0x4077_1f1e;
+const WORDS = 5;
 
 /** The buffer `from()` hands to the constructor (set and cleared around one `new`). */
 let adopting: SharedArrayBuffer | undefined;
@@ -61,13 +64,19 @@ export class SharedNotify {
   /** A notify with no stored permit. */
   constructor() {
     this.#words = new Int32Array(adopting ?? new SharedArrayBuffer(WORDS * 4));
+    // Before the buffer is shared with any thread (an adopted one holds it already): a plain store.
+    if (adopting === undefined) this.#words[MAGIC] = MAGIC_VALUE;
     adopting = undefined;
   }
 
   /** Rebuilds, on this thread, the notify whose `handle` was made on any thread. */
   static from(handle: SharedNotifyHandle): SharedNotify {
     const buffer = handle?.buffer;
-    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== WORDS * 4) {
+    if (
+      !(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== WORDS * 4 ||
+      // Pairs with the constructor's store, published by whatever brought the buffer here.
+      Atomics.load(new Int32Array(buffer), MAGIC) !== MAGIC_VALUE
+    ) {
       throw new SpindleError("INVALID_ARGUMENT", `not a shared notify's buffer: ${describe(buffer)}`);
     }
     adopting = buffer;

@@ -49,7 +49,10 @@ export const RECEIVERS = 10;
 const RESERVED_SENDERS = 11;
 /** Of `RECEIVERS`, the handles not opened yet. */
 const RESERVED_RECEIVERS = 12;
-const HEADER_WORDS = 13;
+/** A constant marking a channel's buffer, so that `from()` refuses any other SharedArrayBuffer. */
+const MAGIC = 13;
+const MAGIC_VALUE = 0x5c4a_77e1;
+const HEADER_WORDS = 14;
 
 /** Which end a count is about: the index of its count word. */
 export type EndKind = typeof SENDERS | typeof RECEIVERS;
@@ -141,25 +144,47 @@ export class SharedRing {
     words[MODULUS] = capacity * Math.floor(2 ** 29 / capacity);
     words[SENDERS] = 1; // the sender and the receiver sharedChannel() returns
     words[RECEIVERS] = 1;
+    words[MAGIC] = MAGIC_VALUE;
     const sequences = new Int32Array(buffer, HEADER_WORDS * 4, capacity);
     for (let i = 0; i < capacity; i++) sequences[i] = 2 * i; // slot i is free for the send at position i
     return new SharedRing(buffer);
   }
 
-  /** The ring over `buffer`, made by `allocate` on any thread. */
+  /**
+   * The ring over `buffer`, made by `allocate` on any thread; `INVALID_ARGUMENT` for any other
+   * value (its mark, capacity, slot size and length must be a channel's).
+   */
   constructor(buffer: SharedArrayBuffer) {
-    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER_WORDS * 4) {
+    const refuse = (): never => {
       throw new SpindleError("INVALID_ARGUMENT", `not a shared channel's buffer: ${describe(buffer)}`);
-    }
+    };
+    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER_WORDS * 4) refuse();
     this.buffer = buffer;
     this.words = new Int32Array(buffer, 0, HEADER_WORDS);
     // Constant since allocation, which happened before this thread got the buffer.
     this.capacity = this.words[CAPACITY]!;
     this.slotBytes = this.words[SLOT_BYTES]!;
     this.#modulus = this.words[MODULUS]!;
+    const capacity = this.capacity;
+    if (
+      this.words[MAGIC] !== MAGIC_VALUE || capacity < 1 || capacity > MAX_SHARED_CAPACITY || this.slotBytes < 1 ||
+      this.slotBytes > MAX_SLOT_BYTES || this.#modulus !== capacity * Math.floor(2 ** 29 / capacity) ||
+      buffer.byteLength !== (HEADER_WORDS + 2 * capacity) * 4 + capacity * this.slotBytes
+    ) {
+      refuse();
+    }
     this.#sequences = new Int32Array(buffer, HEADER_WORDS * 4, this.capacity);
     this.#lengths = new Int32Array(buffer, (HEADER_WORDS + this.capacity) * 4, this.capacity);
     this.#data = new Uint8Array(buffer, (HEADER_WORDS + 2 * this.capacity) * 4, this.capacity * this.slotBytes);
+  }
+
+  /**
+   * Why a send found the channel closed, for its SendError: every receiver is gone (`undefined`,
+   * SendError's default), or an end called `close()`.
+   */
+  whyClosed(): string | undefined {
+    // A snapshot after the send saw the closed mark; the count only goes down once it is 0.
+    return Atomics.load(this.words, RECEIVERS) === 0 ? undefined : "the channel was closed";
   }
 
   /** Whether `close()` was called on any thread. */

@@ -19,7 +19,10 @@ const PERMITS = 0;
 const RELEASED = 1;
 /** How many acquirers are about to wait or waiting on RELEASED. */
 const WAITERS = 2;
-const WORDS = 3;
+/** A constant marking a semaphore's buffer, so that `from()` refuses any other SharedArrayBuffer. */
+const MAGIC = 3;
+const MAGIC_VALUE = 0x5e3a_f0b7;
+const WORDS = 4;
 /** Below every permit count: `close()` stores it, so one CAS both takes permits and sees the close. */
 const CLOSED = -1;
 /** The buffer `from()` hands to the constructor (set and cleared around one `new`). */
@@ -72,12 +75,17 @@ export class SharedSemaphore {
     const free = checkPermits("SharedSemaphore permits", permits);
     this.#words = new Int32Array(new SharedArrayBuffer(WORDS * 4));
     this.#words[PERMITS] = free; // before the buffer is shared with any thread: a plain store
+    this.#words[MAGIC] = MAGIC_VALUE;
   }
 
   /** Rebuilds, on this thread, the semaphore whose `handle` was made on any thread. */
   static from(handle: SharedSemaphoreHandle): SharedSemaphore {
     const buffer = handle?.buffer;
-    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== WORDS * 4) {
+    if (
+      !(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== WORDS * 4 ||
+      // Pairs with the constructor's store, published by whatever brought the buffer here.
+      Atomics.load(new Int32Array(buffer), MAGIC) !== MAGIC_VALUE
+    ) {
       throw new SpindleError("INVALID_ARGUMENT", `not a shared semaphore's buffer: ${describe(buffer)}`);
     }
     adopting = buffer;

@@ -37,6 +37,25 @@ test("a sleep whose signal never aborts completes at its deadline", () => {
   assert.equal(sleep.poll(cx), undefined);
 });
 
+test("a finished sleep or timeout with a signal, polled again, is FUTURE_COMPLETED naming it (not whenAborted())", () => {
+  const clock = new VirtualClock();
+  const { cx } = recordingContext();
+  const sleep = clock.timer.sleep(10, { signal: new AbortController().signal });
+  const timeout = clock.timer.timeout(pollFn(() => 7), 1_000, { signal: new AbortController().signal });
+  assert.equal(sleep.poll(cx), PENDING);
+  clock.advance(10);
+  assert.equal(sleep.poll(cx), undefined);
+  assert.equal(timeout.poll(cx), 7);
+  for (const [future, name] of [[sleep, "sleep()"], [timeout, "timeout()"]] as const) {
+    assert.throws(
+      () => (future as { poll(cx: unknown): unknown }).poll(cx),
+      (e) =>
+        e instanceof SpindleError && e.code === "FUTURE_COMPLETED" && e.message.includes(name) &&
+        !e.message.includes("whenAborted"),
+    );
+  }
+});
+
 test("a timeout whose cancellation token is cancelled drops its work and fails with the token's reason", () => {
   const clock = new VirtualClock();
   const token = new CancellationToken();

@@ -2,10 +2,13 @@ import {
   abortable,
   CancellationToken,
   type CancelSource,
+  type Context,
   describe,
-  type Future,
+  Future,
   type IntoFuture,
   intoFuture,
+  PENDING,
+  type Poll,
   SpindleError,
   WakeTable,
 } from "@spindle/core";
@@ -40,7 +43,42 @@ function withSignal<T>(future: Future<T>, options: AbortOptions, what: string): 
       `${what} needs options.signal to be an AbortSignal or a CancellationToken, got ${describe(signal)}`,
     );
   }
-  return abortable(future, signal);
+  return new Signalled(abortable(future, signal), what);
+}
+
+/**
+ * `abortable(future, signal)` under the timer's own name, so that polling it again after it
+ * completed says which operation it was (`sleep() was polled after it completed`).
+ */
+class Signalled<T> extends Future<T> {
+  readonly #inner: Future<T>;
+  readonly #what: string;
+  #done = false;
+
+  constructor(inner: Future<T>, what: string) {
+    super();
+    this.#inner = inner;
+    this.#what = what;
+  }
+
+  poll(cx: Context): Poll<T> {
+    if (this.#done) {
+      throw new SpindleError("FUTURE_COMPLETED", `timer.${this.#what} with a signal was polled after it completed`);
+    }
+    let output: Poll<T>;
+    try {
+      output = this.#inner.poll(cx);
+    } catch (error) {
+      this.#done = true;
+      throw error;
+    }
+    if (output !== PENDING) this.#done = true;
+    return output;
+  }
+
+  override [Symbol.dispose](): void {
+    this.#inner[Symbol.dispose]();
+  }
 }
 
 /**

@@ -159,9 +159,12 @@ export class QueueFullError extends Error {
  * ```
  */
 export class RuntimeShutdownError extends Error {
-  /** Creates the error for `job`. */
-  constructor(job: string) {
-    super(`cannot run job ${JSON.stringify(job)}: the runtime was shut down`);
+  /**
+   * Creates the error for `job`; `operation`, when given, names what was refused instead of a job
+   * (`"alloc() a SharedBuffer"`).
+   */
+  constructor(job: string, operation?: string) {
+    super(`cannot ${operation ?? `run job ${JSON.stringify(job)}`}: the runtime was shut down`);
     this.name = "RuntimeShutdownError";
   }
 }

@@ -84,4 +84,21 @@ test("bad minWorkers, idleTimeout and unref options fail with INVALID_ARGUMENT n
     Runtime.start(TEST_JOBS, { workers: 2, unref: "yes" }),
     invalid(/unref must be a boolean, got "yes"/),
   );
+  // Every boolean option alike (metrics: "yes" was accepted), and the heap's size and the timer.
+  await assert.rejects(
+    // @ts-expect-error: not a boolean
+    Runtime.start(TEST_JOBS, { workers: 2, metrics: "yes" }),
+    invalid(/metrics must be a boolean, got "yes"/),
+  );
+  for (const maxHeapBytes of [-1, 0, 1.5, 2 ** 32]) {
+    await assert.rejects(
+      Runtime.start(TEST_JOBS, { workers: 2, maxHeapBytes }),
+      invalid(new RegExp(`maxHeapBytes .*got ${maxHeapBytes}`)),
+    );
+  }
+  await assert.rejects(
+    // @ts-expect-error: not a timer
+    Runtime.start(TEST_JOBS, { workers: 2, timer: 5 }),
+    invalid(/timer must be .*got 5/),
+  );
 });

@@ -87,6 +87,17 @@ test("bad map input rejects with a typed error naming the value; nothing is left
   try {
     // @ts-expect-error: no such job
     await assert.rejects(runtime.map("nope", [1]), UnknownJobError);
+    // Not an array or an iterable (array-likes included): before, 5 and true resolved [], null
+    // threw a bare TypeError, { length: 2 } ran the job on two undefined items.
+    for (const items of [5, true, null, undefined, { length: 2 }]) {
+      await assert.rejects(
+        // @ts-expect-error: not a collection on purpose
+        runtime.map("double", items),
+        (error: unknown) =>
+          error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && /items/.test(error.message),
+        String(items),
+      );
+    }
     for (const chunkSize of [0, 1.5, -1, "2"]) {
       await assert.rejects(
         // @ts-expect-error: a bad chunk size on purpose

@@ -163,7 +163,12 @@ export class JobRecords {
     // `Atomics` operation (a deque push or the injector's lock), which orders them before it.
     const id = this.#heap.allocRecord();
     const records = this.words;
-    this.#writePayload(id, encoder, length);
+    try {
+      this.#writePayload(id, encoder, length);
+    } catch (error) {
+      this.#heap.freeRecord(id); // the heap had no room for the arguments (CAPACITY_EXCEEDED)
+      throw error;
+    }
     records[id + JOB] = job;
     records[id + REFS] = 2;
     records[id + WORKER] = -1;

@@ -2,7 +2,8 @@
 // every child they own has ended.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CancelledError } from "@spindle/core";
+import { CancelledError, SpindleError } from "@spindle/core";
+import { join, scope } from "./mod.ts";
 import { until } from "@spindle/test-support";
 import { settleWithin, startTestRuntime } from "./test-support/runtime.ts";
 
@@ -87,4 +88,16 @@ test("aborting a job inside a scope aborts the scope's children, and the job end
   } finally {
     await runtime.shutdown();
   }
+});
+
+test("join and scope given something else than handles, a job set or a body are INVALID_ARGUMENT naming it", () => {
+  // Before: join(5, 6) failed with a bare TypeError from `yield*` on a number.
+  const invalid = (pattern: RegExp) => (error: unknown) =>
+    error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && pattern.test(error.message);
+  assert.throws(() => join(5 as never, 6 as never).next(), invalid(/join\(\) takes two job handles.*got 5/));
+  assert.throws(() => scope(null as never, function* () {}).next(), invalid(/scope\(\) takes the job set.*got null/));
+  assert.throws(
+    () => scope({ spawn() {} } as never, 7 as never).next(),
+    invalid(/scope\(\) takes a generator function.*got 7/),
+  );
 });

@@ -1,8 +1,8 @@
 // Structured child jobs inside a job: `join(a, b)` for two, `scope` for any number, both ending
 // only when every child they own has ended. (A small scope on the job context's fork/join;
 // `@spindle/core`'s TaskScope was not available when this was written.)
-import type { Coroutine } from "@spindle/core";
-import { isJobHandleTaken, type JobHandle } from "./job-handle.ts";
+import { type Coroutine, describe, SpindleError } from "@spindle/core";
+import { isJobHandleTaken, JobHandle } from "./job-handle.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
 
 /**
@@ -27,6 +27,14 @@ import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
  * ```
  */
 export function* join<A, B>(first: JobHandle<A>, second: JobHandle<B>): Coroutine<[A, B]> {
+  for (const handle of [first, second]) {
+    if (!(handle instanceof JobHandle)) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `join() takes two job handles (jobs.spawn(...)), got ${describe(handle)}`,
+      );
+    }
+  }
   let a: A;
   try {
     a = yield* first;
@@ -106,6 +114,12 @@ export function* scope<J extends Jobs, T>(
   set: JobSet<J>,
   body: (scope: JobScope<J>) => Coroutine<T>,
 ): Coroutine<T> {
+  if (typeof (set as { spawn?: unknown } | null)?.spawn !== "function") {
+    throw new SpindleError("INVALID_ARGUMENT", `scope() takes the job set (jobs) first, got ${describe(set)}`);
+  }
+  if (typeof body !== "function") {
+    throw new SpindleError("INVALID_ARGUMENT", `scope() takes a generator function as its body, got ${describe(body)}`);
+  }
   const owned = new JobScope(set);
   let value: T;
   try {

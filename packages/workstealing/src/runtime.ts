@@ -33,7 +33,7 @@ import { ProcessRef } from "./process-ref.ts";
 import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
 import { MAX_SHARED_BUFFER_BYTES, SharedBuffer } from "@spindle/codec";
 import { checkResourceLimits, type ResourceLimits } from "./resource-limits.ts";
-import { SharedHeap } from "@spindle/codec";
+import { MAX_HEAP_BYTES, SharedHeap } from "@spindle/codec";
 import { ValueEncoder } from "@spindle/codec";
 import { EMPTY, RETRY } from "./work-deque.ts";
 
@@ -109,7 +109,11 @@ export interface RuntimeOptions {
   readonly workerData?: unknown;
   /** A timer (from `@spindle/timer`'s `TimerReactor`) that jobs reach as `jobs.timer`. */
   readonly timer?: Timer;
-  /** The most memory the jobs' shared heap may use, in bytes. Default 1 GiB (reserved, not committed). */
+  /**
+   * The most memory the jobs' shared heap may use, in bytes: an integer from 1 to 2^31 - 1 (a heap
+   * takes at least 1 MiB; one buffer, argument or result takes at most 1 GiB of it). Default
+   * 1 GiB (reserved, not committed).
+   */
   readonly maxHeapBytes?: number;
   /**
    * How long, in milliseconds, a running job may take to stop after it was aborted (`abort()`,
@@ -345,9 +349,29 @@ export class Runtime<S extends JobSet = JobSet> {
         `maxMemoryBeforeRecycle must be a positive number of bytes, got ${describe(maxMemory)}`,
       );
     }
-    const unref: unknown = options.unref;
-    if (unref !== undefined && typeof unref !== "boolean") {
-      throw new SpindleError("INVALID_ARGUMENT", `unref must be a boolean, got ${describe(unref)}`);
+    for (const flag of ["unref", "metrics"] as const) {
+      const value: unknown = options[flag];
+      if (value !== undefined && typeof value !== "boolean") {
+        throw new SpindleError("INVALID_ARGUMENT", `${flag} must be a boolean, got ${describe(value)}`);
+      }
+    }
+    const maxHeapBytes: unknown = options.maxHeapBytes;
+    if (
+      maxHeapBytes !== undefined &&
+      (typeof maxHeapBytes !== "number" || !Number.isInteger(maxHeapBytes) || maxHeapBytes < 1 ||
+        maxHeapBytes > MAX_HEAP_BYTES)
+    ) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `maxHeapBytes must be an integer from 1 to ${MAX_HEAP_BYTES}, got ${describe(maxHeapBytes)}`,
+      );
+    }
+    const timer: unknown = options.timer;
+    if (timer !== undefined && typeof (timer as { share?: unknown } | null)?.share !== "function") {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `timer must be a timer reactor's timer (reactor.timer), got ${describe(timer)}`,
+      );
     }
     const processors = workers + maxExtra;
     const setup: SharedStateSetup = {
@@ -452,7 +476,7 @@ export class Runtime<S extends JobSet = JobSet> {
         `alloc() needs a byte length from 0 to ${MAX_SHARED_BUFFER_BYTES}, got ${describe(byteLength)}`,
       );
     }
-    if (this.#shared.state !== OPEN) throw new RuntimeShutdownError("alloc");
+    if (this.#shared.state !== OPEN) throw new RuntimeShutdownError("alloc", "alloc() a SharedBuffer");
     return SharedBuffer.allocate(this.#shared.setup.heap, byteLength);
   }
 
@@ -562,7 +586,8 @@ export class Runtime<S extends JobSet = JobSet> {
    * `timeout` abort every chunk as {@linkcode Runtime.spawnWith} aborts a job; the map rejects
    * with {@linkcode JobAbortedError} / {@linkcode JobTimeoutError}. Throws what `spawn` throws
    * (`UnknownJobError`, `UncloneableValueError`, ...) as a rejection, and `INVALID_ARGUMENT` for
-   * bad options.
+   * bad options and for items that are not an array or an iterable (an array-like object such as
+   * `{ length: 2 }` is refused: pass `Array.from(it)`).
    *
    * @example
    * ```ts
@@ -576,12 +601,23 @@ export class Runtime<S extends JobSet = JobSet> {
    */
   map<K extends JobName<S>>(
     name: K,
-    items: Iterable<JobArgs<S, K>[0]> | ArrayLike<JobArgs<S, K>[0]>,
+    items: Iterable<JobArgs<S, K>[0]>,
     options: MapOptions = {},
   ): Promise<JobResult<S, K>[]> {
     try {
       if (typeof options !== "object" || options === null) {
         throw new SpindleError("INVALID_ARGUMENT", `map() options must be an object, got ${describe(options)}`);
+      }
+      // An array or an iterable only, as rayon and tokio take collections: an array-like object
+      // ({ length: 2 }) is refused rather than read as holes.
+      if (
+        !Array.isArray(items) &&
+        typeof (items as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== "function"
+      ) {
+        throw new SpindleError(
+          "INVALID_ARGUMENT",
+          `map() items must be an array or an iterable, got ${describe(items)}`,
+        );
       }
       const list: readonly unknown[] = Array.isArray(items) ? items : Array.from(items as Iterable<unknown>);
       if (!this.#indexes.has(name)) throw new UnknownJobError(name, this.#names);

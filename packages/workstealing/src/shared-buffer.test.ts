@@ -100,3 +100,24 @@ test("a buffer of another runtime, and bad alloc sizes, are refused with typed e
     await Promise.all([runtime.shutdown(), other.shutdown()]);
   }
 });
+
+test("a buffer over 1 GiB is CAPACITY_EXCEEDED and the heap keeps working; alloc after shutdown says so", async () => {
+  // Before: alloc(2^30 + 1) was rounded to a 2^31 block, which overflowed the heap's int32
+  // offsets: a bare RangeError, then every later alloc and spawn threw RangeError.
+  const { runtime } = await startTestRuntime({ workers: 1 });
+  try {
+    for (const size of [2 ** 30 + 1, 2 ** 31 - 1]) {
+      assert.throws(
+        () => runtime.alloc(size),
+        (error: unknown) => error instanceof SpindleError && error.code === "CAPACITY_EXCEEDED",
+        String(size),
+      );
+    }
+    const buffer = runtime.alloc(64);
+    buffer.release();
+    assert.equal(await runtime.spawn("add", 1, 2), 3);
+  } finally {
+    await runtime.shutdown();
+  }
+  assert.throws(() => runtime.alloc(8), /cannot alloc\(\) a SharedBuffer: the runtime was shut down/);
+});
