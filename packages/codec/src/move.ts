@@ -1,23 +1,18 @@
 // `move(buffer)`: a plain buffer that crosses to its receiver with one copy, into the shared heap,
 // and arrives as a SharedBuffer the receiver owns.
 import { describe, SpindleError } from "@spindle/core";
+import {
+  bufferByteLength,
+  bufferDetached,
+  dataViewBuffer,
+  dataViewByteLength,
+  dataViewByteOffset,
+  typedArrayBuffer,
+  typedArrayByteLength,
+  typedArrayByteOffset,
+  typedArrayName,
+} from "./builtin-getters.ts";
 import { isSharedBuffer, MAX_SHARED_BUFFER_BYTES, type SharedBuffer, wrapForMove } from "./shared-buffer.ts";
-
-// Read through the built-ins' own getters (their internal slots), as the encoder reads views: an
-// own property shadowing `byteLength` cannot change which bytes are moved.
-function getter<T>(prototype: object, key: PropertyKey): (this: unknown) => T {
-  return Object.getOwnPropertyDescriptor(prototype, key)!.get as (this: unknown) => T;
-}
-const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const typedArrayName = getter<string | undefined>(typedArrayPrototype, Symbol.toStringTag);
-const typedArrayBuffer = getter<ArrayBufferLike>(typedArrayPrototype, "buffer");
-const typedArrayByteOffset = getter<number>(typedArrayPrototype, "byteOffset");
-const typedArrayByteLength = getter<number>(typedArrayPrototype, "byteLength");
-const dataViewBuffer = getter<ArrayBufferLike>(DataView.prototype, "buffer");
-const dataViewByteOffset = getter<number>(DataView.prototype, "byteOffset");
-const dataViewByteLength = getter<number>(DataView.prototype, "byteLength");
-const bufferByteLength = getter<number>(ArrayBuffer.prototype, "byteLength");
-const bufferDetached = getter<boolean>(ArrayBuffer.prototype, "detached");
 
 /** Whether `value` is an ArrayBuffer (has its internal slots: not a Proxy of one, nor a SharedArrayBuffer). */
 function isArrayBuffer(value: unknown): value is ArrayBuffer {

@@ -44,6 +44,18 @@ import {
   TYPED_ARRAY_NAMES,
   UNDEFINED,
 } from "./value-tags.ts";
+import {
+  bufferByteLength,
+  bufferDetached,
+  dataViewBuffer,
+  dataViewByteLength,
+  dataViewByteOffset,
+  getter,
+  typedArrayBuffer,
+  typedArrayByteLength,
+  typedArrayByteOffset,
+  typedArrayName,
+} from "./builtin-getters.ts";
 
 /**
  * From this length on, an array is checked for holes: when most of `SPARSE_SAMPLES` evenly spaced
@@ -84,25 +96,10 @@ const stringValue = String.prototype.valueOf;
 const booleanValue = Boolean.prototype.valueOf;
 const bigintValue = BigInt.prototype.valueOf;
 
-function getter<T>(prototype: object, key: PropertyKey): (this: unknown) => T {
-  return Object.getOwnPropertyDescriptor(prototype, key)!.get as (this: unknown) => T;
-}
-
-const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-/** `%TypedArray%.prototype[Symbol.toStringTag]`: the kind of a typed array, `undefined` for a DataView. */
-const typedArrayName = getter<string | undefined>(typedArrayPrototype, Symbol.toStringTag);
-const typedArrayBuffer = getter<ArrayBufferLike>(typedArrayPrototype, "buffer");
-const typedArrayByteOffset = getter<number>(typedArrayPrototype, "byteOffset");
-const typedArrayByteLength = getter<number>(typedArrayPrototype, "byteLength");
-const dataViewBuffer = getter<ArrayBufferLike>(DataView.prototype, "buffer");
-const dataViewByteOffset = getter<number>(DataView.prototype, "byteOffset");
-const dataViewByteLength = getter<number>(DataView.prototype, "byteLength");
 const mapSize = getter<number>(Map.prototype, "size");
 const setSize = getter<number>(Set.prototype, "size");
-const bufferByteLength = getter<number>(ArrayBuffer.prototype, "byteLength");
 const bufferMaxByteLength = getter<number>(ArrayBuffer.prototype, "maxByteLength");
 const bufferResizable = getter<boolean>(ArrayBuffer.prototype, "resizable");
-const bufferDetached = getter<boolean>(ArrayBuffer.prototype, "detached");
 const regExpSource = getter<string>(RegExp.prototype, "source");
 /** The flag getters this runtime has, in the order `RegExp.prototype.flags` lists them. */
 const regExpFlags: [string, (this: unknown) => boolean][] = [
