@@ -53,6 +53,20 @@ let spend: (buffer: SharedBuffer) => boolean;
 let unspend: (buffer: SharedBuffer) => void;
 
 const heaps = new WeakMap<SharedArrayBuffer, SharedHeap>();
+/**
+ * A buffer's two heap blocks: its bytes (at least one, so that an empty buffer has a place) and
+ * its header; the bytes are given back when the header does not fit.
+ */
+function allocDataAndHeader(shared: SharedHeap, byteLength: number): [data: number, header: number] {
+  const data = shared.alloc(Math.max(1, byteLength));
+  try {
+    return [data, shared.alloc(HEADER_BYTES)];
+  } catch (error) {
+    shared.free(data, Math.max(1, byteLength));
+    throw error;
+  }
+}
+
 function heapOver(buffer: SharedArrayBuffer): SharedHeap {
   let heap = heaps.get(buffer);
   if (heap === undefined) heaps.set(buffer, heap = new SharedHeap(buffer));
@@ -142,14 +156,7 @@ export class SharedBuffer {
       );
     }
     const shared = heapOver(heap);
-    const data = shared.alloc(Math.max(1, byteLength));
-    let header: number;
-    try {
-      header = shared.alloc(HEADER_BYTES);
-    } catch (error) {
-      shared.free(data, Math.max(1, byteLength));
-      throw error;
-    }
+    const [data, header] = allocDataAndHeader(shared, byteLength);
     shared.bytes.fill(0, data, data + byteLength);
     const words = new Int32Array(heap, header, HEADER_BYTES >> 2);
     // The data and length are stored before the state: a thread that sees LIVE sees both. The
@@ -272,14 +279,7 @@ export function unsendMoved(buffer: SharedBuffer): void {
 export function placeMoved(heap: SharedArrayBuffer, bytes: Uint8Array): number {
   const shared = heapOver(heap);
   const length = bytes.byteLength;
-  const data = shared.alloc(Math.max(1, length));
-  let header: number;
-  try {
-    header = shared.alloc(HEADER_BYTES);
-  } catch (error) {
-    shared.free(data, Math.max(1, length));
-    throw error;
-  }
+  const [data, header] = allocDataAndHeader(shared, length);
   shared.bytes.set(bytes, data); // the one copy
   const words = new Int32Array(heap, header, HEADER_BYTES >> 2);
   // As in `allocate`: the fields before the state, all before the message that names the header

@@ -543,39 +543,38 @@ class Reader {
 
   /** A SharedBuffer of the heap this message is in (a message outside any heap cannot hold one). */
   sharedBuffer(at: number): SharedBuffer {
-    this.need(4, at, "a SharedBuffer");
-    const header = this.view.getUint32(at + 1, true);
-    this.pos = at + 5;
-    const heap = this.u8.buffer;
-    if (SharedArrayBufferClass === undefined || !(heap instanceof SharedArrayBufferClass)) {
-      throw this.corrupt(at, noHeaderAt(header));
-    }
-    try {
-      return this.remember(SharedBuffer.at(heap, header));
-    } catch (error) {
-      if (error instanceof RangeError) throw this.corrupt(at, error.message);
-      throw error;
-    }
+    return this.remember(this.heapBuffer(at, "a SharedBuffer", SharedBuffer.at));
   }
 
   /** A buffer made by `move`, in the heap this message is in: this decoder becomes its owner. */
   movedBuffer(at: number): SharedBuffer {
-    this.need(4, at, "a moved SharedBuffer");
+    const buffer = this.heapBuffer(at, "a moved SharedBuffer", receiveMoved);
+    this.received.push(buffer);
+    return this.remember(buffer);
+  }
+
+  /**
+   * Reads a buffer's header offset and opens it with `open` in the heap this message is in (a
+   * message outside any heap cannot hold one); a header `open` refuses is a corrupt message.
+   */
+  heapBuffer(
+    at: number,
+    what: string,
+    open: (heap: SharedArrayBuffer, header: number) => SharedBuffer,
+  ): SharedBuffer {
+    this.need(4, at, what);
     const header = this.view.getUint32(at + 1, true);
     this.pos = at + 5;
     const heap = this.u8.buffer;
     if (SharedArrayBufferClass === undefined || !(heap instanceof SharedArrayBufferClass)) {
       throw this.corrupt(at, noHeaderAt(header));
     }
-    let buffer: SharedBuffer;
     try {
-      buffer = receiveMoved(heap, header);
+      return open(heap, header);
     } catch (error) {
       if (error instanceof RangeError) throw this.corrupt(at, error.message);
       throw error;
     }
-    this.received.push(buffer);
-    return this.remember(buffer);
   }
 
   boxed(at: number): object {
