@@ -2,7 +2,7 @@ import { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
 import { describe, SpindleError } from "./errors.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+import { checkChunkMax, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 import { type RawWaker, type RawWakerVTable, Waker } from "./waker.ts";
 import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
 
@@ -178,8 +178,9 @@ export function fromAsyncIterable<T>(iterable: AsyncIterable<T> | Iterable<T>): 
 
 /**
  * A sync iterable (an array, a generator, a `Set`…) as a stream whose items are ready at once: no
- * promise per item. Each item takes from the task's cooperative budget, so a long one still lets
- * the executor and host have their turns. Throws `INVALID_ARGUMENT` naming a non-iterable.
+ * promise per item. Each item, or each chunk a consumer takes at once (`pollChunk`, up to its
+ * `max`), takes from the task's cooperative budget, so a long one still lets the executor and host
+ * have their turns. Throws `INVALID_ARGUMENT` naming a non-iterable.
  *
  * @example
  * ```ts
@@ -198,6 +199,8 @@ export function fromIterable<T>(iterable: Iterable<T>): Stream<T> {
 class IterableStream<T> extends Stream<T> {
   #iterable: Iterable<T> | null;
   #iterator: Iterator<T> | null = null;
+  /** What the iterator threw while a chunk held items: thrown by the next poll. */
+  #failure: { error: unknown } | null = null;
 
   constructor(iterable: Iterable<T>) {
     super();
@@ -205,6 +208,11 @@ class IterableStream<T> extends Stream<T> {
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
+    const failure = this.#failure;
+    if (failure !== null) {
+      this.#failure = null;
+      throw failure.error;
+    }
     let iterator = this.#iterator;
     if (iterator === null) {
       const iterable = this.#iterable;
@@ -225,6 +233,29 @@ class IterableStream<T> extends Stream<T> {
       return STREAM_END;
     }
     return result.value;
+  }
+
+  override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
+    checkChunkMax(max);
+    const first = this.pollNext(cx);
+    if (first === PENDING || first === STREAM_END) return first as typeof PENDING | StreamEnd;
+    // One budget unit per chunk, as tokio's `recv_many` takes one per call: `max` bounds the work.
+    const iterator = this.#iterator!;
+    const chunk = [first];
+    try {
+      while (chunk.length < max) {
+        const result = iterator.next();
+        if (result.done === true) {
+          this.#iterator = null;
+          break;
+        }
+        chunk.push(result.value);
+      }
+    } catch (error) {
+      this.#iterator = null;
+      this.#failure = { error };
+    }
+    return chunk;
   }
 
   override [Symbol.dispose](): void {

@@ -9,14 +9,19 @@ import {
   fold,
   forEach,
   fromIterable,
+  LocalExecutor,
   map,
   merge,
   next,
   pending,
+  type Poll,
+  pollChunk,
+  pollFn,
   ready,
   SpindleError,
-  type Stream,
+  Stream,
   STREAM_END,
+  type StreamEnd,
   take,
   takeUntil,
   toAsyncIterable,
@@ -136,3 +141,86 @@ test("fold and forEach run a stream to its end (waiting where it is pending) and
 function s0(): Stream<number> {
   return fromIterable([]);
 }
+
+/** 0, 1, 2… up to `count`, counting how many items the stream's consumers took from it. */
+function countingIterable(count: number): { iterable: Iterable<number>; read: () => number } {
+  let read = 0;
+  const iterable = {
+    [Symbol.iterator]: () => ({
+      next: (): IteratorResult<number> =>
+        read < count ? { done: false, value: read++ } : { done: true, value: undefined },
+    }),
+  };
+  return { iterable, read: () => read };
+}
+
+test("fold takes chunks through map, filter and take: the same result as item by item, and take reads its source no further than its count", () => {
+  const { iterable, read } = countingIterable(1_000);
+  const pipeline = take(filter(map(fromIterable(iterable), (n) => n * 3), (n) => n % 2 === 0), 5);
+  const seen: number[] = [];
+  blockOn(forEach(pipeline, (n) => seen.push(n)));
+  assert.deepEqual(seen, [0, 6, 12, 18, 24]);
+  assert.equal(read(), 9, "the 5th even multiple of 3 is the 9th item: nothing read past it");
+  const { iterable: all } = countingIterable(10_000);
+  let expected = 0;
+  for (let n = 0; n < 10_000; n++) if ((n * 3) % 2 === 0) expected += n * 3;
+  assert.equal(
+    blockOn(fold(filter(map(fromIterable(all), (n) => n * 3), (n) => n % 2 === 0), 0, (a, n) => a + n)),
+    expected,
+  );
+});
+
+test("pollChunk: a stream without pollNextChunk gives one item per call; a chunking source gives up to max; a bad max is a RangeError naming it", () => {
+  let taken = 0;
+  class AlwaysReady extends Stream<number> {
+    pollNext(): Poll<number | StreamEnd> {
+      return taken < 5 ? taken++ : STREAM_END;
+    }
+  }
+  const plain = new AlwaysReady();
+  assert.deepEqual(blockOn(pollFn((cx) => pollChunk(plain, cx, 100))), [0]);
+  assert.equal(taken, 1, "nothing taken ahead from a stream that does not hand over chunks");
+  const chunked = fromIterable([1, 2, 3, 4, 5]);
+  assert.deepEqual(blockOn(pollFn((cx) => pollChunk(chunked, cx, 3))), [1, 2, 3]);
+  assert.deepEqual(blockOn(pollFn((cx) => pollChunk(chunked, cx, 3))), [4, 5]);
+  assert.equal(blockOn(pollFn((cx) => pollChunk(chunked, cx, 3))), STREAM_END);
+  for (const bad of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(
+      () => blockOn(pollFn((cx) => pollChunk(plain, cx, bad))),
+      (e) => e instanceof RangeError && e.message.includes(String(bad)),
+    );
+    assert.throws(() => blockOn(pollFn((cx) => pollChunk(fromIterable([1]), cx, bad))), RangeError);
+  }
+});
+
+test("an iterator that throws after a chunk was gathered: the chunk's items are delivered, then the error", () => {
+  function* failsAfterThree(): Generator<number> {
+    yield 1;
+    yield 2;
+    yield 3;
+    throw new Error("source failed");
+  }
+  const seen: number[] = [];
+  assert.throws(
+    () => blockOn(forEach(map(fromIterable(failsAfterThree()), (n) => n * 10), (n) => seen.push(n))),
+    /source failed/,
+  );
+  assert.deepEqual(seen, [10, 20, 30]);
+});
+
+test("a fold over a long iterable in a task still lets other tasks run: each chunk takes from the task's budget", async () => {
+  const executor = new LocalExecutor();
+  const order: string[] = [];
+  function* long(): Coroutine<void> {
+    yield* fold(fromIterable(countingIterable(1_000_000).iterable), 0, (a, n) => a + n);
+    order.push("fold done");
+  }
+  function* other(): Coroutine<void> {
+    order.push("other");
+    yield* ready(undefined);
+  }
+  executor.spawn(long());
+  executor.spawn(other());
+  await executor.run();
+  assert.deepEqual(order, ["other", "fold done"]);
+});

@@ -3,7 +3,7 @@ import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { describe, SpindleError } from "./errors.ts";
 import { drop, type Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+import { pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 
 // Stream combinators. Each is lazy (nothing is polled before the result is) and drops the streams
 // it owns when it is dropped or ends. An item a combinator took from its source is either returned
@@ -61,6 +61,16 @@ class MapStream<T, R> extends Stream<R> {
     return this.#fn(item);
   }
 
+  override pollNextChunk(cx: Context, max: number): Poll<R[] | StreamEnd> {
+    const chunk = pollChunk(this.#source, cx, max);
+    if (chunk === PENDING || chunk === STREAM_END) return chunk as typeof PENDING | StreamEnd;
+    // The chunk is ours: mapped in place, one array per chunk whatever the pipeline's length.
+    const fn = this.#fn;
+    const mapped = chunk as unknown as R[];
+    for (let i = 0; i < chunk.length; i++) mapped[i] = fn(chunk[i] as T);
+    return mapped;
+  }
+
   override [Symbol.dispose](): void {
     this.#source[Symbol.dispose]();
   }
@@ -98,6 +108,24 @@ class FilterStream<T> extends Stream<T> {
     for (;;) {
       const item = this.#source.pollNext(cx);
       if (item === PENDING || item === STREAM_END || this.#predicate(item)) return item;
+    }
+  }
+
+  override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
+    const predicate = this.#predicate;
+    for (;;) {
+      const chunk = pollChunk(this.#source, cx, max);
+      if (chunk === PENDING || chunk === STREAM_END) return chunk;
+      // Kept items are compacted to the front of the chunk we own.
+      let kept = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        const item = chunk[i] as T;
+        if (predicate(item)) chunk[kept++] = item;
+      }
+      if (kept > 0) {
+        chunk.length = kept;
+        return chunk;
+      }
     }
   }
 
@@ -141,6 +169,16 @@ class TakeStream<T> extends Stream<T> {
     if (item === PENDING) return item;
     if (item === STREAM_END || --this.#left === 0) this[Symbol.dispose]();
     return item;
+  }
+
+  override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
+    const source = this.#source;
+    if (source === null) return STREAM_END;
+    // Never more than the count left, so no item is taken from the source only to be dropped.
+    const chunk = pollChunk(source, cx, Math.min(max, this.#left));
+    if (chunk === PENDING) return chunk;
+    if (chunk === STREAM_END || (this.#left -= chunk.length) === 0) this[Symbol.dispose]();
+    return chunk;
   }
 
   override [Symbol.dispose](): void {

@@ -2,13 +2,15 @@ import type { Context } from "./context.ts";
 import { completedError, describe, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { type Stream, STREAM_END } from "./stream.ts";
+import { pollChunk, type Stream, STREAM_END } from "./stream.ts";
 
 /**
  * A future that runs `stream` to its end, folding each item into an accumulator (Effect's
  * `runFold`, `futures`' `fold`): `reducer(accumulator, item)` for every item, starting from
- * `initial`, and completes with the last accumulator. It polls the stream in a loop, with no
- * future per item, until the stream is pending or ends. Dropping it drops the stream.
+ * `initial`, and completes with the last accumulator. It polls the stream for chunks of items
+ * (`pollChunk`) in a loop, with no future per item, until the stream is pending or ends. Dropping it drops the stream;
+ * a reducer that throws fails it and drops the stream (from `fromIterable`, up to one chunk read
+ * past the failing item).
  *
  * @example
  * ```ts
@@ -44,6 +46,9 @@ export function forEach<T>(stream: Stream<T>, fn: (item: T) => void): Future<voi
   return fold<T, undefined>(stream, undefined, (_, item) => void fn(item));
 }
 
+/** How many items `fold` asks its stream for at once: one poll through the pipeline per chunk. */
+const FOLD_CHUNK = 256;
+
 class Fold<T, A> extends Future<A> {
   #stream: Stream<T> | null;
   #accumulator: A;
@@ -63,16 +68,16 @@ class Fold<T, A> extends Future<A> {
     let accumulator = this.#accumulator;
     try {
       for (;;) {
-        const item = stream.pollNext(cx);
-        if (item === PENDING) {
+        const chunk = pollChunk(stream, cx, FOLD_CHUNK);
+        if (chunk === PENDING) {
           this.#accumulator = accumulator;
           return PENDING;
         }
-        if (item === STREAM_END) {
+        if (chunk === STREAM_END) {
           this[Symbol.dispose]();
           return accumulator;
         }
-        accumulator = reducer(accumulator, item);
+        for (let i = 0; i < chunk.length; i++) accumulator = reducer(accumulator, chunk[i] as T);
       }
     } catch (error) {
       this[Symbol.dispose]();

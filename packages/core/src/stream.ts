@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { completedError } from "./errors.ts";
+import { completedError, describe } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -56,8 +56,50 @@ export abstract class Stream<T> implements Disposable {
   /** The next item, {@linkcode STREAM_END}, or {@linkcode PENDING} with `cx.waker` arranged to be woken. */
   abstract pollNext(cx: Context): Poll<T | StreamEnd>;
 
+  /**
+   * Optional: up to `max` items that are ready now, as a new array the caller owns (never empty),
+   * or {@linkcode STREAM_END}, or {@linkcode PENDING} as `pollNext` answers (tokio's `recv_many`).
+   * Implement it when a stream can hand over many items more cheaply than one `pollNext` each and
+   * taking items ahead loses nothing (`fromIterable`, and the combinators over such a source); call
+   * it through {@linkcode pollChunk}, which falls back to one `pollNext` otherwise.
+   */
+  pollNextChunk?(cx: Context, max: number): Poll<T[] | StreamEnd>;
+
   /** Drops the stream: releases what it holds and deregisters it everywhere. */
   [Symbol.dispose](): void {}
+}
+
+/**
+ * Polls `stream` for up to `max` items that are ready now: a new array the caller owns (never
+ * empty), {@linkcode STREAM_END}, or {@linkcode PENDING} as `pollNext` answers. Consumers that take
+ * every item at once (`fold`, `forEach`) poll this way, so a pipeline of combinators over a source
+ * that hands over chunks (`fromIterable`) pays its per-poll cost once per chunk. A stream without
+ * its own `pollNextChunk` (a channel, a socket, most user streams) gives one item per call, so
+ * nothing is taken from it ahead of what the caller takes. `max` must be an integer >= 1 (a
+ * `RangeError` naming it otherwise).
+ *
+ * @example
+ * ```ts
+ * import { blockOn, fromIterable, pollChunk, pollFn } from "@spindle/core";
+ * const stream = fromIterable([1, 2, 3, 4, 5]);
+ * console.log(blockOn(pollFn((cx) => pollChunk(stream, cx, 2)))); // [ 1, 2 ]
+ * ```
+ */
+export function pollChunk<T>(stream: Stream<T>, cx: Context, max: number): Poll<T[] | StreamEnd> {
+  if (stream.pollNextChunk !== undefined) return stream.pollNextChunk(cx, max);
+  checkChunkMax(max);
+  const item = stream.pollNext(cx);
+  return item === PENDING || item === STREAM_END ? item as typeof PENDING | StreamEnd : [item];
+}
+
+/**
+ * Checks a `pollChunk` `max`: a `RangeError` naming it unless it is an integer >= 1. Streams
+ * that produce items (rather than pass on their source's chunks) call it.
+ */
+export function checkChunkMax(max: number): void {
+  if (!Number.isInteger(max) || max < 1) {
+    throw new RangeError(`pollChunk()'s max must be an integer >= 1, got ${describe(max)}`);
+  }
 }
 
 /** The item type of a stream. */
