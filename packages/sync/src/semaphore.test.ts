@@ -147,3 +147,13 @@ test("Semaphore(4) bounds concurrency among 20 tasks on a LocalExecutor", async 
   assert.equal(done, 20);
   assert.equal(semaphore.availablePermits, 4);
 });
+
+test("a permit's count cannot be written: releasing gives back what was taken, no more", () => {
+  const semaphore = new Semaphore(1);
+  const permit = semaphore.tryAcquire()!;
+  assert.throws(() => {
+    (permit as { count: number }).count = 1000;
+  }, TypeError);
+  permit.release();
+  assert.equal(semaphore.availablePermits, 1);
+});
