@@ -5,12 +5,14 @@ import {
   consumeBudget,
   Context,
   type Coroutine,
+  fromGenerator,
   fromPromise,
   type Future,
   joinAll,
   LocalExecutor,
   PENDING,
   pollFn,
+  race,
   ready,
   type Waker,
   yieldNow,
@@ -211,4 +213,33 @@ test("a task woken from host callbacks is polled in the turn of each wake: the h
   running = false;
   await task;
   assert.equal(late, 0, `${late} of ${polls} polls came a host turn after their wake`);
+});
+
+test("a child that uses the budget up every poll does not starve its siblings: race([busy loop, yieldNow()]) completes (tokio select!)", async () => {
+  const busy = (counter: { turns: number }): Future<string> =>
+    fromGenerator((function* (): Coroutine<string> {
+      while (counter.turns++ < 100_000) yield* ready(null);
+      return "the busy loop kept its siblings from being polled";
+    })());
+  const yielded = (order: string[]): Future<string> =>
+    fromGenerator((function* (): Coroutine<string> {
+      yield* yieldNow();
+      order.push("yielded");
+      return "yielded";
+    })());
+  const raced = { turns: 0 };
+  const joined = { turns: 0 };
+  const order: string[] = [];
+  const executor = new LocalExecutor();
+  const inRace = executor.spawn(race([busy(raced), yielded([])]));
+  const inJoin = executor.spawn((function* (): Coroutine<void> {
+    yield* joinAll([busy(joined), yielded(order)]);
+    order.push("busy done");
+  })());
+  await executor.run();
+  await inJoin;
+  assert.equal(await inRace, "yielded");
+  assert.ok(raced.turns < 1000, `${raced.turns} busy turns before yieldNow's second poll`);
+  // In a joinAll the sibling behind the busy child completes long before the busy child does.
+  assert.deepEqual(order, ["yielded", "busy done"]);
 });

@@ -86,6 +86,15 @@ export function budgetExhausted(): boolean {
   return left <= 0;
 }
 
+/**
+ * The units left now, for a combinator that must tell a child that used the budget (it had more
+ * than one unit when polled and found none after) from one that only found it empty (one unit:
+ * its first `consumeBudget` was refused).
+ */
+export function budgetLeft(): number {
+  return left;
+}
+
 /** Ends an executor's poll loop, restoring the state {@linkcode enterBudget} returned. */
 export function exitBudget(saved: number): void {
   if (saved < 0) {
