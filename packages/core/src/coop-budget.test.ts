@@ -14,6 +14,8 @@ import {
   pollFn,
   race,
   ready,
+  STREAM_END,
+  TaskScope,
   type Waker,
   yieldNow,
 } from "./mod.ts";
@@ -242,4 +244,25 @@ test("a child that uses the budget up every poll does not starve its siblings: r
   assert.ok(raced.turns < 1000, `${raced.turns} busy turns before yieldNow's second poll`);
   // In a joinAll the sibling behind the busy child completes long before the busy child does.
   assert.deepEqual(order, ["yielded", "busy done"]);
+});
+
+test("a scope's joinNext of finished tasks takes from the budget: a loop over 1,000 results returns to the executor (tokio join_set_coop)", async () => {
+  const executor = new LocalExecutor();
+  let joined = 0;
+  let othersRan = 0;
+  const scope = new TaskScope<number>({ executor });
+  for (let i = 0; i < 1000; i++) scope.spawn(ready(i));
+  const joiner = executor.spawn((function* (): Coroutine<void> {
+    yield* yieldNow(); // every task of the scope runs and finishes first
+    while ((yield* scope.joinNext()) !== STREAM_END) joined++;
+  })());
+  executor.spawn((function* (): Coroutine<void> {
+    yield* yieldNow();
+    yield* yieldNow();
+    othersRan = joined; // where the joiner stood when this task got its turn
+  })());
+  await executor.run();
+  await joiner;
+  assert.equal(joined, 1000);
+  assert.ok(othersRan < 1000, `the other task ran only after all ${othersRan} joins`);
 });
