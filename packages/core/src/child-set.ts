@@ -116,7 +116,7 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
       const output = this.#pollChild(index, cx);
       if (output !== PENDING) return index;
       const woken = this.#woken;
-      if (budgetExhausted() && left <= 1 && woken[woken.length - 1] === index) {
+      if (budgetExhausted() && left <= 0 && woken[woken.length - 1] === index) {
         // The child found the budget empty and woke itself: put it back first, unswept, so that
         // children are first polled in order (a burst of sends goes out in the order written).
         woken.pop();
@@ -135,7 +135,7 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
       const left = budgetLeft();
       const output = this.#pollChild(index, cx);
       if (output !== PENDING) return index;
-      if (budgetExhausted() && left <= 1) {
+      if (budgetExhausted() && left <= 0) {
         // As above: keep the child first instead of behind the children not polled yet.
         if (woken[woken.length - 1] === index) woken.pop();
         this.#isQueued[index] = 1;

@@ -166,7 +166,7 @@ test("joinAll of n ready children in a task polls each child about once, not n/1
   await executor.run();
   assert.equal(await sum, (n * (n - 1)) / 2);
   // Each child is polled once, plus once more for the one per parent poll that found the budget
-  // empty (n / 127 of them); polling the rest of the batch after that cost about n² / 256.
+  // empty (n / 128 of them); polling the rest of the batch after that cost about n² / 256.
   assert.ok(polls <= n + Math.ceil(n / 100), `${polls} child polls for ${n} children`);
 });
 
@@ -265,4 +265,15 @@ test("a scope's joinNext of finished tasks takes from the budget: a loop over 1,
   await joiner;
   assert.equal(joined, 1000);
   assert.ok(othersRan < 1000, `the other task ran only after all ${othersRan} joins`);
+});
+
+test("a task poll grants exactly 128 units, then refuses one (tokio test_iter_coop_budget; the README's 128)", async () => {
+  const executor = new LocalExecutor();
+  const granted = executor.spawn(pollFn<number>((cx) => {
+    let n = 0;
+    while (n < 1000 && consumeBudget(cx)) n++;
+    return n;
+  }));
+  await executor.run();
+  assert.equal(await granted, 128);
 });
