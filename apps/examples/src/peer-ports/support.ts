@@ -1,7 +1,17 @@
 // A mock task for the peer ports, in the role of tokio_test::task::spawn: it polls a future through
 // a waker of its own and tells whether that waker was woken since the last poll. Built on
 // @spindle/core's public API only.
-import { Context, type Future, PENDING, type Poll, type RawWakerVTable, Waker } from "@spindle/core";
+import {
+  Context,
+  type Future,
+  PENDING,
+  pending as pendingFuture,
+  type Poll,
+  type RawWakerVTable,
+  type Stream,
+  type StreamEnd,
+  Waker,
+} from "@spindle/core";
 
 /** A future polled by hand, with a waker that records its wakes. */
 export class MockTask<T> {
@@ -60,6 +70,12 @@ export class MockTask<T> {
     return future.poll(this.cx);
   }
 
+  /** Polls `stream` for its next item through this task's waker (tokio_test's `poll_next`). */
+  pollNext<U>(stream: Stream<U>): Poll<U | StreamEnd> {
+    this.#woken = false;
+    return stream.pollNext(this.cx);
+  }
+
   /** Drops the future (cancels it). */
   drop(): void {
     this.future[Symbol.dispose]();
@@ -69,6 +85,11 @@ export class MockTask<T> {
 /** Spawns a mock task over `future`. */
 export function spawn<T>(future: Future<T>): MockTask<T> {
   return new MockTask(future);
+}
+
+/** A mock task for polling a stream (`task.pollNext(stream)`): its own future never completes. */
+export function spawnForStream(): MockTask<never> {
+  return new MockTask(pendingFuture<never>());
 }
 
 /** The value of a ready poll; throws when it is pending. */
