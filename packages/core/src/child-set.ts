@@ -1,5 +1,5 @@
 import { Context } from "./context.ts";
-import { budgetExhausted } from "./coop-budget.ts";
+import { budgetExhausted, budgetLeft } from "./coop-budget.ts";
 import { drop, type Future } from "./future.ts";
 import { PENDING } from "./poll.ts";
 import { type RawWaker, type RawWakerVTable, rebindWaker, replaceWaker, Waker } from "./waker.ts";
@@ -96,6 +96,11 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
    * wake itself: the rest of the batch, led by the child that found the budget empty, stays queued
    * in order, unpolled, for the parent's next poll, and the parent is woken for it. Polling them
    * anyway (or moving them to a new list) cost n²/128 steps for n ready children.
+   *
+   * A child that used the budget up itself (it completed operations in this poll, then was refused
+   * one) goes behind the rest instead: kept first, a child looping over ready operations found the
+   * budget gone on every parent poll and its siblings were never polled again, so
+   * `race([busyLoop, yieldNow()])` never completed (tokio's `select!` polls every branch).
    */
   pollNext(): number {
     const children = this.#children;
@@ -107,10 +112,11 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
         return -1;
       }
       const index = this.#swept++;
+      const left = budgetLeft();
       const output = this.#pollChild(index, cx);
       if (output !== PENDING) return index;
       const woken = this.#woken;
-      if (budgetExhausted() && woken[woken.length - 1] === index) {
+      if (budgetExhausted() && left <= 0 && woken[woken.length - 1] === index) {
         // The child found the budget empty and woke itself: put it back first, unswept, so that
         // children are first polled in order (a burst of sends goes out in the order written).
         woken.pop();
@@ -126,9 +132,10 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
       }
       const index = woken[this.#head++] as number;
       this.#isQueued[index] = 0;
+      const left = budgetLeft();
       const output = this.#pollChild(index, cx);
       if (output !== PENDING) return index;
-      if (budgetExhausted()) {
+      if (budgetExhausted() && left <= 0) {
         // As above: keep the child first instead of behind the children not polled yet.
         if (woken[woken.length - 1] === index) woken.pop();
         this.#isQueued[index] = 1;

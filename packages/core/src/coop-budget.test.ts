@@ -5,13 +5,17 @@ import {
   consumeBudget,
   Context,
   type Coroutine,
+  fromGenerator,
   fromPromise,
   type Future,
   joinAll,
   LocalExecutor,
   PENDING,
   pollFn,
+  race,
   ready,
+  STREAM_END,
+  TaskScope,
   type Waker,
   yieldNow,
 } from "./mod.ts";
@@ -162,7 +166,7 @@ test("joinAll of n ready children in a task polls each child about once, not n/1
   await executor.run();
   assert.equal(await sum, (n * (n - 1)) / 2);
   // Each child is polled once, plus once more for the one per parent poll that found the budget
-  // empty (n / 127 of them); polling the rest of the batch after that cost about n² / 256.
+  // empty (n / 128 of them); polling the rest of the batch after that cost about n² / 256.
   assert.ok(polls <= n + Math.ceil(n / 100), `${polls} child polls for ${n} children`);
 });
 
@@ -211,4 +215,65 @@ test("a task woken from host callbacks is polled in the turn of each wake: the h
   running = false;
   await task;
   assert.equal(late, 0, `${late} of ${polls} polls came a host turn after their wake`);
+});
+
+test("a child that uses the budget up every poll does not starve its siblings: race([busy loop, yieldNow()]) completes (tokio select!)", async () => {
+  const busy = (counter: { turns: number }): Future<string> =>
+    fromGenerator((function* (): Coroutine<string> {
+      while (counter.turns++ < 100_000) yield* ready(null);
+      return "the busy loop kept its siblings from being polled";
+    })());
+  const yielded = (order: string[]): Future<string> =>
+    fromGenerator((function* (): Coroutine<string> {
+      yield* yieldNow();
+      order.push("yielded");
+      return "yielded";
+    })());
+  const raced = { turns: 0 };
+  const joined = { turns: 0 };
+  const order: string[] = [];
+  const executor = new LocalExecutor();
+  const inRace = executor.spawn(race([busy(raced), yielded([])]));
+  const inJoin = executor.spawn((function* (): Coroutine<void> {
+    yield* joinAll([busy(joined), yielded(order)]);
+    order.push("busy done");
+  })());
+  await executor.run();
+  await inJoin;
+  assert.equal(await inRace, "yielded");
+  assert.ok(raced.turns < 1000, `${raced.turns} busy turns before yieldNow's second poll`);
+  // In a joinAll the sibling behind the busy child completes long before the busy child does.
+  assert.deepEqual(order, ["yielded", "busy done"]);
+});
+
+test("a scope's joinNext of finished tasks takes from the budget: a loop over 1,000 results returns to the executor (tokio join_set_coop)", async () => {
+  const executor = new LocalExecutor();
+  let joined = 0;
+  let othersRan = 0;
+  const scope = new TaskScope<number>({ executor });
+  for (let i = 0; i < 1000; i++) scope.spawn(ready(i));
+  const joiner = executor.spawn((function* (): Coroutine<void> {
+    yield* yieldNow(); // every task of the scope runs and finishes first
+    while ((yield* scope.joinNext()) !== STREAM_END) joined++;
+  })());
+  executor.spawn((function* (): Coroutine<void> {
+    yield* yieldNow();
+    yield* yieldNow();
+    othersRan = joined; // where the joiner stood when this task got its turn
+  })());
+  await executor.run();
+  await joiner;
+  assert.equal(joined, 1000);
+  assert.ok(othersRan < 1000, `the other task ran only after all ${othersRan} joins`);
+});
+
+test("a task poll grants exactly 128 units, then refuses one (tokio test_iter_coop_budget; the README's 128)", async () => {
+  const executor = new LocalExecutor();
+  const granted = executor.spawn(pollFn<number>((cx) => {
+    let n = 0;
+    while (n < 1000 && consumeBudget(cx)) n++;
+    return n;
+  }));
+  await executor.run();
+  assert.equal(await granted, 128);
 });

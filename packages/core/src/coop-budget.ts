@@ -17,6 +17,9 @@ const TASK_BUDGET = 128;
 /** The budget outside an executor: large enough never to run out between refills. */
 const UNCONSTRAINED = 0x3fff_ffff;
 
+/** `left` once a unit was refused: the budget is used up and a leaf answered `PENDING` for it. */
+const REFUSED = -1;
+
 let left = UNCONSTRAINED;
 let constrained = false;
 
@@ -40,12 +43,16 @@ let constrained = false;
  * ```
  */
 export function consumeBudget(cx: Context): boolean {
-  if (--left > 0) return true;
-  if (!constrained) {
-    left = UNCONSTRAINED;
+  // `--left > 0` granted 127 of the 128 units (the unit that reached 0 was refused).
+  if (left > 0) {
+    left--;
     return true;
   }
-  left = 0;
+  if (!constrained) {
+    left = UNCONSTRAINED - 1;
+    return true;
+  }
+  left = REFUSED;
   cx.waker.wakeByRef();
   return false;
 }
@@ -83,7 +90,16 @@ export function resetBudget(): void {
 
 /** Whether the task just polled used up its budget (a leaf future answered `PENDING` for it). */
 export function budgetExhausted(): boolean {
-  return left <= 0;
+  return left < 0;
+}
+
+/**
+ * The units left now, for a combinator that must tell a child that used the budget (it had units
+ * when polled and was refused one after) from one that only found it empty (none left: its first
+ * `consumeBudget` was refused).
+ */
+export function budgetLeft(): number {
+  return left;
 }
 
 /** Ends an executor's poll loop, restoring the state {@linkcode enterBudget} returned. */

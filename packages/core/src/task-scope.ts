@@ -1,6 +1,7 @@
 import { CancellationToken } from "./cancellation-token.ts";
 import { Context } from "./context.ts";
 import { type Coroutine, CoroutineFuture, type IntoFuture, intoFuture, isCoroutine } from "./coroutine.ts";
+import { consumeBudget } from "./coop-budget.ts";
 import { currentSpawner, type Spawner } from "./driving.ts";
 import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
 import { drop, Future, isFuture } from "./future.ts";
@@ -340,6 +341,10 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
         case WAIT_NEXT: {
           const results = scope.#results;
           if (results.length > 0) {
+            // A result ready at once takes a unit of the budget, as a finished join handle does
+            // (tokio's JoinSet::join_next is budgeted): a loop over a scope of finished tasks
+            // returns to the executor every 128 results.
+            if (!consumeBudget(cx)) return PENDING;
             const item = results.shift();
             if (!(item instanceof Failure)) return item;
             item.taken = true;

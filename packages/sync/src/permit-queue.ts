@@ -159,7 +159,10 @@ export abstract class PermitFuture<R> extends Future<R> {
         this.#waiter = null;
         return this.#grant();
       }
+      // Woken by close() short of what it needs: what it was given goes back to the count (as
+      // tokio's Acquire does when dropped), or `availablePermits` lost it for good.
       waiter.dropWaker();
+      this.#queue.cancel(waiter);
       return this.#fail();
     }
     refundBudget();

@@ -147,3 +147,26 @@ test("Semaphore(4) bounds concurrency among 20 tasks on a LocalExecutor", async 
   assert.equal(done, 20);
   assert.equal(semaphore.availablePermits, 4);
 });
+
+test("a permit's count cannot be written: releasing gives back what was taken, no more", () => {
+  const semaphore = new Semaphore(1);
+  const permit = semaphore.tryAcquire()!;
+  assert.throws(() => {
+    (permit as { count: number }).count = 1000;
+  }, TypeError);
+  permit.release();
+  assert.equal(semaphore.availablePermits, 1);
+});
+
+test("close() fails a waiter that held part of its permits and gives that part back to the count", () => {
+  const semaphore = new Semaphore(1);
+  const task = new TestTask();
+  const big = semaphore.acquire(3);
+  assert.equal(task.poll(big), PENDING);
+  assert.equal(semaphore.availablePermits, 0, "the waiter at the front holds the free permit");
+  semaphore.close();
+  assert.throws(() => task.poll(big), ClosedError);
+  assert.equal(semaphore.availablePermits, 1);
+  semaphore.addPermits(2);
+  assert.equal(semaphore.availablePermits, 3);
+});

@@ -120,12 +120,18 @@ export class Semaphore {
  */
 export class SemaphorePermit implements Disposable {
   #queue: PermitQueue | null;
-  /** How many permits this holds (0 once released or forgotten). */
-  count: number;
+  // Private with a getter: a writable `count` let `permit.count = 1000; permit.release()` give
+  // the semaphore 1000 permits it never had.
+  #count: number;
 
   private constructor(queue: PermitQueue, count: number) {
     this.#queue = queue;
-    this.count = count;
+    this.#count = count;
+  }
+
+  /** How many permits this holds (0 once released or forgotten). */
+  get count(): number {
+    return this.#count;
   }
 
   static {
@@ -137,15 +143,15 @@ export class SemaphorePermit implements Disposable {
     const queue = this.#queue;
     if (queue === null) return;
     this.#queue = null;
-    const count = this.count;
-    this.count = 0;
+    const count = this.#count;
+    this.#count = 0;
     queue.release(count);
   }
 
   /** Drops the permits without giving them back: the semaphore holds that many fewer for good. */
   forget(): void {
     this.#queue = null;
-    this.count = 0;
+    this.#count = 0;
   }
 
   /** Same as {@linkcode SemaphorePermit.release}, for `using`. */

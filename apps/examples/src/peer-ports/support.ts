@@ -1,0 +1,104 @@
+// A mock task for the peer ports, in the role of tokio_test::task::spawn: it polls a future through
+// a waker of its own and tells whether that waker was woken since the last poll. Built on
+// @spindle/core's public API only.
+import {
+  Context,
+  type Future,
+  PENDING,
+  pending as pendingFuture,
+  type Poll,
+  type RawWakerVTable,
+  type Stream,
+  type StreamEnd,
+  Waker,
+} from "@spindle/core";
+
+/** A future polled by hand, with a waker that records its wakes. */
+export class MockTask<T> {
+  #woken = false;
+  #wakes = 0;
+  #refs = 1;
+  readonly cx: Context;
+  readonly future: Future<T>;
+
+  constructor(future: Future<T>) {
+    this.future = future;
+    const vtable: RawWakerVTable<MockTask<T>> = {
+      clone: (data) => {
+        data.#refs++;
+        return { data, vtable };
+      },
+      wake: (data) => {
+        data.#refs--;
+        data.#wake();
+      },
+      wakeByRef: (data) => data.#wake(),
+      drop: (data) => void data.#refs--,
+    };
+    this.cx = new Context(Waker.fromRaw({ data: this, vtable }));
+  }
+
+  #wake(): void {
+    this.#woken = true;
+    this.#wakes++;
+  }
+
+  /** Polls the future once; clears the woken flag first, as tokio_test does. */
+  poll(): Poll<T> {
+    this.#woken = false;
+    return this.future.poll(this.cx);
+  }
+
+  /** Whether the waker was woken since the last poll. */
+  isWoken(): boolean {
+    return this.#woken;
+  }
+
+  /** How many times the waker was woken in all. */
+  get wakes(): number {
+    return this.#wakes;
+  }
+
+  /** Live references to the task's waker: 1 (the task's own) plus the clones not yet woken or dropped. */
+  get wakerRefCount(): number {
+    return this.#refs;
+  }
+
+  /** Polls `future` (another one) through this task's waker, as tokio_test's `enter`. */
+  pollOther<U>(future: Future<U>): Poll<U> {
+    this.#woken = false;
+    return future.poll(this.cx);
+  }
+
+  /** Polls `stream` for its next item through this task's waker (tokio_test's `poll_next`). */
+  pollNext<U>(stream: Stream<U>): Poll<U | StreamEnd> {
+    this.#woken = false;
+    return stream.pollNext(this.cx);
+  }
+
+  /** Drops the future (cancels it). */
+  drop(): void {
+    this.future[Symbol.dispose]();
+  }
+}
+
+/** Spawns a mock task over `future`. */
+export function spawn<T>(future: Future<T>): MockTask<T> {
+  return new MockTask(future);
+}
+
+/** A mock task for polling a stream (`task.pollNext(stream)`): its own future never completes. */
+export function spawnForStream(): MockTask<never> {
+  return new MockTask(pendingFuture<never>());
+}
+
+/** The value of a ready poll; throws when it is pending. */
+export function ready<T>(poll: Poll<T>): T {
+  if (poll === PENDING) throw new Error("expected the poll to be ready, it is pending");
+  return poll as T;
+}
+
+/** Throws when the poll is ready. */
+export function pending<T>(poll: Poll<T>): void {
+  if (poll !== PENDING) throw new Error(`expected the poll to be pending, it is ready with ${String(poll)}`);
+}
