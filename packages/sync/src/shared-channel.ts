@@ -10,6 +10,7 @@ import {
 } from "@spindle/core";
 import { describe, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
+import { awaitIterator, ReadyNow, takeBudgetNow } from "./ready-now.ts";
 import {
   DRAINED,
   EMPTY,
@@ -422,29 +423,47 @@ export class SharedReceiver<T> implements Disposable {
 
 class SharedRecv<T> extends Future<T | StreamEnd> {
   readonly #ring: SharedRing;
-  readonly #wait: AsyncCounterWait;
+  /** Made at the first poll that finds the channel empty: a value already there needs none. */
+  #wait: AsyncCounterWait | null = null;
 
   constructor(ring: SharedRing) {
     super();
     this.#ring = ring;
-    this.#wait = new AsyncCounterWait(ring.words, SENT, RECV_WAITERS);
+  }
+
+  /**
+   * `yield*` on the future: a value (or the end) already in the channel is taken here, without
+   * suspending the coroutine (see {@linkcode ReadyNow}).
+   */
+  override [Symbol.iterator](): Iterator<Future<unknown>, T | StreamEnd, unknown> {
+    if (takeBudgetNow()) {
+      const got = this.#ring.tryReceive();
+      if (got !== EMPTY) return new ReadyNow(got === DRAINED ? STREAM_END : got as T);
+      refundBudget();
+    }
+    return awaitIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
   }
 
   poll(cx: Context): Poll<T | StreamEnd> {
     if (!consumeBudget(cx)) return PENDING;
     const ring = this.#ring;
     let got = ring.tryReceive();
-    if (got === EMPTY) got = this.#wait.arm(cx.waker, () => ring.tryReceive());
+    if (got === EMPTY) {
+      got = (this.#wait ??= new AsyncCounterWait(ring.words, SENT, RECV_WAITERS)).arm(
+        cx.waker,
+        () => ring.tryReceive(),
+      );
+    }
     if (got === EMPTY) {
       refundBudget();
       return PENDING;
     }
-    this.#wait.drop();
+    this.#wait?.drop();
     return got === DRAINED ? STREAM_END : got as T;
   }
 
   override [Symbol.dispose](): void {
-    this.#wait.drop();
+    this.#wait?.drop();
   }
 }
 
