@@ -101,6 +101,37 @@ export class AsyncCounterWait {
 }
 
 /**
+ * A blocking wait spins up to this many rounds of `spinWhileEquals` (about 2.5 µs each on Node,
+ * 4 on Bun, 5-10 on Deno here) before it sleeps. Waking a thread from `Atomics.wait` took 10-35 µs
+ * at p50 on the 2-vCPU machine of docs/benchmarks.md, against 1-3 µs for the other side of a
+ * ping-pong to answer: a longer spin catches such answers without a sleep, as crossbeam's
+ * blocking receive spins and snoozes before it parks. Only a thread that blocks anyway spins this
+ * long; an executor's task never does (`AsyncCounterWait` spins one round).
+ */
+const MAX_SPIN_ROUNDS = 8;
+
+/**
+ * The rounds this thread's next blocking wait spins: doubled when a spin saw the change, halved
+ * (to one round) when it ran out and the thread slept. When the other side shares this thread's
+ * vCPU (the scheduler put them there), a spin only delays it: such spins keep failing and shrink
+ * to one round, where a 20 µs spin had made each round trip of a ping-pong 3-4x slower (as
+ * glibc's adaptive mutexes and parking_lot learn their spin).
+ */
+let spinRounds = MAX_SPIN_ROUNDS;
+
+/** Spins until `words[counter]` differs from `seen` (`true`) or `spinRounds` rounds pass (`false`). */
+function spinAdaptively(words: Int32Array, counter: number, seen: number): boolean {
+  for (let round = 0; round < spinRounds; round++) {
+    if (spinWhileEquals(words, counter, seen)) {
+      if (spinRounds < MAX_SPIN_ROUNDS) spinRounds *= 2;
+      return true;
+    }
+  }
+  if (spinRounds > 1) spinRounds >>= 1;
+  return false;
+}
+
+/**
  * Blocks this thread until `attempt` returns something other than `EMPTY`, or `timeoutMs` passes
  * (then returns `EMPTY`). Spins briefly before each wait (a hand-off under way usually
  * lands within it). Throws `BLOCKING_NOT_ALLOWED` where this thread may not block.
@@ -122,7 +153,7 @@ export function blockUntil<R>(
     const seen = Atomics.load(words, counter);
     const found = attempt();
     if (found !== EMPTY) return found;
-    if (spinWhileEquals(words, counter, seen)) continue;
+    if (spinAdaptively(words, counter, seen)) continue;
     const left = deadline - performance.now();
     if (left <= 0) return EMPTY;
     // Counted before the re-check: pairs with the signaller's load of the waiter count.
