@@ -391,6 +391,7 @@ export class SharedReceiver<T> implements Disposable {
       "SharedReceiver.recvBlocking()",
       timeoutMs,
       () => ring.tryReceive(),
+      true,
     );
     return got === EMPTY ? PENDING : got === DRAINED ? STREAM_END : got as T;
   }
