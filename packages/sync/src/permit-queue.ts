@@ -145,7 +145,7 @@ export abstract class PermitFuture<R> extends Future<R> {
     this.needed = needed;
   }
 
-  /** The output once the permits are this future's; runs once. May throw (the permits are then released). */
+  /** The output once the permits are this future's (a guard or permit object); runs once, never throws. */
   protected abstract granted(): R;
 
   /** The error when the queue closed before the permits were granted. */
@@ -198,12 +198,7 @@ export abstract class PermitFuture<R> extends Future<R> {
 
   #grant(): R {
     this.#done = true;
-    try {
-      return this.granted();
-    } catch (error) {
-      this.queue.release(this.needed);
-      throw error;
-    }
+    return this.granted();
   }
 
   #fail(): never {
