@@ -368,7 +368,7 @@ export class SharedReceiver<T> implements Disposable {
    * codec's `CorruptValueError` if the shared memory was overwritten.
    */
   recv(): Future<T | StreamEnd> {
-    return new SharedRecv<T>(this.#link.live("recv()"));
+    return new SharedRecv<T>(this.#link.live("recv()"), this);
   }
 
   /** The next value now; `PENDING` when there is none yet; `STREAM_END` once closed and drained. */
@@ -424,12 +424,19 @@ export class SharedReceiver<T> implements Disposable {
 
 class SharedRecv<T> extends Future<T | StreamEnd> {
   readonly #ring: SharedRing;
+  /**
+   * The receiver, kept reachable while its future is: a program that keeps only `rx.recv()` must
+   * not have the receiver collected, whose safety net would drop it and close the channel under
+   * the pending receive (a send then fails; the receive ends with `STREAM_END`).
+   */
+  readonly #receiver: SharedReceiver<T>;
   /** Made at the first poll that finds the channel empty: a value already there needs none. */
   #wait: AsyncCounterWait | null = null;
 
-  constructor(ring: SharedRing) {
+  constructor(ring: SharedRing, receiver: SharedReceiver<T>) {
     super();
     this.#ring = ring;
+    this.#receiver = receiver;
   }
 
   /**
