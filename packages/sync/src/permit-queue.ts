@@ -184,12 +184,18 @@ export abstract class PermitFuture<R> extends Future<R> {
     }
     if (!waiter.queued) {
       // Out of the queue: satisfied, or woken by close() short of what it needs.
-      const satisfied = waiter.assigned === waiter.needed;
-      waiter.assigned = 0; // consumed here, or nothing (a close() fails the future)
       waiter.dropWaker();
       this.#waiter = null;
+      if (waiter.assigned === waiter.needed) {
+        waiter.assigned = 0; // the permits are this future's now
+        queue.recycle(waiter);
+        return this.#grant();
+      }
+      // Woken by close() short of what it needs: what it was given goes back to the count (as
+      // tokio's Acquire does when dropped), or `availablePermits` lost it for good.
+      queue.cancel(waiter);
       queue.recycle(waiter);
-      return satisfied ? this.#grant() : this.#fail();
+      return this.#fail();
     }
     refundBudget();
     waiter.register(cx.waker);
