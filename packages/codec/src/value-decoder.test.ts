@@ -79,6 +79,17 @@ test("every sample round trips (the hostile tests below start from valid encodin
   for (const [name, value] of SAMPLES) assert.deepEqual(decodeValue(encode(value)), value, name);
 });
 
+test("a lone int32 or ASCII string (the decoder's fast path) decodes alike from unshared and shared bytes, trailing bytes ignored", () => {
+  for (const value of [0, -1, 2 ** 31 - 1, -(2 ** 31), 123_456, "", "a", "short", "x".repeat(24), "y".repeat(64)]) {
+    const bytes = encode(value);
+    const memory = new Uint8Array(new SharedArrayBuffer(bytes.length + 16));
+    memory.set(bytes, 8);
+    memory.fill(0xff, 8 + bytes.length); // bytes after the value, which must not be read as its own
+    assert.equal(decodeValue(bytes), value);
+    assert.equal(decodeValue(memory.subarray(8, 8 + bytes.length + 8)), value);
+  }
+});
+
 test("a truncated record of every tag fails with CorruptValueError, even when the bytes after it would continue it", () => {
   for (const [name, value] of SAMPLES) {
     const full = encode(value);

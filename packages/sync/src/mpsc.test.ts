@@ -111,6 +111,26 @@ test("send to a closed channel fails with SendError handing the value back (unbo
   assert.equal(rx.tryRecv(), STREAM_END);
 });
 
+test("a send given a slot but closed out before it runs hands its value back and ends the sender count; a finished send polled again throws", () => {
+  const [tx, rx] = mpsc.bounded<string>(1);
+  tx.trySend("fills");
+  const task = new TestTask();
+  const waiting = tx.send("given a slot");
+  assert.equal(task.poll(waiting), PENDING);
+  assert.equal(rx.tryRecv(), "fills"); // frees the slot: the waiting send is given it and woken
+  assert.equal(task.wakes, 1);
+  rx.close(); // before the woken send runs
+  assert.throws(() => task.poll(waiting), (e) => e instanceof SendError && e.value === "given a slot");
+  tx.drop(); // the failed send no longer counts as a sender: this was the last one
+  assert.equal(rx.tryRecv(), STREAM_END);
+
+  const [tx2, rx2] = mpsc.bounded<number>(1);
+  const sent = tx2.send(1);
+  assert.equal(task.poll(sent), undefined);
+  assert.throws(() => task.poll(sent), (e) => (e as { code?: string }).code === "FUTURE_COMPLETED");
+  assert.equal(rx2.tryRecv(), 1);
+});
+
 test("using a dropped sender or receiver throws ClosedError", () => {
   const [tx, rx] = mpsc.bounded<number>(1);
   tx.drop();

@@ -111,7 +111,6 @@ export class MutexGuard<T> implements Disposable {
 }
 
 class Lock<T> extends PermitFuture<MutexGuard<T>> {
-  readonly #queue: PermitQueue;
   readonly #cell: Cell<T>;
   protected get what(): string {
     return "Mutex.lock()";
@@ -119,11 +118,10 @@ class Lock<T> extends PermitFuture<MutexGuard<T>> {
 
   constructor(queue: PermitQueue, cell: Cell<T>) {
     super(queue, 1);
-    this.#queue = queue;
     this.#cell = cell;
   }
 
   protected granted(): MutexGuard<T> {
-    return makeMutexGuard(this.#queue, this.#cell);
+    return makeMutexGuard(this.queue, this.#cell);
   }
 }

@@ -3,9 +3,14 @@ import { ClosedError } from "./errors.ts";
 import { awaitIterator, READY_VOID, ReadyNow, takeBudgetNow } from "./ready-now.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
-/** A future waiting for `needed` permits; `assigned` of them are already its own. */
+/**
+ * A future waiting for `needed` permits; `assigned` of them are already its own. Owned by one
+ * future from {@linkcode PermitQueue.waiter} until it gives it back with
+ * {@linkcode PermitQueue.recycle}, out of the queue, its permits taken or returned and its waker
+ * dropped.
+ */
 export class PermitWaiter extends WaitNode {
-  readonly needed: number;
+  needed: number;
   assigned = 0;
 
   constructor(needed: number) {
@@ -13,6 +18,13 @@ export class PermitWaiter extends WaitNode {
     this.needed = needed;
   }
 }
+
+/**
+ * How many finished waiters a queue keeps for reuse. Under contention every acquisition waits:
+ * reusing the node saves an allocation per acquisition (as tokio's and async-lock's waiter
+ * nodes, which live in the future). More waiters than this at once are made and dropped.
+ */
+const SPARE_WAITERS = 64;
 
 /**
  * The counting core shared by `Semaphore`, `Mutex`, `RwLock` and the bounded channels' free slots:
@@ -33,6 +45,8 @@ export class PermitQueue {
   /** After {@linkcode PermitQueue.close}: waiters fail, and so do new acquisitions. */
   closed = false;
   readonly #waiters = new WaitList<PermitWaiter>();
+  /** Waiters given back by their futures, for the next ones (see SPARE_WAITERS). */
+  readonly #spare: PermitWaiter[] = [];
 
   constructor(permits: number) {
     this.free = permits;
@@ -48,6 +62,22 @@ export class PermitQueue {
     if (this.closed || this.#waiters.length !== 0 || this.free < n) return false;
     this.free -= n;
     return true;
+  }
+
+  /** A waiter for `needed` permits: a spare one if there is one. */
+  waiter(needed: number): PermitWaiter {
+    const waiter = this.#spare.pop();
+    if (waiter === undefined) return new PermitWaiter(needed);
+    waiter.needed = needed;
+    return waiter;
+  }
+
+  /**
+   * Takes back a waiter its future is done with: out of the queue, nothing assigned, no waker
+   * (the future keeps no reference to it).
+   */
+  recycle(waiter: PermitWaiter): void {
+    if (this.#spare.length < SPARE_WAITERS) this.#spare.push(waiter);
   }
 
   /** Queues `waiter` behind the others and hands it what is free if it is at the front. */
@@ -102,19 +132,20 @@ export class PermitQueue {
  * {@linkcode PermitQueue.cancel}).
  */
 export abstract class PermitFuture<R> extends Future<R> {
-  readonly #queue: PermitQueue;
-  readonly #needed: number;
+  /** The queue the permits come from, and how many: read by the subclasses' `granted()` too. */
+  protected readonly queue: PermitQueue;
+  protected readonly needed: number;
   #waiter: PermitWaiter | null = null;
   /** Granted, failed or dropped: polling again is a misuse. */
   #done = false;
 
   constructor(queue: PermitQueue, needed: number) {
     super();
-    this.#queue = queue;
-    this.#needed = needed;
+    this.queue = queue;
+    this.needed = needed;
   }
 
-  /** The output once the permits are this future's; runs once. May throw (the permits are then released). */
+  /** The output once the permits are this future's (a guard or permit object); runs once, never throws. */
   protected abstract granted(): R;
 
   /** The error when the queue closed before the permits were granted. */
@@ -130,8 +161,8 @@ export abstract class PermitFuture<R> extends Future<R> {
    * completes here, without suspending the coroutine (see {@linkcode ReadyNow}).
    */
   override [Symbol.iterator](): Iterator<Future<unknown>, R, unknown> {
-    if (this.#waiter === null && !this.#done && !this.#queue.closed && takeBudgetNow()) {
-      if (this.#queue.tryTake(this.#needed)) {
+    if (this.#waiter === null && !this.#done && !this.queue.closed && takeBudgetNow()) {
+      if (this.queue.tryTake(this.needed)) {
         const output = this.#grant();
         return output === undefined ? READY_VOID as ReadyNow<R> : new ReadyNow(output);
       }
@@ -143,26 +174,27 @@ export abstract class PermitFuture<R> extends Future<R> {
   poll(cx: Context): Poll<R> {
     if (this.#done) throw new SpindleError("FUTURE_COMPLETED", `${this.what} was polled after it completed`);
     if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
-    const queue = this.#queue;
+    const queue = this.queue;
     let waiter = this.#waiter;
     if (waiter === null) {
       if (queue.closed) return this.#fail();
-      if (queue.tryTake(this.#needed)) return this.#grant();
-      waiter = this.#waiter = new PermitWaiter(this.#needed);
+      if (queue.tryTake(this.needed)) return this.#grant();
+      waiter = this.#waiter = queue.waiter(this.needed);
       queue.enqueue(waiter);
     }
     if (!waiter.queued) {
       // Out of the queue: satisfied, or woken by close() short of what it needs.
+      waiter.dropWaker();
+      this.#waiter = null;
       if (waiter.assigned === waiter.needed) {
-        waiter.assigned = 0;
-        waiter.dropWaker();
-        this.#waiter = null;
+        waiter.assigned = 0; // the permits are this future's now
+        queue.recycle(waiter);
         return this.#grant();
       }
       // Woken by close() short of what it needs: what it was given goes back to the count (as
       // tokio's Acquire does when dropped), or `availablePermits` lost it for good.
-      waiter.dropWaker();
-      this.#queue.cancel(waiter);
+      queue.cancel(waiter);
+      queue.recycle(waiter);
       return this.#fail();
     }
     refundBudget();
@@ -172,12 +204,7 @@ export abstract class PermitFuture<R> extends Future<R> {
 
   #grant(): R {
     this.#done = true;
-    try {
-      return this.granted();
-    } catch (error) {
-      this.#queue.release(this.#needed);
-      throw error;
-    }
+    return this.granted();
   }
 
   #fail(): never {
@@ -196,6 +223,7 @@ export abstract class PermitFuture<R> extends Future<R> {
     this.#waiter = null;
     this.#done = true;
     waiter.dropWaker();
-    this.#queue.cancel(waiter);
+    this.queue.cancel(waiter);
+    this.queue.recycle(waiter);
   }
 }

@@ -64,9 +64,15 @@ interface TryReceiver<T> extends Stream<T> {
  * `rx.recv()` of the channels: what `next(rx)` is (a poll of `rx.pollNext`), with the fast path of
  * {@linkcode ReadyNow} when a value (or the end) is there already.
  */
-export class Recv<T> extends Future<T | StreamEnd> {
+export class Recv<T> extends Future<T | StreamEnd> implements Iterator<Future<unknown>, T | StreamEnd, unknown> {
   #receiver: TryReceiver<T> | null;
   readonly #what: string;
+  /**
+   * The fast path's iterator is the future itself, done with `value` (as {@linkcode ReadyNow},
+   * without another object per receive): a `Recv` is used by one `yield*` at most.
+   */
+  readonly done = true;
+  value: T | StreamEnd | undefined = undefined;
 
   constructor(receiver: TryReceiver<T>, what: string) {
     super();
@@ -80,11 +86,17 @@ export class Recv<T> extends Future<T | StreamEnd> {
       const item = receiver.tryRecv();
       if (item !== PENDING) {
         this.#receiver = null;
-        return new ReadyNow(item);
+        this.value = item;
+        return this as Iterator<Future<unknown>, T | StreamEnd, unknown>;
       }
       refundBudget();
     }
     return awaitIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
+  }
+
+  /** The fast path's iterator step: done, with the value taken. */
+  next(): IteratorResult<Future<unknown>, T | StreamEnd> {
+    return this as IteratorResult<Future<unknown>, T | StreamEnd>;
   }
 
   poll(cx: Context): Poll<T | StreamEnd> {

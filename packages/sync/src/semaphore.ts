@@ -161,19 +161,11 @@ export class SemaphorePermit implements Disposable {
 }
 
 class Acquire extends PermitFuture<SemaphorePermit> {
-  readonly #queue: PermitQueue;
-  readonly #n: number;
   protected get what(): string {
     return "Semaphore.acquire()";
   }
 
-  constructor(queue: PermitQueue, n: number) {
-    super(queue, n);
-    this.#queue = queue;
-    this.#n = n;
-  }
-
   protected granted(): SemaphorePermit {
-    return makeSemaphorePermit(this.#queue, this.#n);
+    return makeSemaphorePermit(this.queue, this.needed);
   }
 }

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
-import { type Coroutine, type Future, LocalExecutor, PENDING, STREAM_END } from "@spindle/core";
+import { blockOn, type Coroutine, type Future, LocalExecutor, PENDING, STREAM_END } from "@spindle/core";
 import { nextMessage, startWorker, within } from "@spindle/test-support";
 import { ClosedError, SendError, sharedChannel, SharedReceiver, SharedSender } from "./mod.ts";
 import { collectGarbage, collectUntil } from "./test-support/harness.ts";
@@ -83,6 +83,17 @@ test("one thread: an end collected without drop() counts as dropped; a handle ne
   assert.equal(rx2.senderCount, 1);
   rx2.close(); // what a program does about it: close explicitly
   assert.equal(rx2.tryRecv(), STREAM_END);
+});
+
+test("one thread: a pending recv keeps its receiver alive, so collecting garbage does not close the channel under it", async () => {
+  // Only the future is kept: the receiver it came from is otherwise unreachable.
+  const [tx, recv] = ((): [SharedSender<number>, Future<number | typeof STREAM_END>] => {
+    const [tx, rx] = sharedChannel<number>(1);
+    return [tx, rx.recv()];
+  })();
+  assert.equal(await collectUntil(() => tx.receiverCount === 0, 20), false, "the receiver was collected and dropped");
+  assert.equal(tx.trySend(7), true);
+  assert.equal(blockOn(recv), 7);
 });
 
 test("a handle of the wrong end or not a handle is refused naming it", () => {

@@ -10,6 +10,7 @@ import {
 } from "@spindle/core";
 import { describe, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
+import { awaitIterator, ReadyNow, takeBudgetNow } from "./ready-now.ts";
 import {
   DRAINED,
   EMPTY,
@@ -367,7 +368,7 @@ export class SharedReceiver<T> implements Disposable {
    * codec's `CorruptValueError` if the shared memory was overwritten.
    */
   recv(): Future<T | StreamEnd> {
-    return new SharedRecv<T>(this.#link.live("recv()"));
+    return new SharedRecv<T>(this.#link.live("recv()"), this);
   }
 
   /** The next value now; `PENDING` when there is none yet; `STREAM_END` once closed and drained. */
@@ -390,6 +391,7 @@ export class SharedReceiver<T> implements Disposable {
       "SharedReceiver.recvBlocking()",
       timeoutMs,
       () => ring.tryReceive(),
+      true,
     );
     return got === EMPTY ? PENDING : got === DRAINED ? STREAM_END : got as T;
   }
@@ -422,29 +424,54 @@ export class SharedReceiver<T> implements Disposable {
 
 class SharedRecv<T> extends Future<T | StreamEnd> {
   readonly #ring: SharedRing;
-  readonly #wait: AsyncCounterWait;
+  /**
+   * The receiver, kept reachable while its future is: a program that keeps only `rx.recv()` must
+   * not have the receiver collected, whose safety net would drop it and close the channel under
+   * the pending receive (a send then fails; the receive ends with `STREAM_END`).
+   */
+  readonly #receiver: SharedReceiver<T>;
+  /** Made at the first poll that finds the channel empty: a value already there needs none. */
+  #wait: AsyncCounterWait | null = null;
 
-  constructor(ring: SharedRing) {
+  constructor(ring: SharedRing, receiver: SharedReceiver<T>) {
     super();
     this.#ring = ring;
-    this.#wait = new AsyncCounterWait(ring.words, SENT, RECV_WAITERS);
+    this.#receiver = receiver;
+  }
+
+  /**
+   * `yield*` on the future: a value (or the end) already in the channel is taken here, without
+   * suspending the coroutine (see {@linkcode ReadyNow}).
+   */
+  override [Symbol.iterator](): Iterator<Future<unknown>, T | StreamEnd, unknown> {
+    if (takeBudgetNow()) {
+      const got = this.#ring.tryReceive();
+      if (got !== EMPTY) return new ReadyNow(got === DRAINED ? STREAM_END : got as T);
+      refundBudget();
+    }
+    return awaitIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
   }
 
   poll(cx: Context): Poll<T | StreamEnd> {
     if (!consumeBudget(cx)) return PENDING;
     const ring = this.#ring;
     let got = ring.tryReceive();
-    if (got === EMPTY) got = this.#wait.arm(cx.waker, () => ring.tryReceive());
+    if (got === EMPTY) {
+      got = (this.#wait ??= new AsyncCounterWait(ring.words, SENT, RECV_WAITERS)).arm(
+        cx.waker,
+        () => ring.tryReceive(),
+      );
+    }
     if (got === EMPTY) {
       refundBudget();
       return PENDING;
     }
-    this.#wait.drop();
+    this.#wait?.drop();
     return got === DRAINED ? STREAM_END : got as T;
   }
 
   override [Symbol.dispose](): void {
-    this.#wait.drop();
+    this.#wait?.drop();
   }
 }
 

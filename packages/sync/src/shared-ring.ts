@@ -281,15 +281,20 @@ export class SharedRing {
           head = seen;
           continue;
         }
-        // The slot is this receiver's alone until the store below frees it: plain reads, copied
-        // out (slice makes an unshared buffer) before the slot can be reused.
+        // The slot is this receiver's alone until the store below frees it: plain reads, decoded
+        // in place (the decoder copies what it keeps) before the slot can be reused. Decoding
+        // here rather than from a copy saves a buffer per message (the decoder keeps its views
+        // over this channel's memory for the next call, as it does over a runtime's heap).
         const start = index * this.slotBytes;
-        const bytes = this.#data.slice(start, start + this.#lengths[index]!);
-        // Frees the slot for the send one lap later: pairs with the sender's Atomics.load.
-        const free = head + this.capacity;
-        Atomics.store(this.#sequences, index, 2 * (free >= modulus ? free - modulus : free));
-        signalCounter(this.words, FREED, SEND_WAITERS);
-        return decodeValue(bytes);
+        try {
+          return decodeValue(this.#data.subarray(start, start + this.#lengths[index]!));
+        } finally {
+          // Frees the slot for the send one lap later (also after a corrupt value, which is
+          // thrown): pairs with the sender's Atomics.load.
+          const free = head + this.capacity;
+          Atomics.store(this.#sequences, index, 2 * (free >= modulus ? free - modulus : free));
+          signalCounter(this.words, FREED, SEND_WAITERS);
+        }
       }
       if (d < 0) {
         // Nothing published at `head`. Pairs with close()'s Atomics.or and the senders' CAS: a

@@ -101,9 +101,48 @@ export class AsyncCounterWait {
 }
 
 /**
+ * A blocking receive spins up to this many rounds of `spinWhileEquals` (about 2.5 µs each on
+ * Node, 4 on Bun, 5-10 on Deno here) before it sleeps. Waking a thread from `Atomics.wait` took
+ * 10-35 µs at p50 on the 2-vCPU machine of docs/benchmarks.md, against 1-3 µs for the other side
+ * of a ping-pong to answer: a longer spin catches such answers without a sleep, as crossbeam's
+ * blocking receive spins and snoozes before it parks. Only a thread that blocks anyway spins this
+ * long; an executor's task never does (`AsyncCounterWait` spins one round). A sender waiting for
+ * room does not either: the receiver is behind then, and a spin could only take CPU from it when
+ * the two share a vCPU.
+ */
+const MAX_SPIN_ROUNDS = 8;
+
+/**
+ * The rounds this thread's next blocking receive spins: doubled when a spin saw the change, halved
+ * (to one round) when it ran out and the thread slept. When the other side shares this thread's
+ * vCPU (the scheduler put them there), a spin only delays it: such spins keep failing and shrink
+ * to one round, where a fixed 20 µs spin had made each round trip of a ping-pong 3-4x slower (as
+ * glibc's adaptive mutexes and parking_lot learn their spin). One round can be too short for an
+ * answer that a longer spin would catch, so at one round every `PROBE_EVERY`th wait spins the
+ * longest again, to find out.
+ */
+let spinRounds = MAX_SPIN_ROUNDS;
+const PROBE_EVERY = 16;
+let shortWaits = 0;
+
+/** Spins until `words[counter]` differs from `seen` (`true`) or the rounds run out (`false`). */
+function spinAdaptively(words: Int32Array, counter: number, seen: number): boolean {
+  const rounds = spinRounds > 1 || ++shortWaits % PROBE_EVERY !== 0 ? spinRounds : MAX_SPIN_ROUNDS;
+  for (let round = 0; round < rounds; round++) {
+    if (spinWhileEquals(words, counter, seen)) {
+      if (spinRounds < MAX_SPIN_ROUNDS) spinRounds *= 2;
+      return true;
+    }
+  }
+  if (spinRounds > 1) spinRounds >>= 1;
+  return false;
+}
+
+/**
  * Blocks this thread until `attempt` returns something other than `EMPTY`, or `timeoutMs` passes
  * (then returns `EMPTY`). Spins briefly before each wait (a hand-off under way usually
- * lands within it). Throws `BLOCKING_NOT_ALLOWED` where this thread may not block.
+ * lands within it); `patient` (a receive waiting for a value) spins longer, adaptively (see
+ * `spinRounds`). Throws `BLOCKING_NOT_ALLOWED` where this thread may not block.
  */
 export function blockUntil<R>(
   words: Int32Array,
@@ -112,6 +151,7 @@ export function blockUntil<R>(
   operation: string,
   timeoutMs: number,
   attempt: () => R | typeof EMPTY,
+  patient = false,
 ): R | typeof EMPTY {
   checkTimeout(timeoutMs);
   const first = attempt();
@@ -122,7 +162,7 @@ export function blockUntil<R>(
     const seen = Atomics.load(words, counter);
     const found = attempt();
     if (found !== EMPTY) return found;
-    if (spinWhileEquals(words, counter, seen)) continue;
+    if (patient ? spinAdaptively(words, counter, seen) : spinWhileEquals(words, counter, seen)) continue;
     const left = deadline - performance.now();
     if (left <= 0) return EMPTY;
     // Counted before the re-check: pairs with the signaller's load of the waiter count.
