@@ -153,3 +153,31 @@ test("deadlines from microseconds to days (every wheel level and the far list), 
   }
   assert.equal(clock.armed, Infinity, "an empty queue disarms");
 });
+
+test("entries due beyond the ring's second are moved into it half a second ahead, not at their first deadline", () => {
+  const { queue, clock } = manualQueue(1e11);
+  const { cx, record } = recordingContext();
+  const start = clock.now;
+  const deadlines = Array.from({ length: 10_000 }, () => start + 2_000 + Math.random() * 100);
+  for (const deadline of deadlines) queue.insert(new TimerEntry(deadline), replaceRawWaker(null, cx.waker));
+  const first = Math.min(...deadlines);
+  assert.ok(
+    clock.armed <= first - 500,
+    `armed at +${clock.armed - start} ms, to move the slot ahead of ${first - start}`,
+  );
+  // Firing where the driver was armed (once per wheel slot) moves the entries into the ring and
+  // wakes none.
+  let fires = 0;
+  while (clock.armed < first) {
+    clock.now = clock.armed;
+    assert.equal(queue.fire(), 0);
+    if (++fires > 100) assert.fail("the queue keeps firing before the deadlines");
+  }
+  assert.equal(clock.armed, first, "then armed for the exact earliest deadline");
+  assert.equal(queue.earliest, first);
+  clock.now = start + 2_100;
+  assert.equal(queue.fire(), 10_000);
+  assert.equal(record.wokenAt.length, 10_000);
+  assert.equal(clock.armed, Infinity);
+  cx.waker.drop();
+});

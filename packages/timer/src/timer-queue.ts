@@ -22,10 +22,20 @@ export class TimerEntry {
   constructor(deadline: number) {
     this.deadline = deadline;
   }
+
+  /**
+   * Whether the queue took the entry out because its deadline passed (not cancelled, not closed):
+   * a sleep's next poll completes without reading the clock again.
+   */
+  get fired(): boolean {
+    return this.slot === FIRED;
+  }
 }
 
-/** `TimerEntry.slot` of an entry that is not queued. */
+/** `TimerEntry.slot` of an entry that is not queued (`< 0`: not queued). */
 const NOT_QUEUED = -1;
+/** `TimerEntry.slot` of an entry that `fire` took out as due, until it is queued or moved again. */
+const FIRED = -2;
 /** Ticks per millisecond: a slot of the ring spans 62.5 µs. */
 const TICKS_PER_MS = 16;
 /** The ring: one slot per tick for the next 2^14 ticks (1.024 s). */
@@ -145,7 +155,7 @@ export class TimerQueue {
    * not queued, else keeps only the latest waker (replacing the stored one).
    */
   wait(entry: TimerEntry, waker: Waker): void {
-    if (entry.slot === NOT_QUEUED) this.insert(entry, replaceRawWaker(null, waker));
+    if (entry.slot < 0) this.insert(entry, replaceRawWaker(null, waker));
     else entry.waker = replaceRawWaker(entry.waker, waker);
   }
 
@@ -156,7 +166,10 @@ export class TimerQueue {
    */
   reschedule(entry: TimerEntry, deadline: number): void {
     entry.deadline = deadline;
-    if (entry.slot === NOT_QUEUED) return;
+    if (entry.slot < 0) {
+      entry.slot = NOT_QUEUED; // no longer fired: pending again until its new deadline
+      return;
+    }
     this.#unlink(entry);
     this.#place(entry);
     const wake = this.#wakeFor(entry);
@@ -165,7 +178,7 @@ export class TimerQueue {
 
   /** Removes a queued `entry` and drops its waker; does nothing when it is not queued. */
   remove(entry: TimerEntry): void {
-    if (entry.slot === NOT_QUEUED) return;
+    if (entry.slot < 0) return;
     this.#unlink(entry);
     entry.waker = dropRawWaker(entry.waker);
     // The driver may still fire once for a removed entry; fire() then finds nothing due. Only an
@@ -216,7 +229,7 @@ export class TimerQueue {
         for (let i = 0; i < entries.length; i++) {
           const entry = entries[i] as TimerEntry | null;
           if (entry === null) continue;
-          entry.slot = NOT_QUEUED;
+          entry.slot = FIRED;
           due.push(entry);
         }
         this.#inRing -= this.#ringLive[slot] as number;
@@ -231,7 +244,7 @@ export class TimerQueue {
         const entry = entries[i] as TimerEntry | null;
         if (entry === null) continue;
         if (entry.deadline <= now) {
-          entry.slot = NOT_QUEUED;
+          entry.slot = FIRED;
           due.push(entry);
         } else {
           entry.position = kept;
