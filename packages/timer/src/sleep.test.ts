@@ -115,3 +115,19 @@ test("sleep.isElapsed follows the clock whether or not the sleep is polled; rese
   );
   assert.equal(sleep.isElapsed, true, "a rejected reset changes nothing");
 });
+
+test("a sleep reset after its timer fired, before its next poll, waits for the new deadline", () => {
+  const clock = new VirtualClock();
+  const sleep = clock.timer.sleep(10);
+  const { cx, record } = recordingContext();
+  assert.equal(sleep.poll(cx), PENDING);
+  clock.advance(10);
+  assert.equal(record.wokenAt.length, 1, "fired and woken");
+  sleep.reset(clock.now().add(20));
+  assert.equal(sleep.poll(cx), PENDING, "the fire before the reset does not complete it");
+  assert.equal(clock.timer.pendingCount, 1);
+  clock.advance(19);
+  assert.equal(sleep.poll(cx), PENDING);
+  clock.advance(1);
+  assert.equal(sleep.poll(cx), undefined);
+});

@@ -117,9 +117,14 @@ export class Sleep extends Future<void> {
     // The first poll compares with the clock reading taken when the sleep was made, which spares
     // a clock read (a fifth of the cost of scheduling) on the hot path. A deadline that passed in
     // between is then registered, and the driver fires it at once: late by one wake, never early.
-    const now = Number.isNaN(this.#createdAt) ? driver.now() : this.#createdAt;
+    // A poll after the queue fired the entry needs no clock either: the queue saw the deadline pass.
+    let elapsed = entry.fired;
+    if (!elapsed) {
+      const now = Number.isNaN(this.#createdAt) ? driver.now() : this.#createdAt;
+      elapsed = now >= entry.deadline;
+    }
     this.#createdAt = Number.NaN;
-    if (now >= entry.deadline) {
+    if (elapsed) {
       if (!consumeBudget(cx)) return PENDING; // the task's cooperative budget is used up: woken, polled again
       this.#finish();
       return undefined;

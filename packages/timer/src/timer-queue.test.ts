@@ -153,3 +153,85 @@ test("deadlines from microseconds to days (every wheel level and the far list), 
   }
   assert.equal(clock.armed, Infinity, "an empty queue disarms");
 });
+
+test("entries due beyond the ring's second are moved into it half a second ahead, not at their first deadline", () => {
+  const { queue, clock } = manualQueue(1e11);
+  const { cx, record } = recordingContext();
+  const start = clock.now;
+  const deadlines = Array.from({ length: 10_000 }, () => start + 2_000 + Math.random() * 100);
+  for (const deadline of deadlines) queue.insert(new TimerEntry(deadline), replaceRawWaker(null, cx.waker));
+  const first = Math.min(...deadlines);
+  assert.ok(
+    clock.armed <= first - 500,
+    `armed at +${clock.armed - start} ms, to move the slot ahead of ${first - start}`,
+  );
+  // Firing where the driver was armed (once per wheel slot) moves the entries into the ring and
+  // wakes none.
+  let fires = 0;
+  while (clock.armed < first) {
+    clock.now = clock.armed;
+    assert.equal(queue.fire(), 0);
+    if (++fires > 100) assert.fail("the queue keeps firing before the deadlines");
+  }
+  assert.equal(clock.armed, first, "then armed for the exact earliest deadline");
+  assert.equal(queue.earliest, first);
+  clock.now = start + 2_100;
+  assert.equal(queue.fire(), 10_000);
+  assert.equal(record.wokenAt.length, 10_000);
+  assert.equal(clock.armed, Infinity);
+  cx.waker.drop();
+});
+
+test("reschedules across the ring and the wheel (earlier, later, past), with cancels: each fires once at its final deadline or later, and the queue is never armed late", () => {
+  const { queue, clock } = manualQueue(1e11 + 0.7);
+  const woken = new Map<number, number>();
+  const wokenAt = new Map<number, number>();
+  const vtable: RawWakerVTable<number> = {
+    clone: () => assert.fail("the queue does not clone"),
+    wake: (id) => {
+      woken.set(id, (woken.get(id) ?? 0) + 1);
+      wokenAt.set(id, clock.now);
+    },
+    wakeByRef: () => assert.fail("the queue wakes by value"),
+    drop: () => {},
+  };
+  // Within the ring's second, across its edge, and well beyond (wheel levels 2 and 3).
+  const someDeadline = (): number => clock.now + Math.random() * (Math.random() < 0.5 ? 1_500 : 40_000);
+  const entries: TimerEntry[] = [];
+  const removed = new Set<number>();
+  for (let id = 0; id < 3_000; id++) {
+    const entry = new TimerEntry(someDeadline());
+    entries.push(entry);
+    queue.insert(entry, { data: id, vtable });
+  }
+  let fires = 0;
+  while (queue.size > 0) {
+    for (let k = 0; k < 3; k++) {
+      const id = Math.floor(Math.random() * entries.length);
+      if (woken.has(id) || removed.has(id)) continue;
+      const roll = Math.random();
+      if (roll < 0.1) {
+        queue.remove(entries[id]!);
+        removed.add(id);
+      } else if (roll < 0.2) {
+        queue.reschedule(entries[id]!, clock.now - Math.random()); // already past: due at the next fire
+      } else {
+        queue.reschedule(entries[id]!, someDeadline());
+      }
+    }
+    let expected = Infinity;
+    for (let id = 0; id < entries.length; id++) {
+      if (!woken.has(id) && !removed.has(id)) expected = Math.min(expected, entries[id]!.deadline);
+    }
+    assert.equal(queue.earliest, expected, "earliest is the smallest pending deadline");
+    assert.ok(clock.armed <= expected, "armed no later than the earliest deadline");
+    clock.now = Math.max(clock.now, clock.armed) + Math.random() * (Math.random() < 0.05 ? 3_000 : 0.3);
+    queue.fire();
+    if (++fires > 1_000_000) assert.fail("the queue does not drain");
+  }
+  for (let id = 0; id < entries.length; id++) {
+    assert.equal(woken.get(id) ?? 0, removed.has(id) ? 0 : 1, `entry ${id} woken exactly once unless cancelled`);
+    if (woken.has(id)) assert.ok(wokenAt.get(id)! >= entries[id]!.deadline, `entry ${id} woken before its deadline`);
+  }
+  assert.equal(clock.armed, Infinity, "an empty queue disarms");
+});
