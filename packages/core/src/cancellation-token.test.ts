@@ -110,6 +110,21 @@ test("a disposed token is detached from its parent and its signal", () => {
   assert.equal(token.isCancelled, false);
 });
 
+test("a disposed token keeps its own listeners: its cancel() still completes its cancelled() futures and cancels its children", () => {
+  const parent = new CancellationToken();
+  const token = parent.child();
+  const grandchild = token.child();
+  const waiting = token.cancelled();
+  const cx = Context.noop();
+  assert.equal(waiting.poll(cx), PENDING);
+  token[Symbol.dispose]();
+  assert.equal(listenerCount(parent), 0, "the parent holds nothing for a disposed child");
+  token.cancel("by hand");
+  assert.equal(waiting.poll(cx), "by hand", "a future pending before the dispose completes");
+  assert.equal(grandchild.isCancelled, true);
+  assert.equal(grandchild.reason, "by hand");
+});
+
 test("100,000 children made and disposed (or cancelled) leave the parent with no listener", () => {
   const parent = new CancellationToken();
   for (let i = 0; i < 100_000; i++) {

@@ -177,12 +177,12 @@ export class CancellationToken implements Disposable {
   }
 
   /**
-   * Detaches the token from its parent (or signal) and drops its listeners, without cancelling
-   * it: for a child that is no longer needed.
+   * Detaches the token from its parent (or signal) without cancelling it: for a child that is no
+   * longer needed, so that the parent holds nothing for it. The token keeps its own listeners: its
+   * `cancel()` still completes its `cancelled()` futures and cancels its children.
    */
   [Symbol.dispose](): void {
     this.#unlink();
-    this.#listeners = null;
   }
 
   #listen(listener: CancelListener): void {

@@ -31,9 +31,11 @@ export interface LocalExecutorOptions {
    */
   readonly onUnhandledError?: (error: unknown) => void;
   /**
-   * Called every time no task is ready and the executor is about to park. It may wake tasks, which
-   * then run before the executor parks: a virtual clock advances to its next deadline here, as
-   * tokio's paused clock auto-advances whenever the runtime has nothing to do. It must not throw.
+   * Called every time no task is ready and the executor is about to park, once the host had a turn
+   * in which none of its tasks was woken: wakes already on their way (a settled promise, a wake
+   * from another thread, I/O) reach their tasks first, as tokio polls its I/O driver before its
+   * paused clock auto-advances. It may wake tasks, which then run before the executor parks: a
+   * virtual clock advances to its next deadline here. It must not throw.
    *
    * `again` asks for another call. Called during `onIdle` (say, the clock jumped but woke only
    * wakers of other executors or of hand-polled futures), the executor, if still no task is ready,
@@ -97,6 +99,8 @@ export class LocalExecutor implements Disposable {
   readonly #onIdle: ((again: () => void) => void) | null;
   /** `onIdle` asked to be called again (see {@linkcode LocalExecutorOptions.onIdle}). */
   #idleAgain = false;
+  /** The host had a turn since the executor last polled a task: `onIdle` may be called. */
+  #idleSettled = false;
   /** The `again` function given to `onIdle`, made once. */
   readonly #callIdleAgain = (): void => {
     this.#idleAgain = true;
@@ -252,6 +256,12 @@ export class LocalExecutor implements Disposable {
         }
         if (this.#live === 0) return this.#finish(null);
         if (this.#readyHead === null && this.#onIdle !== null) {
+          if (!this.#idleSettled) {
+            // A host turn first: what it wakes runs before onIdle (a clock's jump) is called.
+            this.#idleSettled = true;
+            this.#awaitTurn();
+            return;
+          }
           this.#idleAgain = false;
           this.#onIdle(this.#callIdleAgain);
           if (this.#readyHead !== null) continue;
@@ -296,6 +306,7 @@ export class LocalExecutor implements Disposable {
    */
   #pollReady(): void {
     if (this.#turnDue) return; // the slice ended before the last park: the host comes first
+    if (this.#readyHead !== null) this.#idleSettled = false;
     const cx = this.#cx;
     const waker = cx.waker;
     let polls = this.#pollsSinceTurn;

@@ -46,6 +46,26 @@ test("autoAdvance as an executor's onIdle hook runs sleeping tasks in deadline o
   assert.deepEqual(log, ["t1 start", "t2 start", "t2 at 10", "t1 at 50", "t1 at 80"]);
 });
 
+test("autoAdvance jumps only after the host had a turn: a task woken by a settled promise runs before the clock moves", async () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const log: string[] = [];
+  function* awaitsPromises(): Coroutine<void> {
+    for (let i = 0; i < 3; i++) {
+      yield* fromPromise(Promise.resolve(i));
+      log.push(`promise ${i} at ${clock.now().millis}`);
+    }
+  }
+  function* sleeps(): Coroutine<void> {
+    yield* clock.timer.sleep(100);
+    log.push(`sleep at ${clock.now().millis}`);
+  }
+  const executor = new LocalExecutor({ onIdle: clock.autoAdvance });
+  executor.spawn(awaitsPromises());
+  executor.spawn(sleeps());
+  await executor.run();
+  assert.deepEqual(log, ["promise 0 at 0", "promise 1 at 0", "promise 2 at 0", "sleep at 100"]);
+});
+
 test("advanceToNext jumps to the earliest deadline only", () => {
   const clock = new VirtualClock({ start: Instant.fromMillis(1_000) });
   const a = clock.timer.sleep(20);

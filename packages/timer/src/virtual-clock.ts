@@ -17,8 +17,10 @@ export interface VirtualClockOptions {
  *
  * `advance(ms)` moves the clock and wakes every timer now due (the woken tasks run when their
  * executor next polls). `autoAdvance`, given to an executor as its `onIdle` hook, jumps to the
- * next deadline whenever every task waits, as tokio's paused clock does, and keeps jumping while
- * deadlines are pending, whoever's sleeps they are (a hand-polled future's, another executor's).
+ * next deadline whenever every task waits and a host turn woke none of them (a settled promise or
+ * a wake from another thread reaches its task first), as tokio's paused clock does, and keeps
+ * jumping while deadlines are pending, whoever's sleeps they are (a hand-polled future's, another
+ * executor's).
  *
  * @example
  * ```ts
