@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Coroutine, LocalExecutor, next, PENDING, Stream, STREAM_END } from "@spindle/core";
+import {
+  blockOn,
+  type Coroutine,
+  fold,
+  LocalExecutor,
+  next,
+  PENDING,
+  SpindleError,
+  Stream,
+  STREAM_END,
+} from "@spindle/core";
 import { ClosedError, mpsc, type Receiver, type Sender, SendError } from "./mod.ts";
 import { TestTask } from "./test-support/harness.ts";
 
@@ -153,6 +163,55 @@ test("a dropped pending recv takes no value", () => {
   recv[Symbol.dispose]();
   tx.trySend(1);
   assert.equal(rx.tryRecv(), 1);
+});
+
+test("recvMany waits for the first value and takes up to max buffered with it; its slots go back to waiting senders; STREAM_END once drained", () => {
+  const [tx, rx] = mpsc.bounded<number>(3);
+  const [sender, receiver] = [new TestTask(), new TestTask()];
+  const many = rx.recvMany(2);
+  assert.equal(receiver.poll(many), PENDING);
+  for (const n of [1, 2, 3]) assert.equal(tx.trySend(n), true);
+  const fourth = tx.send(4);
+  const fifth = tx.send(5);
+  assert.equal(sender.poll(fourth), PENDING);
+  assert.equal(sender.poll(fifth), PENDING);
+  assert.equal(receiver.wakes, 1);
+  assert.deepEqual(receiver.poll(many), [1, 2]);
+  assert.throws(() => receiver.poll(many), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+  assert.equal(sender.poll(fourth), undefined, "both slots the receiver freed went to the waiting sends");
+  assert.equal(sender.poll(fifth), undefined);
+  tx.drop();
+  assert.deepEqual(blockOn(rx.recvMany(10)), [3, 4, 5]);
+  assert.equal(blockOn(rx.recvMany(10)), STREAM_END);
+});
+
+test("a dropped pending recvMany takes nothing; a bad max is a RangeError naming it", () => {
+  const [tx, rx] = mpsc.unbounded<number>();
+  const task = new TestTask();
+  const many = rx.recvMany(5);
+  assert.equal(task.poll(many), PENDING);
+  many[Symbol.dispose]();
+  tx.send(1);
+  assert.equal(rx.tryRecv(), 1);
+  for (const bad of [0, -2, 1.5, Number.NaN, "3"]) {
+    assert.throws(() => rx.recvMany(bad as number), (e) => e instanceof RangeError && e.message.includes(String(bad)));
+  }
+});
+
+test("fold over a receiver takes what is buffered in chunks and sees every value once, in order, across waits", async () => {
+  const [tx, rx] = mpsc.bounded<number>(64);
+  function* produce(): Coroutine<void> {
+    for (let i = 0; i < 10_000; i++) yield* tx.send(i);
+    tx.drop();
+  }
+  const executor = new LocalExecutor();
+  executor.spawn(produce());
+  const seen = executor.spawn(fold(rx, [] as number[], (all, n) => {
+    all.push(n);
+    return all;
+  }));
+  await executor.run();
+  assert.deepEqual(await seen, Array.from({ length: 10_000 }, (_, i) => i));
 });
 
 test("a dropped pending send sends nothing and passes its slot to the next waiting sender", () => {

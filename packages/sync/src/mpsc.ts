@@ -1,6 +1,7 @@
 import {
   consumeBudget,
   type Context,
+  describe,
   dropRawWaker,
   Future,
   PENDING,
@@ -334,6 +335,43 @@ export class Receiver<T> extends Stream<T> {
   }
 
   /**
+   * Up to `max` values at once, oldest first, and at least one; `STREAM_END`, or `PENDING` as
+   * `pollNext` answers. What core's `pollChunk` (and so `fold` and `forEach`) takes from the
+   * receiver: one unit of the task's budget for them all, as tokio's `recv_many`.
+   */
+  override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
+    checkMax(max);
+    const first = this.pollNext(cx);
+    if (first === PENDING || first === STREAM_END) return first as typeof PENDING | StreamEnd;
+    const channel = this.#link.shared!;
+    const buffer = channel.buffer;
+    const chunk = [first];
+    while (chunk.length < max && buffer.length !== 0) chunk.push(buffer.shift() as T);
+    if (chunk.length > 1) channel.slots?.release(chunk.length - 1);
+    return chunk;
+  }
+
+  /**
+   * A future of up to `max` values, oldest first (tokio's `recv_many`): it waits for the first and
+   * takes the others already buffered with it, or gives `STREAM_END` once the channel is closed and
+   * drained. Dropping it takes nothing. A `max` that is not an integer >= 1 is a `RangeError`
+   * naming it.
+   *
+   * @example
+   * ```ts
+   * import { blockOn } from "@spindle/core";
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.unbounded<number>();
+   * for (const n of [1, 2, 3]) tx.send(n);
+   * console.log(blockOn(rx.recvMany(2)), blockOn(rx.recvMany(2))); // [ 1, 2 ] [ 3 ]
+   * ```
+   */
+  recvMany(max: number): Future<T[] | StreamEnd> {
+    return new RecvMany(this, checkMax(max));
+  }
+
+  /**
    * The next value now; `PENDING` when none is buffered but more may come; `STREAM_END` when the
    * channel is closed and drained. Throws {@linkcode ClosedError} after the receiver was dropped.
    */
@@ -358,6 +396,35 @@ export class Receiver<T> extends Stream<T> {
   /** Drops the receiver: closes the channel and drops what is buffered. Idempotent. */
   override [Symbol.dispose](): void {
     this.#link.drop();
+  }
+}
+
+/** `recvMany`'s and `pollNextChunk`'s `max`: a `RangeError` naming it unless an integer >= 1. */
+function checkMax(max: number): number {
+  if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
+    throw new RangeError(`Receiver.recvMany()'s max must be an integer >= 1, got ${describe(max)}`);
+  }
+  return max;
+}
+
+class RecvMany<T> extends Future<T[] | StreamEnd> {
+  #receiver: Receiver<T> | null;
+  readonly #max: number;
+
+  constructor(receiver: Receiver<T>, max: number) {
+    super();
+    this.#receiver = receiver;
+    this.#max = max;
+  }
+
+  poll(cx: Context): Poll<T[] | StreamEnd> {
+    const receiver = this.#receiver;
+    if (receiver === null) {
+      throw new SpindleError("FUTURE_COMPLETED", "Receiver.recvMany() was polled after it completed");
+    }
+    const chunk = receiver.pollNextChunk(cx, this.#max);
+    if (chunk !== PENDING) this.#receiver = null;
+    return chunk;
   }
 }
 
