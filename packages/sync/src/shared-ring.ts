@@ -84,6 +84,11 @@ export interface ChannelRecovery {
   readonly skippedSlots: number;
   /** Values it had claimed to receive and not finished reading: lost with it, their slots freed. */
   readonly lostValues: number;
+  /**
+   * Values left in the channel when dropping its receivers left none: nobody can receive them
+   * (a snapshot; 0 while a receiver is live).
+   */
+  readonly undelivered: number;
 }
 
 /** The ring's byte length for `capacity` slots of `slotBytes`. */
@@ -410,7 +415,8 @@ export class SharedRing {
     const receivers = held[HELD_RECEIVERS]!;
     for (let i = 0; i < senders; i++) this.#dropCount(SENDERS);
     for (let i = 0; i < receivers; i++) this.#dropCount(RECEIVERS);
-    return { senders, receivers, skippedSlots, lostValues };
+    const undelivered = receivers > 0 && Atomics.load(this.words, RECEIVERS) === 0 ? this.length : 0;
+    return { senders, receivers, skippedSlots, lostValues, undelivered };
   }
 
   /**
