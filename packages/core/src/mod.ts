@@ -71,3 +71,4 @@ export {
   recoverDeadThread,
   registerDeadThreadRecovery,
 } from "./dead-thread.ts";
+export { PARK_CHECK_MS, whileParked } from "./park-checks.ts";
