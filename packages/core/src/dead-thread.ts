@@ -32,7 +32,9 @@ let threadIdCache: number | undefined;
 /**
  * This thread's id as `node:worker_threads` numbers it on Node, Deno and Bun (0 on the main
  * thread; a `Worker` object's `threadId` in its parent, read before it exits): the id that
- * {@linkcode recoverDeadThread} takes.
+ * {@linkcode recoverDeadThread} takes. -1 on a thread without one: a Deno Web `Worker` (Deno's
+ * `node:worker_threads` reports the main thread's 0 there, and its `Worker` object has no
+ * `threadId`), whose holdings cannot be recovered.
  *
  * @example
  * ```ts
@@ -45,7 +47,10 @@ export function currentThreadId(): number {
   if (threadIdCache === undefined) {
     const host = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
     const threads = host.process?.getBuiltinModule?.("node:worker_threads") as { threadId?: number } | undefined;
-    threadIdCache = typeof threads?.threadId === "number" ? threads.threadId : 0;
+    const scope = (globalThis as { WorkerGlobalScope?: abstract new () => unknown }).WorkerGlobalScope;
+    const webWorker = typeof scope === "function" && globalThis instanceof scope;
+    const id = typeof threads?.threadId === "number" ? threads.threadId : 0;
+    threadIdCache = webWorker && id === 0 ? -1 : id;
   }
   return threadIdCache;
 }

@@ -13,6 +13,8 @@ import { currentThreadId } from "@spindle/core";
  * only after the owner's thread has ended, which the host reports after joining the thread: every
  * store the owner made is visible to it.
  *
+ * A thread without an id (core's `currentThreadId()` is -1: a Deno Web `Worker`) records nothing.
+ *
  * The order of a holding and its record is chosen so that a thread killed between the two
  * (a window of one or two instructions) makes the recovery give back too little, never too much:
  * record after taking, and clear the record before giving back.
@@ -81,6 +83,7 @@ export class HolderTable {
   #entry(take: boolean): number {
     const words = this.#words;
     const owner = currentThreadId() + 1;
+    if (owner === 0) return -1; // a thread without an id (core's currentThreadId): not recorded
     // Only this thread stores its own id in an owner word, so a match is still ours.
     if (this.#mine >= 0 && Atomics.load(words, this.#mine) === owner) return this.#mine;
     let free = -1;
