@@ -23,8 +23,6 @@ export class HolderTable {
   readonly #words: Int32Array;
   readonly #at: number;
   readonly #stride: number;
-  /** This thread's entry as last found (-1: none): checked against its owner word before use. */
-  #mine = -1;
 
   /** The table at `words[at]`, of {@linkcode HOLDER_ENTRIES} entries of `fields` counters. */
   constructor(words: Int32Array, at: number, fields: number) {
@@ -79,24 +77,31 @@ export class HolderTable {
     return null;
   }
 
-  /** This thread's entry's base index (taking a free one when `take`), or -1. */
+  /**
+   * This thread's entry's base index (taking one when `take`), or -1. Every table object of this
+   * thread over one buffer goes through `lastEntry`, so a thread has at most one entry per table:
+   * the one it last used, taken back when it is still free (no scan in the usual case).
+   */
   #entry(take: boolean): number {
     const words = this.#words;
     const owner = currentThreadId() + 1;
     if (owner === 0) return -1; // a thread without an id (core's currentThreadId): not recorded
-    // Only this thread stores its own id in an owner word, so a match is still ours.
-    if (this.#mine >= 0 && Atomics.load(words, this.#mine) === owner) return this.#mine;
-    let free = -1;
-    for (let e = 0; e < HOLDER_ENTRIES; e++) {
-      const base = this.#at + e * this.#stride;
-      const seen = Atomics.load(words, base);
-      if (seen === owner) return (this.#mine = base);
-      if (seen === 0 && free < 0) free = base;
+    const last = lastEntry.get(words.buffer);
+    if (last !== undefined) {
+      // Only this thread stores its own id in an owner word, so a match is still ours.
+      const seen = Atomics.load(words, last);
+      if (seen === owner) return last;
+      if (!take) return -1;
+      // Seq-cst CAS: pairs with #freeIfEmpty's store of 0 and with other threads' claims.
+      if (seen === 0 && Atomics.compareExchange(words, last, 0, owner) === 0) return last;
     }
     if (!take) return -1;
-    for (let base = free; base >= 0 && base < this.#at + HOLDER_ENTRIES * this.#stride; base += this.#stride) {
-      // Seq-cst CAS: pairs with #freeIfEmpty's store of 0 and with other threads' claims.
-      if (Atomics.compareExchange(words, base, 0, owner) === 0) return (this.#mine = base);
+    for (let e = 0; e < HOLDER_ENTRIES; e++) {
+      const base = this.#at + e * this.#stride;
+      if (Atomics.load(words, base) === 0 && Atomics.compareExchange(words, base, 0, owner) === 0) {
+        lastEntry.set(words.buffer, base);
+        return base;
+      }
     }
     return -1;
   }
@@ -105,9 +110,11 @@ export class HolderTable {
     const words = this.#words;
     for (let f = 1; f < this.#stride; f++) if (Atomics.load(words, base + f) !== 0) return;
     Atomics.store(words, base, 0);
-    this.#mine = -1;
   }
 }
+
+/** The entry this thread last took in the table of each buffer (see `#entry`). */
+const lastEntry = new WeakMap<ArrayBufferLike, number>();
 
 /** How many threads a primitive records at once; holdings of more are not recoverable. */
 export const HOLDER_ENTRIES = 64;
