@@ -191,7 +191,7 @@ test(`${runtime}: a Web Worker that dies holding a permit: recovered on Bun; on 
   const said = await within(reply, LIMIT_MS, "the Web Worker's reply");
   assert.equal(said.permits, 1);
   // Bun reports a Web Worker's end with a "close" event (its "exit" is node:worker_threads').
-  const closed = new Promise((resolve) => worker.addEventListener("close", resolve));
+  const closed = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
   worker.terminate();
   if (runtime === "deno") {
     // Deno's node:worker_threads reports the main thread's 0 inside a Web Worker and its Worker
