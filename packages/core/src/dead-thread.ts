@@ -75,7 +75,8 @@ export function registerDeadThreadRecovery<T extends object>(
  * waiters; returns what was recovered, one entry per primitive that had something. Call it once
  * the thread has ended (its `exit` event), with the id read before it exited (`worker.threadId`;
  * Node sets it to -1 on exit). The work-stealing runtime does this for its own workers. Calling it
- * twice for one thread recovers nothing the second time.
+ * twice for one thread recovers nothing the second time. A recovery that throws (a primitive's
+ * shared memory found corrupted) does not stop the others; its error is thrown after them.
  *
  * @example
  * ```ts
@@ -88,14 +89,20 @@ export function registerDeadThreadRecovery<T extends object>(
 export function recoverDeadThread(threadId: number): DeadThreadRecovery[] {
   if (!Number.isInteger(threadId) || threadId < 0 || threadId === currentThreadId()) return [];
   const recovered: DeadThreadRecovery[] = [];
+  let failure: { error: unknown } | undefined;
   for (const entry of registered) {
     const target = entry.target.deref();
     if (target === undefined) {
       registered.delete(entry);
       continue;
     }
-    const report = entry.recover(target, threadId);
-    if (report !== null) recovered.push(report);
+    try {
+      const report = entry.recover(target, threadId);
+      if (report !== null) recovered.push(report);
+    } catch (error) {
+      failure ??= { error }; // the others are still recovered; the first error is thrown after
+    }
   }
+  if (failure !== undefined) throw failure.error;
   return recovered;
 }

@@ -834,7 +834,11 @@ export class Runtime<S extends JobSet = JobSet> {
         this.#onExit(p, code, error);
         // Permits, channel ends and half-done slots of shared primitives (`@spindle/sync`) that
         // this thread knows and the dead thread held: given back, their waiters woken.
-        recoverDeadThread(threadId);
+        try {
+          recoverDeadThread(threadId);
+        } catch (failure) {
+          process.emitWarning(`recovering what worker ${p} held in shared primitives failed: ${String(failure)}`);
+        }
       });
     });
   }
