@@ -23,9 +23,16 @@ export interface DeadThreadRecovery {
 
 type Recover = (target: object, deadThreadId: number) => DeadThreadRecovery | null;
 
+interface Registration {
+  readonly target: WeakRef<object>;
+  readonly recover: Recover;
+}
+
 /** The primitives this thread made or opened, held weakly (a collected one holds nothing here). */
-const registered = new Set<{ readonly target: WeakRef<object>; readonly recover: Recover }>();
+const registered = new Set<Registration>();
 const known = new WeakSet<object>();
+/** Forgets a collected primitive's registration, so that the set does not grow without bound. */
+const forget = new FinalizationRegistry<Registration>((registration) => registered.delete(registration));
 
 let threadIdCache: number | undefined;
 
@@ -66,7 +73,9 @@ export function registerDeadThreadRecovery<T extends object>(
 ): void {
   if (known.has(target)) return;
   known.add(target);
-  registered.add({ target: new WeakRef(target), recover: recover as Recover });
+  const registration = { target: new WeakRef(target), recover: recover as Recover };
+  registered.add(registration);
+  forget.register(target, registration);
 }
 
 /**
