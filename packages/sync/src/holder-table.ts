@@ -23,6 +23,8 @@ export class HolderTable {
   readonly #words: Int32Array;
   readonly #at: number;
   readonly #stride: number;
+  /** This thread's entry as this object last used it (-1: none), valid while its owner word is ours. */
+  #cached = -1;
 
   /** The table at `words[at]`, of {@linkcode HOLDER_ENTRIES} entries of `fields` counters. */
   constructor(words: Int32Array, at: number, fields: number) {
@@ -86,21 +88,23 @@ export class HolderTable {
     const words = this.#words;
     const owner = currentThreadId() + 1;
     if (owner === 0) return -1; // a thread without an id (core's currentThreadId): not recorded
+    // Only this thread stores its own id in an owner word, so a match is still ours.
+    const cached = this.#cached;
+    if (cached >= 0 && Atomics.load(words, cached) === owner) return cached;
     const last = lastEntry.get(words.buffer);
     if (last !== undefined) {
-      // Only this thread stores its own id in an owner word, so a match is still ours.
       const seen = Atomics.load(words, last);
-      if (seen === owner) return last;
+      if (seen === owner) return (this.#cached = last);
       if (!take) return -1;
       // Seq-cst CAS: pairs with #freeIfEmpty's store of 0 and with other threads' claims.
-      if (seen === 0 && Atomics.compareExchange(words, last, 0, owner) === 0) return last;
+      if (seen === 0 && Atomics.compareExchange(words, last, 0, owner) === 0) return (this.#cached = last);
     }
     if (!take) return -1;
     for (let e = 0; e < HOLDER_ENTRIES; e++) {
       const base = this.#at + e * this.#stride;
       if (Atomics.load(words, base) === 0 && Atomics.compareExchange(words, base, 0, owner) === 0) {
         lastEntry.set(words.buffer, base);
-        return base;
+        return (this.#cached = base);
       }
     }
     return -1;
