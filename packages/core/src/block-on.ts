@@ -6,6 +6,7 @@ import { assertCanBlock } from "./atomics-wait.ts";
 import { PENDING } from "./poll.ts";
 import { type RawWakerVTable, Waker } from "./waker.ts";
 import { WakeTable } from "./wake-table.ts";
+import { hasParkChecks, PARK_CHECK_MS, runParkChecks } from "./park-checks.ts";
 
 interface BlockOnState {
   notified: boolean;
@@ -32,7 +33,10 @@ const BLOCK_ON_VTABLE: RawWakerVTable<BlockOnState> = {
  *
  * The host event loop does not run while the thread blocks, so a future that waits on promises or
  * host callbacks cannot complete here: `blockOn` detects that nothing can wake the future and throws
- * `DEADLOCK` instead of hanging. It throws `BLOCKING_NOT_ALLOWED` inside a task of an executor and
+ * `DEADLOCK` instead of hanging. For the same reason it cannot learn of another thread's death from
+ * that thread's `exit` event: components whose futures depend on another thread register a check
+ * ({@linkcode whileParked}) that runs every `PARK_CHECK_MS` while the thread is parked here, and
+ * fail their futures when that thread is gone. It throws `BLOCKING_NOT_ALLOWED` inside a task of an executor and
  * where the thread may not block.
  *
  * @example
@@ -81,5 +85,16 @@ function waitForRemoteWake(): void {
     );
   }
   const epoch = table.epoch;
-  if (table.drain() === 0) table.waitSync(epoch);
+  if (table.drain() !== 0) return;
+  if (!hasParkChecks()) return table.waitSync(epoch);
+  // Something this thread waits for depends on another thread whose death would only be told
+  // to this thread's event loop (see park-checks.ts): park in slices and check between them.
+  const now = performance.now();
+  if (now < nextCheckAt) table.waitSync(epoch, nextCheckAt - now);
+  if (performance.now() < nextCheckAt) return;
+  nextCheckAt = performance.now() + PARK_CHECK_MS;
+  runParkChecks();
 }
+
+/** When a parked `blockOn` of this thread runs the park checks next. */
+let nextCheckAt = 0;

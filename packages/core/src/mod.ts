@@ -65,3 +65,10 @@ export { Condvar } from "./condvar.ts";
 export { Mutex } from "./mutex.ts";
 export { RingQueue } from "./ring-queue.ts";
 export { sharedWaker, type SharedWakerHandle, WAKE_TABLE_CAPACITY, wakeShared, WakeTable } from "./wake-table.ts";
+export {
+  currentThreadId,
+  type DeadThreadRecovery,
+  recoverDeadThread,
+  registerDeadThreadRecovery,
+} from "./dead-thread.ts";
+export { PARK_CHECK_MS, whileParked } from "./park-checks.ts";

@@ -52,7 +52,8 @@ export {
   SharedSender,
   type SharedSenderHandle,
 } from "./shared-channel.ts";
-export { MAX_SHARED_CAPACITY, MAX_SLOT_BYTES, ValueTooLargeError } from "./shared-ring.ts";
+export { type ChannelRecovery, MAX_SHARED_CAPACITY, MAX_SLOT_BYTES, ValueTooLargeError } from "./shared-ring.ts";
 export { UncloneableValueError } from "@spindle/codec";
 export { SharedSemaphore, type SharedSemaphoreHandle, SharedSemaphorePermit } from "./shared-semaphore.ts";
 export { SharedNotify, type SharedNotifyHandle } from "./shared-notify.ts";
+export { currentThreadId, type DeadThreadRecovery, recoverDeadThread } from "@spindle/core";

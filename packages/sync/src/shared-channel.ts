@@ -12,6 +12,7 @@ import { describe, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
 import { awaitIterator, ReadyNow, takeBudgetNow } from "./ready-now.ts";
 import {
+  type ChannelRecovery,
   DRAINED,
   EMPTY,
   type EndKind,
@@ -227,6 +228,18 @@ export class SharedSender<T> implements Disposable {
     return this.#link.ring?.isClosed ?? true;
   }
 
+  /**
+   * Undoes what thread `deadThreadId` held in this channel when it ended (terminated,
+   * `process.exit`, an uncaught error): drops its ends (the last sender closes the channel, the
+   * last receiver fails the sends), publishes a slot it was writing as skipped, frees a slot it was
+   * reading (its value is lost with it, and counted). `null` when it held nothing, or this end was
+   * dropped. Call it once the thread has exited, with the id read before (`worker.threadId`).
+   * Core's `recoverDeadThread(id)` does this for every shared primitive this thread knows.
+   */
+  recover(deadThreadId: number): ChannelRecovery | null {
+    return this.#link.ring?.recover(deadThreadId) ?? null;
+  }
+
   /** How many receivers are live on every thread (handles not opened yet included; a snapshot). */
   get receiverCount(): number {
     return this.#link.ring?.liveEnds(RECEIVERS) ?? 0;
@@ -355,6 +368,18 @@ export class SharedReceiver<T> implements Disposable {
   /** Whether the channel was closed, on any thread, or this receiver was dropped. */
   get isClosed(): boolean {
     return this.#link.ring?.isClosed ?? true;
+  }
+
+  /**
+   * Undoes what thread `deadThreadId` held in this channel when it ended (terminated,
+   * `process.exit`, an uncaught error): drops its ends (the last sender closes the channel, the
+   * last receiver fails the sends), publishes a slot it was writing as skipped, frees a slot it was
+   * reading (its value is lost with it, and counted). `null` when it held nothing, or this end was
+   * dropped. Call it once the thread has exited, with the id read before (`worker.threadId`).
+   * Core's `recoverDeadThread(id)` does this for every shared primitive this thread knows.
+   */
+  recover(deadThreadId: number): ChannelRecovery | null {
+    return this.#link.ring?.recover(deadThreadId) ?? null;
   }
 
   /** How many senders are live on every thread (handles not opened yet and pending sends included). */

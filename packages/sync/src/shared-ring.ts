@@ -1,5 +1,6 @@
 import { decodeValue, ValueEncoder } from "@spindle/codec";
-import { describe, SpindleError } from "@spindle/core";
+import { describe, registerDeadThreadRecovery, SpindleError } from "@spindle/core";
+import { HolderTable } from "./holder-table.ts";
 import { signalCounter } from "./shared-signal.ts";
 
 /**
@@ -53,6 +54,47 @@ const RESERVED_RECEIVERS = 12;
 const MAGIC = 13;
 const MAGIC_VALUE = 0x5c4a_77e1;
 const HEADER_WORDS = 14;
+
+// The holder table (after the sequence and length words): which thread holds what, for a
+// recovery after it died (see `recover`).
+/** Ends of each kind this thread holds: the holder table counter is the count word's index - 8. */
+const HELD_SENDERS = 1;
+const HELD_RECEIVERS = 2;
+/** The position + 1 whose slot this thread claimed to write and has not published yet (0: none). */
+const WRITING = 3;
+/** The position + 1 whose slot this thread claimed to read and has not freed yet (0: none). */
+const READING = 4;
+const HOLDER_FIELDS = 4;
+const HOLDER_WORDS = HolderTable.words(HOLDER_FIELDS);
+/** A slot length marking a slot whose sender died before publishing it: receivers skip it. */
+const SKIPPED = -1;
+
+/** The holder table counter of ends of `kind`. */
+function heldField(kind: EndKind): number {
+  return kind === SENDERS ? HELD_SENDERS : HELD_RECEIVERS;
+}
+
+/** What a recovery after a thread's death did to a channel (see `SharedRing.recover`). */
+export interface ChannelRecovery {
+  /** Sender ends the dead thread held, dropped. */
+  readonly senders: number;
+  /** Receiver ends the dead thread held, dropped. */
+  readonly receivers: number;
+  /** Slots it had claimed to send into and not published: skipped (the value was never sent). */
+  readonly skippedSlots: number;
+  /** Values it had claimed to receive and not finished reading: lost with it, their slots freed. */
+  readonly lostValues: number;
+  /**
+   * Values left in the channel when dropping its receivers left none: nobody can receive them
+   * (a snapshot; 0 while a receiver is live).
+   */
+  readonly undelivered: number;
+}
+
+/** The ring's byte length for `capacity` slots of `slotBytes`. */
+function ringBytes(capacity: number, slotBytes: number): number {
+  return (HEADER_WORDS + 2 * capacity + HOLDER_WORDS) * 4 + capacity * slotBytes;
+}
 
 /** Which end a count is about: the index of its count word. */
 export type EndKind = typeof SENDERS | typeof RECEIVERS;
@@ -125,6 +167,7 @@ export class SharedRing {
   readonly #sequences: Int32Array;
   readonly #lengths: Int32Array;
   readonly #data: Uint8Array;
+  readonly #holders: HolderTable;
 
   /** Allocates a ring of `capacity` slots of `slotBytes` bytes, checking both (INVALID_ARGUMENT). */
   static allocate(capacity: unknown, slotBytes: unknown): SharedRing {
@@ -136,7 +179,7 @@ export class SharedRing {
         `capacity × slotBytes must be at most ${MAX_RING_BYTES} bytes, got ${capacity} × ${slotBytes}`,
       );
     }
-    const buffer = new SharedArrayBuffer((HEADER_WORDS + 2 * capacity) * 4 + capacity * slotBytes);
+    const buffer = new SharedArrayBuffer(ringBytes(capacity, slotBytes));
     const words = new Int32Array(buffer, 0, HEADER_WORDS);
     // Written before the buffer is shared with any thread (postMessage orders it): plain stores.
     words[CAPACITY] = capacity;
@@ -147,7 +190,10 @@ export class SharedRing {
     words[MAGIC] = MAGIC_VALUE;
     const sequences = new Int32Array(buffer, HEADER_WORDS * 4, capacity);
     for (let i = 0; i < capacity; i++) sequences[i] = 2 * i; // slot i is free for the send at position i
-    return new SharedRing(buffer);
+    const ring = new SharedRing(buffer);
+    ring.#holders.add(HELD_SENDERS, 1);
+    ring.#holders.add(HELD_RECEIVERS, 1);
+    return ring;
   }
 
   /**
@@ -169,13 +215,19 @@ export class SharedRing {
     if (
       this.words[MAGIC] !== MAGIC_VALUE || capacity < 1 || capacity > MAX_SHARED_CAPACITY || this.slotBytes < 1 ||
       this.slotBytes > MAX_SLOT_BYTES || this.#modulus !== capacity * Math.floor(2 ** 29 / capacity) ||
-      buffer.byteLength !== (HEADER_WORDS + 2 * capacity) * 4 + capacity * this.slotBytes
+      buffer.byteLength !== ringBytes(capacity, this.slotBytes)
     ) {
       refuse();
     }
     this.#sequences = new Int32Array(buffer, HEADER_WORDS * 4, this.capacity);
     this.#lengths = new Int32Array(buffer, (HEADER_WORDS + this.capacity) * 4, this.capacity);
-    this.#data = new Uint8Array(buffer, (HEADER_WORDS + 2 * this.capacity) * 4, this.capacity * this.slotBytes);
+    const holdersAt = HEADER_WORDS + 2 * this.capacity;
+    this.#holders = new HolderTable(new Int32Array(buffer, 0, holdersAt + HOLDER_WORDS), holdersAt, HOLDER_FIELDS);
+    this.#data = new Uint8Array(buffer, (holdersAt + HOLDER_WORDS) * 4, this.capacity * this.slotBytes);
+    registerDeadThreadRecovery(this, (ring, threadId) => {
+      const counts = ring.recover(threadId);
+      return counts === null ? null : { what: "sharedChannel", threadId, counts: { ...counts } };
+    });
   }
 
   /**
@@ -242,12 +294,15 @@ export class SharedRing {
           tail = seen;
           continue;
         }
+        // Recorded for a recovery should this thread die before it publishes (see `recover`).
+        this.#holders.set(WRITING, tail + 1);
         // The slot is this sender's alone until the store below publishes it: plain writes.
         this.#lengths[index] = bytes.length;
         this.#data.set(bytes, index * this.slotBytes);
         // Publishes the slot: pairs with the receiver's Atomics.load of this sequence word, which
         // then sees the bytes and length above (synchronizes-with).
         Atomics.store(this.#sequences, index, 2 * tail + 1);
+        this.#holders.set(WRITING, 0);
         signalCounter(this.words, SENT, RECV_WAITERS);
         return true;
       }
@@ -281,19 +336,28 @@ export class SharedRing {
           head = seen;
           continue;
         }
-        // The slot is this receiver's alone until the store below frees it: plain reads, decoded
-        // in place (the decoder copies what it keeps) before the slot can be reused. Decoding
-        // here rather than from a copy saves a buffer per message (the decoder keeps its views
-        // over this channel's memory for the next call, as it does over a runtime's heap).
+        // Recorded for a recovery should this thread die before it frees the slot (`recover`).
+        this.#holders.set(READING, head + 1);
+        const length = this.#lengths[index]!;
+        if (length === SKIPPED) {
+          // A slot whose sender died before publishing it: nothing was sent there, take the next.
+          this.#free(index, head);
+          this.#holders.set(READING, 0);
+          head = next;
+          continue;
+        }
+        // The slot is this receiver's alone until #free below frees it: plain reads, decoded in
+        // place (the decoder copies what it keeps) before the slot can be reused. Decoding here
+        // rather than from a copy saves a buffer per message (the decoder keeps its views over
+        // this channel's memory for the next call, as it does over a runtime's heap).
         const start = index * this.slotBytes;
         try {
-          return decodeValue(this.#data.subarray(start, start + this.#lengths[index]!));
+          return decodeValue(this.#data.subarray(start, start + length));
         } finally {
           // Frees the slot for the send one lap later (also after a corrupt value, which is
-          // thrown): pairs with the sender's Atomics.load.
-          const free = head + this.capacity;
-          Atomics.store(this.#sequences, index, 2 * (free >= modulus ? free - modulus : free));
-          signalCounter(this.words, FREED, SEND_WAITERS);
+          // thrown); pairs with the sender's Atomics.load.
+          this.#free(index, head);
+          this.#holders.set(READING, 0);
         }
       }
       if (d < 0) {
@@ -311,6 +375,57 @@ export class SharedRing {
     }
   }
 
+  /** Frees the slot `index` of position `head` for the send one lap later. */
+  #free(index: number, head: number): void {
+    const modulus = this.#modulus;
+    const free = head + this.capacity;
+    // Pairs with the sender's Atomics.load of the sequence word (see trySend).
+    Atomics.store(this.#sequences, index, 2 * (free >= modulus ? free - modulus : free));
+    signalCounter(this.words, FREED, SEND_WAITERS);
+  }
+
+  /**
+   * Undoes what thread `deadThreadId` held when it ended (call only after its exit): the slot it
+   * claimed to send into and did not publish is published as skipped (receivers pass over it), the
+   * slot it claimed to receive from and did not free is freed (its value is lost with the thread,
+   * and counted), and its ends are dropped (the last one closes the channel, waking every waiter).
+   * `null` when it held nothing.
+   */
+  recover(deadThreadId: number): ChannelRecovery | null {
+    const held = this.#holders.takeDead(deadThreadId);
+    if (held === null) return null;
+    let skippedSlots = 0;
+    let lostValues = 0;
+    const laps = 2 * this.#modulus;
+    const writing = held[WRITING]! - 1;
+    if (writing >= 0) {
+      const index = writing % this.capacity;
+      // Still 2p (claimed, unpublished): the dead thread's exit ordered its plain writes before
+      // this; the sequence word is ours to publish, as the sender would have.
+      if (distance(Atomics.load(this.#sequences, index), 2 * writing, laps) === 0) {
+        this.#lengths[index] = SKIPPED;
+        Atomics.store(this.#sequences, index, 2 * writing + 1);
+        signalCounter(this.words, SENT, RECV_WAITERS);
+        skippedSlots++;
+      }
+    }
+    const reading = held[READING]! - 1;
+    if (reading >= 0) {
+      const index = reading % this.capacity;
+      // Still 2p + 1 (published, claimed by the dead receiver, not freed): free it.
+      if (distance(Atomics.load(this.#sequences, index), 2 * reading + 1, laps) === 0) {
+        if (this.#lengths[index] !== SKIPPED) lostValues++;
+        this.#free(index, reading);
+      }
+    }
+    const senders = held[HELD_SENDERS]!;
+    const receivers = held[HELD_RECEIVERS]!;
+    for (let i = 0; i < senders; i++) this.#dropCount(SENDERS);
+    for (let i = 0; i < receivers; i++) this.#dropCount(RECEIVERS);
+    const undelivered = receivers > 0 && Atomics.load(this.words, RECEIVERS) === 0 ? this.length : 0;
+    return { senders, receivers, skippedSlots, lostValues, undelivered };
+  }
+
   /**
    * One more live end of `kind`, made by an end that is live itself (`clone()`, a send future):
    * the count is at least 1, so it cannot revive a channel whose count reached 0.
@@ -318,6 +433,8 @@ export class SharedRing {
   addEnd(kind: EndKind): void {
     // Pairs with the Atomics.sub in dropEnd on any thread: the RMWs on one word are totally ordered.
     Atomics.add(this.words, kind, 1);
+    // Recorded after counting: a death in between leaves the end counted (see HolderTable).
+    this.#holders.add(heldField(kind), 1);
   }
 
   /**
@@ -344,19 +461,28 @@ export class SharedRing {
       // Pairs with the Atomics.add in reserve() and the CAS of other claimers (seq-cst).
       const r = Atomics.load(words, reserved);
       if (r > 0) {
-        if (Atomics.compareExchange(words, reserved, r, r - 1) === r) return true;
-        continue;
+        if (Atomics.compareExchange(words, reserved, r, r - 1) !== r) continue;
+        this.#holders.add(heldField(kind), 1);
+        return true;
       }
       // No reservation (this handle's was taken by a copy of it): join the live ends, never from
       // 0 (the last end's dropEnd closed the channel; pairs with its Atomics.sub).
       const live = Atomics.load(words, kind);
       if (live === 0) return false;
-      if (Atomics.compareExchange(words, kind, live, live + 1) === live) return true;
+      if (Atomics.compareExchange(words, kind, live, live + 1) !== live) continue;
+      this.#holders.add(heldField(kind), 1);
+      return true;
     }
   }
 
   /** A live end of `kind` is gone; the last one closes the channel (waking every waiter). */
   dropEnd(kind: EndKind): void {
+    // The record first: a death in between leaves the end counted rather than dropped twice.
+    this.#holders.add(heldField(kind), -1);
+    this.#dropCount(kind);
+  }
+
+  #dropCount(kind: EndKind): void {
     // Pairs with addEnd/reserve/claim: exactly one dropper sees the count go from 1 to 0.
     if (Atomics.sub(this.words, kind, 1) === 1) this.close();
   }

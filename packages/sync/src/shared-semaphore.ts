@@ -6,9 +6,11 @@ import {
   PENDING,
   type Poll,
   refundBudget,
+  registerDeadThreadRecovery,
   SpindleError,
 } from "@spindle/core";
 import { checkPermits, ClosedError, MAX_PERMITS } from "./errors.ts";
+import { HolderTable } from "./holder-table.ts";
 import { EMPTY } from "./shared-ring.ts";
 import { signalCounter } from "./shared-signal.ts";
 import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
@@ -22,7 +24,11 @@ const WAITERS = 2;
 /** A constant marking a semaphore's buffer, so that `from()` refuses any other SharedArrayBuffer. */
 const MAGIC = 3;
 const MAGIC_VALUE = 0x5e3a_f0b7;
-const WORDS = 4;
+/** From here, which thread holds how many permits (see {@linkcode HolderTable}). */
+const HOLDERS = 4;
+/** The holder table's counter: permits this thread holds. */
+const HELD = 1;
+const WORDS = HOLDERS + HolderTable.words(1);
 /** Below every permit count: `close()` stores it, so one CAS both takes permits and sees the close. */
 const CLOSED = -1;
 /** The buffer `from()` hands to the constructor (set and cleared around one `new`). */
@@ -50,6 +56,11 @@ export interface SharedSemaphoreHandle {
  * wake through the thread's event loop (`Atomics.waitAsync`); a thread that blocks uses
  * `acquireBlocking`.
  *
+ * A thread that dies holding permits (terminated, `process.exit`, an uncaught error) cannot
+ * release them: the semaphore records which thread holds how many, and
+ * {@linkcode SharedSemaphore.recover} (or core's `recoverDeadThread`, which the work-stealing
+ * runtime calls when one of its workers exits) gives them back and wakes the waiters.
+ *
  * @example
  * ```ts
  * import { SharedSemaphore } from "@spindle/sync";
@@ -64,18 +75,24 @@ export interface SharedSemaphoreHandle {
  */
 export class SharedSemaphore {
   readonly #words: Int32Array;
+  readonly #holders: HolderTable;
 
   /** A semaphore holding `permits` (an integer from 0 to 2^31 - 1). */
   constructor(permits: number) {
     if (adopting !== undefined) {
       this.#words = new Int32Array(adopting);
       adopting = undefined;
-      return;
+    } else {
+      const free = checkPermits("SharedSemaphore permits", permits);
+      this.#words = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+      this.#words[PERMITS] = free; // before the buffer is shared with any thread: a plain store
+      this.#words[MAGIC] = MAGIC_VALUE;
     }
-    const free = checkPermits("SharedSemaphore permits", permits);
-    this.#words = new Int32Array(new SharedArrayBuffer(WORDS * 4));
-    this.#words[PERMITS] = free; // before the buffer is shared with any thread: a plain store
-    this.#words[MAGIC] = MAGIC_VALUE;
+    this.#holders = new HolderTable(this.#words, HOLDERS, 1);
+    registerDeadThreadRecovery(this, (semaphore, threadId) => {
+      const permits = semaphore.recover(threadId);
+      return permits === 0 ? null : { what: "SharedSemaphore", threadId, counts: { permits } };
+    });
   }
 
   /** Rebuilds, on this thread, the semaphore whose `handle` was made on any thread. */
@@ -109,12 +126,12 @@ export class SharedSemaphore {
 
   /** A future of `n` permits (default 1); fails with {@linkcode ClosedError} once closed. */
   acquire(n = 1): Future<SharedSemaphorePermit> {
-    return new SharedAcquire(this.#words, checkPermits("SharedSemaphore.acquire(n): n", n));
+    return new SharedAcquire(this.#words, this.#holders, checkPermits("SharedSemaphore.acquire(n): n", n));
   }
 
   /** `n` permits now, or `null` if fewer are free. Throws {@linkcode ClosedError} once closed. */
   tryAcquire(n = 1): SharedSemaphorePermit | null {
-    const taken = take(this.#words, checkPermits("SharedSemaphore.tryAcquire(n): n", n));
+    const taken = take(this.#words, this.#holders, checkPermits("SharedSemaphore.tryAcquire(n): n", n));
     return taken === EMPTY ? null : taken;
   }
 
@@ -125,13 +142,14 @@ export class SharedSemaphore {
   acquireBlocking(n = 1, timeoutMs: number = Infinity): SharedSemaphorePermit | null {
     const count = checkPermits("SharedSemaphore.acquireBlocking(n): n", n);
     const words = this.#words;
+    const holders = this.#holders;
     const taken = blockUntil(
       words,
       RELEASED,
       WAITERS,
       "SharedSemaphore.acquireBlocking()",
       timeoutMs,
-      () => take(words, count),
+      () => take(words, holders, count),
     );
     return taken === EMPTY ? null : taken;
   }
@@ -139,6 +157,29 @@ export class SharedSemaphore {
   /** Adds `n` permits (the total may not pass 2^31 - 1); ignored once closed. */
   addPermits(n: number): void {
     give(this.#words, checkPermits("SharedSemaphore.addPermits(n): n", n), true);
+  }
+
+  /**
+   * Gives back the permits that thread `deadThreadId` held when it ended (it was terminated, called
+   * `process.exit`, or threw) and wakes the waiters; returns how many. Call it once the thread has
+   * exited (its `exit` event), with the id read before (`worker.threadId`): a live thread's
+   * permits would be given twice. Core's `recoverDeadThread(id)` does this for every shared
+   * primitive this thread knows.
+   *
+   * @example
+   * ```ts
+   * import { SharedSemaphore } from "@spindle/sync";
+   *
+   * const semaphore = new SharedSemaphore(3);
+   * // worker.on("exit", () => semaphore.recover(id)), with const id = worker.threadId
+   * console.log(semaphore.recover(12345)); // 0: thread 12345 held none
+   * ```
+   */
+  recover(deadThreadId: number): number {
+    const held = this.#holders.takeDead(deadThreadId);
+    const permits = held?.[HELD] ?? 0;
+    if (permits > 0) give(this.#words, permits, false);
+    return permits;
   }
 
   /** Closes the semaphore for every thread: pending and later acquires fail. Idempotent. */
@@ -149,14 +190,18 @@ export class SharedSemaphore {
 }
 
 /** Takes `n` permits in one CAS: the permit, `EMPTY` if fewer are free; throws once closed. */
-function take(words: Int32Array, n: number): SharedSemaphorePermit | typeof EMPTY {
+function take(words: Int32Array, holders: HolderTable, n: number): SharedSemaphorePermit | typeof EMPTY {
   // Seq-cst CAS loop on the one permits word: pairs with give()'s CAS and close()'s exchange.
   let free = Atomics.load(words, PERMITS);
   for (;;) {
     if (free === CLOSED) throw new ClosedError("semaphore", "an acquire on a semaphore closed by close()");
     if (free < n) return EMPTY;
     const seen = Atomics.compareExchange(words, PERMITS, free, free - n);
-    if (seen === free) return makePermit(words, n);
+    if (seen === free) {
+      // Recorded after the take: a death in between loses the permits rather than doubling them.
+      holders.add(HELD, n);
+      return makePermit(words, holders, n);
+    }
     free = seen;
   }
 }
@@ -180,7 +225,7 @@ function give(words: Int32Array, n: number, adding: boolean): void {
   }
 }
 
-let makePermit: (words: Int32Array, n: number) => SharedSemaphorePermit;
+let makePermit: (words: Int32Array, holders: HolderTable, n: number) => SharedSemaphorePermit;
 
 /**
  * Permits taken from a {@linkcode SharedSemaphore}; `release()` (or `[Symbol.dispose]`) gives them
@@ -199,15 +244,17 @@ let makePermit: (words: Int32Array, n: number) => SharedSemaphorePermit;
  */
 export class SharedSemaphorePermit implements Disposable {
   readonly #words: Int32Array;
+  readonly #holders: HolderTable;
   #permits: number;
 
-  private constructor(words: Int32Array, n: number) {
+  private constructor(words: Int32Array, holders: HolderTable, n: number) {
     this.#words = words;
+    this.#holders = holders;
     this.#permits = n;
   }
 
   static {
-    makePermit = (words, n) => new SharedSemaphorePermit(words, n);
+    makePermit = (words, holders, n) => new SharedSemaphorePermit(words, holders, n);
   }
 
   /** How many permits this holds (0 once released). */
@@ -218,7 +265,10 @@ export class SharedSemaphorePermit implements Disposable {
   /** Gives the permits back. */
   release(): void {
     const n = this.#permits;
+    if (n === 0) return;
     this.#permits = 0;
+    // The record first: a death in between loses the permits rather than doubling them.
+    this.#holders.add(HELD, -n);
     give(this.#words, n, false);
   }
 
@@ -230,19 +280,21 @@ export class SharedSemaphorePermit implements Disposable {
 
 class SharedAcquire extends Future<SharedSemaphorePermit> {
   readonly #words: Int32Array;
+  readonly #holders: HolderTable;
   readonly #n: number;
   readonly #wait: AsyncCounterWait;
 
-  constructor(words: Int32Array, n: number) {
+  constructor(words: Int32Array, holders: HolderTable, n: number) {
     super();
     this.#words = words;
+    this.#holders = holders;
     this.#n = n;
     this.#wait = new AsyncCounterWait(words, RELEASED, WAITERS);
   }
 
   poll(cx: Context): Poll<SharedSemaphorePermit> {
     if (!consumeBudget(cx)) return PENDING;
-    const attempt = () => take(this.#words, this.#n);
+    const attempt = () => take(this.#words, this.#holders, this.#n);
     let taken: SharedSemaphorePermit | typeof EMPTY;
     try {
       taken = attempt();

@@ -3,7 +3,7 @@ import { isAbsolute } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { describe, permissionDenied, SpindleError, WakeTable } from "@spindle/core";
+import { describe, permissionDenied, recoverDeadThread, SpindleError, WakeTable } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
@@ -824,12 +824,21 @@ export class Runtime<S extends JobSet = JobSet> {
     if (p >= this.#workers) this.#extraMachinesStarted++;
     this.#processRef.adopt(thread);
     let error: unknown = null;
+    // Read now: Node sets it to -1 once the thread exits.
+    const threadId = thread.threadId;
     return new Promise<readonly string[]>((resolve, reject) => {
       thread.once("message", (ready: { names: readonly string[] }) => resolve(ready.names));
       thread.on("error", (e) => (error = e));
       thread.once("exit", (code) => {
         reject(error ?? new Error(`worker ${p} exited (code ${code}) before it was ready`));
         this.#onExit(p, code, error);
+        // Permits, channel ends and half-done slots of shared primitives (`@spindle/sync`) that
+        // this thread knows and the dead thread held: given back, their waiters woken.
+        try {
+          recoverDeadThread(threadId);
+        } catch (failure) {
+          process.emitWarning(`recovering what worker ${p} held in shared primitives failed: ${String(failure)}`);
+        }
       });
     });
   }

@@ -45,6 +45,12 @@ import { type CloseReason, TimerStateError } from "../errors.ts";
  *   `STATE` to `"thread-exited"`: a thread that loads `STATE` closed and then `EXIT_CODE` sees the
  *   code (both SC, in that order on each side), and names it in its failures' `cause`. It only
  *   words a message, so a stale or corrupted value is not checked.
+ * - `PROBES` and `ANSWERED` are a liveness probe for clients parked in `blockOn`, which cannot
+ *   receive the thread's `exit` event: a client adds to `PROBES` and notifies the condition
+ *   variable; the thread, each time round its loop, loads `PROBES` and stores it in `ANSWERED`.
+ *   Both SC: a probe whose add precedes the thread's load is answered by that store; one after it
+ *   by the next round (the notify wakes the thread for it). Only counters: stale values only
+ *   delay an answer.
  * - `LAYOUT` is written before the buffer is shared (the buffer reaches the thread through
  *   `postMessage`, which orders it) and only read afterwards.
  *
@@ -188,6 +194,27 @@ export class SharedTimerState {
   notifyThread(): void {
     Atomics.add(this.#words, NOTIFIES, 1);
     this.#condvar.notifyOne();
+  }
+
+  /**
+   * Client: asks the timer thread to show it is alive (see the class comment) and wakes it;
+   * returns the probe's number, for {@linkcode SharedTimerState.answered}. Not counted in
+   * `notifies`.
+   */
+  probeThread(): number {
+    const probe = Atomics.add(this.#words, PROBES, 1) + 1;
+    this.#condvar.notifyOne();
+    return probe;
+  }
+
+  /** Whether the timer thread answered probe `probe` (or a later one). */
+  answered(probe: number): boolean {
+    return ((Atomics.load(this.#words, ANSWERED) - probe) | 0) >= 0;
+  }
+
+  /** Timer thread: answers every probe made so far. */
+  answerProbes(): void {
+    Atomics.store(this.#words, ANSWERED, Atomics.load(this.#words, PROBES));
   }
 
   /** How many times clients notified the timer thread. */
@@ -401,7 +428,9 @@ const CLIENTS = 4;
 const NOTIFIES = 5;
 const EXITED = 6;
 const EXIT_CODE = 7;
-const WAKE_SLOTS = 8;
+const PROBES = 8;
+const ANSWERED = 9;
+const WAKE_SLOTS = 10;
 const INTRODUCED = WAKE_SLOTS + MAX_CLIENTS;
 const FLOATS_AT = (INTRODUCED + MAX_CLIENTS) * 4;
 // Float64 words, from FLOATS_AT.
@@ -410,7 +439,7 @@ const DEADLINES = 1;
 const BYTES = FLOATS_AT + (DEADLINES + MAX_CLIENTS) * 8;
 
 /** `LAYOUT`: "STMR" (Spindle timer) with the layout's version in the low byte. */
-const LAYOUT_TAG = 0x53544d01;
+const LAYOUT_TAG = 0x53544d02;
 
 /** Where each Int32 word is, for the fault-injection tests (not exported from the package). */
 export const WORD_INDEX: Readonly<

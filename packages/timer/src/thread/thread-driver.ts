@@ -1,4 +1,4 @@
-import { type RawWakerVTable, type SharedWakerHandle, Waker, wakeShared, WakeTable } from "@spindle/core";
+import { type RawWakerVTable, type SharedWakerHandle, Waker, wakeShared, WakeTable, whileParked } from "@spindle/core";
 import { clockNow } from "../clock.ts";
 import { closeCauseFor, type Driver } from "../driver.ts";
 import type { CloseReason } from "../errors.ts";
@@ -19,6 +19,13 @@ import type { TimerQueue } from "../timer-queue.ts";
  *
  * While the queue holds a timer, one `WakeTable` slot is registered, which keeps the process alive
  * and lets `blockOn` park for the timer; an empty queue unregisters it.
+ *
+ * A thread parked in `blockOn` does not run its event loop, so it cannot receive the timer
+ * thread's `exit` event (nor can the creator wake it if the creator is the one parked). While a
+ * timer is pending, the driver registers a park check (core's `whileParked`): every check, it
+ * probes the timer thread (`SharedTimerState.probeThread`), and when a probe stays unanswered for
+ * {@linkcode THREAD_SILENCE_MS} it closes the timer as `"thread-exited"` and fires, so that the
+ * parked future fails with `TimerClosedError` within that bound (plus a check period).
  */
 export class ThreadDriver implements Driver {
   readonly kind = "thread" as const;
@@ -31,6 +38,11 @@ export class ThreadDriver implements Driver {
   #published = Infinity;
   /** The cause made on this thread for a close it knows nothing more of (one for all failures). */
   #fallbackCause: Error | undefined;
+  /** Ends the park check registered while a timer is pending (see the class comment). */
+  #stopChecking: (() => void) | null = null;
+  /** The liveness probe sent to the timer thread and not answered yet, and when (`NaN`: none). */
+  #probe = 0;
+  #probeSentAt = Number.NaN;
 
   constructor(queue: TimerQueue, state: SharedTimerState, index: number, cause: () => unknown) {
     this.#queue = queue;
@@ -102,9 +114,44 @@ export class ThreadDriver implements Driver {
   #register(): SharedWakerHandle {
     const table = WakeTable.forThisThread();
     const registered = table.register(Waker.fromRaw({ data: this, vtable: FIRE_VTABLE }));
-    if (this.#slot === null) return (this.#slot = registered);
+    if (this.#slot === null) {
+      this.#probeSentAt = Number.NaN;
+      this.#stopChecking ??= whileParked(() => this.#checkThread());
+      return (this.#slot = registered);
+    }
     table.unregister(registered);
     return this.#slot;
+  }
+
+  /**
+   * Run while this thread is parked in `blockOn` with a timer pending: probes the timer thread, and
+   * fires (to fail the timers) once the timer is closed, or closes it when the thread has not
+   * answered for THREAD_SILENCE_MS (it died, and its exit cannot reach this parked thread).
+   */
+  #checkThread(): void {
+    const slot = this.#slot;
+    if (slot === null) return;
+    const state = this.#state;
+    if (!state.isClosed) {
+      const now = clockNow();
+      if (Number.isNaN(this.#probeSentAt)) {
+        this.#probe = state.probeThread();
+        this.#probeSentAt = now;
+        return;
+      }
+      if (state.answered(this.#probe)) {
+        this.#probeSentAt = Number.NaN; // alive: the next check probes again
+        return;
+      }
+      const silentMs = now - this.#probeSentAt;
+      if (silentMs < THREAD_SILENCE_MS) return;
+      if (!state.close("thread-exited")) return this.#checkThread(); // closed meanwhile: fire
+      this.#fallbackCause = new Error(
+        `the timer thread did not answer for ${Math.round(silentMs)} ms while this thread was parked in ` +
+          "blockOn: it has died (its exit event cannot reach a parked thread)",
+      );
+    }
+    wakeShared(slot);
   }
 
   /** Woken through the WakeTable: the timer thread took this client's deadline. */
@@ -118,6 +165,8 @@ export class ThreadDriver implements Driver {
     if (slot === null) return;
     this.#slot = null;
     this.#published = Infinity;
+    this.#stopChecking?.();
+    this.#stopChecking = null;
     const state = this.#state;
     if (state.lock()) {
       state.setDeadline(this.#index, Infinity);
@@ -126,6 +175,13 @@ export class ThreadDriver implements Driver {
     WakeTable.forThisThread().unregister(slot);
   }
 }
+
+/**
+ * How long a liveness probe may stay unanswered before a client parked in `blockOn` takes the timer
+ * thread for dead. The thread answers each time round its loop, at least every 250 ms; this
+ * leaves room for a loaded machine (a false verdict would close a live timer).
+ */
+export const THREAD_SILENCE_MS = 3_000;
 
 const FIRE_VTABLE: RawWakerVTable<ThreadDriver> = {
   clone: (driver) => ({ data: driver, vtable: FIRE_VTABLE }),

@@ -90,7 +90,8 @@ class TimerThread {
           closedAt = Math.min(closedAt, clockNow());
           if (clockNow() - closedAt > CLOSE_GRACE_MS) break;
         }
-        await this.#nextMessage(outcome.waitForMessageMs);
+        // Back within PROBE_ANSWER_MS: a client parked in blockOn may be probing (see #serve).
+        await this.#nextMessage(Math.min(outcome.waitForMessageMs, PROBE_ANSWER_MS));
       }
       // Every client this thread could reach was woken to fail. Nobody will terminate this thread
       // for a close it was not asked for: tell the creator, which ends it, fails its own timers
@@ -131,6 +132,8 @@ class TimerThread {
     const due = this.#due;
     if (!state.lock()) return this.#wakeEveryKnownClient();
     for (;;) {
+      // Alive: clients parked in blockOn probe for that, as they cannot receive this thread's exit.
+      state.answerProbes();
       if (state.isClosed) {
         const unknown = this.#collectArmed(due);
         state.unlock();
@@ -276,6 +279,12 @@ class TimerThread {
     this.#port.postMessage(message);
   }
 }
+
+/**
+ * How long the thread may wait for a message before it goes round its loop again, answering the
+ * liveness probes of clients parked in blockOn (see `SharedTimerState`).
+ */
+const PROBE_ANSWER_MS = 250;
 
 /** The size of every `WakeTable` buffer, measured on the first introduction from a thread. */
 let wakeTableBytes: number | undefined;

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { startWorker } from "@spindle/test-support";
+import {
+  blockOn,
+  currentThreadId,
+  PARK_CHECK_MS,
+  PENDING,
+  pollFn,
+  recoverDeadThread,
+  registerDeadThreadRecovery,
+  type SharedWakerHandle,
+  wakeShared,
+  WakeTable,
+  whileParked,
+} from "./mod.ts";
+
+const worker = startWorker(new URL("./test-support/wake-from-worker.ts", import.meta.url), null);
+after(() => worker.terminate());
+
+test("blockOn runs whileParked checks every PARK_CHECK_MS while it parks, and a check can wake the future", () => {
+  let handle: SharedWakerHandle | null = null;
+  let checks = 0;
+  const stop = whileParked(() => {
+    checks++;
+    if (checks === 3) wakeShared(handle!); // as a check that found its thread dead fails its future
+  });
+  const start = performance.now();
+  try {
+    const output = blockOn(pollFn((cx) => {
+      const table = WakeTable.forThisThread();
+      if (handle === null) {
+        handle = table.register(cx.waker);
+        // A safety net for a blockOn that never runs the checks (the old code): the worker wakes
+        // the future after 10 s, and the bound below fails.
+        worker.postMessage({ kind: "wake", handle, delayMs: 10_000, times: 1 });
+        return PENDING;
+      }
+      table.unregister(handle);
+      return "woken";
+    }));
+    const elapsed = performance.now() - start;
+    assert.equal(output, "woken");
+    assert.equal(checks, 3);
+    assert.ok(elapsed >= 2 * PARK_CHECK_MS && elapsed < 3 * PARK_CHECK_MS + 2_000, `woken after ${elapsed} ms`);
+  } finally {
+    stop();
+  }
+});
+
+test("recoverDeadThread runs the recoveries registered on this thread for that thread only, and never for this one", () => {
+  const calls: number[] = [];
+  const target = {};
+  registerDeadThreadRecovery(target, (_, id) => {
+    calls.push(id);
+    return id === 41 ? { what: "probe", threadId: id, counts: { things: 2 } } : null;
+  });
+  assert.deepEqual(recoverDeadThread(41), [{ what: "probe", threadId: 41, counts: { things: 2 } }]);
+  assert.deepEqual(recoverDeadThread(42), []);
+  assert.deepEqual(recoverDeadThread(currentThreadId()), [], "this thread is alive");
+  assert.deepEqual(recoverDeadThread(-1), []);
+  assert.deepEqual(calls, [41, 42]);
+});

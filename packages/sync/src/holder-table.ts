@@ -1,0 +1,124 @@
+import { currentThreadId } from "@spindle/core";
+
+/**
+ * Which thread holds what in a shared primitive: a table of {@linkcode HOLDER_ENTRIES} entries in
+ * the primitive's `SharedArrayBuffer`, each an owner word (the thread's id + 1; 0: free) and
+ * `fields` counters (permits held, ends held, a slot position being written...). A thread takes an
+ * entry on its first holding and frees it when every counter is back to 0; a recovery after the
+ * thread died ({@linkcode HolderTable.takeDead}) reads and clears its entry.
+ *
+ * Memory model: an entry's counters are written only by its owner thread, so they need no
+ * read-modify-write; they are `Atomics` stores and loads all the same, so that a thread that
+ * takes a freed entry (a CAS on its owner word, seq-cst) sees them zeroed. A recovery reads them
+ * only after the owner's thread has ended, which the host reports after joining the thread: every
+ * store the owner made is visible to it.
+ *
+ * A thread without an id (core's `currentThreadId()` is -1: a Deno Web `Worker`) records nothing.
+ *
+ * The order of a holding and its record is chosen so that a thread killed between the two
+ * (a window of one or two instructions) makes the recovery give back too little, never too much:
+ * record after taking, and clear the record before giving back.
+ */
+export class HolderTable {
+  readonly #words: Int32Array;
+  readonly #at: number;
+  readonly #stride: number;
+  /** This thread's entry as this object last used it (-1: none), valid while its owner word is ours. */
+  #cached = -1;
+
+  /** The table at `words[at]`, of {@linkcode HOLDER_ENTRIES} entries of `fields` counters. */
+  constructor(words: Int32Array, at: number, fields: number) {
+    this.#words = words;
+    this.#at = at;
+    this.#stride = fields + 1;
+  }
+
+  /** How many words a table of entries of `fields` counters takes. */
+  static words(fields: number): number {
+    return HOLDER_ENTRIES * (fields + 1);
+  }
+
+  /**
+   * Adds `delta` to this thread's counter `field` (1-based), taking an entry if it has none and
+   * freeing it once every counter is 0. With the table full (more than {@linkcode HOLDER_ENTRIES}
+   * threads holding at once) the holding is not recorded, and a recovery cannot give it back.
+   */
+  add(field: number, delta: number): void {
+    const base = this.#entry(delta > 0);
+    if (base < 0) return;
+    const words = this.#words;
+    Atomics.store(words, base + field, Atomics.load(words, base + field) + delta);
+    if (delta < 0) this.#freeIfEmpty(base);
+  }
+
+  /** Sets this thread's counter `field` to `value` (a position + 1, 0 to clear). */
+  set(field: number, value: number): void {
+    const base = this.#entry(value !== 0);
+    if (base < 0) return;
+    Atomics.store(this.#words, base + field, value);
+    if (value === 0) this.#freeIfEmpty(base);
+  }
+
+  /**
+   * The counters thread `deadThreadId` held (indexed by field, index 0 unused), cleared and its
+   * entry freed; `null` if it held nothing. Only once that thread has ended.
+   */
+  takeDead(deadThreadId: number): number[] | null {
+    const words = this.#words;
+    const owner = deadThreadId + 1;
+    for (let e = 0; e < HOLDER_ENTRIES; e++) {
+      const base = this.#at + e * this.#stride;
+      // Pairs with the owner's CAS that took the entry (the owner is dead: nothing races here but
+      // other recoveries, which the CAS below excludes).
+      if (Atomics.load(words, base) !== owner) continue;
+      const held = [0];
+      for (let f = 1; f < this.#stride; f++) held.push(Atomics.exchange(words, base + f, 0));
+      if (Atomics.compareExchange(words, base, owner, 0) !== owner) continue;
+      return held;
+    }
+    return null;
+  }
+
+  /**
+   * This thread's entry's base index (taking one when `take`), or -1. Every table object of this
+   * thread over one buffer goes through `lastEntry`, so a thread has at most one entry per table:
+   * the one it last used, taken back when it is still free (no scan in the usual case).
+   */
+  #entry(take: boolean): number {
+    const words = this.#words;
+    const owner = currentThreadId() + 1;
+    if (owner === 0) return -1; // a thread without an id (core's currentThreadId): not recorded
+    // Only this thread stores its own id in an owner word, so a match is still ours.
+    const cached = this.#cached;
+    if (cached >= 0 && Atomics.load(words, cached) === owner) return cached;
+    const last = lastEntry.get(words.buffer);
+    if (last !== undefined) {
+      const seen = Atomics.load(words, last);
+      if (seen === owner) return (this.#cached = last);
+      if (!take) return -1;
+      // Seq-cst CAS: pairs with #freeIfEmpty's store of 0 and with other threads' claims.
+      if (seen === 0 && Atomics.compareExchange(words, last, 0, owner) === 0) return (this.#cached = last);
+    }
+    if (!take) return -1;
+    for (let e = 0; e < HOLDER_ENTRIES; e++) {
+      const base = this.#at + e * this.#stride;
+      if (Atomics.load(words, base) === 0 && Atomics.compareExchange(words, base, 0, owner) === 0) {
+        lastEntry.set(words.buffer, base);
+        return (this.#cached = base);
+      }
+    }
+    return -1;
+  }
+
+  #freeIfEmpty(base: number): void {
+    const words = this.#words;
+    for (let f = 1; f < this.#stride; f++) if (Atomics.load(words, base + f) !== 0) return;
+    Atomics.store(words, base, 0);
+  }
+}
+
+/** The entry this thread last took in the table of each buffer (see `#entry`). */
+const lastEntry = new WeakMap<ArrayBufferLike, number>();
+
+/** How many threads a primitive records at once; holdings of more are not recoverable. */
+export const HOLDER_ENTRIES = 64;
