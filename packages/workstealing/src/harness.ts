@@ -94,14 +94,15 @@ export class Harness {
     return this.#running.size;
   }
 
-  /** Starts job `id`; returns whether it became a task (it did not finish in one call). */
+  /**
+   * Starts job `id`, which the machine took from a queue and named in CURRENT at once
+   * (`Processor.hold`: should the worker die before the claim, the runtime finds it there still
+   * QUEUED, never started, and queues it again); returns whether it became a task (it did not
+   * finish in one call).
+   */
   start(id: number): boolean {
     const shared = this.#shared;
     const records = shared.records.words;
-    // CURRENT names the job from before its claim: should the worker die between the two, the
-    // runtime finds it there still QUEUED with WORKER naming this processor (`hold`), never
-    // started, and queues it again (processor.ts, `heldJobs`).
-    this.#own.hold(id);
     if (!shared.records.claim(id, this.#own.index)) {
       // CURRENT is cleared before the queue's reference is dropped: a record that the release
       // frees may be reused at once, and must not stay named here.
