@@ -28,7 +28,7 @@ import type { ValueEncoder } from "@spindle/codec";
  *
  * While a job's function runs, the processor's CURRENT word names it; a job that becomes a task
  * joins the processor's running list instead. Should the worker die, the runtime's thread fails
- * those jobs (`processor.ts`, `runningJobs`).
+ * those jobs (`processor.ts`, `heldJobs`).
  */
 export class Harness {
   readonly #shared: SharedState;
@@ -94,11 +94,19 @@ export class Harness {
     return this.#running.size;
   }
 
-  /** Starts job `id`; returns whether it became a task (it did not finish in one call). */
+  /**
+   * Starts job `id`, which the machine took from a queue and named in CURRENT at once
+   * (`Processor.hold`: should the worker die before the claim, the runtime finds it there still
+   * QUEUED, never started, and queues it again); returns whether it became a task (it did not
+   * finish in one call).
+   */
   start(id: number): boolean {
     const shared = this.#shared;
     const records = shared.records.words;
     if (!shared.records.claim(id, this.#own.index)) {
+      // CURRENT is cleared before the queue's reference is dropped: a record that the release
+      // frees may be reused at once, and must not stay named here.
+      this.#own.setCurrent(0);
       shared.records.release(id); // aborted while queued: its handle already settled
       return false;
     }
@@ -122,7 +130,6 @@ export class Harness {
     }
     // While the job's function runs, CURRENT names it (should the worker die now, the runtime
     // fails it); a job that becomes a task joins the running list instead.
-    this.#own.setCurrent(id);
     let output: unknown;
     try {
       const args = shared.records.readPayload(id) as unknown[];
@@ -152,11 +159,15 @@ export class Harness {
    */
   startInPlace(id: number): InlineStart | null {
     const shared = this.#shared;
+    // Linked before its claim, as `start` names a job in CURRENT first: should the worker die
+    // between the two, the runtime finds it in the running list still QUEUED, never started, and
+    // queues it again.
+    this.#own.holdRunning(id);
     if (!shared.records.claim(id, this.#own.index)) {
+      this.#own.unlinkRunning(id); // before the release: the record may be reused at once
       shared.records.release(id); // aborted while queued: the joiner finds it cancelled
       return null;
     }
-    this.#own.linkRunning(id);
     this.#own.count(STAT.JOBS_RUN);
     if (this.#metrics !== null) this.#timeStart(id);
     const name = this.#set.names[shared.records.words[id + JOB] as number] as string;
@@ -173,8 +184,12 @@ export class Harness {
     this.#checkAlive();
     if (this.#metrics !== null) this.#timeEnd(id);
     const shared = this.#shared;
+    // CURRENT names the job while it leaves the running list, until it has settled: it is never
+    // in neither (see `finish`).
+    this.#own.setCurrent(id);
     this.#own.unlinkRunning(id);
     shared.records.settle(id, state); // drops the execution's reference
+    this.#own.setCurrent(0); // before the handle's release frees the record
     shared.records.release(id); // and the handle's: its joiner has the outcome
   }
 
@@ -193,6 +208,12 @@ export class Harness {
       clearTimeout(this.#abortTimer);
       this.#abortTimer = null;
     }
+    // CURRENT names the job from before it leaves the running list until its record is settled
+    // (`#settle` clears it): encoding the result runs the job's getters, which may end the thread
+    // (`process.exit`) or never return (the watchdog then terminates it). Unlinked first and
+    // named nowhere, such a job was never settled: its handle waited for good, and an abort
+    // could not reach it.
+    this.#own.setCurrent(id);
     this.#own.unlinkRunning(id);
     this.#settle(id, state, value);
   }

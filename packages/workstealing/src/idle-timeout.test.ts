@@ -47,6 +47,32 @@ test("a runtime starts minWorkers workers and the others on demand, which retire
   }
 });
 
+test("a worker that retires ends its thread even when a job left a host timer behind, and comes back on demand", async () => {
+  // The timers outlast the test by far: a retired worker whose thread waited for its event loop
+  // to empty stayed counted (and could not be started again) for as long as they ran.
+  const LINGER_MS = 600_000;
+  const { runtime, counters } = await startTestRuntime({
+    workers: 2,
+    minWorkers: 1,
+    idleTimeout: 50,
+    maxExtraMachines: 0,
+  });
+  try {
+    for (let round = 0; round < 2; round++) {
+      counters.fill(0);
+      // As above: two jobs held at once need both workers; each leaves a timer on its worker.
+      const held = [runtime.spawn("gateThenLinger", 0, LINGER_MS), runtime.spawn("gateThenLinger", 1, LINGER_MS)];
+      await until(() => counters[0] === 1 && counters[1] === 1, `round ${round}: both jobs running at once`);
+      Atomics.store(counters, 0, 2);
+      Atomics.store(counters, 1, 2);
+      for (const handle of held) assert.equal((await settleWithin(handle, `round ${round}`)).status, "fulfilled");
+      await until(() => runtime.machines === 1, `round ${round}: the second worker retiring`, RETIRE_WITHIN_MS);
+    }
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
 test("jobs spawned while workers retire and restart run exactly once", async () => {
   const WAVES = 12;
   const PER_WAVE = 2_000;

@@ -141,6 +141,8 @@ export class Machine extends Future<void> implements JobContext {
     for (let n = 0; n < JOBS_PER_POLL; n++) {
       const id = this.#nextLocal();
       if (id === 0) break;
+      // Named as this processor's at once, before anything else runs (see Processor.hold).
+      this.#own.hold(id);
       // A searcher that found work stops searching before it runs it (a job may run long), and
       // if it was the last searcher it wakes another worker for whatever else is queued.
       if (!found) this.#stopSearching();
@@ -157,6 +159,7 @@ export class Machine extends Future<void> implements JobContext {
     }
     const stolen = this.#search();
     if (stolen !== 0) {
+      this.#own.hold(stolen);
       this.#idleSince = null;
       this.#harness.start(stolen);
       cx.waker.wakeByRef();
@@ -183,6 +186,7 @@ export class Machine extends Future<void> implements JobContext {
     if (this.#harness.running === 0) process.exit(0);
     const own = this.#own.takeSlot() || this.#deque.pop();
     if (own > 0) {
+      this.#own.hold(own);
       this.#harness.start(own);
       cx.waker.wakeByRef();
       return PENDING;
@@ -229,13 +233,10 @@ export class Machine extends Future<void> implements JobContext {
   /** Takes a child job back for its joiner (see {@linkcode JobContext.takeBack}). */
   takeBack(id: number): InlineStart | null {
     this.#checkAlive();
-    if (!this.#own.takeSlotIf(id)) {
-      const bottom = this.#deque.pop();
-      if (bottom !== id) {
-        if (bottom !== EMPTY) this.#deque.push(bottom);
-        return null;
-      }
-    }
+    // Looked at before it is taken: a job popped only to be pushed back would be in no queue
+    // meanwhile, lost should the thread die there. Peeked as `id`, the pop returns `id`, or
+    // `EMPTY` when a thief took it since.
+    if (!this.#own.takeSlotIf(id) && (this.#deque.peek() !== id || this.#deque.pop() !== id)) return null;
     return this.#harness.startInPlace(id);
   }
 

@@ -1,5 +1,5 @@
 import { type ParkerHandle, Unparker } from "@spindle/core";
-import { RUN_NEXT, RUN_PREV, RUNNING, STATE, WORKER } from "./job-record.ts";
+import { QUEUED, RUN_NEXT, RUN_PREV, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
@@ -20,7 +20,7 @@ import { WorkDeque } from "./work-deque.ts";
  * are the park word (any unparker: `parker.ts`), the slot (taken by thieves too), the abort and
  * stop words (written by aborters) and the generation (bumped by the runtime's thread). Each method says what its accesses pair with.
  * After the owner's thread has exited, the runtime's thread reads and resets the words the thread
- * left (`runningJobs`, `takeCrash`, `isRetired`, the park word) before a replacement starts.
+ * left (`heldJobs`, `takeCrash`, `isRetired`, the park word) before a replacement starts.
  */
 export class Processor {
   /** This processor's number `p` (its worker is participant `p + 1`). */
@@ -132,10 +132,30 @@ export class Processor {
 
   // ---- jobs running here (read by the runtime after the machine died) --------------------------
 
+  /**
+   * Records that its machine took job `id` from a queue and is about to claim it: WORKER names
+   * this processor and CURRENT the job, so that, should the thread die before the claim, the
+   * runtime finds the job never started and queues it again ({@linkcode Processor.heldJobs}).
+   * Owner only.
+   */
+  hold(id: number): void {
+    // WORKER (SC) before CURRENT (SC): the runtime, after the thread's exit, reads CURRENT and then
+    // WORKER. The machine is the job's only taker (it took the id out of its queue), so the early
+    // store harms nothing if an abort() cancelled the job while queued (claim stores it as well).
+    Atomics.store(this.#heap.words, id + WORKER, this.index);
+    this.setCurrent(id);
+  }
+
+  /** As {@linkcode Processor.hold}, for a child taken back to run in place: it joins the running list. Owner only. */
+  holdRunning(id: number): void {
+    Atomics.store(this.#heap.words, id + WORKER, this.index); // as in hold
+    this.linkRunning(id);
+  }
+
   /** Records that its machine is calling job `id` (0: none), for its death. Owner only. */
   setCurrent(id: number): void {
     // SC store: the runtime's watchdog reads it while the machine runs (hasRunningJobs), and the
-    // runtime's thread takes it after the thread exited (runningJobs).
+    // runtime's thread takes it after the thread exited (heldJobs).
     Atomics.store(this.#control, this.#at + CURRENT, id);
   }
 
@@ -166,29 +186,40 @@ export class Processor {
   }
 
   /**
-   * The jobs it was running: its current call and its running list (for the runtime, once its
-   * machine is dead); empties both.
+   * What its dead machine held (for the runtime, once the thread has exited), each job once:
+   * `started`, the jobs it was running (its current call and its running list), which are lost;
+   * and `unstarted`, jobs it had taken from a queue and not yet claimed ({@linkcode Processor.hold}),
+   * which go back to a queue and run once. Empties both words.
    */
-  runningJobs(): number[] {
+  heldJobs(): { started: number[]; unstarted: number[] } {
     const control = this.#control;
     const records = this.#heap.words;
     // After the thread's exit: nobody else writes these words now. Both are cleared for the
     // processor's next machine.
-    const jobs: number[] = [];
+    const held = new Set<number>();
     const current = Atomics.exchange(control, this.#at + CURRENT, 0);
-    // CURRENT is cleared after the job's settlement, which may have freed the record (its handle
-    // detached) and, through the heap, handed it to a spawner on another thread, whose worker may
-    // now run it: a record still RUNNING is this processor's only if WORKER names it (stored by
-    // `claim` before RUNNING, and no live machine but the dead one claims for this processor).
-    if (
-      current !== 0 && Atomics.load(records, current + STATE) === RUNNING &&
-      Atomics.load(records, current + WORKER) === this.index
-    ) jobs.push(current);
+    if (current !== 0) held.add(current);
+    // A job leaving the running list is named by CURRENT too (harness.ts, `finish`): the set
+    // counts it once.
     for (let id = Atomics.load(control, this.#at + RUN_HEAD); id !== 0; id = Atomics.load(records, id + RUN_NEXT)) {
-      jobs.push(id);
+      held.add(id);
     }
     Atomics.store(control, this.#at + RUN_HEAD, 0);
-    return jobs;
+    const started: number[] = [];
+    const unstarted: number[] = [];
+    for (const id of held) {
+      // CURRENT is cleared after the job's settlement, which may have freed the record (its
+      // handle detached) and, through the heap, handed it to a spawner on another thread, whose
+      // worker may now run it: a record is this processor's only if WORKER names it (stored by
+      // `hold` and `claim`; a new record has -1, and no live machine but the dead one stores
+      // this processor). RUNNING: it started here; QUEUED: taken, never claimed. Any other state
+      // settled already (or was cancelled while queued, its handle settled by the canceller).
+      if (Atomics.load(records, id + WORKER) !== this.index) continue;
+      const state = Atomics.load(records, id + STATE);
+      if (state === RUNNING) started.push(id);
+      else if (state === QUEUED) unstarted.push(id);
+    }
+    return { started, unstarted };
   }
 
   /** Whether it has running jobs (a current call or a non-empty running list). */

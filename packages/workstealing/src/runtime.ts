@@ -873,7 +873,7 @@ export class Runtime<S extends JobSet = JobSet> {
     // queued ones move to the injector (or are cancelled, when the runtime cancels), and it is
     // replaced.
     const cancelling = shared.state === CANCELLING;
-    const running = processor.runningJobs();
+    const { started: running, unstarted } = processor.heldJobs();
     const records = shared.records.words;
     // An abort() on another thread may set ABORT after this read: the job then settles as lost,
     // once, which its handle reports as it would any loss.
@@ -907,6 +907,9 @@ export class Runtime<S extends JobSet = JobSet> {
         moved++;
       }
     };
+    // Jobs it had taken from a queue and not yet started (between its pop and its claim) go
+    // back as its queued ones do: they run once elsewhere.
+    for (const id of unstarted) queued(id);
     const slot = processor.takeSlot();
     if (slot !== 0) queued(slot);
     for (;;) {

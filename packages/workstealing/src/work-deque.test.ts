@@ -26,6 +26,22 @@ function popAll(d: WorkDeque): number[] {
   return jobs;
 }
 
+test("peek shows the job pop would take, without taking it, and EMPTY once thieves took the rest", () => {
+  const { deque: d, view } = deque(4);
+  startAt(view, 0, 2 ** 31 - 2); // across the int32 wrap, as after long use
+  assert.equal(d.peek(), EMPTY);
+  pushAll(d, [20, 21, 22]);
+  assert.equal(d.peek(), 22);
+  assert.equal(d.length, 3, "peek took nothing");
+  assert.equal(d.steal(), 20);
+  assert.equal(d.peek(), 22);
+  assert.equal(d.pop(), 22);
+  assert.equal(d.peek(), 21);
+  assert.equal(d.steal(), 21);
+  assert.equal(d.peek(), EMPTY);
+  assert.equal(d.pop(), EMPTY);
+});
+
 test("the owner pops newest first and thieves steal oldest first", () => {
   const { deque: d } = deque(8);
   pushAll(d, [10, 11, 12, 13]);

@@ -147,6 +147,21 @@ export class WorkDeque {
     return true;
   }
 
+  /**
+   * Owner only. The most recently pushed job, without taking it, or `EMPTY`: what {@linkcode
+   * WorkDeque.pop} would return unless thieves take it first (then `pop` returns `EMPTY`: only the
+   * owner pushes, and thieves take from the top).
+   */
+  peek(): number {
+    const view = this.#view;
+    // Plain read of bottom: only the owner writes it. The SC load of top sees every thief's CAS
+    // that came before it; one that comes after may take the job, which `pop` then finds.
+    const b = (view[this.#bottom]! - 1) | 0;
+    if (((b - Atomics.load(view, this.#top)) | 0) < 0) return EMPTY;
+    // Plain read: this thread wrote the slot, and no other thread writes slots.
+    return view[this.#slots + (b & this.#mask)]!;
+  }
+
   /** Owner only. Pops the most recently pushed job, or `EMPTY`. */
   pop(): number {
     const view = this.#view;

@@ -2,6 +2,7 @@
 // this processor, import the job module, then run the machine on a LocalExecutor until the
 // runtime stops (or, for an extra machine, until it retires). Imported on a main thread (as
 // `deno test --doc` does with every source file) it does nothing.
+import process from "node:process";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { describe, LocalExecutor, WakeTable } from "@spindle/core";
 import { Timer } from "@spindle/timer";
@@ -41,6 +42,11 @@ async function runMachine({ setup, processor, data }: MachineData): Promise<void
   executor.spawn(machine);
   parentPort?.postMessage({ names: set.names }); // ready; the runtime's thread learns the job names here
   await executor.run();
+  // The machine returned: it retired (idle) or the runtime stops, and none of its jobs runs. The
+  // thread ends now, not when its event loop empties: a job's leftover host timer or socket kept
+  // a retired worker's thread, still counted, for as long as it lived, and the runtime could not
+  // start that worker again on demand (nor end a shutdown before terminating it).
+  process.exit(0);
 }
 
 // No top-level await, for two reasons. Node 22 and 24 abort the process ("Check failed:

@@ -45,6 +45,7 @@ export type TestJobs = {
   spin: (index: number) => never;
   stubbornFinally: (index: number) => Coroutine<void>;
   gate: (index: number) => number;
+  gateThenLinger: (index: number, ms: number) => number;
   double: (n: number) => number;
   doubleLater: (n: number) => Coroutine<number>;
   checkItem: (n: number) => number;
@@ -235,6 +236,12 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     Atomics.store(shared, index, 1);
     while (Atomics.load(shared, index) !== 2) Atomics.wait(shared, index, 1, 50);
     return threadId;
+  },
+  // As gate, and leaves a host timer of `ms` behind on its worker (it keeps that thread's event
+  // loop busy after the job has returned).
+  gateThenLinger(index, ms) {
+    setTimeout(() => {}, ms);
+    return jobs.jobs.gate(index);
   },
   // Items of runtime.map: synchronous, suspending once, and failing for a negative item (a
   // non-negative one counts itself at counter n, after 1 ms of work).
