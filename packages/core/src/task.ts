@@ -323,7 +323,10 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     const set = this.#joinSet;
     if (set !== null) {
       this.#joinSet = null;
-      set.wakeChild(this.#joinIndex);
+      // A joinAll takes a value at once (the handle counts as joined); an error, or a race, wakes
+      // the set so that its parent polls this handle.
+      if (failed !== 0) set.wakeChild(this.#joinIndex);
+      else if (set.settledChild(this.#joinIndex, result)) this.#state |= JOINED | OBSERVED;
     } else {
       this.#joiner = wakeRawWaker(this.#joiner);
     }
