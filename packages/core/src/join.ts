@@ -19,8 +19,16 @@ export type OutputOf<W> = W extends Future<infer T> ? T : W extends Coroutine<in
  * ```
  */
 export function joinAll<T>(futures: Iterable<IntoFuture<T>>): Future<T[]> {
-  const children: Future<T>[] = [];
-  for (const work of futures) children.push(intoFuture(work));
+  let children: Future<T>[];
+  if (Array.isArray(futures)) {
+    // An array (the usual case: handles just spawned): sized once, no iterator protocol.
+    const works = futures as IntoFuture<T>[];
+    children = new Array(works.length);
+    for (let i = 0; i < works.length; i++) children[i] = intoFuture(works[i] as IntoFuture<T>);
+  } else {
+    children = [];
+    for (const work of futures) children.push(intoFuture(work));
+  }
   return new JoinAll(children);
 }
 

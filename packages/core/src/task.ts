@@ -22,6 +22,11 @@ export function spawnTask<T>(work: IntoFuture<T>, owner: TaskOwner): Task<T> {
   return isFuture(inherited) ? new Task(inherited, null, owner) : new Task(null, inherited, owner);
 }
 
+/** The error a coroutine gets back for yielding `value`, which is not a future. */
+function notAFuture(value: unknown): SpindleError {
+  return new SpindleError("NOT_A_FUTURE", `a coroutine yielded ${describe(value)}; use \`yield*\` on a future`);
+}
+
 /** What a task needs from the executor that owns it. */
 export interface TaskOwner {
   /** Puts a woken task on the ready queue. */
@@ -167,21 +172,21 @@ export class Task<T> implements RawWaker<Task<unknown>> {
           if (input === PENDING) return PENDING;
           failed = false;
         } catch (error) {
-          input = error;
+          // An object yielded without a `poll` method fails here, not before: checking every
+          // yielded value with `isFuture` first read `poll` twice per wait, a megamorphic load each.
+          input = isFuture(awaiting) ? error : notAFuture(awaiting);
           failed = true;
         }
         this.#awaiting = null;
       }
       const step = failed ? coroutine.throw(input) : coroutine.next(input);
       if (step.done === true) return step.value;
-      awaiting = step.value;
-      if (isFuture(awaiting)) {
+      const yielded: unknown = step.value;
+      if (typeof yielded === "object" && yielded !== null) {
+        awaiting = yielded as Future<unknown>;
         this.#awaiting = awaiting;
       } else {
-        input = new SpindleError(
-          "NOT_A_FUTURE",
-          `a coroutine yielded ${describe(awaiting)}; use \`yield*\` on a future`,
-        );
+        input = notAFuture(yielded);
         failed = true;
         awaiting = null;
       }
