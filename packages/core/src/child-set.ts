@@ -84,14 +84,16 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
   }
 
   /**
-   * Child task `index` completed with `output`: a collecting set keeps it, forgets the child and
-   * wakes the parent once the last child is in, and returns `true` (the task's outcome is taken);
-   * otherwise it wakes the child as `wakeChild` does and returns `false` (the parent polls the
-   * handle for the outcome).
+   * Task `task`, registered while child `index` was polled, completed with `output`. When that
+   * child is the task itself, a collecting set keeps the output, forgets the child, wakes the
+   * parent once the last child is in, and returns `true` (the task's outcome is taken). Otherwise
+   * (the child is a future that polls the task, say a `pollFn` that maps its value; or the set
+   * does not collect) it wakes the child as `wakeChild` does and returns `false`: the parent polls
+   * the child, which polls the handle for the outcome.
    */
-  settledChild(index: number, output: unknown): boolean {
+  settledChild(index: number, task: Future<unknown>, output: unknown): boolean {
     const outputs = this.outputs;
-    if (outputs === null || this.#children[index] === null) {
+    if (outputs === null || this.#children[index] !== task) {
       this.wakeChild(index);
       return false;
     }

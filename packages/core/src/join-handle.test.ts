@@ -7,6 +7,7 @@ import {
   type Coroutine,
   fromPromise,
   joinAll,
+  type JoinHandle,
   LocalExecutor,
   PENDING,
   pending,
@@ -236,6 +237,24 @@ test("joinAll over join handles takes each output as its task settles and wakes 
   const failed = failing.spawn(failingParent());
   await failing.run();
   await assert.rejects(Promise.resolve(failed), /child 2 failed/);
+});
+
+test("a joinAll child that polls a task handle itself (a pollFn mapping its value) gets the task's outcome through its own poll", async () => {
+  const executor = new LocalExecutor();
+  function* parent(): Coroutine<number[]> {
+    const handles = [executor.spawn(value(1)), executor.spawn(value(2))];
+    // Child 0 is the handle itself; child 1 a future that polls the other handle and doubles it.
+    const first = handles[0] as JoinHandle<number>;
+    const second = handles[1] as JoinHandle<number>;
+    const doubled = pollFn<number>((cx) => {
+      const output = second.poll(cx);
+      return output === PENDING ? PENDING : 2 * output;
+    });
+    return yield* joinAll<number>([first, doubled]);
+  }
+  const outputs = executor.spawn(parent());
+  await executor.run();
+  assert.deepEqual(await outputs, [1, 4]);
 });
 
 test("a handle polled by a joinAll and then by another waker wakes only the latest one", async () => {

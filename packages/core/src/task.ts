@@ -340,7 +340,7 @@ export class Task<T> implements RawWaker<Task<unknown>> {
         // wakes the set so that its parent polls this handle.
         const set = joiner as ChildSet<unknown>;
         if (failed !== 0) set.wakeChild(this.#joinIndex);
-        else if (set.settledChild(this.#joinIndex, result)) this.#state |= JOINED | OBSERVED;
+        else if (set.settledChild(this.#joinIndex, this, result)) this.#state |= JOINED | OBSERVED;
       } else {
         joiner.vtable.wake(joiner.data);
       }
