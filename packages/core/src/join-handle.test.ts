@@ -6,8 +6,9 @@ import {
   Context,
   type Coroutine,
   fromPromise,
+  Future,
   joinAll,
-  type JoinHandle,
+  JoinHandle,
   LocalExecutor,
   PENDING,
   pending,
@@ -68,6 +69,18 @@ test("a handle is awaitable from async code and can also be polled", async () =>
   await executor.run();
   assert.equal(await viaPromise, 7);
   assert.equal(await polled, 8);
+});
+
+test("a spawned task's handle is a JoinHandle and a Future (by its prototype chain) and drops by detaching", async () => {
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(value(3));
+  assert.ok(handle instanceof JoinHandle);
+  assert.ok(handle instanceof Future);
+  assert.equal(typeof handle[Symbol.iterator], "function", "yield* handle works");
+  handle[Symbol.dispose](); // JoinHandle's dispose: detaches, the task runs on
+  await executor.run();
+  assert.equal(handle.isFinished, true);
+  assert.equal(await handle, 3);
 });
 
 test("polling a handle after it returned throws FUTURE_COMPLETED", async () => {
