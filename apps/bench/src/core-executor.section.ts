@@ -188,19 +188,23 @@ export const coreSection: BenchSection<CoreExecutorResult> = {
     }
     out.push(
       "",
-      "Where the gap to native comes from (profiled on Node 24, `--cpu-prof`, and timed per task with " +
-        "`process.cpuUsage` in scratch scripts against `dist`, 300,000 tasks in batches of 10,000): the floor (a " +
-        "generator and one object per task, no scheduler) costs 40–55 ns per task, native `async` + `Promise.all` " +
-        "60–80 ns. A Spindle task created, run and joined without an executor (`new Task`, `run`, `poll`) costs " +
-        "72–75 ns: the task object is about 30 ns over the floor. The executor (spawn, the ready queue, the poll " +
-        "loop, settling) adds 55–85 ns, and joining 10,000 handles with `joinAll` another 60–100 ns (a " +
-        "variant in which a settling task hands its output straight to the `joinAll` instead of being polled a " +
-        "second time measured the same within the noise, so it was not kept); the garbage " +
-        "collector takes 15–19 % (a generator, its final iterator result and the task per task, all alive until " +
-        "the batch is joined). The task now drives its generator itself (no coroutine future), the ready queue is " +
-        "intrusive and `joinAll` registers on child tasks without a cloned waker per child; each removed an " +
-        "object or a pass, but the remaining per-task work is spread over many small steps with no single hot " +
-        "spot left in the profile.",
+      "Where the gap to native comes from (issue 20; `--cpu-prof` on Node 24 and Bun, and A/B runs of scratch " +
+        "scripts against `dist` timing Spindle and native in the same process, repeated interleaved). A joinAll " +
+        "over spawned tasks now collects: a settling task hands its value to the joinAll, which wakes its parent " +
+        "once when the last is in (it woke the parent per child and polled every handle a second time, 128 per " +
+        "parent poll under the cooperative budget): trivial tasks 0.32× → 0.43× native and suspend-once 0.44× → " +
+        "0.52× on Node 24 in the A/B. On Bun the task's construction through `Future` and `JoinHandle`'s implicit " +
+        "constructors took 37 % of trivial tasks; the task is now a `JoinHandle` by its prototype chain and keeps " +
+        "11 fields instead of 14 (trivial 0.34–0.40× → 0.43–0.46×, suspend-once 0.48–0.50× → 0.52–0.57× on Bun). " +
+        "What is left, trivial tasks on Node 24: the garbage collector 15 % (the generator, its final iterator " +
+        "result and the task, alive until the batch is joined), resuming generators 11 %, the parent's spawn loop " +
+        "(creating generators and tasks) 18 %, the poll loop 10 %, settling 7 %, the joinAll's first pass 6 %; a " +
+        "minimal executor with the same protocol (tasks drive generators, an intrusive FIFO, a collecting " +
+        "joinAll; no live-task list, budget, time slice, waker, task locals or input checks) runs at 0.93× native " +
+        "in the same process, and scratch variants put ~8 % on the live-task list that `close()` needs and ~10 % " +
+        "on spawn's input checks. Tried and not kept (slower or no change, same-run A/B): a live-task array with " +
+        "swap removal (a write barrier per store into an old array), recognising generators by prototype and " +
+        "calling `%GeneratorPrototype%.next` directly, public fields instead of `#` fields on Bun.",
       "",
       "No benchmark here forces a garbage collection between runs any more. A forced full collection (`gc()` with " +
         "`--expose-gc`, `Bun.gc(true)`) frees the previous run's executor and closures, which V8 had embedded in " +

@@ -66,10 +66,41 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
   #parent: Waker | null = null;
   /** The output of the child that {@linkcode ChildSet.pollNext} last returned. */
   output: T | undefined = undefined;
+  /**
+   * With `collect`, every child's output by index: a child task that completes hands its value
+   * here itself (`settledChild`), as `Promise.all` collects, instead of waking the parent to poll
+   * its handle again; `null` for a set that returns outputs one at a time (`race`, `asCompleted`).
+   */
+  readonly outputs: T[] | null;
+  /** How many children have not completed yet. */
+  pending: number;
 
-  constructor(children: Future<T>[]) {
+  /** A set of `children`; `collect` keeps their outputs in {@linkcode ChildSet.outputs}. */
+  constructor(children: Future<T>[], collect = false) {
     this.#children = children;
     this.#isQueued = new Uint8Array(children.length);
+    this.outputs = collect ? new Array(children.length) : null;
+    this.pending = children.length;
+  }
+
+  /**
+   * Task `task`, registered while child `index` was polled, completed with `output`. When that
+   * child is the task itself, a collecting set keeps the output, forgets the child, wakes the
+   * parent once the last child is in, and returns `true` (the task's outcome is taken). Otherwise
+   * (the child is a future that polls the task, say a `pollFn` that maps its value; or the set
+   * does not collect) it wakes the child as `wakeChild` does and returns `false`: the parent polls
+   * the child, which polls the handle for the outcome.
+   */
+  settledChild(index: number, task: Future<unknown>, output: unknown): boolean {
+    const outputs = this.outputs;
+    if (outputs === null || this.#children[index] !== task) {
+      this.wakeChild(index);
+      return false;
+    }
+    this.#children[index] = null;
+    outputs[index] = output as T;
+    if (--this.pending === 0) this.#parent?.wakeByRef();
+    return true;
   }
 
   /** Records that child `index` was woken and wakes the parent. */
@@ -158,7 +189,10 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
     const output = child.poll(cx);
     if (output !== PENDING) {
       this.#children[index] = null;
-      this.output = output;
+      this.pending--;
+      const outputs = this.outputs;
+      if (outputs === null) this.output = output;
+      else outputs[index] = output;
     }
     return output;
   }

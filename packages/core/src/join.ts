@@ -19,8 +19,16 @@ export type OutputOf<W> = W extends Future<infer T> ? T : W extends Coroutine<in
  * ```
  */
 export function joinAll<T>(futures: Iterable<IntoFuture<T>>): Future<T[]> {
-  const children: Future<T>[] = [];
-  for (const work of futures) children.push(intoFuture(work));
+  let children: Future<T>[];
+  if (Array.isArray(futures)) {
+    // An array (the usual case: handles just spawned): sized once, no iterator protocol.
+    const works = futures as IntoFuture<T>[];
+    children = new Array(works.length);
+    for (let i = 0; i < works.length; i++) children[i] = intoFuture(works[i] as IntoFuture<T>);
+  } else {
+    children = [];
+    for (const work of futures) children.push(intoFuture(work));
+  }
   return new JoinAll(children);
 }
 
@@ -42,15 +50,11 @@ export function join<const W extends readonly IntoFuture<unknown>[]>(
 
 class JoinAll<T> extends Future<T[]> {
   readonly #children: ChildSet<T>;
-  readonly #outputs: T[];
-  #remaining: number;
   #done = false;
 
   constructor(children: Future<T>[]) {
     super();
-    this.#children = new ChildSet(children);
-    this.#outputs = new Array(children.length);
-    this.#remaining = children.length;
+    this.#children = new ChildSet(children, true);
   }
 
   poll(cx: Context): Poll<T[]> {
@@ -58,17 +62,15 @@ class JoinAll<T> extends Future<T[]> {
     const children = this.#children;
     children.beginPoll(cx);
     try {
-      for (let index = children.pollNext(); index >= 0; index = children.pollNext()) {
-        this.#outputs[index] = children.output as T;
-        this.#remaining--;
-      }
+      // Each ready child's output lands in `children.outputs`.
+      while (children.pollNext() >= 0) continue;
     } catch (error) {
       this[Symbol.dispose]();
       throw error;
     }
-    if (this.#remaining > 0) return PENDING;
+    if (children.pending > 0) return PENDING;
     this[Symbol.dispose]();
-    return this.#outputs;
+    return children.outputs as T[];
   }
 
   override [Symbol.dispose](): void {

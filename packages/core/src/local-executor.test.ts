@@ -217,6 +217,29 @@ test("bad options and bad spawn arguments get typed errors naming the value", ()
   );
 });
 
+test("a task whose coroutine yields a value that is not a future gets NOT_A_FUTURE thrown in at that yield", async () => {
+  const executor = new LocalExecutor();
+  const caught: string[] = [];
+  // `yield` (not `yield*`) of a plain object, of an object without poll, of a primitive, of null.
+  function* wrong(value: unknown): Coroutine<string> {
+    try {
+      yield value as never;
+    } catch (error) {
+      assert.ok(error instanceof SpindleError && error.code === "NOT_A_FUTURE", String(error));
+      caught.push(error.message);
+      return "caught";
+    }
+    return "not thrown";
+  }
+  const values = [{}, { poll: 1 }, 5, null, undefined];
+  const handles = values.map((value) => executor.spawn(wrong(value)));
+  await executor.run();
+  for (const handle of handles) assert.equal(await handle, "caught");
+  assert.equal(caught.length, values.length);
+  assert.match(caught[0] as string, /a coroutine yielded .*; use `yield\*` on a future/);
+  assert.match(caught[2] as string, /yielded 5/);
+});
+
 test("a task spawned after run() resolved runs without another run() call, and run() again waits for it", async () => {
   const executor = new LocalExecutor();
   function* twice(n: number): Coroutine<number> {

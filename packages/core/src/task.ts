@@ -8,7 +8,7 @@ import { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { inheritLocals } from "./task-local.ts";
 import type { RawWaker, RawWakerVTable } from "./waker.ts";
-import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
+import { dropRawWaker, replaceRawWaker } from "./waker-slot.ts";
 
 /**
  * A task for `owner` running `work`: a future it polls, or a coroutine it drives itself; either
@@ -20,6 +20,11 @@ export function spawnTask<T>(work: IntoFuture<T>, owner: TaskOwner): Task<T> {
   }
   const inherited = inheritLocals(work);
   return isFuture(inherited) ? new Task(inherited, null, owner) : new Task(null, inherited, owner);
+}
+
+/** The error a coroutine gets back for yielding `value`, which is not a future. */
+function notAFuture(value: unknown): SpindleError {
+  return new SpindleError("NOT_A_FUTURE", `a coroutine yielded ${describe(value)}; use \`yield*\` on a future`);
 }
 
 /** What a task needs from the executor that owns it. */
@@ -55,6 +60,13 @@ const TASK_VTABLE: RawWakerVTable<Task<unknown>> = {
   drop: () => {},
 };
 
+// The task is a `JoinHandle` (and so a `Future`) by its prototype chain, set below, not by
+// `extends`: constructing a derived class runs its base classes' constructors, and on JavaScriptCore
+// the implicit constructors of `Future` and `JoinHandle` took 37 % of spawning and joining trivial
+// tasks (Bun 1.4, `bun --cpu-prof`): the base constructor allocates `this` for a `new.target` that
+// is not itself. The interface gives the class the handle's type.
+export interface Task<T> extends JoinHandle<T> {}
+
 /**
  * A spawned future or coroutine, its outcome, and its join handle in one object (one allocation
  * per spawn besides the generator). A coroutine is driven by the task itself (no
@@ -62,9 +74,7 @@ const TASK_VTABLE: RawWakerVTable<Task<unknown>> = {
  * that future. The result is stored before the joiner is woken, so a joiner that is polled after
  * a wake always finds it.
  */
-export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
-  readonly data: Task<unknown> = this as Task<unknown>;
-  readonly vtable: RawWakerVTable<Task<unknown>> = TASK_VTABLE;
+export class Task<T> implements RawWaker<Task<unknown>> {
   /** Intrusive list links, so the owner can reach every live task without a Set. */
   prev: Task<unknown> | null = null;
   next: Task<unknown> | null = null;
@@ -77,24 +87,29 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
   #awaiting: Future<unknown> | null;
   #state = 0;
   #result: unknown = undefined;
-  /** The joining task's waker, kept raw (see `replaceRawWaker`); `null` while `#joinSet` joins. */
-  #joiner: RawWaker<unknown> | null = null;
   /**
-   * A `joinAll`/`race` joining this handle as its child `#joinIndex`: registered without cloning a
-   * waker per child (the set's borrowed waker names the child being polled; the task keeps the index).
+   * The joining task's waker, kept raw (see `replaceRawWaker`); or a `joinAll`/`race` joining this
+   * handle as its child `#joinIndex` (a `ChildSet`, its own raw waker): registered without cloning
+   * a waker per child (the set's borrowed waker names the child being polled; the task keeps the index).
    */
-  #joinSet: ChildSet<unknown> | null = null;
+  #joiner: RawWaker<unknown> | null = null;
   #joinIndex = 0;
   /** The promise of `then`, with its resolving functions, created on first use. */
   #promise: PromiseWithResolvers<T> | null = null;
 
   /** A task of `owner` running `future`, or driving `coroutine` when `future` is `null`. */
   constructor(future: Future<T> | null, coroutine: Coroutine<T> | null, owner: TaskOwner) {
-    super();
     this.#awaiting = future;
     this.#coroutine = coroutine;
     this.#owner = owner;
   }
+
+  /** The task is its own raw waker (`vtable` is on the prototype: no field per task). */
+  get data(): Task<unknown> {
+    return this as Task<unknown>;
+  }
+
+  declare readonly vtable: RawWakerVTable<Task<unknown>>;
 
   get isFinished(): boolean {
     return (this.#state & COMPLETE) !== 0;
@@ -157,21 +172,21 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
           if (input === PENDING) return PENDING;
           failed = false;
         } catch (error) {
-          input = error;
+          // An object yielded without a `poll` method fails here, not before: checking every
+          // yielded value with `isFuture` first read `poll` twice per wait, a megamorphic load each.
+          input = isFuture(awaiting) ? error : notAFuture(awaiting);
           failed = true;
         }
         this.#awaiting = null;
       }
       const step = failed ? coroutine.throw(input) : coroutine.next(input);
       if (step.done === true) return step.value;
-      awaiting = step.value;
-      if (isFuture(awaiting)) {
+      const yielded: unknown = step.value;
+      if (typeof yielded === "object" && yielded !== null) {
+        awaiting = yielded as Future<unknown>;
         this.#awaiting = awaiting;
       } else {
-        input = new SpindleError(
-          "NOT_A_FUTURE",
-          `a coroutine yielded ${describe(awaiting)}; use \`yield*\` on a future`,
-        );
+        input = notAFuture(yielded);
         failed = true;
         awaiting = null;
       }
@@ -186,11 +201,10 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
       if (vtable === CHILD_SET_VTABLE) {
         // A joinAll/race polls this handle as one of its children: keep the set and the index.
         const set = waker.data as ChildSet<unknown>;
-        this.#joiner = dropRawWaker(this.#joiner);
-        this.#joinSet = set;
+        dropRawWaker(this.#joiner);
+        this.#joiner = set;
         this.#joinIndex = set.current;
       } else {
-        this.#joinSet = null;
         this.#joiner = replaceRawWaker(this.#joiner, waker);
       }
       return PENDING;
@@ -199,7 +213,6 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     if (!consumeBudget(cx)) return PENDING;
     this.#state = state | JOINED | OBSERVED;
     this.#joiner = dropRawWaker(this.#joiner);
-    this.#joinSet = null;
     if ((state & FAILED) !== 0) throw this.#result;
     return this.#result as T;
   }
@@ -229,7 +242,6 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     if ((state & DETACHED) !== 0) return;
     this.#state = state | DETACHED;
     this.#joiner = dropRawWaker(this.#joiner);
-    this.#joinSet = null;
     if ((state & COMPLETE) !== 0) this.#reportIfUnobserved();
   }
 
@@ -320,12 +332,18 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     this.#coroutine = null;
     this.#result = result;
     this.#owner.settled(this as Task<unknown>);
-    const set = this.#joinSet;
-    if (set !== null) {
-      this.#joinSet = null;
-      set.wakeChild(this.#joinIndex);
-    } else {
-      this.#joiner = wakeRawWaker(this.#joiner);
+    const joiner = this.#joiner;
+    if (joiner !== null) {
+      this.#joiner = null;
+      if (joiner.vtable === CHILD_SET_VTABLE) {
+        // A joinAll takes a value at once (the handle counts as joined); an error, or a race,
+        // wakes the set so that its parent polls this handle.
+        const set = joiner as ChildSet<unknown>;
+        if (failed !== 0) set.wakeChild(this.#joinIndex);
+        else if (set.settledChild(this.#joinIndex, this, result)) this.#state |= JOINED | OBSERVED;
+      } else {
+        joiner.vtable.wake(joiner.data);
+      }
     }
     const promise = this.#promise; // `then` was called before the outcome existed
     if (promise !== null) {
@@ -358,3 +376,6 @@ export class Task<T> extends JoinHandle<T> implements RawWaker<Task<unknown>> {
     this.#owner.unhandled(this.#result);
   }
 }
+
+Object.setPrototypeOf(Task.prototype, JoinHandle.prototype);
+Object.defineProperty(Task.prototype, "vtable", { value: TASK_VTABLE });
