@@ -132,8 +132,11 @@ for (const death of DEATHS) {
     assert.equal(tx.trySend(1), true);
     assert.equal(tx.trySend(2), true);
     const recovered = await dieAndRecover({ op: "mid-read", death, rx: rx.handle() });
+    // A throw unwinds through the receive, which frees the slot on its way out (as it does for a
+    // value that fails to decode): the value left with the error, and only the end is left held.
+    const lostValues = death === "throw" ? 0 : 1;
     assert.deepEqual(recovered.map((r) => r.counts), [
-      { senders: 0, receivers: 1, skippedSlots: 0, lostValues: 1, undelivered: 0 },
+      { senders: 0, receivers: 1, skippedSlots: 0, lostValues, undelivered: 0 },
     ]);
     assert.equal(rx.tryRecv(), 2);
     // Both slots are free again (without the recovery the dead receiver's slot stays full for good).

@@ -39,10 +39,10 @@ function die(holding: unknown): never {
 
 /**
  * Dies inside the ring's copy of a slot's bytes: `set` on the send side (after the slot was
- * claimed, before it is published), `slice` on the receive side (after the slot was claimed, before
+ * claimed, before it is published), `subarray` on the receive side (after the slot was claimed, before
  * it is freed). Only the next call with a length over 0 on a shared buffer dies.
  */
-function dieInside(method: "set" | "slice", holding: unknown): void {
+function dieInside(method: "set" | "subarray", holding: unknown): void {
   const original = Uint8Array.prototype[method] as (...args: unknown[]) => unknown;
   Uint8Array.prototype[method] = function (this: Uint8Array, ...args: unknown[]) {
     if (this.buffer instanceof SharedArrayBuffer) die(holding);
@@ -75,7 +75,7 @@ switch (data.op) {
   }
   case "mid-read": {
     const rx = SharedReceiver.from(data.rx);
-    dieInside("slice", { reading: true });
+    dieInside("subarray", { reading: true });
     rx.tryRecv();
     break;
   }
