@@ -46,7 +46,7 @@ export { consumeBudget, refundBudget } from "./coop-budget.ts";
 export { join, joinAll, type OutputOf } from "./join.ts";
 export { race } from "./race.ts";
 export { select, type Selected } from "./select.ts";
-export { isStream, type Item, next, pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+export { checkChunkMax, isStream, type Item, next, pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 export { fromAsyncIterable, fromIterable, toAsyncIterable } from "./async-iterable.ts";
 export { asCompleted } from "./as-completed.ts";
 export { fold, forEach } from "./stream-fold.ts";

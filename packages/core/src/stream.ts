@@ -93,13 +93,24 @@ export function pollChunk<T>(stream: Stream<T>, cx: Context, max: number): Poll<
 }
 
 /**
- * Checks a `pollChunk` `max`: a `RangeError` naming it unless it is an integer >= 1. Streams
- * that produce items (rather than pass on their source's chunks) call it.
+ * Checks a chunk's `max` (of `pollChunk`, or of `what`): a `RangeError` naming it unless it is an
+ * integer >= 1. Streams that produce items (rather than pass on their source's chunks) call it.
+ *
+ * @example
+ * ```ts
+ * import { checkChunkMax } from "@spindle/core";
+ * try {
+ *   checkChunkMax(0, "recvMany()");
+ * } catch (error) {
+ *   console.log((error as RangeError).message); // recvMany()'s max must be an integer >= 1, got 0
+ * }
+ * ```
  */
-export function checkChunkMax(max: number): void {
-  if (!Number.isInteger(max) || max < 1) {
-    throw new RangeError(`pollChunk()'s max must be an integer >= 1, got ${describe(max)}`);
+export function checkChunkMax(max: number, what = "pollChunk()"): number {
+  if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
+    throw new RangeError(`${what}'s max must be an integer >= 1, got ${describe(max)}`);
   }
+  return max;
 }
 
 /** The item type of a stream. */

@@ -1,7 +1,7 @@
 import {
+  checkChunkMax,
   consumeBudget,
   type Context,
-  describe,
   dropRawWaker,
   Future,
   PENDING,
@@ -340,7 +340,7 @@ export class Receiver<T> extends Stream<T> {
    * receiver: one unit of the task's budget for them all, as tokio's `recv_many`.
    */
   override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
-    checkMax(max);
+    checkChunkMax(max);
     const first = this.pollNext(cx);
     if (first === PENDING || first === STREAM_END) return first as typeof PENDING | StreamEnd;
     const channel = this.#link.shared!;
@@ -368,7 +368,7 @@ export class Receiver<T> extends Stream<T> {
    * ```
    */
   recvMany(max: number): Future<T[] | StreamEnd> {
-    return new RecvMany(this, checkMax(max));
+    return new RecvMany(this, checkChunkMax(max, "Receiver.recvMany()"));
   }
 
   /**
@@ -397,14 +397,6 @@ export class Receiver<T> extends Stream<T> {
   override [Symbol.dispose](): void {
     this.#link.drop();
   }
-}
-
-/** `recvMany`'s and `pollNextChunk`'s `max`: a `RangeError` naming it unless an integer >= 1. */
-function checkMax(max: number): number {
-  if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
-    throw new RangeError(`Receiver.recvMany()'s max must be an integer >= 1, got ${describe(max)}`);
-  }
-  return max;
 }
 
 class RecvMany<T> extends Future<T[] | StreamEnd> {
