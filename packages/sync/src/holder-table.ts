@@ -68,12 +68,16 @@ export class HolderTable {
     const owner = deadThreadId + 1;
     for (let e = 0; e < HOLDER_ENTRIES; e++) {
       const base = this.#at + e * this.#stride;
-      // Pairs with the owner's CAS that took the entry (the owner is dead: nothing races here but
-      // other recoveries, which the CAS below excludes).
-      if (Atomics.load(words, base) !== owner) continue;
+      // Pairs with the owner's CAS that took the entry. The owner is dead, so only other
+      // recoveries of the same thread race here: this seq-cst CAS claims the entry for one of
+      // them before any counter is read (claiming after reading let two recoveries each take
+      // some counters and one of them drop its share). RECOVERING is no thread's owner word and
+      // not 0, so no thread takes the entry meanwhile.
+      if (Atomics.compareExchange(words, base, owner, RECOVERING) !== owner) continue;
       const held = [0];
       for (let f = 1; f < this.#stride; f++) held.push(Atomics.exchange(words, base + f, 0));
-      if (Atomics.compareExchange(words, base, owner, 0) !== owner) continue;
+      // Seq-cst: a thread whose CAS takes the freed entry sees the counters zeroed above.
+      Atomics.store(words, base, 0);
       return held;
     }
     return null;
@@ -119,6 +123,9 @@ export class HolderTable {
 
 /** The entry this thread last took in the table of each buffer (see `#entry`). */
 const lastEntry = new WeakMap<ArrayBufferLike, number>();
+
+/** The owner word of an entry while a recovery empties it (owner words are thread ids + 1, 0 free). */
+const RECOVERING = -1;
 
 /** How many threads a primitive records at once; holdings of more are not recoverable. */
 export const HOLDER_ENTRIES = 64;
