@@ -55,7 +55,14 @@ export { fromPromise } from "./from-promise.ts";
 export { toPromise, type ToPromiseOptions } from "./to-promise.ts";
 export { CancellationToken } from "./cancellation-token.ts";
 export { abortable, type CancelSource, whenAborted } from "./abortable.ts";
-export { type AbortHandle, type FailurePolicy, scoped, TaskScope, type TaskScopeOptions } from "./task-scope.ts";
+export {
+  type AbortHandle,
+  type FailurePolicy,
+  scoped,
+  type TaskOutcome,
+  TaskScope,
+  type TaskScopeOptions,
+} from "./task-scope.ts";
 export type { Spawner } from "./driving.ts";
 export { TaskLocal } from "./task-local.ts";
 export { Parker, type ParkerHandle, Unparker } from "./parker.ts";

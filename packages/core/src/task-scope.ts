@@ -1,17 +1,18 @@
 import { CancellationToken } from "./cancellation-token.ts";
+import { CHILD_SET_VTABLE, type TaskCollector } from "./child-set.ts";
 import { Context } from "./context.ts";
-import { type Coroutine, CoroutineFuture, type IntoFuture, intoFuture, isCoroutine } from "./coroutine.ts";
-import { consumeBudget } from "./coop-budget.ts";
+import { type Coroutine, type IntoFuture, intoFuture, isCoroutine } from "./coroutine.ts";
+import { consumeBudget, refundBudget } from "./coop-budget.ts";
 import { currentSpawner, type Spawner } from "./driving.ts";
 import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
 import { drop, Future, isFuture } from "./future.ts";
 import type { JoinHandle } from "./join-handle.ts";
-import { PENDING, type Poll } from "./poll.ts";
+import { PENDING, type Pending, type Poll } from "./poll.ts";
 import { RingQueue } from "./ring-queue.ts";
 import { STREAM_END, type StreamEnd } from "./stream.ts";
 import { spawnTask, type Task, type TaskOwner } from "./task.ts";
 import { toPromise } from "./to-promise.ts";
-import { type RawWaker, rebindWaker, Waker } from "./waker.ts";
+import { type RawWaker, type RawWakerVTable, rebindWaker, Waker } from "./waker.ts";
 import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
 
 /**
@@ -40,32 +41,51 @@ export interface TaskScopeOptions {
   readonly token?: CancellationToken;
 }
 
-/** What `spawn` returns: a task of a scope is joined through the scope, but can be aborted alone. */
+/**
+ * What `spawn` returns: a task of a scope is joined through the scope, but can be aborted alone,
+ * and its `id` tells which task a result of `joinNextWithId` came from (tokio's `AbortHandle`).
+ */
 export interface AbortHandle {
-  /** Cancels the task (its `finally` blocks run); an aborted task yields no result. */
+  /** Cancels the task (its `finally` blocks run); `joinNext` then yields nothing for it. */
   abort(): void;
   /** Whether the task has settled. */
   readonly isFinished: boolean;
+  /** The task's id: unique among the tasks spawned into scopes on this thread (tokio's `task::Id`). */
+  readonly id: number;
 }
+
+/**
+ * How a task of a scope settled, with its id (what `joinNextWithId` yields; tokio's
+ * `Result<(Id, T), JoinError>`): `"fulfilled"` with its value, `"rejected"` with its error, or
+ * `"cancelled"` (aborted by its handle or the scope) with the {@linkcode CancelledError}.
+ */
+export type TaskOutcome<T> =
+  | { readonly id: number; readonly status: "fulfilled"; readonly value: T }
+  | { readonly id: number; readonly status: "rejected"; readonly reason: unknown }
+  | { readonly id: number; readonly status: "cancelled"; readonly reason: CancelledError };
 
 const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
 const WAIT_NEXT = 0;
-const WAIT_ALL = 1;
-const WAIT_CLOSE = 2;
+const WAIT_NEXT_WITH_ID = 1;
+const WAIT_ALL = 2;
+const WAIT_CLOSE = 3;
+const WAIT_NAMES = ["scope.joinNext()", "scope.joinNextWithId()", "scope.joinAll()", "scope.close()"];
 
 /** The scope's side of its waiting futures (assigned in the class's static block). */
 let pollScope: (scope: TaskScope<unknown>, wait: ScopeWait<unknown>, cx: Context) => Poll<unknown>;
 let forgetWait: (scope: TaskScope<unknown>, wait: ScopeWait<unknown>) => void;
-/** A task of the scope reports how it settled: its output, its error (`failed`), or `CANCELLED`. */
-let reportTo: (scope: TaskScope<unknown>, slot: number, outcome: unknown, failed: boolean) => void;
+/** A task of the scope settled: its output, or its error (`failed`). */
+let reportTo: (scope: TaskScope<unknown>, entry: ScopeEntry, outcome: unknown, failed: boolean) => void;
+/** A task that is not a core task (a foreign executor's handle) woke its entry: poll it. */
+let wakeEntry: (scope: TaskScope<unknown>, entry: ScopeEntry) => void;
 
-/** What a task of the scope reports when it was dropped before it settled. */
-const CANCELLED: unique symbol = Symbol("cancelled");
+/** The next task id; ids are unique on this thread, as tokio's within a runtime. */
+let nextTaskId = 1;
 
-/** A failed task's error in the results queue; `taken` once something threw it. */
+/** A failed task's error in the results queue; `taken` once something threw or returned it. */
 class Failure {
   readonly error: unknown;
   taken = false;
@@ -74,6 +94,75 @@ class Failure {
   }
 }
 
+/** An aborted task's cancellation in the results queue: only `joinNextWithId` yields it. */
+class Cancellation {
+  readonly reason: CancelledError;
+  constructor(reason: CancelledError) {
+    this.reason = reason;
+  }
+}
+
+/**
+ * A task of a scope, as the scope knows it: its handle, its id, its links in the scope's list of
+ * unsettled tasks, and the raw waker the task is joined with. A core task polled with it (see
+ * {@linkcode TaskCollector}) keeps the entry in its joiner slot and hands it its outcome when it
+ * settles, as `joinAll`'s children do: no wrapper future, no waker per task. A handle of another
+ * kind (a custom executor's) that clones the waker wakes the entry instead, and the scope polls
+ * the handle for its outcome on its next poll. It is also the task's {@linkcode AbortHandle}.
+ */
+class ScopeEntry implements TaskCollector, AbortHandle {
+  /** `null` once the task settled or was detached: nothing is reported any more. */
+  scope: TaskScope<unknown> | null;
+  readonly handle: JoinHandle<unknown>;
+  readonly id: number;
+  prev: ScopeEntry | null = null;
+  next: ScopeEntry | null = null;
+  /** The handle woke the entry and waits in the scope's queue to be polled. */
+  woken = false;
+
+  constructor(scope: TaskScope<unknown>, handle: JoinHandle<unknown>, id: number) {
+    this.scope = scope;
+    this.handle = handle;
+    this.id = id;
+  }
+
+  /** The entry is its own raw waker (`vtable` and `current` are on the prototype). */
+  get data(): TaskCollector {
+    return this;
+  }
+
+  declare readonly vtable: RawWakerVTable<TaskCollector>;
+  declare readonly current: number;
+
+  get isFinished(): boolean {
+    return this.handle.isFinished;
+  }
+
+  abort(): void {
+    this.handle.abort();
+  }
+
+  settledChild(_index: number, _task: Future<unknown>, outcome: unknown, failed: boolean): boolean {
+    const scope = this.scope;
+    if (scope !== null) reportTo(scope, this, outcome, failed);
+    return true;
+  }
+
+  wakeChild(): void {
+    const scope = this.scope;
+    if (scope !== null && !this.woken) wakeEntry(scope, this);
+  }
+}
+
+Object.defineProperty(ScopeEntry.prototype, "vtable", { value: CHILD_SET_VTABLE });
+Object.defineProperty(ScopeEntry.prototype, "current", { value: 0 });
+
+/**
+ * The context a scope polls a handle with: its waker is rebound to the handle's entry before each
+ * poll (one per thread; such a poll never polls another scope's handle within it).
+ */
+const ENTRY_CX = new Context(Waker.noop());
+
 /**
  * A group of tasks whose lifetime the scope bounds (tokio's `JoinSet`, a Trio nursery): `spawn`
  * runs tasks concurrently, `joinNext()` yields their results in completion order, `joinAll()`
@@ -81,6 +170,10 @@ class Failure {
  * finished unwinding (their `finally` blocks ran, even those that wait). A failure aborts the
  * rest by default; see {@linkcode FailurePolicy}. After `close()`, or once a failure or the
  * `token` option aborted the scope, `spawn` throws `SCOPE_CLOSED`.
+ *
+ * As tokio's `JoinSet`, it also has `tryJoinNext()` (a result without waiting), task ids
+ * (`handle.id`, `joinNextWithId()`, `tryJoinNextWithId()`), `detachAll()`, and spawning from an
+ * iterable (`spawnAll(works)`, `TaskScope.from(works)`).
  *
  * Leave a scope by `yield* scope.close()` in a `finally` block (or use {@linkcode scoped}, which
  * does it for you), by `await scope[Symbol.asyncDispose]()` (`await using`) in `async` code, or
@@ -118,11 +211,12 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
   /** The scope's own runner when no executor was there to spawn on. */
   readonly #inline: InlineRunner | null;
   readonly #policy: FailurePolicy;
-  /** The live tasks' handles by slot (`null`: free); a task reports its slot when it settles. */
-  readonly #handles: (JoinHandle<void> | null)[] = [];
-  readonly #freeSlots: number[] = [];
+  /** The unsettled tasks, newest first (an intrusive list through the entries). */
+  #entries: ScopeEntry | null = null;
   #live = 0;
-  /** Results in completion order: values, and {@linkcode Failure}s. */
+  /** Entries whose (non-core) handles woke them, to poll on the scope's next poll. */
+  #woken: ScopeEntry[] = [];
+  /** Results in completion order, as pairs: the task's id, then its value, a {@linkcode Failure} or a {@linkcode Cancellation}. */
   readonly #results = new RingQueue<unknown>();
   readonly #failures: Failure[] = [];
   #state = OPEN;
@@ -158,7 +252,25 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     if (token !== undefined) this.#parentRegistration = token.onCancel(() => this.#abortAll());
   }
 
-  /** How many of the scope's tasks have not settled. */
+  /**
+   * A new scope (see {@linkcode TaskScopeOptions}) with every work of `works` spawned into it, in
+   * order (tokio's `JoinSet: FromIterator`); see {@linkcode TaskScope.spawnAll}.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, ready, TaskScope } from "@spindle/core";
+   *
+   * const scope = TaskScope.from([1, 2, 3].map((n) => ready(n * 10)));
+   * console.log(blockOn(scope.joinAll())); // [ 10, 20, 30 ]
+   * ```
+   */
+  static from<T>(works: Iterable<IntoFuture<T>>, options?: TaskScopeOptions): TaskScope<T> {
+    const scope = new TaskScope<T>(options);
+    scope.spawnAll(works);
+    return scope;
+  }
+
+  /** How many of the scope's tasks have not settled (nor been detached). */
   get size(): number {
     return this.#live;
   }
@@ -184,15 +296,53 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
 
   /**
    * Spawns `work` (a future or coroutine) as a task of the scope and returns a handle that can
-   * abort it; its result comes out of `joinNext`/`joinAll`. Throws `SCOPE_CLOSED` once the scope
-   * was closed or aborted, and `NOT_A_FUTURE` for anything but a future or coroutine.
+   * abort it and that tells its `id`; its result comes out of `joinNext`/`joinAll`. Throws
+   * `SCOPE_CLOSED` once the scope was closed or aborted, and `NOT_A_FUTURE` for anything but a
+   * future or coroutine.
    */
   spawn(work: IntoFuture<T>): AbortHandle {
     this.#checkOpen("spawn()");
     if (!isFuture(work) && !isCoroutine(work)) {
       throw new SpindleError("NOT_A_FUTURE", `TaskScope.spawn() needs a future or a generator, got ${describe(work)}`);
     }
-    return this.#start(work);
+    return this.#start(this.#spawner.spawn(work));
+  }
+
+  /**
+   * Spawns every work (future or coroutine) of `works`, in order, and returns their handles
+   * (tokio's `JoinSet: Extend`). All or nothing: a `works` that is not iterable is
+   * `INVALID_ARGUMENT`, and one item that is not a future or coroutine is `NOT_A_FUTURE` naming it
+   * and its index, before any is spawned (the futures taken from `works` are then dropped).
+   *
+   * @example
+   * ```ts
+   * import { blockOn, ready, TaskScope } from "@spindle/core";
+   *
+   * const scope = new TaskScope<string>();
+   * const handles = scope.spawnAll(["a", "b"].map((s) => ready(s)));
+   * console.log(handles.length, blockOn(scope.joinAll())); // 2 [ 'a', 'b' ]
+   * ```
+   */
+  spawnAll(works: Iterable<IntoFuture<T>>): AbortHandle[] {
+    if (typeof (works as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== "function") {
+      throw new SpindleError("INVALID_ARGUMENT", `TaskScope.spawnAll() needs an iterable, got ${describe(works)}`);
+    }
+    this.#checkOpen("spawnAll()");
+    const all = Array.from(works);
+    const bad = all.findIndex((work) => !isFuture(work) && !isCoroutine(work));
+    if (bad >= 0) {
+      for (const work of all) {
+        if (isFuture(work)) drop(work);
+        else if (isCoroutine(work)) work.return(undefined as T);
+      }
+      throw new SpindleError(
+        "NOT_A_FUTURE",
+        `TaskScope.spawnAll() needs futures or generators, got ${describe(all[bad])} at index ${bad}`,
+      );
+    }
+    const handles: AbortHandle[] = new Array(all.length);
+    for (let i = 0; i < all.length; i++) handles[i] = this.#start(this.#spawner.spawn(all[i] as IntoFuture<T>));
+    return handles;
   }
 
   /**
@@ -207,16 +357,68 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     }
     if (this.#state !== OPEN || this.#aborted) handle.abort();
     this.#checkOpen("adopt()");
-    return this.#start(joinAborting(handle));
+    return this.#start(this.#spawner.spawn(joinAborting(handle)));
   }
 
   /**
    * The next result in completion order: a task's output, or (throws) its error; or
    * {@linkcode STREAM_END} when no task is left (spawning more later makes more results). Tasks
-   * that were aborted yield nothing.
+   * that were aborted yield nothing (use `joinNextWithId` to see them).
    */
   joinNext(): Future<T | StreamEnd> {
     return new ScopeWait(this as TaskScope<unknown>, WAIT_NEXT) as Future<T | StreamEnd>;
+  }
+
+  /**
+   * The next task to settle, in completion order, with its id: a {@linkcode TaskOutcome} for every
+   * task, aborted ones included (`"cancelled"`), and failures returned as `"rejected"`, not thrown
+   * (tokio's `join_next_with_id`); or {@linkcode STREAM_END} when no task is left.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, ready, STREAM_END, TaskScope } from "@spindle/core";
+   *
+   * const scope = new TaskScope<string>();
+   * const handle = scope.spawn(ready("done"));
+   * const outcome = blockOn(scope.joinNextWithId());
+   * if (outcome !== STREAM_END && outcome.status === "fulfilled") {
+   *   console.log(outcome.id === handle.id, outcome.value); // true done
+   * }
+   * ```
+   */
+  joinNextWithId(): Future<TaskOutcome<T> | StreamEnd> {
+    return new ScopeWait(this as TaskScope<unknown>, WAIT_NEXT_WITH_ID) as Future<TaskOutcome<T> | StreamEnd>;
+  }
+
+  /**
+   * The next result that is there now, without waiting (tokio's `try_join_next`): a task's
+   * output, or (throws) its error; {@linkcode PENDING} while tasks are running but none has a
+   * result waiting; {@linkcode STREAM_END} when no task is left. It does not run tasks: in a scope
+   * that runs its tasks itself (no executor), they run while its futures are polled.
+   *
+   * @example
+   * ```ts
+   * import { blockOn, pending, PENDING, ready, TaskScope } from "@spindle/core";
+   *
+   * const scope = new TaskScope<number>();
+   * scope.spawn(ready(1));
+   * scope.spawn(pending());
+   * console.log(scope.tryJoinNext() === PENDING); // true (no task ran yet)
+   * console.log(blockOn(scope.joinNext()), scope.tryJoinNext() === PENDING); // 1 true
+   * scope[Symbol.dispose]();
+   * ```
+   */
+  tryJoinNext(): T | StreamEnd | Pending {
+    return this.#tryNext(false) as T | StreamEnd | Pending;
+  }
+
+  /**
+   * `tryJoinNext` with the task's id (tokio's `try_join_next_with_id`): a {@linkcode TaskOutcome}
+   * of a task that settled, aborted ones included; {@linkcode PENDING} when none is waiting while
+   * tasks run; {@linkcode STREAM_END} when no task is left.
+   */
+  tryJoinNextWithId(): TaskOutcome<T> | StreamEnd | Pending {
+    return this.#tryNext(true) as TaskOutcome<T> | StreamEnd | Pending;
   }
 
   /**
@@ -225,6 +427,38 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    */
   joinAll(): Future<T[]> {
     return new ScopeWait(this as TaskScope<unknown>, WAIT_ALL) as Future<T[]>;
+  }
+
+  /**
+   * Lets every unsettled task run on without the scope (tokio's `detach_all`): they are no longer
+   * joined, counted in `size`, nor aborted on close, and a failure of one goes to its executor's
+   * unhandled-error path, as a detached task's does. Results that are already in stay for
+   * `joinNext`. Tasks of a scope that runs them itself (no executor) still run only while its
+   * futures are polled.
+   *
+   * @example
+   * ```ts
+   * import { LocalExecutor, TaskScope, yieldNow } from "@spindle/core";
+   *
+   * const executor = new LocalExecutor();
+   * const scope = new TaskScope({ executor });
+   * let ran = false;
+   * scope.spawn(function* () {
+   *   yield* yieldNow();
+   *   ran = true;
+   * }());
+   * scope.detachAll();
+   * console.log(scope.size); // 0
+   * await scope[Symbol.asyncDispose](); // does not abort the detached task
+   * await executor.run();
+   * console.log(ran); // true
+   * ```
+   */
+  detachAll(): void {
+    const entries = this.#detachEntries();
+    for (const entry of entries) entry.handle.detach();
+    if (this.#state === CLOSING) this.#finish();
+    this.#wakeWaiters();
   }
 
   /**
@@ -251,9 +485,8 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     if (this.#state !== OPEN) return;
     this.#state = CLOSING;
     this.#abortAll();
-    const inline = this.#inline;
-    if (inline !== null) {
-      for (const handle of this.#handles) (handle as Task<void> | null)?.cancelNow();
+    if (this.#inline !== null) {
+      for (const entry of this.#snapshot()) (entry.handle as Task<unknown>).cancelNow();
     }
     if (this.#live === 0) this.#finish();
   }
@@ -267,27 +500,55 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     }
   }
 
-  #start(work: IntoFuture<T>): AbortHandle {
-    const slot = this.#freeSlots.pop() ?? this.#handles.length;
-    const scope = this as TaskScope<unknown>;
-    const task = isCoroutine(work)
-      ? new ScopeCoroutine(scope, slot, work)
-      : new ScopeFuture(scope, slot, work as Future<unknown>);
-    const handle = this.#spawner.spawn(task as Future<unknown>) as JoinHandle<void>;
-    this.#handles[slot] = handle;
+  /** Adds the task of `handle` and registers its entry in the task's joiner slot (one poll). */
+  #start(handle: JoinHandle<unknown>): AbortHandle {
+    const entry = new ScopeEntry(this as TaskScope<unknown>, handle, nextTaskId++);
+    const head = this.#entries;
+    if (head !== null) {
+      entry.next = head;
+      head.prev = entry;
+    }
+    this.#entries = entry;
     this.#live++;
-    return handle;
+    this.#pollEntry(entry);
+    return entry;
   }
 
-  #report(slot: number, outcome: unknown, failed: boolean): void {
-    this.#handles[slot] = null;
-    this.#freeSlots.push(slot);
+  /** Polls `entry`'s handle through the entry: registers it, or takes the outcome when settled. */
+  #pollEntry(entry: ScopeEntry): void {
+    const cx = ENTRY_CX;
+    rebindWaker(cx.waker, entry);
+    let output: unknown;
+    try {
+      output = entry.handle.poll(cx);
+    } catch (error) {
+      if (entry.scope !== null) this.#report(entry, error, true);
+      return;
+    }
+    if (output !== PENDING && entry.scope !== null) this.#report(entry, output, false);
+  }
+
+  #unlink(entry: ScopeEntry): void {
+    entry.scope = null;
+    const { prev, next } = entry;
+    if (prev !== null) prev.next = next;
+    else this.#entries = next;
+    if (next !== null) next.prev = prev;
+    entry.prev = entry.next = null;
     this.#live--;
+  }
+
+  #report(entry: ScopeEntry, outcome: unknown, failed: boolean): void {
+    this.#unlink(entry);
+    const results = this.#results;
+    results.push(entry.id);
     if (!failed) {
-      if (outcome !== CANCELLED) this.#results.push(outcome);
-    } else if (!(outcome instanceof CancelledError)) {
+      results.push(outcome);
+    } else if (outcome instanceof CancelledError) {
+      results.push(new Cancellation(outcome));
+    } else {
       const failure = new Failure(outcome);
-      this.#results.push(failure);
+      results.push(failure);
       this.#failures.push(failure);
       if (this.#policy === "abort") this.#abortAll();
     }
@@ -295,12 +556,26 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     this.#wakeWaiters();
   }
 
+  /** The unsettled tasks' entries, as an array (aborting one may settle others meanwhile). */
+  #snapshot(): ScopeEntry[] {
+    const entries: ScopeEntry[] = [];
+    for (let entry = this.#entries; entry !== null; entry = entry.next) entries.push(entry);
+    return entries;
+  }
+
+  /** Forgets every unsettled task (they report nothing any more) and returns their entries. */
+  #detachEntries(): ScopeEntry[] {
+    const entries = this.#snapshot();
+    for (const entry of entries) this.#unlink(entry);
+    this.#woken.length = 0;
+    return entries;
+  }
+
   #abortAll(): void {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#token?.cancel(new CancelledError("the task scope"));
-    const handles = this.#handles;
-    for (let slot = 0; slot < handles.length; slot++) handles[slot]?.abort();
+    for (const entry of this.#snapshot()) entry.handle.abort();
   }
 
   #finish(): void {
@@ -316,6 +591,51 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     if (this.#waiters.size === 0) return;
     for (const waiter of this.#waiters) waiter.wake();
     this.#waiters.clear();
+  }
+
+  /** Polls the handles that woke their entries (tasks of another kind than core's). */
+  #pollWoken(): void {
+    const woken = this.#woken;
+    if (woken.length === 0) return;
+    this.#woken = [];
+    for (const entry of woken) {
+      entry.woken = false;
+      if (entry.scope !== null) this.#pollEntry(entry);
+    }
+  }
+
+  /**
+   * Takes the next result: with `withId`, any outcome as a {@linkcode TaskOutcome}; otherwise
+   * the next value (a failure is thrown; cancellations are skipped). `PENDING` when none is there
+   * (or `cx` has no budget left for one), `STREAM_END` when no task is left either.
+   */
+  #takeNext(withId: boolean, cx: Context | null): unknown {
+    const results = this.#results;
+    while (results.length > 0) {
+      // A result ready at once takes a unit of the budget, as a finished join handle does
+      // (tokio's JoinSet::join_next is budgeted): a loop over a scope of finished tasks
+      // returns to the executor every 128 results.
+      if (cx !== null && !consumeBudget(cx)) return PENDING;
+      const id = results.shift() as number;
+      const item = results.shift();
+      if (item instanceof Cancellation) {
+        if (withId) return { id, status: "cancelled", reason: item.reason };
+        if (cx !== null) refundBudget();
+        continue;
+      }
+      if (item instanceof Failure) {
+        item.taken = true;
+        if (withId) return { id, status: "rejected", reason: item.error };
+        throw item.error;
+      }
+      return withId ? { id, status: "fulfilled", value: item } : item;
+    }
+    return this.#live === 0 ? STREAM_END : PENDING;
+  }
+
+  #tryNext(withId: boolean): unknown {
+    this.#pollWoken();
+    return this.#takeNext(withId, null);
   }
 
   /** The failure to throw once all tasks settled, per the policy, or `null`. */
@@ -337,20 +657,12 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     pollScope = (scope, wait, cx) => {
       const inline = scope.#inline;
       if (inline !== null) inline.runReady(cx);
+      scope.#pollWoken();
       switch (wait.mode) {
-        case WAIT_NEXT: {
-          const results = scope.#results;
-          if (results.length > 0) {
-            // A result ready at once takes a unit of the budget, as a finished join handle does
-            // (tokio's JoinSet::join_next is budgeted): a loop over a scope of finished tasks
-            // returns to the executor every 128 results.
-            if (!consumeBudget(cx)) return PENDING;
-            const item = results.shift();
-            if (!(item instanceof Failure)) return item;
-            item.taken = true;
-            throw item.error;
-          }
-          if (scope.#live === 0) return STREAM_END;
+        case WAIT_NEXT:
+        case WAIT_NEXT_WITH_ID: {
+          const next = scope.#takeNext(wait.mode === WAIT_NEXT_WITH_ID, cx);
+          if (next !== PENDING || scope.#results.length > 0) return next; // PENDING for want of budget: woken already
           break;
         }
         case WAIT_ALL: {
@@ -359,8 +671,9 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
           const values: unknown[] = [];
           const results = scope.#results;
           while (results.length > 0) {
+            results.shift();
             const item = results.shift();
-            if (!(item instanceof Failure)) values.push(item);
+            if (!(item instanceof Failure) && !(item instanceof Cancellation)) values.push(item);
           }
           if (failure !== null) throw failure.error;
           return values;
@@ -382,105 +695,12 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
       return PENDING;
     };
     forgetWait = (scope, wait) => scope.#waiters.delete(wait);
-    reportTo = (scope, slot, outcome, failed) => scope.#report(slot, outcome, failed);
-  }
-}
-
-/**
- * A scope's task over a coroutine: the coroutine itself (an executor cancels it by throwing into
- * it, so its `finally` blocks may wait), reporting to the scope once how it settled: from the poll
- * that completes or fails, from a cancel that finishes the unwinding at once (or before the
- * coroutine ever started, when no `finally` runs), or from a drop. Its own outcome goes to its
- * task, which nobody joins and which is not detached, so a failure is not reported twice.
- */
-class ScopeCoroutine extends CoroutineFuture<unknown> {
-  readonly #scope: TaskScope<unknown>;
-  readonly #slot: number;
-  #reported = false;
-
-  constructor(scope: TaskScope<unknown>, slot: number, coroutine: Coroutine<unknown>) {
-    super(coroutine);
-    this.#scope = scope;
-    this.#slot = slot;
-  }
-
-  override poll(cx: Context): Poll<unknown> {
-    let output: Poll<unknown>;
-    try {
-      output = super.poll(cx);
-    } catch (error) {
-      this.#report(error, true);
-      throw error;
-    }
-    if (output !== PENDING) this.#report(output, false);
-    return output;
-  }
-
-  override cancel(reason?: unknown): boolean {
-    let finished: boolean;
-    try {
-      finished = super.cancel(reason);
-    } catch (error) {
-      this.#report(error, true);
-      throw error;
-    }
-    if (finished) this.#report(CANCELLED, false);
-    return finished;
-  }
-
-  override [Symbol.dispose](): void {
-    try {
-      super[Symbol.dispose]();
-    } finally {
-      this.#report(CANCELLED, false);
-    }
-  }
-
-  #report(outcome: unknown, failed: boolean): void {
-    if (this.#reported) return;
-    this.#reported = true;
-    reportTo(this.#scope, this.#slot, outcome, failed);
-  }
-}
-
-/** A scope's task over a plain future (an executor drops it to abort it). */
-class ScopeFuture extends Future<unknown> {
-  readonly #scope: TaskScope<unknown>;
-  readonly #slot: number;
-  readonly #inner: Future<unknown>;
-  #reported = false;
-
-  constructor(scope: TaskScope<unknown>, slot: number, inner: Future<unknown>) {
-    super();
-    this.#scope = scope;
-    this.#slot = slot;
-    this.#inner = inner;
-  }
-
-  poll(cx: Context): Poll<unknown> {
-    let output: Poll<unknown>;
-    try {
-      output = this.#inner.poll(cx);
-    } catch (error) {
-      this.#report(error, true);
-      throw error;
-    }
-    if (output !== PENDING) this.#report(output, false);
-    return output;
-  }
-
-  override [Symbol.dispose](): void {
-    try {
-      drop(this.#inner);
-    } finally {
-      this.#report(CANCELLED, false);
-    }
-  }
-
-  #report(outcome: unknown, failed: boolean): void {
-    if (this.#reported) return;
-    this.#reported = true;
-    reportTo(this.#scope, this.#slot, outcome, failed);
+    reportTo = (scope, entry, outcome, failed) => scope.#report(entry, outcome, failed);
+    wakeEntry = (scope, entry) => {
+      entry.woken = true;
+      scope.#woken.push(entry);
+      scope.#wakeWaiters();
+    };
   }
 }
 
@@ -498,7 +718,7 @@ class ScopeWait<R> extends Future<R> {
   }
 
   poll(cx: Context): Poll<R> {
-    if (this.#done) throw completedError(["scope.joinNext()", "scope.joinAll()", "scope.close()"][this.mode] as string);
+    if (this.#done) throw completedError(WAIT_NAMES[this.mode] as string);
     let output: Poll<unknown>;
     try {
       output = pollScope(this.#scope, this as ScopeWait<unknown>, cx);
