@@ -50,7 +50,7 @@ export interface AbortHandle {
   abort(): void;
   /** Whether the task has settled. */
   readonly isFinished: boolean;
-  /** The task's id: unique among the tasks spawned into scopes on this thread (tokio's `task::Id`). */
+  /** The task's id (its join handle's `id`: unique on this thread, tokio's `task::Id`). */
   readonly id: number;
 }
 
@@ -68,6 +68,9 @@ const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
+/** A scope compacts its slots only once it has this many (see `#handles`). */
+const COMPACT_FROM = 64;
+
 const WAIT_NEXT = 0;
 const WAIT_NEXT_WITH_ID = 1;
 const WAIT_ALL = 2;
@@ -77,13 +80,14 @@ const WAIT_NAMES = ["scope.joinNext()", "scope.joinNextWithId()", "scope.joinAll
 /** The scope's side of its waiting futures (assigned in the class's static block). */
 let pollScope: (scope: TaskScope<unknown>, wait: ScopeWait<unknown>, cx: Context) => Poll<unknown>;
 let forgetWait: (scope: TaskScope<unknown>, wait: ScopeWait<unknown>) => void;
-/** A task of the scope settled: its output, or its error (`failed`). */
-let reportTo: (scope: TaskScope<unknown>, entry: ScopeEntry, outcome: unknown, failed: boolean) => void;
-/** A task that is not a core task (a foreign executor's handle) woke its entry: poll it. */
-let wakeEntry: (scope: TaskScope<unknown>, entry: ScopeEntry) => void;
-
-/** The next task id; ids are unique on this thread, as tokio's within a runtime. */
-let nextTaskId = 1;
+let settledChildOf: (
+  scope: TaskScope<unknown>,
+  slot: number,
+  task: Future<unknown>,
+  outcome: unknown,
+  failed: boolean,
+) => boolean;
+let wakeChildOf: (scope: TaskScope<unknown>, slot: number) => void;
 
 /** A failed task's error in the results queue; `taken` once something threw or returned it. */
 class Failure {
@@ -103,65 +107,42 @@ class Cancellation {
 }
 
 /**
- * A task of a scope, as the scope knows it: its handle, its id, its links in the scope's list of
- * unsettled tasks, and the raw waker the task is joined with. A core task polled with it (see
- * {@linkcode TaskCollector}) keeps the entry in its joiner slot and hands it its outcome when it
- * settles, as `joinAll`'s children do: no wrapper future, no waker per task. A handle of another
- * kind (a custom executor's) that clones the waker wakes the entry instead, and the scope polls
- * the handle for its outcome on its next poll. It is also the task's {@linkcode AbortHandle}.
+ * The raw waker a scope polls its tasks' handles with (one per scope), `current` naming the slot
+ * being polled. A core task keeps it and the slot in its joiner slot (see {@linkcode TaskCollector})
+ * and hands the scope its outcome when it settles, as `joinAll`'s children do: no future wrapping
+ * each task, no waker per task, nothing allocated per task but the task. A handle of another kind
+ * (a custom executor's) that clones the waker wakes the slot instead, and the scope polls that
+ * handle on its next poll.
  */
-class ScopeEntry implements TaskCollector, AbortHandle {
-  /** `null` once the task settled or was detached: nothing is reported any more. */
-  scope: TaskScope<unknown> | null;
-  readonly handle: JoinHandle<unknown>;
-  readonly id: number;
-  prev: ScopeEntry | null = null;
-  next: ScopeEntry | null = null;
-  /** The handle woke the entry and waits in the scope's queue to be polled. */
-  woken = false;
+class ScopeCollector implements TaskCollector {
+  readonly scope: TaskScope<unknown>;
+  current = 0;
 
-  constructor(scope: TaskScope<unknown>, handle: JoinHandle<unknown>, id: number) {
+  constructor(scope: TaskScope<unknown>) {
     this.scope = scope;
-    this.handle = handle;
-    this.id = id;
   }
 
-  /** The entry is its own raw waker (`vtable` and `current` are on the prototype). */
   get data(): TaskCollector {
     return this;
   }
 
   declare readonly vtable: RawWakerVTable<TaskCollector>;
-  declare readonly current: number;
 
-  get isFinished(): boolean {
-    return this.handle.isFinished;
+  /**
+   * The task in `slot` settled with `outcome` (its error when `failed`): the scope takes it
+   * (`true`), unless the task is no longer the scope's (then `false`, after a wake for the slot).
+   */
+  settledChild(slot: number, task: Future<unknown>, outcome: unknown, failed: boolean): boolean {
+    return settledChildOf(this.scope, slot, task, outcome, failed);
   }
 
-  abort(): void {
-    this.handle.abort();
-  }
-
-  settledChild(_index: number, _task: Future<unknown>, outcome: unknown, failed: boolean): boolean {
-    const scope = this.scope;
-    if (scope !== null) reportTo(scope, this, outcome, failed);
-    return true;
-  }
-
-  wakeChild(): void {
-    const scope = this.scope;
-    if (scope !== null && !this.woken) wakeEntry(scope, this);
+  /** The handle in `slot` woke the scope (a clone of the waker): the scope polls it on its next poll. */
+  wakeChild(slot: number): void {
+    wakeChildOf(this.scope, slot);
   }
 }
 
-Object.defineProperty(ScopeEntry.prototype, "vtable", { value: CHILD_SET_VTABLE });
-Object.defineProperty(ScopeEntry.prototype, "current", { value: 0 });
-
-/**
- * The context a scope polls a handle with: its waker is rebound to the handle's entry before each
- * poll (one per thread; such a poll never polls another scope's handle within it).
- */
-const ENTRY_CX = new Context(Waker.noop());
+Object.defineProperty(ScopeCollector.prototype, "vtable", { value: CHILD_SET_VTABLE });
 
 /**
  * A group of tasks whose lifetime the scope bounds (tokio's `JoinSet`, a Trio nursery): `spawn`
@@ -211,13 +192,28 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
   /** The scope's own runner when no executor was there to spawn on. */
   readonly #inline: InlineRunner | null;
   readonly #policy: FailurePolicy;
-  /** The unsettled tasks, newest first (an intrusive list through the entries). */
-  #entries: ScopeEntry | null = null;
+  /** The unsettled tasks' handles by slot (`null`: free). */
+  /**
+   * The unsettled tasks' handles by slot (`null`: settled). Slots are appended, emptied all at once
+   * when no task is left, and compacted when at least half are empty (a free list cost a push and
+   * a pop per task for a scope that is filled, then drained).
+   */
+  #handles: (JoinHandle<unknown> | null)[] = [];
   #live = 0;
-  /** Entries whose (non-core) handles woke them, to poll on the scope's next poll. */
-  #woken: ScopeEntry[] = [];
-  /** Results in completion order, as pairs: the task's id, then its value, a {@linkcode Failure} or a {@linkcode Cancellation}. */
-  readonly #results = new RingQueue<unknown>();
+  /** Slots whose (non-core) handles woke the scope, to poll on its next poll. */
+  #woken: number[] = [];
+  /**
+   * Results in completion order, from `#resultHead` on: each task's value, {@linkcode Failure} or
+   * {@linkcode Cancellation}, and its handle (for its id) at the same index of `#resultHandles`. Plain arrays, emptied
+   * when drained (and compacted when half taken): a scope of 10,000 tasks grew a ring 11 times,
+   * 6 % of spawning and joining them (Node 24, `--cpu-prof`), where `joinAll` now hands over the
+   * array itself when it holds only values.
+   */
+  #results: unknown[] = [];
+  #resultHandles: JoinHandle<unknown>[] = [];
+  #resultHead = 0;
+  /** How many of the waiting results are failures or cancellations (not values). */
+  #irregular = 0;
   readonly #failures: Failure[] = [];
   #state = OPEN;
   /** The scope aborted its tasks (close, a failure, the token): later cancellations are expected. */
@@ -226,6 +222,9 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
   #parentRegistration: Disposable | null = null;
   #token: CancellationToken | null = null;
   readonly #waiters = new Set<ScopeWait<unknown>>();
+  /** What the scope's tasks are joined through, and the context it polls them with (made on first use). */
+  #collector: ScopeCollector | null = null;
+  #cx: Context | null = null;
 
   /** Creates an open scope; see {@linkcode TaskScopeOptions}. */
   constructor(options: TaskScopeOptions = {}) {
@@ -301,7 +300,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    * future or coroutine.
    */
   spawn(work: IntoFuture<T>): AbortHandle {
-    this.#checkOpen("spawn()");
+    if (this.#state !== OPEN || this.#aborted) this.#checkOpen("spawn()");
     if (!isFuture(work) && !isCoroutine(work)) {
       throw new SpindleError("NOT_A_FUTURE", `TaskScope.spawn() needs a future or a generator, got ${describe(work)}`);
     }
@@ -455,8 +454,11 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    * ```
    */
   detachAll(): void {
-    const entries = this.#detachEntries();
-    for (const entry of entries) entry.handle.detach();
+    const handles = this.#handles;
+    this.#handles = [];
+    this.#woken = [];
+    this.#live = 0;
+    for (const handle of handles) handle?.detach();
     if (this.#state === CLOSING) this.#finish();
     this.#wakeWaiters();
   }
@@ -486,7 +488,8 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     this.#state = CLOSING;
     this.#abortAll();
     if (this.#inline !== null) {
-      for (const entry of this.#snapshot()) (entry.handle as Task<unknown>).cancelNow();
+      const handles = this.#handles;
+      for (let slot = 0; slot < handles.length; slot++) (handles[slot] as Task<unknown> | null)?.cancelNow();
     }
     if (this.#live === 0) this.#finish();
   }
@@ -500,55 +503,84 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     }
   }
 
-  /** Adds the task of `handle` and registers its entry in the task's joiner slot (one poll). */
+  /** Adds the task of `handle` and registers the scope in the task's joiner slot (one poll). */
   #start(handle: JoinHandle<unknown>): AbortHandle {
-    const entry = new ScopeEntry(this as TaskScope<unknown>, handle, nextTaskId++);
-    const head = this.#entries;
-    if (head !== null) {
-      entry.next = head;
-      head.prev = entry;
-    }
-    this.#entries = entry;
+    const handles = this.#handles;
+    const slot = handles.length;
+    if (slot >= COMPACT_FROM && this.#live * 2 <= slot) return this.#compactThenStart(handle);
+    handles.push(handle);
     this.#live++;
-    this.#pollEntry(entry);
-    return entry;
+    this.#pollSlot(slot, handle);
+    return handle;
   }
 
-  /** Polls `entry`'s handle through the entry: registers it, or takes the outcome when settled. */
-  #pollEntry(entry: ScopeEntry): void {
-    const cx = ENTRY_CX;
-    rebindWaker(cx.waker, entry);
+  /**
+   * Moves the unsettled tasks to the first slots, polling each again to register its new slot, then
+   * starts `handle`: amortised over the appends since the last compaction (at least as many as
+   * tasks moved). Handles that woke the scope under their old slot are polled anyway.
+   */
+  #compactThenStart(handle: JoinHandle<unknown>): AbortHandle {
+    const handles = this.#handles;
+    const moved: JoinHandle<unknown>[] = [];
+    for (const live of handles) if (live !== null) moved.push(live);
+    this.#handles = [...moved, handle];
+    this.#live = moved.length + 1;
+    for (let slot = 0; slot <= moved.length; slot++) {
+      const current = this.#handles[slot];
+      if (current !== null && current !== undefined) this.#pollSlot(slot, current);
+    }
+    return handle;
+  }
+
+  /** Polls the handle in `slot` with the scope as its waker: registers it, or takes the outcome. */
+  #pollSlot(slot: number, handle: JoinHandle<unknown>): void {
+    let cx = this.#cx;
+    if (cx === null) {
+      this.#collector = new ScopeCollector(this as TaskScope<unknown>);
+      cx = this.#cx = new Context(Waker.fromRaw(this.#collector));
+    }
+    (this.#collector as ScopeCollector).current = slot;
     let output: unknown;
     try {
-      output = entry.handle.poll(cx);
+      output = handle.poll(cx);
     } catch (error) {
-      if (entry.scope !== null) this.#report(entry, error, true);
+      if (this.#handles[slot] === handle) this.#report(slot, handle, error, true);
       return;
     }
-    if (output !== PENDING && entry.scope !== null) this.#report(entry, output, false);
+    if (output !== PENDING && this.#handles[slot] === handle) this.#report(slot, handle, output, false);
   }
 
-  #unlink(entry: ScopeEntry): void {
-    entry.scope = null;
-    const { prev, next } = entry;
-    if (prev !== null) prev.next = next;
-    else this.#entries = next;
-    if (next !== null) next.prev = prev;
-    entry.prev = entry.next = null;
-    this.#live--;
+  /** See {@linkcode ScopeCollector.settledChild}. */
+  #settledChild(slot: number, task: Future<unknown>, outcome: unknown, failed: boolean): boolean {
+    if (this.#handles[slot] !== task) {
+      this.#wakeChild(slot);
+      return false;
+    }
+    this.#report(slot, task as JoinHandle<unknown>, outcome, failed);
+    return true;
   }
 
-  #report(entry: ScopeEntry, outcome: unknown, failed: boolean): void {
-    this.#unlink(entry);
+  /** See {@linkcode ScopeCollector.wakeChild}. */
+  #wakeChild(slot: number): void {
+    this.#woken.push(slot);
+    this.#wakeWaiters();
+  }
+
+  #report(slot: number, handle: JoinHandle<unknown>, outcome: unknown, failed: boolean): void {
+    const handles = this.#handles;
+    handles[slot] = null;
+    if (--this.#live === 0) handles.length = 0;
+    this.#resultHandles.push(handle);
     const results = this.#results;
-    results.push(entry.id);
     if (!failed) {
       results.push(outcome);
     } else if (outcome instanceof CancelledError) {
       results.push(new Cancellation(outcome));
+      this.#irregular++;
     } else {
       const failure = new Failure(outcome);
       results.push(failure);
+      this.#irregular++;
       this.#failures.push(failure);
       if (this.#policy === "abort") this.#abortAll();
     }
@@ -556,32 +588,17 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     this.#wakeWaiters();
   }
 
-  /** The unsettled tasks' entries, as an array (aborting one may settle others meanwhile). */
-  #snapshot(): ScopeEntry[] {
-    const entries: ScopeEntry[] = [];
-    for (let entry = this.#entries; entry !== null; entry = entry.next) entries.push(entry);
-    return entries;
-  }
-
-  /** Forgets every unsettled task (they report nothing any more) and returns their entries. */
-  #detachEntries(): ScopeEntry[] {
-    const entries = this.#snapshot();
-    for (const entry of entries) this.#unlink(entry);
-    this.#woken.length = 0;
-    return entries;
-  }
-
   #abortAll(): void {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#token?.cancel(new CancelledError("the task scope"));
-    for (const entry of this.#snapshot()) entry.handle.abort();
+    const handles = this.#handles;
+    for (let slot = 0; slot < handles.length; slot++) handles[slot]?.abort();
   }
 
   #finish(): void {
     this.#state = CLOSED;
-    const results = this.#results;
-    while (results.length > 0) results.shift();
+    this.#dropResults();
     this.#token?.[Symbol.dispose]();
     this.#parentRegistration?.[Symbol.dispose]();
     this.#parentRegistration = null;
@@ -598,9 +615,9 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     const woken = this.#woken;
     if (woken.length === 0) return;
     this.#woken = [];
-    for (const entry of woken) {
-      entry.woken = false;
-      if (entry.scope !== null) this.#pollEntry(entry);
+    for (const slot of woken) {
+      const handle = this.#handles[slot];
+      if (handle !== null && handle !== undefined) this.#pollSlot(slot, handle);
     }
   }
 
@@ -610,27 +627,77 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    * (or `cx` has no budget left for one), `STREAM_END` when no task is left either.
    */
   #takeNext(withId: boolean, cx: Context | null): unknown {
-    const results = this.#results;
-    while (results.length > 0) {
+    while (this.#resultHead < this.#results.length) {
       // A result ready at once takes a unit of the budget, as a finished join handle does
       // (tokio's JoinSet::join_next is budgeted): a loop over a scope of finished tasks
       // returns to the executor every 128 results.
       if (cx !== null && !consumeBudget(cx)) return PENDING;
-      const id = results.shift() as number;
-      const item = results.shift();
+      const handle = this.#resultHandles[this.#resultHead] as JoinHandle<unknown>;
+      const item = this.#shiftResult();
       if (item instanceof Cancellation) {
-        if (withId) return { id, status: "cancelled", reason: item.reason };
+        this.#irregular--;
+        if (withId) return { id: handle.id, status: "cancelled", reason: item.reason };
         if (cx !== null) refundBudget();
         continue;
       }
       if (item instanceof Failure) {
+        this.#irregular--;
         item.taken = true;
-        if (withId) return { id, status: "rejected", reason: item.error };
+        if (withId) return { id: handle.id, status: "rejected", reason: item.error };
         throw item.error;
       }
-      return withId ? { id, status: "fulfilled", value: item } : item;
+      return withId ? { id: handle.id, status: "fulfilled", value: item } : item;
     }
     return this.#live === 0 ? STREAM_END : PENDING;
+  }
+
+  /** Whether results wait to be taken. */
+  #hasResults(): boolean {
+    return this.#resultHead < this.#results.length;
+  }
+
+  /** Takes the first waiting result (there is one); compacts the arrays once half is taken. */
+  #shiftResult(): unknown {
+    const results = this.#results;
+    const head = this.#resultHead;
+    const item = results[head];
+    results[head] = undefined;
+    const next = head + 1;
+    if (next === results.length) {
+      this.#results = [];
+      this.#resultHandles = [];
+      this.#resultHead = 0;
+    } else if (next >= 1024 && next * 2 >= results.length) {
+      results.copyWithin(0, next);
+      results.length -= next;
+      const ids = this.#resultHandles;
+      ids.copyWithin(0, next);
+      ids.length -= next;
+      this.#resultHead = 0;
+    } else {
+      this.#resultHead = next;
+    }
+    return item;
+  }
+
+  /** Forgets every waiting result. */
+  #dropResults(): void {
+    this.#results = [];
+    this.#resultHandles = [];
+    this.#resultHead = 0;
+    this.#irregular = 0;
+  }
+
+  /** Takes every waiting value, in completion order (failures and cancellations are left out). */
+  #takeValues(): unknown[] {
+    let values = this.#results;
+    if (this.#resultHead !== 0 || this.#irregular !== 0) {
+      values = values.slice(this.#resultHead).filter((item) =>
+        !(item instanceof Failure || item instanceof Cancellation)
+      );
+    }
+    this.#dropResults();
+    return values;
   }
 
   #tryNext(withId: boolean): unknown {
@@ -662,19 +729,13 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
         case WAIT_NEXT:
         case WAIT_NEXT_WITH_ID: {
           const next = scope.#takeNext(wait.mode === WAIT_NEXT_WITH_ID, cx);
-          if (next !== PENDING || scope.#results.length > 0) return next; // PENDING for want of budget: woken already
+          if (next !== PENDING || scope.#hasResults()) return next; // PENDING for want of budget: woken already
           break;
         }
         case WAIT_ALL: {
           if (scope.#live > 0) break;
           const failure = scope.#untakenFailure();
-          const values: unknown[] = [];
-          const results = scope.#results;
-          while (results.length > 0) {
-            results.shift();
-            const item = results.shift();
-            if (!(item instanceof Failure) && !(item instanceof Cancellation)) values.push(item);
-          }
+          const values = scope.#takeValues();
           if (failure !== null) throw failure.error;
           return values;
         }
@@ -695,12 +756,8 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
       return PENDING;
     };
     forgetWait = (scope, wait) => scope.#waiters.delete(wait);
-    reportTo = (scope, entry, outcome, failed) => scope.#report(entry, outcome, failed);
-    wakeEntry = (scope, entry) => {
-      entry.woken = true;
-      scope.#woken.push(entry);
-      scope.#wakeWaiters();
-    };
+    settledChildOf = (scope, slot, task, outcome, failed) => scope.#settledChild(slot, task, outcome, failed);
+    wakeChildOf = (scope, slot) => scope.#wakeChild(slot);
   }
 }
 
