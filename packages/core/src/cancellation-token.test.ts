@@ -6,6 +6,7 @@ import {
   CANCELLED,
   CancelledError,
   Context,
+  type Coroutine,
   drop,
   LocalExecutor,
   PENDING,
@@ -162,12 +163,12 @@ test("runUntilCancelled: the work's output, or CANCELLED once the token is cance
   const token = new CancellationToken();
   let polls = 0;
   const log: string[] = [];
-  function* work(): Generator<never, number, unknown> {
+  function* work(): Coroutine<number> {
     try {
       yield* pollFn<void>(() => {
         polls++;
         return PENDING;
-      }) as never;
+      });
       return 1;
     } finally {
       log.push("finally");
