@@ -348,7 +348,8 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    * Adds a task or job that was spawned elsewhere (a work-stealing child job from `jobs.spawn`, a
    * task of another executor): the scope joins it from now on, and aborts it (waiting until it
    * has settled) when the scope is closed or aborted. Adopting into a closed scope aborts the
-   * handle and throws `SCOPE_CLOSED`.
+   * handle and throws `SCOPE_CLOSED`. The handle it returns is the scope's task that joins
+   * `handle`: its `id` is the one `joinNextWithId` reports.
    */
   adopt(handle: JoinHandle<T>): AbortHandle {
     if (!isFuture(handle) || typeof (handle as Partial<JoinHandle<T>>).abort !== "function") {
