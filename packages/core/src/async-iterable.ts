@@ -62,13 +62,23 @@ class StreamIterator<T> implements AsyncIterableIterator<T>, RawWaker<StreamIter
       // A `next()` before the previous one settled (not `for await`): served in order.
       return new Promise((resolve) => this.#queued.push(() => resolve(this.next())));
     }
-    let result: IteratorResult<T> | typeof PENDING;
+    // `#poll`, inlined for an item that is ready (the loop's usual case): on Bun 1.4 the call and
+    // the `IteratorResult | PENDING` it returned cost a tenth of `for await` over a ready stream.
+    const stream = this.#stream;
+    if (stream === null) return Promise.resolve(DONE);
+    this.#woken = false;
+    let item: Poll<T | StreamEnd>;
     try {
-      result = this.#poll();
+      item = stream.pollNext(this.#cx);
     } catch (error) {
+      this.#drop();
       return Promise.reject(error);
     }
-    if (result !== PENDING) return Promise.resolve(result);
+    if (item !== PENDING) {
+      if (item !== STREAM_END) return Promise.resolve({ done: false, value: item });
+      this.#drop();
+      return Promise.resolve(DONE);
+    }
     const promise = new Promise<IteratorResult<T>>((resolve, reject) => (this.#waiting = { resolve, reject }));
     if (this.#woken) this.wake(); // woken during the poll, before there was a waiter
     return promise;

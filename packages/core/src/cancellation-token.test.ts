@@ -3,12 +3,18 @@ import { test } from "node:test";
 import {
   blockOn,
   CancellationToken,
+  CANCELLED,
   CancelledError,
   Context,
+  type Coroutine,
   drop,
   LocalExecutor,
   PENDING,
+  pending,
+  pollFn,
+  ready,
   SpindleError,
+  yieldNow,
 } from "./mod.ts";
 import { listenerCount } from "./cancellation-token.ts";
 import { within } from "@spindle/test-support";
@@ -149,5 +155,75 @@ test("bad input is a typed error naming the value", () => {
   assert.throws(
     () => new CancellationToken().onCancel("x" as never),
     (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /"x"/.test(e.message),
+  );
+});
+
+test("runUntilCancelled: the work's output, or CANCELLED once the token is cancelled first (the work dropped, its finally run)", () => {
+  const cx = Context.noop();
+  const token = new CancellationToken();
+  let polls = 0;
+  const log: string[] = [];
+  function* work(): Coroutine<number> {
+    try {
+      yield* pollFn<void>(() => {
+        polls++;
+        return PENDING;
+      });
+      return 1;
+    } finally {
+      log.push("finally");
+    }
+  }
+  const running = token.runUntilCancelled(work());
+  assert.equal(running.poll(cx), PENDING);
+  assert.equal(listenerCount(token), 1, "waiting on the token");
+  token.cancel();
+  assert.equal(running.poll(cx), CANCELLED);
+  assert.equal(polls, 1, "the work is not polled once the token is cancelled");
+  assert.deepEqual(log, ["finally"], "the work was dropped");
+  assert.throws(() => running.poll(cx), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+
+  const open = new CancellationToken();
+  assert.equal(blockOn(open.runUntilCancelled(ready(42))), 42);
+  assert.equal(listenerCount(open), 0, "a completed run leaves no listener on the token");
+  const failure = new Error("work failed");
+  assert.throws(() =>
+    blockOn(open.runUntilCancelled(pollFn(() => {
+      throw failure;
+    }))), (e) => e === failure);
+  assert.equal(listenerCount(open), 0);
+  const dropped = open.runUntilCancelled(pending<number>());
+  assert.equal(dropped.poll(cx), PENDING);
+  drop(dropped);
+  assert.equal(listenerCount(open), 0, "a dropped run leaves no listener");
+
+  const already = new CancellationToken();
+  already.cancel();
+  let polled = false;
+  const never = pollFn<number>(() => {
+    polled = true;
+    return 1;
+  });
+  assert.equal(blockOn(already.runUntilCancelled(never)), CANCELLED);
+  assert.equal(polled, false, "a cancelled token never lets the work be polled");
+});
+
+test("runUntilCancelled in a task: cancelled from another task while the work waits", async () => {
+  const token = new CancellationToken();
+  const executor = new LocalExecutor();
+  const run = executor.spawn(token.runUntilCancelled(pending<string>()));
+  executor.spawn(function* () {
+    yield* yieldNow();
+    token.cancel();
+  }());
+  await within(executor.run(), 5_000, "the executor");
+  assert.equal(await run, CANCELLED);
+});
+
+test("runUntilCancelled names what is not a future", () => {
+  const token = new CancellationToken();
+  assert.throws(
+    () => token.runUntilCancelled(42 as never),
+    (e) => e instanceof SpindleError && e.code === "NOT_A_FUTURE" && /got 42/.test(e.message),
   );
 });

@@ -1,9 +1,28 @@
 import type { Context } from "./context.ts";
-import { CancelledError, describe, SpindleError } from "./errors.ts";
-import { Future } from "./future.ts";
+import { type IntoFuture, intoFuture } from "./coroutine.ts";
+import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
+import { drop, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
 import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
+
+/**
+ * What {@linkcode CancellationToken.runUntilCancelled} completes with when the token was cancelled
+ * before the work completed (tokio-util's `None`): a result, not an error.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, CANCELLED, CancellationToken, pending } from "@spindle/core";
+ *
+ * const token = new CancellationToken();
+ * token.cancel();
+ * console.log(blockOn(token.runUntilCancelled(pending<number>())) === CANCELLED); // true
+ * ```
+ */
+export const CANCELLED: unique symbol = Symbol("spindle.cancelled");
+
+/** The type of {@linkcode CANCELLED}. */
+export type Cancelled = typeof CANCELLED;
 
 /** What a token tells when it is cancelled: child tokens, `cancelled()` futures, callbacks, its signal. */
 export interface CancelListener {
@@ -102,7 +121,30 @@ export class CancellationToken implements Disposable {
    * registration.
    */
   cancelled(): Future<unknown> {
-    return new Cancelled(this);
+    return new WhenCancelled(this);
+  }
+
+  /**
+   * Runs `work` (a future or coroutine) until it completes or the token is cancelled, whichever
+   * comes first (tokio-util's `run_until_cancelled`; its `_owned` form is the same call here, as a
+   * future keeps what it refers to alive): completes with the work's output, or with
+   * {@linkcode CANCELLED} once the token is cancelled, then drops the work (a coroutine's `finally`
+   * blocks run). The token is checked first on every poll, so a token already cancelled never lets
+   * the work be polled. The work's own error propagates. `NOT_A_FUTURE` names anything else.
+   *
+   * @example
+   * ```ts
+   * import { CANCELLED, CancellationToken, fromPromise, toPromise } from "@spindle/core";
+   *
+   * const token = new CancellationToken();
+   * const slow = fromPromise(new Promise<string>((resolve) => setTimeout(() => resolve("late"), 50)));
+   * setTimeout(() => token.cancel(), 1);
+   * const outcome = await toPromise(token.runUntilCancelled(slow));
+   * console.log(outcome === CANCELLED ? "cancelled" : outcome); // cancelled
+   * ```
+   */
+  runUntilCancelled<T>(work: IntoFuture<T>): Future<T | Cancelled> {
+    return new RunUntilCancelled(this, intoFuture(work));
   }
 
   /** Throws the reason when the token is cancelled. */
@@ -217,8 +259,51 @@ export function checkSignal(value: unknown, what: string): asserts value is Abor
   }
 }
 
+/** The future of {@linkcode CancellationToken.runUntilCancelled}. */
+class RunUntilCancelled<T> extends Future<T | Cancelled> {
+  #work: Future<T> | null;
+  #cancelled: Future<unknown> | null;
+
+  constructor(token: CancellationToken, work: Future<T>) {
+    super();
+    this.#work = work;
+    this.#cancelled = token.cancelled();
+  }
+
+  poll(cx: Context): Poll<T | Cancelled> {
+    const work = this.#work;
+    const cancelled = this.#cancelled;
+    if (work === null || cancelled === null) throw completedError("token.runUntilCancelled()");
+    if (cancelled.poll(cx) !== PENDING) {
+      this[Symbol.dispose]();
+      return CANCELLED;
+    }
+    let output: Poll<T>;
+    try {
+      output = work.poll(cx);
+    } catch (error) {
+      this.#work = null; // it failed: nothing to drop
+      this[Symbol.dispose]();
+      throw error;
+    }
+    if (output === PENDING) return PENDING;
+    this.#work = null; // it completed: nothing to drop
+    this[Symbol.dispose]();
+    return output;
+  }
+
+  override [Symbol.dispose](): void {
+    const work = this.#work;
+    const cancelled = this.#cancelled;
+    this.#work = null;
+    this.#cancelled = null;
+    if (cancelled !== null) drop(cancelled);
+    if (work !== null) drop(work);
+  }
+}
+
 /** The future of {@linkcode CancellationToken.cancelled}. */
-class Cancelled extends Future<unknown> implements CancelListener {
+class WhenCancelled extends Future<unknown> implements CancelListener {
   readonly #token: CancellationToken;
   #waker: RawWaker<unknown> | null = null;
   #listening = false;

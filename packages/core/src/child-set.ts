@@ -4,14 +4,33 @@ import { drop, type Future } from "./future.ts";
 import { PENDING } from "./poll.ts";
 import { type RawWaker, type RawWakerVTable, rebindWaker, replaceWaker, Waker } from "./waker.ts";
 
+/**
+ * What joins tasks through their joiner slot instead of a waker per task: `joinAll`/`race`'s
+ * {@linkcode ChildSet}, and a `TaskScope`'s entry for one of its tasks. A task polled with a waker
+ * whose vtable is {@linkcode CHILD_SET_VTABLE} keeps the collector and `current` (the child's
+ * index) and, when it settles, calls `settledChild` instead of waking anybody.
+ */
+export interface TaskCollector extends RawWaker<TaskCollector> {
+  /** The index of the child being polled (what a task that registers keeps). */
+  readonly current: number;
+  /**
+   * Task `task`, registered while child `index` was polled, settled with `outcome` (its error when
+   * `failed`). Returns `true` when the collector took the outcome (the task counts as joined), or
+   * `false` after waking the child so that its handle is polled for it.
+   */
+  settledChild(index: number, task: Future<unknown>, outcome: unknown, failed: boolean): boolean;
+  /** Child `index` was woken: poll it again. */
+  wakeChild(index: number): void;
+}
+
 /** The waker a child keeps (a clone): it names the child's index, and is its own raw waker. */
 class ChildRef implements RawWaker<ChildRef> {
   readonly data: ChildRef = this;
   readonly vtable: RawWakerVTable<ChildRef> = CHILD_VTABLE;
-  readonly set: ChildSet<unknown>;
+  readonly set: TaskCollector;
   readonly index: number;
 
-  constructor(set: ChildSet<unknown>, index: number) {
+  constructor(set: TaskCollector, index: number) {
     this.set = set;
     this.index = index;
   }
@@ -25,11 +44,12 @@ const CHILD_VTABLE: RawWakerVTable<ChildRef> = {
 };
 
 /**
- * The vtable of the waker a child is polled with (borrowed): it stands for the child being polled
- * now (`set.current`). A task's join handle recognises it and keeps the set and the index itself
- * instead of cloning a waker per child (see `Task.poll`), as tokio's `JoinSet` links its tasks.
+ * The vtable of the waker a child is polled with (borrowed), over a {@linkcode TaskCollector}: it
+ * stands for the child being polled now (`set.current`). A task's join handle recognises it and
+ * keeps the collector and the index itself instead of cloning a waker per child (see
+ * `Task.poll`), as tokio's `JoinSet` links its tasks.
  */
-export const CHILD_SET_VTABLE: RawWakerVTable<ChildSet<unknown>> = {
+export const CHILD_SET_VTABLE: RawWakerVTable<TaskCollector> = {
   clone: (set) => new ChildRef(set, set.current),
   wake: (set) => set.wakeChild(set.current),
   wakeByRef: (set) => set.wakeChild(set.current),
@@ -44,9 +64,9 @@ export const CHILD_SET_VTABLE: RawWakerVTable<ChildSet<unknown>> = {
  * that never wait cost no waker at all, and a join handle that waits keeps the set and its index in
  * its task instead of a clone.
  */
-export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
-  readonly data: ChildSet<unknown> = this as ChildSet<unknown>;
-  readonly vtable: RawWakerVTable<ChildSet<unknown>> = CHILD_SET_VTABLE;
+export class ChildSet<T> implements TaskCollector {
+  readonly data: TaskCollector = this as ChildSet<unknown>;
+  readonly vtable: RawWakerVTable<TaskCollector> = CHILD_SET_VTABLE;
   /** The index of the child being polled. */
   current = -1;
   readonly #children: (Future<T> | null)[];
@@ -84,16 +104,16 @@ export class ChildSet<T> implements RawWaker<ChildSet<unknown>> {
   }
 
   /**
-   * Task `task`, registered while child `index` was polled, completed with `output`. When that
-   * child is the task itself, a collecting set keeps the output, forgets the child, wakes the
-   * parent once the last child is in, and returns `true` (the task's outcome is taken). Otherwise
-   * (the child is a future that polls the task, say a `pollFn` that maps its value; or the set
-   * does not collect) it wakes the child as `wakeChild` does and returns `false`: the parent polls
-   * the child, which polls the handle for the outcome.
+   * Task `task`, registered while child `index` was polled, settled with `output` (an error when
+   * `failed`). When it completed and that child is the task itself, a collecting set keeps the
+   * output, forgets the child, wakes the parent once the last child is in, and returns `true` (the
+   * task's outcome is taken). Otherwise (a failure; the child is a future that polls the task, say
+   * a `pollFn` that maps its value; or the set does not collect) it wakes the child as `wakeChild`
+   * does and returns `false`: the parent polls the child, which polls the handle for the outcome.
    */
-  settledChild(index: number, task: Future<unknown>, output: unknown): boolean {
+  settledChild(index: number, task: Future<unknown>, output: unknown, failed: boolean): boolean {
     const outputs = this.outputs;
-    if (outputs === null || this.#children[index] !== task) {
+    if (failed || outputs === null || this.#children[index] !== task) {
       this.wakeChild(index);
       return false;
     }

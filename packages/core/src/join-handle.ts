@@ -2,6 +2,10 @@ import type { Context } from "./context.ts";
 import { Future } from "./future.ts";
 import type { Poll } from "./poll.ts";
 
+/** The ids handed out so far (see `JoinHandle.id`). */
+const taskIds = new WeakMap<JoinHandle<unknown>, number>();
+let nextTaskId = 1;
+
 /**
  * The handle of a spawned task: a future of the task's output, also awaitable from ordinary
  * `async` code. Executors' `spawn` returns one; it cannot be constructed directly.
@@ -25,6 +29,30 @@ import type { Poll } from "./poll.ts";
 export abstract class JoinHandle<T> extends Future<T> implements PromiseLike<T> {
   /** Whether the task has settled (finished, failed or been cancelled). */
   abstract get isFinished(): boolean;
+
+  /**
+   * The task's id (tokio's `task::Id`): a number >= 1, the same for the handle's whole life and
+   * unique among the handles on this thread; `TaskScope.joinNextWithId` tells it with each result.
+   * Given on first read, so tasks whose id nobody reads cost nothing for it.
+   *
+   * @example
+   * ```ts
+   * import { LocalExecutor, ready } from "@spindle/core";
+   *
+   * const executor = new LocalExecutor();
+   * const a = executor.spawn(ready(1));
+   * const b = executor.spawn(ready(2));
+   * console.log(a.id === a.id, a.id !== b.id); // true true
+   * ```
+   */
+  get id(): number {
+    let id = taskIds.get(this);
+    if (id === undefined) {
+      id = nextTaskId++;
+      taskIds.set(this, id);
+    }
+    return id;
+  }
 
   /** Joins the task: its output once settled; until then the joiner's waker is kept up to date. */
   abstract override poll(cx: Context): Poll<T>;

@@ -53,9 +53,16 @@ export { fold, forEach } from "./stream-fold.ts";
 export { chunks, filter, map, merge, take, takeUntil, zip } from "./stream-combinators.ts";
 export { fromPromise } from "./from-promise.ts";
 export { toPromise, type ToPromiseOptions } from "./to-promise.ts";
-export { CancellationToken } from "./cancellation-token.ts";
+export { CancellationToken, CANCELLED, type Cancelled } from "./cancellation-token.ts";
 export { abortable, type CancelSource, whenAborted } from "./abortable.ts";
-export { type AbortHandle, type FailurePolicy, scoped, TaskScope, type TaskScopeOptions } from "./task-scope.ts";
+export {
+  type AbortHandle,
+  type FailurePolicy,
+  scoped,
+  type TaskOutcome,
+  TaskScope,
+  type TaskScopeOptions,
+} from "./task-scope.ts";
 export type { Spawner } from "./driving.ts";
 export { TaskLocal } from "./task-local.ts";
 export { Parker, type ParkerHandle, Unparker } from "./parker.ts";

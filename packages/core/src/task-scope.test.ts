@@ -6,8 +6,11 @@ import {
   CancelledError,
   type Coroutine,
   fromPromise,
+  JoinHandle,
   LocalExecutor,
+  PENDING,
   pending,
+  type Poll,
   ready,
   scoped,
   SpindleError,
@@ -16,6 +19,7 @@ import {
   yieldNow,
 } from "./mod.ts";
 import { listenerCount } from "./cancellation-token.ts";
+import type { Context } from "./context.ts";
 import { within } from "@spindle/test-support";
 
 function* afterYields<T>(yields: number, value: T, log?: string[]): Coroutine<T> {
@@ -441,4 +445,206 @@ test("cancellation races at random points: each child's finally runs once, nothi
       assert.deepEqual(log, ["closed"], `seed ${seed}: nothing after the cancelled joinAll`);
     }
   }
+});
+
+test("tryJoinNext: a result that is there, without waiting; PENDING while tasks run; STREAM_END when none is left", async () => {
+  function* main(): Coroutine<unknown[]> {
+    const scope = new TaskScope<string>();
+    const seen: unknown[] = [scope.tryJoinNext() === STREAM_END];
+    scope.spawn(afterYields(0, "quick"));
+    scope.spawn(afterYields(3, "slow"));
+    seen.push(scope.tryJoinNext() === PENDING); // nothing ran yet
+    yield* yieldNow();
+    yield* yieldNow();
+    seen.push(scope.tryJoinNext(), scope.tryJoinNext() === PENDING, scope.size);
+    yield* scope.joinAll();
+    seen.push(scope.tryJoinNext() === STREAM_END);
+    const failing = new TaskScope<string>({ onError: "collect" });
+    failing.spawn(failAfter(0, new Error("tried")));
+    yield* yieldNow();
+    try {
+      failing.tryJoinNext();
+    } catch (error) {
+      seen.push((error as Error).message);
+    }
+    yield* failing.close(); // taken by tryJoinNext: not thrown again
+    yield* scope.close();
+    return seen;
+  }
+  assert.deepEqual((await runOn(main())).value, [true, true, "quick", true, 1, true, "tried"]);
+});
+
+test("task ids: joinNextWithId yields every task once with its handle's id, aborted ones as cancelled, failures as rejected", async () => {
+  const boom = new Error("boom");
+  function* main(): Coroutine<void> {
+    const scope = new TaskScope<string>({ onError: "collect" });
+    const ok = scope.spawn(afterYields(1, "ok"));
+    const failed = scope.spawn(failAfter(2, boom));
+    const aborted = scope.spawn(pending<string>());
+    assert.equal(new Set([ok.id, failed.id, aborted.id]).size, 3, "ids are unique");
+    assert.ok([ok.id, failed.id, aborted.id].every((id) => Number.isInteger(id) && id >= 1));
+    assert.equal(ok.id, ok.id, "an id does not change");
+    aborted.abort();
+    const outcomes = [];
+    for (let outcome; (outcome = yield* scope.joinNextWithId()) !== STREAM_END;) outcomes.push(outcome);
+    assert.equal(outcomes.length, 3);
+    const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+    assert.deepEqual(byId.get(ok.id), { id: ok.id, status: "fulfilled", value: "ok" });
+    assert.deepEqual(byId.get(failed.id), { id: failed.id, status: "rejected", reason: boom });
+    const cancelled = byId.get(aborted.id);
+    assert.equal(cancelled?.status, "cancelled");
+    assert.ok(cancelled?.status === "cancelled" && cancelled.reason instanceof CancelledError);
+    yield* scope.close(); // the failure was taken as a "rejected" outcome: not thrown
+    const tried = new TaskScope<number>();
+    const handle = tried.spawn(ready(7));
+    assert.equal(tried.tryJoinNextWithId(), PENDING);
+    yield* yieldNow();
+    assert.deepEqual(tried.tryJoinNextWithId(), { id: handle.id, status: "fulfilled", value: 7 });
+    assert.equal(tried.tryJoinNextWithId(), STREAM_END);
+    yield* tried.close();
+  }
+  await runOn(main());
+});
+
+test("joinNext skips what joinNextWithId would report as cancelled, in completion order with the rest", async () => {
+  function* main(): Coroutine<unknown[]> {
+    const scope = new TaskScope<string>();
+    const held = scope.spawn(pending<string>());
+    scope.spawn(afterYields(2, "later"));
+    held.abort();
+    const values = [yield* scope.joinNext(), yield* scope.joinNext()];
+    yield* scope.close();
+    return values;
+  }
+  assert.deepEqual((await runOn(main())).value, ["later", STREAM_END]);
+});
+
+test("detachAll: the tasks run on without the scope, which neither counts, joins nor aborts them", async () => {
+  const log: string[] = [];
+  const executor = new LocalExecutor();
+  function* main(): Coroutine<unknown[]> {
+    const scope = new TaskScope<string>();
+    scope.spawn(ready("in before"));
+    yield* yieldNow();
+    scope.spawn(afterYields(3, "detached", log));
+    scope.detachAll();
+    const size = scope.size;
+    const first = yield* scope.joinNext(); // the result already in stays
+    const end = yield* scope.joinNext();
+    yield* scope.close(); // does not abort the detached task
+    return [size, first, end === STREAM_END, log.slice()];
+  }
+  const handle = executor.spawn(main());
+  await within(executor.run(), 5_000, "the executor");
+  assert.deepEqual(await handle, [0, "in before", true, []]);
+  assert.deepEqual(log, ["done detached"], "the detached task finished after the scope closed");
+  const failures: unknown[] = [];
+  const other = new LocalExecutor({ onUnhandledError: (error) => failures.push(error) });
+  const scope = new TaskScope({ executor: other });
+  const boom = new Error("nobody joins me");
+  scope.spawn(failAfter(1, boom));
+  scope.detachAll();
+  await within(other.run(), 5_000, "the other executor");
+  assert.deepEqual(failures, [boom], "a detached task's failure goes to its executor");
+});
+
+test("spawnAll and TaskScope.from spawn every work of an iterable, all or nothing", async () => {
+  function* main(): Coroutine<unknown[]> {
+    const scope = TaskScope.from([afterYields(2, 2), afterYields(1, 1)]);
+    const handles = scope.spawnAll(new Set([afterYields(0, 0)]));
+    const all = (yield* scope.joinAll()) as number[];
+    const ids = new Set(handles.map((h) => h.id));
+    yield* scope.close();
+    return [all, ids.size];
+  }
+  assert.deepEqual((await runOn(main())).value, [[0, 1, 2], 1]);
+  const code = (c: string, pattern: RegExp) => (e: unknown) =>
+    e instanceof SpindleError && e.code === c && pattern.test(e.message);
+  const scope = new TaskScope();
+  assert.throws(() => scope.spawnAll(5 as never), code("INVALID_ARGUMENT", /got 5/));
+  assert.throws(() => TaskScope.from(null as never), code("INVALID_ARGUMENT", /got null/));
+  let finallyRan = false;
+  function* holdsCleanUp(): Coroutine<number> {
+    try {
+      yield* pending<void>();
+      return 0;
+    } finally {
+      finallyRan = true;
+    }
+  }
+  const started = holdsCleanUp();
+  started.next(); // running at its first yield: its finally runs when dropped
+  assert.throws(() => scope.spawnAll([started as never, 7 as never]), code("NOT_A_FUTURE", /got 7 at index 1/));
+  assert.equal(scope.size, 0, "nothing was spawned");
+  assert.equal(finallyRan, true, "the works taken were dropped");
+  scope[Symbol.dispose]();
+  assert.throws(() => scope.spawnAll([]), code("SCOPE_CLOSED", /spawnAll\(\) on a TaskScope that was closed/));
+});
+
+/** A join handle that is not a core task: it polls an inner handle through a clone of the waker. */
+class ForeignHandle<T> extends JoinHandle<T> {
+  readonly #inner: JoinHandle<T>;
+  constructor(inner: JoinHandle<T>) {
+    super();
+    this.#inner = inner;
+  }
+  get isFinished(): boolean {
+    return this.#inner.isFinished;
+  }
+  poll(cx: Context): Poll<T> {
+    return this.#inner.poll(cx);
+  }
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#inner.then(onFulfilled, onRejected);
+  }
+  abort(): void {
+    this.#inner.abort();
+  }
+  detach(): void {
+    this.#inner.detach();
+  }
+}
+
+test("a scope over an executor whose handles are not core tasks joins them when they wake it, and aborts them on close", async () => {
+  const log: string[] = [];
+  const inner = new LocalExecutor();
+  const executor = { spawn: <R>(work: Coroutine<R>) => new ForeignHandle(inner.spawn(work)) };
+  function* main(): Coroutine<unknown[]> {
+    const scope = new TaskScope<string>({ executor: executor as never });
+    scope.spawn(afterYields(2, "b"));
+    scope.spawn(afterYields(1, "a"));
+    scope.spawn(holds("held", log));
+    const firsts = [yield* scope.joinNext(), yield* scope.joinNext()];
+    yield* scope.close();
+    return [...firsts, scope.size, log.slice()];
+  }
+  const handle = inner.spawn(main());
+  await within(inner.run(), 5_000, "the executor");
+  assert.deepEqual(await handle, ["a", "b", 0, ["held finally"]]);
+});
+
+test("a long-lived scope with tasks coming and going keeps its slots compact and still aborts every task on close", async () => {
+  const counts = { started: 0, finally: 0, after: 0 };
+  function* main(): Coroutine<number> {
+    const scope = new TaskScope<number>();
+    let joined = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 40; i++) scope.spawn(randomChild(i % 5 === 0 ? 1_000_000 : i % 3, 1, counts));
+      for (let i = 0; i < 30; i++) {
+        if ((yield* scope.joinNext()) !== STREAM_END) joined++;
+      }
+    }
+    assert.ok(scope.size >= 400, `tasks still running: ${scope.size}`);
+    yield* scope.close();
+    assert.equal(scope.size, 0);
+    return joined;
+  }
+  const { value, executor } = await runOn(main());
+  assert.equal(value, 1_500);
+  assert.equal(counts.finally, counts.started, "every task's finally ran once");
+  assert.equal(counts.started, 2_000);
+  assert.equal(executor.taskCount, 0);
 });

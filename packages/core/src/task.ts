@@ -1,4 +1,4 @@
-import { CHILD_SET_VTABLE, type ChildSet } from "./child-set.ts";
+import { CHILD_SET_VTABLE, type TaskCollector } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
 import { type Coroutine, CoroutineFuture, type IntoFuture, isCoroutine } from "./coroutine.ts";
@@ -88,9 +88,10 @@ export class Task<T> implements RawWaker<Task<unknown>> {
   #state = 0;
   #result: unknown = undefined;
   /**
-   * The joining task's waker, kept raw (see `replaceRawWaker`); or a `joinAll`/`race` joining this
-   * handle as its child `#joinIndex` (a `ChildSet`, its own raw waker): registered without cloning
-   * a waker per child (the set's borrowed waker names the child being polled; the task keeps the index).
+   * The joining task's waker, kept raw (see `replaceRawWaker`); or a `joinAll`/`race`/`TaskScope`
+   * joining this handle as its child `#joinIndex` (a `TaskCollector`, its own raw waker): registered
+   * without cloning a waker per child (the set's borrowed waker names the child being polled; the
+   * task keeps the index).
    */
   #joiner: RawWaker<unknown> | null = null;
   #joinIndex = 0;
@@ -199,8 +200,8 @@ export class Task<T> implements RawWaker<Task<unknown>> {
       const waker = cx.waker;
       const vtable = waker.vtable;
       if (vtable === CHILD_SET_VTABLE) {
-        // A joinAll/race polls this handle as one of its children: keep the set and the index.
-        const set = waker.data as ChildSet<unknown>;
+        // A joinAll/race/TaskScope polls this handle as one of its children: keep the collector and the index.
+        const set = waker.data as TaskCollector;
         dropRawWaker(this.#joiner);
         this.#joiner = set;
         this.#joinIndex = set.current;
@@ -336,11 +337,11 @@ export class Task<T> implements RawWaker<Task<unknown>> {
     if (joiner !== null) {
       this.#joiner = null;
       if (joiner.vtable === CHILD_SET_VTABLE) {
-        // A joinAll takes a value at once (the handle counts as joined); an error, or a race,
-        // wakes the set so that its parent polls this handle.
-        const set = joiner as ChildSet<unknown>;
-        if (failed !== 0) set.wakeChild(this.#joinIndex);
-        else if (set.settledChild(this.#joinIndex, this, result)) this.#state |= JOINED | OBSERVED;
+        // A joinAll takes a value at once and a TaskScope any outcome (the handle counts as
+        // joined); a joinAll's error, or a race, wakes the set so that its parent polls this handle.
+        if ((joiner as TaskCollector).settledChild(this.#joinIndex, this, result, failed !== 0)) {
+          this.#state |= JOINED | OBSERVED;
+        }
       } else {
         joiner.vtable.wake(joiner.data);
       }

@@ -32,7 +32,7 @@ export { type CloseReason, ElapsedError, TimerClosedError, TimerStateError, Time
 export type { DriverKind } from "./driver.ts";
 export { Sleep } from "./sleep.ts";
 export { Interval, type IntervalOptions, type MissedTickBehavior } from "./interval.ts";
-export { debounce, throttle, ticks, timeoutEach } from "./time-streams.ts";
+export { type ChunksTimeout, chunksTimeout, debounce, throttle, ticks, timeoutEach } from "./time-streams.ts";
 export { type AbortOptions, type SharedTimer, Timer } from "./timer.ts";
 export { type DriverChoice, TimerReactor, type TimerReactorOptions } from "./thread/timer-reactor.ts";
 export { VirtualClock, type VirtualClockOptions } from "./virtual-clock.ts";

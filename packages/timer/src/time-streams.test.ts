@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  type Context,
+  Context,
   type Coroutine,
   fromIterable,
   LocalExecutor,
@@ -16,6 +16,7 @@ import {
   toAsyncIterable,
 } from "@spindle/core";
 import {
+  chunksTimeout,
   debounce,
   ElapsedError,
   Instant,
@@ -128,4 +129,63 @@ test("bad input: a non-interval, a non-timer, negative or NaN periods", () => {
   assert.throws(() => throttle(s, clock.timer, -1), (e) => e instanceof RangeError && /-1/.test(e.message));
   assert.throws(() => debounce(s, clock.timer, NaN), (e) => e instanceof RangeError && /NaN/.test(e.message));
   assert.throws(() => timeoutEach(s, clock.timer, -5), (e) => e instanceof RangeError && /-5/.test(e.message));
+});
+
+test("chunksTimeout: a chunk comes out when full or when the duration since its first item passed; the last at the end", async () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  // 1, 2, 3 at once (full at 3), 4 at 0 then a lull (out at 0 + 40), 5 and 6 within 40 of 5, end at 200.
+  const source = new Scheduled(clock.timer, [[0, 1], [0, 2], [0, 3], [0, 4], [100, 5], [130, 6]], 200);
+  const seen = await timeline(clock, chunksTimeout(source, clock.timer, 3, 40));
+  assert.deepEqual(seen, [[0, [1, 2, 3]], [40, [4]], [140, [5, 6]]]);
+  assert.equal(clock.timer.pendingCount, 0, "no deadline is left registered");
+  const ending = new Scheduled(clock.timer, [[210, "a"]], 220);
+  const atEnd = await timeline(clock, chunksTimeout(ending, clock.timer, 5, 1_000));
+  assert.deepEqual(atEnd, [[220, ["a"]]], "the end lets the last chunk out at once, before its deadline");
+  assert.deepEqual(await timeline(clock, chunksTimeout(fromIterable([]), clock.timer, 2, 10)), [], "no empty chunk");
+});
+
+test("chunksTimeout keeps the items taken when the source throws, and intoRemainder hands them and the source back", () => {
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const cx = Context.noop();
+  const failure = new Error("source failed");
+  let step = 0;
+  class Flaky extends Stream<number> {
+    pollNext(): Poll<number | StreamEnd> {
+      step++;
+      if (step === 2) throw failure;
+      return step <= 4 ? step : PENDING;
+    }
+  }
+  const source = new Flaky();
+  let disposed = false;
+  source[Symbol.dispose] = () => void (disposed = true);
+  const chunked = chunksTimeout(source, clock.timer, 10, 50);
+  assert.throws(() => chunked.pollNext(cx), (e) => e === failure);
+  assert.equal(chunked.pollNext(cx), PENDING, "items 3 and 4 taken, waiting for more");
+  assert.equal(clock.timer.pendingCount, 1, "the chunk's deadline runs");
+  assert.deepEqual(chunked.intoRemainder(), [1, 3, 4], "nothing taken was lost to the error");
+  assert.equal(clock.timer.pendingCount, 0, "the deadline was dropped");
+  assert.equal(disposed, false, "the source is the caller's again");
+  assert.equal(chunked.pollNext(cx), STREAM_END);
+  const dropped = chunksTimeout(fromIterable([1]), clock.timer, 1, 5);
+  dropped[Symbol.dispose]();
+  assert.equal(dropped.pollNext(cx), STREAM_END);
+});
+
+test("chunksTimeout bad input: typed errors naming the value", () => {
+  const clock = new VirtualClock();
+  const s = fromIterable([1]);
+  const invalid = (pattern: RegExp) => (e: unknown) =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
+  const range = (pattern: RegExp) => (e: unknown) => e instanceof RangeError && pattern.test(e.message);
+  assert.throws(
+    () => chunksTimeout(7 as never, clock.timer, 2, 10),
+    invalid(/chunksTimeout\(\) needs a stream, got 7/),
+  );
+  assert.throws(() => chunksTimeout(s, null as never, 2, 10), invalid(/needs a Timer, got null/));
+  for (const max of [0, -1, 1.5, NaN, "3"]) {
+    assert.throws(() => chunksTimeout(s, clock.timer, max as never, 10), range(/chunksTimeout\(\)'s max .*got/));
+  }
+  assert.throws(() => chunksTimeout(s, clock.timer, 2, -3), range(/duration.*-3/));
+  assert.throws(() => chunksTimeout(s, clock.timer, 2, NaN), range(/duration.*NaN/));
 });

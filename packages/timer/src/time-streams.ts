@@ -1,4 +1,5 @@
 import {
+  checkChunkMax,
   type Context,
   describe,
   drop,
@@ -281,5 +282,123 @@ class TimeoutEachStream<T> extends Stream<T> {
   override [Symbol.dispose](): void {
     this.#deadline.clear();
     this.#source[Symbol.dispose]();
+  }
+}
+
+/**
+ * The items of `stream` in arrays of at most `max` (tokio-stream's `chunks_timeout`): a chunk comes
+ * out when it is full, or when `ms` have passed since its first item was taken, whichever is
+ * first, so a slow source still delivers what it has; when `stream` ends, the last chunk comes out
+ * at once, then the end. No empty chunk is ever produced. A `max` that is not an integer >= 1, and
+ * a bad duration, are `RangeError`s naming the value.
+ *
+ * The items of a chunk not yet out are held by the returned stream: dropping it drops them (and
+ * `stream`); {@linkcode ChunksTimeout.intoRemainder} takes them instead and hands `stream` back.
+ *
+ * @example
+ * ```ts
+ * import { LocalExecutor, next, Stream, PENDING, type Context, type Poll, type StreamEnd } from "@spindle/core";
+ * import { chunksTimeout, Instant, VirtualClock } from "@spindle/timer";
+ *
+ * // Three items at once, then nothing for a long while.
+ * class Burst extends Stream<number> {
+ *   #left = [1, 2, 3];
+ *   pollNext(_cx: Context): Poll<number | StreamEnd> {
+ *     return this.#left.shift() ?? PENDING;
+ *   }
+ * }
+ * const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+ * const executor = new LocalExecutor({ onIdle: clock.autoAdvance });
+ * const first = executor.spawn(next(chunksTimeout(new Burst(), clock.timer, 10, 100)));
+ * await executor.run();
+ * console.log(await first, clock.now().millis); // [ 1, 2, 3 ] 100
+ * ```
+ */
+export function chunksTimeout<T>(stream: Stream<T>, timer: Timer, max: number, ms: number): ChunksTimeout<T> {
+  const duration = checkTimedArgs("chunksTimeout()", stream, timer, ms, "duration");
+  return new ChunksTimeout(stream, timer, checkChunkMax(max, "chunksTimeout()"), duration);
+}
+
+/** The stream of {@linkcode chunksTimeout}. */
+export class ChunksTimeout<T> extends Stream<T[]> {
+  #source: Stream<T> | null;
+  readonly #deadline: SleepSlot;
+  readonly #max: number;
+  /** The chunk being filled; its deadline runs while it is not empty. */
+  #items: T[] = [];
+
+  /** Made by {@linkcode chunksTimeout}, which checks the arguments. */
+  constructor(source: Stream<T>, timer: Timer, max: number, ms: number) {
+    super();
+    this.#source = source;
+    this.#deadline = new SleepSlot(timer, ms);
+    this.#max = max;
+  }
+
+  pollNext(cx: Context): Poll<T[] | StreamEnd> {
+    const source = this.#source;
+    if (source === null) return STREAM_END;
+    const items = this.#items;
+    const deadline = this.#deadline;
+    for (;;) {
+      const item = source.pollNext(cx); // an error propagates; the items taken stay for the next poll
+      if (item === PENDING) break;
+      if (item === STREAM_END) {
+        this.#source = null;
+        source[Symbol.dispose]();
+        deadline.clear();
+        return items.length > 0 ? this.#take() : STREAM_END;
+      }
+      if (items.length === 0) deadline.restart();
+      items.push(item);
+      if (items.length >= this.#max) return this.#take();
+    }
+    if (items.length > 0 && deadline.pollElapsed(cx)) return this.#take();
+    return PENDING;
+  }
+
+  /**
+   * Takes the items of the chunk not yet out (tokio-stream's `into_remainder`) and ends this
+   * stream without dropping its source, which the caller may go on polling: this stream answers
+   * `STREAM_END` from then on.
+   *
+   * @example
+   * ```ts
+   * import { Context, PENDING, type Poll, Stream, type StreamEnd } from "@spindle/core";
+   * import { chunksTimeout, Instant, VirtualClock } from "@spindle/timer";
+   *
+   * class TwoThenWait extends Stream<number> {
+   *   #left = [1, 2];
+   *   pollNext(): Poll<number | StreamEnd> {
+   *     return this.#left.shift() ?? PENDING;
+   *   }
+   * }
+   * const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+   * const chunked = chunksTimeout(new TwoThenWait(), clock.timer, 10, 50);
+   * console.log(chunked.pollNext(Context.noop()) === PENDING); // true (waits for more, or 50 ms)
+   * console.log(chunked.intoRemainder()); // [ 1, 2 ]
+   * ```
+   */
+  intoRemainder(): T[] {
+    const items = this.#items;
+    this.#items = [];
+    this.#source = null;
+    this.#deadline.clear();
+    return items;
+  }
+
+  override [Symbol.dispose](): void {
+    const source = this.#source;
+    this.#source = null;
+    this.#items = [];
+    this.#deadline.clear();
+    source?.[Symbol.dispose]();
+  }
+
+  #take(): T[] {
+    const items = this.#items;
+    this.#items = [];
+    this.#deadline.clear();
+    return items;
   }
 }

@@ -1,6 +1,6 @@
 // A mock task for the peer ports, in the role of tokio_test::task::spawn: it polls a future through
-// a waker of its own and tells whether that waker was woken since the last poll. Built on
-// @spindle/core's public API only.
+// a waker of its own and tells whether that waker was woken since the last poll; and a stream of
+// items that come after sleeps. Built on the public API only.
 import {
   Context,
   type Future,
@@ -8,10 +8,12 @@ import {
   pending as pendingFuture,
   type Poll,
   type RawWakerVTable,
-  type Stream,
+  Stream,
+  STREAM_END,
   type StreamEnd,
   Waker,
 } from "@spindle/core";
+import type { Timer } from "@spindle/timer";
 
 /** A future polled by hand, with a waker that records its wakes. */
 export class MockTask<T> {
@@ -101,4 +103,38 @@ export function ready<T>(poll: Poll<T>): T {
 /** Throws when the poll is ready. */
 export function pending<T>(poll: Poll<T>): void {
   if (poll !== PENDING) throw new Error(`expected the poll to be pending, it is ready with ${String(poll)}`);
+}
+
+/**
+ * tokio-stream's `stream::iter(..).then(|n| sleep(d).map(|_| n))` chained after a plain
+ * `stream::iter`: each `[ms, item]` comes out after a sleep of `ms` (none for 0) started by the
+ * poll that reaches it; the stream ends after the last.
+ */
+export class SleepThenItems<T> extends Stream<T> {
+  readonly #timer: Timer;
+  readonly #steps: [number, T][];
+  #sleep: Future<void> | null = null;
+
+  constructor(timer: Timer, steps: [number, T][]) {
+    super();
+    this.#timer = timer;
+    this.#steps = steps.slice();
+  }
+
+  pollNext(cx: Context): Poll<T | StreamEnd> {
+    const step = this.#steps[0];
+    if (step === undefined) return STREAM_END;
+    if (step[0] > 0) {
+      this.#sleep ??= this.#timer.sleep(step[0]);
+      if (this.#sleep.poll(cx) === PENDING) return PENDING;
+      this.#sleep = null;
+    }
+    this.#steps.shift();
+    return step[1];
+  }
+
+  override [Symbol.dispose](): void {
+    this.#sleep?.[Symbol.dispose]();
+    this.#sleep = null;
+  }
 }

@@ -6,7 +6,19 @@
 // go here; `[Symbol.dispose]()` is stronger (it detaches the token and drops its listeners).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CancellationToken, Context, type Future, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
+import {
+  CancellationToken,
+  CANCELLED,
+  Context,
+  type Coroutine,
+  type Future,
+  PENDING,
+  pending,
+  pollFn,
+  type RawWakerVTable,
+  Waker,
+} from "@spindle/core";
+import { oneshot, type OneshotReceiver } from "@spindle/sync";
 
 /** tokio-util's new_count_waker: one waker whose wakes are counted. */
 function countWaker(): { cx: Context; readonly count: number } {
@@ -198,4 +210,62 @@ test("drop_parent_before_child_tokens", () => {
   child1[Symbol.dispose]();
   child2[Symbol.dispose]();
   assert.equal(child2.isCancelled, false);
+});
+
+test("run_until_cancelled_test", () => {
+  const waker = countWaker();
+  {
+    const token = new CancellationToken();
+    const fut = token.runUntilCancelled(pending<void>());
+    assert.equal(fut.poll(waker.cx), PENDING);
+    token.cancel();
+    assert.equal(fut.poll(waker.cx), CANCELLED);
+  }
+  {
+    const [tx, rx] = oneshot<void>();
+    const token = new CancellationToken();
+    const fut = token.runUntilCancelled(function* (): Coroutine<number> {
+      yield* rx;
+      return 42;
+    }());
+    assert.equal(fut.poll(waker.cx), PENDING);
+    tx.send();
+    assert.equal(fut.poll(waker.cx), 42);
+  }
+  // The work is not polled when the token is already cancelled.
+  {
+    const token = new CancellationToken();
+    const fut = token.runUntilCancelled(pollFn(() => assert.fail("fut polled after cancellation")));
+    token.cancel();
+    assert.equal(fut.poll(waker.cx), CANCELLED);
+  }
+});
+
+// tokio's `_owned` form takes the token by value so that the future outlives the caller's handle;
+// a Spindle future keeps the token alive by reference, so it is the same call, made from a
+// function the token is handed to (as upstream), cancelled through another reference.
+test("run_until_cancelled_owned_test", () => {
+  const waker = countWaker();
+  {
+    const token = new CancellationToken();
+    const toCancel = token;
+    const takesOwnership = (owned: CancellationToken) => owned.runUntilCancelled(pending<void>());
+    const fut = takesOwnership(token);
+    assert.equal(fut.poll(waker.cx), PENDING);
+    toCancel.cancel();
+    assert.equal(fut.poll(waker.cx), CANCELLED);
+  }
+  {
+    const [tx, rx] = oneshot<void>();
+    const token = new CancellationToken();
+    const takesOwnership = (owned: CancellationToken, receiver: OneshotReceiver<void>) =>
+      owned.runUntilCancelled(function* (): Coroutine<number> {
+        yield* receiver;
+        return 42;
+      }());
+    const fut = takesOwnership(token, rx);
+    assert.equal(fut.poll(waker.cx), PENDING);
+    tx.send();
+    assert.equal(fut.poll(waker.cx), 42);
+  }
 });

@@ -1,12 +1,16 @@
 // Port of tokio/tests/task_join_set.rs (tokio-rs/tokio ea91b33ca57ff0581b38e735cc108f831bccbdaa)
 // onto @spindle/core's TaskScope (a JoinSet), written from the core README and the
 // structured-concurrency guide; tokio's paused clock is @spindle/timer's VirtualClock.
-// Differs: a task aborted through its handle or by the scope yields no result (README), where
-// tokio's join_next gives Err(JoinError::Cancelled); every task here is "local" (one thread), so
-// tokio's spawn_local and spawn tests are the same port.
+// Differs: `joinNext()` yields nothing for a task aborted through its handle or by the scope
+// (README), where tokio's join_next gives Err(JoinError::Cancelled); `joinNextWithId()` yields
+// every task (tokio's join_next_with_id), so the ports that count cancellations use it. tokio's
+// `try_join_next()` is None both while tasks run and once none is left; `tryJoinNext()` tells
+// PENDING from STREAM_END. Every task here is "local" (one thread), so tokio's spawn_local and
+// spawn tests are the same port.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  blockOn,
   type Coroutine,
   type Future,
   LocalExecutor,
@@ -18,7 +22,7 @@ import {
   TaskScope,
   yieldNow,
 } from "@spindle/core";
-import { ClosedError, oneshot, type OneshotReceiver, Semaphore } from "@spindle/sync";
+import { ClosedError, oneshot, type OneshotReceiver, Semaphore, watch, type WatchReceiver } from "@spindle/sync";
 import { VirtualClock } from "@spindle/timer";
 
 /**
@@ -79,10 +83,16 @@ function* drainAndAssert(scope: TaskScope<number>, n: number): Coroutine<void> {
   assert.equal(scope.size, 0);
 }
 
-// Ported in part: JoinSet::detach_all has no counterpart; the sleeping rounds are ported.
 test("test_with_sleep", async () => {
   await paused(function* (clock): Coroutine<void> {
     const scope = new TaskScope<number>();
+    for (let i = 0; i < 10; i++) {
+      scope.spawn(ready(i));
+      assert.equal(scope.size, 1 + i);
+    }
+    scope.detachAll();
+    assert.equal(scope.size, 0);
+    assert.equal(yield* scope.joinNext(), STREAM_END);
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 10; i++) {
         scope.spawn(sleepThen(clock, i * 1000, i));
@@ -132,22 +142,44 @@ test("alternating (differs: size counts unsettled tasks)", async () => {
   });
 });
 
-test("abort_tasks (differs: aborted tasks yield no result)", async () => {
+// tokio's join_next counts the aborted tasks as Err(Cancelled): joinNextWithId here.
+test("abort_tasks", async () => {
   await paused(function* (clock): Coroutine<void> {
     const scope = new TaskScope<number>();
+    let numCanceled = 0;
+    let numCompleted = 0;
     for (let i = 0; i < 16; i++) {
       const abort = scope.spawn(sleepThen(clock, i * 1000, i));
       if (i % 2 !== 0) abort.abort();
     }
-    let completed = 0;
-    for (let res; (res = yield* scope.joinNext()) !== STREAM_END;) {
-      completed++;
-      assert.equal(res % 2, 0);
+    for (let res; (res = yield* scope.joinNextWithId()) !== STREAM_END;) {
+      if (res.status === "fulfilled") {
+        numCompleted++;
+        assert.equal(res.value % 2, 0);
+      } else {
+        assert.equal(res.status, "cancelled");
+        numCanceled++;
+      }
     }
-    assert.equal(completed, 8);
+    assert.equal(numCanceled, 8);
+    assert.equal(numCompleted, 8);
     assert.equal(scope.size, 0);
     yield* scope.close();
   });
+});
+
+// tokio drops the runtime under the set; here the scope's executor is closed, which cancels its
+// tasks (unpolled), and the scope is joined from elsewhere (blockOn).
+test("runtime_gone", () => {
+  let scope: TaskScope<number>;
+  {
+    const executor = new LocalExecutor();
+    scope = new TaskScope<number>({ executor });
+    scope.spawn(ready(1));
+    executor.close();
+  }
+  const outcome = blockOn(scope.joinNextWithId());
+  assert.ok(outcome !== STREAM_END && outcome.status === "cancelled", "the task was cancelled with its executor");
 });
 
 test("join_all", async () => {
@@ -238,10 +270,92 @@ test("join_set_coop", async () => {
   });
 });
 
+/** Watch receivers, one per task, each task done once the value changed (it then drops its receiver). */
+function spawnWatchers(scope: TaskScope<void>, recv: WatchReceiver<void>, n: number): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const rx = recv.clone();
+    const handle = scope.spawn(function* (): Coroutine<void> {
+      try {
+        yield* rx.changed();
+      } finally {
+        rx[Symbol.dispose]();
+      }
+    }());
+    ids.push(handle.id);
+  }
+  return ids;
+}
+
+/** tokio's `send.closed().await`: until every receiver is gone (each task dropped its own). */
+function* allReceiversGone(count: () => number): Coroutine<void> {
+  while (count() > 0) yield* yieldNow();
+}
+
+test("try_join_next", async () => {
+  const TASK_NUM = 1000;
+  await paused(function* (): Coroutine<void> {
+    const [send, recv] = watch<void>(undefined);
+    const scope = new TaskScope<void>();
+    spawnWatchers(scope, recv, TASK_NUM);
+    recv[Symbol.dispose]();
+    assert.equal(scope.tryJoinNext(), PENDING);
+    send.sendReplace(undefined);
+    yield* allReceiversGone(() => send.receiverCount);
+    let count = 0;
+    for (;;) {
+      const res = scope.tryJoinNext();
+      if (res === PENDING || res === STREAM_END) break;
+      count++;
+    }
+    assert.equal(count, TASK_NUM);
+    yield* scope.close();
+  });
+});
+
+test("try_join_next_with_id", async () => {
+  const TASK_NUM = 1000;
+  await paused(function* (): Coroutine<void> {
+    const [send, recv] = watch<void>(undefined);
+    const scope = new TaskScope<void>();
+    const spawned = new Set(spawnWatchers(scope, recv, TASK_NUM));
+    recv[Symbol.dispose]();
+    assert.equal(scope.tryJoinNextWithId(), PENDING);
+    send.sendReplace(undefined);
+    yield* allReceiversGone(() => send.receiverCount);
+    let count = 0;
+    const joined = new Set<number>();
+    for (;;) {
+      const res = scope.tryJoinNextWithId();
+      if (res === PENDING || res === STREAM_END) break;
+      assert.equal(res.status, "fulfilled", `failed: ${String(res.status !== "fulfilled" && res.reason)}`);
+      count++;
+      joined.add(res.id);
+    }
+    assert.equal(count, TASK_NUM);
+    assert.deepEqual(joined, spawned);
+    yield* scope.close();
+  });
+});
+
+// tokio's `collect()` into a JoinSet and `set.extend(iter)`: TaskScope.from and spawnAll.
+test("extend", async () => {
+  await paused(function* (): Coroutine<void> {
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => ready(from + k));
+    const scope = TaskScope.from(range(0, 5));
+    scope.spawnAll(range(5, 10));
+    const seen = new Array<boolean>(10).fill(false);
+    for (let idx; (idx = yield* scope.joinNext()) !== STREAM_END;) seen[idx] = true;
+    assert.ok(seen.every(Boolean));
+    yield* scope.close();
+  });
+});
+
 test("spawn_local::local_runtime::spawn_then_join_next", async () => {
   await paused(function* (): Coroutine<void> {
     const scope = new TaskScope<number>();
     for (let i = 0; i < 8; i++) scope.spawn(ready(i));
+    assert.equal(scope.tryJoinNext(), PENDING);
     yield* drainAndAssert(scope, 8);
     yield* scope.close();
   });
@@ -254,6 +368,7 @@ test("spawn_local::local_runtime::spawn_then_shutdown", async () => {
   await paused(function* (): Coroutine<void> {
     const scope = new TaskScope<void>();
     const receivers = spawnPendingTasks(scope, 8);
+    assert.equal(scope.tryJoinNext(), PENDING);
     yield* yieldNow();
     yield* scope.close(); // tokio's shutdown(): abort all and wait
     assert.equal(scope.size, 0);
@@ -265,6 +380,7 @@ test("spawn_local::local_runtime::spawn_then_drop", async () => {
   await paused(function* (): Coroutine<void> {
     const scope = new TaskScope<void>();
     const receivers = spawnPendingTasks(scope, 8);
+    assert.equal(scope.tryJoinNext(), PENDING);
     yield* yieldNow(); // as in spawn_then_shutdown: the tasks start before the drop
     scope[Symbol.dispose]();
     yield* awaitReceiversClosed(receivers);
@@ -276,6 +392,7 @@ test("spawn_local_on::local_set::spawn_then_join_next", async () => {
   const executor = new LocalExecutor();
   const scope = new TaskScope<number>({ executor });
   for (let i = 0; i < 8; i++) scope.spawn(ready(i));
+  assert.equal(scope.tryJoinNext(), PENDING);
   const drained = executor.spawn(function* (): Coroutine<void> {
     yield* drainAndAssert(scope, 8);
     yield* scope.close();
@@ -288,6 +405,7 @@ test("spawn_local_on::local_set::spawn_then_shutdown", async () => {
   const executor = new LocalExecutor();
   const scope = new TaskScope<void>({ executor });
   const receivers = spawnPendingTasks(scope, 8);
+  assert.equal(scope.tryJoinNext(), PENDING);
   const done = executor.spawn(function* (): Coroutine<void> {
     yield* yieldNow(); // the tasks start first (see spawn_local::local_runtime::spawn_then_shutdown)
     yield* scope.close();
@@ -303,6 +421,7 @@ test("spawn_local_on::local_set::spawn_then_drop", async () => {
     const executor = new LocalExecutor();
     const scope = new TaskScope<void>({ executor });
     const receivers = spawnPendingTasks(scope, 8);
+    assert.equal(scope.tryJoinNext(), PENDING);
     // tokio drops the set before the LocalSet runs (tasks never polled) or inside it; here the
     // tasks must have started for their finally to run (see spawn_then_shutdown above), so both
     // drops come from a task after one yield, outside or inside the scope's executor's first turn.
