@@ -3,14 +3,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { nextMessage, startWorker, within } from "@spindle/test-support";
-import { HolderTable } from "./holder-table.ts";
+import { HOLDER_ENTRIES, HolderTable } from "./holder-table.ts";
 import type { RecoveryData } from "./test-support/holder-recovery-worker.ts";
 
 const WORKER = new URL("./test-support/holder-recovery-worker.ts", import.meta.url);
 const LIMIT_MS = 120_000;
 
-/** Races per test: one race of 20,000 tables lost counters in about 1 of 3 runs before the fix. */
-const RACES = 6;
+/** Races per test, of 4,000 tables each (each entry padded to a cache line: 16 MB per race). */
+const RACES = 8;
 
 test("HolderTable: two threads recovering one dead thread at once give back each counter exactly once", async () => {
   for (let race = 0; race < RACES; race++) await recoverTwiceAtOnce(race);
@@ -18,15 +18,16 @@ test("HolderTable: two threads recovering one dead thread at once give back each
 
 async function recoverTwiceAtOnce(race: number): Promise<void> {
   const fields = 3;
-  const tables = 20_000;
+  const tables = 4_000;
   const deadThreadId = 4242;
   const stride = HolderTable.words(fields);
+  const entryStride = stride / HOLDER_ENTRIES;
   const buffer = new SharedArrayBuffer((1 + tables * stride) * 4);
   const words = new Int32Array(buffer);
   // The dead thread's entry in each table, as if it had recorded holdings and died: the owner
   // word (its id + 1) and counters 1, 2, 3 (the second entry, so that a recovery scans past one).
   for (let t = 0; t < tables; t++) {
-    const entry = 1 + t * stride + (fields + 1);
+    const entry = 1 + t * stride + entryStride;
     words[entry] = deadThreadId + 1;
     for (let f = 1; f <= fields; f++) words[entry + f] = f;
   }
@@ -47,7 +48,7 @@ async function recoverTwiceAtOnce(race: number): Promise<void> {
     assert.deepEqual({ lost, twice }, { lost: 0, twice: 0 }, `race ${race}: every counter recovered exactly once`);
     // Every entry is free again (owner word 0, counters 0).
     for (let t = 0; t < tables; t++) {
-      const entry = 1 + t * stride + (fields + 1);
+      const entry = 1 + t * stride + entryStride;
       for (let f = 0; f <= fields; f++) assert.equal(words[entry + f], 0, `table ${t} word ${f}`);
     }
   } finally {

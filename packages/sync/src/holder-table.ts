@@ -3,7 +3,9 @@ import { currentThreadId } from "@spindle/core";
 /**
  * Which thread holds what in a shared primitive: a table of {@linkcode HOLDER_ENTRIES} entries in
  * the primitive's `SharedArrayBuffer`, each an owner word (the thread's id + 1; 0: free) and
- * `fields` counters (permits held, ends held, a slot position being written...). A thread takes an
+ * `fields` counters (permits held, ends held, a slot position being written...), padded to whole
+ * cache lines: a channel's senders and receivers write their entries on every message, and two
+ * threads' entries on one line made each of those stores a cache miss. A thread takes an
  * entry on its first holding and frees it when every counter is back to 0; a recovery after the
  * thread died ({@linkcode HolderTable.takeDead}) reads and clears its entry.
  *
@@ -22,6 +24,7 @@ import { currentThreadId } from "@spindle/core";
 export class HolderTable {
   readonly #words: Int32Array;
   readonly #at: number;
+  readonly #fields: number;
   readonly #stride: number;
   /** This thread's entry as this object last used it (-1: none), valid while its owner word is ours. */
   #cached = -1;
@@ -30,12 +33,13 @@ export class HolderTable {
   constructor(words: Int32Array, at: number, fields: number) {
     this.#words = words;
     this.#at = at;
-    this.#stride = fields + 1;
+    this.#fields = fields;
+    this.#stride = stride(fields);
   }
 
   /** How many words a table of entries of `fields` counters takes. */
   static words(fields: number): number {
-    return HOLDER_ENTRIES * (fields + 1);
+    return HOLDER_ENTRIES * stride(fields);
   }
 
   /**
@@ -75,7 +79,7 @@ export class HolderTable {
       // not 0, so no thread takes the entry meanwhile.
       if (Atomics.compareExchange(words, base, owner, RECOVERING) !== owner) continue;
       const held = [0];
-      for (let f = 1; f < this.#stride; f++) held.push(Atomics.exchange(words, base + f, 0));
+      for (let f = 1; f <= this.#fields; f++) held.push(Atomics.exchange(words, base + f, 0));
       // Seq-cst: a thread whose CAS takes the freed entry sees the counters zeroed above.
       Atomics.store(words, base, 0);
       return held;
@@ -116,9 +120,17 @@ export class HolderTable {
 
   #freeIfEmpty(base: number): void {
     const words = this.#words;
-    for (let f = 1; f < this.#stride; f++) if (Atomics.load(words, base + f) !== 0) return;
+    for (let f = 1; f <= this.#fields; f++) if (Atomics.load(words, base + f) !== 0) return;
     Atomics.store(words, base, 0);
   }
+}
+
+/** Words per cache line (64 bytes). */
+const LINE_WORDS = 16;
+
+/** The words of one entry of `fields` counters and its owner word, in whole cache lines. */
+function stride(fields: number): number {
+  return Math.ceil((fields + 1) / LINE_WORDS) * LINE_WORDS;
 }
 
 /** The entry this thread last took in the table of each buffer (see `#entry`). */

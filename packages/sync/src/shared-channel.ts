@@ -18,8 +18,6 @@ import {
   type EndKind,
   FREED,
   RECEIVERS,
-  RECV_WAITERS,
-  SEND_WAITERS,
   SENDERS,
   SENT,
   SharedRing,
@@ -276,7 +274,7 @@ export class SharedSender<T> implements Disposable {
   sendBlocking(value: T, timeoutMs: number = Infinity): boolean {
     const ring = this.#link.live("sendBlocking()");
     const bytes = ring.encode(value);
-    const sent = blockUntil(ring.words, FREED, SEND_WAITERS, "SharedSender.sendBlocking()", timeoutMs, () => {
+    const sent = blockUntil(ring.words, FREED, "SharedSender.sendBlocking()", timeoutMs, () => {
       const sent = ring.trySend(bytes);
       return sent === false ? EMPTY : sent;
     });
@@ -412,7 +410,6 @@ export class SharedReceiver<T> implements Disposable {
     const got = blockUntil(
       ring.words,
       SENT,
-      RECV_WAITERS,
       "SharedReceiver.recvBlocking()",
       timeoutMs,
       () => ring.tryReceive(),
@@ -482,7 +479,7 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
     const ring = this.#ring;
     let got = ring.tryReceive();
     if (got === EMPTY) {
-      got = (this.#wait ??= new AsyncCounterWait(ring.words, SENT, RECV_WAITERS)).arm(
+      got = (this.#wait ??= new AsyncCounterWait(ring.words, SENT)).arm(
         cx.waker,
         () => ring.tryReceive(),
       );
@@ -514,7 +511,7 @@ class SharedSend<T> extends Future<void> {
     this.#ring = ring;
     this.#value = value;
     this.#bytes = bytes;
-    this.#wait = new AsyncCounterWait(ring.words, FREED, SEND_WAITERS);
+    this.#wait = new AsyncCounterWait(ring.words, FREED);
   }
 
   poll(cx: Context): Poll<void> {

@@ -16,14 +16,12 @@ import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 const PERMIT = 0;
 /** How many times `notifyWaiters` was called (wraps): a waiter made before a call completes. */
 const ROUNDS = 1;
-/** Event counter bumped by both notify calls: waiters wait on it. */
+/** Event counter (shared-signal.ts) signalled by both notify calls: waiters wait on it. */
 const EVENTS = 2;
-/** How many waiters are about to wait or waiting on EVENTS. */
-const WAITERS = 3;
 /** A constant marking a notify's buffer, so that `from()` refuses any other SharedArrayBuffer. */
-const MAGIC = 4;
+const MAGIC = 3;
 const MAGIC_VALUE = 0x4077_1f1e;
-const WORDS = 5;
+const WORDS = 4;
 
 /** The buffer `from()` hands to the constructor (set and cleared around one `new`). */
 let adopting: SharedArrayBuffer | undefined;
@@ -92,14 +90,14 @@ export class SharedNotify {
   notifyOne(): void {
     // Pairs with the waiters' CAS in takePermit(); the signal orders it before their re-check.
     Atomics.store(this.#words, PERMIT, 1);
-    signalCounter(this.#words, EVENTS, WAITERS);
+    signalCounter(this.#words, EVENTS);
   }
 
   /** Completes every `notified()` made before this call (stores no permit). */
   notifyWaiters(): void {
     // Pairs with the waiters' load of ROUNDS: a waiter made before this sees it changed.
     Atomics.add(this.#words, ROUNDS, 1);
-    signalCounter(this.#words, EVENTS, WAITERS);
+    signalCounter(this.#words, EVENTS);
   }
 
   /**
@@ -120,7 +118,6 @@ export class SharedNotify {
     return blockUntil(
       words,
       EVENTS,
-      WAITERS,
       "SharedNotify.notifiedBlocking()",
       timeoutMs,
       () => check(words, round),
@@ -144,7 +141,7 @@ class SharedNotified extends Future<void> {
     super();
     this.#words = words;
     this.#round = round;
-    this.#wait = new AsyncCounterWait(words, EVENTS, WAITERS);
+    this.#wait = new AsyncCounterWait(words, EVENTS);
   }
 
   poll(cx: Context): Poll<void> {

@@ -17,15 +17,16 @@ import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 
 /** The free permits, or CLOSED once closed. */
 const PERMITS = 0;
-/** Event counter bumped when permits come back or the semaphore closes: acquirers wait on it. */
+/**
+ * Event counter (shared-signal.ts) signalled when permits come back or the semaphore closes:
+ * acquirers wait on it.
+ */
 const RELEASED = 1;
-/** How many acquirers are about to wait or waiting on RELEASED. */
-const WAITERS = 2;
 /** A constant marking a semaphore's buffer, so that `from()` refuses any other SharedArrayBuffer. */
-const MAGIC = 3;
+const MAGIC = 2;
 const MAGIC_VALUE = 0x5e3a_f0b7;
 /** From here, which thread holds how many permits (see {@linkcode HolderTable}). */
-const HOLDERS = 4;
+const HOLDERS = 3;
 /** The holder table's counter: permits this thread holds. */
 const HELD = 1;
 const WORDS = HOLDERS + HolderTable.words(1);
@@ -146,7 +147,6 @@ export class SharedSemaphore {
     const taken = blockUntil(
       words,
       RELEASED,
-      WAITERS,
       "SharedSemaphore.acquireBlocking()",
       timeoutMs,
       () => take(words, holders, count),
@@ -185,7 +185,7 @@ export class SharedSemaphore {
   /** Closes the semaphore for every thread: pending and later acquires fail. Idempotent. */
   close(): void {
     // Pairs with the CAS in take(): an acquire either took its permits before this or sees CLOSED.
-    if (Atomics.exchange(this.#words, PERMITS, CLOSED) !== CLOSED) signalCounter(this.#words, RELEASED, WAITERS);
+    if (Atomics.exchange(this.#words, PERMITS, CLOSED) !== CLOSED) signalCounter(this.#words, RELEASED);
   }
 }
 
@@ -220,7 +220,7 @@ function give(words: Int32Array, n: number, adding: boolean): void {
       );
     }
     const seen = Atomics.compareExchange(words, PERMITS, free, free + n);
-    if (seen === free) return signalCounter(words, RELEASED, WAITERS);
+    if (seen === free) return signalCounter(words, RELEASED);
     free = seen;
   }
 }
@@ -289,7 +289,7 @@ class SharedAcquire extends Future<SharedSemaphorePermit> {
     this.#words = words;
     this.#holders = holders;
     this.#n = n;
-    this.#wait = new AsyncCounterWait(words, RELEASED, WAITERS);
+    this.#wait = new AsyncCounterWait(words, RELEASED);
   }
 
   poll(cx: Context): Poll<SharedSemaphorePermit> {

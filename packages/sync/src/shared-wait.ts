@@ -1,39 +1,40 @@
 import { assertCanBlock, checkTimeout, holdProcessOpen, spinWhileEquals, type Waker } from "@spindle/core";
 import { EMPTY } from "./shared-ring.ts";
+import { WAITING } from "./shared-signal.ts";
+
+/**
+ * How many times `AsyncCounterWait.arm` starts again at once when the counter moved under it
+ * (W3's CAS or `waitAsync`'s compare failed: an event came, so the re-check likely finds it)
+ * before it leaves the next try to a poll through the executor.
+ */
+const ARM_TRIES = 4;
 
 /**
  * Waiting for another thread to change a shared event counter: asynchronously (a task's future,
- * through `Atomics.waitAsync`) or by blocking the thread (`Atomics.wait`).
- *
- * Protocol, shared with the signalling side (`SharedRing.#signal`, which bumps the counter, then
- * notifies if the waiter count is not 0): the waiter increments the waiter count, reads the
- * counter, re-checks its condition, and only then waits for the counter to differ from what it
- * read. Every step is seq-cst, so a signal either sees the waiter count (and notifies, and the wait
- * returns or never starts: `Atomics.wait` compares first) or comes after the waiter's read of the
- * counter, in which case the re-check sees what was published before the bump.
+ * through `Atomics.waitAsync`) or by blocking the thread (`Atomics.wait`). The waiting half of the
+ * protocol of `shared-signal.ts` (steps W1-W4, named below), whose signalling half is
+ * `signalCounter`.
  */
 export class AsyncCounterWait {
   readonly #words: Int32Array;
   readonly #counter: number;
-  readonly #waiters: number;
   #waker: Waker | undefined;
   #release: (() => void) | undefined;
-  /** Whether a waitAsync is pending for this waiter (the waiter count holds one for it). */
+  /** Whether a waitAsync is pending for this waiter (and the process is held open for it). */
   #armed = false;
   /** Which arming the pending waitAsync belongs to: a settlement of an older one is ignored. */
   #generation = 0;
 
-  constructor(words: Int32Array, counter: number, waiters: number) {
+  constructor(words: Int32Array, counter: number) {
     this.#words = words;
     this.#counter = counter;
-    this.#waiters = waiters;
   }
 
   /**
-   * Arms a wait for the counter to change, after `check` (the condition re-checked with the
-   * waiter counted) found nothing. Returns the result of `check` if it found something; otherwise
-   * `EMPTY` with `waker` kept to be woken when the counter changes. While armed, the process
-   * is held open (a pending waitAsync alone does not hold it, on any runtime).
+   * Arms a wait for the counter to change, after `check` (the condition re-checked after the
+   * counter was read) found nothing. Returns the result of `check` if it found something; otherwise
+   * `EMPTY` with `waker` kept to be woken when the counter changes. While armed, the process is
+   * held open (a pending waitAsync alone does not hold it, on any runtime).
    */
   arm<R>(waker: Waker, check: () => R | typeof EMPTY): R | typeof EMPTY {
     if (this.#armed) {
@@ -43,37 +44,45 @@ export class AsyncCounterWait {
       }
       return check();
     }
-    // A hand-off under way usually lands within a brief spin, which costs far less than a wake
-    // through the event loop (the counter is only read here: the re-check below decides).
-    if (spinWhileEquals(this.#words, this.#counter, Atomics.load(this.#words, this.#counter))) {
-      const early = check();
-      if (early !== EMPTY) return early;
-    }
-    // Counted before the counter is read: pairs with the signaller's load of the waiter count.
-    Atomics.add(this.#words, this.#waiters, 1);
-    const seen = Atomics.load(this.#words, this.#counter);
-    const found = check();
-    if (found !== EMPTY) {
-      Atomics.sub(this.#words, this.#waiters, 1);
-      return found;
-    }
-    const result = Atomics.waitAsync(this.#words, this.#counter, seen);
-    if (!result.async) {
-      // "not-equal": the counter moved since the read; the caller polls again at once.
-      Atomics.sub(this.#words, this.#waiters, 1);
-      waker.wakeByRef();
+    const words = this.#words;
+    const counter = this.#counter;
+    // W1: pairs with the signaller's S1 (shared-signal.ts). A hand-off under way usually lands
+    // within a brief spin, which costs far less than a wake through the event loop; a change seen
+    // there is read again, so that W1 stays before the re-check.
+    let seen = Atomics.load(words, counter);
+    if (spinWhileEquals(words, counter, seen)) seen = Atomics.load(words, counter);
+    for (let tries = 1;; tries++) {
+      // W2: the re-check reads the shared state after W1.
+      const found = check();
+      if (found !== EMPTY) return found;
+      // W3: announce a sleeper; fails if the word moved since W1 (an event came: check again).
+      if ((seen & WAITING) === 0 && Atomics.compareExchange(words, counter, seen, seen | WAITING) !== seen) {
+        if (tries === ARM_TRIES) break;
+        seen = Atomics.load(words, counter);
+        continue;
+      }
+      // W4: pending until the word leaves `seen | WAITING` and a notify follows (shared-signal.ts).
+      const result = Atomics.waitAsync(words, counter, seen | WAITING);
+      if (!result.async) {
+        // "not-equal": the word moved since W1; check again.
+        if (tries === ARM_TRIES) break;
+        seen = Atomics.load(words, counter);
+        continue;
+      }
+      this.#armed = true;
+      this.#waker = waker.clone();
+      this.#release = holdProcessOpen();
+      const generation = ++this.#generation;
+      result.value.then(() => this.#settle(generation));
       return EMPTY;
     }
-    this.#armed = true;
-    this.#waker = waker.clone();
-    this.#release = holdProcessOpen();
-    const generation = ++this.#generation;
-    result.value.then(() => this.#settle(generation));
+    // The counter keeps moving without a result for this waiter: the caller polls again soon.
+    waker.wakeByRef();
     return EMPTY;
   }
 
   #settle(generation: number): void {
-    // Dropped meanwhile (its count and hold were given back then), or an older arming's wait.
+    // Dropped meanwhile (its hold was given back then), or an older arming's wait.
     if (!this.#armed || generation !== this.#generation) return;
     this.#disarm();
     const waker = this.#waker;
@@ -83,15 +92,15 @@ export class AsyncCounterWait {
 
   #disarm(): void {
     this.#armed = false;
-    Atomics.sub(this.#words, this.#waiters, 1);
     this.#release?.();
     this.#release = undefined;
   }
 
   /**
-   * Gives up a pending wait: the waiter count and the process hold are given back now. The
-   * runtime's waitAsync record stays until the next notify (it cannot be cancelled), which is why
-   * signallers notify every waiter.
+   * Gives up a pending wait: the process hold is given back now. The runtime's waitAsync record
+   * stays until the next notify (it cannot be cancelled); the WAITING bit it set stays too, so the
+   * next signal notifies (every waiter) and ends it. Nothing else is undone: the protocol keeps no
+   * count of waiters.
    */
   drop(): void {
     if (this.#armed) this.#disarm();
@@ -147,7 +156,6 @@ function spinAdaptively(words: Int32Array, counter: number, seen: number): boole
 export function blockUntil<R>(
   words: Int32Array,
   counter: number,
-  waiters: number,
   operation: string,
   timeoutMs: number,
   attempt: () => R | typeof EMPTY,
@@ -159,20 +167,17 @@ export function blockUntil<R>(
   assertCanBlock(operation);
   const deadline = performance.now() + timeoutMs;
   for (;;) {
+    // W1 then W2 (shared-signal.ts): the re-check reads the shared state after the counter.
     const seen = Atomics.load(words, counter);
     const found = attempt();
     if (found !== EMPTY) return found;
     if (patient ? spinAdaptively(words, counter, seen) : spinWhileEquals(words, counter, seen)) continue;
     const left = deadline - performance.now();
     if (left <= 0) return EMPTY;
-    // Counted before the re-check: pairs with the signaller's load of the waiter count.
-    Atomics.add(words, waiters, 1);
-    try {
-      const again = attempt();
-      if (again !== EMPTY) return again;
-      Atomics.wait(words, counter, seen, left === Infinity ? undefined : left);
-    } finally {
-      Atomics.sub(words, waiters, 1);
-    }
+    // W3: announce a sleeper; fails if the word moved since W1 (an event came: check again).
+    if ((seen & WAITING) === 0 && Atomics.compareExchange(words, counter, seen, seen | WAITING) !== seen) continue;
+    // W4: sleeps until the word leaves `seen | WAITING` and a notify follows, or the time is up.
+    // A timed-out wait leaves the bit: the next signal notifies once for nothing (nothing to undo).
+    Atomics.wait(words, counter, seen | WAITING, left === Infinity ? undefined : left);
   }
 }

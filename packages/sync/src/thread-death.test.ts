@@ -147,8 +147,8 @@ for (const death of DEATHS) {
 }
 
 test("SharedNotify: a waiter terminated while blocked takes nothing with it; the permit reaches the next waiter", async () => {
-  // Not a fault before or after: a dead waiter only leaves the waiter count raised, which costs
-  // the notifiers an Atomics.notify call each; notifyOne's permit is taken by a live waiter's CAS.
+  // Not a fault before or after: a dead waiter only leaves the counter's waiting flag set, which
+  // costs the next notifier an Atomics.notify call; notifyOne's permit is taken by a live waiter's CAS.
   const notify = new SharedNotify();
   const recovered = await dieAndRecover({ op: "notified", death: "terminate", notify: notify.handle });
   assert.deepEqual(recovered, []);
