@@ -41,7 +41,7 @@ export { watch, WatchReceiver, WatchSender } from "./watch.ts";
 export { Semaphore, SemaphorePermit } from "./semaphore.ts";
 export { Mutex, MutexGuard } from "./mutex.ts";
 export { RwLock, RwLockReadGuard, RwLockWriteGuard } from "./rw-lock.ts";
-export { Notify } from "./notify.ts";
+export { Notified, Notify } from "./notify.ts";
 export { Barrier, type BarrierWaitResult } from "./barrier.ts";
 export {
   sharedChannel,
