@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Coroutine, LocalExecutor, next, PENDING, STREAM_END, yieldNow } from "@spindle/core";
-import { broadcast, type BroadcastReceiver, ClosedError, LaggedError, SendError } from "./mod.ts";
-import { TestTask } from "./test-support/harness.ts";
+import {
+  blockOn,
+  type Coroutine,
+  LocalExecutor,
+  next,
+  PENDING,
+  SpindleError,
+  STREAM_END,
+  yieldNow,
+} from "@spindle/core";
+import { broadcast, type BroadcastReceiver, BroadcastSender, ClosedError, LaggedError, SendError } from "./mod.ts";
+import { collectUntil, TestTask } from "./test-support/harness.ts";
 
 test("every receiver sees every value sent after it subscribed, then the end", async () => {
   const [tx, rx1] = broadcast<number>(8);
@@ -107,4 +116,75 @@ test("a dropped pending receive (next(rx)) takes nothing: the value waits for th
   recv[Symbol.dispose]();
   tx.send(7);
   assert.equal(rx.tryRecv(), 7);
+});
+
+test("tx.length is what the slowest live receiver has not read, capped at the capacity; dropped receivers stop counting", () => {
+  const [tx, fast] = broadcast<number>(3);
+  const slow = tx.subscribe();
+  assert.equal(tx.length, 0);
+  for (let i = 0; i < 5; i++) tx.send(i);
+  assert.equal(tx.length, 3, "capped at the capacity while a receiver lags");
+  assert.throws(() => fast.tryRecv(), LaggedError);
+  while (fast.tryRecv() !== PENDING);
+  assert.equal(tx.length, 3, "the slow receiver still has 3 to read");
+  slow[Symbol.dispose]();
+  assert.equal(tx.length, 0, "the dropped receiver's unread values no longer count");
+  const late = tx.subscribe();
+  assert.equal(tx.length, 0, "a new receiver starts with nothing unread");
+  tx.send(9);
+  assert.equal(tx.length, 1);
+  late.tryRecv();
+  fast.tryRecv();
+  assert.equal(tx.length, 0);
+  tx.drop();
+  assert.throws(() => tx.length, ClosedError);
+});
+
+test("tx.length forgets a receiver collected without being dropped", async () => {
+  const [tx, rx] = broadcast<number>(4);
+  (() => void tx.subscribe())();
+  tx.send(1);
+  rx.tryRecv();
+  assert.equal(tx.length, 1, "the unread value of the lost receiver");
+  assert.ok(await collectUntil(() => tx.length === 0), "the collected receiver's cursor was forgotten");
+});
+
+test("tx.closed() waits for the last receiver, counts receivers subscribed meanwhile, and is ready at once without any", () => {
+  const [tx, rx] = broadcast<number>(2);
+  const task = new TestTask();
+  const closed = tx.closed();
+  assert.equal(task.poll(closed), PENDING);
+  const other = rx.resubscribe();
+  rx[Symbol.dispose]();
+  assert.equal(task.wakes, 0);
+  other[Symbol.dispose]();
+  assert.equal(task.wakes, 1);
+  assert.equal(task.poll(closed), undefined);
+  assert.equal(task.live, 0);
+  assert.equal(blockOn(tx.closed()), undefined);
+  const dropped = tx.closed();
+  const again = tx.subscribe();
+  assert.equal(task.poll(dropped), PENDING);
+  dropped[Symbol.dispose]();
+  assert.equal(task.live, 0, "a dropped closed() keeps no waker");
+  again[Symbol.dispose]();
+  assert.equal(task.wakes, 1);
+});
+
+test("BroadcastSender.create makes a sender without receivers: send fails until one subscribes", () => {
+  const tx = BroadcastSender.create<string>(2);
+  assert.equal(tx.receiverCount, 0);
+  assert.equal(tx.length, 0);
+  assert.throws(() => tx.send("nobody"), (e) => e instanceof SendError && e.value === "nobody");
+  const rx = tx.subscribe();
+  assert.equal(tx.send("somebody"), 1);
+  assert.equal(rx.tryRecv(), "somebody");
+  for (const bad of [0, -1, 1.5, "2", NaN]) {
+    assert.throws(
+      () => BroadcastSender.create(bad as number),
+      (e) =>
+        e instanceof SpindleError && e.code === "INVALID_ARGUMENT" &&
+        /BroadcastSender\.create\(capacity\)/.test(e.message),
+    );
+  }
 });

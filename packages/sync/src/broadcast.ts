@@ -1,10 +1,11 @@
 import {
   consumeBudget,
   type Context,
-  type Future,
+  Future,
   PENDING,
   type Poll,
   refundBudget,
+  SpindleError,
   Stream,
   STREAM_END,
   type StreamEnd,
@@ -20,6 +21,21 @@ let makeBroadcastSender: <T>(shared: Shared<T>) => BroadcastSender<T>;
 let makeBroadcastReceiver: <T>(shared: Shared<T>, next: number) => BroadcastReceiver<T>;
 
 /**
+ * A receiver's node in the channel's wait list, which also holds its read position, so that the
+ * channel sees every receiver's position (for the sender's `length`) without a reference to the
+ * receiver itself (the garbage-collection safety net of `EndLink` must be able to collect it).
+ */
+class Cursor extends WaitNode {
+  /** The sequence number of the next value this receiver reads. */
+  position: number;
+
+  constructor(position: number) {
+    super();
+    this.position = position;
+  }
+}
+
+/**
  * What the ends of one broadcast channel share: the last `capacity` values in a ring, indexed by
  * their sequence number modulo `capacity`; `tail` is the sequence number the next value gets.
  * Single-threaded.
@@ -32,6 +48,10 @@ class Shared<T> implements EndCounts {
   receivers = 1;
   /** Receivers waiting for a value past the tail (or the end). */
   readonly waiting: WaitList<WaitNode> = new WaitList<WaitNode>();
+  /** Every live receiver's cursor. */
+  readonly cursors: Set<Cursor> = new Set();
+  /** The senders' `closed()` futures, waiting for the last receiver to go. */
+  readonly closing: WaitList<WaitNode> = new WaitList<WaitNode>();
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -43,8 +63,15 @@ class Shared<T> implements EndCounts {
     this.waiting.wakeAll();
   }
 
-  /** Nothing to do: a send finds no receiver and fails. */
-  lastReceiverGone(): void {}
+  /** Sends fail from now on (until a `subscribe()`); the senders' `closed()` futures complete. */
+  lastReceiverGone(): void {
+    this.closing.wakeAll();
+  }
+
+  /** A receiver is gone: its position no longer holds values unread. */
+  endGone(node: WaitNode): void {
+    this.cursors.delete(node as Cursor);
+  }
 }
 
 /**
@@ -103,9 +130,82 @@ export class BroadcastSender<T> implements Disposable {
     makeBroadcastSender = <T>(shared: Shared<T>): BroadcastSender<T> => new BroadcastSender(shared);
   }
 
+  /**
+   * A sender of a new broadcast channel with no receiver yet (tokio's `Sender::new`): receivers
+   * come from `subscribe()`, and until the first, `send` throws {@linkcode SendError} and
+   * `closed()` is complete. `capacity` as in {@linkcode broadcast}.
+   *
+   * @example
+   * ```ts
+   * import { BroadcastSender } from "@spindle/sync";
+   *
+   * const tx = BroadcastSender.create<string>(8);
+   * console.log(tx.receiverCount); // 0
+   * const rx = tx.subscribe();
+   * tx.send("news");
+   * console.log(rx.tryRecv()); // news
+   * ```
+   */
+  static create<T>(capacity: number): BroadcastSender<T> {
+    const shared = new Shared<T>(checkCapacity("BroadcastSender.create(capacity): capacity", capacity));
+    shared.receivers = 0;
+    return new BroadcastSender(shared);
+  }
+
   /** How many receivers are live. */
   get receiverCount(): number {
     return this.#link.shared?.receivers ?? 0;
+  }
+
+  /**
+   * How many values some live receiver has not read yet (tokio's `Sender::len`): what the slowest
+   * receiver's `length` says, at most the capacity; 0 without receivers.
+   *
+   * @example
+   * ```ts
+   * import { broadcast } from "@spindle/sync";
+   *
+   * const [tx, fast] = broadcast<number>(4);
+   * const slow = tx.subscribe();
+   * tx.send(1);
+   * tx.send(2);
+   * fast.tryRecv();
+   * fast.tryRecv();
+   * console.log(tx.length, slow.length); // 2 2
+   * ```
+   */
+  get length(): number {
+    const shared = this.#link.live("length");
+    let oldest = shared.tail;
+    for (const cursor of shared.cursors) if (cursor.position < oldest) oldest = cursor.position;
+    return Math.min(shared.tail - oldest, shared.capacity);
+  }
+
+  /**
+   * A future that completes once no receiver is left (tokio's `Sender::closed`), at once if there
+   * is none now. A receiver subscribed meanwhile makes it wait for that one too. Takes a unit of
+   * the task's cooperative budget per poll.
+   *
+   * @example
+   * ```ts
+   * import { type Coroutine, LocalExecutor } from "@spindle/core";
+   * import { broadcast } from "@spindle/sync";
+   *
+   * const [tx, rx] = broadcast<number>(4);
+   * const executor = new LocalExecutor();
+   * const idle = executor.spawn(function* (): Coroutine<string> {
+   *   yield* tx.closed();
+   *   return "nobody listens";
+   * }());
+   * executor.spawn(function* (): Coroutine<void> {
+   *   rx[Symbol.dispose]();
+   * }());
+   * await executor.run();
+   * console.log(await idle); // nobody listens
+   * ```
+   */
+  closed(): Future<void> {
+    return new SenderClosed(this.#link.live("closed()"));
   }
 
   /**
@@ -168,14 +268,14 @@ export class BroadcastSender<T> implements Disposable {
  */
 export class BroadcastReceiver<T> extends Stream<T> {
   readonly #link: EndLink<Shared<T>>;
-  /** The sequence number of the next value this receiver reads. */
-  #next: number;
-  readonly #node = new WaitNode();
+  /** Its node in the wait list, and its read position. */
+  readonly #node: Cursor;
 
   private constructor(shared: Shared<T>, next: number) {
     super();
+    this.#node = new Cursor(next);
+    shared.cursors.add(this.#node);
     this.#link = new EndLink(this, shared, "receiver", "BroadcastReceiver", this.#node);
-    this.#next = next;
   }
 
   static {
@@ -186,7 +286,7 @@ export class BroadcastReceiver<T> extends Stream<T> {
   /** How many values sent are not yet read by this receiver (at most the capacity). */
   get length(): number {
     const shared = this.#link.shared;
-    return shared === null ? 0 : Math.min(shared.tail - this.#next, shared.capacity);
+    return shared === null ? 0 : Math.min(shared.tail - this.#node.position, shared.capacity);
   }
 
   /** The next value, `STREAM_END`, or `PENDING`; throws {@linkcode LaggedError} after a lag. */
@@ -214,13 +314,14 @@ export class BroadcastReceiver<T> extends Stream<T> {
    */
   tryRecv(): T | typeof PENDING | StreamEnd {
     const shared = this.#link.live("tryRecv()");
+    const cursor = this.#node;
     const oldest = shared.tail - shared.capacity;
-    if (this.#next < oldest) {
-      const missed = oldest - this.#next;
-      this.#next = oldest;
+    if (cursor.position < oldest) {
+      const missed = oldest - cursor.position;
+      cursor.position = oldest;
       throw new LaggedError(missed);
     }
-    if (this.#next < shared.tail) return shared.ring[this.#next++ % shared.capacity] as T;
+    if (cursor.position < shared.tail) return shared.ring[cursor.position++ % shared.capacity] as T;
     return shared.senders === 0 ? STREAM_END : PENDING;
   }
 
@@ -234,5 +335,37 @@ export class BroadcastReceiver<T> extends Stream<T> {
   /** Drops the receiver: it stops counting as one, and stops waiting. Idempotent. */
   override [Symbol.dispose](): void {
     this.#link.drop();
+  }
+}
+
+/** `BroadcastSender.closed()`: ready once the channel has no receiver. */
+class SenderClosed extends Future<void> {
+  readonly #shared: Shared<unknown>;
+  readonly #node = new WaitNode();
+  #done = false;
+
+  constructor(shared: Shared<unknown>) {
+    super();
+    this.#shared = shared;
+  }
+
+  poll(cx: Context): Poll<void> {
+    if (this.#done) {
+      throw new SpindleError("FUTURE_COMPLETED", "BroadcastSender.closed() was polled after it completed");
+    }
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+    if (this.#shared.receivers !== 0) {
+      refundBudget();
+      this.#node.register(cx.waker);
+      if (!this.#node.queued) this.#shared.closing.push(this.#node);
+      return PENDING;
+    }
+    this[Symbol.dispose]();
+  }
+
+  override [Symbol.dispose](): void {
+    this.#done = true;
+    this.#shared.closing.remove(this.#node);
+    this.#node.dropWaker();
   }
 }

@@ -13,6 +13,8 @@ export interface EndCounts {
   receivers: number;
   /** Where receivers with a {@linkcode WaitNode} wait (broadcast, watch); a dropped one leaves it. */
   readonly waiting?: WaitList<WaitNode>;
+  /** An end waiting with `node` is gone: the channel forgets what it keeps for it (broadcast's cursors). */
+  endGone?(node: WaitNode): void;
   /** The last sender is gone: receivers read what is left, then see the end. */
   lastSenderGone(): void;
   /** The last receiver is gone: sends fail from now on. */
@@ -47,6 +49,7 @@ function countOut(shared: EndCounts, side: Side, node: WaitNode | null): void {
   if (node !== null) {
     shared.waiting!.remove(node);
     node.dropWaker();
+    shared.endGone?.(node);
   }
   if (side === "sender") {
     if (--shared.senders === 0) shared.lastSenderGone();

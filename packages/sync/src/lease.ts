@@ -45,6 +45,19 @@ export class Lease<T> {
     queue.release(this.#permits);
   }
 
+  /**
+   * Ends this lease but for `keep` of its permits, which pass to the caller's new lease (a write
+   * guard downgraded to a read guard): the others go back to the queue. Returns the queue; throws
+   * ClosedError after `release()`.
+   */
+  handOver(keep: number): PermitQueue {
+    this.#held();
+    const queue = this.#queue!;
+    this.#queue = null;
+    queue.release(this.#permits - keep);
+    return queue;
+  }
+
   #held(): void {
     if (this.#queue === null) {
       throw new ClosedError("guard", `the value was used after the ${this.#guard} was released`);

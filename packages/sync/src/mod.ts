@@ -35,13 +35,13 @@
  */
 export { ClosedError, LaggedError, MAX_PERMITS, SendError } from "./errors.ts";
 export { oneshot, OneshotReceiver, OneshotSender } from "./oneshot.ts";
-export { type Mpsc, mpsc, Receiver, Sender, UnboundedSender } from "./mpsc.ts";
+export { type Mpsc, mpsc, Receiver, Sender, SendPermit, UnboundedSender } from "./mpsc.ts";
 export { broadcast, BroadcastReceiver, BroadcastSender } from "./broadcast.ts";
 export { watch, WatchReceiver, WatchSender } from "./watch.ts";
 export { Semaphore, SemaphorePermit } from "./semaphore.ts";
 export { Mutex, MutexGuard } from "./mutex.ts";
-export { RwLock, RwLockReadGuard, RwLockWriteGuard } from "./rw-lock.ts";
-export { Notify } from "./notify.ts";
+export { RwLock, type RwLockOptions, RwLockReadGuard, RwLockWriteGuard } from "./rw-lock.ts";
+export { Notified, Notify } from "./notify.ts";
 export { Barrier, type BarrierWaitResult } from "./barrier.ts";
 export {
   sharedChannel,

@@ -2,6 +2,7 @@ import {
   checkChunkMax,
   consumeBudget,
   type Context,
+  describe,
   dropRawWaker,
   Future,
   PENDING,
@@ -17,31 +18,34 @@ import {
   wakeRawWaker,
 } from "@spindle/core";
 import { type EndCounts, EndLink } from "./channel-end.ts";
-import { checkCapacity, SendError } from "./errors.ts";
+import { checkCapacity, checkPermits, ClosedError, SendError } from "./errors.ts";
 import { PermitQueue, type PermitWaiter } from "./permit-queue.ts";
-import { awaitIterator, READY_VOID, Recv, takeBudgetNow } from "./ready-now.ts";
+import { awaitIterator, READY_VOID, ReadyNow, Recv, takeBudgetNow } from "./ready-now.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
 let makeSender: <T>(channel: Channel<T>) => Sender<T>;
 let makeUnboundedSender: <T>(channel: Channel<T>) => UnboundedSender<T>;
 let makeReceiver: <T>(channel: Channel<T>) => Receiver<T>;
+let makeSendPermit: <T>(channel: Channel<T>, count: number) => SendPermit<T>;
 
 /**
  * What the ends of one mpsc channel share. Single-threaded: every end is used on the thread that
  * made the channel.
  *
  * Closing: the channel is closed for the receiver when `senders` reaches 0 (every sender handle
- * dropped and every send future settled; a pending send counts as a sender, so a value on its way
- * is never cut off), and for the senders when the receiver is closed or dropped. The receiver
- * drains what the buffer holds before it sees the end.
+ * dropped, every send and reserve future settled and every {@linkcode SendPermit} used or
+ * released; each of those counts as a sender, so a value on its way is never cut off), and for the
+ * senders when the receiver is closed or dropped. The receiver drains what the buffer holds before
+ * it sees the end; after `close()` it also waits until no slot is held outside the buffer (a
+ * permit may still send into it, as tokio's), which {@linkcode Channel.idle} tells.
  */
 class Channel<T> implements EndCounts {
   readonly buffer: RingQueue<T> = new RingQueue<T>();
   /** Bounded channels: the free buffer slots, which senders acquire and the receiver releases. */
   readonly slots: PermitQueue | null;
   readonly capacity: number;
-  /** Live sender handles plus unsettled send futures. */
+  /** Live sender handles, unsettled send and reserve futures, and permits holding slots. */
   senders = 1;
   /** The receiver, until it is dropped. */
   receivers = 1;
@@ -61,7 +65,28 @@ class Channel<T> implements EndCounts {
     this.receiver = wakeRawWaker(this.receiver);
   }
 
-  /** One send future is gone (sender handles go through their EndLink). */
+  /**
+   * Whether no slot is held outside the buffer (by a permit, or a send or reserve future given one):
+   * after `close()`, the receiver ends once this holds and the buffer is drained. Always true
+   * unbounded (an unbounded send delivers at once).
+   */
+  get idle(): boolean {
+    const slots = this.slots;
+    return slots === null || slots.free + this.buffer.length === this.capacity;
+  }
+
+  /** `n` slots held by a sender side come back without a value (a permit released, a send failed). */
+  releaseSlots(n: number): void {
+    this.slots!.release(n);
+    this.slotsReturned();
+  }
+
+  /** Slots came back: once the channel is closed and idle, the receiver is woken to see its end. */
+  slotsReturned(): void {
+    if (!this.receiving && this.idle) this.receiver = wakeRawWaker(this.receiver);
+  }
+
+  /** One send or reserve future, or permit, is gone (sender handles go through their EndLink). */
   dropSender(): void {
     if (--this.senders === 0) this.lastSenderGone();
   }
@@ -84,6 +109,24 @@ class Channel<T> implements EndCounts {
     this.receiving = false;
     this.slots?.close();
   }
+}
+
+/** Why a send on a closed channel failed: its receiver closed it, or is gone. */
+function whyClosed(channel: { readonly receivers: number }): string {
+  return channel.receivers === 0 ? "no receiver is left" : "the receiver closed the channel";
+}
+
+/** The ClosedError of a reservation (`operation`) on a closed channel. */
+function notReserved(channel: { readonly receivers: number }, operation: string): ClosedError {
+  return new ClosedError("channel", `${operation} reserves nothing (${whyClosed(channel)})`);
+}
+
+/** `n` slots of `channel` now as a permit, `null` if they are not free; `operation` names the call. */
+function tryReserve<T>(channel: Channel<T>, operation: string, n: number): SendPermit<T> | null {
+  if (!channel.receiving) throw notReserved(channel, operation);
+  if (n !== 0 && !channel.slots!.tryTake(n)) return null;
+  if (n !== 0) channel.senders++;
+  return makeSendPermit(channel, n);
 }
 
 /** The SendError for `value` on a closed channel: its receiver closed it, or is gone. */
@@ -170,9 +213,30 @@ export class Sender<T> implements Disposable {
     makeSender = <T>(channel: Channel<T>): Sender<T> => new Sender(channel);
   }
 
-  /** The channel's capacity. */
+  /** The channel's capacity: the most values it buffers (tokio's `max_capacity()`). */
   get capacity(): number {
     return this.#link.live("capacity").capacity;
+  }
+
+  /**
+   * The free slots now (tokio's `capacity()`): the capacity less the values buffered and the slots
+   * held by permits and by send or reserve futures given one.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.bounded<string>(3);
+   * const permit = tx.tryReserve()!;
+   * tx.trySend("a");
+   * console.log(tx.capacity, tx.availableCapacity); // 3 1
+   * permit.release();
+   * rx.tryRecv();
+   * console.log(tx.availableCapacity); // 3
+   * ```
+   */
+  get availableCapacity(): number {
+    return this.#link.live("availableCapacity").slots!.free;
   }
 
   /** Whether the receiver was closed or dropped (sends fail), or this sender was dropped. */
@@ -199,6 +263,103 @@ export class Sender<T> implements Disposable {
     if (!channel.slots!.tryTake(1)) return false;
     channel.push(value);
     return true;
+  }
+
+  /**
+   * A future of a {@linkcode SendPermit} for one value (tokio's `reserve`): it waits for a free
+   * slot, in the same FIFO as `send`, and the permit holds it until `permit.send(value)` puts a
+   * value in without waiting, or `release()` gives it back. Fails with {@linkcode ClosedError} if
+   * the receiver is closed or dropped first. Cancel-safe: dropped before it completes, it takes no
+   * slot (one it was given passes to the next waiting sender). The future, then the permit, counts
+   * as a sender: the receiver does not end under it.
+   *
+   * @example
+   * ```ts
+   * import { type Coroutine, LocalExecutor } from "@spindle/core";
+   * import { mpsc, type Sender } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.bounded<string>(1);
+   * function* produce(tx: Sender<string>): Coroutine<void> {
+   *   const permit = yield* tx.reserve(); // the slot is ours before the value exists
+   *   permit.send("made after the slot was free");
+   *   tx.drop();
+   * }
+   * const executor = new LocalExecutor();
+   * executor.spawn(produce(tx));
+   * await executor.run();
+   * console.log(rx.tryRecv()); // made after the slot was free
+   * ```
+   */
+  reserve(): Future<SendPermit<T>> {
+    return new Reserve(this.#link.live("reserve()"), 1, "Sender.reserve()");
+  }
+
+  /**
+   * A future of a {@linkcode SendPermit} for `n` values at once (tokio's `reserve_many`), as
+   * {@linkcode Sender.reserve}: it waits until all `n` slots are its own. `n` is an integer from 0
+   * to the capacity (0 completes at once while the channel is open); any other `n` throws
+   * `INVALID_ARGUMENT` naming it, as it could never complete.
+   *
+   * @example
+   * ```ts
+   * import { blockOn } from "@spindle/core";
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.bounded<number>(4);
+   * const permit = blockOn(tx.reserveMany(3));
+   * for (let i = 0; permit.count > 0; i++) permit.send(i);
+   * console.log(rx.length, tx.availableCapacity); // 3 1
+   * ```
+   */
+  reserveMany(n: number): Future<SendPermit<T>> {
+    const channel = this.#link.live("reserveMany()");
+    return new Reserve(channel, checkPermits("Sender.reserveMany(n): n", n, channel.capacity), "Sender.reserveMany()");
+  }
+
+  /**
+   * A {@linkcode SendPermit} for one value now, or `null` when no slot is free or a sender waits
+   * ahead (tokio's `try_reserve`). Throws {@linkcode ClosedError} if the receiver is closed or
+   * dropped.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.bounded<string>(1);
+   * const permit = tx.tryReserve()!;
+   * console.log(tx.tryReserve(), tx.trySend("x")); // null false
+   * permit.send("y");
+   * console.log(rx.tryRecv()); // y
+   * ```
+   */
+  tryReserve(): SendPermit<T> | null {
+    return tryReserve(this.#link.live("tryReserve()"), "Sender.tryReserve()", 1);
+  }
+
+  /**
+   * A {@linkcode SendPermit} for `n` values now (all or nothing), or `null` when `n` slots are not
+   * free or a sender waits ahead (tokio's `try_reserve_many`). `n` as in
+   * {@linkcode Sender.reserveMany}; throws {@linkcode ClosedError} if the receiver is closed or
+   * dropped.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx] = mpsc.bounded<number>(2);
+   * const permit = tx.tryReserveMany(2)!;
+   * console.log(permit.count, tx.tryReserveMany(1)); // 2 null
+   * permit.release();
+   * console.log(tx.availableCapacity); // 2
+   * ```
+   */
+  tryReserveMany(n: number): SendPermit<T> | null {
+    const channel = this.#link.live("tryReserveMany()");
+    return tryReserve(
+      channel,
+      "Sender.tryReserveMany()",
+      checkPermits("Sender.tryReserveMany(n): n", n, channel.capacity),
+    );
   }
 
   /** Another sender of the same channel. */
@@ -309,7 +470,10 @@ export class Receiver<T> extends Stream<T> {
     return this.#link.shared?.buffer.length ?? 0;
   }
 
-  /** Whether no more values can come in: every sender dropped, or `close()` called. */
+  /**
+   * Whether the channel is closed: every sender (and permit) dropped, or `close()` called (permits
+   * held then may still send what they reserved).
+   */
   get isClosed(): boolean {
     const channel = this.#link.shared;
     return channel === null || channel.senders === 0 || !channel.receiving;
@@ -382,12 +546,13 @@ export class Receiver<T> extends Stream<T> {
       channel.slots?.release(1);
       return value;
     }
-    return channel.senders === 0 || !channel.receiving ? STREAM_END : PENDING;
+    return channel.senders === 0 || (!channel.receiving && channel.idle) ? STREAM_END : PENDING;
   }
 
   /**
-   * Closes the channel for the senders: pending and later sends fail with {@linkcode SendError};
-   * what is buffered can still be received, then the stream ends.
+   * Closes the channel for the senders: pending and later sends fail with {@linkcode SendError},
+   * reservations with {@linkcode ClosedError}; what is buffered can still be received, and so can
+   * what the permits already held send (as tokio's), then the stream ends.
    */
   close(): void {
     this.#link.shared?.close();
@@ -492,6 +657,7 @@ class Send<T> extends Future<void> {
       const slots = this.#channel.slots!;
       slots.cancel(waiter);
       slots.recycle(waiter);
+      this.#channel.slotsReturned();
     }
     this.#settle();
   }
@@ -500,7 +666,7 @@ class Send<T> extends Future<void> {
   #deliver(): void {
     const channel = this.#channel;
     if (!channel.receiving) {
-      channel.slots!.release(1);
+      channel.releaseSlots(1);
       return this.#fail();
     }
     channel.push(this.#value);
@@ -514,6 +680,189 @@ class Send<T> extends Future<void> {
   }
 
   /** The send future stops counting as a sender (once). */
+  #settle(): void {
+    if (!this.#live) return;
+    this.#live = false;
+    this.#channel.dropSender();
+  }
+}
+
+/**
+ * Slots reserved in a bounded {@linkcode mpsc} channel by {@linkcode Sender.reserve} (one) or
+ * {@linkcode Sender.reserveMany} (`count`): each `send(value)` puts a value in at once, in a slot
+ * already held, so it never waits and never finds the channel full; `release()` (or
+ * `[Symbol.dispose]`, for `using`) gives the slots not used back to the senders waiting. Held
+ * slots count against the capacity, and a permit holding slots counts as a sender: the receiver
+ * does not end while one is live, and after `rx.close()` it still receives what the permits send.
+ * Dropping or using up the last permit of a channel whose senders are gone (or whose receiver is
+ * closed) wakes the receiver to see its end. Release permits you do not use: one left unreleased
+ * holds its slots for good.
+ *
+ * @example
+ * ```ts
+ * import { mpsc } from "@spindle/sync";
+ *
+ * const [tx, rx] = mpsc.bounded<string>(4);
+ * const permit = tx.tryReserveMany(3)!;
+ * permit.send("a");
+ * permit.send("b");
+ * console.log(permit.count, tx.availableCapacity); // 1 1
+ * permit.release(); // the third slot goes back
+ * console.log(permit.count, tx.availableCapacity); // 0 2
+ * console.log(rx.tryRecv(), rx.tryRecv()); // a b
+ * ```
+ */
+export class SendPermit<T> implements Disposable {
+  /** The channel while the permit holds slots; `null` once they are all used or released. */
+  #channel: Channel<T> | null;
+  #count: number;
+
+  private constructor(channel: Channel<T>, count: number) {
+    this.#channel = count === 0 ? null : channel;
+    this.#count = count;
+  }
+
+  static {
+    makeSendPermit = <T>(channel: Channel<T>, count: number): SendPermit<T> => new SendPermit(channel, count);
+  }
+
+  /** How many slots this permit still holds (values it can send). */
+  get count(): number {
+    return this.#count;
+  }
+
+  /**
+   * Sends `value` in one of the slots held, without waiting (tokio's `Permit::send`). Throws
+   * {@linkcode SendError} (holding `value`; the slot is used up) if the receiver was dropped, and
+   * {@linkcode ClosedError} if the permit holds no slot any more (used up or released).
+   */
+  send(value: T): void {
+    const channel = this.#channel;
+    if (channel === null) {
+      throw new ClosedError(
+        "permit",
+        `SendPermit.send(${describe(value)}) on a permit whose slots were all used or released`,
+      );
+    }
+    if (--this.#count === 0) this.#channel = null;
+    if (channel.receivers === 0) {
+      if (this.#count === 0) channel.dropSender();
+      throw notSent(channel, value);
+    }
+    channel.push(value); // the slot held goes with the value; the receiver frees it
+    if (this.#count === 0) channel.dropSender();
+  }
+
+  /** Gives the slots not used back (to the senders waiting first). Does nothing the second time. */
+  release(): void {
+    const channel = this.#channel;
+    if (channel === null) return;
+    this.#channel = null;
+    const count = this.#count;
+    this.#count = 0;
+    channel.releaseSlots(count);
+    channel.dropSender();
+  }
+
+  /** Same as {@linkcode SendPermit.release}, for `using`. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/**
+ * `Sender.reserve()` and `reserveMany(n)`: `needed` free slots (permits of `slots`), then a
+ * {@linkcode SendPermit} holding them. The steps of `Send` without the value: it counts as a
+ * sender from its creation, and hands that count on to the permit it completes with.
+ */
+class Reserve<T> extends Future<SendPermit<T>> {
+  readonly #channel: Channel<T>;
+  readonly #needed: number;
+  readonly #what: string;
+  /** Its place in the slots' queue while it waits; `null` before and after. */
+  #waiter: PermitWaiter | null = null;
+  /** Counted as a sender: until it completes or is dropped (then polling it is a misuse). */
+  #live = true;
+
+  constructor(channel: Channel<T>, needed: number, what: string) {
+    super();
+    channel.senders++;
+    this.#channel = channel;
+    this.#needed = needed;
+    this.#what = what;
+  }
+
+  /** `yield*` on the future: with the slots free and nobody waiting ahead, completes here. */
+  override [Symbol.iterator](): Iterator<Future<unknown>, SendPermit<T>, unknown> {
+    const channel = this.#channel;
+    if (this.#live && this.#waiter === null && channel.receiving && takeBudgetNow()) {
+      if (this.#needed === 0 || channel.slots!.tryTake(this.#needed)) return new ReadyNow(this.#grant());
+      refundBudget();
+    }
+    return awaitIterator.call(this) as Iterator<Future<unknown>, SendPermit<T>, unknown>;
+  }
+
+  poll(cx: Context): Poll<SendPermit<T>> {
+    if (!this.#live) throw new SpindleError("FUTURE_COMPLETED", `${this.#what} was polled after it completed`);
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+    const channel = this.#channel;
+    const slots = channel.slots!;
+    let waiter = this.#waiter;
+    if (waiter === null) {
+      if (!channel.receiving) return this.#fail();
+      if (this.#needed === 0 || slots.tryTake(this.#needed)) return this.#grant();
+      waiter = this.#waiter = slots.waiter(this.#needed);
+      slots.enqueue(waiter);
+    }
+    if (!waiter.queued) {
+      // Out of the queue: given its slots, or woken by close() short of them.
+      waiter.dropWaker();
+      this.#waiter = null;
+      if (waiter.assigned === waiter.needed && channel.receiving) {
+        waiter.assigned = 0; // the permit's now
+        slots.recycle(waiter);
+        return this.#grant();
+      }
+      // Closed first: what it was given goes back (as tokio's failed reserve), which may leave
+      // the closed channel idle for the receiver.
+      slots.cancel(waiter);
+      slots.recycle(waiter);
+      return this.#fail();
+    }
+    refundBudget();
+    waiter.register(cx.waker);
+    return PENDING;
+  }
+
+  /** Drops the reservation: out of the queue, and the slots it was given pass on. */
+  override [Symbol.dispose](): void {
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter.dropWaker();
+      const slots = this.#channel.slots!;
+      slots.cancel(waiter);
+      slots.recycle(waiter);
+      this.#channel.slotsReturned();
+    }
+    this.#settle();
+  }
+
+  /** Holds the slots: the permit takes them and this future's sender count (none for 0 slots). */
+  #grant(): SendPermit<T> {
+    this.#live = false;
+    if (this.#needed === 0) this.#channel.dropSender();
+    return makeSendPermit(this.#channel, this.#needed);
+  }
+
+  /** The channel closed before the slots were this future's. */
+  #fail(): never {
+    this.#settle();
+    this.#channel.slotsReturned();
+    throw notReserved(this.#channel, this.#what);
+  }
+
+  /** The future stops counting as a sender (once). */
   #settle(): void {
     if (!this.#live) return;
     this.#live = false;

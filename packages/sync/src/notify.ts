@@ -1,10 +1,16 @@
 import { consumeBudget, type Context, Future, PENDING, type Poll, refundBudget, SpindleError } from "@spindle/core";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
-/** A `notified()` future's node: set `notified` when `notifyOne` chose it. */
+/** A `notified()` future's node: set `notified` when `notifyOne` or `notifyLast` chose it. */
 class NotifyWaiter extends WaitNode {
   notified = false;
+  /** Chosen by `notifyLast`: a drop passes the notification on the same way. */
+  last = false;
 }
+
+// The constructors below are private (users get these objects only from this module); each
+// class's static block sets its factory here for the rest of the module.
+let makeNotified: (notify: Notify, generation: number) => Notified;
 
 let generationOf: (notify: Notify) => number;
 let takePermit: (notify: Notify) => boolean;
@@ -49,12 +55,40 @@ export class Notify {
 
   /** Wakes the longest-waiting `notified()` future, or keeps one permit for the next. */
   notifyOne(): void {
-    const waiter = this.#waiters.shift();
+    this.#notify(this.#waiters.head, false);
+  }
+
+  /**
+   * Wakes the `notified()` future that joined the queue last (tokio's `notify_last`: LIFO), or
+   * keeps one permit for the next, as `notifyOne`. A future it chose that is dropped before it
+   * completes passes the notification on to the then last waiter.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "@spindle/core";
+   * import { Notify } from "@spindle/sync";
+   *
+   * const notify = new Notify();
+   * const [first, second] = [notify.notified(), notify.notified()];
+   * const cx = Context.noop();
+   * first.poll(cx); // both wait, in this order
+   * second.poll(cx);
+   * notify.notifyLast();
+   * console.log(first.poll(cx) === undefined, second.poll(cx) === undefined); // false true
+   * ```
+   */
+  notifyLast(): void {
+    this.#notify(this.#waiters.tail, true);
+  }
+
+  #notify(waiter: NotifyWaiter | null, last: boolean): void {
     if (waiter === null) {
       this.#permit = true;
       return;
     }
+    this.#waiters.remove(waiter);
     waiter.notified = true;
+    waiter.last = last;
     waiter.wake();
   }
 
@@ -66,10 +100,11 @@ export class Notify {
 
   /**
    * A future that completes on the next `notifyOne` (or a kept permit) or `notifyWaiters`. It
-   * joins the queue when first polled; `notifyWaiters` completes it even before that.
+   * joins the queue when first polled (or on {@linkcode Notified.enable}); `notifyWaiters`
+   * completes it even before that.
    */
-  notified(): Future<void> {
-    return new Notified(this, this.#generation);
+  notified(): Notified {
+    return makeNotified(this, this.#generation);
   }
 
   static {
@@ -83,16 +118,68 @@ export class Notify {
   }
 }
 
-class Notified extends Future<void> {
+/**
+ * The future of {@linkcode Notify.notified}: completes on a `notifyOne`/`notifyLast` that chose
+ * it (or a permit kept), or on a `notifyWaiters` made after it was created. Dropped after a
+ * `notifyOne` chose it but before it completed, it passes the notification on.
+ *
+ * @example
+ * ```ts
+ * import { blockOn } from "@spindle/core";
+ * import { Notify } from "@spindle/sync";
+ *
+ * const notify = new Notify();
+ * const notified = notify.notified();
+ * notified.enable(); // in the queue now: a notifyOne from here on is this future's
+ * notify.notifyOne();
+ * console.log(blockOn(notified)); // undefined
+ * ```
+ */
+export class Notified extends Future<void> {
   readonly #notify: Notify;
   readonly #generation: number;
   #waiter: NotifyWaiter | null = null;
+  /** `enable()` took the kept permit: the notification is this future's. */
+  #permitTaken = false;
   #done = false;
 
-  constructor(notify: Notify, generation: number) {
+  private constructor(notify: Notify, generation: number) {
     super();
     this.#notify = notify;
     this.#generation = generation;
+  }
+
+  static {
+    makeNotified = (notify, generation) => new Notified(notify, generation);
+  }
+
+  /**
+   * Joins the queue now, without waiting to be polled (tokio's `Notified::enable`), so that a
+   * `notifyOne` from here on can choose this future; takes the kept permit if there is one.
+   * Returns whether the future is notified already (it will complete at its next poll, or has
+   * completed). For the check-then-wait pattern: enable, check the condition, then wait, and no
+   * notification between the check and the wait is missed.
+   *
+   * @example
+   * ```ts
+   * import { Notify } from "@spindle/sync";
+   *
+   * const notify = new Notify();
+   * const notified = notify.notified();
+   * console.log(notified.enable()); // false
+   * notify.notifyOne();
+   * console.log(notified.enable()); // true
+   * ```
+   */
+  enable(): boolean {
+    if (this.#done || this.#permitTaken) return true;
+    const notify = this.#notify;
+    const waiter = this.#waiter;
+    if (waiter?.notified || generationOf(notify) !== this.#generation) return true;
+    if (waiter !== null) return false;
+    if (takePermit(notify)) return this.#permitTaken = true;
+    waitersOf(notify).push(this.#waiter = new NotifyWaiter());
+    return false;
   }
 
   poll(cx: Context): Poll<void> {
@@ -100,7 +187,7 @@ class Notified extends Future<void> {
     if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     const notify = this.#notify;
     let waiter = this.#waiter;
-    if (waiter?.notified || generationOf(notify) !== this.#generation) return this.#complete();
+    if (this.#permitTaken || waiter?.notified || generationOf(notify) !== this.#generation) return this.#complete();
     if (waiter === null) {
       if (takePermit(notify)) return this.#complete();
       waiter = this.#waiter = new NotifyWaiter();
@@ -113,6 +200,7 @@ class Notified extends Future<void> {
 
   #complete(): void {
     this.#done = true;
+    this.#permitTaken = false;
     const waiter = this.#waiter;
     if (waiter === null) return;
     this.#waiter = null;
@@ -121,10 +209,16 @@ class Notified extends Future<void> {
     this.#release(waiter, false);
   }
 
-  /** Dropped: out of the queue; a `notifyOne` it received and did not use goes to the next waiter. */
+  /**
+   * Dropped: out of the queue; a `notifyOne` (or `notifyLast`) it received, or the permit
+   * `enable()` took, and did not use goes on, the same way, to the next waiter or as the permit.
+   */
   override [Symbol.dispose](): void {
     const waiter = this.#waiter;
+    const permitTaken = this.#permitTaken;
     this.#done = true;
+    this.#permitTaken = false;
+    if (permitTaken) this.#notify.notifyOne();
     if (waiter === null) return;
     this.#waiter = null;
     this.#release(waiter, waiter.notified);
@@ -133,6 +227,8 @@ class Notified extends Future<void> {
   #release(waiter: NotifyWaiter, passOn: boolean): void {
     waitersOf(this.#notify).remove(waiter);
     waiter.dropWaker();
-    if (passOn) this.#notify.notifyOne();
+    if (!passOn) return;
+    if (waiter.last) this.#notify.notifyLast();
+    else this.#notify.notifyOne();
   }
 }

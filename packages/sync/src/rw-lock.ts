@@ -1,15 +1,21 @@
-import type { Future } from "@spindle/core";
-import { MAX_PERMITS } from "./errors.ts";
+import { describe, type Future, SpindleError } from "@spindle/core";
+import { checkCapacity, MAX_PERMITS } from "./errors.ts";
 import { type Cell, Lease } from "./lease.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
 let makeRwLockReadGuard: <T>(queue: PermitQueue, cell: Cell<T>) => RwLockReadGuard<T>;
-let makeRwLockWriteGuard: <T>(queue: PermitQueue, cell: Cell<T>) => RwLockWriteGuard<T>;
+let makeRwLockWriteGuard: <T>(queue: PermitQueue, cell: Cell<T>, permits: number) => RwLockWriteGuard<T>;
 
-/** The most readers that hold an {@linkcode RwLock} at once; a writer takes all of them. */
-const MAX_READERS = MAX_PERMITS;
+/** Options of an {@linkcode RwLock}. */
+export interface RwLockOptions {
+  /**
+   * The most readers that hold the lock at once (tokio's `with_max_readers`): an integer from 1
+   * to 2^31 - 1, the default. A read asked for beyond it waits for a reader to leave.
+   */
+  readonly maxReaders?: number;
+}
 
 /**
  * An async reader-writer lock (tokio's `RwLock<T>`): any number of readers or one writer hold it.
@@ -36,12 +42,37 @@ const MAX_READERS = MAX_PERMITS;
  * ```
  */
 export class RwLock<T> {
-  readonly #queue = new PermitQueue(MAX_READERS);
+  readonly #queue: PermitQueue;
   readonly #cell: Cell<T>;
+  /** The most readers at once; a writer takes all of these permits. */
+  readonly #maxReaders: number;
 
-  /** A lock guarding `value`. */
-  constructor(value: T) {
+  /**
+   * A lock guarding `value`, with at most `options.maxReaders` readers at once (default
+   * 2^31 - 1); a `maxReaders` that is not an integer from 1 to 2^31 - 1 throws `INVALID_ARGUMENT`
+   * naming it.
+   *
+   * @example
+   * ```ts
+   * import { RwLock } from "@spindle/sync";
+   *
+   * const lock = new RwLock("shared", { maxReaders: 2 });
+   * const [a, b] = [lock.tryRead(), lock.tryRead()];
+   * console.log(lock.maxReaders, lock.tryRead()); // 2 null
+   * a!.release();
+   * b!.release();
+   * ```
+   */
+  constructor(value: T, options?: RwLockOptions) {
+    const maxReaders = options?.maxReaders;
+    this.#maxReaders = maxReaders === undefined ? MAX_PERMITS : checkCapacity("RwLock maxReaders", maxReaders);
+    this.#queue = new PermitQueue(this.#maxReaders);
     this.#cell = { value };
+  }
+
+  /** The most readers that hold the lock at once. */
+  get maxReaders(): number {
+    return this.#maxReaders;
   }
 
   /** A future of shared (read) access. */
@@ -53,20 +84,21 @@ export class RwLock<T> {
   write(): Future<RwLockWriteGuard<T>> {
     return new Acquire(
       this.#queue,
-      MAX_READERS,
-      () => makeRwLockWriteGuard(this.#queue, this.#cell),
+      this.#maxReaders,
+      () => makeRwLockWriteGuard(this.#queue, this.#cell, this.#maxReaders),
       "RwLock.write()",
     );
   }
 
-  /** Read access now, or `null` when a writer holds the lock or waits for it. */
+  /** Read access now, or `null` when a writer holds the lock or waits for it (or `maxReaders` read). */
   tryRead(): RwLockReadGuard<T> | null {
     return this.#queue.tryTake(1) ? makeRwLockReadGuard(this.#queue, this.#cell) : null;
   }
 
   /** Write access now, or `null` when anyone holds the lock or waits for it. */
   tryWrite(): RwLockWriteGuard<T> | null {
-    return this.#queue.tryTake(MAX_READERS) ? makeRwLockWriteGuard(this.#queue, this.#cell) : null;
+    const maxReaders = this.#maxReaders;
+    return this.#queue.tryTake(maxReaders) ? makeRwLockWriteGuard(this.#queue, this.#cell, maxReaders) : null;
   }
 }
 
@@ -127,14 +159,80 @@ export class RwLockReadGuard<T> implements Disposable {
  */
 export class RwLockWriteGuard<T> implements Disposable {
   readonly #lease: Lease<T>;
+  readonly #cell: Cell<T>;
 
-  private constructor(queue: PermitQueue, cell: Cell<T>) {
-    this.#lease = new Lease(queue, cell, MAX_READERS, "write guard");
+  private constructor(queue: PermitQueue, cell: Cell<T>, permits: number) {
+    this.#lease = new Lease(queue, cell, permits, "write guard");
+    this.#cell = cell;
   }
 
   static {
-    makeRwLockWriteGuard = <T>(queue: PermitQueue, cell: Cell<T>): RwLockWriteGuard<T> =>
-      new RwLockWriteGuard(queue, cell);
+    makeRwLockWriteGuard = <T>(queue: PermitQueue, cell: Cell<T>, permits: number): RwLockWriteGuard<T> =>
+      new RwLockWriteGuard(queue, cell, permits);
+  }
+
+  /**
+   * Turns the write access into read access without letting a writer in between (tokio's
+   * `downgrade`): the readers waiting get in at once, and this guard is released.
+   *
+   * @example
+   * ```ts
+   * import { RwLock } from "@spindle/sync";
+   *
+   * const lock = new RwLock(1);
+   * const writer = lock.tryWrite()!;
+   * writer.value = 2;
+   * const reader = writer.downgrade();
+   * console.log(reader.value, lock.tryRead()!.value, lock.tryWrite()); // 2 2 null
+   * ```
+   */
+  downgrade(): RwLockReadGuard<T> {
+    return makeRwLockReadGuard(this.#lease.handOver(1), this.#cell);
+  }
+
+  /**
+   * {@linkcode RwLockWriteGuard.downgrade} to a read guard of `map(value)` (tokio's
+   * `downgrade_map`: a part of the value, or anything derived from it). `map` runs while this
+   * guard still excludes everyone; if it throws, this guard is left as it was.
+   *
+   * @example
+   * ```ts
+   * import { RwLock } from "@spindle/sync";
+   *
+   * const lock = new RwLock({ name: "spindle", hits: 0 });
+   * const writer = lock.tryWrite()!;
+   * writer.value.hits++;
+   * const hits = writer.downgradeMap((state) => state.hits);
+   * console.log(hits.value); // 1
+   * ```
+   */
+  downgradeMap<U>(map: (value: T) => U): RwLockReadGuard<U> {
+    checkMap("downgradeMap", map);
+    const mapped = map(this.#lease.value);
+    return makeRwLockReadGuard(this.#lease.handOver(1), { value: mapped });
+  }
+
+  /**
+   * {@linkcode RwLockWriteGuard.downgradeMap} when `map` returns something other than `null`
+   * (tokio's `try_downgrade_map`, with `null` for `None`); otherwise returns `null` and this guard
+   * keeps the write access.
+   *
+   * @example
+   * ```ts
+   * import { RwLock } from "@spindle/sync";
+   *
+   * const lock = new RwLock<number[]>([]);
+   * const writer = lock.tryWrite()!;
+   * console.log(writer.tryDowngradeMap((list) => list[0] ?? null)); // null (still writing)
+   * writer.value.push(7);
+   * console.log(writer.tryDowngradeMap((list) => list[0] ?? null)!.value); // 7
+   * ```
+   */
+  tryDowngradeMap<U>(map: (value: T) => U | null): RwLockReadGuard<U> | null {
+    checkMap("tryDowngradeMap", map);
+    const mapped = map(this.#lease.value);
+    if (mapped === null) return null;
+    return makeRwLockReadGuard(this.#lease.handOver(1), { value: mapped });
   }
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */
@@ -155,6 +253,16 @@ export class RwLockWriteGuard<T> implements Disposable {
   /** Same as {@linkcode RwLockWriteGuard.release}, for `using`. */
   [Symbol.dispose](): void {
     this.#lease.release();
+  }
+}
+
+/** Throws `INVALID_ARGUMENT` naming `map` unless it is a function. */
+function checkMap(method: string, map: unknown): void {
+  if (typeof map !== "function") {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `RwLockWriteGuard.${method}(map) needs a function, got ${describe(map)}`,
+    );
   }
 }
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { blockOn, type Coroutine, LocalExecutor, PENDING, SpindleError, yieldNow } from "@spindle/core";
-import { ClosedError, Semaphore, SemaphorePermit } from "./mod.ts";
-import { TestTask } from "./test-support/harness.ts";
+import { ClosedError, MAX_PERMITS, Semaphore, SemaphorePermit } from "./mod.ts";
+import { random, TestTask } from "./test-support/harness.ts";
 
 test("acquire takes free permits at once and release gives them back", () => {
   const semaphore = new Semaphore(3);
@@ -169,4 +169,74 @@ test("close() fails a waiter that held part of its permits and gives that part b
   assert.equal(semaphore.availablePermits, 1);
   semaphore.addPermits(2);
   assert.equal(semaphore.availablePermits, 3);
+});
+
+test("forgetPermits removes only free permits, returns how many, and leaves held ones and waiters alone", () => {
+  const semaphore = new Semaphore(4);
+  const held = semaphore.tryAcquire(3)!;
+  assert.equal(semaphore.forgetPermits(2), 1);
+  assert.equal(semaphore.availablePermits, 0);
+  const task = new TestTask();
+  const waiting = semaphore.acquire(2);
+  assert.equal(task.poll(waiting), PENDING);
+  assert.equal(semaphore.forgetPermits(1), 0, "nothing free: the waiter keeps its claim");
+  held.release(); // 3 back: the waiter takes 2, one stays free
+  assert.equal(task.wakes, 1);
+  assert.equal((task.poll(waiting) as SemaphorePermit).count, 2);
+  assert.equal(semaphore.availablePermits, 1);
+  assert.equal(semaphore.forgetPermits(0), 0);
+  for (const bad of [-1, 1.5, NaN, "1", MAX_PERMITS + 1]) {
+    assert.throws(
+      () => semaphore.forgetPermits(bad as number),
+      (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /forgetPermits\(n\)/.test(e.message),
+    );
+  }
+  assert.equal(semaphore.availablePermits, 1, "a rejected call forgot nothing");
+});
+
+test("merge and split move permits between permits of one semaphore; nothing is lost or doubled", () => {
+  const semaphore = new Semaphore(10);
+  const rand = random(9);
+  const permits: SemaphorePermit[] = [semaphore.tryAcquire(10)!];
+  for (let step = 0; step < 2000; step++) {
+    const i = Math.floor(rand() * permits.length);
+    const permit = permits[i]!;
+    if (rand() < 0.5) {
+      const part = permit.split(Math.floor(rand() * (permit.count + 2)));
+      if (part !== null) permits.push(part);
+    } else if (permits.length > 1) {
+      const j = (i + 1 + Math.floor(rand() * (permits.length - 1))) % permits.length;
+      permit.merge(permits[j]!);
+      assert.equal(permits[j]!.count, 0);
+      permits.splice(j, 1);
+    }
+    assert.equal(permits.reduce((sum, p) => sum + p.count, 0) + semaphore.availablePermits, 10, `step ${step}`);
+  }
+  for (const p of permits) p.release();
+  assert.equal(semaphore.availablePermits, 10);
+});
+
+test("merge and split refuse permits of another semaphore, non-permits, bad counts and released permits, naming them", () => {
+  const a = new Semaphore(2);
+  const b = new Semaphore(2);
+  const pa = a.tryAcquire()!;
+  const pb = b.tryAcquire()!;
+  const invalid = (pattern: RegExp) => (e: unknown) =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
+  assert.throws(() => pa.merge(pb), invalid(/another semaphore/));
+  assert.throws(() => pa.merge({} as SemaphorePermit), invalid(/needs a permit/));
+  assert.throws(() => pa.split(-1), invalid(/split\(n\).*-1/));
+  assert.throws(() => pa.split(0.5), invalid(/0\.5/));
+  pa.merge(pa); // itself: nothing moves
+  assert.equal(pa.count, 1);
+  pb.release();
+  assert.throws(
+    () => pb.split(0),
+    (e) => e instanceof ClosedError && e.what === "permit" && /split\(\)/.test(e.message),
+  );
+  assert.throws(() => pa.merge(pb), (e) => e instanceof ClosedError && /merge\(\)/.test(e.message));
+  const other = a.tryAcquire()!;
+  other.forget();
+  assert.throws(() => other.merge(pa), (e) => e instanceof ClosedError && /released or forgotten/.test(e.message));
+  assert.equal(pa.count, 1, "the refused merges moved nothing");
 });

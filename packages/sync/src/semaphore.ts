@@ -101,6 +101,30 @@ export class Semaphore {
   close(): void {
     this.#queue.close();
   }
+
+  /**
+   * Removes up to `n` of the free permits for good (tokio's `forget_permits`), open or closed;
+   * returns how many it removed (fewer than `n` when fewer are free). Permits held stay valid.
+   * `n` is an integer from 0 to {@linkcode Semaphore.MAX_PERMITS}.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from "@spindle/sync";
+   *
+   * const semaphore = new Semaphore(3);
+   * const held = semaphore.tryAcquire()!;
+   * console.log(semaphore.forgetPermits(5), semaphore.availablePermits); // 2 0
+   * held.release();
+   * console.log(semaphore.availablePermits); // 1
+   * ```
+   */
+  forgetPermits(n: number): number {
+    checkPermits("Semaphore.forgetPermits(n): n", n);
+    const queue = this.#queue;
+    const forgotten = Math.min(n, queue.free);
+    queue.free -= forgotten;
+    return forgotten;
+  }
 }
 
 /**
@@ -152,6 +176,76 @@ export class SemaphorePermit implements Disposable {
   forget(): void {
     this.#queue = null;
     this.#count = 0;
+  }
+
+  /**
+   * Takes the permits of `other`, a permit of the same semaphore, into this one (tokio's `merge`):
+   * this one then holds both counts and `other` holds none (released, it gives nothing back).
+   * Throws `INVALID_ARGUMENT` if `other` is of another semaphore, {@linkcode ClosedError} if either
+   * was released or forgotten already.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from "@spindle/sync";
+   *
+   * const semaphore = new Semaphore(3);
+   * const permit = semaphore.tryAcquire(1)!;
+   * permit.merge(semaphore.tryAcquire(2)!);
+   * console.log(permit.count, semaphore.availablePermits); // 3 0
+   * permit.release();
+   * console.log(semaphore.availablePermits); // 3
+   * ```
+   */
+  merge(other: SemaphorePermit): void {
+    const queue = this.#held("merge()");
+    if (!(other instanceof SemaphorePermit)) {
+      throw new SpindleError("INVALID_ARGUMENT", `SemaphorePermit.merge(other) needs a permit, got ${describe(other)}`);
+    }
+    if (other === this) return;
+    const otherQueue = other.#held("merge() of it into another permit");
+    if (otherQueue !== queue) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `SemaphorePermit.merge(other): other holds ${other.#count} permit(s) of another semaphore`,
+      );
+    }
+    this.#count += other.#count;
+    other.#queue = null;
+    other.#count = 0;
+  }
+
+  /**
+   * Moves `n` of this permit's permits into a new permit of the same semaphore (tokio's `split`),
+   * or returns `null` when this one holds fewer than `n`. `n` is an integer from 0 to
+   * {@linkcode Semaphore.MAX_PERMITS}; throws {@linkcode ClosedError} once this permit was released
+   * or forgotten.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from "@spindle/sync";
+   *
+   * const semaphore = new Semaphore(3);
+   * const permit = semaphore.tryAcquire(3)!;
+   * const one = permit.split(1)!;
+   * one.release();
+   * console.log(permit.count, semaphore.availablePermits, permit.split(5)); // 2 1 null
+   * ```
+   */
+  split(n: number): SemaphorePermit | null {
+    checkPermits("SemaphorePermit.split(n): n", n);
+    const queue = this.#held("split()");
+    if (n > this.#count) return null;
+    this.#count -= n;
+    return makeSemaphorePermit(queue, n);
+  }
+
+  /** The semaphore's queue while this permit holds its permits; ClosedError naming `operation` after. */
+  #held(operation: string): PermitQueue {
+    const queue = this.#queue;
+    if (queue === null) {
+      throw new ClosedError("permit", `SemaphorePermit.${operation} on a permit that was released or forgotten`);
+    }
+    return queue;
   }
 
   /** Same as {@linkcode SemaphorePermit.release}, for `using`. */

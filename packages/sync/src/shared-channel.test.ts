@@ -3,6 +3,7 @@ import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
 import { UncloneableValueError } from "@spindle/codec";
 import {
+  Context,
   type Coroutine,
   drop,
   type Future,
@@ -227,4 +228,51 @@ test("a value that cannot cross throws the codec's UncloneableValueError with it
   }
   assert.throws(() => tx.send({ f: Math.max }), UncloneableValueError);
   assert.equal(rx.tryRecv(), PENDING);
+});
+
+test("SharedSender.closed() waits while a receiver is live, through receives, and completes on the last receiver's drop or on close()", async () => {
+  const [tx, rx] = sharedChannel<number>(2);
+  const other = rx.clone();
+  const order: string[] = [];
+  const executor = new LocalExecutor();
+  executor.spawn(function* (): Coroutine<void> {
+    yield* tx.closed();
+    order.push("closed");
+  }());
+  executor.spawn(function* (): Coroutine<void> {
+    yield* tx.send(1);
+    assert.equal(yield* rx.recv(), 1); // a receive signals the counter closed() waits on: not the end
+    order.push("received");
+    yield* yieldNow();
+    rx.drop();
+    order.push("one receiver left");
+    yield* yieldNow();
+    other.drop();
+  }());
+  await within(executor.run(), LIMIT_MS, "closed() after the last receiver's drop");
+  assert.deepEqual(order, ["received", "one receiver left", "closed"]);
+  assert.throws(() => tx.trySend(2), SendError);
+
+  const [tx2] = sharedChannel<number>(1);
+  const closedByClose = run(tx2.closed(), "closed() after close()");
+  setTimeout(() => tx2.close(), 20);
+  assert.equal(await closedByClose, undefined);
+  tx2.drop();
+  assert.throws(() => tx2.closed(), (e) => e instanceof Error && /closed\(\)/.test(e.message));
+});
+
+test("a SharedSender.closed() future dropped while it waits stops waiting and keeps no waker", async () => {
+  const [tx, rx] = sharedChannel<number>(1);
+  const closed = tx.closed();
+  const index = await run(
+    function* (): Coroutine<number> {
+      const outcome = yield* select(closed, yieldNow());
+      drop(outcome.rest); // the pending closed() is dropped here
+      return outcome.index;
+    }(),
+    "select over a pending closed()",
+  );
+  assert.equal(index, 1);
+  rx.drop(); // closes: nothing is woken for the dropped future, and the process can exit
+  assert.throws(() => closed.poll(Context.noop()), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
 });

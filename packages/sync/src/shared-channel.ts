@@ -244,6 +244,36 @@ export class SharedSender<T> implements Disposable {
   }
 
   /**
+   * A future that completes once the channel is closed, on any thread (async-channel's
+   * `Sender::closed`): every receiver dropped (or recovered after its thread died), or `close()`
+   * called. For a producer that stops working for nobody. While it waits it holds the process
+   * open and makes every receive signal the waiting senders' counter (one `Atomics.notify`), so
+   * drop it once it is no longer wanted. Takes a unit of the task's cooperative budget per poll.
+   * Throws {@linkcode ClosedError} if this sender was dropped.
+   *
+   * @example
+   * ```ts
+   * import { type Coroutine, LocalExecutor } from "@spindle/core";
+   * import { sharedChannel } from "@spindle/sync";
+   *
+   * const [tx, rx] = sharedChannel<number>(4);
+   * const executor = new LocalExecutor();
+   * const stopped = executor.spawn(function* (): Coroutine<string> {
+   *   yield* tx.closed(); // on a worker: the consumers went away
+   *   return "stop producing";
+   * }());
+   * executor.spawn(function* (): Coroutine<void> {
+   *   rx.drop();
+   * }());
+   * await executor.run();
+   * console.log(await stopped); // stop producing
+   * ```
+   */
+  closed(): Future<void> {
+    return new SharedClosed(this.#link.live("closed()"));
+  }
+
+  /**
    * A future that sends `value` once there is room. The value is encoded now: throws the codec's
    * `UncloneableValueError` or `ValueTooLargeError` at once. The future fails with
    * {@linkcode SendError} (holding `value`) if the channel is closed first. Dropping it pending
@@ -541,5 +571,41 @@ class SharedSend<T> extends Future<void> {
     if (!this.#counted) return;
     this.#counted = false;
     this.#ring.dropEnd(SENDERS);
+  }
+}
+
+/**
+ * `SharedSender.closed()`: waits on the freed-slots counter, which `close()` (and so the last
+ * receiver's drop) signals, and checks the closed mark after each change.
+ */
+class SharedClosed extends Future<void> {
+  readonly #ring: SharedRing;
+  readonly #wait: AsyncCounterWait;
+  #done = false;
+
+  constructor(ring: SharedRing) {
+    super();
+    this.#ring = ring;
+    this.#wait = new AsyncCounterWait(ring.words, FREED);
+  }
+
+  poll(cx: Context): Poll<void> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "SharedSender.closed() was polled after it completed");
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+    const ring = this.#ring;
+    const check = (): true | typeof EMPTY => ring.isClosed ? true : EMPTY;
+    let closed = check();
+    if (closed === EMPTY) closed = this.#wait.arm(cx.waker, check);
+    if (closed === EMPTY) {
+      refundBudget();
+      return PENDING;
+    }
+    this[Symbol.dispose]();
+  }
+
+  /** Stops waiting (the process is no longer held open for it). */
+  override [Symbol.dispose](): void {
+    this.#done = true;
+    this.#wait.drop();
   }
 }

@@ -228,3 +228,13 @@ interface WebWorkerLike {
   terminate(): void;
   addEventListener(type: "close", listener: () => void): void;
 }
+
+test("sharedChannel: SharedSender.closed() completes once the last receiver, held by a thread that died, is recovered", async () => {
+  const [tx, rx] = sharedChannel<number>(1);
+  const handle = rx.handle();
+  rx.drop(); // the worker's end is the only receiver left
+  const closed = settle(tx.closed(), "closed() to complete after the recovery");
+  await dieAndRecover({ op: "receiver", death: "exit", rx: handle });
+  assert.equal(await closed, undefined);
+  assert.equal(tx.isClosed, true);
+});

@@ -50,6 +50,11 @@ export class WaitList<N extends WaitNode> {
     return this.#head;
   }
 
+  /** The back node (the last pushed still queued), or `null`. */
+  get tail(): N | null {
+    return this.#tail;
+  }
+
   /** Appends `node`, which must not be queued. */
   push(node: N): void {
     node.queued = true;

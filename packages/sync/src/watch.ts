@@ -1,6 +1,7 @@
 import {
   consumeBudget,
   type Context,
+  describe,
   Future,
   PENDING,
   type Poll,
@@ -20,6 +21,13 @@ let makeWatchSender: <T>(shared: Shared<T>) => WatchSender<T>;
 let makeWatchReceiver: <T>(shared: Shared<T>, seen: number) => WatchReceiver<T>;
 
 let pollChanged: <T>(receiver: WatchReceiver<T>, node: WaitNode, cx: Context) => boolean;
+let pollWaitFor: <T>(
+  receiver: WatchReceiver<T>,
+  node: WaitNode,
+  cx: Context,
+  predicate: (value: T) => boolean,
+  first: boolean,
+) => T | typeof PENDING;
 let leaveChanged: <T>(receiver: WatchReceiver<T>, node: WaitNode) => void;
 let ready: boolean;
 
@@ -32,6 +40,8 @@ class Shared<T> implements EndCounts {
   receivers = 1;
   /** Receivers and `changed()` futures waiting for a new version (or the end). */
   readonly waiting: WaitList<WaitNode> = new WaitList<WaitNode>();
+  /** The senders' `closed()` futures, waiting for the last receiver to go. */
+  readonly closing: WaitList<WaitNode> = new WaitList<WaitNode>();
 
   constructor(value: T) {
     this.value = value;
@@ -42,8 +52,10 @@ class Shared<T> implements EndCounts {
     this.waiting.wakeAll();
   }
 
-  /** Nothing to do: a send finds no receiver and fails. */
-  lastReceiverGone(): void {}
+  /** Sends fail from now on; the senders' `closed()` futures complete. */
+  lastReceiverGone(): void {
+    this.closing.wakeAll();
+  }
 }
 
 /**
@@ -125,9 +137,66 @@ export class WatchSender<T> implements Disposable {
     return old;
   }
 
+  /**
+   * Changes the value in place, or replaces it, with `modify(current)` (its return value is
+   * stored), and wakes the receivers, even when none is left (tokio's `send_modify`). If `modify`
+   * throws, nothing is stored and no receiver is told (a change it made to the object in place
+   * stays, unannounced, as tokio's after a panic); the error propagates.
+   *
+   * @example
+   * ```ts
+   * import { watch } from "@spindle/sync";
+   *
+   * const [tx, rx] = watch({ hits: 0 });
+   * tx.sendModify((state) => {
+   *   state.hits++;
+   *   return state;
+   * });
+   * console.log(rx.hasChanged, rx.borrowAndUpdate().hits); // true 1
+   * ```
+   */
+  sendModify(modify: (current: T) => T): void {
+    const shared = this.#live("sendModify()");
+    if (typeof modify !== "function") {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `WatchSender.sendModify(modify) needs a function, got ${describe(modify)}`,
+      );
+    }
+    this.#store(shared, modify(shared.value));
+  }
+
   /** The current value. */
   borrow(): T {
     return this.#live("borrow()").value;
+  }
+
+  /**
+   * A future that completes once no receiver is left (tokio's `Sender::closed`): every receiver
+   * dropped. Takes a unit of the task's cooperative budget per poll, so a loop awaiting it on a
+   * closed channel still lets other tasks run. A receiver subscribed later reopens the channel for
+   * the futures made after it.
+   *
+   * @example
+   * ```ts
+   * import { type Coroutine, LocalExecutor } from "@spindle/core";
+   * import { watch } from "@spindle/sync";
+   *
+   * const [tx, rx] = watch(0);
+   * const executor = new LocalExecutor();
+   * const done = executor.spawn(function* (): Coroutine<string> {
+   *   yield* tx.closed();
+   *   return "no one watches";
+   * }());
+   * executor.spawn(function* (): Coroutine<void> {
+   *   rx[Symbol.dispose]();
+   * }());
+   * await executor.run();
+   * console.log(await done); // no one watches
+   * ```
+   */
+  closed(): Future<void> {
+    return new SenderClosed(this.#live("closed()"));
   }
 
   /** A new receiver that has seen the current value. */
@@ -213,6 +282,78 @@ export class WatchReceiver<T> extends Stream<T> {
   }
 
   /**
+   * Marks the current value unseen (tokio's `mark_changed`): `hasChanged` is true and `changed()`
+   * completes at once, until the value is marked seen again.
+   *
+   * @example
+   * ```ts
+   * import { watch } from "@spindle/sync";
+   *
+   * const [_tx, rx] = watch("config");
+   * rx.markChanged();
+   * console.log(rx.hasChanged, rx.borrowAndUpdate(), rx.hasChanged); // true config false
+   * ```
+   */
+  markChanged(): void {
+    const shared = this.#live("markChanged()");
+    this.#seen = shared.version - 1;
+  }
+
+  /**
+   * Marks the current value seen without reading it (tokio's `mark_unchanged`).
+   *
+   * @example
+   * ```ts
+   * import { watch } from "@spindle/sync";
+   *
+   * const [tx, rx] = watch(1);
+   * tx.send(2);
+   * rx.markUnchanged();
+   * console.log(rx.hasChanged, rx.borrow()); // false 2
+   * ```
+   */
+  markUnchanged(): void {
+    const shared = this.#live("markUnchanged()");
+    this.#seen = shared.version;
+  }
+
+  /**
+   * A future of the first value, the current one included, for which `predicate` is true (tokio's
+   * `wait_for`): it checks the current value at once, then each new one, marking what it checked
+   * seen. Once every sender is gone it checks the last value too, and fails with
+   * {@linkcode ClosedError} if that one does not match either. Takes a unit of the task's
+   * cooperative budget per poll. A throwing `predicate` fails the future with its error.
+   *
+   * @example
+   * ```ts
+   * import { type Coroutine, LocalExecutor, yieldNow } from "@spindle/core";
+   * import { watch } from "@spindle/sync";
+   *
+   * const [tx, rx] = watch(0);
+   * const executor = new LocalExecutor();
+   * const reached = executor.spawn(rx.waitFor((n) => n >= 3));
+   * executor.spawn(function* (): Coroutine<void> {
+   *   for (let n = 1; n <= 5; n++) {
+   *     tx.send(n);
+   *     yield* yieldNow();
+   *   }
+   * }());
+   * await executor.run();
+   * console.log(await reached); // 3
+   * ```
+   */
+  waitFor(predicate: (value: T) => boolean): Future<T> {
+    this.#live("waitFor()");
+    if (typeof predicate !== "function") {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `WatchReceiver.waitFor(predicate) needs a function, got ${describe(predicate)}`,
+      );
+    }
+    return new WaitFor(this, predicate);
+  }
+
+  /**
    * A future that completes when a value this receiver has not seen is there, marking it seen; it
    * fails with {@linkcode ClosedError} when every sender is gone and nothing new is there.
    */
@@ -260,6 +401,20 @@ export class WatchReceiver<T> extends Stream<T> {
       if (!node.queued) shared.waiting.push(node);
       return false;
     };
+    pollWaitFor = (receiver, node, cx, predicate, first) => {
+      const shared = receiver.#live("waitFor()");
+      if (first || shared.version !== receiver.#seen) {
+        receiver.#seen = shared.version;
+        const value = shared.value;
+        if (predicate(value)) return value;
+      }
+      if (shared.senders === 0) {
+        throw new ClosedError("channel", "waitFor() found no matching value before every watch sender was dropped");
+      }
+      node.register(cx.waker);
+      if (!node.queued) shared.waiting.push(node);
+      return PENDING;
+    };
     leaveChanged = (receiver, node) => {
       receiver.#link.shared?.waiting.remove(node);
       node.dropWaker();
@@ -304,5 +459,79 @@ class Changed<T> extends Future<void> {
   #finish(): void {
     this.#done = true;
     leaveChanged(this.#receiver, this.#node);
+  }
+}
+
+/** `WatchReceiver.waitFor(predicate)`; see there. */
+class WaitFor<T> extends Future<T> {
+  readonly #receiver: WatchReceiver<T>;
+  readonly #predicate: (value: T) => boolean;
+  readonly #node = new WaitNode();
+  /** Whether the current value is still to be checked (the first poll checks it, seen or not). */
+  #first = true;
+  #done = false;
+
+  constructor(receiver: WatchReceiver<T>, predicate: (value: T) => boolean) {
+    super();
+    this.#receiver = receiver;
+    this.#predicate = predicate;
+  }
+
+  poll(cx: Context): Poll<T> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "WatchReceiver.waitFor() was polled after it completed");
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+    let output: T | typeof PENDING;
+    try {
+      output = pollWaitFor(this.#receiver, this.#node, cx, this.#predicate, this.#first);
+    } catch (error) {
+      this.#finish();
+      throw error;
+    }
+    this.#first = false;
+    if (output === PENDING) {
+      refundBudget();
+      return PENDING;
+    }
+    this.#finish();
+    return output;
+  }
+
+  override [Symbol.dispose](): void {
+    if (!this.#done) this.#finish();
+  }
+
+  #finish(): void {
+    this.#done = true;
+    leaveChanged(this.#receiver, this.#node);
+  }
+}
+
+/** `WatchSender.closed()`: ready once the channel has no receiver. */
+class SenderClosed extends Future<void> {
+  readonly #shared: Shared<unknown>;
+  readonly #node = new WaitNode();
+  #done = false;
+
+  constructor(shared: Shared<unknown>) {
+    super();
+    this.#shared = shared;
+  }
+
+  poll(cx: Context): Poll<void> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "WatchSender.closed() was polled after it completed");
+    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+    if (this.#shared.receivers !== 0) {
+      refundBudget();
+      this.#node.register(cx.waker);
+      if (!this.#node.queued) this.#shared.closing.push(this.#node);
+      return PENDING;
+    }
+    this[Symbol.dispose]();
+  }
+
+  override [Symbol.dispose](): void {
+    this.#done = true;
+    this.#shared.closing.remove(this.#node);
+    this.#node.dropWaker();
   }
 }

@@ -383,3 +383,22 @@ test("mpmc", async () => {
   );
   assert.ok(v.every((c) => c === THREADS));
 });
+
+test("closed", async () => {
+  const [s, r] = sharedChannel<number>(1);
+  await parallel(
+    function* (sleep): Coroutine<void> {
+      yield* s.send(7);
+      const before = s.closed();
+      assert.equal(yield* pollOnce(before), NOT_READY);
+      yield* sleep(1000);
+      assert.equal(yield* pollOnce(before), undefined);
+      assert.equal(yield* pollOnce(s.closed()), undefined);
+    },
+    function* (sleep): Coroutine<void> {
+      assert.equal(yield* r.recv(), 7);
+      yield* sleep(500);
+      r.drop();
+    },
+  );
+});

@@ -19,7 +19,7 @@ import {
   Waker,
   yieldNow,
 } from "@spindle/core";
-import { broadcast, type BroadcastReceiver, LaggedError, SendError } from "@spindle/sync";
+import { broadcast, type BroadcastReceiver, BroadcastSender, LaggedError, SendError } from "@spindle/sync";
 import { pending, ready, spawn } from "./support.ts";
 
 function recv<T>(rx: BroadcastReceiver<T>): T {
@@ -480,4 +480,94 @@ test("receiver_len_after_lag_error_advances_cursor (differs: length at most the 
   assert.equal(rx.length, 1);
   assert.equal(recv(rx), 4);
   assert.equal(rx.length, 0);
+});
+
+test("sender_len", () => {
+  const [tx, rx1] = broadcast<number>(4);
+  const rx2 = tx.subscribe();
+  assert.equal(tx.length, 0);
+  tx.send(1);
+  tx.send(2);
+  tx.send(3);
+  assert.equal(tx.length, 3);
+  recv(rx1);
+  recv(rx1);
+  assert.equal(tx.length, 3);
+  recv(rx2);
+  assert.equal(tx.length, 2);
+  tx.send(4);
+  tx.send(5);
+  tx.send(6);
+  assert.equal(tx.length, 4);
+});
+
+// tokio draws from an unseeded generator; a seeded one (mulberry32) makes a failure replayable.
+test("sender_len_random", () => {
+  let seed = 0x5eed;
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const tryRecv = (rx: BroadcastReceiver<number>): void => {
+    try {
+      rx.tryRecv();
+    } catch (e) {
+      assert.ok(e instanceof LaggedError); // tokio ignores the result, Lagged included
+    }
+  };
+  const [tx, rx1] = broadcast<number>(16);
+  const rx2 = tx.subscribe();
+  for (let i = 0; i < 1000; i++) {
+    const choice = Math.floor(random() * 4);
+    if (choice === 0) tryRecv(rx1);
+    else if (choice === 1) tryRecv(rx2);
+    else tx.send(0);
+    assert.equal(tx.length, Math.min(Math.max(rx1.length, rx2.length), 16), `step ${i}`);
+  }
+});
+
+test("broadcast_sender_closed", () => {
+  const [tx, rx] = broadcast<null>(1);
+  const rx2 = tx.subscribe();
+  const task = spawn(tx.closed());
+  pending(task.poll());
+  rx[Symbol.dispose]();
+  assert.ok(!task.isWoken());
+  pending(task.poll());
+  rx2[Symbol.dispose]();
+  assert.ok(task.isWoken());
+  ready(task.poll());
+});
+
+test("broadcast_sender_closed_with_extra_subscribe", () => {
+  const [tx, rx] = broadcast<null>(1);
+  const rx2 = tx.subscribe();
+  const task = spawn(tx.closed());
+  pending(task.poll());
+  rx[Symbol.dispose]();
+  assert.ok(!task.isWoken());
+  pending(task.poll());
+  rx2[Symbol.dispose]();
+  assert.ok(task.isWoken());
+  const rx3 = tx.subscribe();
+  pending(task.poll());
+  rx3[Symbol.dispose]();
+  assert.ok(task.isWoken());
+  ready(task.poll());
+  ready(spawn(tx.closed()).poll());
+  const rx4 = tx.subscribe();
+  const task3 = spawn(tx.closed());
+  pending(task3.poll());
+  rx4[Symbol.dispose]();
+  assert.ok(task3.isWoken());
+  ready(task3.poll());
+});
+
+test("broadcast_sender_new_must_be_closed", () => {
+  const tx = BroadcastSender.create<null>(1);
+  ready(spawn(tx.closed()).poll());
+  const _rx = tx.subscribe();
+  pending(spawn(tx.closed()).poll());
 });

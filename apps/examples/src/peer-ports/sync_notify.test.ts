@@ -158,3 +158,62 @@ test("unpolled_future_completed_by_notify_waiters_preserves_notify_one_permit", 
   const n2 = notify.notified();
   assert.notEqual(n2.poll(Context.noop()), PENDING);
 });
+
+test("notify_multi_notified_last", () => {
+  const notify = new Notify();
+  const notified1 = spawn(notify.notified());
+  const notified2 = spawn(notify.notified());
+  pending(notified1.poll());
+  pending(notified2.poll());
+  notify.notifyLast();
+  pending(notified1.poll());
+  ready(notified2.poll());
+});
+
+test("notified_multi_notify_last_drop", () => {
+  const notify = new Notify();
+  const notified1 = spawn(notify.notified());
+  const notified2 = spawn(notify.notified());
+  const notified3 = spawn(notify.notified());
+  pending(notified1.poll());
+  pending(notified2.poll());
+  pending(notified3.poll());
+  notify.notifyLast();
+  notified3.drop(); // its notification goes to the waiter now last
+  ready(notified2.poll());
+  pending(notified1.poll());
+});
+
+// tokio's `future.enter(|_, fut| fut.enable())` is a call on the future itself.
+test("test_notify_one_after_enable", () => {
+  const notify = new Notify();
+  const notified = notify.notified();
+  const future = spawn(notified);
+  assert.equal(notified.enable(), false);
+  notify.notifyOne();
+  ready(future.poll());
+  assert.equal(notified.enable(), true);
+});
+
+test("test_poll_after_enable", () => {
+  const notify = new Notify();
+  const notified = notify.notified();
+  const future = spawn(notified);
+  assert.equal(notified.enable(), false);
+  pending(future.poll());
+});
+
+test("test_enable_after_poll", () => {
+  const notify = new Notify();
+  const notified = notify.notified();
+  const future = spawn(notified);
+  pending(future.poll());
+  assert.equal(notified.enable(), false);
+});
+
+test("test_enable_consumes_permit", () => {
+  const notify = new Notify();
+  notify.notifyOne(); // a permit
+  assert.equal(notify.notified().enable(), true);
+  assert.equal(notify.notified().enable(), false);
+});

@@ -2,7 +2,7 @@
 // onto @spindle/sync's RwLock, written from the package README.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Coroutine, LocalExecutor } from "@spindle/core";
+import { blockOn, type Coroutine, LocalExecutor, PENDING, SpindleError } from "@spindle/core";
 import { Barrier, RwLock } from "@spindle/sync";
 import { pending, ready, spawn } from "./support.ts";
 
@@ -135,4 +135,72 @@ test("try_read_try_write", () => {
   assert.equal(lock.tryRead(), null);
   wg.release();
   assert.equal(lock.tryRead()!.value, 1515);
+});
+
+test("exhaust_reading", () => {
+  const rwlock = new RwLock(100, { maxReaders: 1024 });
+  const reads = [];
+  for (;;) {
+    const t = spawn(rwlock.read());
+    const poll = t.poll();
+    if (poll === PENDING) {
+      t.drop(); // tokio drops it at the end of the loop body
+      break;
+    }
+    reads.push(poll);
+  }
+  assert.equal(reads.length, 1024);
+  const t1 = spawn(rwlock.read());
+  pending(t1.poll());
+  reads.pop()!.release();
+  assert.ok(t1.isWoken());
+  ready(t1.poll());
+});
+
+// tokio panics; here it is INVALID_ARGUMENT naming the value. `const_with_max_readers` is the same
+// JavaScript call.
+for (const name of ["zero_max_readers", "zero_max_readers_const"]) {
+  test(name, () => {
+    assert.throws(
+      () => new RwLock(100, { maxReaders: 0 }),
+      (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /maxReaders.*got 0/.test(e.message),
+    );
+  });
+}
+
+// tokio compares the addresses of the two guards' referents; here the value is an object and the
+// guards give the very same one.
+test("downgrade_map", () => {
+  const value = { n: 0 };
+  const lock = new RwLock(value);
+  const writeGuard = blockOn(lock.write());
+  const readT = spawn(lock.read());
+  pending(readT.poll());
+  const readGuard1 = writeGuard.downgradeMap((v) => {
+    pending(readT.poll()); // during `map`, the reader has no access yet
+    return v;
+  });
+  const readGuard2 = ready(readT.poll());
+  assert.equal(readGuard1.value, readGuard2.value);
+  assert.equal(readGuard1.value, value);
+});
+
+test("try_downgrade_map", () => {
+  const value = { n: 0 };
+  const lock = new RwLock(value);
+  const writeGuard = blockOn(lock.write());
+  const readT = spawn(lock.read());
+  pending(readT.poll());
+  assert.equal(
+    writeGuard.tryDowngradeMap(() => {
+      pending(readT.poll());
+      return null;
+    }),
+    null,
+  );
+  pending(readT.poll()); // `map` said no: still writing
+  const readGuard1 = writeGuard.tryDowngradeMap((v) => v)!;
+  const readGuard2 = ready(readT.poll());
+  assert.equal(readGuard1.value, readGuard2.value);
+  assert.equal(readGuard1.value, value);
 });

@@ -157,3 +157,67 @@ test("blocking_acquire_in_async_context", async () => {
   await assert.rejects(Promise.resolve(j), (e) => e instanceof SpindleError && e.code === "BLOCKING_NOT_ALLOWED");
   assert.equal(sem.availablePermits, 1, "the refused acquire took nothing");
 });
+
+for (const closed of [false, true]) {
+  test(closed ? "forget_closed" : "forget_open", () => {
+    for (let size = 0; size < 4; size++) {
+      for (let sub = 0; sub < 4; sub++) {
+        const sem = new Semaphore(size);
+        if (closed) sem.close();
+        const actual = sem.forgetPermits(sub);
+        const expected = Math.max(0, size - sub);
+        assert.equal(sem.availablePermits, expected, `case: ${size}-${sub}`);
+        assert.equal(actual, size - expected);
+        assert.equal(sem.isClosed, closed);
+      }
+    }
+  });
+}
+
+test("merge", () => {
+  const sem = new Semaphore(3);
+  const p1 = sem.tryAcquire()!;
+  assert.equal(sem.availablePermits, 2);
+  const p2 = sem.tryAcquire(2)!;
+  assert.equal(sem.availablePermits, 0);
+  p1.merge(p2);
+  assert.equal(sem.availablePermits, 0);
+  p1.release();
+  p2.release(); // merged away: gives nothing back
+  assert.equal(sem.availablePermits, 3);
+});
+
+// tokio panics; here it is INVALID_ARGUMENT, and neither permit changes.
+test("merge_unrelated_permits", () => {
+  const sem1 = new Semaphore(3);
+  const sem2 = new Semaphore(3);
+  const p1 = sem1.tryAcquire()!;
+  const p2 = sem2.tryAcquire()!;
+  assert.throws(() => p1.merge(p2), invalid);
+  assert.deepEqual([p1.count, p2.count], [1, 1]);
+});
+
+test("split", () => {
+  const sem = new Semaphore(5);
+  const p1 = sem.tryAcquire(3)!;
+  assert.equal(sem.availablePermits, 2);
+  assert.equal(p1.count, 3);
+  const p2 = p1.split(1)!;
+  assert.equal(sem.availablePermits, 2);
+  assert.equal(p1.count, 2);
+  assert.equal(p2.count, 1);
+  const p3 = p1.split(0)!;
+  assert.equal(p3.count, 0);
+  p1.release();
+  assert.equal(sem.availablePermits, 4);
+  const p4 = p2.split(1)!;
+  assert.equal(p2.count, 0);
+  assert.equal(p4.count, 1);
+  assert.equal(p2.split(1), null);
+  p2.release();
+  assert.equal(sem.availablePermits, 4);
+  p3.release();
+  assert.equal(sem.availablePermits, 4);
+  p4.release();
+  assert.equal(sem.availablePermits, 5);
+});

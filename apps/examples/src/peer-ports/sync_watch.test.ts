@@ -100,10 +100,13 @@ test("rx_observes_final_value", () => {
   assert.equal(rx.borrow(), "three");
 });
 
-// Ported in part: tokio's `tx.closed()` future has no counterpart; the send that follows does.
 test("poll_close", () => {
   const [tx, rx] = watch("one");
+  const t = spawn(tx.closed());
+  pending(t.poll());
   rx[Symbol.dispose]();
+  assert.ok(t.isWoken());
+  ready(t.poll());
   assert.equal(tx.receiverCount, 0);
   assert.throws(() => tx.send("two"), (e) => e instanceof SendError && e.value === "two");
 });
@@ -248,4 +251,150 @@ test("has_changed_errors_on_closed_channel_with_seen_value (differs: stays false
   const [tx, rx] = watch("A");
   tx.drop();
   assert.equal(rx.hasChanged, false);
+});
+
+test("rx_version_underflow", () => {
+  const [_tx, rx] = watch("one");
+  rx.markChanged();
+  rx.markChanged();
+  assert.equal(rx.hasChanged, true);
+});
+
+test("rx_mark_changed", () => {
+  const [tx, rx] = watch("one");
+  const rx2 = rx.clone();
+  const rx3 = rx.clone();
+  const rx4 = rx.clone();
+
+  rx.markChanged();
+  assert.equal(rx.hasChanged, true);
+  ready(spawn(rx.changed()).poll());
+
+  assert.equal(rx2.hasChanged, false);
+  pending(spawn(rx2.changed()).poll());
+
+  rx3.markChanged();
+  assert.equal(rx3.borrow(), "one");
+  assert.equal(rx3.hasChanged, true);
+  assert.equal(rx3.borrowAndUpdate(), "one");
+  assert.equal(rx3.hasChanged, false);
+  pending(spawn(rx3.changed()).poll());
+
+  tx.send("two");
+  assert.equal(rx4.hasChanged, true);
+  assert.equal(rx4.borrowAndUpdate(), "two");
+  rx4.markChanged();
+  assert.equal(rx4.hasChanged, true);
+  assert.equal(rx4.borrowAndUpdate(), "two");
+
+  assert.equal(rx.borrow(), "two");
+});
+
+test("rx_mark_unchanged", () => {
+  const [tx, rx] = watch("one");
+  const rx2 = rx.clone();
+
+  assert.equal(rx.hasChanged, false);
+  rx.markChanged();
+  assert.equal(rx.hasChanged, true);
+  rx.markUnchanged();
+  assert.equal(rx.hasChanged, false);
+  pending(spawn(rx.changed()).poll());
+
+  assert.equal(rx2.hasChanged, false);
+  tx.send("two");
+  assert.equal(rx2.hasChanged, true);
+  rx2.markUnchanged();
+  assert.equal(rx2.hasChanged, false);
+  assert.equal(rx2.borrowAndUpdate(), "two");
+
+  assert.equal(rx.borrow(), "two");
+});
+
+// tokio's closure gets `&mut T`; here `modify` returns the value to store, and the in-place change
+// before the throw is made on an object (a string cannot be changed in place).
+test("send_modify_panic", () => {
+  const [tx, rx] = watch({ s: "one" });
+  tx.sendModify((old) => ({ ...old, s: "two" }));
+  assert.equal(rx.borrowAndUpdate().s, "two");
+  const rx2 = rx.clone();
+  assert.equal(rx2.borrowAndUpdate().s, "two");
+  const task = spawn(rx2.changed());
+  assert.throws(() =>
+    tx.sendModify((old) => {
+      old.s = "panicked";
+      throw new Error("panic");
+    }), /panic/);
+  pending(task.poll());
+  assert.equal(rx.borrow().s, "panicked");
+  tx.sendModify((old) => ({ ...old, s: "three" }));
+  ready(task.poll());
+  assert.equal(rx.borrowAndUpdate().s, "three");
+});
+
+test("receiver_wait_for_is_cooperative", async () => {
+  const [tx, rx] = watch(0);
+  tx.drop();
+  let turns = 0;
+  const outcome = await inTask(race<string>([
+    fromGenerator(function* (): Coroutine<string> {
+      while (turns++ < LOOP_BOUND) {
+        try {
+          yield* rx.waitFor((val) => val === 1);
+          assert.fail("waitFor() matched on a closed channel");
+        } catch (e) {
+          assert.ok(e instanceof ClosedError);
+        }
+      }
+      return "the loop never yielded";
+    }()),
+    fromGenerator(function* (): Coroutine<string> {
+      yield* yieldNow();
+      return "yielded";
+    }()),
+  ]));
+  assert.equal(outcome, "yielded");
+});
+
+test("receiver_wait_for_is_cooperative_ok", async () => {
+  const [tx, rx] = watch(0);
+  let turns = 0;
+  const outcome = await inTask(race<string>([
+    fromGenerator(function* (): Coroutine<string> {
+      while (turns++ < LOOP_BOUND) {
+        tx.send(1);
+        assert.equal(yield* rx.waitFor((val) => val === 1), 1);
+      }
+      return "the loop never yielded";
+    }()),
+    fromGenerator(function* (): Coroutine<string> {
+      yield* yieldNow();
+      return "yielded";
+    }()),
+  ]));
+  assert.equal(outcome, "yielded");
+});
+
+test("wait_for_errors_on_closed_channel_true_predicate", () => {
+  const [tx, rx] = watch("A");
+  tx.send("B");
+  tx.drop();
+  assert.equal(blockOn(rx.waitFor(() => true)), "B");
+});
+
+test("sender_closed_is_cooperative", async () => {
+  const [tx, rx] = watch(null);
+  rx[Symbol.dispose]();
+  let turns = 0;
+  const outcome = await inTask(race<string>([
+    fromGenerator(function* (): Coroutine<string> {
+      while (turns++ < LOOP_BOUND) yield* tx.closed();
+      return "the loop never yielded";
+    }()),
+    fromGenerator(function* (): Coroutine<string> {
+      yield* yieldNow();
+      return "yielded";
+    }()),
+  ]));
+  assert.equal(outcome, "yielded");
 });
