@@ -239,6 +239,23 @@ test("close() reaches tasks never polled, waiting tasks, and the task whose poll
   // A generator that never started has no `finally` to run yet.
   assert.deepEqual(finallies.sort(), ["closer", "waiting"]);
   assert.equal(executor.taskCount, 0);
+
+  // A task that closes its executor and then waits is cancelled once that poll returns.
+  const second = new LocalExecutor();
+  let waiterFinally = 0;
+  function* closerThatWaits(): Coroutine<void> {
+    try {
+      second.close();
+      yield* pending<void>();
+    } finally {
+      waiterFinally++;
+    }
+  }
+  const waiter = second.spawn(closerThatWaits());
+  await within(second.run(), 5_000, "run() after close() from a task that then waits");
+  await assert.rejects(Promise.resolve(waiter), CancelledError);
+  assert.equal(waiterFinally, 1);
+  assert.equal(second.taskCount, 0);
 });
 
 test("bad options and bad spawn arguments get typed errors naming the value", () => {
