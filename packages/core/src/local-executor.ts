@@ -234,7 +234,8 @@ export class LocalExecutor implements Disposable {
   /**
    * Closes the executor: every unsettled task is dropped without being polled again (a coroutine's
    * `finally` blocks run, but cannot wait) and its handle fails with a `CancelledError`; later
-   * `spawn` calls throw `EXECUTOR_CLOSED`.
+   * `spawn` calls throw `EXECUTOR_CLOSED`. Called from one of its own tasks, that task finishes
+   * the poll it is in: it keeps its value if it returns there, else it is cancelled then.
    */
   close(): void {
     if (this.#closed) return;
