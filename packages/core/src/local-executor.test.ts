@@ -207,6 +207,57 @@ test("close() cancels every task and later spawns throw EXECUTOR_CLOSED", async 
   );
 });
 
+test("close() reaches tasks never polled, waiting tasks, and the task whose poll called it, each settling once", async () => {
+  const executor = new LocalExecutor();
+  const finallies: string[] = [];
+  function* waits(name: string): Coroutine<void> {
+    try {
+      yield* pending<void>();
+    } finally {
+      finallies.push(name);
+    }
+  }
+  // Closes the executor from its own poll, then keeps running to its end in that poll.
+  function* closer(): Coroutine<string> {
+    try {
+      executor.close();
+      return "returned after close";
+    } finally {
+      finallies.push("closer");
+    }
+  }
+  const waiting = executor.spawn(waits("waiting"));
+  const run = executor.run();
+  await new Promise((resolve) => setImmediate(resolve)); // `waiting` was polled: it waits
+  const closing = executor.spawn(closer());
+  const neverPolled = executor.spawn(waits("never polled")); // queued behind `closing`
+  await within(run, 5_000, "run() after close()");
+  await assert.rejects(Promise.resolve(waiting), CancelledError);
+  await assert.rejects(Promise.resolve(neverPolled), CancelledError);
+  // The closing task completed within the poll that closed the executor: its outcome stands.
+  assert.equal(await closing, "returned after close");
+  // A generator that never started has no `finally` to run yet.
+  assert.deepEqual(finallies.sort(), ["closer", "waiting"]);
+  assert.equal(executor.taskCount, 0);
+
+  // A task that closes its executor and then waits is cancelled once that poll returns.
+  const second = new LocalExecutor();
+  let waiterFinally = 0;
+  function* closerThatWaits(): Coroutine<void> {
+    try {
+      second.close();
+      yield* pending<void>();
+    } finally {
+      waiterFinally++;
+    }
+  }
+  const waiter = second.spawn(closerThatWaits());
+  await within(second.run(), 5_000, "run() after close() from a task that then waits");
+  await assert.rejects(Promise.resolve(waiter), CancelledError);
+  assert.equal(waiterFinally, 1);
+  assert.equal(second.taskCount, 0);
+});
+
 test("bad options and bad spawn arguments get typed errors naming the value", () => {
   assert.throws(() => new LocalExecutor({ timeSliceMs: 0 }), /timeSliceMs must be a finite number > 0, got 0/);
   assert.throws(() => new LocalExecutor({ timeSliceMs: Number.NaN }), /got NaN/);

@@ -107,7 +107,14 @@ export class LocalExecutor implements Disposable {
     this.#wakeDriver();
   };
   readonly #owner: TaskOwner;
-  #tasks: Task<unknown> | null = null;
+  /**
+   * The tasks that waited (returned `PENDING`) and have not settled, newest first, linked through
+   * `Task.prev`/`Task.next`. A task is listed after its first poll leaves it pending, not when
+   * spawned: a task that completes in its first poll (most short tasks) never touches the list,
+   * and until then it is queued or running, where `close()` reaches it too. (Linking at spawn cost
+   * a pointer store into this long-lived executor per task, a write-barrier call each on V8.)
+   */
+  #waiting: Task<unknown> | null = null;
   #live = 0;
   #closed = false;
   /** The promise `run()` returned while the executor runs, and how to settle it. */
@@ -172,7 +179,7 @@ export class LocalExecutor implements Disposable {
     this.#onIdle = options.onIdle ?? null;
     this.#owner = {
       schedule: (task) => this.#schedule(task),
-      settled: (task) => this.#unlink(task),
+      settled: (task) => this.#settled(task),
       unhandled: (error) => this.#unhandled(error),
     };
   }
@@ -195,7 +202,7 @@ export class LocalExecutor implements Disposable {
   spawn<T>(work: IntoFuture<T>): JoinHandle<T> {
     if (this.#closed) throw new SpindleError("EXECUTOR_CLOSED", "spawn() on a LocalExecutor that was closed");
     const task = spawnTask(work, this.#owner);
-    this.#link(task as Task<unknown>);
+    this.#live++;
     task.wake();
     return task;
   }
@@ -227,12 +234,27 @@ export class LocalExecutor implements Disposable {
   /**
    * Closes the executor: every unsettled task is dropped without being polled again (a coroutine's
    * `finally` blocks run, but cannot wait) and its handle fails with a `CancelledError`; later
-   * `spawn` calls throw `EXECUTOR_CLOSED`.
+   * `spawn` calls throw `EXECUTOR_CLOSED`. Called from one of its own tasks, that task finishes
+   * the poll it is in: it keeps its value if it returns there, else it is cancelled then.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#tasks !== null) this.#tasks.cancelNow();
+    // Every unsettled task is listed (it waited), queued (spawned or woken, not polled since), or
+    // running: the one whose poll called close() is cancelled once that poll returns (`#pollReady`).
+    for (;;) {
+      const waiting = this.#waiting;
+      if (waiting !== null) {
+        waiting.cancelNow();
+      } else {
+        const task = this.#readyHead;
+        if (task === null) break;
+        this.#readyHead = task.nextReady;
+        if (this.#readyHead === null) this.#readyTail = null;
+        task.nextReady = null;
+        task.cancelNow(); // settles it, unless it already has (aborted while queued)
+      }
+    }
     this.#wakeDriver();
   }
 
@@ -325,6 +347,11 @@ export class LocalExecutor implements Disposable {
         rebindWaker(waker, task);
         resetBudget();
         task.run(cx);
+        if (task.prev === null && this.#waiting !== task && !task.isFinished) {
+          // It waits (or was woken while running, and is queued again): list it, for close().
+          if (this.#closed) task.cancelNow(); // its poll closed the executor
+          else this.#link(task);
+        }
         if (polls === POLLS_BEFORE_ASKING || polls % POLLS_PER_CLOCK_READ === 0 || budgetExhausted()) {
           const now = performance.now();
           if (!this.#turnProbe) {
@@ -401,19 +428,22 @@ export class LocalExecutor implements Disposable {
     }
   }
 
+  /** Lists a task that waits. */
   #link(task: Task<unknown>): void {
-    task.next = this.#tasks;
-    if (this.#tasks !== null) this.#tasks.prev = task;
-    this.#tasks = task;
-    this.#live++;
+    const first = this.#waiting;
+    task.next = first;
+    if (first !== null) first.prev = task;
+    this.#waiting = task;
   }
 
-  #unlink(task: Task<unknown>): void {
-    if (task.prev !== null) task.prev.next = task.next;
-    else this.#tasks = task.next;
-    if (task.next !== null) task.next.prev = task.prev;
+  /** A task settled: unlists it if it was listed. */
+  #settled(task: Task<unknown>): void {
+    const prev = task.prev;
+    const next = task.next;
+    if (prev !== null) prev.next = next;
+    else if (this.#waiting === task) this.#waiting = next;
+    if (next !== null) next.prev = prev;
     task.prev = task.next = null;
-    this.#live--;
-    if (this.#live === 0) this.#wakeDriver();
+    if (--this.#live === 0) this.#wakeDriver();
   }
 }

@@ -80,7 +80,7 @@ export class Interval implements Disposable {
 
   /** The instant the next tick is scheduled for. */
   get nextTick(): Instant {
-    return Instant.fromMillis(this.#entry.deadline);
+    return Instant.fromMillis(this.#entry.dueAt);
   }
 
   /** A future that completes at the next tick with the instant it was scheduled for. */
@@ -102,13 +102,13 @@ export class Interval implements Disposable {
       throw closed;
     }
     const now = driver.now();
-    const scheduled = entry.deadline;
+    const scheduled = entry.dueAt;
     if (now < scheduled) {
       queue.wait(entry, cx.waker);
       return PENDING;
     }
     queue.remove(entry);
-    entry.deadline = this.#following(scheduled, now);
+    entry.dueAt = this.#following(scheduled, now);
     return Instant.fromMillis(scheduled);
   }
 

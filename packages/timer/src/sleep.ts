@@ -1,7 +1,7 @@
 import { consumeBudget, type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
 import { closedError } from "./driver.ts";
 import { checkInstant, Instant } from "./instant.ts";
-import { TimerEntry, type TimerQueue } from "./timer-queue.ts";
+import { hasFired, initEntry, type QueueEntry, type TimerQueue } from "./timer-queue.ts";
 
 /** Creates a sleep on `queue` until `deadline` (ms on the queue's clock); for the timer only. */
 export let createSleep: (queue: TimerQueue, deadline: number, now: number) => Sleep;
@@ -35,7 +35,6 @@ export let createSleep: (queue: TimerQueue, deadline: number, now: number) => Sl
  */
 export class Sleep extends Future<void> {
   readonly #queue: TimerQueue;
-  readonly #entry: TimerEntry;
   /** The clock reading the sleep was created at, for its first poll; then `NaN`. */
   #createdAt: number;
   #done = false;
@@ -43,8 +42,15 @@ export class Sleep extends Future<void> {
   private constructor(queue: TimerQueue, deadline: number, createdAt: number) {
     super();
     this.#queue = queue;
-    this.#entry = new TimerEntry(deadline);
     this.#createdAt = createdAt;
+    // The sleep is its own queue entry: one allocation per sleep, and cancelling touches one
+    // object. The entry's fields are added here, so `Sleep`'s public type does not show them.
+    initEntry(this as unknown as QueueEntry, deadline);
+  }
+
+  /** This sleep as its timer-queue entry (see `initEntry`). */
+  get #entry(): QueueEntry {
+    return this as unknown as QueueEntry;
   }
 
   static {
@@ -53,7 +59,7 @@ export class Sleep extends Future<void> {
 
   /** The instant this sleep completes at. */
   get deadline(): Instant {
-    return Instant.fromMillis(this.#entry.deadline);
+    return Instant.fromMillis(this.#entry.dueAt);
   }
 
   /**
@@ -72,7 +78,7 @@ export class Sleep extends Future<void> {
    * ```
    */
   get isElapsed(): boolean {
-    return this.#done || this.#queue.driver.now() >= this.#entry.deadline;
+    return this.#done || this.#queue.driver.now() >= this.#entry.dueAt;
   }
 
   /**
@@ -118,10 +124,10 @@ export class Sleep extends Future<void> {
     // a clock read (a fifth of the cost of scheduling) on the hot path. A deadline that passed in
     // between is then registered, and the driver fires it at once: late by one wake, never early.
     // A poll after the queue fired the entry needs no clock either: the queue saw the deadline pass.
-    let elapsed = entry.fired;
+    let elapsed = hasFired(entry);
     if (!elapsed) {
       const now = Number.isNaN(this.#createdAt) ? driver.now() : this.#createdAt;
-      elapsed = now >= entry.deadline;
+      elapsed = now >= entry.dueAt;
     }
     this.#createdAt = Number.NaN;
     if (elapsed) {

@@ -139,7 +139,7 @@ test("deadlines from microseconds to days (every wheel level and the far list), 
     }
     let expected = Infinity;
     for (let id = 0; id < entries.length; id++) {
-      if (!woken.has(id) && !removed.has(id)) expected = Math.min(expected, entries[id]!.deadline);
+      if (!woken.has(id) && !removed.has(id)) expected = Math.min(expected, entries[id]!.dueAt);
     }
     assert.equal(queue.earliest, expected, "earliest is the smallest pending deadline");
     assert.ok(clock.armed <= expected, "armed no later than the earliest deadline");
@@ -149,7 +149,7 @@ test("deadlines from microseconds to days (every wheel level and the far list), 
   }
   for (let id = 0; id < entries.length; id++) {
     assert.equal(woken.get(id) ?? 0, removed.has(id) ? 0 : 1, `entry ${id} woken exactly once unless cancelled`);
-    if (woken.has(id)) assert.ok(wokenAt.get(id)! >= entries[id]!.deadline, `entry ${id} woken before its deadline`);
+    if (woken.has(id)) assert.ok(wokenAt.get(id)! >= entries[id]!.dueAt, `entry ${id} woken before its deadline`);
   }
   assert.equal(clock.armed, Infinity, "an empty queue disarms");
 });
@@ -221,7 +221,7 @@ test("reschedules across the ring and the wheel (earlier, later, past), with can
     }
     let expected = Infinity;
     for (let id = 0; id < entries.length; id++) {
-      if (!woken.has(id) && !removed.has(id)) expected = Math.min(expected, entries[id]!.deadline);
+      if (!woken.has(id) && !removed.has(id)) expected = Math.min(expected, entries[id]!.dueAt);
     }
     assert.equal(queue.earliest, expected, "earliest is the smallest pending deadline");
     assert.ok(clock.armed <= expected, "armed no later than the earliest deadline");
@@ -231,7 +231,7 @@ test("reschedules across the ring and the wheel (earlier, later, past), with can
   }
   for (let id = 0; id < entries.length; id++) {
     assert.equal(woken.get(id) ?? 0, removed.has(id) ? 0 : 1, `entry ${id} woken exactly once unless cancelled`);
-    if (woken.has(id)) assert.ok(wokenAt.get(id)! >= entries[id]!.deadline, `entry ${id} woken before its deadline`);
+    if (woken.has(id)) assert.ok(wokenAt.get(id)! >= entries[id]!.dueAt, `entry ${id} woken before its deadline`);
   }
   assert.equal(clock.armed, Infinity, "an empty queue disarms");
 });

@@ -5,10 +5,49 @@ import type { Driver } from "./driver.ts";
  * One pending timer in a {@linkcode TimerQueue}: its deadline, the waker to wake when it passes,
  * and where it is queued (its index in a ring slot, or its links in a wheel slot's intrusive list):
  * inserting and cancelling touch only the entry, its slot and its neighbours, no map.
+ *
+ * A `Sleep` is its own entry (`initEntry` gives it these fields, which its public type does not
+ * show): one object per sleep instead of two. Other users (`Interval`) make a {@linkcode TimerEntry}.
  */
-export class TimerEntry {
-  /** Milliseconds on the driver's clock. */
-  deadline: number;
+export interface QueueEntry {
+  /** The deadline, in milliseconds on the driver's clock (not `deadline`: a `Sleep` has that getter). */
+  dueAt: number;
+  /** The (raw) waker of the task waiting on this entry; owned by the queue while queued. */
+  waker: RawWaker<unknown> | null;
+  /** The slot holding the entry (see {@linkcode TimerQueue}), or `NOT_QUEUED`. */
+  slot: number;
+  /** The entry's index in its ring slot. */
+  position: number;
+  /** Its neighbours in a wheel slot. */
+  prev: QueueEntry | null;
+  next: QueueEntry | null;
+}
+
+/**
+ * Gives `entry` the fields of a queue entry, not queued, due at `deadline`, in the order
+ * {@linkcode TimerEntry} declares them (one object shape for both).
+ */
+export function initEntry(entry: QueueEntry, deadline: number): void {
+  entry.dueAt = deadline;
+  entry.waker = null;
+  entry.slot = NOT_QUEUED;
+  entry.position = 0;
+  entry.prev = null;
+  entry.next = null;
+}
+
+/**
+ * Whether the queue took `entry` out because its deadline passed (not cancelled, not closed): a
+ * sleep's next poll completes without reading the clock again.
+ */
+export function hasFired(entry: QueueEntry): boolean {
+  return entry.slot === FIRED;
+}
+
+/** A queue entry of its own (see {@linkcode QueueEntry}). */
+export class TimerEntry implements QueueEntry {
+  /** The deadline, in milliseconds on the driver's clock (not `deadline`: a `Sleep` has that getter). */
+  dueAt: number;
   /** The (raw) waker of the task waiting on this entry; owned by the queue while queued. */
   waker: RawWaker<unknown> | null = null;
   /** The slot holding the entry (see {@linkcode TimerQueue}), or `NOT_QUEUED`. */
@@ -16,19 +55,16 @@ export class TimerEntry {
   /** The entry's index in its ring slot. */
   position = 0;
   /** Its neighbours in a wheel slot. */
-  prev: TimerEntry | null = null;
-  next: TimerEntry | null = null;
+  prev: QueueEntry | null = null;
+  next: QueueEntry | null = null;
 
   constructor(deadline: number) {
-    this.deadline = deadline;
+    this.dueAt = deadline;
   }
 
-  /**
-   * Whether the queue took the entry out because its deadline passed (not cancelled, not closed):
-   * a sleep's next poll completes without reading the clock again.
-   */
+  /** See {@linkcode hasFired}. */
   get fired(): boolean {
-    return this.slot === FIRED;
+    return hasFired(this);
   }
 }
 
@@ -98,15 +134,15 @@ export class TimerQueue {
    * its entries' addresses in one sweep instead of chasing one cache miss after the other (firing
    * 100,000 timers took 1.5-3x as long through lists). A cancelled entry leaves a `null`.
    */
-  readonly #ring: ((TimerEntry | null)[] | undefined)[] = new Array(RING);
+  readonly #ring: ((QueueEntry | null)[] | undefined)[] = new Array(RING);
   /** Entries per ring slot, not counting the cancelled ones' holes. */
   readonly #ringLive = new Int32Array(RING);
   /** One bit per ring slot: set while the slot holds an entry. */
   readonly #ringMap = new Int32Array(RING_WORDS);
   #inRing = 0;
   /** Wheel list heads and tails, level by level (`level * SLOTS + digit`), then the far list. */
-  readonly #heads: (TimerEntry | null)[] = new Array(FAR + 1).fill(null);
-  readonly #tails: (TimerEntry | null)[] = new Array(FAR + 1).fill(null);
+  readonly #heads: (QueueEntry | null)[] = new Array(FAR + 1).fill(null);
+  readonly #tails: (QueueEntry | null)[] = new Array(FAR + 1).fill(null);
   /** Entries per wheel level (and far), to skip empty levels. */
   readonly #perLevel: number[] = new Array(LEVELS + 1).fill(0);
   /** The tick the ring has fired up to. */
@@ -134,15 +170,15 @@ export class TimerQueue {
     let earliest = this.#ringEarliest();
     const slot = this.#nextWheelSlot();
     if (slot >= 0) {
-      for (let entry = this.#heads[slot] as TimerEntry | null; entry !== null; entry = entry.next) {
-        if (entry.deadline < earliest) earliest = entry.deadline;
+      for (let entry = this.#heads[slot] as QueueEntry | null; entry !== null; entry = entry.next) {
+        if (entry.dueAt < earliest) earliest = entry.dueAt;
       }
     }
     return earliest;
   }
 
   /** Queues `entry` (not queued yet) with `waker`, whose ownership passes to the queue. */
-  insert(entry: TimerEntry, waker: RawWaker<unknown>): void {
+  insert(entry: QueueEntry, waker: RawWaker<unknown>): void {
     entry.waker = waker;
     this.#place(entry);
     this.#size++;
@@ -154,7 +190,7 @@ export class TimerQueue {
    * Makes `entry` wait for its deadline with `waker`: queues it with a clone of `waker` if it is
    * not queued, else keeps only the latest waker (replacing the stored one).
    */
-  wait(entry: TimerEntry, waker: Waker): void {
+  wait(entry: QueueEntry, waker: Waker): void {
     if (entry.slot < 0) this.insert(entry, replaceRawWaker(null, waker));
     else entry.waker = replaceRawWaker(entry.waker, waker);
   }
@@ -164,8 +200,8 @@ export class TimerQueue {
    * allocation), and the driver is armed earlier if needed; an entry not queued only takes the
    * new deadline, for its next registration.
    */
-  reschedule(entry: TimerEntry, deadline: number): void {
-    entry.deadline = deadline;
+  reschedule(entry: QueueEntry, deadline: number): void {
+    entry.dueAt = deadline;
     if (entry.slot < 0) {
       entry.slot = NOT_QUEUED; // no longer fired: pending again until its new deadline
       return;
@@ -177,7 +213,7 @@ export class TimerQueue {
   }
 
   /** Removes a queued `entry` and drops its waker; does nothing when it is not queued. */
-  remove(entry: TimerEntry): void {
+  remove(entry: QueueEntry): void {
     if (entry.slot < 0) return;
     this.#unlink(entry);
     entry.waker = dropRawWaker(entry.waker);
@@ -197,7 +233,7 @@ export class TimerQueue {
     const nowTick = this.#tickOf(now);
     // The ring first (it then stands at the clock's tick), then the wheel's slots coming within
     // LOOKAHEAD go into the ring, then what they brought that is already due (a late fire).
-    const due: TimerEntry[] = [];
+    const due: QueueEntry[] = [];
     this.#takeDue(now, nowTick, due);
     this.#advanceWheel(nowTick + LOOKAHEAD);
     this.#takeDue(now, nowTick, due);
@@ -205,7 +241,7 @@ export class TimerQueue {
     this.#arm(this.#nextWake());
     // Woken last, once the queue is consistent and the driver re-armed.
     for (let i = 0; i < due.length; i++) {
-      const entry = due[i] as TimerEntry;
+      const entry = due[i] as QueueEntry;
       entry.waker = wakeRawWaker(entry.waker);
     }
     return due.length;
@@ -215,7 +251,7 @@ export class TimerQueue {
    * Takes the ring's entries due at `now` (tick `nowTick`) out onto `due`, in tick order
    * (registration order within a tick), and moves the ring to `nowTick`.
    */
-  #takeDue(now: number, nowTick: number, due: TimerEntry[]): void {
+  #takeDue(now: number, nowTick: number, due: QueueEntry[]): void {
     const ring = this.#ring;
     for (;;) {
       const offset = this.#nextRingOffset();
@@ -223,11 +259,11 @@ export class TimerQueue {
       const tick = this.#ringAt + offset;
       if (tick > nowTick) break;
       const slot = tick & RING_MASK;
-      const entries = ring[slot] as (TimerEntry | null)[];
+      const entries = ring[slot] as (QueueEntry | null)[];
       if (tick < nowTick) {
         // A past tick: the whole slot is due.
         for (let i = 0; i < entries.length; i++) {
-          const entry = entries[i] as TimerEntry | null;
+          const entry = entries[i] as QueueEntry | null;
           if (entry === null) continue;
           entry.slot = FIRED;
           due.push(entry);
@@ -241,9 +277,9 @@ export class TimerQueue {
       // their order, compacted.
       let kept = 0;
       for (let i = 0; i < entries.length; i++) {
-        const entry = entries[i] as TimerEntry | null;
+        const entry = entries[i] as QueueEntry | null;
         if (entry === null) continue;
-        if (entry.deadline <= now) {
+        if (entry.dueAt <= now) {
           entry.slot = FIRED;
           due.push(entry);
         } else {
@@ -265,7 +301,7 @@ export class TimerQueue {
 
   /** Marks ring slot `slot` empty (its array kept for the next tick that lands there). */
   #emptyRingSlot(slot: number): void {
-    (this.#ring[slot] as (TimerEntry | null)[]).length = 0;
+    (this.#ring[slot] as (QueueEntry | null)[]).length = 0;
     this.#ringLive[slot] = 0;
     this.#ringMap[slot >>> 5]! &= ~(1 << (slot & 31));
   }
@@ -289,7 +325,7 @@ export class TimerQueue {
       }
     }
     for (let slot = 0; slot < heads.length; slot++) {
-      let entry = heads[slot] as TimerEntry | null;
+      let entry = heads[slot] as QueueEntry | null;
       heads[slot] = this.#tails[slot] = null;
       while (entry !== null) {
         const next = entry.next;
@@ -319,7 +355,7 @@ export class TimerQueue {
       if (slot < 0) break;
       const start = this.#wheelSlotStart(slot);
       if (start > target) break;
-      let entry = heads[slot] as TimerEntry | null;
+      let entry = heads[slot] as QueueEntry | null;
       heads[slot] = this.#tails[slot] = null;
       const level = slot >> SLOT_BITS; // LEVELS for the far list
       if (start > this.#wheelAt) this.#wheelAt = start;
@@ -357,10 +393,10 @@ export class TimerQueue {
     const offset = this.#nextRingOffset();
     if (offset < 0) return Infinity;
     let earliest = Infinity;
-    const entries = this.#ring[(this.#ringAt + offset) & RING_MASK] as (TimerEntry | null)[];
+    const entries = this.#ring[(this.#ringAt + offset) & RING_MASK] as (QueueEntry | null)[];
     for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as TimerEntry | null;
-      if (entry !== null && entry.deadline < earliest) earliest = entry.deadline;
+      const entry = entries[i] as QueueEntry | null;
+      if (entry !== null && entry.dueAt < earliest) earliest = entry.dueAt;
     }
     return earliest;
   }
@@ -388,8 +424,8 @@ export class TimerQueue {
    * When the driver must fire for a just placed `entry`: at its deadline in the ring; in the wheel,
    * LOOKAHEAD before it (its slot starts no later than its tick), to move it into the ring early.
    */
-  #wakeFor(entry: TimerEntry): number {
-    return entry.slot < RING ? entry.deadline : entry.deadline - LOOKAHEAD / TICKS_PER_MS;
+  #wakeFor(entry: QueueEntry): number {
+    return entry.slot < RING ? entry.dueAt : entry.dueAt - LOOKAHEAD / TICKS_PER_MS;
   }
 
   #tickOf(instant: number): number {
@@ -402,8 +438,8 @@ export class TimerQueue {
   }
 
   /** Queues `entry` (in no slot) where its deadline belongs now: its ring slot, or the wheel. */
-  #place(entry: TimerEntry): void {
-    let tick = this.#tickOf(entry.deadline);
+  #place(entry: QueueEntry): void {
+    let tick = this.#tickOf(entry.dueAt);
     const ringAt = this.#ringAt;
     if (tick - ringAt < RING) {
       if (tick < ringAt) tick = ringAt; // already due: the ring's current slot
@@ -434,7 +470,7 @@ export class TimerQueue {
     }
     this.#perLevel[slot >> SLOT_BITS]!++; // FAR >> SLOT_BITS is LEVELS: the far list's count
     entry.slot = RING + slot;
-    const tail = this.#tails[slot] as TimerEntry | null;
+    const tail = this.#tails[slot] as QueueEntry | null;
     entry.prev = tail;
     entry.next = null;
     if (tail === null) this.#heads[slot] = entry;
@@ -443,11 +479,11 @@ export class TimerQueue {
   }
 
   /** Takes a queued `entry` out of its slot. */
-  #unlink(entry: TimerEntry): void {
+  #unlink(entry: QueueEntry): void {
     const slot = entry.slot;
     entry.slot = NOT_QUEUED;
     if (slot < RING) {
-      (this.#ring[slot] as (TimerEntry | null)[])[entry.position] = null;
+      (this.#ring[slot] as (QueueEntry | null)[])[entry.position] = null;
       this.#inRing--;
       if (--this.#ringLive[slot]! === 0) this.#emptyRingSlot(slot);
       return;
