@@ -21,6 +21,8 @@ const SIZE = 1 << 20;
 const SETTLE_MS = 60_000;
 /** The buffers are released in the exit event that settles the job: this only bounds a hang. */
 const RECLAIM_MS = 5_000;
+/** The "spin" jobs' deadline, from their spawn: ample for a running worker to start them. */
+const DEADLINE_MS = 1_000;
 
 // The deaths each runtime has. "spin" ends the worker by terminate() (a deadline, then
 // abortGraceMs): Deno 2.9.6's terminate() does not stop a thread in a busy loop (README's support
@@ -34,8 +36,12 @@ const DEATHS: readonly Death[] = [
   ...(runtimeName === "bun" ? [] : ["oom" as const]),
 ];
 
+/** How many dying jobs started. */
+const started = new Int32Array(new SharedArrayBuffer(4));
+
 async function start(death: Death): Promise<Runtime<typeof jobs>> {
   return await Runtime.start<typeof jobs>(JOBS, {
+    workerData: { started },
     workers: 1, // every job runs on the one worker, in spawn order
     maxExtraMachines: 0,
     abortGraceMs: 200,
@@ -68,10 +74,12 @@ for (const death of DEATHS) {
       const lent = runtime.alloc(SIZE); // the runtime's thread owns it
       const before = free();
       const spawnDying = (name: "allocThenDie" | "joinChildResultThenDie", bytes: number) =>
-        death === "spin" ? runtime.spawnWith({ timeout: 100 }, name, bytes, death) : runtime.spawn(name, bytes, death);
+        death === "spin"
+          ? runtime.spawnWith({ timeout: DEADLINE_MS }, name, bytes, death)
+          : runtime.spawn(name, bytes, death);
       const spawnHolding = (name: "receiveThenDie" | "borrowThenDie", buffer: SharedBuffer) =>
         death === "spin"
-          ? runtime.spawnWith({ timeout: 100 }, name, buffer, death)
+          ? runtime.spawnWith({ timeout: DEADLINE_MS }, name, buffer, death)
           : runtime.spawn(name, buffer, death);
       const cases: [string, () => PromiseLike<unknown>][] = [
         ["allocated in the job (jobs.alloc)", () => spawnDying("allocThenDie", SIZE)],
@@ -80,7 +88,12 @@ for (const death of DEATHS) {
         ["lent by the runtime's thread", () => spawnHolding("borrowThenDie", lent)],
       ];
       for (const [what, spawn] of cases) {
+        // The replacement of the last case's worker must be running: a job that meets its
+        // deadline while queued never runs, and would hold nothing.
+        await until(() => runtime.machines === 1, `${what}: a running worker`, SETTLE_MS);
+        const startedBefore = Atomics.load(started, 0);
         await expectDeath(spawn(), death, what);
+        assert.equal(Atomics.load(started, 0), startedBefore + 1, `${what}: the job ran`);
         await until(
           () => free() === before,
           `${what}: the heap's free bytes back to ${before} (now ${free()})`,

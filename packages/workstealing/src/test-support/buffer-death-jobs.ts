@@ -13,6 +13,11 @@ export type Holding = "alloc" | "movedArg" | "childResult" | "lent";
 /** Kept by the job module: the worker's thread holds them until it dies. */
 const held: SharedBuffer[] = [];
 
+/** Counts the dying jobs that started (the runtime's workerData: `{ started: Int32Array }`). */
+function markStarted(): void {
+  Atomics.add((jobs.workerData as { started: Int32Array }).started, 0, 1);
+}
+
 function* dieBy(death: Death): Coroutine<never> {
   if (death === "exit") process.exit(7);
   if (death === "throw") {
@@ -42,6 +47,7 @@ export type BufferDeathJobs = {
 const jobs: JobSet<BufferDeathJobs> = defineJobs({
   /** Allocates `bytes` inside the job, fills them, then dies. */
   *allocThenDie(bytes: number, death: Death): Coroutine<never> {
+    markStarted();
     const buffer = jobs.alloc(bytes);
     buffer.bytes().fill(1);
     held.push(buffer);
@@ -49,18 +55,21 @@ const jobs: JobSet<BufferDeathJobs> = defineJobs({
   },
   /** Receives a moved buffer (the job owns it), then dies. */
   *receiveThenDie(buffer: SharedBuffer, death: Death): Coroutine<never> {
+    markStarted();
     buffer.bytes().fill(2);
     held.push(buffer);
     return yield* dieBy(death);
   },
   /** Borrows a buffer the runtime's thread allocated (lent by reference), then dies. */
   *borrowThenDie(buffer: SharedBuffer, death: Death): Coroutine<never> {
+    markStarted();
     buffer.bytes().fill(3);
     held.push(buffer);
     return yield* dieBy(death);
   },
   /** Joins a child that allocates and returns a buffer (handed over, or the same thread's), then dies. */
   *joinChildResultThenDie(bytes: number, death: Death): Coroutine<never> {
+    markStarted();
     const buffer = yield* jobs.spawn("allocFilled", bytes, 4);
     held.push(buffer);
     return yield* dieBy(death);
