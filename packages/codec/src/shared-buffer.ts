@@ -373,6 +373,16 @@ export function takeBackHandedOver(heap: SharedArrayBuffer, header: number): voi
  * many and their bytes. Called by a runtime once that thread has ended (its `exit` event: every
  * write it made is visible then, and it makes no more), so that the buffers of a dead job go back
  * to the heap. A buffer it had lent keeps its owner and is not touched.
+ *
+ * @example
+ * ```ts
+ * import { reclaimBuffersOf, SharedBuffer, SharedHeap } from "@spindle/codec";
+ *
+ * const heap = SharedHeap.create(1 << 20);
+ * const buffer = SharedBuffer.allocate(heap.buffer, 64); // owned by this thread
+ * console.log(reclaimBuffersOf(heap.buffer, 12345)); // { buffers: 0, bytes: 0 }: thread 12345 owned none
+ * buffer.release();
+ * ```
  */
 export function reclaimBuffersOf(heap: SharedArrayBuffer, threadId: number): { buffers: number; bytes: number } {
   const shared = heapOver(heap);
