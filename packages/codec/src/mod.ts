@@ -23,6 +23,7 @@ export {
   isSharedBuffer,
   MAX_SHARED_BUFFER_BYTES,
   noHeaderAt,
+  reclaimBuffersOf,
   SharedBuffer,
   type TypedArrayClass,
 } from "./shared-buffer.ts";

@@ -1,7 +1,7 @@
 // Buffers in a runtime's shared heap (`runtime.alloc`, `move`): memory that the runtime's thread
 // and every job read and write in place, passed to and from jobs by reference, never copied.
-import { describe, SpindleError } from "@spindle/core";
-import { SharedHeap } from "./shared-heap.ts";
+import { currentThreadId, describe, SpindleError } from "@spindle/core";
+import { BUFFER_LIST, SharedHeap } from "./shared-heap.ts";
 import { BufferReleasedError } from "./errors.ts";
 
 /**
@@ -29,11 +29,23 @@ const LENGTH = 2;
  * corrupt bytes naming some other place of the heap must not pass for one (nor for a released one).
  */
 const MAGIC = 3;
+/**
+ * The thread that owns the buffer (its `currentThreadId()`), or {@linkcode IN_MESSAGE}: the one
+ * that allocated it, or that received it from a message (a `move`, or a result that handed it
+ * over). When that thread ends, the runtime releases what it still owned
+ * ({@linkcode reclaimBuffersOf}): nobody else can. Passing a buffer by reference lends it and
+ * leaves its owner as it was.
+ */
+const OWNER = 4;
+/** The next header on the heap's list of every header (`BUFFER_LIST`), 0 ends it. */
+const NEXT = 5;
 const MAGIC_VALUE = 0x5b0f_f3ed;
 const LIVE = 1;
 const RELEASED = 2;
 const MOVING = 3;
-const HEADER_BYTES = 16;
+/** OWNER while the buffer is MOVING in a message: no thread owns it, the message does. */
+const IN_MESSAGE = -2;
+const HEADER_BYTES = 32;
 /** The largest buffer: its length must fit the header's int32 word. */
 export const MAX_SHARED_BUFFER_BYTES: number = 2 ** 31 - 1;
 
@@ -64,6 +76,21 @@ function allocDataAndHeader(shared: SharedHeap, byteLength: number): [data: numb
   } catch (error) {
     shared.free(data, Math.max(1, byteLength));
     throw error;
+  }
+}
+
+/**
+ * Puts the header at `header` (its fields written) at the head of the heap's list of headers. The
+ * NEXT store comes before the compare-exchange that publishes the header (both sequentially
+ * consistent), so a walker that reads the new head reads its NEXT; headers are never unlinked.
+ */
+function listHeader(shared: SharedHeap, words: Int32Array, header: number): void {
+  let head = Atomics.load(shared.words, BUFFER_LIST);
+  for (;;) {
+    Atomics.store(words, NEXT, head);
+    const seen = Atomics.compareExchange(shared.words, BUFFER_LIST, head, header);
+    if (seen === head) return;
+    head = seen;
   }
 }
 
@@ -164,7 +191,9 @@ export class SharedBuffer {
     Atomics.store(words, DATA, data);
     Atomics.store(words, LENGTH, byteLength);
     Atomics.store(words, MAGIC, MAGIC_VALUE);
+    Atomics.store(words, OWNER, currentThreadId());
     Atomics.store(words, STATE, LIVE);
+    listHeader(shared, words, header);
     return new SharedBuffer(heap, words);
   }
 
@@ -287,7 +316,9 @@ export function placeMoved(heap: SharedArrayBuffer, bytes: Uint8Array): number {
   Atomics.store(words, DATA, data);
   Atomics.store(words, LENGTH, length);
   Atomics.store(words, MAGIC, MAGIC_VALUE);
+  Atomics.store(words, OWNER, IN_MESSAGE);
   Atomics.store(words, STATE, MOVING);
+  listHeader(shared, words, header);
   return header;
 }
 
@@ -302,7 +333,78 @@ export function receiveMoved(heap: SharedArrayBuffer, header: number): SharedBuf
   if (Atomics.compareExchange(words, STATE, MOVING, LIVE) !== MOVING) {
     throw new RangeError(`the moved SharedBuffer at byte ${header} of the heap was received already or dropped`);
   }
+  // After the state: the compare-exchange made this thread the only receiver. A thread that dies
+  // between the two leaves the buffer LIVE and IN_MESSAGE, which no death reclaims (a leak of
+  // one buffer, for a thread killed from outside within these instructions).
+  Atomics.store(words, OWNER, currentThreadId());
   return received(heap, header);
+}
+
+/**
+ * For the encoder of a job's result: when this thread owns `buffer` (it allocated it, or received
+ * it), hands it over to the message being written, as a moved buffer (LIVE → MOVING, owner
+ * IN_MESSAGE), and returns its header; the thread that takes the result becomes its owner, and a
+ * message dropped unread releases it (`dropMoved`). Returns -1 for a buffer this thread only
+ * borrowed (its owner lent it to the job): that one crosses by reference, its owner unchanged.
+ * {@linkcode takeBackHandedOver} undoes it for a message that failed to encode.
+ */
+export function handOverWithResult(buffer: SharedBuffer): number {
+  const { heap, header } = buffer.locate();
+  const words = headerAt(heap, header);
+  if (Atomics.load(words, OWNER) !== currentThreadId()) return -1;
+  // The state first: a concurrent release() on a thread it was lent to wins or loses here. A
+  // thread that dies before the owner store leaves it MOVING with its own id as owner, which
+  // reclaimBuffersOf releases (the message was not published: encoding comes before that).
+  if (Atomics.compareExchange(words, STATE, LIVE, MOVING) !== LIVE) throw new BufferReleasedError("returned");
+  Atomics.store(words, OWNER, IN_MESSAGE);
+  return header;
+}
+
+/** Undoes {@linkcode handOverWithResult} (MOVING → LIVE, owned by this thread again). */
+export function takeBackHandedOver(heap: SharedArrayBuffer, header: number): void {
+  const words = headerAt(heap, header);
+  Atomics.store(words, OWNER, currentThreadId());
+  Atomics.compareExchange(words, STATE, MOVING, LIVE);
+}
+
+/**
+ * Releases every buffer of the heap over `heap` that thread `threadId` (a `currentThreadId()`
+ * value) still owned, or was handing over in a result it had not finished writing; returns how
+ * many and their bytes. Called by a runtime once that thread has ended (its `exit` event: every
+ * write it made is visible then, and it makes no more), so that the buffers of a dead job go back
+ * to the heap. A buffer it had lent keeps its owner and is not touched.
+ *
+ * @example
+ * ```ts
+ * import { reclaimBuffersOf, SharedBuffer, SharedHeap } from "@spindle/codec";
+ *
+ * const heap = SharedHeap.create(1 << 20);
+ * const buffer = SharedBuffer.allocate(heap.buffer, 64); // owned by this thread
+ * console.log(reclaimBuffersOf(heap.buffer, 12345)); // { buffers: 0, bytes: 0 }: thread 12345 owned none
+ * buffer.release();
+ * ```
+ */
+export function reclaimBuffersOf(heap: SharedArrayBuffer, threadId: number): { buffers: number; bytes: number } {
+  const shared = heapOver(heap);
+  let buffers = 0;
+  let bytes = 0;
+  // Pairs with listHeader's compare-exchange: each header read from the list has its fields.
+  for (let header = Atomics.load(shared.words, BUFFER_LIST); header !== 0;) {
+    const words = new Int32Array(heap, header, HEADER_BYTES >> 2);
+    const state = Atomics.load(words, STATE);
+    if (
+      Atomics.load(words, OWNER) === threadId && (state === LIVE || state === MOVING) &&
+      // Against a release() of a thread it was lent to, and a dropMoved of the (unpublished) message.
+      Atomics.compareExchange(words, STATE, state, RELEASED) === state
+    ) {
+      const length = Atomics.load(words, LENGTH);
+      shared.free(Atomics.load(words, DATA), Math.max(1, length));
+      buffers++;
+      bytes += length;
+    }
+    header = Atomics.load(words, NEXT);
+  }
+  return { buffers, bytes };
 }
 
 /**

@@ -8,6 +8,13 @@ import { ANONYMOUS_OWNER, OwnedMutex } from "./owned-mutex.ts";
 export let holdHeapLock: (heap: SharedHeap) => void;
 
 /**
+ * The bytes of the free blocks of the size class that holds `length` bytes (its free list's
+ * length times the class's size): for tests only (memory that must come back to the heap), not
+ * exported by the package.
+ */
+export let freeBlockBytes: (heap: SharedHeap, length: number) => number;
+
+/**
  * The memory every thread of a runtime shares for its jobs: job records and the encoded arguments
  * and results that do not fit inside a record, in one growable `SharedArrayBuffer`.
  *
@@ -65,6 +72,17 @@ export class SharedHeap {
 
   static {
     holdHeapLock = (heap) => heap.#mutex.lock();
+    freeBlockBytes = (heap, length) => {
+      const sizeClass = classOf(length);
+      heap.#mutex.lock();
+      try {
+        let blocks = 0;
+        for (let at = heap.words[FREE + sizeClass] as number; at !== 0; at = heap.words[at >>> 2] as number) blocks++;
+        return blocks * (BLOCK_BYTES << sizeClass);
+      } finally {
+        heap.#mutex.unlock();
+      }
+    };
   }
 
   /**
@@ -233,7 +251,13 @@ const FREE = 2;
 /** A constant marking a heap made by `create` (after the lists: word 26 of the first block). */
 const MAGIC = FREE + CLASSES;
 const MAGIC_VALUE = 0x4ea9_5bd1;
-const HEADER_BYTES = Math.ceil(((MAGIC + 1) * 4) / BLOCK_BYTES) * BLOCK_BYTES;
+/**
+ * The head of the list of every SharedBuffer header in the heap (byte offset, 0 ends it), linked
+ * through the headers: the runtime walks it when a thread ends, to release what that thread owned
+ * (`shared-buffer.ts`). Headers are never freed, so the list only grows at its head.
+ */
+export const BUFFER_LIST: number = MAGIC + 1;
+const HEADER_BYTES = Math.ceil(((BUFFER_LIST + 1) * 4) / BLOCK_BYTES) * BLOCK_BYTES;
 
 /** The size class of a block holding `length` bytes. */
 function classOf(length: number): number {

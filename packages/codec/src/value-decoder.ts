@@ -181,7 +181,13 @@ class Reader {
     this.pos = start + 1;
     this.busy = true;
     try {
-      return this.value();
+      const value = this.value();
+      // Every moved buffer of the message was received: it owns none now, so a dropMessage of it
+      // later must not touch them (a receiver may hand one on in a message of its own, which
+      // makes it in transit again). One byte of the message, written by its one decoder before
+      // whatever hands the message to its dropper (a record's release, an `Atomics` operation).
+      if ((flags & HAS_MOVES) !== 0) this.u8[start] = flags & ~HAS_MOVES;
+      return value;
     } catch (error) {
       for (const buffer of this.received) buffer.release();
       // Nesting deeper than this thread's stack, or a size the engine cannot allocate.
@@ -616,7 +622,9 @@ const reader = new Reader();
  * message is in), and nothing outside the message is read but a SharedBuffer's header. Bytes after the value are ignored. Throws a
  * `CorruptValueError` (a `RangeError`) naming the byte and the record when `bytes` is not an
  * encoding, before reading past it or allocating for a length it cannot hold, and
- * `INVALID_ARGUMENT` when `bytes` is not a `Uint8Array`.
+ * `INVALID_ARGUMENT` when `bytes` is not a `Uint8Array`. A message holding moved buffers
+ * (`move`) gives them to this decoder: once decoded, its flags say it holds none (the one write
+ * it makes), so a later {@linkcode dropMessage} of it releases nothing.
  */
 export function decodeValue(bytes: Uint8Array): unknown {
   if (!(bytes instanceof Uint8Array)) {

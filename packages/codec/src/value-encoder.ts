@@ -2,11 +2,13 @@ import { describe, SpindleError } from "@spindle/core";
 import { BufferReleasedError, UncloneableValueError } from "./errors.ts";
 import {
   dropMoved,
+  handOverWithResult,
   isSharedBuffer,
   movedBytes,
   placeMoved,
   sendMoved,
   type SharedBuffer,
+  takeBackHandedOver,
   unsendMoved,
 } from "./shared-buffer.ts";
 import {
@@ -222,6 +224,10 @@ export class ValueEncoder {
   /** The `move` buffers sent in the message being (or last) written, and their headers in the heap. */
   readonly #moves: SharedBuffer[] = [];
   readonly #moveHeaders: number[] = [];
+  /** Of `#moveHeaders`, the buffers this thread owned and hands over with a result (see `#sharedBuffer`). */
+  readonly #handedOver: number[] = [];
+  /** Whether the message being written is a job's result (`root` "result"). */
+  #isResult = false;
   /** The encoder that wrote the last finished encoding: this one, or its nested one. */
   #last: ValueEncoder = this;
 
@@ -278,9 +284,11 @@ export class ValueEncoder {
     this.#backReferences = false;
     this.#moves.length = 0;
     this.#moveHeaders.length = 0;
+    this.#handedOver.length = 0;
+    this.#isResult = root === "result";
     try {
       this.#value(value);
-      if (this.#moves.length > 0) this.#writeMoves();
+      if (this.#moveHeaders.length > 0) this.#writeMoves();
     } catch (error) {
       this.#undoMoves();
       if (error instanceof Rejected) {
@@ -296,7 +304,7 @@ export class ValueEncoder {
       this.#forget();
       this.#busy = false;
     }
-    this.#u8[0] = (this.#backReferences ? HAS_BACK_REFERENCES : 0) | (this.#moves.length > 0 ? HAS_MOVES : 0);
+    this.#u8[0] = (this.#backReferences ? HAS_BACK_REFERENCES : 0) | (this.#moveHeaders.length > 0 ? HAS_MOVES : 0);
     this.#result = this.#u8;
     this.#last = this;
     this.#bytes = undefined; // a nested call may have set it
@@ -318,10 +326,17 @@ export class ValueEncoder {
   #undoMoves(): void {
     const heap = this.#heap;
     const headers = this.#moveHeaders;
-    if (heap !== null) { for (const header of headers) dropMoved(heap, header); }
+    const handedOver = this.#handedOver;
+    if (heap !== null) {
+      for (const header of headers) {
+        if (handedOver.includes(header)) takeBackHandedOver(heap, header);
+        else dropMoved(heap, header);
+      }
+    }
     for (const buffer of this.#moves) unsendMoved(buffer);
     this.#moves.length = 0;
     headers.length = 0;
+    handedOver.length = 0;
   }
 
   /** The list of moved buffers' headers that ends a message holding any (see `value-tags.ts`). */
@@ -641,12 +656,26 @@ export class ValueEncoder {
     throw new Rejected(value, plainly ? undefined : NOT_PLAIN);
   }
 
-  /** A SharedBuffer crosses as its header's place in the heap: its bytes are not copied. */
+  /**
+   * A SharedBuffer crosses as its header's place in the heap: its bytes are not copied. In a job's
+   * result, a buffer this thread owns goes with it (to whoever takes the result), as a moved one;
+   * one it borrowed crosses by reference, its owner unchanged.
+   */
   #sharedBuffer(buffer: SharedBuffer): void {
     const moved = movedBytes(buffer);
     if (moved !== null) return this.#movedBuffer(buffer, moved);
     const { heap, header } = buffer.locate();
     if (heap !== this.#heap) throw new Rejected(buffer, "belongs to another runtime's heap");
+    // (A second object for a header handed over already reads MOVING: `locate` threw above.)
+    if (this.#isResult && handOverWithResult(buffer) === header) {
+      this.#handedOver.push(header);
+      this.#moveHeaders.push(header);
+      this.#reserve(5);
+      this.#u8[this.#pos] = MOVED_BUFFER;
+      this.#view.setUint32(this.#pos + 1, header, true);
+      this.#pos += 5;
+      return;
+    }
     this.#reserve(5);
     this.#u8[this.#pos] = SHARED_BUFFER;
     this.#view.setUint32(this.#pos + 1, header, true);

@@ -1,4 +1,5 @@
 import { type JoinHandle, SpindleError } from "@spindle/core";
+import type { SharedBuffer } from "@spindle/codec";
 import type { Timer } from "@spindle/timer";
 
 /**
@@ -22,6 +23,8 @@ export interface JobContext {
   takeBack(id: number): InlineStart | null;
   /** Ends a job joined in place: settles its record, which nobody else holds, and frees it. */
   settleInline(id: number, state: number): void;
+  /** A zeroed buffer of `byteLength` bytes in the runtime's shared heap, owned by this thread. */
+  alloc(byteLength: number): SharedBuffer;
   readonly timer: Timer;
   readonly workerData: unknown;
 }

@@ -1,5 +1,6 @@
 import { describe, type Future } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
+import type { SharedBuffer } from "@spindle/codec";
 import type { JobHandle } from "./job-handle.ts";
 import { currentJobContext, jobContext } from "./job-context.ts";
 
@@ -83,6 +84,28 @@ export class JobSet<J extends Jobs = Jobs> {
     // The label is built only for the error: a spawn inside a job pays for no string.
     const context = currentJobContext() ?? jobContext(`jobs.spawn(${JSON.stringify(name)})`);
     return context.spawn(this as JobSet, name, args) as JobHandle<JobOutput<J[K]>>;
+  }
+
+  /**
+   * Inside a job: a zeroed {@linkcode SharedBuffer} of `byteLength` bytes in the runtime's shared
+   * heap, as `runtime.alloc` makes on the runtime's thread. This worker's thread owns it: returning
+   * it from the job hands it to whoever takes the result; otherwise the job releases it (or keeps
+   * it for later jobs on this worker), and should the worker die first it goes back to the heap.
+   *
+   * @example
+   * ```ts ignore
+   * const jobs = defineJobs({
+   *   squares(n: number): SharedBuffer {
+   *     const buffer = jobs.alloc(8 * n);
+   *     const values = buffer.array(Float64Array);
+   *     for (let i = 0; i < n; i++) values[i] = i * i;
+   *     return buffer; // the caller owns it now, and releases it
+   *   },
+   * });
+   * ```
+   */
+  alloc(byteLength: number): SharedBuffer {
+    return jobContext("jobs.alloc").alloc(byteLength);
   }
 
   /** Inside a job: the runtime's `workerData` option, as this worker received it. */

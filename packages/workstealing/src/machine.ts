@@ -13,7 +13,8 @@ import type { JobSet } from "./job-set.ts";
 import { type Processor, STAT } from "./processor.ts";
 import { RecentArgs } from "./recent-args.ts";
 import { type SharedState, STOPPING } from "./shared-state.ts";
-import { ValueEncoder } from "@spindle/codec";
+import { MAX_SHARED_BUFFER_BYTES, SharedBuffer, ValueEncoder } from "@spindle/codec";
+import { describe, SpindleError } from "@spindle/core";
 import { EMPTY, RETRY, type WorkDeque } from "./work-deque.ts";
 
 /**
@@ -243,6 +244,21 @@ export class Machine extends Future<void> implements JobContext {
   /** Ends a job joined in place (see {@linkcode JobContext.settleInline}). */
   settleInline(id: number, state: number): void {
     this.#harness.settleInline(id, state);
+  }
+
+  /** A buffer of the shared heap for a job on this worker (see {@linkcode JobContext.alloc}). */
+  alloc(byteLength: number): SharedBuffer {
+    this.#checkAlive();
+    if (
+      typeof byteLength !== "number" || !Number.isInteger(byteLength) || byteLength < 0 ||
+      byteLength > MAX_SHARED_BUFFER_BYTES
+    ) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `jobs.alloc() needs a byte length from 0 to ${MAX_SHARED_BUFFER_BYTES}, got ${describe(byteLength)}`,
+      );
+    }
+    return SharedBuffer.allocate(this.#shared.setup.heap, byteLength);
   }
 
   /** The runtime's timer on this worker. */

@@ -31,7 +31,7 @@ import {
 } from "./shared-state.ts";
 import { ProcessRef } from "./process-ref.ts";
 import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
-import { MAX_SHARED_BUFFER_BYTES, SharedBuffer } from "@spindle/codec";
+import { MAX_SHARED_BUFFER_BYTES, reclaimBuffersOf, SharedBuffer } from "@spindle/codec";
 import { checkResourceLimits, type ResourceLimits } from "./resource-limits.ts";
 import { MAX_HEAP_BYTES, SharedHeap } from "@spindle/codec";
 import { ValueEncoder } from "@spindle/codec";
@@ -175,6 +175,8 @@ const DEFAULT_MAX_HEAP_BYTES = 1 << 30;
 const STOP_GRACE_MS = 2_000;
 const DRAIN_POLL_MS = 1;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Deno (its `node:process` has `versions.deno`): see where a thread's exit reclaims its buffers. */
+const IS_DENO = process.versions.deno !== undefined;
 
 /** What watches a job spawned with {@linkcode SpawnOptions}: its deadline and its signal. */
 interface Watch {
@@ -831,6 +833,9 @@ export class Runtime<S extends JobSet = JobSet> {
       thread.on("error", (e) => (error = e));
       thread.once("exit", (code) => {
         reject(error ?? new Error(`worker ${p} exited (code ${code}) before it was ready`));
+        // Read before #onExit clears it. Deno 2.9's terminate() does not stop a thread in a busy
+        // loop (or one blocked in Atomics.wait, once woken): it runs on after its exit event.
+        const mayRunOn = IS_DENO && this.#terminated[p] === true;
         this.#onExit(p, code, error);
         // Permits, channel ends and half-done slots of shared primitives (`@spindle/sync`) that
         // this thread knows and the dead thread held: given back, their waiters woken.
@@ -839,6 +844,11 @@ export class Runtime<S extends JobSet = JobSet> {
         } catch (failure) {
           process.emitWarning(`recovering what worker ${p} held in shared primitives failed: ${String(failure)}`);
         }
+        // The SharedBuffers the thread still owned (allocated or received in its jobs, and not
+        // handed on with a result): nothing can release them now. After #onExit, which took the
+        // heap's lock back should the thread have died holding it. Not for a thread that may run
+        // on: its job could still write to them, into memory the heap would have reused.
+        if (!mayRunOn) reclaimBuffersOf(this.#shared.setup.heap, threadId);
       });
     });
   }
