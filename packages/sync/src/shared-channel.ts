@@ -457,6 +457,8 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
   readonly #receiver: SharedReceiver<T>;
   /** Made at the first poll that finds the channel empty: a value already there needs none. */
   #wait: AsyncCounterWait | null = null;
+  /** Set by the poll that completed: polled again, it would take another value. */
+  #done = false;
 
   constructor(ring: SharedRing, receiver: SharedReceiver<T>) {
     super();
@@ -478,6 +480,7 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
   }
 
   poll(cx: Context): Poll<T | StreamEnd> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "SharedReceiver.recv() was polled after it completed");
     if (!consumeBudget(cx)) return PENDING;
     const ring = this.#ring;
     let got = ring.tryReceive();
@@ -491,6 +494,7 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
       refundBudget();
       return PENDING;
     }
+    this.#done = true;
     this.#wait?.drop();
     return got === DRAINED ? STREAM_END : got as T;
   }
@@ -507,6 +511,8 @@ class SharedSend<T> extends Future<void> {
   readonly #bytes: Uint8Array;
   readonly #wait: AsyncCounterWait;
   #counted = true;
+  /** Set by the poll that completed: polled again, it would send the value a second time. */
+  #done = false;
 
   constructor(ring: SharedRing, value: T, bytes: Uint8Array) {
     super();
@@ -518,6 +524,7 @@ class SharedSend<T> extends Future<void> {
   }
 
   poll(cx: Context): Poll<void> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "SharedSender.send() was polled after it completed");
     if (!consumeBudget(cx)) return PENDING;
     const ring = this.#ring;
     const attempt = (): true | "closed" | typeof EMPTY => {
@@ -530,6 +537,7 @@ class SharedSend<T> extends Future<void> {
       refundBudget();
       return PENDING;
     }
+    this.#done = true;
     this.#settle();
     if (sent === "closed") throw new SendError(this.#value, "channel", this.#ring.whyClosed());
   }

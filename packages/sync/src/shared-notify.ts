@@ -139,6 +139,8 @@ class SharedNotified extends Future<void> {
   readonly #words: Int32Array;
   readonly #round: number;
   readonly #wait: AsyncCounterWait;
+  /** Set by the poll that completed: polled again, it could take another `notifyOne` permit. */
+  #done = false;
 
   constructor(words: Int32Array, round: number) {
     super();
@@ -148,6 +150,7 @@ class SharedNotified extends Future<void> {
   }
 
   poll(cx: Context): Poll<void> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "SharedNotify.notified() was polled after it completed");
     if (!consumeBudget(cx)) return PENDING;
     const attempt = () => check(this.#words, this.#round);
     let done = attempt();
@@ -156,6 +159,7 @@ class SharedNotified extends Future<void> {
       refundBudget();
       return PENDING;
     }
+    this.#done = true;
     this.#wait.drop();
   }
 

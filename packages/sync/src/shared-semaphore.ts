@@ -283,6 +283,8 @@ class SharedAcquire extends Future<SharedSemaphorePermit> {
   readonly #holders: HolderTable;
   readonly #n: number;
   readonly #wait: AsyncCounterWait;
+  /** Set by the poll that took the permits: polled again, it would take more. */
+  #done = false;
 
   constructor(words: Int32Array, holders: HolderTable, n: number) {
     super();
@@ -293,6 +295,9 @@ class SharedAcquire extends Future<SharedSemaphorePermit> {
   }
 
   poll(cx: Context): Poll<SharedSemaphorePermit> {
+    if (this.#done) {
+      throw new SpindleError("FUTURE_COMPLETED", "SharedSemaphore.acquire() was polled after it completed");
+    }
     if (!consumeBudget(cx)) return PENDING;
     const attempt = () => take(this.#words, this.#holders, this.#n);
     let taken: SharedSemaphorePermit | typeof EMPTY;
@@ -307,6 +312,7 @@ class SharedAcquire extends Future<SharedSemaphorePermit> {
       refundBudget();
       return PENDING;
     }
+    this.#done = true;
     this.#wait.drop();
     return taken;
   }
