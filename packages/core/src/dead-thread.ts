@@ -1,3 +1,5 @@
+import { describe, SpindleError } from "./errors.ts";
+
 /**
  * Recovering what a dead thread held in shared memory. A thread that ends without cleaning up
  * (terminated, `process.exit`, an uncaught error, out of memory) runs no `finally` block: permits
@@ -79,6 +81,40 @@ export function registerDeadThreadRecovery<T extends object>(
 }
 
 /**
+ * Checks the id given to a recovery (`recoverDeadThread`, or a primitive's own `recover`, which
+ * `what` names): an `INVALID_ARGUMENT` `SpindleError` naming it unless it is an integer >= 0 other
+ * than this thread's own id. A `-1` is what Node leaves in `worker.threadId` once the worker has
+ * exited; recovering this live thread would give back what it still holds, twice.
+ *
+ * @example
+ * ```ts
+ * import { checkDeadThreadId, currentThreadId } from "@spindle/core";
+ * try {
+ *   checkDeadThreadId(currentThreadId(), "recover()");
+ * } catch (error) {
+ *   console.log((error as Error).message); // recover(): thread 0 is this thread, which is alive ...
+ * }
+ * ```
+ */
+export function checkDeadThreadId(threadId: number, what: string): number {
+  if (typeof threadId !== "number" || !Number.isInteger(threadId) || threadId < 0) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${what}: a dead thread's id must be an integer >= 0 (its worker's threadId read before it exited: Node sets it to -1 on exit), got ${
+        describe(threadId)
+      }`,
+    );
+  }
+  if (threadId === currentThreadId()) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${what}: thread ${threadId} is this thread, which is alive (recovering it would give back what it still holds)`,
+    );
+  }
+  return threadId;
+}
+
+/**
  * Gives back what thread `threadId` held in every shared primitive this thread made or opened
  * (`SharedSemaphore` permits, `sharedChannel` ends and half-done slots, ...) and wakes their
  * waiters; returns what was recovered, one entry per primitive that had something. Call it once
@@ -96,7 +132,7 @@ export function registerDeadThreadRecovery<T extends object>(
  * ```
  */
 export function recoverDeadThread(threadId: number): DeadThreadRecovery[] {
-  if (!Number.isInteger(threadId) || threadId < 0 || threadId === currentThreadId()) return [];
+  checkDeadThreadId(threadId, "recoverDeadThread()");
   const recovered: DeadThreadRecovery[] = [];
   let failure: { error: unknown } | undefined;
   for (const entry of registered) {

@@ -10,6 +10,7 @@ import {
   recoverDeadThread,
   registerDeadThreadRecovery,
   type SharedWakerHandle,
+  SpindleError,
   wakeShared,
   WakeTable,
   whileParked,
@@ -48,7 +49,7 @@ test("blockOn runs whileParked checks every PARK_CHECK_MS while it parks, and a 
   }
 });
 
-test("recoverDeadThread runs the recoveries registered on this thread for that thread only, and never for this one", () => {
+test("recoverDeadThread runs the recoveries registered on this thread for that thread only", () => {
   const calls: number[] = [];
   const target = {};
   registerDeadThreadRecovery(target, (_, id) => {
@@ -57,7 +58,21 @@ test("recoverDeadThread runs the recoveries registered on this thread for that t
   });
   assert.deepEqual(recoverDeadThread(41), [{ what: "probe", threadId: 41, counts: { things: 2 } }]);
   assert.deepEqual(recoverDeadThread(42), []);
-  assert.deepEqual(recoverDeadThread(currentThreadId()), [], "this thread is alive");
-  assert.deepEqual(recoverDeadThread(-1), []);
   assert.deepEqual(calls, [41, 42]);
+});
+
+test("recoverDeadThread refuses this live thread's id and ids that are not a thread's with INVALID_ARGUMENT naming them", () => {
+  const calls: number[] = [];
+  registerDeadThreadRecovery({}, (_, id) => (calls.push(id), null));
+  const invalid = (shown: string) => (e: unknown): boolean =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("recoverDeadThread()") &&
+    e.message.includes(shown);
+  assert.throws(() => recoverDeadThread(currentThreadId()), invalid("this thread, which is alive"));
+  // -1 is what Node leaves in worker.threadId once the worker exited: the usual mistake.
+  for (
+    const [id, shown] of [[-1, "got -1"], [NaN, "got NaN"], [1.5, "got 1.5"], ["3", 'got "3"'], [null, "got null"]]
+  ) {
+    assert.throws(() => recoverDeadThread(id as number), invalid(shown as string));
+  }
+  assert.deepEqual(calls, []);
 });

@@ -8,7 +8,7 @@ import {
   STREAM_END,
   type StreamEnd,
 } from "@spindle/core";
-import { describe, SpindleError } from "@spindle/core";
+import { checkDeadThreadId, describe, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
 import { awaitIterator, ReadyNow, takeBudgetNow } from "./ready-now.ts";
 import {
@@ -237,6 +237,7 @@ export class SharedSender<T> implements Disposable {
    * Core's `recoverDeadThread(id)` does this for every shared primitive this thread knows.
    */
   recover(deadThreadId: number): ChannelRecovery | null {
+    checkDeadThreadId(deadThreadId, "SharedSender.recover()");
     return this.#link.ring?.recover(deadThreadId) ?? null;
   }
 
@@ -379,6 +380,7 @@ export class SharedReceiver<T> implements Disposable {
    * Core's `recoverDeadThread(id)` does this for every shared primitive this thread knows.
    */
   recover(deadThreadId: number): ChannelRecovery | null {
+    checkDeadThreadId(deadThreadId, "SharedReceiver.recover()");
     return this.#link.ring?.recover(deadThreadId) ?? null;
   }
 

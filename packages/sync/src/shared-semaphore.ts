@@ -1,4 +1,5 @@
 import {
+  checkDeadThreadId,
   consumeBudget,
   type Context,
   describe,
@@ -176,6 +177,7 @@ export class SharedSemaphore {
    * ```
    */
   recover(deadThreadId: number): number {
+    checkDeadThreadId(deadThreadId, "SharedSemaphore.recover()");
     const held = this.#holders.takeDead(deadThreadId);
     const permits = held?.[HELD] ?? 0;
     if (permits > 0) give(this.#words, permits, false);
