@@ -69,6 +69,9 @@ test("a bad period or missedTick is rejected, naming the value", () => {
     () => timer.interval(10, { missedTick: "later" as MissedTickBehavior }),
     /"burst", "delay" or "skip", got "later"/,
   );
+  // Named without JSON.stringify, which threw a TypeError on a bigint and showed a symbol as undefined.
+  assert.throws(() => timer.interval(10, { missedTick: 10n as never }), /RangeError: missedTick .* got 10$/);
+  assert.throws(() => timer.interval(10, { missedTick: Symbol("s") as never }), /got Symbol\(s\)/);
 });
 
 test("intervalAt: the first tick at the start instant, then every period; a non-Instant start is rejected", () => {

@@ -1,4 +1,4 @@
-import { type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { type Context, describe, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
 import { closedError } from "./driver.ts";
 import { checkDuration } from "./durations.ts";
 import { checkInstant, Instant } from "./instant.ts";
@@ -62,7 +62,7 @@ export class Interval implements Disposable {
     if (period === 0) throw new RangeError("the interval's period must be greater than 0 ms, got 0");
     const missedTick = options.missedTick ?? "burst";
     if (!BEHAVIOURS.includes(missedTick)) {
-      throw new RangeError(`missedTick must be "burst", "delay" or "skip", got ${JSON.stringify(missedTick)}`);
+      throw new RangeError(`missedTick must be "burst", "delay" or "skip", got ${describe(missedTick)}`);
     }
     this.#missedTick = missedTick;
     this.#queue = queue;
