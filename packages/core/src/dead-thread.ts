@@ -73,6 +73,19 @@ export function registerDeadThreadRecovery<T extends object>(
   target: T,
   recover: (target: T, deadThreadId: number) => DeadThreadRecovery | null,
 ): void {
+  // Checked now: a bad registration would throw in every later recoverDeadThread of this thread.
+  if ((typeof target !== "object" && typeof target !== "function") || target === null) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `registerDeadThreadRecovery() needs an object to register, got ${describe(target)}`,
+    );
+  }
+  if (typeof recover !== "function") {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `registerDeadThreadRecovery() needs a recover function, got ${describe(recover)}`,
+    );
+  }
   if (known.has(target)) return;
   known.add(target);
   const registration = { target: new WeakRef(target), recover: recover as Recover };

@@ -76,3 +76,20 @@ test("recoverDeadThread refuses this live thread's id and ids that are not a thr
   }
   assert.deepEqual(calls, []);
 });
+
+test("whileParked and registerDeadThreadRecovery refuse what is not a function (or target) at once with INVALID_ARGUMENT", () => {
+  const invalid = (what: string, shown: string) => (e: unknown): boolean =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(what) && e.message.includes(shown);
+  // Accepted, they used to throw a TypeError from inside every later park check or recovery.
+  assert.throws(() => whileParked(5 as never), invalid("whileParked()", "got 5"));
+  assert.throws(
+    () => registerDeadThreadRecovery({}, null as never),
+    invalid("registerDeadThreadRecovery()", "got null"),
+  );
+  assert.throws(
+    () => registerDeadThreadRecovery(7 as never, () => null),
+    invalid("registerDeadThreadRecovery()", "got 7"),
+  );
+  assert.deepEqual(recoverDeadThread(43), []);
+  assert.equal(blockOn(pollFn(() => "ready")), "ready");
+});
