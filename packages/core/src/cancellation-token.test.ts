@@ -151,13 +151,3 @@ test("bad input is a typed error naming the value", () => {
     (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /"x"/.test(e.message),
   );
 });
-
-test("a completed cancelled() future polled again throws FUTURE_COMPLETED", () => {
-  const token = new CancellationToken();
-  const cancelled = token.cancelled();
-  const cx = Context.noop();
-  assert.equal(cancelled.poll(cx), PENDING);
-  token.cancel("stop");
-  assert.equal(cancelled.poll(cx), "stop");
-  assert.throws(() => cancelled.poll(cx), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
-});

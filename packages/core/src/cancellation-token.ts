@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
+import { CancelledError, describe, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
@@ -222,7 +222,6 @@ class Cancelled extends Future<unknown> implements CancelListener {
   readonly #token: CancellationToken;
   #waker: RawWaker<unknown> | null = null;
   #listening = false;
-  #done = false;
 
   constructor(token: CancellationToken) {
     super();
@@ -230,10 +229,8 @@ class Cancelled extends Future<unknown> implements CancelListener {
   }
 
   poll(cx: Context): Poll<unknown> {
-    if (this.#done) throw completedError("CancellationToken.cancelled()");
     const token = this.#token;
     if (token.isCancelled) {
-      this.#done = true;
       this[Symbol.dispose]();
       return token.reason;
     }
