@@ -238,3 +238,32 @@ test("a message encoded by a getter meanwhile (a nested spawn) carries moved buf
   assert.equal(spawnsMeanwhile, "x");
   for (const buffer of [moved, first, shared]) buffer.release();
 });
+
+test("SharedBuffer.array() takes typed array classes only: anything else is INVALID_ARGUMENT naming it", () => {
+  const { send, receive } = setup();
+  const buffer = receive(send(move(new Float64Array([1.5, 2.5])))) as SharedBuffer;
+  assert.deepEqual([...buffer.array(Float64Array)], [1.5, 2.5]);
+  class Doubles extends Float64Array {}
+  assert.ok(buffer.array(Doubles) instanceof Doubles, "a typed array subclass is a typed array class");
+  // Each was called with `new` on the heap, offset and length: an Array of those three values, a
+  // DataView, an instance of the caller's class, or a TypeError naming an internal variable.
+  for (
+    const [Kind, shown] of [
+      [Array, "function Array"],
+      [DataView, "function DataView"],
+      [Object, "function Object"],
+      [
+        class Other {},
+        "function Other",
+      ],
+      [null, "null"],
+      [5, "5"],
+    ] as const
+  ) {
+    assert.throws(
+      () => buffer.array(Kind as never),
+      isInvalid(new RegExp(`SharedBuffer\\.array\\(\\).* got ${shown}$`)),
+    );
+  }
+  buffer.release();
+});

@@ -4,6 +4,9 @@ import { currentThreadId, describe, SpindleError } from "@spindle/core";
 import { BUFFER_LIST, SharedHeap } from "./shared-heap.ts";
 import { BufferReleasedError } from "./errors.ts";
 
+/** The constructors' common prototype (`%TypedArray%`), to tell a typed array class. */
+const TypedArray: abstract new () => unknown = Object.getPrototypeOf(Uint8Array);
+
 /**
  * The brand of every SharedBuffer, the same symbol in every copy of this package (a job module
  * bundled with its own copy must still recognise the buffers it receives).
@@ -241,6 +244,14 @@ export class SharedBuffer {
    */
   array<T>(Kind: TypedArrayClass<T>): T {
     this.#checkLive("read");
+    // Any constructor would do for `new`: an Array, a DataView or a class of the caller's got
+    // this buffer's heap, offset and length as arguments, a silent wrong result.
+    if (typeof Kind !== "function" || !(Kind.prototype instanceof TypedArray)) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `SharedBuffer.array() needs a typed array class (Float64Array, Int32Array...), got ${describe(Kind)}`,
+      );
+    }
     return new Kind(this.#heap, this.#data, Math.floor(this.byteLength / Kind.BYTES_PER_ELEMENT));
   }
 

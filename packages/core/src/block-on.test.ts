@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { blockOn, LocalExecutor, PENDING, pollFn, type SharedWakerHandle, SpindleError, WakeTable } from "./mod.ts";
+import {
+  blockOn,
+  type Coroutine,
+  fromPromise,
+  LocalExecutor,
+  PENDING,
+  pollFn,
+  type SharedWakerHandle,
+  SpindleError,
+  WakeTable,
+} from "./mod.ts";
 import { nextMessage, startWorker } from "@spindle/test-support";
 
 const worker = startWorker(new URL("./test-support/wake-from-worker.ts", import.meta.url), null);
@@ -59,4 +69,22 @@ test("blockOn on a future nothing can wake throws DEADLOCK instead of hanging", 
     () => blockOn(pollFn(() => PENDING)),
     (e: unknown) => e instanceof SpindleError && e.code === "DEADLOCK",
   );
+});
+
+test("a DEADLOCK drops the future first: a coroutine's finally blocks run and give back what it held", () => {
+  const log: string[] = [];
+  function* holds(): Coroutine<void> {
+    log.push("locked");
+    try {
+      yield* fromPromise(new Promise<void>(() => {})); // the event loop cannot settle it while blocked
+    } finally {
+      log.push("released");
+    }
+  }
+  assert.throws(() => blockOn(holds()), (e: unknown) => e instanceof SpindleError && e.code === "DEADLOCK");
+  assert.deepEqual(log, ["locked", "released"]);
+  let drops = 0;
+  const future = pollFn(() => PENDING, () => drops++);
+  assert.throws(() => blockOn(future), (e: unknown) => e instanceof SpindleError && e.code === "DEADLOCK");
+  assert.equal(drops, 1, "a future given to blockOn is dropped once");
 });

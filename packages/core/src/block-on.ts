@@ -37,7 +37,8 @@ const BLOCK_ON_VTABLE: RawWakerVTable<BlockOnState> = {
  * that thread's `exit` event: components whose futures depend on another thread register a check
  * ({@linkcode whileParked}) that runs every `PARK_CHECK_MS` while the thread is parked here, and
  * fail their futures when that thread is gone. It throws `BLOCKING_NOT_ALLOWED` inside a task of an executor and
- * where the thread may not block.
+ * where the thread may not block. A future still pending when `blockOn` throws (`DEADLOCK`, a failed
+ * park check) is dropped first: a coroutine's `finally` blocks run (they cannot wait).
  *
  * @example
  * ```ts
@@ -68,7 +69,20 @@ export function blockOn<T>(work: IntoFuture<T>): T {
       state.notified = false;
       const output = future.poll(cx);
       if (output !== PENDING) return output;
-      while (!state.notified) waitForRemoteWake();
+      try {
+        while (!state.notified) waitForRemoteWake();
+      } catch (error) {
+        // DEADLOCK, or a park check that failed: the future, still pending, can never be polled
+        // again here. blockOn owns it (as an executor owns a task): drop it, so that its `finally`
+        // blocks run and what it holds (a lock guard, a registration) is given back. Its own
+        // error, if dropping throws, is not the one to report.
+        try {
+          future[Symbol.dispose]();
+        } catch {
+          // the error that ended the wait is thrown below
+        }
+        throw error;
+      }
     }
   } finally {
     exitDriving();

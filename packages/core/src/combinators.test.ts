@@ -138,3 +138,13 @@ test("ready, yieldNow and pending behave as documented", () => {
   assert.equal(y.poll(cx), undefined);
   assert.equal(pending().poll(cx), PENDING);
 });
+
+test("pollFn refuses a poll that is not a function, and an onDrop that is neither a function nor undefined, naming it", () => {
+  const invalid = (shown: string) => (e: unknown): boolean =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("pollFn()") &&
+    e.message.includes(shown);
+  assert.throws(() => pollFn(5 as never), invalid("got 5"));
+  assert.throws(() => pollFn(null as never), invalid("got null"));
+  // It used to throw a TypeError later, from inside the combinator or executor that dropped it.
+  assert.throws(() => pollFn(() => 1, "cleanup" as never), invalid('got "cleanup"'));
+});

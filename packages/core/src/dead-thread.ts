@@ -1,3 +1,5 @@
+import { describe, SpindleError } from "./errors.ts";
+
 /**
  * Recovering what a dead thread held in shared memory. A thread that ends without cleaning up
  * (terminated, `process.exit`, an uncaught error, out of memory) runs no `finally` block: permits
@@ -71,11 +73,58 @@ export function registerDeadThreadRecovery<T extends object>(
   target: T,
   recover: (target: T, deadThreadId: number) => DeadThreadRecovery | null,
 ): void {
+  // Checked now: a bad registration would throw in every later recoverDeadThread of this thread.
+  if ((typeof target !== "object" && typeof target !== "function") || target === null) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `registerDeadThreadRecovery() needs an object to register, got ${describe(target)}`,
+    );
+  }
+  if (typeof recover !== "function") {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `registerDeadThreadRecovery() needs a recover function, got ${describe(recover)}`,
+    );
+  }
   if (known.has(target)) return;
   known.add(target);
   const registration = { target: new WeakRef(target), recover: recover as Recover };
   registered.add(registration);
   forget.register(target, registration);
+}
+
+/**
+ * Checks the id given to a recovery (`recoverDeadThread`, or a primitive's own `recover`, which
+ * `what` names): an `INVALID_ARGUMENT` `SpindleError` naming it unless it is an integer >= 0 other
+ * than this thread's own id. A `-1` is what Node leaves in `worker.threadId` once the worker has
+ * exited; recovering this live thread would give back what it still holds, twice.
+ *
+ * @example
+ * ```ts
+ * import { checkDeadThreadId, currentThreadId } from "@spindle/core";
+ * try {
+ *   checkDeadThreadId(currentThreadId(), "recover()");
+ * } catch (error) {
+ *   console.log((error as Error).message); // recover(): thread 0 is this thread, which is alive ...
+ * }
+ * ```
+ */
+export function checkDeadThreadId(threadId: number, what: string): number {
+  if (typeof threadId !== "number" || !Number.isInteger(threadId) || threadId < 0) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${what}: a dead thread's id must be an integer >= 0 (its worker's threadId read before it exited: Node sets it to -1 on exit), got ${
+        describe(threadId)
+      }`,
+    );
+  }
+  if (threadId === currentThreadId()) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${what}: thread ${threadId} is this thread, which is alive (recovering it would give back what it still holds)`,
+    );
+  }
+  return threadId;
 }
 
 /**
@@ -96,7 +145,7 @@ export function registerDeadThreadRecovery<T extends object>(
  * ```
  */
 export function recoverDeadThread(threadId: number): DeadThreadRecovery[] {
-  if (!Number.isInteger(threadId) || threadId < 0 || threadId === currentThreadId()) return [];
+  checkDeadThreadId(threadId, "recoverDeadThread()");
   const recovered: DeadThreadRecovery[] = [];
   let failure: { error: unknown } | undefined;
   for (const entry of registered) {

@@ -98,8 +98,14 @@ export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (typeof value === "object" && value !== null) {
-    const name = value.constructor?.name;
-    return name ? `a ${name}` : "an object";
+    // A Proxy's trap, a revoked Proxy or a `constructor` getter may throw: the value is still named.
+    let name: unknown;
+    try {
+      name = value.constructor?.name;
+    } catch {
+      return "an object";
+    }
+    return typeof name === "string" && name !== "" ? `a ${name}` : "an object";
   }
   return String(value);
 }

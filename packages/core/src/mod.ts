@@ -73,6 +73,7 @@ export { Mutex } from "./mutex.ts";
 export { RingQueue } from "./ring-queue.ts";
 export { sharedWaker, type SharedWakerHandle, WAKE_TABLE_CAPACITY, wakeShared, WakeTable } from "./wake-table.ts";
 export {
+  checkDeadThreadId,
   currentThreadId,
   type DeadThreadRecovery,
   recoverDeadThread,

@@ -10,6 +10,7 @@ import {
   recoverDeadThread,
   registerDeadThreadRecovery,
   type SharedWakerHandle,
+  SpindleError,
   wakeShared,
   WakeTable,
   whileParked,
@@ -48,7 +49,7 @@ test("blockOn runs whileParked checks every PARK_CHECK_MS while it parks, and a 
   }
 });
 
-test("recoverDeadThread runs the recoveries registered on this thread for that thread only, and never for this one", () => {
+test("recoverDeadThread runs the recoveries registered on this thread for that thread only", () => {
   const calls: number[] = [];
   const target = {};
   registerDeadThreadRecovery(target, (_, id) => {
@@ -57,7 +58,38 @@ test("recoverDeadThread runs the recoveries registered on this thread for that t
   });
   assert.deepEqual(recoverDeadThread(41), [{ what: "probe", threadId: 41, counts: { things: 2 } }]);
   assert.deepEqual(recoverDeadThread(42), []);
-  assert.deepEqual(recoverDeadThread(currentThreadId()), [], "this thread is alive");
-  assert.deepEqual(recoverDeadThread(-1), []);
   assert.deepEqual(calls, [41, 42]);
+});
+
+test("recoverDeadThread refuses this live thread's id and ids that are not a thread's with INVALID_ARGUMENT naming them", () => {
+  const calls: number[] = [];
+  registerDeadThreadRecovery({}, (_, id) => (calls.push(id), null));
+  const invalid = (shown: string) => (e: unknown): boolean =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("recoverDeadThread()") &&
+    e.message.includes(shown);
+  assert.throws(() => recoverDeadThread(currentThreadId()), invalid("this thread, which is alive"));
+  // -1 is what Node leaves in worker.threadId once the worker exited: the usual mistake.
+  for (
+    const [id, shown] of [[-1, "got -1"], [NaN, "got NaN"], [1.5, "got 1.5"], ["3", 'got "3"'], [null, "got null"]]
+  ) {
+    assert.throws(() => recoverDeadThread(id as number), invalid(shown as string));
+  }
+  assert.deepEqual(calls, []);
+});
+
+test("whileParked and registerDeadThreadRecovery refuse what is not a function (or target) at once with INVALID_ARGUMENT", () => {
+  const invalid = (what: string, shown: string) => (e: unknown): boolean =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(what) && e.message.includes(shown);
+  // Accepted, they used to throw a TypeError from inside every later park check or recovery.
+  assert.throws(() => whileParked(5 as never), invalid("whileParked()", "got 5"));
+  assert.throws(
+    () => registerDeadThreadRecovery({}, null as never),
+    invalid("registerDeadThreadRecovery()", "got null"),
+  );
+  assert.throws(
+    () => registerDeadThreadRecovery(7 as never, () => null),
+    invalid("registerDeadThreadRecovery()", "got 7"),
+  );
+  assert.deepEqual(recoverDeadThread(43), []);
+  assert.equal(blockOn(pollFn(() => "ready")), "ready");
 });

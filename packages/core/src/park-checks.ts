@@ -1,3 +1,5 @@
+import { describe, SpindleError } from "./errors.ts";
+
 /**
  * Checks that run while this thread is parked in {@linkcode blockOn}: the host's event loop does
  * not run then, so an event that would tell this thread that another thread died (a worker's
@@ -18,6 +20,10 @@
  * ```
  */
 export function whileParked(check: () => void): () => void {
+  // Checked now: a check that is not a function would throw in every later park of this thread.
+  if (typeof check !== "function") {
+    throw new SpindleError("INVALID_ARGUMENT", `whileParked() needs a function, got ${describe(check)}`);
+  }
   const entry = { check };
   checks.add(entry);
   return () => void checks.delete(entry);

@@ -1,4 +1,5 @@
 import type { Context } from "./context.ts";
+import { describe, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
 import type { Poll } from "./poll.ts";
 
@@ -19,6 +20,15 @@ import type { Poll } from "./poll.ts";
  * ```
  */
 export function pollFn<T>(fn: (cx: Context) => Poll<T>, onDrop?: () => void): Future<T> {
+  if (typeof fn !== "function") {
+    throw new SpindleError("INVALID_ARGUMENT", `pollFn() needs a function, got ${describe(fn)}`);
+  }
+  if (onDrop !== undefined && typeof onDrop !== "function") {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `pollFn()'s onDrop must be a function or undefined, got ${describe(onDrop)}`,
+    );
+  }
   return new PollFn(fn, onDrop);
 }
 

@@ -4,7 +4,9 @@ import {
   blockOn,
   CancellationToken,
   chunks,
+  Context,
   type Coroutine,
+  describe,
   filter,
   fold,
   forEach,
@@ -191,6 +193,44 @@ test("pollChunk: a stream without pollNextChunk gives one item per call; a chunk
     );
     assert.throws(() => blockOn(pollFn((cx) => pollChunk(fromIterable([1]), cx, bad))), RangeError);
   }
+});
+
+test("pollChunk checks max before any stream's pollNextChunk: take's count left does not hide or change a bad max", () => {
+  const cx = Context.noop();
+  // take passed min(max, left) on: Infinity, "3" and an object were taken as valid, null was named 0.
+  for (
+    const [bad, shown] of [[Infinity, "Infinity"], ["3", '"3"'], [null, "null"], [undefined, "undefined"], [
+      {},
+      "a Object",
+    ]]
+  ) {
+    const source = fromIterable([1, 2, 3]);
+    assert.throws(
+      () => pollChunk(take(source, 2), cx, bad as number),
+      (e) => e instanceof RangeError && e.message.endsWith(`got ${shown}`),
+    );
+  }
+  assert.throws(() => pollChunk(take(fromIterable([1]), 1), cx, Symbol("s") as never), /got Symbol\(s\)/);
+});
+
+test("describe names any value without running into a throwing Proxy trap or constructor getter", () => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const trapping = new Proxy({}, {
+    get() {
+      throw new Error("trap");
+    },
+  });
+  const getter = Object.defineProperty({}, "constructor", {
+    get() {
+      throw new Error("getter");
+    },
+  });
+  assert.equal(describe(proxy), "an object");
+  assert.equal(describe(trapping), "an object");
+  assert.equal(describe(getter), "an object");
+  assert.equal(describe({ constructor: { name: 5 } }), "an object");
+  assert.throws(() => pollChunk(fromIterable([1]), Context.noop(), trapping as never), /got an object/);
 });
 
 test("an iterator that throws after a chunk was gathered: the chunk's items are delivered, then the error", () => {

@@ -86,8 +86,10 @@ export abstract class Stream<T> implements Disposable {
  * ```
  */
 export function pollChunk<T>(stream: Stream<T>, cx: Context, max: number): Poll<T[] | StreamEnd> {
-  if (stream.pollNextChunk !== undefined) return stream.pollNextChunk(cx, max);
+  // Checked here, not only by the streams that produce items: a combinator's own arithmetic on
+  // `max` (take's count left) would otherwise pass a bad one on, changed or not checked at all.
   checkChunkMax(max);
+  if (stream.pollNextChunk !== undefined) return stream.pollNextChunk(cx, max);
   const item = stream.pollNext(cx);
   return item === PENDING || item === STREAM_END ? item as typeof PENDING | StreamEnd : [item];
 }

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  type RawWakerVTable,
   sharedWaker,
   type SharedWakerHandle,
   SpindleError,
@@ -101,4 +102,45 @@ test("waitSync refuses an epoch that is not an int32 and a timeout that would wa
   assert.throws(() => table.waitSync(table.epoch, NaN), /timeout must be a number of milliseconds ≥ 0, got NaN/);
   assert.throws(() => table.waitSync(table.epoch, -1), RangeError);
   table.waitSync(table.epoch, 0); // returns at once
+});
+
+test("a waker that throws in a drain does not stop it: every other woken slot is woken, the error reported", () => {
+  const table = WakeTable.forThisThread();
+  const before = countingWaker();
+  const after = countingWaker();
+  const vtable: RawWakerVTable<null> = {
+    clone: (data) => ({ data, vtable }),
+    wake: () => {},
+    wakeByRef: () => {
+      throw new Error("waker");
+    },
+    drop: () => {},
+  };
+  const handles = [
+    table.register(before.waker),
+    table.register(Waker.fromRaw({ data: null, vtable })),
+    table.register(after.waker),
+  ];
+  const reported: unknown[] = [];
+  const queue = globalThis.queueMicrotask;
+  globalThis.queueMicrotask = (task) => {
+    try {
+      task();
+    } catch (error) {
+      reported.push(error);
+    }
+  };
+  try {
+    table.drain();
+    for (const handle of handles) wakeShared(handle);
+    // Before, the throw escaped the drain with the later bits already taken: those wakes were lost
+    // (and the listening loop, which drains the same way, died with the error).
+    assert.equal(table.drain(), 3);
+    assert.equal(before.counter.wakesByRef, 1);
+    assert.equal(after.counter.wakesByRef, 1);
+    assert.deepEqual(reported.map((e) => (e as Error).message), ["waker"]);
+  } finally {
+    globalThis.queueMicrotask = queue;
+    for (const handle of handles) table.unregister(handle);
+  }
 });

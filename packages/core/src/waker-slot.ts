@@ -1,4 +1,4 @@
-import type { RawWaker, Waker } from "./waker.ts";
+import { type RawWaker, type Waker, wakeRaw } from "./waker.ts";
 
 /**
  * The place where a future or a driver keeps the waker of the task waiting on it, with the three
@@ -59,7 +59,7 @@ export class WakerSlot implements Disposable {
     const raw = this.#raw;
     if (raw === null) return;
     this.#raw = null;
-    raw.vtable.wake(raw.data);
+    wakeRaw(raw, false);
   }
 
   /** Drops the stored waker, if any, without waking, and empties the slot. */
@@ -117,7 +117,7 @@ export function replaceRawWaker(stored: RawWaker<unknown> | null, current: Waker
  * ```
  */
 export function wakeRawWaker(stored: RawWaker<unknown> | null): null {
-  if (stored !== null) stored.vtable.wake(stored.data);
+  if (stored !== null) wakeRaw(stored, false);
   return null;
 }
 

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { replaceWaker, SpindleError, Waker } from "./mod.ts";
+import {
+  type RawWakerVTable,
+  replaceRawWaker,
+  replaceWaker,
+  SpindleError,
+  Waker,
+  wakeRawWaker,
+  WakerSlot,
+} from "./mod.ts";
 import { countingWaker } from "@spindle/test-support";
 
 test("every clone is balanced by exactly one wake or drop", () => {
@@ -57,4 +65,55 @@ test("the noop waker does nothing and can be cloned", () => {
   copy.wake();
   noop.wakeByRef();
   assert.equal(noop.willWake(Waker.noop()), true);
+});
+
+/** A waker whose wake and wakeByRef throw after counting, and the reports made meanwhile by `run`. */
+function withThrowingWake(run: (waker: () => Waker, wakes: { count: number }) => void): unknown[] {
+  const wakes = { count: 0 };
+  const vtable: RawWakerVTable<null> = {
+    clone: (data) => ({ data, vtable }),
+    wake: () => {
+      wakes.count++;
+      throw new Error("wake");
+    },
+    wakeByRef: () => {
+      wakes.count++;
+      throw new Error("wakeByRef");
+    },
+    drop: () => {},
+  };
+  const reported: unknown[] = [];
+  const queue = globalThis.queueMicrotask;
+  // Captured here instead of as an uncaught exception, which would fail the test run.
+  globalThis.queueMicrotask = (task) => {
+    try {
+      task();
+    } catch (error) {
+      reported.push(error);
+    }
+  };
+  try {
+    run(() => Waker.fromRaw({ data: null, vtable }), wakes);
+  } finally {
+    globalThis.queueMicrotask = queue;
+  }
+  return reported;
+}
+
+test("a vtable wake that throws is reported in a microtask, never thrown into the code that wakes", () => {
+  let wakes = 0;
+  const reported = withThrowingWake((make, counted) => {
+    make().wake();
+    const waker = make();
+    waker.wakeByRef();
+    waker.drop();
+    const slot = new WakerSlot();
+    slot.register(make());
+    slot.wake();
+    assert.ok(slot.isEmpty);
+    assert.equal(wakeRawWaker(replaceRawWaker(null, make())), null);
+    wakes = counted.count;
+  });
+  assert.equal(wakes, 4);
+  assert.deepEqual(reported.map((e) => (e as Error).message), ["wake", "wakeByRef", "wake", "wake"]);
 });

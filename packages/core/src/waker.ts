@@ -113,17 +113,19 @@ export class Waker implements Disposable {
     return this.#raw === null;
   }
 
-  /** Wakes the task and consumes this waker; the vtable's `drop` will not be called for it. */
+  /**
+   * Wakes the task and consumes this waker; the vtable's `drop` will not be called for it. A
+   * vtable `wake` that throws is reported, not thrown here (see {@linkcode wakeRaw}).
+   */
   wake(): void {
     const raw = this.#live("wake");
     this.#raw = null;
-    raw.vtable.wake(raw.data);
+    wakeRaw(raw, false);
   }
 
-  /** Wakes the task; this waker stays usable. */
+  /** Wakes the task; this waker stays usable. A vtable `wakeByRef` that throws is reported, not thrown here. */
   wakeByRef(): void {
-    const raw = this.#live("wakeByRef");
-    raw.vtable.wakeByRef(raw.data);
+    wakeRaw(this.#live("wakeByRef"), true);
   }
 
   /** A new waker for the same task, to be ended by its own `wake` or `drop`. */
@@ -186,4 +188,23 @@ export function replaceWaker(stored: Waker | null, current: Waker): Waker {
   if (stored !== null && stored.willWake(current)) return stored;
   stored?.drop();
   return current.clone();
+}
+
+/**
+ * Calls a raw waker's `wake` (or `wakeByRef`). A waker only schedules its task, so one that
+ * throws is at fault itself, not the code that woke it (a sender, a timer firing, a channel
+ * closing): its error is reported as an uncaught exception in a microtask, as the platform reports
+ * a throwing event listener, and the caller goes on. A loop that wakes many waiters (a timer's due
+ * sleeps, a wait list, a wake table's drain) therefore wakes every other one, and its state stays
+ * consistent. Every wake in Spindle goes through here (`Waker`, `WakerSlot`, `wakeRawWaker`).
+ */
+export function wakeRaw(raw: RawWaker<unknown>, byRef: boolean): void {
+  try {
+    if (byRef) raw.vtable.wakeByRef(raw.data);
+    else raw.vtable.wake(raw.data);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }

@@ -1,4 +1,13 @@
-import { consumeBudget, type Context, Future, PENDING, type Poll, type RawWaker, refundBudget } from "@spindle/core";
+import {
+  consumeBudget,
+  type Context,
+  Future,
+  PENDING,
+  type Poll,
+  type RawWaker,
+  refundBudget,
+  SpindleError,
+} from "@spindle/core";
 import { closedError } from "./errors.ts";
 import { Ready } from "./readiness.ts";
 import type { ReadinessWaiter, Registration } from "./registration.ts";
@@ -20,6 +29,8 @@ export class SocketOperation<T> extends Future<T> implements ReadinessWaiter {
   waker: RawWaker<unknown> | null = null;
   readonly #registration: Registration;
   readonly #attempt: () => T | WouldBlock;
+  /** Set by the poll that completed: polled again, it would send or receive a second datagram. */
+  #done = false;
 
   constructor(registration: Registration, interest: number, attempt: () => T | WouldBlock) {
     super();
@@ -29,6 +40,7 @@ export class SocketOperation<T> extends Future<T> implements ReadinessWaiter {
   }
 
   poll(cx: Context): Poll<T> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "a socket operation was polled after it completed");
     const registration = this.#registration;
     // An operation that completes takes a unit of the task's cooperative budget, so that a loop
     // of operations that never wait (sends the runtime takes at once, a full receive queue)
@@ -38,6 +50,7 @@ export class SocketOperation<T> extends Future<T> implements ReadinessWaiter {
       if (registration.isClosed) throw closedError();
       const output = this.#attempt();
       if (output !== WOULD_BLOCK) {
+        this.#done = true;
         registration.forget(this);
         return output as T;
       }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, SpindleError } from "@spindle/core";
+import { blockOn, currentThreadId, SpindleError } from "@spindle/core";
 import {
   Barrier,
   broadcast,
@@ -132,4 +132,30 @@ test("a SendError after the receiver's close() says the channel was closed, afte
   drx.drop();
   assert.throws(() => dtx.trySend(1), (e) => e instanceof SendError && /no receiver is left/.test(e.message));
   dtx.drop();
+});
+
+test("recover() of this live thread's id, or of an id that is not a thread's, is INVALID_ARGUMENT and gives back nothing", () => {
+  const semaphore = new SharedSemaphore(3);
+  const permit = semaphore.tryAcquire(2)!;
+  const [tx, rx] = sharedChannel<number>(2);
+  assert.ok(tx.trySend(1));
+  // Recovering this thread used to give back its live permits (3 + 2 = 5 over a maximum of 3) and
+  // drop its live ends (closing the channel); -1 (Node's worker.threadId after exit) matched every
+  // free holder entry and reported an empty recovery.
+  const alive = (what: string) => (e: unknown): boolean =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(what) &&
+    e.message.includes("this thread, which is alive");
+  assert.throws(() => semaphore.recover(currentThreadId()), alive("SharedSemaphore.recover()"));
+  assert.throws(() => tx.recover(currentThreadId()), alive("SharedSender.recover()"));
+  assert.throws(() => rx.recover(currentThreadId()), alive("SharedReceiver.recover()"));
+  for (const id of [-1, NaN, 1.5, "7", null]) {
+    rejects(() => semaphore.recover(id as number), "SharedSemaphore.recover()", id);
+    rejects(() => tx.recover(id as number), "SharedSender.recover()", id);
+    rejects(() => rx.recover(id as number), "SharedReceiver.recover()", id);
+  }
+  assert.equal(semaphore.availablePermits, 1);
+  assert.ok(!tx.isClosed);
+  assert.equal(rx.tryRecv(), 1);
+  permit.release();
+  assert.equal(semaphore.availablePermits, 3);
 });

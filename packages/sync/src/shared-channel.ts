@@ -8,7 +8,7 @@ import {
   STREAM_END,
   type StreamEnd,
 } from "@spindle/core";
-import { describe, SpindleError } from "@spindle/core";
+import { checkDeadThreadId, describe, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
 import { awaitIterator, ReadyNow, takeBudgetNow } from "./ready-now.ts";
 import {
@@ -235,6 +235,7 @@ export class SharedSender<T> implements Disposable {
    * Core's `recoverDeadThread(id)` does this for every shared primitive this thread knows.
    */
   recover(deadThreadId: number): ChannelRecovery | null {
+    checkDeadThreadId(deadThreadId, "SharedSender.recover()");
     return this.#link.ring?.recover(deadThreadId) ?? null;
   }
 
@@ -407,6 +408,7 @@ export class SharedReceiver<T> implements Disposable {
    * Core's `recoverDeadThread(id)` does this for every shared primitive this thread knows.
    */
   recover(deadThreadId: number): ChannelRecovery | null {
+    checkDeadThreadId(deadThreadId, "SharedReceiver.recover()");
     return this.#link.ring?.recover(deadThreadId) ?? null;
   }
 
@@ -484,6 +486,8 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
   readonly #receiver: SharedReceiver<T>;
   /** Made at the first poll that finds the channel empty: a value already there needs none. */
   #wait: AsyncCounterWait | null = null;
+  /** Set by the poll that completed: polled again, it would take another value. */
+  #done = false;
 
   constructor(ring: SharedRing, receiver: SharedReceiver<T>) {
     super();
@@ -505,6 +509,7 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
   }
 
   poll(cx: Context): Poll<T | StreamEnd> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "SharedReceiver.recv() was polled after it completed");
     if (!consumeBudget(cx)) return PENDING;
     const ring = this.#ring;
     let got = ring.tryReceive();
@@ -518,6 +523,7 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
       refundBudget();
       return PENDING;
     }
+    this.#done = true;
     this.#wait?.drop();
     return got === DRAINED ? STREAM_END : got as T;
   }
@@ -534,6 +540,8 @@ class SharedSend<T> extends Future<void> {
   readonly #bytes: Uint8Array;
   readonly #wait: AsyncCounterWait;
   #counted = true;
+  /** Set by the poll that completed: polled again, it would send the value a second time. */
+  #done = false;
 
   constructor(ring: SharedRing, value: T, bytes: Uint8Array) {
     super();
@@ -545,6 +553,7 @@ class SharedSend<T> extends Future<void> {
   }
 
   poll(cx: Context): Poll<void> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "SharedSender.send() was polled after it completed");
     if (!consumeBudget(cx)) return PENDING;
     const ring = this.#ring;
     const attempt = (): true | "closed" | typeof EMPTY => {
@@ -557,6 +566,7 @@ class SharedSend<T> extends Future<void> {
       refundBudget();
       return PENDING;
     }
+    this.#done = true;
     this.#settle();
     if (sent === "closed") throw new SendError(this.#value, "channel", this.#ring.whyClosed());
   }

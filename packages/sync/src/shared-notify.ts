@@ -136,6 +136,8 @@ class SharedNotified extends Future<void> {
   readonly #words: Int32Array;
   readonly #round: number;
   readonly #wait: AsyncCounterWait;
+  /** Set by the poll that completed: polled again, it could take another `notifyOne` permit. */
+  #done = false;
 
   constructor(words: Int32Array, round: number) {
     super();
@@ -145,6 +147,7 @@ class SharedNotified extends Future<void> {
   }
 
   poll(cx: Context): Poll<void> {
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "SharedNotify.notified() was polled after it completed");
     if (!consumeBudget(cx)) return PENDING;
     const attempt = () => check(this.#words, this.#round);
     let done = attempt();
@@ -153,6 +156,7 @@ class SharedNotified extends Future<void> {
       refundBudget();
       return PENDING;
     }
+    this.#done = true;
     this.#wait.drop();
   }
 

@@ -1,4 +1,5 @@
 import {
+  checkDeadThreadId,
   consumeBudget,
   type Context,
   describe,
@@ -176,6 +177,7 @@ export class SharedSemaphore {
    * ```
    */
   recover(deadThreadId: number): number {
+    checkDeadThreadId(deadThreadId, "SharedSemaphore.recover()");
     const held = this.#holders.takeDead(deadThreadId);
     const permits = held?.[HELD] ?? 0;
     if (permits > 0) give(this.#words, permits, false);
@@ -283,6 +285,8 @@ class SharedAcquire extends Future<SharedSemaphorePermit> {
   readonly #holders: HolderTable;
   readonly #n: number;
   readonly #wait: AsyncCounterWait;
+  /** Set by the poll that took the permits: polled again, it would take more. */
+  #done = false;
 
   constructor(words: Int32Array, holders: HolderTable, n: number) {
     super();
@@ -293,6 +297,9 @@ class SharedAcquire extends Future<SharedSemaphorePermit> {
   }
 
   poll(cx: Context): Poll<SharedSemaphorePermit> {
+    if (this.#done) {
+      throw new SpindleError("FUTURE_COMPLETED", "SharedSemaphore.acquire() was polled after it completed");
+    }
     if (!consumeBudget(cx)) return PENDING;
     const attempt = () => take(this.#words, this.#holders, this.#n);
     let taken: SharedSemaphorePermit | typeof EMPTY;
@@ -307,6 +314,7 @@ class SharedAcquire extends Future<SharedSemaphorePermit> {
       refundBudget();
       return PENDING;
     }
+    this.#done = true;
     this.#wait.drop();
     return taken;
   }

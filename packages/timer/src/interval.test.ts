@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, PENDING } from "@spindle/core";
+import { blockOn, Context, PENDING, SpindleError } from "@spindle/core";
 import { Instant, type MissedTickBehavior, VirtualClock } from "./mod.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 
@@ -69,6 +69,9 @@ test("a bad period or missedTick is rejected, naming the value", () => {
     () => timer.interval(10, { missedTick: "later" as MissedTickBehavior }),
     /"burst", "delay" or "skip", got "later"/,
   );
+  // Named without JSON.stringify, which threw a TypeError on a bigint and showed a symbol as undefined.
+  assert.throws(() => timer.interval(10, { missedTick: 10n as never }), /RangeError: missedTick .* got 10$/);
+  assert.throws(() => timer.interval(10, { missedTick: Symbol("s") as never }), /got Symbol\(s\)/);
 });
 
 test("intervalAt: the first tick at the start instant, then every period; a non-Instant start is rejected", () => {
@@ -120,4 +123,17 @@ test("interval reset, resetImmediately, resetAfter and resetAt move the next tic
   );
   interval[Symbol.dispose]();
   assert.equal(clock.timer.pendingCount, 0);
+});
+
+test("a completed tick() polled again throws FUTURE_COMPLETED and does not take the next tick", () => {
+  const clock = new VirtualClock();
+  const interval = clock.timer.interval(10);
+  const start = clock.now();
+  const cx = Context.noop();
+  const first = interval.tick();
+  assert.ok(first.poll(cx) !== PENDING); // the first tick is immediate
+  clock.advance(10);
+  assert.throws(() => first.poll(cx), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+  // The tick due at 10 ms is still there for the next tick() (the re-poll used to take it).
+  assert.equal(blockOn(interval.tick()).since(start), 10);
 });

@@ -1,4 +1,4 @@
-import { type Context, Future, PENDING, type Poll } from "@spindle/core";
+import { type Context, describe, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
 import { closedError } from "./driver.ts";
 import { checkDuration } from "./durations.ts";
 import { checkInstant, Instant } from "./instant.ts";
@@ -62,7 +62,7 @@ export class Interval implements Disposable {
     if (period === 0) throw new RangeError("the interval's period must be greater than 0 ms, got 0");
     const missedTick = options.missedTick ?? "burst";
     if (!BEHAVIOURS.includes(missedTick)) {
-      throw new RangeError(`missedTick must be "burst", "delay" or "skip", got ${JSON.stringify(missedTick)}`);
+      throw new RangeError(`missedTick must be "burst", "delay" or "skip", got ${describe(missedTick)}`);
     }
     this.#missedTick = missedTick;
     this.#queue = queue;
@@ -190,6 +190,8 @@ export class Interval implements Disposable {
 /** The future of one {@linkcode Interval.tick}; dropping it stops waiting for that tick. */
 class Tick extends Future<Instant> {
   readonly #interval: Interval;
+  /** Set by the poll that completed: polled again, it would take the next tick. */
+  #done = false;
 
   constructor(interval: Interval) {
     super();
@@ -197,7 +199,10 @@ class Tick extends Future<Instant> {
   }
 
   poll(cx: Context): Poll<Instant> {
-    return this.#interval.pollTick(cx);
+    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "interval.tick() was polled after it completed");
+    const tick = this.#interval.pollTick(cx);
+    if (tick !== PENDING) this.#done = true;
+    return tick;
   }
 
   override [Symbol.dispose](): void {

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { TimerReactor, TimerThreadStartError } from "./mod.ts";
 import { runtime } from "@spindle/test-support";
+import { SpindleError } from "@spindle/core";
 
 test("auto without a threads primitive falls back to the host, keeps the reason and warns once", async () => {
   const saved = globalThis.BroadcastChannel;
@@ -83,3 +84,12 @@ if (runtime === "deno") {
     });
   });
 }
+
+test("a driver that is not one of the three names is INVALID_ARGUMENT naming it, also a bigint or a symbol", async () => {
+  for (const [driver, shown] of [["bogus", '"bogus"'], [10n, "got 10"], [Symbol("s"), "Symbol(s)"]] as const) {
+    await assert.rejects(
+      TimerReactor.start({ driver: driver as never }),
+      (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(shown),
+    );
+  }
+});

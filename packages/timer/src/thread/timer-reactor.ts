@@ -1,4 +1,4 @@
-import { permissionDenied, SpindleError, wakeShared, WakeTable } from "@spindle/core";
+import { describe, permissionDenied, SpindleError, wakeShared, WakeTable } from "@spindle/core";
 import { Worker } from "node:worker_threads";
 import { type CloseReason, TimerStateError, TimerThreadStartError } from "../errors.ts";
 import { HostDriver } from "./host-driver.ts";
@@ -99,7 +99,7 @@ export class TimerReactor implements Disposable {
     if (choice !== "thread" && choice !== "host" && choice !== "auto") {
       throw new SpindleError(
         "INVALID_ARGUMENT",
-        `driver must be "thread", "host" or "auto", got ${JSON.stringify(choice)}`,
+        `driver must be "thread", "host" or "auto", got ${describe(choice)}`,
       );
     }
     if (choice === "host") return startHost(null);
