@@ -227,3 +227,17 @@ test("runUntilCancelled names what is not a future", () => {
     (e) => e instanceof SpindleError && e.code === "NOT_A_FUTURE" && /got 42/.test(e.message),
   );
 });
+
+test("cancelled() polled again after it completed throws FUTURE_COMPLETED instead of giving the reason again", () => {
+  const token = new CancellationToken();
+  const when = token.cancelled();
+  const cx = Context.noop();
+  assert.equal(when.poll(cx), PENDING);
+  token.cancel("stop");
+  assert.equal(when.poll(cx), "stop");
+  assert.throws(
+    () => when.poll(cx),
+    (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED" && /cancelled\(\)/.test(e.message),
+  );
+  assert.equal(listenerCount(token), 0);
+});

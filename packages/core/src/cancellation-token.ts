@@ -307,6 +307,7 @@ class WhenCancelled extends Future<unknown> implements CancelListener {
   readonly #token: CancellationToken;
   #waker: RawWaker<unknown> | null = null;
   #listening = false;
+  #done = false;
 
   constructor(token: CancellationToken) {
     super();
@@ -314,8 +315,10 @@ class WhenCancelled extends Future<unknown> implements CancelListener {
   }
 
   poll(cx: Context): Poll<unknown> {
+    if (this.#done) throw completedError("CancellationToken.cancelled()");
     const token = this.#token;
     if (token.isCancelled) {
+      this.#done = true;
       this[Symbol.dispose]();
       return token.reason;
     }

@@ -54,3 +54,23 @@ test("again called while the executor is parked resumes it, and it calls onIdle 
   assert.equal(await handle, "released");
   assert.equal(calls, 2);
 });
+
+test("close() called from onIdle ends run(): the waiting tasks are cancelled, their finally blocks run once", async () => {
+  const { future } = gate(); // never released
+  let finallies = 0;
+  const executor = new LocalExecutor({ onIdle: () => executor.close() });
+  const handle = executor.spawn(function* () {
+    try {
+      return yield* future;
+    } finally {
+      finallies++;
+    }
+  }());
+  const outcome = await Promise.race([
+    executor.run().then(() => "settled"),
+    new Promise((resolve) => setTimeout(resolve, 5_000, "run() still pending after 5 s")),
+  ]);
+  assert.equal(outcome, "settled");
+  assert.equal(finallies, 1);
+  assert.equal(handle.isFinished, true);
+});

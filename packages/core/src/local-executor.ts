@@ -286,7 +286,9 @@ export class LocalExecutor implements Disposable {
           }
           this.#idleAgain = false;
           this.#onIdle(this.#callIdleAgain);
-          if (this.#readyHead !== null) continue;
+          // What onIdle did is looked at again: it may have woken tasks, or closed the executor
+          // (no task left) or failed it, which parking would never notice.
+          if (this.#readyHead !== null || this.#live === 0 || this.#failure !== null) continue;
         }
         // The slice ended with tasks ready, or `onIdle` asked for another call: a host turn
         // first, so that what it woke elsewhere (another executor's tasks, promises) runs before

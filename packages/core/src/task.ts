@@ -7,7 +7,7 @@ import { drop, type Future, isFuture } from "./future.ts";
 import { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { inheritLocals } from "./task-local.ts";
-import type { RawWaker, RawWakerVTable } from "./waker.ts";
+import { type RawWaker, type RawWakerVTable, wakeRaw } from "./waker.ts";
 import { dropRawWaker, replaceRawWaker } from "./waker-slot.ts";
 
 /**
@@ -346,7 +346,7 @@ export class Task<T> implements RawWaker<Task<unknown>> {
           this.#state |= JOINED | OBSERVED;
         }
       } else {
-        joiner.vtable.wake(joiner.data);
+        wakeRaw(joiner, false); // a joiner that throws is reported, not thrown into the settling
       }
     }
     const promise = this.#promise; // `then` was called before the outcome existed

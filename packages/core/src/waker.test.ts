@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  Context,
+  LocalExecutor,
+  PENDING,
+  pollFn,
   type RawWakerVTable,
   replaceRawWaker,
   replaceWaker,
@@ -116,4 +120,17 @@ test("a vtable wake that throws is reported in a microtask, never thrown into th
   });
   assert.equal(wakes, 4);
   assert.deepEqual(reported.map((e) => (e as Error).message), ["wake", "wakeByRef", "wake", "wake"]);
+});
+
+test("a task that settles wakes its joiner through the same guard: a joiner whose wake throws is reported", () => {
+  const executor = new LocalExecutor();
+  const reported = withThrowingWake((make, counted) => {
+    const handle = executor.spawn(pollFn(() => PENDING));
+    assert.equal(handle.poll(new Context(make())), PENDING); // the joiner: a waker that throws
+    handle.abort(); // settles the task, which wakes its joiner
+    assert.equal(counted.count, 1);
+    assert.equal(handle.isFinished, true);
+  });
+  assert.deepEqual(reported.map((e) => (e as Error).message), ["wake"]);
+  executor.close();
 });

@@ -50,12 +50,20 @@ async function dieAndRecover(data: DyingData, onHolding?: () => void): Promise<D
   return recovered!;
 }
 
-/** Runs `future` on an executor of this thread; resolves with its outcome, or rejects after SETTLE_MS. */
-function settle<T>(future: Future<T> | Coroutine<T>, what: string): Promise<T> {
+/**
+ * Runs `future` on an executor of this thread; resolves with its outcome, or rejects after
+ * `limitMs` (SETTLE_MS: for a waiter started once the worker is up). A waiter started before the
+ * worker is, to be waiting when it dies, passes `BEFORE_START_MS`: its bound also covers the
+ * worker's start and death (a Deno worker took 4-12 s to start under load, past SETTLE_MS).
+ */
+function settle<T>(future: Future<T> | Coroutine<T>, what: string, limitMs = SETTLE_MS): Promise<T> {
   const executor = new LocalExecutor();
   const handle = executor.spawn(future);
-  return within(executor.run().then(() => handle), SETTLE_MS, what);
+  return within(executor.run().then(() => handle), limitMs, what);
 }
+
+/** The bound of a waiter started before its worker: the worker's start and death, then SETTLE_MS. */
+const BEFORE_START_MS = LIMIT_MS + SETTLE_MS;
 
 function* drain(rx: SharedReceiver<number>): Coroutine<number[]> {
   const got: number[] = [];
@@ -87,7 +95,7 @@ for (const death of DEATHS) {
     const [tx, rx] = sharedChannel<number>(4);
     const handle = tx.handle();
     tx.drop(); // the worker's sender is the only one
-    const drained = settle(drain(rx), "the receiver to see the channel end");
+    const drained = settle(drain(rx), "the receiver to see the channel end", BEFORE_START_MS);
     const recovered = await dieAndRecover({ op: "sender", death, tx: handle, values: [1, 2] });
     assert.deepEqual(recovered.map((r) => r.counts), [
       { senders: 1, receivers: 0, skippedSlots: 0, lostValues: 0, undelivered: 0 },
@@ -116,7 +124,7 @@ for (const death of DEATHS) {
 
   test(`sharedChannel: a sender that died (${death}) between claiming a slot and publishing it: the slot is skipped`, async () => {
     const [tx, rx] = sharedChannel<number>(4);
-    const drained = settle(drain(rx), "the receiver to pass the dead sender's slot");
+    const drained = settle(drain(rx), "the receiver to pass the dead sender's slot", BEFORE_START_MS);
     const recovered = await dieAndRecover({ op: "mid-write", death, tx: tx.handle(), values: [1, 2] });
     assert.deepEqual(recovered.map((r) => r.counts), [
       { senders: 1, receivers: 0, skippedSlots: 1, lostValues: 0, undelivered: 0 },
@@ -233,7 +241,7 @@ test("sharedChannel: SharedSender.closed() completes once the last receiver, hel
   const [tx, rx] = sharedChannel<number>(1);
   const handle = rx.handle();
   rx.drop(); // the worker's end is the only receiver left
-  const closed = settle(tx.closed(), "closed() to complete after the recovery");
+  const closed = settle(tx.closed(), "closed() to complete after the recovery", BEFORE_START_MS);
   await dieAndRecover({ op: "receiver", death: "exit", rx: handle });
   assert.equal(await closed, undefined);
   assert.equal(tx.isClosed, true);
