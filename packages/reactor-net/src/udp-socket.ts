@@ -365,7 +365,7 @@ export class UdpSocket implements Disposable {
   recvFrom(buffer?: Uint8Array): Future<Datagram> | Future<Received> {
     if (buffer === undefined) return this.#operation(Interest.READABLE, this.#recvAttempt);
     checkBuffer(buffer, "recvFrom");
-    return this.#operation(Interest.READABLE, () => copyInto(buffer, this.tryRecvFrom()));
+    return this.#operation(Interest.READABLE, () => takeInto(buffer, "recvFrom", () => this.tryRecvFrom()));
   }
 
   /**
@@ -406,7 +406,7 @@ export class UdpSocket implements Disposable {
     this.#connectedPeer("recv");
     if (buffer === undefined) return this.#operation(Interest.READABLE, () => dataOf(this.tryRecvFrom()));
     checkBuffer(buffer, "recv");
-    return this.#operation(Interest.READABLE, () => copyInto(buffer, this.tryRecvFrom()));
+    return this.#operation(Interest.READABLE, () => takeInto(buffer, "recv", () => this.tryRecvFrom()));
   }
 
   /**
@@ -1048,6 +1048,22 @@ function checkBuffer(buffer: unknown, operation: string): void {
   if (!(buffer instanceof Uint8Array)) {
     throw new SpindleError("INVALID_ARGUMENT", `${operation}(buffer) needs a Uint8Array, got ${describe(buffer)}`);
   }
+  // A transferred buffer: copying into it would throw after the datagram was taken, losing it.
+  if ((buffer.buffer as { detached?: boolean }).detached === true) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${operation}(buffer) got a Uint8Array whose ArrayBuffer was detached (transferred); no datagram was taken`,
+    );
+  }
+}
+
+/**
+ * Takes the next datagram into `buffer`, checking first that the buffer can still take it: a
+ * receive that waited may find it detached since, and must leave the datagram queued then.
+ */
+function takeInto(buffer: Uint8Array, operation: string, take: () => Datagram | WouldBlock): Received | WouldBlock {
+  checkBuffer(buffer, operation);
+  return copyInto(buffer, take());
 }
 
 /** Copies `datagram` into `buffer`, as much as fits (see {@linkcode Received}). */
