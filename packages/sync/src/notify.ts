@@ -182,6 +182,7 @@ export class Notified extends Future<void> {
     return false;
   }
 
+  /** Ready once this waiter was notified (or took the stored permit); takes a unit of budget. */
   poll(cx: Context): Poll<void> {
     if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "Notify.notified() was polled after it completed");
     if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later

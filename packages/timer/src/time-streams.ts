@@ -335,6 +335,7 @@ export class ChunksTimeout<T> extends Stream<T[]> {
     this.#max = max;
   }
 
+  /** The next chunk: full, or what came before the deadline; `STREAM_END` after the last one. */
   pollNext(cx: Context): Poll<T[] | StreamEnd> {
     const source = this.#source;
     if (source === null) return STREAM_END;
@@ -387,6 +388,7 @@ export class ChunksTimeout<T> extends Stream<T[]> {
     return items;
   }
 
+  /** Drops the source and the pending deadline (the partial chunk goes with them). */
   override [Symbol.dispose](): void {
     const source = this.#source;
     this.#source = null;
