@@ -58,6 +58,7 @@ for (
   test(`shared channel (capacity ${capacity}, ${tokens} token(s) among 4 threads): no lost wake-up with blocking, awaited and dropped receives and sends mixed; every hop exactly once, per-sender order`, async () => {
     const [tx, rx] = sharedChannel<WakeToken>(capacity, { slotBytes: 64 });
     const done = new SharedArrayBuffer(4);
+    const startLine = new SharedArrayBuffer(4);
     const datas: WakeData[] = [];
     for (let index = 0; index < THREADS; index++) {
       datas.push({
@@ -71,6 +72,8 @@ for (
         done,
         tx: tx.handle(),
         rx: rx.handle(),
+        startLine,
+        threads: THREADS,
       });
     }
     // The first hop of the tokens that fit, sent by this thread (as sender THREADS).
@@ -100,6 +103,7 @@ for (
 test("shared semaphore (1 permit, 4 threads): no lost wake-up with blocking, awaited and dropped acquires mixed; one holder at a time", async () => {
   const semaphore = new SharedSemaphore(1);
   const holders = new SharedArrayBuffer(4);
+  const startLine = new SharedArrayBuffer(4);
   const rounds = 1_500;
   const all = await runAll(
     Array.from({ length: THREADS }, (_, index): WakeData => ({
@@ -109,6 +113,8 @@ test("shared semaphore (1 permit, 4 threads): no lost wake-up with blocking, awa
       rounds,
       holders,
       semaphore: semaphore.handle,
+      startLine,
+      threads: THREADS,
     })),
   );
   assert.equal(all.reduce((n, r) => n + r.acquired, 0), THREADS * rounds);

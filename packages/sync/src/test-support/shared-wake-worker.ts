@@ -47,7 +47,7 @@ export type WakeData =
     readonly done: SharedArrayBuffer;
     readonly tx: SharedSenderHandle<WakeToken>;
     readonly rx: SharedReceiverHandle<WakeToken>;
-  }
+  } & StartLine
   | {
     readonly kind: "semaphore";
     readonly index: number;
@@ -56,7 +56,14 @@ export type WakeData =
     /** Word 0: how many threads hold the permit now (never more than 1). */
     readonly holders: SharedArrayBuffer;
     readonly semaphore: SharedSemaphoreHandle;
-  };
+  } & StartLine;
+
+/** Where the threads of a run wait for each other before they start (see the end of the file). */
+export interface StartLine {
+  /** Word 0: how many threads are up. */
+  readonly startLine: SharedArrayBuffer;
+  readonly threads: number;
+}
 
 /** What a thread reports: the tokens it received in order (`[p, s, t, hop]`), and its waits by kind. */
 export interface WakeReport {
@@ -166,6 +173,14 @@ function* takeTurns(d: Extract<WakeData, { kind: "semaphore" }>): Coroutine<Wake
   }
   return { received: [], acquired: d.rounds, dropped, blockingWaits, asyncWaits };
 }
+
+// Every thread waits here until all are up, so that they contend from the first hop: a Deno
+// worker takes seconds to start, and the first one up passed the only token to itself alone
+// (no wait was ever dropped in such a run). The test's time bound covers a thread that never comes.
+const line = new Int32Array(data.startLine);
+Atomics.add(line, 0, 1);
+Atomics.notify(line, 0); // pairs with the waits below: the last one up wakes the others
+for (let up; (up = Atomics.load(line, 0)) < data.threads;) Atomics.wait(line, 0, up, 1_000);
 
 const executor = new LocalExecutor();
 const report = executor.spawn(data.kind === "channel" ? passTokens(data) : takeTurns(data));
