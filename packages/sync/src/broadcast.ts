@@ -1,11 +1,10 @@
 import {
   consumeBudget,
   type Context,
-  Future,
+  type Future,
   PENDING,
   type Poll,
   refundBudget,
-  SpindleError,
   Stream,
   STREAM_END,
   type StreamEnd,
@@ -13,6 +12,7 @@ import {
 import { type EndCounts, EndLink } from "./channel-end.ts";
 import { checkCapacity, LaggedError, SendError } from "./errors.ts";
 import { Recv } from "./ready-now.ts";
+import { ReceiversGone } from "./receivers-gone.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
 // The constructors below are private (users get these objects only from this module); each
@@ -205,7 +205,7 @@ export class BroadcastSender<T> implements Disposable {
    * ```
    */
   closed(): Future<void> {
-    return new SenderClosed(this.#link.live("closed()"));
+    return new ReceiversGone(this.#link.live("closed()"), "BroadcastSender.closed()");
   }
 
   /**
@@ -335,37 +335,5 @@ export class BroadcastReceiver<T> extends Stream<T> {
   /** Drops the receiver: it stops counting as one, and stops waiting. Idempotent. */
   override [Symbol.dispose](): void {
     this.#link.drop();
-  }
-}
-
-/** `BroadcastSender.closed()`: ready once the channel has no receiver. */
-class SenderClosed extends Future<void> {
-  readonly #shared: Shared<unknown>;
-  readonly #node = new WaitNode();
-  #done = false;
-
-  constructor(shared: Shared<unknown>) {
-    super();
-    this.#shared = shared;
-  }
-
-  poll(cx: Context): Poll<void> {
-    if (this.#done) {
-      throw new SpindleError("FUTURE_COMPLETED", "BroadcastSender.closed() was polled after it completed");
-    }
-    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
-    if (this.#shared.receivers !== 0) {
-      refundBudget();
-      this.#node.register(cx.waker);
-      if (!this.#node.queued) this.#shared.closing.push(this.#node);
-      return PENDING;
-    }
-    this[Symbol.dispose]();
-  }
-
-  override [Symbol.dispose](): void {
-    this.#done = true;
-    this.#shared.closing.remove(this.#node);
-    this.#node.dropWaker();
   }
 }

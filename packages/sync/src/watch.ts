@@ -13,6 +13,7 @@ import {
 } from "@spindle/core";
 import { type EndCounts, EndLink } from "./channel-end.ts";
 import { ClosedError, SendError } from "./errors.ts";
+import { ReceiversGone } from "./receivers-gone.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
 // The constructors below are private (users get these objects only from this module); each
@@ -196,7 +197,7 @@ export class WatchSender<T> implements Disposable {
    * ```
    */
   closed(): Future<void> {
-    return new SenderClosed(this.#live("closed()"));
+    return new ReceiversGone(this.#live("closed()"), "WatchSender.closed()");
   }
 
   /** A new receiver that has seen the current value. */
@@ -503,35 +504,5 @@ class WaitFor<T> extends Future<T> {
   #finish(): void {
     this.#done = true;
     leaveChanged(this.#receiver, this.#node);
-  }
-}
-
-/** `WatchSender.closed()`: ready once the channel has no receiver. */
-class SenderClosed extends Future<void> {
-  readonly #shared: Shared<unknown>;
-  readonly #node = new WaitNode();
-  #done = false;
-
-  constructor(shared: Shared<unknown>) {
-    super();
-    this.#shared = shared;
-  }
-
-  poll(cx: Context): Poll<void> {
-    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "WatchSender.closed() was polled after it completed");
-    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
-    if (this.#shared.receivers !== 0) {
-      refundBudget();
-      this.#node.register(cx.waker);
-      if (!this.#node.queued) this.#shared.closing.push(this.#node);
-      return PENDING;
-    }
-    this[Symbol.dispose]();
-  }
-
-  override [Symbol.dispose](): void {
-    this.#done = true;
-    this.#shared.closing.remove(this.#node);
-    this.#node.dropWaker();
   }
 }
