@@ -12,7 +12,7 @@ import {
   wakeShared,
   WakeTable,
 } from "./mod.ts";
-import { countingWaker } from "@spindle/test-support";
+import { countingWaker, microtaskErrorsOf } from "@spindle/test-support";
 
 function invalid(pattern: RegExp): (error: unknown) => boolean {
   return (error) => {
@@ -121,26 +121,18 @@ test("a waker that throws in a drain does not stop it: every other woken slot is
     table.register(Waker.fromRaw({ data: null, vtable })),
     table.register(after.waker),
   ];
-  const reported: unknown[] = [];
-  const queue = globalThis.queueMicrotask;
-  globalThis.queueMicrotask = (task) => {
-    try {
-      task();
-    } catch (error) {
-      reported.push(error);
-    }
-  };
   try {
-    table.drain();
-    for (const handle of handles) wakeShared(handle);
-    // Before, the throw escaped the drain with the later bits already taken: those wakes were lost
-    // (and the listening loop, which drains the same way, died with the error).
-    assert.equal(table.drain(), 3);
+    const reported = microtaskErrorsOf(() => {
+      table.drain();
+      for (const handle of handles) wakeShared(handle);
+      // Before, the throw escaped the drain with the later bits already taken: those wakes were lost
+      // (and the listening loop, which drains the same way, died with the error).
+      assert.equal(table.drain(), 3);
+    });
     assert.equal(before.counter.wakesByRef, 1);
     assert.equal(after.counter.wakesByRef, 1);
     assert.deepEqual(reported.map((e) => (e as Error).message), ["waker"]);
   } finally {
-    globalThis.queueMicrotask = queue;
     for (const handle of handles) table.unregister(handle);
   }
 });

@@ -13,7 +13,7 @@ import {
   wakeRawWaker,
   WakerSlot,
 } from "./mod.ts";
-import { countingWaker } from "@spindle/test-support";
+import { countingWaker, microtaskErrorsOf } from "@spindle/test-support";
 
 test("every clone is balanced by exactly one wake or drop", () => {
   const { waker, counter } = countingWaker();
@@ -86,22 +86,7 @@ function withThrowingWake(run: (waker: () => Waker, wakes: { count: number }) =>
     },
     drop: () => {},
   };
-  const reported: unknown[] = [];
-  const queue = globalThis.queueMicrotask;
-  // Captured here instead of as an uncaught exception, which would fail the test run.
-  globalThis.queueMicrotask = (task) => {
-    try {
-      task();
-    } catch (error) {
-      reported.push(error);
-    }
-  };
-  try {
-    run(() => Waker.fromRaw({ data: null, vtable }), wakes);
-  } finally {
-    globalThis.queueMicrotask = queue;
-  }
-  return reported;
+  return microtaskErrorsOf(() => run(() => Waker.fromRaw({ data: null, vtable }), wakes));
 }
 
 test("a vtable wake that throws is reported in a microtask, never thrown into the code that wakes", () => {

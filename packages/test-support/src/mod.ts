@@ -5,6 +5,7 @@
  */
 export { CountingStream } from "./counting-stream.ts";
 export { type Counter, type CountingWaker, countingWaker } from "./counting-waker.ts";
+export { microtaskErrorsOf, wakeLogContext } from "./microtask-errors.ts";
 export { random } from "./random.ts";
 export { type ChildResult, nextMessage, runScript, runtime, startWorker } from "./runtime.ts";
 export { until } from "./until.ts";

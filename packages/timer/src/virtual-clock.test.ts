@@ -10,7 +10,7 @@ import {
   type RawWakerVTable,
   Waker,
 } from "@spindle/core";
-import { within } from "@spindle/test-support";
+import { microtaskErrorsOf, wakeLogContext, within } from "@spindle/test-support";
 import { Instant, type Sleep, TimerClosedError, VirtualClock } from "./mod.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 
@@ -179,36 +179,11 @@ test("an executor idle with nothing on the clock resumes and advances when someo
 test("a waker that throws while the clock fires does not keep the other due sleeps from being woken", () => {
   const clock = new VirtualClock();
   const woken: number[] = [];
-  const contextOf = (i: number): Context => {
-    const vtable: RawWakerVTable<null> = {
-      clone: (data) => ({ data, vtable }),
-      wake: () => {
-        woken.push(i);
-        if (i === 2) throw new Error("waker");
-      },
-      wakeByRef: () => vtable.wake(null),
-      drop: () => {},
-    };
-    return new Context(Waker.fromRaw({ data: null, vtable }));
-  };
   const sleeps = Array.from({ length: 6 }, () => clock.timer.sleep(50));
-  sleeps.forEach((sleep, i) => assert.equal(sleep.poll(contextOf(i)), PENDING));
-  const reported: unknown[] = [];
-  const queue = globalThis.queueMicrotask;
-  globalThis.queueMicrotask = (task) => {
-    try {
-      task();
-    } catch (error) {
-      reported.push(error);
-    }
-  };
-  try {
-    // Before, the throw escaped advance() and sleeps 3 to 5, already taken off the queue, were
-    // never woken: tasks waiting on them hung.
-    clock.advance(50);
-  } finally {
-    globalThis.queueMicrotask = queue;
-  }
+  sleeps.forEach((sleep, i) => assert.equal(sleep.poll(wakeLogContext(i, woken, i === 2)), PENDING));
+  // Before, the throw escaped advance() and sleeps 3 to 5, already taken off the queue, were
+  // never woken: tasks waiting on them hung.
+  const reported = microtaskErrorsOf(() => clock.advance(50));
   assert.deepEqual(woken, [0, 1, 2, 3, 4, 5]);
   assert.deepEqual(reported.map((e) => (e as Error).message), ["waker"]);
 });
