@@ -81,6 +81,18 @@ class Channel<T> implements EndCounts {
     this.slotsReturned();
   }
 
+  /**
+   * A pending send or reservation was dropped: its waiter leaves the slot queue (slots it was
+   * already given pass on) and is reused.
+   */
+  cancelWaiter(waiter: PermitWaiter): void {
+    waiter.dropWaker();
+    const slots = this.slots!;
+    slots.cancel(waiter);
+    slots.recycle(waiter);
+    this.slotsReturned();
+  }
+
   /** Slots came back: once the channel is closed and idle, the receiver is woken to see its end. */
   slotsReturned(): void {
     if (!this.receiving && this.idle) this.receiver = wakeRawWaker(this.receiver);
@@ -653,11 +665,7 @@ class Send<T> extends Future<void> {
     const waiter = this.#waiter;
     if (waiter !== null) {
       this.#waiter = null;
-      waiter.dropWaker();
-      const slots = this.#channel.slots!;
-      slots.cancel(waiter);
-      slots.recycle(waiter);
-      this.#channel.slotsReturned();
+      this.#channel.cancelWaiter(waiter);
     }
     this.#settle();
   }
@@ -839,11 +847,7 @@ class Reserve<T> extends Future<SendPermit<T>> {
     const waiter = this.#waiter;
     if (waiter !== null) {
       this.#waiter = null;
-      waiter.dropWaker();
-      const slots = this.#channel.slots!;
-      slots.cancel(waiter);
-      slots.recycle(waiter);
-      this.#channel.slotsReturned();
+      this.#channel.cancelWaiter(waiter);
     }
     this.#settle();
   }
