@@ -2,8 +2,8 @@
 // results it writes, and how they are rendered, with the prose that explains them.
 import type { BarValue } from "./charts.ts";
 import type { BenchRuntime } from "./harness.ts";
-import { check, fmtCountTick, fmtRatio, fmtTimes, fmtTimesTick, legName } from "./section-format.ts";
-import { type BenchSection, type MeasuredLeg, measuredLegs, type Ratio } from "./section.ts";
+import { barValue, check, fmtCountTick, fmtRate, fmtRatio, fmtTimes, fmtTimesTick, legName } from "./section-format.ts";
+import { type BenchSection, type ChartSink, type Leg, type MeasuredLeg, measuredLegs, type Ratio } from "./section.ts";
 
 /** Spindle and everything it is measured against. */
 export type ContenderId = "spindle" | "piscina" | "tinypool" | "poolifier" | "bare";
@@ -121,6 +121,73 @@ export interface WorkstealingResult {
   seconds: number;
 }
 
+/** A contender of the `map` pass (workstealing-map.bench.ts). */
+export type MapContenderId = "spindle" | "piscina" | "bare";
+/** The runs of the `map` pass: `map-<contender>`, and the sum by each way of passing the buffer. */
+export type MapRunId =
+  | "map-spindle"
+  | "map-piscina"
+  | "map-bare"
+  | "sum-copied"
+  | "sum-move"
+  | "sum-alloc"
+  | "sum-worker-data"
+  | "sum-piscina"
+  | "sum-bare";
+/** Measured times (ms) per run, one per round. */
+export type MapRuns = Partial<Record<MapRunId, number[]>>;
+
+/** What `workstealing-map.bench.ts --json <file>` writes. */
+export interface WorkstealingMapResult {
+  bench: "workstealing-map";
+  runtime: BenchRuntime;
+  items: number;
+  chunk: number;
+  workers: number;
+  sumBytes: number;
+  warmupRuns: number;
+  measuredRuns: number;
+  loadAverage: { start: number; end: number };
+  contenders: Partial<Record<MapContenderId, { supported: boolean; problem?: string }>>;
+  /** Run → why it failed. */
+  failures: Partial<Record<MapRunId, string>>;
+  map?: {
+    ms: MapRuns;
+    medianMs: Partial<Record<MapRunId, number>>;
+    spindleOverBare: Ratio | null;
+    piscinaOverSpindle: Ratio | null;
+    piscinaOverBare: Ratio | null;
+  };
+  sum?: {
+    ms: MapRuns;
+    medianMs: Partial<Record<MapRunId, number>>;
+    /** Each way's time over the bare threads' (SharedArrayBuffer), per round. */
+    overBare: Partial<Record<MapRunId, Ratio | null>>;
+  };
+  seconds: number;
+}
+
+/** What `workstealing-metrics.bench.ts --json <file>` writes. */
+export interface WorkstealingMetricsResult {
+  bench: "workstealing-metrics";
+  runtime: BenchRuntime;
+  tasks: number;
+  workers: number;
+  warmupRuns: number;
+  measuredRuns: number;
+  loadAverage: { start: number; end: number };
+  off: { ms: number[]; jobsPerSec: number };
+  on: { ms: number[]; jobsPerSec: number };
+  /** Wall time with metrics on ÷ off, per round. */
+  onOverOff: Ratio;
+  /** The `add` jobs the metrics runtime's run-time histogram counted (warm-up included). */
+  jobsCounted: number | null;
+  seconds: number;
+}
+
+/** The results of the section's three passes. */
+export type WorkstealingAnyResult = WorkstealingResult | WorkstealingMapResult | WorkstealingMetricsResult;
+
 const WS_PEERS = ["piscina", "tinypool", "poolifier"] as const;
 const WS_NAMES: Record<ContenderId, string> = {
   spindle: "Spindle",
@@ -170,15 +237,218 @@ const tierText = (tiers: Record<string, number> | undefined): string => {
   return entries.sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t}${share(n)}`).join(", ");
 };
 
-export const workstealingSection: BenchSection<WorkstealingResult> = {
+/** Issue 23's fork/join goal: Spindle's median speed-up at least this share of the bare threads'. */
+const FIB_GOAL_OF_BARE = 0.95;
+/** A fork/join round with a speed-up below this is slow (the kernel kept both workers on one vCPU). */
+const FIB_SLOW_ROUND = 1.35;
+/** Issue 23's data-parallel goals: map and sum ≤ 1.1× the bare threads', map ≥ 5× piscina's speed. */
+const MAP_BARE_GOAL = 1.1;
+const MAP_PISCINA_GOAL = 5;
+const SUM_BARE_GOAL = 1.1;
+
+/** The legs of one pass (a failed leg has no result to tell its type by, but it has its pass). */
+function passLegs<R extends WorkstealingAnyResult>(legs: Leg<WorkstealingAnyResult>[], pass: string): Leg<R>[] {
+  return legs.filter((l) => l.pass === pass) as Leg<R>[];
+}
+
+const SUM_NAMES: [MapRunId, string][] = [
+  ["sum-alloc", "Spindle, `runtime.alloc` buffer (shared heap, in place)"],
+  ["sum-move", "Spindle, `move(subarray)` (copied once into the shared heap)"],
+  ["sum-copied", "Spindle, Float64Array argument (copied in and out)"],
+  ["sum-worker-data", "Spindle, SharedArrayBuffer in `workerData`"],
+  ["sum-piscina", "piscina, halves transferred"],
+  ["sum-bare", "bare threads, SharedArrayBuffer"],
+];
+const MAP_CONTENDER: Partial<Record<MapRunId, MapContenderId>> = {
+  "map-spindle": "spindle",
+  "map-piscina": "piscina",
+  "map-bare": "bare",
+  "sum-piscina": "piscina",
+  "sum-bare": "bare",
+};
+/** A cell of the `map` pass: a median time, or why there is none. */
+function mapCell(r: WorkstealingMapResult, id: MapRunId, ms: number | undefined): string {
+  const info = r.contenders[MAP_CONTENDER[id] ?? "spindle"];
+  if (info !== undefined && !info.supported) return `not supported: ${info.problem}`;
+  const failed = r.failures[id];
+  if (failed !== undefined) return `failed: ${failed}`;
+  return ms === undefined ? "–" : `${ms.toFixed(ms < 100 ? 1 : 0)} ms`;
+}
+
+/** Issue 23's data-parallel parts: `runtime.map`, the 64 MiB sum, and what metrics cost. */
+function renderDataParallel(
+  mapLegs: Leg<WorkstealingMapResult>[],
+  metricsLegs: Leg<WorkstealingMetricsResult>[],
+  chart: ChartSink,
+): string[] {
+  const out: string[] = [];
+  const maps = measuredLegs(mapLegs);
+  const m = maps[0]?.result;
+  const loads = (legs: MeasuredLeg<WorkstealingMapResult | WorkstealingMetricsResult>[]): string =>
+    legs.map((l) => `${legName(l)} ${l.result.loadAverage.start.toFixed(1)} → ${l.result.loadAverage.end.toFixed(1)}`)
+      .join(", ");
+  if (mapLegs.length > 0) {
+    out.push(
+      "#### 6. Data-parallel: `runtime.map`, and the sum of a 64 MiB Float64Array (issue 23)",
+      "",
+    );
+  }
+  for (const leg of mapLegs) if (leg.result === undefined) out.push(`${leg.label}: failed: ${leg.problem}`, "");
+  if (m !== undefined) {
+    out.push(
+      `A process of its own (\`apps/bench/src/workstealing-map.bench.ts\`), ${m.workers} worker threads per ` +
+        "contender, all started once. *map*: " +
+        `${m.items.toLocaleString("en-US")} numbers through \`mapItem\` (a few arithmetic operations) in chunks of ` +
+        `${m.chunk.toLocaleString("en-US")}: Spindle with \`runtime.map("mapItem", items, { chunkSize })\`; piscina ` +
+        "with one `pool.run(chunk)` per chunk, all submitted, then awaited; the bare threads with the chunks dealt " +
+        "round robin, one message per thread. Each ends with one array of the results in order, checked. *sum*: " +
+        `${m.sumBytes / 2 ** 20} MiB of float64, one job (task) per worker over its half. Method: a first small task ` +
+        `proves each contender runs on the runtime; then ${m.warmupRuns} warm-up and ${m.measuredRuns} measured ` +
+        "rounds, every run once per round, order rotated; times are medians, ratios medians of per-round ratios " +
+        `(range in brackets). 1-minute load average at the start and end: ${loads(maps)}.`,
+      "",
+      chart("map", {
+        title: "@spindle/workstealing: map and sum against the bare threads",
+        subtitle: "wall time ÷ the bare threads' in the same round, median; lower is better",
+        categories: mapLegs.map(legName),
+        series: [
+          {
+            name: "map: Spindle",
+            values: mapLegs.map((l) => barValue(l, l.result?.map?.spindleOverBare?.median)),
+          },
+          {
+            name: "map: piscina",
+            values: mapLegs.map((l) => barValue(l, l.result?.map?.piscinaOverBare?.median)),
+          },
+          {
+            name: "sum: Spindle, runtime.alloc",
+            values: mapLegs.map((l) => barValue(l, l.result?.sum?.overBare["sum-alloc"]?.median)),
+          },
+          {
+            name: "sum: piscina, transferred",
+            values: mapLegs.map((l) => barValue(l, l.result?.sum?.overBare["sum-piscina"]?.median)),
+          },
+        ],
+        format: fmtTimes,
+        formatTick: fmtTimesTick,
+        scale: "log",
+        references: [{ value: MAP_BARE_GOAL, label: `goal ≤ ${MAP_BARE_GOAL}×` }],
+      }),
+      "",
+      "| runtime | map: Spindle | piscina | bare threads | Spindle ÷ bare | piscina ÷ Spindle | piscina ÷ bare |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const leg of maps) {
+      const r = leg.result;
+      const x = r.map;
+      if (x === undefined) continue;
+      out.push(
+        `| ${legName(leg)} | ${mapCell(r, "map-spindle", x.medianMs["map-spindle"])} | ${
+          mapCell(r, "map-piscina", x.medianMs["map-piscina"])
+        } | ${mapCell(r, "map-bare", x.medianMs["map-bare"])} | ${fmtRatio(x.spindleOverBare)} | ${
+          fmtRatio(x.piscinaOverSpindle)
+        } | ${fmtRatio(x.piscinaOverBare)} |`,
+      );
+    }
+    out.push(
+      "",
+      `| runtime | sum: how the ${m.sumBytes / 2 ** 20} MiB reach the workers | median | ÷ bare threads |`,
+      "| --- | --- | ---: | ---: |",
+    );
+    for (const leg of maps) {
+      const r = leg.result;
+      if (r.sum === undefined) continue;
+      for (const [id, name] of SUM_NAMES) {
+        out.push(
+          `| ${legName(leg)} | ${name} | ${mapCell(r, id, r.sum.medianMs[id])} | ${
+            id === "sum-bare" ? "1" : fmtRatio(r.sum.overBare[id])
+          } |`,
+        );
+      }
+    }
+    out.push("");
+  }
+  const metrics = measuredLegs(metricsLegs);
+  const q = metrics[0]?.result;
+  if (metricsLegs.length > 0) out.push("#### 7. What `metrics: true` costs (issue 23)", "");
+  for (const leg of metricsLegs) if (leg.result === undefined) out.push(`${leg.label}: failed: ${leg.problem}`, "");
+  if (q !== undefined) {
+    out.push(
+      "A process of its own (`apps/bench/src/workstealing-metrics.bench.ts`): part 1's tiny tasks " +
+        `(${q.tasks.toLocaleString("en-US")} × \`add(i, 1)\` spawned from the main thread, then awaited) on two ` +
+        `runtimes of ${q.workers} workers started side by side, one with \`metrics: true\` (per-job run and wait ` +
+        "histograms: two clock reads and a few shared-memory adds per job) and one without; each round runs both, " +
+        `in alternating order, ${q.warmupRuns} warm-up and ${q.measuredRuns} measured rounds. The cost is the median ` +
+        "of per-round ratios of wall time, on ÷ off (range in brackets); *counted*: the jobs the metrics runtime's " +
+        `histogram counted, warm-up included. 1-minute load average at the start and end: ${loads(metrics)}.`,
+      "",
+      "| runtime | metrics off (jobs/s) | metrics on (jobs/s) | wall time on ÷ off | counted |",
+      "| --- | ---: | ---: | ---: | ---: |",
+    );
+    for (const leg of metrics) {
+      const r = leg.result;
+      out.push(
+        `| ${legName(leg)} | ${fmtRate(r.off.jobsPerSec)} | ${fmtRate(r.on.jobsPerSec)} | ${fmtRatio(r.onOverOff)} | ${
+          r.jobsCounted?.toLocaleString("en-US") ?? "–"
+        } |`,
+      );
+    }
+    out.push("");
+  }
+  return out;
+}
+
+/** The goals table of issue 23's data-parallel parts. */
+function renderDataParallelGoals(
+  mapLegs: Leg<WorkstealingMapResult>[],
+  metricsLegs: Leg<WorkstealingMetricsResult>[],
+): string[] {
+  const maps = measuredLegs(mapLegs);
+  const metrics = measuredLegs(metricsLegs);
+  if (maps.length === 0 && metrics.length === 0) return [];
+  const goal = (r: Ratio | null | undefined, ok: (x: number) => boolean): string =>
+    r == null ? "–" : `${check(ok(r.median))} ${r.median.toFixed(2)}×`;
+  const out = [
+    "",
+    "#### Goals of the data-parallel parts (issue 23)",
+    "",
+    `(6) \`runtime.map\` **≤ ${MAP_BARE_GOAL}× the bare threads'** wall time and **≥ ${MAP_PISCINA_GOAL}× piscina's** ` +
+    `speed (piscina's time ÷ Spindle's); the sum with a shared-heap buffer (\`runtime.alloc\`) **≤ ${SUM_BARE_GOAL}× ` +
+    "the bare threads'** on a SharedArrayBuffer; (7) the metrics' cost **stated** (wall time on ÷ off).",
+    "",
+    `| runtime | 6. map ≤ ${MAP_BARE_GOAL}× bare | 6. map ≥ ${MAP_PISCINA_GOAL}× piscina | 6. sum ≤ ${SUM_BARE_GOAL}× bare | 7. metrics cost |`,
+    "| --- | :---: | :---: | :---: | :---: |",
+  ];
+  const names = [...new Set([...mapLegs, ...metricsLegs].map((l) => l.runtime))];
+  for (const runtime of names) {
+    const m = maps.find((l) => l.runtime === runtime);
+    const q = metrics.find((l) => l.runtime === runtime);
+    const label = m ? legName(m) : q ? legName(q) : runtime;
+    out.push(
+      `| ${label} | ${goal(m?.result.map?.spindleOverBare, (x) => x <= MAP_BARE_GOAL)} | ${
+        goal(m?.result.map?.piscinaOverSpindle, (x) => x >= MAP_PISCINA_GOAL)
+      } | ${goal(m?.result.sum?.overBare["sum-alloc"], (x) => x <= SUM_BARE_GOAL)} | ${
+        q ? `stated: ${fmtRatio(q.result.onOverOff)}` : "–"
+      } |`,
+    );
+  }
+  return out;
+}
+
+export const workstealingSection: BenchSection<WorkstealingAnyResult> = {
   id: "workstealing",
   title: "@spindle/workstealing: the Runtime against piscina, tinypool, poolifier and bare threads",
   file: "apps/bench/src/workstealing.bench.ts",
   // tinypool's 200,000-task runs take 20–30 s each, warm-ups included.
   legTimeoutMs: 10 * 60_000,
   args: ({ runs }) => (runs === undefined ? [] : ["--runs", String(runs)]),
-  passes: [{ pass: "all", args: [] }],
-  render(legs, chart) {
+  passes: [
+    { pass: "all", args: [] },
+    { pass: "map", args: [], file: "apps/bench/src/workstealing-map.bench.ts" },
+    { pass: "metrics", args: [], file: "apps/bench/src/workstealing-metrics.bench.ts" },
+  ],
+  render(allLegs, chart) {
+    const legs = passLegs<WorkstealingResult>(allLegs, "all");
     const ok = measuredLegs(legs);
     const first = ok[0]?.result;
     const firstConfig = first?.configs[0];
@@ -408,7 +678,6 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
           format: fmtTimes,
           formatTick: fmtTimesTick,
           scale: "auto",
-          references: [{ value: 1.8, label: "goal ≥ 1.8×" }],
         }),
         "",
         "| runtime | sequential (main thread) | Spindle | speed-up | CPUs busy: sequential / Spindle | bare threads | bare speed-up | Spindle ÷ bare |",
@@ -460,19 +729,34 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
       }
       out.push("");
     }
+    out.push(...renderDataParallel(passLegs(allLegs, "map"), passLegs(allLegs, "metrics"), chart));
     out.push(
       "#### Goals",
       "",
-      "From the issue, judged on the median per-round ratio: (1) tiny tasks/s **≥ 10× piscina**; (2) 50 µs tasks " +
+      "From the issues, judged on the median per-round ratio: (1) tiny tasks/s **≥ 10× piscina**; (2) 50 µs tasks " +
         "**≤ 1.1× the bare threads'** wall time; (3) skewed **≤ 1.1× ideal** in both orders; (4) fork/join " +
-        "**≥ 1.8× speed-up**; (5) round-trip **p50 ≤ 0.5× piscina's**.",
+        `(issue 23): Spindle's median speed-up **≥ ${FIB_GOAL_OF_BARE}× the bare threads'** in the same run, and ` +
+        `its slow rounds (speed-up < ${FIB_SLOW_ROUND}×) **no more frequent than theirs**; (5) round-trip ` +
+        "**p50 ≤ 0.5× piscina's**.",
       "",
-      "| runtime | 1. ≥ 10× piscina | 2. ≤ 1.1× bare | 3. ≤ 1.1× ideal, heavy first | 3. ≤ 1.1× ideal, spread | 4. ≥ 1.8× | 5. p50 ≤ 0.5× piscina |",
-      "| --- | :---: | :---: | :---: | :---: | :---: | :---: |",
+      `| runtime | 1. ≥ 10× piscina | 2. ≤ 1.1× bare | 3. ≤ 1.1× ideal, heavy first | 3. ≤ 1.1× ideal, spread | 4. speed-up ≥ ${FIB_GOAL_OF_BARE}× bare's | 4. slow rounds ≤ bare's | 5. p50 ≤ 0.5× piscina |`,
+      "| --- | :---: | :---: | :---: | :---: | :---: | :---: | :---: |",
     );
     for (const { c, label } of rows) {
       const goal = (r: { median: number } | null | undefined, ok: (x: number) => boolean): string =>
         r == null ? "–" : `${check(ok(r.median))} ${r.median.toFixed(2)}×`;
+      const f = c.fib;
+      const fibSpeed = f?.speedup == null || f.bareSpeedup == null
+        ? "–"
+        : `${check(f.speedup.median >= FIB_GOAL_OF_BARE * f.bareSpeedup.median)} ${
+          f.speedup.median.toFixed(2)
+        }× against ${f.bareSpeedup.median.toFixed(2)}× (${(f.speedup.median / f.bareSpeedup.median).toFixed(2)})`;
+      const slow = (ms: number[]): number => ms.filter((x, i) => f!.sequentialMs[i]! / x < FIB_SLOW_ROUND).length;
+      const fibSlow = f == null || f.spindleMs.length === 0 || f.bareMs.length === 0
+        ? "–"
+        : `${check(slow(f.spindleMs) <= slow(f.bareMs))} ${slow(f.spindleMs)} against ${
+          slow(f.bareMs)
+        } of ${f.spindleMs.length}`;
       out.push(
         `| ${label} | ${goal(c.tiny?.ratios?.piscina, (x) => x >= 10)} | ${
           goal(c.uniform?.vsBare?.spindle, (x) => x <= 1.1)
@@ -480,12 +764,10 @@ export const workstealingSection: BenchSection<WorkstealingResult> = {
           `${goal(c.skewed?.orders?.["heavy-first"]?.spindle?.vsIdeal, (x) => x <= 1.1)} | ${
             goal(c.skewed?.orders?.spread?.spindle?.vsIdeal, (x) => x <= 1.1)
           } | ` +
-          `${goal(c.fib?.speedup, (x) => x >= 1.8)}${
-            c.fib?.bareSpeedup ? ` (bare threads ${c.fib.bareSpeedup.median.toFixed(2)}×)` : ""
-          } | ` +
-          `${goal(c.rtt?.p50Ratios?.piscina, (x) => x <= 0.5)} |`,
+          `${fibSpeed} | ${fibSlow} | ${goal(c.rtt?.p50Ratios?.piscina, (x) => x <= 0.5)} |`,
       );
     }
+    out.push(...renderDataParallelGoals(passLegs(allLegs, "map"), passLegs(allLegs, "metrics")));
     out.push("", ...WORKSTEALING_FINDINGS);
     return out.join("\n");
   },
