@@ -134,7 +134,7 @@ export class Harness {
     try {
       const args = shared.records.readPayload(id) as unknown[];
       const job = this.#set.jobs[name] as (...args: unknown[]) => unknown;
-      output = records[id + MAP_CHUNK] === 0 ? job(...args) : runChunk(job, args[0] as unknown[]);
+      output = records[id + MAP_CHUNK] === 0 ? job(...args) : runChunk(job, args[0] as ArrayLike<unknown>);
     } catch (error) {
       this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
       this.#settle(id, FAILED, error);

@@ -29,6 +29,26 @@ test("map returns every result in the items' order, for any chunk size and itera
   }
 });
 
+test("map keeps every number exactly and any other item as it was, in chunks of numbers or mixed", async () => {
+  const { runtime } = await startTestRuntime();
+  try {
+    // Chunks of numbers only cross as Float64Arrays (map-chunk.ts): -0, NaN, infinities, floats and
+    // integers beyond int32 come back as they went; a chunk with one non-number goes as it was.
+    const numbers = [-0, NaN, Infinity, -Infinity, 1.5, 2 ** 53, -(2 ** 31) - 1, 0];
+    for (const chunkSize of [1, 3, 8]) {
+      assert.deepEqual(await runtime.map("echo", numbers, { chunkSize }), numbers, `chunkSize ${chunkSize}`);
+    }
+    const mixed = [1, 2, "three", 4, 5, 6, null, 7n, { eight: 8 }, 9];
+    assert.deepEqual(await runtime.map("echo", mixed, { chunkSize: 3 }), mixed);
+    // Numbers in, other values out, and the coroutine path of a chunk, packed or not.
+    assert.deepEqual(await runtime.map("echo", [[1], 2, [3]], { chunkSize: 2 }), [[1], 2, [3]]);
+    assert.deepEqual(await runtime.map("doubleLater", [-0, 0.25, 3], { chunkSize: 2 }), [-0, 0.5, 6]);
+    assert.equal(Object.is((await runtime.map("double", [-0]))[0], -0), true);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
 test("a failing item fails the map with its error; queued chunks never run, none runs twice", async () => {
   const ITEMS = 2_000;
   const { runtime, counters } = await startTestRuntime({ workers: 2 }, ITEMS);

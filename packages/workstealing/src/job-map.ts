@@ -1,5 +1,6 @@
 // `runtime.map`: a list of items cut into chunks, each chunk one job, the results in order.
 import { cancelIfQueued, type JobHandle } from "./job-handle.ts";
+import { packedNumbers } from "./map-chunk.ts";
 
 /** Options of {@linkcode Runtime.map}. */
 export interface MapOptions {
@@ -16,8 +17,9 @@ export interface MapOptions {
 }
 
 /**
- * Spawns one chunk job per `chunkSize` items (with `spawnChunk`) and resolves with the chunks'
- * results concatenated, in the items' order. The first chunk to fail rejects the map with its
+ * Spawns one chunk job per `chunkSize` items (with `spawnChunk`; a chunk of numbers only goes as
+ * a Float64Array, see `packedNumbers`) and resolves with the chunks' results concatenated, in the
+ * items' order (a chunk's results come back as an array, or packed the same way). The first chunk to fail rejects the map with its
  * error (as `Promise.all` would), once every other chunk has settled: those still queued are
  * removed (they never run), those already running finish and their results are dropped (a
  * synchronous chunk cannot stop early, and aborting it would cost its worker). A spawn that
@@ -27,23 +29,24 @@ export interface MapOptions {
 export async function mapInChunks<R>(
   items: readonly unknown[],
   chunkSize: number,
-  spawnChunk: (chunk: unknown[]) => JobHandle<unknown>,
+  spawnChunk: (chunk: unknown[] | Float64Array) => JobHandle<unknown>,
 ): Promise<R[]> {
   const handles: JobHandle<unknown>[] = [];
   try {
     for (let start = 0; start < items.length; start += chunkSize) {
-      handles.push(spawnChunk(items.slice(start, start + chunkSize)));
+      const end = Math.min(items.length, start + chunkSize);
+      handles.push(spawnChunk(packedNumbers(items, start, end) ?? items.slice(start, end)));
     }
   } catch (error) {
     await dropAll(handles);
     throw error;
   }
-  const results = new Array<unknown>(handles.length);
+  const results = new Array<ArrayLike<unknown>>(handles.length);
   let failure: { readonly error: unknown } | null = null;
   await Promise.all(handles.map((handle, i) =>
     handle.then(
       (value) => {
-        results[i] = value;
+        results[i] = value as ArrayLike<unknown>;
       },
       (error: unknown) => {
         if (failure !== null) return;
@@ -53,7 +56,12 @@ export async function mapInChunks<R>(
     )
   ));
   if (failure !== null) throw (failure as { readonly error: unknown }).error;
-  return (results as R[][]).flat(1) as R[];
+  const out = new Array<R>(items.length);
+  let at = 0;
+  for (const chunk of results) {
+    for (let i = 0; i < chunk.length; i++) out[at++] = chunk[i] as R;
+  }
+  return out;
 }
 
 /** Removes the queued chunks and waits for the running ones to settle. */
