@@ -20,7 +20,7 @@
 // from a plain Float64Array), over a buffer from `runtime.alloc` (by reference: ranges as
 // arguments), and with the array in a SharedArrayBuffer passed once as workerData; piscina with
 // the buffer's halves transferred (sliced out of the array first: one copy, as `move`); bare
-// threads over a SharedArrayBuffer. One job (or task) per worker.
+// threads over a SharedArrayBuffer that they got once, as workerData. One job (or task) per worker.
 //
 // Method: each contender is started and must answer a first small task (else it is reported as
 // `not supported: <error>`); then WARMUP + RUNS rounds, each running every contender of a part
@@ -167,7 +167,10 @@ async function startPiscina(): Promise<Contender> {
 async function startBare(): Promise<Contender> {
   const threads = Array.from(
     { length: WORKERS },
-    () => new Worker(new URL("./workstealing-map-peers/bare-thread.ts", import.meta.url)),
+    () =>
+      new Worker(new URL("./workstealing-map-peers/bare-thread.ts", import.meta.url), {
+        workerData: { values: shared },
+      }),
   );
   const ask = <T>(thread: Worker, message: unknown): Promise<T> =>
     new Promise((resolve, reject) => {
@@ -199,7 +202,7 @@ async function startBare(): Promise<Contender> {
       async "sum-bare"() {
         checkSum(
           await Promise.all(
-            threads.map((thread, w) => ask<number>(thread, { shared, from: ranges[w]![0], to: ranges[w]![1] })),
+            threads.map((thread, w) => ask<number>(thread, { from: ranges[w]![0], to: ranges[w]![1] })),
           ),
           "bare sum",
         );
