@@ -8,7 +8,7 @@
 //   (build first, `npx turbo run build`: benchmarks import the built packages, as npm users do)
 //
 // Options: --json <file> (write the results as JSON), --runs <n> (measured rounds, default 5),
-// --warmup <n> (warm-up rounds, default 1), --items <n> (default 1,000,000), --chunk <n>
+// --warmup <n> (warm-up rounds, default 3: on Bun the map settled after 3-5 runs in a probe), --items <n> (default 1,000,000), --chunk <n>
 // (default 10,000), --workers <n> (default 2), --only <parts> (map,sum; default both).
 //
 // map: every contender maps the same items with `mapItem` in chunks of CHUNK: Spindle with
@@ -40,7 +40,7 @@ const ITEMS = intOption("items", 1_000_000);
 const CHUNK = Math.max(1, intOption("chunk", 10_000));
 const WORKERS = Math.max(1, intOption("workers", 2));
 const RUNS = Math.max(1, intOption("runs", 5));
-const WARMUP = intOption("warmup", 1);
+const WARMUP = intOption("warmup", 3);
 const JSON_PATH = option("json");
 const PARTS = listOption("only") ?? ["map", "sum"];
 for (const p of PARTS) if (p !== "map" && p !== "sum") throw new Error(`--only: unknown part ${p}; known: map, sum`);
