@@ -889,6 +889,32 @@ const WORKSTEALING_FINDINGS: string[] = [
   "wall time did not move beyond noise, and it burns a vCPU the other worker or the main thread may need); " +
   "earlier, blocking on the wake table instead of parking without blocking (Bun 2–20 % faster in a probe, Node " +
   "and Deno no faster or up to 12 % slower, the benchmark unmoved).",
+  "- **`runtime.map` over numbers: the per-item decoding was the cost.** At first every chunk crossed as an array " +
+  "of numbers through the codec, which writes a tag per item and reads each back with a `DataView`: a Node 24 " +
+  "profile of 1,000,000 items in chunks of 10,000 spent most of its samples in the decoder, on the main thread " +
+  "(the results) and in the workers (the items), and the map took 160–190 ms per run in a probe (load 3.5); in " +
+  "this part it was 1.80× the bare threads' time (1.32–2.13) and 0.54× piscina's speed (load 2.5–3.1). Now a " +
+  "chunk of numbers only, and a chunk's results when all are numbers, cross as one `Float64Array` (one copy of " +
+  "the bytes each way; each number keeps its exact value): 34–45 ms per run in the same probe (load 7). The " +
+  "bare threads here send plain arrays by structured clone, as a hand-written pool would; threads that packed " +
+  "their chunks the same way would be faster. On Bun, piscina's structured clone of a chunk is fast: in the " +
+  "same rounds piscina took 57–128 ms and Spindle 55–157 ms (load 10), and a main-thread profile of 10 maps " +
+  "in a probe (Spindle alone: 26–45 ms per map once warm) gave per map about 4 ms packing, 9 ms unpacking into " +
+  "the result array and 20 ms copying typed arrays into and out of the shared heap, so 5× piscina (15–20 ms) " +
+  "is out of reach there. The Bun map needs 3–5 runs to settle (176, 88, 82, 57 ms... then 41–51), hence this " +
+  "pass's 3 warm-up rounds.",
+  "- **The 64 MiB sum is short (8–30 ms), so wake-ups and the load decide its ratio.** Each contender's run is " +
+  "two jobs (tasks) on workers that went idle during the other contenders' runs; the ranges in the table (e.g. " +
+  "Bun, `runtime.alloc`: 0.47–6.34× in one run at load 11, 0.68–3.41× in the next) are the wake-ups of parked " +
+  "threads on a loaded machine. Sending the `Float64Array` over a SharedArrayBuffer with every message to " +
+  "`node:worker_threads` threads took Deno 4–6 s per message, so the bare threads get it once, as workerData " +
+  "(as Spindle's `workerData` run).",
+  "- **Metrics on, tiny jobs: not explained yet.** Two runtimes side by side, both with metrics off, gave 0.99× " +
+  "and 1.03× (A/A, Node 24, load 9–10), with metrics on 1.42–1.54× on Node and 1.08–1.23× on Bun and Deno " +
+  "(load 9–12). The metrics add three clock reads per job (`performance.now()` took 70–240 ns here under load) " +
+  "and a few counter adds, which does not account for 40 %; a Node profile of the bench's main thread, the " +
+  "bottleneck with tiny jobs, showed 13 % of its samples in the shared heap's lock (`OwnedMutex.lock`) that " +
+  "the workers also take for payloads. They stay off by default.",
   "- **The peers' round trips depend on the machine's load.** Their p50 was 15–30 µs in development runs while other " +
   "processes kept both vCPUs busy, and mostly 60–175 µs on a quiet machine (piscina on Node: 24–73 µs from run to " +
   "run), where their workers park between tasks and " +
