@@ -53,9 +53,10 @@ export const RUN_NEXT = 11;
 /** The exit code of the worker that died running the job (state LOST; the payload, if any, is the error that killed it). */
 export const EXIT_CODE = 12;
 /**
- * 1 when the record is a chunk of `runtime.map`: its arguments are `[items]`, and the worker calls
- * the job on each item (see `map-chunk.ts`), its result the array of their results; 0 for a
- * plain job. Written by the spawner before it publishes the id, like every field.
+ * 1 when the record is a chunk of `runtime.map`: its arguments are `[items]` (an array, or a
+ * Float64Array when all are numbers), and the worker calls the job on each item (see
+ * `map-chunk.ts`), its result the array of their results (a Float64Array when all are numbers);
+ * 0 for a plain job. Written by the spawner before it publishes the id, like every field.
  */
 export const MAP_CHUNK = 13;
 /**
