@@ -910,8 +910,8 @@ const WORKSTEALING_FINDINGS: string[] = [
   "`node:worker_threads` threads took Deno 4–6 s per message, so the bare threads get it once, as workerData " +
   "(as Spindle's `workerData` run).",
   "- **Metrics on, tiny jobs: not explained yet.** Two runtimes side by side, both with metrics off, gave 0.99× " +
-  "and 1.03× (A/A, Node 24, load 9–10), with metrics on 1.42–1.54× on Node and 1.08–1.23× on Bun and Deno " +
-  "(load 9–12). The metrics add three clock reads per job (`performance.now()` took 70–240 ns here under load) " +
+  "and 1.03× (A/A, Node 24, load 9–10); with metrics on, two runs of this pass gave 1.54× and 1.16× on " +
+  "Node, 1.23× and 1.30× on Deno, 1.08× and 1.45× on Bun (load 9–15). The metrics add three clock reads per job (`performance.now()` took 70–240 ns here under load) " +
   "and a few counter adds, which does not account for 40 %; a Node profile of the bench's main thread, the " +
   "bottleneck with tiny jobs, showed 13 % of its samples in the shared heap's lock (`OwnedMutex.lock`) that " +
   "the workers also take for payloads. They stay off by default.",
