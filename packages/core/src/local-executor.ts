@@ -235,13 +235,15 @@ export class LocalExecutor implements Disposable {
    * Closes the executor: every unsettled task is dropped without being polled again (a coroutine's
    * `finally` blocks run, but cannot wait) and its handle fails with a `CancelledError`; later
    * `spawn` calls throw `EXECUTOR_CLOSED`. Called from one of its own tasks, that task finishes
-   * the poll it is in: it keeps its value if it returns there, else it is cancelled then.
+   * the poll it is in: it keeps its value if it returns there, else it is cancelled then, and so
+   * are the tasks that were ready in the same batch (right after that poll, none of them polled).
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     // Every unsettled task is listed (it waited), queued (spawned or woken, not polled since), or
-    // running: the one whose poll called close() is cancelled once that poll returns (`#pollReady`).
+    // running: the one whose poll called close() is cancelled once that poll returns (`#pollReady`),
+    // with the rest of the batch it was polled in (`#requeue`).
     for (;;) {
       const waiting = this.#waiting;
       if (waiting !== null) {
@@ -337,14 +339,23 @@ export class LocalExecutor implements Disposable {
     let end = this.#sliceEnd;
     const outer = enterDriving(this);
     const budget = enterBudget();
+    // The queue is taken a batch at a time: its tasks are popped from this local list, and what
+    // they wake is queued for the next batch. Popping from `#readyHead` stored a pointer to a young
+    // task into this long-lived executor per poll, a write-barrier call each on V8 (2 % of the
+    // instructions of a trivial task, callgrind).
+    let batch: Task<unknown> | null = null;
+    let batchTail: Task<unknown> | null = null;
     try {
       while (this.#failure === null) {
-        const task = this.#readyHead;
-        if (task === null) break;
-        const next = task.nextReady;
-        this.#readyHead = next;
-        if (next === null) this.#readyTail = null;
-        else task.nextReady = null;
+        if (batch === null) {
+          batch = this.#readyHead;
+          if (batch === null) break;
+          batchTail = this.#readyTail;
+          this.#readyHead = this.#readyTail = null;
+        }
+        const task: Task<unknown> = batch;
+        batch = task.nextReady;
+        task.nextReady = null;
         if (++polls === 2) end = performance.now() + this.#timeSliceMs;
         rebindWaker(waker, task);
         resetBudget();
@@ -354,6 +365,7 @@ export class LocalExecutor implements Disposable {
           if (this.#closed) task.cancelNow(); // its poll closed the executor
           else this.#link(task);
         }
+        if (this.#closed) break; // the rest of the batch is cancelled below
         if (polls === POLLS_BEFORE_ASKING || polls % POLLS_PER_CLOCK_READ === 0 || budgetExhausted()) {
           const now = performance.now();
           if (!this.#turnProbe) {
@@ -370,11 +382,32 @@ export class LocalExecutor implements Disposable {
         }
       }
     } finally {
+      if (batch !== null) this.#requeue(batch, batchTail as Task<unknown>);
       exitBudget(budget);
       exitDriving(outer);
       this.#pollsSinceTurn = polls;
       this.#sliceEnd = end;
     }
+  }
+
+  /**
+   * Puts the rest of a batch, `head` to `tail`, back in front of the queue (the loop stopped
+   * early), or cancels it when a task of the batch closed the executor: `close()` reached the
+   * tasks queued and waiting, not these.
+   */
+  #requeue(head: Task<unknown>, tail: Task<unknown>): void {
+    if (this.#closed) {
+      for (let task: Task<unknown> | null = head; task !== null;) {
+        const next: Task<unknown> | null = task.nextReady;
+        task.nextReady = null;
+        task.cancelNow();
+        task = next;
+      }
+      return;
+    }
+    tail.nextReady = this.#readyHead;
+    if (this.#readyHead === null) this.#readyTail = tail;
+    this.#readyHead = head;
   }
 
   #schedule(task: Task<unknown>): void {
