@@ -89,9 +89,12 @@ const POLLS_BEFORE_ASKING = 16;
  * ```
  */
 export class LocalExecutor implements Disposable {
-  /** The ready queue, intrusive (linked through `Task.nextReady`): FIFO, no array to grow. */
+  /**
+   * The ready queue, intrusive (linked through `Task.nextReady`): FIFO, no array to grow. Its first
+   * task keeps its last (`Task.lastReady`), so that queueing a task stores into that task, not into
+   * this long-lived executor (a write-barrier call per store of a young task on V8).
+   */
   #readyHead: Task<unknown> | null = null;
-  #readyTail: Task<unknown> | null = null;
   readonly #timeSliceMs: number;
   /** The one context every task is polled with; its waker is rebound to each task in turn. */
   readonly #cx: Context = new Context(Waker.noop());
@@ -251,9 +254,10 @@ export class LocalExecutor implements Disposable {
       } else {
         const task = this.#readyHead;
         if (task === null) break;
-        this.#readyHead = task.nextReady;
-        if (this.#readyHead === null) this.#readyTail = null;
-        task.nextReady = null;
+        const next = task.nextReady;
+        if (next !== null) next.lastReady = task.lastReady;
+        this.#readyHead = next;
+        task.nextReady = task.lastReady = null;
         task.cancelNow(); // settles it, unless it already has (aborted while queued)
       }
     }
@@ -350,8 +354,9 @@ export class LocalExecutor implements Disposable {
         if (batch === null) {
           batch = this.#readyHead;
           if (batch === null) break;
-          batchTail = this.#readyTail;
-          this.#readyHead = this.#readyTail = null;
+          batchTail = batch.lastReady;
+          batch.lastReady = null;
+          this.#readyHead = null;
         }
         const task: Task<unknown> = batch;
         batch = task.nextReady;
@@ -405,16 +410,22 @@ export class LocalExecutor implements Disposable {
       }
       return;
     }
-    tail.nextReady = this.#readyHead;
-    if (this.#readyHead === null) this.#readyTail = tail;
+    const first = this.#readyHead;
+    tail.nextReady = first;
+    head.lastReady = first === null ? tail : first.lastReady;
+    if (first !== null) first.lastReady = null;
     this.#readyHead = head;
   }
 
   #schedule(task: Task<unknown>): void {
-    const tail = this.#readyTail;
-    if (tail === null) this.#readyHead = task;
-    else tail.nextReady = task;
-    this.#readyTail = task;
+    const first = this.#readyHead;
+    if (first === null) {
+      this.#readyHead = task;
+      task.lastReady = task;
+    } else {
+      (first.lastReady as Task<unknown>).nextReady = task;
+      first.lastReady = task;
+    }
     this.#wakeDriver();
   }
 
