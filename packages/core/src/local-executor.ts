@@ -89,9 +89,12 @@ const POLLS_BEFORE_ASKING = 16;
  * ```
  */
 export class LocalExecutor implements Disposable {
-  /** The ready queue, intrusive (linked through `Task.nextReady`): FIFO, no array to grow. */
+  /**
+   * The ready queue, intrusive (linked through `Task.nextReady`): FIFO, no array to grow. Its first
+   * task keeps its last (`Task.lastReady`), so that queueing a task stores into that task, not into
+   * this long-lived executor (a write-barrier call per store of a young task on V8).
+   */
   #readyHead: Task<unknown> | null = null;
-  #readyTail: Task<unknown> | null = null;
   readonly #timeSliceMs: number;
   /** The one context every task is polled with; its waker is rebound to each task in turn. */
   readonly #cx: Context = new Context(Waker.noop());
@@ -235,13 +238,15 @@ export class LocalExecutor implements Disposable {
    * Closes the executor: every unsettled task is dropped without being polled again (a coroutine's
    * `finally` blocks run, but cannot wait) and its handle fails with a `CancelledError`; later
    * `spawn` calls throw `EXECUTOR_CLOSED`. Called from one of its own tasks, that task finishes
-   * the poll it is in: it keeps its value if it returns there, else it is cancelled then.
+   * the poll it is in: it keeps its value if it returns there, else it is cancelled then, and so
+   * are the tasks that were ready in the same batch (right after that poll, none of them polled).
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     // Every unsettled task is listed (it waited), queued (spawned or woken, not polled since), or
-    // running: the one whose poll called close() is cancelled once that poll returns (`#pollReady`).
+    // running: the one whose poll called close() is cancelled once that poll returns (`#pollReady`),
+    // with the rest of the batch it was polled in (`#requeue`).
     for (;;) {
       const waiting = this.#waiting;
       if (waiting !== null) {
@@ -249,9 +254,10 @@ export class LocalExecutor implements Disposable {
       } else {
         const task = this.#readyHead;
         if (task === null) break;
-        this.#readyHead = task.nextReady;
-        if (this.#readyHead === null) this.#readyTail = null;
-        task.nextReady = null;
+        const next = task.nextReady;
+        if (next !== null) next.lastReady = task.lastReady;
+        this.#readyHead = next;
+        task.nextReady = task.lastReady = null;
         task.cancelNow(); // settles it, unless it already has (aborted while queued)
       }
     }
@@ -337,14 +343,24 @@ export class LocalExecutor implements Disposable {
     let end = this.#sliceEnd;
     const outer = enterDriving(this);
     const budget = enterBudget();
+    // The queue is taken a batch at a time: its tasks are popped from this local list, and what
+    // they wake is queued for the next batch. Popping from `#readyHead` stored a pointer to a young
+    // task into this long-lived executor per poll, a write-barrier call each on V8 (2 % of the
+    // instructions of a trivial task, callgrind).
+    let batch: Task<unknown> | null = null;
+    let batchTail: Task<unknown> | null = null;
     try {
       while (this.#failure === null) {
-        const task = this.#readyHead;
-        if (task === null) break;
-        const next = task.nextReady;
-        this.#readyHead = next;
-        if (next === null) this.#readyTail = null;
-        else task.nextReady = null;
+        if (batch === null) {
+          batch = this.#readyHead;
+          if (batch === null) break;
+          batchTail = batch.lastReady;
+          batch.lastReady = null;
+          this.#readyHead = null;
+        }
+        const task: Task<unknown> = batch;
+        batch = task.nextReady;
+        task.nextReady = null;
         if (++polls === 2) end = performance.now() + this.#timeSliceMs;
         rebindWaker(waker, task);
         resetBudget();
@@ -354,6 +370,7 @@ export class LocalExecutor implements Disposable {
           if (this.#closed) task.cancelNow(); // its poll closed the executor
           else this.#link(task);
         }
+        if (this.#closed) break; // the rest of the batch is cancelled below
         if (polls === POLLS_BEFORE_ASKING || polls % POLLS_PER_CLOCK_READ === 0 || budgetExhausted()) {
           const now = performance.now();
           if (!this.#turnProbe) {
@@ -370,6 +387,7 @@ export class LocalExecutor implements Disposable {
         }
       }
     } finally {
+      if (batch !== null) this.#requeue(batch, batchTail as Task<unknown>);
       exitBudget(budget);
       exitDriving(outer);
       this.#pollsSinceTurn = polls;
@@ -377,11 +395,37 @@ export class LocalExecutor implements Disposable {
     }
   }
 
+  /**
+   * Puts the rest of a batch, `head` to `tail`, back in front of the queue (the loop stopped
+   * early), or cancels it when a task of the batch closed the executor: `close()` reached the
+   * tasks queued and waiting, not these.
+   */
+  #requeue(head: Task<unknown>, tail: Task<unknown>): void {
+    if (this.#closed) {
+      for (let task: Task<unknown> | null = head; task !== null;) {
+        const next: Task<unknown> | null = task.nextReady;
+        task.nextReady = null;
+        task.cancelNow();
+        task = next;
+      }
+      return;
+    }
+    const first = this.#readyHead;
+    tail.nextReady = first;
+    head.lastReady = first === null ? tail : first.lastReady;
+    if (first !== null) first.lastReady = null;
+    this.#readyHead = head;
+  }
+
   #schedule(task: Task<unknown>): void {
-    const tail = this.#readyTail;
-    if (tail === null) this.#readyHead = task;
-    else tail.nextReady = task;
-    this.#readyTail = task;
+    const first = this.#readyHead;
+    if (first === null) {
+      this.#readyHead = task;
+      task.lastReady = task;
+    } else {
+      (first.lastReady as Task<unknown>).nextReady = task;
+      first.lastReady = task;
+    }
     this.#wakeDriver();
   }
 

@@ -83,6 +83,8 @@ export class Task<T> implements RawWaker<Task<unknown>> {
   next: Task<unknown> | null = null;
   /** The intrusive ready queue's link (the owner's queue; meaningful while SCHEDULED). */
   nextReady: Task<unknown> | null = null;
+  /** The last task of the ready queue, kept by its first task only (the owner's; else `null`). */
+  lastReady: Task<unknown> | null = null;
   readonly #owner: TaskOwner;
   /** The coroutine this task drives, or `null` for a spawned future (then in `#awaiting`). */
   #coroutine: Coroutine<T> | null;
