@@ -23,13 +23,17 @@ async function othersRanDuring(loop: () => Coroutine<void>): Promise<number> {
     }
   }
   const executor = new LocalExecutor();
-  executor.spawn(function* (): Coroutine<void> {
-    yield* loop();
-    seen = otherRuns;
-    finished = true;
+  const looping = executor.spawn(function* (): Coroutine<void> {
+    try {
+      yield* loop();
+      seen = otherRuns;
+    } finally {
+      finished = true; // also when the loop throws: the other task stops, and the error fails the test
+    }
   }());
   executor.spawn(other());
   await executor.run();
+  await looping;
   return seen;
 }
 
@@ -41,8 +45,9 @@ const cases: [string, () => Coroutine<void>][] = [
     for (let i = 0; i < OPERATIONS; i++) yield* next(rx);
   }],
   ["bounded send", function* () {
-    const [tx] = mpsc.bounded<number>(OPERATIONS);
+    const [tx, rx] = mpsc.bounded<number>(OPERATIONS); // rx held: a collected receiver closes the channel
     for (let i = 0; i < OPERATIONS; i++) yield* tx.send(i);
+    rx[Symbol.dispose]();
   }],
   ["broadcast receive", function* () {
     const [tx, rx] = broadcast<number>(OPERATIONS);

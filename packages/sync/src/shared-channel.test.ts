@@ -253,11 +253,19 @@ test("SharedSender.closed() waits while a receiver is live, through receives, an
   assert.deepEqual(order, ["received", "one receiver left", "closed"]);
   assert.throws(() => tx.trySend(2), SendError);
 
-  const [tx2] = sharedChannel<number>(1);
+  // The receiver is held until the end: a receiver collected without a drop closes the channel
+  // too (the safety net), which would end closed() before close() and make close() throw later.
+  const [tx2, rx2] = sharedChannel<number>(1);
   const closedByClose = run(tx2.closed(), "closed() after close()");
-  setTimeout(() => tx2.close(), 20);
+  let closeCalled = false;
+  setTimeout(() => {
+    tx2.close();
+    closeCalled = true;
+  }, 20);
   assert.equal(await closedByClose, undefined);
+  assert.ok(closeCalled, "closed() ended because of close()");
   tx2.drop();
+  rx2.drop();
   assert.throws(() => tx2.closed(), (e) => e instanceof Error && /closed\(\)/.test(e.message));
 });
 
