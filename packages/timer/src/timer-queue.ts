@@ -212,11 +212,15 @@ export class TimerQueue {
     if (wake < this.#armedFor) this.#arm(wake);
   }
 
-  /** Removes a queued `entry` and drops its waker; does nothing when it is not queued. */
+  /**
+   * Removes a queued `entry` and drops its waker. An entry `fire` took out as due but has not woken
+   * yet (another entry's waker dropped it during the same firing) only loses its waker: it is
+   * neither woken after its drop nor kept alive by the queue.
+   */
   remove(entry: QueueEntry): void {
+    entry.waker = dropRawWaker(entry.waker);
     if (entry.slot < 0) return;
     this.#unlink(entry);
-    entry.waker = dropRawWaker(entry.waker);
     // The driver may still fire once for a removed entry; fire() then finds nothing due. Only an
     // empty queue disarms, so that the driver stops holding the process open.
     if (--this.#size === 0) this.#arm(Infinity);
