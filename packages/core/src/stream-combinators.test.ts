@@ -110,7 +110,7 @@ test("bad input: negative, NaN or fractional sizes are RangeErrors naming the va
   assert.throws(() => chunks(s, "2" as never), (e) => e instanceof RangeError && /got "2"/.test(e.message));
   const invalid = (pattern: RegExp) => (e: unknown) =>
     e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
-  assert.throws(() => map([1] as never, (n) => n), invalid(/got a Array/));
+  assert.throws(() => map([1] as never, (n) => n), invalid(/got an Array/));
   assert.throws(() => filter(s, "yes" as never), invalid(/got "yes"/));
   assert.throws(() => merge(s, 5 as never), invalid(/got 5/));
   assert.throws(() => zip(s, undefined as never), invalid(/got undefined/));
@@ -201,7 +201,7 @@ test("pollChunk checks max before any stream's pollNextChunk: take's count left 
   for (
     const [bad, shown] of [[Infinity, "Infinity"], ["3", '"3"'], [null, "null"], [undefined, "undefined"], [
       {},
-      "a Object",
+      "an object",
     ]]
   ) {
     const source = fromIterable([1, 2, 3]);

@@ -3,18 +3,12 @@ import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { describe, SpindleError } from "./errors.ts";
 import { drop, type Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+import { checkStream, pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 
 // Stream combinators. Each is lazy (nothing is polled before the result is) and drops the streams
 // it owns when it is dropped or ends. An item a combinator took from its source is either returned
 // by the same poll or kept in the combinator (`zip`'s first item, `chunks`' partial chunk): those
 // are lost only if the combinator itself is dropped, as with `futures`' `zip` and `chunks`.
-
-function checkStream(value: unknown, what: string): void {
-  if (typeof (value as Partial<Stream<unknown>> | null)?.pollNext !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `${what} needs a stream, got ${describe(value)}`);
-  }
-}
 
 function checkFunction(value: unknown, what: string): void {
   if (typeof value !== "function") {

@@ -2,7 +2,7 @@ import type { Context } from "./context.ts";
 import { completedError, describe, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { pollChunk, type Stream, STREAM_END } from "./stream.ts";
+import { checkStream, pollChunk, type Stream, STREAM_END } from "./stream.ts";
 
 /**
  * A future that runs `stream` to its end, folding each item into an accumulator (Effect's
@@ -19,9 +19,7 @@ import { pollChunk, type Stream, STREAM_END } from "./stream.ts";
  * ```
  */
 export function fold<T, A>(stream: Stream<T>, initial: A, reducer: (accumulator: A, item: T) => A): Future<A> {
-  if (typeof (stream as Partial<Stream<T>> | null)?.pollNext !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `fold() needs a stream, got ${describe(stream)}`);
-  }
+  checkStream(stream, "fold()");
   if (typeof reducer !== "function") {
     throw new SpindleError("INVALID_ARGUMENT", `fold() needs a reducer function, got ${describe(reducer)}`);
   }
@@ -40,6 +38,7 @@ export function fold<T, A>(stream: Stream<T>, initial: A, reducer: (accumulator:
  * ```
  */
 export function forEach<T>(stream: Stream<T>, fn: (item: T) => void): Future<void> {
+  checkStream(stream, "forEach()");
   if (typeof fn !== "function") {
     throw new SpindleError("INVALID_ARGUMENT", `forEach() needs a function, got ${describe(fn)}`);
   }

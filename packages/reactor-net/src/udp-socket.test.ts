@@ -231,7 +231,7 @@ eachBackend("bad input gets a clear error naming the value", async (bind) => {
       () => socket.sendTo("text" as unknown as Uint8Array, "127.0.0.1:9"),
       /must be a Uint8Array, got "text"/,
     );
-    assert.throws(() => socket.recvFrom([] as unknown as Uint8Array), /needs a Uint8Array, got a Array/);
+    assert.throws(() => socket.recvFrom([] as unknown as Uint8Array), /needs a Uint8Array, got an Array/);
     assert.throws(() => socket.send(text("x")), (e: unknown) => e instanceof NetError && e.code === "NOT_CONNECTED");
     assert.throws(() => socket.joinMulticast("not-an-ip"), /not an IPv4 or IPv6 address: "not-an-ip"/);
   } finally {

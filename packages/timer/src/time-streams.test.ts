@@ -124,8 +124,8 @@ test("bad input: a non-interval, a non-timer, negative or NaN periods", () => {
   const invalid = (pattern: RegExp) => (e: unknown) =>
     e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
   assert.throws(() => ticks(5 as never), invalid(/got 5/));
-  assert.throws(() => throttle(s, {} as never, 10), invalid(/a Object/));
-  assert.throws(() => debounce([1] as never, clock.timer, 10), invalid(/a Array/));
+  assert.throws(() => throttle(s, {} as never, 10), invalid(/an object/));
+  assert.throws(() => debounce([1] as never, clock.timer, 10), invalid(/an Array/));
   assert.throws(() => throttle(s, clock.timer, -1), (e) => e instanceof RangeError && /-1/.test(e.message));
   assert.throws(() => debounce(s, clock.timer, NaN), (e) => e instanceof RangeError && /NaN/.test(e.message));
   assert.throws(() => timeoutEach(s, clock.timer, -5), (e) => e instanceof RangeError && /-5/.test(e.message));
