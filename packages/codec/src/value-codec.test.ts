@@ -589,7 +589,7 @@ test("SharedArrayBuffers and views over them are refused, naming the route that 
   assert.match(buffer.message, /\(a SharedArrayBuffer\) .*pass it in the runtime's workerData option/);
   const view = rejection([new Int32Array(new SharedArrayBuffer(8))]);
   assert.equal(view.path, "args[0]");
-  assert.match(view.message, /\(a Int32Array\) is backed by a SharedArrayBuffer.*workerData/);
+  assert.match(view.message, /\(an Int32Array\) is backed by a SharedArrayBuffer.*workerData/);
 });
 
 test("a detached ArrayBuffer is refused", () => {

@@ -70,7 +70,7 @@ test("a bad period or missedTick is rejected, naming the value", () => {
     /"burst", "delay" or "skip", got "later"/,
   );
   // Named without JSON.stringify, which threw a TypeError on a bigint and showed a symbol as undefined.
-  assert.throws(() => timer.interval(10, { missedTick: 10n as never }), /RangeError: missedTick .* got 10$/);
+  assert.throws(() => timer.interval(10, { missedTick: 10n as never }), /RangeError: missedTick .* got 10n$/);
   assert.throws(() => timer.interval(10, { missedTick: Symbol("s") as never }), /got Symbol\(s\)/);
 });
 
