@@ -232,6 +232,14 @@ eachBackend("bad input gets a clear error naming the value", async (bind) => {
       /must be a Uint8Array, got "text"/,
     );
     assert.throws(() => socket.recvFrom([] as unknown as Uint8Array), /needs a Uint8Array, got an Array/);
+    // An interest of no direction (0, NaN, 4, "1") made a future that waited until the socket closed.
+    for (const bad of [0, Number.NaN, 4, "1", undefined]) {
+      assert.throws(
+        () => socket.ready(bad as never),
+        (e: unknown) =>
+          e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /ready\(\)'s interest/.test(e.message),
+      );
+    }
     assert.throws(() => socket.send(text("x")), (e: unknown) => e instanceof NetError && e.code === "NOT_CONNECTED");
     assert.throws(() => socket.joinMulticast("not-an-ip"), /not an IPv4 or IPv6 address: "not-an-ip"/);
   } finally {
