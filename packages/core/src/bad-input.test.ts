@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   asCompleted,
+  checkOptions,
   chunks,
   Context,
   describe,
@@ -10,6 +11,7 @@ import {
   forEach,
   fromIterable,
   joinAll,
+  LocalExecutor,
   map,
   merge,
   next,
@@ -74,6 +76,18 @@ test("every function that takes an iterable of futures names itself and a non-it
       assert.throws(() => call(bad as never), invalid(what, shown), `${what} with ${shown}`);
     }
   }
+});
+
+test("an options argument that is not an object is INVALID_ARGUMENT naming it, undefined is no options", () => {
+  // new LocalExecutor(null) threw "Cannot read properties of null (reading 'timeSliceMs')".
+  for (const [bad, shown] of [[null, "null"], [5, "5"], ["fast", '"fast"']] as const) {
+    assert.throws(() => new LocalExecutor(bad as never), invalid("new LocalExecutor()'s options", shown));
+    assert.throws(() => checkOptions(bad as never, "f()"), invalid("f()'s options must be an object", shown));
+  }
+  assert.deepEqual(checkOptions(undefined, "f()"), {});
+  const options = { a: 1 };
+  assert.equal(checkOptions(options, "f()"), options);
+  new LocalExecutor(undefined).close();
 });
 
 test("describe names a value with its article, keeps bigint and -0 apart from numbers, and survives throwing traps", () => {

@@ -127,3 +127,32 @@ export function checkIterable(value: unknown, needs: string): void {
     throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
   }
 }
+
+/**
+ * Checks the options argument of `what` (`"new LocalExecutor()"`): returns it, or `{}` when it is
+ * `undefined`; anything but an object (`null`, a number, a string…) is `INVALID_ARGUMENT` naming
+ * it, where reading an option from `null` would throw a plain `TypeError`. Every Spindle package
+ * checks its options objects this way.
+ *
+ * @example
+ * ```ts
+ * import { checkOptions } from "@spindle/core";
+ *
+ * console.log(checkOptions(undefined, "start()")); // {}
+ * try {
+ *   checkOptions(null, "start()");
+ * } catch (error) {
+ *   console.log((error as Error).message); // start()'s options must be an object or undefined, got null
+ * }
+ * ```
+ */
+export function checkOptions<T extends object>(options: T | undefined, what: string): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== "object" || options === null) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${what}'s options must be an object or undefined, got ${describe(options)}`,
+    );
+  }
+  return options;
+}

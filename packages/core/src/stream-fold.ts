@@ -23,7 +23,7 @@ export function fold<T, A>(stream: Stream<T>, initial: A, reducer: (accumulator:
   if (typeof reducer !== "function") {
     throw new SpindleError("INVALID_ARGUMENT", `fold() needs a reducer function, got ${describe(reducer)}`);
   }
-  return new Fold(stream, initial, reducer);
+  return new Fold(stream, initial, reducer, "fold()");
 }
 
 /**
@@ -42,7 +42,7 @@ export function forEach<T>(stream: Stream<T>, fn: (item: T) => void): Future<voi
   if (typeof fn !== "function") {
     throw new SpindleError("INVALID_ARGUMENT", `forEach() needs a function, got ${describe(fn)}`);
   }
-  return fold<T, undefined>(stream, undefined, (_, item) => void fn(item));
+  return new Fold<T, undefined>(stream, undefined, (_, item) => void fn(item), "forEach()");
 }
 
 /** How many items `fold` asks its stream for at once: one poll through the pipeline per chunk. */
@@ -52,9 +52,12 @@ class Fold<T, A> extends Future<A> {
   #stream: Stream<T> | null;
   #accumulator: A;
   readonly #reducer: (accumulator: A, item: T) => A;
+  /** `"fold()"` or `"forEach()"`, for the error of a poll after completion. */
+  readonly #what: string;
 
-  constructor(stream: Stream<T>, initial: A, reducer: (accumulator: A, item: T) => A) {
+  constructor(stream: Stream<T>, initial: A, reducer: (accumulator: A, item: T) => A, what: string) {
     super();
+    this.#what = what;
     this.#stream = stream;
     this.#accumulator = initial;
     this.#reducer = reducer;
@@ -62,7 +65,7 @@ class Fold<T, A> extends Future<A> {
 
   poll(cx: Context): Poll<A> {
     const stream = this.#stream;
-    if (stream === null) throw completedError("fold()");
+    if (stream === null) throw completedError(this.#what);
     const reducer = this.#reducer;
     let accumulator = this.#accumulator;
     try {

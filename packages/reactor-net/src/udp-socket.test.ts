@@ -215,6 +215,10 @@ eachBackend("bad input gets a clear error naming the value", async (bind) => {
     bind("127.0.0.1:0", { receiveQueueSize: 0 }),
     (e: unknown) => e instanceof SpindleError && /receiveQueueSize must be an integer from 1/.test(e.message),
   );
+  await assert.rejects(
+    UdpSocket.bind("127.0.0.1:0", null as never),
+    (e: unknown) => e instanceof SpindleError && /UdpSocket\.bind\(\)'s options .* got null/.test(e.message),
+  );
   await assert.rejects(bind("127.0.0.1:0", { ttl: 300 }), /ttl must be an integer from 1 to 255, got 300/);
   await assert.rejects(
     UdpSocket.bind("127.0.0.1:0", { backend: "quic" as "auto" }),

@@ -1,4 +1,5 @@
 import {
+  checkOptions,
   type Context,
   describe,
   fromPromise,
@@ -193,7 +194,8 @@ export class UdpSocket implements Disposable {
    * when the runtime refuses; on Deno without `--allow-net`, core's `PermissionDeniedError` naming
    * that flag.
    */
-  static async bind(address: string | SocketAddress, options: UdpSocketOptions = {}): Promise<UdpSocket> {
+  static async bind(address: string | SocketAddress, options?: UdpSocketOptions): Promise<UdpSocket> {
+    options = checkOptions(options, "UdpSocket.bind()");
     const target = parseAddress(address);
     const queueSize = checkCount(options.receiveQueueSize ?? DEFAULT_RECEIVE_QUEUE, "receiveQueueSize", 1 << 20);
     let backend: UdpBackend | null = createBackend(options.backend ?? "auto");
