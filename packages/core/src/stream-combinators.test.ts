@@ -15,6 +15,7 @@ import {
   map,
   merge,
   next,
+  PENDING,
   pending,
   type Poll,
   pollChunk,
@@ -263,4 +264,34 @@ test("a fold over a long iterable in a task still lets other tasks run: each chu
   executor.spawn(other());
   await executor.run();
   assert.deepEqual(order, ["other", "fold done"]);
+});
+
+test("dropping a combinator twice drops its source once", () => {
+  // map and filter dropped their source on every drop: a source whose drop releases something
+  // released it twice.
+  class Source extends Stream<number> {
+    drops = 0;
+    pollNext(): Poll<number | StreamEnd> {
+      return PENDING;
+    }
+    override [Symbol.dispose](): void {
+      this.drops++;
+    }
+  }
+  const combinators: [string, (source: Stream<number>) => Stream<unknown>][] = [
+    ["map", (s) => map(s, (n) => n)],
+    ["filter", (s) => filter(s, () => true)],
+    ["take", (s) => take(s, 2)],
+    ["takeUntil", (s) => takeUntil(s, pending())],
+    ["chunks", (s) => chunks(s, 2)],
+    ["merge", (s) => merge(s)],
+    ["zip", (s) => zip(s, fromIterable([1]))],
+  ];
+  for (const [name, make] of combinators) {
+    const source = new Source();
+    const stream = make(source);
+    stream[Symbol.dispose]();
+    stream[Symbol.dispose]();
+    assert.equal(source.drops, 1, name);
+  }
 });

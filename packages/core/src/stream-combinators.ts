@@ -41,6 +41,7 @@ export function map<T, R>(stream: Stream<T>, fn: (item: T) => R): Stream<R> {
 
 class MapStream<T, R> extends Stream<R> {
   readonly #source: Stream<T>;
+  #dropped = false;
   readonly #fn: (item: T) => R;
 
   constructor(source: Stream<T>, fn: (item: T) => R) {
@@ -66,6 +67,8 @@ class MapStream<T, R> extends Stream<R> {
   }
 
   override [Symbol.dispose](): void {
+    if (this.#dropped) return; // a second drop must not drop the source again
+    this.#dropped = true;
     this.#source[Symbol.dispose]();
   }
 }
@@ -89,6 +92,7 @@ export function filter<T>(stream: Stream<T>, predicate: (item: T) => boolean): S
 
 class FilterStream<T> extends Stream<T> {
   readonly #source: Stream<T>;
+  #dropped = false;
   readonly #predicate: (item: T) => boolean;
 
   constructor(source: Stream<T>, predicate: (item: T) => boolean) {
@@ -124,6 +128,8 @@ class FilterStream<T> extends Stream<T> {
   }
 
   override [Symbol.dispose](): void {
+    if (this.#dropped) return; // a second drop must not drop the source again
+    this.#dropped = true;
     this.#source[Symbol.dispose]();
   }
 }

@@ -189,3 +189,33 @@ test("chunksTimeout bad input: typed errors naming the value", () => {
   assert.throws(() => chunksTimeout(s, clock.timer, 2, -3), range(/duration.*-3/));
   assert.throws(() => chunksTimeout(s, clock.timer, 2, NaN), range(/duration.*NaN/));
 });
+
+test("dropping a time stream twice drops its source once", () => {
+  // throttle and timeoutEach dropped their source on every drop.
+  class Source extends Stream<number> {
+    drops = 0;
+    pollNext(): Poll<number | StreamEnd> {
+      return PENDING;
+    }
+    override [Symbol.dispose](): void {
+      this.drops++;
+    }
+  }
+  const { timer } = new VirtualClock();
+  const cx = Context.noop();
+  const makers: [string, (source: Stream<number>) => Stream<unknown>][] = [
+    ["throttle", (s) => throttle(s, timer, 10)],
+    ["debounce", (s) => debounce(s, timer, 10)],
+    ["timeoutEach", (s) => timeoutEach(s, timer, 10)],
+    ["chunksTimeout", (s) => chunksTimeout(s, timer, 2, 10)],
+  ];
+  for (const [name, make] of makers) {
+    const source = new Source();
+    const stream = make(source);
+    assert.equal(stream.pollNext(cx), PENDING);
+    stream[Symbol.dispose]();
+    stream[Symbol.dispose]();
+    assert.equal(source.drops, 1, name);
+    assert.equal(timer.pendingCount, 0, `${name} left no timer behind`);
+  }
+});
