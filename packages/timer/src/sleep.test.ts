@@ -75,6 +75,28 @@ test("a sleep dropped by another sleep's waker during the same firing is neither
   }
 });
 
+test("a sleep moved and polled again by another sleep's waker during the same firing wakes at its new deadline", () => {
+  // The firing woke the moved sleep anyway, taking the waker its new registration had stored:
+  // nothing woke its task at the new deadline, and the earlier waker clone was never dropped.
+  const clock = new VirtualClock();
+  const moved = clock.timer.sleep(10);
+  const movedWaker = countingWaker();
+  const mover = countingWaker(() => {
+    moved.reset(clock.timer.now().add(50));
+    assert.equal(moved.poll(movedWaker.cx), PENDING);
+  });
+  const first = clock.timer.sleep(10);
+  assert.equal(first.poll(mover.cx), PENDING);
+  assert.equal(moved.poll(movedWaker.cx), PENDING);
+  clock.advance(10);
+  assert.equal(movedWaker.woken(), 0, "it waits for its new deadline");
+  assert.equal(movedWaker.counter.live, 2, "the queue holds one clone of its waker");
+  clock.advance(50);
+  assert.equal(movedWaker.woken(), 1, "woken at the new deadline");
+  assert.equal(moved.poll(movedWaker.cx), undefined);
+  assert.equal(movedWaker.counter.live, 1, "no clone left behind");
+});
+
 test("bad durations and deadlines get a RangeError naming the value", () => {
   const { timer } = new VirtualClock();
   for (

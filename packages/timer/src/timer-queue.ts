@@ -191,7 +191,9 @@ export class TimerQueue {
    * not queued, else keeps only the latest waker (replacing the stored one).
    */
   wait(entry: QueueEntry, waker: Waker): void {
-    if (entry.slot < 0) this.insert(entry, replaceRawWaker(null, waker));
+    // Not queued, the entry may still hold a waker: fired but not yet woken, it is polled from
+    // another entry's wake. Replaced, not overwritten: the old clone is dropped.
+    if (entry.slot < 0) this.insert(entry, replaceRawWaker(entry.waker, waker));
     else entry.waker = replaceRawWaker(entry.waker, waker);
   }
 
@@ -243,10 +245,14 @@ export class TimerQueue {
     this.#takeDue(now, nowTick, due);
     this.#size -= due.length;
     this.#arm(this.#nextWake());
-    // Woken last, once the queue is consistent and the driver re-armed.
+    // Woken last, once the queue is consistent and the driver re-armed. A wake may run code that
+    // moves a later entry (`reset`) and polls it, queueing it again with its waker: that entry now
+    // waits for its new deadline, and is not woken here (which also took its waker from the queue,
+    // so that nothing woke it at that deadline). One only moved, not queued, is woken: its task
+    // polls it and queues it.
     for (let i = 0; i < due.length; i++) {
       const entry = due[i] as QueueEntry;
-      entry.waker = wakeRawWaker(entry.waker);
+      if (entry.slot < 0) entry.waker = wakeRawWaker(entry.waker);
     }
     return due.length;
   }
