@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { CountingStream } from "@spindle/test-support";
 import {
   Context,
   type Coroutine,
@@ -192,15 +193,6 @@ test("chunksTimeout bad input: typed errors naming the value", () => {
 
 test("dropping a time stream twice drops its source once", () => {
   // throttle and timeoutEach dropped their source on every drop.
-  class Source extends Stream<number> {
-    drops = 0;
-    pollNext(): Poll<number | StreamEnd> {
-      return PENDING;
-    }
-    override [Symbol.dispose](): void {
-      this.drops++;
-    }
-  }
   const { timer } = new VirtualClock();
   const cx = Context.noop();
   const makers: [string, (source: Stream<number>) => Stream<unknown>][] = [
@@ -210,12 +202,12 @@ test("dropping a time stream twice drops its source once", () => {
     ["chunksTimeout", (s) => chunksTimeout(s, timer, 2, 10)],
   ];
   for (const [name, make] of makers) {
-    const source = new Source();
+    const source = new CountingStream(3);
     const stream = make(source);
     assert.equal(stream.pollNext(cx), PENDING);
     stream[Symbol.dispose]();
     stream[Symbol.dispose]();
-    assert.equal(source.drops, 1, name);
+    assert.equal(source.dropped, 1, name);
     assert.equal(timer.pendingCount, 0, `${name} left no timer behind`);
   }
 });
