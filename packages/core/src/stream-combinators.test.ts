@@ -286,3 +286,50 @@ test("dropping a combinator twice drops its source once", () => {
     assert.equal(source.dropped, 1, name);
   }
 });
+
+test("map and filter whose callback throws partway through a chunk lose none of the items after it", () => {
+  // Polled a chunk at a time, map and filter threw away the items before the throw and the items
+  // they had taken after it; one at a time, the items after it stayed in the source.
+  const cx = Context.noop();
+  const boom = new Error("boom");
+  const drain = (stream: Stream<number>) => {
+    const seen: (number | string)[] = [];
+    for (;;) {
+      let chunk;
+      try {
+        chunk = pollChunk(stream, cx, 10);
+      } catch (error) {
+        assert.equal(error, boom);
+        seen.push("error");
+        continue;
+      }
+      if (chunk === STREAM_END) return seen;
+      assert.notEqual(chunk, PENDING);
+      seen.push(...(chunk as number[]));
+    }
+  };
+  const mapped = map(fromIterable([1, 2, 3, 4, 5]), (n) => {
+    if (n === 2 || n === 4) throw boom;
+    return n * 10;
+  });
+  assert.deepEqual(drain(mapped), [10, "error", 30, "error", 50]);
+  const first = map(fromIterable([1, 2]), (n) => {
+    if (n === 1) throw boom;
+    return n;
+  });
+  assert.deepEqual(drain(first), ["error", 2]);
+  const filtered = filter(fromIterable([1, 2, 3, 4, 5, 6]), (n) => {
+    if (n === 3) throw boom;
+    return n % 2 === 0;
+  });
+  assert.deepEqual(drain(filtered), [2, "error", 4, 6]);
+  // The kept items also come out one at a time.
+  const oneByOne = map(fromIterable([1, 2, 3]), (n) => {
+    if (n === 1) throw boom;
+    return n;
+  });
+  assert.throws(() => pollChunk(oneByOne, cx, 10), (e) => e === boom);
+  assert.equal(oneByOne.pollNext(cx), 2);
+  assert.equal(oneByOne.pollNext(cx), 3);
+  assert.equal(oneByOne.pollNext(cx), STREAM_END);
+});
