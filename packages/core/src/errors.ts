@@ -139,8 +139,9 @@ export function checkIterable(value: unknown, needs: string): void {
  * import { checkOptions } from "@spindle/core";
  *
  * console.log(checkOptions(undefined, "start()")); // {}
+ * const untyped: unknown = null; // what a JavaScript caller may pass
  * try {
- *   checkOptions(null, "start()");
+ *   checkOptions(untyped as object, "start()");
  * } catch (error) {
  *   console.log((error as Error).message); // start()'s options must be an object or undefined, got null
  * }
