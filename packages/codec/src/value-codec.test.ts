@@ -574,7 +574,7 @@ test("weak collections, weak references, promises and class instances are refuse
     [new WeakRef({}), /\(a WeakRef\) cannot cross threads$/],
     [Promise.resolve(1), /\(a Promise\) cannot cross threads$/],
     [new Point(), /\(a Point\) cannot cross threads: only plain objects/],
-    [Object.create({ inherited: 1 }), /\(a Object\) cannot cross threads/],
+    [Object.create({ inherited: 1 }), /\(an object\) cannot cross threads/],
   ];
   for (const [value, message] of cases) {
     const error = rejection({ list: [value] });
@@ -589,13 +589,13 @@ test("SharedArrayBuffers and views over them are refused, naming the route that 
   assert.match(buffer.message, /\(a SharedArrayBuffer\) .*pass it in the runtime's workerData option/);
   const view = rejection([new Int32Array(new SharedArrayBuffer(8))]);
   assert.equal(view.path, "args[0]");
-  assert.match(view.message, /\(a Int32Array\) is backed by a SharedArrayBuffer.*workerData/);
+  assert.match(view.message, /\(an Int32Array\) is backed by a SharedArrayBuffer.*workerData/);
 });
 
 test("a detached ArrayBuffer is refused", () => {
   const buffer = new ArrayBuffer(4);
   buffer.transfer();
-  assert.match(rejection([buffer]).message, /args\[0\] \(a ArrayBuffer\) is detached/);
+  assert.match(rejection([buffer]).message, /args\[0\] \(an ArrayBuffer\) is detached/);
 });
 
 test("the encoder stays usable after a refusal and after a throwing getter", () => {
@@ -679,7 +679,7 @@ test("objects that only inherit from a built-in, and Proxies of built-ins, are r
     [new Proxy(new Map([[1, 2]]), {}), /args\[0\] \(a Map\) cannot cross threads/],
     [new Proxy(new Set([1]), {}), /args\[0\] \(a Set\) cannot cross threads/],
     [Object.create(RegExp.prototype), /args\[0\] \(a RegExp\) cannot cross threads/],
-    [Object.create(ArrayBuffer.prototype), /args\[0\] \(a ArrayBuffer\) cannot cross threads/],
+    [Object.create(ArrayBuffer.prototype), /args\[0\] \(an ArrayBuffer\) cannot cross threads/],
     [Object.create(Number.prototype), /args\[0\] \(a Number\) cannot cross threads/],
     [Object.create(String.prototype), /args\[0\] \(a String\) cannot cross threads/],
     [new Proxy(new Date(0), {}), /args\[0\] \(a Date\) cannot cross threads/],

@@ -170,7 +170,7 @@ test("records that are whole but impossible fail with CorruptValueError naming w
     [
       "typed array length",
       [0, tags.TYPED_ARRAY, 8, 3, 0, 0, 0, 1, 2, 3],
-      /a Float64Array of 3 bytes, not a multiple of 8/,
+      /typed array Float64Array of 3 bytes, not a multiple of 8/,
     ],
     [
       "resizable maximum",
@@ -246,7 +246,7 @@ function outcome(bytes: Uint8Array, what: string): { value?: string; error?: str
     return { value: inspect(decodeValue(bytes), { depth: Infinity }).replace(/\n\s+at [^\n]*/g, "") };
   } catch (error) {
     // Node 22 has no Float16Array: that kind is a value this runtime cannot build, not corruption.
-    if (error instanceof TypeError && /cannot decode a Float16Array/.test(error.message)) {
+    if (error instanceof TypeError && /cannot decode typed array Float16Array/.test(error.message)) {
       return { error: error.message };
     }
     assert.ok(error instanceof CorruptValueError, `${what}: expected a CorruptValueError, got ${String(error)}`);

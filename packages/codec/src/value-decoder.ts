@@ -534,14 +534,14 @@ class Reader {
     const Class = typedArrayClasses[kind];
     if (Class === undefined) {
       if (kind < typedArrayClasses.length) {
-        throw new TypeError(`cannot decode a ${TYPED_ARRAY_NAMES[kind]}: this runtime does not have it`);
+        throw new TypeError(`cannot decode typed array ${TYPED_ARRAY_NAMES[kind]}: this runtime does not have it`);
       }
       throw this.corrupt(at, `typed array kind ${kind}`);
     }
     const length = this.count(at, "a typed array's byte length", 1);
     const size = (Class as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
     if (length % size !== 0) {
-      throw this.corrupt(at, `a ${TYPED_ARRAY_NAMES[kind]} of ${length} bytes, not a multiple of ${size}`);
+      throw this.corrupt(at, `typed array ${TYPED_ARRAY_NAMES[kind]} of ${length} bytes, not a multiple of ${size}`);
     }
     const bytes = this.copy(length);
     return this.remember(kind === UINT8_KIND ? bytes : new Class(bytes.buffer));

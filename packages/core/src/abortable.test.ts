@@ -215,7 +215,7 @@ test("toPromise(work, { signal }) aborts the task, waits for its finally, and re
 test("bad input: a non-signal, a non-promise factory result", () => {
   const invalid = (pattern: RegExp) => (e: unknown) =>
     e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
-  assert.throws(() => abortable(pending(), {} as AbortSignal), invalid(/got a Object/));
+  assert.throws(() => abortable(pending(), {} as AbortSignal), invalid(/got an object/));
   assert.throws(() => whenAborted("signal" as never), invalid(/got "signal"/));
   assert.throws(() => toPromise(pending(), { signal: 5 as never }), invalid(/got 5/));
   assert.throws(() => toPromise(pending(), 5 as never), invalid(/got 5/));

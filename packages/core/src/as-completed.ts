@@ -1,7 +1,7 @@
 import { ChildSet } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { describe, SpindleError } from "./errors.ts";
+import { checkIterable } from "./errors.ts";
 import { drop, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { Stream, STREAM_END, type StreamEnd } from "./stream.ts";
@@ -30,9 +30,7 @@ import { Stream, STREAM_END, type StreamEnd } from "./stream.ts";
  * ```
  */
 export function asCompleted<T>(futures: Iterable<IntoFuture<T>>): Stream<T> {
-  if (typeof (futures as Partial<Iterable<T>> | null | undefined)?.[Symbol.iterator] !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `asCompleted() needs an iterable of futures, got ${describe(futures)}`);
-  }
+  checkIterable(futures, "asCompleted() needs an iterable of futures");
   const children: Future<unknown>[] = [];
   for (const work of futures) children.push(new Caught(intoFuture(work)));
   return new AsCompleted<T>(children);

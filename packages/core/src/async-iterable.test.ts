@@ -182,8 +182,8 @@ test("bad input: a non-iterable, a non-stream", () => {
     e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
   assert.throws(() => fromAsyncIterable(42 as never), invalid(/got 42/));
   assert.throws(() => fromAsyncIterable(null as never), invalid(/got null/));
-  assert.throws(() => fromIterable({} as never), invalid(/got a Object/));
-  assert.throws(() => toAsyncIterable([1] as never), invalid(/got a Array/));
+  assert.throws(() => fromIterable({} as never), invalid(/got an object/));
+  assert.throws(() => toAsyncIterable([1] as never), invalid(/got an Array/));
 });
 
 test("a stream that wakes its waker during the poll that returns PENDING is polled again", async () => {

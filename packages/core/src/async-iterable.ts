@@ -2,7 +2,7 @@ import { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
 import { describe, SpindleError } from "./errors.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { checkChunkMax, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+import { checkChunkMax, checkStream, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 import { type RawWaker, type RawWakerVTable, Waker } from "./waker.ts";
 import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
 
@@ -21,9 +21,7 @@ import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
  * ```
  */
 export function toAsyncIterable<T>(stream: Stream<T>): AsyncIterableIterator<T> {
-  if (typeof (stream as Partial<Stream<T>> | null)?.pollNext !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `toAsyncIterable() needs a stream, got ${describe(stream)}`);
-  }
+  checkStream(stream, "toAsyncIterable()");
   return new StreamIterator(stream);
 }
 

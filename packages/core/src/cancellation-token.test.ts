@@ -150,7 +150,7 @@ test("100,000 children made and disposed (or cancelled) leave the parent with no
 test("bad input is a typed error naming the value", () => {
   assert.throws(
     () => CancellationToken.fromSignal({ aborted: false } as unknown as AbortSignal),
-    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /got a Object/.test(e.message),
+    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /got an object/.test(e.message),
   );
   assert.throws(
     () => new CancellationToken().onCancel("x" as never),

@@ -85,18 +85,21 @@ export function completedError(what: string): SpindleError {
 
 /**
  * Renders a value for an error message: short, and safe for any value. Every Spindle package
- * names bad values this way.
+ * names bad values this way: a string quoted, a bigint with its `n`, `-0` as such, an object by
+ * its class with its article (`an Array`, `a Map`, `an object` for a plain or null-prototype one).
  *
  * @example
  * ```ts
  * import { describe } from "@spindle/core";
  *
- * console.log(describe("10"), describe(NaN), describe([])); // "10" NaN a Array
+ * console.log(describe("10"), describe(10n), describe(NaN), describe([]), describe({})); // "10" 10n NaN an Array an object
  * ```
  */
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "bigint") return `${value}n`;
+  if (Object.is(value, -0)) return "-0";
   if (typeof value === "object" && value !== null) {
     // A Proxy's trap, a revoked Proxy or a `constructor` getter may throw: the value is still named.
     let name: unknown;
@@ -105,7 +108,52 @@ export function describe(value: unknown): string {
     } catch {
       return "an object";
     }
-    return typeof name === "string" && name !== "" ? `a ${name}` : "an object";
+    if (typeof name !== "string" || name === "" || name === "Object") return "an object";
+    return `${ARTICLE_AN.test(name) ? "an" : "a"} ${name.length > 40 ? `${name.slice(0, 40)}…` : name}`;
   }
   return String(value);
+}
+
+/** Class names read with "an": a vowel sound first (`an Int32Array`, `an Error`, but `a Uint8Array`). */
+const ARTICLE_AN = /^(?:[AEIO]|U(?!int|ni|RL|rl))/i;
+
+/**
+ * Throws `INVALID_ARGUMENT` with `needs` (`"race() needs an iterable of futures"`) and `value`
+ * named, unless `value` is iterable: checked before iterating, which would throw a plain
+ * `TypeError` naming neither the function nor the value.
+ */
+export function checkIterable(value: unknown, needs: string): void {
+  if (typeof (value as Partial<Iterable<unknown>> | null | undefined)?.[Symbol.iterator] !== "function") {
+    throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
+  }
+}
+
+/**
+ * Checks the options argument of `what` (`"new LocalExecutor()"`): returns it, or `{}` when it is
+ * `undefined`; anything but an object (`null`, a number, a string…) is `INVALID_ARGUMENT` naming
+ * it, where reading an option from `null` would throw a plain `TypeError`. Every Spindle package
+ * checks its options objects this way.
+ *
+ * @example
+ * ```ts
+ * import { checkOptions } from "@spindle/core";
+ *
+ * console.log(checkOptions(undefined, "start()")); // {}
+ * const untyped: unknown = null; // what a JavaScript caller may pass
+ * try {
+ *   checkOptions(untyped as object, "start()");
+ * } catch (error) {
+ *   console.log((error as Error).message); // start()'s options must be an object or undefined, got null
+ * }
+ * ```
+ */
+export function checkOptions<T extends object>(options: T | undefined, what: string): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== "object" || options === null) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${what}'s options must be an object or undefined, got ${describe(options)}`,
+    );
+  }
+  return options;
 }

@@ -1,7 +1,7 @@
 import { ChildSet } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { type Coroutine, type IntoFuture, intoFuture } from "./coroutine.ts";
-import { completedError } from "./errors.ts";
+import { checkIterable, completedError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -26,6 +26,7 @@ export function joinAll<T>(futures: Iterable<IntoFuture<T>>): Future<T[]> {
     children = new Array(works.length);
     for (let i = 0; i < works.length; i++) children[i] = intoFuture(works[i] as IntoFuture<T>);
   } else {
+    checkIterable(futures, "joinAll() needs an iterable of futures");
     children = [];
     for (const work of futures) children.push(intoFuture(work));
   }

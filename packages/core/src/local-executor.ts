@@ -2,7 +2,7 @@ import { Context } from "./context.ts";
 import type { IntoFuture } from "./coroutine.ts";
 import { budgetExhausted, enterBudget, exitBudget, resetBudget } from "./coop-budget.ts";
 import { enterDriving, exitDriving } from "./driving.ts";
-import { describe, SpindleError } from "./errors.ts";
+import { checkOptions, describe, SpindleError } from "./errors.ts";
 import type { JoinHandle } from "./join-handle.ts";
 import { spawnTask, type Task, type TaskOwner } from "./task.ts";
 import { rebindWaker, Waker } from "./waker.ts";
@@ -166,7 +166,8 @@ export class LocalExecutor implements Disposable {
   #failure: { error: unknown } | null = null;
 
   /** Creates an executor; see {@linkcode LocalExecutorOptions}. */
-  constructor(options: LocalExecutorOptions = {}) {
+  constructor(options?: LocalExecutorOptions) {
+    options = checkOptions(options, "new LocalExecutor()");
     const slice = options.timeSliceMs ?? DEFAULT_TIME_SLICE_MS;
     if (typeof slice !== "number" || !(slice > 0) || slice === Infinity) {
       throw new SpindleError("INVALID_ARGUMENT", `timeSliceMs must be a finite number > 0, got ${describe(slice)}`);

@@ -21,7 +21,7 @@
  * @module
  */
 export { isPending, isReady, PENDING, type Pending, type Poll } from "./poll.ts";
-export { CancelledError, describe, SpindleError, type SpindleErrorCode } from "./errors.ts";
+export { CancelledError, checkOptions, describe, SpindleError, type SpindleErrorCode } from "./errors.ts";
 export { permissionDenied, PermissionDeniedError } from "./permission.ts";
 export { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
 export { dropRawWaker, replaceRawWaker, wakeRawWaker, WakerSlot } from "./waker-slot.ts";

@@ -23,7 +23,7 @@ test("a handle whose index is not a word of its buffer, or whose buffer is not s
     [{ buffer, index: -1 }, /got -1$/],
     [{ buffer, index: 2 }, /got 2$/],
     [{ buffer, index: "1" }, /got "1"$/],
-    [{ buffer: new ArrayBuffer(8), index: 0 }, /buffer is a SharedArrayBuffer, got a ArrayBuffer$/],
+    [{ buffer: new ArrayBuffer(8), index: 0 }, /buffer is a SharedArrayBuffer, got an ArrayBuffer$/],
     [{ index: 0 }, /got undefined$/],
     [null, /parker handle is \{ buffer, index \} from Parker\.handle, got null$/],
   ];

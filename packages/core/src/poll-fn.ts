@@ -1,10 +1,11 @@
 import type { Context } from "./context.ts";
-import { describe, SpindleError } from "./errors.ts";
+import { completedError, describe, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
-import type { Poll } from "./poll.ts";
+import { PENDING, type Poll } from "./poll.ts";
 
 /**
- * A future whose `poll` is `fn`, for small hand-written futures. Dropping it calls `onDrop`.
+ * A future whose `poll` is `fn`, for small hand-written futures. Dropping it calls `onDrop`. Once
+ * `fn` returned a value, the future has completed: polling it again throws `FUTURE_COMPLETED`.
  *
  * @example
  * ```ts
@@ -35,6 +36,7 @@ export function pollFn<T>(fn: (cx: Context) => Poll<T>, onDrop?: () => void): Fu
 class PollFn<T> extends Future<T> {
   readonly #fn: (cx: Context) => Poll<T>;
   #onDrop: (() => void) | undefined;
+  #done = false;
 
   constructor(fn: (cx: Context) => Poll<T>, onDrop: (() => void) | undefined) {
     super();
@@ -43,7 +45,10 @@ class PollFn<T> extends Future<T> {
   }
 
   poll(cx: Context): Poll<T> {
-    return this.#fn(cx);
+    if (this.#done) throw completedError("pollFn()");
+    const result = this.#fn(cx);
+    if (result !== PENDING) this.#done = true;
+    return result;
   }
 
   override [Symbol.dispose](): void {

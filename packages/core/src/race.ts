@@ -1,7 +1,7 @@
 import { ChildSet } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { completedError, SpindleError } from "./errors.ts";
+import { checkIterable, completedError, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -15,6 +15,7 @@ import { PENDING, type Poll } from "./poll.ts";
  * ```
  */
 export function race<T>(futures: Iterable<IntoFuture<T>>): Future<T> {
+  checkIterable(futures, "race() needs an iterable of futures");
   const children = Array.from(futures, intoFuture);
   if (children.length === 0) throw new SpindleError("INVALID_ARGUMENT", "race() needs at least one future");
   return new Race(children);

@@ -15,6 +15,7 @@ import {
   map,
   merge,
   next,
+  PENDING,
   pending,
   type Poll,
   pollChunk,
@@ -110,7 +111,7 @@ test("bad input: negative, NaN or fractional sizes are RangeErrors naming the va
   assert.throws(() => chunks(s, "2" as never), (e) => e instanceof RangeError && /got "2"/.test(e.message));
   const invalid = (pattern: RegExp) => (e: unknown) =>
     e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
-  assert.throws(() => map([1] as never, (n) => n), invalid(/got a Array/));
+  assert.throws(() => map([1] as never, (n) => n), invalid(/got an Array/));
   assert.throws(() => filter(s, "yes" as never), invalid(/got "yes"/));
   assert.throws(() => merge(s, 5 as never), invalid(/got 5/));
   assert.throws(() => zip(s, undefined as never), invalid(/got undefined/));
@@ -201,7 +202,7 @@ test("pollChunk checks max before any stream's pollNextChunk: take's count left 
   for (
     const [bad, shown] of [[Infinity, "Infinity"], ["3", '"3"'], [null, "null"], [undefined, "undefined"], [
       {},
-      "a Object",
+      "an object",
     ]]
   ) {
     const source = fromIterable([1, 2, 3]);
@@ -263,4 +264,72 @@ test("a fold over a long iterable in a task still lets other tasks run: each chu
   executor.spawn(other());
   await executor.run();
   assert.deepEqual(order, ["other", "fold done"]);
+});
+
+test("dropping a combinator twice drops its source once", () => {
+  // map and filter dropped their source on every drop: a source whose drop releases something
+  // released it twice.
+  const combinators: [string, (source: Stream<number>) => Stream<unknown>][] = [
+    ["map", (s) => map(s, (n) => n)],
+    ["filter", (s) => filter(s, () => true)],
+    ["take", (s) => take(s, 2)],
+    ["takeUntil", (s) => takeUntil(s, pending())],
+    ["chunks", (s) => chunks(s, 2)],
+    ["merge", (s) => merge(s)],
+    ["zip", (s) => zip(s, fromIterable([1]))],
+  ];
+  for (const [name, make] of combinators) {
+    const source = new CountingStream(3);
+    const stream = make(source);
+    stream[Symbol.dispose]();
+    stream[Symbol.dispose]();
+    assert.equal(source.dropped, 1, name);
+  }
+});
+
+test("map and filter whose callback throws partway through a chunk lose none of the items after it", () => {
+  // Polled a chunk at a time, map and filter threw away the items before the throw and the items
+  // they had taken after it; one at a time, the items after it stayed in the source.
+  const cx = Context.noop();
+  const boom = new Error("boom");
+  const drain = (stream: Stream<number>) => {
+    const seen: (number | string)[] = [];
+    for (;;) {
+      let chunk;
+      try {
+        chunk = pollChunk(stream, cx, 10);
+      } catch (error) {
+        assert.equal(error, boom);
+        seen.push("error");
+        continue;
+      }
+      if (chunk === STREAM_END) return seen;
+      assert.notEqual(chunk, PENDING);
+      seen.push(...(chunk as number[]));
+    }
+  };
+  const mapped = map(fromIterable([1, 2, 3, 4, 5]), (n) => {
+    if (n === 2 || n === 4) throw boom;
+    return n * 10;
+  });
+  assert.deepEqual(drain(mapped), [10, "error", 30, "error", 50]);
+  const first = map(fromIterable([1, 2]), (n) => {
+    if (n === 1) throw boom;
+    return n;
+  });
+  assert.deepEqual(drain(first), ["error", 2]);
+  const filtered = filter(fromIterable([1, 2, 3, 4, 5, 6]), (n) => {
+    if (n === 3) throw boom;
+    return n % 2 === 0;
+  });
+  assert.deepEqual(drain(filtered), [2, "error", 4, 6]);
+  // The kept items also come out one at a time.
+  const oneByOne = map(fromIterable([1, 2, 3]), (n) => {
+    if (n === 1) throw boom;
+    return n;
+  });
+  assert.throws(() => pollChunk(oneByOne, cx, 10), (e) => e === boom);
+  assert.equal(oneByOne.pollNext(cx), 2);
+  assert.equal(oneByOne.pollNext(cx), 3);
+  assert.equal(oneByOne.pollNext(cx), STREAM_END);
 });

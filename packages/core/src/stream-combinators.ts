@@ -3,18 +3,13 @@ import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { describe, SpindleError } from "./errors.ts";
 import { drop, type Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+import { checkStream, pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+import { StreamBacklog } from "./stream-backlog.ts";
 
 // Stream combinators. Each is lazy (nothing is polled before the result is) and drops the streams
 // it owns when it is dropped or ends. An item a combinator took from its source is either returned
 // by the same poll or kept in the combinator (`zip`'s first item, `chunks`' partial chunk): those
 // are lost only if the combinator itself is dropped, as with `futures`' `zip` and `chunks`.
-
-function checkStream(value: unknown, what: string): void {
-  if (typeof (value as Partial<Stream<unknown>> | null)?.pollNext !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `${what} needs a stream, got ${describe(value)}`);
-  }
-}
 
 function checkFunction(value: unknown, what: string): void {
   if (typeof value !== "function") {
@@ -47,7 +42,9 @@ export function map<T, R>(stream: Stream<T>, fn: (item: T) => R): Stream<R> {
 
 class MapStream<T, R> extends Stream<R> {
   readonly #source: Stream<T>;
+  #dropped = false;
   readonly #fn: (item: T) => R;
+  readonly #backlog = new StreamBacklog<T>();
 
   constructor(source: Stream<T>, fn: (item: T) => R) {
     super();
@@ -56,22 +53,34 @@ class MapStream<T, R> extends Stream<R> {
   }
 
   pollNext(cx: Context): Poll<R | StreamEnd> {
-    const item = this.#source.pollNext(cx);
+    const kept = this.#backlog.isEmpty ? null : this.#backlog.take(1);
+    const item = kept !== null ? kept[0] as T : this.#source.pollNext(cx);
     if (item === PENDING || item === STREAM_END) return item as typeof PENDING | StreamEnd;
     return this.#fn(item);
   }
 
   override pollNextChunk(cx: Context, max: number): Poll<R[] | StreamEnd> {
-    const chunk = pollChunk(this.#source, cx, max);
+    const kept = this.#backlog.isEmpty ? null : this.#backlog.take(max);
+    const chunk = kept ?? pollChunk(this.#source, cx, max);
     if (chunk === PENDING || chunk === STREAM_END) return chunk as typeof PENDING | StreamEnd;
     // The chunk is ours: mapped in place, one array per chunk whatever the pipeline's length.
     const fn = this.#fn;
     const mapped = chunk as unknown as R[];
-    for (let i = 0; i < chunk.length; i++) mapped[i] = fn(chunk[i] as T);
+    let i = 0;
+    try {
+      for (; i < chunk.length; i++) mapped[i] = fn(chunk[i] as T);
+    } catch (error) {
+      // As one item at a time: the items before come out now, the error next, the rest after it.
+      this.#backlog.keep(error, chunk, i + 1);
+      if (i === 0) return this.#backlog.take(max) as never; // throws the error
+      mapped.length = i;
+    }
     return mapped;
   }
 
   override [Symbol.dispose](): void {
+    if (this.#dropped) return; // a second drop must not drop the source again
+    this.#dropped = true;
     this.#source[Symbol.dispose]();
   }
 }
@@ -95,7 +104,9 @@ export function filter<T>(stream: Stream<T>, predicate: (item: T) => boolean): S
 
 class FilterStream<T> extends Stream<T> {
   readonly #source: Stream<T>;
+  #dropped = false;
   readonly #predicate: (item: T) => boolean;
+  readonly #backlog = new StreamBacklog<T>();
 
   constructor(source: Stream<T>, predicate: (item: T) => boolean) {
     super();
@@ -106,7 +117,8 @@ class FilterStream<T> extends Stream<T> {
   pollNext(cx: Context): Poll<T | StreamEnd> {
     // Ends when the source is pending: a source that is always ready still runs out of budget.
     for (;;) {
-      const item = this.#source.pollNext(cx);
+      const kept = this.#backlog.isEmpty ? null : this.#backlog.take(1);
+      const item = kept !== null ? kept[0] as T : this.#source.pollNext(cx);
       if (item === PENDING || item === STREAM_END || this.#predicate(item)) return item;
     }
   }
@@ -114,13 +126,23 @@ class FilterStream<T> extends Stream<T> {
   override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
     const predicate = this.#predicate;
     for (;;) {
-      const chunk = pollChunk(this.#source, cx, max);
+      const backlog = this.#backlog.isEmpty ? null : this.#backlog.take(max);
+      const chunk = backlog ?? pollChunk(this.#source, cx, max);
       if (chunk === PENDING || chunk === STREAM_END) return chunk;
       // Kept items are compacted to the front of the chunk we own.
       let kept = 0;
-      for (let i = 0; i < chunk.length; i++) {
-        const item = chunk[i] as T;
-        if (predicate(item)) chunk[kept++] = item;
+      let i = 0;
+      try {
+        for (; i < chunk.length; i++) {
+          const item = chunk[i] as T;
+          if (predicate(item)) chunk[kept++] = item;
+        }
+      } catch (error) {
+        // As one item at a time: the items kept before come out now, the error next, the rest after.
+        this.#backlog.keep(error, chunk, i + 1);
+        if (kept === 0) return this.#backlog.take(max) as never; // throws the error
+        chunk.length = kept;
+        return chunk;
       }
       if (kept > 0) {
         chunk.length = kept;
@@ -130,6 +152,8 @@ class FilterStream<T> extends Stream<T> {
   }
 
   override [Symbol.dispose](): void {
+    if (this.#dropped) return; // a second drop must not drop the source again
+    this.#dropped = true;
     this.#source[Symbol.dispose]();
   }
 }

@@ -2,7 +2,7 @@ import type { Context } from "./context.ts";
 import { completedError, describe, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { pollChunk, type Stream, STREAM_END } from "./stream.ts";
+import { checkStream, pollChunk, type Stream, STREAM_END } from "./stream.ts";
 
 /**
  * A future that runs `stream` to its end, folding each item into an accumulator (Effect's
@@ -19,13 +19,11 @@ import { pollChunk, type Stream, STREAM_END } from "./stream.ts";
  * ```
  */
 export function fold<T, A>(stream: Stream<T>, initial: A, reducer: (accumulator: A, item: T) => A): Future<A> {
-  if (typeof (stream as Partial<Stream<T>> | null)?.pollNext !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `fold() needs a stream, got ${describe(stream)}`);
-  }
+  checkStream(stream, "fold()");
   if (typeof reducer !== "function") {
     throw new SpindleError("INVALID_ARGUMENT", `fold() needs a reducer function, got ${describe(reducer)}`);
   }
-  return new Fold(stream, initial, reducer);
+  return new Fold(stream, initial, reducer, "fold()");
 }
 
 /**
@@ -40,10 +38,11 @@ export function fold<T, A>(stream: Stream<T>, initial: A, reducer: (accumulator:
  * ```
  */
 export function forEach<T>(stream: Stream<T>, fn: (item: T) => void): Future<void> {
+  checkStream(stream, "forEach()");
   if (typeof fn !== "function") {
     throw new SpindleError("INVALID_ARGUMENT", `forEach() needs a function, got ${describe(fn)}`);
   }
-  return fold<T, undefined>(stream, undefined, (_, item) => void fn(item));
+  return new Fold<T, undefined>(stream, undefined, (_, item) => void fn(item), "forEach()");
 }
 
 /** How many items `fold` asks its stream for at once: one poll through the pipeline per chunk. */
@@ -53,9 +52,12 @@ class Fold<T, A> extends Future<A> {
   #stream: Stream<T> | null;
   #accumulator: A;
   readonly #reducer: (accumulator: A, item: T) => A;
+  /** `"fold()"` or `"forEach()"`, for the error of a poll after completion. */
+  readonly #what: string;
 
-  constructor(stream: Stream<T>, initial: A, reducer: (accumulator: A, item: T) => A) {
+  constructor(stream: Stream<T>, initial: A, reducer: (accumulator: A, item: T) => A, what: string) {
     super();
+    this.#what = what;
     this.#stream = stream;
     this.#accumulator = initial;
     this.#reducer = reducer;
@@ -63,7 +65,7 @@ class Fold<T, A> extends Future<A> {
 
   poll(cx: Context): Poll<A> {
     const stream = this.#stream;
-    if (stream === null) throw completedError("fold()");
+    if (stream === null) throw completedError(this.#what);
     const reducer = this.#reducer;
     let accumulator = this.#accumulator;
     try {

@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { completedError, describe } from "./errors.ts";
+import { completedError, describe, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -76,7 +76,7 @@ export abstract class Stream<T> implements Disposable {
  * that hands over chunks (`fromIterable`) pays its per-poll cost once per chunk. A stream without
  * its own `pollNextChunk` (a channel, a socket, most user streams) gives one item per call, so
  * nothing is taken from it ahead of what the caller takes. `max` must be an integer >= 1 (a
- * `RangeError` naming it otherwise).
+ * `RangeError` naming it otherwise); `stream` must be a stream (`INVALID_ARGUMENT` naming it).
  *
  * @example
  * ```ts
@@ -86,6 +86,7 @@ export abstract class Stream<T> implements Disposable {
  * ```
  */
 export function pollChunk<T>(stream: Stream<T>, cx: Context, max: number): Poll<T[] | StreamEnd> {
+  checkStream(stream, "pollChunk()");
   // Checked here, not only by the streams that produce items: a combinator's own arithmetic on
   // `max` (take's count left) would otherwise pass a bad one on, changed or not checked at all.
   checkChunkMax(max);
@@ -113,6 +114,14 @@ export function checkChunkMax(max: number, what = "pollChunk()"): number {
     throw new RangeError(`${what}'s max must be an integer >= 1, got ${describe(max)}`);
   }
   return max;
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` naming `value`, for `what` (`"map()"`…), unless it is a stream: every
+ * function of this package that takes a stream checks it this way, before it keeps or polls it.
+ */
+export function checkStream(value: unknown, what: string): void {
+  if (!isStream(value)) throw new SpindleError("INVALID_ARGUMENT", `${what} needs a stream, got ${describe(value)}`);
 }
 
 /** The item type of a stream. */
@@ -143,6 +152,7 @@ export function isStream(value: unknown): value is Stream<unknown> {
  * ```
  */
 export function next<T>(stream: Stream<T>): Future<T | StreamEnd> {
+  checkStream(stream, "next()");
   return new Next(stream);
 }
 

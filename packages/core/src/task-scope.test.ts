@@ -329,12 +329,12 @@ test("bad input: typed errors naming the value", () => {
   const code = (c: string, pattern: RegExp) => (e: unknown) =>
     e instanceof SpindleError && e.code === c && pattern.test(e.message);
   assert.throws(() => new TaskScope({ onError: "ignore" as never }), code("INVALID_ARGUMENT", /"ignore"/));
-  assert.throws(() => new TaskScope({ executor: {} as never }), code("INVALID_ARGUMENT", /a Object/));
+  assert.throws(() => new TaskScope({ executor: {} as never }), code("INVALID_ARGUMENT", /an object/));
   assert.throws(() => new TaskScope({ token: "t" as never }), code("INVALID_ARGUMENT", /"t"/));
   assert.throws(() => new TaskScope(7 as never), code("INVALID_ARGUMENT", /got 7/));
   const scope = new TaskScope();
   assert.throws(() => scope.spawn(42 as never), code("NOT_A_FUTURE", /got 42/));
-  assert.throws(() => scope.adopt({} as never), code("INVALID_ARGUMENT", /a Object/));
+  assert.throws(() => scope.adopt({} as never), code("INVALID_ARGUMENT", /an object/));
   scope[Symbol.dispose]();
   assert.throws(() => scope.spawn(ready(1)), code("SCOPE_CLOSED", /closed/));
   assert.throws(() => blockOn(scoped(5 as never)), code("INVALID_ARGUMENT", /got 5/));

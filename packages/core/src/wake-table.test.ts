@@ -70,7 +70,7 @@ test("a handle whose buffer is not a wake table's is an INVALID_ARGUMENT naming 
       { buffer: new SharedArrayBuffer(64), slot: 0 },
       /buffer comes from WakeTable\.createBuffer\(\), got a SharedArrayBuffer$/,
     ],
-    [{ buffer: new ArrayBuffer(WakeTable.createBuffer().byteLength), slot: 0 }, /got a ArrayBuffer$/],
+    [{ buffer: new ArrayBuffer(WakeTable.createBuffer().byteLength), slot: 0 }, /got an ArrayBuffer$/],
     [{ buffer: undefined, slot: 0 }, /got undefined$/],
     [{ slot: 0 }, /got undefined$/],
     [null, /handle is \{ buffer, slot \} from WakeTable\.register\(\), got null$/],

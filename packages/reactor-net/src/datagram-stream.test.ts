@@ -88,6 +88,6 @@ test("dropping the stream loses no datagram and leaves the socket open; closing 
 test("bad input: datagrams() of a non-socket names the value", () => {
   assert.throws(
     () => datagrams({} as never),
-    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /a Object/.test(e.message),
+    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /an object/.test(e.message),
   );
 });

@@ -1,4 +1,5 @@
 import { SpindleError } from "@spindle/core";
+import { checkInterest } from "./readiness.ts";
 import { Registration } from "./registration.ts";
 
 /**
@@ -56,12 +57,7 @@ export class Reactor {
     if (typeof source?.start !== "function" || typeof source.stop !== "function") {
       throw new SpindleError("INVALID_ARGUMENT", "a source needs start(registration) and stop() methods");
     }
-    if (!Number.isInteger(interest) || interest < 1 || interest > 3) {
-      throw new SpindleError(
-        "INVALID_ARGUMENT",
-        `interest must be Interest.READABLE, Interest.WRITABLE or both, got ${interest}`,
-      );
-    }
+    checkInterest(interest, "register()");
     const registration = new Registration(interest, (r) => this.#deregister(r));
     this.#registrations.set(registration, source);
     source.start(registration);

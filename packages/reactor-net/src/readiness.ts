@@ -1,3 +1,5 @@
+import { describe, SpindleError } from "@spindle/core";
+
 /**
  * Readiness and interest as bit sets, as in mio and tokio: what a source can do now (readiness),
  * and what a task waits for (interest).
@@ -29,3 +31,17 @@ export const Ready = {
 
 /** A set of {@linkcode Ready} bits. */
 export type Ready = number;
+
+/**
+ * Throws `INVALID_ARGUMENT` naming `interest` (for `what`) unless it is `Interest.READABLE`,
+ * `Interest.WRITABLE` or both: an interest of no direction would wait until the source closes.
+ */
+export function checkInterest(interest: unknown, what: string): number {
+  if (interest !== 1 && interest !== 2 && interest !== 3) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${what}'s interest must be Interest.READABLE, Interest.WRITABLE or both, got ${describe(interest)}`,
+    );
+  }
+  return interest;
+}

@@ -77,4 +77,11 @@ test("register rejects what is not a source or an interest", () => {
     (e: unknown) => e instanceof SpindleError && /start\(registration\) and stop\(\)/.test(e.message),
   );
   assert.throws(() => reactor.register({ start() {}, stop() {} }, 4), /got 4/);
+  // A symbol used to throw the engine's TypeError while the message was built.
+  for (const [bad, shown] of [[Symbol("r"), "Symbol(r)"], [1n, "1n"], [1.5, "1.5"], [null, "null"]] as const) {
+    assert.throws(
+      () => reactor.register({ start() {}, stop() {} }, bad as never),
+      (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.endsWith(`got ${shown}`),
+    );
+  }
 });

@@ -215,6 +215,10 @@ eachBackend("bad input gets a clear error naming the value", async (bind) => {
     bind("127.0.0.1:0", { receiveQueueSize: 0 }),
     (e: unknown) => e instanceof SpindleError && /receiveQueueSize must be an integer from 1/.test(e.message),
   );
+  await assert.rejects(
+    UdpSocket.bind("127.0.0.1:0", null as never),
+    (e: unknown) => e instanceof SpindleError && /UdpSocket\.bind\(\)'s options .* got null/.test(e.message),
+  );
   await assert.rejects(bind("127.0.0.1:0", { ttl: 300 }), /ttl must be an integer from 1 to 255, got 300/);
   await assert.rejects(
     UdpSocket.bind("127.0.0.1:0", { backend: "quic" as "auto" }),
@@ -231,7 +235,15 @@ eachBackend("bad input gets a clear error naming the value", async (bind) => {
       () => socket.sendTo("text" as unknown as Uint8Array, "127.0.0.1:9"),
       /must be a Uint8Array, got "text"/,
     );
-    assert.throws(() => socket.recvFrom([] as unknown as Uint8Array), /needs a Uint8Array, got a Array/);
+    assert.throws(() => socket.recvFrom([] as unknown as Uint8Array), /needs a Uint8Array, got an Array/);
+    // An interest of no direction (0, NaN, 4, "1") made a future that waited until the socket closed.
+    for (const bad of [0, Number.NaN, 4, "1", undefined]) {
+      assert.throws(
+        () => socket.ready(bad as never),
+        (e: unknown) =>
+          e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /ready\(\)'s interest/.test(e.message),
+      );
+    }
     assert.throws(() => socket.send(text("x")), (e: unknown) => e instanceof NetError && e.code === "NOT_CONNECTED");
     assert.throws(() => socket.joinMulticast("not-an-ip"), /not an IPv4 or IPv6 address: "not-an-ip"/);
   } finally {

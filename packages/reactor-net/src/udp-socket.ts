@@ -1,4 +1,5 @@
 import {
+  checkOptions,
   type Context,
   describe,
   fromPromise,
@@ -11,7 +12,7 @@ import {
 import { closedError, isIcmpError, NetError, peerError } from "./errors.ts";
 import { type BackendChoice, createBackend } from "./backends/backend-choice.ts";
 import { Reactor } from "./reactor.ts";
-import { Interest, Ready } from "./readiness.ts";
+import { checkInterest, Interest, Ready } from "./readiness.ts";
 import { ReceiveQueue } from "./receive-queue.ts";
 import type { Registration } from "./registration.ts";
 import { SocketAddress } from "./socket-address.ts";
@@ -193,7 +194,8 @@ export class UdpSocket implements Disposable {
    * when the runtime refuses; on Deno without `--allow-net`, core's `PermissionDeniedError` naming
    * that flag.
    */
-  static async bind(address: string | SocketAddress, options: UdpSocketOptions = {}): Promise<UdpSocket> {
+  static async bind(address: string | SocketAddress, options?: UdpSocketOptions): Promise<UdpSocket> {
+    options = checkOptions(options, "UdpSocket.bind()");
     const target = parseAddress(address);
     const queueSize = checkCount(options.receiveQueueSize ?? DEFAULT_RECEIVE_QUEUE, "receiveQueueSize", 1 << 20);
     let backend: UdpBackend | null = createBackend(options.backend ?? "auto");
@@ -542,8 +544,12 @@ export class UdpSocket implements Disposable {
     return this.#operation(Interest.WRITABLE, this.#writableAttempt);
   }
 
-  /** Completes with the ready bits among `interest` once any is ready. */
+  /**
+   * Completes with the ready bits among `interest` once any is ready; `interest` is
+   * `Interest.READABLE`, `Interest.WRITABLE` or both (`INVALID_ARGUMENT` naming it otherwise).
+   */
   ready(interest: number): Future<Ready> {
+    checkInterest(interest, "ready()");
     const registration = this.#registration!;
     return this.#operation(interest, () => registration.readiness & interest || WOULD_BLOCK);
   }

@@ -111,7 +111,7 @@ test("a permit used after the receiver was dropped throws SendError with the val
   permit.release();
   assert.throws(
     () => permit.send({ id: 8 }),
-    (e) => e instanceof ClosedError && e.what === "permit" && /SendPermit\.send\(a Object\)/.test(e.message),
+    (e) => e instanceof ClosedError && e.what === "permit" && /SendPermit\.send\(an object\)/.test(e.message),
   );
   const [tx2] = mpsc.bounded<number>(1);
   const once = tx2.tryReserve()!;

@@ -85,17 +85,31 @@ export class WaitList<N extends WaitNode> {
     this.#length--;
   }
 
-  /** Removes every node and wakes each, front first (the list is empty before the first wake runs). */
+  /**
+   * Removes every node and wakes each, front first. Every node is out of the list before the first
+   * wake runs: a wake that drops a later node (its future's `remove` then finds it not queued) or
+   * queues one again does not touch the nodes still to wake, nor corrupt the list through their
+   * stale links (a wake that dropped the last node used to leave `tail` set with `head` null, and
+   * the next waiter pushed was never found again).
+   */
   wakeAll(): void {
-    let node = this.#head;
+    const head = this.#head;
+    if (head === null) return;
     this.#head = this.#tail = null;
     this.#length = 0;
-    while (node !== null) {
+    if (head.next === null) {
+      head.queued = false;
+      head.wake();
+      return;
+    }
+    const nodes: N[] = [];
+    for (let node: N | null = head; node !== null;) {
       const next = node.next as N | null;
       node.queued = false;
       node.prev = node.next = null;
-      node.wake();
+      nodes.push(node);
       node = next;
     }
+    for (let i = 0; i < nodes.length; i++) (nodes[i] as N).wake();
   }
 }

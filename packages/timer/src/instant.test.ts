@@ -36,5 +36,5 @@ test("bad durations and instants get a RangeError naming the value", () => {
   }
   assert.throws(() => Instant.fromMillis(Number.NaN), /finite number of milliseconds, got NaN/);
   assert.throws(() => now.compare(5 as unknown as Instant), /expected an Instant, got 5/);
-  assert.throws(() => now.since({} as Instant), /expected an Instant, got a Object/);
+  assert.throws(() => now.since({} as Instant), /expected an Instant, got an object/);
 });

@@ -70,8 +70,15 @@ test("a bad period or missedTick is rejected, naming the value", () => {
     /"burst", "delay" or "skip", got "later"/,
   );
   // Named without JSON.stringify, which threw a TypeError on a bigint and showed a symbol as undefined.
-  assert.throws(() => timer.interval(10, { missedTick: 10n as never }), /RangeError: missedTick .* got 10$/);
+  assert.throws(() => timer.interval(10, { missedTick: 10n as never }), /RangeError: missedTick .* got 10n$/);
   assert.throws(() => timer.interval(10, { missedTick: Symbol("s") as never }), /got Symbol\(s\)/);
+  // Options that are not an object: a TypeError from reading `null.missedTick` before.
+  assert.throws(
+    () => timer.interval(10, null as never),
+    /interval\(\)'s options must be an object or undefined, got null/,
+  );
+  assert.throws(() => timer.intervalAt(timer.now(), 10, 5 as never), /interval\(\)'s options .* got 5/);
+  assert.throws(() => new VirtualClock(null as never), /new VirtualClock\(\)'s options .* got null/);
 });
 
 test("intervalAt: the first tick at the start instant, then every period; a non-Instant start is rejected", () => {

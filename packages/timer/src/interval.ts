@@ -1,4 +1,4 @@
-import { type Context, describe, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { checkOptions, type Context, describe, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
 import { closedError } from "./driver.ts";
 import { checkDuration } from "./durations.ts";
 import { checkInstant, Instant } from "./instant.ts";
@@ -28,7 +28,7 @@ const BEHAVIOURS: readonly MissedTickBehavior[] = ["burst", "delay", "skip"];
 export let createInterval: (
   queue: TimerQueue,
   period: number,
-  options: IntervalOptions,
+  options: IntervalOptions | undefined,
   start: number,
 ) => Interval;
 
@@ -57,10 +57,10 @@ export class Interval implements Disposable {
   readonly #period: number;
   readonly #missedTick: MissedTickBehavior;
 
-  private constructor(queue: TimerQueue, period: number, options: IntervalOptions, start: number) {
+  private constructor(queue: TimerQueue, period: number, options: IntervalOptions | undefined, start: number) {
     this.#period = checkDuration(period, "the interval's period");
     if (period === 0) throw new RangeError("the interval's period must be greater than 0 ms, got 0");
-    const missedTick = options.missedTick ?? "burst";
+    const missedTick = checkOptions(options, "interval()").missedTick ?? "burst";
     if (!BEHAVIOURS.includes(missedTick)) {
       throw new RangeError(`missedTick must be "burst", "delay" or "skip", got ${describe(missedTick)}`);
     }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { blockOn, PENDING, pending, SpindleError } from "@spindle/core";
 import { type Instant, MAX_DURATION_MS, VirtualClock } from "./mod.ts";
+import { countingWaker } from "@spindle/test-support";
 import { recordingContext } from "./test-support/recording-waker.ts";
 
 test("a sleep registers on its first pending poll and completes once its deadline is reached", () => {
@@ -53,6 +54,47 @@ test("dropping a pending sleep deregisters it and releases its waker", () => {
   assert.equal(record.live, 1, "only the test's own waker is alive");
   assert.equal(clock.advance(10_000), 0);
   assert.equal(record.wokenAt.length, 0);
+});
+
+test("a sleep dropped by another sleep's waker during the same firing is neither woken nor kept alive", () => {
+  // Both are due at the same firing; the first one's waker drops the second before the queue
+  // reaches it. Also when the timer closes (every entry is woken then).
+  for (const close of [false, true]) {
+    const clock = new VirtualClock();
+    const second = clock.timer.sleep(10);
+    const dropper = countingWaker(() => second[Symbol.dispose]());
+    const dropped = countingWaker();
+    const first = clock.timer.sleep(10);
+    assert.equal(first.poll(dropper.cx), PENDING);
+    assert.equal(second.poll(dropped.cx), PENDING);
+    if (close) clock.close();
+    else clock.advance(10);
+    assert.equal(dropper.woken(), 1);
+    assert.equal(dropped.woken(), 0, `close: ${close}`);
+    assert.equal(dropped.counter.live, 1, "only the test's own waker is alive: the queue dropped its clone");
+  }
+});
+
+test("a sleep moved and polled again by another sleep's waker during the same firing wakes at its new deadline", () => {
+  // The firing woke the moved sleep anyway, taking the waker its new registration had stored:
+  // nothing woke its task at the new deadline, and the earlier waker clone was never dropped.
+  const clock = new VirtualClock();
+  const moved = clock.timer.sleep(10);
+  const movedWaker = countingWaker();
+  const mover = countingWaker(() => {
+    moved.reset(clock.timer.now().add(50));
+    assert.equal(moved.poll(movedWaker.cx), PENDING);
+  });
+  const first = clock.timer.sleep(10);
+  assert.equal(first.poll(mover.cx), PENDING);
+  assert.equal(moved.poll(movedWaker.cx), PENDING);
+  clock.advance(10);
+  assert.equal(movedWaker.woken(), 0, "it waits for its new deadline");
+  assert.equal(movedWaker.counter.live, 2, "the queue holds one clone of its waker");
+  clock.advance(50);
+  assert.equal(movedWaker.woken(), 1, "woken at the new deadline");
+  assert.equal(moved.poll(movedWaker.cx), undefined);
+  assert.equal(movedWaker.counter.live, 1, "no clone left behind");
 });
 
 test("bad durations and deadlines get a RangeError naming the value", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { CountingStream } from "@spindle/test-support";
 import {
   Context,
   type Coroutine,
@@ -124,8 +125,8 @@ test("bad input: a non-interval, a non-timer, negative or NaN periods", () => {
   const invalid = (pattern: RegExp) => (e: unknown) =>
     e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
   assert.throws(() => ticks(5 as never), invalid(/got 5/));
-  assert.throws(() => throttle(s, {} as never, 10), invalid(/a Object/));
-  assert.throws(() => debounce([1] as never, clock.timer, 10), invalid(/a Array/));
+  assert.throws(() => throttle(s, {} as never, 10), invalid(/an object/));
+  assert.throws(() => debounce([1] as never, clock.timer, 10), invalid(/an Array/));
   assert.throws(() => throttle(s, clock.timer, -1), (e) => e instanceof RangeError && /-1/.test(e.message));
   assert.throws(() => debounce(s, clock.timer, NaN), (e) => e instanceof RangeError && /NaN/.test(e.message));
   assert.throws(() => timeoutEach(s, clock.timer, -5), (e) => e instanceof RangeError && /-5/.test(e.message));
@@ -188,4 +189,25 @@ test("chunksTimeout bad input: typed errors naming the value", () => {
   }
   assert.throws(() => chunksTimeout(s, clock.timer, 2, -3), range(/duration.*-3/));
   assert.throws(() => chunksTimeout(s, clock.timer, 2, NaN), range(/duration.*NaN/));
+});
+
+test("dropping a time stream twice drops its source once", () => {
+  // throttle and timeoutEach dropped their source on every drop.
+  const { timer } = new VirtualClock();
+  const cx = Context.noop();
+  const makers: [string, (source: Stream<number>) => Stream<unknown>][] = [
+    ["throttle", (s) => throttle(s, timer, 10)],
+    ["debounce", (s) => debounce(s, timer, 10)],
+    ["timeoutEach", (s) => timeoutEach(s, timer, 10)],
+    ["chunksTimeout", (s) => chunksTimeout(s, timer, 2, 10)],
+  ];
+  for (const [name, make] of makers) {
+    const source = new CountingStream(3);
+    const stream = make(source);
+    assert.equal(stream.pollNext(cx), PENDING);
+    stream[Symbol.dispose]();
+    stream[Symbol.dispose]();
+    assert.equal(source.dropped, 1, name);
+    assert.equal(timer.pendingCount, 0, `${name} left no timer behind`);
+  }
 });

@@ -139,6 +139,7 @@ export function throttle<T>(stream: Stream<T>, timer: Timer, ms: number): Stream
 
 class ThrottleStream<T> extends Stream<T> {
   readonly #source: Stream<T>;
+  #dropped = false;
   readonly #gap: SleepSlot;
 
   constructor(source: Stream<T>, timer: Timer, ms: number) {
@@ -157,6 +158,8 @@ class ThrottleStream<T> extends Stream<T> {
 
   override [Symbol.dispose](): void {
     this.#gap.clear();
+    if (this.#dropped) return; // a second drop must not drop the source again
+    this.#dropped = true;
     this.#source[Symbol.dispose]();
   }
 }
@@ -259,6 +262,7 @@ export function timeoutEach<T>(stream: Stream<T>, timer: Timer, ms: number): Str
 
 class TimeoutEachStream<T> extends Stream<T> {
   readonly #source: Stream<T>;
+  #dropped = false;
   readonly #deadline: SleepSlot;
 
   constructor(source: Stream<T>, timer: Timer, ms: number) {
@@ -281,6 +285,8 @@ class TimeoutEachStream<T> extends Stream<T> {
 
   override [Symbol.dispose](): void {
     this.#deadline.clear();
+    if (this.#dropped) return; // a second drop must not drop the source again
+    this.#dropped = true;
     this.#source[Symbol.dispose]();
   }
 }

@@ -191,7 +191,9 @@ export class TimerQueue {
    * not queued, else keeps only the latest waker (replacing the stored one).
    */
   wait(entry: QueueEntry, waker: Waker): void {
-    if (entry.slot < 0) this.insert(entry, replaceRawWaker(null, waker));
+    // Not queued, the entry may still hold a waker: fired but not yet woken, it is polled from
+    // another entry's wake. Replaced, not overwritten: the old clone is dropped.
+    if (entry.slot < 0) this.insert(entry, replaceRawWaker(entry.waker, waker));
     else entry.waker = replaceRawWaker(entry.waker, waker);
   }
 
@@ -212,11 +214,15 @@ export class TimerQueue {
     if (wake < this.#armedFor) this.#arm(wake);
   }
 
-  /** Removes a queued `entry` and drops its waker; does nothing when it is not queued. */
+  /**
+   * Removes a queued `entry` and drops its waker. An entry `fire` took out as due but has not woken
+   * yet (another entry's waker dropped it during the same firing) only loses its waker: it is
+   * neither woken after its drop nor kept alive by the queue.
+   */
   remove(entry: QueueEntry): void {
+    entry.waker = dropRawWaker(entry.waker);
     if (entry.slot < 0) return;
     this.#unlink(entry);
-    entry.waker = dropRawWaker(entry.waker);
     // The driver may still fire once for a removed entry; fire() then finds nothing due. Only an
     // empty queue disarms, so that the driver stops holding the process open.
     if (--this.#size === 0) this.#arm(Infinity);
@@ -239,10 +245,14 @@ export class TimerQueue {
     this.#takeDue(now, nowTick, due);
     this.#size -= due.length;
     this.#arm(this.#nextWake());
-    // Woken last, once the queue is consistent and the driver re-armed.
+    // Woken last, once the queue is consistent and the driver re-armed. A wake may run code that
+    // moves a later entry (`reset`) and polls it, queueing it again with its waker: that entry now
+    // waits for its new deadline, and is not woken here (which also took its waker from the queue,
+    // so that nothing woke it at that deadline). One only moved, not queued, is woken: its task
+    // polls it and queues it.
     for (let i = 0; i < due.length; i++) {
       const entry = due[i] as QueueEntry;
-      entry.waker = wakeRawWaker(entry.waker);
+      if (entry.slot < 0) entry.waker = wakeRawWaker(entry.waker);
     }
     return due.length;
   }

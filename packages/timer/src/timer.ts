@@ -236,7 +236,7 @@ export class Timer {
   }
 
   /** An interval ticking every `period` ms, the first tick at once; see {@linkcode Interval}. */
-  interval(period: number, options: IntervalOptions = {}): Interval {
+  interval(period: number, options?: IntervalOptions): Interval {
     return createInterval(this.#queue, period, options, Number.NaN);
   }
 
@@ -258,7 +258,7 @@ export class Timer {
    * interval[Symbol.dispose]();
    * ```
    */
-  intervalAt(start: Instant, period: number, options: IntervalOptions = {}): Interval {
+  intervalAt(start: Instant, period: number, options?: IntervalOptions): Interval {
     return createInterval(this.#queue, period, options, checkInstant(start).millis);
   }
 

@@ -1,3 +1,4 @@
+import { checkOptions } from "@spindle/core";
 import { checkDuration } from "./durations.ts";
 import { closeCauseFor, type Driver } from "./driver.ts";
 import type { CloseReason } from "./errors.ts";
@@ -48,8 +49,9 @@ export class VirtualClock implements Disposable {
   readonly #driver: VirtualDriver;
 
   /** A clock at `options.start` (default: now), with nothing pending. */
-  constructor(options: VirtualClockOptions = {}) {
-    const start = options.start === undefined ? Instant.now() : checkInstant(options.start);
+  constructor(options?: VirtualClockOptions) {
+    const given = checkOptions(options, "new VirtualClock()").start;
+    const start = given === undefined ? Instant.now() : checkInstant(given);
     let driver!: VirtualDriver;
     this.#queue = new TimerQueue((queue) => (driver = new VirtualDriver(queue, start.millis)));
     this.#driver = driver;

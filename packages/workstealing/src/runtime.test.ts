@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { threadId } from "node:worker_threads";
 import { blockOn, type Coroutine, LocalExecutor, SpindleError } from "@spindle/core";
 import { withRuntime } from "@spindle/test-support";
-import { type JobHandle, RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./mod.ts";
+import { type JobHandle, Runtime, RuntimeShutdownError, UncloneableValueError, UnknownJobError } from "./mod.ts";
 import { startTestRuntime } from "./test-support/runtime.ts";
 import testJobs from "./test-support/test-jobs.ts";
 
@@ -103,6 +103,19 @@ test("bad input fails at spawn, naming the job and the value", async () => {
       assert.match(error.message, /job "returnFunction": result\.callback \(function callback\) cannot cross threads/);
       return true;
     });
+    // Options that are not an object: a TypeError from reading `null.mode` before.
+    assert.throws(
+      () => runtime.shutdown(null as never),
+      (e: unknown) =>
+        e instanceof SpindleError && e.code === "INVALID_ARGUMENT" &&
+        /shutdown\(\)'s options .* got null/.test(e.message),
+    );
+    await assert.rejects(
+      Runtime.start(new URL("./test-support/test-jobs.ts", import.meta.url), 5 as never),
+      (e: unknown) =>
+        e instanceof SpindleError && e.code === "INVALID_ARGUMENT" &&
+        /Runtime\.start\(\)'s options .* got 5/.test(e.message),
+    );
     assert.equal(await runtime.spawn("add", 1, 1), 2); // the runtime still works
     return runtime;
   });

@@ -3,7 +3,7 @@ import { isAbsolute } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { describe, permissionDenied, recoverDeadThread, SpindleError, WakeTable } from "@spindle/core";
+import { checkOptions, describe, permissionDenied, recoverDeadThread, SpindleError, WakeTable } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
@@ -300,8 +300,9 @@ export class Runtime<S extends JobSet = JobSet> {
    */
   static async start<S extends JobSet = JobSet>(
     jobModule: URL | string,
-    options: RuntimeOptions = {},
+    options?: RuntimeOptions,
   ): Promise<Runtime<S>> {
+    options = checkOptions(options, "Runtime.start()");
     const url = jobModuleUrl(jobModule);
     if (isImportingJobModule()) {
       throw new SpindleError(
@@ -742,7 +743,8 @@ export class Runtime<S extends JobSet = JobSet> {
    * in bounded time. Calling it again with `"cancel"` while a drain is under way cancels.
    * Resolves when every worker has exited.
    */
-  shutdown(options: ShutdownOptions = {}): Promise<void> {
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    options = checkOptions(options, "shutdown()");
     const mode: unknown = options.mode ?? "drain";
     if (mode !== "drain" && mode !== "cancel") {
       throw new SpindleError("INVALID_ARGUMENT", `shutdown mode must be "drain" or "cancel", got ${describe(mode)}`);
