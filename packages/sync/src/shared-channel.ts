@@ -283,7 +283,8 @@ export class SharedSender<T> implements Disposable {
    */
   send(value: T): Future<void> {
     const ring = this.#link.live("send()");
-    return new SharedSend(ring, value, ring.encode(value).slice());
+    const length = ring.encode(value);
+    return new SharedSend(ring, value, SharedRing.encodedBytes().slice(0, length));
   }
 
   /**
@@ -292,7 +293,8 @@ export class SharedSender<T> implements Disposable {
    */
   trySend(value: T): boolean {
     const ring = this.#link.live("trySend()");
-    const sent = ring.trySend(ring.encode(value));
+    const length = ring.encode(value);
+    const sent = ring.trySend(SharedRing.encodedBytes(), length);
     if (sent === "closed") throw new SendError(value, "channel", ring.whyClosed());
     return sent;
   }
@@ -304,9 +306,11 @@ export class SharedSender<T> implements Disposable {
    */
   sendBlocking(value: T, timeoutMs: number = Infinity): boolean {
     const ring = this.#link.live("sendBlocking()");
-    const bytes = ring.encode(value);
+    const length = ring.encode(value);
+    // This thread's scratch: nothing encodes on it while this thread blocks here.
+    const bytes = SharedRing.encodedBytes();
     const sent = blockUntil(ring.words, FREED, "SharedSender.sendBlocking()", timeoutMs, () => {
-      const sent = ring.trySend(bytes);
+      const sent = ring.trySend(bytes, length);
       return sent === false ? EMPTY : sent;
     });
     if (sent === "closed") throw new SendError(value, "channel", ring.whyClosed());
@@ -557,7 +561,7 @@ class SharedSend<T> extends Future<void> {
     if (!consumeBudget(cx)) return PENDING;
     const ring = this.#ring;
     const attempt = (): true | "closed" | typeof EMPTY => {
-      const sent = ring.trySend(this.#bytes);
+      const sent = ring.trySend(this.#bytes, this.#bytes.length);
       return sent === false ? EMPTY : sent;
     };
     let sent = attempt();
