@@ -10,7 +10,7 @@ import {
 } from "@spindle/core";
 import { checkDeadThreadId, describe, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
-import { awaitIterator, ReadyNow, takeBudgetNow } from "./ready-now.ts";
+import { awaitIterator, type ReadyNow, takeBudgetNow } from "./ready-now.ts";
 import {
   type ChannelRecovery,
   DRAINED,
@@ -480,7 +480,7 @@ export class SharedReceiver<T> implements Disposable {
   }
 }
 
-class SharedRecv<T> extends Future<T | StreamEnd> {
+class SharedRecv<T> extends Future<T | StreamEnd> implements Iterator<Future<unknown>, T | StreamEnd, unknown> {
   readonly #ring: SharedRing;
   /**
    * The receiver, kept reachable while its future is: a program that keeps only `rx.recv()` must
@@ -492,6 +492,11 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
   #wait: AsyncCounterWait | null = null;
   /** Set by the poll that completed: polled again, it would take another value. */
   #done = false;
+  /**
+   * The fast path's iterator is the future itself, done with `value` (as `Recv` of ready-now.ts, without a `ReadyNow` per receive): a future is used by one `yield*` at most.
+   */
+  readonly done = true;
+  value: T | StreamEnd | undefined = undefined;
 
   constructor(ring: SharedRing, receiver: SharedReceiver<T>) {
     super();
@@ -504,12 +509,21 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
    * suspending the coroutine (see {@linkcode ReadyNow}).
    */
   override [Symbol.iterator](): Iterator<Future<unknown>, T | StreamEnd, unknown> {
-    if (takeBudgetNow()) {
+    if (!this.#done && takeBudgetNow()) {
       const got = this.#ring.tryReceive();
-      if (got !== EMPTY) return new ReadyNow(got === DRAINED ? STREAM_END : got as T);
+      if (got !== EMPTY) {
+        this.#done = true;
+        this.value = got === DRAINED ? STREAM_END : got as T;
+        return this;
+      }
       refundBudget();
     }
     return awaitIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
+  }
+
+  /** The fast path's iterator step: done, with the value taken. */
+  next(): IteratorResult<Future<unknown>, T | StreamEnd> {
+    return this as IteratorResult<Future<unknown>, T | StreamEnd>;
   }
 
   poll(cx: Context): Poll<T | StreamEnd> {

@@ -195,6 +195,8 @@ export class SharedRing {
   readonly #lengths: Int32Array;
   readonly #data: Uint8Array;
   readonly #holders: HolderTable;
+  /** The words the holder table is made over, for the records `HolderTable.fieldIndex` locates. */
+  readonly #holderWords: Int32Array;
 
   /** Allocates a ring of `capacity` slots of `slotBytes` bytes, checking both (INVALID_ARGUMENT). */
   static allocate(capacity: unknown, slotBytes: unknown): SharedRing {
@@ -249,7 +251,8 @@ export class SharedRing {
     this.#sequences = new Int32Array(buffer, HEADER_WORDS * 4, this.capacity);
     this.#lengths = new Int32Array(buffer, (HEADER_WORDS + this.capacity) * 4, this.capacity);
     const at = holdersAt(this.capacity);
-    this.#holders = new HolderTable(new Int32Array(buffer, 0, at + HOLDER_WORDS), at, HOLDER_FIELDS);
+    this.#holderWords = new Int32Array(buffer, 0, at + HOLDER_WORDS);
+    this.#holders = new HolderTable(this.#holderWords, at, HOLDER_FIELDS);
     this.#data = new Uint8Array(buffer, (at + HOLDER_WORDS) * 4, this.capacity * this.slotBytes);
     registerDeadThreadRecovery(this, (ring, threadId) => {
       const counts = ring.recover(threadId);
@@ -337,8 +340,11 @@ export class SharedRing {
           tail = seen;
           continue;
         }
-        // Recorded for a recovery should this thread die before it publishes (see `recover`).
-        this.#holders.set(WRITING, tail + 1);
+        // Recorded for a recovery should this thread die before it publishes (see `recover`): in
+        // this thread's holder entry, directly when it has one (it holds an end), else by `set`.
+        const record = this.#holders.fieldIndex(WRITING);
+        if (record >= 0) Atomics.store(this.#holderWords, record, tail + 1);
+        else this.#holders.set(WRITING, tail + 1);
         // The slot is this sender's alone until the store below publishes it: plain writes.
         this.#lengths[index] = length;
         const data = this.#data;
@@ -348,7 +354,8 @@ export class SharedRing {
         // Publishes the slot: pairs with the receiver's Atomics.load of this sequence word, which
         // then sees the bytes and length above (synchronizes-with).
         Atomics.store(this.#sequences, index, 2 * tail + 1);
-        this.#holders.set(WRITING, 0);
+        if (record >= 0) Atomics.store(this.#holderWords, record, 0);
+        else this.#holders.set(WRITING, 0);
         signalCounter(this.words, SENT);
         return true;
       }
@@ -382,13 +389,17 @@ export class SharedRing {
           head = seen;
           continue;
         }
-        // Recorded for a recovery should this thread die before it frees the slot (`recover`).
-        this.#holders.set(READING, head + 1);
+        // Recorded for a recovery should this thread die before it frees the slot (`recover`),
+        // directly in this thread's holder entry when it has one, as trySend records.
+        const record = this.#holders.fieldIndex(READING);
+        if (record >= 0) Atomics.store(this.#holderWords, record, head + 1);
+        else this.#holders.set(READING, head + 1);
         const length = this.#lengths[index]!;
         if (length === SKIPPED) {
           // A slot whose sender died before publishing it: nothing was sent there, take the next.
           this.#free(index, head);
-          this.#holders.set(READING, 0);
+          if (record >= 0) Atomics.store(this.#holderWords, record, 0);
+          else this.#holders.set(READING, 0);
           head = next;
           continue;
         }
@@ -402,7 +413,8 @@ export class SharedRing {
           // Frees the slot for the send one lap later (also after a corrupt value, which is
           // thrown); pairs with the sender's Atomics.load.
           this.#free(index, head);
-          this.#holders.set(READING, 0);
+          if (record >= 0) Atomics.store(this.#holderWords, record, 0);
+          else this.#holders.set(READING, 0);
         }
       }
       if (d < 0) {
