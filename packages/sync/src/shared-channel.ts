@@ -10,7 +10,7 @@ import {
 } from "@spindle/core";
 import { checkDeadThreadId, describe, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
-import { awaitIterator, type ReadyNow, takeBudgetNow } from "./ready-now.ts";
+import { awaitIterator, takeBudgetNow } from "./ready-now.ts";
 import {
   type ChannelRecovery,
   DRAINED,
@@ -506,7 +506,7 @@ class SharedRecv<T> extends Future<T | StreamEnd> implements Iterator<Future<unk
 
   /**
    * `yield*` on the future: a value (or the end) already in the channel is taken here, without
-   * suspending the coroutine (see {@linkcode ReadyNow}).
+   * suspending the coroutine (see `ReadyNow` in ready-now.ts).
    */
   override [Symbol.iterator](): Iterator<Future<unknown>, T | StreamEnd, unknown> {
     if (!this.#done && takeBudgetNow()) {
