@@ -22,7 +22,7 @@ export type DyingData =
   | { op: "sender"; death: Death; tx: SharedSenderHandle<number>; values: number[] }
   | { op: "receiver"; death: Death; rx: SharedReceiverHandle<number> }
   | { op: "mid-write"; death: Death; tx: SharedSenderHandle<string>; values: string[] }
-  | { op: "mid-read"; death: Death; rx: SharedReceiverHandle<number> }
+  | { op: "mid-read"; death: Death; rx: SharedReceiverHandle<unknown> }
   | { op: "notified"; death: "terminate"; notify: SharedNotifyHandle };
 
 const data = workerData as DyingData;
