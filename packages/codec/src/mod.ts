@@ -30,5 +30,6 @@ export {
 export { ANONYMOUS_OWNER, MAX_LOCK_OWNER, OwnedMutex } from "./owned-mutex.ts";
 export { BLOCK_BYTES, MAX_BLOCK_BYTES, MAX_HEAP_BYTES, SharedHeap } from "./shared-heap.ts";
 export { move } from "./move.ts";
-export { decodeValue, dropMessage } from "./value-decoder.ts";
+export { decodeValue, decodeValueAt, dropMessage } from "./value-decoder.ts";
+export { encodeScalarInto } from "./scalar-encoder.ts";
 export { ValueEncoder } from "./value-encoder.ts";

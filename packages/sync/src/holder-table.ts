@@ -64,6 +64,20 @@ export class HolderTable {
   }
 
   /**
+   * The index in the table's words (the array it was made over) of this thread's counter `field`
+   * when this thread has an entry already, else -1 (then record with `set`, which takes one). For a
+   * counter that is 0 and that the caller sets and clears again around a short step with its own
+   * `Atomics.store`s (a slot being written or read), saving `set`'s lookups twice per message: the
+   * entry exists only while another of its counters is not 0 (its owner frees it when all are 0,
+   * and took it to record something), so it stays this thread's across the step and needs no
+   * freeing after it, the step's counter being back to 0.
+   */
+  fieldIndex(field: number): number {
+    const base = this.#entry(false);
+    return base < 0 ? -1 : base + field;
+  }
+
+  /**
    * The counters thread `deadThreadId` held (indexed by field, index 0 unused), cleared and its
    * entry freed; `null` if it held nothing. Only once that thread has ended.
    */

@@ -10,7 +10,7 @@ import {
 } from "@spindle/core";
 import { checkDeadThreadId, describe, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
-import { awaitIterator, ReadyNow, takeBudgetNow } from "./ready-now.ts";
+import { awaitIterator, takeBudgetNow } from "./ready-now.ts";
 import {
   type ChannelRecovery,
   DRAINED,
@@ -283,7 +283,8 @@ export class SharedSender<T> implements Disposable {
    */
   send(value: T): Future<void> {
     const ring = this.#link.live("send()");
-    return new SharedSend(ring, value, ring.encode(value).slice());
+    const length = ring.encode(value);
+    return new SharedSend(ring, value, SharedRing.encodedBytes().slice(0, length));
   }
 
   /**
@@ -292,7 +293,8 @@ export class SharedSender<T> implements Disposable {
    */
   trySend(value: T): boolean {
     const ring = this.#link.live("trySend()");
-    const sent = ring.trySend(ring.encode(value));
+    const length = ring.encode(value);
+    const sent = ring.trySend(SharedRing.encodedBytes(), length);
     if (sent === "closed") throw new SendError(value, "channel", ring.whyClosed());
     return sent;
   }
@@ -304,9 +306,11 @@ export class SharedSender<T> implements Disposable {
    */
   sendBlocking(value: T, timeoutMs: number = Infinity): boolean {
     const ring = this.#link.live("sendBlocking()");
-    const bytes = ring.encode(value);
+    const length = ring.encode(value);
+    // This thread's scratch: nothing encodes on it while this thread blocks here.
+    const bytes = SharedRing.encodedBytes();
     const sent = blockUntil(ring.words, FREED, "SharedSender.sendBlocking()", timeoutMs, () => {
-      const sent = ring.trySend(bytes);
+      const sent = ring.trySend(bytes, length);
       return sent === false ? EMPTY : sent;
     });
     if (sent === "closed") throw new SendError(value, "channel", ring.whyClosed());
@@ -476,7 +480,7 @@ export class SharedReceiver<T> implements Disposable {
   }
 }
 
-class SharedRecv<T> extends Future<T | StreamEnd> {
+class SharedRecv<T> extends Future<T | StreamEnd> implements Iterator<Future<unknown>, T | StreamEnd, unknown> {
   readonly #ring: SharedRing;
   /**
    * The receiver, kept reachable while its future is: a program that keeps only `rx.recv()` must
@@ -488,6 +492,11 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
   #wait: AsyncCounterWait | null = null;
   /** Set by the poll that completed: polled again, it would take another value. */
   #done = false;
+  /**
+   * The fast path's iterator is the future itself, done with `value` (as `Recv` of ready-now.ts, without a `ReadyNow` per receive): a future is used by one `yield*` at most.
+   */
+  readonly done = true;
+  value: T | StreamEnd | undefined = undefined;
 
   constructor(ring: SharedRing, receiver: SharedReceiver<T>) {
     super();
@@ -497,15 +506,24 @@ class SharedRecv<T> extends Future<T | StreamEnd> {
 
   /**
    * `yield*` on the future: a value (or the end) already in the channel is taken here, without
-   * suspending the coroutine (see {@linkcode ReadyNow}).
+   * suspending the coroutine (see `ReadyNow` in ready-now.ts).
    */
   override [Symbol.iterator](): Iterator<Future<unknown>, T | StreamEnd, unknown> {
-    if (takeBudgetNow()) {
+    if (!this.#done && takeBudgetNow()) {
       const got = this.#ring.tryReceive();
-      if (got !== EMPTY) return new ReadyNow(got === DRAINED ? STREAM_END : got as T);
+      if (got !== EMPTY) {
+        this.#done = true;
+        this.value = got === DRAINED ? STREAM_END : got as T;
+        return this;
+      }
       refundBudget();
     }
     return awaitIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
+  }
+
+  /** The fast path's iterator step: done, with the value taken. */
+  next(): IteratorResult<Future<unknown>, T | StreamEnd> {
+    return this as IteratorResult<Future<unknown>, T | StreamEnd>;
   }
 
   poll(cx: Context): Poll<T | StreamEnd> {
@@ -557,7 +575,7 @@ class SharedSend<T> extends Future<void> {
     if (!consumeBudget(cx)) return PENDING;
     const ring = this.#ring;
     const attempt = (): true | "closed" | typeof EMPTY => {
-      const sent = ring.trySend(this.#bytes);
+      const sent = ring.trySend(this.#bytes, this.#bytes.length);
       return sent === false ? EMPTY : sent;
     };
     let sent = attempt();

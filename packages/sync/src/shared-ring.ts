@@ -1,4 +1,4 @@
-import { decodeValue, ValueEncoder } from "@spindle/codec";
+import { decodeValueAt, encodeScalarInto, ValueEncoder } from "@spindle/codec";
 import { describe, registerDeadThreadRecovery, SpindleError } from "@spindle/core";
 import { HolderTable } from "./holder-table.ts";
 import { signalCounter } from "./shared-signal.ts";
@@ -163,6 +163,18 @@ export class ValueTooLargeError extends RangeError {
 
 /** One encoder per thread, reused: its scratch buffer only grows. */
 let encoder: ValueEncoder | undefined;
+/**
+ * This thread's scratch for the values `encodeScalarInto` writes (numbers, ASCII strings of at
+ * most 64 characters: at most 67 bytes), which skip the encoder's setup and the view of its result.
+ */
+const scalarScratch = new Uint8Array(67);
+/** Where this thread's last `encode` left its bytes (the first `length` it returned). */
+let encoded: Uint8Array = scalarScratch;
+/**
+ * Up to this many bytes a slot is filled by a loop rather than `set`, which needs a view of the
+ * exact length (an allocation that cost more than the copy of a small message).
+ */
+const COPY_LOOP_BYTES = 96;
 
 /** Signed distance from position `b` to position `a` modulo `modulus`, in (-modulus/2, modulus/2]. */
 function distance(a: number, b: number, modulus: number): number {
@@ -183,6 +195,8 @@ export class SharedRing {
   readonly #lengths: Int32Array;
   readonly #data: Uint8Array;
   readonly #holders: HolderTable;
+  /** The words the holder table is made over, for the records `HolderTable.fieldIndex` locates. */
+  readonly #holderWords: Int32Array;
 
   /** Allocates a ring of `capacity` slots of `slotBytes` bytes, checking both (INVALID_ARGUMENT). */
   static allocate(capacity: unknown, slotBytes: unknown): SharedRing {
@@ -237,7 +251,8 @@ export class SharedRing {
     this.#sequences = new Int32Array(buffer, HEADER_WORDS * 4, this.capacity);
     this.#lengths = new Int32Array(buffer, (HEADER_WORDS + this.capacity) * 4, this.capacity);
     const at = holdersAt(this.capacity);
-    this.#holders = new HolderTable(new Int32Array(buffer, 0, at + HOLDER_WORDS), at, HOLDER_FIELDS);
+    this.#holderWords = new Int32Array(buffer, 0, at + HOLDER_WORDS);
+    this.#holders = new HolderTable(this.#holderWords, at, HOLDER_FIELDS);
     this.#data = new Uint8Array(buffer, (at + HOLDER_WORDS) * 4, this.capacity * this.slotBytes);
     registerDeadThreadRecovery(this, (ring, threadId) => {
       const counts = ring.recover(threadId);
@@ -267,8 +282,17 @@ export class SharedRing {
     return Math.max(0, Math.min(this.capacity, distance(tail, head, this.#modulus)));
   }
 
-  /** Encodes `value` (throws UncloneableValueError / ValueTooLargeError before touching the ring). */
-  encode(value: unknown): Uint8Array {
+  /**
+   * Encodes `value` (throws UncloneableValueError / ValueTooLargeError before touching the ring)
+   * and returns its byte length; the bytes are the first that many of {@linkcode encodedBytes}
+   * until the next `encode` on this thread.
+   */
+  encode(value: unknown): number {
+    const scalar = encodeScalarInto(value, scalarScratch, 0);
+    if (scalar !== 0 && scalar <= this.slotBytes) {
+      encoded = scalarScratch;
+      return scalar;
+    }
     const enc = (encoder ??= new ValueEncoder(256));
     let size: number;
     try {
@@ -281,14 +305,21 @@ export class SharedRing {
       throw error;
     }
     if (size > this.slotBytes) throw new ValueTooLargeError(size, this.slotBytes);
-    return enc.bytes;
+    encoded = enc.bytes;
+    return size;
+  }
+
+  /** Where the last `encode` on this thread left its bytes (the first `length` it returned). */
+  static encodedBytes(): Uint8Array {
+    return encoded;
   }
 
   /**
-   * Puts `bytes` (an encoding that fits a slot) into the ring: `true` when sent, `false` when the
-   * ring is full; throws nothing. `closed` is returned when the channel was closed (nothing sent).
+   * Puts the first `length` bytes of `bytes` (an encoding that fits a slot) into the ring: `true`
+   * when sent, `false` when the ring is full; throws nothing. `closed` is returned when the channel
+   * was closed (nothing sent).
    */
-  trySend(bytes: Uint8Array): boolean | "closed" {
+  trySend(bytes: Uint8Array, length: number): boolean | "closed" {
     const words = this.words;
     const modulus = this.#modulus;
     const laps = 2 * modulus;
@@ -309,15 +340,22 @@ export class SharedRing {
           tail = seen;
           continue;
         }
-        // Recorded for a recovery should this thread die before it publishes (see `recover`).
-        this.#holders.set(WRITING, tail + 1);
+        // Recorded for a recovery should this thread die before it publishes (see `recover`): in
+        // this thread's holder entry, directly when it has one (it holds an end), else by `set`.
+        const record = this.#holders.fieldIndex(WRITING);
+        if (record >= 0) Atomics.store(this.#holderWords, record, tail + 1);
+        else this.#holders.set(WRITING, tail + 1);
         // The slot is this sender's alone until the store below publishes it: plain writes.
-        this.#lengths[index] = bytes.length;
-        this.#data.set(bytes, index * this.slotBytes);
+        this.#lengths[index] = length;
+        const data = this.#data;
+        const at = index * this.slotBytes;
+        if (length <= COPY_LOOP_BYTES) { for (let i = 0; i < length; i++) data[at + i] = bytes[i]!; }
+        else data.set(length === bytes.length ? bytes : bytes.subarray(0, length), at);
         // Publishes the slot: pairs with the receiver's Atomics.load of this sequence word, which
         // then sees the bytes and length above (synchronizes-with).
         Atomics.store(this.#sequences, index, 2 * tail + 1);
-        this.#holders.set(WRITING, 0);
+        if (record >= 0) Atomics.store(this.#holderWords, record, 0);
+        else this.#holders.set(WRITING, 0);
         signalCounter(this.words, SENT);
         return true;
       }
@@ -351,13 +389,17 @@ export class SharedRing {
           head = seen;
           continue;
         }
-        // Recorded for a recovery should this thread die before it frees the slot (`recover`).
-        this.#holders.set(READING, head + 1);
+        // Recorded for a recovery should this thread die before it frees the slot (`recover`),
+        // directly in this thread's holder entry when it has one, as trySend records.
+        const record = this.#holders.fieldIndex(READING);
+        if (record >= 0) Atomics.store(this.#holderWords, record, head + 1);
+        else this.#holders.set(READING, head + 1);
         const length = this.#lengths[index]!;
         if (length === SKIPPED) {
           // A slot whose sender died before publishing it: nothing was sent there, take the next.
           this.#free(index, head);
-          this.#holders.set(READING, 0);
+          if (record >= 0) Atomics.store(this.#holderWords, record, 0);
+          else this.#holders.set(READING, 0);
           head = next;
           continue;
         }
@@ -365,14 +407,14 @@ export class SharedRing {
         // place (the decoder copies what it keeps) before the slot can be reused. Decoding here
         // rather than from a copy saves a buffer per message (the decoder keeps its views over
         // this channel's memory for the next call, as it does over a runtime's heap).
-        const start = index * this.slotBytes;
         try {
-          return decodeValue(this.#data.subarray(start, start + length));
+          return decodeValueAt(this.#data, index * this.slotBytes, length);
         } finally {
           // Frees the slot for the send one lap later (also after a corrupt value, which is
           // thrown); pairs with the sender's Atomics.load.
           this.#free(index, head);
-          this.#holders.set(READING, 0);
+          if (record >= 0) Atomics.store(this.#holderWords, record, 0);
+          else this.#holders.set(READING, 0);
         }
       }
       if (d < 0) {

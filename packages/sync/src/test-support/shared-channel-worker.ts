@@ -1,7 +1,8 @@
 /**
  * One thread of the shared-channel stress test (shared-channel-stress.test.ts). Runs a producer and
  * a consumer task on a LocalExecutor. The producer sends `count` messages `{ p, s }` (its index,
- * then 0, 1, 2...) choosing at random among an awaited `send`, a `send` dropped by `select` when not
+ * then 0, 1, 2...; every other one as a number or an ASCII string, which take the codec's scalar
+ * path, `encodeScalarInto` and `decodeValueAt`) choosing at random among an awaited `send`, a `send` dropped by `select` when not
  * ready at once (sent again later), `trySend`, and `sendBlocking` with a 1 ms timeout; it posts
  * "sent" when done. The consumer receives until the end choosing at random among an awaited `recv`,
  * a `recv` dropped mid-receive by `select`, `tryRecv`, and `recvBlocking` with a 1 ms timeout; it
@@ -12,10 +13,32 @@ import { type Coroutine, drop, LocalExecutor, PENDING, select, STREAM_END, yield
 import { SharedReceiver, type SharedReceiverHandle, SharedSender, type SharedSenderHandle } from "../mod.ts";
 import { random } from "./harness.ts";
 
-export interface StressMessage {
-  readonly p: number;
-  readonly s: number;
-  readonly pad: string;
+/** Message `s` of producer `p`: an object, or the scalars `p * 65536 + s` (+ 0.5) and `"p:s:pad"`. */
+export type StressMessage = { readonly p: number; readonly s: number; readonly pad: string } | number | string;
+
+/** Producer `p`'s message `s`, in one of the four forms by `s`. */
+function messageOf(p: number, s: number): StressMessage {
+  const pad = "x".repeat(s % 40);
+  switch (s % 4) {
+    case 0:
+      return { p, s, pad };
+    case 1:
+      return p * 65536 + s; // an int32
+    case 2:
+      return p * 65536 + s + 0.5; // a float64
+    default:
+      return `${p}:${s}:${pad}`; // an ASCII string of at most 51 characters
+  }
+}
+
+/** `[p, s]` of a message made by `messageOf`. */
+function idOf(message: StressMessage): [number, number] {
+  if (typeof message === "number") return [Math.floor(message / 65536), Math.floor(message) % 65536];
+  if (typeof message === "string") {
+    const [p, s] = message.split(":");
+    return [Number(p), Number(s)];
+  }
+  return [message.p, message.s];
 }
 
 export interface StressData {
@@ -41,7 +64,7 @@ let droppedSends = 0;
 
 function* produce(): Coroutine<void> {
   for (let s = 0; s < data.count;) {
-    const message = { p: data.index, s, pad: "x".repeat(s % 40) };
+    const message = messageOf(data.index, s);
     const r = rand();
     if (r < 0.3) {
       yield* tx.send(message);
@@ -87,7 +110,7 @@ function* consume(): Coroutine<Array<[number, number]>> {
       if (got === PENDING) yield* yieldNow();
     }
     if (got === STREAM_END) return received;
-    if (got !== PENDING) received.push([got.p, got.s]);
+    if (got !== PENDING) received.push(idOf(got));
   }
 }
 

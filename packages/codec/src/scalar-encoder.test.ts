@@ -1,0 +1,86 @@
+// The scalar fast paths: `encodeScalarInto` writes exactly what `ValueEncoder` writes for a number
+// or a short ASCII string, and `decodeValueAt` reads a message in place as `decodeValue` reads its
+// view.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SpindleError } from "@spindle/core";
+import { encodeScalarInto } from "./scalar-encoder.ts";
+import { decodeValue, decodeValueAt } from "./value-decoder.ts";
+import { ValueEncoder } from "./value-encoder.ts";
+
+const encoder = new ValueEncoder();
+
+function encode(value: unknown): Uint8Array {
+  encoder.encode(value, "test", "value");
+  return encoder.bytes.slice();
+}
+
+const SCALARS: unknown[] = [
+  0,
+  -0,
+  1,
+  -1,
+  255,
+  -129,
+  2 ** 31 - 1,
+  -(2 ** 31),
+  2 ** 31,
+  1.5,
+  -1e-300,
+  Number.MAX_VALUE,
+  NaN,
+  Infinity,
+  -Infinity,
+  "",
+  "a",
+  "0123456789abcdef".repeat(4), // 64 characters: the longest short string
+  "\u007f\u0000 tab\t",
+];
+
+test("encodeScalarInto writes what ValueEncoder writes, byte for byte, and decodes back", () => {
+  const target = new Uint8Array(100).fill(0xee);
+  for (const value of SCALARS) {
+    for (const offset of [0, 7]) {
+      const n = encodeScalarInto(value, target, offset);
+      assert.deepEqual(target.slice(offset, offset + n), encode(value), String(value));
+      assert.ok(Object.is(decodeValueAt(target, offset, n), value), String(value));
+      assert.ok(Object.is(decodeValue(target.subarray(offset, offset + n)), value), String(value));
+    }
+  }
+});
+
+test("encodeScalarInto returns 0 for what it does not write: other values, non-ASCII or long strings, no room", () => {
+  const target = new Uint8Array(80);
+  for (const value of [{}, [1], null, undefined, true, 1n, "é", "snow ☃", "x".repeat(65), new Date(0)]) {
+    assert.equal(encodeScalarInto(value, target, 0), 0, String(value));
+  }
+  assert.equal(encodeScalarInto(7, target, 75), 0); // an int32 takes 6 bytes: 5 left
+  assert.equal(encodeScalarInto(7, target, 74), 6);
+  assert.equal(encodeScalarInto(0.5, target, 71), 0); // a float64 takes 10
+  assert.equal(encodeScalarInto("abcd", target, 74), 0); // 3 + 4 bytes
+  assert.equal(encodeScalarInto("abcd", target, 73), 7);
+});
+
+test("encodeScalarInto and decodeValueAt refuse a target or range that is none, naming it", () => {
+  const u8 = new Uint8Array(16);
+  const refused = (name: RegExp) => (error: unknown) =>
+    error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && name.test(error.message);
+  assert.throws(() => encodeScalarInto(1, [] as unknown as Uint8Array, 0), refused(/Uint8Array, got/));
+  assert.throws(() => encodeScalarInto(1, u8, -1), refused(/offset .* got -1/));
+  assert.throws(() => encodeScalarInto(1, u8, 17), refused(/offset .* got 17/));
+  assert.throws(() => encodeScalarInto(1, u8, 0.5), refused(/offset .* got 0\.5/));
+  assert.throws(() => decodeValueAt(new Int8Array(4) as unknown as Uint8Array, 0, 1), refused(/Uint8Array, got/));
+  assert.throws(() => decodeValueAt(u8, 10, 7), refused(/inside the 16 bytes given, got start 10 and length 7/));
+  assert.throws(() => decodeValueAt(u8, -1, 2), refused(/start -1/));
+});
+
+test("decodeValueAt reads any message in place, and reports a corrupt one as decodeValue does", () => {
+  const message = encode({ id: 7, tags: ["a", "b"], at: new Date(0) });
+  const memory = new Uint8Array(new SharedArrayBuffer(message.length + 20));
+  memory.set(message, 10);
+  assert.deepEqual(decodeValueAt(memory, 10, message.length), { id: 7, tags: ["a", "b"], at: new Date(0) });
+  // An int32 cut short is not read as one: the reader reports the missing bytes.
+  memory.set(encode(5), 0);
+  assert.throws(() => decodeValueAt(memory, 0, 4), { name: "CorruptValueError" });
+  assert.throws(() => decodeValue(memory.subarray(0, 4)), { name: "CorruptValueError" });
+});
