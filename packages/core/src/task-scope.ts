@@ -6,6 +6,7 @@ import { consumeBudget, refundBudget } from "./coop-budget.ts";
 import { currentSpawner, type Spawner } from "./driving.ts";
 import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
 import { drop, Future, isFuture } from "./future.ts";
+import { LocalExecutor } from "./local-executor.ts";
 import type { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Pending, type Poll } from "./poll.ts";
 import { RingQueue } from "./ring-queue.ts";
@@ -68,7 +69,7 @@ const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
 
-/** A scope compacts its slots only once it has this many (see `#handles`). */
+/** A scope compacts its slots only once it has this many (see `ScopeCollector.handles`). */
 const COMPACT_FROM = 64;
 
 const WAIT_NEXT = 0;
@@ -80,13 +81,8 @@ const WAIT_NAMES = ["scope.joinNext()", "scope.joinNextWithId()", "scope.joinAll
 /** The scope's side of its waiting futures (assigned in the class's static block). */
 let pollScope: (scope: TaskScope<unknown>, wait: ScopeWait<unknown>, cx: Context) => Poll<unknown>;
 let forgetWait: (scope: TaskScope<unknown>, wait: ScopeWait<unknown>) => void;
-let settledChildOf: (
-  scope: TaskScope<unknown>,
-  slot: number,
-  task: Future<unknown>,
-  outcome: unknown,
-  failed: boolean,
-) => boolean;
+let failedOf: (scope: TaskScope<unknown>, index: number) => void;
+let changedOf: (scope: TaskScope<unknown>) => void;
 let wakeChildOf: (scope: TaskScope<unknown>, slot: number) => void;
 
 /** A failed task's error in the results queue; `taken` once something threw or returned it. */
@@ -107,16 +103,42 @@ class Cancellation {
 }
 
 /**
- * The raw waker a scope polls its tasks' handles with (one per scope), `current` naming the slot
- * being polled. A core task keeps it and the slot in its joiner slot (see {@linkcode TaskCollector})
- * and hands the scope its outcome when it settles, as `joinAll`'s children do: no future wrapping
- * each task, no waker per task, nothing allocated per task but the task. A handle of another kind
- * (a custom executor's) that clones the waker wakes the slot instead, and the scope polls that
- * handle on its next poll.
+ * A scope's tasks and results, and the raw waker it polls their handles with (one per scope),
+ * `current` naming the slot being polled. A core task keeps it and the slot in its joiner slot (see
+ * {@linkcode TaskCollector}) and hands it its outcome when it settles, as `joinAll`'s children do:
+ * no future wrapping each task, no waker per task, nothing allocated per task but the task. A
+ * handle of another kind (a custom executor's) that clones the waker wakes the slot instead, and
+ * the scope polls that handle on its next poll.
+ *
+ * A value is taken here, in a few indexed stores (`push` was not inlined: 5.5 % of spawning and
+ * joining tasks in scopes, Node 24 callgrind), and the scope hears of it only when it is the last
+ * one or a `joinNext` waits.
  */
 class ScopeCollector implements TaskCollector {
   readonly scope: TaskScope<unknown>;
   current = 0;
+  /**
+   * The unsettled tasks' handles by slot (`null`: settled). Slots are appended, emptied all at once
+   * when no task is left, and compacted when at least half are empty (a free list cost a push and
+   * a pop per task for a scope that is filled, then drained).
+   */
+  handles: (JoinHandle<unknown> | null)[] = [];
+  /** How many handles are unsettled. */
+  live = 0;
+  /**
+   * Results in completion order, `[head, count)`: each task's value, {@linkcode Failure} or
+   * {@linkcode Cancellation}, and its handle (for its id) at the same index of `resultHandles`.
+   * Plain arrays, reused once drained (and compacted when half taken); `joinAll` hands over
+   * `results` itself when it holds only values. New ones are made for as many results as tasks
+   * are unsettled: grown from empty instead, with pushes, they cost 7 % of spawning and joining
+   * tasks in scopes of 10,000 (Node 24, callgrind; a ring grown 11 times cost 6 %).
+   */
+  results: unknown[] = [];
+  resultHandles: (JoinHandle<unknown> | undefined)[] = [];
+  head = 0;
+  count = 0;
+  /** A `joinNext` waits: the scope hears of every result, not only of the last. */
+  notify = false;
 
   constructor(scope: TaskScope<unknown>) {
     this.scope = scope;
@@ -133,7 +155,27 @@ class ScopeCollector implements TaskCollector {
    * (`true`), unless the task is no longer the scope's (then `false`, after a wake for the slot).
    */
   settledChild(slot: number, task: Future<unknown>, outcome: unknown, failed: boolean): boolean {
-    return settledChildOf(this.scope, slot, task, outcome, failed);
+    if (this.handles[slot] !== task) {
+      wakeChildOf(this.scope, slot);
+      return false;
+    }
+    this.take(slot, task as JoinHandle<unknown>, outcome, failed);
+    return true;
+  }
+
+  /** Takes the outcome of the unsettled task `handle` in `slot`. */
+  take(slot: number, handle: JoinHandle<unknown>, outcome: unknown, failed: boolean): void {
+    this.handles[slot] = null;
+    const count = this.count;
+    if (count === 0 && this.results.length === 0) {
+      this.results = new Array(this.live);
+      this.resultHandles = new Array(this.live);
+    }
+    this.resultHandles[count] = handle;
+    this.results[count] = outcome;
+    this.count = count + 1;
+    if (failed) failedOf(this.scope, count);
+    if (--this.live === 0 || this.notify) changedOf(this.scope);
   }
 
   /** The handle in `slot` woke the scope (a clone of the waker): the scope polls it on its next poll. */
@@ -189,29 +231,16 @@ Object.defineProperty(ScopeCollector.prototype, "vtable", { value: CHILD_SET_VTA
  */
 export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
   readonly #spawner: Spawner;
+  /** Whether `#spawner` is core's own (an executor's `spawnTask`), which rejects what is not a future. */
+  readonly #spawnerChecks: boolean;
   /** The scope's own runner when no executor was there to spawn on. */
   readonly #inline: InlineRunner | null;
   readonly #policy: FailurePolicy;
-  /** The unsettled tasks' handles by slot (`null`: free). */
-  /**
-   * The unsettled tasks' handles by slot (`null`: settled). Slots are appended, emptied all at once
-   * when no task is left, and compacted when at least half are empty (a free list cost a push and
-   * a pop per task for a scope that is filled, then drained).
-   */
-  #handles: (JoinHandle<unknown> | null)[] = [];
-  #live = 0;
+  /** The scope's tasks and results, and the waker their handles are polled with (its `cx`). */
+  readonly #tasks: ScopeCollector = new ScopeCollector(this as TaskScope<unknown>);
+  readonly #cx: Context = new Context(Waker.fromRaw(this.#tasks));
   /** Slots whose (non-core) handles woke the scope, to poll on its next poll. */
   #woken: number[] = [];
-  /**
-   * Results in completion order, from `#resultHead` on: each task's value, {@linkcode Failure} or
-   * {@linkcode Cancellation}, and its handle (for its id) at the same index of `#resultHandles`. Plain arrays, emptied
-   * when drained (and compacted when half taken): a scope of 10,000 tasks grew a ring 11 times,
-   * 6 % of spawning and joining them (Node 24, `--cpu-prof`), where `joinAll` now hands over the
-   * array itself when it holds only values.
-   */
-  #results: unknown[] = [];
-  #resultHandles: JoinHandle<unknown>[] = [];
-  #resultHead = 0;
   /** How many of the waiting results are failures or cancellations (not values). */
   #irregular = 0;
   readonly #failures: Failure[] = [];
@@ -222,9 +251,6 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
   #parentRegistration: Disposable | null = null;
   #token: CancellationToken | null = null;
   readonly #waiters = new Set<ScopeWait<unknown>>();
-  /** What the scope's tasks are joined through, and the context it polls them with (made on first use). */
-  #collector: ScopeCollector | null = null;
-  #cx: Context | null = null;
 
   /** Creates an open scope; see {@linkcode TaskScopeOptions}. */
   constructor(options: TaskScopeOptions = {}) {
@@ -243,6 +269,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     const spawner = (executor as Spawner | undefined) ?? currentSpawner();
     this.#inline = spawner === null ? new InlineRunner(() => this.#wakeWaiters()) : null;
     this.#spawner = spawner ?? (this.#inline as InlineRunner);
+    this.#spawnerChecks = executor === undefined || executor instanceof LocalExecutor;
     const token: unknown = options.token;
     if (token !== undefined && !(token instanceof CancellationToken)) {
       throw new SpindleError("INVALID_ARGUMENT", `token must be a CancellationToken, got ${describe(token)}`);
@@ -271,7 +298,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
 
   /** How many of the scope's tasks have not settled (nor been detached). */
   get size(): number {
-    return this.#live;
+    return this.#tasks.live;
   }
 
   /** Whether the scope was closed (`close()` or a dispose) and all its tasks have settled. */
@@ -301,7 +328,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    */
   spawn(work: IntoFuture<T>): AbortHandle {
     if (this.#state !== OPEN || this.#aborted) this.#checkOpen("spawn()");
-    if (!isFuture(work) && !isCoroutine(work)) {
+    if (!this.#spawnerChecks && !isFuture(work) && !isCoroutine(work)) {
       throw new SpindleError("NOT_A_FUTURE", `TaskScope.spawn() needs a future or a generator, got ${describe(work)}`);
     }
     return this.#start(this.#spawner.spawn(work));
@@ -455,10 +482,11 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    * ```
    */
   detachAll(): void {
-    const handles = this.#handles;
-    this.#handles = [];
+    const tasks = this.#tasks;
+    const handles = tasks.handles;
+    tasks.handles = [];
     this.#woken = [];
-    this.#live = 0;
+    tasks.live = 0;
     for (const handle of handles) handle?.detach();
     if (this.#state === CLOSING) this.#finish();
     this.#wakeWaiters();
@@ -489,10 +517,10 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     this.#state = CLOSING;
     this.#abortAll();
     if (this.#inline !== null) {
-      const handles = this.#handles;
+      const handles = this.#tasks.handles;
       for (let slot = 0; slot < handles.length; slot++) (handles[slot] as Task<unknown> | null)?.cancelNow();
     }
-    if (this.#live === 0) this.#finish();
+    if (this.#tasks.live === 0) this.#finish();
   }
 
   #checkOpen(operation: string): void {
@@ -506,11 +534,12 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
 
   /** Adds the task of `handle` and registers the scope in the task's joiner slot (one poll). */
   #start(handle: JoinHandle<unknown>): AbortHandle {
-    const handles = this.#handles;
+    const tasks = this.#tasks;
+    const handles = tasks.handles;
     const slot = handles.length;
-    if (slot >= COMPACT_FROM && this.#live * 2 <= slot) return this.#compactThenStart(handle);
-    handles.push(handle);
-    this.#live++;
+    if (slot >= COMPACT_FROM && tasks.live * 2 <= slot) return this.#compactThenStart(handle);
+    handles[slot] = handle;
+    tasks.live++;
     this.#pollSlot(slot, handle);
     return handle;
   }
@@ -521,13 +550,13 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    * tasks moved). Handles that woke the scope under their old slot are polled anyway.
    */
   #compactThenStart(handle: JoinHandle<unknown>): AbortHandle {
-    const handles = this.#handles;
+    const tasks = this.#tasks;
     const moved: JoinHandle<unknown>[] = [];
-    for (const live of handles) if (live !== null) moved.push(live);
-    this.#handles = [...moved, handle];
-    this.#live = moved.length + 1;
+    for (const live of tasks.handles) if (live !== null) moved.push(live);
+    tasks.handles = [...moved, handle];
+    tasks.live = moved.length + 1;
     for (let slot = 0; slot <= moved.length; slot++) {
-      const current = this.#handles[slot];
+      const current = tasks.handles[slot];
       if (current !== null && current !== undefined) this.#pollSlot(slot, current);
     }
     return handle;
@@ -535,30 +564,16 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
 
   /** Polls the handle in `slot` with the scope as its waker: registers it, or takes the outcome. */
   #pollSlot(slot: number, handle: JoinHandle<unknown>): void {
-    let cx = this.#cx;
-    if (cx === null) {
-      this.#collector = new ScopeCollector(this as TaskScope<unknown>);
-      cx = this.#cx = new Context(Waker.fromRaw(this.#collector));
-    }
-    (this.#collector as ScopeCollector).current = slot;
+    const tasks = this.#tasks;
+    tasks.current = slot;
     let output: unknown;
     try {
-      output = handle.poll(cx);
+      output = handle.poll(this.#cx);
     } catch (error) {
-      if (this.#handles[slot] === handle) this.#report(slot, handle, error, true);
+      if (tasks.handles[slot] === handle) tasks.take(slot, handle, error, true);
       return;
     }
-    if (output !== PENDING && this.#handles[slot] === handle) this.#report(slot, handle, output, false);
-  }
-
-  /** See {@linkcode ScopeCollector.settledChild}. */
-  #settledChild(slot: number, task: Future<unknown>, outcome: unknown, failed: boolean): boolean {
-    if (this.#handles[slot] !== task) {
-      this.#wakeChild(slot);
-      return false;
-    }
-    this.#report(slot, task as JoinHandle<unknown>, outcome, failed);
-    return true;
+    if (output !== PENDING && tasks.handles[slot] === handle) tasks.take(slot, handle, output, false);
   }
 
   /** See {@linkcode ScopeCollector.wakeChild}. */
@@ -567,25 +582,32 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     this.#wakeWaiters();
   }
 
-  #report(slot: number, handle: JoinHandle<unknown>, outcome: unknown, failed: boolean): void {
-    const handles = this.#handles;
-    handles[slot] = null;
-    if (--this.#live === 0) handles.length = 0;
-    this.#resultHandles.push(handle);
-    const results = this.#results;
-    if (!failed) {
-      results.push(outcome);
-    } else if (outcome instanceof CancelledError) {
-      results.push(new Cancellation(outcome));
-      this.#irregular++;
-    } else {
-      const failure = new Failure(outcome);
-      results.push(failure);
-      this.#irregular++;
-      this.#failures.push(failure);
-      if (this.#policy === "abort") this.#abortAll();
+  /**
+   * The result at `index` is the error of a task that failed (it still counts in `live`): makes
+   * it a {@linkcode Cancellation} or a {@linkcode Failure}, which under the `"abort"` policy aborts
+   * the other tasks (their cancellations come after it).
+   */
+  #failed(index: number): void {
+    const results = this.#tasks.results;
+    const error = results[index];
+    this.#irregular++;
+    if (error instanceof CancelledError) {
+      results[index] = new Cancellation(error);
+      return;
     }
-    if (this.#live === 0 && this.#state === CLOSING) this.#finish();
+    const failure = new Failure(error);
+    results[index] = failure;
+    this.#failures.push(failure);
+    if (this.#policy === "abort") this.#abortAll();
+  }
+
+  /** A task's outcome was taken, and it was the last one or a `joinNext` waits. */
+  #changed(): void {
+    const tasks = this.#tasks;
+    if (tasks.live === 0) {
+      tasks.handles.length = 0;
+      if (this.#state === CLOSING) this.#finish();
+    }
     this.#wakeWaiters();
   }
 
@@ -593,7 +615,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#token?.cancel(new CancelledError("the task scope"));
-    const handles = this.#handles;
+    const handles = this.#tasks.handles;
     for (let slot = 0; slot < handles.length; slot++) handles[slot]?.abort();
   }
 
@@ -606,6 +628,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
   }
 
   #wakeWaiters(): void {
+    this.#tasks.notify = false;
     if (this.#waiters.size === 0) return;
     for (const waiter of this.#waiters) waiter.wake();
     this.#waiters.clear();
@@ -617,7 +640,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     if (woken.length === 0) return;
     this.#woken = [];
     for (const slot of woken) {
-      const handle = this.#handles[slot];
+      const handle = this.#tasks.handles[slot];
       if (handle !== null && handle !== undefined) this.#pollSlot(slot, handle);
     }
   }
@@ -628,12 +651,13 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    * (or `cx` has no budget left for one), `STREAM_END` when no task is left either.
    */
   #takeNext(withId: boolean, cx: Context | null): unknown {
-    while (this.#resultHead < this.#results.length) {
+    const tasks = this.#tasks;
+    while (tasks.head < tasks.count) {
       // A result ready at once takes a unit of the budget, as a finished join handle does
       // (tokio's JoinSet::join_next is budgeted): a loop over a scope of finished tasks
       // returns to the executor every 128 results.
       if (cx !== null && !consumeBudget(cx)) return PENDING;
-      const handle = this.#resultHandles[this.#resultHead] as JoinHandle<unknown>;
+      const handle = tasks.resultHandles[tasks.head] as JoinHandle<unknown>;
       const item = this.#shiftResult();
       if (item instanceof Cancellation) {
         this.#irregular--;
@@ -649,53 +673,62 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
       }
       return withId ? { id: handle.id, status: "fulfilled", value: item } : item;
     }
-    return this.#live === 0 ? STREAM_END : PENDING;
+    return tasks.live === 0 ? STREAM_END : PENDING;
   }
 
   /** Whether results wait to be taken. */
   #hasResults(): boolean {
-    return this.#resultHead < this.#results.length;
+    return this.#tasks.head < this.#tasks.count;
   }
 
-  /** Takes the first waiting result (there is one); compacts the arrays once half is taken. */
+  /**
+   * Takes the first waiting result (there is one); the arrays start over once drained, and are
+   * compacted once half is taken.
+   */
   #shiftResult(): unknown {
-    const results = this.#results;
-    const head = this.#resultHead;
+    const tasks = this.#tasks;
+    const results = tasks.results;
+    const head = tasks.head;
     const item = results[head];
     results[head] = undefined;
+    tasks.resultHandles[head] = undefined;
     const next = head + 1;
-    if (next === results.length) {
-      this.#results = [];
-      this.#resultHandles = [];
-      this.#resultHead = 0;
-    } else if (next >= 1024 && next * 2 >= results.length) {
-      results.copyWithin(0, next);
-      results.length -= next;
-      const ids = this.#resultHandles;
-      ids.copyWithin(0, next);
-      ids.length -= next;
-      this.#resultHead = 0;
+    const count = tasks.count;
+    if (next === count) {
+      tasks.head = tasks.count = 0;
+    } else if (next >= 1024 && next * 2 >= count) {
+      results.copyWithin(0, next, count);
+      results.length = count - next;
+      const ids = tasks.resultHandles;
+      ids.copyWithin(0, next, count);
+      ids.length = count - next;
+      tasks.head = 0;
+      tasks.count = count - next;
     } else {
-      this.#resultHead = next;
+      tasks.head = next;
     }
     return item;
   }
 
   /** Forgets every waiting result. */
   #dropResults(): void {
-    this.#results = [];
-    this.#resultHandles = [];
-    this.#resultHead = 0;
+    const tasks = this.#tasks;
+    tasks.results = [];
+    tasks.resultHandles = [];
+    tasks.head = tasks.count = 0;
     this.#irregular = 0;
   }
 
   /** Takes every waiting value, in completion order (failures and cancellations are left out). */
   #takeValues(): unknown[] {
-    let values = this.#results;
-    if (this.#resultHead !== 0 || this.#irregular !== 0) {
-      values = values.slice(this.#resultHead).filter((item) =>
+    const tasks = this.#tasks;
+    let values = tasks.results;
+    if (tasks.head !== 0 || this.#irregular !== 0) {
+      values = values.slice(tasks.head, tasks.count).filter((item) =>
         !(item instanceof Failure || item instanceof Cancellation)
       );
+    } else if (values.length !== tasks.count) {
+      values.length = tasks.count; // made for more results than came
     }
     this.#dropResults();
     return values;
@@ -731,10 +764,11 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
         case WAIT_NEXT_WITH_ID: {
           const next = scope.#takeNext(wait.mode === WAIT_NEXT_WITH_ID, cx);
           if (next !== PENDING || scope.#hasResults()) return next; // PENDING for want of budget: woken already
+          scope.#tasks.notify = true;
           break;
         }
         case WAIT_ALL: {
-          if (scope.#live > 0) break;
+          if (scope.#tasks.live > 0) break;
           const failure = scope.#untakenFailure();
           const values = scope.#takeValues();
           if (failure !== null) throw failure.error;
@@ -745,7 +779,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
             scope.#state = CLOSING;
             scope.#abortAll();
           }
-          if (scope.#live > 0) break;
+          if (scope.#tasks.live > 0) break;
           if (scope.#state === CLOSING) scope.#finish();
           const failure = scope.#untakenFailure();
           if (failure !== null) throw failure.error;
@@ -757,7 +791,8 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
       return PENDING;
     };
     forgetWait = (scope, wait) => scope.#waiters.delete(wait);
-    settledChildOf = (scope, slot, task, outcome, failed) => scope.#settledChild(slot, task, outcome, failed);
+    failedOf = (scope, index) => scope.#failed(index);
+    changedOf = (scope) => scope.#changed();
     wakeChildOf = (scope, slot) => scope.#wakeChild(slot);
   }
 }
