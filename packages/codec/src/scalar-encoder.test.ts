@@ -84,3 +84,17 @@ test("decodeValueAt reads any message in place, and reports a corrupt one as dec
   assert.throws(() => decodeValueAt(memory, 0, 4), { name: "CorruptValueError" });
   assert.throws(() => decodeValue(memory.subarray(0, 4)), { name: "CorruptValueError" });
 });
+
+test("ASCII strings of every length decode in place from a view over a shared heap that grew after an earlier read", () => {
+  const memory = new SharedArrayBuffer(256, { maxByteLength: 8192 });
+  const view = new Uint8Array(memory); // tracks the length as the memory grows, as the heap's views do
+  const short = "x".repeat(40);
+  assert.equal(decodeValueAt(view, 0, encodeScalarInto(short, view, 0)), short); // remembers the 256-byte view
+  memory.grow(8192);
+  for (let n = 0; n <= 64; n++) {
+    const text = Array.from({ length: n }, (_, i) => String.fromCharCode(32 + ((i * 7 + n) % 95))).join("");
+    const at = 8192 - 200 + n; // past the first 256 bytes: read through the grown view
+    const length = encodeScalarInto(text, view, at);
+    assert.equal(decodeValueAt(view, at, length), text, `${n} characters`);
+  }
+});
