@@ -333,6 +333,11 @@ export class BroadcastReceiver<T> extends Stream<T> {
   }
 
   /** Drops the receiver: it stops counting as one, and stops waiting. Idempotent. */
+  drop(): void {
+    this.#link.drop();
+  }
+
+  /** Same as {@linkcode BroadcastReceiver.drop}, for `using`. */
   override [Symbol.dispose](): void {
     this.#link.drop();
   }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PENDING, type Poll, type Stream, STREAM_END, type StreamEnd } from "@spindle/core";
-import { broadcast, mpsc, SendError, watch } from "./mod.ts";
+import { broadcast, mpsc, oneshot, SendError, watch } from "./mod.ts";
 import { collectUntil, TestTask } from "./test-support/harness.ts";
 
 interface AnySender {
@@ -103,7 +103,22 @@ for (const kind of kinds) {
     assert.ok(await collectUntil(() => task.wakes > 0), "the collected clone's drop wakes the receiver");
     assert.equal(task.pollNext(rx), STREAM_END);
   });
+
+  test(`${kind.name}: the receiver's drop() drops it as [Symbol.dispose] does (sends fail, the senders see it), twice harmless`, () => {
+    const [tx, rx] = kind.make();
+    (rx as Stream<number> & { drop(): void }).drop();
+    (rx as Stream<number> & { drop(): void }).drop(); // idempotent
+    assert.throws(() => kind.send(tx, 1), SendError);
+    tx.drop();
+  });
 }
+
+test("oneshot: the receiver's drop() makes a later send fail with its value, as [Symbol.dispose] does", () => {
+  const [tx, rx] = oneshot<string>();
+  rx.drop();
+  rx.drop(); // idempotent
+  assert.throws(() => tx.send("late"), (e) => e instanceof SendError && e.value === "late");
+});
 
 test("broadcast and watch: a send after every receiver (subscribed, cloned) is dropped fails with SendError and the value", () => {
   const [btx, brx] = broadcast<string>(4);

@@ -571,6 +571,11 @@ export class Receiver<T> extends Stream<T> {
   }
 
   /** Drops the receiver: closes the channel and drops what is buffered. Idempotent. */
+  drop(): void {
+    this.#link.drop();
+  }
+
+  /** Same as {@linkcode Receiver.drop}, for `using`. */
   override [Symbol.dispose](): void {
     this.#link.drop();
   }

@@ -313,6 +313,11 @@ export class OneshotReceiver<T> extends Future<T> implements Stream<T> {
   }
 
   /** Drops the receiver: a later `send` fails, handing its value back; a value sent already is dropped. */
+  drop(): void {
+    this[Symbol.dispose]();
+  }
+
+  /** Same as {@linkcode OneshotReceiver.drop}, for `using`. */
   override [Symbol.dispose](): void {
     const slot = this.#slot;
     slot.receiverAlive = false;

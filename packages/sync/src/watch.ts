@@ -386,6 +386,11 @@ export class WatchReceiver<T> extends Stream<T> {
   }
 
   /** Drops the receiver. Idempotent. */
+  drop(): void {
+    this.#link.drop();
+  }
+
+  /** Same as {@linkcode WatchReceiver.drop}, for `using`. */
   override [Symbol.dispose](): void {
     this.#link.drop();
   }
