@@ -53,6 +53,11 @@ class Shared<T> implements EndCounts {
   /** The senders' `closed()` futures, waiting for the last receiver to go. */
   readonly closing: WaitList<WaitNode> = new WaitList<WaitNode>();
 
+  /** Whether a receiver is live (what the senders' `closed()` futures wait on). */
+  get receiving(): boolean {
+    return this.receivers !== 0;
+  }
+
   constructor(capacity: number) {
     this.capacity = capacity;
     this.ring = new Array(capacity);

@@ -11,7 +11,7 @@ import {
   Stream,
   STREAM_END,
 } from "@spindle/core";
-import { ClosedError, mpsc, type Receiver, type Sender, SendError } from "./mod.ts";
+import { ClosedError, mpsc, type Receiver, Sender, SendError } from "./mod.ts";
 import { TestTask } from "./test-support/harness.ts";
 
 test("the receiver is a core Stream that yields values in order, then ends after the last sender is dropped", async () => {
@@ -239,4 +239,36 @@ test("capacity and length report the channel's state", () => {
   tx.trySend(1);
   tx.trySend(2);
   assert.equal(rx.length, 2);
+});
+
+test("tx.closed() waits while the receiver is open, completes on its close() or drop, and a dropped one keeps no waker", () => {
+  for (
+    const [name, make] of [["bounded", () => mpsc.bounded<number>(2)], [
+      "unbounded",
+      () => mpsc.unbounded<number>(),
+    ]] as const
+  ) {
+    for (const how of ["close", "drop"] as const) {
+      const [tx, rx] = make();
+      const task = new TestTask();
+      const closed = tx.closed();
+      assert.equal(task.poll(closed), PENDING, `${name}: open`);
+      const dropped = tx.clone().closed();
+      assert.equal(task.poll(dropped), PENDING);
+      dropped[Symbol.dispose]();
+      assert.equal(task.live, 1, `${name}: a dropped closed() keeps no waker`);
+      if (tx instanceof Sender) assert.equal(tx.trySend(1), true);
+      else tx.send(1);
+      assert.equal(task.wakes, 0, `${name}: a send is not the end`);
+      if (how === "close") rx.close();
+      else rx.drop();
+      assert.equal(task.wakes, 1, `${name}, ${how}: woken`);
+      assert.equal(task.poll(closed), undefined);
+      assert.equal(task.live, 0);
+      assert.throws(() => task.poll(closed), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+      assert.equal(blockOn(tx.closed()), undefined, `${name}: ready at once once closed`);
+      tx.drop();
+      assert.throws(() => tx.closed(), (e) => e instanceof ClosedError && /closed\(\)/.test(e.message));
+    }
+  }
 });

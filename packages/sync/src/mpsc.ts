@@ -21,6 +21,8 @@ import { type EndCounts, EndLink } from "./channel-end.ts";
 import { checkCapacity, checkPermits, ClosedError, SendError } from "./errors.ts";
 import { PermitQueue, type PermitWaiter } from "./permit-queue.ts";
 import { awaitIterator, READY_VOID, ReadyNow, Recv, takeBudgetNow } from "./ready-now.ts";
+import { ReceiversGone } from "./receivers-gone.ts";
+import { WaitList, type WaitNode } from "./wait-list.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
@@ -53,6 +55,8 @@ class Channel<T> implements EndCounts {
   receiving = true;
   /** The receiver's waker while it waits for a value or the end. */
   receiver: RawWaker<unknown> | null = null;
+  /** The senders' `closed()` futures, waiting for the receiver to close or go. */
+  readonly closing: WaitList<WaitNode> = new WaitList<WaitNode>();
 
   constructor(capacity: number | null) {
     this.slots = capacity === null ? null : new PermitQueue(capacity);
@@ -120,6 +124,7 @@ class Channel<T> implements EndCounts {
     if (!this.receiving) return;
     this.receiving = false;
     this.slots?.close();
+    this.closing.wakeAll();
   }
 }
 
@@ -249,6 +254,33 @@ export class Sender<T> implements Disposable {
    */
   get availableCapacity(): number {
     return this.#link.live("availableCapacity").slots!.free;
+  }
+
+  /**
+   * A future that completes once the receiver is closed or dropped (sends fail from then on), as
+   * tokio's `Sender::closed`: a producer can stop making values nobody will take. Throws
+   * {@linkcode ClosedError} if this sender was dropped.
+   *
+   * @example
+   * ```ts
+   * import { type Coroutine, LocalExecutor } from "@spindle/core";
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.bounded<number>(1);
+   * const executor = new LocalExecutor();
+   * const done = executor.spawn(function* (): Coroutine<string> {
+   *   yield* tx.closed();
+   *   return "no one receives";
+   * }());
+   * executor.spawn(function* (): Coroutine<void> {
+   *   rx.close();
+   * }());
+   * await executor.run();
+   * console.log(await done); // no one receives
+   * ```
+   */
+  closed(): Future<void> {
+    return new ReceiversGone(this.#link.live("closed()"), "Sender.closed()");
   }
 
   /** Whether the receiver was closed or dropped (sends fail), or this sender was dropped. */
@@ -414,6 +446,33 @@ export class UnboundedSender<T> implements Disposable {
 
   static {
     makeUnboundedSender = <T>(channel: Channel<T>): UnboundedSender<T> => new UnboundedSender(channel);
+  }
+
+  /**
+   * A future that completes once the receiver is closed or dropped (sends fail from then on), as
+   * tokio's `Sender::closed`: a producer can stop making values nobody will take. Throws
+   * {@linkcode ClosedError} if this sender was dropped.
+   *
+   * @example
+   * ```ts
+   * import { type Coroutine, LocalExecutor } from "@spindle/core";
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.unbounded<number>();
+   * const executor = new LocalExecutor();
+   * const done = executor.spawn(function* (): Coroutine<string> {
+   *   yield* tx.closed();
+   *   return "no one receives";
+   * }());
+   * executor.spawn(function* (): Coroutine<void> {
+   *   rx.close();
+   * }());
+   * await executor.run();
+   * console.log(await done); // no one receives
+   * ```
+   */
+  closed(): Future<void> {
+    return new ReceiversGone(this.#link.live("closed()"), "UnboundedSender.closed()");
   }
 
   /** Whether the receiver was closed or dropped (sends fail), or this sender was dropped. */

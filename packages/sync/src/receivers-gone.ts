@@ -3,14 +3,14 @@ import { type WaitList, WaitNode } from "./wait-list.ts";
 
 /** The part of a channel's shared state that {@linkcode ReceiversGone} watches. */
 export interface ReceiverCount {
-  /** Receivers still open. */
-  readonly receivers: number;
-  /** Futures waiting for `receivers` to reach 0; the channel wakes them all then. */
+  /** Whether a receiver can still take values: false once none is left (mpsc: or it closed). */
+  readonly receiving: boolean;
+  /** Futures waiting for `receiving` to turn false; the channel wakes them all then. */
   readonly closing: WaitList<WaitNode>;
 }
 
 /**
- * A sender's `closed()` (watch, broadcast): ready once the channel has no receiver. It takes a
+ * A sender's `closed()` (mpsc, watch, broadcast): ready once no receiver can take values. It takes a
  * unit of the task's budget per poll, as tokio's does, and waits in the channel's `closing` list.
  */
 export class ReceiversGone extends Future<void> {
@@ -26,11 +26,11 @@ export class ReceiversGone extends Future<void> {
     this.#what = what;
   }
 
-  /** Ready once no receiver is left. */
+  /** Ready once no receiver can take values. */
   poll(cx: Context): Poll<void> {
     if (this.#done) throw new SpindleError("FUTURE_COMPLETED", `${this.#what} was polled after it completed`);
     if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
-    if (this.#shared.receivers !== 0) {
+    if (this.#shared.receiving) {
       refundBudget();
       this.#node.register(cx.waker);
       if (!this.#node.queued) this.#shared.closing.push(this.#node);
