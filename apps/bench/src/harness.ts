@@ -8,6 +8,7 @@
  * before each run, 6.0–6.7M/s without).
  */
 import process from "node:process";
+import type { Worker } from "node:worker_threads";
 
 declare const Deno: { version: { deno: string; v8: string } } | undefined;
 declare const Bun: { version: string } | undefined;
@@ -58,3 +59,15 @@ export const median = (xs: number[]): number => {
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
+
+/** Posts `message` to a bare `node:worker_threads` thread and resolves with its next answer (rejects on its error). */
+export const askThread = <T>(thread: Worker, message: unknown): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const onError = (e: unknown) => reject(e);
+    thread.once("error", onError);
+    thread.once("message", (answer) => {
+      thread.off("error", onError);
+      resolve(answer);
+    });
+    thread.postMessage(message);
+  });

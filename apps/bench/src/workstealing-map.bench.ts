@@ -30,7 +30,7 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
-import { intOption, listOption, log, median, option, runtime as benchRuntime } from "./harness.ts";
+import { askThread, intOption, listOption, log, median, option, runtime as benchRuntime } from "./harness.ts";
 import type { Ratio } from "./section.ts";
 import type { MapContenderId, MapRunId, MapRuns, WorkstealingMapResult } from "./workstealing.section.ts";
 import type jobs from "./workstealing-map-peers/jobs.ts";
@@ -172,25 +172,19 @@ async function startBare(): Promise<Contender> {
         workerData: { values: shared },
       }),
   );
-  const ask = <T>(thread: Worker, message: unknown): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const onError = (e: unknown) => reject(e);
-      thread.once("error", onError);
-      thread.once("message", (answer) => {
-        thread.off("error", onError);
-        resolve(answer);
-      });
-      thread.postMessage(message);
-    });
   const dealt = threads.map((_, t) => chunks.filter((_, c) => c % WORKERS === t));
   return {
     async first() {
-      const answers = await Promise.all(threads.map((thread) => ask<number[][]>(thread, { chunks: [[1, 2, 3]] })));
+      const answers = await Promise.all(
+        threads.map((thread) => askThread<number[][]>(thread, { chunks: [[1, 2, 3]] })),
+      );
       for (const a of answers) if (a[0]!.join() !== mapChunk([1, 2, 3]).join()) throw new Error("wrong first map");
     },
     runs: {
       async "map-bare"() {
-        const answers = await Promise.all(threads.map((thread, t) => ask<number[][]>(thread, { chunks: dealt[t] })));
+        const answers = await Promise.all(
+          threads.map((thread, t) => askThread<number[][]>(thread, { chunks: dealt[t] })),
+        );
         const out = new Array<number>(ITEMS);
         let at = 0;
         for (let c = 0; c < chunks.length; c++) {
@@ -202,7 +196,7 @@ async function startBare(): Promise<Contender> {
       async "sum-bare"() {
         checkSum(
           await Promise.all(
-            threads.map((thread, w) => ask<number>(thread, { from: ranges[w]![0], to: ranges[w]![1] })),
+            threads.map((thread, w) => askThread<number>(thread, { from: ranges[w]![0], to: ranges[w]![1] })),
           ),
           "bare sum",
         );

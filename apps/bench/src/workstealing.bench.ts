@@ -54,7 +54,7 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
-import { intOption, listOption, log, median, option, runtime } from "./harness.ts";
+import { askThread, intOption, listOption, log, median, option, runtime } from "./harness.ts";
 import type {
   Calibration,
   ConfigReport,
@@ -236,25 +236,12 @@ async function startSpindle(workers: number): Promise<Contender> {
 async function startBare(workers: number): Promise<Contender> {
   const threads: Worker[] = [];
   for (let i = 0; i < workers; i++) threads.push(new Worker(peerFile("bare-thread.ts")));
-  const ask = <R>(
-    w: Worker,
-    msg: { count: number; iters: number } | { fib: number; cutoff: number; next: Int32Array },
-  ): Promise<R> =>
-    new Promise((resolve, reject) => {
-      const onError = (e: unknown) => reject(e);
-      w.once("error", onError);
-      w.once("message", (r) => {
-        w.off("error", onError);
-        resolve(r);
-      });
-      w.postMessage(msg);
-    });
   return {
     id: "bare",
     async bareUniform(count, iters) {
       const parts = await Promise.all(
         threads.map((w, i) =>
-          ask<{ ns: number; tiers: number[] }>(w, {
+          askThread<{ ns: number; tiers: number[] }>(w, {
             count: Math.floor((count * (i + 1)) / workers) - Math.floor((count * i) / workers),
             iters,
           })
@@ -266,7 +253,7 @@ async function startBare(workers: number): Promise<Contender> {
     },
     async bareFib(n, cutoff) {
       const next = new Int32Array(new SharedArrayBuffer(4));
-      return sum(await Promise.all(threads.map((w) => ask<number>(w, { fib: n, cutoff, next }))));
+      return sum(await Promise.all(threads.map((w) => askThread<number>(w, { fib: n, cutoff, next }))));
     },
     async close() {
       await Promise.all(threads.map((w) => w.terminate()));
