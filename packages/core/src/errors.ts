@@ -1,7 +1,8 @@
 /**
  * What went wrong, as a stable machine-readable code:
  *
- * - `FUTURE_COMPLETED`: a future was polled again after it returned its output.
+ * - `FUTURE_COMPLETED`: a future was polled again after it returned its output, failed or was
+ *   dropped (a dropped future stays inert: it never registers again).
  * - `EXECUTOR_CLOSED`: `spawn` on an executor that was closed.
  * - `BLOCKING_NOT_ALLOWED`: `blockOn` where the thread may not block.
  * - `DEADLOCK`: `blockOn` found its future pending with nothing left that could wake it.

@@ -56,6 +56,8 @@ export class Interval implements Disposable {
   readonly #entry: TimerEntry;
   readonly #period: number;
   readonly #missedTick: MissedTickBehavior;
+  /** Set by `[Symbol.dispose]`: the interval stays inert (polling or moving it throws, never registers). */
+  #dropped = false;
 
   private constructor(queue: TimerQueue, period: number, options: IntervalOptions | undefined, start: number) {
     this.#period = checkDuration(period, "the interval's period");
@@ -90,9 +92,11 @@ export class Interval implements Disposable {
 
   /**
    * Polls for the next tick: its scheduled instant once it is due, else `PENDING` with
-   * `cx.waker` registered (replacing the waker of an earlier poll).
+   * `cx.waker` registered (replacing the waker of an earlier poll). Throws `FUTURE_COMPLETED`
+   * once the interval was dropped.
    */
   pollTick(cx: Context): Poll<Instant> {
+    this.#checkLive("polled");
     const queue = this.#queue;
     const entry = this.#entry;
     const driver = queue.driver;
@@ -161,14 +165,21 @@ export class Interval implements Disposable {
     this.#queue.remove(this.#entry);
   }
 
-  /** Deregisters the interval. */
+  /** Deregisters the interval for good: polling or resetting it afterwards throws `FUTURE_COMPLETED`. */
   [Symbol.dispose](): void {
+    this.#dropped = true;
     this.#queue.remove(this.#entry);
   }
 
   /** Re-arms the entry for a tick at `deadline`, keeping a waiting task's waker (no allocation). */
   #moveNextTick(deadline: number): void {
+    this.#checkLive("reset");
     this.#queue.reschedule(this.#entry, deadline);
+  }
+
+  /** Throws once the interval was dropped: a dropped interval never registers again. */
+  #checkLive(operation: string): void {
+    if (this.#dropped) throw new SpindleError("FUTURE_COMPLETED", `an Interval was ${operation} after it was dropped`);
   }
 
   /** The tick after the one scheduled at `scheduled` and taken at `now`. */
@@ -192,6 +203,8 @@ class Tick extends Future<Instant> {
   readonly #interval: Interval;
   /** Set by the poll that completed: polled again, it would take the next tick. */
   #done = false;
+  /** Set by `[Symbol.dispose]`: polled again, it would register for a tick nobody waits for. */
+  #dropped = false;
 
   constructor(interval: Interval) {
     super();
@@ -199,13 +212,17 @@ class Tick extends Future<Instant> {
   }
 
   poll(cx: Context): Poll<Instant> {
-    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "interval.tick() was polled after it completed");
+    if (this.#done || this.#dropped) {
+      const how = this.#done ? "completed" : "was dropped";
+      throw new SpindleError("FUTURE_COMPLETED", `interval.tick() was polled after it ${how}`);
+    }
     const tick = this.#interval.pollTick(cx);
     if (tick !== PENDING) this.#done = true;
     return tick;
   }
 
   override [Symbol.dispose](): void {
+    this.#dropped = true;
     this.#interval.cancelTick();
   }
 }

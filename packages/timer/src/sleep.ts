@@ -38,6 +38,8 @@ export class Sleep extends Future<void> {
   /** The clock reading the sleep was created at, for its first poll; then `NaN`. */
   #createdAt: number;
   #done = false;
+  /** Set by `[Symbol.dispose]`: the sleep stays inert (a later poll or reset throws, never registers). */
+  #dropped = false;
 
   private constructor(queue: TimerQueue, deadline: number, createdAt: number) {
     super();
@@ -85,7 +87,8 @@ export class Sleep extends Future<void> {
    * Moves the deadline to `deadline` without making a new sleep (tokio's `Sleep::reset`), before
    * or after the sleep completed: it is pending again until then. A task waiting on it keeps
    * waiting, now for the new deadline (woken at once if that has passed). Throws a `RangeError`
-   * naming the value when `deadline` is not an {@linkcode Instant}.
+   * naming the value when `deadline` is not an {@linkcode Instant}, and `FUTURE_COMPLETED` once the
+   * sleep was dropped.
    *
    * @example
    * ```ts
@@ -104,6 +107,7 @@ export class Sleep extends Future<void> {
    */
   reset(deadline: Instant): void {
     const millis = checkInstant(deadline).millis;
+    if (this.#dropped) throw new SpindleError("FUTURE_COMPLETED", "a Sleep was reset after it was dropped");
     this.#done = false;
     this.#createdAt = Number.NaN;
     this.#queue.reschedule(this.#entry, millis);
@@ -111,7 +115,9 @@ export class Sleep extends Future<void> {
 
   /** Completes once the deadline has passed; see the class documentation. */
   poll(cx: Context): Poll<void> {
-    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "a Sleep was polled after it completed");
+    if (this.#done || this.#dropped) {
+      throw new SpindleError("FUTURE_COMPLETED", `a Sleep was polled after it ${this.#done ? "completed" : "was dropped"}`);
+    }
     const queue = this.#queue;
     const entry = this.#entry;
     const driver = queue.driver;
@@ -139,8 +145,9 @@ export class Sleep extends Future<void> {
     return PENDING;
   }
 
-  /** Deregisters the sleep if it is pending, and drops its waker. */
+  /** Deregisters the sleep if it is pending, and drops its waker; polling it afterwards throws. */
   override [Symbol.dispose](): void {
+    this.#dropped = true;
     this.#queue.remove(this.#entry);
   }
 

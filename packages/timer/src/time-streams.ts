@@ -102,17 +102,20 @@ export function ticks(interval: Interval): Stream<Instant> {
 
 class TickStream extends Stream<Instant> {
   readonly #interval: Interval;
+  #dropped = false;
 
   constructor(interval: Interval) {
     super();
     this.#interval = interval;
   }
 
-  pollNext(cx: Context): Poll<Instant> {
+  pollNext(cx: Context): Poll<Instant | StreamEnd> {
+    if (this.#dropped) return STREAM_END; // a dropped stream has ended: it never registers again
     return this.#interval.pollTick(cx);
   }
 
   override [Symbol.dispose](): void {
+    this.#dropped = true;
     this.#interval[Symbol.dispose]();
   }
 }
@@ -149,6 +152,7 @@ class ThrottleStream<T> extends Stream<T> {
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
+    if (this.#dropped) return STREAM_END; // a dropped stream has ended: its source is not polled again
     const gap = this.#gap;
     if (gap.isStarted && !gap.pollElapsed(cx)) return PENDING;
     const item = this.#source.pollNext(cx);
@@ -272,6 +276,7 @@ class TimeoutEachStream<T> extends Stream<T> {
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
+    if (this.#dropped) return STREAM_END; // a dropped stream has ended: its source is not polled again
     const deadline = this.#deadline;
     const item = this.#source.pollNext(cx);
     if (item !== PENDING) {

@@ -77,6 +77,7 @@ class Signalled<T> extends Future<T> {
   }
 
   override [Symbol.dispose](): void {
+    this.#done = true;
     this.#inner[Symbol.dispose]();
   }
 }
