@@ -269,6 +269,7 @@ class IterableStream<T> extends Stream<T> {
   override [Symbol.dispose](): void {
     const iterator = this.#iterator;
     this.#iterator = this.#iterable = null;
+    this.#failure = null; // a dropped stream has ended: it throws nothing more
     iterator?.return?.();
   }
 }

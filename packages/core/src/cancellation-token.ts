@@ -333,6 +333,7 @@ class WhenCancelled extends Future<unknown> implements CancelListener {
   }
 
   override [Symbol.dispose](): void {
+    this.#done = true; // polled again, it would listen and keep a waker nobody polls for
     if (this.#listening) {
       this.#listening = false;
       stopListening(this.#token, this);

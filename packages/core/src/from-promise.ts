@@ -40,6 +40,8 @@ const WAITING = 0;
 const FULFILLED = 1;
 const REJECTED = 2;
 const TAKEN = 3;
+/** Dropped: the outcome is ignored, and a later poll throws instead of keeping a waker. */
+const DROPPED = 4;
 
 class PromiseFuture<T> extends Future<T> {
   #state = WAITING;
@@ -83,10 +85,13 @@ class PromiseFuture<T> extends Future<T> {
   }
 
   override [Symbol.dispose](): void {
+    this.#state = DROPPED;
+    this.#result = undefined;
     this.#waker = dropRawWaker(this.#waker);
   }
 
   #settle(state: number, result: unknown): void {
+    if (this.#state === DROPPED) return;
     this.#state = state;
     this.#result = result;
     this.#waker = wakeRawWaker(this.#waker);

@@ -52,6 +52,7 @@ class PollFn<T> extends Future<T> {
   }
 
   override [Symbol.dispose](): void {
+    this.#done = true; // polled again, `fn` could register what `onDrop` just released
     const onDrop = this.#onDrop;
     this.#onDrop = undefined;
     onDrop?.();

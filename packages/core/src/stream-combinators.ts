@@ -53,6 +53,7 @@ class MapStream<T, R> extends Stream<R> {
   }
 
   pollNext(cx: Context): Poll<R | StreamEnd> {
+    if (this.#dropped) return STREAM_END; // a dropped stream has ended: its source is not polled again
     const kept = this.#backlog.isEmpty ? null : this.#backlog.take(1);
     const item = kept !== null ? kept[0] as T : this.#source.pollNext(cx);
     if (item === PENDING || item === STREAM_END) return item as typeof PENDING | StreamEnd;
@@ -60,6 +61,7 @@ class MapStream<T, R> extends Stream<R> {
   }
 
   override pollNextChunk(cx: Context, max: number): Poll<R[] | StreamEnd> {
+    if (this.#dropped) return STREAM_END;
     const kept = this.#backlog.isEmpty ? null : this.#backlog.take(max);
     const chunk = kept ?? pollChunk(this.#source, cx, max);
     if (chunk === PENDING || chunk === STREAM_END) return chunk as typeof PENDING | StreamEnd;
@@ -115,6 +117,7 @@ class FilterStream<T> extends Stream<T> {
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
+    if (this.#dropped) return STREAM_END; // a dropped stream has ended: its source is not polled again
     // Ends when the source is pending: a source that is always ready still runs out of budget.
     for (;;) {
       const kept = this.#backlog.isEmpty ? null : this.#backlog.take(1);
@@ -124,6 +127,7 @@ class FilterStream<T> extends Stream<T> {
   }
 
   override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
+    if (this.#dropped) return STREAM_END;
     const predicate = this.#predicate;
     for (;;) {
       const backlog = this.#backlog.isEmpty ? null : this.#backlog.take(max);
