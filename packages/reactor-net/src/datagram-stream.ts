@@ -46,6 +46,8 @@ class DatagramStream extends Stream<Datagram> {
   readonly #socket: UdpSocket;
   /** The receive under way: kept across pending polls, so the socket keeps one waiter for the stream. */
   #receive: Future<Datagram> | null = null;
+  /** Set by the drop: a dropped stream has ended, and receives nothing more from the socket. */
+  #dropped = false;
 
   constructor(socket: UdpSocket) {
     super();
@@ -53,6 +55,7 @@ class DatagramStream extends Stream<Datagram> {
   }
 
   pollNext(cx: Context): Poll<Datagram | StreamEnd> {
+    if (this.#dropped) return STREAM_END;
     const socket = this.#socket;
     if (socket.isClosed) {
       this[Symbol.dispose]();
@@ -72,6 +75,7 @@ class DatagramStream extends Stream<Datagram> {
   }
 
   override [Symbol.dispose](): void {
+    this.#dropped = true;
     const receive = this.#receive;
     this.#receive = null;
     if (receive !== null) drop(receive);

@@ -60,7 +60,12 @@ export class Reactor {
     checkInterest(interest, "register()");
     const registration = new Registration(interest, (r) => this.#deregister(r));
     this.#registrations.set(registration, source);
-    source.start(registration);
+    try {
+      source.start(registration);
+    } catch (error) {
+      this.#registrations.delete(registration); // a source that failed to start is not registered
+      throw error;
+    }
     return registration;
   }
 

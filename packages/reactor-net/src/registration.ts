@@ -139,10 +139,15 @@ export class Registration implements Disposable {
     waiter.waker = dropRawWaker(waiter.waker);
   }
 
-  /** Deregisters from the reactor (and stops the source) and drops the stored wakers. */
+  /**
+   * Deregisters from the reactor (and stops the source). The registration reads as closed from
+   * then on: the tasks still waiting on it are woken and find `CLOSED` (no source will wake them
+   * any more), and a later `pollReady` or `pollWaiter` answers `CLOSED` instead of storing a waker.
+   */
   [Symbol.dispose](): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.setReady(Ready.CLOSED);
     this.#reader.drop();
     this.#writer.drop();
     const waiters = this.#waiters;

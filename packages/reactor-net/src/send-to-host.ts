@@ -1,4 +1,4 @@
-import { type Context, Future, PENDING, type Poll, type RawWaker } from "@spindle/core";
+import { type Context, Future, PENDING, type Poll, type RawWaker, SpindleError } from "@spindle/core";
 import { closedError } from "./errors.ts";
 import type { ReadinessWaiter, Registration } from "./registration.ts";
 import type { SocketAddress } from "./socket-address.ts";
@@ -17,6 +17,8 @@ export class SendToHost extends Future<number> implements ReadinessWaiter {
   #resolving: Future<SocketAddress[]> | null;
   readonly #send: (to: SocketAddress) => Future<number>;
   #sending: Future<number> | null = null;
+  /** Set by the drop: polled again, it would wait for the resolver or send after all. */
+  #dropped = false;
 
   constructor(
     registration: Registration,
@@ -30,6 +32,7 @@ export class SendToHost extends Future<number> implements ReadinessWaiter {
   }
 
   poll(cx: Context): Poll<number> {
+    if (this.#dropped) throw new SpindleError("FUTURE_COMPLETED", "a sendTo() to a host name was polled after it was dropped");
     if (this.#sending === null) {
       const registration = this.#registration;
       if (registration.isClosed) throw this.#closed();
@@ -48,9 +51,12 @@ export class SendToHost extends Future<number> implements ReadinessWaiter {
 
   /** Dropped: stops waiting (a resolution in progress finishes unobserved). */
   override [Symbol.dispose](): void {
+    this.#dropped = true;
     this.#registration.forget(this);
     this.#resolving?.[Symbol.dispose]();
+    this.#resolving = null;
     this.#sending?.[Symbol.dispose]();
+    this.#sending = null;
   }
 
   #closed(): Error {

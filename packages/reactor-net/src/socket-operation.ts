@@ -29,7 +29,10 @@ export class SocketOperation<T> extends Future<T> implements ReadinessWaiter {
   waker: RawWaker<unknown> | null = null;
   readonly #registration: Registration;
   readonly #attempt: () => T | WouldBlock;
-  /** Set by the poll that completed: polled again, it would send or receive a second datagram. */
+  /**
+   * Set by the poll that completed, or by the drop: polled again, it would send or receive a
+   * datagram nobody waits for.
+   */
   #done = false;
 
   constructor(registration: Registration, interest: number, attempt: () => T | WouldBlock) {
@@ -40,7 +43,9 @@ export class SocketOperation<T> extends Future<T> implements ReadinessWaiter {
   }
 
   poll(cx: Context): Poll<T> {
-    if (this.#done) throw new SpindleError("FUTURE_COMPLETED", "a socket operation was polled after it completed");
+    if (this.#done) {
+      throw new SpindleError("FUTURE_COMPLETED", "a socket operation was polled after it completed or was dropped");
+    }
     const registration = this.#registration;
     // An operation that completes takes a unit of the task's cooperative budget, so that a loop
     // of operations that never wait (sends the runtime takes at once, a full receive queue)
@@ -63,8 +68,9 @@ export class SocketOperation<T> extends Future<T> implements ReadinessWaiter {
     }
   }
 
-  /** Dropped before it completed: stops waiting. */
+  /** Dropped before it completed: stops waiting, for good. */
   override [Symbol.dispose](): void {
+    this.#done = true;
     this.#registration.forget(this);
   }
 }
