@@ -17,10 +17,13 @@ import {
   next,
   pollChunk,
   race,
+  ready,
   SpindleError,
   take,
   takeUntil,
+  TaskScope,
   toAsyncIterable,
+  toPromise,
   zip,
 } from "./mod.ts";
 
@@ -82,12 +85,16 @@ test("an options argument that is not an object is INVALID_ARGUMENT naming it, u
   // new LocalExecutor(null) threw "Cannot read properties of null (reading 'timeSliceMs')".
   for (const [bad, shown] of [[null, "null"], [5, "5"], ["fast", '"fast"']] as const) {
     assert.throws(() => new LocalExecutor(bad as never), invalid("new LocalExecutor()'s options", shown));
+    assert.throws(() => new TaskScope(bad as never), invalid("new TaskScope()'s options", shown));
+    assert.throws(() => TaskScope.from([], bad as never), invalid("new TaskScope()'s options", shown));
+    assert.throws(() => toPromise(ready(1), bad as never), invalid("toPromise()'s options", shown));
     assert.throws(() => checkOptions(bad as never, "f()"), invalid("f()'s options must be an object", shown));
   }
   assert.deepEqual(checkOptions(undefined, "f()"), {});
   const options = { a: 1 };
   assert.equal(checkOptions(options, "f()"), options);
   new LocalExecutor(undefined).close();
+  new TaskScope(undefined)[Symbol.dispose]();
 });
 
 test("describe names a value with its article, keeps bigint and -0 apart from numbers, and survives throwing traps", () => {

@@ -4,7 +4,7 @@ import { Context } from "./context.ts";
 import { type Coroutine, type IntoFuture, intoFuture, isCoroutine } from "./coroutine.ts";
 import { consumeBudget, refundBudget } from "./coop-budget.ts";
 import { currentSpawner, type Spawner } from "./driving.ts";
-import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
+import { CancelledError, checkOptions, completedError, describe, SpindleError } from "./errors.ts";
 import { drop, Future, isFuture } from "./future.ts";
 import { LocalExecutor } from "./local-executor.ts";
 import type { JoinHandle } from "./join-handle.ts";
@@ -253,10 +253,8 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
   readonly #waiters = new Set<ScopeWait<unknown>>();
 
   /** Creates an open scope; see {@linkcode TaskScopeOptions}. */
-  constructor(options: TaskScopeOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new SpindleError("INVALID_ARGUMENT", `TaskScope options must be an object, got ${describe(options)}`);
-    }
+  constructor(options?: TaskScopeOptions) {
+    options = checkOptions(options, "new TaskScope()");
     const policy = options.onError ?? "abort";
     if (policy !== "abort" && policy !== "collect") {
       throw new SpindleError("INVALID_ARGUMENT", `onError must be "abort" or "collect", got ${describe(policy)}`);

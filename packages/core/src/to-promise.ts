@@ -1,6 +1,6 @@
 import { checkSignal } from "./cancellation-token.ts";
 import type { IntoFuture } from "./coroutine.ts";
-import { CancelledError, describe, SpindleError } from "./errors.ts";
+import { CancelledError, checkOptions } from "./errors.ts";
 import { LocalExecutor } from "./local-executor.ts";
 
 /** Options of {@linkcode toPromise}. */
@@ -33,10 +33,7 @@ export interface ToPromiseOptions {
  * ```
  */
 export function toPromise<T>(work: IntoFuture<T>, options?: ToPromiseOptions): Promise<T> {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new SpindleError("INVALID_ARGUMENT", `toPromise() options must be an object, got ${describe(options)}`);
-  }
-  const signal = options?.signal;
+  const signal = checkOptions(options, "toPromise()").signal;
   if (signal !== undefined) {
     checkSignal(signal, "toPromise()'s signal option");
     if (signal.aborted) return Promise.reject(signal.reason);

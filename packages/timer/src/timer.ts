@@ -2,6 +2,7 @@ import {
   abortable,
   CancellationToken,
   type CancelSource,
+  checkOptions,
   type Context,
   describe,
   Future,
@@ -32,10 +33,7 @@ export interface AbortOptions {
 
 /** `future`, failing with `options.signal`'s reason once it aborts; `future` itself without a signal. */
 function withSignal<T>(future: Future<T>, options: AbortOptions, what: string): Future<T> {
-  if (typeof options !== "object" || options === null) {
-    throw new SpindleError("INVALID_ARGUMENT", `${what} options must be an object, got ${describe(options)}`);
-  }
-  const signal: unknown = options.signal;
+  const signal: unknown = checkOptions(options, what).signal;
   if (signal === undefined) return future;
   if (!(signal instanceof AbortSignal) && !(signal instanceof CancellationToken)) {
     throw new SpindleError(

@@ -147,4 +147,17 @@ test("the host driver: same API, reported, and not shareable", async () => {
 
 test("bad options are rejected, naming the value", async () => {
   await assert.rejects(TimerReactor.start({ driver: "fast" as "thread" }), /"thread", "host" or "auto", got "fast"/);
+  // start(null) used to start a reactor, and start(5) too (their driver read as "auto").
+  for (const [bad, shown] of [[null, "null"], [5, "5"], ["host", '"host"']] as const) {
+    await assert.rejects(
+      TimerReactor.start(bad as never),
+      (e: unknown) =>
+        e instanceof SpindleError && e.code === "INVALID_ARGUMENT" &&
+        e.message === `TimerReactor.start()'s options must be an object or undefined, got ${shown}`,
+    );
+  }
+  await assert.rejects(
+    TimerReactor.start({ driver: "host", warnOnFallback: "no" as never }),
+    (e: unknown) => e instanceof SpindleError && /warnOnFallback must be a boolean, got "no"/.test(e.message),
+  );
 });

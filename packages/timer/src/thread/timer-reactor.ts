@@ -1,4 +1,4 @@
-import { describe, permissionDenied, SpindleError, wakeShared, WakeTable } from "@spindle/core";
+import { checkOptions, describe, permissionDenied, SpindleError, wakeShared, WakeTable } from "@spindle/core";
 import { Worker } from "node:worker_threads";
 import { type CloseReason, TimerStateError, TimerThreadStartError } from "../errors.ts";
 import { HostDriver } from "./host-driver.ts";
@@ -94,13 +94,18 @@ export class TimerReactor implements Disposable {
    * `PermissionDeniedError` naming Deno's missing flag (`--allow-read`). With `"auto"` the same
    * error becomes {@linkcode TimerReactor.fallbackReason} and the host driver runs.
    */
-  static async start(options: TimerReactorOptions = {}): Promise<TimerReactor> {
-    const choice = (options ?? {}).driver ?? "auto";
+  static async start(options?: TimerReactorOptions): Promise<TimerReactor> {
+    options = checkOptions(options, "TimerReactor.start()");
+    const choice = options.driver ?? "auto";
     if (choice !== "thread" && choice !== "host" && choice !== "auto") {
       throw new SpindleError(
         "INVALID_ARGUMENT",
         `driver must be "thread", "host" or "auto", got ${describe(choice)}`,
       );
+    }
+    const warn: unknown = options.warnOnFallback;
+    if (warn !== undefined && typeof warn !== "boolean") {
+      throw new SpindleError("INVALID_ARGUMENT", `warnOnFallback must be a boolean, got ${describe(warn)}`);
     }
     if (choice === "host") return startHost(null);
     const missing = missingPrimitive();
