@@ -17,9 +17,12 @@ export class UncloneableValueError extends TypeError {
   /** Where the value sits inside what was being sent. */
   readonly path: string;
 
-  /** Creates the error; `what` names the job, `path` the value's place, `value` the value. */
-  constructor(what: string, path: string, value: unknown, why = "cannot cross threads") {
-    super(`${what}: ${path} (${describe(value)}) ${why}`);
+  /**
+   * Creates the error; `what` names the job, `path` the value's place, `value` the value, `why`
+   * the reason, and `options.cause` what was thrown while reading it, if anything.
+   */
+  constructor(what: string, path: string, value: unknown, why = "cannot cross threads", options?: ErrorOptions) {
+    super(`${what}: ${path} (${describe(value)}) ${why}`, options);
     this.name = "UncloneableValueError";
     this.path = path;
   }

@@ -683,8 +683,36 @@ test("objects that only inherit from a built-in, and Proxies of built-ins, are r
     [Object.create(Number.prototype), /args\[0\] \(a Number\) cannot cross threads/],
     [Object.create(String.prototype), /args\[0\] \(a String\) cannot cross threads/],
     [new Proxy(new Date(0), {}), /args\[0\] \(a Date\) cannot cross threads/],
+    // Used to cross as an empty array, its properties lost.
+    [Object.create(Array.prototype, { a: { value: 1, enumerable: true } }), /args\[0\] \(an Array\) cannot cross/],
   ];
   for (const [impostor, message] of impostors) assert.match(rejection([impostor]).message, message);
+});
+
+test("a revoked Proxy is refused with the path to it and the engine's error as cause", () => {
+  const { proxy, revoke } = Proxy.revocable([1], {});
+  revoke();
+  const error = rejection({ items: [proxy] });
+  assert.match(error.message, /^job "fib": args\.items\[0\] \(an object\) cannot be read/);
+  assert.equal(error.path, "args.items[0]");
+  assert.ok(error.cause instanceof TypeError);
+});
+
+test("a value nested deeper than the stack is refused with an UncloneableValueError, not a stack overflow", () => {
+  for (const make of [() => ({}), () => [] as unknown[]]) {
+    const root = make();
+    let inner: Record<string, unknown> | unknown[] = root;
+    for (let i = 0; i < 1_000_000; i++) {
+      const next = make();
+      if (Array.isArray(inner)) inner.push(next);
+      else inner.a = next;
+      inner = next;
+    }
+    const error = rejection(root);
+    assert.match(error.message, /^job "fib": args \((an object|an Array)\) is nested too deeply to encode/);
+    assert.ok(error.cause instanceof RangeError, "the engine's stack overflow is the cause");
+    assert.deepEqual(roundTrip({ still: ["usable"] }), { still: ["usable"] }, "the encoder is usable afterwards");
+  }
 });
 
 test("a view or buffer whose own getters lie is copied by what its internal slots say", () => {

@@ -124,12 +124,19 @@ const textEncoder = new TextEncoder();
 class Rejected {
   readonly value: unknown;
   readonly why: string | undefined;
+  readonly cause: unknown;
   readonly steps: string[] = [];
 
-  constructor(value: unknown, why?: string) {
+  constructor(value: unknown, why?: string, cause?: unknown) {
     this.value = value;
     this.why = why;
+    this.cause = cause;
   }
+}
+
+/** Whether `error` is the engine's stack overflow (V8 and JavaScriptCore both throw this RangeError). */
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
 /** Adds `step` to the path of a rejection passing through a container. */
@@ -200,7 +207,8 @@ function isShared(buffer: ArrayBufferLike): boolean {
  * buffer of its own, so views that shared a buffer (or a view sent with its buffer) no longer
  * share one; SharedArrayBuffers are refused instead of shared; errors keep any name and their own
  * enumerable properties; null-prototype objects keep their null prototype. Encoding recurses, so
- * nesting is bounded by the stack, as in V8's serializer.
+ * nesting is bounded by the stack, as in V8's serializer: a value nested deeper is refused with an
+ * `UncloneableValueError` (the engine's stack overflow as its `cause`).
  */
 export class ValueEncoder {
   #u8: Uint8Array;
@@ -297,6 +305,17 @@ export class ValueEncoder {
           root + error.steps.reverse().join(""),
           error.value,
           error.why,
+          error.cause === undefined ? undefined : { cause: error.cause },
+        );
+      }
+      if (isStackOverflow(error)) {
+        // Nesting deeper than this thread's stack: a typed error instead of the engine's bare one.
+        throw new UncloneableValueError(
+          `job ${JSON.stringify(job)}`,
+          root,
+          value,
+          "is nested too deeply to encode on this thread's stack",
+          { cause: error },
         );
       }
       throw error;
@@ -543,8 +562,15 @@ export class ValueEncoder {
       this.#pos += 5;
       return;
     }
-    const proto: unknown = Object.getPrototypeOf(value);
-    if (proto === Array.prototype) return this.#array(value as readonly unknown[]);
+    let proto: unknown;
+    try {
+      proto = Object.getPrototypeOf(value);
+    } catch (error) {
+      // A revoked Proxy, or a Proxy whose getPrototypeOf trap throws: nothing of it can be read.
+      throw new Rejected(value, "cannot be read (its prototype could not be read)", error);
+    }
+    // Not an object that merely inherits from Array.prototype: it would cross as an empty array.
+    if (proto === Array.prototype && Array.isArray(value)) return this.#array(value as readonly unknown[]);
     if (proto === Object.prototype || proto === null) return this.#plainObject(value, proto === null);
     this.#builtIn(value);
   }
