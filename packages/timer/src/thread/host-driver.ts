@@ -3,6 +3,9 @@ import { closeCauseFor, type Driver } from "../driver.ts";
 import type { CloseReason } from "../errors.ts";
 import type { TimerQueue } from "../timer-queue.ts";
 
+/** The longest delay a host `setTimeout` takes (a signed 32-bit count of milliseconds, about 24.8 days). */
+const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
+
 /**
  * The fallback driver: one host `setTimeout` for the queue's earliest deadline. It has the same
  * API and semantics as the timer thread, with the host's precision (whole milliseconds, and
@@ -43,7 +46,9 @@ export class HostDriver implements Driver {
     if (deadline >= this.#armedFor || this.#closeReason !== null) return;
     clearTimeout(this.#handle);
     this.#armedFor = deadline;
-    this.#handle = setTimeout(this.#fire, Math.max(0, deadline - clockNow()));
+    // Clamped to what the host's timers hold: a longer delay overflows to 1 ms, with a warning on
+    // stderr. A clamped timer fires early, which only makes the queue re-arm for what is left.
+    this.#handle = setTimeout(this.#fire, Math.min(MAX_HOST_DELAY_MS, Math.max(0, deadline - clockNow())));
   }
 
   /** Stops the driver: every pending timer is woken and fails with a `TimerClosedError`. */
