@@ -212,6 +212,19 @@ test("toPromise(work, { signal }) aborts the task, waits for its finally, and re
   assert.equal(unusedListeners.live(), 0);
 });
 
+test("toPromise(work, { signal }) is aborted by a signal its work aborts during its first poll", async () => {
+  // The first poll runs inside toPromise: the abort listener used to be added after it, and missed it.
+  const controller = new AbortController();
+  const listeners = countListeners(controller.signal);
+  const reason = new Error("aborted by the work itself");
+  function* work(): Coroutine<void> {
+    controller.abort(reason);
+    yield* pending<void>();
+  }
+  await assert.rejects(within(toPromise(work(), { signal: controller.signal }), 2_000, "toPromise"), (e) => e === reason);
+  assert.equal(listeners.live(), 0);
+});
+
 test("bad input: a non-signal, a non-promise factory result", () => {
   const invalid = (pattern: RegExp) => (e: unknown) =>
     e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);

@@ -40,11 +40,15 @@ export function toPromise<T>(work: IntoFuture<T>, options?: ToPromiseOptions): P
   }
   const executor = new LocalExecutor();
   const handle = executor.spawn(work);
-  // run() rejects only for failures of detached tasks; this task is joined through the promise.
-  void executor.run();
-  if (signal === undefined) return Promise.resolve(handle);
+  if (signal === undefined) {
+    // run() rejects only for failures of detached tasks; this task is joined through the promise.
+    void executor.run();
+    return Promise.resolve(handle);
+  }
+  // Listening before run(): its first poll runs now, and may abort the signal itself.
   const onAbort = (): void => handle.abort();
   signal.addEventListener("abort", onAbort, { once: true });
+  void executor.run();
   return Promise.resolve(handle).then(
     (value) => {
       signal.removeEventListener("abort", onAbort);
