@@ -220,6 +220,13 @@ eachBackend("bad input gets a clear error naming the value", async (bind) => {
     (e: unknown) => e instanceof SpindleError && /UdpSocket\.bind\(\)'s options .* got null/.test(e.message),
   );
   await assert.rejects(bind("127.0.0.1:0", { ttl: 300 }), /ttl must be an integer from 1 to 255, got 300/);
+  // Flags that are not booleans used to be taken as false.
+  for (const [flag, bad, shown] of [["reuseAddress", "yes", '"yes"'], ["ipv6Only", null, "null"], ["broadcast", 1, "1"]]) {
+    await assert.rejects(
+      bind("127.0.0.1:0", { [flag as string]: bad }),
+      (e: unknown) => e instanceof SpindleError && e.message === `${flag} must be a boolean, got ${shown}`,
+    );
+  }
   await assert.rejects(
     UdpSocket.bind("127.0.0.1:0", { backend: "quic" as "auto" }),
     /backend must be one of "auto", "node:dgram", "deno".*got "quic"/,

@@ -201,6 +201,9 @@ export class UdpSocket implements Disposable {
     let backend: UdpBackend | null = createBackend(options.backend ?? "auto");
     const window = checkCount(options.sendWindow ?? DEFAULT_SEND_WINDOW, "sendWindow", 1 << 16);
     if (options.ttl !== undefined) checkTtl(options.ttl);
+    for (const flag of ["reuseAddress", "ipv6Only", "broadcast"] as const) {
+      if (options[flag] !== undefined) checkFlag(options[flag], flag); // `"yes"` or `1` was taken as false
+    }
     if (target instanceof SocketAddress) return await UdpSocket.#bindAt(target, backend, queueSize, window, options);
     // A host name: each of its addresses in the resolver's order, until one binds (as tokio does).
     let failure: unknown;
