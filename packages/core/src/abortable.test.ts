@@ -221,7 +221,10 @@ test("toPromise(work, { signal }) is aborted by a signal its work aborts during 
     controller.abort(reason);
     yield* pending<void>();
   }
-  await assert.rejects(within(toPromise(work(), { signal: controller.signal }), 2_000, "toPromise"), (e) => e === reason);
+  await assert.rejects(
+    within(toPromise(work(), { signal: controller.signal }), 2_000, "toPromise"),
+    (e) => e === reason,
+  );
   assert.equal(listeners.live(), 0);
 });
 

@@ -65,10 +65,12 @@ test("a future polled after its drop throws FUTURE_COMPLETED and keeps no waker,
 });
 
 test("a dropped map or filter stream has ended: neither pollNext nor pollChunk polls its source again", () => {
-  for (const [name, wrap] of [["map", (s: Stream<number>) => map(s, (n) => n)], [
-    "filter",
-    (s: Stream<number>) => filter(s, () => true),
-  ]] as const) {
+  for (
+    const [name, wrap] of [["map", (s: Stream<number>) => map(s, (n) => n)], [
+      "filter",
+      (s: Stream<number>) => filter(s, () => true),
+    ]] as const
+  ) {
     const source = new WatchedSource();
     const stream = wrap(source);
     const { cx } = countingWaker();

@@ -8,29 +8,32 @@ import { deliver, pair, text } from "./test-support/helpers.ts";
 
 const isCompletedError = (e: unknown): boolean => e instanceof SpindleError && e.code === "FUTURE_COMPLETED";
 
-eachBackend("a socket operation or datagram stream polled after its drop neither waits nor takes a datagram", (bind) =>
-  pair(bind, async (socket, peer) => {
-    const { cx, counter } = countingWaker();
-    const operations = {
-      "recvFrom()": socket.recvFrom(),
-      "readable()": socket.readable(),
-      "peekFrom()": socket.peekFrom(),
-      "sendTo() a host name": peer.sendTo(text("x"), `localhost:${socket.localAddr().port}`),
-    };
-    const stream = datagrams(socket);
-    for (const operation of Object.values(operations)) operation.poll(cx);
-    assert.equal(stream.pollNext(cx), PENDING);
-    for (const operation of Object.values(operations)) operation[Symbol.dispose]();
-    stream[Symbol.dispose]();
-    await deliver(peer, socket, "kept");
-    for (const [name, operation] of Object.entries(operations)) {
-      assert.throws(() => operation.poll(cx), isCompletedError, name);
-    }
-    assert.equal(stream.pollNext(cx), STREAM_END, "a dropped stream has ended");
-    assert.equal(counter.live, 1, "nothing dropped keeps a waker");
-    assert.equal(socket.stats().queued, 1, "the datagram is still queued for whoever receives next");
-    assert.notEqual(socket.tryRecvFrom(), WOULD_BLOCK);
-  }));
+eachBackend(
+  "a socket operation or datagram stream polled after its drop neither waits nor takes a datagram",
+  (bind) =>
+    pair(bind, async (socket, peer) => {
+      const { cx, counter } = countingWaker();
+      const operations = {
+        "recvFrom()": socket.recvFrom(),
+        "readable()": socket.readable(),
+        "peekFrom()": socket.peekFrom(),
+        "sendTo() a host name": peer.sendTo(text("x"), `localhost:${socket.localAddr().port}`),
+      };
+      const stream = datagrams(socket);
+      for (const operation of Object.values(operations)) operation.poll(cx);
+      assert.equal(stream.pollNext(cx), PENDING);
+      for (const operation of Object.values(operations)) operation[Symbol.dispose]();
+      stream[Symbol.dispose]();
+      await deliver(peer, socket, "kept");
+      for (const [name, operation] of Object.entries(operations)) {
+        assert.throws(() => operation.poll(cx), isCompletedError, name);
+      }
+      assert.equal(stream.pollNext(cx), STREAM_END, "a dropped stream has ended");
+      assert.equal(counter.live, 1, "nothing dropped keeps a waker");
+      assert.equal(socket.stats().queued, 1, "the datagram is still queued for whoever receives next");
+      assert.notEqual(socket.tryRecvFrom(), WOULD_BLOCK);
+    }),
+);
 
 test("a dropped registration wakes its waiting tasks with CLOSED and answers CLOSED afterwards", () => {
   const registration = Reactor.forThisThread().register({ start() {}, stop() {} }, Interest.READABLE);

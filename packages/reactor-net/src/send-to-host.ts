@@ -32,7 +32,9 @@ export class SendToHost extends Future<number> implements ReadinessWaiter {
   }
 
   poll(cx: Context): Poll<number> {
-    if (this.#dropped) throw new SpindleError("FUTURE_COMPLETED", "a sendTo() to a host name was polled after it was dropped");
+    if (this.#dropped) {
+      throw new SpindleError("FUTURE_COMPLETED", "a sendTo() to a host name was polled after it was dropped");
+    }
     if (this.#sending === null) {
       const registration = this.#registration;
       if (registration.isClosed) throw this.#closed();

@@ -221,7 +221,9 @@ eachBackend("bad input gets a clear error naming the value", async (bind) => {
   );
   await assert.rejects(bind("127.0.0.1:0", { ttl: 300 }), /ttl must be an integer from 1 to 255, got 300/);
   // Flags that are not booleans used to be taken as false.
-  for (const [flag, bad, shown] of [["reuseAddress", "yes", '"yes"'], ["ipv6Only", null, "null"], ["broadcast", 1, "1"]]) {
+  for (
+    const [flag, bad, shown] of [["reuseAddress", "yes", '"yes"'], ["ipv6Only", null, "null"], ["broadcast", 1, "1"]]
+  ) {
     await assert.rejects(
       bind("127.0.0.1:0", { [flag as string]: bad }),
       (e: unknown) => e instanceof SpindleError && e.message === `${flag} must be a boolean, got ${shown}`,

@@ -116,7 +116,10 @@ export class Sleep extends Future<void> {
   /** Completes once the deadline has passed; see the class documentation. */
   poll(cx: Context): Poll<void> {
     if (this.#done || this.#dropped) {
-      throw new SpindleError("FUTURE_COMPLETED", `a Sleep was polled after it ${this.#done ? "completed" : "was dropped"}`);
+      throw new SpindleError(
+        "FUTURE_COMPLETED",
+        `a Sleep was polled after it ${this.#done ? "completed" : "was dropped"}`,
+      );
     }
     const queue = this.#queue;
     const entry = this.#entry;
