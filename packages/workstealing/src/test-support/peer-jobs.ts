@@ -1,0 +1,106 @@
+// The job module of the peer-piscina-*.test.ts files: jobs that throw what piscina's and
+// tinypool's tests throw from their workers (values that are not errors, errors that cannot be
+// described), and jobs that read the worker's environment.
+import process from "node:process";
+import { defineJobs, type JobSet } from "../mod.ts";
+
+/** What `throwValue` throws. */
+export type ThrownKind = "string" | "undefined" | "null" | "number" | "symbol" | "object" | "proxy" | "revoked";
+
+/** Which part of the error `throwUndescribable` throws makes throw when read. */
+export type UndescribablePart = "message" | "name" | "stack" | "cause" | "toString" | "all" | "nested";
+
+/** The jobs of the peer tests. */
+export type PeerJobs = {
+  add: (a: number, b: number) => number;
+  throwValue: (kind: ThrownKind) => never;
+  throwUndescribable: (part: UndescribablePart) => never;
+  env: (key: string) => string | null;
+};
+
+function thrownValue(kind: ThrownKind): unknown {
+  switch (kind) {
+    case "string":
+      return "a plain string";
+    case "undefined":
+      return undefined;
+    case "null":
+      return null;
+    case "number":
+      return 42;
+    case "symbol":
+      return Symbol("thrown");
+    case "object":
+      return { code: "E_PLAIN", detail: [1, 2] };
+    case "proxy":
+      return new Proxy({}, {
+        get() {
+          throw new Error("proxy get trap");
+        },
+        getPrototypeOf() {
+          throw new Error("proxy getPrototypeOf trap");
+        },
+        ownKeys() {
+          throw new Error("proxy ownKeys trap");
+        },
+      });
+    case "revoked": {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    }
+  }
+}
+
+/** A value that throws whenever it is read, converted or inspected: what a broken getter throws. */
+function hostile(): unknown {
+  return new Proxy(function hostile() {}, {
+    get() {
+      throw hostile();
+    },
+    getPrototypeOf() {
+      throw new Error("hostile getPrototypeOf");
+    },
+    ownKeys() {
+      throw new Error("hostile ownKeys");
+    },
+    getOwnPropertyDescriptor() {
+      throw new Error("hostile getOwnPropertyDescriptor");
+    },
+    has() {
+      throw new Error("hostile has");
+    },
+  });
+}
+
+function undescribable(part: UndescribablePart): Error {
+  const error = new Error("the original message");
+  const parts: readonly string[] = part === "all" || part === "nested" ? ["message", "name", "stack", "cause", "toString"] : [part];
+  for (const key of parts) {
+    Object.defineProperty(error, key, {
+      get() {
+        if (part === "nested") throw hostile();
+        throw new Error(`${key} getter`);
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
+  return error;
+}
+
+const jobs: JobSet<PeerJobs> = defineJobs<PeerJobs>({
+  add(a, b) {
+    return a + b;
+  },
+  throwValue(kind) {
+    throw thrownValue(kind);
+  },
+  throwUndescribable(part) {
+    throw undescribable(part);
+  },
+  env(key) {
+    return process.env[key] ?? null;
+  },
+});
+export default jobs;
