@@ -2,6 +2,8 @@
 // tinypool's tests throw from their workers (values that are not errors, errors that cannot be
 // described), and jobs that read the worker's environment.
 import process from "node:process";
+import { threadId } from "node:worker_threads";
+import { type Coroutine, yieldNow } from "@spindle/core";
 import { defineJobs, type JobSet } from "../mod.ts";
 
 /** What `throwValue` throws. */
@@ -15,7 +17,11 @@ export type PeerJobs = {
   add: (a: number, b: number) => number;
   throwValue: (kind: ThrownKind) => never;
   throwUndescribable: (part: UndescribablePart) => never;
+  failLater: (message: string) => Coroutine<never>;
   env: (key: string) => string | null;
+  whoami: () => number;
+  exitAfterReturning: (code: number) => number;
+  throwAfterReturning: () => number;
 };
 
 function thrownValue(kind: ThrownKind): unknown {
@@ -99,8 +105,28 @@ const jobs: JobSet<PeerJobs> = defineJobs<PeerJobs>({
   throwUndescribable(part) {
     throw undescribable(part);
   },
+  *failLater(message) {
+    yield* yieldNow();
+    throw new TypeError(message);
+  },
   env(key) {
     return process.env[key] ?? null;
+  },
+  whoami() {
+    return threadId;
+  },
+  // Returns its thread's id, and ends its thread just after (piscina's "exiting process in
+  // immediate after task"): no job is running when it dies.
+  exitAfterReturning(code) {
+    setTimeout(() => process.exit(code), 1);
+    return threadId;
+  },
+  // Returns its thread's id; an uncaught error in a host callback kills the thread just after.
+  throwAfterReturning() {
+    setTimeout(() => {
+      throw new Error("uncaught after the job returned");
+    }, 1);
+    return threadId;
   },
 });
 export default jobs;
