@@ -6,11 +6,12 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { SpindleError } from "@spindle/core";
 import { sharedRuntime, withRuntime } from "@spindle/test-support";
 import { Runtime, UncloneableValueError, UnknownJobError, WorkerLostError } from "./mod.ts";
 import type { ThrownKind, UndescribablePart } from "./test-support/peer-jobs.ts";
+import type testJobs from "./test-support/test-jobs.ts";
 import { reasonOf, settleWithin, startPeerRuntime, startTestRuntime, TEST_JOBS } from "./test-support/runtime.ts";
 
 const peers = sharedRuntime(() => startPeerRuntime());
@@ -46,6 +47,16 @@ test("a job that throws a symbol fails with an UncloneableValueError-named error
   assert.ok(reason instanceof Error);
   assert.equal(reason.name, "UncloneableValueError");
   assert.match(reason.message, /Symbol\(thrown\)/);
+});
+
+test("a job error that cannot cross whole (a function among its own properties) crosses as its name, message and stack", async () => {
+  const runtime = await peers();
+  const outcome = await settleWithin(runtime.spawn("throwValue", "errorWithFunction"), "throwValue(errorWithFunction)");
+  const reason = reasonOf(outcome, "errorWithFunction");
+  assert.ok(reason instanceof Error);
+  assert.equal(reason.name, "RangeError");
+  assert.equal(reason.message, "out of range");
+  assert.match(reason.stack ?? "", /out of range/);
 });
 
 for (const kind of ["proxy", "revoked"] as const) {
@@ -84,7 +95,7 @@ test("a job error whose toString throws crosses as its name and message (nothing
 
 test("spawn validates the job name and its arguments (piscina: validates name, cannot clone built-ins)", async () => {
   const runtime = await peers();
-  assert.throws(() => runtime.spawn("nope" as never), UnknownJobError);
+  assert.throws(() => (runtime as unknown as Runtime).spawn("nope"), UnknownJobError);
   assert.throws(() => runtime.spawn("add", (() => 1) as never, 2), UncloneableValueError);
   assert.throws(() => runtime.spawn("add", new SharedArrayBuffer(8) as never, 2), UncloneableValueError);
 });
@@ -94,11 +105,11 @@ test("the job module must be a URL or an absolute path (piscina: validates filen
     Runtime.start("./test-support/test-jobs.ts"),
     (error: unknown) => error instanceof SpindleError && error.code === "INVALID_ARGUMENT",
   );
-  const byPath = await Runtime.start(TEST_JOBS.pathname.startsWith("/") && process.platform !== "win32" ? TEST_JOBS.pathname : TEST_JOBS, { workers: 1 });
+  const byPath = await Runtime.start<typeof testJobs>(fileURLToPath(TEST_JOBS), { workers: 1 });
   await withRuntime(byPath, async (runtime) => {
     assert.equal(await runtime.spawn("add", 1, 2), 3);
   });
-  await withRuntime(Runtime.start(pathToFileURL(TEST_JOBS.pathname).href, { workers: 1 }), async (runtime) => {
+  await withRuntime(Runtime.start<typeof testJobs>(pathToFileURL(fileURLToPath(TEST_JOBS)).href, { workers: 1 }), async (runtime) => {
     assert.equal(await runtime.spawn("add", 2, 2), 4);
   });
 });

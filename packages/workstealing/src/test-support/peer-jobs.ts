@@ -7,7 +7,16 @@ import { type Coroutine, yieldNow } from "@spindle/core";
 import { defineJobs, type JobSet } from "../mod.ts";
 
 /** What `throwValue` throws. */
-export type ThrownKind = "string" | "undefined" | "null" | "number" | "symbol" | "object" | "proxy" | "revoked";
+export type ThrownKind =
+  | "string"
+  | "undefined"
+  | "null"
+  | "number"
+  | "symbol"
+  | "object"
+  | "proxy"
+  | "revoked"
+  | "errorWithFunction";
 
 /** Which part of the error `throwUndescribable` throws makes throw when read. */
 export type UndescribablePart = "message" | "name" | "stack" | "cause" | "toString" | "all" | "nested";
@@ -50,6 +59,8 @@ function thrownValue(kind: ThrownKind): unknown {
           throw new Error("proxy ownKeys trap");
         },
       });
+    case "errorWithFunction":
+      return Object.assign(new RangeError("out of range"), { retry: () => 1 });
     case "revoked": {
       const { proxy, revoke } = Proxy.revocable({}, {});
       revoke();
