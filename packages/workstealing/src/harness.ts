@@ -312,7 +312,11 @@ export class Harness {
       } catch (failure) {
         const kind = state === DONE ? "result" : "error";
         state = FAILED;
-        length = this.#encoder.encode(substituteOutcome(value, failure, `job ${JSON.stringify(name)}`, kind), name, "error");
+        length = this.#encoder.encode(
+          substituteOutcome(value, failure, `job ${JSON.stringify(name)}`, kind),
+          name,
+          "error",
+        );
       }
     }
     shared.records.replacePayload(id, this.#encoder, length);

@@ -16,21 +16,28 @@ function openGates(counters: Int32Array, indexes: readonly number[]): void {
 }
 
 test("a runtime starts minWorkers workers and grows to workers under load, never beyond (piscina: will start with minThreads and max out at maxThreads)", async () => {
-  await withRuntime(startTestRuntime({ workers: 3, minWorkers: 1, maxExtraMachines: 0 }), async ({ runtime, counters }) => {
-    assert.equal(runtime.machines, 1);
-    const gates = [0, 1, 2].map((i) => runtime.spawn("gate", i));
-    await until(() => [0, 1, 2].every((i) => Atomics.load(counters, i) === 1), "three gates to hold three workers", 30_000);
-    assert.equal(runtime.machines, 3);
-    const fourth = runtime.spawn("gate", 3);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // two monitor ticks: room to start a 4th, which must not happen
-    assert.equal(runtime.machines, 3, "no fourth worker");
-    assert.equal(Atomics.load(counters, 3), 0, "the fourth job waits for a worker");
-    openGates(counters, [0, 1, 2]);
-    await Promise.all(gates);
-    await until(() => Atomics.load(counters, 3) === 1, "the fourth job to start once a worker is free");
-    openGates(counters, [3]);
-    await fourth;
-  });
+  await withRuntime(
+    startTestRuntime({ workers: 3, minWorkers: 1, maxExtraMachines: 0 }),
+    async ({ runtime, counters }) => {
+      assert.equal(runtime.machines, 1);
+      const gates = [0, 1, 2].map((i) => runtime.spawn("gate", i));
+      await until(
+        () => [0, 1, 2].every((i) => Atomics.load(counters, i) === 1),
+        "three gates to hold three workers",
+        30_000,
+      );
+      assert.equal(runtime.machines, 3);
+      const fourth = runtime.spawn("gate", 3);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // two monitor ticks: room to start a 4th, which must not happen
+      assert.equal(runtime.machines, 3, "no fourth worker");
+      assert.equal(Atomics.load(counters, 3), 0, "the fourth job waits for a worker");
+      openGates(counters, [0, 1, 2]);
+      await Promise.all(gates);
+      await until(() => Atomics.load(counters, 3) === 1, "the fourth job to start once a worker is free");
+      openGates(counters, [3]);
+      await fourth;
+    },
+  );
 });
 
 test("workers alone fixes the pool; minWorkers above workers is refused (piscina: low maxThreads sets minThreads, conflicting min/max threads is error)", async () => {
@@ -40,7 +47,9 @@ test("workers alone fixes the pool; minWorkers above workers is refused (piscina
   for (const minWorkers of [3, 0]) {
     await assert.rejects(
       Runtime.start(TEST_JOBS, { workers: 2, minWorkers }),
-      (error: unknown) => error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && error.message.includes(String(minWorkers)),
+      (error: unknown) =>
+        error instanceof SpindleError && error.code === "INVALID_ARGUMENT" &&
+        error.message.includes(String(minWorkers)),
     );
   }
 });

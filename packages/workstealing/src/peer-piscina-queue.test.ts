@@ -11,7 +11,11 @@ import { startTestRuntime, TEST_JOBS } from "./test-support/runtime.ts";
 const ONE_WORKER = { workers: 1, maxExtraMachines: 0 } as const;
 
 /** Holds the only worker in `gate(index)` until `open` is called. */
-async function holdWorker(runtime: Awaited<ReturnType<typeof startTestRuntime>>["runtime"], counters: Int32Array, index: number) {
+async function holdWorker(
+  runtime: Awaited<ReturnType<typeof startTestRuntime>>["runtime"],
+  counters: Int32Array,
+  index: number,
+) {
   const gate = runtime.spawn("gate", index);
   await until(() => Atomics.load(counters, index) === 1, "the gate to hold the worker");
   return {
@@ -38,18 +42,24 @@ test("jobs queue while the workers are busy and all run once they are free; queu
 });
 
 test("a bounded queue refuses a job over its limit with QueueFullError, and needsDrain says so (piscina: will reject items over task queue limit, needsDrain)", async () => {
-  await withRuntime(startTestRuntime({ ...ONE_WORKER, queue: { limit: 2, whenFull: "reject" } }), async ({ runtime, counters }) => {
-    const held = await holdWorker(runtime, counters, 15);
-    const queued = [runtime.spawn("count", 0), runtime.spawn("count", 1)];
-    assert.equal(runtime.needsDrain, true);
-    assert.throws(() => runtime.spawn("count", 2), (error: unknown) => error instanceof QueueFullError && /2/.test(error.message));
-    held.open();
-    assert.deepEqual(await Promise.all(queued), [1, 1]);
-    await held.gate;
-    assert.equal(runtime.needsDrain, false);
-    assert.equal(Atomics.load(counters, 2), 0, "the refused job never ran");
-    assert.equal(await runtime.spawn("count", 2), 1, "room again");
-  });
+  await withRuntime(
+    startTestRuntime({ ...ONE_WORKER, queue: { limit: 2, whenFull: "reject" } }),
+    async ({ runtime, counters }) => {
+      const held = await holdWorker(runtime, counters, 15);
+      const queued = [runtime.spawn("count", 0), runtime.spawn("count", 1)];
+      assert.equal(runtime.needsDrain, true);
+      assert.throws(
+        () => runtime.spawn("count", 2),
+        (error: unknown) => error instanceof QueueFullError && /2/.test(error.message),
+      );
+      held.open();
+      assert.deepEqual(await Promise.all(queued), [1, 1]);
+      await held.gate;
+      assert.equal(runtime.needsDrain, false);
+      assert.equal(Atomics.load(counters, 2), 0, "the refused job never ran");
+      assert.equal(await runtime.spawn("count", 2), 1, "room again");
+    },
+  );
 });
 
 test("a full queue with whenFull: wait holds further jobs on this thread and runs them in order", async () => {
@@ -66,19 +76,24 @@ test("a full queue with whenFull: wait holds further jobs on this thread and run
 });
 
 test("a producer that waits while needsDrain keeps the queue within its limit and loses no job (piscina: emits drain)", async () => {
-  await withRuntime(startTestRuntime({ ...ONE_WORKER, queue: { limit: 3, whenFull: "reject" } }, 200), async ({ runtime, counters }) => {
-    const pending = new Set<Promise<unknown>>();
-    let deepest = 0;
-    for (let i = 0; i < 200; i++) {
-      while (runtime.needsDrain) await Promise.race(pending);
-      const settled: Promise<unknown> = Promise.resolve(runtime.spawn("count", i)).finally(() => pending.delete(settled));
-      pending.add(settled);
-      deepest = Math.max(deepest, runtime.queueSize);
-    }
-    await Promise.all(pending);
-    assert.ok(deepest <= 3, `the queue held at most its limit (${deepest})`);
-    assert.ok(counters.every((ran) => ran === 1), "each job ran once");
-  });
+  await withRuntime(
+    startTestRuntime({ ...ONE_WORKER, queue: { limit: 3, whenFull: "reject" } }, 200),
+    async ({ runtime, counters }) => {
+      const pending = new Set<Promise<unknown>>();
+      let deepest = 0;
+      for (let i = 0; i < 200; i++) {
+        while (runtime.needsDrain) await Promise.race(pending);
+        const settled: Promise<unknown> = Promise.resolve(runtime.spawn("count", i)).finally(() =>
+          pending.delete(settled)
+        );
+        pending.add(settled);
+        deepest = Math.max(deepest, runtime.queueSize);
+      }
+      await Promise.all(pending);
+      assert.ok(deepest <= 3, `the queue held at most its limit (${deepest})`);
+      assert.ok(counters.every((ran) => ran === 1), "each job ran once");
+    },
+  );
 });
 
 test("completed counts every settled job, failed and aborted ones too (piscina: completed)", async () => {

@@ -23,7 +23,10 @@ test("a job's result comes back, and a named job of the module runs (piscina: tr
 
 test("a job that throws or rejects fails its handle with that error (piscina: handler throws / rejects)", async () => {
   const runtime = await peers();
-  const thrown = reasonOf(await settleWithin(runtime.spawn("failLater", "rejected later"), "the failing job"), "failLater");
+  const thrown = reasonOf(
+    await settleWithin(runtime.spawn("failLater", "rejected later"), "the failing job"),
+    "failLater",
+  );
   assert.ok(thrown instanceof TypeError);
   assert.equal(thrown.message, "rejected later");
   assert.equal(await runtime.spawn("add", 1, 1), 2, "the workers go on");
@@ -64,7 +67,10 @@ for (const kind of ["proxy", "revoked"] as const) {
     const runtime = await peers();
     const reason = reasonOf(await settleWithin(runtime.spawn("throwValue", kind), `throwValue(${kind})`), kind);
     assert.ok(reason instanceof Error);
-    assert.match(reason.message, /^job "throwValue": the error \(an object\) could not be described \(reading it threw /);
+    assert.match(
+      reason.message,
+      /^job "throwValue": the error \(an object\) could not be described \(reading it threw /,
+    );
     assert.equal(await runtime.spawn("add", 1, 2), 3);
   });
 }
@@ -76,7 +82,10 @@ for (const part of parts) {
     const outcome = await settleWithin(runtime.spawn("throwUndescribable", part), `throwUndescribable(${part})`);
     const reason = reasonOf(outcome, part);
     assert.ok(reason instanceof Error);
-    assert.match(reason.message, /^job "throwUndescribable": the error \(an Error\) could not be described \(reading it threw /);
+    assert.match(
+      reason.message,
+      /^job "throwUndescribable": the error \(an Error\) could not be described \(reading it threw /,
+    );
     if (part === "name" || part === "stack" || part === "cause") {
       assert.match(reason.message, /its message: "the original message"$/, "what could be read is kept");
     }
@@ -109,9 +118,12 @@ test("the job module must be a URL or an absolute path (piscina: validates filen
   await withRuntime(byPath, async (runtime) => {
     assert.equal(await runtime.spawn("add", 1, 2), 3);
   });
-  await withRuntime(Runtime.start<typeof testJobs>(pathToFileURL(fileURLToPath(TEST_JOBS)).href, { workers: 1 }), async (runtime) => {
-    assert.equal(await runtime.spawn("add", 2, 2), 4);
-  });
+  await withRuntime(
+    Runtime.start<typeof testJobs>(pathToFileURL(fileURLToPath(TEST_JOBS)).href, { workers: 1 }),
+    async (runtime) => {
+      assert.equal(await runtime.spawn("add", 2, 2), 4);
+    },
+  );
 });
 
 test("workerData reaches every worker's jobs (piscina: passing valid workerData works)", async () => {

@@ -31,7 +31,9 @@ export function substituteOutcome(original: unknown, failure: unknown, owner: st
   }
   const reason = readError(failure);
   if (kind === "result" && reason !== null) return plain(reason.name, reason.message ?? "", reason.stack);
-  const threw = reason === null ? "a value that could not be described either" : `${reason.name}: ${reason.message ?? ""}`;
+  const threw = reason === null
+    ? "a value that could not be described either"
+    : `${reason.name}: ${reason.message ?? ""}`;
   const was = readable?.message === undefined ? "" : `; its message: ${JSON.stringify(readable.message)}`;
   const what = guarded(() => describe(original)) ?? "a value";
   return plain(

@@ -92,7 +92,9 @@ function hostile(): unknown {
 
 function undescribable(part: UndescribablePart): Error {
   const error = new Error("the original message");
-  const parts: readonly string[] = part === "all" || part === "nested" ? ["message", "name", "stack", "cause", "toString"] : [part];
+  const parts: readonly string[] = part === "all" || part === "nested"
+    ? ["message", "name", "stack", "cause", "toString"]
+    : [part];
   for (const key of parts) {
     Object.defineProperty(error, key, {
       get() {
