@@ -48,17 +48,7 @@ function thrownValue(kind: ThrownKind): unknown {
     case "object":
       return { code: "E_PLAIN", detail: [1, 2] };
     case "proxy":
-      return new Proxy({}, {
-        get() {
-          throw new Error("proxy get trap");
-        },
-        getPrototypeOf() {
-          throw new Error("proxy getPrototypeOf trap");
-        },
-        ownKeys() {
-          throw new Error("proxy ownKeys trap");
-        },
-      });
+      return throwingProxy({}, () => new Error("proxy get trap"));
     case "errorWithFunction":
       return Object.assign(new RangeError("out of range"), { retry: () => 1 });
     case "revoked": {
@@ -69,25 +59,28 @@ function thrownValue(kind: ThrownKind): unknown {
   }
 }
 
+/**
+ * A Proxy of `target` whose every trap that reads, converts or inspects it throws: `get` throws
+ * what `onGet` makes, the others an error naming the trap.
+ */
+function throwingProxy(target: object, onGet: () => unknown): unknown {
+  const trap = (name: string) => () => {
+    throw new Error(`proxy ${name} trap`);
+  };
+  return new Proxy(target, {
+    get() {
+      throw onGet();
+    },
+    getPrototypeOf: trap("getPrototypeOf"),
+    ownKeys: trap("ownKeys"),
+    getOwnPropertyDescriptor: trap("getOwnPropertyDescriptor"),
+    has: trap("has"),
+  });
+}
+
 /** A value that throws whenever it is read, converted or inspected: what a broken getter throws. */
 function hostile(): unknown {
-  return new Proxy(function hostile() {}, {
-    get() {
-      throw hostile();
-    },
-    getPrototypeOf() {
-      throw new Error("hostile getPrototypeOf");
-    },
-    ownKeys() {
-      throw new Error("hostile ownKeys");
-    },
-    getOwnPropertyDescriptor() {
-      throw new Error("hostile getOwnPropertyDescriptor");
-    },
-    has() {
-      throw new Error("hostile has");
-    },
-  });
+  return throwingProxy(function hostile() {}, hostile);
 }
 
 function undescribable(part: UndescribablePart): Error {
