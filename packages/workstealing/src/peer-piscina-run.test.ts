@@ -95,6 +95,33 @@ for (const part of parts) {
   });
 }
 
+test("a result whose getter throws fails the job with the getter's error (or a description when it throws an unreadable value)", async () => {
+  const runtime = await peers();
+  const plain = reasonOf(await settleWithin(runtime.spawn("returnUnreadable", false), "returnUnreadable"), "plain");
+  assert.ok(plain instanceof Error);
+  assert.equal(plain.name, "RangeError");
+  assert.equal(plain.message, "field getter");
+  const nested = reasonOf(await settleWithin(runtime.spawn("returnUnreadable", true), "returnUnreadable"), "nested");
+  assert.ok(nested instanceof Error);
+  // What reaches the caller is whatever the encoder could describe: the error a trap of the
+  // thrown Proxy threw when inspected, or a message saying the result could not be described.
+  assert.ok(nested.message.length > 0);
+  assert.equal(await runtime.spawn("add", 1, 2), 3);
+});
+
+test("a worker killed by an uncaught error whose message getter throws: its job's WorkerLostError has a cause saying so", async () => {
+  await withRuntime(startPeerRuntime({ workers: 1 }), async (runtime) => {
+    const lost = reasonOf(await settleWithin(runtime.spawn("crashUndescribable"), "the crashing job", 20_000), "crash");
+    assert.ok(lost instanceof WorkerLostError);
+    assert.ok(lost.cause instanceof Error, String(lost.cause));
+    assert.match(
+      lost.cause.message,
+      /^worker: the error \(an Error\) could not be described \(reading it threw Error: message getter\)/,
+    );
+    assert.equal(await runtime.spawn("add", 1, 2), 3, "the replacement runs jobs");
+  });
+});
+
 test("a job error whose toString throws crosses as its name and message (nothing reads toString)", async () => {
   const runtime = await peers();
   const reason = reasonOf(await settleWithin(runtime.spawn("throwUndescribable", "toString"), "toString"), "toString");

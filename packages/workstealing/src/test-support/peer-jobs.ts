@@ -3,7 +3,7 @@
 // described), and jobs that read the worker's environment.
 import process from "node:process";
 import { threadId } from "node:worker_threads";
-import { type Coroutine, yieldNow } from "@spindle/core";
+import { type Coroutine, pending, yieldNow } from "@spindle/core";
 import { defineJobs, type JobSet } from "../mod.ts";
 
 /** What `throwValue` throws. */
@@ -27,6 +27,8 @@ export type PeerJobs = {
   throwValue: (kind: ThrownKind) => never;
   throwUndescribable: (part: UndescribablePart) => never;
   failLater: (message: string) => Coroutine<never>;
+  returnUnreadable: (nested: boolean) => unknown;
+  crashUndescribable: () => Coroutine<never>;
   env: (key: string) => string | null;
   whoami: () => number;
   exitAfterReturning: (code: number) => number;
@@ -110,6 +112,21 @@ const jobs: JobSet<PeerJobs> = defineJobs<PeerJobs>({
   },
   throwUndescribable(part) {
     throw undescribable(part);
+  },
+  // A result with a getter that throws an error, or (nested) a value that cannot be read either.
+  returnUnreadable(nested) {
+    return {
+      get field(): unknown {
+        throw nested ? hostile() : new RangeError("field getter");
+      },
+    };
+  },
+  // Kills its worker with an uncaught error whose message getter throws.
+  *crashUndescribable() {
+    setTimeout(() => {
+      throw undescribable("message");
+    }, 1);
+    return yield* pending<never>();
   },
   *failLater(message) {
     yield* yieldNow();
