@@ -76,9 +76,9 @@ test("a draining shutdown with a timeout cancels what is left when it expires (p
 });
 
 test("shutting down while workers recycle under load loses no job and runs each once (tinypool: recycling workers while closing pool does not crash)", async () => {
-  const { runtime, counters } = await startTestRuntime({ workers: 2, maxJobsPerWorker: 5 }, 120);
-  const handles = Array.from({ length: 120 }, (_, i) => runtime.spawn("count", i));
-  assert.equal((await settleWithin(runtime.shutdown(), "the shutdown", 60_000)).status, "fulfilled");
-  assert.deepEqual(await Promise.all(handles), new Array(120).fill(1));
+  const { runtime, counters } = await startTestRuntime({ workers: 2, maxJobsPerWorker: 10 }, 60);
+  const handles = Array.from({ length: 60 }, (_, i) => runtime.spawn("count", i));
+  assert.equal((await settleWithin(runtime.shutdown(), "the shutdown", 120_000)).status, "fulfilled");
+  assert.deepEqual(await Promise.all(handles), new Array(60).fill(1));
   assert.ok(counters.every((ran) => ran === 1), "each job ran exactly once");
 });
