@@ -3,6 +3,7 @@
 import process from "node:process";
 import type { Processor } from "./processor.ts";
 import { ValueEncoder } from "@spindle/codec";
+import { substituteOutcome } from "./undescribable.ts";
 
 /** The exit code of a machine's thread that ended itself after a fatal error (as an uncaught error's). */
 export const CRASH_EXIT_CODE = 1;
@@ -10,7 +11,7 @@ export const CRASH_EXIT_CODE = 1;
 /**
  * Ends this thread (`processor`'s machine) after storing `error` in shared memory for the
  * runtime. The error crosses as job errors do (name, message, stack, `cause`, own properties); one
- * that cannot is reduced to its name, message and stack.
+ * that cannot crosses as what `substituteOutcome` makes of it.
  */
 export function crash(processor: Processor, error: unknown): never {
   try {
@@ -18,8 +19,8 @@ export function crash(processor: Processor, error: unknown): never {
     let length: number;
     try {
       length = encoder.encode(error, "worker", "error");
-    } catch {
-      length = encoder.encode(plainError(error), "worker", "error");
+    } catch (failure) {
+      length = encoder.encode(substituteOutcome(error, failure, "worker", "error"), "worker", "error");
     }
     processor.reportCrash(encoder, length);
   } finally {
@@ -41,13 +42,4 @@ export function reportFatalErrors(processor: Processor): void {
       if (process.listenerCount(event) === 1) crash(processor, error);
     });
   }
-}
-
-/** An error reduced to what always crosses threads: its name, message and stack. */
-export function plainError(error: unknown): Error {
-  const source = error instanceof Error ? error : new Error(String(error));
-  const plain = new Error(source.message);
-  plain.name = source.name;
-  plain.stack = source.stack ?? "";
-  return plain;
 }

@@ -8,7 +8,7 @@ import {
   type LocalExecutor,
 } from "@spindle/core";
 import { crash } from "./crash-report.ts";
-import { RuntimeShutdownError, UncloneableValueError } from "./errors.ts";
+import { RuntimeShutdownError } from "./errors.ts";
 import type { InlineStart } from "./job-context.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
 import { runChunk } from "./map-chunk.ts";
@@ -18,6 +18,7 @@ import type { JobSet } from "./job-set.ts";
 import { type Processor, STAT } from "./processor.ts";
 import type { RecentArgs } from "./recent-args.ts";
 import { CANCELLING, type SharedState } from "./shared-state.ts";
+import { substituteOutcome } from "./undescribable.ts";
 import type { ValueEncoder } from "@spindle/codec";
 
 /**
@@ -308,9 +309,14 @@ export class Harness {
     if (state === DONE || state === FAILED || value !== undefined) {
       try {
         length = this.#encoder.encode(value, name, state === DONE ? "result" : "error");
-      } catch (error) {
+      } catch (failure) {
+        const kind = state === DONE ? "result" : "error";
         state = FAILED;
-        length = this.#encoder.encode(plainError(error), name, "error");
+        length = this.#encoder.encode(
+          substituteOutcome(value, failure, `job ${JSON.stringify(name)}`, kind),
+          name,
+          "error",
+        );
       }
     }
     shared.records.replacePayload(id, this.#encoder, length);
@@ -339,14 +345,4 @@ function* runJob(harness: Harness, id: number, work: IntoFuture<unknown>): Corou
   } finally {
     if (!settled) harness.finish(id, CANCELLED, undefined);
   }
-}
-
-/** An error that could not be encoded as it was: its name, message and stack only. */
-function plainError(error: unknown): Error {
-  const source = error instanceof Error ? error : new Error(String(error));
-  const plain = new Error(source.message);
-  plain.name = source.name;
-  plain.stack = source.stack ?? "";
-  if (error instanceof UncloneableValueError) plain.name = "UncloneableValueError";
-  return plain;
 }

@@ -137,6 +137,20 @@ export class JobRecords {
   }
 
   /**
+   * Jobs settled so far, by every participant. Each counter only grows and is written by its
+   * participant alone (`Atomics.add` after the settlement), so the sum never exceeds the
+   * settlements made and at most trails the ones being made while it is read.
+   */
+  get settled(): number {
+    const control = this.#control;
+    let settled = 0;
+    for (let q = 0; q < this.#tables.length; q++) {
+      settled += Atomics.load(control, this.#countersAt + q * COUNTER_LINE + SETTLED);
+    }
+    return settled;
+  }
+
+  /**
    * Jobs spawned and not settled. Settlements are read before spawns: both only grow and a job
    * settles after it was spawned, so 0 means that at some moment between the reads no job was
    * live (and none can be spawned by a job after that).
@@ -144,10 +158,7 @@ export class JobRecords {
   get live(): number {
     const control = this.#control;
     const participants = this.#tables.length;
-    let settled = 0;
-    for (let q = 0; q < participants; q++) {
-      settled += Atomics.load(control, this.#countersAt + q * COUNTER_LINE + SETTLED);
-    }
+    const settled = this.settled;
     let spawned = 0;
     for (let q = 0; q < participants; q++) {
       spawned += Atomics.load(control, this.#countersAt + q * COUNTER_LINE + SPAWNED);

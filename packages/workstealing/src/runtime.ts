@@ -532,6 +532,80 @@ export class Runtime<S extends JobSet = JobSet> {
   }
 
   /**
+   * Jobs settled since the start (piscina's `completed`): returned, failed, aborted or lost,
+   * spawned here or inside jobs (each child and each chunk of a `map` counts once). A job counts
+   * once its worker has finished settling it, which may be just after its handle resolved; after
+   * a `shutdown()` every job has counted.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 1 });
+   * await Promise.all([runtime.spawn("add", 1, 2), runtime.spawn("square", 3)]);
+   * await runtime.shutdown();
+   * console.log(runtime.completed); // 2
+   * ```
+   */
+  get completed(): number {
+    return this.#shared.records.settled;
+  }
+
+  /**
+   * Jobs spawned from this thread that no worker has taken yet (piscina's `queueSize`): those in
+   * the injector, plus those waiting for room in a full bounded queue (`queue: { limit }`). A job
+   * a worker has taken into its own queues no longer counts.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 1 });
+   * const handles = [runtime.spawn("fib", 25), runtime.spawn("add", 1, 2)];
+   * console.log(runtime.queueSize <= 2); // true: the worker may have taken them already
+   * await Promise.all(handles);
+   * console.log(runtime.queueSize); // 0
+   * await runtime.shutdown();
+   * ```
+   */
+  get queueSize(): number {
+    return this.#shared.injector.length + this.#waitingForRoom.length;
+  }
+
+  /**
+   * Whether the bounded queue (`queue: { limit }`) is full (piscina's `needsDrain`): a `spawn`
+   * now would wait on this thread (`whenFull: "wait"`) or throw {@linkcode QueueFullError}
+   * (`"reject"`). Always `false` for an unbounded queue. A producer that checks it before each
+   * spawn, and waits for some handle when it is `true`, keeps at most `limit` jobs queued.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), {
+   *   workers: 1,
+   *   queue: { limit: 4, whenFull: "reject" },
+   * });
+   * const pending = new Set<PromiseLike<unknown>>();
+   * for (let n = 0; n < 20; n++) {
+   *   while (runtime.needsDrain) await Promise.race(pending); // room frees as jobs are taken
+   *   const handle = runtime.spawn("square", n);
+   *   const settled = Promise.resolve(handle).finally(() => pending.delete(settled));
+   *   pending.add(settled);
+   * }
+   * await Promise.all(pending);
+   * await runtime.shutdown();
+   * console.log(runtime.completed); // 20
+   * ```
+   */
+  get needsDrain(): boolean {
+    return this.#waitingForRoom.length > 0 || this.#shared.injector.length >= this.#limit;
+  }
+
+  /**
    * Spawns job `name` with `args` and returns its handle. Throws {@linkcode UnknownJobError},
    * {@linkcode UncloneableValueError} (naming the job and the value), {@linkcode QueueFullError}
    * (a full bounded queue with `whenFull: "reject"`) or {@linkcode RuntimeShutdownError}.

@@ -1,6 +1,7 @@
 // Starting a runtime over the test job module, with shared counters in its workerData.
 import { Runtime, type RuntimeOptions } from "../mod.ts";
 import type jobs from "./test-jobs.ts";
+import type peerJobs from "./peer-jobs.ts";
 
 /** The URL of the tests' job module. */
 export const TEST_JOBS: URL = new URL("./test-jobs.ts", import.meta.url);
@@ -44,4 +45,9 @@ export function reasonOf(outcome: PromiseSettledResult<unknown>, what: string): 
     throw new Error(`${what} was expected to fail, but gave ${String(outcome.value)}`);
   }
   return outcome.reason;
+}
+
+/** A runtime of the peer tests' job module (`peer-jobs.ts`). */
+export function startPeerRuntime(options: RuntimeOptions = {}): Promise<Runtime<typeof peerJobs>> {
+  return Runtime.start<typeof peerJobs>(new URL("./peer-jobs.ts", import.meta.url), { workers: 2, ...options });
 }
