@@ -40,7 +40,7 @@ export { broadcast, BroadcastReceiver, BroadcastSender } from "./broadcast.ts";
 export { watch, WatchReceiver, WatchSender } from "./watch.ts";
 export { Semaphore, SemaphorePermit } from "./semaphore.ts";
 export { Mutex, MutexGuard } from "./mutex.ts";
-export { RwLock, type RwLockOptions, RwLockReadGuard, RwLockWriteGuard } from "./rw-lock.ts";
+export { RwLock, type RwLockOptions, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard } from "./rw-lock.ts";
 export { Notified, Notify } from "./notify.ts";
 export { Barrier, type BarrierWaitResult } from "./barrier.ts";
 export {

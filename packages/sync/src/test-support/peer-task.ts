@@ -1,7 +1,7 @@
 // tokio_test's `task::spawn` for the ported peer tests: a future polled by hand with a counting
 // waker, `isWoken()` as tokio_test's `is_woken` (a wake since the last poll), `drop()` as Rust's.
 import { type Future, PENDING, type Poll } from "@spindle/core";
-import { countingWaker, type CountingWaker } from "@spindle/test-support";
+import { type CountingWaker, countingWaker } from "@spindle/test-support";
 
 /** A future under test, polled by hand (tokio_test's `Spawn`). */
 export class PeerTask<T> {
