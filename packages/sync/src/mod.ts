@@ -43,6 +43,7 @@ export { Mutex, MutexGuard } from "./mutex.ts";
 export { RwLock, type RwLockOptions, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard } from "./rw-lock.ts";
 export { Notified, Notify } from "./notify.ts";
 export { Barrier, type BarrierWaitResult } from "./barrier.ts";
+export { OnceCell } from "./once-cell.ts";
 export {
   sharedChannel,
   type SharedChannelOptions,
