@@ -34,7 +34,8 @@ const SPARE_WAITERS = 64;
  *
  * - Fairness: `free > 0` only while nobody waits, or while the front waiter needs more than there
  *   is (it keeps a partial assignment). A newcomer (`tryTake`) never overtakes a waiter, and a
- *   writer of an `RwLock` waiting for every permit holds back the readers behind it.
+ *   writer of an `RwLock` waiting for every permit holds back the readers behind it. The one
+ *   exception is an `RwLock` upgrade (`tryTakeFirst`, `enqueueFirst`), served before everyone.
  * - Cancel safety: a waiter removed before it was satisfied returns what it was assigned; one
  *   satisfied (woken) but dropped before it took its permits returns all of them. Both go through
  *   {@linkcode PermitQueue.release}, so they pass to the next waiter: no permit is lost.
@@ -73,12 +74,10 @@ export class PermitQueue {
   tryTakeFirst(n: number): boolean {
     if (this.closed) return false;
     this.#reclaimFront();
-    if (this.free >= n) {
-      this.free -= n;
-      return true;
-    }
-    this.#assign();
-    return false;
+    const taken = this.free >= n;
+    if (taken) this.free -= n;
+    this.#assign(); // what is left goes back to the front waiter
+    return taken;
   }
 
   /** A waiter for `needed` permits: a spare one if there is one. */
