@@ -110,7 +110,9 @@ test("an upgradableRead dropped while it waits for the slot, or for its read, ta
   assert.equal(task.poll(waitingForSlot), PENDING);
   waitingForSlot[Symbol.dispose]();
   holder.release();
-  assert.notEqual(lock.tryUpgradableRead()?.release(), null);
+  const free = lock.tryUpgradableRead();
+  assert.notEqual(free, null);
+  free!.release();
 
   const writer = lock.tryWrite()!;
   const waitingForRead = lock.upgradableRead();

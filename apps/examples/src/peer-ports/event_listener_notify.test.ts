@@ -1,7 +1,9 @@
-// smol's event-listener tests/notify.rs, where an `Event` maps onto `Notify`: `listen()` is a
-// `notified()` future joined at once (`enable()`), `notify(1)` is `notifyOne()` when no listener
-// is notified yet, `notify(usize::MAX)` is `notifyWaiters()`. PEER-TESTS-LOCKS.md maps each test
-// and says why the counted `notify(n)` tests do not map.
+// Port of smol-rs/event-listener tests/notify.rs (smol-rs/event-listener
+// 2e9db2123c6936615d317c07064c0c7fdec21fee) onto @spindle/sync's Notify, written from the package
+// README: `listen()` is a `notified()` future joined at once (`enable()`), `notify(1)` on
+// listeners none of which is notified is `notifyOne()`, `notify(usize::MAX)` is `notifyWaiters()`.
+// `notify`, `notify_additional` and `drop_notified2` count listeners notified already (README of
+// the ports: not portable).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Context, type Future, PENDING, type RawWakerVTable, Waker } from "@spindle/core";
@@ -19,7 +21,7 @@ function isNotified(listener: Future<void>): boolean {
   return listener.poll(Context.noop()) !== PENDING;
 }
 
-test("event-listener notify_one: each notifyOne notifies the next listener in order", () => {
+test("notify_one", () => {
   const event = new Notify();
   const l1 = listen(event);
   const l2 = listen(event);
@@ -32,7 +34,7 @@ test("event-listener notify_one: each notifyOne notifies the next listener in or
   assert.ok(isNotified(l2));
 });
 
-test("event-listener notify_all: notifyWaiters notifies every listener", () => {
+test("notify_all", () => {
   const event = new Notify();
   const l1 = listen(event);
   const l2 = listen(event);
@@ -43,7 +45,7 @@ test("event-listener notify_all: notifyWaiters notifies every listener", () => {
   assert.ok(isNotified(l2));
 });
 
-test("event-listener drop_notified: a notified listener dropped passes the notification to the next", () => {
+test("drop_notified", () => {
   const event = new Notify();
   const l1 = listen(event);
   const l2 = listen(event);
@@ -54,7 +56,7 @@ test("event-listener drop_notified: a notified listener dropped passes the notif
   assert.ok(!isNotified(l3));
 });
 
-test("event-listener drop_notified_additional: two notified, the first dropped: the second and third are notified, the fourth not", () => {
+test("drop_notified_additional", () => {
   const event = new Notify();
   const l1 = listen(event);
   const l2 = listen(event);
@@ -68,7 +70,7 @@ test("event-listener drop_notified_additional: two notified, the first dropped: 
   assert.ok(!isNotified(l4));
 });
 
-test("event-listener drop_non_notified: a listener dropped before it was notified takes nothing", () => {
+test("drop_non_notified", () => {
   const event = new Notify();
   const l1 = listen(event);
   const l2 = listen(event);
@@ -79,7 +81,7 @@ test("event-listener drop_non_notified: a listener dropped before it was notifie
   assert.ok(!isNotified(l2));
 });
 
-test("event-listener notify_all_fair: notifyWaiters wakes the listeners in the order they joined", () => {
+test("notify_all_fair", () => {
   const event = new Notify();
   const woken: number[] = [];
   const wakerOf = (id: number): Context => {
