@@ -17,7 +17,7 @@ import {
 } from "@spindle/core";
 import { mpsc, Mutex, Notify, Semaphore, type SemaphorePermit, type Sender } from "./mod.ts";
 import { random, runWithin } from "./test-support/harness.ts";
-import { Actor } from "./test-support/actor.ts";
+import { Actor, assertNoLostWakeUp } from "./test-support/actor.ts";
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 
@@ -130,13 +130,7 @@ test("semaphore: acquisitions dropped at random lose no permit and never exceed 
       } else {
         got(a, a.actor.pollIfWoken());
       }
-      const someoneWoken = actors.some((x) => x.actor.woken);
-      const waiting = actors.some((x) => x.actor.future !== null);
-      const holding = actors.some((x) => x.held !== null);
-      assert.ok(
-        !waiting || holding || someoneWoken,
-        `seed ${seed} step ${step}: waiters left with nobody to wake them`,
-      );
+      assertNoLostWakeUp(actors, `seed ${seed} step ${step}`);
     }
     for (const a of actors) {
       a.actor.drop();

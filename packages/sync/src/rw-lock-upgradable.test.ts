@@ -11,7 +11,7 @@ import {
   type RwLockWriteGuard,
 } from "./mod.ts";
 import { random, TestTask } from "./test-support/harness.ts";
-import { Actor } from "./test-support/actor.ts";
+import { Actor, assertNoLostWakeUp } from "./test-support/actor.ts";
 
 test("an upgradable read admits plain readers but no writer and no second upgradable read", () => {
   const lock = new RwLock(1);
@@ -239,13 +239,7 @@ test("reads, writes, upgradable reads and upgrades dropped at random: never two 
         if (a.kind === "upgraded") upgraded++;
       }
       check(step);
-      const someoneWoken = actors.some((x) => x.actor.woken);
-      const waiting = actors.some((x) => x.actor.future !== null);
-      const holding = actors.some((x) => x.held !== null);
-      assert.ok(
-        !waiting || holding || someoneWoken,
-        `seed ${seed} step ${step}: waiters left with nobody to wake them`,
-      );
+      assertNoLostWakeUp(actors, `seed ${seed} step ${step}`);
     }
     assert.ok(upgraded > 10, `seed ${seed}: ${upgraded} upgrades completed`);
     for (const a of actors) {

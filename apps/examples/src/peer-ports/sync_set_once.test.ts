@@ -8,11 +8,8 @@ import { blockOn, type Coroutine, LocalExecutor } from "@spindle/core";
 import { OnceCell } from "@spindle/sync";
 
 // drop_cell, drop_cell_new_with, drop_into_inner, drop_into_inner_new_with,
-// into_inner_int_empty_setonce: Rust destructors and `into_inner` (README of the ports).
-
-test("from", () => {
-  assert.equal(OnceCell.from(2).get(), 2);
-});
+// into_inner_int_empty_setonce: Rust destructors and `into_inner`; from, get_uninit, set_twice:
+// the same JavaScript calls as the sync_once_cell ports (README of the ports).
 
 test("set_and_get", () => {
   const once = new OnceCell<number>();
@@ -50,16 +47,6 @@ test("set_and_wait_threads", () => {
   const once = new OnceCell<number>();
   once.set(4); // the setting thread: a set on this thread, before the wait
   assert.equal(blockOn(once.wait()), 4);
-});
-
-test("get_uninit", () => {
-  assert.equal(new OnceCell<number>().get(), undefined);
-});
-
-test("set_twice", () => {
-  const once = new OnceCell<number>();
-  assert.equal(once.set(5), true);
-  assert.equal(once.set(6), false);
 });
 
 test("is_none_initializing", () => {
