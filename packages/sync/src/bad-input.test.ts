@@ -39,8 +39,9 @@ test("channel capacities that are not positive integers up to 2^31 - 1 are rejec
   for (const bad of NOT_CAPACITIES) {
     rejects(() => mpsc.bounded(bad as number), "mpsc.bounded(capacity)", bad);
     rejects(() => broadcast(bad as number), "broadcast(capacity)", bad);
-    rejects(() => new Barrier(bad as number), "Barrier parties", bad);
+    if (bad !== 0) rejects(() => new Barrier(bad as number), "Barrier parties", bad);
   }
+  assert.equal(new Barrier(0).parties, 1, "0 parties is tokio's and async-lock's barrier that never waits");
   assert.equal(mpsc.bounded(MAX_PERMITS)[0].capacity, MAX_PERMITS);
 });
 

@@ -1,5 +1,5 @@
 import { consumeBudget, type Context, Future, PENDING, type Poll, refundBudget, SpindleError } from "@spindle/core";
-import { checkCapacity } from "./errors.ts";
+import { checkPermits } from "./errors.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
 /** Arrives; returns the round's generation to wait on, or -1 when this arrival released the round. */
@@ -47,12 +47,15 @@ export class Barrier {
   #generation = 0;
   readonly #waiters = new WaitList<WaitNode>();
 
-  /** A barrier for `n` tasks (a positive integer). */
+  /**
+   * A barrier for `n` tasks (an integer from 0 to 2^31 - 1). As in tokio and async-lock, a
+   * barrier of 0 behaves as one of 1: every `wait()` completes at once, as its round's leader.
+   */
   constructor(n: number) {
-    this.#parties = checkCapacity("Barrier parties", n);
+    this.#parties = Math.max(1, checkPermits("Barrier parties", n));
   }
 
-  /** How many tasks each round waits for. */
+  /** How many tasks each round waits for (1 for a barrier made with 0). */
   get parties(): number {
     return this.#parties;
   }

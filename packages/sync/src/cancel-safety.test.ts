@@ -16,44 +16,10 @@ import {
   yieldNow,
 } from "@spindle/core";
 import { mpsc, Mutex, Notify, Semaphore, type SemaphorePermit, type Sender } from "./mod.ts";
-import { random, runWithin, TestTask } from "./test-support/harness.ts";
+import { random, runWithin } from "./test-support/harness.ts";
+import { Actor, assertNoLostWakeUp } from "./test-support/actor.ts";
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
-
-/** A task stand-in waiting on one future at a time, polled only when woken. */
-class Actor<T> {
-  readonly task = new TestTask();
-  future: Future<T> | null = null;
-  #seenWakes = 0;
-
-  start(future: Future<T>): T | typeof PENDING {
-    this.future = future;
-    this.#seenWakes = this.task.wakes;
-    return this.#poll();
-  }
-
-  get woken(): boolean {
-    return this.future !== null && this.task.wakes > this.#seenWakes;
-  }
-
-  /** Polls the waiting future if it was woken; its output, or PENDING. */
-  pollIfWoken(): T | typeof PENDING {
-    if (!this.woken) return PENDING;
-    this.#seenWakes = this.task.wakes;
-    return this.#poll();
-  }
-
-  drop(): void {
-    this.future?.[Symbol.dispose]();
-    this.future = null;
-  }
-
-  #poll(): T | typeof PENDING {
-    const output = this.task.poll(this.future!);
-    if (output !== PENDING) this.future = null;
-    return output;
-  }
-}
 
 test("bounded mpsc: sends and receives dropped at random lose no value, deliver none twice and keep per-producer order", () => {
   for (const seed of SEEDS) {
@@ -164,13 +130,7 @@ test("semaphore: acquisitions dropped at random lose no permit and never exceed 
       } else {
         got(a, a.actor.pollIfWoken());
       }
-      const someoneWoken = actors.some((x) => x.actor.woken);
-      const waiting = actors.some((x) => x.actor.future !== null);
-      const holding = actors.some((x) => x.held !== null);
-      assert.ok(
-        !waiting || holding || someoneWoken,
-        `seed ${seed} step ${step}: waiters left with nobody to wake them`,
-      );
+      assertNoLostWakeUp(actors, `seed ${seed} step ${step}`);
     }
     for (const a of actors) {
       a.actor.drop();

@@ -2,9 +2,9 @@
  * Channels and async locks for `@spindle/core` tasks on any executor (`LocalExecutor`, `blockOn`,
  * work-stealing jobs), as `tokio::sync` gives them: {@linkcode oneshot}, {@linkcode mpsc} (bounded
  * with backpressure, and unbounded), {@linkcode broadcast}, {@linkcode watch}; {@linkcode Mutex},
- * {@linkcode RwLock}, {@linkcode Semaphore}, {@linkcode Notify}, {@linkcode Barrier}. Receivers are
- * core `Stream`s. Every wait is cancel-safe: a pending receive, send, acquire or `notified()`
- * dropped loses no message, permit or notification.
+ * {@linkcode RwLock}, {@linkcode Semaphore}, {@linkcode Notify}, {@linkcode Barrier},
+ * {@linkcode OnceCell}. Receivers are core `Stream`s. Every wait is cancel-safe: a pending receive,
+ * send, acquire or `notified()` dropped loses no message, permit or notification.
  *
  * @example
  * ```ts
@@ -40,9 +40,10 @@ export { broadcast, BroadcastReceiver, BroadcastSender } from "./broadcast.ts";
 export { watch, WatchReceiver, WatchSender } from "./watch.ts";
 export { Semaphore, SemaphorePermit } from "./semaphore.ts";
 export { Mutex, MutexGuard } from "./mutex.ts";
-export { RwLock, type RwLockOptions, RwLockReadGuard, RwLockWriteGuard } from "./rw-lock.ts";
+export { RwLock, type RwLockOptions, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard } from "./rw-lock.ts";
 export { Notified, Notify } from "./notify.ts";
 export { Barrier, type BarrierWaitResult } from "./barrier.ts";
+export { OnceCell } from "./once-cell.ts";
 export {
   sharedChannel,
   type SharedChannelOptions,

@@ -34,7 +34,8 @@ const SPARE_WAITERS = 64;
  *
  * - Fairness: `free > 0` only while nobody waits, or while the front waiter needs more than there
  *   is (it keeps a partial assignment). A newcomer (`tryTake`) never overtakes a waiter, and a
- *   writer of an `RwLock` waiting for every permit holds back the readers behind it.
+ *   writer of an `RwLock` waiting for every permit holds back the readers behind it. The one
+ *   exception is an `RwLock` upgrade (`tryTakeFirst`, `enqueueFirst`), served before everyone.
  * - Cancel safety: a waiter removed before it was satisfied returns what it was assigned; one
  *   satisfied (woken) but dropped before it took its permits returns all of them. Both go through
  *   {@linkcode PermitQueue.release}, so they pass to the next waiter: no permit is lost.
@@ -64,6 +65,21 @@ export class PermitQueue {
     return true;
   }
 
+  /**
+   * Takes `n` permits at once if enough are free, ahead of every waiter (never when closed): the
+   * front waiter's partial assignment counts as free, since it cannot complete before this taker
+   * gives its permits back (an `RwLock` upgrade: the upgrading reader holds one of the permits
+   * the waiting writer needs). If they are not enough, the front waiter gets its assignment back.
+   */
+  tryTakeFirst(n: number): boolean {
+    if (this.closed) return false;
+    this.#reclaimFront();
+    const taken = this.free >= n;
+    if (taken) this.free -= n;
+    this.#assign(); // what is left goes back to the front waiter
+    return taken;
+  }
+
   /** A waiter for `needed` permits: a spare one if there is one. */
   waiter(needed: number): PermitWaiter {
     const waiter = this.#spare.pop();
@@ -83,6 +99,16 @@ export class PermitQueue {
   /** Queues `waiter` behind the others and hands it what is free if it is at the front. */
   enqueue(waiter: PermitWaiter): void {
     this.#waiters.push(waiter);
+    this.#assign();
+  }
+
+  /**
+   * Queues `waiter` in front of the others (an `RwLock` upgrade, see
+   * {@linkcode PermitQueue.tryTakeFirst}): what the former front waiter was assigned is its now.
+   */
+  enqueueFirst(waiter: PermitWaiter): void {
+    this.#reclaimFront();
+    this.#waiters.unshift(waiter);
     this.#assign();
   }
 
@@ -111,6 +137,14 @@ export class PermitQueue {
     this.#waiters.wakeAll();
   }
 
+  /** Takes the front waiter's partial assignment back into `free` (only the front has one). */
+  #reclaimFront(): void {
+    const head = this.#waiters.head;
+    if (head === null || head.assigned === 0) return;
+    this.free += head.assigned;
+    head.assigned = 0;
+  }
+
   #assign(): void {
     if (this.closed) return;
     const waiters = this.#waiters;
@@ -135,14 +169,17 @@ export abstract class PermitFuture<R> extends Future<R> {
   /** The queue the permits come from, and how many: read by the subclasses' `granted()` too. */
   protected readonly queue: PermitQueue;
   protected readonly needed: number;
+  /** Served ahead of the queue (see {@linkcode PermitQueue.enqueueFirst}) instead of at its back. */
+  readonly #first: boolean;
   #waiter: PermitWaiter | null = null;
   /** Granted, failed or dropped: polling again is a misuse. */
   #done = false;
 
-  constructor(queue: PermitQueue, needed: number) {
+  constructor(queue: PermitQueue, needed: number, first = false) {
     super();
     this.queue = queue;
     this.needed = needed;
+    this.#first = first;
   }
 
   /** The output once the permits are this future's (a guard or permit object); runs once, never throws. */
@@ -162,7 +199,7 @@ export abstract class PermitFuture<R> extends Future<R> {
    */
   override [Symbol.iterator](): Iterator<Future<unknown>, R, unknown> {
     if (this.#waiter === null && !this.#done && !this.queue.closed && takeBudgetNow()) {
-      if (this.queue.tryTake(this.needed)) {
+      if (this.#first ? this.queue.tryTakeFirst(this.needed) : this.queue.tryTake(this.needed)) {
         const output = this.#grant();
         return output === undefined ? READY_VOID as ReadyNow<R> : new ReadyNow(output);
       }
@@ -178,9 +215,10 @@ export abstract class PermitFuture<R> extends Future<R> {
     let waiter = this.#waiter;
     if (waiter === null) {
       if (queue.closed) return this.#fail();
-      if (queue.tryTake(this.needed)) return this.#grant();
+      if (this.#first ? queue.tryTakeFirst(this.needed) : queue.tryTake(this.needed)) return this.#grant();
       waiter = this.#waiter = queue.waiter(this.needed);
-      queue.enqueue(waiter);
+      if (this.#first) queue.enqueueFirst(waiter);
+      else queue.enqueue(waiter);
     }
     if (!waiter.queued) {
       // Out of the queue: satisfied, or woken by close() short of what it needs.

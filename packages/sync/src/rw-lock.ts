@@ -1,12 +1,23 @@
-import { describe, type Future, SpindleError } from "@spindle/core";
-import { checkCapacity, MAX_PERMITS } from "./errors.ts";
+import { type Context, describe, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { checkCapacity, ClosedError, MAX_PERMITS } from "./errors.ts";
 import { type Cell, Lease } from "./lease.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
 let makeRwLockReadGuard: <T>(queue: PermitQueue, cell: Cell<T>) => RwLockReadGuard<T>;
-let makeRwLockWriteGuard: <T>(queue: PermitQueue, cell: Cell<T>, permits: number) => RwLockWriteGuard<T>;
+let makeRwLockWriteGuard: <T>(
+  queue: PermitQueue,
+  cell: Cell<T>,
+  permits: number,
+  slot: PermitQueue | null,
+) => RwLockWriteGuard<T>;
+let makeRwLockUpgradableReadGuard: <T>(
+  queue: PermitQueue,
+  cell: Cell<T>,
+  slot: PermitQueue,
+  maxReaders: number,
+) => RwLockUpgradableReadGuard<T>;
 
 /** Options of an {@linkcode RwLock}. */
 export interface RwLockOptions {
@@ -46,6 +57,8 @@ export class RwLock<T> {
   readonly #cell: Cell<T>;
   /** The most readers at once; a writer takes all of these permits. */
   readonly #maxReaders: number;
+  /** The one permit of the upgradable read, made by the first `upgradableRead()`. */
+  #slot: PermitQueue | null = null;
 
   /**
    * A lock guarding `value`, with at most `options.maxReaders` readers at once (default
@@ -85,7 +98,7 @@ export class RwLock<T> {
     return new Acquire(
       this.#queue,
       this.#maxReaders,
-      () => makeRwLockWriteGuard(this.#queue, this.#cell, this.#maxReaders),
+      () => makeRwLockWriteGuard(this.#queue, this.#cell, this.#maxReaders, null),
       "RwLock.write()",
     );
   }
@@ -98,7 +111,55 @@ export class RwLock<T> {
   /** Write access now, or `null` when anyone holds the lock or waits for it. */
   tryWrite(): RwLockWriteGuard<T> | null {
     const maxReaders = this.#maxReaders;
-    return this.#queue.tryTake(maxReaders) ? makeRwLockWriteGuard(this.#queue, this.#cell, maxReaders) : null;
+    return this.#queue.tryTake(maxReaders) ? makeRwLockWriteGuard(this.#queue, this.#cell, maxReaders, null) : null;
+  }
+
+  /**
+   * A future of upgradable read access (async-lock's `upgradable_read`): a read that only one
+   * task holds at a time, alongside any number of plain readers, and that its holder can turn
+   * into write access with {@linkcode RwLockUpgradableReadGuard.upgrade} without letting another
+   * writer in first. It waits for the current upgradable reader, then queues as a reader (behind
+   * a waiting writer) and counts as one of the `maxReaders`.
+   *
+   * @example
+   * ```ts
+   * import { blockOn } from "@spindle/core";
+   * import { RwLock } from "@spindle/sync";
+   *
+   * const cache = new RwLock(new Map<string, number>());
+   * const upgradable = blockOn(cache.upgradableRead());
+   * const reader = cache.tryRead()!; // plain readers still get in
+   * console.log(cache.tryUpgradableRead(), upgradable.value.has("a")); // null false
+   * reader.release();
+   * const writer = blockOn(upgradable.upgrade()); // no other writer came in between
+   * writer.value.set("a", 1);
+   * writer.release();
+   * console.log(cache.tryRead()!.value.get("a")); // 1
+   * ```
+   */
+  upgradableRead(): Future<RwLockUpgradableReadGuard<T>> {
+    const slot = this.#slot ??= new PermitQueue(1);
+    return new UpgradableRead(
+      new Acquire(slot, 1, () => slot, "RwLock.upgradableRead()"),
+      () => new Acquire(this.#queue, 1, () => this.#upgradable(slot), "RwLock.upgradableRead()"),
+      slot,
+    );
+  }
+
+  /**
+   * Upgradable read access now (see {@linkcode RwLock.upgradableRead}), or `null` when another
+   * task holds it, a writer holds the lock or waits for it, or `maxReaders` read.
+   */
+  tryUpgradableRead(): RwLockUpgradableReadGuard<T> | null {
+    const slot = this.#slot ??= new PermitQueue(1);
+    if (!slot.tryTake(1)) return null;
+    if (this.#queue.tryTake(1)) return this.#upgradable(slot);
+    slot.release(1);
+    return null;
+  }
+
+  #upgradable(slot: PermitQueue): RwLockUpgradableReadGuard<T> {
+    return makeRwLockUpgradableReadGuard(this.#queue, this.#cell, slot, this.#maxReaders);
   }
 }
 
@@ -160,15 +221,22 @@ export class RwLockReadGuard<T> implements Disposable {
 export class RwLockWriteGuard<T> implements Disposable {
   readonly #lease: Lease<T>;
   readonly #cell: Cell<T>;
+  /** The upgradable-read permit, held too when this guard came from an upgrade. */
+  #slot: PermitQueue | null;
 
-  private constructor(queue: PermitQueue, cell: Cell<T>, permits: number) {
+  private constructor(queue: PermitQueue, cell: Cell<T>, permits: number, slot: PermitQueue | null) {
     this.#lease = new Lease(queue, cell, permits, "write guard");
     this.#cell = cell;
+    this.#slot = slot;
   }
 
   static {
-    makeRwLockWriteGuard = <T>(queue: PermitQueue, cell: Cell<T>, permits: number): RwLockWriteGuard<T> =>
-      new RwLockWriteGuard(queue, cell, permits);
+    makeRwLockWriteGuard = <T>(
+      queue: PermitQueue,
+      cell: Cell<T>,
+      permits: number,
+      slot: PermitQueue | null,
+    ): RwLockWriteGuard<T> => new RwLockWriteGuard(queue, cell, permits, slot);
   }
 
   /**
@@ -187,7 +255,7 @@ export class RwLockWriteGuard<T> implements Disposable {
    * ```
    */
   downgrade(): RwLockReadGuard<T> {
-    return makeRwLockReadGuard(this.#lease.handOver(1), this.#cell);
+    return makeRwLockReadGuard(this.#handOver(), this.#cell);
   }
 
   /**
@@ -209,7 +277,7 @@ export class RwLockWriteGuard<T> implements Disposable {
   downgradeMap<U>(map: (value: T) => U): RwLockReadGuard<U> {
     checkMap("downgradeMap", map);
     const mapped = map(this.#lease.value);
-    return makeRwLockReadGuard(this.#lease.handOver(1), { value: mapped });
+    return makeRwLockReadGuard(this.#handOver(), { value: mapped });
   }
 
   /**
@@ -232,7 +300,20 @@ export class RwLockWriteGuard<T> implements Disposable {
     checkMap("tryDowngradeMap", map);
     const mapped = map(this.#lease.value);
     if (mapped === null) return null;
-    return makeRwLockReadGuard(this.#lease.handOver(1), { value: mapped });
+    return makeRwLockReadGuard(this.#handOver(), { value: mapped });
+  }
+
+  /** Ends this guard but for one read permit, for the read guard a downgrade makes. */
+  #handOver(): PermitQueue {
+    const queue = this.#lease.handOver(1);
+    this.#releaseSlot();
+    return queue;
+  }
+
+  #releaseSlot(): void {
+    const slot = this.#slot;
+    this.#slot = null;
+    slot?.release(1);
   }
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */
@@ -248,11 +329,111 @@ export class RwLockWriteGuard<T> implements Disposable {
   /** Gives the write access back. Does nothing the second time. */
   release(): void {
     this.#lease.release();
+    this.#releaseSlot();
   }
 
   /** Same as {@linkcode RwLockWriteGuard.release}, for `using`. */
   [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/**
+ * Upgradable read access to an {@linkcode RwLock}'s value (async-lock's
+ * `RwLockUpgradableReadGuard`, from {@linkcode RwLock.upgradableRead}): read access that only one
+ * task holds at a time, until `release()` (or `[Symbol.dispose]`), or until `upgrade()` or
+ * `tryUpgrade()` turns it into write access.
+ *
+ * @example
+ * ```ts
+ * import { RwLock } from "@spindle/sync";
+ *
+ * const lock = new RwLock(1);
+ * const upgradable = lock.tryUpgradableRead()!;
+ * const reader = lock.tryRead()!;
+ * console.log(upgradable.tryUpgrade()); // null: a reader is still in
+ * reader.release();
+ * const writer = upgradable.tryUpgrade()!;
+ * writer.value = 2;
+ * writer.release();
+ * console.log(lock.tryRead()!.value); // 2
+ * ```
+ */
+export class RwLockUpgradableReadGuard<T> implements Disposable {
+  readonly #lease: Lease<T>;
+  readonly #queue: PermitQueue;
+  readonly #cell: Cell<T>;
+  /** The upgradable-read permit; `null` once released or upgraded. */
+  #slot: PermitQueue | null;
+  readonly #maxReaders: number;
+
+  private constructor(queue: PermitQueue, cell: Cell<T>, slot: PermitQueue, maxReaders: number) {
+    this.#lease = new Lease(queue, cell, 1, "upgradable read guard");
+    this.#queue = queue;
+    this.#cell = cell;
+    this.#slot = slot;
+    this.#maxReaders = maxReaders;
+  }
+
+  static {
+    makeRwLockUpgradableReadGuard = <T>(
+      queue: PermitQueue,
+      cell: Cell<T>,
+      slot: PermitQueue,
+      maxReaders: number,
+    ): RwLockUpgradableReadGuard<T> => new RwLockUpgradableReadGuard(queue, cell, slot, maxReaders);
+  }
+
+  /** The guarded value. Throws {@linkcode ClosedError} after `release()` or an upgrade. */
+  get value(): T {
+    return this.#lease.value;
+  }
+
+  /**
+   * A future of write access made from this read access (async-lock's `upgrade`): it waits for
+   * the plain readers to leave, ahead of any writer waiting, so the value read is the value
+   * written. This guard ends at once (its read passes to the future). Dropping the future before
+   * it completes releases the lock altogether, as async-lock's does. Throws
+   * {@linkcode ClosedError} after `release()` or an upgrade.
+   */
+  upgrade(): Future<RwLockWriteGuard<T>> {
+    const slot = this.#held("upgrade()");
+    this.#slot = null;
+    return new Upgrade(this.#lease.handOver(1), this.#cell, this.#maxReaders, slot);
+  }
+
+  /**
+   * Write access now, when no plain reader holds the lock (async-lock's `try_upgrade`); otherwise
+   * `null`, and this guard keeps its read. Throws {@linkcode ClosedError} after `release()` or an
+   * upgrade.
+   */
+  tryUpgrade(): RwLockWriteGuard<T> | null {
+    const slot = this.#held("tryUpgrade()");
+    if (!this.#queue.tryTakeFirst(this.#maxReaders - 1)) return null;
+    this.#slot = null;
+    return makeRwLockWriteGuard(this.#lease.handOver(1), this.#cell, this.#maxReaders, slot);
+  }
+
+  /** The upgradable-read permit while this guard holds it; ClosedError naming `operation` after. */
+  #held(operation: string): PermitQueue {
+    const slot = this.#slot;
+    if (slot === null) {
+      throw new ClosedError("guard", `RwLockUpgradableReadGuard.${operation} after the guard was released or upgraded`);
+    }
+    return slot;
+  }
+
+  /** Gives the read access back, and lets the next upgradable reader in. Does nothing the second time. */
+  release(): void {
     this.#lease.release();
+    const slot = this.#slot;
+    this.#slot = null;
+    slot?.release(1);
+  }
+
+  /** Same as {@linkcode RwLockUpgradableReadGuard.release}, for `using`. */
+  [Symbol.dispose](): void {
+    this.release();
   }
 }
 
@@ -282,5 +463,87 @@ class Acquire<G> extends PermitFuture<G> {
 
   protected granted(): G {
     return this.#make();
+  }
+}
+
+/**
+ * The future of {@linkcode RwLock.upgradableRead}: the upgradable-read permit first (`slot`), then
+ * a read permit. Dropped in between, it gives the slot back; each step passes on what it was given
+ * as every {@linkcode PermitFuture} does.
+ */
+class UpgradableRead<T> extends Future<RwLockUpgradableReadGuard<T>> {
+  #slotStep: Future<PermitQueue> | null;
+  readonly #readStep: () => Future<RwLockUpgradableReadGuard<T>>;
+  #read: Future<RwLockUpgradableReadGuard<T>> | null = null;
+  readonly #slot: PermitQueue;
+
+  constructor(
+    slotStep: Future<PermitQueue>,
+    readStep: () => Future<RwLockUpgradableReadGuard<T>>,
+    slot: PermitQueue,
+  ) {
+    super();
+    this.#slotStep = slotStep;
+    this.#readStep = readStep;
+    this.#slot = slot;
+  }
+
+  poll(cx: Context): Poll<RwLockUpgradableReadGuard<T>> {
+    const slotStep = this.#slotStep;
+    if (slotStep !== null) {
+      if (slotStep.poll(cx) === PENDING) return PENDING;
+      this.#slotStep = null;
+      this.#read = this.#readStep();
+    }
+    const guard = this.#read!.poll(cx);
+    if (guard !== PENDING) this.#read = null;
+    return guard;
+  }
+
+  override [Symbol.dispose](): void {
+    const slotStep = this.#slotStep;
+    const read = this.#read;
+    this.#slotStep = this.#read = null;
+    slotStep?.[Symbol.dispose]();
+    if (read === null) return;
+    read[Symbol.dispose]();
+    this.#slot.release(1);
+  }
+}
+
+/**
+ * The future of {@linkcode RwLockUpgradableReadGuard.upgrade}: the upgradable reader's read permit
+ * and slot are its own; it waits, ahead of the queue, for the other `maxReaders - 1` permits.
+ * Dropped before it has them, it releases all it holds.
+ */
+class Upgrade<T> extends PermitFuture<RwLockWriteGuard<T>> {
+  readonly #cell: Cell<T>;
+  readonly #maxReaders: number;
+  #slot: PermitQueue | null;
+
+  constructor(queue: PermitQueue, cell: Cell<T>, maxReaders: number, slot: PermitQueue) {
+    super(queue, maxReaders - 1, true);
+    this.#cell = cell;
+    this.#maxReaders = maxReaders;
+    this.#slot = slot;
+  }
+
+  protected get what(): string {
+    return "RwLockUpgradableReadGuard.upgrade()";
+  }
+
+  protected granted(): RwLockWriteGuard<T> {
+    const slot = this.#slot!;
+    this.#slot = null;
+    return makeRwLockWriteGuard(this.queue, this.#cell, this.#maxReaders, slot);
+  }
+
+  override [Symbol.dispose](): void {
+    super[Symbol.dispose]();
+    const slot = this.#slot;
+    if (slot === null) return;
+    this.#slot = null;
+    this.queue.release(1);
+    slot.release(1);
   }
 }

@@ -66,6 +66,17 @@ export class WaitList<N extends WaitNode> {
     this.#length++;
   }
 
+  /** Puts `node`, which must not be queued, in front of the others. */
+  unshift(node: N): void {
+    node.queued = true;
+    node.prev = null;
+    node.next = this.#head;
+    if (this.#head === null) this.#tail = node;
+    else this.#head.prev = node;
+    this.#head = node;
+    this.#length++;
+  }
+
   /** Removes and returns the front node, or `null`. */
   shift(): N | null {
     const node = this.#head;
