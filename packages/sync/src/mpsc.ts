@@ -542,6 +542,23 @@ export class Receiver<T> extends Stream<T> {
   }
 
   /**
+   * Whether no value is buffered (tokio's `is_empty`): `tryRecv()` would not return a value.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.unbounded<number>();
+   * console.log(rx.isEmpty); // true
+   * tx.send(1);
+   * console.log(rx.isEmpty, rx.length); // false 1
+   * ```
+   */
+  get isEmpty(): boolean {
+    return this.length === 0;
+  }
+
+  /**
    * Whether the channel is closed: every sender (and permit) dropped, or `close()` called (permits
    * held then may still send what they reserved).
    */
