@@ -1,6 +1,6 @@
 // tokio_test's `task::spawn` for the ported peer tests: a future polled by hand with a counting
 // waker, so `assert_pending!(t.poll())`, `assert!(t.is_woken())` and `drop(t)` translate one to one.
-import type { Future, Poll } from "@spindle/core";
+import { type Future, type IntoFuture, intoFuture, type Poll } from "@spindle/core";
 import { countingWaker } from "@spindle/test-support";
 
 /** A future polled by hand; `isWoken()` says whether its waker was woken since the last poll. */
@@ -30,7 +30,7 @@ export class MockTask<T> {
   }
 }
 
-/** tokio_test's `task::spawn(future)`. */
-export function mockTask<T>(future: Future<T>): MockTask<T> {
-  return new MockTask(future);
+/** tokio_test's `task::spawn(future)`; a coroutine stands for an `async` block. */
+export function mockTask<T>(future: IntoFuture<T>): MockTask<T> {
+  return new MockTask(intoFuture(future));
 }
