@@ -266,8 +266,10 @@ for (const stream of [false, true]) {
     const COUNT = 2_000;
     const THREADS = 4;
     const [s, r] = sharedChannel<number>(3);
-    const receivers = Array.from({ length: stream ? THREADS - 1 : THREADS }, () =>
-      peer({ op: "recv", rx: r.handle(), count: COUNT }));
+    const receivers = Array.from(
+      { length: stream ? THREADS - 1 : THREADS },
+      () => peer({ op: "recv", rx: r.handle(), count: COUNT }),
+    );
     const senders = Array.from({ length: THREADS }, () => peer({ op: "send", tx: s.handle(), count: COUNT }));
     s.drop();
     const counts = new Array<number>(COUNT).fill(0);
@@ -278,10 +280,10 @@ for (const stream of [false, true]) {
         for (let i = 0; i < COUNT; i++) got.push((yield* r.recv()) as number);
         return got;
       }());
-      for (const n of here) counts[n]++;
+      for (const n of here) counts[n] = counts[n]! + 1;
     }
     r.drop();
-    for (const values of await Promise.all(receivers) as number[][]) for (const n of values) counts[n]++;
+    for (const values of await Promise.all(receivers) as number[][]) for (const n of values) counts[n] = counts[n]! + 1;
     await Promise.all(senders);
     assert.deepEqual(counts, new Array<number>(COUNT).fill(THREADS));
   });

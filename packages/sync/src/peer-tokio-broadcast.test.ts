@@ -223,11 +223,13 @@ test("dropping_sender_does_not_overwrite", () => {
   assertClosed(rx);
 });
 
-for (const [name, sent, lag, closed] of [
-  ["lagging_receiver_recovers_after_wrap_closed_1", 3, 1, true],
-  ["lagging_receiver_recovers_after_wrap_closed_2", 4, 2, true],
-  ["lagging_receiver_recovers_after_wrap_open", 3, 1, false],
-] as const) {
+for (
+  const [name, sent, lag, closed] of [
+    ["lagging_receiver_recovers_after_wrap_closed_1", 3, 1, true],
+    ["lagging_receiver_recovers_after_wrap_closed_2", 4, 2, true],
+    ["lagging_receiver_recovers_after_wrap_open", 3, 1, false],
+  ] as const
+) {
   test(name, () => {
     const [tx, rx] = broadcast<number>(2);
     for (let i = 1; i <= sent; i++) tx.send(i);

@@ -14,7 +14,7 @@ import {
   type StreamEnd,
 } from "@spindle/core";
 import { countingWaker } from "@spindle/test-support";
-import { ClosedError, mpsc, type Receiver, type Sender, SendError, type SendPermit } from "@spindle/sync";
+import { ClosedError, mpsc, type Sender, SendError, type SendPermit } from "@spindle/sync";
 import { mockTask } from "./test-support/mock-task.ts";
 
 /** Runs `tasks` on one LocalExecutor to the end (tokio::spawn + .await). */
@@ -22,12 +22,6 @@ async function runTasks(...tasks: Coroutine<unknown>[]): Promise<void> {
   const executor = new LocalExecutor();
   for (const task of tasks) executor.spawn(task);
   await executor.run();
-}
-
-function* drain<T>(rx: Receiver<T>): Coroutine<T[]> {
-  const got: T[] = [];
-  for (let v; (v = yield* rx.recv()) !== STREAM_END;) got.push(v);
-  return got;
 }
 
 const invalid = (error: unknown) => error instanceof SpindleError && error.code === "INVALID_ARGUMENT";
