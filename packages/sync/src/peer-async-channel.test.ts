@@ -373,6 +373,16 @@ test("unbounded::len (the receiver's length)", () => {
   }
 });
 
+test("unbounded::sender_count (mpsc counts senders as tokio does: strongCount, senderStrongCount)", () => {
+  const [s, r] = mpsc.unbounded<null>();
+  const clones = Array.from({ length: 20 }, () => s.clone());
+  assert.equal(s.strongCount, 21);
+  assert.equal(r.senderStrongCount, 21);
+  for (const clone of clones) clone.drop();
+  assert.equal(s.strongCount, 1);
+  assert.equal(r.senderStrongCount, 1);
+});
+
 test("unbounded::close_wakes_receiver", () => {
   const [s, r] = mpsc.unbounded<null>();
   const recv = mockTask(r.recv());

@@ -705,6 +705,12 @@ test("test_rx_is_not_closed_when_there_are_permits_but_not_senders", () => {
   assert.equal(rx.isClosed, false);
 });
 
+test("test_rx_is_not_closed_when_there_are_senders_and_buffer_filled", () => {
+  const [tx, rx] = mpsc.bounded<number>(10);
+  for (let i = 0; i < 10; i++) blockOn(tx.send(i));
+  assert.equal(rx.isClosed, false);
+});
+
 test("test_rx_is_not_empty_when_the_buffer_is_full", () => {
   const [tx, rx] = mpsc.bounded<number>(10);
   for (let i = 0; i < 10; i++) blockOn(tx.send(i));
