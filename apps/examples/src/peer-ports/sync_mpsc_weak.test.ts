@@ -1,7 +1,8 @@
-// tokio's tests/sync_mpsc_weak.rs, ported test by test onto the public API (PEER-TESTS.md maps each
-// one). A tokio Sender dropped at the end of its scope (or a temporary `tx.clone()`) is an
-// explicit drop() here; tokio's `reserve_owned()`, which moves the sender into the permit, is a
-// reservation followed by the sender's drop().
+// Port of tokio/tests/sync_mpsc_weak.rs (tokio-rs/tokio ea91b33ca57ff0581b38e735cc108f831bccbdaa)
+// onto @spindle/sync's weak mpsc senders, written from the package README. A tokio Sender dropped
+// at the end of its scope (or a temporary `tx.clone()`) is an explicit drop() here; tokio's
+// `reserve_owned()`, which moves the sender into the permit, is a reservation followed by the
+// sender's drop().
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { blockOn, type Coroutine, LocalExecutor, STREAM_END } from "@spindle/core";
