@@ -288,10 +288,22 @@ export class BroadcastReceiver<T> extends Stream<T> {
       new BroadcastReceiver(shared, next);
   }
 
-  /** How many values sent are not yet read by this receiver (at most the capacity). */
+  /**
+   * How many values were sent that this receiver has not read, counting those it missed (tokio's
+   * `len`): more than the capacity means it lags, and its next receive throws {@linkcode LaggedError}.
+   *
+   * @example
+   * ```ts
+   * import { broadcast } from "@spindle/sync";
+   *
+   * const [tx, rx] = broadcast<number>(2);
+   * for (const n of [1, 2, 3]) tx.send(n);
+   * console.log(rx.length); // 3: one more than the channel keeps, so rx lags by 1
+   * ```
+   */
   get length(): number {
     const shared = this.#link.shared;
-    return shared === null ? 0 : Math.min(shared.tail - this.#node.position, shared.capacity);
+    return shared === null ? 0 : shared.tail - this.#node.position;
   }
 
   /** The next value, `STREAM_END`, or `PENDING`; throws {@linkcode LaggedError} after a lag. */

@@ -36,6 +36,7 @@
 export { ClosedError, LaggedError, MAX_PERMITS, SendError } from "./errors.ts";
 export { oneshot, OneshotReceiver, OneshotSender } from "./oneshot.ts";
 export { type Mpsc, mpsc, Receiver, Sender, SendPermit, UnboundedSender } from "./mpsc.ts";
+export { WeakSender } from "./weak-sender.ts";
 export { broadcast, BroadcastReceiver, BroadcastSender } from "./broadcast.ts";
 export { watch, WatchReceiver, WatchSender } from "./watch.ts";
 export { Semaphore, SemaphorePermit } from "./semaphore.ts";

@@ -272,3 +272,12 @@ test("tx.closed() waits while the receiver is open, completes on its close() or 
     }
   }
 });
+
+test("isEmpty says whether a value is buffered", () => {
+  const [tx, rx] = mpsc.bounded<number>(2);
+  assert.equal(rx.isEmpty, true);
+  assert.equal(tx.trySend(1), true);
+  assert.equal(rx.isEmpty, false);
+  assert.equal(rx.tryRecv(), 1);
+  assert.equal(rx.isEmpty, true);
+});

@@ -23,6 +23,7 @@ import { PermitQueue, type PermitWaiter } from "./permit-queue.ts";
 import { awaitIterator, READY_VOID, ReadyNow, Recv, takeBudgetNow } from "./ready-now.ts";
 import { ReceiversGone } from "./receivers-gone.ts";
 import { WaitList, type WaitNode } from "./wait-list.ts";
+import { WeakSender } from "./weak-sender.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
@@ -49,6 +50,8 @@ class Channel<T> implements EndCounts {
   readonly capacity: number;
   /** Live sender handles, unsettled send and reserve futures, and permits holding slots. */
   senders = 1;
+  /** Weak senders (they do not keep the channel open). */
+  weakSenders = 0;
   /** The receiver, until it is dropped. */
   receivers = 1;
   /** False once the receiver was closed or dropped: sends fail, handing the value back. */
@@ -131,6 +134,18 @@ class Channel<T> implements EndCounts {
 /** Why a send on a closed channel failed: its receiver closed it, or is gone. */
 function whyClosed(channel: { readonly receivers: number }): string {
   return channel.receivers === 0 ? "no receiver is left" : "the receiver closed the channel";
+}
+
+/** One more sender of `channel`, counted (a weak sender's upgrade; it keeps no other end alive). */
+function strongSender<T>(channel: Channel<T>): Sender<T> {
+  channel.senders++;
+  return makeSender(channel);
+}
+
+/** {@linkcode strongSender} for an unbounded channel. */
+function strongUnboundedSender<T>(channel: Channel<T>): UnboundedSender<T> {
+  channel.senders++;
+  return makeUnboundedSender(channel);
 }
 
 /** The ClosedError of a reservation (`operation`) on a closed channel. */
@@ -413,6 +428,25 @@ export class Sender<T> implements Disposable {
     return new Sender(channel);
   }
 
+  /**
+   * A {@linkcode WeakSender} of this channel: it does not keep the channel open, and `upgrade()`
+   * gives a `Sender` back while a sender is live (tokio's `downgrade`).
+   */
+  downgrade(): WeakSender<Sender<T>> {
+    const channel = this.#link.live("downgrade()");
+    return new WeakSender(channel, () => strongSender(channel), "Sender");
+  }
+
+  /** How many senders are live (tokio's `strong_count`; pending sends and permits included). */
+  get strongCount(): number {
+    return this.#link.shared?.senders ?? 0;
+  }
+
+  /** How many weak senders are live (tokio's `weak_count`). */
+  get weakCount(): number {
+    return this.#link.shared?.weakSenders ?? 0;
+  }
+
   /** Drops this sender; after the last one the receiver drains the buffer and ends. Idempotent. */
   drop(): void {
     this.#link.drop();
@@ -497,6 +531,22 @@ export class UnboundedSender<T> implements Disposable {
     return new UnboundedSender(channel);
   }
 
+  /** A {@linkcode WeakSender} of this channel (tokio's `WeakUnboundedSender`); see `Sender.downgrade`. */
+  downgrade(): WeakSender<UnboundedSender<T>> {
+    const channel = this.#link.live("downgrade()");
+    return new WeakSender(channel, () => strongUnboundedSender(channel), "UnboundedSender");
+  }
+
+  /** How many senders are live (tokio's `strong_count`). */
+  get strongCount(): number {
+    return this.#link.shared?.senders ?? 0;
+  }
+
+  /** How many weak senders are live (tokio's `weak_count`). */
+  get weakCount(): number {
+    return this.#link.shared?.weakSenders ?? 0;
+  }
+
   /** Drops this sender; after the last one the receiver drains the buffer and ends. Idempotent. */
   drop(): void {
     this.#link.drop();
@@ -536,9 +586,36 @@ export class Receiver<T> extends Stream<T> {
     makeReceiver = <T>(channel: Channel<T>): Receiver<T> => new Receiver(channel);
   }
 
+  /** How many senders are live (tokio's `sender_strong_count`; pending sends and permits included). */
+  get senderStrongCount(): number {
+    return this.#link.shared?.senders ?? 0;
+  }
+
+  /** How many weak senders are live (tokio's `sender_weak_count`). */
+  get senderWeakCount(): number {
+    return this.#link.shared?.weakSenders ?? 0;
+  }
+
   /** How many values are buffered. */
   get length(): number {
     return this.#link.shared?.buffer.length ?? 0;
+  }
+
+  /**
+   * Whether no value is buffered (tokio's `is_empty`): `tryRecv()` would not return a value.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.unbounded<number>();
+   * console.log(rx.isEmpty); // true
+   * tx.send(1);
+   * console.log(rx.isEmpty, rx.length); // false 1
+   * ```
+   */
+  get isEmpty(): boolean {
+    return this.length === 0;
   }
 
   /**

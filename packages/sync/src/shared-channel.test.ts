@@ -284,3 +284,17 @@ test("a SharedSender.closed() future dropped while it waits stops waiting and ke
   rx.drop(); // closes: nothing is woken for the dropped future, and the process can exit
   assert.throws(() => closed.poll(Context.noop()), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
 });
+
+test("both ends count both sides and read the length", () => {
+  const [tx, rx] = sharedChannel<number>(2);
+  const [tx2, rx2] = [tx.clone(), rx.clone()];
+  assert.deepEqual([tx.senderCount, rx.senderCount, tx.receiverCount, rx.receiverCount], [2, 2, 2, 2]);
+  tx2.drop();
+  rx2.drop();
+  assert.deepEqual([tx.senderCount, rx.receiverCount], [1, 1]);
+  assert.equal(tx.trySend(1), true);
+  assert.equal(tx.trySend(2), true);
+  assert.deepEqual([tx.length, rx.length, tx.length === tx.capacity], [2, 2, true]);
+  assert.equal(rx.tryRecv(), 1);
+  assert.equal(tx.length, 1);
+});

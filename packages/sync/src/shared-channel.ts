@@ -245,6 +245,32 @@ export class SharedSender<T> implements Disposable {
   }
 
   /**
+   * How many senders are live on every thread, this one included (async-channel's
+   * `sender_count`; handles not opened yet and pending sends count; a snapshot).
+   */
+  get senderCount(): number {
+    return this.#link.ring?.liveEnds(SENDERS) ?? 0;
+  }
+
+  /**
+   * How many values are in the channel now (async-channel's `Sender::len`; a snapshot while other
+   * threads use it): `capacity` means a `trySend` would find it full.
+   *
+   * @example
+   * ```ts
+   * import { sharedChannel } from "@spindle/sync";
+   *
+   * const [tx, rx] = sharedChannel<number>(2);
+   * tx.trySend(1);
+   * tx.trySend(2);
+   * console.log(tx.length, tx.length === tx.capacity, rx.length); // 2 true 2
+   * ```
+   */
+  get length(): number {
+    return this.#link.ring?.length ?? 0;
+  }
+
+  /**
    * A future that completes once the channel is closed, on any thread (async-channel's
    * `Sender::closed`): every receiver dropped (or recovered after its thread died), or `close()`
    * called. For a producer that stops working for nobody. While it waits it holds the process
@@ -419,6 +445,11 @@ export class SharedReceiver<T> implements Disposable {
   /** How many senders are live on every thread (handles not opened yet and pending sends included). */
   get senderCount(): number {
     return this.#link.ring?.liveEnds(SENDERS) ?? 0;
+  }
+
+  /** How many receivers are live on every thread, this one included (async-channel's `receiver_count`; a snapshot). */
+  get receiverCount(): number {
+    return this.#link.ring?.liveEnds(RECEIVERS) ?? 0;
   }
 
   /**

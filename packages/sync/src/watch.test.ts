@@ -186,3 +186,14 @@ test("tx.closed() completes once the last receiver is dropped, whichever that is
   tx.drop();
   assert.throws(() => tx.closed(), ClosedError);
 });
+
+test("isClosed: on the sender, no receiver left (until subscribe); on a receiver, every sender gone", () => {
+  const [tx, rx] = watch(0);
+  assert.deepEqual([tx.isClosed, rx.isClosed], [false, false]);
+  rx.drop();
+  assert.equal(tx.isClosed, true);
+  const again = tx.subscribe();
+  assert.equal(tx.isClosed, false);
+  tx.drop();
+  assert.equal(again.isClosed, true);
+});

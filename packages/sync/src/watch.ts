@@ -125,6 +125,25 @@ export class WatchSender<T> implements Disposable {
   }
 
   /**
+   * Whether no receiver is live (tokio's `is_closed`): `send` would throw {@linkcode SendError}.
+   * It opens again when `subscribe()` makes a receiver. True after this sender was dropped.
+   *
+   * @example
+   * ```ts
+   * import { watch } from "@spindle/sync";
+   *
+   * const [tx, rx] = watch("one");
+   * rx.drop();
+   * console.log(tx.isClosed); // true
+   * const again = tx.subscribe();
+   * console.log(tx.isClosed, again.borrow()); // false one
+   * ```
+   */
+  get isClosed(): boolean {
+    return this.receiverCount === 0;
+  }
+
+  /**
    * Replaces the value and wakes the receivers waiting for a change. Throws
    * {@linkcode SendError} (holding `value`) when no receiver is left; use `sendReplace` to store
    * the value regardless.
@@ -279,6 +298,25 @@ export class WatchReceiver<T> extends Stream<T> {
     const shared = this.#live("borrowAndUpdate()");
     this.#seen = shared.version;
     return shared.value;
+  }
+
+  /**
+   * Whether every sender is gone (tokio's `has_changed()` failing): no value will come after the
+   * current one. `changed()` then fails once this receiver has seen it. True after this receiver
+   * was dropped.
+   *
+   * @example
+   * ```ts
+   * import { watch } from "@spindle/sync";
+   *
+   * const [tx, rx] = watch(1);
+   * tx.send(2);
+   * tx.drop();
+   * console.log(rx.isClosed, rx.hasChanged, rx.borrowAndUpdate()); // true true 2
+   * ```
+   */
+  get isClosed(): boolean {
+    return (this.#link.shared?.senders ?? 0) === 0;
   }
 
   /** Whether a value was sent since this receiver last marked one seen. */

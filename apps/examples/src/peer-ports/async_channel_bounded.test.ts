@@ -71,13 +71,15 @@ test("capacity", () => {
   }
 });
 
-// Ported in part: the sender has no len()/is_empty()/is_full(); the receiver's `length` does.
+// is_empty() / is_full() are `length === 0` / `length === capacity`, on either end.
 test("len_empty_full", async () => {
   const [s, r] = sharedChannel<boolean>(2);
   const check = (len: number) => {
-    assert.equal(r.length, len);
-    assert.equal(r.length === 0, len === 0);
-    assert.equal(r.length === r.capacity, len === 2);
+    for (const end of [s, r]) {
+      assert.equal(end.length, len);
+      assert.equal(end.length === 0, len === 0);
+      assert.equal(end.length === end.capacity, len === 2);
+    }
   };
   await parallel(function* (): Coroutine<void> {
     check(0);
@@ -203,8 +205,7 @@ test("recv_after_close", async () => {
   });
 });
 
-// Ported in part: lengths are read on the receiver (the sender has no len()); COUNT is 5,000
-// instead of 25,000 (one thread runs both sides here).
+// COUNT is 5,000 instead of 25,000 (one thread runs both sides here).
 test("len", async () => {
   const COUNT = 5_000;
   const CAP = 1000;
@@ -214,7 +215,7 @@ test("len", async () => {
     for (let round = 0; round < CAP / 10; round++) {
       for (let i = 0; i < 50; i++) {
         yield* s.send(i);
-        assert.equal(r.length, i + 1);
+        assert.equal(s.length, i + 1);
       }
       for (let i = 0; i < 50; i++) {
         yield* r.recv();
@@ -224,7 +225,7 @@ test("len", async () => {
     assert.equal(r.length, 0);
     for (let i = 0; i < CAP; i++) {
       yield* s.send(i);
-      assert.equal(r.length, i + 1);
+      assert.equal(s.length, i + 1);
     }
     for (let i = 0; i < CAP; i++) yield* r.recv();
     assert.equal(r.length, 0);
@@ -239,10 +240,11 @@ test("len", async () => {
     function* (): Coroutine<void> {
       for (let i = 0; i < COUNT; i++) {
         yield* s.send(i);
-        assert.ok(r.length <= CAP);
+        assert.ok(s.length <= CAP);
       }
     },
   );
+  assert.equal(s.length, 0);
   assert.equal(r.length, 0);
 });
 
@@ -250,15 +252,19 @@ test("receiver_count", () => {
   const [s, r] = sharedChannel<null>(5);
   const clones = Array.from({ length: 20 }, () => r.clone());
   assert.equal(s.receiverCount, 21);
+  assert.equal(r.receiverCount, 21);
   for (const c of clones) c.drop();
   assert.equal(s.receiverCount, 1);
+  assert.equal(r.receiverCount, 1);
 });
 
 test("sender_count", () => {
   const [s, r] = sharedChannel<null>(5);
   const clones = Array.from({ length: 20 }, () => s.clone());
+  assert.equal(s.senderCount, 21);
   assert.equal(r.senderCount, 21);
   for (const c of clones) c.drop();
+  assert.equal(s.senderCount, 1);
   assert.equal(r.senderCount, 1);
   assert.equal(s.receiverCount, 1);
 });

@@ -39,7 +39,7 @@ test("smoke_blocking", () => {
   assert.equal(r.tryRecv(), PENDING);
 });
 
-// Ported in part: the senders have no len(); the receiver's `length` is read for both.
+// Ported in part: the unbounded senders have no len(); the receiver's `length` is read for both.
 test("len_empty_full", () => {
   const [s, r] = mpsc.unbounded<boolean>();
   assert.equal(r.length, 0);
@@ -47,6 +47,16 @@ test("len_empty_full", () => {
   assert.equal(r.length, 1);
   blockOn(r.recv());
   assert.equal(r.length, 0);
+});
+
+test("sender_count (mpsc counts senders as tokio does: strongCount, senderStrongCount)", () => {
+  const [s, r] = mpsc.unbounded<null>();
+  const clones = Array.from({ length: 20 }, () => s.clone());
+  assert.equal(s.strongCount, 21);
+  assert.equal(r.senderStrongCount, 21);
+  for (const clone of clones) clone.drop();
+  assert.equal(s.strongCount, 1);
+  assert.equal(r.senderStrongCount, 1);
 });
 
 test("try_recv", async () => {

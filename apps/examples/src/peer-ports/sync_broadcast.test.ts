@@ -1,8 +1,8 @@
 // Port of tokio/tests/sync_broadcast.rs (tokio-rs/tokio ea91b33ca57ff0581b38e735cc108f831bccbdaa)
 // onto @spindle/sync's broadcast, written from the package README. tokio's TryRecvError::Empty is
 // PENDING from tryRecv(), Closed is STREAM_END, Lagged(n) is a thrown LaggedError with missed = n.
-// Differs: tokio rounds the capacity up to a power of two and a receiver's len() counts every value
-// it has not read; Spindle keeps exactly `capacity` values and `length` is at most the capacity.
+// Differs: tokio rounds the capacity up to a power of two; Spindle keeps exactly `capacity` values.
+// A receiver's `length` counts every value it has not read, the missed ones too, as tokio's len().
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -250,15 +250,15 @@ test("lagging_receiver_recovers_after_wrap_open", () => {
   empty(rx);
 });
 
-test("receiver_len_with_lagged (differs: exact capacity, length at most the capacity)", () => {
+test("receiver_len_with_lagged (differs: exact capacity)", () => {
   const [tx, rx] = broadcast<number>(3);
   for (const v of [10, 20, 30, 40]) tx.send(v);
-  assert.equal(rx.length, 3); // tokio: 4 (its buffer holds 4)
-  lagged(rx, 1); // tokio: 10 is still there
+  assert.equal(rx.length, 4);
+  lagged(rx, 1); // tokio: 10 is still there (its buffer holds 4)
   assert.equal(recv(rx), 20);
   tx.send(50);
   tx.send(60);
-  assert.equal(rx.length, 3);
+  assert.equal(rx.length, 4); // tokio: 5
   lagged(rx, 1);
 });
 
@@ -388,13 +388,13 @@ test("lagged_count_matches_number_of_overwritten_messages", () => {
 test("lag_uses_power_of_two_buffer_length (differs: the capacity is exact)", () => {
   const [tx, rx] = broadcast<number>(3);
   for (let i = 1; i <= 4; i++) tx.send(i);
-  assert.equal(rx.length, 3); // tokio: 4, and 1 still readable
+  assert.equal(rx.length, 4); // tokio: 4, and 1 still readable
   lagged(rx, 1);
   assert.equal(recv(rx), 2);
   tx.send(5);
   assert.equal(rx.length, 3);
   tx.send(6);
-  assert.equal(rx.length, 3);
+  assert.equal(rx.length, 4); // one more than the capacity: the next receive lags
   lagged(rx, 1);
   for (const v of [4, 5, 6]) assert.equal(recv(rx), v);
   empty(rx);
@@ -470,10 +470,10 @@ test("single_slot_capacity_lag_semantics", () => {
   empty(rx);
 });
 
-test("receiver_len_after_lag_error_advances_cursor (differs: length at most the capacity)", () => {
+test("receiver_len_after_lag_error_advances_cursor", () => {
   const [tx, rx] = broadcast<number>(2);
   for (const v of [1, 2, 3, 4]) tx.send(v);
-  assert.equal(rx.length, 2); // tokio: 4
+  assert.equal(rx.length, 4);
   lagged(rx, 2);
   assert.equal(rx.length, 2);
   assert.equal(recv(rx), 3);

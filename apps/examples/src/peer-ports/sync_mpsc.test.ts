@@ -2,7 +2,7 @@
 // onto @spindle/sync's mpsc, written from the package README. tokio's `recv() -> None` is
 // STREAM_END; TryRecvError::Empty is PENDING and Disconnected is STREAM_END from tryRecv();
 // TrySendError::Full is `trySend` returning false, Closed a thrown SendError; `is_empty()` is
-// `length === 0`. tokio's `reserve`/`reserve_many`/`try_reserve*` are `reserve()`/`reserveMany(n)`/
+// `isEmpty`. tokio's `reserve`/`reserve_many`/`try_reserve*` are `reserve()`/`reserveMany(n)`/
 // `tryReserve()`/`tryReserveMany(n)`, giving one `SendPermit` (a permit iterator is one permit with
 // a `count`; owned and borrowed permits are the same object); TrySendError::Full from them is
 // `null`, Closed a thrown ClosedError. tokio's `capacity()` is `availableCapacity`, `max_capacity()`
@@ -353,19 +353,19 @@ for (const kind of ["bounded", "unbounded"] as const) {
 
   test(`${prefix}_is_empty_when_no_messages_were_sent`, () => {
     const [_tx, rx] = channel();
-    assert.equal(rx.length, 0);
+    assert.equal(rx.isEmpty, true);
   });
 
   test(`${prefix}_is_not_empty_when_there_are_messages_in_the_buffer`, () => {
     const [tx, rx] = channel();
     tx.send(0);
-    assert.notEqual(rx.length, 0);
+    assert.equal(rx.isEmpty, false);
   });
 
   if (kind === "bounded") {
     test("test_rx_is_not_empty_when_the_buffer_is_full", () => {
       const [_tx, rx] = filled(10);
-      assert.notEqual(rx.length, 0);
+      assert.equal(rx.isEmpty, false);
     });
   }
 
@@ -373,14 +373,14 @@ for (const kind of ["bounded", "unbounded"] as const) {
     const [tx, rx] = channel();
     sendTen(tx);
     for (let i = 0; i < 9; i++) assert.notEqual(blockOn(rx.recv()), STREAM_END);
-    assert.notEqual(rx.length, 0);
+    assert.equal(rx.isEmpty, false);
   });
 
   test(`${prefix}_is_empty_when_all_messages_are_consumed`, () => {
     const [tx, rx] = channel();
     sendTen(tx);
     while (rx.tryRecv() !== PENDING);
-    assert.equal(rx.length, 0);
+    assert.equal(rx.isEmpty, true);
   });
 
   test(`${prefix}_is_empty_all_senders_are_dropped_and_messages_consumed`, () => {
@@ -388,7 +388,7 @@ for (const kind of ["bounded", "unbounded"] as const) {
     sendTen(tx);
     tx.drop();
     for (let i = 0; i < 10; i++) assert.notEqual(blockOn(rx.recv()), STREAM_END);
-    assert.equal(rx.length, 0);
+    assert.equal(rx.isEmpty, true);
   });
 
   test(`${prefix}_len_on_empty_channel`, () => {
@@ -461,7 +461,7 @@ test("test_is_empty_32_msgs", () => {
   for (let value = 1; value < 257; value++) {
     blockOn(sender.send(value));
     assert.equal(blockOn(receiver.recv()), value);
-    assert.equal(receiver.length, 0, `${value}. len: ${receiver.length}`);
+    assert.equal(receiver.isEmpty, true, `${value}. len: ${receiver.length}`);
   }
 });
 

@@ -133,13 +133,13 @@ test("borrow_and_update", () => {
 
 test("reopened_after_subscribe", () => {
   const [tx, rx] = watch("one");
-  assert.notEqual(tx.receiverCount, 0);
+  assert.equal(tx.isClosed, false);
   rx[Symbol.dispose]();
-  assert.equal(tx.receiverCount, 0);
+  assert.equal(tx.isClosed, true);
   const rx2 = tx.subscribe();
-  assert.notEqual(tx.receiverCount, 0);
+  assert.equal(tx.isClosed, false);
   rx2[Symbol.dispose]();
-  assert.equal(tx.receiverCount, 0);
+  assert.equal(tx.isClosed, true);
 });
 
 test("multiple_sender", () => {
@@ -240,16 +240,19 @@ test("changed_errors_on_closed_channel_with_seen_value", () => {
 
 // Differs: tokio's has_changed() errors once every sender is gone; Spindle's `hasChanged` is a
 // boolean that keeps saying whether an unseen value is there (README: borrow/hasChanged).
-test("has_changed_errors_on_closed_channel_with_unseen_value (differs: stays true)", () => {
+test("has_changed_errors_on_closed_channel_with_unseen_value (differs: hasChanged stays true; isClosed tells the close)", () => {
   const [tx, rx] = watch("A");
   tx.send("B");
+  assert.equal(rx.isClosed, false);
   tx.drop();
+  assert.equal(rx.isClosed, true);
   assert.equal(rx.hasChanged, true);
 });
 
-test("has_changed_errors_on_closed_channel_with_seen_value (differs: stays false)", () => {
+test("has_changed_errors_on_closed_channel_with_seen_value (differs: hasChanged stays false; isClosed tells the close)", () => {
   const [tx, rx] = watch("A");
   tx.drop();
+  assert.equal(rx.isClosed, true);
   assert.equal(rx.hasChanged, false);
 });
 

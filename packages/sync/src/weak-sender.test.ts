@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { blockOn, STREAM_END } from "@spindle/core";
+import { ClosedError, mpsc } from "./mod.ts";
+
+test("a weak sender upgrades while a sender is live and does not keep the channel open", () => {
+  const [tx, rx] = mpsc.bounded<number>(4);
+  const weak = tx.downgrade();
+  assert.deepEqual([tx.strongCount, tx.weakCount, rx.senderStrongCount, rx.senderWeakCount], [1, 1, 1, 1]);
+  const strong = weak.upgrade()!;
+  assert.equal(strong.strongCount, 2);
+  strong.trySend(1);
+  strong.drop();
+  tx.drop();
+  assert.equal(rx.isClosed, true, "only the weak sender is left: the channel is closed");
+  assert.equal(weak.upgrade(), null);
+  assert.equal(blockOn(rx.recv()), 1);
+  assert.equal(blockOn(rx.recv()), STREAM_END);
+});
+
+test("a held permit counts as a sender: a weak sender still upgrades after the last handle's drop", () => {
+  const [tx, _rx] = mpsc.bounded<number>(1);
+  const weak = tx.downgrade();
+  const permit = tx.tryReserve()!;
+  tx.drop();
+  const strong = weak.upgrade();
+  assert.notEqual(strong, null);
+  strong!.drop();
+  permit.release();
+  assert.equal(weak.upgrade(), null);
+});
+
+test("weak senders of an unbounded channel: clone, drop counts, use after drop throws ClosedError", () => {
+  const [tx, rx] = mpsc.unbounded<string>();
+  const weak = tx.downgrade();
+  const other = weak.clone();
+  assert.equal(rx.senderWeakCount, 2);
+  other.drop();
+  other.drop();
+  assert.equal(weak.weakCount, 1);
+  assert.throws(() => other.upgrade(), ClosedError);
+  weak.upgrade()!.send("via the weak sender"); // an UnboundedSender: send() does not wait
+  assert.equal(rx.tryRecv(), "via the weak sender");
+});

@@ -1,0 +1,95 @@
+// A sender that does not keep its mpsc channel open (tokio's WeakSender / WeakUnboundedSender).
+import { ClosedError } from "./errors.ts";
+
+/** The part of an mpsc channel's state a weak sender reads and counts itself in. */
+export interface WeakCounts {
+  /** Live senders (handles, pending sends and reservations, permits holding slots). */
+  readonly senders: number;
+  /** Live weak senders. */
+  weakSenders: number;
+}
+
+/**
+ * A sender that does not count as one: the channel closes when the last (strong) sender is
+ * dropped, whatever weak senders are left. `upgrade()` gives a sender back while one is still
+ * live. For an actor that keeps a way to message itself without keeping its own channel open.
+ * `S` is the sender it upgrades to (an mpsc `Sender` or `UnboundedSender`); make one
+ * with their `downgrade()`. Drop it with `drop()` to stop counting it in `weakCount`.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, STREAM_END } from "@spindle/core";
+ * import { mpsc } from "@spindle/sync";
+ *
+ * const [tx, rx] = mpsc.unbounded<string>();
+ * const weak = tx.downgrade();
+ * const strong = weak.upgrade()!; // a sender is live: it upgrades
+ * strong.send("hello");
+ * strong.drop();
+ * tx.drop(); // the last sender: the weak one does not keep the channel open
+ * console.log(blockOn(rx.recv()), weak.upgrade()); // hello null
+ * console.log(blockOn(rx.recv()) === STREAM_END); // true
+ * ```
+ */
+export class WeakSender<S> implements Disposable {
+  /** The channel, until this weak sender is dropped. */
+  #channel: WeakCounts | null;
+  /** Counts one more sender in the channel and makes it. */
+  readonly #strengthen: () => S;
+  /** The sender class it upgrades to, for errors. */
+  readonly #name: string;
+
+  /** Counts itself in `channel` (the mpsc module makes these through `downgrade()`). */
+  constructor(channel: WeakCounts, strengthen: () => S, name: string) {
+    channel.weakSenders++;
+    this.#channel = channel;
+    this.#strengthen = strengthen;
+    this.#name = name;
+  }
+
+  /**
+   * A sender of the channel, counted as one, while any sender (a pending send or a permit holding
+   * slots included) is live; `null` once the last one was dropped (the channel stays closed for
+   * senders then). Throws {@linkcode ClosedError} after this weak sender was dropped.
+   */
+  upgrade(): S | null {
+    const channel = this.#live("upgrade()");
+    return channel.senders === 0 ? null : this.#strengthen();
+  }
+
+  /** How many senders are live (tokio's `strong_count`; pending sends and permits included). */
+  get strongCount(): number {
+    return this.#channel?.senders ?? 0;
+  }
+
+  /** How many weak senders are live, this one included (tokio's `weak_count`). */
+  get weakCount(): number {
+    return this.#channel?.weakSenders ?? 0;
+  }
+
+  /** Another weak sender of the same channel. */
+  clone(): WeakSender<S> {
+    return new WeakSender(this.#live("clone()"), this.#strengthen, this.#name);
+  }
+
+  /** Stops counting this weak sender. Idempotent. */
+  drop(): void {
+    const channel = this.#channel;
+    if (channel === null) return;
+    this.#channel = null;
+    channel.weakSenders--;
+  }
+
+  /** Same as {@linkcode WeakSender.drop}, for `using`. */
+  [Symbol.dispose](): void {
+    this.drop();
+  }
+
+  #live(operation: string): WeakCounts {
+    const channel = this.#channel;
+    if (channel === null) {
+      throw new ClosedError("sender", `WeakSender<${this.#name}>.${operation} on a weak sender that was dropped`);
+    }
+    return channel;
+  }
+}
