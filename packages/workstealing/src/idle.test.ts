@@ -56,6 +56,22 @@ test("new work wakes no parked machine while one searches, and does once the las
   assert.deepEqual(woken, [2]);
 });
 
+test("work for two searchers (a fork/join job) wakes parked machines until two search, and no more", () => {
+  const { idle: state, woken } = idle(4);
+  for (const p of [1, 2, 3]) state.transitionToParked(p);
+  state.notifyWork(2);
+  assert.equal(woken.length, 2, "two of the three sleepers");
+  for (const p of woken) assert.equal(state.transitionFromParked(p), true, "notified, as a searcher");
+  state.notifyWork(2);
+  assert.equal(woken.length, 2, "two search already");
+  const [first] = woken as [number];
+  assert.equal(state.stopSearching(first), false, "one searcher left");
+  state.notifyWork(2);
+  assert.equal(woken.length, 3, "one more: the last sleeper");
+  state.notifyWork(3);
+  assert.equal(woken.length, 3, "nobody left to wake");
+});
+
 test("stopSearching is true only for the last of several searchers", () => {
   const { idle: state } = idle(4);
   assert.equal(state.tryStartSearching(0), true);

@@ -93,15 +93,20 @@ export class Idle {
       Atomics.load(control, at + SEARCHING);
   }
 
-  /** Wakes one parked worker to look for new work, unless one is searching or none is parked. */
-  notifyWork(): void {
+  /**
+   * Wakes parked workers to look for new work until `searchers` of them search (one by default,
+   * tokio's rule; two for a job that will fork, so that the second worker is woken by this
+   * thread and not by the first worker: see `SharedState.forks`). Wakes none while that
+   * many search already or none is parked.
+   */
+  notifyWork(searchers: number = 1): void {
     const control = this.#control;
     const at = this.#at;
     // The caller published its job first (a deque's bottom store, the injector's LENGTH add, a
     // slot exchange: all SC). Then the unlocked check, so that a spawn costs two or three loads
     // when nobody needs waking. Skipping the wake is safe in both cases:
-    // - SEARCHING ≠ 0: our load precedes, in the SC order, the decrement that next brings it to 0,
-    //   and the machine making that decrement looks at every queue afterwards
+    // - SEARCHING ≥ searchers ≥ 1: our load precedes, in the SC order, the decrement that next
+    //   brings it to 0, and the machine making that decrement looks at every queue afterwards
     //   (`transitionToParked`'s caller looks once more; a last searcher that stops looks for work
     //   left and notifies: the machine's `#stopSearching`), so that look sees our job.
     // - UNPARKED ≥ ACTIVE: no machine is parked, so each is still to park; `transitionToParked`
@@ -117,16 +122,23 @@ export class Idle {
     // an extra machine starts once no machine has moved for 100 ms. A sleeper parked without
     // blocking may otherwise sleep on with the job queued. tokio reads both counts from one word
     // and has no departures.
-    if (Atomics.load(control, at + SEARCHING) !== 0) return;
+    if (Atomics.load(control, at + SEARCHING) >= searchers) return;
     if (Atomics.load(control, at + UNPARKED) >= Atomics.load(control, at + ACTIVE)) return;
+    while (this.#wakeOne(searchers));
+  }
+
+  /** Wakes one parked worker as a searcher unless `searchers` search already; returns whether. */
+  #wakeOne(searchers: number): boolean {
+    const control = this.#control;
+    const at = this.#at;
     this.#mutex.lock();
     // The re-check, exact under the lock for the list: a searcher may have started since (a
     // notifier, or tryStartSearching, which takes no lock), and the list may be empty although a
     // machine counted as parked a moment ago (another notifier took it, or it woke up by itself).
     const count = control[at + COUNT] as number;
-    if (Atomics.load(control, at + SEARCHING) !== 0 || count === 0) {
+    if (Atomics.load(control, at + SEARCHING) >= searchers || count === 0) {
       this.#mutex.unlock();
-      return;
+      return false;
     }
     const processor = control[at + SLEEPERS + count - 1] as number;
     control[at + COUNT] = count - 1;
@@ -143,6 +155,7 @@ export class Idle {
     this.#mutex.unlock();
     // Outside the lock: the futex wake needs none (the parker keeps a token if it comes early).
     this.#unpark(processor);
+    return true;
   }
 
   /** Makes `processor` a searcher unless half of the workers already search; returns whether. */

@@ -212,6 +212,7 @@ export class Machine extends Future<void> implements JobContext {
     this.#checkAlive();
     const shared = this.#shared;
     const job = checkJob(set, this.#set, name);
+    shared.markForking(job);
     const length = this.#encoder.encode(args, name, "args");
     let id: number;
     try {

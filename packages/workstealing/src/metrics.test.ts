@@ -15,7 +15,9 @@ test("histograms count every job: flat, fork/join children (stolen or joined in 
     await Promise.all(Array.from({ length: 1_000 }, (_, i) => runtime.spawn("add", i, 1)));
     assert.equal(await runtime.spawn("fib", 20, 8), 6_765);
     await runtime.map("double", Array.from({ length: 100 }, (_, i) => i), { chunkSize: 10 });
+    const holdStart = performance.now();
     await runtime.spawn("hold", 0, 60);
+    const holdWall = performance.now() - holdStart;
     const metrics = runtime.metrics();
     assert.equal(metrics.jobs.add?.run.count, 1_000);
     assert.equal(metrics.jobs.add?.wait.count, 1_000);
@@ -25,7 +27,12 @@ test("histograms count every job: flat, fork/join children (stolen or joined in 
     const run = metrics.workers.reduce((total, worker) => total + worker.jobsRun, 0);
     assert.equal(counted, run, "the histograms hold every job the workers ran");
     const hold = metrics.jobs.hold!.run;
-    assert.ok(hold.p50 >= 50 && hold.p50 < 60 * 1.25 + 50, `a 60 ms job's p50 is ${hold.p50} ms`);
+    // Between the job's 60 ms and what the spawner waited for it (a percentile is a bucket's upper
+    // bound, at most 19 % high), however slow a loaded machine makes it.
+    assert.ok(
+      hold.p50 >= 60 && hold.p50 <= holdWall * 1.19 + 1,
+      `a 60 ms job's p50 is ${hold.p50} ms (${holdWall} ms waited)`,
+    );
     for (const [name, job] of Object.entries(metrics.jobs)) {
       for (const d of [job.run, job.wait]) {
         assert.ok(d.p50 <= d.p90 && d.p90 <= d.p99, `${name}: ${JSON.stringify(d)}`);

@@ -69,6 +69,12 @@ export const STOPPING = 3;
 export const ROOM = 1;
 /** 1 while a spawner waits for room. */
 const ROOM_WANTED = 2;
+/**
+ * Where the fork hints start: one bit per job (by index, modulo {@linkcode FORK_BITS}), set once
+ * a job of that name was spawned from inside a job (see {@linkcode SharedState.forks}).
+ */
+const FORKS = 4;
+const FORK_BITS = 4 * 32;
 const INJECTOR_AT = LINE;
 const IDLE_AT = INJECTOR_AT + align(INJECTOR_WORDS);
 
@@ -159,6 +165,29 @@ export class SharedState {
   /** Jobs spawned and not settled (see {@linkcode JobRecords.live}). */
   get live(): number {
     return this.records.live;
+  }
+
+  /**
+   * Whether jobs of number `job` fork: one was spawned from inside a job (a recursive
+   * fork/join such as rayon's `join`). The runtime's thread wakes two workers for such a job
+   * instead of one, so that the worker that steals its children is woken by an idle thread and
+   * not by the first worker: this guest's kernel leaves a thread woken by a busy thread on the
+   * waker's vCPU for milliseconds (docs/benchmarks.md, fork/join). A hint only: two jobs may
+   * share a bit, and a wrong answer costs a wake or saves one, never a job.
+   */
+  forks(job: number): boolean {
+    // A plain hint: an SC load of a bit that only ever goes from 0 to 1 (`markForking`); a late
+    // view of it only delays the two-worker wake to a later spawn.
+    return (Atomics.load(this.control, FORKS + ((job % FORK_BITS) >>> 5)) & (1 << (job & 31))) !== 0;
+  }
+
+  /** Records that a job of number `job` was spawned from inside a job (see {@linkcode SharedState.forks}). */
+  markForking(job: number): void {
+    // The load first, so that a job that forks often writes the shared line once, not per spawn;
+    // `Atomics.or` so that two workers setting bits of one word at once lose neither.
+    const word = FORKS + ((job % FORK_BITS) >>> 5);
+    const bit = 1 << (job & 31);
+    if ((Atomics.load(this.control, word) & bit) === 0) Atomics.or(this.control, word, bit);
   }
 
   /** Starts watching for room in the injector; returns the counter to wait on. */
