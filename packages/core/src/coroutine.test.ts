@@ -10,6 +10,7 @@ import {
   pollFn,
   ready,
   SpindleError,
+  Waker,
   yieldNow,
 } from "./mod.ts";
 import { Context } from "./context.ts";
@@ -111,4 +112,37 @@ test("isCoroutine accepts generator objects only, not futures or other iterables
   assert.equal(isCoroutine(new Map().values()), false);
   assert.equal(isCoroutine(null), false);
   assert.equal(isCoroutine({ next() {}, throw() {} }), false);
+});
+
+test("coroutines suspended in yield* at once each get their own future's output, resumed in any order", () => {
+  // Every `yield*` of a thread shares one iterator (future.ts): this pins that a suspended
+  // `yield*` keeps nothing there that another one could overwrite.
+  const outputs = ["a", "b", "c"];
+  const wakers: (() => void)[] = [];
+  const ready = [false, false, false];
+  const gated = (i: number) =>
+    pollFn((cx) => {
+      if (ready[i]) return outputs[i] as string;
+      const waker = cx.waker.clone();
+      wakers[i] = () => waker.wake();
+      return PENDING;
+    });
+  function* inner(i: number): Coroutine<string> {
+    const got: string = yield* gated(i);
+    return `${got}${i}`;
+  }
+  function* outer(i: number): Coroutine<string> {
+    const got: string = yield* inner(i); // a generator between the task and the future's yield*
+    return got.toUpperCase();
+  }
+  const coroutines = [outer(0), outer(1), outer(2)].map((c) => fromGenerator(c));
+  const cx = new Context(Waker.noop());
+  for (const c of coroutines) assert.equal(c.poll(cx), PENDING);
+  const results: string[] = [];
+  for (const i of [2, 0, 1]) {
+    ready[i] = true;
+    results.push(coroutines[i]!.poll(cx) as string);
+  }
+  assert.deepEqual(results, ["C2", "A0", "B1"]);
+  assert.equal(wakers.length, 3);
 });

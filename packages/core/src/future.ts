@@ -31,7 +31,8 @@ export abstract class Future<T> implements Disposable {
 
   /** Makes `yield* future` wait for the future inside a generator. */
   [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
-    return new Await(this);
+    AWAIT.pending = this;
+    return AWAIT as Iterator<Future<unknown>, T, unknown>;
   }
 
   /** Drops the future: releases what it holds and deregisters it everywhere. */
@@ -42,39 +43,47 @@ export abstract class Future<T> implements Disposable {
 export type Output<F> = F extends Future<infer T> ? T : never;
 
 /**
- * The iterator behind `yield* future`: it yields the future itself once to the driver, and returns
- * what the driver sends back. Hand-written because a generator here would make every `yield*`
- * allocate a generator object, which measured many times slower on V8. It is also its own
- * iterator result (`yield*` and the driver read `done` and `value` before calling `next` again),
- * so a `yield*` allocates this one object.
+ * The iterator behind every `yield* future` of this thread: it yields the future once to the
+ * driver, and returns what the driver sends back. It is also its own iterator result (a sync
+ * `yield*` hands the inner result object to its caller as it is), so a `yield*` allocates nothing.
+ * One object serves every `yield*` because each step is read before the next can happen: `yield*`
+ * calls `next()` right after `[Symbol.iterator]()` (which set `pending`), the first `next()` takes
+ * `pending`, and `yield*` and the driver read `done` and `value` before anything else resumes a
+ * generator; a suspended `yield*` keeps no state here (its future is the driver's). A hand-written
+ * object per `yield*` was 8 % of a task that suspends once on Bun (its allocation and the
+ * collections it brought; `bun --cpu-prof`). So an iterator taken by hand must be stepped at once.
  */
-class Await<T> implements Iterator<Future<unknown>, T, unknown> {
+class Await implements Iterator<Future<unknown>, unknown, unknown> {
   done = false;
-  value: unknown;
-  #yielded = false;
+  value: unknown = undefined;
+  /** The future whose `[Symbol.iterator]` was called and which the next `next()` yields. */
+  pending: Future<unknown> | null = null;
 
-  constructor(future: Future<T>) {
-    this.value = future;
-  }
-
-  next(output?: unknown): IteratorResult<Future<unknown>, T> {
-    if (this.#yielded) {
+  next(output?: unknown): IteratorResult<Future<unknown>, unknown> {
+    const pending = this.pending;
+    if (pending !== null) {
+      this.pending = null;
+      this.done = false;
+      this.value = pending;
+    } else {
       this.done = true;
       this.value = output;
-    } else {
-      this.#yielded = true;
     }
-    return this as IteratorResult<Future<unknown>, T>;
+    return this as IteratorResult<Future<unknown>, unknown>;
   }
 
   throw(error: unknown): never {
+    this.value = undefined; // keeps no future alive
     throw error;
   }
 
-  return(value?: unknown): IteratorResult<Future<unknown>, T> {
-    return { done: true, value: value as T };
+  return(value?: unknown): IteratorResult<Future<unknown>, unknown> {
+    this.value = undefined;
+    return { done: true, value };
   }
 }
+
+const AWAIT = new Await();
 
 /** Whether `value` looks like a future (has a `poll` method). */
 export function isFuture(value: unknown): value is Future<unknown> {
