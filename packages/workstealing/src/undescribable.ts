@@ -13,8 +13,8 @@ import { UncloneableValueError } from "./errors.ts";
  *
  * - An error that cannot cross whole (the encoder's {@linkcode UncloneableValueError}: a function
  *   among its own properties) crosses as its name, message and stack.
- * - Any other value that cannot cross (a thrown symbol, a result holding a function): an error
- *   named `"UncloneableValueError"` with the encoder's message.
+ * - Any other value that cannot cross (a thrown symbol, a result holding a function or a Proxy
+ *   that cannot be read): an error named `"UncloneableValueError"` with the encoder's message.
  * - A result whose getter threw a describable error: that error's name, message and stack, as a
  *   getter of an argument makes `spawn` throw the getter's error.
  * - Otherwise (an error whose `message`, `name`, `stack` or `cause` getter throws, a thrown
@@ -27,7 +27,12 @@ export function substituteOutcome(original: unknown, failure: unknown, owner: st
   if (guarded(() => failure instanceof UncloneableValueError) === true) {
     if (readable?.message !== undefined) return plain(readable.name, readable.message, readable.stack);
     const uncloneable = failure as UncloneableValueError;
-    return plain("UncloneableValueError", uncloneable.message, uncloneable.stack);
+    // A thrown value the encoder could not even read (its cause: a revoked Proxy, a trap that
+    // throws) is said below, as any error that cannot be read; other refusals keep its message.
+    if (kind === "result" || uncloneable.cause === undefined) {
+      return plain("UncloneableValueError", uncloneable.message, uncloneable.stack);
+    }
+    failure = uncloneable.cause;
   }
   const reason = readError(failure);
   if (kind === "result" && reason !== null) return plain(reason.name, reason.message ?? "", reason.stack);
