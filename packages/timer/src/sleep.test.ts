@@ -30,6 +30,21 @@ test("a sleep first polled after its deadline completes at once, by a prompt wak
   assert.equal(blockOn(clock.timer.sleepUntil(clock.now().subtract(1))), undefined);
 });
 
+test("a sleep's first poll sees the clock reading of a sleep made after it, never one before it", () => {
+  const clock = new VirtualClock();
+  const first = clock.timer.sleep(5);
+  clock.advance(5);
+  const second = clock.timer.sleep(5); // reads the clock at the first sleep's deadline
+  const { cx } = recordingContext();
+  assert.equal(first.poll(cx), undefined, "complete at its first poll, at its deadline");
+  assert.equal(second.poll(cx), PENDING, "not complete before its own deadline");
+  assert.equal(clock.timer.pendingCount, 1);
+  clock.advance(4.999);
+  assert.equal(second.poll(cx), PENDING, "still not early once the clock moved, short of the deadline");
+  clock.advance(0.001);
+  assert.equal(second.poll(cx), undefined);
+});
+
 test("a sleep polled under one waker and then another wakes only the latest", () => {
   const clock = new VirtualClock();
   const sleep = clock.timer.sleep(10);

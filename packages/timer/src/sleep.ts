@@ -3,8 +3,21 @@ import { closedError } from "./driver.ts";
 import { checkInstant, Instant } from "./instant.ts";
 import { hasFired, initEntry, type QueueEntry, type TimerQueue } from "./timer-queue.ts";
 
-/** Creates a sleep on `queue` until `deadline` (ms on the queue's clock); for the timer only. */
-export let createSleep: (queue: TimerQueue, deadline: number, now: number) => Sleep;
+/**
+ * Creates a sleep on `queue` until `deadline` (ms on the queue's clock); for the timer only.
+ * `fresh`: the caller has just read the clock through `queue.readClock()`, so the first poll may
+ * compare with the queue's latest reading instead of reading the clock again.
+ */
+export let createSleep: (queue: TimerQueue, deadline: number, fresh: boolean) => Sleep;
+
+/** `Sleep.#state`: not polled yet, and the queue's latest clock reading may stand for the clock. */
+const FRESH = 0;
+/** `Sleep.#state`: pending, its next poll reads the clock (unless the queue fired it). */
+const WAITING = 1;
+/** `Sleep.#state`: completed (or failed because the timer closed). */
+const DONE = 2;
+/** `Sleep.#state`: dropped by `[Symbol.dispose]`: inert (a later poll or reset throws, never registers). */
+const DROPPED = 3;
 
 /**
  * A future that completes once its deadline has passed: what {@linkcode Timer.sleep} and
@@ -35,16 +48,17 @@ export let createSleep: (queue: TimerQueue, deadline: number, now: number) => Sl
  */
 export class Sleep extends Future<void> {
   readonly #queue: TimerQueue;
-  /** The clock reading the sleep was created at, for its first poll; then `NaN`. */
-  #createdAt: number;
-  #done = false;
-  /** Set by `[Symbol.dispose]`: the sleep stays inert (a later poll or reset throws, never registers). */
-  #dropped = false;
+  /**
+   * `FRESH`, `WAITING`, `DONE` or `DROPPED`: one small integer instead of a flag per state and the
+   * creation-time clock reading (a sleep is allocated per call: every field is memory and
+   * collection work, and the cost of a sleep against `setTimeout` is mostly that).
+   */
+  #state: number;
 
-  private constructor(queue: TimerQueue, deadline: number, createdAt: number) {
+  private constructor(queue: TimerQueue, deadline: number, fresh: boolean) {
     super();
     this.#queue = queue;
-    this.#createdAt = createdAt;
+    this.#state = fresh ? FRESH : WAITING;
     // The sleep is its own queue entry: one allocation per sleep, and cancelling touches one
     // object. The entry's fields are added here, so `Sleep`'s public type does not show them.
     initEntry(this as unknown as QueueEntry, deadline);
@@ -56,7 +70,7 @@ export class Sleep extends Future<void> {
   }
 
   static {
-    createSleep = (queue, deadline, now) => new Sleep(queue, deadline, now);
+    createSleep = (queue, deadline, fresh) => new Sleep(queue, deadline, fresh);
   }
 
   /** The instant this sleep completes at. */
@@ -80,7 +94,7 @@ export class Sleep extends Future<void> {
    * ```
    */
   get isElapsed(): boolean {
-    return this.#done || this.#queue.driver.now() >= this.#entry.dueAt;
+    return this.#state === DONE || this.#queue.driver.now() >= this.#entry.dueAt;
   }
 
   /**
@@ -107,18 +121,18 @@ export class Sleep extends Future<void> {
    */
   reset(deadline: Instant): void {
     const millis = checkInstant(deadline).millis;
-    if (this.#dropped) throw new SpindleError("FUTURE_COMPLETED", "a Sleep was reset after it was dropped");
-    this.#done = false;
-    this.#createdAt = Number.NaN;
+    if (this.#state === DROPPED) throw new SpindleError("FUTURE_COMPLETED", "a Sleep was reset after it was dropped");
+    this.#state = WAITING;
     this.#queue.reschedule(this.#entry, millis);
   }
 
   /** Completes once the deadline has passed; see the class documentation. */
   poll(cx: Context): Poll<void> {
-    if (this.#done || this.#dropped) {
+    const state = this.#state;
+    if (state >= DONE) {
       throw new SpindleError(
         "FUTURE_COMPLETED",
-        `a Sleep was polled after it ${this.#done ? "completed" : "was dropped"}`,
+        `a Sleep was polled after it ${state === DONE ? "completed" : "was dropped"}`,
       );
     }
     const queue = this.#queue;
@@ -129,16 +143,15 @@ export class Sleep extends Future<void> {
       this.#finish();
       throw closed;
     }
-    // The first poll compares with the clock reading taken when the sleep was made, which spares
-    // a clock read (a fifth of the cost of scheduling) on the hot path. A deadline that passed in
-    // between is then registered, and the driver fires it at once: late by one wake, never early.
-    // A poll after the queue fired the entry needs no clock either: the queue saw the deadline pass.
+    // The first poll compares with the queue's latest clock reading (taken when this sleep or a
+    // later one was made, never before this sleep's), which spares a clock read (a fifth of the
+    // cost of scheduling) on the hot path. The clock is monotonic, so that reading is at most the
+    // clock now: a deadline that passed since is registered, and the driver fires it at once,
+    // late by one wake, never early. A poll after the queue fired the entry needs no clock
+    // either: the queue saw the deadline pass.
     let elapsed = hasFired(entry);
-    if (!elapsed) {
-      const now = Number.isNaN(this.#createdAt) ? driver.now() : this.#createdAt;
-      elapsed = now >= entry.dueAt;
-    }
-    this.#createdAt = Number.NaN;
+    if (!elapsed) elapsed = (state === FRESH ? queue.lastReading : driver.now()) >= entry.dueAt;
+    this.#state = WAITING;
     if (elapsed) {
       if (!consumeBudget(cx)) return PENDING; // the task's cooperative budget is used up: woken, polled again
       this.#finish();
@@ -150,12 +163,12 @@ export class Sleep extends Future<void> {
 
   /** Deregisters the sleep if it is pending, and drops its waker; polling it afterwards throws. */
   override [Symbol.dispose](): void {
-    this.#dropped = true;
+    this.#state = DROPPED;
     this.#queue.remove(this.#entry);
   }
 
   #finish(): void {
-    this.#done = true;
+    this.#state = DONE;
     this.#queue.remove(this.#entry);
   }
 }

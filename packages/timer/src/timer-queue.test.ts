@@ -235,3 +235,40 @@ test("reschedules across the ring and the wheel (earlier, later, past), with can
   }
   assert.equal(clock.armed, Infinity, "an empty queue disarms");
 });
+
+test("cancelling most entries of one wheel slot, in any order, leaves the others firing once each, never early", () => {
+  const { queue, clock } = manualQueue(1e11);
+  const wokenAt = new Map<number, number[]>();
+  const vtable: RawWakerVTable<number> = {
+    clone: () => assert.fail("the queue does not clone"),
+    wake: (id) => void (wokenAt.get(id) ?? wokenAt.set(id, []).get(id)!).push(clock.now),
+    wakeByRef: () => assert.fail("the queue wakes by value"),
+    drop: () => {},
+  };
+  // Ten minutes out, within a few ms of each other: one slot of a high wheel level.
+  const entries = Array.from({ length: 2_000 }, (_, id) => {
+    const entry = new TimerEntry(clock.now + 600_000 + id * 0.001);
+    queue.insert(entry, { data: id, vtable });
+    return entry;
+  });
+  const cancelled = entries.map((_, id) => id % 10 !== 0);
+  // Cancelled in a shuffled order: unlinking from the middle, the head and the tail of the slot.
+  const order = entries.map((_, id) => id).filter((id) => cancelled[id]).sort(() => Math.random() - 0.5);
+  for (const id of order) queue.remove(entries[id]!);
+  assert.equal(queue.size, 200);
+  assert.equal(queue.earliest, entries[0]!.dueAt);
+  // Survivors cancelled and queued again keep working too.
+  queue.remove(entries[10]!);
+  queue.insert(entries[10]!, { data: 10, vtable });
+  let fires = 0;
+  while (queue.size > 0) {
+    clock.now = Math.max(clock.now, clock.armed) + Math.random() * 0.2;
+    queue.fire();
+    if (++fires > 1_000_000) assert.fail("the queue does not drain");
+  }
+  for (let id = 0; id < entries.length; id++) {
+    const at = wokenAt.get(id) ?? [];
+    assert.equal(at.length, cancelled[id] ? 0 : 1, `entry ${id} woken once unless cancelled`);
+    if (at.length === 1) assert.ok(at[0]! >= entries[id]!.dueAt, `entry ${id} woken before its deadline`);
+  }
+});

@@ -154,10 +154,20 @@ export class TimerQueue {
   #armedFor = Infinity;
   /** The clock when the queue was made: ticks count from here. */
   readonly #origin: number;
+  /**
+   * The latest clock reading taken through {@linkcode TimerQueue.readClock}: the driver's clock is
+   * monotonic, so it is at most the clock now (a sleep's first poll compares with it).
+   */
+  lastReading: number = -Infinity;
 
   constructor(makeDriver: (queue: TimerQueue) => Driver) {
     this.driver = makeDriver(this);
     this.#origin = Math.floor(this.driver.now());
+  }
+
+  /** Reads the driver's clock and keeps the reading as {@linkcode TimerQueue.lastReading}. */
+  readClock(): number {
+    return (this.lastReading = this.driver.now());
   }
 
   /** How many entries are queued. */

@@ -189,14 +189,13 @@ export class Timer {
   sleep(ms: number, options: AbortOptions): Future<void>;
   sleep(ms: number, options?: AbortOptions): Sleep | Future<void> {
     const duration = checkDuration(ms, "the sleep duration");
-    const now = this.#queue.driver.now();
-    const sleep = createSleep(this.#queue, now + duration, now);
+    const sleep = createSleep(this.#queue, this.#queue.readClock() + duration, true);
     return options === undefined ? sleep : withSignal(sleep, options, "sleep()");
   }
 
   /** A future that completes at `deadline` (at once if it has passed). */
   sleepUntil(deadline: Instant): Sleep {
-    return createSleep(this.#queue, checkInstant(deadline).millis, Number.NaN);
+    return createSleep(this.#queue, checkInstant(deadline).millis, false);
   }
 
   /**
