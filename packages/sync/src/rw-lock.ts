@@ -495,7 +495,11 @@ class UpgradableRead<T> extends Future<RwLockUpgradableReadGuard<T>> {
       this.#slotStep = null;
       this.#read = this.#readStep();
     }
-    const guard = this.#read!.poll(cx);
+    const read = this.#read;
+    if (read === null) {
+      throw new SpindleError("FUTURE_COMPLETED", "RwLock.upgradableRead() was polled after it completed");
+    }
+    const guard = read.poll(cx);
     if (guard !== PENDING) this.#read = null;
     return guard;
   }
