@@ -158,7 +158,10 @@ export class OnceCell<T> {
  * complete once that init has completed, which waits for it.
  */
 function reentrantInit(what: string): SpindleError {
-  return new SpindleError("DEADLOCK", `${what} was polled inside the same cell's init, which would wait for it forever`);
+  return new SpindleError(
+    "DEADLOCK",
+    `${what} was polled inside the same cell's init, which would wait for it forever`,
+  );
 }
 
 /** Runs `step` (a call or poll of an init) marked as inside the cell's init (see {@linkcode reentrantInit}). */
