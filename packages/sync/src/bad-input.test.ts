@@ -8,9 +8,12 @@ import {
   MAX_PERMITS,
   mpsc,
   Mutex,
+  RwLock,
+  type RwLockOptions,
   Semaphore,
   SendError,
   sharedChannel,
+  type SharedChannelOptions,
   SharedNotify,
   SharedReceiver,
   SharedSemaphore,
@@ -159,4 +162,12 @@ test("recover() of this live thread's id, or of an id that is not a thread's, is
   assert.equal(rx.tryRecv(), 1);
   permit.release();
   assert.equal(semaphore.availablePermits, 3);
+});
+
+test("options that are not an object (or undefined) are rejected, naming the value: RwLock, sharedChannel", () => {
+  for (const bad of [null, 5, "maxReaders", true]) {
+    rejects(() => new RwLock(0, bad as RwLockOptions), "RwLock's options", bad);
+    rejects(() => sharedChannel(2, bad as SharedChannelOptions), "sharedChannel()'s options", bad);
+  }
+  assert.equal(new RwLock(0, undefined).maxReaders, MAX_PERMITS);
 });

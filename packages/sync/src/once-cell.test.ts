@@ -1,7 +1,7 @@
 // OnceCell: one init at a time, cancel safety of getOrInit and wait, bad input.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Future, PENDING, ready, SpindleError } from "@spindle/core";
+import { blockOn, type Coroutine, type Future, PENDING, ready, SpindleError } from "@spindle/core";
 import { OnceCell, oneshot } from "./mod.ts";
 import { TestTask } from "./test-support/harness.ts";
 
@@ -133,4 +133,43 @@ test("getOrInit needs a function (INVALID_ARGUMENT naming it); a completed futur
   const wait = cell.wait();
   assert.equal(task.poll(wait), 1);
   assert.throws(() => task.poll(wait), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+});
+
+test("getOrInit or wait polled inside the same cell's init throws DEADLOCK instead of waiting for itself; the cell stays usable", () => {
+  const isDeadlock = (e: unknown): boolean => e instanceof SpindleError && e.code === "DEADLOCK";
+  const cell = new OnceCell<number>();
+  const caught: unknown[] = [];
+  // Awaited inside the init (a coroutine), and polled from the init function itself (blockOn).
+  const nested = cell.getOrInit(function* (): Coroutine<number> {
+    try {
+      return yield* cell.getOrInit(() => ready(1));
+    } catch (error) {
+      caught.push(error);
+    }
+    try {
+      return yield* cell.wait();
+    } catch (error) {
+      caught.push(error);
+    }
+    return 2;
+  });
+  const task = new TestTask();
+  assert.equal(task.poll(nested), 2);
+  assert.equal(caught.length, 2);
+  assert.ok(caught.every(isDeadlock), String(caught));
+  assert.equal(cell.get(), 2);
+
+  const other = new OnceCell<number>();
+  // Polled by the init function itself, before it returns its future.
+  const pollsInside = other.getOrInit(() => ready(task.poll(other.getOrInit(() => ready(3))) as number));
+  assert.throws(() => task.poll(pollsInside), isDeadlock);
+  assert.equal(other.initialized, false, "the failed init passed its turn on");
+  assert.equal(blockOn(other.getOrInit(() => ready(4))), 4);
+  assert.equal(task.live, 0);
+});
+
+test("a getOrInit of another cell inside an init is not reentrant", () => {
+  const [outer, inner] = [new OnceCell<number>(), new OnceCell<number>()];
+  assert.equal(blockOn(outer.getOrInit(() => inner.getOrInit(() => ready(5)))), 5);
+  assert.deepEqual([outer.get(), inner.get()], [5, 5]);
 });

@@ -21,6 +21,11 @@ interface CellState<T> {
   readonly permit: PermitQueue;
   /** `wait()` futures pending. */
   readonly waiters: WaitList<WaitNode>;
+  /**
+   * An init of this cell is being called or polled on this thread's stack right now: a
+   * `getOrInit` or `wait` of the cell polled then is inside that init and would wait for it.
+   */
+  inInit: boolean;
 }
 
 /**
@@ -60,6 +65,7 @@ export class OnceCell<T> {
     value: undefined,
     permit: new PermitQueue(1),
     waiters: new WaitList(),
+    inInit: false,
   };
 
   /**
@@ -105,7 +111,9 @@ export class OnceCell<T> {
    * A future of the value: the stored one, or the one `init()` makes (a function returning a
    * future or coroutine). Only one task runs its `init` at a time, in the order they asked; the
    * others wait, and get the value it stored. If that `init` throws, or its future is dropped,
-   * the next waiting task runs its own. `init` that is not a function throws `INVALID_ARGUMENT`.
+   * the next waiting task runs its own. `init` that is not a function throws `INVALID_ARGUMENT`;
+   * a `getOrInit` or `wait` of this cell polled inside its own running `init` throws `DEADLOCK`
+   * (it would wait for itself).
    *
    * @example
    * ```ts
@@ -141,6 +149,29 @@ export class OnceCell<T> {
    */
   wait(): Future<T> {
     return new Wait(this.#state);
+  }
+}
+
+/**
+ * The `DEADLOCK` error of `what` (a future of the cell's value) polled from inside the cell's own
+ * init (see `CellState.inInit`; Rust's `OnceCell` panics on such a reentrant init): it could only
+ * complete once that init has completed, which waits for it.
+ */
+function reentrantInit(what: string): SpindleError {
+  return new SpindleError(
+    "DEADLOCK",
+    `${what} was polled inside the same cell's init, which would wait for it forever`,
+  );
+}
+
+/** Runs `step` (a call or poll of an init) marked as inside the cell's init (see {@linkcode reentrantInit}). */
+function insideInit<R>(state: CellState<unknown>, step: () => R): R {
+  const outer = state.inInit;
+  state.inInit = true;
+  try {
+    return step();
+  } finally {
+    state.inInit = outer;
   }
 }
 
@@ -187,23 +218,28 @@ class GetOrInit<T> extends Future<T> {
         this.#finish();
         return state.value as T;
       }
+      if (state.inInit) {
+        this.#finish();
+        throw reentrantInit("OnceCell.getOrInit()");
+      }
       const permit = this.#permit ??= new InitPermit(state.permit, 1);
       if (permit.poll(cx) === PENDING) return PENDING;
       this.#permit = null;
       const init = this.#init!;
       this.#init = null;
       try {
-        this.#running = intoFuture(init());
+        this.#running = insideInit(state, () => intoFuture(init()));
       } catch (error) {
         this.#fail();
         throw error;
       }
     }
+    const running = this.#running;
     let value: Poll<T>;
     try {
-      value = this.#running.poll(cx);
+      value = insideInit(state, () => running.poll(cx));
     } catch (error) {
-      this.#running[Symbol.dispose]();
+      running[Symbol.dispose]();
       this.#running = null;
       this.#fail();
       throw error;
@@ -262,6 +298,10 @@ class Wait<T> extends Future<T> {
       return state.value as T;
     }
     refundBudget();
+    if (state.inInit) {
+      this[Symbol.dispose]();
+      throw reentrantInit("OnceCell.wait()");
+    }
     if (!node.queued) state.waiters.push(node);
     node.register(cx.waker);
     return PENDING;

@@ -2,7 +2,7 @@
 // going ahead of a waiting writer, and cancel safety of both futures, by hand and at random.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Future, PENDING } from "@spindle/core";
+import { blockOn, type Future, PENDING, SpindleError } from "@spindle/core";
 import {
   ClosedError,
   RwLock,
@@ -125,6 +125,19 @@ test("an upgradableRead dropped while it waits for the slot, or for its read, ta
   again!.release();
   assert.notEqual(lock.tryWrite(), null, "no read permit was kept");
   assert.equal(task.live, 0);
+});
+
+test("an upgradableRead polled after it completed, or after it was dropped, throws FUTURE_COMPLETED", () => {
+  const lock = new RwLock(0);
+  const task = new TestTask();
+  const completed = lock.upgradableRead();
+  const guard = task.poll(completed) as RwLockUpgradableReadGuard<number>;
+  assert.throws(() => task.poll(completed), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+  guard.release();
+  const dropped = lock.upgradableRead();
+  dropped[Symbol.dispose]();
+  assert.throws(() => task.poll(dropped), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+  assert.notEqual(lock.tryWrite(), null, "nothing was kept");
 });
 
 test("tryUpgrade: null while a reader is in (the guard keeps its read), a write guard once none is", () => {

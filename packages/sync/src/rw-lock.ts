@@ -1,4 +1,4 @@
-import { type Context, describe, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { checkOptions, type Context, describe, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
 import { checkCapacity, ClosedError, MAX_PERMITS } from "./errors.ts";
 import { type Cell, Lease } from "./lease.ts";
 import { PermitFuture, PermitQueue } from "./permit-queue.ts";
@@ -77,7 +77,7 @@ export class RwLock<T> {
    * ```
    */
   constructor(value: T, options?: RwLockOptions) {
-    const maxReaders = options?.maxReaders;
+    const { maxReaders } = checkOptions(options, "RwLock");
     this.#maxReaders = maxReaders === undefined ? MAX_PERMITS : checkCapacity("RwLock maxReaders", maxReaders);
     this.#queue = new PermitQueue(this.#maxReaders);
     this.#cell = { value };
@@ -495,7 +495,11 @@ class UpgradableRead<T> extends Future<RwLockUpgradableReadGuard<T>> {
       this.#slotStep = null;
       this.#read = this.#readStep();
     }
-    const guard = this.#read!.poll(cx);
+    const read = this.#read;
+    if (read === null) {
+      throw new SpindleError("FUTURE_COMPLETED", "RwLock.upgradableRead() was polled after it completed");
+    }
+    const guard = read.poll(cx);
     if (guard !== PENDING) this.#read = null;
     return guard;
   }

@@ -8,7 +8,7 @@ import {
   STREAM_END,
   type StreamEnd,
 } from "@spindle/core";
-import { checkDeadThreadId, describe, SpindleError } from "@spindle/core";
+import { checkDeadThreadId, checkOptions, describe, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
 import { awaitIterator, takeBudgetNow } from "./ready-now.ts";
 import {
@@ -91,9 +91,10 @@ export type SharedReceiverHandle<T> = SharedEndHandle<T, "receiver">;
  */
 export function sharedChannel<T>(
   capacity: number,
-  options: SharedChannelOptions = {},
+  options?: SharedChannelOptions,
 ): [SharedSender<T>, SharedReceiver<T>] {
-  const ring = SharedRing.allocate(capacity, options.slotBytes ?? 256);
+  const { slotBytes } = checkOptions(options, "sharedChannel()");
+  const ring = SharedRing.allocate(capacity, slotBytes ?? 256);
   return [makeSender<T>(ring), makeReceiver<T>(ring)];
 }
 

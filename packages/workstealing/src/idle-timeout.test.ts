@@ -11,6 +11,23 @@ import { settleWithin, startTestRuntime, TEST_JOBS } from "./test-support/runtim
 /** Hang bounds, generous for a loaded 2-vCPU machine (idleTimeout is 50 ms here). */
 const RETIRE_WITHIN_MS = 5_000;
 const SETTLE_WITHIN_MS = 10_000;
+/**
+ * For the second job of a round to run, which waits for the second worker's start: a Deno worker
+ * start took 5–6 s at load 10–13 and more than 10 s at load 15 (measured, the runtime's own start
+ * 16 s), past the 10 s `until` default.
+ */
+const START_WITHIN_MS = 60_000;
+
+/**
+ * Opens the gates of a round's held jobs (counters 0 and 1): in the round, and again before the
+ * shutdown should an assertion fail while they run: a drained shutdown waits for running jobs, and
+ * a gate never opened held it forever (the test ran for more than 8 minutes on Deno once the start
+ * above took longer than its bound).
+ */
+function openGates(counters: Int32Array): void {
+  Atomics.store(counters, 0, 2);
+  Atomics.store(counters, 1, 2);
+}
 
 test("a runtime starts minWorkers workers and the others on demand, which retire after idleTimeout", async () => {
   const { runtime, counters } = await startTestRuntime({
@@ -28,10 +45,13 @@ test("a runtime starts minWorkers workers and the others on demand, which retire
       // worker the second would never start).
       const first = runtime.spawn("gate", 0);
       const second = runtime.spawn("gate", 1);
-      await until(() => counters[0] === 1 && counters[1] === 1, `round ${round}: both jobs running at once`);
+      await until(
+        () => counters[0] === 1 && counters[1] === 1,
+        `round ${round}: both jobs running at once`,
+        START_WITHIN_MS,
+      );
       assert.equal(runtime.machines, 2);
-      Atomics.store(counters, 0, 2);
-      Atomics.store(counters, 1, 2);
+      openGates(counters);
       const [a, b] = await Promise.all([settleWithin(first, "first"), settleWithin(second, "second")]);
       assert.equal(a.status, "fulfilled");
       assert.equal(b.status, "fulfilled");
@@ -43,6 +63,7 @@ test("a runtime starts minWorkers workers and the others on demand, which retire
     assert.equal(await runtime.spawn("fib", 27, 12), 196_418);
     assert.ok(runtime.stats()[1]!.jobsRun > 0, "the restarted worker took children");
   } finally {
+    openGates(counters);
     await runtime.shutdown();
   }
 });
@@ -62,13 +83,17 @@ test("a worker that retires ends its thread even when a job left a host timer be
       counters.fill(0);
       // As above: two jobs held at once need both workers; each leaves a timer on its worker.
       const held = [runtime.spawn("gateThenLinger", 0, LINGER_MS), runtime.spawn("gateThenLinger", 1, LINGER_MS)];
-      await until(() => counters[0] === 1 && counters[1] === 1, `round ${round}: both jobs running at once`);
-      Atomics.store(counters, 0, 2);
-      Atomics.store(counters, 1, 2);
+      await until(
+        () => counters[0] === 1 && counters[1] === 1,
+        `round ${round}: both jobs running at once`,
+        START_WITHIN_MS,
+      );
+      openGates(counters);
       for (const handle of held) assert.equal((await settleWithin(handle, `round ${round}`)).status, "fulfilled");
       await until(() => runtime.machines === 1, `round ${round}: the second worker retiring`, RETIRE_WITHIN_MS);
     }
   } finally {
+    openGates(counters);
     await runtime.shutdown();
   }
 });
