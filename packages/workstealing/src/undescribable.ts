@@ -18,18 +18,23 @@ import { UncloneableValueError } from "./errors.ts";
  * - A result whose getter threw a describable error: that error's name, message and stack, as a
  *   getter of an argument makes `spawn` throw the getter's error.
  * - Otherwise (an error whose `message`, `name`, `stack` or `cause` getter throws, a thrown
- *   Proxy, a getter throwing something that cannot be described either): an `Error` saying the
- *   original could not be described and what reading it threw, keeping the original's name,
- *   message and stack where they could be read.
+ *   Proxy, one whose prototype cannot be read included, a getter throwing something that cannot
+ *   be described either): an `Error` saying the original could not be described and what reading
+ *   it threw, keeping the original's name, message and stack where they could be read.
  */
 export function substituteOutcome(original: unknown, failure: unknown, owner: string, kind: "result" | "error"): Error {
   const readable = kind === "error" ? readError(original, true) : null;
-  if (guarded(() => failure instanceof UncloneableValueError) === true) {
+  // The encoder refuses a value it could not read (a Proxy whose getPrototypeOf trap throws) as
+  // uncloneable, with what reading it threw as the cause: that is a value that could not be described.
+  const uncloneable = guarded(() => failure instanceof UncloneableValueError) === true
+    ? failure as UncloneableValueError
+    : null;
+  const readingThrew = uncloneable === null ? undefined : guarded(() => uncloneable.cause);
+  if (uncloneable !== null && readingThrew === undefined) {
     if (readable?.message !== undefined) return plain(readable.name, readable.message, readable.stack);
-    const uncloneable = failure as UncloneableValueError;
     return plain("UncloneableValueError", uncloneable.message, uncloneable.stack);
   }
-  const reason = readError(failure);
+  const reason = readError(uncloneable === null ? failure : readingThrew);
   if (kind === "result" && reason !== null) return plain(reason.name, reason.message ?? "", reason.stack);
   const threw = reason === null
     ? "a value that could not be described either"
