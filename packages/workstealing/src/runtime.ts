@@ -1174,7 +1174,10 @@ function checkMs(name: string, value: unknown): void {
 /** Checks a count option: an integer from `min` to `max` (256 for thread counts). */
 function checkCount(name: string, value: unknown, min: number, max = 256): void {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new SpindleError("INVALID_ARGUMENT", `${name} must be an integer from ${min} to ${max}, got ${describe(value)}`);
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${name} must be an integer from ${min} to ${max}, got ${describe(value)}`,
+    );
   }
 }
 

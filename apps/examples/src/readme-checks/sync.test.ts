@@ -9,8 +9,8 @@ import {
   fromPromise,
   LocalExecutor,
   next,
-  pending,
   PENDING,
+  pending,
   type RawWakerVTable,
   ready,
   SpindleError,
@@ -504,7 +504,10 @@ test("a cache behind an RwLock with upgradable reads, its connection made once b
   assert.equal(loads, 2, "each key loaded once: the upgradable read is held by one task at a time");
   assert.deepEqual([connection.initialized, connection.get()?.id, connection.set({ id: 9 })], [true, 1, false]);
   assert.equal(blockOn(OnceCell.from(3).wait()), 3);
-  assert.throws(() => connection.getOrInit(5 as never), (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT");
+  assert.throws(
+    () => connection.getOrInit(5 as never),
+    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT",
+  );
 
   const reader = blockOn(cache.read());
   const upgradable = cache.tryUpgradableRead();
