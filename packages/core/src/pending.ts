@@ -1,4 +1,5 @@
 import type { Context } from "./context.ts";
+import { completedError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -16,7 +17,15 @@ export function pending<T = never>(): Future<T> {
 }
 
 class Never<T> extends Future<T> {
+  #dropped = false;
+
   poll(_cx: Context): Poll<T> {
+    if (this.#dropped) throw completedError("pending()");
     return PENDING;
+  }
+
+  /** Dropped, it stays inert: a later poll throws `FUTURE_COMPLETED`. */
+  override [Symbol.dispose](): void {
+    this.#dropped = true;
   }
 }

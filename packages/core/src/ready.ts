@@ -34,4 +34,9 @@ class Ready<T> extends Future<T> {
     this.#done = true;
     return this.#value;
   }
+
+  /** Dropped, it stays inert: a later poll throws `FUTURE_COMPLETED`. */
+  override [Symbol.dispose](): void {
+    this.#done = true;
+  }
 }

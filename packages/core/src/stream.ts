@@ -171,4 +171,9 @@ class Next<T> extends Future<T | StreamEnd> {
     if (item !== PENDING) this.#stream = null;
     return item;
   }
+
+  /** Dropped, it stays inert (the stream is not dropped: it is the caller's). */
+  override [Symbol.dispose](): void {
+    this.#stream = null;
+  }
 }

@@ -33,4 +33,9 @@ class YieldNow extends Future<void> {
     if (this.#state === 2) throw completedError("yieldNow()");
     this.#state = 2;
   }
+
+  /** Dropped, it stays inert: a later poll throws `FUTURE_COMPLETED`. */
+  override [Symbol.dispose](): void {
+    this.#state = 2;
+  }
 }

@@ -431,6 +431,17 @@ export class Sender<T> implements Disposable {
   /**
    * A {@linkcode WeakSender} of this channel: it does not keep the channel open, and `upgrade()`
    * gives a `Sender` back while a sender is live (tokio's `downgrade`).
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.bounded<number>(1);
+   * const weak = tx.downgrade();
+   * console.log(tx.strongCount, tx.weakCount, rx.isClosed); // 1 1 false
+   * tx.drop();
+   * console.log(rx.isClosed, weak.upgrade()); // true null
+   * ```
    */
   downgrade(): WeakSender<Sender<T>> {
     const channel = this.#link.live("downgrade()");
@@ -531,7 +542,22 @@ export class UnboundedSender<T> implements Disposable {
     return new UnboundedSender(channel);
   }
 
-  /** A {@linkcode WeakSender} of this channel (tokio's `WeakUnboundedSender`); see `Sender.downgrade`. */
+  /**
+   * A {@linkcode WeakSender} of this channel (tokio's `WeakUnboundedSender`); see `Sender.downgrade`.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.unbounded<string>();
+   * const weak = tx.downgrade();
+   * const strong = weak.upgrade()!; // a sender lives: it upgrades
+   * strong.send("hello");
+   * strong.drop();
+   * tx.drop();
+   * console.log(rx.length, rx.senderStrongCount, rx.senderWeakCount, weak.upgrade()); // 1 0 1 null
+   * ```
+   */
   downgrade(): WeakSender<UnboundedSender<T>> {
     const channel = this.#link.live("downgrade()");
     return new WeakSender(channel, () => strongUnboundedSender(channel), "UnboundedSender");
@@ -596,7 +622,19 @@ export class Receiver<T> extends Stream<T> {
     return this.#link.shared?.weakSenders ?? 0;
   }
 
-  /** How many values are buffered. */
+  /**
+   * How many values are buffered (tokio's `len`).
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.bounded<number>(4);
+   * tx.trySend(1);
+   * tx.trySend(2);
+   * console.log(rx.length, rx.senderStrongCount); // 2 1
+   * ```
+   */
   get length(): number {
     return this.#link.shared?.buffer.length ?? 0;
   }
@@ -620,7 +658,17 @@ export class Receiver<T> extends Stream<T> {
 
   /**
    * Whether the channel is closed: every sender (and permit) dropped, or `close()` called (permits
-   * held then may still send what they reserved).
+   * held then may still send what they reserved). Values still buffered are received after.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from "@spindle/sync";
+   *
+   * const [tx, rx] = mpsc.unbounded<number>();
+   * tx.send(1);
+   * tx.drop();
+   * console.log(rx.isClosed, rx.tryRecv()); // true 1
+   * ```
    */
   get isClosed(): boolean {
     const channel = this.#link.shared;

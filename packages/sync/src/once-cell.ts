@@ -99,6 +99,15 @@ export class OnceCell<T> {
    * Stores `value` and returns `true`, or returns `false` and stores nothing when a value is
    * stored already or a `getOrInit` is making one (tokio's `AlreadyInitializedError` and
    * `InitializingError`; `initialized` tells them apart). Wakes every task waiting for the value.
+   *
+   * @example
+   * ```ts
+   * import { OnceCell } from "@spindle/sync";
+   *
+   * const cell = new OnceCell<string>();
+   * console.log(cell.initialized, cell.get()); // false undefined
+   * console.log(cell.set("first"), cell.set("second"), cell.get()); // true false first
+   * ```
    */
   set(value: T): boolean {
     const state = this.#state;

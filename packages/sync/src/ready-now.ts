@@ -106,4 +106,9 @@ export class Recv<T> extends Future<T | StreamEnd> implements Iterator<Future<un
     if (item !== PENDING) this.#receiver = null;
     return item;
   }
+
+  /** Dropped, it takes nothing and stays inert: a later poll throws `FUTURE_COMPLETED`. */
+  override [Symbol.dispose](): void {
+    this.#receiver = null;
+  }
 }

@@ -149,6 +149,18 @@ export class RwLock<T> {
   /**
    * Upgradable read access now (see {@linkcode RwLock.upgradableRead}), or `null` when another
    * task holds it, a writer holds the lock or waits for it, or `maxReaders` read.
+   *
+   * @example
+   * ```ts
+   * import { RwLock } from "@spindle/sync";
+   *
+   * const lock = new RwLock(0);
+   * const upgradable = lock.tryUpgradableRead()!;
+   * const reader = lock.tryRead(); // plain readers still come in
+   * console.log(reader !== null, lock.tryUpgradableRead()); // true null
+   * reader?.release();
+   * upgradable.release();
+   * ```
    */
   tryUpgradableRead(): RwLockUpgradableReadGuard<T> | null {
     const slot = this.#slot ??= new PermitQueue(1);
@@ -406,6 +418,21 @@ export class RwLockUpgradableReadGuard<T> implements Disposable {
    * Write access now, when no plain reader holds the lock (async-lock's `try_upgrade`); otherwise
    * `null`, and this guard keeps its read. Throws {@linkcode ClosedError} after `release()` or an
    * upgrade.
+   *
+   * @example
+   * ```ts
+   * import { RwLock } from "@spindle/sync";
+   *
+   * const lock = new RwLock(1);
+   * const upgradable = lock.tryUpgradableRead()!;
+   * const reader = lock.tryRead()!;
+   * console.log(upgradable.tryUpgrade()); // null: a reader holds the lock
+   * reader.release();
+   * const writer = upgradable.tryUpgrade()!;
+   * writer.value += 1;
+   * console.log(writer.value); // 2
+   * writer.release();
+   * ```
    */
   tryUpgrade(): RwLockWriteGuard<T> | null {
     const slot = this.#held("tryUpgrade()");

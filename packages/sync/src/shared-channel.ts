@@ -240,7 +240,21 @@ export class SharedSender<T> implements Disposable {
     return this.#link.ring?.recover(deadThreadId) ?? null;
   }
 
-  /** How many receivers are live on every thread (handles not opened yet included; a snapshot). */
+  /**
+   * How many receivers are live on every thread (handles not opened yet included; a snapshot).
+   *
+   * @example
+   * ```ts
+   * import { sharedChannel } from "@spindle/sync";
+   *
+   * const [tx, rx] = sharedChannel<number>(4);
+   * const handle = rx.handle(); // counts from now on, before any thread opens it
+   * console.log(tx.receiverCount, tx.senderCount); // 2 1
+   * rx.drop();
+   * console.log(tx.receiverCount); // 1
+   * void handle;
+   * ```
+   */
   get receiverCount(): number {
     return this.#link.ring?.liveEnds(RECEIVERS) ?? 0;
   }
@@ -420,7 +434,18 @@ export class SharedReceiver<T> implements Disposable {
     return this.#link.live("capacity").capacity;
   }
 
-  /** How many values are in the channel now (a snapshot while other threads use it). */
+  /**
+   * How many values are in the channel now (a snapshot while other threads use it).
+   *
+   * @example
+   * ```ts
+   * import { sharedChannel } from "@spindle/sync";
+   *
+   * const [tx, rx] = sharedChannel<string>(2);
+   * tx.trySend("a");
+   * console.log(rx.length, rx.capacity, rx.senderCount, rx.receiverCount); // 1 2 1 1
+   * ```
+   */
   get length(): number {
     return this.#link.ring?.length ?? 0;
   }

@@ -99,6 +99,7 @@ export interface RuntimeOptions {
    * at `limit` queued jobs, `spawn` either throws {@linkcode QueueFullError} (`whenFull:
    * "reject"`) or returns the handle of a job that waits on this thread and enters the queue, in
    * order, as room frees (`"wait"`, the default). Child jobs spawned inside jobs are not bounded.
+   * `limit`: an integer from 1 to 2^31 - 1 (`INVALID_ARGUMENT` otherwise). Default: unbounded.
    */
   readonly queue?: { readonly limit: number; readonly whenFull?: "wait" | "reject" };
   /**
@@ -175,6 +176,8 @@ const DEFAULT_MAX_HEAP_BYTES = 1 << 30;
 const STOP_GRACE_MS = 2_000;
 const DRAIN_POLL_MS = 1;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The largest `queue.limit` (2^31 - 1). */
+const MAX_QUEUE_LIMIT = 2 ** 31 - 1;
 /** Deno (its `node:process` has `versions.deno`): see where a thread's exit reclaims its buffers. */
 const IS_DENO = process.versions.deno !== undefined;
 
@@ -317,7 +320,8 @@ export class Runtime<S extends JobSet = JobSet> {
     const maxExtra = options.maxExtraMachines ?? workers;
     checkCount("maxExtraMachines", maxExtra, 0);
     const limit = options.queue?.limit;
-    if (limit !== undefined) checkCount("queue.limit", limit, 1);
+    // A queue bound, not a thread count: as large as piscina's maxQueue may be.
+    if (limit !== undefined) checkCount("queue.limit", limit, 1, MAX_QUEUE_LIMIT);
     const whenFull: unknown = options.queue?.whenFull;
     if (whenFull !== undefined && whenFull !== "wait" && whenFull !== "reject") {
       throw new SpindleError(
@@ -1167,9 +1171,13 @@ function checkMs(name: string, value: unknown): void {
   }
 }
 
-function checkCount(name: string, value: unknown, min: number): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > 256) {
-    throw new SpindleError("INVALID_ARGUMENT", `${name} must be an integer from ${min} to 256, got ${describe(value)}`);
+/** Checks a count option: an integer from `min` to `max` (256 for thread counts). */
+function checkCount(name: string, value: unknown, min: number, max = 256): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${name} must be an integer from ${min} to ${max}, got ${describe(value)}`,
+    );
   }
 }
 

@@ -23,6 +23,21 @@ const jobs = defineJobs({
     if (n === 13) throw new Error(`unlucky ${n}`);
     return n;
   },
+  // README "Faults and bad input": what a job throws that is no Error, or that cannot be read.
+  throwValue(kind: "string" | "undefined" | "object" | "symbol" | "unreadablePrototype"): number {
+    if (kind === "string") throw "plain string";
+    if (kind === "undefined") throw undefined;
+    if (kind === "object") throw { code: 42 };
+    if (kind === "symbol") throw Symbol("thrown");
+    throw new Proxy({}, {
+      get() {
+        throw new Error("get trap");
+      },
+      getPrototypeOf() {
+        throw new Error("prototype trap");
+      },
+    });
+  },
   thread(): number {
     return threadId;
   },

@@ -6,13 +6,17 @@ import {
   blockOn,
   Context,
   type Coroutine,
+  fromPromise,
   LocalExecutor,
   next,
   PENDING,
+  pending,
   type RawWakerVTable,
+  ready,
   SpindleError,
   STREAM_END,
   Waker,
+  yieldNow,
 } from "@spindle/core";
 import {
   Barrier,
@@ -22,6 +26,7 @@ import {
   mpsc,
   Mutex,
   Notify,
+  OnceCell,
   oneshot,
   RwLock,
   Semaphore,
@@ -414,4 +419,141 @@ test("sync: drop() and release() are idempotent: a second call neither ends a ch
   permit.release();
   permit.release();
   assert.equal(semaphore.tryAcquire(2), null, "one permit, not two");
+});
+
+// ---- this round's API, from the README's "What is there" table and its Errors table ----
+
+test("mpsc weak senders: downgrade() does not keep the channel open; upgrade() while a sender lives, null after", () => {
+  const [boundedTx, boundedRx] = mpsc.bounded<number>(4);
+  const [unboundedTx, unboundedRx] = mpsc.unbounded<number>();
+  for (
+    const [tx, rx, send] of [
+      [boundedTx, boundedRx, (value: number) => blockOn(boundedTx.send(value))],
+      [unboundedTx, unboundedRx, (value: number) => unboundedTx.send(value)],
+    ] as const
+  ) {
+    const weak = tx.downgrade();
+    assert.deepEqual([tx.strongCount, tx.weakCount, rx.senderStrongCount, rx.senderWeakCount], [1, 1, 1, 1]);
+    const again = weak.upgrade();
+    assert.ok(again !== null);
+    assert.equal(rx.senderStrongCount, 2);
+    again.drop();
+    assert.deepEqual([rx.isEmpty, rx.length, rx.isClosed], [true, 0, false]);
+    send(7);
+    assert.deepEqual([rx.isEmpty, rx.length], [false, 1]);
+    tx.drop();
+    assert.equal(weak.upgrade(), null, "the last sender is gone: a weak one cannot bring it back");
+    assert.equal(rx.isClosed, true, "closed once every sender is dropped (tokio's is_closed), values still queued");
+    assert.equal(blockOn(rx.recv()), 7);
+    assert.equal(blockOn(rx.recv()), STREAM_END);
+  }
+});
+
+test("watch isClosed on both ends; broadcast length counts what a lagging receiver missed", () => {
+  const [tx, rx] = watch(0);
+  assert.deepEqual([tx.isClosed, rx.isClosed], [false, false]);
+  rx.drop();
+  assert.equal(tx.isClosed, true, "no receiver left");
+  const [tx2, rx2] = watch(0);
+  tx2.drop();
+  assert.equal(rx2.isClosed, true, "no sender left");
+
+  const [btx, brx] = broadcast<number>(2);
+  for (const value of [1, 2, 3]) btx.send(value);
+  assert.equal(brx.length, 3, "above capacity: it lags");
+  assert.equal(btx.length, 2, "unread by the slowest receiver, of those still kept");
+  assert.throws(() => brx.tryRecv(), (e) => e instanceof LaggedError && e.missed === 1);
+  assert.deepEqual([brx.tryRecv(), brx.tryRecv(), brx.length], [2, 3, 0]);
+});
+
+test("a cache behind an RwLock with upgradable reads, its connection made once by a OnceCell", async () => {
+  // What a tokio user writes first: a lazily made shared resource, and a read-mostly cache
+  // whose miss path upgrades the read it holds (no writer in between).
+  const connection = new OnceCell<{ id: number }>();
+  let connects = 0;
+  function* connect(): Coroutine<{ id: number }> {
+    connects++;
+    yield* fromPromise(new Promise((resolve) => setTimeout(resolve, 5)));
+    return { id: connects };
+  }
+  const cache = new RwLock(new Map<string, number>());
+  let loads = 0;
+  function* lookup(key: string): Coroutine<number> {
+    const conn = yield* connection.getOrInit(connect);
+    const guard = yield* cache.upgradableRead();
+    const hit = guard.value.get(key);
+    if (hit !== undefined) {
+      guard.release();
+      return hit;
+    }
+    const writer = yield* guard.upgrade();
+    try {
+      loads++;
+      yield* yieldNow(); // stands for the load
+      writer.value.set(key, key.length * 10 + conn.id);
+      return writer.value.get(key)!;
+    } finally {
+      writer.release();
+    }
+  }
+  const executor = new LocalExecutor();
+  const answers = ["ab", "ab", "abc", "ab"].map((key) => executor.spawn(lookup(key)));
+  await executor.run();
+  assert.deepEqual(await Promise.all(answers), [21, 21, 31, 21]);
+  assert.equal(connects, 1, "every caller got the one connection");
+  assert.equal(loads, 2, "each key loaded once: the upgradable read is held by one task at a time");
+  assert.deepEqual([connection.initialized, connection.get()?.id, connection.set({ id: 9 })], [true, 1, false]);
+  assert.equal(blockOn(OnceCell.from(3).wait()), 3);
+  assert.throws(
+    () => connection.getOrInit(5 as never),
+    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT",
+  );
+
+  const reader = blockOn(cache.read());
+  const upgradable = cache.tryUpgradableRead();
+  assert.ok(upgradable !== null, "an upgradable read beside plain readers");
+  assert.equal(cache.tryUpgradableRead(), null, "one at a time");
+  assert.equal(upgradable.tryUpgrade(), null, "not while a reader holds the lock");
+  reader.release();
+  const writer = upgradable.tryUpgrade();
+  assert.ok(writer !== null);
+  writer.release();
+});
+
+test("Barrier(0) never waits, as Barrier(1): every wait is its round's leader", () => {
+  const barrier = new Barrier(0);
+  assert.equal(blockOn(barrier.wait()).isLeader, true);
+  assert.equal(blockOn(barrier.wait()).isLeader, true);
+});
+
+test("FUTURE_COMPLETED: a future polled after it was dropped, core's and sync's alike (README Errors)", () => {
+  // Was (found by the README checks): a dropped rx.recv() polled again took a value (mpsc) or
+  // waited (broadcast), and dropped ready(), pending(), yieldNow() and next(stream) answered as if
+  // never dropped, where every other future threw FUTURE_COMPLETED.
+  const [tx, rx] = mpsc.bounded<number>(1);
+  tx.trySend(1);
+  const [, brx] = broadcast<number>(1);
+  const mutex = new Mutex(0);
+  const held = mutex.tryLock();
+  const futures: [string, { poll(cx: Context): unknown; [Symbol.dispose](): void }][] = [
+    ["ready", ready(1)],
+    ["pending", pending()],
+    ["yieldNow", yieldNow()],
+    ["next", next(rx)],
+    ["mpsc recv", rx.recv()],
+    ["broadcast recv", brx.recv()],
+    ["lock", mutex.lock()],
+    ["getOrInit", new OnceCell<number>().getOrInit(() => pending())],
+    ["barrier", new Barrier(2).wait()],
+  ];
+  for (const [name, future] of futures) {
+    future[Symbol.dispose]();
+    assert.throws(
+      () => future.poll(Context.noop()),
+      (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED",
+      name,
+    );
+  }
+  assert.equal(rx.tryRecv(), 1, "the dropped receives took nothing");
+  held?.release();
 });

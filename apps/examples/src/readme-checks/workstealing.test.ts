@@ -1,11 +1,12 @@
 // @spindle/workstealing's pool features from its README: map/join/scope, alloc, metrics,
-// minWorkers/idleTimeout, maxJobsPerWorker, resourceLimits per runtime, and hostile options.
+// minWorkers/idleTimeout, maxJobsPerWorker, resourceLimits per runtime, the bounded queue's
+// needsDrain loop, how job errors that are not Errors arrive, and hostile options.
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
 import { TimerReactor } from "@spindle/timer";
-import { BufferReleasedError, Runtime } from "@spindle/workstealing";
+import { BufferReleasedError, QueueFullError, Runtime } from "@spindle/workstealing";
 import type jobs from "./jobs.ts";
 import { within } from "./support.ts";
 
@@ -294,5 +295,80 @@ test("workstealing: a map aborted by its signal while chunks run rejects with Ab
   } finally {
     await within("shutdown", 30_000, runtime.shutdown());
     reactor.close();
+  }
+});
+
+test("workstealing: the README's needsDrain loop keeps at most limit jobs queued; completed counts every job", async () => {
+  // The README's Metrics sample (a producer with backpressure), with the queue's size watched.
+  const runtime = await Runtime.start<typeof jobs>(module, { workers: 2, queue: { limit: 8 } });
+  assert.deepEqual([runtime.completed, runtime.queueSize, runtime.needsDrain], [0, 0, false]);
+  const inFlight = new Set<Promise<void>>();
+  let sum = 0;
+  let mostQueued = 0;
+  for (let n = 0; n < 1_000; n++) {
+    while (runtime.needsDrain) await within("drain", 30_000, Promise.race(inFlight));
+    const done: Promise<void> = runtime.spawn("square", n).then((square) => {
+      sum += square;
+      inFlight.delete(done);
+    });
+    inFlight.add(done);
+    mostQueued = Math.max(mostQueued, runtime.queueSize);
+  }
+  await within("all", 30_000, Promise.all(inFlight));
+  await runtime.shutdown();
+  assert.equal(sum, 332_833_500);
+  assert.ok(mostQueued <= 8, `at most limit jobs queued, saw ${mostQueued}`);
+  assert.deepEqual([runtime.completed, runtime.queueSize, runtime.needsDrain], [1_000, 0, false]);
+});
+
+test("workstealing: queue.limit is an integer from 1 to 2^31 - 1 (a piscina-sized maxQueue is taken); whenFull: reject", async () => {
+  // Was (found by the README checks): queue.limit was checked as a thread count, so 1000 was
+  // refused with "must be an integer from 1 to 256", which neither README nor option doc said.
+  for (const [limit, shown] of [[0, "0"], [1.5, "1.5"], [2 ** 31, "2147483648"], ["8", '"8"']] as const) {
+    await assert.rejects(
+      Runtime.start<typeof jobs>(module, { workers: 1, queue: { limit: limit as number } }),
+      isInvalid(shown),
+    );
+  }
+  await assert.rejects(
+    Runtime.start<typeof jobs>(module, { workers: 1, queue: { limit: 1, whenFull: "drop" as never } }),
+    isInvalid('"drop"'),
+  );
+  const large = await Runtime.start<typeof jobs>(module, { workers: 1, queue: { limit: 1_000 } });
+  assert.equal(await large.spawn("add", 1, 2), 3);
+  await large.shutdown();
+  const runtime = await Runtime.start<typeof jobs>(module, { workers: 1, queue: { limit: 1, whenFull: "reject" } });
+  const handles: Promise<number>[] = [];
+  try {
+    // Spawning is far faster than one worker taking jobs: the queue of 1 fills within a few spawns.
+    assert.throws(() => {
+      for (let i = 0; i < 1_000_000; i++) handles.push(Promise.resolve(runtime.spawn("add", i, 1)));
+    }, (e) => e instanceof QueueFullError);
+    assert.ok(handles.length >= 1);
+    assert.deepEqual(await within("accepted", 30_000, Promise.all(handles)), handles.map((_, i) => i + 1));
+  } finally {
+    await runtime.shutdown({ mode: "cancel" });
+  }
+});
+
+test("workstealing: a job that throws no Error fails with that value; a symbol or an unreadable Proxy with an Error saying so", async () => {
+  const runtime = await Runtime.start<typeof jobs>(module, { workers: 1 });
+  const reason = (kind: "string" | "undefined" | "object" | "symbol" | "unreadablePrototype") =>
+    within(kind, 30_000, Promise.resolve(runtime.spawn("throwValue", kind)).then(() => "resolved", (e: unknown) => e));
+  try {
+    assert.equal(await reason("string"), "plain string");
+    assert.equal(await reason("undefined"), undefined);
+    assert.deepEqual(await reason("object"), { code: 42 });
+    const symbol = await reason("symbol");
+    assert.ok(symbol instanceof Error && symbol.name === "UncloneableValueError", String(symbol));
+    // Was (found by the README checks): a Proxy whose getPrototypeOf trap throws failed as an
+    // UncloneableValueError ("cannot be read"), not as the README's "could not be described"
+    // error saying what reading it threw.
+    const proxy = await reason("unreadablePrototype");
+    assert.ok(proxy instanceof Error);
+    assert.match(proxy.message, /could not be described \(reading it threw Error: prototype trap\)/);
+    assert.equal(await runtime.spawn("add", 1, 2), 3, "the worker goes on");
+  } finally {
+    await runtime.shutdown({ mode: "cancel" });
   }
 });
