@@ -25,6 +25,19 @@ export function spawnTask<T>(work: IntoFuture<T>, owner: TaskOwner): Task<T> {
   return future ? new Task(work as Future<T>, null, owner) : new Task(null, work as Coroutine<T>, owner);
 }
 
+/**
+ * What a coroutine gets back when polling the `value` it yielded threw `error`: that error when
+ * `value` is a future, else `NOT_A_FUTURE` (`INVALID_ARGUMENT` when even reading its `poll`
+ * threw, a revoked Proxy say).
+ */
+function pollFailure(value: unknown, error: unknown): unknown {
+  try {
+    return isFuture(value) ? error : notAFuture(value);
+  } catch (unreadable) {
+    return unreadable;
+  }
+}
+
 /** The error a coroutine gets back for yielding `value`, which is not a future. */
 function notAFuture(value: unknown): SpindleError {
   return new SpindleError("NOT_A_FUTURE", `a coroutine yielded ${describe(value)}; use \`yield*\` on a future`);
@@ -180,7 +193,7 @@ export class Task<T> implements RawWaker<Task<unknown>> {
         } catch (error) {
           // An object yielded without a `poll` method fails here, not before: checking every
           // yielded value with `isFuture` first read `poll` twice per wait, a megamorphic load each.
-          input = isFuture(awaiting) ? error : notAFuture(awaiting);
+          input = pollFailure(awaiting, error);
           failed = true;
         }
         this.#awaiting = null;
