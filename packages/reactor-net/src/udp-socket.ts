@@ -886,6 +886,8 @@ export class UdpSocket implements Disposable {
       this.#registration!.clearReady(Ready.WRITABLE);
       if (this.#inFlight >= this.#window || this.#runtimeBlocked) return WOULD_BLOCK;
     }
+    // A `sendTo` future tries again when writable: the caller may have transferred the buffer since.
+    checkAttached(data, "the datagram");
     this.#inFlight++;
     if (send !== null) this.#sending.add(send);
     const done = send === null ? this.#untrackedSendDone : (error?: Error | null) => this.#sendDone(error, send);
@@ -1031,6 +1033,7 @@ export class UdpSocket implements Disposable {
     if (!(data instanceof Uint8Array)) {
       throw new SpindleError("INVALID_ARGUMENT", `a datagram must be a Uint8Array, got ${describe(data)}`);
     }
+    checkAttached(data, "the datagram");
     const max = MAX_PAYLOAD[to.family];
     if (data.byteLength > max) {
       throw new NetError(
@@ -1058,10 +1061,18 @@ function checkBuffer(buffer: unknown, operation: string): void {
     throw new SpindleError("INVALID_ARGUMENT", `${operation}(buffer) needs a Uint8Array, got ${describe(buffer)}`);
   }
   // A transferred buffer: copying into it would throw after the datagram was taken, losing it.
-  if ((buffer.buffer as { detached?: boolean }).detached === true) {
+  checkAttached(buffer, `${operation}(buffer)`, "; no datagram was taken");
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` naming `what` when `view`'s ArrayBuffer was detached (transferred):
+ * it reads as empty, so a send would send an empty datagram. Only an empty view is looked at.
+ */
+function checkAttached(view: Uint8Array, what: string, consequence = ""): void {
+  if (view.byteLength === 0 && (view.buffer as { detached?: boolean }).detached === true) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
-      `${operation}(buffer) got a Uint8Array whose ArrayBuffer was detached (transferred); no datagram was taken`,
+      `${what} got a Uint8Array whose ArrayBuffer was detached (transferred)${consequence}`,
     );
   }
 }
