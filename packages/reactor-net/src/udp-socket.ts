@@ -1,5 +1,6 @@
 import {
   checkOptions,
+  isInstance,
   type Context,
   describe,
   fromPromise,
@@ -195,7 +196,15 @@ export class UdpSocket implements Disposable {
    * that flag.
    */
   static async bind(address: string | SocketAddress, options?: UdpSocketOptions): Promise<UdpSocket> {
-    options = checkOptions(options, "UdpSocket.bind()");
+    options = checkOptions(options, "UdpSocket.bind()", [
+      "receiveQueueSize",
+      "sendWindow",
+      "reuseAddress",
+      "ipv6Only",
+      "broadcast",
+      "ttl",
+      "backend",
+    ]);
     const target = parseAddress(address);
     const queueSize = checkCount(options.receiveQueueSize ?? DEFAULT_RECEIVE_QUEUE, "receiveQueueSize", 1 << 20);
     let backend: UdpBackend | null = createBackend(options.backend ?? "auto");
@@ -1030,7 +1039,7 @@ export class UdpSocket implements Disposable {
   }
 
   #checkPayload(data: Uint8Array, to: SocketAddress): void {
-    if (!(data instanceof Uint8Array)) {
+    if (!isInstance(data, Uint8Array, "a datagram must be a Uint8Array")) {
       throw new SpindleError("INVALID_ARGUMENT", `a datagram must be a Uint8Array, got ${describe(data)}`);
     }
     checkAttached(data, "the datagram");
@@ -1057,9 +1066,8 @@ export class UdpSocket implements Disposable {
 
 /** Throws `INVALID_ARGUMENT` unless `buffer` is a `Uint8Array`. */
 function checkBuffer(buffer: unknown, operation: string): void {
-  if (!(buffer instanceof Uint8Array)) {
-    throw new SpindleError("INVALID_ARGUMENT", `${operation}(buffer) needs a Uint8Array, got ${describe(buffer)}`);
-  }
+  const needs = `${operation}(buffer) needs a Uint8Array`;
+  if (!isInstance(buffer, Uint8Array, needs)) throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(buffer)}`);
   // A transferred buffer: copying into it would throw after the datagram was taken, losing it.
   checkAttached(buffer, `${operation}(buffer)`, "; no datagram was taken");
 }
