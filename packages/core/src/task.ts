@@ -38,6 +38,15 @@ function pollFailure(value: unknown, error: unknown): unknown {
   }
 }
 
+/**
+ * The error of polling a handle that was joined, or detached (dropped): a dropped handle stays
+ * inert, as every dropped future does; it neither waits again nor takes the outcome.
+ */
+function pollAfterEnd(state: number): SpindleError {
+  if ((state & DETACHED) === 0) return completedError("a join handle");
+  return new SpindleError("FUTURE_COMPLETED", "a join handle was polled after it was detached or dropped");
+}
+
 /** The error a coroutine gets back for yielding `value`, which is not a future. */
 function notAFuture(value: unknown): SpindleError {
   return new SpindleError("NOT_A_FUTURE", `a coroutine yielded ${describe(value)}; use \`yield*\` on a future`);
@@ -214,7 +223,7 @@ export class Task<T> implements RawWaker<Task<unknown>> {
 
   poll(cx: Context): Poll<T> {
     const state = this.#state;
-    if ((state & COMPLETE) === 0) {
+    if ((state & (COMPLETE | DETACHED)) === 0) {
       const waker = cx.waker;
       const vtable = waker.vtable;
       if (vtable === CHILD_SET_VTABLE) {
@@ -228,7 +237,7 @@ export class Task<T> implements RawWaker<Task<unknown>> {
       }
       return PENDING;
     }
-    if ((state & JOINED) !== 0) throw completedError("a join handle");
+    if ((state & (JOINED | DETACHED)) !== 0) throw pollAfterEnd(state);
     if (!consumeBudget(cx)) return PENDING;
     this.#state = state | JOINED | OBSERVED;
     this.#joiner = dropRawWaker(this.#joiner);
