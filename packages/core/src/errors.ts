@@ -147,7 +147,9 @@ function functionName(fn: { readonly name?: unknown }): string {
 export function unreadableError(value: unknown, needs: string, cause: unknown): SpindleError {
   return new SpindleError(
     "INVALID_ARGUMENT",
-    `${needs}, got ${describe(value)} that threw ${describe(cause)} when read (a revoked Proxy, a throwing trap or getter)`,
+    `${needs}, got ${describe(value)} that threw ${
+      describe(cause)
+    } when read (a revoked Proxy, a throwing trap or getter)`,
     { cause },
   );
 }

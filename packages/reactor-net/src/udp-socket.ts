@@ -1,10 +1,10 @@
 import {
   checkOptions,
-  isInstance,
   type Context,
   describe,
   fromPromise,
   type Future,
+  isInstance,
   PENDING,
   permissionDenied,
   type Poll,
@@ -1067,7 +1067,9 @@ export class UdpSocket implements Disposable {
 /** Throws `INVALID_ARGUMENT` unless `buffer` is a `Uint8Array`. */
 function checkBuffer(buffer: unknown, operation: string): void {
   const needs = `${operation}(buffer) needs a Uint8Array`;
-  if (!isInstance(buffer, Uint8Array, needs)) throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(buffer)}`);
+  if (!isInstance(buffer, Uint8Array, needs)) {
+    throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(buffer)}`);
+  }
   // A transferred buffer: copying into it would throw after the datagram was taken, losing it.
   checkAttached(buffer, `${operation}(buffer)`, "; no datagram was taken");
 }

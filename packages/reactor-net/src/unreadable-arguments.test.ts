@@ -10,7 +10,10 @@ eachBackend("a socket argument that throws when read is INVALID_ARGUMENT with it
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();
   await assert.rejects(UdpSocket.bind(proxy as never), isUnreadableError('expected "ip:port" or a SocketAddress'));
-  await assert.rejects(UdpSocket.bind("127.0.0.1:0", proxy as never), isUnreadableError("UdpSocket.bind() needs options"));
+  await assert.rejects(
+    UdpSocket.bind("127.0.0.1:0", proxy as never),
+    isUnreadableError("UdpSocket.bind() needs options"),
+  );
   const socket = await bind("127.0.0.1:0");
   try {
     const to = socket.localAddr();

@@ -3,16 +3,16 @@ import {
   CancellationToken,
   type CancelSource,
   checkOptions,
-  isInstance,
-  unreadableError,
   type Context,
   describe,
   Future,
   type IntoFuture,
   intoFuture,
+  isInstance,
   PENDING,
   type Poll,
   SpindleError,
+  unreadableError,
   WakeTable,
 } from "@spindle/core";
 import { checkDuration } from "./durations.ts";
