@@ -1,4 +1,4 @@
-import { isUnreadableError, unreadableValues } from "@spindle/test-support";
+import { assertUnreadableRefused, type Taker } from "@spindle/test-support";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -141,7 +141,7 @@ test("a value that throws when read (a revoked or throwing Proxy) is INVALID_ARG
   // Each threw the engine's TypeError ("Cannot perform 'get' on a proxy that has been revoked") or
   // the trap's own error, naming neither the function nor the value.
   const cx = Context.noop();
-  const takers: [string, (value: never) => unknown][] = [
+  const takers: Taker[] = [
     ["a future or a generator is needed", (v) => intoFuture(v)],
     ["a future or a generator is needed", (v) => blockOn(v)],
     ["a future or a generator is needed", (v) => new LocalExecutor().spawn(v)],
@@ -164,22 +164,7 @@ test("a value that throws when read (a revoked or throwing Proxy) is INVALID_ARG
     ["executor must have a spawn() method", (v) => new TaskScope({ executor: v })],
     ["token must be a CancellationToken", (v) => new TaskScope({ token: v })],
   ];
-  for (const [name, value] of unreadableValues()) {
-    for (const [needs, call] of takers) {
-      // A trap that only some reads reach (getPrototypeOf, for `instanceof`) may let a call pass
-      // or fail otherwise; what it must never do is throw the engine's or the trap's own error.
-      try {
-        call(value as never);
-      } catch (error) {
-        if (error instanceof SpindleError && error.code !== "INVALID_ARGUMENT") continue; // NOT_A_FUTURE…
-        if (error instanceof SpindleError && !error.message.includes("when read")) continue; // "got an object"
-        assert.ok(isUnreadableError(needs)(error), `${needs} with ${name}: ${error}`);
-      }
-    }
-  }
-  const { proxy, revoke } = Proxy.revocable({}, {});
-  revoke();
-  for (const [needs, call] of takers) assert.throws(() => call(proxy as never), isUnreadableError(needs), needs);
+  assertUnreadableRefused(takers, (error) => error instanceof SpindleError);
 });
 
 test("a coroutine that yields a revoked Proxy gets INVALID_ARGUMENT thrown back in, as for any non-future", () => {

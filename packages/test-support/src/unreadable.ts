@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { SpindleError } from "@spindle/core";
 
 /**
@@ -29,4 +30,28 @@ export function isUnreadableError(needs: string): (error: unknown) => boolean {
   return (error) =>
     error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && error.message.startsWith(needs) &&
     error.message.includes("when read") && error.cause instanceof Error;
+}
+
+/** A function that takes a value, with what its error says the value was for (`"map() needs a stream"`). */
+export type Taker = readonly [needs: string, call: (value: never) => unknown];
+
+/**
+ * Checks every taker against hostile values: a revoked Proxy must be refused with
+ * {@linkcode isUnreadableError}; the other {@linkcode unreadableValues}, which may reach only some
+ * reads (a `getPrototypeOf` trap, for `instanceof`), may be accepted or refused, but only with an
+ * error `typed` accepts, never the engine's `TypeError` or the trap's own error.
+ */
+export function assertUnreadableRefused(takers: readonly Taker[], typed: (error: unknown) => boolean): void {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  for (const [needs, call] of takers) assert.throws(() => call(proxy as never), isUnreadableError(needs), needs);
+  for (const [name, value] of unreadableValues()) {
+    for (const [needs, call] of takers) {
+      try {
+        call(value as never);
+      } catch (error) {
+        assert.ok(typed(error), `${needs} with ${name}: ${error}`);
+      }
+    }
+  }
 }
