@@ -134,7 +134,7 @@ function functionName(fn: { readonly name?: unknown }): string {
  * ```ts
  * import { unreadableError } from "@spindle/core";
  *
- * const { proxy, revoke } = Proxy.revocable({}, {});
+ * const { proxy, revoke } = Proxy.revocable<{ poll?: unknown }>({}, {});
  * revoke();
  * try {
  *   proxy.poll;
