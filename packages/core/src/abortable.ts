@@ -1,7 +1,7 @@
 import { CancellationToken, listenTo, stopListening } from "./cancellation-token.ts";
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { completedError, describe, SpindleError } from "./errors.ts";
+import { completedError, describe, isInstance, SpindleError } from "./errors.ts";
 import { drop, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
@@ -52,12 +52,9 @@ export function abortable<T>(work: IntoFuture<T>, source: CancelSource): Future<
 }
 
 function checkSource(source: unknown, what: string): CancelSource {
-  if (source instanceof CancellationToken) return source;
-  if (source instanceof AbortSignal) return source;
-  throw new SpindleError(
-    "INVALID_ARGUMENT",
-    `${what} needs an AbortSignal or a CancellationToken, got ${describe(source)}`,
-  );
+  const needs = `${what} needs an AbortSignal or a CancellationToken`;
+  if (isInstance(source, CancellationToken, needs) || source instanceof AbortSignal) return source;
+  throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(source)}`);
 }
 
 class Abortable<T> extends Future<T> {

@@ -1,6 +1,6 @@
 import { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
-import { describe, SpindleError } from "./errors.ts";
+import { checkIterable, unreadableError } from "./errors.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { checkChunkMax, checkStream, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 import { type RawWaker, type RawWakerVTable, Waker } from "./waker.ts";
@@ -174,14 +174,16 @@ class StreamIterator<T> implements AsyncIterableIterator<T>, RawWaker<StreamIter
  */
 export function fromAsyncIterable<T>(iterable: AsyncIterable<T> | Iterable<T>): Stream<T> {
   const candidate = iterable as Partial<AsyncIterable<T> & Iterable<T>> | null | undefined;
-  if (typeof candidate?.[Symbol.asyncIterator] === "function") {
-    return new AsyncIterableStream(iterable as AsyncIterable<T>);
+  const needs = "fromAsyncIterable() needs an async or sync iterable";
+  let asyncIterator: unknown;
+  try {
+    asyncIterator = candidate?.[Symbol.asyncIterator];
+  } catch (cause) {
+    throw unreadableError(iterable, needs, cause);
   }
-  if (typeof candidate?.[Symbol.iterator] === "function") return new IterableStream(iterable as Iterable<T>);
-  throw new SpindleError(
-    "INVALID_ARGUMENT",
-    `fromAsyncIterable() needs an async or sync iterable, got ${describe(iterable)}`,
-  );
+  if (typeof asyncIterator === "function") return new AsyncIterableStream(iterable as AsyncIterable<T>);
+  checkIterable(iterable, needs);
+  return new IterableStream(iterable as Iterable<T>);
 }
 
 /**
@@ -198,9 +200,7 @@ export function fromAsyncIterable<T>(iterable: AsyncIterable<T> | Iterable<T>): 
  * ```
  */
 export function fromIterable<T>(iterable: Iterable<T>): Stream<T> {
-  if (typeof (iterable as Partial<Iterable<T>> | null | undefined)?.[Symbol.iterator] !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `fromIterable() needs an iterable, got ${describe(iterable)}`);
-  }
+  checkIterable(iterable, "fromIterable() needs an iterable");
   return new IterableStream(iterable);
 }
 

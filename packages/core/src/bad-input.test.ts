@@ -1,20 +1,30 @@
+import { assertUnreadableRefused, type Taker } from "@spindle/test-support";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  abortable,
   asCompleted,
+  blockOn,
   checkOptions,
   chunks,
   Context,
+  type Coroutine,
   describe,
   filter,
   fold,
   forEach,
+  fromAsyncIterable,
   fromIterable,
+  fromPromise,
+  intoFuture,
+  isInstance,
+  isStream,
   joinAll,
   LocalExecutor,
   map,
   merge,
   next,
+  pending,
   pollChunk,
   race,
   ready,
@@ -24,6 +34,7 @@ import {
   TaskScope,
   toAsyncIterable,
   toPromise,
+  whenAborted,
   zip,
 } from "./mod.ts";
 
@@ -124,4 +135,66 @@ test("describe names a value with its article, keeps bigint and -0 apart from nu
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();
   assert.equal(describe(proxy), "an object");
+});
+
+test("a value that throws when read (a revoked or throwing Proxy) is INVALID_ARGUMENT naming what it was for, its error as cause", () => {
+  // Each threw the engine's TypeError ("Cannot perform 'get' on a proxy that has been revoked") or
+  // the trap's own error, naming neither the function nor the value.
+  const cx = Context.noop();
+  const takers: Taker[] = [
+    ["a future or a generator is needed", (v) => intoFuture(v)],
+    ["a future or a generator is needed", (v) => blockOn(v)],
+    ["a future or a generator is needed", (v) => new LocalExecutor().spawn(v)],
+    ["a future or a generator is needed", (v) => joinAll([v])],
+    ["joinAll() needs an iterable of futures", (v) => joinAll(v)],
+    ["race() needs an iterable of futures", (v) => race(v)],
+    ["asCompleted() needs an iterable of futures", (v) => asCompleted(v)],
+    ["TaskScope.spawnAll() needs an iterable", (v) => TaskScope.from(v)],
+    ["fromIterable() needs an iterable", (v) => fromIterable(v)],
+    ["fromAsyncIterable() needs an async or sync iterable", (v) => fromAsyncIterable(v)],
+    ["fromPromise() needs a promise", (v) => fromPromise(v)],
+    ["map() needs a stream", (v) => map(v, (n) => n)],
+    ["pollChunk() needs a stream", (v) => pollChunk(v, cx, 1)],
+    ["a stream is needed", (v) => isStream(v)],
+    ["abortable() needs an AbortSignal or a CancellationToken", (v) => abortable(pending(), v)],
+    ["whenAborted() needs an AbortSignal or a CancellationToken", (v) => whenAborted(v)],
+    ["new LocalExecutor() needs options it can read", (v) => new LocalExecutor(v)],
+    ["new TaskScope() needs options it can read", (v) => new TaskScope(v)],
+    ["toPromise() needs options it can read", (v) => toPromise(ready(1), v)],
+    ["executor must have a spawn() method", (v) => new TaskScope({ executor: v })],
+    ["token must be a CancellationToken", (v) => new TaskScope({ token: v })],
+  ];
+  assertUnreadableRefused(takers, (error) => error instanceof SpindleError);
+});
+
+test("a coroutine that yields a revoked Proxy gets INVALID_ARGUMENT thrown back in, as for any non-future", () => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  function* yieldsRevoked(): Coroutine<string> {
+    try {
+      yield proxy as never;
+    } catch (error) {
+      return (error as SpindleError).code;
+    }
+    return "resumed";
+  }
+  assert.equal(blockOn(yieldsRevoked()), "INVALID_ARGUMENT");
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(yieldsRevoked());
+  return executor.run().then(async () => assert.equal(await handle, "INVALID_ARGUMENT"));
+});
+
+test("checkOptions with names reads each option once into a plain object", () => {
+  let reads = 0;
+  const options = {
+    get signal() {
+      reads++;
+      return undefined;
+    },
+    other: 1,
+  };
+  assert.deepEqual(checkOptions<typeof options>(options, "f()", ["signal"]), { signal: undefined });
+  assert.equal(reads, 1);
+  assert.equal(isInstance(new Uint8Array(1), Uint8Array, "x"), true);
+  assert.equal(isInstance({}, Uint8Array, "x"), false);
 });

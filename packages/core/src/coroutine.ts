@@ -122,8 +122,16 @@ export class CoroutineFuture<T> extends Future<T> {
       const step = this.#resume(failed, input);
       if (step.done === true) return this.#complete(step.value);
       const next: unknown = step.value;
-      if (isFuture(next)) {
-        this.#awaiting = next;
+      let future: boolean;
+      try {
+        future = isFuture(next);
+      } catch (unreadable) {
+        input = unreadable; // a revoked Proxy, say: thrown back in, as for any value not a future
+        failed = true;
+        continue;
+      }
+      if (future) {
+        this.#awaiting = next as Future<unknown>;
       } else {
         input = new SpindleError("NOT_A_FUTURE", `a coroutine yielded ${describe(next)}; use \`yield*\` on a future`);
         failed = true;

@@ -98,7 +98,7 @@ export function completedError(what: string): SpindleError {
  */
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "function") return `function ${functionName(value)}`;
   if (typeof value === "bigint") return `${value}n`;
   if (Object.is(value, -0)) return "-0";
   if (typeof value === "object" && value !== null) {
@@ -115,6 +115,69 @@ export function describe(value: unknown): string {
   return String(value);
 }
 
+/** A function's name, or `(anonymous)`: a function Proxy's `name` read may throw too. */
+function functionName(fn: { readonly name?: unknown }): string {
+  try {
+    return typeof fn.name === "string" && fn.name !== "" ? fn.name : "(anonymous)";
+  } catch {
+    return "(anonymous)";
+  }
+}
+
+/**
+ * The `INVALID_ARGUMENT` error for `value`, whose reading threw `cause`: a revoked Proxy, a Proxy
+ * trap or a getter that throws is a bad value like any other, named, with the engine's (or the
+ * trap's) error kept as `cause`. `needs` says what the value was for (`"race() needs an iterable
+ * of futures"`).
+ *
+ * @example
+ * ```ts
+ * import { unreadableError } from "@spindle/core";
+ *
+ * const { proxy, revoke } = Proxy.revocable<{ poll?: unknown }>({}, {});
+ * revoke();
+ * try {
+ *   proxy.poll;
+ * } catch (cause) {
+ *   const error = unreadableError(proxy, "spawn() needs a future", cause);
+ *   console.log(error.code, error.cause === cause); // INVALID_ARGUMENT true
+ * }
+ * ```
+ */
+export function unreadableError(value: unknown, needs: string, cause: unknown): SpindleError {
+  return new SpindleError(
+    "INVALID_ARGUMENT",
+    `${needs}, got ${describe(value)} that threw ${
+      describe(cause)
+    } when read (a revoked Proxy, a throwing trap or getter)`,
+    { cause },
+  );
+}
+
+/**
+ * `value instanceof type`, where a value whose prototype cannot be read (a revoked Proxy, a
+ * throwing `getPrototypeOf` trap) is {@linkcode unreadableError} instead of the engine's
+ * `TypeError`. `needs` names what the value was for.
+ *
+ * @example
+ * ```ts
+ * import { isInstance } from "@spindle/core";
+ *
+ * console.log(isInstance(new Uint8Array(1), Uint8Array, "send() needs a Uint8Array")); // true
+ * ```
+ */
+export function isInstance<T>(
+  value: unknown,
+  type: { readonly prototype: T; [Symbol.hasInstance](value: unknown): boolean },
+  needs: string,
+): value is T {
+  try {
+    return value instanceof type;
+  } catch (cause) {
+    throw unreadableError(value, needs, cause);
+  }
+}
+
 /** Class names read with "an": a vowel sound first (`an Int32Array`, `an Error`, but `a Uint8Array`). */
 const ARTICLE_AN = /^(?:[AEIO]|U(?!int|ni|RL|rl))/i;
 
@@ -124,9 +187,13 @@ const ARTICLE_AN = /^(?:[AEIO]|U(?!int|ni|RL|rl))/i;
  * `TypeError` naming neither the function nor the value.
  */
 export function checkIterable(value: unknown, needs: string): void {
-  if (typeof (value as Partial<Iterable<unknown>> | null | undefined)?.[Symbol.iterator] !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
+  let iterator: unknown;
+  try {
+    iterator = (value as Partial<Iterable<unknown>> | null | undefined)?.[Symbol.iterator];
+  } catch (cause) {
+    throw unreadableError(value, needs, cause);
   }
+  if (typeof iterator !== "function") throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
 }
 
 /**
@@ -134,6 +201,11 @@ export function checkIterable(value: unknown, needs: string): void {
  * `undefined`; anything but an object (`null`, a number, a string…) is `INVALID_ARGUMENT` naming
  * it, where reading an option from `null` would throw a plain `TypeError`. Every Spindle package
  * checks its options objects this way.
+ *
+ * Given the `names` of the options, returns a plain object of them instead, each read once here:
+ * options that a revoked Proxy, a throwing trap or a getter cannot give are `INVALID_ARGUMENT`
+ * (the engine's error kept as `cause`), not an engine `TypeError` later, and a getter cannot
+ * answer differently between the check of an option and its use.
  *
  * @example
  * ```ts
@@ -146,9 +218,15 @@ export function checkIterable(value: unknown, needs: string): void {
  * } catch (error) {
  *   console.log((error as Error).message); // start()'s options must be an object or undefined, got null
  * }
+ * const { signal } = checkOptions<{ signal?: AbortSignal }>({ signal: AbortSignal.abort() }, "start()", ["signal"]);
+ * console.log(signal?.aborted); // true
  * ```
  */
-export function checkOptions<T extends object>(options: T | undefined, what: string): T {
+export function checkOptions<T extends object>(
+  options: T | undefined,
+  what: string,
+  names?: readonly (keyof T & string)[],
+): T {
   if (options === undefined) return {} as T;
   if (typeof options !== "object" || options === null) {
     throw new SpindleError(
@@ -156,5 +234,12 @@ export function checkOptions<T extends object>(options: T | undefined, what: str
       `${what}'s options must be an object or undefined, got ${describe(options)}`,
     );
   }
-  return options;
+  if (names === undefined) return options;
+  const read: Partial<T> = {};
+  try {
+    for (const name of names) read[name] = options[name];
+  } catch (cause) {
+    throw unreadableError(options, `${what} needs options it can read`, cause);
+  }
+  return read as T;
 }

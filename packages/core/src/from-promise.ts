@@ -1,6 +1,6 @@
 import type { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
-import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
+import { CancelledError, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
@@ -27,12 +27,14 @@ import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
  */
 export function fromPromise<T>(promise: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>)): Future<T> {
   if (typeof promise === "function") return new AbortingPromiseFuture(promise);
-  if (typeof (promise as { then?: unknown } | null)?.then !== "function") {
-    throw new SpindleError(
-      "INVALID_ARGUMENT",
-      `fromPromise() needs a promise (or a function returning one), got ${describe(promise)}`,
-    );
+  const needs = "fromPromise() needs a promise (or a function returning one)";
+  let then: unknown;
+  try {
+    then = (promise as { then?: unknown } | null)?.then;
+  } catch (cause) {
+    throw unreadableError(promise, needs, cause);
   }
+  if (typeof then !== "function") throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(promise)}`);
   return new PromiseFuture(promise);
 }
 

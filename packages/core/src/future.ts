@@ -1,4 +1,5 @@
 import type { Context } from "./context.ts";
+import { unreadableError } from "./errors.ts";
 import type { Poll } from "./poll.ts";
 
 /**
@@ -85,9 +86,18 @@ class Await implements Iterator<Future<unknown>, unknown, unknown> {
 
 const AWAIT = new Await();
 
-/** Whether `value` looks like a future (has a `poll` method). */
+/**
+ * Whether `value` looks like a future (has a `poll` method). A value whose `poll` cannot be read
+ * (a revoked Proxy, a throwing trap or getter) is `INVALID_ARGUMENT` naming it, the engine's
+ * error kept as `cause`.
+ */
 export function isFuture(value: unknown): value is Future<unknown> {
-  return typeof (value as { poll?: unknown } | null)?.poll === "function";
+  // The `try` costs nothing on the path that reads: V8 and JSC optimize code inside one.
+  try {
+    return typeof (value as { poll?: unknown } | null)?.poll === "function";
+  } catch (cause) {
+    throw unreadableError(value, "a future or a generator is needed", cause);
+  }
 }
 
 /** Drops a future: `future[Symbol.dispose]()`, for futures that may be plain objects. */

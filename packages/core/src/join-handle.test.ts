@@ -92,6 +92,31 @@ test("polling a handle after it returned throws FUTURE_COMPLETED", async () => {
   assert.throws(() => handle.poll(cx), (e: unknown) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
 });
 
+test("a handle polled after detach() or its drop is FUTURE_COMPLETED: it neither waits again nor takes the outcome", async () => {
+  // It registered its joiner again and took the result, hiding a detached failure from onUnhandledError.
+  const unhandled: unknown[] = [];
+  const executor = new LocalExecutor({ onUnhandledError: (error) => unhandled.push(error) });
+  const boom = new Error("boom");
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const failing = executor.spawn(fromPromise(gate.then(() => Promise.reject(boom))));
+  const dropped = executor.spawn(fromPromise(gate.then(() => 2)));
+  const waker = countingWaker();
+  const cx = new Context(waker.waker);
+  assert.equal(failing.poll(cx), PENDING);
+  failing.detach();
+  dropped[Symbol.dispose]();
+  const completed = (e: unknown) =>
+    e instanceof SpindleError && e.code === "FUTURE_COMPLETED" && /detached or dropped/.test(e.message);
+  for (const handle of [failing, dropped]) assert.throws(() => handle.poll(cx), completed);
+  assert.equal(waker.counter.live, 1, "the handle keeps no clone of the waker, only the original lives");
+  release();
+  await executor.run();
+  for (const handle of [failing, dropped]) assert.throws(() => handle.poll(cx), completed);
+  assert.deepEqual(unhandled, [boom], "the detached failure still reaches onUnhandledError");
+  assert.equal(waker.counter.wakes + waker.counter.wakesByRef, 0);
+});
+
 test("abort runs finally blocks, including one that waits while unwinding", async () => {
   const executor = new LocalExecutor();
   const log: string[] = [];

@@ -15,6 +15,7 @@ let nextTaskId = 1;
  * - `abort()` cancels the task: a coroutine task runs its `finally` blocks, even ones that wait.
  * - Dropping the handle (`[Symbol.dispose]`, `detach()`) detaches the task, as in tokio: it keeps
  *   running, and if it fails nobody joins, the executor's `onUnhandledError` receives the error.
+ *   Polling a detached handle throws `FUTURE_COMPLETED`, as for any dropped future.
  *
  * @example
  * ```ts

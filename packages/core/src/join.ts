@@ -1,7 +1,7 @@
 import { ChildSet } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { type Coroutine, type IntoFuture, intoFuture } from "./coroutine.ts";
-import { checkIterable, completedError } from "./errors.ts";
+import { checkIterable, completedError, unreadableError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -20,7 +20,7 @@ export type OutputOf<W> = W extends Future<infer T> ? T : W extends Coroutine<in
  */
 export function joinAll<T>(futures: Iterable<IntoFuture<T>>): Future<T[]> {
   let children: Future<T>[];
-  if (Array.isArray(futures)) {
+  if (isArray(futures)) {
     // An array (the usual case: handles just spawned): sized once, no iterator protocol.
     const works = futures as IntoFuture<T>[];
     children = new Array(works.length);
@@ -31,6 +31,15 @@ export function joinAll<T>(futures: Iterable<IntoFuture<T>>): Future<T[]> {
     for (const work of futures) children.push(intoFuture(work));
   }
   return new JoinAll(children);
+}
+
+/** `Array.isArray(futures)`, where a revoked Proxy (which makes it throw) is a bad argument. */
+function isArray(futures: unknown): futures is unknown[] {
+  try {
+    return Array.isArray(futures);
+  } catch (cause) {
+    throw unreadableError(futures, "joinAll() needs an iterable of futures", cause);
+  }
 }
 
 /**

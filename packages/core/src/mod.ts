@@ -21,7 +21,15 @@
  * @module
  */
 export { isPending, isReady, PENDING, type Pending, type Poll } from "./poll.ts";
-export { CancelledError, checkOptions, describe, SpindleError, type SpindleErrorCode } from "./errors.ts";
+export {
+  CancelledError,
+  checkOptions,
+  describe,
+  isInstance,
+  SpindleError,
+  type SpindleErrorCode,
+  unreadableError,
+} from "./errors.ts";
 export { permissionDenied, PermissionDeniedError } from "./permission.ts";
 export { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
 export { dropRawWaker, replaceRawWaker, wakeRawWaker, WakerSlot } from "./waker-slot.ts";
@@ -46,7 +54,17 @@ export { consumeBudget, refundBudget } from "./coop-budget.ts";
 export { join, joinAll, type OutputOf } from "./join.ts";
 export { race } from "./race.ts";
 export { select, type Selected } from "./select.ts";
-export { checkChunkMax, isStream, type Item, next, pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+export {
+  checkChunkMax,
+  checkStream,
+  isStream,
+  type Item,
+  next,
+  pollChunk,
+  Stream,
+  STREAM_END,
+  type StreamEnd,
+} from "./stream.ts";
 export { fromAsyncIterable, fromIterable, toAsyncIterable } from "./async-iterable.ts";
 export { asCompleted } from "./as-completed.ts";
 export { fold, forEach } from "./stream-fold.ts";

@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { completedError, describe, SpindleError } from "./errors.ts";
+import { completedError, describe, SpindleError, unreadableError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -121,15 +121,30 @@ export function checkChunkMax(max: number, what = "pollChunk()"): number {
  * function of this package that takes a stream checks it this way, before it keeps or polls it.
  */
 export function checkStream(value: unknown, what: string): void {
-  if (!isStream(value)) throw new SpindleError("INVALID_ARGUMENT", `${what} needs a stream, got ${describe(value)}`);
+  const needs = `${what} needs a stream`;
+  if (!hasPollNext(value, needs)) throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
 }
 
 /** The item type of a stream. */
 export type Item<S> = S extends Stream<infer T> ? T : never;
 
-/** Whether `value` looks like a stream (has a `pollNext` method). */
+/**
+ * Whether `value` looks like a stream (has a `pollNext` method). A value whose `pollNext` cannot
+ * be read (a revoked Proxy, a throwing trap or getter) is `INVALID_ARGUMENT` naming it, the
+ * engine's error kept as `cause`.
+ */
 export function isStream(value: unknown): value is Stream<unknown> {
-  return typeof (value as { pollNext?: unknown } | null)?.pollNext === "function";
+  return hasPollNext(value, "a stream is needed");
+}
+
+/** Whether `value` has a `pollNext` method; `unreadableError` with `needs` when reading it throws. */
+function hasPollNext(value: unknown, needs: string): value is Stream<unknown> {
+  // The `try` costs nothing on the path that reads: V8 and JSC optimize code inside one.
+  try {
+    return typeof (value as { pollNext?: unknown } | null)?.pollNext === "function";
+  } catch (cause) {
+    throw unreadableError(value, needs, cause);
+  }
 }
 
 /**

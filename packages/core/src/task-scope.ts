@@ -4,7 +4,16 @@ import { Context } from "./context.ts";
 import { type Coroutine, type IntoFuture, intoFuture, isCoroutine } from "./coroutine.ts";
 import { consumeBudget, refundBudget } from "./coop-budget.ts";
 import { currentSpawner, type Spawner } from "./driving.ts";
-import { CancelledError, checkOptions, completedError, describe, SpindleError } from "./errors.ts";
+import {
+  CancelledError,
+  checkIterable,
+  checkOptions,
+  completedError,
+  describe,
+  isInstance,
+  SpindleError,
+  unreadableError,
+} from "./errors.ts";
 import { drop, Future, isFuture } from "./future.ts";
 import { LocalExecutor } from "./local-executor.ts";
 import type { JoinHandle } from "./join-handle.ts";
@@ -254,22 +263,23 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
 
   /** Creates an open scope; see {@linkcode TaskScopeOptions}. */
   constructor(options?: TaskScopeOptions) {
-    options = checkOptions(options, "new TaskScope()");
+    options = checkOptions(options, "new TaskScope()", ["onError", "executor", "token"]);
     const policy = options.onError ?? "abort";
     if (policy !== "abort" && policy !== "collect") {
       throw new SpindleError("INVALID_ARGUMENT", `onError must be "abort" or "collect", got ${describe(policy)}`);
     }
     this.#policy = policy;
     const executor: unknown = options.executor;
-    if (executor !== undefined && typeof (executor as Partial<Spawner> | null)?.spawn !== "function") {
+    if (executor !== undefined && !isSpawner(executor)) {
       throw new SpindleError("INVALID_ARGUMENT", `executor must have a spawn() method, got ${describe(executor)}`);
     }
     const spawner = (executor as Spawner | undefined) ?? currentSpawner();
     this.#inline = spawner === null ? new InlineRunner(() => this.#wakeWaiters()) : null;
     this.#spawner = spawner ?? (this.#inline as InlineRunner);
-    this.#spawnerChecks = executor === undefined || executor instanceof LocalExecutor;
+    this.#spawnerChecks = executor === undefined ||
+      isInstance(executor, LocalExecutor, "executor must have a spawn() method");
     const token: unknown = options.token;
-    if (token !== undefined && !(token instanceof CancellationToken)) {
+    if (token !== undefined && !isInstance(token, CancellationToken, "token must be a CancellationToken")) {
       throw new SpindleError("INVALID_ARGUMENT", `token must be a CancellationToken, got ${describe(token)}`);
     }
     this.#parentToken = token ?? null;
@@ -348,9 +358,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    * ```
    */
   spawnAll(works: Iterable<IntoFuture<T>>): AbortHandle[] {
-    if (typeof (works as Partial<Iterable<unknown>> | null)?.[Symbol.iterator] !== "function") {
-      throw new SpindleError("INVALID_ARGUMENT", `TaskScope.spawnAll() needs an iterable, got ${describe(works)}`);
-    }
+    checkIterable(works, "TaskScope.spawnAll() needs an iterable");
     this.#checkOpen("spawnAll()");
     const all = Array.from(works);
     const bad = all.findIndex((work) => !isFuture(work) && !isCoroutine(work));
@@ -978,4 +986,13 @@ export function* scoped<R, T = unknown>(
   }
   yield* scope.close();
   return result;
+}
+
+/** Whether `executor` has a `spawn` method; a value that throws when read is `INVALID_ARGUMENT`. */
+function isSpawner(executor: unknown): executor is Spawner {
+  try {
+    return typeof (executor as Partial<Spawner> | null)?.spawn === "function";
+  } catch (cause) {
+    throw unreadableError(executor, "executor must have a spawn() method", cause);
+  }
 }

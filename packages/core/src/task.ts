@@ -25,6 +25,28 @@ export function spawnTask<T>(work: IntoFuture<T>, owner: TaskOwner): Task<T> {
   return future ? new Task(work as Future<T>, null, owner) : new Task(null, work as Coroutine<T>, owner);
 }
 
+/**
+ * What a coroutine gets back when polling the `value` it yielded threw `error`: that error when
+ * `value` is a future, else `NOT_A_FUTURE` (`INVALID_ARGUMENT` when even reading its `poll`
+ * threw, a revoked Proxy say).
+ */
+function pollFailure(value: unknown, error: unknown): unknown {
+  try {
+    return isFuture(value) ? error : notAFuture(value);
+  } catch (unreadable) {
+    return unreadable;
+  }
+}
+
+/**
+ * The error of polling a handle that was joined, or detached (dropped): a dropped handle stays
+ * inert, as every dropped future does; it neither waits again nor takes the outcome.
+ */
+function pollAfterEnd(state: number): SpindleError {
+  if ((state & DETACHED) === 0) return completedError("a join handle");
+  return new SpindleError("FUTURE_COMPLETED", "a join handle was polled after it was detached or dropped");
+}
+
 /** The error a coroutine gets back for yielding `value`, which is not a future. */
 function notAFuture(value: unknown): SpindleError {
   return new SpindleError("NOT_A_FUTURE", `a coroutine yielded ${describe(value)}; use \`yield*\` on a future`);
@@ -180,7 +202,7 @@ export class Task<T> implements RawWaker<Task<unknown>> {
         } catch (error) {
           // An object yielded without a `poll` method fails here, not before: checking every
           // yielded value with `isFuture` first read `poll` twice per wait, a megamorphic load each.
-          input = isFuture(awaiting) ? error : notAFuture(awaiting);
+          input = pollFailure(awaiting, error);
           failed = true;
         }
         this.#awaiting = null;
@@ -201,7 +223,7 @@ export class Task<T> implements RawWaker<Task<unknown>> {
 
   poll(cx: Context): Poll<T> {
     const state = this.#state;
-    if ((state & COMPLETE) === 0) {
+    if ((state & (COMPLETE | DETACHED)) === 0) {
       const waker = cx.waker;
       const vtable = waker.vtable;
       if (vtable === CHILD_SET_VTABLE) {
@@ -215,7 +237,7 @@ export class Task<T> implements RawWaker<Task<unknown>> {
       }
       return PENDING;
     }
-    if ((state & JOINED) !== 0) throw completedError("a join handle");
+    if ((state & (JOINED | DETACHED)) !== 0) throw pollAfterEnd(state);
     if (!consumeBudget(cx)) return PENDING;
     this.#state = state | JOINED | OBSERVED;
     this.#joiner = dropRawWaker(this.#joiner);

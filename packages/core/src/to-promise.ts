@@ -33,7 +33,7 @@ export interface ToPromiseOptions {
  * ```
  */
 export function toPromise<T>(work: IntoFuture<T>, options?: ToPromiseOptions): Promise<T> {
-  const signal = checkOptions(options, "toPromise()").signal;
+  const signal = checkOptions(options, "toPromise()", ["signal"]).signal;
   if (signal !== undefined) {
     checkSignal(signal, "toPromise()'s signal option");
     if (signal.aborted) return Promise.reject(signal.reason);

@@ -3,6 +3,7 @@ import {
   describe,
   drop,
   type Future,
+  isInstance,
   PENDING,
   type Poll,
   SpindleError,
@@ -36,7 +37,7 @@ import { type Datagram, UdpSocket } from "./udp-socket.ts";
  * ```
  */
 export function datagrams(socket: UdpSocket): Stream<Datagram> {
-  if (!(socket instanceof UdpSocket)) {
+  if (!isInstance(socket, UdpSocket, "datagrams() needs a UdpSocket")) {
     throw new SpindleError("INVALID_ARGUMENT", `datagrams() needs a UdpSocket, got ${describe(socket)}`);
   }
   return new DatagramStream(socket);

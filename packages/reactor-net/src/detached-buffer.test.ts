@@ -57,3 +57,36 @@ eachBackend("a receive into a buffer detached while it waited fails and takes no
     peer.close();
   }
 });
+
+eachBackend(
+  "a send of a Uint8Array whose buffer was detached is INVALID_ARGUMENT, not an empty datagram",
+  async (bind) => {
+    // trySendTo, sendTo and send sent an empty datagram: a detached view reads as empty.
+    const socket = await bind("127.0.0.1:0");
+    const peer = await bind("127.0.0.1:0");
+    try {
+      const to = peer.localAddr();
+      await socket.connect(to);
+      const detached = () => {
+        const data = text("lost");
+        detach(data);
+        return data;
+      };
+      const named = (e: unknown): boolean =>
+        e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("the datagram") &&
+        e.message.includes("detached");
+      assert.throws(() => socket.trySendTo(detached(), to), named);
+      assert.throws(() => socket.trySend(detached()), named);
+      assert.throws(() => socket.sendTo(detached(), to), named);
+      assert.throws(() => socket.send(detached()), named);
+      assert.throws(() => socket.pollSendTo(Context.noop(), detached(), to), named);
+      // An empty datagram that was never detached is still sent.
+      assert.equal(socket.trySendTo(new Uint8Array(0), to), 0);
+      await until(() => peer.stats().queued + peer.stats().delivered >= 1, "the empty datagram", 5_000);
+      assert.equal(socket.stats().sent + socket.stats().sendErrors, 1);
+    } finally {
+      socket.close();
+      peer.close();
+    }
+  },
+);

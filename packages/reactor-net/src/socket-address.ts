@@ -1,4 +1,4 @@
-import { describe } from "@spindle/core";
+import { describe, isInstance } from "@spindle/core";
 import { isIPv4, isIPv6 } from "node:net";
 import { NetError } from "./errors.ts";
 
@@ -55,7 +55,7 @@ export class SocketAddress {
    * ```
    */
   static from(value: string | SocketAddress): SocketAddress {
-    if (value instanceof SocketAddress) return value;
+    if (isInstance(value, SocketAddress, `expected "ip:port" or a SocketAddress`)) return value;
     if (typeof value !== "string") {
       throw new NetError("INVALID_ADDRESS", `expected "ip:port" or a SocketAddress, got ${describe(value)}`);
     }

@@ -4,6 +4,7 @@ import {
   describe,
   fromPromise,
   type Future,
+  isInstance,
   PENDING,
   permissionDenied,
   type Poll,
@@ -195,7 +196,15 @@ export class UdpSocket implements Disposable {
    * that flag.
    */
   static async bind(address: string | SocketAddress, options?: UdpSocketOptions): Promise<UdpSocket> {
-    options = checkOptions(options, "UdpSocket.bind()");
+    options = checkOptions(options, "UdpSocket.bind()", [
+      "receiveQueueSize",
+      "sendWindow",
+      "reuseAddress",
+      "ipv6Only",
+      "broadcast",
+      "ttl",
+      "backend",
+    ]);
     const target = parseAddress(address);
     const queueSize = checkCount(options.receiveQueueSize ?? DEFAULT_RECEIVE_QUEUE, "receiveQueueSize", 1 << 20);
     let backend: UdpBackend | null = createBackend(options.backend ?? "auto");
@@ -886,6 +895,8 @@ export class UdpSocket implements Disposable {
       this.#registration!.clearReady(Ready.WRITABLE);
       if (this.#inFlight >= this.#window || this.#runtimeBlocked) return WOULD_BLOCK;
     }
+    // A `sendTo` future tries again when writable: the caller may have transferred the buffer since.
+    checkAttached(data, "the datagram");
     this.#inFlight++;
     if (send !== null) this.#sending.add(send);
     const done = send === null ? this.#untrackedSendDone : (error?: Error | null) => this.#sendDone(error, send);
@@ -1028,9 +1039,10 @@ export class UdpSocket implements Disposable {
   }
 
   #checkPayload(data: Uint8Array, to: SocketAddress): void {
-    if (!(data instanceof Uint8Array)) {
+    if (!isInstance(data, Uint8Array, "a datagram must be a Uint8Array")) {
       throw new SpindleError("INVALID_ARGUMENT", `a datagram must be a Uint8Array, got ${describe(data)}`);
     }
+    checkAttached(data, "the datagram");
     const max = MAX_PAYLOAD[to.family];
     if (data.byteLength > max) {
       throw new NetError(
@@ -1054,14 +1066,23 @@ export class UdpSocket implements Disposable {
 
 /** Throws `INVALID_ARGUMENT` unless `buffer` is a `Uint8Array`. */
 function checkBuffer(buffer: unknown, operation: string): void {
-  if (!(buffer instanceof Uint8Array)) {
-    throw new SpindleError("INVALID_ARGUMENT", `${operation}(buffer) needs a Uint8Array, got ${describe(buffer)}`);
+  const needs = `${operation}(buffer) needs a Uint8Array`;
+  if (!isInstance(buffer, Uint8Array, needs)) {
+    throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(buffer)}`);
   }
   // A transferred buffer: copying into it would throw after the datagram was taken, losing it.
-  if ((buffer.buffer as { detached?: boolean }).detached === true) {
+  checkAttached(buffer, `${operation}(buffer)`, "; no datagram was taken");
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` naming `what` when `view`'s ArrayBuffer was detached (transferred):
+ * it reads as empty, so a send would send an empty datagram. Only an empty view is looked at.
+ */
+function checkAttached(view: Uint8Array, what: string, consequence = ""): void {
+  if (view.byteLength === 0 && (view.buffer as { detached?: boolean }).detached === true) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
-      `${operation}(buffer) got a Uint8Array whose ArrayBuffer was detached (transferred); no datagram was taken`,
+      `${what} got a Uint8Array whose ArrayBuffer was detached (transferred)${consequence}`,
     );
   }
 }

@@ -8,6 +8,7 @@ export { type Counter, type CountingWaker, countingWaker } from "./counting-wake
 export { microtaskErrorsOf, wakeLogContext } from "./microtask-errors.ts";
 export { random } from "./random.ts";
 export { type ChildResult, nextMessage, runScript, runtime, startWorker } from "./runtime.ts";
+export { assertUnreadableRefused, isUnreadableError, type Taker, unreadableValues } from "./unreadable.ts";
 export { until } from "./until.ts";
 export { sharedRuntime, type ShutsDown, withRuntime } from "./with-runtime.ts";
 export { within } from "./within.ts";

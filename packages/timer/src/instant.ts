@@ -1,4 +1,4 @@
-import { describe } from "@spindle/core";
+import { describe, isInstance } from "@spindle/core";
 import { clockNow } from "./clock.ts";
 import { checkDuration } from "./durations.ts";
 
@@ -83,7 +83,7 @@ export class Instant {
 
 /** Checks that `value` is an {@linkcode Instant}, naming it otherwise. */
 export function checkInstant(value: unknown): Instant {
-  if (!(value instanceof Instant)) {
+  if (!isInstance(value, Instant, "expected an Instant")) {
     throw new RangeError(`expected an Instant, got ${describe(value)}`);
   }
   return value;

@@ -1,9 +1,11 @@
 import {
   checkChunkMax,
+  checkStream,
   type Context,
   describe,
   drop,
   type Future,
+  isInstance,
   PENDING,
   type Poll,
   SpindleError,
@@ -25,10 +27,8 @@ import { Timer } from "./timer.ts";
  * the errors call `fn`'s `durationName`) and returns the duration.
  */
 function checkTimedArgs(fn: string, stream: unknown, timer: unknown, ms: number, durationName: string): number {
-  if (typeof (stream as Partial<Stream<unknown>> | null)?.pollNext !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `${fn} needs a stream, got ${describe(stream)}`);
-  }
-  if (!(timer instanceof Timer)) {
+  checkStream(stream, fn);
+  if (!isInstance(timer, Timer, `${fn} needs a Timer`)) {
     throw new SpindleError("INVALID_ARGUMENT", `${fn} needs a Timer, got ${describe(timer)}`);
   }
   return checkDuration(ms, `${fn}'s ${durationName}`);
@@ -94,7 +94,7 @@ class SleepSlot {
  * ```
  */
 export function ticks(interval: Interval): Stream<Instant> {
-  if (!(interval instanceof Interval)) {
+  if (!isInstance(interval, Interval, "ticks() needs an Interval")) {
     throw new SpindleError("INVALID_ARGUMENT", `ticks() needs an Interval, got ${describe(interval)}`);
   }
   return new TickStream(interval);

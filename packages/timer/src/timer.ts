@@ -8,9 +8,11 @@ import {
   Future,
   type IntoFuture,
   intoFuture,
+  isInstance,
   PENDING,
   type Poll,
   SpindleError,
+  unreadableError,
   WakeTable,
 } from "@spindle/core";
 import { checkDuration } from "./durations.ts";
@@ -33,13 +35,11 @@ export interface AbortOptions {
 
 /** `future`, failing with `options.signal`'s reason once it aborts; `future` itself without a signal. */
 function withSignal<T>(future: Future<T>, options: AbortOptions, what: string): Future<T> {
-  const signal: unknown = checkOptions(options, what).signal;
+  const signal: unknown = checkOptions(options, what, ["signal"]).signal;
   if (signal === undefined) return future;
-  if (!(signal instanceof AbortSignal) && !(signal instanceof CancellationToken)) {
-    throw new SpindleError(
-      "INVALID_ARGUMENT",
-      `${what} needs options.signal to be an AbortSignal or a CancellationToken, got ${describe(signal)}`,
-    );
+  const needs = `${what} needs options.signal to be an AbortSignal or a CancellationToken`;
+  if (!isInstance(signal, AbortSignal, needs) && !(signal instanceof CancellationToken)) {
+    throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(signal)}`);
   }
   return new Signalled(abortable(future, signal), what);
 }
@@ -281,12 +281,15 @@ export class Timer {
    * buffer is not a timer's shared state (wrong size or layout tag, a word out of its range).
    */
   static fromShared(shared: SharedTimer): Timer {
-    const { buffer, channel } = (shared ?? {}) as Partial<SharedTimer>;
-    if (!(buffer instanceof SharedArrayBuffer) || typeof channel !== "string") {
-      throw new SpindleError(
-        "INVALID_ARGUMENT",
-        `Timer.fromShared() needs what Timer.share() returned, got ${describe(shared)}`,
-      );
+    const needs = "Timer.fromShared() needs what Timer.share() returned";
+    let buffer: unknown, channel: unknown;
+    try {
+      ({ buffer, channel } = (shared ?? {}) as Partial<SharedTimer>);
+    } catch (cause) {
+      throw unreadableError(shared, needs, cause);
+    }
+    if (!isInstance(buffer, SharedArrayBuffer, needs) || typeof channel !== "string") {
+      throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(shared)}`);
     }
     const existing = timersOfThisThread.get(channel);
     if (existing !== undefined) return existing;

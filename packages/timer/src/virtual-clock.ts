@@ -50,7 +50,7 @@ export class VirtualClock implements Disposable {
 
   /** A clock at `options.start` (default: now), with nothing pending. */
   constructor(options?: VirtualClockOptions) {
-    const given = checkOptions(options, "new VirtualClock()").start;
+    const given = checkOptions(options, "new VirtualClock()", ["start"]).start;
     const start = given === undefined ? Instant.now() : checkInstant(given);
     let driver!: VirtualDriver;
     this.#queue = new TimerQueue((queue) => (driver = new VirtualDriver(queue, start.millis)));

@@ -95,7 +95,7 @@ export class TimerReactor implements Disposable {
    * error becomes {@linkcode TimerReactor.fallbackReason} and the host driver runs.
    */
   static async start(options?: TimerReactorOptions): Promise<TimerReactor> {
-    options = checkOptions(options, "TimerReactor.start()");
+    options = checkOptions(options, "TimerReactor.start()", ["driver", "warnOnFallback"]);
     const choice = options.driver ?? "auto";
     if (choice !== "thread" && choice !== "host" && choice !== "auto") {
       throw new SpindleError(
