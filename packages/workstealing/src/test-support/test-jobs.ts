@@ -74,6 +74,8 @@ let kept: SharedBuffer | undefined;
 
 /** What the `leak` job keeps on its worker, for ever. */
 const retained: number[][] = [];
+/** How long a `gate` job waits to be opened before it fails (a hang bound, not a measure). */
+const GATE_LIMIT_MS = 120_000;
 
 const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   add(a, b) {
@@ -230,11 +232,17 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     }
   },
   // Holds its worker until the test opens the gate: counter `index` is 1 once it runs; the job
-  // returns (its thread's id) once the test stores 2 there.
+  // returns (its thread's id) once the test stores 2 there. A gate that a failing test never
+  // opens fails after GATE_LIMIT_MS instead of holding its worker, and a draining shutdown, for
+  // ever (an idle-timeout test hung 8 minutes on Deno that way).
   gate(index) {
     const shared = counters();
     Atomics.store(shared, index, 1);
-    while (Atomics.load(shared, index) !== 2) Atomics.wait(shared, index, 1, 50);
+    const giveUpAt = performance.now() + GATE_LIMIT_MS;
+    while (Atomics.load(shared, index) !== 2) {
+      if (performance.now() > giveUpAt) throw new Error(`gate ${index} was not opened within ${GATE_LIMIT_MS} ms`);
+      Atomics.wait(shared, index, 1, 50);
+    }
     return threadId;
   },
   // As gate, and leaves a host timer of `ms` behind on its worker (it keeps that thread's event
