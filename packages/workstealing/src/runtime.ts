@@ -733,7 +733,7 @@ export class Runtime<S extends JobSet = JobSet> {
     try {
       // A getter of `args` may have shut the runtime down while they were encoded.
       if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
-      full = this.#waitingForRoom.length > 0 || shared.injector.length >= this.#limit;
+      full = this.needsDrain;
       if (full && this.#reject && options?.signal?.aborted !== true) throw new QueueFullError(name, this.#limit);
       id = shared.records.create(job, this.#encoder, length);
     } catch (error) {
