@@ -1,6 +1,6 @@
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { CancelledError, completedError, describe, isInstance, SpindleError } from "./errors.ts";
+import { CancelledError, checkInstance, completedError, describe, SpindleError } from "./errors.ts";
 import { drop, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
@@ -254,9 +254,7 @@ export class CancellationToken implements Disposable {
 
 /** Throws `INVALID_ARGUMENT` naming `value` unless it is an `AbortSignal`; `what` names the caller. */
 export function checkSignal(value: unknown, what: string): asserts value is AbortSignal {
-  if (!isInstance(value, AbortSignal, `${what} needs an AbortSignal`)) {
-    throw new SpindleError("INVALID_ARGUMENT", `${what} needs an AbortSignal, got ${describe(value)}`);
-  }
+  checkInstance(value, AbortSignal, `${what} needs an AbortSignal`);
 }
 
 /** The future of {@linkcode CancellationToken.runUntilCancelled}. */
