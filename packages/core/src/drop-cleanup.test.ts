@@ -10,6 +10,7 @@ import { test } from "node:test";
 import {
   abortable,
   blockOn,
+  CancellationToken,
   CancelledError,
   Context,
   type Coroutine,
@@ -17,12 +18,17 @@ import {
   fromGenerator,
   joinAll,
   LocalExecutor,
+  merge,
   PENDING,
   pending,
+  type Poll,
   race,
   ready,
   select,
   type SpindleError,
+  Stream,
+  type StreamEnd,
+  takeUntil,
 } from "./mod.ts";
 
 /** What a coroutine's `finally` blocks did. */
@@ -166,4 +172,42 @@ test("a drop of several futures drops every one when a clean-up throws, then thr
     () => drop(two),
     (error) => error instanceof AggregateError && error.errors[0] === cleanup && error.errors[1] === second,
   );
+});
+
+/** A stream that never yields; its drop throws `error` when given, and is counted. */
+class DropStream extends Stream<number> {
+  dropped = 0;
+  readonly error: Error | null;
+  constructor(error: Error | null) {
+    super();
+    this.error = error;
+  }
+  pollNext(): Poll<number | StreamEnd> {
+    return PENDING;
+  }
+  override [Symbol.dispose](): void {
+    this.dropped++;
+    if (this.error !== null) throw this.error;
+  }
+}
+
+test("merge, takeUntil and runUntilCancelled drop both of what they hold when the first drop throws", () => {
+  const cleanup = new TypeError("clean-up failed");
+  const failing = new DropStream(cleanup);
+  const other = new DropStream(null);
+  assert.throws(() => merge(failing, other)[Symbol.dispose](), (error) => error === cleanup);
+  assert.deepEqual([failing.dropped, other.dropped], [1, 1]);
+  const trace = newTrace();
+  const stop = fromGenerator(yieldsInFinally(trace, 5));
+  assert.equal(stop.poll(Context.noop()), PENDING);
+  assert.throws(() => takeUntil(new DropStream(cleanup), stop)[Symbol.dispose](), (error) => error === cleanup);
+  assertDropped(trace);
+  const workTrace = newTrace();
+  const run = new CancellationToken().runUntilCancelled(throwsInFinally(cleanup));
+  assert.equal(run.poll(Context.noop()), PENDING);
+  assert.throws(() => drop(run), (error) => error === cleanup);
+  const both = new CancellationToken().runUntilCancelled(yieldsInFinally(workTrace, 5));
+  assert.equal(both.poll(Context.noop()), PENDING);
+  drop(both);
+  assertDropped(workTrace);
 });

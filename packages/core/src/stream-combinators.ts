@@ -330,13 +330,10 @@ class MergeStream<T> extends Stream<T> {
   }
 
   override [Symbol.dispose](): void {
-    const sources = this.#sources;
-    for (let i = 0; i < sources.length; i++) {
-      const source = sources[i];
-      sources[i] = null;
-      source?.[Symbol.dispose]();
-    }
+    const sources = this.#sources.slice();
+    this.#sources.fill(null);
     this.#live = 0;
+    dropEach(...sources);
   }
 }
 
