@@ -1,7 +1,7 @@
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { CancelledError, checkInstance, completedError, describe, SpindleError } from "./errors.ts";
-import { drop, Future } from "./future.ts";
+import { dropEach, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
 import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
@@ -295,8 +295,7 @@ class RunUntilCancelled<T> extends Future<T | Cancelled> {
     const cancelled = this.#cancelled;
     this.#work = null;
     this.#cancelled = null;
-    if (cancelled !== null) drop(cancelled);
-    if (work !== null) drop(work);
+    dropEach(cancelled, work);
   }
 }
 

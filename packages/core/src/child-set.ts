@@ -1,6 +1,6 @@
 import { Context } from "./context.ts";
 import { budgetExhausted, budgetLeft } from "./coop-budget.ts";
-import { drop, type Future } from "./future.ts";
+import { drop, type Future, throwDropErrors } from "./future.ts";
 import { PENDING } from "./poll.ts";
 import { type RawWaker, type RawWakerVTable, rebindWaker, replaceWaker, Waker } from "./waker.ts";
 
@@ -217,15 +217,25 @@ export class ChildSet<T> implements TaskCollector {
     return output;
   }
 
-  /** Drops every child that has not completed, and the parent's waker. */
+  /**
+   * Drops every child that has not completed, and the parent's waker; then throws what the
+   * children's clean-up threw (see `dropEach`).
+   */
   dropAll(): void {
     const children = this.#children;
+    let errors: unknown[] | null = null;
     for (let i = 0; i < children.length; i++) {
       const child = children[i];
       children[i] = null;
-      if (child !== null && child !== undefined) drop(child);
+      if (child === null || child === undefined) continue;
+      try {
+        drop(child);
+      } catch (error) {
+        (errors ??= []).push(error);
+      }
     }
     this.#parent?.drop();
     this.#parent = null;
+    throwDropErrors(errors);
   }
 }

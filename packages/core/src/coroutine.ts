@@ -1,6 +1,6 @@
 import type { Context } from "./context.ts";
 import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
-import { drop, Future, isFuture } from "./future.ts";
+import { drop, Future, isFuture, yieldedFuture } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
 /**
@@ -153,19 +153,26 @@ export class CoroutineFuture<T> extends Future<T> {
     this.#cancelled = true;
     this.#cancellation = reason;
     this.#dropAwaiting();
-    let step: IteratorResult<Future<unknown>, T>;
-    try {
-      step = this.#resume(true, reason);
-    } catch (error) {
-      if (error === reason) return true;
-      throw error;
+    let input = reason;
+    for (;;) {
+      let step: IteratorResult<Future<unknown>, T>;
+      try {
+        step = this.#resume(true, input);
+      } catch (error) {
+        if (error === reason) return true;
+        throw error;
+      }
+      if (step.done === true) {
+        this.#finished = true;
+        return true;
+      }
+      try {
+        this.#awaiting = isFuture(step.value) ? step.value : null;
+        return false;
+      } catch (unreadable) {
+        input = unreadable; // a revoked Proxy in a `finally` block: thrown back in, as `poll` does
+      }
     }
-    if (step.done === true) {
-      this.#finished = true;
-      return true;
-    }
-    this.#awaiting = isFuture(step.value) ? step.value : null;
-    return false;
   }
 
   /**
@@ -184,7 +191,7 @@ export class CoroutineFuture<T> extends Future<T> {
         throw error;
       }
       if (step.done === true) this.#finished = true;
-      else this.#awaiting = isFuture(step.value) ? step.value : null;
+      else this.#awaiting = yieldedFuture(step.value);
     }
   }
 

@@ -104,3 +104,44 @@ export function isFuture(value: unknown): value is Future<unknown> {
 export function drop(future: Future<unknown>): void {
   future[Symbol.dispose]();
 }
+
+/**
+ * Drops each of `droppables` (futures or streams; `null` and `undefined` are skipped), every one
+ * even when the clean-up of one throws, then throws what was thrown: the one error, or an
+ * `AggregateError` of all. Each drop of several things goes through here (or
+ * {@linkcode throwDropErrors}): a clean-up that fails must not leave the others undropped, their
+ * `finally` blocks never run and what they hold never given back.
+ */
+export function dropEach(...droppables: (Disposable | null | undefined)[]): void {
+  let errors: unknown[] | null = null;
+  for (const droppable of droppables) {
+    if (droppable === null || droppable === undefined) continue;
+    try {
+      droppable[Symbol.dispose]();
+    } catch (error) {
+      (errors ??= []).push(error);
+    }
+  }
+  throwDropErrors(errors);
+}
+
+/** Throws the errors of drops ({@linkcode dropEach}): nothing for `null`, the one error, or an `AggregateError`. */
+export function throwDropErrors(errors: unknown[] | null): void {
+  if (errors === null) return;
+  if (errors.length === 1) throw errors[0];
+  throw new AggregateError(errors, `${errors.length} futures threw while being dropped`);
+}
+
+/**
+ * The future a coroutine being dropped yielded from a `finally` block, or `null` when it yielded
+ * anything else: a value that is no future, or one that cannot even be read (a revoked Proxy).
+ * The drop has nothing to drop then and goes on unwinding the coroutine; it does not stop
+ * halfway with the read's error, leaving the coroutine's outer `finally` blocks unrun.
+ */
+export function yieldedFuture(value: unknown): Future<unknown> | null {
+  try {
+    return isFuture(value) ? value : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,7 +1,7 @@
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { completedError } from "./errors.ts";
-import { drop, Future } from "./future.ts";
+import { dropEach, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
 /**
@@ -65,7 +65,6 @@ class Select<A, B> extends Future<Selected<A, B>> {
     const a = this.#a;
     const b = this.#b;
     this.#a = this.#b = null;
-    if (a !== null) drop(a);
-    if (b !== null) drop(b);
+    dropEach(a, b);
   }
 }

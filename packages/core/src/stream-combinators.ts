@@ -1,7 +1,7 @@
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { describe, SpindleError } from "./errors.ts";
-import { drop, type Future } from "./future.ts";
+import { dropEach, type Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { checkStream, pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 import { StreamBacklog } from "./stream-backlog.ts";
@@ -275,8 +275,7 @@ class TakeUntilStream<T> extends Stream<T> {
     const source = this.#source;
     const stop = this.#stop;
     this.#source = this.#stop = null;
-    source?.[Symbol.dispose]();
-    if (stop !== null) drop(stop);
+    dropEach(source, stop);
   }
 }
 
@@ -331,13 +330,10 @@ class MergeStream<T> extends Stream<T> {
   }
 
   override [Symbol.dispose](): void {
-    const sources = this.#sources;
-    for (let i = 0; i < sources.length; i++) {
-      const source = sources[i];
-      sources[i] = null;
-      source?.[Symbol.dispose]();
-    }
+    const sources = this.#sources.slice();
+    this.#sources.fill(null);
     this.#live = 0;
+    dropEach(...sources);
   }
 }
 
@@ -401,8 +397,7 @@ class ZipStream<A, B> extends Stream<[A, B]> {
     const second = this.#second;
     this.#first = this.#second = null;
     this.#held = NONE;
-    first?.[Symbol.dispose]();
-    second?.[Symbol.dispose]();
+    dropEach(first, second);
   }
 }
 

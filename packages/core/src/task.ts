@@ -3,7 +3,7 @@ import type { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
 import { type Coroutine, CoroutineFuture, type IntoFuture, isCoroutine } from "./coroutine.ts";
 import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
-import { drop, type Future, isFuture } from "./future.ts";
+import { drop, type Future, isFuture, yieldedFuture } from "./future.ts";
 import { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { inheritLocals } from "./task-local.ts";
@@ -296,11 +296,13 @@ export class Task<T> implements RawWaker<Task<unknown>> {
     for (;;) {
       const awaiting = this.#awaiting;
       this.#awaiting = null;
-      if (awaiting !== null) drop(awaiting);
+      // What #cancelWork or #step kept may be a yielded object that is no future: nothing to drop.
+      const future = yieldedFuture(awaiting);
+      if (future !== null) drop(future);
       if (coroutine === null) return;
       const step = coroutine.return(undefined as T);
       if (step.done === true) return;
-      this.#awaiting = isFuture(step.value) ? step.value : null;
+      this.#awaiting = yieldedFuture(step.value);
     }
   }
 
@@ -345,7 +347,10 @@ export class Task<T> implements RawWaker<Task<unknown>> {
       throw error;
     }
     if (step.done === true) return true;
-    this.#awaiting = isFuture(step.value) ? step.value : null;
+    // Kept as #step keeps a yielded object, unchecked: polling it checks it, and one that is no
+    // future, or cannot even be read (a revoked Proxy), is thrown back in there.
+    const yielded: unknown = step.value;
+    this.#awaiting = typeof yielded === "object" && yielded !== null ? yielded as Future<unknown> : null;
     return false;
   }
 

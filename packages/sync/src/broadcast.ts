@@ -159,7 +159,7 @@ export class BroadcastSender<T> implements Disposable {
 
   /** How many receivers are live. */
   get receiverCount(): number {
-    return this.#link.shared?.receivers ?? 0;
+    return this.#link.observed.receivers;
   }
 
   /**
@@ -180,7 +180,7 @@ export class BroadcastSender<T> implements Disposable {
    * ```
    */
   get length(): number {
-    const shared = this.#link.live("length");
+    const shared = this.#link.observed;
     let oldest = shared.tail;
     for (const cursor of shared.cursors) if (cursor.position < oldest) oldest = cursor.position;
     return Math.min(shared.tail - oldest, shared.capacity);
@@ -302,8 +302,7 @@ export class BroadcastReceiver<T> extends Stream<T> {
    * ```
    */
   get length(): number {
-    const shared = this.#link.shared;
-    return shared === null ? 0 : shared.tail - this.#node.position;
+    return this.#link.observed.tail - this.#node.position;
   }
 
   /** The next value, `STREAM_END`, or `PENDING`; throws {@linkcode LaggedError} after a lag. */

@@ -65,6 +65,7 @@ function countOut(shared: EndCounts, side: Side, node: WaitNode | null): void {
  */
 export class EndLink<S extends EndCounts> {
   #shared: S | null;
+  readonly #observed: S;
   readonly #side: Side;
   /** The end's class, for errors (`BroadcastSender`). */
   readonly #name: string;
@@ -74,6 +75,7 @@ export class EndLink<S extends EndCounts> {
   /** Links `owner`, an end already counted in `shared`. */
   constructor(owner: object, shared: S, side: Side, name: string, node: WaitNode | null = null) {
     this.#shared = shared;
+    this.#observed = shared;
     this.#side = side;
     this.#name = name;
     this.#node = node;
@@ -84,6 +86,15 @@ export class EndLink<S extends EndCounts> {
   /** The shared state; `null` once the end was dropped. */
   get shared(): S | null {
     return this.#shared;
+  }
+
+  /**
+   * The shared state, also after the end's drop: what the getters of the channel's counts,
+   * lengths and capacities read, which stay the channel's true values on a dropped end (as tokio's
+   * never fail; the Rust end cannot even be used after its drop).
+   */
+  get observed(): S {
+    return this.#observed;
   }
 
   /** The shared state; throws {@linkcode ClosedError} naming `operation` once the end was dropped. */

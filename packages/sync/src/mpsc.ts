@@ -247,7 +247,7 @@ export class Sender<T> implements Disposable {
 
   /** The channel's capacity: the most values it buffers (tokio's `max_capacity()`). */
   get capacity(): number {
-    return this.#link.live("capacity").capacity;
+    return this.#link.observed.capacity;
   }
 
   /**
@@ -268,7 +268,7 @@ export class Sender<T> implements Disposable {
    * ```
    */
   get availableCapacity(): number {
-    return this.#link.live("availableCapacity").slots!.free;
+    return this.#link.observed.slots!.free;
   }
 
   /**
@@ -450,12 +450,12 @@ export class Sender<T> implements Disposable {
 
   /** How many senders are live (tokio's `strong_count`; pending sends and permits included). */
   get strongCount(): number {
-    return this.#link.shared?.senders ?? 0;
+    return this.#link.observed.senders;
   }
 
   /** How many weak senders are live (tokio's `weak_count`). */
   get weakCount(): number {
-    return this.#link.shared?.weakSenders ?? 0;
+    return this.#link.observed.weakSenders;
   }
 
   /** Drops this sender; after the last one the receiver drains the buffer and ends. Idempotent. */
@@ -565,12 +565,12 @@ export class UnboundedSender<T> implements Disposable {
 
   /** How many senders are live (tokio's `strong_count`). */
   get strongCount(): number {
-    return this.#link.shared?.senders ?? 0;
+    return this.#link.observed.senders;
   }
 
   /** How many weak senders are live (tokio's `weak_count`). */
   get weakCount(): number {
-    return this.#link.shared?.weakSenders ?? 0;
+    return this.#link.observed.weakSenders;
   }
 
   /** Drops this sender; after the last one the receiver drains the buffer and ends. Idempotent. */
@@ -614,12 +614,12 @@ export class Receiver<T> extends Stream<T> {
 
   /** How many senders are live (tokio's `sender_strong_count`; pending sends and permits included). */
   get senderStrongCount(): number {
-    return this.#link.shared?.senders ?? 0;
+    return this.#link.observed.senders;
   }
 
   /** How many weak senders are live (tokio's `sender_weak_count`). */
   get senderWeakCount(): number {
-    return this.#link.shared?.weakSenders ?? 0;
+    return this.#link.observed.weakSenders;
   }
 
   /**
@@ -636,7 +636,7 @@ export class Receiver<T> extends Stream<T> {
    * ```
    */
   get length(): number {
-    return this.#link.shared?.buffer.length ?? 0;
+    return this.#link.observed.buffer.length;
   }
 
   /**

@@ -120,12 +120,15 @@ const collected = new FinalizationRegistry<CountedEnd>(({ ring, kind }) => ring.
  */
 class EndLink {
   #ring: SharedRing | null;
+  /** The ring, also after `drop()`: what the getters of the channel's counts, length and capacity read. */
+  readonly observed: SharedRing;
   readonly #kind: EndKind;
   readonly #counted: boolean;
 
   /** `counted`: the caller already counted this end in the ring. */
   constructor(owner: object, ring: SharedRing, kind: EndKind, counted: boolean) {
     this.#ring = ring;
+    this.observed = ring;
     this.#kind = kind;
     this.#counted = counted;
     if (counted) collected.register(owner, { ring, kind }, this);
@@ -214,12 +217,12 @@ export class SharedSender<T> implements Disposable {
 
   /** How many values the channel holds at most. */
   get capacity(): number {
-    return this.#link.live("capacity").capacity;
+    return this.#link.observed.capacity;
   }
 
   /** The most bytes one value's encoding may take. */
   get slotBytes(): number {
-    return this.#link.live("slotBytes").slotBytes;
+    return this.#link.observed.slotBytes;
   }
 
   /** Whether the channel was closed, on any thread, or this sender was dropped. */
@@ -256,7 +259,7 @@ export class SharedSender<T> implements Disposable {
    * ```
    */
   get receiverCount(): number {
-    return this.#link.ring?.liveEnds(RECEIVERS) ?? 0;
+    return this.#link.observed.liveEnds(RECEIVERS);
   }
 
   /**
@@ -264,7 +267,7 @@ export class SharedSender<T> implements Disposable {
    * `sender_count`; handles not opened yet and pending sends count; a snapshot).
    */
   get senderCount(): number {
-    return this.#link.ring?.liveEnds(SENDERS) ?? 0;
+    return this.#link.observed.liveEnds(SENDERS);
   }
 
   /**
@@ -282,7 +285,7 @@ export class SharedSender<T> implements Disposable {
    * ```
    */
   get length(): number {
-    return this.#link.ring?.length ?? 0;
+    return this.#link.observed.length;
   }
 
   /**
@@ -431,7 +434,7 @@ export class SharedReceiver<T> implements Disposable {
 
   /** How many values the channel holds at most. */
   get capacity(): number {
-    return this.#link.live("capacity").capacity;
+    return this.#link.observed.capacity;
   }
 
   /**
@@ -447,7 +450,7 @@ export class SharedReceiver<T> implements Disposable {
    * ```
    */
   get length(): number {
-    return this.#link.ring?.length ?? 0;
+    return this.#link.observed.length;
   }
 
   /** Whether the channel was closed, on any thread, or this receiver was dropped. */
@@ -470,12 +473,12 @@ export class SharedReceiver<T> implements Disposable {
 
   /** How many senders are live on every thread (handles not opened yet and pending sends included). */
   get senderCount(): number {
-    return this.#link.ring?.liveEnds(SENDERS) ?? 0;
+    return this.#link.observed.liveEnds(SENDERS);
   }
 
   /** How many receivers are live on every thread, this one included (async-channel's `receiver_count`; a snapshot). */
   get receiverCount(): number {
-    return this.#link.ring?.liveEnds(RECEIVERS) ?? 0;
+    return this.#link.observed.liveEnds(RECEIVERS);
   }
 
   /**

@@ -121,7 +121,7 @@ export class WatchSender<T> implements Disposable {
 
   /** How many receivers are live. */
   get receiverCount(): number {
-    return this.#link.shared?.receivers ?? 0;
+    return this.#link.observed.receivers;
   }
 
   /**
@@ -140,7 +140,7 @@ export class WatchSender<T> implements Disposable {
    * ```
    */
   get isClosed(): boolean {
-    return this.receiverCount === 0;
+    return this.#link.shared === null || this.receiverCount === 0;
   }
 
   /**
@@ -321,8 +321,7 @@ export class WatchReceiver<T> extends Stream<T> {
 
   /** Whether a value was sent since this receiver last marked one seen. */
   get hasChanged(): boolean {
-    const shared = this.#live("hasChanged");
-    return shared.version !== this.#seen;
+    return this.#link.observed.version !== this.#seen;
   }
 
   /**

@@ -34,6 +34,8 @@ export interface WeakCounts {
 export class WeakSender<S> implements Disposable {
   /** The channel, until this weak sender is dropped. */
   #channel: WeakCounts | null;
+  /** The channel, also after this weak sender's drop: what its count getters read. */
+  readonly #observed: WeakCounts;
   /** Counts one more sender in the channel and makes it. */
   readonly #strengthen: () => S;
   /** The sender class it upgrades to, for errors. */
@@ -43,6 +45,7 @@ export class WeakSender<S> implements Disposable {
   constructor(channel: WeakCounts, strengthen: () => S, name: string) {
     channel.weakSenders++;
     this.#channel = channel;
+    this.#observed = channel;
     this.#strengthen = strengthen;
     this.#name = name;
   }
@@ -59,12 +62,12 @@ export class WeakSender<S> implements Disposable {
 
   /** How many senders are live (tokio's `strong_count`; pending sends and permits included). */
   get strongCount(): number {
-    return this.#channel?.senders ?? 0;
+    return this.#observed.senders;
   }
 
   /** How many weak senders are live, this one included (tokio's `weak_count`). */
   get weakCount(): number {
-    return this.#channel?.weakSenders ?? 0;
+    return this.#observed.weakSenders;
   }
 
   /** Another weak sender of the same channel. */

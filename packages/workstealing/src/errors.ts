@@ -1,4 +1,4 @@
-import { CancelledError, describe } from "@spindle/core";
+import { CancelledError, describe, SpindleError } from "@spindle/core";
 
 // The value codec's errors live in @spindle/codec; re-exported so this package's API is unchanged.
 export { BufferReleasedError, CorruptValueError, UncloneableValueError } from "@spindle/codec";
@@ -142,6 +142,48 @@ export class QueueFullError extends Error {
   constructor(job: string, limit: number) {
     super(`cannot spawn job ${JSON.stringify(job)}: the runtime's queue holds its limit of ${limit} jobs`);
     this.name = "QueueFullError";
+    this.limit = limit;
+  }
+}
+
+/**
+ * The error of a job whose outcome had no room in the runtime's shared heap (its `maxHeapBytes`):
+ * a `SpindleError` with code `CAPACITY_EXCEEDED`, as a spawn whose arguments have no room throws.
+ * `outcome` says what did not fit: the job's `"result"` or `"error"` (which is lost: only its size
+ * is known), or the `"reason"` of a job that was cancelled or lost (that error then has this one as
+ * its `cause`). The worker lives on, and every other job runs.
+ *
+ * @example
+ * ```ts
+ * import { HeapFullError } from "@spindle/workstealing";
+ *
+ * const error = new HeapFullError("render", "result", 3_000_000, 1_048_576);
+ * console.log(error.code, error.message);
+ * // CAPACITY_EXCEEDED job "render"'s result (3000000 bytes) had no room in the shared heap, whose limit is 1048576 bytes (raise the runtime's maxHeapBytes)
+ * ```
+ */
+export class HeapFullError extends SpindleError {
+  /** The job's name. */
+  readonly job: string;
+  /** What did not fit. */
+  readonly outcome: "result" | "error" | "reason";
+  /** Its encoded size in bytes. */
+  readonly bytes: number;
+  /** The heap's limit in bytes. */
+  readonly limit: number;
+
+  /** Creates the error of `job`, whose `outcome` of `bytes` bytes did not fit a heap of `limit` bytes. */
+  constructor(job: string, outcome: "result" | "error" | "reason", bytes: number, limit: number) {
+    super(
+      "CAPACITY_EXCEEDED",
+      `job ${
+        JSON.stringify(job)
+      }'s ${outcome} (${bytes} bytes) had no room in the shared heap, whose limit is ${limit} bytes (raise the runtime's maxHeapBytes)`,
+    );
+    this.name = "HeapFullError";
+    this.job = job;
+    this.outcome = outcome;
+    this.bytes = bytes;
     this.limit = limit;
   }
 }

@@ -319,8 +319,7 @@ export class Harness {
         );
       }
     }
-    shared.records.replacePayload(id, this.#encoder, length);
-    shared.records.settle(id, state);
+    shared.records.settle(id, shared.records.writeOutcome(id, state, this.#encoder, length));
     this.#own.setCurrent(0);
   }
 }

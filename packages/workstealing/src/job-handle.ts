@@ -14,7 +14,7 @@ import {
   WakeTable,
   yieldNow,
 } from "@spindle/core";
-import { WorkerLostError } from "./errors.ts";
+import { HeapFullError, WorkerLostError } from "./errors.ts";
 import { currentJobContext, type InlineStart, type JobContext } from "./job-context.ts";
 import { isCoroutine } from "@spindle/core";
 import {
@@ -26,6 +26,9 @@ import {
   isTerminal,
   LENGTH,
   LOST,
+  NO_ROOM,
+  NO_ROOM_BYTES,
+  NO_ROOM_STATE,
   RUNNING,
   STATE,
   WAITER,
@@ -254,12 +257,9 @@ export class JobHandle<T> extends JoinHandle<T> {
     } else if (state === LOST) {
       // The payload, when there is one, is the error that killed the worker.
       const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined;
-      value = new WorkerLostError(
-        this.#name,
-        Atomics.load(records, id + WORKER),
-        Atomics.load(records, id + EXIT_CODE),
-        cause,
-      );
+      value = this.#lostError(cause);
+    } else if (state === NO_ROOM) {
+      value = this.#noRoomError();
     } else {
       value = shared.records.readPayload(id);
     }
@@ -270,6 +270,31 @@ export class JobHandle<T> extends JoinHandle<T> {
     shared.records.release(id);
     if (ok) return value as T;
     throw value;
+  }
+
+  #lostError(cause: ErrorOptions | undefined): WorkerLostError {
+    const records = this.#shared.records.words;
+    return new WorkerLostError(
+      this.#name,
+      Atomics.load(records, this.#id + WORKER),
+      Atomics.load(records, this.#id + EXIT_CODE),
+      cause,
+    );
+  }
+
+  /** The error of a job whose outcome had no room in the heap (state NO_ROOM: see job-record.ts). */
+  #noRoomError(): Error {
+    const shared = this.#shared;
+    // Plain reads, as readPayload's: written before the SC store of NO_ROOM that #take loaded.
+    const records = shared.records.words;
+    const meant = records[this.#id + NO_ROOM_STATE] as number;
+    const bytes = records[this.#id + NO_ROOM_BYTES] as number;
+    const outcome = meant === DONE ? "result" : meant === FAILED ? "error" : "reason";
+    const full = new HeapFullError(this.#name, outcome, bytes, shared.records.heapLimit);
+    if (meant === CANCELLED) {
+      return this.#cancelError ?? new CancelledError(`job ${JSON.stringify(this.#name)}`, { cause: full });
+    }
+    return meant === LOST ? this.#lostError({ cause: full }) : full;
   }
 
   #unregister(): void {

@@ -1,4 +1,4 @@
-import { wakeShared } from "@spindle/core";
+import { SpindleError, wakeShared } from "@spindle/core";
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue, dropMessage } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
@@ -87,10 +87,20 @@ export const LOST = 6;
  * the wake that CANCELLED's publication sends, as for a running job.
  */
 export const CANCEL_PENDING = 7;
+/**
+ * Its outcome had no room in the shared heap (the runtime's `maxHeapBytes`): no payload; the
+ * record's first two inline words say what did not fit ({@linkcode NO_ROOM_BYTES}) and the state it
+ * was to settle in ({@linkcode NO_ROOM_STATE}). Its handle fails with a `HeapFullError`.
+ */
+export const NO_ROOM = 8;
+/** With state NO_ROOM: the encoded outcome's length in bytes. */
+export const NO_ROOM_BYTES: number = INLINE;
+/** With state NO_ROOM: the state the outcome was for (DONE, FAILED, CANCELLED or LOST). */
+export const NO_ROOM_STATE: number = INLINE + 1;
 
 /** Whether `state` is one a job ends in (CANCEL_PENDING is not: its payload is being written). */
 export function isTerminal(state: number): boolean {
-  return state >= DONE && state <= LOST;
+  return (state >= DONE && state <= LOST) || state === NO_ROOM;
 }
 
 // A participant's counter line (16 words of the control block, one cache line): the records it
@@ -231,6 +241,32 @@ export class JobRecords {
   }
 
   /**
+   * As {@linkcode JobRecords.replacePayload} for an outcome the record is about to settle in
+   * `state`; returns the state to settle in: `state`, or NO_ROOM when the shared heap has no room
+   * for the outcome. Then what did not fit goes into the record's own words, which need no heap,
+   * so that the job still settles (before, it never did, or its worker died).
+   */
+  writeOutcome(id: number, state: number, encoder: ValueEncoder, length: number): number {
+    try {
+      this.replacePayload(id, encoder, length);
+      return state;
+    } catch (error) {
+      if (!(error instanceof SpindleError && error.code === "CAPACITY_EXCEEDED")) throw error;
+      // Plain writes, published by the caller's SC store of NO_ROOM (see settle). The failed write
+      // left no payload: #freePayload ran first, and #writePayload allocates before it writes.
+      const records = this.words;
+      records[id + NO_ROOM_BYTES] = length;
+      records[id + NO_ROOM_STATE] = state;
+      return NO_ROOM;
+    }
+  }
+
+  /** The shared heap's limit in bytes (the runtime's `maxHeapBytes`, at least 1 MiB). */
+  get heapLimit(): number {
+    return this.#heap.buffer.maxByteLength;
+  }
+
+  /**
    * Ends job `id` in terminal `state` (its payload already written), wakes the thread whose
    * handle waits, and drops the execution's reference.
    */
@@ -270,13 +306,14 @@ export class JobRecords {
     // arguments it replaced; one that sees CANCEL_PENDING waits (not terminal), its WAITER store
     // paired with `#announce`'s load as in `settle`.
     if (Atomics.compareExchange(records, id + STATE, QUEUED, CANCEL_PENDING) !== QUEUED) return false;
+    let state = CANCELLED;
     if (reason === null) {
       this.#freePayload(id);
       Atomics.store(records, id + LENGTH, 0);
     } else {
-      this.replacePayload(id, reason, length);
+      state = this.writeOutcome(id, CANCELLED, reason, length);
     }
-    Atomics.store(records, id + STATE, CANCELLED);
+    Atomics.store(records, id + STATE, state);
     this.#announce(id);
     return true;
   }
@@ -287,14 +324,15 @@ export class JobRecords {
    * payload; as {@linkcode JobRecords.settle}.
    */
   settleLost(id: number, exitCode: number, cause: ValueEncoder | null = null, length = 0): void {
+    let state = LOST;
     if (cause === null || length === 0) {
       this.#freePayload(id);
       Atomics.store(this.words, id + LENGTH, 0);
     } else {
-      this.replacePayload(id, cause, length);
+      state = this.writeOutcome(id, LOST, cause, length);
     }
     Atomics.store(this.words, id + EXIT_CODE, exitCode);
-    this.settle(id, LOST);
+    this.settle(id, state);
   }
 
   /** Ends an aborted job whose worker was terminated (it would not stop): state CANCELLED. */

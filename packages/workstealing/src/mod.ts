@@ -57,6 +57,7 @@ export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./processor.ts";
 export {
   BufferReleasedError,
   CorruptValueError,
+  HeapFullError,
   JobAbortedError,
   JobTimeoutError,
   QueueFullError,

@@ -67,6 +67,11 @@ export type TestJobs = {
   keepMoved: (buffer: SharedBuffer) => number;
   readKept: () => number;
   releaseKept: () => void;
+  bigText: (length: number) => string;
+  bigTextLater: (length: number) => Coroutine<string>;
+  bigError: (length: number) => never;
+  bigErrorLater: (length: number) => Coroutine<never>;
+  joinBigText: (length: number) => Coroutine<number>;
 };
 
 /** The buffer `keepMoved` keeps on its worker after its job ended. */
@@ -357,6 +362,25 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   },
   releaseKept() {
     (kept as SharedBuffer).release();
+  },
+  // Outcomes of `length` bytes and more, for a runtime whose shared heap has no room for them.
+  bigText(length) {
+    return "x".repeat(length);
+  },
+  *bigTextLater(length) {
+    yield* yieldNow();
+    return "x".repeat(length);
+  },
+  bigError(length) {
+    throw new RangeError("x".repeat(length));
+  },
+  *bigErrorLater(length) {
+    yield* yieldNow();
+    throw new RangeError("x".repeat(length));
+  },
+  // Joins a child whose result has no room in the shared heap; returns its length.
+  *joinBigText(length) {
+    return (yield* jobs.spawn("bigText", length)).length;
   },
   // Keeps about `mb` MB of JS heap on its worker for good (a leak); returns the thread's id.
   leak(mb) {
