@@ -115,7 +115,7 @@ export class PermitQueue {
   /** Gives `n` permits back (a holder released them) and hands them on to the waiters, front first. */
   release(n: number): void {
     this.free += n;
-    this.#assign();
+    if (this.#waiters.length !== 0) this.#assign(); // a bounded channel's receive: nobody, mostly
   }
 
   /**
