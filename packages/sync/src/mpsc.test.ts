@@ -233,6 +233,25 @@ test("a dropped pending send sends nothing and passes its slot to the next waiti
   assert.equal(rx.tryRecv(), STREAM_END, "the dropped send no longer holds the channel open");
 });
 
+test("a dropped send counts out as a sender once, however often it is dropped, and throws FUTURE_COMPLETED when polled", () => {
+  for (const pending of [false, true]) {
+    const [tx, rx] = mpsc.bounded<string>(1);
+    if (pending) tx.trySend("full");
+    const task = new TestTask();
+    const send = tx.send("dropped");
+    if (pending) assert.equal(task.poll(send), PENDING);
+    assert.equal(rx.senderStrongCount, 2, "the send counts while it is live");
+    send[Symbol.dispose]();
+    send[Symbol.dispose]();
+    assert.equal(rx.senderStrongCount, 1, "out once");
+    assert.throws(() => task.poll(send), (e) => e instanceof SpindleError && e.code === "FUTURE_COMPLETED");
+    if (pending) assert.equal(rx.tryRecv(), "full");
+    assert.equal(rx.tryRecv(), PENDING, "the dropped send sent nothing, and the sender keeps the channel open");
+    tx.drop();
+    assert.equal(rx.tryRecv(), STREAM_END);
+  }
+});
+
 test("capacity and length report the channel's state", () => {
   const [tx, rx] = mpsc.bounded<number>(3);
   assert.equal(tx.capacity, 3);

@@ -19,7 +19,7 @@ import {
 } from "@spindle/core";
 import { type EndCounts, EndLink } from "./channel-end.ts";
 import { checkCapacity, checkPermits, ClosedError, SendError } from "./errors.ts";
-import { PermitQueue, type PermitWaiter } from "./permit-queue.ts";
+import { PermitQueue, PermitWaiter } from "./permit-queue.ts";
 import { awaitIterator, READY_VOID, ReadyNow, Recv, takeBudgetNow } from "./ready-now.ts";
 import { ReceiversGone } from "./receivers-gone.ts";
 import { WaitList, type WaitNode } from "./wait-list.ts";
@@ -69,7 +69,7 @@ class Channel<T> implements EndCounts {
   /** Puts a value in (its slot, if bounded, is already taken) and wakes the receiver. */
   push(value: T): void {
     this.buffer.push(value);
-    this.receiver = wakeRawWaker(this.receiver);
+    if (this.receiver !== null) this.receiver = wakeRawWaker(this.receiver); // no store per message
   }
 
   /**
@@ -786,6 +786,9 @@ class RecvMany<T> extends Future<T[] | StreamEnd> {
   }
 }
 
+/** A {@linkcode Send}'s waiter field once it settled (never queued). */
+const SETTLED = new PermitWaiter(0);
+
 /**
  * A bounded channel's send: a free slot (a permit of `slots`), then the value in the buffer. The
  * steps of `PermitFuture` for one permit, written out for this future alone: it is made per
@@ -797,10 +800,12 @@ class RecvMany<T> extends Future<T[] | StreamEnd> {
 class Send<T> extends Future<void> {
   readonly #channel: Channel<T>;
   readonly #value: T;
-  /** Its place in the slots' queue while it waits; `null` before and after. */
+  /**
+   * Its place in the slots' queue while it waits; `null` before and after; `SETTLED` once it
+   * completed or was dropped (then polling it is a misuse), until when it counts as a sender. One
+   * field for both (not a `#live` flag besides): a send is made per message.
+   */
   #waiter: PermitWaiter | null = null;
-  /** Counted as a sender: until it completes or is dropped (then polling it is a misuse). */
-  #live = true;
 
   constructor(channel: Channel<T>, value: T) {
     super();
@@ -814,7 +819,7 @@ class Send<T> extends Future<void> {
    * suspending the coroutine (as `ReadyNow` explains).
    */
   override [Symbol.iterator](): Iterator<Future<unknown>, void, unknown> {
-    if (this.#live && this.#waiter === null && takeBudgetNow()) {
+    if (this.#waiter === null && takeBudgetNow()) {
       if (this.#channel.slots!.tryTake(1)) {
         this.#deliver();
         return READY_VOID;
@@ -825,10 +830,10 @@ class Send<T> extends Future<void> {
   }
 
   poll(cx: Context): Poll<void> {
-    if (!this.#live) throw new SpindleError("FUTURE_COMPLETED", "Sender.send() was polled after it completed");
+    let waiter = this.#waiter;
+    if (waiter === SETTLED) throw new SpindleError("FUTURE_COMPLETED", "Sender.send() was polled after it completed");
     if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     const slots = this.#channel.slots!;
-    let waiter = this.#waiter;
     if (waiter === null) {
       if (slots.closed) return this.#fail();
       if (slots.tryTake(1)) return this.#deliver();
@@ -852,7 +857,7 @@ class Send<T> extends Future<void> {
   /** Drops the send: out of the queue (a slot it was given passes on), and no longer a sender. */
   override [Symbol.dispose](): void {
     const waiter = this.#waiter;
-    if (waiter !== null) {
+    if (waiter !== null && waiter !== SETTLED) {
       this.#waiter = null;
       this.#channel.cancelWaiter(waiter);
     }
@@ -878,8 +883,8 @@ class Send<T> extends Future<void> {
 
   /** The send future stops counting as a sender (once). */
   #settle(): void {
-    if (!this.#live) return;
-    this.#live = false;
+    if (this.#waiter === SETTLED) return;
+    this.#waiter = SETTLED;
     this.#channel.dropSender();
   }
 }

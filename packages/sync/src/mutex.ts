@@ -1,6 +1,6 @@
 import type { Future } from "@spindle/core";
 import { type Cell, Lease } from "./lease.ts";
-import { PermitFuture, PermitQueue } from "./permit-queue.ts";
+import { PermitFuture, type PermitGrant, PermitQueue } from "./permit-queue.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
@@ -41,10 +41,15 @@ let makeMutexGuard: <T>(queue: PermitQueue, cell: Cell<T>) => MutexGuard<T>;
 export class Mutex<T> {
   readonly #queue = new PermitQueue(1);
   readonly #cell: Cell<T>;
+  /** What `lock()` gives: a guard of this mutex (made once, for every `lock()`). */
+  readonly #lock: PermitGrant<MutexGuard<T>>;
 
   /** A mutex guarding `value`. */
   constructor(value: T) {
-    this.#cell = { value };
+    const cell: Cell<T> = { value };
+    const queue = this.#queue;
+    this.#cell = cell;
+    this.#lock = { what: "Mutex.lock()", first: false, granted: () => makeMutexGuard(queue, cell) };
   }
 
   /** Whether a guard holds the lock now (or it is handed to a waiter that has not run yet). */
@@ -54,7 +59,7 @@ export class Mutex<T> {
 
   /** A future of the lock: ready with a guard once this task holds it. */
   lock(): Future<MutexGuard<T>> {
-    return new Lock(this.#queue, this.#cell);
+    return new PermitFuture(this.#queue, 1, this.#lock);
   }
 
   /** The lock's guard if it is free and nobody waits for it, otherwise `null`. */
@@ -107,21 +112,5 @@ export class MutexGuard<T> implements Disposable {
   /** Same as {@linkcode MutexGuard.release}, for `using`. */
   [Symbol.dispose](): void {
     this.#lease.release();
-  }
-}
-
-class Lock<T> extends PermitFuture<MutexGuard<T>> {
-  readonly #cell: Cell<T>;
-  protected get what(): string {
-    return "Mutex.lock()";
-  }
-
-  constructor(queue: PermitQueue, cell: Cell<T>) {
-    super(queue, 1);
-    this.#cell = cell;
-  }
-
-  protected granted(): MutexGuard<T> {
-    return makeMutexGuard(this.queue, this.#cell);
   }
 }

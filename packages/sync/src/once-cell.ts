@@ -10,7 +10,7 @@ import {
   refundBudget,
   SpindleError,
 } from "@spindle/core";
-import { PermitFuture, PermitQueue } from "./permit-queue.ts";
+import { PermitFuture, type PermitGrant, PermitQueue } from "./permit-queue.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
 /** The cell's state, shared by the cell and its futures. */
@@ -193,21 +193,13 @@ function store<T>(state: CellState<T>, value: T): void {
 }
 
 /** The initializer's permit: granted `true` once this task may run its `init`. */
-class InitPermit extends PermitFuture<true> {
-  protected get what(): string {
-    return "OnceCell.getOrInit()";
-  }
-
-  protected granted(): true {
-    return true;
-  }
-}
+const INIT_PERMIT: PermitGrant<true> = { what: "OnceCell.getOrInit()", first: false, granted: () => true };
 
 class GetOrInit<T> extends Future<T> {
   readonly #state: CellState<T>;
   #init: (() => IntoFuture<T>) | null;
   /** Waiting for the permit; `null` before the first poll and once it was granted. */
-  #permit: InitPermit | null = null;
+  #permit: PermitFuture<true> | null = null;
   /** This task's `init` running (it holds the permit). */
   #running: Future<T> | null = null;
   #done = false;
@@ -231,7 +223,7 @@ class GetOrInit<T> extends Future<T> {
         this.#finish();
         throw reentrantInit("OnceCell.getOrInit()");
       }
-      const permit = this.#permit ??= new InitPermit(state.permit, 1);
+      const permit = this.#permit ??= new PermitFuture(state.permit, 1, INIT_PERMIT);
       if (permit.poll(cx) === PENDING) return PENDING;
       this.#permit = null;
       const init = this.#init!;

@@ -71,7 +71,6 @@ export class Recv<T> extends Future<T | StreamEnd> implements Iterator<Future<un
    * The fast path's iterator is the future itself, done with `value` (as {@linkcode ReadyNow},
    * without another object per receive): a `Recv` is used by one `yield*` at most.
    */
-  readonly done = true;
   value: T | StreamEnd | undefined = undefined;
 
   constructor(receiver: TryReceiver<T>, what: string) {
@@ -92,6 +91,11 @@ export class Recv<T> extends Future<T | StreamEnd> implements Iterator<Future<un
       refundBudget();
     }
     return awaitIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
+  }
+
+  /** Always: a getter, not a field, so that each receive stores one field less. */
+  get done(): true {
+    return true;
   }
 
   /** The fast path's iterator step: done, with the value taken. */

@@ -1,7 +1,7 @@
 import { checkOptions, type Context, describe, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
 import { checkCapacity, ClosedError, MAX_PERMITS } from "./errors.ts";
 import { type Cell, Lease } from "./lease.ts";
-import { PermitFuture, PermitQueue } from "./permit-queue.ts";
+import { PermitFuture, type PermitGrant, PermitQueue } from "./permit-queue.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
@@ -59,6 +59,9 @@ export class RwLock<T> {
   readonly #maxReaders: number;
   /** The one permit of the upgradable read, made by the first `upgradableRead()`. */
   #slot: PermitQueue | null = null;
+  /** What `read()` and `write()` give: guards of this lock (made once, for every call). */
+  readonly #read: PermitGrant<RwLockReadGuard<T>>;
+  readonly #write: PermitGrant<RwLockWriteGuard<T>>;
 
   /**
    * A lock guarding `value`, with at most `options.maxReaders` readers at once (default
@@ -79,8 +82,15 @@ export class RwLock<T> {
   constructor(value: T, options?: RwLockOptions) {
     const { maxReaders } = checkOptions(options, "RwLock");
     this.#maxReaders = maxReaders === undefined ? MAX_PERMITS : checkCapacity("RwLock maxReaders", maxReaders);
-    this.#queue = new PermitQueue(this.#maxReaders);
-    this.#cell = { value };
+    const queue = this.#queue = new PermitQueue(this.#maxReaders);
+    const cell: Cell<T> = this.#cell = { value };
+    const permits = this.#maxReaders;
+    this.#read = { what: "RwLock.read()", first: false, granted: () => makeRwLockReadGuard(queue, cell) };
+    this.#write = {
+      what: "RwLock.write()",
+      first: false,
+      granted: () => makeRwLockWriteGuard(queue, cell, permits, null),
+    };
   }
 
   /** The most readers that hold the lock at once. */
@@ -90,17 +100,12 @@ export class RwLock<T> {
 
   /** A future of shared (read) access. */
   read(): Future<RwLockReadGuard<T>> {
-    return new Acquire(this.#queue, 1, () => makeRwLockReadGuard(this.#queue, this.#cell), "RwLock.read()");
+    return new PermitFuture(this.#queue, 1, this.#read);
   }
 
   /** A future of exclusive (write) access. */
   write(): Future<RwLockWriteGuard<T>> {
-    return new Acquire(
-      this.#queue,
-      this.#maxReaders,
-      () => makeRwLockWriteGuard(this.#queue, this.#cell, this.#maxReaders, null),
-      "RwLock.write()",
-    );
+    return new PermitFuture(this.#queue, this.#maxReaders, this.#write);
   }
 
   /** Read access now, or `null` when a writer holds the lock or waits for it (or `maxReaders` read). */
@@ -140,8 +145,13 @@ export class RwLock<T> {
   upgradableRead(): Future<RwLockUpgradableReadGuard<T>> {
     const slot = this.#slot ??= new PermitQueue(1);
     return new UpgradableRead(
-      new Acquire(slot, 1, () => slot, "RwLock.upgradableRead()"),
-      () => new Acquire(this.#queue, 1, () => this.#upgradable(slot), "RwLock.upgradableRead()"),
+      new PermitFuture(slot, 1, { what: "RwLock.upgradableRead()", first: false, granted: () => slot }),
+      () =>
+        new PermitFuture(this.#queue, 1, {
+          what: "RwLock.upgradableRead()",
+          first: false,
+          granted: () => this.#upgradable(slot),
+        }),
       slot,
     );
   }
@@ -474,25 +484,6 @@ function checkMap(method: string, map: unknown): void {
   }
 }
 
-class Acquire<G> extends PermitFuture<G> {
-  readonly #make: () => G;
-  readonly #what: string;
-
-  constructor(queue: PermitQueue, n: number, make: () => G, what: string) {
-    super(queue, n);
-    this.#make = make;
-    this.#what = what;
-  }
-
-  protected get what(): string {
-    return this.#what;
-  }
-
-  protected granted(): G {
-    return this.#make();
-  }
-}
-
 /**
  * The future of {@linkcode RwLock.upgradableRead}: the upgradable-read permit first (`slot`), then
  * a read permit. Dropped in between, it gives the slot back; each step passes on what it was given
@@ -552,18 +543,21 @@ class Upgrade<T> extends PermitFuture<RwLockWriteGuard<T>> {
   readonly #maxReaders: number;
   #slot: PermitQueue | null;
 
+  /** Served ahead of the queue; the guard takes the slot over. */
+  static readonly #grant: PermitGrant<RwLockWriteGuard<unknown>> = {
+    what: "RwLockUpgradableReadGuard.upgrade()",
+    first: true,
+    granted: (future) => (future as Upgrade<unknown>).#granted(),
+  };
+
   constructor(queue: PermitQueue, cell: Cell<T>, maxReaders: number, slot: PermitQueue) {
-    super(queue, maxReaders - 1, true);
+    super(queue, maxReaders - 1, Upgrade.#grant as PermitGrant<RwLockWriteGuard<T>>);
     this.#cell = cell;
     this.#maxReaders = maxReaders;
     this.#slot = slot;
   }
 
-  protected get what(): string {
-    return "RwLockUpgradableReadGuard.upgrade()";
-  }
-
-  protected granted(): RwLockWriteGuard<T> {
+  #granted(): RwLockWriteGuard<T> {
     const slot = this.#slot!;
     this.#slot = null;
     return makeRwLockWriteGuard(this.queue, this.#cell, this.#maxReaders, slot);

@@ -1,6 +1,6 @@
 import { describe, type Future, SpindleError } from "@spindle/core";
 import { checkPermits, ClosedError, MAX_PERMITS } from "./errors.ts";
-import { PermitFuture, PermitQueue } from "./permit-queue.ts";
+import { PermitFuture, type PermitGrant, PermitQueue } from "./permit-queue.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
@@ -62,7 +62,7 @@ export class Semaphore {
    * fails with {@linkcode ClosedError} if the semaphore is closed before it gets them.
    */
   acquire(n = 1): Future<SemaphorePermit> {
-    return new Acquire(this.#queue, checkPermits("Semaphore.acquire(n): n", n));
+    return new PermitFuture(this.#queue, checkPermits("Semaphore.acquire(n): n", n), ACQUIRE);
   }
 
   /**
@@ -254,12 +254,9 @@ export class SemaphorePermit implements Disposable {
   }
 }
 
-class Acquire extends PermitFuture<SemaphorePermit> {
-  protected get what(): string {
-    return "Semaphore.acquire()";
-  }
-
-  protected granted(): SemaphorePermit {
-    return makeSemaphorePermit(this.queue, this.needed);
-  }
-}
+/** What `acquire(n)` gives: a permit of the `n` permits. */
+const ACQUIRE: PermitGrant<SemaphorePermit> = {
+  what: "Semaphore.acquire()",
+  first: false,
+  granted: (future) => makeSemaphorePermit(future.queue, future.needed),
+};
