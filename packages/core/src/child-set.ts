@@ -225,6 +225,11 @@ export class ChildSet<T> implements TaskCollector {
       children[i] = null;
       if (child !== null && child !== undefined) drop(child);
     }
+    this.dropParent();
+  }
+
+  /** Drops the parent's waker (every child completed: {@linkcode ChildSet.dropAll} without the children). */
+  dropParent(): void {
     this.#parent?.drop();
     this.#parent = null;
   }
