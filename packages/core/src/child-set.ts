@@ -205,7 +205,10 @@ export class ChildSet<T> implements TaskCollector {
     const child = this.#children[index];
     if (child === null || child === undefined) return PENDING;
     this.current = index;
-    rebindWaker(cx.waker, this as ChildSet<unknown>);
+    // The context's waker is this set's own, bound once; a child that consumed it (a `wake()` on
+    // the borrowed waker, not `wakeByRef()`) gets it bound again, so the next child still has one.
+    const waker = cx.waker;
+    if (waker.isConsumed) rebindWaker(waker, this as ChildSet<unknown>);
     const output = child.poll(cx);
     if (output !== PENDING) {
       this.#children[index] = null;
@@ -234,6 +237,11 @@ export class ChildSet<T> implements TaskCollector {
         (errors ??= []).push(error);
       }
     }
+    this.dropParent();
+  }
+
+  /** Drops the parent's waker (every child completed: {@linkcode ChildSet.dropAll} without the children). */
+  dropParent(): void {
     this.#parent?.drop();
     this.#parent = null;
     throwDropErrors(errors);

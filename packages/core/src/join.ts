@@ -79,7 +79,9 @@ class JoinAll<T> extends Future<T[]> {
       throw error;
     }
     if (children.pending > 0) return PENDING;
-    this[Symbol.dispose]();
+    // Every child completed, so none is left to drop: only the parent's waker is released.
+    this.#done = true;
+    children.dropParent();
     return children.outputs as T[];
   }
 
