@@ -6,29 +6,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WakeTable } from "@spindle/core";
-import { SharedHeap, ValueEncoder } from "@spindle/codec";
+import { ValueEncoder } from "@spindle/codec";
 import { RUNTIME_THREAD, SharedState } from "./shared-state.ts";
+import { sharedStateSetup } from "./test-support/shared-setup.ts";
 
 const WORKERS = 3;
 
 /** A runtime's shared state with WORKERS processors whose machines have arrived and parked. */
 function parkedWorkers(): { shared: SharedState; queue: (job: number) => void } {
-  const shared = new SharedState({
-    control: SharedState.controlBuffer(WORKERS, 256),
-    heap: SharedHeap.create(1 << 20).buffer,
-    tables: [WakeTable.forThisThread().buffer, ...Array.from({ length: WORKERS }, () => WakeTable.createBuffer())],
-    processors: WORKERS,
-    workers: WORKERS,
-    minWorkers: WORKERS,
-    idleTimeoutMs: 1_000,
-    recycle: { maxJobs: 0, maxMemory: 0 },
-    metrics: null,
-    resourceLimits: null,
-    dequeCapacity: 256,
-    jobModule: "",
-    timer: null,
-    abortGraceMs: 1_000,
-  }, RUNTIME_THREAD);
+  const tables = Array.from({ length: WORKERS }, () => WakeTable.createBuffer());
+  const shared = new SharedState(sharedStateSetup(tables, 1 << 20), RUNTIME_THREAD);
   for (let p = 0; p < WORKERS; p++) {
     shared.idle.arrive(p);
     shared.idle.transitionToParked(p);
