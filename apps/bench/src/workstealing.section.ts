@@ -908,7 +908,26 @@ const WORKSTEALING_FINDINGS: string[] = [
   "Bun, `runtime.alloc`: 0.47–6.34× in one run at load 11, 0.68–3.41× in the next) are the wake-ups of parked " +
   "threads on a loaded machine. Sending the `Float64Array` over a SharedArrayBuffer with every message to " +
   "`node:worker_threads` threads took Deno 4–6 s per message, so the bare threads get it once, as workerData " +
-  "(as Spindle's `workerData` run).",
+  "(as Spindle's `workerData` run). Where Spindle's run differs from the bare threads' (Node 24 and Bun, " +
+  "2026-12-06, probes timing each half in its thread, load 3–12): the loop itself is as fast over a " +
+  "`runtime.alloc` buffer (a growable SharedArrayBuffer) as over a plain one (best of 60: 3.02 against 2.90 ms " +
+  "on Node, 3.23 against 3.21 on Bun). The two jobs used to be woken one by the other: the runtime's thread " +
+  "woke one worker, and that worker, busy with the first half, woke the second, a wake that this kernel may " +
+  "leave queued on the waker's vCPU; the bare threads are both woken by the main thread, which then goes idle. " +
+  "Now the runtime's thread wakes a worker per job waiting in the injector; alternating runs of this pass " +
+  "with the old and the new rule at load 6–10 gave `runtime.alloc` ÷ bare medians of 1.57× and 1.69× on " +
+  "Node 24 (6 runs each), 1.47× and 1.51× on Bun (3 each), single runs anywhere from 0.39× to 2.49×: at " +
+  "that load the machine decides this ratio, not the rule. The wake-to-start path is about " +
+  "0.1–0.2 ms longer than a bare thread's (Node 24, one tiny job: its first line ran 0.16 ms after `spawn` " +
+  "returned against 0.08 ms for a bare thread's message when the worker had idled 2 ms, 0.28 against 0.11 ms " +
+  "after 30 ms; of Spindle's, 0.04–0.18 ms is the futex or `waitAsync` wake, the rest the machine's first poll, " +
+  "taking the job and decoding its arguments, 10–25 µs a step in code that runs a few times per round), and " +
+  "the result's way back about 0.1 ms longer. On Bun the benchmark itself costs Spindle: its four runs share " +
+  "one job module, so the workers' summing loop sees a plain ArrayBuffer, the growable shared heap and a " +
+  "SharedArrayBuffer, and " +
+  "JavaScriptCore then compiles it about 1.38× slower over a SharedArrayBuffer (best of 40: 3.19–3.20 ms " +
+  "against 2.31–2.33 ms when it only ever saw one kind; over the growable buffer 2.61–2.63 ms), while each " +
+  "bare thread sees one kind. A user's job over `runtime.alloc` buffers alone would not pay it.",
   "- **Metrics on, tiny jobs: not explained yet.** Two runtimes side by side, both with metrics off, gave 0.99× " +
   "and 1.03× (A/A, Node 24, load 9–10); with metrics on, two runs of this pass gave 1.54× and 1.16× on " +
   "Node, 1.23× and 1.30× on Deno, 1.08× and 1.45× on Bun (load 9–15). The metrics add three clock reads per job (`performance.now()` took 70–240 ns here under load) " +

@@ -8,11 +8,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WakeTable } from "@spindle/core";
-import { SharedHeap, ValueEncoder } from "@spindle/codec";
+import { ValueEncoder } from "@spindle/codec";
 import { request, workerPool } from "@spindle/test-support";
 import { JOB } from "./job-record.ts";
 import { RUNTIME_THREAD, SharedState, type SharedStateSetup } from "./shared-state.ts";
 import type { CancelRaceReport, CancelRaceRun } from "./test-support/cancel-race-worker.ts";
+import { sharedStateSetup } from "./test-support/shared-setup.ts";
 
 const workers = workerPool(new URL("./test-support/cancel-race-worker.ts", import.meta.url), 1);
 /** The worker's wake table, the same in every round (a thread adopts one table for good). */
@@ -20,22 +21,7 @@ const workerTable = WakeTable.createBuffer();
 
 /** A runtime's shared state with one processor (participant 1: the worker), no machine running. */
 function setupForOneWorker(): SharedStateSetup {
-  return {
-    control: SharedState.controlBuffer(1, 256),
-    heap: SharedHeap.create(64 << 20).buffer,
-    tables: [WakeTable.forThisThread().buffer, workerTable],
-    processors: 1,
-    workers: 1,
-    minWorkers: 1,
-    idleTimeoutMs: 1_000,
-    recycle: { maxJobs: 0, maxMemory: 0 },
-    metrics: null,
-    resourceLimits: null,
-    dequeCapacity: 256,
-    jobModule: "",
-    timer: null,
-    abortGraceMs: 1_000,
-  };
+  return sharedStateSetup([workerTable], 64 << 20);
 }
 
 test("a job cancelled on another thread fails its handle with exactly the reason given, cause kept, once", async () => {

@@ -7,6 +7,9 @@ import { ANONYMOUS_OWNER, OwnedMutex } from "@spindle/codec";
  * - New work wakes at most one parked worker, and none while some worker is already searching (a
  *   searcher will find the work; when it does and it was the last searcher, it wakes the next one
  *   if more work is queued, so work spreads one wake at a time instead of in a thundering herd).
+ *   The runtime's thread asks for more searchers (`notifyWork(searchers)`): one per job waiting
+ *   in the injector, and two for a job that forks (`SharedState.searchersFor`), since it goes idle
+ *   after spawning and a worker it wakes gets an idle vCPU, unlike one woken by a busy worker.
  * - At most half of the workers search at once (`tryStartSearching`): the rest park, instead of
  *   burning CPU on steals that mostly fail.
  * - No lost wake-up: a worker registers as parked (`transitionToParked`, under the lock) and
@@ -95,9 +98,9 @@ export class Idle {
 
   /**
    * Wakes parked workers to look for new work until `searchers` of them search (one by default,
-   * tokio's rule; two for a job that will fork, so that the second worker is woken by this
-   * thread and not by the first worker: see `SharedState.forks`). Wakes none while that
-   * many search already or none is parked.
+   * tokio's rule; from the runtime's thread, one per queued job and two for a job that will fork,
+   * so that the workers are woken by that thread and not by each other: see
+   * `SharedState.searchersFor`). Wakes none while that many search already or none is parked.
    */
   notifyWork(searchers: number = 1): void {
     const control = this.#control;

@@ -757,7 +757,7 @@ export class Runtime<S extends JobSet = JobSet> {
       void this.#admit();
     } else {
       shared.injector.push(id);
-      shared.idle.notifyWork(shared.forks(job) ? 2 : 1);
+      shared.idle.notifyWork(shared.searchersFor(job));
       if (this.#retiredWorkers > 0) this.#startRetiredOnDemand();
     }
     this.#processRef.hold();

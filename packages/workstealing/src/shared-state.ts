@@ -181,6 +181,22 @@ export class SharedState {
     return (Atomics.load(this.control, FORKS + ((job % FORK_BITS) >>> 5)) & (1 << (job & 31))) !== 0;
   }
 
+  /**
+   * How many workers should search once the runtime's thread has queued a job of number `job`:
+   * one per job waiting in the injector, so that a batch (a `map`, jobs spawned in a loop) has
+   * each of its first jobs' workers woken by the runtime's thread, which goes idle after
+   * spawning, and not by the worker that took the job before (a chain of wake-ups from busy
+   * workers, each of which this guest's kernel may leave queued on its waker's vCPU: see
+   * {@linkcode SharedState.forks}); at least two for a job that forks. A lone job in flight
+   * still wakes one worker. {@linkcode Idle.notifyWork} wakes no more than are parked.
+   */
+  searchersFor(job: number): number {
+    // The injector's length is an SC load made after our push; a length that a worker lowered
+    // meanwhile (it took a job) only means fewer wakes, and that worker wakes another for what it
+    // left (the machine's `#fromInjector`).
+    return Math.max(this.forks(job) ? 2 : 1, this.injector.length);
+  }
+
   /** Records that a job of number `job` was spawned from inside a job (see {@linkcode SharedState.forks}). */
   markForking(job: number): void {
     // The load first, so that a job that forks often writes the shared line once, not per spawn;
