@@ -1,6 +1,6 @@
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { CancelledError, completedError, describe, isInstance, SpindleError } from "./errors.ts";
+import { CancelledError, completedError, describe, isInstance, SpindleError, unreadableError } from "./errors.ts";
 import { drop, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
@@ -252,10 +252,36 @@ export class CancellationToken implements Disposable {
   }
 }
 
-/** Throws `INVALID_ARGUMENT` naming `value` unless it is an `AbortSignal`; `what` names the caller. */
+/** The platform's own `aborted` getter: it throws for an object that only inherits from `AbortSignal`. */
+const abortedOf = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")!.get!;
+
+/**
+ * Throws `INVALID_ARGUMENT` naming `value` unless it is an `AbortSignal`; `what` names the caller.
+ * An object that only inherits from `AbortSignal.prototype` (`Object.create(AbortSignal.prototype)`)
+ * passes `instanceof` but throws at its first `aborted` read, so the platform's getter checks it
+ * here, before anything was set up for it.
+ *
+ * @example
+ * ```ts
+ * import { checkSignal } from "@spindle/core";
+ *
+ * checkSignal(new AbortController().signal, "run()"); // returns
+ * try {
+ *   checkSignal(Object.create(AbortSignal.prototype), "run()");
+ * } catch (error) {
+ *   console.log((error as { code: string }).code); // INVALID_ARGUMENT
+ * }
+ * ```
+ */
 export function checkSignal(value: unknown, what: string): asserts value is AbortSignal {
-  if (!isInstance(value, AbortSignal, `${what} needs an AbortSignal`)) {
-    throw new SpindleError("INVALID_ARGUMENT", `${what} needs an AbortSignal, got ${describe(value)}`);
+  const needs = `${what} needs an AbortSignal`;
+  if (!isInstance(value, AbortSignal, needs)) {
+    throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
+  }
+  try {
+    abortedOf.call(value);
+  } catch (cause) {
+    throw unreadableError(value, needs, cause);
   }
 }
 

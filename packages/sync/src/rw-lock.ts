@@ -77,7 +77,7 @@ export class RwLock<T> {
    * ```
    */
   constructor(value: T, options?: RwLockOptions) {
-    const { maxReaders } = checkOptions(options, "RwLock");
+    const { maxReaders } = checkOptions(options, "RwLock", ["maxReaders"]);
     this.#maxReaders = maxReaders === undefined ? MAX_PERMITS : checkCapacity("RwLock maxReaders", maxReaders);
     this.#queue = new PermitQueue(this.#maxReaders);
     this.#cell = { value };
