@@ -332,6 +332,7 @@ export class Runtime<S extends JobSet = JobSet> {
     const maxExtra = options.maxExtraMachines ?? workers;
     checkCount("maxExtraMachines", maxExtra, 0);
     const queue = checkOptions(options.queue, "Runtime.start()'s queue option", ["limit", "whenFull"]);
+    if (options.queue !== undefined) options = { ...options, queue }; // the runtime keeps what was checked
     const limit = queue.limit;
     // A queue bound, not a thread count: as large as piscina's maxQueue may be.
     if (limit !== undefined) checkCount("queue.limit", limit, 1, MAX_QUEUE_LIMIT);

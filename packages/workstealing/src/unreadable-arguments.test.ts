@@ -43,6 +43,22 @@ test("Runtime.start with options, a queue, resourceLimits, a timer or a job modu
   );
 });
 
+test("Runtime.start reads each option once: a queue getter that throws on its second read starts a bounded runtime", async () => {
+  let reads = 0;
+  const queue = {
+    get limit(): number {
+      if (reads++ > 0) throw new Error("read twice");
+      return 1;
+    },
+  };
+  const runtime = await Runtime.start(TEST_JOBS, { workers: 1, queue });
+  try {
+    assert.equal(reads, 1);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
 test("spawnWith, map and shutdown refuse options that cannot be read, and a fake AbortSignal spawns nothing", async () => {
   const { runtime } = await startTestRuntime({ workers: 1 });
   try {
