@@ -1,6 +1,6 @@
 // `move(buffer)`: a plain buffer that crosses to its receiver with one copy, into the shared heap,
 // and arrives as a SharedBuffer the receiver owns.
-import { describe, SpindleError, unreadableError } from "@spindle/core";
+import { describe, SpindleError } from "@spindle/core";
 import {
   bufferByteLength,
   bufferDetached,
@@ -60,7 +60,7 @@ function isArrayBuffer(value: unknown): value is ArrayBuffer {
  * ```
  */
 export function move(value: ArrayBuffer | ArrayBufferView): SharedBuffer {
-  if (isSharedBufferOrUnreadable(value)) {
+  if (isSharedBuffer(value)) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
       "move() was given a SharedBuffer, which already lives in the shared heap: pass it as it is",
@@ -112,13 +112,4 @@ export function move(value: ArrayBuffer | ArrayBufferView): SharedBuffer {
     );
   }
   return wrapForMove(new Uint8Array(buffer, offset, length));
-}
-
-/** Whether `value` is a SharedBuffer; a revoked Proxy or a throwing trap is `INVALID_ARGUMENT` naming it. */
-function isSharedBufferOrUnreadable(value: unknown): boolean {
-  try {
-    return isSharedBuffer(value);
-  } catch (cause) {
-    throw unreadableError(value, "move() takes an ArrayBuffer, a typed array or a DataView", cause);
-  }
 }

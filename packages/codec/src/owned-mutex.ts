@@ -1,4 +1,4 @@
-import { describe, SpindleError } from "@spindle/core";
+import { describe, isInstance, SpindleError } from "@spindle/core";
 
 /**
  * A mutex in one word of shared memory whose word names its owner, so that a thread that outlives
@@ -60,11 +60,9 @@ export class OwnedMutex {
     patienceMs: number = Infinity,
     what: string = "the lock",
   ) {
-    if (!(word instanceof Int32Array) || !(word.buffer instanceof SharedArrayBuffer)) {
-      throw new SpindleError(
-        "INVALID_ARGUMENT",
-        `new OwnedMutex() needs an Int32Array over a SharedArrayBuffer, got ${describe(word)}`,
-      );
+    const needs = "new OwnedMutex() needs an Int32Array over a SharedArrayBuffer";
+    if (!isInstance(word, Int32Array, needs) || !(word.buffer instanceof SharedArrayBuffer)) {
+      throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(word)}`);
     }
     if (!Number.isInteger(index) || index < 0 || index >= word.length) {
       throw new SpindleError(

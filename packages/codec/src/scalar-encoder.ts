@@ -1,4 +1,4 @@
-import { describe, SpindleError } from "@spindle/core";
+import { checkInstance, describe, SpindleError } from "@spindle/core";
 import { FLOAT64, INT32, MAX_SHORT_STRING, STRING_ASCII } from "./value-tags.ts";
 
 /** Where a float64 is laid out in little-endian order before its bytes are copied. */
@@ -25,9 +25,7 @@ const floatBytes = new Uint8Array(floatView.buffer);
  * ```
  */
 export function encodeScalarInto(value: unknown, target: Uint8Array, offset: number): number {
-  if (!(target instanceof Uint8Array)) {
-    throw new SpindleError("INVALID_ARGUMENT", `encodeScalarInto() writes into a Uint8Array, got ${describe(target)}`);
-  }
+  checkInstance(target, Uint8Array, "encodeScalarInto() writes into a Uint8Array");
   const room = target.length - offset;
   if (!Number.isInteger(offset) || offset < 0 || room < 0) {
     throw new SpindleError(

@@ -1,6 +1,6 @@
 // Buffers in a runtime's shared heap (`runtime.alloc`, `move`): memory that the runtime's thread
 // and every job read and write in place, passed to and from jobs by reference, never copied.
-import { currentThreadId, describe, SpindleError } from "@spindle/core";
+import { checkInstance, currentThreadId, describe, SpindleError } from "@spindle/core";
 import { BUFFER_LIST, SharedHeap } from "./shared-heap.ts";
 import { BufferReleasedError } from "./errors.ts";
 
@@ -206,6 +206,7 @@ export class SharedBuffer {
    * be a header (the caller turns that into its corrupt-message error).
    */
   static at(heap: SharedArrayBuffer, header: number): SharedBuffer {
+    checkInstance(heap, SharedArrayBuffer, "SharedBuffer.at() needs a heap's SharedArrayBuffer");
     const words = headerAt(heap, header);
     const state = Atomics.load(words, STATE);
     if (state === RELEASED) throw new BufferReleasedError("received by a job");
@@ -453,5 +454,10 @@ export function noHeaderAt(header: number): string {
 
 /** Whether `value` is a SharedBuffer of any copy of this package. */
 export function isSharedBuffer(value: unknown): value is SharedBuffer {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[SHARED_BUFFER] === true;
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    return (value as Record<symbol, unknown>)[SHARED_BUFFER] === true;
+  } catch {
+    return false; // a revoked Proxy, a throwing trap: never a SharedBuffer, which is a plain class instance
+  }
 }

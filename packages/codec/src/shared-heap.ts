@@ -1,4 +1,4 @@
-import { describe, SpindleError } from "@spindle/core";
+import { describe, isInstance, SpindleError } from "@spindle/core";
 import { ANONYMOUS_OWNER, OwnedMutex } from "./owned-mutex.ts";
 
 /**
@@ -220,14 +220,15 @@ const identities = new WeakMap<SharedArrayBuffer, { readonly owner: number; read
  * {@linkcode SharedHeap.create} marked.
  */
 function checkHeapBuffer(buffer: unknown): void {
-  const isHeap = buffer instanceof SharedArrayBuffer && buffer.growable && buffer.byteLength >= HEADER_BYTES &&
+  const needs = "expected a shared heap's buffer (from SharedHeap.create or a runtime)";
+  const isHeap = isInstance(buffer, SharedArrayBuffer, needs) && buffer.growable && buffer.byteLength >= HEADER_BYTES &&
     buffer.maxByteLength <= MAX_HEAP_BYTES &&
     // Pairs with create's store, published by whatever brought the buffer to this thread.
     Atomics.load(new Int32Array(buffer, 0, HEADER_BYTES >> 2), MAGIC) === MAGIC_VALUE;
   if (!isHeap) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
-      `expected a shared heap's buffer (from SharedHeap.create or a runtime), got ${describe(buffer)}`,
+      `${needs}, got ${describe(buffer)}`,
     );
   }
 }

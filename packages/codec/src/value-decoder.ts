@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { describe, SpindleError } from "@spindle/core";
+import { checkInstance, describe, SpindleError } from "@spindle/core";
 import { CorruptValueError } from "./errors.ts";
 import { dropMoved, noHeaderAt, receiveMoved, SharedBuffer } from "./shared-buffer.ts";
 import {
@@ -663,9 +663,7 @@ const reader = new Reader();
  * it makes), so a later {@linkcode dropMessage} of it releases nothing.
  */
 export function decodeValue(bytes: Uint8Array): unknown {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new SpindleError("INVALID_ARGUMENT", `decodeValue() takes a Uint8Array, got ${describe(bytes)}`);
-  }
+  checkInstance(bytes, Uint8Array, "decodeValue() takes a Uint8Array");
   const scalar = decodeScalar(bytes, 0, bytes.length);
   if (scalar !== NOT_SCALAR) return scalar;
   return (reader.busy ? new Reader() : reader).decode(bytes);
@@ -687,9 +685,7 @@ export function decodeValue(bytes: Uint8Array): unknown {
  * ```
  */
 export function decodeValueAt(u8: Uint8Array, start: number, length: number): unknown {
-  if (!(u8 instanceof Uint8Array)) {
-    throw new SpindleError("INVALID_ARGUMENT", `decodeValueAt() takes a Uint8Array, got ${describe(u8)}`);
-  }
+  checkInstance(u8, Uint8Array, "decodeValueAt() takes a Uint8Array");
   if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > u8.length) {
     throw new SpindleError(
       "INVALID_ARGUMENT",

@@ -1,6 +1,6 @@
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { CancelledError, completedError, describe, isInstance, SpindleError, unreadableError } from "./errors.ts";
+import { CancelledError, checkInstance, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
 import { drop, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
@@ -275,9 +275,7 @@ const abortedOf = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborte
  */
 export function checkSignal(value: unknown, what: string): asserts value is AbortSignal {
   const needs = `${what} needs an AbortSignal`;
-  if (!isInstance(value, AbortSignal, needs)) {
-    throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
-  }
+  checkInstance(value, AbortSignal, needs);
   try {
     abortedOf.call(value);
   } catch (cause) {

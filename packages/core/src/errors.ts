@@ -178,6 +178,33 @@ export function isInstance<T>(
   }
 }
 
+/**
+ * Returns `value` if it is an instance of `type`, else throws `INVALID_ARGUMENT` saying what it
+ * was for (`needs`, as `"ticks() needs an Interval"`) and naming `value`; a value that cannot be
+ * read is {@linkcode unreadableError} (see {@linkcode isInstance}).
+ *
+ * @example
+ * ```ts
+ * import { checkInstance, SpindleError } from "@spindle/core";
+ *
+ * const bytes = checkInstance(new Uint8Array(2), Uint8Array, "send() needs a Uint8Array");
+ * console.log(bytes.length); // 2
+ * try {
+ *   checkInstance("text", Uint8Array, "send() needs a Uint8Array");
+ * } catch (error) {
+ *   console.log((error as SpindleError).message); // send() needs a Uint8Array, got "text"
+ * }
+ * ```
+ */
+export function checkInstance<T>(
+  value: unknown,
+  type: { readonly prototype: T; [Symbol.hasInstance](value: unknown): boolean },
+  needs: string,
+): T {
+  if (!isInstance(value, type, needs)) throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
+  return value;
+}
+
 /** Class names read with "an": a vowel sound first (`an Int32Array`, `an Error`, but `a Uint8Array`). */
 const ARTICLE_AN = /^(?:[AEIO]|U(?!int|ni|RL|rl))/i;
 

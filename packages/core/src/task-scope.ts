@@ -6,6 +6,7 @@ import { consumeBudget, refundBudget } from "./coop-budget.ts";
 import { currentSpawner, type Spawner } from "./driving.ts";
 import {
   CancelledError,
+  checkInstance,
   checkIterable,
   checkOptions,
   completedError,
@@ -256,7 +257,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
   #state = OPEN;
   /** The scope aborted its tasks (close, a failure, the token): later cancellations are expected. */
   #aborted = false;
-  readonly #parentToken: CancellationToken | null;
+  readonly #parentToken: CancellationToken | null = null;
   #parentRegistration: Disposable | null = null;
   #token: CancellationToken | null = null;
   readonly #waiters = new Set<ScopeWait<unknown>>();
@@ -279,11 +280,11 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     this.#spawnerChecks = executor === undefined ||
       isInstance(executor, LocalExecutor, "executor must have a spawn() method");
     const token: unknown = options.token;
-    if (token !== undefined && !isInstance(token, CancellationToken, "token must be a CancellationToken")) {
-      throw new SpindleError("INVALID_ARGUMENT", `token must be a CancellationToken, got ${describe(token)}`);
+    if (token !== undefined) {
+      const parent = checkInstance(token, CancellationToken, "token must be a CancellationToken");
+      this.#parentToken = parent;
+      this.#parentRegistration = parent.onCancel(() => this.#abortAll());
     }
-    this.#parentToken = token ?? null;
-    if (token !== undefined) this.#parentRegistration = token.onCancel(() => this.#abortAll());
   }
 
   /**

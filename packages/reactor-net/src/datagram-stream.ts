@@ -1,12 +1,10 @@
 import {
+  checkInstance,
   type Context,
-  describe,
   drop,
   type Future,
-  isInstance,
   PENDING,
   type Poll,
-  SpindleError,
   Stream,
   STREAM_END,
   type StreamEnd,
@@ -37,10 +35,7 @@ import { type Datagram, UdpSocket } from "./udp-socket.ts";
  * ```
  */
 export function datagrams(socket: UdpSocket): Stream<Datagram> {
-  if (!isInstance(socket, UdpSocket, "datagrams() needs a UdpSocket")) {
-    throw new SpindleError("INVALID_ARGUMENT", `datagrams() needs a UdpSocket, got ${describe(socket)}`);
-  }
-  return new DatagramStream(socket);
+  return new DatagramStream(checkInstance(socket, UdpSocket, "datagrams() needs a UdpSocket"));
 }
 
 class DatagramStream extends Stream<Datagram> {

@@ -1,10 +1,10 @@
 import {
+  checkInstance,
   checkOptions,
   type Context,
   describe,
   fromPromise,
   type Future,
-  isInstance,
   PENDING,
   permissionDenied,
   type Poll,
@@ -1039,9 +1039,7 @@ export class UdpSocket implements Disposable {
   }
 
   #checkPayload(data: Uint8Array, to: SocketAddress): void {
-    if (!isInstance(data, Uint8Array, "a datagram must be a Uint8Array")) {
-      throw new SpindleError("INVALID_ARGUMENT", `a datagram must be a Uint8Array, got ${describe(data)}`);
-    }
+    checkInstance(data, Uint8Array, "a datagram must be a Uint8Array");
     checkAttached(data, "the datagram");
     const max = MAX_PAYLOAD[to.family];
     if (data.byteLength > max) {
@@ -1066,12 +1064,9 @@ export class UdpSocket implements Disposable {
 
 /** Throws `INVALID_ARGUMENT` unless `buffer` is a `Uint8Array`. */
 function checkBuffer(buffer: unknown, operation: string): void {
-  const needs = `${operation}(buffer) needs a Uint8Array`;
-  if (!isInstance(buffer, Uint8Array, needs)) {
-    throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(buffer)}`);
-  }
+  const bytes = checkInstance(buffer, Uint8Array, `${operation}(buffer) needs a Uint8Array`);
   // A transferred buffer: copying into it would throw after the datagram was taken, losing it.
-  checkAttached(buffer, `${operation}(buffer)`, "; no datagram was taken");
+  checkAttached(bytes, `${operation}(buffer)`, "; no datagram was taken");
 }
 
 /**

@@ -1,14 +1,12 @@
 import {
   checkChunkMax,
+  checkInstance,
   checkStream,
   type Context,
-  describe,
   drop,
   type Future,
-  isInstance,
   PENDING,
   type Poll,
-  SpindleError,
   Stream,
   STREAM_END,
   type StreamEnd,
@@ -28,9 +26,7 @@ import { Timer } from "./timer.ts";
  */
 function checkTimedArgs(fn: string, stream: unknown, timer: unknown, ms: number, durationName: string): number {
   checkStream(stream, fn);
-  if (!isInstance(timer, Timer, `${fn} needs a Timer`)) {
-    throw new SpindleError("INVALID_ARGUMENT", `${fn} needs a Timer, got ${describe(timer)}`);
-  }
+  checkInstance(timer, Timer, `${fn} needs a Timer`);
   return checkDuration(ms, `${fn}'s ${durationName}`);
 }
 
@@ -94,10 +90,7 @@ class SleepSlot {
  * ```
  */
 export function ticks(interval: Interval): Stream<Instant> {
-  if (!isInstance(interval, Interval, "ticks() needs an Interval")) {
-    throw new SpindleError("INVALID_ARGUMENT", `ticks() needs an Interval, got ${describe(interval)}`);
-  }
-  return new TickStream(interval);
+  return new TickStream(checkInstance(interval, Interval, "ticks() needs an Interval"));
 }
 
 class TickStream extends Stream<Instant> {

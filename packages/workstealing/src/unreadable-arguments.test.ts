@@ -73,7 +73,10 @@ test("spawnWith, map and shutdown refuse options that cannot be read, and a fake
     await assert.rejects(runtime.map("echo", [1], revoked() as never), unreadable(/map\(\) needs options/));
     await assert.rejects(runtime.map("echo", [1], throwingGetter("chunkSize")), unreadable(/map\(\) needs options/));
     assert.throws(() => runtime.shutdown(revoked() as never), unreadable(/shutdown\(\) needs options/));
-    assert.throws(() => move(revoked() as never), unreadable(/move\(\)/));
+    assert.throws(
+      () => move(revoked() as never),
+      (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /move\(\)/.test(e.message),
+    );
     assert.throws(
       () => (runtime.spawn as (name: unknown) => unknown)(revoked()),
       (e) => e instanceof UnknownJobError && e.job === "an object",
