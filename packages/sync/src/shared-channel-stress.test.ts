@@ -81,7 +81,8 @@ for (const capacity of [1, 16]) {
       assert.ok(dropped > 0, "some receives were dropped mid-receive");
       assert.ok(all.some((r) => r.droppedSends > 0), "some sends were dropped mid-send");
       assert.ok(all.every((r) => r.endSwaps > 0), "every thread dropped ends under its pending futures");
-      assert.equal(all[THREADS - 1]!.received.length, PER_PRODUCER / 2, "the receiver that left took no more");
+      // At most: the others may drain the channel before this receiver took its half.
+      assert.ok(all[THREADS - 1]!.received.length <= PER_PRODUCER / 2, "the receiver that left took no more");
     } finally {
       clearTimeout(timer);
       await Promise.all(workers.map((worker) => worker.terminate()));
