@@ -1,6 +1,6 @@
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { CancelledError, checkInstance, completedError, describe, SpindleError } from "./errors.ts";
+import { CancelledError, checkInstance, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
 import { dropEach, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
@@ -252,9 +252,35 @@ export class CancellationToken implements Disposable {
   }
 }
 
-/** Throws `INVALID_ARGUMENT` naming `value` unless it is an `AbortSignal`; `what` names the caller. */
+/** The platform's own `aborted` getter: it throws for an object that only inherits from `AbortSignal`. */
+const abortedOf = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")!.get!;
+
+/**
+ * Throws `INVALID_ARGUMENT` naming `value` unless it is an `AbortSignal`; `what` names the caller.
+ * An object that only inherits from `AbortSignal.prototype` (`Object.create(AbortSignal.prototype)`)
+ * passes `instanceof` but throws at its first `aborted` read, so the platform's getter checks it
+ * here, before anything was set up for it.
+ *
+ * @example
+ * ```ts
+ * import { checkSignal } from "@spindle/core";
+ *
+ * checkSignal(new AbortController().signal, "run()"); // returns
+ * try {
+ *   checkSignal(Object.create(AbortSignal.prototype), "run()");
+ * } catch (error) {
+ *   console.log((error as { code: string }).code); // INVALID_ARGUMENT
+ * }
+ * ```
+ */
 export function checkSignal(value: unknown, what: string): asserts value is AbortSignal {
-  checkInstance(value, AbortSignal, `${what} needs an AbortSignal`);
+  const needs = `${what} needs an AbortSignal`;
+  checkInstance(value, AbortSignal, needs);
+  try {
+    abortedOf.call(value);
+  } catch (cause) {
+    throw unreadableError(value, needs, cause);
+  }
 }
 
 /** The future of {@linkcode CancellationToken.runUntilCancelled}. */

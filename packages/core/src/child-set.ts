@@ -238,12 +238,12 @@ export class ChildSet<T> implements TaskCollector {
       }
     }
     this.dropParent();
+    throwDropErrors(errors);
   }
 
   /** Drops the parent's waker (every child completed: {@linkcode ChildSet.dropAll} without the children). */
   dropParent(): void {
     this.#parent?.drop();
     this.#parent = null;
-    throwDropErrors(errors);
   }
 }

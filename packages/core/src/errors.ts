@@ -212,6 +212,18 @@ const ARTICLE_AN = /^(?:[AEIO]|U(?!int|ni|RL|rl))/i;
  * Throws `INVALID_ARGUMENT` with `needs` (`"race() needs an iterable of futures"`) and `value`
  * named, unless `value` is iterable: checked before iterating, which would throw a plain
  * `TypeError` naming neither the function nor the value.
+ *
+ * @example
+ * ```ts
+ * import { checkIterable } from "@spindle/core";
+ *
+ * checkIterable([1, 2], "sum() needs an iterable"); // returns
+ * try {
+ *   checkIterable({ length: 2 }, "sum() needs an iterable");
+ * } catch (error) {
+ *   console.log((error as Error).message); // sum() needs an iterable, got an object
+ * }
+ * ```
  */
 export function checkIterable(value: unknown, needs: string): void {
   let iterator: unknown;

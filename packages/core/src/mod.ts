@@ -24,6 +24,7 @@ export { isPending, isReady, PENDING, type Pending, type Poll } from "./poll.ts"
 export {
   CancelledError,
   checkInstance,
+  checkIterable,
   checkOptions,
   describe,
   isInstance,
@@ -72,7 +73,7 @@ export { fold, forEach } from "./stream-fold.ts";
 export { chunks, filter, map, merge, take, takeUntil, zip } from "./stream-combinators.ts";
 export { fromPromise } from "./from-promise.ts";
 export { toPromise, type ToPromiseOptions } from "./to-promise.ts";
-export { CancellationToken, CANCELLED, type Cancelled } from "./cancellation-token.ts";
+export { CancellationToken, CANCELLED, type Cancelled, checkSignal } from "./cancellation-token.ts";
 export { abortable, type CancelSource, whenAborted } from "./abortable.ts";
 export {
   type AbortHandle,

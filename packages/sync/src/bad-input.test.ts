@@ -171,3 +171,30 @@ test("options that are not an object (or undefined) are rejected, naming the val
   }
   assert.equal(new RwLock(0, undefined).maxReaders, MAX_PERMITS);
 });
+
+test("from() of a handle, and options, that throw when read are INVALID_ARGUMENT with the read's error as cause", () => {
+  // Before: a revoked Proxy threw the engine's TypeError from every from(), sharedChannel's and
+  // RwLock's options, and a getter of slotBytes its own error.
+  const { proxy: revokedHandle, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const throwing = Object.defineProperty({}, "slotBytes", {
+    get() {
+      throw new Error("reading slotBytes");
+    },
+  });
+  const unreadable = (needs: RegExp) => (e: unknown) =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && needs.test(e.message) && e.cause instanceof Error;
+  assert.throws(() => SharedSender.from(revokedHandle as never), unreadable(/SharedSender\.from\(\) needs a handle/));
+  assert.throws(
+    () => SharedReceiver.from(revokedHandle as never),
+    unreadable(/SharedReceiver\.from\(\) needs a handle/),
+  );
+  assert.throws(() => SharedSemaphore.from(revokedHandle as never), unreadable(/SharedSemaphore\.from\(\) needs/));
+  assert.throws(() => SharedNotify.from(revokedHandle as never), unreadable(/SharedNotify\.from\(\) needs/));
+  const revokedBuffer = { end: "sender", kind: "semaphore", buffer: revokedHandle };
+  assert.throws(() => SharedSender.from(revokedBuffer as never), unreadable(/needs its buffer/));
+  assert.throws(() => SharedSemaphore.from(revokedBuffer as never), unreadable(/needs a handle's buffer/));
+  assert.throws(() => sharedChannel(4, throwing), unreadable(/sharedChannel\(\) needs options/));
+  assert.throws(() => sharedChannel(4, revokedHandle), unreadable(/sharedChannel\(\) needs options/));
+  assert.throws(() => new RwLock(0, revokedHandle), unreadable(/RwLock needs options/));
+});

@@ -80,7 +80,7 @@ export class RwLock<T> {
    * ```
    */
   constructor(value: T, options?: RwLockOptions) {
-    const { maxReaders } = checkOptions(options, "RwLock");
+    const { maxReaders } = checkOptions(options, "RwLock", ["maxReaders"]);
     this.#maxReaders = maxReaders === undefined ? MAX_PERMITS : checkCapacity("RwLock maxReaders", maxReaders);
     const queue = this.#queue = new PermitQueue(this.#maxReaders);
     const cell: Cell<T> = this.#cell = { value };

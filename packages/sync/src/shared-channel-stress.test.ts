@@ -1,6 +1,8 @@
 // Four worker threads each send and receive on one shared channel at random (awaited futures,
-// futures dropped mid-send and mid-receive, try* and blocking calls with timeouts): every message
-// is received exactly once and each receiver sees each producer's messages in the order sent.
+// futures dropped mid-send and mid-receive, futures whose end was dropped under them, try* and
+// blocking calls with timeouts; one thread's receiver leaves for good halfway, each producer's
+// sender when it is done): every message is received exactly once and each receiver sees each
+// producer's messages in the order sent.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
@@ -17,7 +19,7 @@ const PER_PRODUCER = 3_000;
 const LIMIT_MS = 150_000;
 
 for (const capacity of [1, 16]) {
-  test(`shared channel (capacity ${capacity}): 4 threads sending and receiving at random, receivers dropped mid-receive: exactly once, per-producer order`, async () => {
+  test(`shared channel (capacity ${capacity}): 4 threads sending and receiving at random, receives and sends dropped mid-way, ends dropped under pending futures and for good: exactly once, per-producer order`, async () => {
     const [tx, rx] = sharedChannel<StressMessage>(capacity, { slotBytes: 96 });
     const workers: Worker[] = [];
     const reports: Promise<StressReport>[] = [];
@@ -30,6 +32,7 @@ for (const capacity of [1, 16]) {
           index,
           count: PER_PRODUCER,
           seed: 1000 * capacity + index,
+          quitAfter: index === THREADS - 1 ? PER_PRODUCER / 2 : undefined,
           tx: tx.handle(),
           rx: rx.handle(),
         };
@@ -68,10 +71,18 @@ for (const capacity of [1, 16]) {
           total++;
         }
       }
-      assert.equal(total, THREADS * PER_PRODUCER, "every message received");
+      assert.equal(
+        total,
+        THREADS * PER_PRODUCER,
+        `every message received (left in the channel: ${rx.length}; per thread: ${all.map((r) => r.received.length)})`,
+      );
       assert.equal(rx.length, 0);
       const dropped = all.reduce((n, r) => n + r.droppedReceives, 0);
       assert.ok(dropped > 0, "some receives were dropped mid-receive");
+      assert.ok(all.some((r) => r.droppedSends > 0), "some sends were dropped mid-send");
+      assert.ok(all.every((r) => r.endSwaps > 0), "every thread dropped ends under its pending futures");
+      // At most: the others may drain the channel before this receiver took its half.
+      assert.ok(all[THREADS - 1]!.received.length <= PER_PRODUCER / 2, "the receiver that left took no more");
     } finally {
       clearTimeout(timer);
       await Promise.all(workers.map((worker) => worker.terminate()));

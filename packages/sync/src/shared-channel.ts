@@ -22,6 +22,7 @@ import {
   SENT,
   SharedRing,
 } from "./shared-ring.ts";
+import { readHandle } from "./read-handle.ts";
 import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 
 /** Options of {@linkcode sharedChannel}. */
@@ -93,7 +94,7 @@ export function sharedChannel<T>(
   capacity: number,
   options?: SharedChannelOptions,
 ): [SharedSender<T>, SharedReceiver<T>] {
-  const { slotBytes } = checkOptions(options, "sharedChannel()");
+  const { slotBytes } = checkOptions(options, "sharedChannel()", ["slotBytes"]);
   const ring = SharedRing.allocate(capacity, slotBytes ?? 256);
   return [makeSender<T>(ring), makeReceiver<T>(ring)];
 }
@@ -163,10 +164,14 @@ class EndLink {
 
 /** The ring of `handle` (an end `kind`'s), or INVALID_ARGUMENT naming what it is instead. */
 function ringOf(handle: SharedEndHandle<unknown, "sender" | "receiver">, end: "sender" | "receiver"): SharedRing {
-  if (typeof handle !== "object" || handle === null || handle.end !== end) {
+  const { end: kind, buffer } = readHandle(handle, `Shared${end === "sender" ? "Sender" : "Receiver"}.from()`, [
+    "end",
+    "buffer",
+  ]);
+  if (kind !== end) {
     throw new SpindleError("INVALID_ARGUMENT", `not a shared channel ${end}'s handle: ${describe(handle)}`);
   }
-  return new SharedRing(handle.buffer);
+  return new SharedRing(buffer as SharedArrayBuffer);
 }
 
 /**

@@ -3,12 +3,14 @@ import {
   type Context,
   describe,
   Future,
+  isInstance,
   PENDING,
   type Poll,
   refundBudget,
   SpindleError,
 } from "@spindle/core";
 import { EMPTY } from "./shared-ring.ts";
+import { readHandle } from "./read-handle.ts";
 import { signalCounter } from "./shared-signal.ts";
 import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 
@@ -69,13 +71,14 @@ export class SharedNotify {
 
   /** Rebuilds, on this thread, the notify whose `handle` was made on any thread. */
   static from(handle: SharedNotifyHandle): SharedNotify {
-    const buffer = handle?.buffer;
+    const { buffer } = readHandle(handle, "SharedNotify.from()", ["buffer"]);
     if (
-      !(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== WORDS * 4 ||
+      !isInstance(buffer, SharedArrayBuffer, "SharedNotify.from() needs a handle's buffer") ||
+      buffer.byteLength !== WORDS * 4 ||
       // Pairs with the constructor's store, published by whatever brought the buffer here.
       Atomics.load(new Int32Array(buffer), MAGIC) !== MAGIC_VALUE
     ) {
-      throw new SpindleError("INVALID_ARGUMENT", `not a shared notify's buffer: ${describe(buffer)}`);
+      throw new SpindleError("INVALID_ARGUMENT", `not a shared notify's buffer: ${describe(buffer ?? handle)}`);
     }
     adopting = buffer;
     return new SharedNotify();

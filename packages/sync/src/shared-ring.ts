@@ -1,5 +1,5 @@
 import { decodeValueAt, encodeScalarInto, ValueEncoder } from "@spindle/codec";
-import { describe, registerDeadThreadRecovery, SpindleError } from "@spindle/core";
+import { describe, isInstance, registerDeadThreadRecovery, SpindleError } from "@spindle/core";
 import { HolderTable } from "./holder-table.ts";
 import { signalCounter } from "./shared-signal.ts";
 
@@ -233,7 +233,12 @@ export class SharedRing {
     const refuse = (): never => {
       throw new SpindleError("INVALID_ARGUMENT", `not a shared channel's buffer: ${describe(buffer)}`);
     };
-    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER_WORDS * 4) refuse();
+    if (
+      !isInstance(buffer, SharedArrayBuffer, "a shared channel end needs its buffer") ||
+      buffer.byteLength < HEADER_WORDS * 4
+    ) {
+      refuse();
+    }
     this.buffer = buffer;
     this.words = new Int32Array(buffer, 0, HEADER_WORDS);
     // Constant since allocation, which happened before this thread got the buffer.

@@ -4,6 +4,7 @@ import {
   type Context,
   describe,
   Future,
+  isInstance,
   PENDING,
   type Poll,
   refundBudget,
@@ -13,6 +14,7 @@ import {
 import { checkPermits, ClosedError, MAX_PERMITS } from "./errors.ts";
 import { HolderTable } from "./holder-table.ts";
 import { EMPTY } from "./shared-ring.ts";
+import { readHandle } from "./read-handle.ts";
 import { signalCounter } from "./shared-signal.ts";
 import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 
@@ -99,13 +101,14 @@ export class SharedSemaphore {
 
   /** Rebuilds, on this thread, the semaphore whose `handle` was made on any thread. */
   static from(handle: SharedSemaphoreHandle): SharedSemaphore {
-    const buffer = handle?.buffer;
+    const { buffer } = readHandle(handle, "SharedSemaphore.from()", ["buffer"]);
     if (
-      !(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== WORDS * 4 ||
+      !isInstance(buffer, SharedArrayBuffer, "SharedSemaphore.from() needs a handle's buffer") ||
+      buffer.byteLength !== WORDS * 4 ||
       // Pairs with the constructor's store, published by whatever brought the buffer here.
       Atomics.load(new Int32Array(buffer), MAGIC) !== MAGIC_VALUE
     ) {
-      throw new SpindleError("INVALID_ARGUMENT", `not a shared semaphore's buffer: ${describe(buffer)}`);
+      throw new SpindleError("INVALID_ARGUMENT", `not a shared semaphore's buffer: ${describe(buffer ?? handle)}`);
     }
     adopting = buffer;
     return new SharedSemaphore(0);

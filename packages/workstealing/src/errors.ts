@@ -26,7 +26,7 @@ export class UnknownJobError extends RangeError {
       })`,
     );
     this.name = "UnknownJobError";
-    this.job = String(job);
+    this.job = typeof job === "string" ? job : describe(job);
   }
 }
 

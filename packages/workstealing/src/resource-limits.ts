@@ -1,6 +1,6 @@
 // The runtime's `resourceLimits` option: checked, and refused where the runtime would not apply it.
 import process from "node:process";
-import { describe, SpindleError } from "@spindle/core";
+import { describe, SpindleError, unreadableError } from "@spindle/core";
 import { UnsupportedOptionError } from "./errors.ts";
 
 declare const Deno: { readonly version: { readonly deno: string } } | undefined;
@@ -36,7 +36,13 @@ export function checkResourceLimits(limits: unknown): ResourceLimits {
     throw new SpindleError("INVALID_ARGUMENT", `resourceLimits must be an object, got ${describe(limits)}`);
   }
   const checked: Record<string, number> = {};
-  for (const [field, value] of Object.entries(limits)) {
+  let entries: [string, unknown][];
+  try {
+    entries = Object.entries(limits);
+  } catch (cause) {
+    throw unreadableError(limits, "resourceLimits must be an object of limits it can read", cause);
+  }
+  for (const [field, value] of entries) {
     if (!(FIELDS as readonly string[]).includes(field)) {
       throw new SpindleError(
         "INVALID_ARGUMENT",

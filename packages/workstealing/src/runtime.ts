@@ -3,7 +3,18 @@ import { isAbsolute } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { checkOptions, describe, permissionDenied, recoverDeadThread, SpindleError, WakeTable } from "@spindle/core";
+import {
+  checkIterable,
+  checkOptions,
+  checkSignal,
+  describe,
+  isInstance,
+  permissionDenied,
+  recoverDeadThread,
+  SpindleError,
+  unreadableError,
+  WakeTable,
+} from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
@@ -305,7 +316,8 @@ export class Runtime<S extends JobSet = JobSet> {
     jobModule: URL | string,
     options?: RuntimeOptions,
   ): Promise<Runtime<S>> {
-    options = checkOptions(options, "Runtime.start()");
+    // Each option read once, here: a getter or a revoked Proxy is INVALID_ARGUMENT, not a TypeError later.
+    options = checkOptions(options, "Runtime.start()", RUNTIME_OPTION_NAMES);
     const url = jobModuleUrl(jobModule);
     if (isImportingJobModule()) {
       throw new SpindleError(
@@ -319,10 +331,12 @@ export class Runtime<S extends JobSet = JobSet> {
     checkCount("workers", workers, 1);
     const maxExtra = options.maxExtraMachines ?? workers;
     checkCount("maxExtraMachines", maxExtra, 0);
-    const limit = options.queue?.limit;
+    const queue = checkOptions(options.queue, "Runtime.start()'s queue option", ["limit", "whenFull"]);
+    if (options.queue !== undefined) options = { ...options, queue }; // the runtime keeps what was checked
+    const limit = queue.limit;
     // A queue bound, not a thread count: as large as piscina's maxQueue may be.
     if (limit !== undefined) checkCount("queue.limit", limit, 1, MAX_QUEUE_LIMIT);
-    const whenFull: unknown = options.queue?.whenFull;
+    const whenFull: unknown = queue.whenFull;
     if (whenFull !== undefined && whenFull !== "wait" && whenFull !== "reject") {
       throw new SpindleError(
         "INVALID_ARGUMENT",
@@ -374,7 +388,7 @@ export class Runtime<S extends JobSet = JobSet> {
       );
     }
     const timer: unknown = options.timer;
-    if (timer !== undefined && typeof (timer as { share?: unknown } | null)?.share !== "function") {
+    if (timer !== undefined && typeof shareOf(timer) !== "function") {
       throw new SpindleError(
         "INVALID_ARGUMENT",
         `timer must be a timer reactor's timer (reactor.timer), got ${describe(timer)}`,
@@ -644,13 +658,7 @@ export class Runtime<S extends JobSet = JobSet> {
     if (typeof options !== "object" || options === null) {
       throw new SpindleError("INVALID_ARGUMENT", `spawnWith() needs an options object first, got ${describe(options)}`);
     }
-    const timeout: unknown = options.timeout;
-    if (timeout !== undefined) checkMs("timeout", timeout);
-    const signal: unknown = options.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new SpindleError("INVALID_ARGUMENT", `signal must be an AbortSignal, got ${describe(signal)}`);
-    }
-    return this.#spawn(name, args, options) as JobHandle<JobResult<S, K>>;
+    return this.#spawn(name, args, checkSpawnOptions(options, "spawnWith()")) as JobHandle<JobResult<S, K>>;
   }
 
   /**
@@ -691,31 +699,18 @@ export class Runtime<S extends JobSet = JobSet> {
       }
       // An array or an iterable only, as rayon and tokio take collections: an array-like object
       // ({ length: 2 }) is refused rather than read as holes.
-      if (
-        !Array.isArray(items) &&
-        typeof (items as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== "function"
-      ) {
-        throw new SpindleError(
-          "INVALID_ARGUMENT",
-          `map() items must be an array or an iterable, got ${describe(items)}`,
-        );
-      }
+      checkIterable(items, "map() items must be an array or an iterable");
+      const { chunkSize: givenChunkSize } = checkOptions(options, "map()", ["chunkSize"]);
+      const spawnOptions = checkSpawnOptions(options, "map()");
       const list: readonly unknown[] = Array.isArray(items) ? items : Array.from(items as Iterable<unknown>);
       if (!this.#indexes.has(name)) throw new UnknownJobError(name, this.#names);
-      const chunkSize: unknown = options.chunkSize ?? Math.max(1, Math.ceil(list.length / (4 * this.#workers)));
+      const chunkSize: unknown = givenChunkSize ?? Math.max(1, Math.ceil(list.length / (4 * this.#workers)));
       if (typeof chunkSize !== "number" || !Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 2 ** 31 - 1) {
         throw new SpindleError(
           "INVALID_ARGUMENT",
           `chunkSize must be an integer from 1 to ${2 ** 31 - 1}, got ${describe(chunkSize)}`,
         );
       }
-      const timeout: unknown = options.timeout;
-      if (timeout !== undefined) checkMs("timeout", timeout);
-      const signal: unknown = options.signal;
-      if (signal !== undefined && !(signal instanceof AbortSignal)) {
-        throw new SpindleError("INVALID_ARGUMENT", `signal must be an AbortSignal, got ${describe(signal)}`);
-      }
-      const spawnOptions: SpawnOptions | null = timeout !== undefined || signal !== undefined ? options : null;
       return mapInChunks(list, chunkSize, (chunk) => this.#spawn(name, [chunk], spawnOptions, true));
     } catch (error) {
       return Promise.reject(error);
@@ -822,7 +817,7 @@ export class Runtime<S extends JobSet = JobSet> {
    * Resolves when every worker has exited.
    */
   shutdown(options?: ShutdownOptions): Promise<void> {
-    options = checkOptions(options, "shutdown()");
+    options = checkOptions(options, "shutdown()", ["mode", "timeout"]);
     const mode: unknown = options.mode ?? "drain";
     if (mode !== "drain" && mode !== "cancel") {
       throw new SpindleError("INVALID_ARGUMENT", `shutdown mode must be "drain" or "cancel", got ${describe(mode)}`);
@@ -1185,8 +1180,46 @@ function checkCount(name: string, value: unknown, min: number, max = 256): void 
  * The job module as an absolute URL string: a `URL`, an absolute path, or an absolute URL string.
  * A relative string is refused: `import()` here would resolve it against this package's folder.
  */
+/** Every option of {@linkcode RuntimeOptions}, for {@linkcode checkOptions} to read once. */
+const RUNTIME_OPTION_NAMES: readonly (keyof RuntimeOptions)[] = [
+  "workers",
+  "minWorkers",
+  "idleTimeout",
+  "unref",
+  "resourceLimits",
+  "maxJobsPerWorker",
+  "maxMemoryBeforeRecycle",
+  "metrics",
+  "maxExtraMachines",
+  "queue",
+  "workerData",
+  "timer",
+  "maxHeapBytes",
+  "abortGraceMs",
+];
+
+/**
+ * The `timeout` and `signal` of `spawnWith` or `map` options, each read once and checked (a
+ * signal's own `aborted` read included) before any job is spawned; `null` when neither is set.
+ */
+function checkSpawnOptions(options: SpawnOptions, what: string): SpawnOptions | null {
+  const { timeout, signal } = checkOptions(options, what, ["timeout", "signal"]);
+  if (timeout !== undefined) checkMs("timeout", timeout);
+  if (signal !== undefined) checkSignal(signal, `${what}'s signal option`);
+  return timeout !== undefined || signal !== undefined ? { timeout, signal } : null;
+}
+
+/** The `share` method of a `timer` option, or what a read that throws says about it. */
+function shareOf(timer: unknown): unknown {
+  try {
+    return (timer as { share?: unknown } | null)?.share;
+  } catch (cause) {
+    throw unreadableError(timer, "Runtime.start()'s timer option needs a timer reactor's timer", cause);
+  }
+}
+
 function jobModuleUrl(jobModule: unknown): string {
-  if (jobModule instanceof URL) return jobModule.href;
+  if (isInstance(jobModule, URL, "Runtime.start() needs a job module")) return jobModule.href;
   if (typeof jobModule === "string") {
     // A Windows path (`C:\jobs.ts`) parses as a URL of scheme `c:`, so paths are tried first.
     if (isAbsolute(jobModule)) return pathToFileURL(jobModule).href;

@@ -7,6 +7,9 @@
  * "sent" when done. The consumer receives until the end choosing at random among an awaited `recv`,
  * a `recv` dropped mid-receive by `select`, `tryRecv`, and `recvBlocking` with a 1 ms timeout; it
  * posts what it received, in order, when it sees STREAM_END (after the main thread's close()).
+ * One awaited `send` or `recv` in ten is made on an end that is then swapped for a clone and
+ * dropped before the future is awaited: a future outlives its end, and ends come and go on every
+ * thread while the others send and receive.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { type Coroutine, drop, LocalExecutor, PENDING, select, STREAM_END, yieldNow } from "@spindle/core";
@@ -45,6 +48,8 @@ export interface StressData {
   readonly index: number;
   readonly count: number;
   readonly seed: number;
+  /** Drop this thread's receiver for good after this many messages (the others receive the rest). */
+  readonly quitAfter?: number;
   readonly tx: SharedSenderHandle<StressMessage>;
   readonly rx: SharedReceiverHandle<StressMessage>;
 }
@@ -53,21 +58,33 @@ export interface StressReport {
   readonly received: Array<[number, number]>;
   readonly droppedReceives: number;
   readonly droppedSends: number;
+  readonly endSwaps: number;
 }
 
 const data = workerData as StressData;
 const rand = random(data.seed);
-const tx = SharedSender.from(data.tx);
-const rx = SharedReceiver.from(data.rx);
+let tx = SharedSender.from(data.tx);
+let rx = SharedReceiver.from(data.rx);
 let droppedReceives = 0;
 let droppedSends = 0;
+let endSwaps = 0;
+
+/** Replaces `end` by a clone and drops it; the clone counts before the drop, so nothing closes. */
+function swapped<E extends { clone(): E; drop(): void }>(end: E): E {
+  const next = end.clone();
+  end.drop();
+  endSwaps++;
+  return next;
+}
 
 function* produce(): Coroutine<void> {
   for (let s = 0; s < data.count;) {
     const message = messageOf(data.index, s);
     const r = rand();
     if (r < 0.3) {
-      yield* tx.send(message);
+      const sending = tx.send(message);
+      if (rand() < 0.1) tx = swapped(tx); // the send's end dropped before it is awaited
+      yield* sending;
       s++;
     } else if (r < 0.6) {
       const first = yield* select(tx.send(message), yieldNow());
@@ -84,6 +101,7 @@ function* produce(): Coroutine<void> {
       else yield* yieldNow();
     }
   }
+  tx.drop(); // this thread's sender leaves for good; the others' and the main thread's keep it open
   parentPort!.postMessage("sent");
 }
 
@@ -93,7 +111,9 @@ function* consume(): Coroutine<Array<[number, number]>> {
     const r = rand();
     let got: StressMessage | typeof PENDING | typeof STREAM_END;
     if (r < 0.3) {
-      got = yield* rx.recv();
+      const receiving = rx.recv();
+      if (rand() < 0.1) rx = swapped(rx); // the receive's end dropped before it is awaited
+      got = yield* receiving;
     } else if (r < 0.6) {
       const first = yield* select(rx.recv(), yieldNow());
       if (first.index === 0) got = first.value;
@@ -111,6 +131,10 @@ function* consume(): Coroutine<Array<[number, number]>> {
     }
     if (got === STREAM_END) return received;
     if (got !== PENDING) received.push(idOf(got));
+    if (data.quitAfter !== undefined && received.length >= data.quitAfter) {
+      rx.drop(); // this receiver leaves for good mid-stream: the others must take the rest
+      return received;
+    }
   }
 }
 
@@ -118,5 +142,5 @@ const executor = new LocalExecutor();
 executor.spawn(produce());
 const received = executor.spawn(consume());
 await executor.run();
-const report: StressReport = { received: await received, droppedReceives, droppedSends };
+const report: StressReport = { received: await received, droppedReceives, droppedSends, endSwaps };
 parentPort!.postMessage(report);
