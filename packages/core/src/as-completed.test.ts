@@ -45,11 +45,20 @@ test("asCompleted yields outputs in completion order; a failure fails its poll a
 
 test("for await over the join handles of tasks, and dropping the stream detaches the rest", async () => {
   const executor = new LocalExecutor();
-  const later = (ms: number) => fromPromise(new Promise<number>((resolve) => setTimeout(() => resolve(ms), ms)));
+  // Each task completes only after the one before it was received, so the order is the
+  // completions' (5, 15, 30), not the handles' (30, 5, 15), however loaded the machine is.
+  const finish = new Map<number, (n: number) => void>();
+  const later = (n: number) => fromPromise(new Promise<number>((resolve) => finish.set(n, resolve)));
   const handles = [later(30), later(5), later(15)].map((work) => executor.spawn(work));
   const run = executor.run();
+  const completions = [5, 15, 30];
   const order: number[] = [];
-  for await (const n of toAsyncIterable(asCompleted(handles))) order.push(n);
+  finish.get(completions[0]!)!(completions[0]!);
+  for await (const n of toAsyncIterable(asCompleted(handles))) {
+    order.push(n);
+    const following = completions[order.length];
+    if (following !== undefined) finish.get(following)!(following);
+  }
   assert.deepEqual(order, [5, 15, 30]);
   await run;
   const forever = executor.spawn(pending<number>());
