@@ -6,6 +6,7 @@ import {
   CancelledError,
   type Coroutine,
   fromPromise,
+  isFuture,
   JoinHandle,
   LocalExecutor,
   PENDING,
@@ -647,4 +648,26 @@ test("a long-lived scope with tasks coming and going keeps its slots compact and
   assert.equal(counts.finally, counts.started, "every task's finally ran once");
   assert.equal(counts.started, 2_000);
   assert.equal(executor.taskCount, 0);
+});
+
+test("a scope's task handle aborts and reports but cannot be awaited: awaiting it beside the scope hung", () => {
+  const scope = new TaskScope<number>();
+  const handle = scope.spawn(ready(7));
+  const other = scope.spawn(pending<number>());
+  // A JoinHandle here let a caller's `yield*` or `await` replace the scope as the task's one waiter.
+  assert.equal(isFuture(handle), false);
+  assert.equal((handle as Partial<PromiseLike<number>>).then, undefined);
+  assert.throws(() =>
+    blockOn(function* () {
+      yield* handle as never;
+    }()), TypeError);
+  other.abort();
+  const statuses = new Map<number, string>();
+  for (let i = 0; i < 2; i++) {
+    const outcome = blockOn(scope.joinNextWithId());
+    if (outcome !== STREAM_END) statuses.set(outcome.id, outcome.status);
+  }
+  assert.deepEqual([statuses.get(handle.id), statuses.get(other.id)], ["fulfilled", "cancelled"]);
+  assert.equal(handle.isFinished, true);
+  assert.equal(other.isFinished, true);
 });

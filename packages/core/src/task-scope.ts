@@ -75,6 +75,31 @@ export type TaskOutcome<T> =
   | { readonly id: number; readonly status: "rejected"; readonly reason: unknown }
   | { readonly id: number; readonly status: "cancelled"; readonly reason: CancelledError };
 
+/**
+ * The {@linkcode AbortHandle} of a scope's task: its join handle's `abort`, `isFinished` and `id`,
+ * and nothing to await. The scope is the task's one joiner; a second would take the scope's place
+ * as the task's only waiter, and one of the two would wait forever.
+ */
+class ScopeTaskHandle implements AbortHandle {
+  readonly #task: JoinHandle<unknown>;
+
+  constructor(task: JoinHandle<unknown>) {
+    this.#task = task;
+  }
+
+  abort(): void {
+    this.#task.abort();
+  }
+
+  get isFinished(): boolean {
+    return this.#task.isFinished;
+  }
+
+  get id(): number {
+    return this.#task.id;
+  }
+}
+
 const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
@@ -548,7 +573,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     handles[slot] = handle;
     tasks.live++;
     this.#pollSlot(slot, handle);
-    return handle;
+    return new ScopeTaskHandle(handle);
   }
 
   /**
@@ -566,7 +591,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
       const current = tasks.handles[slot];
       if (current !== null && current !== undefined) this.#pollSlot(slot, current);
     }
-    return handle;
+    return new ScopeTaskHandle(handle);
   }
 
   /** Polls the handle in `slot` with the scope as its waker: registers it, or takes the outcome. */
