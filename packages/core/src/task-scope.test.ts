@@ -659,7 +659,7 @@ test("a scope's task handle aborts and reports but cannot be awaited: awaiting i
   assert.equal((handle as Partial<PromiseLike<number>>).then, undefined);
   assert.throws(() =>
     blockOn(function* () {
-      yield* handle as never;
+      yield* handle as unknown as Iterable<never>;
     }()), TypeError);
   other.abort();
   const statuses = new Map<number, string>();
