@@ -116,6 +116,13 @@ test("bad input fails at spawn, naming the job and the value", async () => {
         e instanceof SpindleError && e.code === "INVALID_ARGUMENT" &&
         /Runtime\.start\(\)'s options .* got 5/.test(e.message),
     );
+    // workerData no worker can receive: the engine's DataCloneError, naming no option, before.
+    await assert.rejects(
+      Runtime.start(new URL("./test-support/test-jobs.ts", import.meta.url), { workerData: { f: () => 1 } }),
+      (e: unknown) =>
+        e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /^workerData must be/.test(e.message) &&
+        e.cause instanceof Error,
+    );
     assert.equal(await runtime.spawn("add", 1, 1), 2); // the runtime still works
     return runtime;
   });

@@ -394,6 +394,7 @@ export class Runtime<S extends JobSet = JobSet> {
         `timer must be a timer reactor's timer (reactor.timer), got ${describe(timer)}`,
       );
     }
+    checkWorkerData(options.workerData);
     const processors = workers + maxExtra;
     const setup: SharedStateSetup = {
       control: SharedState.controlBuffer(processors, DEQUE_CAPACITY),
@@ -1243,6 +1244,24 @@ function jobModuleUrl(jobModule: unknown): string {
  * Loaded over `http(s):` (as JSR serves Deno), the worker starts from a `data:` module that
  * imports the entry: Deno's `node:worker_threads` accepts only `file:` and `data:` URLs.
  */
+/**
+ * Throws `INVALID_ARGUMENT` naming `workerData` (the engine's `DataCloneError` as cause) unless it
+ * can be structured-cloned as a worker receives it: checked once at start, where a worker's start
+ * would throw the engine's error with no word of which option it was about.
+ */
+function checkWorkerData(workerData: unknown): void {
+  if (workerData === undefined) return;
+  try {
+    structuredClone(workerData);
+  } catch (cause) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `workerData must be a value workers can receive (structured-cloneable), got ${describe(workerData)}`,
+      { cause },
+    );
+  }
+}
+
 function spawnMachineThread(workerData: unknown, p: number, resourceLimits: ResourceLimits | null): Worker {
   const options = { workerData, name: `spindle-machine-${p}`, ...(resourceLimits === null ? {} : { resourceLimits }) };
   if (import.meta.url.startsWith("file:")) return new Worker(new URL("./worker-main.js", import.meta.url), options);
