@@ -25,6 +25,8 @@ const LEG_TIMEOUT_MS = 30 * 60_000;
 
 interface Runtime {
   bin: string;
+  /** Commands to run before the tests, each to succeed (Deno's type-check). */
+  before?: (pkg: Pkg) => string[][];
   args: (pkg: Pkg) => string[];
   /** Counts from the runner's summary, or undefined when there is none. */
   parse: (log: string, files: string[]) => { passed: number; failed: number } | undefined;
@@ -65,9 +67,33 @@ const runtimes: Record<string, Runtime> = {
   // (t.test subtests) are not added in. With --doc, every `@example` of a published package's
   // sources and the code of its README run too (type-checked), so Deno's counts are higher.
   // --unstable-net: reactor-net's "deno" backend needs Deno.listenDatagram, which exists only with it.
+  // The type-check runs once, before the tests, and the tests run with --no-check: checked by
+  // `deno test`, every worker a test starts was type-checked again when it started (its graph is
+  // not in the check cache), 283 times in work-stealing's leg, which took 29m50s of its 30 minutes
+  // and failed three tests waiting for replacement workers (fresh-clone CI, 2026-12-06).
   deno: {
     bin: bin.deno,
-    args: (pkg) => ["test", "-A", "--unstable-net", "--doc", "--conditions=@spindle/source", ...pkg.tests, ...pkg.docs],
+    before: (pkg) => {
+      const markdown = pkg.docs.filter((f) => f.endsWith(".md"));
+      const code = pkg.docs.filter((f) => !f.endsWith(".md"));
+      const check = ["check", "--unstable-net", "--conditions=@spindle/source"];
+      return [
+        [...check, "--doc", ...pkg.tests, ...code],
+        ...(markdown.length ? [[...check, "--doc-only", ...markdown]] : []),
+      ];
+    },
+    args: (
+      pkg,
+    ) => [
+      "test",
+      "-A",
+      "--unstable-net",
+      "--doc",
+      "--no-check",
+      "--conditions=@spindle/source",
+      ...pkg.tests,
+      ...pkg.docs,
+    ],
     parse(log) {
       const m = last(log, /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/gm);
       return m && { passed: +m[1]!, failed: +m[2]! };
@@ -110,6 +136,11 @@ async function runLeg(runtime: string, pkg: Pkg, logDir: string): Promise<Leg> {
   const log = join(logDir, `${runtime}-${pkg.short}.log`);
   // Tests that spawn a child of their own runtime find it here.
   const env = { ...process.env, SPINDLE_TEST_RUNTIME: runtime, SPINDLE_TEST_RUNTIME_BIN: rt.bin };
+  for (const [i, args] of (rt.before?.(pkg) ?? []).entries()) {
+    const beforeLog = join(logDir, `${runtime}-${pkg.short}-before-${i + 1}.log`);
+    const failed = await runToLog(rt.bin, args, beforeLog, env);
+    if (failed) return { runtime, pkg, log: beforeLog, passed: 0, failed: 0, problem: `${args[0]} failed (${failed})` };
+  }
   const exit = await runToLog(rt.bin, rt.args(pkg), log, env);
   const counts = rt.parse(stripAnsi(readFileSync(log, "utf8")), pkg.tests);
   const leg: Leg = { runtime, pkg, log, passed: counts?.passed ?? 0, failed: counts?.failed ?? 0 };
