@@ -49,8 +49,8 @@ const JOB_SET = Symbol.for("@spindle/workstealing.JobSet");
  *     return (yield* left) + right;
  *   },
  * });
- * export default jobs;
  * console.log(jobs.names); // [ "add", "fib" ]
+ * // A job module ends with `export default jobs;` (Runtime.start imports its default export).
  * ```
  */
 export class JobSet<J extends Jobs = Jobs> {
