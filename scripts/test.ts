@@ -60,12 +60,13 @@ const runtimes: Record<string, Runtime> = {
   node24: nodeRunner(bin.node24),
   // Run from the root so the root deno.json workspace applies. Deno maps a package that has a
   // deno.json to its source; one without resolves through package.json `exports`, hence
-  // --conditions. Type-checked (no --no-check): Deno's check handles the `node:` imports, once
-  // the root deno.json sets `compilerOptions` (otherwise Deno adopts each package's
+  // --conditions. Type-checked by `deno check` first (see below): Deno's check handles the `node:`
+  // imports, once the root deno.json sets `compilerOptions` (otherwise Deno adopts each package's
   // tsconfig.json, whose `lib` lacks Deno's, and rejects `import.meta.url`).
   // `ok | 3 passed | 0 failed` or `FAILED | 2 passed (1 step) | 1 failed (1 step)`; steps
   // (t.test subtests) are not added in. With --doc, every `@example` of a published package's
-  // sources and the code of its README run too (type-checked), so Deno's counts are higher.
+  // sources and the code of its README run too (checked by `deno check --doc` and `--doc-only`),
+  // so Deno's counts are higher.
   // --unstable-net: reactor-net's "deno" backend needs Deno.listenDatagram, which exists only with it.
   // The type-check runs once, before the tests, and the tests run with --no-check: checked by
   // `deno test`, every worker a test starts was type-checked again when it started (its graph is
