@@ -162,7 +162,6 @@ function internalize(key: string): string {
   return Object.keys({ [key]: 0 })[0]!;
 }
 
-/** Reads one message; a single instance serves every call that does not nest in another. */
 /**
  * Reads one message; a single instance serves every call that does not nest in another.
  *

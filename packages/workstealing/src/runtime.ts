@@ -1177,10 +1177,6 @@ function checkCount(name: string, value: unknown, min: number, max = 256): void 
   }
 }
 
-/**
- * The job module as an absolute URL string: a `URL`, an absolute path, or an absolute URL string.
- * A relative string is refused: `import()` here would resolve it against this package's folder.
- */
 /** Every option of {@linkcode RuntimeOptions}, for {@linkcode checkOptions} to read once. */
 const RUNTIME_OPTION_NAMES: readonly (keyof RuntimeOptions)[] = [
   "workers",
@@ -1219,6 +1215,10 @@ function shareOf(timer: unknown): unknown {
   }
 }
 
+/**
+ * The job module as an absolute URL string: a `URL`, an absolute path, or an absolute URL string.
+ * A relative string is refused: `import()` here would resolve it against this package's folder.
+ */
 function jobModuleUrl(jobModule: unknown): string {
   if (isInstance(jobModule, URL, "Runtime.start() needs a job module")) return jobModule.href;
   if (typeof jobModule === "string") {
@@ -1235,15 +1235,6 @@ function jobModuleUrl(jobModule: unknown): string {
   );
 }
 
-/**
- * Starts the thread of machine `p`. The entry is named by the literal
- * `new Worker(new URL("./worker-main.js", import.meta.url))`, the form bundlers follow, resolved
- * only here, never at module load. From source, `./worker-main.js` is a shim beside
- * `worker-main.ts` that imports it.
- *
- * Loaded over `http(s):` (as JSR serves Deno), the worker starts from a `data:` module that
- * imports the entry: Deno's `node:worker_threads` accepts only `file:` and `data:` URLs.
- */
 /**
  * Throws `INVALID_ARGUMENT` naming `workerData` (the engine's `DataCloneError` as cause) unless it
  * can be structured-cloned as a worker receives it: checked once at start, where a worker's start
@@ -1262,6 +1253,15 @@ function checkWorkerData(workerData: unknown): void {
   }
 }
 
+/**
+ * Starts the thread of machine `p`. The entry is named by the literal
+ * `new Worker(new URL("./worker-main.js", import.meta.url))`, the form bundlers follow, resolved
+ * only here, never at module load. From source, `./worker-main.js` is a shim beside
+ * `worker-main.ts` that imports it.
+ *
+ * Loaded over `http(s):` (as JSR serves Deno), the worker starts from a `data:` module that
+ * imports the entry: Deno's `node:worker_threads` accepts only `file:` and `data:` URLs.
+ */
 function spawnMachineThread(workerData: unknown, p: number, resourceLimits: ResourceLimits | null): Worker {
   const options = { workerData, name: `spindle-machine-${p}`, ...(resourceLimits === null ? {} : { resourceLimits }) };
   if (import.meta.url.startsWith("file:")) return new Worker(new URL("./worker-main.js", import.meta.url), options);
