@@ -976,7 +976,11 @@ const WORKSTEALING_FINDINGS: string[] = [
   "1.00 against 0.85 and 0.90; the benchmark's round trips with the two builds alternated (Node, load " +
   "5.5–9) 0.69×, 2.20×, 1.67× against 1.74×, 2.09×, 2.24×. What is left to try is on the main thread: " +
   "taking a settled result without waiting for the event loop (as piscina's `receiveMessageOnPort`), " +
-  "e.g. checking the job's state once more before the `waitAsync` wake-up arrives.",
+  "e.g. checking the job's state once more before the `waitAsync` wake-up arrives, without spinning: in " +
+  "a probe a main thread that spun up to 20 or 50 µs on the handle's state before awaiting it made the " +
+  "round trip 3–6× slower (block p50s, Node 24: 157 and 185 µs against 54 and 44 µs awaiting at once, " +
+  "piscina 20–24; Bun: 141 against 25; load 24–25), most likely because a worker woken by the main " +
+  "thread is queued on the main thread's vCPU (the vCPU packing in the fork/join findings).",
   "- **Spindle's idle workers cost nothing.** An idle machine blocks in `Atomics.wait` for 10 ms (the fastest " +
   "wake-up when work comes soon), then parks with `Atomics.waitAsync`, so its event loop runs and it wakes only " +
   "for work. (A first version woke every 10 ms to give its event loop a turn: 35–40 ms of CPU per second per idle " +
