@@ -21,6 +21,9 @@
 // arguments), and with the array in a SharedArrayBuffer passed once as workerData; piscina with
 // the buffer's halves transferred (sliced out of the array first: one copy, as `move`); bare
 // threads over a SharedArrayBuffer that they got once, as workerData. One job (or task) per worker.
+// Each of Spindle's runs has a runtime of its own (map and the four sums: five runtimes of WORKERS
+// workers, idle but for their own run), so that its workers' loop sees one kind of buffer, as each
+// bare thread's does.
 //
 // Method: each contender is started and must answer a first small task (else it is reported as
 // `not supported: <error>`); then WARMUP + RUNS rounds, each running every contender of a part
@@ -99,38 +102,56 @@ interface Contender {
 
 async function startSpindle(): Promise<Contender> {
   const { move, Runtime } = await import("@spindle/workstealing");
-  const rt = await Runtime.start<typeof jobs>(new URL("./workstealing-map-peers/jobs.ts", import.meta.url), {
-    workers: WORKERS,
-    // No extra machines: every contender runs exactly WORKERS threads.
-    maxExtraMachines: 0,
-    workerData: { values: shared },
-  });
-  const allocated = rt.alloc(SUM_BYTES);
+  const jobModule = new URL("./workstealing-map-peers/jobs.ts", import.meta.url);
+  // A runtime per run, as each bare thread has its own thread: a JIT's type feedback is per thread,
+  // so the workers' summing loop sees one kind of buffer, as a user's would (one runtime for all
+  // four sums made JavaScriptCore compile it 1.38x slower over a SharedArrayBuffer).
+  const start = (workerData?: unknown) =>
+    Runtime.start<typeof jobs>(jobModule, {
+      workers: WORKERS,
+      // No extra machines: every contender runs exactly WORKERS threads.
+      maxExtraMachines: 0,
+      ...(workerData === undefined ? {} : { workerData }),
+    });
+  const [mapRt, copiedRt, movedRt, allocRt, sharedRt] = await Promise.all([
+    start(),
+    start(),
+    start(),
+    start(),
+    start({ values: shared }),
+  ]);
+  const allocated = allocRt.alloc(SUM_BYTES);
   allocated.array(Float64Array).set(shared);
   const each = (f: (w: number) => PromiseLike<number>): Promise<number[]> =>
     Promise.all(Array.from({ length: WORKERS }, (_, w) => f(w)));
   return {
     async first() {
-      const out = await rt.map("mapItem", [1, 2, 3], { chunkSize: 2 });
+      const out = await mapRt.map("mapItem", [1, 2, 3], { chunkSize: 2 });
       if (out.join() !== mapChunk([1, 2, 3]).join()) throw new Error(`map of [1, 2, 3] gave ${out.join()}`);
     },
     runs: {
-      "map-spindle": async () => checkMap(await rt.map("mapItem", items, { chunkSize: CHUNK }), "spindle map"),
+      "map-spindle": async () => checkMap(await mapRt.map("mapItem", items, { chunkSize: CHUNK }), "spindle map"),
       "sum-copied": async () =>
-        checkSum(await each((w) => rt.spawn("sum", shared.slice(ranges[w]![0], ranges[w]![1]))), "spindle copied"),
+        checkSum(
+          await each((w) => copiedRt.spawn("sum", shared.slice(ranges[w]![0], ranges[w]![1]))),
+          "spindle copied",
+        ),
       "sum-move": async () =>
         checkSum(
-          await each((w) => rt.spawn("sumMoved", move(plain.subarray(ranges[w]![0], ranges[w]![1])))),
+          await each((w) => movedRt.spawn("sumMoved", move(plain.subarray(ranges[w]![0], ranges[w]![1])))),
           "spindle move",
         ),
       "sum-alloc": async () =>
-        checkSum(await each((w) => rt.spawn("sumBuffer", allocated, ranges[w]![0]!, ranges[w]![1]!)), "spindle alloc"),
+        checkSum(
+          await each((w) => allocRt.spawn("sumBuffer", allocated, ranges[w]![0]!, ranges[w]![1]!)),
+          "spindle alloc",
+        ),
       "sum-worker-data": async () =>
-        checkSum(await each((w) => rt.spawn("sumShared", ranges[w]![0]!, ranges[w]![1]!)), "spindle workerData"),
+        checkSum(await each((w) => sharedRt.spawn("sumShared", ranges[w]![0]!, ranges[w]![1]!)), "spindle workerData"),
     },
     async close() {
       allocated.release();
-      await rt.shutdown();
+      await Promise.all([mapRt, copiedRt, movedRt, allocRt, sharedRt].map((rt) => rt.shutdown()));
     },
   };
 }

@@ -302,7 +302,9 @@ function renderDataParallel(
         `${m.chunk.toLocaleString("en-US")}: Spindle with \`runtime.map("mapItem", items, { chunkSize })\`; piscina ` +
         "with one `pool.run(chunk)` per chunk, all submitted, then awaited; the bare threads with the chunks dealt " +
         "round robin, one message per thread. Each ends with one array of the results in order, checked. *sum*: " +
-        `${m.sumBytes / 2 ** 20} MiB of float64, one job (task) per worker over its half. Method: a first small task ` +
+        `${m.sumBytes / 2 ** 20} MiB of float64, one job (task) per worker over its half. Each of Spindle's runs ` +
+        "(the map and each sum) has a runtime of its own, as each bare thread is a thread of its own, so that its " +
+        "workers' loop sees one kind of buffer, as a user's would. Method: a first small task " +
         `proves each contender runs on the runtime; then ${m.warmupRuns} warm-up and ${m.measuredRuns} measured ` +
         "rounds, every run once per round, order rotated; times are medians, ratios medians of per-round ratios " +
         `(range in brackets). 1-minute load average at the start and end: ${loads(maps)}.`,
@@ -922,12 +924,24 @@ const WORKSTEALING_FINDINGS: string[] = [
   "returned against 0.08 ms for a bare thread's message when the worker had idled 2 ms, 0.28 against 0.11 ms " +
   "after 30 ms; of Spindle's, 0.04–0.18 ms is the futex or `waitAsync` wake, the rest the machine's first poll, " +
   "taking the job and decoding its arguments, 10–25 µs a step in code that runs a few times per round), and " +
-  "the result's way back about 0.1 ms longer. On Bun the benchmark itself costs Spindle: its four runs share " +
-  "one job module, so the workers' summing loop sees a plain ArrayBuffer, the growable shared heap and a " +
-  "SharedArrayBuffer, and " +
-  "JavaScriptCore then compiles it about 1.38× slower over a SharedArrayBuffer (best of 40: 3.19–3.20 ms " +
-  "against 2.31–2.33 ms when it only ever saw one kind; over the growable buffer 2.61–2.63 ms), while each " +
-  "bare thread sees one kind. A user's job over `runtime.alloc` buffers alone would not pay it.",
+  "the result's way back about 0.1 ms longer. On Bun the benchmark itself used to cost Spindle: its " +
+  "four runs shared one runtime, so the workers' summing loop saw a plain ArrayBuffer, the growable " +
+  "shared heap and a SharedArrayBuffer, and JavaScriptCore then compiled it about 1.38× slower over a " +
+  "SharedArrayBuffer (best of 40: 3.19–3.20 ms against 2.31–2.33 ms when it only ever saw one kind; " +
+  "over the growable buffer 2.61–2.63 ms), while each bare thread sees one kind. Since 2026-12-06 each " +
+  "of Spindle's runs has a runtime of its own (a JIT's type feedback is per thread), as a user whose " +
+  "jobs see one kind of buffer has. That also changes the idle gaps: a runtime's workers used to be " +
+  "woken for a sum a few milliseconds after they had run another (blocking park, the fast wake-up), and " +
+  "now they idle through the other contenders' runs, as the bare threads do (parked without blocking " +
+  "after 10 ms; that wake-up runs through the event loop). Alternating the old and the new pass " +
+  "(`--only sum`, 5 and 12 rounds, load 5–19 from other processes; the bare threads' median 3–20 ms " +
+  "against 2.9 ms in the table) did not resolve the ~0.9 ms per run the loop should save on Bun: " +
+  "`workerData` ÷ bare 6.66×, 2.42×, 1.17×, 0.80× (old) against 0.85×, 2.32×, 0.60×, 1.76× (new), " +
+  "`runtime.alloc` ÷ bare 8.95×, 2.48×, 1.55×, 0.61× against 2.46×, 2.85×, 1.11×, 1.47×. On Node, where " +
+  "the loop was not predicted to move, the new pass came out slower in every run: `workerData` 0.71×, " +
+  "0.35×, 0.47×, 0.84× against 1.57×, 0.94×, 1.29×, 2.21×, `runtime.alloc` 1.06×, 0.52×, 1.16×, 0.98× " +
+  "against 1.87×, 1.61×, 1.38×, 1.15×; this is the slower wake after a long idle, which the bare " +
+  "threads pay too (the table above is from a run before the change).",
   "- **Metrics on, tiny jobs: not explained yet.** Two runtimes side by side, both with metrics off, gave 0.99× " +
   "and 1.03× (A/A, Node 24, load 9–10); with metrics on, two runs of this pass gave 1.54× and 1.16× on " +
   "Node, 1.23× and 1.30× on Deno, 1.08× and 1.45× on Bun (load 9–15). The metrics add three clock reads per job (`performance.now()` took 70–240 ns here under load) " +
@@ -939,6 +953,34 @@ const WORKSTEALING_FINDINGS: string[] = [
   "run), where their workers park between tasks and " +
   "the vCPU goes idle (waking a thread whose vCPU went idle costs 45–60 µs here, RUNTIME-FACTS). So goal 5 is " +
   "easier on a quiet machine; the load averages above say how quiet this run was.",
+  "- **Round trips under load (2026-12-06): the main thread sleeps between round trips, piscina's does " +
+  "not.** At load 6–17 Spindle's p50 was 36–72 µs and piscina's mostly 20–35 µs (Node 24; piscina's own " +
+  "p50 also swung to 100–121 µs in some runs at the same load). A probe stamping each leg (Node 24, " +
+  "2,700 round trips, load 6–7) gave `spawn` → the job's first line 14–34 µs at p50 and the job's end → " +
+  "the main thread resumed 30–65 µs, where the same two wakes between two bare threads " +
+  "(`Atomics.notify` to a worker blocked in `Atomics.wait`, the answer through `Atomics.waitAsync` or " +
+  "`postMessage`) took 9 and 14 µs for the whole round trip. `strace -f -c` over 3,000 round trips " +
+  "counted 5,478 `epoll_pwait`, 2,706 `write` and 14,347 `futex` calls for Spindle against 636, 460 and " +
+  "8,163 for piscina: Spindle's main thread goes back to its event loop after each `spawn` and is woken " +
+  "by the result (`Atomics.waitAsync` resolves through a task posted to the event loop), while " +
+  "piscina's handler of one result, after the caller's continuation has submitted the next task, reads " +
+  "the next result with `receiveMessageOnPort` when the worker already answered, so a busy main thread " +
+  "mostly never sleeps. The worker's 0.1 ms spin after a job costs something under load too (in the " +
+  "probe, spin 0: 51–75 µs in all, against 72–138 µs with the spin; the result's leg 30–40 against " +
+  "32–65 µs): a spinner holds a vCPU that the main thread needs, and a preempted spinner sees the next " +
+  "job only when its turn comes. Tried and not adopted: a machine whose spin was descheduled (two looks " +
+  "≥ 20 µs apart) searches without spinning for 20 ms. With both rules side by side in one process, " +
+  "with piscina (blocks of 1,000 round trips, order rotated, Node 24, load 10–17, five runs), Spindle ÷ " +
+  "piscina per block was 1.64, 0.56, 0.63, 1.52, 2.36 (always spin) against 1.73, 0.37, 0.50, 1.80, " +
+  "2.22 (the new rule), within what two identical runtimes gave (2.03 against 1.77); on Bun 0.46 and " +
+  "1.00 against 0.85 and 0.90; the benchmark's round trips with the two builds alternated (Node, load " +
+  "5.5–9) 0.69×, 2.20×, 1.67× against 1.74×, 2.09×, 2.24×. What is left to try is on the main thread: " +
+  "taking a settled result without waiting for the event loop (as piscina's `receiveMessageOnPort`), " +
+  "e.g. checking the job's state once more before the `waitAsync` wake-up arrives, without spinning: in " +
+  "a probe a main thread that spun up to 20 or 50 µs on the handle's state before awaiting it made the " +
+  "round trip 3–6× slower (block p50s, Node 24: 157 and 185 µs against 54 and 44 µs awaiting at once, " +
+  "piscina 20–24; Bun: 141 against 25; load 24–25), most likely because a worker woken by the main " +
+  "thread is queued on the main thread's vCPU (the vCPU packing in the fork/join findings).",
   "- **Spindle's idle workers cost nothing.** An idle machine blocks in `Atomics.wait` for 10 ms (the fastest " +
   "wake-up when work comes soon), then parks with `Atomics.waitAsync`, so its event loop runs and it wakes only " +
   "for work. (A first version woke every 10 ms to give its event loop a turn: 35–40 ms of CPU per second per idle " +

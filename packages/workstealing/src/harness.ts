@@ -96,7 +96,7 @@ export class Harness {
   }
 
   /**
-   * Starts job `id`, which the machine took from a queue and named in CURRENT at once
+   * Starts job `id`, which the machine took from a queue and named in CURRENT (as `-id`) at once
    * (`Processor.hold`: should the worker die before the claim, the runtime finds it there still
    * QUEUED, never started, and queues it again); returns whether it became a task (it did not
    * finish in one call).
@@ -104,13 +104,16 @@ export class Harness {
   start(id: number): boolean {
     const shared = this.#shared;
     const records = shared.records.words;
-    if (!shared.records.claim(id, this.#own.index)) {
+    if (!shared.records.claim(id)) {
       // CURRENT is cleared before the queue's reference is dropped: a record that the release
       // frees may be reused at once, and must not stay named here.
       this.#own.setCurrent(0);
       shared.records.release(id); // aborted while queued: its handle already settled
       return false;
     }
+    // Claimed: from here a death loses the job (`Processor.heldJobs`), and CURRENT = id says the
+    // outcome this machine publishes is its own.
+    this.#own.setCurrent(id);
     this.#own.count(STAT.JOBS_RUN);
     this.#own.beat(); // a machine that starts jobs is not stuck, however long its turn
     if (this.#recycle.active && this.#recycle.jobStarted()) this.#recycleDue = true;
@@ -164,7 +167,7 @@ export class Harness {
     // between the two, the runtime finds it in the running list still QUEUED, never started, and
     // queues it again.
     this.#own.holdRunning(id);
-    if (!shared.records.claim(id, this.#own.index)) {
+    if (!shared.records.claim(id)) {
       this.#own.unlinkRunning(id); // before the release: the record may be reused at once
       shared.records.release(id); // aborted while queued: the joiner finds it cancelled
       return null;
@@ -186,11 +189,12 @@ export class Harness {
     if (this.#metrics !== null) this.#timeEnd(id);
     const shared = this.#shared;
     // CURRENT names the job while it leaves the running list, until it has settled: it is never
-    // in neither (see `finish`).
+    // in neither (see `finish`), and a death halfway is recovered (see `#settle`).
     this.#own.setCurrent(id);
     this.#own.unlinkRunning(id);
-    shared.records.settle(id, state); // drops the execution's reference
-    this.#own.setCurrent(0); // before the handle's release frees the record
+    shared.records.publishOutcome(id, state);
+    this.#own.setCurrent(0); // before the releases, which free the record
+    shared.records.release(id); // the execution's reference
     shared.records.release(id); // and the handle's: its joiner has the outcome
   }
 
@@ -319,8 +323,14 @@ export class Harness {
         );
       }
     }
-    shared.records.settle(id, shared.records.writeOutcome(id, state, this.#encoder, length));
+    // Published, then CURRENT cleared, then released: a worker that dies before CURRENT is cleared
+    // (V8 ends a thread over its resourceLimits at any function call, measured on Deno 2.9.6
+    // between the state store and the wake) leaves the record named there, in its terminal state
+    // or still RUNNING, and unreleased; the runtime then finishes the settlement, or fails the job
+    // as lost (`Processor.heldJobs`). Dying after the clear loses nothing but the record's memory.
+    shared.records.publishOutcome(id, shared.records.writeOutcome(id, state, this.#encoder, length));
     this.#own.setCurrent(0);
+    shared.records.release(id);
   }
 }
 

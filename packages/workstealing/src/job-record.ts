@@ -53,6 +53,12 @@ export const RUN_NEXT = 11;
 /** The exit code of the worker that died running the job (state LOST; the payload, if any, is the error that killed it). */
 export const EXIT_CODE = 12;
 /**
+ * For a job its worker settles (never LOST, so the word is free): that worker's settled count
+ * just before this settlement, which tells the runtime, should the worker die in the middle of
+ * it, whether the job was counted ({@linkcode JobRecords.publishOutcome}).
+ */
+export const SETTLED_BEFORE: number = EXIT_CODE;
+/**
  * 1 when the record is a chunk of `runtime.map`: its arguments are `[items]` (an array, or a
  * Float64Array when all are numbers), and the worker calls the job on each item (see
  * `map-chunk.ts`), its result the array of their results (a Float64Array when all are numbers);
@@ -205,18 +211,16 @@ export class JobRecords {
   }
 
   /**
-   * QUEUED → RUNNING on processor `processor`, by the worker that took job `id` from a queue (its
-   * only taker); returns `false` when an `abort()` cancelled it first (the caller then drops the
-   * queue's reference with {@linkcode JobRecords.release}).
+   * QUEUED → RUNNING, by the worker that took job `id` from a queue (its only taker), whose
+   * processor WORKER already names (`Processor.hold`, `holdRunning`); returns `false` when an
+   * `abort()` cancelled it first (the caller then drops the queue's reference with
+   * {@linkcode JobRecords.release}).
    */
-  claim(id: number, processor: number): boolean {
-    const records = this.words;
-    // WORKER is stored before STATE becomes RUNNING (both SC), so that an abort() that sees
-    // RUNNING reads the processor to ask. The caller is the job's only taker, so the early store
-    // harms nothing if an abort() cancelled it while queued. The compare-exchange pairs with
-    // cancelQueued's: exactly one of them moves the state out of QUEUED.
-    Atomics.store(records, id + WORKER, processor);
-    return Atomics.compareExchange(records, id + STATE, QUEUED, RUNNING) === QUEUED;
+  claim(id: number): boolean {
+    // WORKER was stored (SC) before this, so an abort() that sees RUNNING reads the processor to
+    // ask. The compare-exchange pairs with cancelQueued's: exactly one of them moves the state out
+    // of QUEUED.
+    return Atomics.compareExchange(this.words, id + STATE, QUEUED, RUNNING) === QUEUED;
   }
 
   /** Decodes the record's payload (arguments, result or error). */
@@ -276,6 +280,43 @@ export class JobRecords {
     // "store WAITER, then re-read STATE" (job-handle.ts, poll): one of the two sees the other.
     Atomics.store(this.words, id + STATE, state);
     this.#announce(id);
+    this.release(id);
+  }
+
+  /**
+   * A worker's settlement of job `id` (named by its processor's CURRENT) in terminal `state`, its
+   * payload already written, in steps its death can be recovered from: the state is published,
+   * the job counted and its waiter woken. The caller then clears CURRENT and only after that drops
+   * the execution's reference: a record that CURRENT names in a terminal state was not released
+   * by it, and {@linkcode JobRecords.finishPublished} ends what the dead worker began.
+   */
+  publishOutcome(id: number, state: number): void {
+    const records = this.words;
+    // Plain: only this thread writes its counter line, and the write to the record is published
+    // by the SC store of the state below, which the runtime reads first (finishPublished).
+    records[id + SETTLED_BEFORE] = this.#control[this.#counters + SETTLED] as number;
+    // As in settle: the payload before the state, the state before #announce's WAITER load.
+    Atomics.store(records, id + STATE, state);
+    this.#announce(id);
+  }
+
+  /**
+   * Ends the settlement that participant `participant`'s worker began with
+   * {@linkcode JobRecords.publishOutcome} and died in: the runtime's thread, after the thread's
+   * exit, for a record in a terminal state that the dead worker's CURRENT names. Counts the job
+   * unless the dead worker did, wakes its waiter again (a second wake is a spurious one, which a
+   * handle takes as a reason to look at the state), and drops the execution's reference.
+   */
+  finishPublished(id: number, participant: number): void {
+    const records = this.words;
+    // The SC load of the state (heldJobs) read the dead worker's SC store of it, so the plain
+    // write of SETTLED_BEFORE before that store is visible. The dead worker's counter line has no
+    // writer now (its replacement starts after this); it is one above SETTLED_BEFORE exactly when
+    // the worker's #announce counted this job (32-bit wrap-around included).
+    const counted = Atomics.load(this.#control, this.#countersAt + participant * COUNTER_LINE + SETTLED);
+    if (counted === (records[id + SETTLED_BEFORE] as number)) Atomics.add(this.#control, this.#counters + SETTLED, 1);
+    const waiter = Atomics.load(records, id + WAITER);
+    if (waiter !== 0) this.#wake(waiter, Atomics.load(records, id + WAITER_SLOT));
     this.release(id);
   }
 

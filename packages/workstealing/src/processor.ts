@@ -1,5 +1,5 @@
 import { type ParkerHandle, Unparker } from "@spindle/core";
-import { QUEUED, RUN_NEXT, RUN_PREV, RUNNING, STATE, WORKER } from "./job-record.ts";
+import { isTerminal, QUEUED, RUN_NEXT, RUN_PREV, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
@@ -134,16 +134,18 @@ export class Processor {
 
   /**
    * Records that its machine took job `id` from a queue and is about to claim it: WORKER names
-   * this processor and CURRENT the job, so that, should the thread die before the claim, the
-   * runtime finds the job never started and queues it again ({@linkcode Processor.heldJobs}).
+   * this processor and CURRENT holds `-id` (taken, not claimed), so that, should the thread die
+   * before the claim, the runtime finds the job never started and queues it again
+   * ({@linkcode Processor.heldJobs}). After the claim, {@linkcode Processor.setCurrent}`(id)`.
    * Owner only.
    */
   hold(id: number): void {
     // WORKER (SC) before CURRENT (SC): the runtime, after the thread's exit, reads CURRENT and then
-    // WORKER. The machine is the job's only taker (it took the id out of its queue), so the early
-    // store harms nothing if an abort() cancelled the job while queued (claim stores it as well).
+    // WORKER, and an abort() that sees the claim's RUNNING (SC, later) reads WORKER. The machine is
+    // the job's only taker (it took the id out of its queue), so the early store harms nothing if
+    // an abort() cancelled the job while queued.
     Atomics.store(this.#heap.words, id + WORKER, this.index);
-    this.setCurrent(id);
+    this.setCurrent(-id);
   }
 
   /** As {@linkcode Processor.hold}, for a child taken back to run in place: it joins the running list. Owner only. */
@@ -152,7 +154,10 @@ export class Processor {
     this.linkRunning(id);
   }
 
-  /** Records that its machine is calling job `id` (0: none), for its death. Owner only. */
+  /**
+   * Records that its machine is calling job `id`, which it claimed, or settling it (0: none;
+   * `-id`: taken, not claimed, see {@linkcode Processor.hold}), for its death. Owner only.
+   */
   setCurrent(id: number): void {
     // SC store: the runtime's watchdog reads it while the machine runs (hasRunningJobs), and the
     // runtime's thread takes it after the thread exited (heldJobs).
@@ -188,38 +193,48 @@ export class Processor {
   /**
    * What its dead machine held (for the runtime, once the thread has exited), each job once:
    * `started`, the jobs it was running (its current call and its running list), which are lost;
-   * and `unstarted`, jobs it had taken from a queue and not yet claimed ({@linkcode Processor.hold}),
-   * which go back to a queue and run once. Empties both words.
+   * `unstarted`, jobs it had taken from a queue and not yet claimed ({@linkcode Processor.hold}),
+   * which go back to a queue and run once; `published`, the job it died settling, its outcome
+   * published but the settlement unfinished (`JobRecords.finishPublished`); and `unreleased`, jobs
+   * it had taken that were cancelled while queued, whose queue reference it had not dropped yet.
+   * Empties the words.
    */
-  heldJobs(): { started: number[]; unstarted: number[] } {
+  heldJobs(): { started: number[]; unstarted: number[]; published: number[]; unreleased: number[] } {
     const control = this.#control;
     const records = this.#heap.words;
     // After the thread's exit: nobody else writes these words now. Both are cleared for the
     // processor's next machine.
-    const held = new Set<number>();
     const current = Atomics.exchange(control, this.#at + CURRENT, 0);
-    if (current !== 0) held.add(current);
-    // A job leaving the running list is named by CURRENT too (harness.ts, `finish`): the set
-    // counts it once.
+    const held = new Set<number>();
+    // The machine clears CURRENT and unlinks a job before it drops its reference to the record
+    // (harness.ts), so every record named here is still allocated, and WORKER names this
+    // processor: stored (by `hold`, `holdRunning`) before the record was named.
+    if (current !== 0) held.add(Math.abs(current));
     for (let id = Atomics.load(control, this.#at + RUN_HEAD); id !== 0; id = Atomics.load(records, id + RUN_NEXT)) {
       held.add(id);
     }
     Atomics.store(control, this.#at + RUN_HEAD, 0);
-    const started: number[] = [];
-    const unstarted: number[] = [];
+    const jobs = {
+      started: [] as number[],
+      unstarted: [] as number[],
+      published: [] as number[],
+      unreleased: [] as number[],
+    };
     for (const id of held) {
-      // CURRENT is cleared after the job's settlement, which may have freed the record (its
-      // handle detached) and, through the heap, handed it to a spawner on another thread, whose
-      // worker may now run it: a record is this processor's only if WORKER names it (stored by
-      // `hold` and `claim`; a new record has -1, and no live machine but the dead one stores
-      // this processor). RUNNING: it started here; QUEUED: taken, never claimed. Any other state
-      // settled already (or was cancelled while queued, its handle settled by the canceller).
-      if (Atomics.load(records, id + WORKER) !== this.index) continue;
+      if (Atomics.load(records, id + WORKER) !== this.index) continue; // defensive: see above
+      // The machine's SC writes of STATE (claim, publishOutcome) came before its exit; another
+      // thread moves STATE only out of QUEUED (cancelQueued), which claim's compare-exchange
+      // excludes once RUNNING.
       const state = Atomics.load(records, id + STATE);
-      if (state === RUNNING) started.push(id);
-      else if (state === QUEUED) unstarted.push(id);
+      if (state === RUNNING) jobs.started.push(id); // claimed, not settled (also: died before CURRENT = id)
+      else if (state === QUEUED) jobs.unstarted.push(id);
+      // CURRENT = id only after a successful claim: this machine published the outcome.
+      else if (current === id && isTerminal(state)) jobs.published.push(id);
+      // Taken (CURRENT = -id, or in the running list unclaimed) and cancelled while queued: the
+      // canceller settled it (or, CANCEL_PENDING, is settling it); the queue's reference is left.
+      else jobs.unreleased.push(id);
     }
-    return { started, unstarted };
+    return jobs;
   }
 
   /** Whether it has running jobs (a current call or a non-empty running list). */

@@ -1,4 +1,4 @@
-// Spindle's job module in workstealing-map.bench.ts.
+// Spindle's job module in workstealing-map.bench.ts (each run starts a runtime of its own over it).
 import { defineJobs, type JobSet, type SharedBuffer } from "@spindle/workstealing";
 import { mapItem, sumRange } from "./work.ts";
 
