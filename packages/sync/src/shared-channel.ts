@@ -8,7 +8,7 @@ import {
   STREAM_END,
   type StreamEnd,
 } from "@spindle/core";
-import { checkDeadThreadId, checkOptions, describe, SpindleError } from "@spindle/core";
+import { checkDeadThreadId, checkOptions, describe, readHandle, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
 import { awaitIterator, takeBudgetNow } from "./ready-now.ts";
 import {
@@ -22,7 +22,6 @@ import {
   SENT,
   SharedRing,
 } from "./shared-ring.ts";
-import { readHandle } from "./read-handle.ts";
 import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 
 /** Options of {@linkcode sharedChannel}. */
