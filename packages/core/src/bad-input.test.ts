@@ -115,6 +115,9 @@ test("an options argument that is not an object is INVALID_ARGUMENT naming it, u
   assert.equal(checkOptions(options, "f()"), options);
   new LocalExecutor(undefined).close();
   new TaskScope(undefined)[Symbol.dispose]();
+  // An option given as null was taken as "not given" (`??`) by these, refused by every other one.
+  assert.throws(() => new LocalExecutor({ timeSliceMs: null as never }), invalid("timeSliceMs", "null"));
+  assert.throws(() => new TaskScope({ onError: null as never }), invalid("onError", "null"));
 });
 
 test("describe names a value with its article, keeps bigint and -0 apart from numbers, and survives throwing traps", () => {

@@ -94,7 +94,7 @@ export function sharedChannel<T>(
   options?: SharedChannelOptions,
 ): [SharedSender<T>, SharedReceiver<T>] {
   const { slotBytes } = checkOptions(options, "sharedChannel()", ["slotBytes"]);
-  const ring = SharedRing.allocate(capacity, slotBytes ?? 256);
+  const ring = SharedRing.allocate(capacity, slotBytes === undefined ? 256 : slotBytes);
   return [makeSender<T>(ring), makeReceiver<T>(ring)];
 }
 
