@@ -1,4 +1,4 @@
-import { assertUnreadableRefused, type Taker } from "@spindle/test-support";
+import { assertUnreadableRefused, isUnreadableError, type Taker } from "@spindle/test-support";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -7,9 +7,11 @@ import {
   blockOn,
   checkOptions,
   chunks,
+  Condvar,
   Context,
   type Coroutine,
   describe,
+  drop,
   filter,
   fold,
   forEach,
@@ -23,17 +25,24 @@ import {
   LocalExecutor,
   map,
   merge,
+  Mutex,
   next,
+  Parker,
   pending,
   pollChunk,
   race,
   ready,
+  sharedWaker,
   SpindleError,
   take,
   takeUntil,
   TaskScope,
   toAsyncIterable,
   toPromise,
+  Unparker,
+  Waker,
+  wakeShared,
+  WakeTable,
   whenAborted,
   zip,
 } from "./mod.ts";
@@ -106,6 +115,9 @@ test("an options argument that is not an object is INVALID_ARGUMENT naming it, u
   assert.equal(checkOptions(options, "f()"), options);
   new LocalExecutor(undefined).close();
   new TaskScope(undefined)[Symbol.dispose]();
+  // An option given as null was taken as "not given" (`??`) by these, refused by every other one.
+  assert.throws(() => new LocalExecutor({ timeSliceMs: null as never }), invalid("timeSliceMs", "null"));
+  assert.throws(() => new TaskScope({ onError: null as never }), invalid("onError", "null"));
 });
 
 test("describe names a value with its article, keeps bigint and -0 apart from numbers, and survives throwing traps", () => {
@@ -197,4 +209,65 @@ test("checkOptions with names reads each option once into a plain object", () =>
   assert.equal(reads, 1);
   assert.equal(isInstance(new Uint8Array(1), Uint8Array, "x"), true);
   assert.equal(isInstance({}, Uint8Array, "x"), false);
+});
+
+test("handles and shared words that throw when read are INVALID_ARGUMENT, drop() of a non-future NOT_A_FUTURE", () => {
+  // Each threw the engine's TypeError or the getter's own error; drop(5) threw "future[Symbol.dispose]
+  // is not a function".
+  const takers: Taker[] = [
+    ["a parker needs a handle it can read", (v) => new Parker(v)],
+    ["a parker needs a handle it can read", (v) => new Unparker(v)],
+    ["a shared waker needs a handle it can read", (v) => wakeShared(v)],
+    ["a shared waker needs a handle it can read", (v) => sharedWaker(v)],
+    ["a shared waker needs a handle it can read", (v) => WakeTable.forThisThread().unregister(v)],
+    ["new Mutex() needs an Int32Array over a SharedArrayBuffer", (v) => new Mutex(v, 0)],
+    ["new Condvar() needs an Int32Array over a SharedArrayBuffer", (v) => new Condvar(v, 0)],
+    ["drop() needs a future", (v) => drop(v)],
+  ];
+  assertUnreadableRefused(takers, (error) => error instanceof SpindleError);
+  const { proxy: revokedBuffer, revoke } = Proxy.revocable(new SharedArrayBuffer(4), {});
+  revoke();
+  assert.throws(() => new Unparker({ buffer: revokedBuffer, index: 0 }), isUnreadableError("a parker handle's buffer"));
+  assert.throws(() => wakeShared({ buffer: revokedBuffer, slot: 0 }), isUnreadableError("a shared waker's buffer"));
+  const wordProxy = new Proxy(new Int32Array(new SharedArrayBuffer(4)), {});
+  assert.throws(() => new Mutex(wordProxy, 0), isUnreadableError("new Mutex() needs an Int32Array"));
+  for (const notFuture of [5, null, undefined, {}]) {
+    assert.throws(
+      () => drop(notFuture as never),
+      (e) => e instanceof SpindleError && e.code === "NOT_A_FUTURE" && e.message.startsWith("drop() needs a future"),
+    );
+  }
+});
+
+test("a parker or wake handle is read once: a getter cannot pass the check and answer otherwise at the use", () => {
+  const answers = (first: unknown, then: unknown) => {
+    let reads = 0;
+    return () => reads++ === 0 ? first : then;
+  };
+  const parker = new Parker();
+  const index = answers(0, 1.5);
+  const unparker = new Unparker({
+    buffer: parker.handle.buffer,
+    get index() {
+      return index() as number;
+    },
+  });
+  unparker.unpark();
+  assert.equal(parker.park(0), true, "the unpark went to the word checked, index 0");
+  const table = WakeTable.forThisThread();
+  const handle = table.register(Waker.noop());
+  try {
+    const slot = answers(handle.slot, 2 ** 40);
+    const waker = sharedWaker({
+      buffer: handle.buffer,
+      get slot() {
+        return slot() as number;
+      },
+    });
+    waker.wakeByRef(); // woke slot 2^40 (INVALID_ARGUMENT) when the waker kept the getter
+    waker.wake();
+    assert.ok(table.drain() >= 1);
+  } finally {
+    table.unregister(handle);
+  }
 });

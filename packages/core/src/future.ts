@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { unreadableError } from "./errors.ts";
+import { describe, SpindleError, unreadableError } from "./errors.ts";
 import type { Poll } from "./poll.ts";
 
 /**
@@ -100,9 +100,22 @@ export function isFuture(value: unknown): value is Future<unknown> {
   }
 }
 
-/** Drops a future: `future[Symbol.dispose]()`, for futures that may be plain objects. */
+/**
+ * Drops a future: `future[Symbol.dispose]()`, for futures that may be plain objects. Anything
+ * without a `[Symbol.dispose]` method is `NOT_A_FUTURE` naming it (`INVALID_ARGUMENT` when it
+ * cannot be read), not an engine `TypeError`.
+ */
 export function drop(future: Future<unknown>): void {
-  future[Symbol.dispose]();
+  let dispose: unknown;
+  try {
+    dispose = (future as Partial<Disposable> | null | undefined)?.[Symbol.dispose];
+  } catch (cause) {
+    throw unreadableError(future, "drop() needs a future", cause);
+  }
+  if (typeof dispose !== "function") {
+    throw new SpindleError("NOT_A_FUTURE", `drop() needs a future, got ${describe(future)}`);
+  }
+  dispose.call(future);
 }
 
 /**

@@ -168,7 +168,7 @@ export class LocalExecutor implements Disposable {
   /** Creates an executor; see {@linkcode LocalExecutorOptions}. */
   constructor(options?: LocalExecutorOptions) {
     options = checkOptions(options, "new LocalExecutor()", ["timeSliceMs", "onUnhandledError", "onIdle"]);
-    const slice = options.timeSliceMs ?? DEFAULT_TIME_SLICE_MS;
+    const slice: unknown = options.timeSliceMs === undefined ? DEFAULT_TIME_SLICE_MS : options.timeSliceMs;
     if (typeof slice !== "number" || !(slice > 0) || slice === Infinity) {
       throw new SpindleError("INVALID_ARGUMENT", `timeSliceMs must be a finite number > 0, got ${describe(slice)}`);
     }

@@ -33,6 +33,7 @@ export {
   unreadableError,
 } from "./errors.ts";
 export { permissionDenied, PermissionDeniedError } from "./permission.ts";
+export { readHandle } from "./read-handle.ts";
 export { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
 export { dropRawWaker, replaceRawWaker, wakeRawWaker, WakerSlot } from "./waker-slot.ts";
 export { Context } from "./context.ts";

@@ -1,4 +1,5 @@
-import { describe, SpindleError } from "./errors.ts";
+import { describe, isInstance, SpindleError } from "./errors.ts";
+import { readHandle } from "./read-handle.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { assertCanBlock, checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
 
@@ -61,8 +62,11 @@ export class Parker {
    * `INVALID_ARGUMENT` for a handle that names no word (see {@linkcode Unparker}).
    */
   constructor(handle?: ParkerHandle) {
-    this.#word = handle === undefined ? new Int32Array(new SharedArrayBuffer(4)) : wordOf(handle);
-    this.#index = handle?.index ?? 0;
+    const { words, index } = handle === undefined
+      ? { words: new Int32Array(new SharedArrayBuffer(4)), index: 0 }
+      : wordOf(handle);
+    this.#word = words;
+    this.#index = index;
   }
 
   /** Where this parker's word lives, to build an {@linkcode Unparker} on another thread. */
@@ -166,8 +170,9 @@ export class Unparker {
    * parker's, and throw a bare error for the rest).
    */
   constructor(handle: ParkerHandle) {
-    this.#word = wordOf(handle);
-    this.#index = handle.index;
+    const { words, index } = wordOf(handle);
+    this.#word = words;
+    this.#index = index;
   }
 
   /** Gives the parker its token, waking it if it is parked. Cheap when it is not. */
@@ -179,27 +184,30 @@ export class Unparker {
   }
 }
 
-/** The words of the buffer `handle` names, once `handle` is checked to name one of them. */
-function wordOf(handle: ParkerHandle): Int32Array {
+/**
+ * The words of the buffer `handle` names and the index of its word, once `handle` is checked to name
+ * one of them; each field read once (see {@linkcode readHandle}).
+ */
+function wordOf(handle: ParkerHandle): { readonly words: Int32Array; readonly index: number } {
   if (typeof handle !== "object" || handle === null) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
       `a parker handle is { buffer, index } from Parker.handle, got ${describe(handle)}`,
     );
   }
-  const { buffer, index } = handle;
-  if (!(buffer instanceof SharedArrayBuffer)) {
+  const { buffer, index } = readHandle(handle, "a parker", ["buffer", "index"]);
+  if (!isInstance(buffer, SharedArrayBuffer, "a parker handle's buffer is a SharedArrayBuffer")) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
       `a parker handle's buffer is a SharedArrayBuffer, got ${describe(buffer)}`,
     );
   }
   const words = new Int32Array(buffer);
-  if ((index >>> 0) !== index || index >= words.length) {
+  if (typeof index !== "number" || (index >>> 0) !== index || index >= words.length) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
       `a parker handle's index is an integer from 0 to ${words.length - 1}, got ${describe(index)}`,
     );
   }
-  return words;
+  return { words, index };
 }

@@ -1,4 +1,4 @@
-import { describe, SpindleError } from "./errors.ts";
+import { describe, SpindleError, unreadableError } from "./errors.ts";
 
 /**
  * Checks that `word[index]` is a word other threads can share and wait on: `word` an `Int32Array`
@@ -7,16 +7,25 @@ import { describe, SpindleError } from "./errors.ts";
  * `Atomics` throw a bare `RangeError` on first use, and a non-shared array would wait for ever.
  */
 export function checkSharedWord(word: unknown, index: unknown, what: string): void {
-  if (!(word instanceof Int32Array) || !(word.buffer instanceof SharedArrayBuffer)) {
+  const needs = `${what} needs an Int32Array over a SharedArrayBuffer`;
+  let shared: boolean;
+  try {
+    // A Proxy of an Int32Array passes instanceof and throws at `buffer`; a revoked one throws at both.
+    shared = word instanceof Int32Array && word.buffer instanceof SharedArrayBuffer;
+  } catch (cause) {
+    throw unreadableError(word, needs, cause);
+  }
+  if (!shared) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
-      `${what} needs an Int32Array over a SharedArrayBuffer, got ${describe(word)}`,
+      `${needs}, got ${describe(word)}`,
     );
   }
-  if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= word.length) {
+  const { length } = word as Int32Array; // an Int32Array's own getter now, not a Proxy's
+  if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= length) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
-      `${what} needs an index from 0 to ${word.length - 1}, got ${describe(index)}`,
+      `${what} needs an index from 0 to ${length - 1}, got ${describe(index)}`,
     );
   }
 }

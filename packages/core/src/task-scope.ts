@@ -290,7 +290,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
   /** Creates an open scope; see {@linkcode TaskScopeOptions}. */
   constructor(options?: TaskScopeOptions) {
     options = checkOptions(options, "new TaskScope()", ["onError", "executor", "token"]);
-    const policy = options.onError ?? "abort";
+    const policy: unknown = options.onError === undefined ? "abort" : options.onError;
     if (policy !== "abort" && policy !== "collect") {
       throw new SpindleError("INVALID_ARGUMENT", `onError must be "abort" or "collect", got ${describe(policy)}`);
     }

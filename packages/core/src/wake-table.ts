@@ -1,4 +1,5 @@
-import { describe, SpindleError } from "./errors.ts";
+import { describe, isInstance, SpindleError, unreadableError } from "./errors.ts";
+import { readHandle } from "./read-handle.ts";
 import { checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
@@ -269,8 +270,9 @@ export class WakeTable {
   }
 
   #own(handle: SharedWakerHandle): number {
-    const slot = checkSlot(checkHandle(handle).slot);
-    if (handle.buffer !== this.buffer || this.#wakers[slot] === undefined) {
+    const { buffer, slot: given } = readWakeHandle(handle);
+    const slot = checkSlot(given);
+    if (buffer !== this.buffer || this.#wakers[slot] === undefined) {
       throw new SpindleError("INVALID_ARGUMENT", `slot ${describe(slot)} is not registered in this thread's WakeTable`);
     }
     return slot;
@@ -318,18 +320,27 @@ function lowestBit(bits: number): number {
 
 /** Whether `buffer` is a table's memory: a SharedArrayBuffer of {@linkcode WakeTable.createBuffer}'s size. */
 function isTableBuffer(buffer: unknown): buffer is SharedArrayBuffer {
-  return buffer instanceof SharedArrayBuffer && buffer.byteLength === WORDS * 4;
+  const needs = "a shared waker's buffer comes from WakeTable.createBuffer()";
+  if (!isInstance(buffer, SharedArrayBuffer, needs)) return false;
+  try {
+    return buffer.byteLength === WORDS * 4;
+  } catch (cause) {
+    throw unreadableError(buffer, needs, cause); // a Proxy of a SharedArrayBuffer passes instanceof
+  }
 }
 
-/** Returns `handle` if it is an object; the error names it otherwise. */
-function checkHandle(handle: SharedWakerHandle): SharedWakerHandle {
+/**
+ * The fields of `handle`, each read once (see {@linkcode readHandle}), if it is an object; the
+ * error names it otherwise. The caller checks them.
+ */
+function readWakeHandle(handle: SharedWakerHandle): { readonly buffer: unknown; readonly slot: unknown } {
   if (typeof handle !== "object" || handle === null) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
       `a shared waker handle is { buffer, slot } from WakeTable.register(), got ${describe(handle)}`,
     );
   }
-  return handle;
+  return readHandle(handle, "a shared waker", ["buffer", "slot"]);
 }
 
 /**
@@ -337,8 +348,8 @@ function checkHandle(handle: SharedWakerHandle): SharedWakerHandle {
  * Without this check the bit arithmetic would wake another slot (1.5 wakes slot 1, NaN slot 0)
  * and a slot past the table would throw a bare RangeError from `Atomics`.
  */
-function checkSlot(slot: number): number {
-  if ((slot >>> 0) !== slot || slot >= WAKE_TABLE_CAPACITY) {
+function checkSlot(slot: unknown): number {
+  if (typeof slot !== "number" || (slot >>> 0) !== slot || slot >= WAKE_TABLE_CAPACITY) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
       `a wake slot is an integer from 0 to ${WAKE_TABLE_CAPACITY - 1}, got ${describe(slot)}`,
@@ -349,10 +360,9 @@ function checkSlot(slot: number): number {
 
 const views = new WeakMap<SharedArrayBuffer, Int32Array>();
 
-/** The view over the table that `handle` names; the error names what is wrong with the handle. */
-function tableView(handle: SharedWakerHandle): Int32Array {
-  const buffer = checkHandle(handle).buffer;
-  let view = views.get(buffer);
+/** The view over the table of a handle's `buffer`; the error names what is wrong with it. */
+function tableView(buffer: unknown): Int32Array {
+  let view = views.get(buffer as SharedArrayBuffer);
   if (view === undefined) {
     if (!isTableBuffer(buffer)) {
       throw new SpindleError(
@@ -373,8 +383,9 @@ function tableView(handle: SharedWakerHandle): Int32Array {
  * not a table's or whose slot is not a slot number (see {@linkcode WAKE_TABLE_CAPACITY}).
  */
 export function wakeShared(handle: SharedWakerHandle): void {
-  const view = tableView(handle);
-  const slot = checkSlot(handle.slot);
+  const { buffer, slot: given } = readWakeHandle(handle);
+  const view = tableView(buffer);
+  const slot = checkSlot(given);
   // Bit, then summary, then epoch, then waiters: each SC, each step's order argued on the owner's
   // side (drain for the first two, WakeTable.waitSync for the last two). The ors are atomic
   // read-modify-writes because other wakers set other bits of the same words concurrently. What
@@ -414,8 +425,10 @@ const SHARED_VTABLE: RawWakerVTable<SharedWakerHandle> = {
  * ```
  */
 export function sharedWaker(handle: SharedWakerHandle): Waker {
-  tableView(handle);
-  checkSlot(handle.slot);
-  const raw: RawWaker<SharedWakerHandle> = { data: handle, vtable: SHARED_VTABLE };
+  const { buffer, slot } = readWakeHandle(handle);
+  tableView(buffer);
+  // The waker keeps the fields checked here, not `handle`, whose getters could answer otherwise later.
+  const checked: SharedWakerHandle = Object.freeze({ buffer: buffer as SharedArrayBuffer, slot: checkSlot(slot) });
+  const raw: RawWaker<SharedWakerHandle> = { data: checked, vtable: SHARED_VTABLE };
   return Waker.fromRaw(raw);
 }

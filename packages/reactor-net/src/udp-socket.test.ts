@@ -220,6 +220,13 @@ eachBackend("bad input gets a clear error naming the value", async (bind) => {
     (e: unknown) => e instanceof SpindleError && /UdpSocket\.bind\(\)'s options .* got null/.test(e.message),
   );
   await assert.rejects(bind("127.0.0.1:0", { ttl: 300 }), /ttl must be an integer from 1 to 255, got 300/);
+  // null was taken as "not given" (`??`), where every other option refuses it.
+  const refusesNull = (e: unknown) =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /got null/.test(e.message);
+  for (const name of ["receiveQueueSize", "sendWindow"]) {
+    await assert.rejects(bind("127.0.0.1:0", { [name]: null }), refusesNull);
+  }
+  await assert.rejects(UdpSocket.bind("127.0.0.1:0", { backend: null as never }), refusesNull);
   // Flags that are not booleans used to be taken as false.
   for (
     const [flag, bad, shown] of [["reuseAddress", "yes", '"yes"'], ["ipv6Only", null, "null"], ["broadcast", 1, "1"]]

@@ -206,9 +206,17 @@ export class UdpSocket implements Disposable {
       "backend",
     ]);
     const target = parseAddress(address);
-    const queueSize = checkCount(options.receiveQueueSize ?? DEFAULT_RECEIVE_QUEUE, "receiveQueueSize", 1 << 20);
-    let backend: UdpBackend | null = createBackend(options.backend ?? "auto");
-    const window = checkCount(options.sendWindow ?? DEFAULT_SEND_WINDOW, "sendWindow", 1 << 16);
+    const queueSize = checkCount(
+      options.receiveQueueSize === undefined ? DEFAULT_RECEIVE_QUEUE : options.receiveQueueSize,
+      "receiveQueueSize",
+      1 << 20,
+    );
+    let backend: UdpBackend | null = createBackend(options.backend === undefined ? "auto" : options.backend);
+    const window = checkCount(
+      options.sendWindow === undefined ? DEFAULT_SEND_WINDOW : options.sendWindow,
+      "sendWindow",
+      1 << 16,
+    );
     if (options.ttl !== undefined) checkTtl(options.ttl);
     for (const flag of ["reuseAddress", "ipv6Only", "broadcast"] as const) {
       if (options[flag] !== undefined) checkFlag(options[flag], flag); // `"yes"` or `1` was taken as false
@@ -220,7 +228,7 @@ export class UdpSocket implements Disposable {
       try {
         return await UdpSocket.#bindAt(
           local,
-          backend ?? createBackend(options.backend ?? "auto"),
+          backend ?? createBackend(options.backend === undefined ? "auto" : options.backend),
           queueSize,
           window,
           options,

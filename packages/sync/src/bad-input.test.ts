@@ -165,6 +165,9 @@ test("recover() of this live thread's id, or of an id that is not a thread's, is
 });
 
 test("options that are not an object (or undefined) are rejected, naming the value: RwLock, sharedChannel", () => {
+  // { slotBytes: null } was taken as the default 256 (`??`), where maxReaders: null is refused.
+  rejects(() => sharedChannel(4, { slotBytes: null as never }), "slotBytes", null);
+  rejects(() => new RwLock(0, { maxReaders: null as never }), "maxReaders", null);
   for (const bad of [null, 5, "maxReaders", true]) {
     rejects(() => new RwLock(0, bad as RwLockOptions), "RwLock's options", bad);
     rejects(() => sharedChannel(2, bad as SharedChannelOptions), "sharedChannel()'s options", bad);

@@ -8,6 +8,7 @@ import {
   PENDING,
   SpindleError,
   STREAM_END,
+  toAsyncIterable,
   yieldNow,
 } from "@spindle/core";
 import { broadcast, type BroadcastReceiver, BroadcastSender, ClosedError, LaggedError, SendError } from "./mod.ts";
@@ -189,4 +190,30 @@ test("BroadcastSender.create makes a sender without receivers: send fails until 
         /BroadcastSender\.create\(capacity\)/.test(e.message),
     );
   }
+});
+
+test("a lag ends a for await over the receiver and drops it; yield* recv() in a try goes on (the README's rule)", async () => {
+  const [tx, rx] = broadcast<number>(1);
+  const other = tx.subscribe();
+  for (const n of [1, 2, 3]) tx.send(n);
+  tx.drop();
+  const seen: number[] = [];
+  await assert.rejects(async () => {
+    for await (const n of toAsyncIterable(rx)) seen.push(n);
+  }, (e) => e instanceof LaggedError && e.missed === 2);
+  assert.deepEqual(seen, []);
+  assert.equal(rx.isClosed, true, "the loop's end dropped the receiver");
+  const kept = blockOn(function* (): Coroutine<number[]> {
+    const got: number[] = [];
+    for (;;) {
+      try {
+        const n = yield* other.recv();
+        if (n === STREAM_END) return got;
+        got.push(n);
+      } catch (error) {
+        if (!(error instanceof LaggedError)) throw error;
+      }
+    }
+  }());
+  assert.deepEqual(kept, [3]);
 });

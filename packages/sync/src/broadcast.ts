@@ -14,6 +14,7 @@ import { checkCapacity, LaggedError, SendError } from "./errors.ts";
 import { Recv } from "./ready-now.ts";
 import { ReceiversGone } from "./receivers-gone.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
+import { WeakSender } from "./weak-sender.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
@@ -45,6 +46,8 @@ class Shared<T> implements EndCounts {
   readonly capacity: number;
   tail = 0;
   senders = 1;
+  /** Live weak senders (`downgrade()`): they do not keep the channel open. */
+  weakSenders = 0;
   receivers = 1;
   /** Receivers waiting for a value past the tail (or the end). */
   readonly waiting: WaitList<WaitNode> = new WaitList<WaitNode>();
@@ -241,6 +244,39 @@ export class BroadcastSender<T> implements Disposable {
     return new BroadcastSender(shared);
   }
 
+  /**
+   * A {@linkcode WeakSender} of this channel: it does not keep the channel open, and `upgrade()`
+   * gives a `BroadcastSender` back while a sender is live (tokio's `broadcast::Sender::downgrade`).
+   *
+   * @example
+   * ```ts
+   * import { broadcast } from "@spindle/sync";
+   *
+   * const [tx, rx] = broadcast<number>(4);
+   * const weak = tx.downgrade();
+   * console.log(tx.strongCount, tx.weakCount, rx.isClosed); // 1 1 false
+   * tx.drop();
+   * console.log(rx.isClosed, rx.senderWeakCount, weak.upgrade()); // true 1 null
+   * ```
+   */
+  downgrade(): WeakSender<BroadcastSender<T>> {
+    const shared = this.#link.live("downgrade()");
+    return new WeakSender(shared, () => {
+      shared.senders++;
+      return new BroadcastSender(shared);
+    }, "BroadcastSender");
+  }
+
+  /** How many senders are live (tokio's `strong_count`). */
+  get strongCount(): number {
+    return this.#link.observed.senders;
+  }
+
+  /** How many weak senders are live (tokio's `weak_count`). */
+  get weakCount(): number {
+    return this.#link.observed.weakSenders;
+  }
+
   /** Drops this sender; after the last one the receivers read what is left, then end. Idempotent. */
   drop(): void {
     this.#link.drop();
@@ -303,6 +339,25 @@ export class BroadcastReceiver<T> extends Stream<T> {
    */
   get length(): number {
     return this.#link.observed.tail - this.#node.position;
+  }
+
+  /** How many senders are live (tokio's `sender_strong_count`). */
+  get senderStrongCount(): number {
+    return this.#link.observed.senders;
+  }
+
+  /** How many weak senders are live (tokio's `sender_weak_count`). */
+  get senderWeakCount(): number {
+    return this.#link.observed.weakSenders;
+  }
+
+  /**
+   * Whether every sender was dropped (weak senders do not count; tokio's `is_closed`), or this
+   * receiver was. Values still unread are received after.
+   */
+  get isClosed(): boolean {
+    const shared = this.#link.shared;
+    return shared === null || shared.senders === 0;
   }
 
   /** The next value, `STREAM_END`, or `PENDING`; throws {@linkcode LaggedError} after a lag. */

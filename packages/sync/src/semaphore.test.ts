@@ -225,6 +225,14 @@ test("merge and split refuse permits of another semaphore, non-permits, bad coun
     e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message);
   assert.throws(() => pa.merge(pb), invalid(/another semaphore/));
   assert.throws(() => pa.merge({} as SemaphorePermit), invalid(/needs a permit/));
+  // A revoked Proxy threw the engine's TypeError (instanceof reads its prototype); a Proxy of a
+  // permit passed instanceof and threw at the private field. Neither is a permit.
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  assert.throws(() => pa.merge(revoked as SemaphorePermit), invalid(/needs a permit/));
+  const proxied = a.tryAcquire()!;
+  assert.throws(() => pa.merge(new Proxy(proxied, {})), invalid(/needs a permit/));
+  proxied.release();
   assert.throws(() => pa.split(-1), invalid(/split\(n\).*-1/));
   assert.throws(() => pa.split(0.5), invalid(/0\.5/));
   pa.merge(pa); // itself: nothing moves

@@ -198,7 +198,8 @@ export class SemaphorePermit implements Disposable {
    */
   merge(other: SemaphorePermit): void {
     const queue = this.#held("merge()");
-    if (!(other instanceof SemaphorePermit)) {
+    // A brand check reads no trap: a revoked Proxy, or a Proxy of a permit, is refused here too.
+    if (typeof other !== "object" || other === null || !(#count in other)) {
       throw new SpindleError("INVALID_ARGUMENT", `SemaphorePermit.merge(other) needs a permit, got ${describe(other)}`);
     }
     if (other === this) return;

@@ -8,7 +8,7 @@ import {
   STREAM_END,
   type StreamEnd,
 } from "@spindle/core";
-import { checkDeadThreadId, checkOptions, describe, SpindleError } from "@spindle/core";
+import { checkDeadThreadId, checkOptions, describe, readHandle, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
 import { awaitIterator, takeBudgetNow } from "./ready-now.ts";
 import {
@@ -22,7 +22,6 @@ import {
   SENT,
   SharedRing,
 } from "./shared-ring.ts";
-import { readHandle } from "./read-handle.ts";
 import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 
 /** Options of {@linkcode sharedChannel}. */
@@ -95,7 +94,7 @@ export function sharedChannel<T>(
   options?: SharedChannelOptions,
 ): [SharedSender<T>, SharedReceiver<T>] {
   const { slotBytes } = checkOptions(options, "sharedChannel()", ["slotBytes"]);
-  const ring = SharedRing.allocate(capacity, slotBytes ?? 256);
+  const ring = SharedRing.allocate(capacity, slotBytes === undefined ? 256 : slotBytes);
   return [makeSender<T>(ring), makeReceiver<T>(ring)];
 }
 

@@ -6,11 +6,11 @@ import {
   isInstance,
   PENDING,
   type Poll,
+  readHandle,
   refundBudget,
   SpindleError,
 } from "@spindle/core";
 import { EMPTY } from "./shared-ring.ts";
-import { readHandle } from "./read-handle.ts";
 import { signalCounter } from "./shared-signal.ts";
 import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 

@@ -7,6 +7,7 @@ import {
   isInstance,
   PENDING,
   type Poll,
+  readHandle,
   refundBudget,
   registerDeadThreadRecovery,
   SpindleError,
@@ -14,7 +15,6 @@ import {
 import { checkPermits, ClosedError, MAX_PERMITS } from "./errors.ts";
 import { HolderTable } from "./holder-table.ts";
 import { EMPTY } from "./shared-ring.ts";
-import { readHandle } from "./read-handle.ts";
 import { signalCounter } from "./shared-signal.ts";
 import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 

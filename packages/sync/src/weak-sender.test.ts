@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { blockOn, STREAM_END } from "@spindle/core";
-import { ClosedError, mpsc } from "./mod.ts";
+import { broadcast, ClosedError, mpsc } from "./mod.ts";
 
 test("a weak sender upgrades while a sender is live and does not keep the channel open", () => {
   const [tx, rx] = mpsc.bounded<number>(4);
@@ -41,4 +41,26 @@ test("weak senders of an unbounded channel: clone, drop counts, use after drop t
   assert.throws(() => other.upgrade(), ClosedError);
   weak.upgrade()!.send("via the weak sender"); // an UnboundedSender: send() does not wait
   assert.equal(rx.tryRecv(), "via the weak sender");
+});
+
+test("a broadcast weak sender upgrades while a sender is live, keeps no channel open, and counts on every end", () => {
+  const [tx, rx] = broadcast<number>(4);
+  const late = tx.subscribe();
+  const weak = tx.downgrade();
+  const weak2 = weak.clone();
+  assert.deepEqual([tx.strongCount, tx.weakCount, rx.senderStrongCount, rx.senderWeakCount], [1, 2, 1, 2]);
+  const strong = weak.upgrade()!;
+  assert.equal(strong.send(7), 2, "the upgraded sender reaches both receivers");
+  strong.drop();
+  weak2.drop();
+  assert.equal(rx.isClosed, false);
+  tx.drop();
+  assert.deepEqual([rx.isClosed, late.isClosed, rx.senderStrongCount, rx.senderWeakCount], [true, true, 0, 1]);
+  assert.equal(weak.upgrade(), null, "no sender left: the channel stays closed for senders");
+  assert.equal(rx.tryRecv(), 7);
+  assert.equal(rx.tryRecv(), STREAM_END);
+  weak.drop();
+  assert.throws(() => weak.upgrade(), (e) => e instanceof ClosedError && /WeakSender<BroadcastSender>/.test(e.message));
+  rx.drop();
+  assert.equal(rx.isClosed, true, "a dropped receiver is closed");
 });

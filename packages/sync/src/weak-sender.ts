@@ -1,7 +1,7 @@
-// A sender that does not keep its mpsc channel open (tokio's WeakSender / WeakUnboundedSender).
+// A sender that does not keep its mpsc or broadcast channel open (tokio's WeakSender / WeakUnboundedSender).
 import { ClosedError } from "./errors.ts";
 
-/** The part of an mpsc channel's state a weak sender reads and counts itself in. */
+/** The part of an mpsc or broadcast channel's state a weak sender reads and counts itself in. */
 export interface WeakCounts {
   /** Live senders (handles, pending sends and reservations, permits holding slots). */
   readonly senders: number;
@@ -13,8 +13,8 @@ export interface WeakCounts {
  * A sender that does not count as one: the channel closes when the last (strong) sender is
  * dropped, whatever weak senders are left. `upgrade()` gives a sender back while one is still
  * live. For an actor that keeps a way to message itself without keeping its own channel open.
- * `S` is the sender it upgrades to (an mpsc `Sender` or `UnboundedSender`); make one
- * with their `downgrade()`. Drop it with `drop()` to stop counting it in `weakCount`.
+ * `S` is the sender it upgrades to (an mpsc `Sender` or `UnboundedSender`, a
+ * `BroadcastSender`); make one with their `downgrade()`. Drop it with `drop()` to stop counting it in `weakCount`.
  *
  * @example
  * ```ts

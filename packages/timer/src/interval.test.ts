@@ -72,6 +72,8 @@ test("a bad period or missedTick is rejected, naming the value", () => {
   // Named without JSON.stringify, which threw a TypeError on a bigint and showed a symbol as undefined.
   assert.throws(() => timer.interval(10, { missedTick: 10n as never }), /RangeError: missedTick .* got 10n$/);
   assert.throws(() => timer.interval(10, { missedTick: Symbol("s") as never }), /got Symbol\(s\)/);
+  // null was taken as "not given" (`??`), where every other option refuses it.
+  assert.throws(() => timer.interval(10, { missedTick: null as never }), /RangeError: missedTick .* got null$/);
   // Options that are not an object: a TypeError from reading `null.missedTick` before.
   assert.throws(
     () => timer.interval(10, null as never),

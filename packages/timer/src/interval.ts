@@ -62,7 +62,8 @@ export class Interval implements Disposable {
   private constructor(queue: TimerQueue, period: number, options: IntervalOptions | undefined, start: number) {
     this.#period = checkDuration(period, "the interval's period");
     if (period === 0) throw new RangeError("the interval's period must be greater than 0 ms, got 0");
-    const missedTick = checkOptions(options, "interval()", ["missedTick"]).missedTick ?? "burst";
+    const given = checkOptions(options, "interval()", ["missedTick"]).missedTick;
+    const missedTick = given === undefined ? "burst" : given;
     if (!BEHAVIOURS.includes(missedTick)) {
       throw new RangeError(`missedTick must be "burst", "delay" or "skip", got ${describe(missedTick)}`);
     }

@@ -129,6 +129,13 @@ test("bad minWorkers, idleTimeout and unref options fail with INVALID_ARGUMENT n
     error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && pattern.test(error.message);
   await assert.rejects(Runtime.start(TEST_JOBS, { workers: 2, minWorkers: 3 }), invalid(/minWorkers .*got 3/));
   await assert.rejects(Runtime.start(TEST_JOBS, { workers: 2, minWorkers: 0 }), invalid(/minWorkers .*got 0/));
+  // null was taken as "not given" (`??`), where every other option refuses it.
+  for (const name of ["workers", "minWorkers", "maxExtraMachines"]) {
+    await assert.rejects(
+      Runtime.start(TEST_JOBS, { workers: 2, [name]: null }),
+      invalid(new RegExp(`${name} .*got null`)),
+    );
+  }
   await assert.rejects(Runtime.start(TEST_JOBS, { workers: 2, idleTimeout: -1 }), invalid(/idleTimeout .*got -1/));
   await assert.rejects(
     // @ts-expect-error: not a boolean

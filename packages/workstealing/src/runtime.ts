@@ -327,9 +327,9 @@ export class Runtime<S extends JobSet = JobSet> {
         }) was called by a worker importing the job module: a job module that starts a runtime at its top level must do so only on the main thread (if (isMainThread) { ... })`,
       );
     }
-    const workers = options.workers ?? availableParallelism();
+    const workers = options.workers === undefined ? availableParallelism() : options.workers;
     checkCount("workers", workers, 1);
-    const maxExtra = options.maxExtraMachines ?? workers;
+    const maxExtra = options.maxExtraMachines === undefined ? workers : options.maxExtraMachines;
     checkCount("maxExtraMachines", maxExtra, 0);
     const queue = checkOptions(options.queue, "Runtime.start()'s queue option", ["limit", "whenFull"]);
     if (options.queue !== undefined) options = { ...options, queue }; // the runtime keeps what was checked
@@ -345,7 +345,7 @@ export class Runtime<S extends JobSet = JobSet> {
     }
     const grace: unknown = options.abortGraceMs;
     if (grace !== undefined) checkMs("abortGraceMs", grace);
-    const minWorkers = options.minWorkers ?? workers;
+    const minWorkers = options.minWorkers === undefined ? workers : options.minWorkers;
     checkCount("minWorkers", minWorkers, 1);
     if (minWorkers > workers) {
       throw new SpindleError("INVALID_ARGUMENT", `minWorkers must be at most workers (${workers}), got ${minWorkers}`);
@@ -705,7 +705,9 @@ export class Runtime<S extends JobSet = JobSet> {
       const spawnOptions = checkSpawnOptions(options, "map()");
       const list: readonly unknown[] = Array.isArray(items) ? items : Array.from(items as Iterable<unknown>);
       if (!this.#indexes.has(name)) throw new UnknownJobError(name, this.#names);
-      const chunkSize: unknown = givenChunkSize ?? Math.max(1, Math.ceil(list.length / (4 * this.#workers)));
+      const chunkSize: unknown = givenChunkSize === undefined
+        ? Math.max(1, Math.ceil(list.length / (4 * this.#workers)))
+        : givenChunkSize;
       if (typeof chunkSize !== "number" || !Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 2 ** 31 - 1) {
         throw new SpindleError(
           "INVALID_ARGUMENT",
@@ -819,7 +821,7 @@ export class Runtime<S extends JobSet = JobSet> {
    */
   shutdown(options?: ShutdownOptions): Promise<void> {
     options = checkOptions(options, "shutdown()", ["mode", "timeout"]);
-    const mode: unknown = options.mode ?? "drain";
+    const mode: unknown = options.mode === undefined ? "drain" : options.mode;
     if (mode !== "drain" && mode !== "cancel") {
       throw new SpindleError("INVALID_ARGUMENT", `shutdown mode must be "drain" or "cancel", got ${describe(mode)}`);
     }

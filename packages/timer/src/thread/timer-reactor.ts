@@ -96,7 +96,7 @@ export class TimerReactor implements Disposable {
    */
   static async start(options?: TimerReactorOptions): Promise<TimerReactor> {
     options = checkOptions(options, "TimerReactor.start()", ["driver", "warnOnFallback"]);
-    const choice = options.driver ?? "auto";
+    const choice: unknown = options.driver === undefined ? "auto" : options.driver;
     if (choice !== "thread" && choice !== "host" && choice !== "auto") {
       throw new SpindleError(
         "INVALID_ARGUMENT",
