@@ -2,6 +2,7 @@ import { Context } from "./context.ts";
 import type { IntoFuture } from "./coroutine.ts";
 import { budgetExhausted, enterBudget, exitBudget, resetBudget } from "./coop-budget.ts";
 import { enterDriving, exitDriving } from "./driving.ts";
+import { renewAwait } from "./future.ts";
 import { checkOptions, describe, SpindleError } from "./errors.ts";
 import type { JoinHandle } from "./join-handle.ts";
 import { spawnTask, type Task, type TaskOwner } from "./task.ts";
@@ -359,6 +360,7 @@ export class LocalExecutor implements Disposable {
           batch.lastReady = null;
           this.#readyHead = null;
           cx = new Context(Waker.noop());
+          renewAwait(); // likewise for what a `yield*` stores
         }
         const task: Task<unknown> = batch;
         batch = task.nextReady;
