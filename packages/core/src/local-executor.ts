@@ -2,6 +2,7 @@ import { Context } from "./context.ts";
 import type { IntoFuture } from "./coroutine.ts";
 import { budgetExhausted, enterBudget, exitBudget, resetBudget } from "./coop-budget.ts";
 import { enterDriving, exitDriving } from "./driving.ts";
+import { renewAwait } from "./future.ts";
 import { checkOptions, describe, SpindleError } from "./errors.ts";
 import type { JoinHandle } from "./join-handle.ts";
 import { spawnTask, type Task, type TaskOwner } from "./task.ts";
@@ -96,8 +97,6 @@ export class LocalExecutor implements Disposable {
    */
   #readyHead: Task<unknown> | null = null;
   readonly #timeSliceMs: number;
-  /** The one context every task is polled with; its waker is rebound to each task in turn. */
-  readonly #cx: Context = new Context(Waker.noop());
   readonly #onUnhandledError: ((error: unknown) => void) | null;
   readonly #onIdle: ((again: () => void) => void) | null;
   /** `onIdle` asked to be called again (see {@linkcode LocalExecutorOptions.onIdle}). */
@@ -338,8 +337,6 @@ export class LocalExecutor implements Disposable {
   #pollReady(): void {
     if (this.#turnDue) return; // the slice ended before the last park: the host comes first
     if (this.#readyHead !== null) this.#idleSettled = false;
-    const cx = this.#cx;
-    const waker = cx.waker;
     let polls = this.#pollsSinceTurn;
     let end = this.#sliceEnd;
     const outer = enterDriving(this);
@@ -350,6 +347,10 @@ export class LocalExecutor implements Disposable {
     // instructions of a trivial task, callgrind).
     let batch: Task<unknown> | null = null;
     let batchTail: Task<unknown> | null = null;
+    // The context the batch's tasks are polled with; its waker is rebound to each task in turn. A
+    // new one per batch, not one kept by the executor: rebinding stores the (young) task into the
+    // waker, a write-barrier call per poll into a long-lived waker on V8, none into a young one.
+    let cx: Context | null = null;
     try {
       while (this.#failure === null) {
         if (batch === null) {
@@ -358,14 +359,16 @@ export class LocalExecutor implements Disposable {
           batchTail = batch.lastReady;
           batch.lastReady = null;
           this.#readyHead = null;
+          cx = new Context(Waker.noop());
+          renewAwait(); // likewise for what a `yield*` stores
         }
         const task: Task<unknown> = batch;
         batch = task.nextReady;
         task.nextReady = null;
         if (++polls === 2) end = performance.now() + this.#timeSliceMs;
-        rebindWaker(waker, task);
+        rebindWaker((cx as Context).waker, task);
         resetBudget();
-        task.run(cx);
+        task.run(cx as Context);
         if (task.prev === null && this.#waiting !== task && !task.isFinished) {
           // It waits (or was woken while running, and is queued again): list it, for close().
           if (this.#closed) task.cancelNow(); // its poll closed the executor
