@@ -1,5 +1,13 @@
 import { describe } from "@spindle/core";
 
+/** A value already described, passed by `UncloneableValueError.at` to its constructor. */
+class Described {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 /**
  * A job's argument or result that cannot cross threads (a function, a symbol, a class instance
  * other than the supported built-ins, a cycle). Thrown by `spawn`; a job whose result cannot cross
@@ -16,15 +24,40 @@ import { describe } from "@spindle/core";
 export class UncloneableValueError extends TypeError {
   /** Where the value sits inside what was being sent. */
   readonly path: string;
+  readonly #what: string;
+  readonly #value: string;
+  readonly #why: string;
 
   /**
    * Creates the error; `what` names the job, `path` the value's place, `value` the value, `why`
    * the reason, and `options.cause` what was thrown while reading it, if anything.
    */
   constructor(what: string, path: string, value: unknown, why = "cannot cross threads", options?: ErrorOptions) {
-    super(`${what}: ${path} (${describe(value)}) ${why}`, options);
+    const described = value instanceof Described ? value.text : describe(value);
+    super(`${what}: ${path} (${described}) ${why}`, options);
     this.name = "UncloneableValueError";
     this.path = path;
+    this.#what = what;
+    this.#value = described;
+    this.#why = why;
+  }
+
+  /**
+   * The same error with the value located at `path` instead: for a caller that packed what it was
+   * given before encoding it (a list cut into chunks), so that the path names the value as that
+   * caller's own caller passed it. `cause` is kept.
+   *
+   * @example
+   * ```ts
+   * import { UncloneableValueError } from "@spindle/codec";
+   *
+   * const error = new UncloneableValueError('job "square"', "args[0][7]", Symbol.iterator);
+   * console.log(error.at("items[77]").message); // job "square": items[77] (Symbol(Symbol.iterator)) cannot cross threads
+   * ```
+   */
+  at(path: string): UncloneableValueError {
+    const options = "cause" in this ? { cause: this.cause } : undefined;
+    return new UncloneableValueError(this.#what, path, new Described(this.#value), this.#why, options);
   }
 }
 
