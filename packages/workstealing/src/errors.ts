@@ -189,6 +189,33 @@ export class HeapFullError extends SpindleError {
 }
 
 /**
+ * `Runtime.start` with a job module the workers could not use: it has no default export, its
+ * default export is not a `defineJobs({...})` job set, or it threw while loading (that error, as
+ * thrown on the worker, is the `cause`). A `SpindleError` with code `INVALID_ARGUMENT`; `module`
+ * is the module's URL.
+ *
+ * @example
+ * ```ts
+ * import { JobModuleError } from "@spindle/workstealing";
+ *
+ * const error = new JobModuleError("file:///app/jobs.ts", 'has no default export (it exports "jobs")');
+ * console.log(error.code, error.message);
+ * // INVALID_ARGUMENT the job module file:///app/jobs.ts has no default export (it exports "jobs")
+ * ```
+ */
+export class JobModuleError extends SpindleError {
+  /** The job module's URL. */
+  readonly module: string;
+
+  /** Creates the error of job module `module`, which `problem` describes. */
+  constructor(module: string, problem: string, options?: ErrorOptions) {
+    super("INVALID_ARGUMENT", `the job module ${module} ${problem}`, options);
+    this.name = "JobModuleError";
+    this.module = module;
+  }
+}
+
+/**
  * `spawn` on a runtime after `shutdown()`, and the error of jobs that a cancelling shutdown
  * dropped before they started.
  *

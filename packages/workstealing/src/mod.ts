@@ -59,6 +59,7 @@ export {
   CorruptValueError,
   HeapFullError,
   JobAbortedError,
+  JobModuleError,
   JobTimeoutError,
   QueueFullError,
   RuntimeShutdownError,
