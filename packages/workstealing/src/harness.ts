@@ -305,21 +305,25 @@ export class Harness {
     const shared = this.#shared;
     // JOB was written before the id was published (JobRecords.create) and never changes.
     const name = this.#set.names[Atomics.load(shared.records.words, id + JOB)] as string;
-    let length = 0;
-    if (state === DONE || state === FAILED || value !== undefined) {
-      try {
-        length = this.#encoder.encode(value, name, state === DONE ? "result" : "error");
-      } catch (failure) {
+    let settleIn: number;
+    try {
+      let length = 0;
+      if (state === DONE || state === FAILED || value !== undefined) {
         const kind = state === DONE ? "result" : "error";
-        state = FAILED;
-        length = this.#encoder.encode(
-          substituteOutcome(value, failure, `job ${JSON.stringify(name)}`, kind),
-          name,
-          "error",
-        );
+        try {
+          length = this.#encoder.encode(value, name, kind);
+        } catch (failure) {
+          state = FAILED;
+          const substitute = substituteOutcome(value, failure, `job ${JSON.stringify(name)}`, kind);
+          length = this.#encoder.encode(substitute, name, "error");
+        }
       }
+      settleIn = shared.records.writeOutcome(id, state, this.#encoder, length);
+    } catch (failure) {
+      // Even the substitute could not be encoded: the job settles all the same, with the reason.
+      settleIn = shared.records.writeFailure(id, state, failure);
     }
-    shared.records.settle(id, shared.records.writeOutcome(id, state, this.#encoder, length));
+    shared.records.settle(id, settleIn);
     this.#own.setCurrent(0);
   }
 }

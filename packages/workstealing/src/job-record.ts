@@ -2,6 +2,7 @@ import { SpindleError, wakeShared } from "@spindle/core";
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue, dropMessage } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
+import { writeErrorSummary } from "./error-summary.ts";
 
 /**
  * A job record: 32 words of the shared heap (one {@linkcode BLOCK_BYTES} block) that every thread
@@ -95,12 +96,23 @@ export const CANCEL_PENDING = 7;
 export const NO_ROOM = 8;
 /** With state NO_ROOM: the encoded outcome's length in bytes. */
 export const NO_ROOM_BYTES: number = INLINE;
-/** With state NO_ROOM: the state the outcome was for (DONE, FAILED, CANCELLED or LOST). */
+/** With state NO_ROOM or UNWRITTEN: the state the outcome was for (DONE, FAILED, CANCELLED or LOST). */
 export const NO_ROOM_STATE: number = INLINE + 1;
+/**
+ * Its outcome could not be written for another reason than a full heap (the heap's lock given
+ * up, an encoding or a write that threw): no payload; the record's inline words hold the state
+ * it was to settle in ({@linkcode NO_ROOM_STATE}) and a summary of what went wrong (name and
+ * start of message, `error-summary.ts`) from {@linkcode UNWRITTEN_CAUSE}. Its handle fails with
+ * an `OutcomeWriteError` whose `cause` is that summary.
+ */
+export const UNWRITTEN = 9;
+/** With state UNWRITTEN: where the summary of the failure starts, and its words. */
+export const UNWRITTEN_CAUSE: number = INLINE + 2;
+export const UNWRITTEN_CAUSE_WORDS: number = INLINE_BYTES / 4 - 2;
 
 /** Whether `state` is one a job ends in (CANCEL_PENDING is not: its payload is being written). */
 export function isTerminal(state: number): boolean {
-  return (state >= DONE && state <= LOST) || state === NO_ROOM;
+  return (state >= DONE && state <= LOST) || state === NO_ROOM || state === UNWRITTEN;
 }
 
 // A participant's counter line (16 words of the control block, one cache line): the records it
@@ -242,16 +254,20 @@ export class JobRecords {
 
   /**
    * As {@linkcode JobRecords.replacePayload} for an outcome the record is about to settle in
-   * `state`; returns the state to settle in: `state`, or NO_ROOM when the shared heap has no room
-   * for the outcome. Then what did not fit goes into the record's own words, which need no heap,
-   * so that the job still settles (before, it never did, or its worker died).
+   * `state`; returns the state to settle in: `state`, NO_ROOM when the shared heap has no room for
+   * the outcome, or UNWRITTEN when writing it failed otherwise (see
+   * {@linkcode JobRecords.writeFailure}). Never throws: what did not fit, or why the write failed,
+   * goes into the record's own words, which need no heap, so that the job still settles (before,
+   * it never did, or its worker died).
    */
   writeOutcome(id: number, state: number, encoder: ValueEncoder, length: number): number {
     try {
       this.replacePayload(id, encoder, length);
       return state;
     } catch (error) {
-      if (!(error instanceof SpindleError && error.code === "CAPACITY_EXCEEDED")) throw error;
+      if (!(error instanceof SpindleError && error.code === "CAPACITY_EXCEEDED")) {
+        return this.writeFailure(id, state, error);
+      }
       // Plain writes, published by the caller's SC store of NO_ROOM (see settle). The failed write
       // left no payload: #freePayload ran first, and #writePayload allocates before it writes.
       const records = this.words;
@@ -259,6 +275,29 @@ export class JobRecords {
       records[id + NO_ROOM_STATE] = state;
       return NO_ROOM;
     }
+  }
+
+  /**
+   * Records that the outcome job `id` was to settle in `state` could not be written because of
+   * `failure` (a summary of it goes into the record's own words), and returns UNWRITTEN, the
+   * state to settle in. The payload is freed if it can be, else forgotten (the failure may be
+   * the heap's lock, or have come halfway through freeing it): a block leaked is better than one
+   * freed twice.
+   */
+  writeFailure(id: number, state: number, failure: unknown): number {
+    try {
+      this.#freePayload(id); // a no-op when the failed write had freed it
+    } catch {
+      // forgotten below
+    }
+    // Plain writes, published by the caller's SC store of UNWRITTEN (see settle), except
+    // PAYLOAD and LENGTH, which #freePayload also writes with Atomics.
+    const records = this.words;
+    Atomics.store(records, id + PAYLOAD, 0);
+    Atomics.store(records, id + LENGTH, 0);
+    records[id + NO_ROOM_STATE] = state;
+    writeErrorSummary(records, id + UNWRITTEN_CAUSE, UNWRITTEN_CAUSE_WORDS, failure);
+    return UNWRITTEN;
   }
 
   /** The shared heap's limit in bytes (the runtime's `maxHeapBytes`, at least 1 MiB). */

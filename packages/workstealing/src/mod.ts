@@ -61,6 +61,7 @@ export {
   JobAbortedError,
   JobModuleError,
   JobTimeoutError,
+  OutcomeWriteError,
   QueueFullError,
   RuntimeShutdownError,
   UncloneableValueError,
