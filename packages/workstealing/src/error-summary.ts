@@ -25,15 +25,16 @@ export function writeErrorSummary(words: Int32Array, at: number, capacity: numbe
 
 /**
  * The error that {@linkcode writeErrorSummary} summarised at `words[at]`: an `Error` with its
- * name, `code` (when it had a string one) and (start of) its message, a cut message ending in "…".
+ * name, `code` (when it had a string one) and (start of) its message, a cut message ending in "…";
+ * `options.cause`, when given, says why only a summary is known.
  */
-export function readErrorSummary(words: Int32Array, at: number): Error {
+export function readErrorSummary(words: Int32Array, at: number, options?: ErrorOptions): Error {
   const length = words[at] as number;
   const cut = words[at + 1] === 1;
   const bytes = new Uint8Array(words.buffer, words.byteOffset + (at + HEADER_WORDS) * 4, length);
   // Copied first: TextDecoder refuses a view of a SharedArrayBuffer on some runtimes.
   const [name = "", code = "", ...message] = new TextDecoder().decode(bytes.slice()).split("\n");
-  const error = new Error(`${message.join("\n")}${cut ? "…" : ""}`);
+  const error = new Error(`${message.join("\n")}${cut ? "…" : ""}`, options);
   // A name or code that was cut is not kept: a wrong one would mislead more than none.
   if (message.length > 0) {
     error.name = name;

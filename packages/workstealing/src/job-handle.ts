@@ -301,7 +301,12 @@ export class JobHandle<T> extends JoinHandle<T> {
     if (meant === CANCELLED) {
       return this.#cancelError ?? new CancelledError(`job ${JSON.stringify(this.#name)}`, { cause: unwritten });
     }
-    return meant === LOST ? this.#lostError({ cause: unwritten }) : unwritten;
+    if (meant !== LOST) return unwritten;
+    // A worker's death whose error had no room: its summary (settleLost), which says why it is one.
+    const summary = state === NO_ROOM
+      ? readErrorSummary(records, this.#id + UNWRITTEN_CAUSE, { cause: unwritten })
+      : null;
+    return this.#lostError({ cause: summary ?? unwritten });
   }
 
   #unregister(): void {

@@ -96,7 +96,11 @@ export const CANCEL_PENDING = 7;
 export const NO_ROOM = 8;
 /** With state NO_ROOM: the encoded outcome's length in bytes. */
 export const NO_ROOM_BYTES: number = INLINE;
-/** With state NO_ROOM or UNWRITTEN: the state the outcome was for (DONE, FAILED, CANCELLED or LOST). */
+/**
+ * With state NO_ROOM or UNWRITTEN: the state the outcome was for (DONE, FAILED, CANCELLED or
+ * LOST). NO_ROOM for LOST also keeps a summary of the error that killed the worker at
+ * {@linkcode UNWRITTEN_CAUSE} (see {@linkcode JobRecords.settleLost}).
+ */
 export const NO_ROOM_STATE: number = INLINE + 1;
 /**
  * Its outcome could not be written for another reason than a full heap (the heap's lock given
@@ -359,16 +363,20 @@ export class JobRecords {
 
   /**
    * Ends a job whose worker died (the runtime's thread, after the exit): state LOST with the exit
-   * code and, when the encoder holds one (`length` > 0), the error that killed the worker as its
-   * payload; as {@linkcode JobRecords.settle}.
+   * code and, when the encoder holds one (`length` > 0), the error that killed the worker
+   * (`error`, encoded) as its payload; as {@linkcode JobRecords.settle}. When the heap has no room
+   * for it (NO_ROOM), a summary of `error` goes into the record's own words (from
+   * {@linkcode UNWRITTEN_CAUSE}), so that the handle still says what killed the worker.
    */
-  settleLost(id: number, exitCode: number, cause: ValueEncoder | null = null, length = 0): void {
+  settleLost(id: number, exitCode: number, cause: ValueEncoder | null = null, length = 0, error?: unknown): void {
     let state = LOST;
     if (cause === null || length === 0) {
       this.#freePayload(id);
       Atomics.store(this.words, id + LENGTH, 0);
     } else {
       state = this.writeOutcome(id, LOST, cause, length);
+      // Plain writes, published by settle's SC store of the state, as writeOutcome's.
+      if (state === NO_ROOM) writeErrorSummary(this.words, id + UNWRITTEN_CAUSE, UNWRITTEN_CAUSE_WORDS, error);
     }
     Atomics.store(this.words, id + EXIT_CODE, exitCode);
     this.settle(id, state);

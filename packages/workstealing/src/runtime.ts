@@ -984,7 +984,7 @@ export class Runtime<S extends JobSet = JobSet> {
       if (isAborted(id)) {
         shared.records.settleTerminated(id);
       } else {
-        shared.records.settleLost(id, lostCode, this.#encoder, causeLength);
+        shared.records.settleLost(id, lostCode, this.#encoder, causeLength, cause);
         lost++;
       }
     }
