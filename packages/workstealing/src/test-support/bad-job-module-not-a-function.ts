@@ -1,4 +1,5 @@
 // A job module with a job that is not a function (see bad-job-modules.ts).
-import { defineJobs } from "../mod.ts";
+import { defineJobs, type JobSet } from "../mod.ts";
 
-export default defineJobs({ one: 1 as unknown as () => number });
+const jobs: JobSet<{ one: () => number }> = defineJobs({ one: 1 as unknown as () => number });
+export default jobs;
