@@ -33,13 +33,14 @@ export function readErrorSummary(words: Int32Array, at: number, options?: ErrorO
   const cut = words[at + 1] === 1;
   const bytes = new Uint8Array(words.buffer, words.byteOffset + (at + HEADER_WORDS) * 4, length);
   // Copied first: TextDecoder refuses a view of a SharedArrayBuffer on some runtimes.
-  const [name = "", code = "", ...message] = new TextDecoder().decode(bytes.slice()).split("\n");
-  const error = new Error(`${message.join("\n")}${cut ? "…" : ""}`, options);
-  // A name or code that was cut is not kept: a wrong one would mislead more than none.
-  if (message.length > 0) {
-    error.name = name;
-    if (code !== "") Object.defineProperty(error, "code", { value: code, enumerable: true });
-  }
+  const text = new TextDecoder().decode(bytes.slice());
+  const ending = cut ? "…" : "";
+  const [name = "", code = "", ...message] = text.split("\n");
+  // Cut within its name or code: all of it goes as the message, a wrong name misleading more than none.
+  if (message.length === 0) return new Error(`${text.replaceAll("\n", ": ")}${ending}`, options);
+  const error = new Error(`${message.join("\n")}${ending}`, options);
+  error.name = name;
+  if (code !== "") Object.defineProperty(error, "code", { value: code, enumerable: true });
   return error;
 }
 
