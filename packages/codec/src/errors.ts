@@ -1,12 +1,11 @@
 import { describe } from "@spindle/core";
 
-/** A value already described, passed by `UncloneableValueError.at` to its constructor. */
-class Described {
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-  }
-}
+/**
+ * Tokens that `UncloneableValueError.at` passes to the constructor as the value, with the value's
+ * description. A lookup, not `instanceof`: the value may be a revoked Proxy, whose prototype
+ * cannot be read.
+ */
+const described = new WeakMap<object, string>();
 
 /**
  * A job's argument or result that cannot cross threads (a function, a symbol, a class instance
@@ -33,12 +32,12 @@ export class UncloneableValueError extends TypeError {
    * the reason, and `options.cause` what was thrown while reading it, if anything.
    */
   constructor(what: string, path: string, value: unknown, why = "cannot cross threads", options?: ErrorOptions) {
-    const described = value instanceof Described ? value.text : describe(value);
-    super(`${what}: ${path} (${described}) ${why}`, options);
+    const text = (typeof value === "object" && value !== null ? described.get(value) : undefined) ?? describe(value);
+    super(`${what}: ${path} (${text}) ${why}`, options);
     this.name = "UncloneableValueError";
     this.path = path;
     this.#what = what;
-    this.#value = described;
+    this.#value = text;
     this.#why = why;
   }
 
@@ -57,7 +56,9 @@ export class UncloneableValueError extends TypeError {
    */
   at(path: string): UncloneableValueError {
     const options = "cause" in this ? { cause: this.cause } : undefined;
-    return new UncloneableValueError(this.#what, path, new Described(this.#value), this.#why, options);
+    const token = {};
+    described.set(token, this.#value);
+    return new UncloneableValueError(this.#what, path, token, this.#why, options);
   }
 }
 
