@@ -1,6 +1,13 @@
 import { describe } from "@spindle/core";
 
 /**
+ * Tokens that `UncloneableValueError.at` passes to the constructor as the value, with the value's
+ * description. A lookup, not `instanceof`: the value may be a revoked Proxy, whose prototype
+ * cannot be read.
+ */
+const described = new WeakMap<object, string>();
+
+/**
  * A job's argument or result that cannot cross threads (a function, a symbol, a class instance
  * other than the supported built-ins, a cycle). Thrown by `spawn`; a job whose result cannot cross
  * fails with it. `path` locates the value (`args[1].items[3]`).
@@ -16,15 +23,42 @@ import { describe } from "@spindle/core";
 export class UncloneableValueError extends TypeError {
   /** Where the value sits inside what was being sent. */
   readonly path: string;
+  readonly #what: string;
+  readonly #value: string;
+  readonly #why: string;
 
   /**
    * Creates the error; `what` names the job, `path` the value's place, `value` the value, `why`
    * the reason, and `options.cause` what was thrown while reading it, if anything.
    */
   constructor(what: string, path: string, value: unknown, why = "cannot cross threads", options?: ErrorOptions) {
-    super(`${what}: ${path} (${describe(value)}) ${why}`, options);
+    const text = (typeof value === "object" && value !== null ? described.get(value) : undefined) ?? describe(value);
+    super(`${what}: ${path} (${text}) ${why}`, options);
     this.name = "UncloneableValueError";
     this.path = path;
+    this.#what = what;
+    this.#value = text;
+    this.#why = why;
+  }
+
+  /**
+   * The same error with the value located at `path` instead: for a caller that packed what it was
+   * given before encoding it (a list cut into chunks), so that the path names the value as that
+   * caller's own caller passed it. `cause` is kept.
+   *
+   * @example
+   * ```ts
+   * import { UncloneableValueError } from "@spindle/codec";
+   *
+   * const error = new UncloneableValueError('job "square"', "args[0][7]", Symbol.iterator);
+   * console.log(error.at("items[77]").message); // job "square": items[77] (Symbol(Symbol.iterator)) cannot cross threads
+   * ```
+   */
+  at(path: string): UncloneableValueError {
+    const options = "cause" in this ? { cause: this.cause } : undefined;
+    const token = {};
+    described.set(token, this.#value);
+    return new UncloneableValueError(this.#what, path, token, this.#why, options);
   }
 }
 

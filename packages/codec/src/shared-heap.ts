@@ -7,6 +7,9 @@ import { ANONYMOUS_OWNER, OwnedMutex } from "./owned-mutex.ts";
  */
 export let holdHeapLock: (heap: SharedHeap) => void;
 
+/** Gives back the lock {@linkcode holdHeapLock} took on this thread: for tests only, not exported by the package. */
+export let releaseHeapLock: (heap: SharedHeap) => void;
+
 /**
  * The bytes of the free blocks of the size class that holds `length` bytes (its free list's
  * length times the class's size): for tests only (memory that must come back to the heap), not
@@ -72,6 +75,7 @@ export class SharedHeap {
 
   static {
     holdHeapLock = (heap) => heap.#mutex.lock();
+    releaseHeapLock = (heap) => heap.#mutex.unlock();
     freeBlockBytes = (heap, length) => {
       const sizeClass = classOf(length);
       heap.#mutex.lock();

@@ -815,3 +815,14 @@ test("decodeValue of something that is not a Uint8Array is INVALID_ARGUMENT nami
     );
   }
 });
+
+test("an UncloneableValueError moved with at() names the new path, the same value and reason, and keeps its cause", () => {
+  const cause = new Error("trap");
+  const error = new UncloneableValueError('job "echo"', "args[0][7].f", () => 1, "cannot be read", { cause });
+  const moved = error.at("items[77].f");
+  assert.ok(moved instanceof UncloneableValueError);
+  assert.equal(moved.path, "items[77].f");
+  assert.equal(moved.message, error.message.replace("args[0][7].f", "items[77].f"));
+  assert.equal(moved.cause, cause);
+  assert.equal("cause" in new UncloneableValueError("v", "args", 1).at("items"), false);
+});

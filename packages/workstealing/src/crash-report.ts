@@ -17,12 +17,14 @@ export function crash(processor: Processor, error: unknown): never {
   try {
     const encoder = new ValueEncoder();
     let length: number;
+    let reported = error;
     try {
       length = encoder.encode(error, "worker", "error");
     } catch (failure) {
-      length = encoder.encode(substituteOutcome(error, failure, "worker", "error"), "worker", "error");
+      reported = substituteOutcome(error, failure, "worker", "error");
+      length = encoder.encode(reported, "worker", "error");
     }
-    processor.reportCrash(encoder, length);
+    processor.reportCrash(encoder, length, reported);
   } finally {
     process.exit(CRASH_EXIT_CODE);
   }

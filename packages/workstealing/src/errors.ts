@@ -189,6 +189,71 @@ export class HeapFullError extends SpindleError {
 }
 
 /**
+ * The error of a job whose outcome could not be written into the shared heap for another reason
+ * than a full heap (that is {@linkcode HeapFullError}): the heap's lock given up, an encoding or a
+ * write that threw. As tokio's `JoinError`, the job fails with the reason kept: `cause` is what
+ * went wrong, as an `Error` with its name and the start of its message (a summary that needs no
+ * heap, cut with "…"). `outcome` says what was lost: the job's `"result"` or `"error"`, or the
+ * `"reason"` of a job that was cancelled or lost (that error then has this one as its `cause`).
+ * The worker lives on.
+ *
+ * @example
+ * ```ts
+ * import { OutcomeWriteError } from "@spindle/workstealing";
+ *
+ * const error = new OutcomeWriteError("render", "result", { cause: new Error("the heap's lock was given up") });
+ * console.log(error.message); // job "render"'s result could not be written: Error: the heap's lock was given up
+ * ```
+ */
+export class OutcomeWriteError extends Error {
+  /** The job's name. */
+  readonly job: string;
+  /** What could not be written. */
+  readonly outcome: "result" | "error" | "reason";
+
+  /** Creates the error of `job`, whose `outcome` could not be written; `options.cause` says why. */
+  constructor(job: string, outcome: "result" | "error" | "reason", options?: ErrorOptions) {
+    const cause = options?.cause;
+    super(
+      `job ${JSON.stringify(job)}'s ${outcome} could not be written${
+        cause instanceof Error ? `: ${cause.name}: ${cause.message}` : ""
+      }`,
+      options,
+    );
+    this.name = "OutcomeWriteError";
+    this.job = job;
+    this.outcome = outcome;
+  }
+}
+
+/**
+ * `Runtime.start` with a job module the workers could not use: it has no default export, its
+ * default export is not a `defineJobs({...})` job set, or it threw while loading (that error, as
+ * thrown on the worker, is the `cause`). A `SpindleError` with code `INVALID_ARGUMENT`; `module`
+ * is the module's URL.
+ *
+ * @example
+ * ```ts
+ * import { JobModuleError } from "@spindle/workstealing";
+ *
+ * const error = new JobModuleError("file:///app/jobs.ts", 'has no default export (it exports "jobs")');
+ * console.log(error.code, error.message);
+ * // INVALID_ARGUMENT the job module file:///app/jobs.ts has no default export (it exports "jobs")
+ * ```
+ */
+export class JobModuleError extends SpindleError {
+  /** The job module's URL. */
+  readonly module: string;
+
+  /** Creates the error of job module `module`, which `problem` describes. */
+  constructor(module: string, problem: string, options?: ErrorOptions) {
+    super("INVALID_ARGUMENT", `the job module ${module} ${problem}`, options);
+    this.name = "JobModuleError";
+    this.module = module;
+  }
+}
+
+/**
  * `spawn` on a runtime after `shutdown()`, and the error of jobs that a cancelling shutdown
  * dropped before they started.
  *

@@ -309,26 +309,30 @@ export class Harness {
     const shared = this.#shared;
     // JOB was written before the id was published (JobRecords.create) and never changes.
     const name = this.#set.names[Atomics.load(shared.records.words, id + JOB)] as string;
-    let length = 0;
-    if (state === DONE || state === FAILED || value !== undefined) {
-      try {
-        length = this.#encoder.encode(value, name, state === DONE ? "result" : "error");
-      } catch (failure) {
+    let settleIn: number;
+    try {
+      let length = 0;
+      if (state === DONE || state === FAILED || value !== undefined) {
         const kind = state === DONE ? "result" : "error";
-        state = FAILED;
-        length = this.#encoder.encode(
-          substituteOutcome(value, failure, `job ${JSON.stringify(name)}`, kind),
-          name,
-          "error",
-        );
+        try {
+          length = this.#encoder.encode(value, name, kind);
+        } catch (failure) {
+          state = FAILED;
+          const substitute = substituteOutcome(value, failure, `job ${JSON.stringify(name)}`, kind);
+          length = this.#encoder.encode(substitute, name, "error");
+        }
       }
+      settleIn = shared.records.writeOutcome(id, state, this.#encoder, length);
+    } catch (failure) {
+      // Even the substitute could not be encoded: the job settles all the same, with the reason.
+      settleIn = shared.records.writeFailure(id, state, failure);
     }
     // Published, then CURRENT cleared, then released: a worker that dies before CURRENT is cleared
     // (V8 ends a thread over its resourceLimits at any function call, measured on Deno 2.9.6
     // between the state store and the wake) leaves the record named there, in its terminal state
     // or still RUNNING, and unreleased; the runtime then finishes the settlement, or fails the job
     // as lost (`Processor.heldJobs`). Dying after the clear loses nothing but the record's memory.
-    shared.records.publishOutcome(id, shared.records.writeOutcome(id, state, this.#encoder, length));
+    shared.records.publishOutcome(id, settleIn);
     this.#own.setCurrent(0);
     shared.records.release(id);
   }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CancelledError, SpindleError } from "@spindle/core";
-import { HeapFullError, type SharedBuffer } from "./mod.ts";
+import { HeapFullError, type SharedBuffer, WorkerLostError } from "./mod.ts";
 import { until } from "@spindle/test-support";
 import { reasonOf, settleWithin, startTestRuntime } from "./test-support/runtime.ts";
 
@@ -25,6 +25,20 @@ function assertHeapFull(reason: unknown, job: string, outcome: "result" | "error
   assert.equal(reason.limit, MIB);
   assert.ok(reason.bytes > minBytes, `the outcome's size, got ${reason.bytes}`);
   assert.match(reason.message, new RegExp(`job "${job}"'s ${outcome} \\(${reason.bytes} bytes\\).*limit is ${MIB}`));
+}
+
+/** Fills the heap with buffers into `held`, largest first, until not even its smallest block is left. */
+function fillHeap(runtime: { alloc(bytes: number): SharedBuffer }, held: SharedBuffer[]): void {
+  for (let size = MIB / 2; size >= 1; size >>= 1) {
+    for (;;) {
+      try {
+        held.push(runtime.alloc(size));
+      } catch (error) {
+        assert.equal((error as SpindleError).code, "CAPACITY_EXCEEDED");
+        break;
+      }
+    }
+  }
 }
 
 for (
@@ -68,17 +82,7 @@ test("queued jobs cancelled by a shutdown while the heap is full settle as cance
     gate = runtime.spawn("gate", 0);
     await until(() => counters[0] === 1, "the gate job running");
     const queued = Array.from({ length: 4 }, (_, i) => runtime.spawn("add", i, 1));
-    // Fill the heap, largest blocks first, until not even its smallest block is left.
-    for (let size = MIB / 2; size >= 1; size >>= 1) {
-      for (;;) {
-        try {
-          held.push(runtime.alloc(size));
-        } catch (error) {
-          assert.equal((error as SpindleError).code, "CAPACITY_EXCEEDED");
-          break;
-        }
-      }
-    }
+    fillHeap(runtime, held);
     const shutdown = runtime.shutdown({ mode: "cancel" });
     for (const [i, handle] of queued.entries()) {
       const reason = reasonOf(await settleWithin(handle, `queued job ${i}`), `queued job ${i}`);
@@ -92,6 +96,29 @@ test("queued jobs cancelled by a shutdown while the heap is full settle as cance
   } finally {
     Atomics.store(counters, 0, 2);
     Atomics.notify(counters, 0);
+    for (const buffer of held) buffer.release();
+    await runtime.shutdown({ mode: "cancel" });
+  }
+});
+
+test("a worker that crashes while the heap is full is lost with its error's summary as cause", async () => {
+  const { runtime, counters } = await startTestRuntime(options);
+  const held: SharedBuffer[] = [];
+  try {
+    const crashing = runtime.spawn("crashWhenOpened", 0);
+    await until(() => counters[0] === 1, "the crashing job running");
+    fillHeap(runtime, held);
+    Atomics.store(counters, 0, 2);
+    const reason = reasonOf(await settleWithin(crashing, "the crashing job"), "the crashing job");
+    assert.ok(reason instanceof WorkerLostError, `a WorkerLostError, got ${String(reason)}`);
+    // The crash report had no room in the heap: a summary of it, cut to fit the processor's words.
+    const cause = reason.cause as Error;
+    assert.ok(cause instanceof Error, `a cause, got ${String(cause)}`);
+    assert.equal(cause.name, "RangeError");
+    assert.match(cause.message, /^the crash reported with no room .*…$/);
+    // Nor did the lost job's record have room for it: the summary says so.
+    assertHeapFull(cause.cause, "crashWhenOpened", "reason", 64);
+  } finally {
     for (const buffer of held) buffer.release();
     await runtime.shutdown({ mode: "cancel" });
   }

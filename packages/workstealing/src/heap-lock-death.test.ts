@@ -5,7 +5,7 @@
 // the lock stayed held for good: every later allocation waited forever.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { JobAbortedError, Runtime, WorkerLostError } from "./mod.ts";
+import { JobAbortedError, OutcomeWriteError, Runtime, WorkerLostError } from "./mod.ts";
 import { until } from "@spindle/test-support";
 import { reasonOf, settleWithin } from "./test-support/runtime.ts";
 import type { Death } from "./test-support/heap-lock-jobs.ts";
@@ -47,10 +47,15 @@ for (const death of ["exit", "throw", "spin"] as const satisfies readonly Death[
         const outcome = await settleWithin(handle, `${death}: allocating job ${i}`, JOB_MS);
         // With "throw" the holder's job waits (its error comes from a host callback), so its
         // machine may take some of the waiting jobs: one that needs the heap there finds the lock
-        // held by its own thread (a DEADLOCK error, not a wait) and the thread then dies with
-        // them, so they fail as lost. Every other job completes.
+        // held by its own thread (a DEADLOCK error, not a wait), so its result cannot be written
+        // and it fails with that reason (OutcomeWriteError), or it is lost when the thread dies
+        // first. Every other job completes.
         if (death === "throw" && i < waiting.length && outcome.status === "rejected") {
-          assert.ok(outcome.reason instanceof WorkerLostError, `${death}: job ${i}: ${String(outcome.reason)}`);
+          const reason: unknown = outcome.reason;
+          const why = `${death}: job ${i}: ${String(reason)}`;
+          if (reason instanceof OutcomeWriteError) {
+            assert.equal((reason.cause as { code?: unknown } | undefined)?.code, "DEADLOCK", why);
+          } else assert.ok(reason instanceof WorkerLostError, why);
           continue;
         }
         assert.deepEqual(outcome, { status: "fulfilled", value: `${i}:${"r".repeat(1_000)}` }, `${death}: job ${i}`);

@@ -14,7 +14,8 @@ import {
   WakeTable,
   yieldNow,
 } from "@spindle/core";
-import { HeapFullError, WorkerLostError } from "./errors.ts";
+import { HeapFullError, OutcomeWriteError, WorkerLostError } from "./errors.ts";
+import { readErrorSummary } from "./error-summary.ts";
 import { currentJobContext, type InlineStart, type JobContext } from "./job-context.ts";
 import { isCoroutine } from "@spindle/core";
 import {
@@ -31,6 +32,8 @@ import {
   NO_ROOM_STATE,
   RUNNING,
   STATE,
+  UNWRITTEN,
+  UNWRITTEN_CAUSE,
   WAITER,
   WAITER_SLOT,
   WORKER,
@@ -258,8 +261,8 @@ export class JobHandle<T> extends JoinHandle<T> {
       // The payload, when there is one, is the error that killed the worker.
       const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined;
       value = this.#lostError(cause);
-    } else if (state === NO_ROOM) {
-      value = this.#noRoomError();
+    } else if (state === NO_ROOM || state === UNWRITTEN) {
+      value = this.#unwrittenError(state);
     } else {
       value = shared.records.readPayload(id);
     }
@@ -282,19 +285,28 @@ export class JobHandle<T> extends JoinHandle<T> {
     );
   }
 
-  /** The error of a job whose outcome had no room in the heap (state NO_ROOM: see job-record.ts). */
-  #noRoomError(): Error {
+  /**
+   * The error of a job whose outcome had no room in the heap (state NO_ROOM) or could not be
+   * written (UNWRITTEN): see job-record.ts.
+   */
+  #unwrittenError(state: number): Error {
     const shared = this.#shared;
-    // Plain reads, as readPayload's: written before the SC store of NO_ROOM that #take loaded.
+    // Plain reads, as readPayload's: written before the SC store of NO_ROOM or UNWRITTEN that #take loaded.
     const records = shared.records.words;
     const meant = records[this.#id + NO_ROOM_STATE] as number;
-    const bytes = records[this.#id + NO_ROOM_BYTES] as number;
     const outcome = meant === DONE ? "result" : meant === FAILED ? "error" : "reason";
-    const full = new HeapFullError(this.#name, outcome, bytes, shared.records.heapLimit);
+    const unwritten = state === NO_ROOM
+      ? new HeapFullError(this.#name, outcome, records[this.#id + NO_ROOM_BYTES] as number, shared.records.heapLimit)
+      : new OutcomeWriteError(this.#name, outcome, { cause: readErrorSummary(records, this.#id + UNWRITTEN_CAUSE) });
     if (meant === CANCELLED) {
-      return this.#cancelError ?? new CancelledError(`job ${JSON.stringify(this.#name)}`, { cause: full });
+      return this.#cancelError ?? new CancelledError(`job ${JSON.stringify(this.#name)}`, { cause: unwritten });
     }
-    return meant === LOST ? this.#lostError({ cause: full }) : full;
+    if (meant !== LOST) return unwritten;
+    // A worker's death whose error had no room: its summary (settleLost), which says why it is one.
+    const summary = state === NO_ROOM
+      ? readErrorSummary(records, this.#id + UNWRITTEN_CAUSE, { cause: unwritten })
+      : null;
+    return this.#lostError({ cause: summary ?? unwritten });
   }
 
   #unregister(): void {

@@ -135,3 +135,28 @@ test("bad map input rejects with a typed error naming the value; nothing is left
     await runtime.shutdown();
   }
 });
+
+test("an item that cannot cross threads is named by its index in the map's items, not in its chunk", async () => {
+  const { runtime } = await startTestRuntime({ workers: 1 });
+  try {
+    const items: unknown[] = Array.from({ length: 100 }, (_, i) => ({ i }));
+    items[77] = { i: 77, callback: () => 77 };
+    await assert.rejects(
+      runtime.map("echo", items, { chunkSize: 10 }),
+      (error: unknown) =>
+        error instanceof UncloneableValueError && error.path === "items[77].callback" &&
+        /job "echo": items\[77\]\.callback \(function/.test(error.message),
+    );
+    // The first chunk too, and a chunk of one item.
+    for (const chunkSize of [1, 1_000]) {
+      await assert.rejects(
+        runtime.map("echo", [1, Symbol("three"), 3], { chunkSize }),
+        (error: unknown) => error instanceof UncloneableValueError && error.path === "items[1]",
+        `chunkSize ${chunkSize}`,
+      );
+    }
+    assert.equal(runtime.liveJobs, 0);
+  } finally {
+    await runtime.shutdown();
+  }
+});

@@ -1,4 +1,5 @@
 // `runtime.map`: a list of items cut into chunks, each chunk one job, the results in order.
+import { UncloneableValueError } from "@spindle/codec";
 import { cancelIfQueued, type JobHandle } from "./job-handle.ts";
 import { packedNumbers } from "./map-chunk.ts";
 
@@ -35,7 +36,11 @@ export async function mapInChunks<R>(
   try {
     for (let start = 0; start < items.length; start += chunkSize) {
       const end = Math.min(items.length, start + chunkSize);
-      handles.push(spawnChunk(packedNumbers(items, start, end) ?? items.slice(start, end)));
+      try {
+        handles.push(spawnChunk(packedNumbers(items, start, end) ?? items.slice(start, end)));
+      } catch (error) {
+        throw inItems(error, start);
+      }
     }
   } catch (error) {
     await dropAll(handles);
@@ -62,6 +67,18 @@ export async function mapInChunks<R>(
     for (let i = 0; i < chunk.length; i++) out[at++] = chunk[i] as R;
   }
   return out;
+}
+
+/**
+ * A chunk's spawn error as the map's caller sees it: an `UncloneableValueError` located in the
+ * chunk's arguments (`args[0][7].name`, item 7 of the chunk that starts at `start`) is located in
+ * the caller's `items` instead (`items[77].name`); any other error is returned as it is.
+ */
+function inItems(error: unknown, start: number): unknown {
+  if (!(error instanceof UncloneableValueError)) return error;
+  const item = /^args\[0\]\[(\d+)\]/.exec(error.path);
+  if (item === null) return error.path === "args" || error.path === "args[0]" ? error.at("items") : error;
+  return error.at(`items[${start + Number(item[1])}]${error.path.slice(item[0].length)}`);
 }
 
 /** Removes the queued chunks and waits for the running ones to settle. */

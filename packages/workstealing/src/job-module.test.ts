@@ -4,11 +4,15 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { SpindleError } from "@spindle/core";
 import { withRuntime } from "@spindle/test-support";
-import { JobSet, Runtime } from "./mod.ts";
+import { JobModuleError, JobSet, Runtime } from "./mod.ts";
 import { isJobSet } from "./job-set.ts";
 import type exampleJobs from "./examples/jobs.ts";
+import { JOB_NOT_A_FUNCTION, NO_DEFAULT, NOT_A_JOB_SET, THROWS } from "./test-support/bad-job-modules.ts";
+import { reasonOf, settleWithin } from "./test-support/runtime.ts";
 
 const EXAMPLE_JOBS = new URL("./examples/jobs.ts", import.meta.url);
+/** Hang bound for a Runtime.start, generous for a loaded 2-vCPU machine. */
+const START_WITHIN_MS = 20_000;
 
 test("a relative job-module string is refused, showing the new URL(..., import.meta.url) form", async () => {
   for (const relative of ["./jobs.ts", "jobs.ts", "../x/jobs.js"]) {
@@ -50,4 +54,45 @@ test("a job set from a second copy of the package is recognised by its brand, no
   } finally {
     rmSync(copyUrl);
   }
+});
+
+test("an unusable job module rejects Runtime.start with a JobModuleError naming it and what is wrong", async () => {
+  const cases = [
+    { module: NO_DEFAULT, problem: /has no default export \(it exports "jobs", "version"\)/ },
+    { module: NOT_A_JOB_SET, problem: /must export defineJobs\(\{\.\.\.\}\) as its default export, got an object/ },
+    { module: JOB_NOT_A_FUNCTION, problem: /threw while loading: TypeError: job "one" must be a function, got 1/ },
+    { module: THROWS, problem: /threw while loading: RangeError: the configuration is missing/ },
+  ];
+  for (const { module, problem } of cases) {
+    const outcome = await settleWithin(
+      Runtime.start(module, { workers: 1, maxExtraMachines: 0 }),
+      module.pathname,
+      START_WITHIN_MS,
+    );
+    const error = reasonOf(outcome, module.pathname);
+    assert.ok(error instanceof JobModuleError, `${module.pathname}: ${String(error)}`);
+    assert.ok(error instanceof SpindleError);
+    assert.equal(error.code, "INVALID_ARGUMENT");
+    assert.equal(error.name, "JobModuleError");
+    assert.equal(error.module, module.href);
+    assert.ok(error.message.startsWith(`the job module ${module.href} `), error.message);
+    assert.match(error.message, problem);
+  }
+});
+
+test("a job module's own error, thrown while loading on the worker, is the JobModuleError's cause", async () => {
+  const outcome = await settleWithin(Runtime.start(THROWS, { workers: 1 }), "Runtime.start", START_WITHIN_MS);
+  const cause = (reasonOf(outcome, "Runtime.start") as Error).cause as Error;
+  assert.equal(cause.name, "RangeError");
+  assert.equal(cause.message, "the configuration is missing");
+  assert.match(String(cause.stack), /bad-job-module-throws/);
+  assert.equal((cause.cause as Error).message, "no CONFIG");
+  const notAFunction = await settleWithin(
+    Runtime.start(JOB_NOT_A_FUNCTION, { workers: 1 }),
+    "Runtime.start",
+    START_WITHIN_MS,
+  );
+  assert.equal(((reasonOf(notAFunction, "Runtime.start") as Error).cause as Error).name, "TypeError");
+  const noDefault = await settleWithin(Runtime.start(NO_DEFAULT, { workers: 1 }), "Runtime.start", START_WITHIN_MS);
+  assert.equal("cause" in (reasonOf(noDefault, "Runtime.start") as Error), false, "nothing was thrown: no cause");
 });

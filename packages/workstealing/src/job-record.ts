@@ -2,6 +2,7 @@ import { SpindleError, wakeShared } from "@spindle/core";
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue, dropMessage } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
+import { writeErrorSummary } from "./error-summary.ts";
 
 /**
  * A job record: 32 words of the shared heap (one {@linkcode BLOCK_BYTES} block) that every thread
@@ -101,12 +102,27 @@ export const CANCEL_PENDING = 7;
 export const NO_ROOM = 8;
 /** With state NO_ROOM: the encoded outcome's length in bytes. */
 export const NO_ROOM_BYTES: number = INLINE;
-/** With state NO_ROOM: the state the outcome was for (DONE, FAILED, CANCELLED or LOST). */
+/**
+ * With state NO_ROOM or UNWRITTEN: the state the outcome was for (DONE, FAILED, CANCELLED or
+ * LOST). NO_ROOM for LOST also keeps a summary of the error that killed the worker at
+ * {@linkcode UNWRITTEN_CAUSE} (see {@linkcode JobRecords.settleLost}).
+ */
 export const NO_ROOM_STATE: number = INLINE + 1;
+/**
+ * Its outcome could not be written for another reason than a full heap (the heap's lock given
+ * up, an encoding or a write that threw): no payload; the record's inline words hold the state
+ * it was to settle in ({@linkcode NO_ROOM_STATE}) and a summary of what went wrong (name and
+ * start of message, `error-summary.ts`) from {@linkcode UNWRITTEN_CAUSE}. Its handle fails with
+ * an `OutcomeWriteError` whose `cause` is that summary.
+ */
+export const UNWRITTEN = 9;
+/** With state UNWRITTEN: where the summary of the failure starts, and its words. */
+export const UNWRITTEN_CAUSE: number = INLINE + 2;
+export const UNWRITTEN_CAUSE_WORDS: number = INLINE_BYTES / 4 - 2;
 
 /** Whether `state` is one a job ends in (CANCEL_PENDING is not: its payload is being written). */
 export function isTerminal(state: number): boolean {
-  return (state >= DONE && state <= LOST) || state === NO_ROOM;
+  return (state >= DONE && state <= LOST) || state === NO_ROOM || state === UNWRITTEN;
 }
 
 // A participant's counter line (16 words of the control block, one cache line): the records it
@@ -246,16 +262,20 @@ export class JobRecords {
 
   /**
    * As {@linkcode JobRecords.replacePayload} for an outcome the record is about to settle in
-   * `state`; returns the state to settle in: `state`, or NO_ROOM when the shared heap has no room
-   * for the outcome. Then what did not fit goes into the record's own words, which need no heap,
-   * so that the job still settles (before, it never did, or its worker died).
+   * `state`; returns the state to settle in: `state`, NO_ROOM when the shared heap has no room for
+   * the outcome, or UNWRITTEN when writing it failed otherwise (see
+   * {@linkcode JobRecords.writeFailure}). Never throws: what did not fit, or why the write failed,
+   * goes into the record's own words, which need no heap, so that the job still settles (before,
+   * it never did, or its worker died).
    */
   writeOutcome(id: number, state: number, encoder: ValueEncoder, length: number): number {
     try {
       this.replacePayload(id, encoder, length);
       return state;
     } catch (error) {
-      if (!(error instanceof SpindleError && error.code === "CAPACITY_EXCEEDED")) throw error;
+      if (!(error instanceof SpindleError && error.code === "CAPACITY_EXCEEDED")) {
+        return this.writeFailure(id, state, error);
+      }
       // Plain writes, published by the caller's SC store of NO_ROOM (see settle). The failed write
       // left no payload: #freePayload ran first, and #writePayload allocates before it writes.
       const records = this.words;
@@ -263,6 +283,29 @@ export class JobRecords {
       records[id + NO_ROOM_STATE] = state;
       return NO_ROOM;
     }
+  }
+
+  /**
+   * Records that the outcome job `id` was to settle in `state` could not be written because of
+   * `failure` (a summary of it goes into the record's own words), and returns UNWRITTEN, the
+   * state to settle in. The payload is freed if it can be, else forgotten (the failure may be
+   * the heap's lock, or have come halfway through freeing it): a block leaked is better than one
+   * freed twice.
+   */
+  writeFailure(id: number, state: number, failure: unknown): number {
+    try {
+      this.#freePayload(id); // a no-op when the failed write had freed it
+    } catch {
+      // forgotten below
+    }
+    // Plain writes, published by the caller's SC store of UNWRITTEN (see settle), except
+    // PAYLOAD and LENGTH, which #freePayload also writes with Atomics.
+    const records = this.words;
+    Atomics.store(records, id + PAYLOAD, 0);
+    Atomics.store(records, id + LENGTH, 0);
+    records[id + NO_ROOM_STATE] = state;
+    writeErrorSummary(records, id + UNWRITTEN_CAUSE, UNWRITTEN_CAUSE_WORDS, failure);
+    return UNWRITTEN;
   }
 
   /** The shared heap's limit in bytes (the runtime's `maxHeapBytes`, at least 1 MiB). */
@@ -361,16 +404,20 @@ export class JobRecords {
 
   /**
    * Ends a job whose worker died (the runtime's thread, after the exit): state LOST with the exit
-   * code and, when the encoder holds one (`length` > 0), the error that killed the worker as its
-   * payload; as {@linkcode JobRecords.settle}.
+   * code and, when the encoder holds one (`length` > 0), the error that killed the worker
+   * (`error`, encoded) as its payload; as {@linkcode JobRecords.settle}. When the heap has no room
+   * for it (NO_ROOM), a summary of `error` goes into the record's own words (from
+   * {@linkcode UNWRITTEN_CAUSE}), so that the handle still says what killed the worker.
    */
-  settleLost(id: number, exitCode: number, cause: ValueEncoder | null = null, length = 0): void {
+  settleLost(id: number, exitCode: number, cause: ValueEncoder | null = null, length = 0, error?: unknown): void {
     let state = LOST;
     if (cause === null || length === 0) {
       this.#freePayload(id);
       Atomics.store(this.words, id + LENGTH, 0);
     } else {
       state = this.writeOutcome(id, LOST, cause, length);
+      // Plain writes, published by settle's SC store of the state, as writeOutcome's.
+      if (state === NO_ROOM) writeErrorSummary(this.words, id + UNWRITTEN_CAUSE, UNWRITTEN_CAUSE_WORDS, error);
     }
     Atomics.store(this.words, id + EXIT_CODE, exitCode);
     this.settle(id, state);

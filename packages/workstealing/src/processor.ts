@@ -3,6 +3,7 @@ import { isTerminal, QUEUED, RUN_NEXT, RUN_PREV, RUNNING, STATE, WORKER } from "
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
+import { readErrorSummary, writeErrorSummary } from "./error-summary.ts";
 import { WorkDeque } from "./work-deque.ts";
 
 /**
@@ -328,8 +329,18 @@ export class Processor {
    * Stores the error that is about to end its thread (the encoder's last `length` bytes) for the
    * runtime, which attaches it to the jobs it loses. Its machine only.
    */
-  reportCrash(encoder: ValueEncoder, length: number): void {
-    const at = this.#heap.alloc(Math.max(1, length));
+  reportCrash(encoder: ValueEncoder, length: number, error: unknown): void {
+    let at: number;
+    try {
+      at = this.#heap.alloc(Math.max(1, length));
+    } catch {
+      // No room in the heap (or its lock held by this very thread, which failed inside it): a
+      // summary of the error, in this processor's own words, which need no heap. Plain writes,
+      // ordered before the store of CRASH_SUMMARIZED below as the bytes are in the other case.
+      writeErrorSummary(this.#control, this.#at + CRASH_SUMMARY, CRASH_SUMMARY_WORDS, error);
+      Atomics.store(this.#control, this.#at + CRASH_AT, CRASH_SUMMARIZED);
+      return;
+    }
     const bytes = encoder.bytes;
     this.#heap.bytes.set(bytes.length === length ? bytes : bytes.subarray(0, length), at);
     // The bytes (plain writes) are ordered before these stores; the runtime reads the offset
@@ -343,6 +354,7 @@ export class Processor {
     // The exchange pairs with reportCrash's last store (see there) and takes the report once.
     const at = Atomics.exchange(this.#control, this.#at + CRASH_AT, 0);
     if (at === 0) return undefined;
+    if (at === CRASH_SUMMARIZED) return readErrorSummary(this.#control, this.#at + CRASH_SUMMARY);
     const length = Atomics.load(this.#control, this.#at + CRASH_LENGTH);
     try {
       return decodeValue(this.#heap.bytes.subarray(at, at + length));
@@ -415,4 +427,12 @@ const STOPS_HANDLED = 15;
  * `terminate()` does not stop a thread in a busy loop, measured) and must not touch shared state.
  */
 const GENERATION = LINE;
+/**
+ * A crash report that had no room in the heap: CRASH_AT holds CRASH_SUMMARIZED (no heap offset
+ * is negative), and the rest of this line a summary of the error (`error-summary.ts`). Written by
+ * the dying machine before that store, read by the runtime after it exited, as the heap report.
+ */
+const CRASH_SUMMARIZED = -1;
+const CRASH_SUMMARY = LINE + 1;
+const CRASH_SUMMARY_WORDS = LINE - 1;
 const DEQUE = 2 * LINE;

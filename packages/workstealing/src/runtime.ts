@@ -20,6 +20,7 @@ import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError,
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
+import { isJobModuleProblem, jobModuleError, type JobModuleProblem } from "./job-module.ts";
 import { ABORT, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
 import { mapInChunks, type MapOptions } from "./job-map.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
@@ -907,7 +908,10 @@ export class Runtime<S extends JobSet = JobSet> {
     // Read now: Node sets it to -1 once the thread exits.
     const threadId = thread.threadId;
     return new Promise<readonly string[]>((resolve, reject) => {
-      thread.once("message", (ready: { names: readonly string[] }) => resolve(ready.names));
+      thread.once("message", (ready: { names: readonly string[] } | JobModuleProblem) => {
+        if (!isJobModuleProblem(ready)) resolve(ready.names);
+        else reject(jobModuleError(shared.setup.jobModule, ready));
+      });
       thread.on("error", (e) => (error = e));
       thread.once("exit", (code) => {
         reject(error ?? new Error(`worker ${p} exited (code ${code}) before it was ready`));
@@ -988,7 +992,7 @@ export class Runtime<S extends JobSet = JobSet> {
       if (isAborted(id)) {
         shared.records.settleTerminated(id);
       } else {
-        shared.records.settleLost(id, lostCode, this.#encoder, causeLength);
+        shared.records.settleLost(id, lostCode, this.#encoder, causeLength, cause);
         lost++;
       }
     }

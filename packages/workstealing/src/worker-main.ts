@@ -4,11 +4,11 @@
 // `deno test --doc` does with every source file) it does nothing.
 import process from "node:process";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { describe, LocalExecutor, WakeTable } from "@spindle/core";
+import { LocalExecutor, WakeTable } from "@spindle/core";
 import { Timer } from "@spindle/timer";
 import { reportFatalErrors } from "./crash-report.ts";
 import { enterJobContext, importingJobModule } from "./job-context.ts";
-import { isJobSet } from "./job-set.ts";
+import { loadJobModule } from "./job-module.ts";
 import { Machine } from "./machine.ts";
 import { SharedState, type SharedStateSetup } from "./shared-state.ts";
 
@@ -23,15 +23,11 @@ interface MachineData {
 async function runMachine({ setup, processor, data }: MachineData): Promise<void> {
   WakeTable.forThisThread(setup.tables[processor + 1]);
   importingJobModule(true);
-  // Left to the runtime: a bundler must not try to resolve the user's module at build time.
-  const set =
-    ((await import(/* webpackIgnore: true */ /* @vite-ignore */ setup.jobModule)) as { default?: unknown }).default;
+  const set = await loadJobModule(setup.jobModule);
   importingJobModule(false);
-  if (!isJobSet(set)) {
-    throw new TypeError(
-      `the job module ${setup.jobModule} must export defineJobs({...}) as its default export, got ${describe(set)}`,
-    );
-  }
+  // An unusable module was reported to the runtime's thread (Runtime.start rejects with it); the
+  // thread ends once its event loop is empty, having started nothing.
+  if (set === null) return;
   const executor = new LocalExecutor();
   const timer = setup.timer === null ? null : Timer.fromShared(setup.timer);
   const shared = new SharedState(setup, processor + 1);

@@ -1,12 +1,14 @@
 // The job module of heap-lock-death.test.ts: a job that takes the shared heap's lock through the
 // codec's test-only hook (not part of either package's API) and then has its worker die while it
-// holds it, and a job whose result needs the heap.
+// holds it, and a job whose result needs the heap; and jobs whose outcome cannot be written because
+// their own thread holds the lock when it is written (outcome-write.test.ts).
 import process from "node:process";
-import { type Future, pending } from "@spindle/core";
+import { threadId } from "node:worker_threads";
+import { type Coroutine, type Future, pending, yieldNow } from "@spindle/core";
 import { SharedHeap } from "@spindle/codec";
 // The same module as the one `@spindle/codec` loads (one path on disk): the hook it assigns is the
 // one this heap's class fills in.
-import { holdHeapLock } from "../../../codec/src/shared-heap.ts";
+import { holdHeapLock, releaseHeapLock } from "../../../codec/src/shared-heap.ts";
 import { defineJobs, type JobSet, type SharedBuffer } from "../mod.ts";
 
 /** How the worker holding the lock dies. */
@@ -16,7 +18,33 @@ export type Death = "exit" | "throw" | "spin";
 export type HeapLockJobs = {
   holdHeapLockThen: (flag: SharedBuffer, death: Death) => Future<never>;
   bigResult: (index: number) => string;
+  whoami: () => number;
+  heapLockedResult: (flag: SharedBuffer) => { text: string };
+  heapLockedResultLater: (flag: SharedBuffer) => Coroutine<{ text: string }>;
+  heapLockedErrorLater: (flag: SharedBuffer) => Coroutine<never>;
 };
+
+/**
+ * Makes `target`'s enumerable `text` a getter that takes the heap's lock (of `flag`'s heap) on
+ * this thread and gives it back from a timer (then sets word 0 of `flag` to 1, which the test
+ * waits for before it spawns more): read while the outcome is encoded, it leaves the
+ * lock held when the outcome, too long for a job record, is written into the heap, which then
+ * fails (`DEADLOCK`: held by this thread).
+ */
+function lockingWhileRead<T extends object>(target: T, flag: SharedBuffer): T & { text: string } {
+  const heap = new SharedHeap(flag.locate().heap);
+  return Object.defineProperty(target, "text", {
+    enumerable: true,
+    get(): string {
+      holdHeapLock(heap);
+      setTimeout(() => {
+        releaseHeapLock(heap);
+        Atomics.store(flag.array(Int32Array), 0, 1);
+      });
+      return "t".repeat(1_000);
+    },
+  }) as T & { text: string };
+}
 
 const jobs: JobSet<HeapLockJobs> = defineJobs({
   /**
@@ -38,6 +66,21 @@ const jobs: JobSet<HeapLockJobs> = defineJobs({
   /** A result too big for a job record: the worker allocates it in the heap. */
   bigResult(index: number): string {
     return `${index}:${"r".repeat(1_000)}`;
+  },
+  /** The worker's thread id. */
+  whoami(): number {
+    return threadId;
+  },
+  heapLockedResult(flag) {
+    return lockingWhileRead({}, flag);
+  },
+  *heapLockedResultLater(flag) {
+    yield* yieldNow();
+    return lockingWhileRead({}, flag);
+  },
+  *heapLockedErrorLater(flag) {
+    yield* yieldNow();
+    throw lockingWhileRead(new Error("the job's own error"), flag);
   },
 });
 export default jobs;

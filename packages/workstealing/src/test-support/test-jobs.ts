@@ -42,6 +42,7 @@ export type TestJobs = {
   hostPromise: (ms: number) => Coroutine<string>;
   spawnThenChange: () => Coroutine<unknown>;
   crashWith: (how: "throw" | "reject") => Coroutine<void>;
+  crashWhenOpened: (index: number) => Coroutine<void>;
   spin: (index: number) => never;
   stubbornFinally: (index: number) => Coroutine<void>;
   gate: (index: number) => number;
@@ -219,6 +220,19 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     } else {
       void Promise.reject(new RangeError("rejected with nobody listening"));
     }
+    yield* pending();
+  },
+  // Kills its worker from a host callback (an uncaught RangeError with a long message) once the
+  // test stores 2 in counter `index`, which it sets to 1 when it runs: the test fills the heap
+  // meanwhile, so the worker's crash report has no room there.
+  *crashWhenOpened(index) {
+    const shared = counters();
+    Atomics.store(shared, index, 1);
+    const poll = setInterval(() => {
+      if (Atomics.load(shared, index) !== 2) return;
+      clearInterval(poll);
+      throw new RangeError(`the crash reported with no room in the heap ${"x".repeat(200)}`);
+    }, 1);
     yield* pending();
   },
   // Never returns and never suspends: counter `index` becomes 1 when it starts.

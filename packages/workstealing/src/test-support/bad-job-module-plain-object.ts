@@ -1,0 +1,2 @@
+// A job module whose default export is a plain object, not defineJobs({...}) (see bad-job-modules.ts).
+export default { one: (): number => 1 };
