@@ -258,6 +258,41 @@ test("close() reaches tasks never polled, waiting tasks, and the task whose poll
   assert.equal(second.taskCount, 0);
 });
 
+test("close() reaches every waiting task after tasks that waited in other batches settled, in any order", async () => {
+  const executor = new LocalExecutor();
+  const finallies: string[] = [];
+  function* waits(name: string, until: Promise<void> | null): Coroutine<string> {
+    try {
+      if (until === null) yield* pending<void>();
+      else yield* fromPromise(until);
+      return name;
+    } finally {
+      finallies.push(name);
+    }
+  }
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const run = executor.run();
+  // Three batches of tasks that wait: the first and last wait for ever, the middle one settles.
+  const first = [executor.spawn(waits("first 0", null)), executor.spawn(waits("first 1", null))];
+  await turn();
+  const middle = [0, 1, 2].map((i) => executor.spawn(waits(`middle ${i}`, released)));
+  await turn();
+  const last = [executor.spawn(waits("last 0", null)), executor.spawn(waits("last 1", null))];
+  await turn();
+  first[1]?.abort(); // settles the newest of the first batch's tasks on its own
+  await assert.rejects(Promise.resolve(first[1]), CancelledError);
+  release();
+  assert.deepEqual(await Promise.all(middle), ["middle 0", "middle 1", "middle 2"]);
+  assert.equal(executor.taskCount, 3);
+  executor.close();
+  await within(run, 5_000, "run() after close()");
+  for (const handle of [first[0], ...last]) await assert.rejects(Promise.resolve(handle), CancelledError);
+  assert.deepEqual(finallies.sort(), ["first 0", "first 1", "last 0", "last 1", "middle 0", "middle 1", "middle 2"]);
+  assert.equal(executor.taskCount, 0);
+});
+
 test("bad options and bad spawn arguments get typed errors naming the value", () => {
   assert.throws(() => new LocalExecutor({ timeSliceMs: 0 }), /timeSliceMs must be a finite number > 0, got 0/);
   assert.throws(() => new LocalExecutor({ timeSliceMs: Number.NaN }), /got NaN/);

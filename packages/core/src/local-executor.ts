@@ -6,6 +6,7 @@ import { renewAwait } from "./future.ts";
 import { checkOptions, describe, SpindleError } from "./errors.ts";
 import type { JoinHandle } from "./join-handle.ts";
 import { spawnTask, type Task, type TaskOwner } from "./task.ts";
+import { unlist, WaitingSegment } from "./waiting-segment.ts";
 import { rebindWaker, Waker } from "./waker.ts";
 import { yieldToHost } from "./yield-to-host.ts";
 
@@ -110,13 +111,14 @@ export class LocalExecutor implements Disposable {
   };
   readonly #owner: TaskOwner;
   /**
-   * The tasks that waited (returned `PENDING`) and have not settled, newest first, linked through
-   * `Task.prev`/`Task.next`. A task is listed after its first poll leaves it pending, not when
-   * spawned: a task that completes in its first poll (most short tasks) never touches the list,
-   * and until then it is queued or running, where `close()` reaches it too. (Linking at spawn cost
-   * a pointer store into this long-lived executor per task, a write-barrier call each on V8.)
+   * The tasks that waited (returned `PENDING`) and have not settled, in segments (one per batch
+   * of polls that listed any, newest first; see {@linkcode WaitingSegment}). A task is listed
+   * after its first poll leaves it pending, not when spawned: a task that completes in its first
+   * poll (most short tasks) never touches the list, and until then it is queued or running, where
+   * `close()` reaches it too. (Linking at spawn cost a pointer store into this long-lived executor
+   * per task, a write-barrier call each on V8.)
    */
-  #waiting: Task<unknown> | null = null;
+  #waiting: WaitingSegment | null = null;
   #live = 0;
   #closed = false;
   /** The promise `run()` returned while the executor runs, and how to settle it. */
@@ -250,7 +252,7 @@ export class LocalExecutor implements Disposable {
     for (;;) {
       const waiting = this.#waiting;
       if (waiting !== null) {
-        waiting.cancelNow();
+        (waiting.next as Task<unknown>).cancelNow(); // a listed segment is not empty
       } else {
         const task = this.#readyHead;
         if (task === null) break;
@@ -351,6 +353,8 @@ export class LocalExecutor implements Disposable {
     // new one per batch, not one kept by the executor: rebinding stores the (young) task into the
     // waker, a write-barrier call per poll into a long-lived waker on V8, none into a young one.
     let cx: Context | null = null;
+    // The segment the batch's tasks that wait are listed in, made when the first one waits.
+    let segment: WaitingSegment | null = null;
     try {
       while (this.#failure === null) {
         if (batch === null) {
@@ -360,6 +364,7 @@ export class LocalExecutor implements Disposable {
           batch.lastReady = null;
           this.#readyHead = null;
           cx = new Context(Waker.noop());
+          segment = null;
           renewAwait(); // likewise for what a `yield*` stores
         }
         const task: Task<unknown> = batch;
@@ -369,10 +374,10 @@ export class LocalExecutor implements Disposable {
         rebindWaker((cx as Context).waker, task);
         resetBudget();
         task.run(cx as Context);
-        if (task.prev === null && this.#waiting !== task && !task.isFinished) {
+        if (task.prev === null && !task.isFinished) {
           // It waits (or was woken while running, and is queued again): list it, for close().
           if (this.#closed) task.cancelNow(); // its poll closed the executor
-          else this.#link(task);
+          else this.#link(task, segment ??= new WaitingSegment());
         }
         if (this.#closed) break; // the rest of the batch is cancelled below
         if (polls === POLLS_BEFORE_ASKING || polls % POLLS_PER_CLOCK_READ === 0 || budgetExhausted()) {
@@ -478,22 +483,31 @@ export class LocalExecutor implements Disposable {
     }
   }
 
-  /** Lists a task that waits. */
-  #link(task: Task<unknown>): void {
-    const first = this.#waiting;
-    task.next = first;
-    if (first !== null) first.prev = task;
-    this.#waiting = task;
+  /** Lists a task that waits in `segment`, the segment of its batch. */
+  #link(task: Task<unknown>, segment: WaitingSegment): void {
+    if (segment.isEmpty) {
+      // Not listed yet (or no longer: its tasks settled): the executor lists it, newest first.
+      const first = this.#waiting;
+      segment.older = first;
+      if (first !== null) first.newer = segment;
+      this.#waiting = segment;
+    }
+    segment.add(task);
   }
 
-  /** A task settled: unlists it if it was listed. */
+  /** A task settled: unlists it if it was listed, and its segment if that is left empty. */
   #settled(task: Task<unknown>): void {
-    const prev = task.prev;
-    const next = task.next;
-    if (prev !== null) prev.next = next;
-    else if (this.#waiting === task) this.#waiting = next;
-    if (next !== null) next.prev = prev;
-    task.prev = task.next = null;
+    if (task.prev !== null) {
+      const emptied = unlist(task);
+      if (emptied !== null) {
+        const older = emptied.older;
+        const newer = emptied.newer;
+        if (newer !== null) newer.older = older;
+        else this.#waiting = older;
+        if (older !== null) older.newer = newer;
+        emptied.older = emptied.newer = null;
+      }
+    }
     if (--this.#live === 0) this.#wakeDriver();
   }
 }

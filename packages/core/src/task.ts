@@ -7,6 +7,7 @@ import { drop, type Future, isFuture, yieldedFuture } from "./future.ts";
 import { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { inheritLocals } from "./task-local.ts";
+import type { WaitingLink } from "./waiting-segment.ts";
 import { type RawWaker, type RawWakerVTable, wakeRaw } from "./waker.ts";
 import { dropRawWaker, replaceRawWaker } from "./waker-slot.ts";
 
@@ -101,8 +102,8 @@ export interface Task<T> extends JoinHandle<T> {}
  */
 export class Task<T> implements RawWaker<Task<unknown>> {
   /** Intrusive list links, so the owner can reach every live task without a Set. */
-  prev: Task<unknown> | null = null;
-  next: Task<unknown> | null = null;
+  prev: WaitingLink | null = null;
+  next: WaitingLink | null = null;
   /** The intrusive ready queue's link (the owner's queue; meaningful while SCHEDULED). */
   nextReady: Task<unknown> | null = null;
   /** The last task of the ready queue, kept by its first task only (the owner's; else `null`). */
