@@ -15,7 +15,7 @@ import {
   SpindleError,
   unreadableError,
 } from "./errors.ts";
-import { drop, Future, isFuture } from "./future.ts";
+import { drop, Future, isFuture, renewAwait } from "./future.ts";
 import { LocalExecutor } from "./local-executor.ts";
 import type { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Pending, type Poll } from "./poll.ts";
@@ -876,7 +876,6 @@ class ScopeWait<R> extends Future<R> {
  */
 class InlineRunner implements Spawner, TaskOwner {
   readonly #queue = new RingQueue<Task<unknown>>();
-  readonly #cx = new Context(Waker.noop());
   readonly #notify: () => void;
 
   constructor(notify: () => void) {
@@ -909,8 +908,14 @@ class InlineRunner implements Spawner, TaskOwner {
    */
   runReady(caller: Context): void {
     const queue = this.#queue;
-    const cx = this.#cx;
-    for (let count = queue.length; count > 0; count--) {
+    let count = queue.length;
+    if (count === 0) return;
+    // A new context per call, not one kept by the runner: rebinding its waker stores the (young)
+    // task into it, a write-barrier call per poll into a long-lived waker on V8, none into a young
+    // one (as `LocalExecutor` does per batch); likewise a new `Await` for what a `yield*` stores.
+    const cx = new Context(Waker.noop());
+    renewAwait();
+    for (; count > 0; count--) {
       const task = queue.shift() as Task<unknown>;
       rebindWaker(cx.waker, task);
       task.run(cx);
