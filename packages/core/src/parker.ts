@@ -1,4 +1,4 @@
-import { describe, isInstance, SpindleError } from "./errors.ts";
+import { checkInstance, describe, SpindleError } from "./errors.ts";
 import { readHandle } from "./read-handle.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { assertCanBlock, checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
@@ -196,13 +196,9 @@ function wordOf(handle: ParkerHandle): { readonly words: Int32Array; readonly in
     );
   }
   const { buffer, index } = readHandle(handle, "a parker", ["buffer", "index"]);
-  if (!isInstance(buffer, SharedArrayBuffer, "a parker handle's buffer is a SharedArrayBuffer")) {
-    throw new SpindleError(
-      "INVALID_ARGUMENT",
-      `a parker handle's buffer is a SharedArrayBuffer, got ${describe(buffer)}`,
-    );
-  }
-  const words = new Int32Array(buffer);
+  const words = new Int32Array(
+    checkInstance(buffer, SharedArrayBuffer, "a parker handle's buffer is a SharedArrayBuffer"),
+  );
   if (typeof index !== "number" || (index >>> 0) !== index || index >= words.length) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
