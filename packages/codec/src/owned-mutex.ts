@@ -1,4 +1,4 @@
-import { describe, isInstance, SpindleError } from "@spindle/core";
+import { checkSharedWord, describe, SpindleError } from "@spindle/core";
 
 /**
  * A mutex in one word of shared memory whose word names its owner, so that a thread that outlives
@@ -60,16 +60,7 @@ export class OwnedMutex {
     patienceMs: number = Infinity,
     what: string = "the lock",
   ) {
-    const needs = "new OwnedMutex() needs an Int32Array over a SharedArrayBuffer";
-    if (!isInstance(word, Int32Array, needs) || !(word.buffer instanceof SharedArrayBuffer)) {
-      throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(word)}`);
-    }
-    if (!Number.isInteger(index) || index < 0 || index >= word.length) {
-      throw new SpindleError(
-        "INVALID_ARGUMENT",
-        `new OwnedMutex() needs an index from 0 to ${word.length - 1}, got ${describe(index)}`,
-      );
-    }
+    checkSharedWord(word, index, "new OwnedMutex()");
     if (!Number.isInteger(owner) || owner < 1 || owner > MAX_LOCK_OWNER) {
       throw new SpindleError(
         "INVALID_ARGUMENT",

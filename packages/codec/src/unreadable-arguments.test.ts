@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
-import { assertUnreadableRefused, type Taker, unreadableValues } from "@spindle/test-support";
+import { assertUnreadableRefused, isUnreadableError, type Taker, unreadableValues } from "@spindle/test-support";
 import {
   decodeValue,
   decodeValueAt,
@@ -29,6 +29,10 @@ test("a codec argument that throws when read is INVALID_ARGUMENT with its error 
     ["SharedBuffer.at() needs a heap's SharedArrayBuffer", (v) => SharedBuffer.at(v, 64)],
   ];
   assertUnreadableRefused(takers, (error) => error instanceof SpindleError);
+  // A Proxy of an Int32Array passes instanceof, and its `buffer` getter throws (core's Mutex had
+  // the same gap; both now share core's checkSharedWord).
+  const wordProxy = new Proxy(new Int32Array(new SharedArrayBuffer(4)), {});
+  assert.throws(() => new OwnedMutex(wordProxy, 0, 1), isUnreadableError("new OwnedMutex() needs an Int32Array"));
 });
 
 test("isSharedBuffer answers false for a value that throws when read", () => {

@@ -34,6 +34,7 @@ export {
 } from "./errors.ts";
 export { permissionDenied, PermissionDeniedError } from "./permission.ts";
 export { readHandle } from "./read-handle.ts";
+export { checkSharedWord } from "./shared-word.ts";
 export { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
 export { dropRawWaker, replaceRawWaker, wakeRawWaker, WakerSlot } from "./waker-slot.ts";
 export { Context } from "./context.ts";

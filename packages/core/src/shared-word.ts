@@ -5,6 +5,20 @@ import { describe, SpindleError, unreadableError } from "./errors.ts";
  * over a `SharedArrayBuffer` and `index` an integer inside it. Otherwise throws an
  * `INVALID_ARGUMENT` error naming `what` and the bad value: a bad index would otherwise make
  * `Atomics` throw a bare `RangeError` on first use, and a non-shared array would wait for ever.
+ * A word that cannot be read (a revoked Proxy, a Proxy of an `Int32Array`) is `INVALID_ARGUMENT`
+ * with the engine's error as `cause`.
+ *
+ * @example
+ * ```ts
+ * import { checkSharedWord } from "@spindle/core";
+ *
+ * checkSharedWord(new Int32Array(new SharedArrayBuffer(8)), 1, "new Lock()"); // returns
+ * try {
+ *   checkSharedWord(new Int32Array(2), 0, "new Lock()");
+ * } catch (error) {
+ *   console.log((error as Error).message); // new Lock() needs an Int32Array over a SharedArrayBuffer, got an Int32Array
+ * }
+ * ```
  */
 export function checkSharedWord(word: unknown, index: unknown, what: string): void {
   const needs = `${what} needs an Int32Array over a SharedArrayBuffer`;
