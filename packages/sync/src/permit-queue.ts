@@ -60,7 +60,7 @@ export class PermitQueue {
 
   /** Takes `n` permits at once if nobody waits ahead and enough are free (never when closed). */
   tryTake(n: number): boolean {
-    if (this.closed || this.#waiters.length !== 0 || this.free < n) return false;
+    if (!this.canTake(n)) return false;
     this.free -= n;
     return true;
   }
@@ -99,7 +99,13 @@ export class PermitQueue {
   /** Queues `waiter` behind the others and hands it what is free if it is at the front. */
   enqueue(waiter: PermitWaiter): void {
     this.#waiters.push(waiter);
-    this.#assign();
+    // Under contention nothing is free (a waiter ahead would hold it): nothing to hand out.
+    if (this.free !== 0) this.#assign();
+  }
+
+  /** Whether `tryTake(n)` would succeed now (it takes nothing). */
+  canTake(n: number): boolean {
+    return !this.closed && this.#waiters.length === 0 && this.free >= n;
   }
 
   /**
@@ -212,8 +218,13 @@ export class PermitFuture<R> extends Future<R> {
    * completes here, without suspending the coroutine (see {@linkcode ReadyNow}).
    */
   override [Symbol.iterator](): Iterator<Future<unknown>, R, unknown> {
-    if (this.#waiter === null && !this.#done && !this.queue.closed && takeBudgetNow()) {
-      if (this.#grant.first ? this.queue.tryTakeFirst(this.needed) : this.queue.tryTake(this.needed)) {
+    const queue = this.queue;
+    const first = this.#grant.first;
+    // Under contention a permit is never free here: straight to the poll, which queues the future.
+    if (
+      this.#waiter === null && !this.#done && (first ? !queue.closed : queue.canTake(this.needed)) && takeBudgetNow()
+    ) {
+      if (first ? queue.tryTakeFirst(this.needed) : queue.tryTake(this.needed)) {
         const output = this.#granted();
         return output === undefined ? READY_VOID as ReadyNow<R> : new ReadyNow(output);
       }
@@ -224,17 +235,24 @@ export class PermitFuture<R> extends Future<R> {
 
   poll(cx: Context): Poll<R> {
     if (this.#done) throw new SpindleError("FUTURE_COMPLETED", `${this.#grant.what} was polled after it completed`);
-    if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
     const queue = this.queue;
+    const first = this.#grant.first;
     let waiter = this.#waiter;
     if (waiter === null) {
-      if (queue.closed) return this.#fail();
-      if (this.#grant.first ? queue.tryTakeFirst(this.needed) : queue.tryTake(this.needed)) return this.#granted();
+      // A poll that completes takes a unit of the task's budget; one that only queues the future
+      // (the case under contention) takes none, so there is none to give back.
+      if (first || queue.closed || queue.canTake(this.needed)) {
+        if (!consumeBudget(cx)) return PENDING; // the task used up its budget: woken, polled again later
+        if (queue.closed) return this.#fail();
+        if (first ? queue.tryTakeFirst(this.needed) : queue.tryTake(this.needed)) return this.#granted();
+        refundBudget(); // an upgrade that must wait
+      }
       waiter = this.#waiter = queue.waiter(this.needed);
-      if (this.#grant.first) queue.enqueueFirst(waiter);
+      if (first) queue.enqueueFirst(waiter);
       else queue.enqueue(waiter);
     }
     if (!waiter.queued) {
+      if (!consumeBudget(cx)) return PENDING; // granted, kept for the next poll
       // Out of the queue: satisfied, or woken by close() short of what it needs.
       waiter.dropWaker();
       this.#waiter = null;
@@ -249,7 +267,6 @@ export class PermitFuture<R> extends Future<R> {
       queue.recycle(waiter);
       return this.#fail();
     }
-    refundBudget();
     waiter.register(cx.waker);
     return PENDING;
   }
