@@ -13,7 +13,10 @@ import { currentThreadId } from "@spindle/core";
  * read-modify-write; they are `Atomics` stores and loads all the same, so that a thread that
  * takes a freed entry (a CAS on its owner word, seq-cst) sees them zeroed. A recovery reads them
  * only after the owner's thread has ended, which the host reports after joining the thread: every
- * store the owner made is visible to it.
+ * store the owner made is visible to it. The one exception is a counter set and cleared around a
+ * short step through {@linkcode HolderTable.fieldIndex}, on every message of a channel: plain
+ * stores suffice there (see RECORD_ORDERING in shared-ring.ts), as the owner's seq-cst store of 0
+ * into the owner word, which frees the entry, comes after the clearing store.
  *
  * A thread without an id (core's `currentThreadId()` is -1: a Deno Web `Worker`) records nothing.
  *
@@ -67,7 +70,7 @@ export class HolderTable {
    * The index in the table's words (the array it was made over) of this thread's counter `field`
    * when this thread has an entry already, else -1 (then record with `set`, which takes one). For a
    * counter that is 0 and that the caller sets and clears again around a short step with its own
-   * `Atomics.store`s (a slot being written or read), saving `set`'s lookups twice per message: the
+   * stores (a slot being written or read), saving `set`'s lookups twice per message: the
    * entry exists only while another of its counters is not 0 (its owner frees it when all are 0,
    * and took it to record something), so it stays this thread's across the step and needs no
    * freeing after it, the step's counter being back to 0.
