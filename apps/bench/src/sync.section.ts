@@ -276,9 +276,10 @@ export const syncSection: BenchSection<SyncResult | SyncThreadsResult> = {
           "before the contended path stopped touching the task's budget); a minimal hand-off semaphore on the " +
           "same executor (a linked list of futures, no permit object, no budget) 2,850 (callgrind, Node 24 " +
           "`--single-threaded --predictable`, (Ir at 300k - Ir at 100k acquisitions) / 200k). async-sema's " +
-          "instructions over Spindle's are then 0.65, 0.83 for the minimal one, 0.99 for one costing nothing beyond its suspension, and the " +
+          "instructions over Spindle's are then 0.65, 0.83 for the minimal one, 0.99 for one costing nothing " +
+          "beyond its suspension, and the " +
           "time ratio of this table has run at about 1.5 times the instruction ratio (0.94x at 0.60): about " +
-          "1.2-1.3x is what the executor allows; 2x needs a cheaper suspension in core.",
+          "1.3x is what the executor allows (1.5x at the very most); 2x needs a cheaper suspension in core.",
       );
     }
     out.push(...renderThreads(passLegs<SyncThreadsResult>(allLegs, "threads"), chart));
