@@ -8,7 +8,7 @@ import {
   STREAM_END,
   type StreamEnd,
 } from "@spindle/core";
-import { checkDeadThreadId, checkOptions, describe, readHandle, SpindleError } from "@spindle/core";
+import { checkDeadThreadId, checkOptions, checkTimeout, describe, readHandle, SpindleError } from "@spindle/core";
 import { ClosedError, SendError } from "./errors.ts";
 import { awaitIterator, takeBudgetNow } from "./ready-now.ts";
 import {
@@ -357,10 +357,15 @@ export class SharedSender<T> implements Disposable {
     const length = ring.encode(value);
     // This thread's scratch: nothing encodes on it while this thread blocks here.
     const bytes = SharedRing.encodedBytes();
-    const sent = blockUntil(ring.words, FREED, "SharedSender.sendBlocking()", timeoutMs, () => {
-      const sent = ring.trySend(bytes, length);
-      return sent === false ? EMPTY : sent;
-    });
+    checkTimeout(timeoutMs);
+    // With room (the usual case), sent here: no closure made for blockUntil's retries.
+    let sent: boolean | "closed" | typeof EMPTY = ring.trySend(bytes, length);
+    if (sent === false) {
+      sent = blockUntil(ring.words, FREED, "SharedSender.sendBlocking()", timeoutMs, () => {
+        const sent = ring.trySend(bytes, length);
+        return sent === false ? EMPTY : sent;
+      });
+    }
     if (sent === "closed") throw new SendError(value, "channel", ring.whyClosed());
     return sent === true;
   }
@@ -507,14 +512,19 @@ export class SharedReceiver<T> implements Disposable {
    */
   recvBlocking(timeoutMs: number = Infinity): T | typeof PENDING | StreamEnd {
     const ring = this.#link.live("recvBlocking()");
-    const got = blockUntil(
-      ring.words,
-      SENT,
-      "SharedReceiver.recvBlocking()",
-      timeoutMs,
-      () => ring.tryReceive(),
-      true,
-    );
+    checkTimeout(timeoutMs);
+    // A value there already (the usual case in a flood) is taken here: no closure for blockUntil.
+    let got = ring.tryReceive();
+    if (got === EMPTY) {
+      got = blockUntil(
+        ring.words,
+        SENT,
+        "SharedReceiver.recvBlocking()",
+        timeoutMs,
+        () => ring.tryReceive(),
+        true,
+      );
+    }
     return got === EMPTY ? PENDING : got === DRAINED ? STREAM_END : got as T;
   }
 
