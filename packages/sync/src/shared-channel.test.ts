@@ -193,6 +193,11 @@ test("bad capacities, slot sizes and buffers are refused naming the value", () =
   const [tx, rx] = sharedChannel<number>(1);
   assert.throws(() => rx.recvBlocking(-1), /timeout must be .* got -1/);
   assert.throws(() => tx.sendBlocking(1, NaN), /timeout must be .* got NaN/);
+  // Checked before the ring is tried: with room, nothing was sent; with a value waiting, it stays.
+  assert.equal(rx.tryRecv(), PENDING);
+  tx.trySend(2);
+  assert.throws(() => rx.recvBlocking(NaN), /timeout must be .* got NaN/);
+  assert.equal(rx.tryRecv(), 2);
 });
 
 test("a value too large for a slot throws ValueTooLargeError naming its size; nothing is sent", async () => {
