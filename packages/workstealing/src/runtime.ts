@@ -19,6 +19,7 @@ import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { SilentDeathWatch } from "./silent-death-watch.ts";
+import { encodeOutcome } from "./encode-outcome.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
 import { isJobModuleProblem, jobModuleError, type JobModuleProblem } from "./job-module.ts";
@@ -1044,14 +1045,8 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Encodes the error that killed a worker, for its lost jobs' payload; returns its length. */
   #encodeCause(cause: unknown): number {
-    try {
-      return this.#encoder.encode(cause, "worker", "error");
-    } catch {
-      const plain = new Error(cause instanceof Error ? cause.message : String(cause));
-      plain.name = cause instanceof Error ? cause.name : "Error";
-      plain.stack = cause instanceof Error ? cause.stack ?? "" : "";
-      return this.#encoder.encode(plain, "worker", "error");
-    }
+    encodeOutcome(this.#encoder, cause, "worker", "error", "worker");
+    return this.#encoder.bytes.length;
   }
 
   /** Every {@linkcode BLOCKED_CHECK_MS}: the stop watchdog, deadlines' clean-up, blocked machines. */
