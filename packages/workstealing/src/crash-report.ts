@@ -3,7 +3,7 @@
 import process from "node:process";
 import type { Processor } from "./processor.ts";
 import { ValueEncoder } from "@spindle/codec";
-import { substituteOutcome } from "./undescribable.ts";
+import { encodeOutcome } from "./encode-outcome.ts";
 
 /** The exit code of a machine's thread that ended itself after a fatal error (as an uncaught error's). */
 export const CRASH_EXIT_CODE = 1;
@@ -16,15 +16,8 @@ export const CRASH_EXIT_CODE = 1;
 export function crash(processor: Processor, error: unknown): never {
   try {
     const encoder = new ValueEncoder();
-    let length: number;
-    let reported = error;
-    try {
-      length = encoder.encode(error, "worker", "error");
-    } catch (failure) {
-      reported = substituteOutcome(error, failure, "worker", "error");
-      length = encoder.encode(reported, "worker", "error");
-    }
-    processor.reportCrash(encoder, length, reported);
+    const substitute = encodeOutcome(encoder, error, "worker", "error", "worker");
+    processor.reportCrash(encoder, encoder.bytes.length, substitute ?? error);
   } finally {
     process.exit(CRASH_EXIT_CODE);
   }

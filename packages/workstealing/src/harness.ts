@@ -18,7 +18,7 @@ import type { JobSet } from "./job-set.ts";
 import { type Processor, STAT } from "./processor.ts";
 import type { RecentArgs } from "./recent-args.ts";
 import { CANCELLING, type SharedState } from "./shared-state.ts";
-import { substituteOutcome } from "./undescribable.ts";
+import { encodeOutcome } from "./encode-outcome.ts";
 import type { ValueEncoder } from "@spindle/codec";
 
 /**
@@ -314,13 +314,8 @@ export class Harness {
       let length = 0;
       if (state === DONE || state === FAILED || value !== undefined) {
         const kind = state === DONE ? "result" : "error";
-        try {
-          length = this.#encoder.encode(value, name, kind);
-        } catch (failure) {
-          state = FAILED;
-          const substitute = substituteOutcome(value, failure, `job ${JSON.stringify(name)}`, kind);
-          length = this.#encoder.encode(substitute, name, "error");
-        }
+        if (encodeOutcome(this.#encoder, value, name, kind) !== null) state = FAILED; // what the job gave could not cross
+        length = this.#encoder.bytes.length;
       }
       settleIn = shared.records.writeOutcome(id, state, this.#encoder, length);
     } catch (failure) {

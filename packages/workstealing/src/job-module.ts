@@ -6,7 +6,7 @@ import { describe } from "@spindle/core";
 import { decodeValue, ValueEncoder } from "@spindle/codec";
 import { JobModuleError } from "./errors.ts";
 import { isJobSet, type JobSet } from "./job-set.ts";
-import { substituteOutcome } from "./undescribable.ts";
+import { encodeOutcome } from "./encode-outcome.ts";
 
 /** The message a machine's thread posts instead of its job names when the module is unusable. */
 export interface JobModuleProblem {
@@ -65,13 +65,9 @@ function report(moduleProblem: string, cause: Uint8Array | null): void {
 function encodeError(error: unknown): Uint8Array | null {
   const encoder = new ValueEncoder();
   try {
-    encoder.encode(error, "job module", "error");
-  } catch (failure) {
-    try {
-      encoder.encode(substituteOutcome(error, failure, "the job module", "error"), "job module", "error");
-    } catch {
-      return null; // nothing of it could be read: the problem's text says what could
-    }
+    encodeOutcome(encoder, error, "job module", "error", "the job module");
+  } catch {
+    return null; // nothing of it could be read: the problem's text says what could
   }
   return encoder.bytes.slice();
 }

@@ -3,6 +3,7 @@ import type { Timer } from "@spindle/timer";
 import { UnknownJobError } from "./errors.ts";
 import { Harness } from "./harness.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
+import { heapUsed } from "./heap-used.ts";
 import type { InlineStart, JobContext } from "./job-context.ts";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { NEXT, SPAWNED_AT } from "./job-record.ts";
@@ -72,6 +73,10 @@ export class Machine extends Future<void> implements JobContext {
   readonly #generation: number;
   /** The records' spawn times, over the heap (with metrics): a child's spawn writes its own. */
   readonly #spawnTimes: Float64Array | null;
+  /** Whether its turns publish its heap use (the runtime watches a heap limit: `silent-death-watch.ts`). */
+  readonly #publishesHeap: boolean;
+  /** When it last published its heap use (`performance.now()`). */
+  #heapPublishedAt = -Infinity;
 
   /** The runtime's `workerData`, as this worker received it. */
   readonly workerData: unknown;
@@ -108,6 +113,7 @@ export class Machine extends Future<void> implements JobContext {
     );
     this.#encoder.useHeap(shared.setup.heap);
     this.#spawnTimes = shared.setup.metrics === null ? null : new Float64Array(shared.setup.heap);
+    this.#publishesHeap = shared.setup.resourceLimits?.maxOldGenerationSizeMb !== undefined;
   }
 
   /**
@@ -121,11 +127,20 @@ export class Machine extends Future<void> implements JobContext {
     for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // sleeps, costs no CPU
   }
 
+  /** Publishes this thread's heap use, at most every {@linkcode HEAP_PUBLISH_MS} of its turns. */
+  #publishHeap(): void {
+    const now = performance.now();
+    if (now - this.#heapPublishedAt < HEAP_PUBLISH_MS) return;
+    this.#heapPublishedAt = now;
+    this.#own.publishHeapKib(Math.ceil(heapUsed() / 1024));
+  }
+
   /** Runs jobs until the runtime stops. */
   poll(cx: Context): Poll<void> {
     this.#checkAlive();
     const shared = this.#shared;
     this.#own.beat();
+    if (this.#publishesHeap) this.#publishHeap();
     // Wakes for this worker's jobs (a child job finished, a timer fired) run their tasks now,
     // not only when the wake table's listener gets an event-loop turn.
     const woken = this.#wakeTable.drain();
@@ -528,3 +543,5 @@ const SYNC_PARK_MS = 10;
 const STUCK_MS = 1;
 /** How long a searching machine spins before it parks (a wake from an idle vCPU costs ~50 µs). */
 const SPIN_MS = 0.1;
+/** At most one heap measurement per this many ms of a busy machine's turns (one costs 1-4 µs). */
+const HEAP_PUBLISH_MS = 1;

@@ -95,6 +95,19 @@ export class Processor {
     return Atomics.load(this.#control, this.#at + HEARTBEAT);
   }
 
+  /** Publishes how many KiB of JS heap its machine's thread uses: its machine, on its turns. */
+  publishHeapKib(kib: number): void {
+    // Only the owner writes it (and the runtime's thread, resetting it between machines, once the
+    // thread has exited). The runtime's silent-death watch reads it as a figure alone, paired with
+    // no other word: a stale figure is one turn old, which the watch allows for.
+    Atomics.store(this.#control, this.#at + HEAP_KIB, kib);
+  }
+
+  /** The heap use its machine last published, in KiB (0: none yet). */
+  heapKib(): number {
+    return Atomics.load(this.#control, this.#at + HEAP_KIB);
+  }
+
   // ---- the next-task slot ---------------------------------------------------------------------
 
   /** Puts `id` in the slot; returns the job it held before (0 if none). Owner only. */
@@ -435,4 +448,11 @@ const GENERATION = LINE;
 const CRASH_SUMMARIZED = -1;
 const CRASH_SUMMARY = LINE + 1;
 const CRASH_SUMMARY_WORDS = LINE - 1;
-const DEQUE = 2 * LINE;
+/**
+ * The JS heap its machine's thread used at its last turn, in KiB, when the runtime has a heap
+ * limit (`resourceLimits.maxOldGenerationSizeMb`): see `silent-death-watch.ts`. Its own line, as
+ * the owner writes it every millisecond of a busy machine.
+ */
+const HEAP_KIB = 3 * LINE;
+/** Its deque (line 2 is left free: the deque's words start 32-word aligned). */
+const DEQUE = 4 * LINE;

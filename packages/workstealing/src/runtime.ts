@@ -18,6 +18,8 @@ import {
 import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
+import { SilentDeathWatch } from "./silent-death-watch.ts";
+import { encodeOutcome } from "./encode-outcome.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
 import { isJobModuleProblem, jobModuleError, type JobModuleProblem } from "./job-module.ts";
@@ -261,8 +263,12 @@ export class Runtime<S extends JobSet = JobSet> {
    */
   readonly #stopTarget: Int32Array;
   readonly #stopSince: Float64Array;
-  /** Processors whose thread this runtime terminated because a job would not stop. */
+  /** Processors whose thread this runtime terminated (a job would not stop, or it died silently). */
   readonly #terminated: boolean[];
+  /** With a heap limit: the watch for machines dead of it without an event. */
+  readonly #silentDeaths: SilentDeathWatch | null;
+  /** Why the runtime took processor `p`'s machine for dead and terminated it, when it did. */
+  readonly #takenForDead: (string | undefined)[] = [];
   readonly #watched = new Map<JobHandle<unknown>, Watch>();
   readonly #signals = new Map<AbortSignal, SignalWatch>();
   readonly #minWorkers: number;
@@ -285,6 +291,10 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#stopTarget = new Int32Array(workers + maxExtra);
     this.#stopSince = new Float64Array(workers + maxExtra).fill(NaN);
     this.#terminated = new Array<boolean>(workers + maxExtra).fill(false);
+    const heapLimitMib = options.resourceLimits?.maxOldGenerationSizeMb;
+    this.#silentDeaths = heapLimitMib === undefined
+      ? null
+      : new SilentDeathWatch(shared.processors, this.#heartbeats, heapLimitMib);
     this.#encoder.useHeap(shared.setup.heap);
     const metrics = shared.setup.metrics;
     this.#metricsReader = metrics === null ? null : new MetricsReader(metrics, shared.setup.processors);
@@ -893,6 +903,7 @@ export class Runtime<S extends JobSet = JobSet> {
   #startMachine(p: number): Promise<readonly string[]> {
     const shared = this.#shared;
     shared.processor(p).setRetired(false);
+    this.#silentDeaths?.forget(p);
     const workerData = { setup: shared.setup, processor: p, data: this.#workerData };
     let thread: Worker;
     try {
@@ -953,6 +964,8 @@ export class Runtime<S extends JobSet = JobSet> {
     const reported = processor.takeCrash();
     const terminated = this.#terminated[p] === true;
     this.#terminated[p] = false;
+    const takenForDead = this.#takenForDead[p];
+    this.#takenForDead[p] = undefined;
     this.#stopSince[p] = NaN;
     this.#stopTarget[p] = processor.stopRequests();
     const exited = this.#exited[p];
@@ -977,6 +990,10 @@ export class Runtime<S extends JobSet = JobSet> {
     // once, which its handle reports as it would any loss.
     const isAborted = (id: number): boolean => cancelling || Atomics.load(records, id + ABORT) !== 0;
     let cause: unknown = reported ?? error ?? undefined;
+    if (cause === undefined && takenForDead !== undefined) cause = new Error(takenForDead);
+    if (cause === undefined && !terminated && code === 0 && running.length > 0 && this.#silentDeaths !== null) {
+      cause = this.#silentDeaths.quietExitCause(p);
+    }
     if (cause === undefined && terminated) {
       const stuck = running.filter(isAborted).map((id) => JSON.stringify(this.#names[Atomics.load(records, id + JOB)]));
       cause = new Error(
@@ -1028,14 +1045,8 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Encodes the error that killed a worker, for its lost jobs' payload; returns its length. */
   #encodeCause(cause: unknown): number {
-    try {
-      return this.#encoder.encode(cause, "worker", "error");
-    } catch {
-      const plain = new Error(cause instanceof Error ? cause.message : String(cause));
-      plain.name = cause instanceof Error ? cause.name : "Error";
-      plain.stack = cause instanceof Error ? cause.stack ?? "" : "";
-      return this.#encoder.encode(plain, "worker", "error");
-    }
+    encodeOutcome(this.#encoder, cause, "worker", "error", "worker");
+    return this.#encoder.bytes.length;
   }
 
   /** Every {@linkcode BLOCKED_CHECK_MS}: the stop watchdog, deadlines' clean-up, blocked machines. */
@@ -1043,6 +1054,7 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#processRef.check(this.#shared.live);
     if (this.#retiredWorkers > 0) this.#startRetiredOnDemand();
     this.#checkStops();
+    if (this.#silentDeaths !== null) this.#checkSilentDeaths(this.#silentDeaths);
     for (const handle of this.#watched.keys()) {
       if (isJobHandleDone(handle)) this.#unwatch(handle);
     }
@@ -1079,6 +1091,25 @@ export class Runtime<S extends JobSet = JobSet> {
         processor.abandon(); // should the thread outlive terminate(), its machine stops there
         void thread.terminate();
       }
+    }
+  }
+
+  /**
+   * With a heap limit: a machine dead of it without an `exit` or `error` event (see
+   * {@linkcode SilentDeathWatch}) has its thread terminated, which brings the `exit`, and
+   * {@linkcode Runtime.#onExit} fails its jobs with the watch's finding as their cause.
+   */
+  #checkSilentDeaths(watch: SilentDeathWatch): void {
+    const now = performance.now();
+    for (let p = 0; p < this.#threads.length; p++) {
+      const thread = this.#threads[p];
+      if (thread === null || thread === undefined || this.#terminated[p] === true) continue;
+      const finding = watch.check(p, now);
+      if (finding === null) continue;
+      this.#takenForDead[p] = finding;
+      this.#terminated[p] = true;
+      this.#shared.processor(p).abandon(); // as in #checkStops
+      void thread.terminate();
     }
   }
 

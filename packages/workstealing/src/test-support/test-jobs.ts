@@ -58,6 +58,7 @@ export type TestJobs = {
   scopeChildFails: (base: number) => Coroutine<string>;
   scopeWaits: (base: number, n: number) => Coroutine<void>;
   leak: (mb: number) => number;
+  fillHeap: () => never;
   sumBuffer: (buffer: SharedBuffer, from: number, to: number) => number;
   fillBuffer: (buffer: SharedBuffer, from: number, to: number, value: number) => void;
   returnBuffer: (buffer: SharedBuffer) => SharedBuffer;
@@ -400,6 +401,11 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   leak(mb) {
     retained.push(new Array<number>(mb * 131_072).fill(1.5));
     return threadId;
+  },
+  // Allocates in one synchronous stretch until its worker dies of its heap limit.
+  fillHeap() {
+    const kept: number[][] = [];
+    for (;;) kept.push(new Array<number>(131_072).fill(1.5));
   },
   // Waits on a host promise (the worker's event loop settles it).
   *hostPromise(ms) {
