@@ -51,6 +51,8 @@ import { MAX_HEAP_BYTES, SharedHeap } from "@spindle/codec";
 import { ValueEncoder } from "@spindle/codec";
 import { EMPTY, RETRY } from "./work-deque.ts";
 
+declare const Deno: unknown;
+
 /** Options of {@linkcode Runtime.start}. */
 export interface RuntimeOptions {
   /** Worker threads (machines), at most. Default: the available parallelism. */
@@ -292,7 +294,10 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#stopSince = new Float64Array(workers + maxExtra).fill(NaN);
     this.#terminated = new Array<boolean>(workers + maxExtra).fill(false);
     const heapLimitMib = options.resourceLimits?.maxOldGenerationSizeMb;
-    this.#silentDeaths = heapLimitMib === undefined
+    // Only Deno was measured ending a worker out of heap without an event; Node always sends
+    // `error` and `exit` there, so the watch (which can mistake a still worker for a dead one
+    // while the process grows) runs on Deno alone.
+    this.#silentDeaths = heapLimitMib === undefined || typeof Deno === "undefined"
       ? null
       : new SilentDeathWatch(shared.processors, this.#heartbeats, heapLimitMib);
     this.#encoder.useHeap(shared.setup.heap);
