@@ -311,6 +311,24 @@ const TIMER_FINDINGS: string[] = [
   "collecting 100,000 coroutines) takes 1.6–1.9 µs on Node: the backlog grows from the first milliseconds and " +
   "the tasks run tens to hundreds of milliseconds late. This is the executor's throughput, which the core " +
   "benchmark measures; the timer's dispatch is the *at wake* column.",
+  "- **At task poll, the spread from run to run is the garbage collector.** A sleeping task of this " +
+  "benchmark holds about 440 bytes (its generator, the task, the sleep: heap after `gc()`, 100,000 " +
+  "tasks), 44 MB in all, allocated just before the window. A scavenge that falls in or just before the " +
+  "window copies up to the whole 16 MB young generation, 99.8 % of which survives: 62 ms on a quiet " +
+  "machine, 150–390 ms in other runs (`--trace-gc-nvp`, Node 24, load 1–3), and every task woken " +
+  "meanwhile waits. In five rounds on a quiet machine the p99 at task poll was 3.2–10.8 ms in rounds " +
+  "without such a collection and 26–105 ms in the others; a traced run's 332 ms scavenge gave that " +
+  "round a p99 of 395 ms. A build that counted (Node 24, load 3–4) saw the timer thread wake the main " +
+  "thread 2–23 times per window, each fire waking 200–36,000 tasks, which the executor polled in 94–159 " +
+  "slices of 1 ms, each after a host turn; the main thread's CPU in the window was 1.3–2.2 µs per timer " +
+  "(`process.threadCpuUsage`), above the 1 µs the goal needs. The per-batch context and `Await` of the " +
+  "executor are not what moves it: on a fixed window on a virtual clock (callgrind, Node 24 " +
+  "`--single-threaded --predictable`, (Ir at 300,000 timers − Ir at 100,000) / 200,000, from spawn to " +
+  "finish) a timer costs 7,711 instructions at `545ecc6`, 8,925 after the per-batch context, 9,248 on " +
+  "main and 9,424 with a new context every 64 polls instead; the profile puts most of main's extra in " +
+  "collector work (2,080 against 316 per timer: the larger run of main hit a full collection the older " +
+  "build's did not) and about 300 in calls the larger `#pollReady` no longer inlines (`#settle`, " +
+  "`isFinished`, `isEmpty`).",
   "- **Fixed since the first run of this benchmark:** core's `WakeTable` listener drained again without " +
   "yielding whenever the timer thread had already woken it anew (655 consecutive drains over 45.8 ms in one " +
   "traced run), so no promise, task or I/O could run; it now yields a turn of the event loop between such " +
