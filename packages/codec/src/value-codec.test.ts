@@ -826,3 +826,51 @@ test("an UncloneableValueError moved with at() names the new path, the same valu
   assert.equal(moved.cause, cause);
   assert.equal("cause" in new UncloneableValueError("v", "args", 1).at("items"), false);
 });
+
+test("UncloneableValueError's text arguments and at(path) that are not strings are INVALID_ARGUMENT naming them", () => {
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const throwing = new Proxy({}, {
+    get() {
+      throw new Error("trap");
+    },
+    has() {
+      throw new Error("trap");
+    },
+  });
+  const unprintable = {
+    [Symbol.toPrimitive]() {
+      throw new Error("toPrimitive");
+    },
+  };
+  const error = new UncloneableValueError('job "echo"', "args[0]", () => 1);
+  for (
+    const [bad, shown] of [
+      [Symbol("s"), "Symbol(s)"],
+      [revoked, "an object"],
+      [throwing, "an object"],
+      [unprintable, "an object"],
+      [null, "null"],
+      [7, "7"],
+    ] as const
+  ) {
+    const named = (label: string) => (e: unknown) =>
+      e instanceof SpindleError && e.code === "INVALID_ARGUMENT" &&
+      e.message === `${label} must be a string, got ${shown}`;
+    assert.throws(() => error.at(bad as never), named("UncloneableValueError.at(path): path"), shown);
+    assert.throws(() => new UncloneableValueError(bad as never, "p", 1), named("new UncloneableValueError(): what"));
+    assert.throws(() => new UncloneableValueError("w", bad as never, 1), named("new UncloneableValueError(): path"));
+    assert.throws(
+      () => new UncloneableValueError("w", "p", 1, bad as never),
+      named("new UncloneableValueError(): why"),
+    );
+  }
+  assert.throws(
+    () => new UncloneableValueError("w", "p", 1, "why", null as never),
+    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("got null"),
+  );
+  assert.throws(
+    () => new UncloneableValueError("w", "p", 1, "why", throwing as never),
+    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && (e.cause as Error).message === "trap",
+  );
+});
