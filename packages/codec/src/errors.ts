@@ -1,4 +1,4 @@
-import { checkOptions, describe, SpindleError, unreadableError } from "@spindle/core";
+import { checkTypeOf, describe, readErrorOptions } from "@spindle/core";
 
 /**
  * Tokens that `UncloneableValueError.at` passes to the constructor as the value, with the value's
@@ -32,11 +32,11 @@ export class UncloneableValueError extends TypeError {
    * the reason, and `options.cause` what was thrown while reading it, if anything.
    */
   constructor(what: string, path: string, value: unknown, why = "cannot cross threads", options?: ErrorOptions) {
-    checkText(what, "new UncloneableValueError(): what");
-    checkText(path, "new UncloneableValueError(): path");
-    checkText(why, "new UncloneableValueError(): why");
+    checkTypeOf(what, "string", "new UncloneableValueError(): what");
+    checkTypeOf(path, "string", "new UncloneableValueError(): path");
+    checkTypeOf(why, "string", "new UncloneableValueError(): why");
     const text = (typeof value === "object" && value !== null ? described.get(value) : undefined) ?? describe(value);
-    super(`${what}: ${path} (${text}) ${why}`, readCause(options));
+    super(`${what}: ${path} (${text}) ${why}`, readErrorOptions(options, "new UncloneableValueError()"));
     this.name = "UncloneableValueError";
     this.path = path;
     this.#what = what;
@@ -58,37 +58,11 @@ export class UncloneableValueError extends TypeError {
    * ```
    */
   at(path: string): UncloneableValueError {
-    checkText(path, "UncloneableValueError.at(path): path");
+    checkTypeOf(path, "string", "UncloneableValueError.at(path): path");
     const options = "cause" in this ? { cause: this.cause } : undefined;
     const token = {};
     described.set(token, this.#value);
     return new UncloneableValueError(this.#what, path, token, this.#why, options);
-  }
-}
-
-/**
- * Throws `INVALID_ARGUMENT` naming `value` unless it is a string: one that is not would be turned
- * into text by the message's template, where a symbol, a revoked Proxy or a throwing
- * `Symbol.toPrimitive` throws the engine's error instead.
- */
-function checkText(value: unknown, name: string): void {
-  if (typeof value !== "string") {
-    throw new SpindleError("INVALID_ARGUMENT", `${name} must be a string, got ${describe(value)}`);
-  }
-}
-
-/**
- * The constructor's `options` as `Error` reads them, with their `cause` read here once: options
- * that are not an object, or whose `cause` cannot be read, are `INVALID_ARGUMENT`.
- */
-function readCause(options: ErrorOptions | undefined): ErrorOptions | undefined {
-  const what = "new UncloneableValueError()";
-  checkOptions(options, what);
-  if (options === undefined) return undefined;
-  try {
-    return "cause" in options ? { cause: options.cause } : undefined;
-  } catch (cause) {
-    throw unreadableError(options, `${what} needs options it can read`, cause);
   }
 }
 
@@ -113,7 +87,9 @@ export class CorruptValueError extends RangeError {
 
   /** Creates the error for the record at byte `offset`; `detail` says what is wrong with it. */
   constructor(offset: number, detail: string, options?: ErrorOptions) {
-    super(`corrupt value encoding at byte ${offset}: ${detail}`, options);
+    checkTypeOf(offset, "number", "new CorruptValueError(): offset");
+    checkTypeOf(detail, "string", "new CorruptValueError(): detail");
+    super(`corrupt value encoding at byte ${offset}: ${detail}`, readErrorOptions(options, "new CorruptValueError()"));
     this.name = "CorruptValueError";
     this.offset = offset;
   }
@@ -134,7 +110,7 @@ export class CorruptValueError extends RangeError {
 export class BufferReleasedError extends Error {
   /** Creates the error for a buffer `use`d after its release. */
   constructor(use: string) {
-    super(`a SharedBuffer was ${use} after it was released`);
+    super(`a SharedBuffer was ${checkTypeOf(use, "string", "new BufferReleasedError(): use")} after it was released`);
     this.name = "BufferReleasedError";
   }
 }
