@@ -1,4 +1,4 @@
-import { describe } from "@spindle/core";
+import { checkTypeOf, describe, readErrorOptions } from "@spindle/core";
 
 /**
  * Tokens that `UncloneableValueError.at` passes to the constructor as the value, with the value's
@@ -32,8 +32,11 @@ export class UncloneableValueError extends TypeError {
    * the reason, and `options.cause` what was thrown while reading it, if anything.
    */
   constructor(what: string, path: string, value: unknown, why = "cannot cross threads", options?: ErrorOptions) {
+    checkTypeOf(what, "string", "new UncloneableValueError(): what");
+    checkTypeOf(path, "string", "new UncloneableValueError(): path");
+    checkTypeOf(why, "string", "new UncloneableValueError(): why");
     const text = (typeof value === "object" && value !== null ? described.get(value) : undefined) ?? describe(value);
-    super(`${what}: ${path} (${text}) ${why}`, options);
+    super(`${what}: ${path} (${text}) ${why}`, readErrorOptions(options, "new UncloneableValueError()"));
     this.name = "UncloneableValueError";
     this.path = path;
     this.#what = what;
@@ -55,6 +58,7 @@ export class UncloneableValueError extends TypeError {
    * ```
    */
   at(path: string): UncloneableValueError {
+    checkTypeOf(path, "string", "UncloneableValueError.at(path): path");
     const options = "cause" in this ? { cause: this.cause } : undefined;
     const token = {};
     described.set(token, this.#value);
@@ -83,7 +87,9 @@ export class CorruptValueError extends RangeError {
 
   /** Creates the error for the record at byte `offset`; `detail` says what is wrong with it. */
   constructor(offset: number, detail: string, options?: ErrorOptions) {
-    super(`corrupt value encoding at byte ${offset}: ${detail}`, options);
+    checkTypeOf(offset, "number", "new CorruptValueError(): offset");
+    checkTypeOf(detail, "string", "new CorruptValueError(): detail");
+    super(`corrupt value encoding at byte ${offset}: ${detail}`, readErrorOptions(options, "new CorruptValueError()"));
     this.name = "CorruptValueError";
     this.offset = offset;
   }
@@ -104,7 +110,7 @@ export class CorruptValueError extends RangeError {
 export class BufferReleasedError extends Error {
   /** Creates the error for a buffer `use`d after its release. */
   constructor(use: string) {
-    super(`a SharedBuffer was ${use} after it was released`);
+    super(`a SharedBuffer was ${checkTypeOf(use, "string", "new BufferReleasedError(): use")} after it was released`);
     this.name = "BufferReleasedError";
   }
 }

@@ -51,7 +51,9 @@ export class SpindleError extends Error {
 
   /** Creates an error with a code and a message naming the problem. */
   constructor(code: SpindleErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+    checkTypeOf(code, "string", "new SpindleError(): code");
+    checkTypeOf(message, "string", "new SpindleError(): message");
+    super(message, readErrorOptions(options, "new SpindleError()"));
     this.name = "SpindleError";
     this.code = code;
   }
@@ -74,7 +76,7 @@ export class SpindleError extends Error {
 export class CancelledError extends SpindleError {
   /** Creates a cancellation error; `what` names the cancelled thing. */
   constructor(what: string, options?: ErrorOptions) {
-    super("CANCELLED", `${what} was cancelled`, options);
+    super("CANCELLED", `${checkTypeOf(what, "string", "new CancelledError(): what")} was cancelled`, options);
     this.name = "CancelledError";
   }
 }
@@ -152,6 +154,59 @@ export function unreadableError(value: unknown, needs: string, cause: unknown): 
     } when read (a revoked Proxy, a throwing trap or getter)`,
     { cause },
   );
+}
+
+/**
+ * Returns `value` if `typeof value` is `type`, else throws `INVALID_ARGUMENT` naming it (`name`
+ * says whose it is, as `"new LaggedError(): missed"`). For what an error's constructor writes
+ * into its message, where a symbol, a revoked Proxy or a throwing `Symbol.toPrimitive` would
+ * throw the engine's error (or its own) instead.
+ *
+ * @example
+ * ```ts
+ * import { checkTypeOf } from "@spindle/core";
+ *
+ * console.log(checkTypeOf("fib", "string", "new MyError(): job")); // fib
+ * try {
+ *   checkTypeOf(Symbol("fib"), "string", "new MyError(): job");
+ * } catch (error) {
+ *   console.log((error as Error).message); // new MyError(): job must be a string, got Symbol(fib)
+ * }
+ * ```
+ */
+export function checkTypeOf<T extends "string" | "number">(
+  value: unknown,
+  type: T,
+  name: string,
+): T extends "string" ? string : number {
+  if (type === "string" ? typeof value !== "string" : typeof value !== "number") {
+    throw new SpindleError("INVALID_ARGUMENT", `${name} must be a ${type}, got ${describe(value)}`);
+  }
+  return value as T extends "string" ? string : number;
+}
+
+/**
+ * The `options` of an error's constructor (`what`, as `"new JobModuleError()"`) as `Error`
+ * reads them, their `cause` read here once: options that are not an object or `undefined`, or
+ * whose `cause` cannot be read (a revoked Proxy, a throwing trap), are `INVALID_ARGUMENT`
+ * instead of the engine's error from `Error`'s own read.
+ *
+ * @example
+ * ```ts
+ * import { readErrorOptions } from "@spindle/core";
+ *
+ * console.log(readErrorOptions({ cause: 42 }, "new MyError()")); // { cause: 42 }
+ * console.log(readErrorOptions({}, "new MyError()")); // undefined
+ * ```
+ */
+export function readErrorOptions(options: ErrorOptions | undefined, what: string): ErrorOptions | undefined {
+  checkOptions(options, what);
+  if (options === undefined) return undefined;
+  try {
+    return "cause" in options ? { cause: options.cause } : undefined;
+  } catch (cause) {
+    throw unreadableError(options, `${what} needs options it can read`, cause);
+  }
 }
 
 /**

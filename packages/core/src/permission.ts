@@ -1,4 +1,4 @@
-import { SpindleError } from "./errors.ts";
+import { checkTypeOf, SpindleError } from "./errors.ts";
 
 /**
  * An operation Deno refused for lack of a permission, naming the flag that grants it (`flag`,
@@ -19,6 +19,8 @@ export class PermissionDeniedError extends SpindleError {
 
   /** Creates the error for `operation`, which needs the permission `flag` grants. */
   constructor(operation: string, flag: string, options?: ErrorOptions) {
+    checkTypeOf(operation, "string", "new PermissionDeniedError(): operation");
+    checkTypeOf(flag, "string", "new PermissionDeniedError(): flag");
     super("PERMISSION_DENIED", `${operation} needs Deno's ${flag} permission (run with ${flag}, or -A)`, options);
     this.name = "PermissionDeniedError";
     this.flag = flag;

@@ -1,3 +1,5 @@
+import { checkTypeOf, readErrorOptions } from "@spindle/core";
+
 /**
  * What went wrong with a socket, as a stable code:
  *
@@ -56,7 +58,9 @@ export class NetError extends Error {
 
   /** Creates an error with a code and a message naming the problem. */
   constructor(code: NetErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+    checkTypeOf(code, "string", "new NetError(): code");
+    checkTypeOf(message, "string", "new NetError(): message");
+    super(message, readErrorOptions(options, "new NetError()"));
     this.name = "NetError";
     this.code = code;
   }

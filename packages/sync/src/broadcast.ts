@@ -14,7 +14,7 @@ import { checkCapacity, LaggedError, SendError } from "./errors.ts";
 import { Recv } from "./ready-now.ts";
 import { ReceiversGone } from "./receivers-gone.ts";
 import { WaitList, WaitNode } from "./wait-list.ts";
-import { WeakSender } from "./weak-sender.ts";
+import { type WeakSender, weakSenderOf } from "./weak-sender.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
@@ -261,7 +261,7 @@ export class BroadcastSender<T> implements Disposable {
    */
   downgrade(): WeakSender<BroadcastSender<T>> {
     const shared = this.#link.live("downgrade()");
-    return new WeakSender(shared, () => {
+    return weakSenderOf(shared, () => {
       shared.senders++;
       return new BroadcastSender(shared);
     }, "BroadcastSender");

@@ -1,4 +1,4 @@
-import { describe, SpindleError } from "@spindle/core";
+import { checkTypeOf, describe, readErrorOptions, SpindleError } from "@spindle/core";
 
 /**
  * The error of an operation on something closed: a channel whose other side is gone, a semaphore
@@ -25,7 +25,9 @@ export class ClosedError extends Error {
 
   /** Creates the error for `what`, closed; `detail` says how it was used. */
   constructor(what: string, detail: string, options?: ErrorOptions) {
-    super(`the ${what} is closed: ${detail}`, options);
+    checkTypeOf(what, "string", "new ClosedError(): what");
+    checkTypeOf(detail, "string", "new ClosedError(): detail");
+    super(`the ${what} is closed: ${detail}`, readErrorOptions(options, "new ClosedError()"));
     this.name = "ClosedError";
     this.what = what;
   }
@@ -57,7 +59,7 @@ export class SendError<T> extends ClosedError {
    * is left).
    */
   constructor(value: T, what = "channel", why = "no receiver is left") {
-    super(what, `the value ${describe(value)} was not sent (${why})`);
+    super(what, `the value ${describe(value)} was not sent (${checkTypeOf(why, "string", "new SendError(): why")})`);
     this.name = "SendError";
     this.value = value;
   }
@@ -89,6 +91,7 @@ export class LaggedError extends Error {
 
   /** Creates the error for `missed` values skipped. */
   constructor(missed: number) {
+    checkTypeOf(missed, "number", "new LaggedError(): missed");
     super(`the receiver lagged behind: ${missed} value(s) were overwritten before it read them`);
     this.name = "LaggedError";
     this.missed = missed;

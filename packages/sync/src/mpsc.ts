@@ -23,7 +23,7 @@ import { PermitQueue, PermitWaiter } from "./permit-queue.ts";
 import { awaitIterator, READY_VOID, ReadyNow, Recv, takeBudgetNow } from "./ready-now.ts";
 import { ReceiversGone } from "./receivers-gone.ts";
 import { WaitList, type WaitNode } from "./wait-list.ts";
-import { WeakSender } from "./weak-sender.ts";
+import { type WeakSender, weakSenderOf } from "./weak-sender.ts";
 
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
@@ -445,7 +445,7 @@ export class Sender<T> implements Disposable {
    */
   downgrade(): WeakSender<Sender<T>> {
     const channel = this.#link.live("downgrade()");
-    return new WeakSender(channel, () => strongSender(channel), "Sender");
+    return weakSenderOf(channel, () => strongSender(channel), "Sender");
   }
 
   /** How many senders are live (tokio's `strong_count`; pending sends and permits included). */
@@ -560,7 +560,7 @@ export class UnboundedSender<T> implements Disposable {
    */
   downgrade(): WeakSender<UnboundedSender<T>> {
     const channel = this.#link.live("downgrade()");
-    return new WeakSender(channel, () => strongUnboundedSender(channel), "UnboundedSender");
+    return weakSenderOf(channel, () => strongUnboundedSender(channel), "UnboundedSender");
   }
 
   /** How many senders are live (tokio's `strong_count`). */

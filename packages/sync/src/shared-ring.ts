@@ -1,5 +1,5 @@
 import { decodeValueAt, encodeScalarInto, ValueEncoder } from "@spindle/codec";
-import { describe, isInstance, registerDeadThreadRecovery, SpindleError } from "@spindle/core";
+import { checkTypeOf, describe, isInstance, registerDeadThreadRecovery, SpindleError } from "@spindle/core";
 import { HolderTable } from "./holder-table.ts";
 import { signalCounter } from "./shared-signal.ts";
 
@@ -164,6 +164,8 @@ export class ValueTooLargeError extends RangeError {
 
   /** Creates the error for an encoding of `size` bytes and slots of `slotBytes`. */
   constructor(size: number, slotBytes: number) {
+    checkTypeOf(size, "number", "new ValueTooLargeError(): size");
+    checkTypeOf(slotBytes, "number", "new ValueTooLargeError(): slotBytes");
     super(`the value's encoding takes ${size} bytes, more than the channel's slots hold (slotBytes ${slotBytes})`);
     this.name = "ValueTooLargeError";
     this.size = size;

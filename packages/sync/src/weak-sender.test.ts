@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, STREAM_END } from "@spindle/core";
-import { broadcast, ClosedError, mpsc } from "./mod.ts";
+import { blockOn, SpindleError, STREAM_END } from "@spindle/core";
+import { broadcast, ClosedError, mpsc, WeakSender } from "./mod.ts";
 
 test("a weak sender upgrades while a sender is live and does not keep the channel open", () => {
   const [tx, rx] = mpsc.bounded<number>(4);
@@ -63,4 +63,20 @@ test("a broadcast weak sender upgrades while a sender is live, keeps no channel 
   assert.throws(() => weak.upgrade(), (e) => e instanceof ClosedError && /WeakSender<BroadcastSender>/.test(e.message));
   rx.drop();
   assert.equal(rx.isClosed, true, "a dropped receiver is closed");
+});
+
+test("new WeakSender(...) from outside is INVALID_ARGUMENT saying to downgrade() a sender, whatever it is given", () => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const Constructor = WeakSender as unknown as new (...args: unknown[]) => unknown;
+  for (const bad of [null, undefined, { senders: 1, weakSenders: 0 }, proxy, Symbol("s")]) {
+    assert.throws(
+      () => new Constructor(bad, () => null, "Sender"),
+      (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("downgrade()"),
+    );
+  }
+  const [tx, rx] = mpsc.unbounded<number>();
+  const weak = tx.downgrade();
+  assert.equal(weak.clone().weakCount, 2, "downgrade() and clone() still make them");
+  assert.equal(rx.senderWeakCount, 2);
 });

@@ -1,4 +1,5 @@
 // A sender that does not keep its mpsc or broadcast channel open (tokio's WeakSender / WeakUnboundedSender).
+import { describe, SpindleError } from "@spindle/core";
 import { ClosedError } from "./errors.ts";
 
 /** The part of an mpsc or broadcast channel's state a weak sender reads and counts itself in. */
@@ -7,6 +8,20 @@ export interface WeakCounts {
   readonly senders: number;
   /** Live weak senders. */
   weakSenders: number;
+}
+
+// WeakSender's constructor is private (users get weak senders from `downgrade()` only: an
+// argument of theirs would be a channel's state); its static block sets this factory, which
+// passes `INTERNAL` so that a JavaScript caller's `new WeakSender(...)` is refused.
+const INTERNAL: unique symbol = Symbol("WeakSender");
+let makeWeakSender: <S>(channel: WeakCounts, strengthen: () => S, name: string) => WeakSender<S>;
+
+/**
+ * A weak sender counted in `channel`, upgrading through `strengthen` to a sender of class `name`:
+ * what mpsc's and broadcast's `downgrade()` return.
+ */
+export function weakSenderOf<S>(channel: WeakCounts, strengthen: () => S, name: string): WeakSender<S> {
+  return makeWeakSender(channel, strengthen, name);
 }
 
 /**
@@ -41,13 +56,24 @@ export class WeakSender<S> implements Disposable {
   /** The sender class it upgrades to, for errors. */
   readonly #name: string;
 
-  /** Counts itself in `channel` (the mpsc module makes these through `downgrade()`). */
-  constructor(channel: WeakCounts, strengthen: () => S, name: string) {
+  /** Counts itself in `channel`; `INVALID_ARGUMENT` when not called by `downgrade()`. */
+  private constructor(internal: typeof INTERNAL, channel: WeakCounts, strengthen: () => S, name: string) {
+    if (internal !== INTERNAL) {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `WeakSender has no public constructor (got ${describe(internal)}): downgrade() an mpsc or broadcast sender`,
+      );
+    }
     channel.weakSenders++;
     this.#channel = channel;
     this.#observed = channel;
     this.#strengthen = strengthen;
     this.#name = name;
+  }
+
+  static {
+    makeWeakSender = <S>(channel: WeakCounts, strengthen: () => S, name: string): WeakSender<S> =>
+      new WeakSender(INTERNAL, channel, strengthen, name);
   }
 
   /**
@@ -72,7 +98,7 @@ export class WeakSender<S> implements Disposable {
 
   /** Another weak sender of the same channel. */
   clone(): WeakSender<S> {
-    return new WeakSender(this.#live("clone()"), this.#strengthen, this.#name);
+    return new WeakSender(INTERNAL, this.#live("clone()"), this.#strengthen, this.#name);
   }
 
   /** Stops counting this weak sender. Idempotent. */

@@ -3,6 +3,7 @@
  * counting waker, bounded waits, child processes and workers of the runtime running the tests,
  * a deterministic PRNG, a runtime that is always shut down and a shared pool of worker threads.
  */
+export { type ArgumentTaker, assertArgumentsTyped, unprintableValues } from "./error-arguments.ts";
 export { CountingStream } from "./counting-stream.ts";
 export { type Counter, type CountingWaker, countingWaker } from "./counting-waker.ts";
 export { microtaskErrorsOf, wakeLogContext } from "./microtask-errors.ts";

@@ -1,4 +1,4 @@
-import { describe, SpindleError } from "@spindle/core";
+import { checkTypeOf, describe, readErrorOptions, SpindleError } from "@spindle/core";
 
 /**
  * Why a timer stopped: its reactor was disposed, its thread exited without being asked to, or its
@@ -34,13 +34,19 @@ export class TimerClosedError extends Error {
 
   /** Creates the error for a timer closed for `reason`. */
   constructor(reason: CloseReason, options?: ErrorOptions) {
+    if (reason !== "disposed" && reason !== "thread-exited" && reason !== "corrupted") {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `new TimerClosedError(): reason must be "disposed", "thread-exited" or "corrupted", got ${describe(reason)}`,
+      );
+    }
     super(
       reason === "disposed"
         ? "the timer was closed (its reactor was disposed) before this timer fired"
         : reason === "thread-exited"
         ? "the timer thread exited unexpectedly; every pending timer of it fails"
         : "the timer's shared memory was found corrupted; every pending timer of it fails",
-      options,
+      readErrorOptions(options, "new TimerClosedError()"),
     );
     this.name = "TimerClosedError";
     this.reason = reason;
@@ -72,7 +78,7 @@ export class ElapsedError extends Error {
 
   /** Creates the error for a timeout of `timeoutMs` that elapsed. */
   constructor(timeoutMs: number) {
-    super(`the future did not complete within ${timeoutMs} ms`);
+    super(`the future did not complete within ${checkTypeOf(timeoutMs, "number", "new ElapsedError(): timeoutMs")} ms`);
     this.name = "ElapsedError";
     this.timeoutMs = timeoutMs;
   }
@@ -109,6 +115,8 @@ export class TimerStateError extends SpindleError {
    * whether it was found when a thread attached (not a timer's state) or in use (corrupted).
    */
   constructor(field: string, value: unknown, expected: string, attach: boolean) {
+    checkTypeOf(field, "string", "new TimerStateError(): field");
+    checkTypeOf(expected, "string", "new TimerStateError(): expected");
     super(
       "INVALID_ARGUMENT",
       `${
@@ -139,7 +147,16 @@ export class TimerStateError extends SpindleError {
 export class TimerThreadStartError extends Error {
   /** Creates the error for a thread that failed to start because of `cause`. */
   constructor(cause: unknown) {
-    super(`the timer thread could not start: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`the timer thread could not start: ${startFailure(cause)}`, { cause });
     this.name = "TimerThreadStartError";
+  }
+}
+
+/** What a {@linkcode TimerThreadStartError} says of its cause: an `Error`'s message, else the value described, read safely. */
+function startFailure(cause: unknown): string {
+  try {
+    return cause instanceof Error ? String(cause.message) : typeof cause === "string" ? cause : describe(cause);
+  } catch {
+    return `${describe(cause)}, which could not be read`;
   }
 }

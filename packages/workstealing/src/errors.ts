@@ -1,4 +1,12 @@
-import { CancelledError, describe, SpindleError } from "@spindle/core";
+import {
+  CancelledError,
+  checkIterable,
+  checkTypeOf,
+  describe,
+  readErrorOptions,
+  SpindleError,
+  unreadableError,
+} from "@spindle/core";
 
 // The value codec's errors live in @spindle/codec; re-exported so this package's API is unchanged.
 export { BufferReleasedError, CorruptValueError, UncloneableValueError } from "@spindle/codec";
@@ -20,11 +28,7 @@ export class UnknownJobError extends RangeError {
 
   /** Creates the error for `job`, listing the names that exist. */
   constructor(job: unknown, known: readonly string[]) {
-    super(
-      `no job named ${describe(job)} in the job module (it defines ${
-        known.map((n) => JSON.stringify(n)).join(", ") || "none"
-      })`,
-    );
+    super(`no job named ${describe(job)} in the job module (it defines ${listNames(known) || "none"})`);
     this.name = "UnknownJobError";
     this.job = typeof job === "string" ? job : describe(job);
   }
@@ -56,9 +60,12 @@ export class WorkerLostError extends Error {
 
   /** Creates the error of `job`, lost with `worker`. */
   constructor(job: string, worker: number, exitCode: number, options?: ErrorOptions) {
+    checkTypeOf(job, "string", "new WorkerLostError(): job");
+    checkTypeOf(worker, "number", "new WorkerLostError(): worker");
+    checkTypeOf(exitCode, "number", "new WorkerLostError(): exitCode");
     super(
       `job ${JSON.stringify(job)} was lost: worker ${worker} exited (exit code ${exitCode}) while running it`,
-      options,
+      readErrorOptions(options, "new WorkerLostError()"),
     );
     this.name = "WorkerLostError";
     this.job = job;
@@ -87,7 +94,7 @@ export class JobAbortedError extends CancelledError {
 
   /** Creates the error of `job`, whose signal fired with `reason`. */
   constructor(job: string, reason: unknown) {
-    super(`job ${JSON.stringify(job)}`, { cause: reason });
+    super(`job ${JSON.stringify(checkTypeOf(job, "string", "new JobAbortedError(): job"))}`, { cause: reason });
     this.name = "AbortError";
     this.message = `job ${JSON.stringify(job)} was aborted by its signal`;
     this.job = job;
@@ -115,6 +122,8 @@ export class JobTimeoutError extends CancelledError {
 
   /** Creates the error of `job`, which ran out of its `timeoutMs`. */
   constructor(job: string, timeoutMs: number) {
+    checkTypeOf(job, "string", "new JobTimeoutError(): job");
+    checkTypeOf(timeoutMs, "number", "new JobTimeoutError(): timeoutMs");
     super(`job ${JSON.stringify(job)}`);
     this.name = "TimeoutError";
     this.message = `job ${JSON.stringify(job)} did not settle within ${timeoutMs} ms`;
@@ -140,6 +149,8 @@ export class QueueFullError extends Error {
 
   /** Creates the error for a spawn of `job` into a queue holding `limit` jobs. */
   constructor(job: string, limit: number) {
+    checkTypeOf(job, "string", "new QueueFullError(): job");
+    checkTypeOf(limit, "number", "new QueueFullError(): limit");
     super(`cannot spawn job ${JSON.stringify(job)}: the runtime's queue holds its limit of ${limit} jobs`);
     this.name = "QueueFullError";
     this.limit = limit;
@@ -174,6 +185,10 @@ export class HeapFullError extends SpindleError {
 
   /** Creates the error of `job`, whose `outcome` of `bytes` bytes did not fit a heap of `limit` bytes. */
   constructor(job: string, outcome: "result" | "error" | "reason", bytes: number, limit: number) {
+    checkTypeOf(job, "string", "new HeapFullError(): job");
+    checkOutcome(outcome, "new HeapFullError(): outcome");
+    checkTypeOf(bytes, "number", "new HeapFullError(): bytes");
+    checkTypeOf(limit, "number", "new HeapFullError(): limit");
     super(
       "CAPACITY_EXCEEDED",
       `job ${
@@ -213,13 +228,10 @@ export class OutcomeWriteError extends Error {
 
   /** Creates the error of `job`, whose `outcome` could not be written; `options.cause` says why. */
   constructor(job: string, outcome: "result" | "error" | "reason", options?: ErrorOptions) {
-    const cause = options?.cause;
-    super(
-      `job ${JSON.stringify(job)}'s ${outcome} could not be written${
-        cause instanceof Error ? `: ${cause.name}: ${cause.message}` : ""
-      }`,
-      options,
-    );
+    checkTypeOf(job, "string", "new OutcomeWriteError(): job");
+    checkOutcome(outcome, "new OutcomeWriteError(): outcome");
+    const read = readErrorOptions(options, "new OutcomeWriteError()");
+    super(`job ${JSON.stringify(job)}'s ${outcome} could not be written${causeText(read?.cause)}`, read);
     this.name = "OutcomeWriteError";
     this.job = job;
     this.outcome = outcome;
@@ -247,6 +259,8 @@ export class JobModuleError extends SpindleError {
 
   /** Creates the error of job module `module`, which `problem` describes. */
   constructor(module: string, problem: string, options?: ErrorOptions) {
+    checkTypeOf(module, "string", "new JobModuleError(): module");
+    checkTypeOf(problem, "string", "new JobModuleError(): problem");
     super("INVALID_ARGUMENT", `the job module ${module} ${problem}`, options);
     this.name = "JobModuleError";
     this.module = module;
@@ -271,6 +285,8 @@ export class RuntimeShutdownError extends Error {
    * (`"alloc() a SharedBuffer"`).
    */
   constructor(job: string, operation?: string) {
+    checkTypeOf(job, "string", "new RuntimeShutdownError(): job");
+    if (operation !== undefined) checkTypeOf(operation, "string", "new RuntimeShutdownError(): operation");
     super(`cannot ${operation ?? `run job ${JSON.stringify(job)}`}: the runtime was shut down`);
     this.name = "RuntimeShutdownError";
   }
@@ -296,8 +312,44 @@ export class UnsupportedOptionError extends TypeError {
 
   /** Creates the error for `option`, saying `why`. */
   constructor(option: string, why: string) {
+    checkTypeOf(option, "string", "new UnsupportedOptionError(): option");
+    checkTypeOf(why, "string", "new UnsupportedOptionError(): why");
     super(`${option}: ${why}`);
     this.name = "UnsupportedOptionError";
     this.option = option;
+  }
+}
+
+/** The job names an {@linkcode UnknownJobError} lists, quoted: `known` must be an iterable of strings. */
+function listNames(known: unknown): string {
+  const what = "new UnknownJobError(): known";
+  checkIterable(known, `${what} needs the job names`);
+  try {
+    return Array.from(
+      known as Iterable<unknown>,
+      (name) => JSON.stringify(checkTypeOf(name, "string", `${what}'s names`)),
+    )
+      .join(", ");
+  } catch (cause) {
+    throw cause instanceof SpindleError ? cause : unreadableError(known, `${what} needs job names it can read`, cause);
+  }
+}
+
+/** Throws `INVALID_ARGUMENT` naming `outcome` unless it is what a job's record can fail to hold. */
+function checkOutcome(outcome: unknown, name: string): void {
+  if (outcome !== "result" && outcome !== "error" && outcome !== "reason") {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${name} must be "result", "error" or "reason", got ${describe(outcome)}`,
+    );
+  }
+}
+
+/** What an {@linkcode OutcomeWriteError}'s message says of its cause: an `Error`'s name and message, read safely. */
+function causeText(cause: unknown): string {
+  try {
+    return cause instanceof Error ? `: ${String(cause.name)}: ${String(cause.message)}` : "";
+  } catch {
+    return ` (its cause, ${describe(cause)}, could not be read)`;
   }
 }

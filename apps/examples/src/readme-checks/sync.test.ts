@@ -15,12 +15,14 @@ import {
   ready,
   SpindleError,
   STREAM_END,
+  toAsyncIterable,
   Waker,
   yieldNow,
 } from "@spindle/core";
 import {
   Barrier,
   broadcast,
+  BroadcastSender,
   ClosedError,
   LaggedError,
   mpsc,
@@ -556,4 +558,42 @@ test("FUTURE_COMPLETED: a future polled after it was dropped, core's and sync's 
   }
   assert.equal(rx.tryRecv(), 1, "the dropped receives took nothing");
   held?.release();
+});
+
+test("broadcast weak senders (README: tx.downgrade()): no keeping open, counts on both ends, isClosed once every sender is gone", () => {
+  const [tx, rx] = broadcast<number>(4);
+  const weak = tx.downgrade();
+  assert.deepEqual([tx.strongCount, tx.weakCount, rx.senderStrongCount, rx.senderWeakCount, rx.isClosed], [
+    1,
+    1,
+    1,
+    1,
+    false,
+  ]);
+  const strong = weak.upgrade();
+  assert.ok(strong instanceof BroadcastSender, "a sender is live: it upgrades");
+  strong.send(7);
+  assert.equal(rx.senderStrongCount, 2);
+  strong.drop();
+  tx.drop();
+  assert.deepEqual([rx.isClosed, rx.senderWeakCount, weak.upgrade()], [true, 1, null]);
+  assert.equal(rx.tryRecv(), 7, "values sent before are still read");
+  assert.equal(rx.tryRecv(), STREAM_END);
+  weak.drop();
+  assert.equal(rx.senderWeakCount, 0);
+  assert.throws(() => weak.upgrade(), ClosedError, "upgrade() after the weak sender's own drop");
+});
+
+test("broadcast (README LaggedError): a lag ends a for await over toAsyncIterable(rx) and drops the receiver", async () => {
+  const [tx, rx] = broadcast<number>(2);
+  for (const v of [1, 2, 3]) tx.send(v);
+  const seen: number[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const v of toAsyncIterable(rx)) seen.push(v);
+    })(),
+    (e) => e instanceof LaggedError && e.missed === 1,
+  );
+  assert.deepEqual(seen, []);
+  assert.equal(tx.receiverCount, 0, "the receiver was dropped with the stream");
 });

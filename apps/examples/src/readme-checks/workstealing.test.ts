@@ -6,7 +6,13 @@ import process from "node:process";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
 import { TimerReactor } from "@spindle/timer";
-import { BufferReleasedError, QueueFullError, Runtime } from "@spindle/workstealing";
+import {
+  BufferReleasedError,
+  JobModuleError,
+  QueueFullError,
+  Runtime,
+  UncloneableValueError,
+} from "@spindle/workstealing";
 import type jobs from "./jobs.ts";
 import { within } from "./support.ts";
 
@@ -371,4 +377,44 @@ test("workstealing: a job that throws no Error fails with that value; a symbol o
   } finally {
     await runtime.shutdown({ mode: "cancel" });
   }
+});
+
+test("workstealing (README map): an uncloneable item is named by its index in the caller's items", async () => {
+  const runtime = await Runtime.start<typeof jobs>(module, { workers: 1 });
+  try {
+    const items: unknown[] = Array.from({ length: 100 }, (_, i) => i);
+    items[77] = { callback: () => 1 };
+    await assert.rejects(
+      runtime.map("square", items as number[], { chunkSize: 10 }),
+      (e) => e instanceof UncloneableValueError && e.path === "items[77].callback",
+    );
+    assert.deepEqual(await runtime.map("square", [1, 2, 3], { chunkSize: 2 }), [1, 4, 9], "the runtime goes on");
+  } finally {
+    await runtime.shutdown({ mode: "cancel" });
+  }
+});
+
+test("workstealing (README faults): an unusable job module rejects Runtime.start with JobModuleError", async () => {
+  for (
+    const [file, says, cause] of [
+      ["no-default.ts", /has no default export \(it exports "square"\)/, undefined],
+      ["not-define-jobs.ts", /must export defineJobs\(\{\.\.\.\}\) as its default export, got an object/, undefined],
+      ["job-not-function.ts", /threw while loading: TypeError: job "square" must be a function, got 42/, "TypeError"],
+      ["throws.ts", /threw while loading: Error: no config/, "Error"],
+    ] as const
+  ) {
+    const url = new URL(`./job-modules/${file}`, import.meta.url);
+    await assert.rejects(
+      within(file, 30_000, Runtime.start(url, { workers: 1 })),
+      (e) =>
+        e instanceof JobModuleError && e instanceof SpindleError && e.code === "INVALID_ARGUMENT" &&
+        e.module === url.href && says.test(e.message) && (e.cause as Error | undefined)?.name === cause,
+      file,
+    );
+  }
+  const thrown = await Runtime.start(new URL("./job-modules/throws.ts", import.meta.url), { workers: 1 }).catch((e) =>
+    e
+  );
+  assert.equal((thrown.cause as Error).message, "no config");
+  assert.equal(((thrown.cause as Error).cause as Error).message, "missing file", "the module's error keeps its cause");
 });

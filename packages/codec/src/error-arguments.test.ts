@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SpindleError } from "@spindle/core";
+import { assertArgumentsTyped, unprintableValues } from "@spindle/test-support";
+import { BufferReleasedError, CorruptValueError, UncloneableValueError } from "./errors.ts";
+
+test("codec's errors refuse arguments they cannot write into their message with INVALID_ARGUMENT naming them", () => {
+  const error = new UncloneableValueError('job "echo"', "args[0]", () => 1);
+  assertArgumentsTyped([
+    ["UncloneableValueError.at(path): path", "string", (bad) => error.at(bad)],
+    ["new UncloneableValueError(): what", "string", (bad) => new UncloneableValueError(bad, "p", 1)],
+    ["new UncloneableValueError(): path", "string", (bad) => new UncloneableValueError("w", bad, 1)],
+    ["new UncloneableValueError(): why", "string", (bad) => new UncloneableValueError("w", "p", 1, bad)],
+    ["new CorruptValueError(): offset", "number", (bad) => new CorruptValueError(bad, "detail")],
+    ["new CorruptValueError(): detail", "string", (bad) => new CorruptValueError(1, bad)],
+    ["new BufferReleasedError(): use", "string", (bad) => new BufferReleasedError(bad)],
+  ]);
+  for (const [bad] of unprintableValues()) {
+    assert.ok(
+      new UncloneableValueError("w", "p", bad).message.startsWith("w: p ("),
+      "the value itself is only described",
+    );
+  }
+});
+
+test("an error's options that are not an object, or whose cause cannot be read, are INVALID_ARGUMENT", () => {
+  const trap = () => {
+    throw new Error("trap");
+  };
+  assert.throws(
+    () => new UncloneableValueError("w", "p", 1, "why", null as never),
+    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.endsWith("got null"),
+  );
+  assert.throws(
+    () => new CorruptValueError(1, "d", new Proxy({}, { has: trap }) as never),
+    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && (e.cause as Error).message === "trap",
+  );
+  assert.equal(new CorruptValueError(1, "d", { cause: undefined }).cause, undefined);
+  assert.ok("cause" in new CorruptValueError(1, "d", { cause: undefined }));
+});
