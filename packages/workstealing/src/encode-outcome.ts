@@ -5,7 +5,8 @@ import { substituteOutcome } from "./undescribable.ts";
 /**
  * Encodes `value`, a result or an error (`kind`) of `job`, into `encoder`; when it cannot be
  * encoded, encodes in its place the plain error that {@linkcode substituteOutcome} makes of it
- * (`owner` names whose outcome it is there; default `job "<job>"`). Returns that substitute, or
+ * (`owner` names whose outcome it is there; default `job "<job>"`; `locate` may restate the
+ * failure first, as a map chunk names its item's place in the whole result). Returns that substitute, or
  * `null` when `value` itself was encoded; either way `encoder.bytes` holds the message. Throws
  * when not even the substitute can be encoded (the heap has no room for a buffer it moves, say).
  *
@@ -26,13 +27,15 @@ export function encodeOutcome(
   job: string,
   kind: "result" | "error",
   owner?: string,
+  locate?: (failure: unknown) => unknown,
 ): Error | null {
   try {
     encoder.encode(value, job, kind);
     return null;
   } catch (failure) {
     // The owner's text is built only here: the common path pays nothing for it.
-    const substitute = substituteOutcome(value, failure, owner ?? `job ${JSON.stringify(job)}`, kind);
+    const located = locate === undefined ? failure : locate(failure);
+    const substitute = substituteOutcome(value, located, owner ?? `job ${JSON.stringify(job)}`, kind);
     encoder.encode(substitute, job, "error");
     return substitute;
   }

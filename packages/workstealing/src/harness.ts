@@ -12,6 +12,7 @@ import { RuntimeShutdownError } from "./errors.ts";
 import type { InlineStart } from "./job-context.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
 import { runChunk } from "./map-chunk.ts";
+import { inMapResult } from "./job-map.ts";
 import { epochMs, MetricsRecorder } from "./metrics.ts";
 import { RecyclePolicy } from "./recycling.ts";
 import type { JobSet } from "./job-set.ts";
@@ -314,7 +315,11 @@ export class Harness {
       let length = 0;
       if (state === DONE || state === FAILED || value !== undefined) {
         const kind = state === DONE ? "result" : "error";
-        if (encodeOutcome(this.#encoder, value, name, kind) !== null) state = FAILED; // what the job gave could not cross
+        // A map chunk's result is named by its place in the map's whole result. MAP_CHUNK was
+        // written before the id was published and never changes (plain read, as JOB's).
+        const chunkAt = kind === "result" ? shared.records.words[id + MAP_CHUNK] as number : 0;
+        const locate = chunkAt === 0 ? undefined : (failure: unknown) => inMapResult(failure, chunkAt - 1);
+        if (encodeOutcome(this.#encoder, value, name, kind, undefined, locate) !== null) state = FAILED; // what the job gave could not cross
         length = this.#encoder.bytes.length;
       }
       settleIn = shared.records.writeOutcome(id, state, this.#encoder, length);

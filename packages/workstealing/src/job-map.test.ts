@@ -160,3 +160,27 @@ test("an item that cannot cross threads is named by its index in the map's items
     await runtime.shutdown();
   }
 });
+
+test("a result that cannot cross threads is named by its item's index in the map's result, not in its chunk", async () => {
+  const { runtime } = await startTestRuntime({ workers: 1 });
+  try {
+    const items = Array.from({ length: 100 }, (_, i) => ({ i, callback: i === 77 }));
+    await assert.rejects(
+      runtime.map("withCallback", items, { chunkSize: 10 }),
+      (error: unknown) =>
+        error instanceof Error && error.name === "UncloneableValueError" &&
+        /job "withCallback": result\[77\]\.callback \(function/.test(error.message),
+    );
+    // A chunk of one item, and the first chunk.
+    for (const chunkSize of [1, 1_000]) {
+      await assert.rejects(
+        runtime.map("withCallback", items.slice(70), { chunkSize }),
+        (error: unknown) => error instanceof Error && /: result\[7\]\.callback /.test(error.message),
+        `chunkSize ${chunkSize}`,
+      );
+    }
+    assert.equal(runtime.liveJobs, 0);
+  } finally {
+    await runtime.shutdown();
+  }
+});

@@ -30,14 +30,14 @@ export interface MapOptions {
 export async function mapInChunks<R>(
   items: readonly unknown[],
   chunkSize: number,
-  spawnChunk: (chunk: unknown[] | Float64Array) => JobHandle<unknown>,
+  spawnChunk: (chunk: unknown[] | Float64Array, start: number) => JobHandle<unknown>,
 ): Promise<R[]> {
   const handles: JobHandle<unknown>[] = [];
   try {
     for (let start = 0; start < items.length; start += chunkSize) {
       const end = Math.min(items.length, start + chunkSize);
       try {
-        handles.push(spawnChunk(packedNumbers(items, start, end) ?? items.slice(start, end)));
+        handles.push(spawnChunk(packedNumbers(items, start, end) ?? items.slice(start, end), start));
       } catch (error) {
         throw inItems(error, start);
       }
@@ -76,9 +76,26 @@ export async function mapInChunks<R>(
  */
 function inItems(error: unknown, start: number): unknown {
   if (!(error instanceof UncloneableValueError)) return error;
-  const item = /^args\[0\]\[(\d+)\]/.exec(error.path);
-  if (item === null) return error.path === "args" || error.path === "args[0]" ? error.at("items") : error;
-  return error.at(`items[${start + Number(item[1])}]${error.path.slice(item[0].length)}`);
+  if (error.path === "args" || error.path === "args[0]") return error.at("items");
+  return inWholeList(error, start, "args[0]", "items");
+}
+
+/**
+ * A chunk's result that could not cross, as the map's caller sees it: an `UncloneableValueError`
+ * located in the chunk's result (`result[7].callback`, of the chunk that starts at `start`) is
+ * located in the map's whole result instead (`result[77].callback`); any other error is returned
+ * as it is. On the worker, before the error crosses as the chunk's failure.
+ */
+export function inMapResult(error: unknown, start: number): unknown {
+  return error instanceof UncloneableValueError ? inWholeList(error, start, "result", "result") : error;
+}
+
+/** `error` located at `${to}[start + k]…` when it is at `${from}[k]…`, else as it is. */
+function inWholeList(error: UncloneableValueError, start: number, from: string, to: string): UncloneableValueError {
+  const path = error.path;
+  const item = /^\[(\d+)\]/.exec(path.startsWith(from) ? path.slice(from.length) : "");
+  if (item === null) return error;
+  return error.at(`${to}[${start + Number(item[1])}]${path.slice(from.length + item[0].length)}`);
 }
 
 /** Removes the queued chunks and waits for the running ones to settle. */

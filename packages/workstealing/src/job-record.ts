@@ -60,10 +60,11 @@ export const EXIT_CODE = 12;
  */
 export const SETTLED_BEFORE: number = EXIT_CODE;
 /**
- * 1 when the record is a chunk of `runtime.map`: its arguments are `[items]` (an array, or a
- * Float64Array when all are numbers), and the worker calls the job on each item (see
- * `map-chunk.ts`), its result the array of their results (a Float64Array when all are numbers);
- * 0 for a plain job. Written by the spawner before it publishes the id, like every field.
+ * When the record is a chunk of `runtime.map`, one more than the index of its first item in the
+ * map's items (so that a result that cannot cross names its place in the whole list): its arguments
+ * are `[items]` (an array, or a Float64Array when all are numbers), and the worker calls the job on
+ * each item (see `map-chunk.ts`), its result the array of their results (a Float64Array when all
+ * are numbers); 0 for a plain job. Written by the spawner before it publishes the id, like every field.
  */
 export const MAP_CHUNK = 13;
 /**

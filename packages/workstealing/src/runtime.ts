@@ -730,13 +730,13 @@ export class Runtime<S extends JobSet = JobSet> {
           `chunkSize must be an integer from 1 to ${2 ** 31 - 1}, got ${describe(chunkSize)}`,
         );
       }
-      return mapInChunks(list, chunkSize, (chunk) => this.#spawn(name, [chunk], spawnOptions, true));
+      return mapInChunks(list, chunkSize, (chunk, start) => this.#spawn(name, [chunk], spawnOptions, start));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #spawn(name: string, args: unknown[], options: SpawnOptions | null, chunk = false): JobHandle<unknown> {
+  #spawn(name: string, args: unknown[], options: SpawnOptions | null, chunkStart = -1): JobHandle<unknown> {
     const shared = this.#shared;
     if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
     const job = this.#indexes.get(name) ?? -1;
@@ -764,7 +764,7 @@ export class Runtime<S extends JobSet = JobSet> {
       return handle;
     }
     // Plain writes, published with the id by the injector push (as createRecord's writes).
-    if (chunk) shared.records.words[id + MAP_CHUNK] = 1;
+    if (chunkStart >= 0) shared.records.words[id + MAP_CHUNK] = chunkStart + 1;
     if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     if (full) {
       this.#waitingForRoom.push(id);

@@ -50,6 +50,7 @@ export type TestJobs = {
   double: (n: number) => number;
   doubleLater: (n: number) => Coroutine<number>;
   checkItem: (n: number) => number;
+  withCallback: (item: { i: number; callback: boolean }) => { i: number; callback?: () => number };
   waitItem: (index: number) => Coroutine<void>;
   joinPair: (a: number, b: number) => Coroutine<[number, number]>;
   joinFirstFails: (index: number) => Coroutine<void>;
@@ -279,6 +280,10 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   *doubleLater(n) {
     yield* yieldNow();
     return n * 2;
+  },
+  /** `{ i }`, with a function (which cannot cross threads) when `callback` is set. */
+  withCallback(item) {
+    return item.callback ? { i: item.i, callback: () => item.i } : { i: item.i };
   },
   checkItem(n) {
     if (n < 0) throw new RangeError(`item ${n}`, { cause: { item: n } });
