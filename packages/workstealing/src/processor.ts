@@ -453,6 +453,6 @@ const CRASH_SUMMARY_WORDS = LINE - 1;
  * limit (`resourceLimits.maxOldGenerationSizeMb`): see `silent-death-watch.ts`. Its own line, as
  * the owner writes it every millisecond of a busy machine.
  */
-const HEAP_KIB = 3 * LINE;
-/** Its deque (line 2 is left free: the deque's words start 32-word aligned). */
+const HEAP_KIB = 2 * LINE;
+/** Its deque (line 3 is padding: the deque's words start 32-word aligned, see work-deque.ts). */
 const DEQUE = 4 * LINE;
