@@ -17,7 +17,7 @@ import type { SettleStep } from "./test-support/settle-death-jobs.ts";
 const SETTLE_MS = 30_000;
 
 for (const job of ["exitWhileSettling", "exitWhileSettlingTask"] as const) {
-  for (const after of ["state", "count"] as const satisfies readonly SettleStep[]) {
+  for (const after of ["state", "count", "wake"] as const satisfies readonly SettleStep[]) {
     test(`a worker that ends after the ${after} step of settling ${job} leaves the job its outcome, and is replaced`, async () => {
       const runtime = await Runtime.start<typeof jobs>(
         new URL("./test-support/settle-death-jobs.ts", import.meta.url),
