@@ -7,10 +7,11 @@ import type { Processor } from "./processor.ts";
  * ({@linkcode Processor.beat}); an observer that reads the same value again knows the machine has
  * not been back to its loop since it first read that value.
  *
- * Two observers keep a watch each, with their own thresholds: a searching machine takes the
+ * Observers keep a watch each, with their own thresholds: a searching machine takes the
  * next-task slot of a victim still for 1 ms (`machine.ts`, `STUCK_MS`), and the runtime's thread
  * starts an extra machine when every machine has been still for 100 ms and work is queued
- * (`runtime.ts`, `BLOCKED_AFTER_MS`).
+ * (`runtime.ts`, `BLOCKED_AFTER_MS`); on Deno its silent-death watch also takes a machine still
+ * for 1 s near its heap limit for dead (`silent-death-watch.ts`).
  *
  * The heartbeat is read with `Atomics` (see `Processor.beat`) and only compared with the last
  * value seen, so it pairs with no other word; the times are this observer's own clock readings.
