@@ -88,6 +88,35 @@ const RUN_TIMEOUT_MS = 10_000;
 const ORIGIN = performance.timeOrigin - Date.UTC(2025, 0, 1);
 const clock = (): number => ORIGIN + performance.now();
 
+/**
+ * The garbage collector's pauses (`performance.now()` start, duration in ms), where the runtime
+ * reports them as `gc` performance entries (Node; Deno 2.9 and Bun 1.4 list no such entry type):
+ * a lateness run reports the longest one overlapping its window, so that a table can tell the
+ * collector's share of a p99 from the executor's.
+ */
+const gcPauses: { start: number; duration: number }[] = [];
+// (The static is in every runtime's PerformanceObserver, not in @types/node's.)
+const entryTypes = (PerformanceObserver as unknown as { supportedEntryTypes?: readonly string[] }).supportedEntryTypes;
+const gcObserver = entryTypes?.includes("gc")
+  ? new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPauses.push({ start: entry.startTime, duration: entry.duration });
+  })
+  : null;
+gcObserver?.observe({ entryTypes: ["gc"] });
+
+/** The longest collector pause overlapping `[from, to]` (the timer's clock), or null where none is reported. */
+function longestGcPause(from: number, to: number): number | null {
+  if (gcObserver === null) return null;
+  let longest = 0;
+  for (const pause of gcPauses) {
+    if (pause.start < to - ORIGIN && pause.start + pause.duration > from - ORIGIN) {
+      longest = Math.max(longest, pause.duration);
+    }
+  }
+  gcPauses.length = 0;
+  return +longest.toFixed(2);
+}
+
 /** Lets the event loop run one turn (pending callbacks, cross-thread wakes). */
 async function settle(): Promise<void> {
   await new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -265,6 +294,8 @@ interface LatenessRun {
   slackMs: number;
   /** Fraction of the time from the end of scheduling to the last fire that the busy loop spun. */
   busyFraction: number | null;
+  /** The longest collector pause from the end of scheduling to the last fire (ms; null: not reported). */
+  longestGcMs: number | null;
 }
 
 /** Spins BUSY_SPIN_MS, yields BUSY_YIELD_MS, until every timer fired or `hardDeadline` (clock). */
@@ -355,6 +386,9 @@ async function latenessRun(timer: Timer, variant: Variant, n: number, load: Load
     current = null;
   }
   const busyFraction = busy === null ? null : await busy;
+  const endedAt = clock();
+  await settle(); // the collector's entries reach the observer on a later turn
+  const longestGcMs = longestGcPause(state.scheduledAt, endedAt);
   const slackMs = windowStart - state.scheduledAt;
   if (!(slackMs > 0)) {
     throw new Error(`${variant} ${n} ${load}: scheduling ended ${(-slackMs).toFixed(1)} ms after the window started`);
@@ -363,7 +397,7 @@ async function latenessRun(timer: Timer, variant: Variant, n: number, load: Load
   if (timer.pendingCount !== 0) {
     throw new Error(`${variant} ${n} ${load}: ${timer.pendingCount} Spindle timers still pending`);
   }
-  return { lateness: state.lateness, slackMs, busyFraction };
+  return { lateness: state.lateness, slackMs, busyFraction, longestGcMs };
 }
 
 interface Cell {
@@ -416,6 +450,9 @@ async function latenessPart(timer: Timer): Promise<LatenessCellReport[]> {
       perRoundP99,
       minSlackMs: +Math.min(...cell.runs.map((r) => r.slackMs)).toFixed(1),
       busyFraction: busy.length === 0 ? null : +median(busy).toFixed(3),
+      perRoundLongestGcMs: cell.runs.some((r) => r.longestGcMs === null)
+        ? null
+        : cell.runs.map((r) => r.longestGcMs as number),
     };
   });
 }
@@ -469,6 +506,7 @@ try {
   if (PARTS.includes("lateness")) lateness = await latenessPart(reactor.timer);
 } finally {
   reactor.close();
+  gcObserver?.disconnect();
 }
 
 const report = {

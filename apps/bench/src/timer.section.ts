@@ -39,6 +39,8 @@ export interface LatenessCellReport extends Stats {
   perRoundP99: number[];
   minSlackMs: number;
   busyFraction: number | null;
+  /** Per measured round, the longest collector pause in its window (ms); null where not reported. */
+  perRoundLongestGcMs?: number[] | null;
 }
 
 /** What `timer.bench.ts --json <file>` writes (a part not run is null). */
@@ -235,6 +237,19 @@ export const timerSection: BenchSection<TimerResult> = {
         }
       }
       out.push("");
+      const pauses = legs.flatMap((leg) => {
+        const c = leg.result == null ? undefined : cellOf(leg.result, "spindle-task", GOAL_TIMERS, "idle");
+        const ms = c?.perRoundLongestGcMs;
+        return ms == null ? [] : [`${legName(leg)} ${ms.map(fmtMs).join(", ")} ms`];
+      });
+      if (pauses.length > 0) {
+        out.push(
+          `The longest garbage-collector pause in each measured round's window (from the end of scheduling to the ` +
+            `last fire), Spindle at task poll, ${GOAL_TIMERS.toLocaleString("en-US")} timers, idle: ` +
+            `${pauses.join("; ")} (\`gc\` performance entries; the other runtimes report none).`,
+          "",
+        );
+      }
     }
     out.push(
       "#### Goals",
