@@ -4,6 +4,7 @@ import { UnknownJobError } from "./errors.ts";
 import { Harness } from "./harness.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { heapUsed } from "./heap-used.ts";
+import { watchesSilentDeaths } from "./silent-death-watch.ts";
 import type { InlineStart, JobContext } from "./job-context.ts";
 import { createJobHandle, type JobHandle } from "./job-handle.ts";
 import { NEXT, SPAWNED_AT } from "./job-record.ts";
@@ -113,7 +114,7 @@ export class Machine extends Future<void> implements JobContext {
     );
     this.#encoder.useHeap(shared.setup.heap);
     this.#spawnTimes = shared.setup.metrics === null ? null : new Float64Array(shared.setup.heap);
-    this.#publishesHeap = shared.setup.resourceLimits?.maxOldGenerationSizeMb !== undefined;
+    this.#publishesHeap = watchesSilentDeaths(shared.setup.resourceLimits?.maxOldGenerationSizeMb);
   }
 
   /**

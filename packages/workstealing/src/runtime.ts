@@ -18,7 +18,7 @@ import {
 import type { Timer } from "@spindle/timer";
 import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
-import { SilentDeathWatch } from "./silent-death-watch.ts";
+import { SilentDeathWatch, watchesSilentDeaths } from "./silent-death-watch.ts";
 import { encodeOutcome } from "./encode-outcome.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
@@ -50,8 +50,6 @@ import { checkResourceLimits, type ResourceLimits } from "./resource-limits.ts";
 import { MAX_HEAP_BYTES, SharedHeap } from "@spindle/codec";
 import { ValueEncoder } from "@spindle/codec";
 import { EMPTY, RETRY } from "./work-deque.ts";
-
-declare const Deno: unknown;
 
 /** Options of {@linkcode Runtime.start}. */
 export interface RuntimeOptions {
@@ -294,12 +292,11 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#stopSince = new Float64Array(workers + maxExtra).fill(NaN);
     this.#terminated = new Array<boolean>(workers + maxExtra).fill(false);
     const heapLimitMib = options.resourceLimits?.maxOldGenerationSizeMb;
-    // Only Deno was measured ending a worker out of heap without an event; Node always sends
-    // `error` and `exit` there, so the watch (which can mistake a still worker for a dead one
-    // while the process grows) runs on Deno alone.
-    this.#silentDeaths = heapLimitMib === undefined || typeof Deno === "undefined"
-      ? null
-      : new SilentDeathWatch(shared.processors, this.#heartbeats, heapLimitMib);
+    // On Deno alone: elsewhere the watch could only add its one wrong call (a still worker taken
+    // for dead while the process grows).
+    this.#silentDeaths = watchesSilentDeaths(heapLimitMib)
+      ? new SilentDeathWatch(shared.processors, this.#heartbeats, heapLimitMib)
+      : null;
     this.#encoder.useHeap(shared.setup.heap);
     const metrics = shared.setup.metrics;
     this.#metricsReader = metrics === null ? null : new MetricsReader(metrics, shared.setup.processors);

@@ -3,6 +3,16 @@ import type { HeartbeatWatch } from "./heartbeat-watch.ts";
 import type { Processor } from "./processor.ts";
 
 /**
+ * Whether a runtime whose workers have the heap limit `limitMib` (undefined: none) keeps a
+ * {@linkcode SilentDeathWatch}, and so whether its workers publish their heap use: on Deno alone,
+ * the one runtime measured ending a worker out of heap without an event (Node sends `error` and
+ * `exit`; Bun applies no limit).
+ */
+export function watchesSilentDeaths(limitMib: number | undefined): limitMib is number {
+  return limitMib !== undefined && process.versions.deno !== undefined; // as runtime.ts tells Deno
+}
+
+/**
  * The runtime's watch for machines that died of running out of heap without their thread's
  * `exit` or `error` event (measured on Deno 2.9.6: a worker that reached its
  * `resourceLimits.maxOldGenerationSizeMb` under load stayed silent in 6 of 7 runs, its heartbeat
