@@ -99,6 +99,54 @@ test("select hands back the unfinished future instead of dropping it", () => {
   assert.equal(slow.drops, 1);
 });
 
+/** A coroutine that completes `count` operations at once (each takes a unit of the budget), then returns `value`. */
+function* busy<T>(count: number, value: T): Coroutine<T> {
+  for (let i = 0; i < count; i++) yield* ready(i);
+  return value;
+}
+
+test("select: a first future that uses the task's budget up each poll does not starve the second", async () => {
+  // `a` completes 20,000 operations at once, 128 per task poll; `b` is ready the first time it
+  // is polled with budget left. Polled first with none left every time, `b` lost to `a` (index 0).
+  const executor = new LocalExecutor();
+  const selected = executor.spawn(function* (): Coroutine<[number, unknown]> {
+    const first = yield* select(busy(20_000, "a"), ready("b"));
+    drop(first.rest);
+    return [first.index, first.value];
+  }());
+  await executor.run();
+  assert.deepEqual(await selected, [1, "b"]);
+});
+
+test("select: a first future that takes the budget's last unit and waits still lets the second register", async () => {
+  // 128 operations leave no unit and no wake (the 129th would be refused); select then polls `b`
+  // first in the next poll, which its own wake makes sure of: `b` registers and its fire is seen.
+  const a = new Manual<string>();
+  const b = new Manual<string>();
+  const executor = new LocalExecutor();
+  const selected = executor.spawn(function* (): Coroutine<number> {
+    const first = yield* select(
+      function* (): Coroutine<string> {
+        yield* busy(128, null);
+        return yield* a;
+      }(),
+      b,
+    );
+    drop(first.rest);
+    return first.index;
+  }());
+  let bPolledBeforeFire = 0;
+  executor.spawn(function* (): Coroutine<void> {
+    for (let i = 0; i < 3; i++) yield* yieldNow();
+    bPolledBeforeFire = b.polls;
+    b.fire("b");
+    a.fire("a"); // ends the select even when it lost its wake (then `b` was never polled before)
+  }());
+  await executor.run();
+  assert.equal(bPolledBeforeFire, 1);
+  assert.equal(await selected, 1);
+});
+
 test("a future that lost a select on one executor completes on a second one", async () => {
   // The seed's two-executor scenario: the future is first polled under blockOn's waker, then moved
   // to a LocalExecutor. It completes only because it replaces its stored waker on every poll.

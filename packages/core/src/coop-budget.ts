@@ -1,4 +1,6 @@
 import type { Context } from "./context.ts";
+import type { Future } from "./future.ts";
+import type { Poll } from "./poll.ts";
 
 /**
  * Tokio's cooperative budget: how many operations a task may complete in one poll before the
@@ -94,12 +96,52 @@ export function budgetExhausted(): boolean {
 }
 
 /**
- * The units left now, for a combinator that must tell a child that used the budget (it had units
- * when polled and was refused one after) from one that only found it empty (none left: its first
- * `consumeBudget` was refused).
+ * The units of the running task's budget left now (outside an executor's poll loop, a number too
+ * large to run out). A combinator reads it before polling a child, to tell a child that used the
+ * budget up in this poll (units before, none after) from one that found it empty, and to give its
+ * other child a poll with {@linkcode pollUnconstrained} in the first case.
+ *
+ * @example
+ * ```ts
+ * import { budgetLeft } from "@spindle/core";
+ * console.log(budgetLeft() > 0); // true: no executor is polling a task here
+ * ```
  */
 export function budgetLeft(): number {
   return left;
+}
+
+/**
+ * Polls `future` with the budget lifted for this one poll, then restores the running task's budget
+ * as it was (tokio's `coop::with_unconstrained`). For a combinator whose first child used up the
+ * task's budget in this poll and whose second child is a bounded check that must not be refused:
+ * a `timeout`'s deadline, polled after work that only ever completes operations at once, would
+ * otherwise answer `PENDING` in every poll and never fire. Never give it a future that can run
+ * without bound (it would hold the thread: nothing makes it yield).
+ *
+ * @example
+ * ```ts
+ * import { blockOn, Context, consumeBudget, Future, PENDING, pollUnconstrained, type Poll } from "@spindle/core";
+ *
+ * class Deadline extends Future<string> {
+ *   poll(cx: Context): Poll<string> {
+ *     return consumeBudget(cx) ? "fired" : PENDING;
+ *   }
+ * }
+ * console.log(pollUnconstrained(new Deadline(), Context.noop())); // fired
+ * ```
+ */
+export function pollUnconstrained<T>(future: Future<T>, cx: Context): Poll<T> {
+  const savedLeft = left;
+  const savedConstrained = constrained;
+  left = UNCONSTRAINED;
+  constrained = false;
+  try {
+    return future.poll(cx);
+  } finally {
+    left = savedLeft;
+    constrained = savedConstrained;
+  }
 }
 
 /** Ends an executor's poll loop, restoring the state {@linkcode enterBudget} returned. */

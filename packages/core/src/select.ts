@@ -1,4 +1,5 @@
 import type { Context } from "./context.ts";
+import { budgetLeft } from "./coop-budget.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { completedError } from "./errors.ts";
 import { dropEach, Future } from "./future.ts";
@@ -32,6 +33,12 @@ export function select<A, B>(a: IntoFuture<A>, b: IntoFuture<B>): Future<Selecte
 class Select<A, B> extends Future<Selected<A, B>> {
   #a: Future<A> | null;
   #b: Future<B> | null;
+  /**
+   * Whether the next poll starts with `b`: set when the future polled first used the task's
+   * cooperative budget up, so that the other one, refused its units in that poll, is polled first
+   * in the next (else a future that is always ready would starve the other for good).
+   */
+  #bFirst = false;
 
   constructor(a: Future<A>, b: Future<B>) {
     super();
@@ -44,21 +51,33 @@ class Select<A, B> extends Future<Selected<A, B>> {
     const b = this.#b;
     if (a === null || b === null) throw completedError("select()");
     try {
-      const first = a.poll(cx);
-      if (first !== PENDING) {
-        this.#a = this.#b = null;
-        return { index: 0, value: first, rest: b };
+      const bFirst = this.#bFirst;
+      const hadBudget = budgetLeft() > 0;
+      const first = bFirst ? b.poll(cx) : a.poll(cx);
+      if (first !== PENDING) return this.#won(bFirst ? 1 : 0, first);
+      if (hadBudget && budgetLeft() <= 0) {
+        // The first used the budget up: the other goes first in the next poll, which the wake makes
+        // sure of (a first that took the last unit and then waited woke nobody, and the other may
+        // not have registered a waker yet).
+        this.#bFirst = !bFirst;
+        cx.waker.wakeByRef();
+        return PENDING;
       }
-      const second = b.poll(cx);
-      if (second !== PENDING) {
-        this.#a = this.#b = null;
-        return { index: 1, value: second, rest: a };
-      }
+      const second = bFirst ? a.poll(cx) : b.poll(cx);
+      if (second !== PENDING) return this.#won(bFirst ? 0 : 1, second);
     } catch (error) {
       this[Symbol.dispose]();
       throw error;
     }
     return PENDING;
+  }
+
+  /** Ends the select with `index`'s `value`, handing the other future back. */
+  #won(index: 0 | 1, value: A | B): Selected<A, B> {
+    const a = this.#a as Future<A>;
+    const b = this.#b as Future<B>;
+    this.#a = this.#b = null;
+    return index === 0 ? { index, value: value as A, rest: b } : { index, value: value as B, rest: a };
   }
 
   override [Symbol.dispose](): void {

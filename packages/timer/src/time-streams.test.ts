@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CountingStream } from "@spindle/test-support";
 import {
+  consumeBudget,
   Context,
   type Coroutine,
   fromIterable,
@@ -143,6 +144,37 @@ test("chunksTimeout: a chunk comes out when full or when the duration since its 
   const atEnd = await timeline(clock, chunksTimeout(ending, clock.timer, 5, 1_000));
   assert.deepEqual(atEnd, [[220, ["a"]]], "the end lets the last chunk out at once, before its deadline");
   assert.deepEqual(await timeline(clock, chunksTimeout(fromIterable([]), clock.timer, 2, 10)), [], "no empty chunk");
+});
+
+/** A stream that is always ready (each item takes a unit of the task's budget) and moves `clock` 1 ms per item. */
+class Busy extends Stream<number> {
+  #next = 0;
+  readonly #clock: VirtualClock;
+  readonly #count: number;
+  constructor(clock: VirtualClock, count: number) {
+    super();
+    this.#clock = clock;
+    this.#count = count;
+  }
+  pollNext(cx: Context): Poll<number | StreamEnd> {
+    if (this.#next === this.#count) return STREAM_END;
+    if (!consumeBudget(cx)) return PENDING;
+    this.#clock.advance(1);
+    return this.#next++;
+  }
+}
+
+test("chunksTimeout lets a chunk out at its deadline when the source is always ready (it uses the task's budget up in each poll)", async () => {
+  // 10,000 items, 1 ms apart, chunks of up to 1,000,000 within 50 ms: the deadline, polled after the
+  // source took the budget's last unit, was refused in every poll, so one chunk came at the end.
+  const clock = new VirtualClock({ start: Instant.fromMillis(0) });
+  const seen = await timeline(clock, chunksTimeout(new Busy(clock, 10_000), clock.timer, 1_000_000, 50));
+  const sizes = seen.map(([, chunk]) => (chunk as number[]).length);
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 10_000, "every item once");
+  assert.ok(
+    sizes.length > 1 && Math.max(...sizes) < 10_000,
+    `chunks cut at their deadlines, got sizes ${sizes.slice(0, 5)}`,
+  );
 });
 
 test("chunksTimeout keeps the items taken when the source throws, and intoRemainder hands them and the source back", () => {

@@ -1,4 +1,5 @@
 import {
+  budgetLeft,
   checkChunkMax,
   checkInstance,
   checkStream,
@@ -12,6 +13,7 @@ import {
   type StreamEnd,
 } from "@spindle/core";
 import { checkDuration } from "./durations.ts";
+import { pollDeadline } from "./poll-deadline.ts";
 import { ElapsedError } from "./errors.ts";
 import type { Instant } from "./instant.ts";
 import { Interval } from "./interval.ts";
@@ -57,9 +59,12 @@ class SleepSlot {
     this.#sleep = this.#timer.sleep(this.ms);
   }
 
-  /** Polls the started sleep: `true` once it elapsed (the slot is then empty), else `false`. */
-  pollElapsed(cx: Context): boolean {
-    if (this.#sleep!.poll(cx) === PENDING) return false;
+  /**
+   * Polls the started sleep: `true` once it elapsed (the slot is then empty), else `false`.
+   * `budgetBefore`: the task's budget before this poll polled the source (see `pollDeadline`).
+   */
+  pollElapsed(cx: Context, budgetBefore: number): boolean {
+    if (pollDeadline(this.#sleep!, cx, budgetBefore) === PENDING) return false;
     this.#sleep = null;
     return true;
   }
@@ -147,7 +152,7 @@ class ThrottleStream<T> extends Stream<T> {
   pollNext(cx: Context): Poll<T | StreamEnd> {
     if (this.#dropped) return STREAM_END; // a dropped stream has ended: its source is not polled again
     const gap = this.#gap;
-    if (gap.isStarted && !gap.pollElapsed(cx)) return PENDING;
+    if (gap.isStarted && !gap.pollElapsed(cx, 0)) return PENDING; // 0: nothing was polled before it
     const item = this.#source.pollNext(cx);
     if (item !== PENDING && item !== STREAM_END && gap.ms > 0) gap.restart();
     return item;
@@ -194,6 +199,7 @@ class DebounceStream<T> extends Stream<T> {
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
+    const budgetBefore = budgetLeft();
     const source = this.#source;
     const quiet = this.#quiet;
     if (source !== null) {
@@ -212,7 +218,7 @@ class DebounceStream<T> extends Stream<T> {
     } else {
       return this.#takeLatest();
     }
-    if (!quiet.isStarted || !quiet.pollElapsed(cx)) return PENDING;
+    if (!quiet.isStarted || !quiet.pollElapsed(cx, budgetBefore)) return PENDING;
     return this.#takeLatest();
   }
 
@@ -271,13 +277,14 @@ class TimeoutEachStream<T> extends Stream<T> {
   pollNext(cx: Context): Poll<T | StreamEnd> {
     if (this.#dropped) return STREAM_END; // a dropped stream has ended: its source is not polled again
     const deadline = this.#deadline;
+    const budgetBefore = budgetLeft();
     const item = this.#source.pollNext(cx);
     if (item !== PENDING) {
       deadline.clear();
       return item;
     }
     if (!deadline.isStarted) deadline.restart();
-    if (!deadline.pollElapsed(cx)) return PENDING;
+    if (!deadline.pollElapsed(cx, budgetBefore)) return PENDING;
     throw new ElapsedError(deadline.ms);
   }
 
@@ -343,6 +350,7 @@ export class ChunksTimeout<T> extends Stream<T[]> {
   pollNext(cx: Context): Poll<T[] | StreamEnd> {
     const source = this.#source;
     if (source === null) return STREAM_END;
+    const budgetBefore = budgetLeft();
     const items = this.#items;
     const deadline = this.#deadline;
     for (;;) {
@@ -358,7 +366,7 @@ export class ChunksTimeout<T> extends Stream<T[]> {
       items.push(item);
       if (items.length >= this.#max) return this.#take();
     }
-    if (items.length > 0 && deadline.pollElapsed(cx)) return this.#take();
+    if (items.length > 0 && deadline.pollElapsed(cx, budgetBefore)) return this.#take();
     return PENDING;
   }
 

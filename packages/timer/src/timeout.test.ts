@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Context, Future, PENDING, type Poll, pollFn, ready } from "@spindle/core";
+import { type Context, type Coroutine, Future, LocalExecutor, PENDING, type Poll, pollFn, ready } from "@spindle/core";
 import { ElapsedError, VirtualClock } from "./mod.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
 
@@ -91,4 +91,30 @@ test("timeoutAt: the inner output before the deadline, ElapsedError at it, Range
     () => clock.timer.timeoutAt(new Forever(), "soon" as never),
     (e: unknown) => e instanceof RangeError && /soon/.test(e.message),
   );
+});
+
+test("a timeout over work that completes every operation at once still elapses (the work uses the task's budget up in each poll)", async () => {
+  // The work completes 100,000 `ready` operations, 128 per task poll, and moves the clock 1 ms
+  // every 100: the 50 ms deadline passes long before it ends. The deadline, polled after the work
+  // took the budget's last unit, was refused in every poll and the work ran to its end.
+  const clock = new VirtualClock();
+  function* work(): Coroutine<string> {
+    for (let i = 1; i <= 100_000; i++) {
+      yield* ready(i);
+      if (i % 100 === 0) clock.advance(1);
+    }
+    return "ran to its end";
+  }
+  const executor = new LocalExecutor();
+  const outcome = executor.spawn(function* (): Coroutine<unknown> {
+    try {
+      return yield* clock.timer.timeout(work(), 50);
+    } catch (error) {
+      return error;
+    }
+  }());
+  await executor.run();
+  const error = await outcome;
+  assert.ok(error instanceof ElapsedError, `expected ElapsedError, got ${String(error)}`);
+  assert.ok(clock.timer.pendingCount === 0, "the deadline is deregistered");
 });

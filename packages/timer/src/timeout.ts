@@ -1,10 +1,12 @@
-import { type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { budgetLeft, type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
 import { ElapsedError } from "./errors.ts";
+import { pollDeadline } from "./poll-deadline.ts";
 import type { Sleep } from "./sleep.ts";
 
 /**
  * A future bounded by a sleep: it polls the inner future first, and fails with an
- * {@linkcode ElapsedError} (dropping the inner future) once the sleep completes first. Whichever
+ * {@linkcode ElapsedError} (dropping the inner future) once the sleep completes first (also when
+ * the inner future used the task's budget up: see `pollDeadline`). Whichever
  * way it ends, both are dropped, so the sleep deregisters and the inner future releases what it
  * holds. See {@linkcode Timer.timeout}.
  */
@@ -26,12 +28,13 @@ export class Timeout<T> extends Future<T> {
     if (inner === null) throw new SpindleError("FUTURE_COMPLETED", "a timeout was polled after it completed");
     let elapsed: boolean;
     try {
+      const budgetBefore = budgetLeft();
       const output = inner.poll(cx);
       if (output !== PENDING) {
         this[Symbol.dispose]();
         return output;
       }
-      elapsed = this.#sleep.poll(cx) !== PENDING;
+      elapsed = pollDeadline(this.#sleep, cx, budgetBefore) !== PENDING;
     } catch (error) {
       this[Symbol.dispose]();
       throw error;
