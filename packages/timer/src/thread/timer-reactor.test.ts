@@ -58,7 +58,12 @@ test("100,000 sleeps with random deadlines each fire exactly once, none early", 
     const deadline = clockNow() + 400 + Math.random() * 300;
     const { cx, record } = recordingContext();
     const sleep = timer.sleepUntil(Instant.fromMillis(deadline));
-    assert.equal(sleep.poll(cx), PENDING);
+    if (sleep.poll(cx) !== PENDING) {
+      // A pause of over 400 ms between the deadline and the poll (seen at load 30-45): then the
+      // sleep is ready at once, which is right only if its deadline has passed.
+      assert.ok(clockNow() >= deadline, "a sleep ready at its first poll before its deadline");
+      continue;
+    }
     seen.push({ deadline, wokenAt: record.wokenAt });
     sleeps.push(sleep);
   }
