@@ -184,8 +184,11 @@ test(`a lock that stays held (its holder died inside the critical section) close
 test("the timer thread, finding a wake slot out of range, closes the timer as corrupted and every pending sleep fails saying why", async () => {
   const reactor = await TimerReactor.start({ driver: "thread" });
   try {
+    // The thread finds the corrupt slot when the first sleep falls due: it must be corrupted by then
+    // (a pause longer than the nap between arming and the store left only the 60 s sleep to find it,
+    // past the 10 s bound: seen once on Deno at load 40), so the nap leaves room for such pauses.
     function* nap(): Coroutine<void> {
-      yield* reactor.timer.sleep(30);
+      yield* reactor.timer.sleep(300);
     }
     const executor = new LocalExecutor();
     const first = executor.spawn(nap());
