@@ -11,6 +11,7 @@ import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { RUNTIME_THREAD, SharedState } from "./shared-state.ts";
 import { SILENT_AFTER_MS, SilentDeathWatch } from "./silent-death-watch.ts";
 import { sharedStateSetup } from "./test-support/shared-setup.ts";
+import { holdHeapLock, releaseHeapLock } from "../../codec/src/shared-heap.ts";
 
 const LIMIT_MIB = 48;
 /** The runtime's tick (runtime.ts, BLOCKED_CHECK_MS). */
@@ -24,6 +25,7 @@ function watched(): { shared: SharedState; watch: SilentDeathWatch; rss: { mib: 
     shared.processors,
     new HeartbeatWatch(shared.processors),
     LIMIT_MIB,
+    (p) => shared.holdsLock(p),
     () => rss.mib * 1024,
   );
   watch.forget(0); // as the runtime does when it starts the machine
@@ -86,4 +88,26 @@ test("a machine not looked at since it started counts growth from its start", ()
   rss.mib += 35; // before the watch's first look at it
   const findings = look(watch, 0, SILENT_AFTER_MS + 2 * TICK_MS);
   assert.match(String(findings.at(-1)), /8 MiB at its last turn, and the process grew by 35 MiB since/);
+});
+
+test("a machine holding no job but a lock of shared memory, still near its limit, is taken for dead", () => {
+  const { shared, watch, rss } = watched();
+  const processor = shared.processor(0);
+  processor.publishHeapKib(40 * 1024);
+  processor.beat();
+  look(watch, 0, 20);
+  assert.deepEqual(look(watch, 30, 30 + 2 * SILENT_AFTER_MS).filter((f) => f !== null), [], "idle, no lock");
+  // Its machine (participant 1: processor 0) takes the heap's lock, grows, and stops there.
+  const machineView = new SharedState(shared.setup, 1);
+  holdHeapLock(machineView.heap);
+  try {
+    processor.beat();
+    rss.mib += 5;
+    assert.equal(shared.holdsLock(0), true);
+    const findings = look(watch, 3_000, 3_000 + SILENT_AFTER_MS + 3 * TICK_MS);
+    assert.match(String(findings.at(-1)), /worker 0 stopped near its heap limit/);
+  } finally {
+    releaseHeapLock(machineView.heap);
+  }
+  assert.equal(shared.holdsLock(0), false);
 });

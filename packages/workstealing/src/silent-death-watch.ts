@@ -18,7 +18,9 @@ export function watchesSilentDeaths(limitMib: number | undefined): limitMib is n
  * `resourceLimits.maxOldGenerationSizeMb` under load stayed silent in 6 of 7 runs, its heartbeat
  * still, its OS thread asleep, until `terminate()`, which then ended it with `exit` at once).
  *
- * A machine is taken for dead of its heap when it holds a job, its heartbeat has not moved for
+ * A machine is taken for dead of its heap when it holds a job or a lock of shared memory (one that
+ * died parking, in the idle state's lock, left every spawn to fail with `DEADLOCK`, for ever, in
+ * 1 of 60 runs measured), its heartbeat has not moved for
  * {@linkcode SILENT_AFTER_MS}, and its heap use is near its limit
  * ({@linkcode NEAR_LIMIT}). The heap use is the figure it published at its last beat
  * (`Processor.publishHeapKib`, on every turn and job start) plus how much the process's resident
@@ -38,6 +40,7 @@ export class SilentDeathWatch {
   readonly #processors: readonly Processor[];
   readonly #heartbeats: HeartbeatWatch;
   readonly #limitKib: number;
+  readonly #holdsLock: (p: number) => boolean;
   readonly #readRssKib: () => number;
   /** Each processor's heartbeat at this watch's last look (-1: not looked at since it started). */
   readonly #beatSeen: Int32Array;
@@ -52,17 +55,20 @@ export class SilentDeathWatch {
 
   /**
    * A watch over `processors`, whose threads may each use `limitMib` MiB of old generation;
-   * `readRssKib` reads the process's resident memory (KiB).
+   * `holdsLock(p)` tells whether processor `p`'s machine holds a lock of shared memory
+   * (`SharedState.holdsLock`), `readRssKib` reads the process's resident memory (KiB).
    */
   constructor(
     processors: readonly Processor[],
     heartbeats: HeartbeatWatch,
     limitMib: number,
+    holdsLock: (p: number) => boolean,
     readRssKib: () => number = () => process.memoryUsage.rss() / 1024,
   ) {
     this.#processors = processors;
     this.#heartbeats = heartbeats;
     this.#limitKib = limitMib * 1024;
+    this.#holdsLock = holdsLock;
     this.#readRssKib = readRssKib;
     this.#beatSeen = new Int32Array(processors.length).fill(-1);
     this.#rssAtLook = new Float64Array(processors.length);
@@ -87,7 +93,8 @@ export class SilentDeathWatch {
     }
     this.#rssAtLook[p] = rss;
     this.#growth[p] = Math.max(this.#growth[p] as number, rss - (this.#rssBeforeBeat[p] as number));
-    if (!processor.hasRunningJobs() || this.#heartbeats.stillFor(p, now) < SILENT_AFTER_MS) return null;
+    if (this.#heartbeats.stillFor(p, now) < SILENT_AFTER_MS) return null;
+    if (!processor.hasRunningJobs() && !this.#holdsLock(p)) return null;
     if (this.heapKib(p) < NEAR_LIMIT * this.#limitKib) return null;
     return `worker ${p} stopped near its heap limit (${this.#describe(p)}) with no exit event`;
   }
