@@ -18,6 +18,19 @@ test("the lock word holds its owner's number while it is held, 0 once released",
   assert.equal(word[0], 0);
 });
 
+test("holder() names the owner holding the lock, contended or not, and 0 once released", () => {
+  const word = words();
+  const held = new OwnedMutex(word, 0, 5);
+  const watcher = new OwnedMutex(word, 0, 1);
+  assert.equal(watcher.holder(), 0);
+  held.lock();
+  assert.equal(watcher.holder(), 5);
+  Atomics.or(word, 0, 0x4000_0000); // a waiter marked it contended
+  assert.equal(watcher.holder(), 5);
+  held.unlock();
+  assert.equal(watcher.holder(), 0);
+});
+
 test("a lock held by a dead owner is taken back by the survivor that recovers it, and only from that owner", () => {
   const word = words();
   new OwnedMutex(word, 0, 3).lock(); // owner 3 "dies" holding it

@@ -110,6 +110,26 @@ export class OwnedMutex {
     }
   }
 
+  /**
+   * The owner number of the thread that holds the lock now (0: nobody), as of this look (it may
+   * change at once): a watcher's way to tell that a thread it takes for dead holds it.
+   *
+   * @example
+   * ```ts
+   * import { OwnedMutex } from "@spindle/codec";
+   * const mutex = new OwnedMutex(new Int32Array(new SharedArrayBuffer(4)), 0, 3);
+   * mutex.lock();
+   * console.log(mutex.holder()); // 3
+   * mutex.unlock();
+   * console.log(mutex.holder()); // 0
+   * ```
+   */
+  holder(): number {
+    // A look alone, paired with no other word: the caller acts on a holder that stays put (a
+    // thread it watches has stopped), and a stale answer costs it one more look.
+    return Atomics.load(this.#word, this.#index) & MAX_LOCK_OWNER;
+  }
+
   /** Releases the lock this owner holds, waking one waiter if there may be one. */
   unlock(): void {
     // An exchange from our own number only: a lock recovered from us (we were taken for dead)

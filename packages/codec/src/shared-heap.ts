@@ -89,6 +89,11 @@ export class SharedHeap {
     };
   }
 
+  /** The owner number of the thread that holds the heap's lock now (0: nobody); see `OwnedMutex.holder`. */
+  lockHolder(): number {
+    return this.#mutex.holder();
+  }
+
   /**
    * Takes the heap's lock back from `deadOwner`, a thread that ended holding it (a no-op when it
    * does not hold it); returns whether it did. The heap needs no repair (see the class doc).

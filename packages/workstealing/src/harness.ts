@@ -40,6 +40,8 @@ export class Harness {
   readonly #encoder: ValueEncoder;
   readonly #recentArgs: RecentArgs;
   readonly #checkAlive: () => void;
+  /** The machine's heartbeat bump, with its heap figure (`Machine.#beat`). */
+  readonly #beat: () => void;
   /** Jobs running as tasks on the executor (they waited at least once, or may). */
   readonly #running = new Map<number, JoinHandle<void>>();
   /** Jobs whose tasks were aborted and that have not finished: when each was aborted. */
@@ -58,7 +60,8 @@ export class Harness {
   /**
    * The harness of processor `own`'s machine: runs `set`'s jobs on `executor`, encoding outcomes
    * with `encoder`; takes a child's arguments from `recentArgs` when its spawner kept them; calls
-   * `checkAlive` (the machine's) before it touches shared state.
+   * `checkAlive` (the machine's) before it touches shared state, and `beat` (the machine's) at
+   * each job start.
    */
   constructor(
     shared: SharedState,
@@ -68,6 +71,7 @@ export class Harness {
     encoder: ValueEncoder,
     recentArgs: RecentArgs,
     checkAlive: () => void,
+    beat: () => void,
   ) {
     this.#shared = shared;
     this.#own = own;
@@ -76,6 +80,7 @@ export class Harness {
     this.#encoder = encoder;
     this.#recentArgs = recentArgs;
     this.#checkAlive = checkAlive;
+    this.#beat = beat;
     this.#recycle = new RecyclePolicy(shared.setup.recycle);
     const metrics = shared.setup.metrics;
     this.#metrics = metrics === null ? null : new MetricsRecorder(metrics, own.index);
@@ -116,7 +121,7 @@ export class Harness {
     // outcome this machine publishes is its own.
     this.#own.setCurrent(id);
     this.#own.count(STAT.JOBS_RUN);
-    this.#own.beat(); // a machine that starts jobs is not stuck, however long its turn
+    this.#beat(); // a machine that starts jobs is not stuck, however long its turn
     if (this.#recycle.active && this.#recycle.jobStarted()) this.#recycleDue = true;
     const jobIndex = records[id + JOB] as number;
     const name = this.#set.names[jobIndex] as string;

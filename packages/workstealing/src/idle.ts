@@ -282,6 +282,11 @@ export class Idle {
     this.#mutex.unlock();
   }
 
+  /** The owner number of the thread that holds the lock now (0: nobody); see `OwnedMutex.holder`. */
+  lockHolder(): number {
+    return this.#mutex.holder();
+  }
+
   /**
    * Takes the lock back from `deadOwner`, a machine's thread that ended holding it (in a
    * notifier's or a park's critical section), and repairs the sleepers' list; returns whether it

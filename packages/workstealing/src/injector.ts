@@ -127,6 +127,11 @@ export class Injector {
     return taken;
   }
 
+  /** The owner number of the thread that holds the lock now (0: nobody); see `OwnedMutex.holder`. */
+  lockHolder(): number {
+    return this.#mutex.holder();
+  }
+
   /**
    * Takes the lock back from `deadOwner`, a thread that ended holding it, and repairs the list
    * (see the class doc); returns whether it held the lock.

@@ -85,8 +85,9 @@ export class Processor {
   /** Bumps the heartbeat: its machine, on every turn and every job start. */
   beat(): void {
     // Only the owner writes it. The watchers (`heartbeat-watch.ts`: a thief's stuck check, the
-    // runtime's blocked check) only compare it with the value they saw before, so it pairs with no
-    // other word; an `Atomics` add so that each bump is visible to them at once.
+    // runtime's blocked check) only compare it with the value they saw before; the silent-death
+    // watch also reads the heap figure after it (see publishHeapKib), the one word it pairs with.
+    // An `Atomics` add so that each bump is visible to them at once.
     Atomics.add(this.#control, this.#at + HEARTBEAT, 1);
   }
 
@@ -95,11 +96,12 @@ export class Processor {
     return Atomics.load(this.#control, this.#at + HEARTBEAT);
   }
 
-  /** Publishes how many KiB of JS heap its machine's thread uses: its machine, on its turns. */
+  /** Publishes how many KiB of JS heap its machine's thread uses: its machine, as it beats. */
   publishHeapKib(kib: number): void {
     // Only the owner writes it (and the runtime's thread, resetting it between machines, once the
-    // thread has exited). The runtime's silent-death watch reads it as a figure alone, paired with
-    // no other word: a stale figure is one turn old, which the watch allows for.
+    // thread has exited). The runtime's silent-death watch reads it paired with the heartbeat:
+    // stored before the machine's beat (`Machine.#beat`), loaded after it by the
+    // watch, so a watch that saw a beat reads the figure of that beat or a later one.
     Atomics.store(this.#control, this.#at + HEAP_KIB, kib);
   }
 

@@ -295,7 +295,7 @@ export class Runtime<S extends JobSet = JobSet> {
     // On Deno alone: elsewhere the watch could only add its one wrong call (a still worker taken
     // for dead while the process grows).
     this.#silentDeaths = watchesSilentDeaths(heapLimitMib)
-      ? new SilentDeathWatch(shared.processors, this.#heartbeats, heapLimitMib)
+      ? new SilentDeathWatch(shared.processors, this.#heartbeats, heapLimitMib, (p) => shared.holdsLock(p))
       : null;
     this.#encoder.useHeap(shared.setup.heap);
     const metrics = shared.setup.metrics;

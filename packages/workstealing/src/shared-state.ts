@@ -134,6 +134,16 @@ export class SharedState {
     return recovered;
   }
 
+  /**
+   * Whether processor `p`'s machine holds a lock of shared memory now (the heap's, the
+   * injector's, the idle state's): one that died there blocks every thread until its death is
+   * handled ({@linkcode SharedState.recoverLocksOf}).
+   */
+  holdsLock(p: number): boolean {
+    const owner = p + 2; // as in recoverLocksOf
+    return this.heap.lockHolder() === owner || this.injector.lockHolder() === owner || this.idle.lockHolder() === owner;
+  }
+
   /** Memory for a new runtime's control block. */
   static controlBuffer(processors: number, dequeCapacity: number): SharedArrayBuffer {
     const counters = align(IDLE_AT + idleWords(processors)) + (processors + 1) * COUNTER_LINE;
