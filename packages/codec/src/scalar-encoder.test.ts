@@ -59,6 +59,11 @@ test("encodeScalarInto returns 0 for what it does not write: other values, non-A
   assert.equal(encodeScalarInto(0.5, target, 71), 0); // a float64 takes 10
   assert.equal(encodeScalarInto("abcd", target, 74), 0); // 3 + 4 bytes
   assert.equal(encodeScalarInto("abcd", target, 73), 7);
+  // A non-ASCII character last, a lone surrogate, and one whose 2 bytes fill exactly the room that
+  // 2 ASCII characters would take (as many bytes written as characters, but not all read).
+  for (const value of ["abc\u0080", "\ud800x", "éa"]) {
+    assert.equal(encodeScalarInto(value, target, 80 - 3 - value.length), 0, JSON.stringify(value));
+  }
 });
 
 test("encodeScalarInto and decodeValueAt refuse a target or range that is none, naming it", () => {

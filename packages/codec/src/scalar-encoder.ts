@@ -6,11 +6,29 @@ const floatView = new DataView(new ArrayBuffer(8));
 const floatBytes = new Uint8Array(floatView.buffer);
 
 /**
+ * Whether short ASCII strings are written by `TextEncoder.encodeInto` rather than by a loop of
+ * `charCodeAt`. Measured per 64-character string into a reused buffer (2 vCPUs, loaded; a million
+ * calls, best of 7): Bun 1.4 14-30 ns against 97-150, Node 24 83-97 against 248-341; Deno 2 runs
+ * `encodeInto` through an op: 281 against 270, so it keeps the loop.
+ */
+const ENCODE_INTO = !("Deno" in globalThis);
+const textEncoder = new TextEncoder();
+/**
+ * The view `encodeInto` writes a string's characters into (from `charsOffset + 3` of
+ * `charsTarget`), kept for the next call on the same target and offset (a sender's scratch), as
+ * making it cost about as much as the encoding.
+ */
+let charsTarget: Uint8Array | undefined;
+let charsOffset = -1;
+let charsView: Uint8Array = new Uint8Array(0);
+
+/**
  * Writes the message `ValueEncoder.encode` makes of `value` into `target` at `offset`, byte for
  * byte, when `value` is a number or an ASCII string of at most 64 characters (the commonest small
  * messages), and returns its byte length; `0` for any other value, or when the message does not
- * fit in `target` after `offset` (bytes there may have been written). Unlike the encoder it has no
- * setup, allocates nothing and never throws for a value: a sender that writes into shared memory
+ * fit in `target` after `offset` (either way bytes after `offset` may have been written). Unlike
+ * the encoder it has no setup, allocates at most `encodeInto`'s small result (and a view when
+ * `target` or `offset` changed) and never throws for a value: a sender that writes into shared memory
  * (a channel's slot) saves the encoder's per-message bookkeeping and the copy of its result.
  * Throws `INVALID_ARGUMENT` when `target` is not a `Uint8Array` or `offset` not an index of it.
  *
@@ -55,11 +73,22 @@ export function encodeScalarInto(value: unknown, target: Uint8Array, offset: num
   if (typeof value !== "string") return 0;
   const n = value.length;
   if (n > MAX_SHORT_STRING || room < 3 + n) return 0;
-  const start = offset + 3;
-  for (let i = 0; i < n; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 0x80) return 0; // not ASCII: the encoder writes UTF-8 or UTF-16
-    target[start + i] = c;
+  if (ENCODE_INTO) {
+    if (target !== charsTarget || offset !== charsOffset) {
+      charsView = target.subarray(offset + 3);
+      charsTarget = target;
+      charsOffset = offset;
+    }
+    // All n characters read into n bytes: each took one, so all are ASCII (any other takes 2-3).
+    const { read, written } = textEncoder.encodeInto(value, charsView);
+    if (read !== n || written !== n) return 0; // not ASCII: the encoder writes UTF-8 or UTF-16
+  } else {
+    const start = offset + 3;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) return 0; // not ASCII: the encoder writes UTF-8 or UTF-16
+      target[start + i] = c;
+    }
   }
   target[offset] = 0;
   target[offset + 1] = STRING_ASCII;

@@ -1,10 +1,10 @@
 import { assertCanBlock, checkTimeout, holdProcessOpen, spinWhileEquals, type Waker } from "@spindle/core";
 import { EMPTY } from "./shared-ring.ts";
-import { WAITING } from "./shared-signal.ts";
+import { announceWaiter } from "./shared-signal.ts";
 
 /**
  * How many times `AsyncCounterWait.arm` starts again at once when the counter moved under it
- * (W3's CAS or `waitAsync`'s compare failed: an event came, so the re-check likely finds it)
+ * (`waitAsync`'s compare failed: a signal came, so the re-check likely finds it)
  * before it leaves the next try to a poll through the executor.
  */
 const ARM_TRIES = 4;
@@ -12,7 +12,7 @@ const ARM_TRIES = 4;
 /**
  * Waiting for another thread to change a shared event counter: asynchronously (a task's future,
  * through `Atomics.waitAsync`) or by blocking the thread (`Atomics.wait`). The waiting half of the
- * protocol of `shared-signal.ts` (steps W1-W4, named below), whose signalling half is
+ * protocol of `shared-signal.ts` (steps W1-W3, named below), whose signalling half is
  * `signalCounter`.
  */
 export class AsyncCounterWait {
@@ -46,27 +46,19 @@ export class AsyncCounterWait {
     }
     const words = this.#words;
     const counter = this.#counter;
-    // W1: pairs with the signaller's S1 (shared-signal.ts). A hand-off under way usually lands
-    // within a brief spin, which costs far less than a wake through the event loop; a change seen
-    // there is read again, so that W1 stays before the re-check.
-    let seen = Atomics.load(words, counter);
-    if (spinWhileEquals(words, counter, seen)) seen = Atomics.load(words, counter);
     for (let tries = 1;; tries++) {
+      // W1: announce a sleeper (shared-signal.ts), before the re-check.
+      const armed = announceWaiter(words, counter);
       // W2: the re-check reads the shared state after W1.
       const found = check();
       if (found !== EMPTY) return found;
-      // W3: announce a sleeper; fails if the word moved since W1 (an event came: check again).
-      if ((seen & WAITING) === 0 && Atomics.compareExchange(words, counter, seen, seen | WAITING) !== seen) {
+      // A hand-off under way usually lands within a brief spin, which costs far less than a wake
+      // through the event loop: with WAITING set, its signal changes the word.
+      // W3: pending until a signal moves the word off `armed` and notifies (shared-signal.ts).
+      const result = spinWhileEquals(words, counter, armed) ? null : Atomics.waitAsync(words, counter, armed);
+      if (result === null || !result.async) {
+        // The spin saw the word move, or waitAsync's compare did: a signal came since W1.
         if (tries === ARM_TRIES) break;
-        seen = Atomics.load(words, counter);
-        continue;
-      }
-      // W4: pending until the word leaves `seen | WAITING` and a notify follows (shared-signal.ts).
-      const result = Atomics.waitAsync(words, counter, seen | WAITING);
-      if (!result.async) {
-        // "not-equal": the word moved since W1; check again.
-        if (tries === ARM_TRIES) break;
-        seen = Atomics.load(words, counter);
         continue;
       }
       this.#armed = true;
@@ -167,17 +159,16 @@ export function blockUntil<R>(
   assertCanBlock(operation);
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    // W1 then W2 (shared-signal.ts): the re-check reads the shared state after the counter.
-    const seen = Atomics.load(words, counter);
+    // W1 then W2 (shared-signal.ts): announce a sleeper, then re-check the shared state.
+    const armed = announceWaiter(words, counter);
     const found = attempt();
     if (found !== EMPTY) return found;
-    if (patient ? spinAdaptively(words, counter, seen) : spinWhileEquals(words, counter, seen)) continue;
+    // With WAITING set, a signal changes the word: a spin catches a hand-off under way.
+    if (patient ? spinAdaptively(words, counter, armed) : spinWhileEquals(words, counter, armed)) continue;
     const left = deadline - performance.now();
     if (left <= 0) return EMPTY;
-    // W3: announce a sleeper; fails if the word moved since W1 (an event came: check again).
-    if ((seen & WAITING) === 0 && Atomics.compareExchange(words, counter, seen, seen | WAITING) !== seen) continue;
-    // W4: sleeps until the word leaves `seen | WAITING` and a notify follows, or the time is up.
-    // A timed-out wait leaves the bit: the next signal notifies once for nothing (nothing to undo).
-    Atomics.wait(words, counter, seen | WAITING, left === Infinity ? undefined : left);
+    // W3: sleeps until a signal moves the word off `armed` and notifies, or the time is up. A
+    // timed-out wait leaves the bit: the next signal notifies once for nothing (nothing to undo).
+    Atomics.wait(words, counter, armed, left === Infinity ? undefined : left);
   }
 }

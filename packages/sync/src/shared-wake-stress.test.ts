@@ -3,7 +3,8 @@
 // futures, blocking calls) among waits dropped mid-wait, timed-out blocking calls and try* calls
 // (see test-support/shared-wake-worker.ts). With fewer tokens than threads, most threads wait
 // while a token is under way, so a wake-up lost while every thread waits hangs the run, which
-// fails the test at its time bound. The channel runs also check that every hop is received
+// fails the test at its time bound (a signal skips its notify unless a waiter announced itself on
+// the word first: shared-signal.ts). The channel runs also check that every hop is received
 // exactly once and each receiver sees each sender's messages in the order sent.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -53,7 +54,13 @@ function assertMixedWaits(reports: WakeReport[]): void {
 }
 
 for (
-  const { capacity, tokens, hops } of [{ capacity: 1, tokens: 1, hops: 3_000 }, { capacity: 2, tokens: 5, hops: 600 }]
+  const { capacity, tokens, hops } of [
+    { capacity: 1, tokens: 1, hops: 3_000 },
+    { capacity: 2, tokens: 5, hops: 600 },
+    // Room for every token: only receivers wait, each on the one SENT word, announcing themselves
+    // and being cleared by sends while others spin or sleep on it.
+    { capacity: 8, tokens: 3, hops: 1_000 },
+  ]
 ) {
   test(`shared channel (capacity ${capacity}, ${tokens} token(s) among 4 threads): no lost wake-up with blocking, awaited and dropped receives and sends mixed; every hop exactly once, per-sender order`, async () => {
     const [tx, rx] = sharedChannel<WakeToken>(capacity, { slotBytes: 64 });
