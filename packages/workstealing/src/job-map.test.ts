@@ -44,6 +44,14 @@ test("map keeps every number exactly and any other item as it was, in chunks of 
     assert.deepEqual(await runtime.map("echo", [[1], 2, [3]], { chunkSize: 2 }), [[1], 2, [3]]);
     assert.deepEqual(await runtime.map("doubleLater", [-0, 0.25, 3], { chunkSize: 2 }), [-0, 0.5, 6]);
     assert.equal(Object.is((await runtime.map("double", [-0]))[0], -0), true);
+    // A chunk turns into a coroutine after some numbers (item 7 of each): the numbers written so
+    // far into its worker's reused result buffer stay its own while other chunks run there.
+    const many = Array.from({ length: 2_000 }, (_, i) => (i % 10 === 7 ? i : 2 * i));
+    assert.deepEqual(
+      await runtime.map("doubleOddLater", many, { chunkSize: 10 }),
+      many.map((n) => n * 2),
+    );
+    assert.deepEqual(await runtime.map("echo", [0.5, -0, "two", 3], { chunkSize: 4 }), [0.5, -0, "two", 3]);
   } finally {
     await runtime.shutdown();
   }

@@ -33,11 +33,16 @@ export async function mapInChunks<R>(
   spawnChunk: (chunk: unknown[] | Float64Array, start: number) => JobHandle<unknown>,
 ): Promise<R[]> {
   const handles: JobHandle<unknown>[] = [];
+  // One buffer packs every chunk of numbers in turn: a spawn copies its arguments before it
+  // returns, so the next chunk may overwrite it (a fresh one per chunk cost its page faults).
+  let packing: Float64Array | null = null;
   try {
     for (let start = 0; start < items.length; start += chunkSize) {
       const end = Math.min(items.length, start + chunkSize);
+      if (packing === null && typeof items[start] === "number") packing = new Float64Array(end - start);
       try {
-        handles.push(spawnChunk(packedNumbers(items, start, end) ?? items.slice(start, end), start));
+        const packed = packing === null ? null : packedNumbers(items, start, end, packing);
+        handles.push(spawnChunk(packed ?? items.slice(start, end), start));
       } catch (error) {
         throw inItems(error, start);
       }
