@@ -18,6 +18,9 @@ test("map returns every result in the items' order, for any chunk size and itera
       assert.deepEqual(await runtime.map("double", items, { chunkSize }), doubled, `chunkSize ${chunkSize}`);
     }
     assert.deepEqual(await runtime.map("double", items), doubled, "default chunk size");
+    // A chunk larger than the worker's reused result buffer (65,536 numbers) gets one of its own.
+    const large = Array.from({ length: 70_000 }, (_, i) => i + 0.5);
+    assert.deepEqual(await runtime.map("double", large, { chunkSize: 70_000 }), large.map((n) => n * 2));
     assert.deepEqual(await runtime.map("doubleLater", items.slice(0, 500), { chunkSize: 16 }), doubled.slice(0, 500));
     assert.deepEqual(await runtime.map("double", new Set([3, 1, 2])), [6, 2, 4]);
     assert.deepEqual(await runtime.map("double", []), []);
