@@ -18,6 +18,9 @@ test("map returns every result in the items' order, for any chunk size and itera
       assert.deepEqual(await runtime.map("double", items, { chunkSize }), doubled, `chunkSize ${chunkSize}`);
     }
     assert.deepEqual(await runtime.map("double", items), doubled, "default chunk size");
+    // A chunk larger than the worker's reused result buffer (65,536 numbers) gets one of its own.
+    const large = Array.from({ length: 70_000 }, (_, i) => i + 0.5);
+    assert.deepEqual(await runtime.map("double", large, { chunkSize: 70_000 }), large.map((n) => n * 2));
     assert.deepEqual(await runtime.map("doubleLater", items.slice(0, 500), { chunkSize: 16 }), doubled.slice(0, 500));
     assert.deepEqual(await runtime.map("double", new Set([3, 1, 2])), [6, 2, 4]);
     assert.deepEqual(await runtime.map("double", []), []);
@@ -44,6 +47,14 @@ test("map keeps every number exactly and any other item as it was, in chunks of 
     assert.deepEqual(await runtime.map("echo", [[1], 2, [3]], { chunkSize: 2 }), [[1], 2, [3]]);
     assert.deepEqual(await runtime.map("doubleLater", [-0, 0.25, 3], { chunkSize: 2 }), [-0, 0.5, 6]);
     assert.equal(Object.is((await runtime.map("double", [-0]))[0], -0), true);
+    // A chunk turns into a coroutine after some numbers (item 7 of each): the numbers written so
+    // far into its worker's reused result buffer stay its own while other chunks run there.
+    const many = Array.from({ length: 2_000 }, (_, i) => (i % 10 === 7 ? i : 2 * i));
+    assert.deepEqual(
+      await runtime.map("doubleOddLater", many, { chunkSize: 10 }),
+      many.map((n) => n * 2),
+    );
+    assert.deepEqual(await runtime.map("echo", [0.5, -0, "two", 3], { chunkSize: 4 }), [0.5, -0, "two", 3]);
   } finally {
     await runtime.shutdown();
   }

@@ -33,11 +33,16 @@ export async function mapInChunks<R>(
   spawnChunk: (chunk: unknown[] | Float64Array, start: number) => JobHandle<unknown>,
 ): Promise<R[]> {
   const handles: JobHandle<unknown>[] = [];
+  // One buffer packs every chunk of numbers in turn: a spawn copies its arguments before it
+  // returns, so the next chunk may overwrite it (a fresh one per chunk cost its page faults).
+  let packing: Float64Array | null = null;
   try {
     for (let start = 0; start < items.length; start += chunkSize) {
       const end = Math.min(items.length, start + chunkSize);
+      if (packing === null && typeof items[start] === "number") packing = new Float64Array(end - start);
       try {
-        handles.push(spawnChunk(packedNumbers(items, start, end) ?? items.slice(start, end), start));
+        const packed = packing === null ? null : packedNumbers(items, start, end, packing);
+        handles.push(spawnChunk(packed ?? items.slice(start, end), start));
       } catch (error) {
         throw inItems(error, start);
       }
@@ -46,12 +51,17 @@ export async function mapInChunks<R>(
     await dropAll(handles);
     throw error;
   }
-  const results = new Array<ArrayLike<unknown>>(handles.length);
+  // Each chunk's results go straight to their place in `out` as the chunk settles, while the
+  // workers still run the others: the main thread's unpacking overlaps their work instead of
+  // following it, and `out` is allocated (and its memory touched) before the first result comes,
+  // not after the last (Node 24, 1,000,000 numbers: filling a fresh 1,000,000-item array took
+  // 24-50 ms at load 3, most of the map's time on the main thread).
+  const out = new Array<R>(items.length);
   let failure: { readonly error: unknown } | null = null;
   await Promise.all(handles.map((handle, i) =>
     handle.then(
       (value) => {
-        results[i] = value as ArrayLike<unknown>;
+        if (failure === null) putChunk(out, value as ArrayLike<unknown>, i * chunkSize);
       },
       (error: unknown) => {
         if (failure !== null) return;
@@ -61,12 +71,12 @@ export async function mapInChunks<R>(
     )
   ));
   if (failure !== null) throw (failure as { readonly error: unknown }).error;
-  const out = new Array<R>(items.length);
-  let at = 0;
-  for (const chunk of results) {
-    for (let i = 0; i < chunk.length; i++) out[at++] = chunk[i] as R;
-  }
   return out;
+}
+
+/** Copies a chunk's results (an array, or a Float64Array of numbers) into `out` from `at` on. */
+function putChunk<R>(out: R[], results: ArrayLike<unknown>, at: number): void {
+  for (let i = 0; i < results.length; i++) out[at + i] = results[i] as R;
 }
 
 /**

@@ -49,6 +49,7 @@ export type TestJobs = {
   gateThenLinger: (index: number, ms: number) => number;
   double: (n: number) => number;
   doubleLater: (n: number) => Coroutine<number>;
+  doubleOddLater: (n: number) => number | Coroutine<number>;
   checkItem: (n: number) => number;
   withCallback: (item: { i: number; callback: boolean }) => { i: number; callback?: () => number };
   waitItem: (index: number) => Coroutine<void>;
@@ -280,6 +281,10 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   *doubleLater(n) {
     yield* yieldNow();
     return n * 2;
+  },
+  /** `n * 2`: at once for an even `n`, as a coroutine that suspends once for an odd one. */
+  doubleOddLater(n) {
+    return n % 2 === 0 ? n * 2 : jobs.jobs.doubleLater(n);
   },
   /** `{ i }`, with a function (which cannot cross threads) when `callback` is set. */
   withCallback(item) {
