@@ -169,7 +169,10 @@ export class Task<T> implements RawWaker<Task<unknown>> {
       else this.#settle(FAILED, error);
       return;
     }
-    if (output !== PENDING) {
+    // `typeof` first, in both tests against PENDING here: a `===` whose operands were seen of mixed
+    // types (a symbol, undefined, numbers, objects) calls V8's generic StrictEqual builtin, where
+    // one that only ever compares two symbols is a pointer comparison.
+    if (typeof output !== "symbol" || output !== PENDING) {
       if ((this.#state & UNWINDING) !== 0) this.#settle(FAILED, this.#result);
       else this.#settle(0, output);
       return;
@@ -198,7 +201,7 @@ export class Task<T> implements RawWaker<Task<unknown>> {
       if (awaiting !== null) {
         try {
           input = awaiting.poll(cx);
-          if (input === PENDING) return PENDING;
+          if (typeof input === "symbol" && input === PENDING) return PENDING;
           failed = false;
         } catch (error) {
           // An object yielded without a `poll` method fails here, not before: checking every
