@@ -201,7 +201,7 @@ export class Machine extends Future<void> implements JobContext {
    */
   #pollRecycling(cx: Context, woken: number): Poll<void> {
     if (this.#harness.running === 0) process.exit(0);
-    const own = this.#own.takeSlot() || this.#deque.pop();
+    const own = this.#own.takeOwnSlot() || this.#deque.pop();
     if (own > 0) {
       this.#own.hold(own);
       this.#harness.start(own);
@@ -296,7 +296,7 @@ export class Machine extends Future<void> implements JobContext {
       if (id !== 0) return id;
     }
     if (this.#slotRuns < MAX_SLOT_RUNS) {
-      const id = this.#own.takeSlot();
+      const id = this.#own.takeOwnSlot();
       if (id !== 0) {
         this.#slotRuns++;
         return id;
@@ -305,7 +305,7 @@ export class Machine extends Future<void> implements JobContext {
     this.#slotRuns = 0;
     const popped = this.#deque.pop();
     if (popped !== EMPTY) return popped;
-    const slot = this.#own.takeSlot();
+    const slot = this.#own.takeOwnSlot();
     if (slot !== 0) return slot;
     const injected = this.#fromInjector();
     if (injected !== 0) return injected;

@@ -34,6 +34,8 @@ export class Processor {
   readonly #heap: SharedHeap;
   readonly #at: number;
   readonly #unparker: Unparker;
+  /** Whether its slot holds this thread's mark (takeOwnSlot), cleared when the job is held. */
+  #slotMarked = false;
 
   /**
    * Processor `index`, whose block of {@linkcode Processor.words}`(dequeCapacity)` words starts at
@@ -113,27 +115,47 @@ export class Processor {
   /** Puts `id` in the slot; returns the job it held before (0 if none). Owner only. */
   swapSlot(id: number): number {
     // An exchange, not a store: a thief may take the old occupant at the same moment (takeSlot),
-    // and exactly one of the two must get it. The SC write also publishes the new job's record
-    // (written before it) to whoever takes it.
+    // and exactly one of the two must get it. Never a mark (takeOwnSlot): the owner spawns only
+    // from a job it held (hold cleared the mark). The SC write also publishes the new job's
+    // record (written before it) to whoever takes it.
     return Atomics.exchange(this.#control, this.#at + SLOT, id);
   }
 
-  /** Takes job `id` out of the slot if it is there; returns whether it was. */
+  /**
+   * The owner's take of its slot: the job there, or 0. The slot keeps the mark `-id` (taken, not
+   * held) until {@linkcode Processor.hold} names the job, so that a thread that dies in between
+   * leaves the job named ({@linkcode Processor.heldJobs}). Owner only.
+   */
+  takeOwnSlot(): number {
+    const at = this.#at + SLOT;
+    // The load skips the compare-exchange when the slot holds no job. The compare-exchange against
+    // a thief's (takeSlot): exactly one of them moves the slot off `id`; a failure means a thief
+    // took it, and only the owner puts jobs there.
+    const id = Atomics.load(this.#control, at);
+    if (id <= 0 || Atomics.compareExchange(this.#control, at, id, -id) !== id) return 0;
+    this.#slotMarked = true;
+    return id;
+  }
+
+  /** Takes job `id` out of the slot if it is there, leaving its mark as takeOwnSlot; returns whether it was. Owner only. */
   takeSlotIf(id: number): boolean {
-    // Against a thief's exchange in takeSlot: one of them empties the slot.
-    return Atomics.compareExchange(this.#control, this.#at + SLOT, id, 0) === id;
+    // Against a thief's compare-exchange in takeSlot: one of them moves the slot off `id`.
+    if (Atomics.compareExchange(this.#control, this.#at + SLOT, id, -id) !== id) return false;
+    this.#slotMarked = true;
+    return true;
   }
 
   /**
-   * Takes the job in the slot, or 0. The owner takes it for locality; a thief takes it only from
-   * a machine stuck in a long job (see the machine's steal). An exchange, so exactly one of them
-   * gets it.
+   * A thief's take of the slot (or the runtime's, after the owner's thread exited): the job there,
+   * or 0. A thief takes it only from a machine stuck in a long job (see the machine's steal).
    */
   takeSlot(): number {
     const at = this.#at + SLOT;
-    // The load only skips the exchange when the slot is empty; a job put there just after it is
-    // the owner's to run (a thief's miss is harmless).
-    return Atomics.load(this.#control, at) === 0 ? 0 : Atomics.exchange(this.#control, at, 0);
+    // The load only skips the compare-exchange when the slot holds no job (0, or the owner's mark,
+    // which is not the thief's to take); a job put there just after it is the owner's to run. A
+    // compare-exchange, not an exchange, so that a mark stored meanwhile is left alone.
+    const id = Atomics.load(this.#control, at);
+    return id > 0 && Atomics.compareExchange(this.#control, at, id, 0) === id ? id : 0;
   }
 
   /** Whether the slot holds a job. */
@@ -141,7 +163,7 @@ export class Processor {
     // A parking machine's last look and the runtime's blocked check. SC: the owner's exchange
     // that filled the slot comes before, or after, this load in one order; a job put there later
     // is its owner's, which is running (it just spawned it).
-    return Atomics.load(this.#control, this.#at + SLOT) !== 0;
+    return Atomics.load(this.#control, this.#at + SLOT) > 0;
   }
 
   // ---- jobs running here (read by the runtime after the machine died) --------------------------
@@ -160,12 +182,26 @@ export class Processor {
     // an abort() cancelled the job while queued.
     Atomics.store(this.#heap.words, id + WORKER, this.index);
     this.setCurrent(-id);
+    this.#clearSlotMark();
   }
 
   /** As {@linkcode Processor.hold}, for a child taken back to run in place: it joins the running list. Owner only. */
   holdRunning(id: number): void {
     Atomics.store(this.#heap.words, id + WORKER, this.index); // as in hold
     this.linkRunning(id);
+    this.#clearSlotMark();
+  }
+
+  /** Clears the slot's mark once the job it names is named in CURRENT or the running list. */
+  #clearSlotMark(): void {
+    if (!this.#slotMarked) return;
+    this.#slotMarked = false;
+    // After the SC store that named the job: a thread that dies between the two leaves it named
+    // twice, and heldJobs counts it once. Plain: only the owner writes a negative slot or
+    // overwrites one (thieves leave it alone, takeSlot), the owner's next exchange of the slot
+    // follows this write in program order, and a thief's racing load that still sees the mark
+    // skips the slot, as it would an empty one.
+    this.#control[this.#at + SLOT] = 0;
   }
 
   /**
@@ -211,7 +247,8 @@ export class Processor {
    * which go back to a queue and run once; `published`, the job it died settling, its outcome
    * published but the settlement unfinished (`JobRecords.finishPublished`); and `unreleased`, jobs
    * it had taken that were cancelled while queued, whose queue reference it had not dropped yet.
-   * Empties the words.
+   * Jobs it had taken and not named yet (its slot's mark, {@linkcode Processor.takeOwnSlot}) count
+   * as taken. Empties the words.
    */
   heldJobs(): { started: number[]; unstarted: number[]; published: number[]; unreleased: number[] } {
     const control = this.#control;
@@ -234,8 +271,17 @@ export class Processor {
       published: [] as number[],
       unreleased: [] as number[],
     };
+    // Taken and not named: no queue holds them, and no other thread takes them (a thief leaves a
+    // mark alone), so each record is still allocated (the queue's reference came with it). WORKER
+    // may still name an earlier worker: the machine stores it in hold. A job both marked and named
+    // (the thread died in hold, between CURRENT's store and the mark's clearing) counts once.
+    const taken: number[] = [];
+    for (const id of this.#takenUnnamed()) {
+      if (!held.has(id)) taken.push(id);
+      held.add(id);
+    }
     for (const id of held) {
-      if (Atomics.load(records, id + WORKER) !== this.index) continue; // defensive: see above
+      if (!taken.includes(id) && Atomics.load(records, id + WORKER) !== this.index) continue; // defensive: see above
       // The machine's SC writes of STATE (claim, publishOutcome) came before its exit; another
       // thread moves STATE only out of QUEUED (cancelQueued), which claim's compare-exchange
       // excludes once RUNNING.
@@ -249,6 +295,20 @@ export class Processor {
       else jobs.unreleased.push(id);
     }
     return jobs;
+  }
+
+  /**
+   * The jobs its dead machine had taken and not named yet: its slot's mark (takeOwnSlot). Clears
+   * the mark for the next machine.
+   */
+  #takenUnnamed(): number[] {
+    const control = this.#control;
+    // SC load after the thread's exit: only the owner writes a negative slot (a thief's
+    // compare-exchange never matches one), so the mark is what the dead machine left.
+    const slot = Atomics.load(control, this.#at + SLOT);
+    if (slot >= 0) return [];
+    Atomics.store(control, this.#at + SLOT, 0);
+    return [-slot];
   }
 
   /** Whether it has running jobs (a current call or a non-empty running list). */
