@@ -39,14 +39,15 @@ export class Processor {
 
   /**
    * Processor `index`, whose block of {@linkcode Processor.words}`(dequeCapacity)` words starts at
-   * `control[at]`; `heap` holds the job records of its running list and its crash report.
+   * `control[at]`; `heap` holds the job records of its running list and its crash report. `taker`:
+   * this thread's number for the deques' steal locks (its lock owner number, see `SharedState`).
    */
-  constructor(control: Int32Array, at: number, index: number, dequeCapacity: number, heap: SharedHeap) {
+  constructor(control: Int32Array, at: number, index: number, dequeCapacity: number, heap: SharedHeap, taker: number) {
     this.index = index;
     this.#control = control;
     this.#heap = heap;
     this.#at = at;
-    this.deque = new WorkDeque(control, at + DEQUE, dequeCapacity);
+    this.deque = new WorkDeque(control, at + DEQUE, dequeCapacity, index, taker);
     this.parker = { buffer: control.buffer as SharedArrayBuffer, index: at + PARK };
     this.#unparker = new Unparker(this.parker);
   }
@@ -182,18 +183,22 @@ export class Processor {
     // an abort() cancelled the job while queued.
     Atomics.store(this.#heap.words, id + WORKER, this.index);
     this.setCurrent(-id);
-    this.#clearSlotMark();
+    this.#clearTakeTraces();
   }
 
   /** As {@linkcode Processor.hold}, for a child taken back to run in place: it joins the running list. Owner only. */
   holdRunning(id: number): void {
     Atomics.store(this.#heap.words, id + WORKER, this.index); // as in hold
     this.linkRunning(id);
-    this.#clearSlotMark();
+    this.#clearTakeTraces();
   }
 
-  /** Clears the slot's mark once the job it names is named in CURRENT or the running list. */
-  #clearSlotMark(): void {
+  /**
+   * Clears the traces of the take whose job was just named in CURRENT or the running list: the
+   * slot's mark, and its deque's pop and steal traces (`WorkDeque.named`).
+   */
+  #clearTakeTraces(): void {
+    this.deque.named();
     if (!this.#slotMarked) return;
     this.#slotMarked = false;
     // After the SC store that named the job: a thread that dies between the two leaves it named
@@ -247,10 +252,12 @@ export class Processor {
    * which go back to a queue and run once; `published`, the job it died settling, its outcome
    * published but the settlement unfinished (`JobRecords.finishPublished`); and `unreleased`, jobs
    * it had taken that were cancelled while queued, whose queue reference it had not dropped yet.
-   * Jobs it had taken and not named yet (its slot's mark, {@linkcode Processor.takeOwnSlot}) count
-   * as taken. Empties the words.
+   * Jobs it had taken and not named yet (its slot's mark, {@linkcode Processor.takeOwnSlot}, and
+   * `fromDeques`, what `SharedState.recoverDequesOf` found) count as taken. Empties the words.
    */
-  heldJobs(): { started: number[]; unstarted: number[]; published: number[]; unreleased: number[] } {
+  heldJobs(
+    fromDeques: readonly number[],
+  ): { started: number[]; unstarted: number[]; published: number[]; unreleased: number[] } {
     const control = this.#control;
     const records = this.#heap.words;
     // After the thread's exit: nobody else writes these words now. Both are cleared for the
@@ -276,7 +283,7 @@ export class Processor {
     // may still name an earlier worker: the machine stores it in hold. A job both marked and named
     // (the thread died in hold, between CURRENT's store and the mark's clearing) counts once.
     const taken: number[] = [];
-    for (const id of this.#takenUnnamed()) {
+    for (const id of [...this.#takenUnnamed(), ...fromDeques]) {
       if (!held.has(id)) taken.push(id);
       held.add(id);
     }

@@ -975,7 +975,7 @@ export class Runtime<S extends JobSet = JobSet> {
       delete this.#exited[p];
       exited(code);
     }
-    const { started: running, unstarted, published, unreleased } = processor.heldJobs();
+    const { started: running, unstarted, published, unreleased } = processor.heldJobs(shared.recoverDequesOf(p));
     // Whatever the reason for the exit: a job whose outcome it had published when it ended keeps
     // that outcome, and its waiter is woken (V8 ends a thread over its resourceLimits between any
     // two calls: measured on Deno 2.9.6, between the state's store and the wake, 3 runs in 20); a

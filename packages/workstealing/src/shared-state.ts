@@ -114,7 +114,7 @@ export class SharedState {
     const words = Processor.words(setup.dequeCapacity);
     this.processors = Array.from(
       { length: setup.processors },
-      (_, p) => new Processor(this.control, processorAt + p * words, p, setup.dequeCapacity, this.heap),
+      (_, p) => new Processor(this.control, processorAt + p * words, p, setup.dequeCapacity, this.heap, owner),
     );
     this.idle = new Idle(this.control, IDLE_AT, setup.processors, (p) => this.processor(p).unpark(), owner, patience);
   }
@@ -132,6 +132,46 @@ export class SharedState {
     if (this.injector.recover(owner)) recovered.push("injector");
     if (this.idle.recover(owner)) recovered.push("idle");
     return recovered;
+  }
+
+  /**
+   * The jobs processor `p`'s machine had taken from a deque and not named when its thread ended
+   * (a pop, a steal: `WorkDeque`'s traces), for `Processor.heldJobs`; takes back the steal locks it
+   * held and leaves every deque whole. By the runtime's thread, after the thread's exit, before
+   * `heldJobs` and before anything takes from these deques.
+   */
+  recoverDequesOf(p: number): number[] {
+    const dead = p + 2; // participant p + 1's lock owner number, its deques' taker number
+    const own = this.processor(p).deque;
+    const taken: number[] = [];
+    // Its steal: a victim's lock it held says top's rise is what it took. Every other deque's lock
+    // it held (taken, then dead before its trace, say) is only given back.
+    const victimIndex = own.stealVictim;
+    let victimHeld = false;
+    for (let q = 0; q < this.processors.length; q++) {
+      const deque = this.processor(q).deque;
+      if (q === p || !deque.takeBackLock(dead)) continue;
+      if (q === victimIndex) {
+        victimHeld = true;
+        const first = own.recoverDeadThief(deque);
+        if (first >= 0) taken.push(first);
+      }
+      deque.unlock();
+    }
+    if (victimIndex >= 0 && !victimHeld) {
+      const first = own.recoverDeadThief(null);
+      if (first >= 0) taken.push(first);
+    }
+    // Its pop: under its own deque's lock, which it held if it died taking its last job, and which
+    // a live thief may hold for a few stores.
+    own.lockAfterDeath(dead, LOCK_PATIENCE_MS);
+    try {
+      const popped = own.recoverDeadOwnerPop();
+      if (popped >= 0) taken.push(popped);
+    } finally {
+      own.unlock();
+    }
+    return taken;
   }
 
   /** Memory for a new runtime's control block. */

@@ -75,7 +75,7 @@ async function everyCall(
   }
 }
 
-for (const [where, children] of [["slot", 1]] as const) {
+for (const [where, children] of [["slot", 1], ["deque", 2]] as const) {
   test(`a worker that ends on its way to a child it takes from its ${where} leaves it to run once`, async () => {
     const deaths = await everyCall(where, children, async (runtime, _words, call) => {
       const parent = await settleWithin(
