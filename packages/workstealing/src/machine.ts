@@ -239,9 +239,10 @@ export class Machine extends Future<void> implements JobContext {
     }
     if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     this.#recentArgs.remember(id, args);
-    const bumped = this.#own.swapSlot(id);
+    const bumped = this.#own.putInSlot(id);
     if (bumped !== 0) {
       this.#pushLocal(bumped);
+      this.#own.finishBump(id);
       shared.idle.notifyWork();
     }
     if (this.#parkedAsync) this.#own.unpark();
@@ -319,7 +320,9 @@ export class Machine extends Future<void> implements JobContext {
     const share = Math.ceil(shared.injector.length / Math.max(1, shared.idle.active));
     const room = (shared.setup.dequeCapacity >>> 1) - this.#deque.length;
     batch.length = 0;
-    if (shared.injector.popBatch(batch, Math.max(1, Math.min(share, room))) === 0) return 0;
+    // At most `room` jobs: their pushes below never overflow, so the deque's bottom counts them
+    // (Processor.traceBatch, traced under the injector's lock until the first job is named).
+    if (shared.injector.popBatch(batch, Math.max(1, Math.min(share, room)), this.#own) === 0) return 0;
     shared.roomFreed();
     this.#own.count(STAT.FROM_INJECTOR, batch.length);
     for (let i = batch.length - 1; i >= 1; i--) this.#pushLocal(batch[i] as number);

@@ -122,13 +122,16 @@ export class SharedState {
   /**
    * Takes back every lock of shared memory that processor `p`'s machine held when its thread
    * ended (the heap's, the injector's, the idle state's), repairing what each protects; returns
-   * the names of those it held. By the runtime's thread, after the thread's exit and before
+   * the names of those it held ("injector pop" too when it undid a pop of the thread's). By the runtime's thread, after the thread's exit and before
    * anything else that may need those locks.
    */
   recoverLocksOf(p: number): string[] {
     const owner = p + 2; // participant p + 1's lock owner number
     const recovered: string[] = [];
     if (this.heap.recoverLock(owner)) recovered.push("heap");
+    // Asked before the recovery, which undoes the pop: the batch trace it left names jobs the
+    // injector holds again (Processor.heldJobs).
+    if (this.injector.popUndoneBy(owner)) recovered.push("injector pop");
     if (this.injector.recover(owner)) recovered.push("injector");
     if (this.idle.recover(owner)) recovered.push("idle");
     return recovered;

@@ -88,3 +88,26 @@ for (const [where, children] of [["slot", 1], ["deque", 2]] as const) {
     assert.ok(deaths > 0, `${where}: no call ended the thread`);
   });
 }
+test("a worker that ends on its way through a batch from the injector leaves each job to run once", async () => {
+  const children = 3;
+  const deaths = await everyCall("injector", children, async (runtime, words, call) => {
+    const waiter = runtime.spawn("waitThenExit", call, children);
+    await until(() => Atomics.load(words.signals, 0) === 1, `injector, call ${call}: the waiter runs`, SETTLE_MS);
+    const handles = Array.from({ length: children }, (_, i) => runtime.spawn("child", i));
+    Atomics.store(words.signals, 1, 1);
+    Atomics.notify(words.signals, 1);
+    assertOnce(
+      await settleWithin(waiter, "injector: the waiter", SETTLE_MS),
+      call,
+      `injector, call ${call}: the waiter`,
+    );
+    for (const [i, handle] of handles.entries()) {
+      assertOnce(
+        await settleWithin(handle, `injector: child ${i}`, SETTLE_MS),
+        i,
+        `injector, call ${call}: child ${i}`,
+      );
+    }
+  });
+  assert.ok(deaths > 0, "injector: no call ended the thread");
+});

@@ -353,6 +353,12 @@ export class WorkDeque {
     return first;
   }
 
+  /** Position one past the newest job, as the owner left it (the owner, or any thread once the owner's thread exited). */
+  get ownBottom(): number {
+    // Plain: only the owner writes bottom; another thread reads it only after the owner's exit.
+    return this.#view[this.#bottom]!;
+  }
+
   // ---- the steal lock, and a dead taker's takes (the runtime's thread) -------------------------
 
   /** Takes the steal lock if it is free. */
