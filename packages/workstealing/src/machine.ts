@@ -442,7 +442,14 @@ export class Machine extends Future<void> implements JobContext {
     let count = 0;
     for (let n = this.#shared.setup.dequeCapacity >>> 1; n > 0; n--) {
       const moved = deque.steal();
-      if (moved < 0) break;
+      // RETRY: a thief holds the steal lock for a few stores (or died holding it, until the
+      // runtime's thread takes it back): wait, so that the push below finds room and a bumped
+      // job's push moves the deque's bottom (Processor.putInSlot's trace counts on it).
+      if (moved === RETRY) {
+        n++;
+        continue;
+      }
+      if (moved === EMPTY) break;
       // Links between records that no queue holds now (just taken back from our own deque),
       // written before pushChain's lock, which orders them before any popper's reads
       // (injector.ts, memory model).
