@@ -47,6 +47,17 @@ function checkIntervalPoll(interval: Interval, start: Instant, ...deltas: number
   assert.equal(interval.pollTick(task.cx), PENDING);
 }
 
+/**
+ * Upstream's sequences of `time::advance(ms)` then `check_interval_poll!(i, start, deltas...)`, as
+ * `[ms, deltas]` pairs.
+ */
+function steps(clock: VirtualClock, interval: Interval, start: Instant, sequence: [number, number[]][]): void {
+  for (const [ms, deltas] of sequence) {
+    if (ms > 0) clock.advance(ms);
+    checkIntervalPoll(interval, start, ...deltas);
+  }
+}
+
 function intervalOf(missedTick?: MissedTickBehavior): { clock: VirtualClock; start: Instant; interval: Interval } {
   const { clock, start } = pausedClock();
   const interval = clock.timer.intervalAt(start, 300, missedTick === undefined ? undefined : { missedTick });
@@ -60,127 +71,61 @@ test("interval_zero_duration", () => {
 
 test("burst", () => {
   const { clock, start, interval } = intervalOf();
-  checkIntervalPoll(interval, start, 0);
-  clock.advance(100);
-  checkIntervalPoll(interval, start);
-  clock.advance(200);
-  checkIntervalPoll(interval, start, 300);
-  clock.advance(650);
-  checkIntervalPoll(interval, start, 600, 900);
-  clock.advance(200);
-  checkIntervalPoll(interval, start);
-  clock.advance(100);
-  checkIntervalPoll(interval, start, 1200);
-  clock.advance(250);
-  checkIntervalPoll(interval, start, 1500);
-  clock.advance(300);
-  checkIntervalPoll(interval, start, 1800);
+  steps(clock, interval, start, [[0, [0]], [100, []], [200, [300]], [650, [600, 900]], [200, []], [100, [1200]], [250, [
+    1500,
+  ]], [300, [1800]]]);
 });
 
 test("delay", () => {
   const { clock, start, interval } = intervalOf("delay");
-  checkIntervalPoll(interval, start, 0);
-  clock.advance(100);
-  checkIntervalPoll(interval, start);
-  clock.advance(200);
-  checkIntervalPoll(interval, start, 300);
-  clock.advance(650);
-  checkIntervalPoll(interval, start, 600);
-  clock.advance(100);
-  checkIntervalPoll(interval, start);
-  clock.advance(201);
-  checkIntervalPoll(interval, start, 1251);
-  clock.advance(300);
-  checkIntervalPoll(interval, start, 1551);
-  clock.advance(300);
-  checkIntervalPoll(interval, start, 1851);
+  steps(clock, interval, start, [[0, [0]], [100, []], [200, [300]], [650, [600]], [100, []], [201, [1251]], [300, [
+    1551,
+  ]], [300, [1851]]]);
 });
 
 test("skip", () => {
   const { clock, start, interval } = intervalOf("skip");
-  checkIntervalPoll(interval, start, 0);
-  clock.advance(100);
-  checkIntervalPoll(interval, start);
-  clock.advance(200);
-  checkIntervalPoll(interval, start, 300);
-  clock.advance(650);
-  checkIntervalPoll(interval, start, 600);
-  clock.advance(250);
-  checkIntervalPoll(interval, start, 1200);
-  clock.advance(300);
-  checkIntervalPoll(interval, start, 1500);
-  clock.advance(300);
-  checkIntervalPoll(interval, start, 1800);
+  steps(clock, interval, start, [[0, [0]], [100, []], [200, [300]], [650, [600]], [250, [1200]], [300, [1500]], [300, [
+    1800,
+  ]]]);
 });
 
 /** The first 300 ms and a 100 ms wait of every reset test, before the interval is moved. */
 function beforeReset(): { clock: VirtualClock; start: Instant; interval: Interval } {
   const setup = intervalOf();
   const { clock, start, interval } = setup;
-  checkIntervalPoll(interval, start, 0);
-  clock.advance(100);
-  checkIntervalPoll(interval, start);
-  clock.advance(200);
-  checkIntervalPoll(interval, start, 300);
-  clock.advance(100);
-  checkIntervalPoll(interval, start);
+  steps(clock, interval, start, [[0, [0]], [100, []], [200, [300]], [100, []]]);
   return setup;
 }
 
 test("reset", () => {
   const { clock, start, interval } = beforeReset();
   interval.reset();
-  clock.advance(250);
-  checkIntervalPoll(interval, start);
-  clock.advance(50);
-  checkIntervalPoll(interval, start, 701);
-  clock.advance(300);
-  checkIntervalPoll(interval, start, 1001);
+  steps(clock, interval, start, [[250, []], [50, [701]], [300, [1001]]]);
 });
 
 test("reset_immediately", () => {
   const { clock, start, interval } = beforeReset();
   interval.resetImmediately();
-  checkIntervalPoll(interval, start, 401);
-  clock.advance(100);
-  checkIntervalPoll(interval, start);
-  clock.advance(200);
-  checkIntervalPoll(interval, start, 701);
+  steps(clock, interval, start, [[0, [401]], [100, []], [200, [701]]]);
 });
 
 test("reset_after", () => {
   const { clock, start, interval } = beforeReset();
   interval.resetAfter(20);
-  clock.advance(20);
-  checkIntervalPoll(interval, start, 421);
-  clock.advance(100);
-  checkIntervalPoll(interval, start);
-  clock.advance(200);
-  checkIntervalPoll(interval, start, 721);
+  steps(clock, interval, start, [[20, [421]], [100, []], [200, [721]]]);
 });
 
 test("reset_at", () => {
   const { clock, start, interval } = beforeReset();
   interval.resetAt(clock.now().add(40));
-  clock.advance(40);
-  checkIntervalPoll(interval, start, 441);
-  clock.advance(100);
-  checkIntervalPoll(interval, start);
-  clock.advance(200);
-  checkIntervalPoll(interval, start, 741);
+  steps(clock, interval, start, [[40, [441]], [100, []], [200, [741]]]);
 });
 
 test("reset_at_bigger_than_interval", () => {
   const { clock, start, interval } = beforeReset();
   interval.resetAt(clock.now().add(1000));
-  for (let i = 0; i < 3; i++) {
-    clock.advance(300);
-    checkIntervalPoll(interval, start);
-  }
-  clock.advance(100);
-  checkIntervalPoll(interval, start, 1401);
-  clock.advance(300);
-  checkIntervalPoll(interval, start, 1701);
+  steps(clock, interval, start, [[300, []], [300, []], [300, []], [100, [1401]], [300, [1701]]]);
 });
 
 /**
