@@ -42,16 +42,29 @@ export function runChunk(job: (item: unknown) => unknown, items: ArrayLike<unkno
     // Not a number: the results so far (numbers, kept exactly) go on in an array.
     const results = new Array<unknown>(length);
     for (let k = 0; k < i; k++) results[k] = packed[k];
-    if (isCoroutine(output) || isFuture(output)) return finishChunk(job, items, results, i, output);
-    results[i] = output;
-    for (let k = i + 1; k < length; k++) {
-      const next = job(items[k]);
-      if (isCoroutine(next) || isFuture(next)) return finishChunk(job, items, results, k, next);
-      results[k] = next;
-    }
-    return packedNumbers(results, 0, length) ?? results;
+    return goOnInArray(job, items, results, i, output);
   }
   return packed;
+}
+
+/**
+ * The rest of a chunk from item `at`, whose `output` is not a number, in `results`: synchronous
+ * while the outputs are plain values, a coroutine (`finishChunk`) from the first future or
+ * coroutine on. The array holds a value that is not a number, so it is returned as it is.
+ */
+function goOnInArray(
+  job: (item: unknown) => unknown,
+  items: ArrayLike<unknown>,
+  results: unknown[],
+  at: number,
+  output: unknown,
+): unknown {
+  for (;;) {
+    if (isCoroutine(output) || isFuture(output)) return finishChunk(job, items, results, at, output);
+    results[at] = output;
+    if (++at === items.length) return results;
+    output = job(items[at]);
+  }
 }
 
 /**
