@@ -1,4 +1,4 @@
-import { checkInstance, describe, SpindleError } from "@spindle/core";
+import { checkInstance, describe, HOST_RUNTIME, SpindleError } from "@spindle/core";
 import { FLOAT64, INT32, MAX_SHORT_STRING, STRING_ASCII } from "./value-tags.ts";
 
 /** Where a float64 is laid out in little-endian order before its bytes are copied. */
@@ -11,7 +11,7 @@ const floatBytes = new Uint8Array(floatView.buffer);
  * calls, best of 7): Bun 1.4 14-30 ns against 97-150, Node 24 83-97 against 248-341; Deno 2 runs
  * `encodeInto` through an op: 281 against 270, so it keeps the loop.
  */
-const ENCODE_INTO = !("Deno" in globalThis);
+const ENCODE_INTO = HOST_RUNTIME !== "Deno";
 const textEncoder = new TextEncoder();
 /**
  * The view `encodeInto` writes a string's characters into (from `charsOffset + 3` of

@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { checkInstance, describe, SpindleError } from "@spindle/core";
+import { checkInstance, describe, HOST_RUNTIME, SpindleError } from "@spindle/core";
 import { CorruptValueError } from "./errors.ts";
 import { dropMoved, noHeaderAt, receiveMoved, SharedBuffer } from "./shared-buffer.ts";
 import {
@@ -93,7 +93,7 @@ function assign(target: Record<string, unknown>, key: string, value: unknown): v
  * 600-1,500 ns there) and `fromCharCode` 16 at a time; below 32 characters `fromCharCode` is as
  * fast or faster on V8, while JavaScriptCore's (Bun) costs more than `latin1` from 5 characters.
  */
-const LATIN1_FROM = "Bun" in globalThis ? 5 : 32;
+const LATIN1_FROM = HOST_RUNTIME === "Bun" ? 5 : 32;
 
 /**
  * Node buffers over the memory of the views strings were read from, for their `latin1` decoding

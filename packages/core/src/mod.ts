@@ -35,6 +35,7 @@ export {
   unreadableError,
 } from "./errors.ts";
 export { permissionDenied, PermissionDeniedError } from "./permission.ts";
+export { HOST_RUNTIME, type HostRuntime } from "./host-runtime.ts";
 export { readHandle } from "./read-handle.ts";
 export { checkSharedWord } from "./shared-word.ts";
 export { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";

@@ -1,6 +1,7 @@
 // How many bytes of JS heap this thread uses, measured the cheapest way each runtime allows.
 import { getHeapStatistics } from "node:v8";
 import process from "node:process";
+import { HOST_RUNTIME } from "@spindle/core";
 
 /**
  * The heap in use on this thread, in bytes: V8's `used_heap_size` on Node and Deno (about 1 µs
@@ -15,5 +16,5 @@ import process from "node:process";
  * ```
  */
 export function heapUsed(): number {
-  return process.versions.bun !== undefined ? process.memoryUsage().heapUsed : getHeapStatistics().used_heap_size;
+  return HOST_RUNTIME === "Bun" ? process.memoryUsage().heapUsed : getHeapStatistics().used_heap_size;
 }

@@ -1,9 +1,7 @@
 // The runtime's `resourceLimits` option: checked, and refused where the runtime would not apply it.
 import process from "node:process";
-import { describe, SpindleError, unreadableError } from "@spindle/core";
+import { describe, HOST_RUNTIME, SpindleError, unreadableError } from "@spindle/core";
 import { UnsupportedOptionError } from "./errors.ts";
-
-declare const Deno: { readonly version: { readonly deno: string } } | undefined;
 
 /**
  * A worker thread's memory and stack limits in MB, as `node:worker_threads` takes them (declared
@@ -55,16 +53,16 @@ export function checkResourceLimits(limits: unknown): ResourceLimits {
         `resourceLimits.${field} must be a positive number of MB, got ${describe(value)}`,
       );
     }
-    if (process.versions.bun !== undefined) {
+    if (HOST_RUNTIME === "Bun") {
       throw new UnsupportedOptionError(
         `resourceLimits.${field}`,
         `Bun ${process.versions.bun} does not apply a worker's resourceLimits`,
       );
     }
-    if (typeof Deno !== "undefined" && field !== "maxOldGenerationSizeMb") {
+    if (HOST_RUNTIME === "Deno" && field !== "maxOldGenerationSizeMb") {
       throw new UnsupportedOptionError(
         `resourceLimits.${field}`,
-        `Deno ${Deno.version.deno} applies only resourceLimits.maxOldGenerationSizeMb to a worker`,
+        `Deno ${process.versions.deno} applies only resourceLimits.maxOldGenerationSizeMb to a worker`,
       );
     }
     checked[field] = value;

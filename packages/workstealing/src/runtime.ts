@@ -8,6 +8,7 @@ import {
   checkOptions,
   checkSignal,
   describe,
+  HOST_RUNTIME,
   isInstance,
   permissionDenied,
   recoverDeadThread,
@@ -192,8 +193,6 @@ const DRAIN_POLL_MS = 1;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The largest `queue.limit` (2^31 - 1). */
 const MAX_QUEUE_LIMIT = 2 ** 31 - 1;
-/** Deno (its `node:process` has `versions.deno`): see where a thread's exit reclaims its buffers. */
-const IS_DENO = process.versions.deno !== undefined;
 
 /** What watches a job spawned with {@linkcode SpawnOptions}: its deadline and its signal. */
 interface Watch {
@@ -930,7 +929,7 @@ export class Runtime<S extends JobSet = JobSet> {
         reject(error ?? new Error(`worker ${p} exited (code ${code}) before it was ready`));
         // Read before #onExit clears it. Deno 2.9's terminate() does not stop a thread in a busy
         // loop (or one blocked in Atomics.wait, once woken): it runs on after its exit event.
-        const mayRunOn = IS_DENO && this.#terminated[p] === true;
+        const mayRunOn = HOST_RUNTIME === "Deno" && this.#terminated[p] === true;
         this.#onExit(p, code, error);
         // Permits, channel ends and half-done slots of shared primitives (`@spindle/sync`) that
         // this thread knows and the dead thread held: given back, their waiters woken.

@@ -1,4 +1,5 @@
 import process from "node:process";
+import { HOST_RUNTIME } from "@spindle/core";
 import type { HeartbeatWatch } from "./heartbeat-watch.ts";
 import type { Processor } from "./processor.ts";
 
@@ -9,7 +10,7 @@ import type { Processor } from "./processor.ts";
  * `exit`; Bun applies no limit).
  */
 export function watchesSilentDeaths(limitMib: number | undefined): limitMib is number {
-  return limitMib !== undefined && process.versions.deno !== undefined; // as runtime.ts tells Deno
+  return limitMib !== undefined && HOST_RUNTIME === "Deno";
 }
 
 /**

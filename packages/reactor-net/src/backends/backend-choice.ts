@@ -1,4 +1,4 @@
-import { describe, SpindleError } from "@spindle/core";
+import { describe, HOST_RUNTIME, SpindleError } from "@spindle/core";
 import { BunUdpBackend } from "./bun-udp-backend.ts";
 import { DenoDatagramBackend } from "./deno-datagram-backend.ts";
 import { NodeDgramBackend } from "./node-dgram-backend.ts";
@@ -25,9 +25,9 @@ const BACKENDS: Record<Exclude<BackendChoice, "auto">, () => UdpBackend> = {
  * throughput; on Deno `deno` was about twice as fast as `node:dgram`, which Deno emulates).
  */
 function autoBackend(): UdpBackend {
-  const host = globalThis as { Bun?: unknown; Deno?: { listenDatagram?: unknown } };
-  if (host.Bun !== undefined) return BACKENDS.bun();
-  if (typeof host.Deno?.listenDatagram === "function") return BACKENDS.deno();
+  if (HOST_RUNTIME === "Bun") return BACKENDS.bun();
+  const deno = (globalThis as { Deno?: { listenDatagram?: unknown } }).Deno;
+  if (typeof deno?.listenDatagram === "function") return BACKENDS.deno();
   return BACKENDS["node:dgram"]();
 }
 

@@ -1,4 +1,4 @@
-import { SpindleError } from "@spindle/core";
+import { HOST_RUNTIME, SpindleError } from "@spindle/core";
 import { isIcmpError, NetError, unsupportedOption } from "../errors.ts";
 import { type SocketAddress, trustedAddress } from "../socket-address.ts";
 import { SenderCache } from "./sender-cache.ts";
@@ -84,7 +84,7 @@ export class BunUdpBackend implements UdpBackend {
     if (bun === undefined || typeof bun.udpSocket !== "function") {
       throw new SpindleError(
         "INVALID_ARGUMENT",
-        `backend "bun" needs Bun's Bun.udpSocket, which ${runtimeName()} does not have; use "node:dgram" or "auto"`,
+        `backend "bun" needs Bun's Bun.udpSocket, which ${HOST_RUNTIME} does not have; use "node:dgram" or "auto"`,
       );
     }
     this.#bun = bun;
@@ -253,11 +253,6 @@ function noBufferSizes(option: string): NetError {
 /** uSockets' bind flags, as Bun's own `node:dgram` passes them to `Bun.udpSocket`. */
 const SOCKET_IPV6_ONLY = 8;
 const LISTEN_REUSE_ADDR = 16;
-
-/** This runtime's name, for error messages (worded as the `"deno"` backend words them). */
-function runtimeName(): string {
-  return (globalThis as unknown as { Deno?: unknown }).Deno !== undefined ? "Deno" : "Node";
-}
 
 // The slice of Bun's API this backend uses (declared here: the package's tsconfig has no Bun types,
 // and Bun's own declare the error handler wrongly, see the class doc).

@@ -1,4 +1,4 @@
-import { SpindleError } from "@spindle/core";
+import { HOST_RUNTIME, SpindleError } from "@spindle/core";
 import { closedError, NetError, unsupportedOption } from "../errors.ts";
 import { type SocketAddress, trustedAddress } from "../socket-address.ts";
 import { CopyPool } from "./copy-pool.ts";
@@ -81,7 +81,7 @@ export class DenoDatagramBackend implements UdpBackend {
     if (deno === undefined) {
       throw new SpindleError(
         "INVALID_ARGUMENT",
-        `backend "deno" needs Deno's Deno.listenDatagram, which ${otherRuntime()} does not have; use "node:dgram" or "auto"`,
+        `backend "deno" needs Deno's Deno.listenDatagram, which ${HOST_RUNTIME} does not have; use "node:dgram" or "auto"`,
       );
     }
     if (typeof deno.listenDatagram !== "function") {
@@ -332,11 +332,6 @@ function unsupported(option: string, why: string): NetError {
     "UNSUPPORTED",
     `${option} is not supported on Deno by backend "deno": Deno.listenDatagram ${why}; use backend "node:dgram" for it`,
   );
-}
-
-function otherRuntime(): string {
-  const bun = (globalThis as unknown as { Bun?: unknown }).Bun;
-  return bun !== undefined ? "Bun" : "Node";
 }
 
 const isIPv6Group = (group: string): boolean => group.includes(":");

@@ -1,18 +1,16 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { HOST_RUNTIME } from "@spindle/core";
 import { closedError, isIcmpError, NetError, unsupportedOption } from "../errors.ts";
 import { type SocketAddress, trustedAddress } from "../socket-address.ts";
 import { SendChain } from "./send-chain.ts";
 import { SenderCache } from "./sender-cache.ts";
 import type { BackendEvents, BindOptions, UdpBackend } from "./udp-backend.ts";
 
-declare const Deno: unknown;
-declare const Bun: unknown;
-
 /**
  * Bun's `node:dgram` sets `IP_RECVERR` (it is `Bun.udpSocket` underneath): an earlier datagram's
  * ICMP error also fails the socket's next send, whatever its destination (see the class doc).
  */
-const SENDS_CARRY_ICMP_ERRORS = typeof Bun !== "undefined";
+const SENDS_CARRY_ICMP_ERRORS = HOST_RUNTIME === "Bun";
 
 /**
  * The `node:dgram` backend: Node's own UDP API, also implemented by Deno and Bun. Its traps,
@@ -52,7 +50,7 @@ export class NodeDgramBackend implements UdpBackend {
   /** Senders seen recently, so that datagrams from one peer share one address object. */
   readonly #senders = new SenderCache();
   /** On Deno only: sends one at a time, in order. */
-  readonly #chain: SendChain | null = typeof Deno === "undefined"
+  readonly #chain: SendChain | null = HOST_RUNTIME !== "Deno"
     ? null
     : new SendChain((data, to) =>
       new Promise<void>((resolve, reject) => this.#sendNow(data, to, (error) => (error ? reject(error) : resolve())))
@@ -173,7 +171,7 @@ export class NodeDgramBackend implements UdpBackend {
    * So on Deno these are `UNSUPPORTED`.
    */
   #checkBufferSizes(option: string): void {
-    if (typeof Deno !== "undefined") {
+    if (HOST_RUNTIME === "Deno") {
       throw unsupportedOption(
         option,
         this.name,
