@@ -112,6 +112,26 @@ export function budgetLeft(): number {
 }
 
 /**
+ * Whether the child a combinator just polled used the task's budget up in this poll: the budget
+ * had units before the child's poll (`budgetBefore`, read with {@linkcode budgetLeft}) and has
+ * none now. Such a combinator gives its other child a poll first, or one with
+ * {@linkcode pollUnconstrained}, so that a child looping over ready operations cannot starve it
+ * (a child that found the budget already empty did no work: that is not this case).
+ *
+ * @example
+ * ```ts
+ * import { budgetLeft, Context, ready, usedBudgetUp } from "@spindle/core";
+ *
+ * const before = budgetLeft();
+ * ready(1).poll(Context.noop());
+ * console.log(usedBudgetUp(before)); // false: outside an executor the budget never runs out
+ * ```
+ */
+export function usedBudgetUp(budgetBefore: number): boolean {
+  return budgetBefore > 0 && left <= 0;
+}
+
+/**
  * Polls `future` with the budget lifted for this one poll, then restores the running task's budget
  * as it was (tokio's `coop::with_unconstrained`). For a combinator whose first child used up the
  * task's budget in this poll and whose second child is a bounded check that must not be refused:

@@ -57,7 +57,7 @@ export { ready } from "./ready.ts";
 export { pending } from "./pending.ts";
 export { pollFn } from "./poll-fn.ts";
 export { yieldNow } from "./yield-now.ts";
-export { budgetLeft, consumeBudget, pollUnconstrained, refundBudget } from "./coop-budget.ts";
+export { budgetLeft, consumeBudget, pollUnconstrained, refundBudget, usedBudgetUp } from "./coop-budget.ts";
 export { join, joinAll, type OutputOf } from "./join.ts";
 export { race } from "./race.ts";
 export { select, type Selected } from "./select.ts";

@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { budgetLeft } from "./coop-budget.ts";
+import { budgetLeft, usedBudgetUp } from "./coop-budget.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { completedError } from "./errors.ts";
 import { dropEach, Future } from "./future.ts";
@@ -52,10 +52,10 @@ class Select<A, B> extends Future<Selected<A, B>> {
     if (a === null || b === null) throw completedError("select()");
     try {
       const bFirst = this.#bFirst;
-      const hadBudget = budgetLeft() > 0;
+      const budgetBefore = budgetLeft();
       const first = bFirst ? b.poll(cx) : a.poll(cx);
       if (first !== PENDING) return this.#won(bFirst ? 1 : 0, first);
-      if (hadBudget && budgetLeft() <= 0) {
+      if (usedBudgetUp(budgetBefore)) {
         // The first used the budget up: the other goes first in the next poll, which the wake makes
         // sure of (a first that took the last unit and then waited woke nobody, and the other may
         // not have registered a waker yet).

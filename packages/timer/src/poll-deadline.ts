@@ -1,4 +1,4 @@
-import { budgetLeft, type Context, type Future, type Poll, pollUnconstrained } from "@spindle/core";
+import { type Context, type Future, type Poll, pollUnconstrained, usedBudgetUp } from "@spindle/core";
 
 /**
  * Polls `deadline`, a sleep that a combinator checks after polling its work in the same poll
@@ -10,5 +10,5 @@ import { budgetLeft, type Context, type Future, type Poll, pollUnconstrained } f
  * deadline never fires. A sleep is a bounded check, so the lifted budget cannot hold the thread.
  */
 export function pollDeadline(deadline: Future<void>, cx: Context, budgetBefore: number): Poll<void> {
-  return budgetBefore > 0 && budgetLeft() <= 0 ? pollUnconstrained(deadline, cx) : deadline.poll(cx);
+  return usedBudgetUp(budgetBefore) ? pollUnconstrained(deadline, cx) : deadline.poll(cx);
 }
