@@ -4,9 +4,13 @@ import {
   blockOn,
   CancelledError,
   type Coroutine,
+  drop,
   fromPromise,
+  Future,
   LocalExecutor,
+  PENDING,
   pending,
+  type Poll,
   scoped,
   SpindleError,
   TaskLocal,
@@ -94,6 +98,28 @@ test("an aborted scoped coroutine unwinds with its values, and its finally may s
   await assert.rejects(Promise.resolve(handle), CancelledError);
   await run;
   assert.deepEqual(log, ["finally: r-abort", "after wait: r-abort"]);
+});
+
+test("a scoped plain future is dropped with its values in force: by an abort, and by hand", async () => {
+  const seen: Array<string | undefined> = [];
+  class ReadsOnDrop extends Future<void> {
+    poll(): Poll<void> {
+      return PENDING;
+    }
+    override [Symbol.dispose](): void {
+      seen.push(requestId.get());
+    }
+  }
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(requestId.scope("r-drop", new ReadsOnDrop()));
+  const run = executor.run();
+  await Promise.resolve();
+  handle.abort();
+  await assert.rejects(Promise.resolve(handle), CancelledError);
+  await run;
+  drop(requestId.scope("r-by-hand", new ReadsOnDrop()));
+  assert.deepEqual(seen, ["r-drop", "r-by-hand"]);
+  assert.equal(requestId.get(), undefined, "the frame before the drop is restored");
 });
 
 test("bad input: a name that is not a string, work that is not a future", () => {

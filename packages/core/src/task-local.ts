@@ -145,7 +145,7 @@ class LocalsCoroutine<R> extends CoroutineFuture<R> {
   }
 }
 
-/** A plain future polled with a frame in force. */
+/** A plain future polled and dropped with a frame in force. */
 class LocalsFuture<R> extends Future<R> {
   readonly #frame: Frame;
   readonly #inner: Future<R>;
@@ -161,6 +161,6 @@ class LocalsFuture<R> extends Future<R> {
   }
 
   override [Symbol.dispose](): void {
-    drop(this.#inner);
+    inFrame(this.#frame, () => drop(this.#inner));
   }
 }
