@@ -66,6 +66,26 @@ test("autoAdvance jumps only after the host had a turn: a task woken by a settle
   assert.deepEqual(log, ["promise 0 at 0", "promise 1 at 0", "promise 2 at 0", "sleep at 100"]);
 });
 
+test("steps add up exactly: ten advances of 0.1 ms reach a 1 ms sleep, and a microsecond short does not", () => {
+  for (const start of [undefined, Instant.fromMillis(0), Instant.fromMillis(123_456.789)]) {
+    const clock = new VirtualClock(start === undefined ? undefined : { start });
+    const { cx, record } = recordingContext();
+    const sleep = clock.timer.sleep(1);
+    assert.equal(sleep.poll(cx), PENDING);
+    clock.advance(0.05);
+    const late = clock.timer.sleep(0.3); // made between steps, off the start's grid
+    assert.equal(late.poll(cx), PENDING);
+    for (let i = 0; i < 9; i++) clock.advance(0.1);
+    assert.equal(record.wokenAt.length, 1, `start ${start?.millis}: the 0.3 ms sleep fell due on the way`);
+    // (a nanosecond is below a double's resolution at the default start, about 6e10 ms: 7.6 ns)
+    assert.equal(clock.advance(0.05 - 1e-3), 0, `start ${start?.millis}: a microsecond short of 1 ms`);
+    assert.equal(sleep.poll(cx), PENDING);
+    assert.equal(clock.advance(1e-3), 1, `start ${start?.millis}: the tenth step's last microsecond`);
+    assert.equal(sleep.poll(cx), undefined);
+    assert.equal(late.poll(cx), undefined);
+  }
+});
+
 test("advanceToNext jumps to the earliest deadline only", () => {
   const clock = new VirtualClock({ start: Instant.fromMillis(1_000) });
   const a = clock.timer.sleep(20);

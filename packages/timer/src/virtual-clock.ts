@@ -63,10 +63,23 @@ export class VirtualClock implements Disposable {
     return Instant.fromMillis(this.#driver.time);
   }
 
-  /** Moves the clock `ms` milliseconds forward and wakes the timers due; returns how many. */
+  /**
+   * Moves the clock `ms` milliseconds forward and wakes the timers due; returns how many. Steps add
+   * up exactly to the nanosecond (ten steps of 0.1 ms reach a 1 ms sleep, as on tokio's paused
+   * clock): the clock counts whole nanoseconds moved since its start, and a deadline that only the
+   * rounding of milliseconds into a double leaves a hair past the clock (a few units of the last
+   * place, or half a nanosecond) is reached: the clock moves onto it.
+   */
   advance(ms: number): number {
-    this.#driver.time += checkDuration(ms, "the virtual advance");
-    return this.#queue.fire();
+    const driver = this.#driver;
+    const target = driver.moveBy(checkDuration(ms, "the virtual advance"));
+    let fired = this.#queue.fire();
+    const reach = target + Math.max(Math.abs(target) * ROUNDING_SLACK, HALF_NANOSECOND_MS);
+    for (let next = this.#queue.earliest; next > driver.time && next <= reach; next = this.#queue.earliest) {
+      driver.moveTo(next);
+      fired += this.#queue.fire();
+    }
+    return fired;
   }
 
   /**
@@ -76,7 +89,7 @@ export class VirtualClock implements Disposable {
   advanceToNext(): number {
     const earliest = this.#queue.earliest;
     if (earliest === Infinity) return 0;
-    this.#driver.time = Math.max(this.#driver.time, earliest);
+    this.#driver.moveTo(earliest);
     return this.#queue.fire();
   }
 
@@ -110,11 +123,20 @@ export class VirtualClock implements Disposable {
   }
 }
 
+/** How far past the clock, relative to its reading, a deadline counts as reached by an advance (4 units in the last place). */
+const ROUNDING_SLACK = 2 ** -50;
+/** The clock's own unit is the nanosecond: a deadline within half of one is reached. */
+const HALF_NANOSECOND_MS = 5e-7;
+
 /** A driver whose clock is a number that the {@linkcode VirtualClock} moves. */
 class VirtualDriver implements Driver {
   readonly kind = "virtual" as const;
   readonly #queue: TimerQueue;
+  /** The clock's reading (ms), never moving back. */
   time: number;
+  readonly #start: number;
+  /** Whole nanoseconds moved since `#start`: sums of steps are exact (to 2^53 ns, 104 days). */
+  #movedNs = 0;
   closeReason: CloseReason | null = null;
   closeCause: Error | undefined;
   /** The idle executors to resume when a deadline appears (their `onIdle`'s `again`). */
@@ -123,6 +145,20 @@ class VirtualDriver implements Driver {
   constructor(queue: TimerQueue, time: number) {
     this.#queue = queue;
     this.time = time;
+    this.#start = time;
+  }
+
+  /** Moves the clock `ms` forward, counted in whole nanoseconds; returns the new reading. */
+  moveBy(ms: number): number {
+    this.#movedNs += Math.round(ms * 1e6);
+    return (this.time = Math.max(this.time, this.#start + this.#movedNs / 1e6));
+  }
+
+  /** Moves the clock onto `instant` (ms) if that is later. */
+  moveTo(instant: number): void {
+    if (instant <= this.time) return;
+    this.time = instant;
+    this.#movedNs = Math.round((instant - this.#start) * 1e6);
   }
 
   now(): number {

@@ -1,0 +1,108 @@
+// Port of tokio/tests/macros_join.rs (tokio-rs/tokio ea91b33ca57ff0581b38e735cc108f831bccbdaa)
+// onto @spindle/core's `join(...futures)` (tokio's `join!`), written from the core README.
+// Differs: `join` re-polls only the children that were woken, in the order they were woken
+// (README), so it has no `biased;` form and does not rotate which child it polls first: three
+// children that each yield are polled 1, 2, 3 every time (`futures_are_polled_in_order_in_biased_mode`'s
+// order; `a_different_future_is_polled_first_every_time_poll_fn_is_polled` is ported to that
+// documented order). Not portable: `join_size`, `join_size_biased` (Rust future sizes),
+// `join_into_future` (`IntoFuture` is a Rust trait; a coroutine is the closest, ported in
+// `sync_one_lit_expr_*`), `caller_names_const_count` (a Rust macro hygiene check).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { blockOn, type Coroutine, type Future, join, LocalExecutor, PENDING, ready, yieldNow } from "@spindle/core";
+import { oneshot, Semaphore } from "@spindle/sync";
+import { MockTask } from "./support.ts";
+
+/** Runs `body` as a task of a LocalExecutor (tokio's `#[tokio::test]`). */
+async function onExecutor<T>(body: Future<T> | Coroutine<T>): Promise<T> {
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(body);
+  await executor.run();
+  return await handle;
+}
+
+function* value<T>(x: T): Coroutine<T> {
+  return x;
+}
+
+test("sync_one_lit_expr_comma / sync_one_lit_expr_no_comma: one child", () => {
+  assert.deepEqual(blockOn(join(value(1))), [1]);
+  assert.deepEqual(blockOn(join(ready(1))), [1]);
+});
+
+test("sync_two_lit_expr_comma / sync_two_lit_expr_no_comma: two children, outputs in order", () => {
+  assert.deepEqual(blockOn(join(value(1), value(2))), [1, 2]);
+});
+
+test("two_await: join waits for both, and each completion wakes it", () => {
+  const [tx1, rx1] = oneshot<string>();
+  const [tx2, rx2] = oneshot<number>();
+  const task = new MockTask(join(rx1, rx2));
+  assert.equal(task.poll(), PENDING);
+  tx2.send(123);
+  assert.ok(task.isWoken());
+  assert.equal(task.poll(), PENDING);
+  tx1.send("hello");
+  assert.ok(task.isWoken());
+  assert.deepEqual(task.poll(), ["hello", 123]);
+});
+
+function* nonCooperativeTask(permits: Semaphore): Coroutine<number> {
+  let exceededBudget = 0;
+  for (let i = 0; i < 5; i++) {
+    // Another child should run after this one uses its whole budget.
+    for (let j = 0; j < 128; j++) {
+      const permit = yield* permits.acquire();
+      permit.release();
+    }
+    exceededBudget++;
+  }
+  return exceededBudget;
+}
+
+function* poorLittleTask(permits: Semaphore): Coroutine<number> {
+  let howManyTimesIGotToRun = 0;
+  for (let i = 0; i < 5; i++) {
+    const permit = yield* permits.acquire();
+    howManyTimesIGotToRun++;
+    permit.release();
+  }
+  return howManyTimesIGotToRun;
+}
+
+test("join_does_not_allow_tasks_to_starve", async () => {
+  const permits = new Semaphore(1);
+  const [nonCooperative, little] = await onExecutor(
+    (function* (): Coroutine<[number, number]> {
+      return yield* join(nonCooperativeTask(permits), poorLittleTask(permits));
+    })(),
+  );
+  assert.equal(nonCooperative, 5);
+  assert.equal(little, 5);
+});
+
+function* recordPolls(x: number, order: number[]): Coroutine<void> {
+  for (let i = 0; i < 4; i++) {
+    order.push(x);
+    yield* yieldNow();
+  }
+}
+
+/** The order in which `join` polls three children that each yield four times. */
+async function pollOrderOfThree(): Promise<number[]> {
+  const order: number[] = [];
+  await onExecutor(join(recordPolls(1, order), recordPolls(2, order), recordPolls(3, order)));
+  return order;
+}
+
+test("a_different_future_is_polled_first_every_time_poll_fn_is_polled: polled in wake order (see the header)", async () => {
+  assert.deepEqual(await pollOrderOfThree(), [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
+});
+
+test("futures_are_polled_in_order_in_biased_mode", async () => {
+  assert.deepEqual(await pollOrderOfThree(), [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
+});
+
+test("empty_join", () => {
+  assert.deepEqual(blockOn(join()), []);
+});
