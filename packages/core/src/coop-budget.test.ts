@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   blockOn,
+  budgetLeft,
   consumeBudget,
   Context,
   type Coroutine,
@@ -16,6 +17,7 @@ import {
   ready,
   STREAM_END,
   TaskScope,
+  usedBudgetUp,
   type Waker,
   yieldNow,
 } from "./mod.ts";
@@ -276,4 +278,22 @@ test("a task poll grants exactly 128 units, then refuses one (tokio test_iter_co
   }));
   await executor.run();
   assert.equal(await granted, 128);
+});
+
+test("usedBudgetUp tells a child that used the budget up in this poll from one that found it empty; bad input is named", async () => {
+  const answers: boolean[] = [];
+  const executor = new LocalExecutor();
+  executor.spawn(pollFn((cx) => {
+    const before = budgetLeft();
+    while (consumeBudget(cx)); // a child that uses every unit, then is refused one
+    answers.push(usedBudgetUp(before));
+    const emptyBefore = budgetLeft();
+    consumeBudget(cx); // a child that finds the budget empty
+    answers.push(usedBudgetUp(emptyBefore));
+    return undefined;
+  }));
+  await executor.run();
+  assert.deepEqual(answers, [true, false]);
+  assert.equal(usedBudgetUp(budgetLeft()), false, "outside an executor the budget never runs out");
+  assert.throws(() => usedBudgetUp("128" as unknown as number), /budgetBefore must be a number, got "128"/);
 });

@@ -1,5 +1,6 @@
 import type { Context } from "./context.ts";
 import type { Future } from "./future.ts";
+import { checkTypeOf } from "./errors.ts";
 import type { Poll } from "./poll.ts";
 
 /**
@@ -128,6 +129,7 @@ export function budgetLeft(): number {
  * ```
  */
 export function usedBudgetUp(budgetBefore: number): boolean {
+  if (typeof budgetBefore !== "number") checkTypeOf(budgetBefore, "number", "usedBudgetUp(): budgetBefore");
   return budgetBefore > 0 && left <= 0;
 }
 
