@@ -13,6 +13,13 @@ export function watchesSilentDeaths(limitMib: number | undefined): limitMib is n
 }
 
 /**
+ * Where a watch reads the process's resident memory (KiB) unless given a source: a test replaces
+ * `readKib` to drive a whole runtime's watch (`silent-lock-holder.test.ts`); not exported by the
+ * package.
+ */
+export const processRss: { readKib: () => number } = { readKib: () => process.memoryUsage.rss() / 1024 };
+
+/**
  * The runtime's watch for machines that died of running out of heap without their thread's
  * `exit` or `error` event (measured on Deno 2.9.6: a worker that reached its
  * `resourceLimits.maxOldGenerationSizeMb` under load stayed silent in 6 of 7 runs, its heartbeat
@@ -63,7 +70,7 @@ export class SilentDeathWatch {
     heartbeats: HeartbeatWatch,
     limitMib: number,
     holdsLock: (p: number) => boolean,
-    readRssKib: () => number = () => process.memoryUsage.rss() / 1024,
+    readRssKib: () => number = () => processRss.readKib(),
   ) {
     this.#processors = processors;
     this.#heartbeats = heartbeats;

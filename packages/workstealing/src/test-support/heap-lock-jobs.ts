@@ -26,17 +26,23 @@ export type HeapLockJobs = {
   holdHeapLockUntilFreed: (flag: SharedBuffer) => void;
   waitForDeath: (flag: SharedBuffer, index: number) => Future<never>;
   spinUntilFreed: (flag: SharedBuffer, index: number) => void;
+  textLength: (text: string) => number;
 };
 
 /** How long a job below waits for the test to free it before it gives up (a hang bound). */
 const FREED_WITHIN_MS = 60_000;
 
-/** Sets word `index` of `flag` to 1, then waits (`spin`: without blocking) until word `index + 1` is 1. */
-function markThenWait(flag: SharedBuffer, index: number, spin: boolean): void {
+/**
+ * Sets word `index` of `flag` to 1, then waits (`spin`: without blocking) until word `index + 1`
+ * is set; returns its value.
+ */
+function markThenWait(flag: SharedBuffer, index: number, spin: boolean): number {
   const words = flag.array(Int32Array);
   Atomics.store(words, index, 1);
   const giveUpAt = performance.now() + FREED_WITHIN_MS;
-  while (Atomics.load(words, index + 1) !== 1) {
+  for (;;) {
+    const freed = Atomics.load(words, index + 1);
+    if (freed !== 0) return freed;
     if (performance.now() > giveUpAt) throw new Error(`word ${index + 1} was not set within ${FREED_WITHIN_MS} ms`);
     if (!spin) Atomics.wait(words, index + 1, 0, 50);
   }
@@ -101,17 +107,16 @@ const jobs: JobSet<HeapLockJobs> = defineJobs({
     throw lockingWhileRead(new Error("the job's own error"), flag);
   },
   /**
-   * Takes the heap's lock, sets word 0 of `flag` to 1 and keeps its thread blocked (alive, its job
-   * running) until word 1 is 1, then gives the lock back: a live holder, not a dead one.
+   * Takes the heap's lock, sets word 0 of `flag` to 1 and keeps its thread blocked (its job
+   * running) until word 1 is set: to 1, it gives the lock back (a live holder); to 2, it returns
+   * holding it, as a thread taken for dead must (its lock was recovered, and its owner number may
+   * hold it again in its processor's next machine). Nothing else gives it back: an error (the wait
+   * given up, or a termination that Deno turns into one) leaves it held, as a death would.
    */
   holdHeapLockUntilFreed(flag) {
     const heap = new SharedHeap(flag.locate().heap);
     holdHeapLock(heap);
-    try {
-      markThenWait(flag, 0, false);
-    } finally {
-      releaseHeapLock(heap);
-    }
+    if (markThenWait(flag, 0, false) === 1) releaseHeapLock(heap);
   },
   /** Sets word `index` of `flag` to 1 and never settles: its worker's death ends it. */
   waitForDeath(flag, index) {
@@ -125,6 +130,10 @@ const jobs: JobSet<HeapLockJobs> = defineJobs({
    */
   spinUntilFreed(flag, index) {
     markThenWait(flag, index, true);
+  },
+  /** The length of `text`: a job whose arguments, when long, its spawner writes into the heap. */
+  textLength(text) {
+    return text.length;
   },
 });
 export default jobs;
