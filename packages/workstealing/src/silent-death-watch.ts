@@ -86,7 +86,9 @@ export class SilentDeathWatch {
   /**
    * Looks at processor `p`, whose machine runs, as of `now` (`performance.now()`): the message
    * for its jobs' `WorkerLostError` when it is to be taken for dead, else `null`. Called on every
-   * tick for every running machine, busy or idle, so that a reading from before each beat exists.
+   * tick for every running machine, busy or idle, so that a reading from before each beat exists;
+   * and by every wait of the runtime's thread for a lock that the machine holds, during which no
+   * tick comes (`Runtime.#checkLockHolder`).
    */
   check(p: number, now: number): string | null {
     const processor = this.#processors[p] as Processor;

@@ -2,60 +2,19 @@
 // must not fail the runtime's thread's next wait for that lock (a spawn's) with DEADLOCK after the
 // runtime's patience (5 s): the wait asks the silent-death watch about the holder, as a tick would,
 // and recovers the lock of a machine the watch takes for dead. Before, the watch only looked on its
-// ticks, which the blocked thread never reached, and the first spawn in that window failed.
+// ticks, which the blocked thread never reached, and the first spawn in that window failed. (The
+// wait's check alone, driven by hand on every runtime: silent-death-watch.test.ts.)
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { WakeTable } from "@spindle/core";
 import { runtime as runtimeName, until } from "@spindle/test-support";
-import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { Runtime, WorkerLostError } from "./mod.ts";
-import { RUNTIME_THREAD, SharedState } from "./shared-state.ts";
-import { processRss, SILENT_AFTER_MS, SilentDeathWatch, watchesSilentDeaths } from "./silent-death-watch.ts";
-import { sharedStateSetup } from "./test-support/shared-setup.ts";
+import { processRss, SILENT_AFTER_MS, watchesSilentDeaths } from "./silent-death-watch.ts";
 import { reasonOf, settleWithin } from "./test-support/runtime.ts";
 import type jobs from "./test-support/heap-lock-jobs.ts";
-import { holdHeapLock, releaseHeapLock } from "../../codec/src/shared-heap.ts";
 
 const LIMIT_MIB = 64;
 /** Hang bound for a job, generous for a loaded 2-vCPU machine (a worker's start under `deno test` takes seconds). */
 const SETTLE_MS = 60_000;
-
-test("a wait of the runtime's thread for the heap's lock asks the watch about its holder, and ends once a dead one's lock is recovered", () => {
-  // One processor, driven by hand: the watch's clock and RSS are the test's (silent-death-watch.test.ts).
-  const setup = sharedStateSetup([WakeTable.createBuffer()], 1 << 20);
-  const rss = { mib: 100 };
-  let now = 0;
-  const asked: number[] = [];
-  // As the runtime's check (runtime.ts, #checkLockHolder): the watch's look, then the recovery.
-  const shared: SharedState = new SharedState(setup, RUNTIME_THREAD, (p) => {
-    asked.push(p);
-    if (watch.check(p, now) !== null) shared.recoverLocksOf(p);
-  });
-  const watch = new SilentDeathWatch(
-    shared.processors,
-    new HeartbeatWatch(shared.processors),
-    LIMIT_MIB,
-    (p) => shared.holdsLock(p),
-    () => rss.mib * 1024,
-  );
-  watch.forget(0);
-  const processor = shared.processor(0);
-  processor.publishHeapKib(20 * 1024);
-  processor.beat();
-  // Its machine (participant 1) takes the heap's lock, grows near its limit and stops there.
-  const machine = new SharedState(setup, 1);
-  holdHeapLock(machine.heap);
-  rss.mib += 40;
-  for (; now <= 50; now += 10) assert.equal(watch.check(0, now), null, "not still long enough yet");
-  now += SILENT_AFTER_MS; // no tick came since: the runtime's thread was busy
-  // Records come from the thread's cache; a block does not: this waits for the lock.
-  const block = shared.heap.alloc(1_000);
-  assert.deepEqual(asked, [0], "asked about processor 0, once");
-  assert.equal(shared.holdsLock(0), false, "its lock recovered");
-  shared.heap.free(block, 1_000);
-  releaseHeapLock(machine.heap); // the dead machine's unlock: no longer its lock, a no-op
-  assert.equal(shared.heap.lockHolder(), 0);
-});
 
 if (runtimeName === "deno") {
   test("deno: the first spawn after a machine died silently holding the heap's lock succeeds, and the machine's job fails with the watch's finding", async () => {
