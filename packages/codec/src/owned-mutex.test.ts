@@ -1,6 +1,7 @@
 // OwnedMutex: the word names its holder, a survivor takes the lock back from a dead holder (and
 // waiters on other threads are woken), a wait gives up after its patience, and a holder that asks
-// again is told at once instead of waiting for itself.
+// again is told at once instead of waiting for itself; a waiter's holder check may take the lock
+// back from a holder it knows dead while it waits.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
@@ -101,4 +102,32 @@ test("a thread waiting for a dead owner's lock gets it once a survivor recovers 
   } finally {
     await worker.terminate();
   }
+});
+
+test("a waiter's checkHolder, told the holder, may recover the lock from it: the wait ends at once, not at its patience", () => {
+  const word = words();
+  new OwnedMutex(word, 0, 3).lock(); // owner 3 dies holding it (its thread never unlocks)
+  const asked: number[] = [];
+  let waiter: OwnedMutex | null = null;
+  waiter = new OwnedMutex(word, 0, 1, 60_000, "the test's lock", (holder) => {
+    asked.push(holder);
+    // The waiter knows owner 3 dead: it takes the lock back, repairs nothing, and unlocks.
+    if ((waiter as OwnedMutex).recover(holder)) (waiter as OwnedMutex).unlock();
+  });
+  waiter.lock();
+  assert.deepEqual(asked, [3], "asked once, about the holder");
+  assert.equal(waiter.holder(), 1, "then took the lock");
+  waiter.unlock();
+});
+
+test("a checkHolder that finds the holder alive is asked again after each wait slice, until the patience runs out", () => {
+  const word = words();
+  new OwnedMutex(word, 0, 3).lock();
+  let asked = 0;
+  const waiter = new OwnedMutex(word, 0, 1, 200, "the test's lock", (holder) => {
+    assert.equal(holder, 3);
+    asked++;
+  });
+  assert.throws(() => waiter.lock(), (error: unknown) => error instanceof SpindleError && error.code === "DEADLOCK");
+  assert.ok(asked >= 2, `asked before the wait and after its slices, got ${asked}`);
 });

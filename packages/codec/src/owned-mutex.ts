@@ -23,7 +23,9 @@ import { checkSharedWord, describe, SpindleError } from "@spindle/core";
  * Waits are bounded ({@linkcode WAIT_SLICE_MS}) and the lock's `patienceMs` bounds the whole wait:
  * a thread that cannot learn of deaths while it waits (the thread that would recover the lock,
  * blocked in `Atomics.wait`, does not get to run the host's exit callbacks) gives up with a
- * `SpindleError` of code `DEADLOCK` naming the owner, instead of waiting forever.
+ * `SpindleError` of code `DEADLOCK` naming the owner, instead of waiting forever. Such a thread may
+ * have other means to tell a dead holder (a watch of its heartbeat): its `checkHolder` runs before
+ * the wait and after each slice, and may recover the lock there, so that the wait ends at once.
  *
  * @example
  * ```ts
@@ -46,12 +48,17 @@ export class OwnedMutex {
   readonly #owner: number;
   readonly #patienceMs: number;
   readonly #what: string;
+  readonly #checkHolder: ((holder: number) => void) | undefined;
 
   /**
    * The mutex over `word[index]` (zero: unlocked) as used by owner `owner` (this thread's number,
    * 1 to {@linkcode MAX_LOCK_OWNER}, distinct from every other thread that uses the word). A
    * `lock()` that has waited `patienceMs` (default: no limit), or that finds the lock held by its
-   * own owner number, throws; `what` names the lock in that error.
+   * own owner number, throws; `what` names the lock in that error. `checkHolder`, when given, is
+   * called with the holder's owner number when a `lock()` finds the lock held by another, before
+   * it waits and after each {@linkcode WAIT_SLICE_MS} of waiting: it may take a holder it knows to
+   * be dead for dead and {@linkcode OwnedMutex.recover} the lock (through its own mutex over the
+   * word), and the wait looks again. What it throws, `lock()` throws.
    */
   constructor(
     word: Int32Array,
@@ -59,6 +66,7 @@ export class OwnedMutex {
     owner: number,
     patienceMs: number = Infinity,
     what: string = "the lock",
+    checkHolder?: (holder: number) => void,
   ) {
     checkSharedWord(word, index, "new OwnedMutex()");
     if (!Number.isInteger(owner) || owner < 1 || owner > MAX_LOCK_OWNER) {
@@ -72,6 +80,7 @@ export class OwnedMutex {
     this.#owner = owner;
     this.#patienceMs = patienceMs;
     this.#what = what;
+    this.#checkHolder = checkHolder;
   }
 
   /** Takes the lock, waiting as long as its holder keeps it (at most `patienceMs`, then throws `DEADLOCK`). */
@@ -84,6 +93,7 @@ export class OwnedMutex {
       if (Atomics.compareExchange(word, i, UNLOCKED, owner) === UNLOCKED) return;
     }
     const since = performance.now();
+    let check = this.#checkHolder !== undefined;
     for (;;) {
       const seen = Atomics.load(word, i);
       if (seen === UNLOCKED) {
@@ -96,10 +106,17 @@ export class OwnedMutex {
         // crash report, after it failed while holding it): waiting would never end.
         throw new SpindleError("DEADLOCK", `${this.#what} is already held by this thread (owner ${owner})`);
       }
+      if (check) {
+        // Once per slice: it may have recovered the lock from a holder it knows dead, so look again.
+        check = false;
+        (this.#checkHolder as (holder: number) => void)(seen & MAX_LOCK_OWNER);
+        continue;
+      }
       // Mark it contended so that its holder notifies on unlock (a failed exchange: the word
       // changed, look again).
       if ((seen & CONTENDED) === 0 && Atomics.compareExchange(word, i, seen, seen | CONTENDED) !== seen) continue;
       if (Atomics.wait(word, i, seen | CONTENDED, WAIT_SLICE_MS) !== "timed-out") continue;
+      check = this.#checkHolder !== undefined;
       if (performance.now() - since >= this.#patienceMs) {
         throw new SpindleError(
           "DEADLOCK",

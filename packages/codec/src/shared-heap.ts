@@ -53,23 +53,32 @@ export class SharedHeap {
    * A heap over `buffer`, made by {@linkcode SharedHeap.create} on some thread, used by lock owner
    * `owner` (this thread's number among the threads that share the heap, 1 to 2^30 - 1, for
    * {@linkcode SharedHeap.recoverLock}); a wait for the lock longer than `patienceMs` throws
-   * (see {@linkcode OwnedMutex}). Without an owner it takes the owner and patience that an earlier
-   * heap over the same buffer was given on this thread, else an anonymous owner whose lock
-   * cannot be recovered.
+   * (see {@linkcode OwnedMutex}), and `checkHolder` may recover it from a holder it knows dead
+   * while it waits (see there). Without an owner it takes the owner, patience and check that an
+   * earlier heap over the same buffer was given on this thread, else an anonymous owner whose
+   * lock cannot be recovered.
    */
-  constructor(buffer: SharedArrayBuffer, owner?: number, patienceMs?: number) {
+  constructor(
+    buffer: SharedArrayBuffer,
+    owner?: number,
+    patienceMs?: number,
+    checkHolder?: (holder: number) => void,
+  ) {
     checkHeapBuffer(buffer);
     this.buffer = buffer;
     this.words = new Int32Array(buffer);
     this.bytes = new Uint8Array(buffer);
     let identity = identities.get(buffer);
-    if (owner !== undefined) identities.set(buffer, identity = { owner, patienceMs: patienceMs ?? Infinity });
+    if (owner !== undefined) {
+      identities.set(buffer, identity = { owner, patienceMs: patienceMs ?? Infinity, checkHolder });
+    }
     this.#mutex = new OwnedMutex(
       this.words,
       LOCK,
       identity?.owner ?? ANONYMOUS_OWNER,
       identity?.patienceMs ?? Infinity,
       "the shared heap's lock",
+      identity?.checkHolder,
     );
   }
 
@@ -221,8 +230,11 @@ export class SharedHeap {
   }
 }
 
-/** Each thread's lock owner and patience for a heap's buffer (see the constructor). */
-const identities = new WeakMap<SharedArrayBuffer, { readonly owner: number; readonly patienceMs: number }>();
+/** Each thread's lock owner, patience and holder check for a heap's buffer (see the constructor). */
+const identities = new WeakMap<
+  SharedArrayBuffer,
+  { readonly owner: number; readonly patienceMs: number; readonly checkHolder?: ((holder: number) => void) | undefined }
+>();
 
 /**
  * Throws `INVALID_ARGUMENT` unless `buffer` is a heap's: a growable SharedArrayBuffer that

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
-import { readErrorSummary, writeErrorSummary } from "./error-summary.ts";
+import { readErrorSummary, summaryEnd, summaryWords, writeErrorSummary } from "./error-summary.ts";
 
 /** Writes `error`'s summary into `capacity` words (after one word that must stay untouched) and reads it back. */
 function roundTrip(error: unknown, capacity = 14): Error {
@@ -53,4 +53,20 @@ test("an error whose name or message cannot be read is summarised as such, witho
   const read = roundTrip(longName);
   assert.equal(read.name, "Error");
   assert.match(read.message, /^N+…$/);
+});
+
+test("two summaries share one stretch of words: the second starts where the first ends", () => {
+  const first = new RangeError("out of heap");
+  const second = new SpindleError("DEADLOCK", "the shared heap's lock was given up");
+  const words = new Int32Array(new SharedArrayBuffer(19 * 4));
+  const firstWords = summaryWords(first);
+  assert.equal(firstWords, 2 + Math.ceil("RangeError\n\nout of heap".length / 4));
+  writeErrorSummary(words, 0, firstWords, first);
+  const at = summaryEnd(words, 0);
+  assert.equal(at, firstWords, "a summary that fits takes the words summaryWords counted");
+  writeErrorSummary(words, at, 19 - at, second);
+  assert.equal(readErrorSummary(words, 0).message, "out of heap");
+  const read = readErrorSummary(words, at) as Error & { code?: string };
+  assert.equal(read.code, "DEADLOCK");
+  assert.match(read.message, /^the shared .*…$/, "cut to the room left");
 });

@@ -44,6 +44,22 @@ export function readErrorSummary(words: Int32Array, at: number, options?: ErrorO
   return error;
 }
 
+/**
+ * The words {@linkcode writeErrorSummary} needs to keep all of what `error` says (header
+ * included): a caller that writes two summaries into one stretch of words sizes the first with it.
+ */
+export function summaryWords(error: unknown): number {
+  return HEADER_WORDS + Math.ceil(new TextEncoder().encode(headline(error)).length / 4);
+}
+
+/**
+ * Where the summary written at `words[at]` ends: the first word after its text, where a second
+ * summary may start. Plain reads, as {@linkcode readErrorSummary}'s.
+ */
+export function summaryEnd(words: Int32Array, at: number): number {
+  return at + HEADER_WORDS + Math.ceil((words[at] as number) / 4);
+}
+
 /** `name\ncode\nmessage` of an error (code: its string `code`, if any), each read guarded; `String(value)` of anything else. */
 function headline(error: unknown): string {
   try {

@@ -57,8 +57,8 @@ export class Idle {
   /**
    * The idle state whose words start at `control[at]` ({@linkcode idleWords}`(max)` of them) for
    * up to `max` processors; `unpark` wakes a processor's machine. `owner` is this thread's lock
-   * owner number (for {@linkcode Idle.recover}), `patienceMs` bounds its waits for the lock (see
-   * {@linkcode OwnedMutex}).
+   * owner number (for {@linkcode Idle.recover}), `patienceMs` bounds its waits for the lock, which
+   * ask `checkHolder` about its holder (see {@linkcode OwnedMutex}).
    */
   constructor(
     control: Int32Array,
@@ -67,11 +67,12 @@ export class Idle {
     unpark: (processor: number) => void,
     owner: number = ANONYMOUS_OWNER,
     patienceMs: number = Infinity,
+    checkHolder?: (holder: number) => void,
   ) {
     this.#control = control;
     this.#at = at;
     this.#max = max;
-    this.#mutex = new OwnedMutex(control, at + LOCK, owner, patienceMs, "the idle state's lock");
+    this.#mutex = new OwnedMutex(control, at + LOCK, owner, patienceMs, "the idle state's lock", checkHolder);
     this.#unpark = unpark;
     this.#sleeping = at + SLEEPERS + max;
     this.#searchingFlag = at + SLEEPERS + 2 * max;

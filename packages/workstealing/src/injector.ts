@@ -52,7 +52,8 @@ export class Injector {
   /**
    * The injector whose words start at `control[at]` ({@linkcode INJECTOR_WORDS} of them), used by
    * lock owner `owner` (this thread's number, for {@linkcode Injector.recover}), whose waits for
-   * the lock give up after `patienceMs` (see {@linkcode OwnedMutex}).
+   * the lock give up after `patienceMs` and ask `checkHolder` about its holder (see
+   * {@linkcode OwnedMutex}).
    */
   constructor(
     control: Int32Array,
@@ -60,11 +61,12 @@ export class Injector {
     heap: Int32Array,
     owner: number = ANONYMOUS_OWNER,
     patienceMs: number = Infinity,
+    checkHolder?: (holder: number) => void,
   ) {
     this.#control = control;
     this.#heap = heap;
     this.#at = at;
-    this.#mutex = new OwnedMutex(control, at + LOCK, owner, patienceMs, "the injector's lock");
+    this.#mutex = new OwnedMutex(control, at + LOCK, owner, patienceMs, "the injector's lock", checkHolder);
   }
 
   /** How many jobs it holds (a moment ago). */

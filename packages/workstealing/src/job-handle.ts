@@ -15,7 +15,7 @@ import {
   yieldNow,
 } from "@spindle/core";
 import { HeapFullError, OutcomeWriteError, WorkerLostError } from "./errors.ts";
-import { readErrorSummary } from "./error-summary.ts";
+import { readErrorSummary, summaryEnd } from "./error-summary.ts";
 import { currentJobContext, type InlineStart, type JobContext } from "./job-context.ts";
 import { isCoroutine } from "@spindle/core";
 import {
@@ -27,6 +27,8 @@ import {
   isTerminal,
   LENGTH,
   LOST,
+  LOST_SUMMARIES,
+  LOST_UNWRITTEN,
   NO_ROOM,
   NO_ROOM_BYTES,
   NO_ROOM_STATE,
@@ -263,6 +265,8 @@ export class JobHandle<T> extends JoinHandle<T> {
       value = this.#lostError(cause);
     } else if (state === NO_ROOM || state === UNWRITTEN) {
       value = this.#unwrittenError(state);
+    } else if (state === LOST_UNWRITTEN) {
+      value = this.#lostUnwrittenError();
     } else {
       value = shared.records.readPayload(id);
     }
@@ -302,11 +306,24 @@ export class JobHandle<T> extends JoinHandle<T> {
       return this.#cancelError ?? new CancelledError(`job ${JSON.stringify(this.#name)}`, { cause: unwritten });
     }
     if (meant !== LOST) return unwritten;
-    // A worker's death whose error had no room: its summary (settleLost), which says why it is one.
-    const summary = state === NO_ROOM
-      ? readErrorSummary(records, this.#id + UNWRITTEN_CAUSE, { cause: unwritten })
-      : null;
-    return this.#lostError({ cause: summary ?? unwritten });
+    // A worker's death whose error had no room (NO_ROOM alone: see settleLost): its summary, which
+    // says why it is one.
+    return this.#lostError({ cause: readErrorSummary(records, this.#id + UNWRITTEN_CAUSE, { cause: unwritten }) });
+  }
+
+  /**
+   * The error of a job whose worker died and whose record could not take that death's error
+   * (LOST_UNWRITTEN, see job-record.ts): as a piscina task's rejection and a tokio `JoinError`,
+   * it carries what killed the worker (a summary of it) as its `cause`, and that summary, as its
+   * own `cause`, the `OutcomeWriteError` that says why only a summary is known.
+   */
+  #lostUnwrittenError(): WorkerLostError {
+    // Plain reads, as in #unwrittenError: written before the SC store of the state.
+    const records = this.#shared.records.words;
+    const at = this.#id + LOST_SUMMARIES;
+    const failure = readErrorSummary(records, summaryEnd(records, at));
+    const unwritten = new OutcomeWriteError(this.#name, "error", { cause: failure });
+    return this.#lostError({ cause: readErrorSummary(records, at, { cause: unwritten }) });
   }
 
   #unregister(): void {

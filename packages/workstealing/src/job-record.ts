@@ -2,7 +2,7 @@ import { SpindleError, wakeShared } from "@spindle/core";
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue, dropMessage } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
-import { writeErrorSummary } from "./error-summary.ts";
+import { summaryEnd, summaryWords, writeErrorSummary } from "./error-summary.ts";
 
 /**
  * A job record: 32 words of the shared heap (one {@linkcode BLOCK_BYTES} block) that every thread
@@ -104,8 +104,8 @@ export const NO_ROOM = 8;
 /** With state NO_ROOM: the encoded outcome's length in bytes. */
 export const NO_ROOM_BYTES: number = INLINE;
 /**
- * With state NO_ROOM or UNWRITTEN: the state the outcome was for (DONE, FAILED, CANCELLED or
- * LOST). NO_ROOM for LOST also keeps a summary of the error that killed the worker at
+ * With state NO_ROOM or UNWRITTEN: the state the outcome was for (DONE, FAILED or CANCELLED, and
+ * for NO_ROOM also LOST; a lost job's other failures end in LOST_UNWRITTEN). NO_ROOM for LOST keeps a summary of the error that killed the worker at
  * {@linkcode UNWRITTEN_CAUSE} (see {@linkcode JobRecords.settleLost}).
  */
 export const NO_ROOM_STATE: number = INLINE + 1;
@@ -121,9 +121,31 @@ export const UNWRITTEN = 9;
 export const UNWRITTEN_CAUSE: number = INLINE + 2;
 export const UNWRITTEN_CAUSE_WORDS: number = INLINE_BYTES / 4 - 2;
 
+/**
+ * Its worker died (as LOST, EXIT_CODE included) and the error that killed it could not be written
+ * into the heap for another reason than a full one (the heap's lock given up): no payload; from
+ * {@linkcode LOST_SUMMARIES}, a summary of that error (`error-summary.ts`), then, from where it
+ * ends, one of the write's failure. Its handle fails with a `WorkerLostError` whose `cause` is the
+ * first, whose own `cause` is an `OutcomeWriteError` caused by the second: the death first, as for
+ * every lost job, then why only a summary of it is known (as for NO_ROOM, see there).
+ */
+export const LOST_UNWRITTEN = 10;
+/**
+ * With state LOST_UNWRITTEN: where the two summaries start, and the words they share: every word
+ * from MAP_CHUNK to the record's end, which nobody reads once the job has run (MAP_CHUNK and
+ * SPAWNED_AT are its worker's, before it starts the job; the payload is gone).
+ */
+export const LOST_SUMMARIES: number = MAP_CHUNK;
+export const LOST_SUMMARIES_WORDS: number = INLINE + INLINE_BYTES / 4 - MAP_CHUNK;
+/**
+ * The words the write's failure keeps at least, when the error that killed the worker needs more
+ * than the rest: a `SpindleError`'s name and code (`SpindleError\nDEADLOCK\n`) and a few letters.
+ */
+const LOST_FAILURE_WORDS = 8;
+
 /** Whether `state` is one a job ends in (CANCEL_PENDING is not: its payload is being written). */
 export function isTerminal(state: number): boolean {
-  return (state >= DONE && state <= LOST) || state === NO_ROOM || state === UNWRITTEN;
+  return (state >= DONE && state <= LOST) || state === NO_ROOM || state === UNWRITTEN || state === LOST_UNWRITTEN;
 }
 
 // A participant's counter line (16 words of the control block, one cache line): the records it
@@ -274,16 +296,18 @@ export class JobRecords {
       this.replacePayload(id, encoder, length);
       return state;
     } catch (error) {
-      if (!(error instanceof SpindleError && error.code === "CAPACITY_EXCEEDED")) {
-        return this.writeFailure(id, state, error);
-      }
-      // Plain writes, published by the caller's SC store of NO_ROOM (see settle). The failed write
-      // left no payload: #freePayload ran first, and #writePayload allocates before it writes.
-      const records = this.words;
-      records[id + NO_ROOM_BYTES] = length;
-      records[id + NO_ROOM_STATE] = state;
-      return NO_ROOM;
+      return isNoRoom(error) ? this.#noRoom(id, state, length) : this.writeFailure(id, state, error);
     }
+  }
+
+  /** Records that the `length` bytes of the outcome job `id` was to settle in `state` had no room; returns NO_ROOM. */
+  #noRoom(id: number, state: number, length: number): number {
+    // Plain writes, published by the caller's SC store of NO_ROOM (see settle). The failed write
+    // left no payload: #freePayload ran first, and #writePayload allocates before it writes.
+    const records = this.words;
+    records[id + NO_ROOM_BYTES] = length;
+    records[id + NO_ROOM_STATE] = state;
+    return NO_ROOM;
   }
 
   /**
@@ -294,19 +318,28 @@ export class JobRecords {
    * freed twice.
    */
   writeFailure(id: number, state: number, failure: unknown): number {
+    this.#dropPayload(id);
+    // Plain writes, published by the caller's SC store of UNWRITTEN (see settle).
+    const records = this.words;
+    records[id + NO_ROOM_STATE] = state;
+    writeErrorSummary(records, id + UNWRITTEN_CAUSE, UNWRITTEN_CAUSE_WORDS, failure);
+    return UNWRITTEN;
+  }
+
+  /**
+   * After a failed write: frees the record's payload if it can, else forgets it (the failure may
+   * be the heap's lock, or have come halfway through freeing it): a block leaked is better than
+   * one freed twice.
+   */
+  #dropPayload(id: number): void {
     try {
       this.#freePayload(id); // a no-op when the failed write had freed it
     } catch {
       // forgotten below
     }
-    // Plain writes, published by the caller's SC store of UNWRITTEN (see settle), except
-    // PAYLOAD and LENGTH, which #freePayload also writes with Atomics.
-    const records = this.words;
-    Atomics.store(records, id + PAYLOAD, 0);
-    Atomics.store(records, id + LENGTH, 0);
-    records[id + NO_ROOM_STATE] = state;
-    writeErrorSummary(records, id + UNWRITTEN_CAUSE, UNWRITTEN_CAUSE_WORDS, failure);
-    return UNWRITTEN;
+    // `Atomics`, as #freePayload writes them; published by the caller's SC store of the state.
+    Atomics.store(this.words, id + PAYLOAD, 0);
+    Atomics.store(this.words, id + LENGTH, 0);
   }
 
   /** The shared heap's limit in bytes (the runtime's `maxHeapBytes`, at least 1 MiB). */
@@ -406,21 +439,40 @@ export class JobRecords {
   /**
    * Ends a job whose worker died (the runtime's thread, after the exit): state LOST with the exit
    * code and, when the encoder holds one (`length` > 0), the error that killed the worker
-   * (`error`, encoded) as its payload; as {@linkcode JobRecords.settle}. When the heap has no room
-   * for it (NO_ROOM), a summary of `error` goes into the record's own words (from
-   * {@linkcode UNWRITTEN_CAUSE}), so that the handle still says what killed the worker.
+   * (`error`, encoded) as its payload; as {@linkcode JobRecords.settle}. When it cannot be written,
+   * a summary of `error` goes into the record's own words, so that the handle still says what
+   * killed the worker: from {@linkcode UNWRITTEN_CAUSE} when the heap had no room (NO_ROOM), else
+   * beside a summary of the write's failure (LOST_UNWRITTEN).
    */
   settleLost(id: number, exitCode: number, cause: ValueEncoder | null = null, length = 0, error?: unknown): void {
     let state = LOST;
+    const records = this.words;
     if (cause === null || length === 0) {
       this.#freePayload(id);
-      Atomics.store(this.words, id + LENGTH, 0);
+      Atomics.store(records, id + LENGTH, 0);
     } else {
-      state = this.writeOutcome(id, LOST, cause, length);
-      // Plain writes, published by settle's SC store of the state, as writeOutcome's.
-      if (state === NO_ROOM) writeErrorSummary(this.words, id + UNWRITTEN_CAUSE, UNWRITTEN_CAUSE_WORDS, error);
+      try {
+        this.replacePayload(id, cause, length);
+      } catch (failure) {
+        // Plain writes, published by settle's SC store of the state.
+        if (isNoRoom(failure)) {
+          state = this.#noRoom(id, LOST, length);
+          writeErrorSummary(records, id + UNWRITTEN_CAUSE, UNWRITTEN_CAUSE_WORDS, error);
+        } else {
+          this.#dropPayload(id);
+          state = LOST_UNWRITTEN;
+          const at = id + LOST_SUMMARIES;
+          const first = Math.min(
+            summaryWords(error),
+            LOST_SUMMARIES_WORDS - Math.min(summaryWords(failure), LOST_FAILURE_WORDS),
+          );
+          writeErrorSummary(records, at, first, error);
+          const second = summaryEnd(records, at);
+          writeErrorSummary(records, second, at + LOST_SUMMARIES_WORDS - second, failure);
+        }
+      }
     }
-    Atomics.store(this.words, id + EXIT_CODE, exitCode);
+    Atomics.store(records, id + EXIT_CODE, exitCode);
     this.settle(id, state);
   }
 
@@ -479,4 +531,9 @@ export class JobRecords {
     this.#heap.free(offset, length);
     Atomics.store(words, id + PAYLOAD, 0);
   }
+}
+
+/** Whether a write's failure was the heap's want of room (NO_ROOM), not another one (UNWRITTEN). */
+function isNoRoom(failure: unknown): boolean {
+  return failure instanceof SpindleError && failure.code === "CAPACITY_EXCEEDED";
 }

@@ -424,7 +424,13 @@ export class Runtime<S extends JobSet = JobSet> {
       timer: options.timer?.share() ?? null,
       abortGraceMs: options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
     };
-    const runtime = new Runtime<S>(new SharedState(setup, RUNTIME_THREAD), workers, maxExtra, options);
+    // A wait of this thread for a lock a machine holds asks the runtime about that machine (see
+    // #checkLockHolder); the runtime comes after its shared state, hence the late binding.
+    let runtime: Runtime<S> | null = null;
+    const shared = new SharedState(setup, RUNTIME_THREAD, (p) => {
+      if (runtime !== null) runtime.#checkLockHolder(p);
+    });
+    runtime = new Runtime<S>(shared, workers, maxExtra, options);
     try {
       // The workers import the job module (this thread does not: it may be the entry script,
       // still evaluating its top-level await of this call) and report its job names.
@@ -1106,12 +1112,46 @@ export class Runtime<S extends JobSet = JobSet> {
       const thread = this.#threads[p];
       if (thread === null || thread === undefined || this.#terminated[p] === true) continue;
       const finding = watch.check(p, now);
-      if (finding === null) continue;
-      this.#takenForDead[p] = finding;
-      this.#terminated[p] = true;
-      this.#shared.processor(p).abandon(); // as in #checkStops
-      void thread.terminate();
+      if (finding !== null) this.#takeForDead(p, thread, finding);
     }
+  }
+
+  /**
+   * Terminates processor `p`'s machine, taken for dead for `finding` (the cause its jobs fail
+   * with), from a microtask: Deno 2.9 emits the thread's `exit` inside `terminate()` (measured),
+   * and its handling (#onExit: it encodes with this thread's encoder, settles jobs, starts a
+   * machine) must not run inside what this thread is doing, such as a spawn waiting for a lock
+   * halfway through writing its arguments (#checkLockHolder), whose bytes it replaced.
+   */
+  #takeForDead(p: number, thread: Worker, finding: string): void {
+    this.#takenForDead[p] = finding;
+    this.#terminated[p] = true;
+    this.#shared.processor(p).abandon(); // as in #checkStops
+    queueMicrotask(() => void thread.terminate());
+  }
+
+  /**
+   * This thread waits for a lock of shared memory that processor `p`'s machine holds (a spawn's,
+   * or any other wait: see `SharedState`). It cannot learn of a death from the exit event while it
+   * waits, and its ticks do not run: a machine the silent-death watch takes for dead now (looked
+   * at as a tick would), or took for dead at a tick whose exit event has not come, has its locks
+   * recovered here, so that the wait ends instead of giving up with `DEADLOCK` after
+   * `LOCK_PATIENCE_MS` (the first spawn after such a death failed so). Its exit event, when it
+   * comes, settles its jobs as for any death (its locks are free by then). A machine terminated for
+   * another reason (a job that would not stop) may still run, inside its critical section: its
+   * lock waits for the exit. Without a heap limit, or off Deno, there is no watch: nothing to do.
+   */
+  #checkLockHolder(p: number): void {
+    const watch = this.#silentDeaths;
+    const thread = this.#threads[p];
+    if (watch === null || thread === null || thread === undefined) return;
+    if (this.#takenForDead[p] === undefined) {
+      if (this.#terminated[p] === true) return;
+      const finding = watch.check(p, performance.now());
+      if (finding === null) return;
+      this.#takeForDead(p, thread, finding);
+    }
+    this.#shared.recoverLocksOf(p);
   }
 
   /**

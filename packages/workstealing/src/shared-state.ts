@@ -95,19 +95,29 @@ export class SharedState {
   /** The processors, by number. */
   readonly processors: readonly Processor[];
 
-  /** The shared state over `setup`'s memory, for `participant` (the runtime's thread, or processor p + 1). */
-  constructor(setup: SharedStateSetup, participant: number) {
+  /**
+   * The shared state over `setup`'s memory, for `participant` (the runtime's thread, or processor
+   * p + 1). On the runtime's thread, `checkHolder(p)` is asked while this thread waits for a lock
+   * that processor `p`'s machine holds (see {@linkcode SharedState.recoverLocksOf} for what it may do).
+   */
+  constructor(setup: SharedStateSetup, participant: number, checkHolder?: (p: number) => void) {
     this.setup = setup;
     this.control = new Int32Array(setup.control);
     // Each thread locks the shared words as owner `participant + 1`, so that the runtime's thread
     // can take back a lock from a machine that died holding it (recoverLocksOf). The runtime's
-    // own thread cannot learn of that death while it waits for the lock (the exit event is
-    // its event loop's), so its waits are bounded: past LOCK_PATIENCE_MS it throws rather than
-    // hang. A machine's thread waits until the runtime's thread has recovered the lock.
+    // own thread cannot learn of that death from its exit event while it waits for the lock (the
+    // event is its event loop's), so its waits are bounded: past LOCK_PATIENCE_MS it throws rather
+    // than hang; and meanwhile it asks `checkHolder`, which may tell the holder dead by other means
+    // (the silent-death watch) and recover the lock at once. A machine's thread waits until the
+    // runtime's thread has recovered the lock.
     const owner = participant + 1;
     const patience = participant === RUNTIME_THREAD ? LOCK_PATIENCE_MS : Infinity;
-    this.heap = new SharedHeap(setup.heap, owner, patience);
-    this.injector = new Injector(this.control, INJECTOR_AT, this.heap.words, owner, patience);
+    const holderCheck = checkHolder === undefined ? undefined : (holder: number): void => {
+      const p = holder - 2; // as in recoverLocksOf
+      if (p >= 0 && p < setup.processors) checkHolder(p);
+    };
+    this.heap = new SharedHeap(setup.heap, owner, patience, holderCheck);
+    this.injector = new Injector(this.control, INJECTOR_AT, this.heap.words, owner, patience, holderCheck);
     const countersAt = align(IDLE_AT + idleWords(setup.processors));
     this.records = new JobRecords(this.heap, setup.tables, this.control, countersAt, participant);
     const processorAt = countersAt + (setup.processors + 1) * COUNTER_LINE;
@@ -116,14 +126,26 @@ export class SharedState {
       { length: setup.processors },
       (_, p) => new Processor(this.control, processorAt + p * words, p, setup.dequeCapacity, this.heap),
     );
-    this.idle = new Idle(this.control, IDLE_AT, setup.processors, (p) => this.processor(p).unpark(), owner, patience);
+    this.idle = new Idle(
+      this.control,
+      IDLE_AT,
+      setup.processors,
+      (p) => this.processor(p).unpark(),
+      owner,
+      patience,
+      holderCheck,
+    );
   }
 
   /**
    * Takes back every lock of shared memory that processor `p`'s machine held when its thread
    * ended (the heap's, the injector's, the idle state's), repairing what each protects; returns
    * the names of those it held. By the runtime's thread, after the thread's exit and before
-   * anything else that may need those locks.
+   * anything else that may need those locks; or, for a machine the silent-death watch took for
+   * dead (no exit event to wait for: its thread stands still, asleep, near its heap limit), as soon
+   * as a wait of the runtime's thread finds it holding one (`Runtime.#checkLockHolder`). The exit's
+   * join then does not order the dead thread's writes before this; they were made over
+   * `SILENT_AFTER_MS` (1 s) earlier, by a thread that has not run since.
    */
   recoverLocksOf(p: number): string[] {
     const owner = p + 2; // participant p + 1's lock owner number

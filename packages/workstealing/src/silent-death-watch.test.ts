@@ -3,7 +3,9 @@
 // machine whose job fills its heap before the watch's first look after the job's start must still
 // be taken for dead: the growth counts from a reading before its last beat. (Counted from the
 // first look that found it still, the growth was nil and the machine, never terminated, held its
-// job for ever: a Deno test run hung so.)
+// job for ever: a Deno test run hung so.) A wait of the runtime's thread for a lock such a machine
+// holds asks the watch too, and ends once the lock is recovered (silent-lock-holder.test.ts runs a
+// whole runtime so on Deno).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WakeTable } from "@spindle/core";
@@ -17,9 +19,18 @@ const LIMIT_MIB = 48;
 /** The runtime's tick (runtime.ts, BLOCKED_CHECK_MS). */
 const TICK_MS = 10;
 
-/** A watch over one processor whose process's RSS is `rss.mib`, as the test sets it. */
-function watched(): { shared: SharedState; watch: SilentDeathWatch; rss: { mib: number } } {
-  const shared = new SharedState(sharedStateSetup([WakeTable.createBuffer()], 1 << 20), RUNTIME_THREAD);
+/**
+ * A watch over one processor whose process's RSS is `rss.mib`, as the test sets it; `checkHolder`
+ * is the runtime's thread's check while it waits for a lock the processor holds (see SharedState).
+ */
+function watched(
+  checkHolder?: (p: number, watch: SilentDeathWatch, shared: SharedState) => void,
+): { shared: SharedState; watch: SilentDeathWatch; rss: { mib: number } } {
+  const shared: SharedState = new SharedState(
+    sharedStateSetup([WakeTable.createBuffer()], 1 << 20),
+    RUNTIME_THREAD,
+    checkHolder === undefined ? undefined : (p) => checkHolder(p, watch, shared),
+  );
   const rss = { mib: 100 };
   const watch = new SilentDeathWatch(
     shared.processors,
@@ -110,4 +121,30 @@ test("a machine holding no job but a lock of shared memory, still near its limit
     releaseHeapLock(machineView.heap);
   }
   assert.equal(shared.holdsLock(0), false);
+});
+
+test("a wait of the runtime's thread for the heap's lock asks the watch about its holder, and ends once a dead one's lock is recovered", () => {
+  let now = 0;
+  const asked: number[] = [];
+  // As the runtime's check (runtime.ts, #checkLockHolder): the watch's look, then the recovery.
+  const { shared, watch, rss } = watched((p, watch, shared) => {
+    asked.push(p);
+    if (watch.check(p, now) !== null) shared.recoverLocksOf(p);
+  });
+  const processor = shared.processor(0);
+  processor.publishHeapKib(20 * 1024);
+  processor.beat();
+  // Its machine (participant 1) takes the heap's lock, grows near its limit and stops there.
+  const machine = new SharedState(shared.setup, 1);
+  holdHeapLock(machine.heap);
+  rss.mib += 30;
+  for (; now <= 50; now += TICK_MS) assert.equal(watch.check(0, now), null, "not still long enough yet");
+  now += SILENT_AFTER_MS; // no tick came since: the runtime's thread was busy
+  // Records come from the thread's cache; a block does not: this waits for the lock.
+  const block = shared.heap.alloc(1_000);
+  assert.deepEqual(asked, [0], "asked about processor 0, once");
+  assert.equal(shared.holdsLock(0), false, "its lock recovered");
+  shared.heap.free(block, 1_000);
+  releaseHeapLock(machine.heap); // the dead machine's unlock: no longer its lock, a no-op
+  assert.equal(shared.heap.lockHolder(), 0);
 });

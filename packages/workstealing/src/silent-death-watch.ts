@@ -14,6 +14,13 @@ export function watchesSilentDeaths(limitMib: number | undefined): limitMib is n
 }
 
 /**
+ * Where a watch reads the process's resident memory (KiB) unless given a source: a test replaces
+ * `readKib` to drive a whole runtime's watch (`silent-lock-holder.test.ts`); not exported by the
+ * package.
+ */
+export const processRss: { readKib: () => number } = { readKib: () => process.memoryUsage.rss() / 1024 };
+
+/**
  * The runtime's watch for machines that died of running out of heap without their thread's
  * `exit` or `error` event (measured on Deno 2.9.6: a worker that reached its
  * `resourceLimits.maxOldGenerationSizeMb` under load stayed silent in 6 of 7 runs, its heartbeat
@@ -64,7 +71,7 @@ export class SilentDeathWatch {
     heartbeats: HeartbeatWatch,
     limitMib: number,
     holdsLock: (p: number) => boolean,
-    readRssKib: () => number = () => process.memoryUsage.rss() / 1024,
+    readRssKib: () => number = () => processRss.readKib(),
   ) {
     this.#processors = processors;
     this.#heartbeats = heartbeats;
@@ -80,7 +87,9 @@ export class SilentDeathWatch {
   /**
    * Looks at processor `p`, whose machine runs, as of `now` (`performance.now()`): the message
    * for its jobs' `WorkerLostError` when it is to be taken for dead, else `null`. Called on every
-   * tick for every running machine, busy or idle, so that a reading from before each beat exists.
+   * tick for every running machine, busy or idle, so that a reading from before each beat exists;
+   * and by every wait of the runtime's thread for a lock that the machine holds, during which no
+   * tick comes (`Runtime.#checkLockHolder`).
    */
   check(p: number, now: number): string | null {
     const processor = this.#processors[p] as Processor;
