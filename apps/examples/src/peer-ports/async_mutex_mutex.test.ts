@@ -18,7 +18,16 @@
 // served, without priorities (4 tests not portable, see README.md).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { abortable, blockOn, type Coroutine, fromGenerator, fromPromise, LocalExecutor, toPromise, yieldNow } from "@spindle/core";
+import {
+  abortable,
+  blockOn,
+  type Coroutine,
+  fromGenerator,
+  fromPromise,
+  LocalExecutor,
+  toPromise,
+  yieldNow,
+} from "@spindle/core";
 import { Mutex } from "@spindle/sync";
 import { runExclusive, VirtualTime, waitForUnlock } from "./async_mutex_support.ts";
 import { pending, ready, spawn } from "./support.ts";
@@ -45,17 +54,23 @@ test("ownership is exclusive", async () => {
 
 test("runExclusive passes result (immediate)", async () => {
   const mutex = new Mutex(null);
-  assert.equal(await toPromise(runExclusive(mutex.lock(), function* () {
-    return 10;
-  })), 10);
+  assert.equal(
+    await toPromise(runExclusive(mutex.lock(), function* () {
+      return 10;
+    })),
+    10,
+  );
   assert.equal(mutex.isLocked, false);
 });
 
 test("runExclusive passes result (promise)", async () => {
   const mutex = new Mutex(null);
-  assert.equal(await toPromise(runExclusive(mutex.lock(), function* () {
-    return yield* fromPromise(Promise.resolve(10));
-  })), 10);
+  assert.equal(
+    await toPromise(runExclusive(mutex.lock(), function* () {
+      return yield* fromPromise(Promise.resolve(10));
+    })),
+    10,
+  );
   assert.equal(mutex.isLocked, false);
 });
 
@@ -231,7 +246,10 @@ test("a canceled waiter will not lock the mutex again", () => {
 
 test("waitForUnlock does not block while the mutex has not been acquired", () => {
   const mutex = new Mutex(null);
-  const waiters = [spawn(fromGenerator(waitForUnlock(mutex.lock()))), spawn(fromGenerator(waitForUnlock(mutex.lock())))];
+  const waiters = [
+    spawn(fromGenerator(waitForUnlock(mutex.lock()))),
+    spawn(fromGenerator(waitForUnlock(mutex.lock()))),
+  ];
   for (const waiter of waiters) ready(waiter.poll());
   assert.equal(mutex.isLocked, false);
 });
@@ -239,7 +257,10 @@ test("waitForUnlock does not block while the mutex has not been acquired", () =>
 test("waitForUnlock blocks when the mutex has been acquired", () => {
   const mutex = new Mutex(null);
   const holder = mutex.tryLock()!;
-  const waiters = [spawn(fromGenerator(waitForUnlock(mutex.lock()))), spawn(fromGenerator(waitForUnlock(mutex.lock())))];
+  const waiters = [
+    spawn(fromGenerator(waitForUnlock(mutex.lock()))),
+    spawn(fromGenerator(waitForUnlock(mutex.lock()))),
+  ];
   for (const waiter of waiters) pending(waiter.poll());
   for (const waiter of waiters) waiter.drop();
   holder.release();
@@ -249,7 +270,10 @@ test("waitForUnlock blocks when the mutex has been acquired", () => {
 test("waitForUnlock unblocks after a release", () => {
   const mutex = new Mutex(null);
   const holder = mutex.tryLock()!;
-  const [w1, w2] = [spawn(fromGenerator(waitForUnlock(mutex.lock()))), spawn(fromGenerator(waitForUnlock(mutex.lock())))];
+  const [w1, w2] = [
+    spawn(fromGenerator(waitForUnlock(mutex.lock()))),
+    spawn(fromGenerator(waitForUnlock(mutex.lock()))),
+  ];
   pending(w1.poll());
   pending(w2.poll());
   holder.release();

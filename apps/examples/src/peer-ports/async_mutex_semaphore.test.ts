@@ -183,17 +183,23 @@ test("runExclusive passes semaphore value", async () => {
 
 test("runExclusive passes result (immediate)", async () => {
   const semaphore = new Semaphore(2);
-  assert.equal(await toPromise(runExclusive(semaphore.acquire(), function* () {
-    return 10;
-  })), 10);
+  assert.equal(
+    await toPromise(runExclusive(semaphore.acquire(), function* () {
+      return 10;
+    })),
+    10,
+  );
   assert.equal(semaphore.availablePermits, 2);
 });
 
 test("runExclusive passes result (promise)", async () => {
   const semaphore = new Semaphore(2);
-  assert.equal(await toPromise(runExclusive(semaphore.acquire(), function* () {
-    return yield* fromPromise(Promise.resolve(10));
-  })), 10);
+  assert.equal(
+    await toPromise(runExclusive(semaphore.acquire(), function* () {
+      return yield* fromPromise(Promise.resolve(10));
+    })),
+    10,
+  );
   assert.equal(semaphore.availablePermits, 2);
 });
 
