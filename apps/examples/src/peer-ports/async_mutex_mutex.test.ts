@@ -18,18 +18,15 @@
 // served, without priorities (4 tests not portable, see README.md).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  abortable,
-  blockOn,
-  type Coroutine,
-  fromGenerator,
-  fromPromise,
-  LocalExecutor,
-  toPromise,
-  yieldNow,
-} from "@spindle/core";
+import { abortable, blockOn, type Coroutine, fromGenerator, LocalExecutor, yieldNow } from "@spindle/core";
 import { Mutex } from "@spindle/sync";
-import { runExclusive, VirtualTime, waitForUnlock } from "./async_mutex_support.ts";
+import {
+  checkFailureReleases,
+  checkIsExclusive,
+  checkPassesFailure,
+  checkPassesResult,
+} from "./async_mutex_run_exclusive.ts";
+import { mutexLock, runExclusive, VirtualTime, waitForUnlock } from "./async_mutex_support.ts";
 import { pending, ready, spawn } from "./support.ts";
 
 const isAbortError = (e: unknown): boolean => e instanceof Error && e.name === "AbortError";
@@ -52,85 +49,18 @@ test("ownership is exclusive", async () => {
   assert.deepEqual(await seen, [false, true, 50]);
 });
 
-test("runExclusive passes result (immediate)", async () => {
-  const mutex = new Mutex(null);
-  assert.equal(
-    await toPromise(runExclusive(mutex.lock(), function* () {
-      return 10;
-    })),
-    10,
-  );
-  assert.equal(mutex.isLocked, false);
-});
+test("runExclusive passes result (immediate)", () => checkPassesResult(mutexLock(new Mutex(null)), false));
 
-test("runExclusive passes result (promise)", async () => {
-  const mutex = new Mutex(null);
-  assert.equal(
-    await toPromise(runExclusive(mutex.lock(), function* () {
-      return yield* fromPromise(Promise.resolve(10));
-    })),
-    10,
-  );
-  assert.equal(mutex.isLocked, false);
-});
+test("runExclusive passes result (promise)", () => checkPassesResult(mutexLock(new Mutex(null)), true));
 
-test("runExclusive passes rejection", async () => {
-  const mutex = new Mutex(null);
-  await assert.rejects(
-    toPromise(runExclusive(mutex.lock(), function* () {
-      return yield* fromPromise(Promise.reject(new Error("foo")));
-    })),
-    new Error("foo"),
-  );
-  assert.equal(mutex.isLocked, false);
-});
+test("runExclusive passes rejection", () => checkPassesFailure(mutexLock(new Mutex(null)), true));
 
-test("runExclusive passes exception", async () => {
-  const mutex = new Mutex(null);
-  await assert.rejects(
-    toPromise(runExclusive(mutex.lock(), function* () {
-      throw new Error("foo");
-    })),
-    new Error("foo"),
-  );
-  assert.equal(mutex.isLocked, false);
-});
+test("runExclusive passes exception", () => checkPassesFailure(mutexLock(new Mutex(null)), false));
 
-test("runExclusive is exclusive", async () => {
-  const time = new VirtualTime();
-  const mutex = new Mutex(null);
-  let flag = false;
-  time.executor.spawn(runExclusive(mutex.lock(), function* () {
-    yield* time.timer.sleep(50);
-    flag = true;
-  }));
-  const seen = time.executor.spawn(function* (): Coroutine<[boolean, boolean]> {
-    const before = flag;
-    yield* runExclusive(mutex.lock(), function* () {});
-    return [before, flag];
-  }());
-  await time.executor.run();
-  assert.deepEqual(await seen, [false, true]);
-});
+test("runExclusive is exclusive", () => checkIsExclusive(new VirtualTime(), mutexLock(new Mutex(null))));
 
-test("exceptions during runExclusive do not leave mutex locked", async () => {
-  const mutex = new Mutex(null);
-  let flag = false;
-  const executor = new LocalExecutor();
-  const failing = executor.spawn(runExclusive(mutex.lock(), function* () {
-    flag = true;
-    throw new Error("thrown while locked");
-  }));
-  assert.equal(flag, false, "nothing runs before the executor polls it");
-  const after = executor.spawn(function* (): Coroutine<boolean> {
-    yield* runExclusive(mutex.lock(), function* () {});
-    return flag;
-  }());
-  await executor.run();
-  await assert.rejects(Promise.resolve(failing), /thrown while locked/);
-  assert.equal(await after, true);
-  assert.equal(mutex.isLocked, false);
-});
+test("exceptions during runExclusive do not leave mutex locked", () =>
+  checkFailureReleases(mutexLock(new Mutex(null))));
 
 test("new mutex is unlocked", () => {
   assert.equal(new Mutex(null).isLocked, false);

@@ -25,13 +25,18 @@ import {
   blockOn,
   type Coroutine,
   fromGenerator,
-  fromPromise,
   LocalExecutor,
   SpindleError,
   toPromise,
 } from "@spindle/core";
 import { ClosedError, Semaphore } from "@spindle/sync";
-import { runExclusive, VirtualTime, waitForUnlock } from "./async_mutex_support.ts";
+import {
+  checkFailureReleases,
+  checkIsExclusive,
+  checkPassesFailure,
+  checkPassesResult,
+} from "./async_mutex_run_exclusive.ts";
+import { runExclusive, semaphoreLock, VirtualTime, waitForUnlock } from "./async_mutex_support.ts";
 import { pending, ready, spawn } from "./support.ts";
 
 const invalid = (value: string) => (e: unknown): boolean =>
@@ -181,85 +186,24 @@ test("runExclusive passes semaphore value", async () => {
   assert.equal(value, 1, "read inside: the value after the acquire (async-mutex passes 2, before)");
 });
 
-test("runExclusive passes result (immediate)", async () => {
-  const semaphore = new Semaphore(2);
-  assert.equal(
-    await toPromise(runExclusive(semaphore.acquire(), function* () {
-      return 10;
-    })),
-    10,
-  );
-  assert.equal(semaphore.availablePermits, 2);
-});
+test("runExclusive passes result (immediate)", () => checkPassesResult(semaphoreLock(new Semaphore(2)), false));
 
-test("runExclusive passes result (promise)", async () => {
-  const semaphore = new Semaphore(2);
-  assert.equal(
-    await toPromise(runExclusive(semaphore.acquire(), function* () {
-      return yield* fromPromise(Promise.resolve(10));
-    })),
-    10,
-  );
-  assert.equal(semaphore.availablePermits, 2);
-});
+test("runExclusive passes result (promise)", () => checkPassesResult(semaphoreLock(new Semaphore(2)), true));
 
-test("runExclusive passes rejection", async () => {
-  const semaphore = new Semaphore(2);
-  await assert.rejects(
-    toPromise(runExclusive(semaphore.acquire(), function* () {
-      return yield* fromPromise(Promise.reject(new Error("foo")));
-    })),
-    new Error("foo"),
-  );
-  assert.equal(semaphore.availablePermits, 2);
-});
+test("runExclusive passes rejection", () => checkPassesFailure(semaphoreLock(new Semaphore(2)), true));
 
-test("runExclusive passes exception", async () => {
-  const semaphore = new Semaphore(2);
-  await assert.rejects(
-    toPromise(runExclusive(semaphore.acquire(), function* () {
-      throw new Error("foo");
-    })),
-    new Error("foo"),
-  );
-  assert.equal(semaphore.availablePermits, 2);
-});
+test("runExclusive passes exception", () => checkPassesFailure(semaphoreLock(new Semaphore(2)), false));
 
-test("runExclusive is exclusive", async () => {
-  const time = new VirtualTime();
+test("runExclusive is exclusive", () => {
   const semaphore = new Semaphore(2);
-  let flag = false;
   semaphore.tryAcquire(); // held for good: one permit is left
-  time.executor.spawn(runExclusive(semaphore.acquire(), function* () {
-    yield* time.timer.sleep(50);
-    flag = true;
-  }));
-  const seen = time.executor.spawn(function* (): Coroutine<[boolean, boolean]> {
-    const before = flag;
-    yield* runExclusive(semaphore.acquire(), function* () {});
-    return [before, flag];
-  }());
-  await time.executor.run();
-  assert.deepEqual(await seen, [false, true]);
+  return checkIsExclusive(new VirtualTime(), semaphoreLock(semaphore));
 });
 
 test("exceptions during runExclusive do not leave semaphore locked", async () => {
   const semaphore = new Semaphore(2);
-  semaphore.tryAcquire(); // held for good
-  let flag = false;
-  const executor = new LocalExecutor();
-  const failing = executor.spawn(runExclusive(semaphore.acquire(), function* () {
-    flag = true;
-    throw new Error("thrown while holding the permit");
-  }));
-  assert.equal(flag, false, "nothing runs before the executor polls it");
-  const after = executor.spawn(function* (): Coroutine<boolean> {
-    yield* runExclusive(semaphore.acquire(), function* () {});
-    return flag;
-  }());
-  await executor.run();
-  await assert.rejects(Promise.resolve(failing), /thrown while holding the permit/);
-  assert.equal(await after, true);
+  semaphore.tryAcquire(); // held for good: one permit is left
+  await checkFailureReleases(semaphoreLock(semaphore));
   assert.equal(semaphore.availablePermits, 1);
 });
 

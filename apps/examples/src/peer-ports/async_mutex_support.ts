@@ -2,11 +2,30 @@
 // user writes them over a lock or acquire future, and a LocalExecutor on virtual time in the role
 // of @sinonjs/fake-timers. Built on the public API only.
 import { type Coroutine, type Future, LocalExecutor } from "@spindle/core";
+import type { Mutex, Semaphore } from "@spindle/sync";
 import { Instant, type Sleep, type Timer, VirtualClock } from "@spindle/timer";
 
 /** What a lock or an acquire gives: a `MutexGuard` or a `SemaphorePermit`. */
 export interface Held {
   release(): void;
+}
+
+/** A Mutex or a Semaphore as the tests both run on see it: an acquire, and whether it is free. */
+export interface Lock {
+  /** A `lock()` or an `acquire()` (of one permit). */
+  acquire(): Future<Held>;
+  /** async-mutex's `!isLocked()`: the mutex is unlocked, or the semaphore has a permit free. */
+  isFree(): boolean;
+}
+
+/** A mutex as a {@linkcode Lock}. */
+export function mutexLock(mutex: Mutex<unknown>): Lock {
+  return { acquire: () => mutex.lock(), isFree: () => !mutex.isLocked };
+}
+
+/** A semaphore as a {@linkcode Lock}. */
+export function semaphoreLock(semaphore: Semaphore): Lock {
+  return { acquire: () => semaphore.acquire(), isFree: () => semaphore.availablePermits > 0 };
 }
 
 /**
