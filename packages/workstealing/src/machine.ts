@@ -78,6 +78,11 @@ export class Machine extends Future<void> implements JobContext {
   readonly #publishesHeap: boolean;
   /** When it last published its heap use (`performance.now()`). */
   #heapPublishedAt = -Infinity;
+  /**
+   * The clock as the running search last read it (`performance.now()`), every
+   * {@linkcode CLOCK_EVERY} rounds: the spin's deadline and the stuck-victim check use it.
+   */
+  #searchNow = 0;
 
   /** The runtime's `workerData`, as this worker received it. */
   readonly workerData: unknown;
@@ -351,15 +356,17 @@ export class Machine extends Future<void> implements JobContext {
     if (!shared.idle.tryStartSearching(p)) return 0;
     const table = this.#wakeTable;
     const epoch = table.epoch;
-    const deadline = performance.now() + SPIN_MS;
-    do {
+    this.#searchNow = performance.now();
+    const deadline = this.#searchNow + SPIN_MS;
+    for (let round = 1;; round++) {
       const id = this.#stealOnce();
       if (id !== 0) {
         this.#stopSearching();
         return id;
       }
       if (shared.state === STOPPING || this.#own.hasAbortCheck() || table.epoch !== epoch) break;
-    } while (performance.now() < deadline);
+      if (round % CLOCK_EVERY === 0 && (this.#searchNow = performance.now()) >= deadline) break;
+    }
     return 0;
   }
 
@@ -426,7 +433,7 @@ export class Machine extends Future<void> implements JobContext {
    * the child its running job is about to join.
    */
   #slotOfStuck(victim: number): number {
-    return this.#heartbeats.stillFor(victim, performance.now()) >= STUCK_MS
+    return this.#heartbeats.stillFor(victim, this.#searchNow) >= STUCK_MS
       ? this.#shared.processor(victim).takeSlot()
       : 0;
   }
@@ -555,6 +562,16 @@ const SYNC_PARK_MS = 10;
 const STUCK_MS = 1;
 /** How long a searching machine spins before it parks (a wake from an idle vCPU costs ~50 µs). */
 const SPIN_MS = 0.1;
+/**
+ * A searching machine reads the clock every this many rounds, not every round: on Node each
+ * `performance.now()` there allocated a heap number (its slow API path, twice a round with the
+ * stuck-victim check), and a spin that allocates steadily walks into young-generation pages that
+ * V8 had given back, each a page fault: 3-5 per spin on this machine's guest kernel, where one
+ * costs tens of microseconds (perf record -e page-faults, 2026-12-06), while a bare thread's
+ * round made none. A round takes well under a microsecond, so the spin overshoots by less than
+ * that many rounds' time.
+ */
+const CLOCK_EVERY = 16;
 /**
  * At most one heap measurement per this many ms of a busy machine's beats (one costs 1-4 µs): what
  * a machine allocates in the last such stretch before it stops is the watch's blind spot.
