@@ -956,6 +956,23 @@ const WORKSTEALING_FINDINGS: string[] = [
   "0.35×, 0.47×, 0.84× against 1.57×, 0.94×, 1.29×, 2.21×, `runtime.alloc` 1.06×, 0.52×, 1.16×, 0.98× " +
   "against 1.87×, 1.61×, 1.38×, 1.15×; this is the slower wake after a long idle, which the bare " +
   "threads pay too (the table above is from a run before the change).",
+  "- **Where the sum's time goes (2026-12-07, Node 24, probes stamping each phase, load 7–17).** After 30 " +
+  "ms idle, two `runtime.alloc` jobs against two bare threads, p25/p50 of 30–40 rounds: the runtime's " +
+  "thread returns from both spawns after 0.14–0.22 ms (two `postMessage`s: 0.10–0.15), the first job's " +
+  "first line runs at 0.41–0.54 ms (0.19–0.31), the second's at 1.6–4.1 / 2.5–11 ms (0.3–5.2 / 0.9–13, the " +
+  "load's doing on both sides), the last result reaches the main thread 0.24–1.06 / 0.34–7 ms after its " +
+  "job's end (0.10–0.31 / 0.14–5.5), and the main thread spends 0.43–0.54 ms of CPU per round (0.26–0.34). " +
+  "A worker woken from its non-blocking park (after 10 ms idle) takes 30–80 µs from the wake to its loop's " +
+  "poll, 30–80 µs more to take the job, and 50–100 µs to decode its arguments (code that runs once per " +
+  "round). What set Spindle apart was page faults: 2–9 per round in the process against none for the bare " +
+  "threads, and `perf record -e page-faults` put 8.5 per round on the workers' threads, nearly all in the " +
+  "search spin after a job (`performance.now()` allocated a heap number twice per steal round, walking into " +
+  "young-generation pages V8 had given back; a fault costs tens of microseconds on this guest kernel: `new " +
+  "Array(1_000_000)` alone took 110–300 ms here). Reading the clock every 16 rounds took them to about 1 " +
+  "per round; alternating runs of this pass (`--only sum`, 7 rounds, load 14–17) then gave `runtime.alloc` " +
+  "÷ bare 0.69×, 1.18×, 0.29× against 2.13×, 1.77×, 1.58× before. What is left on the job's path is a few " +
+  "allocations per job (the wake of the result's waiter builds two objects and an array) and code that runs " +
+  "too rarely to be optimized.",
   "- **Metrics on, tiny jobs: not explained yet.** Two runtimes side by side, both with metrics off, gave 0.99× " +
   "and 1.03× (A/A, Node 24, load 9–10); with metrics on, two runs of this pass gave 1.54× and 1.16× on " +
   "Node, 1.23× and 1.30× on Deno, 1.08× and 1.45× on Bun (load 9–15). The metrics add three clock reads per job (`performance.now()` took 70–240 ns here under load) " +
