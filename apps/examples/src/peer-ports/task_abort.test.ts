@@ -10,25 +10,8 @@
 // Debug texts have no counterpart (a handle rejects with the task's own error).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CancelledError, type Coroutine, type JoinHandle, LocalExecutor, pending, yieldNow } from "@spindle/core";
-import { VirtualClock } from "@spindle/timer";
-
-/** Runs `body` as a task on a LocalExecutor whose virtual clock jumps when it is idle. */
-async function paused(
-  body: (executor: LocalExecutor, clock: VirtualClock) => Coroutine<void>,
-  unhandled: unknown[] = [],
-): Promise<void> {
-  const clock = new VirtualClock();
-  const executor = new LocalExecutor({ onIdle: clock.autoAdvance, onUnhandledError: (e) => unhandled.push(e) });
-  const handle = executor.spawn(body(executor, clock));
-  const running = executor.run();
-  try {
-    await handle;
-  } finally {
-    executor.close();
-    await running;
-  }
-}
+import { CancelledError, type Coroutine, type JoinHandle, pending, yieldNow } from "@spindle/core";
+import { pausedTask } from "./paused-clock.ts";
 
 /** What joining `handle` threw, or `null` when it completed (`handle.await.unwrap_err()`). */
 function* joinError(handle: JoinHandle<void>): Coroutine<unknown> {
@@ -41,7 +24,7 @@ function* joinError(handle: JoinHandle<void>): Coroutine<unknown> {
 }
 
 test("test_abort_without_panic_3157: a task asleep in the timer can be aborted", async () => {
-  await paused(function* (executor, clock): Coroutine<void> {
+  await pausedTask(function* (executor, clock): Coroutine<void> {
     const handle = executor.spawn(clock.timer.sleep(100_000));
     yield* clock.timer.sleep(10); // wait for the task to sleep
     handle.abort();
@@ -50,7 +33,7 @@ test("test_abort_without_panic_3157: a task asleep in the timer can be aborted",
 });
 
 test("test_abort_without_panic_3662: an aborted task's clean-up runs and its join fails as cancelled", async () => {
-  await paused(function* (executor): Coroutine<void> {
+  await pausedTask(function* (executor): Coroutine<void> {
     let dropped = false;
     const handle = executor.spawn(function* (): Coroutine<void> {
       try {
@@ -71,7 +54,7 @@ test("test_abort_without_panic_3662: an aborted task's clean-up runs and its joi
 });
 
 test("test_abort_wakes_task_3964: a task aborted and its handle dropped at once still ends", async () => {
-  await paused(function* (executor, clock): Coroutine<void> {
+  await pausedTask(function* (executor, clock): Coroutine<void> {
     let released = false;
     const handle = executor.spawn(function* (): Coroutine<void> {
       try {
@@ -90,7 +73,7 @@ test("test_abort_wakes_task_3964: a task aborted and its handle dropped at once 
 
 test("test_abort_task_that_panics_on_drop_contained: a clean-up that throws in a dropped, aborted task is contained", async () => {
   const unhandled: unknown[] = [];
-  await paused(function* (executor, clock): Coroutine<void> {
+  await pausedTask(function* (executor, clock): Coroutine<void> {
     const handle = executor.spawn(function* (): Coroutine<void> {
       try {
         yield* clock.timer.sleep(100_000);
@@ -108,7 +91,7 @@ test("test_abort_task_that_panics_on_drop_contained: a clean-up that throws in a
 });
 
 test("test_abort_task_that_panics_on_drop_returned: the join gives the clean-up's error", async () => {
-  await paused(function* (executor, clock): Coroutine<void> {
+  await pausedTask(function* (executor, clock): Coroutine<void> {
     const thrown = new Error("Well what did you expect would happen...");
     const handle = executor.spawn(function* (): Coroutine<void> {
       try {

@@ -11,37 +11,14 @@
 // port: a scoped plain future (not a coroutine) was dropped without its values in force.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  CancelledError,
-  type Context,
-  type Coroutine,
-  Future,
-  LocalExecutor,
-  PENDING,
-  type Poll,
-  TaskLocal,
-} from "@spindle/core";
+import { CancelledError, type Context, type Coroutine, Future, PENDING, type Poll, TaskLocal } from "@spindle/core";
 import { oneshot, type OneshotSender } from "@spindle/sync";
-import { VirtualClock } from "@spindle/timer";
-
-/** Runs `body` as a task on a LocalExecutor whose virtual clock jumps when it is idle. */
-async function paused(body: (executor: LocalExecutor, clock: VirtualClock) => Coroutine<void>): Promise<void> {
-  const clock = new VirtualClock();
-  const executor = new LocalExecutor({ onIdle: clock.autoAdvance });
-  const handle = executor.spawn(body(executor, clock));
-  const running = executor.run();
-  try {
-    await handle;
-  } finally {
-    executor.close();
-    await running;
-  }
-}
+import { pausedTask } from "./paused-clock.ts";
 
 test("local: each task sees its own scope's value, also after a sleep", async () => {
   const REQ_ID = new TaskLocal<number>("REQ_ID");
   const FOO = new TaskLocal<boolean>("FOO");
-  await paused(function* (executor, clock): Coroutine<void> {
+  await pausedTask(function* (executor, clock): Coroutine<void> {
     const j1 = executor.spawn(REQ_ID.scope(
       1,
       function* (): Coroutine<void> {
@@ -100,7 +77,7 @@ class ReadsLocalOnDrop extends Future<void> {
 
 test("task_local_available_on_abort: the local is in force while an aborted task's future is dropped", async () => {
   const KEY = new TaskLocal<number>("KEY");
-  await paused(function* (executor): Coroutine<void> {
+  await pausedTask(function* (executor): Coroutine<void> {
     const [txDrop, rxDrop] = oneshot<number | undefined>();
     const [txPoll, rxPoll] = oneshot<void>();
     const h = executor.spawn(KEY.scope(42, new ReadsLocalOnDrop(KEY, txPoll, txDrop)));
@@ -118,7 +95,7 @@ test("task_local_available_on_abort: the local is in force while an aborted task
 
 test("get_value: get() and isSet inside the scope (its take_value half is not portable)", async () => {
   const KEY = new TaskLocal<number>("KEY");
-  await paused(function* (): Coroutine<void> {
+  await pausedTask(function* (): Coroutine<void> {
     yield* KEY.scope(
       1,
       function* (): Coroutine<void> {

@@ -11,23 +11,10 @@
 // state that can be paused, so there is no pause to refuse on a multi-thread runtime).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Context, type Coroutine, Future, LocalExecutor, PENDING, type Poll } from "@spindle/core";
+import { type Context, type Coroutine, Future, PENDING, type Poll } from "@spindle/core";
 import { Instant, type Interval, type Sleep, VirtualClock } from "@spindle/timer";
+import { assertElapsed, paused } from "./paused-clock.ts";
 import { spawn, spawnForStream } from "./support.ts";
-
-/** Runs `body` as a task on an executor whose idle turns jump `clock` to its next deadline. */
-async function paused<T>(clock: VirtualClock, body: Future<T> | Coroutine<T>): Promise<T> {
-  const executor = new LocalExecutor({ onIdle: clock.autoAdvance });
-  const task = executor.spawn(body);
-  await executor.run();
-  return await task;
-}
-
-/** tokio_test's `assert_elapsed!`: at least `ms` since `since`, and less than 1 ms more. */
-function assertElapsed(clock: VirtualClock, since: Instant, ms: number): void {
-  const elapsed = clock.now().since(since);
-  assert.ok(elapsed >= ms && elapsed < ms + 1, `expected ${ms} ms to have elapsed, got ${elapsed}`);
-}
 
 /** A deterministic generator of numbers in [0, 1) from `seed` (tokio's seeded `StdRng`). */
 function seededRandom(seed: number): () => number {

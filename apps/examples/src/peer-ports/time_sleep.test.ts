@@ -4,35 +4,12 @@
 // timer's range, so the longest sleep it takes, `MAX_DURATION_MS`, stands for it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  Context,
-  type Coroutine,
-  drop,
-  LocalExecutor,
-  PENDING,
-  type RawWakerVTable,
-  select,
-  SpindleError,
-  Waker,
-} from "@spindle/core";
+import { Context, drop, LocalExecutor, PENDING, type RawWakerVTable, select, SpindleError, Waker } from "@spindle/core";
 import { type Instant, MAX_DURATION_MS, type Sleep, TimerReactor, VirtualClock } from "@spindle/timer";
+import { assertElapsed, paused } from "./paused-clock.ts";
 import { pending, ready, spawn } from "./support.ts";
 
 const YEAR_MS = 365 * 24 * 3_600_000;
-
-/** Runs `body` as a task on an executor whose idle turns jump `clock` to its next deadline. */
-async function paused<T>(clock: VirtualClock, body: Coroutine<T>): Promise<T> {
-  const executor = new LocalExecutor({ onIdle: clock.autoAdvance });
-  const task = executor.spawn(body);
-  await executor.run();
-  return await task;
-}
-
-/** tokio_test's `assert_elapsed!`: at least `ms` since `since`, and less than 1 ms more. */
-function assertElapsed(clock: VirtualClock, since: Instant, ms: number): void {
-  const elapsed = clock.now().since(since);
-  assert.ok(elapsed >= ms && elapsed < ms + 1, `expected ${ms} ms to have elapsed, got ${elapsed}`);
-}
 
 test("immediate_sleep", async () => {
   // tokio's `is_elapsed` says whether the timer fired, so a sleep until now is not elapsed before
