@@ -56,7 +56,9 @@ test("a job whose outcome cannot be written settles with an OutcomeWriteError ca
       assert.equal(after.status, "fulfilled", `after ${job}: ${String((after as PromiseRejectedResult).reason)}`);
       assert.equal(await runtime.spawn("whoami"), worker, `after ${job}: the same worker thread`);
     }
-    const map = await settleWithin(runtime.map("heapLockedResult", [flag, flag]), "the map", SETTLE_WITHIN_MS);
+    // One item: a second chunk could run on the one worker before the first's timer gave the
+    // lock back, and fail in its own way first (its job then finds the lock held).
+    const map = await settleWithin(runtime.map("heapLockedResult", [flag]), "the map", SETTLE_WITHIN_MS);
     assertUnwritten(reasonOf(map, "the map"), "heapLockedResult", "result");
     await released(flag);
     assert.equal(runtime.liveJobs, 0);
