@@ -27,7 +27,7 @@ export {
   SharedBuffer,
   type TypedArrayClass,
 } from "./shared-buffer.ts";
-export { ANONYMOUS_OWNER, MAX_LOCK_OWNER, OwnedMutex } from "./owned-mutex.ts";
+export { ANONYMOUS_OWNER, type HolderCheck, MAX_LOCK_OWNER, OwnedMutex } from "./owned-mutex.ts";
 export { BLOCK_BYTES, MAX_BLOCK_BYTES, MAX_HEAP_BYTES, SharedHeap } from "./shared-heap.ts";
 export { move } from "./move.ts";
 export { decodeValue, decodeValueAt, dropMessage } from "./value-decoder.ts";

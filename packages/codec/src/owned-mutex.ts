@@ -48,7 +48,7 @@ export class OwnedMutex {
   readonly #owner: number;
   readonly #patienceMs: number;
   readonly #what: string;
-  readonly #checkHolder: ((holder: number) => void) | undefined;
+  readonly #checkHolder: HolderCheck | undefined;
 
   /**
    * The mutex over `word[index]` (zero: unlocked) as used by owner `owner` (this thread's number,
@@ -66,7 +66,7 @@ export class OwnedMutex {
     owner: number,
     patienceMs: number = Infinity,
     what: string = "the lock",
-    checkHolder?: (holder: number) => void,
+    checkHolder?: HolderCheck,
   ) {
     checkSharedWord(word, index, "new OwnedMutex()");
     if (!Number.isInteger(owner) || owner < 1 || owner > MAX_LOCK_OWNER) {
@@ -93,7 +93,8 @@ export class OwnedMutex {
       if (Atomics.compareExchange(word, i, UNLOCKED, owner) === UNLOCKED) return;
     }
     const since = performance.now();
-    let check = this.#checkHolder !== undefined;
+    const checkHolder = this.#checkHolder;
+    let check = checkHolder !== undefined;
     for (;;) {
       const seen = Atomics.load(word, i);
       if (seen === UNLOCKED) {
@@ -109,14 +110,14 @@ export class OwnedMutex {
       if (check) {
         // Once per slice: it may have recovered the lock from a holder it knows dead, so look again.
         check = false;
-        (this.#checkHolder as (holder: number) => void)(seen & MAX_LOCK_OWNER);
+        checkHolder!(seen & MAX_LOCK_OWNER);
         continue;
       }
       // Mark it contended so that its holder notifies on unlock (a failed exchange: the word
       // changed, look again).
       if ((seen & CONTENDED) === 0 && Atomics.compareExchange(word, i, seen, seen | CONTENDED) !== seen) continue;
       if (Atomics.wait(word, i, seen | CONTENDED, WAIT_SLICE_MS) !== "timed-out") continue;
-      check = this.#checkHolder !== undefined;
+      check = checkHolder !== undefined;
       if (performance.now() - since >= this.#patienceMs) {
         throw new SpindleError(
           "DEADLOCK",
@@ -179,6 +180,12 @@ export class OwnedMutex {
     }
   }
 }
+
+/**
+ * What a lock asks, with its holder's owner number, while it waits for a holder (see the
+ * {@linkcode OwnedMutex} constructor): it may recover the lock from a holder it knows dead.
+ */
+export type HolderCheck = (holder: number) => void;
 
 /** The largest owner number a lock word holds (the bits below {@linkcode CONTENDED}). */
 export const MAX_LOCK_OWNER = 0x3fff_ffff;

@@ -1,5 +1,5 @@
 import { describe, isInstance, SpindleError } from "@spindle/core";
-import { ANONYMOUS_OWNER, OwnedMutex } from "./owned-mutex.ts";
+import { ANONYMOUS_OWNER, type HolderCheck, OwnedMutex } from "./owned-mutex.ts";
 
 /**
  * Takes the heap's lock and keeps it: for tests only (a job that holds the lock when its worker
@@ -62,7 +62,7 @@ export class SharedHeap {
     buffer: SharedArrayBuffer,
     owner?: number,
     patienceMs?: number,
-    checkHolder?: (holder: number) => void,
+    checkHolder?: HolderCheck,
   ) {
     checkHeapBuffer(buffer);
     this.buffer = buffer;
@@ -233,7 +233,7 @@ export class SharedHeap {
 /** Each thread's lock owner, patience and holder check for a heap's buffer (see the constructor). */
 const identities = new WeakMap<
   SharedArrayBuffer,
-  { readonly owner: number; readonly patienceMs: number; readonly checkHolder?: ((holder: number) => void) | undefined }
+  { readonly owner: number; readonly patienceMs: number; readonly checkHolder?: HolderCheck | undefined }
 >();
 
 /**

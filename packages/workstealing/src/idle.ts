@@ -1,4 +1,4 @@
-import { ANONYMOUS_OWNER, OwnedMutex } from "@spindle/codec";
+import { ANONYMOUS_OWNER, type HolderCheck, OwnedMutex } from "@spindle/codec";
 
 /**
  * Which workers are searching for work and which are parked, and the rule for waking one (tokio's
@@ -67,7 +67,7 @@ export class Idle {
     unpark: (processor: number) => void,
     owner: number = ANONYMOUS_OWNER,
     patienceMs: number = Infinity,
-    checkHolder?: (holder: number) => void,
+    checkHolder?: HolderCheck,
   ) {
     this.#control = control;
     this.#at = at;

@@ -1,4 +1,4 @@
-import { ANONYMOUS_OWNER, OwnedMutex } from "@spindle/codec";
+import { ANONYMOUS_OWNER, type HolderCheck, OwnedMutex } from "@spindle/codec";
 import { NEXT } from "./job-record.ts";
 
 /**
@@ -61,7 +61,7 @@ export class Injector {
     heap: Int32Array,
     owner: number = ANONYMOUS_OWNER,
     patienceMs: number = Infinity,
-    checkHolder?: (holder: number) => void,
+    checkHolder?: HolderCheck,
   ) {
     this.#control = control;
     this.#heap = heap;

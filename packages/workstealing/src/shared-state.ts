@@ -5,7 +5,7 @@ import { Idle, idleWords } from "./idle.ts";
 import { Injector, INJECTOR_WORDS } from "./injector.ts";
 import { COUNTER_LINE, JobRecords } from "./job-record.ts";
 import { Processor } from "./processor.ts";
-import { SharedHeap } from "@spindle/codec";
+import { type HolderCheck, SharedHeap } from "@spindle/codec";
 import type { ResourceLimits } from "./resource-limits.ts";
 import type { RecycleLimits } from "./recycling.ts";
 
@@ -43,6 +43,13 @@ export interface SharedStateSetup {
 
 /** The participant number of the runtime's own thread; processor `i` is participant `i + 1`. */
 export const RUNTIME_THREAD = 0;
+/**
+ * The lock owner number participant `participant` takes the shared words' locks as (1 up: 0 is an
+ * unlocked word), so that the runtime's thread can recover a dead machine's locks by its number.
+ */
+function lockOwnerOf(participant: number): number {
+  return participant + 1;
+}
 /**
  * How long the runtime's thread waits for a lock of shared memory before it throws a
  * `SpindleError` of code `DEADLOCK` (its holder died, and the exit event that would let this
@@ -110,10 +117,10 @@ export class SharedState {
     // than hang; and meanwhile it asks `checkHolder`, which may tell the holder dead by other means
     // (the silent-death watch) and recover the lock at once. A machine's thread waits until the
     // runtime's thread has recovered the lock.
-    const owner = participant + 1;
+    const owner = lockOwnerOf(participant);
     const patience = participant === RUNTIME_THREAD ? LOCK_PATIENCE_MS : Infinity;
-    const holderCheck = checkHolder === undefined ? undefined : (holder: number): void => {
-      const p = holder - 2; // as in recoverLocksOf
+    const holderCheck: HolderCheck | undefined = checkHolder === undefined ? undefined : (holder) => {
+      const p = holder - lockOwnerOf(1); // processor p is participant p + 1
       if (p >= 0 && p < setup.processors) checkHolder(p);
     };
     this.heap = new SharedHeap(setup.heap, owner, patience, holderCheck);
@@ -148,7 +155,7 @@ export class SharedState {
    * `SILENT_AFTER_MS` (1 s) earlier, by a thread that has not run since.
    */
   recoverLocksOf(p: number): string[] {
-    const owner = p + 2; // participant p + 1's lock owner number
+    const owner = lockOwnerOf(p + 1);
     const recovered: string[] = [];
     if (this.heap.recoverLock(owner)) recovered.push("heap");
     if (this.injector.recover(owner)) recovered.push("injector");
@@ -162,7 +169,7 @@ export class SharedState {
    * handled ({@linkcode SharedState.recoverLocksOf}).
    */
   holdsLock(p: number): boolean {
-    const owner = p + 2; // as in recoverLocksOf
+    const owner = lockOwnerOf(p + 1);
     return this.heap.lockHolder() === owner || this.injector.lockHolder() === owner || this.idle.lockHolder() === owner;
   }
 

@@ -105,22 +105,15 @@ export class ThreadDriver implements Driver {
   }
 
   /**
-   * Registers this client's `WakeTable` slot. Registering starts the table's listener, which
-   * drains at once: a wake that landed on the slot number before (a late or spurious wake of a
-   * slot unregistered since) calls `fired`, and so `arm`, re-entrantly, which registers a slot of
-   * its own. Keep that one: assigning this one over it would leak a registration, which holds the
-   * process open for good.
+   * Registers this client's `WakeTable` slot and starts checking the timer thread while parked.
+   * `register()` runs no waker before it returns, so `fired` cannot re-enter here with a slot of
+   * its own.
    */
   #register(): SharedWakerHandle {
-    const table = WakeTable.forThisThread();
-    const registered = table.register(Waker.fromRaw({ data: this, vtable: FIRE_VTABLE }));
-    if (this.#slot === null) {
-      this.#probeSentAt = Number.NaN;
-      this.#stopChecking ??= whileParked(() => this.#checkThread());
-      return (this.#slot = registered);
-    }
-    table.unregister(registered);
-    return this.#slot;
+    const registered = WakeTable.forThisThread().register(Waker.fromRaw({ data: this, vtable: FIRE_VTABLE }));
+    this.#probeSentAt = Number.NaN;
+    this.#stopChecking ??= whileParked(() => this.#checkThread());
+    return (this.#slot = registered);
   }
 
   /**
