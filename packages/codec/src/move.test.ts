@@ -267,3 +267,25 @@ test("SharedBuffer.array() takes typed array classes only: anything else is INVA
   }
   buffer.release();
 });
+
+test("dropMessage() names a heap that is not bytes, or a start or length outside it, in INVALID_ARGUMENT", () => {
+  // It read them unchecked: dropMessage(undefined, 0, 5) threw the engine's TypeError.
+  const heap = new Uint8Array(16);
+  const named = (what: string, shown: string) => (e: unknown) =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(what) &&
+    e.message.endsWith(`got ${shown}`);
+  assert.throws(
+    () => dropMessage(undefined as never, 0, 5),
+    named("dropMessage() needs the heap's bytes", "undefined"),
+  );
+  assert.throws(() => dropMessage([1, 2] as never, 0, 5), named("dropMessage() needs the heap's bytes", "an Array"));
+  for (
+    const [bad, shown] of [[-1, "-1"], [1.5, "1.5"], [17, "17"], ["0", '"0"'], [Symbol("s"), "Symbol(s)"]] as const
+  ) {
+    assert.throws(() => dropMessage(heap, bad as never, 0), named("start must be a byte index", shown));
+  }
+  for (const [bad, shown] of [[-1, "-1"], [NaN, "NaN"], [13, "13"], [Infinity, "Infinity"]] as const) {
+    assert.throws(() => dropMessage(heap, 4, bad as never), named("length must be a byte count", shown));
+  }
+  dropMessage(heap, 16, 0); // an empty message at the end is one
+});

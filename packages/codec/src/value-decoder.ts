@@ -753,6 +753,19 @@ function decodeScalar(u8: Uint8Array, start: number, length: number): unknown {
  * ```
  */
 export function dropMessage(heap: Uint8Array, start: number, length: number): void {
+  checkInstance(heap, Uint8Array, "dropMessage() needs the heap's bytes as a Uint8Array");
+  if (!Number.isInteger(start) || start < 0 || start > heap.length) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `dropMessage(): start must be a byte index of the heap, got ${describe(start)}`,
+    );
+  }
+  if (!Number.isInteger(length) || length < 0 || length > heap.length - start) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `dropMessage(): length must be a byte count that fits in the heap after ${start}, got ${describe(length)}`,
+    );
+  }
   if (length < 5 || ((heap[start] as number) & HAS_MOVES) === 0) return;
   const buffer = heap.buffer;
   if (SharedArrayBufferClass === undefined || !(buffer instanceof SharedArrayBufferClass)) return;

@@ -1,4 +1,4 @@
-import { assertUnreadableRefused, isUnreadableError, type Taker } from "@spindle/test-support";
+import { assertUnreadableRefused, isUnreadableError, microtaskErrorsOf, type Taker } from "@spindle/test-support";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -12,10 +12,12 @@ import {
   type Coroutine,
   describe,
   drop,
+  dropRawWaker,
   filter,
   fold,
   forEach,
   fromAsyncIterable,
+  fromGenerator,
   fromIterable,
   fromPromise,
   intoFuture,
@@ -30,8 +32,12 @@ import {
   Parker,
   pending,
   pollChunk,
+  pollUnconstrained,
   race,
+  type RawWaker,
   ready,
+  replaceRawWaker,
+  replaceWaker,
   sharedWaker,
   SpindleError,
   take,
@@ -41,6 +47,8 @@ import {
   toPromise,
   Unparker,
   Waker,
+  wakeRawWaker,
+  WakerSlot,
   wakeShared,
   WakeTable,
   whenAborted,
@@ -270,4 +278,83 @@ test("a parker or wake handle is read once: a getter cannot pass the check and a
   } finally {
     table.unregister(handle);
   }
+});
+
+test("the raw-waker helpers name a value that is not a waker in INVALID_ARGUMENT, at the call", () => {
+  // wakeRawWaker(undefined) threw the engine's TypeError from a microtask, as if a waker had
+  // failed; dropRawWaker({}), replaceRawWaker(undefined, waker), replaceWaker(5, waker),
+  // WakerSlot.register(null) and Waker.fromRaw({}) threw (or later caused) plain TypeErrors.
+  const waker = Context.noop().waker;
+  const notRaw: [unknown, string][] = [[undefined, "undefined"], [5, "5"], [{}, "an object"], [
+    { vtable: {} },
+    "an object",
+  ]];
+  for (const [bad, shown] of notRaw) {
+    const raw = bad as RawWaker;
+    assert.throws(() => wakeRawWaker(raw), invalid("wakeRawWaker() needs a raw waker or null", shown));
+    assert.throws(() => dropRawWaker(raw), invalid("dropRawWaker() needs a raw waker or null", shown));
+    assert.throws(() => replaceRawWaker(raw, waker), invalid("replaceRawWaker() needs a raw waker or null", shown));
+    assert.throws(() => Waker.fromRaw(raw), invalid("Waker.fromRaw() needs a raw waker", shown));
+  }
+  const notWaker: [unknown, string][] = [[undefined, "undefined"], [5, "5"], [{}, "an object"]];
+  for (const [bad, shown] of notWaker) {
+    assert.throws(
+      () => replaceRawWaker(null, bad as Waker),
+      invalid("replaceRawWaker() needs the current Waker", shown),
+    );
+    assert.throws(
+      () => new WakerSlot().register(bad as Waker),
+      invalid("WakerSlot.register() needs the current Waker", shown),
+    );
+    assert.throws(() => replaceWaker(null, bad as Waker), invalid("replaceWaker() needs the current Waker", shown));
+    assert.throws(() => replaceWaker(bad as Waker, waker), invalid("replaceWaker() needs a Waker or null", shown));
+  }
+  // A real raw waker whose own wake throws is still the waker's fault: reported from a microtask,
+  // and the call goes on.
+  const failing: RawWaker<null> = {
+    data: null,
+    vtable: {
+      clone: () => failing,
+      wake: () => {
+        throw new Error("own");
+      },
+      wakeByRef: () => {},
+      drop: () => {},
+    },
+  };
+  let result: unknown;
+  const reported = microtaskErrorsOf(() => {
+    result = wakeRawWaker(failing);
+  });
+  assert.equal(result, null);
+  assert.deepEqual(reported.map((error) => (error as Error).message), ["own"]);
+});
+
+test("fromGenerator() and new CoroutineFuture() refuse what is not a generator with NOT_A_FUTURE naming it", () => {
+  // fromGenerator(undefined) returned a future that failed with a TypeError only when polled or dropped.
+  for (const [bad, shown] of NOT_STREAMS) {
+    assert.throws(
+      () => fromGenerator(bad as never),
+      (error: unknown) =>
+        error instanceof SpindleError && error.code === "NOT_A_FUTURE" &&
+        error.message === `fromGenerator() needs a generator, got ${shown}`,
+    );
+  }
+});
+
+test("pollUnconstrained() names a non-future in NOT_A_FUTURE and passes a future's own error on", () => {
+  const cx = Context.noop();
+  assert.throws(
+    () => pollUnconstrained(5 as never, cx),
+    (error: unknown) =>
+      error instanceof SpindleError && error.code === "NOT_A_FUTURE" && error.message.endsWith("got 5"),
+  );
+  const own = new Error("own");
+  assert.throws(() =>
+    pollUnconstrained(
+      fromGenerator((function* (): Coroutine<never> {
+        throw own;
+      })()),
+      cx,
+    ), own);
 });

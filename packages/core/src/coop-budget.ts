@@ -1,6 +1,6 @@
 import type { Context } from "./context.ts";
-import type { Future } from "./future.ts";
-import { checkTypeOf } from "./errors.ts";
+import { type Future, isFuture } from "./future.ts";
+import { checkTypeOf, describe, SpindleError } from "./errors.ts";
 import type { Poll } from "./poll.ts";
 
 /**
@@ -160,6 +160,11 @@ export function pollUnconstrained<T>(future: Future<T>, cx: Context): Poll<T> {
   constrained = false;
   try {
     return future.poll(cx);
+  } catch (error) {
+    if (!isFuture(future)) {
+      throw new SpindleError("NOT_A_FUTURE", `pollUnconstrained() needs a future, got ${describe(future)}`);
+    }
+    throw error;
   } finally {
     left = savedLeft;
     constrained = savedConstrained;

@@ -52,6 +52,11 @@ export function intoFuture<T>(work: IntoFuture<T>): Future<T> {
   throw new SpindleError("NOT_A_FUTURE", `expected a future or a generator, got ${describe(work)}`);
 }
 
+/** The error for driving what is not a generator as a coroutine (`fromGenerator(5)`). */
+function notCoroutineError(value: unknown): SpindleError {
+  return new SpindleError("NOT_A_FUTURE", `fromGenerator() needs a generator, got ${describe(value)}`);
+}
+
 /**
  * Whether `value` is a coroutine: a generator object (it has `next`, `throw` and
  * `[Symbol.iterator]`, so `yield*` can delegate to it), not just any iterable. Futures are not
@@ -94,9 +99,10 @@ export class CoroutineFuture<T> extends Future<T> {
   #cancelled = false;
   #cancellation: unknown = undefined;
 
-  /** Drives `coroutine`; prefer {@linkcode fromGenerator}. */
+  /** Drives `coroutine`; prefer {@linkcode fromGenerator}. Anything but a generator is `NOT_A_FUTURE`. */
   constructor(coroutine: Coroutine<T>) {
     super();
+    if (!isCoroutine(coroutine)) throw notCoroutineError(coroutine);
     this.#coroutine = coroutine;
   }
 

@@ -1,4 +1,4 @@
-import { type RawWaker, type Waker, wakeRaw } from "./waker.ts";
+import { notRawWakerError, notWakerError, type RawWaker, type Waker, wakeRaw } from "./waker.ts";
 
 /**
  * The place where a future or a driver keeps the waker of the task waiting on it, with the three
@@ -51,7 +51,7 @@ export class WakerSlot implements Disposable {
    * already wakes the same task.
    */
   register(waker: Waker): void {
-    this.#raw = replaceRawWaker(this.#raw, waker);
+    this.#raw = replaceRaw(this.#raw, waker, "WakerSlot.register()");
   }
 
   /** Wakes the stored waker, if any, and empties the slot (the slot is empty before the wake runs). */
@@ -94,11 +94,21 @@ export class WakerSlot implements Disposable {
  * ```
  */
 export function replaceRawWaker(stored: RawWaker<unknown> | null, current: Waker): RawWaker<unknown> {
-  const data = current.data;
-  const vtable = current.vtable;
-  if (stored !== null && stored.data === data && stored.vtable === vtable) return stored;
-  if (stored !== null) stored.vtable.drop(stored.data);
-  return vtable.clone(data);
+  return replaceRaw(stored, current, "replaceRawWaker()");
+}
+
+/** {@linkcode replaceRawWaker} for `what`'s call (`"WakerSlot.register()"`), named in a bad argument's error. */
+function replaceRaw(stored: RawWaker<unknown> | null, current: Waker, what: string): RawWaker<unknown> {
+  try {
+    const data = current.data;
+    const vtable = current.vtable;
+    if (stored !== null && stored.data === data && stored.vtable === vtable) return stored;
+    if (stored !== null) stored.vtable.drop(stored.data);
+    return vtable.clone(data);
+  } catch (error) {
+    throw (stored === null ? undefined : notRawWakerError(stored, `${what} needs a raw waker or null`)) ??
+      notWakerError(current, `${what} needs the current Waker`) ?? error;
+  }
 }
 
 /**
@@ -117,7 +127,7 @@ export function replaceRawWaker(stored: RawWaker<unknown> | null, current: Waker
  * ```
  */
 export function wakeRawWaker(stored: RawWaker<unknown> | null): null {
-  if (stored !== null) wakeRaw(stored, false);
+  if (stored !== null) wakeRaw(stored, false, "wakeRawWaker() needs a raw waker or null");
   return null;
 }
 
@@ -135,6 +145,11 @@ export function wakeRawWaker(stored: RawWaker<unknown> | null): null {
  * ```
  */
 export function dropRawWaker(stored: RawWaker<unknown> | null): null {
-  if (stored !== null) stored.vtable.drop(stored.data);
+  if (stored === null) return null;
+  try {
+    stored.vtable.drop(stored.data);
+  } catch (error) {
+    throw notRawWakerError(stored, "dropRawWaker() needs a raw waker or null") ?? error;
+  }
   return null;
 }

@@ -1,4 +1,4 @@
-import { SpindleError } from "./errors.ts";
+import { describe, SpindleError, unreadableError } from "./errors.ts";
 
 /**
  * The four operations behind a {@linkcode Waker}, as in Rust's `RawWakerVTable`. Executors and
@@ -88,8 +88,13 @@ export class Waker implements Disposable {
     this.#raw = raw;
   }
 
-  /** Builds a waker that owns `raw`: the vtable's `wake` or `drop` will be called for it once. */
+  /**
+   * Builds a waker that owns `raw`: the vtable's `wake` or `drop` will be called for it once.
+   * Anything but a raw waker is `INVALID_ARGUMENT` naming it.
+   */
   static fromRaw<D>(raw: RawWaker<D>): Waker {
+    const bad = notRawWakerError(raw, "Waker.fromRaw() needs a raw waker");
+    if (bad !== undefined) throw bad;
     return new Waker(raw as RawWaker<unknown>);
   }
 
@@ -185,9 +190,14 @@ export class Waker implements Disposable {
  * ```
  */
 export function replaceWaker(stored: Waker | null, current: Waker): Waker {
-  if (stored !== null && stored.willWake(current)) return stored;
-  stored?.drop();
-  return current.clone();
+  try {
+    if (stored !== null && stored.willWake(current)) return stored;
+    stored?.drop();
+    return current.clone();
+  } catch (error) {
+    throw (stored === null ? undefined : notWakerError(stored, "replaceWaker() needs a Waker or null to replace")) ??
+      notWakerError(current, "replaceWaker() needs the current Waker") ?? error;
+  }
 }
 
 /**
@@ -198,13 +208,47 @@ export function replaceWaker(stored: Waker | null, current: Waker): Waker {
  * sleeps, a wait list, a wake table's drain) therefore wakes every other one, and its state stays
  * consistent. Every wake in Spindle goes through here (`Waker`, `WakerSlot`, `wakeRawWaker`).
  */
-export function wakeRaw(raw: RawWaker<unknown>, byRef: boolean): void {
+export function wakeRaw(raw: RawWaker<unknown>, byRef: boolean, needs?: string): void {
   try {
     if (byRef) raw.vtable.wakeByRef(raw.data);
     else raw.vtable.wake(raw.data);
   } catch (error) {
+    // A caller that passed what is not a raw waker at all (`needs` says whose call it was) is at
+    // fault, not a waker: told at once.
+    const bad = needs === undefined ? undefined : notRawWakerError(raw, needs);
+    if (bad !== undefined) throw bad;
     queueMicrotask(() => {
       throw error;
     });
   }
+}
+
+/**
+ * The `INVALID_ARGUMENT` error naming `value` if it is not a raw waker (an object whose `vtable`
+ * has `clone`, `wake`, `wakeByRef` and `drop` functions), else `undefined`. `needs` says whose
+ * argument it was (`"wakeRawWaker() needs a raw waker or null"`). The raw-waker helpers on hot
+ * paths ask this only after a call failed, so the way that works pays nothing for it.
+ */
+export function notRawWakerError(value: unknown, needs: string): SpindleError | undefined {
+  try {
+    const vtable = (value as Partial<RawWaker> | null | undefined)?.vtable;
+    if (
+      typeof value === "object" && value !== null && typeof vtable === "object" && vtable !== null &&
+      typeof vtable.clone === "function" && typeof vtable.wake === "function" &&
+      typeof vtable.wakeByRef === "function" && typeof vtable.drop === "function"
+    ) return undefined;
+  } catch (cause) {
+    return unreadableError(value, needs, cause);
+  }
+  return new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
+}
+
+/** As {@linkcode notRawWakerError}, for a `Waker`. */
+export function notWakerError(value: unknown, needs: string): SpindleError | undefined {
+  try {
+    if (value instanceof Waker) return undefined;
+  } catch (cause) {
+    return unreadableError(value, needs, cause);
+  }
+  return new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
 }

@@ -1,4 +1,4 @@
-import { SpindleError } from "@spindle/core";
+import { describe, SpindleError } from "@spindle/core";
 import { checkInterest } from "./readiness.ts";
 import { Registration } from "./registration.ts";
 
@@ -55,7 +55,10 @@ export class Reactor {
    */
   register(source: EventSource, interest: number): Registration {
     if (typeof source?.start !== "function" || typeof source.stop !== "function") {
-      throw new SpindleError("INVALID_ARGUMENT", "a source needs start(registration) and stop() methods");
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `register() needs a source with start(registration) and stop() methods, got ${describe(source)}`,
+      );
     }
     checkInterest(interest, "register()");
     const registration = new Registration(interest, (r) => this.#deregister(r));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PENDING, SpindleError } from "@spindle/core";
-import { Interest, Reactor, Ready, type Registration } from "./mod.ts";
+import { Interest, Reactor, Ready, Registration } from "./mod.ts";
 import { countingWaker } from "@spindle/test-support";
 
 function registered(interest: number): { registration: Registration; stopped: () => boolean } {
@@ -74,7 +74,9 @@ test("register rejects what is not a source or an interest", () => {
   const reactor = Reactor.forThisThread();
   assert.throws(
     () => reactor.register({} as never, Interest.READABLE),
-    (e: unknown) => e instanceof SpindleError && /start\(registration\) and stop\(\)/.test(e.message),
+    (e: unknown) =>
+      e instanceof SpindleError && /start\(registration\) and stop\(\)/.test(e.message) &&
+      e.message.endsWith("got an object"),
   );
   assert.throws(() => reactor.register({ start() {}, stop() {} }, 4), /got 4/);
   // A symbol used to throw the engine's TypeError while the message was built.
@@ -84,4 +86,16 @@ test("register rejects what is not a source or an interest", () => {
       (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.endsWith(`got ${shown}`),
     );
   }
+});
+
+test("new Registration() names a bad interest or onDispose in INVALID_ARGUMENT", () => {
+  // It took both unchecked: a registration with interest 7 or no onDispose failed later, in the
+  // engine's TypeError ("this[#onDispose] is not a function") when disposed.
+  const named = (shown: string) => (e: unknown) =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("new Registration()") &&
+    e.message.endsWith(`got ${shown}`);
+  assert.throws(() => new Registration(7, () => {}), named("7"));
+  assert.throws(() => new Registration(undefined as never, () => {}), named("undefined"));
+  assert.throws(() => new Registration(Interest.READABLE, 5 as never), named("5"));
+  assert.throws(() => new Registration(Interest.READABLE, undefined as never), named("undefined"));
 });

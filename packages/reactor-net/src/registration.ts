@@ -1,14 +1,16 @@
 import {
   type Context,
+  describe,
   dropRawWaker,
   PENDING,
   type Poll,
   type RawWaker,
   replaceRawWaker,
+  SpindleError,
   wakeRawWaker,
   WakerSlot,
 } from "@spindle/core";
-import { Ready } from "./readiness.ts";
+import { checkInterest, Ready } from "./readiness.ts";
 import { WaiterList } from "./waiter-list.ts";
 
 /**
@@ -55,9 +57,18 @@ export class Registration implements Disposable {
   #spare: WaiterList<ReadinessWaiter> | null = new WaiterList<ReadinessWaiter>();
   #disposed = false;
 
-  /** For {@linkcode Reactor.register}; not meant to be called directly. */
+  /**
+   * For {@linkcode Reactor.register}; not meant to be called directly. A bad `interest` or an
+   * `onDispose` that is not a function is `INVALID_ARGUMENT` naming it.
+   */
   constructor(interest: number, onDispose: (registration: Registration) => void) {
-    this.#interest = interest;
+    this.#interest = checkInterest(interest, "new Registration()");
+    if (typeof onDispose !== "function") {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `new Registration() needs an onDispose function, got ${describe(onDispose)}`,
+      );
+    }
     this.#onDispose = onDispose;
   }
 

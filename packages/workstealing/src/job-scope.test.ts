@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CancelledError, SpindleError } from "@spindle/core";
-import { join, scope } from "./mod.ts";
+import { JobScope, JobSet, join, scope } from "./mod.ts";
 import { until } from "@spindle/test-support";
 import { settleWithin, startTestRuntime } from "./test-support/runtime.ts";
 
@@ -100,4 +100,9 @@ test("join and scope given something else than handles, a job set or a body are 
     () => scope({ spawn() {} } as never, 7 as never).next(),
     invalid(/scope\(\) takes a generator function.*got 7/),
   );
+  // The public constructors check what their factories check: new JobScope(undefined).spawn()
+  // and new JobSet(undefined) threw the engine's TypeErrors.
+  assert.throws(() => new JobScope(undefined as never), invalid(/scope\(\) takes the job set.*got undefined/));
+  assert.throws(() => new JobSet(undefined as never), /defineJobs\(\) needs an object of job functions, got undefined/);
+  assert.throws(() => new JobSet({ a: 5 } as never), /job "a" must be a function, got 5/);
 });

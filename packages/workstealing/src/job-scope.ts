@@ -60,8 +60,11 @@ export class JobScope<J extends Jobs = Jobs> {
   readonly #set: JobSet<J>;
   readonly #children: JobHandle<unknown>[] = [];
 
-  /** Use {@linkcode scope}. */
+  /** Use {@linkcode scope}. Anything but a job set is `INVALID_ARGUMENT` naming it. */
   constructor(set: JobSet<J>) {
+    if (typeof (set as { spawn?: unknown } | null)?.spawn !== "function") {
+      throw new SpindleError("INVALID_ARGUMENT", `scope() takes the job set (jobs) first, got ${describe(set)}`);
+    }
     this.#set = set;
   }
 
@@ -114,13 +117,10 @@ export function* scope<J extends Jobs, T>(
   set: JobSet<J>,
   body: (scope: JobScope<J>) => Coroutine<T>,
 ): Coroutine<T> {
-  if (typeof (set as { spawn?: unknown } | null)?.spawn !== "function") {
-    throw new SpindleError("INVALID_ARGUMENT", `scope() takes the job set (jobs) first, got ${describe(set)}`);
-  }
+  const owned = new JobScope(set);
   if (typeof body !== "function") {
     throw new SpindleError("INVALID_ARGUMENT", `scope() takes a generator function as its body, got ${describe(body)}`);
   }
-  const owned = new JobScope(set);
   let value: T;
   try {
     value = yield* body(owned);

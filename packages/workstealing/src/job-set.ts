@@ -60,8 +60,16 @@ export class JobSet<J extends Jobs = Jobs> {
   readonly names: readonly string[];
   readonly #indexes: Map<string, number>;
 
-  /** Use {@linkcode defineJobs}. */
+  /** Use {@linkcode defineJobs}. Anything but an object of functions is a `TypeError` naming it. */
   constructor(jobs: J) {
+    if (typeof jobs !== "object" || jobs === null) {
+      throw new TypeError(`defineJobs() needs an object of job functions, got ${describe(jobs)}`);
+    }
+    for (const [name, job] of Object.entries(jobs)) {
+      if (typeof job !== "function") {
+        throw new TypeError(`job ${JSON.stringify(name)} must be a function, got ${describe(job)}`);
+      }
+    }
     this.jobs = jobs;
     this.names = Object.keys(jobs);
     this.#indexes = new Map(this.names.map((name, index) => [name, index]));
@@ -140,13 +148,5 @@ export function isJobSet(value: unknown): value is JobSet {
  * ```
  */
 export function defineJobs<J extends Jobs>(jobs: J): JobSet<J> {
-  if (typeof jobs !== "object" || jobs === null) {
-    throw new TypeError(`defineJobs() needs an object of job functions, got ${describe(jobs)}`);
-  }
-  for (const [name, job] of Object.entries(jobs)) {
-    if (typeof job !== "function") {
-      throw new TypeError(`job ${JSON.stringify(name)} must be a function, got ${describe(job)}`);
-    }
-  }
   return new JobSet(jobs);
 }
