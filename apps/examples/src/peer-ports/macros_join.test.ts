@@ -9,21 +9,9 @@
 // `sync_one_lit_expr_*`), `caller_names_const_count` (a Rust macro hygiene check).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Coroutine, type Future, join, LocalExecutor, PENDING, ready, yieldNow } from "@spindle/core";
+import { blockOn, type Coroutine, join, PENDING, ready, yieldNow } from "@spindle/core";
 import { oneshot, Semaphore } from "@spindle/sync";
-import { MockTask } from "./support.ts";
-
-/** Runs `body` as a task of a LocalExecutor (tokio's `#[tokio::test]`). */
-async function onExecutor<T>(body: Future<T> | Coroutine<T>): Promise<T> {
-  const executor = new LocalExecutor();
-  const handle = executor.spawn(body);
-  await executor.run();
-  return await handle;
-}
-
-function* value<T>(x: T): Coroutine<T> {
-  return x;
-}
+import { MockTask, onExecutor, value } from "./support.ts";
 
 test("sync_one_lit_expr_comma / sync_one_lit_expr_no_comma: one child", () => {
   assert.deepEqual(blockOn(join(value(1))), [1]);

@@ -24,7 +24,6 @@ import {
   type Context,
   type Coroutine,
   fromGenerator,
-  type Future,
   LocalExecutor,
   next,
   PENDING,
@@ -36,19 +35,7 @@ import {
   yieldNow,
 } from "@spindle/core";
 import { mpsc, oneshot } from "@spindle/sync";
-import { MockTask } from "./support.ts";
-
-/** Runs `body` as a task of a LocalExecutor (tokio's `#[tokio::test]`). */
-async function onExecutor<T>(body: Future<T> | Coroutine<T>): Promise<T> {
-  const executor = new LocalExecutor();
-  const handle = executor.spawn(body);
-  await executor.run();
-  return await handle;
-}
-
-function* value<T>(x: T): Coroutine<T> {
-  return x;
-}
+import { MockTask, onExecutor, value } from "./support.ts";
 
 /** tokio's `async fn one() -> usize { 1 }`. */
 function* one(): Coroutine<number> {

@@ -1,9 +1,12 @@
 // A mock task for the peer ports, in the role of tokio_test::task::spawn: it polls a future through
-// a waker of its own and tells whether that waker was woken since the last poll; and a stream of
-// items that come after sleeps. Built on the public API only.
+// a waker of its own and tells whether that waker was woken since the last poll; a stream of items
+// that come after sleeps; and tokio's `#[tokio::test]` as a task of a LocalExecutor. Built on the
+// public API only.
 import {
   Context,
+  type Coroutine,
   type Future,
+  LocalExecutor,
   PENDING,
   pending as pendingFuture,
   type Poll,
@@ -137,4 +140,17 @@ export class SleepThenItems<T> extends Stream<T> {
     this.#sleep?.[Symbol.dispose]();
     this.#sleep = null;
   }
+}
+
+/** Runs `body` as a task of a LocalExecutor (tokio's `#[tokio::test]`). */
+export async function onExecutor<T>(body: Future<T> | Coroutine<T>): Promise<T> {
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(body);
+  await executor.run();
+  return await handle;
+}
+
+/** A coroutine that returns `x` at once (tokio's `async { x }`). */
+export function* value<T>(x: T): Coroutine<T> {
+  return x;
 }
