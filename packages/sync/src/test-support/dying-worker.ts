@@ -23,6 +23,7 @@ export type DyingData =
   | { op: "receiver"; death: Death; rx: SharedReceiverHandle<number> }
   | { op: "mid-write"; death: Death; tx: SharedSenderHandle<string>; values: string[] }
   | { op: "mid-read"; death: Death; rx: SharedReceiverHandle<unknown> }
+  | { op: "mid-close"; death: Death; tx: SharedSenderHandle<number> }
   | { op: "notified"; death: "terminate"; notify: SharedNotifyHandle };
 
 const data = workerData as DyingData;
@@ -79,6 +80,18 @@ switch (data.op) {
     const rx = SharedReceiver.from(data.rx);
     dieInside("subarray", { reading: true });
     rx.tryRecv();
+    break;
+  }
+  case "mid-close": {
+    const tx = SharedSender.from(data.tx);
+    // Dies at the first Atomics.store into shared memory after close() set the closed mark: the
+    // one that tells receivers (the CLOSED word of shared-ring.ts).
+    const store = Atomics.store;
+    (Atomics as { store: typeof Atomics.store }).store = (array, index, value) => {
+      if (array.buffer instanceof SharedArrayBuffer) die({ closing: true });
+      return store(array as Int32Array, index, value as number);
+    };
+    tx.close();
     break;
   }
   case "notified":
