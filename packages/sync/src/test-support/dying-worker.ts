@@ -86,10 +86,11 @@ switch (data.op) {
     const tx = SharedSender.from(data.tx);
     // Dies at the first Atomics.store into shared memory after close() set the closed mark: the
     // one that tells receivers (the CLOSED word of shared-ring.ts).
-    const store = Atomics.store;
-    (Atomics as { store: typeof Atomics.store }).store = (array, index, value) => {
+    type Store = (array: Int32Array, index: number, value: number) => number;
+    const store: Store = Atomics.store;
+    (Atomics as unknown as { store: Store }).store = (array, index, value) => {
       if (array.buffer instanceof SharedArrayBuffer) die({ closing: true });
-      return store(array as Int32Array, index, value as number);
+      return store(array, index, value);
     };
     tx.close();
     break;
