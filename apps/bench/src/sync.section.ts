@@ -183,6 +183,40 @@ function renderThreads(
         `${check(r.median <= THREAD_P50_GOAL)} |`,
     );
   }
+  out.push(
+    "",
+    "**Bun's flood and the 5× goal (2026-12-07).** Bun's `postMessage` is the fastest of the three (the " +
+      "quiet run of 2026-12-07T01:36Z: 1.26M numbers/s, Node 0.84M, Deno 0.66M), so 5× on Bun is 6.3M/s, " +
+      "159 ns per message. Spindle's flood costs Bun 85-90 ns of CPU per message on each side " +
+      "(`/proc/thread-self/schedstat`) when the two threads take turns on one vCPU, which this kernel's " +
+      "vCPU packing mostly does under load (4-5M/s, while Bun's `postMessage` then falls to 0.24-0.26M/s). " +
+      "When each thread has a vCPU of its own and the receiver keeps pace, every message moves cache lines " +
+      "between the vCPUs, and one line's round trip between them costs 0.75-0.92 µs on this VM (two threads " +
+      "bouncing a word, Bun and Node alike). Two things made that worse and are gone: the receiver read the " +
+      "senders' `TAIL` each time it found nothing (now a `CLOSED` word of its own), and it set the " +
+      "counter's `WAITING` bit before spinning, so that the sender paid 250,000-460,000 `Atomics.notify` " +
+      "per million messages (now it looks first: 40-300). Reproduced by running the process group at nice " +
+      "-19 against the other load (both threads then run at once): the sender's CPU per message went from " +
+      "650-760 to 310-350 ns, and this benchmark gave 2.74× (numbers) and 2.48× (strings) on Bun, and in " +
+      "the same regime 2.85× and 3.81× on Node 24, 5.21× and 4.27× on Deno: the regime, not Bun alone, " +
+      "decides. A " +
+      "receiver that looks first after 16 pauses, to lag a batch behind, gained nothing (1.07× the time, " +
+      "p50 worse). With one value per slot, each message costs about one line transfer when both threads " +
+      "run at once: about 2.5× is what Bun allows on this machine; 5× needs several values per published " +
+      "slot.",
+    "",
+    "**Round trips (2026-12-07).** The main thread's `recv` future and the worker's blocking receive used " +
+      "to set `WAITING` first and then spin on the counter, so each answer that landed during the spin also " +
+      "cost a CAS and a notify, and a waiter that found its value left the bit set for the next signal. The " +
+      "round trip was bimodal: on the previous build, in the same process as the current one (Node 24, load " +
+      "7-13, same-run rounds), p50 2.6-3.2 µs in some rounds and 66-72 µs in others, legs of 7-10 µs where " +
+      "two bare threads' `Atomics.notify` / `Atomics.wait` legs took 4.2-4.9 µs. Looking first (and announcing " +
+      "only before sleeping): 1.2-2.2 µs per leg, 2.9-4.4 µs per round trip at p50. When the look cannot " +
+      "catch the answer (both threads on one vCPU), a round trip is two wakes through the kernel: Spindle's " +
+      "took 69 µs (legs 22 and 38 µs), two bare threads parked in `Atomics.wait` and `Atomics.waitAsync` " +
+      "77-85 µs and `postMessage` 83-91 µs in the same run (load 10-14): nothing of Spindle's own is left " +
+      "on those legs.",
+  );
   return out;
 }
 

@@ -25,6 +25,13 @@ import { ReceiversGone } from "./receivers-gone.ts";
 import { WaitList, type WaitNode } from "./wait-list.ts";
 import { type WeakSender, weakSenderOf } from "./weak-sender.ts";
 
+/**
+ * Core's `yield*` iterator ({@linkcode awaitIterator}) held in a constant of this module, for the
+ * slow paths of `Send` and `Reserve` (a full channel): V8 inlines `.call` of a module's own
+ * constant, not of an imported binding (as permit-queue.ts's `ordinaryIterator`).
+ */
+const ordinaryIterator = awaitIterator;
+
 // The constructors below are private (users get these objects only from this module); each
 // class's static block sets its factory here for the rest of the module.
 let makeSender: <T>(channel: Channel<T>) => Sender<T>;
@@ -826,7 +833,7 @@ class Send<T> extends Future<void> {
       }
       refundBudget();
     }
-    return awaitIterator.call(this) as Iterator<Future<unknown>, void, unknown>;
+    return ordinaryIterator.call(this) as Iterator<Future<unknown>, void, unknown>;
   }
 
   poll(cx: Context): Poll<void> {
@@ -1001,7 +1008,7 @@ class Reserve<T> extends Future<SendPermit<T>> {
       if (this.#needed === 0 || channel.slots!.tryTake(this.#needed)) return new ReadyNow(this.#grant());
       refundBudget();
     }
-    return awaitIterator.call(this) as Iterator<Future<unknown>, SendPermit<T>, unknown>;
+    return ordinaryIterator.call(this) as Iterator<Future<unknown>, SendPermit<T>, unknown>;
   }
 
   poll(cx: Context): Poll<SendPermit<T>> {

@@ -24,6 +24,13 @@ import {
 } from "./shared-ring.ts";
 import { AsyncCounterWait, blockUntil } from "./shared-wait.ts";
 
+/**
+ * Core's `yield*` iterator ({@linkcode awaitIterator}) held in a constant of this module, for a
+ * `recv()` that finds the channel empty: V8 inlines `.call` of a module's own constant, not of an
+ * imported binding (as permit-queue.ts's `ordinaryIterator`).
+ */
+const ordinaryIterator = awaitIterator;
+
 /** Options of {@linkcode sharedChannel}. */
 export interface SharedChannelOptions {
   /** The most bytes one value's encoding may take (default 256); larger values throw `ValueTooLargeError`. */
@@ -592,7 +599,7 @@ class SharedRecv<T> extends Future<T | StreamEnd> implements Iterator<Future<unk
       }
       refundBudget();
     }
-    return awaitIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
+    return ordinaryIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
   }
 
   /** The fast path's iterator step: done, with the value taken. */

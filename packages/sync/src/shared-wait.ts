@@ -44,6 +44,10 @@ export class AsyncCounterWait {
       }
       return check();
     }
+    // A hand-off under way usually lands within a brief look, which costs far less than a wake
+    // through the event loop.
+    const seen = lookFor(check);
+    if (seen !== EMPTY) return seen;
     const words = this.#words;
     const counter = this.#counter;
     for (let tries = 1;; tries++) {
@@ -52,12 +56,10 @@ export class AsyncCounterWait {
       // W2: the re-check reads the shared state after W1.
       const found = check();
       if (found !== EMPTY) return found;
-      // A hand-off under way usually lands within a brief spin, which costs far less than a wake
-      // through the event loop: with WAITING set, its signal changes the word.
       // W3: pending until a signal moves the word off `armed` and notifies (shared-signal.ts).
-      const result = spinWhileEquals(words, counter, armed) ? null : Atomics.waitAsync(words, counter, armed);
-      if (result === null || !result.async) {
-        // The spin saw the word move, or waitAsync's compare did: a signal came since W1.
+      const result = Atomics.waitAsync(words, counter, armed);
+      if (!result.async) {
+        // waitAsync's compare failed: a signal came since W1.
         if (tries === ARM_TRIES) break;
         continue;
       }
@@ -101,49 +103,76 @@ export class AsyncCounterWait {
   }
 }
 
+const pause: (n?: number) => void = (Atomics as { pause?: (n?: number) => void }).pause ?? (() => {});
+
+/** The pauses (`Atomics.pause`) of one round of `lookFor`, as many as core's `spinWhileEquals` makes. */
+const LOOK_PAUSES = 64;
+/** The most pauses between two looks of `lookFor`: an answer is seen at most this many after it lands. */
+const MAX_LOOK_GAP = 8;
+
 /**
- * A blocking receive spins up to this many rounds of `spinWhileEquals` (about 2.5 µs each on
- * Node, 4 on Bun, 5-10 on Deno here) before it sleeps. Waking a thread from `Atomics.wait` took
- * 10-35 µs at p50 on the 2-vCPU machine of docs/benchmarks.md, against 1-3 µs for the other side
- * of a ping-pong to answer: a longer spin catches such answers without a sleep, as crossbeam's
- * blocking receive spins and snoozes before it parks. Only a thread that blocks anyway spins this
- * long; an executor's task never does (`AsyncCounterWait` spins one round). A sender waiting for
- * room does not either: the receiver is behind then, and a spin could only take CPU from it when
- * the two share a vCPU.
+ * Looks for what a waiter waits for (`check`, which takes it when there) for one round of
+ * `LOOK_PAUSES` pauses, at gaps of 1, 2, 4, then `MAX_LOOK_GAP` pauses, before the waiter
+ * announces itself (shared-signal.ts): a hand-off under way usually lands within it. Looking
+ * without announcing leaves the other side's signal a load: announcing first (as this did before)
+ * made every signal after a look that found its value a CAS and an `Atomics.notify` for nobody,
+ * since a waiter that finds what it waits for leaves the bit. With a receiver keeping pace with a
+ * flood of 1,000,000 numbers from a Bun worker, both threads busy at once on two vCPUs, that was
+ * 250,000-460,000 notifies by the sender; now 40-300 (0.74 → 0.55 s).
+ */
+function lookFor<R>(check: () => R | typeof EMPTY): R | typeof EMPTY {
+  for (let paused = 0, gap = 1; paused < LOOK_PAUSES; paused += gap, gap = Math.min(2 * gap, MAX_LOOK_GAP)) {
+    for (let i = 0; i < gap; i++) pause();
+    const found = check();
+    if (found !== EMPTY) return found;
+  }
+  return EMPTY;
+}
+
+/**
+ * A blocking receive looks up to this many rounds of `lookFor` (each about as long as core's
+ * `spinWhileEquals`: 2.5 µs on Node, 4 on Bun, 5-10 on Deno here) before it sleeps. Waking a
+ * thread from `Atomics.wait` took 10-35 µs at p50 on the 2-vCPU machine of docs/benchmarks.md,
+ * against 1-3 µs for the other side of a ping-pong to answer: a longer spin catches such answers
+ * without a sleep, as crossbeam's blocking receive spins and snoozes before it parks. Only a
+ * thread that blocks anyway spins this long; an executor's task never does (`AsyncCounterWait`
+ * looks one round). A sender waiting for room does not either: the receiver is behind then, and a
+ * spin could only take CPU from it when the two share a vCPU.
  */
 const MAX_SPIN_ROUNDS = 8;
 
 /**
- * The rounds this thread's next blocking receive spins: doubled when a spin saw the change, halved
- * (to one round) when it ran out and the thread slept. When the other side shares this thread's
- * vCPU (the scheduler put them there), a spin only delays it: such spins keep failing and shrink
- * to one round, where a fixed 20 µs spin had made each round trip of a ping-pong 3-4x slower (as
- * glibc's adaptive mutexes and parking_lot learn their spin). One round can be too short for an
- * answer that a longer spin would catch, so at one round every `PROBE_EVERY`th wait spins the
- * longest again, to find out.
+ * The rounds this thread's next blocking receive spins: doubled when a spin found its value,
+ * halved (to one round) when it ran out and the thread slept. When the other side shares this
+ * thread's vCPU (the scheduler put them there), a spin only delays it: such spins keep failing and
+ * shrink to one round, where a fixed 20 µs spin had made each round trip of a ping-pong 3-4x
+ * slower (as glibc's adaptive mutexes and parking_lot learn their spin). One round can be too
+ * short for an answer that a longer spin would catch, so at one round every `PROBE_EVERY`th wait
+ * spins the longest again, to find out.
  */
 let spinRounds = MAX_SPIN_ROUNDS;
 const PROBE_EVERY = 16;
 let shortWaits = 0;
 
-/** Spins until `words[counter]` differs from `seen` (`true`) or the rounds run out (`false`). */
-function spinAdaptively(words: Int32Array, counter: number, seen: number): boolean {
+/** `lookFor` for this thread's adaptive number of rounds (see `spinRounds`). */
+function lookAdaptively<R>(check: () => R | typeof EMPTY): R | typeof EMPTY {
   const rounds = spinRounds > 1 || ++shortWaits % PROBE_EVERY !== 0 ? spinRounds : MAX_SPIN_ROUNDS;
   for (let round = 0; round < rounds; round++) {
-    if (spinWhileEquals(words, counter, seen)) {
+    const found = lookFor(check);
+    if (found !== EMPTY) {
       if (spinRounds < MAX_SPIN_ROUNDS) spinRounds *= 2;
-      return true;
+      return found;
     }
   }
   if (spinRounds > 1) spinRounds >>= 1;
-  return false;
+  return EMPTY;
 }
 
 /**
  * Blocks this thread until `attempt` returns something other than `EMPTY`, or `timeoutMs` passes
- * (then returns `EMPTY`). Spins briefly before each wait (a hand-off under way usually
- * lands within it); `patient` (a receive waiting for a value) spins longer, adaptively (see
- * `spinRounds`). Throws `BLOCKING_NOT_ALLOWED` where this thread may not block.
+ * (then returns `EMPTY`). Spins briefly before each wait (a hand-off under way usually lands
+ * within it); `patient` (a receive waiting for a value) looks before announcing itself, longer
+ * and adaptively (see `spinRounds`). Throws `BLOCKING_NOT_ALLOWED` where this thread may not block.
  */
 export function blockUntil<R>(
   words: Int32Array,
@@ -159,12 +188,19 @@ export function blockUntil<R>(
   assertCanBlock(operation);
   const deadline = performance.now() + timeoutMs;
   for (;;) {
+    if (patient) {
+      const seen = lookAdaptively(attempt);
+      if (seen !== EMPTY) return seen;
+    }
     // W1 then W2 (shared-signal.ts): announce a sleeper, then re-check the shared state.
     const armed = announceWaiter(words, counter);
     const found = attempt();
     if (found !== EMPTY) return found;
-    // With WAITING set, a signal changes the word: a spin catches a hand-off under way.
-    if (patient ? spinAdaptively(words, counter, armed) : spinWhileEquals(words, counter, armed)) continue;
+    // A sender waiting for room spins on the counter after announcing, as before `lookFor`: it
+    // waits for a receiver that is behind, and looking first made a flood of 64-byte strings
+    // (whose receiver is the slower side) 1.14-1.21x slower in same-run A/B rounds on Node 24 and
+    // Bun. With WAITING set, the receiver's next free changes the word.
+    if (!patient && spinWhileEquals(words, counter, armed)) continue;
     const left = deadline - performance.now();
     if (left <= 0) return EMPTY;
     // W3: sleeps until a signal moves the word off `armed` and notifies, or the time is up. A

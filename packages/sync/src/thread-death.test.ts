@@ -137,6 +137,21 @@ for (const death of DEATHS) {
     assert.deepEqual(await drained, [long(1), long(3)]);
   });
 
+  test(`sharedChannel: a sender that died (${death}) inside close(), after the closed mark: the recovery ends the receives`, async () => {
+    const [tx, rx] = sharedChannel<number>(4);
+    assert.equal(tx.trySend(1), true);
+    // This sender stays live, so dropping the dead one closes nothing: only the recovery can tell
+    // the waiting receiver that the channel was closed.
+    const drained = settle(drain(rx), "the receiver to see the end", BEFORE_START_MS);
+    const recovered = await dieAndRecover({ op: "mid-close", death, tx: tx.handle() });
+    assert.deepEqual(recovered.map((r) => r.counts), [
+      { senders: 1, receivers: 0, skippedSlots: 0, lostValues: 0, undelivered: 0 },
+    ]);
+    assert.deepEqual(await drained, [1]);
+    assert.equal(tx.isClosed, true);
+    tx.drop();
+  });
+
   test(`sharedChannel: a receiver that died (${death}) between claiming a slot and freeing it: the slot is freed, the value counted lost`, async () => {
     // Objects: the decoder reads them through a `subarray` of the slot, where the worker dies.
     const [tx, rx] = sharedChannel<unknown>(2);

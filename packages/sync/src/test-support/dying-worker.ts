@@ -23,6 +23,7 @@ export type DyingData =
   | { op: "receiver"; death: Death; rx: SharedReceiverHandle<number> }
   | { op: "mid-write"; death: Death; tx: SharedSenderHandle<string>; values: string[] }
   | { op: "mid-read"; death: Death; rx: SharedReceiverHandle<unknown> }
+  | { op: "mid-close"; death: Death; tx: SharedSenderHandle<number> }
   | { op: "notified"; death: "terminate"; notify: SharedNotifyHandle };
 
 const data = workerData as DyingData;
@@ -79,6 +80,19 @@ switch (data.op) {
     const rx = SharedReceiver.from(data.rx);
     dieInside("subarray", { reading: true });
     rx.tryRecv();
+    break;
+  }
+  case "mid-close": {
+    const tx = SharedSender.from(data.tx);
+    // Dies at the first Atomics.store into shared memory after close() set the closed mark: the
+    // one that tells receivers (the CLOSED word of shared-ring.ts).
+    type Store = (array: Int32Array, index: number, value: number) => number;
+    const store: Store = Atomics.store;
+    (Atomics as unknown as { store: Store }).store = (array, index, value) => {
+      if (array.buffer instanceof SharedArrayBuffer) die({ closing: true });
+      return store(array, index, value);
+    };
+    tx.close();
     break;
   }
   case "notified":
