@@ -65,9 +65,14 @@ export const RECEIVERS = 68;
 const RESERVED_SENDERS = 69;
 /** Of `RECEIVERS`, the handles not opened yet. */
 const RESERVED_RECEIVERS = 70;
-/** A constant marking a channel's buffer, so that `from()` refuses any other SharedArrayBuffer. */
+/**
+ * A constant marking a channel's buffer, so that `from()` refuses any other SharedArrayBuffer. It
+ * names the layout too, and changes with it: a copy of this package whose layout differs (another
+ * header size; a `close()` that sets no `CLOSED` word, which a receiver of this layout would wait
+ * for) refuses the other's buffer instead of misreading it.
+ */
 const MAGIC = 71;
-const MAGIC_VALUE = 0x5c4a_77e1;
+const MAGIC_VALUE = 0x5c4a_77e2;
 /**
  * 1 once `close()` set the closed mark (line 5, written once): what a receiver that finds no
  * value reads before `TAIL`. `TAIL` is the senders' line, taken over by each claim: a receiver
