@@ -258,18 +258,21 @@ test("close() reaches tasks never polled, waiting tasks, and the task whose poll
   assert.equal(second.taskCount, 0);
 });
 
+/** Waits for `until` (for ever when `null`), then returns `value`; its `finally` records `value` in `finallies`. */
+function* waitThenReturn<T>(value: T, until: Promise<void> | null, finallies: T[]): Coroutine<T> {
+  try {
+    if (until === null) yield* pending<void>();
+    else yield* fromPromise(until);
+    return value;
+  } finally {
+    finallies.push(value);
+  }
+}
+
 test("close() reaches every waiting task after tasks that waited in other batches settled, in any order", async () => {
   const executor = new LocalExecutor();
   const finallies: string[] = [];
-  function* waits(name: string, until: Promise<void> | null): Coroutine<string> {
-    try {
-      if (until === null) yield* pending<void>();
-      else yield* fromPromise(until);
-      return name;
-    } finally {
-      finallies.push(name);
-    }
-  }
+  const waits = (name: string, until: Promise<void> | null) => waitThenReturn(name, until, finallies);
   const turn = () => new Promise((resolve) => setImmediate(resolve));
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
@@ -290,6 +293,32 @@ test("close() reaches every waiting task after tasks that waited in other batche
   await within(run, 5_000, "run() after close()");
   for (const handle of [first[0], ...last]) await assert.rejects(Promise.resolve(handle), CancelledError);
   assert.deepEqual(finallies.sort(), ["first 0", "first 1", "last 0", "last 1", "middle 0", "middle 1", "middle 2"]);
+  assert.equal(executor.taskCount, 0);
+});
+
+test("close() reaches the tasks still waiting in a batch whose other waiting tasks settled in any order", async () => {
+  // 100 tasks wait in one batch; 97 settle, in an order unrelated to the order they waited in, so
+  // the executor's list of waiting tasks loses members from everywhere in it while 3 still wait.
+  const executor = new LocalExecutor();
+  const finallies: number[] = [];
+  const waits = (index: number, until: Promise<void> | null) => waitThenReturn(index, until, finallies);
+  const forever = new Set([0, 50, 99]);
+  const releases: (() => void)[] = [];
+  const handles = Array.from({ length: 100 }, (_, i) => {
+    if (forever.has(i)) return executor.spawn(waits(i, null));
+    return executor.spawn(waits(i, new Promise<void>((resolve) => releases.push(resolve))));
+  });
+  const run = executor.run();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(executor.taskCount, 100);
+  for (let k = 0; k < releases.length; k++) (releases[(k * 37) % releases.length] as () => void)();
+  const settled = handles.filter((_, i) => !forever.has(i));
+  assert.deepEqual(await Promise.all(settled), [...Array(100).keys()].filter((i) => !forever.has(i)));
+  assert.equal(executor.taskCount, 3);
+  executor.close();
+  await within(run, 5_000, "run() after close()");
+  for (const i of forever) await assert.rejects(Promise.resolve(handles[i]), CancelledError);
+  assert.deepEqual(finallies.sort((a, b) => a - b), [...Array(100).keys()]);
   assert.equal(executor.taskCount, 0);
 });
 
