@@ -86,10 +86,11 @@ export class ThreadDriver implements Driver {
       // deadline passed before its first poll): this thread wakes itself, through its own slot,
       // instead of asking the timer thread to (a lock, a notify and two thread wake-ups). The
       // drain that finds the bit comes after a turn of the host (the listener's) or at once in
-      // blockOn's next wait: either way after the tasks woken so far had theirs. `published`
-      // stands for this wake until `fired` runs; what the timer thread holds for this client
-      // (an earlier deadline at most one fire old) can only wake it spuriously, and `fire`
-      // re-arms for what is left.
+      // blockOn's next wait: either way after the tasks woken so far had theirs. The bit and
+      // the epoch bump pair with this thread's own drain and waits, as any remote wake's do (see
+      // WakeTable), so the wake is not lost whichever of them comes next. `published` stands for
+      // this wake until `fired` runs; what the timer thread still holds for this client (a later
+      // deadline, or none) can only wake it spuriously, and `fire` re-arms for what is left.
       wakeShared(slot);
       this.#published = deadline;
       return;
@@ -162,7 +163,10 @@ export class ThreadDriver implements Driver {
     wakeShared(slot);
   }
 
-  /** Woken through the WakeTable: the timer thread took this client's deadline. */
+  /**
+   * Woken through the WakeTable: the timer thread took this client's deadline, or this thread
+   * woke itself for one already past (see `arm`).
+   */
   fired(): void {
     this.#published = Infinity;
     this.#queue.fire(FIRE_SLICE);
