@@ -18,31 +18,80 @@ function manualQueue(start = 1e11): { queue: TimerQueue; clock: { now: number; a
   return { queue: new TimerQueue(() => driver), clock };
 }
 
-test("random deadlines: each entry is woken exactly once and never before its deadline", () => {
-  const { queue, clock } = manualQueue();
-  const vtable: RawWakerVTable<{ deadline: number; wokenAt: number[] }> = {
+for (const limit of [Infinity, 64]) {
+  test(`random deadlines, fire(${limit}): each entry is woken exactly once and never before its deadline`, () => {
+    const { queue, clock } = manualQueue();
+    const vtable: RawWakerVTable<{ deadline: number; wokenAt: number[] }> = {
+      clone: () => assert.fail("the queue does not clone"),
+      wake: (seen) => void seen.wokenAt.push(clock.now),
+      wakeByRef: () => assert.fail("the queue wakes by value"),
+      drop: () => assert.fail("a fired entry's waker is woken, not dropped"),
+    };
+    const seen = Array.from(
+      { length: 100_000 },
+      () => ({ deadline: clock.now + Math.random() * 500, wokenAt: [] as number[] }),
+    );
+    for (const s of seen) queue.insert(new TimerEntry(s.deadline), { data: s, vtable });
+    let fires = 0;
+    while (queue.size > 0) {
+      assert.ok(clock.armed < Infinity, "a non-empty queue is armed");
+      // Fire at the armed instant or a little after, as a real driver would.
+      clock.now = Math.max(clock.now, clock.armed) + Math.random() * 0.2;
+      assert.ok(queue.fire(limit) <= limit);
+      if (++fires > 1_000_000) assert.fail("the queue does not drain");
+    }
+    for (const s of seen) {
+      assert.equal(s.wokenAt.length, 1, "woken exactly once");
+      assert.ok(s.wokenAt[0]! >= s.deadline, "never early");
+    }
+    assert.equal(clock.armed, Infinity, "an empty queue disarms");
+  });
+}
+
+test("fire(limit) wakes a backlog a slice at a time, earliest tick first, arming at once for the rest", () => {
+  const { queue, clock } = manualQueue(1e11);
+  const t = clock.now;
+  const woken: { index: number; at: number }[] = [];
+  const vtable: RawWakerVTable<number> = {
     clone: () => assert.fail("the queue does not clone"),
-    wake: (seen) => void seen.wokenAt.push(clock.now),
+    wake: (index) => void woken.push({ index, at: clock.now }),
     wakeByRef: () => assert.fail("the queue wakes by value"),
-    drop: () => assert.fail("a fired entry's waker is woken, not dropped"),
+    drop: () => {},
   };
-  const seen = Array.from(
-    { length: 100_000 },
-    () => ({ deadline: clock.now + Math.random() * 500, wokenAt: [] as number[] }),
-  );
-  for (const s of seen) queue.insert(new TimerEntry(s.deadline), { data: s, vtable });
-  let fires = 0;
+  // Half in the ring (the next 10 ms), half in the wheel (two seconds on), one of which is
+  // cancelled while due; one more is filed while the ring is behind the clock.
+  const entries: TimerEntry[] = [];
+  const add = (deadline: number): TimerEntry => {
+    const entry = new TimerEntry(deadline);
+    queue.insert(entry, { data: entries.length, vtable });
+    entries.push(entry);
+    return entry;
+  };
+  for (let i = 0; i < 1_000; i++) add(t + (i % 2 === 0 ? Math.random() * 10 : 2_000 + Math.random() * 10));
+  clock.now = t + 2_100; // a late fire: every entry is due
+  assert.equal(queue.fire(100), 100);
+  assert.ok(clock.armed <= clock.now, `armed for ${clock.armed - clock.now} ms from now with 900 due`);
+  assert.equal(queue.size, 900);
+  const cancelled = entries.findIndex((e) => e.dueAt > t + 2_000 && !e.fired);
+  queue.remove(entries[cancelled]!);
+  const late = entries.indexOf(add(t + 2_050));
+  let fires = 1;
   while (queue.size > 0) {
-    assert.ok(clock.armed < Infinity, "a non-empty queue is armed");
-    // Fire at the armed instant or a little after, as a real driver would.
-    clock.now = Math.max(clock.now, clock.armed) + Math.random() * 0.2;
-    queue.fire();
-    if (++fires > 1_000_000) assert.fail("the queue does not drain");
+    assert.ok(queue.fire(100) <= 100);
+    if (++fires > 100) assert.fail("the backlog does not drain");
   }
-  for (const s of seen) {
-    assert.equal(s.wokenAt.length, 1, "woken exactly once");
-    assert.ok(s.wokenAt[0]! >= s.deadline, "never early");
+  assert.equal(woken.length, 1_000, "each entry once but the cancelled one");
+  assert.equal(new Set(woken.map((w) => w.index)).size, 1_000, "none twice");
+  assert.ok(!woken.some((w) => w.index === cancelled), "the cancelled entry is not woken");
+  assert.ok(woken.some((w) => w.index === late), "the entry filed during the backlog is woken");
+  assert.ok(woken.every((w) => w.at >= entries[w.index]!.dueAt), "never early");
+  // The ring's backlog (the first 10 ms) first, in tick order; the wheel's entries after it.
+  const tickOf = (index: number): number => Math.floor((entries[index]!.dueAt - t) * 16);
+  for (let i = 0; i < 500; i++) {
+    assert.ok(entries[woken[i]!.index]!.dueAt < t + 10, `the ring's entries first (${i})`);
+    if (i > 0) assert.ok(tickOf(woken[i]!.index) >= tickOf(woken[i - 1]!.index), `tick order at ${i}`);
   }
+  assert.ok(fires >= 10, `${fires} fires for 1,000 entries, 100 at a time`);
   assert.equal(clock.armed, Infinity, "an empty queue disarms");
 });
 

@@ -239,20 +239,27 @@ export class TimerQueue {
   }
 
   /**
-   * Wakes every entry whose deadline has passed, or every entry when the driver closed, and arms
-   * the driver for what comes next; returns how many it woke. Called by the driver; harmless when
-   * nothing is due.
+   * Wakes the entries whose deadline has passed, at most `limit` of them (the earliest first), or
+   * every entry when the driver closed, and arms the driver for what comes next (at once, when
+   * due entries were left for the next fire); returns how many it woke. Called by the driver;
+   * harmless when nothing is due.
+   *
+   * A driver that fires from the host's event loop passes a limit, so that a burst of due timers
+   * is woken in slices, each after the tasks woken by the one before had their turn: the first
+   * task of a burst of 30,000 then runs within a slice of its deadline, not after the whole burst
+   * was taken and woken, and what a task touches when polled was touched by its wake just before.
    */
-  fire(): number {
+  fire(limit: number = Infinity): number {
     if (this.driver.closeReason !== null) return this.#fireAll();
     const now = this.driver.now();
     const nowTick = this.#tickOf(now);
-    // The ring first (it then stands at the clock's tick), then the wheel's slots coming within
-    // LOOKAHEAD go into the ring, then what they brought that is already due (a late fire).
+    // The ring first (it then stands at the clock's tick, or at the first tick it left entries
+    // in), then the wheel's slots coming within LOOKAHEAD of that go into the ring, then what they
+    // brought that is already due (a late fire).
     const due: QueueEntry[] = [];
-    this.#takeDue(now, nowTick, due);
-    this.#advanceWheel(nowTick + LOOKAHEAD);
-    this.#takeDue(now, nowTick, due);
+    this.#takeDue(now, nowTick, due, limit);
+    this.#advanceWheel(this.#ringAt + LOOKAHEAD);
+    this.#takeDue(now, nowTick, due, limit);
     this.#size -= due.length;
     this.#arm(this.#nextWake());
     // Woken last, once the queue is consistent and the driver re-armed. A wake may run code that
@@ -269,37 +276,27 @@ export class TimerQueue {
 
   /**
    * Takes the ring's entries due at `now` (tick `nowTick`) out onto `due`, in tick order
-   * (registration order within a tick), and moves the ring to `nowTick`.
+   * (registration order within a tick), until `due` holds `limit`, and moves the ring to
+   * `nowTick`, or to the first tick whose due entries it left (still due: `#nextWake` is then
+   * in the past, and the driver fires again at once).
    */
-  #takeDue(now: number, nowTick: number, due: QueueEntry[]): void {
+  #takeDue(now: number, nowTick: number, due: QueueEntry[], limit: number): void {
     const ring = this.#ring;
     for (;;) {
+      if (due.length >= limit) return; // the ring stays at the tick of the entries left
       const offset = this.#nextRingOffset();
       if (offset < 0) break;
       const tick = this.#ringAt + offset;
       if (tick > nowTick) break;
       const slot = tick & RING_MASK;
       const entries = ring[slot] as (QueueEntry | null)[];
-      if (tick < nowTick) {
-        // A past tick: the whole slot is due.
-        for (let i = 0; i < entries.length; i++) {
-          const entry = entries[i] as QueueEntry | null;
-          if (entry === null) continue;
-          entry.slot = FIRED;
-          due.push(entry);
-        }
-        this.#inRing -= this.#ringLive[slot] as number;
-        this.#emptyRingSlot(slot);
-        this.#ringAt = tick;
-        continue;
-      }
-      // The clock's tick: only the entries whose exact deadline has passed; the others keep
-      // their order, compacted.
+      // A past tick's entries are all due; the clock's tick's only once their exact deadline has
+      // passed. Those left keep their order, compacted.
       let kept = 0;
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i] as QueueEntry | null;
         if (entry === null) continue;
-        if (entry.dueAt <= now) {
+        if (entry.dueAt <= now && due.length < limit) {
           entry.slot = FIRED;
           due.push(entry);
         } else {
@@ -314,7 +311,11 @@ export class TimerQueue {
         entries.length = kept;
         this.#ringLive[slot] = kept;
       }
-      break;
+      this.#ringAt = tick;
+      if (kept !== 0) {
+        if (tick < nowTick) return; // stopped by the limit: the ring stays at this tick
+        break; // the clock's tick: the entries left are not due yet
+      }
     }
     if (nowTick > this.#ringAt) this.#ringAt = nowTick;
   }

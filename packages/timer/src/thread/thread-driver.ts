@@ -15,7 +15,9 @@ import type { TimerQueue } from "../timer-queue.ts";
  * registered in deadline order). An earlier deadline is written under the mutex, and the
  * condition variable is notified only when it is earlier than what the thread sleeps until; the
  * thread marks itself awake (`sleepingUntil = -Infinity`) until it rescans, so many earlier
- * deadlines from one turn cost one notify.
+ * deadlines from one turn cost one notify. A deadline already past needs no timer thread: this
+ * thread sets its own slot's bit, and the drain that finds it fires the queue after a host turn.
+ * A wake fires at most {@linkcode FIRE_SLICE} timers, leaving the rest (due) for such a wake.
  *
  * While the queue holds a timer, one `WakeTable` slot is registered, which keeps the process alive
  * and lets `blockOn` park for the timer; an empty queue unregisters it.
@@ -78,8 +80,22 @@ export class ThreadDriver implements Driver {
       return;
     }
     if (deadline >= this.#published) return;
-    const state = this.#state;
     const slot = this.#slot ?? this.#register();
+    if (deadline <= clockNow()) {
+      // Due already (the rest of a burst that `fired` left for the next slice, a sleep whose
+      // deadline passed before its first poll): this thread wakes itself, through its own slot,
+      // instead of asking the timer thread to (a lock, a notify and two thread wake-ups). The
+      // drain that finds the bit comes after a turn of the host (the listener's) or at once in
+      // blockOn's next wait: either way after the tasks woken so far had theirs. The bit and
+      // the epoch bump pair with this thread's own drain and waits, as any remote wake's do (see
+      // WakeTable), so the wake is not lost whichever of them comes next. `published` stands for
+      // this wake until `fired` runs; what the timer thread still holds for this client (a later
+      // deadline, or none) can only wake it spuriously, and `fire` re-arms for what is left.
+      wakeShared(slot);
+      this.#published = deadline;
+      return;
+    }
+    const state = this.#state;
     if (!state.lock()) {
       wakeShared(slot); // closed while the lock was held by a thread that died: fire to fail
       return;
@@ -147,10 +163,13 @@ export class ThreadDriver implements Driver {
     wakeShared(slot);
   }
 
-  /** Woken through the WakeTable: the timer thread took this client's deadline. */
+  /**
+   * Woken through the WakeTable: the timer thread took this client's deadline, or this thread
+   * woke itself for one already past (see `arm`).
+   */
   fired(): void {
     this.#published = Infinity;
-    this.#queue.fire();
+    this.#queue.fire(FIRE_SLICE);
   }
 
   #disarm(): void {
@@ -175,6 +194,13 @@ export class ThreadDriver implements Driver {
  * leaves room for a loaded machine (a false verdict would close a live timer).
  */
 export const THREAD_SILENCE_MS = 3_000;
+
+/**
+ * The most timers one wake of this thread wakes: a burst of due timers (100,000 in 100 ms is one
+ * a microsecond) is woken in slices of this many, each after the tasks the slice before woke had
+ * run (see `TimerQueue.fire`), so that a task's lateness is its slice's, not the burst's.
+ */
+const FIRE_SLICE = 256;
 
 const FIRE_VTABLE: RawWakerVTable<ThreadDriver> = {
   clone: (driver) => ({ data: driver, vtable: FIRE_VTABLE }),

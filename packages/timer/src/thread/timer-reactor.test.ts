@@ -118,6 +118,34 @@ test("a sleep first polled after its deadline passed completes promptly", () => 
   assert.equal(timer.pendingCount, 0);
 });
 
+test("a sleep whose deadline passed before it registered is woken by its own thread, not the timer thread", async () => {
+  const state = SharedTimerState.attach(timer.share().buffer);
+  await waitFor(() => timer.pendingCount === 0, "earlier sleeps to settle");
+  const sleep = timer.sleep(0.5);
+  const start = Instant.now();
+  while (start.elapsed() < 1); // due before its first poll, which compares with the reading at creation
+  const { cx, record } = recordingContext();
+  const before = state.notifies;
+  assert.equal(sleep.poll(cx), PENDING, "registered: its first poll does not read the clock");
+  await waitFor(() => record.wokenAt.length > 0, "the sleep's wake");
+  assert.equal(state.notifies - before, 0, "the timer thread was not asked to wake this thread");
+  assert.equal(sleep.poll(cx), undefined);
+  assert.ok(record.wokenAt[0]! >= sleep.deadline.millis, "never early");
+});
+
+test("a burst of sleeps due at once, many times one wake's slice, all complete, none early", async () => {
+  const deadline = timer.now().add(5);
+  const executor = new LocalExecutor();
+  const sleepers = Array.from({ length: 3_000 }, () =>
+    executor.spawn(function* (): Coroutine<number> {
+      yield* timer.sleepUntil(deadline);
+      return clockNow();
+    }()));
+  await executor.run();
+  for (const sleeper of sleepers) assert.ok((await sleeper) >= deadline.millis, "never early");
+  assert.equal(timer.pendingCount, 0);
+});
+
 test("sleeps registered in one turn notify the timer thread at most once", async () => {
   const state = SharedTimerState.attach(timer.share().buffer);
   await waitFor(() => timer.pendingCount === 0, "earlier sleeps to settle");
