@@ -136,3 +136,31 @@ test("a waker that throws in a drain does not stop it: every other woken slot is
     for (const handle of handles) table.unregister(handle);
   }
 });
+
+test("register() wakes no waker before it returns, even over a stale wake of the slot it reuses", async () => {
+  const table = WakeTable.forThisThread();
+  const registeredBefore = table.registered;
+  const stale = table.register(Waker.noop());
+  table.unregister(stale);
+  // A wake that lost its race with the unregister: its bit stays set. Its epoch bump ends the
+  // listener, which finds no slot registered; a few turns of the event loop let it.
+  wakeShared(stale);
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setTimeout(resolve, 2));
+  let returned = false;
+  let wokenInside = false;
+  const reused = countingWaker(() => {
+    if (!returned) wokenInside = true;
+  });
+  // Before, the listener started inside register() and drained at once: the reused slot's waker
+  // ran before the handle was returned, so a future that polls itself from its waker (a join
+  // handle awaited as a promise) registered a second slot, which the first assignment then lost.
+  const handle = table.register(reused.waker);
+  returned = true;
+  try {
+    assert.equal(wokenInside, false, "the waker ran inside register()");
+    assert.equal(handle.slot, stale.slot, "the slot was reused");
+  } finally {
+    table.unregister(handle);
+  }
+  assert.equal(table.registered, registeredBefore);
+});

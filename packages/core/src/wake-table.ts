@@ -149,6 +149,7 @@ export class WakeTable {
 
   /**
    * Registers a clone of `waker` in a free slot and returns the slot's handle for another thread.
+   * It wakes no waker: a wake meant for the slot's last user may still wake this one later, once.
    * Throws `CAPACITY_EXCEEDED` when all {@linkcode WAKE_TABLE_CAPACITY} slots are in use.
    */
   register(waker: Waker): SharedWakerHandle {
@@ -283,7 +284,14 @@ export class WakeTable {
     this.#release ??= holdProcessOpen();
     if (this.#listening) return;
     this.#listening = true;
-    void this.#listenLoop();
+    // From a microtask, never inside register(): the loop's first drain would wake the new slot
+    // at once when a stale wake (one that landed after the slot's last unregister, which every
+    // wake racing an unregister may) left its bit set, running the caller's waker before
+    // register() returned the handle. A waker that polls its future there registers again (the
+    // future has no slot yet), and the caller then keeps the first handle over the second: a slot
+    // nobody unregisters, which holds the process open for good. The wakes the delay covers are
+    // not lost: they bumped the epoch, and their bits wait for the first drain.
+    queueMicrotask(() => void this.#listenLoop());
   }
 
   async #listenLoop(): Promise<void> {

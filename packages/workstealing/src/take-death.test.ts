@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
+import { WakeTable } from "@spindle/core";
 import { Runtime, type RuntimeOptions } from "./mod.ts";
 import { until } from "@spindle/test-support";
 import { settleWithin } from "./test-support/runtime.ts";
@@ -46,6 +47,7 @@ async function everyCall(
   round: (runtime: Runtime<typeof jobs>, words: TakeDeathWords, call: number) => Promise<void>,
 ): Promise<number> {
   const words = sharedWords(children);
+  const registeredBefore = WakeTable.forThisThread().registered;
   const runtime = await start(words);
   let deaths = 0;
   try {
@@ -71,6 +73,9 @@ async function everyCall(
     if (runtime.liveJobs === 0) {
       const shutdown = await settleWithin(runtime.shutdown(), `${name}: the shutdown`, SETTLE_MS);
       assert.equal(shutdown.status, "fulfilled", `${name}: the shutdown`);
+      // A slot left registered would hold this process open after the tests (see
+      // wake-registrations.test.ts).
+      assert.equal(WakeTable.forThisThread().registered, registeredBefore, `${name}: wake slots left registered`);
     }
   }
 }
