@@ -39,6 +39,15 @@ import {
 } from "./value-tags.ts";
 
 type ViewConstructor = new (buffer: ArrayBuffer) => ArrayBufferView;
+/** A typed array class as a lent decode makes one: a view of part of a buffer. */
+type LentClass = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
+/**
+ * This thread's scratch for lent typed arrays whose bytes do not lie on an element boundary
+ * (see `decodeValue`'s `lend`), grown to the largest seen up to {@linkcode MAX_LENDING_SCRATCH}.
+ */
+let lendingScratch = new ArrayBuffer(0);
+/** The largest lent array copied into the scratch (1 MiB kept per thread); a larger one gets memory of its own. */
+const MAX_LENDING_SCRATCH = 1 << 20;
 
 const UINT8_KIND = TYPED_ARRAY_NAMES.indexOf("Uint8Array");
 /** The typed array constructors by kind; `undefined` for a kind this runtime lacks (Float16Array). */
@@ -183,6 +192,8 @@ class Reader {
   sharedView: DataView = EMPTY_VIEW;
   /** Whether objects must be remembered for back-references. */
   track = false;
+  /** Whether a typed array that is the whole message is lent, not copied (see `decodeValue`'s `lend`). */
+  lend = false;
   readonly refs: unknown[] = [];
   refCount = 0;
   busy = false;
@@ -578,8 +589,30 @@ class Reader {
     if (length % size !== 0) {
       throw this.corrupt(at, `typed array ${TYPED_ARRAY_NAMES[kind]} of ${length} bytes, not a multiple of ${size}`);
     }
+    if (this.lend && at === this.start + 1) {
+      return this.remember(this.lent(Class as unknown as LentClass, size, length));
+    }
     const bytes = this.copy(length);
     return this.remember(kind === UINT8_KIND ? bytes : new Class(bytes.buffer));
+  }
+
+  /**
+   * The `length` bytes at the read position as a `Class` array lent to the caller: a view of the
+   * message's own memory where its bytes lie on an element boundary, else of this thread's lending
+   * scratch, reused by the next lent decode (one copy, into memory already touched, not fresh
+   * memory per message).
+   */
+  lent(Class: LentClass, size: number, length: number): ArrayBufferView {
+    const at = this.u8.byteOffset + this.pos;
+    if (at % size === 0) {
+      this.pos += length;
+      return new Class(this.u8.buffer, at, length / size);
+    }
+    if (length > MAX_LENDING_SCRATCH) return new Class(this.copy(length).buffer, 0, length / size);
+    if (lendingScratch.byteLength < length) lendingScratch = new ArrayBuffer(length);
+    new Uint8Array(lendingScratch, 0, length).set(this.u8.subarray(this.pos, this.pos + length));
+    this.pos += length;
+    return new Class(lendingScratch, 0, length / size);
   }
 
   /** A SharedBuffer of the heap this message is in (a message outside any heap cannot hold one). */
@@ -659,13 +692,51 @@ const reader = new Reader();
  * encoding, before reading past it or allocating for a length it cannot hold, and
  * `INVALID_ARGUMENT` when `bytes` is not a `Uint8Array`. A message holding moved buffers
  * (`move`) gives them to this decoder: once decoded, its flags say it holds none (the one write
- * it makes), so a later {@linkcode dropMessage} of it releases nothing.
+ * it makes), so a later {@linkcode dropMessage} of it releases nothing. With `{ lend: true }` a
+ * typed array that is the whole message is lent rather than copied (see {@linkcode DecodeOptions}).
+ *
+ * @example
+ * ```ts
+ * import { decodeValue, ValueEncoder } from "@spindle/codec";
+ *
+ * const encoder = new ValueEncoder();
+ * const length = encoder.encode(new Float64Array([1.5, 2.5]), "message", "value");
+ * const lent = decodeValue(encoder.bytes.subarray(0, length), { lend: true }) as Float64Array;
+ * console.log(lent[0] + lent[1]); // 4: read before the encoder's bytes are reused
+ * ```
  */
-export function decodeValue(bytes: Uint8Array): unknown {
+export function decodeValue(bytes: Uint8Array, options?: DecodeOptions): unknown {
   checkInstance(bytes, Uint8Array, "decodeValue() takes a Uint8Array");
   const scalar = decodeScalar(bytes, 0, bytes.length);
   if (scalar !== NOT_SCALAR) return scalar;
-  return (reader.busy ? new Reader() : reader).decode(bytes);
+  const r = reader.busy ? new Reader() : reader;
+  if (options === undefined) return r.decode(bytes);
+  if (typeof options !== "object" || options === null || typeof options.lend !== "boolean") {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `decodeValue()'s options are { lend: boolean }, got ${describe(options)}`,
+    );
+  }
+  r.lend = options.lend;
+  try {
+    return r.decode(bytes);
+  } finally {
+    r.lend = false;
+  }
+}
+
+/** Options of {@linkcode decodeValue}. */
+export interface DecodeOptions {
+  /**
+   * When the whole message is a typed array, return it lent instead of copied: a view of the
+   * message's own bytes when they lie on an element boundary of its buffer (always for a
+   * `Uint8Array`), else of a scratch buffer of this thread that the next lent decode reuses. A lent
+   * array is valid only until the message's memory is freed or reused, or the next lent decode on
+   * this thread, whichever comes first: read it at once (a `runtime.map` copies each chunk's
+   * results into its output before the chunk's record is released). Typed arrays inside another
+   * value are copied as always. Default `false`.
+   */
+  readonly lend: boolean;
 }
 
 /**
