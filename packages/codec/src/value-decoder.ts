@@ -702,7 +702,7 @@ const reader = new Reader();
  * const encoder = new ValueEncoder();
  * const length = encoder.encode(new Float64Array([1.5, 2.5]), "message", "value");
  * const lent = decodeValue(encoder.bytes.subarray(0, length), { lend: true }) as Float64Array;
- * console.log(lent[0] + lent[1]); // 4: read before the encoder's bytes are reused
+ * console.log(lent[0]! + lent[1]!); // 4: read before the encoder's bytes are reused
  * ```
  */
 export function decodeValue(bytes: Uint8Array, options?: DecodeOptions): unknown {
