@@ -1,6 +1,7 @@
 // decodeValue's `lend` option: a typed array that is the whole message comes back lent (a view of
-// the message's bytes when they lie on an element boundary, else of a reused scratch buffer);
-// every other value, and typed arrays inside one, are copied as without it.
+// the message's bytes) when they lie on an element boundary, which the encoder's padding makes
+// them do in a message placed at a multiple of 8; every other value, and typed arrays inside one,
+// are copied as without it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
@@ -32,14 +33,36 @@ test("a lent Float64Array whose bytes are aligned is a view of the message: a wr
   assert.equal(lent[1], 7);
 });
 
-test("a lent Float64Array whose bytes are not aligned is read from the scratch, which the next lent decode reuses", () => {
-  const first = decodeValue(placed(new Float64Array([1, 2]), 16, 3), { lend: true }) as Float64Array;
-  assert.deepEqual([...first], [1, 2]);
-  assert.notEqual(first.buffer, encoder.bytes.buffer);
-  const second = decodeValue(placed(new Float64Array([5, 6]), 16, 5), { lend: true }) as Float64Array;
-  assert.deepEqual([...second], [5, 6]);
-  assert.equal(second.buffer, first.buffer, "one scratch per thread");
-  assert.deepEqual([...first], [5, 6], "the first lent array was valid only until the next lent decode");
+test("a Float64Array whose bytes are not aligned is copied even with lend", () => {
+  const message = placed(new Float64Array([1, 2]), 16, 3);
+  const copied = decodeValue(message, { lend: true }) as Float64Array;
+  assert.deepEqual([...copied], [1, 2]);
+  assert.ok(copied.buffer instanceof ArrayBuffer, "a copy in unshared memory");
+});
+
+test("the encoder pads every typed array kind to its element size: at a multiple of 8, each is lent in place", () => {
+  const kinds = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Float32Array, Float64Array, BigInt64Array];
+  for (const Kind of kinds) {
+    const values = Kind === BigInt64Array ? [1n, -2n, 3n] : [1, 2, 3];
+    const array = new (Kind as unknown as new (values: unknown[]) => ArrayLike<unknown>)(values);
+    const length = encoder.encode(array, "test", "args");
+    const memory = new Uint8Array(new SharedArrayBuffer(length + 8), 8, length);
+    memory.set(encoder.bytes.subarray(0, length));
+    const lent = decodeValue(memory, { lend: true }) as ArrayLike<unknown> & ArrayBufferView;
+    assert.equal(lent.buffer, memory.buffer, `${Kind.name} is a view of the message`);
+    assert.deepEqual([...(lent as unknown as Iterable<unknown>)], values, Kind.name);
+  }
+});
+
+test("padded typed arrays anywhere in a message decode as they were", () => {
+  // Each string shifts what follows by one byte, so the arrays need every amount of padding.
+  const value = ["", new Float64Array([0.5]), "a", new Int32Array([-7]), "ab", new Uint16Array([9, 8]), "abc", {
+    f: new Float64Array([1, 2]),
+  }];
+  for (let shift = 0; shift < 8; shift++) {
+    const shifted = ["x".repeat(shift), ...value];
+    assert.deepEqual(decodeValue(placed(shifted, 0, shift)), shifted);
+  }
 });
 
 test("without lend, and for typed arrays inside another value, the decoder copies", () => {

@@ -34,20 +34,15 @@ import {
   STRING_UTF8,
   TRUE,
   TYPED_ARRAY,
+  TYPED_ARRAY_KIND_MASK,
   TYPED_ARRAY_NAMES,
+  TYPED_ARRAY_PADDING_SHIFT,
   UNDEFINED,
 } from "./value-tags.ts";
 
 type ViewConstructor = new (buffer: ArrayBuffer) => ArrayBufferView;
 /** A typed array class as a lent decode makes one: a view of part of a buffer. */
 type LentClass = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
-/**
- * This thread's scratch for lent typed arrays whose bytes do not lie on an element boundary
- * (see `decodeValue`'s `lend`), grown to the largest seen up to {@linkcode MAX_LENDING_SCRATCH}.
- */
-let lendingScratch = new ArrayBuffer(0);
-/** The largest lent array copied into the scratch (1 MiB kept per thread); a larger one gets memory of its own. */
-const MAX_LENDING_SCRATCH = 1 << 20;
 
 const UINT8_KIND = TYPED_ARRAY_NAMES.indexOf("Uint8Array");
 /** The typed array constructors by kind; `undefined` for a kind this runtime lacks (Float16Array). */
@@ -192,7 +187,7 @@ class Reader {
   sharedView: DataView = EMPTY_VIEW;
   /** Whether objects must be remembered for back-references. */
   track = false;
-  /** Whether a typed array that is the whole message is lent, not copied (see `decodeValue`'s `lend`). */
+  /** Whether a typed array that is the whole message is lent, not copied, when it can be (see `decodeValue`'s `lend`). */
   lend = false;
   readonly refs: unknown[] = [];
   refCount = 0;
@@ -576,7 +571,8 @@ class Reader {
 
   typedArray(at: number): ArrayBufferView {
     this.need(1, at, "a typed array");
-    const kind = this.u8[this.pos++]!;
+    const kindByte = this.u8[this.pos++]!;
+    const kind = kindByte & TYPED_ARRAY_KIND_MASK;
     const Class = typedArrayClasses[kind];
     if (Class === undefined) {
       if (kind < typedArrayClasses.length) {
@@ -589,30 +585,16 @@ class Reader {
     if (length % size !== 0) {
       throw this.corrupt(at, `typed array ${TYPED_ARRAY_NAMES[kind]} of ${length} bytes, not a multiple of ${size}`);
     }
-    if (this.lend && at === this.start + 1) {
-      return this.remember(this.lent(Class as unknown as LentClass, size, length));
+    const padding = kindByte >>> TYPED_ARRAY_PADDING_SHIFT;
+    this.need(padding + length, at, "a typed array's bytes");
+    this.pos += padding;
+    const byteOffset = this.u8.byteOffset + this.pos;
+    if (this.lend && at === this.start + 1 && byteOffset % size === 0) {
+      this.pos += length;
+      return this.remember(new (Class as unknown as LentClass)(this.u8.buffer, byteOffset, length / size));
     }
     const bytes = this.copy(length);
     return this.remember(kind === UINT8_KIND ? bytes : new Class(bytes.buffer));
-  }
-
-  /**
-   * The `length` bytes at the read position as a `Class` array lent to the caller: a view of the
-   * message's own memory where its bytes lie on an element boundary, else of this thread's lending
-   * scratch, reused by the next lent decode (one copy, into memory already touched, not fresh
-   * memory per message).
-   */
-  lent(Class: LentClass, size: number, length: number): ArrayBufferView {
-    const at = this.u8.byteOffset + this.pos;
-    if (at % size === 0) {
-      this.pos += length;
-      return new Class(this.u8.buffer, at, length / size);
-    }
-    if (length > MAX_LENDING_SCRATCH) return new Class(this.copy(length).buffer, 0, length / size);
-    if (lendingScratch.byteLength < length) lendingScratch = new ArrayBuffer(length);
-    new Uint8Array(lendingScratch, 0, length).set(this.u8.subarray(this.pos, this.pos + length));
-    this.pos += length;
-    return new Class(lendingScratch, 0, length / size);
   }
 
   /** A SharedBuffer of the heap this message is in (a message outside any heap cannot hold one). */
@@ -693,7 +675,7 @@ const reader = new Reader();
  * `INVALID_ARGUMENT` when `bytes` is not a `Uint8Array`. A message holding moved buffers
  * (`move`) gives them to this decoder: once decoded, its flags say it holds none (the one write
  * it makes), so a later {@linkcode dropMessage} of it releases nothing. With `{ lend: true }` a
- * typed array that is the whole message is lent rather than copied (see {@linkcode DecodeOptions}).
+ * typed array that is the whole message is lent rather than copied when it can be (see {@linkcode DecodeOptions}).
  *
  * @example
  * ```ts
@@ -728,13 +710,13 @@ export function decodeValue(bytes: Uint8Array, options?: DecodeOptions): unknown
 /** Options of {@linkcode decodeValue}. */
 export interface DecodeOptions {
   /**
-   * When the whole message is a typed array, return it lent instead of copied: a view of the
-   * message's own bytes when they lie on an element boundary of its buffer (always for a
-   * `Uint8Array`), else of a scratch buffer of this thread that the next lent decode reuses. A lent
-   * array is valid only until the message's memory is freed or reused, or the next lent decode on
-   * this thread, whichever comes first: read it at once (a `runtime.map` copies each chunk's
-   * results into its output before the chunk's record is released). Typed arrays inside another
-   * value are copied as always. Default `false`.
+   * When the whole message is a typed array whose bytes lie on an element boundary of the
+   * message's buffer (the encoder pads them to one from the message's start: a message copied to
+   * an 8-byte boundary keeps them there), return a view of those bytes instead of a copy. A lent
+   * array is valid only until the message's memory is freed or reused: read it at once (a
+   * `runtime.map` copies each chunk's results into its output before the chunk's record is
+   * released). Anything else, typed arrays inside another value too, is copied as always.
+   * Default `false`.
    */
   readonly lend: boolean;
 }
