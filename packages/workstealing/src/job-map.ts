@@ -85,13 +85,14 @@ function putChunk<R>(out: R[], results: ArrayLike<unknown>, at: number): void {
 
 /**
  * A chunk's spawn error as the map's caller sees it: an `UncloneableValueError` located in the
- * chunk's arguments (`args[0][7].name`, item 7 of the chunk that starts at `start`) is located in
- * the caller's `items` instead (`items[77].name`); any other error is returned as it is.
+ * chunk's items (`args[7].name`, item 7 of the chunk that starts at `start`: a chunk's payload is
+ * its items) is located in the caller's `items` instead (`items[77].name`); any other error is
+ * returned as it is.
  */
 function inItems(error: unknown, start: number): unknown {
   if (!(error instanceof UncloneableValueError)) return error;
-  if (error.path === "args" || error.path === "args[0]") return error.at("items");
-  return inWholeList(error, start, "args[0]", "items");
+  if (error.path === "args") return error.at("items");
+  return inWholeList(error, start, "args", "items");
 }
 
 /**

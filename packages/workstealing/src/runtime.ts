@@ -735,13 +735,24 @@ export class Runtime<S extends JobSet = JobSet> {
           `chunkSize must be an integer from 1 to ${2 ** 31 - 1}, got ${describe(chunkSize)}`,
         );
       }
-      return mapInChunks(list, chunkSize, (chunk, start) => this.#spawn(name, [chunk], spawnOptions, start));
+      // A chunk's payload is its items themselves, not an argument list: a chunk of numbers (a
+      // Float64Array) is then the whole message, which its worker reads in place (harness.ts).
+      return mapInChunks(list, chunkSize, (chunk, start) => this.#spawn(name, chunk, spawnOptions, start));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #spawn(name: string, args: unknown[], options: SpawnOptions | null, chunkStart = -1): JobHandle<unknown> {
+  /**
+   * Spawns job `name` with `args`, its argument list, or with a map chunk's items (an array or a
+   * Float64Array) as its payload when `chunkStart` (the chunk's first item's index) is given.
+   */
+  #spawn(
+    name: string,
+    args: unknown[] | Float64Array,
+    options: SpawnOptions | null,
+    chunkStart = -1,
+  ): JobHandle<unknown> {
     const shared = this.#shared;
     if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
     const job = this.#indexes.get(name) ?? -1;
