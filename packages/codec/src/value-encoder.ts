@@ -120,7 +120,7 @@ const regExpFlags: [string, (this: unknown) => boolean][] = [
 const typedArrayKinds = new Map(TYPED_ARRAY_NAMES.map((name, kind) => [name, kind]));
 /** The element size of each typed array kind (1 for a kind this runtime lacks: it has no such views to send). */
 const typedArrayElementBytes = TYPED_ARRAY_NAMES.map((name) =>
-  (globalThis as Record<string, { BYTES_PER_ELEMENT?: number } | undefined>)[name]?.BYTES_PER_ELEMENT ?? 1
+  (globalThis as unknown as Record<string, { BYTES_PER_ELEMENT?: number } | undefined>)[name]?.BYTES_PER_ELEMENT ?? 1
 );
 const SharedArrayBufferClass: typeof SharedArrayBuffer | undefined = globalThis.SharedArrayBuffer;
 const textEncoder = new TextEncoder();
