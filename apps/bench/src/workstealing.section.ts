@@ -919,6 +919,24 @@ const WORKSTEALING_FINDINGS: string[] = [
   "(1.08×). What is left on the main thread is the result array itself and the decoder's copy of each chunk's " +
   "results out of the heap (a fresh array per chunk); reading them in place would need the codec to lend a view " +
   "of a message's bytes.",
+  "- **`runtime.map`: lent chunks and a result array V8 does not allocate twice (2026-12-07).** A Node 24 " +
+  "profile of 30 maps (1,000,000 numbers, chunks of 10,000) put 14–20 % of each worker's samples in the " +
+  "decoder copying its chunk's 80 KB out of the heap into fresh memory, and on the main thread `new " +
+  "Array(1,000,000)` and the stores into it about as much each: V8 gives that array small-integer elements, " +
+  "and the first number read from a chunk's `Float64Array` made it allocate and convert the whole array again " +
+  "(a micro: 51–66 ms to allocate and fill, 26–30 ms for an array grown from one double). Now the encoder pads " +
+  "a typed array's bytes to a multiple of their element size, a chunk of numbers is its record's whole " +
+  "payload, which its worker reads in place and the runtime's thread reads back lent (`decodeValue`'s `lend`), " +
+  "and on V8 a map whose first chunk comes back as numbers gets a double array from the start (Bun keeps `new " +
+  "Array(n)`: the grown array took its main thread 119 ms per map against 25). Alternating builds of this pass " +
+  "(`--only map`, 5 rounds each, load 7–15), Spindle ÷ bare before → after: Node 0.35, 0.39, 0.70 → 0.28, " +
+  "0.22, 0.21 (lent chunks) and 0.46, 0.35 → 0.26, 0.16 (with the double array); piscina ÷ Spindle 2.64, 3.44, " +
+  "3.84 → 4.19, 6.41, 7.99 and 4.59, 5.01 → 5.58, 10.47. Bun: Spindle ÷ bare 0.37, 0.41, 0.27 → 0.16, 0.15, " +
+  "0.17 and 0.38, 0.43 → 0.12, 0.22; piscina ÷ Spindle 1.18, 1.23, 1.28 → 1.95, 2.64, 1.49 and 0.55, 0.85 → " +
+  "3.63, 1.32. Deno (load 10–15): 0.17 → 0.12, piscina ÷ Spindle 3.92 → 5.37. What is left on Bun is the " +
+  "result array's fresh memory: its main thread spent 25 ms of CPU per map in that loop, 6 ms when a probe " +
+  "handed every map the same array, so 5× piscina there needs less than the allocation alone costs on this " +
+  "machine.",
   "- **The 64 MiB sum is short (8–30 ms), so wake-ups and the load decide its ratio.** Each contender's run is " +
   "two jobs (tasks) on workers that went idle during the other contenders' runs; the ranges in the table (e.g. " +
   "Bun, `runtime.alloc`: 0.47–6.34× in one run at load 11, 0.68–3.41× in the next) are the wake-ups of parked " +

@@ -30,6 +30,6 @@ export {
 export { ANONYMOUS_OWNER, type HolderCheck, MAX_LOCK_OWNER, OwnedMutex } from "./owned-mutex.ts";
 export { BLOCK_BYTES, MAX_BLOCK_BYTES, MAX_HEAP_BYTES, SharedHeap } from "./shared-heap.ts";
 export { move } from "./move.ts";
-export { decodeValue, decodeValueAt, dropMessage } from "./value-decoder.ts";
+export { type DecodeOptions, decodeValue, decodeValueAt, dropMessage } from "./value-decoder.ts";
 export { encodeScalarInto } from "./scalar-encoder.ts";
 export { ValueEncoder } from "./value-encoder.ts";

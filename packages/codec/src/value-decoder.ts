@@ -34,11 +34,15 @@ import {
   STRING_UTF8,
   TRUE,
   TYPED_ARRAY,
+  TYPED_ARRAY_KIND_MASK,
   TYPED_ARRAY_NAMES,
+  TYPED_ARRAY_PADDING_SHIFT,
   UNDEFINED,
 } from "./value-tags.ts";
 
 type ViewConstructor = new (buffer: ArrayBuffer) => ArrayBufferView;
+/** A typed array class as a lent decode makes one: a view of part of a buffer. */
+type LentClass = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
 
 const UINT8_KIND = TYPED_ARRAY_NAMES.indexOf("Uint8Array");
 /** The typed array constructors by kind; `undefined` for a kind this runtime lacks (Float16Array). */
@@ -183,6 +187,8 @@ class Reader {
   sharedView: DataView = EMPTY_VIEW;
   /** Whether objects must be remembered for back-references. */
   track = false;
+  /** Whether a typed array that is the whole message is lent, not copied, when it can be (see `decodeValue`'s `lend`). */
+  lend = false;
   readonly refs: unknown[] = [];
   refCount = 0;
   busy = false;
@@ -565,7 +571,8 @@ class Reader {
 
   typedArray(at: number): ArrayBufferView {
     this.need(1, at, "a typed array");
-    const kind = this.u8[this.pos++]!;
+    const kindByte = this.u8[this.pos++]!;
+    const kind = kindByte & TYPED_ARRAY_KIND_MASK;
     const Class = typedArrayClasses[kind];
     if (Class === undefined) {
       if (kind < typedArrayClasses.length) {
@@ -577,6 +584,14 @@ class Reader {
     const size = (Class as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
     if (length % size !== 0) {
       throw this.corrupt(at, `typed array ${TYPED_ARRAY_NAMES[kind]} of ${length} bytes, not a multiple of ${size}`);
+    }
+    const padding = kindByte >>> TYPED_ARRAY_PADDING_SHIFT;
+    this.need(padding + length, at, "a typed array's bytes");
+    this.pos += padding;
+    const byteOffset = this.u8.byteOffset + this.pos;
+    if (this.lend && at === this.start + 1 && byteOffset % size === 0) {
+      this.pos += length;
+      return this.remember(new (Class as unknown as LentClass)(this.u8.buffer, byteOffset, length / size));
     }
     const bytes = this.copy(length);
     return this.remember(kind === UINT8_KIND ? bytes : new Class(bytes.buffer));
@@ -659,13 +674,51 @@ const reader = new Reader();
  * encoding, before reading past it or allocating for a length it cannot hold, and
  * `INVALID_ARGUMENT` when `bytes` is not a `Uint8Array`. A message holding moved buffers
  * (`move`) gives them to this decoder: once decoded, its flags say it holds none (the one write
- * it makes), so a later {@linkcode dropMessage} of it releases nothing.
+ * it makes), so a later {@linkcode dropMessage} of it releases nothing. With `{ lend: true }` a
+ * typed array that is the whole message is lent rather than copied when it can be (see {@linkcode DecodeOptions}).
+ *
+ * @example
+ * ```ts
+ * import { decodeValue, ValueEncoder } from "@spindle/codec";
+ *
+ * const encoder = new ValueEncoder();
+ * const length = encoder.encode(new Float64Array([1.5, 2.5]), "message", "value");
+ * const lent = decodeValue(encoder.bytes.subarray(0, length), { lend: true }) as Float64Array;
+ * console.log(lent[0]! + lent[1]!); // 4: read before the encoder's bytes are reused
+ * ```
  */
-export function decodeValue(bytes: Uint8Array): unknown {
+export function decodeValue(bytes: Uint8Array, options?: DecodeOptions): unknown {
   checkInstance(bytes, Uint8Array, "decodeValue() takes a Uint8Array");
   const scalar = decodeScalar(bytes, 0, bytes.length);
   if (scalar !== NOT_SCALAR) return scalar;
-  return (reader.busy ? new Reader() : reader).decode(bytes);
+  const r = reader.busy ? new Reader() : reader;
+  if (options === undefined) return r.decode(bytes);
+  if (typeof options !== "object" || options === null || typeof options.lend !== "boolean") {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `decodeValue()'s options are { lend: boolean }, got ${describe(options)}`,
+    );
+  }
+  r.lend = options.lend;
+  try {
+    return r.decode(bytes);
+  } finally {
+    r.lend = false;
+  }
+}
+
+/** Options of {@linkcode decodeValue}. */
+export interface DecodeOptions {
+  /**
+   * When the whole message is a typed array whose bytes lie on an element boundary of the
+   * message's buffer (the encoder pads them to one from the message's start: a message copied to
+   * an 8-byte boundary keeps them there), return a view of those bytes instead of a copy. A lent
+   * array is valid only until the message's memory is freed or reused: read it at once (a
+   * `runtime.map` copies each chunk's results into its output before the chunk's record is
+   * released). Anything else, typed arrays inside another value too, is copied as always.
+   * Default `false`.
+   */
+  readonly lend: boolean;
 }
 
 /**

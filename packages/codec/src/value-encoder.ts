@@ -44,6 +44,7 @@ import {
   TRUE,
   TYPED_ARRAY,
   TYPED_ARRAY_NAMES,
+  TYPED_ARRAY_PADDING_SHIFT,
   UNDEFINED,
 } from "./value-tags.ts";
 import {
@@ -117,6 +118,10 @@ const regExpFlags: [string, (this: unknown) => boolean][] = [
   .filter(([, name]) => Object.getOwnPropertyDescriptor(RegExp.prototype, name!)?.get !== undefined)
   .map(([flag, name]) => [flag!, getter<boolean>(RegExp.prototype, name!)]);
 const typedArrayKinds = new Map(TYPED_ARRAY_NAMES.map((name, kind) => [name, kind]));
+/** The element size of each typed array kind (1 for a kind this runtime lacks: it has no such views to send). */
+const typedArrayElementBytes = TYPED_ARRAY_NAMES.map((name) =>
+  (globalThis as unknown as Record<string, { BYTES_PER_ELEMENT?: number } | undefined>)[name]?.BYTES_PER_ELEMENT ?? 1
+);
 const SharedArrayBufferClass: typeof SharedArrayBuffer | undefined = globalThis.SharedArrayBuffer;
 const textEncoder = new TextEncoder();
 
@@ -832,9 +837,17 @@ export class ValueEncoder {
     if (name === undefined) {
       this.#tagAndLength(DATA_VIEW, length, view);
     } else {
+      const kind = typedArrayKinds.get(name)!;
+      // Zero bytes before the elements, so that they start at a multiple of their size from the
+      // message's start (after the tag, the kind byte and the length: 6 bytes): a message placed
+      // at such a multiple (a shared heap's blocks are) can be read in place (decodeValue's `lend`).
+      const padding = -(this.#pos + 6) & (typedArrayElementBytes[kind]! - 1);
       this.#tag(TYPED_ARRAY);
-      // The kind byte stands where #tagAndLength puts its tag.
-      this.#tagAndLength(typedArrayKinds.get(name)!, length, view);
+      // The kind byte, with the padding in its high bits, stands where #tagAndLength puts its tag.
+      this.#tagAndLength(kind | (padding << TYPED_ARRAY_PADDING_SHIFT), length, view);
+      this.#reserve(padding);
+      this.#u8.fill(0, this.#pos, this.#pos + padding);
+      this.#pos += padding;
     }
     this.#bytesOf(buffer, offset, length);
   }

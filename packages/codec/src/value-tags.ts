@@ -40,8 +40,10 @@
  * | REGEXP                   | source (string value) flags (string value)                        |
  * | ARRAY_BUFFER             | byteLength:u32, then the bytes                                    |
  * | RESIZABLE_ARRAY_BUFFER   | byteLength:u32 maxByteLength:u32, then the bytes                  |
- * | TYPED_ARRAY              | kind:u8 (index in TYPED_ARRAY_NAMES) byteLength:u32, then the     |
- * |                          | bytes the view covers                                             |
+ * | TYPED_ARRAY              | kind:u8 (low 5 bits: index in TYPED_ARRAY_NAMES; high 3 bits: the |
+ * |                          | padding, 0-7) byteLength:u32, then `padding` zero bytes, so that  |
+ * |                          | the bytes the view covers, which follow, start at a multiple of   |
+ * |                          | the element size from the message's start                         |
  * | DATA_VIEW                | byteLength:u32, then the bytes the view covers                    |
  * | BOXED                    | the primitive value (a Boolean, Number, String or BigInt object)  |
  * | ERROR                    | name (string value) message (string value) count:u32, then        |
@@ -124,6 +126,11 @@ export const MOVED_BUFFER = 28;
 
 /** The longest string that may use STRING_ASCII (its length must fit the u8). */
 export const MAX_SHORT_STRING = 64;
+
+/** TYPED_ARRAY's kind byte: the kind in its low bits (`& TYPED_ARRAY_KIND_MASK`). */
+export const TYPED_ARRAY_KIND_MASK = 0x1f;
+/** TYPED_ARRAY's kind byte: the padding before the bytes in its high bits (`>>> TYPED_ARRAY_PADDING_SHIFT`). */
+export const TYPED_ARRAY_PADDING_SHIFT = 5;
 
 /** The typed array kinds, indexed by TYPED_ARRAY's `kind` byte. */
 export const TYPED_ARRAY_NAMES: readonly string[] = [

@@ -142,9 +142,13 @@ export class Harness {
     // fails it); a job that becomes a task joins the running list instead.
     let output: unknown;
     try {
-      const args = shared.records.readPayload(id) as unknown[];
       const job = this.#set.jobs[name] as (...args: unknown[]) => unknown;
-      output = records[id + MAP_CHUNK] === 0 ? job(...args) : runChunk(job, args[0] as ArrayLike<unknown>);
+      // A map chunk's payload is its items (see Runtime.map), read lent: a chunk of numbers is a
+      // view of the record's bytes in the heap, not a copy. They stay there until the outcome
+      // replaces them (#settle), after the chunk's last item ran, a chunk that goes on as a task too.
+      output = records[id + MAP_CHUNK] === 0
+        ? job(...shared.records.readPayload(id) as unknown[])
+        : runChunk(job, shared.records.readPayload(id, true) as ArrayLike<unknown>);
     } catch (error) {
       this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
       this.#settle(id, FAILED, error);

@@ -1,4 +1,4 @@
-import { ANONYMOUS_OWNER, type HolderCheck, OwnedMutex } from "@spindle/codec";
+import { ANONYMOUS_OWNER, type HolderCheck, MAX_LOCK_OWNER, OwnedMutex } from "@spindle/codec";
 import { NEXT } from "./job-record.ts";
 
 /**
@@ -102,9 +102,10 @@ export class Injector {
 
   /**
    * Takes up to `max` jobs, oldest first, into `into`; returns how many. Lock-free when it looks
-   * empty.
+   * empty. `trace` is told what was taken under the lock (a machine's trace of its batch, for its
+   * death: a popper that dies holding the lock has its pop undone instead, see `recover`).
    */
-  popBatch(into: number[], max: number): number {
+  popBatch(into: number[], max: number, trace: BatchTrace | null = null): number {
     const control = this.#control;
     const at = this.#at;
     // The quick check without the lock (see the class doc for what a stale read costs).
@@ -124,6 +125,7 @@ export class Injector {
     control[at + HEAD] = id;
     if (id === 0) control[at + TAIL] = 0;
     Atomics.sub(control, at + LENGTH, taken);
+    if (taken > 0) trace?.traceBatch(into[into.length - taken] as number, taken);
     control[at + PENDING_POP] = 0;
     this.#mutex.unlock();
     return taken;
@@ -132,6 +134,17 @@ export class Injector {
   /** The owner number of the thread that holds the lock now (0: nobody); see `OwnedMutex.holder`. */
   lockHolder(): number {
     return this.#mutex.holder();
+  }
+
+  /**
+   * Whether `deadOwner`, a thread that ended, holds the lock in the middle of a pop, which
+   * {@linkcode Injector.recover} then undoes. Before `recover`.
+   */
+  popUndoneBy(deadOwner: number): boolean {
+    // After the owner's exit: the lock word and PENDING_POP are what it left (nobody else takes a
+    // held lock but recover).
+    const word = Atomics.load(this.#control, this.#at + LOCK);
+    return (word & MAX_LOCK_OWNER) === deadOwner && this.#control[this.#at + PENDING_POP] !== 0;
   }
 
   /**
@@ -170,6 +183,11 @@ export class Injector {
     this.#mutex.unlock();
     return true;
   }
+}
+
+/** Told by {@linkcode Injector.popBatch}, under the lock, what it took: `count` jobs linked from `first`. */
+export interface BatchTrace {
+  traceBatch(first: number, count: number): void;
 }
 
 const LOCK = 0;

@@ -52,6 +52,14 @@ export let isJobHandleDone: (handle: JobHandle<unknown>) => boolean;
 export let isJobHandleTaken: (handle: JobHandle<unknown>) => boolean;
 /** Removes the handle's job if it is still queued (it never runs; the handle fails with `CancelledError`); returns whether. */
 export let cancelIfQueued: (handle: JobHandle<unknown>) => boolean;
+/**
+ * Makes the handle hand its job's result, once done, to `consume` as it takes it, lent (a typed
+ * array that is the whole result is a view of the record's bytes, or of a scratch buffer: valid
+ * only during the call), before the record is released; the handle's value is then what
+ * `consume` returned. For a handle nobody else joins (`runtime.map`'s chunks); call it before the
+ * handle is polled.
+ */
+export let consumeResultLent: (handle: JobHandle<unknown>, consume: (result: unknown) => unknown) => void;
 
 /**
  * The handle of a spawned job, on the thread that spawned it: a `@spindle/core`
@@ -91,6 +99,8 @@ export class JobHandle<T> extends JoinHandle<T> {
   #promise: Promise<T> | null = null;
   /** What a cancelled outcome fails with when it was a deadline or a signal that aborted the job. */
   #cancelError: Error | null = null;
+  /** Takes the result lent, when set (see {@linkcode consumeResultLent}). */
+  #consume: ((result: unknown) => unknown) | null = null;
 
   private constructor(shared: SharedState, id: number, name: string, participant: number) {
     super();
@@ -112,6 +122,9 @@ export class JobHandle<T> extends JoinHandle<T> {
     isJobHandleTaken = (handle) => handle.#detached || handle.#outcome !== null;
     cancelIfQueued = (handle) =>
       handle.#outcome === null && !handle.#detached && handle.#shared.records.cancelQueued(handle.#id);
+    consumeResultLent = (handle, consume) => {
+      handle.#consume = consume;
+    };
   }
 
   /** The job's name. */
@@ -253,7 +266,8 @@ export class JobHandle<T> extends JoinHandle<T> {
     let value: unknown;
     if (state === DONE) {
       ok = true;
-      value = shared.records.readPayload(id);
+      const consume = this.#consume;
+      value = consume === null ? shared.records.readPayload(id) : consume(shared.records.readPayload(id, true));
     } else if (state === CANCELLED) {
       value = this.#cancelError ??
         (Atomics.load(records, id + LENGTH) > 0

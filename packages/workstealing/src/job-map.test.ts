@@ -32,6 +32,26 @@ test("map returns every result in the items' order, for any chunk size and itera
   }
 });
 
+test("a map's results are its own: later maps reusing the chunks' records and heap blocks leave them as they were", async () => {
+  const { runtime } = await startTestRuntime();
+  try {
+    // A chunk's numbers are read lent from its record (job-map.ts) and copied out before the
+    // record is released; typed arrays inside results are copies as always.
+    const items = Array.from({ length: 3_000 }, (_, i) => i + 0.25);
+    const first = await runtime.map("double", items, { chunkSize: 100 });
+    const arrays = await runtime.map("echo", [new Float64Array([1.5, 2.5]), new Float64Array([3.5])], {
+      chunkSize: 1,
+    });
+    await runtime.map("double", items.map((n) => -n), { chunkSize: 100 });
+    await runtime.map("echo", [new Float64Array([-1, -1]), new Float64Array([-1])], { chunkSize: 1 });
+    assert.deepEqual(first, items.map((n) => n * 2));
+    assert.deepEqual(arrays.map((a) => [...(a as Float64Array)]), [[1.5, 2.5], [3.5]]);
+    assert.equal(runtime.liveJobs, 0);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
 test("map keeps every number exactly and any other item as it was, in chunks of numbers or mixed", async () => {
   const { runtime } = await startTestRuntime();
   try {

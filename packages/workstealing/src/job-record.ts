@@ -28,6 +28,9 @@ import { summaryEnd, summaryWords, writeErrorSummary } from "./error-summary.ts"
  *   ({@linkcode JobRecords.release}).
  */
 
+/** The codec's option that lends a payload's typed array (see `readPayload`). */
+const LEND = { lend: true } as const;
+
 /** The record's state (see the states below). */
 export const STATE = 0;
 /** The job's index in its job set. */
@@ -262,15 +265,19 @@ export class JobRecords {
     return Atomics.compareExchange(this.words, id + STATE, QUEUED, RUNNING) === QUEUED;
   }
 
-  /** Decodes the record's payload (arguments, result or error). */
-  readPayload(id: number): unknown {
+  /**
+   * Decodes the record's payload (arguments, result or error); with `lend`, a typed array that is
+   * the whole payload is lent (codec `decodeValue`'s `lend`): valid until the record is released.
+   */
+  readPayload(id: number, lend: boolean = false): unknown {
     // Plain reads: the caller read STATE (or took the job) with an `Atomics` operation after the
     // writer wrote the payload and then published it.
     const records = this.words;
     const length = records[id + LENGTH] as number;
     const offset = records[id + PAYLOAD] as number;
     const start = offset === 0 ? (id + INLINE) << 2 : offset;
-    return decodeValue(this.#heap.bytes.subarray(start, start + length));
+    const bytes = this.#heap.bytes.subarray(start, start + length);
+    return lend ? decodeValue(bytes, LEND) : decodeValue(bytes);
   }
 
   /**

@@ -217,7 +217,7 @@ export class Machine extends Future<void> implements JobContext {
    */
   #pollRecycling(cx: Context, woken: number): Poll<void> {
     if (this.#harness.running === 0) process.exit(0);
-    const own = this.#own.takeSlot() || this.#deque.pop();
+    const own = this.#own.takeOwnSlot() || this.#deque.pop();
     if (own > 0) {
       this.#own.hold(own);
       this.#harness.start(own);
@@ -255,9 +255,10 @@ export class Machine extends Future<void> implements JobContext {
     }
     if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     this.#recentArgs.remember(id, args);
-    const bumped = this.#own.swapSlot(id);
+    const bumped = this.#own.putInSlot(id);
     if (bumped !== 0) {
       this.#pushLocal(bumped);
+      this.#own.finishBump(id);
       shared.idle.notifyWork();
     }
     if (this.#parkedAsync) this.#own.unpark();
@@ -312,7 +313,7 @@ export class Machine extends Future<void> implements JobContext {
       if (id !== 0) return id;
     }
     if (this.#slotRuns < MAX_SLOT_RUNS) {
-      const id = this.#own.takeSlot();
+      const id = this.#own.takeOwnSlot();
       if (id !== 0) {
         this.#slotRuns++;
         return id;
@@ -321,7 +322,7 @@ export class Machine extends Future<void> implements JobContext {
     this.#slotRuns = 0;
     const popped = this.#deque.pop();
     if (popped !== EMPTY) return popped;
-    const slot = this.#own.takeSlot();
+    const slot = this.#own.takeOwnSlot();
     if (slot !== 0) return slot;
     const injected = this.#fromInjector();
     if (injected !== 0) return injected;
@@ -335,7 +336,9 @@ export class Machine extends Future<void> implements JobContext {
     const share = Math.ceil(shared.injector.length / Math.max(1, shared.idle.active));
     const room = (shared.setup.dequeCapacity >>> 1) - this.#deque.length;
     batch.length = 0;
-    if (shared.injector.popBatch(batch, Math.max(1, Math.min(share, room))) === 0) return 0;
+    // At most `room` jobs: their pushes below never overflow, so the deque's bottom counts them
+    // (Processor.traceBatch, traced under the injector's lock until the first job is named).
+    if (shared.injector.popBatch(batch, Math.max(1, Math.min(share, room)), this.#own) === 0) return 0;
     shared.roomFreed();
     this.#own.count(STAT.FROM_INJECTOR, batch.length);
     for (let i = batch.length - 1; i >= 1; i--) this.#pushLocal(batch[i] as number);
@@ -457,7 +460,14 @@ export class Machine extends Future<void> implements JobContext {
     let count = 0;
     for (let n = this.#shared.setup.dequeCapacity >>> 1; n > 0; n--) {
       const moved = deque.steal();
-      if (moved < 0) break;
+      // RETRY: a thief holds the steal lock for a few stores (or died holding it, until the
+      // runtime's thread takes it back): wait, so that the push below finds room and a bumped
+      // job's push moves the deque's bottom (Processor.putInSlot's trace counts on it).
+      if (moved === RETRY) {
+        n++;
+        continue;
+      }
+      if (moved === EMPTY) break;
       // Links between records that no queue holds now (just taken back from our own deque),
       // written before pushChain's lock, which orders them before any popper's reads
       // (injector.ts, memory model).

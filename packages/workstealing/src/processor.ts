@@ -1,5 +1,5 @@
 import { type ParkerHandle, Unparker } from "@spindle/core";
-import { isTerminal, QUEUED, RUN_NEXT, RUN_PREV, RUNNING, STATE, WORKER } from "./job-record.ts";
+import { isTerminal, NEXT, QUEUED, RUN_NEXT, RUN_PREV, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
@@ -34,17 +34,20 @@ export class Processor {
   readonly #heap: SharedHeap;
   readonly #at: number;
   readonly #unparker: Unparker;
+  /** Whether its slot holds this thread's mark (takeOwnSlot), cleared when the job is held. */
+  #slotMarked = false;
 
   /**
    * Processor `index`, whose block of {@linkcode Processor.words}`(dequeCapacity)` words starts at
-   * `control[at]`; `heap` holds the job records of its running list and its crash report.
+   * `control[at]`; `heap` holds the job records of its running list and its crash report. `taker`:
+   * this thread's number for the deques' steal locks (its lock owner number, see `SharedState`).
    */
-  constructor(control: Int32Array, at: number, index: number, dequeCapacity: number, heap: SharedHeap) {
+  constructor(control: Int32Array, at: number, index: number, dequeCapacity: number, heap: SharedHeap, taker: number) {
     this.index = index;
     this.#control = control;
     this.#heap = heap;
     this.#at = at;
-    this.deque = new WorkDeque(control, at + DEQUE, dequeCapacity);
+    this.deque = new WorkDeque(control, at + DEQUE, dequeCapacity, index, taker);
     this.parker = { buffer: control.buffer as SharedArrayBuffer, index: at + PARK };
     this.#unparker = new Unparker(this.parker);
   }
@@ -112,30 +115,91 @@ export class Processor {
 
   // ---- the next-task slot ---------------------------------------------------------------------
 
-  /** Puts `id` in the slot; returns the job it held before (0 if none). Owner only. */
-  swapSlot(id: number): number {
-    // An exchange, not a store: a thief may take the old occupant at the same moment (takeSlot),
-    // and exactly one of the two must get it. The SC write also publishes the new job's record
-    // (written before it) to whoever takes it.
-    return Atomics.exchange(this.#control, this.#at + SLOT, id);
+  /**
+   * Puts `id` in the slot, or, when the slot holds a job, returns that job, left marked (`-job`,
+   * as {@linkcode Processor.takeOwnSlot} does) for the caller to push onto the deque and then call
+   * {@linkcode Processor.finishBump}`(id)`. Should the thread die in between, the runtime finds the
+   * mark and the deque's bottom: the job is queued again unless the push happened. Owner only,
+   * from a running job (no mark of its own is left then).
+   */
+  putInSlot(id: number): number {
+    const control = this.#control;
+    const at = this.#at + SLOT;
+    // SC load: a thief may take the job there (takeSlot's compare-exchange), never put one; so 0
+    // stays 0, and a job seen may only turn into 0.
+    const bumped = Atomics.load(control, at);
+    if (bumped > 0) {
+      // The trace first (plain, see BUMPING), then the mark by compare-exchange against a thief's.
+      control[this.#at + BUMP_BOTTOM] = this.deque.ownBottom;
+      control[this.#at + BUMPING] = 1;
+      if (Atomics.compareExchange(control, at, bumped, -bumped) === bumped) return bumped;
+      control[this.#at + BUMPING] = 0; // a thief took it: the slot is empty
+    }
+    // SC store: only this thread puts jobs here; it also publishes the new job's record (written
+    // before it) to whoever takes it.
+    Atomics.store(control, at, id);
+    return 0;
   }
 
-  /** Takes job `id` out of the slot if it is there; returns whether it was. */
-  takeSlotIf(id: number): boolean {
-    // Against a thief's exchange in takeSlot: one of them empties the slot.
-    return Atomics.compareExchange(this.#control, this.#at + SLOT, id, 0) === id;
+  /** Ends the move {@linkcode Processor.putInSlot} began: `id` replaces the mark. Owner only. */
+  finishBump(id: number): void {
+    // SC store over our own mark (a thief leaves marks alone), after the push of the marked job:
+    // a death before it leaves the mark and a bottom past BUMP_BOTTOM (pushed), or not.
+    Atomics.store(this.#control, this.#at + SLOT, id);
+    this.#control[this.#at + BUMPING] = 0;
   }
 
   /**
-   * Takes the job in the slot, or 0. The owner takes it for locality; a thief takes it only from
-   * a machine stuck in a long job (see the machine's steal). An exchange, so exactly one of them
-   * gets it.
+   * The owner's take of its slot: the job there, or 0. The slot keeps the mark `-id` (taken, not
+   * held) until {@linkcode Processor.hold} names the job, so that a thread that dies in between
+   * leaves the job named ({@linkcode Processor.heldJobs}). Owner only.
+   */
+  takeOwnSlot(): number {
+    const at = this.#at + SLOT;
+    // The load skips the compare-exchange when the slot holds no job. The compare-exchange against
+    // a thief's (takeSlot): exactly one of them moves the slot off `id`; a failure means a thief
+    // took it, and only the owner puts jobs there.
+    const id = Atomics.load(this.#control, at);
+    if (id <= 0 || Atomics.compareExchange(this.#control, at, id, -id) !== id) return 0;
+    this.#slotMarked = true;
+    return id;
+  }
+
+  /** Takes job `id` out of the slot if it is there, leaving its mark as takeOwnSlot; returns whether it was. Owner only. */
+  takeSlotIf(id: number): boolean {
+    // Against a thief's compare-exchange in takeSlot: one of them moves the slot off `id`.
+    if (Atomics.compareExchange(this.#control, this.#at + SLOT, id, -id) !== id) return false;
+    this.#slotMarked = true;
+    return true;
+  }
+
+  /**
+   * A thief's take of the slot (or the runtime's, after the owner's thread exited): the job there,
+   * or 0. A thief takes it only from a machine stuck in a long job (see the machine's steal).
    */
   takeSlot(): number {
     const at = this.#at + SLOT;
-    // The load only skips the exchange when the slot is empty; a job put there just after it is
-    // the owner's to run (a thief's miss is harmless).
-    return Atomics.load(this.#control, at) === 0 ? 0 : Atomics.exchange(this.#control, at, 0);
+    // The load only skips the compare-exchange when the slot holds no job (0, or the owner's mark,
+    // which is not the thief's to take); a job put there just after it is the owner's to run. A
+    // compare-exchange, not an exchange, so that a mark stored meanwhile is left alone.
+    const id = Atomics.load(this.#control, at);
+    return id > 0 && Atomics.compareExchange(this.#control, at, id, 0) === id ? id : 0;
+  }
+
+  /**
+   * Traces the batch its machine just took from the injector, `count` jobs linked from `first`
+   * through their NEXT words: called by `Injector.popBatch` under its lock, so that the trace
+   * exists once the take is final (a popper that dies holding the lock has its pop undone). The
+   * machine then pushes all but the first onto its deque, which must have room for them (no
+   * overflow: the deque's bottom then counts the pushes), and names the first. Owner only.
+   */
+  traceBatch(first: number, count: number): void {
+    const control = this.#control;
+    // Plain, see BATCHING.
+    control[this.#at + BATCH_FIRST] = first;
+    control[this.#at + BATCH_COUNT] = count;
+    control[this.#at + BATCH_BOTTOM] = this.deque.ownBottom;
+    control[this.#at + BATCHING] = 1;
   }
 
   /** Whether the slot holds a job. */
@@ -143,7 +207,7 @@ export class Processor {
     // A parking machine's last look and the runtime's blocked check. SC: the owner's exchange
     // that filled the slot comes before, or after, this load in one order; a job put there later
     // is its owner's, which is running (it just spawned it).
-    return Atomics.load(this.#control, this.#at + SLOT) !== 0;
+    return Atomics.load(this.#control, this.#at + SLOT) > 0;
   }
 
   // ---- jobs running here (read by the runtime after the machine died) --------------------------
@@ -162,12 +226,31 @@ export class Processor {
     // an abort() cancelled the job while queued.
     Atomics.store(this.#heap.words, id + WORKER, this.index);
     this.setCurrent(-id);
+    this.#clearTakeTraces();
   }
 
   /** As {@linkcode Processor.hold}, for a child taken back to run in place: it joins the running list. Owner only. */
   holdRunning(id: number): void {
     Atomics.store(this.#heap.words, id + WORKER, this.index); // as in hold
     this.linkRunning(id);
+    this.#clearTakeTraces();
+  }
+
+  /**
+   * Clears the traces of the take whose job was just named in CURRENT or the running list: the
+   * slot's mark, and its deque's pop and steal traces (`WorkDeque.named`).
+   */
+  #clearTakeTraces(): void {
+    this.deque.named();
+    this.#control[this.#at + BATCHING] = 0; // plain, see BATCHING
+    if (!this.#slotMarked) return;
+    this.#slotMarked = false;
+    // After the SC store that named the job: a thread that dies between the two leaves it named
+    // twice, and heldJobs counts it once. Plain: only the owner writes a negative slot or
+    // overwrites one (thieves leave it alone, takeSlot), the owner's next exchange of the slot
+    // follows this write in program order, and a thief's racing load that still sees the mark
+    // skips the slot, as it would an empty one.
+    this.#control[this.#at + SLOT] = 0;
   }
 
   /**
@@ -213,9 +296,14 @@ export class Processor {
    * which go back to a queue and run once; `published`, the job it died settling, its outcome
    * published but the settlement unfinished (`JobRecords.finishPublished`); and `unreleased`, jobs
    * it had taken that were cancelled while queued, whose queue reference it had not dropped yet.
-   * Empties the words.
+   * Jobs it had taken and not named yet (its slot's mark, {@linkcode Processor.takeOwnSlot}, and
+   * `fromDeques`, what `SharedState.recoverDequesOf` found, and its injector batch unless
+   * `batchUndone`) count as taken. Empties the words.
    */
-  heldJobs(): { started: number[]; unstarted: number[]; published: number[]; unreleased: number[] } {
+  heldJobs(
+    fromDeques: readonly number[],
+    batchUndone: boolean,
+  ): { started: number[]; unstarted: number[]; published: number[]; unreleased: number[] } {
     const control = this.#control;
     const records = this.#heap.words;
     // After the thread's exit: nobody else writes these words now. Both are cleared for the
@@ -236,8 +324,17 @@ export class Processor {
       published: [] as number[],
       unreleased: [] as number[],
     };
+    // Taken and not named: no queue holds them, and no other thread takes them (a thief leaves a
+    // mark alone), so each record is still allocated (the queue's reference came with it). WORKER
+    // may still name an earlier worker: the machine stores it in hold. A job both marked and named
+    // (the thread died in hold, between CURRENT's store and the mark's clearing) counts once.
+    const taken: number[] = [];
+    for (const id of [...this.#takenUnnamed(batchUndone), ...fromDeques]) {
+      if (!held.has(id)) taken.push(id);
+      held.add(id);
+    }
     for (const id of held) {
-      if (Atomics.load(records, id + WORKER) !== this.index) continue; // defensive: see above
+      if (!taken.includes(id) && Atomics.load(records, id + WORKER) !== this.index) continue; // defensive: see above
       // The machine's SC writes of STATE (claim, publishOutcome) came before its exit; another
       // thread moves STATE only out of QUEUED (cancelQueued), which claim's compare-exchange
       // excludes once RUNNING.
@@ -251,6 +348,44 @@ export class Processor {
       else jobs.unreleased.push(id);
     }
     return jobs;
+  }
+
+  /**
+   * The jobs its dead machine had taken and not named yet: its slot's mark (takeOwnSlot, or a
+   * bump not pushed yet) and an injector batch (traceBatch) unless `batchUndone` (the injector's
+   * recovery undid the pop). Clears the mark and the traces for the next machine.
+   */
+  #takenUnnamed(batchUndone: boolean): number[] {
+    const control = this.#control;
+    const taken: number[] = [];
+    // After the thread's exit: its plain trace words are all visible; the deque's bottom has no
+    // other writer (the runtime's recovery of a steal into it ran before, recoverDequesOf).
+    const bottom = this.deque.ownBottom;
+    // SC load: only the owner writes a negative slot (a thief's compare-exchange never matches
+    // one), so the mark is what the dead machine left.
+    const slot = Atomics.load(control, this.#at + SLOT);
+    if (slot < 0) {
+      Atomics.store(control, this.#at + SLOT, 0);
+      // A bump whose push happened (bottom moved: nothing else pushes between) left the job in
+      // the deque.
+      const pushed = control[this.#at + BUMPING] === 1 && bottom !== control[this.#at + BUMP_BOTTOM];
+      if (!pushed) taken.push(-slot);
+    }
+    control[this.#at + BUMPING] = 0;
+    if (control[this.#at + BATCHING] === 1 && !batchUndone) {
+      // The pushes are the bottom's rise (each push one bottom store); the jobs not pushed are the
+      // first `count - pushed` of the chain, whose NEXT links nobody wrote since the pop (they are
+      // in no queue).
+      const count = control[this.#at + BATCH_COUNT]!;
+      const pushed = Math.max(0, Math.min(count - 1, (bottom - control[this.#at + BATCH_BOTTOM]!) | 0));
+      let id = control[this.#at + BATCH_FIRST]!;
+      for (let n = count - pushed; n > 0; n--) {
+        taken.push(id);
+        id = Atomics.load(this.#heap.words, id + NEXT);
+      }
+    }
+    control[this.#at + BATCHING] = 0;
+    return taken;
   }
 
   /** Whether it has running jobs (a current call or a non-empty running list). */
@@ -456,5 +591,18 @@ const CRASH_SUMMARY_WORDS = LINE - 1;
  * the owner writes it every millisecond of a busy machine.
  */
 const HEAP_KIB = 2 * LINE;
-/** Its deque (line 3 is padding: the deque's words start 32-word aligned, see work-deque.ts). */
+/**
+ * Its machine's take traces beside the deque's (line 3), plain words written by its machine only
+ * and read by the runtime's thread after the thread exited (see work-deque.ts, "Takes that survive
+ * the taker's death"): an injector batch not named yet (BATCHING, its first job, its size, the
+ * deque's bottom before the rest was pushed), and a job being moved from the slot to the deque by
+ * a spawn (BUMPING, the deque's bottom before the push).
+ */
+const BATCHING = 3 * LINE;
+const BATCH_FIRST = 3 * LINE + 1;
+const BATCH_COUNT = 3 * LINE + 2;
+const BATCH_BOTTOM = 3 * LINE + 3;
+const BUMPING = 3 * LINE + 4;
+const BUMP_BOTTOM = 3 * LINE + 5;
+/** Its deque (32-word aligned, see work-deque.ts). */
 const DEQUE = 4 * LINE;

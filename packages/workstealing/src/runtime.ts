@@ -206,6 +206,9 @@ interface SignalWatch {
   readonly listener: () => void;
 }
 
+/** How long the runtime's thread waits for a dead machine's deque's steal lock (see its drain). */
+const DRAIN_PATIENCE_MS = 1_000;
+
 /**
  * A work-stealing runtime over worker threads (the async-std design): a global injector, one
  * processor per worker with a Chase–Lev deque and a next-task slot in shared memory, batch
@@ -732,13 +735,24 @@ export class Runtime<S extends JobSet = JobSet> {
           `chunkSize must be an integer from 1 to ${2 ** 31 - 1}, got ${describe(chunkSize)}`,
         );
       }
-      return mapInChunks(list, chunkSize, (chunk, start) => this.#spawn(name, [chunk], spawnOptions, start));
+      // A chunk's payload is its items themselves, not an argument list: a chunk of numbers (a
+      // Float64Array) is then the whole message, which its worker reads in place (harness.ts).
+      return mapInChunks(list, chunkSize, (chunk, start) => this.#spawn(name, chunk, spawnOptions, start));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #spawn(name: string, args: unknown[], options: SpawnOptions | null, chunkStart = -1): JobHandle<unknown> {
+  /**
+   * Spawns job `name` with `args`, its argument list, or with a map chunk's items (an array or a
+   * Float64Array) as its payload when `chunkStart` (the chunk's first item's index) is given.
+   */
+  #spawn(
+    name: string,
+    args: unknown[] | Float64Array,
+    options: SpawnOptions | null,
+    chunkStart = -1,
+  ): JobHandle<unknown> {
     const shared = this.#shared;
     if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
     const job = this.#indexes.get(name) ?? -1;
@@ -962,7 +976,7 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#metricsReader?.exited(p);
     // First of all, before anything here needs a lock: a thread that ended inside a critical
     // section (terminated, out of memory) left its lock held, which would block every thread.
-    shared.recoverLocksOf(p);
+    const recovered = shared.recoverLocksOf(p);
     shared.idle.depart(p);
     // The next machine of `p` must not inherit a park its predecessor left half done: a thread
     // that died parked leaves the parker word PARKED, and the next park would then spin instead
@@ -980,7 +994,10 @@ export class Runtime<S extends JobSet = JobSet> {
       delete this.#exited[p];
       exited(code);
     }
-    const { started: running, unstarted, published, unreleased } = processor.heldJobs();
+    const { started: running, unstarted, published, unreleased } = processor.heldJobs(
+      shared.recoverDequesOf(p),
+      recovered.includes("injector pop"),
+    );
     // Whatever the reason for the exit: a job whose outcome it had published when it ended keeps
     // that outcome, and its waiter is woken (V8 ends a thread over its resourceLimits between any
     // two calls: measured on Deno 2.9.6, between the state's store and the wake, 3 runs in 20); a
@@ -1034,10 +1051,14 @@ export class Runtime<S extends JobSet = JobSet> {
     for (const id of unstarted) queued(id);
     const slot = processor.takeSlot();
     if (slot !== 0) queued(slot);
+    // RETRY: a thief holds the deque's steal lock for a few stores. A thread that died holding it
+    // (its exit not handled yet: this thread handles one at a time) would hold it until then, so
+    // the wait is bounded: past it, what is left stays in the deque for the next machine of `p`.
+    const drainSince = performance.now();
     for (;;) {
       const id = processor.deque.steal();
-      if (id === RETRY) continue;
-      if (id === EMPTY) break;
+      if (id === RETRY && performance.now() - drainSince < DRAIN_PATIENCE_MS) continue;
+      if (id === EMPTY || id === RETRY) break;
       queued(id);
     }
     if (p < this.#workers && !cancelling) void this.#startMachine(p).catch(() => {});

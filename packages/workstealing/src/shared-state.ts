@@ -131,7 +131,7 @@ export class SharedState {
     const words = Processor.words(setup.dequeCapacity);
     this.processors = Array.from(
       { length: setup.processors },
-      (_, p) => new Processor(this.control, processorAt + p * words, p, setup.dequeCapacity, this.heap),
+      (_, p) => new Processor(this.control, processorAt + p * words, p, setup.dequeCapacity, this.heap, owner),
     );
     this.idle = new Idle(
       this.control,
@@ -147,7 +147,7 @@ export class SharedState {
   /**
    * Takes back every lock of shared memory that processor `p`'s machine held when its thread
    * ended (the heap's, the injector's, the idle state's), repairing what each protects; returns
-   * the names of those it held. By the runtime's thread, after the thread's exit and before
+   * the names of those it held ("injector pop" too when it undid a pop of the thread's). By the runtime's thread, after the thread's exit and before
    * anything else that may need those locks; or, for a machine the silent-death watch took for
    * dead (no exit event to wait for: its thread stands still, asleep, near its heap limit), as soon
    * as a wait of the runtime's thread finds it holding one (`Runtime.#checkLockHolder`). The exit's
@@ -158,6 +158,9 @@ export class SharedState {
     const owner = lockOwnerOf(p + 1);
     const recovered: string[] = [];
     if (this.heap.recoverLock(owner)) recovered.push("heap");
+    // Asked before the recovery, which undoes the pop: the batch trace it left names jobs the
+    // injector holds again (Processor.heldJobs).
+    if (this.injector.popUndoneBy(owner)) recovered.push("injector pop");
     if (this.injector.recover(owner)) recovered.push("injector");
     if (this.idle.recover(owner)) recovered.push("idle");
     return recovered;
@@ -165,12 +168,58 @@ export class SharedState {
 
   /**
    * Whether processor `p`'s machine holds a lock of shared memory now (the heap's, the
-   * injector's, the idle state's): one that died there blocks every thread until its death is
-   * handled ({@linkcode SharedState.recoverLocksOf}).
+   * injector's, the idle state's, a deque's steal lock): one that died there blocks every thread
+   * until its death is handled ({@linkcode SharedState.recoverLocksOf}, `recoverDequesOf`).
    */
   holdsLock(p: number): boolean {
     const owner = lockOwnerOf(p + 1);
-    return this.heap.lockHolder() === owner || this.injector.lockHolder() === owner || this.idle.lockHolder() === owner;
+    if (this.heap.lockHolder() === owner || this.injector.lockHolder() === owner || this.idle.lockHolder() === owner) {
+      return true;
+    }
+    for (let q = 0; q < this.processors.length; q++) {
+      if (this.processor(q).deque.lockHolder() === owner) return true; // its deques' taker number is the same
+    }
+    return false;
+  }
+
+  /**
+   * The jobs processor `p`'s machine had taken from a deque and not named when its thread ended
+   * (a pop, a steal: `WorkDeque`'s traces), for `Processor.heldJobs`; takes back the steal locks it
+   * held and leaves every deque whole. By the runtime's thread, after the thread's exit, before
+   * `heldJobs` and before anything takes from these deques.
+   */
+  recoverDequesOf(p: number): number[] {
+    const dead = lockOwnerOf(p + 1); // also its deques' taker number
+    const own = this.processor(p).deque;
+    const taken: number[] = [];
+    // Its steal: a victim's lock it held says top's rise is what it took. Every other deque's lock
+    // it held (taken, then dead before its trace, say) is only given back.
+    const victimIndex = own.stealVictim;
+    let victimHeld = false;
+    for (let q = 0; q < this.processors.length; q++) {
+      const deque = this.processor(q).deque;
+      if (q === p || !deque.takeBackLock(dead)) continue;
+      if (q === victimIndex) {
+        victimHeld = true;
+        const first = own.recoverDeadThief(deque);
+        if (first >= 0) taken.push(first);
+      }
+      deque.unlock();
+    }
+    if (victimIndex >= 0 && !victimHeld) {
+      const first = own.recoverDeadThief(null);
+      if (first >= 0) taken.push(first);
+    }
+    // Its pop: under its own deque's lock, which it held if it died taking its last job, and which
+    // a live thief may hold for a few stores.
+    own.lockAfterDeath(dead, LOCK_PATIENCE_MS);
+    try {
+      const popped = own.recoverDeadOwnerPop();
+      if (popped >= 0) taken.push(popped);
+    } finally {
+      own.unlock();
+    }
+    return taken;
   }
 
   /** Memory for a new runtime's control block. */

@@ -67,7 +67,8 @@ function run(data: StressData): StressStats {
   const counts = new Int32Array(data.counts);
   const deques: WorkDeque[] = [];
   for (let k = 0; k < data.threads; k++) {
-    deques.push(new WorkDeque(control, dequeOffset(k, data.capacity), data.capacity));
+    // Taker numbers from 1, one per thread, as the runtime gives its threads.
+    deques.push(new WorkDeque(control, dequeOffset(k, data.capacity), data.capacity, k, data.index + 1));
   }
   const own = deques[data.index]!;
   const rand = random(data.seed);

@@ -1,0 +1,118 @@
+// A worker whose thread ends after it took a job out of a queue (its slot, its deque, or a batch
+// from the injector, the rest of which it pushes onto its deque) and before it named the job in
+// its processor's CURRENT: as V8 ends a thread over `resourceLimits.maxOldGenerationSizeMb`, at any
+// call. The thread is ended before each `Atomics` call in turn, from the end of the job before
+// until the taken jobs start; each time every job settles once, none runs twice, the live count
+// comes back to 0 and the worker is replaced. Before, the runtime knew only what CURRENT and the
+// running list named: a job in the machine's hands was lost, its handle waited for good, and a
+// draining shutdown with it.
+import assert from "node:assert/strict";
+import process from "node:process";
+import { test } from "node:test";
+import { WakeTable } from "@spindle/core";
+import { Runtime, type RuntimeOptions } from "./mod.ts";
+import { until } from "@spindle/test-support";
+import { settleWithin } from "./test-support/runtime.ts";
+import type jobs from "./test-support/take-death-jobs.ts";
+import type { TakeDeathWords } from "./test-support/take-death-jobs.ts";
+
+// Hang bounds, not measures: a replacement worker starts in seconds under load.
+const SETTLE_MS = Number(process.env.TAKE_DEATH_MS ?? 30_000);
+/** More calls than any window here takes (the test stops at the first call no thread reaches). */
+const MAX_CALLS = Number(process.env.TAKE_DEATH_MAX ?? 400);
+
+async function start(words: TakeDeathWords): Promise<Runtime<typeof jobs>> {
+  const options: RuntimeOptions = { workers: 1, maxExtraMachines: 0, workerData: words };
+  return await Runtime.start<typeof jobs>(new URL("./test-support/take-death-jobs.ts", import.meta.url), options);
+}
+
+function sharedWords(children: number): TakeDeathWords {
+  const words = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
+  return { runs: words(children), exits: words(1), signals: words(2) };
+}
+
+/** Whether a job's outcome is one a death may leave: its value, or the loss of its worker. */
+function assertOnce(outcome: PromiseSettledResult<number>, value: number, what: string): void {
+  if (outcome.status === "fulfilled") assert.equal(outcome.value, value, what);
+  else assert.equal((outcome.reason as Error).name, "WorkerLostError", `${what}: ${String(outcome.reason)}`);
+}
+
+/**
+ * Ends the worker before its `call`-th Atomics call after `round` begins, for call = 1, 2, … until
+ * the taken jobs start before it; checks each round.
+ */
+async function everyCall(
+  name: string,
+  children: number,
+  round: (runtime: Runtime<typeof jobs>, words: TakeDeathWords, call: number) => Promise<void>,
+): Promise<number> {
+  const words = sharedWords(children);
+  const registeredBefore = WakeTable.forThisThread().registered;
+  const runtime = await start(words);
+  let deaths = 0;
+  try {
+    for (let call = 1; call <= MAX_CALLS; call++) {
+      words.runs.fill(0);
+      words.signals.fill(0);
+      const exitsBefore = words.exits[0];
+      await round(runtime, words, call);
+      await until(() => runtime.liveJobs === 0, `${name}, call ${call}: every job settled`, SETTLE_MS);
+      for (let i = 0; i < children; i++) {
+        assert.ok(words.runs[i]! <= 1, `${name}, call ${call}: child ${i} ran ${words.runs[i]} times`);
+      }
+      const next = await settleWithin(runtime.spawn("child", 0), `${name}, call ${call}: the next job`, SETTLE_MS);
+      assert.deepEqual(next, { status: "fulfilled", value: 0 }, `${name}, call ${call}: the worker runs jobs`);
+      if (words.exits[0] === exitsBefore) return deaths; // the jobs started before this call
+      deaths++;
+    }
+    throw new assert.AssertionError({ message: `${name}: the thread still ended at call ${MAX_CALLS}` });
+  } catch (error) {
+    void runtime.shutdown({ mode: "cancel" }).catch(() => {}); // the failure is the news, not this
+    throw error;
+  } finally {
+    if (runtime.liveJobs === 0) {
+      const shutdown = await settleWithin(runtime.shutdown(), `${name}: the shutdown`, SETTLE_MS);
+      assert.equal(shutdown.status, "fulfilled", `${name}: the shutdown`);
+      // A slot left registered would hold this process open after the tests (see
+      // wake-registrations.test.ts).
+      assert.equal(WakeTable.forThisThread().registered, registeredBefore, `${name}: wake slots left registered`);
+    }
+  }
+}
+
+for (const [where, children] of [["slot", 1], ["deque", 2]] as const) {
+  test(`a worker that ends on its way to a child it takes from its ${where} leaves it to run once`, async () => {
+    const deaths = await everyCall(where, children, async (runtime, _words, call) => {
+      const parent = await settleWithin(
+        runtime.spawn("spawnThenExit", call, children),
+        `${where}: the parent`,
+        SETTLE_MS,
+      );
+      assertOnce(parent, call, `${where}, call ${call}: the parent`);
+    });
+    assert.ok(deaths > 0, `${where}: no call ended the thread`);
+  });
+}
+test("a worker that ends on its way through a batch from the injector leaves each job to run once", async () => {
+  const children = 3;
+  const deaths = await everyCall("injector", children, async (runtime, words, call) => {
+    const waiter = runtime.spawn("waitThenExit", call, children);
+    await until(() => Atomics.load(words.signals, 0) === 1, `injector, call ${call}: the waiter runs`, SETTLE_MS);
+    const handles = Array.from({ length: children }, (_, i) => runtime.spawn("child", i));
+    Atomics.store(words.signals, 1, 1);
+    Atomics.notify(words.signals, 1);
+    assertOnce(
+      await settleWithin(waiter, "injector: the waiter", SETTLE_MS),
+      call,
+      `injector, call ${call}: the waiter`,
+    );
+    for (const [i, handle] of handles.entries()) {
+      assertOnce(
+        await settleWithin(handle, `injector: child ${i}`, SETTLE_MS),
+        i,
+        `injector, call ${call}: child ${i}`,
+      );
+    }
+  });
+  assert.ok(deaths > 0, "injector: no call ended the thread");
+});
