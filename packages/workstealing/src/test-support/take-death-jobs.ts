@@ -3,6 +3,7 @@
 // injector, naming them, claiming them), as V8 does to a thread over its resourceLimits (at any
 // call). Shared words come through workerData: `{ runs, exits, ready, go }` (Int32Arrays).
 import process from "node:process";
+import { isMainThread } from "node:worker_threads";
 import { defineJobs, type JobSet } from "../mod.ts";
 import { Processor } from "../processor.ts";
 import { WorkDeque } from "../work-deque.ts";
@@ -131,38 +132,41 @@ function thiefTakes(take: ThiefTake, victimHasJob: boolean): void {
   }
 }
 
-// The runtime's code calls the takes through the prototypes, replaced here on every worker.
+// The runtime's code calls the takes through the prototypes, replaced here on every worker (not
+// on a main thread that loads this module: Bun's test process runs work-deque.test.ts beside it).
 const takeSlotOf = Processor.prototype.takeSlotOf;
-Processor.prototype.takeSlotOf = function (this: Processor, victim: Processor): number {
-  thiefTakes("slot", victim.hasSlot());
-  return takeSlotOf.call(this, victim);
-};
-// A thief's window ends where it names what it took: later deaths are those of a worker running
-// a job (worker-death.test.ts and others).
-const hold = Processor.prototype.hold;
-Processor.prototype.hold = function (this: Processor, id: number): void {
-  hold.call(this, id);
-  if (thiefCounting) {
-    thiefCounting = false;
-    stopCounting();
-  }
-};
-// An owner's move ends where takeOldest returns (the jobs are in the injector, or still in the deque).
-const takeOldest = WorkDeque.prototype.takeOldest;
-WorkDeque.prototype.takeOldest = function (this: WorkDeque, ...args: Parameters<WorkDeque["takeOldest"]>): number {
-  thiefTakes("overflow", true);
-  const n = takeOldest.apply(this, args);
-  if (thiefCounting) {
-    thiefCounting = false;
-    stopCounting();
-  }
-  return n;
-};
-const stealHalfInto = WorkDeque.prototype.stealHalfInto;
-WorkDeque.prototype.stealHalfInto = function (this: WorkDeque, into: WorkDeque, limit: number): number {
-  thiefTakes("deque", !this.isEmpty);
-  return stealHalfInto.call(this, into, limit);
-};
+if (!isMainThread) {
+  Processor.prototype.takeSlotOf = function (this: Processor, victim: Processor): number {
+    thiefTakes("slot", victim.hasSlot());
+    return takeSlotOf.call(this, victim);
+  };
+  // A thief's window ends where it names what it took: later deaths are those of a worker running
+  // a job (worker-death.test.ts and others).
+  const hold = Processor.prototype.hold;
+  Processor.prototype.hold = function (this: Processor, id: number): void {
+    hold.call(this, id);
+    if (thiefCounting) {
+      thiefCounting = false;
+      stopCounting();
+    }
+  };
+  // An owner's move ends where takeOldest returns (the jobs are in the injector, or still in the deque).
+  const takeOldest = WorkDeque.prototype.takeOldest;
+  WorkDeque.prototype.takeOldest = function (this: WorkDeque, ...args: Parameters<WorkDeque["takeOldest"]>): number {
+    thiefTakes("overflow", true);
+    const n = takeOldest.apply(this, args);
+    if (thiefCounting) {
+      thiefCounting = false;
+      stopCounting();
+    }
+    return n;
+  };
+  const stealHalfInto = WorkDeque.prototype.stealHalfInto;
+  WorkDeque.prototype.stealHalfInto = function (this: WorkDeque, into: WorkDeque, limit: number): number {
+    thiefTakes("deque", !this.isEmpty);
+    return stealHalfInto.call(this, into, limit);
+  };
+}
 
 /** How long a stuck parent waits for its children (a hang bound: they run on other workers). */
 const STUCK_PARENT_MS = 30_000;
