@@ -190,10 +190,15 @@ export class Idle {
     const at = this.#at;
     // Our own flag, as in tryStartSearching.
     if (Atomics.load(control, this.#searchingFlag + processor) === 0) return false;
-    Atomics.store(control, this.#searchingFlag + processor, 0);
     // SC decrement, then the caller looks for work left (the machine's `#stopSearching`): the
-    // partner of a spawner's "publish, then read SEARCHING" in notifyWork.
-    return Atomics.sub(control, at + SEARCHING, 1) === 1;
+    // partner of a spawner's "publish, then read SEARCHING" in notifyWork. The flag is cleared
+    // after the count, as it was set before it (tryStartSearching): a thread that ends between the
+    // two leaves the flag set, and `depart` counts it out again, so the count ends one too low
+    // (a wake too many, a searcher too many) and never one too high, which would skip every wake.
+    // For the same reason "the last searcher" is a count ≤ 1 left.
+    const last = Atomics.sub(control, at + SEARCHING, 1) <= 1;
+    Atomics.store(control, this.#searchingFlag + processor, 0);
+    return last;
   }
 
   /**
@@ -209,8 +214,8 @@ export class Idle {
     // unlocked loads: the caller looks at every queue after this returns, hence after them.
     this.#mutex.lock();
     if (Atomics.load(control, this.#searchingFlag + processor) === 1) {
+      Atomics.sub(control, at + SEARCHING, 1); // before the flag, as in stopSearching
       Atomics.store(control, this.#searchingFlag + processor, 0);
-      Atomics.sub(control, at + SEARCHING, 1);
     }
     Atomics.sub(control, at + UNPARKED, 1);
     const count = control[at + COUNT] as number;

@@ -81,9 +81,10 @@ export class Injector {
 
   /**
    * Appends `count` jobs already linked from `first` to `last` through `NEXT` (the caller built
-   * the chain in records nobody else can see yet).
+   * the chain in records nobody else can see yet). `trace` is told, under the lock, once they are
+   * in (a deque's move, for its death: see `WorkDeque.takeOldest`).
    */
-  pushChain(first: number, last: number, count: number): void {
+  pushChain(first: number, last: number, count: number, trace: PushTrace | null = null): void {
     const control = this.#control;
     const at = this.#at;
     // Before the lock: no queue holds `last` yet (see the class doc).
@@ -96,6 +97,9 @@ export class Injector {
     control[at + TAIL] = last;
     // The publication the idle protocol pairs with (class doc); poppers need only the lock.
     Atomics.add(control, at + LENGTH, count);
+    // Before PENDING_FIRST's clearing: a pusher that dies before either has its push finished by
+    // the recovery (pushFinishedFor says so), after both it finished it.
+    trace?.moved();
     control[at + PENDING_FIRST] = 0;
     this.#mutex.unlock();
   }
@@ -148,6 +152,16 @@ export class Injector {
   }
 
   /**
+   * Whether `deadOwner`, a thread that ended, holds the lock in the middle of a push, which
+   * {@linkcode Injector.recover} then finishes. Before `recover`.
+   */
+  pushFinishedBy(deadOwner: number): boolean {
+    // As in popUndoneBy.
+    const word = Atomics.load(this.#control, this.#at + LOCK);
+    return (word & MAX_LOCK_OWNER) === deadOwner && this.#control[this.#at + PENDING_FIRST] !== 0;
+  }
+
+  /**
    * Takes the lock back from `deadOwner`, a thread that ended holding it, and repairs the list
    * (see the class doc); returns whether it held the lock.
    */
@@ -183,6 +197,11 @@ export class Injector {
     this.#mutex.unlock();
     return true;
   }
+}
+
+/** Told by {@linkcode Injector.pushChain}, under the lock, that the chain is in. */
+export interface PushTrace {
+  moved(): void;
 }
 
 /** Told by {@linkcode Injector.popBatch}, under the lock, what it took: `count` jobs linked from `first`. */

@@ -12,7 +12,7 @@ import { retireAfterMs } from "./idle-retirement.ts";
 import { epochMs } from "./metrics.ts";
 import process from "node:process";
 import type { JobSet } from "./job-set.ts";
-import { type Processor, STAT } from "./processor.ts";
+import { type Processor, SLOT_BUSY, STAT } from "./processor.ts";
 import { RecentArgs } from "./recent-args.ts";
 import { type SharedState, STOPPING } from "./shared-state.ts";
 import { MAX_SHARED_BUFFER_BYTES, SharedBuffer, ValueEncoder } from "@spindle/codec";
@@ -256,7 +256,11 @@ export class Machine extends Future<void> implements JobContext {
     if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
     this.#recentArgs.remember(id, args);
     const bumped = this.#own.putInSlot(id);
-    if (bumped !== 0) {
+    if (bumped === SLOT_BUSY) {
+      this.#pushLocal(id);
+      this.#own.pushedInstead();
+      shared.idle.notifyWork();
+    } else if (bumped !== 0) {
       this.#pushLocal(bumped);
       this.#own.finishBump(id);
       shared.idle.notifyWork();
@@ -437,7 +441,7 @@ export class Machine extends Future<void> implements JobContext {
    */
   #slotOfStuck(victim: number): number {
     return this.#heartbeats.stillFor(victim, this.#searchNow) >= STUCK_MS
-      ? this.#shared.processor(victim).takeSlot()
+      ? this.#own.takeSlotOf(this.#shared.processor(victim))
       : 0;
   }
 
@@ -455,29 +459,15 @@ export class Machine extends Future<void> implements JobContext {
     const deque = this.#deque;
     if (deque.push(id)) return;
     const records = this.#shared.records.words;
-    let first = 0;
-    let last = 0;
-    let count = 0;
-    for (let n = this.#shared.setup.dequeCapacity >>> 1; n > 0; n--) {
-      const moved = deque.steal();
-      // RETRY: a thief holds the steal lock for a few stores (or died holding it, until the
-      // runtime's thread takes it back): wait, so that the push below finds room and a bumped
-      // job's push moves the deque's bottom (Processor.putInSlot's trace counts on it).
-      if (moved === RETRY) {
-        n++;
-        continue;
-      }
-      if (moved === EMPTY) break;
-      // Links between records that no queue holds now (just taken back from our own deque),
-      // written before pushChain's lock, which orders them before any popper's reads
-      // (injector.ts, memory model).
-      if (last === 0) first = moved;
-      else Atomics.store(records, last + NEXT, moved);
-      last = moved;
-      count++;
-    }
-    if (count > 0) this.#shared.injector.pushChain(first, last, count);
-    if (!deque.push(id)) this.#shared.injector.push(id);
+    const injector = this.#shared.injector;
+    deque.takeOldest(
+      this.#shared.setup.dequeCapacity >>> 1,
+      // Links between records that no thread takes meanwhile (takeOldest's lock), written before
+      // pushChain's lock, which orders them before any popper's reads (injector.ts, memory model).
+      (job, next) => Atomics.store(records, job + NEXT, next),
+      (first, last, n) => injector.pushChain(first, last, n, deque),
+    );
+    if (!deque.push(id)) injector.push(id);
   }
 
   // ---- parking -----------------------------------------------------------------------------

@@ -119,21 +119,36 @@ export class Processor {
    * Puts `id` in the slot, or, when the slot holds a job, returns that job, left marked (`-job`,
    * as {@linkcode Processor.takeOwnSlot} does) for the caller to push onto the deque and then call
    * {@linkcode Processor.finishBump}`(id)`. Should the thread die in between, the runtime finds the
-   * mark and the deque's bottom: the job is queued again unless the push happened. Owner only,
+   * mark and the deque's bottom: the job is queued again unless the push happened. Returns
+   * {@linkcode SLOT_BUSY}, leaving the slot alone, while a thief's mark is there
+   * ({@linkcode Processor.takeSlotOf}): the caller pushes `id` onto the deque instead. Owner only,
    * from a running job (no mark of its own is left then).
    */
   putInSlot(id: number): number {
     const control = this.#control;
     const at = this.#at + SLOT;
-    // SC load: a thief may take the job there (takeSlot's compare-exchange), never put one; so 0
-    // stays 0, and a job seen may only turn into 0.
+    // SC load: a thief may take the job there (takeSlotOf's compare-exchange), never put one; so 0
+    // stays 0, and a job seen may only turn into a thief's mark (later 0).
     const bumped = Atomics.load(control, at);
-    if (bumped > 0) {
-      // The trace first (plain, see BUMPING), then the mark by compare-exchange against a thief's.
+    if (bumped !== 0) {
+      // The trace first (plain, see BUMPING): the new job is in no queue until the slot holds it
+      // (a bump, finishBump) or the deque's bottom moves past BUMP_BOTTOM (pushedInstead).
       control[this.#at + BUMP_BOTTOM] = this.deque.ownBottom;
-      control[this.#at + BUMPING] = 1;
+      control[this.#at + BUMP_NEW] = id;
+      if (bumped < 0) {
+        // A thief's mark (takeSlotOf): the job there is the thief's, which clears the mark once
+        // it named the job; the new job goes to the deque instead (a negative slot is never the
+        // owner's own mark here: a running job's machine has cleared it, see #clearTakeTraces).
+        control[this.#at + BUMPING] = PUSHING_NEW;
+        return SLOT_BUSY;
+      }
+      // Then the mark by compare-exchange against a thief's.
+      control[this.#at + BUMPING] = BUMPING_OLD;
       if (Atomics.compareExchange(control, at, bumped, -bumped) === bumped) return bumped;
-      control[this.#at + BUMPING] = 0; // a thief took it: the slot is empty
+      // A thief took it (nobody else takes a live owner's slot): its mark is there until it named
+      // the job, so the new job goes to the deque, as above.
+      control[this.#at + BUMPING] = PUSHING_NEW;
+      return SLOT_BUSY;
     }
     // SC store: only this thread puts jobs here; it also publishes the new job's record (written
     // before it) to whoever takes it.
@@ -147,6 +162,11 @@ export class Processor {
     // a death before it leaves the mark and a bottom past BUMP_BOTTOM (pushed), or not.
     Atomics.store(this.#control, this.#at + SLOT, id);
     this.#control[this.#at + BUMPING] = 0;
+  }
+
+  /** Ends the push of a new job that {@linkcode Processor.putInSlot} found no room for (SLOT_BUSY). Owner only. */
+  pushedInstead(): void {
+    this.#control[this.#at + BUMPING] = 0; // plain, see BUMPING
   }
 
   /**
@@ -174,16 +194,42 @@ export class Processor {
   }
 
   /**
-   * A thief's take of the slot (or the runtime's, after the owner's thread exited): the job there,
-   * or 0. A thief takes it only from a machine stuck in a long job (see the machine's steal).
+   * The runtime's take of the slot, after the owner's thread exited: the job there, or 0 (the
+   * runtime's thread does not die, so it needs no trace).
    */
   takeSlot(): number {
     const at = this.#at + SLOT;
-    // The load only skips the compare-exchange when the slot holds no job (0, or the owner's mark,
-    // which is not the thief's to take); a job put there just after it is the owner's to run. A
-    // compare-exchange, not an exchange, so that a mark stored meanwhile is left alone.
+    // The load only skips the compare-exchange when the slot holds no job (0, or a mark, the
+    // dead owner's or a live thief's, which is not this take's); a compare-exchange, not an
+    // exchange, so that a thief's mark stored meanwhile is left alone.
     const id = Atomics.load(this.#control, at);
     return id > 0 && Atomics.compareExchange(this.#control, at, id, 0) === id ? id : 0;
+  }
+
+  /**
+   * This processor's machine, a thief, takes the job in `victim`'s slot (a machine stuck in a
+   * long job, see the machine's steal), or 0. The victim's slot keeps this thief's mark, and this
+   * processor's words a trace of the take, until {@linkcode Processor.hold} names the job here,
+   * so that a thief that dies in between leaves the job to run once (`heldJobs`). Owner of this
+   * processor only.
+   */
+  takeSlotOf(victim: Processor): number {
+    const control = this.#control;
+    const at = victim.#at + SLOT;
+    // The load only skips the compare-exchange when the slot holds no job (0, or a mark, which
+    // is not this thief's to take); a job put there just after it is the victim's to run.
+    const id = Atomics.load(control, at);
+    if (id <= 0) return 0;
+    // The trace (plain, see SLOT_TAKING) before the take, so that a death after the take finds it.
+    control[this.#at + SLOT_FROM] = at;
+    control[this.#at + SLOT_JOB] = id;
+    control[this.#at + SLOT_TAKING] = 1;
+    // SC compare-exchange against the owner's (takeOwnSlot, takeSlotIf, putInSlot's bump), other
+    // thieves' and the runtime's: exactly one moves the slot off `id`. The mark names this thief:
+    // nobody but this thread, or the runtime's thread after its exit, changes a thief's mark.
+    if (Atomics.compareExchange(control, at, id, thiefMark(this.index)) === id) return id;
+    control[this.#at + SLOT_TAKING] = 0;
+    return 0;
   }
 
   /**
@@ -241,8 +287,17 @@ export class Processor {
    * slot's mark, and its deque's pop and steal traces (`WorkDeque.named`).
    */
   #clearTakeTraces(): void {
+    const control = this.#control;
     this.deque.named();
-    this.#control[this.#at + BATCHING] = 0; // plain, see BATCHING
+    control[this.#at + BATCHING] = 0; // plain, see BATCHING
+    if (control[this.#at + SLOT_TAKING] === 1) {
+      // A take from a victim's slot (takeSlotOf), after the SC store that named the job: a thread
+      // that dies between the two leaves it named and marked, and heldJobs counts it once. The SC
+      // store pairs with the victim's load in putInSlot (which then fills the slot again); only
+      // this thread changes its mark.
+      Atomics.store(control, control[this.#at + SLOT_FROM]!, 0);
+      control[this.#at + SLOT_TAKING] = 0; // plain, see SLOT_TAKING
+    }
     if (!this.#slotMarked) return;
     this.#slotMarked = false;
     // After the SC store that named the job: a thread that dies between the two leaves it named
@@ -297,7 +352,7 @@ export class Processor {
    * published but the settlement unfinished (`JobRecords.finishPublished`); and `unreleased`, jobs
    * it had taken that were cancelled while queued, whose queue reference it had not dropped yet.
    * Jobs it had taken and not named yet (its slot's mark, {@linkcode Processor.takeOwnSlot}, and
-   * `fromDeques`, what `SharedState.recoverDequesOf` found, and its injector batch unless
+   * `fromDeques`, what `SharedState.recoverStealsOf` and `recoverPopOf` found, and its injector batch unless
    * `batchUndone`) count as taken. Empties the words.
    */
   heldJobs(
@@ -352,26 +407,42 @@ export class Processor {
 
   /**
    * The jobs its dead machine had taken and not named yet: its slot's mark (takeOwnSlot, or a
-   * bump not pushed yet) and an injector batch (traceBatch) unless `batchUndone` (the injector's
+   * bump not pushed yet), its mark in a victim's slot (takeSlotOf) and an injector batch (traceBatch) unless `batchUndone` (the injector's
    * recovery undid the pop). Clears the mark and the traces for the next machine.
    */
   #takenUnnamed(batchUndone: boolean): number[] {
     const control = this.#control;
     const taken: number[] = [];
     // After the thread's exit: its plain trace words are all visible; the deque's bottom has no
-    // other writer (the runtime's recovery of a steal into it ran before, recoverDequesOf).
+    // other writer (the runtime's recovery of a steal into it ran before, recoverStealsOf).
     const bottom = this.deque.ownBottom;
     // SC load: only the owner writes a negative slot (a thief's compare-exchange never matches
     // one), so the mark is what the dead machine left.
     const slot = Atomics.load(control, this.#at + SLOT);
-    if (slot < 0) {
+    // A thief's mark is the live thief's to clear (or its own death's recovery): left alone.
+    const bumping = control[this.#at + BUMPING];
+    // A push during a spawn happened when bottom moved (nothing else pushes between).
+    const pushed = bottom !== control[this.#at + BUMP_BOTTOM];
+    if (slot < 0 && !isThiefMark(slot)) {
       Atomics.store(control, this.#at + SLOT, 0);
-      // A bump whose push happened (bottom moved: nothing else pushes between) left the job in
-      // the deque.
-      const pushed = control[this.#at + BUMPING] === 1 && bottom !== control[this.#at + BUMP_BOTTOM];
-      if (!pushed) taken.push(-slot);
+      // A bump whose push happened left the job in the deque; the new job was not in the slot
+      // yet (finishBump replaces the mark).
+      if (bumping !== BUMPING_OLD || !pushed) taken.push(-slot);
+      if (bumping === BUMPING_OLD) taken.push(control[this.#at + BUMP_NEW]!);
     }
+    // A new job pushed instead of put in the slot, not pushed yet.
+    if (bumping === PUSHING_NEW && !pushed) taken.push(control[this.#at + BUMP_NEW]!);
     control[this.#at + BUMPING] = 0;
+    if (control[this.#at + SLOT_TAKING] === 1) {
+      // Its take from a victim's slot (takeSlotOf): the victim's slot still holds its mark only if
+      // the take happened and was not cleared (SC compare-exchange: a live thief's or the victim's
+      // accesses to that slot never write this mark; only this dead thread did).
+      const from = control[this.#at + SLOT_FROM]!;
+      if (Atomics.compareExchange(control, from, thiefMark(this.index), 0) === thiefMark(this.index)) {
+        taken.push(control[this.#at + SLOT_JOB]!);
+      }
+      control[this.#at + SLOT_TAKING] = 0;
+    }
     if (control[this.#at + BATCHING] === 1 && !batchUndone) {
       // The pushes are the bottom's rise (each push one bottom store); the jobs not pushed are the
       // first `count - pushed` of the chain, whose NEXT links nobody wrote since the pop (they are
@@ -604,5 +675,25 @@ const BATCH_COUNT = 3 * LINE + 2;
 const BATCH_BOTTOM = 3 * LINE + 3;
 const BUMPING = 3 * LINE + 4;
 const BUMP_BOTTOM = 3 * LINE + 5;
+/** The new job of the spawn that moves a job from the slot (BUMPING_OLD), or pushes it instead (PUSHING_NEW). */
+const BUMP_NEW = 3 * LINE + 9;
+const BUMPING_OLD = 1;
+const PUSHING_NEW = 2;
+/**
+ * A take from a stuck victim's slot not named yet (takeSlotOf), plain words as the other traces:
+ * 1 while it lasts, the control index of the victim's slot, the job.
+ */
+const SLOT_TAKING = 3 * LINE + 6;
+const SLOT_FROM = 3 * LINE + 7;
+const SLOT_JOB = 3 * LINE + 8;
+
+/** What {@linkcode Processor.putInSlot} returns while a thief's mark holds the slot. */
+export const SLOT_BUSY = -1;
+
+// A thief's mark in a victim's slot names the thief's processor: below every owner's mark (-id,
+// and a job id is a heap word offset, under 2^29).
+const THIEF_MARKS = -(2 ** 30);
+const thiefMark = (p: number): number => THIEF_MARKS - p;
+const isThiefMark = (slot: number): boolean => slot <= THIEF_MARKS;
 /** Its deque (32-word aligned, see work-deque.ts). */
 const DEQUE = 4 * LINE;

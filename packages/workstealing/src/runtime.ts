@@ -994,8 +994,46 @@ export class Runtime<S extends JobSet = JobSet> {
       delete this.#exited[p];
       exited(code);
     }
+    // Its steals now: the locks it held on other deques go back at once (another machine that died
+    // at the same moment may be waiting for one, below).
+    const stolen = shared.recoverStealsOf(p);
+    this.#afterPopOf(p, recovered.includes("injector push"), (popped) => {
+      this.#requeueHeld(p, code, error, [...stolen, ...popped], recovered, reported, terminated, takenForDead);
+    });
+  }
+
+  /**
+   * Calls `then` with the job processor `p`'s dead machine popped (`SharedState.recoverPopOf`) as
+   * soon as its deque's lock is free of other threads: at once, unless a thief holds it (a live one
+   * for a few stores; one that died at the same moment until its own exit is handled here, which
+   * gives the lock back). Asked again every millisecond meanwhile, so that this thread's event loop
+   * runs that exit's handler.
+   */
+  #afterPopOf(p: number, movedByRecovery: boolean, then: (popped: number[]) => void): void {
+    const popped = this.#shared.recoverPopOf(p, movedByRecovery);
+    if (popped !== null) then(popped);
+    else setTimeout(() => this.#afterPopOf(p, movedByRecovery, then), 1);
+  }
+
+  /**
+   * The rest of {@linkcode Runtime.#onExit}, once every job the dead machine of processor `p` took
+   * from a deque is known (`fromDeques`): settles what it held, queues again what it had not
+   * started, and replaces it.
+   */
+  #requeueHeld(
+    p: number,
+    code: number,
+    error: unknown,
+    fromDeques: number[],
+    recovered: string[],
+    reported: unknown,
+    terminated: boolean,
+    takenForDead: string | undefined,
+  ): void {
+    const shared = this.#shared;
+    const processor = shared.processor(p);
     const { started: running, unstarted, published, unreleased } = processor.heldJobs(
-      shared.recoverDequesOf(p),
+      fromDeques,
       recovered.includes("injector pop"),
     );
     // Whatever the reason for the exit: a job whose outcome it had published when it ended keeps

@@ -161,6 +161,8 @@ export class SharedState {
     // Asked before the recovery, which undoes the pop: the batch trace it left names jobs the
     // injector holds again (Processor.heldJobs).
     if (this.injector.popUndoneBy(owner)) recovered.push("injector pop");
+    // Likewise: a push it had begun, which the recovery finishes (recoverPopOf's `moved`).
+    if (this.injector.pushFinishedBy(owner)) recovered.push("injector push");
     if (this.injector.recover(owner)) recovered.push("injector");
     if (this.idle.recover(owner)) recovered.push("idle");
     return recovered;
@@ -169,7 +171,7 @@ export class SharedState {
   /**
    * Whether processor `p`'s machine holds a lock of shared memory now (the heap's, the
    * injector's, the idle state's, a deque's steal lock): one that died there blocks every thread
-   * until its death is handled ({@linkcode SharedState.recoverLocksOf}, `recoverDequesOf`).
+   * until its death is handled ({@linkcode SharedState.recoverLocksOf}, `recoverStealsOf`).
    */
   holdsLock(p: number): boolean {
     const owner = lockOwnerOf(p + 1);
@@ -183,12 +185,13 @@ export class SharedState {
   }
 
   /**
-   * The jobs processor `p`'s machine had taken from a deque and not named when its thread ended
-   * (a pop, a steal: `WorkDeque`'s traces), for `Processor.heldJobs`; takes back the steal locks it
-   * held and leaves every deque whole. By the runtime's thread, after the thread's exit, before
-   * `heldJobs` and before anything takes from these deques.
+   * The jobs processor `p`'s machine had taken by a steal from another deque and not named when
+   * its thread ended (`WorkDeque`'s traces), for `Processor.heldJobs`; takes back the steal locks it
+   * held on other deques and leaves them whole. Waits for no lock, so that two machines that died
+   * at once, each holding the other's deque lock, are both recovered. By the runtime's thread,
+   * after the thread's exit, before {@linkcode SharedState.recoverPopOf}.
    */
-  recoverDequesOf(p: number): number[] {
+  recoverStealsOf(p: number): number[] {
     const dead = lockOwnerOf(p + 1); // also its deques' taker number
     const own = this.processor(p).deque;
     const taken: number[] = [];
@@ -210,16 +213,30 @@ export class SharedState {
       const first = own.recoverDeadThief(null);
       if (first >= 0) taken.push(first);
     }
-    // Its pop: under its own deque's lock, which it held if it died taking its last job, and which
-    // a live thief may hold for a few stores.
-    own.lockAfterDeath(dead, LOCK_PATIENCE_MS);
+    return taken;
+  }
+
+  /**
+   * The jobs processor `p`'s machine had taken from its own deque and not named or queued again
+   * when its thread ended (a pop; the oldest half of a full deque on its way to the injector, whose
+   * recovery finished that push when `movedByRecovery`: "injector push" in `recoverLocksOf`'s
+   * answer), under its deque's lock; or null while another thread holds that lock: a live
+   * thief for a few stores, or a thread that died holding it, whose own exit's
+   * {@linkcode SharedState.recoverStealsOf} gives it back (ask again later). By the runtime's
+   * thread, after `recoverStealsOf(p)`, before `heldJobs` and before anything takes from this deque.
+   */
+  recoverPopOf(p: number, movedByRecovery: boolean): number[] | null {
+    const own = this.processor(p).deque;
+    // Its pop: under its own deque's lock, which it held if it died taking its last job or moving
+    // the oldest half of its full deque to the injector.
+    if (!own.tryLockAfterDeath(lockOwnerOf(p + 1))) return null;
     try {
       const popped = own.recoverDeadOwnerPop();
-      if (popped >= 0) taken.push(popped);
+      const unmoved = own.recoverDeadMove(movedByRecovery);
+      return popped >= 0 ? [popped, ...unmoved] : unmoved;
     } finally {
       own.unlock();
     }
-    return taken;
   }
 
   /** Memory for a new runtime's control block. */

@@ -14,21 +14,21 @@ import { Runtime, type RuntimeOptions } from "./mod.ts";
 import { until } from "@spindle/test-support";
 import { settleWithin } from "./test-support/runtime.ts";
 import type jobs from "./test-support/take-death-jobs.ts";
-import type { TakeDeathWords } from "./test-support/take-death-jobs.ts";
+import { type TakeDeathWords, THIEF_AT, THIEF_CALL, thiefTake, VICTIM_TOO } from "./test-support/take-death-jobs.ts";
 
 // Hang bounds, not measures: a replacement worker starts in seconds under load.
 const SETTLE_MS = Number(process.env.TAKE_DEATH_MS ?? 30_000);
 /** More calls than any window here takes (the test stops at the first call no thread reaches). */
 const MAX_CALLS = Number(process.env.TAKE_DEATH_MAX ?? 400);
 
-async function start(words: TakeDeathWords): Promise<Runtime<typeof jobs>> {
-  const options: RuntimeOptions = { workers: 1, maxExtraMachines: 0, workerData: words };
+async function start(words: TakeDeathWords, workers: number): Promise<Runtime<typeof jobs>> {
+  const options: RuntimeOptions = { workers, maxExtraMachines: 0, workerData: words };
   return await Runtime.start<typeof jobs>(new URL("./test-support/take-death-jobs.ts", import.meta.url), options);
 }
 
 function sharedWords(children: number): TakeDeathWords {
   const words = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
-  return { runs: words(children), exits: words(1), signals: words(2) };
+  return { runs: words(children), exits: words(1), signals: words(5) };
 }
 
 /** Whether a job's outcome is one a death may leave: its value, or the loss of its worker. */
@@ -45,13 +45,15 @@ async function everyCall(
   name: string,
   children: number,
   round: (runtime: Runtime<typeof jobs>, words: TakeDeathWords, call: number) => Promise<void>,
+  workers = 1,
+  firstCall = 1,
 ): Promise<number> {
   const words = sharedWords(children);
   const registeredBefore = WakeTable.forThisThread().registered;
-  const runtime = await start(words);
+  const runtime = await start(words, workers);
   let deaths = 0;
   try {
-    for (let call = 1; call <= MAX_CALLS; call++) {
+    for (let call = firstCall; call <= MAX_CALLS + firstCall; call++) {
       words.runs.fill(0);
       words.signals.fill(0);
       const exitsBefore = words.exits[0];
@@ -115,4 +117,65 @@ test("a worker that ends on its way through a batch from the injector leaves eac
     }
   });
   assert.ok(deaths > 0, "injector: no call ended the thread");
+});
+
+// A thief (the other of two workers) ends on its way to what it takes from a worker stuck in a
+// long job: the job in its slot (the stuck worker's one child), or half of its deque (3 of 4
+// children there, the 4th in the slot). The thread ends before each `Atomics` call in turn from
+// the take's start (a few calls: takeSlotOf's or stealHalfInto's, then the naming), as armed in
+// the job module; the stuck parent waits for every child, so a lost one fails the round.
+const thiefCases = [["slot", 1, false], ["deque", 4, false], ["deque", 4, true]] as const;
+for (const [take, children, victimToo] of thiefCases) {
+  const also = victimToo ? ", its victim ending just before it," : "";
+  test(`a thief that ends on its way to the jobs it takes from a stuck worker's ${take}${also} leaves each to run once`, async () => {
+    const name = `thief's ${take}${victimToo ? " with its victim" : ""}`;
+    const deaths = await everyCall(name, children, async (runtime, words, call) => {
+      Atomics.store(words.signals, VICTIM_TOO, victimToo ? 1 : 0);
+      Atomics.store(words.signals, THIEF_AT, thiefTake(take));
+      Atomics.store(words.signals, THIEF_CALL, call);
+      const parent = runtime.spawn("stuckParent", children);
+      await until(() => Atomics.load(words.signals, 0) === 1, `${name}, call ${call}: the parent runs`, SETTLE_MS);
+      // Each nudge wakes the other worker (or its replacement), whose search then steals.
+      const nudges = [];
+      const allStarted = () => words.runs.every((runs) => runs > 0);
+      for (const since = Date.now(); !allStarted() && Date.now() - since < SETTLE_MS;) {
+        nudges.push(runtime.spawn("nudge"));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(allStarted(), `${name}, call ${call}: every child started (runs ${words.runs.join(", ")})`);
+      assertOnce(
+        await settleWithin(parent, `${name}: the parent`, SETTLE_MS),
+        children,
+        `${name}, call ${call}: the parent`,
+      );
+      for (const nudge of nudges) {
+        assertOnce(await settleWithin(nudge, `${name}: a nudge`, SETTLE_MS), 0, `${name}: a nudge`);
+      }
+    }, 2);
+    assert.ok(deaths > 0, `${name}: no call ended the thread`);
+  });
+}
+
+// A worker whose deque is full (256 jobs: the runtime's capacity) moves its oldest half to the
+// injector (`WorkDeque.takeOldest`, `Injector.pushChain`) and ends on the way. The thread ends
+// before each `Atomics` call in turn from just before the move's take (the 130th call from the
+// move's start: its lock, its load of top and 127 links come before, and a death among them leaves
+// the deque as a death before the take does) until the move returns.
+const DEQUE_CAPACITY = 256;
+const LINKS = DEQUE_CAPACITY / 2 - 1;
+test("a worker that ends while it moves half of its full deque to the injector leaves each job to run once", async () => {
+  const children = DEQUE_CAPACITY + 2; // the last spawn finds the deque full
+  const deaths = await everyCall(
+    "overflow",
+    children,
+    async (runtime, words, call) => {
+      Atomics.store(words.signals, THIEF_AT, thiefTake("overflow"));
+      Atomics.store(words.signals, THIEF_CALL, call);
+      const parent = await settleWithin(runtime.spawn("spawnMany", children), "overflow: the parent", SETTLE_MS);
+      assertOnce(parent, children, `overflow, call ${call}: the parent`);
+    },
+    1,
+    LINKS + 2,
+  );
+  assert.ok(deaths > 0, "overflow: no call ended the thread");
 });

@@ -101,9 +101,19 @@ const STEAL_TOP = BOTTOM_WORD + 5;
 const STEAL_FIRST = BOTTOM_WORD + 6;
 const STEAL_INTO = BOTTOM_WORD + 7;
 const STEAL_TAKEN = BOTTOM_WORD + 8;
+/**
+ * 1 while the owner moves the oldest jobs out of its full deque (takeOldest), 2 once they reached
+ * their new queue; the top it read and how many it takes.
+ */
+const MOVING = BOTTOM_WORD + 9;
+const MOVE_TOP = BOTTOM_WORD + 10;
+const MOVE_COUNT = BOTTOM_WORD + 11;
 
 /** Header size: the first slot's word (from `offset`), 128 bytes after bottom. */
 export const SLOTS_WORD = 64;
+
+/** How long the runtime's thread waits for a steal lock held by a live thief (a few stores) before it asks again later. */
+const LIVE_HOLDER_MS = 5;
 
 /** Largest capacity: keeps bottom − top exact in int32 arithmetic. */
 const MAX_CAPACITY = 2 ** 30;
@@ -353,6 +363,71 @@ export class WorkDeque {
     return first;
   }
 
+  /**
+   * Owner only, when `push` reported full (tokio's overflow): takes the oldest `count` jobs (fewer
+   * if it holds fewer) under the steal lock, links them oldest first with `link(job, next)`, and
+   * hands them to `move(first, last, n)`, which puts them in another queue and calls
+   * {@linkcode WorkDeque.moved} once they are there, before it returns. Returns `n`. A thread that
+   * ends on the way leaves a trace that says whether the jobs left the deque and whether they
+   * reached the other queue (`recoverDeadMove`).
+   */
+  takeOldest(
+    count: number,
+    link: (job: number, next: number) => void,
+    move: (first: number, last: number, n: number) => void,
+  ): number {
+    const view = this.#view;
+    this.#lockWaiting(Infinity);
+    // Under the lock nobody else moves top (SC load: the last holder's store came before its
+    // unlock); bottom is ours (plain).
+    const t = Atomics.load(view, this.#top);
+    const n = Math.min(count, (view[this.#bottom]! - t) | 0);
+    if (n <= 0) {
+      this.#unlock();
+      return 0;
+    }
+    // Plain slot reads: this thread wrote them, and no thread writes slots but the owner. The links
+    // go to jobs still in the deque, which nobody takes while we hold the lock.
+    for (let i = 0; i < n - 1; i++) {
+      link(view[this.#slots + ((t + i) & this.#mask)]!, view[this.#slots + ((t + i + 1) & this.#mask)]!);
+    }
+    // The trace (plain, our own words: see the class doc) before the take.
+    view[this.#base + MOVE_TOP] = t;
+    view[this.#base + MOVE_COUNT] = n;
+    view[this.#base + MOVING] = 1;
+    // SC store (the take), under the lock: no thief takes these positions (they load top under it),
+    // and the owner's own pops come after this in program order.
+    Atomics.store(view, this.#top, (t + n) | 0);
+    move(view[this.#slots + (t & this.#mask)]!, view[this.#slots + ((t + n - 1) & this.#mask)]!, n);
+    view[this.#base + MOVING] = 0;
+    this.#unlock();
+    return n;
+  }
+
+  /** Owner only, from `takeOldest`'s `move`: the jobs taken are in their new queue (see there). */
+  moved(): void {
+    this.#view[this.#base + MOVING] = 2; // plain, as the trace
+  }
+
+  /**
+   * The runtime's thread, holding the steal lock of this deque, whose owner's thread exited: the
+   * jobs its unfinished {@linkcode WorkDeque.takeOldest} took out of the deque and did not put in
+   * their new queue, oldest first (for the caller to queue again), or none. `queued`: whether the
+   * recovery of that queue finished the owner's move there. Clears the trace.
+   */
+  recoverDeadMove(queued: boolean): number[] {
+    const view = this.#view;
+    // Plain reads of the trace, as in recoverDeadOwnerPop. MOVING is 0 outside the lock, so a
+    // trace here means the dead thread held the lock: nobody moved top since MOVE_TOP but it.
+    const moving = view[this.#base + MOVING];
+    view[this.#base + MOVING] = 0;
+    const t = view[this.#base + MOVE_TOP]!;
+    if (moving !== 1 || queued || Atomics.load(view, this.#top) === t) return [];
+    // Taken (top moved) and not queued: the slots still hold them (only the dead owner wrote slots).
+    const n = view[this.#base + MOVE_COUNT]!;
+    return Array.from({ length: n }, (_, i) => view[this.#slots + ((t + i) & this.#mask)]!);
+  }
+
   /** Position one past the newest job, as the owner left it (the owner, or any thread once the owner's thread exited). */
   get ownBottom(): number {
     // Plain: only the owner writes bottom; another thread reads it only after the owner's exit.
@@ -394,20 +469,14 @@ export class WorkDeque {
 
   /**
    * The runtime's thread, once the thread of taker `deadTaker` exited: takes the steal lock over
-   * if that thread held it (then the caller holds it, and must call {@linkcode WorkDeque.unlock}),
-   * else waits for it, up to `patienceMs` (a live thief holds it a few stores long). Returns
-   * whether the dead thread held it, or throws `RangeError` when the wait ran out.
+   * if that thread held it, else takes it if it is free, waiting a moment for a live thief (a few
+   * stores). Returns whether the caller holds it now (then it must call
+   * {@linkcode WorkDeque.unlock}); false when another thread still holds it, alive, or dead with its
+   * exit not handled yet.
    */
-  lockAfterDeath(deadTaker: number, patienceMs: number): boolean {
+  tryLockAfterDeath(deadTaker: number): boolean {
     // SC compare-exchange: the dead thread's writes all came before its exit, before this.
-    if (this.takeBackLock(deadTaker)) return true;
-    if (!this.#lockWaiting(patienceMs)) {
-      throw new RangeError(
-        `the steal lock of deque ${this.index} stayed held by taker ${Atomics.load(this.#view, this.#lock)} ` +
-          `for ${patienceMs} ms`,
-      );
-    }
-    return false;
+    return this.takeBackLock(deadTaker) || this.#lockWaiting(LIVE_HOLDER_MS);
   }
 
   /**
@@ -415,7 +484,7 @@ export class WorkDeque {
    * that thread held it (the caller then holds it, and must {@linkcode WorkDeque.unlock}).
    */
   takeBackLock(deadTaker: number): boolean {
-    // As in lockAfterDeath.
+    // As in tryLockAfterDeath.
     return Atomics.compareExchange(this.#view, this.#lock, deadTaker, this.#taker) === deadTaker;
   }
 
@@ -427,13 +496,13 @@ export class WorkDeque {
     return Atomics.load(this.#view, this.#lock);
   }
 
-  /** Releases the steal lock taken by {@linkcode WorkDeque.lockAfterDeath} or {@linkcode WorkDeque.takeBackLock}. */
+  /** Releases the steal lock taken by {@linkcode WorkDeque.tryLockAfterDeath} or {@linkcode WorkDeque.takeBackLock}. */
   unlock(): void {
     this.#unlock();
   }
 
   /**
-   * The runtime's thread, holding the steal lock (`lockAfterDeath`) of this deque, whose owner's
+   * The runtime's thread, holding the steal lock (`tryLockAfterDeath`) of this deque, whose owner's
    * thread exited: the job the owner's unfinished pop took (for the caller to queue again unless
    * the owner named it), or `EMPTY`; clears the trace and leaves bottom ≥ top.
    */

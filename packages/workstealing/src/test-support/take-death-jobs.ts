@@ -3,14 +3,41 @@
 // injector, naming them, claiming them), as V8 does to a thread over its resourceLimits (at any
 // call). Shared words come through workerData: `{ runs, exits, ready, go }` (Int32Arrays).
 import process from "node:process";
+import { isMainThread } from "node:worker_threads";
 import { defineJobs, type JobSet } from "../mod.ts";
+import { Processor } from "../processor.ts";
+import { WorkDeque } from "../work-deque.ts";
 
 /** The jobs of the test. */
 export type TakeDeathJobs = {
   spawnThenExit: (call: number, children: number) => number;
   waitThenExit: (call: number, children: number) => number;
   child: (index: number) => number;
+  stuckParent: (children: number) => number;
+  spawnMany: (children: number) => number;
+  nudge: () => number;
 };
+
+/**
+ * Where a thread is ended ({@linkcode THIEF_AT}): a thief's take of a stuck worker's slot, or of
+ * half its deque; or an owner's move of the oldest half of its full deque to the injector.
+ */
+export type ThiefTake = "slot" | "deque" | "overflow";
+
+/** The signal word naming the chosen call of a thief's take (0: none), and the one naming the take. */
+export const THIEF_CALL = 2;
+export const THIEF_AT = 3;
+/**
+ * The signal word of a victim that ends with its thief: the test sets 1, the thief at its chosen
+ * call sets 2 (the victim's turn), the victim 3 just before it ends, and the thief ends after.
+ */
+export const VICTIM_TOO = 4;
+const THIEF_TAKES: Record<ThiefTake, number> = { slot: 1, deque: 2, overflow: 3 };
+
+/** The value of `signals[THIEF_AT]` for `take`. */
+export function thiefTake(take: ThiefTake): number {
+  return THIEF_TAKES[take];
+}
 
 /** The runtime's workerData for this module. */
 export interface TakeDeathWords {
@@ -18,7 +45,10 @@ export interface TakeDeathWords {
   readonly runs: Int32Array;
   /** Word 0: how many threads ended at their chosen call. */
   readonly exits: Int32Array;
-  /** Word 0: set by waitThenExit once it runs; word 1: set by the test when its jobs are queued. */
+  /**
+   * Word 0: set by waitThenExit and stuckParent once they run; word 1: set by the test when its
+   * jobs are queued; words THIEF_CALL and THIEF_AT: a thief's take to end (see armThief).
+   */
   readonly signals: Int32Array;
 }
 
@@ -32,6 +62,8 @@ const real = Object.fromEntries(ATOMICS.map((name) => [name, Atomics[name]])) as
 >;
 /** Children still to start before the thread stops counting calls. */
 let childrenLeft = 0;
+/** Whether this thread counts calls from a thief's take to its naming of the job (thiefTakes). */
+let thiefCounting = false;
 
 function words(): TakeDeathWords {
   return jobs.workerData as TakeDeathWords;
@@ -40,14 +72,15 @@ function words(): TakeDeathWords {
 /**
  * Ends this thread (`process.exit`) just before its `call`-th `Atomics` call (1: the first) after
  * the settlement of the job that calls this (its last step: the reference's release, the first
- * `Atomics.sub` from now; deaths inside a settlement are settle-death.test.ts's), unless
+ * `Atomics.sub` from now; deaths inside a settlement are settle-death.test.ts's), or from now
+ * with `fromNow`, unless
  * `children` child jobs start first: replaces the thread's `Atomics` methods, which the runtime's
  * code calls through the global.
  */
-function exitAtCall(call: number, children: number): void {
+function exitAtCall(call: number, children: number, fromNow = false): void {
   childrenLeft = children;
   let calls = 0;
-  let settled = false;
+  let settled = fromNow;
   for (const name of ATOMICS) {
     const method = real[name];
     (Atomics as unknown as Record<string, unknown>)[name] = (...args: unknown[]): number => {
@@ -57,6 +90,7 @@ function exitAtCall(call: number, children: number): void {
       }
       if (++calls === call) {
         real.add(words().exits, 0, 1);
+        if (fromNow) victimFirst();
         if (process.env.TAKE_DEATH_DEBUG) {
           process.stderr.write(`call ${call} ${name}(${String(args.slice(1))}) ${new Error().stack}\n`);
         }
@@ -67,9 +101,77 @@ function exitAtCall(call: number, children: number): void {
   }
 }
 
+/**
+ * When the test asked for it (VICTIM_TOO), the thief's victim, stuck in its parent job, ends
+ * first, and this thread a moment after: two deaths at once, the victim's exit first, while this
+ * thread still holds what it holds (a steal lock of the victim's deque, say).
+ */
+function victimFirst(): void {
+  const { signals } = words();
+  if (real.compareExchange(signals, VICTIM_TOO, 1, 2) !== 1) return;
+  Atomics.wait(signals, VICTIM_TOO, 2, STUCK_PARENT_MS);
+  Atomics.wait(signals, VICTIM_TOO, 3, VICTIM_EXIT_MS); // its exit reaches the runtime's thread first
+}
+
 function stopCounting(): void {
   for (const name of ATOMICS) (Atomics as unknown as Record<string, unknown>)[name] = real[name];
 }
+
+/**
+ * Ends this thread at a thief's take when the test armed one: `take` is the take
+ * `signals[THIEF_AT]` names, its victim holds a job there, and `signals[THIEF_CALL]` holds a call
+ * number (taken: once per arming). The thread then ends before that `Atomics` call from the take's
+ * start on, unless it named the job it took first (`Processor.hold`).
+ */
+function thiefTakes(take: ThiefTake, victimHasJob: boolean): void {
+  if (!victimHasJob || real.load(words().signals, THIEF_AT) !== THIEF_TAKES[take]) return;
+  const call = real.exchange(words().signals, THIEF_CALL, 0);
+  if (call > 0) {
+    thiefCounting = true;
+    exitAtCall(call, 1, true);
+  }
+}
+
+// The runtime's code calls the takes through the prototypes, replaced here on every worker (not
+// on a main thread that loads this module: Bun's test process runs work-deque.test.ts beside it).
+const takeSlotOf = Processor.prototype.takeSlotOf;
+if (!isMainThread) {
+  Processor.prototype.takeSlotOf = function (this: Processor, victim: Processor): number {
+    thiefTakes("slot", victim.hasSlot());
+    return takeSlotOf.call(this, victim);
+  };
+  // A thief's window ends where it names what it took: later deaths are those of a worker running
+  // a job (worker-death.test.ts and others).
+  const hold = Processor.prototype.hold;
+  Processor.prototype.hold = function (this: Processor, id: number): void {
+    hold.call(this, id);
+    if (thiefCounting) {
+      thiefCounting = false;
+      stopCounting();
+    }
+  };
+  // An owner's move ends where takeOldest returns (the jobs are in the injector, or still in the deque).
+  const takeOldest = WorkDeque.prototype.takeOldest;
+  WorkDeque.prototype.takeOldest = function (this: WorkDeque, ...args: Parameters<WorkDeque["takeOldest"]>): number {
+    thiefTakes("overflow", true);
+    const n = takeOldest.apply(this, args);
+    if (thiefCounting) {
+      thiefCounting = false;
+      stopCounting();
+    }
+    return n;
+  };
+  const stealHalfInto = WorkDeque.prototype.stealHalfInto;
+  WorkDeque.prototype.stealHalfInto = function (this: WorkDeque, into: WorkDeque, limit: number): number {
+    thiefTakes("deque", !this.isEmpty);
+    return stealHalfInto.call(this, into, limit);
+  };
+}
+
+/** How long a stuck parent waits for its children (a hang bound: they run on other workers). */
+const STUCK_PARENT_MS = 30_000;
+/** How long a thief waits after its victim's end, so that the runtime's thread sees that end first. */
+const VICTIM_EXIT_MS = 100;
 
 const jobs: JobSet<TakeDeathJobs> = defineJobs<TakeDeathJobs>({
   /** Spawns `children` children (the first into the deque, the last into the slot), then counts. */
@@ -85,6 +187,34 @@ const jobs: JobSet<TakeDeathJobs> = defineJobs<TakeDeathJobs>({
     Atomics.wait(signals, 1, 0, 30_000);
     exitAtCall(call, children);
     return call;
+  },
+  /**
+   * Spawns `children` children (the first into the deque, the last into the slot), then holds its
+   * worker without a heartbeat until they all started elsewhere: a stuck worker whose slot and
+   * deque thieves take.
+   */
+  stuckParent(children) {
+    for (let i = 0; i < children; i++) jobs.spawn("child", i);
+    const { runs, signals } = words();
+    real.store(signals, 0, 1);
+    const until = performance.now() + STUCK_PARENT_MS;
+    for (let i = 0; i < children && performance.now() < until; i += real.load(runs, i) > 0 ? 1 : 0) {
+      if (real.load(signals, VICTIM_TOO) === 2) {
+        real.store(signals, VICTIM_TOO, 3);
+        Atomics.notify(signals, VICTIM_TOO);
+        process.exit(TAKE_EXIT_CODE);
+      }
+    }
+    return children;
+  },
+  /** Spawns `children` children, then returns: more than its deque holds makes it move half of them to the injector. */
+  spawnMany(children) {
+    for (let i = 0; i < children; i++) jobs.spawn("child", i);
+    return children;
+  },
+  /** Nothing: wakes a parked worker, which then searches (and steals). */
+  nudge() {
+    return 0;
   },
   /** Counts its start; the last child to start stops the counting. */
   child(index) {
