@@ -59,8 +59,25 @@ export function checkTimeout(timeoutMs: number): void {
   }
 }
 
-const SPIN_LIMIT = 64;
-const pause: (n?: number) => void = (Atomics as { pause?: (n?: number) => void }).pause ?? (() => {});
+/**
+ * The pauses of one spin of {@linkcode spinWhileEquals}: a spin of its own elsewhere (a look for a
+ * value, `@spindle/sync`'s) that takes as long uses this many {@linkcode spinPause}s.
+ */
+export const SPIN_PAUSES = 64;
+
+/**
+ * `Atomics.pause(n)` where the runtime has it (a hint to the CPU that this thread spins), else
+ * nothing: what every spin on shared memory calls between two looks.
+ *
+ * @example
+ * ```ts
+ * import { spinPause } from "@spindle/core";
+ *
+ * spinPause(); // one pause
+ * spinPause(3); // a pause whose length grows with the spin's count
+ * ```
+ */
+export const spinPause: (n?: number) => void = (Atomics as { pause?: (n?: number) => void }).pause ?? (() => {});
 
 /**
  * Spins briefly while `word[index] === value`; returns whether it changed. Waking a thread parked
@@ -77,9 +94,9 @@ const pause: (n?: number) => void = (Atomics as { pause?: (n?: number) => void }
  * ```
  */
 export function spinWhileEquals(word: Int32Array, index: number, value: number): boolean {
-  for (let i = 0; i < SPIN_LIMIT; i++) {
+  for (let i = 0; i < SPIN_PAUSES; i++) {
     if (Atomics.load(word, index) !== value) return true;
-    pause(i);
+    spinPause(i);
   }
   return false;
 }

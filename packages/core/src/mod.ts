@@ -91,7 +91,7 @@ export {
 export type { Spawner } from "./driving.ts";
 export { TaskLocal } from "./task-local.ts";
 export { Parker, type ParkerHandle, Unparker } from "./parker.ts";
-export { assertCanBlock, checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
+export { assertCanBlock, checkTimeout, SPIN_PAUSES, spinPause, spinWhileEquals } from "./atomics-wait.ts";
 export { holdProcessOpen } from "./keep-alive.ts";
 export { Condvar } from "./condvar.ts";
 export { Mutex } from "./mutex.ts";

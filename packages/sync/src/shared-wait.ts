@@ -1,4 +1,12 @@
-import { assertCanBlock, checkTimeout, holdProcessOpen, spinWhileEquals, type Waker } from "@spindle/core";
+import {
+  assertCanBlock,
+  checkTimeout,
+  holdProcessOpen,
+  SPIN_PAUSES,
+  spinPause,
+  spinWhileEquals,
+  type Waker,
+} from "@spindle/core";
 import { EMPTY } from "./shared-ring.ts";
 import { announceWaiter } from "./shared-signal.ts";
 
@@ -103,17 +111,13 @@ export class AsyncCounterWait {
   }
 }
 
-const pause: (n?: number) => void = (Atomics as { pause?: (n?: number) => void }).pause ?? (() => {});
-
-/** The pauses (`Atomics.pause`) of one round of `lookFor`, as many as core's `spinWhileEquals` makes. */
-const LOOK_PAUSES = 64;
 /** The most pauses between two looks of `lookFor`: an answer is seen at most this many after it lands. */
 const MAX_LOOK_GAP = 8;
 
 /**
  * Looks for what a waiter waits for (`check`, which takes it when there) for one round of
- * `LOOK_PAUSES` pauses, at gaps of 1, 2, 4, then `MAX_LOOK_GAP` pauses, before the waiter
- * announces itself (shared-signal.ts): a hand-off under way usually lands within it. Looking
+ * `SPIN_PAUSES` pauses (as long as core's `spinWhileEquals`), at gaps of 1, 2, 4, then
+ * `MAX_LOOK_GAP` pauses, before the waiter announces itself (shared-signal.ts): a hand-off under way usually lands within it. Looking
  * without announcing leaves the other side's signal a load: announcing first (as this did before)
  * made every signal after a look that found its value a CAS and an `Atomics.notify` for nobody,
  * since a waiter that finds what it waits for leaves the bit. With a receiver keeping pace with a
@@ -121,8 +125,8 @@ const MAX_LOOK_GAP = 8;
  * 250,000-460,000 notifies by the sender; now 40-300 (0.74 → 0.55 s).
  */
 function lookFor<R>(check: () => R | typeof EMPTY): R | typeof EMPTY {
-  for (let paused = 0, gap = 1; paused < LOOK_PAUSES; paused += gap, gap = Math.min(2 * gap, MAX_LOOK_GAP)) {
-    for (let i = 0; i < gap; i++) pause();
+  for (let paused = 0, gap = 1; paused < SPIN_PAUSES; paused += gap, gap = Math.min(2 * gap, MAX_LOOK_GAP)) {
+    for (let i = 0; i < gap; i++) spinPause();
     const found = check();
     if (found !== EMPTY) return found;
   }
