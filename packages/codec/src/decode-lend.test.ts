@@ -83,7 +83,9 @@ test("lend leaves other messages as they were", () => {
 
 test("decodeValue refuses options that are not { lend: boolean }, naming them", () => {
   const message = placed([1], 0, 0);
-  for (const bad of [null, 1, { lend: 1 }, {}]) {
+  const { proxy: revoked, revoke } = Proxy.revocable({ lend: true }, {});
+  revoke(); // read, it threw the engine's TypeError
+  for (const bad of [null, 1, { lend: 1 }, {}, revoked]) {
     assert.throws(
       () => decodeValue(message, bad as never),
       (error: unknown) =>

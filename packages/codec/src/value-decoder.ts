@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { checkInstance, describe, HOST_RUNTIME, SpindleError } from "@spindle/core";
+import { checkInstance, checkOptions, describe, HOST_RUNTIME, SpindleError } from "@spindle/core";
 import { CorruptValueError } from "./errors.ts";
 import { dropMoved, noHeaderAt, receiveMoved, SharedBuffer } from "./shared-buffer.ts";
 import {
@@ -693,13 +693,15 @@ export function decodeValue(bytes: Uint8Array, options?: DecodeOptions): unknown
   if (scalar !== NOT_SCALAR) return scalar;
   const r = reader.busy ? new Reader() : reader;
   if (options === undefined) return r.decode(bytes);
-  if (typeof options !== "object" || options === null || typeof options.lend !== "boolean") {
+  // Read once, through checkOptions: options that throw when read (a revoked Proxy) are named too.
+  const { lend } = checkOptions(options, "decodeValue()", ["lend"]);
+  if (typeof lend !== "boolean") {
     throw new SpindleError(
       "INVALID_ARGUMENT",
       `decodeValue()'s options are { lend: boolean }, got ${describe(options)}`,
     );
   }
-  r.lend = options.lend;
+  r.lend = lend;
   try {
     return r.decode(bytes);
   } finally {
