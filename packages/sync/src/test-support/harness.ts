@@ -64,6 +64,16 @@ export function random(seed: number): () => number {
 }
 
 /**
+ * The next pick of `rand`, replaced by `droppedKind` (the pick of a wait dropped mid-way) while
+ * `dropped` is 0: a drop needs the resource unavailable at that moment, and a stress run on a
+ * loaded machine can find it available at every random dropped-kind pick, testing no drop at all.
+ */
+export function pickUntilDropped(rand: () => number, dropped: number, droppedKind: number): number {
+  const pick = rand();
+  return dropped === 0 ? droppedKind : pick;
+}
+
+/**
  * Runs `executor` to completion, failing with a message naming `what` unless every task settled
  * within `ms` (a hang bound, generous for a loaded 2-vCPU machine; a lost permit or wake-up shows
  * as tasks that never finish). On failure the executor is closed, so nothing is left running.

@@ -9,12 +9,13 @@
  * posts what it received, in order, when it sees STREAM_END (after the main thread's close()).
  * One awaited `send` or `recv` in ten is made on an end that is then swapped for a clone and
  * dropped before the future is awaited: a future outlives its end, and ends come and go on every
- * thread while the others send and receive.
+ * thread while the others send and receive. Every send (receive) is of the dropped kind until one
+ * was dropped, so that each run drops some.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { type Coroutine, drop, LocalExecutor, PENDING, select, STREAM_END, yieldNow } from "@spindle/core";
 import { SharedReceiver, type SharedReceiverHandle, SharedSender, type SharedSenderHandle } from "../mod.ts";
-import { random } from "./harness.ts";
+import { pickUntilDropped, random } from "./harness.ts";
 
 /** Message `s` of producer `p`: an object, or the scalars `p * 65536 + s` (+ 0.5) and `"p:s:pad"`. */
 export type StressMessage = { readonly p: number; readonly s: number; readonly pad: string } | number | string;
@@ -77,10 +78,13 @@ function swapped<E extends { clone(): E; drop(): void }>(end: E): E {
   return next;
 }
 
+/** The dropped kind's pick (0.3 ≤ pick < 0.6) in `produce` and `consume`. */
+const DROPPED_KIND = 0.45;
+
 function* produce(): Coroutine<void> {
   for (let s = 0; s < data.count;) {
     const message = messageOf(data.index, s);
-    const r = rand();
+    const r = pickUntilDropped(rand, droppedSends, DROPPED_KIND);
     if (r < 0.3) {
       const sending = tx.send(message);
       if (rand() < 0.1) tx = swapped(tx); // the send's end dropped before it is awaited
@@ -108,7 +112,7 @@ function* produce(): Coroutine<void> {
 function* consume(): Coroutine<Array<[number, number]>> {
   const received: Array<[number, number]> = [];
   for (;;) {
-    const r = rand();
+    const r = pickUntilDropped(rand, droppedReceives, DROPPED_KIND);
     let got: StressMessage | typeof PENDING | typeof STREAM_END;
     if (r < 0.3) {
       const receiving = rx.recv();
