@@ -1,6 +1,6 @@
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { CancelledError, checkInstance, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
+import { CancelledError, checkInstance, checkTypeOf, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
 import { dropEach, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";
@@ -274,6 +274,7 @@ const abortedOf = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborte
  * ```
  */
 export function checkSignal(value: unknown, what: string): asserts value is AbortSignal {
+  checkTypeOf(what, "string", "checkSignal(): what");
   const needs = `${what} needs an AbortSignal`;
   checkInstance(value, AbortSignal, needs);
   try {

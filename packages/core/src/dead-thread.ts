@@ -1,4 +1,4 @@
-import { describe, SpindleError } from "./errors.ts";
+import { checkTypeOf, describe, SpindleError } from "./errors.ts";
 
 /**
  * Recovering what a dead thread held in shared memory. A thread that ends without cleaning up
@@ -110,6 +110,7 @@ export function registerDeadThreadRecovery<T extends object>(
  * ```
  */
 export function checkDeadThreadId(threadId: number, what: string): number {
+  checkTypeOf(what, "string", "checkDeadThreadId(): what");
   if (typeof threadId !== "number" || !Number.isInteger(threadId) || threadId < 0) {
     throw new SpindleError(
       "INVALID_ARGUMENT",

@@ -147,6 +147,7 @@ function functionName(fn: { readonly name?: unknown }): string {
  * ```
  */
 export function unreadableError(value: unknown, needs: string, cause: unknown): SpindleError {
+  checkTypeOf(needs, "string", "unreadableError(): needs");
   return new SpindleError(
     "INVALID_ARGUMENT",
     `${needs}, got ${describe(value)} that threw ${
@@ -179,6 +180,13 @@ export function checkTypeOf<T extends "string" | "number">(
   type: T,
   name: string,
 ): T extends "string" ? string : number {
+  // The label and the type are checked here by hand: checkTypeOf on them would recurse.
+  if (typeof name !== "string") {
+    throw new SpindleError("INVALID_ARGUMENT", `checkTypeOf(): name must be a string, got ${describe(name)}`);
+  }
+  if (type !== "string" && type !== "number") {
+    throw new SpindleError("INVALID_ARGUMENT", `checkTypeOf(): type must be "string" or "number", got ${describe(type)}`);
+  }
   if (type === "string" ? typeof value !== "string" : typeof value !== "number") {
     throw new SpindleError("INVALID_ARGUMENT", `${name} must be a ${type}, got ${describe(value)}`);
   }
@@ -200,6 +208,7 @@ export function checkTypeOf<T extends "string" | "number">(
  * ```
  */
 export function readErrorOptions(options: ErrorOptions | undefined, what: string): ErrorOptions | undefined {
+  checkTypeOf(what, "string", "readErrorOptions(): what");
   checkOptions(options, what);
   if (options === undefined) return undefined;
   try {
@@ -226,6 +235,7 @@ export function isInstance<T>(
   type: { readonly prototype: T; [Symbol.hasInstance](value: unknown): boolean },
   needs: string,
 ): value is T {
+  checkTypeOf(needs, "string", "isInstance(): needs");
   try {
     return value instanceof type;
   } catch (cause) {
@@ -256,6 +266,7 @@ export function checkInstance<T>(
   type: { readonly prototype: T; [Symbol.hasInstance](value: unknown): boolean },
   needs: string,
 ): T {
+  checkTypeOf(needs, "string", "checkInstance(): needs");
   if (!isInstance(value, type, needs)) throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
   return value;
 }
@@ -281,6 +292,7 @@ const ARTICLE_AN = /^(?:[AEIO]|U(?!int|ni|RL|rl))/i;
  * ```
  */
 export function checkIterable(value: unknown, needs: string): void {
+  checkTypeOf(needs, "string", "checkIterable(): needs");
   let iterator: unknown;
   try {
     iterator = (value as Partial<Iterable<unknown>> | null | undefined)?.[Symbol.iterator];
@@ -321,6 +333,7 @@ export function checkOptions<T extends object>(
   what: string,
   names?: readonly (keyof T & string)[],
 ): T {
+  checkTypeOf(what, "string", "checkOptions(): what");
   if (options === undefined) return {} as T;
   if (typeof options !== "object" || options === null) {
     throw new SpindleError(

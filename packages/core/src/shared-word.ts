@@ -1,4 +1,4 @@
-import { describe, SpindleError, unreadableError } from "./errors.ts";
+import { checkTypeOf, describe, SpindleError, unreadableError } from "./errors.ts";
 
 /**
  * Checks that `word[index]` is a word other threads can share and wait on: `word` an `Int32Array`
@@ -21,6 +21,7 @@ import { describe, SpindleError, unreadableError } from "./errors.ts";
  * ```
  */
 export function checkSharedWord(word: unknown, index: unknown, what: string): void {
+  checkTypeOf(what, "string", "checkSharedWord(): what");
   const needs = `${what} needs an Int32Array over a SharedArrayBuffer`;
   let shared: boolean;
   try {

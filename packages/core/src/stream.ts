@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { completedError, describe, SpindleError, unreadableError } from "./errors.ts";
+import { checkTypeOf, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -110,6 +110,7 @@ export function pollChunk<T>(stream: Stream<T>, cx: Context, max: number): Poll<
  * ```
  */
 export function checkChunkMax(max: number, what = "pollChunk()"): number {
+  checkTypeOf(what, "string", "checkChunkMax(): what");
   if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
     throw new RangeError(`${what}'s max must be an integer >= 1, got ${describe(max)}`);
   }
@@ -121,6 +122,7 @@ export function checkChunkMax(max: number, what = "pollChunk()"): number {
  * function of this package that takes a stream checks it this way, before it keeps or polls it.
  */
 export function checkStream(value: unknown, what: string): void {
+  checkTypeOf(what, "string", "checkStream(): what");
   const needs = `${what} needs a stream`;
   if (!hasPollNext(value, needs)) throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
 }
