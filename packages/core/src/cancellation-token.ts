@@ -1,6 +1,14 @@
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { CancelledError, checkInstance, checkTypeOf, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
+import {
+  CancelledError,
+  checkInstance,
+  checkTypeOf,
+  completedError,
+  describe,
+  SpindleError,
+  unreadableError,
+} from "./errors.ts";
 import { dropEach, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import type { RawWaker } from "./waker.ts";

@@ -185,7 +185,10 @@ export function checkTypeOf<T extends "string" | "number">(
     throw new SpindleError("INVALID_ARGUMENT", `checkTypeOf(): name must be a string, got ${describe(name)}`);
   }
   if (type !== "string" && type !== "number") {
-    throw new SpindleError("INVALID_ARGUMENT", `checkTypeOf(): type must be "string" or "number", got ${describe(type)}`);
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `checkTypeOf(): type must be "string" or "number", got ${describe(type)}`,
+    );
   }
   if (type === "string" ? typeof value !== "string" : typeof value !== "number") {
     throw new SpindleError("INVALID_ARGUMENT", `${name} must be a ${type}, got ${describe(value)}`);
