@@ -74,8 +74,9 @@ export {
 } from "./stream.ts";
 export { fromAsyncIterable, fromIterable, toAsyncIterable } from "./async-iterable.ts";
 export { asCompleted } from "./as-completed.ts";
-export { fold, forEach } from "./stream-fold.ts";
+export { collect, fold, forEach } from "./stream-fold.ts";
 export { chunks, filter, map, merge, take, takeUntil, zip } from "./stream-combinators.ts";
+export { chain, skip, skipWhile, takeWhile } from "./stream-sequence.ts";
 export { fromPromise } from "./from-promise.ts";
 export { toPromise, type ToPromiseOptions } from "./to-promise.ts";
 export { CancellationToken, CANCELLED, type Cancelled, checkSignal } from "./cancellation-token.ts";

@@ -11,14 +11,15 @@ import { StreamBacklog } from "./stream-backlog.ts";
 // by the same poll or kept in the combinator (`zip`'s first item, `chunks`' partial chunk): those
 // are lost only if the combinator itself is dropped, as with `futures`' `zip` and `chunks`.
 
-function checkFunction(value: unknown, what: string): void {
+/** Throws `INVALID_ARGUMENT` naming `value` unless it is a function (a combinator's `fn`, `what`'s). */
+export function checkFunction(value: unknown, what: string): void {
   if (typeof value !== "function") {
     throw new SpindleError("INVALID_ARGUMENT", `${what} needs a function, got ${describe(value)}`);
   }
 }
 
 /** A count that must be an integer from `min` up; a `RangeError` naming the value otherwise. */
-function checkCount(value: unknown, min: number, what: string): number {
+export function checkCount(value: unknown, min: number, what: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
     throw new RangeError(`${what} must be an integer >= ${min}, got ${describe(value)}`);
   }

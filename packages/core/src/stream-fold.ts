@@ -45,6 +45,27 @@ export function forEach<T>(stream: Stream<T>, fn: (item: T) => void): Future<voi
   return new Fold<T, undefined>(stream, undefined, (_, item) => void fn(item), "forEach()");
 }
 
+/**
+ * A future of every item of `stream` in order, once it has ended (tokio-stream's `collect` into a
+ * `Vec`, Effect's `runCollect`): `fold` into a new array. Dropping it drops the stream, and the
+ * items collected so far with it.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, collect, fromIterable, takeWhile } from "@spindle/core";
+ * console.log(blockOn(collect(takeWhile(fromIterable([1, 2, 9, 3]), (n) => n < 5)))); // [ 1, 2 ]
+ * ```
+ */
+export function collect<T>(stream: Stream<T>): Future<T[]> {
+  checkStream(stream, "collect()");
+  return new Fold<T, T[]>(stream, [], pushItem, "collect()");
+}
+
+function pushItem<T>(items: T[], item: T): T[] {
+  items.push(item);
+  return items;
+}
+
 /** How many items `fold` asks its stream for at once: one poll through the pipeline per chunk. */
 const FOLD_CHUNK = 256;
 
