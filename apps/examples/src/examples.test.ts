@@ -9,8 +9,8 @@ test("sleep-two-tasks: the timer thread wakes the shorter sleep first, and no sl
     "[t1] start",
     "[t2] start",
     "[t2] after 10ms",
-    "[t1] after 50ms",
-    "[t1] after +30ms (≈80ms total)",
+    "[t1] after 150ms",
+    "[t1] after +30ms (≈180ms total)",
     "all done",
   ]);
 });

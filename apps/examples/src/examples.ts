@@ -7,7 +7,7 @@ export interface Example {
 export const examples: readonly Example[] = [
   {
     name: "sleep-two-tasks",
-    about: "two tasks on one executor sleep on the timer thread; the 10 ms sleeper finishes before the 50 + 30 ms one",
+    about: "two tasks on one executor sleep on the timer thread; the 10 ms sleeper finishes before the 150 + 30 ms one",
   },
   {
     name: "udp-recv-from",

@@ -1,8 +1,11 @@
 /**
  * sleep-two-tasks: the first timer scenario. Two tasks on one executor sleep on the timer
- * thread: t1 sleeps 50 ms and then 30 ms more, t2 sleeps 10 ms. The executor knows nothing about
+ * thread: t1 sleeps 150 ms and then 30 ms more, t2 sleeps 10 ms. The executor knows nothing about
  * time; it only polls the tasks that the timer thread wakes when their deadlines pass, so t2
- * finishes first although it was spawned second.
+ * finishes first although it was spawned second. (The 140 ms between the two deadlines are room
+ * for a loaded machine: a timer thread that gets no CPU until both have passed wakes both at once,
+ * and the executor then polls them in the order it was woken in. A 50 ms sleep was once overtaken
+ * so on a 2-vCPU machine at load 11.)
  *
  * The lines name the requested durations, so the output does not depend on how late the wake-ups
  * came. Every sleep is also timed with `Instant`: one that returned before its duration (which the
@@ -37,11 +40,11 @@ function report(task: string, line: string, ...sleeps: ReadonlyArray<readonly [s
 function* t1(timer: Timer): Coroutine<void> {
   console.log("[t1] start");
   const start = Instant.now();
-  yield* timer.sleep(50);
-  report("t1", "[t1] after 50ms", [start, 50]);
+  yield* timer.sleep(150);
+  report("t1", "[t1] after 150ms", [start, 150]);
   const second = Instant.now();
   yield* timer.sleep(30);
-  report("t1", "[t1] after +30ms (≈80ms total)", [second, 30], [start, 80]);
+  report("t1", "[t1] after +30ms (≈180ms total)", [second, 30], [start, 180]);
 }
 
 function* t2(timer: Timer): Coroutine<void> {
