@@ -1,4 +1,12 @@
-import { type RawWakerVTable, type SharedWakerHandle, Waker, wakeShared, WakeTable, whileParked } from "@spindle/core";
+import {
+  type RawWakerVTable,
+  type SharedWakerHandle,
+  tasksAwaitHostTurn,
+  Waker,
+  wakeShared,
+  WakeTable,
+  whileParked,
+} from "@spindle/core";
 import { clockNow } from "../clock.ts";
 import { closeCauseFor, type Driver } from "../driver.ts";
 import type { CloseReason } from "../errors.ts";
@@ -24,7 +32,10 @@ import type { TimerQueue } from "../timer-queue.ts";
  * between: every due timer is woken within the same turn of the host, whether or not the
  * executor's time slice ended meanwhile, so a wake is never late by a host turn (1 ms and more on
  * a busy thread), while a woken task is polled soon after its wake, while what it touches is
- * still in the cache. Fairness towards the host is the executor's own time slice, not the wakes'.
+ * still in the cache. Fairness towards the host is the executor's own time slice, not the wakes':
+ * only while an executor of this thread waits for a host turn anyway (its slice used up: core's
+ * `tasksAwaitHostTurn`), and would poll nothing woken before it, is the next slice fired after
+ * that turn instead.
  *
  * While the queue holds a timer, one `WakeTable` slot is registered, which keeps the process alive
  * and lets `blockOn` park for the timer; an empty queue unregisters it.
@@ -217,7 +228,12 @@ export class ThreadDriver implements Driver {
     }
     if (!this.#continuing) {
       this.#continuing = true;
-      RESOLVED.then(this.#continue);
+      // An executor that used up its time slice polls nothing before the host's next turn: the
+      // next slice is woken after that turn (a `setImmediate`, queued after the executor's), just
+      // before its tasks are polled, not now, long before, with its tasks' state out of the cache
+      // by then. Otherwise now, by a microtask.
+      if (tasksAwaitHostTurn()) setImmediate(this.#continue);
+      else RESOLVED.then(this.#continue);
     }
     if (!this.#selfWoken) {
       this.#selfWoken = true;
