@@ -157,7 +157,7 @@ const BURST = 3_000;
 
 test("a burst of due sleeps is woken whole before the host's next turn, none early", async () => {
   await waitFor(() => timer.pendingCount === 0, "earlier sleeps to settle");
-  const deadline = timer.now().add(50);
+  const deadline = timer.now().add(300);
   const wokenAt: number[] = [];
   let wokenBeforeNextTurn = -1;
   const wake = (): void => {
@@ -172,6 +172,7 @@ test("a burst of due sleeps is woken whole before the host's next turn, none ear
   const cx = new Context(Waker.fromRaw({ data: null, vtable }));
   const sleeps = Array.from({ length: BURST }, () => timer.sleepUntil(deadline));
   for (const sleep of sleeps) assert.equal(sleep.poll(cx), PENDING);
+  assert.ok(clockNow() < deadline.millis, "registered before the deadline: the burst is due at once");
   await waitFor(() => wokenBeforeNextTurn >= 0, "the burst's first wake and the host turn after it");
   assert.equal(wokenBeforeNextTurn, BURST, "the slices after the first waited for no host turn");
   assert.ok(wokenAt.every((at) => at >= deadline.millis), "never early");
@@ -181,7 +182,8 @@ test("a burst of due sleeps is woken whole before the host's next turn, none ear
 
 test("a burst's tasks are polled a slice at a time: the first runs before the burst's last slice is woken", async () => {
   await waitFor(() => timer.pendingCount === 0, "earlier sleeps to settle");
-  const deadline = timer.now().add(50);
+  // Far enough ahead for the first polls of every task to register before it, on a loaded machine.
+  const deadline = timer.now().add(1_000);
   const executor = new LocalExecutor();
   let firstRanWithPending = -1;
   const handles = sleepers(BURST, deadline).map((sleeper) =>
@@ -191,7 +193,10 @@ test("a burst's tasks are polled a slice at a time: the first runs before the bu
       return resumedAt;
     }())
   );
-  await executor.run();
+  const run = executor.run();
+  await waitFor(() => timer.pendingCount === BURST, "every task's sleep to register");
+  assert.ok(clockNow() < deadline.millis, "registered before the deadline: the burst is due at once");
+  await run;
   for (const handle of handles) assert.ok((await handle) >= deadline.millis, "never early");
   assert.ok(
     firstRanWithPending > 0,
