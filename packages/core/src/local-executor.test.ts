@@ -10,6 +10,7 @@ import {
   pollFn,
   sharedWaker,
   SpindleError,
+  tasksAwaitHostTurn,
   type Waker,
   WakeTable,
   yieldNow,
@@ -145,6 +146,25 @@ test("the executor shares the thread with the host event loop while many tasks a
   await executor.run();
   assert.notEqual(pollsWhenTimerRan, -1, "the host timer never ran");
   assert.ok(pollsWhenTimerRan < 1000, `the host timer ran only after ${pollsWhenTimerRan} of 2000 polls`);
+});
+
+test("tasksAwaitHostTurn() tells while an executor whose slice ended waits for the host's turn", async () => {
+  const executor = new LocalExecutor({ timeSliceMs: 1 });
+  const seenAfterDrives: boolean[] = [];
+  function* busy(): Coroutine<void> {
+    for (let i = 0; i < 3; i++) {
+      const end = performance.now() + 0.1; // 100 µs a poll: 40 polls use a slice up many times
+      while (performance.now() < end);
+      // Runs once the drive that polled this task returned.
+      queueMicrotask(() => seenAfterDrives.push(tasksAwaitHostTurn()));
+      yield* yieldNow();
+    }
+  }
+  assert.equal(tasksAwaitHostTurn(), false, "no executor waits before any runs");
+  for (let i = 0; i < 40; i++) executor.spawn(busy());
+  await executor.run();
+  assert.ok(seenAfterDrives.includes(true), "a drive ended with its slice used up and tasks ready");
+  assert.equal(tasksAwaitHostTurn(), false, "no executor waits once every task settled");
 });
 
 test("run() parks while no task is ready and resumes on a wake from a promise", async () => {

@@ -49,6 +49,27 @@ export interface LocalExecutorOptions {
 }
 
 const DEFAULT_TIME_SLICE_MS = 1;
+/** How many executors of this thread wait for a host turn before they poll on (see `tasksAwaitHostTurn`). */
+let awaitingTurn = 0;
+
+/**
+ * Whether an executor of this thread waits for a turn of the host before it polls its tasks again
+ * (it used up its time slice, see {@linkcode LocalExecutorOptions.timeSliceMs}, or it lets the
+ * host turn before it calls `onIdle`). What wakes
+ * tasks in bulk (a timer's burst of due sleeps) can then wake them after that turn, just before
+ * they are polled, rather than now: a task polled soon after its wake finds what the wake touched
+ * still in the cache.
+ *
+ * @example
+ * ```ts
+ * import { tasksAwaitHostTurn } from "@spindle/core";
+ *
+ * console.log(tasksAwaitHostTurn()); // false: no executor runs
+ * ```
+ */
+export function tasksAwaitHostTurn(): boolean {
+  return awaitingTurn > 0;
+}
 /**
  * Resumes a parked driver as a microtask: `RESOLVED.then(resume)` allocates one reaction, where a
  * promise per park allocates a promise and its resolving functions, and Node's `queueMicrotask`
@@ -157,6 +178,7 @@ export class LocalExecutor implements Disposable {
     this.#turnDue = false;
     if (this.#awaitingTurn) {
       this.#awaitingTurn = false;
+      awaitingTurn--;
       this.#drive();
     }
   };
@@ -461,6 +483,7 @@ export class LocalExecutor implements Disposable {
 
   /** The driver goes on once the host had its turn. */
   #awaitTurn(): void {
+    if (!this.#awaitingTurn) awaitingTurn++;
     this.#awaitingTurn = true;
     this.#scheduleTurnProbe();
   }

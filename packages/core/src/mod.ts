@@ -51,7 +51,7 @@ export {
   isCoroutine,
 } from "./coroutine.ts";
 export { JoinHandle } from "./join-handle.ts";
-export { LocalExecutor, type LocalExecutorOptions } from "./local-executor.ts";
+export { LocalExecutor, type LocalExecutorOptions, tasksAwaitHostTurn } from "./local-executor.ts";
 export { blockOn } from "./block-on.ts";
 export { ready } from "./ready.ts";
 export { pending } from "./pending.ts";

@@ -245,7 +245,8 @@ export class TimerQueue {
    * harmless when nothing is due.
    *
    * A driver that fires from the host's event loop passes a limit, so that a burst of due timers
-   * is woken in slices, each after the tasks woken by the one before had their turn: the first
+   * is woken in slices, with the tasks each slice woke polled before the next is taken (the
+   * thread driver fires the next slice from a microtask, in the same turn of the host): the first
    * task of a burst of 30,000 then runs within a slice of its deadline, not after the whole burst
    * was taken and woken, and what a task touches when polled was touched by its wake just before.
    */

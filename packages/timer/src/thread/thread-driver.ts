@@ -1,4 +1,12 @@
-import { type RawWakerVTable, type SharedWakerHandle, Waker, wakeShared, WakeTable, whileParked } from "@spindle/core";
+import {
+  type RawWakerVTable,
+  type SharedWakerHandle,
+  tasksAwaitHostTurn,
+  Waker,
+  wakeShared,
+  WakeTable,
+  whileParked,
+} from "@spindle/core";
 import { clockNow } from "../clock.ts";
 import { closeCauseFor, type Driver } from "../driver.ts";
 import type { CloseReason } from "../errors.ts";
@@ -16,8 +24,18 @@ import type { TimerQueue } from "../timer-queue.ts";
  * condition variable is notified only when it is earlier than what the thread sleeps until; the
  * thread marks itself awake (`sleepingUntil = -Infinity`) until it rescans, so many earlier
  * deadlines from one turn cost one notify. A deadline already past needs no timer thread: this
- * thread sets its own slot's bit, and the drain that finds it fires the queue after a host turn.
- * A wake fires at most {@linkcode FIRE_SLICE} timers, leaving the rest (due) for such a wake.
+ * thread fires the queue again itself (see `arm`).
+ *
+ * A fire wakes at most {@linkcode FIRE_SLICE} timers, the earliest first, and leaves the rest of a
+ * burst due; the next slice is fired by a microtask, after the tasks the slice woke were polled
+ * (an executor's drive, queued by the slice's first wake, runs first), and with no host turn in
+ * between: every due timer is woken within the same turn of the host, whether or not the
+ * executor's time slice ended meanwhile, so a wake is never late by a host turn (1 ms and more on
+ * a busy thread), while a woken task is polled soon after its wake, while what it touches is
+ * still in the cache. Fairness towards the host is the executor's own time slice, not the wakes':
+ * only while an executor of this thread waits for a host turn anyway (its slice used up: core's
+ * `tasksAwaitHostTurn`), and would poll nothing woken before it, is the next slice fired after
+ * that turn instead.
  *
  * While the queue holds a timer, one `WakeTable` slot is registered, which keeps the process alive
  * and lets `blockOn` park for the timer; an empty queue unregisters it.
@@ -45,6 +63,19 @@ export class ThreadDriver implements Driver {
   /** The liveness probe sent to the timer thread and not answered yet, and when (`NaN`: none). */
   #probe = 0;
   #probeSentAt = Number.NaN;
+  /** The queue is being fired: a due deadline armed meanwhile is fired after the slice's wakes. */
+  #firing = false;
+  /** A deadline already due was armed during the current fire. */
+  #dueWhileFiring = false;
+  /** A microtask that fires the queue is queued (`#fireSoon`). */
+  #continuing = false;
+  /** This thread's slot was woken by this thread itself and that wake was not drained yet. */
+  #selfWoken = false;
+  /** `#fire`, bound once: the microtask that fires the next slice. */
+  readonly #continue = (): void => {
+    this.#continuing = false;
+    this.#fire();
+  };
 
   constructor(queue: TimerQueue, state: SharedTimerState, index: number, cause: () => unknown) {
     this.#queue = queue;
@@ -82,17 +113,11 @@ export class ThreadDriver implements Driver {
     if (deadline >= this.#published) return;
     const slot = this.#slot ?? this.#register();
     if (deadline <= clockNow()) {
-      // Due already (the rest of a burst that `fired` left for the next slice, a sleep whose
-      // deadline passed before its first poll): this thread wakes itself, through its own slot,
-      // instead of asking the timer thread to (a lock, a notify and two thread wake-ups). The
-      // drain that finds the bit comes after a turn of the host (the listener's) or at once in
-      // blockOn's next wait: either way after the tasks woken so far had theirs. The bit and
-      // the epoch bump pair with this thread's own drain and waits, as any remote wake's do (see
-      // WakeTable), so the wake is not lost whichever of them comes next. `published` stands for
-      // this wake until `fired` runs; what the timer thread still holds for this client (a later
-      // deadline, or none) can only wake it spuriously, and `fire` re-arms for what is left.
-      wakeShared(slot);
-      this.#published = deadline;
+      // Due already: the rest of a burst that the fire left for its next slice, or a sleep whose
+      // deadline passed before its first poll. This thread fires it itself, with no timer thread
+      // (a lock, a notify and two thread wake-ups). What the timer thread holds for this client
+      // (`published`) is left alone: it wakes this thread then, at worst spuriously.
+      this.#fireSoon(slot);
       return;
     }
     const state = this.#state;
@@ -165,11 +190,55 @@ export class ThreadDriver implements Driver {
 
   /**
    * Woken through the WakeTable: the timer thread took this client's deadline, or this thread
-   * woke itself for one already past (see `arm`).
+   * woke itself for one already past (see `#fireSoon`).
    */
   fired(): void {
     this.#published = Infinity;
-    this.#queue.fire(FIRE_SLICE);
+    this.#selfWoken = false;
+    this.#fire();
+  }
+
+  /** Fires one slice of the queue; a due deadline armed meanwhile is fired soon after it. */
+  #fire(): void {
+    this.#firing = true;
+    this.#dueWhileFiring = false;
+    try {
+      this.#queue.fire(FIRE_SLICE);
+    } finally {
+      this.#firing = false;
+    }
+    // After the slice's wakes, so that the microtask below is queued after the executor drives
+    // they queued: the tasks woken are polled before the next slice is taken.
+    const slot = this.#slot;
+    if (this.#dueWhileFiring && slot !== null) this.#fireSoon(slot);
+  }
+
+  /**
+   * Makes this thread fire its queue soon, for a deadline already due: a microtask fires it, in
+   * the same turn of the host, and a wake of this thread's own slot makes a `blockOn` that parks
+   * meanwhile (no microtask runs there) drain and fire it at once. Whichever comes second finds
+   * less or nothing due, which is harmless. One of each is outstanding at a time. The slot's bit
+   * and epoch bump pair with this thread's own drain and waits, as any remote wake's do (see
+   * WakeTable), so the wake is not lost whichever of them comes next.
+   */
+  #fireSoon(slot: SharedWakerHandle): void {
+    if (this.#firing) {
+      this.#dueWhileFiring = true;
+      return;
+    }
+    if (!this.#continuing) {
+      this.#continuing = true;
+      // An executor that used up its time slice polls nothing before the host's next turn: the
+      // next slice is woken after that turn (a `setImmediate`, queued after the executor's), just
+      // before its tasks are polled, not now, long before, with its tasks' state out of the cache
+      // by then. Otherwise now, by a microtask.
+      if (tasksAwaitHostTurn()) setImmediate(this.#continue);
+      else RESOLVED.then(this.#continue);
+    }
+    if (!this.#selfWoken) {
+      this.#selfWoken = true;
+      wakeShared(slot);
+    }
   }
 
   #disarm(): void {
@@ -177,6 +246,7 @@ export class ThreadDriver implements Driver {
     if (slot === null) return;
     this.#slot = null;
     this.#published = Infinity;
+    this.#selfWoken = false; // a wake of the old slot left undrained is a stale one (see WakeTable)
     this.#stopChecking?.();
     this.#stopChecking = null;
     const state = this.#state;
@@ -196,11 +266,15 @@ export class ThreadDriver implements Driver {
 export const THREAD_SILENCE_MS = 3_000;
 
 /**
- * The most timers one wake of this thread wakes: a burst of due timers (100,000 in 100 ms is one
- * a microsecond) is woken in slices of this many, each after the tasks the slice before woke had
- * run (see `TimerQueue.fire`), so that a task's lateness is its slice's, not the burst's.
+ * The most timers one fire wakes: a burst of due timers (100,000 in 100 ms is one a microsecond)
+ * is woken in slices of this many, each fired by a microtask after the tasks the slice before
+ * woke were polled (see the class comment), so that a woken task's state is still in the cache
+ * when it is polled.
  */
 const FIRE_SLICE = 256;
+
+/** Queues a microtask with one reaction (`then`), not a promise per call. */
+const RESOLVED = Promise.resolve();
 
 const FIRE_VTABLE: RawWakerVTable<ThreadDriver> = {
   clone: (driver) => ({ data: driver, vtable: FIRE_VTABLE }),

@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { blockOn, Context, type Coroutine, LocalExecutor, PENDING, SpindleError } from "@spindle/core";
+import {
+  blockOn,
+  Context,
+  type Coroutine,
+  joinAll,
+  LocalExecutor,
+  PENDING,
+  type RawWakerVTable,
+  SpindleError,
+  Waker,
+} from "@spindle/core";
 import { clockNow } from "../clock.ts";
 import { Instant, type Timer, TimerReactor } from "../mod.ts";
 import { SharedTimerState } from "./shared-state.ts";
@@ -133,16 +143,73 @@ test("a sleep whose deadline passed before it registered is woken by its own thr
   assert.ok(record.wokenAt[0]! >= sleep.deadline.millis, "never early");
 });
 
-test("a burst of sleeps due at once, many times one wake's slice, all complete, none early", async () => {
-  const deadline = timer.now().add(5);
-  const executor = new LocalExecutor();
-  const sleepers = Array.from({ length: 3_000 }, () =>
-    executor.spawn(function* (): Coroutine<number> {
+/** Coroutines that sleep until `deadline` and return the clock when they resume. */
+function sleepers(count: number, deadline: Instant): Coroutine<number>[] {
+  return Array.from({ length: count }, () =>
+    function* (): Coroutine<number> {
       yield* timer.sleepUntil(deadline);
       return clockNow();
-    }()));
-  await executor.run();
-  for (const sleeper of sleepers) assert.ok((await sleeper) >= deadline.millis, "never early");
+    }());
+}
+
+// A burst: many times the slice one fire wakes (256), all due at once.
+const BURST = 3_000;
+
+test("a burst of due sleeps is woken whole before the host's next turn, none early", async () => {
+  await waitFor(() => timer.pendingCount === 0, "earlier sleeps to settle");
+  const deadline = timer.now().add(300);
+  const wokenAt: number[] = [];
+  let wokenBeforeNextTurn = -1;
+  const wake = (): void => {
+    if (wokenAt.push(clockNow()) === 1) setImmediate(() => (wokenBeforeNextTurn = wokenAt.length));
+  };
+  const vtable: RawWakerVTable<null> = {
+    clone: () => ({ data: null, vtable }),
+    wake,
+    wakeByRef: wake,
+    drop: () => {},
+  };
+  const cx = new Context(Waker.fromRaw({ data: null, vtable }));
+  const sleeps = Array.from({ length: BURST }, () => timer.sleepUntil(deadline));
+  for (const sleep of sleeps) assert.equal(sleep.poll(cx), PENDING);
+  assert.ok(clockNow() < deadline.millis, "registered before the deadline: the burst is due at once");
+  await waitFor(() => wokenBeforeNextTurn >= 0, "the burst's first wake and the host turn after it");
+  assert.equal(wokenBeforeNextTurn, BURST, "the slices after the first waited for no host turn");
+  assert.ok(wokenAt.every((at) => at >= deadline.millis), "never early");
+  for (const sleep of sleeps) assert.equal(sleep.poll(cx), undefined);
+  assert.equal(timer.pendingCount, 0);
+});
+
+test("a burst's tasks are polled a slice at a time: the first runs before the burst's last slice is woken", async () => {
+  await waitFor(() => timer.pendingCount === 0, "earlier sleeps to settle");
+  // Far enough ahead for the first polls of every task to register before it, on a loaded machine.
+  const deadline = timer.now().add(1_000);
+  const executor = new LocalExecutor();
+  let firstRanWithPending = -1;
+  const handles = sleepers(BURST, deadline).map((sleeper) =>
+    executor.spawn(function* (): Coroutine<number> {
+      const resumedAt = yield* sleeper;
+      if (firstRanWithPending < 0) firstRanWithPending = timer.pendingCount;
+      return resumedAt;
+    }())
+  );
+  const run = executor.run();
+  await waitFor(() => timer.pendingCount === BURST, "every task's sleep to register");
+  assert.ok(clockNow() < deadline.millis, "registered before the deadline: the burst is due at once");
+  await run;
+  for (const handle of handles) assert.ok((await handle) >= deadline.millis, "never early");
+  assert.ok(
+    firstRanWithPending > 0,
+    `the first task ran with ${firstRanWithPending} sleeps of the burst not yet taken`,
+  );
+  assert.equal(timer.pendingCount, 0);
+});
+
+test("blockOn waits out a burst of due sleeps (its thread fires the next slice itself), none early", () => {
+  const deadline = timer.now().add(50);
+  const resumedAt = blockOn(joinAll(sleepers(BURST, deadline)));
+  assert.equal(resumedAt.length, BURST);
+  assert.ok(resumedAt.every((at) => at >= deadline.millis), "never early");
   assert.equal(timer.pendingCount, 0);
 });
 
