@@ -945,8 +945,14 @@ export class UdpSocket implements Disposable {
       this.#sent++;
     }
     if (send !== null && this.#sending.remove(send)) send.settle(failure);
-    if (!this.#closed && !this.#runtimeBlocked && this.#inFlight <= this.#window >> 1) {
-      this.#registration!.setReady(Ready.WRITABLE);
+    // Writability is usually still set (it is cleared only at a full window or a refused send):
+    // looked at here, it costs no call per send.
+    const registration = this.#registration!;
+    if (
+      (registration.readiness & Ready.WRITABLE) === 0 && !this.#closed && !this.#runtimeBlocked &&
+      this.#inFlight <= this.#window >> 1
+    ) {
+      registration.setReady(Ready.WRITABLE);
     }
   }
 
