@@ -98,6 +98,14 @@ export class Registration implements Disposable {
   /** Wakes the waiters of `gained`; a wake may add or forget waiters meanwhile. */
   #wakeWaiters(gained: Ready): void {
     const waiters = this.#waiters;
+    if (waiters.length === 1) {
+      // One waiter, the usual case (a task waiting once per datagram): woken, or left, in place.
+      const waiter = waiters.at(0);
+      if (((waiter.interest | Ready.CLOSED) & gained) === 0) return;
+      waiters.clear();
+      waiter.waker = wakeRawWaker(waiter.waker);
+      return;
+    }
     const staying = this.#spare ?? new WaiterList<ReadinessWaiter>();
     this.#waiters = staying;
     this.#spare = null;

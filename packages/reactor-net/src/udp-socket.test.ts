@@ -162,6 +162,41 @@ eachBackend("send order is preserved for a burst of sends issued without waiting
   }
 });
 
+eachBackend("sends alternating between two destinations each reach their own destination", async (bind) => {
+  const N = 40;
+  const even = await bind("127.0.0.1:0", { receiveQueueSize: N });
+  const odd = await bind("127.0.0.1:0", { receiveQueueSize: N });
+  const sender = await bind("127.0.0.1:0");
+  try {
+    function* receive(socket: UdpSocket): Coroutine<number[]> {
+      const seen: number[] = [];
+      while (seen.length < N / 2) {
+        const { data, from } = yield* socket.recvFrom();
+        assert.ok(from.equals(sender.localAddr()));
+        seen.push(Number(str(data)));
+      }
+      return seen;
+    }
+    const executor = new LocalExecutor();
+    const toEven = executor.spawn(receive(even));
+    const toOdd = executor.spawn(receive(odd));
+    const to = (i: number) => (i % 2 === 0 ? even : odd).localAddr();
+    executor.spawn(joinAll(Array.from({ length: N }, (_, i) => sender.sendTo(text(String(i)), to(i)))));
+    try {
+      // A datagram sent to the wrong socket leaves a receiver waiting.
+      await within(executor.run(), 5_000, "every datagram to arrive");
+    } finally {
+      executor.close();
+    }
+    assert.deepEqual(await toEven, Array.from({ length: N / 2 }, (_, i) => 2 * i));
+    assert.deepEqual(await toOdd, Array.from({ length: N / 2 }, (_, i) => 2 * i + 1));
+  } finally {
+    even.close();
+    odd.close();
+    sender.close();
+  }
+});
+
 eachBackend("a receive buffer smaller than the datagram gets the head and a truncation flag", async (bind) => {
   const socket = await bind("127.0.0.1:0");
   const peer = await bind("127.0.0.1:0");

@@ -72,8 +72,15 @@ export class DenoDatagramBackend implements UdpBackend {
   readonly #sends = new SendChain((data, to) => {
     const conn = this.#conn;
     if (conn === null) return Promise.reject(closedError());
-    return conn.send(data, { transport: "udp", hostname: to.address, port: to.port });
+    return conn.send(data, this.#denoAddress(to));
   });
+  /**
+   * The last destination, and it as Deno's `send` takes it: a socket usually sends to one peer
+   * again and again, and Deno only reads the object (its `hostname` and `port`), so it is made
+   * once per destination, not once per datagram.
+   */
+  #lastTo: SocketAddress | null = null;
+  #lastDenoTo: DenoAddr & { transport: "udp" } = { transport: "udp", hostname: "", port: 0 };
 
   /** Throws `INVALID_ARGUMENT` when `Deno.listenDatagram` is not available (see the class doc). */
   constructor() {
@@ -291,6 +298,15 @@ export class DenoDatagramBackend implements UdpBackend {
    */
   #sender(from: DenoAddr): SocketAddress {
     return this.#senders.get(Reflect.get(from, "hostname"), Reflect.get(from, "port"));
+  }
+
+  /** `to` as Deno's `send` takes it (see `#lastTo`). */
+  #denoAddress(to: SocketAddress): DenoAddr & { transport: "udp" } {
+    if (to !== this.#lastTo) {
+      this.#lastTo = to;
+      this.#lastDenoTo = { transport: "udp", hostname: to.address, port: to.port };
+    }
+    return this.#lastDenoTo;
   }
 
   #report(error: Error): void {

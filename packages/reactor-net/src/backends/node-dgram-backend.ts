@@ -238,12 +238,15 @@ function isConnected(socket: Socket): boolean {
 /**
  * `node:dgram`'s host-name lookup for sends, for IP literals only (a socket checks every
  * destination is one): answers at once. The default, `dns.lookup`, answers IP literals on the
- * next tick, so every send would wait for a tick before its system call.
+ * next tick, so every send would wait for a tick before its system call. `node:dgram` passes the
+ * socket's family, 4 or 6 (on Node 22 / 24, Deno and Bun; a socket sends only to its own family),
+ * which is the answer: looking for a `:` in the address cost a string search per send. (Typed as
+ * `dns.lookup`'s options, which it is not: the address is looked at if it is not a number.)
  */
 function ipLiteralLookup(
   address: string,
-  _family: unknown,
+  family: unknown,
   callback: (error: Error | null, address: string, family: number) => void,
 ): void {
-  callback(null, address, address.includes(":") ? 6 : 4);
+  callback(null, address, typeof family === "number" ? family : address.includes(":") ? 6 : 4);
 }
