@@ -7,6 +7,8 @@ import { HOST_RUNTIME, SpindleError } from "@spindle/core";
 import { random, request, within, workerPool } from "@spindle/test-support";
 import { BLOCK_BYTES, SharedHeap } from "./shared-heap.ts";
 import { SharedBuffer } from "./shared-buffer.ts";
+import { decodeValue } from "./value-decoder.ts";
+import { ValueEncoder } from "./value-encoder.ts";
 import type { HeapReport, HeapRun, Held } from "./test-support/heap-worker.ts";
 
 const MiB = 1 << 20;
@@ -114,6 +116,26 @@ test("the heap grows as it fills (on Bun it has its full size at once), and ever
   heap.bytes[last + MiB - 1] = 42;
   assert.equal(other.bytes[last + MiB - 1], 42, "the other view reaches the new bytes");
   assertDisjoint(blocks.map((offset) => ({ offset, length: MiB })), "1 MiB blocks");
+});
+
+test("a message past the heap's old end decodes after the heap grew (the decoder's views over the heap follow it)", () => {
+  const heap = SharedHeap.create(16 * MiB);
+  const encoder = new ValueEncoder();
+  const write = (value: unknown): Uint8Array => {
+    const length = encoder.encode(value, "test", "value");
+    const at = heap.alloc(length);
+    heap.bytes.set(encoder.bytes.subarray(0, length), at);
+    return heap.bytes.subarray(at, at + length);
+  };
+  // Decoded first, while the heap is small: the decoder keeps views over it as long as it is now.
+  assert.deepEqual(decodeValue(write({ first: ["message"] })), { first: ["message"] });
+  const before = heap.buffer.byteLength;
+  heap.alloc(4 * MiB); // grows a growable heap past `before` (Bun's has its full size already)
+  const items = Array.from({ length: 1000 }, (_, i) => `item ${i}`);
+  const later = write({ items, last: 1.5 });
+  if (heap.buffer.growable) assert.ok(later.byteOffset >= before, `written at ${later.byteOffset}, past ${before}`);
+  assert.deepEqual(decodeValue(later), { items, last: 1.5 });
+  assert.deepEqual(decodeValue(write(["again", 2])), ["again", 2], "and messages after it too");
 });
 
 test("an allocation past the limit fails with CAPACITY_EXCEEDED naming the sizes, and the heap still works", () => {
