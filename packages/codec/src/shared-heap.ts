@@ -1,4 +1,4 @@
-import { describe, isInstance, SpindleError } from "@spindle/core";
+import { describe, HOST_RUNTIME, isInstance, SpindleError } from "@spindle/core";
 import { ANONYMOUS_OWNER, type HolderCheck, OwnedMutex } from "./owned-mutex.ts";
 
 /**
@@ -19,7 +19,9 @@ export let freeBlockBytes: (heap: SharedHeap, length: number) => number;
 
 /**
  * The memory every thread of a runtime shares for its jobs: job records and the encoded arguments
- * and results that do not fit inside a record, in one growable `SharedArrayBuffer`.
+ * and results that do not fit inside a record, in one `SharedArrayBuffer`: growable, starting at
+ * 1 MiB, except on Bun, where it has its full size from the start (see `FIXED_SIZE` in
+ * `shared-heap.ts`: typed arrays over growable shared memory are slower there).
  *
  * Blocks come in power-of-two size classes from {@linkcode BLOCK_BYTES} up; a free block of a
  * class is kept on that class's free list (linked through its first word) and reused before the
@@ -40,7 +42,7 @@ export let freeBlockBytes: (heap: SharedHeap, length: number) => number;
  * see the growth.
  */
 export class SharedHeap {
-  /** The heap's growable shared memory, to hand to other threads. */
+  /** The heap's shared memory, to hand to other threads. */
   readonly buffer: SharedArrayBuffer;
   /** The heap as 32-bit words (length-tracking: sees the heap grow). */
   readonly words: Int32Array;
@@ -126,7 +128,10 @@ export class SharedHeap {
         }`,
       );
     }
-    const buffer = new SharedArrayBuffer(INITIAL_BYTES, { maxByteLength: Math.max(INITIAL_BYTES, maxBytes) });
+    const size = Math.max(INITIAL_BYTES, maxBytes);
+    const buffer = FIXED_SIZE
+      ? new SharedArrayBuffer(size)
+      : new SharedArrayBuffer(INITIAL_BYTES, { maxByteLength: size });
     const words = new Int32Array(buffer);
     words[BUMP] = HEADER_BYTES;
     // Plain stores: the buffer reaches other threads only by a later message (postMessage, or the
@@ -237,12 +242,12 @@ const identities = new WeakMap<
 >();
 
 /**
- * Throws `INVALID_ARGUMENT` unless `buffer` is a heap's: a growable SharedArrayBuffer that
- * {@linkcode SharedHeap.create} marked.
+ * Throws `INVALID_ARGUMENT` unless `buffer` is a heap's: a SharedArrayBuffer (growable, or of
+ * fixed size on Bun) that {@linkcode SharedHeap.create} marked.
  */
 function checkHeapBuffer(buffer: unknown): void {
   const needs = "expected a shared heap's buffer (from SharedHeap.create or a runtime)";
-  const isHeap = isInstance(buffer, SharedArrayBuffer, needs) && buffer.growable && buffer.byteLength >= HEADER_BYTES &&
+  const isHeap = isInstance(buffer, SharedArrayBuffer, needs) && buffer.byteLength >= HEADER_BYTES &&
     buffer.maxByteLength <= MAX_HEAP_BYTES &&
     // Pairs with create's store, published by whatever brought the buffer to this thread.
     Atomics.load(new Int32Array(buffer, 0, HEADER_BYTES >> 2), MAGIC) === MAGIC_VALUE;
@@ -264,6 +269,17 @@ export const BLOCK_BYTES = 128;
 /** Records a thread takes from (or gives back to) the heap at a time. */
 const RECORD_BATCH = 64;
 const INITIAL_BYTES = 1 << 20;
+/**
+ * Whether a heap's buffer is one fixed-size `SharedArrayBuffer` of its limit, not a growable one:
+ * on Bun. JavaScriptCore runs a loop over a typed array whose buffer is a growable
+ * SharedArrayBuffer about 1.2-1.3x slower than over a fixed-size one, fixed-length view or not
+ * (Bun 1.4.5, the sum of 4 Mi float64s: 4.2-4.5 against 3.5 ms of CPU per sum; V8 runs both at
+ * the same speed), and jobs read and write `runtime.alloc` buffers, `move`d arrays and `map`
+ * chunks through such views. The full size costs address space, not memory: the kernel commits a
+ * page when it is first written, as it does for a growable buffer's (a fresh 1 GiB buffer left
+ * Bun's resident set unchanged).
+ */
+const FIXED_SIZE = HOST_RUNTIME === "Bun";
 const CLASSES = 24; // 128 B … 1 GiB
 
 // The heap's header: its lock, the bump pointer and one free-list head per class.
