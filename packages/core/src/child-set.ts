@@ -2,6 +2,7 @@ import { Context } from "./context.ts";
 import { budgetExhausted, budgetLeft } from "./coop-budget.ts";
 import { drop, type Future, throwDropErrors } from "./future.ts";
 import { PENDING } from "./poll.ts";
+import { Task } from "./task.ts";
 import { type RawWaker, type RawWakerVTable, rebindWaker, replaceWaker, Waker } from "./waker.ts";
 
 /**
@@ -163,6 +164,10 @@ export class ChildSet<T> implements TaskCollector {
         return -1;
       }
       const index = this.#swept++;
+      // A task that has not settled keeps this set as its joiner: no poll (its outcome is handed
+      // over by `settledChild`, or it wakes its child then).
+      const child = children[index];
+      if (child instanceof Task && child.joinInto(this as ChildSet<unknown>, index)) continue;
       const left = budgetLeft();
       const output = this.#pollChild(index, cx);
       if (output !== PENDING) return index;
