@@ -163,11 +163,16 @@ export class ChildSet<T> implements TaskCollector {
         this.#parent?.wakeByRef(); // usually woken already; a spurious wake is harmless
         return -1;
       }
+      // Tasks that have not settled keep this set as their joiner, a run of them at once: no poll
+      // and no budget (the outcome is handed over by `settledChild`, or it wakes its child then).
+      let swept = this.#swept;
+      for (let child = children[swept]; child instanceof Task; child = children[swept]) {
+        if (!child.joinInto(this as ChildSet<unknown>, swept)) break;
+        if (++swept === count) break;
+      }
+      this.#swept = swept;
+      if (swept === count) break;
       const index = this.#swept++;
-      // A task that has not settled keeps this set as its joiner: no poll (its outcome is handed
-      // over by `settledChild`, or it wakes its child then).
-      const child = children[index];
-      if (child instanceof Task && child.joinInto(this as ChildSet<unknown>, index)) continue;
       const left = budgetLeft();
       const output = this.#pollChild(index, cx);
       if (output !== PENDING) return index;
