@@ -2,6 +2,7 @@ import { Context } from "./context.ts";
 import { budgetExhausted, budgetLeft } from "./coop-budget.ts";
 import { drop, type Future, throwDropErrors } from "./future.ts";
 import { PENDING } from "./poll.ts";
+import { Task } from "./task.ts";
 import { type RawWaker, type RawWakerVTable, rebindWaker, replaceWaker, Waker } from "./waker.ts";
 
 /**
@@ -162,6 +163,15 @@ export class ChildSet<T> implements TaskCollector {
         this.#parent?.wakeByRef(); // usually woken already; a spurious wake is harmless
         return -1;
       }
+      // Tasks that have not settled keep this set as their joiner, a run of them at once: no poll
+      // and no budget (the outcome is handed over by `settledChild`, or it wakes its child then).
+      let swept = this.#swept;
+      for (let child = children[swept]; child instanceof Task; child = children[swept]) {
+        if (!child.joinInto(this as ChildSet<unknown>, swept)) break;
+        if (++swept === count) break;
+      }
+      this.#swept = swept;
+      if (swept === count) break;
       const index = this.#swept++;
       const left = budgetLeft();
       const output = this.#pollChild(index, cx);

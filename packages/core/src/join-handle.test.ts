@@ -324,3 +324,29 @@ test("a handle polled by a joinAll and then by another waker wakes only the late
   assert.equal(loser.isFinished, true);
   assert.equal(await loser, 7);
 });
+
+test("joinAll over handles of tasks settled, waiting and detached: a waiting task registers, a settled one is polled, a detached one fails the join", async () => {
+  const executor = new LocalExecutor();
+  const settled = executor.spawn(value(1));
+  await executor.run(); // `settled` completed before the joinAll is polled
+  function* parent(): Coroutine<number[]> {
+    // A settled handle between runs of waiting ones: each run registers, the settled one is polled.
+    return yield* joinAll([executor.spawn(value(2)), settled, executor.spawn(value(3)), executor.spawn(value(4))]);
+  }
+  const outputs = executor.spawn(parent());
+  await executor.run();
+  assert.deepEqual(await outputs, [2, 1, 3, 4]);
+
+  const detached = executor.spawn(value(5));
+  detached.detach();
+  function* withDetached(): Coroutine<number[]> {
+    return yield* joinAll([executor.spawn(value(6)), detached]);
+  }
+  const failing = executor.spawn(withDetached());
+  await executor.run();
+  await assert.rejects(Promise.resolve(failing), (error: unknown) => {
+    assert.ok(error instanceof SpindleError);
+    assert.equal(error.code, "FUTURE_COMPLETED");
+    return true;
+  });
+});

@@ -225,6 +225,20 @@ export class Task<T> implements RawWaker<Task<unknown>> {
     }
   }
 
+  /**
+   * Makes `set` this task's joiner as its child `index`, as polling this handle with the set's
+   * borrowed waker does, when the task has neither settled nor been detached; returns whether it
+   * did (else the set polls the handle for its outcome). A `joinAll` over tasks just spawned
+   * registers on each this way, without a poll per child.
+   */
+  joinInto(set: TaskCollector, index: number): boolean {
+    if ((this.#state & (COMPLETE | DETACHED)) !== 0) return false;
+    dropRawWaker(this.#joiner);
+    this.#joiner = set;
+    this.#joinIndex = index;
+    return true;
+  }
+
   poll(cx: Context): Poll<T> {
     const state = this.#state;
     if ((state & (COMPLETE | DETACHED)) === 0) {
