@@ -151,6 +151,12 @@ export function isTerminal(state: number): boolean {
   return (state >= DONE && state <= LOST) || state === NO_ROOM || state === UNWRITTEN || state === LOST_UNWRITTEN;
 }
 
+/** Who is told of a worker's spawn before it is counted (a processor: `Processor.traceSpawn`). */
+export interface SpawnTrace {
+  /** Job `id` is about to be counted; the participant's spawn count is `spawnedBefore`. */
+  traceSpawn(id: number, spawnedBefore: number): void;
+}
+
 // A participant's counter line (16 words of the control block, one cache line): the records it
 // created and the ones it settled. Each is written by its participant only.
 const SPAWNED = 0;
@@ -226,9 +232,11 @@ export class JobRecords {
 
   /**
    * A new queued record of job `job` holding the `length` bytes the encoder wrote; the caller
-   * holds both references until it publishes the id and hands one to its handle.
+   * holds both references until it publishes the id and hands one to its handle. A worker passes
+   * its `trace`, told of the job just before it is counted (its death until the id's publication
+   * is recovered from it: `Processor.traceSpawn`, {@linkcode JobRecords.finishSpawn}).
    */
-  create(job: number, encoder: ValueEncoder, length: number): number {
+  create(job: number, encoder: ValueEncoder, length: number, trace?: SpawnTrace): number {
     // Plain writes: nobody else can see the record until the caller publishes its id with an
     // `Atomics` operation (a deque push or the injector's lock), which orders them before it.
     const id = this.#heap.allocRecord();
@@ -248,8 +256,32 @@ export class JobRecords {
     records[id + STATE] = QUEUED;
     // Plain: only this thread writes its counter line. It comes before the id's publication (an
     // `Atomics` operation), hence before the job's settlement; `live` reads it with `Atomics`.
-    this.#control[this.#counters + SPAWNED]!++;
+    // Counting at the publication instead would let a worker that takes the job settle it before
+    // it is counted, and `live` read 0 while its parent still runs.
+    const control = this.#control;
+    const counter = this.#counters + SPAWNED;
+    const spawned = control[counter] as number;
+    trace?.traceSpawn(id, spawned);
+    control[counter] = spawned + 1;
     return id;
+  }
+
+  /**
+   * Ends the spawn of job `id` that participant `participant`'s worker died in (the runtime's
+   * thread, after the thread's exit; `spawnedBefore`: its count before the job, from its trace):
+   * counts the job unless the dead worker did, and drops the handle's reference, which nobody
+   * holds (the spawn never returned). The job runs once: from the queue it showed in, or from the
+   * injector, where the runtime puts it when it showed in none (`Processor.heldJobs`). Before the
+   * job can settle, hence before the caller queues it.
+   */
+  finishSpawn(id: number, participant: number, spawnedBefore: number): void {
+    // The dead worker's counter line has no writer now (its replacement starts after this), and
+    // its plain writes came before its exit. It moved past spawnedBefore exactly when the worker
+    // counted the job (traceSpawn came first; 32-bit wrap-around included). An `Atomics` store,
+    // as `live` on other threads reads the line.
+    const at = this.#countersAt + participant * COUNTER_LINE + SPAWNED;
+    if (Atomics.load(this.#control, at) === spawnedBefore) Atomics.store(this.#control, at, spawnedBefore + 1);
+    this.release(id);
   }
 
   /**

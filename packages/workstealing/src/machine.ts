@@ -248,7 +248,8 @@ export class Machine extends Future<void> implements JobContext {
     const length = this.#encoder.encode(args, name, "args");
     let id: number;
     try {
-      id = shared.records.create(job, this.#encoder, length);
+      // Traced as it is counted: a death before the slot or the deque shows it leaves it to run once.
+      id = shared.records.create(job, this.#encoder, length, this.#own);
     } catch (error) {
       this.#encoder.discard(); // the arguments will never be read: their moved buffers go back
       throw error;

@@ -116,13 +116,29 @@ export class Processor {
   // ---- the next-task slot ---------------------------------------------------------------------
 
   /**
-   * Puts `id` in the slot, or, when the slot holds a job, returns that job, left marked (`-job`,
-   * as {@linkcode Processor.takeOwnSlot} does) for the caller to push onto the deque and then call
-   * {@linkcode Processor.finishBump}`(id)`. Should the thread die in between, the runtime finds the
-   * mark and the deque's bottom: the job is queued again unless the push happened. Returns
-   * {@linkcode SLOT_BUSY}, leaving the slot alone, while a thief's mark is there
-   * ({@linkcode Processor.takeSlotOf}): the caller pushes `id` onto the deque instead. Owner only,
-   * from a running job (no mark of its own is left then).
+   * Records that its machine is spawning job `id` (`JobRecords.create` calls this just before it
+   * counts the job, whose record is written; `spawnedBefore`: the count before): until the job
+   * shows in the slot or the deque ({@linkcode Processor.putInSlot} and what follows), it is in no
+   * queue, and should the thread die meanwhile the runtime queues it again from this trace
+   * (`heldJobs`), so that it runs once and the live count comes back to 0. Owner only.
+   */
+  traceSpawn(id: number, spawnedBefore: number): void {
+    const control = this.#control;
+    // Plain, see SPAWNING: the job and the count first, the phase that makes them count last.
+    control[this.#at + SPAWN_NEW] = id;
+    control[this.#at + SPAWN_COUNT] = spawnedBefore;
+    control[this.#at + SPAWNING] = COUNTING;
+  }
+
+  /**
+   * Puts `id` (traced by {@linkcode Processor.traceSpawn}) in the slot, or, when the slot holds a
+   * job, returns that job, left marked (`-job`, as {@linkcode Processor.takeOwnSlot} does) for the
+   * caller to push onto the deque and then call {@linkcode Processor.finishBump}`(id)`. Should the
+   * thread die in between, the runtime finds the mark and the deque's bottom: the job is queued
+   * again unless the push happened. Returns {@linkcode SLOT_BUSY}, leaving the slot alone, while a
+   * thief's mark is there ({@linkcode Processor.takeSlotOf}): the caller pushes `id` onto the deque
+   * instead and then calls {@linkcode Processor.pushedInstead}. Owner only, from a running job (no
+   * mark of its own is left then).
    */
   putInSlot(id: number): number {
     const control = this.#control;
@@ -131,42 +147,46 @@ export class Processor {
     // stays 0, and a job seen may only turn into a thief's mark (later 0).
     const bumped = Atomics.load(control, at);
     if (bumped !== 0) {
-      // The trace first (plain, see BUMPING): the new job is in no queue until the slot holds it
-      // (a bump, finishBump) or the deque's bottom moves past BUMP_BOTTOM (pushedInstead).
-      control[this.#at + BUMP_BOTTOM] = this.deque.ownBottom;
-      control[this.#at + BUMP_NEW] = id;
+      // The trace first (plain, see SPAWNING): the new job is in no queue until the slot holds it
+      // (a bump, finishBump) or the deque's bottom moves past SPAWN_BOTTOM (pushedInstead).
+      control[this.#at + SPAWN_BOTTOM] = this.deque.ownBottom;
       if (bumped < 0) {
         // A thief's mark (takeSlotOf): the job there is the thief's, which clears the mark once
         // it named the job; the new job goes to the deque instead (a negative slot is never the
         // owner's own mark here: a running job's machine has cleared it, see #clearTakeTraces).
-        control[this.#at + BUMPING] = PUSHING_NEW;
+        control[this.#at + SPAWNING] = PUSHING_NEW;
         return SLOT_BUSY;
       }
       // Then the mark by compare-exchange against a thief's.
-      control[this.#at + BUMPING] = BUMPING_OLD;
+      control[this.#at + SPAWNING] = BUMPING_OLD;
       if (Atomics.compareExchange(control, at, bumped, -bumped) === bumped) return bumped;
       // A thief took it (nobody else takes a live owner's slot): its mark is there until it named
       // the job, so the new job goes to the deque, as above.
-      control[this.#at + BUMPING] = PUSHING_NEW;
+      control[this.#at + SPAWNING] = PUSHING_NEW;
       return SLOT_BUSY;
     }
+    control[this.#at + SPAWNING] = PUTTING; // plain, see SPAWNING
     // SC store: only this thread puts jobs here; it also publishes the new job's record (written
     // before it) to whoever takes it.
     Atomics.store(control, at, id);
+    control[this.#at + SPAWNING] = 0;
     return 0;
   }
 
   /** Ends the move {@linkcode Processor.putInSlot} began: `id` replaces the mark. Owner only. */
   finishBump(id: number): void {
-    // SC store over our own mark (a thief leaves marks alone), after the push of the marked job:
-    // a death before it leaves the mark and a bottom past BUMP_BOTTOM (pushed), or not.
-    Atomics.store(this.#control, this.#at + SLOT, id);
-    this.#control[this.#at + BUMPING] = 0;
+    const control = this.#control;
+    // The marked job is in the deque now (plain, see SPAWNING): a death from here on leaves it
+    // there, and the new job in the slot once the slot holds anything but the mark.
+    control[this.#at + SPAWNING] = PUTTING;
+    // SC store over our own mark (a thief leaves marks alone).
+    Atomics.store(control, this.#at + SLOT, id);
+    control[this.#at + SPAWNING] = 0;
   }
 
   /** Ends the push of a new job that {@linkcode Processor.putInSlot} found no room for (SLOT_BUSY). Owner only. */
   pushedInstead(): void {
-    this.#control[this.#at + BUMPING] = 0; // plain, see BUMPING
+    this.#control[this.#at + SPAWNING] = 0; // plain, see SPAWNING
   }
 
   /**
@@ -353,12 +373,11 @@ export class Processor {
    * it had taken that were cancelled while queued, whose queue reference it had not dropped yet.
    * Jobs it had taken and not named yet (its slot's mark, {@linkcode Processor.takeOwnSlot}, and
    * `fromDeques`, what `SharedState.recoverStealsOf` and `recoverPopOf` found, and its injector batch unless
-   * `batchUndone`) count as taken. Empties the words.
+   * `batchUndone`) count as taken, and so does a job it was spawning that shows in no queue
+   * ({@linkcode Processor.traceSpawn}). `spawn`: the job it was spawning, shown or not, with its
+   * spawn count before it (for `JobRecords.finishSpawn`), or null. Empties the words.
    */
-  heldJobs(
-    fromDeques: readonly number[],
-    batchUndone: boolean,
-  ): { started: number[]; unstarted: number[]; published: number[]; unreleased: number[] } {
+  heldJobs(fromDeques: readonly number[], batchUndone: boolean): HeldJobs {
     const control = this.#control;
     const records = this.#heap.words;
     // After the thread's exit: nobody else writes these words now. Both are cleared for the
@@ -373,18 +392,14 @@ export class Processor {
       held.add(id);
     }
     Atomics.store(control, this.#at + RUN_HEAD, 0);
-    const jobs = {
-      started: [] as number[],
-      unstarted: [] as number[],
-      published: [] as number[],
-      unreleased: [] as number[],
-    };
+    const { taken: unnamed, spawn } = this.#takenUnnamed(batchUndone);
+    const jobs: HeldJobs = { started: [], unstarted: [], published: [], unreleased: [], spawn };
     // Taken and not named: no queue holds them, and no other thread takes them (a thief leaves a
     // mark alone), so each record is still allocated (the queue's reference came with it). WORKER
     // may still name an earlier worker: the machine stores it in hold. A job both marked and named
     // (the thread died in hold, between CURRENT's store and the mark's clearing) counts once.
     const taken: number[] = [];
-    for (const id of [...this.#takenUnnamed(batchUndone), ...fromDeques]) {
+    for (const id of [...unnamed, ...fromDeques]) {
       if (!held.has(id)) taken.push(id);
       held.add(id);
     }
@@ -407,10 +422,12 @@ export class Processor {
 
   /**
    * The jobs its dead machine had taken and not named yet: its slot's mark (takeOwnSlot, or a
-   * bump not pushed yet), its mark in a victim's slot (takeSlotOf) and an injector batch (traceBatch) unless `batchUndone` (the injector's
-   * recovery undid the pop). Clears the mark and the traces for the next machine.
+   * bump not pushed yet), its mark in a victim's slot (takeSlotOf), an injector batch (traceBatch)
+   * unless `batchUndone` (the injector's recovery undid the pop), and the job it was spawning when
+   * that job shows in no queue (traceSpawn); and that spawn. Clears the marks and the traces for
+   * the next machine.
    */
-  #takenUnnamed(batchUndone: boolean): number[] {
+  #takenUnnamed(batchUndone: boolean): { taken: number[]; spawn: SpawnInFlight | null } {
     const control = this.#control;
     const taken: number[] = [];
     // After the thread's exit: its plain trace words are all visible; the deque's bottom has no
@@ -420,19 +437,23 @@ export class Processor {
     // one), so the mark is what the dead machine left.
     const slot = Atomics.load(control, this.#at + SLOT);
     // A thief's mark is the live thief's to clear (or its own death's recovery): left alone.
-    const bumping = control[this.#at + BUMPING];
+    const ownMark = slot < 0 && !isThiefMark(slot);
+    const spawning = control[this.#at + SPAWNING]!;
     // A push during a spawn happened when bottom moved (nothing else pushes between).
-    const pushed = bottom !== control[this.#at + BUMP_BOTTOM];
-    if (slot < 0 && !isThiefMark(slot)) {
+    const pushed = bottom !== control[this.#at + SPAWN_BOTTOM];
+    if (ownMark) {
       Atomics.store(control, this.#at + SLOT, 0);
-      // A bump whose push happened left the job in the deque; the new job was not in the slot
-      // yet (finishBump replaces the mark).
-      if (bumping !== BUMPING_OLD || !pushed) taken.push(-slot);
-      if (bumping === BUMPING_OLD) taken.push(control[this.#at + BUMP_NEW]!);
+      // A bump whose push happened (BUMPING_OLD with bottom moved, or PUTTING: finishBump) left
+      // the job in the deque.
+      if (!(spawning === PUTTING || (spawning === BUMPING_OLD && pushed))) taken.push(-slot);
     }
-    // A new job pushed instead of put in the slot, not pushed yet.
-    if (bumping === PUSHING_NEW && !pushed) taken.push(control[this.#at + BUMP_NEW]!);
-    control[this.#at + BUMPING] = 0;
+    let spawn: SpawnInFlight | null = null;
+    if (spawning !== 0) {
+      const id = control[this.#at + SPAWN_NEW]!;
+      spawn = { id, spawnedBefore: control[this.#at + SPAWN_COUNT]! };
+      if (!this.#spawnShown(spawning, id, slot, ownMark, pushed)) taken.push(id);
+    }
+    control[this.#at + SPAWNING] = 0;
     if (control[this.#at + SLOT_TAKING] === 1) {
       // Its take from a victim's slot (takeSlotOf): the victim's slot still holds its mark only if
       // the take happened and was not cleared (SC compare-exchange: a live thief's or the victim's
@@ -456,7 +477,26 @@ export class Processor {
       }
     }
     control[this.#at + BATCHING] = 0;
-    return taken;
+    return { taken, spawn };
+  }
+
+  /**
+   * Whether the job `id` its dead machine was spawning (phase `spawning`, see SPAWNING) shows in
+   * its slot or deque (or was taken from there since), from the slot as the runtime found it
+   * (`slot`; `ownMark`: a mark of the dead machine's) and whether its deque's bottom moved since
+   * SPAWN_BOTTOM.
+   */
+  #spawnShown(spawning: number, id: number, slot: number, ownMark: boolean, pushed: boolean): boolean {
+    if (spawning === PUSHING_NEW) return pushed;
+    if (spawning !== PUTTING) return false; // COUNTING, BUMPING_OLD: put nowhere yet
+    // PUTTING: the slot held 0, or this thread's mark, which nobody else writes, until the store
+    // of `id`; after it, the job, a thief's mark, or 0 once that thief named the job. A thief
+    // stores WORKER (SC, in hold) before it clears its mark (SC), and this load of WORKER comes
+    // after the slot's: a 0 with WORKER still -1 (JobRecords.create) is the slot before the
+    // store. The record is still allocated: its handle's reference is dropped only by
+    // JobRecords.finishSpawn, after this.
+    if (ownMark) return false;
+    return slot !== 0 || Atomics.load(this.#heap.words, id + WORKER) !== -1;
   }
 
   /** Whether it has running jobs (a current call or a non-empty running list). */
@@ -585,6 +625,23 @@ export class Processor {
   }
 }
 
+/** What a dead machine held (see {@linkcode Processor.heldJobs}). */
+export interface HeldJobs {
+  readonly started: number[];
+  readonly unstarted: number[];
+  readonly published: number[];
+  readonly unreleased: number[];
+  readonly spawn: SpawnInFlight | null;
+}
+
+/** A spawn its machine died in (see {@linkcode Processor.traceSpawn}). */
+export interface SpawnInFlight {
+  /** The job being spawned. */
+  readonly id: number;
+  /** The machine's spawn count before it counted this job. */
+  readonly spawnedBefore: number;
+}
+
 /** What one processor's machine did since the runtime started (across replacements). */
 export interface ProcessorStats {
   /** Jobs it started, including children joined in place. */
@@ -666,19 +723,35 @@ const HEAP_KIB = 2 * LINE;
  * Its machine's take traces beside the deque's (line 3), plain words written by its machine only
  * and read by the runtime's thread after the thread exited (see work-deque.ts, "Takes that survive
  * the taker's death"): an injector batch not named yet (BATCHING, its first job, its size, the
- * deque's bottom before the rest was pushed), and a job being moved from the slot to the deque by
- * a spawn (BUMPING, the deque's bottom before the push).
+ * deque's bottom before the rest was pushed), and a spawn (SPAWNING).
  */
 const BATCHING = 3 * LINE;
 const BATCH_FIRST = 3 * LINE + 1;
 const BATCH_COUNT = 3 * LINE + 2;
 const BATCH_BOTTOM = 3 * LINE + 3;
-const BUMPING = 3 * LINE + 4;
-const BUMP_BOTTOM = 3 * LINE + 5;
-/** The new job of the spawn that moves a job from the slot (BUMPING_OLD), or pushes it instead (PUSHING_NEW). */
-const BUMP_NEW = 3 * LINE + 9;
+/**
+ * A spawn, from just before its job is counted until the job shows in the slot or the deque
+ * (`Machine.spawn`: traceSpawn, putInSlot, then finishBump or pushedInstead); 0 when none. The
+ * phase, in which the new job (SPAWN_NEW) is:
+ * - COUNTING: counted or about to be (SPAWN_COUNT: the count before), in no queue;
+ * - BUMPING_OLD: in no queue; the job in the slot is being marked and pushed onto the deque
+ *   (SPAWN_BOTTOM: the deque's bottom before), in it once bottom moved;
+ * - PUSHING_NEW: going onto the deque (the slot holds a thief's mark), in it once bottom moved
+ *   past SPAWN_BOTTOM;
+ * - PUTTING: going into the slot, over 0 or over this thread's mark of the job a bump pushed; in
+ *   it once the slot holds anything else (see #spawnShown).
+ * Each phase is stored before the step it names, so a thread that dies anywhere leaves the phase
+ * whose step it was in: the runtime queues the job again when it shows in no queue, and counts it
+ * when the thread died before it did (`JobRecords.finishSpawn`).
+ */
+const SPAWNING = 3 * LINE + 4;
+const SPAWN_BOTTOM = 3 * LINE + 5;
+const SPAWN_NEW = 3 * LINE + 9;
+const SPAWN_COUNT = 3 * LINE + 10;
 const BUMPING_OLD = 1;
 const PUSHING_NEW = 2;
+const COUNTING = 3;
+const PUTTING = 4;
 /**
  * A take from a stuck victim's slot not named yet (takeSlotOf), plain words as the other traces:
  * 1 while it lasts, the control index of the victim's slot, the job.

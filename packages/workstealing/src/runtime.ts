@@ -1032,10 +1032,13 @@ export class Runtime<S extends JobSet = JobSet> {
   ): void {
     const shared = this.#shared;
     const processor = shared.processor(p);
-    const { started: running, unstarted, published, unreleased } = processor.heldJobs(
+    const { started: running, unstarted, published, unreleased, spawn } = processor.heldJobs(
       fromDeques,
       recovered.includes("injector pop"),
     );
+    // A job it was spawning is counted before anything below can settle it (unstarted holds it
+    // when it showed in no queue); nobody holds its handle.
+    if (spawn !== null) shared.records.finishSpawn(spawn.id, p + 1, spawn.spawnedBefore);
     // Whatever the reason for the exit: a job whose outcome it had published when it ended keeps
     // that outcome, and its waiter is woken (V8 ends a thread over its resourceLimits between any
     // two calls: measured on Deno 2.9.6, between the state's store and the wake, 3 runs in 20); a

@@ -1,11 +1,12 @@
 // A worker whose thread ends after it took a job out of a queue (its slot, its deque, or a batch
 // from the injector, the rest of which it pushes onto its deque) and before it named the job in
-// its processor's CURRENT: as V8 ends a thread over `resourceLimits.maxOldGenerationSizeMb`, at any
-// call. The thread is ended before each `Atomics` call in turn, from the end of the job before
-// until the taken jobs start; each time every job settles once, none runs twice, the live count
-// comes back to 0 and the worker is replaced. Before, the runtime knew only what CURRENT and the
-// running list named: a job in the machine's hands was lost, its handle waited for good, and a
-// draining shutdown with it.
+// its processor's CURRENT, or in a job's spawn of a child before the child shows in the slot or
+// the deque: as V8 ends a thread over `resourceLimits.maxOldGenerationSizeMb`, at any call. The
+// thread is ended before each `Atomics` call in turn, from the end of the job before until the
+// taken jobs start (or from the spawn's start until it returns); each time every job settles once,
+// none runs twice, the live count comes back to 0 and the worker is replaced. Before, the runtime
+// knew only what CURRENT and the running list named: a job in the machine's hands was lost, its
+// handle waited for good, and a draining shutdown with it.
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
@@ -14,7 +15,14 @@ import { Runtime, type RuntimeOptions } from "./mod.ts";
 import { until } from "@spindle/test-support";
 import { settleWithin } from "./test-support/runtime.ts";
 import type jobs from "./test-support/take-death-jobs.ts";
-import { type TakeDeathWords, THIEF_AT, THIEF_CALL, thiefTake, VICTIM_TOO } from "./test-support/take-death-jobs.ts";
+import {
+  SPAWN_COUNTED,
+  type TakeDeathWords,
+  THIEF_AT,
+  THIEF_CALL,
+  thiefTake,
+  VICTIM_TOO,
+} from "./test-support/take-death-jobs.ts";
 
 // Hang bounds, not measures: a replacement worker starts in seconds under load.
 const SETTLE_MS = Number(process.env.TAKE_DEATH_MS ?? 30_000);
@@ -28,7 +36,7 @@ async function start(words: TakeDeathWords, workers: number): Promise<Runtime<ty
 
 function sharedWords(children: number): TakeDeathWords {
   const words = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
-  return { runs: words(children), exits: words(1), signals: words(5) };
+  return { runs: words(children), exits: words(1), signals: words(6) };
 }
 
 /** Whether a job's outcome is one a death may leave: its value, or the loss of its worker. */
@@ -52,6 +60,7 @@ async function everyCall(
   const registeredBefore = WakeTable.forThisThread().registered;
   const runtime = await start(words, workers);
   let deaths = 0;
+  let failed = false;
   try {
     for (let call = firstCall; call <= MAX_CALLS + firstCall; call++) {
       words.runs.fill(0);
@@ -69,10 +78,14 @@ async function everyCall(
     }
     throw new assert.AssertionError({ message: `${name}: the thread still ended at call ${MAX_CALLS}` });
   } catch (error) {
-    void runtime.shutdown({ mode: "cancel" }).catch(() => {}); // the failure is the news, not this
+    failed = true;
+    // The failure is the news, not this shutdown's outcome; waited for (bounded) so that its
+    // threads do not run on into the next test.
+    await settleWithin(runtime.shutdown({ mode: "cancel" }), `${name}: the shutdown after a failure`, SETTLE_MS)
+      .catch(() => {});
     throw error;
   } finally {
-    if (runtime.liveJobs === 0) {
+    if (!failed) {
       const shutdown = await settleWithin(runtime.shutdown(), `${name}: the shutdown`, SETTLE_MS);
       assert.equal(shutdown.status, "fulfilled", `${name}: the shutdown`);
       // A slot left registered would hold this process open after the tests (see
@@ -95,6 +108,41 @@ for (const [where, children] of [["slot", 1], ["deque", 2]] as const) {
     assert.ok(deaths > 0, `${where}: no call ended the thread`);
   });
 }
+// A worker ends in a job's spawn of a child: before each `Atomics` call in turn from the spawn's
+// start until it returns, with the slot empty (the child goes there) or holding the child spawned
+// before (which the spawn moves to the deque). Before, a death between the child's count and its
+// publication (its slot's load, its store, the bump's compare-exchange) left a child in no queue:
+// the live count never came back to 0, and a draining shutdown waited for good.
+for (const [where, children] of [["an empty slot", 1], ["a full slot", 2]] as const) {
+  test(`a worker that ends in a spawn into ${where} leaves the child to run once`, async () => {
+    const spawned = children - 1; // the child whose spawn the thread ends in
+    let ranAfterDeath = 0;
+    const deaths = await everyCall(where, children, async (runtime, words, call) => {
+      const parent = await settleWithin(
+        runtime.spawn("exitInSpawn", call, children),
+        `${where}: the parent`,
+        SETTLE_MS,
+      );
+      assertOnce(parent, call, `${where}, call ${call}: the parent`);
+      await until(() => runtime.liveJobs === 0, `${where}, call ${call}: every job settled`, SETTLE_MS);
+      for (let i = 0; i < spawned; i++) {
+        assert.equal(words.runs[i], 1, `${where}, call ${call}: child ${i}, spawned before, ran once`);
+      }
+      // A child counted before the death runs once; one that was not (a death in its record's
+      // allocation, say) never runs, and was never live.
+      const counted = parent.status === "fulfilled" || Atomics.load(words.signals, SPAWN_COUNTED) === 1;
+      assert.equal(
+        words.runs[spawned],
+        counted ? 1 : 0,
+        `${where}, call ${call}: the child's runs (counted: ${counted})`,
+      );
+      if (parent.status === "rejected" && counted) ranAfterDeath++;
+    });
+    assert.ok(deaths > 0, `${where}: no call ended the thread`);
+    assert.ok(ranAfterDeath > 0, `${where}: no death left the child to run`);
+  });
+}
+
 test("a worker that ends on its way through a batch from the injector leaves each job to run once", async () => {
   const children = 3;
   const deaths = await everyCall("injector", children, async (runtime, words, call) => {
