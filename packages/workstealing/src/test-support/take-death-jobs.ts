@@ -1,7 +1,7 @@
 // The job module of take-death.test.ts: jobs after which their worker ends its thread at a chosen
 // `Atomics` call on the way to the next jobs (taking them from the slot, the deque or the
 // injector, naming them, claiming them), as V8 does to a thread over its resourceLimits (at any
-// call). Shared words come through workerData: `{ runs, exits, ready, go }` (Int32Arrays).
+// call). Shared words come through workerData: `{ runs, exits, signals }` (Int32Arrays, see TakeDeathWords).
 import process from "node:process";
 import { isMainThread } from "node:worker_threads";
 import { defineJobs, type JobSet } from "../mod.ts";
