@@ -9,8 +9,8 @@
  * posts what it received, in order, when it sees STREAM_END (after the main thread's close()).
  * One awaited `send` or `recv` in ten is made on an end that is then swapped for a clone and
  * dropped before the future is awaited: a future outlives its end, and ends come and go on every
- * thread while the others send and receive. Every send (receive) is of the dropped kind until one
- * was dropped, so that each run drops some.
+ * thread while the others send and receive. Until a send (receive) was dropped, half the sends
+ * (receives) are of the dropped kind, so that each run drops some.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { type Coroutine, drop, LocalExecutor, PENDING, select, STREAM_END, yieldNow } from "@spindle/core";

@@ -8,7 +8,7 @@
  *   the others are asleep by then), and every thread reports what it received when it sees STREAM_END.
  *   Each receive and each send picks at random: an awaited future, a future dropped by `select`
  *   when not ready at once (then tried again), a blocking call without a timeout, one with a 1 ms
- *   timeout, or a try* call. A thread's waits are all of the dropped kind until one is dropped.
+ *   timeout, or a try* call. Until a thread dropped a wait, half its waits are of the dropped kind.
  * - `kind: "semaphore"`: `rounds` times, the task takes the one permit of a shared semaphore the
  *   same ways (awaited, dropped, blocking, blocking with a timeout, try), checks it holds it alone,
  *   keeps it up to 100 µs (sometimes across a yield), and gives it back.
@@ -86,8 +86,8 @@ function* waitOnce<T>(
   blocking: (timeoutMs: number) => T | typeof PENDING,
   now: () => T | typeof PENDING,
 ): Coroutine<T | typeof PENDING> {
-  // The dropped kind (0.35 ≤ r < 0.55) until one was dropped: a CI run on Deno with capacity 2
-  // and 5 tokens, where waits are rare, dropped none.
+  // Half of them the dropped kind (0.35 ≤ r < 0.55) until one was dropped: a CI run on Deno with
+  // capacity 2 and 5 tokens, where waits are rare, dropped none.
   const r = pickUntilDropped(rand, dropped, 0.45);
   if (r < 0.35) {
     asyncWaits++;
