@@ -239,6 +239,15 @@ export function isInstance<T>(
   needs: string,
 ): value is T {
   checkTypeOf(needs, "string", "isInstance(): needs");
+  return instanceOf(value, type, needs);
+}
+
+/** {@linkcode isInstance} once `needs` was checked (by it, or by {@linkcode checkInstance}). */
+function instanceOf<T>(
+  value: unknown,
+  type: { readonly prototype: T; [Symbol.hasInstance](value: unknown): boolean },
+  needs: string,
+): value is T {
   try {
     return value instanceof type;
   } catch (cause) {
@@ -270,7 +279,7 @@ export function checkInstance<T>(
   needs: string,
 ): T {
   checkTypeOf(needs, "string", "checkInstance(): needs");
-  if (!isInstance(value, type, needs)) throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
+  if (!instanceOf(value, type, needs)) throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
   return value;
 }
 
