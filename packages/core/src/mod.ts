@@ -75,8 +75,10 @@ export {
 export { fromAsyncIterable, fromIterable, toAsyncIterable } from "./async-iterable.ts";
 export { asCompleted } from "./as-completed.ts";
 export { collect, fold, forEach } from "./stream-fold.ts";
-export { chunks, filter, map, merge, take, takeUntil, zip } from "./stream-combinators.ts";
-export { chain, skip, skipWhile, takeWhile } from "./stream-sequence.ts";
+export { chunks, filter, filterMap, map, merge, take, takeUntil, zip } from "./stream-combinators.ts";
+export { chain, fuse, type FusedStream, mapWhile, skip, skipWhile, takeWhile } from "./stream-sequence.ts";
+export { empty, never, once } from "./stream-sources.ts";
+export { type Peekable, peekable } from "./stream-peekable.ts";
 export { fromPromise } from "./from-promise.ts";
 export { toPromise, type ToPromiseOptions } from "./to-promise.ts";
 export { CancellationToken, CANCELLED, type Cancelled, checkSignal } from "./cancellation-token.ts";

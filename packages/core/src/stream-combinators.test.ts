@@ -8,6 +8,7 @@ import {
   type Coroutine,
   describe,
   filter,
+  filterMap,
   fold,
   forEach,
   fromIterable,
@@ -332,4 +333,19 @@ test("map and filter whose callback throws partway through a chunk lose none of 
   assert.equal(oneByOne.pollNext(cx), 2);
   assert.equal(oneByOne.pollNext(cx), 3);
   assert.equal(oneByOne.pollNext(cx), STREAM_END);
+});
+
+test("filterMap keeps what fn maps to a value and skips what it maps to undefined, one item or a chunk at a time", () => {
+  const parse = (s: string) => /^\d+$/.test(s) ? Number(s) : undefined;
+  const stream = filterMap(fromIterable(["1", "x", "3", "y"]), parse);
+  assert.equal(blockOn(next(stream)), 1);
+  assert.equal(blockOn(next(stream)), 3);
+  assert.equal(blockOn(next(stream)), STREAM_END);
+  assert.deepEqual(blockOn(fold(filterMap(fromIterable(["4", "z", "5"]), parse), 0, (a, n) => a + n)), 9);
+  assert.deepEqual(blockOn(fold(filterMap(fromIterable([null, 0, false]), (v) => v), [] as unknown[], (a, v) => [...a, v])), [
+    null,
+    0,
+    false,
+  ], "only undefined is skipped");
+  assert.throws(() => filterMap(fromIterable([1]), null as never), /filterMap\(\) needs a function, got null/);
 });

@@ -164,6 +164,28 @@ class FilterStream<T> extends Stream<T> {
 }
 
 /**
+ * Each item of `stream` passed through `fn`, without those for which `fn` returns `undefined`
+ * (tokio-stream's `filter_map`, where `None` skips; Effect's `filterMap`).
+ *
+ * @example
+ * ```ts
+ * import { blockOn, collect, filterMap, fromIterable } from "@spindle/core";
+ * const numbers = filterMap(fromIterable(["1", "x", "3"]), (s) => /^\d+$/.test(s) ? Number(s) : undefined);
+ * console.log(blockOn(collect(numbers))); // [ 1, 3 ]
+ * ```
+ */
+export function filterMap<T, R>(stream: Stream<T>, fn: (item: T) => R | undefined): Stream<R> {
+  checkStream(stream, "filterMap()");
+  checkFunction(fn, "filterMap()");
+  return new FilterStream(new MapStream(stream, fn), isDefined) as Stream<R>;
+}
+
+/** Whether `item` is not `undefined`: what `filterMap` and `mapWhile` keep. */
+export function isDefined(item: unknown): boolean {
+  return item !== undefined;
+}
+
+/**
  * The first `count` items of `stream`; the source is dropped once they were taken. A count that
  * is not an integer >= 0 is a `RangeError` naming it.
  *

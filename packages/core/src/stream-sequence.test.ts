@@ -6,6 +6,8 @@ import {
   collect,
   type Context,
   fromIterable,
+  fuse,
+  mapWhile,
   next,
   PENDING,
   type Poll,
@@ -159,4 +161,44 @@ test("dropping chain, skip, skipWhile or takeWhile twice drops each source it st
   chained[Symbol.dispose]();
   assert.equal(first.dropped, 1);
   assert.equal(second.dropped, 1);
+});
+
+test("mapWhile maps until fn returns undefined: that item is discarded, the source dropped and not polled again", () => {
+  const source = new CountingStream(10);
+  const mapped = mapWhile(source, (n) => n < 3 ? n * 10 : undefined);
+  assert.deepEqual(blockOn(collect(mapped)), [0, 10, 20]);
+  assert.equal(source.taken, 4, "the item that ended it was taken, none after it");
+  assert.equal(source.dropped, 1);
+  assert.equal(blockOn(next(mapped)), STREAM_END);
+  assert.throws(() => mapWhile(fromIterable([1]), 3 as never), /mapWhile\(\) needs a function, got 3/);
+});
+
+/** A stream that breaks the protocol: it ends on every second poll, then gives items again. */
+class Alternating extends Stream<number> {
+  state = 0;
+  dropped = 0;
+  pollNext(): Poll<number | StreamEnd> {
+    const value = this.state++;
+    return value % 2 === 0 ? value : STREAM_END;
+  }
+  override [Symbol.dispose](): void {
+    this.dropped++;
+  }
+}
+
+test("fuse ends for good at its source's first end, drops the source then, and says so in isTerminated", () => {
+  const source = new Alternating();
+  const stream = fuse(source);
+  assert.equal(stream.isTerminated, false);
+  assert.equal(blockOn(next(stream)), 0);
+  assert.equal(stream.isTerminated, false);
+  assert.equal(blockOn(next(stream)), STREAM_END);
+  assert.equal(stream.isTerminated, true);
+  assert.equal(blockOn(next(stream)), STREAM_END, "the source's next item never comes");
+  assert.equal(source.state, 2, "not polled after its end");
+  assert.equal(source.dropped, 1);
+  const chunked = fuse(fromIterable([1, 2, 3]));
+  assert.deepEqual(blockOn(collect(chunked)), [1, 2, 3]);
+  assert.equal(chunked.isTerminated, true);
+  assert.throws(() => fuse("s" as never), /fuse\(\) needs a stream, got "s"/);
 });

@@ -1,12 +1,12 @@
 import type { Context } from "./context.ts";
 import { dropEach } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
-import { checkStream, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
-import { checkCount, checkFunction } from "./stream-combinators.ts";
+import { checkStream, pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+import { checkCount, checkFunction, isDefined, map } from "./stream-combinators.ts";
 
 // Combinators that join streams one after another or cut a stream by position or condition
-// (tokio-stream's `chain`, `skip`, `skip_while`, `take_while`; Effect's `concat`, `drop`,
-// `dropWhile`, `takeWhile`). Lazy and cancel-safe as the others (stream-combinators.ts): nothing
+// (tokio-stream's `chain`, `skip`, `skip_while`, `take_while`, `map_while`, `fuse`; Effect's
+// `concat`, `drop`, `dropWhile`, `takeWhile`). Lazy and cancel-safe as the others (stream-combinators.ts): nothing
 // is polled before the result is, and each drops the streams it owns when it ends or is dropped.
 
 /**
@@ -157,5 +157,83 @@ class TakeWhileStream<T> extends PredicateStream<T> {
     if (item !== STREAM_END && this.predicate!(item)) return item;
     this[Symbol.dispose]();
     return STREAM_END;
+  }
+}
+
+/**
+ * Each item of `stream` passed through `fn` until `fn` returns `undefined` (tokio-stream's
+ * `map_while`, where `None` stops): that item is discarded, and the stream ends there (its source
+ * dropped, not polled again).
+ *
+ * @example
+ * ```ts
+ * import { collect, blockOn, fromIterable, mapWhile } from "@spindle/core";
+ * const words = fromIterable(["1", "22", "x", "4"]);
+ * console.log(blockOn(collect(mapWhile(words, (s) => /^\d+$/.test(s) ? Number(s) : undefined)))); // [ 1, 22 ]
+ * ```
+ */
+export function mapWhile<T, R>(stream: Stream<T>, fn: (item: T) => R | undefined): Stream<R> {
+  checkStream(stream, "mapWhile()");
+  checkFunction(fn, "mapWhile()");
+  return new TakeWhileStream(map(stream, fn), isDefined) as Stream<R>;
+}
+
+/** A stream that ends for good at its source's first end: see {@linkcode fuse}. */
+export interface FusedStream<T> extends Stream<T> {
+  /** Whether the stream has ended (or was dropped): every poll from now on is `STREAM_END`. */
+  readonly isTerminated: boolean;
+}
+
+/**
+ * `stream`, ended for good at the first `STREAM_END` it gives (tokio-stream's `fuse`): the source
+ * is dropped then and never polled again, so a stream that breaks the protocol (an item after its
+ * end) cannot reach the consumer. `isTerminated` tells whether it has ended.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, fromIterable, fuse, next } from "@spindle/core";
+ * const stream = fuse(fromIterable([1]));
+ * console.log(blockOn(next(stream)), stream.isTerminated); // 1 false
+ * blockOn(next(stream));
+ * console.log(stream.isTerminated); // true
+ * ```
+ */
+export function fuse<T>(stream: Stream<T>): FusedStream<T> {
+  checkStream(stream, "fuse()");
+  return new FuseStream(stream);
+}
+
+class FuseStream<T> extends Stream<T> implements FusedStream<T> {
+  #source: Stream<T> | null;
+
+  constructor(source: Stream<T>) {
+    super();
+    this.#source = source;
+  }
+
+  get isTerminated(): boolean {
+    return this.#source === null;
+  }
+
+  pollNext(cx: Context): Poll<T | StreamEnd> {
+    const source = this.#source;
+    if (source === null) return STREAM_END;
+    const item = source.pollNext(cx);
+    if (item === STREAM_END) this[Symbol.dispose]();
+    return item;
+  }
+
+  override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
+    const source = this.#source;
+    if (source === null) return STREAM_END;
+    const chunk = pollChunk(source, cx, max);
+    if (chunk === STREAM_END) this[Symbol.dispose]();
+    return chunk;
+  }
+
+  override [Symbol.dispose](): void {
+    const source = this.#source;
+    this.#source = null;
+    source?.[Symbol.dispose]();
   }
 }

@@ -1,0 +1,95 @@
+import type { Context } from "./context.ts";
+import type { Future } from "./future.ts";
+import { PENDING, type Poll } from "./poll.ts";
+import { pollFn } from "./poll-fn.ts";
+import { checkStream, pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+
+/** A stream whose next item can be looked at before it is taken: see {@linkcode peekable}. */
+export interface Peekable<T> extends Stream<T> {
+  /**
+   * The next item without taking it (the next `pollNext` or `peek` gives the same item),
+   * `STREAM_END`, or `PENDING` with `cx.waker` arranged to be woken as `pollNext` would.
+   */
+  pollPeek(cx: Context): Poll<T | StreamEnd>;
+  /** A future of {@linkcode Peekable.pollPeek}'s answer. Dropping it takes nothing. */
+  peek(): Future<T | StreamEnd>;
+}
+
+/**
+ * `stream`, with `peek()` to look at its next item without taking it (tokio-stream's and `futures`'
+ * `peekable`). A peeked item is held by the peekable until taken: the same value (for an object,
+ * the same object, so a change made through `peek` shows in what `next` gives), and lost only if
+ * the peekable is dropped, as a `zip`'s held item is.
+ *
+ * @example
+ * ```ts
+ * import { blockOn, fromIterable, next, peekable } from "@spindle/core";
+ * const stream = peekable(fromIterable(["a", "b"]));
+ * console.log(blockOn(stream.peek()), blockOn(next(stream)), blockOn(next(stream))); // a a b
+ * ```
+ */
+export function peekable<T>(stream: Stream<T>): Peekable<T> {
+  checkStream(stream, "peekable()");
+  return new PeekableStream(stream);
+}
+
+class PeekableStream<T> extends Stream<T> implements Peekable<T> {
+  #source: Stream<T> | null;
+  #hasPeeked = false;
+  #peeked: T | undefined = undefined;
+
+  constructor(source: Stream<T>) {
+    super();
+    this.#source = source;
+  }
+
+  pollPeek(cx: Context): Poll<T | StreamEnd> {
+    if (this.#hasPeeked) return this.#peeked as T;
+    const item = this.#pollSource(cx);
+    if (item === PENDING || item === STREAM_END) return item;
+    this.#hasPeeked = true;
+    this.#peeked = item;
+    return item;
+  }
+
+  peek(): Future<T | StreamEnd> {
+    return pollFn((cx) => this.pollPeek(cx));
+  }
+
+  pollNext(cx: Context): Poll<T | StreamEnd> {
+    return this.#hasPeeked ? this.#takePeeked() : this.#pollSource(cx);
+  }
+
+  override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
+    if (this.#hasPeeked) return [this.#takePeeked()];
+    const source = this.#source;
+    if (source === null) return STREAM_END;
+    const chunk = pollChunk(source, cx, max);
+    if (chunk === STREAM_END) this[Symbol.dispose]();
+    return chunk;
+  }
+
+  #takePeeked(): T {
+    const item = this.#peeked as T;
+    this.#hasPeeked = false;
+    this.#peeked = undefined;
+    return item;
+  }
+
+  /** The source's next item; at its end, the source is dropped and never polled again. */
+  #pollSource(cx: Context): Poll<T | StreamEnd> {
+    const source = this.#source;
+    if (source === null) return STREAM_END;
+    const item = source.pollNext(cx);
+    if (item === STREAM_END) this[Symbol.dispose]();
+    return item;
+  }
+
+  override [Symbol.dispose](): void {
+    const source = this.#source;
+    this.#source = null;
+    this.#hasPeeked = false;
+    this.#peeked = undefined;
+    source?.[Symbol.dispose]();
+  }
+}
