@@ -342,10 +342,14 @@ test("filterMap keeps what fn maps to a value and skips what it maps to undefine
   assert.equal(blockOn(next(stream)), 3);
   assert.equal(blockOn(next(stream)), STREAM_END);
   assert.deepEqual(blockOn(fold(filterMap(fromIterable(["4", "z", "5"]), parse), 0, (a, n) => a + n)), 9);
-  assert.deepEqual(blockOn(fold(filterMap(fromIterable([null, 0, false]), (v) => v), [] as unknown[], (a, v) => [...a, v])), [
-    null,
-    0,
-    false,
-  ], "only undefined is skipped");
+  assert.deepEqual(
+    blockOn(fold(filterMap(fromIterable([null, 0, false]), (v) => v), [] as unknown[], (a, v) => [...a, v])),
+    [
+      null,
+      0,
+      false,
+    ],
+    "only undefined is skipped",
+  );
   assert.throws(() => filterMap(fromIterable([1]), null as never), /filterMap\(\) needs a function, got null/);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, collect, drop, fromIterable, next, PENDING, peekable, SpindleError, STREAM_END } from "./mod.ts";
+import { blockOn, collect, drop, fromIterable, next, peekable, PENDING, SpindleError, STREAM_END } from "./mod.ts";
 import { CountingStream, countingWaker } from "@spindle/test-support";
 
 test("peek gives the next item without taking it: peek again and next give the same item", () => {
@@ -56,6 +56,7 @@ test("collect takes a peeked item first, then the source's chunks", () => {
 test("bad input: peekable of a non-stream is INVALID_ARGUMENT naming it", () => {
   assert.throws(
     () => peekable({} as never),
-    (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /peekable\(\) needs a stream, got/.test(e.message),
+    (e) =>
+      e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /peekable\(\) needs a stream, got/.test(e.message),
   );
 });

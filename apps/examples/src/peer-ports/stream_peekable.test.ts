@@ -4,7 +4,18 @@
 // i32 through peek_mut change an object's field through peek.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Context, fromIterable, next, PENDING, peekable, type Poll, Stream, STREAM_END, type StreamEnd } from "@spindle/core";
+import {
+  blockOn,
+  type Context,
+  fromIterable,
+  next,
+  peekable,
+  PENDING,
+  type Poll,
+  Stream,
+  STREAM_END,
+  type StreamEnd,
+} from "@spindle/core";
 import { pending, ready, spawnForStream } from "./support.ts";
 
 // size_hint_without_peek, size_hint_with_peek, size_hint_empty_stream, size_hint_overflow,
