@@ -3,6 +3,8 @@ import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
 import { assertArgumentsTyped, unprintableValues } from "@spindle/test-support";
 import { BufferReleasedError, CorruptValueError, UncloneableValueError } from "./errors.ts";
+import { OwnedMutex } from "./owned-mutex.ts";
+import { ValueEncoder } from "./value-encoder.ts";
 
 test("codec's errors refuse arguments they cannot write into their message with INVALID_ARGUMENT naming them", () => {
   const error = new UncloneableValueError('job "echo"', "args[0]", () => 1);
@@ -37,4 +39,15 @@ test("an error's options that are not an object, or whose cause cannot be read, 
   );
   assert.equal(new CorruptValueError(1, "d", { cause: undefined }).cause, undefined);
   assert.ok("cause" in new CorruptValueError(1, "d", { cause: undefined }));
+});
+
+test("the labels an encoder and a lock write into their errors are refused at the call, not when an error is made", () => {
+  const encoder = new ValueEncoder();
+  const word = new Int32Array(new SharedArrayBuffer(4));
+  assertArgumentsTyped([
+    ["ValueEncoder.encode(): job", "string", (bad) => encoder.encode(1, bad, "value")],
+    ["ValueEncoder.encode(): root", "string", (bad) => encoder.encode(1, "job", bad)],
+    ["new OwnedMutex(): what", "string", (bad) => new OwnedMutex(word, 0, 1, 10, bad)],
+  ]);
+  assert.equal(encoder.encode("still works", "job", "value") > 0, true);
 });

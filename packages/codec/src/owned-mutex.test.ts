@@ -73,6 +73,26 @@ test("a bad word, index or owner is refused with INVALID_ARGUMENT naming it", ()
   assert.throws(() => new OwnedMutex(words(), 0, 2 ** 30), invalid);
 });
 
+test("a patience that is not a number >= 0 is a RangeError naming it, a checkHolder that is not a function INVALID_ARGUMENT", () => {
+  // A NaN patience never runs out: a lock() behind a dead holder would wait for good.
+  for (const bad of [NaN, -1, "20", null]) {
+    assert.throws(
+      () => new OwnedMutex(words(), 0, 1, bad as never),
+      (e: unknown) => e instanceof RangeError && /patienceMs must be a number of milliseconds >= 0/.test(String(e)),
+    );
+  }
+  assert.throws(
+    () => new OwnedMutex(words(), 0, 1, 10, "l", 5 as never),
+    (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /checkHolder .*got 5/.test(String(e)),
+  );
+  const held = words();
+  Atomics.store(held, 0, 3);
+  assert.throws(
+    () => new OwnedMutex(held, 0, 1, 0).lock(),
+    (e: unknown) => e instanceof SpindleError && e.code === "DEADLOCK",
+  );
+});
+
 test("a thread waiting for a dead owner's lock gets it once a survivor recovers it", async () => {
   const word = words();
   new OwnedMutex(word, 0, 3).lock(); // owner 3 "dies" holding it

@@ -1,4 +1,4 @@
-import { checkSharedWord, describe, SpindleError } from "@spindle/core";
+import { checkSharedWord, checkTypeOf, describe, SpindleError } from "@spindle/core";
 
 /**
  * A mutex in one word of shared memory whose word names its owner, so that a thread that outlives
@@ -69,12 +69,9 @@ export class OwnedMutex {
     checkHolder?: HolderCheck,
   ) {
     checkSharedWord(word, index, "new OwnedMutex()");
-    if (!Number.isInteger(owner) || owner < 1 || owner > MAX_LOCK_OWNER) {
-      throw new SpindleError(
-        "INVALID_ARGUMENT",
-        `a lock owner must be an integer from 1 to ${MAX_LOCK_OWNER}, got ${describe(owner)}`,
-      );
-    }
+    checkLockOwner(owner);
+    checkLockWait(patienceMs, checkHolder, "new OwnedMutex()");
+    checkTypeOf(what, "string", "new OwnedMutex(): what");
     this.#word = word;
     this.#index = index;
     this.#owner = owner;
@@ -178,6 +175,35 @@ export class OwnedMutex {
         return true;
       }
     }
+  }
+}
+
+/** Throws `INVALID_ARGUMENT` naming `owner` unless it is a lock owner's number (1 to {@linkcode MAX_LOCK_OWNER}). */
+export function checkLockOwner(owner: unknown): void {
+  if (typeof owner !== "number" || !Number.isInteger(owner) || owner < 1 || owner > MAX_LOCK_OWNER) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `a lock owner must be an integer from 1 to ${MAX_LOCK_OWNER}, got ${describe(owner)}`,
+    );
+  }
+}
+
+/**
+ * Checks how a lock of `what`'s waits (its constructor's): `patienceMs` a number of milliseconds
+ * >= 0 (`Infinity`: no limit; a `RangeError` naming it otherwise, since a `NaN` patience would
+ * never run out), `checkHolder` a function or `undefined` (`INVALID_ARGUMENT` naming it).
+ */
+export function checkLockWait(patienceMs: unknown, checkHolder: unknown, what: string): void {
+  if (typeof patienceMs !== "number" || Number.isNaN(patienceMs) || patienceMs < 0) {
+    throw new RangeError(
+      `${what}'s patienceMs must be a number of milliseconds >= 0 (Infinity: no limit), got ${describe(patienceMs)}`,
+    );
+  }
+  if (checkHolder !== undefined && typeof checkHolder !== "function") {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${what}'s checkHolder must be a function or undefined, got ${describe(checkHolder)}`,
+    );
   }
 }
 

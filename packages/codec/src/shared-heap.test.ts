@@ -47,6 +47,18 @@ test("records and payload blocks are aligned, inside the heap and never overlap"
   assertDisjoint(blocks, "live blocks");
 });
 
+test("a bad owner, patience or holder check is refused before the heap keeps it for this thread's later heaps", () => {
+  const { buffer } = SharedHeap.create(MiB);
+  const refused = (e: unknown) =>
+    (e instanceof SpindleError && e.code === "INVALID_ARGUMENT") || e instanceof RangeError;
+  assert.throws(() => new SharedHeap(buffer, 0), refused);
+  assert.throws(() => new SharedHeap(buffer, 5, NaN), refused);
+  assert.throws(() => new SharedHeap(buffer, 5, 10, "no" as never), refused);
+  const heap = new SharedHeap(buffer); // takes no bad identity from the refused calls
+  heap.free(heap.alloc(100), 100);
+  assert.equal(heap.lockHolder(), 0);
+});
+
 test("a record id is never 0 and the same record is not handed out twice while held", () => {
   const heap = SharedHeap.create(16 * MiB);
   const ids = Array.from({ length: 1_000 }, () => heap.allocRecord());

@@ -1,5 +1,5 @@
 import { describe, HOST_RUNTIME, isInstance, SpindleError } from "@spindle/core";
-import { ANONYMOUS_OWNER, type HolderCheck, OwnedMutex } from "./owned-mutex.ts";
+import { ANONYMOUS_OWNER, checkLockOwner, checkLockWait, type HolderCheck, OwnedMutex } from "./owned-mutex.ts";
 
 /**
  * Takes the heap's lock and keeps it: for tests only (a job that holds the lock when its worker
@@ -70,8 +70,11 @@ export class SharedHeap {
     this.buffer = buffer;
     this.words = new Int32Array(buffer);
     this.bytes = new Uint8Array(buffer);
+    // Checked before they are kept: a bad identity would fail every later heap of this thread.
+    checkLockWait(patienceMs ?? Infinity, checkHolder, "new SharedHeap()");
     let identity = identities.get(buffer);
     if (owner !== undefined) {
+      checkLockOwner(owner);
       identities.set(buffer, identity = { owner, patienceMs: patienceMs ?? Infinity, checkHolder });
     }
     this.#mutex = new OwnedMutex(

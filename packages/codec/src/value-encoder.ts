@@ -1,4 +1,4 @@
-import { describe, SpindleError } from "@spindle/core";
+import { checkTypeOf, describe, SpindleError } from "@spindle/core";
 import { BufferReleasedError, UncloneableValueError } from "./errors.ts";
 import {
   dropMoved,
@@ -281,6 +281,9 @@ export class ValueEncoder {
    * it with `dropMessage`) calls {@linkcode ValueEncoder.discard}. A throw releases them itself.
    */
   encode(value: unknown, job: string, root: string): number {
+    // Both go into the message of a refusal; checked on every call, not only when one is thrown.
+    if (typeof job !== "string") checkTypeOf(job, "string", "ValueEncoder.encode(): job");
+    if (typeof root !== "string") checkTypeOf(root, "string", "ValueEncoder.encode(): root");
     this.#bytes = undefined;
     this.#length = 0;
     if (this.#busy) {
