@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
-import { Mutex } from "./mod.ts";
+import { Mutex, SpindleError } from "./mod.ts";
 import { request, within, workerPool } from "@spindle/test-support";
 import { Condvar } from "./condvar.ts";
 import {
@@ -85,6 +85,26 @@ test("a timeout of zero or less, or a fraction of a millisecond, does not sleep 
     mutex.unlock();
     assert.ok(waited < 500, `timeout ${timeoutMs}: waited ${waited.toFixed(1)} ms`);
   }
+});
+
+test("wait refuses a non-Mutex, a timeout that is not a number and a relock that is not a function, the mutex still held", () => {
+  const { mutex, condvar } = setup();
+  mutex.lock();
+  for (
+    const [args, named] of [
+      [[{}, 10], /needs a Mutex, got/],
+      [[mutex, NaN], /timeoutMs .*got NaN/],
+      [[mutex, "5"], /timeoutMs .*got "5"/],
+      [[mutex, 10, 3], /relock must be a function, got 3/],
+    ] as const
+  ) {
+    assert.throws(
+      () => (condvar.wait as (...a: unknown[]) => boolean)(...args),
+      (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && named.test(e.message),
+    );
+  }
+  assert.equal(condvar.wait(mutex, 1), true, "still held, so a wait releases and takes it again");
+  mutex.unlock();
 });
 
 // One consumer and two producers on worker threads (the main thread stays free to bound the

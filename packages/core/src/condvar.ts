@@ -1,3 +1,4 @@
+import { describe, SpindleError, unreadableError } from "./errors.ts";
 import type { Mutex } from "./mutex.ts";
 import { checkSharedWord } from "./shared-word.ts";
 
@@ -47,9 +48,24 @@ export class Condvar {
    * Releases `mutex` (held by this thread), sleeps until notified or `timeoutMs` passed
    * (fractions of a millisecond count; `Infinity` waits for a notify), then takes `mutex` again
    * with `relock` (default `mutex.lock()`, which waits as long as it takes) and returns what it
-   * returned: `false` means the mutex was not taken.
+   * returned: `false` means the mutex was not taken. A `mutex` without an `unlock` method, a
+   * `timeoutMs` that is not a number (`NaN` too: it would never time out) or a `relock` that is not
+   * a function is `INVALID_ARGUMENT` naming it, before the mutex is released.
    */
   wait(mutex: Mutex, timeoutMs: number, relock: () => boolean = () => mutex.lock()): boolean {
+    if (!hasUnlock(mutex)) {
+      throw new SpindleError("INVALID_ARGUMENT", `Condvar.wait() needs a Mutex, got ${describe(mutex)}`);
+    }
+    if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs) || typeof relock !== "function") {
+      throw typeof relock !== "function"
+        ? new SpindleError("INVALID_ARGUMENT", `Condvar.wait()'s relock must be a function, got ${describe(relock)}`)
+        : new SpindleError(
+          "INVALID_ARGUMENT",
+          `Condvar.wait()'s timeoutMs must be a number of milliseconds (Infinity: no limit), got ${
+            describe(timeoutMs)
+          }`,
+        );
+    }
     const seq = Atomics.load(this.#word, this.#index);
     mutex.unlock();
     Atomics.wait(this.#word, this.#index, seq, timeoutMs === Infinity ? undefined : Math.max(0, timeoutMs));
@@ -60,5 +76,14 @@ export class Condvar {
   notifyOne(): void {
     Atomics.add(this.#word, this.#index, 1);
     Atomics.notify(this.#word, this.#index, 1);
+  }
+}
+
+/** Whether `value` has an `unlock` method; a value whose `unlock` cannot be read is `INVALID_ARGUMENT` naming it. */
+function hasUnlock(value: unknown): boolean {
+  try {
+    return typeof (value as Partial<Mutex> | null)?.unlock === "function";
+  } catch (cause) {
+    throw unreadableError(value, "Condvar.wait() needs a Mutex", cause);
   }
 }

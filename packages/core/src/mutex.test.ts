@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
 import { nextMessage, request, within, workerPool } from "@spindle/test-support";
+import { SpindleError } from "./mod.ts";
 import { Mutex } from "./mod.ts";
 import { COUNTER, type CountResult, LOCK, MUTEX_WORDS, type MutexMessage } from "./test-support/mutex-worker.ts";
 
@@ -111,4 +112,35 @@ test("three threads taking the lock 50,000 times each: never two inside, no upda
   );
   assert.equal(shared[COUNTER], THREADS * n, "no update lost");
   assert.equal(shared[LOCK], 0, "unlocked at the end");
+});
+
+test("lock refuses an abandoned that is not a function and a checkMs that is not a number > 0, held or not", () => {
+  // A NaN wait never times out: abandoned() would never be asked about a dead holder.
+  const shared = words();
+  const holder = new Mutex(shared, LOCK);
+  const other = new Mutex(shared, LOCK);
+  for (const held of [false, true]) {
+    if (held) holder.lock();
+    for (
+      const [abandoned, checkMs, named] of [
+        [5, 10, /abandoned must be a function, got 5/],
+        [() => true, NaN, /checkMs .*got NaN/],
+        [
+          () => true,
+          0,
+          /got 0/,
+        ],
+        [() => true, "10", /got "10"/],
+      ] as const
+    ) {
+      assert.throws(
+        () => other.lock(abandoned as never, checkMs as never),
+        (e) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && named.test(e.message),
+      );
+    }
+  }
+  holder.unlock();
+  assert.equal(shared[LOCK], 0, "a refused call took nothing");
+  assert.equal(other.lock(() => true, Infinity), true);
+  other.unlock();
 });

@@ -1,3 +1,4 @@
+import { describe, SpindleError } from "./errors.ts";
 import { checkSharedWord } from "./shared-word.ts";
 /**
  * A mutex in one word of shared memory, usable from every thread of the process (Drepper's
@@ -38,9 +39,15 @@ export class Mutex {
 
   /**
    * Takes the lock; returns `false` without it when `abandoned()` says so while waiting.
-   * `abandoned` is asked only after a wait of `checkMs` timed out.
+   * `abandoned` is asked only after a wait of `checkMs` timed out. `abandoned` must be a function
+   * and `checkMs` a number of milliseconds > 0 (`Infinity`: never ask): `INVALID_ARGUMENT` naming
+   * the value otherwise, on every call (a `NaN` wait never times out, so a dead holder's lock
+   * would be waited for forever).
    */
   lock(abandoned: () => boolean = never, checkMs = 50): boolean {
+    if (typeof abandoned !== "function" || typeof checkMs !== "number" || !(checkMs > 0)) {
+      throw badLockArguments(abandoned, checkMs);
+    }
     const word = this.#word;
     const i = this.#index;
     let state = Atomics.compareExchange(word, i, UNLOCKED, LOCKED);
@@ -74,3 +81,12 @@ const CONTENDED = 2;
 const SPINS = 100;
 
 const never = (): boolean => false;
+
+function badLockArguments(abandoned: unknown, checkMs: unknown): SpindleError {
+  return typeof abandoned !== "function"
+    ? new SpindleError("INVALID_ARGUMENT", `Mutex.lock()'s abandoned must be a function, got ${describe(abandoned)}`)
+    : new SpindleError(
+      "INVALID_ARGUMENT",
+      `Mutex.lock()'s checkMs must be a number of milliseconds > 0, got ${describe(checkMs)}`,
+    );
+}
