@@ -6,6 +6,8 @@
 // forms without a buffer, which return the datagram; an `io::Error` is a `NetError` with a
 // `code`. Threads and `tokio::spawn` become tasks of one LocalExecutor, as in the other ports.
 // Every socket binds to 127.0.0.1 (or ::1) port 0 and is closed when its test ends.
+// `tryRecvFrom(buffer)` and `pollRecvFrom(cx, buffer)` were added for this port (the README had
+// them without a buffer only, so try_send_to_recv_from was try_recv_buf_from's call).
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
@@ -137,8 +139,9 @@ test("send_to_recv_from_poll", () =>
     const receiverAddr = receiver.localAddr();
     await onExecutor(function* (): Coroutine<void> {
       yield* pollFn((cx) => sender.pollSendTo(cx, MSG, receiverAddr));
-      const { data, from } = yield* pollFn((cx) => receiver.pollRecvFrom(cx));
-      assertBytes(data, MSG);
+      const recvBuf = new Uint8Array(32);
+      const { bytes, from } = yield* pollFn((cx) => receiver.pollRecvFrom(cx, recvBuf));
+      assertBytes(recvBuf.subarray(0, bytes), MSG);
       assertSameAddress(from, sender.localAddr());
     }());
   }));
@@ -206,8 +209,9 @@ test("send_to_peek_from_poll", () =>
       const peekBuf2 = new Uint8Array(32);
       const peeked2 = yield* pollFn((cx) => receiver.pollPeekFrom(cx, peekBuf2));
       assertBytes(peekBuf2.subarray(0, peeked2.bytes), MSG);
-      const { data } = yield* pollFn((cx) => receiver.pollRecvFrom(cx));
-      assertBytes(data, MSG);
+      const recvBuf = new Uint8Array(32);
+      const { bytes } = yield* pollFn((cx) => receiver.pollRecvFrom(cx, recvBuf));
+      assertBytes(recvBuf.subarray(0, bytes), MSG);
     }());
   }));
 
@@ -242,8 +246,9 @@ test("poll_peek_sender", () =>
       const peekedSender = yield* pollFn((cx) => receiver.pollPeekSender(cx));
       assertSameAddress(peekedSender, senderAddr);
       // pollPeekSender() returned the right sender and left the datagram queued.
-      const { data, from } = yield* pollFn((cx) => receiver.pollRecvFrom(cx));
-      assertBytes(data, msg);
+      const recvBuf = new Uint8Array(32);
+      const { bytes, from } = yield* pollFn((cx) => receiver.pollRecvFrom(cx, recvBuf));
+      assertBytes(recvBuf.subarray(0, bytes), msg);
       assertSameAddress(from, peekedSender);
     }());
   }));
@@ -267,11 +272,12 @@ test("try_peek_sender", () =>
         yield* receiver.readable();
       }
       assertSameAddress(peekedSender, senderAddr);
-      // The sender was peeked, so the datagram is queued: tryRecvFrom() finds it.
-      const received = receiver.tryRecvFrom();
+      // The sender was peeked, so the datagram is queued: tryRecvFrom finds it.
+      const recvBuf = new Uint8Array(32);
+      const received = receiver.tryRecvFrom(recvBuf);
       assert.notEqual(received, WOULD_BLOCK);
       if (received === WOULD_BLOCK) return;
-      assertBytes(received.data, msg);
+      assertBytes(recvBuf.subarray(0, received.bytes), msg);
       assertSameAddress(received.from, peekedSender);
     }());
   }));
@@ -363,14 +369,17 @@ test("split_chan_poll", () =>
         yield* pollFn((cx) => socket.pollSendTo(cx, bytes, to));
       },
       function* (socket) {
-        return yield* pollFn((cx) => socket.pollRecvFrom(cx));
+        const recvBuf = new Uint8Array(32);
+        const { bytes, from } = yield* pollFn((cx) => socket.pollRecvFrom(cx, recvBuf));
+        return { data: recvBuf.slice(0, bytes), from };
       },
       function* (sender, to) {
         yield* pollFn((cx) => sender.pollSendTo(cx, MSG, to));
       },
       function* (sender) {
-        const { data } = yield* pollFn((cx) => sender.pollRecvFrom(cx));
-        return data;
+        const recvBuf = new Uint8Array(32);
+        const { bytes } = yield* pollFn((cx) => sender.pollRecvFrom(cx, recvBuf));
+        return recvBuf.slice(0, bytes);
       },
     )
   ));
@@ -452,11 +461,12 @@ test("try_send_to_recv_from", () =>
         }
         for (;;) {
           yield* server.readable();
-          const got = server.tryRecvFrom();
+          const buf = new Uint8Array(512);
+          const got = server.tryRecvFrom(buf);
           if (got === WOULD_BLOCK) continue;
-          assert.equal(got.data.length, 11);
+          assert.equal(got.bytes, 11);
           assertSameAddress(got.from, caddr);
-          assertBytes(got.data, HELLO_WORLD);
+          assertBytes(buf.subarray(0, 11), HELLO_WORLD);
           break;
         }
       }

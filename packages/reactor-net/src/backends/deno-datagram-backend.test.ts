@@ -176,7 +176,9 @@ if (typeof deno?.listenDatagram === "function") {
   test("deno: options Deno.listenDatagram lacks fail with UNSUPPORTED naming the option, Deno with its version and the backend, and leave no socket open", async () => {
     const unsupported = (option: string) => (e: unknown): boolean =>
       e instanceof NetError && e.code === "UNSUPPORTED" &&
-      e.message.startsWith(`${option} is not supported on ${RUNTIME_WITH_VERSION} by backend "deno": Deno.listenDatagram `);
+      e.message.startsWith(
+        `${option} is not supported on ${RUNTIME_WITH_VERSION} by backend "deno": Deno.listenDatagram `,
+      );
     await assert.rejects(bind("[::]:0", { ipv6Only: true }), unsupported("ipv6Only: true"));
     await countingReceives(async (receives) => {
       await assert.rejects(bind("127.0.0.1:0", { ttl: 64 }), unsupported("ttl"));
