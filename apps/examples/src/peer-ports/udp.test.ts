@@ -11,7 +11,15 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
-import { type Coroutine, fromPromise, HOST_RUNTIME, LocalExecutor, pollFn, STREAM_END } from "@spindle/core";
+import {
+  type Coroutine,
+  fromPromise,
+  type Future,
+  HOST_RUNTIME,
+  LocalExecutor,
+  pollFn,
+  STREAM_END,
+} from "@spindle/core";
 import { NetError, type SocketAddress, UdpSocket, WOULD_BLOCK } from "@spindle/reactor-net";
 import { mpsc } from "@spindle/sync";
 import { ElapsedError, TimerReactor } from "@spindle/timer";
@@ -26,8 +34,11 @@ const MSG = new TextEncoder().encode("hello");
 const MSG_LEN = MSG.length;
 const HELLO_WORLD = new TextEncoder().encode("hello world");
 
-/** Runs `body` with a `bind` that binds a socket (127.0.0.1 port 0 unless told) closed at the end. */
-async function withSockets(body: (bind: (address?: string) => Promise<UdpSocket>) => Promise<void>): Promise<void> {
+/** Binds a socket (127.0.0.1 port 0 unless told). */
+type Bind = (address?: string) => Promise<UdpSocket>;
+
+/** Runs `body` with a `bind` whose sockets are closed at the end. */
+async function withSockets(body: (bind: Bind) => Promise<void>): Promise<void> {
   const sockets: UdpSocket[] = [];
   const bind = async (address = "127.0.0.1:0"): Promise<UdpSocket> => {
     const socket = await UdpSocket.bind(address);
@@ -55,232 +66,197 @@ function throwsCode(f: () => unknown, code: string): void {
   assert.throws(f, (e: unknown) => e instanceof Error && (e as { code?: unknown }).code === code);
 }
 
-test("send_recv", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
-    await sender.connect(receiver.localAddr());
-    await receiver.connect(sender.localAddr());
-    await onExecutor(function* (): Coroutine<void> {
-      yield* sender.send(MSG);
-      const recvBuf = new Uint8Array(32);
-      const { bytes } = yield* receiver.recv(recvBuf);
-      assertBytes(recvBuf.subarray(0, bytes), MSG);
-    }());
-  }));
+/** What a receive into a buffer reports. */
+interface Into {
+  readonly bytes: number;
+  readonly from: SocketAddress;
+}
 
-test("send_recv_poll", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
-    await sender.connect(receiver.localAddr());
-    await receiver.connect(sender.localAddr());
-    await onExecutor(function* (): Coroutine<void> {
-      yield* pollFn((cx) => sender.pollSend(cx, MSG));
-      const recvBuf = new Uint8Array(32);
-      const { bytes } = yield* pollFn((cx) => receiver.pollRecv(cx, recvBuf));
-      assertBytes(recvBuf.subarray(0, bytes), MSG);
-    }());
-  }));
+/**
+ * A test of tokio's shape: `sender` and `receiver` bound to 127.0.0.1 port 0, connected to each
+ * other as `connect` says, then `body` run as a task.
+ */
+function pairTest(
+  connect: "unconnected" | "sender" | "both",
+  body: (sender: UdpSocket, receiver: UdpSocket) => Coroutine<void>,
+): () => Promise<void> {
+  return () =>
+    withSockets(async (bind) => {
+      const sender = await bind();
+      const receiver = await bind();
+      if (connect !== "unconnected") await sender.connect(receiver.localAddr());
+      if (connect === "both") await receiver.connect(sender.localAddr());
+      await onExecutor(body(sender, receiver));
+    });
+}
 
-test("send_to_recv_closed_returns_err", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
+/** `receive` into a fresh 32-byte buffer (tokio's `[0u8; 32]`) got `msg`, from `from` when given. */
+function* receivedInto(
+  receive: (buffer: Uint8Array) => Future<Into> | Coroutine<Into>,
+  msg: Uint8Array,
+  from?: SocketAddress,
+): Coroutine<Into> {
+  const buffer = new Uint8Array(32);
+  const into = yield* receive(buffer);
+  assertBytes(buffer.subarray(0, into.bytes), msg);
+  if (from !== undefined) assertSameAddress(into.from, from);
+  return into;
+}
+
+test(
+  "send_recv",
+  pairTest("both", function* (sender, receiver) {
+    yield* sender.send(MSG);
+    yield* receivedInto((buf) => receiver.recv(buf), MSG);
+  }),
+);
+
+test(
+  "send_recv_poll",
+  pairTest("both", function* (sender, receiver) {
+    yield* pollFn((cx) => sender.pollSend(cx, MSG));
+    yield* receivedInto((buf) => pollFn((cx) => receiver.pollRecv(cx, buf)), MSG);
+  }),
+);
+
+test(
+  "send_to_recv_closed_returns_err",
+  pairTest("unconnected", function* (sender, receiver) {
     const receiverAddr = receiver.localAddr();
     receiver.close();
-    await sender.connect(receiverAddr);
-    const reactor = await TimerReactor.start();
+    yield* fromPromise(sender.connect(receiverAddr));
+    yield* sender.send(MSG);
+    const reactor = yield* fromPromise(TimerReactor.start());
     try {
-      if (HOST_RUNTIME === "Deno") {
-        // Documented difference: no Deno backend sees the peer's refusal, so the receive waits
-        // until the caller's own timeout (README, Connected sockets).
-        await assert.rejects(
-          onExecutor(function* (): Coroutine<void> {
-            yield* sender.send(MSG);
-            yield* reactor.timer.timeout(sender.recv(new Uint8Array(32)), 300);
-          }()),
-          ElapsedError,
-        );
-        return;
+      // Documented difference: no Deno backend sees the peer's refusal, so there the receive
+      // waits until the caller's own timeout (README, Connected sockets).
+      const deno = HOST_RUNTIME === "Deno";
+      yield* reactor.timer.timeout(sender.recv(new Uint8Array(32)), deno ? 300 : 5000);
+      assert.fail("the receive completed");
+    } catch (e) {
+      if (HOST_RUNTIME === "Deno") assert.ok(e instanceof ElapsedError, String(e));
+      else {
+        assert.ok(e instanceof NetError && e.code === "CONNECTION_REFUSED", String(e));
+        assert.equal((e.cause as { code?: unknown } | undefined)?.code, "ECONNREFUSED");
       }
-      await assert.rejects(
-        onExecutor(function* (): Coroutine<void> {
-          yield* sender.send(MSG);
-          yield* reactor.timer.timeout(sender.recv(new Uint8Array(32)), 5000);
-        }()),
-        (e: unknown) =>
-          e instanceof NetError && e.code === "CONNECTION_REFUSED" &&
-          (e.cause as { code?: unknown } | undefined)?.code === "ECONNREFUSED",
-      );
     } finally {
       reactor.close();
     }
-  }));
+  }),
+);
 
-test("send_to_recv_from", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
-    const receiverAddr = receiver.localAddr();
-    await onExecutor(function* (): Coroutine<void> {
-      yield* sender.sendTo(MSG, receiverAddr);
-      const recvBuf = new Uint8Array(32);
-      const { bytes, from } = yield* receiver.recvFrom(recvBuf);
-      assertBytes(recvBuf.subarray(0, bytes), MSG);
-      assertSameAddress(from, sender.localAddr());
-    }());
-  }));
+test(
+  "send_to_recv_from",
+  pairTest("unconnected", function* (sender, receiver) {
+    yield* sender.sendTo(MSG, receiver.localAddr());
+    yield* receivedInto((buf) => receiver.recvFrom(buf), MSG, sender.localAddr());
+  }),
+);
 
-test("send_to_recv_from_poll", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
+test(
+  "send_to_recv_from_poll",
+  pairTest("unconnected", function* (sender, receiver) {
     const receiverAddr = receiver.localAddr();
-    await onExecutor(function* (): Coroutine<void> {
-      yield* pollFn((cx) => sender.pollSendTo(cx, MSG, receiverAddr));
-      const recvBuf = new Uint8Array(32);
-      const { bytes, from } = yield* pollFn((cx) => receiver.pollRecvFrom(cx, recvBuf));
-      assertBytes(recvBuf.subarray(0, bytes), MSG);
-      assertSameAddress(from, sender.localAddr());
-    }());
-  }));
+    yield* pollFn((cx) => sender.pollSendTo(cx, MSG, receiverAddr));
+    yield* receivedInto((buf) => pollFn((cx) => receiver.pollRecvFrom(cx, buf)), MSG, sender.localAddr());
+  }),
+);
 
-test("send_to_peek_from", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
+test(
+  "send_to_peek_from",
+  pairTest("unconnected", function* (sender, receiver) {
     const receiverAddr = receiver.localAddr();
-    await onExecutor(function* (): Coroutine<void> {
-      yield* pollFn((cx) => sender.pollSendTo(cx, MSG, receiverAddr));
-      for (let peek = 0; peek < 2; peek++) {
-        const recvBuf = new Uint8Array(32);
-        const { bytes, from } = yield* receiver.peekFrom(recvBuf);
-        assertBytes(recvBuf.subarray(0, bytes), MSG);
-        assertSameAddress(from, sender.localAddr());
-      }
-      const recvBuf = new Uint8Array(32);
-      const { bytes, from } = yield* receiver.recvFrom(recvBuf);
-      assertBytes(recvBuf.subarray(0, bytes), MSG);
-      assertSameAddress(from, sender.localAddr());
-    }());
-  }));
+    yield* pollFn((cx) => sender.pollSendTo(cx, MSG, receiverAddr));
+    yield* receivedInto((buf) => receiver.peekFrom(buf), MSG, sender.localAddr());
+    yield* receivedInto((buf) => receiver.peekFrom(buf), MSG, sender.localAddr());
+    yield* receivedInto((buf) => receiver.recvFrom(buf), MSG, sender.localAddr());
+  }),
+);
 
-test("send_to_try_peek_from", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
+test(
+  "send_to_try_peek_from",
+  pairTest("unconnected", function* (sender, receiver) {
     const receiverAddr = receiver.localAddr();
-    await onExecutor(function* (): Coroutine<void> {
-      yield* pollFn((cx) => sender.pollSendTo(cx, MSG, receiverAddr));
-      const peekBuf = new Uint8Array(32);
-      for (;;) {
-        const peeked = receiver.tryPeekFrom(peekBuf);
-        if (peeked === WOULD_BLOCK) {
+    yield* pollFn((cx) => sender.pollSendTo(cx, MSG, receiverAddr));
+    // tokio's loop: try first, and wait for readability only on WouldBlock.
+    yield* receivedInto(
+      function* (buf) {
+        for (;;) {
+          const peeked = receiver.tryPeekFrom(buf);
+          if (peeked !== WOULD_BLOCK) return peeked;
           yield* receiver.readable();
-          continue;
         }
-        assertBytes(peekBuf.subarray(0, peeked.bytes), MSG);
-        assertSameAddress(peeked.from, sender.localAddr());
+      },
+      MSG,
+      sender.localAddr(),
+    );
+    yield* receivedInto((buf) => receiver.peekFrom(buf), MSG, sender.localAddr());
+    yield* receivedInto((buf) => receiver.recvFrom(buf), MSG, sender.localAddr());
+  }),
+);
+
+test(
+  "send_to_peek_from_poll",
+  pairTest("unconnected", function* (sender, receiver) {
+    const receiverAddr = receiver.localAddr();
+    yield* pollFn((cx) => sender.pollSendTo(cx, MSG, receiverAddr));
+    yield* receivedInto((buf) => pollFn((cx) => receiver.pollPeekFrom(cx, buf)), MSG, sender.localAddr());
+    yield* receivedInto((buf) => pollFn((cx) => receiver.pollPeekFrom(cx, buf)), MSG);
+    yield* receivedInto((buf) => pollFn((cx) => receiver.pollRecvFrom(cx, buf)), MSG);
+  }),
+);
+
+const HELLO_WORLD_BANG = new TextEncoder().encode("Hello, world!");
+
+test(
+  "peek_sender",
+  pairTest("unconnected", function* (sender, receiver) {
+    yield* sender.sendTo(HELLO_WORLD_BANG, receiver.localAddr());
+    const peekedSender = yield* receiver.peekSender();
+    assertSameAddress(peekedSender, sender.localAddr());
+    // peekSender() returned the right sender and left the datagram queued.
+    yield* receivedInto((buf) => receiver.recvFrom(buf), HELLO_WORLD_BANG, peekedSender);
+  }),
+);
+
+test(
+  "poll_peek_sender",
+  pairTest("unconnected", function* (sender, receiver) {
+    const receiverAddr = receiver.localAddr();
+    yield* pollFn((cx) => sender.pollSendTo(cx, HELLO_WORLD_BANG, receiverAddr));
+    const peekedSender = yield* pollFn((cx) => receiver.pollPeekSender(cx));
+    assertSameAddress(peekedSender, sender.localAddr());
+    // pollPeekSender() returned the right sender and left the datagram queued.
+    yield* receivedInto((buf) => pollFn((cx) => receiver.pollRecvFrom(cx, buf)), HELLO_WORLD_BANG, peekedSender);
+  }),
+);
+
+test(
+  "try_peek_sender",
+  pairTest("unconnected", function* (sender, receiver) {
+    yield* sender.sendTo(HELLO_WORLD_BANG, receiver.localAddr());
+    let peekedSender: SocketAddress;
+    for (;;) {
+      const peeked = receiver.tryPeekSender();
+      if (peeked !== WOULD_BLOCK) {
+        peekedSender = peeked;
         break;
       }
-      const peekBuf2 = new Uint8Array(32);
-      const peeked = yield* receiver.peekFrom(peekBuf2);
-      assertBytes(peekBuf2.subarray(0, peeked.bytes), MSG);
-      assertSameAddress(peeked.from, sender.localAddr());
-      const recvBuf = new Uint8Array(32);
-      const { bytes, from } = yield* receiver.recvFrom(recvBuf);
-      assertBytes(recvBuf.subarray(0, bytes), MSG);
-      assertSameAddress(from, sender.localAddr());
-    }());
-  }));
-
-test("send_to_peek_from_poll", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
-    const receiverAddr = receiver.localAddr();
-    await onExecutor(function* (): Coroutine<void> {
-      yield* pollFn((cx) => sender.pollSendTo(cx, MSG, receiverAddr));
-      const peekBuf = new Uint8Array(32);
-      const peeked = yield* pollFn((cx) => receiver.pollPeekFrom(cx, peekBuf));
-      assertBytes(peekBuf.subarray(0, peeked.bytes), MSG);
-      assertSameAddress(peeked.from, sender.localAddr());
-      const peekBuf2 = new Uint8Array(32);
-      const peeked2 = yield* pollFn((cx) => receiver.pollPeekFrom(cx, peekBuf2));
-      assertBytes(peekBuf2.subarray(0, peeked2.bytes), MSG);
-      const recvBuf = new Uint8Array(32);
-      const { bytes } = yield* pollFn((cx) => receiver.pollRecvFrom(cx, recvBuf));
-      assertBytes(recvBuf.subarray(0, bytes), MSG);
-    }());
-  }));
-
-test("peek_sender", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
-    const senderAddr = sender.localAddr();
-    const receiverAddr = receiver.localAddr();
-    const msg = new TextEncoder().encode("Hello, world!");
-    await onExecutor(function* (): Coroutine<void> {
-      yield* sender.sendTo(msg, receiverAddr);
-      const peekedSender = yield* receiver.peekSender();
-      assertSameAddress(peekedSender, senderAddr);
-      // peekSender() returned the right sender and left the datagram queued.
-      const recvBuf = new Uint8Array(32);
-      const { bytes, from } = yield* receiver.recvFrom(recvBuf);
-      assertBytes(recvBuf.subarray(0, bytes), msg);
-      assertSameAddress(from, peekedSender);
-    }());
-  }));
-
-test("poll_peek_sender", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
-    const senderAddr = sender.localAddr();
-    const receiverAddr = receiver.localAddr();
-    const msg = new TextEncoder().encode("Hello, world!");
-    await onExecutor(function* (): Coroutine<void> {
-      yield* pollFn((cx) => sender.pollSendTo(cx, msg, receiverAddr));
-      const peekedSender = yield* pollFn((cx) => receiver.pollPeekSender(cx));
-      assertSameAddress(peekedSender, senderAddr);
-      // pollPeekSender() returned the right sender and left the datagram queued.
-      const recvBuf = new Uint8Array(32);
-      const { bytes, from } = yield* pollFn((cx) => receiver.pollRecvFrom(cx, recvBuf));
-      assertBytes(recvBuf.subarray(0, bytes), msg);
-      assertSameAddress(from, peekedSender);
-    }());
-  }));
-
-test("try_peek_sender", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
-    const senderAddr = sender.localAddr();
-    const receiverAddr = receiver.localAddr();
-    const msg = new TextEncoder().encode("Hello, world!");
-    await onExecutor(function* (): Coroutine<void> {
-      yield* sender.sendTo(msg, receiverAddr);
-      let peekedSender: SocketAddress;
-      for (;;) {
-        const peeked = receiver.tryPeekSender();
-        if (peeked !== WOULD_BLOCK) {
-          peekedSender = peeked;
-          break;
-        }
-        yield* receiver.readable();
-      }
-      assertSameAddress(peekedSender, senderAddr);
-      // The sender was peeked, so the datagram is queued: tryRecvFrom finds it.
-      const recvBuf = new Uint8Array(32);
-      const received = receiver.tryRecvFrom(recvBuf);
-      assert.notEqual(received, WOULD_BLOCK);
-      if (received === WOULD_BLOCK) return;
-      assertBytes(recvBuf.subarray(0, received.bytes), msg);
-      assertSameAddress(received.from, peekedSender);
-    }());
-  }));
+      yield* receiver.readable();
+    }
+    assertSameAddress(peekedSender, sender.localAddr());
+    // The sender was peeked, so the datagram is queued: tryRecvFrom finds it at once.
+    yield* receivedInto(
+      function* (buf) {
+        const received = receiver.tryRecvFrom(buf);
+        assert.notEqual(received, WOULD_BLOCK);
+        return received as Into;
+      },
+      HELLO_WORLD_BANG,
+      peekedSender,
+    );
+  }),
+);
 
 test("split", () =>
   withSockets(async (bind) => {
@@ -300,7 +276,7 @@ test("split", () =>
 
 /** tokio's split_chan and split_chan_poll: an echo over one socket, its halves joined by a channel. */
 async function splitChan(
-  bind: (address?: string) => Promise<UdpSocket>,
+  bind: Bind,
   echoSend: (socket: UdpSocket, bytes: Uint8Array, to: SocketAddress) => Coroutine<void>,
   echoRecv: (socket: UdpSocket) => Coroutine<{ data: Uint8Array; from: SocketAddress }>,
   clientSend: (socket: UdpSocket, to: SocketAddress) => Coroutine<void>,
@@ -416,6 +392,18 @@ test("try_send_spawn", () =>
     assert.equal(await received, MSG_LEN * 2 + MSG2_LEN);
   }));
 
+/**
+ * tokio's `loop { ready.await; match try_x() { Ok(v) => break v, Err(WouldBlock) => continue } }`:
+ * waits for readiness, then tries, until an attempt does not would-block.
+ */
+function* afterReady<T>(ready: () => Future<unknown>, attempt: () => T | typeof WOULD_BLOCK): Coroutine<T> {
+  for (;;) {
+    yield* ready();
+    const output = attempt();
+    if (output !== WOULD_BLOCK) return output;
+  }
+}
+
 test("try_send_recv", () =>
   withSockets(async (bind) => {
     const server = await bind();
@@ -424,22 +412,11 @@ test("try_send_recv", () =>
     await server.connect(client.localAddr());
     await onExecutor(function* (): Coroutine<void> {
       for (let i = 0; i < 5; i++) {
-        for (;;) {
-          yield* client.writable();
-          const n = client.trySend(HELLO_WORLD);
-          if (n === WOULD_BLOCK) continue;
-          assert.equal(n, 11);
-          break;
-        }
-        for (;;) {
-          yield* server.readable();
-          const buf = new Uint8Array(512);
-          const got = server.tryRecv(buf);
-          if (got === WOULD_BLOCK) continue;
-          assert.equal(got.bytes, 11);
-          assertBytes(buf.subarray(0, 11), HELLO_WORLD);
-          break;
-        }
+        assert.equal(yield* afterReady(() => client.writable(), () => client.trySend(HELLO_WORLD)), 11);
+        const buf = new Uint8Array(512);
+        const { bytes } = yield* afterReady(() => server.readable(), () => server.tryRecv(buf));
+        assert.equal(bytes, 11);
+        assertBytes(buf.subarray(0, 11), HELLO_WORLD);
       }
     }());
   }));
@@ -452,23 +429,12 @@ test("try_send_to_recv_from", () =>
     const caddr = client.localAddr();
     await onExecutor(function* (): Coroutine<void> {
       for (let i = 0; i < 5; i++) {
-        for (;;) {
-          yield* client.writable();
-          const n = client.trySendTo(HELLO_WORLD, saddr);
-          if (n === WOULD_BLOCK) continue;
-          assert.equal(n, 11);
-          break;
-        }
-        for (;;) {
-          yield* server.readable();
-          const buf = new Uint8Array(512);
-          const got = server.tryRecvFrom(buf);
-          if (got === WOULD_BLOCK) continue;
-          assert.equal(got.bytes, 11);
-          assertSameAddress(got.from, caddr);
-          assertBytes(buf.subarray(0, 11), HELLO_WORLD);
-          break;
-        }
+        assert.equal(yield* afterReady(() => client.writable(), () => client.trySendTo(HELLO_WORLD, saddr)), 11);
+        const buf = new Uint8Array(512);
+        const { bytes, from } = yield* afterReady(() => server.readable(), () => server.tryRecvFrom(buf));
+        assert.equal(bytes, 11);
+        assertSameAddress(from, caddr);
+        assertBytes(buf.subarray(0, 11), HELLO_WORLD);
       }
     }());
   }));
@@ -481,108 +447,67 @@ test("try_recv_buf", () =>
     await server.connect(client.localAddr());
     await onExecutor(function* (): Coroutine<void> {
       for (let i = 0; i < 5; i++) {
-        for (;;) {
-          yield* client.writable();
-          const n = client.trySend(HELLO_WORLD);
-          if (n === WOULD_BLOCK) continue;
-          assert.equal(n, 11);
-          break;
-        }
-        for (;;) {
-          yield* server.readable();
-          const got = server.tryRecv();
-          if (got === WOULD_BLOCK) continue;
-          assert.equal(got.length, 11);
-          assertBytes(got, HELLO_WORLD);
-          break;
-        }
+        assert.equal(yield* afterReady(() => client.writable(), () => client.trySend(HELLO_WORLD)), 11);
+        const data = yield* afterReady(() => server.readable(), () => server.tryRecv());
+        assert.equal(data.length, 11);
+        assertBytes(data, HELLO_WORLD);
       }
     }());
   }));
 
-test("recv_buf", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
-    await sender.connect(receiver.localAddr());
-    await receiver.connect(sender.localAddr());
-    await onExecutor(function* (): Coroutine<void> {
-      yield* sender.send(MSG);
-      const data = yield* receiver.recv();
-      assert.equal(data.length, MSG_LEN);
-      assertBytes(data, MSG);
-    }());
-  }));
+test(
+  "recv_buf",
+  pairTest("both", function* (sender, receiver) {
+    yield* sender.send(MSG);
+    const data = yield* receiver.recv();
+    assert.equal(data.length, MSG_LEN);
+    assertBytes(data, MSG);
+  }),
+);
+
+/** try_recv_buf_from and poll_ready: five datagrams client → server, each awaited by `ready`. */
+async function fiveTryRecvBufFrom(
+  bind: Bind,
+  sendReady: (client: UdpSocket) => Future<unknown>,
+  recvReady: (server: UdpSocket) => Future<unknown>,
+): Promise<void> {
+  const server = await bind();
+  const saddr = server.localAddr();
+  const client = await bind();
+  const caddr = client.localAddr();
+  await onExecutor(function* (): Coroutine<void> {
+    for (let i = 0; i < 5; i++) {
+      assert.equal(yield* afterReady(() => sendReady(client), () => client.trySendTo(HELLO_WORLD, saddr)), 11);
+      const { data, from } = yield* afterReady(() => recvReady(server), () => server.tryRecvFrom());
+      assert.equal(data.length, 11);
+      assertSameAddress(from, caddr);
+      assertBytes(data, HELLO_WORLD);
+    }
+  }());
+}
 
 test("try_recv_buf_from", () =>
-  withSockets(async (bind) => {
-    const server = await bind();
-    const saddr = server.localAddr();
-    const client = await bind();
-    const caddr = client.localAddr();
-    await onExecutor(function* (): Coroutine<void> {
-      for (let i = 0; i < 5; i++) {
-        for (;;) {
-          yield* client.writable();
-          const n = client.trySendTo(HELLO_WORLD, saddr);
-          if (n === WOULD_BLOCK) continue;
-          assert.equal(n, 11);
-          break;
-        }
-        for (;;) {
-          yield* server.readable();
-          const got = server.tryRecvFrom();
-          if (got === WOULD_BLOCK) continue;
-          assert.equal(got.data.length, 11);
-          assertSameAddress(got.from, caddr);
-          assertBytes(got.data, HELLO_WORLD);
-          break;
-        }
-      }
-    }());
-  }));
+  withSockets((bind) => fiveTryRecvBufFrom(bind, (client) => client.writable(), (server) => server.readable())));
 
-test("recv_buf_from", () =>
-  withSockets(async (bind) => {
-    const sender = await bind();
-    const receiver = await bind();
-    await sender.connect(receiver.localAddr());
-    await onExecutor(function* (): Coroutine<void> {
-      yield* sender.send(MSG);
-      const { data, from } = yield* receiver.recvFrom();
-      assert.equal(data.length, MSG_LEN);
-      assertBytes(data, MSG);
-      assertSameAddress(from, sender.localAddr());
-    }());
-  }));
+test(
+  "recv_buf_from",
+  pairTest("sender", function* (sender, receiver) {
+    yield* sender.send(MSG);
+    const { data, from } = yield* receiver.recvFrom();
+    assert.equal(data.length, MSG_LEN);
+    assertBytes(data, MSG);
+    assertSameAddress(from, sender.localAddr());
+  }),
+);
 
 test("poll_ready", () =>
-  withSockets(async (bind) => {
-    const server = await bind();
-    const saddr = server.localAddr();
-    const client = await bind();
-    const caddr = client.localAddr();
-    await onExecutor(function* (): Coroutine<void> {
-      for (let i = 0; i < 5; i++) {
-        for (;;) {
-          yield* pollFn((cx) => client.pollSendReady(cx));
-          const n = client.trySendTo(HELLO_WORLD, saddr);
-          if (n === WOULD_BLOCK) continue;
-          assert.equal(n, 11);
-          break;
-        }
-        for (;;) {
-          yield* pollFn((cx) => server.pollRecvReady(cx));
-          const got = server.tryRecvFrom();
-          if (got === WOULD_BLOCK) continue;
-          assert.equal(got.data.length, 11);
-          assertSameAddress(got.from, caddr);
-          assertBytes(got.data, HELLO_WORLD);
-          break;
-        }
-      }
-    }());
-  }));
+  withSockets((bind) =>
+    fiveTryRecvBufFrom(
+      bind,
+      (client) => pollFn((cx) => client.pollSendReady(cx)),
+      (server) => pollFn((cx) => server.pollRecvReady(cx)),
+    )
+  ));
 
 // tokio's `test!` macro: bind, read the option, check it differs from the argument, set it, read
 // it back. Where the socket's backend cannot set an option (Deno's own API: README, Socket
@@ -608,64 +533,72 @@ function assertUnsupported(socket: UdpSocket, option: string, set: () => void): 
   });
 }
 
-/** tokio's `test!(__ ..)`: the getter's initial value is not `arg`; after the setter it is. */
-function setAndGet<T, A extends T>(get: () => T, set: (value: A) => void, arg: A): void {
-  assert.notEqual(get(), arg, "initial value and argument are the same");
-  set(arg);
-  assert.equal(get(), arg, "set and get values differ");
-}
-
-/** On the `"deno"` backend: the setter is `UNSUPPORTED` and the getter stays at `initial`. */
-function unsupportedOnDeno<T, A extends T>(
+/**
+ * tokio's `test!(__ ..)` on `socket`: the getter's initial value is not `arg`;
+ * after the setter it is. On the `"deno"` backend the setter is `UNSUPPORTED` instead and the
+ * getter stays at the system's default, `denoDefault`.
+ */
+function setAndGet<T, A extends T>(
   socket: UdpSocket,
   option: string,
-  get: () => T,
-  set: (value: A) => void,
+  get: (socket: UdpSocket) => T,
+  set: (socket: UdpSocket, value: A) => void,
   arg: A,
-  initial: T,
+  denoDefault: T,
 ): void {
-  assert.equal(get(), initial);
-  assertUnsupported(socket, option, () => set(arg));
-  assert.equal(get(), initial);
+  if (socket.backend === "deno") {
+    assert.equal(get(socket), denoDefault);
+    assertUnsupported(socket, option, () => set(socket, arg));
+    assert.equal(get(socket), denoDefault);
+    return;
+  }
+  assert.notEqual(get(socket), arg, "initial value and argument are the same");
+  set(socket, arg);
+  assert.equal(get(socket), arg, "set and get values differ");
 }
 
 test("broadcast", () =>
   withSockets(async (bind) => {
     for (const address of ["127.0.0.1:0", "[::1]:0"]) {
       const socket = await bind(address);
-      const get = () => socket.broadcast();
-      const set = (on: boolean) => socket.setBroadcast(on);
       if (socket.backend === "deno") {
         // Documented difference: Deno turns broadcast on for every UDP socket, so the initial value
         // is the argument already, and turning it off is UNSUPPORTED.
-        assert.equal(get(), true);
-        set(true);
-        assert.equal(get(), true);
-        assertUnsupported(socket, "broadcast", () => set(false));
-        assert.equal(get(), true);
+        assert.equal(socket.broadcast(), true);
+        socket.setBroadcast(true);
+        assert.equal(socket.broadcast(), true);
+        assertUnsupported(socket, "broadcast", () => socket.setBroadcast(false));
+        assert.equal(socket.broadcast(), true);
         continue;
       }
-      setAndGet(get, set, true);
+      setAndGet(socket, "broadcast", (s) => s.broadcast(), (s, on) => s.setBroadcast(on), true, false);
     }
   }));
 
+// Deno's own API sets the multicast options only through a joined group's membership; these
+// sockets joined none.
 test("multicast_loop_v4", () =>
-  withSockets(async (bind) => {
-    const socket = await bind("127.0.0.1:0");
-    const get = () => socket.multicastLoopV4();
-    const set = (on: boolean) => socket.setMulticastLoopV4(on);
-    // Deno's own API sets it only through a joined group's membership; this socket joined none.
-    if (socket.backend === "deno") unsupportedOnDeno(socket, "multicastLoopV4", get, set, false, true);
-    else setAndGet(get, set, false);
-  }));
+  withSockets(async (bind) =>
+    setAndGet(
+      await bind("127.0.0.1:0"),
+      "multicastLoopV4",
+      (s) => s.multicastLoopV4(),
+      (s, on) => s.setMulticastLoopV4(on),
+      false,
+      true,
+    )
+  ));
 
 test("multicast_ttl_v4", () =>
   withSockets(async (bind) => {
-    const socket = await bind("127.0.0.1:0");
-    const get = () => socket.multicastTtlV4();
-    const set = (ttl: number) => socket.setMulticastTtlV4(ttl);
-    if (socket.backend === "deno") unsupportedOnDeno(socket, "multicastTtlV4", get, set, 40, 1);
-    else setAndGet(get, set, 40);
+    setAndGet(
+      await bind("127.0.0.1:0"),
+      "multicastTtlV4",
+      (s) => s.multicastTtlV4(),
+      (s, ttl) => s.setMulticastTtlV4(ttl),
+      40,
+      1,
+    );
     // Documented difference: tokio (Linux) also sets IP_MULTICAST_TTL on an IPv6 socket; the V4
     // options here need an IPv4 socket (INVALID_ARGUMENT).
     const v6 = await bind("[::1]:0");
@@ -674,20 +607,26 @@ test("multicast_ttl_v4", () =>
   }));
 
 test("multicast_loop_v6", () =>
-  withSockets(async (bind) => {
-    const socket = await bind("[::1]:0");
-    const get = () => socket.multicastLoopV6();
-    const set = (on: boolean) => socket.setMulticastLoopV6(on);
-    if (socket.backend === "deno") unsupportedOnDeno(socket, "multicastLoopV6", get, set, false, true);
-    else setAndGet(get, set, false);
-  }));
+  withSockets(async (bind) =>
+    setAndGet(
+      await bind("[::1]:0"),
+      "multicastLoopV6",
+      (s) => s.multicastLoopV6(),
+      (s, on) => s.setMulticastLoopV6(on),
+      false,
+      true,
+    )
+  ));
 
+// ttl() is null while the socket set nothing: the system's default.
 test("ttl", () =>
-  withSockets(async (bind) => {
-    const socket = await bind("127.0.0.1:0");
-    const get = () => socket.ttl();
-    const set = (ttl: number) => socket.setTtl(ttl);
-    // null: the socket set nothing, so it has the system's default.
-    if (socket.backend === "deno") unsupportedOnDeno(socket, "ttl", get, set, 40, null);
-    else setAndGet(get, set, 40);
-  }));
+  withSockets(async (bind) =>
+    setAndGet<number | null, number>(
+      await bind("127.0.0.1:0"),
+      "ttl",
+      (s) => s.ttl(),
+      (s, ttl) => s.setTtl(ttl),
+      40,
+      null,
+    )
+  ));
