@@ -5,12 +5,12 @@ import { SpindleError } from "@spindle/core";
 import { NetError, type UdpSocket } from "./mod.ts";
 import { until } from "@spindle/test-support";
 import { sleep, text } from "./test-support/helpers.ts";
-import { eachBackend, RUNTIME } from "./test-support/each-backend.ts";
+import { eachBackend, RUNTIME, RUNTIME_WITH_VERSION } from "./test-support/each-backend.ts";
 
-/** `UNSUPPORTED` naming `option`, this runtime and `backend`. */
+/** `UNSUPPORTED` naming `option`, this runtime with its version, and `backend` (README, Socket options). */
 const unsupported = (option: string, backend: string) => (e: unknown): boolean =>
   e instanceof NetError && e.code === "UNSUPPORTED" &&
-  new RegExp(`^${option} is not supported on ${RUNTIME}\\b[^:]* by backend "${backend}"`).test(e.message);
+  e.message.startsWith(`${option} is not supported on ${RUNTIME_WITH_VERSION} by backend "${backend}": `);
 const invalid = (message: RegExp) => (e: unknown): boolean =>
   e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && message.test(e.message);
 

@@ -214,6 +214,50 @@ eachBackend("a receive buffer smaller than the datagram gets the head and a trun
   }
 });
 
+eachBackend(
+  "tryRecvFrom(buffer) and pollRecvFrom(cx, buffer) take a datagram into the buffer; a bad buffer takes none",
+  async (bind) => {
+    // tokio's try_recv_from(&mut buf) and poll_recv_from(cx, &mut ReadBuf), as recvFrom(buffer).
+    const socket = await bind("127.0.0.1:0");
+    const peer = await bind("127.0.0.1:0");
+    try {
+      const { cx, woken } = countingWaker();
+      const head = new Uint8Array(4);
+      assert.equal(socket.pollRecvFrom(cx, head), PENDING);
+      peer.trySendTo(text("abcdef"), socket.localAddr());
+      await until(() => woken() > 0, "the wake");
+      const polled = socket.pollRecvFrom(cx, head);
+      assert.ok(polled !== PENDING);
+      assert.deepEqual([polled.bytes, polled.truncated, str(head), polled.from.equals(peer.localAddr())], [
+        4,
+        true,
+        "abcd",
+        true,
+      ]);
+      assert.equal(socket.stats().delivered, 1);
+
+      peer.trySendTo(text("gh"), socket.localAddr());
+      await until(() => socket.stats().queued === 1, "the second datagram queued");
+      const invalid = (e: unknown): boolean =>
+        e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("tryRecvFrom(buffer)");
+      assert.throws(() => socket.tryRecvFrom([0, 0] as never), invalid);
+      const detached = new Uint8Array(8);
+      structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      assert.throws(() => socket.tryRecvFrom(detached), invalid);
+      assert.equal(socket.stats().queued, 1, "a refused buffer takes no datagram");
+      const buffer = new Uint8Array(8);
+      const taken = socket.tryRecvFrom(buffer);
+      assert.ok(taken !== WOULD_BLOCK);
+      assert.deepEqual([taken.bytes, taken.truncated, str(buffer.subarray(0, taken.bytes))], [2, false, "gh"]);
+      assert.equal(socket.tryRecvFrom(buffer), WOULD_BLOCK);
+      assert.deepEqual([socket.stats().delivered, socket.stats().queued], [2, 0]);
+    } finally {
+      socket.close();
+      peer.close();
+    }
+  },
+);
+
 eachBackend("the largest IPv4 datagram (65,507 bytes) goes through", async (bind) => {
   const socket = await bind("127.0.0.1:0", { receiveQueueSize: 2 });
   try {

@@ -357,7 +357,15 @@ export class UdpSocket implements Disposable {
    * the queue empty, a connected peer's pending refusal is thrown instead, once (see
    * {@linkcode UdpSocket.connect}).
    */
-  tryRecvFrom(): Datagram | WouldBlock {
+  tryRecvFrom(): Datagram | WouldBlock;
+  /**
+   * `tryRecvFrom` into `buffer` (see {@linkcode Received}): tokio's `try_recv_from(&mut buf)`. A
+   * buffer that is no `Uint8Array`, or whose `ArrayBuffer` was detached, is `INVALID_ARGUMENT`
+   * and takes no datagram.
+   */
+  tryRecvFrom(buffer: Uint8Array): Received | WouldBlock;
+  tryRecvFrom(buffer?: Uint8Array): Datagram | Received | WouldBlock {
+    if (buffer !== undefined) return takeInto(buffer, "tryRecvFrom", this.#recvAttempt);
     this.#open();
     const queue = this.#queue;
     const from = queue.peekFrom();
@@ -369,7 +377,11 @@ export class UdpSocket implements Disposable {
   }
 
   /** The oldest datagram, or `PENDING` with `cx.waker` stored until one arrives. */
-  pollRecvFrom(cx: Context): Poll<Datagram> {
+  pollRecvFrom(cx: Context): Poll<Datagram>;
+  /** `pollRecvFrom` into `buffer` (tokio's `poll_recv_from` into a `ReadBuf`). */
+  pollRecvFrom(cx: Context, buffer: Uint8Array): Poll<Received>;
+  pollRecvFrom(cx: Context, buffer?: Uint8Array): Poll<Datagram | Received> {
+    if (buffer !== undefined) return this.#pollRead<Received>(cx, () => this.tryRecvFrom(buffer));
     for (;;) {
       const datagram = this.tryRecvFrom();
       if (datagram !== WOULD_BLOCK) return datagram;

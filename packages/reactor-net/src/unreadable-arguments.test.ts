@@ -23,6 +23,7 @@ eachBackend("a socket argument that throws when read is INVALID_ARGUMENT with it
       ['expected "ip:port" or a SocketAddress', (v) => socket.trySendTo(new Uint8Array(1), v)],
       ['expected "ip:port" or a SocketAddress', (v) => SocketAddress.from(v)],
       ["tryPeekFrom(buffer) needs a Uint8Array", (v) => socket.tryPeekFrom(v)],
+      ["tryRecvFrom(buffer) needs a Uint8Array", (v) => socket.tryRecvFrom(v)],
       ["recvFrom(buffer) needs a Uint8Array", (v) => socket.recvFrom(v)],
       ["datagrams() needs a UdpSocket", (v) => datagrams(v)],
     ];

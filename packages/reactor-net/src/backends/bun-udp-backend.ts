@@ -235,11 +235,11 @@ export class BunUdpBackend implements UdpBackend {
   #method(name: OptionMethod, option: string): (...args: unknown[]) => unknown {
     const method = (this.#socket as unknown as Record<string, unknown>)[name];
     if (typeof method !== "function") {
-      throw new NetError(
-        "UNSUPPORTED",
-        `${option} is not supported on Bun ${
-          this.#bun.version ?? ""
-        } by backend "bun": its Bun.udpSocket socket has no ${name}(); use backend "node:dgram" for it`,
+      throw unsupportedOption(
+        option,
+        "bun",
+        `its Bun.udpSocket socket has no ${name}()`,
+        'use backend "node:dgram" for it',
       );
     }
     return method as (...args: unknown[]) => unknown;
@@ -282,7 +282,6 @@ interface BunUdpSocket {
   close(): void;
 }
 interface BunGlobal {
-  readonly version?: string;
   udpSocket(options: {
     hostname: string;
     port: number;

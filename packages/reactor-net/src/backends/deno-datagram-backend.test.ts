@@ -10,6 +10,7 @@ import { type Coroutine, joinAll, LocalExecutor, SpindleError } from "@spindle/c
 import { NetError, UdpSocket, type UdpSocketOptions, WOULD_BLOCK } from "../mod.ts";
 import { until } from "@spindle/test-support";
 import { sleep, str, text } from "../test-support/helpers.ts";
+import { RUNTIME_WITH_VERSION } from "../test-support/each-backend.ts";
 
 /** The next error `socket.takeError()` gives (a hang bound of 10 s). */
 async function nextError(socket: UdpSocket): Promise<Error> {
@@ -172,10 +173,12 @@ if (typeof deno?.listenDatagram === "function") {
     }
   });
 
-  test("deno: options Deno.listenDatagram lacks fail with UNSUPPORTED naming the option and Deno, and leave no socket open", async () => {
+  test("deno: options Deno.listenDatagram lacks fail with UNSUPPORTED naming the option, Deno with its version and the backend, and leave no socket open", async () => {
     const unsupported = (option: string) => (e: unknown): boolean =>
       e instanceof NetError && e.code === "UNSUPPORTED" &&
-      e.message.startsWith(`${option} is not supported on Deno by backend "deno"`);
+      e.message.startsWith(
+        `${option} is not supported on ${RUNTIME_WITH_VERSION} by backend "deno": Deno.listenDatagram `,
+      );
     await assert.rejects(bind("[::]:0", { ipv6Only: true }), unsupported("ipv6Only: true"));
     await countingReceives(async (receives) => {
       await assert.rejects(bind("127.0.0.1:0", { ttl: 64 }), unsupported("ttl"));

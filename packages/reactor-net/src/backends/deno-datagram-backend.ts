@@ -343,11 +343,9 @@ function noBufferSizes(option: string): NetError {
   );
 }
 
+/** `UNSUPPORTED` for what `Deno.listenDatagram` cannot do but Deno's `node:dgram` can. */
 function unsupported(option: string, why: string): NetError {
-  return new NetError(
-    "UNSUPPORTED",
-    `${option} is not supported on Deno by backend "deno": Deno.listenDatagram ${why}; use backend "node:dgram" for it`,
-  );
+  return unsupportedOption(option, "deno", `Deno.listenDatagram ${why}`, 'use backend "node:dgram" for it');
 }
 
 const isIPv6Group = (group: string): boolean => group.includes(":");

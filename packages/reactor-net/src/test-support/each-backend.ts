@@ -3,6 +3,7 @@
  * per backend this runtime has, named in its title; `unavailable` says how binding with the others
  * must fail here.
  */
+import process from "node:process";
 import { test } from "node:test";
 import { type BackendChoice, UdpSocket, type UdpSocketOptions } from "../mod.ts";
 
@@ -17,6 +18,13 @@ export const RUNTIME: "Deno" | "Bun" | "Node" = denoNamespace !== undefined
   : "Bun" in globalThis
   ? "Bun"
   : "Node";
+
+/** The runtime with its version, as `UNSUPPORTED` messages name it: `"Deno 2.9.6"`, read independently of errors.ts. */
+export const RUNTIME_WITH_VERSION: string = RUNTIME === "Deno"
+  ? `Deno ${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}`
+  : RUNTIME === "Bun"
+  ? `Bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}`
+  : `Node ${process.versions.node}`;
 
 /** The error binding with `backend` must fail with on this runtime, or `undefined` if it can bind. */
 export function unavailable(backend: BackendChoice): RegExp | undefined {
