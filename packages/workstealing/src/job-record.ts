@@ -170,8 +170,6 @@ export const COUNTER_LINE = 16;
  * counts of records created and settled that tell how many jobs are live.
  */
 export class JobRecords {
-  /** The heap's words: a record's fields are `words[id + FIELD]`. */
-  readonly words: Int32Array;
   readonly #heap: SharedHeap;
   readonly #tables: readonly SharedArrayBuffer[];
   readonly #control: Int32Array;
@@ -192,12 +190,20 @@ export class JobRecords {
     countersAt: number,
     participant: number,
   ) {
-    this.words = heap.words;
     this.#heap = heap;
     this.#tables = tables;
     this.#control = control;
     this.#countersAt = countersAt;
     this.#counters = countersAt + participant * COUNTER_LINE;
+  }
+
+  /**
+   * The heap's words: a record's fields are `words[id + FIELD]`. A view of a fixed length over
+   * the heap as long as it is now (`SharedHeap.words`): read it after learning of a record (its
+   * id taken from a queue, a slot or a message), not before, and do not keep it.
+   */
+  get words(): Int32Array {
+    return this.#heap.words;
   }
 
   /**
