@@ -45,7 +45,10 @@ test("encodeNumbersInto returns 0 for a range that holds a value other than a nu
 test("encodeNumbersInto refuses a bad target, range or offset, naming it", () => {
   const memory = new Uint8Array(64);
   const invalid = (f: () => unknown, pattern: RegExp) =>
-    assert.throws(f, (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message));
+    assert.throws(
+      f,
+      (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && pattern.test(e.message),
+    );
   invalid(() => encodeNumbersInto([1], 0, 1, [] as unknown as Uint8Array, 0), /Uint8Array/);
   invalid(() => encodeNumbersInto([1], 0, 2, memory, 0), /from 0 to 2/);
   invalid(() => encodeNumbersInto([1], -1, 1, memory, 0), /from -1/);

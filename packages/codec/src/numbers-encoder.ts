@@ -65,9 +65,9 @@ export function encodeNumbersInto(
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to < from || to > values.length) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
-      `encodeNumbersInto()'s range must lie inside the ${values.length} values given, got from ${
-        describe(from)
-      } to ${describe(to)}`,
+      `encodeNumbersInto()'s range must lie inside the ${values.length} values given, got from ${describe(from)} to ${
+        describe(to)
+      }`,
     );
   }
   const count = to - from;
