@@ -31,5 +31,6 @@ export { ANONYMOUS_OWNER, type HolderCheck, MAX_LOCK_OWNER, OwnedMutex } from ".
 export { BLOCK_BYTES, MAX_BLOCK_BYTES, MAX_HEAP_BYTES, SharedHeap } from "./shared-heap.ts";
 export { move } from "./move.ts";
 export { type DecodeOptions, decodeValue, decodeValueAt, dropMessage } from "./value-decoder.ts";
+export { encodeNumbersInto, numbersMessageBytes } from "./numbers-encoder.ts";
 export { encodeScalarInto } from "./scalar-encoder.ts";
 export { ValueEncoder } from "./value-encoder.ts";

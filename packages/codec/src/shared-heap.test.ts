@@ -130,6 +130,33 @@ test("the heap grows as it fills (on Bun it has its full size at once), and ever
   assertDisjoint(blocks.map((offset) => ({ offset, length: MiB })), "1 MiB blocks");
 });
 
+test("views read after another thread grew the heap reach the new memory and the free lists there", () => {
+  const heap = SharedHeap.create(32 * MiB);
+  const other = new SharedHeap(heap.buffer); // another thread's view of the same heap
+  const kept = heap.words; // read before the growth
+  const before = heap.buffer.byteLength;
+  other.alloc(MiB); // grows a growable heap (Bun's has its full size already): the next block lies past `before`
+  const far = other.alloc(4 * MiB);
+  if (heap.buffer.growable) {
+    assert.ok(far >= before, `allocated at ${far}, past ${before}`);
+    assert.equal(kept.length * 4, before, "a view kept from before keeps its length: read the getter again");
+  }
+  assert.equal(heap.words.length * 4, heap.buffer.byteLength, "a view read now covers the whole heap");
+  assert.equal(heap.bytes.length, heap.buffer.byteLength);
+  other.words[(far >>> 2) + 1000] = 7;
+  other.bytes[far + 4 * MiB - 1] = 9;
+  assert.equal(heap.words[(far >>> 2) + 1000], 7);
+  assert.equal(heap.bytes[far + 4 * MiB - 1], 9);
+  // Blocks the other thread allocated past this one's old view, freed here: their free list is
+  // linked through their first words, which this thread must reach to write, and the other to read.
+  const a = other.alloc(4 * MiB);
+  const b = other.alloc(4 * MiB);
+  heap.free(far, 4 * MiB);
+  heap.free(a, 4 * MiB);
+  heap.free(b, 4 * MiB);
+  assert.deepEqual([other.alloc(4 * MiB), other.alloc(4 * MiB), other.alloc(4 * MiB)], [b, a, far]);
+});
+
 test("a message past the heap's old end decodes after the heap grew (the decoder's views over the heap follow it)", () => {
   const heap = SharedHeap.create(16 * MiB);
   const encoder = new ValueEncoder();

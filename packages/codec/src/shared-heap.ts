@@ -37,17 +37,17 @@ export let freeBlockBytes: (heap: SharedHeap, length: number) => number;
  * or giving back is lost (and the records in its cache, which died with it).
  * Records are allocated and freed for every job, so each thread keeps a small cache of free
  * records and takes or returns them a batch at a time: one lock round trip per
- * {@linkcode RECORD_BATCH} jobs instead of two per job. Growing happens under the lock; every
- * thread's views are length-tracking (`new Int32Array(buffer)` over a growable buffer), so they
- * see the growth.
+ * {@linkcode RECORD_BATCH} jobs instead of two per job. Growing happens under the lock; each
+ * thread sees the growth through {@linkcode SharedHeap.words} and {@linkcode SharedHeap.bytes},
+ * views of a fixed length made again when they are read after the heap grew (see there).
  */
 export class SharedHeap {
   /** The heap's shared memory, to hand to other threads. */
   readonly buffer: SharedArrayBuffer;
-  /** The heap as 32-bit words (length-tracking: sees the heap grow). */
-  readonly words: Int32Array;
-  /** The heap as bytes (length-tracking: sees the heap grow). */
-  readonly bytes: Uint8Array;
+  /** The heap's byte length that `#words` and `#bytes` cover. */
+  #covered: number;
+  #words: Int32Array;
+  #bytes: Uint8Array;
   readonly #mutex: OwnedMutex;
   readonly #records: number[] = [];
 
@@ -68,8 +68,9 @@ export class SharedHeap {
   ) {
     checkHeapBuffer(buffer);
     this.buffer = buffer;
-    this.words = new Int32Array(buffer);
-    this.bytes = new Uint8Array(buffer);
+    this.#covered = buffer.byteLength;
+    this.#words = new Int32Array(buffer, 0, this.#covered >>> 2);
+    this.#bytes = new Uint8Array(buffer, 0, this.#covered);
     // Checked before they are kept: a bad identity would fail every later heap of this thread.
     checkLockWait(patienceMs ?? Infinity, checkHolder, "new SharedHeap()");
     let identity = identities.get(buffer);
@@ -78,13 +79,44 @@ export class SharedHeap {
       identities.set(buffer, identity = { owner, patienceMs: patienceMs ?? Infinity, checkHolder });
     }
     this.#mutex = new OwnedMutex(
-      this.words,
+      // The header's words only: the lock never moves, and this view never needs remaking.
+      new Int32Array(buffer, 0, HEADER_BYTES >>> 2),
       LOCK,
       identity?.owner ?? ANONYMOUS_OWNER,
       identity?.patienceMs ?? Infinity,
       "the shared heap's lock",
       identity?.checkHolder,
     );
+  }
+
+  /**
+   * The heap as 32-bit words: a view of all of it as long as it is when read, of a fixed length
+   * (V8 reads and writes through a length-tracking view, `new Int32Array(buffer)` over a growable
+   * buffer, 4-20x slower: Node 24, an `Atomics.load` 130 against 32 ns, a plain read 95 against 5
+   * ns, under load; Deno 2-15x), made again when the heap has grown since the last read. Read it
+   * again rather than keep it: memory that another thread allocated and made known to this one
+   * (a record's id, a block's offset, taken from a queue or a message) lies inside the view read
+   * after this thread learned of it, since the heap grew before that memory was allocated and a
+   * growable buffer's length is read sequentially consistently; a view kept from before may end
+   * short of it. Reading costs a load of the buffer's length.
+   */
+  get words(): Int32Array {
+    if (this.buffer.byteLength !== this.#covered) this.#cover();
+    return this.#words;
+  }
+
+  /** The heap as bytes, of a fixed length: as {@linkcode SharedHeap.words}. */
+  get bytes(): Uint8Array {
+    if (this.buffer.byteLength !== this.#covered) this.#cover();
+    return this.#bytes;
+  }
+
+  /** Makes the views again over the whole heap, which grew. */
+  #cover(): void {
+    const length = this.buffer.byteLength;
+    this.#covered = length;
+    this.#words = new Int32Array(this.buffer, 0, length >>> 2);
+    this.#bytes = new Uint8Array(this.buffer, 0, length);
   }
 
   static {
@@ -94,8 +126,9 @@ export class SharedHeap {
       const sizeClass = classOf(length);
       heap.#mutex.lock();
       try {
+        const words = heap.words; // read under the lock: covers every block a list holds
         let blocks = 0;
-        for (let at = heap.words[FREE + sizeClass] as number; at !== 0; at = heap.words[at >>> 2] as number) blocks++;
+        for (let at = words[FREE + sizeClass] as number; at !== 0; at = words[at >>> 2] as number) blocks++;
         return blocks * (BLOCK_BYTES << sizeClass);
       } finally {
         heap.#mutex.unlock();
@@ -207,6 +240,8 @@ export class SharedHeap {
   }
 
   #allocLocked(sizeClass: number): number {
+    // Read under the lock: it covers every block on a free list (freed, hence allocated, before
+    // the lock's previous holder unlocked) and the bump pointer's whole heap.
     const words = this.words;
     const head = words[FREE + sizeClass] as number;
     if (head !== 0) {
@@ -232,7 +267,7 @@ export class SharedHeap {
   }
 
   #freeLocked(offset: number, sizeClass: number): void {
-    const words = this.words;
+    const words = this.words; // covers `offset`, which the caller knows of (see `words`)
     words[offset >>> 2] = words[FREE + sizeClass] as number;
     words[FREE + sizeClass] = offset;
   }

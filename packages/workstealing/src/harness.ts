@@ -141,14 +141,18 @@ export class Harness {
     // While the job's function runs, CURRENT names it (should the worker die now, the runtime
     // fails it); a job that becomes a task joins the running list instead.
     let output: unknown;
+    let items: unknown = null;
     try {
       const job = this.#set.jobs[name] as (...args: unknown[]) => unknown;
       // A map chunk's payload is its items (see Runtime.map), read lent: a chunk of numbers is a
       // view of the record's bytes in the heap, not a copy. They stay there until the outcome
       // replaces them (#settle), after the chunk's last item ran, a chunk that goes on as a task too.
-      output = records[id + MAP_CHUNK] === 0
-        ? job(...shared.records.readPayload(id) as unknown[])
-        : runChunk(job, shared.records.readPayload(id, true) as ArrayLike<unknown>);
+      if (records[id + MAP_CHUNK] === 0) {
+        output = job(...shared.records.readPayload(id) as unknown[]);
+      } else {
+        items = shared.records.readPayload(id, true);
+        output = runChunk(job, items as ArrayLike<unknown>);
+      }
     } catch (error) {
       this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
       this.#settle(id, FAILED, error);
@@ -156,7 +160,14 @@ export class Harness {
     }
     if (!isCoroutine(output) && !isFuture(output)) {
       this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
-      this.#settle(id, DONE, output);
+      // A chunk of numbers whose results all were numbers wrote them over its lent items
+      // (`runChunk`): the record's payload is the result's message, as the encoder would write it.
+      if (output === items && output instanceof Float64Array && output.buffer === shared.heap.buffer) {
+        this.#checkAlive();
+        this.#publish(id, DONE);
+      } else {
+        this.#settle(id, DONE, output);
+      }
       return false;
     }
     if (this.#metrics !== null) this.#timed.set(id, [jobIndex, waitMs, startedAt]);
@@ -336,12 +347,18 @@ export class Harness {
       // Even the substitute could not be encoded: the job settles all the same, with the reason.
       settleIn = shared.records.writeFailure(id, state, failure);
     }
+    this.#publish(id, settleIn);
+  }
+
+  /** Settles job `id` in `state`, its outcome already in its record's payload. */
+  #publish(id: number, state: number): void {
+    const shared = this.#shared;
     // Published, then CURRENT cleared, then released: a worker that dies before CURRENT is cleared
     // (V8 ends a thread over its resourceLimits at any function call, measured on Deno 2.9.6
     // between the state store and the wake) leaves the record named there, in its terminal state
     // or still RUNNING, and unreleased; the runtime then finishes the settlement, or fails the job
     // as lost (`Processor.heldJobs`). Dying after the clear loses nothing but the record's memory.
-    shared.records.publishOutcome(id, settleIn);
+    shared.records.publishOutcome(id, state);
     this.#own.setCurrent(0);
     shared.records.release(id);
   }

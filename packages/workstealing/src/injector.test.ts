@@ -20,7 +20,7 @@ function injector(records: number): { queue: Injector; control: Int32Array; heap
   const control = new Int32Array(new SharedArrayBuffer((AT + INJECTOR_WORDS + 3) * 4)).fill(GUARD);
   control.fill(0, AT, AT + INJECTOR_WORDS);
   const heap = new Int32Array(new SharedArrayBuffer((records + 1) * STRIDE * 4));
-  return { queue: new Injector(control, AT, heap), control, heap };
+  return { queue: new Injector(control, AT, { words: heap }), control, heap };
 }
 
 /** The id of the `i`-th record (never 0). */
@@ -120,7 +120,7 @@ test("two threads pushing and popping at once: every job is popped exactly once,
       return request<number[]>(worker, run);
     });
     const popped = [...await Promise.all(runs)];
-    const queue = new Injector(new Int32Array(control), AT, new Int32Array(heap));
+    const queue = new Injector(new Int32Array(control), AT, { words: new Int32Array(heap) });
     popped.push(drain(queue, 128));
     assert.equal(queue.length, 0);
     // Exactly once: each id of each pusher is seen once, and nothing else is.
@@ -171,7 +171,7 @@ test("a push cut short by its holder's death is completed by the recovery, linke
     control[AT + LOCK_WORD] = DEAD;
     control[AT + PENDING_FIRST_WORD] = id(2);
     if (linked) Atomics.store(heap, id(1) + NEXT, id(2)); // TAIL and LENGTH not moved yet
-    assert.equal(new Injector(control, AT, heap, 1).recover(DEAD), true);
+    assert.equal(new Injector(control, AT, { words: heap }, 1).recover(DEAD), true);
     assert.equal(control[AT + LOCK_WORD], 0, "the lock is free again");
     assert.equal(queue.length, 4, `linked: ${linked}`);
     queue.push(id(4)); // links from the repaired tail
@@ -186,7 +186,7 @@ test("a pop cut short by its holder's death is undone by the recovery: no job is
   control[AT + LOCK_WORD] = DEAD;
   control[AT + PENDING_POP_WORD] = id(0);
   control[AT + HEAD_WORD] = id(2);
-  assert.equal(new Injector(control, AT, heap, 1).recover(DEAD), true);
+  assert.equal(new Injector(control, AT, { words: heap }, 1).recover(DEAD), true);
   assert.equal(queue.length, 5);
   assert.equal(control[AT + TAIL_WORD], id(4));
   assert.deepEqual(drain(queue, 2), [0, 1, 2, 3, 4].map(id));
@@ -196,6 +196,6 @@ test("a pop cut short by its holder's death is undone by the recovery: no job is
 test("recovering from an owner that does not hold the lock changes nothing", () => {
   const { queue, control, heap } = injector(4);
   queue.push(id(0));
-  assert.equal(new Injector(control, AT, heap, 1).recover(DEAD), false);
+  assert.equal(new Injector(control, AT, { words: heap }, 1).recover(DEAD), false);
   assert.deepEqual(drain(queue, 4), [id(0)]);
 });

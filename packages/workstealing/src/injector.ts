@@ -45,12 +45,18 @@ import { NEXT } from "./job-record.ts";
  */
 export class Injector {
   readonly #control: Int32Array;
-  readonly #heap: Int32Array;
+  /**
+   * The heap the records are in: its `words` are read after the records in question became
+   * known here (the lock taken, or the caller's own chain), as a `SharedHeap`'s fixed-length view
+   * then covers them (see `SharedHeap.words`).
+   */
+  readonly #heap: { readonly words: Int32Array };
   readonly #mutex: OwnedMutex;
   readonly #at: number;
 
   /**
-   * The injector whose words start at `control[at]` ({@linkcode INJECTOR_WORDS} of them), used by
+   * The injector whose words start at `control[at]` ({@linkcode INJECTOR_WORDS} of them), over
+   * the records in `heap` (a `SharedHeap`, or anything whose `words` are the records' memory), used by
    * lock owner `owner` (this thread's number, for {@linkcode Injector.recover}), whose waits for
    * the lock give up after `patienceMs` and ask `checkHolder` about its holder (see
    * {@linkcode OwnedMutex}).
@@ -58,7 +64,7 @@ export class Injector {
   constructor(
     control: Int32Array,
     at: number,
-    heap: Int32Array,
+    heap: { readonly words: Int32Array },
     owner: number = ANONYMOUS_OWNER,
     patienceMs: number = Infinity,
     checkHolder?: HolderCheck,
@@ -88,12 +94,12 @@ export class Injector {
     const control = this.#control;
     const at = this.#at;
     // Before the lock: no queue holds `last` yet (see the class doc).
-    Atomics.store(this.#heap, last + NEXT, 0);
+    Atomics.store(this.#heap.words, last + NEXT, 0);
     this.#mutex.lock();
     control[at + PENDING_FIRST] = first; // the chain a recovery completes (class doc)
     const tail = control[at + TAIL] as number;
     if (tail === 0) control[at + HEAD] = first;
-    else Atomics.store(this.#heap, tail + NEXT, first);
+    else Atomics.store(this.#heap.words, tail + NEXT, first); // read under the lock: covers `tail`
     control[at + TAIL] = last;
     // The publication the idle protocol pairs with (class doc); poppers need only the lock.
     Atomics.add(control, at + LENGTH, count);
@@ -114,10 +120,10 @@ export class Injector {
     const at = this.#at;
     // The quick check without the lock (see the class doc for what a stale read costs).
     if (Atomics.load(control, at + LENGTH) === 0) return 0;
-    const heap = this.#heap;
     // From here HEAD, TAIL and the NEXT words of the listed records change only under this lock,
     // so the walk below sees one consistent list (empty if another popper emptied it meanwhile).
     this.#mutex.lock();
+    const heap = this.#heap.words; // read under the lock: covers every record listed
     let id = control[at + HEAD] as number;
     control[at + PENDING_POP] = id; // the record a recovery undoes to (class doc)
     let taken = 0;
@@ -169,7 +175,7 @@ export class Injector {
     if (!this.#mutex.recover(deadOwner)) return false;
     const control = this.#control;
     const at = this.#at;
-    const heap = this.#heap;
+    const heap = this.#heap.words; // read under the lock: covers every record listed
     // Under the lock now, after the dead thread's exit: its writes are all visible (OwnedMutex).
     const popFrom = control[at + PENDING_POP] as number;
     if (popFrom !== 0) control[at + HEAD] = popFrom;

@@ -80,6 +80,38 @@ test("map keeps every number exactly and any other item as it was, in chunks of 
   }
 });
 
+test("a chunk of numbers whose results stop being numbers midway keeps every result and item", async () => {
+  const { runtime } = await startTestRuntime();
+  try {
+    // A chunk of numbers writes its results over its items in the heap (map-chunk.ts); a result
+    // that is not a number (item 5 of each chunk: 5.5) makes the rest go on in an array, and the
+    // items after it must still be the ones sent.
+    const items = Array.from({ length: 3_000 }, (_, i) => (i % 10 === 5 ? i + 0.5 : i));
+    const expected = items.map((n) => Number.isInteger(n) ? n * 2 : `n ${n}`);
+    for (const chunkSize of [10, 7, 3_000]) {
+      assert.deepEqual(await runtime.map("doubleOrName", items, { chunkSize }), expected, `chunkSize ${chunkSize}`);
+    }
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("a chunk that is not all numbers gives back the heap block its numbers were being written to", async () => {
+  // A chunk whose first item is a number is written straight into a heap block, which goes back
+  // when an item turns out not to be one (job-record.ts, createNumbers). With the smallest heap
+  // (1 MiB), a block of 128 KiB lost per map would fill it within 8 maps.
+  const { runtime } = await startTestRuntime({ maxHeapBytes: 2 ** 20 });
+  try {
+    const items = Array.from({ length: 20_000 }, (_, i) => (i === 19_999 ? "last" : i));
+    const expected = items.map((v) => typeof v === "number" ? v * 2 : `n ${v}`);
+    for (let round = 0; round < 30; round++) {
+      assert.deepEqual(await runtime.map("doubleOrName", items, { chunkSize: 10_000 }), expected, `round ${round}`);
+    }
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
 test("a failing item fails the map with its error; queued chunks never run, none runs twice", async () => {
   const ITEMS = 2_000;
   const { runtime, counters } = await startTestRuntime({ workers: 2 }, ITEMS);

@@ -1,6 +1,6 @@
 import { SpindleError, wakeShared } from "@spindle/core";
 import type { SharedHeap } from "@spindle/codec";
-import { decodeValue, dropMessage } from "@spindle/codec";
+import { decodeValue, dropMessage, encodeNumbersInto, numbersMessageBytes } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
 import { summaryEnd, summaryWords, writeErrorSummary } from "./error-summary.ts";
 
@@ -170,8 +170,6 @@ export const COUNTER_LINE = 16;
  * counts of records created and settled that tell how many jobs are live.
  */
 export class JobRecords {
-  /** The heap's words: a record's fields are `words[id + FIELD]`. */
-  readonly words: Int32Array;
   readonly #heap: SharedHeap;
   readonly #tables: readonly SharedArrayBuffer[];
   readonly #control: Int32Array;
@@ -192,12 +190,20 @@ export class JobRecords {
     countersAt: number,
     participant: number,
   ) {
-    this.words = heap.words;
     this.#heap = heap;
     this.#tables = tables;
     this.#control = control;
     this.#countersAt = countersAt;
     this.#counters = countersAt + participant * COUNTER_LINE;
+  }
+
+  /**
+   * The heap's words: a record's fields are `words[id + FIELD]`. A view of a fixed length over
+   * the heap as long as it is now (`SharedHeap.words`): read it after learning of a record (its
+   * id taken from a queue, a slot or a message), not before, and do not keep it.
+   */
+  get words(): Int32Array {
+    return this.#heap.words;
   }
 
   /**
@@ -237,16 +243,48 @@ export class JobRecords {
    * is recovered from it: `Processor.traceSpawn`, {@linkcode JobRecords.finishSpawn}).
    */
   create(job: number, encoder: ValueEncoder, length: number, trace?: SpawnTrace): number {
-    // Plain writes: nobody else can see the record until the caller publishes its id with an
-    // `Atomics` operation (a deque push or the injector's lock), which orders them before it.
     const id = this.#heap.allocRecord();
-    const records = this.words;
     try {
       this.#writePayload(id, encoder, length);
     } catch (error) {
       this.#heap.freeRecord(id); // the heap had no room for the arguments (CAPACITY_EXCEEDED)
       throw error;
     }
+    this.#fill(id, job, trace);
+    return id;
+  }
+
+  /**
+   * As {@linkcode JobRecords.create}, for a record whose payload is `values[from, to)` as one
+   * Float64Array (a map chunk of numbers), written straight into the heap (codec
+   * `encodeNumbersInto`: no packed copy, no encoder); 0 when one of them is not a number, which
+   * leaves the heap as it was.
+   */
+  createNumbers(job: number, values: readonly unknown[], from: number, to: number): number {
+    const id = this.#heap.allocRecord();
+    const length = numbersMessageBytes(to - from);
+    let start: number;
+    try {
+      start = this.#placePayload(id, length);
+    } catch (error) {
+      this.#heap.freeRecord(id); // the heap had no room for the arguments (CAPACITY_EXCEEDED)
+      throw error;
+    }
+    if (encodeNumbersInto(values, from, to, this.#heap.bytes, start) === 0) {
+      if (length > INLINE_BYTES) this.#heap.free(start, length);
+      this.#heap.freeRecord(id);
+      return 0;
+    }
+    this.words[id + LENGTH] = length;
+    this.#fill(id, job);
+    return id;
+  }
+
+  /** Fills a new record's fields but its payload, QUEUED, and counts the spawn (see `create`). */
+  #fill(id: number, job: number, trace?: SpawnTrace): void {
+    // Plain writes: nobody else can see the record until the caller publishes its id with an
+    // `Atomics` operation (a deque push or the injector's lock), which orders them before it.
+    const records = this.words;
     records[id + JOB] = job;
     records[id + REFS] = 2;
     records[id + WORKER] = -1;
@@ -263,7 +301,6 @@ export class JobRecords {
     const spawned = control[counter] as number;
     trace?.traceSpawn(id, spawned);
     control[counter] = spawned + 1;
-    return id;
   }
 
   /**
@@ -540,18 +577,26 @@ export class JobRecords {
   #writePayload(id: number, encoder: ValueEncoder, length: number): void {
     // Plain writes, published by the caller's later `Atomics` store (the id's publication, or the
     // terminal state).
-    const records = this.words;
-    let start: number;
-    if (length <= INLINE_BYTES) {
-      records[id + PAYLOAD] = 0;
-      start = (id + INLINE) << 2;
-    } else {
-      start = this.#heap.alloc(length);
-      records[id + PAYLOAD] = start;
-    }
+    const start = this.#placePayload(id, length);
     const bytes = encoder.bytes;
     this.#heap.bytes.set(bytes.length === length ? bytes : bytes.subarray(0, length), start);
-    records[id + LENGTH] = length;
+    this.words[id + LENGTH] = length;
+  }
+
+  /**
+   * Where a payload of `length` bytes goes: inside the record when it fits, else in a block of
+   * the heap (throws `CAPACITY_EXCEEDED` when it has no room), which PAYLOAD then names. Its byte
+   * offset in the heap is a multiple of 8 either way (a block's of 128, INLINE's of 64 from the
+   * record's). Plain writes, published as the payload's (see `#writePayload`).
+   */
+  #placePayload(id: number, length: number): number {
+    if (length <= INLINE_BYTES) {
+      this.words[id + PAYLOAD] = 0;
+      return (id + INLINE) << 2;
+    }
+    const start = this.#heap.alloc(length);
+    this.words[id + PAYLOAD] = start;
+    return start;
   }
 
   /**

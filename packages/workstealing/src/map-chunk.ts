@@ -2,9 +2,9 @@
 import { type Coroutine, type Future, isCoroutine, isFuture } from "@spindle/core";
 
 /**
- * This worker's buffer for the results of a synchronous chunk of numbers (see `runChunk`),
- * grown to the largest chunk seen, up to {@linkcode MAX_REUSED_RESULTS}, and reused for every
- * chunk after.
+ * This worker's buffer for the results of a synchronous chunk whose items are not numbers but
+ * whose results are (see `runChunk`), grown to the largest chunk seen, up to
+ * {@linkcode MAX_REUSED_RESULTS}, and reused for every chunk after.
  */
 let resultScratch = new Float64Array(0);
 /** The most results the reused buffer holds (512 KiB kept per worker); a larger chunk gets a buffer of its own. */
@@ -17,17 +17,24 @@ const MAX_REUSED_RESULTS = 1 << 16;
  * at a time: the chunk is the unit of parallelism). An item that throws fails the chunk with that
  * error, as a single job would; the items after it do not run.
  *
- * The numbers of a synchronous chunk are written straight into a buffer this worker reuses, not
- * into a fresh array packed afterwards: the Float64Array returned is valid only until the next
- * chunk runs on this worker, which is enough, since the harness encodes a synchronous job's
- * output (a copy into the shared heap) before it runs anything else. Fresh memory per chunk is
- * what the map's copies cost (page faults; measured on Bun, where reusing this buffer and the
- * runtime thread's packing buffer took a map of 1,000,000 numbers to 0.6x its time).
+ * The numbers of a synchronous chunk are written straight into memory that needs no copy:
+ * - items that are a Float64Array (a chunk of numbers: its record's payload, lent, which only
+ *   this worker reads while it runs the chunk) get each result in place of its item, read just
+ *   before, and that same array is returned: the payload then is the result's message already
+ *   (`Harness.start` publishes it as it is; the items after a result that is not a number are
+ *   still there for the rest of the chunk);
+ * - other items, into a buffer this worker reuses, valid only until the next chunk runs on this
+ *   worker, which is enough, since the harness encodes a synchronous job's output (a copy into
+ *   the shared heap) before it runs anything else. Fresh memory per chunk is what the map's copies
+ *   cost (page faults; measured on Bun, where reusing this buffer and the runtime thread's
+ *   packing buffer took a map of 1,000,000 numbers to 0.6x its time).
  */
 export function runChunk(job: (item: unknown) => unknown, items: ArrayLike<unknown>): unknown {
   const length = items.length;
   let packed: Float64Array;
-  if (length > MAX_REUSED_RESULTS) {
+  if (items instanceof Float64Array) {
+    packed = items;
+  } else if (length > MAX_REUSED_RESULTS) {
     packed = new Float64Array(length);
   } else {
     if (resultScratch.length < length) resultScratch = new Float64Array(length);
@@ -73,23 +80,11 @@ function goOnInArray(
  * bytes at once, where an array of numbers costs a tag and a read per item each way (measured on
  * 1,000,000 numbers in chunks of 10,000, Node 24: the decoding was most of the map's time). A
  * float64 holds every number exactly (-0 and NaN included), and a chunk of numbers is only ever
- * read item by item, so the job sees the same values. With `into` (at least `to - from` long),
- * the numbers are written there and a view of it is returned, for a caller that sends each
- * chunk before it packs the next.
+ * read item by item, so the job sees the same values.
  */
-export function packedNumbers(
-  values: readonly unknown[],
-  from: number,
-  to: number,
-  into?: Float64Array,
-): Float64Array | null {
+function packedNumbers(values: readonly unknown[], from: number, to: number): Float64Array | null {
   if (from === to || typeof values[from] !== "number") return null;
-  const length = to - from;
-  const packed = into === undefined
-    ? new Float64Array(length)
-    : into.length === length
-    ? into
-    : into.subarray(0, length);
+  const packed = new Float64Array(to - from);
   for (let i = from; i < to; i++) {
     const value = values[i];
     if (typeof value !== "number") return null;

@@ -737,40 +737,95 @@ export class Runtime<S extends JobSet = JobSet> {
       }
       // A chunk's payload is its items themselves, not an argument list: a chunk of numbers (a
       // Float64Array) is then the whole message, which its worker reads in place (harness.ts).
-      return mapInChunks(list, chunkSize, (chunk, start) => this.#spawn(name, chunk, spawnOptions, start));
+      return mapInChunks(
+        list,
+        chunkSize,
+        (start, end) => this.#spawnNumbers(name, list, start, end, spawnOptions),
+        (chunk, start) => this.#spawn(name, chunk, spawnOptions, start),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /**
-   * Spawns job `name` with `args`, its argument list, or with a map chunk's items (an array or a
-   * Float64Array) as its payload when `chunkStart` (the chunk's first item's index) is given.
+   * Spawns job `name` with `args`, its argument list, or with a map chunk's items (an array) as
+   * its payload when `chunkStart` (the chunk's first item's index) is given.
    */
   #spawn(
     name: string,
-    args: unknown[] | Float64Array,
+    args: unknown[],
     options: SpawnOptions | null,
     chunkStart = -1,
   ): JobHandle<unknown> {
     const shared = this.#shared;
-    if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
-    const job = this.#indexes.get(name) ?? -1;
-    if (job < 0) throw new UnknownJobError(name, this.#names);
+    const job = this.#jobIndex(name);
     const length = this.#encoder.encode(args, name, "args");
     let id: number;
     let full: boolean;
     try {
       // A getter of `args` may have shut the runtime down while they were encoded.
       if (shared.state !== OPEN) throw new RuntimeShutdownError(name);
-      full = this.needsDrain;
-      if (full && this.#reject && options?.signal?.aborted !== true) throw new QueueFullError(name, this.#limit);
+      full = this.#queueFull(name, options);
       id = shared.records.create(job, this.#encoder, length);
     } catch (error) {
       // The arguments will never be read: buffers `move` put in the heap for them go back.
       this.#encoder.discard();
       throw error;
     }
+    return this.#enqueue(id, job, name, options, full, chunkStart);
+  }
+
+  /**
+   * Spawns the map chunk `items[start, end)` of job `name` as one Float64Array written straight
+   * into the heap (`JobRecords.createNumbers`), or returns null when one of the items is not a
+   * number (the caller then spawns the chunk as an array).
+   */
+  #spawnNumbers(
+    name: string,
+    items: readonly unknown[],
+    start: number,
+    end: number,
+    options: SpawnOptions | null,
+  ): JobHandle<unknown> | null {
+    const job = this.#jobIndex(name);
+    const full = this.#queueFull(name, options);
+    const id = this.#shared.records.createNumbers(job, items, start, end);
+    return id === 0 ? null : this.#enqueue(id, job, name, options, full, start);
+  }
+
+  /** Job `name`'s index in the job set; throws when the runtime is shutting down or has no such job. */
+  #jobIndex(name: string): number {
+    if (this.#shared.state !== OPEN) throw new RuntimeShutdownError(name);
+    const job = this.#indexes.get(name) ?? -1;
+    if (job < 0) throw new UnknownJobError(name, this.#names);
+    return job;
+  }
+
+  /**
+   * Whether the bounded queue is full, so that a new job waits for room; throws `QueueFullError`
+   * instead with `whenFull: "reject"` (unless the job's signal already fired: it fails at once).
+   */
+  #queueFull(name: string, options: SpawnOptions | null): boolean {
+    const full = this.needsDrain;
+    if (full && this.#reject && options?.signal?.aborted !== true) throw new QueueFullError(name, this.#limit);
+    return full;
+  }
+
+  /**
+   * Queues job `id` (a new record of job set index `job` holding its payload) and returns its handle: into the injector,
+   * waking workers as it needs, or behind the jobs waiting for room when the queue is `full`; or
+   * fails it at once when its signal already fired. `chunkStart` as for `#spawn`.
+   */
+  #enqueue(
+    id: number,
+    job: number,
+    name: string,
+    options: SpawnOptions | null,
+    full: boolean,
+    chunkStart: number,
+  ): JobHandle<unknown> {
+    const shared = this.#shared;
     const signal = options?.signal;
     if (signal?.aborted === true) {
       // Fails at once without running: a record that never enters a queue, cancelled here.

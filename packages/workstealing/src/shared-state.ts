@@ -124,7 +124,7 @@ export class SharedState {
       if (p >= 0 && p < setup.processors) checkHolder(p);
     };
     this.heap = new SharedHeap(setup.heap, owner, patience, holderCheck);
-    this.injector = new Injector(this.control, INJECTOR_AT, this.heap.words, owner, patience, holderCheck);
+    this.injector = new Injector(this.control, INJECTOR_AT, this.heap, owner, patience, holderCheck);
     const countersAt = align(IDLE_AT + idleWords(setup.processors));
     this.records = new JobRecords(this.heap, setup.tables, this.control, countersAt, participant);
     const processorAt = countersAt + (setup.processors + 1) * COUNTER_LINE;

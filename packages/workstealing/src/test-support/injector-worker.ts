@@ -30,7 +30,7 @@ export const idOf = (run: Pick<InjectorRun, "first" | "stride" | "n">, pusher: n
 function runOnce(run: InjectorRun): number[] {
   const control = new Int32Array(run.control);
   const heap = new Int32Array(run.heap);
-  const injector = new Injector(control, run.at, heap);
+  const injector = new Injector(control, run.at, { words: heap });
   const next = random(run.seed);
   const popped: number[] = [];
   Atomics.add(control, run.barrier, 1);

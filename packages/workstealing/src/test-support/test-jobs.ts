@@ -50,6 +50,7 @@ export type TestJobs = {
   double: (n: number) => number;
   doubleLater: (n: number) => Coroutine<number>;
   doubleOddLater: (n: number) => number | Coroutine<number>;
+  doubleOrName: (n: number | string) => number | string;
   checkItem: (n: number) => number;
   withCallback: (item: { i: number; callback: boolean }) => { i: number; callback?: () => number };
   waitItem: (index: number) => Coroutine<void>;
@@ -285,6 +286,10 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   /** `n * 2`: at once for an even `n`, as a coroutine that suspends once for an odd one. */
   doubleOddLater(n) {
     return n % 2 === 0 ? n * 2 : jobs.jobs.doubleLater(n);
+  },
+  /** `n * 2` for an integer `n`, else its name (`"n 1.5"`): a result that is not a number, at once. */
+  doubleOrName(n) {
+    return typeof n === "number" && Number.isInteger(n) ? n * 2 : `n ${n}`;
   },
   /** `{ i }`, with a function (which cannot cross threads) when `callback` is set. */
   withCallback(item) {
