@@ -226,6 +226,13 @@ export function readErrorOptions(options: ErrorOptions | undefined, what: string
  * throwing `getPrototypeOf` trap) is {@linkcode unreadableError} instead of the engine's
  * `TypeError`. `needs` names what the value was for.
  *
+ * On V8 the check is a prototype comparison only where this call is inlined into code that passes
+ * `type` as a constant (9 to 14 instructions, callgrind, Node 24). Where it is not inlined, its
+ * `instanceof` of a class passed in runs the generic builtins (`checkInstance` with inlining
+ * turned off: 473 instructions, against 75 for a function of its own naming the class). A closure
+ * made per class measured no better (336): closures of one function share its type feedback. A
+ * hot path that may not be inlined writes `value instanceof C` in a function of its own.
+ *
  * @example
  * ```ts
  * import { isInstance } from "@spindle/core";
