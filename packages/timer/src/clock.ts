@@ -10,8 +10,14 @@
  */
 const EPOCH_MS = Date.UTC(2025, 0, 1);
 const origin = performance.timeOrigin - EPOCH_MS;
+/**
+ * The host's `performance`, read once: Node defines the global as a lazy accessor, and reading it
+ * per call (an inline-cache miss, the accessor and its `hasOwnProperty`) was 240 of the 1,150
+ * instructions of scheduling a sleep (callgrind, Node 24).
+ */
+const perf = performance;
 
 /** Milliseconds on the process-wide monotonic clock. */
 export function clockNow(): number {
-  return origin + performance.now();
+  return origin + perf.now();
 }

@@ -21,6 +21,12 @@ export interface Driver {
   /** Why the driver stopped, or `null` while it runs. */
   readonly closeReason: CloseReason | null;
   /**
+   * `closeReason === null` as far as this thread has seen, for a fast path that tolerates a stale
+   * `true`: a timer closed by another thread still wakes this thread's pending timers (they then
+   * fail), so a sleep registered meanwhile fails at its next poll.
+   */
+  readonly seemsOpen: boolean;
+  /**
    * Once closed, what closed it, as the `cause` of the timers' `TimerClosedError`s: the error
    * the timer thread died with, an `Error` naming its exit code, the corruption found, or the
    * `Error` made where the timer was closed; `undefined` while it runs.

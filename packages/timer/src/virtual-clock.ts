@@ -139,6 +139,10 @@ class VirtualDriver implements Driver {
   #movedNs = 0;
   closeReason: CloseReason | null = null;
   closeCause: Error | undefined;
+
+  get seemsOpen(): boolean {
+    return this.closeReason === null;
+  }
   /** The idle executors to resume when a deadline appears (their `onIdle`'s `again`). */
   readonly #idle = new Set<() => void>();
 

@@ -32,6 +32,10 @@ export class HostDriver implements Driver {
     return this.#closeReason;
   }
 
+  get seemsOpen(): boolean {
+    return this.#closeReason === null;
+  }
+
   get closeCause(): Error | undefined {
     return this.#closeCause;
   }

@@ -226,6 +226,21 @@ export class SharedTimerState {
     return Atomics.load(this.#words, STATE) !== OPEN;
   }
 
+  /**
+   * Whether this thread has seen no close: `STATE` read without ordering (a plain load, which the
+   * JIT inlines, where `Atomics.load` is a builtin call: a tenth of scheduling a sleep on Node).
+   * For a sleep's pending poll only (`Driver.seemsOpen`), where a stale `OPEN` is harmless: a
+   * close by this thread is always seen (program order), as is one this thread learnt of through
+   * its `WakeTable` (the drain's atomics synchronize with the closer's wake, which follows its
+   * `compareExchange` of `STATE`). A close by another thread not learnt of yet registers the sleep,
+   * and the close wakes this client anyway: its armed slot was published before `arm`'s SC load
+   * of `STATE` under the lock (see above), or an earlier deadline's was, so the sleep fails at
+   * its next poll instead of this one.
+   */
+  get seemsOpen(): boolean {
+    return this.#words[STATE] === OPEN;
+  }
+
   /** Why the timer closed, or `null`; a `STATE` outside its values reads as `"corrupted"`. */
   get closeReason(): CloseReason | null {
     const state = Atomics.load(this.#words, STATE);

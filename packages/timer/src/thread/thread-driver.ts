@@ -92,6 +92,10 @@ export class ThreadDriver implements Driver {
     return this.#state.closeReason;
   }
 
+  get seemsOpen(): boolean {
+    return this.#state.seemsOpen;
+  }
+
   /**
    * Once closed: what the creator knows (the thread's error, an `Error` naming its exit code, the
    * corruption the thread reported, the `Error` of `close()`), else the corruption this thread
