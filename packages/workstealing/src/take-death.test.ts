@@ -12,14 +12,21 @@ import process from "node:process";
 import { test } from "node:test";
 import { WakeTable } from "@spindle/core";
 import { Runtime, type RuntimeOptions } from "./mod.ts";
+import { sharedStateOf } from "./runtime.ts";
+import { heapBytesInUse } from "../../codec/src/shared-heap.ts";
 import { until } from "@spindle/test-support";
 import { settleWithin } from "./test-support/runtime.ts";
 import type jobs from "./test-support/take-death-jobs.ts";
 import {
+  PAUSE_THIEF,
+  PUSHED_INSTEAD,
+  SIGNAL_WORDS,
   SPAWN_COUNTED,
   type TakeDeathWords,
   THIEF_AT,
   THIEF_CALL,
+  THIEF_GO,
+  THIEF_MARKED,
   thiefTake,
   VICTIM_TOO,
 } from "./test-support/take-death-jobs.ts";
@@ -36,7 +43,16 @@ async function start(words: TakeDeathWords, workers: number): Promise<Runtime<ty
 
 function sharedWords(children: number): TakeDeathWords {
   const words = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
-  return { runs: words(children), exits: words(1), signals: words(6) };
+  return { runs: words(children), exits: words(1), signals: words(SIGNAL_WORDS) };
+}
+
+/**
+ * The bytes of the runtime's shared heap in use (records and blocks neither free nor in a
+ * thread's record cache, `heapBytesInUse`).
+ */
+function heapInUse(runtime: Runtime<typeof jobs>, workers: number): number {
+  const state = sharedStateOf(runtime);
+  return heapBytesInUse(state.heap, Array.from({ length: workers + 1 }, (_, q) => state.recordCacheOf(q)));
 }
 
 /** Whether a job's outcome is one a death may leave: its value, or the loss of its worker. */
@@ -110,16 +126,24 @@ for (const [where, children] of [["slot", 1], ["deque", 2]] as const) {
 }
 // A worker ends in a job's spawn of a child: before each `Atomics` call in turn from the spawn's
 // start until it returns, with the slot empty (the child goes there) or holding the child spawned
-// before (which the spawn moves to the deque). Before, a death between the child's count and its
-// publication (its slot's load, its store, the bump's compare-exchange) left a child in no queue:
-// the live count never came back to 0, and a draining shutdown waited for good.
-for (const [where, children] of [["an empty slot", 1], ["a full slot", 2]] as const) {
-  test(`a worker that ends in a spawn into ${where} leaves the child to run once`, async () => {
+// before (which the spawn moves to the deque), its record cache empty (the spawn fills it under
+// the heap's lock), the child's arguments inline in its record or in a block of the heap. Before,
+// a death between the child's count and its publication (its slot's load, its store, the bump's
+// compare-exchange) left a child in no queue: the live count never came back to 0, and a draining
+// shutdown waited for good; and a death before the count (in the record's allocation, or its
+// arguments') left the record and the block allocated until the runtime ended, as it did the
+// dead worker's whole record cache: the heap's bytes in use then grew by each death.
+const spawnCases = [["an empty slot", 1, 0], ["a full slot, arguments in a heap block", 2, 200]] as const;
+for (const [where, children, padding] of spawnCases) {
+  test(`a worker that ends in a spawn into ${where} leaves the child to run once and its memory to the heap`, async () => {
     const spawned = children - 1; // the child whose spawn the thread ends in
     let ranAfterDeath = 0;
+    let uncounted = 0;
+    let inUseBefore = -1;
     const deaths = await everyCall(where, children, async (runtime, words, call) => {
+      if (inUseBefore < 0) inUseBefore = heapInUse(runtime, 1);
       const parent = await settleWithin(
-        runtime.spawn("exitInSpawn", call, children),
+        runtime.spawn("exitInSpawn", call, children, "x".repeat(padding)),
         `${where}: the parent`,
         SETTLE_MS,
       );
@@ -137,11 +161,61 @@ for (const [where, children] of [["an empty slot", 1], ["a full slot", 2]] as co
         `${where}, call ${call}: the child's runs (counted: ${counted})`,
       );
       if (parent.status === "rejected" && counted) ranAfterDeath++;
+      if (!counted) uncounted++;
+      // Every record and block comes back: the jobs' (their handles were awaited or detached),
+      // and what the dead worker held (its record cache, the child's record and block).
+      const inUse = () => heapInUse(runtime, 1);
+      await until(
+        () => inUse() === inUseBefore,
+        `${where}, call ${call}: the heap's bytes in use back to ${inUseBefore} (now ${inUse()})`,
+        SETTLE_MS,
+      );
     });
     assert.ok(deaths > 0, `${where}: no call ended the thread`);
     assert.ok(ranAfterDeath > 0, `${where}: no death left the child to run`);
+    assert.ok(uncounted > 0, `${where}: no death came before the child's count`);
   });
 }
+
+// A worker ends in a spawn whose slot holds a thief's mark: the thief (the other worker) took the
+// child spawned before from the slot of this worker, stuck in its job, and is paused before it
+// names it, so that the spawn pushes its child onto the deque instead (PUSHING_NEW). The worker
+// ends before each `Atomics` call of that spawn in turn; the thief then goes on.
+test("a worker that ends in a spawn while a thief's mark holds its slot leaves each child to run once", async () => {
+  const name = "thief's mark";
+  let pushedInstead = 0;
+  const deaths = await everyCall(name, 2, async (runtime, words, call) => {
+    const { signals } = words;
+    Atomics.store(signals, PAUSE_THIEF, 1);
+    const parent = runtime.spawn("spawnPastThief", call);
+    await until(() => Atomics.load(signals, 0) === 1, `${name}, call ${call}: the parent runs`, SETTLE_MS);
+    // Each nudge wakes the other worker, whose search then takes the stuck worker's slot.
+    const nudges = [];
+    for (const since = Date.now(); Atomics.load(signals, THIEF_MARKED) === 0 && Date.now() - since < SETTLE_MS;) {
+      nudges.push(runtime.spawn("nudge"));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(Atomics.load(signals, THIEF_MARKED), 1, `${name}, call ${call}: a thief marked the slot`);
+    const outcome = await settleWithin(parent, `${name}: the parent`, SETTLE_MS);
+    assertOnce(outcome, call, `${name}, call ${call}: the parent`);
+    Atomics.store(signals, THIEF_GO, 1);
+    Atomics.notify(signals, THIEF_GO);
+    for (const nudge of nudges) {
+      assertOnce(await settleWithin(nudge, `${name}: a nudge`, SETTLE_MS), 0, `${name}: a nudge`);
+    }
+    await until(() => runtime.liveJobs === 0, `${name}, call ${call}: every job settled`, SETTLE_MS);
+    assert.equal(words.runs[0], 1, `${name}, call ${call}: the thief's child ran once`);
+    const counted = outcome.status === "fulfilled" || Atomics.load(signals, SPAWN_COUNTED) === 1;
+    assert.equal(
+      words.runs[1],
+      counted ? 1 : 0,
+      `${name}, call ${call}: the pushed child's runs (counted: ${counted})`,
+    );
+    if (Atomics.load(signals, PUSHED_INSTEAD) === 1) pushedInstead++;
+  }, 2);
+  assert.ok(deaths > 0, `${name}: no call ended the thread`);
+  assert.ok(pushedInstead > 0, `${name}: no spawn found the thief's mark`);
+});
 
 test("a worker that ends on its way through a batch from the injector leaves each job to run once", async () => {
   const children = 3;
