@@ -60,17 +60,20 @@ export let emptyRecordCache: (heap: SharedHeap) => void;
  * written by this thread alone, with plain writes, which whoever reads them after the thread's
  * exit sees: the host joins the thread before it reports the exit). The cache is a list linked
  * through each free record's first word (as the free lists are), its head in the first word; the
- * third names the record in the thread's hands (`IN_HAND`): stored before each step that takes a
- * record out of a list or puts one in, so a thread stopped at any point leaves every record it
- * had either in its cache's list, or in a free list, or named there:
- * - a pop from the cache stores the record there, then the head past it: the record is at the
- *   head (in the cache) or out of the list and in hand, until the caller places it
+ * third (`IN_HAND`) and the fourth (`MOVING`) name a record in the thread's hands, stored before
+ * each step that takes a record out of a list or puts one in, so a thread stopped at any point
+ * leaves every record it had either in its cache's list, or in a free list, or named there:
+ * - a pop from the cache stores the record in IN_HAND, then the head past it: the record is at
+ *   the head (in the cache) or out of the list and in hand, until the caller places it
  *   ({@linkcode SharedHeap.recordPlaced});
- * - a push stores the record there, then links it and stores the head: in hand or at the head;
- * - under the heap's lock (a refill of the cache, a batch given back), each record, before the
- *   single store that moves it (a free list's head or the bump pointer, then the cache's head):
- *   a thread that dies holding the lock leaves it still where it came from, which is where the
- *   heap takes its next block from ({@linkcode SharedHeap.isNextBlock}), or in hand.
+ * - a record whose last reference its holder dropped is named in IN_HAND
+ *   ({@linkcode SharedHeap.holdRecord}) until the push, which links it and stores the head, and
+ *   then clears IN_HAND: in hand, or at the head (in the cache);
+ * - under the heap's lock (a refill of the cache, a batch given back), each record in MOVING,
+ *   before the single store that moves it (a free list's head or the bump pointer, then the
+ *   cache's head, or the other way round): a thread that dies holding the lock leaves it where it
+ *   came from (the heap's next block, {@linkcode SharedHeap.isNextBlock}, or the cache's head), in
+ *   hand, or where it went.
  * {@linkcode SharedHeap.allocInto} names a block in the caller's word before it takes it, the same
  * way. Whoever learns of the death forgets a hand that was not taken yet while it holds the
  * recovered lock ({@linkcode SharedHeap.recoverLock}'s `repair`, before anyone else changes the
@@ -129,14 +132,23 @@ export class SharedHeap {
       heap.#mutex.lock();
       try {
         const words = heap.words;
+        // A list longer than the heap has blocks cycles: a block freed twice.
+        const most = heap.buffer.byteLength / BLOCK_BYTES;
+        const walk = (first: number, next: (at: number) => number, what: string): number => {
+          let blocks = 0;
+          for (let at = first; at !== 0; at = next(at)) {
+            if (++blocks > most) throw new Error(`${what} cycles: a block was freed twice`);
+          }
+          return blocks;
+        };
         let free = 0;
         for (let sizeClass = 0; sizeClass < CLASSES; sizeClass++) {
-          for (let at = words[FREE + sizeClass] as number; at !== 0; at = words[at >>> 2] as number) {
-            free += BLOCK_BYTES << sizeClass;
-          }
+          const head = words[FREE + sizeClass] as number;
+          free += walk(head, (at) => words[at >>> 2] as number, `free list ${sizeClass}`) * (BLOCK_BYTES << sizeClass);
         }
         for (const [cache, at] of caches) {
-          for (let id = Atomics.load(cache, at + CACHE_HEAD); id !== 0; id = words[id] as number) free += BLOCK_BYTES;
+          const head = Atomics.load(cache, at + CACHE_HEAD);
+          free += walk(head, (id) => words[id] as number, "a record cache") * BLOCK_BYTES;
         }
         return (words[BUMP] as number) - HEADER_BYTES - free;
       } finally {
@@ -243,6 +255,16 @@ export class SharedHeap {
     return id;
   }
 
+  /**
+   * Names record `id`, whose last reference this thread has just dropped, as in its hands until
+   * {@linkcode SharedHeap.freeRecord} puts it in the cache: a thread that dies meanwhile leaves it
+   * for {@linkcode SharedHeap.adoptRecordsOf} to return (and the caller's words, such as a
+   * payload it was freeing, to say what else it holds).
+   */
+  holdRecord(id: number): void {
+    this.#cache[this.#cacheAt + IN_HAND] = id; // plain, see "Blocks in a thread's hands"
+  }
+
   /** The record {@linkcode SharedHeap.allocRecord} returned is named elsewhere now: no longer in this thread's hands. */
   recordPlaced(): void {
     // Plain, after the caller's store that names it elsewhere: a thread that dies between the two
@@ -254,11 +276,13 @@ export class SharedHeap {
   freeRecord(id: number): void {
     const cache = this.#cache;
     const at = this.#cacheAt;
-    // Plain, see "Blocks in a thread's hands": in hand, then linked, then the head. It stays named
-    // in hand while it is the head, which means "in the cache".
+    // Plain, see "Blocks in a thread's hands": in hand, then linked, then the head, then out of
+    // hand (named in hand while it is the head means "in the cache"; cleared before a batch given
+    // back may move it on).
     cache[at + IN_HAND] = id;
     this.words[id] = cache[at + CACHE_HEAD] as number;
     cache[at + CACHE_HEAD] = id;
+    cache[at + IN_HAND] = 0;
     if (++cache[at + CACHE_COUNT]! >= 2 * RECORD_BATCH) this.#giveBackRecords(RECORD_BATCH);
   }
 
@@ -273,14 +297,14 @@ export class SharedHeap {
         // Plain, under the lock: named in hand before the take (a death in between leaves it the
         // heap's next block), then linked into the cache and made its head.
         const block = this.#nextBlock(0);
-        cache[at + IN_HAND] = block >>> 2;
+        cache[at + MOVING] = block >>> 2;
         this.#take(0, block);
         words[block >>> 2] = cache[at + CACHE_HEAD] as number;
         cache[at + CACHE_HEAD] = block >>> 2;
         cache[at + CACHE_COUNT]!++;
       }
     } finally {
-      cache[at + IN_HAND] = 0;
+      cache[at + MOVING] = 0;
       this.#mutex.unlock();
     }
   }
@@ -292,16 +316,16 @@ export class SharedHeap {
     this.#mutex.lock();
     try {
       while (cache[at + CACHE_COUNT]! > keep) {
-        // Plain, under the lock: in hand, out of the cache, then on the free list (its head is
-        // then this record, the heap's next block, which isNextBlock tells).
+        // Plain, under the lock: moving (still the cache's head), out of the cache, then on the
+        // free list (its head is then this record, the heap's next block, which isNextBlock tells).
         const id = cache[at + CACHE_HEAD] as number;
-        cache[at + IN_HAND] = id;
+        cache[at + MOVING] = id;
         cache[at + CACHE_HEAD] = this.words[id] as number;
         cache[at + CACHE_COUNT]!--;
         this.#freeLocked(id << 2, 0);
       }
     } finally {
-      cache[at + IN_HAND] = 0;
+      cache[at + MOVING] = 0;
       this.#mutex.unlock();
     }
   }
@@ -309,11 +333,11 @@ export class SharedHeap {
   /**
    * Takes over the record cache that a thread which has ended kept at `words[at]`
    * ({@linkcode SharedHeap.keepRecordsIn}): its records join this thread's cache and its words are
-   * cleared for the next thread. Returns the record it had in hands (out of its cache: taken and not
-   * placed, or being given back), or 0; the caller frees it (this heap's
-   * {@linkcode SharedHeap.freeRecord}) unless it placed the record elsewhere. When the thread died
-   * holding the heap's lock, call this after {@linkcode SharedHeap.forgetUntakenRecord} ran in the
-   * lock's recovery.
+   * cleared for the next thread; a record it was moving under the heap's lock joins it too. Returns
+   * the record it had in hand ({@linkcode SharedHeap.recordInHand}), or 0; the caller frees it
+   * (this heap's {@linkcode SharedHeap.freeRecord}) unless it placed the record elsewhere. When the
+   * thread died holding the heap's lock, call this after {@linkcode SharedHeap.forgetUntakenRecord}
+   * ran in the lock's recovery.
    */
   adoptRecordsOf(words: Int32Array, at: number): number {
     // Plain reads of the dead thread's words and links: its writes came before its exit (see
@@ -322,7 +346,8 @@ export class SharedHeap {
     const cache = this.#cache;
     const own = this.#cacheAt;
     let head = words[at + CACHE_HEAD] as number;
-    const inHand = words[at + IN_HAND] as number;
+    const inHand = this.recordInHand(words, at);
+    const moving = words[at + MOVING] as number;
     while (head !== 0) {
       const next = this.words[head] as number;
       this.words[head] = cache[own + CACHE_HEAD] as number;
@@ -330,21 +355,34 @@ export class SharedHeap {
       cache[own + CACHE_COUNT]!++;
       head = next;
     }
-    const first = words[at + CACHE_HEAD] as number;
     words[at + CACHE_HEAD] = 0;
     words[at + CACHE_COUNT] = 0;
     words[at + IN_HAND] = 0;
-    return inHand === first ? 0 : inHand;
+    words[at + MOVING] = 0;
+    if (moving !== 0) this.freeRecord(moving);
+    return inHand;
+  }
+
+  /**
+   * The record in the hands of the thread whose record cache is at `words[at]`, outside its cache
+   * and the heap's lock (see "Blocks in a thread's hands"), or 0: for whoever handles that
+   * thread's death, after its exit.
+   */
+  recordInHand(words: Int32Array, at: number): number {
+    // Plain: the dead thread's writes came before its exit. Named in hand at the head: in the cache.
+    const id = words[at + IN_HAND] as number;
+    return id === words[at + CACHE_HEAD] ? 0 : id;
   }
 
   /**
    * In {@linkcode SharedHeap.recoverLock}'s `repair` for a thread that died holding the lock with
-   * its record cache at `words[at]`: forgets the record it had named in hand and not taken yet
-   * (the heap's next block, see {@linkcode SharedHeap.isNextBlock}).
+   * its record cache at `words[at]`: forgets the record it was moving when that record is still
+   * where it came from or already where it went (the heap's next block, see
+   * {@linkcode SharedHeap.isNextBlock}, or the cache's head).
    */
   forgetUntakenRecord(words: Int32Array, at: number): void {
-    const id = words[at + IN_HAND] as number;
-    if (id !== 0 && this.isNextBlock(id << 2, BLOCK_BYTES)) words[at + IN_HAND] = 0;
+    const id = words[at + MOVING] as number;
+    if (id !== 0 && (id === words[at + CACHE_HEAD] || this.isNextBlock(id << 2, BLOCK_BYTES))) words[at + MOVING] = 0;
   }
 
   /**
@@ -488,13 +526,18 @@ export const BLOCK_BYTES = 128;
 /** Records a thread takes from (or gives back to) the heap at a time. */
 const RECORD_BATCH = 64;
 /** The words of a thread's record cache in shared memory (see {@linkcode SharedHeap.keepRecordsIn}). */
-export const RECORD_CACHE_WORDS = 3;
+export const RECORD_CACHE_WORDS = 4;
 /** The cache's first record (a word index, 0: empty), linked through each record's first word. */
 const CACHE_HEAD = 0;
 /** How many records it holds (the trigger of a batch given back). */
 const CACHE_COUNT = 1;
-/** The record in the thread's hands (see "Blocks in a thread's hands"), 0: none. */
+/**
+ * The record in the thread's hands outside the heap's lock (see "Blocks in a thread's hands"):
+ * popped and not placed, or being given back to the cache; 0: none.
+ */
 const IN_HAND = 2;
+/** The record moving between the cache and the heap under the heap's lock (a refill, a batch given back); 0: none. */
+const MOVING = 3;
 const INITIAL_BYTES = 1 << 20;
 /**
  * Whether a heap's buffer is one fixed-size `SharedArrayBuffer` of its limit, not a growable one:

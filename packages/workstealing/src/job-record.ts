@@ -552,6 +552,10 @@ export class JobRecords {
     // SC subtract: the two holders (handle, execution) release on different threads, and exactly
     // one sees the count reach zero; the other's reads of the record came before its subtract.
     if (Atomics.sub(this.words, id + REFS, 1) !== 1) return;
+    // In this thread's hands until its cache has it: a worker that dies meanwhile leaves it named
+    // there, its payload still named in it until the block is free (#freePayload), and the
+    // runtime frees what is left (`Processor.allocationInHand`).
+    this.#heap.holdRecord(id);
     this.#freePayload(id);
     this.#heap.freeRecord(id);
   }
@@ -618,8 +622,9 @@ export class JobRecords {
 
   /**
    * Frees record `id`, which a dead worker had in its hands (`SharedHeap.adoptRecordsOf`), and,
-   * with `payload`, the block its PAYLOAD names (a spawn's arguments block, see
-   * `Processor.allocationInHand`); no bytes are read. By the runtime's thread.
+   * with `payload`, the block its PAYLOAD names (a spawn's arguments, or the payload of a record
+   * being released, see `Processor.allocationInHand`); no bytes are read (they may be unwritten,
+   * or already dropped). By the runtime's thread.
    */
   freeInHand(id: number, payload: boolean): void {
     const words = this.words;

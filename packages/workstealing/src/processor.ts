@@ -142,14 +142,17 @@ export class Processor {
   /**
    * In the recovery of the heap's lock from its dead machine (under the lock, before anyone else
    * changes the heap): forgets a payload block the machine had named and not taken, or freed and
-   * not unnamed (`JobRecords.forgetUntakenPayload`): its spawn's arguments block, or the result it
-   * was writing for the job it was calling. After the thread's exit, as heldJobs.
+   * not unnamed (`JobRecords.forgetUntakenPayload`): its spawn's arguments block, the payload of
+   * the record it had in hand (`inHand`, `SharedHeap.recordInHand`: one it was releasing), or the
+   * result it was writing for the job it was calling. After the thread's exit, as heldJobs.
    */
-  forgetUntakenBlocks(records: JobRecords): void {
+  forgetUntakenBlocks(records: JobRecords, inHand: number): void {
     const control = this.#control;
-    if (control[this.#at + SPAWNING] === ALLOCATING_ARGUMENTS) {
-      records.forgetUntakenPayload(control[this.#at + SPAWN_NEW]!);
-    }
+    const spawning = control[this.#at + SPAWNING]!;
+    if (spawning === ALLOCATING_ARGUMENTS) records.forgetUntakenPayload(control[this.#at + SPAWN_NEW]!);
+    // A record in hand (see allocationInHand): its PAYLOAD is its own, except while ALLOCATING
+    // (a record just taken from the cache, whose words are stale).
+    if (inHand !== 0 && spawning !== ALLOCATING) records.forgetUntakenPayload(inHand);
     // CURRENT = id once the job is claimed: its machine writes its result there, and only there
     // (SC load: its last writer was the dead machine).
     const current = Atomics.load(control, this.#at + CURRENT);
@@ -157,20 +160,21 @@ export class Processor {
   }
 
   /**
-   * What its dead machine's spawn allocation left, given the record it had in hand
+   * What its dead machine left in its hands of the heap, given the record it had in hand
    * (`SharedHeap.adoptRecordsOf`, 0: none): null when there is nothing to free (none, or the
    * record its spawn's trace names from the count on, which the spawn's recovery keeps), else the
-   * record to free and whether its PAYLOAD names a block of the spawn's arguments to free too
-   * (`JobRecords.freeInHand`). A record in hand outside a spawn is one being given back (its
-   * payload already freed). By the runtime's thread, after the exit, before heldJobs.
+   * record to free and whether its PAYLOAD names a block to free too (`JobRecords.freeInHand`):
+   * not while ALLOCATING (the record just taken from the cache: its words are stale), else the
+   * spawn's arguments, or the payload of a record whose last reference the machine dropped
+   * (`JobRecords.release`: PAYLOAD names the block until it is free). By the runtime's thread,
+   * after the exit, before heldJobs.
    */
   allocationInHand(inHand: number): { record: number; payload: boolean } | null {
     if (inHand === 0) return null;
     const control = this.#control;
     const spawning = control[this.#at + SPAWNING]!;
-    const named = control[this.#at + SPAWN_NEW] === inHand;
-    if (isCountingPhase(spawning) && named) return null;
-    return { record: inHand, payload: spawning === ALLOCATING_ARGUMENTS && named };
+    if (isCountingPhase(spawning) && control[this.#at + SPAWN_NEW] === inHand) return null;
+    return { record: inHand, payload: spawning !== ALLOCATING };
   }
 
   /**

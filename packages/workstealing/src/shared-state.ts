@@ -168,8 +168,9 @@ export class SharedState {
     // named and not taken yet is still the heap's next one, which tells it apart (see
     // `SharedHeap`'s "Blocks in a thread's hands"); its name is forgotten.
     const forgetUntaken = (): void => {
-      this.heap.forgetUntakenRecord(...this.recordCacheOf(p + 1));
-      this.processor(p).forgetUntakenBlocks(this.records);
+      const [words, at] = this.recordCacheOf(p + 1);
+      this.heap.forgetUntakenRecord(words, at);
+      this.processor(p).forgetUntakenBlocks(this.records, this.heap.recordInHand(words, at));
     };
     if (this.heap.recoverLock(owner, forgetUntaken)) recovered.push("heap");
     // Asked before the recovery, which undoes the pop: the batch trace it left names jobs the
@@ -189,8 +190,8 @@ export class SharedState {
 
   /**
    * Takes over what processor `p`'s ended machine held of the heap's records: its record cache
-   * joins this thread's, and a record (with its arguments' block) it had in hand in a spawn's
-   * allocation, or was giving back, goes back to the heap (`Processor.allocationInHand`). With
+   * joins this thread's, and a record it had in hand (in a spawn's allocation, with its arguments'
+   * block; or being released, with its payload) goes back to the heap (`Processor.allocationInHand`). With
    * `mayRunOn` (a thread that may run on after its exit, support note ³ of the README) its cache
    * is only forgotten: its records stay lost. By the runtime's thread, after the thread's exit,
    * after {@linkcode SharedState.recoverLocksOf} and before `Processor.heldJobs` (which clears the

@@ -16,6 +16,7 @@ export type TakeDeathJobs = {
   spawnThenExit: (call: number, children: number) => number;
   exitInSpawn: (call: number, children: number, padding: string) => number;
   spawnPastThief: (call: number) => number;
+  exitInResult: (call: number, padding: string) => string;
   waitThenExit: (call: number, children: number) => number;
   child: (index: number, padding?: string) => number;
   stuckParent: (children: number) => number;
@@ -50,8 +51,15 @@ export const PAUSE_THIEF = 6;
 export const THIEF_MARKED = 7;
 export const THIEF_GO = 8;
 export const PUSHED_INSTEAD = 9;
+/**
+ * The signal words of exitInResult: RELEASING is set once its settlement began to drop the
+ * worker's reference to the record (`JobRecords.release`), HELD once that drop was the last and
+ * the record is named in the thread's hands (`SharedHeap.holdRecord`).
+ */
+export const RELEASING = 10;
+export const HELD = 11;
 /** How many signal words the module uses. */
-export const SIGNAL_WORDS = 10;
+export const SIGNAL_WORDS = 12;
 const THIEF_TAKES: Record<ThiefTake, number> = { slot: 1, deque: 2, overflow: 3 };
 
 /** The value of `signals[THIEF_AT]` for `take`. */
@@ -86,6 +94,8 @@ let childrenLeft = 0;
 let thiefCounting = false;
 /** Whether this thread's next record tells the test it was counted (exitInSpawn). */
 let spawnWatched = false;
+/** Whether this thread stops counting calls at its next release of a record (exitInResult). */
+let releaseWatched = false;
 /**
  * This thread's heap of its runtime, whose record cache exitInSpawn empties before its watched
  * spawn: the spawn then takes the heap's lock to fill it again, in every round (with records left
@@ -209,6 +219,21 @@ if (!isMainThread) {
     runtimeHeap = this;
     keepRecordsIn.apply(this, args);
   };
+  // exitInResult's window ends where its settlement has dropped the worker's reference.
+  const release = JobRecords.prototype.release;
+  JobRecords.prototype.release = function (this: JobRecords, id: number): void {
+    if (releaseWatched) real.store(words().signals, RELEASING, 1);
+    release.call(this, id);
+    if (releaseWatched) {
+      releaseWatched = false;
+      stopCounting();
+    }
+  };
+  const holdRecord = SharedHeap.prototype.holdRecord;
+  SharedHeap.prototype.holdRecord = function (this: SharedHeap, id: number): void {
+    if (releaseWatched) real.store(words().signals, HELD, 1);
+    holdRecord.call(this, id);
+  };
   const pushedInstead = Processor.prototype.pushedInstead;
   Processor.prototype.pushedInstead = function (this: Processor): void {
     real.store(words().signals, PUSHED_INSTEAD, 1);
@@ -270,6 +295,21 @@ const jobs: JobSet<TakeDeathJobs> = defineJobs<TakeDeathJobs>({
     spawnWatched = false;
     handle.detach();
     return call;
+  },
+  /**
+   * Waits until the test detached its handle (`signals[1]`), then returns a result that needs a
+   * block of the heap (as its arguments, `padding`, do), its thread ended before the `call`-th
+   * `Atomics` call from then on: in its settlement (the arguments' block freed, the result's
+   * allocated and written, the state published) and the release of its record, whose last
+   * reference the worker then holds; unless the settlement makes fewer calls.
+   */
+  exitInResult(call, padding) {
+    const { signals } = words();
+    real.store(signals, 0, 1);
+    Atomics.wait(signals, 1, 0, STUCK_PARENT_MS);
+    releaseWatched = true;
+    exitAtCall(call, 0, true);
+    return `${padding}!`;
   },
   /** Waits until the test queued its jobs in the injector (signals), then counts. */
   waitThenExit(call, children) {
