@@ -381,6 +381,7 @@ export class SharedHeap {
    * {@linkcode SharedHeap.isNextBlock}, or the cache's head).
    */
   forgetUntakenRecord(words: Int32Array, at: number): void {
+    // Plain, under the recovered lock: the dead thread's writes came before its exit.
     const id = words[at + MOVING] as number;
     if (id !== 0 && (id === words[at + CACHE_HEAD] || this.isNextBlock(id << 2, BLOCK_BYTES))) words[at + MOVING] = 0;
   }
@@ -391,15 +392,7 @@ export class SharedHeap {
    * `CAPACITY_EXCEEDED` and leaves the heap as it was.
    */
   alloc(length: number): number {
-    const sizeClass = sizeClassFor(length);
-    this.#mutex.lock();
-    try {
-      const offset = this.#nextBlock(sizeClass);
-      this.#take(sizeClass, offset);
-      return offset;
-    } finally {
-      this.#mutex.unlock();
-    }
+    return this.#allocNamed(sizeClassFor(length), null, 0);
   }
 
   /**
@@ -409,13 +402,17 @@ export class SharedHeap {
    * before, for a thread that dies before it got the lock). A failure leaves the word alone.
    */
   allocInto(length: number, words: Int32Array, index: number): number {
-    const sizeClass = sizeClassFor(length);
+    return this.#allocNamed(sizeClassFor(length), words, index);
+  }
+
+  /** A block of class `sizeClass`, named in `words[index]` (unless `words` is null) before it is taken. */
+  #allocNamed(sizeClass: number, words: Int32Array | null, index: number): number {
     this.#mutex.lock();
     try {
       const offset = this.#nextBlock(sizeClass);
       // Plain, under the lock: before the take, so a death in between leaves a name of the
       // heap's next block (isNextBlock), which the lock's recovery forgets.
-      words[index] = offset;
+      if (words !== null) words[index] = offset;
       this.#take(sizeClass, offset);
       return offset;
     } finally {

@@ -605,6 +605,8 @@ export class JobRecords {
     const length = Atomics.load(words, id + LENGTH);
     if (length > 0) dropMessage(this.#heap.bytes, offset === 0 ? (id + INLINE) << 2 : offset, length);
     Atomics.store(words, id + LENGTH, 0);
+    // BLOCK_LENGTH (plain) was written with the payload, before the `Atomics` operation that
+    // published it, or that made this thread its only holder (release's subtract).
     if (offset !== 0) this.#heap.freeFrom(words, id + PAYLOAD, words[id + BLOCK_LENGTH] as number);
   }
 
@@ -627,6 +629,7 @@ export class JobRecords {
    * or already dropped). By the runtime's thread.
    */
   freeInHand(id: number, payload: boolean): void {
+    // Plain reads of the dead worker's writes to a record nobody else holds, after its exit.
     const words = this.words;
     if (payload && words[id + PAYLOAD] !== 0) {
       this.#heap.freeFrom(words, id + PAYLOAD, words[id + BLOCK_LENGTH] as number);

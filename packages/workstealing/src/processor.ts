@@ -148,6 +148,7 @@ export class Processor {
    */
   forgetUntakenBlocks(records: JobRecords, inHand: number): void {
     const control = this.#control;
+    // Plain: the dead machine's trace words (see allocationInHand).
     const spawning = control[this.#at + SPAWNING]!;
     if (spawning === ALLOCATING_ARGUMENTS) records.forgetUntakenPayload(control[this.#at + SPAWN_NEW]!);
     // A record in hand (see allocationInHand): its PAYLOAD is its own, except while ALLOCATING
@@ -172,6 +173,7 @@ export class Processor {
   allocationInHand(inHand: number): { record: number; payload: boolean } | null {
     if (inHand === 0) return null;
     const control = this.#control;
+    // Plain: the dead machine's trace words, written before its exit, read after it (as heldJobs).
     const spawning = control[this.#at + SPAWNING]!;
     if (isCountingPhase(spawning) && control[this.#at + SPAWN_NEW] === inHand) return null;
     return { record: inHand, payload: spawning !== ALLOCATING };

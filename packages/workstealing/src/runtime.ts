@@ -989,7 +989,14 @@ export class Runtime<S extends JobSet = JobSet> {
     const recovered = shared.recoverLocksOf(p);
     // Then what it held of the heap's records (its cache, a spawn's allocation): before heldJobs
     // reads and clears its spawn's trace, and before its next machine starts over these words.
-    shared.reclaimRecordsOf(p, mayRunOn);
+    try {
+      shared.reclaimRecordsOf(p, mayRunOn);
+    } catch (failure) {
+      // Its frees wait for the heap's lock, which another worker that died at the same moment may
+      // hold until its own exit is handled (DEADLOCK after 5 s): the records stay allocated, and
+      // the rest of the recovery goes on.
+      process.emitWarning(`giving back what worker ${p} held of the shared heap failed: ${String(failure)}`);
+    }
     shared.idle.depart(p);
     // The next machine of `p` must not inherit a park its predecessor left half done: a thread
     // that died parked leaves the parker word PARKED, and the next park would then spin instead
