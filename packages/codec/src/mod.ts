@@ -28,7 +28,7 @@ export {
   type TypedArrayClass,
 } from "./shared-buffer.ts";
 export { ANONYMOUS_OWNER, type HolderCheck, MAX_LOCK_OWNER, OwnedMutex } from "./owned-mutex.ts";
-export { BLOCK_BYTES, MAX_BLOCK_BYTES, MAX_HEAP_BYTES, SharedHeap } from "./shared-heap.ts";
+export { BLOCK_BYTES, MAX_BLOCK_BYTES, MAX_HEAP_BYTES, RECORD_CACHE_WORDS, SharedHeap } from "./shared-heap.ts";
 export { move } from "./move.ts";
 export { type DecodeOptions, decodeValue, decodeValueAt, dropMessage } from "./value-decoder.ts";
 export { encodeNumbersInto, numbersMessageBytes } from "./numbers-encoder.ts";

@@ -79,6 +79,13 @@ export const SPAWNED_AT = 14;
 /** Where an inline payload starts, and how many bytes fit there. */
 export const INLINE = 16;
 export const INLINE_BYTES = 64;
+/**
+ * With a payload block (PAYLOAD not 0): the bytes the block was allocated for, in the first inline
+ * word (unused then), stored before the block is (`#writePayload`): LENGTH stays 0 until the
+ * block's bytes are written, and the block's size class is known meanwhile, so that whoever frees
+ * the payload of a worker that died writing it frees the right class and reads no bytes.
+ */
+const BLOCK_LENGTH = INLINE;
 
 /** Waiting in the injector, a deque or a slot. */
 export const QUEUED = 1;
@@ -151,16 +158,27 @@ export function isTerminal(state: number): boolean {
   return (state >= DONE && state <= LOST) || state === NO_ROOM || state === UNWRITTEN || state === LOST_UNWRITTEN;
 }
 
-/** Who is told of a worker's spawn before it is counted (a processor: `Processor.traceSpawn`). */
+/** Who is told of a worker's spawn as it goes (a processor: `Processor.traceAllocation`, `traceSpawn`). */
 export interface SpawnTrace {
+  /** The spawn's record is about to be taken from the heap. */
+  traceAllocation(): void;
+  /** Record `id` (PAYLOAD 0, block length stored) is about to get its arguments' block. */
+  traceArguments(id: number): void;
+  /** The spawn failed before its count (no room in the heap): its record went back. */
+  abandonSpawn(): void;
   /** Job `id` is about to be counted; the participant's spawn count is `spawnedBefore`. */
   traceSpawn(id: number, spawnedBefore: number): void;
 }
 
 // A participant's counter line (16 words of the control block, one cache line): the records it
-// created and the ones it settled. Each is written by its participant only.
+// created and the ones it settled, and its record cache. Each is written by its participant only.
 const SPAWNED = 0;
 const SETTLED = 1;
+/**
+ * Where a participant's record cache starts in its counter line (`SharedHeap.keepRecordsIn`,
+ * `RECORD_CACHE_WORDS` words): the runtime takes a dead worker's cache over.
+ */
+export const RECORD_CACHE = 2;
 /** Words between two participants' counter lines (a 64-byte cache line). */
 export const COUNTER_LINE = 16;
 
@@ -239,15 +257,19 @@ export class JobRecords {
   /**
    * A new queued record of job `job` holding the `length` bytes the encoder wrote; the caller
    * holds both references until it publishes the id and hands one to its handle. A worker passes
-   * its `trace`, told of the job just before it is counted (its death until the id's publication
-   * is recovered from it: `Processor.traceSpawn`, {@linkcode JobRecords.finishSpawn}).
+   * its `trace`, told of the record's allocation and of the job just before it is counted (its
+   * death in the allocation gives the record and its block back, from then until the id's
+   * publication the job runs once: `Processor.traceAllocation`, `Processor.traceSpawn`,
+   * {@linkcode JobRecords.finishSpawn}).
    */
   create(job: number, encoder: ValueEncoder, length: number, trace?: SpawnTrace): number {
+    trace?.traceAllocation();
     const id = this.#heap.allocRecord();
     try {
-      this.#writePayload(id, encoder, length);
+      this.#writePayload(id, encoder, length, trace);
     } catch (error) {
       this.#heap.freeRecord(id); // the heap had no room for the arguments (CAPACITY_EXCEEDED)
+      trace?.abandonSpawn();
       throw error;
     }
     this.#fill(id, job, trace);
@@ -271,7 +293,7 @@ export class JobRecords {
       throw error;
     }
     if (encodeNumbersInto(values, from, to, this.#heap.bytes, start) === 0) {
-      if (length > INLINE_BYTES) this.#heap.free(start, length);
+      if (length > INLINE_BYTES) this.#heap.freeFrom(this.words, id + PAYLOAD, length);
       this.#heap.freeRecord(id);
       return 0;
     }
@@ -300,6 +322,9 @@ export class JobRecords {
     const counter = this.#counters + SPAWNED;
     const spawned = control[counter] as number;
     trace?.traceSpawn(id, spawned);
+    // After the trace names it (a death between the two leaves it named twice: the runtime frees
+    // the record in hand only when the spawn's trace does not name it).
+    this.#heap.recordPlaced();
     control[counter] = spawned + 1;
   }
 
@@ -564,6 +589,10 @@ export class JobRecords {
     // SC subtract: the two holders (handle, execution) release on different threads, and exactly
     // one sees the count reach zero; the other's reads of the record came before its subtract.
     if (Atomics.sub(this.words, id + REFS, 1) !== 1) return;
+    // In this thread's hands until its cache has it: a worker that dies meanwhile leaves it named
+    // there, its payload still named in it until the block is free (#freePayload), and the
+    // runtime frees what is left (`Processor.allocationInHand`).
+    this.#heap.holdRecord(id);
     this.#freePayload(id);
     this.#heap.freeRecord(id);
   }
@@ -574,10 +603,17 @@ export class JobRecords {
     if (buffer !== undefined) wakeShared({ buffer, slot });
   }
 
-  #writePayload(id: number, encoder: ValueEncoder, length: number): void {
+  /**
+   * Writes the encoder's `length` bytes as the record's payload: inline, or in a block of the
+   * heap named in PAYLOAD under the heap's lock before it is taken (`SharedHeap.allocInto`), its
+   * length in BLOCK_LENGTH before and LENGTH only once its bytes are written, so that a thread
+   * that dies on the way leaves the block named, with its class, and no bytes to read. A spawn's
+   * `trace` is told before the block is allocated.
+   */
+  #writePayload(id: number, encoder: ValueEncoder, length: number, trace?: SpawnTrace): void {
     // Plain writes, published by the caller's later `Atomics` store (the id's publication, or the
-    // terminal state).
-    const start = this.#placePayload(id, length);
+    // terminal state); a death reads them after the thread's exit.
+    const start = this.#placePayload(id, length, trace);
     const bytes = encoder.bytes;
     this.#heap.bytes.set(bytes.length === length ? bytes : bytes.subarray(0, length), start);
     this.words[id + LENGTH] = length;
@@ -589,21 +625,23 @@ export class JobRecords {
    * offset in the heap is a multiple of 8 either way (a block's of 128, INLINE's of 64 from the
    * record's). Plain writes, published as the payload's (see `#writePayload`).
    */
-  #placePayload(id: number, length: number): number {
-    if (length <= INLINE_BYTES) {
-      this.words[id + PAYLOAD] = 0;
-      return (id + INLINE) << 2;
-    }
-    const start = this.#heap.alloc(length);
-    this.words[id + PAYLOAD] = start;
-    return start;
+  #placePayload(id: number, length: number, trace?: SpawnTrace): number {
+    const records = this.words;
+    records[id + PAYLOAD] = 0; // a new record's are stale; a replaced payload was freed
+    records[id + LENGTH] = 0;
+    if (length <= INLINE_BYTES) return (id + INLINE) << 2;
+    records[id + BLOCK_LENGTH] = length;
+    trace?.traceArguments(id);
+    // Names the block in PAYLOAD under the heap's lock before it takes it (see `#writePayload`).
+    return this.#heap.allocInto(length, records, id + PAYLOAD);
   }
 
   /**
    * Frees the record's payload (the inline one too), first releasing the buffers `move` copied
    * into the heap for it that no decoder received (the arguments of a job aborted before it ran,
    * a result nobody read); received ones belong to their receiver. LENGTH becomes 0, so that a
-   * second call finds no payload to read.
+   * second call finds no payload to read; PAYLOAD becomes 0 once the block is free
+   * (`SharedHeap.freeFrom`), so that a thread that dies here never leaves a freed block named.
    */
   #freePayload(id: number): void {
     const words = this.words;
@@ -611,9 +649,36 @@ export class JobRecords {
     const length = Atomics.load(words, id + LENGTH);
     if (length > 0) dropMessage(this.#heap.bytes, offset === 0 ? (id + INLINE) << 2 : offset, length);
     Atomics.store(words, id + LENGTH, 0);
-    if (offset === 0) return;
-    this.#heap.free(offset, length);
-    Atomics.store(words, id + PAYLOAD, 0);
+    // BLOCK_LENGTH (plain) was written with the payload, before the `Atomics` operation that
+    // published it, or that made this thread its only holder (release's subtract).
+    if (offset !== 0) this.#heap.freeFrom(words, id + PAYLOAD, words[id + BLOCK_LENGTH] as number);
+  }
+
+  /**
+   * Under the heap's lock recovered from a worker that died holding it (`SharedState.recoverLocksOf`):
+   * forgets record `id`'s payload block when it is the heap's next block (`SharedHeap.isNextBlock`):
+   * named by the dead worker before it took it, or just freed by it before it cleared the name.
+   */
+  forgetUntakenPayload(id: number): void {
+    // Plain: the dead worker's writes came before its exit, and the lock orders the rest.
+    const words = this.words;
+    const offset = words[id + PAYLOAD] as number;
+    if (offset !== 0 && this.#heap.isNextBlock(offset, words[id + BLOCK_LENGTH] as number)) words[id + PAYLOAD] = 0;
+  }
+
+  /**
+   * Frees record `id`, which a dead worker had in its hands (`SharedHeap.adoptRecordsOf`), and,
+   * with `payload`, the block its PAYLOAD names (a spawn's arguments, or the payload of a record
+   * being released, see `Processor.allocationInHand`); no bytes are read (they may be unwritten,
+   * or already dropped). By the runtime's thread.
+   */
+  freeInHand(id: number, payload: boolean): void {
+    // Plain reads of the dead worker's writes to a record nobody else holds, after its exit.
+    const words = this.words;
+    if (payload && words[id + PAYLOAD] !== 0) {
+      this.#heap.freeFrom(words, id + PAYLOAD, words[id + BLOCK_LENGTH] as number);
+    }
+    this.#heap.freeRecord(id);
   }
 }
 

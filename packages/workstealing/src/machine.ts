@@ -267,7 +267,10 @@ export class Machine extends Future<void> implements JobContext {
       shared.idle.notifyWork();
     }
     if (this.#parkedAsync) this.#own.unpark();
-    return createJobHandle(shared, id, name, this.#processor + 1);
+    const handle = createJobHandle(shared, id, name, this.#processor + 1);
+    // From here the handle is its job's: a death leaves it with the job's other handles.
+    this.#own.spawnReturned();
+    return handle;
   }
 
   /** Takes a child job back for its joiner (see {@linkcode JobContext.takeBack}). */

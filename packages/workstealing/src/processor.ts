@@ -1,5 +1,5 @@
 import { type ParkerHandle, Unparker } from "@spindle/core";
-import { isTerminal, NEXT, QUEUED, RUN_NEXT, RUN_PREV, RUNNING, STATE, WORKER } from "./job-record.ts";
+import { isTerminal, type JobRecords, NEXT, QUEUED, RUN_NEXT, RUN_PREV, RUNNING, STATE, WORKER } from "./job-record.ts";
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
@@ -116,6 +116,70 @@ export class Processor {
   // ---- the next-task slot ---------------------------------------------------------------------
 
   /**
+   * Records that its machine begins a spawn's allocation (`JobRecords.create`): its record, taken
+   * from the thread's record cache in shared memory (`SharedHeap.keepRecordsIn`), and its
+   * arguments' block ({@linkcode Processor.traceArguments}). Should the thread die before the
+   * count ({@linkcode Processor.traceSpawn}), the runtime frees both
+   * ({@linkcode Processor.allocationInHand}). Owner only.
+   */
+  traceAllocation(): void {
+    this.#control[this.#at + SPAWNING] = ALLOCATING; // plain, see SPAWNING
+  }
+
+  /** Records that record `id` of the spawn traced by {@linkcode Processor.traceAllocation} is about to get its arguments' block. Owner only. */
+  traceArguments(id: number): void {
+    const control = this.#control;
+    // Plain, see SPAWNING: the record first, the phase that names it last.
+    control[this.#at + SPAWN_NEW] = id;
+    control[this.#at + SPAWNING] = ALLOCATING_ARGUMENTS;
+  }
+
+  /** Ends the trace of a spawn whose allocation failed (its record went back to the cache). Owner only. */
+  abandonSpawn(): void {
+    this.#control[this.#at + SPAWNING] = 0; // plain, see SPAWNING
+  }
+
+  /**
+   * In the recovery of the heap's lock from its dead machine (under the lock, before anyone else
+   * changes the heap): forgets a payload block the machine had named and not taken, or freed and
+   * not unnamed (`JobRecords.forgetUntakenPayload`): its spawn's arguments block, the payload of
+   * the record it had in hand (`inHand`, `SharedHeap.recordInHand`: one it was releasing), or the
+   * result it was writing for the job it was calling. After the thread's exit, as heldJobs.
+   */
+  forgetUntakenBlocks(records: JobRecords, inHand: number): void {
+    const control = this.#control;
+    // Plain: the dead machine's trace words (see allocationInHand).
+    const spawning = control[this.#at + SPAWNING]!;
+    if (spawning === ALLOCATING_ARGUMENTS) records.forgetUntakenPayload(control[this.#at + SPAWN_NEW]!);
+    // A record in hand (see allocationInHand): its PAYLOAD is its own, except while ALLOCATING
+    // (a record just taken from the cache, whose words are stale).
+    if (inHand !== 0 && spawning !== ALLOCATING) records.forgetUntakenPayload(inHand);
+    // CURRENT = id once the job is claimed: its machine writes its result there, and only there
+    // (SC load: its last writer was the dead machine).
+    const current = Atomics.load(control, this.#at + CURRENT);
+    if (current > 0) records.forgetUntakenPayload(current);
+  }
+
+  /**
+   * What its dead machine left in its hands of the heap, given the record it had in hand
+   * (`SharedHeap.adoptRecordsOf`, 0: none): null when there is nothing to free (none, or the
+   * record its spawn's trace names from the count on, which the spawn's recovery keeps), else the
+   * record to free and whether its PAYLOAD names a block to free too (`JobRecords.freeInHand`):
+   * not while ALLOCATING (the record just taken from the cache: its words are stale), else the
+   * spawn's arguments, or the payload of a record whose last reference the machine dropped
+   * (`JobRecords.release`: PAYLOAD names the block until it is free). By the runtime's thread,
+   * after the exit, before heldJobs.
+   */
+  allocationInHand(inHand: number): { record: number; payload: boolean } | null {
+    if (inHand === 0) return null;
+    const control = this.#control;
+    // Plain: the dead machine's trace words, written before its exit, read after it (as heldJobs).
+    const spawning = control[this.#at + SPAWNING]!;
+    if (isCountingPhase(spawning) && control[this.#at + SPAWN_NEW] === inHand) return null;
+    return { record: inHand, payload: spawning !== ALLOCATING };
+  }
+
+  /**
    * Records that its machine is spawning job `id` (`JobRecords.create` calls this just before it
    * counts the job, whose record is written; `spawnedBefore`: the count before): until the job
    * shows in the slot or the deque ({@linkcode Processor.putInSlot} and what follows), it is in no
@@ -169,7 +233,7 @@ export class Processor {
     // SC store: only this thread puts jobs here; it also publishes the new job's record (written
     // before it) to whoever takes it.
     Atomics.store(control, at, id);
-    control[this.#at + SPAWNING] = 0;
+    control[this.#at + SPAWNING] = SHOWN; // plain, see SPAWNING
     return 0;
   }
 
@@ -181,11 +245,20 @@ export class Processor {
     control[this.#at + SPAWNING] = PUTTING;
     // SC store over our own mark (a thief leaves marks alone).
     Atomics.store(control, this.#at + SLOT, id);
-    control[this.#at + SPAWNING] = 0;
+    control[this.#at + SPAWNING] = SHOWN; // plain, see SPAWNING
   }
 
   /** Ends the push of a new job that {@linkcode Processor.putInSlot} found no room for (SLOT_BUSY). Owner only. */
   pushedInstead(): void {
+    this.#control[this.#at + SPAWNING] = SHOWN; // plain, see SPAWNING
+  }
+
+  /**
+   * Ends the trace of a spawn whose job shows in the slot or the deque (phase SHOWN, see SPAWNING)
+   * once the spawn returns its handle: a thread that dies before leaves a handle nobody has, whose
+   * reference the runtime drops (`JobRecords.finishSpawn`). Owner only.
+   */
+  spawnReturned(): void {
     this.#control[this.#at + SPAWNING] = 0; // plain, see SPAWNING
   }
 
@@ -448,7 +521,7 @@ export class Processor {
       if (!(spawning === PUTTING || (spawning === BUMPING_OLD && pushed))) taken.push(-slot);
     }
     let spawn: SpawnInFlight | null = null;
-    if (spawning !== 0) {
+    if (isCountingPhase(spawning)) {
       const id = control[this.#at + SPAWN_NEW]!;
       spawn = { id, spawnedBefore: control[this.#at + SPAWN_COUNT]! };
       if (!this.#spawnShown(spawning, id, slot, ownMark, pushed)) taken.push(id);
@@ -487,6 +560,7 @@ export class Processor {
    * SPAWN_BOTTOM.
    */
   #spawnShown(spawning: number, id: number, slot: number, ownMark: boolean, pushed: boolean): boolean {
+    if (spawning === SHOWN) return true;
     if (spawning === PUSHING_NEW) return pushed;
     if (spawning !== PUTTING) return false; // COUNTING, BUMPING_OLD: put nowhere yet
     // PUTTING: the slot held 0, or this thread's mark, which nobody else writes, until the store
@@ -730,16 +804,19 @@ const BATCH_FIRST = 3 * LINE + 1;
 const BATCH_COUNT = 3 * LINE + 2;
 const BATCH_BOTTOM = 3 * LINE + 3;
 /**
- * A spawn, from just before its job is counted until the job shows in the slot or the deque
- * (`Machine.spawn`: traceSpawn, putInSlot, then finishBump or pushedInstead); 0 when none. The
- * phase, in which the new job (SPAWN_NEW) is:
+ * A spawn, from the start of its record's allocation (ALLOCATING, ALLOCATING_ARGUMENTS below: no
+ * job yet) and from just before its job is counted until the job shows in the slot or the deque
+ * (`Machine.spawn`: traceAllocation, traceSpawn, putInSlot, then finishBump or pushedInstead); 0
+ * when none. From the count on, the phase, in which the new job (SPAWN_NEW) is:
  * - COUNTING: counted or about to be (SPAWN_COUNT: the count before), in no queue;
  * - BUMPING_OLD: in no queue; the job in the slot is being marked and pushed onto the deque
  *   (SPAWN_BOTTOM: the deque's bottom before), in it once bottom moved;
  * - PUSHING_NEW: going onto the deque (the slot holds a thief's mark), in it once bottom moved
  *   past SPAWN_BOTTOM;
  * - PUTTING: going into the slot, over 0 or over this thread's mark of the job a bump pushed; in
- *   it once the slot holds anything else (see #spawnShown).
+ *   it once the slot holds anything else (see #spawnShown);
+ * - SHOWN: in the slot or the deque, its handle not returned yet (the handle's reference is then
+ *   nobody's).
  * Each phase is stored before the step it names, so a thread that dies anywhere leaves the phase
  * whose step it was in: the runtime queues the job again when it shows in no queue, and counts it
  * when the thread died before it did (`JobRecords.finishSpawn`).
@@ -752,6 +829,22 @@ const BUMPING_OLD = 1;
 const PUSHING_NEW = 2;
 const COUNTING = 3;
 const PUTTING = 4;
+/**
+ * Before COUNTING, the allocation (traceAllocation): ALLOCATING while the record is taken from
+ * the thread's record cache (the heap names it in hand); ALLOCATING_ARGUMENTS (SPAWN_NEW: the
+ * record) while its arguments' block is allocated into its PAYLOAD word. A death in either leaves
+ * no job: the runtime frees what the thread held (allocationInHand).
+ */
+const ALLOCATING = 5;
+const ALLOCATING_ARGUMENTS = 6;
+/**
+ * After PUTTING, PUSHING_NEW or the bump's PUTTING: the job shows in the slot or the deque (or was
+ * taken from there since), and the spawn has not returned its handle yet (spawnReturned).
+ */
+const SHOWN = 7;
+/** Whether spawn phase `spawning` is one from the count on (the job exists, see SPAWNING). */
+const isCountingPhase = (spawning: number): boolean =>
+  (spawning >= BUMPING_OLD && spawning <= PUTTING) || spawning === SHOWN;
 /**
  * A take from a stuck victim's slot not named yet (takeSlotOf), plain words as the other traces:
  * 1 while it lasts, the control index of the victim's slot, the job.

@@ -209,6 +209,9 @@ interface SignalWatch {
 /** How long the runtime's thread waits for a dead machine's deque's steal lock (see its drain). */
 const DRAIN_PATIENCE_MS = 1_000;
 
+/** The shared state of `runtime`, as its own thread sees it: for tests only (the heap it uses), not exported by the package. */
+export let sharedStateOf: (runtime: Runtime) => SharedState;
+
 /**
  * A work-stealing runtime over worker threads (the async-std design): a global injector, one
  * processor per worker with a Chase–Lev deque and a next-task slot in shared memory, batch
@@ -237,6 +240,10 @@ const DRAIN_PATIENCE_MS = 1_000;
  * ```
  */
 export class Runtime<S extends JobSet = JobSet> {
+  static {
+    sharedStateOf = (runtime) => runtime.#shared;
+  }
+
   readonly #shared: SharedState;
   /** The job names, in index order, as the first worker to import the job module reported them. */
   #names: readonly string[] = [];
@@ -1005,7 +1012,7 @@ export class Runtime<S extends JobSet = JobSet> {
         // Read before #onExit clears it. Deno 2.9's terminate() does not stop a thread in a busy
         // loop (or one blocked in Atomics.wait, once woken): it runs on after its exit event.
         const mayRunOn = HOST_RUNTIME === "Deno" && this.#terminated[p] === true;
-        this.#onExit(p, code, error);
+        this.#onExit(p, code, error, mayRunOn);
         // Permits, channel ends and half-done slots of shared primitives (`@spindle/sync`) that
         // this thread knows and the dead thread held: given back, their waiters woken.
         try {
@@ -1022,8 +1029,11 @@ export class Runtime<S extends JobSet = JobSet> {
     });
   }
 
-  /** A machine's thread exited: expected (stopping, retiring), or a death to recover from. */
-  #onExit(p: number, code: number, error: unknown): void {
+  /**
+   * A machine's thread exited: expected (stopping, retiring), or a death to recover from.
+   * `mayRunOn`: a thread that may run on after its exit (Deno's `terminate()`, see the exit handler).
+   */
+  #onExit(p: number, code: number, error: unknown, mayRunOn: boolean): void {
     const shared = this.#shared;
     const processor = shared.processor(p);
     this.#threads[p] = null;
@@ -1032,6 +1042,16 @@ export class Runtime<S extends JobSet = JobSet> {
     // First of all, before anything here needs a lock: a thread that ended inside a critical
     // section (terminated, out of memory) left its lock held, which would block every thread.
     const recovered = shared.recoverLocksOf(p);
+    // Then what it held of the heap's records (its cache, a spawn's allocation): before heldJobs
+    // reads and clears its spawn's trace, and before its next machine starts over these words.
+    try {
+      shared.reclaimRecordsOf(p, mayRunOn);
+    } catch (failure) {
+      // Its frees wait for the heap's lock, which another worker that died at the same moment may
+      // hold until its own exit is handled (DEADLOCK after 5 s): the records stay allocated, and
+      // the rest of the recovery goes on.
+      process.emitWarning(`giving back what worker ${p} held of the shared heap failed: ${String(failure)}`);
+    }
     shared.idle.depart(p);
     // The next machine of `p` must not inherit a park its predecessor left half done: a thread
     // that died parked leaves the parker word PARKED, and the next park would then spin instead

@@ -3,9 +3,9 @@
 import type { SharedTimer } from "@spindle/timer";
 import { Idle, idleWords } from "./idle.ts";
 import { Injector, INJECTOR_WORDS } from "./injector.ts";
-import { COUNTER_LINE, JobRecords } from "./job-record.ts";
+import { COUNTER_LINE, JobRecords, RECORD_CACHE } from "./job-record.ts";
 import { Processor } from "./processor.ts";
-import { type HolderCheck, SharedHeap } from "@spindle/codec";
+import { type HolderCheck, RECORD_CACHE_WORDS, SharedHeap } from "@spindle/codec";
 import type { ResourceLimits } from "./resource-limits.ts";
 import type { RecycleLimits } from "./recycling.ts";
 
@@ -101,6 +101,8 @@ export class SharedState {
   readonly idle: Idle;
   /** The processors, by number. */
   readonly processors: readonly Processor[];
+  /** Where participant 0's counter line starts in the control block. */
+  readonly #countersAt: number;
 
   /**
    * The shared state over `setup`'s memory, for `participant` (the runtime's thread, or processor
@@ -126,6 +128,11 @@ export class SharedState {
     this.heap = new SharedHeap(setup.heap, owner, patience, holderCheck);
     this.injector = new Injector(this.control, INJECTOR_AT, this.heap, owner, patience, holderCheck);
     const countersAt = align(IDLE_AT + idleWords(setup.processors));
+    this.#countersAt = countersAt;
+    // This thread's record cache in its counter line, so that the runtime's thread takes over what
+    // a dead machine left there (reclaimRecordsOf). Zeros, or a dead predecessor's cache, which
+    // that predecessor's exit handling took over before this machine started.
+    this.heap.keepRecordsIn(...this.recordCacheOf(participant));
     this.records = new JobRecords(this.heap, setup.tables, this.control, countersAt, participant);
     const processorAt = countersAt + (setup.processors + 1) * COUNTER_LINE;
     const words = Processor.words(setup.dequeCapacity);
@@ -157,7 +164,15 @@ export class SharedState {
   recoverLocksOf(p: number): string[] {
     const owner = lockOwnerOf(p + 1);
     const recovered: string[] = [];
-    if (this.heap.recoverLock(owner)) recovered.push("heap");
+    // Under the recovered lock, before any other thread changes the heap: a block the machine had
+    // named and not taken yet is still the heap's next one, which tells it apart (see
+    // `SharedHeap`'s "Blocks in a thread's hands"); its name is forgotten.
+    const forgetUntaken = (): void => {
+      const [words, at] = this.recordCacheOf(p + 1);
+      this.heap.forgetUntakenRecord(words, at);
+      this.processor(p).forgetUntakenBlocks(this.records, this.heap.recordInHand(words, at));
+    };
+    if (this.heap.recoverLock(owner, forgetUntaken)) recovered.push("heap");
     // Asked before the recovery, which undoes the pop: the batch trace it left names jobs the
     // injector holds again (Processor.heldJobs).
     if (this.injector.popUndoneBy(owner)) recovered.push("injector pop");
@@ -166,6 +181,32 @@ export class SharedState {
     if (this.injector.recover(owner)) recovered.push("injector");
     if (this.idle.recover(owner)) recovered.push("idle");
     return recovered;
+  }
+
+  /** Participant `participant`'s record cache: its words and where they start (`SharedHeap.keepRecordsIn`). */
+  recordCacheOf(participant: number): readonly [Int32Array, number] {
+    return [this.control, this.#countersAt + participant * COUNTER_LINE + RECORD_CACHE];
+  }
+
+  /**
+   * Takes over what processor `p`'s ended machine held of the heap's records: its record cache
+   * joins this thread's, and a record it had in hand (in a spawn's allocation, with its arguments'
+   * block; or being released, with its payload) goes back to the heap (`Processor.allocationInHand`). With
+   * `mayRunOn` (a thread that may run on after its exit, support note ³ of the README) its cache
+   * is only forgotten: its records stay lost. By the runtime's thread, after the thread's exit,
+   * after {@linkcode SharedState.recoverLocksOf} and before `Processor.heldJobs` (which clears the
+   * spawn's trace) and before the next machine of `p` starts.
+   */
+  reclaimRecordsOf(p: number, mayRunOn: boolean): void {
+    const [words, at] = this.recordCacheOf(p + 1);
+    if (mayRunOn) {
+      // `Atomics`, although plain would do: a thread that runs on may still write these.
+      for (let i = 0; i < RECORD_CACHE_WORDS; i++) Atomics.store(words, at + i, 0);
+      return;
+    }
+    const inHand = this.heap.adoptRecordsOf(words, at);
+    const allocation = this.processor(p).allocationInHand(inHand);
+    if (allocation !== null) this.records.freeInHand(allocation.record, allocation.payload);
   }
 
   /**

@@ -12,14 +12,24 @@ import process from "node:process";
 import { test } from "node:test";
 import { WakeTable } from "@spindle/core";
 import { Runtime, type RuntimeOptions } from "./mod.ts";
+import { sharedStateOf } from "./runtime.ts";
+import { BLOCK_BYTES } from "@spindle/codec";
+import { heapBytesInUse } from "../../codec/src/shared-heap.ts";
 import { until } from "@spindle/test-support";
 import { settleWithin } from "./test-support/runtime.ts";
 import type jobs from "./test-support/take-death-jobs.ts";
 import {
+  HELD,
+  PAUSE_THIEF,
+  PUSHED_INSTEAD,
+  RELEASING,
+  SIGNAL_WORDS,
   SPAWN_COUNTED,
   type TakeDeathWords,
   THIEF_AT,
   THIEF_CALL,
+  THIEF_GO,
+  THIEF_MARKED,
   thiefTake,
   VICTIM_TOO,
 } from "./test-support/take-death-jobs.ts";
@@ -36,7 +46,30 @@ async function start(words: TakeDeathWords, workers: number): Promise<Runtime<ty
 
 function sharedWords(children: number): TakeDeathWords {
   const words = (n: number) => new Int32Array(new SharedArrayBuffer(n * 4));
-  return { runs: words(children), exits: words(1), signals: words(6) };
+  return { runs: words(children), exits: words(1), signals: words(SIGNAL_WORDS) };
+}
+
+/**
+ * The bytes of the runtime's shared heap in use (records and blocks neither free nor in a
+ * thread's record cache, `heapBytesInUse`).
+ */
+function heapInUse(runtime: Runtime<typeof jobs>, workers: number): number {
+  const state = sharedStateOf(runtime);
+  return heapBytesInUse(state.heap, Array.from({ length: workers + 1 }, (_, q) => state.recordCacheOf(q)));
+}
+
+/**
+ * Waits (bounded) until the heap's bytes in use are `expected` again (the last releases may trail
+ * the settlements), then checks that they are. Call it once no dead worker's exit is unhandled:
+ * this thread may wait for the heap's lock.
+ */
+async function expectInUse(runtime: Runtime<typeof jobs>, expected: number, what: string): Promise<void> {
+  let inUse = -1;
+  await until(() => (inUse = heapInUse(runtime, 1)) === expected, `${what}: the heap's bytes in use`, SETTLE_MS)
+    .catch((error: unknown) => {
+      if (inUse === -1) throw error; // the heap could not be read (a free list that cycles, say)
+    });
+  assert.equal(inUse, expected, `${what}: the heap's bytes in use`);
 }
 
 /** Whether a job's outcome is one a death may leave: its value, or the loss of its worker. */
@@ -110,16 +143,24 @@ for (const [where, children] of [["slot", 1], ["deque", 2]] as const) {
 }
 // A worker ends in a job's spawn of a child: before each `Atomics` call in turn from the spawn's
 // start until it returns, with the slot empty (the child goes there) or holding the child spawned
-// before (which the spawn moves to the deque). Before, a death between the child's count and its
-// publication (its slot's load, its store, the bump's compare-exchange) left a child in no queue:
-// the live count never came back to 0, and a draining shutdown waited for good.
-for (const [where, children] of [["an empty slot", 1], ["a full slot", 2]] as const) {
-  test(`a worker that ends in a spawn into ${where} leaves the child to run once`, async () => {
+// before (which the spawn moves to the deque), its record cache empty (the spawn fills it under
+// the heap's lock), the child's arguments inline in its record or in a block of the heap. Before,
+// a death between the child's count and its publication (its slot's load, its store, the bump's
+// compare-exchange) left a child in no queue: the live count never came back to 0, and a draining
+// shutdown waited for good; and a death before the count (in the record's allocation, or its
+// arguments') left the record and the block allocated until the runtime ended, as it did the
+// dead worker's whole record cache: the heap's bytes in use then grew by each death.
+const spawnCases = [["an empty slot", 1, 0], ["a full slot, arguments in a heap block", 2, 200]] as const;
+for (const [where, children, padding] of spawnCases) {
+  test(`a worker that ends in a spawn into ${where} leaves the child to run once and its memory to the heap`, async () => {
     const spawned = children - 1; // the child whose spawn the thread ends in
     let ranAfterDeath = 0;
+    let uncounted = 0;
+    let inUseBefore = -1;
     const deaths = await everyCall(where, children, async (runtime, words, call) => {
+      if (inUseBefore < 0) inUseBefore = heapInUse(runtime, 1);
       const parent = await settleWithin(
-        runtime.spawn("exitInSpawn", call, children),
+        runtime.spawn("exitInSpawn", call, children, "x".repeat(padding)),
         `${where}: the parent`,
         SETTLE_MS,
       );
@@ -137,11 +178,94 @@ for (const [where, children] of [["an empty slot", 1], ["a full slot", 2]] as co
         `${where}, call ${call}: the child's runs (counted: ${counted})`,
       );
       if (parent.status === "rejected" && counted) ranAfterDeath++;
+      if (!counted) uncounted++;
+      // Every record and block comes back: the jobs' (their handles were awaited or detached),
+      // and what the dead worker held (its record cache, the child's record and block).
+      await expectInUse(runtime, inUseBefore, `${where}, call ${call}`);
     });
     assert.ok(deaths > 0, `${where}: no call ended the thread`);
     assert.ok(ranAfterDeath > 0, `${where}: no death left the child to run`);
+    assert.ok(uncounted > 0, `${where}: no death came before the child's count`);
   });
 }
+
+// A worker ends in a spawn whose slot holds a thief's mark: the thief (the other worker) took the
+// child spawned before from the slot of this worker, stuck in its job, and is paused before it
+// names it, so that the spawn pushes its child onto the deque instead (PUSHING_NEW). The worker
+// ends before each `Atomics` call of that spawn in turn; the thief then goes on.
+test("a worker that ends in a spawn while a thief's mark holds its slot leaves each child to run once", async () => {
+  const name = "thief's mark";
+  let pushedInstead = 0;
+  const deaths = await everyCall(name, 2, async (runtime, words, call) => {
+    const { signals } = words;
+    Atomics.store(signals, PAUSE_THIEF, 1);
+    const parent = runtime.spawn("spawnPastThief", call);
+    await until(() => Atomics.load(signals, 0) === 1, `${name}, call ${call}: the parent runs`, SETTLE_MS);
+    // Each nudge wakes the other worker, whose search then takes the stuck worker's slot.
+    const nudges = [];
+    for (const since = Date.now(); Atomics.load(signals, THIEF_MARKED) === 0 && Date.now() - since < SETTLE_MS;) {
+      nudges.push(runtime.spawn("nudge"));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(Atomics.load(signals, THIEF_MARKED), 1, `${name}, call ${call}: a thief marked the slot`);
+    const outcome = await settleWithin(parent, `${name}: the parent`, SETTLE_MS);
+    assertOnce(outcome, call, `${name}, call ${call}: the parent`);
+    Atomics.store(signals, THIEF_GO, 1);
+    Atomics.notify(signals, THIEF_GO);
+    for (const nudge of nudges) {
+      assertOnce(await settleWithin(nudge, `${name}: a nudge`, SETTLE_MS), 0, `${name}: a nudge`);
+    }
+    await until(() => runtime.liveJobs === 0, `${name}, call ${call}: every job settled`, SETTLE_MS);
+    assert.equal(words.runs[0], 1, `${name}, call ${call}: the thief's child ran once`);
+    const counted = outcome.status === "fulfilled" || Atomics.load(signals, SPAWN_COUNTED) === 1;
+    assert.equal(
+      words.runs[1],
+      counted ? 1 : 0,
+      `${name}, call ${call}: the pushed child's runs (counted: ${counted})`,
+    );
+    if (Atomics.load(signals, PUSHED_INSTEAD) === 1) pushedInstead++;
+  }, 2);
+  assert.ok(deaths > 0, `${name}: no call ended the thread`);
+  assert.ok(pushedInstead > 0, `${name}: no spawn found the thief's mark`);
+});
+
+// A worker ends while it settles a job whose handle was detached: before each `Atomics` call in
+// turn from the job's return until its settlement dropped the last reference to the record (the
+// arguments' block freed, the result's allocated and written, the state published, the record's
+// payload and the record given back). Before, a death between a block's release and the
+// record's word that named it had the runtime free it a second time (two later allocations then
+// shared it), one between the result block's allocation and its naming, or in the record's
+// release, lost the block and the record. One window is left (a known limit): the drop of the
+// reference itself (`Atomics.sub`), after the job's settlement stopped naming the record and
+// before the drop, if it was the last, names it in the thread's hands: the record and its result
+// stay allocated (named twice there, the record could be freed by its handle while the runtime
+// frees it).
+const RESULT_BLOCK = 256; // the result's encoding: 203 bytes, in a 256-byte block
+test("a worker that ends while it writes a job's result and releases its record gives every block back", async () => {
+  let inUseBefore = -1;
+  let leaks = 0;
+  const deaths = await everyCall("result", 1, async (runtime, words, call) => {
+    if (inUseBefore < 0) inUseBefore = heapInUse(runtime, 1);
+    const { signals } = words;
+    runtime.spawn("exitInResult", call, "x".repeat(200)).detach(); // the worker's reference is the last
+    await until(() => Atomics.load(signals, 0) === 1, `result, call ${call}: the job runs`, SETTLE_MS);
+    Atomics.store(signals, 1, 1);
+    Atomics.notify(signals, 1);
+    await until(() => runtime.liveJobs === 0, `result, call ${call}: the job settled`, SETTLE_MS);
+    // The drop was the last (the handle was detached): HELD follows RELEASING unless the thread
+    // ended between the two.
+    if (Atomics.load(signals, RELEASING) === 1 && Atomics.load(signals, HELD) === 0) {
+      leaks++; // see above: the record and its result, from now on
+      inUseBefore += BLOCK_BYTES + RESULT_BLOCK;
+    }
+    // A death after the job's count (in its release) is handled once the next job runs.
+    const next = await settleWithin(runtime.spawn("nudge"), `result, call ${call}: the next job`, SETTLE_MS);
+    assert.equal(next.status, "fulfilled", `result, call ${call}: the next job`);
+    await expectInUse(runtime, inUseBefore, `result, call ${call}`);
+  });
+  assert.ok(deaths > 0, "result: no call ended the thread");
+  assert.ok(leaks <= 1, `result: ${leaks} deaths in the reference's drop, one call`);
+});
 
 test("a worker that ends on its way through a batch from the injector leaves each job to run once", async () => {
   const children = 3;

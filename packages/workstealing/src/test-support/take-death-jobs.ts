@@ -8,14 +8,17 @@ import { defineJobs, type JobSet } from "../mod.ts";
 import { Processor } from "../processor.ts";
 import { WorkDeque } from "../work-deque.ts";
 import { JobRecords } from "../job-record.ts";
+import { emptyRecordCache } from "../../../codec/src/shared-heap.ts";
 import { SharedHeap } from "@spindle/codec";
 
 /** The jobs of the test. */
 export type TakeDeathJobs = {
   spawnThenExit: (call: number, children: number) => number;
-  exitInSpawn: (call: number, children: number) => number;
+  exitInSpawn: (call: number, children: number, padding: string) => number;
+  spawnPastThief: (call: number) => number;
+  exitInResult: (call: number, padding: string) => string;
   waitThenExit: (call: number, children: number) => number;
-  child: (index: number) => number;
+  child: (index: number, padding?: string) => number;
   stuckParent: (children: number) => number;
   spawnMany: (children: number) => number;
   nudge: () => number;
@@ -37,6 +40,26 @@ export const THIEF_AT = 3;
 export const VICTIM_TOO = 4;
 /** The signal word set to 1 once exitInSpawn's last spawn counted its child (`JobRecords.create` returned). */
 export const SPAWN_COUNTED = 5;
+/**
+ * The signal words of spawnPastThief: the test sets PAUSE_THIEF to 1; the next thief to take a
+ * victim's slot (`Processor.takeSlotOf`) then sets THIEF_MARKED, with its mark in the slot, and
+ * waits until the test sets THIEF_GO before it names the job. PUSHED_INSTEAD is set when a spawn
+ * found a thief's mark in its slot and pushed its child onto the deque instead
+ * (`Processor.pushedInstead`).
+ */
+export const PAUSE_THIEF = 6;
+export const THIEF_MARKED = 7;
+export const THIEF_GO = 8;
+export const PUSHED_INSTEAD = 9;
+/**
+ * The signal words of exitInResult: RELEASING is set once its settlement began to drop the
+ * worker's reference to the record (`JobRecords.release`), HELD once that drop was the last and
+ * the record is named in the thread's hands (`SharedHeap.holdRecord`).
+ */
+export const RELEASING = 10;
+export const HELD = 11;
+/** How many signal words the module uses. */
+export const SIGNAL_WORDS = 12;
 const THIEF_TAKES: Record<ThiefTake, number> = { slot: 1, deque: 2, overflow: 3 };
 
 /** The value of `signals[THIEF_AT]` for `take`. */
@@ -71,13 +94,14 @@ let childrenLeft = 0;
 let thiefCounting = false;
 /** Whether this thread's next record tells the test it was counted (exitInSpawn). */
 let spawnWatched = false;
+/** Whether this thread stops counting calls at its next release of a record (exitInResult). */
+let releaseWatched = false;
 /**
- * Whether this thread is inside exitInSpawn's record allocation, whose calls are not counted: it
- * takes the heap's lock only when the thread's cache of records is empty, which varies from round
- * to round (records freed here refill it), and would shift the calls after it. A death there
- * leaves nothing counted (heap-lock-death.test.ts has deaths holding the heap's lock).
+ * This thread's heap of its runtime, whose record cache exitInSpawn empties before its watched
+ * spawn: the spawn then takes the heap's lock to fill it again, in every round (with records left
+ * there, how many the spawn's calls are would vary from round to round).
  */
-let inRecordAlloc = false;
+let runtimeHeap: SharedHeap | null = null;
 
 function words(): TakeDeathWords {
   return jobs.workerData as TakeDeathWords;
@@ -102,7 +126,6 @@ function exitAtCall(call: number, children: number, fromNow = false): void {
         settled = name === "sub";
         return method(...args);
       }
-      if (inRecordAlloc) return method(...args);
       if (++calls === call) {
         real.add(words().exits, 0, 1);
         if (fromNow) victimFirst();
@@ -153,7 +176,14 @@ const takeSlotOf = Processor.prototype.takeSlotOf;
 if (!isMainThread) {
   Processor.prototype.takeSlotOf = function (this: Processor, victim: Processor): number {
     thiefTakes("slot", victim.hasSlot());
-    return takeSlotOf.call(this, victim);
+    const id = takeSlotOf.call(this, victim);
+    const { signals } = words();
+    if (id > 0 && real.compareExchange(signals, PAUSE_THIEF, 1, 0) === 1) {
+      // Its mark is in the victim's slot until it names the job (hold): the victim spawns now.
+      real.store(signals, THIEF_MARKED, 1);
+      Atomics.wait(signals, THIEF_GO, 0, STUCK_PARENT_MS);
+    }
+    return id;
   };
   // A thief's window ends where it names what it took: later deaths are those of a worker running
   // a job (worker-death.test.ts and others).
@@ -184,14 +214,30 @@ if (!isMainThread) {
     if (spawnWatched) real.store(words().signals, SPAWN_COUNTED, 1);
     return id;
   };
-  const allocRecord = SharedHeap.prototype.allocRecord;
-  SharedHeap.prototype.allocRecord = function (this: SharedHeap): number {
-    inRecordAlloc = spawnWatched;
-    try {
-      return allocRecord.call(this);
-    } finally {
-      inRecordAlloc = false;
+  const keepRecordsIn = SharedHeap.prototype.keepRecordsIn;
+  SharedHeap.prototype.keepRecordsIn = function (this: SharedHeap, ...args: Parameters<SharedHeap["keepRecordsIn"]>) {
+    runtimeHeap = this;
+    keepRecordsIn.apply(this, args);
+  };
+  // exitInResult's window ends where its settlement has dropped the worker's reference.
+  const release = JobRecords.prototype.release;
+  JobRecords.prototype.release = function (this: JobRecords, id: number): void {
+    if (releaseWatched) real.store(words().signals, RELEASING, 1);
+    release.call(this, id);
+    if (releaseWatched) {
+      releaseWatched = false;
+      stopCounting();
     }
+  };
+  const holdRecord = SharedHeap.prototype.holdRecord;
+  SharedHeap.prototype.holdRecord = function (this: SharedHeap, id: number): void {
+    if (releaseWatched) real.store(words().signals, HELD, 1);
+    holdRecord.call(this, id);
+  };
+  const pushedInstead = Processor.prototype.pushedInstead;
+  Processor.prototype.pushedInstead = function (this: Processor): void {
+    real.store(words().signals, PUSHED_INSTEAD, 1);
+    pushedInstead.call(this);
   };
   const stealHalfInto = WorkDeque.prototype.stealHalfInto;
   WorkDeque.prototype.stealHalfInto = function (this: WorkDeque, into: WorkDeque, limit: number): number {
@@ -213,18 +259,57 @@ const jobs: JobSet<TakeDeathJobs> = defineJobs<TakeDeathJobs>({
     return call;
   },
   /**
-   * Spawns `children` children, its thread ended before the `call`-th `Atomics` call of the last
-   * spawn (which then finds the slot empty for one child, else holding the one before), unless
-   * that spawn makes fewer calls; `signals[SPAWN_COUNTED]` says whether the child was counted.
+   * Spawns `children` children (`padding`: more arguments, enough for a block of the heap), its
+   * thread ended before the `call`-th `Atomics` call of the last spawn (which then finds the slot
+   * empty for one child, else holding the one before; its record cache empty), unless that spawn
+   * makes fewer calls; `signals[SPAWN_COUNTED]` says whether the child was counted. The children's
+   * handles are detached: every record goes back to the heap once its job ran.
    */
-  exitInSpawn(call, children) {
-    for (let i = 0; i < children - 1; i++) jobs.spawn("child", i);
+  exitInSpawn(call, children, padding) {
+    for (let i = 0; i < children - 1; i++) jobs.spawn("child", i, padding).detach();
     spawnWatched = true;
+    emptyRecordCache(runtimeHeap!);
     exitAtCall(call, 0, true);
-    jobs.spawn("child", children - 1);
+    const handle = jobs.spawn("child", children - 1, padding);
     stopCounting();
     spawnWatched = false;
+    handle.detach();
     return call;
+  },
+  /**
+   * Spawns child 0 (into the slot), holds its worker without a heartbeat until a thief's mark is
+   * in the slot (the thief paused there, see PAUSE_THIEF), then spawns child 1, its thread ended
+   * before the `call`-th `Atomics` call of that spawn: the child goes onto the deque instead of
+   * the slot (the spawn's PUSHING_NEW phase).
+   */
+  spawnPastThief(call) {
+    jobs.spawn("child", 0).detach();
+    const { signals } = words();
+    real.store(signals, 0, 1);
+    const until = performance.now() + STUCK_PARENT_MS;
+    while (real.load(signals, THIEF_MARKED) === 0 && performance.now() < until);
+    spawnWatched = true;
+    exitAtCall(call, 0, true);
+    const handle = jobs.spawn("child", 1);
+    stopCounting();
+    spawnWatched = false;
+    handle.detach();
+    return call;
+  },
+  /**
+   * Waits until the test detached its handle (`signals[1]`), then returns a result that needs a
+   * block of the heap (as its arguments, `padding`, do), its thread ended before the `call`-th
+   * `Atomics` call from then on: in its settlement (the arguments' block freed, the result's
+   * allocated and written, the state published) and the release of its record, whose last
+   * reference the worker then holds; unless the settlement makes fewer calls.
+   */
+  exitInResult(call, padding) {
+    const { signals } = words();
+    real.store(signals, 0, 1);
+    Atomics.wait(signals, 1, 0, STUCK_PARENT_MS);
+    releaseWatched = true;
+    exitAtCall(call, 0, true);
+    return `${padding}!`;
   },
   /** Waits until the test queued its jobs in the injector (signals), then counts. */
   waitThenExit(call, children) {
