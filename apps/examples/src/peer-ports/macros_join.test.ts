@@ -9,8 +9,9 @@
 // `sync_one_lit_expr_*`), `caller_names_const_count` (a Rust macro hygiene check).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Coroutine, join, PENDING, ready, yieldNow } from "@spindle/core";
+import { blockOn, type Coroutine, join, PENDING, ready } from "@spindle/core";
 import { oneshot, Semaphore } from "@spindle/sync";
+import { nonCooperativeTask, pollOrderOfThree, poorLittleTask } from "./join_children.ts";
 import { MockTask, onExecutor, value } from "./support.ts";
 
 test("sync_one_lit_expr_comma / sync_one_lit_expr_no_comma: one child", () => {
@@ -35,29 +36,6 @@ test("two_await: join waits for both, and each completion wakes it", () => {
   assert.deepEqual(task.poll(), ["hello", 123]);
 });
 
-function* nonCooperativeTask(permits: Semaphore): Coroutine<number> {
-  let exceededBudget = 0;
-  for (let i = 0; i < 5; i++) {
-    // Another child should run after this one uses its whole budget.
-    for (let j = 0; j < 128; j++) {
-      const permit = yield* permits.acquire();
-      permit.release();
-    }
-    exceededBudget++;
-  }
-  return exceededBudget;
-}
-
-function* poorLittleTask(permits: Semaphore): Coroutine<number> {
-  let howManyTimesIGotToRun = 0;
-  for (let i = 0; i < 5; i++) {
-    const permit = yield* permits.acquire();
-    howManyTimesIGotToRun++;
-    permit.release();
-  }
-  return howManyTimesIGotToRun;
-}
-
 test("join_does_not_allow_tasks_to_starve", async () => {
   const permits = new Semaphore(1);
   const [nonCooperative, little] = await onExecutor(
@@ -68,20 +46,6 @@ test("join_does_not_allow_tasks_to_starve", async () => {
   assert.equal(nonCooperative, 5);
   assert.equal(little, 5);
 });
-
-function* recordPolls(x: number, order: number[]): Coroutine<void> {
-  for (let i = 0; i < 4; i++) {
-    order.push(x);
-    yield* yieldNow();
-  }
-}
-
-/** The order in which `join` polls three children that each yield four times. */
-async function pollOrderOfThree(): Promise<number[]> {
-  const order: number[] = [];
-  await onExecutor(join(recordPolls(1, order), recordPolls(2, order), recordPolls(3, order)));
-  return order;
-}
 
 test("a_different_future_is_polled_first_every_time_poll_fn_is_polled: polled in wake order (see the header)", async () => {
   assert.deepEqual(await pollOrderOfThree(), [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);

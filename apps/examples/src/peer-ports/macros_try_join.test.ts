@@ -8,8 +8,9 @@
 // `caller_names_const_count` (a Rust macro hygiene check).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Coroutine, join, PENDING, yieldNow } from "@spindle/core";
+import { blockOn, join, PENDING } from "@spindle/core";
 import { ClosedError, oneshot, Semaphore } from "@spindle/sync";
+import { nonCooperativeTask, pollOrderOfThree, poorLittleTask } from "./join_children.ts";
 import { MockTask, onExecutor, value } from "./support.ts";
 
 test("sync_one_lit_expr_comma / sync_one_lit_expr_no_comma: one child", () => {
@@ -48,44 +49,12 @@ test("err_abort_early: a child's failure ends the join while another is still pe
   assert.ok(tx3.isClosed, "the pending child was dropped with the join");
 });
 
-function* nonCooperativeTask(permits: Semaphore): Coroutine<number> {
-  let exceededBudget = 0;
-  for (let i = 0; i < 5; i++) {
-    // Another child should run after this one uses its whole budget.
-    for (let j = 0; j < 128; j++) (yield* permits.acquire()).release();
-    exceededBudget++;
-  }
-  return exceededBudget;
-}
-
-function* poorLittleTask(permits: Semaphore): Coroutine<number> {
-  let howManyTimesIGotToRun = 0;
-  for (let i = 0; i < 5; i++) {
-    (yield* permits.acquire()).release();
-    howManyTimesIGotToRun++;
-  }
-  return howManyTimesIGotToRun;
-}
-
 test("try_join_does_not_allow_tasks_to_starve", async () => {
   const permits = new Semaphore(10);
   const [nonCooperative, little] = await onExecutor(join(nonCooperativeTask(permits), poorLittleTask(permits)));
   assert.equal(nonCooperative, 5);
   assert.equal(little, 5);
 });
-
-function* recordPolls(x: number, order: number[]): Coroutine<void> {
-  for (let i = 0; i < 4; i++) {
-    order.push(x);
-    yield* yieldNow();
-  }
-}
-
-async function pollOrderOfThree(): Promise<number[]> {
-  const order: number[] = [];
-  await onExecutor(join(recordPolls(1, order), recordPolls(2, order), recordPolls(3, order)));
-  return order;
-}
 
 test("a_different_future_is_polled_first_every_time_poll_fn_is_polled: polled in wake order (see the header)", async () => {
   assert.deepEqual(await pollOrderOfThree(), [1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
