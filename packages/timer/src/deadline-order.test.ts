@@ -42,27 +42,20 @@ test("timers that fall due while the thread is held run their tasks in deadline 
     const timer = reactor.timer;
     const executor = new LocalExecutor();
     const ran: Instant[] = [];
-    // 600 sleeps (more than one fire's slice of 256), registered far ahead, so that none is due
-    // however long registering takes.
-    const sleeps = Array.from({ length: 600 }, () => timer.sleep(60_000));
-    for (const sleep of sleeps) {
-      executor.spawn(function* (): Coroutine<void> {
-        yield* sleep;
-        ran.push(sleep.deadline);
-      }());
-    }
-    // Spawned last, so polled after every sleep registered: moves them to deadlines within 3 ms,
-    // in random order, then holds the thread until every deadline has passed, so that the queue
-    // fires only then, with all 600 due at once, as when the thread had no CPU while they passed.
+    // 600 deadlines (more than one fire's slice of 256) within 3 ms, registered in random order.
+    const start = timer.now().add(20);
+    const deadlines = shuffledDeadlines(start, 600, 3);
+    spawnSleepers(executor, timer, deadlines, ran);
+    // Spawned last, so polled after every sleeper registered: holds the thread until every
+    // deadline has passed, so that the timer thread's wake is drained (and the queue fired) only
+    // then, with all 600 due at once, as when the thread had no CPU while they passed.
+    const end = start.add(5);
     executor.spawn(pollFn(() => {
-      const deadlines = shuffledDeadlines(timer.now().add(1), sleeps.length, 3);
-      sleeps.forEach((sleep, i) => sleep.reset(deadlines[i]!));
-      const end = timer.now().add(5);
       while (timer.now().compare(end) < 0) { /* hold the thread */ }
       return undefined;
     }));
     await executor.run();
-    assertDeadlineOrder(ran, sleeps.length);
+    assertDeadlineOrder(ran, deadlines.length);
   } finally {
     reactor.close();
   }

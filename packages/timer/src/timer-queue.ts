@@ -110,31 +110,15 @@ function inDeadlineOrder(entries: QueueEntry[], from: number): boolean {
   return true;
 }
 
-/**
- * Sorts `entries` from index `from` on by deadline, stably: in place by insertion for the few
- * entries of a tick (linear when they are in order already, as entries registered in deadline
- * order are); `Array.prototype.sort` (a copy, a comparator call per comparison) only for a tick
- * holding more, out of order.
- */
+/** Sorts `entries` from index `from` on by deadline, stably. */
 function sortFrom(entries: QueueEntry[], from: number): void {
-  const count = entries.length - from;
-  if (count > INSERTION_SORT_MAX) {
-    if (inDeadlineOrder(entries, from)) return;
-    const sorted = entries.slice(from).sort(byDeadline);
-    for (let i = 0; i < count; i++) entries[from + i] = sorted[i] as QueueEntry;
+  if (from === 0) {
+    entries.sort(byDeadline);
     return;
   }
-  for (let i = from + 1; i < entries.length; i++) {
-    const entry = entries[i] as QueueEntry;
-    const dueAt = entry.dueAt;
-    let j = i - 1;
-    for (; j >= from && (entries[j] as QueueEntry).dueAt > dueAt; j--) entries[j + 1] = entries[j] as QueueEntry;
-    entries[j + 1] = entry;
-  }
+  const tail = entries.slice(from).sort(byDeadline);
+  for (let i = 0; i < tail.length; i++) entries[from + i] = tail[i] as QueueEntry;
 }
-
-/** The most entries {@linkcode sortFrom} sorts by insertion. */
-const INSERTION_SORT_MAX = 32;
 
 /**
  * The pending timers of one thread for one timer. A deadline is a tick (1/16 ms) counted from the
@@ -353,7 +337,7 @@ export class TimerQueue {
           entries[kept++] = entry;
         }
       }
-      if (due.length - first > 1) sortFrom(due, first);
+      if (!inDeadlineOrder(due, first)) sortFrom(due, first);
       // Over the limit: the tick's latest due entries stay (at the end: order within a slot no
       // longer matters, it is sorted when taken).
       for (let i = limit; i < due.length; i++) {
