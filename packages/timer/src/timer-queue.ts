@@ -97,29 +97,6 @@ const FAR = LEVELS * SLOTS;
 /** The wheel level of a tick whose highest set bit is bit `b` (`b / SLOT_BITS`, as a table: no division). */
 const LEVEL_OF_BIT = Uint8Array.from({ length: 32 }, (_, bit) => Math.floor(bit / SLOT_BITS));
 
-/** Orders queue entries by deadline (`Array.prototype.sort` is stable: equal ones keep their order). */
-function byDeadline(a: QueueEntry, b: QueueEntry): number {
-  return a.dueAt - b.dueAt;
-}
-
-/** Whether `entries` from index `from` on are in deadline order. */
-function inDeadlineOrder(entries: QueueEntry[], from: number): boolean {
-  for (let i = from + 1; i < entries.length; i++) {
-    if ((entries[i - 1] as QueueEntry).dueAt > (entries[i] as QueueEntry).dueAt) return false;
-  }
-  return true;
-}
-
-/** Sorts `entries` from index `from` on by deadline, stably. */
-function sortFrom(entries: QueueEntry[], from: number): void {
-  if (from === 0) {
-    entries.sort(byDeadline);
-    return;
-  }
-  const tail = entries.slice(from).sort(byDeadline);
-  for (let i = 0; i < tail.length; i++) entries[from + i] = tail[i] as QueueEntry;
-}
-
 /**
  * The pending timers of one thread for one timer. A deadline is a tick (1/16 ms) counted from the
  * queue's origin, and an entry sits in one of two structures, both made of intrusive FIFO lists:
@@ -285,9 +262,6 @@ export class TimerQueue {
     this.#advanceWheel(this.#ringAt + LOOKAHEAD);
     this.#takeDue(now, nowTick, due, limit);
     this.#size -= due.length;
-    // Deadline order across the two passes: the second brings entries from the wheel only when
-    // this fire is over LOOKAHEAD late, and those may be due before the ring's.
-    if (!inDeadlineOrder(due, 0)) due.sort(byDeadline);
     this.#arm(this.#nextWake());
     // Woken last, once the queue is consistent and the driver re-armed. A wake may run code that
     // moves a later entry (`reset`) and polls it, queueing it again with its waker: that entry now
@@ -302,16 +276,10 @@ export class TimerQueue {
   }
 
   /**
-   * Takes the ring's entries due at `now` (tick `nowTick`) out onto `due`, in deadline order
-   * (tick by tick, each tick's sorted; equal deadlines in registration order), until `due` holds
-   * `limit` (the earliest of a tick when the limit falls inside it), and moves the ring to
-   * `nowTick`, or to the first tick whose due entries it left (still due: `#nextWake` is then in
-   * the past, and the driver fires again at once).
-   *
-   * Deadline order matters when one fire takes several deadlines (the timer thread or this thread
-   * had no CPU while they passed): their tasks are woken, and so run, in the order the deadlines
-   * came, as tokio fires within a pass. A tick is 62.5 µs and holds entries in registration order,
-   * so its due entries are sorted, which costs a linear check when they are in order already.
+   * Takes the ring's entries due at `now` (tick `nowTick`) out onto `due`, in tick order
+   * (registration order within a tick), until `due` holds `limit`, and moves the ring to
+   * `nowTick`, or to the first tick whose due entries it left (still due: `#nextWake` is then
+   * in the past, and the driver fires again at once).
    */
   #takeDue(now: number, nowTick: number, due: QueueEntry[], limit: number): void {
     const ring = this.#ring;
@@ -325,28 +293,18 @@ export class TimerQueue {
       const entries = ring[slot] as (QueueEntry | null)[];
       // A past tick's entries are all due; the clock's tick's only once their exact deadline has
       // passed. Those left keep their order, compacted.
-      const first = due.length;
       let kept = 0;
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i] as QueueEntry | null;
         if (entry === null) continue;
-        if (entry.dueAt <= now) {
+        if (entry.dueAt <= now && due.length < limit) {
+          entry.slot = FIRED;
           due.push(entry);
         } else {
           entry.position = kept;
           entries[kept++] = entry;
         }
       }
-      if (!inDeadlineOrder(due, first)) sortFrom(due, first);
-      // Over the limit: the tick's latest due entries stay (at the end: order within a slot no
-      // longer matters, it is sorted when taken).
-      for (let i = limit; i < due.length; i++) {
-        const entry = due[i] as QueueEntry;
-        entry.position = kept;
-        entries[kept++] = entry;
-      }
-      if (due.length > limit) due.length = limit;
-      for (let i = first; i < due.length; i++) (due[i] as QueueEntry).slot = FIRED;
       this.#inRing -= (this.#ringLive[slot] as number) - kept;
       if (kept === 0) {
         this.#emptyRingSlot(slot);
