@@ -13,6 +13,7 @@ function manualQueue(start = 1e11): { queue: TimerQueue; clock: { now: number; a
     now: () => clock.now,
     arm: (deadline) => (clock.armed = deadline),
     closeReason: null,
+    seemsOpen: true,
     closeCause: undefined,
   };
   return { queue: new TimerQueue(() => driver), clock };
