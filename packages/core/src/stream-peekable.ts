@@ -3,6 +3,7 @@ import type { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { pollFn } from "./poll-fn.ts";
 import { checkStream, pollChunk, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
+import { fuse, type FusedStream } from "./stream-sequence.ts";
 
 /** A stream whose next item can be looked at before it is taken: see {@linkcode peekable}. */
 export interface Peekable<T> extends Stream<T> {
@@ -33,19 +34,20 @@ export function peekable<T>(stream: Stream<T>): Peekable<T> {
   return new PeekableStream(stream);
 }
 
+/** Its source is fused: once it ended, or the peekable was dropped, it is not polled again. */
 class PeekableStream<T> extends Stream<T> implements Peekable<T> {
-  #source: Stream<T> | null;
+  readonly #source: FusedStream<T>;
   #hasPeeked = false;
   #peeked: T | undefined = undefined;
 
   constructor(source: Stream<T>) {
     super();
-    this.#source = source;
+    this.#source = fuse(source);
   }
 
   pollPeek(cx: Context): Poll<T | StreamEnd> {
     if (this.#hasPeeked) return this.#peeked as T;
-    const item = this.#pollSource(cx);
+    const item = this.#source.pollNext(cx);
     if (item === PENDING || item === STREAM_END) return item;
     this.#hasPeeked = true;
     this.#peeked = item;
@@ -57,16 +59,11 @@ class PeekableStream<T> extends Stream<T> implements Peekable<T> {
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
-    return this.#hasPeeked ? this.#takePeeked() : this.#pollSource(cx);
+    return this.#hasPeeked ? this.#takePeeked() : this.#source.pollNext(cx);
   }
 
   override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
-    if (this.#hasPeeked) return [this.#takePeeked()];
-    const source = this.#source;
-    if (source === null) return STREAM_END;
-    const chunk = pollChunk(source, cx, max);
-    if (chunk === STREAM_END) this[Symbol.dispose]();
-    return chunk;
+    return this.#hasPeeked ? [this.#takePeeked()] : pollChunk(this.#source, cx, max);
   }
 
   #takePeeked(): T {
@@ -76,20 +73,9 @@ class PeekableStream<T> extends Stream<T> implements Peekable<T> {
     return item;
   }
 
-  /** The source's next item; at its end, the source is dropped and never polled again. */
-  #pollSource(cx: Context): Poll<T | StreamEnd> {
-    const source = this.#source;
-    if (source === null) return STREAM_END;
-    const item = source.pollNext(cx);
-    if (item === STREAM_END) this[Symbol.dispose]();
-    return item;
-  }
-
   override [Symbol.dispose](): void {
-    const source = this.#source;
-    this.#source = null;
     this.#hasPeeked = false;
     this.#peeked = undefined;
-    source?.[Symbol.dispose]();
+    this.#source[Symbol.dispose]();
   }
 }
