@@ -1,8 +1,23 @@
 // The children that tokio's macros_join.rs and macros_try_join.rs both run under `join!` and
 // `try_join!`, shared by their two ports (core's `join` is both macros).
-import { type Coroutine, join, yieldNow } from "@spindle/core";
-import type { Semaphore } from "@spindle/sync";
-import { onExecutor } from "./support.ts";
+import assert from "node:assert/strict";
+import { type Coroutine, join, PENDING, yieldNow } from "@spindle/core";
+import { oneshot, type Semaphore } from "@spindle/sync";
+import { MockTask, onExecutor } from "./support.ts";
+
+/** Both files' `two_await`: `join` of two oneshots waits for both, and each completion wakes it. */
+export function assertJoinWaitsForBoth(): void {
+  const [tx1, rx1] = oneshot<string>();
+  const [tx2, rx2] = oneshot<number>();
+  const task = new MockTask(join(rx1, rx2));
+  assert.equal(task.poll(), PENDING);
+  tx2.send(123);
+  assert.ok(task.isWoken());
+  assert.equal(task.poll(), PENDING);
+  tx1.send("hello");
+  assert.ok(task.isWoken());
+  assert.deepEqual(task.poll(), ["hello", 123]);
+}
 
 /** Takes and gives back a permit 128 times (a whole budget) per round, five rounds: returns 5. */
 export function* nonCooperativeTask(permits: Semaphore): Coroutine<number> {

@@ -9,10 +9,10 @@
 // `sync_one_lit_expr_*`), `caller_names_const_count` (a Rust macro hygiene check).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, type Coroutine, join, PENDING, ready } from "@spindle/core";
-import { oneshot, Semaphore } from "@spindle/sync";
-import { nonCooperativeTask, pollOrderOfThree, poorLittleTask } from "./join_children.ts";
-import { MockTask, onExecutor, value } from "./support.ts";
+import { blockOn, type Coroutine, join, ready } from "@spindle/core";
+import { Semaphore } from "@spindle/sync";
+import { assertJoinWaitsForBoth, nonCooperativeTask, pollOrderOfThree, poorLittleTask } from "./join_children.ts";
+import { onExecutor, value } from "./support.ts";
 
 test("sync_one_lit_expr_comma / sync_one_lit_expr_no_comma: one child", () => {
   assert.deepEqual(blockOn(join(value(1))), [1]);
@@ -24,16 +24,7 @@ test("sync_two_lit_expr_comma / sync_two_lit_expr_no_comma: two children, output
 });
 
 test("two_await: join waits for both, and each completion wakes it", () => {
-  const [tx1, rx1] = oneshot<string>();
-  const [tx2, rx2] = oneshot<number>();
-  const task = new MockTask(join(rx1, rx2));
-  assert.equal(task.poll(), PENDING);
-  tx2.send(123);
-  assert.ok(task.isWoken());
-  assert.equal(task.poll(), PENDING);
-  tx1.send("hello");
-  assert.ok(task.isWoken());
-  assert.deepEqual(task.poll(), ["hello", 123]);
+  assertJoinWaitsForBoth();
 });
 
 test("join_does_not_allow_tasks_to_starve", async () => {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { blockOn, join, PENDING } from "@spindle/core";
 import { ClosedError, oneshot, Semaphore } from "@spindle/sync";
-import { nonCooperativeTask, pollOrderOfThree, poorLittleTask } from "./join_children.ts";
+import { assertJoinWaitsForBoth, nonCooperativeTask, pollOrderOfThree, poorLittleTask } from "./join_children.ts";
 import { MockTask, onExecutor, value } from "./support.ts";
 
 test("sync_one_lit_expr_comma / sync_one_lit_expr_no_comma: one child", () => {
@@ -22,16 +22,7 @@ test("sync_two_lit_expr_comma / sync_two_lit_expr_no_comma: two children, output
 });
 
 test("two_await", () => {
-  const [tx1, rx1] = oneshot<string>();
-  const [tx2, rx2] = oneshot<number>();
-  const task = new MockTask(join(rx1, rx2));
-  assert.equal(task.poll(), PENDING);
-  tx2.send(123);
-  assert.ok(task.isWoken());
-  assert.equal(task.poll(), PENDING);
-  tx1.send("hello");
-  assert.ok(task.isWoken());
-  assert.deepEqual(task.poll(), ["hello", 123]);
+  assertJoinWaitsForBoth();
 });
 
 test("err_abort_early: a child's failure ends the join while another is still pending", () => {
