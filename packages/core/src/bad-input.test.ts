@@ -296,8 +296,15 @@ test("the raw-waker helpers name a value that is not a waker in INVALID_ARGUMENT
     assert.throws(() => replaceRawWaker(raw, waker), invalid("replaceRawWaker() needs a raw waker or null", shown));
     assert.throws(() => Waker.fromRaw(raw), invalid("Waker.fromRaw() needs a raw waker", shown));
   }
-  const notWaker: [unknown, string][] = [[undefined, "undefined"], [5, "5"], [{}, "an object"]];
+  // An object on Waker's prototype that Waker did not make is refused as well (it passed
+  // `instanceof` and then failed on its private field with the engine's TypeError); and so is a
+  // context around what is not a waker (accepted before: its first wake threw a TypeError).
+  const notWaker: [unknown, string][] = [[undefined, "undefined"], [5, "5"], [{}, "an object"], [
+    Object.create(Waker.prototype),
+    "a Waker",
+  ]];
   for (const [bad, shown] of notWaker) {
+    assert.throws(() => new Context(bad as Waker), invalid("new Context() needs a Waker", shown));
     assert.throws(
       () => replaceRawWaker(null, bad as Waker),
       invalid("replaceRawWaker() needs the current Waker", shown),

@@ -1,4 +1,4 @@
-import { Waker } from "./waker.ts";
+import { notWakerError, Waker } from "./waker.ts";
 
 /**
  * What a future receives when it is polled: the {@linkcode Waker} of the task that polls it.
@@ -18,8 +18,13 @@ export class Context {
   /** The waker of the task being polled. */
   readonly waker: Waker;
 
-  /** A context around `waker`, which stays owned by the caller. */
+  /**
+   * A context around `waker`, which stays owned by the caller. Anything but a `Waker` is
+   * `INVALID_ARGUMENT` naming it (checked here, once, rather than when a future first wakes it).
+   */
   constructor(waker: Waker) {
+    const bad = notWakerError(waker, "new Context() needs a Waker");
+    if (bad !== undefined) throw bad;
     this.waker = waker;
   }
 

@@ -289,26 +289,16 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
 
   /** Creates an open scope; see {@linkcode TaskScopeOptions}. */
   constructor(options?: TaskScopeOptions) {
-    options = checkOptions(options, "new TaskScope()", ["onError", "executor", "token"]);
-    const policy: unknown = options.onError === undefined ? "abort" : options.onError;
-    if (policy !== "abort" && policy !== "collect") {
-      throw new SpindleError("INVALID_ARGUMENT", `onError must be "abort" or "collect", got ${describe(policy)}`);
-    }
+    const { policy, executor, token } = checkScopeOptions(options, "new TaskScope()");
     this.#policy = policy;
-    const executor: unknown = options.executor;
-    if (executor !== undefined && !isSpawner(executor)) {
-      throw new SpindleError("INVALID_ARGUMENT", `executor must have a spawn() method, got ${describe(executor)}`);
-    }
-    const spawner = (executor as Spawner | undefined) ?? currentSpawner();
+    const spawner = executor ?? currentSpawner();
     this.#inline = spawner === null ? new InlineRunner(() => this.#wakeWaiters()) : null;
     this.#spawner = spawner ?? (this.#inline as InlineRunner);
     this.#spawnerChecks = executor === undefined ||
       isInstance(executor, LocalExecutor, "executor must have a spawn() method");
-    const token: unknown = options.token;
     if (token !== undefined) {
-      const parent = checkInstance(token, CancellationToken, "token must be a CancellationToken");
-      this.#parentToken = parent;
-      this.#parentRegistration = parent.onCancel(() => this.#abortAll());
+      this.#parentToken = token;
+      this.#parentRegistration = token.onCancel(() => this.#abortAll());
     }
   }
 
@@ -996,13 +986,23 @@ function* joinAborting<T>(handle: JoinHandle<T>): Coroutine<T> {
  * console.log(blockOn(scoped(body))); // 42
  * ```
  */
-export function* scoped<R, T = unknown>(
+export function scoped<R, T = unknown>(
   body: (scope: TaskScope<T>) => IntoFuture<R>,
   options?: TaskScopeOptions,
 ): Coroutine<R> {
+  // Checked at the call, not at the coroutine's first step (a generator function's body runs then);
+  // the scope itself is made at that step, on the executor that runs it.
   if (typeof body !== "function") {
     throw new SpindleError("INVALID_ARGUMENT", `scoped() needs a function of the scope, got ${describe(body)}`);
   }
+  checkScopeOptions(options, "scoped()");
+  return runScoped(body, options);
+}
+
+function* runScoped<R, T>(
+  body: (scope: TaskScope<T>) => IntoFuture<R>,
+  options: TaskScopeOptions | undefined,
+): Coroutine<R> {
   const scope = new TaskScope<T>(options);
   let result: R;
   try {
@@ -1017,6 +1017,28 @@ export function* scoped<R, T = unknown>(
   }
   yield* scope.close();
   return result;
+}
+
+/** A scope's options checked (`INVALID_ARGUMENT` naming the bad one), `onError` defaulted. */
+function checkScopeOptions(
+  options: TaskScopeOptions | undefined,
+  what: string,
+): { policy: FailurePolicy; executor: Spawner | undefined; token: CancellationToken | undefined } {
+  const checked = checkOptions(options, what, ["onError", "executor", "token"]);
+  const policy: unknown = checked.onError === undefined ? "abort" : checked.onError;
+  if (policy !== "abort" && policy !== "collect") {
+    throw new SpindleError("INVALID_ARGUMENT", `onError must be "abort" or "collect", got ${describe(policy)}`);
+  }
+  const executor: unknown = checked.executor;
+  if (executor !== undefined && !isSpawner(executor)) {
+    throw new SpindleError("INVALID_ARGUMENT", `executor must have a spawn() method, got ${describe(executor)}`);
+  }
+  const token: unknown = checked.token;
+  return {
+    policy,
+    executor: executor as Spawner | undefined,
+    token: token === undefined ? undefined : checkInstance(token, CancellationToken, "token must be a CancellationToken"),
+  };
 }
 
 /** Whether `executor` has a `spawn` method; a value that throws when read is `INVALID_ARGUMENT`. */

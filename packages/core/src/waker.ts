@@ -29,6 +29,7 @@ export interface RawWaker<D = unknown> {
 }
 
 let rebind: (waker: Waker, raw: RawWaker<unknown>) => void;
+let isBranded: (value: object) => boolean;
 
 /**
  * Points a borrowed waker at another raw waker, without going through the vtable. Internal to
@@ -82,6 +83,7 @@ export class Waker implements Disposable {
     rebind = (waker, raw) => {
       waker.#raw = raw;
     };
+    isBranded = (value) => #raw in value;
   }
 
   private constructor(raw: RawWaker<unknown>) {
@@ -243,12 +245,12 @@ export function notRawWakerError(value: unknown, needs: string): SpindleError | 
   return new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
 }
 
-/** As {@linkcode notRawWakerError}, for a `Waker`. */
+/**
+ * As {@linkcode notRawWakerError}, for a `Waker`: one that `Waker` made, so an object built on
+ * `Waker.prototype` (`Object.create(Waker.prototype)`) is refused too. The brand check runs no
+ * getter and no proxy trap.
+ */
 export function notWakerError(value: unknown, needs: string): SpindleError | undefined {
-  try {
-    if (value instanceof Waker) return undefined;
-  } catch (cause) {
-    return unreadableError(value, needs, cause);
-  }
+  if (typeof value === "object" && value !== null && isBranded(value)) return undefined;
   return new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
 }

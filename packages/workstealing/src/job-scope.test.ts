@@ -90,14 +90,15 @@ test("aborting a job inside a scope aborts the scope's children, and the job end
   }
 });
 
-test("join and scope given something else than handles, a job set or a body are INVALID_ARGUMENT naming it", () => {
-  // Before: join(5, 6) failed with a bare TypeError from `yield*` on a number.
+test("join and scope given something else than handles, a job set or a body are INVALID_ARGUMENT naming it, at the call", () => {
+  // Before: join(5, 6) failed with a bare TypeError from `yield*` on a number; then with this
+  // error, but only at the coroutine's first step, far from the call that was wrong.
   const invalid = (pattern: RegExp) => (error: unknown) =>
     error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && pattern.test(error.message);
-  assert.throws(() => join(5 as never, 6 as never).next(), invalid(/join\(\) takes two job handles.*got 5/));
-  assert.throws(() => scope(null as never, function* () {}).next(), invalid(/scope\(\) takes the job set.*got null/));
+  assert.throws(() => join(5 as never, 6 as never), invalid(/join\(\) takes two job handles.*got 5/));
+  assert.throws(() => scope(null as never, function* () {}), invalid(/scope\(\) takes the job set.*got null/));
   assert.throws(
-    () => scope({ spawn() {} } as never, 7 as never).next(),
+    () => scope({ spawn() {} } as never, 7 as never),
     invalid(/scope\(\) takes a generator function.*got 7/),
   );
   // The public constructors check what their factories check: new JobScope(undefined).spawn()

@@ -26,7 +26,8 @@ import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
  * });
  * ```
  */
-export function* join<A, B>(first: JobHandle<A>, second: JobHandle<B>): Coroutine<[A, B]> {
+export function join<A, B>(first: JobHandle<A>, second: JobHandle<B>): Coroutine<[A, B]> {
+  // Checked at the call, not at the coroutine's first step (a generator function's body runs then).
   for (const handle of [first, second]) {
     if (!(handle instanceof JobHandle)) {
       throw new SpindleError(
@@ -35,6 +36,10 @@ export function* join<A, B>(first: JobHandle<A>, second: JobHandle<B>): Coroutin
       );
     }
   }
+  return joinBoth(first, second);
+}
+
+function* joinBoth<A, B>(first: JobHandle<A>, second: JobHandle<B>): Coroutine<[A, B]> {
   let a: A;
   try {
     a = yield* first;
@@ -113,14 +118,19 @@ export class JobScope<J extends Jobs = Jobs> {
  * });
  * ```
  */
-export function* scope<J extends Jobs, T>(
+export function scope<J extends Jobs, T>(
   set: JobSet<J>,
   body: (scope: JobScope<J>) => Coroutine<T>,
 ): Coroutine<T> {
+  // Checked at the call, as `join`'s handles.
   const owned = new JobScope(set);
   if (typeof body !== "function") {
     throw new SpindleError("INVALID_ARGUMENT", `scope() takes a generator function as its body, got ${describe(body)}`);
   }
+  return runScope(owned, body);
+}
+
+function* runScope<J extends Jobs, T>(owned: JobScope<J>, body: (scope: JobScope<J>) => Coroutine<T>): Coroutine<T> {
   let value: T;
   try {
     value = yield* body(owned);
