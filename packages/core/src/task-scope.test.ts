@@ -341,7 +341,10 @@ test("bad input: typed errors naming the value", () => {
   // At the call, not at the coroutine's first step, far from the call that was wrong.
   assert.throws(() => scoped(5 as never), code("INVALID_ARGUMENT", /scoped\(\) needs a function.*got 5/));
   assert.throws(() => scoped(() => ready(1), { onError: "ignore" } as never), code("INVALID_ARGUMENT", /"ignore"/));
-  assert.throws(() => scoped(() => ready(1), { token: 3 } as never), code("INVALID_ARGUMENT", /CancellationToken.*got 3/));
+  assert.throws(
+    () => scoped(() => ready(1), { token: 3 } as never),
+    code("INVALID_ARGUMENT", /CancellationToken.*got 3/),
+  );
 });
 
 /** A small deterministic generator (xorshift) so that a failure can be replayed from its seed. */

@@ -1037,7 +1037,9 @@ function checkScopeOptions(
   return {
     policy,
     executor: executor as Spawner | undefined,
-    token: token === undefined ? undefined : checkInstance(token, CancellationToken, "token must be a CancellationToken"),
+    token: token === undefined
+      ? undefined
+      : checkInstance(token, CancellationToken, "token must be a CancellationToken"),
   };
 }
 
