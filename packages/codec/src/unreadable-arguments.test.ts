@@ -14,6 +14,7 @@ import {
   reclaimBuffersOf,
   SharedBuffer,
   SharedHeap,
+  ValueEncoder,
 } from "./mod.ts";
 
 test("a codec argument that throws when read is INVALID_ARGUMENT with its error as cause", () => {
@@ -41,4 +42,30 @@ test("isSharedBuffer answers false for a value that throws when read", () => {
   const buffer = SharedBuffer.allocate(heap.buffer, 8);
   assert.equal(isSharedBuffer(buffer), true);
   buffer.release();
+});
+
+test("a value's getter that throws what cannot be read: encode passes that on as it is", () => {
+  // Before: the encoder's `instanceof` checks on what it caught threw the engine's TypeError.
+  const encoder = new ValueEncoder();
+  for (const [name, thrown] of unreadableValues()) {
+    for (
+      const value of [{
+        get x() {
+          throw thrown;
+        },
+      }, [1, {
+        get y() {
+          throw thrown;
+        },
+      }]]
+    ) {
+      let caught: { error: unknown } | undefined;
+      try {
+        encoder.encode(value, "echo", "args");
+      } catch (error) {
+        caught = { error };
+      }
+      assert.ok(caught !== undefined && caught.error === thrown, name);
+    }
+  }
 });

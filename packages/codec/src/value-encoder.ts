@@ -1,4 +1,4 @@
-import { checkTypeOf, describe, SpindleError } from "@spindle/core";
+import { caughtInstanceOf, checkTypeOf, describe, SpindleError } from "@spindle/core";
 import { BufferReleasedError, UncloneableValueError } from "./errors.ts";
 import {
   dropMoved,
@@ -139,14 +139,21 @@ class Rejected {
   }
 }
 
+// What these two look at may be anything a getter of the value threw (a revoked Proxy, on which
+// `instanceof` throws): it passes through unchanged, as any error a getter throws.
+
 /** Whether `error` is the engine's stack overflow (V8 and JavaScriptCore both throw this RangeError). */
 function isStackOverflow(error: unknown): boolean {
-  return error instanceof RangeError && /call stack/i.test(error.message);
+  try {
+    return error instanceof RangeError && /call stack/i.test(error.message);
+  } catch {
+    return false; // a value whose prototype or message cannot be read: not the engine's
+  }
 }
 
 /** Adds `step` to the path of a rejection passing through a container. */
 function through(error: unknown, step: string): unknown {
-  if (error instanceof Rejected) error.steps.push(step);
+  if (caughtInstanceOf(error, Rejected)) error.steps.push(step);
   return error;
 }
 
@@ -307,7 +314,7 @@ export class ValueEncoder {
       if (this.#moveHeaders.length > 0) this.#writeMoves();
     } catch (error) {
       this.#undoMoves();
-      if (error instanceof Rejected) {
+      if (caughtInstanceOf(error, Rejected)) {
         throw new UncloneableValueError(
           `job ${JSON.stringify(job)}`,
           root + error.steps.reverse().join(""),

@@ -36,11 +36,20 @@ export function asCompleted<T>(futures: Iterable<IntoFuture<T>>): Stream<T> {
   return new AsCompleted<T>(children);
 }
 
-/** A failure, as a child's output: the child set then needs no path for errors. */
+/**
+ * A failure, as a child's output: the child set then needs no path for errors. Told from a child's
+ * value by its private field (`Failure.is`), not `instanceof`, which throws on a revoked Proxy.
+ */
 class Failure {
-  readonly error: unknown;
+  readonly #error: unknown;
   constructor(error: unknown) {
-    this.error = error;
+    this.#error = error;
+  }
+  get error(): unknown {
+    return this.#error;
+  }
+  static is(output: unknown): output is Failure {
+    return typeof output === "object" && output !== null && #error in output;
   }
 }
 
@@ -81,7 +90,7 @@ class AsCompleted<T> extends Stream<T> {
     if (this.#remaining === 0) children.dropAll();
     const output = children.output;
     children.output = undefined;
-    if (output instanceof Failure) throw output.error;
+    if (Failure.is(output)) throw output.error;
     return output as T;
   }
 

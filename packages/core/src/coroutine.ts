@@ -1,5 +1,5 @@
 import type { Context } from "./context.ts";
-import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
+import { CancelledError, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
 import { drop, Future, isFuture, yieldedFuture } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -60,7 +60,8 @@ function notCoroutineError(value: unknown): SpindleError {
 /**
  * Whether `value` is a coroutine: a generator object (it has `next`, `throw` and
  * `[Symbol.iterator]`, so `yield*` can delegate to it), not just any iterable. Futures are not
- * coroutines (see `isFuture`), although both can be `yield*`ed.
+ * coroutines (see `isFuture`), although both can be `yield*`ed. A value that throws when read (a
+ * revoked Proxy) is `INVALID_ARGUMENT`, as in `isFuture`.
  *
  * @example
  * ```ts
@@ -75,8 +76,12 @@ function notCoroutineError(value: unknown): SpindleError {
 export function isCoroutine(value: unknown): value is Coroutine<unknown> {
   if (typeof value !== "object" || value === null) return false;
   const candidate = value as Partial<Coroutine<unknown>>;
-  return typeof candidate.next === "function" && typeof candidate.throw === "function" &&
-    typeof candidate[Symbol.iterator] === "function";
+  try {
+    return typeof candidate.next === "function" && typeof candidate.throw === "function" &&
+      typeof candidate[Symbol.iterator] === "function";
+  } catch (cause) {
+    throw unreadableError(value, "a future or a generator is needed", cause);
+  }
 }
 
 /**

@@ -249,6 +249,35 @@ export function isInstance<T>(
   return instanceOf(value, type, needs);
 }
 
+/**
+ * `value instanceof type` for a value that was caught or handed back by other code (what a task
+ * threw, a job's outcome): `false`, not the engine's `TypeError`, when its prototype cannot be read
+ * (a thrown revoked Proxy, a Proxy whose `getPrototypeOf` trap throws). Such a value is a
+ * reason like any other, to be passed on; a check that threw instead would lose it (and whatever
+ * was settling it with it). For failure paths: where not inlined, its `instanceof` of a class
+ * passed in runs the generic builtins (see {@linkcode isInstance}).
+ *
+ * @example
+ * ```ts
+ * import { CancelledError, caughtInstanceOf } from "@spindle/core";
+ *
+ * const { proxy, revoke } = Proxy.revocable({}, {});
+ * revoke();
+ * console.log(caughtInstanceOf(proxy, CancelledError)); // false (`proxy instanceof CancelledError` throws)
+ * console.log(caughtInstanceOf(new CancelledError("a task"), CancelledError)); // true
+ * ```
+ */
+export function caughtInstanceOf<T>(
+  value: unknown,
+  type: { readonly prototype: T; [Symbol.hasInstance](value: unknown): boolean },
+): value is T {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
+}
+
 /** {@linkcode isInstance} once `needs` was checked (by it, or by {@linkcode checkInstance}). */
 function instanceOf<T>(
   value: unknown,

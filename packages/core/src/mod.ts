@@ -23,6 +23,7 @@
 export { isPending, isReady, PENDING, type Pending, type Poll } from "./poll.ts";
 export {
   CancelledError,
+  caughtInstanceOf,
   checkInstance,
   checkIterable,
   checkOptions,

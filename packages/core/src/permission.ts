@@ -44,11 +44,17 @@ export class PermissionDeniedError extends SpindleError {
  */
 export function permissionDenied(error: unknown, operation: string): PermissionDeniedError | null {
   // The refusal may come wrapped (a backend's own error whose `cause` it is): look a few levels down.
-  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (e instanceof PermissionDeniedError) return e;
-    if (e.name !== "NotCapable" && e.name !== "PermissionDenied") continue;
-    const flag = /--allow-[a-z-]+/.exec(e.message)?.[0] ?? "-A";
-    return new PermissionDeniedError(operation, flag, { cause: error });
+  // What cannot be read (a revoked Proxy, a getter that throws: what a job module threw, say) is no
+  // refusal of the runtime's, and stays the error it was.
+  try {
+    for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+      if (e instanceof PermissionDeniedError) return e;
+      if (e.name !== "NotCapable" && e.name !== "PermissionDenied") continue;
+      const flag = /--allow-[a-z-]+/.exec(String(e.message))?.[0] ?? "-A";
+      return new PermissionDeniedError(operation, flag, { cause: error });
+    }
+  } catch {
+    // not readable: not a refusal
   }
   return null;
 }

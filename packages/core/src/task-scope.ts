@@ -6,6 +6,7 @@ import { consumeBudget, refundBudget } from "./coop-budget.ts";
 import { currentSpawner, type Spawner } from "./driving.ts";
 import {
   CancelledError,
+  caughtInstanceOf,
   checkInstance,
   checkIterable,
   checkOptions,
@@ -120,20 +121,36 @@ let failedOf: (scope: TaskScope<unknown>, index: number) => void;
 let changedOf: (scope: TaskScope<unknown>) => void;
 let wakeChildOf: (scope: TaskScope<unknown>, slot: number) => void;
 
-/** A failed task's error in the results queue; `taken` once something threw or returned it. */
+/**
+ * A failed task's error in the results queue; `taken` once something threw or returned it. Told
+ * from a task's value by its private field (`Failure.is`), not `instanceof`, which throws on a
+ * value that is a revoked Proxy.
+ */
 class Failure {
-  readonly error: unknown;
+  readonly #error: unknown;
   taken = false;
   constructor(error: unknown) {
-    this.error = error;
+    this.#error = error;
+  }
+  get error(): unknown {
+    return this.#error;
+  }
+  static is(item: unknown): item is Failure {
+    return typeof item === "object" && item !== null && #error in item;
   }
 }
 
 /** An aborted task's cancellation in the results queue: only `joinNextWithId` yields it. */
 class Cancellation {
-  readonly reason: CancelledError;
+  readonly #reason: CancelledError;
   constructor(reason: CancelledError) {
-    this.reason = reason;
+    this.#reason = reason;
+  }
+  get reason(): CancelledError {
+    return this.#reason;
+  }
+  static is(item: unknown): item is Cancellation {
+    return typeof item === "object" && item !== null && #reason in item;
   }
 }
 
@@ -613,7 +630,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     const results = this.#tasks.results;
     const error = results[index];
     this.#irregular++;
-    if (error instanceof CancelledError) {
+    if (caughtInstanceOf(error, CancelledError)) {
       results[index] = new Cancellation(error);
       return;
     }
@@ -681,13 +698,13 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
       if (cx !== null && !consumeBudget(cx)) return PENDING;
       const handle = tasks.resultHandles[tasks.head] as JoinHandle<unknown>;
       const item = this.#shiftResult();
-      if (item instanceof Cancellation) {
+      if (Cancellation.is(item)) {
         this.#irregular--;
         if (withId) return { id: handle.id, status: "cancelled", reason: item.reason };
         if (cx !== null) refundBudget();
         continue;
       }
-      if (item instanceof Failure) {
+      if (Failure.is(item)) {
         this.#irregular--;
         item.taken = true;
         if (withId) return { id: handle.id, status: "rejected", reason: item.error };
@@ -746,9 +763,7 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     const tasks = this.#tasks;
     let values = tasks.results;
     if (tasks.head !== 0 || this.#irregular !== 0) {
-      values = values.slice(tasks.head, tasks.count).filter((item) =>
-        !(item instanceof Failure || item instanceof Cancellation)
-      );
+      values = values.slice(tasks.head, tasks.count).filter((item) => !(Failure.is(item) || Cancellation.is(item)));
     } else if (values.length !== tasks.count) {
       values.length = tasks.count; // made for more results than came
     }

@@ -2,7 +2,7 @@ import { CHILD_SET_VTABLE, type TaskCollector } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
 import { type Coroutine, CoroutineFuture, type IntoFuture, isCoroutine } from "./coroutine.ts";
-import { CancelledError, completedError, describe, SpindleError } from "./errors.ts";
+import { CancelledError, caughtInstanceOf, completedError, describe, SpindleError } from "./errors.ts";
 import { drop, type Future, isFuture, yieldedFuture } from "./future.ts";
 import { JoinHandle } from "./join-handle.ts";
 import { PENDING, type Poll } from "./poll.ts";
@@ -422,7 +422,7 @@ export class Task<T> implements RawWaker<Task<unknown>> {
 
   #reportIfUnobserved(): void {
     const state = this.#state;
-    if ((state & (OBSERVED | FAILED)) !== FAILED || this.#result instanceof CancelledError) return;
+    if ((state & (OBSERVED | FAILED)) !== FAILED || caughtInstanceOf(this.#result, CancelledError)) return;
     this.#state = state | OBSERVED;
     this.#owner.unhandled(this.#result);
   }

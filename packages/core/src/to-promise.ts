@@ -1,6 +1,6 @@
 import { checkSignal } from "./cancellation-token.ts";
 import type { IntoFuture } from "./coroutine.ts";
-import { CancelledError, checkOptions } from "./errors.ts";
+import { CancelledError, caughtInstanceOf, checkOptions } from "./errors.ts";
 import { LocalExecutor } from "./local-executor.ts";
 
 /** Options of {@linkcode toPromise}. */
@@ -56,7 +56,7 @@ export function toPromise<T>(work: IntoFuture<T>, options?: ToPromiseOptions): P
     },
     (error: unknown) => {
       signal.removeEventListener("abort", onAbort);
-      throw signal.aborted && error instanceof CancelledError ? signal.reason : error;
+      throw signal.aborted && caughtInstanceOf(error, CancelledError) ? signal.reason : error;
     },
   );
 }

@@ -14,7 +14,7 @@ import {
   STREAM_END,
   yieldNow,
 } from "@spindle/core";
-import { nextMessage, runScript, startWorker, within } from "@spindle/test-support";
+import { nextMessage, runScript, startWorker, unreadableValues, within } from "@spindle/test-support";
 import { SendError, sharedChannel, SharedReceiver, SharedSender, ValueTooLargeError } from "./mod.ts";
 import type { PeerData } from "./test-support/shared-channel-peer.ts";
 
@@ -232,6 +232,22 @@ test("a value that cannot cross throws the codec's UncloneableValueError with it
     });
   }
   assert.throws(() => tx.send({ f: Math.max }), UncloneableValueError);
+  assert.equal(rx.tryRecv(), PENDING);
+  // What a getter of the value throws comes out as it is, also a value that cannot be read (the
+  // send's `instanceof` on it threw the engine's TypeError); still nothing is sent.
+  for (const [name, thrown] of unreadableValues()) {
+    let caught: { error: unknown } | undefined;
+    try {
+      tx.trySend({
+        get x() {
+          throw thrown;
+        },
+      });
+    } catch (error) {
+      caught = { error };
+    }
+    assert.ok(caught !== undefined && caught.error === thrown, name);
+  }
   assert.equal(rx.tryRecv(), PENDING);
 });
 

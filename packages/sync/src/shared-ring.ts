@@ -1,5 +1,12 @@
-import { decodeValueAt, encodeScalarInto, ValueEncoder } from "@spindle/codec";
-import { checkTypeOf, describe, isInstance, registerDeadThreadRecovery, SpindleError } from "@spindle/core";
+import { decodeValueAt, encodeScalarInto, UncloneableValueError, ValueEncoder } from "@spindle/codec";
+import {
+  caughtInstanceOf,
+  checkTypeOf,
+  describe,
+  isInstance,
+  registerDeadThreadRecovery,
+  SpindleError,
+} from "@spindle/core";
 import { HolderTable } from "./holder-table.ts";
 import { signalCounter } from "./shared-signal.ts";
 
@@ -335,8 +342,9 @@ export class SharedRing {
     try {
       size = enc.encode(value, "channel", "value");
     } catch (error) {
-      // The codec names what it encodes as a job's; this is a channel's value.
-      if (error instanceof TypeError && error.name === "UncloneableValueError") {
+      // The codec names what it encodes as a job's; this is a channel's value. What a getter of the
+      // value threw passes through unchanged (on a revoked Proxy, `instanceof` would throw).
+      if (caughtInstanceOf(error, UncloneableValueError)) {
         error.message = error.message.replace(/^job "channel"/, "shared channel send");
       }
       throw error;

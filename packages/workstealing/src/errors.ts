@@ -1,5 +1,6 @@
 import {
   CancelledError,
+  caughtInstanceOf,
   checkIterable,
   checkTypeOf,
   describe,
@@ -331,7 +332,9 @@ function listNames(known: unknown): string {
     )
       .join(", ");
   } catch (cause) {
-    throw cause instanceof SpindleError ? cause : unreadableError(known, `${what} needs job names it can read`, cause);
+    throw caughtInstanceOf(cause, SpindleError)
+      ? cause
+      : unreadableError(known, `${what} needs job names it can read`, cause);
   }
 }
 

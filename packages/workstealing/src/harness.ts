@@ -1,9 +1,8 @@
 import {
   CancelledError,
+  caughtInstanceOf,
   type Coroutine,
   type IntoFuture,
-  isCoroutine,
-  isFuture,
   type JoinHandle,
   type LocalExecutor,
 } from "@spindle/core";
@@ -13,6 +12,7 @@ import type { InlineStart } from "./job-context.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
 import { runChunk } from "./map-chunk.ts";
 import { inMapResult } from "./job-map.ts";
+import { isJobWork } from "./job-work.ts";
 import { epochMs, MetricsRecorder } from "./metrics.ts";
 import { RecyclePolicy } from "./recycling.ts";
 import type { JobSet } from "./job-set.ts";
@@ -158,7 +158,7 @@ export class Harness {
       this.#settle(id, FAILED, error);
       return false;
     }
-    if (!isCoroutine(output) && !isFuture(output)) {
+    if (!isJobWork(output)) {
       this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
       // A chunk of numbers whose results all were numbers wrote them over its lent items
       // (`runChunk`): the record's payload is the result's message, as the encoder would write it.
@@ -379,7 +379,7 @@ function* runJob(harness: Harness, id: number, work: IntoFuture<unknown>): Corou
     else harness.finish(id, DONE, value);
   } catch (error) {
     settled = true;
-    if (error instanceof CancelledError && harness.isAborting(id)) harness.finish(id, CANCELLED, undefined);
+    if (caughtInstanceOf(error, CancelledError) && harness.isAborting(id)) harness.finish(id, CANCELLED, undefined);
     else harness.finish(id, FAILED, error);
   } finally {
     if (!settled) harness.finish(id, CANCELLED, undefined);

@@ -3,7 +3,6 @@ import {
   consumeBudget,
   Context,
   type Future,
-  isFuture,
   JoinHandle,
   PENDING,
   type Poll,
@@ -17,7 +16,7 @@ import {
 import { HeapFullError, OutcomeWriteError, WorkerLostError } from "./errors.ts";
 import { readErrorSummary, summaryEnd } from "./error-summary.ts";
 import { currentJobContext, type InlineStart, type JobContext } from "./job-context.ts";
-import { isCoroutine } from "@spindle/core";
+import { isJobWork } from "./job-work.ts";
 import {
   ABORT,
   CANCELLED,
@@ -206,9 +205,7 @@ export class JobHandle<T> extends JoinHandle<T> {
         throw start.error;
       }
       const output = start.output;
-      const value = (isCoroutine(output) || isFuture(output)
-        ? yield* output as Iterable<Future<unknown>, unknown, unknown>
-        : output) as T;
+      const value = (isJobWork(output) ? yield* output as Iterable<Future<unknown>, unknown, unknown> : output) as T;
       state = DONE;
       this.#outcome = { ok: true, value };
       return value;

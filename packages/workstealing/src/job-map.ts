@@ -1,5 +1,5 @@
 // `runtime.map`: a list of items cut into chunks, each chunk one job, the results in order.
-import { HOST_RUNTIME } from "@spindle/core";
+import { caughtInstanceOf, HOST_RUNTIME } from "@spindle/core";
 import { UncloneableValueError } from "@spindle/codec";
 import { cancelIfQueued, consumeResultLent, type JobHandle } from "./job-handle.ts";
 
@@ -108,7 +108,7 @@ function putChunk<R>(out: R[], results: ArrayLike<unknown>, at: number): void {
  * returned as it is.
  */
 function inItems(error: unknown, start: number): unknown {
-  if (!(error instanceof UncloneableValueError)) return error;
+  if (!caughtInstanceOf(error, UncloneableValueError)) return error; // else as it is: what a getter threw
   if (error.path === "args") return error.at("items");
   return inWholeList(error, start, "args", "items");
 }
@@ -120,7 +120,7 @@ function inItems(error: unknown, start: number): unknown {
  * as it is. On the worker, before the error crosses as the chunk's failure.
  */
 export function inMapResult(error: unknown, start: number): unknown {
-  return error instanceof UncloneableValueError ? inWholeList(error, start, "result", "result") : error;
+  return caughtInstanceOf(error, UncloneableValueError) ? inWholeList(error, start, "result", "result") : error;
 }
 
 /** `error` located at `${to}[start + k]…` when it is at `${from}[k]…`, else as it is. */

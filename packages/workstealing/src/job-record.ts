@@ -1,4 +1,4 @@
-import { SpindleError, wakeShared } from "@spindle/core";
+import { caughtInstanceOf, SpindleError, wakeShared } from "@spindle/core";
 import type { SharedHeap } from "@spindle/codec";
 import { decodeValue, dropMessage, encodeNumbersInto, numbersMessageBytes } from "@spindle/codec";
 import type { ValueEncoder } from "@spindle/codec";
@@ -684,5 +684,5 @@ export class JobRecords {
 
 /** Whether a write's failure was the heap's want of room (NO_ROOM), not another one (UNWRITTEN). */
 function isNoRoom(failure: unknown): boolean {
-  return failure instanceof SpindleError && failure.code === "CAPACITY_EXCEEDED";
+  return caughtInstanceOf(failure, SpindleError) && failure.code === "CAPACITY_EXCEEDED";
 }

@@ -1,5 +1,6 @@
 // What a worker runs for one chunk of `runtime.map`: the job applied to each item in order.
-import { type Coroutine, type Future, isCoroutine, isFuture } from "@spindle/core";
+import type { Coroutine, Future } from "@spindle/core";
+import { isJobWork } from "./job-work.ts";
 
 /**
  * This worker's buffer for the results of a synchronous chunk whose items are not numbers but
@@ -67,7 +68,7 @@ function goOnInArray(
   output: unknown,
 ): unknown {
   for (;;) {
-    if (isCoroutine(output) || isFuture(output)) return finishChunk(job, items, results, at, output);
+    if (isJobWork(output)) return finishChunk(job, items, results, at, output);
     results[at] = output;
     if (++at === items.length) return results;
     output = job(items[at]);
@@ -103,7 +104,7 @@ function* finishChunk(
   results[first] = yield* output;
   for (let i = first + 1; i < items.length; i++) {
     const next = job(items[i]);
-    results[i] = isCoroutine(next) || isFuture(next) ? yield* next : next;
+    results[i] = isJobWork(next) ? yield* next : next;
   }
   return packedNumbers(results, 0, results.length) ?? results;
 }

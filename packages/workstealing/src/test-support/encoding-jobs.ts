@@ -1,6 +1,7 @@
-// The job module of spawn-during-encoding.test.ts: jobs whose arguments or results have getters
-// that spawn jobs while the worker's encoder is encoding them.
-import type { Coroutine } from "@spindle/core";
+// The job module of spawn-during-encoding.test.ts and unreadable-outcomes.test.ts: jobs whose
+// arguments or results have getters that spawn jobs while the worker's encoder is encoding them,
+// and jobs whose error or result cannot be read at all (a revoked Proxy).
+import { type Coroutine, yieldNow } from "@spindle/core";
 import { defineJobs, type JobHandle, type JobSet } from "../mod.ts";
 
 /** The jobs of the encoding tests. */
@@ -9,7 +10,19 @@ export type EncodingJobs = {
   echo: (value: unknown) => unknown;
   spawnInArgumentGetter: () => Coroutine<unknown[]>;
   spawnInResultGetter: () => unknown;
+  throwUnreadable: () => never;
+  throwUnreadableLater: () => Coroutine<never>;
+  returnUnreadable: () => unknown;
+  unreadableAt: (item: number) => unknown;
+  joinUnreadableChild: () => Coroutine<string>;
 };
+
+/** A revoked Proxy: `instanceof`, property reads and `then` lookups on it throw. */
+function unreadable(): object {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+}
 
 const jobs: JobSet<EncodingJobs> = defineJobs<EncodingJobs>({
   add(a, b) {
@@ -44,6 +57,29 @@ const jobs: JobSet<EncodingJobs> = defineJobs<EncodingJobs>({
       c: 3,
       d: 4,
     };
+  },
+  throwUnreadable() {
+    throw unreadable();
+  },
+  *throwUnreadableLater() {
+    yield* yieldNow(); // thrown from the job's task, not from its function
+    throw unreadable();
+  },
+  returnUnreadable() {
+    return unreadable();
+  },
+  unreadableAt(item) {
+    return item === 2 ? unreadable() : item;
+  },
+  // The child runs in place (its value reaches the parent as it is) or on another worker (it
+  // cannot cross: the parent gets the refusal); either way the parent settles.
+  *joinUnreadableChild() {
+    try {
+      yield* jobs.spawn("returnUnreadable");
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return "got the value";
   },
 });
 export default jobs;
