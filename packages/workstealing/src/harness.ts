@@ -12,7 +12,7 @@ import type { InlineStart } from "./job-context.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
 import { runChunk } from "./map-chunk.ts";
 import { inMapResult } from "./job-map.ts";
-import { isJobWork } from "./job-work.ts";
+import { jobWork } from "./job-work.ts";
 import { epochMs, MetricsRecorder } from "./metrics.ts";
 import { RecyclePolicy } from "./recycling.ts";
 import type { JobSet } from "./job-set.ts";
@@ -158,7 +158,8 @@ export class Harness {
       this.#settle(id, FAILED, error);
       return false;
     }
-    if (!isJobWork(output)) {
+    const work = jobWork(output);
+    if (work === null) {
       this.#metrics?.job(jobIndex, waitMs, epochMs() - startedAt);
       // A chunk of numbers whose results all were numbers wrote them over its lent items
       // (`runChunk`): the record's payload is the result's message, as the encoder would write it.
@@ -173,7 +174,7 @@ export class Harness {
     if (this.#metrics !== null) this.#timed.set(id, [jobIndex, waitMs, startedAt]);
     this.#own.linkRunning(id);
     this.#own.setCurrent(0);
-    this.#running.set(id, this.#executor.spawn(runJob(this, id, output)));
+    this.#running.set(id, this.#executor.spawn(runJob(this, id, work)));
     return true;
   }
 

@@ -16,7 +16,7 @@ import {
 import { HeapFullError, OutcomeWriteError, WorkerLostError } from "./errors.ts";
 import { readErrorSummary, summaryEnd } from "./error-summary.ts";
 import { currentJobContext, type InlineStart, type JobContext } from "./job-context.ts";
-import { isJobWork } from "./job-work.ts";
+import { jobWork } from "./job-work.ts";
 import {
   ABORT,
   CANCELLED,
@@ -205,7 +205,8 @@ export class JobHandle<T> extends JoinHandle<T> {
         throw start.error;
       }
       const output = start.output;
-      const value = (isJobWork(output) ? yield* output as Iterable<Future<unknown>, unknown, unknown> : output) as T;
+      const work = jobWork(output);
+      const value = (work !== null ? yield* work : output) as T;
       state = DONE;
       this.#outcome = { ok: true, value };
       return value;

@@ -5,17 +5,18 @@ import type { JobHandle } from "./job-handle.ts";
 import { currentJobContext, jobContext } from "./job-context.ts";
 
 /**
- * A job: a function of plain-data arguments returning a value, a future or a coroutine. (`never[]`
- * accepts every parameter list: any function is assignable to it.)
+ * A job: a function of plain-data arguments returning a value, a future, a coroutine or a promise
+ * (an `async function`). (`never[]` accepts every parameter list: any function is assignable to it.)
  */
 export type JobFunction = (...args: never[]) => unknown;
 
 /** The jobs of a job module, by name. */
 export type Jobs = Record<string, JobFunction>;
 
-/** What a job produces: a coroutine's or future's output, else what the function returns. */
+/** What a job produces: a coroutine's, future's or promise's output, else what the function returns. */
 export type JobOutput<F extends JobFunction> = ReturnType<F> extends Generator<unknown, infer T, unknown> ? T
   : ReturnType<F> extends Future<infer T> ? T
+  : ReturnType<F> extends PromiseLike<infer T> ? T
   : ReturnType<F>;
 
 /**

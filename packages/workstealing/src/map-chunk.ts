@@ -1,6 +1,6 @@
 // What a worker runs for one chunk of `runtime.map`: the job applied to each item in order.
 import type { Coroutine, Future } from "@spindle/core";
-import { isJobWork } from "./job-work.ts";
+import { jobWork } from "./job-work.ts";
 
 /**
  * This worker's buffer for the results of a synchronous chunk whose items are not numbers but
@@ -57,7 +57,7 @@ export function runChunk(job: (item: unknown) => unknown, items: ArrayLike<unkno
 
 /**
  * The rest of a chunk from item `at`, whose `output` is not a number, in `results`: synchronous
- * while the outputs are plain values, a coroutine (`finishChunk`) from the first future or
+ * while the outputs are plain values, a coroutine (`finishChunk`) from the first future, promise or
  * coroutine on. The array holds a value that is not a number, so it is returned as it is.
  */
 function goOnInArray(
@@ -68,7 +68,8 @@ function goOnInArray(
   output: unknown,
 ): unknown {
   for (;;) {
-    if (isJobWork(output)) return finishChunk(job, items, results, at, output);
+    const work = jobWork(output);
+    if (work !== null) return finishChunk(job, items, results, at, work);
     results[at] = output;
     if (++at === items.length) return results;
     output = job(items[at]);
@@ -104,7 +105,8 @@ function* finishChunk(
   results[first] = yield* output;
   for (let i = first + 1; i < items.length; i++) {
     const next = job(items[i]);
-    results[i] = isJobWork(next) ? yield* next : next;
+    const work = jobWork(next);
+    results[i] = work !== null ? yield* work : next;
   }
   return packedNumbers(results, 0, results.length) ?? results;
 }
