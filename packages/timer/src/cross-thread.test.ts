@@ -12,7 +12,7 @@ import { startWorker, until, within } from "@spindle/test-support";
 type Reply = {
   ready?: true;
   sleptMs?: number;
-  error?: { name: string; reason?: string; cause?: string; causeMessage?: string };
+  error?: { name: string; reason?: string; cause?: string; causeMessage?: string; causeStack?: string };
 };
 
 function nextReply(worker: Worker): Promise<Reply> {
@@ -201,12 +201,18 @@ async function sleepsWhenTheThreadDies(fault: ThreadFault): Promise<{ main: unkn
   }
 }
 
-test("a timer thread that throws: sleeps fail with thread-exited, the thread's error as cause here and an Error saying so elsewhere", async () => {
+test("a timer thread that throws: sleeps fail with thread-exited and the thread's error as cause, on every thread", async () => {
   const { main, worker } = await sleepsWhenTheThreadDies({ kind: "throw", code: 0, whenArmed: 1 });
   assert.ok(main instanceof TimerClosedError && main.reason === "thread-exited", String(main));
-  assert.ok(main.cause instanceof Error && /injected timer thread fault/.test(main.cause.message), String(main.cause));
+  assert.ok(
+    main.cause instanceof Error && main.cause.message === "injected timer thread fault (code 0)",
+    String(main.cause),
+  );
+  assert.match(String(main.cause.stack), /timer-thread\.[jt]s/);
   assert.equal(worker.error?.reason, "thread-exited");
-  assert.match(worker.error?.causeMessage ?? "no cause", /^the timer thread exited unexpectedly/);
+  assert.equal(worker.error?.cause, "Error");
+  assert.equal(worker.error?.causeMessage, "injected timer thread fault (code 0)");
+  assert.match(worker.error?.causeStack ?? "no stack", /timer-thread\.[jt]s/, "the stack is the timer thread's");
 });
 
 test("a timer thread that calls process.exit(7): every sleep's cause names the exit code", async () => {
@@ -214,11 +220,12 @@ test("a timer thread that calls process.exit(7): every sleep's cause names the e
   assert.ok(main instanceof TimerClosedError && main.reason === "thread-exited", String(main));
   assert.ok(main.cause instanceof Error, `the cause is defined: ${String(main.cause)}`);
   assert.equal(main.cause.message, "the timer thread exited with code 7");
-  assert.deepEqual(worker.error, {
+  assert.deepEqual({ ...worker.error, causeStack: undefined }, {
     name: "TimerClosedError",
     reason: "thread-exited",
     cause: "Error",
     causeMessage: "the timer thread exited unexpectedly with code 7",
+    causeStack: undefined,
   });
 });
 

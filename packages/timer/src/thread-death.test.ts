@@ -22,8 +22,10 @@ for (const kind of ["exit", "throw"] as const) {
     assert.equal(outcome.reason, "thread-exited");
     assert.equal(typeof outcome.cause, "string", "the cause is kept");
     // exit: nothing of the thread ran, the probe found it silent; throw: the thread closed the
-    // timer on its way out and woke every client but the creator, which the park check finds closed.
+    // timer on its way out, its error summarised first, and woke every client but the creator,
+    // which the park check finds closed and fails with that summary.
     if (kind === "exit") assert.match(outcome.cause, /did not answer for \d+ ms/);
+    else assert.equal(outcome.cause, "injected timer thread fault (code 7)");
     assert.ok(outcome.ms <= BOUND_MS, `failed after ${outcome.ms} ms`);
   });
 }

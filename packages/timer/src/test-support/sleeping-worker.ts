@@ -2,7 +2,8 @@
  * Test worker: receives a shared timer, then for each `{ ms }` message blocks this thread in
  * `blockOn(timer.sleep(ms))` (parked on its futex; only the timer thread can wake it) and replies
  * `{ sleptMs }`, or `{ error: { name, reason, cause } }` when the sleep failed (`cause`: its
- * cause's name, when it has one; with `{ ms, causeMessage: true }` also `causeMessage`).
+ * cause's name, when it has one; with `{ ms, causeMessage: true }` also `causeMessage` and
+ * `causeStack`).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { blockOn } from "@spindle/core";
@@ -22,7 +23,7 @@ parentPort!.on("message", ({ ms, causeMessage }: { ms: number; causeMessage?: tr
         name: (error as Error).name,
         reason,
         ...(cause === undefined ? {} : { cause: cause.name }),
-        ...(causeMessage && cause !== undefined ? { causeMessage: cause.message } : {}),
+        ...(causeMessage && cause !== undefined ? { causeMessage: cause.message, causeStack: cause.stack } : {}),
       },
     });
   }

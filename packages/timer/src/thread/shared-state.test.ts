@@ -88,6 +88,7 @@ test("attaching checks every word with a closed set of values and names the one 
     ["mutex", WORD_INDEX.mutex, 3],
     ["state", WORD_INDEX.state, -7],
     ["exited", WORD_INDEX.exited, 2],
+    ["threadError", WORD_INDEX.threadError, -1],
     ["clients", WORD_INDEX.clients, -1],
     ["the wake slot of client 5", WORD_INDEX.wakeSlots + 5, WAKE_TABLE_CAPACITY],
     ["the wake slot of client 0", WORD_INDEX.wakeSlots, -1],

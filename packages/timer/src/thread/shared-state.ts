@@ -1,6 +1,7 @@
 import { Condvar, Mutex, SpindleError, WAKE_TABLE_CAPACITY } from "@spindle/core";
 import { clockNow } from "../clock.ts";
 import { type CloseReason, TimerStateError } from "../errors.ts";
+import { readThreadError, THREAD_ERROR_BYTES, writeThreadError } from "./thread-error.ts";
 
 /**
  * The memory shared by the timer thread and its clients (one client per thread that uses the
@@ -8,9 +9,11 @@ import { type CloseReason, TimerStateError } from "../errors.ts";
  *
  * Int32 words: the mutex, the condition variable, `STATE` (open, or why it closed), `LAYOUT` (a
  * tag checked on attach), the number of clients, a count of condition-variable notifies (a
- * statistic the tests read), `EXITED`, `EXIT_CODE`, and per client the `WakeTable` slot to wake and whether the
- * thread has read the client's introduction. Float64 words: `SLEEPING_UNTIL`, the instant the
- * timer thread sleeps until, and per client its earliest deadline (`Infinity` for none).
+ * statistic the tests read), `EXITED`, `EXIT_CODE`, `THREAD_ERROR`, and per client the `WakeTable`
+ * slot to wake and whether the thread has read the client's introduction. Float64 words:
+ * `SLEEPING_UNTIL`, the instant the timer thread sleeps until, and per client its earliest
+ * deadline (`Infinity` for none). Then bytes: the summary of the error the timer thread died of
+ * (see `thread-error.ts`).
  *
  * ## Who may touch what, and why the orderings suffice
  *
@@ -45,6 +48,15 @@ import { type CloseReason, TimerStateError } from "../errors.ts";
  *   `STATE` to `"thread-exited"`: a thread that loads `STATE` closed and then `EXIT_CODE` sees the
  *   code (both SC, in that order on each side), and names it in its failures' `cause`. It only
  *   words a message, so a stale or corrupted value is not checked.
+ * - The error summary is written once, by the timer thread as it dies of an error, with plain
+ *   writes, then published by an SC store of 1 to `THREAD_ERROR`, before the thread's
+ *   `compareExchange` of `STATE` to `"thread-exited"`. A client loads `THREAD_ERROR` (SC) before
+ *   it reads the summary, so it reads it whole; and a client that loaded `STATE` closed by the
+ *   thread and then loads `THREAD_ERROR` sees 1 (both SC, in that order on each side). That is
+ *   the point: the thread's error reaches every client with the close itself, not through the
+ *   creator's `error` event, which can come after a client saw the close. The summary is read
+ *   only once the timer closed as `"thread-exited"`, and once per thread (the same `Error` for
+ *   all its failures); a corrupted header makes it unreadable, never a read outside the region.
  * - `PROBES` and `ANSWERED` are a liveness probe for clients parked in `blockOn`, which cannot
  *   receive the thread's `exit` event: a client adds to `PROBES` and notifies the condition
  *   variable; the thread, each time round its loop, loads `PROBES` and stores it in `ANSWERED`.
@@ -59,7 +71,7 @@ import { type CloseReason, TimerStateError } from "../errors.ts";
  * A buffer from outside (`Timer.fromShared`, the thread's `workerData`) is checked on attach:
  * size, the `LAYOUT` tag (a magic number with a version), and every Int32 word that has a closed
  * set of values (mutex, state, exited, clients, each client's slot and introduced flag): one pass
- * over 2,056 words, once per thread. A failure throws a {@linkcode TimerStateError} naming the
+ * over 2,054 words, once per thread. A failure throws a {@linkcode TimerStateError} naming the
  * word and its value. The Float64 words are not checked on attach (they may only be read under
  * the lock); values read in use are checked where they are used, with one comparison each: a
  * mutex word outside 0–2, a lock not taken within {@linkcode LOCK_LIMIT_MS}, a client index,
@@ -75,6 +87,8 @@ export class SharedTimerState {
   readonly #condvar: Condvar;
   /** The corruption this thread found, if any: the cause of its `TimerClosedError`s. */
   #corruption: TimerStateError | null = null;
+  /** The timer thread's error as read here from its summary (`undefined`: not read yet). */
+  #threadError: Error | null | undefined;
   /** When the current `lock()` first found the lock still held after a wait (`NaN`: not yet). */
   #lockWaitFrom = Number.NaN;
 
@@ -107,7 +121,7 @@ export class SharedTimerState {
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
     this.#words = new Int32Array(buffer, 0, FLOATS_AT / 4);
-    this.#times = new Float64Array(buffer, FLOATS_AT);
+    this.#times = new Float64Array(buffer, FLOATS_AT, DEADLINES + MAX_CLIENTS);
     this.#mutex = new Mutex(this.#words, MUTEX);
     this.#condvar = new Condvar(this.#words, CONDVAR);
   }
@@ -126,6 +140,8 @@ export class SharedTimerState {
     expect("state", state, state >= OPEN && state <= CORRUPTED, `${OPEN} to ${CORRUPTED}`);
     const exited = Atomics.load(words, EXITED);
     expect("exited", exited, exited === 0 || exited === 1, "0 or 1");
+    const threadError = Atomics.load(words, THREAD_ERROR);
+    expect("threadError", threadError, threadError === 0 || threadError === 1, "0 or 1");
     const clients = Atomics.load(words, CLIENTS);
     // A failed allocateClient adds and then subtracts: MAX_CLIENTS may be passed for a moment.
     expect("clients", clients, clients >= 0 && clients <= 2 * MAX_CLIENTS, `0 to ${MAX_CLIENTS}`);
@@ -251,6 +267,31 @@ export class SharedTimerState {
   /** The corruption this thread found, or `null`. */
   get corruption(): TimerStateError | null {
     return this.#corruption;
+  }
+
+  /**
+   * Timer thread, dying of `error`, before it closes the timer: summarises the error for every
+   * client (see the class comment). Once: a second error keeps the first summary.
+   */
+  recordThreadError(error: unknown): void {
+    if (Atomics.load(this.#words, THREAD_ERROR) !== 0) return;
+    writeThreadError(this.#errorRegion(), error);
+    Atomics.store(this.#words, THREAD_ERROR, 1); // publishes the plain writes above
+  }
+
+  /**
+   * The error the timer thread died of, rebuilt from its summary (name, `code`, message, stack),
+   * once the timer closed as `"thread-exited"` and the thread recorded one; else `null`. Read
+   * once per thread: every failure here gets the same `Error`.
+   */
+  get threadError(): Error | null {
+    if (this.#threadError !== undefined) return this.#threadError;
+    if (this.closeReason !== "thread-exited" || Atomics.load(this.#words, THREAD_ERROR) !== 1) return null;
+    return (this.#threadError = readThreadError(this.#errorRegion()));
+  }
+
+  #errorRegion(): Uint8Array {
+    return new Uint8Array(this.buffer, THREAD_ERROR_AT, THREAD_ERROR_BYTES);
   }
 
   /**
@@ -445,26 +486,31 @@ const EXITED = 6;
 const EXIT_CODE = 7;
 const PROBES = 8;
 const ANSWERED = 9;
-const WAKE_SLOTS = 10;
+const THREAD_ERROR = 10;
+const WAKE_SLOTS = 11;
 const INTRODUCED = WAKE_SLOTS + MAX_CLIENTS;
-const FLOATS_AT = (INTRODUCED + MAX_CLIENTS) * 4;
+// INTRODUCED + MAX_CLIENTS words, rounded up to an even count: the Float64 words are 8-aligned.
+const FLOATS_AT = Math.ceil((INTRODUCED + MAX_CLIENTS) / 2) * 8;
 // Float64 words, from FLOATS_AT.
 const SLEEPING_UNTIL = 0;
 const DEADLINES = 1;
-const BYTES = FLOATS_AT + (DEADLINES + MAX_CLIENTS) * 8;
+// The summary of the thread's error, in bytes.
+const THREAD_ERROR_AT = FLOATS_AT + (DEADLINES + MAX_CLIENTS) * 8;
+const BYTES = THREAD_ERROR_AT + THREAD_ERROR_BYTES;
 
 /** `LAYOUT`: "STMR" (Spindle timer) with the layout's version in the low byte. */
-const LAYOUT_TAG = 0x53544d02;
+const LAYOUT_TAG = 0x53544d03;
 
 /** Where each Int32 word is, for the fault-injection tests (not exported from the package). */
 export const WORD_INDEX: Readonly<
-  Record<"mutex" | "state" | "layout" | "clients" | "exited" | "wakeSlots" | "introduced", number>
+  Record<"mutex" | "state" | "layout" | "clients" | "exited" | "threadError" | "wakeSlots" | "introduced", number>
 > = {
   mutex: MUTEX,
   state: STATE,
   layout: LAYOUT,
   clients: CLIENTS,
   exited: EXITED,
+  threadError: THREAD_ERROR,
   wakeSlots: WAKE_SLOTS,
   introduced: INTRODUCED,
 };

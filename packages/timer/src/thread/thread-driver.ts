@@ -99,14 +99,17 @@ export class ThreadDriver implements Driver {
   /**
    * Once closed: what the creator knows (the thread's error, an `Error` naming its exit code, the
    * corruption the thread reported, the `Error` of `close()`), else the corruption this thread
-   * found, else an `Error` for the reason (naming the thread's exit code, read from the shared
-   * state, when it died); `undefined` while open.
+   * found, else the error the thread died of, from its summary in the shared state (read with
+   * the close: the creator's `error` event may not have come yet, and other threads get none),
+   * else an `Error` for the reason (naming the thread's exit code, read from the shared state,
+   * when it died); `undefined` while open.
    */
   get closeCause(): unknown {
     const state = this.#state;
     const reason = state.closeReason;
     if (reason === null) return undefined;
-    return this.#cause() ?? state.corruption ?? (this.#fallbackCause ??= closeCauseFor(reason, state.exitCode));
+    return this.#cause() ?? state.corruption ?? state.threadError ??
+      (this.#fallbackCause ??= closeCauseFor(reason, state.exitCode));
   }
 
   arm(deadline: number): void {

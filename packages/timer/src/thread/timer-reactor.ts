@@ -250,9 +250,11 @@ async function startThread(): Promise<TimerReactor> {
     });
     worker.on("error", (error) => {
       // The thread's error is the cause unless something else closed the timer first (a close,
-      // a corruption): the thread closes it as "thread-exited" itself before its error escapes.
+      // a corruption): the thread closes it as "thread-exited" itself before its error escapes,
+      // and summarises it in the shared state before that (a timer of this thread that fails
+      // before this event gets the summary: see ThreadDriver.closeCause).
       const reason = state.closeReason;
-      if (reason === null || reason === "thread-exited") cause ??= error;
+      if (reason === null || reason === "thread-exited") cause ??= asComplete(error, state.threadError);
     });
     worker.on("exit", (code) => {
       const exit = new Error(`the timer thread exited with code ${code}${started ? "" : " before it started"}`);
@@ -304,6 +306,17 @@ async function startThread(): Promise<TimerReactor> {
   timerThreads.set(reactor, worker);
   creatorClients.set(reactor, clients);
   return reactor;
+}
+
+/**
+ * The runtime's copy of the timer thread's error when it says as much as the thread's summary of
+ * it (`summary`): Node's is a structured clone with name, code and stack. Else the summary:
+ * Deno's `error` event carries the message only, and Bun's the name `"Error"` for any subclass
+ * (measured); without a summary (the thread died of something it could not record), the copy.
+ */
+function asComplete(error: unknown, summary: Error | null): unknown {
+  if (summary === null) return error;
+  return error instanceof Error && error.name === summary.name && typeof error.stack === "string" ? error : summary;
 }
 
 function post(worker: Worker, message: ToThread): void {

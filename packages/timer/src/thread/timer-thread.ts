@@ -54,20 +54,28 @@ class TimerThread {
     this.#fault = data.fault;
     this.#port = port;
     port.on("message", (message: ToThread) => {
-      if (message.kind === "client") this.#introduce(message);
-      else this.#resume();
+      try {
+        if (message.kind === "client") this.#introduce(message);
+        else this.#resume();
+      } catch (error) {
+        this.#fail(error);
+      }
     });
     this.#channel = new BroadcastChannel(data.channel);
     this.#channel.onmessage = (event: { data: unknown }) => {
-      const hello = event.data;
-      // Anyone holding the shared timer can post here: a message that is not a well-formed
-      // introduction is ignored (no Timer.fromShared sends one), so that it cannot kill the thread
-      // or redirect a client's wakes to a buffer that is not a WakeTable.
-      if (!this.#isHello(hello)) return;
-      // Forwarded before it counts as introduced: the creator wakes this client itself if the
-      // thread dies, so a client this thread knows is one whose introduction is on its way there.
-      this.#send(hello);
-      this.#introduce(hello);
+      try {
+        const hello = event.data;
+        // Anyone holding the shared timer can post here: a message that is not a well-formed
+        // introduction is ignored (no Timer.fromShared sends one), so that it cannot kill the
+        // thread or redirect a client's wakes to a buffer that is not a WakeTable.
+        if (!this.#isHello(hello)) return;
+        // Forwarded before it counts as introduced: the creator wakes this client itself if the
+        // thread dies, so a client this thread knows is one whose introduction is on its way there.
+        this.#send(hello);
+        this.#introduce(hello);
+      } catch (error) {
+        this.#fail(error);
+      }
     };
     // The worker is unref'd by its creator; the channel must not hold the thread open on its own.
     (this.#channel as { unref?: () => void }).unref?.();
@@ -76,12 +84,12 @@ class TimerThread {
   /** Serves until the timer closes, then wakes every armed client and leaves. */
   async run(): Promise<void> {
     const state = this.#state;
-    // The creator introduces itself before it waits for "running": read that first, so that its
-    // first sleep does not wait for the introduction.
-    while (this.#handles[CREATOR] === undefined) await this.#nextMessage(Infinity);
-    if (this.#fault?.whenArmed === null) this.#die(this.#fault);
-    this.#send({ kind: "running" });
     try {
+      // The creator introduces itself before it waits for "running": read that first, so that its
+      // first sleep does not wait for the introduction.
+      while (this.#handles[CREATOR] === undefined) await this.#nextMessage(Infinity);
+      if (this.#fault?.whenArmed === null) this.#die(this.#fault);
+      this.#send({ kind: "running" });
       let closedAt = Infinity;
       for (;;) {
         const outcome = this.#serve();
@@ -106,14 +114,27 @@ class TimerThread {
       state.markExited();
       this.#channel.close();
     } catch (error) {
-      // A bug here must not leave sleeps pending forever: close, and wake every client known but
-      // the creator (the creator wakes them too once the thread's exit reaches it, but they may
-      // be parked in blockOn meanwhile). The creator's own timers fail from its exit listener,
-      // which runs after its error listener, so that their cause is this error.
-      state.close("thread-exited");
-      this.#wakeEveryKnownClient(CREATOR);
-      throw error;
+      this.#fail(error);
     }
+  }
+
+  /**
+   * Dies of `error`, a bug here (or a test's fault): it must not leave sleeps pending forever, nor
+   * lose why. Summarises the error in the shared state first, then closes the timer: every client
+   * that sees the close reads the error with it (see `SharedTimerState`), whether or not its
+   * thread ever receives an event of this thread's death. Then wakes every client known but the
+   * creator (the creator wakes them too once this thread's exit reaches it, but they may be
+   * parked in blockOn meanwhile). The creator's timers fail from its exit listener, after its
+   * error listener took the runtime's copy of `error` when that is as complete as the summary
+   * (Node's); a creator that polls a timer in between, or is parked in blockOn (its park check
+   * finds the timer closed), fails with the summary.
+   */
+  #fail(error: unknown): never {
+    const state = this.#state;
+    state.recordThreadError(error);
+    state.close("thread-exited");
+    this.#wakeEveryKnownClient(CREATOR);
+    throw error;
   }
 
   /** Tests only: dies of `fault` (see {@linkcode ThreadFault}). */
