@@ -241,6 +241,76 @@ test("scoped() closes the scope when its body is cancelled, waiting for the task
   assert.equal(executor.taskCount, 0);
 });
 
+test("scoped(): an aborted task throws into the body at its yield*, so the body's finally may wait", async () => {
+  const log: string[] = [];
+  function* body(scope: TaskScope): Coroutine<void> {
+    scope.spawn(holds("child", log));
+    try {
+      yield* pending<void>();
+    } finally {
+      yield* fromPromise(new Promise((resolve) => setTimeout(resolve, 1)));
+      log.push("body finally done");
+    }
+  }
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(scoped(body));
+  const run = executor.run();
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  handle.abort();
+  await assert.rejects(within(Promise.resolve(handle), 5_000, "the cancelled scope"), CancelledError);
+  // A body wrapped in a future was dropped instead: its wait was cut short and the line after it never ran.
+  assert.deepEqual(log, ["body finally done", "child finally"]);
+  await run;
+});
+
+/** A task whose clean-up throws `error` when it is aborted. */
+function* throwsWhenAborted(error: Error): Coroutine<void> {
+  try {
+    yield* pending<void>();
+  } finally {
+    // deno-lint-ignore no-unsafe-finally -- the clean-up that throws is what these tests are about
+    throw error;
+  }
+}
+
+test("a task whose clean-up throws while close() aborts it is a failure close() throws, not a cancellation", async () => {
+  const error = new Error("clean-up failed");
+  const executor = new LocalExecutor();
+  const outcome = executor.spawn(function* (): Coroutine<unknown> {
+    const scope = new TaskScope();
+    scope.spawn(throwsWhenAborted(error));
+    yield* yieldNow(); // the task enters its try
+    try {
+      yield* scope.close();
+      return "close() returned";
+    } catch (thrown) {
+      return thrown;
+    }
+  }());
+  await executor.run();
+  const thrown = await outcome;
+  assert.ok(thrown instanceof CancelledError, `close() gave ${String(thrown)}`);
+  assert.equal(thrown.cause, error);
+});
+
+test("scoped(): when the aborted body's scope fails to close, the task's failure keeps that cause", async () => {
+  const error = new Error("clean-up failed");
+  const executor = new LocalExecutor();
+  const handle = executor.spawn(scoped(function* (scope: TaskScope): Coroutine<void> {
+    scope.spawn(throwsWhenAborted(error));
+    yield* pending<void>();
+  }));
+  const run = executor.run();
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  handle.abort();
+  const failure = await Promise.resolve(handle).then(() => null, (e: unknown) => e);
+  await run;
+  assert.ok(failure instanceof CancelledError, String(failure));
+  // the task's abort failed in its clean-up (the scope's close), which failed with the child's
+  assert.ok(failure.cause instanceof CancelledError, `cause: ${String(failure.cause)}`);
+  assert.equal(failure.cause.cause, error);
+});
+
 test("a cancelled token option aborts the scope's tasks; scope.token is cancelled with the scope", async () => {
   const log: string[] = [];
   const parent = new CancellationToken();

@@ -623,7 +623,9 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     const results = this.#tasks.results;
     const error = results[index];
     this.#irregular++;
-    if (error instanceof CancelledError) {
+    // A CancelledError with a cause is a task whose clean-up threw while it was aborted: that
+    // counts as a failure (structured concurrency guide), not as a cancellation.
+    if (error instanceof CancelledError && error.cause === undefined) {
       results[index] = new Cancellation(error);
       return;
     }
@@ -1006,12 +1008,20 @@ export function* scoped<R, T = unknown>(
   const scope = new TaskScope<T>(options);
   let result: R;
   try {
-    result = yield* intoFuture(body(scope));
+    const work = body(scope);
+    // A coroutine body is delegated to, not wrapped in a future: an abort then throws its
+    // CancelledError into the body at its own `yield*`, so the body's `finally` blocks may wait, as
+    // every nested `yield*` of a task's may (a wrapped body would be dropped: no waits).
+    result = isCoroutine(work) ? yield* work : yield* intoFuture(work);
   } catch (error) {
     try {
       yield* scope.close();
-    } catch {
-      // The body's error is the one to report; the scope's failure, if any, was its cause or came after.
+    } catch (failure) {
+      // A cancelled body (the task aborted, or the body stopped by the scope's own token) hides
+      // nothing: the scope's failure is the error to report, as a clean-up that throws while its
+      // task is aborted is. Otherwise the body's error is the one to report; the scope's failure,
+      // if any, was its cause or came after.
+      if (error instanceof CancelledError) throw failure;
     }
     throw error;
   }
