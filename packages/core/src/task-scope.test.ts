@@ -12,6 +12,7 @@ import {
   PENDING,
   pending,
   type Poll,
+  race,
   ready,
   scoped,
   SpindleError,
@@ -261,6 +262,28 @@ test("scoped(): an aborted task throws into the body at its yield*, so the body'
   // A body wrapped in a future was dropped instead: its wait was cut short and the line after it never ran.
   assert.deepEqual(log, ["body finally done", "child finally"]);
   await run;
+});
+
+test("scoped(): dropped (a race's loser), it aborts its tasks at once instead of leaving them running", async () => {
+  const log: string[] = [];
+  const executor = new LocalExecutor();
+  const main = executor.spawn(function* (): Coroutine<void> {
+    const winner = yield* race([
+      scoped(function* (scope: TaskScope): Coroutine<string> {
+        scope.spawn(holds("child", log));
+        yield* pending<void>();
+        return "scoped";
+      }),
+      afterYields(3, "other"),
+    ]);
+    log.push(`race won by ${winner}`);
+    // the child's finally waits 2 ms on the executor; before the fix the child waited forever
+    yield* fromPromise(new Promise((resolve) => setTimeout(resolve, 20)));
+  }());
+  await within(executor.run(), 5_000, "the executor");
+  await main;
+  assert.deepEqual(log, ["race won by other", "child finally"]);
+  assert.equal(executor.taskCount, 0);
 });
 
 /** A task whose clean-up throws `error` when it is aborted. */

@@ -1007,13 +1007,16 @@ export function* scoped<R, T = unknown>(
   }
   const scope = new TaskScope<T>(options);
   let result: R;
+  let ended = false;
   try {
     const work = body(scope);
     // A coroutine body is delegated to, not wrapped in a future: an abort then throws its
     // CancelledError into the body at its own `yield*`, so the body's `finally` blocks may wait, as
     // every nested `yield*` of a task's may (a wrapped body would be dropped: no waits).
     result = isCoroutine(work) ? yield* work : yield* intoFuture(work);
+    ended = true;
   } catch (error) {
+    ended = true;
     try {
       yield* scope.close();
     } catch (failure) {
@@ -1024,6 +1027,11 @@ export function* scoped<R, T = unknown>(
       if (error instanceof CancelledError) throw failure;
     }
     throw error;
+  } finally {
+    // Dropped (a race's loser, a timed-out or abandoned future): no `catch` runs and nothing after
+    // this block will, and a dropped coroutine cannot wait, so the tasks are aborted at once
+    // (their own `finally` blocks go on on their executor), as `[Symbol.dispose]` does.
+    if (!ended) scope[Symbol.dispose]();
   }
   yield* scope.close();
   return result;
