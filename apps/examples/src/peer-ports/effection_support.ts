@@ -8,9 +8,11 @@ import {
   type Coroutine,
   type Future,
   type JoinHandle,
+  pending,
   race,
   type TaskScope,
 } from "@spindle/core";
+import { oneshot } from "@spindle/sync";
 import type { Timer } from "@spindle/timer";
 
 /** How a task ended: its value, or what it threw. */
@@ -125,4 +127,23 @@ export function* syncResolve(value: string): Coroutine<string> {
 /** suite.ts `syncReject`: fails with `boom: value` without waiting. */
 export function* syncReject(value: string): Coroutine<string> {
   throw new Error(`boom: ${value}`);
+}
+
+/**
+ * Effection's `resource(function* (provide) { ... })`, in its closest form: the resource runs as a
+ * task of the caller's scope (Effection ties it to the caller's scope too), `provide(value)` hands
+ * the value over a oneshot and then holds the resource open until the scope aborts it, so the
+ * `finally` around `provide` is the teardown. The caller waits for the value, or for the scope's
+ * failure (an error in the resource's setup).
+ */
+export function* useResource<T>(
+  scope: TaskScope<unknown>,
+  body: (provide: (value: T) => Coroutine<never>) => Coroutine<void>,
+): Coroutine<T> {
+  const [tx, rx] = oneshot<T>();
+  scope.spawn(body(function* (value: T): Coroutine<never> {
+    tx.send(value);
+    return yield* pending<never>();
+  }));
+  return yield* untilChildFails(scope, rx);
 }
