@@ -232,9 +232,10 @@ test("can be halted while in the generator", async () => {
 test("can halt itself", async () => {
   await pausedTask(function* (executor, clock): Coroutine<void> {
     let after = false;
-    const task: JoinHandle<void> = executor.spawn(function* (): Coroutine<void> {
+    const self: { handle?: JoinHandle<void> } = {};
+    const task = self.handle = executor.spawn(function* (): Coroutine<void> {
       yield* clock.timer.sleep(3);
-      task.abort();
+      self.handle!.abort();
       yield* yieldNow(); // the abort takes effect at the next wait
       after = true;
     }());
