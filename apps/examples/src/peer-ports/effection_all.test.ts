@@ -52,7 +52,9 @@ test("rejects when one of the given operations rejects asynchronously first", as
 
 test("rejects when one of the given operations rejects asynchronously and another operation does not complete", async () => {
   await pausedTask(function* (executor, clock): Coroutine<void> {
-    const result = executor.spawn(joinAll([clock.timer.sleep(0) as Future<unknown>, asyncReject(clock.timer, 5, "bar")]));
+    const result = executor.spawn(
+      joinAll([clock.timer.sleep(0) as Future<unknown>, asyncReject(clock.timer, 5, "bar")]),
+    );
     assert.equal(messageOf(yield* failure(result)), "boom: bar");
   });
 });

@@ -15,9 +15,12 @@ const numberOr3 = (): number => numbers.get() ?? 3;
 
 test("has the initial value available at all times", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
-    assert.equal(yield* executor.spawn(function* (): Coroutine<number> {
-      return numberOr3();
-    }()), 3);
+    assert.equal(
+      yield* executor.spawn(function* (): Coroutine<number> {
+        return numberOr3();
+      }()),
+      3,
+    );
   });
 });
 
@@ -25,9 +28,12 @@ test("can be set within a given scope, but reverts after", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
     const values = yield* executor.spawn(function* (): Coroutine<number[]> {
       const before = numberOr3();
-      const within = yield* numbers.scope(22, function* (): Coroutine<number> {
-        return numberOr3();
-      }());
+      const within = yield* numbers.scope(
+        22,
+        function* (): Coroutine<number> {
+          return numberOr3();
+        }(),
+      );
       const after = numberOr3();
       return [before, within, after];
     }());
@@ -38,9 +44,12 @@ test("can be set within a given scope, but reverts after", async () => {
 test("is safe to get() when context is not defined", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
     const missing = new TaskLocal<unknown>("missing");
-    assert.equal(yield* executor.spawn(function* (): Coroutine<unknown> {
-      return missing.get();
-    }()), undefined);
+    assert.equal(
+      yield* executor.spawn(function* (): Coroutine<unknown> {
+        return missing.get();
+      }()),
+      undefined,
+    );
   });
 });
 
@@ -48,9 +57,15 @@ test("is an error to expect() when context is missing", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
     const missing = new TaskLocal<unknown>("missing");
     const [outside, inside] = yield* executor.spawn(function* (): Coroutine<boolean[]> {
-      return [missing.isSet, yield* missing.scope(undefined, function* (): Coroutine<boolean> {
-        return missing.isSet; // set, to undefined
-      }())];
+      return [
+        missing.isSet,
+        yield* missing.scope(
+          undefined,
+          function* (): Coroutine<boolean> {
+            return missing.isSet; // set, to undefined
+          }(),
+        ),
+      ];
     }());
     assert.deepEqual([outside, inside], [false, true]);
   });

@@ -12,7 +12,7 @@
 // here takes the stream it reads, so there is no loop context to get wrong.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Coroutine, next, scoped, STREAM_END, type Stream, type TaskScope } from "@spindle/core";
+import { type Coroutine, next, scoped, type Stream, STREAM_END, type TaskScope } from "@spindle/core";
 import { broadcast } from "@spindle/sync";
 import { pausedTask } from "./paused-clock.ts";
 

@@ -17,9 +17,12 @@ import { blowUp, createNumber, failure, isHalted, messageOf, untilChildFails } f
 
 test("can run an operation", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
-    assert.equal(yield* executor.spawn(function* (): Coroutine<string> {
-      return "hello";
-    }()), "hello");
+    assert.equal(
+      yield* executor.spawn(function* (): Coroutine<string> {
+        return "hello";
+      }()),
+      "hello",
+    );
   });
 });
 

@@ -129,17 +129,23 @@ test("has a separate context for each operation it runs", async () => {
     const cxt = new TaskLocal<number>("number");
     function* incr(): Coroutine<number> {
       const value = cxt.get()!;
-      return yield* cxt.scope(value + 1, function* (): Coroutine<number> {
-        return cxt.get()!;
-      }());
+      return yield* cxt.scope(
+        value + 1,
+        function* (): Coroutine<number> {
+          return cxt.get()!;
+        }(),
+      );
     }
-    yield* cxt.scope(1, function* (): Coroutine<void> {
-      const first = yield* executor.spawn(incr());
-      const second = yield* executor.spawn(incr());
-      const third = yield* executor.spawn(incr());
-      assert.equal(cxt.get(), 1);
-      assert.deepEqual([first, second, third], [2, 2, 2]);
-    }());
+    yield* cxt.scope(
+      1,
+      function* (): Coroutine<void> {
+        const first = yield* executor.spawn(incr());
+        const second = yield* executor.spawn(incr());
+        const third = yield* executor.spawn(incr());
+        assert.equal(cxt.get(), 1);
+        assert.deepEqual([first, second, third], [2, 2, 2]);
+      }(),
+    );
   });
 });
 
@@ -150,9 +156,12 @@ test("can get and set a context programatically", () => {
   assert.equal(context.isSet, false);
   const scope = new TaskScope<string>();
   // Effection sets the value on the scope; here around the work spawned into it.
-  scope.spawn(context.scope("Hello World!", function* (): Coroutine<string> {
-    return context.get()!;
-  }()));
+  scope.spawn(context.scope(
+    "Hello World!",
+    function* (): Coroutine<string> {
+      return context.get()!;
+    }(),
+  ));
   assert.equal(blockOn(scope.joinNext()), "Hello World!");
   assert.equal(context.get(), undefined);
   blockOn(scope.close());

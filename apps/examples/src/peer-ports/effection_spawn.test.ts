@@ -12,15 +12,7 @@
 // child's value comes out of `joinNext`, and these ports record each child's end with `tracked`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  CancelledError,
-  type Coroutine,
-  fromPromise,
-  pending,
-  scoped,
-  type TaskScope,
-  yieldNow,
-} from "@spindle/core";
+import { CancelledError, type Coroutine, fromPromise, pending, scoped, type TaskScope, yieldNow } from "@spindle/core";
 import type { VirtualClock } from "@spindle/timer";
 import { pausedTask } from "./paused-clock.ts";
 import { failure, isHalted, messageOf, outcome, tracked, untilChildFails } from "./effection_support.ts";
@@ -85,10 +77,13 @@ test("rejects parent when child errors", async () => {
     const child = outcome();
     // The parent waits on its scope (Effection's parent suspends and is interrupted).
     const root = executor.spawn(scoped(function* (scope: TaskScope<void>): Coroutine<void> {
-      scope.spawn(tracked(function* (): Coroutine<void> {
-        yield* clock.timer.sleep(1);
-        throw error;
-      }(), child));
+      scope.spawn(tracked(
+        function* (): Coroutine<void> {
+          yield* clock.timer.sleep(1);
+          throw error;
+        }(),
+        child,
+      ));
       yield* untilChildFails(scope, pending<void>());
     }));
     assert.equal(yield* failure(root), error);
@@ -239,10 +234,13 @@ test("halts children on explicit halt", async () => {
   await pausedTask(function* (executor, clock): Coroutine<void> {
     const child = outcome();
     const root = executor.spawn(scoped(function* (scope: TaskScope<string>): Coroutine<number> {
-      scope.spawn(tracked(function* (): Coroutine<string> {
-        yield* clock.timer.sleep(20);
-        return "foo";
-      }(), child));
+      scope.spawn(tracked(
+        function* (): Coroutine<string> {
+          yield* clock.timer.sleep(20);
+          return "foo";
+        }(),
+        child,
+      ));
       return 1;
     }));
     // Effection halts the root before it ran; here abort() before the first poll does the same.
