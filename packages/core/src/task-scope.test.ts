@@ -225,26 +225,35 @@ test("under blockOn the scope runs its tasks itself; close waits for clean-up th
   assert.deepEqual(log, ["clean-up done"]);
 });
 
-test("scoped() closes the scope when its body is cancelled, waiting for the tasks' finally", async () => {
-  const log: string[] = [];
-  function* body(scope: TaskScope): Coroutine<void> {
-    scope.spawn(holds("child", log));
-    yield* pending<void>();
-  }
+/**
+ * Runs `scoped(body)` as a task of a new executor, aborts it once it waits, and returns what the
+ * task failed with (a `CancelledError`) once the executor has finished.
+ */
+async function abortScopedTask(body: (scope: TaskScope) => Coroutine<void>): Promise<CancelledError> {
   const executor = new LocalExecutor();
   const handle = executor.spawn(scoped(body));
   const run = executor.run();
   await new Promise((resolve) => setTimeout(resolve, 1));
   handle.abort();
-  await assert.rejects(within(Promise.resolve(handle), 5_000, "the cancelled scope"), CancelledError);
-  assert.deepEqual(log, ["child finally"]);
+  const failure = await within(Promise.resolve(handle), 5_000, "the cancelled scope").then(() => null, (e) => e);
   await run;
   assert.equal(executor.taskCount, 0);
+  assert.ok(failure instanceof CancelledError, `the task gave ${String(failure)}`);
+  return failure;
+}
+
+test("scoped() closes the scope when its body is cancelled, waiting for the tasks' finally", async () => {
+  const log: string[] = [];
+  await abortScopedTask(function* (scope: TaskScope): Coroutine<void> {
+    scope.spawn(holds("child", log));
+    yield* pending<void>();
+  });
+  assert.deepEqual(log, ["child finally"]);
 });
 
 test("scoped(): an aborted task throws into the body at its yield*, so the body's finally may wait", async () => {
   const log: string[] = [];
-  function* body(scope: TaskScope): Coroutine<void> {
+  await abortScopedTask(function* (scope: TaskScope): Coroutine<void> {
     scope.spawn(holds("child", log));
     try {
       yield* pending<void>();
@@ -252,16 +261,9 @@ test("scoped(): an aborted task throws into the body at its yield*, so the body'
       yield* fromPromise(new Promise((resolve) => setTimeout(resolve, 1)));
       log.push("body finally done");
     }
-  }
-  const executor = new LocalExecutor();
-  const handle = executor.spawn(scoped(body));
-  const run = executor.run();
-  await new Promise((resolve) => setTimeout(resolve, 1));
-  handle.abort();
-  await assert.rejects(within(Promise.resolve(handle), 5_000, "the cancelled scope"), CancelledError);
+  });
   // A body wrapped in a future was dropped instead: its wait was cut short and the line after it never ran.
   assert.deepEqual(log, ["body finally done", "child finally"]);
-  await run;
 });
 
 test("scoped(): dropped (a race's loser), it aborts its tasks at once instead of leaving them running", async () => {
@@ -318,17 +320,10 @@ test("a task whose clean-up throws while close() aborts it is a failure close() 
 
 test("scoped(): when the aborted body's scope fails to close, the task's failure keeps that cause", async () => {
   const error = new Error("clean-up failed");
-  const executor = new LocalExecutor();
-  const handle = executor.spawn(scoped(function* (scope: TaskScope): Coroutine<void> {
+  const failure = await abortScopedTask(function* (scope: TaskScope): Coroutine<void> {
     scope.spawn(throwsWhenAborted(error));
     yield* pending<void>();
-  }));
-  const run = executor.run();
-  await new Promise((resolve) => setTimeout(resolve, 1));
-  handle.abort();
-  const failure = await Promise.resolve(handle).then(() => null, (e: unknown) => e);
-  await run;
-  assert.ok(failure instanceof CancelledError, String(failure));
+  });
   // the task's abort failed in its clean-up (the scope's close), which failed with the child's
   assert.ok(failure.cause instanceof CancelledError, `cause: ${String(failure.cause)}`);
   assert.equal(failure.cause.cause, error);
