@@ -13,7 +13,15 @@ import { test } from "node:test";
 import { type Coroutine, fromPromise, type JoinHandle, pending, scoped, type TaskScope, yieldNow } from "@spindle/core";
 import type { VirtualClock } from "@spindle/timer";
 import { pausedTask } from "./paused-clock.ts";
-import { blowUp, createNumber, failure, isHalted, messageOf, untilChildFails } from "./effection_support.ts";
+import {
+  blowUp,
+  createNumber,
+  failure,
+  failureMessage,
+  isHalted,
+  messageOf,
+  untilChildFails,
+} from "./effection_support.ts";
 
 test("can run an operation", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
@@ -296,19 +304,29 @@ test("can throw error when child blows up", async () => {
 
 test("propagates errors", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
-    const task = executor.spawn(function* (): Coroutine<void> {
-      throw new Error("boom");
-    }());
-    assert.equal(messageOf(yield* failure(task)), "boom");
+    assert.equal(
+      yield* failureMessage(
+        executor,
+        function* (): Coroutine<void> {
+          throw new Error("boom");
+        }(),
+      ),
+      "boom",
+    );
   });
 });
 
 test("propagates errors from promises", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
-    const task = executor.spawn(function* (): Coroutine<void> {
-      yield* fromPromise(Promise.reject(new Error("boom")));
-    }());
-    assert.equal(messageOf(yield* failure(task)), "boom");
+    assert.equal(
+      yield* failureMessage(
+        executor,
+        function* (): Coroutine<void> {
+          yield* fromPromise(Promise.reject(new Error("boom")));
+        }(),
+      ),
+      "boom",
+    );
   });
 });
 

@@ -73,6 +73,14 @@ export function isHalted(error: unknown): boolean {
   return error instanceof CancelledError;
 }
 
+/** Spawns `work` and gives the message of the error it failed with. */
+export function* failureMessage(
+  spawner: { spawn<T>(work: Coroutine<T>): JoinHandle<T> },
+  work: Coroutine<unknown>,
+): Coroutine<string> {
+  return messageOf(yield* failure(spawner.spawn(work)));
+}
+
 /** The message of an `Error`, for Effection's `toHaveProperty("message", ...)`. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : `not an Error: ${String(error)}`;
@@ -90,9 +98,9 @@ export function untilChildFails<R>(scope: TaskScope<unknown>, work: Future<R> | 
 }
 
 function* scopeFailure(scope: TaskScope<unknown>): Coroutine<never> {
-  yield* scope.token.cancelled();
+  const reason = yield* scope.token.cancelled();
   yield* scope.joinAll();
-  throw new Error("the scope's token was cancelled without a failure to report");
+  throw reason; // cancelled without a failure (the scope's `token` option): its reason
 }
 
 /** suite.ts `createNumber`: `value` after a 1 ms sleep. */
