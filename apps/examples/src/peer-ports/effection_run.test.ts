@@ -18,6 +18,7 @@ import {
   createNumber,
   failure,
   failureMessage,
+  haltOnceWaiting,
   isHalted,
   messageOf,
   untilChildFails,
@@ -122,16 +123,18 @@ test("can recover from errors in operation", async () => {
 test("can halt generator", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
     let halted = false;
-    const task = executor.spawn(function* (): Coroutine<void> {
-      try {
-        yield* pending<void>();
-      } finally {
-        halted = true;
-      }
-    }());
-    yield* yieldNow();
-    task.abort();
-    assert.ok(isHalted(yield* failure(task)));
+    assert.ok(isHalted(
+      yield* haltOnceWaiting(
+        executor,
+        function* (): Coroutine<void> {
+          try {
+            yield* pending<void>();
+          } finally {
+            halted = true;
+          }
+        }(),
+      ),
+    ));
     assert.equal(halted, true);
   });
 });
@@ -140,22 +143,24 @@ test("halts task when halted generator", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
     let parent = "running";
     let child = "running";
-    const task = executor.spawn(function* (): Coroutine<void> {
-      try {
-        yield* function* (): Coroutine<void> {
+    assert.ok(isHalted(
+      yield* haltOnceWaiting(
+        executor,
+        function* (): Coroutine<void> {
           try {
-            yield* pending<void>();
+            yield* function* (): Coroutine<void> {
+              try {
+                yield* pending<void>();
+              } finally {
+                child = "halted";
+              }
+            }();
           } finally {
-            child = "halted";
+            parent = "halted";
           }
-        }();
-      } finally {
-        parent = "halted";
-      }
-    }());
-    yield* yieldNow();
-    task.abort();
-    assert.ok(isHalted(yield* failure(task)));
+        }(),
+      ),
+    ));
     assert.equal(child, "halted");
     assert.equal(parent, "halted");
   });
@@ -164,17 +169,19 @@ test("halts task when halted generator", async () => {
 test("can perform async operations in a finally block", async () => {
   await pausedTask(function* (executor, clock): Coroutine<void> {
     let completed = false;
-    const task = executor.spawn(function* (): Coroutine<void> {
-      try {
-        yield* pending<void>();
-      } finally {
-        yield* clock.timer.sleep(10);
-        completed = true;
-      }
-    }());
-    yield* yieldNow();
-    task.abort();
-    yield* failure(task);
+    assert.ok(isHalted(
+      yield* haltOnceWaiting(
+        executor,
+        function* (): Coroutine<void> {
+          try {
+            yield* pending<void>();
+          } finally {
+            yield* clock.timer.sleep(10);
+            completed = true;
+          }
+        }(),
+      ),
+    ));
     assert.equal(completed, true);
   });
 });
@@ -203,23 +210,25 @@ test("cannot explicitly suspend in a finally block", async () => {
 test("can suspend in yielded finally block", async () => {
   await pausedTask(function* (executor, clock): Coroutine<void> {
     const things: string[] = [];
-    const task = executor.spawn(function* (): Coroutine<void> {
-      try {
-        yield* function* (): Coroutine<void> {
+    assert.ok(isHalted(
+      yield* haltOnceWaiting(
+        executor,
+        function* (): Coroutine<void> {
           try {
-            yield* pending<void>();
+            yield* function* (): Coroutine<void> {
+              try {
+                yield* pending<void>();
+              } finally {
+                yield* clock.timer.sleep(5);
+                things.push("first");
+              }
+            }();
           } finally {
-            yield* clock.timer.sleep(5);
-            things.push("first");
+            things.push("second");
           }
-        }();
-      } finally {
-        things.push("second");
-      }
-    }());
-    yield* yieldNow();
-    task.abort();
-    assert.ok(isHalted(yield* failure(task)));
+        }(),
+      ),
+    ));
     assert.deepEqual(things, ["first", "second"]);
   });
 });

@@ -15,7 +15,15 @@ import { test } from "node:test";
 import { CancelledError, type Coroutine, fromPromise, pending, scoped, type TaskScope, yieldNow } from "@spindle/core";
 import type { VirtualClock } from "@spindle/timer";
 import { pausedTask } from "./paused-clock.ts";
-import { failure, isHalted, messageOf, outcome, tracked, untilChildFails } from "./effection_support.ts";
+import {
+  failure,
+  haltOnceWaiting,
+  isHalted,
+  messageOf,
+  outcome,
+  tracked,
+  untilChildFails,
+} from "./effection_support.ts";
 
 test("can spawn a new child task", async () => {
   await pausedTask(function* (executor): Coroutine<void> {
@@ -158,18 +166,20 @@ test("rejects when child errors during halting", async () => {
 test("halts when child finishes during asynchronous halt", async () => {
   await pausedTask(function* (executor, clock): Coroutine<void> {
     let didFinish = false;
-    const root = executor.spawn(scoped(function* (scope: TaskScope<void>): Coroutine<void> {
-      scope.spawn(clock.timer.sleep(5));
-      try {
-        yield* pending<void>();
-      } finally {
-        yield* clock.timer.sleep(20);
-        didFinish = true;
-      }
-    }));
-    yield* yieldNow();
-    root.abort();
-    assert.ok(isHalted(yield* failure(root)));
+    assert.ok(isHalted(
+      yield* haltOnceWaiting(
+        executor,
+        scoped(function* (scope: TaskScope<void>): Coroutine<void> {
+          scope.spawn(clock.timer.sleep(5));
+          try {
+            yield* pending<void>();
+          } finally {
+            yield* clock.timer.sleep(20);
+            didFinish = true;
+          }
+        }),
+      ),
+    ));
     assert.equal(didFinish, true);
   });
 });

@@ -11,6 +11,7 @@ import {
   pending,
   race,
   type TaskScope,
+  yieldNow,
 } from "@spindle/core";
 import { oneshot } from "@spindle/sync";
 import type { Timer } from "@spindle/timer";
@@ -71,6 +72,17 @@ function* intoCoroutine<T>(work: Future<T> | Coroutine<T>): Coroutine<T> {
 /** Whether `error` is Effection's "halted": here a `CancelledError`. */
 export function isHalted(error: unknown): boolean {
   return error instanceof CancelledError;
+}
+
+/** Effection's `await task.halt()`: spawns `work`, aborts it once it waits, and gives what it failed with. */
+export function* haltOnceWaiting(
+  spawner: { spawn<T>(work: Coroutine<T>): JoinHandle<T> },
+  work: Coroutine<unknown>,
+): Coroutine<unknown> {
+  const task = spawner.spawn(work);
+  yield* yieldNow(); // the task starts and waits
+  task.abort();
+  return yield* failure(task);
 }
 
 /** Spawns `work` and gives the message of the error it failed with. */
