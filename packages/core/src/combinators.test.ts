@@ -88,6 +88,18 @@ test("race returns the first output and drops the losers", () => {
   assert.throws(() => race([]), (e: unknown) => e instanceof SpindleError && e.code === "INVALID_ARGUMENT");
 });
 
+test("race of futures with different outputs has their union as its output type, as Promise.race", () => {
+  // Compile-time (the type-check fails otherwise): a string and a number were refused as two Ts.
+  const mixed: Future<string | number | boolean> = race([pending<string>(), ready(42), pending<boolean>()]);
+  assert.equal(blockOn(mixed), 42);
+  function* text(): Coroutine<string> {
+    yield* yieldNow();
+    return "coroutine";
+  }
+  const withCoroutine: Future<string | number> = race([text(), pending<number>()]);
+  assert.equal(blockOn(withCoroutine), "coroutine");
+});
+
 test("select hands back the unfinished future instead of dropping it", () => {
   const slow = new Manual<number>();
   const first = blockOn(select(slow, ready("fast")));

@@ -3,10 +3,12 @@ import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
 import { checkIterable, completedError, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
+import type { OutputOf } from "./join.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
 /**
- * Waits for the first future to complete (or fail) and drops all the others.
+ * Waits for the first future to complete (or fail) and drops all the others. Its output type is the
+ * union of the futures' outputs, as `Promise.race`'s is.
  *
  * @example
  * ```ts
@@ -14,6 +16,9 @@ import { PENDING, type Poll } from "./poll.ts";
  * console.log(blockOn(race([pending<string>(), ready("fast")]))); // fast
  * ```
  */
+export function race<W extends IntoFuture<unknown>>(futures: Iterable<W>): Future<OutputOf<W>>;
+/** Waits for the first of `futures` to complete (or fail), with their common output type given. */
+export function race<T>(futures: Iterable<IntoFuture<T>>): Future<T>;
 export function race<T>(futures: Iterable<IntoFuture<T>>): Future<T> {
   checkIterable(futures, "race() needs an iterable of futures");
   const children = Array.from(futures, intoFuture);

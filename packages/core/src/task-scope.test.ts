@@ -12,6 +12,7 @@ import {
   PENDING,
   pending,
   type Poll,
+  race,
   ready,
   scoped,
   SpindleError,
@@ -224,21 +225,108 @@ test("under blockOn the scope runs its tasks itself; close waits for clean-up th
   assert.deepEqual(log, ["clean-up done"]);
 });
 
-test("scoped() closes the scope when its body is cancelled, waiting for the tasks' finally", async () => {
-  const log: string[] = [];
-  function* body(scope: TaskScope): Coroutine<void> {
-    scope.spawn(holds("child", log));
-    yield* pending<void>();
-  }
+/**
+ * Runs `scoped(body)` as a task of a new executor, aborts it once it waits, and returns what the
+ * task failed with (a `CancelledError`) once the executor has finished.
+ */
+async function abortScopedTask(body: (scope: TaskScope) => Coroutine<void>): Promise<CancelledError> {
   const executor = new LocalExecutor();
   const handle = executor.spawn(scoped(body));
   const run = executor.run();
   await new Promise((resolve) => setTimeout(resolve, 1));
   handle.abort();
-  await assert.rejects(within(Promise.resolve(handle), 5_000, "the cancelled scope"), CancelledError);
-  assert.deepEqual(log, ["child finally"]);
+  const failure = await within(Promise.resolve(handle), 5_000, "the cancelled scope").then(() => null, (e) => e);
   await run;
   assert.equal(executor.taskCount, 0);
+  assert.ok(failure instanceof CancelledError, `the task gave ${String(failure)}`);
+  return failure;
+}
+
+test("scoped() closes the scope when its body is cancelled, waiting for the tasks' finally", async () => {
+  const log: string[] = [];
+  await abortScopedTask(function* (scope: TaskScope): Coroutine<void> {
+    scope.spawn(holds("child", log));
+    yield* pending<void>();
+  });
+  assert.deepEqual(log, ["child finally"]);
+});
+
+test("scoped(): an aborted task throws into the body at its yield*, so the body's finally may wait", async () => {
+  const log: string[] = [];
+  await abortScopedTask(function* (scope: TaskScope): Coroutine<void> {
+    scope.spawn(holds("child", log));
+    try {
+      yield* pending<void>();
+    } finally {
+      yield* fromPromise(new Promise((resolve) => setTimeout(resolve, 1)));
+      log.push("body finally done");
+    }
+  });
+  // A body wrapped in a future was dropped instead: its wait was cut short and the line after it never ran.
+  assert.deepEqual(log, ["body finally done", "child finally"]);
+});
+
+test("scoped(): dropped (a race's loser), it aborts its tasks at once instead of leaving them running", async () => {
+  const log: string[] = [];
+  const executor = new LocalExecutor();
+  const main = executor.spawn(function* (): Coroutine<void> {
+    const winner = yield* race([
+      scoped(function* (scope: TaskScope): Coroutine<string> {
+        scope.spawn(holds("child", log));
+        yield* pending<void>();
+        return "scoped";
+      }),
+      afterYields(3, "other"),
+    ]);
+    log.push(`race won by ${winner}`);
+    // the child's finally waits 2 ms on the executor; before the fix the child waited forever
+    yield* fromPromise(new Promise((resolve) => setTimeout(resolve, 20)));
+  }());
+  await within(executor.run(), 5_000, "the executor");
+  await main;
+  assert.deepEqual(log, ["race won by other", "child finally"]);
+  assert.equal(executor.taskCount, 0);
+});
+
+/** A task whose clean-up throws `error` when it is aborted. */
+function* throwsWhenAborted(error: Error): Coroutine<void> {
+  try {
+    yield* pending<void>();
+  } finally {
+    // deno-lint-ignore no-unsafe-finally -- the clean-up that throws is what these tests are about
+    throw error;
+  }
+}
+
+test("a task whose clean-up throws while close() aborts it is a failure close() throws, not a cancellation", async () => {
+  const error = new Error("clean-up failed");
+  const executor = new LocalExecutor();
+  const outcome = executor.spawn(function* (): Coroutine<unknown> {
+    const scope = new TaskScope();
+    scope.spawn(throwsWhenAborted(error));
+    yield* yieldNow(); // the task enters its try
+    try {
+      yield* scope.close();
+      return "close() returned";
+    } catch (thrown) {
+      return thrown;
+    }
+  }());
+  await executor.run();
+  const thrown = await outcome;
+  assert.ok(thrown instanceof CancelledError, `close() gave ${String(thrown)}`);
+  assert.equal(thrown.cause, error);
+});
+
+test("scoped(): when the aborted body's scope fails to close, the task's failure keeps that cause", async () => {
+  const error = new Error("clean-up failed");
+  const failure = await abortScopedTask(function* (scope: TaskScope): Coroutine<void> {
+    scope.spawn(throwsWhenAborted(error));
+    yield* pending<void>();
+  });
+  // the task's abort failed in its clean-up (the scope's close), which failed with the child's
+  assert.ok(failure.cause instanceof CancelledError, `cause: ${String(failure.cause)}`);
+  assert.equal(failure.cause.cause, error);
 });
 
 test("a cancelled token option aborts the scope's tasks; scope.token is cancelled with the scope", async () => {

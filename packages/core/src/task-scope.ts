@@ -630,7 +630,9 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
     const results = this.#tasks.results;
     const error = results[index];
     this.#irregular++;
-    if (caughtInstanceOf(error, CancelledError)) {
+    // A CancelledError with a cause is a task whose clean-up threw while it was aborted: that
+    // counts as a failure (structured concurrency guide), not as a cancellation.
+    if (caughtInstanceOf(error, CancelledError) && error.cause === undefined) {
       results[index] = new Cancellation(error);
       return;
     }
@@ -1020,15 +1022,31 @@ function* runScoped<R, T>(
 ): Coroutine<R> {
   const scope = new TaskScope<T>(options);
   let result: R;
+  let ended = false;
   try {
-    result = yield* intoFuture(body(scope));
+    const work = body(scope);
+    // A coroutine body is delegated to, not wrapped in a future: an abort then throws its
+    // CancelledError into the body at its own `yield*`, so the body's `finally` blocks may wait, as
+    // every nested `yield*` of a task's may (a wrapped body would be dropped: no waits).
+    result = isCoroutine(work) ? yield* work : yield* intoFuture(work);
+    ended = true;
   } catch (error) {
+    ended = true;
     try {
       yield* scope.close();
-    } catch {
-      // The body's error is the one to report; the scope's failure, if any, was its cause or came after.
+    } catch (failure) {
+      // A cancelled body (the task aborted, or the body stopped by the scope's own token) hides
+      // nothing: the scope's failure is the error to report, as a clean-up that throws while its
+      // task is aborted is. Otherwise the body's error is the one to report; the scope's failure,
+      // if any, was its cause or came after.
+      if (caughtInstanceOf(error, CancelledError)) throw failure;
     }
     throw error;
+  } finally {
+    // Dropped (a race's loser, a timed-out or abandoned future): no `catch` runs and nothing after
+    // this block will, and a dropped coroutine cannot wait, so the tasks are aborted at once
+    // (their own `finally` blocks go on on their executor), as `[Symbol.dispose]` does.
+    if (!ended) scope[Symbol.dispose]();
   }
   yield* scope.close();
   return result;
