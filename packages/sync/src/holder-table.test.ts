@@ -2,6 +2,7 @@
 // once: each counter the dead thread held is given back exactly once, by one of them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { currentThreadId } from "@spindle/core";
 import { nextMessage, startWorker, within } from "@spindle/test-support";
 import { HOLDER_ENTRIES, HolderTable } from "./holder-table.ts";
 import type { RecoveryData } from "./test-support/holder-recovery-worker.ts";
@@ -55,3 +56,21 @@ async function recoverTwiceAtOnce(race: number): Promise<void> {
     await Promise.all(racers.map((w) => w.terminate()));
   }
 }
+
+test("HolderTable: an entry this thread freed through one table object is not used through another's cached index once another thread took it", () => {
+  const fields = 3;
+  const words = new Int32Array(new SharedArrayBuffer(HolderTable.words(fields) * 4));
+  const ends = new HolderTable(words, 0, fields);
+  const records = new HolderTable(words, 0, fields);
+  ends.add(1, 1); // takes the first entry
+  const record = records.fieldIndex(3);
+  assert.equal(record, 3, "the second object finds this thread's entry");
+  assert.equal(words[0], currentThreadId() + 1);
+  ends.add(1, -1); // every counter 0: the entry is freed
+  assert.equal(words[0], 0);
+  words[0] = currentThreadId() + 2; // another thread takes the free entry (its CAS from 0)
+  assert.equal(records.fieldIndex(3), -1, "no entry of this thread's is left: nothing to record into");
+  records.set(3, 7); // takes an entry of its own, not the other thread's
+  assert.equal(words[3], 0, "the other thread's entry is untouched");
+  assert.equal(words[HolderTable.words(fields) / 64 + 3], 7);
+});

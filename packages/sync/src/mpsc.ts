@@ -20,7 +20,7 @@ import {
 import { type EndCounts, EndLink } from "./channel-end.ts";
 import { checkCapacity, checkPermits, ClosedError, SendError } from "./errors.ts";
 import { PermitQueue, PermitWaiter } from "./permit-queue.ts";
-import { awaitIterator, READY_VOID, ReadyNow, Recv, takeBudgetNow } from "./ready-now.ts";
+import { awaitIterator, ReadyNow, Recv, takeBudgetNow } from "./ready-now.ts";
 import { ReceiversGone } from "./receivers-gone.ts";
 import { WaitList, type WaitNode } from "./wait-list.ts";
 import { type WeakSender, weakSenderOf } from "./weak-sender.ts";
@@ -803,8 +803,12 @@ const SETTLED = new PermitWaiter(0);
  * try/finally) cost a third more per message than the channel's other work. Counts as a live
  * sender from its creation until it completes or is dropped, so the channel does not close under
  * a send that has not delivered its value yet.
+ *
+ * The future is its own `yield*` iterator on both paths (as `Recv` of ready-now.ts, which says
+ * why): while it waits, the step yields the future itself to the task (`done` false, `value` the
+ * future); once it settled, the step is done (`value` undefined).
  */
-class Send<T> extends Future<void> {
+class Send<T> extends Future<void> implements Iterator<Future<unknown>, void, unknown> {
   readonly #channel: Channel<T>;
   readonly #value: T;
   /**
@@ -826,14 +830,41 @@ class Send<T> extends Future<void> {
    * suspending the coroutine (as `ReadyNow` explains).
    */
   override [Symbol.iterator](): Iterator<Future<unknown>, void, unknown> {
-    if (this.#waiter === null && takeBudgetNow()) {
-      if (this.#channel.slots!.tryTake(1)) {
-        this.#deliver();
-        return READY_VOID;
+    const waiter = this.#waiter;
+    if (waiter === null && takeBudgetNow()) {
+      const channel = this.#channel;
+      if (channel.slots!.tryTake(1)) {
+        // A slot is only taken while the channel is open (close() closes the slots first).
+        channel.push(this.#value);
+        this.#waiter = SETTLED;
+        if (--channel.senders === 0) channel.lastSenderGone();
+        return this;
       }
       refundBudget();
     }
-    return ordinaryIterator.call(this) as Iterator<Future<unknown>, void, unknown>;
+    // Settled already: core's iterator hands the future to the task, whose poll throws.
+    if (waiter === SETTLED) return ordinaryIterator.call(this) as Iterator<Future<unknown>, void, unknown>;
+    return this;
+  }
+
+  /** Done once the send settled. */
+  get done(): boolean {
+    return this.#waiter === SETTLED;
+  }
+
+  /** The step's output: this future while it waits (the task polls it), then nothing. */
+  get value(): Future<void> | undefined {
+    return this.#waiter === SETTLED ? undefined : this;
+  }
+
+  /** The iterator's step: the future to poll while it waits, then done. */
+  next(): IteratorResult<Future<unknown>, void> {
+    return this as IteratorResult<Future<unknown>, void>;
+  }
+
+  /** The poll failed: the error goes on into the coroutine, at its `yield*`. */
+  throw(error: unknown): never {
+    throw error;
   }
 
   poll(cx: Context): Poll<void> {

@@ -79,3 +79,55 @@ test("within an executor the fast path still spends the cooperative budget: a ta
   assert.equal(received, 1000);
   assert.ok(otherRan > 0 && otherRan <= 128, `the other task ran after ${otherRan} receives`);
 });
+
+test("a send or receive that waited hands its own output to the coroutine's yield*, and its poll's error is thrown there", () => {
+  const [tx, rx] = mpsc.bounded<number>(1);
+  tx.trySend(0);
+  function* sendThenReceive(): Coroutine<unknown[]> {
+    const sent = yield* tx.send(1);
+    const received = yield* rx.recv();
+    return [sent, received];
+  }
+  const coroutine = sendThenReceive();
+  const sendStep = coroutine.next();
+  assert.equal(sendStep.done, false, "the buffer is full: the send suspends with its future");
+  const send = sendStep.value as Future<void>;
+  const task = new TestTask();
+  assert.equal(task.poll(send), PENDING);
+  assert.equal(rx.tryRecv(), 0);
+  assert.equal(task.poll(send), undefined);
+  // The coroutine's input is ignored: what resumes the `yield*` is the future's own output.
+  const receiveStep = coroutine.next("not the output");
+  assert.deepEqual(receiveStep, { done: true, value: [undefined, 1] }, "1 was buffered: the receive took it at once");
+
+  const [, empty] = mpsc.unbounded<string>();
+  function* receiveOne(): Coroutine<unknown> {
+    try {
+      return yield* empty.recv();
+    } catch (error) {
+      return error;
+    }
+  }
+  const waiting = receiveOne();
+  const recv = waiting.next().value as Future<unknown>;
+  assert.equal(task.poll(recv), PENDING);
+  empty.drop();
+  const failure = new Error("the poll failed");
+  assert.deepEqual(waiting.throw(failure), { done: true, value: failure }, "the error reaches the coroutine's catch");
+});
+
+test("yield* on a send or receive that already completed hands it to the task, whose poll throws FUTURE_COMPLETED", () => {
+  const [tx, rx] = mpsc.bounded<number>(1);
+  const send = tx.send(1);
+  const task = new TestTask();
+  assert.equal(task.poll(send), undefined);
+  const recv = rx.recv();
+  assert.equal(task.poll(recv), 1);
+  for (const done of [send, recv] as Future<unknown>[]) {
+    const step = (function* (): Coroutine<unknown> {
+      return yield* done;
+    })().next();
+    assert.equal(step.done, false);
+    assert.throws(() => task.poll(step.value as Future<unknown>), { code: "FUTURE_COMPLETED" });
+  }
+});

@@ -63,15 +63,22 @@ interface TryReceiver<T> extends Stream<T> {
 /**
  * `rx.recv()` of the channels: what `next(rx)` is (a poll of `rx.pollNext`), with the fast path of
  * {@linkcode ReadyNow} when a value (or the end) is there already.
+ *
+ * The future is its own `yield*` iterator on both paths, not only on the fast one, so that a
+ * coroutine's `yield*` sees one iterator class with one `next` (before, the fast path's and core's
+ * iterator in turn). On the ordinary path the first step hands the future itself to the task
+ * (`done` false, `value` the future); its completing poll stores the output in `value`, and the
+ * step that resumes the coroutine finds it there (`done` true). A million messages through
+ * `mpsc.bounded(1024)` between two tasks (callgrind, Node 24, per message): 873 machine
+ * instructions with neither of `Recv` and mpsc's `Send` their own iterator on both paths, 796 with
+ * `Send` alone, 784 with `Recv` alone, 744 with both.
  */
 export class Recv<T> extends Future<T | StreamEnd> implements Iterator<Future<unknown>, T | StreamEnd, unknown> {
+  /** The receiver until the future completes or is dropped (then `done`). */
   #receiver: TryReceiver<T> | null;
   readonly #what: string;
-  /**
-   * The fast path's iterator is the future itself, done with `value` (as {@linkcode ReadyNow},
-   * without another object per receive): a `Recv` is used by one `yield*` at most.
-   */
-  value: T | StreamEnd | undefined = undefined;
+  /** The iterator's output: this future while it waits, its output once done. */
+  value: T | StreamEnd | Recv<T> | undefined = undefined;
 
   constructor(receiver: TryReceiver<T>, what: string) {
     super();
@@ -81,38 +88,52 @@ export class Recv<T> extends Future<T | StreamEnd> implements Iterator<Future<un
 
   override [Symbol.iterator](): Iterator<Future<unknown>, T | StreamEnd, unknown> {
     const receiver = this.#receiver;
-    if (receiver !== null && takeBudgetNow()) {
+    // Completed or dropped: core's iterator hands the future to the task, whose poll throws.
+    if (receiver === null) return awaitIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
+    if (takeBudgetNow()) {
       const item = receiver.tryRecv();
-      if (item !== PENDING) {
+      // `typeof` first: V8 compares a symbol by reference then, not through its generic builtin.
+      if (typeof item !== "symbol" || item !== PENDING) {
         this.#receiver = null;
         this.value = item;
         return this as Iterator<Future<unknown>, T | StreamEnd, unknown>;
       }
       refundBudget();
     }
-    return awaitIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
+    this.value = this; // the first step yields the future to the task
+    return this as Iterator<Future<unknown>, T | StreamEnd, unknown>;
   }
 
-  /** Always: a getter, not a field, so that each receive stores one field less. */
-  get done(): true {
-    return true;
+  /** Done once the value is taken (on the fast path, or by the poll that completed). */
+  get done(): boolean {
+    return this.#receiver === null;
   }
 
-  /** The fast path's iterator step: done, with the value taken. */
+  /** The iterator's step: the future to poll while it waits, then done with the value taken. */
   next(): IteratorResult<Future<unknown>, T | StreamEnd> {
     return this as IteratorResult<Future<unknown>, T | StreamEnd>;
+  }
+
+  /** The poll failed: the error goes on into the coroutine, at its `yield*`. */
+  throw(error: unknown): never {
+    this.value = undefined;
+    throw error;
   }
 
   poll(cx: Context): Poll<T | StreamEnd> {
     const receiver = this.#receiver;
     if (receiver === null) throw new SpindleError("FUTURE_COMPLETED", `${this.#what} was polled after it completed`);
     const item = receiver.pollNext(cx);
-    if (item !== PENDING) this.#receiver = null;
+    if (typeof item !== "symbol" || item !== PENDING) {
+      this.#receiver = null;
+      this.value = item; // for the step that resumes a `yield*` on this future
+    }
     return item;
   }
 
   /** Dropped, it takes nothing and stays inert: a later poll throws `FUTURE_COMPLETED`. */
   override [Symbol.dispose](): void {
     this.#receiver = null;
+    this.value = undefined;
   }
 }

@@ -561,6 +561,12 @@ export class SharedReceiver<T> implements Disposable {
   }
 }
 
+/**
+ * `rx.recv()` of a shared channel. The future is its own `yield*` iterator on both paths, as `Recv`
+ * of ready-now.ts (which says why): a value already in the channel is taken in `[Symbol.iterator]`
+ * without suspending the coroutine; otherwise the first step hands the future itself to the task,
+ * and its completing poll leaves the output in `value` for the step that resumes the coroutine.
+ */
 class SharedRecv<T> extends Future<T | StreamEnd> implements Iterator<Future<unknown>, T | StreamEnd, unknown> {
   readonly #ring: SharedRing;
   /**
@@ -571,13 +577,10 @@ class SharedRecv<T> extends Future<T | StreamEnd> implements Iterator<Future<unk
   readonly #receiver: SharedReceiver<T>;
   /** Made at the first poll that finds the channel empty: a value already there needs none. */
   #wait: AsyncCounterWait | null = null;
-  /** Set by the poll that completed: polled again, it would take another value. */
+  /** Set once a value (or the end) was taken: polled again, it would take another value. */
   #done = false;
-  /**
-   * The fast path's iterator is the future itself, done with `value` (as `Recv` of ready-now.ts, without a `ReadyNow` per receive): a future is used by one `yield*` at most.
-   */
-  readonly done = true;
-  value: T | StreamEnd | undefined = undefined;
+  /** The iterator's output: this future while it waits, its output once done. */
+  value: T | StreamEnd | SharedRecv<T> | undefined = undefined;
 
   constructor(ring: SharedRing, receiver: SharedReceiver<T>) {
     super();
@@ -590,7 +593,9 @@ class SharedRecv<T> extends Future<T | StreamEnd> implements Iterator<Future<unk
    * suspending the coroutine (see `ReadyNow` in ready-now.ts).
    */
   override [Symbol.iterator](): Iterator<Future<unknown>, T | StreamEnd, unknown> {
-    if (!this.#done && takeBudgetNow()) {
+    // Completed: core's iterator hands the future to the task, whose poll throws.
+    if (this.#done) return ordinaryIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
+    if (takeBudgetNow()) {
       const got = this.#ring.tryReceive();
       if (got !== EMPTY) {
         this.#done = true;
@@ -599,12 +604,24 @@ class SharedRecv<T> extends Future<T | StreamEnd> implements Iterator<Future<unk
       }
       refundBudget();
     }
-    return ordinaryIterator.call(this) as Iterator<Future<unknown>, T | StreamEnd, unknown>;
+    this.value = this; // the first step yields the future to the task
+    return this;
   }
 
-  /** The fast path's iterator step: done, with the value taken. */
+  /** Done once a value (or the end) was taken, here or by the poll that completed. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** The iterator's step: the future to poll while it waits, then done with the value taken. */
   next(): IteratorResult<Future<unknown>, T | StreamEnd> {
     return this as IteratorResult<Future<unknown>, T | StreamEnd>;
+  }
+
+  /** The poll failed: the error goes on into the coroutine, at its `yield*`. */
+  throw(error: unknown): never {
+    this.value = undefined;
+    throw error;
   }
 
   poll(cx: Context): Poll<T | StreamEnd> {
@@ -624,7 +641,9 @@ class SharedRecv<T> extends Future<T | StreamEnd> implements Iterator<Future<unk
     }
     this.#done = true;
     this.#wait?.drop();
-    return got === DRAINED ? STREAM_END : got as T;
+    const output = got === DRAINED ? STREAM_END : got as T;
+    this.value = output; // for the step that resumes a `yield*` on this future
+    return output;
   }
 
   override [Symbol.dispose](): void {
