@@ -112,6 +112,15 @@ test("isCoroutine accepts generator objects only, not futures or other iterables
   assert.equal(isCoroutine(new Map().values()), false);
   assert.equal(isCoroutine(null), false);
   assert.equal(isCoroutine({ next() {}, throw() {} }), false);
+  // A future that iterates itself for `yield*` (as sync's channel futures do) is still a future.
+  const selfIterating = Object.assign(ready(1), {
+    next() {},
+    throw() {},
+    [Symbol.iterator]() {
+      return this;
+    },
+  });
+  assert.equal(isCoroutine(selfIterating), false);
 });
 
 test("coroutines suspended in yield* at once each get their own future's output, resumed in any order", () => {

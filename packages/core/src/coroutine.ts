@@ -77,8 +77,9 @@ export function isCoroutine(value: unknown): value is Coroutine<unknown> {
   if (typeof value !== "object" || value === null) return false;
   const candidate = value as Partial<Coroutine<unknown>>;
   try {
+    // A future may iterate itself for `yield*` (sync's channel futures do): a `poll` makes it one.
     return typeof candidate.next === "function" && typeof candidate.throw === "function" &&
-      typeof candidate[Symbol.iterator] === "function";
+      typeof candidate[Symbol.iterator] === "function" && typeof (value as { poll?: unknown }).poll !== "function";
   } catch (cause) {
     throw unreadableError(value, "a future or a generator is needed", cause);
   }
