@@ -26,7 +26,8 @@ export class ReceiveQueue {
   /** Queues a datagram; returns `false`, keeping nothing, when the queue is full. */
   push(data: Uint8Array, from: SocketAddress): boolean {
     if (this.#length === this.capacity) return false;
-    const tail = (this.#head + this.#length) % this.capacity;
+    let tail = this.#head + this.#length;
+    if (tail >= this.capacity) tail -= this.capacity; // a compare, not a division per datagram
     this.#data[tail] = data;
     this.#from[tail] = from;
     this.#length++;
@@ -49,7 +50,7 @@ export class ReceiveQueue {
     const data = this.#data[head]!;
     this.#data[head] = undefined;
     this.#from[head] = undefined;
-    this.#head = (head + 1) % this.capacity;
+    this.#head = head + 1 === this.capacity ? 0 : head + 1;
     this.#length--;
     return data;
   }
