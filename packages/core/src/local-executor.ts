@@ -402,12 +402,14 @@ export class LocalExecutor implements Disposable {
         rebindWaker((cx as Context).waker, task);
         resetBudget();
         // A call, not inlined: TurboFan (V8 13.6) charges a callee that has optimized code its
-        // bytecode plus what that code inlined, 415 + 797 for `run` (`#step`, the future's `poll`,
-        // `#settle` with `settled` and a joinAll's `settledChild`), over the 920 bytecodes a
-        // function may inline in all. With that budget raised (V8 flag
-        // --max-inlined-bytecode-size-cumulative=3000), `run` and `#settle` inline here and this
-        // loop, `run` and `#settle` take 866 instructions per task that suspends once, not 1,006
-        // (callgrind, Node 24): what fitting the budget is worth.
+        // bytecode plus what that code inlined, times 1.2, against the 920 bytecodes a function may
+        // inline in all; `run` is 304 + 748 (`#step`, the future's `poll` and waker clone,
+        // `#settle` with `settled`, `#settled` and a joinAll's `settledChild`), and its own
+        // compilation fills its budget again whenever `run` gets smaller. With the budget raised
+        // (V8 flag --max-inlined-bytecode-size-cumulative=3000), `run` and `#settle` inline here,
+        // and this loop with them takes 838 instructions per task that suspends once, not 964
+        // (callgrind, Node 24, this loop in TurboFan code): what fitting the budget is worth. It
+        // needs the whole path, this loop's own inlining included, under about 550 bytecodes.
         task.run(cx as Context);
         if (task.prev === null && !task.isFinished) {
           // It waits (or was woken while running, and is queued again): list it, for close().
