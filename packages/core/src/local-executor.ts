@@ -407,9 +407,13 @@ export class LocalExecutor implements Disposable {
         // `#settle` with `settled`, `#settled` and a joinAll's `settledChild`), and its own
         // compilation fills its budget again whenever `run` gets smaller. With the budget raised
         // (V8 flag --max-inlined-bytecode-size-cumulative=3000), `run` and `#settle` inline here,
-        // and this loop with them takes 838 instructions per task that suspends once, not 964
+        // and this loop with them took 838 instructions per task that suspends once, not 964
         // (callgrind, Node 24, this loop in TurboFan code): what fitting the budget is worth. It
         // needs the whole path, this loop's own inlining included, under about 550 bytecodes.
+        // (Under `--single-threaded`, as callgrind runs Node, this loop stays in Maglev code
+        // unless the executor was entered again after it was marked for TurboFan: V8 does not
+        // OSR from Maglev to TurboFan there. Warm up with more runs: a whole suspend-once task took
+        // 2,644 mutator instructions with the loop in Maglev, 2,309 in TurboFan.)
         task.run(cx as Context);
         if (task.prev === null && !task.isFinished) {
           // It waits (or was woken while running, and is queued again): list it, for close().
