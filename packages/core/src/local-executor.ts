@@ -401,13 +401,21 @@ export class LocalExecutor implements Disposable {
         if (++polls === 2) end = clock.now() + this.#timeSliceMs;
         rebindWaker((cx as Context).waker, task);
         resetBudget();
-        // A call, not inlined: TurboFan (V8 13.6) charges a callee that has optimized code its
-        // bytecode plus what that code inlined, 415 + 797 for `run` (`#step`, the future's `poll`,
-        // `#settle` with `settled` and a joinAll's `settledChild`), over the 920 bytecodes a
-        // function may inline in all. With that budget raised (V8 flag
-        // --max-inlined-bytecode-size-cumulative=3000), `run` and `#settle` inline here and this
-        // loop, `run` and `#settle` take 866 instructions per task that suspends once, not 1,006
-        // (callgrind, Node 24): what fitting the budget is worth.
+        // Inlined or not depending on which TurboFan compiles first. TurboFan (V8 13.6) charges a
+        // callee its bytecode plus what its own optimized code inlined, times 1.2, against the 920
+        // bytecodes a function may inline in all. When `run` has optimized code it is 304 + 748
+        // (`#step`, the future's `poll` and waker clone, `#settle` with `settled`, `#settled` and a
+        // joinAll's `settledChild`; its own compilation fills its budget again whenever `run` gets
+        // smaller), and stays a call: so under callgrind. In the core benchmark on Node 24 this
+        // loop was compiled while `run` was (concurrent compile jobs) and inlined `run` and
+        // `#step` at 304 bytecodes; `#settle` stayed a call. With the budget raised (V8 flag
+        // --max-inlined-bytecode-size-cumulative=3000) `run` and `#settle` inline here, and this
+        // loop with them took 838 instructions per task that suspends once, not 964 (callgrind,
+        // Node 24, before `run` shed its rare paths). (Under `--single-threaded`, as callgrind
+        // runs Node, this loop stays in Maglev code unless the executor is entered again after it
+        // was marked for TurboFan: V8 does not OSR from Maglev to TurboFan there. A whole
+        // suspend-once task took 2,644 mutator instructions with the loop in Maglev, 2,309 in
+        // TurboFan: warm up with more runs.)
         task.run(cx as Context);
         if (task.prev === null && !task.isFinished) {
           // It waits (or was woken while running, and is queued again): list it, for close().

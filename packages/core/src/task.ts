@@ -156,29 +156,50 @@ export class Task<T> implements RawWaker<Task<unknown>> {
     this.#owner.schedule(this as Task<unknown>);
   }
 
-  /** Polls the task once with `cx`, whose waker the owner has bound to this task. */
+  /**
+   * Polls the task once with `cx`, whose waker the owner has bound to this task.
+   *
+   * Only what every poll needs is written here; what only failures, aborts and wakes during the
+   * poll need is in methods of its own (`#threw`, `#returned`, `#afterPending`). The executor's
+   * loop can then inline `run` with what it inlines (`#step`, the future's `poll`, `#settle`):
+   * TurboFan (V8 13.6) charges a callee that has optimized code its bytecode plus what that code
+   * inlined, times 1.2, against 920 bytecodes per function in all (it was 415 + 797).
+   */
   run(cx: Context): void {
-    let state = this.#state;
+    const state = this.#state;
     if ((state & COMPLETE) !== 0) return;
     this.#state = (state & ~SCHEDULED) | RUNNING;
     let output: unknown;
     try {
       output = this.#coroutine === null ? (this.#awaiting as Future<unknown>).poll(cx) : this.#step(cx);
     } catch (error) {
-      if ((this.#state & UNWINDING) !== 0) this.#settleCancelled(error);
-      else this.#settle(FAILED, error);
+      this.#threw(error);
       return;
     }
     // `typeof` first, in both tests against PENDING here: a `===` whose operands were seen of mixed
     // types (a symbol, undefined, numbers, objects) calls V8's generic StrictEqual builtin, where
     // one that only ever compares two symbols is a pointer comparison.
     if (typeof output !== "symbol" || output !== PENDING) {
-      if ((this.#state & UNWINDING) !== 0) this.#settle(FAILED, this.#result);
-      else this.#settle(0, output);
+      if ((this.#state & UNWINDING) === 0) this.#settle(0, output);
+      else this.#settle(FAILED, this.#result); // the CancelledError it unwound for
       return;
     }
-    state = this.#state & ~RUNNING;
-    this.#state = state;
+    const after = this.#state & ~RUNNING;
+    this.#state = after;
+    if ((after & (ABORT_REQUESTED | NOTIFIED)) !== 0) this.#afterPending(after);
+  }
+
+  /** The task's future threw `error` out of a poll: it settles with it (see `#settleCancelled`). */
+  #threw(error: unknown): void {
+    if ((this.#state & UNWINDING) !== 0) this.#settleCancelled(error);
+    else this.#settle(FAILED, error);
+  }
+
+  /**
+   * A poll that left the task pending, `state` its state after: an abort that came during the
+   * poll starts unwinding, a wake that came during it queues the task again.
+   */
+  #afterPending(state: number): void {
     if ((state & (ABORT_REQUESTED | UNWINDING)) === ABORT_REQUESTED) {
       this.#unwind();
     } else if ((state & NOTIFIED) !== 0) {
@@ -377,24 +398,37 @@ export class Task<T> implements RawWaker<Task<unknown>> {
     this.#settle(FAILED, error === this.#result ? error : new CancelledError("the task", { cause: error }));
   }
 
+  /**
+   * Stores the outcome and tells whoever waits for it. The joinAll/race/TaskScope joiner, the
+   * common case, is handled here; a waker joiner, a promise and a detached task's report in
+   * `#notify` (kept out of this method so that it stays small enough to inline, see `run`).
+   */
   #settle(failed: number, result: unknown): void {
-    this.#state = (this.#state & (DETACHED | OBSERVED)) | COMPLETE | failed;
+    const state = (this.#state & (DETACHED | OBSERVED)) | COMPLETE | failed;
+    this.#state = state;
     this.#awaiting = null;
     this.#coroutine = null;
     this.#result = result;
     this.#owner.settled(this as Task<unknown>);
     const joiner = this.#joiner;
     if (joiner !== null) {
+      if (joiner.vtable !== CHILD_SET_VTABLE) return this.#notify(failed, result);
       this.#joiner = null;
-      if (joiner.vtable === CHILD_SET_VTABLE) {
-        // A joinAll takes a value at once and a TaskScope any outcome (the handle counts as
-        // joined); a joinAll's error, or a race, wakes the set so that its parent polls this handle.
-        if ((joiner as TaskCollector).settledChild(this.#joinIndex, this, result, failed !== 0)) {
-          this.#state |= JOINED | OBSERVED;
-        }
-      } else {
-        wakeRaw(joiner, false); // a joiner that throws is reported, not thrown into the settling
+      // A joinAll takes a value at once and a TaskScope any outcome (the handle counts as
+      // joined); a joinAll's error, or a race, wakes the set so that its parent polls this handle.
+      if ((joiner as TaskCollector).settledChild(this.#joinIndex, this, result, failed !== 0)) {
+        this.#state |= JOINED | OBSERVED;
       }
+    }
+    if (this.#promise !== null || (state & DETACHED) !== 0) this.#notify(failed, result);
+  }
+
+  /** The rest of `#settle`: wakes a joiner's waker, settles the promise, reports a detached failure. */
+  #notify(failed: number, result: unknown): void {
+    const joiner = this.#joiner;
+    if (joiner !== null) {
+      this.#joiner = null;
+      wakeRaw(joiner, false); // a joiner that throws is reported, not thrown into the settling
     }
     const promise = this.#promise; // `then` was called before the outcome existed
     if (promise !== null) {

@@ -137,7 +137,10 @@ export class Waker implements Disposable {
 
   /** A new waker for the same task, to be ended by its own `wake` or `drop`. */
   clone(): Waker {
-    const raw = this.#live("clone");
+    // The check of `#live` written out: a task's first poll clones its waker, and this keeps the
+    // method small where the executor inlines the task's poll with it (see `Task.run`).
+    const raw = this.#raw;
+    if (raw === null) throw consumedError("clone");
     return new Waker(raw.vtable.clone(raw.data));
   }
 
@@ -166,14 +169,17 @@ export class Waker implements Disposable {
 
   #live(operation: string): RawWaker<unknown> {
     const raw = this.#raw;
-    if (raw === null) {
-      throw new SpindleError(
-        "WAKER_CONSUMED",
-        `Waker.${operation}() was called on a waker that was already woken or dropped`,
-      );
-    }
+    if (raw === null) throw consumedError(operation);
     return raw;
   }
+}
+
+/** The error of calling `Waker.<operation>()` on a waker that was woken or dropped. */
+function consumedError(operation: string): SpindleError {
+  return new SpindleError(
+    "WAKER_CONSUMED",
+    `Waker.${operation}() was called on a waker that was already woken or dropped`,
+  );
 }
 
 /**
