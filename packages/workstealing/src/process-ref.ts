@@ -16,7 +16,10 @@ import { holdProcessOpen } from "@spindle/core";
  * not an idle interval each: on a runtime's thread that awaits a few jobs at a time, the listener
  * otherwise started and cleared an interval per batch, 40-57 µs on Node 24 and Deno after an idle
  * gap, on the way to the result (scratch probe after 30 ms idle, 2026-12-07: `setInterval` 28 and
- * 51 µs, `clearInterval` 13 and 6 µs at p50; Bun 7 and 2 µs).
+ * 51 µs, `clearInterval` 13 and 6 µs at p50; Bun 7 and 2 µs). Tried and taken back: the same hold
+ * for good on each worker's thread (its non-blocking park then skips the interval too, 9 µs from
+ * the wake to the machine's poll instead of 30-50 on Node): on Deno a worker killed by its heap
+ * limit then left a buffer of its job unreturned (buffer-death.test.ts, "oom", in both runs).
  */
 export class ProcessRef {
   #unrefd = false;

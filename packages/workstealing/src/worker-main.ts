@@ -4,7 +4,7 @@
 // `deno test --doc` does with every source file) it does nothing.
 import process from "node:process";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { holdProcessOpen, LocalExecutor, WakeTable } from "@spindle/core";
+import { LocalExecutor, WakeTable } from "@spindle/core";
 import { Timer } from "@spindle/timer";
 import { reportFatalErrors } from "./crash-report.ts";
 import { enterJobContext, importingJobModule } from "./job-context.ts";
@@ -37,11 +37,6 @@ async function runMachine({ setup, processor, data }: MachineData): Promise<void
   enterJobContext(machine);
   executor.spawn(machine);
   parentPort?.postMessage({ names: set.names }); // ready; the runtime's thread learns the job names here
-  // The thread lives until the machine returns (then `process.exit` below), so it holds its event
-  // loop open for good: a machine parked without blocking (`Parker.parkAsync`) then takes a count
-  // in this hold instead of starting an idle interval, and clearing it on the way from the wake to
-  // the job (40-57 µs on Node 24 and Deno after an idle gap, see ProcessRef).
-  holdProcessOpen();
   await executor.run();
   // The machine returned: it retired (idle) or the runtime stops, and none of its jobs runs. The
   // thread ends now, not when its event loop empties: a job's leftover host timer or socket kept
