@@ -1,0 +1,34 @@
+import { Runtime } from "@spindle/workstealing";
+import type jobs from "./jobs.ts";
+const words = new Int32Array(new SharedArrayBuffer(64));
+const m = new URL("./jobs.ts", import.meta.url);
+const show = async (what: string, f: () => unknown) => {
+  try { console.log(what, "->", await f()); } catch (e) { const x = e as Error & {code?: string}; console.log(what, "THROWS", x?.name, x?.code, x?.message, x?.cause); }
+};
+const rt = await Runtime.start<typeof jobs>(m, { workers: 1, workerData: { words } });
+await show("asyncAnswer", () => rt.spawn("asyncAnswer"));
+await show("resolveLater", () => rt.spawn("resolveLater", 42));
+await show("vm", () => rt.spawn("throwInContext", "foo"));
+await show("signal 42", () => rt.spawnWith({ signal: 42 } as never, "answer"));
+await show("options 1", () => rt.spawnWith(1 as never, "answer"));
+await show("name 42", () => rt.spawn(42 as never));
+const c = new AbortController(); let adds = 0, removes = 0;
+const sig = c.signal; const add = sig.addEventListener.bind(sig), rem = sig.removeEventListener.bind(sig);
+sig.addEventListener = ((...a: Parameters<typeof add>) => { adds++; return add(...a); }) as never;
+sig.removeEventListener = ((...a: Parameters<typeof rem>) => { removes++; return rem(...a); }) as never;
+await show("with signal", () => rt.spawnWith({ signal: sig }, "answer"));
+console.log("adds", adds, "removes", removes);
+await show("send", () => rt.spawn("send").then((b) => b.bytes().length));
+await show("get", () => rt.spawn("get"));
+console.log("completed", rt.completed, "machines", rt.machines);
+await rt.shutdown();
+console.log("machines after", rt.machines);
+await show("start no module", () => Runtime.start(undefined as never));
+await show("start 12", () => Runtime.start(12 as never));
+await show("workerData fn", () => Runtime.start(m, { workers: 1, workerData: { hello() {} } }));
+await show("resourceLimits 0", () => Runtime.start(m, { workers: 1, resourceLimits: 0 as never }));
+await show("queue limit 0", () => Runtime.start(m, { workers: 1, queue: { limit: 0 } }));
+await show("queue limit str", () => Runtime.start(m, { workers: 1, queue: { limit: "x" as never } }));
+await show("workers str", () => Runtime.start(m, { workers: "x" as never }));
+await show("minWorkers 16", () => Runtime.start(m, { minWorkers: 16 }));
+await show("niceIncrement", () => Runtime.start(m, { workers: 1, niceIncrement: 5 } as never).then((r) => r.shutdown()));
