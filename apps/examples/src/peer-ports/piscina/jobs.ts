@@ -62,10 +62,11 @@ const jobs = defineJobs({
     throw new Error(message);
   },
   /** Throws from code run in another realm (piscina's issue 513: `vm.runInNewContext`). */
-  async throwInContext(message: string): Promise<never> {
-    const vm = await import("node:vm");
-    new vm.Script(`throw new Error(${JSON.stringify(message)})`).runInNewContext({});
-    throw new Error("unreachable");
+  throwInContext(message: string): Future<never> {
+    return fromPromise(import("node:vm").then((vm) => {
+      new vm.Script(`throw new Error(${JSON.stringify(message)})`).runInNewContext({});
+      throw new Error("unreachable");
+    }));
   },
   *sleepThen(ms: number, value: number): Coroutine<number> {
     yield* hostSleep(ms);
