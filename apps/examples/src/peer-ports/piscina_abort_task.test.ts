@@ -18,7 +18,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { JobAbortedError, move } from "@spindle/workstealing";
-import { hasName, wordReaches, withRuntime, within } from "./piscina/support.ts";
+import { hasName, within, withRuntime, wordReaches } from "./piscina/support.ts";
 
 test("tasks can be aborted through AbortController while running", async () => {
   await withRuntime({ workers: 2 }, async (runtime, words) => {
@@ -26,7 +26,10 @@ test("tasks can be aborted through AbortController while running", async () => {
     const handle = runtime.spawnWith({ signal: controller.signal }, "notifyThenSuspend", 0);
     await wordReaches(words, 0, 1, "the job starts");
     controller.abort();
-    await assert.rejects(within("abort", 10_000, handle), (e) => e instanceof JobAbortedError && e.name === "AbortError");
+    await assert.rejects(
+      within("abort", 10_000, handle),
+      (e) => e instanceof JobAbortedError && e.name === "AbortError",
+    );
   });
 });
 

@@ -6,7 +6,7 @@
 // 10,000 spawns all complete.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { withRuntime, within } from "./piscina/support.ts";
+import { within, withRuntime } from "./piscina/support.ts";
 
 /** Bits set in the low byte. */
 const popcount8 = (v: number): number => [...(v & 0xff).toString(2)].filter((bit) => bit === "1").length;

@@ -6,7 +6,7 @@
 // read after a fixed delay (a thread starts when the runtime sees work queued and no worker free).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { until, withRuntime, within } from "./piscina/support.ts";
+import { until, within, withRuntime } from "./piscina/support.ts";
 
 test("idle timeout will let go of threads early", async () => {
   await withRuntime({ workers: 2, minWorkers: 1, idleTimeout: 500, maxExtraMachines: 0 }, async (runtime) => {

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RuntimeShutdownError } from "@spindle/workstealing";
-import { withRuntime, within } from "./piscina/support.ts";
+import { within, withRuntime } from "./piscina/support.ts";
 
 test("close(): no pending tasks", async () => {
   await withRuntime({ workers: 2 }, async (runtime) => {

@@ -5,7 +5,7 @@
 // busy thread: README, support note ¹).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { hasName, wordReaches, withRuntime, within } from "./piscina/support.ts";
+import { hasName, within, withRuntime, wordReaches } from "./piscina/support.ts";
 
 test("can destroy pool while tasks are running", async () => {
   await withRuntime({ workers: 2, abortGraceMs: 200 }, async (runtime, words) => {

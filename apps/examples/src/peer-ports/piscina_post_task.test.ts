@@ -21,7 +21,7 @@ import { MessageChannel } from "node:worker_threads";
 import { SpindleError } from "@spindle/core";
 import { move, QueueFullError, Runtime, UncloneableValueError, UnknownJobError } from "@spindle/workstealing";
 import type asyncJobs from "./piscina/async-jobs.ts";
-import { until, wordReaches, withRuntime, within } from "./piscina/support.ts";
+import { until, within, withRuntime, wordReaches } from "./piscina/support.ts";
 
 const invalid = (shown: string) => (e: unknown) =>
   e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(shown);
@@ -39,7 +39,10 @@ test("postTask() cannot clone build-in objects", async () => {
   await withRuntime({ workers: 1 }, async (runtime) => {
     const { port1, port2 } = new MessageChannel();
     try {
-      assert.throws(() => runtime.spawn("echo", { obj: port1 }), (e) => e instanceof UncloneableValueError && /args\[0\]\.obj/.test(e.message));
+      assert.throws(
+        () => runtime.spawn("echo", { obj: port1 }),
+        (e) => e instanceof UncloneableValueError && /args\[0\]\.obj/.test(e.message),
+      );
     } finally {
       port1.close();
       port2.close();
@@ -51,8 +54,10 @@ test("postTask() resolves with a rejection when the handler rejects", async () =
   await withRuntime({ workers: 1 }, async (runtime) => {
     await assert.rejects(Promise.resolve(runtime.spawn("rejectWith", "foo")), /foo/);
     // An async function's own Promise is no job output (README, "What a job is").
-    await assert.rejects(Promise.resolve(runtime.spawn("asyncAnswer")), (e: Error) =>
-      e.name === "UncloneableValueError" && e.message.includes("a Promise"));
+    await assert.rejects(
+      Promise.resolve(runtime.spawn("asyncAnswer")),
+      (e: Error) => e.name === "UncloneableValueError" && e.message.includes("a Promise"),
+    );
   });
 });
 
@@ -64,7 +69,8 @@ test("postTask() resolves with a rejection when the handler throws", async () =>
 
 test("postTask() validates name", async () => {
   await withRuntime({ workers: 1 }, async (runtime) => {
-    assert.throws(() => runtime.spawn(42 as never), (e) => e instanceof UnknownJobError && e.message.includes("42"));
+    const untyped = runtime.spawn.bind(runtime) as (name: unknown) => unknown; // as from JavaScript
+    assert.throws(() => untyped(42), (e) => e instanceof UnknownJobError && e.message.includes("42"));
   });
 });
 
@@ -103,7 +109,9 @@ test("Piscina exposes/emits needsDrain to true when capacity is exceeded", async
 });
 
 test("Piscina can use async loaded workers", async () => {
-  const runtime = await Runtime.start<typeof asyncJobs>(new URL("./piscina/async-jobs.ts", import.meta.url), { workers: 1 });
+  const runtime = await Runtime.start<typeof asyncJobs>(new URL("./piscina/async-jobs.ts", import.meta.url), {
+    workers: 1,
+  });
   try {
     assert.equal(await runtime.spawn("echo", 1), 1);
   } finally {

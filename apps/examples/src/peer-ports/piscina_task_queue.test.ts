@@ -18,7 +18,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { QueueFullError } from "@spindle/workstealing";
-import { until, wordReaches, withRuntime, within } from "./piscina/support.ts";
+import { until, within, withRuntime, wordReaches } from "./piscina/support.ts";
 
 test("will put items into a task queue until they can run", async () => {
   await withRuntime({ workers: 3, minWorkers: 2, maxExtraMachines: 0 }, async (runtime, words) => {

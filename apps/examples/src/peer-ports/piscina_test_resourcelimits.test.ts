@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
 import { Runtime, UnsupportedOptionError, WorkerLostError } from "@spindle/workstealing";
-import { JOBS, withRuntime, within } from "./piscina/support.ts";
+import { JOBS, within, withRuntime } from "./piscina/support.ts";
 
 declare const Deno: unknown;
 

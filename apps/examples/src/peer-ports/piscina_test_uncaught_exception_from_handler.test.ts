@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
 import { WorkerLostError } from "@spindle/workstealing";
-import { until, withRuntime, within } from "./piscina/support.ts";
+import { until, within, withRuntime } from "./piscina/support.ts";
 
 test("uncaught exception resets Worker (a job that throws fails its handle)", async () => {
   await withRuntime({ workers: 1 }, async (runtime) => {

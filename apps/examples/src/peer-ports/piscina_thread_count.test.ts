@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
 import { Runtime } from "@spindle/workstealing";
-import { JOBS, until, wordReaches, withRuntime, within } from "./piscina/support.ts";
+import { JOBS, until, within, withRuntime, wordReaches } from "./piscina/support.ts";
 
 const invalid = (shown: string) => (e: unknown) =>
   e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes(shown);

@@ -63,10 +63,12 @@ const jobs = defineJobs({
   },
   /** Throws from code run in another realm (piscina's issue 513: `vm.runInNewContext`). */
   throwInContext(message: string): Future<never> {
-    return fromPromise(import("node:vm").then((vm) => {
-      new vm.Script(`throw new Error(${JSON.stringify(message)})`).runInNewContext({});
-      throw new Error("unreachable");
-    }));
+    return fromPromise(
+      import("node:vm").then((vm) => {
+        new vm.Script(`throw new Error(${JSON.stringify(message)})`).runInNewContext({});
+        throw new Error("unreachable");
+      }),
+    );
   },
   *sleepThen(ms: number, value: number): Coroutine<number> {
     yield* hostSleep(ms);
