@@ -165,9 +165,14 @@ const jobs = defineJobs({
   exit(code: number): never {
     process.exit(code);
   },
-  /** Returns 42, then exits `ms` later, between jobs. */
-  exitLater(ms: number): number {
-    setTimeout(() => process.exit(1), ms);
+  /** Returns 42; its worker exits (code 1) once the test sets word `slot`, between jobs. */
+  exitWhenTold(slot: number): number {
+    const w = words();
+    // Polled on the worker's event loop: the exit comes from a host callback, not from a job.
+    const poll = setInterval(() => {
+      if (Atomics.load(w, slot) !== 0) process.exit(1); // pairs with the test's Atomics.store
+    }, 5);
+    void poll;
     return 42;
   },
   /** Returns 42; a host callback throws `ms` later, between jobs. */
