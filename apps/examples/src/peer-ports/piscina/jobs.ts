@@ -169,10 +169,9 @@ const jobs = defineJobs({
   exitWhenTold(slot: number): number {
     const w = words();
     // Polled on the worker's event loop: the exit comes from a host callback, not from a job.
-    const poll = setInterval(() => {
+    setInterval(() => {
       if (Atomics.load(w, slot) !== 0) process.exit(1); // pairs with the test's Atomics.store
     }, 5);
-    void poll;
     return 42;
   },
   /** Returns 42; a host callback throws `ms` later, between jobs. */
