@@ -185,6 +185,8 @@ export function unreadableError(value: unknown, needs: string, cause: unknown): 
  * ```
  */
 export function noPublicConstructor(className: string, howToGet: string, got: unknown): SpindleError {
+  checkTypeOf(className, "string", "noPublicConstructor(): className");
+  checkTypeOf(howToGet, "string", "noPublicConstructor(): howToGet");
   return new SpindleError(
     "INVALID_ARGUMENT",
     `${className} has no public constructor (got ${describe(got)}): ${howToGet}`,
