@@ -1,6 +1,7 @@
+import { KEY } from "./construct-key.ts";
 // Buffers in a runtime's shared heap (`runtime.alloc`, `move`): memory that the runtime's thread
 // and every job read and write in place, passed to and from jobs by reference, never copied.
-import { checkInstance, currentThreadId, describe, SpindleError } from "@spindle/core";
+import { checkInstance, currentThreadId, describe, noPublicConstructor, SpindleError } from "@spindle/core";
 import { BUFFER_LIST, SharedHeap } from "./shared-heap.ts";
 import { BufferReleasedError } from "./errors.ts";
 
@@ -145,7 +146,8 @@ export class SharedBuffer {
   /** The buffer's length in bytes. */
   readonly byteLength: number;
 
-  private constructor(heap: SharedArrayBuffer, header: Int32Array, source: Uint8Array | null = null) {
+  private constructor(key: typeof KEY, heap: SharedArrayBuffer, header: Int32Array, source: Uint8Array | null = null) {
+    if (key !== KEY) throw noPublicConstructor("SharedBuffer", "a runtime's alloc() or a SharedHeap returns one", key);
     this.#heap = heap;
     this.#header = header;
     this.#source = source;
@@ -161,9 +163,9 @@ export class SharedBuffer {
       header[DATA] = bytes.byteOffset;
       header[LENGTH] = bytes.byteLength;
       header[STATE] = LIVE;
-      return new SharedBuffer(bytes.buffer as unknown as SharedArrayBuffer, header, bytes);
+      return new SharedBuffer(KEY, bytes.buffer as unknown as SharedArrayBuffer, header, bytes);
     };
-    received = (heap, header) => new SharedBuffer(heap, new Int32Array(heap, header, HEADER_BYTES >> 2));
+    received = (heap, header) => new SharedBuffer(KEY, heap, new Int32Array(heap, header, HEADER_BYTES >> 2));
     spend = (buffer) => Atomics.compareExchange(buffer.#header, STATE, LIVE, RELEASED) === LIVE;
     unspend = (buffer) => void Atomics.store(buffer.#header, STATE, LIVE);
   }
@@ -197,7 +199,7 @@ export class SharedBuffer {
     Atomics.store(words, OWNER, currentThreadId());
     Atomics.store(words, STATE, LIVE);
     listHeader(shared, words, header);
-    return new SharedBuffer(heap, words);
+    return new SharedBuffer(KEY, heap, words);
   }
 
   /**
@@ -211,7 +213,7 @@ export class SharedBuffer {
     const state = Atomics.load(words, STATE);
     if (state === RELEASED) throw new BufferReleasedError("received by a job");
     if (state !== LIVE) throw new RangeError(noHeaderAt(header));
-    return new SharedBuffer(heap, words);
+    return new SharedBuffer(KEY, heap, words);
   }
 
   /**

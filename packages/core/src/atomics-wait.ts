@@ -1,4 +1,5 @@
 import { describe, SpindleError } from "./errors.ts";
+import { checkSharedWord } from "./shared-word.ts";
 
 /**
  * What the primitives that block in `Atomics.wait` ({@linkcode Parker}, `WakeTable`, `blockOn`)
@@ -94,9 +95,15 @@ export const spinPause: (n?: number) => void = (Atomics as { pause?: (n?: number
  * ```
  */
 export function spinWhileEquals(word: Int32Array, index: number, value: number): boolean {
-  for (let i = 0; i < SPIN_PAUSES; i++) {
-    if (Atomics.load(word, index) !== value) return true;
-    spinPause(i);
+  try {
+    for (let i = 0; i < SPIN_PAUSES; i++) {
+      if (Atomics.load(word, index) !== value) return true;
+      spinPause(i);
+    }
+  } catch (error) {
+    // Free on the path that works: only a bad word or index makes `Atomics.load` throw; name it.
+    checkSharedWord(word, index, "spinWhileEquals()");
+    throw error;
   }
   return false;
 }

@@ -158,6 +158,42 @@ export function unreadableError(value: unknown, needs: string, cause: unknown): 
 }
 
 /**
+ * The `INVALID_ARGUMENT` error for a `new` of a class whose constructor only its package calls
+ * (a channel's sender, a socket, a runtime, a guard): `className` is the class, `howToGet` says
+ * where users get one, and `got` (what came in place of the package's key) is named. TypeScript
+ * already refuses such a `new`; this is what a JavaScript caller gets instead of a broken object.
+ *
+ * @example
+ * ```ts
+ * import { noPublicConstructor } from "@spindle/core";
+ *
+ * const KEY: unique symbol = Symbol("my package");
+ * class Handle {
+ *   constructor(key: typeof KEY) {
+ *     if (key !== KEY) throw noPublicConstructor("Handle", "open() returns one", key);
+ *   }
+ *   static open(): Handle {
+ *     return new Handle(KEY);
+ *   }
+ * }
+ * console.log(Handle.open() instanceof Handle); // true
+ * try {
+ *   new Handle(undefined as never);
+ * } catch (error) {
+ *   console.log((error as Error).message); // Handle has no public constructor (got undefined): open() returns one
+ * }
+ * ```
+ */
+export function noPublicConstructor(className: string, howToGet: string, got: unknown): SpindleError {
+  checkTypeOf(className, "string", "noPublicConstructor(): className");
+  checkTypeOf(howToGet, "string", "noPublicConstructor(): howToGet");
+  return new SpindleError(
+    "INVALID_ARGUMENT",
+    `${className} has no public constructor (got ${describe(got)}): ${howToGet}`,
+  );
+}
+
+/**
  * Returns `value` if `typeof value` is `type`, else throws `INVALID_ARGUMENT` naming it (`name`
  * says whose it is, as `"new LaggedError(): missed"`). For what an error's constructor writes
  * into its message, where a symbol, a revoked Proxy or a throwing `Symbol.toPrimitive` would

@@ -30,6 +30,7 @@ export {
   checkTypeOf,
   describe,
   isInstance,
+  noPublicConstructor,
   readErrorOptions,
   SpindleError,
   type SpindleErrorCode,

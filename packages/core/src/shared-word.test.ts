@@ -3,7 +3,7 @@
 // on first use.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Condvar, Mutex, SpindleError } from "./mod.ts";
+import { Condvar, Mutex, SpindleError, spinWhileEquals } from "./mod.ts";
 
 const shared = new Int32Array(new SharedArrayBuffer(8));
 const bad = (what: string, value: string) => (error: unknown): boolean =>
@@ -37,3 +37,9 @@ for (
     assert.doesNotThrow(() => make(shared, 1));
   });
 }
+
+test("spinWhileEquals over a bad word or index is a typed error naming it, not the engine's TypeError", () => {
+  assert.throws(() => spinWhileEquals(undefined as never, 0, 0), bad("spinWhileEquals()", "undefined"));
+  assert.throws(() => spinWhileEquals(new Int32Array(new SharedArrayBuffer(8)), 5, 0), bad("spinWhileEquals()", "5"));
+  assert.equal(spinWhileEquals(shared, 0, 1), true, "a word that differs still answers at once");
+});

@@ -1,4 +1,5 @@
-import { describe, isInstance, SpindleError, unreadableError } from "./errors.ts";
+import { KEY } from "./construct-key.ts";
+import { describe, isInstance, noPublicConstructor, SpindleError, unreadableError } from "./errors.ts";
 import { readHandle } from "./read-handle.ts";
 import { checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
@@ -84,7 +85,8 @@ export class WakeTable {
   #listening = false;
   #release: (() => void) | null = null;
 
-  private constructor(buffer: SharedArrayBuffer) {
+  private constructor(key: typeof KEY, buffer: SharedArrayBuffer) {
+    if (key !== KEY) throw noPublicConstructor("WakeTable", "use WakeTable.forThisThread()", key);
     this.#view = new Int32Array(buffer);
   }
 
@@ -106,7 +108,7 @@ export class WakeTable {
         throw new SpindleError("INVALID_ARGUMENT", "this thread's WakeTable already exists over another buffer");
       }
     }
-    current ??= new WakeTable(buffer ?? WakeTable.createBuffer());
+    current ??= new WakeTable(KEY, buffer ?? WakeTable.createBuffer());
     return current;
   }
 

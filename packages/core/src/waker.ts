@@ -1,4 +1,5 @@
-import { describe, SpindleError, unreadableError } from "./errors.ts";
+import { KEY } from "./construct-key.ts";
+import { describe, noPublicConstructor, SpindleError, unreadableError } from "./errors.ts";
 
 /**
  * The four operations behind a {@linkcode Waker}, as in Rust's `RawWakerVTable`. Executors and
@@ -86,7 +87,8 @@ export class Waker implements Disposable {
     isBranded = (value) => #raw in value;
   }
 
-  private constructor(raw: RawWaker<unknown>) {
+  private constructor(key: typeof KEY, raw: RawWaker<unknown>) {
+    if (key !== KEY) throw noPublicConstructor("Waker", "use Waker.fromRaw() or Waker.noop()", key);
     this.#raw = raw;
   }
 
@@ -97,12 +99,12 @@ export class Waker implements Disposable {
   static fromRaw<D>(raw: RawWaker<D>): Waker {
     const bad = notRawWakerError(raw, "Waker.fromRaw() needs a raw waker");
     if (bad !== undefined) throw bad;
-    return new Waker(raw as RawWaker<unknown>);
+    return new Waker(KEY, raw as RawWaker<unknown>);
   }
 
   /** A waker that does nothing when woken. */
   static noop(): Waker {
-    return new Waker(NOOP_RAW);
+    return new Waker(KEY, NOOP_RAW);
   }
 
   /** The raw waker's data. Throws `WAKER_CONSUMED` after `wake()`. */
@@ -141,7 +143,7 @@ export class Waker implements Disposable {
     // method small where the executor inlines the task's poll with it (see `Task.run`).
     const raw = this.#raw;
     if (raw === null) throw consumedError("clone");
-    return new Waker(raw.vtable.clone(raw.data));
+    return new Waker(KEY, raw.vtable.clone(raw.data));
   }
 
   /**

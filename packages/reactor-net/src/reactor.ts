@@ -1,4 +1,5 @@
-import { describe, SpindleError } from "@spindle/core";
+import { KEY } from "./construct-key.ts";
+import { describe, noPublicConstructor, SpindleError } from "@spindle/core";
 import { checkInterest } from "./readiness.ts";
 import { Registration } from "./registration.ts";
 
@@ -36,11 +37,13 @@ let current: Reactor | null = null;
 export class Reactor {
   readonly #registrations = new Map<Registration, EventSource>();
 
-  private constructor() {}
+  private constructor(key: typeof KEY) {
+    if (key !== KEY) throw noPublicConstructor("Reactor", "use Reactor.forThisThread()", key);
+  }
 
   /** This thread's reactor, created on first use. */
   static forThisThread(): Reactor {
-    current ??= new Reactor();
+    current ??= new Reactor(KEY);
     return current;
   }
 

@@ -1,9 +1,11 @@
+import { KEY } from "./construct-key.ts";
 import {
   checkOptions,
   type Context,
   describe,
   fromPromise,
   type Future,
+  noPublicConstructor,
   PENDING,
   permissionDenied,
   type Poll,
@@ -180,7 +182,8 @@ export class UdpSocket implements Disposable {
   #sent = 0;
   #sendErrors = 0;
 
-  private constructor(backend: UdpBackend, queueSize: number, window: number) {
+  private constructor(key: typeof KEY, backend: UdpBackend, queueSize: number, window: number) {
+    if (key !== KEY) throw noPublicConstructor("UdpSocket", "use UdpSocket.bind()", key);
     this.#backend = backend;
     this.#queue = new ReceiveQueue(queueSize);
     this.#window = window;
@@ -250,7 +253,7 @@ export class UdpSocket implements Disposable {
     window: number,
     options: UdpSocketOptions,
   ): Promise<UdpSocket> {
-    const socket = new UdpSocket(backend, queueSize, window);
+    const socket = new UdpSocket(KEY, backend, queueSize, window);
     try {
       socket.#local = await backend.bind(local, {
         reuseAddress: options.reuseAddress === true,

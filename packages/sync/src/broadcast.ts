@@ -1,7 +1,9 @@
+import { KEY } from "./construct-key.ts";
 import {
   consumeBudget,
   type Context,
   type Future,
+  noPublicConstructor,
   PENDING,
   type Poll,
   refundBudget,
@@ -130,12 +132,13 @@ export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastRe
 export class BroadcastSender<T> implements Disposable {
   readonly #link: EndLink<Shared<T>>;
 
-  private constructor(shared: Shared<T>) {
+  private constructor(key: typeof KEY, shared: Shared<T>) {
+    if (key !== KEY) throw noPublicConstructor("BroadcastSender", "broadcast() returns one", key);
     this.#link = new EndLink(this, shared, "sender", "BroadcastSender");
   }
 
   static {
-    makeBroadcastSender = <T>(shared: Shared<T>): BroadcastSender<T> => new BroadcastSender(shared);
+    makeBroadcastSender = <T>(shared: Shared<T>): BroadcastSender<T> => new BroadcastSender(KEY, shared);
   }
 
   /**
@@ -157,7 +160,7 @@ export class BroadcastSender<T> implements Disposable {
   static create<T>(capacity: number): BroadcastSender<T> {
     const shared = new Shared<T>(checkCapacity("BroadcastSender.create(capacity): capacity", capacity));
     shared.receivers = 0;
-    return new BroadcastSender(shared);
+    return new BroadcastSender(KEY, shared);
   }
 
   /** How many receivers are live. */
@@ -241,7 +244,7 @@ export class BroadcastSender<T> implements Disposable {
   clone(): BroadcastSender<T> {
     const shared = this.#link.live("clone()");
     shared.senders++;
-    return new BroadcastSender(shared);
+    return new BroadcastSender(KEY, shared);
   }
 
   /**
@@ -263,7 +266,7 @@ export class BroadcastSender<T> implements Disposable {
     const shared = this.#link.live("downgrade()");
     return weakSenderOf(shared, () => {
       shared.senders++;
-      return new BroadcastSender(shared);
+      return new BroadcastSender(KEY, shared);
     }, "BroadcastSender");
   }
 
@@ -312,8 +315,11 @@ export class BroadcastReceiver<T> extends Stream<T> {
   /** Its node in the wait list, and its read position. */
   readonly #node: Cursor;
 
-  private constructor(shared: Shared<T>, next: number) {
+  private constructor(key: typeof KEY, shared: Shared<T>, next: number) {
     super();
+    if (key !== KEY) {
+      throw noPublicConstructor("BroadcastReceiver", "broadcast() or a sender's subscribe() returns one", key);
+    }
     this.#node = new Cursor(next);
     shared.cursors.add(this.#node);
     this.#link = new EndLink(this, shared, "receiver", "BroadcastReceiver", this.#node);
@@ -321,7 +327,7 @@ export class BroadcastReceiver<T> extends Stream<T> {
 
   static {
     makeBroadcastReceiver = <T>(shared: Shared<T>, next: number): BroadcastReceiver<T> =>
-      new BroadcastReceiver(shared, next);
+      new BroadcastReceiver(KEY, shared, next);
   }
 
   /**
@@ -400,7 +406,7 @@ export class BroadcastReceiver<T> extends Stream<T> {
   resubscribe(): BroadcastReceiver<T> {
     const shared = this.#link.live("resubscribe()");
     shared.receivers++;
-    return new BroadcastReceiver(shared, shared.tail);
+    return new BroadcastReceiver(KEY, shared, shared.tail);
   }
 
   /** Drops the receiver: it stops counting as one, and stops waiting. Idempotent. */

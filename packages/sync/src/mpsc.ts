@@ -1,3 +1,4 @@
+import { KEY } from "./construct-key.ts";
 import {
   checkChunkMax,
   consumeBudget,
@@ -5,6 +6,7 @@ import {
   describe,
   dropRawWaker,
   Future,
+  noPublicConstructor,
   PENDING,
   type Poll,
   type RawWaker,
@@ -244,12 +246,13 @@ export const mpsc: Mpsc = {
 export class Sender<T> implements Disposable {
   readonly #link: EndLink<Channel<T>>;
 
-  private constructor(channel: Channel<T>) {
+  private constructor(key: typeof KEY, channel: Channel<T>) {
+    if (key !== KEY) throw noPublicConstructor("Sender", "mpsc.bounded() returns one", key);
     this.#link = new EndLink(this, channel, "sender", "Sender");
   }
 
   static {
-    makeSender = <T>(channel: Channel<T>): Sender<T> => new Sender(channel);
+    makeSender = <T>(channel: Channel<T>): Sender<T> => new Sender(KEY, channel);
   }
 
   /** The channel's capacity: the most values it buffers (tokio's `max_capacity()`). */
@@ -432,7 +435,7 @@ export class Sender<T> implements Disposable {
   clone(): Sender<T> {
     const channel = this.#link.live("clone()");
     channel.senders++;
-    return new Sender(channel);
+    return new Sender(KEY, channel);
   }
 
   /**
@@ -492,12 +495,13 @@ export class Sender<T> implements Disposable {
 export class UnboundedSender<T> implements Disposable {
   readonly #link: EndLink<Channel<T>>;
 
-  private constructor(channel: Channel<T>) {
+  private constructor(key: typeof KEY, channel: Channel<T>) {
+    if (key !== KEY) throw noPublicConstructor("UnboundedSender", "mpsc.unbounded() returns one", key);
     this.#link = new EndLink(this, channel, "sender", "UnboundedSender");
   }
 
   static {
-    makeUnboundedSender = <T>(channel: Channel<T>): UnboundedSender<T> => new UnboundedSender(channel);
+    makeUnboundedSender = <T>(channel: Channel<T>): UnboundedSender<T> => new UnboundedSender(KEY, channel);
   }
 
   /**
@@ -546,7 +550,7 @@ export class UnboundedSender<T> implements Disposable {
   clone(): UnboundedSender<T> {
     const channel = this.#link.live("clone()");
     channel.senders++;
-    return new UnboundedSender(channel);
+    return new UnboundedSender(KEY, channel);
   }
 
   /**
@@ -610,13 +614,14 @@ export class UnboundedSender<T> implements Disposable {
 export class Receiver<T> extends Stream<T> {
   readonly #link: EndLink<Channel<T>>;
 
-  private constructor(channel: Channel<T>) {
+  private constructor(key: typeof KEY, channel: Channel<T>) {
     super();
+    if (key !== KEY) throw noPublicConstructor("Receiver", "mpsc.bounded() or mpsc.unbounded() returns one", key);
     this.#link = new EndLink(this, channel, "receiver", "Receiver");
   }
 
   static {
-    makeReceiver = <T>(channel: Channel<T>): Receiver<T> => new Receiver(channel);
+    makeReceiver = <T>(channel: Channel<T>): Receiver<T> => new Receiver(KEY, channel);
   }
 
   /** How many senders are live (tokio's `sender_strong_count`; pending sends and permits included). */
@@ -957,13 +962,14 @@ export class SendPermit<T> implements Disposable {
   #channel: Channel<T> | null;
   #count: number;
 
-  private constructor(channel: Channel<T>, count: number) {
+  private constructor(key: typeof KEY, channel: Channel<T>, count: number) {
+    if (key !== KEY) throw noPublicConstructor("SendPermit", "a sender's reserve() gives one", key);
     this.#channel = count === 0 ? null : channel;
     this.#count = count;
   }
 
   static {
-    makeSendPermit = <T>(channel: Channel<T>, count: number): SendPermit<T> => new SendPermit(channel, count);
+    makeSendPermit = <T>(channel: Channel<T>, count: number): SendPermit<T> => new SendPermit(KEY, channel, count);
   }
 
   /** How many slots this permit still holds (values it can send). */

@@ -1,4 +1,5 @@
-import type { Future } from "@spindle/core";
+import { KEY } from "./construct-key.ts";
+import { type Future, noPublicConstructor } from "@spindle/core";
 import { type Cell, Lease } from "./lease.ts";
 import { PermitFuture, type PermitGrant, PermitQueue } from "./permit-queue.ts";
 
@@ -18,7 +19,7 @@ let makeMutexGuard: <T>(queue: PermitQueue, cell: Cell<T>) => MutexGuard<T>;
  *
  * @example
  * ```ts
- * import { type Coroutine, LocalExecutor, yieldNow } from "@spindle/core";
+ * import { type Coroutine, LocalExecutor, noPublicConstructor, yieldNow } from "@spindle/core";
  * import { Mutex } from "@spindle/sync";
  *
  * const counter = new Mutex(0);
@@ -86,12 +87,13 @@ export class Mutex<T> {
 export class MutexGuard<T> implements Disposable {
   readonly #lease: Lease<T>;
 
-  private constructor(queue: PermitQueue, cell: Cell<T>) {
+  private constructor(key: typeof KEY, queue: PermitQueue, cell: Cell<T>) {
+    if (key !== KEY) throw noPublicConstructor("MutexGuard", "a mutex's lock() gives one", key);
     this.#lease = new Lease(queue, cell, 1, "guard");
   }
 
   static {
-    makeMutexGuard = <T>(queue: PermitQueue, cell: Cell<T>): MutexGuard<T> => new MutexGuard(queue, cell);
+    makeMutexGuard = <T>(queue: PermitQueue, cell: Cell<T>): MutexGuard<T> => new MutexGuard(KEY, queue, cell);
   }
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */

@@ -1,4 +1,14 @@
-import { consumeBudget, type Context, Future, PENDING, type Poll, refundBudget, SpindleError } from "@spindle/core";
+import { KEY } from "./construct-key.ts";
+import {
+  consumeBudget,
+  type Context,
+  Future,
+  noPublicConstructor,
+  PENDING,
+  type Poll,
+  refundBudget,
+  SpindleError,
+} from "@spindle/core";
 import { WaitList, WaitNode } from "./wait-list.ts";
 
 /** A `notified()` future's node: set `notified` when `notifyOne` or `notifyLast` chose it. */
@@ -143,14 +153,15 @@ export class Notified extends Future<void> {
   #permitTaken = false;
   #done = false;
 
-  private constructor(notify: Notify, generation: number) {
+  private constructor(key: typeof KEY, notify: Notify, generation: number) {
     super();
+    if (key !== KEY) throw noPublicConstructor("Notified", "notify.notified() returns one", key);
     this.#notify = notify;
     this.#generation = generation;
   }
 
   static {
-    makeNotified = (notify, generation) => new Notified(notify, generation);
+    makeNotified = (notify, generation) => new Notified(KEY, notify, generation);
   }
 
   /**

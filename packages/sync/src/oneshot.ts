@@ -1,8 +1,10 @@
+import { KEY } from "./construct-key.ts";
 import {
   consumeBudget,
   type Context,
   dropRawWaker,
   Future,
+  noPublicConstructor,
   PENDING,
   type Poll,
   type RawWaker,
@@ -91,12 +93,13 @@ export function oneshot<T>(): [OneshotSender<T>, OneshotReceiver<T>] {
 export class OneshotSender<T> implements Disposable {
   #slot: Slot<T> | null;
 
-  private constructor(slot: Slot<T>) {
+  private constructor(key: typeof KEY, slot: Slot<T>) {
+    if (key !== KEY) throw noPublicConstructor("OneshotSender", "oneshot() returns one", key);
     this.#slot = slot;
   }
 
   static {
-    makeOneshotSender = <T>(slot: Slot<T>): OneshotSender<T> => new OneshotSender(slot);
+    makeOneshotSender = <T>(slot: Slot<T>): OneshotSender<T> => new OneshotSender(KEY, slot);
   }
 
   /**
@@ -189,13 +192,14 @@ export class OneshotReceiver<T> extends Future<T> implements Stream<T> {
   /** Whether a receive gave the value or the end (tokio's `is_terminated`). */
   #terminated = false;
 
-  private constructor(slot: Slot<T>) {
+  private constructor(key: typeof KEY, slot: Slot<T>) {
     super();
+    if (key !== KEY) throw noPublicConstructor("OneshotReceiver", "oneshot() returns one", key);
     this.#slot = slot;
   }
 
   static {
-    makeOneshotReceiver = <T>(slot: Slot<T>): OneshotReceiver<T> => new OneshotReceiver(slot);
+    makeOneshotReceiver = <T>(slot: Slot<T>): OneshotReceiver<T> => new OneshotReceiver(KEY, slot);
   }
 
   /**

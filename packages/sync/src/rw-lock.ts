@@ -1,4 +1,14 @@
-import { checkOptions, type Context, describe, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { KEY } from "./construct-key.ts";
+import {
+  checkOptions,
+  type Context,
+  describe,
+  Future,
+  noPublicConstructor,
+  PENDING,
+  type Poll,
+  SpindleError,
+} from "@spindle/core";
 import { checkCapacity, ClosedError, MAX_PERMITS } from "./errors.ts";
 import { type Cell, Lease } from "./lease.ts";
 import { PermitFuture, type PermitGrant, PermitQueue } from "./permit-queue.ts";
@@ -201,13 +211,14 @@ export class RwLock<T> {
 export class RwLockReadGuard<T> implements Disposable {
   readonly #lease: Lease<T>;
 
-  private constructor(queue: PermitQueue, cell: Cell<T>) {
+  private constructor(key: typeof KEY, queue: PermitQueue, cell: Cell<T>) {
+    if (key !== KEY) throw noPublicConstructor("RwLockReadGuard", "a lock's read() gives one", key);
     this.#lease = new Lease(queue, cell, 1, "read guard");
   }
 
   static {
     makeRwLockReadGuard = <T>(queue: PermitQueue, cell: Cell<T>): RwLockReadGuard<T> =>
-      new RwLockReadGuard(queue, cell);
+      new RwLockReadGuard(KEY, queue, cell);
   }
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()`. */
@@ -246,7 +257,8 @@ export class RwLockWriteGuard<T> implements Disposable {
   /** The upgradable-read permit, held too when this guard came from an upgrade. */
   #slot: PermitQueue | null;
 
-  private constructor(queue: PermitQueue, cell: Cell<T>, permits: number, slot: PermitQueue | null) {
+  private constructor(key: typeof KEY, queue: PermitQueue, cell: Cell<T>, permits: number, slot: PermitQueue | null) {
+    if (key !== KEY) throw noPublicConstructor("RwLockWriteGuard", "a lock's write() gives one", key);
     this.#lease = new Lease(queue, cell, permits, "write guard");
     this.#cell = cell;
     this.#slot = slot;
@@ -258,7 +270,7 @@ export class RwLockWriteGuard<T> implements Disposable {
       cell: Cell<T>,
       permits: number,
       slot: PermitQueue | null,
-    ): RwLockWriteGuard<T> => new RwLockWriteGuard(queue, cell, permits, slot);
+    ): RwLockWriteGuard<T> => new RwLockWriteGuard(KEY, queue, cell, permits, slot);
   }
 
   /**
@@ -389,7 +401,8 @@ export class RwLockUpgradableReadGuard<T> implements Disposable {
   #slot: PermitQueue | null;
   readonly #maxReaders: number;
 
-  private constructor(queue: PermitQueue, cell: Cell<T>, slot: PermitQueue, maxReaders: number) {
+  private constructor(key: typeof KEY, queue: PermitQueue, cell: Cell<T>, slot: PermitQueue, maxReaders: number) {
+    if (key !== KEY) throw noPublicConstructor("RwLockUpgradableReadGuard", "a lock's upgradableRead() gives one", key);
     this.#lease = new Lease(queue, cell, 1, "upgradable read guard");
     this.#queue = queue;
     this.#cell = cell;
@@ -403,7 +416,7 @@ export class RwLockUpgradableReadGuard<T> implements Disposable {
       cell: Cell<T>,
       slot: PermitQueue,
       maxReaders: number,
-    ): RwLockUpgradableReadGuard<T> => new RwLockUpgradableReadGuard(queue, cell, slot, maxReaders);
+    ): RwLockUpgradableReadGuard<T> => new RwLockUpgradableReadGuard(KEY, queue, cell, slot, maxReaders);
   }
 
   /** The guarded value. Throws {@linkcode ClosedError} after `release()` or an upgrade. */

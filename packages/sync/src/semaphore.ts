@@ -1,4 +1,5 @@
-import { describe, type Future, SpindleError } from "@spindle/core";
+import { KEY } from "./construct-key.ts";
+import { describe, type Future, noPublicConstructor, SpindleError } from "@spindle/core";
 import { checkPermits, ClosedError, MAX_PERMITS } from "./errors.ts";
 import { PermitFuture, type PermitGrant, PermitQueue } from "./permit-queue.ts";
 
@@ -148,7 +149,8 @@ export class SemaphorePermit implements Disposable {
   // the semaphore 1000 permits it never had.
   #count: number;
 
-  private constructor(queue: PermitQueue, count: number) {
+  private constructor(key: typeof KEY, queue: PermitQueue, count: number) {
+    if (key !== KEY) throw noPublicConstructor("SemaphorePermit", "a semaphore's acquire() gives one", key);
     this.#queue = queue;
     this.#count = count;
   }
@@ -159,7 +161,7 @@ export class SemaphorePermit implements Disposable {
   }
 
   static {
-    makeSemaphorePermit = (queue: PermitQueue, count: number) => new SemaphorePermit(queue, count);
+    makeSemaphorePermit = (queue: PermitQueue, count: number) => new SemaphorePermit(KEY, queue, count);
   }
 
   /** Gives the permits back to the semaphore. Does nothing the second time. */

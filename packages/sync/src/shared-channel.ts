@@ -1,7 +1,9 @@
+import { KEY } from "./construct-key.ts";
 import {
   consumeBudget,
   type Context,
   Future,
+  noPublicConstructor,
   PENDING,
   type Poll,
   refundBudget,
@@ -196,12 +198,13 @@ function ringOf(handle: SharedEndHandle<unknown, "sender" | "receiver">, end: "s
 export class SharedSender<T> implements Disposable {
   readonly #link: EndLink;
 
-  private constructor(ring: SharedRing, counted: boolean) {
+  private constructor(key: typeof KEY, ring: SharedRing, counted: boolean) {
+    if (key !== KEY) throw noPublicConstructor("SharedSender", "sharedChannel() returns one", key);
     this.#link = new EndLink(this, ring, SENDERS, counted);
   }
 
   static {
-    makeSender = <T>(ring: SharedRing): SharedSender<T> => new SharedSender<T>(ring, true);
+    makeSender = <T>(ring: SharedRing): SharedSender<T> => new SharedSender<T>(KEY, ring, true);
   }
 
   /**
@@ -212,7 +215,7 @@ export class SharedSender<T> implements Disposable {
    */
   static from<T>(handle: SharedSenderHandle<T>): SharedSender<T> {
     const ring = ringOf(handle, "sender");
-    return new SharedSender<T>(ring, ring.claim(SENDERS));
+    return new SharedSender<T>(KEY, ring, ring.claim(SENDERS));
   }
 
   /**
@@ -381,7 +384,7 @@ export class SharedSender<T> implements Disposable {
   clone(): SharedSender<T> {
     const ring = this.#link.live("clone()");
     ring.addEnd(SENDERS);
-    return new SharedSender<T>(ring, true);
+    return new SharedSender<T>(KEY, ring, true);
   }
 
   /** Drops this sender; after the last one, on any thread, the channel closes. Idempotent. */
@@ -420,12 +423,13 @@ export class SharedSender<T> implements Disposable {
 export class SharedReceiver<T> implements Disposable {
   readonly #link: EndLink;
 
-  private constructor(ring: SharedRing, counted: boolean) {
+  private constructor(key: typeof KEY, ring: SharedRing, counted: boolean) {
+    if (key !== KEY) throw noPublicConstructor("SharedReceiver", "sharedChannel() returns one", key);
     this.#link = new EndLink(this, ring, RECEIVERS, counted);
   }
 
   static {
-    makeReceiver = <T>(ring: SharedRing): SharedReceiver<T> => new SharedReceiver<T>(ring, true);
+    makeReceiver = <T>(ring: SharedRing): SharedReceiver<T> => new SharedReceiver<T>(KEY, ring, true);
   }
 
   /**
@@ -435,7 +439,7 @@ export class SharedReceiver<T> implements Disposable {
    */
   static from<T>(handle: SharedReceiverHandle<T>): SharedReceiver<T> {
     const ring = ringOf(handle, "receiver");
-    return new SharedReceiver<T>(ring, ring.claim(RECEIVERS));
+    return new SharedReceiver<T>(KEY, ring, ring.claim(RECEIVERS));
   }
 
   /**
@@ -539,7 +543,7 @@ export class SharedReceiver<T> implements Disposable {
   clone(): SharedReceiver<T> {
     const ring = this.#link.live("clone()");
     ring.addEnd(RECEIVERS);
-    return new SharedReceiver<T>(ring, true);
+    return new SharedReceiver<T>(KEY, ring, true);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { KEY } from "./construct-key.ts";
 import {
   checkDeadThreadId,
   consumeBudget,
@@ -5,6 +6,7 @@ import {
   describe,
   Future,
   isInstance,
+  noPublicConstructor,
   PENDING,
   type Poll,
   readHandle,
@@ -252,14 +254,17 @@ export class SharedSemaphorePermit implements Disposable {
   readonly #holders: HolderTable;
   #permits: number;
 
-  private constructor(words: Int32Array, holders: HolderTable, n: number) {
+  private constructor(key: typeof KEY, words: Int32Array, holders: HolderTable, n: number) {
+    if (key !== KEY) {
+      throw noPublicConstructor("SharedSemaphorePermit", "a shared semaphore's acquire() gives one", key);
+    }
     this.#words = words;
     this.#holders = holders;
     this.#permits = n;
   }
 
   static {
-    makePermit = (words, holders, n) => new SharedSemaphorePermit(words, holders, n);
+    makePermit = (words, holders, n) => new SharedSemaphorePermit(KEY, words, holders, n);
   }
 
   /** How many permits this holds (0 once released). */

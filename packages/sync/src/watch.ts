@@ -1,8 +1,10 @@
+import { KEY } from "./construct-key.ts";
 import {
   consumeBudget,
   type Context,
   describe,
   Future,
+  noPublicConstructor,
   PENDING,
   type Poll,
   refundBudget,
@@ -111,12 +113,13 @@ export function watch<T>(initial: T): [WatchSender<T>, WatchReceiver<T>] {
 export class WatchSender<T> implements Disposable {
   readonly #link: EndLink<Shared<T>>;
 
-  private constructor(shared: Shared<T>) {
+  private constructor(key: typeof KEY, shared: Shared<T>) {
+    if (key !== KEY) throw noPublicConstructor("WatchSender", "watch() returns one", key);
     this.#link = new EndLink(this, shared, "sender", "WatchSender");
   }
 
   static {
-    makeWatchSender = <T>(shared: Shared<T>): WatchSender<T> => new WatchSender(shared);
+    makeWatchSender = <T>(shared: Shared<T>): WatchSender<T> => new WatchSender(KEY, shared);
   }
 
   /** How many receivers are live. */
@@ -235,7 +238,7 @@ export class WatchSender<T> implements Disposable {
   clone(): WatchSender<T> {
     const shared = this.#live("clone()");
     shared.senders++;
-    return new WatchSender(shared);
+    return new WatchSender(KEY, shared);
   }
 
   /** Drops this sender; after the last one `changed()` fails and the streams end. Idempotent. */
@@ -278,14 +281,15 @@ export class WatchReceiver<T> extends Stream<T> {
   #seen: number;
   readonly #node = new WaitNode();
 
-  private constructor(shared: Shared<T>, seen: number) {
+  private constructor(key: typeof KEY, shared: Shared<T>, seen: number) {
     super();
+    if (key !== KEY) throw noPublicConstructor("WatchReceiver", "watch() returns one", key);
     this.#link = new EndLink(this, shared, "receiver", "WatchReceiver", this.#node);
     this.#seen = seen;
   }
 
   static {
-    makeWatchReceiver = <T>(shared: Shared<T>, seen: number): WatchReceiver<T> => new WatchReceiver(shared, seen);
+    makeWatchReceiver = <T>(shared: Shared<T>, seen: number): WatchReceiver<T> => new WatchReceiver(KEY, shared, seen);
   }
 
   /** The current value, without marking it seen. */
@@ -424,7 +428,7 @@ export class WatchReceiver<T> extends Stream<T> {
   clone(): WatchReceiver<T> {
     const shared = this.#live("clone()");
     shared.receivers++;
-    return new WatchReceiver(shared, this.#seen);
+    return new WatchReceiver(KEY, shared, this.#seen);
   }
 
   /** Drops the receiver. Idempotent. */

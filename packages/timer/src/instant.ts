@@ -1,4 +1,5 @@
-import { describe, isInstance } from "@spindle/core";
+import { KEY } from "./construct-key.ts";
+import { describe, isInstance, noPublicConstructor } from "@spindle/core";
 import { clockNow } from "./clock.ts";
 import { checkDuration } from "./durations.ts";
 
@@ -24,13 +25,14 @@ export class Instant {
   /** Milliseconds on the clock; see {@linkcode Instant.millis}. */
   readonly #ms: number;
 
-  private constructor(ms: number) {
+  private constructor(key: typeof KEY, ms: number) {
+    if (key !== KEY) throw noPublicConstructor("Instant", "use Instant.now() or timer.now()", key);
     this.#ms = ms;
   }
 
   /** The current instant of the real clock. */
   static now(): Instant {
-    return new Instant(clockNow());
+    return new Instant(KEY, clockNow());
   }
 
   /**
@@ -41,7 +43,7 @@ export class Instant {
     if (typeof ms !== "number" || !Number.isFinite(ms)) {
       throw new RangeError(`an instant must be a finite number of milliseconds, got ${describe(ms)}`);
     }
-    return new Instant(ms);
+    return new Instant(KEY, ms);
   }
 
   /** Milliseconds since the clock's origin (a fixed point shared by every thread). */
@@ -56,12 +58,12 @@ export class Instant {
 
   /** The instant `ms` milliseconds later. */
   add(ms: number): Instant {
-    return new Instant(this.#ms + checkDuration(ms, "the duration to add"));
+    return new Instant(KEY, this.#ms + checkDuration(ms, "the duration to add"));
   }
 
   /** The instant `ms` milliseconds earlier. */
   subtract(ms: number): Instant {
-    return new Instant(this.#ms - checkDuration(ms, "the duration to subtract"));
+    return new Instant(KEY, this.#ms - checkDuration(ms, "the duration to subtract"));
   }
 
   /** Milliseconds from `earlier` to this instant; 0 if `earlier` is later. */

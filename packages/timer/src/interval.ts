@@ -1,4 +1,14 @@
-import { checkOptions, type Context, describe, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { KEY } from "./construct-key.ts";
+import {
+  checkOptions,
+  type Context,
+  describe,
+  Future,
+  noPublicConstructor,
+  PENDING,
+  type Poll,
+  SpindleError,
+} from "@spindle/core";
 import { closedError } from "./driver.ts";
 import { checkDuration } from "./durations.ts";
 import { checkInstant, Instant } from "./instant.ts";
@@ -59,7 +69,14 @@ export class Interval implements Disposable {
   /** Set by `[Symbol.dispose]`: the interval stays inert (polling or moving it throws, never registers). */
   #dropped = false;
 
-  private constructor(queue: TimerQueue, period: number, options: IntervalOptions | undefined, start: number) {
+  private constructor(
+    key: typeof KEY,
+    queue: TimerQueue,
+    period: number,
+    options: IntervalOptions | undefined,
+    start: number,
+  ) {
+    if (key !== KEY) throw noPublicConstructor("Interval", "timer.interval() returns one", key);
     this.#period = checkDuration(period, "the interval's period");
     if (period === 0) throw new RangeError("the interval's period must be greater than 0 ms, got 0");
     const given = checkOptions(options, "interval()", ["missedTick"]).missedTick;
@@ -73,7 +90,7 @@ export class Interval implements Disposable {
   }
 
   static {
-    createInterval = (queue, period, options, start) => new Interval(queue, period, options, start);
+    createInterval = (queue, period, options, start) => new Interval(KEY, queue, period, options, start);
   }
 
   /** The period in milliseconds. */

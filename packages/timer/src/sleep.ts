@@ -1,4 +1,13 @@
-import { consumeBudget, type Context, Future, PENDING, type Poll, SpindleError } from "@spindle/core";
+import { KEY } from "./construct-key.ts";
+import {
+  consumeBudget,
+  type Context,
+  Future,
+  noPublicConstructor,
+  PENDING,
+  type Poll,
+  SpindleError,
+} from "@spindle/core";
 import { closedError } from "./driver.ts";
 import { checkInstant, Instant } from "./instant.ts";
 import { hasFired, initEntry, type QueueEntry, type TimerQueue } from "./timer-queue.ts";
@@ -63,8 +72,9 @@ export class Sleep extends Future<void> {
    */
   #state: number;
 
-  private constructor(queue: TimerQueue, deadline: number, fresh: boolean) {
+  private constructor(key: typeof KEY, queue: TimerQueue, deadline: number, fresh: boolean) {
     super();
+    if (key !== KEY) throw noPublicConstructor("Sleep", "timer.sleep() returns one", key);
     this.#queue = queue;
     this.#state = fresh ? FRESH : WAITING;
     // The sleep is its own queue entry: one allocation per sleep, and cancelling touches one
@@ -73,7 +83,7 @@ export class Sleep extends Future<void> {
   }
 
   static {
-    createSleep = (queue, deadline, fresh) => new Sleep(queue, deadline, fresh);
+    createSleep = (queue, deadline, fresh) => new Sleep(KEY, queue, deadline, fresh);
   }
 
   /** The instant this sleep completes at. */

@@ -1,3 +1,4 @@
+import { KEY } from "./construct-key.ts";
 import {
   abortable,
   CancellationToken,
@@ -9,6 +10,7 @@ import {
   type IntoFuture,
   intoFuture,
   isInstance,
+  noPublicConstructor,
   PENDING,
   type Poll,
   SpindleError,
@@ -126,14 +128,15 @@ export class Timer {
   readonly #queue: TimerQueue;
   readonly #shared: SharedTimer | null;
 
-  private constructor(queue: TimerQueue, shared: SharedTimer | null) {
+  private constructor(key: typeof KEY, queue: TimerQueue, shared: SharedTimer | null) {
+    if (key !== KEY) throw noPublicConstructor("Timer", "a TimerReactor's or VirtualClock's timer is one", key);
     this.#queue = queue;
     this.#shared = shared;
   }
 
   static {
     createTimer = (queue, shared) => {
-      const timer = new Timer(queue, shared);
+      const timer = new Timer(KEY, queue, shared);
       if (shared !== null) timersOfThisThread.set(shared.channel, timer);
       return timer;
     };

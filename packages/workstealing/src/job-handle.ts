@@ -1,9 +1,11 @@
+import { KEY } from "./construct-key.ts";
 import {
   CancelledError,
   consumeBudget,
   Context,
   type Future,
   JoinHandle,
+  noPublicConstructor,
   PENDING,
   type Poll,
   type RawWakerVTable,
@@ -101,8 +103,9 @@ export class JobHandle<T> extends JoinHandle<T> {
   /** Takes the result lent, when set (see {@linkcode consumeResultLent}). */
   #consume: ((result: unknown) => unknown) | null = null;
 
-  private constructor(shared: SharedState, id: number, name: string, participant: number) {
+  private constructor(key: typeof KEY, shared: SharedState, id: number, name: string, participant: number) {
     super();
+    if (key !== KEY) throw noPublicConstructor("JobHandle", "runtime.spawn() returns one", key);
     this.#shared = shared;
     this.#id = id;
     this.#name = name;
@@ -111,7 +114,7 @@ export class JobHandle<T> extends JoinHandle<T> {
 
   static {
     createJobHandle = <T>(shared: SharedState, id: number, name: string, participant: number) =>
-      new JobHandle<T>(shared, id, name, participant);
+      new JobHandle<T>(KEY, shared, id, name, participant);
     abortJobHandle = (handle, error) => {
       if (handle.#outcome !== null || handle.#detached || handle.isFinished) return;
       handle.#cancelError ??= error;

@@ -1,7 +1,7 @@
 // Structured child jobs inside a job: `join(a, b)` for two, `scope` for any number, both ending
 // only when every child they own has ended. (A small scope on the job context's fork/join;
 // `@spindle/core`'s TaskScope was not available when this was written.)
-import { type Coroutine, describe, SpindleError } from "@spindle/core";
+import { checkInstance, type Coroutine, describe, SpindleError, unreadableError } from "@spindle/core";
 import { isJobHandleTaken, JobHandle } from "./job-handle.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
 
@@ -29,12 +29,7 @@ import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
 export function join<A, B>(first: JobHandle<A>, second: JobHandle<B>): Coroutine<[A, B]> {
   // Checked at the call, not at the coroutine's first step (a generator function's body runs then).
   for (const handle of [first, second]) {
-    if (!(handle instanceof JobHandle)) {
-      throw new SpindleError(
-        "INVALID_ARGUMENT",
-        `join() takes two job handles (jobs.spawn(...)), got ${describe(handle)}`,
-      );
-    }
+    checkInstance(handle, JobHandle, "join() takes two job handles (jobs.spawn(...))");
   }
   return joinBoth(first, second);
 }
@@ -67,9 +62,14 @@ export class JobScope<J extends Jobs = Jobs> {
 
   /** Use {@linkcode scope}. Anything but a job set is `INVALID_ARGUMENT` naming it. */
   constructor(set: JobSet<J>) {
-    if (typeof (set as { spawn?: unknown } | null)?.spawn !== "function") {
-      throw new SpindleError("INVALID_ARGUMENT", `scope() takes the job set (jobs) first, got ${describe(set)}`);
+    const needs = "scope() takes the job set (jobs) first";
+    let spawn: unknown;
+    try {
+      spawn = (set as { spawn?: unknown } | null)?.spawn;
+    } catch (cause) {
+      throw unreadableError(set, needs, cause);
     }
+    if (typeof spawn !== "function") throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(set)}`);
     this.#set = set;
   }
 

@@ -1,4 +1,4 @@
-import { describe, type Future } from "@spindle/core";
+import { describe, type Future, unreadableError } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
 import type { SharedBuffer } from "@spindle/codec";
 import type { JobHandle } from "./job-handle.ts";
@@ -66,7 +66,13 @@ export class JobSet<J extends Jobs = Jobs> {
     if (typeof jobs !== "object" || jobs === null) {
       throw new TypeError(`defineJobs() needs an object of job functions, got ${describe(jobs)}`);
     }
-    for (const [name, job] of Object.entries(jobs)) {
+    let entries: [string, unknown][];
+    try {
+      entries = Object.entries(jobs);
+    } catch (cause) {
+      throw unreadableError(jobs, "defineJobs() needs an object of job functions", cause);
+    }
+    for (const [name, job] of entries) {
       if (typeof job !== "function") {
         throw new TypeError(`job ${JSON.stringify(name)} must be a function, got ${describe(job)}`);
       }

@@ -1,3 +1,4 @@
+import { KEY } from "./construct-key.ts";
 import { availableParallelism } from "node:os";
 import { isAbsolute } from "node:path";
 import process from "node:process";
@@ -10,6 +11,7 @@ import {
   describe,
   HOST_RUNTIME,
   isInstance,
+  noPublicConstructor,
   permissionDenied,
   recoverDeadThread,
   SpindleError,
@@ -287,7 +289,14 @@ export class Runtime<S extends JobSet = JobSet> {
   #extraMachinesStarted = 0;
   readonly #processRef: ProcessRef;
 
-  private constructor(shared: SharedState, workers: number, maxExtra: number, options: RuntimeOptions) {
+  private constructor(
+    key: typeof KEY,
+    shared: SharedState,
+    workers: number,
+    maxExtra: number,
+    options: RuntimeOptions,
+  ) {
+    if (key !== KEY) throw noPublicConstructor("Runtime", "use Runtime.start()", key);
     this.#shared = shared;
     this.#workers = workers;
     this.#maxExtra = maxExtra;
@@ -440,7 +449,7 @@ export class Runtime<S extends JobSet = JobSet> {
     const shared = new SharedState(setup, RUNTIME_THREAD, (p) => {
       if (runtime !== null) runtime.#checkLockHolder(p);
     });
-    runtime = new Runtime<S>(shared, workers, maxExtra, options);
+    runtime = new Runtime<S>(KEY, shared, workers, maxExtra, options);
     try {
       // The workers import the job module (this thread does not: it may be the entry script,
       // still evaluating its top-level await of this call) and report its job names.

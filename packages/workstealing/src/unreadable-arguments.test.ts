@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
-import { move, Runtime, UnknownJobError } from "./mod.ts";
+import { defineJobs, join, move, Runtime, scope, UnknownJobError } from "./mod.ts";
 import { settleWithin, startTestRuntime, TEST_JOBS } from "./test-support/runtime.ts";
 
 function revoked(): object {
@@ -88,4 +88,16 @@ test("spawnWith, map and shutdown refuse options that cannot be read, and a fake
     const outcome = await settleWithin(runtime.shutdown(), "the draining shutdown", 30_000);
     assert.equal(outcome.status, "fulfilled");
   }
+});
+
+test("defineJobs, join and scope refuse a job object, handle or job set that cannot be read", () => {
+  // Before: the engine's TypeError (a revoked Proxy) or the getter's own error came out of each.
+  assert.throws(() => defineJobs(revoked() as never), unreadable(/defineJobs\(\) needs an object of job functions/));
+  assert.throws(() => defineJobs(throwingGetter("fib") as never), unreadable(/defineJobs\(\) needs an object/));
+  assert.throws(() => join(revoked() as never, revoked() as never), unreadable(/join\(\) takes two job handles/));
+  assert.throws(() => scope(revoked() as never, function* () {}), unreadable(/scope\(\) takes the job set/));
+  assert.throws(
+    () => scope(throwingGetter("spawn") as never, function* () {}),
+    unreadable(/scope\(\) takes the job set/),
+  );
 });

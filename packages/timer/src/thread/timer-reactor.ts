@@ -1,4 +1,13 @@
-import { checkOptions, describe, permissionDenied, SpindleError, wakeShared, WakeTable } from "@spindle/core";
+import { KEY } from "../construct-key.ts";
+import {
+  checkOptions,
+  describe,
+  noPublicConstructor,
+  permissionDenied,
+  SpindleError,
+  wakeShared,
+  WakeTable,
+} from "@spindle/core";
 import { Worker } from "node:worker_threads";
 import { type CloseReason, TimerStateError, TimerThreadStartError } from "../errors.ts";
 import { HostDriver } from "./host-driver.ts";
@@ -74,11 +83,13 @@ export class TimerReactor implements Disposable {
   readonly fallbackReason: Error | null;
 
   private constructor(
+    key: typeof KEY,
     timer: Timer,
     close: () => void,
     closeReason: () => CloseReason | null,
     fallbackReason: Error | null,
   ) {
+    if (key !== KEY) throw noPublicConstructor("TimerReactor", "use TimerReactor.start()", key);
     this.timer = timer;
     this.#close = close;
     this.#closeReason = closeReason;
@@ -151,7 +162,7 @@ export class TimerReactor implements Disposable {
 
   static {
     makeReactor = (timer, close, closeReason, fallbackReason) =>
-      new TimerReactor(timer, close, closeReason, fallbackReason);
+      new TimerReactor(KEY, timer, close, closeReason, fallbackReason);
   }
 }
 
