@@ -73,14 +73,13 @@ test("Timer.fromShared rejects a right-sized buffer of 0xff with a TimerStateErr
   const size = SharedTimerState.create().buffer.byteLength;
   const buffer = new SharedArrayBuffer(size);
   new Uint8Array(buffer).fill(0xff);
-  const start = performance.now();
+  // Named for the layout word, the first checked: no lock was tried (attach takes none).
   assert.throws(
     () => Timer.fromShared({ buffer, channel: "spindle-timer-corrupted" }),
     (e: unknown) =>
       isStateError("layout", -1)(e) &&
       /not the shared state of a Spindle timer.*layout is -1/.test((e as Error).message),
   );
-  assert.ok(performance.now() - start < 1_000, "rejected at once (a hang bound)");
 });
 
 test("attaching checks every word with a closed set of values and names the one out of range", () => {
