@@ -22,55 +22,62 @@ import {
   yieldNow,
 } from "./mod.ts";
 
+/** How many host timer ticks a looping task must let fire before its loop ends. */
+const TICKS = 3;
+
 /**
- * Runs `body` as the only task for about `ms` and measures how late a host `setTimeout(0)` set
- * when the task started fired, and how many host timer ticks ran meanwhile.
+ * Runs a loop of `step()` as the only task until a chain of host `setTimeout(0)` ticks, started
+ * with it, has fired TICKS times (which happens only if the task lets the host have turns), or
+ * until `maxSteps` steps (the cap, for a task that never lets the host run). No wall-clock bound:
+ * a loaded machine runs fewer steps per time slice, never more, so the steps a passing run needs
+ * only shrink under load. Returns the ticks and steps seen when the loop ended, and whether a
+ * separate `setTimeout(0)` set at the start had fired by then.
  */
-async function hostTurnsDuring(
-  ms: number,
+async function hostTicksDuring(
   step: () => Future<unknown>,
-): Promise<{ firstTimerMs: number; ticks: number; steps: number }> {
+  maxSteps: number,
+): Promise<{ firstTimerFired: boolean; ticks: number; steps: number }> {
   const executor = new LocalExecutor();
-  let firstTimerMs = -1;
+  let firstTimerFired = false;
   let ticks = 0;
   let steps = 0;
-  let running = true;
-  const start = performance.now();
-  setTimeout(() => (firstTimerMs = performance.now() - start), 0);
+  setTimeout(() => (firstTimerFired = true), 0);
   const tick = (): void => {
     ticks++;
-    if (running) setTimeout(tick, 0);
+    if (ticks < TICKS) setTimeout(tick, 0);
   };
   setTimeout(tick, 0);
   function* loop(): Coroutine<void> {
-    while (performance.now() - start < ms) {
+    while (ticks < TICKS && steps < maxSteps) {
       yield* step();
       steps++;
     }
   }
   executor.spawn(loop());
   await executor.run();
-  running = false;
-  return { firstTimerMs, ticks, steps };
+  return { firstTimerFired, ticks, steps };
 }
 
-// A 1 ms slice; generous bounds for a loaded 2-vCPU machine (a process descheduled for tens of
-// milliseconds still passes). Before the budget, the loop kept the thread for all of its 300 ms:
-// the first timer fired only after the loop, and no tick ran meanwhile.
-const LOOP_MS = 300;
-const FIRST_TIMER_LIMIT_MS = 200;
-const MIN_TICKS = 3;
+/** Asserts that the loop ended because the host's timers fired, not at its step cap. */
+function assertHostTicked(run: { firstTimerFired: boolean; ticks: number; steps: number }, maxSteps: number): void {
+  assert.ok(
+    run.ticks >= TICKS && run.steps < maxSteps,
+    `only ${run.ticks} of ${TICKS} host timer ticks fired in ${run.steps} steps: the loop kept the thread`,
+  );
+  assert.ok(run.firstTimerFired, "the setTimeout(0) set before the loop fired during it");
+}
+
+// Step caps, hundreds of times what a passing run needs, and reached by a loop that never lets the
+// host run: three ticks took 9,000-30,000 ready() steps and 600-7,700 parked or promise steps on
+// the four runtimes at load 15 (a loaded machine fits fewer steps into a time slice, never
+// more). With consumeBudget always granting, the ready() loop ran to its cap with no tick (4 s
+// at that load); with a time slice that never ends, so did the two others (8 s and 14 s).
+const READY_STEPS = 20_000_000;
+const PARKED_STEPS = 2_000_000;
 
 test("a task that loops over always-ready futures still lets a host setTimeout(0) fire", async () => {
-  const { firstTimerMs, ticks, steps } = await hostTurnsDuring(LOOP_MS, () => ready(1));
-  assert.ok(steps > 1000, `the loop made progress (${steps} steps)`);
-  assert.ok(
-    firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS,
-    firstTimerMs < 0
-      ? `the host timer did not fire during the ${LOOP_MS} ms loop`
-      : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`,
-  );
-  assert.ok(ticks >= MIN_TICKS, `only ${ticks} host timer ticks in ${LOOP_MS} ms`);
+  const run = await hostTicksDuring(() => ready(1), READY_STEPS);
+  assertHostTicked(run, READY_STEPS);
 });
 
 test("a task whose futures are woken by microtasks (no host turn between parks) still lets a host setTimeout(0) fire", async () => {
@@ -86,15 +93,8 @@ test("a task whose futures are woken by microtasks (no host turn between parks) 
       return PENDING;
     });
   };
-  const { firstTimerMs, ticks, steps } = await hostTurnsDuring(LOOP_MS, step);
-  assert.ok(steps > 1000, `the loop made progress (${steps} steps)`);
-  assert.ok(
-    firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS,
-    firstTimerMs < 0
-      ? `the host timer did not fire during the ${LOOP_MS} ms loop`
-      : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`,
-  );
-  assert.ok(ticks >= MIN_TICKS, `only ${ticks} host timer ticks in ${LOOP_MS} ms`);
+  const run = await hostTicksDuring(step, PARKED_STEPS);
+  assertHostTicked(run, PARKED_STEPS);
 });
 
 test("a loop over settled promises (fromPromise) and finished join handles shares the thread too", async () => {
@@ -105,20 +105,14 @@ test("a loop over settled promises (fromPromise) and finished join handles share
   const done = executor.spawn(child());
   await executor.run();
   let joined = false;
-  const { firstTimerMs, steps } = await hostTurnsDuring(LOOP_MS, () => {
+  const run = await hostTicksDuring(() => {
     if (!joined) {
       joined = true;
       return done;
     }
     return fromPromise(Promise.resolve(1));
-  });
-  assert.ok(steps > 1000, `the loop made progress (${steps} steps)`);
-  assert.ok(
-    firstTimerMs >= 0 && firstTimerMs < FIRST_TIMER_LIMIT_MS,
-    firstTimerMs < 0
-      ? `the host timer did not fire during the ${LOOP_MS} ms loop`
-      : `the host timer fired after ${firstTimerMs.toFixed(1)} ms`,
-  );
+  }, PARKED_STEPS);
+  assertHostTicked(run, PARKED_STEPS);
 });
 
 test("the budget makes a task yield to other ready tasks after 128 ready futures", async () => {

@@ -79,12 +79,9 @@ test("a contended unlock wakes the thread waiting for the lock, which then holds
   const released = nextMessage(worker);
   const mutex = new Mutex(shared, LOCK);
   let asked = 0;
-  // A check far longer than the hold: only the holder's notify ends the wait in time.
-  const start = performance.now();
+  // A check far longer than the hold: only the holder's notify ends the wait before it is asked.
   assert.equal(mutex.lock(() => ++asked > 0, 10_000), true);
-  const waited = performance.now() - start;
   assert.equal(asked, 0, "woken by the unlock, not by a timed-out wait");
-  assert.ok(waited < 5_000, `woken after ${waited.toFixed(0)} ms`);
   assert.ok(shared[LOCK] === 1 || shared[LOCK] === 2, "held by this thread");
   mutex.unlock();
   assert.equal(shared[LOCK], 0);

@@ -33,7 +33,7 @@ test("blockOn runs whileParked checks every PARK_CHECK_MS while it parks, and a 
       if (handle === null) {
         handle = table.register(cx.waker);
         // A safety net for a blockOn that never runs the checks (the old code): the worker wakes
-        // the future after 10 s, and the bound below fails.
+        // the future after 10 s, and the count of checks below fails.
         worker.postMessage({ kind: "wake", handle, delayMs: 10_000, times: 1 });
         return PENDING;
       }
@@ -43,7 +43,9 @@ test("blockOn runs whileParked checks every PARK_CHECK_MS while it parks, and a 
     const elapsed = performance.now() - start;
     assert.equal(output, "woken");
     assert.equal(checks, 3);
-    assert.ok(elapsed >= 2 * PARK_CHECK_MS && elapsed < 3 * PARK_CHECK_MS + 2_000, `woken after ${elapsed} ms`);
+    // Woken by the third check (the safety net's wake comes with no third check); not before two
+    // check periods passed (a lower bound only: load makes checks later, never earlier).
+    assert.ok(elapsed >= 2 * PARK_CHECK_MS, `woken after ${elapsed} ms`);
   } finally {
     stop();
   }

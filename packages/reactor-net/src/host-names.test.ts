@@ -174,12 +174,12 @@ eachBackend(
       const sending = executor.spawn(socket.sendTo(text("late"), "localhost:9"));
       const running = executor.run();
       await sleep(10); // the send waits for the resolver
-      const closedAt = Date.now();
       socket.close();
-      // Bound for a loaded 2-vCPU machine: the close wakes the waiting send synchronously.
+      // The resolver never answers: only the close can settle the send. A hang bound, not a measure
+      // (the close wakes the waiting send synchronously).
       let bound: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<never>((_, reject) => {
-        bound = setTimeout(() => reject(new Error("the send did not settle within 2 s of close")), 2_000);
+        bound = setTimeout(() => reject(new Error("the send did not settle within 30 s of close")), 30_000);
       });
       try {
         await Promise.race([running, late]);
@@ -187,7 +187,6 @@ eachBackend(
         clearTimeout(bound);
       }
       await assert.rejects(async () => await sending, (e: unknown) => e instanceof NetError && e.code === "CLOSED");
-      assert.ok(Date.now() - closedAt < 2_000, `settled ${Date.now() - closedAt} ms after close`);
     } finally {
       dns.lookup = original;
     }

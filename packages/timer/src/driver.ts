@@ -51,7 +51,7 @@ export function closedError(driver: Driver): TimerClosedError | null {
 /**
  * The cause of a timer's failures when this thread knows nothing more specific: the error of
  * `TimerReactor.close()` (made where it was called, on the closing thread), the timer thread's
- * exit (with its `exitCode` when one was recorded), or corruption another thread found.
+ * exit (with its `exitCode` when one was recorded), or corruption found but not readable here.
  */
 export function closeCauseFor(reason: CloseReason, exitCode: number | null): Error {
   return new Error(
@@ -59,6 +59,6 @@ export function closeCauseFor(reason: CloseReason, exitCode: number | null): Err
       ? "the timer was closed (TimerReactor.close() or VirtualClock.close())"
       : reason === "thread-exited"
       ? `the timer thread exited unexpectedly${exitCode === null ? "" : ` with code ${exitCode}`}`
-      : "another thread found the timer's shared state corrupted (its TimerClosedErrors carry the TimerStateError)",
+      : "the timer's shared state was found corrupted; what was found could not be read here",
   );
 }

@@ -10,8 +10,8 @@ export type CloseReason = "disposed" | "thread-exited" | "corrupted";
  * The error of a sleep, timeout or interval whose timer closed before it fired: the reactor was
  * disposed (`reason: "disposed"`), the timer thread died (`reason: "thread-exited"`, with the
  * thread's error as `cause` when there was one), or a thread found the timer's shared memory
- * corrupted (`reason: "corrupted"`, with the {@linkcode TimerStateError} as `cause` on the thread
- * that found it).
+ * corrupted (`reason: "corrupted"`, with the {@linkcode TimerStateError} found as `cause`, on
+ * every thread).
  *
  * @example
  * ```ts

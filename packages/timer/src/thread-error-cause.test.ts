@@ -8,6 +8,7 @@ import { TimerClosedError, TimerReactor } from "./mod.ts";
 import { SharedTimerState } from "./thread/shared-state.ts";
 import { nextThreadFault, timerThreads } from "./thread/reactor-workers.ts";
 import { recordingContext } from "./test-support/recording-waker.ts";
+import { blockUntil } from "./test-support/block-until.ts";
 
 const FAULT_MESSAGE = "injected timer thread fault (code 0)";
 
@@ -22,15 +23,6 @@ function failedWithTheThreadsError(error: unknown): boolean {
   // Thrown on the timer thread, in its module (timer-thread.ts from source, .js built).
   assert.match(String(cause.stack), /timer-thread\.[jt]s/, "the stack is the thread's");
   return true;
-}
-
-/** Blocks this thread (no event loop turn, so no event of the timer thread) until `done`, at most 10 s. */
-function blockUntil(done: () => boolean, what: string): void {
-  const nap = new Int32Array(new SharedArrayBuffer(4));
-  for (const start = performance.now(); !done();) {
-    assert.ok(performance.now() - start < 10_000, `${what} within 10 s`);
-    Atomics.wait(nap, 0, 0, 1);
-  }
 }
 
 test("a creator that polls after its timer thread threw and closed the timer, before the thread's error event, fails with the thread's error as cause", async () => {

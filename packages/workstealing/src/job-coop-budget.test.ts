@@ -13,12 +13,19 @@ import { Runtime } from "./mod.ts";
 import { reasonOf, settleWithin } from "./test-support/runtime.ts";
 import type jobs from "./test-support/coop-jobs.ts";
 
-/** How long the looping job loops at most without seeing the flag. */
-const LOOP_LIMIT_MS = 10_000;
-/** Hang bounds for a loaded 2-vCPU machine, not measures. */
-const SETTLE_MS = 5_000;
-/** Short, so that a worker that does not take the stop request is terminated well within the test. */
-const GRACE_MS = 300;
+/**
+ * How long the looping job loops at most without seeing the flag, and how long the other jobs may
+ * take to settle: hang bounds that no load reaches, not measures. What is asserted is the order of
+ * events, by the looping job's count of joins: the abort settled, and the flag was set, while the
+ * loop went on. The old code (a join in place taking no budget) ran the loop to its limit first.
+ */
+const LOOP_LIMIT_MS = 60_000;
+const SETTLE_MS = 30_000;
+/**
+ * Longer than any pause of a worker that takes stop requests (a false death would fail the looping
+ * job), shorter than the loop's limit: a worker that takes none is terminated.
+ */
+const GRACE_MS = 20_000;
 
 test("a job joining always-ready children in a loop lets its worker's other jobs run and answer aborts (no false death)", async () => {
   const words = new Int32Array(new SharedArrayBuffer(8));
@@ -37,6 +44,7 @@ test("a job joining always-ready children in a loop lets its worker's other jobs
     waiting.abort();
     const aborted = reasonOf(await settleWithin(waiting, "the aborted job", SETTLE_MS), "the aborted job");
     assert.ok(aborted instanceof CancelledError, String(aborted));
+    const joinsWhenAborted = Atomics.load(words, 1);
     // A job spawned now runs on that worker while the loop goes on, and ends the loop.
     const setter = runtime.spawn("setFlag");
     assert.deepEqual(await settleWithin(setter, "the flag job", SETTLE_MS), { status: "fulfilled", value: undefined });
@@ -44,5 +52,9 @@ test("a job joining always-ready children in a loop lets its worker's other jobs
     assert.equal(outcome.status, "fulfilled", `the looping job: ${String((outcome as PromiseRejectedResult).reason)}`);
     const { sawFlag, joins } = (outcome as PromiseFulfilledResult<{ sawFlag: boolean; joins: number }>).value;
     assert.ok(sawFlag, `the flag job ran while the loop ran (${joins} joins)`);
+    assert.ok(
+      joins > joinsWhenAborted,
+      `the loop went on after the abort settled (${joinsWhenAborted} then ${joins} joins)`,
+    );
   });
 });

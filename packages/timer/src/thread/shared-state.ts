@@ -1,6 +1,7 @@
 import { Condvar, Mutex, SpindleError, WAKE_TABLE_CAPACITY } from "@spindle/core";
 import { clockNow } from "../clock.ts";
 import { type CloseReason, TimerStateError } from "../errors.ts";
+import { CORRUPTION_BYTES, readCorruption, writeCorruption } from "./corruption-summary.ts";
 import { readThreadError, THREAD_ERROR_BYTES, writeThreadError } from "./thread-error.ts";
 
 /**
@@ -9,11 +10,11 @@ import { readThreadError, THREAD_ERROR_BYTES, writeThreadError } from "./thread-
  *
  * Int32 words: the mutex, the condition variable, `STATE` (open, or why it closed), `LAYOUT` (a
  * tag checked on attach), the number of clients, a count of condition-variable notifies (a
- * statistic the tests read), `EXITED`, `EXIT_CODE`, `THREAD_ERROR`, and per client the `WakeTable`
- * slot to wake and whether the thread has read the client's introduction. Float64 words:
- * `SLEEPING_UNTIL`, the instant the timer thread sleeps until, and per client its earliest
+ * statistic the tests read), `EXITED`, `EXIT_CODE`, `THREAD_ERROR`, `CORRUPTION`, and per client
+ * the `WakeTable` slot to wake and whether the thread has read the client's introduction. Float64
+ * words: `SLEEPING_UNTIL`, the instant the timer thread sleeps until, and per client its earliest
  * deadline (`Infinity` for none). Then bytes: the summary of the error the timer thread died of
- * (see `thread-error.ts`).
+ * (see `thread-error.ts`), and the summary of the first corruption found (`corruption-summary.ts`).
  *
  * ## Who may touch what, and why the orderings suffice
  *
@@ -57,6 +58,20 @@ import { readThreadError, THREAD_ERROR_BYTES, writeThreadError } from "./thread-
  *   creator's `error` event, which can come after a client saw the close. The summary is read
  *   only once the timer closed as `"thread-exited"`, and once per thread (the same `Error` for
  *   all its failures); a corrupted header makes it unreadable, never a read outside the region.
+ * - The corruption summary works the same way for the finding of whichever thread found the
+ *   state corrupted, before that thread's `compareExchange` of `STATE` to `"corrupted"`, so that
+ *   a client woken by the close (or finding it at a poll, or parked) fails with what was found,
+ *   not with a cause saying only that some thread found something. Several threads may find
+ *   corruption at once, so a finder first claims the summary by a `compareExchange` of
+ *   `CORRUPTION` from 0 (none) to 1 (being written), writes it, then publishes it by an SC store
+ *   of 2 and a notify; a finder that loses the claim writes nothing (the first finding is the
+ *   one every other thread reads; a finder's own failures keep its own). A client that loaded
+ *   `STATE` closed as corrupted by a finder then loads `CORRUPTION` at 1 or 2 (the claim precedes
+ *   that close, or the close of a finder that lost the claim, which came after the winner's
+ *   claim). At 1 it waits on the word for the publishing store, at most
+ *   {@linkcode SUMMARY_WAIT_MS} (writing takes microseconds; only a finder ended while writing
+ *   leaves the claim unpublished, and the client then says less). A `STATE` closed as corrupted
+ *   with `CORRUPTION` at 0 was closed by no finder (the state word itself was overwritten).
  * - `PROBES` and `ANSWERED` are a liveness probe for clients parked in `blockOn`, which cannot
  *   receive the thread's `exit` event: a client adds to `PROBES` and notifies the condition
  *   variable; the thread, each time round its loop, loads `PROBES` and stores it in `ANSWERED`.
@@ -70,8 +85,8 @@ import { readThreadError, THREAD_ERROR_BYTES, writeThreadError } from "./thread-
  *
  * A buffer from outside (`Timer.fromShared`, the thread's `workerData`) is checked on attach:
  * size, the `LAYOUT` tag (a magic number with a version), and every Int32 word that has a closed
- * set of values (mutex, state, exited, clients, each client's slot and introduced flag): one pass
- * over 2,054 words, once per thread. A failure throws a {@linkcode TimerStateError} naming the
+ * set of values (mutex, state, exited, the two summary words, clients, each client's slot and
+ * introduced flag): one pass over 2,055 words, once per thread. A failure throws a {@linkcode TimerStateError} naming the
  * word and its value. The Float64 words are not checked on attach (they may only be read under
  * the lock); values read in use are checked where they are used, with one comparison each: a
  * mutex word outside 0–2, a lock not taken within {@linkcode LOCK_LIMIT_MS}, a client index,
@@ -87,6 +102,8 @@ export class SharedTimerState {
   readonly #condvar: Condvar;
   /** The corruption this thread found, if any: the cause of its `TimerClosedError`s. */
   #corruption: TimerStateError | null = null;
+  /** The corruption another thread found, as read here from its summary (`undefined`: not read yet). */
+  #foundElsewhere: TimerStateError | null | undefined;
   /** The timer thread's error as read here from its summary (`undefined`: not read yet). */
   #threadError: Error | null | undefined;
   /** When the current `lock()` first found the lock still held after a wait (`NaN`: not yet). */
@@ -142,6 +159,8 @@ export class SharedTimerState {
     expect("exited", exited, exited === 0 || exited === 1, "0 or 1");
     const threadError = Atomics.load(words, THREAD_ERROR);
     expect("threadError", threadError, threadError === 0 || threadError === 1, "0 or 1");
+    const corruption = Atomics.load(words, CORRUPTION);
+    expect("corruption", corruption, corruption >= NO_SUMMARY && corruption <= SUMMARY_PUBLISHED, "0, 1 or 2");
     const clients = Atomics.load(words, CLIENTS);
     // A failed allocateClient adds and then subtracts: MAX_CLIENTS may be passed for a moment.
     expect("clients", clients, clients >= 0 && clients <= 2 * MAX_CLIENTS, `0 to ${MAX_CLIENTS}`);
@@ -264,9 +283,20 @@ export class SharedTimerState {
     return state === DISPOSED ? "disposed" : state === THREAD_EXITED ? "thread-exited" : "corrupted";
   }
 
-  /** The corruption this thread found, or `null`. */
+  /**
+   * The corruption this thread found; else, once the timer closed as `"corrupted"`, the first one
+   * any thread found, rebuilt from its summary (see the class comment; read once per thread, the
+   * same `TimerStateError` for all its failures); else `null`.
+   */
   get corruption(): TimerStateError | null {
-    return this.#corruption;
+    if (this.#corruption !== null) return this.#corruption;
+    if (this.#foundElsewhere !== undefined) return this.#foundElsewhere;
+    if (this.closeReason !== "corrupted") return null;
+    // Pairs with the finder's publishing store and notify; returns at once unless the summary is
+    // still being written.
+    Atomics.wait(this.#words, CORRUPTION, SUMMARY_CLAIMED, SUMMARY_WAIT_MS);
+    const published = Atomics.load(this.#words, CORRUPTION) === SUMMARY_PUBLISHED;
+    return (this.#foundElsewhere = published ? readCorruption(this.#corruptionRegion()) : null);
   }
 
   /**
@@ -294,6 +324,10 @@ export class SharedTimerState {
     return new Uint8Array(this.buffer, THREAD_ERROR_AT, THREAD_ERROR_BYTES);
   }
 
+  #corruptionRegion(): Uint8Array {
+    return new Uint8Array(this.buffer, CORRUPTION_AT, CORRUPTION_BYTES);
+  }
+
   /**
    * Closes the timer for `reason` by one `compareExchange` from `OPEN`: the first reason wins, and
    * it is the one every thread reads. Returns whether this call closed it.
@@ -304,11 +338,18 @@ export class SharedTimerState {
   }
 
   /**
-   * Records `error` as this thread's finding, closes the timer as `"corrupted"` and wakes the
-   * timer thread, which then wakes every armed client to fail.
+   * Records `error` as this thread's finding and, when it is the first finding of any thread,
+   * summarises it for every thread (see the class comment); then closes the timer as
+   * `"corrupted"` and wakes the timer thread, which then wakes every armed client to fail.
    */
   #corrupted(error: TimerStateError): void {
     this.#corruption ??= error;
+    const words = this.#words;
+    if (Atomics.compareExchange(words, CORRUPTION, NO_SUMMARY, SUMMARY_CLAIMED) === NO_SUMMARY) {
+      writeCorruption(this.#corruptionRegion(), error);
+      Atomics.store(words, CORRUPTION, SUMMARY_PUBLISHED); // publishes the plain writes above
+      Atomics.notify(words, CORRUPTION);
+    }
     this.close("corrupted");
     this.notifyThread();
   }
@@ -487,23 +528,39 @@ const EXIT_CODE = 7;
 const PROBES = 8;
 const ANSWERED = 9;
 const THREAD_ERROR = 10;
-const WAKE_SLOTS = 11;
+const CORRUPTION = 11;
+const WAKE_SLOTS = 12;
 const INTRODUCED = WAKE_SLOTS + MAX_CLIENTS;
 // INTRODUCED + MAX_CLIENTS words, rounded up to an even count: the Float64 words are 8-aligned.
 const FLOATS_AT = Math.ceil((INTRODUCED + MAX_CLIENTS) / 2) * 8;
 // Float64 words, from FLOATS_AT.
 const SLEEPING_UNTIL = 0;
 const DEADLINES = 1;
-// The summary of the thread's error, in bytes.
+// The summaries of the thread's error and of the corruption found, in bytes.
 const THREAD_ERROR_AT = FLOATS_AT + (DEADLINES + MAX_CLIENTS) * 8;
-const BYTES = THREAD_ERROR_AT + THREAD_ERROR_BYTES;
+const CORRUPTION_AT = THREAD_ERROR_AT + THREAD_ERROR_BYTES;
+const BYTES = CORRUPTION_AT + CORRUPTION_BYTES;
+
+// CORRUPTION values: no summary, one being written by the finder that claimed it, one to read.
+const NO_SUMMARY = 0;
+const SUMMARY_CLAIMED = 1;
+const SUMMARY_PUBLISHED = 2;
+
+/**
+ * How long a client waits for a corruption summary that another thread claimed and is writing
+ * (microseconds of work): only a finder ended while writing makes it wait this long.
+ */
+const SUMMARY_WAIT_MS = 100;
 
 /** `LAYOUT`: "STMR" (Spindle timer) with the layout's version in the low byte. */
-const LAYOUT_TAG = 0x53544d03;
+const LAYOUT_TAG = 0x53544d04;
 
 /** Where each Int32 word is, for the fault-injection tests (not exported from the package). */
 export const WORD_INDEX: Readonly<
-  Record<"mutex" | "state" | "layout" | "clients" | "exited" | "threadError" | "wakeSlots" | "introduced", number>
+  Record<
+    "mutex" | "state" | "layout" | "clients" | "exited" | "threadError" | "corruption" | "wakeSlots" | "introduced",
+    number
+  >
 > = {
   mutex: MUTEX,
   state: STATE,
@@ -511,6 +568,7 @@ export const WORD_INDEX: Readonly<
   clients: CLIENTS,
   exited: EXITED,
   threadError: THREAD_ERROR,
+  corruption: CORRUPTION,
   wakeSlots: WAKE_SLOTS,
   introduced: INTRODUCED,
 };

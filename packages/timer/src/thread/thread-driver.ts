@@ -98,11 +98,11 @@ export class ThreadDriver implements Driver {
 
   /**
    * Once closed: what the creator knows (the thread's error, an `Error` naming its exit code, the
-   * corruption the thread reported, the `Error` of `close()`), else the corruption this thread
-   * found, else the error the thread died of, from its summary in the shared state (read with
-   * the close: the creator's `error` event may not have come yet, and other threads get none),
-   * else an `Error` for the reason (naming the thread's exit code, read from the shared state,
-   * when it died); `undefined` while open.
+   * `Error` of `close()`), else the corruption this thread found, or the one another thread found
+   * (from its summary in the shared state), else the error the thread died of (from its summary:
+   * read with the close, as the creator's `error` event may not have come yet, and other threads
+   * get none), else an `Error` for the reason (naming the thread's exit code, read from the
+   * shared state, when it died); `undefined` while open.
    */
   get closeCause(): unknown {
     const state = this.#state;

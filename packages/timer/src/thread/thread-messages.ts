@@ -7,7 +7,7 @@
  * - other threads → thread (a `BroadcastChannel` named in the shared timer): `ClientHello`.
  * - thread → creator: `running` once it serves, every `ClientHello` it received from other
  *   threads, so that the creator can wake those clients itself if the thread dies, and
- *   `corrupted` if it found the shared state corrupted.
+ *   `corrupted` once the timer closed as corrupted and it left its loop.
  */
 export interface ClientHello {
   readonly kind: "client";
@@ -32,13 +32,12 @@ export interface ThreadFault {
 }
 
 /**
- * The timer closed as corrupted and the thread left its loop: what the thread's
- * {@linkcode TimerStateError} said when it was the one that found it (for the creator's
- * `TimerClosedError`s' `cause`). The creator then ends the thread and fails its own timers.
+ * The timer closed as corrupted and the thread left its loop: the creator ends the thread and
+ * fails its own timers. What was found is not in the message: every client reads it from the
+ * shared state with the close (see `SharedTimerState`), before any message could arrive.
  */
 export interface CorruptionFound {
   readonly kind: "corrupted";
-  readonly found: { readonly field: string; readonly value: unknown; readonly expected: string } | null;
 }
 
 /** What the timer thread sends its creator. */

@@ -9,7 +9,7 @@ import {
   WakeTable,
 } from "@spindle/core";
 import { Worker } from "node:worker_threads";
-import { type CloseReason, TimerStateError, TimerThreadStartError } from "../errors.ts";
+import { type CloseReason, TimerThreadStartError } from "../errors.ts";
 import { HostDriver } from "./host-driver.ts";
 import { CLOSE_GRACE_MS, SharedTimerState } from "./shared-state.ts";
 import { ThreadDriver } from "./thread-driver.ts";
@@ -248,9 +248,8 @@ async function startThread(): Promise<TimerReactor> {
         started = true;
         resolve();
       } else if (message.kind === "corrupted") {
-        // The thread closed the timer and left its loop: end it; the exit fails what is pending.
-        const found = message.found;
-        if (found !== null) cause ??= new TimerStateError(found.field, found.value, found.expected, false);
+        // The thread closed the timer and left its loop: end it; the exit fails what is pending,
+        // with the finding summarised in the shared state as cause (see ThreadDriver.closeCause).
         void worker.terminate();
       } else {
         clients.push(message);

@@ -101,16 +101,11 @@ class TimerThread {
         // Back within PROBE_ANSWER_MS: a client parked in blockOn may be probing (see #serve).
         await this.#nextMessage(Math.min(outcome.waitForMessageMs, PROBE_ANSWER_MS));
       }
-      // Every client this thread could reach was woken to fail. Nobody will terminate this thread
-      // for a close it was not asked for: tell the creator, which ends it, fails its own timers
-      // (its slot may be the corrupted word) with what this thread found as their cause.
-      if (state.closeReason === "corrupted") {
-        const found = state.corruption;
-        this.#send({
-          kind: "corrupted",
-          found: found && { field: found.field, value: found.value, expected: found.expected },
-        });
-      }
+      // Every client this thread could reach was woken to fail, with what was found as cause (its
+      // summary is in the shared state). Nobody will terminate this thread for a close it was not
+      // asked for: tell the creator, which ends it and fails its own timers (its slot may be the
+      // corrupted word, so this thread may not have woken it).
+      if (state.closeReason === "corrupted") this.#send({ kind: "corrupted" });
       state.markExited();
       this.#channel.close();
     } catch (error) {

@@ -22,5 +22,5 @@ process.on("exit", () => console.log(`exited after ${Math.round(performance.now(
 setTimeout(() => {
   console.log("still alive");
   void runtime.shutdown();
-}, mode === "ref" ? 1_000 : 5_000).unref();
+}, mode === "ref" ? 1_000 : 30_000).unref();
 void counters;
