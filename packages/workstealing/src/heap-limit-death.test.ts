@@ -6,10 +6,18 @@
 // and no error; the runtime's silent-death watch (silent-death-watch.ts) now terminates such a
 // machine and names the heap as the cause. Bun applies no resourceLimits: Runtime.start refuses
 // them there (recycling.test.ts), so no Bun worker dies of this limit.
+//
+// How a worker reaches the limit matters on Node 24: a job filling its heap with 64-element
+// arrays aborts the whole process there (V8's fatal "JavaScript heap out of memory", exit by
+// SIGABRT), as it does with bare node:worker_threads, Spindle or not; see the README's note ⁴.
+// The test runs it in a child process and states that outcome for Node 24, and the worker's death
+// alone for Node 22 and Deno.
 import assert from "node:assert/strict";
+import process from "node:process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { UnsupportedOptionError, WorkerLostError } from "./mod.ts";
-import { runtime as runtimeName } from "@spindle/test-support";
+import { runScript, runtime as runtimeName } from "@spindle/test-support";
 import { reasonOf, settleWithin, startTestRuntime } from "./test-support/runtime.ts";
 import { SILENT_AFTER_MS } from "./silent-death-watch.ts";
 
@@ -51,6 +59,28 @@ if (runtimeName !== "bun") {
     } finally {
       await runtime.shutdown();
     }
+  });
+}
+
+/** The child process of the small-array tests, and its hang bound (a loaded machine, not a measure). */
+const FILL_SMALL = fileURLToPath(new URL("./test-support/fill-heap-small.ts", import.meta.url));
+const CHILD_LIMIT_MS = 180_000;
+const NODE_MAJOR = runtimeName === "node" ? Number(process.versions.node.split(".")[0]) : 0;
+
+if (NODE_MAJOR >= 24) {
+  test(`node ${process.versions.node}: a job filling its worker's heap with 64-element arrays aborts the whole process (Node's fatal OOM, not the worker's death)`, async () => {
+    const { code, stdout, stderr } = await runScript(FILL_SMALL, CHILD_LIMIT_MS);
+    // No exit code: ended by a signal (SIGABRT from V8's OOM handler), and V8's last words.
+    assert.equal(code, null, `ended by a signal, got exit code ${code}; stdout: ${stdout}`);
+    assert.match(stderr, /FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory/, stderr);
+    assert.doesNotMatch(stdout, /WorkerLostError|after:/, "the runtime never saw the worker die");
+  });
+} else if (runtimeName !== "bun") {
+  test(`${runtimeName}: a job filling its worker's heap with 64-element arrays fails with WorkerLostError, and the runtime runs on`, async () => {
+    const { code, stdout, stderr } = await runScript(FILL_SMALL, CHILD_LIMIT_MS);
+    assert.equal(code, 0, `exit code, stderr: ${stderr}`);
+    assert.match(stdout, /^WorkerLostError: .*(heap|memory)/im, stdout);
+    assert.match(stdout, /^after: 3$/m, "a replacement ran the next job");
   });
 }
 

@@ -28,6 +28,10 @@ const FIELDS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRange
  * `stackSizeMb`); on Deno every field but `maxOldGenerationSizeMb` (Deno 2.9.6 enforces that one,
  * ending the worker with `ERR_WORKER_OUT_OF_MEMORY` as Node does; a `stackSizeMb` aborted the
  * whole process with a stack overflow, and the others were not measured).
+ *
+ * The limits pass through unchanged, none added: on Node 24.21 a worker that fills its heap with
+ * small objects aborts the whole process whatever the young generation's size (Node's
+ * nodejs/node#47224; measured figures in the package README's note ⁴), so no choice here avoids it.
  */
 export function checkResourceLimits(limits: unknown): ResourceLimits {
   if (typeof limits !== "object" || limits === null) {

@@ -62,6 +62,7 @@ export type TestJobs = {
   scopeWaits: (base: number, n: number) => Coroutine<void>;
   leak: (mb: number) => number;
   fillHeap: () => never;
+  fillHeapSmall: () => never;
   sumBuffer: (buffer: SharedBuffer, from: number, to: number) => number;
   fillBuffer: (buffer: SharedBuffer, from: number, to: number, value: number) => void;
   returnBuffer: (buffer: SharedBuffer) => SharedBuffer;
@@ -421,6 +422,11 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   fillHeap() {
     const kept: number[][] = [];
     for (;;) kept.push(new Array<number>(131_072).fill(1.5));
+  },
+  // The same with 64-element arrays: young-generation objects, promoted to the old one in bulk.
+  fillHeapSmall() {
+    const kept: number[][] = [];
+    for (;;) kept.push(new Array<number>(64).fill(1));
   },
   // Waits on a host promise (the worker's event loop settles it).
   *hostPromise(ms) {
