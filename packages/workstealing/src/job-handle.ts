@@ -79,8 +79,8 @@ export let consumeResultLent: (handle: JobHandle<unknown>, consume: (result: unk
  * - Joining gives the job's result, or throws its error (name, message and stack as thrown on the
  *   worker), a {@linkcode WorkerLostError} when its worker died, or a `CancelledError` after
  *   `abort()`.
- * - `abort()` on a queued job removes it (it never runs); on a running job it cancels it at its
- *   next suspension point, running its `finally` blocks. A job that has not stopped within the
+ * - `abort()` on a queued job removes it (it never runs, and its place in a bounded queue is free
+ *   at once); on a running job it cancels it at its next suspension point, running its `finally` blocks. A job that has not stopped within the
  *   runtime's `abortGraceMs` (an endless loop, a `finally` that waits too long) has its worker
  *   terminated and replaced: the handle still fails with `CancelledError`, and the other jobs
  *   running on that worker with {@linkcode WorkerLostError}.

@@ -107,9 +107,10 @@ export const CANCELLED = 5;
 /** Its worker died while running it. */
 export const LOST = 6;
 /**
- * Being cancelled while queued: taken out of QUEUED by {@linkcode JobRecords.cancelQueued}, whose
- * thread is writing the reason; CANCELLED follows. Not terminal: a handle that sees it waits for
- * the wake that CANCELLED's publication sends, as for a running job.
+ * Being cancelled while queued: taken out of QUEUED or INJECTED by
+ * {@linkcode JobRecords.cancelQueued}, whose thread is writing the reason; CANCELLED follows. Not
+ * terminal: a handle that sees it waits for the wake that CANCELLED's publication sends, as for a
+ * running job.
  */
 export const CANCEL_PENDING = 7;
 /**

@@ -611,7 +611,8 @@ export class Runtime<S extends JobSet = JobSet> {
   /**
    * Jobs spawned from this thread that no worker has taken yet (piscina's `queueSize`): those in
    * the injector, plus those waiting for room in a full bounded queue (`queue: { limit }`). A job
-   * a worker has taken into its own queues no longer counts.
+   * a worker has taken into its own queues no longer counts, nor does one aborted while queued
+   * (from the abort on: its place is free at once, see {@linkcode Runtime.needsDrain}).
    *
    * @example
    * ```ts
@@ -634,7 +635,9 @@ export class Runtime<S extends JobSet = JobSet> {
    * Whether the bounded queue (`queue: { limit }`) is full (piscina's `needsDrain`): a `spawn`
    * now would wait on this thread (`whenFull: "wait"`) or throw {@linkcode QueueFullError}
    * (`"reject"`). Always `false` for an unbounded queue. A producer that checks it before each
-   * spawn, and waits for some handle when it is `true`, keeps at most `limit` jobs queued.
+   * spawn, and waits for some handle when it is `true`, keeps at most `limit` jobs queued. A job
+   * aborted while queued (`abort()`, its signal or deadline) frees its place at once, as piscina
+   * removes an aborted task from its queue.
    *
    * @example
    * ```ts
