@@ -6,25 +6,31 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { random, request, workerPool } from "@spindle/test-support";
 import { Injector, INJECTOR_WORDS } from "./injector.ts";
-import { NEXT } from "./job-record.ts";
+import { CANCEL_PENDING, INJECTED, NEXT, QUEUED, STATE } from "./job-record.ts";
 import { idOf, type InjectorRun } from "./test-support/injector-worker.ts";
 
-/** Words between two ids in the test heaps: a job record's words, NEXT among them. */
+/** Words between two ids in the test heaps: a job record's words, STATE and NEXT among them. */
 const STRIDE = NEXT + 1;
 /** Where the injector's words start in the control block: not 0, so offsets are exercised. */
 const AT = 3;
 const GUARD = 0x5a5a5a5a;
 
-/** An injector in a control block with guard words around it, over a heap of `records` records. */
+/**
+ * An injector in a control block with guard words around it, over a heap of `records` records,
+ * each QUEUED (as a spawn leaves it).
+ */
 function injector(records: number): { queue: Injector; control: Int32Array; heap: Int32Array } {
   const control = new Int32Array(new SharedArrayBuffer((AT + INJECTOR_WORDS + 3) * 4)).fill(GUARD);
   control.fill(0, AT, AT + INJECTOR_WORDS);
   const heap = new Int32Array(new SharedArrayBuffer((records + 1) * STRIDE * 4));
+  for (let i = 0; i < records; i++) heap[id(i) + STATE] = QUEUED;
   return { queue: new Injector(control, AT, { words: heap }), control, heap };
 }
 
 /** The id of the `i`-th record (never 0). */
-const id = (i: number): number => (i + 1) * STRIDE;
+function id(i: number): number {
+  return (i + 1) * STRIDE;
+}
 
 /** Links `ids` through NEXT, as a caller of pushChain does. */
 function link(heap: Int32Array, ids: number[]): void {
@@ -198,4 +204,89 @@ test("recovering from an owner that does not hold the lock changes nothing", () 
   queue.push(id(0));
   assert.equal(new Injector(control, AT, { words: heap }, 1).recover(DEAD), false);
   assert.deepEqual(drain(queue, 4), [id(0)]);
+});
+
+test("a job cancelled while listed gives its place back at once, and its record comes out with the next batch", () => {
+  const { queue, heap } = injector(6);
+  for (let i = 0; i < 4; i++) queue.push(id(i));
+  assert.equal(Atomics.load(heap, id(2) + STATE), INJECTED, "a listed job holds a place");
+  assert.equal(queue.takeOut(id(2)), true);
+  assert.equal(Atomics.load(heap, id(2) + STATE), CANCEL_PENDING);
+  assert.equal(queue.length, 3, "its place is free at once");
+  assert.equal(queue.dead, 1, "its record is still listed");
+  assert.equal(queue.takeOut(id(2)), false, "a second cancel gives nothing back");
+  const into: number[] = [];
+  assert.equal(queue.popBatch(into, 2), 2);
+  assert.equal(queue.takeOut(id(0)), false, "a popped job holds no place");
+  assert.equal(Atomics.load(heap, id(0) + STATE), QUEUED, "a popped job is QUEUED again, for its claim");
+  assert.equal(queue.length, 1);
+  assert.equal(queue.popBatch(into, 8), 2, "the cancelled record is passed with the rest");
+  assert.deepEqual(into, [0, 1, 2, 3].map(id));
+  assert.equal(queue.length, 0);
+  assert.equal(queue.dead, 0);
+  assert.equal(queue.popBatch(into, 8), 0);
+});
+
+test("the records of cancelled jobs alone are passed too: no place taken, still popped", () => {
+  const { queue } = injector(3);
+  queue.push(id(0));
+  queue.push(id(1));
+  queue.takeOut(id(0));
+  queue.takeOut(id(1));
+  assert.equal(queue.length, 0);
+  const into: number[] = [];
+  assert.equal(queue.popBatch(into, 8), 2);
+  assert.deepEqual(into, [id(0), id(1)]);
+  assert.equal(queue.dead, 0);
+});
+
+test("a job pushed when already cancelled takes no place", () => {
+  const { queue, heap } = injector(4);
+  Atomics.store(heap, id(1) + STATE, CANCEL_PENDING); // cancelled in a deque, then moved here
+  link(heap, [id(0), id(1), id(2)]);
+  queue.pushChain(id(0), id(2), 3);
+  queue.push(id(3));
+  assert.equal(queue.length, 3);
+  assert.equal(queue.dead, 1);
+  assert.equal(Atomics.load(heap, id(1) + STATE), CANCEL_PENDING, "its state is left alone");
+  assert.deepEqual(drain(queue, 8), [0, 1, 2, 3].map(id));
+  assert.equal(queue.dead, 0);
+});
+
+test("a spawner watching for room is told when a cancel gives a place back, and when a pop does", async () => {
+  const { queue } = injector(3);
+  queue.push(id(0));
+  queue.push(id(1));
+  for (const free of [() => queue.takeOut(id(0)), () => queue.popBatch([], 8)]) {
+    const seen = queue.watchRoom();
+    free();
+    assert.equal(queue.waitForRoom(seen, 10_000), null, "the counter moved before the wait");
+  }
+  const seen = queue.watchRoom();
+  const wait = queue.waitForRoom(seen, 10_000);
+  assert.notEqual(wait, null);
+  queue.push(id(2));
+  queue.takeOut(id(2));
+  assert.equal(await wait, "ok");
+  queue.stopWatchingRoom();
+});
+
+test("the recovery counts places from the states: a dead popper's QUEUED jobs are listed again, a cancelled one stays dead", () => {
+  const { queue, control, heap } = injector(10);
+  for (let i = 0; i < 5; i++) queue.push(id(i));
+  queue.takeOut(id(3));
+  // The dead popper had moved id(0) and id(1) to QUEUED and HEAD past them; then id(1) was
+  // cancelled without the lock (a canceller finds it QUEUED: in no injector, it thinks).
+  control[AT + LOCK_WORD] = DEAD;
+  control[AT + PENDING_POP_WORD] = id(0);
+  control[AT + HEAD_WORD] = id(2);
+  Atomics.store(heap, id(0) + STATE, QUEUED);
+  Atomics.store(heap, id(1) + STATE, CANCEL_PENDING);
+  assert.equal(new Injector(control, AT, { words: heap }, 1).recover(DEAD), true);
+  assert.equal(queue.length, 3, "id(0), id(2), id(4) hold places");
+  assert.equal(queue.dead, 2, "id(1) and id(3) are listed, dead");
+  assert.equal(Atomics.load(heap, id(0) + STATE), INJECTED);
+  assert.deepEqual(drain(queue, 2), [0, 1, 2, 3, 4].map(id));
+  assert.equal(queue.length, 0);
+  assert.equal(queue.dead, 0);
 });

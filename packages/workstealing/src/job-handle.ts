@@ -43,8 +43,19 @@ import {
 } from "./job-record.ts";
 import type { SharedState } from "./shared-state.ts";
 
-/** Makes a handle; only the runtime and the workers' machines do. */
-export let createJobHandle: <T>(shared: SharedState, id: number, name: string, participant: number) => JobHandle<T>;
+/**
+ * Makes a handle; only the runtime and the workers' machines do. `dequeue`, when given, is called
+ * with the job's id once the handle cancelled it while it was queued (`abort()`, a deadline, a
+ * signal, a map's failed chunk): the runtime's thread takes out a job that waits there for room
+ * in a bounded queue, which no worker would ever pass.
+ */
+export let createJobHandle: <T>(
+  shared: SharedState,
+  id: number,
+  name: string,
+  participant: number,
+  dequeue?: (id: number) => void,
+) => JobHandle<T>;
 /** Aborts the job as `abort()` does, its handle then failing with `error` (a deadline, a signal). */
 export let abortJobHandle: (handle: JobHandle<unknown>, error: Error) => void;
 /** Whether nothing more can happen to the handle's job for its owner: settled, taken or detached. */
@@ -70,8 +81,8 @@ export let consumeResultLent: (handle: JobHandle<unknown>, consume: (result: unk
  * - Joining gives the job's result, or throws its error (name, message and stack as thrown on the
  *   worker), a {@linkcode WorkerLostError} when its worker died, or a `CancelledError` after
  *   `abort()`.
- * - `abort()` on a queued job removes it (it never runs); on a running job it cancels it at its
- *   next suspension point, running its `finally` blocks. A job that has not stopped within the
+ * - `abort()` on a queued job removes it (it never runs, and its place in a bounded queue is free
+ *   at once); on a running job it cancels it at its next suspension point, running its `finally` blocks. A job that has not stopped within the
  *   runtime's `abortGraceMs` (an endless loop, a `finally` that waits too long) has its worker
  *   terminated and replaced: the handle still fails with `CancelledError`, and the other jobs
  *   running on that worker with {@linkcode WorkerLostError}.
@@ -102,19 +113,34 @@ export class JobHandle<T> extends JoinHandle<T> {
   #cancelError: Error | null = null;
   /** Takes the result lent, when set (see {@linkcode consumeResultLent}). */
   #consume: ((result: unknown) => unknown) | null = null;
+  /** Told of a cancel while queued (see {@linkcode createJobHandle}). */
+  readonly #dequeue: ((id: number) => void) | null;
 
-  private constructor(key: typeof KEY, shared: SharedState, id: number, name: string, participant: number) {
+  private constructor(
+    key: typeof KEY,
+    shared: SharedState,
+    id: number,
+    name: string,
+    participant: number,
+    dequeue: ((id: number) => void) | null,
+  ) {
     super();
     if (key !== KEY) throw noPublicConstructor("JobHandle", "runtime.spawn() returns one", key);
     this.#shared = shared;
     this.#id = id;
     this.#name = name;
     this.#participant = participant;
+    this.#dequeue = dequeue;
   }
 
   static {
-    createJobHandle = <T>(shared: SharedState, id: number, name: string, participant: number) =>
-      new JobHandle<T>(KEY, shared, id, name, participant);
+    createJobHandle = <T>(
+      shared: SharedState,
+      id: number,
+      name: string,
+      participant: number,
+      dequeue?: (id: number) => void,
+    ) => new JobHandle<T>(KEY, shared, id, name, participant, dequeue ?? null);
     abortJobHandle = (handle, error) => {
       if (handle.#outcome !== null || handle.#detached || handle.isFinished) return;
       handle.#cancelError ??= error;
@@ -122,8 +148,7 @@ export class JobHandle<T> extends JoinHandle<T> {
     };
     isJobHandleDone = (handle) => handle.#detached || handle.isFinished;
     isJobHandleTaken = (handle) => handle.#detached || handle.#outcome !== null;
-    cancelIfQueued = (handle) =>
-      handle.#outcome === null && !handle.#detached && handle.#shared.records.cancelQueued(handle.#id);
+    cancelIfQueued = (handle) => handle.#outcome === null && !handle.#detached && handle.#cancelQueued();
     consumeResultLent = (handle, consume) => {
       handle.#consume = consume;
     };
@@ -239,7 +264,7 @@ export class JobHandle<T> extends JoinHandle<T> {
     if (this.#outcome !== null || this.#detached) return;
     const shared = this.#shared;
     const id = this.#id;
-    if (shared.records.cancelQueued(id)) return;
+    if (this.#cancelQueued()) return;
     // Not queued: RUNNING or settled. WORKER was stored before RUNNING (JobRecords.claim), so once
     // RUNNING is seen it names the job's processor; and this handle's reference keeps the record
     // from being freed and reused meanwhile. ABORT is stored before the stop is requested, so the
@@ -247,6 +272,16 @@ export class JobHandle<T> extends JoinHandle<T> {
     if (Atomics.load(shared.records.words, id + STATE) !== RUNNING) return;
     Atomics.store(shared.records.words, id + ABORT, 1);
     shared.processor(Atomics.load(shared.records.words, id + WORKER)).requestStop();
+  }
+
+  /**
+   * Cancels the job if it is still queued (it gives its place in the injector back at once:
+   * `JobRecords.cancelQueued`), and tells `dequeue`; returns whether it did.
+   */
+  #cancelQueued(): boolean {
+    if (!this.#shared.records.cancelQueued(this.#id)) return false;
+    this.#dequeue?.(this.#id);
+    return true;
   }
 
   /** Lets the job run on with nobody joining it; its result is dropped. */

@@ -19,7 +19,11 @@ import { summaryEnd, summaryWords, writeErrorSummary } from "./error-summary.ts"
  *   result payload is written: a reader that sees a terminal state sees the payload
  *   ({@linkcode JobRecords.settle}). A queued job that is cancelled goes QUEUED → CANCEL_PENDING →
  *   CANCELLED: the compare-exchange to CANCEL_PENDING takes the record from `claim`, the reason is
- *   written, and only then the CANCELLED store publishes it. No terminal state is ever stored
+ *   written, and only then the CANCELLED store publishes it. While the job is listed in the
+ *   injector its state is INJECTED instead of QUEUED (it holds a place there): the injector moves
+ *   it QUEUED → INJECTED when it lists it and back when a worker takes it, under its lock, and a
+ *   cancel there goes INJECTED → CANCEL_PENDING under that lock too, giving the place back
+ *   (`injector.ts`, "Places"). No terminal state is ever stored
  *   before its payload: the rule every reader of a record (its handle, on any thread) relies on.
  * - `WAITER` and `WAITER_SLOT` belong to the handle's thread, `ABORT` to whoever aborts,
  *   `RUN_PREV`/`RUN_NEXT` to the worker running the job (its list of running jobs, which the
@@ -87,7 +91,10 @@ export const INLINE_BYTES = 64;
  */
 const BLOCK_LENGTH = INLINE;
 
-/** Waiting in the injector, a deque or a slot. */
+/**
+ * Waiting in a deque or a slot, or taken from a queue and not started yet; or waiting on the
+ * runtime's thread for room in a bounded injector (in the injector itself: INJECTED).
+ */
 export const QUEUED = 1;
 /** Taken by a worker (running or suspended there). */
 export const RUNNING = 2;
@@ -100,9 +107,10 @@ export const CANCELLED = 5;
 /** Its worker died while running it. */
 export const LOST = 6;
 /**
- * Being cancelled while queued: taken out of QUEUED by {@linkcode JobRecords.cancelQueued}, whose
- * thread is writing the reason; CANCELLED follows. Not terminal: a handle that sees it waits for
- * the wake that CANCELLED's publication sends, as for a running job.
+ * Being cancelled while queued: taken out of QUEUED or INJECTED by
+ * {@linkcode JobRecords.cancelQueued}, whose thread is writing the reason; CANCELLED follows. Not
+ * terminal: a handle that sees it waits for the wake that CANCELLED's publication sends, as for a
+ * running job.
  */
 export const CANCEL_PENDING = 7;
 /**
@@ -141,6 +149,14 @@ export const UNWRITTEN_CAUSE_WORDS: number = INLINE_BYTES / 4 - 2;
  */
 export const LOST_UNWRITTEN = 10;
 /**
+ * Queued in the injector, where it holds a place (it counts in the injector's length, the bounded
+ * queue's): QUEUED but for that. Only the injector moves a record into it and out of it, under
+ * its lock (`injector.ts`, "Places"): back to QUEUED when a worker takes the job, to
+ * CANCEL_PENDING when a cancel takes it out ({@linkcode JobRecords.cancelQueued}), giving its
+ * place back at once. Not terminal.
+ */
+export const INJECTED = 11;
+/**
  * With state LOST_UNWRITTEN: where the two summaries start, and the words they share: every word
  * from MAP_CHUNK to the record's end, which nobody reads once the job has run (MAP_CHUNK and
  * SPAWNED_AT are its worker's, before it starts the job; the payload is gone).
@@ -156,6 +172,11 @@ const LOST_FAILURE_WORDS = 8;
 /** Whether `state` is one a job ends in (CANCEL_PENDING is not: its payload is being written). */
 export function isTerminal(state: number): boolean {
   return (state >= DONE && state <= LOST) || state === NO_ROOM || state === UNWRITTEN || state === LOST_UNWRITTEN;
+}
+
+/** The injector's part in a cancel: takes out a job that holds a place there (`Injector.takeOut`). */
+export interface QueuePlaces {
+  takeOut(id: number): boolean;
 }
 
 /** Who is told of a worker's spawn as it goes (a processor: `Processor.traceAllocation`, `traceSpawn`). */
@@ -189,6 +210,7 @@ export const COUNTER_LINE = 16;
  */
 export class JobRecords {
   readonly #heap: SharedHeap;
+  readonly #injector: QueuePlaces;
   readonly #tables: readonly SharedArrayBuffer[];
   readonly #control: Int32Array;
   /** Where participant 0's counter line starts in the control block. */
@@ -199,7 +221,8 @@ export class JobRecords {
   /**
    * The records in `heap`, for `participant`; `tables` are the participants' wake tables (by
    * participant number), and the counter lines start at `control[countersAt]`, one per
-   * participant, {@linkcode COUNTER_LINE} words apart.
+   * participant, {@linkcode COUNTER_LINE} words apart. `injector` takes out a cancelled job that
+   * holds a place in it ({@linkcode JobRecords.cancelQueued}).
    */
   constructor(
     heap: SharedHeap,
@@ -207,8 +230,10 @@ export class JobRecords {
     control: Int32Array,
     countersAt: number,
     participant: number,
+    injector: QueuePlaces,
   ) {
     this.#heap = heap;
+    this.#injector = injector;
     this.#tables = tables;
     this.#control = control;
     this.#countersAt = countersAt;
@@ -510,21 +535,13 @@ export class JobRecords {
 
   /**
    * Cancels a job that is still queued: it will never run, and whoever takes it from its queue
-   * only drops the execution's reference. Its handle fails with the error `reason` holds (the
-   * encoder's last `length` bytes), or a `CancelledError`. Returns `false` when a worker took it
-   * first.
+   * only drops the execution's reference. A job listed in the injector gives its place there back
+   * at once (`Injector.takeOut`). Its handle fails with the error `reason` holds (the encoder's
+   * last `length` bytes), or a `CancelledError`. Returns `false` when a worker took it first.
    */
   cancelQueued(id: number, reason: ValueEncoder | null = null, length = 0): boolean {
+    if (!this.#takeForCancel(id)) return false;
     const records = this.words;
-    // The partner of claim's compare-exchange: whichever moves STATE out of QUEUED first owns the
-    // record's payload from here on. It moves it to CANCEL_PENDING, not CANCELLED: the handle may be
-    // on another thread (a worker's child that overflowed into the injector, cancelled by the
-    // runtime's thread in a cancelling shutdown), and must not see a terminal state before the
-    // reason. The reason's writes (plain, and the heap's lock) come before the SC store of
-    // CANCELLED below, so a handle whose SC load sees CANCELLED reads the reason, never the
-    // arguments it replaced; one that sees CANCEL_PENDING waits (not terminal), its WAITER store
-    // paired with `#announce`'s load as in `settle`.
-    if (Atomics.compareExchange(records, id + STATE, QUEUED, CANCEL_PENDING) !== QUEUED) return false;
     let state = CANCELLED;
     if (reason === null) {
       this.#freePayload(id);
@@ -535,6 +552,35 @@ export class JobRecords {
     Atomics.store(records, id + STATE, state);
     this.#announce(id);
     return true;
+  }
+
+  /**
+   * Moves job `id` out of QUEUED or INJECTED into CANCEL_PENDING; `false` when it was in neither
+   * (a worker claimed it, or it was cancelled already).
+   */
+  #takeForCancel(id: number): boolean {
+    const records = this.words;
+    // The partner of claim's compare-exchange: whichever moves STATE out of QUEUED first owns the
+    // record's payload from here on. It moves it to CANCEL_PENDING, not CANCELLED: the handle may be
+    // on another thread (a worker's child that overflowed into the injector, cancelled by the
+    // runtime's thread in a cancelling shutdown), and must not see a terminal state before the
+    // reason. The reason's writes (plain, and the heap's lock) come before the SC store of
+    // CANCELLED (cancelQueued), so a handle whose SC load sees CANCELLED reads the reason, never
+    // the arguments it replaced; one that sees CANCEL_PENDING waits (not terminal), its WAITER
+    // store paired with `#announce`'s load as in `settle`. A record listed in the injector
+    // (INJECTED) is taken under the injector's lock, which gives its place back; a popper may
+    // move it back to QUEUED first, and the loop then tries QUEUED. Each retry follows a move of
+    // this record by another thread (a push or a pop), so the loop ends.
+    for (;;) {
+      const state = Atomics.load(records, id + STATE);
+      if (state === QUEUED) {
+        if (Atomics.compareExchange(records, id + STATE, QUEUED, CANCEL_PENDING) === QUEUED) return true;
+      } else if (state === INJECTED) {
+        if (this.#injector.takeOut(id)) return true;
+      } else {
+        return false;
+      }
+    }
   }
 
   /**

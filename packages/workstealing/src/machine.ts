@@ -346,8 +346,8 @@ export class Machine extends Future<void> implements JobContext {
     batch.length = 0;
     // At most `room` jobs: their pushes below never overflow, so the deque's bottom counts them
     // (Processor.traceBatch, traced under the injector's lock until the first job is named).
+    // The pop itself tells a spawner waiting for room (Injector.popBatch).
     if (shared.injector.popBatch(batch, Math.max(1, Math.min(share, room)), this.#own) === 0) return 0;
-    shared.roomFreed();
     this.#own.count(STAT.FROM_INJECTOR, batch.length);
     for (let i = batch.length - 1; i >= 1; i--) this.#pushLocal(batch[i] as number);
     // Work left behind (on the deque, or still in the injector: its spawners skipped the wake while

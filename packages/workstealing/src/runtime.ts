@@ -39,7 +39,6 @@ import type {
 import {
   CANCELLING,
   OPEN,
-  ROOM,
   RUNTIME_THREAD,
   SharedState,
   type SharedStateSetup,
@@ -258,7 +257,17 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #workerData: unknown;
   readonly #threads: (Worker | null)[];
   readonly #exited: ((code: number) => void)[] = [];
-  readonly #waitingForRoom: number[] = [];
+  /**
+   * Jobs waiting on this thread for room in the bounded queue, in spawn order (a `Set` keeps
+   * insertion order): one aborted meanwhile leaves it at once (`#dequeueWaiting`).
+   */
+  readonly #waitingForRoom = new Set<number>();
+  /** Takes out a job that was cancelled while it waited for room (the handle's `dequeue`). */
+  readonly #dequeueWaiting = (id: number): void => {
+    // The queue's reference: nobody will take the job from a queue now. A job already admitted
+    // into the injector is not here: the injector gave its place back (Injector.takeOut).
+    if (this.#waitingForRoom.delete(id)) this.#shared.records.release(id);
+  };
   #admitting = false;
   /** Workers beyond `minWorkers` whose thread is not running (retired, or not started yet). */
   #retiredWorkers = 0;
@@ -611,7 +620,8 @@ export class Runtime<S extends JobSet = JobSet> {
   /**
    * Jobs spawned from this thread that no worker has taken yet (piscina's `queueSize`): those in
    * the injector, plus those waiting for room in a full bounded queue (`queue: { limit }`). A job
-   * a worker has taken into its own queues no longer counts.
+   * a worker has taken into its own queues no longer counts, nor does one aborted while queued
+   * (from the abort on: its place is free at once, see {@linkcode Runtime.needsDrain}).
    *
    * @example
    * ```ts
@@ -627,14 +637,16 @@ export class Runtime<S extends JobSet = JobSet> {
    * ```
    */
   get queueSize(): number {
-    return this.#shared.injector.length + this.#waitingForRoom.length;
+    return this.#shared.injector.length + this.#waitingForRoom.size;
   }
 
   /**
    * Whether the bounded queue (`queue: { limit }`) is full (piscina's `needsDrain`): a `spawn`
    * now would wait on this thread (`whenFull: "wait"`) or throw {@linkcode QueueFullError}
    * (`"reject"`). Always `false` for an unbounded queue. A producer that checks it before each
-   * spawn, and waits for some handle when it is `true`, keeps at most `limit` jobs queued.
+   * spawn, and waits for some handle when it is `true`, keeps at most `limit` jobs queued. A job
+   * aborted while queued (`abort()`, its signal or deadline) frees its place at once, as piscina
+   * removes an aborted task from its queue.
    *
    * @example
    * ```ts
@@ -658,7 +670,7 @@ export class Runtime<S extends JobSet = JobSet> {
    * ```
    */
   get needsDrain(): boolean {
-    return this.#waitingForRoom.length > 0 || this.#shared.injector.length >= this.#limit;
+    return this.#waitingForRoom.size > 0 || this.#shared.injector.length >= this.#limit;
   }
 
   /**
@@ -853,8 +865,10 @@ export class Runtime<S extends JobSet = JobSet> {
     // Plain writes, published with the id by the injector push (as createRecord's writes).
     if (chunkStart >= 0) shared.records.words[id + MAP_CHUNK] = chunkStart + 1;
     if (this.#spawnTimes !== null) this.#spawnTimes[(id + SPAWNED_AT) >> 1] = epochMs();
+    let dequeue: ((id: number) => void) | undefined;
     if (full) {
-      this.#waitingForRoom.push(id);
+      this.#waitingForRoom.add(id);
+      dequeue = this.#dequeueWaiting;
       void this.#admit();
     } else {
       shared.injector.push(id);
@@ -862,7 +876,7 @@ export class Runtime<S extends JobSet = JobSet> {
       if (this.#retiredWorkers > 0) this.#startRetiredOnDemand();
     }
     this.#processRef.hold();
-    const handle = createJobHandle<unknown>(shared, id, name, RUNTIME_THREAD);
+    const handle = createJobHandle<unknown>(shared, id, name, RUNTIME_THREAD, dequeue);
     if (options !== null && (options.timeout !== undefined || signal !== undefined)) this.#watch(handle, name, options);
     return handle;
   }
@@ -945,7 +959,9 @@ export class Runtime<S extends JobSet = JobSet> {
     if (this.#cancelling) return;
     this.#cancelling = true;
     this.#shared.close(CANCELLING);
-    for (const id of this.#waitingForRoom.splice(0)) this.#cancelNeverQueued(id);
+    const waiting = [...this.#waitingForRoom];
+    this.#waitingForRoom.clear();
+    for (const id of waiting) this.#cancelNeverQueued(id);
   }
 
   async #stop(): Promise<void> {
@@ -1353,27 +1369,34 @@ export class Runtime<S extends JobSet = JobSet> {
     return false;
   }
 
-  /** Moves jobs waiting for room into the injector as room frees, in spawn order. */
+  /**
+   * Moves jobs waiting for room into the injector as room frees (a worker takes jobs, a queued
+   * job is cancelled: `Injector.watchRoom`), in spawn order.
+   */
   async #admit(): Promise<void> {
     if (this.#admitting) return;
     this.#admitting = true;
-    const shared = this.#shared;
+    const injector = this.#shared.injector;
     const waiting = this.#waitingForRoom;
     try {
-      while (waiting.length > 0) {
-        const room = shared.watchRoom();
+      while (waiting.size > 0) {
+        const room = injector.watchRoom();
         let admitted = 0;
-        while (waiting.length > 0 && shared.injector.length < this.#limit) {
-          shared.injector.push(waiting.shift() as number);
+        // Deleting the entry being visited is allowed while iterating a Set. A job cancelled while
+        // it waited has left the set (#dequeueWaiting): every job pushed here is QUEUED.
+        for (const id of waiting) {
+          if (injector.length >= this.#limit) break;
+          waiting.delete(id);
+          injector.push(id);
           admitted++;
         }
-        if (admitted > 0) shared.idle.notifyWork();
-        if (waiting.length === 0) break;
-        const wait = Atomics.waitAsync(shared.control, ROOM, room, BLOCKED_CHECK_MS);
-        if (wait.async) await wait.value;
+        if (admitted > 0) this.#shared.idle.notifyWork();
+        if (waiting.size === 0) break;
+        const wait = injector.waitForRoom(room, BLOCKED_CHECK_MS);
+        if (wait !== null) await wait;
       }
     } finally {
-      shared.stopWatchingRoom();
+      injector.stopWatchingRoom();
       this.#admitting = false;
     }
   }
@@ -1383,7 +1406,8 @@ export class Runtime<S extends JobSet = JobSet> {
     const shared = this.#shared;
     const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
     const length = this.#encoder.encode(new RuntimeShutdownError(name), name, "error");
-    shared.records.cancelQueued(id, this.#encoder, length); // false: aborted while waiting, settled already
+    // True: a job aborted while it waited left the set at its abort (#dequeueWaiting).
+    shared.records.cancelQueued(id, this.#encoder, length);
     shared.records.release(id); // nobody will take it from a queue
   }
 }

@@ -72,10 +72,6 @@ export const OPEN = 0;
 export const SHUTTING_DOWN = 1;
 export const CANCELLING = 2;
 export const STOPPING = 3;
-/** Bumped whenever the injector shrinks while a spawner waits for room. */
-export const ROOM = 1;
-/** 1 while a spawner waits for room. */
-const ROOM_WANTED = 2;
 /**
  * Where the fork hints start: one bit per job (by index, modulo {@linkcode FORK_BITS}), set once
  * a job of that name was spawned from inside a job (see {@linkcode SharedState.forks}).
@@ -89,7 +85,7 @@ const IDLE_AT = INJECTOR_AT + align(INJECTOR_WORDS);
  * The shared state of one runtime as seen from one thread (tokio's `Shared`): the control block
  * and the job heap, and the parts built over them: the {@linkcode Injector}, the {@linkcode Idle}
  * state, the {@linkcode JobRecords} and the {@linkcode Processor}s. Itself it holds only the
- * runtime-wide words: the runtime's state and the room watch of a bounded injector. It makes no
+ * runtime-wide words: the runtime's state and the fork hints. It makes no
  * scheduling decision: the machines (`machine.ts`) and the runtime's thread (`runtime.ts`) do.
  */
 export class SharedState {
@@ -133,7 +129,7 @@ export class SharedState {
     // a dead machine left there (reclaimRecordsOf). Zeros, or a dead predecessor's cache, which
     // that predecessor's exit handling took over before this machine started.
     this.heap.keepRecordsIn(...this.recordCacheOf(participant));
-    this.records = new JobRecords(this.heap, setup.tables, this.control, countersAt, participant);
+    this.records = new JobRecords(this.heap, setup.tables, this.control, countersAt, participant, this.injector);
     const processorAt = countersAt + (setup.processors + 1) * COUNTER_LINE;
     const words = Processor.words(setup.dequeCapacity);
     this.processors = Array.from(
@@ -350,28 +346,5 @@ export class SharedState {
     const word = FORKS + ((job % FORK_BITS) >>> 5);
     const bit = 1 << (job & 31);
     if ((Atomics.load(this.control, word) & bit) === 0) Atomics.or(this.control, word, bit);
-  }
-
-  /** Starts watching for room in the injector; returns the counter to wait on. */
-  watchRoom(): number {
-    // SC: ROOM_WANTED is set before ROOM is read, and a worker that took jobs from the injector
-    // (its LENGTH changed under the lock before) reads ROOM_WANTED before it bumps ROOM: either it
-    // sees the watch and bumps after our read (the wait returns), or our caller, which checks the
-    // injector's length after this, sees the room.
-    Atomics.store(this.control, ROOM_WANTED, 1);
-    return Atomics.load(this.control, ROOM);
-  }
-
-  /** Stops watching for room. */
-  stopWatchingRoom(): void {
-    Atomics.store(this.control, ROOM_WANTED, 0);
-  }
-
-  /** A worker took jobs from the injector: tells a spawner waiting for room. */
-  roomFreed(): void {
-    // The unlocked check keeps a worker's batch free of a notify when nobody waits (see watchRoom).
-    if (Atomics.load(this.control, ROOM_WANTED) === 0) return;
-    Atomics.add(this.control, ROOM, 1);
-    Atomics.notify(this.control, ROOM);
   }
 }

@@ -6,7 +6,7 @@
 import { isMainThread, parentPort } from "node:worker_threads";
 import { random } from "@spindle/test-support";
 import { Injector } from "../injector.ts";
-import { NEXT } from "../job-record.ts";
+import { NEXT, QUEUED, STATE } from "../job-record.ts";
 
 /** What the test posts for one run. */
 export interface InjectorRun {
@@ -33,6 +33,8 @@ function runOnce(run: InjectorRun): number[] {
   const injector = new Injector(control, run.at, { words: heap });
   const next = random(run.seed);
   const popped: number[] = [];
+  // Its records QUEUED, as a spawn leaves them (a push lists them INJECTED).
+  for (let i = 0; i < run.n; i++) Atomics.store(heap, idOf(run, run.pusher, i) + STATE, QUEUED);
   Atomics.add(control, run.barrier, 1);
   while (Atomics.load(control, run.barrier) < run.threads) Atomics.wait(control, run.barrier, 0, 1);
   let i = 0;

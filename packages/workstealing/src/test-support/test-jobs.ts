@@ -2,7 +2,7 @@
 // { counters: Int32Array over a SharedArrayBuffer }.
 import process from "node:process";
 import { threadId } from "node:worker_threads";
-import { type Coroutine, fromPromise, pending, yieldNow } from "@spindle/core";
+import { CancelledError, type Coroutine, fromPromise, pending, yieldNow } from "@spindle/core";
 import { defineJobs, type JobSet, join, move, scope, type SharedBuffer } from "../mod.ts";
 
 function fibSequential(n: number): number {
@@ -60,6 +60,7 @@ export type TestJobs = {
   scopeBodyFails: (base: number, n: number) => Coroutine<void>;
   scopeChildFails: (base: number) => Coroutine<string>;
   scopeWaits: (base: number, n: number) => Coroutine<void>;
+  abortChildren: (gate: number, base: number, n: number) => Coroutine<number>;
   leak: (mb: number) => number;
   fillHeap: () => never;
   fillHeapSmall: () => never;
@@ -345,6 +346,26 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     });
   },
   // Spawns n children that wait for ever and waits itself: for aborting from outside.
+  // Spawns `n` children (`count` at base + i: enough that its deque overflows into the injector),
+  // waits at gate `gate` (see gate), aborts each while it is still queued, waits at gate
+  // `gate + 1`, so that the test looks at the queue before and after, then joins them all;
+  // returns how many failed with CancelledError.
+  *abortChildren(gate, base, n) {
+    const children = Array.from({ length: n }, (_, i) => jobs.spawn("count", base + i));
+    jobs.jobs.gate(gate);
+    for (const child of children) child.abort();
+    jobs.jobs.gate(gate + 1);
+    let cancelled = 0;
+    for (const child of children) {
+      try {
+        yield* child;
+      } catch (error) {
+        if (!(error instanceof CancelledError)) throw error;
+        cancelled++;
+      }
+    }
+    return cancelled;
+  },
   *scopeWaits(base, n) {
     yield* scope(jobs, function* (s) {
       for (let i = 0; i < n; i++) s.spawn("waitItem", base + i);
