@@ -44,6 +44,7 @@ import {
   SHUTTING_DOWN,
   STOPPING,
 } from "./shared-state.ts";
+import { outputWordsBuffer, PendingOutput } from "./output-flush.ts";
 import { ProcessRef } from "./process-ref.ts";
 import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
 import { MAX_SHARED_BUFFER_BYTES, reclaimBuffersOf, SharedBuffer } from "@spindle/codec";
@@ -286,6 +287,8 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #spawnTimes: Float64Array | null;
   #extraMachinesStarted = 0;
   readonly #processRef: ProcessRef;
+  /** Whether output a machine wrote before a settlement is on its way to this thread. */
+  readonly #output: PendingOutput;
 
   private constructor(shared: SharedState, workers: number, maxExtra: number, options: RuntimeOptions) {
     this.#shared = shared;
@@ -312,7 +315,8 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#spawnTimes = metrics === null ? null : new Float64Array(shared.setup.heap);
     this.#minWorkers = shared.setup.minWorkers;
     this.#retiredWorkers = workers - this.#minWorkers;
-    this.#processRef = new ProcessRef(this.#threads);
+    this.#output = new PendingOutput(shared.setup.output);
+    this.#processRef = new ProcessRef(this.#threads, this.#output);
     if (options.unref === true) {
       this.#processRef.unref();
       // Until the monitor runs: unref'd workers alone would not keep a process awaiting the start.
@@ -429,6 +433,7 @@ export class Runtime<S extends JobSet = JobSet> {
       recycle: { maxJobs: options.maxJobsPerWorker ?? 0, maxMemory: options.maxMemoryBeforeRecycle ?? 0 },
       resourceLimits,
       metrics: options.metrics === true ? metricsBuffer(processors) : null,
+      output: outputWordsBuffer(processors),
       dequeCapacity: DEQUE_CAPACITY,
       jobModule: url,
       timer: options.timer?.share() ?? null,
@@ -1013,6 +1018,7 @@ export class Runtime<S extends JobSet = JobSet> {
         // loop (or one blocked in Atomics.wait, once woken): it runs on after its exit event.
         const mayRunOn = HOST_RUNTIME === "Deno" && this.#terminated[p] === true;
         this.#onExit(p, code, error, mayRunOn);
+        this.#output.exited(p);
         // Permits, channel ends and half-done slots of shared primitives (`@spindle/sync`) that
         // this thread knows and the dead thread held: given back, their waiters woken.
         try {

@@ -40,6 +40,8 @@ export type TestJobs = {
   hostCallback: (index: number, ms: number) => void;
   catchChild: (name: string, message: string) => Coroutine<string>;
   hostPromise: (ms: number) => Coroutine<string>;
+  logLines: (tag: string, count: number) => number;
+  logAndJoin: (tag: string, count: number) => Coroutine<number>;
   spawnThenChange: () => Coroutine<unknown>;
   crashWith: (how: "throw" | "reject") => Coroutine<void>;
   crashWhenOpened: (index: number) => Coroutine<void>;
@@ -425,6 +427,21 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   // Waits on a host promise (the worker's event loop settles it).
   *hostPromise(ms) {
     return yield* fromPromise(new Promise<string>((resolve) => setTimeout(() => resolve("host timer fired"), ms)));
+  },
+  // Logs `count` lines "<tag> out <i>" to stdout and as many "<tag> err <i>" to stderr.
+  logLines(tag, count) {
+    for (let i = 0; i < count; i++) {
+      console.log(`${tag} out ${i}`);
+      console.error(`${tag} err ${i}`);
+    }
+    return count;
+  },
+  // Logs, then joins a child that logs (joined in place when it is still in this worker's slot).
+  *logAndJoin(tag, count) {
+    console.log(`${tag} before`);
+    const logged = yield* jobs.spawn("logLines", `${tag} child`, count);
+    console.log(`${tag} after`);
+    return logged + 2;
   },
 });
 export default jobs;
