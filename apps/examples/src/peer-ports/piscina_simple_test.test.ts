@@ -94,10 +94,12 @@ test("filename can be a file:// URL", async () => {
 test("duration and utilization calculations work", async () => {
   await withRuntime({ workers: 2, metrics: true }, async (runtime) => {
     await Promise.all([runtime.spawn("echo", 42), runtime.spawn("echo", 41), runtime.spawn("echo", 40)]);
-    const { elapsedMs, workers } = runtime.metrics();
+    const { elapsedMs, workers, utilization } = runtime.metrics();
     assert.ok(elapsedMs > 0, "duration");
     for (const { busyRatio } of workers) assert.ok(busyRatio >= 0 && busyRatio <= 1, `busy ratio ${busyRatio}`);
     assert.ok(workers.some(({ busyRatio }) => busyRatio > 0), "a worker was busy");
+    // piscina's `utilization`: the workers' busy time ÷ the time they had (2 workers).
+    assert.ok(utilization > 0 && utilization <= 1, `utilization ${utilization}`);
   });
 });
 
