@@ -115,9 +115,10 @@ export interface RuntimeOptions {
    * at `limit` queued jobs, `spawn` either throws {@linkcode QueueFullError} (`whenFull:
    * "reject"`) or returns the handle of a job that waits on this thread and enters the queue, in
    * order, as room frees (`"wait"`, the default). Child jobs spawned inside jobs are not bounded.
-   * `limit`: an integer from 1 to 2^31 - 1 (`INVALID_ARGUMENT` otherwise). Default: unbounded.
+   * `limit`: an integer from 1 to 2^31 - 1, or `"auto"`: `workers` squared (piscina's `maxQueue:
+   * "auto"`, which is `maxThreads` squared); `INVALID_ARGUMENT` otherwise. Default: unbounded.
    */
-  readonly queue?: { readonly limit: number; readonly whenFull?: "wait" | "reject" };
+  readonly queue?: { readonly limit: number | "auto"; readonly whenFull?: "wait" | "reject" };
   /**
    * Data every worker receives once, structured-cloned (a `SharedArrayBuffer` in it is shared,
    * not copied); jobs reach it as `jobs.workerData`. Job arguments cannot carry shared memory;
@@ -294,7 +295,8 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#shared = shared;
     this.#workers = workers;
     this.#maxExtra = maxExtra;
-    this.#limit = options.queue?.limit ?? Infinity;
+    // A number: start() resolved "auto".
+    this.#limit = (options.queue?.limit as number | undefined) ?? Infinity;
     this.#reject = options.queue?.whenFull === "reject";
     this.#workerData = options.workerData;
     this.#threads = new Array<Worker | null>(workers + maxExtra).fill(null);
@@ -357,11 +359,18 @@ export class Runtime<S extends JobSet = JobSet> {
     checkCount("workers", workers, 1);
     const maxExtra = options.maxExtraMachines === undefined ? workers : options.maxExtraMachines;
     checkCount("maxExtraMachines", maxExtra, 0);
-    const queue = checkOptions(options.queue, "Runtime.start()'s queue option", ["limit", "whenFull"]);
-    if (options.queue !== undefined) options = { ...options, queue }; // the runtime keeps what was checked
+    let queue = checkOptions(options.queue, "Runtime.start()'s queue option", ["limit", "whenFull"]);
     const limit = queue.limit;
-    // A queue bound, not a thread count: as large as piscina's maxQueue may be.
-    if (limit !== undefined) checkCount("queue.limit", limit, 1, MAX_QUEUE_LIMIT);
+    if (limit === "auto") {
+      queue = { ...queue, limit: Math.min(workers * workers, MAX_QUEUE_LIMIT) };
+    } else if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_QUEUE_LIMIT)) {
+      // A queue bound, not a thread count: as large as piscina's maxQueue may be.
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `queue.limit must be an integer from 1 to ${MAX_QUEUE_LIMIT} or "auto", got ${describe(limit)}`,
+      );
+    }
+    if (options.queue !== undefined) options = { ...options, queue }; // the runtime keeps what was checked
     const whenFull: unknown = queue.whenFull;
     if (whenFull !== undefined && whenFull !== "wait" && whenFull !== "reject") {
       throw new SpindleError(
@@ -664,6 +673,27 @@ export class Runtime<S extends JobSet = JobSet> {
    */
   get needsDrain(): boolean {
     return this.#waitingForRoom.length > 0 || this.#shared.injector.length >= this.#limit;
+  }
+
+  /**
+   * The bounded queue's limit (`queue: { limit }`, `"auto"` resolved to `workers` squared, as
+   * piscina's `options.maxQueue` reads back), or `Infinity` for an unbounded queue.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), {
+   *   workers: 2,
+   *   queue: { limit: "auto" },
+   * });
+   * console.log(runtime.queueLimit); // 4
+   * await runtime.shutdown();
+   * ```
+   */
+  get queueLimit(): number {
+    return this.#limit;
   }
 
   /**
