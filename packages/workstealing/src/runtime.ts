@@ -49,6 +49,7 @@ import { ProcessRef } from "./process-ref.ts";
 import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
 import { MAX_SHARED_BUFFER_BYTES, reclaimBuffersOf, SharedBuffer } from "@spindle/codec";
 import { checkResourceLimits, type ResourceLimits } from "./resource-limits.ts";
+import { checkWorkerThreadOptions, type WorkerThreadOptions } from "./worker-thread-options.ts";
 import { MAX_HEAP_BYTES, SharedHeap } from "@spindle/codec";
 import { ValueEncoder } from "@spindle/codec";
 import { EMPTY, RETRY } from "./work-deque.ts";
@@ -84,6 +85,20 @@ export interface RuntimeOptions {
    * there `Runtime.start` throws {@linkcode UnsupportedOptionError} (code `UNSUPPORTED`).
    */
   readonly resourceLimits?: ResourceLimits;
+  /**
+   * The worker threads' `process.env` (piscina's and Node's `env`): an object of strings, instead
+   * of a copy of the process's environment at the thread's start. All four runtimes apply it.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Strings appended to the worker threads' `process.argv` (piscina's `argv`). All four runtimes apply it. */
+  readonly argv?: readonly string[];
+  /**
+   * The worker threads' runtime flags (piscina's `execArgv`), instead of the process's: Node's
+   * per-thread flags only (others fail the start with `ERR_WORKER_INVALID_EXEC_ARGV`), so include
+   * what the workers need (a `--conditions` flag, say). Node only: Bun and Deno do not apply it,
+   * and `Runtime.start` throws {@linkcode UnsupportedOptionError} there.
+   */
+  readonly execArgv?: readonly string[];
   /**
    * Replace a worker's thread by a fresh one after it has taken this many jobs from the queues
    * (children joined in place do not count), between jobs: it takes nothing new, finishes the jobs
@@ -288,6 +303,8 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #spawnTimes: Float64Array | null;
   #extraMachinesStarted = 0;
   readonly #processRef: ProcessRef;
+  /** The machine threads' `env`, `argv` and `execArgv`, as given. */
+  readonly #threadOptions: WorkerThreadOptions;
   /** Whether output a machine wrote before a settlement is on its way to this thread. */
   readonly #output: PendingOutput;
 
@@ -299,6 +316,7 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#limit = (options.queue?.limit as number | undefined) ?? Infinity;
     this.#reject = options.queue?.whenFull === "reject";
     this.#workerData = options.workerData;
+    this.#threadOptions = { env: options.env, argv: options.argv, execArgv: options.execArgv };
     this.#threads = new Array<Worker | null>(workers + maxExtra).fill(null);
     this.#heartbeats = new HeartbeatWatch(shared.processors);
     this.#graceMs = options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
@@ -388,6 +406,7 @@ export class Runtime<S extends JobSet = JobSet> {
     const idleTimeout: unknown = options.idleTimeout;
     if (idleTimeout !== undefined) checkMs("idleTimeout", idleTimeout);
     const resourceLimits = options.resourceLimits === undefined ? null : checkResourceLimits(options.resourceLimits);
+    options = { ...options, ...checkWorkerThreadOptions(options) }; // the runtime keeps what was checked
     const maxJobs: unknown = options.maxJobsPerWorker;
     if (
       maxJobs !== undefined &&
@@ -1034,7 +1053,7 @@ export class Runtime<S extends JobSet = JobSet> {
     const workerData = { setup: shared.setup, processor: p, data: this.#workerData };
     let thread: Worker;
     try {
-      thread = spawnMachineThread(workerData, p, shared.setup.resourceLimits);
+      thread = spawnMachineThread(workerData, p, shared.setup.resourceLimits, this.#threadOptions);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1450,6 +1469,9 @@ const RUNTIME_OPTION_NAMES: readonly (keyof RuntimeOptions)[] = [
   "idleTimeout",
   "unref",
   "resourceLimits",
+  "env",
+  "argv",
+  "execArgv",
   "maxJobsPerWorker",
   "maxMemoryBeforeRecycle",
   "metrics",
@@ -1528,8 +1550,20 @@ function checkWorkerData(workerData: unknown): void {
  * Loaded over `http(s):` (as JSR serves Deno), the worker starts from a `data:` module that
  * imports the entry: Deno's `node:worker_threads` accepts only `file:` and `data:` URLs.
  */
-function spawnMachineThread(workerData: unknown, p: number, resourceLimits: ResourceLimits | null): Worker {
-  const options = { workerData, name: `spindle-machine-${p}`, ...(resourceLimits === null ? {} : { resourceLimits }) };
+function spawnMachineThread(
+  workerData: unknown,
+  p: number,
+  resourceLimits: ResourceLimits | null,
+  thread: WorkerThreadOptions,
+): Worker {
+  const options = {
+    workerData,
+    name: `spindle-machine-${p}`,
+    ...(resourceLimits === null ? {} : { resourceLimits }),
+    ...(thread.env === undefined ? {} : { env: thread.env }),
+    ...(thread.argv === undefined ? {} : { argv: [...thread.argv] }),
+    ...(thread.execArgv === undefined ? {} : { execArgv: [...thread.execArgv] }),
+  };
   if (import.meta.url.startsWith("file:")) return new Worker(new URL("./worker-main.js", import.meta.url), options);
   // webpackIgnore: this URL is only imported by the data: module, not a file to copy into a bundle.
   const entry = new URL(/* webpackIgnore: true */ "./worker-main.js", import.meta.url).href;

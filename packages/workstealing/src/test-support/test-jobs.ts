@@ -42,6 +42,12 @@ export type TestJobs = {
   hostPromise: (ms: number) => Coroutine<string>;
   logLines: (tag: string, count: number) => number;
   logAndJoin: (tag: string, count: number) => Coroutine<number>;
+  workerProcess: () => {
+    env: Record<string, string | undefined>;
+    argv: string[];
+    execArgv: string[];
+    noDeprecation: boolean;
+  };
   spawnThenChange: () => Coroutine<unknown>;
   crashWith: (how: "throw" | "reject") => Coroutine<void>;
   crashWhenOpened: (index: number) => Coroutine<void>;
@@ -442,6 +448,15 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     const logged = yield* jobs.spawn("logLines", `${tag} child`, count);
     console.log(`${tag} after`);
     return logged + 2;
+  },
+  // What the worker's thread was started with.
+  workerProcess() {
+    return {
+      env: { ...process.env },
+      argv: process.argv.slice(2),
+      execArgv: process.execArgv,
+      noDeprecation: process.noDeprecation === true,
+    };
   },
 });
 export default jobs;
