@@ -46,6 +46,12 @@ import {
 } from "./shared-state.ts";
 import { outputWordsBuffer, PendingOutput } from "./output-flush.ts";
 import { ProcessRef } from "./process-ref.ts";
+import {
+  type QueueReading,
+  type RuntimeEventMap,
+  RuntimeEvents,
+  type RuntimeListenerOptions,
+} from "./runtime-events.ts";
 import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
 import { MAX_SHARED_BUFFER_BYTES, reclaimBuffersOf, SharedBuffer } from "@spindle/codec";
 import { checkResourceLimits, type ResourceLimits } from "./resource-limits.ts";
@@ -303,6 +309,8 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #spawnTimes: Float64Array | null;
   #extraMachinesStarted = 0;
   readonly #processRef: ProcessRef;
+  /** The runtime's "drain" and "needsDrain" events (its monitor looks once a listener was added). */
+  readonly #events = new RuntimeEvents();
   /** The machine threads' `env`, `argv` and `execArgv`, as given. */
   readonly #threadOptions: WorkerThreadOptions;
   /** Whether output a machine wrote before a settlement is on its way to this thread. */
@@ -713,6 +721,45 @@ export class Runtime<S extends JobSet = JobSet> {
    */
   get queueLimit(): number {
     return this.#limit;
+  }
+
+  /**
+   * Calls `listener` on the runtime's `type` events (piscina's `pool.on(type, ...)`): `"drain"`
+   * when the queue is found empty after jobs were spawned since the last look, `"needsDrain"`
+   * when the bounded queue is found full after a look that found it not. The runtime's monitor
+   * looks every 10 ms once a listener was added (workers take jobs in shared memory, unseen by this
+   * thread), so an event comes up to 10 ms late, and a queue that fills and empties between two
+   * looks gives a `"drain"` but no `"needsDrain"`. Another `type`, or a listener that is not a
+   * function, throws `INVALID_ARGUMENT`.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 2 });
+   * const drained = new Promise<void>((resolve) => runtime.addEventListener("drain", () => resolve(), { once: true }));
+   * for (let n = 0; n < 100; n++) runtime.spawn("square", n).detach();
+   * await drained; // every job was taken by a worker
+   * console.log(runtime.queueSize); // 0
+   * await runtime.shutdown();
+   * ```
+   */
+  addEventListener<K extends keyof RuntimeEventMap>(
+    type: K,
+    listener: (event: RuntimeEventMap[K]) => void,
+    options?: RuntimeListenerOptions,
+  ): void {
+    this.#events.add(type, listener, options, this.#queueReading());
+  }
+
+  /** Removes a listener that {@linkcode Runtime.addEventListener} added. */
+  removeEventListener<K extends keyof RuntimeEventMap>(type: K, listener: (event: RuntimeEventMap[K]) => void): void {
+    this.#events.remove(type, listener);
+  }
+
+  #queueReading(): QueueReading {
+    return { size: this.queueSize, full: this.needsDrain, spawned: this.#shared.live + this.completed };
   }
 
   /**
@@ -1267,6 +1314,7 @@ export class Runtime<S extends JobSet = JobSet> {
       if (isJobHandleDone(handle)) this.#unwatch(handle);
     }
     if (this.#maxExtra > 0) this.#checkBlocked();
+    if (this.#events.listened) this.#events.look(this.#queueReading());
   }
 
   /**
