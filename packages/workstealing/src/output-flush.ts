@@ -81,7 +81,7 @@ export class OutputFlush {
     if (this.#pending || this.#stdout === null || this.#stdout.length + (this.#stderr as Queued).length === 0) return;
     this.#pending = true;
     // SC, before the settlement's SC add to this thread's settled count (JobRecords.#announce):
-    // the runtime's thread reads the counts first and the words after (PendingOutput.any), so
+    // the runtime's thread reads the counts first and the words after (PendingOutput.pending), so
     // one that sees this job settled sees the word set.
     Atomics.store(this.#words, this.#processor, 1);
     this.#schedule();
@@ -117,7 +117,7 @@ export class PendingOutput {
    * Whether some machine's output written before a settlement is on its way. Read after the live
    * count (see {@linkcode OutputFlush.beforeSettle}).
    */
-  any(): boolean {
+  pending(): boolean {
     const words = this.#words;
     for (let p = 0; p < words.length; p++) {
       if (Atomics.load(words, p) !== 0) return true;

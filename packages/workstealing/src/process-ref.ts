@@ -76,7 +76,7 @@ export class ProcessRef {
    * (`output-flush.ts`; the words are read after the count, as that file says).
    */
   check(live: number): void {
-    if (live === 0 && this.#unrefd && this.#hold !== null && !this.#output.any()) this.#release();
+    if (live === 0 && this.#unrefd && this.#hold !== null && !this.#output.pending()) this.#release();
   }
 
   /** Lets go of the process (unref'd and idle, or shutdown). */
