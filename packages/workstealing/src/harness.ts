@@ -14,6 +14,7 @@ import { runChunk } from "./map-chunk.ts";
 import { inMapResult } from "./job-map.ts";
 import { jobWork } from "./job-work.ts";
 import { epochMs, MetricsRecorder } from "./metrics.ts";
+import { OutputFlush } from "./output-flush.ts";
 import { RecyclePolicy } from "./recycling.ts";
 import type { JobSet } from "./job-set.ts";
 import { type Processor, STAT } from "./processor.ts";
@@ -54,6 +55,8 @@ export class Harness {
   readonly #metrics: MetricsRecorder | null;
   /** The records' spawn times, over the heap (with metrics). */
   readonly #spawnTimes: Float64Array | null;
+  /** Marks this processor's output word before a settlement while its output is on its way. */
+  readonly #output: OutputFlush;
   /** Tasks' and in-place jobs' number, wait and start time, for their run-time metric (with metrics). */
   readonly #timed = new Map<number, readonly [job: number, waitMs: number, startedAt: number]>();
 
@@ -82,6 +85,7 @@ export class Harness {
     this.#checkAlive = checkAlive;
     this.#beat = beat;
     this.#recycle = new RecyclePolicy(shared.setup.recycle);
+    this.#output = new OutputFlush(shared.setup.output, own.index);
     const metrics = shared.setup.metrics;
     this.#metrics = metrics === null ? null : new MetricsRecorder(metrics, own.index);
     this.#metrics?.started();
@@ -214,6 +218,7 @@ export class Harness {
     // in neither (see `finish`), and a death halfway is recovered (see `#settle`).
     this.#own.setCurrent(id);
     this.#own.unlinkRunning(id);
+    this.#output.beforeSettle(); // before the settlement is counted: see output-flush.ts
     shared.records.publishOutcome(id, state);
     this.#own.setCurrent(0); // before the releases, which free the record
     shared.records.release(id); // the execution's reference
@@ -359,6 +364,7 @@ export class Harness {
     // between the state store and the wake) leaves the record named there, in its terminal state
     // or still RUNNING, and unreleased; the runtime then finishes the settlement, or fails the job
     // as lost (`Processor.heldJobs`). Dying after the clear loses nothing but the record's memory.
+    this.#output.beforeSettle(); // before the settlement is counted: see output-flush.ts
     shared.records.publishOutcome(id, state);
     this.#own.setCurrent(0);
     shared.records.release(id);

@@ -66,3 +66,54 @@ test("without the metrics option the counters are kept and the histograms are no
     await runtime.shutdown();
   }
 });
+
+test("a histogram's mean, min, max and standard deviation are exact: one job, and three of known least lengths", async () => {
+  const { runtime } = await startTestRuntime({ workers: 1, metrics: true });
+  try {
+    await runtime.spawn("block", 5);
+    const one = runtime.metrics().jobs.block!.run;
+    assert.equal(one.count, 1);
+    assert.ok(one.min >= 5 - 0.01, `a 5 ms job ran ${one.min} ms`);
+    assert.equal(one.max, one.min, "one duration: it is the least and the greatest");
+    assert.equal(one.mean, one.min);
+    assert.equal(one.stddev, 0);
+    // Two more: the least is still at most the first's, the greatest at least 20 ms.
+    await runtime.spawn("block", 10);
+    await runtime.spawn("block", 20);
+    const three = runtime.metrics().jobs.block!;
+    for (const d of [three.run, three.wait]) {
+      assert.equal(d.count, 3);
+      assert.ok(d.min <= d.mean && d.mean <= d.max, JSON.stringify(d));
+      // A population standard deviation is at most half the range.
+      assert.ok(d.stddev >= 0 && d.stddev <= (d.max - d.min) / 2 + 1e-9, JSON.stringify(d));
+      // The percentiles are bucket upper bounds, so no percentile is below the exact least.
+      assert.ok(d.p50 >= d.min && d.p99 >= d.min, JSON.stringify(d));
+    }
+    assert.ok(three.run.min <= one.min, `least ${three.run.min} after ${one.min}`);
+    assert.ok(three.run.max >= 20 - 0.01, `a 20 ms job ran ${three.run.max} ms`);
+    assert.ok(three.run.mean >= (5 + 10 + 20) / 3 - 0.01, `mean ${three.run.mean}`);
+  } finally {
+    await runtime.shutdown();
+  }
+});
+
+test("utilization is the workers' busy time ÷ the time they had, and NaN without metrics", async () => {
+  const { runtime } = await startTestRuntime({ workers: 2, metrics: true });
+  try {
+    await runtime.spawn("block", 50);
+    const metrics = runtime.metrics();
+    assert.ok(metrics.utilization > 0 && metrics.utilization <= 1, `utilization ${metrics.utilization}`);
+    // The same reading's busy ratios (each a worker's busy time ÷ the time since the start).
+    const mean = metrics.workers.slice(0, 2).reduce((total, worker) => total + worker.busyRatio, 0) / 2;
+    assert.equal(metrics.utilization, mean);
+  } finally {
+    await runtime.shutdown();
+  }
+  const plain = await startTestRuntime({ workers: 1 });
+  try {
+    await plain.runtime.spawn("add", 1, 2);
+    assert.ok(Number.isNaN(plain.runtime.metrics().utilization));
+  } finally {
+    await plain.runtime.shutdown();
+  }
+});

@@ -40,6 +40,7 @@ export type { MapOptions } from "./job-map.ts";
 export { JobScope, join, scope } from "./job-scope.ts";
 export { move, SharedBuffer, type TypedArrayClass } from "@spindle/codec";
 export type { DurationStats, JobMetrics, RuntimeMetrics, WorkerMetrics } from "./metrics.ts";
+export type { RuntimeEventMap, RuntimeListenerOptions } from "./runtime-events.ts";
 export type { ResourceLimits } from "./resource-limits.ts";
 export {
   DEFAULT_ABORT_GRACE_MS,

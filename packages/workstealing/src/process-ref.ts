@@ -1,5 +1,6 @@
 import type { Worker } from "node:worker_threads";
 import { holdProcessOpen } from "@spindle/core";
+import type { PendingOutput } from "./output-flush.ts";
 
 /**
  * Whether a runtime keeps the process alive: always (the default, like an open server), or, once
@@ -26,10 +27,15 @@ export class ProcessRef {
   /** The runtime's hold of the process, or null. */
   #hold: (() => void) | null = holdProcessOpen();
   readonly #threads: readonly (Worker | null)[];
+  readonly #output: PendingOutput;
 
-  /** Over the runtime's machine threads (the array it keeps them in, read when the mode changes). */
-  constructor(threads: readonly (Worker | null)[]) {
+  /**
+   * Over the runtime's machine threads (the array it keeps them in, read when the mode changes)
+   * and its machines' output words.
+   */
+  constructor(threads: readonly (Worker | null)[], output: PendingOutput) {
     this.#threads = threads;
+    this.#output = output;
   }
 
   /** Whether the runtime lets the process exit while it has no live job. */
@@ -64,9 +70,13 @@ export class ProcessRef {
     this.#hold ??= holdProcessOpen(); // ref'd, the hold is there already
   }
 
-  /** The runtime's monitor, with the live job count: unref'd, lets go once none is live. */
+  /**
+   * The runtime's monitor, with the live job count: unref'd, lets go once none is live and what
+   * the jobs wrote to stdout and stderr before they settled has reached this thread's streams
+   * (`output-flush.ts`; the words are read after the count, as that file says).
+   */
   check(live: number): void {
-    if (live === 0 && this.#unrefd) this.#release();
+    if (live === 0 && this.#unrefd && this.#hold !== null && !this.#output.pending()) this.#release();
   }
 
   /** Lets go of the process (unref'd and idle, or shutdown). */

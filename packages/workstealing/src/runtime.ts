@@ -45,10 +45,18 @@ import {
   SHUTTING_DOWN,
   STOPPING,
 } from "./shared-state.ts";
+import { outputWordsBuffer, PendingOutput } from "./output-flush.ts";
 import { ProcessRef } from "./process-ref.ts";
+import {
+  type QueueReading,
+  type RuntimeEventMap,
+  RuntimeEvents,
+  type RuntimeListenerOptions,
+} from "./runtime-events.ts";
 import { epochMs, metricsBuffer, MetricsReader, type RuntimeMetrics, type WorkerMetrics } from "./metrics.ts";
 import { MAX_SHARED_BUFFER_BYTES, reclaimBuffersOf, SharedBuffer } from "@spindle/codec";
 import { checkResourceLimits, type ResourceLimits } from "./resource-limits.ts";
+import { checkWorkerThreadOptions, type WorkerThreadOptions } from "./worker-thread-options.ts";
 import { MAX_HEAP_BYTES, SharedHeap } from "@spindle/codec";
 import { ValueEncoder } from "@spindle/codec";
 import { EMPTY, RETRY } from "./work-deque.ts";
@@ -85,6 +93,20 @@ export interface RuntimeOptions {
    */
   readonly resourceLimits?: ResourceLimits;
   /**
+   * The worker threads' `process.env` (piscina's and Node's `env`): an object of strings, instead
+   * of a copy of the process's environment at the thread's start. All four runtimes apply it.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Strings appended to the worker threads' `process.argv` (piscina's `argv`). All four runtimes apply it. */
+  readonly argv?: readonly string[];
+  /**
+   * The worker threads' runtime flags (piscina's `execArgv`), instead of the process's: Node's
+   * per-thread flags only (others fail the start with `ERR_WORKER_INVALID_EXEC_ARGV`), so include
+   * what the workers need (a `--conditions` flag, say). Node only: Bun and Deno do not apply it,
+   * and `Runtime.start` throws {@linkcode UnsupportedOptionError} there.
+   */
+  readonly execArgv?: readonly string[];
+  /**
    * Replace a worker's thread by a fresh one after it has taken this many jobs from the queues
    * (children joined in place do not count), between jobs: it takes nothing new, finishes the jobs
    * it runs, and its queued jobs move to the other workers. Every job runs once. Default: never.
@@ -115,9 +137,10 @@ export interface RuntimeOptions {
    * at `limit` queued jobs, `spawn` either throws {@linkcode QueueFullError} (`whenFull:
    * "reject"`) or returns the handle of a job that waits on this thread and enters the queue, in
    * order, as room frees (`"wait"`, the default). Child jobs spawned inside jobs are not bounded.
-   * `limit`: an integer from 1 to 2^31 - 1 (`INVALID_ARGUMENT` otherwise). Default: unbounded.
+   * `limit`: an integer from 1 to 2^31 - 1, or `"auto"`: `workers` squared (piscina's `maxQueue:
+   * "auto"`, which is `maxThreads` squared); `INVALID_ARGUMENT` otherwise. Default: unbounded.
    */
-  readonly queue?: { readonly limit: number; readonly whenFull?: "wait" | "reject" };
+  readonly queue?: { readonly limit: number | "auto"; readonly whenFull?: "wait" | "reject" };
   /**
    * Data every worker receives once, structured-cloned (a `SharedArrayBuffer` in it is shared,
    * not copied); jobs reach it as `jobs.workerData`. Job arguments cannot carry shared memory;
@@ -297,6 +320,12 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #spawnTimes: Float64Array | null;
   #extraMachinesStarted = 0;
   readonly #processRef: ProcessRef;
+  /** The runtime's "drain" and "needsDrain" events (its monitor looks once a listener was added). */
+  readonly #events = new RuntimeEvents();
+  /** The machine threads' `env`, `argv` and `execArgv`, as given. */
+  readonly #threadOptions: WorkerThreadOptions;
+  /** Whether output a machine wrote before a settlement is on its way to this thread. */
+  readonly #output: PendingOutput;
 
   private constructor(
     key: typeof KEY,
@@ -309,9 +338,11 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#shared = shared;
     this.#workers = workers;
     this.#maxExtra = maxExtra;
-    this.#limit = options.queue?.limit ?? Infinity;
+    // A number: start() resolved "auto".
+    this.#limit = (options.queue?.limit as number | undefined) ?? Infinity;
     this.#reject = options.queue?.whenFull === "reject";
     this.#workerData = options.workerData;
+    this.#threadOptions = { env: options.env, argv: options.argv, execArgv: options.execArgv };
     this.#threads = new Array<Worker | null>(workers + maxExtra).fill(null);
     this.#heartbeats = new HeartbeatWatch(shared.processors);
     this.#graceMs = options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
@@ -330,7 +361,8 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#spawnTimes = metrics === null ? null : new Float64Array(shared.setup.heap);
     this.#minWorkers = shared.setup.minWorkers;
     this.#retiredWorkers = workers - this.#minWorkers;
-    this.#processRef = new ProcessRef(this.#threads);
+    this.#output = new PendingOutput(shared.setup.output);
+    this.#processRef = new ProcessRef(this.#threads, this.#output);
     if (options.unref === true) {
       this.#processRef.unref();
       // Until the monitor runs: unref'd workers alone would not keep a process awaiting the start.
@@ -371,11 +403,18 @@ export class Runtime<S extends JobSet = JobSet> {
     checkCount("workers", workers, 1);
     const maxExtra = options.maxExtraMachines === undefined ? workers : options.maxExtraMachines;
     checkCount("maxExtraMachines", maxExtra, 0);
-    const queue = checkOptions(options.queue, "Runtime.start()'s queue option", ["limit", "whenFull"]);
-    if (options.queue !== undefined) options = { ...options, queue }; // the runtime keeps what was checked
+    let queue = checkOptions(options.queue, "Runtime.start()'s queue option", ["limit", "whenFull"]);
     const limit = queue.limit;
-    // A queue bound, not a thread count: as large as piscina's maxQueue may be.
-    if (limit !== undefined) checkCount("queue.limit", limit, 1, MAX_QUEUE_LIMIT);
+    if (limit === "auto") {
+      queue = { ...queue, limit: Math.min(workers * workers, MAX_QUEUE_LIMIT) };
+    } else if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_QUEUE_LIMIT)) {
+      // A queue bound, not a thread count: as large as piscina's maxQueue may be.
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `queue.limit must be an integer from 1 to ${MAX_QUEUE_LIMIT} or "auto", got ${describe(limit)}`,
+      );
+    }
+    if (options.queue !== undefined) options = { ...options, queue }; // the runtime keeps what was checked
     const whenFull: unknown = queue.whenFull;
     if (whenFull !== undefined && whenFull !== "wait" && whenFull !== "reject") {
       throw new SpindleError(
@@ -393,6 +432,7 @@ export class Runtime<S extends JobSet = JobSet> {
     const idleTimeout: unknown = options.idleTimeout;
     if (idleTimeout !== undefined) checkMs("idleTimeout", idleTimeout);
     const resourceLimits = options.resourceLimits === undefined ? null : checkResourceLimits(options.resourceLimits);
+    options = { ...options, ...checkWorkerThreadOptions(options) }; // the runtime keeps what was checked
     const maxJobs: unknown = options.maxJobsPerWorker;
     if (
       maxJobs !== undefined &&
@@ -447,6 +487,7 @@ export class Runtime<S extends JobSet = JobSet> {
       recycle: { maxJobs: options.maxJobsPerWorker ?? 0, maxMemory: options.maxMemoryBeforeRecycle ?? 0 },
       resourceLimits,
       metrics: options.metrics === true ? metricsBuffer(processors) : null,
+      output: outputWordsBuffer(processors),
       dequeCapacity: DEQUE_CAPACITY,
       jobModule: url,
       timer: options.timer?.share() ?? null,
@@ -552,9 +593,11 @@ export class Runtime<S extends JobSet = JobSet> {
    * The runtime's metrics, as tokio's `RuntimeMetrics`: steals, parks, the injector's depth, extra
    * machines started, and each worker's counters; with the `metrics: true` option also, per job
    * name, run-time and wait-time histograms (count, p50, p90, p99 in ms; percentiles are bucket
-   * bounds, at most 19 % above the true value) and each worker's busy ratio (time not parked
-   * while its thread ran ÷ time since the start). A map chunk counts as one job of its name.
-   * Without the option, `jobs` is empty and busy ratios are `NaN`.
+   * bounds, at most 19 % above the true value; mean, min, max and standard deviation exact), each
+   * worker's busy ratio (time not parked while its thread ran ÷ time since the start) and the
+   * pool's `utilization` (the workers' mean busy ratio, piscina's `utilization`). A map chunk
+   * counts as one job of its name. Without the option, `jobs` is empty and busy ratios and
+   * `utilization` are `NaN`.
    *
    * @example
    * ```ts
@@ -565,6 +608,7 @@ export class Runtime<S extends JobSet = JobSet> {
    * await Promise.all([1, 2, 3].map((n) => runtime.spawn("add", n, 1)));
    * const metrics = runtime.metrics();
    * console.log(metrics.jobs.add?.run.count, metrics.workers.length); // 3 4
+   * console.log(metrics.jobs.add!.run.min <= metrics.jobs.add!.run.mean, metrics.utilization <= 1); // true true
    * await runtime.shutdown();
    * ```
    */
@@ -574,11 +618,14 @@ export class Runtime<S extends JobSet = JobSet> {
     const workers: WorkerMetrics[] = [];
     let steals = 0;
     let parks = 0;
+    let busy = 0;
     for (let p = 0; p < this.#threads.length; p++) {
       const stats = shared.processor(p).stats();
       steals += stats.steals;
       parks += stats.parks;
-      workers.push({ ...stats, busyRatio: reader === null ? NaN : reader.busyRatio(p) });
+      const busyRatio = reader === null ? NaN : reader.busyRatio(p);
+      if (p < this.#workers) busy += busyRatio;
+      workers.push({ ...stats, busyRatio });
     }
     return {
       jobs: reader === null ? {} : reader.jobs(this.#names),
@@ -588,6 +635,9 @@ export class Runtime<S extends JobSet = JobSet> {
       injectorDepth: shared.injector.length,
       extraMachinesStarted: this.#extraMachinesStarted,
       elapsedMs: reader?.elapsedMs ?? NaN,
+      // Each busy ratio is its worker's busy time ÷ the time since the start: their mean is the
+      // busy time of all ÷ the time they had.
+      utilization: busy / this.#workers,
     };
   }
 
@@ -671,6 +721,66 @@ export class Runtime<S extends JobSet = JobSet> {
    */
   get needsDrain(): boolean {
     return this.#waitingForRoom.size > 0 || this.#shared.injector.length >= this.#limit;
+  }
+
+  /**
+   * The bounded queue's limit (`queue: { limit }`, `"auto"` resolved to `workers` squared, as
+   * piscina's `options.maxQueue` reads back), or `Infinity` for an unbounded queue.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), {
+   *   workers: 2,
+   *   queue: { limit: "auto" },
+   * });
+   * console.log(runtime.queueLimit); // 4
+   * await runtime.shutdown();
+   * ```
+   */
+  get queueLimit(): number {
+    return this.#limit;
+  }
+
+  /**
+   * Calls `listener` on the runtime's `type` events (piscina's `pool.on(type, ...)`): `"drain"`
+   * when the queue is found empty after jobs were spawned since the last look, `"needsDrain"`
+   * when the bounded queue is found full after a look that found it not. The runtime's monitor
+   * looks every 10 ms once a listener was added (workers take jobs in shared memory, unseen by this
+   * thread), so an event comes up to 10 ms late, and a queue that fills and empties between two
+   * looks gives a `"drain"` but no `"needsDrain"`. Another `type`, or a listener that is not a
+   * function, throws `INVALID_ARGUMENT`.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 2 });
+   * const drained = new Promise<void>((resolve) => runtime.addEventListener("drain", () => resolve(), { once: true }));
+   * for (let n = 0; n < 100; n++) runtime.spawn("square", n).detach();
+   * await drained; // every job was taken by a worker
+   * console.log(runtime.queueSize); // 0
+   * await runtime.shutdown();
+   * ```
+   */
+  addEventListener<K extends keyof RuntimeEventMap>(
+    type: K,
+    listener: (event: RuntimeEventMap[K]) => void,
+    options?: RuntimeListenerOptions,
+  ): void {
+    this.#events.add(type, listener, options, this.#queueReading());
+  }
+
+  /** Removes a listener that {@linkcode Runtime.addEventListener} added. */
+  removeEventListener<K extends keyof RuntimeEventMap>(type: K, listener: (event: RuntimeEventMap[K]) => void): void {
+    this.#events.remove(type, listener);
+  }
+
+  #queueReading(): QueueReading {
+    return { size: this.queueSize, full: this.needsDrain, spawned: this.#shared.live + this.completed };
   }
 
   /**
@@ -1015,7 +1125,7 @@ export class Runtime<S extends JobSet = JobSet> {
     const workerData = { setup: shared.setup, processor: p, data: this.#workerData };
     let thread: Worker;
     try {
-      thread = spawnMachineThread(workerData, p, shared.setup.resourceLimits);
+      thread = spawnMachineThread(workerData, p, shared.setup.resourceLimits, this.#threadOptions);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1038,6 +1148,7 @@ export class Runtime<S extends JobSet = JobSet> {
         // loop (or one blocked in Atomics.wait, once woken): it runs on after its exit event.
         const mayRunOn = HOST_RUNTIME === "Deno" && this.#terminated[p] === true;
         this.#onExit(p, code, error, mayRunOn);
+        this.#output.exited(p);
         // Permits, channel ends and half-done slots of shared primitives (`@spindle/sync`) that
         // this thread knows and the dead thread held: given back, their waiters woken.
         try {
@@ -1228,6 +1339,7 @@ export class Runtime<S extends JobSet = JobSet> {
       if (isJobHandleDone(handle)) this.#unwatch(handle);
     }
     if (this.#maxExtra > 0) this.#checkBlocked();
+    if (this.#events.listened) this.#events.look(this.#queueReading());
   }
 
   /**
@@ -1438,6 +1550,9 @@ const RUNTIME_OPTION_NAMES: readonly (keyof RuntimeOptions)[] = [
   "idleTimeout",
   "unref",
   "resourceLimits",
+  "env",
+  "argv",
+  "execArgv",
   "maxJobsPerWorker",
   "maxMemoryBeforeRecycle",
   "metrics",
@@ -1516,8 +1631,20 @@ function checkWorkerData(workerData: unknown): void {
  * Loaded over `http(s):` (as JSR serves Deno), the worker starts from a `data:` module that
  * imports the entry: Deno's `node:worker_threads` accepts only `file:` and `data:` URLs.
  */
-function spawnMachineThread(workerData: unknown, p: number, resourceLimits: ResourceLimits | null): Worker {
-  const options = { workerData, name: `spindle-machine-${p}`, ...(resourceLimits === null ? {} : { resourceLimits }) };
+function spawnMachineThread(
+  workerData: unknown,
+  p: number,
+  resourceLimits: ResourceLimits | null,
+  thread: WorkerThreadOptions,
+): Worker {
+  const options = {
+    workerData,
+    name: `spindle-machine-${p}`,
+    ...(resourceLimits === null ? {} : { resourceLimits }),
+    ...(thread.env === undefined ? {} : { env: thread.env }),
+    ...(thread.argv === undefined ? {} : { argv: [...thread.argv] }),
+    ...(thread.execArgv === undefined ? {} : { execArgv: [...thread.execArgv] }),
+  };
   if (import.meta.url.startsWith("file:")) return new Worker(new URL("./worker-main.js", import.meta.url), options);
   // webpackIgnore: this URL is only imported by the data: module, not a file to copy into a bundle.
   const entry = new URL(/* webpackIgnore: true */ "./worker-main.js", import.meta.url).href;

@@ -27,6 +27,8 @@ export interface SharedStateSetup {
   readonly recycle: RecycleLimits;
   /** The metrics' shared memory (the runtime's `metrics: true`), or null. */
   readonly metrics: SharedArrayBuffer | null;
+  /** One word per processor: output its machine wrote before a settlement is on its way (`output-flush.ts`). */
+  readonly output: SharedArrayBuffer;
   /** The engine limits of every machine thread (the runtime's `resourceLimits`), or null. */
   readonly resourceLimits: ResourceLimits | null;
   readonly dequeCapacity: number;

@@ -10,7 +10,7 @@
 // worker), "useAtomics must be a boolean" (the workers always park on a futex), "taskQueue must be
 // a TaskQueue object" (the queues are not pluggable), "niceIncrement must be non-negative integer
 // on Unix" (no thread priority), "trackUnmanagedFds must be a boolean" (Node-worker-only).
-// The `maxQueue: 'auto'` part of "maxQueue must be non-negative integer" has no counterpart either.
+// `maxQueue: 'auto'` is `queue: { limit: "auto" }`, read back as `runtime.queueLimit`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
@@ -50,6 +50,16 @@ test("maxQueue must be non-negative integer (queue.limit: from 1)", async () => 
   await refuses({ queue: { limit: -1 } }, "-1");
   await refuses({ queue: { limit: "string" } }, "string");
   await refuses({ queue: { limit: 0 } }, "0"); // piscina's maxQueue: 0 is a mode; not here
+  const runtime = await Runtime.start(JOBS, {
+    workers: 2,
+    queue: { limit: "auto" },
+    workerData: { words: new Int32Array(1) },
+  });
+  try {
+    assert.equal(runtime.queueLimit, 4);
+  } finally {
+    await runtime.shutdown();
+  }
 });
 
 test("resourceLimits must be an object", async () => {

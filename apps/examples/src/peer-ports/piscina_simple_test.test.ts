@@ -14,8 +14,6 @@
 // - "Piscina constructor options are correctly set": options are not read back.
 // - "filename can be provided while posting", "filename can be null when initially provided": one
 //   job module per runtime, given to `Runtime.start`.
-// - "passing argv to workers works", "passing execArgv to workers works": no `argv` / `execArgv`
-//   options (the workers are started by the runtime; `workerData` carries data to them).
 // - "filename can be a file:// URL to an ESM module": the same call as "filename can be a file://
 //   URL" (every job module is ESM).
 // - The second "named tasks work" (`name: 'b'` as the pool's default task): there is no default
@@ -25,9 +23,11 @@ import process from "node:process";
 import { test } from "node:test";
 import { isMainThread, threadId } from "node:worker_threads";
 import { SpindleError } from "@spindle/core";
-import { Runtime } from "@spindle/workstealing";
+import { Runtime, UnsupportedOptionError } from "@spindle/workstealing";
 import type jobs from "./piscina/jobs.ts";
 import { JOBS, withRuntime } from "./piscina/support.ts";
+
+declare const Deno: unknown;
 
 test("Piscina.isWorkerThread has the correct value (worker)", async () => {
   assert.equal(isMainThread, true);
@@ -56,17 +56,33 @@ test("filename must be provided while posting", async () => {
   );
 });
 
-test("passing env to workers works (the workers see the process's environment)", async () => {
-  // No `env` option: the workers inherit the process's environment as it is when they start.
-  const name = `PISCINA_PORT_${process.pid}`;
-  process.env[name] = "foo";
-  try {
-    await withRuntime({ workers: 1 }, async (runtime) => {
-      assert.equal(await runtime.spawn("env", name), "foo");
-    });
-  } finally {
-    delete process.env[name];
+test("passing env to workers works", async () => {
+  await withRuntime({ workers: 1, env: { A: "foo" } }, async (runtime) => {
+    assert.deepEqual(await runtime.spawn("processEnv"), { A: "foo" });
+  });
+});
+
+test("passing argv to workers works", async () => {
+  await withRuntime({ workers: 1, argv: ["a", "b", "c"] }, async (runtime) => {
+    assert.deepEqual(await runtime.spawn("processArgv"), ["a", "b", "c"]);
+  });
+});
+
+test("passing execArgv to workers works (Node; refused on Bun and Deno, which do not apply it)", async () => {
+  // The flags replace the process's, as piscina's do: the workers keep the `--conditions` flag
+  // this test process runs with, so that they import the packages' sources.
+  const conditions = process.execArgv.filter((flag) => flag.startsWith("--conditions"));
+  const execArgv = [...conditions, "--no-warnings"];
+  if (process.versions.bun !== undefined || typeof Deno !== "undefined") {
+    await assert.rejects(
+      Runtime.start(JOBS, { workers: 1, execArgv, workerData: { words: new Int32Array(1) } }),
+      (e: unknown) => e instanceof UnsupportedOptionError && e.option === "execArgv",
+    );
+    return;
   }
+  await withRuntime({ workers: 1, execArgv }, async (runtime) => {
+    assert.deepEqual(await runtime.spawn("processExecArgv"), execArgv);
+  });
 });
 
 test("passing valid workerData works", async () => {
@@ -94,10 +110,12 @@ test("filename can be a file:// URL", async () => {
 test("duration and utilization calculations work", async () => {
   await withRuntime({ workers: 2, metrics: true }, async (runtime) => {
     await Promise.all([runtime.spawn("echo", 42), runtime.spawn("echo", 41), runtime.spawn("echo", 40)]);
-    const { elapsedMs, workers } = runtime.metrics();
+    const { elapsedMs, workers, utilization } = runtime.metrics();
     assert.ok(elapsedMs > 0, "duration");
     for (const { busyRatio } of workers) assert.ok(busyRatio >= 0 && busyRatio <= 1, `busy ratio ${busyRatio}`);
     assert.ok(workers.some(({ busyRatio }) => busyRatio > 0), "a worker was busy");
+    // piscina's `utilization`: the workers' busy time ÷ the time they had (2 workers).
+    assert.ok(utilization > 0 && utilization <= 1, `utilization ${utilization}`);
   });
 });
 

@@ -2,6 +2,7 @@
 // machine threads: one processor per wake table given, default limits.
 import { WakeTable } from "@spindle/core";
 import { SharedHeap } from "@spindle/codec";
+import { outputWordsBuffer } from "../output-flush.ts";
 import { SharedState, type SharedStateSetup } from "../shared-state.ts";
 
 /**
@@ -20,6 +21,7 @@ export function sharedStateSetup(workerTables: readonly SharedArrayBuffer[], hea
     idleTimeoutMs: 1_000,
     recycle: { maxJobs: 0, maxMemory: 0 },
     metrics: null,
+    output: outputWordsBuffer(processors),
     resourceLimits: null,
     dequeCapacity: 256,
     jobModule: "",

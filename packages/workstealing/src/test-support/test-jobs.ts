@@ -40,6 +40,14 @@ export type TestJobs = {
   hostCallback: (index: number, ms: number) => void;
   catchChild: (name: string, message: string) => Coroutine<string>;
   hostPromise: (ms: number) => Coroutine<string>;
+  logLines: (tag: string, count: number) => number;
+  logAndJoin: (tag: string, count: number) => Coroutine<number>;
+  workerProcess: () => {
+    env: Record<string, string | undefined>;
+    argv: string[];
+    execArgv: string[];
+    noDeprecation: boolean;
+  };
   spawnThenChange: () => Coroutine<unknown>;
   crashWith: (how: "throw" | "reject") => Coroutine<void>;
   crashWhenOpened: (index: number) => Coroutine<void>;
@@ -452,6 +460,30 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   // Waits on a host promise (the worker's event loop settles it).
   *hostPromise(ms) {
     return yield* fromPromise(new Promise<string>((resolve) => setTimeout(() => resolve("host timer fired"), ms)));
+  },
+  // Logs `count` lines "<tag> out <i>" to stdout and as many "<tag> err <i>" to stderr.
+  logLines(tag, count) {
+    for (let i = 0; i < count; i++) {
+      console.log(`${tag} out ${i}`);
+      console.error(`${tag} err ${i}`);
+    }
+    return count;
+  },
+  // Logs, then joins a child that logs (joined in place when it is still in this worker's slot).
+  *logAndJoin(tag, count) {
+    console.log(`${tag} before`);
+    const logged = yield* jobs.spawn("logLines", `${tag} child`, count);
+    console.log(`${tag} after`);
+    return logged + 2;
+  },
+  // What the worker's thread was started with.
+  workerProcess() {
+    return {
+      env: { ...process.env },
+      argv: process.argv.slice(2),
+      execArgv: process.execArgv,
+      noDeprecation: process.noDeprecation === true,
+    };
   },
 });
 export default jobs;

@@ -133,6 +133,18 @@ const jobs = defineJobs({
   env(name: string): string | undefined {
     return process.env[name];
   },
+  /** piscina's `({...process.env})`. */
+  processEnv(): Record<string, string | undefined> {
+    return { ...process.env };
+  },
+  /** piscina's `process.argv.slice(2)`. */
+  processArgv(): string[] {
+    return process.argv.slice(2);
+  },
+  /** piscina's `process.execArgv`. */
+  processExecArgv(): string[] {
+    return process.execArgv;
+  },
   tag(): string | undefined {
     return (jobs.workerData as PortData).tag;
   },
