@@ -4,7 +4,7 @@
 // message can reach it).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockOn, PENDING } from "@spindle/core";
+import { blockOn, PENDING, WakeTable } from "@spindle/core";
 import { nextMessage, startWorker, until, within } from "@spindle/test-support";
 import { clockNow } from "./clock.ts";
 import { TimerClosedError, TimerReactor, TimerStateError } from "./mod.ts";
@@ -93,23 +93,37 @@ test("a creator that polls after its timer thread found the shared state corrupt
   }
 });
 
-test("a creator parked in blockOn when its timer thread finds the creator's wake slot corrupted fails with the thread's finding as cause", async () => {
+test("a creator parked in blockOn when its timer thread finds a client's wake slot corrupted fails with the thread's finding as cause", async () => {
   const reactor = await TimerReactor.start({ driver: "thread" });
+  const shared = reactor.timer.share();
+  const channel = new BroadcastChannel(shared.channel);
   try {
-    const state = SharedTimerState.attach(reactor.timer.share().buffer);
+    const state = SharedTimerState.attach(shared.buffer);
+    // A client of the test's own, introduced to the thread as Timer.fromShared's are, and armed far
+    // off: the thread reads the introduction of an armed client it does not know.
+    const client = state.allocateClient();
+    channel.postMessage({ kind: "client", index: client, buffer: WakeTable.forThisThread().buffer });
+    changeUnderLock(state, () => {
+      state.setWakeSlot(client, 0);
+      state.setDeadline(client, clockNow() + 60_000);
+    });
+    await until(() => state.isIntroduced(client), "the thread to read the test client's introduction");
     const armed = reactor.timer.sleep(60_000);
     assert.equal(armed.poll(recordingContext().cx), PENDING);
-    // The slot corrupted before the deadline is moved, both under the lock: the thread reads the
-    // slot only once that deadline is due, so it never wakes the creator normally, and it cannot
-    // wake it through the corrupted slot at all. The parked creator's park check finds the timer
-    // closed (if this thread is paused past the deadline before it parks, its first poll does),
-    // and no message of the thread can reach it meanwhile.
+    // Its slot corrupted before its deadline is moved, both under the lock: the thread reads the
+    // slot only once that deadline is due, after this thread parked (or, if this thread is paused
+    // past it first, before its first poll). The client's words are the test's own, so a spurious
+    // wake of the creator (which re-arms it, rewriting the creator's words) cannot undo them. The
+    // parked creator's park check finds the timer closed, and no message of the thread can reach
+    // it meanwhile.
     changeUnderLock(state, () => {
-      state.setWakeSlot(0, -5);
-      state.setDeadline(0, clockNow() + 300);
+      state.setWakeSlot(client, -5);
+      state.setDeadline(client, clockNow() + 300);
     });
-    assert.throws(() => blockOn(armed), failedWithTheFinding("the wake slot of client 0", (value) => value === -5));
+    const slotCorrupted = failedWithTheFinding(`the wake slot of client ${client}`, (value) => value === -5);
+    assert.throws(() => blockOn(armed), slotCorrupted);
   } finally {
+    channel.close();
     reactor.close();
   }
 });
