@@ -352,6 +352,36 @@ test("bad options and bad spawn arguments get typed errors naming the value", ()
   );
 });
 
+test("spawn takes what has a poll method as a future, an iterator with next, throw and Symbol.iterator as a coroutine, and refuses the rest", async () => {
+  const executor = new LocalExecutor();
+  // A function with a poll method is a future; so is an object that also iterates itself.
+  const fn = Object.assign(() => {}, { poll: () => "function future" });
+  const both = { poll: () => "poll wins", next: () => assert.fail("driven as a coroutine"), throw: () => {} };
+  const iterator = {
+    next(): IteratorResult<never, string> {
+      return { done: true, value: "hand-made coroutine" };
+    },
+    throw(error: unknown): never {
+      throw error;
+    },
+    [Symbol.iterator]() {
+      return this;
+    },
+  };
+  const handles = [executor.spawn(fn as never), executor.spawn(both as never), executor.spawn(iterator as never)];
+  await executor.run();
+  assert.deepEqual(await Promise.all(handles), ["function future", "poll wins", "hand-made coroutine"]);
+  // An iterable without throw, a plain function, a string: none is a future or a coroutine.
+  for (
+    const [value, shown] of [[[1, 2], /got an Array/], [() => {}, /got function/], ["text", /got "text"/]] as const
+  ) {
+    assert.throws(
+      () => executor.spawn(value as never),
+      (e: unknown) => e instanceof SpindleError && e.code === "NOT_A_FUTURE" && shown.test(e.message),
+    );
+  }
+});
+
 test("a task whose coroutine yields a value that is not a future gets NOT_A_FUTURE thrown in at that yield", async () => {
   const executor = new LocalExecutor();
   const caught: string[] = [];
