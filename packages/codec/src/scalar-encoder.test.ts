@@ -103,3 +103,56 @@ test("ASCII strings of every length decode in place from a view over a shared he
     assert.equal(decodeValueAt(view, at, length), text, `${n} characters`);
   }
 });
+
+/** `n` printable ASCII characters that differ with `seed`. */
+function asciiText(n: number, seed: number): string {
+  return Array.from({ length: n }, (_, i) => String.fromCharCode(32 + ((i * 7 + seed) % 95))).join("");
+}
+
+test("ASCII strings decode from views of different memories read in turn, at the lengths where the decoding changes", () => {
+  const a = new Uint8Array(new SharedArrayBuffer(128));
+  const b = new Uint8Array(new SharedArrayBuffer(256), 64); // a view that starts inside its buffer
+  for (const n of [0, 1, 4, 5, 6, 15, 16, 17, 18, 20, 31, 32, 33, 39, 40, 41, 63, 64]) {
+    for (let round = 0; round < 3; round++) {
+      const inA = asciiText(n, round);
+      const inB = asciiText(n, round + 50);
+      const lengthA = encodeScalarInto(inA, a, 5);
+      const lengthB = encodeScalarInto(inB, b, 9);
+      assert.equal(lengthA, 3 + n);
+      assert.equal(decodeValueAt(a, 5, lengthA), inA, `${n} characters from a`);
+      assert.equal(decodeValueAt(b, 9, lengthB), inB, `${n} characters from b`);
+      // The memory changed under the same view: the next read sees the new bytes.
+      a.fill(0x41, 8, 8 + n);
+      assert.equal(decodeValueAt(a, 5, lengthA), "A".repeat(n), `${n} characters rewritten`);
+    }
+  }
+});
+
+test("strings of every kind round-trip exactly through shared memory: ASCII by encodeScalarInto, the others by the encoder", () => {
+  const memory = new Uint8Array(new SharedArrayBuffer(1024));
+  const kinds: [string, string][] = [
+    ["ASCII", "a"],
+    ["Latin-1", "é"],
+    ["BMP", "☃"],
+    ["astral", "😀"],
+    ["lone high surrogate", "\ud800"],
+    ["lone low surrogate", "\udc00"],
+  ];
+  const texts = [""];
+  for (const [, unit] of kinds) {
+    for (const n of [1, 16, 17, 63, 64, 65]) {
+      texts.push(unit.repeat(n), "x".repeat(n) + unit, unit + "x".repeat(n));
+    }
+  }
+  texts.push("\ud83d\ude00\ud800 mixed é ☃", "\udc00\ud800", "x".repeat(64) + "\u0080");
+  for (const text of texts) {
+    const ascii = text.length <= 64 && Array.from(text).every((c) => c.charCodeAt(0) < 0x80);
+    const scalar = encodeScalarInto(text, memory, 3);
+    assert.equal(scalar, ascii ? 3 + text.length : 0, JSON.stringify(text));
+    const bytes = encode(text);
+    if (ascii) assert.deepEqual(memory.slice(3, 3 + scalar), bytes, JSON.stringify(text));
+    memory.set(bytes, 3);
+    assert.equal(decodeValueAt(memory, 3, bytes.length), text, JSON.stringify(text));
+    assert.equal(decodeValue(memory.subarray(3, 3 + bytes.length)), text, JSON.stringify(text));
+  }
+});

@@ -71,6 +71,25 @@ test("values keep their shape: strings, numbers, objects, typed arrays, Map, Dat
   for (const value of values) assert.deepEqual(rx.tryRecv(), value);
 });
 
+test("strings and numbers cross exactly, through slots that start on word boundaries and slots that do not", () => {
+  const texts = ["", "a", "0123456789abcdef".repeat(4), "x".repeat(63), "x".repeat(65), "é".repeat(20), "☃ snow", "😀"];
+  texts.push("\ud800 lone", "lone \udc00", "ascii then é", "x".repeat(17));
+  const values: unknown[] = [...texts, 0, -0, 7, -(2 ** 31), 2 ** 31, 0.1, NaN, -Infinity];
+  for (const slotBytes of [128, 130, 72, 75]) {
+    const [tx, rx] = sharedChannel<unknown>(4, { slotBytes });
+    for (let lap = 0; lap < 3; lap++) {
+      for (const value of values) {
+        assert.equal(tx.trySend(value), true);
+        const got = rx.tryRecv();
+        assert.ok(
+          Object.is(got, value),
+          `slotBytes ${slotBytes}: ${JSON.stringify(value)} came back as ${JSON.stringify(got)}`,
+        );
+      }
+    }
+  }
+});
+
 test("close() on any end closes for all: sends fail with the value back, receivers drain then end", async () => {
   const [tx, rx] = sharedChannel<number>(4);
   const other = SharedSender.from<number>(structuredClone(tx.handle()));

@@ -199,9 +199,17 @@ export class ValueTooLargeError extends RangeError {
 let encoder: ValueEncoder | undefined;
 /**
  * This thread's scratch for the values `encodeScalarInto` writes (numbers, ASCII strings of at
- * most 64 characters: at most 67 bytes), which skip the encoder's setup and the view of its result.
+ * most 64 characters: at most 67 bytes, rounded up to whole words for `scratchWords`), which skip
+ * the encoder's setup and the view of its result.
  */
-const scalarScratch = new Uint8Array(67);
+const scalarScratch = new Uint8Array(68);
+/**
+ * `scalarScratch` as words: a ring whose slots start on word boundaries copies it into a slot a
+ * word at a time. Measured per 67-byte copy into shared memory (2 vCPUs, quiet; Node 24 / Deno 2.9
+ * / Bun 1.4): 20 / 16 / 17 ns against 36 / 25 / 26 by `set` of a kept view and 77 / 54 / 40 by a
+ * loop of bytes.
+ */
+const scratchWords = new Int32Array(scalarScratch.buffer);
 /** Where this thread's last `encode` left its bytes (the first `length` it returned). */
 let encoded: Uint8Array = scalarScratch;
 /**
@@ -233,6 +241,8 @@ export class SharedRing {
   readonly #sequences: Int32Array;
   readonly #lengths: Int32Array;
   readonly #data: Uint8Array;
+  /** `#data` as words when every slot starts on a word boundary (`slotBytes` a multiple of 4), else null. */
+  readonly #dataWords: Int32Array | null;
   readonly #holders: HolderTable;
   /** The words the holder table is made over, for the records `HolderTable.fieldIndex` locates. */
   readonly #holderWords: Int32Array;
@@ -310,6 +320,9 @@ export class SharedRing {
     this.#holderWords = new Int32Array(buffer, 0, at + HOLDER_WORDS);
     this.#holders = new HolderTable(this.#holderWords, at, HOLDER_FIELDS);
     this.#data = new Uint8Array(buffer, (at + HOLDER_WORDS) * 4, this.capacity * this.slotBytes);
+    this.#dataWords = this.slotBytes % 4 === 0
+      ? new Int32Array(buffer, (at + HOLDER_WORDS) * 4, (this.capacity * this.slotBytes) / 4)
+      : null;
     registerDeadThreadRecovery(this, (ring, threadId) => {
       const counts = ring.recover(threadId);
       return counts === null ? null : { what: "sharedChannel", threadId, counts: { ...counts } };
@@ -408,7 +421,14 @@ export class SharedRing {
         this.#lengths[index] = length;
         const data = this.#data;
         const at = index * this.slotBytes;
-        if (length <= COPY_LOOP_BYTES) { for (let i = 0; i < length; i++) data[at + i] = bytes[i]!; }
+        const dataWords = this.#dataWords;
+        if (bytes === scalarScratch && dataWords !== null) {
+          // Whole words: the last may carry bytes of the scratch past `length` into the slot's
+          // unused rest (it lies inside the slot, as `slotBytes` is a multiple of 4).
+          const first = at >> 2;
+          const count = (length + 3) >> 2;
+          for (let i = 0; i < count; i++) dataWords[first + i] = scratchWords[i]!;
+        } else if (length <= COPY_LOOP_BYTES) { for (let i = 0; i < length; i++) data[at + i] = bytes[i]!; }
         else {
           data.set(
             bytes === scalarScratch
