@@ -97,9 +97,10 @@ test("moved buffers that nobody receives go back to the heap: aborted while queu
       const aborted = runtime.spawnWith({ signal: controller.signal }, "sumBuffer", big(), 0, 1);
       await assert.rejects(async () => await aborted, JobAbortedError);
     }
-    // Refused after its arguments were encoded (the queue is full: the 6 aborted jobs stay in it
-    // until a worker pops them): the buffer can be sent again.
-    const fillers = [runtime.spawn("add", 1, 2), runtime.spawn("add", 3, 4)];
+    // Refused after its arguments were encoded (the aborted jobs gave their places back, so eight
+    // fillers make the queue full): the buffer can be sent again.
+    assert.equal(runtime.queueSize, 0, "the aborted jobs hold no place in the queue");
+    const fillers = Array.from({ length: 8 }, (_, i) => runtime.spawn("add", i, 1));
     for (let i = 0; i < 6; i++) {
       const refused = big();
       assert.throws(() => runtime.spawn("sumBuffer", refused, 0, 1), QueueFullError);
@@ -107,7 +108,7 @@ test("moved buffers that nobody receives go back to the heap: aborted while queu
     }
     Atomics.store(counters, 0, 2);
     await gate;
-    assert.deepEqual(await Promise.all(fillers), [3, 7]);
+    assert.deepEqual(await Promise.all(fillers), [1, 2, 3, 4, 5, 6, 7, 8]);
     // Results never read: detached handles.
     for (let i = 0; i < 6; i++) {
       runtime.spawn("makeMoved", 2 * MIB, 1).detach();
