@@ -407,12 +407,9 @@ export class Runtime<S extends JobSet = JobSet> {
     const limit = queue.limit;
     if (limit === "auto") {
       queue = { ...queue, limit: Math.min(workers * workers, MAX_QUEUE_LIMIT) };
-    } else if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= MAX_QUEUE_LIMIT)) {
+    } else if (limit !== undefined) {
       // A queue bound, not a thread count: as large as piscina's maxQueue may be.
-      throw new SpindleError(
-        "INVALID_ARGUMENT",
-        `queue.limit must be an integer from 1 to ${MAX_QUEUE_LIMIT} or "auto", got ${describe(limit)}`,
-      );
+      checkCount("queue.limit", limit, 1, MAX_QUEUE_LIMIT, ' or "auto"');
     }
     if (options.queue !== undefined) options = { ...options, queue }; // the runtime keeps what was checked
     const whenFull: unknown = queue.whenFull;
@@ -1533,12 +1530,12 @@ function checkMs(name: string, value: unknown): void {
   }
 }
 
-/** Checks a count option: an integer from `min` to `max` (256 for thread counts). */
-function checkCount(name: string, value: unknown, min: number, max = 256): void {
+/** Checks a count option: an integer from `min` to `max` (256 for thread counts), or what `orElse` names. */
+function checkCount(name: string, value: unknown, min: number, max = 256, orElse = ""): void {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
-      `${name} must be an integer from ${min} to ${max}, got ${describe(value)}`,
+      `${name} must be an integer from ${min} to ${max}${orElse}, got ${describe(value)}`,
     );
   }
 }
