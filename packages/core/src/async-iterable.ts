@@ -181,7 +181,9 @@ export function fromAsyncIterable<T>(iterable: AsyncIterable<T> | Iterable<T>): 
   } catch (cause) {
     throw unreadableError(iterable, needs, cause);
   }
-  if (typeof asyncIterator === "function") return new AsyncIterableStream(iterable as AsyncIterable<T>, "fromAsyncIterable()");
+  if (typeof asyncIterator === "function") {
+    return new AsyncIterableStream(iterable as AsyncIterable<T>, "fromAsyncIterable()");
+  }
   checkIterable(iterable, needs);
   return new IterableStream(iterable as Iterable<T>, "fromAsyncIterable()");
 }

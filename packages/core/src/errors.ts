@@ -399,7 +399,7 @@ export function checkIterable(value: unknown, needs: string): void {
  * import { readIterable } from "@spindle/core";
  *
  * console.log(readIterable(new Set([1, 2]), "sum() needs an iterable")); // [ 1, 2 ]
- * const broken = { [Symbol.iterator]: () => ({ next: () => 5 }) };
+ * const broken = { [Symbol.iterator]: () => ({ next: () => 5 }) } as unknown as Iterable<number>;
  * try {
  *   readIterable(broken, "sum() needs an iterable");
  * } catch (error) {

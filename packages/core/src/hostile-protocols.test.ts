@@ -33,10 +33,10 @@ function isInvalid(pattern: RegExp): (error: unknown) => boolean {
 }
 
 test("fromPromise(): a thenable's first call back counts, as a promise's resolve functions do", async () => {
-  const twice = { then: (resolve: (v: number) => void) => (resolve(1), resolve(2)) };
+  const twice = { then: (resolve: (v: number) => void) => (resolve(1), resolve(2)) } as unknown as PromiseLike<number>;
   const thenRejects = {
     then: (resolve: (v: number) => void, reject: (e: unknown) => void) => (resolve(1), reject(new Error("late"))),
-  };
+  } as unknown as PromiseLike<number>;
   assert.equal(await toPromise(fromPromise(twice)), 1);
   assert.equal(await toPromise(fromPromise(thenRejects)), 1);
   assert.equal(await toPromise(fromPromise(() => twice)), 1);
@@ -44,13 +44,20 @@ test("fromPromise(): a thenable's first call back counts, as a promise's resolve
 
 test("fromPromise(): a thenable whose then() throws rejects with that error, unless it called back first", async () => {
   const thrown = new Error("then threw");
-  await assert.rejects(toPromise(fromPromise({ then: () => { throw thrown; } })), (e) => e === thrown);
+  await assert.rejects(
+    toPromise(fromPromise({
+      then: () => {
+        throw thrown;
+      },
+    })),
+    (e) => e === thrown,
+  );
   const resolvedThenThrew = {
     then(resolve: (v: number) => void) {
       resolve(7);
       throw thrown;
     },
-  };
+  } as unknown as PromiseLike<number>;
   assert.equal(await toPromise(fromPromise(resolvedThenThrew)), 7);
 });
 
@@ -118,7 +125,9 @@ test("joinAll, race, asCompleted, spawnAll: an iterable whose iteration fails is
       assert.throws(
         () => take(iterable),
         (e) =>
-          isInvalid(new RegExp(`^${needs.replace(/[()]/g, "\\$&")}, got an object whose iteration threw ${thrown}`))(e) &&
+          isInvalid(new RegExp(`^${needs.replace(/[()]/g, "\\$&")}, got an object whose iteration threw ${thrown}`))(
+            e,
+          ) &&
           (e as Error).cause instanceof Error,
         needs,
       );

@@ -185,7 +185,15 @@ test("bad map input rejects with a typed error naming the value; nothing is left
     // an object") or the getter's own error, naming neither map() nor the items.
     const brokenItems = [
       { [Symbol.iterator]: () => ({ next: () => 5 }) },
-      { [Symbol.iterator]: () => ({ next: () => ({ get done(): never { throw new Error("done getter"); } }) }) },
+      {
+        [Symbol.iterator]: () => ({
+          next: () => ({
+            get done(): never {
+              throw new Error("done getter");
+            },
+          }),
+        }),
+      },
     ];
     for (const items of brokenItems) {
       await assert.rejects(
