@@ -12,7 +12,7 @@ import {
   yieldNow,
 } from "@spindle/core";
 import { broadcast, type BroadcastReceiver, BroadcastSender, ClosedError, LaggedError, SendError } from "./mod.ts";
-import { collectUntil, TestTask } from "./test-support/harness.ts";
+import { collectedLater, collectUntil, TestTask } from "./test-support/harness.ts";
 
 test("every receiver sees every value sent after it subscribed, then the end", async () => {
   const [tx, rx1] = broadcast<number>(8);
@@ -150,6 +150,26 @@ test("tx.length forgets a receiver collected without being dropped", async () =>
   rx.tryRecv();
   assert.equal(tx.length, 1, "the unread value of the lost receiver");
   assert.ok(await collectUntil(() => tx.length === 0), "the collected receiver's cursor was forgotten");
+});
+
+test("the values kept are dropped with the last receiver, dropped or collected, and only then", async () => {
+  for (const loseLast of ["drop", "collect"] as const) {
+    const [tx, rx] = broadcast<object>(4);
+    const collected = (() => {
+      const sent = {};
+      tx.send(sent);
+      return collectedLater(sent);
+    })();
+    let second: BroadcastReceiver<object> | undefined = tx.subscribe();
+    rx.drop();
+    assert.ok(!(await collectUntil(collected, 3)), `${loseLast}: kept while a receiver lives`);
+    if (loseLast === "drop") second.drop();
+    second = undefined;
+    assert.ok(await collectUntil(collected), `${loseLast}: dropped with the last receiver`);
+    assert.equal(tx.receiverCount, 0);
+    const later = tx.subscribe();
+    assert.equal(later.tryRecv(), PENDING, "a receiver subscribed later starts at the tail");
+  }
 });
 
 test("tx.closed() waits for the last receiver, counts receivers subscribed meanwhile, and is ready at once without any", () => {

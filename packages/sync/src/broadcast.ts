@@ -73,8 +73,13 @@ class Shared<T> implements EndCounts {
     this.waiting.wakeAll();
   }
 
-  /** Sends fail from now on (until a `subscribe()`); the senders' `closed()` futures complete. */
+  /**
+   * Sends fail from now on (until a `subscribe()`); the senders' `closed()` futures complete. The
+   * values kept are dropped: a receiver subscribed later starts at the tail, so none of them can be
+   * received any more (tokio drops each value once no receiver is left to read it).
+   */
   lastReceiverGone(): void {
+    this.ring.fill(undefined);
     this.closing.wakeAll();
   }
 

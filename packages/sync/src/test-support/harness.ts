@@ -124,3 +124,17 @@ export async function collectUntil(done: () => boolean, tries = 50): Promise<boo
   }
   return done();
 }
+
+/**
+ * Whether `value` was garbage-collected, as a function to poll (with {@linkcode collectUntil}).
+ * A `WeakRef` would not do: each `deref()` that finds the value keeps it alive to the end of the
+ * current job, and a check before every collection would then keep it for good.
+ */
+export function collectedLater(value: object): () => boolean {
+  const state = { collected: false };
+  collections.register(value, state);
+  return () => state.collected;
+}
+
+/** Module-wide: a registry that is itself collected calls back nobody. */
+const collections = new FinalizationRegistry<{ collected: boolean }>((state) => state.collected = true);
