@@ -143,6 +143,32 @@ test("tx.length is what the slowest live receiver has not read, capped at the ca
   assert.equal(tx.length, 1, "a dropped sender still reads the channel's true length");
 });
 
+test("isEmpty: a receiver's says it has read everything, the sender's that every live receiver has", () => {
+  const [tx, fast] = broadcast<number>(2);
+  const slow = tx.subscribe();
+  assert.deepEqual([tx.isEmpty, fast.isEmpty, slow.isEmpty], [true, true, true]);
+  tx.send(1);
+  tx.send(2);
+  assert.deepEqual([tx.isEmpty, fast.isEmpty, slow.isEmpty], [false, false, false]);
+  fast.tryRecv();
+  fast.tryRecv();
+  assert.deepEqual([tx.isEmpty, fast.isEmpty], [false, true], "slow has read nothing");
+  tx.send(3);
+  assert.equal(slow.isEmpty, false, "a lagging receiver is not empty");
+  assert.throws(() => slow.tryRecv(), LaggedError);
+  slow.tryRecv();
+  slow.tryRecv();
+  assert.deepEqual([tx.isEmpty, slow.isEmpty], [false, true], "fast has not read 3");
+  fast.drop();
+  assert.deepEqual(
+    [tx.isEmpty, fast.isEmpty],
+    [true, false],
+    "a dropped receiver no longer counts; its getter still reads",
+  );
+  slow.drop();
+  assert.equal(tx.isEmpty, true, "no receiver: empty");
+});
+
 test("tx.length forgets a receiver collected without being dropped", async () => {
   const [tx, rx] = broadcast<number>(4);
   (() => void tx.subscribe())();
