@@ -1,3 +1,4 @@
+import { collectedLater, collectUntil } from "@spindle/test-support";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -12,7 +13,7 @@ import {
   yieldNow,
 } from "@spindle/core";
 import { broadcast, type BroadcastReceiver, BroadcastSender, ClosedError, LaggedError, SendError } from "./mod.ts";
-import { collectedLater, collectUntil, TestTask } from "./test-support/harness.ts";
+import { TestTask } from "./test-support/harness.ts";
 
 test("every receiver sees every value sent after it subscribed, then the end", async () => {
   const [tx, rx1] = broadcast<number>(8);
