@@ -71,7 +71,9 @@ import { CANCEL_PENDING, NEXT, PLACE, QUEUED, STATE } from "./job-record.ts";
  *   being pushed: nobody else has it). The cancel's compare-exchange, under the lock, races only
  *   with `claim`'s, which it pairs with. The pop does not read it.
  * - `PENDING_*` are plain, under the lock: what the holder is doing (see below).
- * - `ROOM` and `ROOM_WANTED`: the room watch of a spawner waiting for room (see `watchRoom`).
+ * - `ROOM_WANTED`: whether a spawner waits for room, set under the lock (see `watchRoom`) and read
+ *   there, plain, by whoever gives places back. `ROOM` is the counter that spawner waits on:
+ *   `Atomics`.
  *
  * # A holder that dies
  *
@@ -219,8 +221,9 @@ export class Injector {
     if (places < taken) Atomics.sub(control, at + DEAD, taken - places);
     if (taken > 0) trace?.traceBatch(into[into.length - taken] as number, taken);
     control[at + PENDING_POP] = 0;
+    const roomWanted = places > 0 && control[at + ROOM_WANTED] !== 0; // plain, under the lock (watchRoom)
     this.#mutex.unlock();
-    if (places > 0) this.#roomFreed();
+    if (roomWanted) this.#roomFreed();
     return taken;
   }
 
@@ -252,8 +255,9 @@ export class Injector {
       Atomics.sub(control, at + LENGTH, 1);
       Atomics.add(control, at + DEAD, 1);
     }
+    const roomWanted = freed && control[at + ROOM_WANTED] !== 0; // plain, under the lock (watchRoom)
     this.#mutex.unlock();
-    if (freed) this.#roomFreed();
+    if (roomWanted) this.#roomFreed();
     return took;
   }
 
@@ -270,12 +274,19 @@ export class Injector {
    * with {@linkcode Injector.waitForRoom}.
    */
   watchRoom(): number {
-    // SC: ROOM_WANTED is set before ROOM is read, and a thread that gave places back (LENGTH
-    // changed under the lock before) reads ROOM_WANTED before it bumps ROOM (#roomFreed): either
-    // it sees the watch and bumps after our read (the wait returns), or our caller, which checks
-    // the length after this, sees the room.
-    Atomics.store(this.#control, this.#at + ROOM_WANTED, 1);
-    return Atomics.load(this.#control, this.#at + ROOM);
+    const control = this.#control;
+    const at = this.#at;
+    // Under the lock, where whoever gives places back reads ROOM_WANTED (a pop, a cancel, a
+    // recovery; plain, as the lock orders it): a holder after this section sees the watch and
+    // bumps ROOM after the read below (the wait returns); one before gave its places back before
+    // our lock, and our caller, which checks the length after this, sees the room. A rare call
+    // (a spawner waiting for room), where the pops it lets read ROOM_WANTED without an `Atomics`
+    // load are every worker's.
+    this.#mutex.lock();
+    control[at + ROOM_WANTED] = 1;
+    const seen = Atomics.load(control, at + ROOM); // SC, as #roomFreed's add
+    this.#mutex.unlock();
+    return seen;
   }
 
   /**
@@ -290,13 +301,14 @@ export class Injector {
 
   /** Stops watching for room. */
   stopWatchingRoom(): void {
+    // Without the lock (it never throws, in the caller's `finally`): a holder's plain read that
+    // races with this store sees 1 or 0, and a 1 costs one needless bump. The next watchRoom's 1,
+    // stored after this by the same thread, is the one the holders after that section see.
     Atomics.store(this.#control, this.#at + ROOM_WANTED, 0);
   }
 
-  /** Places were given back: tells a spawner waiting for room. */
+  /** Places were given back while a spawner watches for room (read under the lock): tells it. */
   #roomFreed(): void {
-    // The unlocked check keeps a worker's batch free of a notify when nobody waits (see watchRoom).
-    if (Atomics.load(this.#control, this.#at + ROOM_WANTED) === 0) return;
     Atomics.add(this.#control, this.#at + ROOM, 1);
     Atomics.notify(this.#control, this.#at + ROOM);
   }
@@ -368,8 +380,9 @@ export class Injector {
     // SC stores, as every change of LENGTH and DEAD (class doc).
     Atomics.store(control, at + LENGTH, length);
     Atomics.store(control, at + DEAD, dead);
+    const roomWanted = length > 0 && control[at + ROOM_WANTED] !== 0; // plain, under the lock (watchRoom)
     this.#mutex.unlock();
-    if (length > 0) this.#roomFreed();
+    if (roomWanted) this.#roomFreed();
     return true;
   }
 }
@@ -396,7 +409,7 @@ const PENDING_POP = 5;
 const DEAD = 6;
 /** Bumped whenever places are given back while a spawner waits for room. */
 const ROOM = 7;
-/** 1 while a spawner waits for room. */
+/** 1 while a spawner waits for room (set and read under the lock, see watchRoom). */
 const ROOM_WANTED = 8;
 /** Words of the control block an injector occupies. */
 export const INJECTOR_WORDS = 9;
