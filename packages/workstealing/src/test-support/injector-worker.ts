@@ -33,8 +33,18 @@ export interface InjectorRun {
   readonly counts?: SharedArrayBuffer;
 }
 
-/** Where the words of `InjectorRun.counts` start, for `jobs` jobs of `threads` pushers. */
-export const countsLayout = (jobs: number, threads: number) => ({
+/** Where the parts of `InjectorRun.counts` start, and its length in words. */
+export interface CountsLayout {
+  readonly claims: number;
+  readonly cancels: number;
+  readonly progress: number;
+  readonly negative: number;
+  readonly cancelledHolding: number;
+  readonly words: number;
+}
+
+/** The layout of `InjectorRun.counts` for `jobs` jobs of `threads` pushers. */
+export const countsLayout = (jobs: number, threads: number): CountsLayout => ({
   claims: 0,
   cancels: jobs,
   progress: 2 * jobs,
