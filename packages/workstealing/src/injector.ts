@@ -47,8 +47,9 @@ import { CANCEL_PENDING, NEXT, PLACE, QUEUED, STATE } from "./job-record.ts";
  * harmless where every such value means the same (see `work-deque.ts`, "Memory model"). Hence:
  *
  * - `HEAD` and `TAIL` are plain: read and written only under the lock.
- * - `LENGTH` and `DEAD` are changed only under the lock, but read without it (`length`, and
- *   `popBatch`'s quick check), so they are `Atomics`. LENGTH is also what the idle protocol reads
+ * - `LENGTH` and `DEAD` are changed only under the lock, but read without it (`length`, `dead`,
+ *   and `popBatch`'s quick check), so they are changed with `Atomics` (the quick check reads
+ *   DEAD plain: see there). LENGTH is also what the idle protocol reads
  *   as "the injector holds work": a spawner's SC add, before its `notifyWork`, pairs with a
  *   parking machine's SC load in its last look (`idle.ts`, `notifyWork`). A reader may see a
  *   length that is about to change: a 0 read just before a push's add is covered by that push's
@@ -193,8 +194,11 @@ export class Injector {
     const at = this.#at;
     // The quick check without the lock (see the class doc for what a stale read costs): DEAD only
     // when no place is taken, so that the records of cancelled jobs are passed, and freed, by
-    // the next worker that looks, not only after the next push.
-    if (Atomics.load(control, at + LENGTH) === 0 && Atomics.load(control, at + DEAD) === 0) return 0;
+    // the next worker that looks, not only after the next push. DEAD's read is plain: it races
+    // with the SC changes made under the lock, and returns a value one of them stored; a stale 0
+    // leaves those records for a later look, as a parking machine does (its last look reads
+    // LENGTH only), and spares every look at an empty injector an `Atomics` load.
+    if (Atomics.load(control, at + LENGTH) === 0 && control[at + DEAD] === 0) return 0;
     // From here HEAD, TAIL and the NEXT and PLACE words of the listed records change only under
     // this lock, so the walk below sees one consistent list (empty if another popper emptied it
     // meanwhile).
