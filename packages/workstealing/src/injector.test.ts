@@ -188,7 +188,9 @@ test("stress: cancels racing pushes, pops and claims on two threads: each job cl
     popped.push(...rest);
     const tally = new Int32Array(counts);
     for (const job of rest) {
-      if (Atomics.compareExchange(words, job + STATE, QUEUED, RUNNING) === QUEUED) tally[layout.claims + (job - STRIDE) / STRIDE]!++;
+      if (Atomics.compareExchange(words, job + STATE, QUEUED, RUNNING) === QUEUED) {
+        tally[layout.claims + (job - STRIDE) / STRIDE]!++;
+      }
     }
     assert.equal(tally[layout.negative], 0, `seed ${seed}: a thread read a negative length or dead count`);
     assert.equal(tally[layout.cancelledHolding], 0, `seed ${seed}: jobs cancelled before their push held places`);
@@ -200,12 +202,23 @@ test("stress: cancels racing pushes, pops and claims on two threads: each job cl
       const job = STRIDE * (index + 1);
       const claims = tally[layout.claims + index]!;
       const cancels = tally[layout.cancels + index]!;
-      assert.equal(claims + cancels, 1, `seed ${seed}: job ${index} claimed ${claims} times, cancelled ${cancels} times`);
-      assert.equal(Atomics.load(words, job + STATE), claims === 1 ? RUNNING : CANCEL_PENDING, `seed ${seed}: job ${index}'s state`);
+      assert.equal(
+        claims + cancels,
+        1,
+        `seed ${seed}: job ${index} claimed ${claims} times, cancelled ${cancels} times`,
+      );
+      assert.equal(
+        Atomics.load(words, job + STATE),
+        claims === 1 ? RUNNING : CANCEL_PENDING,
+        `seed ${seed}: job ${index}'s state`,
+      );
       assert.equal(words[job + PLACE], 0, `seed ${seed}: job ${index} out of the list holds no place`);
       cancelled += cancels;
     }
-    assert.ok(cancelled > 100 && cancelled < jobs / 2, `seed ${seed}: ${cancelled} of ${jobs} cancelled: both outcomes occurred`);
+    assert.ok(
+      cancelled > 100 && cancelled < jobs / 2,
+      `seed ${seed}: ${cancelled} of ${jobs} cancelled: both outcomes occurred`,
+    );
   }
 });
 

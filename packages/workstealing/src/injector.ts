@@ -33,9 +33,10 @@ import { CANCEL_PENDING, NEXT, PLACE, QUEUED, STATE } from "./job-record.ts";
  * which comes after a pop (or a steal) and races only with the canceller's compare-exchange, as it
  * did before the injector counted places. The rare cancel pays for this with a lock; the push and
  * the pop, which hold the lock anyway, pay plain reads and writes of words only lock holders
- * touch: no `Atomics` operation per job beyond the lock's and LENGTH's. (Before: an INJECTED
- * state, moved in and out by compare-exchanges in the push and the pop, which cost 1,934
- * instructions per job on the injector path against 1,372 without places; callgrind, Node 24.)
+ * touch: no `Atomics` operation per job beyond the lock's and LENGTH's, where an INJECTED state
+ * moved in and out by compare-exchanges in the push and the pop cost two more (V8 calls a
+ * builtin for each `Atomics` operation, 125-160 instructions, against a few for a plain access:
+ * callgrind, Node 24).
  *
  * # Memory model
  *
@@ -58,12 +59,14 @@ import { CANCEL_PENDING, NEXT, PLACE, QUEUED, STATE } from "./job-record.ts";
  *   on any thread sees the exact count of places at some moment, never a sum of two words read
  *   at two moments. A canceller's subtract comes before its `abort()` returns, so the thread
  *   that aborted sees the place free on its next read.
- * - `NEXT` and `PLACE` live in the job records, but only this file reads them, and only under the
- *   lock (`popBatch`, `takeOut`, `recover`; `pushChain` for its own chain), so they are plain. The
- *   writes outside the lock go to records that no queue holds yet: the caller's links of a chain
- *   and `pushChain`'s end marker (before the pusher's `lock()`, whose SC compare-exchange orders
- *   them before any later holder's reads), and PLACE's 0 when the record is made (before its id is
- *   published: `JobRecords.create`). The link from the old tail is written under the lock.
+ * - `NEXT` and `PLACE` live in the job records, and are plain: read and written under the lock
+ *   (`popBatch`, `takeOut`, `recover`; `pushChain` also reads the links of its own chain), and
+ *   otherwise only in records that no queue holds yet: the caller's links of a chain and
+ *   `pushChain`'s end marker (before the pusher's `lock()`, whose SC compare-exchange orders them
+ *   before any later holder's reads), and PLACE's 0 when the record is made (before its id is
+ *   published: `JobRecords.create`). The one reader outside the lock is the runtime's thread
+ *   walking the batch of a popper that died after its pop (`Processor.heldJobs`): after that
+ *   thread's exit, which orders everything the pushers and the popper did before it.
  * - `STATE` is every thread's (`job-record.ts`), written only with `Atomics`. The push reads it
  *   plain, under the lock: a cancel made before the push's lock happens-before the read, so the
  *   read sees CANCEL_PENDING or what the canceller stores after its unlock (CANCELLED, NO_ROOM,
