@@ -1,7 +1,7 @@
 import { ChildSet } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { type Coroutine, type IntoFuture, intoFuture } from "./coroutine.ts";
-import { completedError, readIterable, unreadableError } from "./errors.ts";
+import { completedError, readIterable } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -19,25 +19,11 @@ export type OutputOf<W> = W extends Future<infer T> ? T : W extends Coroutine<in
  * ```
  */
 export function joinAll<T>(futures: Iterable<IntoFuture<T>>): Future<T[]> {
-  let children: Future<T>[];
-  if (isArray(futures)) {
-    // An array (the usual case: handles just spawned): sized once, no iterator protocol.
-    const works = futures as IntoFuture<T>[];
-    children = new Array(works.length);
-    for (let i = 0; i < works.length; i++) children[i] = intoFuture(works[i] as IntoFuture<T>);
-  } else {
-    children = readIterable(futures, "joinAll() needs an iterable of futures").map(intoFuture);
-  }
+  // An array (the usual case: handles just spawned) comes back as it is: sized once, no iterator.
+  const works = readIterable(futures, "joinAll() needs an iterable of futures");
+  const children: Future<T>[] = new Array(works.length);
+  for (let i = 0; i < works.length; i++) children[i] = intoFuture(works[i] as IntoFuture<T>);
   return new JoinAll(children);
-}
-
-/** `Array.isArray(futures)`, where a revoked Proxy (which makes it throw) is a bad argument. */
-function isArray(futures: unknown): futures is unknown[] {
-  try {
-    return Array.isArray(futures);
-  } catch (cause) {
-    throw unreadableError(futures, "joinAll() needs an iterable of futures", cause);
-  }
 }
 
 /**
