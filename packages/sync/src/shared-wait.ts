@@ -176,7 +176,9 @@ function lookAdaptively<R>(check: () => R | typeof EMPTY): R | typeof EMPTY {
  * Blocks this thread until `attempt` returns something other than `EMPTY`, or `timeoutMs` passes
  * (then returns `EMPTY`). Spins briefly before each wait (a hand-off under way usually lands
  * within it); `patient` (a receive waiting for a value) looks before announcing itself, longer
- * and adaptively (see `spinRounds`). Throws `BLOCKING_NOT_ALLOWED` where this thread may not block.
+ * and adaptively (see `spinRounds`). `room` (a sender waiting for room): once the counter moved
+ * during that spin, it looks for up to one round of `lookFor` for `room()` (room for a batch)
+ * before it tries again. Throws `BLOCKING_NOT_ALLOWED` where this thread may not block.
  */
 export function blockUntil<R>(
   words: Int32Array,
@@ -185,6 +187,7 @@ export function blockUntil<R>(
   timeoutMs: number,
   attempt: () => R | typeof EMPTY,
   patient = false,
+  room?: () => R | typeof EMPTY,
 ): R | typeof EMPTY {
   checkTimeout(timeoutMs);
   const first = attempt();
@@ -204,7 +207,17 @@ export function blockUntil<R>(
     // waits for a receiver that is behind, and looking first made a flood of 64-byte strings
     // (whose receiver is the slower side) 1.14-1.21x slower in same-run A/B rounds on Node 24 and
     // Bun. With WAITING set, the receiver's next free changes the word.
-    if (!patient && spinWhileEquals(words, counter, armed)) continue;
+    if (!patient && spinWhileEquals(words, counter, armed)) {
+      // One slot is free. Trying now would send one value, find the ring full at the next send
+      // and announce again, so that each free of the receiver cost it a CAS and an
+      // `Atomics.notify` and this sender a wait's round: look for room for a batch first, without
+      // announcing (the receiver's frees meanwhile cost it a load each). Whatever the look finds,
+      // the attempt below decides, and a sleep comes only after a new announcement and attempt.
+      if (room !== undefined) lookFor(room);
+      const found = attempt();
+      if (found !== EMPTY) return found;
+      continue;
+    }
     const left = deadline - performance.now();
     if (left <= 0) return EMPTY;
     // W3: sleeps until a signal moves the word off `armed` and notifies, or the time is up. A
