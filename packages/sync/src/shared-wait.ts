@@ -173,12 +173,13 @@ function lookAdaptively<R>(check: () => R | typeof EMPTY): R | typeof EMPTY {
 }
 
 /**
- * The most rounds of `lookFor` (2.5 µs each on Node, 4 on Bun) a blocking sender woken by a free
- * looks for room for a batch before it tries again. With a receiver slower than the sender
- * (300 ns a value on the main thread, both threads running at once), one round saw a few frees
- * only, and the receiver still notified every 7-9 values (0.11-0.15 notifies a value, Node 24 and
- * Bun); four rounds, 0.04-0.06 (the 200,000 values 1.04-1.25x faster in same-run pairs). A
- * longer look costs the sender's CPU only when the receiver has stalled (then it sleeps after it).
+ * The most rounds of `lookFor` (2.5 µs each on Node, 4 on Bun, 5-10 on Deno) a blocking sender
+ * woken by a free looks for room for a batch before it tries again. With a receiver slower than
+ * the sender (300 ns a value on the main thread, both threads running at once), one round saw a
+ * few frees only, and the receiver still notified every 7-9 values (0.11-0.15 notifies a value,
+ * Node 24 and Bun); four rounds, 0.04-0.06 (the 200,000 values 1.04-1.25x faster in same-run
+ * pairs). The sender spins meanwhile, as it has nothing to send; when it shares a vCPU with the
+ * receiver, the look finds nothing and delays the receiver by those rounds once per full ring.
  */
 const ROOM_LOOK_ROUNDS = 4;
 
