@@ -1,6 +1,7 @@
 // `npm test`: (a) `turbo run build typecheck`, (b) `deno fmt --check` and `deno lint`, the package
 // checks (check-packages.ts) and the consumer check (check-consumer.ts: packed tarballs, sources
-// over http, bundles; 15-50 s), then
+// over http, bundles; 15-50 s) and the documentation output check (check-doc-output.ts: every
+// README and docs/ block on each runtime, its printed values against its comments; 2-3 min), then
 // (c) the test matrix: each runtime's own test runner over each package's src/**/*.test.ts, one
 // leg at a time (2 vCPUs; the concurrency tests are timing-sensitive), output to a log file.
 // A leg fails when its runner exits non-zero, its counts cannot be parsed, it ran no tests
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkConsumer } from "./check-consumer.ts";
+import { checkDocOutput } from "./check-doc-output.ts";
 import { checkPackages } from "./check-packages.ts";
 import { bin, capture, type Pkg, publicPackages, runBounded, stripAnsi, testedPackages, turbo } from "./workspace.ts";
 
@@ -205,6 +207,8 @@ if (!opts["skip-checks"]) {
   console.log("\n== consumer check");
   if (failures.length) console.log("skipped: the build failed");
   else if (!(await checkConsumer())) failures.push("consumer check");
+  console.log("\n== documentation output (each README and docs/ block on every runtime, against its comments)");
+  if (!(await checkDocOutput())) failures.push("documentation output");
 }
 
 console.log("\n== tests");

@@ -11,7 +11,10 @@
 // - lock: TASKS tasks each taking a lock LOCKS / TASKS times and holding it across one suspension
 //   (`yield* yieldNow()` for Spindle, `await null` for the promise-based peers), so that the others
 //   queue behind it: Spindle's `Mutex` against `async-mutex`'s `Mutex`, Spindle's `Semaphore(4)`
-//   against `async-sema`'s `Sema(4)`.
+//   against `async-sema`'s `Sema(4)`. Like with like: on both sides all but the first 4 of the
+//   acquisitions find a waiter ahead and queue (both hand a released permit to the front waiter),
+//   so each acquisition suspends twice on either side (Spindle: the acquire and `yieldNow()`;
+//   async-sema: `await sema.acquire()` on a pending promise and `await null`).
 //
 // Not measured: Effection 4's channel (unbounded, no backpressure): 100,000 messages took 9.3 s on
 // Node 24 here (Spindle: 0.23 s), too slow to run at 1,000,000 in a benchmark run.

@@ -125,12 +125,12 @@ function heapOver(buffer: SharedArrayBuffer): SharedHeap {
  * import { SharedBuffer, SharedHeap, ValueEncoder } from "@spindle/codec";
  *
  * const heap = SharedHeap.create(1 << 20);
- * const buffer = SharedBuffer.allocate(heap.buffer, 8 * 4);
+ * const buffer = SharedBuffer.allocate(heap.buffer, 8 * 1024);
  * buffer.array(Float64Array).fill(0.5);
  * const encoder = new ValueEncoder();
  * encoder.useHeap(heap.buffer);
  * const length = encoder.encode({ samples: buffer }, "message", "value");
- * console.log(length < 16); // true: the buffer crosses as its place in the heap, not its bytes
+ * console.log(length < 64); // true: the buffer crosses as its place in the heap, not its 8,192 bytes
  * buffer.release();
  * ```
  */

@@ -1,7 +1,7 @@
 import { ChildSet } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { checkIterable } from "./errors.ts";
+import { readIterable } from "./errors.ts";
 import { drop, Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { Stream, STREAM_END, type StreamEnd } from "./stream.ts";
@@ -30,9 +30,8 @@ import { Stream, STREAM_END, type StreamEnd } from "./stream.ts";
  * ```
  */
 export function asCompleted<T>(futures: Iterable<IntoFuture<T>>): Stream<T> {
-  checkIterable(futures, "asCompleted() needs an iterable of futures");
-  const children: Future<unknown>[] = [];
-  for (const work of futures) children.push(new Caught(intoFuture(work)));
+  const children: Future<unknown>[] = readIterable(futures, "asCompleted() needs an iterable of futures")
+    .map((work) => new Caught(intoFuture(work)));
   return new AsCompleted<T>(children);
 }
 

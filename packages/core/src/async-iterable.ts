@@ -1,6 +1,6 @@
 import { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
-import { checkIterable, unreadableError } from "./errors.ts";
+import { checkIterable, describe, SpindleError, unreadableError } from "./errors.ts";
 import { PENDING, type Poll } from "./poll.ts";
 import { checkChunkMax, checkStream, Stream, STREAM_END, type StreamEnd } from "./stream.ts";
 import { type RawWaker, type RawWakerVTable, Waker } from "./waker.ts";
@@ -181,9 +181,11 @@ export function fromAsyncIterable<T>(iterable: AsyncIterable<T> | Iterable<T>): 
   } catch (cause) {
     throw unreadableError(iterable, needs, cause);
   }
-  if (typeof asyncIterator === "function") return new AsyncIterableStream(iterable as AsyncIterable<T>);
+  if (typeof asyncIterator === "function") {
+    return new AsyncIterableStream(iterable as AsyncIterable<T>, "fromAsyncIterable()");
+  }
   checkIterable(iterable, needs);
-  return new IterableStream(iterable as Iterable<T>);
+  return new IterableStream(iterable as Iterable<T>, "fromAsyncIterable()");
 }
 
 /**
@@ -201,7 +203,41 @@ export function fromAsyncIterable<T>(iterable: AsyncIterable<T> | Iterable<T>): 
  */
 export function fromIterable<T>(iterable: Iterable<T>): Stream<T> {
   checkIterable(iterable, "fromIterable() needs an iterable");
-  return new IterableStream(iterable);
+  return new IterableStream(iterable, "fromIterable()");
+}
+
+/**
+ * The iterator that `[Symbol.iterator]()` or `[Symbol.asyncIterator]()` returned, checked: what
+ * has no `next()` method is `INVALID_ARGUMENT` naming it, not the engine's `TypeError` at the
+ * first item (`iterator.next is not a function`). `who` is the function the stream came from.
+ */
+function checkIterator<I>(iterator: unknown, who: string): I {
+  const needs = `${who}: the iterable's iterator method must return an iterator`;
+  let next: unknown;
+  try {
+    next = (iterator as { next?: unknown } | null | undefined)?.next;
+  } catch (cause) {
+    throw unreadableError(iterator, needs, cause);
+  }
+  if (typeof next !== "function") throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(iterator)}`);
+  return iterator as I;
+}
+
+/**
+ * The error for a `next()` that gave (or fulfilled with) `result`, which is no iterator result
+ * object: the language's own `for…of` throws a `TypeError` there; read as one, `5` would be an
+ * endless stream of `undefined`.
+ */
+function notIteratorResult(result: unknown, who: string): SpindleError {
+  return new SpindleError(
+    "INVALID_ARGUMENT",
+    `${who}: the iterator's next() gave ${describe(result)}, where an iterator result ({ done, value }) is needed`,
+  );
+}
+
+/** Whether `result` can be an iterator result: an object (the language accepts functions too). */
+function isIteratorResult(result: unknown): result is IteratorResult<unknown> {
+  return (typeof result === "object" && result !== null) || typeof result === "function";
 }
 
 class IterableStream<T> extends Stream<T> {
@@ -209,10 +245,12 @@ class IterableStream<T> extends Stream<T> {
   #iterator: Iterator<T> | null = null;
   /** What the iterator threw while a chunk held items: thrown by the next poll. */
   #failure: { error: unknown } | null = null;
+  readonly #who: string;
 
-  constructor(iterable: Iterable<T>) {
+  constructor(iterable: Iterable<T>, who: string) {
     super();
     this.#iterable = iterable;
+    this.#who = who;
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
@@ -226,21 +264,22 @@ class IterableStream<T> extends Stream<T> {
       const iterable = this.#iterable;
       if (iterable === null) return STREAM_END;
       this.#iterable = null;
-      iterator = this.#iterator = iterable[Symbol.iterator]();
+      iterator = this.#iterator = checkIterator<Iterator<T>>(iterable[Symbol.iterator](), this.#who);
     }
     if (!consumeBudget(cx)) return PENDING;
-    let result: IteratorResult<T>;
     try {
-      result = iterator.next();
+      const result = iterator.next();
+      if (!isIteratorResult(result)) throw notIteratorResult(result, this.#who);
+      if (result.done) {
+        this.#iterator = null;
+        return STREAM_END;
+      }
+      return result.value;
     } catch (error) {
+      // `next()` threw, gave no iterator result, or a `done` or `value` getter threw: the stream failed.
       this.#iterator = null;
       throw error;
     }
-    if (result.done === true) {
-      this.#iterator = null;
-      return STREAM_END;
-    }
-    return result.value;
   }
 
   override pollNextChunk(cx: Context, max: number): Poll<T[] | StreamEnd> {
@@ -253,7 +292,8 @@ class IterableStream<T> extends Stream<T> {
     try {
       while (chunk.length < max) {
         const result = iterator.next();
-        if (result.done === true) {
+        if (!isIteratorResult(result)) throw notIteratorResult(result, this.#who);
+        if (result.done) {
           this.#iterator = null;
           break;
         }
@@ -286,10 +326,12 @@ class AsyncIterableStream<T> extends Stream<T> {
   #state = IDLE;
   #value: unknown = undefined;
   #waker: RawWaker<unknown> | null = null;
+  readonly #who: string;
 
-  constructor(iterable: AsyncIterable<T>) {
+  constructor(iterable: AsyncIterable<T>, who: string) {
     super();
     this.#iterable = iterable;
+    this.#who = who;
   }
 
   pollNext(cx: Context): Poll<T | StreamEnd> {
@@ -338,12 +380,13 @@ class AsyncIterableStream<T> extends Stream<T> {
     let iterator = this.#iterator;
     try {
       if (iterator === null) {
-        iterator = this.#iterator = (this.#iterable as AsyncIterable<T>)[Symbol.asyncIterator]();
+        const iterable = this.#iterable as AsyncIterable<T>;
         this.#iterable = null;
+        iterator = this.#iterator = checkIterator<AsyncIterator<T>>(iterable[Symbol.asyncIterator](), this.#who);
       }
       this.#state = WAITING;
       Promise.resolve(iterator.next()).then(
-        (result) => this.#settle(result.done === true ? ENDED : HAS_ITEM, result.value),
+        (result) => this.#settleStep(result),
         (error: unknown) => this.#settle(FAILED, error),
       );
     } catch (error) {
@@ -352,6 +395,27 @@ class AsyncIterableStream<T> extends Stream<T> {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Settles with what `next()` fulfilled with. Read here, in the promise's callback, a result that
+   * is no object or a throwing `done` or `value` getter fails the stream; thrown out of the
+   * callback, it would be an unhandled rejection (which ends a Node process) and the stream would
+   * wait forever.
+   */
+  #settleStep(result: unknown): void {
+    if (this.#state !== WAITING) return; // dropped meanwhile: its result is not read
+    let done: unknown;
+    let value: unknown;
+    try {
+      if (!isIteratorResult(result)) throw notIteratorResult(result, this.#who);
+      done = result.done;
+      if (!done) value = result.value;
+    } catch (error) {
+      this.#settle(FAILED, error);
+      return;
+    }
+    this.#settle(done ? ENDED : HAS_ITEM, value);
   }
 
   #settle(state: number, value: unknown): void {

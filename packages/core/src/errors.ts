@@ -387,6 +387,59 @@ export function checkIterable(value: unknown, needs: string): void {
 }
 
 /**
+ * The items of `iterable`, an argument that `needs` (`"race() needs an iterable of futures"`)
+ * says what it is for: an array as it is (no copy), any other iterable read to its end at once.
+ * What is not iterable, and an iterable whose iteration throws (a `next()` that throws or gives a
+ * non-object, a throwing getter), is `INVALID_ARGUMENT` naming the value, the iteration's error
+ * kept as `cause`: not the engine's `TypeError` (`Iterator result 5 is not an object`), which
+ * names neither the function nor the value.
+ *
+ * @example
+ * ```ts
+ * import { readIterable } from "@spindle/core";
+ *
+ * console.log(readIterable(new Set([1, 2]), "sum() needs an iterable")); // [ 1, 2 ]
+ * const broken = { [Symbol.iterator]: () => ({ next: () => 5 }) } as unknown as Iterable<number>;
+ * try {
+ *   readIterable(broken, "sum() needs an iterable");
+ * } catch (error) {
+ *   console.log((error as Error).message); // sum() needs an iterable, got an object whose iteration threw a TypeError: …
+ * }
+ * ```
+ */
+export function readIterable<T>(iterable: Iterable<T>, needs: string): readonly T[] {
+  let array: boolean;
+  try {
+    array = Array.isArray(iterable);
+  } catch (cause) {
+    throw unreadableError(iterable, needs, cause);
+  }
+  if (array) return iterable as readonly T[];
+  checkIterable(iterable, needs);
+  try {
+    return Array.from(iterable);
+  } catch (cause) {
+    throw new SpindleError(
+      "INVALID_ARGUMENT",
+      `${needs}, got ${describe(iterable)} whose iteration threw ${describeError(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** `a TypeError: Iterator result 5 is not an object`, or the thrown value named when it is no error. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return describe(error);
+  let message: unknown;
+  try {
+    message = error.message;
+  } catch {
+    return describe(error);
+  }
+  return typeof message === "string" && message !== "" ? `${describe(error)}: ${message}` : describe(error);
+}
+
+/**
  * Checks the options argument of `what` (`"new LocalExecutor()"`): returns it, or `{}` when it is
  * `undefined`; anything but an object (`null`, a number, a string…) is `INVALID_ARGUMENT` naming
  * it, where reading an option from `null` would throw a plain `TypeError`. Every Spindle package

@@ -27,15 +27,19 @@ import { dropRawWaker, replaceRawWaker, wakeRawWaker } from "./waker-slot.ts";
  */
 export function fromPromise<T>(promise: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>)): Future<T> {
   if (typeof promise === "function") return new AbortingPromiseFuture(promise);
-  const needs = "fromPromise() needs a promise (or a function returning one)";
+  checkThenable(promise, "fromPromise() needs a promise (or a function returning one)");
+  return new PromiseFuture(promise);
+}
+
+/** Throws `INVALID_ARGUMENT` with `needs` and `value` named unless `value` has a `then` method. */
+function checkThenable(value: unknown, needs: string): void {
   let then: unknown;
   try {
-    then = (promise as { then?: unknown } | null)?.then;
+    then = (value as { then?: unknown } | null)?.then;
   } catch (cause) {
-    throw unreadableError(promise, needs, cause);
+    throw unreadableError(value, needs, cause);
   }
-  if (typeof then !== "function") throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(promise)}`);
-  return new PromiseFuture(promise);
+  if (typeof then !== "function") throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(value)}`);
 }
 
 const WAITING = 0;
@@ -57,10 +61,16 @@ class PromiseFuture<T> extends Future<T> {
 
   /** Waits for `promise`. */
   protected watch(promise: PromiseLike<T>): void {
-    promise.then(
-      (value) => this.#settle(FULFILLED, value),
-      (error: unknown) => this.#settle(REJECTED, error),
-    );
+    try {
+      promise.then(
+        (value) => this.#settle(FULFILLED, value),
+        (error: unknown) => this.#settle(REJECTED, error),
+      );
+    } catch (error) {
+      // A thenable whose `then` throws rejects, as `await` and `Promise.resolve` treat it, unless
+      // it called back first.
+      this.#settle(REJECTED, error);
+    }
   }
 
   /** Whether the promise is still unsettled. */
@@ -93,7 +103,9 @@ class PromiseFuture<T> extends Future<T> {
   }
 
   #settle(state: number, result: unknown): void {
-    if (this.#state === DROPPED) return;
+    // Only the first call counts, as with a promise's resolve functions: a thenable may call back
+    // twice, or both ways; dropped, the outcome is ignored.
+    if (this.#state !== WAITING) return;
     this.#state = state;
     this.#result = result;
     this.#waker = wakeRawWaker(this.#waker);
@@ -119,12 +131,7 @@ class AbortingPromiseFuture<T> extends PromiseFuture<T> {
       this.#factory = null;
       const controller = this.#controller = new AbortController();
       const promise = factory(controller.signal);
-      if (typeof (promise as { then?: unknown } | null)?.then !== "function") {
-        throw new SpindleError(
-          "INVALID_ARGUMENT",
-          `fromPromise(): the function must return a promise, got ${describe(promise)}`,
-        );
-      }
+      checkThenable(promise, "fromPromise(): the function must return a promise");
       this.watch(promise);
     }
     return super.poll(cx);

@@ -1,7 +1,7 @@
 import { ChildSet } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { type Coroutine, type IntoFuture, intoFuture } from "./coroutine.ts";
-import { checkIterable, completedError, unreadableError } from "./errors.ts";
+import { completedError, readIterable, unreadableError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -26,9 +26,7 @@ export function joinAll<T>(futures: Iterable<IntoFuture<T>>): Future<T[]> {
     children = new Array(works.length);
     for (let i = 0; i < works.length; i++) children[i] = intoFuture(works[i] as IntoFuture<T>);
   } else {
-    checkIterable(futures, "joinAll() needs an iterable of futures");
-    children = [];
-    for (const work of futures) children.push(intoFuture(work));
+    children = readIterable(futures, "joinAll() needs an iterable of futures").map(intoFuture);
   }
   return new JoinAll(children);
 }

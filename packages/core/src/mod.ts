@@ -32,6 +32,7 @@ export {
   isInstance,
   noPublicConstructor,
   readErrorOptions,
+  readIterable,
   SpindleError,
   type SpindleErrorCode,
   unreadableError,

@@ -1,7 +1,7 @@
 import { ChildSet } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { type IntoFuture, intoFuture } from "./coroutine.ts";
-import { checkIterable, completedError, SpindleError } from "./errors.ts";
+import { completedError, readIterable, SpindleError } from "./errors.ts";
 import { Future } from "./future.ts";
 import type { OutputOf } from "./join.ts";
 import { PENDING, type Poll } from "./poll.ts";
@@ -20,8 +20,7 @@ export function race<W extends IntoFuture<unknown>>(futures: Iterable<W>): Futur
 /** Waits for the first of `futures` to complete (or fail), with their common output type given. */
 export function race<T>(futures: Iterable<IntoFuture<T>>): Future<T>;
 export function race<T>(futures: Iterable<IntoFuture<T>>): Future<T> {
-  checkIterable(futures, "race() needs an iterable of futures");
-  const children = Array.from(futures, intoFuture);
+  const children = readIterable(futures, "race() needs an iterable of futures").map(intoFuture);
   if (children.length === 0) throw new SpindleError("INVALID_ARGUMENT", "race() needs at least one future");
   return new Race(children);
 }

@@ -8,11 +8,11 @@ import {
   CancelledError,
   caughtInstanceOf,
   checkInstance,
-  checkIterable,
   checkOptions,
   completedError,
   describe,
   isInstance,
+  readIterable,
   SpindleError,
   unreadableError,
 } from "./errors.ts";
@@ -391,9 +391,8 @@ export class TaskScope<T = unknown> implements Disposable, AsyncDisposable {
    * ```
    */
   spawnAll(works: Iterable<IntoFuture<T>>): AbortHandle[] {
-    checkIterable(works, "TaskScope.spawnAll() needs an iterable");
+    const all = readIterable(works, "TaskScope.spawnAll() needs an iterable");
     this.#checkOpen("spawnAll()");
-    const all = Array.from(works);
     const bad = all.findIndex((work) => !isFuture(work) && !isCoroutine(work));
     if (bad >= 0) {
       for (const work of all) {

@@ -276,7 +276,8 @@ export class Task<T> implements RawWaker<Task<unknown>> {
    */
   joinInto(set: TaskCollector, index: number): boolean {
     if ((this.#state & (COMPLETE | DETACHED)) !== 0) return false;
-    dropRawWaker(this.#joiner);
+    const joiner = this.#joiner;
+    if (joiner !== null) dropRawWaker(joiner); // the usual case, a task just spawned, has none
     this.#joiner = set;
     this.#joinIndex = index;
     return true;

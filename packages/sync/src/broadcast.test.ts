@@ -1,3 +1,4 @@
+import { collectedLater, collectUntil } from "@spindle/test-support";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -12,7 +13,7 @@ import {
   yieldNow,
 } from "@spindle/core";
 import { broadcast, type BroadcastReceiver, BroadcastSender, ClosedError, LaggedError, SendError } from "./mod.ts";
-import { collectUntil, TestTask } from "./test-support/harness.ts";
+import { TestTask } from "./test-support/harness.ts";
 
 test("every receiver sees every value sent after it subscribed, then the end", async () => {
   const [tx, rx1] = broadcast<number>(8);
@@ -143,6 +144,32 @@ test("tx.length is what the slowest live receiver has not read, capped at the ca
   assert.equal(tx.length, 1, "a dropped sender still reads the channel's true length");
 });
 
+test("isEmpty: a receiver's says it has read everything, the sender's that every live receiver has", () => {
+  const [tx, fast] = broadcast<number>(2);
+  const slow = tx.subscribe();
+  assert.deepEqual([tx.isEmpty, fast.isEmpty, slow.isEmpty], [true, true, true]);
+  tx.send(1);
+  tx.send(2);
+  assert.deepEqual([tx.isEmpty, fast.isEmpty, slow.isEmpty], [false, false, false]);
+  fast.tryRecv();
+  fast.tryRecv();
+  assert.deepEqual([tx.isEmpty, fast.isEmpty], [false, true], "slow has read nothing");
+  tx.send(3);
+  assert.equal(slow.isEmpty, false, "a lagging receiver is not empty");
+  assert.throws(() => slow.tryRecv(), LaggedError);
+  slow.tryRecv();
+  slow.tryRecv();
+  assert.deepEqual([tx.isEmpty, slow.isEmpty], [false, true], "fast has not read 3");
+  fast.drop();
+  assert.deepEqual(
+    [tx.isEmpty, fast.isEmpty],
+    [true, false],
+    "a dropped receiver no longer counts; its getter still reads",
+  );
+  slow.drop();
+  assert.equal(tx.isEmpty, true, "no receiver: empty");
+});
+
 test("tx.length forgets a receiver collected without being dropped", async () => {
   const [tx, rx] = broadcast<number>(4);
   (() => void tx.subscribe())();
@@ -150,6 +177,32 @@ test("tx.length forgets a receiver collected without being dropped", async () =>
   rx.tryRecv();
   assert.equal(tx.length, 1, "the unread value of the lost receiver");
   assert.ok(await collectUntil(() => tx.length === 0), "the collected receiver's cursor was forgotten");
+});
+
+test("the values kept are dropped with the last receiver, dropped or collected, and only then", async () => {
+  for (const loseLast of ["drop", "collect"] as const) {
+    const [tx, rx] = broadcast<object>(4);
+    const collected = (() => {
+      const sent = {};
+      tx.send(sent);
+      return collectedLater(sent);
+    })();
+    if (loseLast === "drop") {
+      const second = tx.subscribe();
+      rx.drop();
+      assert.ok(!(await collectUntil(collected, 3)), "kept while a receiver lives");
+      second.drop();
+    } else {
+      // The last receiver made in a function of its own, so that no frame here keeps it (Bun's
+      // collector scans the stack conservatively).
+      (() => void tx.subscribe())();
+      rx.drop();
+    }
+    assert.ok(await collectUntil(collected), `${loseLast}: dropped with the last receiver`);
+    assert.equal(tx.receiverCount, 0);
+    const later = tx.subscribe();
+    assert.equal(later.tryRecv(), PENDING, "a receiver subscribed later starts at the tail");
+  }
 });
 
 test("tx.closed() waits for the last receiver, counts receivers subscribed meanwhile, and is ready at once without any", () => {

@@ -73,8 +73,13 @@ class Shared<T> implements EndCounts {
     this.waiting.wakeAll();
   }
 
-  /** Sends fail from now on (until a `subscribe()`); the senders' `closed()` futures complete. */
+  /**
+   * Sends fail from now on (until a `subscribe()`); the senders' `closed()` futures complete. The
+   * values kept are dropped: a receiver subscribed later starts at the tail, so none of them can be
+   * received any more (tokio drops each value once no receiver is left to read it).
+   */
   lastReceiverGone(): void {
+    this.ring.fill(undefined);
     this.closing.wakeAll();
   }
 
@@ -190,6 +195,27 @@ export class BroadcastSender<T> implements Disposable {
     let oldest = shared.tail;
     for (const cursor of shared.cursors) if (cursor.position < oldest) oldest = cursor.position;
     return Math.min(shared.tail - oldest, shared.capacity);
+  }
+
+  /**
+   * Whether every live receiver has read every value sent (tokio's `Sender::is_empty`): `length`
+   * is 0. True without receivers.
+   *
+   * @example
+   * ```ts
+   * import { broadcast } from "@spindle/sync";
+   *
+   * const [tx, rx] = broadcast<number>(4);
+   * tx.send(1);
+   * console.log(tx.isEmpty); // false: rx has not read 1
+   * rx.tryRecv();
+   * console.log(tx.isEmpty); // true
+   * ```
+   */
+  get isEmpty(): boolean {
+    const shared = this.#link.observed;
+    for (const cursor of shared.cursors) if (cursor.position < shared.tail) return false;
+    return true;
   }
 
   /**
@@ -345,6 +371,24 @@ export class BroadcastReceiver<T> extends Stream<T> {
    */
   get length(): number {
     return this.#link.observed.tail - this.#node.position;
+  }
+
+  /**
+   * Whether this receiver has read every value sent (tokio's `Receiver::is_empty`): `length` is 0,
+   * and `tryRecv()` would not return a value (nor throw {@linkcode LaggedError}).
+   *
+   * @example
+   * ```ts
+   * import { broadcast } from "@spindle/sync";
+   *
+   * const [tx, rx] = broadcast<number>(4);
+   * console.log(rx.isEmpty); // true
+   * tx.send(1);
+   * console.log(rx.isEmpty, rx.tryRecv(), rx.isEmpty); // false 1 true
+   * ```
+   */
+  get isEmpty(): boolean {
+    return this.length === 0;
   }
 
   /** How many senders are live (tokio's `sender_strong_count`). */

@@ -2,11 +2,12 @@
 // the receivers see the end exactly when the last sender is dropped, after draining every value;
 // once every receiver is dropped a send fails handing the value back; an end collected by the
 // garbage collector without being dropped is dropped then.
+import { collectUntil } from "@spindle/test-support";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PENDING, type Poll, type Stream, STREAM_END, type StreamEnd } from "@spindle/core";
 import { broadcast, mpsc, oneshot, SendError, watch } from "./mod.ts";
-import { collectUntil, TestTask } from "./test-support/harness.ts";
+import { TestTask } from "./test-support/harness.ts";
 
 interface AnySender {
   clone(): AnySender;

@@ -69,12 +69,13 @@ test("broadcast and watch: a dropped end reads the true counts, its unread value
   const other = tx.clone();
   tx.send(1);
   tx.drop();
-  assert.deepEqual([tx.receiverCount, tx.length], [other.receiverCount, other.length]);
-  assert.deepEqual([tx.receiverCount, tx.length], [1, 1]);
+  assert.deepEqual([tx.receiverCount, tx.length, tx.isEmpty], [other.receiverCount, other.length, other.isEmpty]);
+  assert.deepEqual([tx.receiverCount, tx.length, tx.isEmpty], [1, 1, false]);
   const late = other.subscribe();
   rx.drop();
   other.send(2);
   assert.equal(rx.length, 2, "what it had not read when dropped, and what was sent since");
+  assert.equal(rx.isEmpty, false);
   assert.equal(late.length, 1);
 
   const [wtx, wrx] = watch("one");

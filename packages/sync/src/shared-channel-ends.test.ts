@@ -5,9 +5,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Worker } from "node:worker_threads";
 import { blockOn, type Coroutine, type Future, LocalExecutor, PENDING, STREAM_END } from "@spindle/core";
-import { nextMessage, startWorker, within } from "@spindle/test-support";
+import { collectGarbage, collectUntil, nextMessage, startWorker, within } from "@spindle/test-support";
 import { ClosedError, SendError, sharedChannel, SharedReceiver, SharedSender } from "./mod.ts";
-import { collectGarbage, collectUntil } from "./test-support/harness.ts";
 import type { EndsData, EndsMessage } from "./test-support/shared-channel-ends.ts";
 
 const THREADS = 4;

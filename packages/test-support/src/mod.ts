@@ -5,6 +5,7 @@
  */
 export { type ArgumentTaker, assertArgumentsTyped, unprintableValues } from "./error-arguments.ts";
 export { CountingStream } from "./counting-stream.ts";
+export { collectedLater, collectGarbage, collectUntil } from "./garbage.ts";
 export { assertNoPublicConstructor, type InternalClass } from "./no-public-constructor.ts";
 export { type Counter, type CountingWaker, countingWaker } from "./counting-waker.ts";
 export { microtaskErrorsOf, wakeLogContext } from "./microtask-errors.ts";

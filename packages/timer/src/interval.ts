@@ -54,8 +54,8 @@ export let createInterval: (
  * const clock = new VirtualClock();
  * const interval = clock.timer.interval(100, { missedTick: "skip" });
  * const start = blockOn(interval.tick()); // the first tick is immediate
- * clock.advance(350); // three ticks missed
- * console.log(blockOn(interval.tick()).since(start)); // 300
+ * clock.advance(350); // the tick due at 100 is late; those due at 200 and 300 are missed
+ * console.log(blockOn(interval.tick()).since(start)); // 100: the late tick completes at once, as due at 100
  * clock.advance(50);
  * console.log(blockOn(interval.tick()).since(start)); // 400
  * interval[Symbol.dispose]();

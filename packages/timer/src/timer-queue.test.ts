@@ -322,3 +322,44 @@ test("cancelling most entries of one wheel slot, in any order, leaves the others
     if (at.length === 1) assert.ok(at[0]! >= entries[id]!.dueAt, `entry ${id} woken before its deadline`);
   }
 });
+
+test("a wheel slot compacted by an insert after many cancels still cancels and fires the right entries", () => {
+  const { queue, clock } = manualQueue(1e11);
+  const woken = new Map<number, number>();
+  const vtable: RawWakerVTable<number> = {
+    clone: () => assert.fail("the queue does not clone"),
+    wake: (id) => void woken.set(id, (woken.get(id) ?? 0) + 1),
+    wakeByRef: () => assert.fail("the queue wakes by value"),
+    drop: () => {},
+  };
+  // Twenty minutes out, within a few ms of each other: one slot of the wheel's top level.
+  const entries: TimerEntry[] = [];
+  const add = (): void => {
+    const id = entries.length;
+    const entry = new TimerEntry(clock.now + 1_200_000 + id * 0.001);
+    entries.push(entry);
+    queue.insert(entry, { data: id, vtable });
+  };
+  for (let i = 0; i < 1_000; i++) add();
+  const cancelled = new Set<number>();
+  const cancel = (id: number): void => {
+    queue.remove(entries[id]!);
+    cancelled.add(id);
+  };
+  // Nine in ten cancelled, then inserts: the slot holds far more holes than entries and is compacted.
+  for (const id of entries.map((_, id) => id).sort(() => Math.random() - 0.5)) if (id % 10 !== 0) cancel(id);
+  for (let i = 0; i < 50; i++) add();
+  // Cancels after the compaction must find each entry where it now is.
+  for (let id = 0; id < entries.length; id += 20) cancel(id);
+  assert.equal(queue.size, entries.length - cancelled.size);
+  assert.equal(queue.earliest, entries[10]!.dueAt);
+  let fires = 0;
+  while (queue.size > 0) {
+    clock.now = Math.max(clock.now, clock.armed);
+    queue.fire();
+    if (++fires > 100_000) assert.fail("the queue does not drain");
+  }
+  for (let id = 0; id < entries.length; id++) {
+    assert.equal(woken.get(id) ?? 0, cancelled.has(id) ? 0 : 1, `entry ${id} woken once unless cancelled`);
+  }
+});

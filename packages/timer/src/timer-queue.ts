@@ -3,8 +3,8 @@ import type { Driver } from "./driver.ts";
 
 /**
  * One pending timer in a {@linkcode TimerQueue}: its deadline, the waker to wake when it passes,
- * and where it is queued (its index in a ring slot, or its links in a wheel slot's intrusive list):
- * inserting and cancelling touch only the entry, its slot and its neighbours, no map.
+ * and where it is queued (its slot and its index in that slot's array): inserting and cancelling
+ * touch only the entry and one element of its slot, no map and no other entry.
  *
  * A `Sleep` is its own entry (`initEntry` gives it these fields, which its public type does not
  * show): one object per sleep instead of two. Other users (`Interval`) make a {@linkcode TimerEntry}.
@@ -16,11 +16,8 @@ export interface QueueEntry {
   waker: RawWaker<unknown> | null;
   /** The slot holding the entry (see {@linkcode TimerQueue}), or `NOT_QUEUED`. */
   slot: number;
-  /** The entry's index in its ring slot. */
+  /** The entry's index in its slot's array. */
   position: number;
-  /** Its neighbours in a wheel slot. */
-  prev: QueueEntry | null;
-  next: QueueEntry | null;
 }
 
 /**
@@ -32,8 +29,6 @@ export function initEntry(entry: QueueEntry, deadline: number): void {
   entry.waker = null;
   entry.slot = NOT_QUEUED;
   entry.position = 0;
-  entry.prev = null;
-  entry.next = null;
 }
 
 /**
@@ -52,11 +47,8 @@ export class TimerEntry implements QueueEntry {
   waker: RawWaker<unknown> | null = null;
   /** The slot holding the entry (see {@linkcode TimerQueue}), or `NOT_QUEUED`. */
   slot: number = NOT_QUEUED;
-  /** The entry's index in its ring slot. */
+  /** The entry's index in its slot's array. */
   position = 0;
-  /** Its neighbours in a wheel slot. */
-  prev: QueueEntry | null = null;
-  next: QueueEntry | null = null;
 
   constructor(deadline: number) {
     this.dueAt = deadline;
@@ -94,12 +86,19 @@ const LEVELS = 5;
 const SPAN = 2 ** (SLOT_BITS * LEVELS);
 /** The wheel slot index of the list of entries beyond the wheel's span (another 2^30-tick block). */
 const FAR = LEVELS * SLOTS;
+/**
+ * Cancelled entries' holes a wheel slot may hold beyond its live entries before an insert compacts
+ * it: a slot of a high level (16.4 s or 17.5 min) or the far list can take inserts and cancels
+ * for a long time before it is moved, and its array stays at most about twice its live entries.
+ */
+const COMPACT_SLACK = 32;
 /** The wheel level of a tick whose highest set bit is bit `b` (`b / SLOT_BITS`, as a table: no division). */
 const LEVEL_OF_BIT = Uint8Array.from({ length: 32 }, (_, bit) => Math.floor(bit / SLOT_BITS));
 
 /**
  * The pending timers of one thread for one timer. A deadline is a tick (1/16 ms) counted from the
- * queue's origin, and an entry sits in one of two structures, both made of intrusive FIFO lists:
+ * queue's origin, and an entry sits in one of two structures, both made of slots that are FIFO
+ * arrays (an entry knows its index there: cancelling writes a hole, and touches no other entry):
  *
  * - the **ring**, one slot per tick for the 2^14 ticks (1.024 s) from `#ringAt` (the tick the ring
  *   has fired up to): an entry due within that span goes straight into the slot of its tick
@@ -130,19 +129,20 @@ const LEVEL_OF_BIT = Uint8Array.from({ length: 32 }, (_, bit) => Math.floor(bit 
 export class TimerQueue {
   readonly driver: Driver;
   /**
-   * The ring's slots (made on first use, kept): arrays, not lists, so that firing a slot reads
-   * its entries' addresses in one sweep instead of chasing one cache miss after the other (firing
-   * 100,000 timers took 1.5-3x as long through lists). A cancelled entry leaves a `null`.
+   * Every slot's entries (made on first use): the ring's `RING` slots, then the wheel's, level by
+   * level (`RING + level * SLOTS + digit`), then the far list (`RING + FAR`). Arrays, not linked
+   * lists, so that firing a slot reads its entries' addresses in one sweep instead of chasing one
+   * cache miss after the other (firing 100,000 timers took 1.5-3x as long through lists), and so
+   * that cancelling writes one hole instead of re-linking two neighbours (a cancel touched the
+   * next entry and wrote two pointers; two fields fewer per entry, too). A cancelled entry leaves
+   * a `null`; a slot whose last live entry goes is emptied.
    */
-  readonly #ring: ((QueueEntry | null)[] | undefined)[] = new Array(RING);
-  /** Entries per ring slot, not counting the cancelled ones' holes. */
-  readonly #ringLive = new Int32Array(RING);
+  readonly #slots: ((QueueEntry | null)[] | undefined)[] = new Array(RING + FAR + 1);
+  /** Entries per slot, not counting the cancelled ones' holes. */
+  readonly #live = new Int32Array(RING + FAR + 1);
   /** One bit per ring slot: set while the slot holds an entry. */
   readonly #ringMap = new Int32Array(RING_WORDS);
   #inRing = 0;
-  /** Wheel list heads and tails, level by level (`level * SLOTS + digit`), then the far list. */
-  readonly #heads: (QueueEntry | null)[] = new Array(FAR + 1).fill(null);
-  readonly #tails: (QueueEntry | null)[] = new Array(FAR + 1).fill(null);
   /** Entries per wheel level (and far), to skip empty levels. */
   readonly #perLevel: number[] = new Array(LEVELS + 1).fill(0);
   /** The tick the ring has fired up to. */
@@ -180,8 +180,8 @@ export class TimerQueue {
     let earliest = this.#ringEarliest();
     const slot = this.#nextWheelSlot();
     if (slot >= 0) {
-      for (let entry = this.#heads[slot] as QueueEntry | null; entry !== null; entry = entry.next) {
-        if (entry.dueAt < earliest) earliest = entry.dueAt;
+      for (const entry of this.#slots[RING + slot] as (QueueEntry | null)[]) {
+        if (entry !== null && entry.dueAt < earliest) earliest = entry.dueAt;
       }
     }
     return earliest;
@@ -282,7 +282,7 @@ export class TimerQueue {
    * in the past, and the driver fires again at once).
    */
   #takeDue(now: number, nowTick: number, due: QueueEntry[], limit: number): void {
-    const ring = this.#ring;
+    const ring = this.#slots;
     for (;;) {
       if (due.length >= limit) return; // the ring stays at the tick of the entries left
       const offset = this.#nextRingOffset();
@@ -305,12 +305,12 @@ export class TimerQueue {
           entries[kept++] = entry;
         }
       }
-      this.#inRing -= (this.#ringLive[slot] as number) - kept;
+      this.#inRing -= (this.#live[slot] as number) - kept;
       if (kept === 0) {
         this.#emptyRingSlot(slot);
       } else {
         entries.length = kept;
-        this.#ringLive[slot] = kept;
+        this.#live[slot] = kept;
       }
       this.#ringAt = tick;
       if (kept !== 0) {
@@ -323,39 +323,27 @@ export class TimerQueue {
 
   /** Marks ring slot `slot` empty (its array kept for the next tick that lands there). */
   #emptyRingSlot(slot: number): void {
-    (this.#ring[slot] as (QueueEntry | null)[]).length = 0;
-    this.#ringLive[slot] = 0;
+    (this.#slots[slot] as (QueueEntry | null)[]).length = 0;
+    this.#live[slot] = 0;
     this.#ringMap[slot >>> 5]! &= ~(1 << (slot & 31));
   }
 
   /** The driver closed: wakes every entry, slot by slot (their futures then fail). */
   #fireAll(): number {
-    const heads = this.#heads;
     let due = 0;
-    const ring = this.#ring;
-    for (let slot = 0; slot < RING; slot++) {
-      const entries = ring[slot];
+    const slots = this.#slots;
+    for (let slot = 0; slot < slots.length; slot++) {
+      const entries = slots[slot];
       if (entries === undefined || entries.length === 0) continue;
       // Copied first: a waker may queue a new sleep in this very slot (it then fails at its poll).
       const taken = entries.slice();
-      this.#emptyRingSlot(slot);
+      entries.length = 0;
+      this.#live[slot] = 0;
       for (const entry of taken) {
         if (entry === null) continue;
         entry.slot = NOT_QUEUED;
         entry.waker = wakeRawWaker(entry.waker);
         due++;
-      }
-    }
-    for (let slot = 0; slot < heads.length; slot++) {
-      let entry = heads[slot] as QueueEntry | null;
-      heads[slot] = this.#tails[slot] = null;
-      while (entry !== null) {
-        const next = entry.next;
-        entry.prev = entry.next = null;
-        entry.slot = NOT_QUEUED;
-        entry.waker = wakeRawWaker(entry.waker);
-        due++;
-        entry = next;
       }
     }
     this.#ringMap.fill(0);
@@ -371,24 +359,23 @@ export class TimerQueue {
    * clock's): a higher level's entries are re-inserted below, a level-0 slot's go into the ring.
    */
   #advanceWheel(target: number): void {
-    const heads = this.#heads;
+    const slots = this.#slots;
     for (;;) {
       const slot = this.#nextWheelSlot();
       if (slot < 0) break;
       const start = this.#wheelSlotStart(slot);
       if (start > target) break;
-      let entry = heads[slot] as QueueEntry | null;
-      heads[slot] = this.#tails[slot] = null;
-      const level = slot >> SLOT_BITS; // LEVELS for the far list
+      // Taken out whole: the far list's entries may go back into the far list (a new array).
+      const entries = slots[RING + slot] as (QueueEntry | null)[];
+      slots[RING + slot] = undefined;
+      this.#perLevel[slot >> SLOT_BITS]! -= this.#live[RING + slot]!; // LEVELS for the far list
+      this.#live[RING + slot] = 0;
       if (start > this.#wheelAt) this.#wheelAt = start;
       // Re-placed relative to the wheel's new position; a level-0 slot's entries now fall in the
       // ring (their ticks are within LOOKAHEAD + 64 ticks of the ring's position).
-      while (entry !== null) {
-        const next = entry.next;
-        this.#perLevel[level]!--;
-        entry.prev = entry.next = null;
-        this.#place(entry);
-        entry = next;
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i] as QueueEntry | null;
+        if (entry !== null) this.#place(entry);
       }
     }
     if (target > this.#wheelAt) this.#wheelAt = target;
@@ -415,7 +402,7 @@ export class TimerQueue {
     const offset = this.#nextRingOffset();
     if (offset < 0) return Infinity;
     let earliest = Infinity;
-    const entries = this.#ring[(this.#ringAt + offset) & RING_MASK] as (QueueEntry | null)[];
+    const entries = this.#slots[(this.#ringAt + offset) & RING_MASK] as (QueueEntry | null)[];
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i] as QueueEntry | null;
       if (entry !== null && entry.dueAt < earliest) earliest = entry.dueAt;
@@ -466,11 +453,11 @@ export class TimerQueue {
     if (tick - ringAt < RING) {
       if (tick < ringAt) tick = ringAt; // already due: the ring's current slot
       const slot = tick & RING_MASK;
-      const entries = this.#ring[slot] ?? (this.#ring[slot] = []);
+      const entries = this.#slots[slot] ?? (this.#slots[slot] = []);
       entry.slot = slot;
       entry.position = entries.length;
       entries.push(entry);
-      if (this.#ringLive[slot]!++ === 0) this.#ringMap[slot >>> 5]! |= 1 << (slot & 31);
+      if (this.#live[slot]!++ === 0) this.#ringMap[slot >>> 5]! |= 1 << (slot & 31);
       this.#inRing++;
       return;
     }
@@ -491,34 +478,30 @@ export class TimerQueue {
       slot = (level << SLOT_BITS) + ((low >>> (level * SLOT_BITS)) & SLOT_MASK);
     }
     this.#perLevel[slot >> SLOT_BITS]!++; // FAR >> SLOT_BITS is LEVELS: the far list's count
-    entry.slot = RING + slot;
-    const tail = this.#tails[slot] as QueueEntry | null;
-    entry.prev = tail;
-    entry.next = null;
-    if (tail === null) this.#heads[slot] = entry;
-    else tail.next = entry;
-    this.#tails[slot] = entry;
+    const index = RING + slot;
+    const entries = this.#slots[index] ?? (this.#slots[index] = []);
+    const live = this.#live[index]!;
+    if (entries.length - live > live + COMPACT_SLACK) compact(entries);
+    entry.slot = index;
+    entry.position = entries.length;
+    entries.push(entry);
+    this.#live[index] = live + 1;
   }
 
   /** Takes a queued `entry` out of its slot. */
   #unlink(entry: QueueEntry): void {
     const slot = entry.slot;
     entry.slot = NOT_QUEUED;
+    const entries = this.#slots[slot] as (QueueEntry | null)[];
+    entries[entry.position] = null;
+    const live = --this.#live[slot]!;
     if (slot < RING) {
-      (this.#ring[slot] as (QueueEntry | null)[])[entry.position] = null;
       this.#inRing--;
-      if (--this.#ringLive[slot]! === 0) this.#emptyRingSlot(slot);
+      if (live === 0) this.#emptyRingSlot(slot);
       return;
     }
-    const wheelSlot = slot - RING;
-    const prev = entry.prev;
-    const next = entry.next;
-    if (prev === null) this.#heads[wheelSlot] = next;
-    else prev.next = next;
-    if (next === null) this.#tails[wheelSlot] = prev;
-    else next.prev = prev;
-    entry.prev = entry.next = null;
-    this.#perLevel[wheelSlot >> SLOT_BITS]!--; // FAR >> SLOT_BITS is LEVELS
+    this.#perLevel[(slot - RING) >> SLOT_BITS]!--; // FAR >> SLOT_BITS is LEVELS
+    if (live === 0) entries.length = 0;
   }
 
   /**
@@ -527,18 +510,18 @@ export class TimerQueue {
    */
   #nextWheelSlot(): number {
     const perLevel = this.#perLevel;
-    const heads = this.#heads;
+    const live = this.#live;
     for (let level = 0; level < LEVELS; level++) {
       if (perLevel[level] === 0) continue;
       const shift = level * SLOT_BITS;
       const position = Math.floor((this.#wheelAt % SPAN) / 2 ** shift) & SLOT_MASK;
-      const base = level * SLOTS;
+      const base = RING + level * SLOTS;
       for (let digit = position; digit < SLOTS; digit++) {
-        if (heads[base + digit] !== null) return level * SLOTS + digit;
+        if (live[base + digit] !== 0) return level * SLOTS + digit;
       }
       // Occupied slots behind the position cannot exist (see the invariant); fall through safely.
       for (let digit = 0; digit < position; digit++) {
-        if (heads[base + digit] !== null) return level * SLOTS + digit;
+        if (live[base + digit] !== 0) return level * SLOTS + digit;
       }
     }
     return perLevel[LEVELS] === 0 ? -1 : FAR;
@@ -553,4 +536,16 @@ export class TimerQueue {
     const above = unit * SLOTS;
     return Math.floor(elapsed / above) * above + (slot - level * SLOTS) * unit;
   }
+}
+
+/** Drops the holes of a slot's `entries`, keeping their order, and gives each its new position. */
+function compact(entries: (QueueEntry | null)[]): void {
+  let kept = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as QueueEntry | null;
+    if (entry === null) continue;
+    entry.position = kept;
+    entries[kept++] = entry;
+  }
+  entries.length = kept;
 }

@@ -18,7 +18,7 @@ import { substituteOutcome } from "./undescribable.ts";
  * const encoder = new ValueEncoder();
  * console.log(encodeOutcome(encoder, { sum: 3 }, "add", "result")); // null
  * const substitute = encodeOutcome(encoder, { f() {} }, "add", "result");
- * console.log(substitute?.name); // "UncloneableValueError"
+ * console.log(substitute?.name); // UncloneableValueError
  * ```
  */
 export function encodeOutcome(

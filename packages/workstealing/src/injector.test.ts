@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { random, request, workerPool } from "@spindle/test-support";
 import { Injector, INJECTOR_WORDS } from "./injector.ts";
-import { CANCEL_PENDING, INJECTED, NEXT, QUEUED, STATE } from "./job-record.ts";
-import { idOf, type InjectorRun } from "./test-support/injector-worker.ts";
+import { CANCEL_PENDING, NEXT, PLACE, QUEUED, RUNNING, STATE } from "./job-record.ts";
+import { countsLayout, idOf, type InjectorRun } from "./test-support/injector-worker.ts";
 
-/** Words between two ids in the test heaps: a job record's words, STATE and NEXT among them. */
-const STRIDE = NEXT + 1;
+/** Words between two ids in the test heaps: a job record's words, STATE, NEXT and PLACE among them. */
+const STRIDE = Math.max(STATE, NEXT, PLACE) + 1;
 /** Where the injector's words start in the control block: not 0, so offsets are exercised. */
 const AT = 3;
 const GUARD = 0x5a5a5a5a;
@@ -155,6 +155,73 @@ test("two threads pushing and popping at once: every job is popped exactly once,
   }
 });
 
+test("stress: cancels racing pushes, pops and claims on two threads: each job claimed once or cancelled once, and every place given back once", async () => {
+  const n = 20_000;
+  const pool = await workers();
+  const jobs = THREADS * n;
+  const layout = countsLayout(jobs, THREADS);
+  for (const seed of [4, 5, 6]) {
+    const control = new SharedArrayBuffer((AT + INJECTOR_WORDS + 1) * 4);
+    const heap = new SharedArrayBuffer((jobs + 1) * STRIDE * 4);
+    const counts = new SharedArrayBuffer(layout.words * 4);
+    const base = { n, first: STRIDE, stride: STRIDE, at: AT, control, heap, barrier: AT + INJECTOR_WORDS, counts };
+    const runs = pool.map((worker, pusher) => {
+      const run: InjectorRun = { ...base, pusher, threads: THREADS, seed: seed * 10 + pusher };
+      return request<number[]>(worker, run);
+    });
+    const popped = (await Promise.all(runs)).flat();
+    const words = new Int32Array(heap);
+    const queue = new Injector(new Int32Array(control), AT, { words });
+    // What is still listed: a record holds a place exactly when it is not cancelled, and the
+    // counts are those of the list.
+    let listed = 0;
+    let places = 0;
+    for (let job = new Int32Array(control)[AT + HEAD_WORD]!; job !== 0; job = words[job + NEXT]!) {
+      const live = Atomics.load(words, job + STATE) === QUEUED ? 1 : 0;
+      assert.equal(words[job + PLACE], live, `seed ${seed}: listed job ${(job - STRIDE) / STRIDE}'s place`);
+      listed++;
+      places += live;
+    }
+    assert.equal(queue.length, places, `seed ${seed}: the length counts the listed jobs not cancelled`);
+    assert.equal(queue.dead, listed - places, `seed ${seed}: the dead count, the listed jobs cancelled`);
+    const rest = drain(queue, 128);
+    popped.push(...rest);
+    const tally = new Int32Array(counts);
+    for (const job of rest) {
+      if (Atomics.compareExchange(words, job + STATE, QUEUED, RUNNING) === QUEUED) {
+        tally[layout.claims + (job - STRIDE) / STRIDE]!++;
+      }
+    }
+    assert.equal(tally[layout.negative], 0, `seed ${seed}: a thread read a negative length or dead count`);
+    assert.equal(tally[layout.cancelledHolding], 0, `seed ${seed}: jobs cancelled before their push held places`);
+    assert.equal(queue.length, 0, `seed ${seed}: every place given back exactly once`);
+    assert.equal(queue.dead, 0, `seed ${seed}: every cancelled record passed`);
+    assert.equal(popped.length, jobs, `seed ${seed}: every job popped once`);
+    let cancelled = 0;
+    for (let index = 0; index < jobs; index++) {
+      const job = STRIDE * (index + 1);
+      const claims = tally[layout.claims + index]!;
+      const cancels = tally[layout.cancels + index]!;
+      assert.equal(
+        claims + cancels,
+        1,
+        `seed ${seed}: job ${index} claimed ${claims} times, cancelled ${cancels} times`,
+      );
+      assert.equal(
+        Atomics.load(words, job + STATE),
+        claims === 1 ? RUNNING : CANCEL_PENDING,
+        `seed ${seed}: job ${index}'s state`,
+      );
+      assert.equal(words[job + PLACE], 0, `seed ${seed}: job ${index} out of the list holds no place`);
+      cancelled += cancels;
+    }
+    assert.ok(
+      cancelled > 100 && cancelled < jobs / 2,
+      `seed ${seed}: ${cancelled} of ${jobs} cancelled: both outcomes occurred`,
+    );
+  }
+});
+
 // A holder that died inside a critical section (terminated, out of memory), simulated by writing
 // the words it would have left: the lock naming it, its pending record, the list half changed.
 // The layout (offsets from the injector's first word) is injector.ts's.
@@ -209,22 +276,47 @@ test("recovering from an owner that does not hold the lock changes nothing", () 
 test("a job cancelled while listed gives its place back at once, and its record comes out with the next batch", () => {
   const { queue, heap } = injector(6);
   for (let i = 0; i < 4; i++) queue.push(id(i));
-  assert.equal(Atomics.load(heap, id(2) + STATE), INJECTED, "a listed job holds a place");
+  assert.equal(heap[id(2) + PLACE], 1, "a listed job holds a place");
+  assert.equal(Atomics.load(heap, id(2) + STATE), QUEUED, "a listed job is QUEUED, as in a deque");
   assert.equal(queue.takeOut(id(2)), true);
   assert.equal(Atomics.load(heap, id(2) + STATE), CANCEL_PENDING);
+  assert.equal(heap[id(2) + PLACE], 0);
   assert.equal(queue.length, 3, "its place is free at once");
   assert.equal(queue.dead, 1, "its record is still listed");
-  assert.equal(queue.takeOut(id(2)), false, "a second cancel gives nothing back");
+  assert.equal(queue.takeOut(id(2)), false, "a second cancel finds it cancelled, and gives nothing back");
+  assert.equal(queue.length, 3);
   const into: number[] = [];
   assert.equal(queue.popBatch(into, 2), 2);
-  assert.equal(queue.takeOut(id(0)), false, "a popped job holds no place");
-  assert.equal(Atomics.load(heap, id(0) + STATE), QUEUED, "a popped job is QUEUED again, for its claim");
+  assert.equal(heap[id(0) + PLACE], 0, "a popped job holds no place");
+  assert.equal(Atomics.load(heap, id(0) + STATE), QUEUED, "a popped job is QUEUED, for its claim");
+  assert.equal(queue.takeOut(id(0)), true, "a popped job not claimed yet can still be cancelled");
+  assert.equal(Atomics.load(heap, id(0) + STATE), CANCEL_PENDING);
+  assert.equal(queue.length, 1, "a popped job gives no place back: the pop did");
+  assert.equal(queue.dead, 1);
+  Atomics.store(heap, id(1) + STATE, 2); // claimed by its popper (RUNNING)
+  assert.equal(queue.takeOut(id(1)), false, "a claimed job is not cancelled");
+  assert.equal(Atomics.load(heap, id(1) + STATE), 2);
   assert.equal(queue.length, 1);
   assert.equal(queue.popBatch(into, 8), 2, "the cancelled record is passed with the rest");
   assert.deepEqual(into, [0, 1, 2, 3].map(id));
   assert.equal(queue.length, 0);
   assert.equal(queue.dead, 0);
   assert.equal(queue.popBatch(into, 8), 0);
+  assert.ok([0, 1, 2, 3].every((i) => heap[id(i) + PLACE] === 0), "no record out of the list holds a place");
+});
+
+test("a queued job in no injector is cancelled under the lock and gives no place back", () => {
+  const { queue, heap } = injector(3);
+  queue.push(id(0));
+  assert.equal(queue.takeOut(id(1)), true, "a job waiting in a deque (never listed)");
+  assert.equal(Atomics.load(heap, id(1) + STATE), CANCEL_PENDING);
+  assert.equal(queue.length, 1);
+  assert.equal(queue.dead, 0);
+  queue.push(id(1)); // then moved here: it takes no place
+  assert.equal(queue.length, 1);
+  assert.equal(queue.dead, 1);
+  assert.deepEqual(drain(queue, 8), [id(0), id(1)]);
+  assert.equal(queue.dead, 0);
 });
 
 test("the records of cancelled jobs alone are passed too: no place taken, still popped", () => {
@@ -249,6 +341,7 @@ test("a job pushed when already cancelled takes no place", () => {
   assert.equal(queue.length, 3);
   assert.equal(queue.dead, 1);
   assert.equal(Atomics.load(heap, id(1) + STATE), CANCEL_PENDING, "its state is left alone");
+  assert.equal(heap[id(1) + PLACE], 0);
   assert.deepEqual(drain(queue, 8), [0, 1, 2, 3].map(id));
   assert.equal(queue.dead, 0);
 });
@@ -271,21 +364,25 @@ test("a spawner watching for room is told when a cancel gives a place back, and 
   queue.stopWatchingRoom();
 });
 
-test("the recovery counts places from the states: a dead popper's QUEUED jobs are listed again, a cancelled one stays dead", () => {
+test("the recovery counts places from the states: a dead popper's jobs are listed again, a cancelled one stays dead", () => {
   const { queue, control, heap } = injector(10);
   for (let i = 0; i < 5; i++) queue.push(id(i));
   queue.takeOut(id(3));
-  // The dead popper had moved id(0) and id(1) to QUEUED and HEAD past them; then id(1) was
-  // cancelled without the lock (a canceller finds it QUEUED: in no injector, it thinks).
+  // The dead popper had cleared the places of id(0) and id(1) and moved HEAD past them; id(2)
+  // had been cancelled by a canceller that died in takeOut, after its compare-exchange but
+  // before it gave the place back.
   control[AT + LOCK_WORD] = DEAD;
   control[AT + PENDING_POP_WORD] = id(0);
   control[AT + HEAD_WORD] = id(2);
-  Atomics.store(heap, id(0) + STATE, QUEUED);
-  Atomics.store(heap, id(1) + STATE, CANCEL_PENDING);
+  heap[id(0) + PLACE] = 0;
+  heap[id(1) + PLACE] = 0;
+  Atomics.store(heap, id(2) + STATE, CANCEL_PENDING);
   assert.equal(new Injector(control, AT, { words: heap }, 1).recover(DEAD), true);
-  assert.equal(queue.length, 3, "id(0), id(2), id(4) hold places");
-  assert.equal(queue.dead, 2, "id(1) and id(3) are listed, dead");
-  assert.equal(Atomics.load(heap, id(0) + STATE), INJECTED);
+  assert.equal(queue.length, 3, "id(0), id(1), id(4) hold places");
+  assert.equal(queue.dead, 2, "id(2) and id(3) are listed, dead");
+  assert.deepEqual([0, 1, 2, 3, 4].map((i) => heap[id(i) + PLACE]), [1, 1, 0, 0, 1]);
+  assert.equal(queue.takeOut(id(1)), true, "a listed job recovered gives its place back");
+  assert.equal(queue.length, 2);
   assert.deepEqual(drain(queue, 2), [0, 1, 2, 3, 4].map(id));
   assert.equal(queue.length, 0);
   assert.equal(queue.dead, 0);

@@ -1,5 +1,5 @@
 import { ANONYMOUS_OWNER, type HolderCheck, MAX_LOCK_OWNER, OwnedMutex } from "@spindle/codec";
-import { CANCEL_PENDING, INJECTED, NEXT, QUEUED, STATE } from "./job-record.ts";
+import { CANCEL_PENDING, NEXT, PLACE, QUEUED, STATE } from "./job-record.ts";
 
 /**
  * The global injector: the queue of jobs that belong to no worker yet (spawned by the runtime's
@@ -9,36 +9,48 @@ import { CANCEL_PENDING, INJECTED, NEXT, QUEUED, STATE } from "./job-record.ts";
  * # Places, and jobs cancelled in the queue
  *
  * A job in the list holds a place: it counts in {@linkcode Injector.length}, which is what a
- * bounded queue (`queue: { limit }`), `queueSize` and the idle protocol read. Its record's state
- * says so: INJECTED (`job-record.ts`), set under the lock by the push and moved back to QUEUED,
- * under the lock, by the pop that takes it. A queued job that is cancelled while it is listed
- * ({@linkcode Injector.takeOut}: `abort()`, a signal, a deadline, a map's failed chunk) gives its
- * place back at once, under the lock: INJECTED → CANCEL_PENDING and LENGTH - 1. Its record stays
- * in the list, counted in DEAD instead, until a popper passes it and hands it on with its batch;
- * whoever runs the batch finds it cancelled (`claim` fails) and drops the queue's reference,
- * which frees it. No unlink from the middle of the list: the cancel is O(1), the list and its
- * dead-holder repair keep the shape they had (tokio's inject queue and crossbeam's queues remove
- * nothing either: a cancelled task is dropped when it is popped), and a bounded queue's
- * permit is what comes back at once (tokio's `batch_semaphore`: a dropped waiter hands its permit
- * on). A record pushed when already cancelled (a dead worker's job, cancelled while it was
- * requeued; a child cancelled in its deque, then moved here) takes no place: DEAD counts it from
- * the start.
+ * bounded queue (`queue: { limit }`), `queueSize` and the idle protocol read. Its record's PLACE
+ * word says so (`job-record.ts`): 1 while it is listed and holds a place, else 0; set by the push
+ * and cleared by the pop that takes it, both under the lock. A queued job that is cancelled while
+ * it is listed gives its place back at once: every cancel of a queued job (`abort()`, a signal, a
+ * deadline, a map's failed chunk, a cancelling shutdown) is made here, under the lock
+ * ({@linkcode Injector.takeOut}): QUEUED → CANCEL_PENDING and, if PLACE is 1, PLACE 0 and
+ * LENGTH - 1. Its record stays in the list, counted in DEAD instead, until a popper passes it and
+ * hands it on with its batch; whoever runs the batch finds it cancelled (`claim` fails) and drops
+ * the queue's reference, which frees it. No unlink from the middle of the list: the cancel is
+ * O(1), the list and its dead-holder repair keep the shape they had (tokio's inject queue and
+ * crossbeam's queues remove nothing either: a cancelled task is dropped when it is popped), and a
+ * bounded queue's permit is what comes back at once (tokio's `batch_semaphore`: a dropped waiter
+ * hands its permit on). A record pushed when already cancelled (a dead worker's job, cancelled
+ * while it was requeued; a child cancelled in its deque, then moved here) takes no place: DEAD
+ * counts it from the start.
  *
- * Exactly once: a place is given back by whoever moves the record's state out of INJECTED, the
- * popper (to QUEUED) or the canceller (to CANCEL_PENDING), both under the lock: the popper
- * subtracts only the records it moved, the canceller its own. A canceller that finds the record
- * QUEUED (in a deque, a slot, a popper's batch) cancels it without the lock and gives no place
- * back: it holds none. The push's compare-exchange QUEUED → INJECTED, also under the lock, decides
- * the race with such a canceller: a record it could not move holds no place.
+ * Exactly once: a place is given back by whoever clears PLACE, the popper or the canceller, both
+ * under the lock: the popper subtracts only the places it cleared, the canceller its own. The
+ * record's STATE does not change in the list (a listed job is QUEUED, as in a deque): a push, a
+ * pop and a cancel are serialized by the lock, so the push's look at STATE and the PLACE it sets
+ * are one step for a canceller. Outside the lock STATE leaves QUEUED only by a worker's `claim`,
+ * which comes after a pop (or a steal) and races only with the canceller's compare-exchange, as it
+ * did before the injector counted places. The rare cancel pays for this with a lock; the push and
+ * the pop, which hold the lock anyway, pay plain reads and writes of words only lock holders
+ * touch: no `Atomics` operation per job beyond the lock's and LENGTH's, where an INJECTED state
+ * moved in and out by compare-exchanges in the push and the pop cost two more (V8 calls a
+ * builtin for each `Atomics` operation, 125-160 instructions, against a few for a plain access:
+ * callgrind, Node 24).
  *
  * # Memory model
  *
  * `Atomics` operations are sequentially consistent (SC), and the {@linkcode OwnedMutex} orders
- * what is done under it before the next holder's section, plain accesses included:
+ * what is done under it before the next holder's section, plain accesses included (its lock and
+ * unlock are SC compare-exchanges on one word: a holder's writes happen-before the next holder's
+ * reads). Plain typed-array accesses to shared memory carry no order of their own: a racing read
+ * may return any value a racing write stored (an aligned Int32 access does not tear), which is
+ * harmless where every such value means the same (see `work-deque.ts`, "Memory model"). Hence:
  *
  * - `HEAD` and `TAIL` are plain: read and written only under the lock.
- * - `LENGTH` and `DEAD` are changed only under the lock, but read without it (`length`, and
- *   `popBatch`'s quick check), so they are `Atomics`. LENGTH is also what the idle protocol reads
+ * - `LENGTH` and `DEAD` are changed only under the lock, but read without it (`length`, `dead`,
+ *   and `popBatch`'s quick check), so they are changed with `Atomics` (the quick check reads
+ *   DEAD plain: see there). LENGTH is also what the idle protocol reads
  *   as "the injector holds work": a spawner's SC add, before its `notifyWork`, pairs with a
  *   parking machine's SC load in its last look (`idle.ts`, `notifyWork`). A reader may see a
  *   length that is about to change: a 0 read just before a push's add is covered by that push's
@@ -47,16 +59,25 @@ import { CANCEL_PENDING, INJECTED, NEXT, QUEUED, STATE } from "./job-record.ts";
  *   on any thread sees the exact count of places at some moment, never a sum of two words read
  *   at two moments. A canceller's subtract comes before its `abort()` returns, so the thread
  *   that aborted sees the place free on its next read.
- * - `NEXT` and `STATE` words live in the job records, which every thread reads and writes with
- *   `Atomics` (`job-record.ts`). Every `NEXT` read is under the lock (`popBatch`, `recover`).
- *   The writes outside the lock (the caller's links of a chain, `pushChain`'s end marker) go to
- *   records that no queue holds yet, so no other thread reads their `NEXT`, and they come before
- *   the pusher's `lock()`, so the lock orders them before any popper's reads, as it would plain
- *   writes. The link from the old tail is written under the lock. STATE leaves INJECTED only
- *   under the lock (the pop, `takeOut`, `recover`): outside it, other threads move it only out
- *   of QUEUED (`claim`, `cancelQueued`), with compare-exchanges that race with this file's.
+ * - `NEXT` and `PLACE` live in the job records, and are plain: read and written under the lock
+ *   (`popBatch`, `takeOut`, `recover`; `pushChain` also reads the links of its own chain), and
+ *   otherwise only in records that no queue holds yet: the caller's links of a chain and
+ *   `pushChain`'s end marker (before the pusher's `lock()`, whose SC compare-exchange orders them
+ *   before any later holder's reads), and PLACE's 0 when the record is made (before its id is
+ *   published: `JobRecords.create`). The one reader outside the lock is the runtime's thread
+ *   walking the batch of a popper that died after its pop (`Processor.heldJobs`): after that
+ *   thread's exit, which orders everything the pushers and the popper did before it.
+ * - `STATE` is every thread's (`job-record.ts`), written only with `Atomics`. The push reads it
+ *   plain, under the lock: a cancel made before the push's lock happens-before the read, so the
+ *   read sees CANCEL_PENDING or what the canceller stores after its unlock (CANCELLED, NO_ROOM,
+ *   UNWRITTEN), never QUEUED; and with no cancel made before, it is QUEUED, and stays so until
+ *   the unlock (no canceller can take the lock meanwhile, and no worker claims a record that is
+ *   being pushed: nobody else has it). The cancel's compare-exchange, under the lock, races only
+ *   with `claim`'s, which it pairs with. The pop does not read it.
  * - `PENDING_*` are plain, under the lock: what the holder is doing (see below).
- * - `ROOM` and `ROOM_WANTED`: the room watch of a spawner waiting for room (see `watchRoom`).
+ * - `ROOM_WANTED`: whether a spawner waits for room, set under the lock (see `watchRoom`) and read
+ *   there, plain, by whoever gives places back. `ROOM` is the counter that spawner waits on:
+ *   `Atomics`.
  *
  * # A holder that dies
  *
@@ -71,12 +92,12 @@ import { CANCEL_PENDING, INJECTED, NEXT, QUEUED, STATE } from "./job-record.ts";
  * popper dies before it could use what it took, the unlock being the last step), an unfinished
  * push is completed (its chain is appended unless the walk from HEAD already reaches it), and
  * TAIL, LENGTH and DEAD are recomputed from that walk (the list ends where a `NEXT` is 0: a
- * chain's last `NEXT` is cleared before the lock), each record's state with them: one left QUEUED
- * (moved by the dead popper, or not yet by the dead pusher) becomes INJECTED again, unless a
- * canceller took it meanwhile; an INJECTED one holds a place, any other is dead. A canceller that
- * died in `takeOut` needs nothing more: its record is CANCEL_PENDING, dead by that count. A
- * holder that died between its lock and its first record loses the chain it was pushing, as one
- * that died just before the lock would.
+ * chain's last `NEXT` is cleared before the lock), each record's PLACE with them: 1 if it is
+ * QUEUED, else 0 (it was cancelled). That covers a dead popper's records (PLACE cleared, still
+ * QUEUED: no cancel could take the lock since), a dead pusher's (PLACE not set yet), and a
+ * canceller that died in `takeOut` (its record CANCEL_PENDING, PLACE maybe still 1). A holder
+ * that died between its lock and its first record loses the chain it was pushing, as one that
+ * died just before the lock would.
  */
 export class Injector {
   readonly #control: Int32Array;
@@ -131,21 +152,27 @@ export class Injector {
   pushChain(first: number, last: number, count: number, trace: PushTrace | null = null): void {
     const control = this.#control;
     const at = this.#at;
-    // Before the lock: no queue holds `last` yet (see the class doc).
-    Atomics.store(this.#heap.words, last + NEXT, 0);
+    // Plain, before the lock: no queue holds `last` yet (class doc, "Memory model").
+    this.#heap.words[last + NEXT] = 0;
     this.#mutex.lock();
     control[at + PENDING_FIRST] = first; // the chain a recovery completes (class doc)
-    const heap = this.#heap.words; // read under the lock: covers the chain's records
-    // Each record takes a place unless a canceller took it out of QUEUED first (a child cancelled
-    // in its deque, a dead worker's job cancelled while it was requeued): the SC compare-exchange
-    // pairs with cancelQueued's, which finds INJECTED afterwards and then waits for this lock.
+    const heap = this.#heap.words; // read under the lock: covers the chain's records and the tail
+    // Each record takes a place unless it was cancelled before (a child cancelled in its deque, a
+    // dead worker's job cancelled while it was requeued). Plain reads of STATE: every cancel is
+    // made under this lock, so the read sees QUEUED exactly when no cancel came first, and none
+    // comes until the unlock (class doc, "Memory model"). PLACE is 0 in a record no queue holds.
     let places = 0;
-    for (let id = first, k = 0; k < count; k++, id = Atomics.load(heap, id + NEXT)) {
-      if (Atomics.compareExchange(heap, id + STATE, QUEUED, INJECTED) === QUEUED) places++;
+    for (let id = first, k = 1;; k++) {
+      if (heap[id + STATE] === QUEUED) {
+        heap[id + PLACE] = 1;
+        places++;
+      }
+      if (k === count) break;
+      id = heap[id + NEXT] as number;
     }
     const tail = control[at + TAIL] as number;
     if (tail === 0) control[at + HEAD] = first;
-    else Atomics.store(heap, tail + NEXT, first);
+    else heap[tail + NEXT] = first;
     control[at + TAIL] = last;
     // The publication the idle protocol pairs with (class doc); poppers need only the lock.
     Atomics.add(control, at + LENGTH, places);
@@ -170,10 +197,14 @@ export class Injector {
     const at = this.#at;
     // The quick check without the lock (see the class doc for what a stale read costs): DEAD only
     // when no place is taken, so that the records of cancelled jobs are passed, and freed, by
-    // the next worker that looks, not only after the next push.
-    if (Atomics.load(control, at + LENGTH) === 0 && Atomics.load(control, at + DEAD) === 0) return 0;
-    // From here HEAD, TAIL and the NEXT words of the listed records change only under this lock,
-    // so the walk below sees one consistent list (empty if another popper emptied it meanwhile).
+    // the next worker that looks, not only after the next push. DEAD's read is plain: it races
+    // with the SC changes made under the lock, and returns a value one of them stored; a stale 0
+    // leaves those records for a later look, as a parking machine does (its last look reads
+    // LENGTH only), and spares every look at an empty injector an `Atomics` load.
+    if (Atomics.load(control, at + LENGTH) === 0 && control[at + DEAD] === 0) return 0;
+    // From here HEAD, TAIL and the NEXT and PLACE words of the listed records change only under
+    // this lock, so the walk below sees one consistent list (empty if another popper emptied it
+    // meanwhile).
     this.#mutex.lock();
     const heap = this.#heap.words; // read under the lock: covers every record listed
     let id = control[at + HEAD] as number;
@@ -183,13 +214,13 @@ export class Injector {
     while (id !== 0 && taken < max) {
       into.push(id);
       taken++;
-      // INJECTED → QUEUED under the lock, the only place but takeOut and recover where STATE
-      // leaves INJECTED: a record this moves held a place, one it cannot move was cancelled here
-      // and gave its place back then (class doc). Before the NEXT load: the compare-exchange
-      // takes the record's line for writing, which the load then hits, and the claim that follows
-      // on this worker too.
-      if (Atomics.compareExchange(heap, id + STATE, INJECTED, QUEUED) === INJECTED) places++;
-      id = Atomics.load(heap, id + NEXT);
+      // Plain, under the lock (class doc): a record whose place this clears held one, one with
+      // PLACE 0 was cancelled and gave its place back then. Its STATE stays QUEUED for its claim.
+      if (heap[id + PLACE] === 1) {
+        heap[id + PLACE] = 0;
+        places++;
+      }
+      id = heap[id + NEXT] as number;
     }
     control[at + HEAD] = id;
     if (id === 0) control[at + TAIL] = 0;
@@ -197,36 +228,43 @@ export class Injector {
     if (places < taken) Atomics.sub(control, at + DEAD, taken - places);
     if (taken > 0) trace?.traceBatch(into[into.length - taken] as number, taken);
     control[at + PENDING_POP] = 0;
+    const roomWanted = places > 0 && control[at + ROOM_WANTED] !== 0; // plain, under the lock (watchRoom)
     this.#mutex.unlock();
-    if (places > 0) this.#roomFreed();
+    if (roomWanted) this.#roomFreed();
     return taken;
   }
 
   /**
-   * Cancels job `id` if it holds a place here (its state INJECTED): under the lock, moves it to
-   * CANCEL_PENDING and gives its place back at once (the record stays listed, dead, until a popper
-   * passes it: see the class doc), then tells a spawner waiting for room; returns whether it did.
-   * `false`: a popper took it first (it is QUEUED now, in that popper's batch), or it is in no
-   * injector. The canceller's half of `JobRecords.cancelQueued`, which then writes the reason and
-   * publishes CANCELLED.
+   * Cancels queued job `id`, wherever it waits (this injector, a deque, a slot, a popper's batch):
+   * under the lock, moves it QUEUED → CANCEL_PENDING and, if it holds a place here, gives the
+   * place back at once (the record stays listed, dead, until a popper passes it: see the class
+   * doc), then tells a spawner waiting for room; returns whether it cancelled it. `false`: a
+   * worker claimed it first, or it was cancelled already. The first half of
+   * `JobRecords.cancelQueued`, which then writes the reason and publishes CANCELLED.
    */
   takeOut(id: number): boolean {
     const control = this.#control;
     const at = this.#at;
     this.#mutex.lock();
-    // Under the lock, as every move out of INJECTED (class doc): exactly one of this and the
-    // popper's compare-exchange wins, and the winner alone changes LENGTH for this record. The
-    // record stays allocated meanwhile: the caller's handle holds a reference, and the queue's
-    // is dropped only by whoever takes it from a queue.
+    // The record stays allocated meanwhile: the caller's handle holds a reference (or, in a
+    // cancelling shutdown, the queue's, which the runtime took with the job).
     const heap = this.#heap.words; // read under the lock: covers every record listed
-    const took = Atomics.compareExchange(heap, id + STATE, INJECTED, CANCEL_PENDING) === INJECTED;
-    if (took) {
+    // The partner of claim's compare-exchange, which does not take the lock: exactly one of the
+    // two moves STATE out of QUEUED. Under the lock, so that no push reads STATE between this and
+    // the PLACE below (class doc).
+    const took = Atomics.compareExchange(heap, id + STATE, QUEUED, CANCEL_PENDING) === QUEUED;
+    // Plain, under the lock. 1: listed and not yet passed by a popper; a record claim could race
+    // for is not listed (it was popped or stolen first), and its PLACE is 0.
+    const freed = took && heap[id + PLACE] === 1;
+    if (freed) {
+      heap[id + PLACE] = 0;
       // SC, as every change of LENGTH (class doc); DEAD keeps the list's total for the quick check.
       Atomics.sub(control, at + LENGTH, 1);
       Atomics.add(control, at + DEAD, 1);
     }
+    const roomWanted = freed && control[at + ROOM_WANTED] !== 0; // plain, under the lock (watchRoom)
     this.#mutex.unlock();
-    if (took) this.#roomFreed();
+    if (roomWanted) this.#roomFreed();
     return took;
   }
 
@@ -243,12 +281,19 @@ export class Injector {
    * with {@linkcode Injector.waitForRoom}.
    */
   watchRoom(): number {
-    // SC: ROOM_WANTED is set before ROOM is read, and a thread that gave places back (LENGTH
-    // changed under the lock before) reads ROOM_WANTED before it bumps ROOM (#roomFreed): either
-    // it sees the watch and bumps after our read (the wait returns), or our caller, which checks
-    // the length after this, sees the room.
-    Atomics.store(this.#control, this.#at + ROOM_WANTED, 1);
-    return Atomics.load(this.#control, this.#at + ROOM);
+    const control = this.#control;
+    const at = this.#at;
+    // Under the lock, where whoever gives places back reads ROOM_WANTED (a pop, a cancel, a
+    // recovery; plain, as the lock orders it): a holder after this section sees the watch and
+    // bumps ROOM after the read below (the wait returns); one before gave its places back before
+    // our lock, and our caller, which checks the length after this, sees the room. A rare call
+    // (a spawner waiting for room), where the pops it lets read ROOM_WANTED without an `Atomics`
+    // load are every worker's.
+    this.#mutex.lock();
+    control[at + ROOM_WANTED] = 1;
+    const seen = Atomics.load(control, at + ROOM); // SC, as #roomFreed's add
+    this.#mutex.unlock();
+    return seen;
   }
 
   /**
@@ -263,13 +308,14 @@ export class Injector {
 
   /** Stops watching for room. */
   stopWatchingRoom(): void {
+    // Without the lock (it never throws, in the caller's `finally`): a holder's plain read that
+    // races with this store sees 1 or 0, and a 1 costs one needless bump. The next watchRoom's 1,
+    // stored after this by the same thread, is the one the holders after that section see.
     Atomics.store(this.#control, this.#at + ROOM_WANTED, 0);
   }
 
-  /** Places were given back: tells a spawner waiting for room. */
+  /** Places were given back while a spawner watches for room (read under the lock): tells it. */
   #roomFreed(): void {
-    // The unlocked check keeps a worker's batch free of a notify when nobody waits (see watchRoom).
-    if (Atomics.load(this.#control, this.#at + ROOM_WANTED) === 0) return;
     Atomics.add(this.#control, this.#at + ROOM, 1);
     Atomics.notify(this.#control, this.#at + ROOM);
   }
@@ -315,24 +361,24 @@ export class Injector {
     const first = control[at + PENDING_FIRST] as number;
     let tail = 0;
     let linked = false;
-    for (let id = control[at + HEAD] as number; id !== 0; id = Atomics.load(heap, id + NEXT)) {
+    for (let id = control[at + HEAD] as number; id !== 0; id = heap[id + NEXT] as number) {
       if (id === first) linked = true;
       tail = id;
     }
     if (first !== 0 && !linked) {
       if (tail === 0) control[at + HEAD] = first;
-      else Atomics.store(heap, tail + NEXT, first);
+      else heap[tail + NEXT] = first;
     }
-    // The places and the dead, from each record's state (class doc). QUEUED → INJECTED is a
-    // compare-exchange: a canceller may take such a record out of QUEUED meanwhile, without the
-    // lock (it took it for a record in no injector), and then it is dead here.
+    // The places and the dead, from each record's state (class doc): no canceller can change a
+    // QUEUED one meanwhile (this thread holds the lock), and a cancelled one stays cancelled.
     let length = 0;
     let dead = 0;
     tail = 0;
-    for (let id = control[at + HEAD] as number; id !== 0; id = Atomics.load(heap, id + NEXT)) {
-      Atomics.compareExchange(heap, id + STATE, QUEUED, INJECTED);
-      if (Atomics.load(heap, id + STATE) === INJECTED) length++;
-      else dead++;
+    for (let id = control[at + HEAD] as number; id !== 0; id = heap[id + NEXT] as number) {
+      const place = Atomics.load(heap, id + STATE) === QUEUED ? 1 : 0;
+      heap[id + PLACE] = place;
+      length += place;
+      dead += 1 - place;
       tail = id;
     }
     control[at + TAIL] = tail;
@@ -341,8 +387,9 @@ export class Injector {
     // SC stores, as every change of LENGTH and DEAD (class doc).
     Atomics.store(control, at + LENGTH, length);
     Atomics.store(control, at + DEAD, dead);
+    const roomWanted = length > 0 && control[at + ROOM_WANTED] !== 0; // plain, under the lock (watchRoom)
     this.#mutex.unlock();
-    if (length > 0) this.#roomFreed();
+    if (roomWanted) this.#roomFreed();
     return true;
   }
 }
@@ -369,7 +416,7 @@ const PENDING_POP = 5;
 const DEAD = 6;
 /** Bumped whenever places are given back while a spawner waits for room. */
 const ROOM = 7;
-/** 1 while a spawner waits for room. */
+/** 1 while a spawner waits for room (set and read under the lock, see watchRoom). */
 const ROOM_WANTED = 8;
 /** Words of the control block an injector occupies. */
 export const INJECTOR_WORDS = 9;

@@ -181,6 +181,29 @@ test("bad map input rejects with a typed error naming the value; nothing is left
         String(items),
       );
     }
+    // An iterable whose iteration fails: before, the engine's TypeError ("Iterator result 5 is not
+    // an object") or the getter's own error, naming neither map() nor the items.
+    const brokenItems = [
+      { [Symbol.iterator]: () => ({ next: () => 5 }) },
+      {
+        [Symbol.iterator]: () => ({
+          next: () => ({
+            get done(): never {
+              throw new Error("done getter");
+            },
+          }),
+        }),
+      },
+    ];
+    for (const items of brokenItems) {
+      await assert.rejects(
+        runtime.map("double", items as never),
+        (error: unknown) =>
+          error instanceof SpindleError && error.code === "INVALID_ARGUMENT" &&
+          /^map\(\) items must be an array or an iterable, got an object whose iteration threw/.test(error.message) &&
+          error.cause instanceof Error,
+      );
+    }
     for (const chunkSize of [0, 1.5, -1, "2"]) {
       await assert.rejects(
         // @ts-expect-error: a bad chunk size on purpose

@@ -19,17 +19,16 @@ import { summaryEnd, summaryWords, writeErrorSummary } from "./error-summary.ts"
  *   result payload is written: a reader that sees a terminal state sees the payload
  *   ({@linkcode JobRecords.settle}). A queued job that is cancelled goes QUEUED → CANCEL_PENDING →
  *   CANCELLED: the compare-exchange to CANCEL_PENDING takes the record from `claim`, the reason is
- *   written, and only then the CANCELLED store publishes it. While the job is listed in the
- *   injector its state is INJECTED instead of QUEUED (it holds a place there): the injector moves
- *   it QUEUED → INJECTED when it lists it and back when a worker takes it, under its lock, and a
- *   cancel there goes INJECTED → CANCEL_PENDING under that lock too, giving the place back
- *   (`injector.ts`, "Places"). No terminal state is ever stored
+ *   written, and only then the CANCELLED store publishes it. That compare-exchange is made under
+ *   the injector's lock, wherever the job waits, so that a job listed in the injector gives its
+ *   place there back at once (`PLACE`; `injector.ts`, "Places"). No terminal state is ever stored
  *   before its payload: the rule every reader of a record (its handle, on any thread) relies on.
  * - `WAITER` and `WAITER_SLOT` belong to the handle's thread, `ABORT` to whoever aborts,
  *   `RUN_PREV`/`RUN_NEXT` to the worker running the job (its list of running jobs, which the
  *   runtime walks when that worker dies: `processor.ts`).
  * - `REFS` counts the handle and the execution; whichever drops it to zero frees the record
  *   ({@linkcode JobRecords.release}).
+ * - `NEXT` and `PLACE` belong to the injector (`injector.ts`, "Memory model").
  */
 
 /** The codec's option that lends a payload's typed array (see `readPayload`). */
@@ -67,6 +66,15 @@ export const EXIT_CODE = 12;
  */
 export const SETTLED_BEFORE: number = EXIT_CODE;
 /**
+ * While the job is queued: 1 when it is listed in the injector and holds a place there (it
+ * counts in the injector's length, the bounded queue's), else 0. The injector's word, read and
+ * written under its lock only (`injector.ts`, "Places"), but for the 0 {@linkcode JobRecords.create}
+ * writes before the id is published. Shares EXIT_CODE's word: that one is written only once the
+ * job has run (its settlement, LOST), when the job is in no queue and no cancel reads PLACE (a
+ * cancel reads it only after it took the record from QUEUED).
+ */
+export const PLACE: number = EXIT_CODE;
+/**
  * When the record is a chunk of `runtime.map`, one more than the index of its first item in the
  * map's items (so that a result that cannot cross names its place in the whole list): its arguments
  * are `[items]` (an array, or a Float64Array when all are numbers), and the worker calls the job on
@@ -92,8 +100,8 @@ export const INLINE_BYTES = 64;
 const BLOCK_LENGTH = INLINE;
 
 /**
- * Waiting in a deque or a slot, or taken from a queue and not started yet; or waiting on the
- * runtime's thread for room in a bounded injector (in the injector itself: INJECTED).
+ * Waiting in the injector, a deque or a slot, or taken from a queue and not started yet; or
+ * waiting on the runtime's thread for room in a bounded injector. Left once, never re-entered.
  */
 export const QUEUED = 1;
 /** Taken by a worker (running or suspended there). */
@@ -107,8 +115,7 @@ export const CANCELLED = 5;
 /** Its worker died while running it. */
 export const LOST = 6;
 /**
- * Being cancelled while queued: taken out of QUEUED or INJECTED by
- * {@linkcode JobRecords.cancelQueued}, whose thread is writing the reason; CANCELLED follows. Not
+ * Being cancelled while queued: taken out of QUEUED by {@linkcode JobRecords.cancelQueued}, whose thread is writing the reason; CANCELLED follows. Not
  * terminal: a handle that sees it waits for the wake that CANCELLED's publication sends, as for a
  * running job.
  */
@@ -149,14 +156,6 @@ export const UNWRITTEN_CAUSE_WORDS: number = INLINE_BYTES / 4 - 2;
  */
 export const LOST_UNWRITTEN = 10;
 /**
- * Queued in the injector, where it holds a place (it counts in the injector's length, the bounded
- * queue's): QUEUED but for that. Only the injector moves a record into it and out of it, under
- * its lock (`injector.ts`, "Places"): back to QUEUED when a worker takes the job, to
- * CANCEL_PENDING when a cancel takes it out ({@linkcode JobRecords.cancelQueued}), giving its
- * place back at once. Not terminal.
- */
-export const INJECTED = 11;
-/**
  * With state LOST_UNWRITTEN: where the two summaries start, and the words they share: every word
  * from MAP_CHUNK to the record's end, which nobody reads once the job has run (MAP_CHUNK and
  * SPAWNED_AT are its worker's, before it starts the job; the payload is gone).
@@ -174,7 +173,10 @@ export function isTerminal(state: number): boolean {
   return (state >= DONE && state <= LOST) || state === NO_ROOM || state === UNWRITTEN || state === LOST_UNWRITTEN;
 }
 
-/** The injector's part in a cancel: takes out a job that holds a place there (`Injector.takeOut`). */
+/**
+ * The injector's part in a cancel: moves a queued job to CANCEL_PENDING under its lock, giving
+ * back the place it holds there, if any (`Injector.takeOut`).
+ */
 export interface QueuePlaces {
   takeOut(id: number): boolean;
 }
@@ -338,6 +340,7 @@ export class JobRecords {
     records[id + ABORT] = 0;
     records[id + WAITER] = 0;
     records[id + MAP_CHUNK] = 0;
+    records[id + PLACE] = 0; // in no queue yet; read under the injector's lock after the publication
     records[id + STATE] = QUEUED;
     // Plain: only this thread writes its counter line. It comes before the id's publication (an
     // `Atomics` operation), hence before the job's settlement; `live` reads it with `Atomics`.
@@ -540,8 +543,17 @@ export class JobRecords {
    * last `length` bytes), or a `CancelledError`. Returns `false` when a worker took it first.
    */
   cancelQueued(id: number, reason: ValueEncoder | null = null, length = 0): boolean {
-    if (!this.#takeForCancel(id)) return false;
     const records = this.words;
+    // Not QUEUED (RUNNING, settled, being cancelled): STATE never comes back to QUEUED, so this
+    // look is final, and the abort() of a running job takes no lock. QUEUED: the compare-exchange
+    // under the injector's lock decides (Injector.takeOut). It moves STATE to CANCEL_PENDING, not
+    // CANCELLED: the handle may be on another thread (a worker's child that overflowed into the
+    // injector, cancelled by the runtime's thread in a cancelling shutdown), and must not see a
+    // terminal state before the reason. The reason's writes (plain, and the heap's lock) come
+    // before the SC store of CANCELLED below, so a handle whose SC load sees CANCELLED reads the
+    // reason, never the arguments it replaced; one that sees CANCEL_PENDING waits (not terminal),
+    // its WAITER store paired with `#announce`'s load as in `settle`.
+    if (Atomics.load(records, id + STATE) !== QUEUED || !this.#injector.takeOut(id)) return false;
     let state = CANCELLED;
     if (reason === null) {
       this.#freePayload(id);
@@ -552,35 +564,6 @@ export class JobRecords {
     Atomics.store(records, id + STATE, state);
     this.#announce(id);
     return true;
-  }
-
-  /**
-   * Moves job `id` out of QUEUED or INJECTED into CANCEL_PENDING; `false` when it was in neither
-   * (a worker claimed it, or it was cancelled already).
-   */
-  #takeForCancel(id: number): boolean {
-    const records = this.words;
-    // The partner of claim's compare-exchange: whichever moves STATE out of QUEUED first owns the
-    // record's payload from here on. It moves it to CANCEL_PENDING, not CANCELLED: the handle may be
-    // on another thread (a worker's child that overflowed into the injector, cancelled by the
-    // runtime's thread in a cancelling shutdown), and must not see a terminal state before the
-    // reason. The reason's writes (plain, and the heap's lock) come before the SC store of
-    // CANCELLED (cancelQueued), so a handle whose SC load sees CANCELLED reads the reason, never
-    // the arguments it replaced; one that sees CANCEL_PENDING waits (not terminal), its WAITER
-    // store paired with `#announce`'s load as in `settle`. A record listed in the injector
-    // (INJECTED) is taken under the injector's lock, which gives its place back; a popper may
-    // move it back to QUEUED first, and the loop then tries QUEUED. Each retry follows a move of
-    // this record by another thread (a push or a pop), so the loop ends.
-    for (;;) {
-      const state = Atomics.load(records, id + STATE);
-      if (state === QUEUED) {
-        if (Atomics.compareExchange(records, id + STATE, QUEUED, CANCEL_PENDING) === QUEUED) return true;
-      } else if (state === INJECTED) {
-        if (this.#injector.takeOut(id)) return true;
-      } else {
-        return false;
-      }
-    }
   }
 
   /**

@@ -5,7 +5,6 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
-  checkIterable,
   checkOptions,
   checkSignal,
   describe,
@@ -13,6 +12,7 @@ import {
   isInstance,
   noPublicConstructor,
   permissionDenied,
+  readIterable,
   recoverDeadThread,
   SpindleError,
   unreadableError,
@@ -856,10 +856,9 @@ export class Runtime<S extends JobSet = JobSet> {
       }
       // An array or an iterable only, as rayon and tokio take collections: an array-like object
       // ({ length: 2 }) is refused rather than read as holes.
-      checkIterable(items, "map() items must be an array or an iterable");
+      const list: readonly unknown[] = readIterable(items, "map() items must be an array or an iterable");
       const { chunkSize: givenChunkSize } = checkOptions(options, "map()", ["chunkSize"]);
       const spawnOptions = checkSpawnOptions(options, "map()");
-      const list: readonly unknown[] = Array.isArray(items) ? items : Array.from(items as Iterable<unknown>);
       if (!this.#indexes.has(name)) throw new UnknownJobError(name, this.#names);
       const chunkSize: unknown = givenChunkSize === undefined
         ? Math.max(1, Math.ceil(list.length / (4 * this.#workers)))

@@ -20,6 +20,7 @@ import {
   yieldNow,
 } from "@spindle/core";
 import { broadcast, type BroadcastReceiver, BroadcastSender, LaggedError, SendError } from "@spindle/sync";
+import { collectedLater, collectUntil } from "@spindle/test-support";
 import { pending, ready, spawn } from "./support.ts";
 
 function recv<T>(rx: BroadcastReceiver<T>): T {
@@ -486,19 +487,39 @@ test("sender_len", () => {
   const [tx, rx1] = broadcast<number>(4);
   const rx2 = tx.subscribe();
   assert.equal(tx.length, 0);
+  assert.ok(tx.isEmpty);
   tx.send(1);
   tx.send(2);
   tx.send(3);
   assert.equal(tx.length, 3);
+  assert.ok(!tx.isEmpty);
   recv(rx1);
   recv(rx1);
   assert.equal(tx.length, 3);
+  assert.ok(!tx.isEmpty);
   recv(rx2);
   assert.equal(tx.length, 2);
+  assert.ok(!tx.isEmpty);
   tx.send(4);
   tx.send(5);
   tx.send(6);
   assert.equal(tx.length, 4);
+  assert.ok(!tx.isEmpty);
+});
+
+// tokio counts the message's references; here, a value nobody references is garbage-collected,
+// which a FinalizationRegistry sees. The value is made in a function of its own, so that no
+// runtime's stack scan (Bun's is conservative) finds it.
+test("unconsumed_messages_are_dropped", async () => {
+  const [tx, rx] = broadcast<object>(16);
+  const collected = ((): () => boolean => {
+    const msg = {};
+    tx.send(msg);
+    return collectedLater(msg);
+  })();
+  assert.ok(!(await collectUntil(collected, 3)), "kept for its receiver");
+  rx.drop();
+  assert.ok(await collectUntil(collected), "dropped with the last receiver");
 });
 
 // tokio draws from an unseeded generator; a seeded one (mulberry32) makes a failure replayable.

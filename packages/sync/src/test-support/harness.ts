@@ -1,8 +1,6 @@
 // Test support for the sync tests: polling by hand (a waker that counts its wakes, for pending
 // futures and stream polls that can be repeated and dropped at will), a seeded generator, and a
 // hang bound for executor runs.
-import v8 from "node:v8";
-import vm from "node:vm";
 import {
   Context,
   type Future,
@@ -95,32 +93,4 @@ export async function runWithin(executor: LocalExecutor, ms: number, what: strin
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * A full garbage collection, on every runtime of the matrix: Bun's `Bun.gc(true)`; elsewhere V8's
- * `gc`, exposed at run time (`--expose-gc` through `node:v8`, read from a fresh context), measured
- * to work on Node 22, Node 24 and Deno.
- */
-export function collectGarbage(): void {
-  const bun = (globalThis as { Bun?: { gc(sync: boolean): void } }).Bun;
-  if (bun !== undefined) return bun.gc(true);
-  gc ??= exposeGc();
-  gc();
-}
-
-let gc: (() => void) | undefined;
-
-function exposeGc(): () => void {
-  v8.setFlagsFromString("--expose-gc");
-  return vm.runInNewContext("gc") as () => void;
-}
-
-/** Collects garbage and turns the event loop until `done()` or `tries` rounds passed. */
-export async function collectUntil(done: () => boolean, tries = 50): Promise<boolean> {
-  for (let i = 0; i < tries && !done(); i++) {
-    collectGarbage();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return done();
 }
