@@ -79,6 +79,9 @@ export class AsyncCounterWait {
       return EMPTY;
     }
     // The counter keeps moving without a result for this waiter: the caller polls again soon.
+    // Not a spin without bound: each failed compare means a signal changed the word after this
+    // round's W1, which takes a publish by another end (a send, a free, close); with none, the
+    // first compare holds and the task parks in waitAsync.
     waker.wakeByRef();
     return EMPTY;
   }
@@ -224,6 +227,20 @@ export function blockUntil<R>(
       // `Atomics.notify` and this sender a wait's round: look for room for a batch first, without
       // announcing (the receiver's frees meanwhile cost it a load each). Whatever the look finds,
       // the attempt below decides, and a sleep comes only after a new announcement and attempt.
+      //
+      // Why no wake is lost, though frees during the look do not notify. The look starts only
+      // after the spin saw the word change, that is after a signal's S2 cleared WAITING (or moved
+      // it on): frees during the look find no WAITING and only load, and nobody sleeps during
+      // it. The look does not end in a sleep: it ends in the attempt below, which reads the
+      // sequence word of the slot at the tail after the look, so it sees every free made before
+      // that read (seq-cst), and returns when one is there. If the ring is still full, the loop
+      // goes round: W1 sets WAITING, W2 attempts again, and the only sleep (W3 below) is on the
+      // `armed` of that same round. Every sleep thus follows its own round's W1 then W2, the
+      // premise of the proof in shared-signal.ts: a free after W2 finds WAITING and notifies.
+      // No spin without bound either: each pass through here needs the word to have changed
+      // since this round's W1, which only a receiver's free (or close, or a recovery's free) does;
+      // the look is at most ROOM_LOOK_ROUNDS rounds of lookFor; a round whose spin saw no change
+      // sleeps. (`room` only reads: a hint cannot corrupt the ring, only delay the attempt.)
       if (room !== undefined) { for (let r = 0; r < ROOM_LOOK_ROUNDS && lookFor(room) === EMPTY; r++); }
       const found = attempt();
       if (found !== EMPTY) return found;
