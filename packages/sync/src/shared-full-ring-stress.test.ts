@@ -11,10 +11,9 @@
 // 24). Also checked: every value arrives exactly once, in the order sent.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Worker } from "node:worker_threads";
-import { startWorker } from "@spindle/test-support";
 import { sharedChannel } from "./mod.ts";
 import type { FullRingData, FullRingReport } from "./test-support/shared-full-ring-worker.ts";
+import { runWorkers } from "./test-support/run-workers.ts";
 
 const STAGES = 4;
 const COUNT = 20_000;
@@ -25,29 +24,9 @@ const COUNT = 20_000;
 const LIMIT_MS = 150_000;
 const url = new URL("./test-support/shared-full-ring-worker.ts", import.meta.url);
 
-/** Runs one worker per `data`, each to its report; rejects if any fails or all are not done in time. */
-async function runAll(datas: FullRingData[]): Promise<FullRingReport[]> {
-  const workers: Worker[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const reports = datas.map((data) => {
-      const worker = startWorker(url, data);
-      workers.push(worker);
-      return new Promise<FullRingReport>((resolve, reject) => {
-        worker.on("message", resolve);
-        worker.on("error", reject);
-        worker.on("exit", (code) => reject(new Error(`stage ${data.stage} exited (${code}) before reporting`)));
-      });
-    });
-    const hang = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not done within ${LIMIT_MS} ms: a lost wake-up?`)), LIMIT_MS);
-    });
-    return await Promise.race([Promise.all(reports), hang]);
-  } finally {
-    clearTimeout(timer);
-    await Promise.all(workers.map((worker) => worker.terminate()));
-  }
-}
+/** Runs one worker per `data`, each to its report, under the hang bound. */
+const runAll = (datas: FullRingData[]): Promise<FullRingReport[]> =>
+  runWorkers<FullRingData, FullRingReport>(url, datas, LIMIT_MS);
 
 // Capacity 4: a blocked sender looks for room for 1 value past the tail; 64: for 16.
 for (const capacity of [4, 64]) {
