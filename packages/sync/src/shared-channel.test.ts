@@ -131,6 +131,22 @@ test("a send future waiting on a full channel is woken by a receive on another t
   }
 });
 
+test("a thread blocked in sendBlocking on a full channel sends once one slot is freed, though it looks for room for more", async () => {
+  const capacity = 64; // a blocked sender looks for room for 16 values before it tries again
+  const [tx, rx] = sharedChannel<number>(capacity);
+  for (let i = 0; i < capacity; i++) assert.ok(tx.trySend(i));
+  const worker = peer({ op: "recv-later", rx: rx.handle(), delayMs: 50 }); // frees one slot, and no more
+  try {
+    const received = nextMessage<number>(worker);
+    assert.equal(tx.sendBlocking(capacity, LIMIT_MS), true); // this thread blocks until then
+    assert.equal(await within(received, LIMIT_MS, "the worker's receive"), 0);
+    for (let i = 1; i <= capacity; i++) assert.equal(rx.tryRecv(), i);
+    assert.equal(rx.tryRecv(), PENDING);
+  } finally {
+    await worker.terminate();
+  }
+});
+
 test("close() on another thread wakes a pending recv future and a thread blocked in recvBlocking", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   const [tx2, rx2] = sharedChannel<number>(1);

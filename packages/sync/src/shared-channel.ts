@@ -371,10 +371,19 @@ export class SharedSender<T> implements Disposable {
     // With room (the usual case), sent here: no closure made for blockUntil's retries.
     let sent: boolean | "closed" | typeof EMPTY = ring.trySend(bytes, length);
     if (sent === false) {
-      sent = blockUntil(ring.words, FREED, "SharedSender.sendBlocking()", timeoutMs, () => {
-        const sent = ring.trySend(bytes, length);
-        return sent === false ? EMPTY : sent;
-      });
+      const batch = ring.sendBatch;
+      sent = blockUntil(
+        ring.words,
+        FREED,
+        "SharedSender.sendBlocking()",
+        timeoutMs,
+        () => {
+          const sent = ring.trySend(bytes, length);
+          return sent === false ? EMPTY : sent;
+        },
+        false,
+        () => ring.hasRoomAhead(batch) ? true : EMPTY,
+      );
     }
     if (sent === "closed") throw new SendError(value, "channel", ring.whyClosed());
     return sent === true;

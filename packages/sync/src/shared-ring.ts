@@ -462,6 +462,30 @@ export class SharedRing {
     }
   }
 
+  /**
+   * How many slots past a full ring's tail a blocking sender waits to see free before it sends
+   * again (see `hasRoomAhead`): a quarter of the ring, at most 64 (four lines of sequence words).
+   */
+  get sendBatch(): number {
+    return Math.min(64, this.capacity >> 2);
+  }
+
+  /**
+   * Whether the slot `ahead` positions past this thread's next send (its guess of the tail) is free
+   * for the send at that position, or was taken past it: a sign of room for a batch, which a sender
+   * that found the ring full looks for before it tries again (see `blockUntil`'s `room`), so that
+   * it sends a batch per wait instead of one value. Only a hint: `trySend` decides.
+   */
+  hasRoomAhead(ahead: number): boolean {
+    const modulus = this.#modulus;
+    const position = (this.#tailGuess + ahead) % modulus;
+    // Pairs with the receiver's Atomics.store freeing the slot (#free): once seen, so is every free
+    // before it in that receiver's order. A stale guess or another sender's claim at `position`
+    // reads as room (a later sequence), and trySend then reads TAIL.
+    const sequence = Atomics.load(this.#sequences, position % this.capacity);
+    return distance(sequence, 2 * position, 2 * modulus) >= 0;
+  }
+
   /** Takes the oldest value: the value, `EMPTY` when none is ready, `DRAINED` when closed and empty. */
   tryReceive(): unknown {
     const words = this.words;

@@ -8,10 +8,9 @@
 // exactly once and each receiver sees each sender's messages in the order sent.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Worker } from "node:worker_threads";
-import { startWorker } from "@spindle/test-support";
 import { sharedChannel, SharedSemaphore } from "./mod.ts";
 import type { WakeData, WakeReport, WakeToken } from "./test-support/shared-wake-worker.ts";
+import { runWorkers } from "./test-support/run-workers.ts";
 
 const THREADS = 4;
 /**
@@ -21,29 +20,8 @@ const THREADS = 4;
 const LIMIT_MS = 150_000;
 const url = new URL("./test-support/shared-wake-worker.ts", import.meta.url);
 
-/** Runs one worker per `data`, each to its report; rejects if any fails or all are not done in time. */
-async function runAll(datas: WakeData[]): Promise<WakeReport[]> {
-  const workers: Worker[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const reports = datas.map((data) => {
-      const worker = startWorker(url, data);
-      workers.push(worker);
-      return new Promise<WakeReport>((resolve, reject) => {
-        worker.on("message", resolve);
-        worker.on("error", reject);
-        worker.on("exit", (code) => reject(new Error(`worker ${data.index} exited (${code}) before reporting`)));
-      });
-    });
-    const hang = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not done within ${LIMIT_MS} ms: a lost wake-up?`)), LIMIT_MS);
-    });
-    return await Promise.race([Promise.all(reports), hang]);
-  } finally {
-    clearTimeout(timer);
-    await Promise.all(workers.map((worker) => worker.terminate()));
-  }
-}
+/** Runs one worker per `data`, each to its report, under the hang bound. */
+const runAll = (datas: WakeData[]): Promise<WakeReport[]> => runWorkers<WakeData, WakeReport>(url, datas, LIMIT_MS);
 
 /** The waits of every kind happened (the test exercised what it says). */
 function assertMixedWaits(reports: WakeReport[]): void {
