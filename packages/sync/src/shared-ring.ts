@@ -8,6 +8,7 @@ import {
   SpindleError,
 } from "@spindle/core";
 import { HolderTable } from "./holder-table.ts";
+import { awaitSlot, IN_FLIGHT_WAIT_MS } from "./in-flight.ts";
 import { signalCounter } from "./shared-signal.ts";
 
 /**
@@ -387,12 +388,17 @@ export class SharedRing {
   /**
    * Puts the first `length` bytes of `bytes` (an encoding that fits a slot) into the ring: `true`
    * when sent, `false` when the ring is full; throws nothing. `closed` is returned when the channel
-   * was closed (nothing sent).
+   * was closed (nothing sent). With `waitInFlight` (the public `trySend`), a slot whose receiver
+   * took its position but has not freed it yet is waited for (see `awaitSlot`): the ring is not
+   * full then, and a receive that completed before this call must leave room for it
+   * (linearizable, as crossbeam's `try_send`); without it (a wait that retries on FREED anyway),
+   * that is `false`.
    */
-  trySend(bytes: Uint8Array, length: number): boolean | "closed" {
+  trySend(bytes: Uint8Array, length: number, waitInFlight = false): boolean | "closed" {
     const words = this.words;
     const modulus = this.#modulus;
     const laps = 2 * modulus;
+    let deadline = 0;
     // A guess (see #tailGuess): the CAS below decides, and every later value comes from TAIL.
     let tail = this.#tailGuess;
     for (;;) {
@@ -452,7 +458,15 @@ export class SharedRing {
         // (or `tail` was a stale guess). Pairs with the CAS of other senders and with close()'s
         // Atomics.or: seq-cst.
         const now = Atomics.load(words, TAIL);
-        if (now === tail) return false;
+        if (now === tail) {
+          // HEAD past the slot's last position (tail − capacity) means a receiver took that
+          // position and is reading the slot: it frees it next (pairs with the receivers' CAS on
+          // HEAD and their store in #free, which precedes their signal of FREED).
+          if (!waitInFlight || distance(tail, Atomics.load(words, HEAD), modulus) >= this.capacity) return false;
+          deadline ||= performance.now() + IN_FLIGHT_WAIT_MS;
+          if (!awaitSlot(this.#sequences, index, sequence, words, FREED, deadline)) return false;
+          continue;
+        }
         tail = now;
         if ((now & CLOSED_MARK) === 0) this.#tailGuess = now;
         continue;
@@ -462,11 +476,18 @@ export class SharedRing {
     }
   }
 
-  /** Takes the oldest value: the value, `EMPTY` when none is ready, `DRAINED` when closed and empty. */
-  tryReceive(): unknown {
+  /**
+   * Takes the oldest value: the value, `EMPTY` when none is ready, `DRAINED` when closed and empty.
+   * With `waitInFlight` (the public `tryRecv`), a slot whose sender claimed its position but has
+   * not published it yet is waited for (see `awaitSlot`): a send that completed before this call
+   * then always has its value found (linearizable, as crossbeam's `try_recv`, which spins there);
+   * without it (a wait that retries on SENT anyway), that is `EMPTY`.
+   */
+  tryReceive(waitInFlight = false): unknown {
     const words = this.words;
     const modulus = this.#modulus;
     const laps = 2 * modulus;
+    let deadline = 0;
     // A guess (see #headGuess): the CAS below decides, and EMPTY and DRAINED are answered only
     // after a load of HEAD confirmed it.
     let head = this.#headGuess;
@@ -525,7 +546,16 @@ export class SharedRing {
         const closed = Atomics.load(words, CLOSED) !== 0 &&
           (Atomics.load(words, TAIL) & POSITION_MASK) === head;
         const now = Atomics.load(words, HEAD);
-        if (now === head) return closed ? DRAINED : EMPTY;
+        if (now === head) {
+          // A tail past `head` (pairs with the senders' CAS) means a send claimed `head` and is
+          // writing it: it publishes next (its store precedes its signal of SENT).
+          if (closed || !waitInFlight || (Atomics.load(words, TAIL) & POSITION_MASK) === head) {
+            return closed ? DRAINED : EMPTY;
+          }
+          deadline ||= performance.now() + IN_FLIGHT_WAIT_MS;
+          if (!awaitSlot(this.#sequences, index, sequence, words, SENT, deadline)) return EMPTY;
+          continue;
+        }
         head = this.#headGuess = now;
         continue;
       }

@@ -1,0 +1,5 @@
+// Every thread body of the crossbeam ports, by name (`<upstream file>.<test>.<thread>`), for
+// `thread.ts` to run.
+import { arrayBodies } from "./array-bodies.ts";
+
+export const bodies = { ...arrayBodies };
