@@ -123,8 +123,8 @@ export interface ChannelRecovery {
   /** Values it had claimed to receive and not finished reading: lost with it, their slots freed. */
   readonly lostValues: number;
   /**
-   * Values left in the channel when dropping its receivers left none: nobody can receive them
-   * (a snapshot; 0 while a receiver is live).
+   * Values left in the channel when dropping its receivers left none: nobody could receive them,
+   * and they were dropped with the last receiver (0 while a receiver is live).
    */
   readonly undelivered: number;
 }
@@ -608,12 +608,12 @@ export class SharedRing {
     }
     const senders = held[HELD_SENDERS]!;
     const receivers = held[HELD_RECEIVERS]!;
+    let undelivered = 0;
     for (let i = 0; i < senders; i++) this.#dropCount(SENDERS);
-    for (let i = 0; i < receivers; i++) this.#dropCount(RECEIVERS);
+    for (let i = 0; i < receivers; i++) undelivered += this.#dropCount(RECEIVERS);
     // A thread that died inside close(), between the mark and CLOSED, left receivers unable to
     // see the end (pairs with close()'s Atomics.or; a second announcement only signals again).
     if (this.isClosed && Atomics.load(this.words, CLOSED) === 0) this.#announceClose();
-    const undelivered = receivers > 0 && Atomics.load(this.words, RECEIVERS) === 0 ? this.length : 0;
     return { senders, receivers, skippedSlots, lostValues, undelivered };
   }
 
@@ -673,9 +673,46 @@ export class SharedRing {
     this.#dropCount(kind);
   }
 
-  #dropCount(kind: EndKind): void {
+  /** Drops a count of `kind`; returns how many values the last receiver's drop discarded. */
+  #dropCount(kind: EndKind): number {
     // Pairs with addEnd/reserve/claim: exactly one dropper sees the count go from 1 to 0.
-    if (Atomics.sub(this.words, kind, 1) === 1) this.close();
+    if (Atomics.sub(this.words, kind, 1) !== 1) return 0;
+    this.close();
+    return kind === RECEIVERS ? this.#discard() : 0;
+  }
+
+  /**
+   * After the last receiver is gone (the channel closed): drops the values left, which nobody can
+   * receive, freeing their slots (crossbeam's and tokio's receivers drop them too, and so does
+   * this package's `mpsc`): `length` is 0 then, as crossbeam's `len()`. Returns how many it dropped.
+   * A send claimed before the close and still writing its slot is waited for (`awaitSlot`), as
+   * crossbeam's `discard_all_messages` waits; a send claimed by a thread that died there is left
+   * after that wait's bound (a recovery publishes it as skipped). A receive future that outlived
+   * its end may still take a value meanwhile: the CAS on HEAD gives each value to one of them.
+   */
+  #discard(): number {
+    const words = this.words;
+    const modulus = this.#modulus;
+    let discarded = 0;
+    let deadline = 0;
+    for (;;) {
+      // The closed mark is set: TAIL moves no more. Pairs with the senders' CAS and the receivers'.
+      const head = Atomics.load(words, HEAD);
+      if ((Atomics.load(words, TAIL) & POSITION_MASK) === head) return discarded;
+      const index = head % this.capacity;
+      // Pairs with the sender's publishing Atomics.store, as in tryReceive.
+      const sequence = Atomics.load(this.#sequences, index);
+      if (sequence === 2 * head + 1) {
+        if (Atomics.compareExchange(words, HEAD, head, head + 1 === modulus ? 0 : head + 1) !== head) continue;
+        // Claimed: only this thread reads the slot's length before freeing it.
+        if (this.#lengths[index] !== SKIPPED) discarded++;
+        this.#free(index, head);
+        continue;
+      }
+      if (distance(sequence, 2 * head + 1, 2 * modulus) > 0) continue; // taken meanwhile: reload HEAD
+      deadline ||= performance.now() + IN_FLIGHT_WAIT_MS;
+      if (!awaitSlot(this.#sequences, index, sequence, words, SENT, deadline)) return discarded;
+    }
   }
 
   /** How many ends of `kind` are live (a snapshot), handles not yet opened included. */
