@@ -9,7 +9,7 @@
 // polls them in the order given; `select!` with `default` is the try-calls in that order.
 // Differs: sharedChannel has no zero-capacity (rendezvous) channel, so `make(0)` is capacity 1
 // where the test does not depend on a send waiting for a receiver (doubleselect, synch_fifo,
-// goroutines, select6, select7, test_nonblock_select_race2, test_select_stress,
+// goroutines, select6, select7, chan, test_nonblock_select_race2, test_select_stress,
 // test_select_fairness, test_select_duplicate_channel); `nonblock` and `test_chan` run their
 // buffered cases only (`buffer` 1; `cap` 1 to 199), `test_self_select` its capacity-10 case (the
 // capacity-0 case checks a rendezvous never pairs a goroutine with itself). Go's `select` picks a
@@ -23,7 +23,7 @@
 // is closed after the sends.
 // Not portable: `select2` (an unbounded channel and the allocator's byte count), `zero_size_array`
 // (`make(0)` of a zero-size type: the same call as `zero_size_struct`, which asserts the refusal of
-// a zero capacity); `chan::main` (ken/chan.go) is not ported yet (see the peer-ports README).
+// a zero capacity).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -37,7 +37,7 @@ import {
   STREAM_END,
 } from "@spindle/core";
 import { sharedChannel, type SharedReceiver, type SharedSender } from "@spindle/sync";
-import type { GoChanHandles } from "./crossbeam/golang-bodies.ts";
+import type { GoChanHandles, KenChan, KenShared } from "./crossbeam/golang-bodies.ts";
 import { scope, type Spawn } from "./crossbeam/support.ts";
 
 async function onExecutor<T>(body: Future<T> | Coroutine<T>): Promise<T> {
@@ -515,6 +515,51 @@ test("chan_test::test_select_duplicate_channel", async () => {
   assert.equal(await e.recv(), 9);
   await c.send(8);
   await Promise.all([g1, g2]);
+});
+
+// ken/chan.go: `make(0)` is capacity 1. Its `nproc` count and `wait()` are the joins of the
+// goroutines each step starts; `nc` (a channel closed at both ends) is `null`, a case never ready.
+test("chan::main", async () => {
+  const shared: KenShared = {
+    tot: new Int32Array(new SharedArrayBuffer(8)),
+    randx: new Int32Array(new SharedArrayBuffer(4)),
+  };
+  let cval = 0;
+  const mkchan = (c: number, n: number): KenChan[] =>
+    Array.from({ length: n }, () => {
+      cval += 100;
+      return { c: make<number>(Math.max(c, 1)).h, first: cval };
+    });
+  const send = (k: KenChan): Spawn => ({ body: "golang.chan.send", data: { k, ...shared } });
+  const recv = (k: KenChan): Spawn => ({ body: "golang.chan.recv", data: { k, ...shared } });
+  const sel = (r: (KenChan | null)[], s: (KenChan | null)[]): Spawn => ({ body: "golang.chan.sel", data: { r, s, ...shared } });
+  const nc = [null, null, null, null];
+  for (const c of [0, 1, 10, 100]) {
+    // test1 ×4: direct send to direct recv
+    await scope(mkchan(c, 4).flatMap((k) => [send(k), recv(k)]));
+    // test2: direct send to select recv
+    let ca = mkchan(c, 4);
+    await scope([...ca.map(send), sel(ca, nc)]);
+    // test3: select send to direct recv
+    ca = mkchan(c, 4);
+    await scope([...ca.map(recv), sel(nc, ca)]);
+    // test4: select send to select recv, 4 channels
+    ca = mkchan(c, 4);
+    await scope([sel(nc, ca), sel(ca, nc)]);
+    // test5: select send to select recv, 8 channels
+    ca = mkchan(c, 8);
+    await scope([sel(ca.slice(4, 8), ca.slice(0, 4)), sel(ca.slice(0, 4), ca.slice(4, 8))]);
+    // test6: direct and select send to direct and select recv
+    ca = mkchan(c, 12);
+    await scope([
+      ...ca.slice(4, 8).map(send),
+      ...ca.slice(8, 12).map(recv),
+      sel(ca.slice(4, 8), ca.slice(0, 4)),
+      sel(ca.slice(0, 4), ca.slice(8, 12)),
+    ]);
+  }
+  const t = 4 * (4 * 4 + 8 + 12) * 76;
+  assert.deepEqual([Atomics.load(shared.tot, 0), Atomics.load(shared.tot, 1)], [t, t]);
 });
 
 test("chan1::main", async () => {

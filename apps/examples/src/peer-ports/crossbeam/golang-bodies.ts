@@ -47,6 +47,39 @@ function* branch<T, K>(tag: K, future: Future<T>): Coroutine<[K, T]> {
 
 type H<T> = GoChanHandles<T>;
 
+/** ken/chan.go: messages per channel (values `base` to `base + 75`), and the mark after the last. */
+const MESSAGES_PER_CHANNEL = 76;
+const MESSAGES_RANGE_LEN = 100;
+const END = 10_000;
+
+/** ken/chan.go's `expect`: the value after `v`, which must be `v0` (END after the last). */
+function expectNext(v: number, v0: number): number {
+  assert.equal(v0, v, `got ${v0}, expected ${v}`);
+  return v % MESSAGES_RANGE_LEN === MESSAGES_PER_CHANNEL - 1 ? END : v + 1;
+}
+
+/** ken/chan.go's shared words: `[tots, totr]` and its `randx`. */
+export interface KenShared {
+  readonly tot: Int32Array<SharedArrayBuffer>;
+  readonly randx: Int32Array<SharedArrayBuffer>;
+}
+
+/** ken/chan.go's `nrand(n)`: one step of a generator every goroutine shares (its Mutex is a CAS loop). */
+function nrand(n: number, randx: Int32Array<SharedArrayBuffer>): number {
+  for (;;) {
+    const seen = Atomics.load(randx, 0);
+    let next = seen + 10007;
+    if (next >= 1_000_000) next -= 1_000_000;
+    if (Atomics.compareExchange(randx, 0, seen, next) === seen) return next % n;
+  }
+}
+
+/** A channel of ken/chan.go as one of its goroutines uses it: its handles and first value. */
+export interface KenChan {
+  readonly c: H<number>;
+  readonly first: number;
+}
+
 export const golangBodies = {
   async "golang.doubleselect.sender"(data: unknown): Promise<void> {
     const { n, cs } = data as { n: number; cs: H<number>[] };
@@ -299,6 +332,80 @@ export const golangBodies = {
       yield* race([cc!.r.recv(), dc!.r.recv(), ec!.r.recv()]);
       yield* ec!.s.send(9);
       for (const x of [cc, dc, ec]) x!.drop();
+    }());
+  },
+
+  /** ken/chan.go's `send`: the channel's values, then close. */
+  "golang.chan.send"(data: unknown): void {
+    const { k, tot, randx } = data as { k: KenChan } & KenShared;
+    const ch = new GoChan(k.c);
+    // The first value may be END itself (the 100th channel starts at 10,000): the loop checks after.
+    for (let sv = k.first, done = false; !done;) {
+      for (let i = 0; i <= nrand(10, randx); i++) sleep(0); // thread::yield_now()
+      assert.equal(ch.s.sendBlocking(sv), true);
+      Atomics.add(tot, 0, 1);
+      sv = expectNext(sv, sv);
+      done = sv === END;
+    }
+    ch.s.close();
+    ch.drop();
+  },
+  /** ken/chan.go's `recv`: the channel's values, in order. */
+  "golang.chan.recv"(data: unknown): void {
+    const { k, tot, randx } = data as { k: KenChan } & KenShared;
+    const ch = new GoChan(k.c);
+    for (let rv = k.first, done = false; !done;) {
+      for (let i = nrand(10, randx); i > 0; i--) sleep(0);
+      const v = ch.recv();
+      assert.notEqual(v, undefined);
+      Atomics.add(tot, 1, 1);
+      rv = expectNext(rv, v!);
+      done = rv === END;
+    }
+    ch.drop();
+  },
+  /**
+   * ken/chan.go's `sel`: one select over receives of `r` and sends of `s` (`null`: the closed `nc`,
+   * whose cases never complete) until every live channel is done; a channel done is left out of the
+   * select, as Go's nil channel is never ready.
+   */
+  "golang.chan.sel"(data: unknown): Promise<void> {
+    const { r, s, tot, randx } = data as { r: (KenChan | null)[]; s: (KenChan | null)[] } & KenShared;
+    const recvs = r.map((k) => k && { ch: new GoChan(k.c), next: k.first, done: false });
+    const sends = s.map((k) => k && { ch: new GoChan(k.c), next: k.first, done: false });
+    return onThreadExecutor(function* (): Coroutine<void> {
+      for (;;) {
+        const cases: Coroutine<[string, number]>[] = [];
+        recvs.forEach((c, i) => {
+          if (c !== null && !c.done) cases.push(branch("r" + i, c.ch.r.recv()) as Coroutine<[string, number]>);
+        });
+        sends.forEach((c, i) => {
+          if (c !== null && !c.done) {
+            cases.push(function* (): Coroutine<[string, number]> {
+              yield* c.ch.s.send(c.next);
+              return ["s" + i, 0];
+            }());
+          }
+        });
+        if (cases.length === 0) break;
+        for (let i = 0; i <= nrand(5, randx); i++) sleep(0);
+        const [which, v] = yield* race(cases);
+        const i = Number(which.slice(1));
+        if (which[0] === "r") {
+          const c = recvs[i]!;
+          assert.notEqual(v, STREAM_END);
+          Atomics.add(tot, 1, 1);
+          c.next = expectNext(c.next, v);
+          c.done = c.next === END;
+        } else {
+          const c = sends[i]!;
+          Atomics.add(tot, 0, 1);
+          c.next = expectNext(c.next, c.next);
+          c.done = c.next === END;
+          if (c.done) c.ch.s.close();
+        }
+      }
+      for (const c of [...recvs, ...sends]) c?.ch.drop();
     }());
   },
 
