@@ -17,7 +17,7 @@ const LIMIT_MS = 120_000;
 for (const side of ["receive", "send"] as const) {
   test(`shared channel: a try-call after this thread's own ${side === "receive" ? "send finds a value" : "receive finds room"}, whatever the other threads are doing`, async () => {
     const [tx, rx] = sharedChannel<number>(THREADS, { slotBytes: 8 });
-    if (side === "send") for (let i = 0; i < THREADS; i++) assert.equal(tx.trySend(-1), true);
+    if (side === "send") { for (let i = 0; i < THREADS; i++) assert.equal(tx.trySend(-1), true); }
     const url = new URL("./test-support/linearizable-worker.ts", import.meta.url);
     const workers = Array.from({ length: THREADS }, () => {
       const data: LinearizableData = { side, count: COUNT, tx: tx.handle(), rx: rx.handle() };

@@ -232,8 +232,14 @@ test("mpmc", async () => {
   const [s, r] = sharedChannel<number>(3, { slotBytes: 16 });
   const v = new Int32Array(new SharedArrayBuffer(4 * COUNT));
   await scope([
-    ...Array.from({ length: THREADS }, () => ({ body: "array.mpmc.receiver" as const, data: { r: r.handle(), count: COUNT, v } })),
-    ...Array.from({ length: THREADS }, () => ({ body: "array.mpmc.sender" as const, data: { s: s.handle(), count: COUNT } })),
+    ...Array.from(
+      { length: THREADS },
+      () => ({ body: "array.mpmc.receiver" as const, data: { r: r.handle(), count: COUNT, v } }),
+    ),
+    ...Array.from(
+      { length: THREADS },
+      () => ({ body: "array.mpmc.sender" as const, data: { s: s.handle(), count: COUNT } }),
+    ),
   ]);
   for (let i = 0; i < COUNT; i++) assert.equal(Atomics.load(v, i), THREADS, `value ${i}`);
   s.drop();
@@ -267,7 +273,10 @@ test("stress_iter", async () => {
   const [requestS, requestR] = sharedChannel<null>(1, { slotBytes: 8 });
   const [responseS, responseR] = sharedChannel<number>(1, { slotBytes: 8 });
   const spawns = [
-    { body: "array.stress_iter.requester", data: { count: COUNT, requestS: requestS.handle(), responseR: responseR.handle() } },
+    {
+      body: "array.stress_iter.requester",
+      data: { count: COUNT, requestS: requestS.handle(), responseR: responseR.handle() },
+    },
     { body: "array.stress_iter.responder", data: { requestR: requestR.handle(), responseS: responseS.handle() } },
   ] as const;
   requestS.drop();

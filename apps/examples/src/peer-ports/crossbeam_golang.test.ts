@@ -29,6 +29,7 @@ import { test } from "node:test";
 import {
   type Coroutine,
   type Future,
+  type IntoFuture,
   LocalExecutor,
   PENDING,
   race,
@@ -84,7 +85,9 @@ test("doubleselect::main", async () => {
   const cmux = make<number>(1);
   const goroutines = [
     go({ body: "golang.doubleselect.sender", data: { n: ITERATIONS, cs: [c1.h, c2.h, c3.h, c4.h] } }),
-    ...[c1, c2, c3, c4].map((c) => go({ body: "golang.doubleselect.mux", data: { out: cmux.h, inp: c.h, done: done.h } })),
+    ...[c1, c2, c3, c4].map((c) =>
+      go({ body: "golang.doubleselect.mux", data: { out: cmux.h, inp: c.h, done: done.h } })
+    ),
     go({ body: "golang.doubleselect.closer", data: { done: done.h, cmux: cmux.h } }),
   ];
   const seen = new Set<number>();
@@ -181,15 +184,19 @@ test("select::main", async () => {
         // A nil channel's send never completes: left out of the select.
         const v1 = getValue();
         const v2 = getValue();
-        const cases: Future<string>[] = [];
-        if (a !== null) cases.push(function* (): Coroutine<string> {
-          yield* a!.s.send(v1);
-          return "a";
-        }());
-        if (b !== null) cases.push(function* (): Coroutine<string> {
-          yield* b!.s.send(v2);
-          return "b";
-        }());
+        const cases: IntoFuture<string>[] = [];
+        if (a !== null) {
+          cases.push(function* (): Coroutine<string> {
+            yield* a!.s.send(v1);
+            return "a";
+          }());
+        }
+        if (b !== null) {
+          cases.push(function* (): Coroutine<string> {
+            yield* b!.s.send(v2);
+            return "b";
+          }());
+        }
         cases.push(ready("default"));
         const chosen = yield* race(cases);
         if (chosen === "default") break;
@@ -420,8 +427,14 @@ test("chan_test::test_select_stress", async () => {
     spawns.push({ body: "golang.test_select_stress.send", data: { c: c[k]!.h, n: N } });
     spawns.push({ body: "golang.test_select_stress.recv", data: { c: c[k]!.h, n: N } });
   }
-  spawns.push({ body: "golang.test_select_stress.select", data: { cs: c.map((x) => x.h), n: N, side: "recv", order: [3, 2, 0, 1] } });
-  spawns.push({ body: "golang.test_select_stress.select", data: { cs: c.map((x) => x.h), n: N, side: "send", order: [0, 1, 2, 3] } });
+  spawns.push({
+    body: "golang.test_select_stress.select",
+    data: { cs: c.map((x) => x.h), n: N, side: "recv", order: [3, 2, 0, 1] },
+  });
+  spawns.push({
+    body: "golang.test_select_stress.select",
+    data: { cs: c.map((x) => x.h), n: N, side: "send", order: [0, 1, 2, 3] },
+  });
   await scope(spawns);
 });
 
@@ -486,8 +499,9 @@ test("chan_test::test_multi_consumer", async () => {
   const q = make<number>(NWORK * 3);
   const r = make<number>(NWORK * 3);
   const expect = new Int32Array(new SharedArrayBuffer(4));
-  const workers = Array.from({ length: NWORK }, (_, w) =>
-    go({ body: "golang.test_multi_consumer.worker", data: { q: q.h, r: r.h, w, pn } })
+  const workers = Array.from(
+    { length: NWORK },
+    (_, w) => go({ body: "golang.test_multi_consumer.worker", data: { q: q.h, r: r.h, w, pn } }),
   );
   const producer = go({ body: "golang.test_multi_consumer.producer", data: { q: q.h, niter: NITER, pn, expect } });
   // The producer goroutine's `wg.wait(); r.close_s()`, after q's close.
@@ -532,7 +546,10 @@ test("chan::main", async () => {
     });
   const send = (k: KenChan): Spawn => ({ body: "golang.chan.send", data: { k, ...shared } });
   const recv = (k: KenChan): Spawn => ({ body: "golang.chan.recv", data: { k, ...shared } });
-  const sel = (r: (KenChan | null)[], s: (KenChan | null)[]): Spawn => ({ body: "golang.chan.sel", data: { r, s, ...shared } });
+  const sel = (r: (KenChan | null)[], s: (KenChan | null)[]): Spawn => ({
+    body: "golang.chan.sel",
+    data: { r, s, ...shared },
+  });
   const nc = [null, null, null, null];
   for (const c of [0, 1, 10, 100]) {
     // test1 ×4: direct send to direct recv

@@ -19,18 +19,27 @@
 // cross-thread counterpart here).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Coroutine, LocalExecutor, PENDING, race, STREAM_END } from "@spindle/core";
-import { SendError, sharedChannel, type SharedReceiver, type SharedSender } from "@spindle/sync";
+import { type Coroutine, type Future, LocalExecutor, PENDING, race, STREAM_END } from "@spindle/core";
+import {
+  SendError,
+  sharedChannel,
+  type SharedReceiver,
+  type SharedReceiverHandle,
+  type SharedSender,
+  type SharedSenderHandle,
+} from "@spindle/sync";
 import { scope, type Spawn } from "./crossbeam/support.ts";
 
 /** A handle of `end` for a thread, which the test gives up (a Rust `move` into the thread). */
-function moved<E extends SharedSender<never> | SharedReceiver<never>>(end: E): ReturnType<E["handle"]> {
-  const handle = end.handle() as ReturnType<E["handle"]>;
+function moved<T>(end: SharedSender<T>): SharedSenderHandle<T>;
+function moved<T>(end: SharedReceiver<T>): SharedReceiverHandle<T>;
+function moved<T>(end: SharedSender<T> | SharedReceiver<T>): SharedSenderHandle<T> | SharedReceiverHandle<T> {
+  const handle = end.handle();
   end.drop();
   return handle;
 }
 
-async function onExecutor<T>(body: Coroutine<T>): Promise<T> {
+async function onExecutor<T>(body: Future<T> | Coroutine<T>): Promise<T> {
   const executor = new LocalExecutor();
   const handle = executor.spawn(body);
   await executor.run();

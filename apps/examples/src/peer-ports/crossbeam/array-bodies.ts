@@ -5,7 +5,13 @@
 // blocking send that must not throw; of a receive, a value that is not STREAM_END.
 import assert from "node:assert/strict";
 import { PENDING, STREAM_END } from "@spindle/core";
-import { SendError, SharedReceiver, type SharedReceiverHandle, SharedSender, type SharedSenderHandle } from "@spindle/sync";
+import {
+  SendError,
+  SharedReceiver,
+  type SharedReceiverHandle,
+  SharedSender,
+  type SharedSenderHandle,
+} from "@spindle/sync";
 import { sleep } from "./sleep.ts";
 
 /** What a body captures: a sender, a receiver, or both. */

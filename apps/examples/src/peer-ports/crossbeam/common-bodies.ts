@@ -2,7 +2,13 @@
 // values, one that receives and checks them, one that only drops the end it was given.
 import assert from "node:assert/strict";
 import { PENDING, STREAM_END } from "@spindle/core";
-import { SendError, SharedReceiver, type SharedReceiverHandle, SharedSender, type SharedSenderHandle } from "@spindle/sync";
+import {
+  SendError,
+  SharedReceiver,
+  type SharedReceiverHandle,
+  SharedSender,
+  type SharedSenderHandle,
+} from "@spindle/sync";
 import { sleep } from "./sleep.ts";
 
 /** `common.send`: after `sleepMs`, sends each of `values` (blocking; each must go through), then drops its end. */

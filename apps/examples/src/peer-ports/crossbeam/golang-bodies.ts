@@ -314,7 +314,12 @@ export const golangBodies = {
     rc.drop();
   },
   "golang.test_multi_consumer.producer"(data: unknown): void {
-    const { q, niter, pn, expect } = data as { q: H<number>; niter: number; pn: number[]; expect: Int32Array<SharedArrayBuffer> };
+    const { q, niter, pn, expect } = data as {
+      q: H<number>;
+      niter: number;
+      pn: number[];
+      expect: Int32Array<SharedArrayBuffer>;
+    };
     const qc = new GoChan(q);
     for (let i = 0; i < niter; i++) {
       const v = pn[i % pn.length]!;

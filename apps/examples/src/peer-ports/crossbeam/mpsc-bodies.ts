@@ -3,7 +3,13 @@
 // other threads run is a body here too (`…main`), so that the test's own thread keeps its event loop.
 import assert from "node:assert/strict";
 import { PENDING, STREAM_END } from "@spindle/core";
-import { SendError, SharedReceiver, type SharedReceiverHandle, SharedSender, type SharedSenderHandle } from "@spindle/sync";
+import {
+  SendError,
+  SharedReceiver,
+  type SharedReceiverHandle,
+  SharedSender,
+  type SharedSenderHandle,
+} from "@spindle/sync";
 import { sleep } from "./sleep.ts";
 
 type S<T> = SharedSenderHandle<T>;
