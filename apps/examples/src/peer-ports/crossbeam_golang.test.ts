@@ -383,7 +383,8 @@ test("chan_test::test_nonblock_recv_race", async () => {
   }
 });
 
-test("chan_test::test_nonblock_select_race", async () => {
+/** test_nonblock_select_race{,2}: c2 gets a value (`close`: c2 is closed) while the goroutine selects. */
+async function nonblockSelectRace(closeC2: boolean): Promise<void> {
   const N = 1000;
   const done = make<boolean>(1);
   for (let i = 0; i < N; i++) {
@@ -391,27 +392,17 @@ test("chan_test::test_nonblock_select_race", async () => {
     const c2 = make<number>(1);
     await c1.send(1);
     const t = go({ body: "golang.test_nonblock_select_race.thread", data: { c1: c1.h, c2: c2.h, done: done.h } });
-    await c2.send(1);
+    if (closeC2) c2.close();
+    else await c2.send(1);
     c1.r.tryRecv(); // select! { recv(c1) => {}, default => {} }
     assert.equal(await done.recv(), true, "no chan is ready");
     await t;
   }
-});
+}
 
-test("chan_test::test_nonblock_select_race2", async () => {
-  const N = 1000;
-  const done = make<boolean>(1);
-  for (let i = 0; i < N; i++) {
-    const c1 = make<number>(1);
-    const c2 = make<number>(1);
-    await c1.send(1);
-    const t = go({ body: "golang.test_nonblock_select_race.thread", data: { c1: c1.h, c2: c2.h, done: done.h } });
-    c2.close();
-    c1.r.tryRecv();
-    assert.equal(await done.recv(), true, "no chan is ready");
-    await t;
-  }
-});
+test("chan_test::test_nonblock_select_race", () => nonblockSelectRace(false));
+
+test("chan_test::test_nonblock_select_race2", () => nonblockSelectRace(true));
 
 test("chan_test::test_self_select", async () => {
   const N = 1000;

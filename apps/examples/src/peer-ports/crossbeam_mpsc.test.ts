@@ -81,8 +81,8 @@ test("recv_timeout", () => {
 test("smoke_threads", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   await scope([
-    { body: "common.send", data: { s: moved(tx), values: [1] } },
-    { body: "common.recv", data: { r: moved(rx), values: [1] } },
+    { body: "mpsc.send", data: { s: moved(tx), values: [1] } },
+    { body: "mpsc.recv", data: { r: moved(rx), values: [1] } },
   ]);
 });
 
@@ -103,8 +103,8 @@ test("smoke_shared_port_gone2", () => {
 test("port_gone_concurrent", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   await scope([
-    { body: "common.recvOne", data: { r: moved(rx) } },
-    { body: "common.sendUntilError", data: { s: [moved(tx)], value: 1 } },
+    { body: "mpsc.recvOne", data: { r: moved(rx) } },
+    { body: "mpsc.sendUntilError", data: { s: [moved(tx)], value: 1 } },
   ]);
 });
 
@@ -112,8 +112,8 @@ test("port_gone_concurrent_shared", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   const tx2 = tx.clone();
   await scope([
-    { body: "common.recvOne", data: { r: moved(rx) } },
-    { body: "common.sendUntilError", data: { s: [moved(tx), moved(tx2)], value: 1 } },
+    { body: "mpsc.recvOne", data: { r: moved(rx) } },
+    { body: "mpsc.sendUntilError", data: { s: [moved(tx), moved(tx2)], value: 1 } },
   ]);
 });
 
@@ -134,7 +134,7 @@ test("smoke_chan_gone_shared", () => {
 test("chan_gone_concurrent", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   await scope([
-    { body: "common.send", data: { s: moved(tx), values: [1, 1] } },
+    { body: "mpsc.send", data: { s: moved(tx), values: [1, 1] } },
     { body: "mpsc.drainUntilEnd", data: { r: moved(rx) } },
   ]);
 });
@@ -144,8 +144,8 @@ test("stress", async () => {
   const [tx, rx] = sharedChannel<number>(1, { slotBytes: 8 });
   const ones = new Array<number>(N).fill(1);
   await scope([
-    { body: "common.send", data: { s: moved(tx), values: ones } },
-    { body: "common.recv", data: { r: moved(rx), values: ones } },
+    { body: "mpsc.send", data: { s: moved(tx), values: ones } },
+    { body: "mpsc.recv", data: { r: moved(rx), values: ones } },
   ]);
 });
 
@@ -153,7 +153,7 @@ test("stress_recv_timeout_two_threads", async () => {
   const N = 10_000;
   const [tx, rx] = sharedChannel<number>(1, { slotBytes: 8 });
   await scope([
-    { body: "common.send", data: { s: moved(tx), values: new Array<number>(N).fill(1) } },
+    { body: "mpsc.send", data: { s: moved(tx), values: new Array<number>(N).fill(1) } },
     { body: "mpsc.recvTimeoutCount", data: { r: moved(rx), timeoutMs: 1, value: 1, count: N } },
   ]);
 });
@@ -168,10 +168,10 @@ test("stress_recv_timeout_shared", async () => {
     data: { r: moved(rx), timeoutMs: 10, value: 1, count: AMT * NTHREADS, done: moved(dtx) },
   }];
   for (let i = 0; i < NTHREADS; i++) {
-    spawns.push({ body: "common.send", data: { s: tx.handle(), values: new Array<number>(AMT).fill(1) } });
+    spawns.push({ body: "mpsc.send", data: { s: tx.handle(), values: new Array<number>(AMT).fill(1) } });
   }
   tx.drop();
-  spawns.push({ body: "common.recv", data: { r: moved(drx), values: [null] } }); // the test thread's drx.recv()
+  spawns.push({ body: "mpsc.recv", data: { r: moved(drx), values: [null] } }); // the test thread's drx.recv()
   await scope(spawns);
 });
 
@@ -185,10 +185,10 @@ test("stress_shared", async () => {
     data: { r: moved(rx), value: 1, count: AMT * NTHREADS, done: moved(dtx) },
   }];
   for (let i = 0; i < NTHREADS; i++) {
-    spawns.push({ body: "common.send", data: { s: tx.handle(), values: new Array<number>(AMT).fill(1) } });
+    spawns.push({ body: "mpsc.send", data: { s: tx.handle(), values: new Array<number>(AMT).fill(1) } });
   }
   tx.drop();
-  spawns.push({ body: "common.recv", data: { r: moved(drx), values: [null] } });
+  spawns.push({ body: "mpsc.recv", data: { r: moved(drx), values: [null] } });
   await scope(spawns);
 });
 
@@ -279,24 +279,24 @@ test("oneshot_single_thread_peek_open", () => {
 test("oneshot_multi_task_recv_then_send", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   await scope([
-    { body: "common.recv", data: { r: moved(rx), values: [10] } },
-    { body: "common.send", data: { s: moved(tx), values: [10] } },
+    { body: "mpsc.recv", data: { r: moved(rx), values: [10] } },
+    { body: "mpsc.send", data: { s: moved(tx), values: [10] } },
   ]);
 });
 
 test("oneshot_multi_task_recv_then_close", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   await scope([
-    { body: "common.drop", data: { s: moved(tx) } },
-    { body: "common.recvEnd", data: { r: moved(rx) } },
+    { body: "mpsc.drop", data: { s: moved(tx) } },
+    { body: "mpsc.recvEnd", data: { r: moved(rx) } },
   ]);
 });
 
 test("oneshot_multi_thread_close_stress", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   await scope([
-    { body: "common.drop", data: { r: moved(rx) } },
-    { body: "common.drop", data: { s: moved(tx) } },
+    { body: "mpsc.drop", data: { r: moved(rx) } },
+    { body: "mpsc.drop", data: { s: moved(tx) } },
   ]);
   assert.equal(tx.senderCount + tx.receiverCount, 0);
 });
@@ -304,7 +304,7 @@ test("oneshot_multi_thread_close_stress", async () => {
 test("oneshot_multi_thread_send_close_stress", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   await scope([
-    { body: "common.drop", data: { r: moved(rx) } },
+    { body: "mpsc.drop", data: { r: moved(rx) } },
     { body: "mpsc.sendIgnoringError", data: { s: moved(tx), value: 1 } },
   ]);
 });
@@ -312,16 +312,16 @@ test("oneshot_multi_thread_send_close_stress", async () => {
 test("oneshot_multi_thread_recv_close_stress", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   await scope([
-    { body: "common.recvEnd", data: { r: moved(rx) } },
-    { body: "common.drop", data: { s: moved(tx) } },
+    { body: "mpsc.recvEnd", data: { r: moved(rx) } },
+    { body: "mpsc.drop", data: { s: moved(tx) } },
   ]);
 });
 
 test("oneshot_multi_thread_send_recv_stress", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   await scope([
-    { body: "common.send", data: { s: moved(tx), values: [10] } },
-    { body: "common.recv", data: { r: moved(rx), values: [10] } },
+    { body: "mpsc.send", data: { s: moved(tx), values: [10] } },
+    { body: "mpsc.recv", data: { r: moved(rx), values: [10] } },
   ]);
 });
 
@@ -329,8 +329,8 @@ test("stream_send_recv_stress", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   const ten = Array.from({ length: 10 }, (_, i) => i);
   await scope([
-    { body: "common.send", data: { s: moved(tx), values: ten } },
-    { body: "common.recv", data: { r: moved(rx), values: ten } },
+    { body: "mpsc.send", data: { s: moved(tx), values: ten } },
+    { body: "mpsc.recv", data: { r: moved(rx), values: ten } },
   ]);
 });
 
@@ -345,10 +345,10 @@ test("shared_chan_stress", async () => {
   const total = 16;
   const [tx, rx] = sharedChannel<null>(1);
   const spawns: Spawn[] = Array.from({ length: total }, () => ({
-    body: "common.send" as const,
+    body: "mpsc.send" as const,
     data: { s: tx.handle(), values: [null] },
   }));
-  spawns.push({ body: "common.recv", data: { r: moved(rx), values: new Array(total).fill(null) } });
+  spawns.push({ body: "mpsc.recv", data: { r: moved(rx), values: new Array(total).fill(null) } });
   await scope(spawns);
   tx.drop();
 });
@@ -358,8 +358,8 @@ test("test_nested_recv_iter", async () => {
   const [totalTx, totalRx] = sharedChannel<number>(1);
   await scope([
     { body: "mpsc.test_nested_recv_iter.thread", data: { r: moved(rx), total: moved(totalTx) } },
-    { body: "common.send", data: { s: moved(tx), values: [3, 1, 2] } },
-    { body: "common.recv", data: { r: moved(totalRx), values: [6] } },
+    { body: "mpsc.send", data: { s: moved(tx), values: [3, 1, 2] } },
+    { body: "mpsc.recv", data: { r: moved(totalRx), values: [6] } },
   ]);
 });
 
@@ -394,8 +394,8 @@ test("destroy_upgraded_shared_port_when_sender_still_active", async () => {
 test("send1", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   await scope([
-    { body: "common.recv", data: { r: moved(rx), values: [1] } },
-    { body: "common.send", data: { s: moved(tx), values: [1] } },
+    { body: "mpsc.recv", data: { r: moved(rx), values: [1] } },
+    { body: "mpsc.send", data: { s: moved(tx), values: [1] } },
   ]);
 });
 
@@ -406,7 +406,7 @@ test("send3", async () => {
   const [tx, rx] = sharedChannel<number>(1);
   assert.equal(tx.sendBlocking(1), true);
   await scope([
-    { body: "common.drop", data: { r: moved(rx) } },
+    { body: "mpsc.drop", data: { r: moved(rx) } },
     { body: "mpsc.send3.main", data: { s: moved(tx) } },
   ]);
 });
@@ -473,8 +473,8 @@ test("sync3", async () => {
       return tag;
     }()),
     scope([
-      { body: "common.send", data: { s: moved(tx1), values: [1] } },
-      { body: "common.send", data: { s: moved(tx2), values: [2] } },
+      { body: "mpsc.send", data: { s: moved(tx1), values: [1] } },
+      { body: "mpsc.send", data: { s: moved(tx2), values: [2] } },
     ]),
   ]);
   assert.ok(branch === "rx1" || branch === "rx2");

@@ -1,6 +1,8 @@
 // The threads of crossbeam-channel's tests/mpsc.rs (`sync_channel_tests`, `select_tests`;
-// crossbeam_mpsc.test.ts) that `common-bodies.ts` does not cover. A test thread that blocks while
-// other threads run is a body here too (`…main`), so that the test's own thread keeps its event loop.
+// crossbeam_mpsc.test.ts): the general ones first (a thread that sends given values, one that
+// receives and checks them, one that only drops the end it was given...), then those of one test.
+// A test thread that blocks while other threads run is a body here too (`…main`), so that the
+// test's own thread keeps its event loop.
 import assert from "node:assert/strict";
 import { PENDING, STREAM_END } from "@spindle/core";
 import {
@@ -15,7 +17,79 @@ import { sleep } from "./sleep.ts";
 type S<T> = SharedSenderHandle<T>;
 type R<T> = SharedReceiverHandle<T>;
 
+/** `mpsc.send`: after `sleepMs`, sends each of `values` (blocking; each must go through), then drops its end. */
+export interface SendData<T> {
+  readonly s: SharedSenderHandle<T>;
+  readonly values: readonly T[];
+  readonly sleepMs?: number;
+}
+
+/**
+ * `mpsc.recv`: receives (blocking) and checks each of `values`; with `thenEnd`, then STREAM_END;
+ * drops its end.
+ */
+export interface RecvData<T> {
+  readonly r: SharedReceiverHandle<T>;
+  readonly values: readonly T[];
+  readonly thenEnd?: boolean;
+}
+
+/** `mpsc.drop`: after `sleepMs`, opens the end it was given and drops it (a Rust `drop(end)` in a thread). */
+export interface DropData {
+  readonly s?: SharedSenderHandle<unknown>;
+  readonly r?: SharedReceiverHandle<unknown>;
+  readonly sleepMs?: number;
+}
+
+/** `mpsc.sendUntilError`: sends `value` until the send fails with SendError (every receiver gone). */
+export interface SendUntilErrorData<T> {
+  readonly s: readonly SharedSenderHandle<T>[];
+  readonly value: T;
+}
+
 export const mpscBodies = {
+  "mpsc.send"(data: unknown): void {
+    const { s, values, sleepMs } = data as SendData<unknown>;
+    const tx = SharedSender.from(s);
+    if (sleepMs !== undefined) sleep(sleepMs);
+    for (const value of values) assert.equal(tx.sendBlocking(value), true);
+    tx.drop();
+  },
+  "mpsc.recv"(data: unknown): void {
+    const { r, values, thenEnd } = data as RecvData<unknown>;
+    const rx = SharedReceiver.from(r);
+    for (const value of values) assert.deepEqual(rx.recvBlocking(), value);
+    if (thenEnd) assert.equal(rx.recvBlocking(), STREAM_END);
+    rx.drop();
+  },
+  "mpsc.drop"(data: unknown): void {
+    const { s, r, sleepMs } = data as DropData;
+    const end = s !== undefined ? SharedSender.from(s) : SharedReceiver.from(r!);
+    if (sleepMs !== undefined) sleep(sleepMs);
+    end.drop();
+  },
+  "mpsc.recvEnd"(data: unknown): void {
+    const rx = SharedReceiver.from((data as { r: SharedReceiverHandle<unknown> }).r);
+    assert.equal(rx.recvBlocking(), STREAM_END);
+    rx.drop();
+  },
+  "mpsc.sendUntilError"(data: unknown): void {
+    const { s, value } = data as SendUntilErrorData<unknown>;
+    const senders = s.map((handle) => SharedSender.from(handle));
+    try {
+      for (;;) for (const tx of senders) tx.sendBlocking(value);
+    } catch (e) {
+      if (!(e instanceof SendError)) throw e;
+    }
+    for (const tx of senders) tx.drop();
+  },
+  "mpsc.recvOne"(data: unknown): void {
+    const rx = SharedReceiver.from((data as { r: SharedReceiverHandle<unknown> }).r);
+    const got = rx.recvBlocking();
+    assert.ok(got !== STREAM_END && got !== PENDING, "a value");
+    rx.drop();
+  },
+
   /** `while rx.recv().is_ok() {}` */
   "mpsc.drainUntilEnd"(data: unknown): void {
     const rx = SharedReceiver.from((data as { r: R<unknown> }).r);
