@@ -5,9 +5,8 @@ import { announceWaiter } from "./shared-signal.ts";
  * How long a `tryRecv` (`trySend`) waits at most for a send (receive) another thread began at the
  * front of the ring and has not finished. A live thread finishes within microseconds once it runs
  * (a copy of at most a slot's bytes), but a thread that was descheduled between its claim and its
- * publish runs again only when the scheduler lets it: on a loaded 2-vCPU machine that took up to
- * tens of milliseconds (crossbeam's `linearizable` port). The bound is for a thread that died
- * there, whose slot only a recovery (`recover`) resolves.
+ * publish runs again only when the scheduler lets it (crossbeam spins there without a bound). The
+ * bound is for a thread that died there, whose slot only a recovery (`recover`) resolves.
  */
 export const IN_FLIGHT_WAIT_MS = 1000;
 

@@ -375,6 +375,8 @@ test("fairness", async () => {
   assert.deepEqual(hits, [COUNT, 0]);
   assert.equal(r1.length, 0);
   assert.equal(r2.length, COUNT, "the losing receives took nothing");
+  s1.drop();
+  s2.drop();
 });
 
 test("fairness_duplicates", async () => {
@@ -399,6 +401,8 @@ test("fairness_duplicates", async () => {
   assert.deepEqual(hits, [COUNT, 0, 0, 0, 0]);
   assert.equal(r.length, 0, "each race took exactly one value");
   assert.equal(r.tryRecv(), PENDING);
+  s.drop(); // the sender lives to here (else the garbage collector may drop it, closing the channel)
+  r.drop();
 });
 
 // In part: a `select!` branch's message is an expression evaluated only when that branch is

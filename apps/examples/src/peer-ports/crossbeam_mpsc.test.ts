@@ -272,8 +272,9 @@ test("oneshot_single_thread_peek_close", () => {
 });
 
 test("oneshot_single_thread_peek_open", () => {
-  const [, rx] = sharedChannel<number>(1);
+  const [tx, rx] = sharedChannel<number>(1);
   assert.equal(rx.tryRecv(), PENDING);
+  tx.drop(); // `_tx` lives to here (else the garbage collector may drop it, closing the channel)
 });
 
 test("oneshot_multi_task_recv_then_send", async () => {
@@ -414,9 +415,10 @@ test("send3", async () => {
 // Not portable: `try_send1` (Full on a zero-capacity channel with no receiver waiting).
 
 test("try_send2", () => {
-  const [tx] = sharedChannel<number>(1);
+  const [tx, rx] = sharedChannel<number>(1);
   assert.equal(tx.trySend(1), true);
   assert.equal(tx.trySend(1), false);
+  rx.drop(); // `_rx` lives to here
 });
 
 test("try_send3", () => {

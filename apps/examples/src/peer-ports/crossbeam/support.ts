@@ -18,7 +18,14 @@ export interface Spawn {
 const url = new URL("./thread.ts", import.meta.url);
 const idle: Worker[] = [];
 const all = new Set<Worker>();
-after(() => Promise.all([...all].map((worker) => worker.terminate())));
+// Bun runs every test file in one process and runs a file's `after` once that file is done, while
+// this module (and its pool) stays loaded for the next file: a terminated worker leaves the pool.
+after(async () => {
+  const workers = [...all];
+  all.clear();
+  idle.length = 0;
+  await Promise.all(workers.map((worker) => worker.terminate()));
+});
 
 /** The next message of `worker`, or its error or exit as a rejection. */
 function nextMessage<T>(worker: Worker): Promise<T> {
@@ -42,6 +49,11 @@ async function borrow(): Promise<Worker> {
   if (ready !== undefined) return ready;
   const worker = new Worker(url);
   all.add(worker);
+  worker.once("exit", () => {
+    all.delete(worker);
+    const at = idle.indexOf(worker);
+    if (at >= 0) idle.splice(at, 1);
+  });
   if ((await nextMessage<string>(worker)) !== "idle") throw new Error("the worker did not start");
   return worker;
 }
@@ -51,23 +63,33 @@ async function borrow(): Promise<Worker> {
  * `limitMs`, a hang bound for a loaded machine, not a speed measure).
  */
 export async function scope(spawns: readonly Spawn[], limitMs = 120_000): Promise<void> {
-  const workers: Worker[] = [];
-  for (let i = 0; i < spawns.length; i++) workers.push(await borrow());
-  const start = new Int32Array(new SharedArrayBuffer(4));
-  const ready = workers.map((worker, i) => {
-    const answer = nextMessage<string>(worker);
-    worker.postMessage({ body: spawns[i]!.body, data: spawns[i]!.data, start } satisfies RunRequest);
-    return answer;
-  });
-  await Promise.all(ready);
-  const reports = workers.map((worker) => nextMessage<RunReport>(worker));
-  // Pairs with each thread's Atomics.load in its wait loop: all of them start from here.
-  Atomics.store(start, 0, 1);
-  Atomics.notify(start, 0);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const hang = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the scope's threads did not end within ${limitMs} ms`)), limitMs);
   });
+  hang.catch(() => {}); // observed below, where it matters
+  const workers: Worker[] = [];
+  const start = new Int32Array(new SharedArrayBuffer(4));
+  try {
+    for (let i = 0; i < spawns.length; i++) workers.push(await Promise.race([borrow(), hang]));
+    const ready = workers.map((worker, i) => {
+      const answer = nextMessage<string>(worker);
+      worker.postMessage({ body: spawns[i]!.body, data: spawns[i]!.data, start } satisfies RunRequest);
+      return answer;
+    });
+    await Promise.race([Promise.all(ready), hang]);
+  } catch (error) {
+    clearTimeout(timer);
+    for (const worker of workers) {
+      all.delete(worker);
+      void worker.terminate();
+    }
+    throw error;
+  }
+  const reports = workers.map((worker) => nextMessage<RunReport>(worker));
+  // Pairs with each thread's Atomics.load in its wait loop: all of them start from here.
+  Atomics.store(start, 0, 1);
+  Atomics.notify(start, 0);
   const settled = reports.map((report, i) =>
     Promise.race([report, hang]).then(
       (r) => ({ worker: workers[i]!, report: r as RunReport | undefined }),
