@@ -352,7 +352,7 @@ export class SharedSender<T> implements Disposable {
   trySend(value: T): boolean {
     const ring = this.#link.live("trySend()");
     const length = ring.encode(value);
-    const sent = ring.trySend(SharedRing.encodedBytes(), length);
+    const sent = ring.trySend(SharedRing.encodedBytes(), length, true);
     if (sent === "closed") throw new SendError(value, "channel", ring.whyClosed());
     return sent;
   }
@@ -521,7 +521,7 @@ export class SharedReceiver<T> implements Disposable {
 
   /** The next value now; `PENDING` when there is none yet; `STREAM_END` once closed and drained. */
   tryRecv(): T | typeof PENDING | StreamEnd {
-    const got = this.#link.live("tryRecv()").tryReceive();
+    const got = this.#link.live("tryRecv()").tryReceive(true);
     return got === EMPTY ? PENDING : got === DRAINED ? STREAM_END : got as T;
   }
 

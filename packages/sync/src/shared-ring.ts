@@ -8,6 +8,7 @@ import {
   SpindleError,
 } from "@spindle/core";
 import { HolderTable } from "./holder-table.ts";
+import { awaitSlot, IN_FLIGHT_WAIT_MS } from "./in-flight.ts";
 import { signalCounter } from "./shared-signal.ts";
 
 /**
@@ -122,8 +123,8 @@ export interface ChannelRecovery {
   /** Values it had claimed to receive and not finished reading: lost with it, their slots freed. */
   readonly lostValues: number;
   /**
-   * Values left in the channel when dropping its receivers left none: nobody can receive them
-   * (a snapshot; 0 while a receiver is live).
+   * Values left in the channel when dropping its receivers left none: nobody could receive them,
+   * and they were dropped with the last receiver (0 while a receiver is live).
    */
   readonly undelivered: number;
 }
@@ -387,12 +388,17 @@ export class SharedRing {
   /**
    * Puts the first `length` bytes of `bytes` (an encoding that fits a slot) into the ring: `true`
    * when sent, `false` when the ring is full; throws nothing. `closed` is returned when the channel
-   * was closed (nothing sent).
+   * was closed (nothing sent). With `waitInFlight` (the public `trySend`), a slot whose receiver
+   * took its position but has not freed it yet is waited for (see `awaitSlot`): the ring is not
+   * full then, and a receive that completed before this call must leave room for it
+   * (linearizable, as crossbeam's `try_send`); without it (a wait that retries on FREED anyway),
+   * that is `false`.
    */
-  trySend(bytes: Uint8Array, length: number): boolean | "closed" {
+  trySend(bytes: Uint8Array, length: number, waitInFlight = false): boolean | "closed" {
     const words = this.words;
     const modulus = this.#modulus;
     const laps = 2 * modulus;
+    let deadline = 0;
     // A guess (see #tailGuess): the CAS below decides, and every later value comes from TAIL.
     let tail = this.#tailGuess;
     for (;;) {
@@ -452,7 +458,15 @@ export class SharedRing {
         // (or `tail` was a stale guess). Pairs with the CAS of other senders and with close()'s
         // Atomics.or: seq-cst.
         const now = Atomics.load(words, TAIL);
-        if (now === tail) return false;
+        if (now === tail) {
+          // HEAD past the slot's last position (tail − capacity) means a receiver took that
+          // position and is reading the slot: it frees it next (pairs with the receivers' CAS on
+          // HEAD and their store in #free, which precedes their signal of FREED).
+          if (!waitInFlight || distance(tail, Atomics.load(words, HEAD), modulus) >= this.capacity) return false;
+          deadline ||= performance.now() + IN_FLIGHT_WAIT_MS;
+          if (!awaitSlot(this.#sequences, index, sequence, words, FREED, deadline)) return false;
+          continue;
+        }
         tail = now;
         if ((now & CLOSED_MARK) === 0) this.#tailGuess = now;
         continue;
@@ -486,11 +500,18 @@ export class SharedRing {
     return distance(sequence, 2 * position, 2 * modulus) >= 0;
   }
 
-  /** Takes the oldest value: the value, `EMPTY` when none is ready, `DRAINED` when closed and empty. */
-  tryReceive(): unknown {
+  /**
+   * Takes the oldest value: the value, `EMPTY` when none is ready, `DRAINED` when closed and empty.
+   * With `waitInFlight` (the public `tryRecv`), a slot whose sender claimed its position but has
+   * not published it yet is waited for (see `awaitSlot`): a send that completed before this call
+   * then always has its value found (linearizable, as crossbeam's `try_recv`, which spins there);
+   * without it (a wait that retries on SENT anyway), that is `EMPTY`.
+   */
+  tryReceive(waitInFlight = false): unknown {
     const words = this.words;
     const modulus = this.#modulus;
     const laps = 2 * modulus;
+    let deadline = 0;
     // A guess (see #headGuess): the CAS below decides, and EMPTY and DRAINED are answered only
     // after a load of HEAD confirmed it.
     let head = this.#headGuess;
@@ -549,7 +570,16 @@ export class SharedRing {
         const closed = Atomics.load(words, CLOSED) !== 0 &&
           (Atomics.load(words, TAIL) & POSITION_MASK) === head;
         const now = Atomics.load(words, HEAD);
-        if (now === head) return closed ? DRAINED : EMPTY;
+        if (now === head) {
+          // A tail past `head` (pairs with the senders' CAS) means a send claimed `head` and is
+          // writing it: it publishes next (its store precedes its signal of SENT).
+          if (closed || !waitInFlight || (Atomics.load(words, TAIL) & POSITION_MASK) === head) {
+            return closed ? DRAINED : EMPTY;
+          }
+          deadline ||= performance.now() + IN_FLIGHT_WAIT_MS;
+          if (!awaitSlot(this.#sequences, index, sequence, words, SENT, deadline)) return EMPTY;
+          continue;
+        }
         head = this.#headGuess = now;
         continue;
       }
@@ -602,12 +632,12 @@ export class SharedRing {
     }
     const senders = held[HELD_SENDERS]!;
     const receivers = held[HELD_RECEIVERS]!;
+    let undelivered = 0;
     for (let i = 0; i < senders; i++) this.#dropCount(SENDERS);
-    for (let i = 0; i < receivers; i++) this.#dropCount(RECEIVERS);
+    for (let i = 0; i < receivers; i++) undelivered += this.#dropCount(RECEIVERS);
     // A thread that died inside close(), between the mark and CLOSED, left receivers unable to
     // see the end (pairs with close()'s Atomics.or; a second announcement only signals again).
     if (this.isClosed && Atomics.load(this.words, CLOSED) === 0) this.#announceClose();
-    const undelivered = receivers > 0 && Atomics.load(this.words, RECEIVERS) === 0 ? this.length : 0;
     return { senders, receivers, skippedSlots, lostValues, undelivered };
   }
 
@@ -667,9 +697,46 @@ export class SharedRing {
     this.#dropCount(kind);
   }
 
-  #dropCount(kind: EndKind): void {
+  /** Drops a count of `kind`; returns how many values the last receiver's drop discarded. */
+  #dropCount(kind: EndKind): number {
     // Pairs with addEnd/reserve/claim: exactly one dropper sees the count go from 1 to 0.
-    if (Atomics.sub(this.words, kind, 1) === 1) this.close();
+    if (Atomics.sub(this.words, kind, 1) !== 1) return 0;
+    this.close();
+    return kind === RECEIVERS ? this.#discard() : 0;
+  }
+
+  /**
+   * After the last receiver is gone (the channel closed): drops the values left, which nobody can
+   * receive, freeing their slots (crossbeam's and tokio's receivers drop them too, and so does
+   * this package's `mpsc`): `length` is 0 then, as crossbeam's `len()`. Returns how many it dropped.
+   * A send claimed before the close and still writing its slot is waited for (`awaitSlot`), as
+   * crossbeam's `discard_all_messages` waits; a send claimed by a thread that died there is left
+   * after that wait's bound (a recovery publishes it as skipped). A receive future that outlived
+   * its end may still take a value meanwhile: the CAS on HEAD gives each value to one of them.
+   */
+  #discard(): number {
+    const words = this.words;
+    const modulus = this.#modulus;
+    let discarded = 0;
+    let deadline = 0;
+    for (;;) {
+      // The closed mark is set: TAIL moves no more. Pairs with the senders' CAS and the receivers'.
+      const head = Atomics.load(words, HEAD);
+      if ((Atomics.load(words, TAIL) & POSITION_MASK) === head) return discarded;
+      const index = head % this.capacity;
+      // Pairs with the sender's publishing Atomics.store, as in tryReceive.
+      const sequence = Atomics.load(this.#sequences, index);
+      if (sequence === 2 * head + 1) {
+        if (Atomics.compareExchange(words, HEAD, head, head + 1 === modulus ? 0 : head + 1) !== head) continue;
+        // Claimed: only this thread reads the slot's length before freeing it.
+        if (this.#lengths[index] !== SKIPPED) discarded++;
+        this.#free(index, head);
+        continue;
+      }
+      if (distance(sequence, 2 * head + 1, 2 * modulus) > 0) continue; // taken meanwhile: reload HEAD
+      deadline ||= performance.now() + IN_FLIGHT_WAIT_MS;
+      if (!awaitSlot(this.#sequences, index, sequence, words, SENT, deadline)) return discarded;
+    }
   }
 
   /** How many ends of `kind` are live (a snapshot), handles not yet opened included. */
