@@ -10,7 +10,7 @@ import {
 } from "@spindle/core";
 import { closedError } from "./driver.ts";
 import { checkInstant, Instant } from "./instant.ts";
-import { hasFired, initEntry, type QueueEntry, type TimerQueue } from "./timer-queue.ts";
+import { FIRED, initEntry, NOT_QUEUED, OWNER_STATES, type QueueEntry, type TimerQueue } from "./timer-queue.ts";
 
 /**
  * Creates a sleep on `queue` until `deadline` (ms on the queue's clock); for the timer only.
@@ -27,14 +27,19 @@ function asEntry(sleep: Sleep): QueueEntry {
   return sleep as unknown as QueueEntry;
 }
 
-/** `Sleep.#state`: not polled yet, and the queue's latest clock reading may stand for the clock. */
-const FRESH = 0;
-/** `Sleep.#state`: pending, its next poll reads the clock (unless the queue fired it). */
-const WAITING = 1;
-/** `Sleep.#state`: completed (or failed because the timer closed). */
-const DONE = 2;
-/** `Sleep.#state`: dropped by `[Symbol.dispose]`: inert (a later poll or reset throws, never registers). */
-const DROPPED = 3;
+/*
+ * A sleep's state is its entry's `slot` (no field of its own: a sleep is allocated per call, and
+ * every field is memory and collection work, which is most of what a sleep costs against
+ * `setTimeout`). Queued (`>= 0`), `NOT_QUEUED` or `FIRED` (the queue's values): pending, its next
+ * poll reads the clock, unless the queue fired it. The sleep's own states, below `OWNER_STATES`,
+ * which the queue keeps until the sleep is queued or moved:
+ */
+/** Not polled yet, and the queue's latest clock reading may stand for the clock. */
+const FRESH = OWNER_STATES;
+/** Completed (or failed because the timer closed). */
+const DONE = OWNER_STATES - 1;
+/** Dropped by `[Symbol.dispose]`: inert (a later poll or reset throws, never registers). */
+const DROPPED = OWNER_STATES - 2;
 
 /**
  * A future that completes once its deadline has passed: what {@linkcode Timer.sleep} and
@@ -65,21 +70,14 @@ const DROPPED = 3;
  */
 export class Sleep extends Future<void> {
   readonly #queue: TimerQueue;
-  /**
-   * `FRESH`, `WAITING`, `DONE` or `DROPPED`: one small integer instead of a flag per state and the
-   * creation-time clock reading (a sleep is allocated per call: every field is memory and
-   * collection work, and the cost of a sleep against `setTimeout` is mostly that).
-   */
-  #state: number;
 
   private constructor(key: typeof KEY, queue: TimerQueue, deadline: number, fresh: boolean) {
     super();
     if (key !== KEY) throw noPublicConstructor("Sleep", "timer.sleep() returns one", key);
     this.#queue = queue;
-    this.#state = fresh ? FRESH : WAITING;
     // The sleep is its own queue entry: one allocation per sleep, and cancelling touches one
     // object. The entry's fields are added here, so `Sleep`'s public type does not show them.
-    initEntry(this as unknown as QueueEntry, deadline);
+    initEntry(this as unknown as QueueEntry, deadline, fresh ? FRESH : NOT_QUEUED);
   }
 
   static {
@@ -107,7 +105,7 @@ export class Sleep extends Future<void> {
    * ```
    */
   get isElapsed(): boolean {
-    return this.#state === DONE || this.#queue.driver.now() >= asEntry(this).dueAt;
+    return asEntry(this).slot === DONE || this.#queue.driver.now() >= asEntry(this).dueAt;
   }
 
   /**
@@ -134,22 +132,23 @@ export class Sleep extends Future<void> {
    */
   reset(deadline: Instant): void {
     const millis = checkInstant(deadline).millis;
-    if (this.#state === DROPPED) throw new SpindleError("FUTURE_COMPLETED", "a Sleep was reset after it was dropped");
-    this.#state = WAITING;
-    this.#queue.reschedule(asEntry(this), millis);
+    if (asEntry(this).slot === DROPPED) {
+      throw new SpindleError("FUTURE_COMPLETED", "a Sleep was reset after it was dropped");
+    }
+    this.#queue.reschedule(asEntry(this), millis); // pending again (`NOT_QUEUED` or queued)
   }
 
   /** Completes once the deadline has passed; see the class documentation. */
   poll(cx: Context): Poll<void> {
-    const state = this.#state;
-    if (state >= DONE) {
+    const entry = asEntry(this);
+    const state = entry.slot;
+    if (state <= DONE) {
       throw new SpindleError(
         "FUTURE_COMPLETED",
         `a Sleep was polled after it ${state === DONE ? "completed" : "was dropped"}`,
       );
     }
     const queue = this.#queue;
-    const entry = asEntry(this);
     const driver = queue.driver;
     // The first poll compares with the queue's latest clock reading (taken when this sleep or a
     // later one was made, never before this sleep's), which spares a clock read (a fifth of the
@@ -157,9 +156,8 @@ export class Sleep extends Future<void> {
     // clock now: a deadline that passed since is registered, and the driver fires it at once,
     // late by one wake, never early. A poll after the queue fired the entry needs no clock
     // either: the queue saw the deadline pass.
-    let elapsed = hasFired(entry);
+    let elapsed = state === FIRED;
     if (!elapsed) elapsed = (state === FRESH ? queue.lastReading : driver.now()) >= entry.dueAt;
-    this.#state = WAITING;
     // Pending on a timer this thread has seen open: registered, with no ordered read of the
     // closed word (see `Driver.seemsOpen`: a close this thread has not seen yet wakes the sleep,
     // which then fails). Completing, or seen closed, is decided on the ordered read.
@@ -169,24 +167,27 @@ export class Sleep extends Future<void> {
     }
     const closed = closedError(driver);
     if (closed !== null) {
-      this.#finish();
+      queue.remove(entry);
+      entry.slot = DONE;
       throw closed;
     }
     // Elapsed: a pending sleep got here only on a `STATE` seen closed, which the ordered read
     // then sees too (it never reopens).
-    if (!consumeBudget(cx)) return PENDING; // the task's cooperative budget is used up: woken, polled again
-    this.#finish();
+    if (!consumeBudget(cx)) {
+      // The task's cooperative budget is used up: woken, polled again (reading the clock then).
+      if (state === FRESH) entry.slot = NOT_QUEUED;
+      return PENDING;
+    }
+    // Completed; a private method would cost every sleep a field (V8's class brand).
+    queue.remove(entry);
+    entry.slot = DONE;
     return undefined;
   }
 
   /** Deregisters the sleep if it is pending, and drops its waker; polling it afterwards throws. */
   override [Symbol.dispose](): void {
-    this.#state = DROPPED;
-    this.#queue.remove(asEntry(this));
-  }
-
-  #finish(): void {
-    this.#state = DONE;
-    this.#queue.remove(asEntry(this));
+    const entry = asEntry(this);
+    this.#queue.remove(entry);
+    entry.slot = DROPPED;
   }
 }

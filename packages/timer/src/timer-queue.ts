@@ -14,29 +14,27 @@ export interface QueueEntry {
   dueAt: number;
   /** The (raw) waker of the task waiting on this entry; owned by the queue while queued. */
   waker: RawWaker<unknown> | null;
-  /** The slot holding the entry (see {@linkcode TimerQueue}), or `NOT_QUEUED`. */
+  /**
+   * The slot holding the entry (see {@linkcode TimerQueue}); when negative, not queued:
+   * `NOT_QUEUED`, `FIRED`, or a state of the entry's owner (at most `OWNER_STATES`), which the
+   * queue keeps until the entry is queued or moved (a `Sleep` keeps its own state here, a field
+   * fewer per sleep).
+   */
   slot: number;
   /** The entry's index in its slot's array. */
   position: number;
 }
 
 /**
- * Gives `entry` the fields of a queue entry, not queued, due at `deadline`, in the order
- * {@linkcode TimerEntry} declares them (one object shape for both).
+ * Gives `entry` the fields of a queue entry, not queued (`slot`: `NOT_QUEUED` or an owner's state,
+ * at most `OWNER_STATES`), due at `deadline`, in the order {@linkcode TimerEntry} declares them
+ * (one object shape for both).
  */
-export function initEntry(entry: QueueEntry, deadline: number): void {
+export function initEntry(entry: QueueEntry, deadline: number, slot: number): void {
   entry.dueAt = deadline;
   entry.waker = null;
-  entry.slot = NOT_QUEUED;
+  entry.slot = slot;
   entry.position = 0;
-}
-
-/**
- * Whether the queue took `entry` out because its deadline passed (not cancelled, not closed): a
- * sleep's next poll completes without reading the clock again.
- */
-export function hasFired(entry: QueueEntry): boolean {
-  return entry.slot === FIRED;
 }
 
 /** A queue entry of its own (see {@linkcode QueueEntry}). */
@@ -54,16 +52,24 @@ export class TimerEntry implements QueueEntry {
     this.dueAt = deadline;
   }
 
-  /** See {@linkcode hasFired}. */
+  /** Whether the queue took the entry out because its deadline passed (not cancelled, not closed). */
   get fired(): boolean {
-    return hasFired(this);
+    return this.slot === FIRED;
   }
 }
 
-/** `TimerEntry.slot` of an entry that is not queued (`< 0`: not queued). */
-const NOT_QUEUED = -1;
-/** `TimerEntry.slot` of an entry that `fire` took out as due, until it is queued or moved again. */
-const FIRED = -2;
+/** `QueueEntry.slot` of an entry that is not queued (`< 0`: not queued). */
+export const NOT_QUEUED = -1;
+/**
+ * `QueueEntry.slot` of an entry that `fire` took out as due (not cancelled, not closed), until it
+ * is queued or moved again: a sleep's next poll completes without reading the clock again.
+ */
+export const FIRED = -2;
+/**
+ * The highest `QueueEntry.slot` an entry's owner may use for states of its own while the entry is
+ * not queued (`OWNER_STATES`, `OWNER_STATES - 1`, ...): queueing or moving the entry replaces it.
+ */
+export const OWNER_STATES = -3;
 /** Ticks per millisecond: a slot of the ring spans 62.5 µs. */
 const TICKS_PER_MS = 16;
 /** The ring: one slot per tick for the next 2^14 ticks (1.024 s). */
