@@ -48,8 +48,15 @@ test("sort_in_pool", async () => {
 });
 
 test("panic_propagate_a", async () => {
+  // The child's error reaches the joiner's joiner whole: its name, message and cause.
   await withPool({ workers: 2 }, async (runtime) => {
-    await assert.rejects(Promise.resolve(runtime.spawn("joinFailA")), { message: PANIC });
+    await assert.rejects(Promise.resolve(runtime.spawn("joinFailA")), (error: Error) => {
+      assert.equal(error.name, "PanicError");
+      assert.equal(error.message, PANIC);
+      assert.ok(error.cause instanceof RangeError, "the cause crosses as a RangeError");
+      assert.equal(error.cause.message, "the root cause");
+      return true;
+    });
   });
 });
 
@@ -67,9 +74,17 @@ test("panic_propagate_both", async () => {
 });
 
 test("panic_b_still_executes (to the documented abort: b does not outlive the join)", async () => {
+  // Twenty rounds, b stolen and running when a fails in some of them (two workers).
   await withPool({ workers: 2 }, async (runtime, { words }) => {
-    await assert.rejects(Promise.resolve(runtime.spawn("joinFailThenMark", 0)), { message: PANIC });
-    assert.equal(Atomics.load(words, 1), Atomics.load(words, 0), "b either never started or ended before the join");
+    for (let round = 0; round < 20; round++) {
+      const slot = 2 * round;
+      await assert.rejects(Promise.resolve(runtime.spawn("joinFailThenMark", slot)), { message: PANIC });
+      assert.equal(
+        Atomics.load(words, slot + 1),
+        Atomics.load(words, slot),
+        `round ${round}: b either never started or ended before the join`,
+      );
+    }
   });
 });
 

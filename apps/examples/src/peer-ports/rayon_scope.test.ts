@@ -89,17 +89,24 @@ test("update_tree", async () => {
 });
 
 test("linear_stack_growth", async () => {
-  // Rayon compares chains of 5 and 500 spawns. Here the probe's frames change size as the engine
-  // optimizes them, and Deno's first chains read 12,809 to 21,074 frames of headroom at length 5
-  // (measured), so a warm-up chain runs first and the chains compared are 500 and 5,000 long: ten
-  // times the input, as rayon's "10x input change" says (measured: 48,399 / 48,600 on Node 24,
-  // 16,243 / 16,534 on Deno, 53,144 / 53,450 on Bun).
+  // Rayon compares chains of 5 and 500 spawns, its stack use within 10 % either way. Here the probe
+  // counts frames of a JavaScript function, whose size changes with the engine's tier: one Deno run
+  // read 11,370 frames of headroom at the end of a 500-long chain and 16,534 at a 5,000-long one,
+  // others 12,809 to 21,074 for the same 5-long chain (measured). So each length is probed three
+  // times and the best reading kept, the chains are 500 and 5,000 long (ten times the input, as
+  // rayon's "10x input change"), and only a loss of headroom fails: a chain that grew the stack
+  // would lose it all (5,000 nested levels do not fit on a worker's stack).
   await withPool(ONE_THREAD, async (runtime) => {
-    await runtime.spawn("theFinalCountdown", 500);
-    const when500 = await within("countdown", 120_000, runtime.spawn("theFinalCountdown", 500));
-    const when5000 = await within("countdown", 120_000, runtime.spawn("theFinalCountdown", 5000));
-    const ratio = when500 / when5000;
-    assert.ok(ratio > 0.9 && ratio < 1.1, `stack headroom ratio out of bounds: ${ratio} (${when500} / ${when5000})`);
+    const best = async (n: number): Promise<number> => {
+      let most = 0;
+      for (let i = 0; i < 3; i++) {
+        most = Math.max(most, await within("countdown", 120_000, runtime.spawn("theFinalCountdown", n)));
+      }
+      return most;
+    };
+    const when500 = await best(500);
+    const when5000 = await best(5000);
+    assert.ok(when5000 > 0.9 * when500, `stack headroom shrank: ${when500} frames at 500, ${when5000} at 5,000`);
   });
 });
 
@@ -116,8 +123,14 @@ test("panic_propagate_spawn", async () => {
 });
 
 test("panic_propagate_nested_spawn", async () => {
+  // Three scopes deep; the error crosses each level whole, its cause included.
   await withPool({ workers: 2 }, async (runtime) => {
-    await assert.rejects(Promise.resolve(runtime.spawn("nestedSpawnFails", 3)), failsWithPanic);
+    await assert.rejects(Promise.resolve(runtime.spawn("nestedSpawnFails", 3)), (error: Error) => {
+      assert.equal(error.name, "PanicError");
+      assert.equal(error.message, PANIC);
+      assert.ok(error.cause instanceof RangeError, "the cause crosses as a RangeError");
+      return true;
+    });
   });
 });
 
@@ -128,9 +141,17 @@ test("panic_propagate_nested_scope_spawn", async () => {
 });
 
 test("panic_propagate_still_execute_1 (to the documented abort: B does not outlive the scope)", async () => {
+  // Twenty rounds: on two workers the other job is sometimes stolen and running when the scope fails.
   await withPool({ workers: 2 }, async (runtime, { words }) => {
-    await assert.rejects(Promise.resolve(runtime.spawn("scopeFailThenMark", 0)), failsWithPanic);
-    assert.equal(Atomics.load(words, 1), Atomics.load(words, 0), "B either never started or ended");
+    for (let round = 0; round < 20; round++) {
+      const slot = 2 * round;
+      await assert.rejects(Promise.resolve(runtime.spawn("scopeFailThenMark", slot)), failsWithPanic);
+      assert.equal(
+        Atomics.load(words, slot + 1),
+        Atomics.load(words, slot),
+        `round ${round}: the other job either never started or ended before the scope`,
+      );
+    }
   });
 });
 
@@ -143,9 +164,17 @@ test("panic_propagate_still_execute_2", async () => {
 });
 
 test("panic_propagate_still_execute_3 (to the documented abort: the spawn does not outlive the scope)", async () => {
+  // Twenty rounds: on two workers the other job is sometimes stolen and running when the scope fails.
   await withPool({ workers: 2 }, async (runtime, { words }) => {
-    await assert.rejects(Promise.resolve(runtime.spawn("scopeMarkThenThrow", 0)), failsWithPanic);
-    assert.equal(Atomics.load(words, 1), Atomics.load(words, 0), "the spawned job either never started or ended");
+    for (let round = 0; round < 20; round++) {
+      const slot = 2 * round;
+      await assert.rejects(Promise.resolve(runtime.spawn("scopeMarkThenThrow", slot)), failsWithPanic);
+      assert.equal(
+        Atomics.load(words, slot + 1),
+        Atomics.load(words, slot),
+        `round ${round}: the other job either never started or ended before the scope`,
+      );
+    }
   });
 });
 

@@ -71,6 +71,12 @@ const jobs = defineJobs({
   fail(message: string): never {
     throw new Error(message);
   },
+  /** Throws an error named PanicError whose `cause` is a RangeError (rayon's panic payload). */
+  failWithCause(message: string): never {
+    const error = new Error(message, { cause: new RangeError("the root cause") });
+    error.name = "PanicError";
+    throw error;
+  },
   one(): number {
     return 1;
   },
@@ -120,7 +126,7 @@ const jobs = defineJobs({
     return 0;
   },
   *joinFailA(): Coroutine<unknown> {
-    return yield* join(jobs.spawn("fail", PANIC), jobs.spawn("unit"));
+    return yield* join(jobs.spawn("failWithCause", PANIC), jobs.spawn("unit"));
   },
   *joinFailB(): Coroutine<unknown> {
     return yield* join(jobs.spawn("unit"), jobs.spawn("fail", PANIC));
@@ -221,12 +227,12 @@ const jobs = defineJobs({
       return null;
     });
   },
-  /** `depth` nested scopes, each spawning the next level; the last level panics. */
+  /** `depth` nested scopes, each spawning the next level; the last level's job panics (with a cause). */
   *nestedSpawnFails(depth: number): Coroutine<null> {
-    if (depth === 0) throw new Error(PANIC);
     // deno-lint-ignore require-yield
     return yield* scope(jobs, function* (s) {
-      s.spawn("nestedSpawnFails", depth - 1);
+      if (depth === 1) s.spawn("failWithCause", PANIC);
+      else s.spawn("nestedSpawnFails", depth - 1);
       return null;
     });
   },
