@@ -123,8 +123,8 @@ if (runtimeName === "bun") {
       let lost: unknown = null;
       for (let i = 0; i < 20 && lost === null; i++) {
         // Bun sees small objects at once and large arrays only after a collection (heap-used.ts).
-      const leak = runtimeName === "bun" ? runtime.spawn("leakSmall", 8) : runtime.spawn("leak", 8);
-      const outcome = await settleWithin(leak, `leak ${i}`, SETTLE_WITHIN_MS);
+        const leak = runtimeName === "bun" ? runtime.spawn("leakSmall", 8) : runtime.spawn("leak", 8);
+        const outcome = await settleWithin(leak, `leak ${i}`, SETTLE_WITHIN_MS);
         if (outcome.status === "rejected") lost = outcome.reason;
       }
       assert.ok(lost instanceof WorkerLostError, `a job failed with ${String(lost)}`);

@@ -27,7 +27,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PANIC, type Tree } from "./rayon/jobs.ts";
-import { logged, ONE_THREAD, withPool } from "./rayon/support.ts";
+import { logged, noChildOutlives, ONE_THREAD, withPool } from "./rayon/support.ts";
 import { within } from "./piscina/support.ts";
 
 const failsWithPanic = { message: PANIC };
@@ -141,18 +141,7 @@ test("panic_propagate_nested_scope_spawn", async () => {
 });
 
 test("panic_propagate_still_execute_1 (to the documented abort: B does not outlive the scope)", async () => {
-  // Twenty rounds: on two workers the other job is sometimes stolen and running when the scope fails.
-  await withPool({ workers: 2 }, async (runtime, { words }) => {
-    for (let round = 0; round < 20; round++) {
-      const slot = 2 * round;
-      await assert.rejects(Promise.resolve(runtime.spawn("scopeFailThenMark", slot)), failsWithPanic);
-      assert.equal(
-        Atomics.load(words, slot + 1),
-        Atomics.load(words, slot),
-        `round ${round}: the other job either never started or ended before the scope`,
-      );
-    }
-  });
+  await noChildOutlives("scopeFailThenMark", PANIC);
 });
 
 test("panic_propagate_still_execute_2", async () => {
@@ -164,18 +153,7 @@ test("panic_propagate_still_execute_2", async () => {
 });
 
 test("panic_propagate_still_execute_3 (to the documented abort: the spawn does not outlive the scope)", async () => {
-  // Twenty rounds: on two workers the other job is sometimes stolen and running when the scope fails.
-  await withPool({ workers: 2 }, async (runtime, { words }) => {
-    for (let round = 0; round < 20; round++) {
-      const slot = 2 * round;
-      await assert.rejects(Promise.resolve(runtime.spawn("scopeMarkThenThrow", slot)), failsWithPanic);
-      assert.equal(
-        Atomics.load(words, slot + 1),
-        Atomics.load(words, slot),
-        `round ${round}: the other job either never started or ended before the scope`,
-      );
-    }
-  });
+  await noChildOutlives("scopeMarkThenThrow", PANIC);
 });
 
 test("panic_propagate_still_execute_4", async () => {

@@ -2,6 +2,7 @@
 // control words and a fresh log in its workerData, shut down when the test ends (cancelling: a
 // test that failed half-way leaves no job or thread behind). Rayon's thread pools are runtimes;
 // rayon's global pool is a runtime with the default options.
+import assert from "node:assert/strict";
 import { Runtime, type RuntimeOptions } from "@spindle/workstealing";
 import type jobs from "./jobs.ts";
 import { releaseAll } from "../piscina/support.ts";
@@ -47,3 +48,23 @@ export function logged(log: Int32Array): number[] {
  * order tests see the scheduler's own order.
  */
 export const ONE_THREAD: RuntimeOptions = { workers: 1, maxExtraMachines: 0 };
+
+/**
+ * Runs job `name` (a join or scope that fails with rayon's panic while another child, `markSlow`
+ * on word `slot`, may run) for twenty rounds on two workers, where that child is sometimes stolen
+ * and running when the failure comes: each round fails with the panic, and the other child either
+ * never started or ended before the join or scope did.
+ */
+export async function noChildOutlives(
+  name: "joinFailThenMark" | "scopeFailThenMark" | "scopeMarkThenThrow",
+  message: string,
+): Promise<void> {
+  await withPool({ workers: 2 }, async (runtime, { words }) => {
+    for (let round = 0; round < 20; round++) {
+      const slot = 2 * round;
+      await assert.rejects(Promise.resolve(runtime.spawn(name, slot)), { message });
+      const [started, ended] = [Atomics.load(words, slot), Atomics.load(words, slot + 1)];
+      assert.equal(ended, started, `round ${round}: the other child is still running after ${name} failed`);
+    }
+  });
+}
