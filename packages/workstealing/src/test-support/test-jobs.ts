@@ -70,6 +70,7 @@ export type TestJobs = {
   scopeWaits: (base: number, n: number) => Coroutine<void>;
   abortChildren: (gate: number, base: number, n: number) => Coroutine<number>;
   leak: (mb: number) => number;
+  leakSmall: (mb: number) => number;
   fillHeap: () => never;
   fillHeapSmall: () => never;
   sumBuffer: (buffer: SharedBuffer, from: number, to: number) => number;
@@ -445,6 +446,11 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
   // Keeps about `mb` MB of JS heap on its worker for good (a leak); returns the thread's id.
   leak(mb) {
     retained.push(new Array<number>(mb * 131_072).fill(1.5));
+    return threadId;
+  },
+  // As `leak`, in arrays of 128 numbers (1 KiB each): objects of the heap's own blocks.
+  leakSmall(mb) {
+    for (let i = 0; i < mb * 1024; i++) retained.push(new Array<number>(128).fill(i + 0.5));
     return threadId;
   },
   // Allocates in one synchronous stretch until its worker dies of its heap limit.

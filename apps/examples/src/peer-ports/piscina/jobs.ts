@@ -30,6 +30,12 @@ function hostSleep(ms: number): Future<void> {
 /** A buffer a job kept after sending it with move() (piscina's send-buffer-then-get-length). */
 let sent: ArrayBuffer | undefined;
 
+/** Jobs this worker's copy of the module ran (tinypool's isolated.js). */
+let runs = 0;
+
+/** What `leak` keeps for good (tinypool's leak-memory.js). */
+const leaks: number[][] = [];
+
 const jobs = defineJobs({
   answer(): number {
     return 42;
@@ -202,6 +208,25 @@ const jobs = defineJobs({
   fillHeap(): number {
     const chain: unknown[] = [];
     for (;;) chain.push([chain]);
+  },
+  /** tinypool's isolated.js: how many jobs this worker's module ran before this one. */
+  countRuns(): number {
+    return runs++;
+  },
+  /** tinypool's leak-memory.js: keeps about `kib` KiB of this worker's heap for good; answers its thread. */
+  leak(kib: number): number {
+    for (let i = 0; i < kib; i++) leaks.push(new Array<number>(128).fill(i + 0.5));
+    return threadId;
+  },
+  /** tinypool's runtime test: a sum, and whether this is the main thread of which process. */
+  sumOnWorker(a: number, b: number): { sum: number; isMainThread: boolean; pid: number } {
+    return { sum: a + b, isMainThread, pid: process.pid };
+  },
+  /** Posts `text` on the worker's parentPort, which the runtime does not expect (tinypool's parentPort test). */
+  async postOnParentPort(text: string): Promise<number> {
+    const { parentPort } = await import("node:worker_threads");
+    parentPort?.postMessage(text);
+    return 42;
   },
   /** Sends `text` on the workerData channel (piscina's `parentPort.postMessage`). */
   postMessage(text: string): number {
