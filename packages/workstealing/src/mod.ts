@@ -45,6 +45,7 @@ export type { ResourceLimits } from "./resource-limits.ts";
 export {
   DEFAULT_ABORT_GRACE_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
+  type CloseOptions,
   type JobArgs,
   type JobName,
   type JobResult,
