@@ -117,7 +117,12 @@ test("timed out close operation destroys the pool", async () => {
   const running = runtime.spawn("guarded", 0);
   await until(() => Atomics.load(counters, 0) === 1, "the job to start");
   assert.equal((await settleWithin(runtime.shutdown({ timeout: 50 }), "the shutdown", CLOSE_MS)).status, "fulfilled");
-  assertShutdownCancelled(await failureOf(running, "the running job"), "guarded", "shutdown({ timeout })'s expiry", true);
+  assertShutdownCancelled(
+    await failureOf(running, "the running job"),
+    "guarded",
+    "shutdown({ timeout })'s expiry",
+    true,
+  );
   assert.equal(Atomics.load(counters, 0), 2, "its finally block ran");
 });
 
@@ -212,7 +217,9 @@ test("close({ force: true }) ends the children of running jobs too (scope, join,
     const state = Atomics.load(counters, i);
     assert.ok(state === 0 || state === 2, `waiting child ${i} never ran or unwound (${state})`);
   }
-  for (let node = 100; node < 464; node++) assert.ok(Atomics.load(counters, node) <= 1, `tree node ${node} ran once at most`);
+  for (let node = 100; node < 464; node++) {
+    assert.ok(Atomics.load(counters, node) <= 1, `tree node ${node} ran once at most`);
+  }
   assert.equal(runtime.machines, 0);
 });
 

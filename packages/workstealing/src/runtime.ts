@@ -1057,7 +1057,7 @@ export class Runtime<S extends JobSet = JobSet> {
   /**
    * Shuts the runtime down: `spawn` throws from now on; `"drain"` (default) lets every spawned
    * job settle (for at most `timeout` ms when given, then it cancels), `"cancel"` cancels queued
-   * jobs (their handles fail with {@linkcode RuntimeShutdownError}) and aborts running ones,
+   * jobs and aborts running ones (their handles fail as {@linkcode Runtime.close} says),
    * terminating the worker of any that does not stop within `abortGraceMs`, so that it resolves
    * in bounded time. Calling it again with `"cancel"` while a drain is under way cancels.
    * Resolves when every worker has exited.
@@ -1089,9 +1089,9 @@ export class Runtime<S extends JobSet = JobSet> {
    * suspension point, its `finally` blocks running; a job still running `abortGraceMs` later (an
    * endless loop) has its worker terminated, so the promise resolves in bounded time. Children
    * that jobs spawned (`jobs.spawn`, `scope`, `join`) and `map` chunks are cancelled or aborted
-   * alike. Their handles fail with a `CancelledError` (code `CANCELLED`) whose `cause` is a
-   * {@linkcode RuntimeShutdownError} naming `close({ force: true })`; one whose worker had to be
-   * terminated, with a `CancelledError` alone. Where piscina lets running tasks finish (for up to
+   * alike. Their handles fail with an error named `"CancelledError"` (code `CANCELLED`; it crossed
+   * the shared heap, so not an instance) whose `cause`, named `"RuntimeShutdownError"`, names
+   * `close({ force: true })`; one whose worker had to be terminated, with a `CancelledError` alone. Where piscina lets running tasks finish (for up to
    * its `closeTimeout`), this aborts them. A bad option rejects with `INVALID_ARGUMENT` naming it.
    *
    * @example
