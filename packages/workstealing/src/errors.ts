@@ -302,14 +302,14 @@ export class RuntimeShutdownError extends Error {
 }
 
 /**
- * What a job stopped by a cancelling shutdown fails with (the runtime's thread and the workers
- * encode it into the job's record): a `CancelledError`, as every way of stopping a job is, whose
- * `cause` is a {@linkcode RuntimeShutdownError} naming the call `by` that cancelled, and whether
- * the job had `started` (it could not finish) or not (it never ran).
+ * Why a cancelling shutdown stopped a job (the runtime's thread and the workers encode it into
+ * the job's record): a {@linkcode RuntimeShutdownError} naming the call `by` that cancelled, and
+ * whether the job had `started` (it could not finish) or not (it never ran). The job's handle
+ * fails with a `CancelledError` made on its own thread, as for every way of stopping a job (so
+ * `instanceof CancelledError` holds), with this reason as its `cause`.
  */
-export function shutdownCancellation(job: string, started: boolean, by: string): CancelledError {
-  const cause = new RuntimeShutdownError(job, started ? `finish job ${JSON.stringify(job)}` : undefined, by);
-  return new CancelledError(`job ${JSON.stringify(job)}`, { cause });
+export function shutdownCancellation(job: string, started: boolean, by: string): RuntimeShutdownError {
+  return new RuntimeShutdownError(job, started ? `finish job ${JSON.stringify(job)}` : undefined, by);
 }
 
 /**

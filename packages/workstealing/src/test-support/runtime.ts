@@ -1,5 +1,6 @@
 // Starting a runtime over the test job module, with shared counters in its workerData.
 import assert from "node:assert/strict";
+import { CancelledError } from "@spindle/core";
 import { Runtime, type RuntimeOptions } from "../mod.ts";
 import type jobs from "./test-jobs.ts";
 import type peerJobs from "./peer-jobs.ts";
@@ -54,13 +55,13 @@ export function startPeerRuntime(options: RuntimeOptions = {}): Promise<Runtime<
 }
 
 /**
- * Asserts that `reason` is what a job stopped by a cancelling shutdown fails with: an error named
- * `CancelledError` (code `CANCELLED`; it crossed the heap, so not an instance) whose `cause` is a
+ * Asserts that `reason` is what a job stopped by a cancelling shutdown fails with: a
+ * `CancelledError` (code `CANCELLED`, an instance: made on the handle's thread) whose `cause` is a
  * `RuntimeShutdownError`-named error naming job `job`, the call `by`, and whether it had `started`.
  */
 export function assertShutdownCancelled(reason: unknown, job: string, by: string, started: boolean): void {
   const error = reason as Error & { code?: unknown };
-  assert.equal(error?.name, "CancelledError", `a CancelledError, got ${String(reason)}`);
+  assert.ok(error instanceof CancelledError, `a CancelledError, got ${String(reason)}`);
   assert.equal(error.code, "CANCELLED");
   assert.equal(error.message, `job ${JSON.stringify(job)} was cancelled`);
   const cause = error.cause as Error;
