@@ -7,7 +7,7 @@ import {
   type LocalExecutor,
 } from "@spindle/core";
 import { crash } from "./crash-report.ts";
-import { RuntimeShutdownError } from "./errors.ts";
+import { shutdownCancellation } from "./errors.ts";
 import type { InlineStart } from "./job-context.ts";
 import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
 import { runChunk } from "./map-chunk.ts";
@@ -139,7 +139,7 @@ export class Harness {
       waitMs = Math.max(0, startedAt - ((this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number));
     }
     if (shared.state === CANCELLING) {
-      this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
+      this.#settle(id, CANCELLED, shutdownCancellation(name, false, shared.cancelledBy));
       return false;
     }
     // While the job's function runs, CURRENT names it (should the worker die now, the runtime
@@ -193,7 +193,11 @@ export class Harness {
     // between the two, the runtime finds it in the running list still QUEUED, never started, and
     // queues it again.
     this.#own.holdRunning(id);
-    if (!shared.records.claim(id)) {
+    // A cancelling shutdown starts no job, not even one its joiner would run in place: it is
+    // cancelled as still queued (the joiner then finds the reason, as any joiner of a cancelled job).
+    const cancelling = shared.state === CANCELLING;
+    if (cancelling || !shared.records.claim(id)) {
+      if (cancelling) this.#cancelUnstarted(id);
       this.#own.unlinkRunning(id); // before the release: the record may be reused at once
       shared.records.release(id); // aborted while queued: the joiner finds it cancelled
       return null;
@@ -207,6 +211,37 @@ export class Harness {
     } catch (error) {
       return { ok: false, error };
     }
+  }
+
+  /**
+   * Cancels job `id`, still queued (QUEUED: taken from this worker's slot or deque, not claimed),
+   * for a cancelling shutdown, with its reason; a job aborted meanwhile stays as its abort left it.
+   */
+  #cancelUnstarted(id: number): void {
+    const shared = this.#shared;
+    const name = this.#set.names[Atomics.load(shared.records.words, id + JOB)] as string;
+    let length: number;
+    try {
+      length = this.#encoder.encode(shutdownCancellation(name, false, shared.cancelledBy), name, "error");
+    } catch {
+      shared.records.cancelQueued(id); // no room for the reason: a plain CancelledError
+      return;
+    }
+    shared.records.cancelQueued(id, this.#encoder, length);
+  }
+
+  /**
+   * What job `id`, a task of this worker that was aborted, fails with: nothing of its own after
+   * its `abort()`, a deadline or a signal (its handle knows why), else the reason of the
+   * cancelling shutdown that stopped it.
+   */
+  cancelReason(id: number): unknown {
+    const shared = this.#shared;
+    const records = shared.records.words;
+    // ABORT: see isAborting. The state's SC load pairs with SharedState.close (and cancelledBy).
+    if (Atomics.load(records, id + ABORT) !== 0 || shared.state !== CANCELLING) return undefined;
+    const name = this.#set.names[Atomics.load(records, id + JOB)] as string;
+    return shutdownCancellation(name, true, shared.cancelledBy);
   }
 
   /** Ends a job joined in place (see `JobContext.settleInline`). */
@@ -382,12 +417,13 @@ function* runJob(harness: Harness, id: number, work: IntoFuture<unknown>): Corou
   try {
     const value: unknown = yield* work;
     settled = true;
-    if (harness.isAborting(id)) harness.finish(id, CANCELLED, undefined);
+    if (harness.isAborting(id)) harness.finish(id, CANCELLED, harness.cancelReason(id));
     else harness.finish(id, DONE, value);
   } catch (error) {
     settled = true;
-    if (caughtInstanceOf(error, CancelledError) && harness.isAborting(id)) harness.finish(id, CANCELLED, undefined);
-    else harness.finish(id, FAILED, error);
+    if (caughtInstanceOf(error, CancelledError) && harness.isAborting(id)) {
+      harness.finish(id, CANCELLED, harness.cancelReason(id));
+    } else harness.finish(id, FAILED, error);
   } finally {
     if (!settled) harness.finish(id, CANCELLED, undefined);
   }

@@ -305,10 +305,13 @@ export class JobHandle<T> extends JoinHandle<T> {
       const consume = this.#consume;
       value = consume === null ? shared.records.readPayload(id) : consume(shared.records.readPayload(id, true));
     } else if (state === CANCELLED) {
+      // A reason in the record is a cancelling shutdown's (shutdownCancellation): the error is made
+      // here, so that it is this thread's CancelledError, which decoding cannot rebuild.
       value = this.#cancelError ??
-        (Atomics.load(records, id + LENGTH) > 0
-          ? shared.records.readPayload(id)
-          : new CancelledError(`job ${JSON.stringify(this.#name)}`));
+        new CancelledError(
+          `job ${JSON.stringify(this.#name)}`,
+          Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined,
+        );
     } else if (state === LOST) {
       // The payload, when there is one, is the error that killed the worker.
       const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined;

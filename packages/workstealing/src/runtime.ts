@@ -19,7 +19,14 @@ import {
   WakeTable,
 } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
-import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
+import {
+  JobAbortedError,
+  JobTimeoutError,
+  QueueFullError,
+  RuntimeShutdownError,
+  shutdownCancellation,
+  UnknownJobError,
+} from "./errors.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { SilentDeathWatch, watchesSilentDeaths } from "./silent-death-watch.ts";
 import { encodeOutcome } from "./encode-outcome.ts";
@@ -38,10 +45,13 @@ import type {
 } from "./processor.ts";
 import {
   CANCELLING,
+  CLOSE_FORCE,
   OPEN,
   RUNTIME_THREAD,
   SharedState,
   type SharedStateSetup,
+  SHUTDOWN_CANCEL,
+  SHUTDOWN_TIMEOUT,
   SHUTTING_DOWN,
   STOPPING,
 } from "./shared-state.ts";
@@ -181,6 +191,15 @@ export interface ShutdownOptions {
    * `"cancel"` does. Default: no limit (a job that never ends keeps a draining shutdown waiting).
    */
   readonly timeout?: number;
+}
+
+/** Options of {@linkcode Runtime.close}, as piscina's `close()` takes them. */
+export interface CloseOptions {
+  /**
+   * `true`: cancel what has not finished (`shutdown({ mode: "cancel" })`): queued jobs at once,
+   * running ones at their next suspension point. Default `false`: let every job finish (`shutdown()`).
+   */
+  readonly force?: boolean;
 }
 
 /** Options of {@linkcode Runtime.spawnWith}. */
@@ -1037,7 +1056,7 @@ export class Runtime<S extends JobSet = JobSet> {
   /**
    * Shuts the runtime down: `spawn` throws from now on; `"drain"` (default) lets every spawned
    * job settle (for at most `timeout` ms when given, then it cancels), `"cancel"` cancels queued
-   * jobs (their handles fail with {@linkcode RuntimeShutdownError}) and aborts running ones,
+   * jobs and aborts running ones (their handles fail as {@linkcode Runtime.close} says),
    * terminating the worker of any that does not stop within `abortGraceMs`, so that it resolves
    * in bounded time. Calling it again with `"cancel"` while a drain is under way cancels.
    * Resolves when every worker has exited.
@@ -1050,21 +1069,63 @@ export class Runtime<S extends JobSet = JobSet> {
     }
     const timeout: unknown = options.timeout;
     if (timeout !== undefined) checkMs("timeout", timeout);
-    if (mode === "cancel") this.#cancel();
+    if (mode === "cancel") this.#cancel(SHUTDOWN_CANCEL);
     if (this.#shutdown === null) {
       const deadline = typeof timeout === "number" && mode === "drain"
-        ? setTimeout(() => this.#cancel(), timeout)
+        ? setTimeout(() => this.#cancel(SHUTDOWN_TIMEOUT), timeout)
         : null;
       this.#shutdown = this.#stop().finally(() => deadline !== null && clearTimeout(deadline));
     }
     return this.#shutdown;
   }
 
-  /** Turns the shutdown into a cancelling one (once). */
-  #cancel(): void {
+  /**
+   * Closes the runtime as piscina's `close()` closes a pool: `spawn` throws
+   * {@linkcode RuntimeShutdownError} from now on, and the promise resolves once every worker has
+   * stopped. `close()` lets every job finish (it is `shutdown()`). `close({ force: true })` is
+   * `shutdown({ mode: "cancel" })`: every job that has not started is cancelled at once (it never
+   * runs; its place in a bounded queue is given back) and every running one is aborted at its next
+   * suspension point, its `finally` blocks running; a job still running `abortGraceMs` later (an
+   * endless loop) has its worker terminated, so the promise resolves in bounded time. Children
+   * that jobs spawned (`jobs.spawn`, `scope`, `join`) and `map` chunks are cancelled or aborted
+   * alike. Their handles fail with an error named `"CancelledError"` (code `CANCELLED`; it crossed
+   * the shared heap, so not an instance) whose `cause`, named `"RuntimeShutdownError"`, names
+   * `close({ force: true })`; one whose worker had to be terminated, with a `CancelledError` alone. Where piscina lets running tasks finish (for up to
+   * its `closeTimeout`), this aborts them. A bad option rejects with `INVALID_ARGUMENT` naming it.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 1 });
+   * const running = runtime.spawn("fib", 32);
+   * const queued = runtime.spawn("add", 1, 2);
+   * await runtime.close({ force: true });
+   * await queued.then(undefined, (error: unknown) => console.log((error as Error).name, ((error as Error).cause as Error).message));
+   * // CancelledError cannot run job "add": the runtime was shut down by close({ force: true })
+   * await running.then(undefined, () => {}); // cancelled too, unless it finished first
+   * console.log(runtime.machines); // 0
+   * ```
+   */
+  close(options?: CloseOptions): Promise<void> {
+    try {
+      const { force } = checkOptions(options, "close()", ["force"]);
+      if (force !== undefined && typeof force !== "boolean") {
+        throw new SpindleError("INVALID_ARGUMENT", `close()'s force option must be a boolean, got ${describe(force)}`);
+      }
+      if (force === true) this.#cancel(CLOSE_FORCE);
+      return this.shutdown();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Turns the shutdown into a cancelling one (once); `call` (in CANCEL_CALLS) names why. */
+  #cancel(call: number): void {
     if (this.#cancelling) return;
     this.#cancelling = true;
-    this.#shared.close(CANCELLING);
+    this.#shared.close(CANCELLING, call);
     const waiting = [...this.#waitingForRoom];
     this.#waitingForRoom.clear();
     for (const id of waiting) this.#cancelNeverQueued(id);
@@ -1100,7 +1161,7 @@ export class Runtime<S extends JobSet = JobSet> {
   #cancelTaken(id: number): void {
     const shared = this.#shared;
     const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
-    const length = this.#encoder.encode(new RuntimeShutdownError(name), name, "error");
+    const length = this.#encoder.encode(shutdownCancellation(name, false, shared.cancelledBy), name, "error");
     shared.records.cancelQueued(id, this.#encoder, length); // false: aborted while queued, settled already
     shared.records.release(id);
   }
@@ -1513,7 +1574,7 @@ export class Runtime<S extends JobSet = JobSet> {
   #cancelNeverQueued(id: number): void {
     const shared = this.#shared;
     const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
-    const length = this.#encoder.encode(new RuntimeShutdownError(name), name, "error");
+    const length = this.#encoder.encode(shutdownCancellation(name, false, shared.cancelledBy), name, "error");
     // True: a job aborted while it waited left the set at its abort (#dequeueWaiting).
     shared.records.cancelQueued(id, this.#encoder, length);
     shared.records.release(id); // nobody will take it from a queue
