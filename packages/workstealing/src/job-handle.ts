@@ -305,13 +305,9 @@ export class JobHandle<T> extends JoinHandle<T> {
       const consume = this.#consume;
       value = consume === null ? shared.records.readPayload(id) : consume(shared.records.readPayload(id, true));
     } else if (state === CANCELLED) {
-      // A reason in the record is a cancelling shutdown's (shutdownCancellation): the error is made
-      // here, so that it is this thread's CancelledError, which decoding cannot rebuild.
-      value = this.#cancelError ??
-        new CancelledError(
-          `job ${JSON.stringify(this.#name)}`,
-          Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined,
-        );
+      value = this.#cancelError ?? this.#cancelledWith(
+        Atomics.load(records, id + LENGTH) > 0 ? { reason: shared.records.readPayload(id) } : null,
+      );
     } else if (state === LOST) {
       // The payload, when there is one, is the error that killed the worker.
       const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined;
@@ -330,6 +326,21 @@ export class JobHandle<T> extends JoinHandle<T> {
     shared.records.release(id);
     if (ok) return value as T;
     throw value;
+  }
+
+  /**
+   * What a job cancelled with `written` (the record's reason, if any) fails with: the reason as it
+   * was given, except a cancelling shutdown's (shutdownCancellation), which becomes the `cause` of
+   * a `CancelledError` made here, on the handle's thread (decoding cannot rebuild that class, and
+   * `instanceof CancelledError` must hold for a job stopped by a shutdown as for any stopped job).
+   */
+  #cancelledWith(written: { reason: unknown } | null): unknown {
+    const message = `job ${JSON.stringify(this.#name)}`;
+    if (written === null) return new CancelledError(message);
+    const { reason } = written;
+    return reason instanceof Error && reason.name === "RuntimeShutdownError"
+      ? new CancelledError(message, { cause: reason })
+      : reason;
   }
 
   #lostError(cause: ErrorOptions | undefined): WorkerLostError {
