@@ -9,7 +9,7 @@ import {
 import { crash } from "./crash-report.ts";
 import { shutdownCancellation } from "./errors.ts";
 import type { InlineStart } from "./job-context.ts";
-import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
+import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, RUNTIME_CANCELLED, SPAWNED_AT } from "./job-record.ts";
 import { runChunk } from "./map-chunk.ts";
 import { inMapResult } from "./job-map.ts";
 import { jobWork } from "./job-work.ts";
@@ -139,7 +139,7 @@ export class Harness {
       waitMs = Math.max(0, startedAt - ((this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number));
     }
     if (shared.state === CANCELLING) {
-      this.#settle(id, CANCELLED, shutdownCancellation(name, false, shared.cancelledBy));
+      this.#settle(id, RUNTIME_CANCELLED, shutdownCancellation(name, false, shared.cancelledBy));
       return false;
     }
     // While the job's function runs, CURRENT names it (should the worker die now, the runtime
@@ -227,21 +227,30 @@ export class Harness {
       shared.records.cancelQueued(id); // no room for the reason: a plain CancelledError
       return;
     }
-    shared.records.cancelQueued(id, this.#encoder, length);
+    shared.records.cancelQueued(id, this.#encoder, length, RUNTIME_CANCELLED);
   }
 
   /**
-   * What job `id`, a task of this worker that was aborted, fails with: nothing of its own after
-   * its `abort()`, a deadline or a signal (its handle knows why), else the reason of the
-   * cancelling shutdown that stopped it.
+   * Why job `id`, a task of this worker, is being aborted, when the runtime is why: the reason of
+   * the cancelling shutdown that stops it; `undefined` after its `abort()`, a deadline or a signal
+   * (its handle knows why).
    */
-  cancelReason(id: number): unknown {
+  cancelReason(id: number): Error | undefined {
     const shared = this.#shared;
     const records = shared.records.words;
     // ABORT: see isAborting. The state's SC load pairs with SharedState.close (and cancelledBy).
     if (Atomics.load(records, id + ABORT) !== 0 || shared.state !== CANCELLING) return undefined;
     const name = this.#set.names[Atomics.load(records, id + JOB)] as string;
     return shutdownCancellation(name, true, shared.cancelledBy);
+  }
+
+  /**
+   * Ends job `id`, a task of this worker that stopped after it was aborted: CANCELLED, or, when a
+   * cancelling shutdown stopped it, RUNTIME_CANCELLED with that shutdown's reason.
+   */
+  finishCancelled(id: number): void {
+    const reason = this.cancelReason(id);
+    this.finish(id, reason === undefined ? CANCELLED : RUNTIME_CANCELLED, reason);
   }
 
   /** Ends a job joined in place (see `JobContext.settleInline`). */
@@ -417,13 +426,12 @@ function* runJob(harness: Harness, id: number, work: IntoFuture<unknown>): Corou
   try {
     const value: unknown = yield* work;
     settled = true;
-    if (harness.isAborting(id)) harness.finish(id, CANCELLED, harness.cancelReason(id));
+    if (harness.isAborting(id)) harness.finishCancelled(id);
     else harness.finish(id, DONE, value);
   } catch (error) {
     settled = true;
-    if (caughtInstanceOf(error, CancelledError) && harness.isAborting(id)) {
-      harness.finish(id, CANCELLED, harness.cancelReason(id));
-    } else harness.finish(id, FAILED, error);
+    if (caughtInstanceOf(error, CancelledError) && harness.isAborting(id)) harness.finishCancelled(id);
+    else harness.finish(id, FAILED, error);
   } finally {
     if (!settled) harness.finish(id, CANCELLED, undefined);
   }

@@ -34,6 +34,7 @@ import {
   NO_ROOM_BYTES,
   NO_ROOM_STATE,
   RUNNING,
+  RUNTIME_CANCELLED,
   STATE,
   UNWRITTEN,
   UNWRITTEN_CAUSE,
@@ -305,9 +306,19 @@ export class JobHandle<T> extends JoinHandle<T> {
       const consume = this.#consume;
       value = consume === null ? shared.records.readPayload(id) : consume(shared.records.readPayload(id, true));
     } else if (state === CANCELLED) {
-      value = this.#cancelError ?? this.#cancelledWith(
-        Atomics.load(records, id + LENGTH) > 0 ? { reason: shared.records.readPayload(id) } : null,
-      );
+      // A reason given as it is, if any (JobRecords.cancelQueued): the handle fails with it exactly.
+      // LENGTH and the payload were written before the SC store of the state loaded above.
+      value = this.#cancelError ??
+        (Atomics.load(records, id + LENGTH) > 0
+          ? shared.records.readPayload(id)
+          : new CancelledError(`job ${JSON.stringify(this.#name)}`));
+    } else if (state === RUNTIME_CANCELLED) {
+      // Cancelled by the runtime: the payload, if any, says why, and becomes the cause of a
+      // CancelledError made here, on the handle's thread (decoding cannot rebuild that class, and
+      // `instanceof CancelledError` must hold for every way of stopping a job). What the payload
+      // means came with the state, in the one SC store the load above read (see RUNTIME_CANCELLED).
+      const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined;
+      value = this.#cancelError ?? new CancelledError(`job ${JSON.stringify(this.#name)}`, cause);
     } else if (state === LOST) {
       // The payload, when there is one, is the error that killed the worker.
       const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined;
@@ -326,21 +337,6 @@ export class JobHandle<T> extends JoinHandle<T> {
     shared.records.release(id);
     if (ok) return value as T;
     throw value;
-  }
-
-  /**
-   * What a job cancelled with `written` (the record's reason, if any) fails with: the reason as it
-   * was given, except a cancelling shutdown's (shutdownCancellation), which becomes the `cause` of
-   * a `CancelledError` made here, on the handle's thread (decoding cannot rebuild that class, and
-   * `instanceof CancelledError` must hold for a job stopped by a shutdown as for any stopped job).
-   */
-  #cancelledWith(written: { reason: unknown } | null): unknown {
-    const message = `job ${JSON.stringify(this.#name)}`;
-    if (written === null) return new CancelledError(message);
-    const { reason } = written;
-    return reason instanceof Error && reason.name === "RuntimeShutdownError"
-      ? new CancelledError(message, { cause: reason })
-      : reason;
   }
 
   #lostError(cause: ErrorOptions | undefined): WorkerLostError {
@@ -366,7 +362,7 @@ export class JobHandle<T> extends JoinHandle<T> {
     const unwritten = state === NO_ROOM
       ? new HeapFullError(this.#name, outcome, records[this.#id + NO_ROOM_BYTES] as number, shared.records.heapLimit)
       : new OutcomeWriteError(this.#name, outcome, { cause: readErrorSummary(records, this.#id + UNWRITTEN_CAUSE) });
-    if (meant === CANCELLED) {
+    if (meant === CANCELLED || meant === RUNTIME_CANCELLED) {
       return this.#cancelError ?? new CancelledError(`job ${JSON.stringify(this.#name)}`, { cause: unwritten });
     }
     if (meant !== LOST) return unwritten;

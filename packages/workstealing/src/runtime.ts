@@ -33,7 +33,7 @@ import { encodeOutcome } from "./encode-outcome.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
 import { isJobModuleProblem, jobModuleError, type JobModuleProblem } from "./job-module.ts";
-import { ABORT, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
+import { ABORT, JOB, MAP_CHUNK, RUNTIME_CANCELLED, SPAWNED_AT } from "./job-record.ts";
 import { mapInChunks, type MapOptions } from "./job-map.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
 import type {
@@ -169,8 +169,10 @@ export interface RuntimeOptions {
    * How long, in milliseconds, a running job may take to stop after it was aborted (`abort()`,
    * its `timeout`, its `signal`, `shutdown({ mode: "cancel" })`) — reach a suspension point and
    * finish its `finally` blocks — before its worker is terminated and replaced. The job's handle
-   * then fails as an abort does; the other jobs that were running on that worker fail with
-   * {@linkcode WorkerLostError}; queued jobs still run. Default
+   * then fails as an abort does, a `CancelledError` whose `cause` says that the worker was
+   * terminated (for a cancelling shutdown: the shutdown's reason, caused by the termination); the
+   * other jobs that were running on that worker fail with {@linkcode WorkerLostError}, the same
+   * cause; queued jobs still run. Default
    * {@linkcode DEFAULT_ABORT_GRACE_MS} (1 s); from 0 to 2^31 - 1.
    */
   readonly abortGraceMs?: number;
@@ -265,7 +267,9 @@ export let sharedStateOf: (runtime: Runtime) => SharedState;
  * the result into the heap and wakes the handle's thread. Nothing travels through `postMessage`.
  *
  * Faults: a job that throws fails its handle with its error; a worker that dies fails the jobs it
- * was running with {@linkcode WorkerLostError} (the error that killed it as `cause`), is replaced,
+ * was running with {@linkcode WorkerLostError} (the error that killed it as `cause`: an uncaught
+ * error, `ERR_WORKER_OUT_OF_MEMORY`, or, for a thread that exited without one, as a job's
+ * `process.exit()` makes it, an error naming its exit code), is replaced,
  * and its queued jobs run elsewhere. A job that does not stop within `abortGraceMs` of an abort
  * (an endless loop) has its worker terminated and replaced. The runtime keeps the process alive
  * until {@linkcode Runtime.shutdown}.
@@ -1088,10 +1092,12 @@ export class Runtime<S extends JobSet = JobSet> {
    * suspension point, its `finally` blocks running; a job still running `abortGraceMs` later (an
    * endless loop) has its worker terminated, so the promise resolves in bounded time. Children
    * that jobs spawned (`jobs.spawn`, `scope`, `join`) and `map` chunks are cancelled or aborted
-   * alike. Their handles fail with an error named `"CancelledError"` (code `CANCELLED`; it crossed
-   * the shared heap, so not an instance) whose `cause`, named `"RuntimeShutdownError"`, names
-   * `close({ force: true })`; one whose worker had to be terminated, with a `CancelledError` alone. Where piscina lets running tasks finish (for up to
-   * its `closeTimeout`), this aborts them. A bad option rejects with `INVALID_ARGUMENT` naming it.
+   * alike. Their handles fail with a `CancelledError` (code `CANCELLED`) whose `cause`, a
+   * {@linkcode RuntimeShutdownError}-named error, names `close({ force: true })`; a running job's
+   * own code sees the same cause on the `CancelledError` thrown into it. The cause of one whose
+   * worker had to be terminated has the termination as its own `cause`. Where piscina lets running
+   * tasks finish (for up to its `closeTimeout`), this aborts them. A bad option rejects with
+   * `INVALID_ARGUMENT` naming it.
    *
    * @example
    * ```ts
@@ -1162,7 +1168,8 @@ export class Runtime<S extends JobSet = JobSet> {
     const shared = this.#shared;
     const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
     const length = this.#encoder.encode(shutdownCancellation(name, false, shared.cancelledBy), name, "error");
-    shared.records.cancelQueued(id, this.#encoder, length); // false: aborted while queued, settled already
+    // false: aborted while queued, settled already
+    shared.records.cancelQueued(id, this.#encoder, length, RUNTIME_CANCELLED);
     shared.records.release(id);
   }
 
@@ -1335,15 +1342,23 @@ export class Runtime<S extends JobSet = JobSet> {
         } did not stop within ${this.#graceMs} ms of being aborted`,
       );
     }
+    // Else it exited with no error of its own (a job's `process.exit()`, the host ending the
+    // thread): its exit code is why, so that no handle of a job it ran fails without a cause.
+    if (cause === undefined && running.length > 0) {
+      cause = new Error(
+        `worker ${p} exited with code ${code} and no error while running a job ` +
+          `(a job that calls process.exit() ends its worker so)`,
+      );
+    }
     const lostCode = (error !== null || reported !== undefined) && code === 0 ? 1 : code;
-    const causeLength = cause === undefined ? 0 : this.#encodeCause(cause);
-    let lost = 0;
     for (const id of running) {
+      // Encoded for each job: an aborted one's reason names it. Deaths are rare.
       if (isAborted(id)) {
-        shared.records.settleTerminated(id);
+        const why = this.#abortedJobEndedBy(id, cause);
+        shared.records.settleTerminated(id, this.#encoder, this.#encodeCause(why));
       } else {
-        shared.records.settleLost(id, lostCode, this.#encoder, causeLength, cause);
-        lost++;
+        const length = cause === undefined ? 0 : this.#encodeCause(cause);
+        shared.records.settleLost(id, lostCode, this.#encoder, length, cause);
       }
     }
     let moved = 0;
@@ -1378,6 +1393,23 @@ export class Runtime<S extends JobSet = JobSet> {
         detail: String((cause as Error)?.stack ?? cause),
       });
     }
+  }
+
+  /**
+   * Why aborted job `id`, which its worker's death (`cause`) ended before it stopped, is
+   * cancelled: the reason of the cancelling shutdown that aborted it, caused by that death; or,
+   * after its own `abort()`, the death itself. Either becomes the cause of its handle's
+   * `CancelledError` (state RUNTIME_CANCELLED).
+   */
+  #abortedJobEndedBy(id: number, cause: unknown): unknown {
+    const shared = this.#shared;
+    const records = shared.records.words;
+    // The state's SC load pairs with SharedState.close, as in the harness's cancelReason. ABORT:
+    // an abort() on another thread may set it after this read; the job then ends with the
+    // shutdown's reason, which cancelled it too.
+    if (shared.state !== CANCELLING || Atomics.load(records, id + ABORT) !== 0) return cause;
+    const name = this.#names[Atomics.load(records, id + JOB)] as string;
+    return shutdownCancellation(name, true, shared.cancelledBy, { cause });
   }
 
   /** Encodes the error that killed a worker, for its lost jobs' payload; returns its length. */
@@ -1576,7 +1608,7 @@ export class Runtime<S extends JobSet = JobSet> {
     const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
     const length = this.#encoder.encode(shutdownCancellation(name, false, shared.cancelledBy), name, "error");
     // True: a job aborted while it waited left the set at its abort (#dequeueWaiting).
-    shared.records.cancelQueued(id, this.#encoder, length);
+    shared.records.cancelQueued(id, this.#encoder, length, RUNTIME_CANCELLED);
     shared.records.release(id); // nobody will take it from a queue
   }
 }
