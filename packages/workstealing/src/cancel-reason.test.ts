@@ -51,7 +51,8 @@ const CASES = [
   // Another class merely named so: as given too.
   {
     as: CANCELLED,
-    reason: (job: number) => Object.assign(new Error(`named ${job}`, { cause: { job } }), { name: "RuntimeShutdownError" }),
+    reason: (job: number) =>
+      Object.assign(new Error(`named ${job}`, { cause: { job } }), { name: "RuntimeShutdownError" }),
     expected: (job: number) => ({
       name: "RuntimeShutdownError",
       message: `named ${job}`,
@@ -62,7 +63,8 @@ const CASES = [
   // The runtime's own cancel: a CancelledError of the handle's thread, the reason as its cause.
   {
     as: RUNTIME_CANCELLED,
-    reason: (job: number) => new RuntimeShutdownError(`child ${job}`, undefined, "close({ force: true })", { cause: { job } }),
+    reason: (job: number) =>
+      new RuntimeShutdownError(`child ${job}`, undefined, "close({ force: true })", { cause: { job } }),
     expected: () => ({
       name: "CancelledError",
       message: 'job "child" was cancelled',

@@ -306,7 +306,10 @@ export class Harness {
       // abort() stores ABORT before it requests the abort check, and the machine took that check
       // before calling this (both SC; Processor.requestStop): a flagged job is seen here.
       if (!all && Atomics.load(records, id + ABORT) === 0) continue;
-      task.abort();
+      // The job's own code sees why on the CancelledError thrown into it (and on the signal of a
+      // `fromPromise` it waits on): a cancelling shutdown's reason, as its handle will; after an
+      // abort() of its own, no cause (its handle's thread knows why, this one does not).
+      task.abort(this.cancelReason(id));
       if (!this.#aborting.has(id) && this.#running.has(id)) this.#aborting.set(id, now);
     }
     if (this.#aborting.size > 0 && this.#abortTimer === null) this.#armAbortTimer(this.#shared.setup.abortGraceMs);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SpindleError } from "@spindle/core";
 import { until } from "@spindle/test-support";
-import { type JobHandle, RuntimeShutdownError } from "./mod.ts";
+import { type JobHandle, type Runtime, RuntimeShutdownError } from "./mod.ts";
 import { assertShutdownCancelled, settleWithin, startTestRuntime } from "./test-support/runtime.ts";
 
 const ONE_WORKER = { workers: 1, maxExtraMachines: 0 } as const;
@@ -81,8 +81,10 @@ test("close({force: true}): queued tasks waits for all tasks already running and
     assert.equal((await settleWithin(runtime.close({ force: true }), "the close", CLOSE_MS)).status, "fulfilled");
     assertShutdownCancelled(await failureOf(queued, "the queued job"), "count", FORCE, false);
     assert.equal(Atomics.load(counters, 0), 0, "the queued job never ran");
+    // Its worker was ended: it fails as aborted, the close's reason caused by the termination.
     const stopped = await failureOf(running, "the running job") as Error;
-    assert.equal(stopped.name, "CancelledError", "its worker was ended: it fails as aborted");
+    assertShutdownCancelled(stopped, "gate", FORCE, true);
+    assert.match(((stopped.cause as Error).cause as Error)?.message, /job "gate" did not stop within 100 ms/);
     assert.equal(runtime.machines, 0);
   } finally {
     openGate(counters, 15);
@@ -133,7 +135,8 @@ test("can destroy pool while tasks are running", async () => {
   await until(() => Atomics.load(counters, 0) === 1, "the endless job to start");
   assert.equal((await settleWithin(runtime.close({ force: true }), "the close", CLOSE_MS)).status, "fulfilled");
   const stopped = await failureOf(spinning, "the endless job") as Error;
-  assert.equal(stopped.name, "CancelledError");
+  assertShutdownCancelled(stopped, "spin", FORCE, true);
+  assert.match(((stopped.cause as Error).cause as Error)?.message, /job "spin" did not stop within 100 ms/);
   assert.equal(runtime.machines, 0);
 });
 
@@ -170,6 +173,46 @@ test("close({ force: true }): running jobs are aborted with the close as reason,
   for (const [i, handle] of running.entries()) {
     assertShutdownCancelled(await failureOf(handle, `running job ${i}`), "guarded", FORCE, true);
     assert.equal(Atomics.load(counters, i), 2, `job ${i}'s finally block ran`);
+  }
+});
+
+for (
+  const [by, stop] of [
+    [FORCE, (runtime: Runtime) => runtime.close({ force: true })],
+    ['shutdown({ mode: "cancel" })', (runtime: Runtime) => runtime.shutdown({ mode: "cancel" })],
+  ] as const
+) {
+  test(`${by}: a running job's own code sees the shutdown as the cause of the CancelledError thrown into it and of its fromPromise signal's reason`, async () => {
+    const { runtime, counters } = await startTestRuntime({ workers: 2, maxExtraMachines: 0 });
+    const running = [0, 4].map((at) => runtime.spawn("observeStop", at, by));
+    await until(() => Atomics.load(counters, 3) === 1 && Atomics.load(counters, 7) === 1, "both jobs to wait");
+    assert.equal((await settleWithin(stop(runtime), "the shutdown", CLOSE_MS)).status, "fulfilled");
+    for (const [i, handle] of running.entries()) {
+      const at = i * 4;
+      assertShutdownCancelled(await failureOf(handle, `job ${i}`), "observeStop", by, true);
+      // Codes: see observeStop in test-jobs.ts (1: a CancelledError caused by the shutdown's reason).
+      assert.equal(Atomics.load(counters, at), 1, `job ${i}: what its catch block caught`);
+      assert.equal(Atomics.load(counters, at + 1), 1, `job ${i}: its signal's reason`);
+      assert.equal(Atomics.load(counters, at + 2), 1, `job ${i}: its finally block ran`);
+    }
+  });
+}
+
+test("abort() of a running job: its code sees a CancelledError with no shutdown's cause (its handle's thread alone knows why)", async () => {
+  const { runtime, counters } = await startTestRuntime(ONE_WORKER);
+  try {
+    const running = runtime.spawn("observeStop", 0, FORCE);
+    await until(() => Atomics.load(counters, 3) === 1, "the job to wait");
+    running.abort();
+    const error = await failureOf(running, "the aborted job") as Error;
+    assert.equal(error.name, "CancelledError");
+    assert.equal(error.cause, undefined);
+    // Codes: see observeStop in test-jobs.ts (2: a CancelledError without the shutdown's cause).
+    assert.equal(Atomics.load(counters, 0), 2, "what its catch block caught");
+    assert.equal(Atomics.load(counters, 1), 2, "its signal's reason");
+    assert.equal(Atomics.load(counters, 2), 1, "its finally block ran");
+  } finally {
+    await runtime.close();
   }
 });
 
