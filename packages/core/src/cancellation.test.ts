@@ -138,7 +138,7 @@ test("abort(cause): the coroutine sees that cause on the CancelledError at its y
     return new Promise<void>(() => {});
   }));
   // Aborted during its own poll (the unwinding starts once that poll is over).
-  let self: { abort(cause?: unknown): void } | null = null;
+  let self = null as { abort(cause?: unknown): void } | null;
   const selfAborting = executor.spawn((function* (): Coroutine<void> {
     yield* yieldNow();
     self?.abort(cause);
