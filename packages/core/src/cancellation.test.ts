@@ -100,6 +100,84 @@ test("the cancelled coroutine sees the handle's CancelledError at its yield*, an
   assert.deepEqual(log, ["inner finally"]);
 });
 
+test("abort(cause): the coroutine sees that cause on the CancelledError at its yield*, its handle fails with that very error, and a spawned future's drop and a fromPromise signal learn it", async () => {
+  const executor = new LocalExecutor();
+  const cause = new Error("the runtime is closing");
+  // A coroutine task, aborted while it waits in fromPromise(factory), then in a finally block.
+  let signal: AbortSignal | null = null;
+  let seen: unknown = null;
+  function* waits(): Coroutine<void> {
+    try {
+      yield* fromPromise((given) => {
+        signal = given;
+        return new Promise<void>(() => {});
+      });
+    } catch (error) {
+      seen = error;
+      throw error;
+    }
+  }
+  const coroutine = executor.spawn(waits());
+  // A spawned future (no coroutine of the task's own): a CoroutineFuture, then a bare fromPromise.
+  let nestedSignal: AbortSignal | null = null;
+  const nested = executor.spawn(fromGenerator((function* (): Coroutine<void> {
+    yield* fromPromise((given) => {
+      nestedSignal = given;
+      return new Promise<void>(() => {});
+    });
+  })()));
+  let bareSignal: AbortSignal | null = null;
+  const bare = executor.spawn(fromPromise((given) => {
+    bareSignal = given;
+    return new Promise<void>(() => {});
+  }));
+  // Without a cause: as before, no cause anywhere.
+  let plainSignal: AbortSignal | null = null;
+  const plain = executor.spawn(fromPromise((given) => {
+    plainSignal = given;
+    return new Promise<void>(() => {});
+  }));
+  // Aborted during its own poll (the unwinding starts once that poll is over).
+  let self = null as { abort(cause?: unknown): void } | null;
+  const selfAborting = executor.spawn((function* (): Coroutine<void> {
+    yield* yieldNow();
+    self?.abort(cause);
+    yield* pending<void>();
+  })());
+  self = selfAborting;
+  const run = executor.run();
+  await sleep(0);
+  coroutine.abort(cause);
+  coroutine.abort(new Error("a second abort's cause is ignored"));
+  nested.abort(cause);
+  bare.abort(cause);
+  plain.abort();
+  const failure = (handle: PromiseLike<unknown>) =>
+    within(Promise.resolve(handle).then(() => null, (e: unknown) => e), 5000, "the handle");
+  const error = await failure(coroutine);
+  assert.ok(error instanceof CancelledError);
+  assert.equal(error.cause, cause);
+  assert.equal(seen, error, "the coroutine saw the very error its handle fails with");
+  for (
+    const [what, handle, given] of [["coroutine", null, signal], ["nested", nested, nestedSignal], [
+      "bare",
+      bare,
+      bareSignal,
+    ]] as const
+  ) {
+    if (handle !== null) assert.equal(((await failure(handle)) as Error).cause, cause, `${what}'s handle`);
+    const reason = (given as AbortSignal | null)?.reason as unknown;
+    assert.ok(reason instanceof CancelledError, `${what}'s signal was aborted with a CancelledError`);
+    assert.equal(reason.cause, cause, `${what}'s signal's reason has the abort's cause`);
+  }
+  assert.equal(((await failure(selfAborting)) as Error).cause, cause, "aborted during its own poll");
+  const plainError = await failure(plain);
+  assert.ok(plainError instanceof CancelledError);
+  assert.equal(plainError.cause, undefined);
+  assert.equal(((plainSignal as AbortSignal | null)?.reason as Error).cause, undefined);
+  await run;
+});
+
 test("a catch that swallows the cancellation cannot turn it into a result: the task still fails with CancelledError (the statements after its try statement run, as after any caught error)", async () => {
   const executor = new LocalExecutor();
   const log: string[] = [];

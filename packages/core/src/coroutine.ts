@@ -1,5 +1,6 @@
 import type { Context } from "./context.ts";
-import { CancelledError, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
+import { dropCancelled } from "./drop-cancelled.ts";
+import { CancelledError, caughtInstanceOf, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
 import { drop, Future, isFuture, yieldedFuture } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
 
@@ -164,7 +165,10 @@ export class CoroutineFuture<T> extends Future<T> {
     if (this.#cancelled) return false; // already unwinding: polling goes on with it
     this.#cancelled = true;
     this.#cancellation = reason;
-    this.#dropAwaiting();
+    // The future it waits on learns the cancellation's cause (fromPromise's signal: see there).
+    const awaiting = this.#awaiting;
+    this.#awaiting = null;
+    if (awaiting !== null) dropCancelled(awaiting, caughtInstanceOf(reason, CancelledError) ? reason.cause : reason);
     let input = reason;
     for (;;) {
       let step: IteratorResult<Future<unknown>, T>;

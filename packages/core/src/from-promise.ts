@@ -1,5 +1,6 @@
 import type { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
+import { droppedFor } from "./drop-cancelled.ts";
 import { CancelledError, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { PENDING, type Poll } from "./poll.ts";
@@ -141,7 +142,11 @@ class AbortingPromiseFuture<T> extends PromiseFuture<T> {
     this.#factory = null;
     const controller = this.#controller;
     this.#controller = null;
-    if (controller !== null && this.isWaiting) controller.abort(new CancelledError("fromPromise()"));
+    if (controller !== null && this.isWaiting) {
+      // Dropped by a cancellation with a cause (a task's `abort(cause)`): the signal's reason says why.
+      const cause = droppedFor();
+      controller.abort(new CancelledError("fromPromise()", cause === undefined ? undefined : { cause }));
+    }
     super[Symbol.dispose]();
   }
 }

@@ -64,8 +64,13 @@ export abstract class JoinHandle<T> extends Future<T> implements PromiseLike<T> 
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2>;
 
-  /** Cancels the task; joining then fails with a {@linkcode CancelledError}. */
-  abstract abort(): void;
+  /**
+   * Cancels the task; joining then fails with a {@linkcode CancelledError}. `cause`, when given,
+   * is that error's `cause`, and a coroutine task gets that same error thrown in, so that its
+   * `catch` and `finally` blocks can tell why it was stopped (a shutdown, a deadline). A handle
+   * whose task runs where the cause cannot be handed on declares `abort()` without it.
+   */
+  abstract abort(cause?: unknown): void;
 
   /** Lets the task run on with nobody joining it. */
   abstract detach(): void;

@@ -2,6 +2,7 @@ import { CHILD_SET_VTABLE, type TaskCollector } from "./child-set.ts";
 import type { Context } from "./context.ts";
 import { consumeBudget } from "./coop-budget.ts";
 import { type Coroutine, CoroutineFuture, type IntoFuture } from "./coroutine.ts";
+import { dropCancelled } from "./drop-cancelled.ts";
 import { CancelledError, caughtInstanceOf, completedError, describe, SpindleError, unreadableError } from "./errors.ts";
 import { drop, type Future, isFuture, yieldedFuture } from "./future.ts";
 import { JoinHandle } from "./join-handle.ts";
@@ -318,12 +319,15 @@ export class Task<T> implements RawWaker<Task<unknown>> {
    * Cancels the task: a coroutine gets a {@linkcode CancelledError} thrown in at the `yield*` where
    * it waits and unwinds (its `finally` blocks run, polled to completion if they wait on futures),
    * any other future is dropped; then the task settles with that `CancelledError`, whatever the
-   * coroutine does with it.
+   * coroutine does with it. `cause`, when given, is its `cause` (the first abort's counts).
    */
-  abort(): void {
+  abort(cause?: unknown): void {
     const state = this.#state;
     if ((state & (COMPLETE | ABORT_REQUESTED)) !== 0) return;
     this.#state = state | ABORT_REQUESTED;
+    // Kept in #result, unused until the task settles or unwinds, for #unwind (now, or after the
+    // poll under way: #afterPending). A poll that completes meanwhile overwrites it with the outcome.
+    this.#result = cause;
     if ((state & RUNNING) === 0) this.#unwind();
   }
 
@@ -371,7 +375,8 @@ export class Task<T> implements RawWaker<Task<unknown>> {
   /** Starts cancelling; while UNWINDING, `#result` holds the `CancelledError` the task settles with. */
   #unwind(): void {
     this.#state |= UNWINDING;
-    const reason = new CancelledError("the task");
+    const cause = this.#result; // abort()'s
+    const reason = new CancelledError("the task", cause === undefined ? undefined : { cause });
     this.#result = reason;
     let finished: boolean;
     try {
@@ -393,14 +398,15 @@ export class Task<T> implements RawWaker<Task<unknown>> {
   #cancelWork(reason: CancelledError): boolean {
     const coroutine = this.#coroutine;
     const awaiting = this.#awaiting;
+    // A future dropped here learns the abort's cause (fromPromise's signal: see there).
     if (coroutine === null) {
       if (awaiting instanceof CoroutineFuture) return awaiting.cancel(reason);
       this.#awaiting = null;
-      if (awaiting !== null) drop(awaiting);
+      if (awaiting !== null) dropCancelled(awaiting, reason.cause);
       return true;
     }
     this.#awaiting = null;
-    if (awaiting !== null) drop(awaiting);
+    if (awaiting !== null) dropCancelled(awaiting, reason.cause);
     let step: IteratorResult<Future<unknown>, T>;
     try {
       step = coroutine.throw(reason);

@@ -1,6 +1,10 @@
 // A queued job cancelled on one thread while its handle is joined on another (a worker's child
 // that overflowed into the injector, cancelled by the runtime's thread in a cancelling shutdown):
-// the handle fails with exactly the reason given, cause kept, once, in bounded time. The
+// the handle fails once, in bounded time, with exactly the reason given, cause kept (an ordinary
+// cancel: state CANCELLED), also when that reason is a RuntimeShutdownError or is named so; or,
+// for the runtime's own cancel (state RUNTIME_CANCELLED), with a CancelledError made on the
+// handle's thread whose cause is the reason. What the reason means travels in the record's state,
+// never in the reason's class or name. The
 // cancelling side below is what the runtime's thread does for each job it takes from the
 // injector (`runtime.ts`, `#cancelTaken`); the joining side is the worker of
 // `test-support/cancel-race-worker.ts`, which watches each handle's state in a busy loop, so that
@@ -10,7 +14,8 @@ import { test } from "node:test";
 import { WakeTable } from "@spindle/core";
 import { ValueEncoder } from "@spindle/codec";
 import { request, workerPool } from "@spindle/test-support";
-import { JOB } from "./job-record.ts";
+import { RuntimeShutdownError } from "./errors.ts";
+import { CANCELLED, JOB, RUNTIME_CANCELLED } from "./job-record.ts";
 import { RUNTIME_THREAD, SharedState, type SharedStateSetup } from "./shared-state.ts";
 import type { CancelRaceReport, CancelRaceRun } from "./test-support/cancel-race-worker.ts";
 import { sharedStateSetup } from "./test-support/shared-setup.ts";
@@ -24,7 +29,52 @@ function setupForOneWorker(): SharedStateSetup {
   return sharedStateSetup([workerTable], 64 << 20);
 }
 
-test("a job cancelled on another thread fails its handle with exactly the reason given, cause kept, once", async () => {
+/** The reasons the test cancels with, by job number modulo 4, and how the handle must fail. */
+const CASES = [
+  // An ordinary cancel's reason, as given.
+  {
+    as: CANCELLED,
+    reason: (job: number) => new Error(`reason ${job}`, { cause: { job } }),
+    expected: (job: number) => ({ name: "Error", message: `reason ${job}`, isCancelledError: false, causeName: "" }),
+  },
+  // A RuntimeShutdownError given to an ordinary cancel: as given, not made a CancelledError's cause.
+  {
+    as: CANCELLED,
+    reason: (job: number) => new RuntimeShutdownError(`child ${job}`, undefined, "the user", { cause: { job } }),
+    expected: (job: number) => ({
+      name: "RuntimeShutdownError",
+      message: `cannot run job "child ${job}": the runtime was shut down by the user`,
+      isCancelledError: false,
+      causeName: "",
+    }),
+  },
+  // Another class merely named so: as given too.
+  {
+    as: CANCELLED,
+    reason: (job: number) =>
+      Object.assign(new Error(`named ${job}`, { cause: { job } }), { name: "RuntimeShutdownError" }),
+    expected: (job: number) => ({
+      name: "RuntimeShutdownError",
+      message: `named ${job}`,
+      isCancelledError: false,
+      causeName: "",
+    }),
+  },
+  // The runtime's own cancel: a CancelledError of the handle's thread, the reason as its cause.
+  {
+    as: RUNTIME_CANCELLED,
+    reason: (job: number) =>
+      new RuntimeShutdownError(`child ${job}`, undefined, "close({ force: true })", { cause: { job } }),
+    expected: () => ({
+      name: "CancelledError",
+      message: 'job "child" was cancelled',
+      isCancelledError: true,
+      causeName: "RuntimeShutdownError",
+    }),
+  },
+] as const;
+
+test("a job cancelled on another thread fails its handle with exactly the reason given (a RuntimeShutdownError too), or, cancelled by the runtime, with a CancelledError caused by it; cause kept, once", async () => {
   const n = 500;
   const limitMs = 20_000; // generous for a loaded 2-vCPU machine; a run takes well under a second
   const [worker] = await workers();
@@ -47,10 +97,10 @@ test("a job cancelled on another thread fails its handle with exactly the reason
     let cancelled = 0;
     for (const id of ids) {
       const job = Atomics.load(shared.records.words, id + JOB);
-      const reason = new Error(`reason ${job}`, { cause: { job } });
-      const length = encoder.encode(reason, "child", "error");
+      const { as, reason } = CASES[job % CASES.length]!;
+      const length = encoder.encode(reason(job), "child", "error");
       while (Atomics.load(turn, 0) !== job + 1 && performance.now() < deadline);
-      assert.ok(shared.records.cancelQueued(id, encoder, length), `job ${job} was still queued`);
+      assert.ok(shared.records.cancelQueued(id, encoder, length, as), `job ${job} was still queued`);
       shared.records.release(id);
       cancelled++;
     }
@@ -64,7 +114,7 @@ test("a job cancelled on another thread fails its handle with exactly the reason
       );
       assert.deepEqual(
         outcome,
-        { ok: false, name: "Error", message: `reason ${job}`, causeJob: job, settlements: 1 },
+        { ok: false, ...CASES[job % CASES.length]!.expected(job), causeJob: job, settlements: 1 },
         `round ${round}: job ${job}'s handle`,
       );
     }

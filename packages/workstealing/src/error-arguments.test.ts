@@ -22,6 +22,7 @@ test("work-stealing's errors refuse arguments they cannot write into their messa
     ["new JobModuleError(): problem", "string", (bad) => new errors.JobModuleError("file:///jobs.ts", bad)],
     ["new RuntimeShutdownError(): job", "string", (bad) => new errors.RuntimeShutdownError(bad)],
     ["new RuntimeShutdownError(): operation", "string", (bad) => new errors.RuntimeShutdownError("alloc", bad)],
+    ["new RuntimeShutdownError(): by", "string", (bad) => new errors.RuntimeShutdownError("fib", undefined, bad)],
     ["new UnsupportedOptionError(): option", "string", (bad) => new errors.UnsupportedOptionError(bad, "why")],
     [
       "new UnsupportedOptionError(): why",

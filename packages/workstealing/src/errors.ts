@@ -269,8 +269,9 @@ export class JobModuleError extends SpindleError {
 }
 
 /**
- * `spawn` on a runtime after `shutdown()`, and the error of jobs that a cancelling shutdown
- * dropped before they started.
+ * `spawn` on a runtime after `shutdown()` or `close()`; and the `cause` of the `CancelledError`
+ * that the jobs a cancelling shutdown (`close({ force: true })`, `shutdown({ mode: "cancel" })`)
+ * stopped fail with, naming that call.
  *
  * @example
  * ```ts
@@ -278,19 +279,45 @@ export class JobModuleError extends SpindleError {
  *
  * console.log(new RuntimeShutdownError("fib").message);
  * // cannot run job "fib": the runtime was shut down
+ * console.log(new RuntimeShutdownError("fib", undefined, "close({ force: true })").message);
+ * // cannot run job "fib": the runtime was shut down by close({ force: true })
  * ```
  */
 export class RuntimeShutdownError extends Error {
   /**
    * Creates the error for `job`; `operation`, when given, names what was refused instead of a job
-   * (`"alloc() a SharedBuffer"`).
+   * (`"alloc() a SharedBuffer"`); `by`, when given, the call that shut the runtime down; `options`'
+   * `cause`, what else happened (the termination of a worker whose job would not stop).
    */
-  constructor(job: string, operation?: string) {
+  constructor(job: string, operation?: string, by?: string, options?: ErrorOptions) {
     checkTypeOf(job, "string", "new RuntimeShutdownError(): job");
     if (operation !== undefined) checkTypeOf(operation, "string", "new RuntimeShutdownError(): operation");
-    super(`cannot ${operation ?? `run job ${JSON.stringify(job)}`}: the runtime was shut down`);
+    if (by !== undefined) checkTypeOf(by, "string", "new RuntimeShutdownError(): by");
+    super(
+      `cannot ${operation ?? `run job ${JSON.stringify(job)}`}: the runtime was shut down${
+        by === undefined ? "" : ` by ${by}`
+      }`,
+      readErrorOptions(options, "new RuntimeShutdownError()"),
+    );
     this.name = "RuntimeShutdownError";
   }
+}
+
+/**
+ * Why a cancelling shutdown stopped a job (the runtime's thread and the workers encode it into
+ * the job's record): a {@linkcode RuntimeShutdownError} naming the call `by` that cancelled, and
+ * whether the job had `started` (it could not finish) or not (it never ran); `options`' `cause`,
+ * the termination of its worker when the job would not stop in time. The job's handle
+ * fails with a `CancelledError` made on its own thread, as for every way of stopping a job (so
+ * `instanceof CancelledError` holds), with this reason as its `cause`.
+ */
+export function shutdownCancellation(
+  job: string,
+  started: boolean,
+  by: string,
+  options?: ErrorOptions,
+): RuntimeShutdownError {
+  return new RuntimeShutdownError(job, started ? `finish job ${JSON.stringify(job)}` : undefined, by, options);
 }
 
 /**

@@ -7,9 +7,9 @@ import {
   type LocalExecutor,
 } from "@spindle/core";
 import { crash } from "./crash-report.ts";
-import { RuntimeShutdownError } from "./errors.ts";
+import { shutdownCancellation } from "./errors.ts";
 import type { InlineStart } from "./job-context.ts";
-import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
+import { ABORT, CANCELLED, DONE, FAILED, JOB, MAP_CHUNK, RUNTIME_CANCELLED, SPAWNED_AT } from "./job-record.ts";
 import { runChunk } from "./map-chunk.ts";
 import { inMapResult } from "./job-map.ts";
 import { jobWork } from "./job-work.ts";
@@ -139,7 +139,7 @@ export class Harness {
       waitMs = Math.max(0, startedAt - ((this.#spawnTimes as Float64Array)[(id + SPAWNED_AT) >> 1] as number));
     }
     if (shared.state === CANCELLING) {
-      this.#settle(id, CANCELLED, new RuntimeShutdownError(name));
+      this.#settle(id, RUNTIME_CANCELLED, shutdownCancellation(name, false, shared.cancelledBy));
       return false;
     }
     // While the job's function runs, CURRENT names it (should the worker die now, the runtime
@@ -193,7 +193,11 @@ export class Harness {
     // between the two, the runtime finds it in the running list still QUEUED, never started, and
     // queues it again.
     this.#own.holdRunning(id);
-    if (!shared.records.claim(id)) {
+    // A cancelling shutdown starts no job, not even one its joiner would run in place: it is
+    // cancelled as still queued (the joiner then finds the reason, as any joiner of a cancelled job).
+    const cancelling = shared.state === CANCELLING;
+    if (cancelling || !shared.records.claim(id)) {
+      if (cancelling) this.#cancelUnstarted(id);
       this.#own.unlinkRunning(id); // before the release: the record may be reused at once
       shared.records.release(id); // aborted while queued: the joiner finds it cancelled
       return null;
@@ -207,6 +211,46 @@ export class Harness {
     } catch (error) {
       return { ok: false, error };
     }
+  }
+
+  /**
+   * Cancels job `id`, still queued (QUEUED: taken from this worker's slot or deque, not claimed),
+   * for a cancelling shutdown, with its reason; a job aborted meanwhile stays as its abort left it.
+   */
+  #cancelUnstarted(id: number): void {
+    const shared = this.#shared;
+    const name = this.#set.names[Atomics.load(shared.records.words, id + JOB)] as string;
+    let length: number;
+    try {
+      length = this.#encoder.encode(shutdownCancellation(name, false, shared.cancelledBy), name, "error");
+    } catch {
+      shared.records.cancelQueued(id); // no room for the reason: a plain CancelledError
+      return;
+    }
+    shared.records.cancelQueued(id, this.#encoder, length, RUNTIME_CANCELLED);
+  }
+
+  /**
+   * Why job `id`, a task of this worker, is being aborted, when the runtime is why: the reason of
+   * the cancelling shutdown that stops it; `undefined` after its `abort()`, a deadline or a signal
+   * (its handle knows why).
+   */
+  cancelReason(id: number): Error | undefined {
+    const shared = this.#shared;
+    const records = shared.records.words;
+    // ABORT: see isAborting. The state's SC load pairs with SharedState.close (and cancelledBy).
+    if (Atomics.load(records, id + ABORT) !== 0 || shared.state !== CANCELLING) return undefined;
+    const name = this.#set.names[Atomics.load(records, id + JOB)] as string;
+    return shutdownCancellation(name, true, shared.cancelledBy);
+  }
+
+  /**
+   * Ends job `id`, a task of this worker that stopped after it was aborted: CANCELLED, or, when a
+   * cancelling shutdown stopped it, RUNTIME_CANCELLED with that shutdown's reason.
+   */
+  finishCancelled(id: number): void {
+    const reason = this.cancelReason(id);
+    this.finish(id, reason === undefined ? CANCELLED : RUNTIME_CANCELLED, reason);
   }
 
   /** Ends a job joined in place (see `JobContext.settleInline`). */
@@ -262,7 +306,10 @@ export class Harness {
       // abort() stores ABORT before it requests the abort check, and the machine took that check
       // before calling this (both SC; Processor.requestStop): a flagged job is seen here.
       if (!all && Atomics.load(records, id + ABORT) === 0) continue;
-      task.abort();
+      // The job's own code sees why on the CancelledError thrown into it (and on the signal of a
+      // `fromPromise` it waits on): a cancelling shutdown's reason, as its handle will; after an
+      // abort() of its own, no cause (its handle's thread knows why, this one does not).
+      task.abort(this.cancelReason(id));
       if (!this.#aborting.has(id) && this.#running.has(id)) this.#aborting.set(id, now);
     }
     if (this.#aborting.size > 0 && this.#abortTimer === null) this.#armAbortTimer(this.#shared.setup.abortGraceMs);
@@ -382,11 +429,11 @@ function* runJob(harness: Harness, id: number, work: IntoFuture<unknown>): Corou
   try {
     const value: unknown = yield* work;
     settled = true;
-    if (harness.isAborting(id)) harness.finish(id, CANCELLED, undefined);
+    if (harness.isAborting(id)) harness.finishCancelled(id);
     else harness.finish(id, DONE, value);
   } catch (error) {
     settled = true;
-    if (caughtInstanceOf(error, CancelledError) && harness.isAborting(id)) harness.finish(id, CANCELLED, undefined);
+    if (caughtInstanceOf(error, CancelledError) && harness.isAborting(id)) harness.finishCancelled(id);
     else harness.finish(id, FAILED, error);
   } finally {
     if (!settled) harness.finish(id, CANCELLED, undefined);

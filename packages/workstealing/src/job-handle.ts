@@ -34,6 +34,7 @@ import {
   NO_ROOM_BYTES,
   NO_ROOM_STATE,
   RUNNING,
+  RUNTIME_CANCELLED,
   STATE,
   UNWRITTEN,
   UNWRITTEN_CAUSE,
@@ -305,10 +306,19 @@ export class JobHandle<T> extends JoinHandle<T> {
       const consume = this.#consume;
       value = consume === null ? shared.records.readPayload(id) : consume(shared.records.readPayload(id, true));
     } else if (state === CANCELLED) {
+      // A reason given as it is, if any (JobRecords.cancelQueued): the handle fails with it exactly.
+      // LENGTH and the payload were written before the SC store of the state loaded above.
       value = this.#cancelError ??
         (Atomics.load(records, id + LENGTH) > 0
           ? shared.records.readPayload(id)
           : new CancelledError(`job ${JSON.stringify(this.#name)}`));
+    } else if (state === RUNTIME_CANCELLED) {
+      // Cancelled by the runtime: the payload, if any, says why, and becomes the cause of a
+      // CancelledError made here, on the handle's thread (decoding cannot rebuild that class, and
+      // `instanceof CancelledError` must hold for every way of stopping a job). What the payload
+      // means came with the state, in the one SC store the load above read (see RUNTIME_CANCELLED).
+      const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined;
+      value = this.#cancelError ?? new CancelledError(`job ${JSON.stringify(this.#name)}`, cause);
     } else if (state === LOST) {
       // The payload, when there is one, is the error that killed the worker.
       const cause = Atomics.load(records, id + LENGTH) > 0 ? { cause: shared.records.readPayload(id) } : undefined;
@@ -352,7 +362,7 @@ export class JobHandle<T> extends JoinHandle<T> {
     const unwritten = state === NO_ROOM
       ? new HeapFullError(this.#name, outcome, records[this.#id + NO_ROOM_BYTES] as number, shared.records.heapLimit)
       : new OutcomeWriteError(this.#name, outcome, { cause: readErrorSummary(records, this.#id + UNWRITTEN_CAUSE) });
-    if (meant === CANCELLED) {
+    if (meant === CANCELLED || meant === RUNTIME_CANCELLED) {
       return this.#cancelError ?? new CancelledError(`job ${JSON.stringify(this.#name)}`, { cause: unwritten });
     }
     if (meant !== LOST) return unwritten;

@@ -110,7 +110,10 @@ export const RUNNING = 2;
 export const DONE = 3;
 /** Threw: the payload is the error. */
 export const FAILED = 4;
-/** Aborted, or dropped by a cancelling shutdown (payload: the reason, when one is encoded). */
+/**
+ * Aborted, or cancelled with a reason given as it is (payload: that reason, when one is encoded:
+ * its handle fails with it exactly).
+ */
 export const CANCELLED = 5;
 /** Its worker died while running it. */
 export const LOST = 6;
@@ -129,8 +132,9 @@ export const NO_ROOM = 8;
 /** With state NO_ROOM: the encoded outcome's length in bytes. */
 export const NO_ROOM_BYTES: number = INLINE;
 /**
- * With state NO_ROOM or UNWRITTEN: the state the outcome was for (DONE, FAILED or CANCELLED, and
- * for NO_ROOM also LOST; a lost job's other failures end in LOST_UNWRITTEN). NO_ROOM for LOST keeps a summary of the error that killed the worker at
+ * With state NO_ROOM or UNWRITTEN: the state the outcome was for (DONE, FAILED, CANCELLED or
+ * RUNTIME_CANCELLED, and for NO_ROOM also LOST; a lost job's other failures end in LOST_UNWRITTEN).
+ * NO_ROOM for LOST keeps a summary of the error that killed the worker at
  * {@linkcode UNWRITTEN_CAUSE} (see {@linkcode JobRecords.settleLost}).
  */
 export const NO_ROOM_STATE: number = INLINE + 1;
@@ -145,6 +149,21 @@ export const UNWRITTEN = 9;
 /** With state UNWRITTEN: where the summary of the failure starts, and its words. */
 export const UNWRITTEN_CAUSE: number = INLINE + 2;
 export const UNWRITTEN_CAUSE_WORDS: number = INLINE_BYTES / 4 - 2;
+
+/**
+ * Cancelled by the runtime itself: by a cancelling shutdown (`close({ force: true })`,
+ * `shutdown({ mode: "cancel" })`, a drain's timeout), or, after an `abort()`, by the termination
+ * of a worker whose job would not stop. The payload, when there is one, says why (a
+ * `RuntimeShutdownError` naming the call; the termination's error): it is the `cause` of the
+ * `CancelledError` the handle makes on its own thread, where a CANCELLED payload is the error
+ * itself. A state of its own, not a flag in another word, so that the one SC store that publishes
+ * the payload also says what it means (see {@linkcode JobRecords.settle}): no reader can see the
+ * payload with a stale flag, and no other word of a settled record is free for it (words 0-15
+ * all have owners above, 16-31 hold the payload). Nothing but the runtime's threads writes it:
+ * a reason given to {@linkcode JobRecords.cancelQueued} by anyone else, whatever its class or
+ * name, settles as CANCELLED and stays as given.
+ */
+export const RUNTIME_CANCELLED = 11;
 
 /**
  * Its worker died (as LOST, EXIT_CODE included) and the error that killed it could not be written
@@ -170,7 +189,8 @@ const LOST_FAILURE_WORDS = 8;
 
 /** Whether `state` is one a job ends in (CANCEL_PENDING is not: its payload is being written). */
 export function isTerminal(state: number): boolean {
-  return (state >= DONE && state <= LOST) || state === NO_ROOM || state === UNWRITTEN || state === LOST_UNWRITTEN;
+  return (state >= DONE && state <= LOST) || state === NO_ROOM || state === UNWRITTEN || state === LOST_UNWRITTEN ||
+    state === RUNTIME_CANCELLED;
 }
 
 /**
@@ -540,9 +560,16 @@ export class JobRecords {
    * Cancels a job that is still queued: it will never run, and whoever takes it from its queue
    * only drops the execution's reference. A job listed in the injector gives its place there back
    * at once (`Injector.takeOut`). Its handle fails with the error `reason` holds (the encoder's
-   * last `length` bytes), or a `CancelledError`. Returns `false` when a worker took it first.
+   * last `length` bytes) as it is, or a `CancelledError`; with `as` RUNTIME_CANCELLED (the
+   * runtime's threads, for a cancelling shutdown), with a `CancelledError` whose cause that reason
+   * is. Returns `false` when a worker took it first.
    */
-  cancelQueued(id: number, reason: ValueEncoder | null = null, length = 0): boolean {
+  cancelQueued(
+    id: number,
+    reason: ValueEncoder | null = null,
+    length = 0,
+    as: typeof CANCELLED | typeof RUNTIME_CANCELLED = CANCELLED,
+  ): boolean {
     const records = this.words;
     // Not QUEUED (RUNNING, settled, being cancelled): STATE never comes back to QUEUED, so this
     // look is final, and the abort() of a running job takes no lock. QUEUED: the compare-exchange
@@ -552,14 +579,15 @@ export class JobRecords {
     // terminal state before the reason. The reason's writes (plain, and the heap's lock) come
     // before the SC store of CANCELLED below, so a handle whose SC load sees CANCELLED reads the
     // reason, never the arguments it replaced; one that sees CANCEL_PENDING waits (not terminal),
-    // its WAITER store paired with `#announce`'s load as in `settle`.
+    // its WAITER store paired with `#announce`'s load as in `settle`. `as` goes into that same
+    // store (RUNTIME_CANCELLED is a state): whoever reads the reason read what it means with it.
     if (Atomics.load(records, id + STATE) !== QUEUED || !this.#injector.takeOut(id)) return false;
-    let state = CANCELLED;
+    let state: number = as;
     if (reason === null) {
       this.#freePayload(id);
       Atomics.store(records, id + LENGTH, 0);
     } else {
-      state = this.writeOutcome(id, CANCELLED, reason, length);
+      state = this.writeOutcome(id, as, reason, length);
     }
     Atomics.store(records, id + STATE, state);
     this.#announce(id);
@@ -606,11 +634,17 @@ export class JobRecords {
     this.settle(id, state);
   }
 
-  /** Ends an aborted job whose worker was terminated (it would not stop): state CANCELLED. */
-  settleTerminated(id: number): void {
-    this.#freePayload(id);
-    Atomics.store(this.words, id + LENGTH, 0);
-    this.settle(id, CANCELLED);
+  /**
+   * Ends an aborted job whose worker died before the job stopped (terminated as it would not stop,
+   * or dead of something else meanwhile): the runtime's thread, after the exit. State
+   * RUNTIME_CANCELLED, with the encoder's `length` bytes (why: the termination's error, or the
+   * cancelling shutdown's reason caused by it) as its payload, so that the handle's
+   * `CancelledError` says why; as {@linkcode JobRecords.settle}, the payload's writes before the
+   * state's SC store. Never throws: what cannot be written goes into the record's own words
+   * ({@linkcode JobRecords.writeOutcome}).
+   */
+  settleTerminated(id: number, why: ValueEncoder, length: number): void {
+    this.settle(id, this.writeOutcome(id, RUNTIME_CANCELLED, why, length));
   }
 
   /** Drops one reference to the record; the last one frees it and its payload. */

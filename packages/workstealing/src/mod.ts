@@ -43,6 +43,7 @@ export type { DurationStats, JobMetrics, RuntimeMetrics, WorkerMetrics } from ".
 export type { RuntimeEventMap, RuntimeListenerOptions } from "./runtime-events.ts";
 export type { ResourceLimits } from "./resource-limits.ts";
 export {
+  type CloseOptions,
   DEFAULT_ABORT_GRACE_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
   type JobArgs,

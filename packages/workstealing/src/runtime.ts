@@ -19,14 +19,21 @@ import {
   WakeTable,
 } from "@spindle/core";
 import type { Timer } from "@spindle/timer";
-import { JobAbortedError, JobTimeoutError, QueueFullError, RuntimeShutdownError, UnknownJobError } from "./errors.ts";
+import {
+  JobAbortedError,
+  JobTimeoutError,
+  QueueFullError,
+  RuntimeShutdownError,
+  shutdownCancellation,
+  UnknownJobError,
+} from "./errors.ts";
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { SilentDeathWatch, watchesSilentDeaths } from "./silent-death-watch.ts";
 import { encodeOutcome } from "./encode-outcome.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
 import { isJobModuleProblem, jobModuleError, type JobModuleProblem } from "./job-module.ts";
-import { ABORT, JOB, MAP_CHUNK, SPAWNED_AT } from "./job-record.ts";
+import { ABORT, JOB, MAP_CHUNK, RUNTIME_CANCELLED, SPAWNED_AT } from "./job-record.ts";
 import { mapInChunks, type MapOptions } from "./job-map.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
 import type {
@@ -38,10 +45,13 @@ import type {
 } from "./processor.ts";
 import {
   CANCELLING,
+  CLOSE_FORCE,
   OPEN,
   RUNTIME_THREAD,
   SharedState,
   type SharedStateSetup,
+  SHUTDOWN_CANCEL,
+  SHUTDOWN_TIMEOUT,
   SHUTTING_DOWN,
   STOPPING,
 } from "./shared-state.ts";
@@ -159,8 +169,10 @@ export interface RuntimeOptions {
    * How long, in milliseconds, a running job may take to stop after it was aborted (`abort()`,
    * its `timeout`, its `signal`, `shutdown({ mode: "cancel" })`) — reach a suspension point and
    * finish its `finally` blocks — before its worker is terminated and replaced. The job's handle
-   * then fails as an abort does; the other jobs that were running on that worker fail with
-   * {@linkcode WorkerLostError}; queued jobs still run. Default
+   * then fails as an abort does, a `CancelledError` whose `cause` says that the worker was
+   * terminated (for a cancelling shutdown: the shutdown's reason, caused by the termination); the
+   * other jobs that were running on that worker fail with {@linkcode WorkerLostError}, the same
+   * cause; queued jobs still run. Default
    * {@linkcode DEFAULT_ABORT_GRACE_MS} (1 s); from 0 to 2^31 - 1.
    */
   readonly abortGraceMs?: number;
@@ -181,6 +193,15 @@ export interface ShutdownOptions {
    * `"cancel"` does. Default: no limit (a job that never ends keeps a draining shutdown waiting).
    */
   readonly timeout?: number;
+}
+
+/** Options of {@linkcode Runtime.close}, as piscina's `close()` takes them. */
+export interface CloseOptions {
+  /**
+   * `true`: cancel what has not finished (`shutdown({ mode: "cancel" })`): queued jobs at once,
+   * running ones at their next suspension point. Default `false`: let every job finish (`shutdown()`).
+   */
+  readonly force?: boolean;
 }
 
 /** Options of {@linkcode Runtime.spawnWith}. */
@@ -246,7 +267,9 @@ export let sharedStateOf: (runtime: Runtime) => SharedState;
  * the result into the heap and wakes the handle's thread. Nothing travels through `postMessage`.
  *
  * Faults: a job that throws fails its handle with its error; a worker that dies fails the jobs it
- * was running with {@linkcode WorkerLostError} (the error that killed it as `cause`), is replaced,
+ * was running with {@linkcode WorkerLostError} (the error that killed it as `cause`: an uncaught
+ * error, `ERR_WORKER_OUT_OF_MEMORY`, or, for a thread that exited without one, as a job's
+ * `process.exit()` makes it, an error naming its exit code), is replaced,
  * and its queued jobs run elsewhere. A job that does not stop within `abortGraceMs` of an abort
  * (an endless loop) has its worker terminated and replaced. The runtime keeps the process alive
  * until {@linkcode Runtime.shutdown}.
@@ -1037,7 +1060,7 @@ export class Runtime<S extends JobSet = JobSet> {
   /**
    * Shuts the runtime down: `spawn` throws from now on; `"drain"` (default) lets every spawned
    * job settle (for at most `timeout` ms when given, then it cancels), `"cancel"` cancels queued
-   * jobs (their handles fail with {@linkcode RuntimeShutdownError}) and aborts running ones,
+   * jobs and aborts running ones (their handles fail as {@linkcode Runtime.close} says),
    * terminating the worker of any that does not stop within `abortGraceMs`, so that it resolves
    * in bounded time. Calling it again with `"cancel"` while a drain is under way cancels.
    * Resolves when every worker has exited.
@@ -1050,21 +1073,65 @@ export class Runtime<S extends JobSet = JobSet> {
     }
     const timeout: unknown = options.timeout;
     if (timeout !== undefined) checkMs("timeout", timeout);
-    if (mode === "cancel") this.#cancel();
+    if (mode === "cancel") this.#cancel(SHUTDOWN_CANCEL);
     if (this.#shutdown === null) {
       const deadline = typeof timeout === "number" && mode === "drain"
-        ? setTimeout(() => this.#cancel(), timeout)
+        ? setTimeout(() => this.#cancel(SHUTDOWN_TIMEOUT), timeout)
         : null;
       this.#shutdown = this.#stop().finally(() => deadline !== null && clearTimeout(deadline));
     }
     return this.#shutdown;
   }
 
-  /** Turns the shutdown into a cancelling one (once). */
-  #cancel(): void {
+  /**
+   * Closes the runtime as piscina's `close()` closes a pool: `spawn` throws
+   * {@linkcode RuntimeShutdownError} from now on, and the promise resolves once every worker has
+   * stopped. `close()` lets every job finish (it is `shutdown()`). `close({ force: true })` is
+   * `shutdown({ mode: "cancel" })`: every job that has not started is cancelled at once (it never
+   * runs; its place in a bounded queue is given back) and every running one is aborted at its next
+   * suspension point, its `finally` blocks running; a job still running `abortGraceMs` later (an
+   * endless loop) has its worker terminated, so the promise resolves in bounded time. Children
+   * that jobs spawned (`jobs.spawn`, `scope`, `join`) and `map` chunks are cancelled or aborted
+   * alike. Their handles fail with a `CancelledError` (code `CANCELLED`) whose `cause`, a
+   * {@linkcode RuntimeShutdownError}-named error, names `close({ force: true })`; a running job's
+   * own code sees the same cause on the `CancelledError` thrown into it. The cause of one whose
+   * worker had to be terminated has the termination as its own `cause`. Where piscina lets running
+   * tasks finish (for up to its `closeTimeout`), this aborts them. A bad option rejects with
+   * `INVALID_ARGUMENT` naming it.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@spindle/workstealing";
+   * import type jobs from "./examples/jobs.ts";
+   *
+   * const runtime = await Runtime.start<typeof jobs>(new URL("./examples/jobs.ts", import.meta.url), { workers: 1 });
+   * const running = runtime.spawn("fib", 32);
+   * const queued = runtime.spawn("add", 1, 2);
+   * await runtime.close({ force: true });
+   * await queued.then(undefined, (error: unknown) => console.log((error as Error).name, ((error as Error).cause as Error).message));
+   * // CancelledError cannot run job "add": the runtime was shut down by close({ force: true })
+   * await running.then(undefined, () => {}); // cancelled too, unless it finished first
+   * console.log(runtime.machines); // 0
+   * ```
+   */
+  close(options?: CloseOptions): Promise<void> {
+    try {
+      const { force } = checkOptions(options, "close()", ["force"]);
+      if (force !== undefined && typeof force !== "boolean") {
+        throw new SpindleError("INVALID_ARGUMENT", `close()'s force option must be a boolean, got ${describe(force)}`);
+      }
+      if (force === true) this.#cancel(CLOSE_FORCE);
+      return this.shutdown();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Turns the shutdown into a cancelling one (once); `call` (in CANCEL_CALLS) names why. */
+  #cancel(call: number): void {
     if (this.#cancelling) return;
     this.#cancelling = true;
-    this.#shared.close(CANCELLING);
+    this.#shared.close(CANCELLING, call);
     const waiting = [...this.#waitingForRoom];
     this.#waitingForRoom.clear();
     for (const id of waiting) this.#cancelNeverQueued(id);
@@ -1100,8 +1167,9 @@ export class Runtime<S extends JobSet = JobSet> {
   #cancelTaken(id: number): void {
     const shared = this.#shared;
     const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
-    const length = this.#encoder.encode(new RuntimeShutdownError(name), name, "error");
-    shared.records.cancelQueued(id, this.#encoder, length); // false: aborted while queued, settled already
+    const length = this.#encoder.encode(shutdownCancellation(name, false, shared.cancelledBy), name, "error");
+    // false: aborted while queued, settled already
+    shared.records.cancelQueued(id, this.#encoder, length, RUNTIME_CANCELLED);
     shared.records.release(id);
   }
 
@@ -1274,15 +1342,23 @@ export class Runtime<S extends JobSet = JobSet> {
         } did not stop within ${this.#graceMs} ms of being aborted`,
       );
     }
+    // Else it exited with no error of its own (a job's `process.exit()`, the host ending the
+    // thread): its exit code is why, so that no handle of a job it ran fails without a cause.
+    if (cause === undefined && running.length > 0) {
+      cause = new Error(
+        `worker ${p} exited with code ${code} and no error while running a job ` +
+          `(a job that calls process.exit() ends its worker so)`,
+      );
+    }
     const lostCode = (error !== null || reported !== undefined) && code === 0 ? 1 : code;
-    const causeLength = cause === undefined ? 0 : this.#encodeCause(cause);
-    let lost = 0;
     for (const id of running) {
+      // Encoded for each job: an aborted one's reason names it. Deaths are rare.
       if (isAborted(id)) {
-        shared.records.settleTerminated(id);
+        const why = this.#abortedJobEndedBy(id, cause);
+        shared.records.settleTerminated(id, this.#encoder, this.#encodeCause(why));
       } else {
-        shared.records.settleLost(id, lostCode, this.#encoder, causeLength, cause);
-        lost++;
+        const length = cause === undefined ? 0 : this.#encodeCause(cause);
+        shared.records.settleLost(id, lostCode, this.#encoder, length, cause);
       }
     }
     let moved = 0;
@@ -1317,6 +1393,23 @@ export class Runtime<S extends JobSet = JobSet> {
         detail: String((cause as Error)?.stack ?? cause),
       });
     }
+  }
+
+  /**
+   * Why aborted job `id`, which its worker's death (`cause`) ended before it stopped, is
+   * cancelled: the reason of the cancelling shutdown that aborted it, caused by that death; or,
+   * after its own `abort()`, the death itself. Either becomes the cause of its handle's
+   * `CancelledError` (state RUNTIME_CANCELLED).
+   */
+  #abortedJobEndedBy(id: number, cause: unknown): unknown {
+    const shared = this.#shared;
+    const records = shared.records.words;
+    // The state's SC load pairs with SharedState.close, as in the harness's cancelReason. ABORT:
+    // an abort() on another thread may set it after this read; the job then ends with the
+    // shutdown's reason, which cancelled it too.
+    if (shared.state !== CANCELLING || Atomics.load(records, id + ABORT) !== 0) return cause;
+    const name = this.#names[Atomics.load(records, id + JOB)] as string;
+    return shutdownCancellation(name, true, shared.cancelledBy, { cause });
   }
 
   /** Encodes the error that killed a worker, for its lost jobs' payload; returns its length. */
@@ -1513,9 +1606,9 @@ export class Runtime<S extends JobSet = JobSet> {
   #cancelNeverQueued(id: number): void {
     const shared = this.#shared;
     const name = this.#names[Atomics.load(shared.records.words, id + JOB)] as string;
-    const length = this.#encoder.encode(new RuntimeShutdownError(name), name, "error");
+    const length = this.#encoder.encode(shutdownCancellation(name, false, shared.cancelledBy), name, "error");
     // True: a job aborted while it waited left the set at its abort (#dequeueWaiting).
-    shared.records.cancelQueued(id, this.#encoder, length);
+    shared.records.cancelQueued(id, this.#encoder, length, RUNTIME_CANCELLED);
     shared.records.release(id); // nobody will take it from a queue
   }
 }

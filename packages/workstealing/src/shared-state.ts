@@ -75,6 +75,20 @@ export const SHUTTING_DOWN = 1;
 export const CANCELLING = 2;
 export const STOPPING = 3;
 /**
+ * With state CANCELLING: which call cancelled, an index into {@linkcode CANCEL_CALLS}; written by
+ * the runtime's thread once, before the state (see {@linkcode SharedState.close}).
+ */
+const CANCEL_CALL = 1;
+/** The calls that cancel a runtime's jobs, by index, as the reason of the jobs they stop names them. */
+export const CANCEL_CALLS: readonly string[] = [
+  'shutdown({ mode: "cancel" })',
+  "close({ force: true })",
+  "shutdown({ timeout })'s expiry",
+];
+export const SHUTDOWN_CANCEL = 0;
+export const CLOSE_FORCE = 1;
+export const SHUTDOWN_TIMEOUT = 2;
+/**
  * Where the fork hints start: one bit per job (by index, modulo {@linkcode FORK_BITS}), set once
  * a job of that name was spawned from inside a job (see {@linkcode SharedState.forks}).
  */
@@ -295,8 +309,24 @@ export class SharedState {
     return Atomics.load(this.control, RUNTIME_STATE);
   }
 
-  /** Sets the runtime's state (see {@linkcode SharedState.state}) and wakes every machine to see it. */
-  close(state: number): void {
+  /**
+   * With state CANCELLING: the call that cancelled (one of {@linkcode CANCEL_CALLS}), for the
+   * reason of the jobs it stops.
+   */
+  get cancelledBy(): string {
+    // SC load after the SC load of the state that read CANCELLING: paired with close's stores.
+    return CANCEL_CALLS[Atomics.load(this.control, CANCEL_CALL)] as string;
+  }
+
+  /**
+   * Sets the runtime's state (see {@linkcode SharedState.state}) and wakes every machine to see it;
+   * for CANCELLING, `cancelCall` is the index in {@linkcode CANCEL_CALLS} of the call that cancels.
+   */
+  close(state: number, cancelCall = 0): void {
+    // The call's SC store comes before the state's: a thread whose SC load of the state reads
+    // CANCELLING reads the call after it (`cancelledBy`). The runtime's thread alone closes, and
+    // CANCELLING is set once, so the call never changes once it can be read.
+    if (state === CANCELLING) Atomics.store(this.control, CANCEL_CALL, cancelCall);
     // The SC store comes before each processor's abort-check request (an SC store, then an
     // unpark): a machine that takes the request, or is woken by it, reads the new state after it.
     Atomics.store(this.control, RUNTIME_STATE, state);

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { CancelledError, SpindleError } from "@spindle/core";
 import { JobAbortedError, type JobHandle, JobTimeoutError, WorkerLostError } from "./mod.ts";
 import { sharedRuntime, until, withRuntime } from "@spindle/test-support";
-import { reasonOf, settleWithin, startTestRuntime } from "./test-support/runtime.ts";
+import { assertShutdownCancelled, reasonOf, settleWithin, startTestRuntime } from "./test-support/runtime.ts";
 
 const GRACE_MS = 100;
 // Each handle must settle within this (a hang bound, not a measure: grace, termination and a
@@ -41,6 +41,8 @@ test("abort() of a job in an endless loop fails it with CancelledError, not befo
   const stopped = reasonOf(await settleWithin(spinning, "the endless job", LIMIT_MS), "the endless job");
   assert.ok(stopped instanceof CancelledError, String(stopped));
   assert.ok(performance.now() - abortedAt >= GRACE_MS - 5, "not before the grace period");
+  // Its cause says why it ended so: its worker was terminated.
+  assert.match((stopped.cause as Error)?.message, /worker \d+ was terminated: job "spin" did not stop within 100 ms/);
 });
 
 test("a job suspended on the worker terminated for an endless job fails with WorkerLostError naming that job", async () => {
@@ -74,6 +76,11 @@ test("a job whose finally block waits past abortGraceMs fails with CancelledErro
   const stopped = reasonOf(await settleWithin(stubborn, "the stubborn job", LIMIT_MS), "the stubborn job");
   assert.ok(stopped instanceof CancelledError, String(stopped));
   assert.equal(Atomics.load(counters, 3), 2, "its finally block began");
+  // Its cause says why it ended so: its worker ended itself.
+  assert.match(
+    (stopped.cause as Error)?.message,
+    /worker \d+ was ended: job "stubbornFinally" did not stop within 100 ms/,
+  );
 });
 
 test("the worker of a job whose finally block waits past abortGraceMs is ended and replaced", async () => {
@@ -198,9 +205,10 @@ const cancelledPastEndlessJob = () =>
 test('shutdown({ mode: "cancel" }) with a job in an endless loop resolves in bounded time, cancelling that job', async () => {
   const { runtime, spinning, outcome } = await cancelledPastEndlessJob();
   assert.equal(outcome.status, "fulfilled");
-  assert.ok(
-    reasonOf(await settleWithin(spinning, "the endless job", 1_000), "the endless job") instanceof CancelledError,
-  );
+  // The shutdown's reason, caused by the termination of the worker.
+  const stopped = reasonOf(await settleWithin(spinning, "the endless job", 1_000), "the endless job") as Error;
+  assertShutdownCancelled(stopped, "spin", 'shutdown({ mode: "cancel" })', true);
+  assert.match(((stopped.cause as Error).cause as Error)?.message, /job "spin" did not stop within 100 ms/);
   assert.equal(runtime.machines, 0);
 });
 
@@ -210,10 +218,8 @@ test('after shutdown({ mode: "cancel" }) past an endless job, each queued job ra
     const result = await settleWithin(handle, `queued job ${i}`, 1_000);
     if (result.status === "fulfilled") assert.equal(Atomics.load(counters, i), 1, `queued job ${i} ran once`);
     else {
-      assert.ok(
-        (result.reason as Error).name === "RuntimeShutdownError" && Atomics.load(counters, i) === 0,
-        `queued job ${i}: ${String(result.reason)}`,
-      );
+      assertShutdownCancelled(result.reason, "count", 'shutdown({ mode: "cancel" })', false);
+      assert.equal(Atomics.load(counters, i), 0, `queued job ${i} never ran`);
     }
   }
 });

@@ -22,6 +22,8 @@ test("a worker that exits fails its running job with WorkerLostError naming the 
     assert.ok(error instanceof WorkerLostError);
     assert.equal(error.job, "exit");
     assert.equal(error.exitCode, 7);
+    // Its cause says why: the exit code of a thread that ended without an error.
+    assert.match((error.cause as Error)?.message, /worker \d+ exited with code 7 and no error while running a job/);
     return true;
   });
 });
@@ -37,6 +39,19 @@ test("after a worker exits, queued jobs each run exactly once and its replacemen
   assert.equal(await runtime.spawn("add", 1, 2), 3);
   assert.equal(long.isFinished, false);
   await long;
+});
+
+test("a worker whose job calls process.exit(0) fails that job with WorkerLostError whose cause names the exit, and the runtime goes on", async () => {
+  await withRuntime(startTestRuntime({ workers: 1, maxExtraMachines: 0 }), async ({ runtime }) => {
+    await assert.rejects(Promise.resolve(runtime.spawn("exit", 0)), (error: unknown) => {
+      assert.ok(error instanceof WorkerLostError, String(error));
+      assert.equal(error.job, "exit");
+      assert.equal(error.exitCode, 0);
+      assert.match((error.cause as Error)?.message, /worker 0 exited with code 0 and no error while running a job/);
+      return true;
+    });
+    assert.equal(await runtime.spawn("add", 20, 22), 42);
+  });
 });
 
 test("a worker killed by an uncaught error fails its job, and the runtime goes on", async () => {

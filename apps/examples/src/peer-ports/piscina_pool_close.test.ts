@@ -56,7 +56,12 @@ test("close({force: true}): queued tasks waits for all tasks already running and
     const [first, second] = await settled;
     assert.equal(first.status, "rejected", "the running job is aborted");
     assert.equal(second.status, "rejected");
-    assert.equal((second.reason as Error).name, "RuntimeShutdownError", "the queued job is cancelled by the shutdown");
+    assert.equal((second.reason as Error).name, "CancelledError", "the queued job is cancelled by the shutdown");
+    assert.equal(
+      ((second.reason as Error).cause as Error).name,
+      "RuntimeShutdownError",
+      "its cause names the shutdown",
+    );
     assert.equal(runtime.machines, 0);
   });
 });

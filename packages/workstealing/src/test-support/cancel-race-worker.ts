@@ -8,7 +8,7 @@
  * canceller may still be writing. It reports how each handle ended.
  */
 import { isMainThread, parentPort } from "node:worker_threads";
-import { WakeTable } from "@spindle/core";
+import { CancelledError, WakeTable } from "@spindle/core";
 import { ValueEncoder } from "@spindle/codec";
 import { createJobHandle, type JobHandle } from "../job-handle.ts";
 import { SharedState, type SharedStateSetup } from "../shared-state.ts";
@@ -28,7 +28,11 @@ export interface HandleOutcome {
   readonly ok: boolean;
   readonly name: string;
   readonly message: string;
-  /** The `cause.job` of the error, or -1. */
+  /** Whether the error is an instance of core's `CancelledError` (made on this thread). */
+  readonly isCancelledError: boolean;
+  /** The `name` of the error's cause, or "" when it has none or no name. */
+  readonly causeName: string;
+  /** The `cause.job` of the error, else `cause.cause.job`, or -1. */
   readonly causeJob: number;
   /** How many times its promise's callbacks ran (once, or the test fails). */
   readonly settlements: number;
@@ -77,10 +81,17 @@ async function runOnce({ setup, n, turn, limitMs }: CancelRaceRun): Promise<Canc
           throw error;
         },
       );
-      outcome = { ok: true, name: "", message: "", causeJob: -1 };
+      outcome = { ok: true, name: "", message: "", isCancelledError: false, causeName: "", causeJob: -1 };
     } catch (error) {
-      const e = error as Error & { cause?: { job?: number } };
-      outcome = { ok: false, name: String(e?.name), message: String(e?.message), causeJob: e?.cause?.job ?? -1 };
+      const e = error as Error & { cause?: { job?: number; name?: unknown; cause?: { job?: number } } };
+      outcome = {
+        ok: false,
+        name: String(e?.name),
+        message: String(e?.message),
+        isCancelledError: e instanceof CancelledError,
+        causeName: typeof e?.cause?.name === "string" ? e.cause.name : "",
+        causeJob: e?.cause?.job ?? e?.cause?.cause?.job ?? -1,
+      };
     }
     await Promise.resolve(); // a second settlement would have run by now
     outcomes.push({ ...outcome, settlements });

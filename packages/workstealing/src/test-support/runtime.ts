@@ -1,4 +1,6 @@
 // Starting a runtime over the test job module, with shared counters in its workerData.
+import assert from "node:assert/strict";
+import { CancelledError } from "@spindle/core";
 import { Runtime, type RuntimeOptions } from "../mod.ts";
 import type jobs from "./test-jobs.ts";
 import type peerJobs from "./peer-jobs.ts";
@@ -50,4 +52,20 @@ export function reasonOf(outcome: PromiseSettledResult<unknown>, what: string): 
 /** A runtime of the peer tests' job module (`peer-jobs.ts`). */
 export function startPeerRuntime(options: RuntimeOptions = {}): Promise<Runtime<typeof peerJobs>> {
   return Runtime.start<typeof peerJobs>(new URL("./peer-jobs.ts", import.meta.url), { workers: 2, ...options });
+}
+
+/**
+ * Asserts that `reason` is what a job stopped by a cancelling shutdown fails with: a
+ * `CancelledError` (code `CANCELLED`, an instance: made on the handle's thread) whose `cause` is a
+ * `RuntimeShutdownError`-named error naming job `job`, the call `by`, and whether it had `started`.
+ */
+export function assertShutdownCancelled(reason: unknown, job: string, by: string, started: boolean): void {
+  const error = reason as Error & { code?: unknown };
+  assert.ok(error instanceof CancelledError, `a CancelledError, got ${String(reason)}`);
+  assert.equal(error.code, "CANCELLED");
+  assert.equal(error.message, `job ${JSON.stringify(job)} was cancelled`);
+  const cause = error.cause as Error;
+  assert.equal(cause?.name, "RuntimeShutdownError", `its cause, got ${String(cause)}`);
+  const what = `${started ? "finish" : "run"} job ${JSON.stringify(job)}`;
+  assert.equal(cause.message, `cannot ${what}: the runtime was shut down by ${by}`);
 }

@@ -53,6 +53,7 @@ export type TestJobs = {
   crashWhenOpened: (index: number) => Coroutine<void>;
   spin: (index: number) => never;
   stubbornFinally: (index: number) => Coroutine<void>;
+  observeStop: (index: number, by: string) => Coroutine<void>;
   gate: (index: number) => number;
   gateThenLinger: (index: number, ms: number) => number;
   double: (n: number) => number;
@@ -263,6 +264,33 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     } finally {
       Atomics.store(counters(), index, 2);
       yield* pending();
+    }
+  },
+  // Waits in fromPromise(factory) for ever, and records what it sees when it is stopped, each a
+  // code (0: nothing seen; 1: a CancelledError whose cause is the RuntimeShutdownError naming
+  // `by`; 2: a CancelledError with no such cause; 3: anything else): counter `index` what its
+  // catch block caught, `index + 1` its signal's reason; `index + 2` becomes 1 in its finally,
+  // `index + 3` once it waits.
+  *observeStop(index, by) {
+    const shared = counters();
+    const seen = (error: unknown): number => {
+      if (!(error instanceof CancelledError)) return 3;
+      const cause = error.cause as Error | undefined;
+      return cause?.name === "RuntimeShutdownError" && cause.message.endsWith(`the runtime was shut down by ${by}`)
+        ? 1
+        : 2;
+    };
+    try {
+      yield* fromPromise((signal) => {
+        signal.addEventListener("abort", () => Atomics.store(shared, index + 1, seen(signal.reason)));
+        Atomics.store(shared, index + 3, 1); // waiting
+        return new Promise<void>(() => {});
+      });
+    } catch (error) {
+      Atomics.store(shared, index, seen(error));
+      throw error;
+    } finally {
+      Atomics.store(shared, index + 2, 1);
     }
   },
   // Holds its worker until the test opens the gate: counter `index` is 1 once it runs; the job
