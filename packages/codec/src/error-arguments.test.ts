@@ -68,3 +68,12 @@ test("reclaimBuffersOf refuses an id no dead thread has: this thread's own, whos
   assert.deepEqual(reclaimBuffersOf(heap.buffer, 2 ** 31 - 2), { buffers: 0, bytes: 0 }, "a valid id that owned none");
   buffer.release(); // still this thread's: released once, here
 });
+
+test("a heap over a Proxy of a heap's buffer is INVALID_ARGUMENT naming it, not the engine's TypeError from its byteLength", () => {
+  const heap = SharedHeap.create(1 << 16);
+  assert.throws(
+    () => new SharedHeap(new Proxy(heap.buffer, {})),
+    (e: unknown) =>
+      e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("shared heap's buffer"),
+  );
+});

@@ -1,4 +1,5 @@
 import { checkInstance, describe, SpindleError } from "./errors.ts";
+import { sharedBufferLength } from "./shared-word.ts";
 import { readHandle } from "./read-handle.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { assertCanBlock, checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
@@ -243,9 +244,14 @@ function wordOf(handle: ParkerHandle): { readonly words: Int32Array; readonly in
     );
   }
   const { buffer, index } = readHandle(handle, "a parker", ["buffer", "index"]);
-  const words = new Int32Array(
-    checkInstance(buffer, SharedArrayBuffer, "a parker handle's buffer is a SharedArrayBuffer"),
-  );
+  // checkInstance refuses what cannot be read (a revoked Proxy) as such. A Proxy of a
+  // SharedArrayBuffer passes it, and an Int32Array made over that would copy it as an array-like of
+  // no words instead of sharing it: its length is -1 here.
+  const needs = "a parker handle's buffer is a SharedArrayBuffer";
+  if (sharedBufferLength(checkInstance(buffer, SharedArrayBuffer, needs)) < 0) {
+    throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(buffer)}`);
+  }
+  const words = new Int32Array(buffer as SharedArrayBuffer);
   if (typeof index !== "number" || (index >>> 0) !== index || index >= words.length) {
     throw new SpindleError(
       "INVALID_ARGUMENT",

@@ -1,6 +1,7 @@
 import { KEY } from "./construct-key.ts";
-import { describe, isInstance, noPublicConstructor, SpindleError, unreadableError } from "./errors.ts";
+import { describe, isInstance, noPublicConstructor, SpindleError } from "./errors.ts";
 import { readHandle } from "./read-handle.ts";
+import { sharedBufferLength } from "./shared-word.ts";
 import { checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
@@ -330,13 +331,10 @@ function lowestBit(bits: number): number {
 
 /** Whether `buffer` is a table's memory: a SharedArrayBuffer of {@linkcode WakeTable.createBuffer}'s size. */
 function isTableBuffer(buffer: unknown): buffer is SharedArrayBuffer {
+  // isInstance refuses what cannot be read (a revoked Proxy) as such; a Proxy of a
+  // SharedArrayBuffer passes it, and its length is then -1: no table.
   const needs = "a shared waker's buffer comes from WakeTable.createBuffer()";
-  if (!isInstance(buffer, SharedArrayBuffer, needs)) return false;
-  try {
-    return buffer.byteLength === WORDS * 4;
-  } catch (cause) {
-    throw unreadableError(buffer, needs, cause); // a Proxy of a SharedArrayBuffer passes instanceof
-  }
+  return isInstance(buffer, SharedArrayBuffer, needs) && sharedBufferLength(buffer) === WORDS * 4;
 }
 
 /**
