@@ -95,7 +95,9 @@ export class WakeTable {
    * This thread's table, created on first use: over `buffer` when one is given (from
    * {@linkcode WakeTable.createBuffer}), so that other threads can know a thread's table before
    * it starts. Throws `INVALID_ARGUMENT` when `buffer` is not such a buffer, or when this thread's
-   * table already exists over another one.
+   * table already exists over another one. A buffer is one thread's table at a time: a thread may
+   * adopt the buffer of a thread that has ended (wakes left in it are spurious wakes of the slots
+   * it reuses), but two live threads over one buffer drain each other's wakes, which are then lost.
    */
   static forThisThread(buffer?: SharedArrayBuffer): WakeTable {
     if (buffer !== undefined) {
