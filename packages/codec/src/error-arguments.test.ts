@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SpindleError } from "@spindle/core";
+import { currentThreadId, SpindleError } from "@spindle/core";
 import { assertArgumentsTyped, unprintableValues } from "@spindle/test-support";
 import { BufferReleasedError, CorruptValueError, UncloneableValueError } from "./errors.ts";
 import { OwnedMutex } from "./owned-mutex.ts";
+import { reclaimBuffersOf, SharedBuffer } from "./shared-buffer.ts";
+import { SharedHeap } from "./shared-heap.ts";
 import { ValueEncoder } from "./value-encoder.ts";
 
 test("codec's errors refuse arguments they cannot write into their message with INVALID_ARGUMENT naming them", () => {
@@ -50,4 +52,28 @@ test("the labels an encoder and a lock write into their errors are refused at th
     ["new OwnedMutex(): what", "string", (bad) => new OwnedMutex(word, 0, 1, 10, bad)],
   ]);
   assert.equal(encoder.encode("still works", "job", "value") > 0, true);
+});
+
+test("reclaimBuffersOf refuses an id no dead thread has: this thread's own, whose live buffers it would free, -1, NaN, 2^32", () => {
+  const heap = SharedHeap.create(1 << 16);
+  const buffer = SharedBuffer.allocate(heap.buffer, 64);
+  for (const id of [currentThreadId(), -1, Number.NaN, 2 ** 32, 1.5]) {
+    assert.throws(
+      () => reclaimBuffersOf(heap.buffer, id),
+      (e: unknown) =>
+        e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.startsWith("reclaimBuffersOf(): "),
+      String(id),
+    );
+  }
+  assert.deepEqual(reclaimBuffersOf(heap.buffer, 2 ** 31 - 2), { buffers: 0, bytes: 0 }, "a valid id that owned none");
+  buffer.release(); // still this thread's: released once, here
+});
+
+test("a heap over a Proxy of a heap's buffer is INVALID_ARGUMENT naming it, not the engine's TypeError from its byteLength", () => {
+  const heap = SharedHeap.create(1 << 16);
+  assert.throws(
+    () => new SharedHeap(new Proxy(heap.buffer, {})),
+    (e: unknown) =>
+      e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("shared heap's buffer"),
+  );
 });

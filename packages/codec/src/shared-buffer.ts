@@ -1,7 +1,14 @@
 import { KEY } from "./construct-key.ts";
 // Buffers in a runtime's shared heap (`runtime.alloc`, `move`): memory that the runtime's thread
 // and every job read and write in place, passed to and from jobs by reference, never copied.
-import { checkInstance, currentThreadId, describe, noPublicConstructor, SpindleError } from "@spindle/core";
+import {
+  checkDeadThreadId,
+  checkInstance,
+  currentThreadId,
+  describe,
+  noPublicConstructor,
+  SpindleError,
+} from "@spindle/core";
 import { BUFFER_LIST, SharedHeap } from "./shared-heap.ts";
 import { BufferReleasedError } from "./errors.ts";
 
@@ -386,7 +393,9 @@ export function takeBackHandedOver(heap: SharedArrayBuffer, header: number): voi
  * value) still owned, or was handing over in a result it had not finished writing; returns how
  * many and their bytes. Called by a runtime once that thread has ended (its `exit` event: every
  * write it made is visible then, and it makes no more), so that the buffers of a dead job go back
- * to the heap. A buffer it had lent keeps its owner and is not touched.
+ * to the heap. A buffer it had lent keeps its owner and is not touched. An id that cannot be a dead
+ * thread's (this thread's own, -1, anything but an integer from 0 to 2^31 - 2) is core's
+ * `INVALID_ARGUMENT` from `checkDeadThreadId`, before anything is freed.
  *
  * @example
  * ```ts
@@ -400,6 +409,9 @@ export function takeBackHandedOver(heap: SharedArrayBuffer, header: number): voi
  */
 export function reclaimBuffersOf(heap: SharedArrayBuffer, threadId: number): { buffers: number; bytes: number } {
   const shared = heapOver(heap);
+  // A dead thread's id, as every recovery takes: this live thread's own would free buffers it
+  // still uses, and -1 (Node's threadId after the exit) those of every thread without an id.
+  checkDeadThreadId(threadId, "reclaimBuffersOf()");
   let buffers = 0;
   let bytes = 0;
   // Pairs with listHeader's compare-exchange: each header read from the list has its fields.

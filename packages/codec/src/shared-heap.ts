@@ -1,4 +1,4 @@
-import { describe, HOST_RUNTIME, isInstance, SpindleError } from "@spindle/core";
+import { describe, HOST_RUNTIME, isInstance, sharedBufferLength, SpindleError } from "@spindle/core";
 import { ANONYMOUS_OWNER, checkLockOwner, checkLockWait, type HolderCheck, OwnedMutex } from "./owned-mutex.ts";
 
 /**
@@ -539,7 +539,9 @@ const identities = new WeakMap<
  */
 function checkHeapBuffer(buffer: unknown): void {
   const needs = "expected a shared heap's buffer (from SharedHeap.create or a runtime)";
-  const isHeap = isInstance(buffer, SharedArrayBuffer, needs) && buffer.byteLength >= HEADER_BYTES &&
+  // A real SharedArrayBuffer (a Proxy of one passes instanceof, and its length is -1); isInstance
+  // refuses what cannot be read (a revoked Proxy) as such.
+  const isHeap = isInstance(buffer, SharedArrayBuffer, needs) && sharedBufferLength(buffer) >= HEADER_BYTES &&
     buffer.maxByteLength <= MAX_HEAP_BYTES &&
     // Pairs with create's store, published by whatever brought the buffer to this thread.
     Atomics.load(new Int32Array(buffer, 0, HEADER_BYTES >> 2), MAGIC) === MAGIC_VALUE;

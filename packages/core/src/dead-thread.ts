@@ -94,10 +94,18 @@ export function registerDeadThreadRecovery<T extends object>(
 }
 
 /**
+ * The largest thread id a recovery takes, 2^31 - 2: shared primitives record a holder as its id + 1
+ * in an Int32 word (0: nobody), and `Atomics` wraps a larger number into that range, where it
+ * would name another thread (2^32 is thread 0's record) or a free entry.
+ */
+const MAX_THREAD_ID = 2 ** 31 - 2;
+
+/**
  * Checks the id given to a recovery (`recoverDeadThread`, or a primitive's own `recover`, which
- * `what` names): an `INVALID_ARGUMENT` `SpindleError` naming it unless it is an integer >= 0 other
- * than this thread's own id. A `-1` is what Node leaves in `worker.threadId` once the worker has
- * exited; recovering this live thread would give back what it still holds, twice.
+ * `what` names): an `INVALID_ARGUMENT` `SpindleError` naming it unless it is an integer from 0 to
+ * 2^31 - 2 (the largest a record holds) other than this thread's own id. A `-1` is what Node leaves in
+ * `worker.threadId` once the worker has exited; recovering this live thread would give back what
+ * it still holds, twice.
  *
  * @example
  * ```ts
@@ -111,10 +119,10 @@ export function registerDeadThreadRecovery<T extends object>(
  */
 export function checkDeadThreadId(threadId: number, what: string): number {
   checkTypeOf(what, "string", "checkDeadThreadId(): what");
-  if (typeof threadId !== "number" || !Number.isInteger(threadId) || threadId < 0) {
+  if (typeof threadId !== "number" || !Number.isInteger(threadId) || threadId < 0 || threadId > MAX_THREAD_ID) {
     throw new SpindleError(
       "INVALID_ARGUMENT",
-      `${what}: a dead thread's id must be an integer >= 0 (its worker's threadId read before it exited: Node sets it to -1 on exit), got ${
+      `${what}: a dead thread's id must be an integer from 0 to ${MAX_THREAD_ID} (its worker's threadId read before it exited: Node sets it to -1 on exit), got ${
         describe(threadId)
       }`,
     );

@@ -40,7 +40,7 @@ export {
 export { permissionDenied, PermissionDeniedError } from "./permission.ts";
 export { HOST_RUNTIME, type HostRuntime } from "./host-runtime.ts";
 export { readHandle } from "./read-handle.ts";
-export { checkSharedWord } from "./shared-word.ts";
+export { checkSharedWord, sharedBufferLength } from "./shared-word.ts";
 export { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
 export { dropRawWaker, replaceRawWaker, wakeRawWaker, WakerSlot } from "./waker-slot.ts";
 export { Context } from "./context.ts";

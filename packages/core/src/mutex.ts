@@ -39,7 +39,8 @@ export class Mutex {
 
   /**
    * Takes the lock; returns `false` without it when `abandoned()` says so while waiting.
-   * `abandoned` is asked only after a wait of `checkMs` timed out. `abandoned` must be a function
+   * `abandoned` is asked only after a wait of `checkMs` timed out. The word records no owner:
+   * with the default `abandoned` (never), a lock whose holder died is waited for forever. `abandoned` must be a function
    * and `checkMs` a number of milliseconds > 0 (`Infinity`: never ask): `INVALID_ARGUMENT` naming
    * the value otherwise, on every call (a `NaN` wait never times out, so a dead holder's lock
    * would be waited for forever).

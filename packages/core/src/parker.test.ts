@@ -2,7 +2,7 @@
 // INVALID_ARGUMENT naming the value, and unparks no other parker.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Parker, type ParkerHandle, SpindleError, Unparker } from "./mod.ts";
+import { Parker, type ParkerHandle, sharedBufferLength, SpindleError, Unparker } from "./mod.ts";
 
 function invalid(pattern: RegExp): (error: unknown) => boolean {
   return (error) => {
@@ -37,4 +37,25 @@ test("a handle whose index is not a word of its buffer, or whose buffer is not s
   new Unparker({ buffer, index: 1 }).unpark();
   assert.equal(first.park(0), false);
   assert.equal(second.park(0), true);
+});
+
+test("a handle whose buffer is a Proxy of a SharedArrayBuffer is refused, naming it: a view over it would share nothing", () => {
+  const buffer = new Parker().handle.buffer;
+  for (const make of [(h: ParkerHandle) => new Parker(h), (h: ParkerHandle) => new Unparker(h)]) {
+    assert.throws(
+      () => make({ buffer: new Proxy(buffer, {}), index: 0 }),
+      (e: unknown) =>
+        e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && e.message.includes("is a SharedArrayBuffer"),
+    );
+  }
+});
+
+test("sharedBufferLength reads a SharedArrayBuffer's length and -1 for anything else, a Proxy of one included", () => {
+  const buffer = new SharedArrayBuffer(12);
+  const revoked = Proxy.revocable(buffer, {});
+  revoked.revoke();
+  assert.equal(sharedBufferLength(buffer), 12);
+  for (const value of [new Proxy(buffer, {}), revoked.proxy, new ArrayBuffer(12), new Int32Array(buffer), null, 12]) {
+    assert.equal(sharedBufferLength(value), -1);
+  }
 });

@@ -1,4 +1,5 @@
 import { checkInstance, describe, SpindleError } from "./errors.ts";
+import { sharedBufferLength } from "./shared-word.ts";
 import { readHandle } from "./read-handle.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { assertCanBlock, checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
@@ -13,9 +14,14 @@ import { assertCanBlock, checkTimeout, spinWhileEquals } from "./atomics-wait.ts
 //   -> PARKED, by the decrement in `park`), and only while it parks; every return from `park` or
 //   `parkAsync` leaves EMPTY or NOTIFIED behind. So the owner, entering a park, finds EMPTY or
 //   NOTIFIED. This needs one park at a time: a second park of the same parker (say a `park` while a
-//   `parkAsync` of it is pending) would decrement PARKED to -2, a value no one notifies for. A
-//   thread that dies parked leaves PARKED behind; whoever gives the word to a new owner resets it
-//   first (the work-stealing runtime does so with an `unpark`, which leaves a spurious token).
+//   `parkAsync` of it is pending) would decrement PARKED to -2, a value no one notifies for.
+// - A thread that dies parked (terminated while blocked in `park`, or while a `parkAsync` was
+//   pending) leaves PARKED behind, and the next owner's park finds it there. Its decrement then
+//   left -2, on which `Atomics.wait(…, PARKED)` returns at once and which an unpark does not
+//   notify for: that park spun on the word until a token came, and a `parkAsync` held its event
+//   loop meanwhile. So a park that finds neither EMPTY nor NOTIFIED puts PARKED back itself
+//   (`takeOverWord`). Whoever gives the word to a new owner may still reset it first (the
+//   work-stealing runtime does so with an `unpark`, which leaves a spurious token).
 //
 // What an unparker did before `unpark()` happens-before what the owner does after a park that
 // consumed that token: the owner's read-modify-write that finds NOTIFIED reads the unparker's
@@ -92,7 +98,9 @@ export class Parker {
     // One read-modify-write both consumes a token that came meanwhile (NOTIFIED -> EMPTY) and
     // announces the wait (EMPTY -> PARKED): a separate check and store would let an unpark slip in
     // between and see no PARKED, hence not notify.
-    if (Atomics.sub(word, index, 1) === NOTIFIED) return true; // NOTIFIED -> EMPTY
+    const before = Atomics.sub(word, index, 1);
+    if (before === NOTIFIED) return true; // NOTIFIED -> EMPTY
+    if (before !== EMPTY) takeOverWord(word, index, before); // a dead owner's PARKED
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const remaining = deadline - performance.now();
@@ -110,6 +118,7 @@ export class Parker {
       // unpark after this exchange sees EMPTY, does not notify, and leaves its token for the next
       // park: no token is lost.
       if (deadline - performance.now() <= 0) return Atomics.exchange(word, index, EMPTY) === NOTIFIED;
+      waitAgain(word, index);
     }
   }
 
@@ -123,7 +132,9 @@ export class Parker {
     const index = this.#index;
     // The same sequence as park, without the spin; `Atomics.waitAsync` checks the word and enqueues
     // in one critical section as `wait` does, so the same argument loses no wake-up.
-    if (Atomics.sub(word, index, 1) === NOTIFIED) return true;
+    const before = Atomics.sub(word, index, 1);
+    if (before === NOTIFIED) return true;
+    if (before !== EMPTY) takeOverWord(word, index, before); // a dead owner's PARKED
     const release = holdProcessOpen();
     try {
       const deadline = performance.now() + timeoutMs;
@@ -135,6 +146,7 @@ export class Parker {
         }
         if (Atomics.compareExchange(word, index, NOTIFIED, EMPTY) === NOTIFIED) return true;
         if (deadline - performance.now() <= 0) return Atomics.exchange(word, index, EMPTY) === NOTIFIED;
+        waitAgain(word, index);
       }
     } finally {
       release();
@@ -178,10 +190,46 @@ export class Unparker {
   /** Gives the parker its token, waking it if it is parked. Cheap when it is not. */
   unpark(): void {
     // The exchange leaves a token whatever the state; only a PARKED owner needs the notify (the
-    // other states mean it is not waiting, and will see the token before it does). One waiter to
-    // wake at most: only the owner waits on the word, one park at a time.
-    if (Atomics.exchange(this.#word, this.#index, NOTIFIED) === PARKED) Atomics.notify(this.#word, this.#index, 1);
+    // other states mean it is not waiting, and will see the token before it does). Only the owner
+    // waits on the word, one park at a time, but the notify wakes every waiter: on Deno (2.9.6) a
+    // thread terminated while it was blocked in `park` stays queued on the word, and a notify of
+    // one woke it alone, not the next owner parked behind it (measured: that park then waited
+    // out its timeout in every run).
+    if (Atomics.exchange(this.#word, this.#index, NOTIFIED) === PARKED) Atomics.notify(this.#word, this.#index);
   }
+}
+
+/**
+ * A park's decrement found `before`, neither EMPTY nor NOTIFIED: PARKED left by an owner that died
+ * parked (or a word that held something else). Puts PARKED in place of what the decrement left,
+ * so that this park waits on the value unparkers notify for. Only unparkers write the word while
+ * its owner parks, and they write NOTIFIED: a CAS that fails read that token (its unpark, between
+ * the decrement and this CAS, saw no PARKED and did not notify; the park's loop then takes the
+ * token without waiting). A word that was 2 reads as a token after the decrement and is left for
+ * the loop to take: a spurious wake, which every park allows.
+ *
+ * Then wakes whoever still waits on the word: nobody, except on Deno, where an owner terminated
+ * while blocked in `park` stays queued until woken and then runs on for a moment (see
+ * `waitAgain`). Woken now, with no token to take, it is gone before most unparks come; left
+ * asleep, the next unpark woke it too and it took that token first in 5 of 7 runs here (1 of 9
+ * with this notify), so that the new owner missed it.
+ */
+function takeOverWord(word: Int32Array, index: number, before: number): void {
+  if (before - 1 !== NOTIFIED) Atomics.compareExchange(word, index, before - 1, PARKED);
+  Atomics.notify(word, index);
+}
+
+/**
+ * A park that goes on waiting after a wake that brought no token: the word is PARKED again for
+ * the next wait. It is PARKED already, unless a dead owner took the token (Deno: a thread
+ * terminated while it was blocked in `park` is not stopped until woken, and then runs its park's
+ * CAS, which takes the token the unpark left for the next owner, leaving EMPTY). Waiting on EMPTY
+ * with PARKED would return at once, a spin, and an unpark finding EMPTY would not notify: the
+ * CAS puts PARKED back. A CAS that fails read PARKED (nothing to do) or a token that came since
+ * (NOTIFIED: the next wait returns at once and the loop takes it).
+ */
+function waitAgain(word: Int32Array, index: number): void {
+  Atomics.compareExchange(word, index, EMPTY, PARKED);
 }
 
 /**
@@ -196,9 +244,14 @@ function wordOf(handle: ParkerHandle): { readonly words: Int32Array; readonly in
     );
   }
   const { buffer, index } = readHandle(handle, "a parker", ["buffer", "index"]);
-  const words = new Int32Array(
-    checkInstance(buffer, SharedArrayBuffer, "a parker handle's buffer is a SharedArrayBuffer"),
-  );
+  // checkInstance refuses what cannot be read (a revoked Proxy) as such. A Proxy of a
+  // SharedArrayBuffer passes it, and an Int32Array made over that would copy it as an array-like of
+  // no words instead of sharing it: its length is -1 here.
+  const needs = "a parker handle's buffer is a SharedArrayBuffer";
+  if (sharedBufferLength(checkInstance(buffer, SharedArrayBuffer, needs)) < 0) {
+    throw new SpindleError("INVALID_ARGUMENT", `${needs}, got ${describe(buffer)}`);
+  }
+  const words = new Int32Array(buffer as SharedArrayBuffer);
   if (typeof index !== "number" || (index >>> 0) !== index || index >= words.length) {
     throw new SpindleError(
       "INVALID_ARGUMENT",

@@ -44,3 +44,30 @@ export function checkSharedWord(word: unknown, index: unknown, what: string): vo
     );
   }
 }
+
+/** `SharedArrayBuffer.prototype.byteLength`'s getter, which reads only a real SharedArrayBuffer. */
+const byteLengthOfShared = Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, "byteLength")!.get!;
+
+/**
+ * The byte length of `value` if it is a `SharedArrayBuffer`, else -1: what a check of a buffer that
+ * came from another thread (a handle's, a message's) needs before it makes views of it. A Proxy of
+ * a `SharedArrayBuffer` passes `instanceof` and then throws the engine's `TypeError` at
+ * `byteLength` (and makes no view): here it is no buffer, -1, as a revoked Proxy or any other value
+ * is, so that the caller's own `INVALID_ARGUMENT` names it.
+ *
+ * @example
+ * ```ts
+ * import { sharedBufferLength } from "@spindle/core";
+ *
+ * const buffer = new SharedArrayBuffer(8);
+ * console.log(sharedBufferLength(buffer), sharedBufferLength(new Proxy(buffer, {}))); // 8 -1
+ * console.log(sharedBufferLength(new ArrayBuffer(8))); // -1
+ * ```
+ */
+export function sharedBufferLength(value: unknown): number {
+  try {
+    return byteLengthOfShared.call(value) as number;
+  } catch {
+    return -1; // the getter's brand check: not a SharedArrayBuffer (a Proxy of one included)
+  }
+}

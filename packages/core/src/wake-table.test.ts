@@ -71,6 +71,11 @@ test("a handle whose buffer is not a wake table's is an INVALID_ARGUMENT naming 
       /buffer comes from WakeTable\.createBuffer\(\), got a SharedArrayBuffer$/,
     ],
     [{ buffer: new ArrayBuffer(WakeTable.createBuffer().byteLength), slot: 0 }, /got an ArrayBuffer$/],
+    // A Proxy of a table's buffer passes instanceof; no view over it would share the table.
+    [
+      { buffer: new Proxy(WakeTable.createBuffer(), {}), slot: 0 },
+      /buffer comes from WakeTable\.createBuffer\(\), got /,
+    ],
     [{ buffer: undefined, slot: 0 }, /got undefined$/],
     [{ slot: 0 }, /got undefined$/],
     [null, /handle is \{ buffer, slot \} from WakeTable\.register\(\), got null$/],

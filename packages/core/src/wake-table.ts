@@ -1,6 +1,7 @@
 import { KEY } from "./construct-key.ts";
-import { describe, isInstance, noPublicConstructor, SpindleError, unreadableError } from "./errors.ts";
+import { describe, isInstance, noPublicConstructor, SpindleError } from "./errors.ts";
 import { readHandle } from "./read-handle.ts";
+import { sharedBufferLength } from "./shared-word.ts";
 import { checkTimeout, spinWhileEquals } from "./atomics-wait.ts";
 import { holdProcessOpen } from "./keep-alive.ts";
 import { type RawWaker, type RawWakerVTable, replaceWaker, Waker } from "./waker.ts";
@@ -94,7 +95,9 @@ export class WakeTable {
    * This thread's table, created on first use: over `buffer` when one is given (from
    * {@linkcode WakeTable.createBuffer}), so that other threads can know a thread's table before
    * it starts. Throws `INVALID_ARGUMENT` when `buffer` is not such a buffer, or when this thread's
-   * table already exists over another one.
+   * table already exists over another one. A buffer is one thread's table at a time: a thread may
+   * adopt the buffer of a thread that has ended (wakes left in it are spurious wakes of the slots
+   * it reuses), but two live threads over one buffer drain each other's wakes, which are then lost.
    */
   static forThisThread(buffer?: SharedArrayBuffer): WakeTable {
     if (buffer !== undefined) {
@@ -330,13 +333,10 @@ function lowestBit(bits: number): number {
 
 /** Whether `buffer` is a table's memory: a SharedArrayBuffer of {@linkcode WakeTable.createBuffer}'s size. */
 function isTableBuffer(buffer: unknown): buffer is SharedArrayBuffer {
+  // isInstance refuses what cannot be read (a revoked Proxy) as such; a Proxy of a
+  // SharedArrayBuffer passes it, and its length is then -1: no table.
   const needs = "a shared waker's buffer comes from WakeTable.createBuffer()";
-  if (!isInstance(buffer, SharedArrayBuffer, needs)) return false;
-  try {
-    return buffer.byteLength === WORDS * 4;
-  } catch (cause) {
-    throw unreadableError(buffer, needs, cause); // a Proxy of a SharedArrayBuffer passes instanceof
-  }
+  return isInstance(buffer, SharedArrayBuffer, needs) && sharedBufferLength(buffer) === WORDS * 4;
 }
 
 /**

@@ -201,3 +201,25 @@ test("from() of a handle, and options, that throw when read are INVALID_ARGUMENT
   assert.throws(() => sharedChannel(4, revokedHandle), unreadable(/sharedChannel\(\) needs options/));
   assert.throws(() => new RwLock(0, revokedHandle), unreadable(/RwLock needs options/));
 });
+
+test("from() of a Proxy of a channel's, semaphore's or notify's own buffer is INVALID_ARGUMENT naming it, not the engine's TypeError", () => {
+  // A Proxy passes instanceof SharedArrayBuffer, and its byteLength getter then threw a bare TypeError.
+  const refusedAsProxy = (e: unknown) =>
+    e instanceof SpindleError && e.code === "INVALID_ARGUMENT" && /Proxy|SharedArrayBuffer/.test(e.message);
+  const [tx, rx] = sharedChannel<number>(2);
+  const semaphore = new SharedSemaphore(1);
+  const notify = new SharedNotify();
+  const proxy = <T extends object>(buffer: T): T => new Proxy(buffer, {});
+  assert.throws(() => SharedSender.from({ end: "sender", buffer: proxy(tx.handle().buffer) } as never), refusedAsProxy);
+  assert.throws(
+    () => SharedReceiver.from({ end: "receiver", buffer: proxy(rx.handle().buffer) } as never),
+    refusedAsProxy,
+  );
+  assert.throws(
+    () => SharedSemaphore.from({ kind: "semaphore", buffer: proxy(semaphore.handle.buffer) }),
+    refusedAsProxy,
+  );
+  assert.throws(() => SharedNotify.from({ kind: "notify", buffer: proxy(notify.handle.buffer) }), refusedAsProxy);
+  tx.drop();
+  rx.drop();
+});

@@ -2,9 +2,10 @@
 // once: each counter the dead thread held is given back exactly once, by one of them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { currentThreadId } from "@spindle/core";
+import { checkDeadThreadId, currentThreadId, recoverDeadThread, SpindleError } from "@spindle/core";
 import { nextMessage, startWorker, within } from "@spindle/test-support";
 import { HOLDER_ENTRIES, HolderTable } from "./holder-table.ts";
+import { sharedChannel, SharedSemaphore } from "./mod.ts";
 import type { RecoveryData } from "./test-support/holder-recovery-worker.ts";
 
 const WORKER = new URL("./test-support/holder-recovery-worker.ts", import.meta.url);
@@ -73,4 +74,41 @@ test("HolderTable: an entry this thread freed through one table object is not us
   records.set(3, 7); // takes an entry of its own, not the other thread's
   assert.equal(words[3], 0, "the other thread's entry is untouched");
   assert.equal(words[HolderTable.words(fields) / 64 + 3], 7);
+});
+
+test("a recovery refuses a thread id past 2^31 - 2: a record's Int32 owner word would wrap it onto another thread's entry or a free one", () => {
+  const fields = 1;
+  const words = new Int32Array(new SharedArrayBuffer(HolderTable.words(fields) * 4));
+  const table = new HolderTable(words, 0, fields);
+  table.add(1, 2); // this live thread holds 2, in the first entry
+  const semaphore = new SharedSemaphore(2);
+  const held = semaphore.tryAcquire(2)!;
+  const [tx, rx] = sharedChannel<number>(1);
+  const owners = () => Array.from({ length: HOLDER_ENTRIES }, (_, e) => words[e * (words.length / HOLDER_ENTRIES)]);
+  const before = owners();
+  // 2^32 + id wraps to this thread's owner word (id + 1); 2^32 - 1 to 0, every free entry's.
+  for (const id of [2 ** 31 - 1, 2 ** 32 - 1, 2 ** 32 + currentThreadId(), 2 ** 53]) {
+    const recoveries: [string, () => unknown][] = [
+      ["recoverDeadThread()", () => recoverDeadThread(id)],
+      ["SharedSemaphore.recover()", () => semaphore.recover(id)],
+      ["SharedSender.recover()", () => tx.recover(id)],
+      ["SharedReceiver.recover()", () => rx.recover(id)],
+      ["checkDeadThreadId()", () => checkDeadThreadId(id, "checkDeadThreadId()")],
+    ];
+    for (const [what, recover] of recoveries) {
+      assert.throws(recover, (e: unknown) => {
+        assert.ok(e instanceof SpindleError && e.code === "INVALID_ARGUMENT", `${what}(${id}): ${e}`);
+        assert.match(e.message, new RegExp(`^${what.replace(/[().]/g, "\\$&")}: .*from 0 to 2147483646.*got ${id}`));
+        return true;
+      });
+    }
+    assert.deepEqual(table.takeDead(2 ** 31 - 2), null, "a valid id of no holder finds nothing");
+  }
+  assert.deepEqual(owners(), before, "no entry was claimed: this thread's is its own, the others free");
+  assert.equal(semaphore.availablePermits, 0, "the permits this live thread holds were not given back");
+  assert.equal(rx.senderCount, 1);
+  assert.equal(tx.receiverCount, 1);
+  held.release();
+  tx.drop();
+  rx.drop();
 });

@@ -8,6 +8,7 @@ import {
   type Poll,
   readHandle,
   refundBudget,
+  sharedBufferLength,
   SpindleError,
 } from "@spindle/core";
 import { EMPTY } from "./shared-ring.ts";
@@ -74,7 +75,8 @@ export class SharedNotify {
     const { buffer } = readHandle(handle, "SharedNotify.from()", ["buffer"]);
     if (
       !isInstance(buffer, SharedArrayBuffer, "SharedNotify.from() needs a handle's buffer") ||
-      buffer.byteLength !== WORDS * 4 ||
+      // A real SharedArrayBuffer of the size (a Proxy of one passes instanceof, and its length is -1).
+      sharedBufferLength(buffer) !== WORDS * 4 ||
       // Pairs with the constructor's store, published by whatever brought the buffer here.
       Atomics.load(new Int32Array(buffer), MAGIC) !== MAGIC_VALUE
     ) {

@@ -5,6 +5,7 @@ import {
   describe,
   isInstance,
   registerDeadThreadRecovery,
+  sharedBufferLength,
   SpindleError,
 } from "@spindle/core";
 import { HolderTable } from "./holder-table.ts";
@@ -295,12 +296,12 @@ export class SharedRing {
     const refuse = (): never => {
       throw new SpindleError("INVALID_ARGUMENT", `not a shared channel's buffer: ${describe(buffer)}`);
     };
-    if (
-      !isInstance(buffer, SharedArrayBuffer, "a shared channel end needs its buffer") ||
-      buffer.byteLength < HEADER_WORDS * 4
-    ) {
-      refuse();
-    }
+    // A real SharedArrayBuffer of a header at least (a Proxy of one passes instanceof, and its
+    // length is -1); isInstance refuses what cannot be read (a revoked Proxy) as such.
+    const bytes = isInstance(buffer, SharedArrayBuffer, "a shared channel end needs its buffer")
+      ? sharedBufferLength(buffer)
+      : -1;
+    if (bytes < HEADER_WORDS * 4) refuse();
     this.buffer = buffer;
     this.words = new Int32Array(buffer, 0, HEADER_WORDS);
     // Constant since allocation, which happened before this thread got the buffer.
@@ -311,7 +312,7 @@ export class SharedRing {
     if (
       this.words[MAGIC] !== MAGIC_VALUE || capacity < 1 || capacity > MAX_SHARED_CAPACITY || this.slotBytes < 1 ||
       this.slotBytes > MAX_SLOT_BYTES || this.#modulus !== capacity * Math.floor(2 ** 29 / capacity) ||
-      buffer.byteLength !== ringBytes(capacity, this.slotBytes)
+      bytes !== ringBytes(capacity, this.slotBytes)
     ) {
       refuse();
     }

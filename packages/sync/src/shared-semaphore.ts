@@ -12,6 +12,7 @@ import {
   readHandle,
   refundBudget,
   registerDeadThreadRecovery,
+  sharedBufferLength,
   SpindleError,
 } from "@spindle/core";
 import { checkPermits, ClosedError, MAX_PERMITS } from "./errors.ts";
@@ -106,7 +107,8 @@ export class SharedSemaphore {
     const { buffer } = readHandle(handle, "SharedSemaphore.from()", ["buffer"]);
     if (
       !isInstance(buffer, SharedArrayBuffer, "SharedSemaphore.from() needs a handle's buffer") ||
-      buffer.byteLength !== WORDS * 4 ||
+      // A real SharedArrayBuffer of the size (a Proxy of one passes instanceof, and its length is -1).
+      sharedBufferLength(buffer) !== WORDS * 4 ||
       // Pairs with the constructor's store, published by whatever brought the buffer here.
       Atomics.load(new Int32Array(buffer), MAGIC) !== MAGIC_VALUE
     ) {

@@ -1,9 +1,10 @@
 // Arguments that throw when read (a revoked Proxy, a throwing trap): each is INVALID_ARGUMENT naming
 // what it was for, with the engine's error as cause, not the engine's TypeError or the trap's error.
+import assert from "node:assert/strict";
 import { test } from "node:test";
 import { assertUnreadableRefused, type Taker } from "@spindle/test-support";
 import { fromIterable, pending, SpindleError } from "@spindle/core";
-import { throttle, ticks, Timer, VirtualClock } from "./mod.ts";
+import { throttle, ticks, Timer, TimerStateError, VirtualClock } from "./mod.ts";
 
 test("a timer argument that throws when read is INVALID_ARGUMENT with its error as cause", () => {
   const clock = new VirtualClock();
@@ -23,4 +24,12 @@ test("a timer argument that throws when read is INVALID_ARGUMENT with its error 
   ];
   assertUnreadableRefused(takers, (error) => error instanceof SpindleError || error instanceof RangeError);
   clock.advance(10);
+});
+
+test("Timer.fromShared of a Proxy of a SharedArrayBuffer is a TimerStateError naming it, not the engine's TypeError", () => {
+  // The Proxy passes instanceof SharedArrayBuffer; its byteLength getter then threw a bare TypeError.
+  assert.throws(
+    () => Timer.fromShared({ buffer: new Proxy(new SharedArrayBuffer(64), {}), channel: "a-proxy" }),
+    (e: unknown) => e instanceof TimerStateError && e.code === "INVALID_ARGUMENT" && e.field === "buffer",
+  );
 });

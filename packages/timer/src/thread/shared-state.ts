@@ -1,4 +1,4 @@
-import { Condvar, Mutex, SpindleError, WAKE_TABLE_CAPACITY } from "@spindle/core";
+import { Condvar, Mutex, sharedBufferLength, SpindleError, WAKE_TABLE_CAPACITY } from "@spindle/core";
 import { clockNow } from "../clock.ts";
 import { type CloseReason, TimerStateError } from "../errors.ts";
 import { CORRUPTION_BYTES, readCorruption, writeCorruption } from "./corruption-summary.ts";
@@ -114,7 +114,7 @@ export class SharedTimerState {
     const buffer = new SharedArrayBuffer(BYTES);
     // Written before the buffer is shared with any thread (see the class comment).
     Atomics.store(new Int32Array(buffer, 0, FLOATS_AT / 4), LAYOUT, LAYOUT_TAG);
-    const state = new SharedTimerState(buffer);
+    const state = new SharedTimerState(buffer as SharedArrayBuffer);
     // Until the thread has scanned once it counts as awake: arming needs no notify.
     state.#times.fill(Infinity);
     state.#times[SLEEPING_UNTIL] = -Infinity;
@@ -126,11 +126,13 @@ export class SharedTimerState {
    * {@linkcode TimerStateError} naming the first word found wrong.
    */
   static attach(buffer: unknown): SharedTimerState {
-    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength !== BYTES) {
-      const value = buffer instanceof SharedArrayBuffer ? `a SharedArrayBuffer of ${buffer.byteLength} bytes` : buffer;
+    // A real SharedArrayBuffer (a Proxy of one passes instanceof, then its getters throw): -1 if not.
+    const bytes = sharedBufferLength(buffer);
+    if (bytes !== BYTES) {
+      const value = bytes >= 0 ? `a SharedArrayBuffer of ${bytes} bytes` : buffer;
       throw new TimerStateError("buffer", value, `a SharedArrayBuffer of ${BYTES} bytes`, true);
     }
-    const state = new SharedTimerState(buffer);
+    const state = new SharedTimerState(buffer as SharedArrayBuffer);
     state.#check();
     return state;
   }
