@@ -49,3 +49,26 @@ test("when a dead worker's replacement cannot start, its moved and queued jobs a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("when a dead worker's replacement cannot start, the other worker runs its moved and queued jobs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spindle-respawn-"));
+  try {
+    const runtime = await Runtime.start<typeof jobs>(JOBS, {
+      workers: 2,
+      maxExtraMachines: 0,
+      workerData: { marker: join(dir, "broken") },
+    });
+    const killer = runtime.spawn("breakAndExit");
+    const queued = Array.from({ length: 50 }, (_, i) => runtime.spawn("add", i, 1));
+    const killed = reasonOf(await settleWithin(killer, "the job that ends its worker", SETTLE_WITHIN_MS), "killer");
+    assert.ok(killed instanceof WorkerLostError, String(killed));
+    for (const [i, handle] of queued.entries()) {
+      const outcome = await settleWithin(handle, `queued job ${i}`, SETTLE_WITHIN_MS);
+      assert.deepEqual(outcome, { status: "fulfilled", value: i + 1 }, `queued job ${i}`);
+    }
+    assert.equal(await runtime.spawn("add", 2, 2), 4);
+    await settleWithin(runtime.shutdown(), "shutdown", SETTLE_WITHIN_MS);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -33,7 +33,7 @@ import { encodeOutcome } from "./encode-outcome.ts";
 import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
 import { isJobModuleProblem, jobModuleError, type JobModuleProblem } from "./job-module.ts";
-import { ABORT, JOB, MAP_CHUNK, RUNTIME_CANCELLED, SPAWNED_AT } from "./job-record.ts";
+import { ABORT, JOB, MAP_CHUNK, RUNTIME_CANCELLED, SPAWNED_AT, WORKER } from "./job-record.ts";
 import { mapInChunks, type MapOptions } from "./job-map.ts";
 import type { JobOutput, Jobs, JobSet } from "./job-set.ts";
 import type {
@@ -318,6 +318,13 @@ export class Runtime<S extends JobSet = JobSet> {
   /** Workers beyond `minWorkers` whose thread is not running (retired, or not started yet). */
   #retiredWorkers = 0;
   #monitor: ReturnType<typeof setInterval> | null = null;
+  /**
+   * The last machine that did not start after `Runtime.start` (a dead worker's replacement, a
+   * worker started on demand): which processor, its thread's exit code, and why, as
+   * `Runtime.start` would have rejected. While no machine runs, queued jobs fail with it
+   * ({@linkcode Runtime.#failQueuedIfNoMachine}).
+   */
+  #startFailure: { worker: number; code: number; failure: unknown } | null = null;
   /** The machines' heartbeats, to tell when all are blocked. */
   readonly #heartbeats: HeartbeatWatch;
   #shutdown: Promise<void> | null = null;
@@ -1007,6 +1014,8 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#processRef.hold();
     const handle = createJobHandle<unknown>(shared, id, name, RUNTIME_THREAD, dequeue);
     if (options !== null && (options.timeout !== undefined || signal !== undefined)) this.#watch(handle, name, options);
+    // No machine left to run it (one did not start, see #startFailed): it fails now, not never.
+    if (this.#startFailure !== null) this.#failQueuedIfNoMachine();
     return handle;
   }
 
@@ -1198,20 +1207,26 @@ export class Runtime<S extends JobSet = JobSet> {
     if (p >= this.#workers) this.#extraMachinesStarted++;
     this.#processRef.adopt(thread);
     let error: unknown = null;
+    // Until the thread is ready: null; then its job names, or why it did not start (the promise's
+    // rejection, as Runtime.start rejects with it).
+    let started: { names: readonly string[] } | { failure: unknown } | null = null;
     // Read now: Node sets it to -1 once the thread exits.
     const threadId = thread.threadId;
     return new Promise<readonly string[]>((resolve, reject) => {
       thread.once("message", (ready: { names: readonly string[] } | JobModuleProblem) => {
-        if (!isJobModuleProblem(ready)) resolve(ready.names);
-        else reject(jobModuleError(shared.setup.jobModule, ready));
+        started = isJobModuleProblem(ready) ? { failure: jobModuleError(shared.setup.jobModule, ready) } : ready;
+        if ("names" in started) resolve(started.names);
+        else reject(started.failure);
       });
       thread.on("error", (e) => (error = e));
       thread.once("exit", (code) => {
-        reject(error ?? new Error(`worker ${p} exited (code ${code}) before it was ready`));
+        started ??= { failure: error ?? new Error(`worker ${p} exited (code ${code}) before it was ready`) };
+        const startFailure = "failure" in started ? started : null;
+        if (startFailure !== null) reject(startFailure.failure);
         // Read before #onExit clears it. Deno 2.9's terminate() does not stop a thread in a busy
         // loop (or one blocked in Atomics.wait, once woken): it runs on after its exit event.
         const mayRunOn = HOST_RUNTIME === "Deno" && this.#terminated[p] === true;
-        this.#onExit(p, code, error, mayRunOn);
+        this.#onExit(p, code, error, mayRunOn, startFailure);
         this.#output.exited(p);
         // Permits, channel ends and half-done slots of shared primitives (`@spindle/sync`) that
         // this thread knows and the dead thread held: given back, their waiters woken.
@@ -1232,8 +1247,15 @@ export class Runtime<S extends JobSet = JobSet> {
   /**
    * A machine's thread exited: expected (stopping, retiring), or a death to recover from.
    * `mayRunOn`: a thread that may run on after its exit (Deno's `terminate()`, see the exit handler).
+   * `startFailure`: why it exited before it was ready (null: it had started).
    */
-  #onExit(p: number, code: number, error: unknown, mayRunOn: boolean): void {
+  #onExit(
+    p: number,
+    code: number,
+    error: unknown,
+    mayRunOn: boolean,
+    startFailure: { failure: unknown } | null,
+  ): void {
     const shared = this.#shared;
     const processor = shared.processor(p);
     this.#threads[p] = null;
@@ -1273,7 +1295,10 @@ export class Runtime<S extends JobSet = JobSet> {
     // at the same moment may be waiting for one, below).
     const stolen = shared.recoverStealsOf(p);
     this.#afterPopOf(p, recovered.includes("injector push"), (popped) => {
-      this.#requeueHeld(p, code, error, [...stolen, ...popped], recovered, reported, terminated, takenForDead);
+      const held = [...stolen, ...popped];
+      this.#requeueHeld(p, code, error, held, recovered, reported, terminated, takenForDead, startFailure === null);
+      // After the requeue: the jobs it moved to the injector fail too when no machine is left.
+      if (startFailure !== null && shared.state !== CANCELLING) this.#startFailed(p, code, startFailure.failure);
     });
   }
 
@@ -1293,7 +1318,7 @@ export class Runtime<S extends JobSet = JobSet> {
   /**
    * The rest of {@linkcode Runtime.#onExit}, once every job the dead machine of processor `p` took
    * from a deque is known (`fromDeques`): settles what it held, queues again what it had not
-   * started, and replaces it.
+   * started, and replaces it (when `replace`: it had started).
    */
   #requeueHeld(
     p: number,
@@ -1304,6 +1329,7 @@ export class Runtime<S extends JobSet = JobSet> {
     reported: unknown,
     terminated: boolean,
     takenForDead: string | undefined,
+    replace: boolean,
   ): void {
     const shared = this.#shared;
     const processor = shared.processor(p);
@@ -1385,14 +1411,76 @@ export class Runtime<S extends JobSet = JobSet> {
       if (id === EMPTY || id === RETRY) break;
       queued(id);
     }
-    if (p < this.#workers && !cancelling) void this.#startMachine(p).catch(() => {});
+    // Not when it never started: its replacement would fail as it did, again and again (see #startFailed).
+    if (p < this.#workers && !cancelling && replace) void this.#startMachine(p).catch(() => {});
     if (moved > 0) shared.idle.notifyWork();
-    if (running.length === 0 && cause !== undefined && !terminated) {
+    if (running.length === 0 && cause !== undefined && !terminated && replace) {
       // Nobody's handle carries it: a host callback of a job that had finished, say.
       process.emitWarning(`spindle: worker ${p} died (exit code ${lostCode}) while running no job`, {
         detail: String((cause as Error)?.stack ?? cause),
       });
     }
+  }
+
+  /**
+   * The machine of processor `p` did not start after `Runtime.start` (its thread exited, code
+   * `code`, before it was ready: `failure` is why, the error `Runtime.start` rejects with). It is
+   * not started again (a job module that no longer loads, `resourceLimits` too small: it would
+   * fail the same way, again and again), nor is any other machine after it: retired workers and
+   * extra machines stay unstarted; the running machines go on. With none left, the queued jobs
+   * fail now, and later spawns at once, rather than wait forever: as piscina rejects its tasks when
+   * a worker does not start.
+   */
+  #startFailed(p: number, code: number, failure: unknown): void {
+    // Before Runtime.start resolved: it rejects with the failure and shuts the runtime down.
+    if (this.#monitor === null) return;
+    this.#startFailure = { worker: p, code, failure };
+    process.emitWarning(`spindle: worker ${p} did not start (exit code ${code}), and is not replaced`, {
+      detail: String((failure as Error)?.stack ?? failure),
+    });
+    this.#failQueuedIfNoMachine();
+  }
+
+  /**
+   * When no machine runs (one did not start, {@linkcode Runtime.#startFailed}), fails every queued
+   * job with {@linkcode WorkerLostError} caused by that start failure: the injector's, those waiting
+   * for room, and any left in a dead machine's deque or slot.
+   */
+  #failQueuedIfNoMachine(): void {
+    const failed = this.#startFailure;
+    if (failed === null || this.#threads.some((thread) => thread !== null)) return;
+    const shared = this.#shared;
+    const batch: number[] = [];
+    while (shared.injector.popBatch(batch, DEQUE_CAPACITY) > 0) {
+      for (const id of batch) this.#failTaken(id, failed);
+      batch.length = 0;
+    }
+    for (const id of this.#waitingForRoom) {
+      this.#waitingForRoom.delete(id);
+      this.#failTaken(id, failed);
+    }
+    for (let p = 0; p < this.#threads.length; p++) {
+      const processor = shared.processor(p);
+      const slot = processor.takeSlot();
+      if (slot !== 0) this.#failTaken(slot, failed);
+      // No thread of it runs: nobody holds its steal lock (RETRY ends the loop all the same).
+      for (let id = processor.deque.steal(); id !== EMPTY && id !== RETRY; id = processor.deque.steal()) {
+        this.#failTaken(id, failed);
+      }
+    }
+  }
+
+  /**
+   * Fails job `id`, which this thread took from a queue (holding the queue's reference), as lost
+   * with the machine that did not start: as that machine would have taken it and died.
+   */
+  #failTaken(id: number, failed: { worker: number; code: number; failure: unknown }): void {
+    const records = this.#shared.records;
+    // SC, before the claim, as Processor.hold's: an abort() that sees RUNNING reads the processor.
+    Atomics.store(records.words, id + WORKER, failed.worker);
+    // Cancelled while queued: only the queue's reference is left to drop.
+    if (!records.claim(id)) return records.release(id);
+    records.settleLost(id, failed.code, this.#encoder, this.#encodeCause(failed.failure), failed.failure);
   }
 
   /**
@@ -1533,7 +1621,8 @@ export class Runtime<S extends JobSet = JobSet> {
       const processor = shared.processor(p);
       if (!processor.deque.isEmpty || processor.hasSlot()) queued = true;
     }
-    if (!allStuck || !queued || shared.state === STOPPING) return;
+    // After a start failure no machine is started again (see #startFailed).
+    if (!allStuck || !queued || shared.state === STOPPING || this.#startFailure !== null) return;
     for (let p = this.#workers; p < this.#workers + this.#maxExtra; p++) {
       if (this.#threads[p] === null) {
         void this.#startMachine(p).catch(() => {});
@@ -1551,7 +1640,7 @@ export class Runtime<S extends JobSet = JobSet> {
    */
   #startRetiredOnDemand(): void {
     const shared = this.#shared;
-    if (shared.state === STOPPING || shared.idle.free > 0 || !this.#workQueued()) return;
+    if (shared.state === STOPPING || this.#startFailure !== null || shared.idle.free > 0 || !this.#workQueued()) return;
     for (let p = this.#minWorkers; p < this.#workers; p++) {
       if (this.#threads[p] === null) {
         void this.#startMachine(p).catch(() => {});
