@@ -1200,6 +1200,9 @@ export class Runtime<S extends JobSet = JobSet> {
     try {
       thread = spawnMachineThread(workerData, p, shared.setup.resourceLimits, this.#threadOptions);
     } catch (error) {
+      // No thread, so no exit to handle: it fails as a thread that exits before it is ready
+      // (exit code 1: none ran).
+      if (shared.state !== CANCELLING) this.#startFailed(p, 1, error);
       return Promise.reject(error);
     }
     this.#threads[p] = thread;
@@ -1434,6 +1437,8 @@ export class Runtime<S extends JobSet = JobSet> {
   #startFailed(p: number, code: number, failure: unknown): void {
     // Before Runtime.start resolved: it rejects with the failure and shuts the runtime down.
     if (this.#monitor === null) return;
+    // As Runtime.start rejects: Deno's refusal to create a thread as a PermissionDeniedError.
+    failure = permissionDenied(failure, "starting the runtime's worker threads") ?? failure;
     this.#startFailure = { worker: p, code, failure };
     process.emitWarning(`spindle: worker ${p} did not start (exit code ${code}), and is not replaced`, {
       detail: String((failure as Error)?.stack ?? failure),
