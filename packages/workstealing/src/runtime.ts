@@ -1300,8 +1300,11 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#afterPopOf(p, recovered.includes("injector push"), (popped) => {
       const held = [...stolen, ...popped];
       this.#requeueHeld(p, code, error, held, recovered, reported, terminated, takenForDead, startFailure === null);
-      // After the requeue: the jobs it moved to the injector fail too when no machine is left.
-      if (startFailure !== null && shared.state !== CANCELLING) this.#startFailed(p, code, startFailure.failure);
+      // After the requeue: the jobs it moved to the injector fail too when no machine is left,
+      // also when the last one to go is one that retired or died after a start failure.
+      if (shared.state === CANCELLING) return;
+      if (startFailure !== null) this.#startFailed(p, code, startFailure.failure);
+      else this.#failQueuedIfNoMachine();
     });
   }
 
