@@ -700,8 +700,11 @@ export class JobRecords {
   /** Whether settled job `id` failed: threw, or its error could not be written (its handle would throw). */
   #failed(id: number): boolean {
     const records = this.words;
-    const state = Atomics.load(records, id + STATE);
-    // NO_ROOM_STATE: a plain write published by the state's SC store, read above.
+    // Plain reads: this thread's read-modify-write of REFS follows every other holder's, and the
+    // state's SC store (the payload's plain writes before it) came before the execution's. No
+    // `Atomics` call either between the last drop and `holdRecord`, where a worker that dies
+    // leaves the record unnamed (take-death.test.ts counts that one window).
+    const state = records[id + STATE];
     return state === FAILED || ((state === NO_ROOM || state === UNWRITTEN) && records[id + NO_ROOM_STATE] === FAILED);
   }
 
