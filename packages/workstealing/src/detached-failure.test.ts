@@ -14,7 +14,9 @@ interface Report {
   readonly info: UnhandledJobInfo;
 }
 
-async function reportingRuntime(): Promise<{ reports: Report[]; started: Awaited<ReturnType<typeof startTestRuntime>> }> {
+async function reportingRuntime(): Promise<
+  { reports: Report[]; started: Awaited<ReturnType<typeof startTestRuntime>> }
+> {
   const reports: Report[] = [];
   const started = await startTestRuntime({ onUnhandledError: (error, info) => reports.push({ error, info }) });
   return { reports, started };
@@ -106,7 +108,9 @@ test(`${runtime}: a cancelling shutdown's detached jobs report nothing`, async (
 test(`${runtime}: onUnhandledError must be a function`, async () => {
   await assert.rejects(
     Runtime.start(TEST_JOBS, { workers: 1, onUnhandledError: "log" as never }),
-    (error) => error instanceof SpindleError && error.code === "INVALID_ARGUMENT" && /onUnhandledError.*"log"/.test(error.message),
+    (error) =>
+      error instanceof SpindleError && error.code === "INVALID_ARGUMENT" &&
+      /onUnhandledError.*"log"/.test(error.message),
   );
 });
 

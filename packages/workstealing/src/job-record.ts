@@ -736,7 +736,9 @@ export class JobRecords {
   takeUnobserved(): number[] {
     // Only this thread takes, all at once: no ABA. The exchange pairs with the pushers'
     // compare-exchange: their plain writes to the records are visible from here on.
-    let id = Atomics.load(this.#control, this.#unobservedAt) === 0 ? 0 : Atomics.exchange(this.#control, this.#unobservedAt, 0);
+    let id = Atomics.load(this.#control, this.#unobservedAt) === 0
+      ? 0
+      : Atomics.exchange(this.#control, this.#unobservedAt, 0);
     const ids: number[] = [];
     const records = this.words;
     while (id !== 0) {

@@ -518,7 +518,10 @@ export class Runtime<S extends JobSet = JobSet> {
     checkWorkerData(options.workerData);
     const onUnhandledError: unknown = options.onUnhandledError;
     if (onUnhandledError !== undefined && typeof onUnhandledError !== "function") {
-      throw new SpindleError("INVALID_ARGUMENT", `onUnhandledError must be a function, got ${describe(onUnhandledError)}`);
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `onUnhandledError must be a function, got ${describe(onUnhandledError)}`,
+      );
     }
     const processors = workers + maxExtra;
     const setup: SharedStateSetup = {

@@ -147,7 +147,15 @@ export class SharedState {
     // a dead machine left there (reclaimRecordsOf). Zeros, or a dead predecessor's cache, which
     // that predecessor's exit handling took over before this machine started.
     this.heap.keepRecordsIn(...this.recordCacheOf(participant));
-    this.records = new JobRecords(this.heap, setup.tables, this.control, countersAt, participant, this.injector, UNOBSERVED);
+    this.records = new JobRecords(
+      this.heap,
+      setup.tables,
+      this.control,
+      countersAt,
+      participant,
+      this.injector,
+      UNOBSERVED,
+    );
     const processorAt = countersAt + (setup.processors + 1) * COUNTER_LINE;
     const words = Processor.words(setup.dequeCapacity);
     this.processors = Array.from(
