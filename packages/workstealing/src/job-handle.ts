@@ -42,7 +42,7 @@ import {
   WAITER_SLOT,
   WORKER,
 } from "./job-record.ts";
-import type { SharedState } from "./shared-state.ts";
+import { RUNTIME_THREAD, type SharedState } from "./shared-state.ts";
 
 /**
  * Makes a handle; only the runtime and the workers' machines do. `dequeue`, when given, is called
@@ -72,6 +72,11 @@ export let cancelIfQueued: (handle: JobHandle<unknown>) => boolean;
  * `consume` returned. For a handle nobody else joins (`runtime.map`'s chunks); call it before the
  * handle is polled.
  */
+/**
+ * The error a failed detached job's handle would have thrown, read from its record, which the
+ * caller alone holds (`JobRecords.takeUnobserved`): the record is released.
+ */
+export let takeDetachedError: (shared: SharedState, id: number, name: string) => unknown;
 export let consumeResultLent: (handle: JobHandle<unknown>, consume: (result: unknown) => unknown) => void;
 
 /**
@@ -150,6 +155,13 @@ export class JobHandle<T> extends JoinHandle<T> {
     isJobHandleDone = (handle) => handle.#detached || handle.isFinished;
     isJobHandleTaken = (handle) => handle.#detached || handle.#outcome !== null;
     cancelIfQueued = (handle) => handle.#outcome === null && !handle.#detached && handle.#cancelQueued();
+    takeDetachedError = (shared, id, name) => {
+      try {
+        return new JobHandle<unknown>(KEY, shared, id, name, RUNTIME_THREAD, null).#take();
+      } catch (error) {
+        return error;
+      }
+    };
     consumeResultLent = (handle, consume) => {
       handle.#consume = consume;
     };
@@ -285,12 +297,16 @@ export class JobHandle<T> extends JoinHandle<T> {
     return true;
   }
 
-  /** Lets the job run on with nobody joining it; its result is dropped. */
+  /**
+   * Lets the job run on with nobody joining it; its result is dropped. Should it fail, its error
+   * goes to the runtime's `onUnhandledError`, or becomes an unhandled rejection on the runtime's
+   * thread (the runtime's `onUnhandledError` option).
+   */
   detach(): void {
     if (this.#outcome !== null || this.#detached) return;
     this.#detached = true;
     this.#unregister();
-    this.#shared.records.release(this.#id);
+    this.#shared.records.releaseDetached(this.#id);
   }
 
   #take(): T {

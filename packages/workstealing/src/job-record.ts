@@ -27,7 +27,8 @@ import { summaryEnd, summaryWords, writeErrorSummary } from "./error-summary.ts"
  *   `RUN_PREV`/`RUN_NEXT` to the worker running the job (its list of running jobs, which the
  *   runtime walks when that worker dies: `processor.ts`).
  * - `REFS` counts the handle and the execution; whichever drops it to zero frees the record
- *   ({@linkcode JobRecords.release}).
+ *   ({@linkcode JobRecords.release}), unless the handle was detached and the job failed: that one
+ *   hands the record to the runtime's thread instead ({@linkcode DETACHED}).
  * - `NEXT` and `PLACE` belong to the injector (`injector.ts`, "Memory model").
  */
 
@@ -42,8 +43,19 @@ export const JOB = 1;
 export const PAYLOAD = 2;
 /** The payload's length in bytes (arguments while queued, then the result or error). */
 export const LENGTH = 3;
-/** References: the handle and the execution. */
+/** References: the handle and the execution (the low 16 bits), plus {@linkcode DETACHED}. */
 export const REFS = 4;
+/**
+ * Added to REFS, with the handle's reference dropped in the same `Atomics.add`, by a handle's
+ * `detach()` ({@linkcode JobRecords.releaseDetached}): nobody will take the outcome. Whoever then
+ * drops the last reference of a job that failed keeps the record and lists it for the runtime's
+ * thread, which reports its error (`onUnhandledError`, {@linkcode JobRecords.takeUnobserved}).
+ * One word for both, so that exactly one thread sees the count reach zero and sees the mark with
+ * it: a handle that detaches after the settlement and a worker that settles after the detach
+ * cannot both, or neither, report.
+ */
+const DETACHED = 1 << 16;
+const REF_COUNT = DETACHED - 1;
 /** The processor running the job, or -1; stored just before STATE becomes RUNNING, so an `abort()` that sees RUNNING finds it. */
 export const WORKER = 5;
 /** 1 once `abort()` asked a running job to stop. */
@@ -239,6 +251,8 @@ export class JobRecords {
   readonly #countersAt: number;
   /** This participant's counter line. */
   readonly #counters: number;
+  /** The control word that heads the list of failed detached jobs ({@linkcode JobRecords.takeUnobserved}). */
+  readonly #unobservedAt: number;
 
   /**
    * The records in `heap`, for `participant`; `tables` are the participants' wake tables (by
@@ -253,8 +267,10 @@ export class JobRecords {
     countersAt: number,
     participant: number,
     injector: QueuePlaces,
+    unobservedAt: number,
   ) {
     this.#heap = heap;
+    this.#unobservedAt = unobservedAt;
     this.#injector = injector;
     this.#tables = tables;
     this.#control = control;
@@ -651,13 +667,85 @@ export class JobRecords {
   release(id: number): void {
     // SC subtract: the two holders (handle, execution) release on different threads, and exactly
     // one sees the count reach zero; the other's reads of the record came before its subtract.
-    if (Atomics.sub(this.words, id + REFS, 1) !== 1) return;
+    const refs = Atomics.sub(this.words, id + REFS, 1) - 1;
+    if ((refs & REF_COUNT) === 0) this.#dropLast(id, refs);
+  }
+
+  /** A detached handle's release: drops its reference and marks the record {@linkcode DETACHED}. */
+  releaseDetached(id: number): void {
+    // One SC add for both, paired with the other holder's subtract in `release` (see DETACHED).
+    const refs = Atomics.add(this.words, id + REFS, DETACHED - 1) + DETACHED - 1;
+    if ((refs & REF_COUNT) === 0) this.#dropLast(id, refs);
+  }
+
+  /**
+   * The last reference is gone: frees the record, or, when its handle was detached and the job
+   * failed, lists it for the runtime's thread. The state is terminal here: the execution drops its
+   * reference only after it settled the job, and its SC store of the state came before its
+   * subtract, which this thread's read-modify-write of REFS follows.
+   */
+  #dropLast(id: number, refs: number): void {
+    if ((refs & DETACHED) !== 0 && this.#failed(id)) {
+      this.#listUnobserved(id);
+      return;
+    }
     // In this thread's hands until its cache has it: a worker that dies meanwhile leaves it named
     // there, its payload still named in it until the block is free (#freePayload), and the
     // runtime frees what is left (`Processor.allocationInHand`).
     this.#heap.holdRecord(id);
     this.#freePayload(id);
     this.#heap.freeRecord(id);
+  }
+
+  /** Whether settled job `id` failed: threw, or its error could not be written (its handle would throw). */
+  #failed(id: number): boolean {
+    const records = this.words;
+    // Plain reads: this thread's read-modify-write of REFS follows every other holder's, and the
+    // state's SC store (the payload's plain writes before it) came before the execution's. No
+    // `Atomics` call either between the last drop and `holdRecord`, where a worker that dies
+    // leaves the record unnamed (take-death.test.ts counts that one window).
+    const state = records[id + STATE];
+    return state === FAILED || ((state === NO_ROOM || state === UNWRITTEN) && records[id + NO_ROOM_STATE] === FAILED);
+  }
+
+  /**
+   * Pushes record `id`, which this thread alone holds, onto the list of failed detached jobs (a
+   * Treiber stack headed by a control word, linked through NEXT: the injector's word, free once
+   * the job has left every queue). Its one reference is now the runtime thread's.
+   */
+  #listUnobserved(id: number): void {
+    const records = this.words;
+    const control = this.#control;
+    const at = this.#unobservedAt;
+    // Plain writes, published by the SC compare-exchange that lists the id; the runtime's thread
+    // reads them after its exchange of the head (takeUnobserved) reads that id.
+    records[id + REFS] = 1;
+    let head = Atomics.load(control, at);
+    for (;;) {
+      records[id + NEXT] = head;
+      const seen = Atomics.compareExchange(control, at, head, id);
+      if (seen === head) return;
+      head = seen;
+    }
+  }
+
+  /**
+   * Takes every listed failed detached job (the runtime's thread): their ids, oldest first. Each
+   * record keeps one reference, which the caller drops once it has read the error.
+   */
+  takeUnobserved(): number[] {
+    // Only this thread takes, all at once: no ABA. The exchange pairs with the pushers'
+    // compare-exchange: their plain writes to the records are visible from here on.
+    let id = Atomics.load(this.#control, this.#unobservedAt) === 0
+      ? 0
+      : Atomics.exchange(this.#control, this.#unobservedAt, 0);
+    const ids: number[] = [];
+    const records = this.words;
+    while (id !== 0) {
+      ids.push(id);
+      id = records[id + NEXT] as number;
+    }
+    return ids.reverse();
   }
 
   /** Wakes the thread waiting on a record: participant `waiter - 1`'s wake-table slot `slot`. */

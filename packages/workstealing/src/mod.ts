@@ -54,6 +54,7 @@ export {
   type RuntimeOptions,
   type ShutdownOptions,
   type SpawnOptions,
+  type UnhandledJobInfo,
 } from "./runtime.ts";
 export { EXTRA_MACHINE_IDLE_MS, type ProcessorStats } from "./processor.ts";
 export {

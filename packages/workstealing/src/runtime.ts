@@ -30,7 +30,7 @@ import {
 import { HeartbeatWatch } from "./heartbeat-watch.ts";
 import { SilentDeathWatch, watchesSilentDeaths } from "./silent-death-watch.ts";
 import { encodeOutcome } from "./encode-outcome.ts";
-import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle } from "./job-handle.ts";
+import { abortJobHandle, createJobHandle, isJobHandleDone, type JobHandle, takeDetachedError } from "./job-handle.ts";
 import { isImportingJobModule } from "./job-context.ts";
 import { isJobModuleProblem, jobModuleError, type JobModuleProblem } from "./job-module.ts";
 import { ABORT, JOB, MAP_CHUNK, RUNTIME_CANCELLED, SPAWNED_AT, WORKER } from "./job-record.ts";
@@ -176,6 +176,25 @@ export interface RuntimeOptions {
    * {@linkcode DEFAULT_ABORT_GRACE_MS} (1 s); from 0 to 2^31 - 1.
    */
   readonly abortGraceMs?: number;
+  /**
+   * Called on the runtime's thread with the error of a job whose handle was detached
+   * (`handle.detach()`, `using`) and that then failed: the error as its handle would have thrown
+   * it (cause kept), and which job it was. Without it, that error becomes an unhandled rejection
+   * on the runtime's thread, which Node, Deno and Bun report as they report any unawaited failing
+   * promise (by default they end the process), as core's `LocalExecutor` does for a detached task.
+   * Cancellations (`abort()`, a cancelling shutdown) and jobs lost with their worker are not
+   * reported. Called from the runtime's monitor, shortly after the failure, and at the latest
+   * when `shutdown()` settles.
+   */
+  readonly onUnhandledError?: (error: unknown, info: UnhandledJobInfo) => void;
+}
+
+/** Which detached job failed, for {@linkcode RuntimeOptions.onUnhandledError}. */
+export interface UnhandledJobInfo {
+  /** The job's name. */
+  readonly job: string;
+  /** The job's id: unique among the runtime's live jobs (an id is reused once its job is gone). */
+  readonly id: number;
 }
 
 /** The default of {@linkcode RuntimeOptions.idleTimeout}. */
@@ -329,6 +348,7 @@ export class Runtime<S extends JobSet = JobSet> {
   readonly #heartbeats: HeartbeatWatch;
   #shutdown: Promise<void> | null = null;
   #cancelling = false;
+  readonly #onUnhandledError: ((error: unknown, info: UnhandledJobInfo) => void) | null;
   readonly #graceMs: number;
   /**
    * The watchdog's view of each processor's stop requests (see {@linkcode Runtime.#checkStops}):
@@ -376,6 +396,7 @@ export class Runtime<S extends JobSet = JobSet> {
     this.#threads = new Array<Worker | null>(workers + maxExtra).fill(null);
     this.#heartbeats = new HeartbeatWatch(shared.processors);
     this.#graceMs = options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
+    this.#onUnhandledError = options.onUnhandledError ?? null;
     this.#stopTarget = new Int32Array(workers + maxExtra);
     this.#stopSince = new Float64Array(workers + maxExtra).fill(NaN);
     this.#terminated = new Array<boolean>(workers + maxExtra).fill(false);
@@ -502,6 +523,13 @@ export class Runtime<S extends JobSet = JobSet> {
       );
     }
     checkWorkerData(options.workerData);
+    const onUnhandledError: unknown = options.onUnhandledError;
+    if (onUnhandledError !== undefined && typeof onUnhandledError !== "function") {
+      throw new SpindleError(
+        "INVALID_ARGUMENT",
+        `onUnhandledError must be a function, got ${describe(onUnhandledError)}`,
+      );
+    }
     const processors = workers + maxExtra;
     const setup: SharedStateSetup = {
       control: SharedState.controlBuffer(processors, DEQUE_CAPACITY),
@@ -1161,6 +1189,28 @@ export class Runtime<S extends JobSet = JobSet> {
     shared.close(STOPPING);
     const exits = this.#threads.map((thread, p) => thread === null ? null : this.#exit(p, thread));
     await Promise.all(exits);
+    this.#reportUnobserved(); // every machine has exited: nothing is listed after this
+  }
+
+  /**
+   * Reports the errors of the failed detached jobs listed since the last call
+   * (`JobRecords.takeUnobserved`), in the order they were listed: to `onUnhandledError`, or as
+   * unhandled rejections. A callback that throws makes an unhandled rejection of what it threw.
+   */
+  #reportUnobserved(): void {
+    const shared = this.#shared;
+    for (const id of shared.records.takeUnobserved()) {
+      // JOB was written before the id was published and never changes; the record is ours.
+      const job = this.#names[shared.records.words[id + JOB] as number] as string;
+      const error = takeDetachedError(shared, id, job);
+      const report = this.#onUnhandledError;
+      try {
+        if (report === null) throw error;
+        report(error, { job, id });
+      } catch (unhandled) {
+        void Promise.reject(unhandled);
+      }
+    }
   }
 
   /** Cancels every job in the injector (a cancelling shutdown: nothing waits for a machine). */
@@ -1516,6 +1566,7 @@ export class Runtime<S extends JobSet = JobSet> {
 
   /** Every {@linkcode BLOCKED_CHECK_MS}: the stop watchdog, deadlines' clean-up, blocked machines. */
   #tick(): void {
+    this.#reportUnobserved();
     this.#processRef.check(this.#shared.live);
     if (this.#retiredWorkers > 0) this.#startRetiredOnDemand();
     this.#checkStops();
@@ -1748,6 +1799,7 @@ const RUNTIME_OPTION_NAMES: readonly (keyof RuntimeOptions)[] = [
   "timer",
   "maxHeapBytes",
   "abortGraceMs",
+  "onUnhandledError",
 ];
 
 /**

@@ -94,6 +94,8 @@ export const SHUTDOWN_TIMEOUT = 2;
  */
 const FORKS = 4;
 const FORK_BITS = 4 * 32;
+/** Heads the list of failed detached jobs for the runtime's thread (`JobRecords.takeUnobserved`); 0: empty. */
+const UNOBSERVED = FORKS + FORK_BITS / 32;
 const INJECTOR_AT = LINE;
 const IDLE_AT = INJECTOR_AT + align(INJECTOR_WORDS);
 
@@ -145,7 +147,15 @@ export class SharedState {
     // a dead machine left there (reclaimRecordsOf). Zeros, or a dead predecessor's cache, which
     // that predecessor's exit handling took over before this machine started.
     this.heap.keepRecordsIn(...this.recordCacheOf(participant));
-    this.records = new JobRecords(this.heap, setup.tables, this.control, countersAt, participant, this.injector);
+    this.records = new JobRecords(
+      this.heap,
+      setup.tables,
+      this.control,
+      countersAt,
+      participant,
+      this.injector,
+      UNOBSERVED,
+    );
     const processorAt = countersAt + (setup.processors + 1) * COUNTER_LINE;
     const words = Processor.words(setup.dequeCapacity);
     this.processors = Array.from(

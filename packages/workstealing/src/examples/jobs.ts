@@ -1,5 +1,5 @@
 // The job module of the package's README and API examples (the README shows it as jobs.ts): a
-// tiny job and a fork/join one. Published with the package so that the examples run where they
+// tiny job, a fork/join one and one that can fail. Published with the package so that the examples run where they
 // are read; in your program, the job module is your own file.
 import { type Coroutine, defineJobs, type JobSet, type SharedBuffer } from "../mod.ts";
 
@@ -13,6 +13,7 @@ const jobs: JobSet<{
   sumShared: (buffer: SharedBuffer, from: number, to: number) => number;
   sumMoved: (buffer: SharedBuffer) => number;
   fib: (n: number) => Coroutine<number>;
+  parse: (text: string) => unknown;
 }> = defineJobs({
   add(a: number, b: number): number {
     return a + b;
@@ -40,6 +41,10 @@ const jobs: JobSet<{
     const left = jobs.spawn("fib", n - 1); // onto this worker's slot; idle workers steal it
     const right = jobs.spawn("fib", n - 2);
     return (yield* left) + (yield* right); // join
+  },
+  // Throws a SyntaxError on text that is not JSON: the README's failing job.
+  parse(text: string): unknown {
+    return JSON.parse(text);
   },
 });
 export default jobs;

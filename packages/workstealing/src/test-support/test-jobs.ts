@@ -61,6 +61,7 @@ export type TestJobs = {
   doubleOddLater: (n: number) => number | Coroutine<number>;
   doubleOrName: (n: number | string) => number | string;
   checkItem: (n: number) => number;
+  detachFailingChild: (message: string) => number;
   withCallback: (item: { i: number; callback: boolean }) => { i: number; callback?: () => number };
   waitItem: (index: number) => Coroutine<void>;
   joinPair: (a: number, b: number) => Coroutine<[number, number]>;
@@ -339,6 +340,11 @@ const jobs: JobSet<TestJobs> = defineJobs<TestJobs>({
     busyWait(1);
     Atomics.add(counters(), n, 1);
     return n;
+  },
+  // Spawns a child that fails with a RangeError of `message` and detaches its handle on this worker.
+  detachFailingChild(message) {
+    jobs.spawn("fail", "RangeError", message).detach();
+    return 1;
   },
   // Counter `index` is 1 while it waits (for ever), 2 once its finally block ran (aborted).
   *waitItem(index) {
