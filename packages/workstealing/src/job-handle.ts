@@ -72,12 +72,12 @@ export let cancelIfQueued: (handle: JobHandle<unknown>) => boolean;
  * `consume` returned. For a handle nobody else joins (`runtime.map`'s chunks); call it before the
  * handle is polled.
  */
+export let consumeResultLent: (handle: JobHandle<unknown>, consume: (result: unknown) => unknown) => void;
 /**
  * The error a failed detached job's handle would have thrown, read from its record, which the
  * caller alone holds (`JobRecords.takeUnobserved`): the record is released.
  */
 export let takeDetachedError: (shared: SharedState, id: number, name: string) => unknown;
-export let consumeResultLent: (handle: JobHandle<unknown>, consume: (result: unknown) => unknown) => void;
 
 /**
  * The handle of a spawned job, on the thread that spawned it: a `@spindle/core`
